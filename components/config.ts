@@ -1,0 +1,72 @@
+import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
+
+/** Stack config namespace and key that hold the baseline: `m365-mfa:baseline`. */
+export const BASELINE_KEY = "m365-mfa:baseline";
+
+export class BaselineConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `stack config ${BASELINE_KEY} is not valid:\n` +
+                problems.map((p) => `  - ${p}`).join("\n") +
+                `\nFix it in Pulumi.<stack>.yaml (or with pulumi config set --path) and run again; nothing was changed.`,
+        );
+        this.name = "BaselineConfigError";
+    }
+}
+
+const KNOWN = {
+    baseline: ["securityDefaults"],
+    securityDefaults: ["enabled"],
+};
+
+/**
+ * Reads and validates the baseline from stack config (the parsed object of `m365-mfa:baseline`).
+ * Every problem names its full config key and what to write instead.
+ */
+export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
+    const problems: string[] = [];
+    if (raw === undefined || raw === null) {
+        throw new BaselineConfigError([
+            `${BASELINE_KEY} is not set. Example:\n      config:\n        ${BASELINE_KEY}:\n          securityDefaults:\n            enabled: true`,
+        ]);
+    }
+    if (!isObject(raw)) {
+        throw new BaselineConfigError([`${BASELINE_KEY} must be an object, got ${describe(raw)}`]);
+    }
+    unknownKeys(raw, KNOWN.baseline, BASELINE_KEY, problems);
+    const args: TenantMfaBaselineArgs = {};
+    if (raw.securityDefaults !== undefined) {
+        const key = `${BASELINE_KEY}.securityDefaults`;
+        const sd = raw.securityDefaults;
+        if (!isObject(sd)) {
+            problems.push(`${key} must be an object like { enabled: true }, got ${describe(sd)}`);
+        } else {
+            unknownKeys(sd, KNOWN.securityDefaults, key, problems);
+            if (typeof sd.enabled !== "boolean") {
+                problems.push(`${key}.enabled must be true or false, got ${describe(sd.enabled)}`);
+            } else {
+                args.securityDefaults = { enabled: sd.enabled };
+            }
+        }
+    }
+    if (problems.length) {
+        throw new BaselineConfigError(problems);
+    }
+    return args;
+}
+
+function unknownKeys(obj: Record<string, unknown>, known: readonly string[], at: string, problems: string[]) {
+    for (const k of Object.keys(obj)) {
+        if (!known.includes(k)) {
+            problems.push(`${at}.${k} is not a known setting (known: ${known.join(", ")})`);
+        }
+    }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+    return v === undefined ? "nothing" : JSON.stringify(v);
+}

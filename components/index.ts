@@ -1,0 +1,2 @@
+export * from "./TenantMfaBaseline";
+export * from "./config";

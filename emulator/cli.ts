@@ -1,0 +1,44 @@
+/**
+ * npm run emulator [-- --port 8443 --state-dir .emulator]
+ *
+ * Runs the tenant emulator in the foreground and prints the environment that points m365-mfa at it.
+ */
+import * as path from "path";
+import { startEmulator } from "./server";
+import { APPS } from "./store";
+
+function arg(name: string, fallback: string): string {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+async function main() {
+    const stateDir = path.resolve(arg("state-dir", path.join(__dirname, "..", ".emulator")));
+    const port = Number(arg("port", "8443"));
+    const emu = await startEmulator({ stateDir, port });
+    const tenant = emu.defaultTenant();
+    const env = emu.env(APPS.provider);
+    const lines = [
+        `m365-mfa tenant emulator on ${emu.origin} (state in ${stateDir})`,
+        `tenant ${tenant.displayName}: ${tenant.tenantId}`,
+        ``,
+        `Point m365-mfa at it (these are the emulator's own throw-away credentials):`,
+        ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+        ``,
+        `App registrations: ${tenant.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}`,
+        `Admin API: ${emu.origin}/_emulator/{state,requests,faults} with header x-emulator-admin-key: ${emu.store.adminKey}`,
+        `Ctrl-C stops it; the tenant is kept in the state directory.`,
+    ];
+    console.log(lines.join("\n"));
+    const stop = async () => {
+        await emu.stop();
+        process.exit(0);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+}
+
+main().catch((err) => {
+    console.error(`emulator: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+});

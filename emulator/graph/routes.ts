@@ -1,0 +1,25 @@
+import type { EmuRequest, EmuResponse } from "../http";
+import type { TokenClaims } from "../identity";
+import type { Store, TenantState } from "../store";
+
+/** What a Graph or Exchange route handler receives: the caller's verified token and its tenant. */
+export interface RouteContext {
+    readonly req: EmuRequest;
+    readonly params: readonly string[];
+    readonly claims: TokenClaims;
+    readonly tenant: TenantState;
+    readonly store: Store;
+    /** https://host:port of the emulator, for @odata.context and nextLink URLs. */
+    readonly origin: string;
+}
+
+export interface Route {
+    readonly method: string;
+    /** Matched against the path without the /v1.0 or /beta prefix. */
+    readonly pattern: RegExp;
+    /** Graph versions the route exists in. */
+    readonly versions: readonly ("v1.0" | "beta")[];
+    /** A route that changes the tenant (counted by the write limits and the request log). */
+    readonly write: boolean;
+    handle(ctx: RouteContext, version: "v1.0" | "beta"): EmuResponse;
+}

@@ -1,0 +1,111 @@
+import * as crypto from "crypto";
+import type * as http from "http";
+
+/** One parsed request, with the ids Graph echoes back. */
+export interface EmuRequest {
+    readonly method: string;
+    readonly url: URL;
+    readonly path: string;
+    readonly headers: http.IncomingHttpHeaders;
+    readonly body: Buffer;
+    readonly requestId: string;
+    readonly clientRequestId: string;
+    readonly raw: http.IncomingMessage;
+}
+
+export interface EmuResponse {
+    status: number;
+    headers?: Record<string, string>;
+    /** JSON body (objects) or a raw string; undefined for no body. */
+    body?: unknown;
+}
+
+/** An answer in Graph's OData error shape. */
+export class GraphHttpError extends Error {
+    constructor(
+        readonly status: number,
+        readonly code: string,
+        message: string,
+        readonly headers: Record<string, string> = {},
+    ) {
+        super(message);
+    }
+}
+
+export const JSON_ODATA = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+export function graphErrorBody(req: EmuRequest, code: string, message: string) {
+    return {
+        error: {
+            code,
+            message,
+            innerError: {
+                date: new Date().toISOString().replace(/\.\d{3}Z$/, ""),
+                "request-id": req.requestId,
+                "client-request-id": req.clientRequestId,
+            },
+        },
+    };
+}
+
+export function readRequest(raw: http.IncomingMessage): Promise<EmuRequest> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        raw.on("data", (c: Buffer) => chunks.push(c));
+        raw.on("error", reject);
+        raw.on("end", () => {
+            const url = new URL(raw.url ?? "/", "https://emulator.invalid");
+            const clientRequestId = headerValue(raw.headers["client-request-id"]) ?? crypto.randomUUID();
+            resolve({
+                method: (raw.method ?? "GET").toUpperCase(),
+                url,
+                path: decodeURIComponent(url.pathname).replace(/\/+$/, "") || "/",
+                headers: raw.headers,
+                body: Buffer.concat(chunks),
+                requestId: crypto.randomUUID(),
+                clientRequestId,
+                raw,
+            });
+        });
+    });
+}
+
+export function headerValue(h: string | string[] | undefined): string | undefined {
+    return Array.isArray(h) ? h[0] : h;
+}
+
+/** Parses a JSON request body as Graph does: a JSON object, with a JSON content type. */
+export function jsonBody(req: EmuRequest): Record<string, unknown> {
+    const type = headerValue(req.headers["content-type"]) ?? "";
+    if (!/^application\/json/i.test(type)) {
+        throw new GraphHttpError(415, "UnsupportedMediaType", `Content-Type '${type}' is not supported; use application/json.`);
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(req.body.toString("utf8"));
+    } catch {
+        throw new GraphHttpError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new GraphHttpError(400, "BadRequest", "The request payload must be a JSON object.");
+    }
+    return parsed as Record<string, unknown>;
+}
+
+export function writeResponse(raw: http.ServerResponse, req: EmuRequest, out: EmuResponse): void {
+    const headers: Record<string, string> = {
+        "request-id": req.requestId,
+        "client-request-id": req.clientRequestId,
+        "x-ms-ags-diagnostic": JSON.stringify({ ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "0" } }),
+        ...(out.headers ?? {}),
+    };
+    let payload: string | undefined;
+    if (out.body !== undefined) {
+        payload = typeof out.body === "string" ? out.body : JSON.stringify(out.body);
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) {
+            headers["Content-Type"] = JSON_ODATA;
+        }
+    }
+    raw.writeHead(out.status, headers);
+    raw.end(payload);
+}

@@ -1,0 +1,206 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * The emulated tenants and their state, persisted to one JSON file in the state directory.
+ *
+ * Every change is written whole to a temporary file and renamed over the old one, so a crash
+ * mid-write leaves either the old or the new state, never a torn file. The server is one process and
+ * handles one request's mutation at a time, so concurrent requests cannot interleave a write. A lock
+ * file keeps a second emulator process from serving the same directory.
+ */
+export interface AppRegistration {
+    displayName: string;
+    appId: string;
+    /** Service principal object id (the token's oid). */
+    objectId: string;
+    /** Client secret; the emulator's own throw-away credential. */
+    secret: string;
+    /** Microsoft Graph application permissions granted with admin consent. */
+    graphRoles: string[];
+    /** Office 365 Exchange Online application permissions (Exchange.ManageAsApp). */
+    exchangeRoles: string[];
+}
+
+export interface SecurityDefaultsState {
+    isEnabled: boolean;
+}
+
+export interface ConditionalAccessPolicyState {
+    id: string;
+    displayName: string;
+    state: "enabled" | "disabled" | "enabledForReportingButNotEnforced";
+    [key: string]: unknown;
+}
+
+export interface TenantState {
+    tenantId: string;
+    displayName: string;
+    apps: AppRegistration[];
+    securityDefaults: SecurityDefaultsState;
+    conditionalAccessPolicies: ConditionalAccessPolicyState[];
+}
+
+export interface EmulatorState {
+    schemaVersion: 1;
+    /** Key for the emulator's own admin endpoints (/_emulator/...). */
+    adminKey: string;
+    tenants: Record<string, TenantState>;
+}
+
+/** Well-known app registrations of every emulated tenant. */
+export const APPS = {
+    /** What m365-mfa's providers run as: the least-privilege set the README lists. */
+    provider: "m365-mfa-provider",
+    /** An administrator working in the Entra and Exchange admin portals (for drift). */
+    portal: "portal-admin",
+    /** Can read policies, not change them (for permission tests). */
+    reader: "policy-reader",
+} as const;
+
+export const PROVIDER_GRAPH_ROLES = [
+    "Policy.Read.All",
+    "Policy.ReadWrite.SecurityDefaults",
+    "Policy.ReadWrite.ConditionalAccess",
+    "Policy.ReadWrite.AuthenticationMethod",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "RoleManagement.Read.Directory",
+    "AuditLog.Read.All",
+    "UserAuthenticationMethod.ReadWrite.All",
+    "User.RevokeSessions.All",
+];
+
+const PORTAL_GRAPH_ROLES = [...PROVIDER_GRAPH_ROLES, "Directory.ReadWrite.All"];
+
+export function newTenant(displayName = "Contoso (emulated)", tenantId: string = crypto.randomUUID()): TenantState {
+    const app = (displayName: string, graphRoles: string[], exchangeRoles: string[]): AppRegistration => ({
+        displayName,
+        appId: crypto.randomUUID(),
+        objectId: crypto.randomUUID(),
+        secret: `emu~${crypto.randomBytes(24).toString("base64url")}`,
+        graphRoles,
+        exchangeRoles,
+    });
+    return {
+        tenantId,
+        displayName,
+        apps: [
+            app(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
+            app(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
+            app(APPS.reader, ["Policy.Read.All"], []),
+        ],
+        // Tenants created since October 2019 start with security defaults on.
+        securityDefaults: { isEnabled: true },
+        conditionalAccessPolicies: [],
+    };
+}
+
+export class Store {
+    private state: EmulatorState;
+    private readonly file: string;
+    private readonly lockFile: string;
+    private seq = 0;
+
+    constructor(readonly dir: string) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        this.file = path.join(dir, "tenants.json");
+        this.lockFile = path.join(dir, "emulator.lock");
+        this.lock();
+        this.state = fs.existsSync(this.file) ? this.load() : this.initial();
+        this.save();
+    }
+
+    get adminKey(): string {
+        return this.state.adminKey;
+    }
+
+    tenantIds(): string[] {
+        return Object.keys(this.state.tenants);
+    }
+
+    tenant(tenantId: string): TenantState | undefined {
+        return this.state.tenants[tenantId.toLowerCase()];
+    }
+
+    /** Adds a tenant (for many-tenant scenarios). */
+    addTenant(displayName: string): TenantState {
+        return this.mutate(() => {
+            const t = newTenant(displayName);
+            this.state.tenants[t.tenantId] = t;
+            return t;
+        });
+    }
+
+    /** Applies a change and persists it atomically before the caller answers the request. */
+    mutate<T>(fn: (state: EmulatorState) => T): T {
+        const result = fn(this.state);
+        this.save();
+        return result;
+    }
+
+    snapshot(): EmulatorState {
+        return JSON.parse(JSON.stringify(this.state));
+    }
+
+    close(): void {
+        try {
+            if (fs.readFileSync(this.lockFile, "utf8").trim() === String(process.pid)) {
+                fs.unlinkSync(this.lockFile);
+            }
+        } catch {
+            // already gone
+        }
+    }
+
+    private initial(): EmulatorState {
+        const t = newTenant();
+        return { schemaVersion: 1, adminKey: crypto.randomBytes(18).toString("base64url"), tenants: { [t.tenantId]: t } };
+    }
+
+    private load(): EmulatorState {
+        const parsed = JSON.parse(fs.readFileSync(this.file, "utf8")) as EmulatorState;
+        if (parsed.schemaVersion !== 1 || typeof parsed.tenants !== "object") {
+            throw new Error(`${this.file} is not an emulator state file of this version; move it away to start afresh`);
+        }
+        return parsed;
+    }
+
+    private save(): void {
+        const tmp = `${this.file}.${process.pid}.${++this.seq}.tmp`;
+        const fd = fs.openSync(tmp, "w", 0o600);
+        try {
+            fs.writeSync(fd, JSON.stringify(this.state, null, 2));
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, this.file);
+    }
+
+    private lock(): void {
+        try {
+            fs.writeFileSync(this.lockFile, String(process.pid), { flag: "wx" });
+            return;
+        } catch (err: any) {
+            if (err.code !== "EEXIST") {
+                throw err;
+            }
+        }
+        const holder = Number(fs.readFileSync(this.lockFile, "utf8").trim());
+        if (holder && holder !== process.pid && isAlive(holder)) {
+            throw new Error(`another emulator (pid ${holder}) is serving ${this.dir}; stop it or use another --state-dir`);
+        }
+        fs.writeFileSync(this.lockFile, String(process.pid));
+    }
+}
+
+function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err: any) {
+        return err.code === "EPERM";
+    }
+}

@@ -1,0 +1,210 @@
+import type * as pulumi from "@pulumi/pulumi";
+import {
+    CONFIG_NAMESPACE,
+    ConfigSource,
+    MissingPermissionError,
+    TenantApiError,
+    TenantClients,
+    createTenantClients,
+    scrubbed,
+} from "../../client";
+import { AnySetting, FieldChange, describeChanges } from "./setting";
+
+type DynamicProvider = pulumi.dynamic.ResourceProvider;
+
+/** Inputs and outputs keys that belong to Pulumi, not to the setting. */
+const RESERVED = new Set(["__provider"]);
+
+export interface AdapterOptions {
+    /** How many times to read back after a change before calling it a failure (Graph is eventually consistent). */
+    verifyAttempts?: number;
+    verifyDelayMs?: number;
+}
+
+/**
+ * Turns a TenantSetting into a Pulumi dynamic resource provider. Every setting gets the same
+ * behaviour from here:
+ * - check: validation failures reported per property at preview, before anything is written;
+ * - diff: desired inputs against the last known tenant state (refreshed by `read`), never `__provider`;
+ * - create/update: read, permission preflight, apply, verify;
+ * - read: the live tenant, returned as both outputs and inputs, so drift shows as a diff;
+ * - delete: stops managing and leaves the tenant as it is.
+ * Clients are built on first use from the stack config that `configure` receives and the environment;
+ * credentials never enter inputs, outputs or messages.
+ */
+export class SettingProvider implements DynamicProvider {
+    private config: ConfigSource = { get: () => undefined };
+    private clientsCache?: TenantClients;
+
+    constructor(
+        private readonly setting: AnySetting,
+        private readonly options: AdapterOptions = {},
+        private readonly clientFactory: (config: ConfigSource) => TenantClients = createTenantClients,
+    ) {}
+
+    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        this.config = { get: (key) => req.config.get(`${CONFIG_NAMESPACE}:${key}`) };
+        this.clientsCache = undefined;
+    }
+
+    async check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+        const { desired, failures } = this.setting.validate(withoutReserved(news));
+        return {
+            inputs: desired ? { ...desired } : withoutReserved(news),
+            failures: failures.map((f) => ({ property: f.property, reason: `${this.setting.title}: ${f.reason}` })),
+        };
+    }
+
+    async diff(_id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+        const desired = this.validated(news);
+        const changes = this.setting.diff(desired, withoutReserved(olds));
+        return { changes: changes.length > 0 };
+    }
+
+    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+        return this.guard("create", async (clients) => {
+            const live = await this.reconcile(clients, this.validated(inputs));
+            return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, live) };
+        });
+    }
+
+    async update(_id: string, _olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+        return this.guard("update", async (clients) => {
+            const live = await this.reconcile(clients, this.validated(news));
+            return { outs: this.outputs(clients, live) };
+        });
+    }
+
+    async read(id: string, _props?: any): Promise<pulumi.dynamic.ReadResult> {
+        return this.guard("read", async (clients) => {
+            const live = await this.readLive(clients);
+            return {
+                id,
+                props: this.outputs(clients, live),
+                inputs: { ...this.setting.desiredFromLive(live) },
+            };
+        });
+    }
+
+    async delete(_id: string, _props: any): Promise<void> {
+        // Deleting the resource means "stop managing"; the tenant keeps its current state.
+        // (See the setting's onDelete text, which the README repeats.)
+    }
+
+    /** Reads, applies what differs, and verifies. Returns the tenant state after the change. */
+    async reconcile(clients: TenantClients, desired: Record<string, unknown>): Promise<Record<string, unknown>> {
+        const live = await this.readLive(clients);
+        const changes = this.setting.diff(desired, live);
+        if (changes.length === 0) {
+            return live;
+        }
+        await this.preflight(clients, "write");
+        try {
+            await this.setting.apply(clients, desired, live, changes);
+        } catch (err) {
+            throw this.explainForbidden(err, "write");
+        }
+        return this.verify(clients, desired, changes);
+    }
+
+    private async verify(
+        clients: TenantClients,
+        desired: Record<string, unknown>,
+        applied: readonly FieldChange[],
+    ): Promise<Record<string, unknown>> {
+        const attempts = this.options.verifyAttempts ?? 6;
+        const delay = this.options.verifyDelayMs ?? 500;
+        let remaining: FieldChange[] = [];
+        for (let i = 0; i < attempts; i++) {
+            const live = await this.readLive(clients);
+            remaining = this.setting.diff(desired, live);
+            if (remaining.length === 0) {
+                return live;
+            }
+            await new Promise((r) => setTimeout(r, delay * (i + 1)));
+        }
+        throw new Error(
+            `applied ${describeChanges(applied)}, but the tenant still reports ${describeChanges(remaining)} ` +
+                `after ${attempts} reads. Nothing else was changed; run the update again, and if it persists ` +
+                `check the tenant for a policy that overrides this setting.`,
+        );
+    }
+
+    private async readLive(clients: TenantClients): Promise<Record<string, unknown>> {
+        await this.preflight(clients, "read");
+        try {
+            return await this.setting.read(clients);
+        } catch (err) {
+            throw this.explainForbidden(err, "read");
+        }
+    }
+
+    /** Fails before any call when the token plainly lacks every permission that allows the action. */
+    private async preflight(clients: TenantClients, action: "read" | "write"): Promise<void> {
+        const roles = await clients.graph.tokens.grantedRoles();
+        if (roles === undefined) {
+            return; // delegated token: scopes are checked by Graph itself
+        }
+        const anyOf = this.setting.permissions[action];
+        if (!anyOf.some((p) => roles.includes(p))) {
+            throw new MissingPermissionError(this.setting.title, action, anyOf, roles);
+        }
+    }
+
+    private explainForbidden(err: unknown, action: "read" | "write"): unknown {
+        if (err instanceof TenantApiError && err.status === 403) {
+            const e = new MissingPermissionError(this.setting.title, action, this.setting.permissions[action], undefined);
+            e.message += ` (${err.message})`;
+            return e;
+        }
+        return err;
+    }
+
+    private outputs(clients: TenantClients, live: Record<string, unknown>): Record<string, unknown> {
+        return { ...live, tenantId: clients.connection.tenantId };
+    }
+
+    private validated(inputs: any): Record<string, unknown> {
+        const { desired, failures } = this.setting.validate(withoutReserved(inputs));
+        if (!desired || failures.length) {
+            throw new Error(
+                `${this.setting.title}: invalid inputs: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
+            );
+        }
+        return desired;
+    }
+
+    private clients(): TenantClients {
+        if (!this.clientsCache) {
+            this.clientsCache = this.clientFactory(this.config);
+        }
+        return this.clientsCache;
+    }
+
+    /** Runs an operation with the setting's name in front of any error, and every secret scrubbed. */
+    private async guard<T>(op: string, fn: (clients: TenantClients) => Promise<T>): Promise<T> {
+        let clients: TenantClients | undefined;
+        try {
+            clients = this.clients();
+            return await fn(clients);
+        } catch (err) {
+            const secret = clients?.connection.clientSecret ?? this.config.get("clientSecret") ?? process.env.AZURE_CLIENT_SECRET;
+            const clean = scrubbed(err, [secret]);
+            if (!clean.message.startsWith(this.setting.title)) {
+                clean.message = `${this.setting.title}: ${op} failed: ${clean.message}`;
+            }
+            clean.stack = `${clean.name}: ${clean.message}`;
+            throw clean;
+        }
+    }
+}
+
+function withoutReserved(props: any): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(props ?? {})) {
+        if (!RESERVED.has(k)) {
+            out[k] = v;
+        }
+    }
+    return out;
+}

@@ -1,0 +1,92 @@
+import type { TenantClients } from "../../client";
+
+/**
+ * The one shape every tenant setting has, so that whoever knows one knows all:
+ *
+ *   validate(inputs) -> desired     check at preview: clear errors that name the field and the fix
+ *   read(tenant)     -> live        the tenant as it is now (create, update, refresh, drift)
+ *   diff(desired, live) -> changes  field by field; equal-in-meaning values are no change
+ *   apply(changes)                  make the tenant match
+ *   verify                          read again until the tenant reports the desired state
+ *
+ * The generic dynamic-provider adapter (./adapter.ts) turns a TenantSetting into a Pulumi resource
+ * provider; a setting never talks to Pulumi or builds HTTP calls itself (it uses TenantClients).
+ */
+export interface FieldChange {
+    /** Input property name, e.g. "isEnabled". */
+    readonly field: string;
+    readonly from: unknown;
+    readonly to: unknown;
+}
+
+export interface ValidationFailure {
+    /** Input property name the failure is about. */
+    readonly property: string;
+    /** What is wrong and how to fix it. */
+    readonly reason: string;
+}
+
+export interface Validated<D> {
+    readonly desired?: D;
+    readonly failures: readonly ValidationFailure[];
+}
+
+export interface Permissions {
+    /** Any one of these Graph application permissions allows reading the setting. */
+    readonly read: readonly string[];
+    /** Any one of these allows changing it. */
+    readonly write: readonly string[];
+}
+
+export interface TenantSetting<D extends Record<string, unknown>, L extends Record<string, unknown>> {
+    /** Resource type name, e.g. "SecurityDefaults": the type token is m365-mfa:<type>. */
+    readonly type: string;
+    /** What a person calls it, used in every message, e.g. "Security defaults". */
+    readonly title: string;
+    readonly permissions: Permissions;
+    /** What deleting the resource does to the tenant (documented behaviour). */
+    readonly onDelete: string;
+
+    validate(inputs: Record<string, unknown>): Validated<D>;
+    read(clients: TenantClients): Promise<L>;
+    /** The desired state that the live state satisfies exactly (the inputs after a refresh). */
+    desiredFromLive(live: L): D;
+    diff(desired: D, live: L): FieldChange[];
+    apply(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<void>;
+    /** The resource id: stable for one tenant. */
+    id(tenantId: string, live: L): string;
+}
+
+export type AnySetting = TenantSetting<any, any>;
+
+/** Compares the fields of `desired` with the same fields of `live`, by JSON value. */
+export function diffFields<D extends Record<string, unknown>>(
+    desired: D,
+    live: Record<string, unknown>,
+    equal: (field: string, want: unknown, have: unknown) => boolean = (_f, a, b) => stableJson(a) === stableJson(b),
+): FieldChange[] {
+    const changes: FieldChange[] = [];
+    for (const field of Object.keys(desired)) {
+        const want = desired[field];
+        if (want === undefined) {
+            continue; // not managed
+        }
+        const have = live[field];
+        if (!equal(field, want, have)) {
+            changes.push({ field, from: have, to: want });
+        }
+    }
+    return changes;
+}
+
+export function stableJson(v: unknown): string {
+    return JSON.stringify(v, (_k, value) =>
+        value && typeof value === "object" && !Array.isArray(value)
+            ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+            : value,
+    );
+}
+
+export function describeChanges(changes: readonly FieldChange[]): string {
+    return changes.map((c) => `${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`).join("; ");
+}

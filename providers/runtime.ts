@@ -1,0 +1,30 @@
+/**
+ * Loaded at run time by the serialized shim (./shim.ts) inside the dynamic-provider process:
+ * maps a resource type to its provider, one instance per type and process, so that `configure`
+ * (called once per process by Pulumi) and the client's token cache are shared by all resources.
+ */
+import { SettingProvider } from "./framework/adapter";
+import { AnySetting } from "./framework/setting";
+import { SETTINGS } from "./settings";
+
+const instances = new Map<string, SettingProvider>();
+
+/**
+ * Pulumi deserializes one shim per distinct `__provider` text (one per resource type) and calls its
+ * `configure` once, so each provider instance here receives the stack config itself.
+ */
+export function providerFor(type: string): SettingProvider {
+    let provider = instances.get(type);
+    if (!provider) {
+        const setting: AnySetting | undefined = SETTINGS[type];
+        if (!setting) {
+            throw new Error(
+                `m365-mfa: this version has no provider for resource type "${type}" ` +
+                    `(known: ${Object.keys(SETTINGS).join(", ")}); is the installed package older than the stack's state?`,
+            );
+        }
+        provider = new SettingProvider(setting);
+        instances.set(type, provider);
+    }
+    return provider;
+}

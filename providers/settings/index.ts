@@ -1,0 +1,9 @@
+import { AnySetting } from "../framework/setting";
+import { securityDefaults } from "./securityDefaults";
+
+/** Every tenant setting this package manages, by resource type. */
+export const SETTINGS: Readonly<Record<string, AnySetting>> = {
+    [securityDefaults.type]: securityDefaults,
+};
+
+export { securityDefaults };

@@ -1,0 +1,73 @@
+import type { TenantClients } from "../../client";
+import { TenantSetting, ValidationFailure, diffFields } from "../framework/setting";
+
+/**
+ * Security defaults: Graph `policies/identitySecurityDefaultsEnforcementPolicy` (v1.0).
+ * Only `isEnabled` is writable. Microsoft refuses to enable security defaults while Conditional
+ * Access policies are enabled (and the reverse); that answer is passed on with Graph's own words.
+ */
+export interface SecurityDefaultsDesired extends Record<string, unknown> {
+    isEnabled: boolean;
+}
+
+export interface SecurityDefaultsLive extends Record<string, unknown> {
+    isEnabled: boolean;
+    policyId: string;
+    displayName: string;
+}
+
+export const SECURITY_DEFAULTS_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
+
+const INPUTS = ["isEnabled"];
+
+export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDefaultsLive> = {
+    type: "SecurityDefaults",
+    title: "Security defaults",
+    permissions: {
+        read: ["Policy.Read.All", "Policy.ReadWrite.SecurityDefaults", "Policy.ReadWrite.ConditionalAccess"],
+        write: ["Policy.ReadWrite.SecurityDefaults", "Policy.ReadWrite.ConditionalAccess"],
+    },
+    onDelete: "Removing the resource stops managing security defaults; the tenant keeps its current setting.",
+
+    validate(inputs) {
+        const failures: ValidationFailure[] = [];
+        for (const key of Object.keys(inputs)) {
+            if (!INPUTS.includes(key)) {
+                failures.push({ property: key, reason: `unknown property "${key}"; the only setting is isEnabled` });
+            }
+        }
+        const v = inputs.isEnabled;
+        if (typeof v !== "boolean") {
+            failures.push({
+                property: "isEnabled",
+                reason: `isEnabled must be true or false (got ${v === undefined ? "nothing" : JSON.stringify(v)})`,
+            });
+            return { failures };
+        }
+        return { desired: { isEnabled: v }, failures };
+    },
+
+    async read(clients: TenantClients) {
+        const policy = await clients.graph.get(SECURITY_DEFAULTS_PATH);
+        if (typeof policy?.isEnabled !== "boolean") {
+            throw new Error(`Graph returned no isEnabled for ${SECURITY_DEFAULTS_PATH}`);
+        }
+        return { isEnabled: policy.isEnabled, policyId: String(policy.id), displayName: String(policy.displayName ?? "") };
+    },
+
+    desiredFromLive(live) {
+        return { isEnabled: live.isEnabled };
+    },
+
+    diff(desired, live) {
+        return diffFields(desired, live);
+    },
+
+    async apply(clients: TenantClients, desired) {
+        await clients.graph.patch(SECURITY_DEFAULTS_PATH, { isEnabled: desired.isEnabled });
+    },
+
+    id(tenantId) {
+        return `${tenantId}/securityDefaults`;
+    },
+};
