@@ -68,7 +68,13 @@ export class TokenSource {
             }
             return token;
         } catch (err) {
-            const message = redact(err instanceof Error ? err.message : String(err), [this.conn.clientSecret]);
+            let message = redact(err instanceof Error ? err.message : String(err), [this.conn.clientSecret]);
+            if (/endpoints_resolution_error/.test(message)) {
+                // MSAL could not read the tenant's OpenID configuration: Entra answers that for unknown tenants.
+                message =
+                    `the authority ${this.conn.cloud.authorityHost} has no tenant "${this.conn.tenantId}" ` +
+                    `(its OpenID configuration could not be read): check m365-mfa:tenantId / AZURE_TENANT_ID and the cloud`;
+            }
             throw new TenantApiError(
                 "Entra ID sign-in",
                 "POST",

@@ -23,6 +23,11 @@ export interface Faults {
     dropRate?: number;
     /** Lifetime of newly issued tokens in seconds (default 3599). */
     tokenLifetimeSeconds?: number;
+    /**
+     * Tokens that expire early: the JWT's exp is this many seconds away although expires_in still
+     * says tokenLifetimeSeconds, as when a token is revoked or clocks disagree. Clients must sign in again.
+     */
+    tokenExpiresEarlySeconds?: number;
     /** Seconds sent in Retry-After with injected 429s (default 1). */
     retryAfterSeconds?: number;
     /** Deterministic faults: the next `count` Graph/Exchange requests whose path contains `match`. */
@@ -69,6 +74,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const emulator: { faults: Faults } = { faults: { ...(options.faults ?? {}) } };
     const identity = new Identity(store, pki, {
         tokenLifetimeSeconds: () => emulator.faults.tokenLifetimeSeconds ?? 3599,
+        tokenExpiresEarlySeconds: () => emulator.faults.tokenExpiresEarlySeconds,
     });
     let origin = "";
 

@@ -1,0 +1,89 @@
+/**
+ * npm run demo: the whole loop on the local tenant emulator, through the real Pulumi CLI.
+ *
+ *   1. an emulated tenant where an admin once switched security defaults off
+ *   2. pulumi preview   shows the change
+ *   3. pulumi up        applies it
+ *   4. pulumi preview   --expect-no-changes: nothing left to do
+ *   5. a portal admin switches security defaults off again (a plain Graph PATCH with another app)
+ *   6. drift check      pulumi refresh --preview-only --expect-no-changes fails and names the setting
+ *   7. pulumi up --refresh restores it, and the drift check passes again
+ *
+ * It exits non-zero if any step does not behave as described.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PulumiWorkspace, REPO_ROOT, CliResult } from "../harness/engine";
+import { portal, startTrustedEmulator } from "../harness/tenant";
+import { APPS } from "../emulator/store";
+
+const SD_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+async function main() {
+    const dir = path.join(REPO_ROOT, ".emulator", "demo");
+    fs.rmSync(dir, { recursive: true, force: true });
+    const emu = await startTrustedEmulator({ stateDir: path.join(dir, "tenant") });
+    const tenant = () => emu.defaultTenant();
+    let failures = 0;
+    const step = (title: string) => console.log(`\n${bold(`== ${title}`)}`);
+    const show = (r: CliResult) => console.log(r.output.trim().split("\n").map((l) => `   | ${l}`).join("\n"));
+    const expect = (ok: boolean, what: string) => {
+        console.log(`${ok ? "   ok  " : "   FAIL"} ${what}`);
+        failures += ok ? 0 : 1;
+    };
+
+    try {
+        step(`Emulated tenant ${tenant().tenantId} on ${emu.origin}`);
+        await portal(emu).patch(SD_PATH, { isEnabled: false });
+        console.log(`   An admin switched security defaults off in the portal (isEnabled: ${tenant().securityDefaults.isEnabled}).`);
+
+        // The provider's credentials come from the environment, as in a pipeline; nothing goes into state.
+        const ws = new PulumiWorkspace({ projectDir: REPO_ROOT, workDir: path.join(dir, "pulumi"), env: emu.env(APPS.provider) });
+        const stack = "demo";
+        await ws.initStack(stack, {}, { "m365-mfa:baseline": { securityDefaults: { enabled: true } } });
+        console.log(`   Stack "${stack}" declares: m365-mfa:baseline.securityDefaults.enabled = true`);
+
+        step("pulumi preview");
+        let r = await ws.preview(stack);
+        show(r);
+        expect(r.code === 0 && /\+ .*SecurityDefaults/.test(r.output), "preview shows security defaults to be brought under management");
+
+        step("pulumi up");
+        r = await ws.up(stack);
+        show(r);
+        expect(r.code === 0 && tenant().securityDefaults.isEnabled, "the tenant now has security defaults on");
+
+        step("pulumi preview --expect-no-changes");
+        r = await ws.preview(stack, "--expect-no-changes");
+        expect(r.code === 0, "no changes left: no perpetual diff");
+
+        step("Someone switches security defaults off in the Entra admin portal");
+        await portal(emu).patch(SD_PATH, { isEnabled: false });
+        console.log(`   isEnabled in the tenant: ${tenant().securityDefaults.isEnabled}`);
+
+        step("Drift check: pulumi refresh --preview-only --expect-no-changes --diff");
+        r = await ws.refresh(stack, "--preview-only", "--expect-no-changes", "--diff");
+        show(r);
+        expect(r.code !== 0 && /isEnabled/.test(r.output), `drift caught (exit code ${r.code}), naming isEnabled`);
+        expect(!tenant().securityDefaults.isEnabled, "the check changed nothing in the tenant");
+
+        step("pulumi up --refresh");
+        r = await ws.up(stack, "--refresh");
+        show(r);
+        expect(r.code === 0 && tenant().securityDefaults.isEnabled, "security defaults restored");
+
+        step("Drift check again");
+        r = await ws.refresh(stack, "--preview-only", "--expect-no-changes");
+        expect(r.code === 0, "the tenant matches the stack");
+    } finally {
+        await emu.stop();
+    }
+    console.log(failures ? `\n${failures} step(s) did not behave as expected.` : `\nDemo complete. Stack files are in ${path.relative(process.cwd(), dir)}.`);
+    process.exit(failures ? 1 : 0);
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});

@@ -1,0 +1,43 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The component's composition, under Pulumi's mocks (no engine, no tenant). */
+describe("unit: TenantMfaBaseline composition", () => {
+    const created: { type: string; name: string; inputs: any }[] = [];
+
+    before(() => {
+        pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    return { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } };
+                },
+                call: () => ({}),
+            },
+            "m365-mfa",
+            "unit",
+            true,
+        );
+    });
+
+    const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+    it("creates the security defaults member with the desired value and reports the path", async () => {
+        const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
+        const b = new TenantMfaBaseline("t1", { securityDefaults: { enabled: true } });
+        assert.deepStrictEqual(await outputOf(b.posture), { path: "security-defaults", securityDefaultsEnabled: true });
+        const sd = created.find((c) => c.name === "t1-security-defaults");
+        assert.ok(sd, "member created");
+        assert.strictEqual(sd!.type, "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults");
+        assert.strictEqual(sd!.inputs.isEnabled, true);
+    });
+
+    it("manages nothing that is left out", async () => {
+        const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
+        const before = created.length;
+        const b = new TenantMfaBaseline("t2", {});
+        assert.deepStrictEqual(await outputOf(b.posture), { path: "unmanaged" });
+        assert.strictEqual(created.filter((c) => c.name.startsWith("t2-")).length, 0);
+        assert.ok(created.length >= before);
+    });
+});
