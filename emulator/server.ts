@@ -40,6 +40,8 @@ export interface EmulatorOptions {
     port?: number;
     host?: string;
     faults?: Faults;
+    /** Keep request and response bodies in the request log (for the schema conformance tests). */
+    recordBodies?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -49,6 +51,11 @@ export interface RequestLogEntry {
     status: number | "dropped";
     appId?: string;
     write: boolean;
+    /** With recordBodies: the Graph version, the route's entity type and both JSON bodies. */
+    version?: "v1.0" | "beta";
+    entity?: string;
+    requestBody?: unknown;
+    responseBody?: unknown;
 }
 
 export interface RunningEmulator {
@@ -89,7 +96,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 return;
             }
             writeResponse(res, req, out.response);
-            requests.push(logEntry(req, out.response.status, out.appId, out.write));
+            const entry = logEntry(req, out.response.status, out.appId, out.write);
+            if (options.recordBodies && out.entity) {
+                entry.version = out.version;
+                entry.entity = out.entity;
+                entry.requestBody = req.body.length ? JSON.parse(req.body.toString("utf8")) : undefined;
+                entry.responseBody = out.response.body;
+            }
+            requests.push(entry);
         } catch (err) {
             if (req) {
                 writeResponse(res, req, { status: 500, body: graphErrorBody(req, "InternalServerError", String(err)) });
@@ -99,7 +113,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
     });
 
-    type Dispatched = { response: EmuResponse; appId?: string; write: boolean } | "drop";
+    type Dispatched = { response: EmuResponse; appId?: string; write: boolean; version?: "v1.0" | "beta"; entity?: string } | "drop";
 
     async function dispatch(req: EmuRequest): Promise<Dispatched> {
         if (req.path.startsWith("/_emulator/")) {
@@ -134,7 +148,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             const tenant = store.tenant(claims.tid)!;
             const params = route.pattern.exec(rest)!.slice(1);
             const response = route.handle({ req, params, claims, tenant, store, origin }, version);
-            return { response, appId, write: route.write };
+            return { response, appId, write: route.write, version, entity: route.entity };
         } catch (err) {
             if (err instanceof GraphHttpError) {
                 return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, appId, write: false };

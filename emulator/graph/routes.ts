@@ -19,6 +19,8 @@ export interface Route {
     readonly pattern: RegExp;
     /** Graph versions the route exists in. */
     readonly versions: readonly ("v1.0" | "beta")[];
+    /** The Graph type of the request and response bodies, checked against Graph's schema in tests. */
+    readonly entity?: string;
     /** A route that changes the tenant (counted by the write limits and the request log). */
     readonly write: boolean;
     handle(ctx: RouteContext, version: "v1.0" | "beta"): EmuResponse;

@@ -18,6 +18,7 @@ export const securityDefaultsRoutes: Route[] = [
         method: "GET",
         pattern: PATH,
         versions: ["v1.0", "beta"],
+        entity: "identitySecurityDefaultsEnforcementPolicy",
         write: false,
         handle({ claims, tenant, origin }, version) {
             requireRole(claims, READ);
@@ -38,6 +39,7 @@ export const securityDefaultsRoutes: Route[] = [
         method: "PATCH",
         pattern: PATH,
         versions: ["v1.0", "beta"],
+        entity: "identitySecurityDefaultsEnforcementPolicy",
         write: true,
         handle({ req, claims, tenant, store }) {
             requireRole(claims, WRITE);
