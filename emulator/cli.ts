@@ -1,5 +1,5 @@
 /**
- * npm run emulator [-- --port 8443 --state-dir .emulator]
+ * npm run emulator [-- --port 8443 --state-dir .emulator --users 5000 --seed 1]
  *
  * Runs the tenant emulator in the foreground and prints the environment that points m365-mfa at it.
  */
@@ -16,11 +16,15 @@ async function main() {
     const stateDir = path.resolve(arg("state-dir", path.join(__dirname, "..", ".emulator")));
     const port = Number(arg("port", "8443"));
     const emu = await startEmulator({ stateDir, port });
+    const users = process.argv.includes("--users") ? Number(arg("users", "25")) : undefined;
+    if (users !== undefined) {
+        emu.directory().seed(users, Number(arg("seed", "1")));
+    }
     const tenant = emu.defaultTenant();
     const env = emu.env(APPS.provider);
     const lines = [
         `m365-mfa tenant emulator on ${emu.origin} (state in ${stateDir})`,
-        `tenant ${tenant.displayName}: ${tenant.tenantId}`,
+        `tenant ${tenant.displayName}: ${tenant.tenantId}, ${emu.directory().userCount} users`,
         ``,
         `Point m365-mfa at it (these are the emulator's own throw-away credentials):`,
         ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),

@@ -1,9 +1,13 @@
 import * as https from "https";
 import type { AddressInfo } from "net";
 import * as path from "path";
+import { handleInvokeCommand } from "./exchange";
+import { directoryRoutes } from "./graph/directory";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
+import { Throttle, ThrottleOptions } from "./throttle";
 import type { Route } from "./graph/routes";
-import { EmuRequest, EmuResponse, GraphHttpError, graphErrorBody, headerValue, readRequest, writeResponse } from "./http";
+import { EmuRequest, EmuResponse, GraphHttpError, graphErrorBody, headerValue, jsonBody, readRequest, writeResponse } from "./http";
+import type { Directory } from "./directory";
 import { Identity } from "./identity";
 import { loadOrCreatePki } from "./pki";
 import { APPS, AppRegistration, Store, TenantState } from "./store";
@@ -42,6 +46,10 @@ export interface EmulatorOptions {
     faults?: Faults;
     /** Keep request and response bodies in the request log (for the schema conformance tests). */
     recordBodies?: boolean;
+    /** Microsoft's documented Graph limits; on unless switched off. */
+    throttling?: ThrottleOptions;
+    /** Keep at most this many request log entries (oldest dropped); default 100,000. */
+    maxLogEntries?: number;
 }
 
 export interface RequestLogEntry {
@@ -51,6 +59,8 @@ export interface RequestLogEntry {
     status: number | "dropped";
     appId?: string;
     write: boolean;
+    /** An item of a $batch (logged on its own, beside the batch request). */
+    batched?: boolean;
     /** With recordBodies: the Graph version, the route's entity type and both JSON bodies. */
     version?: "v1.0" | "beta";
     entity?: string;
@@ -64,20 +74,31 @@ export interface RunningEmulator {
     readonly store: Store;
     readonly requests: RequestLogEntry[];
     faults: Faults;
+    readonly throttle: Throttle;
     /** The tenant the emulator starts with. */
     defaultTenant(): TenantState;
+    /** Users and groups of a tenant (the default tenant when not named). */
+    directory(tenantId?: string): Directory;
     app(name: string, tenantId?: string): AppRegistration;
     /** Environment variables that point m365-mfa (and @azure/identity) at this emulator as `appName`. */
     env(appName?: string, tenantId?: string): Record<string, string>;
     stop(): Promise<void>;
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes];
+const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
     const store = new Store(options.stateDir);
     const requests: RequestLogEntry[] = [];
+    const maxLog = options.maxLogEntries ?? 100_000;
+    const requests_log = (e: RequestLogEntry) => {
+        requests.push(e);
+        if (requests.length > maxLog) {
+            requests.splice(0, requests.length - maxLog);
+        }
+    };
+    const throttle = new Throttle(options.throttling ?? { enabled: true });
     const emulator: { faults: Faults } = { faults: { ...(options.faults ?? {}) } };
     const identity = new Identity(store, pki, {
         tokenLifetimeSeconds: () => emulator.faults.tokenLifetimeSeconds ?? 3599,
@@ -91,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             req = await readRequest(raw);
             const out = await dispatch(req);
             if (out === "drop") {
-                requests.push(logEntry(req, "dropped", undefined, false));
+                requests_log(logEntry(req, "dropped", undefined, false));
                 raw.socket.destroy();
                 return;
             }
@@ -103,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 entry.requestBody = req.body.length ? JSON.parse(req.body.toString("utf8")) : undefined;
                 entry.responseBody = out.response.body;
             }
-            requests.push(entry);
+            requests_log(entry);
         } catch (err) {
             if (req) {
                 writeResponse(res, req, { status: 500, body: graphErrorBody(req, "InternalServerError", String(err)) });
@@ -123,6 +144,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (idp) {
             return { response: idp, write: false };
         }
+        const exo = /^\/adminapi\/beta\/([^/]+)\/InvokeCommand$/i.exec(req.path);
+        if (exo) {
+            return exchange(req, exo[1]);
+        }
         const m = /^\/(v1\.0|beta)(\/.*)$/.exec(req.path);
         if (!m) {
             return { response: { status: 404, body: graphErrorBody(req, "BadRequest", `Resource not found for the segment '${req.path.split("/")[1] ?? ""}'.`) }, write: false };
@@ -133,6 +158,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (injected) {
             return injected;
         }
+        if (rest === "/$batch" && req.method === "POST") {
+            return batch(req, version);
+        }
+        return graph(req, version, rest);
+    }
+
+    /** One Graph call (also each item of a $batch): token, route, permission, throttling, handler. */
+    function graph(req: EmuRequest, version: "v1.0" | "beta", rest: string): Exclude<Dispatched, "drop"> {
         const candidates = GRAPH_ROUTES.filter((r) => r.versions.includes(version) && r.pattern.test(rest));
         const route = candidates.find((r) => r.method === req.method);
         let appId: string | undefined;
@@ -147,8 +180,131 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             }
             const tenant = store.tenant(claims.tid)!;
             const params = route.pattern.exec(rest)!.slice(1);
-            const response = route.handle({ req, params, claims, tenant, store, origin }, version);
+            const ctx = { req, params, claims, tenant, store, origin };
+            const units = route.units ? route.units(ctx) : 1;
+            const charge = throttle.charge(tenant.tenantId, claims.appid, store.directory(tenant.tenantId).userCount, units, route.write);
+            if (!charge.ok) {
+                return {
+                    response: {
+                        status: 429,
+                        headers: { ...charge.headers, "Retry-After": String(charge.retryAfter) },
+                        body: graphErrorBody(req, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header."),
+                    },
+                    appId,
+                    write: false,
+                };
+            }
+            const response = route.handle(ctx, version);
+            response.headers = { ...charge.headers, ...(response.headers ?? {}) };
             return { response, appId, write: route.write, version, entity: route.entity };
+        } catch (err) {
+            if (err instanceof GraphHttpError) {
+                return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, appId, write: false };
+            }
+            throw err;
+        }
+    }
+
+    /**
+     * JSON batching as Graph documents it: at most 20 requests with unique ids, a body needs a
+     * Content-Type, dependsOn runs after its dependencies and answers 424 when one failed; the batch
+     * answers 200 and each item carries its own status (each item is throttled on its own).
+     */
+    function batch(req: EmuRequest, version: "v1.0" | "beta"): Dispatched {
+        const bad = (message: string) => ({ response: { status: 400, body: graphErrorBody(req, "BadRequest", message) }, write: false });
+        let requests: any[];
+        try {
+            identity.verify(headerValue(req.headers.authorization), "graph");
+            requests = jsonBody(req).requests as any[];
+        } catch (err) {
+            if (err instanceof GraphHttpError) {
+                return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, write: false };
+            }
+            throw err;
+        }
+        if (!Array.isArray(requests) || requests.length === 0) {
+            return bad("Invalid batch payload format.");
+        }
+        if (requests.length > 20) {
+            return bad("Number of requests in batch is too large. Maximum is 20.");
+        }
+        const ids = new Set<string>();
+        for (const r of requests) {
+            if (typeof r?.id !== "string" || !r.id || typeof r.method !== "string" || typeof r.url !== "string") {
+                return bad("Invalid batch payload format: every request needs id, method and url.");
+            }
+            if (ids.has(r.id)) {
+                return bad(`Batch request ids must be unique; '${r.id}' appears more than once.`);
+            }
+            ids.add(r.id);
+            if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type")) {
+                return bad(`Write request id : ${r.id} does not contain Content-Type header or body.`);
+            }
+            for (const d of r.dependsOn ?? []) {
+                if (!requests.some((o) => o.id === d)) {
+                    return bad(`Request id ${r.id} depends on '${d}', which is not in the batch.`);
+                }
+            }
+        }
+        const status = new Map<string, number>();
+        const responses: any[] = [];
+        let anyWrite = false;
+        const done = (r: any) => status.has(r.id);
+        while (responses.length < requests.length) {
+            const ready = requests.filter((r) => !done(r) && (r.dependsOn ?? []).every((d: string) => status.has(d)));
+            if (!ready.length) {
+                return bad("The dependsOn graph of the batch has a cycle.");
+            }
+            for (const r of ready) {
+                const failedDep = (r.dependsOn ?? []).find((d: string) => (status.get(d) ?? 0) >= 400);
+                if (failedDep) {
+                    status.set(r.id, 424);
+                    responses.push({ id: r.id, status: 424, body: graphErrorBody(req, "FailedDependency", `The request depends on request '${failedDep}', which failed.`) });
+                    continue;
+                }
+                const url = new URL(r.url.startsWith("/") ? r.url : `/${r.url}`, "https://emulator.invalid");
+                const sub: EmuRequest = {
+                    ...req,
+                    method: r.method.toUpperCase(),
+                    url,
+                    path: decodeURIComponent(url.pathname).replace(/\/+$/, ""),
+                    headers: { ...lowerKeys(r.headers ?? {}), authorization: req.headers.authorization },
+                    body: r.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(r.body)),
+                };
+                const out = graph(sub, version, sub.path);
+                anyWrite ||= out.write;
+                status.set(r.id, out.response.status);
+                const entry = logEntry(sub, out.response.status, out.appId, out.write);
+                entry.batched = true;
+                if (options.recordBodies && out.entity) {
+                    Object.assign(entry, { version, entity: out.entity, requestBody: r.body, responseBody: out.response.body });
+                }
+                requests_log(entry);
+                responses.push({ id: r.id, status: out.response.status, headers: out.response.headers ?? {}, ...(out.response.body !== undefined ? { body: out.response.body } : {}) });
+            }
+        }
+        return { response: { status: 200, headers: { "Content-Type": "application/json" }, body: { responses } }, write: anyWrite };
+    }
+
+    /** Exchange admin API: Exchange Online audience, the token's tenant must be the path's tenant. */
+    async function exchange(req: EmuRequest, tenantRef: string): Promise<Dispatched> {
+        const injected = await injectFaults(req);
+        if (injected) {
+            return injected;
+        }
+        let appId: string | undefined;
+        try {
+            if (req.method !== "POST") {
+                throw new GraphHttpError(405, "MethodNotAllowed", `The requested resource does not support http method '${req.method}'.`);
+            }
+            const claims = identity.verify(headerValue(req.headers.authorization), "exchange");
+            appId = claims.appid;
+            const tenant = store.tenant(claims.tid)!;
+            if (tenant.tenantId !== tenantRef.toLowerCase() && !tenant.domains?.includes(tenantRef.toLowerCase())) {
+                throw new GraphHttpError(401, "Unauthorized", `The token's tenant ${claims.tid} does not match the tenant in the request path '${tenantRef}'.`);
+            }
+            const response = handleInvokeCommand({ req, params: [tenantRef], claims, tenant, store, origin });
+            return { response, appId, write: /^(Set|New|Remove|Enable|Disable)-/i.test(cmdletName(req)) };
         } catch (err) {
             if (err instanceof GraphHttpError) {
                 return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, appId, write: false };
@@ -209,6 +365,27 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (req.path === "/_emulator/requests" && req.method === "GET") {
             return { status: 200, body: { value: requests } };
         }
+        const tenantParam = req.url.searchParams.get("tenant") ?? api.defaultTenant().tenantId;
+        if (req.path === "/_emulator/seed" && req.method === "POST") {
+            const { users = 25, seed = 1 } = JSON.parse(req.body.toString("utf8") || "{}");
+            store.directory(tenantParam).seed(users, seed);
+            return { status: 200, body: { users: store.directory(tenantParam).userCount } };
+        }
+        const reg = /^\/_emulator\/users\/([^/]+)\/methods$/.exec(req.path);
+        if (reg && req.method === "POST") {
+            // The user registers an MFA method (as at an interrupted sign-in): enabled becomes enforced.
+            const { method = "microsoftAuthenticatorPush" } = JSON.parse(req.body.toString("utf8") || "{}");
+            const d = store.directory(tenantParam);
+            const u = d.user(reg[1]);
+            if (!u) {
+                return { status: 404, body: { error: { code: "NotFound", message: `no user ${reg[1]}` } } };
+            }
+            d.updateUser(u.id, {
+                methods: [...new Set([...u.methods, method])],
+                ...(u.perUserMfaState === "enabled" ? { perUserMfaState: "enforced" as const } : {}),
+            });
+            return { status: 200, body: d.user(u.id) };
+        }
         return { status: 404, body: { error: { code: "NotFound", message: `no admin endpoint ${req.method} ${req.path}` } } };
     }
 
@@ -224,6 +401,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         caCertPath: pki.caCertPath,
         store,
         requests,
+        throttle,
         get faults() {
             return emulator.faults;
         },
@@ -231,6 +409,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             emulator.faults = f;
         },
         defaultTenant: () => store.tenant(store.tenantIds()[0])!,
+        directory: (tenantId) => store.directory(tenantId ?? api.defaultTenant().tenantId),
         app(name, tenantId) {
             const tenant = tenantId ? store.tenant(tenantId) : api.defaultTenant();
             const app = tenant?.apps.find((a) => a.displayName === name);
@@ -261,6 +440,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         },
     };
     return api;
+}
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function cmdletName(req: EmuRequest): string {
+    try {
+        return String(JSON.parse(req.body.toString("utf8"))?.CmdletInput?.CmdletName ?? "");
+    } catch {
+        return "";
+    }
 }
 
 function logEntry(req: EmuRequest, status: number | "dropped", appId: string | undefined, write: boolean): RequestLogEntry {

@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { Directory } from "./directory";
 
 /**
  * The emulated tenants and their state, persisted to one JSON file in the state directory.
@@ -34,12 +35,80 @@ export interface ConditionalAccessPolicyState {
     [key: string]: unknown;
 }
 
+/** A recipient with a mailbox in Exchange Online (what Get-CASMailbox and Get-Mailbox see). */
+export interface ExchangeMailboxState {
+    /** The mailbox's Name and Identity in Exchange Online. */
+    name: string;
+    displayName: string;
+    alias: string;
+    userPrincipalName: string;
+    primarySmtpAddress: string;
+    recipientTypeDetails: "UserMailbox" | "SharedMailbox";
+    /** The mailbox object's guid in Exchange. */
+    guid: string;
+    /** The Entra ID user's object id. */
+    externalDirectoryObjectId: string;
+    /** Per-mailbox SMTP AUTH: true/false overrides the organisation, null follows Set-TransportConfig. */
+    smtpClientAuthenticationDisabled: boolean | null;
+}
+
+/** Names of the protocol switches of an Exchange Online authentication policy. */
+export const AUTH_POLICY_PROTOCOLS = [
+    "ActiveSync",
+    "Autodiscover",
+    "Imap",
+    "Mapi",
+    "OfflineAddressBook",
+    "OutlookService",
+    "Pop",
+    "Powershell",
+    "ReportingWebServices",
+    "Rpc",
+    "Smtp",
+    "WebServices",
+] as const;
+
+export type AuthPolicyProtocol = (typeof AUTH_POLICY_PROTOCOLS)[number];
+
+export interface ExchangeAuthenticationPolicyState {
+    name: string;
+    guid: string;
+    whenCreatedUtc: string;
+    whenChangedUtc: string;
+    /** AllowBasicAuth<Protocol>: whether Basic authentication is allowed for the protocol. */
+    allowBasicAuth: Record<AuthPolicyProtocol, boolean>;
+}
+
+export interface ExchangeOrganizationState {
+    /** The organisation's name and identity: the tenant's initial domain (contoso.onmicrosoft.com). */
+    name: string;
+    displayName: string;
+    guid: string;
+    /** Modern authentication for Outlook and other clients (on by default since August 2017). */
+    oauth2ClientProfileEnabled: boolean;
+    /** Guid of the authentication policy applied to users without one, or null. */
+    defaultAuthenticationPolicyGuid: string | null;
+    /** Set-TransportConfig -SmtpClientAuthenticationDisabled: true by default for organisations created after January 2020. */
+    smtpClientAuthenticationDisabled: boolean;
+    transportConfigGuid: string;
+}
+
+export interface ExchangeState {
+    organization: ExchangeOrganizationState;
+    mailboxes: ExchangeMailboxState[];
+    authenticationPolicies: ExchangeAuthenticationPolicyState[];
+}
+
 export interface TenantState {
     tenantId: string;
     displayName: string;
+    /** Verified domains, e.g. contoso.onmicrosoft.com (Exchange accepts them in place of the tenant id). */
+    domains?: string[];
     apps: AppRegistration[];
     securityDefaults: SecurityDefaultsState;
     conditionalAccessPolicies: ConditionalAccessPolicyState[];
+    /** Exchange Online: organisation and transport config, mailboxes, authentication policies. */
+    exchange: ExchangeState;
 }
 
 export interface EmulatorState {
@@ -94,6 +163,53 @@ export function newTenant(displayName = "Contoso (emulated)", tenantId: string =
         // Tenants created since October 2019 start with security defaults on.
         securityDefaults: { isEnabled: true },
         conditionalAccessPolicies: [],
+        exchange: newExchangeState(displayName),
+    };
+}
+
+/**
+ * The Exchange Online side of a new tenant: an organisation named after its initial domain with
+ * Microsoft's defaults for a new organisation (modern authentication on, SMTP AUTH off, no default
+ * authentication policy), and a handful of user and shared mailboxes.
+ */
+export function newExchangeState(displayName: string): ExchangeState {
+    const label = displayName.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 27) || "tenant";
+    const domain = `${label}.onmicrosoft.com`;
+    const mailbox = (
+        name: string,
+        display: string,
+        recipientTypeDetails: ExchangeMailboxState["recipientTypeDetails"],
+    ): ExchangeMailboxState => ({
+        name,
+        displayName: display,
+        alias: name,
+        userPrincipalName: `${name}@${domain}`,
+        primarySmtpAddress: `${name}@${domain}`,
+        recipientTypeDetails,
+        guid: crypto.randomUUID(),
+        externalDirectoryObjectId: crypto.randomUUID(),
+        smtpClientAuthenticationDisabled: null,
+    });
+    return {
+        organization: {
+            name: domain,
+            displayName,
+            guid: crypto.randomUUID(),
+            oauth2ClientProfileEnabled: true,
+            defaultAuthenticationPolicyGuid: null,
+            smtpClientAuthenticationDisabled: true,
+            transportConfigGuid: crypto.randomUUID(),
+        },
+        mailboxes: [
+            mailbox("AdeleV", "Adele Vance", "UserMailbox"),
+            mailbox("AlexW", "Alex Wilber", "UserMailbox"),
+            mailbox("DiegoS", "Diego Siciliani", "UserMailbox"),
+            mailbox("MeganB", "Megan Bowen", "UserMailbox"),
+            mailbox("scanner", "Office Scanner", "UserMailbox"),
+            mailbox("info", "Info", "SharedMailbox"),
+            mailbox("support", "Support", "SharedMailbox"),
+        ],
+        authenticationPolicies: [],
     };
 }
 
@@ -102,6 +218,7 @@ export class Store {
     private readonly file: string;
     private readonly lockFile: string;
     private seq = 0;
+    private readonly directories = new Map<string, Directory>();
 
     constructor(readonly dir: string) {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -122,6 +239,17 @@ export class Store {
 
     tenant(tenantId: string): TenantState | undefined {
         return this.state.tenants[tenantId.toLowerCase()];
+    }
+
+    /** The users and groups of a tenant (kept in their own snapshot and journal). */
+    directory(tenantId: string): Directory {
+        const tid = tenantId.toLowerCase();
+        let d = this.directories.get(tid);
+        if (!d) {
+            d = new Directory(this.dir, tid);
+            this.directories.set(tid, d);
+        }
+        return d;
     }
 
     /** Adds a tenant (for many-tenant scenarios). */
@@ -163,6 +291,10 @@ export class Store {
         const parsed = JSON.parse(fs.readFileSync(this.file, "utf8")) as EmulatorState;
         if (parsed.schemaVersion !== 1 || typeof parsed.tenants !== "object") {
             throw new Error(`${this.file} is not an emulator state file of this version; move it away to start afresh`);
+        }
+        for (const tenant of Object.values(parsed.tenants)) {
+            // State files written before Exchange Online was emulated: start its section with the defaults.
+            tenant.exchange ??= newExchangeState(tenant.displayName);
         }
         return parsed;
     }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PerUserMfaAssignment, PerUserMfaState } from "./settings/perUserMfa";
 import { providerShim } from "./shim";
 
 /** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
@@ -29,6 +30,49 @@ export class SecurityDefaults extends pulumi.dynamic.Resource {
             opts,
             MODULE,
             "SecurityDefaults",
+        );
+    }
+}
+
+export interface PerUserMfaArgs {
+    /** Who gets which state: users by UPN or object id, groups by object id (members resolved transitively at plan time). */
+    assignments: pulumi.Input<pulumi.Input<PerUserMfaAssignment>[]>;
+    /** Users never touched, e.g. break-glass accounts. */
+    excludeUsers?: pulumi.Input<pulumi.Input<string>[]>;
+    /** When set, the resource owns the whole tenant: every user not otherwise targeted gets this state. */
+    allOtherUsers?: pulumi.Input<PerUserMfaState>;
+}
+
+/**
+ * Per-user MFA state (disabled / enabled / enforced) of a set of users. Users not targeted are left
+ * alone unless allOtherUsers is set. Deleting the resource stops managing; users keep their state.
+ */
+export class PerUserMfa extends pulumi.dynamic.Resource {
+    declare public readonly assignments: pulumi.Output<PerUserMfaAssignment[]>;
+    /** Resolved at plan time: user principal name -> desired state. */
+    declare public readonly targets: pulumi.Output<Record<string, PerUserMfaState>>;
+    /** What Graph reported for each target at the last read. */
+    declare public readonly observed: pulumi.Output<Record<string, string>>;
+    /** Number of targets per observed state. */
+    declare public readonly counts: pulumi.Output<Record<string, number>>;
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: PerUserMfaArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim("PerUserMfa"),
+            name,
+            {
+                assignments: args.assignments,
+                excludeUsers: args.excludeUsers,
+                allOtherUsers: args.allOtherUsers,
+                targets: undefined,
+                observed: undefined,
+                counts: undefined,
+                tenantId: undefined,
+            },
+            opts,
+            MODULE,
+            "PerUserMfa",
         );
     }
 }

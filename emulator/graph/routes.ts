@@ -21,6 +21,8 @@ export interface Route {
     readonly versions: readonly ("v1.0" | "beta")[];
     /** The Graph type of the request and response bodies, checked against Graph's schema in tests. */
     readonly entity?: string;
+    /** Resource units the call costs (Graph's identity and access limits); 1 when absent. */
+    readonly units?: (ctx: RouteContext) => number;
     /** A route that changes the tenant (counted by the write limits and the request log). */
     readonly write: boolean;
     handle(ctx: RouteContext, version: "v1.0" | "beta"): EmuResponse;

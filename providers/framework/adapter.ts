@@ -48,7 +48,11 @@ export class SettingProvider implements DynamicProvider {
     }
 
     async check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-        const { desired, failures } = this.setting.validate(withoutReserved(news));
+        let { desired, failures } = this.setting.validate(withoutReserved(news));
+        if (desired && !failures.length && this.setting.prepare) {
+            // Resolve against the tenant at plan time (e.g. group members), so the preview shows them.
+            ({ desired, failures } = await this.guard("check", (clients) => this.setting.prepare!(clients, desired)));
+        }
         return {
             inputs: desired ? { ...desired } : withoutReserved(news),
             failures: failures.map((f) => ({ property: f.property, reason: `${this.setting.title}: ${f.reason}` })),
@@ -63,26 +67,26 @@ export class SettingProvider implements DynamicProvider {
 
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
         return this.guard("create", async (clients) => {
-            const live = await this.reconcile(clients, this.validated(inputs));
-            return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, live) };
+            const desired = this.validated(inputs);
+            const live = await this.reconcile(clients, desired);
+            return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, desired, live) };
         });
     }
 
     async update(_id: string, _olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
         return this.guard("update", async (clients) => {
-            const live = await this.reconcile(clients, this.validated(news));
-            return { outs: this.outputs(clients, live) };
+            const desired = this.validated(news);
+            const live = await this.reconcile(clients, desired);
+            return { outs: this.outputs(clients, desired, live) };
         });
     }
 
-    async read(id: string, _props?: any): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, props?: any): Promise<pulumi.dynamic.ReadResult> {
         return this.guard("read", async (clients) => {
-            const live = await this.readLive(clients);
-            return {
-                id,
-                props: this.outputs(clients, live),
-                inputs: { ...this.setting.desiredFromLive(live) },
-            };
+            const recorded = this.validated(pick(props, this.setting.inputKeys));
+            const live = await this.readLive(clients, recorded);
+            const desired = this.setting.desiredFromLive(live, recorded);
+            return { id, props: this.outputs(clients, desired, live), inputs: { ...desired } };
         });
     }
 
@@ -93,7 +97,7 @@ export class SettingProvider implements DynamicProvider {
 
     /** Reads, applies what differs, and verifies. Returns the tenant state after the change. */
     async reconcile(clients: TenantClients, desired: Record<string, unknown>): Promise<Record<string, unknown>> {
-        const live = await this.readLive(clients);
+        const live = await this.readLive(clients, desired);
         const changes = this.setting.diff(desired, live);
         if (changes.length === 0) {
             return live;
@@ -104,20 +108,26 @@ export class SettingProvider implements DynamicProvider {
         } catch (err) {
             throw this.explainForbidden(err, "write");
         }
-        return this.verify(clients, desired, changes);
+        return this.verify(clients, desired, live, changes);
     }
 
     private async verify(
         clients: TenantClients,
         desired: Record<string, unknown>,
+        before: Record<string, unknown>,
         applied: readonly FieldChange[],
     ): Promise<Record<string, unknown>> {
         const attempts = this.options.verifyAttempts ?? 6;
         const delay = this.options.verifyDelayMs ?? 500;
         let remaining: FieldChange[] = [];
+        let live = before;
+        let pending = applied;
         for (let i = 0; i < attempts; i++) {
-            const live = await this.readLive(clients);
+            live = this.setting.reread
+                ? await this.setting.reread(clients, desired, live, pending)
+                : await this.readLive(clients, desired);
             remaining = this.setting.diff(desired, live);
+            pending = remaining;
             if (remaining.length === 0) {
                 return live;
             }
@@ -130,10 +140,10 @@ export class SettingProvider implements DynamicProvider {
         );
     }
 
-    private async readLive(clients: TenantClients): Promise<Record<string, unknown>> {
+    private async readLive(clients: TenantClients, desired: Record<string, unknown>): Promise<Record<string, unknown>> {
         await this.preflight(clients, "read");
         try {
-            return await this.setting.read(clients);
+            return await this.setting.read(clients, desired);
         } catch (err) {
             throw this.explainForbidden(err, "read");
         }
@@ -160,8 +170,9 @@ export class SettingProvider implements DynamicProvider {
         return err;
     }
 
-    private outputs(clients: TenantClients, live: Record<string, unknown>): Record<string, unknown> {
-        return { ...live, tenantId: clients.connection.tenantId };
+    /** State after an operation: the desired inputs, what the tenant reported, and the tenant. */
+    private outputs(clients: TenantClients, desired: Record<string, unknown>, live: Record<string, unknown>): Record<string, unknown> {
+        return { ...desired, ...live, tenantId: clients.connection.tenantId };
     }
 
     private validated(inputs: any): Record<string, unknown> {
@@ -197,6 +208,16 @@ export class SettingProvider implements DynamicProvider {
             throw clean;
         }
     }
+}
+
+function pick(props: any, keys: readonly string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of keys) {
+        if (props?.[k] !== undefined) {
+            out[k] = props[k];
+        }
+    }
+    return out;
 }
 
 function withoutReserved(props: any): Record<string, unknown> {

@@ -47,10 +47,21 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     /** What deleting the resource does to the tenant (documented behaviour). */
     readonly onDelete: string;
 
+    /** The input property names (the rest of the state is outputs). */
+    readonly inputKeys: readonly string[];
+
     validate(inputs: Record<string, unknown>): Validated<D>;
-    read(clients: TenantClients): Promise<L>;
+    /**
+     * Optional: completes the desired state from the tenant at preview time (e.g. resolves group
+     * membership to users), so the plan shows exactly what will change. Returns failures for inputs
+     * that name things the tenant does not have.
+     */
+    prepare?(clients: TenantClients, desired: D): Promise<Validated<D>>;
+    read(clients: TenantClients, desired: D): Promise<L>;
+    /** Optional: re-reads only what `changes` touched (verification of large settings). */
+    reread?(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<L>;
     /** The desired state that the live state satisfies exactly (the inputs after a refresh). */
-    desiredFromLive(live: L): D;
+    desiredFromLive(live: L, desired: D): D;
     diff(desired: D, live: L): FieldChange[];
     apply(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<void>;
     /** The resource id: stable for one tenant. */

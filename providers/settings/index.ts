@@ -1,9 +1,11 @@
 import { AnySetting } from "../framework/setting";
+import { perUserMfa } from "./perUserMfa";
 import { securityDefaults } from "./securityDefaults";
 
 /** Every tenant setting this package manages, by resource type. */
 export const SETTINGS: Readonly<Record<string, AnySetting>> = {
     [securityDefaults.type]: securityDefaults,
+    [perUserMfa.type]: perUserMfa,
 };
 
-export { securityDefaults };
+export { perUserMfa, securityDefaults };

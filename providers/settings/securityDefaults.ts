@@ -18,7 +18,6 @@ export interface SecurityDefaultsLive extends Record<string, unknown> {
 
 export const SECURITY_DEFAULTS_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
 
-const INPUTS = ["isEnabled"];
 
 export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDefaultsLive> = {
     type: "SecurityDefaults",
@@ -28,11 +27,12 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
         write: ["Policy.ReadWrite.SecurityDefaults", "Policy.ReadWrite.ConditionalAccess"],
     },
     onDelete: "Removing the resource stops managing security defaults; the tenant keeps its current setting.",
+    inputKeys: ["isEnabled"],
 
     validate(inputs) {
         const failures: ValidationFailure[] = [];
         for (const key of Object.keys(inputs)) {
-            if (!INPUTS.includes(key)) {
+            if (!securityDefaults.inputKeys.includes(key)) {
                 failures.push({ property: key, reason: `unknown property "${key}"; the only setting is isEnabled` });
             }
         }

@@ -14,7 +14,7 @@ describe("unit: security defaults setting", () => {
         const live = { isEnabled: false, policyId: "p", displayName: "Security Defaults" };
         assert.deepStrictEqual(securityDefaults.diff({ isEnabled: true }, live), [{ field: "isEnabled", from: false, to: true }]);
         assert.deepStrictEqual(securityDefaults.diff({ isEnabled: false }, live), []);
-        assert.deepStrictEqual(securityDefaults.diff(securityDefaults.desiredFromLive(live), live), []);
+        assert.deepStrictEqual(securityDefaults.diff(securityDefaults.desiredFromLive(live, { isEnabled: true }), live), []);
     });
 
     it("names the resource by tenant", () => {

@@ -1,0 +1,261 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * The users and groups of one emulated tenant, sized for 100,000 users.
+ *
+ * Kept apart from the small settings file: a snapshot (directory-<tenant>.json) plus an append-only
+ * journal of changes (directory-<tenant>.journal, one JSON line per change, appended before the
+ * request is answered). Loading replays the journal over the snapshot and ignores a torn last line,
+ * so a crash mid-write loses at most the change whose request was never answered. The journal is
+ * folded into a new snapshot (written to a temporary file and renamed) when it grows long.
+ */
+export type PerUserMfaState = "disabled" | "enabled" | "enforced";
+
+/** Authentication methods as the registration report names them (methodsRegistered). */
+export const METHOD_KINDS = [
+    "microsoftAuthenticatorPush",
+    "softwareOneTimePasscode",
+    "mobilePhone",
+    "email",
+    "fido2SecurityKey",
+    "windowsHelloForBusiness",
+    "temporaryAccessPass",
+] as const;
+
+export interface UserRecord {
+    id: string;
+    userPrincipalName: string;
+    displayName: string;
+    userType: "Member" | "Guest";
+    accountEnabled: boolean;
+    mail: string | null;
+    perUserMfaState: PerUserMfaState;
+    /** Registered MFA methods (names as in userRegistrationDetails.methodsRegistered). */
+    methods: string[];
+    /** Directory role template names held (e.g. "Global Administrator"). */
+    roles: string[];
+    breakGlass?: boolean;
+}
+
+export interface GroupRecord {
+    id: string;
+    displayName: string;
+    /** Direct members: user or group ids. */
+    members: string[];
+}
+
+type JournalEntry =
+    | { op: "user"; id: string; set: Partial<UserRecord> }
+    | { op: "addUser"; user: UserRecord }
+    | { op: "group"; group: GroupRecord };
+
+const COMPACT_AFTER = 20_000;
+
+export class Directory {
+    readonly users = new Map<string, UserRecord>();
+    readonly groups = new Map<string, GroupRecord>();
+    private readonly byUpn = new Map<string, string>();
+    private journalLines = 0;
+    private readonly snapshotFile: string;
+    private readonly journalFile: string;
+
+    constructor(dir: string, readonly tenantId: string) {
+        this.snapshotFile = path.join(dir, `directory-${tenantId}.json`);
+        this.journalFile = path.join(dir, `directory-${tenantId}.journal`);
+        this.load();
+    }
+
+    get userCount(): number {
+        return this.users.size;
+    }
+
+    /** A user by object id or user principal name (case-insensitive), as Graph resolves /users/{id|upn}. */
+    user(ref: string): UserRecord | undefined {
+        const key = ref.toLowerCase();
+        return this.users.get(key) ?? this.users.get(this.byUpn.get(key) ?? "");
+    }
+
+    group(id: string): GroupRecord | undefined {
+        return this.groups.get(id.toLowerCase());
+    }
+
+    /** Users reachable from a group through nested groups, each once, in a stable order. */
+    transitiveUsers(groupId: string): UserRecord[] {
+        const seen = new Set<string>();
+        const out: UserRecord[] = [];
+        const walk = (gid: string) => {
+            if (seen.has(gid)) {
+                return;
+            }
+            seen.add(gid);
+            for (const m of this.groups.get(gid)?.members ?? []) {
+                const u = this.users.get(m);
+                if (u) {
+                    if (!seen.has(u.id)) {
+                        seen.add(u.id);
+                        out.push(u);
+                    }
+                } else if (this.groups.has(m)) {
+                    walk(m);
+                }
+            }
+        };
+        walk(groupId.toLowerCase());
+        return out;
+    }
+
+    updateUser(id: string, set: Partial<UserRecord>): UserRecord {
+        const u = this.users.get(id)!;
+        Object.assign(u, set);
+        this.append({ op: "user", id, set });
+        return u;
+    }
+
+    addUser(user: UserRecord): void {
+        this.index(user);
+        this.append({ op: "addUser", user });
+    }
+
+    putGroup(group: GroupRecord): void {
+        this.groups.set(group.id, group);
+        this.append({ op: "group", group });
+    }
+
+    /**
+     * Replaces the directory with `count` users made deterministically from `seed`: members and a few
+     * guests, about 70% with MFA methods registered, a few admins, two break-glass accounts, and groups
+     * (all users, departments, a nested group).
+     */
+    seed(count: number, seed = 1, domain = "contoso.onmicrosoft.com"): void {
+        const rand = mulberry32(seed);
+        const id = () => uuidFrom(rand);
+        this.users.clear();
+        this.byUpn.clear();
+        this.groups.clear();
+        const first = ["ada", "alan", "grace", "linus", "margaret", "ken", "barbara", "dennis", "frances", "edsger", "radia", "tim"];
+        const last = ["lovelace", "turing", "hopper", "torvalds", "hamilton", "thompson", "liskov", "ritchie", "allen", "dijkstra", "perlman", "berners"];
+        const departments = ["Finance", "Sales", "Engineering", "Operations"];
+        const deptGroups = departments.map((d) => ({ id: id(), displayName: `Department - ${d}`, members: [] as string[] }));
+        const all: GroupRecord = { id: id(), displayName: "All Employees", members: [] };
+        const admins: GroupRecord = { id: id(), displayName: "Privileged Admins", members: [] };
+        for (let i = 0; i < count; i++) {
+            const breakGlass = i < 2;
+            const guest = !breakGlass && rand() < 0.03;
+            const f = first[Math.floor(rand() * first.length)];
+            const l = last[Math.floor(rand() * last.length)];
+            const name = breakGlass ? `breakglass${i + 1}` : `${f}.${l}${i}`;
+            const upn = guest ? `${name}_fabrikam.com#EXT#@${domain}` : `${name}@${domain}`;
+            const isAdmin = breakGlass || (!guest && rand() < 0.005);
+            const methods: string[] = [];
+            if (!breakGlass && rand() < 0.7) {
+                methods.push("microsoftAuthenticatorPush");
+                if (rand() < 0.4) methods.push("mobilePhone");
+                if (rand() < 0.05) methods.push("fido2SecurityKey");
+            } else if (breakGlass) {
+                methods.push("fido2SecurityKey");
+            }
+            const u: UserRecord = {
+                id: id(),
+                userPrincipalName: upn,
+                displayName: breakGlass ? `Break Glass ${i + 1}` : `${cap(f)} ${cap(l)} ${i}`,
+                userType: guest ? "Guest" : "Member",
+                accountEnabled: rand() > 0.02,
+                mail: guest ? `${name}@fabrikam.com` : upn,
+                perUserMfaState: "disabled",
+                methods,
+                roles: isAdmin ? ["Global Administrator"] : [],
+                ...(breakGlass ? { breakGlass: true } : {}),
+            };
+            this.index(u);
+            if (!guest && !breakGlass) {
+                all.members.push(u.id);
+                deptGroups[i % deptGroups.length].members.push(u.id);
+            }
+            if (isAdmin && !breakGlass) {
+                admins.members.push(u.id);
+            }
+        }
+        // Nested: "Finance and Sales" contains two department groups.
+        const nested: GroupRecord = { id: id(), displayName: "Finance and Sales", members: [deptGroups[0].id, deptGroups[1].id] };
+        for (const g of [all, admins, nested, ...deptGroups]) {
+            this.groups.set(g.id, g);
+        }
+        this.compact();
+    }
+
+    /** Writes a fresh snapshot and empties the journal. */
+    compact(): void {
+        const tmp = `${this.snapshotFile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify({ users: [...this.users.values()], groups: [...this.groups.values()] }));
+        fs.renameSync(tmp, this.snapshotFile);
+        fs.writeFileSync(this.journalFile, "");
+        this.journalLines = 0;
+    }
+
+    private index(u: UserRecord): void {
+        this.users.set(u.id, u);
+        this.byUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+    }
+
+    private append(e: JournalEntry): void {
+        fs.appendFileSync(this.journalFile, JSON.stringify(e) + "\n");
+        if (++this.journalLines >= COMPACT_AFTER) {
+            this.compact();
+        }
+    }
+
+    private load(): void {
+        if (fs.existsSync(this.snapshotFile)) {
+            const snap = JSON.parse(fs.readFileSync(this.snapshotFile, "utf8")) as { users: UserRecord[]; groups: GroupRecord[] };
+            snap.users.forEach((u) => this.index(u));
+            snap.groups.forEach((g) => this.groups.set(g.id, g));
+        }
+        if (fs.existsSync(this.journalFile)) {
+            const lines = fs.readFileSync(this.journalFile, "utf8").split("\n").filter(Boolean);
+            for (const line of lines) {
+                let e: JournalEntry;
+                try {
+                    e = JSON.parse(line);
+                } catch {
+                    continue; // a torn last line from a crash: its request was never answered
+                }
+                if (e.op === "user" && this.users.has(e.id)) {
+                    Object.assign(this.users.get(e.id)!, e.set);
+                } else if (e.op === "addUser") {
+                    this.index(e.user);
+                } else if (e.op === "group") {
+                    this.groups.set(e.group.id, e.group);
+                }
+            }
+            this.journalLines = lines.length;
+        }
+        if (!fs.existsSync(this.snapshotFile)) {
+            this.seed(25);
+        }
+    }
+}
+
+function mulberry32(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+function uuidFrom(rand: () => number): string {
+    const b = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) b[i] = Math.floor(rand() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = b.toString("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function cap(s: string): string {
+    return s[0].toUpperCase() + s.slice(1);
+}

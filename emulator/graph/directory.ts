@@ -1,0 +1,229 @@
+import type { PerUserMfaState, UserRecord } from "../directory";
+import { GraphHttpError, jsonBody } from "../http";
+import { requireRole } from "../identity";
+import type { Route, RouteContext } from "./routes";
+
+/**
+ * Users, groups and per-user MFA, as Graph documents them:
+ * - GET /users ($select, $filter, $top up to 999, @odata.nextLink paging), GET /users/{id|upn};
+ * - GET /groups/{id}, GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (paged);
+ * - GET/PATCH /beta/users/{id|upn}/authentication/requirements (perUserMfaState), where a user set
+ *   to `enabled` who already has a method registered is `enforced`, and one who registers later
+ *   flips from `enabled` to `enforced`.
+ */
+const USER_READ = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const GROUP_READ = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+const MFA_READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
+const MFA_WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
+const USER_FIELDS = ["id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mail"] as const;
+const DEFAULT_USER_SELECT = ["id", "userPrincipalName", "displayName", "mail"];
+const MFA_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
+
+function notFound(ref: string): GraphHttpError {
+    return new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+function dir(ctx: RouteContext) {
+    return ctx.store.directory(ctx.tenant.tenantId);
+}
+
+function userOr404(ctx: RouteContext, ref: string): UserRecord {
+    const u = dir(ctx).user(ref);
+    if (!u) {
+        throw notFound(ref);
+    }
+    return u;
+}
+
+function select(ctx: RouteContext): string[] {
+    const raw = ctx.req.url.searchParams.get("$select");
+    if (!raw) {
+        return DEFAULT_USER_SELECT;
+    }
+    const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
+    for (const f of fields) {
+        if (!(USER_FIELDS as readonly string[]).includes(f)) {
+            throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.user'.`);
+        }
+    }
+    return fields;
+}
+
+function shape(u: UserRecord, fields: string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+        out[f] = (u as any)[f];
+    }
+    return out;
+}
+
+/** A small $filter: `prop eq 'v'`, `prop eq true`, `prop in ('a','b')`, `startswith(prop,'v')`, joined by `and`. */
+function userFilter(expr: string | null): (u: UserRecord) => boolean {
+    if (!expr) {
+        return () => true;
+    }
+    const clauses = expr.split(/\s+and\s+/i).map((c) => c.trim());
+    const tests = clauses.map((c): ((u: UserRecord) => boolean) => {
+        let m = /^(\w+)\s+eq\s+'((?:[^']|'')*)'$/i.exec(c);
+        if (m) {
+            const [, prop, v] = m;
+            const want = v.replace(/''/g, "'").toLowerCase();
+            return (u) => String((u as any)[prop] ?? "").toLowerCase() === want;
+        }
+        m = /^(\w+)\s+eq\s+(true|false)$/i.exec(c);
+        if (m) {
+            const [, prop, v] = m;
+            return (u) => (u as any)[prop] === (v.toLowerCase() === "true");
+        }
+        m = /^(\w+)\s+in\s+\((.*)\)$/i.exec(c);
+        if (m) {
+            const values = new Set([...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((x) => x[1].replace(/''/g, "'").toLowerCase()));
+            const prop = m[1];
+            return (u) => values.has(String((u as any)[prop] ?? "").toLowerCase());
+        }
+        m = /^startswith\((\w+),\s*'((?:[^']|'')*)'\)$/i.exec(c);
+        if (m) {
+            const prop = m[1];
+            const v = m[2].replace(/''/g, "'").toLowerCase();
+            return (u) => String((u as any)[prop] ?? "").toLowerCase().startsWith(v);
+        }
+        throw new GraphHttpError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property or operator: '${c}'.`);
+    });
+    for (const c of clauses) {
+        const prop = /^(?:startswith\()?(\w+)/i.exec(c)?.[1];
+        if (prop && !(USER_FIELDS as readonly string[]).includes(prop)) {
+            throw new GraphHttpError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
+        }
+    }
+    return (u) => tests.every((t) => t(u));
+}
+
+/** Pages a list as Graph does: $top (1..999, default 100), an opaque $skiptoken in @odata.nextLink. */
+function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) => unknown, context: string) {
+    const topRaw = ctx.req.url.searchParams.get("$top");
+    const top = topRaw === null ? 100 : Number(topRaw);
+    if (!Number.isInteger(top) || top < 1 || top > 999) {
+        throw new GraphHttpError(400, "Request_BadRequest", `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
+    }
+    const token = ctx.req.url.searchParams.get("$skiptoken");
+    const offset = token ? Number(Buffer.from(token, "base64url").toString("utf8").replace(/^o:/, "")) : 0;
+    if (!Number.isInteger(offset) || offset < 0) {
+        throw new GraphHttpError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.");
+    }
+    const slice = items.slice(offset, offset + top);
+    const body: Record<string, unknown> = { "@odata.context": `${ctx.origin}/${version}/$metadata#${context}`, value: slice.map(render) };
+    if (offset + top < items.length) {
+        const next = new URL(`${ctx.origin}${ctx.req.path}`);
+        for (const [k, v] of ctx.req.url.searchParams) {
+            if (k !== "$skiptoken") {
+                next.searchParams.set(k, v);
+            }
+        }
+        next.searchParams.set("$skiptoken", Buffer.from(`o:${offset + top}`).toString("base64url"));
+        body["@odata.nextLink"] = next.toString();
+    }
+    return { status: 200, body };
+}
+
+const selectDiscount = (ctx: RouteContext, base: number) => Math.max(1, base - (ctx.req.url.searchParams.has("$select") ? 1 : 0));
+
+export const directoryRoutes: Route[] = [
+    {
+        method: "GET",
+        pattern: /^\/users$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        units: (ctx) => selectDiscount(ctx, 2),
+        handle(ctx, version) {
+            requireRole(ctx.claims, USER_READ);
+            const fields = select(ctx);
+            const keep = userFilter(ctx.req.url.searchParams.get("$filter"));
+            const users = [...dir(ctx).users.values()].filter(keep);
+            return page(ctx, version, users, (u) => shape(u, fields), `users(${fields.join(",")})`);
+        },
+    },
+    {
+        method: "GET",
+        pattern: /^\/users\/([^/]+)$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        entity: "user",
+        units: (ctx) => selectDiscount(ctx, 2),
+        handle(ctx, version) {
+            requireRole(ctx.claims, USER_READ);
+            const u = userOr404(ctx, ctx.params[0]);
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users/$entity`, ...shape(u, select(ctx)) } };
+        },
+    },
+    {
+        method: "GET",
+        pattern: /^\/groups\/([^/]+)$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, GROUP_READ);
+            const g = dir(ctx).group(ctx.params[0]);
+            if (!g) {
+                throw notFound(ctx.params[0]);
+            }
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#groups/$entity`, id: g.id, displayName: g.displayName } };
+        },
+    },
+    {
+        method: "GET",
+        pattern: /^\/groups\/([^/]+)\/transitiveMembers(?:\/microsoft\.graph\.user)?$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, GROUP_READ);
+            if (!dir(ctx).group(ctx.params[0])) {
+                throw notFound(ctx.params[0]);
+            }
+            const fields = select(ctx);
+            const users = dir(ctx).transitiveUsers(ctx.params[0]);
+            return page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields) }), "users");
+        },
+    },
+    {
+        method: "GET",
+        pattern: /^\/users\/([^/]+)\/authentication\/requirements$/,
+        versions: ["beta"],
+        write: false,
+        entity: "strongAuthenticationRequirements",
+        handle(ctx, version) {
+            requireRole(ctx.claims, MFA_READ);
+            const u = userOr404(ctx, ctx.params[0]);
+            return {
+                status: 200,
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/requirements`, perUserMfaState: u.perUserMfaState },
+            };
+        },
+    },
+    {
+        method: "PATCH",
+        pattern: /^\/users\/([^/]+)\/authentication\/requirements$/,
+        versions: ["beta"],
+        write: true,
+        entity: "strongAuthenticationRequirements",
+        handle(ctx) {
+            requireRole(ctx.claims, MFA_WRITE);
+            const u = userOr404(ctx, ctx.params[0]);
+            const body = jsonBody(ctx.req);
+            for (const key of Object.keys(body)) {
+                if (key !== "perUserMfaState" && !key.startsWith("@odata.")) {
+                    throw new GraphHttpError(400, "BadRequest", `Invalid property '${key}' on type 'microsoft.graph.strongAuthenticationRequirements'.`);
+                }
+            }
+            const state = body.perUserMfaState;
+            if (typeof state !== "string" || !MFA_STATES.includes(state)) {
+                throw new GraphHttpError(400, "BadRequest", `Requested value '${String(state)}' was not found.`);
+            }
+            // Enabled means "register at next sign-in"; a user who has already registered is enforced.
+            const effective: PerUserMfaState = state === "enabled" && u.methods.length > 0 ? "enforced" : (state as PerUserMfaState);
+            if (u.perUserMfaState !== effective) {
+                dir(ctx).updateUser(u.id, { perUserMfaState: effective });
+            }
+            return { status: 204 };
+        },
+    },
+];

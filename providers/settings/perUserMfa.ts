@@ -1,0 +1,326 @@
+import type { TenantClients } from "../../client";
+import { BatchCall, pages, runBatched } from "../../client/batch";
+import { TenantSetting, ValidationFailure } from "../framework/setting";
+
+/**
+ * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
+ * perUserMfaState disabled | enabled | enforced.
+ *
+ * One resource holds a set of users and the state each should have:
+ * - assignments name users (UPN or object id) and groups (object id, members resolved transitively
+ *   at plan time, so a new member shows in the preview);
+ * - excludeUsers are never touched (break-glass accounts);
+ * - allOtherUsers, when set, makes the resource own the whole tenant: every user not otherwise
+ *   targeted gets that state. Without it, users not named are left alone.
+ * `enabled` is satisfied by an observed `enforced` (Microsoft flips a user to enforced once a method
+ * is registered), so there is no perpetual diff. Reads and writes go through Graph JSON batching.
+ */
+export type PerUserMfaState = "disabled" | "enabled" | "enforced";
+export const PER_USER_MFA_STATES: readonly PerUserMfaState[] = ["disabled", "enabled", "enforced"];
+
+export interface PerUserMfaAssignment {
+    state: PerUserMfaState;
+    users?: string[];
+    groups?: string[];
+}
+
+export interface PerUserMfaDesired extends Record<string, unknown> {
+    assignments: PerUserMfaAssignment[];
+    excludeUsers?: string[];
+    allOtherUsers?: PerUserMfaState;
+    /** Resolved at plan time: user principal name (lower case) -> desired state. */
+    targets?: Record<string, PerUserMfaState>;
+}
+
+export type ObservedState = PerUserMfaState | "userNotFound";
+
+export interface PerUserMfaLive extends Record<string, unknown> {
+    /** user principal name (lower case) -> state reported by Graph, for every target. */
+    observed: Record<string, ObservedState>;
+    counts: Record<ObservedState, number>;
+}
+
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "targets"];
+const REPORT_NAMES = 10;
+
+const isState = (v: unknown): v is PerUserMfaState => typeof v === "string" && (PER_USER_MFA_STATES as readonly string[]).includes(v);
+const satisfies = (want: PerUserMfaState, have: ObservedState | undefined) => have === want || (want === "enabled" && have === "enforced");
+const requirementsPath = (upn: string) => `/users/${encodeURIComponent(upn)}/authentication/requirements`;
+
+function listOfStrings(v: unknown, property: string, failures: ValidationFailure[]): string[] | undefined {
+    if (v === undefined) {
+        return undefined;
+    }
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || !x.trim())) {
+        failures.push({ property, reason: `${property} must be a list of non-empty strings` });
+        return undefined;
+    }
+    return v.map((x: string) => x.trim());
+}
+
+function nameList(names: string[]): string {
+    return names.slice(0, REPORT_NAMES).join(", ") + (names.length > REPORT_NAMES ? ` and ${names.length - REPORT_NAMES} more` : "");
+}
+
+export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
+    type: "PerUserMfa",
+    title: "Per-user MFA",
+    permissions: {
+        read: ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
+        write: ["Policy.ReadWrite.AuthenticationMethod"],
+    },
+    onDelete: "Removing the resource stops managing these users' per-user MFA state; every user keeps the state they have.",
+    inputKeys: KEYS,
+
+    validate(inputs) {
+        const failures: ValidationFailure[] = [];
+        for (const key of Object.keys(inputs)) {
+            if (!KEYS.includes(key)) {
+                failures.push({ property: key, reason: `unknown property "${key}" (known: ${KEYS.join(", ")})` });
+            }
+        }
+        const assignments: PerUserMfaAssignment[] = [];
+        if (!Array.isArray(inputs.assignments)) {
+            failures.push({ property: "assignments", reason: "assignments must be a list like [{ state: \"enforced\", users: [\"alice@contoso.com\"], groups: [\"<group id>\"] }]" });
+        } else {
+            inputs.assignments.forEach((a: any, i: number) => {
+                const at = `assignments[${i}]`;
+                if (typeof a !== "object" || a === null) {
+                    failures.push({ property: at, reason: `${at} must be an object with state, users and/or groups` });
+                    return;
+                }
+                for (const k of Object.keys(a)) {
+                    if (!["state", "users", "groups"].includes(k)) {
+                        failures.push({ property: `${at}.${k}`, reason: `${at}.${k} is not known (use state, users, groups)` });
+                    }
+                }
+                if (!isState(a.state)) {
+                    failures.push({ property: `${at}.state`, reason: `${at}.state must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(a.state)})` });
+                }
+                const users = listOfStrings(a.users, `${at}.users`, failures);
+                const groups = listOfStrings(a.groups, `${at}.groups`, failures);
+                if (!users?.length && !groups?.length) {
+                    failures.push({ property: at, reason: `${at} targets nobody: give users and/or groups` });
+                }
+                if (isState(a.state)) {
+                    assignments.push({ state: a.state, ...(users ? { users } : {}), ...(groups ? { groups } : {}) });
+                }
+            });
+        }
+        const excludeUsers = listOfStrings(inputs.excludeUsers, "excludeUsers", failures);
+        if (inputs.allOtherUsers !== undefined && !isState(inputs.allOtherUsers)) {
+            failures.push({ property: "allOtherUsers", reason: `allOtherUsers must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(inputs.allOtherUsers)})` });
+        }
+        // The same user named with two different states.
+        const named = new Map<string, PerUserMfaState>();
+        for (const a of assignments) {
+            for (const u of a.users ?? []) {
+                const prev = named.get(u.toLowerCase());
+                if (prev && prev !== a.state) {
+                    failures.push({ property: "assignments", reason: `user ${u} is assigned both "${prev}" and "${a.state}"; name each user in one assignment` });
+                }
+                named.set(u.toLowerCase(), a.state);
+            }
+        }
+        for (const u of excludeUsers ?? []) {
+            if (named.has(u.toLowerCase())) {
+                failures.push({ property: "excludeUsers", reason: `user ${u} is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them` });
+            }
+        }
+        let targets: Record<string, PerUserMfaState> | undefined;
+        if (inputs.targets !== undefined) {
+            const t = inputs.targets as Record<string, unknown>;
+            if (typeof t !== "object" || t === null || Object.values(t).some((v) => !isState(v))) {
+                failures.push({ property: "targets", reason: "targets is computed at plan time; do not set it" });
+            } else {
+                targets = t as Record<string, PerUserMfaState>;
+            }
+        }
+        if (failures.length) {
+            return { failures };
+        }
+        return {
+            desired: {
+                assignments,
+                ...(excludeUsers ? { excludeUsers } : {}),
+                ...(inputs.allOtherUsers !== undefined ? { allOtherUsers: inputs.allOtherUsers as PerUserMfaState } : {}),
+                ...(targets ? { targets } : {}),
+            },
+            failures,
+        };
+    },
+
+    async prepare(clients: TenantClients, desired) {
+        const failures: ValidationFailure[] = [];
+        const graph = clients.graph;
+        // Users named explicitly: look each up (UPN or id) to check it exists and learn its UPN.
+        const explicit = [...new Set(desired.assignments.flatMap((a) => a.users ?? []).concat(desired.excludeUsers ?? []))];
+        const { results } = await runBatched(
+            graph,
+            explicit.map((ref): BatchCall => ({ method: "GET", url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
+        );
+        const upnOf = new Map<string, string>();
+        const unknown: string[] = [];
+        explicit.forEach((ref, i) => {
+            const r = results[i];
+            if (r.status === 200) {
+                upnOf.set(ref.toLowerCase(), String(r.body.userPrincipalName).toLowerCase());
+            } else if (r.status === 404) {
+                unknown.push(ref);
+            } else {
+                throw new Error(`looking up user ${ref} answered ${r.status} ${r.body?.error?.code ?? ""}: ${r.body?.error?.message ?? ""}`);
+            }
+        });
+        if (unknown.length) {
+            failures.push({ property: "assignments", reason: `no such user in the tenant: ${nameList(unknown)}. Check the user principal names or object ids.` });
+        }
+        const targets = new Map<string, { state: PerUserMfaState; from: string }>();
+        const conflicts: string[] = [];
+        const assign = (upn: string, state: PerUserMfaState, from: string) => {
+            const prev = targets.get(upn);
+            if (prev && prev.state !== state) {
+                conflicts.push(`${upn} (${prev.from}: ${prev.state}, ${from}: ${state})`);
+                return;
+            }
+            if (!prev) {
+                targets.set(upn, { state, from });
+            }
+        };
+        for (const a of desired.assignments) {
+            for (const ref of a.users ?? []) {
+                const upn = upnOf.get(ref.toLowerCase());
+                if (upn) {
+                    assign(upn, a.state, `user ${ref}`);
+                }
+            }
+        }
+        for (const a of desired.assignments) {
+            for (const gid of a.groups ?? []) {
+                try {
+                    for await (const batch of pages<{ userPrincipalName: string }>(graph, `/groups/${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName&$top=999`)) {
+                        for (const u of batch) {
+                            assign(u.userPrincipalName.toLowerCase(), a.state, `group ${gid}`);
+                        }
+                    }
+                } catch (err: any) {
+                    if (err?.status === 404) {
+                        failures.push({ property: "assignments", reason: `no such group in the tenant: ${gid}. Groups are named by object id.` });
+                        continue;
+                    }
+                    throw err;
+                }
+            }
+        }
+        if (conflicts.length) {
+            failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts)}. Give each user one state (e.g. exclude them from one group's assignment).` });
+        }
+        if (desired.allOtherUsers) {
+            for await (const batch of pages<{ userPrincipalName: string }>(graph, "/users?$select=id,userPrincipalName&$top=999")) {
+                for (const u of batch) {
+                    const upn = u.userPrincipalName.toLowerCase();
+                    if (!targets.has(upn)) {
+                        targets.set(upn, { state: desired.allOtherUsers, from: "allOtherUsers" });
+                    }
+                }
+            }
+        }
+        for (const ref of desired.excludeUsers ?? []) {
+            targets.delete(upnOf.get(ref.toLowerCase()) ?? ref.toLowerCase());
+        }
+        if (failures.length) {
+            return { failures };
+        }
+        const sorted = [...targets.keys()].sort();
+        return { desired: { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) }, failures };
+    },
+
+    async read(clients, desired) {
+        return readStates(clients, Object.keys(desired.targets ?? {}), {});
+    },
+
+    async reread(clients, _desired, live, changes) {
+        const users = changes.map((c) => c.field.slice("targets.".length));
+        return readStates(clients, users, live.observed);
+    },
+
+    desiredFromLive(live, desired) {
+        const targets: Record<string, PerUserMfaState> = {};
+        for (const [upn, want] of Object.entries(desired.targets ?? {})) {
+            const have = live.observed[upn];
+            // What the tenant has, said the way the stack says it where they mean the same.
+            targets[upn] = have === undefined || have === "userNotFound" ? want : satisfies(want, have) ? want : have;
+        }
+        return { ...desired, targets };
+    },
+
+    diff(desired, live) {
+        const changes = [];
+        for (const [upn, want] of Object.entries(desired.targets ?? {})) {
+            const have = live.observed?.[upn];
+            if (!satisfies(want, have)) {
+                changes.push({ field: `targets.${upn}`, from: have, to: want });
+            }
+        }
+        return changes;
+    },
+
+    async apply(clients, _desired, _live, changes) {
+        const writes = changes.filter((c) => c.from !== "userNotFound");
+        const { results } = await runBatched(
+            clients.graph,
+            writes.map((c): BatchCall => ({
+                method: "PATCH",
+                url: requirementsPath(c.field.slice("targets.".length)),
+                body: { perUserMfaState: c.to },
+            })),
+            { version: "beta" },
+        );
+        const failed = writes
+            .map((c, i) => ({ user: c.field.slice("targets.".length), r: results[i] }))
+            .filter(({ r }) => r.status >= 400)
+            .map(({ user, r }) => `${user}: ${r.status} ${r.body?.error?.code ?? ""}`.trim());
+        const missing = changes.filter((c) => c.from === "userNotFound").map((c) => c.field.slice("targets.".length));
+        if (failed.length || missing.length) {
+            throw new Error(
+                [
+                    failed.length ? `${failed.length} of ${writes.length} users could not be changed (the others were): ${nameList(failed)}` : "",
+                    missing.length ? `${missing.length} targeted users no longer exist: ${nameList(missing)}; run pulumi preview again to re-resolve the targets` : "",
+                ].filter(Boolean).join("; ") + ". Run the update again to retry; users already changed are not touched twice.",
+            );
+        }
+    },
+
+    id(tenantId) {
+        return `${tenantId}/perUserMfa`;
+    },
+};
+
+/** Reads the per-user MFA state of `users` through $batch, merged into `previous`. */
+async function readStates(clients: TenantClients, users: string[], previous: Record<string, ObservedState>): Promise<PerUserMfaLive> {
+    const { results } = await runBatched(
+        clients.graph,
+        users.map((upn): BatchCall => ({ method: "GET", url: requirementsPath(upn) })),
+        { version: "beta" },
+    );
+    const observed: Record<string, ObservedState> = { ...previous };
+    const errors: string[] = [];
+    users.forEach((upn, i) => {
+        const r = results[i];
+        if (r.status === 200 && isState(r.body?.perUserMfaState)) {
+            observed[upn] = r.body.perUserMfaState;
+        } else if (r.status === 404) {
+            observed[upn] = "userNotFound";
+        } else {
+            errors.push(`${upn}: ${r.status} ${r.body?.error?.code ?? ""}`.trim());
+        }
+    });
+    if (errors.length) {
+        throw new Error(`could not read the per-user MFA state of ${errors.length} users: ${nameList(errors)}`);
+    }
+    const counts: Record<ObservedState, number> = { disabled: 0, enabled: 0, enforced: 0, userNotFound: 0 };
+    for (const s of Object.values(observed)) {
+        counts[s]++;
+    }
+    const sorted = Object.fromEntries(Object.keys(observed).sort().map((k) => [k, observed[k]]));
+    return { observed: sorted, counts };
+}

@@ -1,0 +1,159 @@
+/**
+ * Per-user MFA against the emulator: targeting by user and by nested group, exclusions, owning the
+ * whole tenant, enabled satisfied by enforced, drift, bad input at check, JSON batching rules and
+ * Graph's throttling.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runBatched } from "../../client/batch";
+import type { RunningEmulator } from "../../emulator/server";
+import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
+import { SettingProvider } from "../../providers/framework/adapter";
+import { perUserMfa } from "../../providers/settings/perUserMfa";
+
+describe("emulator: per-user MFA provider", function () {
+    this.timeout(120_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
+    const dir = () => emu.directory();
+    const group = (name: string) => [...dir().groups.values()].find((g) => g.displayName === name)!;
+    const stateOf = (upn: string) => dir().user(upn)!.perUserMfaState;
+    const mfaWrites = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/authentication/requirements")).length;
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-pum-"));
+        emu = await startTrustedEmulator({ stateDir: tmp });
+        dir().seed(300, 7);
+    });
+    after(async () => {
+        await emu.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+        emu.faults = {};
+        emu.throttle.options = { enabled: true };
+    });
+
+    it("resolves users and nested groups at check, excludes break-glass, and applies through batches", async () => {
+        const p = provider();
+        const finance = group("Finance and Sales");
+        const someone = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass && !dir().transitiveUsers(finance.id).includes(u))!;
+        const checked = await p.check({}, {
+            assignments: [
+                { state: "enforced", groups: [finance.id] },
+                { state: "enabled", users: [someone.userPrincipalName.toUpperCase()] },
+            ],
+            excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+        });
+        assert.deepStrictEqual(checked.failures, []);
+        const targets = checked.inputs.targets as Record<string, string>;
+        const members = dir().transitiveUsers(finance.id);
+        assert.strictEqual(Object.keys(targets).length, members.length + 1);
+        assert.strictEqual(targets[someone.userPrincipalName.toLowerCase()], "enabled");
+        assert.ok(members.length > 100, "the nested group reaches both departments");
+
+        const before = mfaWrites();
+        const created = await p.create(checked.inputs);
+        for (const m of members) {
+            assert.strictEqual(stateOf(m.id), "enforced", m.userPrincipalName);
+        }
+        // enabled + a registered method = enforced, as Microsoft does it; no perpetual diff either way.
+        assert.strictEqual(stateOf(someone.id), someone.methods.length ? "enforced" : "enabled");
+        assert.strictEqual(mfaWrites() - before, members.length + 1);
+        assert.ok(emu.requests.some((r) => r.batched), "went through $batch");
+        const diff = await p.diff(created.id, created.outs, checked.inputs);
+        assert.deepStrictEqual(diff, { changes: false });
+        assert.strictEqual(stateOf("breakglass1@contoso.onmicrosoft.com"), "disabled");
+    });
+
+    it("a user who registers a method later flips enabled -> enforced without a diff", async () => {
+        const u = [...dir().users.values()].find((x) => x.methods.length === 0 && !x.breakGlass && x.userType === "Member")!;
+        const p = provider();
+        const checked = await p.check({}, { assignments: [{ state: "enabled", users: [u.id] }] });
+        const created = await p.create(checked.inputs);
+        assert.strictEqual(stateOf(u.id), "enabled");
+        await emu.store.directory(emu.defaultTenant().tenantId); // same directory
+        const res = await fetch(`${emu.origin}/_emulator/users/${u.id}/methods`, { method: "POST", headers: { "x-emulator-admin-key": emu.store.adminKey }, body: "{}" });
+        assert.strictEqual(res.status, 200);
+        assert.strictEqual(stateOf(u.id), "enforced");
+        const refreshed = await p.read(created.id, created.outs);
+        assert.deepStrictEqual((refreshed.props as any).observed, { [u.userPrincipalName.toLowerCase()]: "enforced" });
+        assert.deepStrictEqual((refreshed.inputs as any).targets, { [u.userPrincipalName.toLowerCase()]: "enabled" });
+        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: false });
+    });
+
+    it("reads drift made in the portal and restores it", async () => {
+        const u = [...dir().users.values()].find((x) => x.userType === "Member" && !x.breakGlass && x.perUserMfaState === "disabled")!;
+        const p = provider();
+        const checked = await p.check({}, { assignments: [{ state: "enforced", users: [u.userPrincipalName] }] });
+        const created = await p.create(checked.inputs);
+        await portal(emu).patch(`/users/${u.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+        const refreshed = await p.read(created.id, created.outs);
+        const upn = u.userPrincipalName.toLowerCase();
+        assert.strictEqual((refreshed.props as any).observed[upn], "disabled");
+        assert.strictEqual((refreshed.inputs as any).targets[upn], "disabled", "refreshed inputs show what the tenant has");
+        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: true });
+        await p.update(created.id, refreshed.props, checked.inputs);
+        assert.strictEqual(stateOf(u.id), "enforced");
+    });
+
+    it("owns the whole tenant with allOtherUsers, leaving excluded users alone", async () => {
+        const p = provider();
+        const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [group("Privileged Admins").id] }], allOtherUsers: "disabled", excludeUsers: ["breakglass2@contoso.onmicrosoft.com"] });
+        assert.deepStrictEqual(checked.failures, []);
+        const targets = checked.inputs.targets as Record<string, string>;
+        assert.strictEqual(Object.keys(targets).length, dir().userCount - 1);
+        assert.ok(!("breakglass2@contoso.onmicrosoft.com" in targets));
+        await p.create(checked.inputs);
+        const states = [...dir().users.values()].filter((u) => !u.breakGlass || u.userPrincipalName.startsWith("breakglass1"));
+        const admins = new Set(dir().transitiveUsers(group("Privileged Admins").id).map((u) => u.id));
+        for (const u of states) {
+            assert.strictEqual(u.perUserMfaState, admins.has(u.id) ? "enforced" : "disabled", u.userPrincipalName);
+        }
+    });
+
+    it("rejects unknown users and groups, conflicts and bad states at check, naming them, writing nothing", async () => {
+        const p = provider();
+        const before = mfaWrites();
+        let r = await p.check({}, { assignments: [{ state: "enforced", users: ["nobody@contoso.onmicrosoft.com", "ghost@contoso.onmicrosoft.com"] }] });
+        assert.match(r.failures![0].reason, /no such user in the tenant: nobody@contoso\.onmicrosoft\.com, ghost@contoso\.onmicrosoft\.com/);
+        r = await p.check({}, { assignments: [{ state: "enforced", groups: ["00000000-0000-0000-0000-00000000dead"] }] });
+        assert.match(r.failures![0].reason, /no such group in the tenant: 00000000-0000-0000-0000-00000000dead/);
+        const finance = group("Department - Finance");
+        const both = group("Finance and Sales");
+        r = await p.check({}, { assignments: [{ state: "enforced", groups: [finance.id] }, { state: "disabled", groups: [both.id] }] });
+        assert.match(r.failures![0].reason, /users assigned two different states: .*group .*: enforced, group .*: disabled/);
+        r = await p.check({}, { assignments: [{ state: "on", users: ["x"] }], excludeUsers: "breakglass" });
+        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["assignments[0].state", "excludeUsers"]);
+        assert.match(r.failures!.find((f) => f.property === "assignments[0].state")!.reason, /must be one of disabled, enabled, enforced \(got "on"\)/);
+        r = await p.check({}, { assignments: [{ state: "enforced", users: ["a@x"] }, { state: "disabled", users: ["A@x"] }] });
+        assert.match(r.failures![0].reason, /user A@x is assigned both "enforced" and "disabled"/);
+        assert.strictEqual(mfaWrites(), before);
+    });
+
+    it("follows Graph's throttling: reads converge through 429s with Retry-After", async () => {
+        emu.throttle.options = { enabled: true, scale: 0.02 }; // 160 resource units per 10 s
+        const upns = [...dir().users.values()].slice(0, 220).map((u) => u.userPrincipalName);
+        const clients = clientsAs(emu);
+        const { results, stats } = await runBatched(
+            clients.graph,
+            upns.map((u) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(u)}/authentication/requirements` })),
+            { version: "beta" },
+        );
+        assert.ok(results.every((r) => r.status === 200), "every read succeeded in the end");
+        assert.ok(stats.throttledItems > 0, "the limit was hit and honoured");
+    });
+
+    it("enforces $batch rules: 20 at most, unique ids, Content-Type with a body, 424 after a failed dependency", async () => {
+        const graph = clientsAs(emu).graph;
+        const get = (id: string, url = "/users?$top=1") => ({ id, method: "GET", url });
+        await assert.rejects(graph.post("/$batch", { requests: Array.from({ length: 21 }, (_, i) => get(String(i))) }), /400 BadRequest: Number of requests in batch is too large/);
+        await assert.rejects(graph.post("/$batch", { requests: [get("1"), get("1")] }), /must be unique/);
+        await assert.rejects(graph.post("/$batch", { requests: [{ id: "1", method: "PATCH", url: "/users/x/authentication/requirements", body: {} }] }, { version: "beta" }), /does not contain Content-Type/);
+        const r = await graph.post("/$batch", { requests: [get("a", "/users/nobody@nowhere"), { ...get("b"), dependsOn: ["a"] }] });
+        assert.deepStrictEqual(r.responses.map((x: any) => [x.id, x.status]), [["a", 404], ["b", 424]]);
+    });
+});
