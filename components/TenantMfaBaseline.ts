@@ -1,20 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SecurityDefaults } from "../providers/resources";
+import { PerUserMfa, SecurityDefaults } from "../providers/resources";
+import type { PerUserMfaAssignment, PerUserMfaState } from "../providers/settings/perUserMfa";
 
 export interface SecurityDefaultsSettings {
     /** true: Microsoft's security defaults are on (MFA registration and prompts for everyone, legacy authentication blocked). */
     enabled: boolean;
 }
 
+export interface PerUserMfaSettings {
+    /** Who gets which per-user MFA state: users by UPN or object id, groups by object id (transitive members). */
+    assignments: PerUserMfaAssignment[];
+    /** Users never touched (in addition to the break-glass accounts). */
+    excludeUsers?: string[];
+    /** Set to own the whole tenant: every user not otherwise assigned gets this state. */
+    allOtherUsers?: PerUserMfaState;
+}
+
 /** The MFA posture of one tenant. Each member is optional: what is left out is not managed. */
 export interface TenantMfaBaselineArgs {
+    /** Emergency-access accounts (UPNs): excluded from every change the baseline makes to users. */
+    breakGlassAccounts?: string[];
     securityDefaults?: SecurityDefaultsSettings;
+    perUserMfa?: PerUserMfaSettings;
 }
 
 export interface BaselinePosture {
     /** Which path the baseline takes to require MFA. */
-    path: "security-defaults" | "unmanaged";
+    path: "security-defaults" | "per-user-mfa" | "unmanaged";
     securityDefaultsEnabled?: boolean;
+    /** Targeted users per observed per-user MFA state. */
+    perUserMfaCounts?: Record<string, number>;
 }
 
 /**
@@ -23,6 +38,7 @@ export interface BaselinePosture {
  */
 export class TenantMfaBaseline extends pulumi.ComponentResource {
     public readonly securityDefaults?: SecurityDefaults;
+    public readonly perUserMfa?: PerUserMfa;
     public readonly posture: pulumi.Output<BaselinePosture>;
 
     constructor(name: string, args: TenantMfaBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -34,13 +50,25 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        const sd = this.securityDefaults;
-        this.posture = sd
-            ? sd.isEnabled.apply((enabled) => ({
-                  path: enabled ? ("security-defaults" as const) : ("unmanaged" as const),
-                  securityDefaultsEnabled: enabled,
-              }))
-            : pulumi.output({ path: "unmanaged" as const });
+        if (args.perUserMfa) {
+            const exclude = [...new Set([...(args.breakGlassAccounts ?? []), ...(args.perUserMfa.excludeUsers ?? [])])];
+            this.perUserMfa = new PerUserMfa(
+                `${name}-per-user-mfa`,
+                {
+                    assignments: args.perUserMfa.assignments,
+                    ...(exclude.length ? { excludeUsers: exclude } : {}),
+                    ...(args.perUserMfa.allOtherUsers ? { allOtherUsers: args.perUserMfa.allOtherUsers } : {}),
+                },
+                { parent: this },
+            );
+        }
+        const sdEnabled = this.securityDefaults ? this.securityDefaults.isEnabled : pulumi.output(undefined);
+        const counts = this.perUserMfa ? this.perUserMfa.counts : pulumi.output(undefined);
+        this.posture = pulumi.all([sdEnabled, counts]).apply(([enabled, c]): BaselinePosture => ({
+            path: enabled ? "security-defaults" : c ? "per-user-mfa" : "unmanaged",
+            ...(enabled !== undefined ? { securityDefaultsEnabled: enabled } : {}),
+            ...(c ? { perUserMfaCounts: c } : {}),
+        }));
         this.registerOutputs({ posture: this.posture });
     }
 }

@@ -1,3 +1,4 @@
+import { perUserMfa } from "../providers/settings/perUserMfa";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
 /** Stack config namespace and key that hold the baseline: `m365-mfa:baseline`. */
@@ -15,8 +16,9 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["securityDefaults"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "perUserMfa"],
     securityDefaults: ["enabled"],
+    perUserMfa: ["assignments", "excludeUsers", "allOtherUsers"],
 };
 
 /**
@@ -46,6 +48,43 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
                 problems.push(`${key}.enabled must be true or false, got ${describe(sd.enabled)}`);
             } else {
                 args.securityDefaults = { enabled: sd.enabled };
+            }
+        }
+    }
+    if (raw.breakGlassAccounts !== undefined) {
+        const bg = raw.breakGlassAccounts;
+        if (!Array.isArray(bg) || bg.some((x) => typeof x !== "string" || !x.includes("@"))) {
+            problems.push(`${BASELINE_KEY}.breakGlassAccounts must be a list of user principal names, got ${describe(bg)}`);
+        } else {
+            args.breakGlassAccounts = bg as string[];
+        }
+    }
+    if (raw.perUserMfa !== undefined) {
+        const key = `${BASELINE_KEY}.perUserMfa`;
+        const pum = raw.perUserMfa;
+        if (!isObject(pum)) {
+            problems.push(`${key} must be an object like { assignments: [{ state: enforced, groups: [<group id>] }] }, got ${describe(pum)}`);
+        } else {
+            unknownKeys(pum, KNOWN.perUserMfa, key, problems);
+            // The provider's own validation, with every message under its config key.
+            const { desired, failures } = perUserMfa.validate(
+                Object.fromEntries(Object.entries(pum).filter(([k]) => KNOWN.perUserMfa.includes(k))),
+            );
+            for (const f of failures) {
+                problems.push(`${key}.${f.property}: ${f.reason}`);
+            }
+            const assigned = new Set((desired?.assignments ?? []).flatMap((a) => a.users ?? []).map((u) => u.toLowerCase()));
+            for (const bg of args.breakGlassAccounts ?? []) {
+                if (assigned.has(bg.toLowerCase())) {
+                    problems.push(`${key}.assignments names break-glass account ${bg}; break-glass accounts are always excluded: remove it`);
+                }
+            }
+            if (desired && !failures.length) {
+                args.perUserMfa = {
+                    assignments: desired.assignments,
+                    ...(desired.excludeUsers ? { excludeUsers: desired.excludeUsers } : {}),
+                    ...(desired.allOtherUsers ? { allOtherUsers: desired.allOtherUsers } : {}),
+                };
             }
         }
     }

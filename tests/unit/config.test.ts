@@ -23,13 +23,43 @@ describe("unit: baseline stack config", () => {
             () => baselineArgsFromConfig({ securityDefaults: { enabled: "true", enable: true }, mfa: 1 }),
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
-                    "m365-mfa:baseline.mfa is not a known setting (known: securityDefaults)",
+                    "m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, securityDefaults, perUserMfa)",
                     "m365-mfa:baseline.securityDefaults.enable is not a known setting (known: enabled)",
                     'm365-mfa:baseline.securityDefaults.enabled must be true or false, got "true"',
                 ]);
                 assert.match(e.message, /nothing was changed/);
                 return true;
             },
+        );
+    });
+
+    it("validates per-user MFA with the provider's own rules, under its config key", () => {
+        assert.deepStrictEqual(
+            baselineArgsFromConfig({
+                breakGlassAccounts: ["bg1@contoso.com"],
+                perUserMfa: { assignments: [{ state: "enforced", groups: ["g1"] }], allOtherUsers: "disabled" },
+            }),
+            {
+                breakGlassAccounts: ["bg1@contoso.com"],
+                perUserMfa: { assignments: [{ state: "enforced", groups: ["g1"] }], allOtherUsers: "disabled" },
+            },
+        );
+        assert.throws(
+            () => baselineArgsFromConfig({
+                breakGlassAccounts: ["bg1@contoso.com"],
+                perUserMfa: { assignments: [{ state: "on", users: ["bg1@contoso.com"] }], targets: {} },
+            }),
+            (e: BaselineConfigError) => {
+                assert.deepStrictEqual(e.problems, [
+                    "m365-mfa:baseline.perUserMfa.targets is not a known setting (known: assignments, excludeUsers, allOtherUsers)",
+                    'm365-mfa:baseline.perUserMfa.assignments[0].state: assignments[0].state must be one of disabled, enabled, enforced (got "on")',
+                ]);
+                return true;
+            },
+        );
+        assert.throws(
+            () => baselineArgsFromConfig({ breakGlassAccounts: ["bg1@contoso.com"], perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] } }),
+            /perUserMfa\.assignments names break-glass account bg1@contoso\.com; break-glass accounts are always excluded/,
         );
     });
 

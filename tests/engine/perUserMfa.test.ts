@@ -1,0 +1,118 @@
+/**
+ * Per-user MFA through the real Pulumi engine against the emulator: plan-time group resolution,
+ * apply, no perpetual diff, drift of one user caught and named, a new group member shown in the
+ * preview, repair, and an unknown user refused at preview with nothing written.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PulumiWorkspace, copyProject } from "../../harness/engine";
+import { portal, startTrustedEmulator } from "../../harness/tenant";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+
+describe("engine: per-user MFA end to end", function () {
+    this.timeout(300_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    let ws: PulumiWorkspace;
+    const stack = "pum";
+    const dir = () => emu.directory();
+    const group = (name: string) => [...dir().groups.values()].find((g) => g.displayName === name)!;
+    const mfaWrites = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/authentication/requirements")).length;
+    let explicit: string[];
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-pum-"));
+        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
+        dir().seed(200, 11);
+        const projectDir = copyProject(path.join(tmp, "project"));
+        ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        explicit = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(-2).map((u) => u.userPrincipalName);
+        await ws.initStack(stack, {}, {
+            "m365-mfa:baseline": {
+                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"],
+                perUserMfa: {
+                    assignments: [
+                        { state: "enforced", groups: [group("Department - Finance").id] },
+                        { state: "enabled", users: explicit },
+                    ],
+                },
+            },
+        });
+    });
+
+    after(async () => {
+        await emu?.stop();
+        if (tmp && !process.env.KEEP_TEST_DIRS) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("preview resolves the group's members and shows each targeted user", async () => {
+        const r = await ws.preview(stack);
+        assert.strictEqual(r.code, 0, r.output);
+        assert.match(r.output, /\+ pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa/);
+        const member = dir().transitiveUsers(group("Department - Finance").id)[0].userPrincipalName.toLowerCase();
+        assert.ok(r.output.includes(member), `preview names ${member}`);
+        assert.strictEqual(mfaWrites(), 0);
+    });
+
+    it("up sets every targeted user and leaves the others alone", async () => {
+        const r = await ws.up(stack);
+        assert.strictEqual(r.code, 0, r.output);
+        const finance = new Set(dir().transitiveUsers(group("Department - Finance").id).map((u) => u.id));
+        for (const u of dir().users.values()) {
+            const want = finance.has(u.id)
+                ? "enforced"
+                : explicit.includes(u.userPrincipalName)
+                  ? (u.methods.length ? "enforced" : "enabled")
+                  : "disabled";
+            assert.strictEqual(u.perUserMfaState, want, u.userPrincipalName);
+        }
+        assert.match(r.output, /perUserMfaCounts/);
+        const again = await ws.preview(stack, "--expect-no-changes");
+        assert.strictEqual(again.code, 0, again.output);
+    });
+
+    it("drift of one user in the portal is caught and named; a new group member shows in the preview", async () => {
+        const victim = dir().transitiveUsers(group("Department - Finance").id)[3];
+        await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+        const before = mfaWrites();
+        const drift = await ws.refresh(stack, "--preview-only", "--expect-no-changes", "--diff");
+        assert.notStrictEqual(drift.code, 0, drift.output);
+        const upn = victim.userPrincipalName.toLowerCase();
+        assert.match(drift.output, new RegExp(`~ ${upn.replace(/[.]/g, "\\.")}\\s*:\\s*"enforced"\\s*=>\\s*"disabled"`));
+        assert.strictEqual(mfaWrites(), before, "the drift check writes nothing");
+
+        const newcomer = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled" && !explicit.includes(u.userPrincipalName))!;
+        const finance = group("Department - Finance");
+        dir().putGroup({ ...finance, members: [...finance.members, newcomer.id] });
+        const p = await ws.preview(stack, "--expect-no-changes");
+        assert.notStrictEqual(p.code, 0, "a new member is a change");
+        assert.ok(p.output.includes(newcomer.userPrincipalName.toLowerCase()), `preview names the new member:\n${p.output}`);
+    });
+
+    it("up --refresh restores the drifted user and enforces the new member", async () => {
+        const r = await ws.up(stack, "--refresh");
+        assert.strictEqual(r.code, 0, r.output);
+        for (const u of dir().transitiveUsers(group("Department - Finance").id)) {
+            assert.strictEqual(u.perUserMfaState, "enforced", u.userPrincipalName);
+        }
+        const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes"]);
+        assert.strictEqual(clean.code, 0, clean.output);
+    });
+
+    it("an unknown user fails the preview, naming the user, and nothing is written", async () => {
+        const bad = "pum-bad";
+        await ws.initStack(bad, {}, {
+            "m365-mfa:baseline": { perUserMfa: { assignments: [{ state: "enforced", users: ["no.such.person@contoso.onmicrosoft.com"] }] } },
+        });
+        const before = mfaWrites();
+        const r = await ws.preview(bad);
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.output, /no such user in the tenant: no\.such\.person@contoso\.onmicrosoft\.com/);
+        assert.strictEqual(mfaWrites(), before);
+    });
+});
