@@ -1,0 +1,28 @@
+/**
+ * Runs a tenant emulator in its own process for the benchmarks, so that the client's time and
+ * memory are measured apart from the server's. Prints one JSON line (origin, CA, env) when ready.
+ * Usage: node bench/emulatorProcess.ts <stateDir> <users> <latencyMs> <throttling on|off>
+ */
+import { startEmulator } from "../emulator/server";
+import { APPS } from "../emulator/store";
+
+async function main() {
+    const [stateDir, users, latency, throttling] = process.argv.slice(2);
+    const emu = await startEmulator({
+        stateDir,
+        faults: { latencyMs: Number(latency) },
+        throttling: { enabled: throttling !== "off" },
+        maxLogEntries: 1000,
+    });
+    emu.directory().seed(Number(users), 42);
+    process.stdout.write(JSON.stringify({ origin: emu.origin, env: emu.env(APPS.provider), adminKey: emu.store.adminKey }) + "\n");
+    process.on("SIGTERM", async () => {
+        await emu.stop();
+        process.exit(0);
+    });
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});
