@@ -32,6 +32,20 @@ describe("unit: TenantMfaBaseline composition", () => {
         assert.strictEqual(sd!.inputs.isEnabled, true);
     });
 
+    it("adds the break-glass accounts to per-user MFA's exclusions", async () => {
+        const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
+        new TenantMfaBaseline("t3", {
+            breakGlassAccounts: ["bg1@contoso.com", "bg2@contoso.com"],
+            perUserMfa: { assignments: [{ state: "enforced", groups: ["g1"] }], excludeUsers: ["bg1@contoso.com", "svc@contoso.com"] },
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        const pum = created.find((c) => c.name === "t3-per-user-mfa");
+        assert.ok(pum, "member created");
+        assert.strictEqual(pum!.type, "pulumi-nodejs:dynamic/m365-mfa:PerUserMfa");
+        assert.deepStrictEqual(pum!.inputs.excludeUsers, ["bg1@contoso.com", "bg2@contoso.com", "svc@contoso.com"]);
+        assert.deepStrictEqual(pum!.inputs.assignments, [{ state: "enforced", groups: ["g1"] }]);
+    });
+
     it("manages nothing that is left out", async () => {
         const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
         const before = created.length;
