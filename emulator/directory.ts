@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { SignInRecord, generateSignIns } from "./signIns";
 
 /**
  * The users and groups of one emulated tenant, sized for 100,000 users.
@@ -57,6 +58,10 @@ export class Directory {
     readonly groups = new Map<string, GroupRecord>();
     private readonly byUpn = new Map<string, string>();
     private journalLines = 0;
+    /** When the directory was seeded (sign-in times count back from it) and with which seed. */
+    private seededAt = Date.now();
+    private seedValue = 1;
+    private signInCache?: SignInRecord[];
     private readonly snapshotFile: string;
     private readonly journalFile: string;
 
@@ -105,6 +110,12 @@ export class Directory {
         return out;
     }
 
+    /** The tenant's sign-in events, newest first (derived from the users; see signIns.ts). */
+    signIns(): SignInRecord[] {
+        this.signInCache ??= generateSignIns(this.users.values(), this.seededAt, this.seedValue);
+        return this.signInCache;
+    }
+
     updateUser(id: string, set: Partial<UserRecord>): UserRecord {
         const u = this.users.get(id)!;
         Object.assign(u, set);
@@ -114,6 +125,7 @@ export class Directory {
 
     addUser(user: UserRecord): void {
         this.index(user);
+        this.signInCache = undefined;
         this.append({ op: "addUser", user });
     }
 
@@ -129,6 +141,9 @@ export class Directory {
      */
     seed(count: number, seed = 1, domain = "contoso.onmicrosoft.com"): void {
         const rand = mulberry32(seed);
+        this.seededAt = Date.now();
+        this.seedValue = seed;
+        this.signInCache = undefined;
         const id = () => uuidFrom(rand);
         this.users.clear();
         this.byUpn.clear();
@@ -187,7 +202,7 @@ export class Directory {
     /** Writes a fresh snapshot and empties the journal. */
     compact(): void {
         const tmp = `${this.snapshotFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ users: [...this.users.values()], groups: [...this.groups.values()] }));
+        fs.writeFileSync(tmp, JSON.stringify({ seededAt: this.seededAt, seed: this.seedValue, users: [...this.users.values()], groups: [...this.groups.values()] }));
         fs.renameSync(tmp, this.snapshotFile);
         fs.writeFileSync(this.journalFile, "");
         this.journalLines = 0;
@@ -207,7 +222,9 @@ export class Directory {
 
     private load(): void {
         if (fs.existsSync(this.snapshotFile)) {
-            const snap = JSON.parse(fs.readFileSync(this.snapshotFile, "utf8")) as { users: UserRecord[]; groups: GroupRecord[] };
+            const snap = JSON.parse(fs.readFileSync(this.snapshotFile, "utf8")) as { seededAt?: number; seed?: number; users: UserRecord[]; groups: GroupRecord[] };
+            this.seededAt = snap.seededAt ?? this.seededAt;
+            this.seedValue = snap.seed ?? this.seedValue;
             snap.users.forEach((u) => this.index(u));
             snap.groups.forEach((g) => this.groups.set(g.id, g));
         }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "net";
 import * as path from "path";
 import { handleInvokeCommand } from "./exchange";
 import { directoryRoutes } from "./graph/directory";
+import { reportRoutes } from "./graph/reports";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
 import { Throttle, ThrottleOptions } from "./throttle";
 import type { Route } from "./graph/routes";
@@ -85,7 +86,7 @@ export interface RunningEmulator {
     stop(): Promise<void>;
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes];
+const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
@@ -182,7 +183,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             const params = route.pattern.exec(rest)!.slice(1);
             const ctx = { req, params, claims, tenant, store, origin };
             const units = route.units ? route.units(ctx) : 1;
-            const charge = throttle.charge(tenant.tenantId, claims.appid, store.directory(tenant.tenantId).userCount, units, route.write);
+            const charge =
+                route.bucket === "reports"
+                    ? throttle.chargeReports(tenant.tenantId, claims.appid)
+                    : throttle.charge(tenant.tenantId, claims.appid, store.directory(tenant.tenantId).userCount, units, route.write);
             if (!charge.ok) {
                 return {
                     response: {

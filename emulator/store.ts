@@ -102,6 +102,8 @@ export interface ExchangeState {
 export interface TenantState {
     tenantId: string;
     displayName: string;
+    /** Microsoft Entra ID P1 (sign-in logs and reports need it); absent means yes. */
+    entraIdP1?: boolean;
     /** Verified domains, e.g. contoso.onmicrosoft.com (Exchange accepts them in place of the tenant id). */
     domains?: string[];
     apps: AppRegistration[];

@@ -69,6 +69,21 @@ export class Throttle {
         return { ok: true, headers };
     }
 
+    /** Reports (sign-in logs, registration details): 5 requests per 10 s per app per tenant. */
+    chargeReports(tenantId: string, appId: string, now = Date.now()): Charge {
+        const scale = this.options.scale ?? 1;
+        const b = this.bucket(`rep/${tenantId}/${appId}/${scale}`, Math.max(1, 5 * scale), (5 * scale) / 10_000, now);
+        const headers: Record<string, string> = {};
+        if (!this.options.enabled) {
+            return { ok: true, headers };
+        }
+        if (b.tokens < 1) {
+            return { ok: false, retryAfter: Math.max(1, Math.ceil((1 - b.tokens) / b.rate / 1000)), headers: { "x-ms-throttle-information": "ReportsLimitExceeded" } };
+        }
+        b.tokens -= 1;
+        return { ok: true, headers };
+    }
+
     private bucket(key: string, capacity: number, rate: number, now: number): Bucket {
         let b = this.buckets.get(key);
         if (!b) {

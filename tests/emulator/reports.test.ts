@@ -1,0 +1,93 @@
+/**
+ * Sign-in logs and the registration report in the emulator: licence check, permission, filters,
+ * paging, retention, the reports throttle, and Graph's schema for every row.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { pages } from "../../client/batch";
+import { checkBody } from "../../emulator/schema/check";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+
+describe("emulator: sign-in logs and registration report", function () {
+    this.timeout(60_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-rep-"));
+        emu = await startTrustedEmulator({ stateDir: tmp, throttling: { enabled: false } });
+        emu.directory().seed(1500, 3);
+    });
+    after(async () => {
+        await emu.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("pages legacy sign-ins filtered by protocol and time, newest first, within 30 days, in Graph's shape", async () => {
+        const graph = clientsAs(emu).graph;
+        const since = new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+        const rows: any[] = [];
+        let pagesSeen = 0;
+        for await (const page of pages(graph, `/auditLogs/signIns?$filter=createdDateTime ge ${since} and clientAppUsed in ('IMAP4','POP3','Authenticated SMTP')&$top=20`)) {
+            rows.push(...page);
+            pagesSeen++;
+        }
+        assert.ok(rows.length > 20 && pagesSeen > 1, `${rows.length} rows in ${pagesSeen} pages`);
+        assert.ok(rows.every((r) => ["IMAP4", "POP3", "Authenticated SMTP"].includes(r.clientAppUsed)));
+        assert.ok(rows.every((r) => Date.parse(r.createdDateTime) >= Date.parse(since)));
+        for (let i = 1; i < rows.length; i++) {
+            assert.ok(Date.parse(rows[i - 1].createdDateTime) >= Date.parse(rows[i].createdDateTime), "newest first");
+        }
+        assert.deepStrictEqual(rows.flatMap((r) => checkBody("v1.0", "signIn", r)), []);
+        const all = emu.directory().signIns();
+        const expected = all.filter((s) => ["IMAP4", "POP3", "Authenticated SMTP"].includes(s.clientAppUsed) && s.at >= Date.parse(since));
+        assert.strictEqual(rows.length, expected.length);
+    });
+
+    it("reports who has no MFA method registered, with admins, in Graph's shape", async () => {
+        const graph = clientsAs(emu).graph;
+        const rows: any[] = [];
+        for await (const page of pages(graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false and userType eq 'member'")) {
+            rows.push(...page);
+        }
+        const expected = [...emu.directory().users.values()].filter((u) => u.userType === "Member" && !u.methods.some((m) => m !== "email" && m !== "temporaryAccessPass"));
+        assert.strictEqual(rows.length, expected.length);
+        assert.ok(rows.every((r) => r.isMfaRegistered === false && r.userType === "member"));
+        assert.deepStrictEqual(rows.slice(0, 50).flatMap((r) => checkBody("v1.0", "userRegistrationDetails", r)), []);
+    });
+
+    it("needs AuditLog.Read.All and Entra ID P1, with Graph's own answers", async () => {
+        await assert.rejects(clientsAs(emu, APPS.reader).graph.get("/auditLogs/signIns"), /403 Authorization_RequestDenied/);
+        emu.store.mutate(() => {
+            emu.defaultTenant().entraIdP1 = false;
+        });
+        try {
+            await assert.rejects(clientsAs(emu).graph.get("/auditLogs/signIns?$top=1"), /403 Authentication_RequestFromNonPremiumTenantOrB2CTenant/);
+        } finally {
+            emu.store.mutate(() => {
+                delete emu.defaultTenant().entraIdP1;
+            });
+        }
+    });
+
+    it("refuses filters Graph does not support and throttles reports at 5 requests per 10 s", async () => {
+        const graph = clientsAs(emu).graph;
+        await assert.rejects(graph.get("/auditLogs/signIns?$filter=startswith(clientAppUsed,'IMAP')"), /400 BadRequest: Invalid filter clause/);
+        emu.throttle.options = { enabled: true };
+        try {
+            const statuses: number[] = [];
+            for (let i = 0; i < 7; i++) {
+                const r = await graph.post("/$batch", { requests: [{ id: "1", method: "GET", url: "/auditLogs/signIns?$top=1" }] });
+                statuses.push(r.responses[0].status);
+            }
+            assert.deepStrictEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
+            assert.ok(statuses.slice(5).every((s) => s === 429), statuses.join(","));
+        } finally {
+            emu.throttle.options = { enabled: false };
+        }
+    });
+});
