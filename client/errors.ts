@@ -37,12 +37,19 @@ export class MissingPermissionError extends Error {
         readonly action: "read" | "write",
         readonly anyOf: readonly string[],
         readonly granted: readonly string[] | undefined,
+        /** Whose permission: Microsoft Graph (default) or Office 365 Exchange Online. */
+        readonly service: "graph" | "exchange" = "graph",
     ) {
         super(
-            `${setting}: the app registration cannot ${action} this setting. Grant the Microsoft Graph ` +
-                `application permission ${anyOf[0]}` +
+            `${setting}: the app registration cannot ${action} this setting. Grant the ` +
+                (service === "exchange" ? "Office 365 Exchange Online" : "Microsoft Graph") +
+                ` application permission ${anyOf[0]}` +
                 (anyOf.length > 1 ? ` (or one of: ${anyOf.slice(1).join(", ")})` : "") +
-                ` and grant admin consent (Entra admin center > App registrations > API permissions).` +
+                (service === "exchange"
+                    ? ` and grant admin consent (Entra admin center > App registrations > API permissions > APIs my organization uses > ` +
+                      `Office 365 Exchange Online), plus the Exchange Administrator role for the app's service principal ` +
+                      `(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments).`
+                    : ` and grant admin consent (Entra admin center > App registrations > API permissions).`) +
                 (granted ? ` The token carries: ${granted.length ? granted.join(", ") : "no application permissions"}.` : ""),
         );
         this.name = "MissingPermissionError";

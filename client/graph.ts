@@ -2,6 +2,7 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import { ConnectionSettings } from "./connection";
 import { TokenSource } from "./credentials";
 import { TenantApiError, redact } from "./errors";
+import { sleep, withRetries } from "./retry";
 
 export type GraphVersion = "v1.0" | "beta";
 export type HttpMethod = "GET" | "PATCH" | "POST" | "PUT" | "DELETE";
@@ -19,7 +20,8 @@ const NETWORK_RETRIES = 3;
  * The one way the providers talk to Microsoft Graph.
  *
  * Requests go through @microsoft/microsoft-graph-client, whose middleware attaches the token and
- * retries 429/503/504 honouring Retry-After. On top of it this layer adds, once for every setting:
+ * retries 429/503/504 honouring Retry-After. On top of it this layer adds, once for every setting
+ * (with the rules shared by every client, ./retry.ts):
  * - retries of idempotent calls when the connection drops before an answer;
  * - one fresh sign-in when Graph refuses a token as expired or invalid before its stated lifetime;
  * - errors that name the call, Graph's status and code, and the request-id, with secrets scrubbed.
@@ -62,9 +64,9 @@ export class GraphClient {
 
     async request<T = any>(method: HttpMethod, path: string, req: GraphRequest = {}): Promise<T> {
         const version = req.version ?? "v1.0";
-        let refreshedToken = false;
-        for (let attempt = 0; ; attempt++) {
-            try {
+        // 429/503/504 are retried by the SDK's RetryHandler; withRetries adds the sign-in and dropped-connection rules.
+        return withRetries<T>(
+            async () => {
                 let call = this.sdk().api(path).version(version);
                 if (req.headers) {
                     call = call.headers(req.headers);
@@ -81,20 +83,14 @@ export class GraphClient {
                     case "DELETE":
                         return await call.delete();
                 }
-            } catch (err) {
-                const e = this.toApiError(err, method, `/${version}${path}`);
-                if (e.status === 401 && !refreshedToken) {
-                    refreshedToken = true;
-                    this.tokens.reset();
-                    continue;
-                }
-                if (e.status === undefined && IDEMPOTENT.has(method) && attempt < NETWORK_RETRIES) {
-                    await sleep(250 * 2 ** attempt);
-                    continue;
-                }
-                throw e;
-            }
-        }
+            },
+            (err) => ({ error: this.toApiError(err, method, `/${version}${path}`) }),
+            {
+                resetToken: () => this.tokens.reset(),
+                retryDroppedConnection: IDEMPOTENT.has(method),
+                networkRetries: NETWORK_RETRIES,
+            },
+        );
     }
 
     private toApiError(err: unknown, method: string, path: string): TenantApiError {
@@ -120,6 +116,4 @@ export class GraphClient {
     }
 }
 
-export function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };

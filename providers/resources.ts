@@ -34,6 +34,34 @@ export class SecurityDefaults extends pulumi.dynamic.Resource {
     }
 }
 
+export interface ModernAuthenticationArgs {
+    /** Whether Exchange Online accepts modern authentication (OAuth2ClientProfileEnabled). */
+    enabled: pulumi.Input<boolean>;
+}
+
+/**
+ * Modern authentication of Exchange Online (Set-OrganizationConfig -OAuth2ClientProfileEnabled).
+ * Deleting the resource stops managing the setting and leaves Exchange Online as it is.
+ */
+export class ModernAuthentication extends pulumi.dynamic.Resource {
+    declare public readonly enabled: pulumi.Output<boolean>;
+    /** The Exchange organisation (its initial domain). */
+    declare public readonly organizationName: pulumi.Output<string>;
+    /** The tenant the provider was connected to when it last wrote or read. */
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: ModernAuthenticationArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim("ModernAuthentication"),
+            name,
+            { enabled: args.enabled, organizationName: undefined, tenantId: undefined },
+            opts,
+            MODULE,
+            "ModernAuthentication",
+        );
+    }
+}
+
 export interface PerUserMfaArgs {
     /** Who gets which state: users by UPN or object id, groups by object id (members resolved transitively at plan time). */
     assignments: pulumi.Input<pulumi.Input<PerUserMfaAssignment>[]>;

@@ -151,19 +151,27 @@ export class SettingProvider implements DynamicProvider {
 
     /** Fails before any call when the token plainly lacks every permission that allows the action. */
     private async preflight(clients: TenantClients, action: "read" | "write"): Promise<void> {
-        const roles = await clients.graph.tokens.grantedRoles();
+        const service = this.setting.permissions.service ?? "graph";
+        // The roles of the token for the service the setting talks to (Graph and Exchange grant apart).
+        const roles = await (service === "exchange" ? clients.exchange : clients.graph).tokens.grantedRoles();
         if (roles === undefined) {
-            return; // delegated token: scopes are checked by Graph itself
+            return; // delegated token: scopes are checked by the service itself
         }
         const anyOf = this.setting.permissions[action];
         if (!anyOf.some((p) => roles.includes(p))) {
-            throw new MissingPermissionError(this.setting.title, action, anyOf, roles);
+            throw new MissingPermissionError(this.setting.title, action, anyOf, roles, service);
         }
     }
 
     private explainForbidden(err: unknown, action: "read" | "write"): unknown {
         if (err instanceof TenantApiError && err.status === 403) {
-            const e = new MissingPermissionError(this.setting.title, action, this.setting.permissions[action], undefined);
+            const e = new MissingPermissionError(
+                this.setting.title,
+                action,
+                this.setting.permissions[action],
+                undefined,
+                this.setting.permissions.service ?? "graph",
+            );
             e.message += ` (${err.message})`;
             return e;
         }

@@ -32,7 +32,12 @@ export interface Validated<D> {
 }
 
 export interface Permissions {
-    /** Any one of these Graph application permissions allows reading the setting. */
+    /**
+     * Whose application permissions these are, and so which token's `roles` the preflight reads:
+     * Microsoft Graph (the default) or Office 365 Exchange Online (Exchange.ManageAsApp).
+     */
+    readonly service?: "graph" | "exchange";
+    /** Any one of these application permissions allows reading the setting. */
     readonly read: readonly string[];
     /** Any one of these allows changing it. */
     readonly write: readonly string[];

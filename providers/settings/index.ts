@@ -1,4 +1,5 @@
 import { AnySetting } from "../framework/setting";
+import { modernAuthentication } from "./modernAuthentication";
 import { perUserMfa } from "./perUserMfa";
 import { securityDefaults } from "./securityDefaults";
 
@@ -6,6 +7,8 @@ import { securityDefaults } from "./securityDefaults";
 export const SETTINGS: Readonly<Record<string, AnySetting>> = {
     [securityDefaults.type]: securityDefaults,
     [perUserMfa.type]: perUserMfa,
+    [modernAuthentication.type]: modernAuthentication,
 };
 
 export { perUserMfa, securityDefaults };
+export { modernAuthentication };

@@ -1,0 +1,211 @@
+/**
+ * The Exchange Online client and the modern authentication setting without a network: what the
+ * client puts on the wire, how it pages, retries and reports errors, and the setting's
+ * validation, diff and id.
+ */
+import * as assert from "assert";
+import { ExchangeClient, MissingPermissionError, TenantApiError, resolveConnection, mapConfigSource } from "../../client";
+import { readExchangeError } from "../../client/exchange";
+import { parseRetryAfter } from "../../client/retry";
+import { modernAuthentication } from "../../providers/settings/modernAuthentication";
+
+interface Sent {
+    url: string;
+    headers: Record<string, string>;
+    body: any;
+}
+
+const TENANT = "11111111-2222-3333-4444-555555555555";
+const SECRET = "unit-secret-value-0123456789";
+
+function client(answers: Array<(sent: Sent) => Response | Promise<Response>>, options = {}) {
+    const conn = resolveConnection(mapConfigSource({ tenantId: TENANT, clientId: "app", clientSecret: SECRET }), {});
+    const c = new ExchangeClient(conn, { throttling: { defaultDelayMs: 5 }, ...options });
+    let resets = 0;
+    (c.tokens as any).getToken = async () => ({ token: `tok${resets}`, expiresOnTimestamp: Date.now() + 3600_000 });
+    (c.tokens as any).reset = () => resets++;
+    const sent: Sent[] = [];
+    const realFetch = globalThis.fetch;
+    const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+        globalThis.fetch = (async (url: string, init: RequestInit) => {
+            const s = { url: String(url), headers: init.headers as Record<string, string>, body: JSON.parse(String(init.body)) };
+            sent.push(s);
+            const answer = answers.shift();
+            if (!answer) {
+                throw new Error("unexpected call");
+            }
+            return answer(s);
+        }) as any;
+        try {
+            return await fn();
+        } finally {
+            globalThis.fetch = realFetch;
+        }
+    };
+    return { c, sent, run, resets: () => resets };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+const dropped = () => {
+    throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
+};
+
+describe("unit: Exchange Online client", () => {
+    it("posts InvokeCommand with the anchor mailbox, page size and body ExchangeOnlineManagement sends", async () => {
+        const { c, sent, run } = client([() => json(200, { value: [{ Name: "org" }] })]);
+        assert.strictEqual(sent.length, 0, "construction makes no call");
+        const got = await run(() => c.invoke("Get-OrganizationConfig"));
+        assert.deepStrictEqual(got, [{ Name: "org" }]);
+        assert.strictEqual(sent[0].url, `https://outlook.office365.com/adminapi/beta/${TENANT}/InvokeCommand`);
+        assert.strictEqual(sent[0].headers.Authorization, "Bearer tok0");
+        assert.strictEqual(sent[0].headers["X-AnchorMailbox"], `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${TENANT}`);
+        assert.strictEqual(sent[0].headers.Prefer, "odata.maxpagesize=1000");
+        assert.deepStrictEqual(sent[0].body, { CmdletInput: { CmdletName: "Get-OrganizationConfig", Parameters: {} } });
+        assert.strictEqual(c.tokens.resource, "https://outlook.office365.com");
+    });
+
+    it("re-posts the same body to each nextLink, and refuses a nextLink on another host", async () => {
+        const next = `https://outlook.office365.com/adminapi/beta/${TENANT}/InvokeCommand?$skiptoken=abc`;
+        const { c, sent, run } = client([
+            () => json(200, { value: [1, 2], "@odata.nextLink": next }),
+            () => json(200, { value: [3], "@adminapi.warnings": ["w"] }),
+        ]);
+        const r = await run(() => c.execute("Get-CASMailbox", { ResultSize: "Unlimited" }));
+        assert.deepStrictEqual(r, { value: [1, 2, 3], warnings: ["w"] });
+        assert.strictEqual(sent[1].url, next);
+        assert.deepStrictEqual(sent[1].body, sent[0].body);
+
+        const evil = client([() => json(200, { value: [], "@odata.nextLink": "https://evil.example/steal" })]);
+        await assert.rejects(evil.run(() => evil.c.invoke("Get-CASMailbox")), /points at another host \(https:\/\/evil\.example\); not following it/);
+        assert.strictEqual(evil.sent.length, 1);
+    });
+
+    it("honours Retry-After on 429 and retries 503 and 504, within bounds", async () => {
+        const { c, sent, run } = client([
+            () => json(429, { error: { code: "TooManyRequests", message: "slow down" } }, { "Retry-After": "0" }),
+            () => json(503, { error: { code: "ServiceUnavailable", message: "busy" } }),
+            () => json(504, {}),
+            () => json(200, { value: ["ok"] }),
+        ]);
+        assert.deepStrictEqual(await run(() => c.invoke("Get-TransportConfig")), ["ok"]);
+        assert.strictEqual(sent.length, 4);
+
+        const bounded = client(Array.from({ length: 3 }, () => () => json(503, { error: { code: "ServiceUnavailable", message: "down" } })), {
+            throttling: { maxRetries: 2, defaultDelayMs: 1 },
+        });
+        await assert.rejects(bounded.run(() => bounded.c.invoke("Get-TransportConfig")), /answered 503 ServiceUnavailable: down/);
+        assert.strictEqual(bounded.sent.length, 3);
+
+        const tooLong = client([() => json(429, { error: { code: "TooManyRequests", message: "later" } }, { "Retry-After": "3600" })]);
+        await assert.rejects(tooLong.run(() => tooLong.c.invoke("Get-TransportConfig")), /answered 429 TooManyRequests/);
+        assert.strictEqual(tooLong.sent.length, 1, "a Retry-After beyond the bound fails at once");
+    });
+
+    it("retries a dropped connection for Get-* and Set-*, not for New-*/Remove-* unless told it is idempotent", async () => {
+        const get = client([dropped, () => json(200, { value: [] })]);
+        await get.run(() => get.c.invoke("Get-OrganizationConfig"));
+        assert.strictEqual(get.sent.length, 2);
+        const set = client([dropped, () => json(200, { value: [] })]);
+        await set.run(() => set.c.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: true }));
+        assert.strictEqual(set.sent.length, 2);
+        const create = client([dropped]);
+        await assert.rejects(create.run(() => create.c.invoke("New-AuthenticationPolicy", { Name: "x" })), (err: any) => {
+            assert.ok(err instanceof TenantApiError);
+            assert.strictEqual(err.status, undefined);
+            assert.match(err.message, /New-AuthenticationPolicy failed: no answer \(ECONNRESET\)/);
+            return true;
+        });
+        assert.strictEqual(create.sent.length, 1);
+        const remove = client([dropped, () => json(200, { value: [] })]);
+        await remove.run(() => remove.c.invoke("Remove-AuthenticationPolicy", { Identity: "x" }, { idempotent: true }));
+        assert.strictEqual(remove.sent.length, 2);
+    });
+
+    it("signs in again once on a 401, then reports a second 401", async () => {
+        const once = client([() => json(401, { error: { code: "InvalidAuthenticationToken", message: "expired" } }), () => json(200, { value: [] })]);
+        await once.run(() => once.c.invoke("Get-OrganizationConfig"));
+        assert.strictEqual(once.resets(), 1);
+        assert.strictEqual(once.sent[1].headers.Authorization, "Bearer tok1");
+        const twice = client([
+            () => json(401, { error: { code: "InvalidAuthenticationToken", message: "no" } }),
+            () => json(401, { error: { code: "InvalidAuthenticationToken", message: "still no" } }),
+        ]);
+        await assert.rejects(twice.run(() => twice.c.invoke("Get-OrganizationConfig")), /answered 401 InvalidAuthenticationToken: still no/);
+    });
+
+    it("reports Exchange's own words, the cmdlet and the request-id, and never the secret", async () => {
+        const { c, run } = client([
+            () =>
+                json(
+                    404,
+                    {
+                        error: {
+                            code: "NotFound",
+                            message: "Error executing cmdlet",
+                            details: [{ code: "Context", target: "", message: `Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|object '${SECRET}' couldn't be found on 'X'.` }],
+                        },
+                    },
+                    { "request-id": "rid-1" },
+                ),
+        ]);
+        await assert.rejects(run(() => c.invoke("Get-CASMailbox", { Identity: "x" })), (err: any) => {
+            assert.strictEqual(
+                err.message,
+                `Exchange Online POST /adminapi/beta/${TENANT}/InvokeCommand Get-CASMailbox answered 404 NotFound: ` +
+                    `object '[redacted secret]' couldn't be found on 'X'. (ManagementObjectNotFoundException) (request-id rid-1)`,
+            );
+            return true;
+        });
+    });
+
+    it("reads error bodies in the order ExchangeOnlineManagement does, ignoring case", () => {
+        assert.deepStrictEqual(readExchangeError({ error: { code: "C", message: "top" } }), { code: "C", message: "top" });
+        assert.deepStrictEqual(
+            readExchangeError({ error: { code: "C", message: "top", innererror: { internalException: { message: "inner" } } } }),
+            { code: "C", message: "inner" },
+        );
+        assert.deepStrictEqual(
+            readExchangeError({ Error: { Code: "C", Message: "top", Details: [{ Message: "|System.X.ParameterBindingException|A parameter cannot be found." }] } }),
+            { code: "C", message: "A parameter cannot be found. (ParameterBindingException)" },
+        );
+        assert.deepStrictEqual(readExchangeError(undefined, "<html>Bad gateway</html>"), { message: "<html>Bad gateway</html>" });
+    });
+
+    it("reads Retry-After as seconds or as an HTTP date", () => {
+        assert.strictEqual(parseRetryAfter("2"), 2000);
+        assert.strictEqual(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
+        assert.strictEqual(parseRetryAfter("soon"), undefined);
+        assert.strictEqual(parseRetryAfter(null), undefined);
+    });
+
+    it("names Exchange's permission and role when one is missing", () => {
+        const e = new MissingPermissionError("Modern authentication", "write", ["Exchange.ManageAsApp"], [], "exchange");
+        assert.match(e.message, /Grant the Office 365 Exchange Online application permission Exchange\.ManageAsApp and grant admin consent/);
+        assert.match(e.message, /plus the Exchange Administrator role for the app's service principal/);
+        assert.match(e.message, /The token carries: no application permissions\./);
+        const g = new MissingPermissionError("Security defaults", "write", ["Policy.ReadWrite.SecurityDefaults"], ["Policy.Read.All"]);
+        assert.match(g.message, /Grant the Microsoft Graph application permission Policy\.ReadWrite\.SecurityDefaults/);
+        assert.doesNotMatch(g.message, /Exchange/);
+    });
+});
+
+describe("unit: modern authentication setting", () => {
+    it("validates: enabled must be a boolean, nothing else is accepted", () => {
+        assert.deepStrictEqual(modernAuthentication.validate({ enabled: false }), { desired: { enabled: false }, failures: [] });
+        const v = modernAuthentication.validate({ enabled: "true", OAuth2ClientProfileEnabled: true });
+        assert.strictEqual(v.desired, undefined);
+        assert.deepStrictEqual(v.failures.map((f) => f.property), ["OAuth2ClientProfileEnabled", "enabled"]);
+        assert.match(modernAuthentication.validate({}).failures[0].reason, /enabled must be true or false \(got nothing\)/);
+    });
+
+    it("diffs only the managed field; reads and writes Exchange, not Graph; names the resource by tenant", () => {
+        const live = { enabled: false, organizationName: "contoso.onmicrosoft.com" };
+        assert.deepStrictEqual(modernAuthentication.diff({ enabled: true }, live), [{ field: "enabled", from: false, to: true }]);
+        assert.deepStrictEqual(modernAuthentication.diff({ enabled: false }, live), []);
+        assert.deepStrictEqual(modernAuthentication.diff(modernAuthentication.desiredFromLive(live, { enabled: true }), live), []);
+        assert.strictEqual(modernAuthentication.permissions.service, "exchange");
+        assert.deepStrictEqual(modernAuthentication.permissions.write, ["Exchange.ManageAsApp"]);
+        assert.strictEqual(modernAuthentication.id("tid", live), "tid/modernAuthentication");
+    });
+});
