@@ -127,7 +127,46 @@ function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) 
 
 const selectDiscount = (ctx: RouteContext, base: number) => Math.max(1, base - (ctx.req.url.searchParams.has("$select") ? 1 : 0));
 
+const METHOD_READ = ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"];
+
+/** A registered method as Graph's /users/{id}/authentication/methods lists it. */
+function methodObject(u: UserRecord, kind: string, i: number): Record<string, unknown> {
+    const id = `${u.id.slice(0, 24)}${i.toString(16).padStart(12, "0")}`;
+    const created = "2025-03-01T10:00:00Z";
+    switch (kind) {
+        case "microsoftAuthenticatorPush":
+            return { "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", id, createdDateTime: created, displayName: "iPhone", deviceTag: "SoftwareTokenActivated", phoneAppVersion: "6.8.17" };
+        case "mobilePhone":
+            return { "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id: "3179e48a-750b-4051-897c-87b9720928f7", phoneNumber: "+1 2065550100", phoneType: "mobile", smsSignInState: "notEnabled" };
+        case "fido2SecurityKey":
+            return { "@odata.type": "#microsoft.graph.fido2AuthenticationMethod", id, createdDateTime: created, displayName: "YubiKey 5 NFC", aaGuid: "cb69481e-8ff7-4039-93ec-0a2729a154a8", model: "YubiKey 5 Series", attestationLevel: "attested", attestationCertificates: [] };
+        case "softwareOneTimePasscode":
+            return { "@odata.type": "#microsoft.graph.softwareOathAuthenticationMethod", id, secretKey: null };
+        case "email":
+            return { "@odata.type": "#microsoft.graph.emailAuthenticationMethod", id, emailAddress: u.mail ?? "" };
+        case "windowsHelloForBusiness":
+            return { "@odata.type": "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod", id, createdDateTime: created, displayName: "LAPTOP-01", keyStrength: "normal" };
+        default:
+            return { "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod", id, createdDateTime: created, startDateTime: created, lifetimeInMinutes: 60, isUsableOnce: true, isUsable: false, methodUsabilityReason: "Expired", temporaryAccessPass: null };
+    }
+}
+
 export const directoryRoutes: Route[] = [
+    {
+        method: "GET",
+        pattern: /^\/users\/([^/]+)\/authentication\/methods$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, METHOD_READ);
+            const u = userOr404(ctx, ctx.params[0]);
+            const password = { "@odata.type": "#microsoft.graph.passwordAuthenticationMethod", id: "28c10230-6103-485e-b985-444c60001490", password: null, createdDateTime: "2024-01-10T09:00:00Z" };
+            return {
+                status: 200,
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/methods`, value: [password, ...u.methods.map((m, i) => methodObject(u, m, i + 1))] },
+            };
+        },
+    },
     {
         method: "GET",
         pattern: /^\/users$/,

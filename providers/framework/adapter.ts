@@ -83,7 +83,9 @@ export class SettingProvider implements DynamicProvider {
 
     async read(id: string, props?: any): Promise<pulumi.dynamic.ReadResult> {
         return this.guard("read", async (clients) => {
-            const recorded = this.validated(pick(props, this.setting.inputKeys));
+            // The inputs recorded in state say what to read (e.g. which users); a setting that needs
+            // none reads the whole setting, so a read with no recorded inputs still works.
+            const recorded = this.setting.validate(pick(props, this.setting.inputKeys)).desired ?? {};
             const live = await this.readLive(clients, recorded);
             const desired = this.setting.desiredFromLive(live, recorded);
             return { id, props: this.outputs(clients, desired, live), inputs: { ...desired } };

@@ -53,7 +53,15 @@ describe("emulator: Graph schema conformance", function () {
 
     it("every setting's provider traffic conforms: requests and responses", async () => {
         await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
-        for (const setting of Object.values(SETTINGS)) {
+        // Per-user MFA: resolve a group at check, write, read back (requirements bodies, beta).
+        {
+            const p = new SettingProvider(SETTINGS.PerUserMfa, { verifyDelayMs: 10 }, () => clientsAs(emu));
+            const group = [...emu.directory().groups.values()][0];
+            const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [group.id] }] });
+            const created = await p.create(checked.inputs);
+            await p.read(created.id, created.outs);
+        }
+        for (const setting of Object.values(SETTINGS).filter((s) => s.type !== "PerUserMfa")) {
             const p = new SettingProvider(setting, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const live = (await p.read("id")).inputs!;
             // Flip every boolean to force a write, then read again.

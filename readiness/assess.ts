@@ -1,0 +1,168 @@
+import type { TenantClients } from "../client";
+import { TenantApiError } from "../client";
+import { pages, runBatched } from "../client/batch";
+
+/**
+ * Readiness before enforcing MFA, as Microsoft advises: check the sign-in logs for legacy protocols
+ * and the registration report for users with no MFA method, before turning anything on.
+ *
+ * With Entra ID P1: sign-in logs (legacy clientAppUsed values over a window) and the registration
+ * report (userRegistrationDetails). Without P1 (Graph answers 403
+ * Authentication_RequestFromNonPremiumTenantOrB2CTenant): sign-in logs cannot be known, and the
+ * registration of the users in question is read one by one from /users/{id}/authentication/methods.
+ */
+export const LEGACY_CLIENT_APPS = [
+    "Authenticated SMTP",
+    "Autodiscover",
+    "Exchange ActiveSync",
+    "Exchange Online PowerShell",
+    "Exchange Web Services",
+    "IMAP4",
+    "MAPI Over HTTP",
+    "Offline Address Book",
+    "Outlook Anywhere (RPC over HTTP)",
+    "Outlook Service",
+    "POP3",
+    "Reporting Web Services",
+    "Other clients",
+];
+
+export interface LegacyUse {
+    protocol: string;
+    count: number;
+    lastSeen: string;
+    apps: string[];
+}
+
+export interface UserFinding {
+    userPrincipalName: string;
+    isAdmin?: boolean;
+    /** undefined when it could not be known. */
+    mfaRegistered?: boolean;
+    methods?: string[];
+    legacy: LegacyUse[];
+}
+
+export interface ReadinessReport {
+    generatedAt: string;
+    windowDays: number;
+    /** Whether sign-in logs and the registration report were available (Entra ID P1). */
+    premium: boolean;
+    /** Plain statements about what could not be known and why. */
+    notes: string[];
+    /** Users with legacy sign-ins in the window, by UPN (lower case). */
+    legacy: Map<string, UserFinding>;
+    /** Users with no MFA method registered (for P1 tenants: all of them; otherwise those asked about). */
+    unregistered: Map<string, UserFinding>;
+}
+
+export interface AssessOptions {
+    windowDays?: number;
+    /** Without P1, the users whose registration to read one by one. */
+    users?: string[];
+    onProgress?: (what: string, count: number) => void;
+}
+
+const PREMIUM_ERROR = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+
+export async function assessReadiness(clients: TenantClients, options: AssessOptions = {}): Promise<ReadinessReport> {
+    const windowDays = options.windowDays ?? 30;
+    const report: ReadinessReport = {
+        generatedAt: new Date().toISOString(),
+        windowDays,
+        premium: true,
+        notes: [],
+        legacy: new Map(),
+        unregistered: new Map(),
+    };
+    const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+    const apps = LEGACY_CLIENT_APPS.map((a) => `'${a.replace(/'/g, "''")}'`).join(",");
+    try {
+        let seen = 0;
+        for await (const page of pages<any>(clients.graph, `/auditLogs/signIns?$filter=createdDateTime ge ${since} and clientAppUsed in (${apps})&$top=1000&$select=userPrincipalName,clientAppUsed,createdDateTime,appDisplayName`)) {
+            for (const s of page) {
+                const upn = String(s.userPrincipalName).toLowerCase();
+                const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
+                // Casing of clientAppUsed varies in practice: group case-insensitively.
+                let use = f.legacy.find((l) => l.protocol.toLowerCase() === String(s.clientAppUsed).toLowerCase());
+                if (!use) {
+                    use = { protocol: s.clientAppUsed, count: 0, lastSeen: s.createdDateTime, apps: [] };
+                    f.legacy.push(use);
+                }
+                use.count++;
+                if (s.createdDateTime > use.lastSeen) use.lastSeen = s.createdDateTime;
+                if (s.appDisplayName && !use.apps.includes(s.appDisplayName)) use.apps.push(s.appDisplayName);
+                report.legacy.set(upn, f);
+            }
+            seen += page.length;
+            options.onProgress?.("sign-ins", seen);
+        }
+        let rows = 0;
+        for await (const page of pages<any>(clients.graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false&$top=999")) {
+            for (const r of page) {
+                const upn = String(r.userPrincipalName).toLowerCase();
+                report.unregistered.set(upn, { userPrincipalName: upn, isAdmin: !!r.isAdmin, mfaRegistered: false, methods: r.methodsRegistered ?? [], legacy: report.legacy.get(upn)?.legacy ?? [] });
+            }
+            rows += page.length;
+            options.onProgress?.("registration report", rows);
+        }
+    } catch (err) {
+        if (!(err instanceof TenantApiError && err.status === 403 && err.code === PREMIUM_ERROR)) {
+            throw err;
+        }
+        report.premium = false;
+        report.legacy.clear();
+        report.unregistered.clear();
+        report.notes.push(
+            "This tenant has no Microsoft Entra ID P1: sign-in logs and the registration report are not available, so legacy-protocol use cannot be known. Check Exchange Online's SMTP AUTH and POP/IMAP usage reports by hand before enforcing.",
+        );
+        await registrationOneByOne(clients, report, options);
+    }
+    return report;
+}
+
+/** Without P1: reads the methods of the given users (UserAuthenticationMethod.Read.All), batched. */
+async function registrationOneByOne(clients: TenantClients, report: ReadinessReport, options: AssessOptions) {
+    const users = options.users ?? [];
+    if (!users.length) {
+        return;
+    }
+    const { results } = await runBatched(clients.graph, users.map((u) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(u)}/authentication/methods` })));
+    let unknown = 0;
+    users.forEach((u, i) => {
+        const r = results[i];
+        if (r.status !== 200) {
+            unknown++;
+            return;
+        }
+        const methods = (r.body.value as any[]).map((m) => String(m["@odata.type"] ?? "").replace("#microsoft.graph.", "")).filter((t) => t !== "passwordAuthenticationMethod");
+        if (!methods.some((m) => m !== "emailAuthenticationMethod" && m !== "temporaryAccessPassAuthenticationMethod")) {
+            report.unregistered.set(u.toLowerCase(), { userPrincipalName: u.toLowerCase(), mfaRegistered: false, methods, legacy: [] });
+        }
+    });
+    options.onProgress?.("authentication methods", users.length);
+    if (unknown) {
+        report.notes.push(`The authentication methods of ${unknown} users could not be read (grant UserAuthenticationMethod.Read.All).`);
+    }
+}
+
+/** What a planned change to these users would break: legacy protocol use and missing registration. */
+export function findingsFor(report: ReadinessReport, users: Iterable<string>): UserFinding[] {
+    const out: UserFinding[] = [];
+    for (const raw of users) {
+        const upn = raw.toLowerCase();
+        const legacy = report.legacy.get(upn)?.legacy ?? [];
+        const unreg = report.unregistered.get(upn);
+        if (legacy.length || unreg) {
+            out.push({ userPrincipalName: upn, isAdmin: unreg?.isAdmin, mfaRegistered: unreg ? false : report.premium ? true : undefined, methods: unreg?.methods, legacy });
+        }
+    }
+    return out.sort((a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName));
+}
+
+export function describeFinding(f: UserFinding): string {
+    const parts: string[] = [];
+    if (f.mfaRegistered === false) parts.push("no MFA method registered");
+    for (const l of f.legacy) parts.push(`${l.protocol} ${l.count}x, last ${l.lastSeen.slice(0, 10)}`);
+    return `${f.userPrincipalName}${f.isAdmin ? " (admin)" : ""}: ${parts.join("; ")}`;
+}
