@@ -1,9 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PerUserMfa, SecurityDefaults } from "../providers/resources";
-import type { PerUserMfaAssignment, PerUserMfaState } from "../providers/settings/perUserMfa";
+import { ModernAuthentication, PerUserMfa, SecurityDefaults } from "../providers/resources";
+import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
 
 export interface SecurityDefaultsSettings {
     /** true: Microsoft's security defaults are on (MFA registration and prompts for everyone, legacy authentication blocked). */
+    enabled: boolean;
+}
+
+export interface ModernAuthenticationSettings {
+    /** true: Exchange Online accepts modern authentication (OAuth2ClientProfileEnabled); the default, and required before blocking basic authentication. */
     enabled: boolean;
 }
 
@@ -21,7 +26,10 @@ export interface TenantMfaBaselineArgs {
     /** Emergency-access accounts (UPNs): excluded from every change the baseline makes to users. */
     breakGlassAccounts?: string[];
     securityDefaults?: SecurityDefaultsSettings;
+    modernAuthentication?: ModernAuthenticationSettings;
     perUserMfa?: PerUserMfaSettings;
+    /** Readiness check before moving users to MFA: warn (default), block, or off. */
+    readiness?: ReadinessSettings;
 }
 
 export interface BaselinePosture {
@@ -38,6 +46,7 @@ export interface BaselinePosture {
  */
 export class TenantMfaBaseline extends pulumi.ComponentResource {
     public readonly securityDefaults?: SecurityDefaults;
+    public readonly modernAuthentication?: ModernAuthentication;
     public readonly perUserMfa?: PerUserMfa;
     public readonly posture: pulumi.Output<BaselinePosture>;
 
@@ -50,6 +59,13 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+        if (args.modernAuthentication) {
+            this.modernAuthentication = new ModernAuthentication(
+                `${name}-modern-authentication`,
+                { enabled: args.modernAuthentication.enabled },
+                { parent: this },
+            );
+        }
         if (args.perUserMfa) {
             const exclude = [...new Set([...(args.breakGlassAccounts ?? []), ...(args.perUserMfa.excludeUsers ?? [])])];
             this.perUserMfa = new PerUserMfa(
@@ -58,6 +74,7 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                     assignments: args.perUserMfa.assignments,
                     ...(exclude.length ? { excludeUsers: exclude } : {}),
                     ...(args.perUserMfa.allOtherUsers ? { allOtherUsers: args.perUserMfa.allOtherUsers } : {}),
+                    ...(args.readiness ? { readiness: args.readiness } : {}),
                 },
                 { parent: this },
             );

@@ -16,8 +16,9 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "perUserMfa"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "readiness"],
     securityDefaults: ["enabled"],
+    modernAuthentication: ["enabled"],
     perUserMfa: ["assignments", "excludeUsers", "allOtherUsers"],
 };
 
@@ -49,6 +50,30 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
             } else {
                 args.securityDefaults = { enabled: sd.enabled };
             }
+        }
+    }
+    if (raw.modernAuthentication !== undefined) {
+        const key = `${BASELINE_KEY}.modernAuthentication`;
+        const ma = raw.modernAuthentication;
+        if (!isObject(ma)) {
+            problems.push(`${key} must be an object like { enabled: true }, got ${describe(ma)}`);
+        } else {
+            unknownKeys(ma, KNOWN.modernAuthentication, key, problems);
+            if (typeof ma.enabled !== "boolean") {
+                problems.push(`${key}.enabled must be true or false, got ${describe(ma.enabled)}`);
+            } else {
+                args.modernAuthentication = { enabled: ma.enabled };
+            }
+        }
+    }
+    if (raw.readiness !== undefined) {
+        // Checked with the per-user MFA provider's rules, which apply it.
+        const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], readiness: raw.readiness });
+        for (const f of failures) {
+            problems.push(`${BASELINE_KEY}.${f.property}: ${f.reason}`);
+        }
+        if (desired?.readiness) {
+            args.readiness = desired.readiness;
         }
     }
     if (raw.breakGlassAccounts !== undefined) {

@@ -153,7 +153,9 @@ export class PulumiWorkspace {
  * can edit provider code or keep stack files without touching the working tree.
  */
 export function copyProject(dest: string): string {
-    const entries = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "components", "providers", "client"];
+    // The program and everything it loads; not dependencies, caches, stacks or other checkouts' state.
+    const skip = new Set(["node_modules", ".git", ".tools", ".emulator", ".bench", "bench", "tests", "tools"]);
+    const entries = fs.readdirSync(REPO_ROOT).filter((e) => !skip.has(e) && !/^Pulumi\..+\.yaml$/.test(e));
     fs.mkdirSync(dest, { recursive: true });
     for (const e of entries) {
         fs.cpSync(path.join(REPO_ROOT, e), path.join(dest, e), { recursive: true });

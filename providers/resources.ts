@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PerUserMfaAssignment, PerUserMfaState } from "./settings/perUserMfa";
+import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./settings/perUserMfa";
 import { providerShim } from "./shim";
 
 /** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
@@ -69,6 +69,8 @@ export interface PerUserMfaArgs {
     excludeUsers?: pulumi.Input<pulumi.Input<string>[]>;
     /** When set, the resource owns the whole tenant: every user not otherwise targeted gets this state. */
     allOtherUsers?: pulumi.Input<PerUserMfaState>;
+    /** Readiness check at plan time for users about to be moved to MFA (warn by default). */
+    readiness?: pulumi.Input<ReadinessSettings>;
 }
 
 /**
@@ -93,6 +95,7 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
                 assignments: args.assignments,
                 excludeUsers: args.excludeUsers,
                 allOtherUsers: args.allOtherUsers,
+                readiness: args.readiness,
                 targets: undefined,
                 observed: undefined,
                 counts: undefined,

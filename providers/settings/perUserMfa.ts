@@ -1,5 +1,7 @@
 import type { TenantClients } from "../../client";
 import { BatchCall, pages, runBatched } from "../../client/batch";
+import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
+import { engineLog } from "../framework/diagnostics";
 import { TenantSetting, ValidationFailure } from "../framework/setting";
 
 /**
@@ -24,8 +26,20 @@ export interface PerUserMfaAssignment {
     groups?: string[];
 }
 
+/**
+ * Readiness check at plan time, for users about to be moved from disabled to enabled/enforced:
+ * warn (default) lists who would break in the preview; block fails the preview unless each such user
+ * is in acceptedUsers; off skips the check.
+ */
+export interface ReadinessSettings {
+    mode: "off" | "warn" | "block";
+    windowDays?: number;
+    acceptedUsers?: string[];
+}
+
 export interface PerUserMfaDesired extends Record<string, unknown> {
     assignments: PerUserMfaAssignment[];
+    readiness?: ReadinessSettings;
     excludeUsers?: string[];
     allOtherUsers?: PerUserMfaState;
     /** Resolved at plan time: user principal name (lower case) -> desired state. */
@@ -40,7 +54,8 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "targets"];
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "targets"];
+const READINESS_MODES = ["off", "warn", "block"];
 const REPORT_NAMES = 10;
 
 const isState = (v: unknown): v is PerUserMfaState => typeof v === "string" && (PER_USER_MFA_STATES as readonly string[]).includes(v);
@@ -127,6 +142,18 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 failures.push({ property: "excludeUsers", reason: `user ${u} is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them` });
             }
         }
+        let readiness: ReadinessSettings | undefined;
+        if (inputs.readiness !== undefined) {
+            const r = inputs.readiness as Record<string, unknown>;
+            if (typeof r !== "object" || r === null || !READINESS_MODES.includes(r.mode as string)) {
+                failures.push({ property: "readiness.mode", reason: `readiness.mode must be one of ${READINESS_MODES.join(", ")} (got ${JSON.stringify(r?.mode)})` });
+            } else if (r.windowDays !== undefined && (!Number.isInteger(r.windowDays) || (r.windowDays as number) < 1 || (r.windowDays as number) > 30)) {
+                failures.push({ property: "readiness.windowDays", reason: "readiness.windowDays must be a whole number from 1 to 30 (sign-in logs are kept 30 days)" });
+            } else {
+                const accepted = listOfStrings(r.acceptedUsers, "readiness.acceptedUsers", failures);
+                readiness = { mode: r.mode as ReadinessSettings["mode"], ...(r.windowDays !== undefined ? { windowDays: r.windowDays as number } : {}), ...(accepted ? { acceptedUsers: accepted } : {}) };
+            }
+        }
         let targets: Record<string, PerUserMfaState> | undefined;
         if (inputs.targets !== undefined) {
             const t = inputs.targets as Record<string, unknown>;
@@ -144,6 +171,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 assignments,
                 ...(excludeUsers ? { excludeUsers } : {}),
                 ...(inputs.allOtherUsers !== undefined ? { allOtherUsers: inputs.allOtherUsers as PerUserMfaState } : {}),
+                ...(readiness ? { readiness } : {}),
                 ...(targets ? { targets } : {}),
             },
             failures,
@@ -231,7 +259,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             return { failures };
         }
         const sorted = [...targets.keys()].sort();
-        return { desired: { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) }, failures };
+        const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
+        failures.push(...(await checkReadiness(clients, resolved)));
+        return failures.length ? { failures } : { desired: resolved, failures };
     },
 
     async read(clients, desired) {
@@ -294,6 +324,44 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         return `${tenantId}/perUserMfa`;
     },
 };
+
+/**
+ * Who would break if the plan goes ahead: users moving from disabled to enabled/enforced who still
+ * sign in with legacy protocols or have no MFA method. Warns in the preview; in block mode, fails
+ * for each such user not in readiness.acceptedUsers.
+ */
+async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired): Promise<ValidationFailure[]> {
+    const mode = desired.readiness?.mode ?? "warn";
+    if (mode === "off") {
+        return [];
+    }
+    const targets = desired.targets ?? {};
+    const live = await readStates(clients, Object.keys(targets).filter((u) => targets[u] !== "disabled"), {});
+    const moving = Object.keys(live.observed).filter((u) => live.observed[u] === "disabled");
+    if (!moving.length) {
+        return [];
+    }
+    const report = await assessReadiness(clients, { windowDays: desired.readiness?.windowDays, users: moving });
+    const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
+    const findings = findingsFor(report, moving);
+    const open = findings.filter((f) => !accepted.has(f.userPrincipalName));
+    for (const note of report.notes) {
+        await engineLog("warning", `Per-user MFA readiness: ${note}`);
+    }
+    if (!open.length) {
+        return [];
+    }
+    const lines = open.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
+    const more = open.length > 25 ? `\n  ... and ${open.length - 25} more (npm run readiness for the full report)` : "";
+    const summary =
+        `${open.length} of ${moving.length} users this plan moves to MFA would be affected` +
+        ` (legacy protocols stop working for them; unregistered users must register at their next sign-in):\n${lines.join("\n")}${more}`;
+    if (mode === "block") {
+        return [{ property: "readiness", reason: `${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` }];
+    }
+    await engineLog("warning", `Per-user MFA readiness: ${summary}`);
+    return [];
+}
 
 /** Reads the per-user MFA state of `users` through $batch, merged into `previous`. */
 async function readStates(clients: TenantClients, users: string[], previous: Record<string, ObservedState>): Promise<PerUserMfaLive> {

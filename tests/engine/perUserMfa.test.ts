@@ -22,6 +22,7 @@ describe("engine: per-user MFA end to end", function () {
     const group = (name: string) => [...dir().groups.values()].find((g) => g.displayName === name)!;
     const mfaWrites = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/authentication/requirements")).length;
     let explicit: string[];
+    const atRiskAmong = (ids: string[]) => atRiskAmongIn(dir(), [...new Set(ids)]);
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-pum-"));
@@ -54,9 +55,17 @@ describe("engine: per-user MFA end to end", function () {
         const r = await ws.preview(stack);
         assert.strictEqual(r.code, 0, r.output);
         assert.match(r.output, /\+ pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa/);
-        const member = dir().transitiveUsers(group("Department - Finance").id)[0].userPrincipalName.toLowerCase();
+        const members = dir().transitiveUsers(group("Department - Finance").id);
+        const member = members[0].userPrincipalName.toLowerCase();
         assert.ok(r.output.includes(member), `preview names ${member}`);
         assert.strictEqual(mfaWrites(), 0);
+        // Readiness (warn, the default): who would break, named in the preview.
+        const atRisk = atRiskAmong(members.map((u) => u.id).concat(explicit.map((u) => dir().user(u)!.id)));
+        assert.ok(atRisk.length > 0, "the seeded tenant has unready users in the group");
+        assert.match(r.output, new RegExp(`warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan moves to MFA would be affected`));
+        for (const upn of atRisk.slice(0, 25)) {
+            assert.ok(r.output.includes(upn), `readiness names ${upn}`);
+        }
     });
 
     it("up sets every targeted user and leaves the others alone", async () => {
@@ -104,6 +113,26 @@ describe("engine: per-user MFA end to end", function () {
         assert.strictEqual(clean.code, 0, clean.output);
     });
 
+    it("readiness block mode fails the preview naming who would break, until they are accepted", async () => {
+        const blocked = "pum-block";
+        const sales = group("Department - Sales");
+        const baseline = (accepted?: string[]) => ({
+            perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] },
+            readiness: { mode: "block", ...(accepted ? { acceptedUsers: accepted } : {}) },
+        });
+        await ws.initStack(blocked, {}, { "m365-mfa:baseline": baseline() });
+        const atRisk = atRiskAmong(dir().transitiveUsers(sales.id).map((u) => u.id));
+        const before = mfaWrites();
+        const r = await ws.preview(blocked);
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.output, /accept them in m365-mfa:baseline\.readiness\.acceptedUsers; nothing was changed/);
+        assert.ok(r.output.includes(atRisk[0]), `names ${atRisk[0]}`);
+        assert.strictEqual(mfaWrites(), before);
+        await ws.setConfigObject(blocked, "m365-mfa:baseline", baseline(atRisk));
+        const ok = await ws.preview(blocked);
+        assert.strictEqual(ok.code, 0, ok.output);
+    });
+
     it("an unknown user fails the preview, naming the user, and nothing is written", async () => {
         const bad = "pum-bad";
         await ws.initStack(bad, {}, {
@@ -116,3 +145,14 @@ describe("engine: per-user MFA end to end", function () {
         assert.strictEqual(mfaWrites(), before);
     });
 });
+
+/** Users (by id) who would break: legacy sign-ins in the last 30 days or no MFA method; sorted UPNs. */
+function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: string[]): string[] {
+    const since = Date.now() - 30 * 24 * 3600 * 1000;
+    const legacy = new Set(dir.signIns().filter((s) => !s.isInteractive && s.at >= since).map((s) => s.userId));
+    return ids
+        .map((id) => dir.user(id)!)
+        .filter((u) => u.perUserMfaState === "disabled" && (legacy.has(u.id) || u.methods.length === 0))
+        .map((u) => u.userPrincipalName.toLowerCase())
+        .sort();
+}
