@@ -50,6 +50,15 @@ export class PulumiWorkspace {
 
     /** Runs `pulumi <args>` in the project directory. Never throws on a non-zero exit. */
     run(args: string[], extraEnv: Record<string, string> = {}, input?: string): Promise<CliResult> {
+        return this.spawn(path.join(PULUMI_BIN_DIR, "pulumi"), args, extraEnv, input);
+    }
+
+    /** Runs a TypeScript entry point of this project (e.g. pipelines/cli.ts) with the workspace's environment. */
+    runScript(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+        return this.spawn(path.join(NODE_BIN_DIR, "node"), ["-r", "ts-node/register/transpile-only", script, ...args], extraEnv);
+    }
+
+    private spawn(command: string, args: string[], extraEnv: Record<string, string>, input?: string): Promise<CliResult> {
         const env: NodeJS.ProcessEnv = {
             ...process.env,
             PATH: [PULUMI_BIN_DIR, NODE_BIN_DIR, process.env.PATH ?? ""].join(path.delimiter),
@@ -64,7 +73,7 @@ export class PulumiWorkspace {
             ...extraEnv,
         };
         return new Promise((resolve, reject) => {
-            const child = spawn(path.join(PULUMI_BIN_DIR, "pulumi"), args, {
+            const child = spawn(command, args, {
                 cwd: this.options.projectDir,
                 env,
                 stdio: ["pipe", "pipe", "pipe"],

@@ -1,0 +1,107 @@
+/**
+ * Pipeline commands, run in the Pulumi project directory with the stack's credentials in the
+ * environment (see README, "Pull-request previews and drift detection"):
+ *
+ *   npm run pr-summary -- --stack <stack> [--out comment.md] [--from-json preview.json] [--config-file F]
+ *       Markdown for a PR comment from `pulumi preview --refresh --json`.
+ *   npm run drift -- --stack <stack> [--report-dir DIR] [--remediate] [--config-file F]
+ *       Exit 0: the tenant matches the stack. Exit 2: it drifted (report written). Exit 1: the check
+ *       itself failed. Never changes the tenant unless --remediate is given.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { planFromPreviewJson } from "./plan";
+import { driftMarkdown, driftReport, prComment } from "./render";
+
+export const EXIT = { clean: 0, failed: 1, drifted: 2 } as const;
+
+function arg(argv: string[], name: string): string | undefined {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** The repository's own engine build, when this runs inside a checkout that has one. */
+function pulumiEnv(): NodeJS.ProcessEnv {
+    const local = path.resolve(__dirname, "..", ".tools", "pulumi", "current", "bin");
+    return fs.existsSync(path.join(local, "pulumi")) ? { ...process.env, PATH: `${local}${path.delimiter}${process.env.PATH}` } : process.env;
+}
+
+function pulumi(args: string[]): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.env.PULUMI_BIN ?? "pulumi", args, { env: pulumiEnv(), encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+    if (r.error) {
+        throw new Error(`could not run pulumi: ${r.error.message}`);
+    }
+    return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function stackArgs(argv: string[]): string[] {
+    const stack = arg(argv, "stack");
+    if (!stack) {
+        throw new Error("--stack is required");
+    }
+    const configFile = arg(argv, "config-file");
+    return ["--stack", stack, ...(configFile ? ["--config-file", configFile] : []), "--non-interactive"];
+}
+
+/** Runs `pulumi preview --refresh --json`: never writes state or the tenant. */
+function previewJson(argv: string[]): any {
+    const r = pulumi(["preview", "--refresh", "--json", ...stackArgs(argv)]);
+    let json: any;
+    try {
+        json = JSON.parse(r.stdout);
+    } catch {
+        throw new Error(`pulumi preview failed (exit ${r.code}):\n${r.stderr || r.stdout}`);
+    }
+    if (r.code !== 0) {
+        const errors = (json.diagnostics ?? []).filter((d: any) => d.severity === "error").map((d: any) => d.message);
+        throw new Error(`pulumi preview failed (exit ${r.code}):\n${errors.join("\n") || r.stderr}`);
+    }
+    return json;
+}
+
+export function prSummary(argv: string[]): number {
+    const from = arg(argv, "from-json");
+    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : previewJson(argv);
+    const text = prComment(planFromPreviewJson(json), arg(argv, "stack") ?? "stack");
+    const out = arg(argv, "out");
+    if (out) {
+        fs.writeFileSync(out, text);
+        console.error(`PR summary written to ${out}`);
+    } else {
+        process.stdout.write(text);
+    }
+    return EXIT.clean;
+}
+
+export function drift(argv: string[]): number {
+    const stack = arg(argv, "stack") ?? "stack";
+    const dir = arg(argv, "report-dir") ?? ".";
+    let report = driftReport(planFromPreviewJson(previewJson(argv)), stack);
+    if (report.drifted && argv.includes("--remediate")) {
+        console.error(`drift found in ${report.settings.length} setting(s); remediating with pulumi up --refresh`);
+        const up = pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(argv)]);
+        if (up.code !== 0) {
+            throw new Error(`remediation failed (pulumi up exit ${up.code}):\n${up.stderr || up.stdout}`);
+        }
+        report = driftReport(planFromPreviewJson(previewJson(argv)), stack);
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(report, null, 2) + "\n");
+    fs.writeFileSync(path.join(dir, "drift-report.md"), driftMarkdown(report));
+    process.stdout.write(driftMarkdown(report));
+    return report.drifted ? EXIT.drifted : EXIT.clean;
+}
+
+if (require.main === module) {
+    const [command, ...argv] = process.argv.slice(2);
+    try {
+        const code = command === "pr-summary" ? prSummary(argv) : command === "drift" ? drift(argv) : (() => {
+            throw new Error(`unknown command "${command}": use pr-summary or drift`);
+        })();
+        process.exit(code);
+    } catch (err) {
+        console.error(`m365-mfa ${command}: ${err instanceof Error ? err.message : err}`);
+        process.exit(EXIT.failed);
+    }
+}

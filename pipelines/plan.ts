@@ -1,0 +1,104 @@
+import { FieldChange, stableJson } from "../providers/framework/setting";
+import { SETTINGS } from "../providers/settings";
+
+/**
+ * Reads `pulumi preview --json` (with --refresh for drift) into what a reviewer needs: per setting,
+ * which fields go from what to what, and for settings over many users, the users grouped by change.
+ *
+ * The Node SDK gives dynamic resources no detailed diff, so the engine's JSON has none: the changes
+ * are computed here with each setting's own diff() — the same code the provider runs — from the
+ * step's old state (the tenant as last read; refreshed when --refresh is given) and new inputs.
+ */
+export interface UserGroupChange {
+    from: string;
+    to: string;
+    users: string[];
+}
+
+export interface SettingPlan {
+    /** Resource name in the stack, e.g. tenant-security-defaults. */
+    name: string;
+    urn: string;
+    type: string;
+    title: string;
+    op: "create" | "update" | "delete" | "replace" | "same" | string;
+    /** Field changes (for per-user settings: only non-user fields). */
+    fields: FieldChange[];
+    /** Per-user changes grouped by transition (per-user MFA). */
+    users: UserGroupChange[];
+    /** For a resource being created: the desired values it will bring under management. */
+    desired?: Record<string, unknown>;
+}
+
+export interface Plan {
+    settings: SettingPlan[];
+    warnings: string[];
+    errors: string[];
+    /** Other resources (e.g. the Conditional Access policy) with their operation. */
+    others: { name: string; type: string; op: string }[];
+}
+
+const DYNAMIC = "pulumi-nodejs:dynamic/m365-mfa:";
+const USER_FIELD = /^(targets|mailboxes)\.(.+)$/;
+
+export function planFromPreviewJson(json: any): Plan {
+    const plan: Plan = { settings: [], warnings: [], errors: [], others: [] };
+    for (const d of json?.diagnostics ?? []) {
+        const msg = String(d.message ?? "").replace(/^(warning|error):\s*/, "").trim();
+        if (d.severity === "warning") plan.warnings.push(msg);
+        if (d.severity === "error") plan.errors.push(msg);
+    }
+    for (const step of json?.steps ?? []) {
+        if (step.op === "refresh") {
+            continue; // the in-memory refresh before the plan; its result is the next step's old state
+        }
+        const type: string = step.newState?.type ?? step.oldState?.type ?? "";
+        const name = String(step.urn).split("::").pop()!;
+        if (!type.startsWith(DYNAMIC)) {
+            if (type && !type.startsWith("pulumi:pulumi:Stack") && !type.startsWith("m365-mfa:index:") && step.op !== "same") {
+                plan.others.push({ name, type, op: step.op });
+            }
+            continue;
+        }
+        const settingType = type.slice(DYNAMIC.length);
+        const setting = SETTINGS[settingType];
+        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [] };
+        const inputs = strip(step.newState?.inputs);
+        const live = strip(step.oldState?.outputs);
+        if (step.op === "create") {
+            entry.desired = inputs;
+        } else if (setting && step.newState && step.oldState) {
+            const changes = setting.diff(inputs, live);
+            const groups = new Map<string, UserGroupChange>();
+            for (const c of changes) {
+                const m = USER_FIELD.exec(c.field);
+                if (m) {
+                    const from = c.from === undefined ? "not managed" : String(c.from);
+                    const key = `${from}\u0000${c.to}`;
+                    const g = groups.get(key) ?? { from, to: String(c.to), users: [] };
+                    g.users.push(m[2]);
+                    groups.set(key, g);
+                } else {
+                    entry.fields.push(c);
+                }
+            }
+            entry.users = [...groups.values()].sort((a, b) => b.users.length - a.users.length);
+        }
+        if (step.op !== "same" || entry.fields.length || entry.users.length) {
+            plan.settings.push(entry);
+        }
+    }
+    return plan;
+}
+
+function strip(props: any): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(props ?? {})) {
+        if (k !== "__provider") out[k] = v;
+    }
+    return out;
+}
+
+export function show(v: unknown): string {
+    return v === undefined ? "(not set)" : typeof v === "string" ? v : stableJson(v);
+}

@@ -1,0 +1,116 @@
+/**
+ * The pipeline commands through the real engine against the emulator: the PR summary of a real
+ * preview, and drift detection with its exit codes, reports and remediation.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PulumiWorkspace, copyProject } from "../../harness/engine";
+import { portal, startTrustedEmulator } from "../../harness/tenant";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+
+describe("engine: PR summary and drift detection", function () {
+    this.timeout(300_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    let ws: PulumiWorkspace;
+    const stack = "pipe";
+    const dir = () => emu.directory();
+    const finance = () => [...dir().groups.values()].find((g) => g.displayName === "Department - Finance")!;
+    const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;
+    const cli = (command: string, ...args: string[]) =>
+        ws.runScript("pipelines/cli.ts", [command, "--stack", stack, "--config-file", ws.configFile(stack), ...args]);
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-pipe-"));
+        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
+        dir().seed(80, 21);
+        await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
+        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        await ws.initStack(stack, {}, {
+            "m365-mfa:baseline": {
+                securityDefaults: { enabled: true },
+                perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
+            },
+        });
+    });
+
+    after(async () => {
+        await emu?.stop();
+        if (tmp && !process.env.KEEP_TEST_DIRS) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("summarises a real preview for a PR: settings, users by state, readiness", async () => {
+        const before = writes();
+        const out = path.join(tmp, "comment.md");
+        const r = await cli("pr-summary", "--out", out);
+        assert.strictEqual(r.code, 0, r.output);
+        const md = fs.readFileSync(out, "utf8");
+        const members = dir().transitiveUsers(finance().id).map((u) => u.userPrincipalName.toLowerCase()).sort();
+        assert.match(md, /^<!-- m365-mfa-preview -->\n## m365-mfa preview: `pipe`/);
+        assert.match(md, /\*\*2 settings change\*\*/);
+        assert.match(md, /### Security defaults \(`tenant-security-defaults`\): create[\s\S]*\| isEnabled \| true \|/);
+        assert.match(md, new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| enforced \\| ${members.length} \\| ${members[0].replace(/\./g, "\\.")}`));
+        assert.match(md, /### What could break[\s\S]*Per-user MFA readiness: \d+ of \d+ users this plan moves to MFA would be affected/);
+        assert.strictEqual(writes(), before, "a PR preview writes nothing");
+    });
+
+    it("drift check: exit 0 and a clean report when the tenant matches", async () => {
+        assert.strictEqual((await ws.up(stack)).code, 0);
+        const reports = path.join(tmp, "clean");
+        const r = await cli("drift", "--report-dir", reports);
+        assert.strictEqual(r.code, 0, r.output);
+        const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+        assert.strictEqual(json.drifted, false);
+        assert.deepStrictEqual(json.settings, []);
+        assert.match(fs.readFileSync(path.join(reports, "drift-report.md"), "utf8"), /The tenant matches the stack/);
+    });
+
+    it("drift check: exit 2 with expected and found per setting and per user, changing nothing", async () => {
+        const victim = dir().transitiveUsers(finance().id)[2];
+        await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
+        await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+        const before = writes();
+        const reports = path.join(tmp, "drift");
+        const r = await cli("drift", "--report-dir", reports);
+        assert.strictEqual(r.code, 2, r.output);
+        const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+        assert.strictEqual(json.drifted, true);
+        const sd = json.settings.find((s: any) => s.type === "SecurityDefaults");
+        assert.deepStrictEqual(sd.fields, [{ field: "isEnabled", expected: true, found: false }]);
+        assert.strictEqual(sd.kind, "drift");
+        const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
+        assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim.userPrincipalName.toLowerCase()] }]);
+        const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
+        assert.match(md, /## Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
+        assert.strictEqual(writes(), before, "the drift check writes nothing");
+        assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
+
+        const pr = await cli("pr-summary");
+        assert.match(pr.stdout, /\| isEnabled \| false \| true \|/);
+        assert.match(pr.stdout, new RegExp(`\\| disabled \\| enforced \\| 1 \\| ${victim.userPrincipalName.toLowerCase().replace(/\./g, "\\.")} \\|`));
+    });
+
+    it("drift --remediate repairs the tenant and exits 0", async () => {
+        const r = await cli("drift", "--report-dir", path.join(tmp, "remediated"), "--remediate");
+        assert.strictEqual(r.code, 0, r.output);
+        assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true);
+        for (const u of dir().transitiveUsers(finance().id)) {
+            assert.strictEqual(u.perUserMfaState, "enforced");
+        }
+    });
+
+    it("drift check: exit 1 when the check itself fails (bad credential), never a false 'clean'", async () => {
+        const r = await cli("drift", "--report-dir", path.join(tmp, "failed"));
+        assert.strictEqual(r.code, 0, "sanity: clean before breaking the credential");
+        const bad = await ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", path.join(tmp, "failed2")], { AZURE_CLIENT_SECRET: "wrong-secret-for-test" });
+        assert.strictEqual(bad.code, 1, bad.output);
+        assert.match(bad.output, /AADSTS7000215/);
+        assert.ok(!bad.output.includes("wrong-secret-for-test"), "the secret is not printed");
+        assert.ok(!fs.existsSync(path.join(tmp, "failed2", "drift-report.json")), "no report claims a result");
+    });
+});
