@@ -2,6 +2,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import { handleInvokeCommand } from "./exchange";
+import { authenticationMethodsPolicyRoutes } from "./graph/authenticationMethodsPolicy";
 import { directoryRoutes } from "./graph/directory";
 import { reportRoutes } from "./graph/reports";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
@@ -86,7 +87,7 @@ export interface RunningEmulator {
     stop(): Promise<void>;
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes];
+const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));

@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { AuthenticationMethodsPolicyState, newAuthenticationMethodsPolicy } from "./authenticationMethods";
 import { Directory } from "./directory";
 
 /**
@@ -111,6 +112,8 @@ export interface TenantState {
     conditionalAccessPolicies: ConditionalAccessPolicyState[];
     /** Exchange Online: organisation and transport config, mailboxes, authentication policies. */
     exchange: ExchangeState;
+    /** Graph policies/authenticationMethodsPolicy: method configurations, registration campaign, migration. */
+    authenticationMethodsPolicy: AuthenticationMethodsPolicyState;
 }
 
 export interface EmulatorState {
@@ -166,6 +169,7 @@ export function newTenant(displayName = "Contoso (emulated)", tenantId: string =
         securityDefaults: { isEnabled: true },
         conditionalAccessPolicies: [],
         exchange: newExchangeState(displayName),
+        authenticationMethodsPolicy: newAuthenticationMethodsPolicy(),
     };
 }
 
@@ -297,6 +301,8 @@ export class Store {
         for (const tenant of Object.values(parsed.tenants)) {
             // State files written before Exchange Online was emulated: start its section with the defaults.
             tenant.exchange ??= newExchangeState(tenant.displayName);
+            // ... and before the authentication methods policy was: a new tenant's policy.
+            tenant.authenticationMethodsPolicy ??= newAuthenticationMethodsPolicy();
         }
         return parsed;
     }

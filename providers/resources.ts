@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./settings/perUserMfa";
+import type { AuthenticationMethod, AuthenticatorFeature, AuthenticatorFeatureSetting, MethodTarget } from "./settings/authenticationMethodConfiguration";
+import type { PolicyMigrationState, RegistrationCampaign, SystemCredentialPreferences } from "./settings/authenticationMethodsPolicy";
 import { providerShim } from "./shim";
 
 /** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
@@ -59,6 +61,115 @@ export class ModernAuthentication extends pulumi.dynamic.Resource {
             MODULE,
             "ModernAuthentication",
         );
+    }
+}
+
+export interface AuthenticationMethodsPolicyArgs {
+    /** The registration campaign (nudge to set up Microsoft Authenticator at sign-in). Only the fields set are managed. */
+    registrationCampaign?: pulumi.Input<RegistrationCampaign>;
+    /** Migration off the legacy MFA/SSPR method settings; it only moves forward. */
+    policyMigrationState?: pulumi.Input<PolicyMigrationState>;
+    /** System-preferred MFA (Graph beta systemCredentialPreferences). Only the fields set are managed. */
+    systemCredentialPreferences?: pulumi.Input<SystemCredentialPreferences>;
+}
+
+/**
+ * The tenant-wide part of the authentication methods policy (Graph policies/authenticationMethodsPolicy):
+ * registration campaign, migration state, system-preferred MFA. Targets are { id: group object id or
+ * "all_users", targetType?: "group" | "user" }. Deleting the resource stops managing; the tenant keeps them.
+ */
+export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
+    declare public readonly registrationCampaign: pulumi.Output<RegistrationCampaign | undefined>;
+    declare public readonly policyMigrationState: pulumi.Output<PolicyMigrationState | undefined>;
+    declare public readonly systemCredentialPreferences: pulumi.Output<SystemCredentialPreferences | undefined>;
+    /** What Graph reported for the managed parts of the policy at the last read. */
+    declare public readonly policy: pulumi.Output<Record<string, unknown>>;
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: AuthenticationMethodsPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim("AuthenticationMethodsPolicy"),
+            name,
+            {
+                registrationCampaign: args.registrationCampaign,
+                policyMigrationState: args.policyMigrationState,
+                systemCredentialPreferences: args.systemCredentialPreferences,
+                policy: undefined,
+                tenantId: undefined,
+            },
+            opts,
+            MODULE,
+            "AuthenticationMethodsPolicy",
+        );
+    }
+}
+
+export interface AuthenticationMethodConfigurationArgs {
+    /** Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate. */
+    method: pulumi.Input<AuthenticationMethod>;
+    state?: pulumi.Input<"enabled" | "disabled">;
+    /** Who may use the method: [{ id: group object id or "all_users", targetType?, and per method authenticationMode (Authenticator), isUsableForSignIn (SMS) }]. */
+    includeTargets?: pulumi.Input<pulumi.Input<MethodTarget>[]>;
+    excludeTargets?: pulumi.Input<pulumi.Input<{ id: string; targetType?: "group" | "user" }>[]>;
+    /** microsoftAuthenticator: displayAppInformationRequiredState, displayLocationInformationRequiredState, companionAppAllowedState (beta). */
+    featureSettings?: pulumi.Input<Partial<Record<AuthenticatorFeature, AuthenticatorFeatureSetting>>>;
+    /** microsoftAuthenticator */
+    isSoftwareOathEnabled?: pulumi.Input<boolean>;
+    /** voice */
+    isOfficePhoneAllowed?: pulumi.Input<boolean>;
+    /** fido2 */
+    isAttestationEnforced?: pulumi.Input<boolean>;
+    /** fido2 */
+    isSelfServiceRegistrationAllowed?: pulumi.Input<boolean>;
+    /** temporaryAccessPass: 10-43200, between the minimum and the maximum. */
+    defaultLifetimeInMinutes?: pulumi.Input<number>;
+    /** temporaryAccessPass: 8-48. */
+    defaultLength?: pulumi.Input<number>;
+    /** temporaryAccessPass: 10-43200. */
+    minimumLifetimeInMinutes?: pulumi.Input<number>;
+    /** temporaryAccessPass: 10-43200. */
+    maximumLifetimeInMinutes?: pulumi.Input<number>;
+    /** temporaryAccessPass */
+    isUsableOnce?: pulumi.Input<boolean>;
+    /** email: "default" | "enabled" | "disabled". */
+    allowExternalIdToUseEmailOtp?: pulumi.Input<"default" | "enabled" | "disabled">;
+}
+
+const AUTHENTICATION_METHOD_FIELDS = [
+    "state",
+    "includeTargets",
+    "excludeTargets",
+    "featureSettings",
+    "isSoftwareOathEnabled",
+    "isOfficePhoneAllowed",
+    "isAttestationEnforced",
+    "isSelfServiceRegistrationAllowed",
+    "defaultLifetimeInMinutes",
+    "defaultLength",
+    "minimumLifetimeInMinutes",
+    "maximumLifetimeInMinutes",
+    "isUsableOnce",
+    "allowExternalIdToUseEmailOtp",
+] as const;
+
+/**
+ * One method of the authentication methods policy (Graph .../authenticationMethodConfigurations/{method}).
+ * Only the fields set are managed; the rest of the method's configuration is left as it is. Deleting the
+ * resource stops managing; the method keeps its configuration.
+ */
+export class AuthenticationMethodConfiguration extends pulumi.dynamic.Resource {
+    declare public readonly method: pulumi.Output<AuthenticationMethod>;
+    declare public readonly state: pulumi.Output<"enabled" | "disabled" | undefined>;
+    /** The method's whole configuration as Graph reported it at the last read. */
+    declare public readonly configuration: pulumi.Output<Record<string, unknown>>;
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: AuthenticationMethodConfigurationArgs, opts?: pulumi.CustomResourceOptions) {
+        const inputs: Record<string, unknown> = { method: args.method, configuration: undefined, tenantId: undefined };
+        for (const field of AUTHENTICATION_METHOD_FIELDS) {
+            inputs[field] = args[field];
+        }
+        super(providerShim("AuthenticationMethodConfiguration"), name, inputs, opts, MODULE, "AuthenticationMethodConfiguration");
     }
 }
 

@@ -8,7 +8,7 @@ import {
     createTenantClients,
     scrubbed,
 } from "../../client";
-import { AnySetting, FieldChange, describeChanges } from "./setting";
+import { AnySetting, FieldChange, describeChanges, stableJson } from "./setting";
 
 type DynamicProvider = pulumi.dynamic.ResourceProvider;
 
@@ -62,7 +62,9 @@ export class SettingProvider implements DynamicProvider {
     async diff(_id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
         const desired = this.validated(news);
         const changes = this.setting.diff(desired, withoutReserved(olds));
-        return { changes: changes.length > 0 };
+        // Inputs that say which tenant object this is: a change means another resource (create, then stop managing the old).
+        const replaces = (this.setting.replaceOnChanges ?? []).filter((k) => olds?.[k] !== undefined && stableJson(olds[k]) !== stableJson(desired[k]));
+        return replaces.length ? { changes: true, replaces } : { changes: changes.length > 0 };
     }
 
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {

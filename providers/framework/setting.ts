@@ -54,6 +54,11 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
 
     /** The input property names (the rest of the state is outputs). */
     readonly inputKeys: readonly string[];
+    /**
+     * Optional: inputs that name which tenant object the resource is (e.g. an authentication method), so
+     * changing one replaces the resource (a new id) instead of updating it.
+     */
+    readonly replaceOnChanges?: readonly string[];
 
     validate(inputs: Record<string, unknown>): Validated<D>;
     /**

@@ -11,6 +11,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { SETTINGS } from "../../providers/settings";
+import { AUTHENTICATION_METHODS_TYPES, driveAuthenticationMethods } from "../support/authenticationMethodsDrive";
 
 describe("emulator: Graph schema conformance", function () {
     this.timeout(60_000);
@@ -61,7 +62,11 @@ describe("emulator: Graph schema conformance", function () {
             const created = await p.create(checked.inputs);
             await p.read(created.id, created.outs);
         }
-        for (const setting of Object.values(SETTINGS).filter((s) => s.type !== "PerUserMfa")) {
+        // The authentication methods policy: every method and the policy, v1.0 and beta, created then changed.
+        for (const type of AUTHENTICATION_METHODS_TYPES) {
+            await driveAuthenticationMethods(type, new SettingProvider(SETTINGS[type], { verifyDelayMs: 10 }, () => clientsAs(emu)));
+        }
+        for (const setting of Object.values(SETTINGS).filter((s) => s.type !== "PerUserMfa" && !AUTHENTICATION_METHODS_TYPES.includes(s.type))) {
             const p = new SettingProvider(setting, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const live = (await p.read("id")).inputs!;
             // Flip every boolean to force a write, then read again.

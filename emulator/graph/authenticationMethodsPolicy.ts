@@ -1,0 +1,655 @@
+import {
+    ALL_USERS,
+    AuthenticationMethodsPolicyState,
+    FeatureConfigurationState,
+    FeatureTargetState,
+    METHOD_IDS,
+    MethodConfigurationState,
+    MethodId,
+    MethodTargetState,
+    MigrationState,
+    NO_ONE,
+    RegistrationCampaignState,
+    SystemCredentialPreferencesState,
+    TargetRef,
+    newAuthenticationMethodsPolicy,
+} from "../authenticationMethods";
+import { GraphHttpError, jsonBody } from "../http";
+import { requireRole } from "../identity";
+import { checkBody, loadSchema, propertiesOf } from "../schema/check";
+import type { TenantState } from "../store";
+import type { Route, RouteContext } from "./routes";
+
+/**
+ * policies/authenticationMethodsPolicy and its method configurations, as Graph documents them:
+ * - GET/PATCH the policy (PATCH answers 200 with the policy): the registration campaign
+ *   (registrationEnforcement.authenticationMethodsRegistrationCampaign), policyMigrationState (which only
+ *   moves forward: preMigration -> migrationInProgress -> migrationComplete; a step back is a 400),
+ *   reconfirmationInDays, and in beta systemCredentialPreferences (system-preferred MFA). policyVersion,
+ *   lastModifiedDateTime, id, displayName and description are read-only; lastModifiedDateTime moves when
+ *   the policy or one of its method configurations changes.
+ * - GET the configurations, GET/PATCH one by id (case-insensitive, as Graph's ids are): PATCH needs the
+ *   configuration's derived type in @odata.type and answers 204. Common: state, includeTargets (the
+ *   method's own target type), excludeTargets. Microsoft Authenticator's featureSettings (number matching
+ *   is always on and refused; companionAppAllowedState is beta only), Temporary Access Pass lifetimes and
+ *   length with their ranges, and the methods' other properties.
+ * Unknown properties, wrong types and enum values are refused with Graph's 400s; nothing is half-applied.
+ * Read: Policy.Read.All or Policy.ReadWrite.AuthenticationMethod. Write: Policy.ReadWrite.AuthenticationMethod.
+ */
+const READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
+const WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
+
+const POLICY_PATH = /^\/policies\/authenticationMethodsPolicy$/;
+const CONFIGS_PATH = /^\/policies\/authenticationMethodsPolicy\/authenticationMethodConfigurations$/;
+const CONFIG_PATH = /^\/policies\/authenticationMethodsPolicy\/authenticationMethodConfigurations\/([^/]+)$/;
+
+const POLICY_ID = "authenticationMethodsPolicy";
+const POLICY_NAME = "Authentication Methods Policy";
+const POLICY_DESCRIPTION =
+    "The tenant-wide policy that controls which authentication methods are allowed in the tenant, authentication method registration requirements, and self-service password reset settings";
+const POLICY_READ_ONLY = ["id", "displayName", "description", "policyVersion", "lastModifiedDateTime"];
+
+type Version = "v1.0" | "beta";
+
+interface MethodDef {
+    /** The configuration's Graph type. */
+    readonly entity: string;
+    /** The id Graph reports in bodies. */
+    readonly graphId: string;
+    /** The Graph type of its includeTargets entries. */
+    target(version: Version): string;
+    /** Target properties beyond id, targetType and isRegistrationRequired, with what a new target gets. */
+    readonly targetExtras: Record<string, { parse: (v: unknown, at: string) => unknown; default: unknown }>;
+    /** The method's own properties that the emulator checks itself (the rest of its schema is checked by type). */
+    readonly fields: Record<string, (v: unknown, at: string) => unknown>;
+}
+
+const AUTHENTICATION_MODES = ["any", "deviceBasedPush", "push"];
+
+export const METHOD_DEFS: Readonly<Record<MethodId, MethodDef>> = {
+    microsoftAuthenticator: {
+        entity: "microsoftAuthenticatorAuthenticationMethodConfiguration",
+        graphId: "MicrosoftAuthenticator",
+        target: () => "microsoftAuthenticatorAuthenticationMethodTarget",
+        targetExtras: { authenticationMode: { parse: (v) => enumValue(v, AUTHENTICATION_MODES), default: "any" } },
+        fields: { isSoftwareOathEnabled: bool },
+    },
+    sms: {
+        entity: "smsAuthenticationMethodConfiguration",
+        graphId: "Sms",
+        target: () => "smsAuthenticationMethodTarget",
+        targetExtras: { isUsableForSignIn: { parse: bool, default: true } },
+        fields: {},
+    },
+    voice: {
+        entity: "voiceAuthenticationMethodConfiguration",
+        graphId: "Voice",
+        target: (version) => (version === "beta" ? "voiceAuthenticationMethodTarget" : "authenticationMethodTarget"),
+        targetExtras: {},
+        fields: { isOfficePhoneAllowed: bool },
+    },
+    fido2: {
+        entity: "fido2AuthenticationMethodConfiguration",
+        graphId: "Fido2",
+        target: () => "passkeyAuthenticationMethodTarget",
+        targetExtras: {},
+        fields: { isAttestationEnforced: bool, isSelfServiceRegistrationAllowed: bool },
+    },
+    softwareOath: {
+        entity: "softwareOathAuthenticationMethodConfiguration",
+        graphId: "SoftwareOath",
+        target: () => "authenticationMethodTarget",
+        targetExtras: {},
+        fields: {},
+    },
+    temporaryAccessPass: {
+        entity: "temporaryAccessPassAuthenticationMethodConfiguration",
+        graphId: "TemporaryAccessPass",
+        target: () => "authenticationMethodTarget",
+        targetExtras: {},
+        fields: {
+            defaultLifetimeInMinutes: (v, at) => int(v, at, 10, 43200),
+            defaultLength: (v, at) => int(v, at, 8, 48),
+            minimumLifetimeInMinutes: (v, at) => int(v, at, 10, 43200),
+            maximumLifetimeInMinutes: (v, at) => int(v, at, 10, 43200),
+            isUsableOnce: bool,
+        },
+    },
+    email: {
+        entity: "emailAuthenticationMethodConfiguration",
+        graphId: "Email",
+        target: () => "authenticationMethodTarget",
+        targetExtras: {},
+        fields: { allowExternalIdToUseEmailOtp: (v) => enumValue(v, ["default", "enabled", "disabled"]) },
+    },
+    x509Certificate: {
+        entity: "x509CertificateAuthenticationMethodConfiguration",
+        graphId: "X509Certificate",
+        target: () => "authenticationMethodTarget",
+        targetExtras: {},
+        fields: {},
+    },
+};
+
+/** Authenticator feature settings by Graph version (number matching is answered on its own). */
+const FEATURES: Record<Version, readonly string[]> = {
+    "v1.0": ["displayAppInformationRequiredState", "displayLocationInformationRequiredState"],
+    beta: ["displayAppInformationRequiredState", "displayLocationInformationRequiredState", "companionAppAllowedState"],
+};
+
+export const NUMBER_MATCHING_REFUSAL =
+    "Number matching is enabled for all users of Microsoft Authenticator push notifications and can no longer be configured. Remove numberMatchingRequiredState from featureSettings.";
+
+const MIGRATION_ORDER: readonly MigrationState[] = ["preMigration", "migrationInProgress", "migrationComplete"];
+const ADVANCED_STATES = ["default", "enabled", "disabled"];
+const TARGET_TYPES = ["user", "group"];
+const FEATURE_TARGET_TYPES = ["group", "administrativeUnit", "role"];
+
+// ---- Graph's answers to bad bodies -------------------------------------------------------------
+
+const bad = (message: string) => new GraphHttpError(400, "BadRequest", message);
+
+function noSuchProperty(key: string, type: string): GraphHttpError {
+    return bad(
+        `The property '${key}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+    );
+}
+
+function literal(v: unknown, type: string): GraphHttpError {
+    return bad(`Cannot convert the literal '${typeof v === "string" ? v : JSON.stringify(v)}' to the expected type '${type}'.`);
+}
+
+function bool(v: unknown): boolean {
+    if (typeof v !== "boolean") {
+        throw literal(v, "Edm.Boolean");
+    }
+    return v;
+}
+
+function int(v: unknown, at: string, min: number, max: number): number {
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+        throw literal(v, "Edm.Int32");
+    }
+    if (v < min || v > max) {
+        throw bad(`${at} must be between ${min} and ${max}; got ${v}.`);
+    }
+    return v;
+}
+
+function enumValue(v: unknown, members: readonly string[]): string {
+    if (typeof v !== "string" || !members.includes(v)) {
+        throw bad(`Requested value '${typeof v === "string" ? v : JSON.stringify(v)}' was not found.`);
+    }
+    return v;
+}
+
+function object(v: unknown, type: string): Record<string, unknown> {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        throw literal(v, `microsoft.graph.${type}`);
+    }
+    return v as Record<string, unknown>;
+}
+
+function collection(v: unknown, type: string): unknown[] {
+    if (!Array.isArray(v)) {
+        throw literal(v, `Collection(microsoft.graph.${type})`);
+    }
+    return v;
+}
+
+const annotation = (key: string) => key.includes("@odata.");
+
+function keysOf(o: Record<string, unknown>, type: string, allowed: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+        if (!annotation(k) && !allowed.includes(k)) {
+            throw noSuchProperty(k, type);
+        }
+    }
+}
+
+function requiredString(o: Record<string, unknown>, key: string, type: string): string {
+    const v = o[key];
+    if (v === undefined || v === null) {
+        throw bad(`The property '${key}' of type 'microsoft.graph.${type}' is required and cannot be null.`);
+    }
+    if (typeof v !== "string" || !v) {
+        throw literal(v, "Edm.String");
+    }
+    return v;
+}
+
+function targetRef(v: unknown, type: string): TargetRef {
+    const o = object(v, type);
+    keysOf(o, type, ["id", "targetType"]);
+    const id = requiredString(o, "id", type);
+    if (o.targetType === undefined || o.targetType === null) {
+        throw bad(`The property 'targetType' of type 'microsoft.graph.${type}' is required and cannot be null.`);
+    }
+    return { id, targetType: enumValue(o.targetType, TARGET_TYPES) as TargetRef["targetType"] };
+}
+
+function noDuplicates(targets: readonly { id: string }[], property: string): void {
+    const seen = new Set<string>();
+    for (const t of targets) {
+        const k = t.id.toLowerCase();
+        if (seen.has(k)) {
+            throw bad(`The target '${t.id}' appears more than once in ${property}.`);
+        }
+        seen.add(k);
+    }
+}
+
+function methodTarget(v: unknown, def: MethodDef, version: Version, previous: MethodTargetState | undefined): MethodTargetState {
+    const type = def.target(version);
+    const o = object(v, type);
+    keysOf(o, type, ["id", "targetType", "isRegistrationRequired", ...Object.keys(def.targetExtras)]);
+    const ref = targetRef({ id: o.id, targetType: o.targetType }, type);
+    const out: MethodTargetState = {
+        ...ref,
+        isRegistrationRequired: o.isRegistrationRequired === undefined ? previous?.isRegistrationRequired ?? false : bool(o.isRegistrationRequired),
+    };
+    for (const [k, extra] of Object.entries(def.targetExtras)) {
+        (out as any)[k] = o[k] === undefined ? (previous as any)?.[k] ?? extra.default : extra.parse(o[k], k);
+    }
+    return out;
+}
+
+function featureTarget(v: unknown, fallback: FeatureTargetState): FeatureTargetState {
+    if (v === null) {
+        return fallback;
+    }
+    const o = object(v, "featureTarget");
+    keysOf(o, "featureTarget", ["id", "targetType"]);
+    return {
+        id: requiredString(o, "id", "featureTarget"),
+        targetType: (o.targetType === undefined ? "group" : enumValue(o.targetType, FEATURE_TARGET_TYPES)) as FeatureTargetState["targetType"],
+    };
+}
+
+function featureConfiguration(v: unknown, existing: FeatureConfigurationState | undefined): FeatureConfigurationState {
+    const type = "authenticationMethodFeatureConfiguration";
+    const o = object(v, type);
+    keysOf(o, type, ["state", "includeTarget", "excludeTarget"]);
+    const base: FeatureConfigurationState = existing ?? {
+        state: "default",
+        includeTarget: { id: ALL_USERS, targetType: "group" },
+        excludeTarget: { id: NO_ONE, targetType: "group" },
+    };
+    return {
+        state: o.state === undefined ? base.state : (enumValue(o.state, ADVANCED_STATES) as FeatureConfigurationState["state"]),
+        includeTarget: o.includeTarget === undefined ? base.includeTarget : featureTarget(o.includeTarget, { id: ALL_USERS, targetType: "group" }),
+        excludeTarget: o.excludeTarget === undefined ? base.excludeTarget : featureTarget(o.excludeTarget, { id: NO_ONE, targetType: "group" }),
+    };
+}
+
+function featureSettings(v: unknown, existing: Record<string, FeatureConfigurationState>, version: Version): Record<string, FeatureConfigurationState> {
+    const type = "microsoftAuthenticatorFeatureSettings";
+    const o = object(v, type);
+    const out = { ...existing };
+    for (const [k, value] of Object.entries(o)) {
+        if (annotation(k)) {
+            continue;
+        }
+        if (k === "numberMatchingRequiredState") {
+            // v1.0 no longer has the property; beta has it but refuses any change since number matching became mandatory.
+            throw version === "v1.0" ? noSuchProperty(k, type) : bad(NUMBER_MATCHING_REFUSAL);
+        }
+        if (!FEATURES[version].includes(k)) {
+            throw noSuchProperty(k, type);
+        }
+        out[k] = featureConfiguration(value, existing[k]);
+    }
+    return out;
+}
+
+// ---- state -------------------------------------------------------------------------------------
+
+/** The tenant's policy; tenants loaded from before it was emulated get a new tenant's policy. */
+function policyOf(tenant: TenantState): AuthenticationMethodsPolicyState {
+    return (tenant.authenticationMethodsPolicy ??= newAuthenticationMethodsPolicy());
+}
+
+function methodOr404(param: string): MethodId {
+    const id = METHOD_IDS.find((m) => m.toLowerCase() === param.toLowerCase());
+    if (!id) {
+        throw new GraphHttpError(404, "NotFound", `The authentication method configuration '${param}' was not found.`);
+    }
+    return id;
+}
+
+function clone<T>(v: T): T {
+    return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** Saves `next` as the tenant's policy when it differs, moving lastModifiedDateTime. */
+function save(ctx: RouteContext, next: AuthenticationMethodsPolicyState): void {
+    const current = policyOf(ctx.tenant);
+    if (JSON.stringify(current) === JSON.stringify(next)) {
+        return;
+    }
+    next.lastModifiedDateTime = new Date().toISOString();
+    ctx.store.mutate(() => {
+        ctx.tenant.authenticationMethodsPolicy = next;
+    });
+}
+
+// ---- rendering ---------------------------------------------------------------------------------
+
+const policyContext = (ctx: RouteContext, version: Version) => `${ctx.origin}/${version}/$metadata#policies/authenticationMethodsPolicy`;
+
+function renderMethod(ctx: RouteContext, policy: AuthenticationMethodsPolicyState, id: MethodId, version: Version): Record<string, unknown> {
+    const def = METHOD_DEFS[id];
+    const cfg = policy.methods[id];
+    // Only what the version's type has (e.g. crlValidationConfiguration is v1.0 only).
+    const known = propertiesOf(loadSchema(version), def.entity);
+    const own: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(cfg)) {
+        if (k === "state" || k === "includeTargets" || k === "excludeTargets" || !known[k]) {
+            continue;
+        }
+        own[k] = k === "featureSettings" ? pickFeatures(v as Record<string, unknown>, version) : clone(v);
+    }
+    return {
+        "@odata.type": `#microsoft.graph.${def.entity}`,
+        id: def.graphId,
+        state: cfg.state,
+        excludeTargets: clone(cfg.excludeTargets),
+        ...own,
+        "includeTargets@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations('${def.graphId}')/${def.entity}/includeTargets`,
+        includeTargets: cfg.includeTargets.map((t) => {
+            const out: Record<string, unknown> = { targetType: t.targetType, id: t.id, isRegistrationRequired: t.isRegistrationRequired };
+            for (const k of Object.keys(def.targetExtras)) {
+                out[k] = (t as any)[k];
+            }
+            return out;
+        }),
+    };
+}
+
+function pickFeatures(settings: Record<string, unknown>, version: Version): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(settings).filter(([k]) => FEATURES[version].includes(k)).map(([k, v]) => [k, clone(v)]));
+}
+
+function renderCampaign(c: RegistrationCampaignState, version: Version): Record<string, unknown> {
+    return {
+        snoozeDurationInDays: c.snoozeDurationInDays,
+        ...(version === "beta" ? { enforceRegistrationAfterAllowedSnoozes: c.enforceRegistrationAfterAllowedSnoozes } : {}),
+        state: c.state,
+        excludeTargets: clone(c.excludeTargets),
+        includeTargets: clone(c.includeTargets),
+    };
+}
+
+function renderPolicy(ctx: RouteContext, version: Version): Record<string, unknown> {
+    const p = policyOf(ctx.tenant);
+    return {
+        "@odata.context": `${policyContext(ctx, version)}/$entity`,
+        id: POLICY_ID,
+        displayName: POLICY_NAME,
+        description: POLICY_DESCRIPTION,
+        lastModifiedDateTime: p.lastModifiedDateTime,
+        policyVersion: p.policyVersion,
+        reconfirmationInDays: p.reconfirmationInDays,
+        policyMigrationState: p.policyMigrationState,
+        registrationEnforcement: { authenticationMethodsRegistrationCampaign: renderCampaign(p.registrationCampaign, version) },
+        ...(version === "beta" ? { systemCredentialPreferences: clone(p.systemCredentialPreferences) } : {}),
+        "authenticationMethodConfigurations@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations`,
+        authenticationMethodConfigurations: METHOD_IDS.map((id) => renderMethod(ctx, p, id, version)),
+    };
+}
+
+// ---- updates -----------------------------------------------------------------------------------
+
+function campaign(v: unknown, existing: RegistrationCampaignState, version: Version): RegistrationCampaignState {
+    const type = "authenticationMethodsRegistrationCampaign";
+    const o = object(v, type);
+    keysOf(o, type, ["state", "snoozeDurationInDays", "includeTargets", "excludeTargets", ...(version === "beta" ? ["enforceRegistrationAfterAllowedSnoozes"] : [])]);
+    const out = clone(existing);
+    if (o.state !== undefined) {
+        out.state = enumValue(o.state, ADVANCED_STATES) as RegistrationCampaignState["state"];
+    }
+    if (o.snoozeDurationInDays !== undefined) {
+        out.snoozeDurationInDays = int(o.snoozeDurationInDays, "snoozeDurationInDays", 0, 14);
+    }
+    if (o.enforceRegistrationAfterAllowedSnoozes !== undefined) {
+        out.enforceRegistrationAfterAllowedSnoozes = bool(o.enforceRegistrationAfterAllowedSnoozes);
+    }
+    if (o.includeTargets !== undefined) {
+        const t = "authenticationMethodsRegistrationCampaignIncludeTarget";
+        out.includeTargets = collection(o.includeTargets, t).map((x) => {
+            const item = object(x, t);
+            keysOf(item, t, ["id", "targetType", "targetedAuthenticationMethod"]);
+            const method = item.targetedAuthenticationMethod ?? "microsoftAuthenticator";
+            if (method !== "microsoftAuthenticator") {
+                throw bad(`targetedAuthenticationMethod '${String(method)}' is not supported; the registration campaign can only target microsoftAuthenticator.`);
+            }
+            return { ...targetRef({ id: item.id, targetType: item.targetType }, t), targetedAuthenticationMethod: method };
+        });
+        noDuplicates(out.includeTargets, "includeTargets");
+    }
+    if (o.excludeTargets !== undefined) {
+        out.excludeTargets = collection(o.excludeTargets, "excludeTarget").map((x) => targetRef(x, "excludeTarget"));
+        noDuplicates(out.excludeTargets, "excludeTargets");
+    }
+    return out;
+}
+
+function systemCredentialPreferences(v: unknown, existing: SystemCredentialPreferencesState): SystemCredentialPreferencesState {
+    const type = "systemCredentialPreferences";
+    const o = object(v, type);
+    keysOf(o, type, ["state", "includeTargets", "excludeTargets"]);
+    const out = clone(existing);
+    if (o.state !== undefined) {
+        out.state = enumValue(o.state, ADVANCED_STATES) as SystemCredentialPreferencesState["state"];
+    }
+    if (o.includeTargets !== undefined) {
+        out.includeTargets = collection(o.includeTargets, "includeTarget").map((x) => targetRef(x, "includeTarget"));
+        noDuplicates(out.includeTargets, "includeTargets");
+    }
+    if (o.excludeTargets !== undefined) {
+        out.excludeTargets = collection(o.excludeTargets, "excludeTarget").map((x) => targetRef(x, "excludeTarget"));
+        noDuplicates(out.excludeTargets, "excludeTargets");
+    }
+    return out;
+}
+
+function migration(v: unknown, current: MigrationState | null): MigrationState {
+    const next = enumValue(v, MIGRATION_ORDER) as MigrationState;
+    if (current !== null && MIGRATION_ORDER.indexOf(next) < MIGRATION_ORDER.indexOf(current)) {
+        throw bad(
+            `Invalid policyMigrationState transition from '${current}' to '${next}'. The migration can only move forward: preMigration, migrationInProgress, migrationComplete.`,
+        );
+    }
+    return next;
+}
+
+function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version: Version): AuthenticationMethodsPolicyState {
+    const next = clone(policyOf(ctx.tenant));
+    for (const [key, value] of Object.entries(body)) {
+        if (annotation(key)) {
+            continue;
+        }
+        if (POLICY_READ_ONLY.includes(key)) {
+            throw bad(`Property '${key}' is read-only and cannot be set.`);
+        }
+        switch (key) {
+            case "policyMigrationState":
+                next.policyMigrationState = migration(value, next.policyMigrationState);
+                break;
+            case "reconfirmationInDays":
+                next.reconfirmationInDays = int(value, key, 0, 730);
+                break;
+            case "registrationEnforcement": {
+                const o = object(value, "registrationEnforcement");
+                keysOf(o, "registrationEnforcement", ["authenticationMethodsRegistrationCampaign"]);
+                if (o.authenticationMethodsRegistrationCampaign !== undefined) {
+                    next.registrationCampaign = campaign(o.authenticationMethodsRegistrationCampaign, next.registrationCampaign, version);
+                }
+                break;
+            }
+            case "systemCredentialPreferences":
+                if (version !== "beta") {
+                    throw noSuchProperty(key, "authenticationMethodsPolicy");
+                }
+                next.systemCredentialPreferences = systemCredentialPreferences(value, next.systemCredentialPreferences);
+                break;
+            case "authenticationMethodConfigurations":
+                throw bad("Change a method configuration with PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}.");
+            default:
+                throw noSuchProperty(key, "authenticationMethodsPolicy");
+        }
+    }
+    return next;
+}
+
+function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<string, unknown>, version: Version): MethodConfigurationState {
+    const def = METHOD_DEFS[id];
+    const odataType = body["@odata.type"];
+    if (odataType === undefined) {
+        throw bad(
+            `The request body must name the type of the authentication method configuration in '@odata.type' (for '${def.graphId}': '#microsoft.graph.${def.entity}').`,
+        );
+    }
+    if (typeof odataType !== "string" || odataType.replace(/^#/, "").replace(/^microsoft\.graph\./, "") !== def.entity) {
+        throw bad(`The type '${String(odataType)}' in '@odata.type' does not match the authentication method configuration '${def.graphId}' (#microsoft.graph.${def.entity}).`);
+    }
+    const out = clone(cfg);
+    const schemaProps = propertiesOf(loadSchema(version), def.entity);
+    for (const [key, value] of Object.entries(body)) {
+        if (annotation(key)) {
+            continue;
+        }
+        switch (key) {
+            case "id":
+                if (typeof value !== "string" || value.toLowerCase() !== id.toLowerCase()) {
+                    throw bad(`Property 'id' is read-only and cannot be set.`);
+                }
+                continue;
+            case "state":
+                out.state = enumValue(value, ["enabled", "disabled"]) as MethodConfigurationState["state"];
+                continue;
+            case "includeTargets": {
+                const previous = new Map(cfg.includeTargets.map((t) => [t.id.toLowerCase(), t]));
+                out.includeTargets = collection(value, def.target(version)).map((t) =>
+                    methodTarget(t, def, version, previous.get(String((t as any)?.id ?? "").toLowerCase())),
+                );
+                noDuplicates(out.includeTargets, "includeTargets");
+                continue;
+            }
+            case "excludeTargets":
+                out.excludeTargets = collection(value, "excludeTarget").map((t) => targetRef(t, "excludeTarget"));
+                noDuplicates(out.excludeTargets, "excludeTargets");
+                continue;
+        }
+        if (id === "microsoftAuthenticator" && key === "featureSettings") {
+            out.featureSettings = featureSettings(value, (cfg.featureSettings ?? {}) as Record<string, FeatureConfigurationState>, version);
+            continue;
+        }
+        const field = def.fields[key];
+        if (field) {
+            out[key] = field(value, key);
+            continue;
+        }
+        // The rest of the type (e.g. x509 bindings, FIDO2 key restrictions): checked against Graph's schema, kept as sent.
+        if (!schemaProps[key]) {
+            throw noSuchProperty(key, def.entity);
+        }
+        const problems = checkBody(version, def.entity, { [key]: value }, def.entity);
+        if (problems.length) {
+            throw bad(`Invalid value for property '${key}': ${problems.join("; ")}.`);
+        }
+        out[key] = clone(value);
+    }
+    if (id === "temporaryAccessPass") {
+        const n = (k: string) => out[k] as number;
+        if (n("minimumLifetimeInMinutes") > n("maximumLifetimeInMinutes")) {
+            throw bad(
+                `minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) must not be greater than maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
+            );
+        }
+        if (n("defaultLifetimeInMinutes") < n("minimumLifetimeInMinutes") || n("defaultLifetimeInMinutes") > n("maximumLifetimeInMinutes")) {
+            throw bad(
+                `defaultLifetimeInMinutes (${n("defaultLifetimeInMinutes")}) must be between minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) and maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
+            );
+        }
+    }
+    return out;
+}
+
+export const authenticationMethodsPolicyRoutes: Route[] = [
+    {
+        method: "GET",
+        pattern: POLICY_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodsPolicy",
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, READ);
+            return { status: 200, body: renderPolicy(ctx, version) };
+        },
+    },
+    {
+        method: "PATCH",
+        pattern: POLICY_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodsPolicy",
+        write: true,
+        handle(ctx, version) {
+            requireRole(ctx.claims, WRITE);
+            save(ctx, updatePolicy(ctx, jsonBody(ctx.req), version));
+            return { status: 200, body: renderPolicy(ctx, version) };
+        },
+    },
+    {
+        method: "GET",
+        pattern: CONFIGS_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodConfiguration",
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, READ);
+            const p = policyOf(ctx.tenant);
+            return {
+                status: 200,
+                body: {
+                    "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations`,
+                    value: METHOD_IDS.map((id) => renderMethod(ctx, p, id, version)),
+                },
+            };
+        },
+    },
+    {
+        method: "GET",
+        pattern: CONFIG_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodConfiguration",
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, READ);
+            const id = methodOr404(ctx.params[0]);
+            return {
+                status: 200,
+                body: {
+                    "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`,
+                    ...renderMethod(ctx, policyOf(ctx.tenant), id, version),
+                },
+            };
+        },
+    },
+    {
+        method: "PATCH",
+        pattern: CONFIG_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodConfiguration",
+        write: true,
+        handle(ctx, version) {
+            requireRole(ctx.claims, WRITE);
+            const id = methodOr404(ctx.params[0]);
+            const body = jsonBody(ctx.req);
+            const next = clone(policyOf(ctx.tenant));
+            next.methods[id] = updateMethod(id, next.methods[id], body, version);
+            save(ctx, next);
+            return { status: 204 };
+        },
+    },
+];

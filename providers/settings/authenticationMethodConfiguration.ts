@@ -1,0 +1,451 @@
+import type { TenantClients } from "../../client";
+import { FieldChange, TenantSetting } from "../framework/setting";
+import {
+    ADVANCED_CONFIG_STATES,
+    ALL_USERS,
+    AUTH_POLICY_PERMISSIONS,
+    AdvancedConfigState,
+    InputChecks,
+    POLICY_PATH,
+    Target,
+    TargetKind,
+    checkTargets,
+    isObject,
+    liveTargets,
+    sameTargets,
+    targetsAsManaged,
+    targetsForWrite,
+} from "./authenticationMethodsShared";
+
+/**
+ * One method of the authentication methods policy: Graph
+ * `policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{method}` (v1.0; beta when
+ * Authenticator's companionAppAllowedState is managed, which only beta has).
+ *
+ * One resource per method. Only the fields the stack sets are managed, the rest of the method's
+ * configuration is left as the tenant has it; targets are compared without regard to order and only on
+ * the target properties the stack sets. Writes PATCH just the fields that differ (Graph needs the
+ * configuration's @odata.type and answers 204), then the adapter reads back.
+ * Number matching is not a setting any more (always on since May 2023) and is refused at check.
+ */
+export const AUTHENTICATION_METHODS = [
+    "microsoftAuthenticator",
+    "sms",
+    "voice",
+    "fido2",
+    "softwareOath",
+    "temporaryAccessPass",
+    "email",
+    "x509Certificate",
+] as const;
+export type AuthenticationMethod = (typeof AUTHENTICATION_METHODS)[number];
+
+export const AUTHENTICATOR_FEATURES = ["displayAppInformationRequiredState", "displayLocationInformationRequiredState", "companionAppAllowedState"] as const;
+export type AuthenticatorFeature = (typeof AUTHENTICATOR_FEATURES)[number];
+/** Only in Graph beta. */
+const BETA_FEATURES: readonly AuthenticatorFeature[] = ["companionAppAllowedState"];
+export const FEATURE_TARGET_TYPES = ["group", "administrativeUnit", "role"] as const;
+
+export interface FeatureTarget {
+    id: string;
+    targetType?: (typeof FEATURE_TARGET_TYPES)[number];
+}
+
+export interface AuthenticatorFeatureSetting {
+    state?: AdvancedConfigState;
+    includeTarget?: FeatureTarget;
+    excludeTarget?: FeatureTarget;
+}
+
+export interface MethodTarget {
+    id: string;
+    targetType?: "group" | "user";
+    isRegistrationRequired?: boolean;
+    /** microsoftAuthenticator: which notifications may be used to sign in. */
+    authenticationMode?: "any" | "deviceBasedPush" | "push";
+    /** sms: whether the phone number may be used to sign in (primary authentication). */
+    isUsableForSignIn?: boolean;
+}
+
+export interface AuthenticationMethodConfigurationDesired extends Record<string, unknown> {
+    method: AuthenticationMethod;
+    state?: "enabled" | "disabled";
+    includeTargets?: Target[];
+    excludeTargets?: Target[];
+    featureSettings?: Partial<Record<AuthenticatorFeature, AuthenticatorFeatureSetting>>;
+    isSoftwareOathEnabled?: boolean;
+    isOfficePhoneAllowed?: boolean;
+    isAttestationEnforced?: boolean;
+    isSelfServiceRegistrationAllowed?: boolean;
+    defaultLifetimeInMinutes?: number;
+    defaultLength?: number;
+    minimumLifetimeInMinutes?: number;
+    maximumLifetimeInMinutes?: number;
+    isUsableOnce?: boolean;
+    allowExternalIdToUseEmailOtp?: AdvancedConfigState;
+}
+
+export interface AuthenticationMethodConfigurationLive extends Record<string, unknown> {
+    method: AuthenticationMethod;
+    /** The method's whole configuration as Graph reports it (targets normalised, annotations dropped). */
+    configuration: Record<string, unknown>;
+}
+
+type FieldCheck = (checks: InputChecks, v: unknown, property: string) => unknown;
+
+const bool: FieldCheck = (c, v, p) => c.boolean(v, p);
+const minutes: FieldCheck = (c, v, p) => c.integer(v, p, 10, 43200, " minutes (10 minutes to 30 days)");
+
+interface MethodSpec {
+    /** The configuration's Graph type (sent as @odata.type). */
+    readonly entity: string;
+    /** Properties of its includeTargets entries beyond id and targetType. */
+    readonly targetExtras: Record<string, FieldCheck>;
+    /** Its own scalar properties. */
+    readonly fields: Record<string, FieldCheck>;
+    /** Microsoft Authenticator's featureSettings. */
+    readonly features?: true;
+}
+
+const REGISTRATION: Record<string, FieldCheck> = { isRegistrationRequired: bool };
+
+export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = {
+    microsoftAuthenticator: {
+        entity: "microsoftAuthenticatorAuthenticationMethodConfiguration",
+        targetExtras: { ...REGISTRATION, authenticationMode: (c, v, p) => c.oneOf(v, ["any", "deviceBasedPush", "push"], p) },
+        fields: { isSoftwareOathEnabled: bool },
+        features: true,
+    },
+    sms: { entity: "smsAuthenticationMethodConfiguration", targetExtras: { ...REGISTRATION, isUsableForSignIn: bool }, fields: {} },
+    voice: { entity: "voiceAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: { isOfficePhoneAllowed: bool } },
+    fido2: {
+        entity: "fido2AuthenticationMethodConfiguration",
+        targetExtras: REGISTRATION,
+        fields: { isAttestationEnforced: bool, isSelfServiceRegistrationAllowed: bool },
+    },
+    softwareOath: { entity: "softwareOathAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {} },
+    temporaryAccessPass: {
+        entity: "temporaryAccessPassAuthenticationMethodConfiguration",
+        targetExtras: REGISTRATION,
+        fields: {
+            defaultLifetimeInMinutes: minutes,
+            defaultLength: (c, v, p) => c.integer(v, p, 8, 48, " characters"),
+            minimumLifetimeInMinutes: minutes,
+            maximumLifetimeInMinutes: minutes,
+            isUsableOnce: bool,
+        },
+    },
+    email: {
+        entity: "emailAuthenticationMethodConfiguration",
+        targetExtras: REGISTRATION,
+        fields: { allowExternalIdToUseEmailOtp: (c, v, p) => c.oneOf(v, ADVANCED_CONFIG_STATES, p) },
+    },
+    x509Certificate: { entity: "x509CertificateAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {} },
+};
+
+const COMMON = ["method", "state", "includeTargets", "excludeTargets"];
+const ALL_KEYS = [
+    ...new Set([...COMMON, "featureSettings", ...Object.values(METHOD_SPECS).flatMap((s) => Object.keys(s.fields))]),
+];
+const LIFETIMES = ["minimumLifetimeInMinutes", "defaultLifetimeInMinutes", "maximumLifetimeInMinutes"] as const;
+
+export const NUMBER_MATCHING_REASON =
+    "number matching is always on for Microsoft Authenticator (Microsoft made it mandatory in May 2023) and Graph refuses the setting; remove numberMatchingRequiredState";
+
+const configPath = (method: AuthenticationMethod) => `${POLICY_PATH}/authenticationMethodConfigurations/${method}`;
+
+/** beta when a beta-only feature setting is managed, v1.0 otherwise. */
+function versionFor(desired: AuthenticationMethodConfigurationDesired): "v1.0" | "beta" {
+    return BETA_FEATURES.some((f) => desired.featureSettings?.[f] !== undefined) ? "beta" : "v1.0";
+}
+
+function keysOfMethod(method: AuthenticationMethod): string[] {
+    const spec = METHOD_SPECS[method];
+    return [...COMMON, ...(spec.features ? ["featureSettings"] : []), ...Object.keys(spec.fields)];
+}
+
+function checkFeatureTarget(checks: InputChecks, v: unknown, property: string): FeatureTarget | undefined {
+    const o = checks.object(v, property, `{ id: "${ALL_USERS}" } or { id: "<group object id>" }`);
+    if (!o) {
+        return undefined;
+    }
+    checks.knownKeys(o, ["id", "targetType"], property);
+    const id = typeof o.id === "string" && o.id.trim() ? o.id.trim() : checks.fail(`${property}.id`, `${property}.id must be "${ALL_USERS}" or an object id (got ${JSON.stringify(o.id)})`);
+    const targetType = o.targetType === undefined ? "group" : checks.oneOf(o.targetType, FEATURE_TARGET_TYPES, `${property}.targetType`);
+    return id && targetType ? { id: id.toLowerCase() === ALL_USERS ? ALL_USERS : id.toLowerCase(), targetType } : undefined;
+}
+
+function checkFeatureSettings(checks: InputChecks, v: unknown): AuthenticationMethodConfigurationDesired["featureSettings"] {
+    const o = checks.object(v, "featureSettings", `{ displayAppInformationRequiredState: { state: "enabled" } }`);
+    if (!o) {
+        return undefined;
+    }
+    checks.knownKeys(o, AUTHENTICATOR_FEATURES, "featureSettings", (k) =>
+        k === "numberMatchingRequiredState" ? `featureSettings.numberMatchingRequiredState: ${NUMBER_MATCHING_REASON} from featureSettings` : undefined,
+    );
+    const out: Partial<Record<AuthenticatorFeature, AuthenticatorFeatureSetting>> = {};
+    for (const f of AUTHENTICATOR_FEATURES) {
+        if (o[f] === undefined) {
+            continue;
+        }
+        const at = `featureSettings.${f}`;
+        const s = checks.object(o[f], at, `{ state: "enabled", includeTarget: { id: "${ALL_USERS}" } }`);
+        if (!s) {
+            continue;
+        }
+        checks.knownKeys(s, ["state", "includeTarget", "excludeTarget"], at);
+        const setting: AuthenticatorFeatureSetting = {};
+        if (s.state !== undefined) {
+            setting.state = checks.oneOf(s.state, ADVANCED_CONFIG_STATES, `${at}.state`);
+        }
+        if (s.includeTarget !== undefined) {
+            setting.includeTarget = checkFeatureTarget(checks, s.includeTarget, `${at}.includeTarget`);
+        }
+        if (s.excludeTarget !== undefined) {
+            setting.excludeTarget = checkFeatureTarget(checks, s.excludeTarget, `${at}.excludeTarget`);
+        }
+        if (Object.keys(s).filter((k) => s[k] !== undefined).length === 0) {
+            checks.fail(at, `${at} manages nothing: set state, includeTarget and/or excludeTarget, or leave it out`);
+        }
+        out[f] = setting;
+    }
+    return out;
+}
+
+/** The tenant's value of one managed feature setting, said the way the stack says it. */
+function featureAsManaged(have: any, want: AuthenticatorFeatureSetting): AuthenticatorFeatureSetting {
+    const out: AuthenticatorFeatureSetting = {};
+    if (want.state !== undefined) {
+        out.state = have?.state;
+    }
+    for (const k of ["includeTarget", "excludeTarget"] as const) {
+        if (want[k] !== undefined && have?.[k]) {
+            out[k] = { id: String(have[k].id).toLowerCase(), targetType: have[k].targetType };
+        }
+    }
+    return out;
+}
+
+function sameFeature(want: AuthenticatorFeatureSetting, have: any): boolean {
+    const h = featureAsManaged(have, want);
+    return (
+        (want.state === undefined || want.state === h.state) &&
+        (["includeTarget", "excludeTarget"] as const).every(
+            (k) => want[k] === undefined || (h[k]?.id === want[k]!.id && (h[k]?.targetType ?? "group") === (want[k]!.targetType ?? "group")),
+        )
+    );
+}
+
+/** Reads one method configuration as Graph reports it. */
+async function readConfiguration(clients: TenantClients, method: AuthenticationMethod, version: "v1.0" | "beta"): Promise<Record<string, unknown>> {
+    const body = await clients.graph.get(configPath(method), { version });
+    if (!isObject(body) || typeof body.state !== "string") {
+        throw new Error(`Graph returned no state for ${configPath(method)}`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body)) {
+        if (!k.includes("@odata.")) {
+            out[k] = v;
+        }
+    }
+    out.includeTargets = liveTargets(body.includeTargets);
+    out.excludeTargets = liveTargets(body.excludeTargets);
+    if (isObject(out.featureSettings)) {
+        // Graph may still report number matching; it is not a setting, so it is not part of the state.
+        const { numberMatchingRequiredState: _ignored, ...rest } = out.featureSettings;
+        out.featureSettings = rest;
+    }
+    return out;
+}
+
+export const authenticationMethodConfiguration: TenantSetting<AuthenticationMethodConfigurationDesired, AuthenticationMethodConfigurationLive> = {
+    type: "AuthenticationMethodConfiguration",
+    title: "Authentication method configuration",
+    permissions: AUTH_POLICY_PERMISSIONS,
+    onDelete: "Removing the resource stops managing the method; the tenant keeps the method's configuration as it is.",
+    inputKeys: ALL_KEYS,
+    // The method is which configuration this resource is: another method is another resource.
+    replaceOnChanges: ["method"],
+
+    validate(inputs) {
+        const checks = new InputChecks();
+        const method = checks.oneOf(inputs.method, AUTHENTICATION_METHODS, "method");
+        if (!method) {
+            checks.knownKeys(inputs, ALL_KEYS, "");
+            return { failures: checks.failures };
+        }
+        const spec = METHOD_SPECS[method];
+        const allowed = keysOfMethod(method);
+        checks.knownKeys(inputs, allowed, "", (key) => {
+            if (key === "numberMatchingRequiredState") {
+                return `numberMatchingRequiredState: ${NUMBER_MATCHING_REASON}`;
+            }
+            const owners = AUTHENTICATION_METHODS.filter((m) => keysOfMethod(m).includes(key));
+            if (owners.length) {
+                return `${key} is not a setting of ${method}; it belongs to ${owners.join(", ")}. Remove it, or set method to ${owners[0]}`;
+            }
+            return `unknown property "${key}" for ${method} (known: ${allowed.join(", ")})`;
+        });
+        const desired: AuthenticationMethodConfigurationDesired = { method };
+        if (inputs.state !== undefined) {
+            desired.state = checks.oneOf(inputs.state, ["enabled", "disabled"], "state");
+        }
+        const include: TargetKind = { allowAllUsers: true, subject: method, extras: spec.targetExtras };
+        if (inputs.includeTargets !== undefined) {
+            desired.includeTargets = checkTargets(checks, inputs.includeTargets, "includeTargets", include);
+            if (desired.includeTargets?.length === 0) {
+                checks.fail("includeTargets", `includeTargets is empty, which leaves ${method} for no one; name a group or "${ALL_USERS}", or set state: "disabled"`);
+            }
+        }
+        if (inputs.excludeTargets !== undefined) {
+            desired.excludeTargets = checkTargets(checks, inputs.excludeTargets, "excludeTargets", { allowAllUsers: false, subject: method });
+        }
+        if (spec.features && inputs.featureSettings !== undefined) {
+            desired.featureSettings = checkFeatureSettings(checks, inputs.featureSettings);
+        }
+        for (const [field, check] of Object.entries(spec.fields)) {
+            if (inputs[field] !== undefined) {
+                desired[field] = check(checks, inputs[field], field);
+            }
+        }
+        if (method === "temporaryAccessPass") {
+            checkLifetimes(checks, desired as Record<string, number | undefined>, {});
+        }
+        if (Object.keys(desired).length === 1 && !checks.failures.length) {
+            checks.fail("method", `nothing to manage for ${method}: set state and/or ${allowed.filter((k) => k !== "method" && k !== "state").join(", ")}`);
+        }
+        return checks.failures.length ? { failures: checks.failures } : { desired: strip(desired), failures: [] };
+    },
+
+    async prepare(clients, desired) {
+        // Temporary Access Pass lifetimes must nest (minimum <= default <= maximum) with what the tenant has too.
+        if (desired.method !== "temporaryAccessPass" || !LIFETIMES.some((k) => desired[k] !== undefined)) {
+            return { desired, failures: [] };
+        }
+        const live = await readConfiguration(clients, desired.method, "v1.0");
+        const checks = new InputChecks();
+        checkLifetimes(checks, desired as Record<string, number | undefined>, live as Record<string, number | undefined>);
+        return checks.failures.length ? { failures: checks.failures } : { desired, failures: [] };
+    },
+
+    async read(clients, desired) {
+        if (!desired.method) {
+            throw new Error("the recorded inputs name no method; set method to one of " + AUTHENTICATION_METHODS.join(", "));
+        }
+        return { method: desired.method, configuration: await readConfiguration(clients, desired.method, versionFor(desired)) };
+    },
+
+    desiredFromLive(live, desired) {
+        const have = live.configuration;
+        const out: AuthenticationMethodConfigurationDesired = { ...desired };
+        for (const field of Object.keys(desired)) {
+            const want = desired[field];
+            if (field === "method" || want === undefined) {
+                continue;
+            }
+            if (field === "includeTargets" || field === "excludeTargets") {
+                out[field] = targetsAsManaged((have[field] as Target[]) ?? [], want as Target[]);
+            } else if (field === "featureSettings") {
+                const settings: Record<string, AuthenticatorFeatureSetting> = {};
+                for (const [f, w] of Object.entries(want as Record<string, AuthenticatorFeatureSetting>)) {
+                    settings[f] = featureAsManaged((have.featureSettings as any)?.[f], w);
+                }
+                out.featureSettings = settings;
+            } else if (have[field] !== undefined) {
+                out[field] = have[field];
+            }
+        }
+        return out;
+    },
+
+    diff(desired, live) {
+        const have = (live.configuration ?? {}) as Record<string, unknown>;
+        const changes: FieldChange[] = [];
+        for (const [field, want] of Object.entries(desired)) {
+            if (field === "method" || want === undefined) {
+                continue;
+            }
+            if (field === "includeTargets" || field === "excludeTargets") {
+                const h = have[field] as Target[] | undefined;
+                if (!sameTargets(want as Target[], h)) {
+                    changes.push({ field, from: h && targetsAsManaged(h, want as Target[]), to: want });
+                }
+            } else if (field === "featureSettings") {
+                for (const [f, w] of Object.entries(want as Record<string, AuthenticatorFeatureSetting>)) {
+                    const h = (have.featureSettings as any)?.[f];
+                    if (!sameFeature(w, h)) {
+                        changes.push({ field: `featureSettings.${f}`, from: h && featureAsManaged(h, w), to: w });
+                    }
+                }
+            } else if (have[field] !== want) {
+                changes.push({ field, from: have[field], to: want });
+            }
+        }
+        return changes;
+    },
+
+    async apply(clients, desired, live, changes) {
+        const have = live.configuration;
+        const spec = METHOD_SPECS[desired.method];
+        const body: Record<string, unknown> = { "@odata.type": `#microsoft.graph.${spec.entity}` };
+        for (const field of new Set(changes.map((c) => c.field.split(".")[0]))) {
+            switch (field) {
+                case "includeTargets":
+                    // Unmanaged target properties (e.g. authenticationMode) keep the tenant's values.
+                    body.includeTargets = targetsForWrite(desired.includeTargets!, have.includeTargets as Target[]);
+                    break;
+                case "excludeTargets":
+                    body.excludeTargets = desired.excludeTargets!.map((t) => ({ id: t.id, targetType: t.targetType }));
+                    break;
+                case "featureSettings": {
+                    // The whole featureSettings as the tenant has it, with the managed parts changed.
+                    const settings: Record<string, unknown> = { ...((have.featureSettings as Record<string, unknown>) ?? {}) };
+                    for (const [f, w] of Object.entries(desired.featureSettings ?? {})) {
+                        const current = (settings[f] as Record<string, unknown>) ?? {};
+                        settings[f] = {
+                            ...current,
+                            ...(w.state !== undefined ? { state: w.state } : {}),
+                            ...(w.includeTarget ? { includeTarget: { targetType: "group", ...w.includeTarget } } : {}),
+                            ...(w.excludeTarget ? { excludeTarget: { targetType: "group", ...w.excludeTarget } } : {}),
+                        };
+                    }
+                    body.featureSettings = settings;
+                    break;
+                }
+                default:
+                    body[field] = desired[field];
+            }
+        }
+        await clients.graph.patch(configPath(desired.method), body, { version: versionFor(desired) });
+    },
+
+    id(tenantId, live) {
+        return `${tenantId}/authenticationMethodConfigurations/${live.method}`;
+    },
+};
+
+/** Temporary Access Pass: minimum <= default <= maximum, over the stack's values and (at prepare) the tenant's. */
+function checkLifetimes(checks: InputChecks, desired: Record<string, number | undefined>, tenant: Record<string, number | undefined>): void {
+    const value = (k: string) => desired[k] ?? tenant[k];
+    const where = (k: string) => (desired[k] !== undefined ? `${k} ${desired[k]}` : `the tenant's ${k} ${tenant[k]}`);
+    const [min, def, max] = LIFETIMES.map(value);
+    const setByStack = (...keys: string[]) => keys.some((k) => desired[k] !== undefined);
+    if (min !== undefined && max !== undefined && min > max && setByStack("minimumLifetimeInMinutes", "maximumLifetimeInMinutes")) {
+        const property = desired.minimumLifetimeInMinutes !== undefined ? "minimumLifetimeInMinutes" : "maximumLifetimeInMinutes";
+        checks.fail(property, `${where("minimumLifetimeInMinutes")} is greater than ${where("maximumLifetimeInMinutes")}; the minimum must not exceed the maximum (set both)`);
+    }
+    if (def !== undefined && min !== undefined && def < min && setByStack("defaultLifetimeInMinutes", "minimumLifetimeInMinutes")) {
+        const property = desired.defaultLifetimeInMinutes !== undefined ? "defaultLifetimeInMinutes" : "minimumLifetimeInMinutes";
+        checks.fail(property, `${where("defaultLifetimeInMinutes")} is below ${where("minimumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set minimumLifetimeInMinutes too, or raise the default)`);
+    }
+    if (def !== undefined && max !== undefined && def > max && setByStack("defaultLifetimeInMinutes", "maximumLifetimeInMinutes")) {
+        const property = desired.defaultLifetimeInMinutes !== undefined ? "defaultLifetimeInMinutes" : "maximumLifetimeInMinutes";
+        checks.fail(property, `${where("defaultLifetimeInMinutes")} is above ${where("maximumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set maximumLifetimeInMinutes too, or lower the default)`);
+    }
+}
+
+/** Drops keys left undefined, so the inputs show only what is managed. */
+function strip<T extends Record<string, unknown>>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
