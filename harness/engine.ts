@@ -58,9 +58,10 @@ export class PulumiWorkspace {
         return this.spawn(path.join(NODE_BIN_DIR, "node"), ["-r", "ts-node/register/transpile-only", script, ...args], extraEnv);
     }
 
-    private spawn(command: string, args: string[], extraEnv: Record<string, string>, input?: string): Promise<CliResult> {
-        const env: NodeJS.ProcessEnv = {
-            ...process.env,
+    /** The environment every command runs with: local backend, passphrase, offline, the engine on PATH. */
+    environment(extraEnv: Record<string, string> = {}): Record<string, string> {
+        return {
+            ...(process.env as Record<string, string>),
             PATH: [PULUMI_BIN_DIR, NODE_BIN_DIR, process.env.PATH ?? ""].join(path.delimiter),
             PULUMI_HOME: this.homeDir,
             PULUMI_BACKEND_URL: `file://${this.backendDir}`,
@@ -72,6 +73,10 @@ export class PulumiWorkspace {
             ...this.env,
             ...extraEnv,
         };
+    }
+
+    private spawn(command: string, args: string[], extraEnv: Record<string, string>, input?: string): Promise<CliResult> {
+        const env = this.environment(extraEnv);
         return new Promise((resolve, reject) => {
             const child = spawn(command, args, {
                 cwd: this.options.projectDir,
