@@ -1,5 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ModernAuthentication, PerUserMfa, SecurityDefaults } from "../providers/resources";
+import {
+    AuthenticationMethodConfiguration,
+    AuthenticationMethodConfigurationArgs,
+    AuthenticationMethodsPolicy,
+    AuthenticationMethodsPolicyArgs,
+    ModernAuthentication,
+    PerUserMfa,
+    SecurityDefaults,
+} from "../providers/resources";
+import type { AuthenticationMethod } from "../providers/settings/authenticationMethodConfiguration";
 import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
 
 export interface SecurityDefaultsSettings {
@@ -21,6 +30,13 @@ export interface PerUserMfaSettings {
     allOtherUsers?: PerUserMfaState;
 }
 
+export interface AuthenticationMethodsSettings {
+    /** Registration campaign, migration state, system-preferred MFA. */
+    policy?: AuthenticationMethodsPolicyArgs;
+    /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate): only the fields given are managed. */
+    methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
+}
+
 /** The MFA posture of one tenant. Each member is optional: what is left out is not managed. */
 export interface TenantMfaBaselineArgs {
     /** Emergency-access accounts (UPNs): excluded from every change the baseline makes to users. */
@@ -28,6 +44,7 @@ export interface TenantMfaBaselineArgs {
     securityDefaults?: SecurityDefaultsSettings;
     modernAuthentication?: ModernAuthenticationSettings;
     perUserMfa?: PerUserMfaSettings;
+    authenticationMethods?: AuthenticationMethodsSettings;
     /** Readiness check before moving users to MFA: warn (default), block, or off. */
     readiness?: ReadinessSettings;
 }
@@ -48,6 +65,8 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
     public readonly securityDefaults?: SecurityDefaults;
     public readonly modernAuthentication?: ModernAuthentication;
     public readonly perUserMfa?: PerUserMfa;
+    public readonly authenticationMethodsPolicy?: AuthenticationMethodsPolicy;
+    public readonly authenticationMethods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>> = {};
     public readonly posture: pulumi.Output<BaselinePosture>;
 
     constructor(name: string, args: TenantMfaBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,6 +82,16 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
             this.modernAuthentication = new ModernAuthentication(
                 `${name}-modern-authentication`,
                 { enabled: args.modernAuthentication.enabled },
+                { parent: this },
+            );
+        }
+        if (args.authenticationMethods?.policy) {
+            this.authenticationMethodsPolicy = new AuthenticationMethodsPolicy(`${name}-authentication-methods-policy`, args.authenticationMethods.policy, { parent: this });
+        }
+        for (const [method, cfg] of Object.entries(args.authenticationMethods?.methods ?? {})) {
+            this.authenticationMethods[method as AuthenticationMethod] = new AuthenticationMethodConfiguration(
+                `${name}-method-${method}`,
+                { ...cfg, method: method as AuthenticationMethod },
                 { parent: this },
             );
         }

@@ -1,3 +1,5 @@
+import { AUTHENTICATION_METHODS, authenticationMethodConfiguration } from "../providers/settings/authenticationMethodConfiguration";
+import { authenticationMethodsPolicy } from "../providers/settings/authenticationMethodsPolicy";
 import { perUserMfa } from "../providers/settings/perUserMfa";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
@@ -16,7 +18,8 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "readiness"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "readiness"],
+    authenticationMethods: ["policy", "methods"],
     securityDefaults: ["enabled"],
     modernAuthentication: ["enabled"],
     perUserMfa: ["assignments", "excludeUsers", "allOtherUsers"],
@@ -64,6 +67,46 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
             } else {
                 args.modernAuthentication = { enabled: ma.enabled };
             }
+        }
+    }
+    if (raw.authenticationMethods !== undefined) {
+        const key = `${BASELINE_KEY}.authenticationMethods`;
+        const am = raw.authenticationMethods;
+        if (!isObject(am)) {
+            problems.push(`${key} must be an object with policy and/or methods, got ${describe(am)}`);
+        } else {
+            unknownKeys(am, KNOWN.authenticationMethods, key, problems);
+            const out: NonNullable<TenantMfaBaselineArgs["authenticationMethods"]> = {};
+            if (am.policy !== undefined) {
+                // The provider's own validation, each message under its config key.
+                const { desired, failures } = isObject(am.policy) ? authenticationMethodsPolicy.validate(am.policy) : { desired: undefined, failures: [{ property: "", reason: "must be an object" }] };
+                failures.forEach((f) => problems.push(`${key}.policy${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+                if (desired && !failures.length) out.policy = desired as any;
+            }
+            if (am.methods !== undefined) {
+                if (!isObject(am.methods)) {
+                    problems.push(`${key}.methods must be an object keyed by method (${AUTHENTICATION_METHODS.join(", ")})`);
+                } else {
+                    out.methods = {};
+                    for (const [method, cfg] of Object.entries(am.methods)) {
+                        if (!(AUTHENTICATION_METHODS as readonly string[]).includes(method)) {
+                            problems.push(`${key}.methods.${method} is not a method (known: ${AUTHENTICATION_METHODS.join(", ")})`);
+                            continue;
+                        }
+                        if (!isObject(cfg)) {
+                            problems.push(`${key}.methods.${method} must be an object like { state: enabled }`);
+                            continue;
+                        }
+                        const { desired, failures } = authenticationMethodConfiguration.validate({ ...cfg, method });
+                        failures.forEach((f) => problems.push(`${key}.methods.${method}.${f.property}: ${f.reason}`));
+                        if (desired && !failures.length) {
+                            const { method: _m, ...rest } = desired;
+                            (out.methods as any)[method] = rest;
+                        }
+                    }
+                }
+            }
+            args.authenticationMethods = out;
         }
     }
     if (raw.readiness !== undefined) {

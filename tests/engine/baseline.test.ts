@@ -1,0 +1,104 @@
+/**
+ * The rest of the baseline through the real engine: modern authentication (Exchange Online) and the
+ * authentication methods policy (campaign, migration, method configurations), applied from a tenant
+ * that differs, no perpetual diff, portal drift caught by the drift command and repaired.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PulumiWorkspace, copyProject } from "../../harness/engine";
+import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+
+const METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
+
+describe("engine: modern authentication and the authentication methods policy", function () {
+    this.timeout(300_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    let ws: PulumiWorkspace;
+    const stack = "base";
+    const graph = () => clientsAs(emu, APPS.provider).graph;
+    const exchange = () => clientsAs(emu, APPS.provider).exchange;
+    const orgConfig = async () => (await exchange().invoke("Get-OrganizationConfig", {}))[0];
+    const method = (id: string) => graph().get(`${METHODS}/${id}`);
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-base-"));
+        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
+        // Someone once switched modern authentication off (it is on by default).
+        await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
+        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        await ws.initStack(stack, {}, {
+            "m365-mfa:baseline": {
+                modernAuthentication: { enabled: true },
+                authenticationMethods: {
+                    policy: {
+                        registrationCampaign: { state: "enabled", snoozeDurationInDays: 1, includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }] },
+                        policyMigrationState: "migrationComplete",
+                    },
+                    methods: {
+                        microsoftAuthenticator: { state: "enabled", featureSettings: { displayAppInformationRequiredState: { state: "enabled" }, displayLocationInformationRequiredState: { state: "enabled" } } },
+                        sms: { state: "disabled" },
+                        voice: { state: "disabled" },
+                        temporaryAccessPass: { state: "enabled", defaultLifetimeInMinutes: 60, isUsableOnce: true },
+                    },
+                },
+            },
+        });
+    });
+
+    after(async () => {
+        await emu?.stop();
+        if (tmp && !process.env.KEEP_TEST_DIRS) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("pulumi up applies every member; the next preview has no changes", async () => {
+        const r = await ws.up(stack);
+        assert.strictEqual(r.code, 0, r.output);
+        assert.strictEqual((await orgConfig()).OAuth2ClientProfileEnabled, true);
+        const policy = await graph().get("/policies/authenticationMethodsPolicy");
+        assert.strictEqual(policy.policyMigrationState, "migrationComplete");
+        assert.strictEqual(policy.registrationEnforcement.authenticationMethodsRegistrationCampaign.state, "enabled");
+        assert.strictEqual((await method("sms")).state, "disabled");
+        assert.strictEqual((await method("microsoftAuthenticator")).featureSettings.displayLocationInformationRequiredState.state, "enabled");
+        const tap = await method("temporaryAccessPass");
+        assert.deepStrictEqual([tap.state, tap.defaultLifetimeInMinutes, tap.isUsableOnce], ["enabled", 60, true]);
+        const again = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes"]);
+        assert.strictEqual(again.code, 0, again.output);
+    });
+
+    it("portal drift in Exchange and in a method configuration is caught by the drift command and repaired", async () => {
+        await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
+        await portal(emu).patch(`${METHODS}/sms`, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" });
+        const reports = path.join(tmp, "drift");
+        const r = await ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]);
+        assert.strictEqual(r.code, 2, r.output);
+        const report = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+        const byType = (t: string) => report.settings.filter((s: any) => s.type === t);
+        assert.deepStrictEqual(byType("ModernAuthentication")[0].fields, [{ field: "enabled", expected: true, found: false }]);
+        const sms = byType("AuthenticationMethodConfiguration").find((s: any) => s.name.endsWith("method-sms"));
+        assert.deepStrictEqual(sms.fields.map((f: any) => [f.field, f.expected, f.found]), [["state", "disabled", "enabled"]]);
+        assert.strictEqual(byType("AuthenticationMethodConfiguration").length, 1, "only the changed method is reported");
+
+        const fix = await ws.up(stack, "--refresh");
+        assert.strictEqual(fix.code, 0, fix.output);
+        assert.strictEqual((await orgConfig()).OAuth2ClientProfileEnabled, true);
+        assert.strictEqual((await method("sms")).state, "disabled");
+    });
+
+    it("a step back in the migration state is refused at preview with the tenant's value, nothing written", async () => {
+        const back = "back";
+        await ws.initStack(back, {}, { "m365-mfa:baseline": { authenticationMethods: { policy: { policyMigrationState: "preMigration" } } } });
+        const before = emu.requests.filter((x) => x.write).length;
+        const r = await ws.preview(back);
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.output, /policyMigrationState/);
+        assert.match(r.output, /migrationComplete/);
+        assert.strictEqual(emu.requests.filter((x) => x.write).length, before);
+    });
+});
