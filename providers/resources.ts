@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./settings/perUserMfa";
 import type { AuthenticationMethod, AuthenticatorFeature, AuthenticatorFeatureSetting, MethodTarget } from "./settings/authenticationMethodConfiguration";
 import type { PolicyMigrationState, RegistrationCampaign, SystemCredentialPreferences } from "./settings/authenticationMethodsPolicy";
+import type { AuthPolicyProtocol } from "./settings/authenticationPolicy";
+import type { MailboxSmtpAuth, ObservedMailboxSmtpAuth } from "./settings/smtpAuth";
 import { providerShim } from "./shim";
 
 /** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
@@ -60,6 +62,99 @@ export class ModernAuthentication extends pulumi.dynamic.Resource {
             opts,
             MODULE,
             "ModernAuthentication",
+        );
+    }
+}
+
+export interface SmtpAuthArgs {
+    /** SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled). */
+    disabledForOrganization: pulumi.Input<boolean>;
+    /** Mailboxes that keep SMTP AUTH (a printer, an app), by user principal name or primary SMTP address. */
+    exceptions?: pulumi.Input<pulumi.Input<string>[]>;
+    /** When true, every other mailbox with its own SMTP AUTH value is reset to follow the organisation. */
+    manageAllMailboxes?: pulumi.Input<boolean>;
+}
+
+/**
+ * SMTP AUTH in Exchange Online: the organisation switch and per-mailbox exceptions (Set-CASMailbox
+ * -SmtpClientAuthenticationDisabled). Mailboxes not named are left alone unless manageAllMailboxes is set.
+ * Deleting the resource stops managing; the organisation and every mailbox keep their values.
+ */
+export class SmtpAuth extends pulumi.dynamic.Resource {
+    declare public readonly disabledForOrganization: pulumi.Output<boolean>;
+    declare public readonly exceptions: pulumi.Output<string[] | undefined>;
+    declare public readonly manageAllMailboxes: pulumi.Output<boolean | undefined>;
+    /** Resolved at plan time: primary SMTP address -> "enabled" | "followsOrganization" (| "disabled" after a refresh). */
+    declare public readonly mailboxes: pulumi.Output<Record<string, MailboxSmtpAuth>>;
+    /** What Exchange reported for each managed mailbox at the last read ("mailboxNotFound" when it is gone). */
+    declare public readonly observedMailboxes: pulumi.Output<Record<string, ObservedMailboxSmtpAuth>>;
+    /** "namedMailboxes", or "allMailboxes" with manageAllMailboxes. */
+    declare public readonly readScope: pulumi.Output<string>;
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: SmtpAuthArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim("SmtpAuth"),
+            name,
+            {
+                disabledForOrganization: args.disabledForOrganization,
+                exceptions: args.exceptions,
+                manageAllMailboxes: args.manageAllMailboxes,
+                mailboxes: undefined,
+                observedMailboxes: undefined,
+                readScope: undefined,
+                tenantId: undefined,
+            },
+            opts,
+            MODULE,
+            "SmtpAuth",
+        );
+    }
+}
+
+export interface AuthenticationPolicyArgs {
+    /** The policy's name (at most 64 characters). Exchange cannot rename a policy: a new name creates a new one. */
+    name: pulumi.Input<string>;
+    /** Protocols that keep Basic authentication; a protocol not named is blocked. */
+    allowBasicAuth?: pulumi.Input<Partial<Record<AuthPolicyProtocol, pulumi.Input<boolean>>>>;
+    /** true: the organisation's default policy; false: make sure it is not; left out: the default is not managed. */
+    organizationDefault?: pulumi.Input<boolean>;
+}
+
+/**
+ * An Exchange Online authentication policy (New/Set-AuthenticationPolicy -AllowBasicAuth<Protocol>), optionally
+ * the organisation's default. Deleting the resource stops managing; the policy and the default stay as they are.
+ */
+export class AuthenticationPolicy extends pulumi.dynamic.Resource {
+    /** The name given (the resource's input). */
+    declare public readonly name: pulumi.Output<string>;
+    declare public readonly allowBasicAuth: pulumi.Output<Record<AuthPolicyProtocol, boolean>>;
+    declare public readonly organizationDefault: pulumi.Output<boolean | undefined>;
+    /** Whether Exchange has the policy, its name as Exchange spells it, and its guid. */
+    declare public readonly exists: pulumi.Output<boolean>;
+    declare public readonly policyName: pulumi.Output<string | undefined>;
+    declare public readonly policyGuid: pulumi.Output<string | undefined>;
+    /** Whether the organisation's default policy is this one (when organizationDefault is set). */
+    declare public readonly isOrganizationDefault: pulumi.Output<boolean | undefined>;
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: AuthenticationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim("AuthenticationPolicy"),
+            name,
+            {
+                name: args.name,
+                allowBasicAuth: args.allowBasicAuth,
+                organizationDefault: args.organizationDefault,
+                exists: undefined,
+                policyName: undefined,
+                policyGuid: undefined,
+                isOrganizationDefault: undefined,
+                tenantId: undefined,
+            },
+            opts,
+            MODULE,
+            "AuthenticationPolicy",
         );
     }
 }
