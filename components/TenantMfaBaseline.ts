@@ -9,7 +9,7 @@ import {
     SecurityDefaults,
 } from "../providers/resources";
 import type { AuthenticationMethod } from "../providers/settings/authenticationMethodConfiguration";
-import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
+import type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
 
 export interface SecurityDefaultsSettings {
     /** true: Microsoft's security defaults are on (MFA registration and prompts for everyone, legacy authentication blocked). */
@@ -47,6 +47,8 @@ export interface TenantMfaBaselineArgs {
     authenticationMethods?: AuthenticationMethodsSettings;
     /** Readiness check before moving users to MFA: warn (default), block, or off. */
     readiness?: ReadinessSettings;
+    /** Lockout and blast-radius guards (on by default) and confirmations of large changes. */
+    guards?: GuardSettings;
 }
 
 export interface BaselinePosture {
@@ -104,6 +106,7 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                     ...(exclude.length ? { excludeUsers: exclude } : {}),
                     ...(args.perUserMfa.allOtherUsers ? { allOtherUsers: args.perUserMfa.allOtherUsers } : {}),
                     ...(args.readiness ? { readiness: args.readiness } : {}),
+                    ...(args.guards ? { guards: args.guards } : {}),
                 },
                 { parent: this },
             );

@@ -18,7 +18,7 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "readiness"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "readiness", "guards"],
     authenticationMethods: ["policy", "methods"],
     securityDefaults: ["enabled"],
     modernAuthentication: ["enabled"],
@@ -107,6 +107,15 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
                 }
             }
             args.authenticationMethods = out;
+        }
+    }
+    if (raw.guards !== undefined) {
+        const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], guards: raw.guards });
+        for (const f of failures) {
+            problems.push(`${BASELINE_KEY}.${f.property}: ${f.reason}`);
+        }
+        if (desired?.guards) {
+            args.guards = desired.guards;
         }
     }
     if (raw.readiness !== undefined) {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./settings/perUserMfa";
+import type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./settings/perUserMfa";
 import type { AuthenticationMethod, AuthenticatorFeature, AuthenticatorFeatureSetting, MethodTarget } from "./settings/authenticationMethodConfiguration";
 import type { PolicyMigrationState, RegistrationCampaign, SystemCredentialPreferences } from "./settings/authenticationMethodsPolicy";
 import type { AuthPolicyProtocol } from "./settings/authenticationPolicy";
@@ -277,6 +277,8 @@ export interface PerUserMfaArgs {
     allOtherUsers?: pulumi.Input<PerUserMfaState>;
     /** Readiness check at plan time for users about to be moved to MFA (warn by default). */
     readiness?: pulumi.Input<ReadinessSettings>;
+    /** Lockout and blast-radius guards, and confirmations of large changes. */
+    guards?: pulumi.Input<GuardSettings>;
 }
 
 /**
@@ -302,6 +304,7 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
                 excludeUsers: args.excludeUsers,
                 allOtherUsers: args.allOtherUsers,
                 readiness: args.readiness,
+                guards: args.guards,
                 targets: undefined,
                 observed: undefined,
                 counts: undefined,

@@ -37,9 +37,21 @@ export interface ReadinessSettings {
     acceptedUsers?: string[];
 }
 
+/**
+ * Guards, on by default. Lockout: moving users to MFA needs at least one excluded (break-glass)
+ * account. Blast radius: a plan that changes more than maxUserChangeShare of the tenant's users needs
+ * "per-user-mfa:<count>" in confirm, naming the change.
+ */
+export interface GuardSettings {
+    lockout?: "on" | "off";
+    maxUserChangeShare?: number;
+    confirm?: string[];
+}
+
 export interface PerUserMfaDesired extends Record<string, unknown> {
     assignments: PerUserMfaAssignment[];
     readiness?: ReadinessSettings;
+    guards?: GuardSettings;
     excludeUsers?: string[];
     allOtherUsers?: PerUserMfaState;
     /** Resolved at plan time: user principal name (lower case) -> desired state. */
@@ -54,7 +66,8 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "targets"];
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "targets"];
+export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
 const READINESS_MODES = ["off", "warn", "block"];
 const REPORT_NAMES = 10;
 
@@ -154,6 +167,23 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 readiness = { mode: r.mode as ReadinessSettings["mode"], ...(r.windowDays !== undefined ? { windowDays: r.windowDays as number } : {}), ...(accepted ? { acceptedUsers: accepted } : {}) };
             }
         }
+        let guards: GuardSettings | undefined;
+        if (inputs.guards !== undefined) {
+            const g = inputs.guards as Record<string, unknown>;
+            if (typeof g !== "object" || g === null) {
+                failures.push({ property: "guards", reason: "guards must be an object like { maxUserChangeShare: 0.1, confirm: [] }" });
+            } else {
+                for (const k of Object.keys(g)) {
+                    if (!["lockout", "maxUserChangeShare", "confirm"].includes(k)) failures.push({ property: `guards.${k}`, reason: `guards.${k} is not known (use lockout, maxUserChangeShare, confirm)` });
+                }
+                if (g.lockout !== undefined && g.lockout !== "on" && g.lockout !== "off") failures.push({ property: "guards.lockout", reason: "guards.lockout must be on or off" });
+                if (g.maxUserChangeShare !== undefined && (typeof g.maxUserChangeShare !== "number" || g.maxUserChangeShare <= 0 || g.maxUserChangeShare > 1)) {
+                    failures.push({ property: "guards.maxUserChangeShare", reason: "guards.maxUserChangeShare must be a share of users above 0 and at most 1 (e.g. 0.1 for 10%)" });
+                }
+                const confirm = listOfStrings(g.confirm, "guards.confirm", failures);
+                guards = { ...(g.lockout ? { lockout: g.lockout as "on" | "off" } : {}), ...(g.maxUserChangeShare !== undefined ? { maxUserChangeShare: g.maxUserChangeShare as number } : {}), ...(confirm ? { confirm } : {}) };
+            }
+        }
         let targets: Record<string, PerUserMfaState> | undefined;
         if (inputs.targets !== undefined) {
             const t = inputs.targets as Record<string, unknown>;
@@ -172,6 +202,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 ...(excludeUsers ? { excludeUsers } : {}),
                 ...(inputs.allOtherUsers !== undefined ? { allOtherUsers: inputs.allOtherUsers as PerUserMfaState } : {}),
                 ...(readiness ? { readiness } : {}),
+                ...(guards ? { guards } : {}),
                 ...(targets ? { targets } : {}),
             },
             failures,
@@ -260,7 +291,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         }
         const sorted = [...targets.keys()].sort();
         const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
-        failures.push(...(await checkReadiness(clients, resolved)));
+        failures.push(...(await checkPlan(clients, resolved)));
         return failures.length ? { failures } : { desired: resolved, failures };
     },
 
@@ -330,15 +361,51 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
  * sign in with legacy protocols or have no MFA method. Warns in the preview; in block mode, fails
  * for each such user not in readiness.acceptedUsers.
  */
-async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired): Promise<ValidationFailure[]> {
-    const mode = desired.readiness?.mode ?? "warn";
-    if (mode === "off") {
-        return [];
-    }
+async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Promise<ValidationFailure[]> {
     const targets = desired.targets ?? {};
-    const live = await readStates(clients, Object.keys(targets).filter((u) => targets[u] !== "disabled"), {});
-    const moving = Object.keys(live.observed).filter((u) => live.observed[u] === "disabled");
-    if (!moving.length) {
+    const live = await readStates(clients, Object.keys(targets), {});
+    const changing = Object.keys(targets).filter((u) => !satisfies(targets[u], live.observed[u]));
+    const moving = changing.filter((u) => targets[u] !== "disabled" && live.observed[u] === "disabled");
+    const failures: ValidationFailure[] = [];
+    if (moving.length && desired.guards?.lockout !== "off" && !(desired.excludeUsers ?? []).length) {
+        failures.push({
+            property: "excludeUsers",
+            reason:
+                `this plan moves ${moving.length} users to MFA but no break-glass account is excluded: declare m365-mfa:baseline.breakGlassAccounts ` +
+                `(emergency-access accounts, never touched) or set m365-mfa:baseline.guards.lockout to off to accept the risk; nothing was changed.`,
+        });
+    }
+    if (changing.length) {
+        const share = desired.guards?.maxUserChangeShare ?? DEFAULT_MAX_USER_CHANGE_SHARE;
+        const total = await countUsers(clients);
+        const token = `per-user-mfa:${changing.length}`;
+        if (changing.length > share * total && !(desired.guards?.confirm ?? []).includes(token)) {
+            failures.push({
+                property: "guards",
+                reason:
+                    `this plan changes the per-user MFA state of ${changing.length} users, ${Math.round((100 * changing.length) / Math.max(1, total))}% of the tenant's ${total} ` +
+                    `(the limit is ${Math.round(share * 100)}%: m365-mfa:baseline.guards.maxUserChangeShare). If that is intended, add "${token}" to ` +
+                    `m365-mfa:baseline.guards.confirm and preview again; nothing was changed.`,
+            });
+        }
+    }
+    if (failures.length) {
+        return failures;
+    }
+    return checkReadiness(clients, desired, moving);
+}
+
+async function countUsers(clients: TenantClients): Promise<number> {
+    let n = 0;
+    for await (const page of pages(clients.graph, "/users?$select=id&$top=999")) {
+        n += page.length;
+    }
+    return n;
+}
+
+async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired, moving: string[]): Promise<ValidationFailure[]> {
+    const mode = desired.readiness?.mode ?? "warn";
+    if (mode === "off" || !moving.length) {
         return [];
     }
     const report = await assessReadiness(clients, { windowDays: desired.readiness?.windowDays, users: moving });

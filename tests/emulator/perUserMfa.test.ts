@@ -41,13 +41,20 @@ describe("emulator: per-user MFA provider", function () {
         const p = provider();
         const finance = group("Finance and Sales");
         const someone = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass && !dir().transitiveUsers(finance.id).includes(u))!;
-        const checked = await p.check({}, {
+        const inputs = {
             assignments: [
                 { state: "enforced", groups: [finance.id] },
                 { state: "enabled", users: [someone.userPrincipalName.toUpperCase()] },
             ],
             excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
-        });
+        };
+        // Blast radius: half the tenant at once needs a confirmation that names the change.
+        const token = `per-user-mfa:${dir().transitiveUsers(finance.id).length + 1}`;
+        const refused = await p.check({}, inputs);
+        assert.strictEqual(refused.failures!.length, 1);
+        assert.strictEqual(refused.failures![0].property, "guards");
+        assert.match(refused.failures![0].reason, new RegExp(`changes the per-user MFA state of \\d+ users, \\d+% of the tenant's 300 \\(the limit is 10%: m365-mfa:baseline\\.guards\\.maxUserChangeShare\\)\\. If that is intended, add "${token}" to m365-mfa:baseline\\.guards\\.confirm`));
+        const checked = await p.check({}, { ...inputs, guards: { confirm: [token] } });
         assert.deepStrictEqual(checked.failures, []);
         const targets = checked.inputs.targets as Record<string, string>;
         const members = dir().transitiveUsers(finance.id);
@@ -72,7 +79,7 @@ describe("emulator: per-user MFA provider", function () {
     it("a user who registers a method later flips enabled -> enforced without a diff", async () => {
         const u = [...dir().users.values()].find((x) => x.methods.length === 0 && !x.breakGlass && x.userType === "Member")!;
         const p = provider();
-        const checked = await p.check({}, { assignments: [{ state: "enabled", users: [u.id] }] });
+        const checked = await p.check({}, { assignments: [{ state: "enabled", users: [u.id] }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"] });
         const created = await p.create(checked.inputs);
         assert.strictEqual(stateOf(u.id), "enabled");
         await emu.store.directory(emu.defaultTenant().tenantId); // same directory
@@ -88,7 +95,7 @@ describe("emulator: per-user MFA provider", function () {
     it("reads drift made in the portal and restores it", async () => {
         const u = [...dir().users.values()].find((x) => x.userType === "Member" && !x.breakGlass && x.perUserMfaState === "disabled")!;
         const p = provider();
-        const checked = await p.check({}, { assignments: [{ state: "enforced", users: [u.userPrincipalName] }] });
+        const checked = await p.check({}, { assignments: [{ state: "enforced", users: [u.userPrincipalName] }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"] });
         const created = await p.create(checked.inputs);
         await portal(emu).patch(`/users/${u.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
         const refreshed = await p.read(created.id, created.outs);
@@ -100,9 +107,19 @@ describe("emulator: per-user MFA provider", function () {
         assert.strictEqual(stateOf(u.id), "enforced");
     });
 
+    it("lockout guard: moving users to MFA needs an excluded break-glass account, unless switched off", async () => {
+        const p = provider();
+        const u = [...dir().users.values()].find((x) => x.userType === "Member" && !x.breakGlass && x.perUserMfaState === "disabled")!;
+        const r = await p.check({}, { assignments: [{ state: "enforced", users: [u.id] }] });
+        assert.strictEqual(r.failures![0].property, "excludeUsers");
+        assert.match(r.failures![0].reason, /no break-glass account is excluded: declare m365-mfa:baseline\.breakGlassAccounts/);
+        const off = await p.check({}, { assignments: [{ state: "enforced", users: [u.id] }], guards: { lockout: "off" } });
+        assert.deepStrictEqual(off.failures, []);
+    });
+
     it("owns the whole tenant with allOtherUsers, leaving excluded users alone", async () => {
         const p = provider();
-        const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [group("Privileged Admins").id] }], allOtherUsers: "disabled", excludeUsers: ["breakglass2@contoso.onmicrosoft.com"] });
+        const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [group("Privileged Admins").id] }], allOtherUsers: "disabled", excludeUsers: ["breakglass2@contoso.onmicrosoft.com"], guards: { maxUserChangeShare: 1 } });
         assert.deepStrictEqual(checked.failures, []);
         const targets = checked.inputs.targets as Record<string, string>;
         assert.strictEqual(Object.keys(targets).length, dir().userCount - 1);

@@ -40,6 +40,8 @@ describe("engine: per-user MFA end to end", function () {
                         { state: "enabled", users: explicit },
                     ],
                 },
+                // A quarter of the tenant at once: the blast-radius guard wants the change named.
+                guards: { confirm: [`per-user-mfa:${dir().transitiveUsers(group("Department - Finance").id).length + explicit.length}`] },
             },
         });
     });
@@ -119,6 +121,8 @@ describe("engine: per-user MFA end to end", function () {
         const baseline = (accepted?: string[]) => ({
             perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] },
             readiness: { mode: "block", ...(accepted ? { acceptedUsers: accepted } : {}) },
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+            guards: { maxUserChangeShare: 1 },
         });
         await ws.initStack(blocked, {}, { "m365-mfa:baseline": baseline() });
         const atRisk = atRiskAmong(dir().transitiveUsers(sales.id).map((u) => u.id));
@@ -131,6 +135,19 @@ describe("engine: per-user MFA end to end", function () {
         await ws.setConfigObject(blocked, "m365-mfa:baseline", baseline(atRisk));
         const ok = await ws.preview(blocked);
         assert.strictEqual(ok.code, 0, ok.output);
+    });
+
+    it("the blast-radius guard refuses a large unconfirmed change at preview, saying what to set", async () => {
+        const big = "pum-big";
+        const sales = group("Department - Sales");
+        const n = dir().transitiveUsers(sales.id).filter((u) => u.perUserMfaState === "disabled").length;
+        await ws.initStack(big, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] } } });
+        const before = mfaWrites();
+        const r = await ws.preview(big);
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.output, new RegExp(`changes the per-user MFA state of ${n} users, \\d+% of the tenant's 200`));
+        assert.match(r.output, new RegExp(`add "per-user-mfa:${n}" to m365-mfa:baseline\\.guards\\.confirm`));
+        assert.strictEqual(mfaWrites(), before);
     });
 
     it("an unknown user fails the preview, naming the user, and nothing is written", async () => {

@@ -32,7 +32,9 @@ describe("engine: PR summary and drift detection", function () {
         await ws.initStack(stack, {}, {
             "m365-mfa:baseline": {
                 securityDefaults: { enabled: true },
+                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
                 perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
+                guards: { maxUserChangeShare: 1 },
             },
         });
     });
