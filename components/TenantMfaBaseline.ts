@@ -4,7 +4,11 @@ import {
     AuthenticationMethodConfigurationArgs,
     AuthenticationMethodsPolicy,
     AuthenticationMethodsPolicyArgs,
+    AuthenticationPolicy,
+    AuthenticationPolicyArgs,
     ModernAuthentication,
+    SmtpAuth,
+    SmtpAuthArgs,
     PerUserMfa,
     SecurityDefaults,
 } from "../providers/resources";
@@ -45,6 +49,10 @@ export interface TenantMfaBaselineArgs {
     modernAuthentication?: ModernAuthenticationSettings;
     perUserMfa?: PerUserMfaSettings;
     authenticationMethods?: AuthenticationMethodsSettings;
+    /** SMTP AUTH off for the organisation, with named mailbox exceptions. */
+    smtpAuth?: SmtpAuthArgs;
+    /** An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default. */
+    exchangeAuthenticationPolicy?: AuthenticationPolicyArgs;
     /** Readiness check before moving users to MFA: warn (default), block, or off. */
     readiness?: ReadinessSettings;
     /** Lockout and blast-radius guards (on by default) and confirmations of large changes. */
@@ -68,6 +76,8 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
     public readonly modernAuthentication?: ModernAuthentication;
     public readonly perUserMfa?: PerUserMfa;
     public readonly authenticationMethodsPolicy?: AuthenticationMethodsPolicy;
+    public readonly smtpAuth?: SmtpAuth;
+    public readonly exchangeAuthenticationPolicy?: AuthenticationPolicy;
     public readonly authenticationMethods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>> = {};
     public readonly posture: pulumi.Output<BaselinePosture>;
 
@@ -86,6 +96,12 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 { enabled: args.modernAuthentication.enabled },
                 { parent: this },
             );
+        }
+        if (args.smtpAuth) {
+            this.smtpAuth = new SmtpAuth(`${name}-smtp-auth`, args.smtpAuth, { parent: this });
+        }
+        if (args.exchangeAuthenticationPolicy) {
+            this.exchangeAuthenticationPolicy = new AuthenticationPolicy(`${name}-exchange-authentication-policy`, args.exchangeAuthenticationPolicy, { parent: this });
         }
         if (args.authenticationMethods?.policy) {
             this.authenticationMethodsPolicy = new AuthenticationMethodsPolicy(`${name}-authentication-methods-policy`, args.authenticationMethods.policy, { parent: this });

@@ -1,6 +1,9 @@
 import { AUTHENTICATION_METHODS, authenticationMethodConfiguration } from "../providers/settings/authenticationMethodConfiguration";
 import { authenticationMethodsPolicy } from "../providers/settings/authenticationMethodsPolicy";
+import { authenticationPolicy } from "../providers/settings/authenticationPolicy";
 import { perUserMfa } from "../providers/settings/perUserMfa";
+import { smtpAuth } from "../providers/settings/smtpAuth";
+import type { AnySetting } from "../providers/framework/setting";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
 /** Stack config namespace and key that hold the baseline: `m365-mfa:baseline`. */
@@ -18,7 +21,7 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "readiness", "guards"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "smtpAuth", "exchangeAuthenticationPolicy", "readiness", "guards"],
     authenticationMethods: ["policy", "methods"],
     securityDefaults: ["enabled"],
     modernAuthentication: ["enabled"],
@@ -107,6 +110,24 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
                 }
             }
             args.authenticationMethods = out;
+        }
+    }
+    // Settings whose config is exactly the provider's inputs: validated by the provider's own rules.
+    const direct: [keyof TenantMfaBaselineArgs, AnySetting][] = [["smtpAuth", smtpAuth], ["exchangeAuthenticationPolicy", authenticationPolicy]];
+    for (const [field, setting] of direct) {
+        const value = raw[field];
+        if (value === undefined) continue;
+        const key = `${BASELINE_KEY}.${field}`;
+        if (!isObject(value)) {
+            problems.push(`${key} must be an object, got ${describe(value)}`);
+            continue;
+        }
+        const unknown = Object.keys(value).filter((k) => !setting.inputKeys.includes(k) || k === "mailboxes");
+        unknown.forEach((k) => problems.push(`${key}.${k} is not a known setting (known: ${setting.inputKeys.filter((i) => i !== "mailboxes").join(", ")})`));
+        const { desired, failures } = setting.validate(value);
+        failures.forEach((f) => problems.push(`${key}.${f.property}: ${f.reason}`));
+        if (desired && !failures.length && !unknown.length) {
+            (args as any)[field] = value;
         }
     }
     if (raw.guards !== undefined) {

@@ -13,8 +13,9 @@ import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
 
 const METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
+let SCANNER = "";
 
-describe("engine: modern authentication and the authentication methods policy", function () {
+describe("engine: Exchange settings and the authentication methods policy", function () {
     this.timeout(300_000);
     let tmp: string;
     let emu: RunningEmulator;
@@ -28,12 +29,16 @@ describe("engine: modern authentication and the authentication methods policy", 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-base-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
-        // Someone once switched modern authentication off (it is on by default).
+        // Someone once switched modern authentication off (it is on by default), and SMTP AUTH on.
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
+        await clientsAs(emu, APPS.portal).exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
+        SCANNER = emu.defaultTenant().exchange!.mailboxes.find((m) => m.alias === "scanner")!.primarySmtpAddress;
         ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
         await ws.initStack(stack, {}, {
             "m365-mfa:baseline": {
                 modernAuthentication: { enabled: true },
+                smtpAuth: { disabledForOrganization: true, exceptions: [SCANNER] },
+                exchangeAuthenticationPolicy: { name: "Block Basic Auth", allowBasicAuth: { Smtp: true }, organizationDefault: true },
                 authenticationMethods: {
                     policy: {
                         registrationCampaign: { state: "enabled", snoozeDurationInDays: 1, includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }] },
@@ -61,6 +66,11 @@ describe("engine: modern authentication and the authentication methods policy", 
         const r = await ws.up(stack);
         assert.strictEqual(r.code, 0, r.output);
         assert.strictEqual((await orgConfig()).OAuth2ClientProfileEnabled, true);
+        assert.strictEqual((await exchange().invoke("Get-TransportConfig", {}))[0].SmtpClientAuthenticationDisabled, true);
+        assert.strictEqual((await exchange().invoke("Get-CASMailbox", { Identity: SCANNER }))[0].SmtpClientAuthenticationDisabled, false);
+        const authPolicy = (await exchange().invoke("Get-AuthenticationPolicy", { Identity: "Block Basic Auth" }))[0];
+        assert.deepStrictEqual([authPolicy.AllowBasicAuthSmtp, authPolicy.AllowBasicAuthImap, authPolicy.AllowBasicAuthPop], [true, false, false]);
+        assert.match(String((await orgConfig()).DefaultAuthenticationPolicy), /Block Basic Auth/);
         const policy = await graph().get("/policies/authenticationMethodsPolicy");
         assert.strictEqual(policy.policyMigrationState, "migrationComplete");
         assert.strictEqual(policy.registrationEnforcement.authenticationMethodsRegistrationCampaign.state, "enabled");
@@ -75,6 +85,7 @@ describe("engine: modern authentication and the authentication methods policy", 
     it("portal drift in Exchange and in a method configuration is caught by the drift command and repaired", async () => {
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
         await portal(emu).patch(`${METHODS}/sms`, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" });
+        await clientsAs(emu, APPS.portal).exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
         const reports = path.join(tmp, "drift");
         const r = await ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]);
         assert.strictEqual(r.code, 2, r.output);
@@ -84,11 +95,14 @@ describe("engine: modern authentication and the authentication methods policy", 
         const sms = byType("AuthenticationMethodConfiguration").find((s: any) => s.name.endsWith("method-sms"));
         assert.deepStrictEqual(sms.fields.map((f: any) => [f.field, f.expected, f.found]), [["state", "disabled", "enabled"]]);
         assert.strictEqual(byType("AuthenticationMethodConfiguration").length, 1, "only the changed method is reported");
+        assert.deepStrictEqual(byType("SmtpAuth")[0].fields.map((f: any) => [f.field, f.expected, f.found]), [["disabledForOrganization", true, false]]);
+        assert.strictEqual(byType("AuthenticationPolicy").length, 0, "the untouched policy is not reported");
 
         const fix = await ws.up(stack, "--refresh");
         assert.strictEqual(fix.code, 0, fix.output);
         assert.strictEqual((await orgConfig()).OAuth2ClientProfileEnabled, true);
         assert.strictEqual((await method("sms")).state, "disabled");
+        assert.strictEqual((await exchange().invoke("Get-TransportConfig", {}))[0].SmtpClientAuthenticationDisabled, true);
     });
 
     it("a step back in the migration state is refused at preview with the tenant's value, nothing written", async () => {
