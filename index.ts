@@ -11,7 +11,7 @@
  * Credentials are read by the providers at run time (stack config secrets or environment), never here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BaselineConfigError, TenantMfaBaseline, baselineArgsFromConfig } from "./components";
+import { BaselineConfigError, TenantMfaBaseline, baselineArgsFromConfig, coherenceWarnings } from "./components";
 
 function baselineArgs() {
     try {
@@ -24,6 +24,10 @@ function baselineArgs() {
     }
 }
 
-const baseline = new TenantMfaBaseline("tenant", baselineArgs());
+const args = baselineArgs();
+for (const warning of coherenceWarnings(args)) {
+    pulumi.log.warn(warning);
+}
+const baseline = new TenantMfaBaseline("tenant", args);
 
 export const posture = baseline.posture;

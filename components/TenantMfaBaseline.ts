@@ -13,6 +13,7 @@ import {
     SecurityDefaults,
 } from "../providers/resources";
 import type { AuthenticationMethod } from "../providers/settings/authenticationMethodConfiguration";
+import { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./ConditionalAccess";
 import type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
 
 export interface SecurityDefaultsSettings {
@@ -49,6 +50,10 @@ export interface TenantMfaBaselineArgs {
     modernAuthentication?: ModernAuthenticationSettings;
     perUserMfa?: PerUserMfaSettings;
     authenticationMethods?: AuthenticationMethodsSettings;
+    /** Legacy authentication blocked by a Conditional Access policy (Entra ID P1): reportOnly first, then on. */
+    legacyAuthentication?: { mode: LegacyAuthenticationMode; displayName?: string };
+    /** MFA for all users through Conditional Access (Entra ID P1): reportOnly first, then on. */
+    conditionalAccessMfa?: { mode: LegacyAuthenticationMode; displayName?: string };
     /** SMTP AUTH off for the organisation, with named mailbox exceptions. */
     smtpAuth?: SmtpAuthArgs;
     /** An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default. */
@@ -61,7 +66,9 @@ export interface TenantMfaBaselineArgs {
 
 export interface BaselinePosture {
     /** Which path the baseline takes to require MFA. */
-    path: "security-defaults" | "per-user-mfa" | "unmanaged";
+    path: "security-defaults" | "conditional-access" | "per-user-mfa" | "unmanaged";
+    /** How legacy authentication is blocked: by a Conditional Access policy, by security defaults, or not by this baseline. */
+    legacyAuthentication: "conditional-access" | "conditional-access (report-only)" | "security-defaults" | "not managed";
     securityDefaultsEnabled?: boolean;
     /** Targeted users per observed per-user MFA state. */
     perUserMfaCounts?: Record<string, number>;
@@ -77,6 +84,8 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
     public readonly perUserMfa?: PerUserMfa;
     public readonly authenticationMethodsPolicy?: AuthenticationMethodsPolicy;
     public readonly smtpAuth?: SmtpAuth;
+    public readonly legacyAuthenticationBlock?: LegacyAuthenticationBlock;
+    public readonly requireMfaPolicy?: RequireMfaPolicy;
     public readonly exchangeAuthenticationPolicy?: AuthenticationPolicy;
     public readonly authenticationMethods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>> = {};
     public readonly posture: pulumi.Output<BaselinePosture>;
@@ -94,6 +103,20 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
             this.modernAuthentication = new ModernAuthentication(
                 `${name}-modern-authentication`,
                 { enabled: args.modernAuthentication.enabled },
+                { parent: this },
+            );
+        }
+        if (args.legacyAuthentication) {
+            this.legacyAuthenticationBlock = new LegacyAuthenticationBlock(
+                `${name}-legacy-authentication`,
+                { mode: args.legacyAuthentication.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.legacyAuthentication.displayName },
+                { parent: this },
+            );
+        }
+        if (args.conditionalAccessMfa) {
+            this.requireMfaPolicy = new RequireMfaPolicy(
+                `${name}-require-mfa`,
+                { mode: args.conditionalAccessMfa.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.conditionalAccessMfa.displayName },
                 { parent: this },
             );
         }
@@ -129,8 +152,20 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
         }
         const sdEnabled = this.securityDefaults ? this.securityDefaults.isEnabled : pulumi.output(undefined);
         const counts = this.perUserMfa ? this.perUserMfa.counts : pulumi.output(undefined);
+        const caMode = args.legacyAuthentication?.mode;
+        const legacy: BaselinePosture["legacyAuthentication"] =
+            caMode === "on" ? "conditional-access" : caMode === "reportOnly" ? "conditional-access (report-only)" : args.securityDefaults?.enabled ? "security-defaults" : "not managed";
+        pulumi.log.info(
+            legacy === "security-defaults"
+                ? "m365-mfa: legacy authentication is blocked by security defaults (no Conditional Access)" + (args.smtpAuth || args.exchangeAuthenticationPolicy ? ", with SMTP AUTH and Exchange basic authentication blocked too" : "")
+                : legacy.startsWith("conditional-access")
+                  ? `m365-mfa: legacy authentication is blocked by a Conditional Access policy (${caMode === "on" ? "enforced" : "report-only: nothing is blocked yet"})`
+                  : "m365-mfa: this baseline does not block legacy authentication",
+            this,
+        );
         this.posture = pulumi.all([sdEnabled, counts]).apply(([enabled, c]): BaselinePosture => ({
-            path: enabled ? "security-defaults" : c ? "per-user-mfa" : "unmanaged",
+            path: enabled ? "security-defaults" : args.conditionalAccessMfa && args.conditionalAccessMfa.mode !== "off" ? "conditional-access" : c ? "per-user-mfa" : "unmanaged",
+            legacyAuthentication: legacy,
             ...(enabled !== undefined ? { securityDefaultsEnabled: enabled } : {}),
             ...(c ? { perUserMfaCounts: c } : {}),
         }));

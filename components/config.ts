@@ -4,6 +4,7 @@ import { authenticationPolicy } from "../providers/settings/authenticationPolicy
 import { perUserMfa } from "../providers/settings/perUserMfa";
 import { smtpAuth } from "../providers/settings/smtpAuth";
 import type { AnySetting } from "../providers/framework/setting";
+import { PRESETS, PresetName, presetBaseline } from "./presets";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
 /** Stack config namespace and key that hold the baseline: `m365-mfa:baseline`. */
@@ -21,7 +22,8 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "smtpAuth", "exchangeAuthenticationPolicy", "readiness", "guards"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "smtpAuth", "exchangeAuthenticationPolicy", "legacyAuthentication", "conditionalAccessMfa", "readiness", "guards", "preset", "migrationStage"],
+    conditionalAccess: ["mode", "displayName"],
     authenticationMethods: ["policy", "methods"],
     securityDefaults: ["enabled"],
     modernAuthentication: ["enabled"],
@@ -32,7 +34,7 @@ const KNOWN = {
  * Reads and validates the baseline from stack config (the parsed object of `m365-mfa:baseline`).
  * Every problem names its full config key and what to write instead.
  */
-export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
+export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
     const problems: string[] = [];
     if (raw === undefined || raw === null) {
         throw new BaselineConfigError([
@@ -44,6 +46,29 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
     }
     unknownKeys(raw, KNOWN.baseline, BASELINE_KEY, problems);
     const args: TenantMfaBaselineArgs = {};
+    if (raw.preset !== undefined) {
+        if (!(PRESETS as readonly unknown[]).includes(raw.preset)) {
+            throw new BaselineConfigError([`${BASELINE_KEY}.preset must be one of ${PRESETS.join(", ")}, got ${describe(raw.preset)}`]);
+        }
+        if (raw.migrationStage !== undefined && (raw.preset !== "per-user-mfa-to-conditional-access" || ![1, 2, 3].includes(raw.migrationStage as number))) {
+            throw new BaselineConfigError([`${BASELINE_KEY}.migrationStage must be 1, 2 or 3, and only with preset per-user-mfa-to-conditional-access`]);
+        }
+        // The preset's members, under the explicitly configured ones.
+        const { preset: _p, migrationStage: _m, ...explicit } = raw;
+        raw = { ...presetBaseline(raw.preset as PresetName, raw.migrationStage as number | undefined), ...explicit };
+    }
+    for (const field of ["legacyAuthentication", "conditionalAccessMfa"] as const) {
+        const v = (raw as Record<string, unknown>)[field];
+        if (v === undefined) continue;
+        const key = `${BASELINE_KEY}.${field}`;
+        if (!isObject(v) || !["reportOnly", "on", "off"].includes(v.mode as string)) {
+            problems.push(`${key}.mode must be reportOnly, on or off (report-only first, as Microsoft recommends), got ${describe(isObject(v) ? v.mode : v)}`);
+            continue;
+        }
+        unknownKeys(v, KNOWN.conditionalAccess, key, problems);
+        if (v.displayName !== undefined && typeof v.displayName !== "string") problems.push(`${key}.displayName must be a string`);
+        args[field] = { mode: v.mode as "reportOnly" | "on" | "off", ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) };
+    }
     if (raw.securityDefaults !== undefined) {
         const key = `${BASELINE_KEY}.securityDefaults`;
         const sd = raw.securityDefaults;
@@ -151,8 +176,9 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
     }
     if (raw.breakGlassAccounts !== undefined) {
         const bg = raw.breakGlassAccounts;
-        if (!Array.isArray(bg) || bg.some((x) => typeof x !== "string" || !x.includes("@"))) {
-            problems.push(`${BASELINE_KEY}.breakGlassAccounts must be a list of user principal names, got ${describe(bg)}`);
+        const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+        if (!Array.isArray(bg) || bg.some((x) => typeof x !== "string" || !(x.includes("@") || guid.test(x)))) {
+            problems.push(`${BASELINE_KEY}.breakGlassAccounts must be a list of user principal names or object ids, got ${describe(bg)}`);
         } else {
             args.breakGlassAccounts = bg as string[];
         }
@@ -186,10 +212,49 @@ export function baselineArgsFromConfig(raw: unknown): TenantMfaBaselineArgs {
             }
         }
     }
+    problems.push(...coherenceProblems(args));
     if (problems.length) {
         throw new BaselineConfigError(problems);
     }
     return args;
+}
+
+/** Rules across members; each names the conflicting keys and how to resolve them. */
+export function coherenceProblems(args: TenantMfaBaselineArgs): string[] {
+    const problems: string[] = [];
+    const caOn = [args.legacyAuthentication, args.conditionalAccessMfa].some((c) => c?.mode === "on");
+    if (args.securityDefaults?.enabled && caOn) {
+        problems.push(
+            `${BASELINE_KEY}.securityDefaults.enabled is true while a Conditional Access policy is on (${BASELINE_KEY}.legacyAuthentication / conditionalAccessMfa mode: on): ` +
+                `Entra ID refuses security defaults while Conditional Access policies are enabled. Either set securityDefaults.enabled: false (preset conditional-access) ` +
+                `or set the Conditional Access modes to off (preset security-defaults).`,
+        );
+    }
+    for (const field of ["legacyAuthentication", "conditionalAccessMfa"] as const) {
+        const c = args[field];
+        if (c && c.mode !== "off" && !(args.breakGlassAccounts ?? []).length) {
+            problems.push(
+                `${BASELINE_KEY}.${field} needs ${BASELINE_KEY}.breakGlassAccounts: every block or MFA policy must exclude at least one emergency-access account, or a mistake locks every admin out.`,
+            );
+        }
+    }
+    return problems;
+}
+
+/** Combinations that work but that Microsoft advises against; shown as warnings in the preview. */
+export function coherenceWarnings(args: TenantMfaBaselineArgs): string[] {
+    const warnings: string[] = [];
+    const perUserOn = (args.perUserMfa?.assignments ?? []).some((a) => a.state !== "disabled") || (args.perUserMfa?.allOtherUsers && args.perUserMfa.allOtherUsers !== "disabled");
+    if (perUserOn && args.conditionalAccessMfa && args.conditionalAccessMfa.mode !== "off") {
+        warnings.push(
+            `${BASELINE_KEY}.perUserMfa enables per-user MFA while ${BASELINE_KEY}.conditionalAccessMfa requires MFA through Conditional Access: Microsoft advises against using both. ` +
+                `Finish the migration (preset per-user-mfa-to-conditional-access, migrationStage 3) to switch per-user MFA off.`,
+        );
+    }
+    if (perUserOn && args.securityDefaults?.enabled) {
+        warnings.push(`${BASELINE_KEY}.perUserMfa enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`);
+    }
+    return warnings;
 }
 
 function unknownKeys(obj: Record<string, unknown>, known: readonly string[], at: string, problems: string[]) {

@@ -1,2 +1,4 @@
 export * from "./TenantMfaBaseline";
 export * from "./config";
+export * from "./ConditionalAccess";
+export * from "./presets";

@@ -1,0 +1,111 @@
+/**
+ * Legacy authentication blocked in stages, Conditional Access MFA, presets and the coherence rules,
+ * under Pulumi's mocks (the azuread provider plugin is not needed under mocks).
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { BaselineConfigError, baselineArgsFromConfig, coherenceWarnings } from "../../components/config";
+
+const BG = ["breakglass1@contoso.com", "11111111-2222-3333-4444-555555555555"];
+
+describe("unit: Conditional Access members, presets and coherence", () => {
+    const created: { type: string; name: string; inputs: any }[] = [];
+    const lookups: string[] = [];
+
+    before(() => {
+        pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    return { id: `${args.name}-id`, state: { ...args.inputs } };
+                },
+                call: (args) => {
+                    if (args.token === "azuread:index/getUser:getUser") {
+                        lookups.push(args.inputs.userPrincipalName);
+                        return { objectId: "bg1-object-id", userPrincipalName: args.inputs.userPrincipalName };
+                    }
+                    return {};
+                },
+            },
+            "m365-mfa",
+            "unit-ca",
+            true,
+        );
+    });
+
+    const policyOf = async (name: string) => {
+        await new Promise((r) => setTimeout(r, 100));
+        return created.find((c) => c.name === name && c.type === "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy");
+    };
+
+    it("blocks exchangeActiveSync and other for all users except break-glass, report-only first", async () => {
+        const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
+        new TenantMfaBaseline("ca1", baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "reportOnly" } }));
+        const p = await policyOf("ca1-legacy-authentication-policy");
+        assert.ok(p, "the Conditional Access policy is created through @pulumi/azuread");
+        assert.strictEqual(p!.inputs.state, "enabledForReportingButNotEnforced");
+        assert.deepStrictEqual(p!.inputs.conditions.clientAppTypes, ["exchangeActiveSync", "other"]);
+        assert.deepStrictEqual(p!.inputs.conditions.applications.includedApplications, ["All"]);
+        assert.deepStrictEqual(p!.inputs.conditions.users.includedUsers, ["All"]);
+        assert.deepStrictEqual(p!.inputs.conditions.users.excludedUsers, ["bg1-object-id", "11111111-2222-3333-4444-555555555555"], "UPNs resolved to object ids, ids kept");
+        assert.deepStrictEqual(p!.inputs.grantControls, { operator: "OR", builtInControls: ["block"] });
+        assert.deepStrictEqual(lookups, ["breakglass1@contoso.com"]);
+    });
+
+    it("enforces when the stack says on, and says which path it took", async () => {
+        const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
+        const b = new TenantMfaBaseline("ca2", baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, conditionalAccessMfa: { mode: "on" }, securityDefaults: { enabled: false } }));
+        assert.strictEqual((await policyOf("ca2-legacy-authentication-policy"))!.inputs.state, "enabled");
+        const mfa = await policyOf("ca2-require-mfa-policy");
+        assert.deepStrictEqual(mfa!.inputs.grantControls, { operator: "OR", builtInControls: ["mfa"] });
+        assert.deepStrictEqual(mfa!.inputs.conditions.clientAppTypes, ["all"]);
+        const posture = await new Promise<any>((r) => b.posture.apply(r));
+        assert.strictEqual(posture.path, "conditional-access");
+        assert.strictEqual(posture.legacyAuthentication, "conditional-access");
+    });
+
+    it("refuses security defaults beside an enforced Conditional Access policy, naming both keys and the way out", () => {
+        assert.throws(
+            () => baselineArgsFromConfig({ breakGlassAccounts: BG, securityDefaults: { enabled: true }, legacyAuthentication: { mode: "on" } }),
+            (e: BaselineConfigError) => {
+                assert.strictEqual(e.problems.length, 1);
+                assert.match(e.problems[0], /m365-mfa:baseline\.securityDefaults\.enabled is true while a Conditional Access policy is on \(m365-mfa:baseline\.legacyAuthentication/);
+                assert.match(e.problems[0], /preset conditional-access/);
+                return true;
+            },
+        );
+    });
+
+    it("refuses a block or MFA policy without break-glass accounts", () => {
+        assert.throws(() => baselineArgsFromConfig({ legacyAuthentication: { mode: "reportOnly" } }), /legacyAuthentication needs m365-mfa:baseline\.breakGlassAccounts/);
+        assert.throws(() => baselineArgsFromConfig({ conditionalAccessMfa: { mode: "on" } }), /conditionalAccessMfa needs m365-mfa:baseline\.breakGlassAccounts/);
+        assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }), /legacyAuthentication\.mode must be reportOnly, on or off/);
+    });
+
+    it("flags per-user MFA beside Conditional Access MFA, as Microsoft advises against it", () => {
+        const args = baselineArgsFromConfig({ breakGlassAccounts: BG, conditionalAccessMfa: { mode: "reportOnly" }, perUserMfa: { assignments: [{ state: "enforced", users: ["a@contoso.com"] }] } });
+        const w = coherenceWarnings(args);
+        assert.strictEqual(w.length, 1);
+        assert.match(w[0], /Microsoft advises against using both.*migrationStage 3/);
+    });
+
+    it("presets expand to whole postures, explicit members win", () => {
+        const sd = baselineArgsFromConfig({ preset: "security-defaults" });
+        assert.deepStrictEqual(sd.securityDefaults, { enabled: true });
+        assert.deepStrictEqual(sd.smtpAuth, { disabledForOrganization: true });
+        assert.strictEqual(sd.legacyAuthentication, undefined);
+        const ca = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, smtpAuth: { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] } });
+        assert.deepStrictEqual(ca.securityDefaults, { enabled: false });
+        assert.deepStrictEqual([ca.legacyAuthentication?.mode, ca.conditionalAccessMfa?.mode], ["reportOnly", "reportOnly"]);
+        assert.deepStrictEqual(ca.smtpAuth, { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] }, "explicit member wins");
+        const m1 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 1, breakGlassAccounts: BG });
+        const m2 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG });
+        const m3 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG });
+        assert.deepStrictEqual([m1.conditionalAccessMfa?.mode, m2.conditionalAccessMfa?.mode, m3.conditionalAccessMfa?.mode], ["reportOnly", "on", "on"]);
+        assert.strictEqual(m2.perUserMfa, undefined, "stage 2 leaves per-user MFA alone");
+        assert.deepStrictEqual(m3.perUserMfa, { assignments: [], allOtherUsers: "disabled" });
+        assert.throws(() => baselineArgsFromConfig({ preset: "strict" }), /preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access/);
+        assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /migrationStage must be 1, 2 or 3, and only with preset per-user-mfa-to-conditional-access/);
+        assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access" }), /needs m365-mfa:baseline\.breakGlassAccounts/);
+    });
+});
