@@ -1,0 +1,69 @@
+import type { TenantClients } from "../client";
+import { SETTINGS } from "../providers/settings";
+import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
+
+/**
+ * Permission preflight for the whole baseline, at preview, before anything is written: every Graph
+ * and Exchange permission the configured members need is compared with the app's tokens, and all
+ * that are missing are reported at once (each provider also checks its own before writing).
+ */
+export interface Requirement {
+    feature: string;
+    service: "graph" | "exchange";
+    /** Any one of these is enough. */
+    anyOf: readonly string[];
+}
+
+const MEMBER_SETTINGS: [keyof TenantMfaBaselineArgs, string[]][] = [
+    ["securityDefaults", ["SecurityDefaults"]],
+    ["modernAuthentication", ["ModernAuthentication"]],
+    ["perUserMfa", ["PerUserMfa"]],
+    ["smtpAuth", ["SmtpAuth"]],
+    ["exchangeAuthenticationPolicy", ["AuthenticationPolicy"]],
+    ["authenticationMethods", ["AuthenticationMethodsPolicy", "AuthenticationMethodConfiguration"]],
+];
+
+export function requiredPermissions(args: TenantMfaBaselineArgs): Requirement[] {
+    const out: Requirement[] = [];
+    for (const [member, types] of MEMBER_SETTINGS) {
+        if (args[member] === undefined) continue;
+        for (const type of types) {
+            const s = SETTINGS[type];
+            if (!s) continue;
+            const service = s.permissions.service ?? "graph";
+            out.push({ feature: `${s.title} (read)`, service, anyOf: s.permissions.read });
+            out.push({ feature: `${s.title} (write)`, service, anyOf: s.permissions.write });
+        }
+    }
+    if (args.perUserMfa) {
+        // Resolving users and groups at plan time.
+        out.push({ feature: "Per-user MFA (users)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] });
+        out.push({ feature: "Per-user MFA (group members)", service: "graph", anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] });
+        if (args.readiness?.mode !== "off") {
+            out.push({ feature: "Readiness (sign-in logs, registration report)", service: "graph", anyOf: ["AuditLog.Read.All"] });
+        }
+    }
+    return out;
+}
+
+/** Messages for every requirement the app's tokens do not meet; empty when all are met or roles are unknown. */
+export async function missingPermissions(clients: TenantClients, required: Requirement[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const service of ["graph", "exchange"] as const) {
+        const needs = required.filter((r) => r.service === service);
+        if (!needs.length) continue;
+        const tokens = service === "graph" ? clients.graph.tokens : clients.exchange.tokens;
+        const roles = await tokens.grantedRoles();
+        if (roles === undefined) continue; // a delegated (user) token: its scopes are checked by the service
+        const api = service === "graph" ? "Microsoft Graph" : "Office 365 Exchange Online";
+        const seen = new Set<string>();
+        for (const r of needs) {
+            if (r.anyOf.some((p) => roles.includes(p))) continue;
+            const key = r.anyOf.join("|");
+            if (seen.has(key)) continue;
+            seen.add(key);
+            missing.push(`${r.feature}: grant the ${api} application permission ${r.anyOf[0]}${r.anyOf.length > 1 ? ` (or ${r.anyOf.slice(1).join(", ")})` : ""}`);
+        }
+    }
+    return missing;
+}
