@@ -16,7 +16,8 @@ import { TenantApiError } from "./errors";
  * Results come back in the order of the calls; memory is one small result per call.
  */
 export interface BatchCall {
-    method: Extract<HttpMethod, "GET" | "PATCH" | "PUT" | "DELETE">;
+    /** POST only for calls that are safe to send again (a retried item may have run), e.g. revokeSignInSessions. */
+    method: Extract<HttpMethod, "GET" | "PATCH" | "PUT" | "DELETE" | "POST">;
     /** Path under the version root, e.g. /users/{id}/authentication/requirements. */
     url: string;
     body?: unknown;

@@ -37,6 +37,8 @@ export interface UserRecord {
     /** Directory role template names held (e.g. "Global Administrator"). */
     roles: string[];
     breakGlass?: boolean;
+    /** Graph's user.signInSessionsValidFromDateTime: set by POST /users/{id}/revokeSignInSessions. */
+    signInSessionsValidFromDateTime?: string;
 }
 
 export interface GroupRecord {

@@ -3,6 +3,8 @@ import type { AddressInfo } from "net";
 import * as path from "path";
 import { handleInvokeCommand } from "./exchange";
 import { authenticationMethodsPolicyRoutes } from "./graph/authenticationMethodsPolicy";
+import { conditionalAccessRoutes } from "./graph/conditionalAccess";
+import { userMethodRoutes } from "./graph/userMethods";
 import { directoryRoutes } from "./graph/directory";
 import { reportRoutes } from "./graph/reports";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
@@ -38,6 +40,8 @@ export interface Faults {
     retryAfterSeconds?: number;
     /** Deterministic faults: the next `count` Graph/Exchange requests whose path contains `match`. */
     next?: { kind: "429" | "503" | "drop"; count: number; match?: string }[];
+    /** Deterministic faults inside $batch: the next `count` batch items whose path contains `match` get this status. */
+    batchItems?: { kind: "429" | "503"; count: number; match?: string }[];
 }
 
 export interface EmulatorOptions {
@@ -87,7 +91,7 @@ export interface RunningEmulator {
     stop(): Promise<void>;
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes];
+const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
@@ -187,13 +191,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             const charge =
                 route.bucket === "reports"
                     ? throttle.chargeReports(tenant.tenantId, claims.appid)
-                    : throttle.charge(tenant.tenantId, claims.appid, store.directory(tenant.tenantId).userCount, units, route.write);
+                    : route.bucket === "conditionalAccess"
+                      ? throttle.chargeConditionalAccess(tenant.tenantId)
+                      : throttle.charge(tenant.tenantId, claims.appid, store.directory(tenant.tenantId).userCount, units, route.write);
             if (!charge.ok) {
+                // Some limits (Conditional Access) answer 429 without Retry-After, as Graph documents.
+                const wait: Record<string, string> = charge.retryAfter === undefined ? {} : { "Retry-After": String(charge.retryAfter) };
                 return {
                     response: {
                         status: 429,
-                        headers: { ...charge.headers, "Retry-After": String(charge.retryAfter) },
-                        body: graphErrorBody(req, "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header."),
+                        headers: { ...charge.headers, ...wait },
+                        body: graphErrorBody(req, "TooManyRequests", charge.retryAfter === undefined ? "Too many requests." : "Too many requests. Please retry after the time in the Retry-After header."),
                     },
                     appId,
                     write: false,
@@ -276,7 +284,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                     headers: { ...lowerKeys(r.headers ?? {}), authorization: req.headers.authorization },
                     body: r.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(r.body)),
                 };
-                const out = graph(sub, version, sub.path);
+                const fault = emulator.faults.batchItems?.find((n) => n.count > 0 && (!n.match || sub.path.includes(n.match)));
+                if (fault) {
+                    fault.count--;
+                }
+                const out = fault ? itemFault(sub, fault.kind) : graph(sub, version, sub.path);
                 anyWrite ||= out.write;
                 status.set(r.id, out.response.status);
                 const entry = logEntry(sub, out.response.status, out.appId, out.write);
@@ -289,6 +301,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             }
         }
         return { response: { status: 200, headers: { "Content-Type": "application/json" }, body: { responses } }, write: anyWrite };
+    }
+
+    /** An injected answer to one $batch item (each item is throttled and fails on its own). */
+    function itemFault(sub: EmuRequest, kind: "429" | "503"): Exclude<Dispatched, "drop"> {
+        return kind === "429"
+            ? { response: { status: 429, headers: { "Retry-After": String(emulator.faults.retryAfterSeconds ?? 1) }, body: graphErrorBody(sub, "TooManyRequests", "Too many requests. Please try again later.") }, write: false }
+            : { response: { status: 503, body: graphErrorBody(sub, "serviceNotAvailable", "Service is temporarily unavailable. Please try again later.") }, write: false };
     }
 
     /** Exchange admin API: Exchange Online audience, the token's tenant must be the path's tenant. */

@@ -36,6 +36,16 @@ export interface ConditionalAccessPolicyState {
     [key: string]: unknown;
 }
 
+/** A Conditional Access named location as Graph returns it (ipNamedLocation or countryNamedLocation). */
+export interface NamedLocationState {
+    "@odata.type": string;
+    id: string;
+    displayName: string;
+    createdDateTime: string;
+    modifiedDateTime: string;
+    [key: string]: unknown;
+}
+
 /** A recipient with a mailbox in Exchange Online (what Get-CASMailbox and Get-Mailbox see). */
 export interface ExchangeMailboxState {
     /** The mailbox's Name and Identity in Exchange Online. */
@@ -110,6 +120,8 @@ export interface TenantState {
     apps: AppRegistration[];
     securityDefaults: SecurityDefaultsState;
     conditionalAccessPolicies: ConditionalAccessPolicyState[];
+    /** Conditional Access named locations (absent in state files written before they were emulated). */
+    namedLocations?: NamedLocationState[];
     /** Exchange Online: organisation and transport config, mailboxes, authentication policies. */
     exchange: ExchangeState;
     /** Graph policies/authenticationMethodsPolicy: method configurations, registration campaign, migration. */

@@ -84,6 +84,24 @@ export class Throttle {
         return { ok: true, headers };
     }
 
+    /**
+     * Identity protection and Conditional Access (conditionalAccessPolicy, namedLocation and its derived
+     * types, risk detections, risky users): 1 request per second per tenant, shared by all apps. Graph
+     * documents that these 429s carry no Retry-After header, so the charge gives none. Not scaled: the
+     * limit is small already.
+     */
+    chargeConditionalAccess(tenantId: string, now = Date.now()): Charge {
+        const b = this.bucket(`ca/${tenantId}`, 1, 1 / 1000, now);
+        if (!this.options.enabled) {
+            return { ok: true, headers: {} };
+        }
+        if (b.tokens < 1) {
+            return { ok: false, headers: {} };
+        }
+        b.tokens -= 1;
+        return { ok: true, headers: {} };
+    }
+
     private bucket(key: string, capacity: number, rate: number, now: number): Bucket {
         let b = this.buckets.get(key);
         if (!b) {

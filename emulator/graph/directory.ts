@@ -2,6 +2,7 @@ import type { PerUserMfaState, UserRecord } from "../directory";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import type { Route, RouteContext } from "./routes";
+import { METHOD_READ, listedMethods } from "./userMethods";
 
 /**
  * Users, groups and per-user MFA, as Graph documents them:
@@ -15,7 +16,7 @@ const USER_READ = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", 
 const GROUP_READ = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"];
 const MFA_READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
 const MFA_WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
-const USER_FIELDS = ["id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mail"] as const;
+const USER_FIELDS = ["id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mail", "signInSessionsValidFromDateTime"] as const;
 const DEFAULT_USER_SELECT = ["id", "userPrincipalName", "displayName", "mail"];
 const MFA_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
 
@@ -52,7 +53,7 @@ function select(ctx: RouteContext): string[] {
 function shape(u: UserRecord, fields: string[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const f of fields) {
-        out[f] = (u as any)[f];
+        out[f] = (u as any)[f] ?? null;
     }
     return out;
 }
@@ -127,30 +128,6 @@ function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) 
 
 const selectDiscount = (ctx: RouteContext, base: number) => Math.max(1, base - (ctx.req.url.searchParams.has("$select") ? 1 : 0));
 
-const METHOD_READ = ["UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"];
-
-/** A registered method as Graph's /users/{id}/authentication/methods lists it. */
-function methodObject(u: UserRecord, kind: string, i: number): Record<string, unknown> {
-    const id = `${u.id.slice(0, 24)}${i.toString(16).padStart(12, "0")}`;
-    const created = "2025-03-01T10:00:00Z";
-    switch (kind) {
-        case "microsoftAuthenticatorPush":
-            return { "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", id, createdDateTime: created, displayName: "iPhone", deviceTag: "SoftwareTokenActivated", phoneAppVersion: "6.8.17" };
-        case "mobilePhone":
-            return { "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id: "3179e48a-750b-4051-897c-87b9720928f7", phoneNumber: "+1 2065550100", phoneType: "mobile", smsSignInState: "notEnabled" };
-        case "fido2SecurityKey":
-            return { "@odata.type": "#microsoft.graph.fido2AuthenticationMethod", id, createdDateTime: created, displayName: "YubiKey 5 NFC", aaGuid: "cb69481e-8ff7-4039-93ec-0a2729a154a8", model: "YubiKey 5 Series", attestationLevel: "attested", attestationCertificates: [] };
-        case "softwareOneTimePasscode":
-            return { "@odata.type": "#microsoft.graph.softwareOathAuthenticationMethod", id, secretKey: null };
-        case "email":
-            return { "@odata.type": "#microsoft.graph.emailAuthenticationMethod", id, emailAddress: u.mail ?? "" };
-        case "windowsHelloForBusiness":
-            return { "@odata.type": "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod", id, createdDateTime: created, displayName: "LAPTOP-01", keyStrength: "normal" };
-        default:
-            return { "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod", id, createdDateTime: created, startDateTime: created, lifetimeInMinutes: 60, isUsableOnce: true, isUsable: false, methodUsabilityReason: "Expired", temporaryAccessPass: null };
-    }
-}
-
 export const directoryRoutes: Route[] = [
     {
         method: "GET",
@@ -160,10 +137,9 @@ export const directoryRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, METHOD_READ);
             const u = userOr404(ctx, ctx.params[0]);
-            const password = { "@odata.type": "#microsoft.graph.passwordAuthenticationMethod", id: "28c10230-6103-485e-b985-444c60001490", password: null, createdDateTime: "2024-01-10T09:00:00Z" };
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/methods`, value: [password, ...u.methods.map((m, i) => methodObject(u, m, i + 1))] },
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/methods`, value: listedMethods(u) },
             };
         },
     },

@@ -23,8 +23,11 @@ export interface Route {
     readonly entity?: string;
     /** Resource units the call costs (Graph's identity and access limits); 1 when absent. */
     readonly units?: (ctx: RouteContext) => number;
-    /** Which throttling bucket: identity and access (default) or reports (5 requests per 10 s). */
-    readonly bucket?: "identity" | "reports";
+    /**
+     * Which throttling bucket: identity and access (default), reports (5 requests per 10 s), or
+     * conditionalAccess (1 request per second per tenant for all apps, 429 without Retry-After).
+     */
+    readonly bucket?: "identity" | "reports" | "conditionalAccess";
     /** A route that changes the tenant (counted by the write limits and the request log). */
     readonly write: boolean;
     handle(ctx: RouteContext, version: "v1.0" | "beta"): EmuResponse;

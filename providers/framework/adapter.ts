@@ -75,9 +75,9 @@ export class SettingProvider implements DynamicProvider {
         });
     }
 
-    async update(_id: string, _olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+    async update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
         return this.guard("update", async (clients) => {
-            const desired = this.validated(news);
+            const desired = { ...this.validated(news), ...pick(olds, this.setting.stateKeys ?? []) };
             const live = await this.reconcile(clients, desired);
             return { outs: this.outputs(clients, desired, live) };
         });
@@ -87,7 +87,7 @@ export class SettingProvider implements DynamicProvider {
         return this.guard("read", async (clients) => {
             // The inputs recorded in state say what to read (e.g. which users); a setting that needs
             // none reads the whole setting, so a read with no recorded inputs still works.
-            const recorded = this.setting.validate(pick(props, this.setting.inputKeys)).desired ?? {};
+            const recorded = { ...(this.setting.validate(pick(props, this.setting.inputKeys)).desired ?? {}), ...pick(props, this.setting.stateKeys ?? []) };
             const live = await this.readLive(clients, recorded);
             const desired = this.setting.desiredFromLive(live, recorded);
             return { id, props: this.outputs(clients, desired, live), inputs: { ...desired } };

@@ -59,6 +59,12 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      * changing one replaces the resource (a new id) instead of updating it.
      */
     readonly replaceOnChanges?: readonly string[];
+    /**
+     * Optional: outputs that only the resource's own state knows, not the tenant (e.g. which trigger an
+     * operation last ran with). update() and read() pass them from the previous state to read() inside
+     * `desired`, beside the inputs; create() has none.
+     */
+    readonly stateKeys?: readonly string[];
 
     validate(inputs: Record<string, unknown>): Validated<D>;
     /**

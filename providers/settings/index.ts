@@ -6,6 +6,7 @@ import { perUserMfa } from "./perUserMfa";
 import { securityDefaults } from "./securityDefaults";
 import { authenticationPolicy } from "./authenticationPolicy";
 import { smtpAuth } from "./smtpAuth";
+import { userHygiene } from "./userHygiene";
 
 /** Every tenant setting this package manages, by resource type. */
 export const SETTINGS: Readonly<Record<string, AnySetting>> = {
@@ -16,9 +17,11 @@ export const SETTINGS: Readonly<Record<string, AnySetting>> = {
     [authenticationPolicy.type]: authenticationPolicy,
     [authenticationMethodsPolicy.type]: authenticationMethodsPolicy,
     [authenticationMethodConfiguration.type]: authenticationMethodConfiguration,
+    [userHygiene.type]: userHygiene,
 };
 
 export { perUserMfa, securityDefaults };
 export { modernAuthentication };
 export { authenticationPolicy, smtpAuth };
 export { authenticationMethodConfiguration, authenticationMethodsPolicy };
+export { userHygiene };

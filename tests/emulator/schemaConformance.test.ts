@@ -66,9 +66,16 @@ describe("emulator: Graph schema conformance", function () {
         for (const type of AUTHENTICATION_METHODS_TYPES) {
             await driveAuthenticationMethods(type, new SettingProvider(SETTINGS[type], { verifyDelayMs: 10 }, () => clientsAs(emu)));
         }
+        // User hygiene is an operation, not a readable setting: run it once for two users.
+        {
+            const p = new SettingProvider(SETTINGS.UserHygiene, { verifyDelayMs: 10 }, () => clientsAs(emu));
+            const users = [...emu.directory().users.values()].filter((u) => u.methods.length && !u.breakGlass).slice(0, 2);
+            const checked = await p.check({}, { users: users.map((u) => u.userPrincipalName), revokeSessions: true, requireReregistration: true, trigger: "conformance" });
+            await p.create(checked.inputs);
+        }
         // AuthenticationPolicy manages a named object: a read with no recorded name has nothing to read
         // (its traffic is Exchange's, covered by tests/emulator/authenticationPolicy.test.ts).
-        const named = ["PerUserMfa", "AuthenticationPolicy"];
+        const named = ["PerUserMfa", "AuthenticationPolicy", "UserHygiene"];
         for (const setting of Object.values(SETTINGS).filter((s) => !named.includes(s.type) && !AUTHENTICATION_METHODS_TYPES.includes(s.type))) {
             const p = new SettingProvider(setting, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const live = (await p.read("id")).inputs!;

@@ -1,0 +1,304 @@
+/**
+ * Conditional Access in the emulator: policies and named locations (CRUD in Graph's shapes and status
+ * codes), validation against Graph's schema and the service's rules, the mutual exclusion with
+ * security defaults both ways, the 1 request per second per tenant limit whose 429 has no Retry-After,
+ * and the documented permissions. Every body the emulator accepted or answered is checked with checkBody.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { createTenantClients } from "../../client";
+import { SECURITY_DEFAULTS_CONFLICT } from "../../emulator/graph/conditionalAccess";
+import { checkBody } from "../../emulator/schema/check";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { addApp, rawGraph } from "../support/rawGraph";
+
+const POLICIES = "/identity/conditionalAccess/policies";
+const LOCATIONS = "/identity/conditionalAccess/namedLocations";
+
+/** Microsoft's "block legacy authentication" policy, with a break-glass account excluded. */
+function blockLegacy(state = "enabledForReportingButNotEnforced", extra: Record<string, unknown> = {}) {
+    return {
+        displayName: "Block legacy authentication",
+        state,
+        conditions: {
+            users: { includeUsers: ["All"], excludeUsers: ["11111111-1111-1111-1111-111111111111"] },
+            applications: { includeApplications: ["All"] },
+            clientAppTypes: ["exchangeActiveSync", "other"],
+        },
+        grantControls: { operator: "OR", builtInControls: ["block"] },
+        ...extra,
+    };
+}
+
+describe("emulator: Conditional Access", function () {
+    this.timeout(60_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    const call = (method: string, p: string, body?: unknown, app?: string) => rawGraph(emu, method, p, body, app);
+    const setSecurityDefaults = async (isEnabled: boolean) => {
+        const r = await call("PATCH", "/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled }, APPS.portal);
+        return r;
+    };
+    const stored = () => emu.defaultTenant().conditionalAccessPolicies;
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-ca-"));
+        // Throttling off except in the throttling test: the 1 rps limit would slow every other test down.
+        emu = await startTrustedEmulator({ stateDir: tmp, recordBodies: true, throttling: { enabled: false } });
+    });
+    after(async () => {
+        await emu.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+    beforeEach(async () => {
+        emu.faults = {};
+        emu.throttle.options = { enabled: false };
+        await setSecurityDefaults(false);
+        emu.store.mutate(() => {
+            emu.defaultTenant().conditionalAccessPolicies = [];
+            emu.defaultTenant().namedLocations = [];
+        });
+    });
+
+    it("creates (201), reads, lists, updates (204) and deletes (204) a policy in Graph's shapes", async () => {
+        const created = await call("POST", POLICIES, blockLegacy("enabled"));
+        assert.strictEqual(created.status, 201, JSON.stringify(created.body));
+        const p = created.body;
+        assert.match(p.id, /^[0-9a-f-]{36}$/);
+        assert.ok(Date.parse(p.createdDateTime) <= Date.now());
+        assert.strictEqual(p.modifiedDateTime, null, "null until the first change, as in Microsoft's examples");
+        assert.strictEqual(p.state, "enabled");
+        assert.match(p["@odata.context"], /\$metadata#identity\/conditionalAccess\/policies\/\$entity$/);
+        // What was not sent is filled in as Graph fills it.
+        assert.deepStrictEqual(p.conditions.users.excludeGroups, []);
+        assert.deepStrictEqual(p.conditions.signInRiskLevels, []);
+        assert.strictEqual(p.conditions.platforms, null);
+        assert.deepStrictEqual(p.grantControls, { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] });
+        assert.strictEqual(p.sessionControls, null);
+
+        const got = await call("GET", `${POLICIES}/${p.id}`);
+        assert.strictEqual(got.status, 200);
+        assert.deepStrictEqual({ ...got.body, "@odata.context": undefined }, { ...p, "@odata.context": undefined });
+        const list = await call("GET", POLICIES);
+        assert.deepStrictEqual(list.body.value.map((x: any) => x.id), [p.id]);
+        const filtered = await call("GET", `${POLICIES}?$filter=${encodeURIComponent("state eq 'disabled'")}`);
+        assert.deepStrictEqual(filtered.body.value, []);
+
+        // PATCH merges: conditions.users changes, conditions.applications stays.
+        const patched = await call("PATCH", `${POLICIES}/${p.id}`, { state: "disabled", conditions: { users: { includeUsers: ["All"], excludeUsers: [] } } });
+        assert.strictEqual(patched.status, 204);
+        assert.strictEqual(patched.body, undefined);
+        const after = (await call("GET", `${POLICIES}/${p.id}`)).body;
+        assert.strictEqual(after.state, "disabled");
+        assert.deepStrictEqual(after.conditions.users.excludeUsers, []);
+        assert.deepStrictEqual(after.conditions.applications.includeApplications, ["All"]);
+        assert.ok(after.modifiedDateTime && Date.parse(after.modifiedDateTime) >= Date.parse(p.createdDateTime));
+        assert.strictEqual(after.createdDateTime, p.createdDateTime);
+
+        assert.strictEqual((await call("DELETE", `${POLICIES}/${p.id}`)).status, 204);
+        const gone = await call("GET", `${POLICIES}/${p.id}`);
+        assert.strictEqual(gone.status, 404);
+        assert.strictEqual((await call("DELETE", `${POLICIES}/${p.id}`)).status, 404);
+        assert.deepStrictEqual(stored(), []);
+        // Through the Graph SDK too (what the providers use).
+        const graph = clientsAs(emu).graph;
+        const viaSdk = await graph.post(POLICIES, blockLegacy());
+        assert.strictEqual((await graph.get(`${POLICIES}/${viaSdk.id}`)).displayName, "Block legacy authentication");
+    });
+
+    it("refuses bodies that do not fit Graph's schema or rules with Graph's 400, storing nothing", async () => {
+        const cases: [string, Record<string, unknown>, RegExp][] = [
+            ["unknown property", blockLegacy(undefined, { priority: 1 }), /property 'priority' does not exist on type 'microsoft\.graph\.conditionalAccessPolicy'/],
+            [
+                "unknown nested property",
+                { ...blockLegacy(), conditions: { ...blockLegacy().conditions, devices: { includeDeviceStates: ["All"] } } },
+                /property 'includeDeviceStates' does not exist on type 'microsoft\.graph\.conditionalAccessDevices'/,
+            ],
+            ["state not a member", blockLegacy("on"), /Requested value 'on' was not found/],
+            ["clientAppTypes value", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: ["imap"] } }, /Requested value 'imap' was not found/],
+            ["builtInControls value", blockLegacy(undefined, { grantControls: { operator: "OR", builtInControls: ["requireMfa"] } }), /Requested value 'requireMfa' was not found/],
+            ["wrong JSON type", blockLegacy(undefined, { displayName: 42 }), /Cannot convert the literal '42' to the expected type 'Edm.String'/],
+            ["not an array", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: "all" } }, /'StartArray' node was expected/],
+            ["null where not allowed", blockLegacy(undefined, { state: null }), /null value was found for the property named 'state'/],
+            ["read-only id", blockLegacy(undefined, { id: "mine" }), /Property 'id' is read-only/],
+            ["missing displayName", { ...blockLegacy(), displayName: undefined }, /displayName is required/],
+            ["missing conditions", { ...blockLegacy(), conditions: undefined }, /conditions is required/],
+            ["no applications", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, applications: undefined } }, /conditions\.applications/],
+            ["no users", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, users: undefined } }, /conditions\.users/],
+            ["no clientAppTypes", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: [] } }, /clientAppTypes is required/],
+            ["neither grant nor session controls", { ...blockLegacy(), grantControls: undefined }, /grantControls or sessionControls is required/],
+            ["operator", blockLegacy(undefined, { grantControls: { operator: "XOR", builtInControls: ["mfa"] } }), /operator must be AND or OR/],
+            ["block with others", blockLegacy(undefined, { grantControls: { operator: "OR", builtInControls: ["block", "mfa"] } }), /block control cannot be combined/],
+            ["unknown location", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, locations: { includeLocations: ["8c1b8f0e-1111-2222-3333-444455556666"] } } }, /named location '8c1b8f0e-1111-2222-3333-444455556666' .* does not exist/],
+        ];
+        for (const [name, body, message] of cases) {
+            const r = await call("POST", POLICIES, JSON.parse(JSON.stringify(body)));
+            assert.strictEqual(r.status, 400, `${name}: ${JSON.stringify(r.body)}`);
+            assert.strictEqual(r.body.error.code, "BadRequest", name);
+            assert.match(r.body.error.message, message, name);
+            assert.ok(r.body.error.innerError["request-id"], name);
+        }
+        const schemaMismatch = await call("POST", POLICIES, blockLegacy("on"));
+        assert.match(schemaMismatch.body.error.message, /^1007: Incoming ConditionalAccessPolicy object is null or does not match the schema of ConditionalAccessPolicy type\./);
+        assert.deepStrictEqual(stored(), [], "nothing was stored");
+
+        // A PATCH that breaks a rule changes nothing either.
+        const p = (await call("POST", POLICIES, blockLegacy())).body;
+        const r = await call("PATCH", `${POLICIES}/${p.id}`, { conditions: { clientAppTypes: ["pop3"] } });
+        assert.strictEqual(r.status, 400);
+        assert.deepStrictEqual(stored()[0].conditions, p.conditions);
+        // A session-control-only policy is fine (grant controls may be left out then).
+        const session = await call("POST", POLICIES, {
+            ...blockLegacy("disabled"),
+            grantControls: null,
+            sessionControls: { signInFrequency: { isEnabled: true, type: "hours", value: 4, frequencyInterval: "timeBased" } },
+        });
+        assert.strictEqual(session.status, 201, JSON.stringify(session.body));
+        assert.strictEqual(session.body.sessionControls.signInFrequency.value, 4);
+    });
+
+    it("security defaults and enabled policies exclude each other, both ways", async () => {
+        await setSecurityDefaults(true);
+        const refused = await call("POST", POLICIES, blockLegacy("enabled"));
+        assert.strictEqual(refused.status, 400);
+        assert.strictEqual(refused.body.error.message, SECURITY_DEFAULTS_CONFLICT);
+        assert.deepStrictEqual(stored(), []);
+        // Report-only and disabled policies may exist beside security defaults, but not be switched on.
+        const reportOnly = (await call("POST", POLICIES, blockLegacy())).body;
+        assert.strictEqual(reportOnly.state, "enabledForReportingButNotEnforced");
+        const toEnabled = await call("PATCH", `${POLICIES}/${reportOnly.id}`, { state: "enabled" });
+        assert.strictEqual(toEnabled.status, 400);
+        assert.strictEqual(toEnabled.body.error.message, SECURITY_DEFAULTS_CONFLICT);
+        assert.strictEqual(stored()[0].state, "enabledForReportingButNotEnforced");
+
+        // The other way: with an enabled policy, security defaults cannot be switched on.
+        assert.strictEqual((await setSecurityDefaults(false)).status, 204);
+        assert.strictEqual((await call("PATCH", `${POLICIES}/${reportOnly.id}`, { state: "enabled" })).status, 204);
+        const sd = await setSecurityDefaults(true);
+        assert.strictEqual(sd.status, 400);
+        assert.match(sd.body.error.message, /Security defaults cannot be enabled while Conditional Access policies are enabled/);
+        assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
+        assert.strictEqual((await call("DELETE", `${POLICIES}/${reportOnly.id}`)).status, 204);
+        assert.strictEqual((await setSecurityDefaults(true)).status, 204);
+    });
+
+    it("named locations: IP ranges and countries, Graph's types, validation, and no deleting one in use", async () => {
+        const ip = await call("POST", LOCATIONS, {
+            "@odata.type": "#microsoft.graph.ipNamedLocation",
+            displayName: "Head office",
+            isTrusted: true,
+            ipRanges: [
+                { "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "203.0.113.0/24" },
+                { "@odata.type": "#microsoft.graph.iPv6CidrRange", cidrAddress: "2001:db8::/48" },
+            ],
+        });
+        assert.strictEqual(ip.status, 201, JSON.stringify(ip.body));
+        assert.strictEqual(ip.body["@odata.type"], "#microsoft.graph.ipNamedLocation");
+        assert.strictEqual(ip.body.createdDateTime, ip.body.modifiedDateTime);
+        const country = await call("POST", LOCATIONS, { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "Blocked countries", countriesAndRegions: ["KP", "IR"] });
+        assert.strictEqual(country.status, 201, JSON.stringify(country.body));
+        assert.strictEqual(country.body.includeUnknownCountriesAndRegions, false);
+        assert.strictEqual(country.body.countryLookupMethod, "clientIpAddress");
+
+        const list = (await call("GET", LOCATIONS)).body.value;
+        assert.deepStrictEqual(list.map((l: any) => l["@odata.type"]), ["#microsoft.graph.ipNamedLocation", "#microsoft.graph.countryNamedLocation"]);
+
+        const bad: [Record<string, unknown>, RegExp][] = [
+            [{ displayName: "No type", countriesAndRegions: ["US"] }, /@odata\.type of a named location must be/],
+            [{ "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: ["USA"] }, /'USA' is not a two-letter country/],
+            [{ "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: [] }, /countriesAndRegions is required/],
+            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "300.1.1.1/24" }] }, /not a valid IPv4 CIDR range/],
+            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "10.0.0.0/4" }] }, /too wide/],
+            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ cidrAddress: "10.0.0.0/8" }] }, /property 'cidrAddress' does not exist on type 'microsoft\.graph\.ipRange'/],
+            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [], isTrusted: "yes" }, /Cannot convert the literal 'yes' to the expected type 'Edm.Boolean'/],
+            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [], countriesAndRegions: ["US"] }, /property 'countriesAndRegions' does not exist on type 'microsoft\.graph\.ipNamedLocation'/],
+        ];
+        for (const [body, message] of bad) {
+            const r = await call("POST", LOCATIONS, body);
+            assert.strictEqual(r.status, 400, JSON.stringify(body));
+            assert.match(r.body.error.message, message);
+        }
+        assert.strictEqual(emu.defaultTenant().namedLocations!.length, 2);
+
+        // PATCH needs the type, keeps it, answers 204.
+        assert.strictEqual((await call("PATCH", `${LOCATIONS}/${country.body.id}`, { displayName: "Not here" })).status, 400);
+        assert.strictEqual((await call("PATCH", `${LOCATIONS}/${country.body.id}`, { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x" })).status, 400);
+        const renamed = await call("PATCH", `${LOCATIONS}/${country.body.id}`, { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "Not here", countriesAndRegions: ["KP"] });
+        assert.strictEqual(renamed.status, 204);
+        const after = (await call("GET", `${LOCATIONS}/${country.body.id}`)).body;
+        assert.deepStrictEqual([after.displayName, after.countriesAndRegions, after.createdDateTime], ["Not here", ["KP"], country.body.createdDateTime]);
+
+        // A policy using a location keeps it from being deleted.
+        const policy = await call("POST", POLICIES, { ...blockLegacy(), conditions: { ...blockLegacy().conditions, locations: { includeLocations: ["All"], excludeLocations: [ip.body.id] } } });
+        assert.strictEqual(policy.status, 201, JSON.stringify(policy.body));
+        const inUse = await call("DELETE", `${LOCATIONS}/${ip.body.id}`);
+        assert.strictEqual(inUse.status, 400);
+        assert.match(inUse.body.error.message, /used by Conditional Access policies \(Block legacy authentication\)/);
+        assert.strictEqual((await call("DELETE", `${POLICIES}/${policy.body.id}`)).status, 204);
+        assert.strictEqual((await call("DELETE", `${LOCATIONS}/${ip.body.id}`)).status, 204);
+        assert.strictEqual((await call("GET", `${LOCATIONS}/${ip.body.id}`)).status, 404);
+    });
+
+    it("needs Policy.ReadWrite.ConditionalAccess and Policy.Read.All to write, as documented; reads with either", async () => {
+        const reader = await call("POST", POLICIES, blockLegacy(), APPS.reader);
+        assert.strictEqual(reader.status, 403);
+        assert.strictEqual(reader.body.error.code, "Authorization_RequestDenied");
+        assert.strictEqual((await call("GET", POLICIES, undefined, APPS.reader)).status, 200);
+        // Microsoft lists both permissions for writes ("a known permissions issue"): write alone is not enough.
+        addApp(emu, "ca-writer-only", ["Policy.ReadWrite.ConditionalAccess"]);
+        assert.strictEqual((await call("GET", POLICIES, undefined, "ca-writer-only")).status, 200);
+        assert.strictEqual((await call("POST", POLICIES, blockLegacy(), "ca-writer-only")).status, 403);
+        assert.strictEqual((await call("POST", LOCATIONS, { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: ["US"] }, "ca-writer-only")).status, 403);
+        addApp(emu, "no-policy-read", ["User.Read.All"]);
+        assert.strictEqual((await call("GET", POLICIES, undefined, "no-policy-read")).status, 403);
+        assert.strictEqual((await call("POST", POLICIES, blockLegacy())).status, 201, "the provider app has both");
+    });
+
+    it("throttles at 1 request per second per tenant for all apps, answering 429 without Retry-After", async () => {
+        emu.throttle.options = { enabled: true };
+        await new Promise((r) => setTimeout(r, 1100)); // a full token
+        const first = await call("GET", POLICIES);
+        const second = await call("GET", POLICIES, undefined, APPS.portal); // another app: same tenant limit
+        assert.strictEqual(first.status, 200);
+        assert.strictEqual(second.status, 429);
+        assert.strictEqual(second.headers.get("retry-after"), null, "no Retry-After, as Graph documents");
+        assert.strictEqual(second.body.error.code, "TooManyRequests");
+        await new Promise((r) => setTimeout(r, 1050));
+        assert.strictEqual((await call("GET", `${LOCATIONS}`, undefined, APPS.reader)).status, 200, "named locations share it; a second later there is room again");
+
+        // Inside $batch each item is throttled on its own, also without Retry-After.
+        await new Promise((r) => setTimeout(r, 1050));
+        const batch = await call("POST", "/$batch", { requests: [1, 2, 3].map((i) => ({ id: String(i), method: "GET", url: POLICIES })) });
+        assert.deepStrictEqual(batch.body.responses.map((r: any) => r.status), [200, 429, 429]);
+        assert.ok(batch.body.responses.every((r: any) => !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "retry-after")));
+
+        // Another tenant has its own second; other Graph areas are not affected.
+        const other = emu.store.addTenant("Fabrikam (emulated)");
+        const fabrikam = createTenantClients(undefined, emu.env(APPS.provider, other.tenantId)).graph;
+        await fabrikam.get(POLICIES);
+        assert.strictEqual((await call("GET", "/policies/identitySecurityDefaultsEnforcementPolicy")).status, 200);
+
+        // The Graph SDK's retry handler waits on its own when there is no Retry-After, and gets through.
+        const graph = clientsAs(emu).graph;
+        const started = Date.now();
+        await graph.get(POLICIES);
+        await graph.get(POLICIES);
+        assert.ok(Date.now() - started < 20_000);
+    });
+
+    it("every body it accepted or answered has only what Graph's schema has", () => {
+        const ok = emu.requests.filter((r) => r.entity && typeof r.status === "number" && r.status < 300 && r.path.includes("/identity/conditionalAccess/"));
+        assert.ok(ok.some((r) => r.entity === "conditionalAccessPolicy" && r.method === "POST") && ok.some((r) => r.entity === "namedLocation" && r.method === "GET"));
+        const problems = ok.flatMap((r) => [
+            ...(r.requestBody !== undefined ? checkBody(r.version!, r.entity!, r.requestBody, `${r.method} ${r.path} request`) : []),
+            ...(r.responseBody !== undefined ? checkBody(r.version!, r.entity!, r.responseBody, `${r.method} ${r.path} response`) : []),
+        ]);
+        assert.deepStrictEqual(problems, []);
+        // And the checker does see a property Graph does not have.
+        assert.match(checkBody("v1.0", "conditionalAccessPolicy", { priority: 1 })[0], /no such property/);
+    });
+});
