@@ -15,7 +15,8 @@ async function main() {
         maxLogEntries: 1000,
     });
     emu.directory().seed(Number(users), 42);
-    process.stdout.write(JSON.stringify({ origin: emu.origin, env: emu.env(APPS.provider), adminKey: emu.store.adminKey }) + "\n");
+    // The one-at-a-time baseline runs as another app, so it does not use up the provider app's limits.
+    process.stdout.write(JSON.stringify({ origin: emu.origin, env: emu.env(APPS.provider), baselineEnv: emu.env(APPS.portal), adminKey: emu.store.adminKey }) + "\n");
     process.on("SIGTERM", async () => {
         await emu.stop();
         process.exit(0);
