@@ -9,6 +9,8 @@ import {
     ModernAuthentication,
     SmtpAuth,
     SmtpAuthArgs,
+    UserHygiene,
+    UserHygieneArgs,
     PerUserMfa,
     SecurityDefaults,
 } from "../providers/resources";
@@ -50,6 +52,8 @@ export interface TenantMfaBaselineArgs {
     modernAuthentication?: ModernAuthenticationSettings;
     perUserMfa?: PerUserMfaSettings;
     authenticationMethods?: AuthenticationMethodsSettings;
+    /** Session and method hygiene operations, by name: each runs once per value of its trigger. */
+    hygiene?: Record<string, UserHygieneArgs>;
     /** Legacy authentication blocked by a Conditional Access policy (Entra ID P1): reportOnly first, then on. */
     legacyAuthentication?: { mode: LegacyAuthenticationMode; displayName?: string };
     /** MFA for all users through Conditional Access (Entra ID P1): reportOnly first, then on. */
@@ -86,6 +90,7 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
     public readonly smtpAuth?: SmtpAuth;
     public readonly legacyAuthenticationBlock?: LegacyAuthenticationBlock;
     public readonly requireMfaPolicy?: RequireMfaPolicy;
+    public readonly hygiene: Record<string, UserHygiene> = {};
     public readonly exchangeAuthenticationPolicy?: AuthenticationPolicy;
     public readonly authenticationMethods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>> = {};
     public readonly posture: pulumi.Output<BaselinePosture>;
@@ -119,6 +124,9 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 { mode: args.conditionalAccessMfa.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.conditionalAccessMfa.displayName },
                 { parent: this },
             );
+        }
+        for (const [op, hygieneArgs] of Object.entries(args.hygiene ?? {})) {
+            this.hygiene[op] = new UserHygiene(`${name}-hygiene-${op}`, hygieneArgs, { parent: this });
         }
         if (args.smtpAuth) {
             this.smtpAuth = new SmtpAuth(`${name}-smtp-auth`, args.smtpAuth, { parent: this });

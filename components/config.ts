@@ -3,6 +3,7 @@ import { authenticationMethodsPolicy } from "../providers/settings/authenticatio
 import { authenticationPolicy } from "../providers/settings/authenticationPolicy";
 import { perUserMfa } from "../providers/settings/perUserMfa";
 import { smtpAuth } from "../providers/settings/smtpAuth";
+import { userHygiene } from "../providers/settings/userHygiene";
 import type { AnySetting } from "../providers/framework/setting";
 import { PRESETS, PresetName, presetBaseline } from "./presets";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
@@ -22,7 +23,7 @@ export class BaselineConfigError extends Error {
 }
 
 const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "smtpAuth", "exchangeAuthenticationPolicy", "legacyAuthentication", "conditionalAccessMfa", "readiness", "guards", "preset", "migrationStage"],
+    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "smtpAuth", "exchangeAuthenticationPolicy", "legacyAuthentication", "conditionalAccessMfa", "hygiene", "readiness", "guards", "preset", "migrationStage"],
     conditionalAccess: ["mode", "displayName"],
     authenticationMethods: ["policy", "methods"],
     securityDefaults: ["enabled"],
@@ -153,6 +154,20 @@ export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
         failures.forEach((f) => problems.push(`${key}.${f.property}: ${f.reason}`));
         if (desired && !failures.length && !unknown.length) {
             (args as any)[field] = value;
+        }
+    }
+    if (raw.hygiene !== undefined) {
+        const key = `${BASELINE_KEY}.hygiene`;
+        if (!isObject(raw.hygiene)) {
+            problems.push(`${key} must be an object of named operations, like { incident-42: { users: [...], revokeSessions: true, trigger: "2026-11-22" } }`);
+        } else {
+            args.hygiene = {};
+            for (const [op, value] of Object.entries(raw.hygiene)) {
+                if (!/^[a-z0-9-]+$/i.test(op)) problems.push(`${key}.${op}: operation names are letters, digits and '-'`);
+                const { desired, failures } = isObject(value) ? userHygiene.validate({ ...value }) : { desired: undefined, failures: [{ property: "", reason: "must be an object" }] };
+                failures.forEach((f) => problems.push(`${key}.${op}${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+                if (desired && !failures.length && isObject(value) && value.targets === undefined) args.hygiene[op] = value as any;
+            }
         }
     }
     if (raw.guards !== undefined) {

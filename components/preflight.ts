@@ -21,6 +21,7 @@ const MEMBER_SETTINGS: [keyof TenantMfaBaselineArgs, string[]][] = [
     ["smtpAuth", ["SmtpAuth"]],
     ["exchangeAuthenticationPolicy", ["AuthenticationPolicy"]],
     ["authenticationMethods", ["AuthenticationMethodsPolicy", "AuthenticationMethodConfiguration"]],
+    ["hygiene", ["UserHygiene"]],
 ];
 
 export function requiredPermissions(args: TenantMfaBaselineArgs): Requirement[] {
