@@ -6,6 +6,7 @@ import { authenticationMethodsPolicyRoutes } from "./graph/authenticationMethods
 import { conditionalAccessRoutes } from "./graph/conditionalAccess";
 import { userMethodRoutes } from "./graph/userMethods";
 import { directoryRoutes } from "./graph/directory";
+import { directoryRoleRoutes } from "./graph/directoryRoles";
 import { reportRoutes } from "./graph/reports";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
 import { Throttle, ThrottleOptions } from "./throttle";
@@ -91,7 +92,7 @@ export interface RunningEmulator {
     stop(): Promise<void>;
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes];
+const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
