@@ -40,6 +40,9 @@ export function requiredPermissions(args: TenantMfaBaselineArgs): Requirement[] 
         // Resolving users and groups at plan time.
         out.push({ feature: "Per-user MFA (users)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] });
         out.push({ feature: "Per-user MFA (group members)", service: "graph", anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] });
+        if (args.guards?.lockout !== "off") {
+            out.push({ feature: "Lockout guard (Global Administrators)", service: "graph", anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"] });
+        }
         if (args.readiness?.mode !== "off") {
             out.push({ feature: "Readiness (sign-in logs, registration report)", service: "graph", anyOf: ["AuditLog.Read.All"] });
         }

@@ -151,6 +151,26 @@ describe("emulator: per-user MFA provider", function () {
         assert.strictEqual(mfaWrites(), before);
     });
 
+    it("lockout guard: refuses a plan that leaves no usable Global Administrator, accepts it once one can do MFA", async () => {
+        const gas = [...dir().users.values()].filter((u) => u.roles.includes("Global Administrator"));
+        assert.ok(gas.length >= 2);
+        const saved = gas.map((u) => ({ id: u.id, methods: [...u.methods], state: u.perUserMfaState }));
+        try {
+            for (const u of gas) dir().updateUser(u.id, { methods: [], perUserMfaState: "disabled" });
+            const someone = [...dir().users.values()].find((u) => !u.roles.length && u.userType === "Member")!;
+            const inputs = { assignments: [{ state: "enforced", users: gas.map((u) => u.userPrincipalName) }], excludeUsers: [someone.userPrincipalName], guards: { maxUserChangeShare: 1 } };
+            const before = mfaWrites();
+            const r = await provider().check({}, inputs);
+            assert.strictEqual(r.failures!.length, 1, JSON.stringify(r.failures));
+            assert.match(r.failures![0].reason, /moves every Global Administrator \(.*breakglass1@contoso\.onmicrosoft\.com.*\) to MFA and none has an MFA method registered: no administrator could sign in/);
+            assert.strictEqual(mfaWrites(), before);
+            dir().updateUser(gas[0].id, { methods: ["fido2SecurityKey"] });
+            assert.deepStrictEqual((await provider().check({}, inputs)).failures, []);
+        } finally {
+            for (const s of saved) dir().updateUser(s.id, { methods: s.methods, perUserMfaState: s.state });
+        }
+    });
+
     it("follows Graph's throttling: reads converge through 429s with Retry-After", async () => {
         emu.throttle.options = { enabled: true, scale: 0.02 }; // 160 resource units per 10 s
         const upns = [...dir().users.values()].slice(0, 220).map((u) => u.userPrincipalName);
