@@ -245,6 +245,20 @@ export function coherenceProblems(args: TenantMfaBaselineArgs): string[] {
                 `or set the Conditional Access modes to off (preset security-defaults).`,
         );
     }
+    const confirmations: Record<"legacyAuthentication" | "conditionalAccessMfa", [string, string]> = {
+        legacyAuthentication: ["legacy-authentication:on", "blocks legacy-protocol sign-ins (IMAP, POP, SMTP AUTH, ActiveSync, ...) for every user but the break-glass accounts"],
+        conditionalAccessMfa: ["conditional-access-mfa:on", "requires MFA at every sign-in of every user but the break-glass accounts"],
+    };
+    for (const field of ["legacyAuthentication", "conditionalAccessMfa"] as const) {
+        const c = args[field];
+        const [token, effect] = confirmations[field];
+        if (c?.mode === "on" && !(args.guards?.confirm ?? []).includes(token)) {
+            problems.push(
+                `${BASELINE_KEY}.${field}.mode on ${effect}. Review the report-only results first (npm run readiness; the sign-in logs' report-only column), ` +
+                    `then add "${token}" to ${BASELINE_KEY}.guards.confirm to switch it on.`,
+            );
+        }
+    }
     for (const field of ["legacyAuthentication", "conditionalAccessMfa"] as const) {
         const c = args[field];
         if (c && c.mode !== "off" && !(args.breakGlassAccounts ?? []).length) {

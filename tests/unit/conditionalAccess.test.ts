@@ -54,7 +54,7 @@ describe("unit: Conditional Access members, presets and coherence", () => {
 
     it("enforces when the stack says on, and says which path it took", async () => {
         const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
-        const b = new TenantMfaBaseline("ca2", baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, conditionalAccessMfa: { mode: "on" }, securityDefaults: { enabled: false } }));
+        const b = new TenantMfaBaseline("ca2", baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, conditionalAccessMfa: { mode: "on" }, securityDefaults: { enabled: false }, guards: { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] } }));
         assert.strictEqual((await policyOf("ca2-legacy-authentication-policy"))!.inputs.state, "enabled");
         const mfa = await policyOf("ca2-require-mfa-policy");
         assert.deepStrictEqual(mfa!.inputs.grantControls, { operator: "OR", builtInControls: ["mfa"] });
@@ -66,7 +66,7 @@ describe("unit: Conditional Access members, presets and coherence", () => {
 
     it("refuses security defaults beside an enforced Conditional Access policy, naming both keys and the way out", () => {
         assert.throws(
-            () => baselineArgsFromConfig({ breakGlassAccounts: BG, securityDefaults: { enabled: true }, legacyAuthentication: { mode: "on" } }),
+            () => baselineArgsFromConfig({ breakGlassAccounts: BG, securityDefaults: { enabled: true }, legacyAuthentication: { mode: "on" }, guards: { confirm: ["legacy-authentication:on"] } }),
             (e: BaselineConfigError) => {
                 assert.strictEqual(e.problems.length, 1);
                 assert.match(e.problems[0], /m365-mfa:baseline\.securityDefaults\.enabled is true while a Conditional Access policy is on \(m365-mfa:baseline\.legacyAuthentication/);
@@ -80,6 +80,16 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.throws(() => baselineArgsFromConfig({ legacyAuthentication: { mode: "reportOnly" } }), /legacyAuthentication needs m365-mfa:baseline\.breakGlassAccounts/);
         assert.throws(() => baselineArgsFromConfig({ conditionalAccessMfa: { mode: "on" } }), /conditionalAccessMfa needs m365-mfa:baseline\.breakGlassAccounts/);
         assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }), /legacyAuthentication\.mode must be reportOnly, on or off/);
+    });
+
+    it("switching a Conditional Access policy from report-only to on needs a named confirmation", () => {
+        assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }), (e: BaselineConfigError) => {
+            assert.deepStrictEqual(e.problems.length, 1);
+            assert.match(e.problems[0], /m365-mfa:baseline\.legacyAuthentication\.mode on blocks legacy-protocol sign-ins .* add "legacy-authentication:on" to m365-mfa:baseline\.guards\.confirm/);
+            return true;
+        });
+        assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "reportOnly" } }));
+        assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, guards: { confirm: ["legacy-authentication:on"] } }));
     });
 
     it("flags per-user MFA beside Conditional Access MFA, as Microsoft advises against it", () => {
@@ -99,8 +109,10 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.deepStrictEqual([ca.legacyAuthentication?.mode, ca.conditionalAccessMfa?.mode], ["reportOnly", "reportOnly"]);
         assert.deepStrictEqual(ca.smtpAuth, { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] }, "explicit member wins");
         const m1 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 1, breakGlassAccounts: BG });
-        const m2 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG });
-        const m3 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG });
+        const confirm = { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] };
+        assert.throws(() => baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /add "legacy-authentication:on" to m365-mfa:baseline\.guards\.confirm/);
+        const m2 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG, guards: confirm });
+        const m3 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG, guards: confirm });
         assert.deepStrictEqual([m1.conditionalAccessMfa?.mode, m2.conditionalAccessMfa?.mode, m3.conditionalAccessMfa?.mode], ["reportOnly", "on", "on"]);
         assert.strictEqual(m2.perUserMfa, undefined, "stage 2 leaves per-user MFA alone");
         assert.deepStrictEqual(m3.perUserMfa, { assignments: [], allOtherUsers: "disabled" });
