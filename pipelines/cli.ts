@@ -44,8 +44,12 @@ function stackArgs(argv: string[]): string[] {
     return ["--stack", stack, ...(configFile ? ["--config-file", configFile] : []), "--non-interactive"];
 }
 
-/** Runs `pulumi preview --refresh --json`: never writes state or the tenant. */
-function previewJson(argv: string[]): any {
+/**
+ * Runs `pulumi preview --refresh --json`: never writes state or the tenant. With `allowFailed`, a
+ * preview that the engine refused (a guard, a check failure) is returned with its errors so that
+ * they can be shown; otherwise it throws.
+ */
+function previewJson(argv: string[], allowFailed = false): any {
     const r = pulumi(["preview", "--refresh", "--json", ...stackArgs(argv)]);
     let json: any;
     try {
@@ -53,16 +57,18 @@ function previewJson(argv: string[]): any {
     } catch {
         throw new Error(`pulumi preview failed (exit ${r.code}):\n${r.stderr || r.stdout}`);
     }
-    if (r.code !== 0) {
+    json.__exitCode = r.code;
+    if (r.code !== 0 && !(allowFailed && (json.diagnostics ?? []).some((d: any) => d.severity === "error"))) {
         const errors = (json.diagnostics ?? []).filter((d: any) => d.severity === "error").map((d: any) => d.message);
         throw new Error(`pulumi preview failed (exit ${r.code}):\n${errors.join("\n") || r.stderr}`);
     }
     return json;
 }
 
+/** Writes the comment; exits 1 (after writing it) when the preview itself failed, e.g. a guard refused the plan. */
 export function prSummary(argv: string[]): number {
     const from = arg(argv, "from-json");
-    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : previewJson(argv);
+    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : previewJson(argv, true);
     const text = prComment(planFromPreviewJson(json), arg(argv, "stack") ?? "stack");
     const out = arg(argv, "out");
     if (out) {
@@ -71,7 +77,7 @@ export function prSummary(argv: string[]): number {
     } else {
         process.stdout.write(text);
     }
-    return EXIT.clean;
+    return json.__exitCode ? EXIT.failed : EXIT.clean;
 }
 
 export function drift(argv: string[]): number {

@@ -48,7 +48,9 @@ export function prComment(plan: Plan, stack: string): string {
         COMMENT_MARKER,
         `## m365-mfa preview: \`${stack}\``,
         "",
-        changing.length
+        plan.errors.length
+            ? `**The preview failed: nothing can be applied as it stands.** See "What could break" below.`
+            : changing.length
             ? `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state · ${plan.warnings.length} warning${plan.warnings.length === 1 ? "" : "s"}`
             : "**No changes to the tenant.**",
     ];

@@ -106,6 +106,18 @@ describe("engine: PR summary and drift detection", function () {
         }
     });
 
+    it("a plan refused by a guard still gets a PR comment that says why, and exits 1", async () => {
+        const guarded = "pipe-guard";
+        const sales = [...dir().groups.values()].find((g) => g.displayName === "Department - Sales")!;
+        await ws.initStack(guarded, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] } } });
+        const out = path.join(tmp, "guard-comment.md");
+        const r = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", guarded, "--config-file", ws.configFile(guarded), "--out", out]);
+        assert.strictEqual(r.code, 1, r.output);
+        const md = fs.readFileSync(out, "utf8");
+        assert.match(md, /\*\*The preview failed: nothing can be applied as it stands\.\*\*/);
+        assert.match(md, /### What could break[\s\S]*\*\*error:\*\*[\s\S]*add "per-user-mfa:\d+" to m365-mfa:baseline\.guards\.confirm/);
+    });
+
     it("drift check: exit 1 when the check itself fails (bad credential), never a false 'clean'", async () => {
         const r = await cli("drift", "--report-dir", path.join(tmp, "failed"));
         assert.strictEqual(r.code, 0, "sanity: clean before breaking the credential");
