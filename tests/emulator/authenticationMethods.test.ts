@@ -4,12 +4,11 @@
  * tenant's state where the rule needs it), permissions, and faults.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { authenticationMethodConfiguration } from "../../providers/settings/authenticationMethodConfiguration";
 import { authenticationMethodsPolicy } from "../../providers/settings/authenticationMethodsPolicy";
@@ -21,7 +20,6 @@ const GROUP_B = "0a9b8c7d-6e5f-4a3b-8c1d-2e3f4a5b6c7d";
 
 describe("emulator: authentication methods providers", function () {
     this.timeout(120_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
     const methods = (app: string = APPS.provider) => new SettingProvider(authenticationMethodConfiguration, { verifyDelayMs: 20 }, () => clientsAs(emu, app));
@@ -36,14 +34,7 @@ describe("emulator: authentication methods providers", function () {
     };
     const failuresOf = async (p: SettingProvider, inputs: Record<string, unknown>) => (await p.check({}, inputs)).failures!;
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-am-"));
-        emu = await startTrustedEmulator({ stateDir: tmp, recordBodies: true });
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    useEmulator((e) => (emu = e), { recordBodies: true });
     beforeEach(() => {
         emu.faults = {};
     });

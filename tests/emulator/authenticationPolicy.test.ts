@@ -5,13 +5,12 @@
  * default, drift read, delete, check failures, permissions and faults.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { TenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "../../providers/settings/authenticationPolicy";
 
@@ -20,7 +19,6 @@ const allBlocked = Object.fromEntries(AUTH_POLICY_PROTOCOLS.map((p) => [p, false
 
 describe("emulator: authentication policy provider", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
     const providerAs = (app: string = APPS.provider) =>
@@ -59,14 +57,7 @@ describe("emulator: authentication policy provider", function () {
         return checked.inputs;
     };
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-authpol-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    useEmulator((e) => (emu = e));
     beforeEach(async () => {
         emu.faults = {};
         await reset();

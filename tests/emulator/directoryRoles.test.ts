@@ -1,27 +1,18 @@
 /** Directory roles in the emulator: activated roles and their members, permissions. */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs } from "../../harness/tenant";
 
 const GA = "62e90394-69f5-4237-9190-012177145e10";
 
 describe("emulator: directory roles", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-roles-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
+    useEmulator((e) => (emu = e), {}, async () => {
         emu.directory().seed(400, 5);
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("lists activated roles and the Global Administrators, by role id and by template id", async () => {

@@ -4,18 +4,16 @@
  * update, drift read, delete, check, permissions, sign-in failures and faults.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { modernAuthentication } from "../../providers/settings/modernAuthentication";
 
 describe("emulator: modern authentication provider", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
     const providerAs = (app: string = APPS.provider, overrides: Record<string, string> = {}) =>
@@ -28,14 +26,7 @@ describe("emulator: modern authentication provider", function () {
     const setLive = (enabled: boolean) =>
         clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: enabled });
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-emu-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    useEmulator((e) => (emu = e));
     beforeEach(() => {
         emu.faults = {};
     });

@@ -4,18 +4,16 @@
  * Graph's throttling.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { runBatched } from "../../client/batch";
 import type { RunningEmulator } from "../../emulator/server";
-import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
+import { useEmulator } from "../support/emulatorSuite";
+import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../providers/settings/perUserMfa";
 
 describe("emulator: per-user MFA provider", function () {
     this.timeout(120_000);
-    let tmp: string;
     let emu: RunningEmulator;
     const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
     const dir = () => emu.directory();
@@ -23,14 +21,8 @@ describe("emulator: per-user MFA provider", function () {
     const stateOf = (upn: string) => dir().user(upn)!.perUserMfaState;
     const mfaWrites = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/authentication/requirements")).length;
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-pum-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
+    useEmulator((e) => (emu = e), {}, async () => {
         dir().seed(300, 7);
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
     });
     beforeEach(() => {
         emu.faults = {};

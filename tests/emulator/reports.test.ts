@@ -3,28 +3,19 @@
  * paging, retention, the reports throttle, and Graph's schema for every row.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { pages } from "../../client/batch";
 import { checkBody } from "../../emulator/schema/check";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs } from "../../harness/tenant";
 
 describe("emulator: sign-in logs and registration report", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-rep-"));
-        emu = await startTrustedEmulator({ stateDir: tmp, throttling: { enabled: false } });
+    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async () => {
         emu.directory().seed(1500, 3);
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("pages legacy sign-ins filtered by protocol and time, newest first, within 30 days, in Graph's shape", async () => {

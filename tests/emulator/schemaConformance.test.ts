@@ -4,28 +4,20 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { checkBody } from "../../emulator/schema/check";
 import type { RunningEmulator } from "../../emulator/server";
-import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
+import { useEmulator } from "../support/emulatorSuite";
+import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { SETTINGS } from "../../providers/settings";
 import { AUTHENTICATION_METHODS_TYPES, driveAuthenticationMethods } from "../support/authenticationMethodsDrive";
 
 describe("emulator: Graph schema conformance", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-schema-"));
-        emu = await startTrustedEmulator({ stateDir: tmp, recordBodies: true });
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    useEmulator((e) => (emu = e), { recordBodies: true });
 
     it("the vendored schema is the one in ../shared/graph-schema", function () {
         const shared = path.resolve(__dirname, "..", "..", "..", "shared", "graph-schema");

@@ -3,19 +3,17 @@
  * Graph SDK: create, no-op, update, drift read, delete, permissions, sign-in failures and faults.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { createTenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { SECURITY_DEFAULTS_PATH, securityDefaults } from "../../providers/settings/securityDefaults";
 
 describe("emulator: security defaults provider", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
 
     const providerAs = (app: string = APPS.provider, overrides: Record<string, string> = {}) =>
@@ -24,14 +22,7 @@ describe("emulator: security defaults provider", function () {
     const patches = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith(SECURITY_DEFAULTS_PATH));
     const setLive = (isEnabled: boolean) => portal(emu).patch(SECURITY_DEFAULTS_PATH, { isEnabled });
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-emu-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
-    });
+    useEmulator((e) => (emu = e));
     beforeEach(() => {
         emu.faults = {};
     });

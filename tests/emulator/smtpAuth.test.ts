@@ -5,19 +5,17 @@
  * every mailbox, drift read, delete, check failures, permissions and faults.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { TenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
+import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { smtpAuth } from "../../providers/settings/smtpAuth";
 
 describe("emulator: SMTP AUTH provider", function () {
     this.timeout(60_000);
-    let tmp: string;
     let emu: RunningEmulator;
     let domain: string;
 
@@ -61,14 +59,8 @@ describe("emulator: SMTP AUTH provider", function () {
         return checked.inputs;
     };
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-smtp-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
+    useEmulator((e) => (emu = e), {}, async () => {
         domain = exchange().organization.name;
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
     });
     beforeEach(async () => {
         emu.faults = {};

@@ -6,19 +6,17 @@
  * checked before the first write.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { UserRecord } from "../../emulator/directory";
 import type { RunningEmulator } from "../../emulator/server";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
+import { useEmulator } from "../support/emulatorSuite";
+import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { userHygiene } from "../../providers/settings/userHygiene";
 import { addApp } from "../support/rawGraph";
 
 describe("emulator: user hygiene provider", function () {
     this.timeout(120_000);
-    let tmp: string;
     let emu: RunningEmulator;
     const provider = (app?: string) => new SettingProvider(userHygiene, { verifyDelayMs: 20 }, () => clientsAs(emu, app));
     const dir = () => emu.directory();
@@ -41,14 +39,8 @@ describe("emulator: user hygiene provider", function () {
     const register = (u: UserRecord, methods: string[]) => dir().updateUser(u.id, { methods });
     const inputs = (users: string[], trigger: string, extra: Record<string, unknown> = {}) => ({ users, revokeSessions: true, requireReregistration: true, trigger, ...extra });
 
-    before(async () => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-hygiene-"));
-        emu = await startTrustedEmulator({ stateDir: tmp });
+    useEmulator((e) => (emu = e), {}, async () => {
         dir().seed(120, 11);
-    });
-    after(async () => {
-        await emu.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
     });
     beforeEach(() => {
         emu.faults = {};

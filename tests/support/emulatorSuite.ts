@@ -1,0 +1,28 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { EmulatorOptions, RunningEmulator } from "../../emulator/server";
+import { startTrustedEmulator } from "../../harness/tenant";
+
+/**
+ * Gives a mocha suite its own emulator in a temporary directory: started before the suite (then
+ * `setup` runs), stopped and removed after it. `assign` receives the running emulator.
+ */
+export function useEmulator(
+    assign: (emu: RunningEmulator) => void,
+    options: Omit<EmulatorOptions, "stateDir"> = {},
+    setup?: (emu: RunningEmulator) => void | Promise<void>,
+): void {
+    let dir: string | undefined;
+    let emu: RunningEmulator | undefined;
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-emu-"));
+        emu = await startTrustedEmulator({ ...options, stateDir: dir });
+        assign(emu);
+        await setup?.(emu);
+    });
+    after(async () => {
+        await emu?.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+}
