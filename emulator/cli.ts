@@ -18,7 +18,7 @@ async function main() {
     const emu = await startEmulator({ stateDir, port });
     const users = process.argv.includes("--users") ? Number(arg("users", "25")) : undefined;
     if (users !== undefined) {
-        emu.directory().seed(users, Number(arg("seed", "1")));
+        emu.store.seedTenant(emu.defaultTenant().tenantId, users, Number(arg("seed", "1")));
     }
     const tenant = emu.defaultTenant();
     const env = emu.env(APPS.provider);

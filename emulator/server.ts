@@ -393,7 +393,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         const tenantParam = req.url.searchParams.get("tenant") ?? api.defaultTenant().tenantId;
         if (req.path === "/_emulator/seed" && req.method === "POST") {
             const { users = 25, seed = 1 } = JSON.parse(req.body.toString("utf8") || "{}");
-            store.directory(tenantParam).seed(users, seed);
+            store.seedTenant(tenantParam, users, seed);
             return { status: 200, body: { users: store.directory(tenantParam).userCount } };
         }
         const reg = /^\/_emulator\/users\/([^/]+)\/methods$/.exec(req.path);

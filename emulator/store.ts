@@ -61,6 +61,8 @@ export interface ExchangeMailboxState {
     externalDirectoryObjectId: string;
     /** Per-mailbox SMTP AUTH: true/false overrides the organisation, null follows Set-TransportConfig. */
     smtpClientAuthenticationDisabled: boolean | null;
+    /** Made by seedTenant for a seeded user (replaced when the tenant is seeded again). */
+    seeded?: boolean;
 }
 
 /** Names of the protocol switches of an Exchange Online authentication policy. */
@@ -268,6 +270,40 @@ export class Store {
             this.directories.set(tid, d);
         }
         return d;
+    }
+
+    /**
+     * Seeds a tenant of `users` users (see Directory.seed) and gives every member a user mailbox in
+     * Exchange Online, linked by externalDirectoryObjectId, beside the tenant's fixed sample mailboxes.
+     */
+    seedTenant(tenantId: string, users: number, seed = 1): void {
+        const tenant = this.tenant(tenantId);
+        if (!tenant) {
+            throw new Error(`no tenant ${tenantId}`);
+        }
+        const directory = this.directory(tenantId);
+        directory.seed(users, seed);
+        this.mutate(() => {
+            const exchange = (tenant.exchange ??= newExchangeState(tenant.displayName));
+            const linked = new Set([...directory.users.keys()]);
+            exchange.mailboxes = exchange.mailboxes.filter((m) => !linked.has(m.externalDirectoryObjectId) && !m.seeded);
+            for (const u of directory.users.values()) {
+                if (u.userType !== "Member" || !u.mail) continue;
+                const alias = u.userPrincipalName.split("@")[0];
+                exchange.mailboxes.push({
+                    name: alias,
+                    displayName: u.displayName,
+                    alias,
+                    userPrincipalName: u.userPrincipalName,
+                    primarySmtpAddress: u.mail,
+                    recipientTypeDetails: "UserMailbox",
+                    guid: crypto.createHash("sha256").update(`mailbox:${u.id}`).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5"),
+                    externalDirectoryObjectId: u.id,
+                    smtpClientAuthenticationDisabled: null,
+                    seeded: true,
+                });
+            }
+        });
     }
 
     /** Adds a tenant (for many-tenant scenarios). */
