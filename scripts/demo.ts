@@ -2,11 +2,11 @@
  * npm run demo: the whole loop on the local tenant emulator, through the real Pulumi CLI.
  *
  *   1. an emulated tenant where an admin once switched security defaults off
- *   2. pulumi preview   shows the change
+ *   2. pulumi preview   shows the change, and npm run pr-summary renders it for a pull request
  *   3. pulumi up        applies it
  *   4. pulumi preview   --expect-no-changes: nothing left to do
  *   5. a portal admin switches security defaults off again (a plain Graph PATCH with another app)
- *   6. drift check      pulumi refresh --preview-only --expect-no-changes fails and names the setting
+ *   6. drift check      npm run drift exits 2 with a report naming the setting (and plain pulumi refresh agrees)
  *   7. pulumi up --refresh restores it, and the drift check passes again
  *
  * It exits non-zero if any step does not behave as described.
@@ -49,6 +49,12 @@ async function main() {
         show(r);
         expect(r.code === 0 && /\+ .*SecurityDefaults/.test(r.output), "preview shows security defaults to be brought under management");
 
+        step("The same preview as a pull-request comment: npm run pr-summary");
+        const cfg = ["--stack", stack, "--config-file", ws.configFile(stack)];
+        r = await ws.runScript("pipelines/cli.ts", ["pr-summary", ...cfg]);
+        show(r);
+        expect(r.code === 0 && /### Security defaults/.test(r.stdout), "a readable summary for reviewers");
+
         step("pulumi up");
         r = await ws.up(stack);
         show(r);
@@ -62,11 +68,13 @@ async function main() {
         await portal(emu).patch(SD_PATH, { isEnabled: false });
         console.log(`   isEnabled in the tenant: ${tenant().securityDefaults.isEnabled}`);
 
-        step("Drift check: pulumi refresh --preview-only --expect-no-changes --diff");
-        r = await ws.refresh(stack, "--preview-only", "--expect-no-changes", "--diff");
+        step("Scheduled drift check: npm run drift (0 = matches, 2 = drifted, 1 = the check failed)");
+        r = await ws.runScript("pipelines/cli.ts", ["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
         show(r);
-        expect(r.code !== 0 && /isEnabled/.test(r.output), `drift caught (exit code ${r.code}), naming isEnabled`);
+        expect(r.code === 2 && /\| isEnabled \| true \| false \|/.test(r.stdout), `drift caught (exit code ${r.code}): isEnabled expected true, found false`);
         expect(!tenant().securityDefaults.isEnabled, "the check changed nothing in the tenant");
+        r = await ws.refresh(stack, "--preview-only", "--expect-no-changes");
+        expect(r.code !== 0, `plain pulumi refresh --preview-only --expect-no-changes agrees (exit code ${r.code})`);
 
         step("pulumi up --refresh");
         r = await ws.up(stack, "--refresh");
@@ -74,8 +82,8 @@ async function main() {
         expect(r.code === 0 && tenant().securityDefaults.isEnabled, "security defaults restored");
 
         step("Drift check again");
-        r = await ws.refresh(stack, "--preview-only", "--expect-no-changes");
-        expect(r.code === 0, "the tenant matches the stack");
+        r = await ws.runScript("pipelines/cli.ts", ["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
+        expect(r.code === 0, "the tenant matches the stack (exit code 0)");
     } finally {
         await emu.stop();
     }
