@@ -281,6 +281,8 @@ export interface PerUserMfaArgs {
     guards?: pulumi.Input<GuardSettings>;
 }
 
+const PER_USER_MFA_TYPE = "pulumi-nodejs:dynamic/m365-mfa:PerUserMfa";
+
 /**
  * Per-user MFA state (disabled / enabled / enforced) of a set of users. Users not targeted are left
  * alone unless allOtherUsers is set. Deleting the resource stops managing; users keep their state.
@@ -305,6 +307,8 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
                 allOtherUsers: args.allOtherUsers,
                 readiness: args.readiness,
                 guards: args.guards,
+                // Its own URN (computable before registration), so plan-time warnings land on this resource.
+                diagnosticsUrn: pulumi.createUrn(name, PER_USER_MFA_TYPE, opts?.parent),
                 targets: undefined,
                 observed: undefined,
                 counts: undefined,

@@ -10,7 +10,8 @@ export type Severity = "info" | "warning" | "error";
 
 let client: any;
 
-export async function engineLog(severity: Severity, message: string): Promise<void> {
+/** `urn`, when given, attaches the message to that resource in the preview (as the engine does for providers). */
+export async function engineLog(severity: Severity, message: string, urn?: string): Promise<void> {
     const address = process.argv[2];
     if (!address || !/^[\w.-]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i.test(address)) {
         console.error(`${severity}: ${message}`);
@@ -25,6 +26,9 @@ export async function engineLog(severity: Severity, message: string): Promise<vo
         const req = new engproto.LogRequest();
         req.setSeverity({ info: engproto.LogSeverity.INFO, warning: engproto.LogSeverity.WARNING, error: engproto.LogSeverity.ERROR }[severity]);
         req.setMessage(message);
+        if (urn) {
+            req.setUrn(urn);
+        }
         await new Promise<void>((resolve) => client.log(req, () => resolve()));
     } catch {
         console.error(`${severity}: ${message}`);

@@ -52,6 +52,8 @@ export interface PerUserMfaDesired extends Record<string, unknown> {
     assignments: PerUserMfaAssignment[];
     readiness?: ReadinessSettings;
     guards?: GuardSettings;
+    /** The resource's own URN, so that readiness warnings are shown on it (set by the component). */
+    diagnosticsUrn?: string;
     excludeUsers?: string[];
     allOtherUsers?: PerUserMfaState;
     /** Resolved at plan time: user principal name (lower case) -> desired state. */
@@ -66,7 +68,7 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "targets"];
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "targets"];
 export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
 const READINESS_MODES = ["off", "warn", "block"];
 const REPORT_NAMES = 10;
@@ -203,6 +205,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 ...(inputs.allOtherUsers !== undefined ? { allOtherUsers: inputs.allOtherUsers as PerUserMfaState } : {}),
                 ...(readiness ? { readiness } : {}),
                 ...(guards ? { guards } : {}),
+                ...(typeof inputs.diagnosticsUrn === "string" ? { diagnosticsUrn: inputs.diagnosticsUrn } : {}),
                 ...(targets ? { targets } : {}),
             },
             failures,
@@ -452,7 +455,7 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
     const findings = findingsFor(report, moving);
     const open = findings.filter((f) => !accepted.has(f.userPrincipalName));
     for (const note of report.notes) {
-        await engineLog("warning", `Per-user MFA readiness: ${note}`);
+        await engineLog("warning", `Per-user MFA readiness: ${note}`, desired.diagnosticsUrn);
     }
     if (!open.length) {
         return [];
@@ -465,7 +468,7 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
     if (mode === "block") {
         return [{ property: "readiness", reason: `${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` }];
     }
-    await engineLog("warning", `Per-user MFA readiness: ${summary}`);
+    await engineLog("warning", `Per-user MFA readiness: ${summary}`, desired.diagnosticsUrn);
     return [];
 }
 

@@ -65,6 +65,9 @@ describe("engine: per-user MFA end to end", function () {
         const atRisk = atRiskAmong(members.map((u) => u.id).concat(explicit.map((u) => dir().user(u)!.id)));
         assert.ok(atRisk.length > 0, "the seeded tenant has unready users in the group");
         assert.match(r.output, new RegExp(`warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan moves to MFA would be affected`));
+        // In the default display (without --diff) the warning is listed under the resource that would break them.
+        const plain = await ws.run(["preview", ...ws.stackArgs(stack)]);
+        assert.match(plain.output, /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n    warning: Per-user MFA readiness/, "the warning is shown on the resource");
         for (const upn of atRisk.slice(0, 25)) {
             assert.ok(r.output.includes(upn), `readiness names ${upn}`);
         }
