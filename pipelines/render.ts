@@ -34,7 +34,7 @@ function desiredSummary(s: SettingPlan): string[] {
             lines.push(`| ${st} | ${users.length} | ${esc(users.slice(0, FIRST_NAMES).join(", "))}${users.length > FIRST_NAMES ? ", …" : ""} |`);
         }
     }
-    const plain = Object.entries(d).filter(([k]) => k !== "targets" && k !== "readiness");
+    const plain = Object.entries(d).filter(([k]) => !["targets", "readiness", "diagnosticsUrn"].includes(k));
     if (plain.length) {
         lines.push("", "| setting | value |", "|---|---|", ...plain.map(([k, v]) => `| ${k} | ${esc(show(v))} |`));
     }
