@@ -8,6 +8,7 @@ import * as assert from "assert";
 import * as path from "path";
 import type { TenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
+import { ExchangeCall, recordExchangeCalls } from "../support/exchangeCalls";
 import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
@@ -26,15 +27,10 @@ describe("emulator: authentication policy provider", function () {
     /** A provider whose Exchange calls are recorded (cmdlet and parameters, in order). */
     const recorded = () => {
         const clients = clientsAs(emu);
-        const calls: { cmdlet: string; params: Record<string, unknown> }[] = [];
-        const real = clients.exchange.invoke.bind(clients.exchange);
-        (clients.exchange as any).invoke = async (cmdlet: string, params: any = {}, opts: any = {}) => {
-            calls.push({ cmdlet, params });
-            return real(cmdlet, params, opts);
-        };
+        const calls = recordExchangeCalls(clients);
         return { p: new SettingProvider(authenticationPolicy, { verifyDelayMs: 50 }, () => clients), calls, clients };
     };
-    const writesOf = (calls: { cmdlet: string; params: Record<string, unknown> }[]) =>
+    const writesOf = (calls: ExchangeCall[]) =>
         calls.filter((c) => /^(Set|New|Remove)-/.test(c.cmdlet)).map((c) => ({ cmdlet: c.cmdlet, ...c.params }));
     const exchange = () => emu.defaultTenant().exchange;
     const policy = (name: string) => exchange().authenticationPolicies.find((p) => p.name.toLowerCase() === name.toLowerCase());
