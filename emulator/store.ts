@@ -23,7 +23,28 @@ export interface AppRegistration {
     graphRoles: string[];
     /** Office 365 Exchange Online application permissions (Exchange.ManageAsApp). */
     exchangeRoles: string[];
+    /**
+     * Federated identity credentials (workload identity federation): a `client_assertion` issued by
+     * `issuer` for `subject` with one of `audiences` signs the app in without a secret
+     * (learn.microsoft.com entra/workload-id/workload-identity-federation-create-trust, Graph
+     * federatedIdentityCredential: issuer, subject, audiences).
+     */
+    federatedCredentials?: FederatedCredential[];
 }
+
+export interface FederatedCredential {
+    name: string;
+    issuer: string;
+    subject: string;
+    audiences: string[];
+}
+
+/** The CI issuer the emulator also plays (GitHub Actions' OIDC provider), and its default trust. */
+export const CI_OIDC = {
+    issuer: "https://token.actions.githubusercontent.com",
+    subject: "repo:contoso/tenant-config:ref:refs/heads/main",
+    audience: "api://AzureADTokenExchange",
+} as const;
 
 export interface SecurityDefaultsState {
     isEnabled: boolean;
@@ -175,7 +196,10 @@ export function newTenant(displayName = "Contoso (emulated)", tenantId: string =
         tenantId,
         displayName,
         apps: [
-            app(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
+            {
+                ...app(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
+                federatedCredentials: [{ name: "github-main", issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] }],
+            },
             app(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
             app(APPS.reader, ["Policy.Read.All"], []),
         ],
