@@ -1,7 +1,8 @@
 /**
  * npm run emulator [-- --port 8443 --state-dir .emulator --users 5000 --seed 1]
  *
- * Runs the tenant emulator in the foreground and prints the environment that points m365-mfa at it.
+ * Runs the tenant emulator in the foreground and prints the environment that points m365-mfa and the
+ * azuread provider at it.
  */
 import * as path from "path";
 import { startEmulator } from "./server";
@@ -28,6 +29,12 @@ async function main() {
         ``,
         `Point m365-mfa at it (these are the emulator's own throw-away credentials):`,
         ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+        ``,
+        `Point the azuread provider (Conditional Access policies) at it: a custom cloud by metadata host,`,
+        `Go trusting the emulator's CA (with the system's) through SSL_CERT_FILE:`,
+        ...Object.entries(emu.azureadEnv(APPS.provider)).map(([k, v]) => `  export ${k}=${v}`),
+        `  # workload identity instead of the secret: write a CI token (POST ${emu.origin}/_emulator/ci-token) to a file,`,
+        `  # unset ARM_CLIENT_SECRET, export ARM_USE_OIDC=true ARM_OIDC_TOKEN_FILE_PATH=<file>`,
         ``,
         `App registrations: ${tenant.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}`,
         `Admin API: ${emu.origin}/_emulator/{state,requests,faults} with header x-emulator-admin-key: ${emu.store.adminKey}`,

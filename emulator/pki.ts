@@ -10,6 +10,12 @@ import * as path from "path";
  */
 export interface Pki {
     caCertPath: string;
+    /**
+     * The system's trusted CAs, any NODE_EXTRA_CA_CERTS already set, and the emulator's CA, in one
+     * PEM file: for SSL_CERT_FILE (Go replaces its system roots with that file) and for a shell that
+     * must keep trusting the registries it already trusts.
+     */
+    caBundlePath: string;
     serverCert: string;
     serverKey: string;
     /** PEM private key that signs access tokens. */
@@ -31,6 +37,7 @@ export function loadOrCreatePki(dir: string): Pki {
     const der = tokenPublicKey.export({ type: "spki", format: "der" });
     return {
         caCertPath,
+        caBundlePath: writeBundle(file("ca-bundle.pem"), caCertPath),
         serverCert: fs.readFileSync(file("server.pem"), "utf8"),
         serverKey: fs.readFileSync(file("server-key.pem"), "utf8"),
         tokenSigningKey,
@@ -104,4 +111,26 @@ function createPki(dir: string): void {
     write("server.pem", forge.pki.certificateToPem(cert));
     write("token-signing-key.pem", tokenKey.export({ type: "pkcs8", format: "pem" }).toString());
     write("ca.pem", forge.pki.certificateToPem(caCert)); // last: its presence marks a complete set
+}
+
+/** Where Debian, Ubuntu, Alpine (first) and Fedora/RHEL keep the system's CA bundle. */
+const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
+function writeBundle(bundlePath: string, caCertPath: string): string {
+    const parts: string[] = [];
+    const system = SYSTEM_BUNDLES.find((f) => fs.existsSync(f));
+    if (system) {
+        parts.push(fs.readFileSync(system, "utf8"));
+    }
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    if (extra && fs.existsSync(extra) && path.resolve(extra) !== path.resolve(caCertPath) && path.resolve(extra) !== path.resolve(bundlePath)) {
+        parts.push(fs.readFileSync(extra, "utf8"));
+    }
+    parts.push(fs.readFileSync(caCertPath, "utf8"));
+    const text = parts.map((p) => p.trim()).join("\n") + "\n";
+    if (!fs.existsSync(bundlePath) || fs.readFileSync(bundlePath, "utf8") !== text) {
+        fs.writeFileSync(`${bundlePath}.tmp`, text);
+        fs.renameSync(`${bundlePath}.tmp`, bundlePath);
+    }
+    return bundlePath;
 }

@@ -89,6 +89,14 @@ export interface RunningEmulator {
     app(name: string, tenantId?: string): AppRegistration;
     /** Environment variables that point m365-mfa (and @azure/identity) at this emulator as `appName`. */
     env(appName?: string, tenantId?: string): Record<string, string>;
+    /**
+     * Environment variables that point the azuread provider (go-azure-sdk) at this emulator as
+     * `appName`: the custom cloud by metadata host, the tenant and app, a client secret or, with
+     * `oidcTokenFile`, workload identity federation, and the CA through SSL_CERT_FILE.
+     */
+    azureadEnv(appName?: string, tenantId?: string, oidcTokenFile?: string): Record<string, string>;
+    /** A token from the CI issuer the emulator plays (GitHub Actions' OIDC), for workload identity. */
+    ciToken(opts?: Parameters<Identity["mintCiToken"]>[0]): string;
     stop(): Promise<void>;
 }
 
@@ -220,8 +228,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
 
     /**
-     * JSON batching as Graph documents it: at most 20 requests with unique ids, a body needs a
-     * Content-Type, dependsOn runs after its dependencies and answers 424 when one failed; the batch
+     * JSON batching as Graph documents it: at most 20 requests with unique ids, every write item
+     * (POST/PATCH/PUT) carries a body and a Content-Type, dependsOn runs after its dependencies and answers 424 when one failed; the batch
      * answers 200 and each item carries its own status (each item is throttled on its own).
      */
     function batch(req: EmuRequest, version: "v1.0" | "beta"): Dispatched {
@@ -251,7 +259,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 return bad(`Batch request ids must be unique; '${r.id}' appears more than once.`);
             }
             ids.add(r.id);
-            if (r.body !== undefined && !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type")) {
+            const hasContentType = Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type");
+            // Every write item (POST, PATCH, PUT) needs a body and a Content-Type, `{}` where the call takes
+            // no body; otherwise the whole batch is refused. Source: docs-contrib concepts/json-batching.md
+            // ("you must still specify the headers and body parameters where only body can be an empty
+            // object") and microsoftgraph/msgraph-sdk-dotnet#2628 (the 400 and its text). A body without a
+            // Content-Type on any other method is refused the same way (json-batching.md: "When a body is
+            // included with the request, the headers object must contain a value for Content-Type").
+            if (WRITE_METHODS.has(String(r.method).toUpperCase()) ? r.body === undefined || !hasContentType : r.body !== undefined && !hasContentType) {
                 return bad(`Write request id : ${r.id} does not contain Content-Type header or body.`);
             }
             for (const d of r.dependsOn ?? []) {
@@ -387,6 +402,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             emulator.faults = JSON.parse(req.body.toString("utf8") || "{}");
             return { status: 200, body: emulator.faults };
         }
+        if (req.path === "/_emulator/ci-token" && req.method === "POST") {
+            // What a CI job gets from its OIDC provider (GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL).
+            return { status: 200, body: { value: identity.mintCiToken(JSON.parse(req.body.toString("utf8") || "{}")) } };
+        }
         if (req.path === "/_emulator/requests" && req.method === "GET") {
             return { status: 200, body: { value: requests } };
         }
@@ -420,6 +439,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
     const address = server.address() as AddressInfo;
     origin = `https://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    identity.setOrigin(origin);
 
     const api: RunningEmulator = {
         origin,
@@ -456,6 +476,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 NODE_EXTRA_CA_CERTS: pki.caCertPath,
             };
         },
+        azureadEnv(appName = APPS.provider, tenantId, oidcTokenFile) {
+            const tenant = tenantId ? store.tenant(tenantId)! : api.defaultTenant();
+            const app = api.app(appName, tenant.tenantId);
+            return {
+                ARM_METADATA_HOSTNAME: new URL(origin).host,
+                ARM_TENANT_ID: tenant.tenantId,
+                ARM_CLIENT_ID: app.appId,
+                ...(oidcTokenFile ? { ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: oidcTokenFile } : { ARM_CLIENT_SECRET: app.secret }),
+                SSL_CERT_FILE: pki.caBundlePath,
+            };
+        },
+        ciToken: (opts) => identity.mintCiToken(opts),
         async stop() {
             await new Promise<void>((resolve) => {
                 server.close(() => resolve());
@@ -466,6 +498,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     };
     return api;
 }
+
+/** The methods json-batching.md calls write requests (each needs a body and a Content-Type). */
+const WRITE_METHODS = new Set(["POST", "PATCH", "PUT"]);
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
