@@ -47,6 +47,8 @@ export interface BatchStats {
 }
 
 const RETRYABLE = new Set([429, 503, 504]);
+/** Batch items Graph calls write requests: each is sent with a body ({} when the call takes none) and a Content-Type. */
+const WRITES: ReadonlySet<string> = new Set(["POST", "PATCH", "PUT"]);
 const BATCH_SIZE = 20;
 
 export async function runBatched(graph: GraphClient, calls: readonly BatchCall[], options: BatchOptions = {}): Promise<{ results: BatchResult[]; stats: BatchStats }> {
@@ -70,7 +72,9 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 id: String(i),
                 method: c.method,
                 url: c.url,
-                ...(c.body !== undefined ? { body: c.body, headers: { "Content-Type": "application/json" } } : {}),
+                // Graph refuses the whole batch when a write item (POST/PATCH/PUT) has no body and Content-Type,
+                // even for a call that takes no body (json-batching.md: "only body can be an empty object").
+                ...(c.body !== undefined || WRITES.has(c.method) ? { body: c.body ?? {}, headers: { "Content-Type": "application/json" } } : {}),
             };
         });
         let answer: { responses: { id: string; status: number; headers?: Record<string, string>; body?: any }[] };

@@ -386,7 +386,8 @@ function likelyDefault(methods: ListedMethod[], refused: string | undefined): Li
 async function revokeSessions(clients: TenantClients, users: Target[], failures: Map<string, string>): Promise<void> {
     const { results } = await runBatched(
         clients.graph,
-        users.map((u): BatchCall => ({ method: "POST", url: `/users/${u.id}/revokeSignInSessions` })),
+        // The action takes no body, but a POST inside $batch must carry one ({}) and a Content-Type.
+        users.map((u): BatchCall => ({ method: "POST", url: `/users/${u.id}/revokeSignInSessions`, body: {} })),
     );
     users.forEach((u, i) => {
         const r = results[i];

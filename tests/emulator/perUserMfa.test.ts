@@ -182,6 +182,14 @@ describe("emulator: per-user MFA provider", function () {
         await assert.rejects(graph.post("/$batch", { requests: Array.from({ length: 21 }, (_, i) => get(String(i))) }), /400 BadRequest: Number of requests in batch is too large/);
         await assert.rejects(graph.post("/$batch", { requests: [get("1"), get("1")] }), /must be unique/);
         await assert.rejects(graph.post("/$batch", { requests: [{ id: "1", method: "PATCH", url: "/users/x/authentication/requirements", body: {} }] }, { version: "beta" }), /does not contain Content-Type/);
+        // A write item without a body is refused too, whole batch, even with a Content-Type (json-batching.md).
+        for (const method of ["POST", "PATCH", "PUT"]) {
+            await assert.rejects(
+                graph.post("/$batch", { requests: [get("1"), { id: "2", method, url: "/users/x/authentication/requirements", headers: { "Content-Type": "application/json" } }] }, { version: "beta" }),
+                /400 BadRequest: Write request id : 2 does not contain Content-Type header or body\./,
+                method,
+            );
+        }
         const r = await graph.post("/$batch", { requests: [get("a", "/users/nobody@nowhere"), { ...get("b"), dependsOn: ["a"] }] });
         assert.deepStrictEqual(r.responses.map((x: any) => [x.id, x.status]), [["a", 404], ["b", 424]]);
     });

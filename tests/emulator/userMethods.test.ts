@@ -144,8 +144,18 @@ describe("emulator: users' authentication methods and sessions", function () {
         assert.strictEqual((await call("POST", `/users/${u.id}/revokeSignInSessions`, undefined, "revoker")).status, 200);
         assert.strictEqual((await call("POST", `/users/nobody@contoso.onmicrosoft.com/revokeSignInSessions`)).status, 404);
         assert.strictEqual((await call("GET", `/users/${u.id}/revokeSignInSessions`)).status, 405);
-        // In a batch, without a body.
-        const batch = await call("POST", "/$batch", { requests: [{ id: "1", method: "POST", url: `/users/${u.id}/revokeSignInSessions` }] });
+        // In a batch: a POST item needs a body ({} for an action that takes none) and a Content-Type, or
+        // Graph refuses the whole batch (json-batching.md; msgraph-sdk-dotnet#2628).
+        const revokeItem = { id: "1", method: "POST", url: `/users/${u.id}/revokeSignInSessions` };
+        const bodiless = await call("POST", "/$batch", { requests: [{ id: "0", method: "GET", url: `/users/${u.id}` }, revokeItem] });
+        assert.strictEqual(bodiless.status, 400);
+        assert.strictEqual(bodiless.body.error.code, "BadRequest");
+        assert.strictEqual(bodiless.body.error.message, "Write request id : 1 does not contain Content-Type header or body.");
+        const noType = await call("POST", "/$batch", { requests: [{ ...revokeItem, body: {} }] });
+        assert.strictEqual(noType.status, 400);
+        assert.match(noType.body.error.message, /Write request id : 1 does not contain Content-Type header or body/);
+        const batch = await call("POST", "/$batch", { requests: [{ ...revokeItem, body: {}, headers: { "Content-Type": "application/json" } }] });
+        assert.strictEqual(batch.status, 200);
         assert.strictEqual(batch.body.responses[0].status, 200);
         assert.strictEqual(batch.body.responses[0].body.value, true);
     });
