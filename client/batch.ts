@@ -169,12 +169,15 @@ function headerOf(headers: Record<string, string> | undefined, name: string): st
     return key ? headers[key] : undefined;
 }
 
-/** Reads every page of a Graph collection, following @odata.nextLink. */
-export async function* pages<T = any>(graph: GraphClient, path: string, version: GraphVersion = "v1.0"): AsyncGenerator<T[]> {
+/**
+ * Reads every page of a Graph collection, following @odata.nextLink. `headers` go with every page
+ * (e.g. ConsistencyLevel: eventual, which an advanced query needs on each request).
+ */
+export async function* pages<T = any>(graph: GraphClient, path: string, version: GraphVersion = "v1.0", headers?: Record<string, string>): AsyncGenerator<T[]> {
     let next: string | undefined = path;
     let guard = 0;
     while (next) {
-        const page: { value: T[]; "@odata.nextLink"?: string } = await graph.get(next, { version });
+        const page: { value: T[]; "@odata.nextLink"?: string } = await graph.get(next, { version, ...(headers ? { headers } : {}) });
         yield page.value ?? [];
         next = page["@odata.nextLink"];
         if (++guard > 1_000_000) {
@@ -182,3 +185,9 @@ export async function* pages<T = any>(graph: GraphClient, path: string, version:
         }
     }
 }
+
+/**
+ * The headers of an advanced directory query (with $count=true in its URL): an OData cast on a
+ * transitive members list is one (docs-contrib concepts/aad-advanced-queries.md).
+ */
+export const ADVANCED_QUERY_HEADERS: Readonly<Record<string, string>> = { ConsistencyLevel: "eventual" };

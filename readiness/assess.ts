@@ -79,7 +79,9 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
     const apps = LEGACY_CLIENT_APPS.map((a) => `'${a.replace(/'/g, "''")}'`).join(",");
     try {
         let seen = 0;
-        for await (const page of pages<any>(clients.graph, `/auditLogs/signIns?$filter=createdDateTime ge ${since} and clientAppUsed in (${apps})&$top=1000&$select=userPrincipalName,clientAppUsed,createdDateTime,appDisplayName`)) {
+        // Only the query options these endpoints document: signIns $top, $skiptoken and $filter (no
+        // $select, signin-list.md); the registration report $filter and $orderby (no $top; it pages itself).
+        for await (const page of pages<any>(clients.graph, `/auditLogs/signIns?$filter=createdDateTime ge ${since} and clientAppUsed in (${apps})&$top=1000`)) {
             for (const s of page) {
                 const upn = String(s.userPrincipalName).toLowerCase();
                 const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
@@ -98,7 +100,7 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
             options.onProgress?.("sign-ins", seen);
         }
         let rows = 0;
-        for await (const page of pages<any>(clients.graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false&$top=999")) {
+        for await (const page of pages<any>(clients.graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false")) {
             for (const r of page) {
                 const upn = String(r.userPrincipalName).toLowerCase();
                 report.unregistered.set(upn, { userPrincipalName: upn, isAdmin: !!r.isAdmin, mfaRegistered: false, methods: r.methodsRegistered ?? [], legacy: report.legacy.get(upn)?.legacy ?? [] });

@@ -7,7 +7,8 @@ import { METHOD_READ, listedMethods } from "./userMethods";
 /**
  * Users, groups and per-user MFA, as Graph documents them:
  * - GET /users ($select, $filter, $top up to 999, @odata.nextLink paging), GET /users/{id|upn};
- * - GET /groups/{id}, GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (paged);
+ * - GET /groups/{id}, GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (paged); the cast is an
+ *   advanced query (ConsistencyLevel: eventual and $count=true, else 400 Request_UnsupportedQuery);
  * - GET/PATCH /beta/users/{id|upn}/authentication/requirements (perUserMfaState), where a user set
  *   to `enabled` who already has a method registered is `enforced`, and one who registers later
  *   flips from `enabled` to `enforced`.
@@ -126,6 +127,17 @@ function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) 
     return { status: 200, body };
 }
 
+/**
+ * The advanced query parameters: the ConsistencyLevel: eventual header and $count=true
+ * (docs-contrib concepts/aad-advanced-queries.md). Inside $batch the header travels in the item's
+ * headers (same page: "specify the ConsistencyLevel header in the JSON body of the POST request").
+ */
+function advancedQuery(ctx: RouteContext): boolean {
+    const level = ctx.req.headers["consistencylevel"];
+    const eventual = (Array.isArray(level) ? level : [level]).some((v) => typeof v === "string" && v.trim().toLowerCase() === "eventual");
+    return eventual && (ctx.req.url.searchParams.get("$count") ?? "").toLowerCase() === "true";
+}
+
 const selectDiscount = (ctx: RouteContext, base: number) => Math.max(1, base - (ctx.req.url.searchParams.has("$select") ? 1 : 0));
 
 export const directoryRoutes: Route[] = [
@@ -186,17 +198,42 @@ export const directoryRoutes: Route[] = [
     },
     {
         method: "GET",
-        pattern: /^\/groups\/([^/]+)\/transitiveMembers(?:\/microsoft\.graph\.user)?$/,
+        pattern: /^\/groups\/([^/]+)\/transitiveMembers(\/microsoft\.graph\.user)?$/,
         versions: ["v1.0", "beta"],
         write: false,
         handle(ctx, version) {
             requireRole(ctx.claims, GROUP_READ);
+            const cast = ctx.params[1] !== undefined;
+            const advanced = advancedQuery(ctx);
+            if (cast && !advanced) {
+                // An OData cast on a transitive members list is an advanced query: it needs the
+                // ConsistencyLevel: eventual header and $count=true, or Graph answers 400
+                // Request_UnsupportedQuery. Source: docs-contrib concepts/aad-advanced-queries.md ("Use of
+                // OData cast with transitive members list" among the queries that need advanced query
+                // parameters; "If a property or query parameter in the URL is supported only in advanced
+                // queries but either the ConsistencyLevel header or the $count=true query string is
+                // missing, the request returns an error", with the Request_UnsupportedQuery wording used
+                // here) and api-reference/v1.0/api/group-list-transitivemembers.md (its cast examples send
+                // both). Graph's exact sentence for a cast is not documented; the wording of its endsWith
+                // example is adapted.
+                throw new GraphHttpError(
+                    400,
+                    "Request_UnsupportedQuery",
+                    "OData cast 'microsoft.graph.user' on 'transitiveMembers' is not supported because the required parameters might be missing. " +
+                        "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+                );
+            }
             if (!dir(ctx).group(ctx.params[0])) {
                 throw notFound(ctx.params[0]);
             }
             const fields = select(ctx);
             const users = dir(ctx).transitiveUsers(ctx.params[0]);
-            return page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields) }), "users");
+            const answer = page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields) }), "users");
+            if (advanced) {
+                // With the advanced query parameters the count comes back (aad-advanced-queries.md).
+                answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
+            }
+            return answer;
         },
     },
     {

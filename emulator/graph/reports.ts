@@ -9,7 +9,9 @@ import type { Route, RouteContext } from "./routes";
  * - both need Microsoft Entra ID P1: a free tenant gets 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant;
  * - AuditLog.Read.All; sign-ins kept 30 days; newest first; $top up to 1,000 with @odata.nextLink;
  * - $filter on createdDateTime (ge/le/gt/lt), clientAppUsed and userPrincipalName (eq/in), joined by `and`;
- * - throttled as reports are (5 requests per 10 s per app per tenant; see server.ts).
+ * - throttled as reports are (5 requests per 10 s per app per tenant; see server.ts);
+ * - only the query options each endpoint documents: signIns $top, $skiptoken, $filter; the registration
+ *   report $filter and $orderby (paged by its own nextLink); anything else is a 400 BadRequest.
  */
 const READ = ["AuditLog.Read.All"];
 const RETENTION_DAYS = 30;
@@ -75,8 +77,53 @@ function filter<T>(expr: string | null, fields: Record<string, (x: T) => unknown
     return (x) => tests.every((t) => t(x));
 }
 
-function paged<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) => unknown, context: string, max: number) {
-    const topRaw = ctx.req.url.searchParams.get("$top");
+/**
+ * Refuses every system query option the endpoint does not document, with a 400 BadRequest in Graph's
+ * error body. Where Microsoft documents the supported options but not the answer to others, refusing is
+ * the stricter (safe) model, so a client that depends on an undocumented option fails here and not on
+ * a real tenant; the message is the wording of Microsoft's OData services for a query option they do
+ * not allow (not documented for these endpoints). $skiptoken is what the endpoint's own
+ * @odata.nextLink carries (docs-contrib concepts/paging.md) and is accepted on every paged report.
+ */
+function onlyQueryOptions(ctx: RouteContext, allowed: readonly string[]): void {
+    for (const key of ctx.req.url.searchParams.keys()) {
+        const option = key.toLowerCase();
+        if (!option.startsWith("$")) {
+            continue;
+        }
+        if (!allowed.includes(option)) {
+            const name = option.slice(1).replace(/^./, (c) => c.toUpperCase());
+            throw new GraphHttpError(
+                400,
+                "BadRequest",
+                `The query specified in the URI is not valid. Query option '${name}' is not allowed. ` +
+                    `To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.`,
+            );
+        }
+    }
+}
+
+/** `$orderby=prop [asc|desc]` on the given fields (one property). */
+function orderBy<T>(expr: string | null, fields: Record<string, (x: T) => unknown>): ((a: T, b: T) => number) | undefined {
+    if (!expr) {
+        return undefined;
+    }
+    const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(expr);
+    if (!m || !fields[m[1]]) {
+        throw new GraphHttpError(400, "BadRequest", `Invalid $orderby clause: '${expr}'.`);
+    }
+    const get = fields[m[1]];
+    const sign = m[2]?.toLowerCase() === "desc" ? -1 : 1;
+    return (a, b) => {
+        const x = get(a) as any;
+        const y = get(b) as any;
+        return sign * (x === y ? 0 : typeof x === "string" ? String(x).localeCompare(String(y)) : x < y ? -1 : 1);
+    };
+}
+
+/** Pages as Graph does; `takesTop` false for an endpoint whose page size is its own (no $top). */
+function paged<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) => unknown, context: string, max: number, takesTop = true) {
+    const topRaw = takesTop ? ctx.req.url.searchParams.get("$top") : null;
     const top = topRaw === null ? max : Number(topRaw);
     if (!Number.isInteger(top) || top < 1 || top > max) {
         throw new GraphHttpError(400, "BadRequest", `Invalid page size specified: '${topRaw}'. Must be between 1 and ${max} inclusive.`);
@@ -166,6 +213,9 @@ export const reportRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             requireP1(ctx);
+            // "This method supports the $top, $skiptoken, and $filter OData query parameters"
+            // (docs-contrib api-reference/v1.0/api/signin-list.md); any other option is refused (stricter).
+            onlyQueryOptions(ctx, ["$top", "$skiptoken", "$filter"]);
             const since = Date.now() - RETENTION_DAYS * 24 * 3600 * 1000;
             const keep = filter<SignInRecord>(ctx.req.url.searchParams.get("$filter"), {
                 createdDateTime: (s) => s.at,
@@ -187,16 +237,29 @@ export const reportRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             requireP1(ctx);
+            // "This method supports only the $filter and $orderBy OData query parameters" (docs-contrib
+            // api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md): $top,
+            // $select, $count and the rest are refused (stricter where Microsoft does not say what
+            // happens). The page size is the service's own; $skiptoken comes from its @odata.nextLink.
+            onlyQueryOptions(ctx, ["$filter", "$orderby", "$skiptoken"]);
             const rows = [...ctx.store.directory(ctx.tenant.tenantId).users.values()].map(registration);
-            const keep = filter<ReturnType<typeof registration>>(ctx.req.url.searchParams.get("$filter"), {
+            const fields: Record<string, (r: ReturnType<typeof registration>) => unknown> = {
                 isMfaRegistered: (r) => r.isMfaRegistered,
                 isMfaCapable: (r) => r.isMfaCapable,
                 isAdmin: (r) => r.isAdmin,
                 userType: (r) => r.userType,
                 userPrincipalName: (r) => r.userPrincipalName,
+                userDisplayName: (r) => r.userDisplayName,
                 isPasswordlessCapable: (r) => r.isPasswordlessCapable,
-            });
-            return paged(ctx, version, rows.filter(keep), (r) => r, "reports/authenticationMethods/userRegistrationDetails", 999);
+                lastUpdatedDateTime: (r) => r.lastUpdatedDateTime,
+            };
+            const keep = filter<ReturnType<typeof registration>>(ctx.req.url.searchParams.get("$filter"), fields);
+            const kept = rows.filter(keep);
+            const order = orderBy(ctx.req.url.searchParams.get("$orderby"), fields);
+            if (order) {
+                kept.sort(order);
+            }
+            return paged(ctx, version, kept, (r) => r, "reports/authenticationMethods/userRegistrationDetails", 999, false);
         },
     },
 ];

@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { BatchCall, pages, runBatched } from "../../client/batch";
+import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../framework/diagnostics";
 import { TenantSetting, ValidationFailure } from "../framework/setting";
@@ -259,7 +259,13 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         for (const a of desired.assignments) {
             for (const gid of a.groups ?? []) {
                 try {
-                    for await (const batch of pages<{ userPrincipalName: string }>(graph, `/groups/${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName&$top=999`)) {
+                    for await (const batch of pages<{ userPrincipalName: string }>(
+                        graph,
+                        // The cast is an advanced query: $count=true and ConsistencyLevel: eventual (aad-advanced-queries.md).
+                        `/groups/${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`,
+                        "v1.0",
+                        ADVANCED_QUERY_HEADERS,
+                    )) {
                         for (const u of batch) {
                             assign(u.userPrincipalName.toLowerCase(), a.state, `group ${gid}`);
                         }

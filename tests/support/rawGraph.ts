@@ -25,11 +25,19 @@ export async function tokenFor(emu: RunningEmulator, app: string = APPS.provider
     return t.token;
 }
 
-export async function rawGraph(emu: RunningEmulator, method: string, path: string, body?: unknown, app: string = APPS.provider, version = "v1.0"): Promise<RawAnswer> {
+export async function rawGraph(
+    emu: RunningEmulator,
+    method: string,
+    path: string,
+    body?: unknown,
+    app: string = APPS.provider,
+    version = "v1.0",
+    headers: Record<string, string> = {},
+): Promise<RawAnswer> {
     const token = await tokenFor(emu, app);
     const res = await fetch(`${emu.origin}/${version}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

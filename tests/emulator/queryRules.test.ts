@@ -1,0 +1,123 @@
+/**
+ * Query rules Graph documents, in the emulator and in what the client sends:
+ * - an OData cast on a transitive members list is an advanced query (ConsistencyLevel: eventual and
+ *   $count=true; docs-contrib concepts/aad-advanced-queries.md, group-list-transitivemembers.md);
+ * - auditLogs/signIns takes only $top, $skiptoken and $filter (signin-list.md);
+ *   reports/authenticationMethods/userRegistrationDetails only $filter and $orderby
+ *   (authenticationmethodsroot-list-userregistrationdetails.md).
+ * Each rule: the emulator refuses the wrong request with Graph's status and error code, and the
+ * providers and readiness (which would be refused otherwise) get through.
+ */
+import * as assert from "assert";
+import type { RunningEmulator } from "../../emulator/server";
+import { clientsAs } from "../../harness/tenant";
+import { SettingProvider } from "../../providers/framework/adapter";
+import { perUserMfa } from "../../providers/settings/perUserMfa";
+import { assessReadiness } from "../../readiness/assess";
+import { useEmulator } from "../support/emulatorSuite";
+import { rawGraph } from "../support/rawGraph";
+
+describe("emulator: documented query rules (advanced queries, supported query options)", function () {
+    this.timeout(60_000);
+    let emu: RunningEmulator;
+    const group = (name: string) => [...emu.directory().groups.values()].find((g) => g.displayName === name)!;
+    const since = (at: number) => emu.requests.slice(at);
+
+    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async () => {
+        emu.directory().seed(300, 7);
+    });
+
+    describe("transitiveMembers/microsoft.graph.user", () => {
+        it("is refused without ConsistencyLevel: eventual or without $count=true: 400 Request_UnsupportedQuery", async () => {
+            const g = group("Finance and Sales");
+            const path = `/groups/${g.id}/transitiveMembers/microsoft.graph.user`;
+            for (const [query, headers] of [
+                ["?$select=id,userPrincipalName", {}],
+                ["?$count=true&$select=id", {}],
+                ["?$select=id", { ConsistencyLevel: "eventual" }],
+                ["?$count=false", { ConsistencyLevel: "eventual" }],
+                ["?$count=true", { ConsistencyLevel: "session" }],
+            ] as [string, Record<string, string>][]) {
+                const r = await rawGraph(emu, "GET", path + query, undefined, undefined, "v1.0", headers);
+                assert.strictEqual(r.status, 400, `${query} ${JSON.stringify(headers)}`);
+                assert.strictEqual(r.body.error.code, "Request_UnsupportedQuery");
+                assert.match(r.body.error.message, /Try adding \$count=true query parameter and ConsistencyLevel:eventual header/);
+            }
+            const ok = await rawGraph(emu, "GET", `${path}?$count=true&$select=id,userPrincipalName`, undefined, undefined, "v1.0", { ConsistencyLevel: "eventual" });
+            assert.strictEqual(ok.status, 200);
+            const expected = emu.directory().transitiveUsers(g.id).length;
+            assert.strictEqual(ok.body["@odata.count"], expected);
+            assert.ok(ok.body.value.length > 0 && ok.body.value.every((u: any) => u["@odata.type"] === "#microsoft.graph.user"));
+            // The list without the cast is not an advanced query.
+            assert.strictEqual((await rawGraph(emu, "GET", `/groups/${g.id}/transitiveMembers?$select=id`)).status, 200);
+        });
+
+        it("inside $batch the header travels in the item's headers", async () => {
+            const url = `/groups/${group("Finance and Sales").id}/transitiveMembers/microsoft.graph.user?$count=true&$select=id`;
+            const r = await rawGraph(emu, "POST", "/$batch", {
+                requests: [
+                    { id: "1", method: "GET", url },
+                    { id: "2", method: "GET", url, headers: { ConsistencyLevel: "eventual" } },
+                ],
+            });
+            const byId = Object.fromEntries(r.body.responses.map((x: any) => [x.id, x]));
+            assert.strictEqual(byId["1"].status, 400);
+            assert.strictEqual(byId["1"].body.error.code, "Request_UnsupportedQuery");
+            assert.strictEqual(byId["2"].status, 200);
+        });
+
+        it("the per-user MFA provider expands a group with the documented advanced query (else its check would fail)", async () => {
+            const g = group("Finance and Sales");
+            const at = emu.requests.length;
+            const p = new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
+            const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [g.id] }], readiness: { mode: "off" }, guards: { lockout: "off", maxUserChangeShare: 1 } });
+            assert.deepStrictEqual(checked.failures, []);
+            const expansions = since(at).filter((r) => r.path.endsWith("/transitiveMembers/microsoft.graph.user"));
+            assert.ok(expansions.length > 0 && expansions.every((r) => r.status === 200), JSON.stringify(expansions));
+            assert.strictEqual(Object.keys(checked.inputs.targets).length, emu.directory().transitiveUsers(g.id).length);
+        });
+    });
+
+    describe("supported query options of the reports", () => {
+        const refused = async (path: string, option: string) => {
+            const r = await rawGraph(emu, "GET", path);
+            assert.strictEqual(r.status, 400, path);
+            assert.strictEqual(r.body.error.code, "BadRequest", path);
+            assert.match(r.body.error.message, new RegExp(`Query option '${option}' is not allowed`), path);
+            assert.ok(r.body.error.innerError["request-id"], "Graph's error body");
+        };
+
+        it("signIns: $top, $skiptoken and $filter only", async () => {
+            await refused("/auditLogs/signIns?$select=userPrincipalName", "Select");
+            await refused("/auditLogs/signIns?$top=5&$orderby=createdDateTime", "Orderby");
+            await refused("/auditLogs/signIns?$count=true", "Count");
+            await refused("/auditLogs/signIns?$skip=5", "Skip");
+            const r = await rawGraph(emu, "GET", "/auditLogs/signIns?$top=5&$filter=clientAppUsed eq 'IMAP4'");
+            assert.strictEqual(r.status, 200);
+            assert.ok(r.body["@odata.nextLink"], "paged");
+            const next = new URL(r.body["@odata.nextLink"]);
+            assert.strictEqual((await rawGraph(emu, "GET", next.pathname.replace(/^\/v1\.0/, "") + next.search)).status, 200, "its own nextLink ($skiptoken) is accepted");
+        });
+
+        it("userRegistrationDetails: $filter and $orderby only ($top is refused; it pages itself)", async () => {
+            const base = "/reports/authenticationMethods/userRegistrationDetails";
+            await refused(`${base}?$filter=isMfaRegistered eq false&$top=999`, "Top");
+            await refused(`${base}?$select=userPrincipalName`, "Select");
+            await refused(`${base}?$count=true`, "Count");
+            const sorted = await rawGraph(emu, "GET", `${base}?$filter=isMfaRegistered eq false&$orderby=userPrincipalName desc`);
+            assert.strictEqual(sorted.status, 200);
+            const upns = sorted.body.value.map((r: any) => r.userPrincipalName);
+            assert.deepStrictEqual(upns, [...upns].sort((a: string, b: string) => b.localeCompare(a)));
+        });
+
+        it("readiness reads both reports with the documented options only (else it would be refused)", async () => {
+            const at = emu.requests.length;
+            const report = await assessReadiness(clientsAs(emu), { windowDays: 30 });
+            assert.strictEqual(report.premium, true);
+            assert.ok(report.unregistered.size > 0 && report.legacy.size > 0);
+            const reads = since(at).filter((r) => /\/auditLogs\/signIns$|\/userRegistrationDetails$/.test(r.path));
+            assert.ok(reads.some((r) => r.path.endsWith("/signIns")) && reads.some((r) => r.path.endsWith("/userRegistrationDetails")));
+            assert.ok(reads.every((r) => r.status === 200), JSON.stringify(reads.map((r) => [r.path, r.status])));
+        });
+    });
+});
