@@ -49,7 +49,7 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
                 },
                 grantControls: { operator: "OR", builtInControls: ["block"] },
             },
-            { parent: this },
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         this.state = this.policy.state;
         this.registerOutputs({ state: this.state });
@@ -88,7 +88,7 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
                 },
                 grantControls: { operator: "OR", builtInControls: ["mfa"] },
             },
-            { parent: this },
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         this.registerOutputs({});
     }

@@ -111,18 +111,22 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+        // Entra refuses to enforce a Conditional Access policy while security defaults are on, and to turn
+        // security defaults on while one is enforced: when both are managed, the policies wait for the
+        // security defaults setting (off first, then the policies), so a switch is one `up`.
+        const caOpts: pulumi.ComponentResourceOptions = { parent: this, ...(this.securityDefaults ? { dependsOn: [this.securityDefaults] } : {}) };
         if (args.legacyAuthentication) {
             this.legacyAuthenticationBlock = new LegacyAuthenticationBlock(
                 `${name}-legacy-authentication`,
                 { mode: args.legacyAuthentication.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.legacyAuthentication.displayName },
-                { parent: this },
+                caOpts,
             );
         }
         if (args.conditionalAccessMfa) {
             this.requireMfaPolicy = new RequireMfaPolicy(
                 `${name}-require-mfa`,
                 { mode: args.conditionalAccessMfa.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.conditionalAccessMfa.displayName },
-                { parent: this },
+                caOpts,
             );
         }
         for (const [op, hygieneArgs] of Object.entries(args.hygiene ?? {})) {

@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { startEmulator } from "./server";
-import { APPS } from "./store";
+import { APPS, CI_OIDC } from "./store";
 
 function arg(name: string, fallback: string): string {
     const i = process.argv.indexOf(`--${name}`);
@@ -33,8 +33,12 @@ async function main() {
         `Point the azuread provider (Conditional Access policies) at it: a custom cloud by metadata host,`,
         `Go trusting the emulator's CA (with the system's) through SSL_CERT_FILE:`,
         ...Object.entries(emu.azureadEnv(APPS.provider)).map(([k, v]) => `  export ${k}=${v}`),
-        `  # workload identity instead of the secret: write a CI token (POST ${emu.origin}/_emulator/ci-token) to a file,`,
-        `  # unset ARM_CLIENT_SECRET, export ARM_USE_OIDC=true ARM_OIDC_TOKEN_FILE_PATH=<file>`,
+        `Workload identity instead of secrets, as in a GitHub Actions job with id-token: write (the emulator`,
+        `plays GitHub's OIDC issuer; the provider app trusts ${CI_OIDC.subject}):`,
+        `  unset AZURE_CLIENT_SECRET ARM_CLIENT_SECRET; export ARM_USE_OIDC=true`,
+        ...Object.entries(emu.ciRequestEnv()).map(([k, v]) => `  export ${k}=${v}`),
+        `  curl -s -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange" | jq -r .value > /tmp/oidc-token`,
+        `  export AZURE_FEDERATED_TOKEN_FILE=/tmp/oidc-token`,
         ``,
         `App registrations: ${tenant.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}`,
         `Admin API: ${emu.origin}/_emulator/{state,requests,faults} with header x-emulator-admin-key: ${emu.store.adminKey}`,

@@ -54,7 +54,10 @@ export function readRequest(raw: http.IncomingMessage): Promise<EmuRequest> {
         raw.on("data", (c: Buffer) => chunks.push(c));
         raw.on("error", reject);
         raw.on("end", () => {
-            const url = new URL(raw.url ?? "/", "https://emulator.invalid");
+            // The request target is a path, never a scheme-relative URL: `//tenant/oauth2/...` (what
+            // go-azure-sdk sends, joining ARM's loginEndpoint "https://login.microsoftonline.com/" with
+            // "/{tenant}/oauth2/v2.0/token") is the path /tenant/oauth2/..., which Entra answers.
+            const url = new URL(`https://emulator.invalid${(raw.url ?? "/").replace(/^\/{2,}/, "/")}`);
             const clientRequestId = headerValue(raw.headers["client-request-id"]) ?? crypto.randomUUID();
             resolve({
                 method: (raw.method ?? "GET").toUpperCase(),

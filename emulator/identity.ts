@@ -93,10 +93,17 @@ export class Identity {
         return resource === "graph" && this.origin ? [...RESOURCES.graph.audiences, this.origin] : RESOURCES[resource].audiences;
     }
 
-    /** Routes under /{tenant}/... and the cloud metadata document, or undefined for any other path. */
+    /** What a CI job is given to ask its OIDC provider for a token (GitHub: ACTIONS_ID_TOKEN_REQUEST_TOKEN). */
+    readonly ciRequestToken = crypto.randomBytes(24).toString("base64url");
+    static readonly CI_TOKEN_PATH = "/_ci/github/idtoken";
+
+    /** Routes under /{tenant}/..., the cloud metadata document and the CI's token endpoint, or undefined for any other path. */
     handle(req: EmuRequest, origin: string): EmuResponse | undefined {
         if (req.path === "/metadata/endpoints") {
             return this.cloudMetadata(req, origin);
+        }
+        if (req.path === Identity.CI_TOKEN_PATH) {
+            return this.ciTokenRequest(req);
         }
         const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/token)$/.exec(req.path);
         if (!m) {
@@ -187,6 +194,22 @@ export class Identity {
                 gallery: base,
             },
         };
+    }
+
+    /**
+     * GitHub Actions' token request endpoint as a job calls it (docs.github.com "Configuring OpenID
+     * Connect in cloud providers": GET ACTIONS_ID_TOKEN_REQUEST_URL with `&audience=...` and
+     * `Authorization: Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN`, answered `{"count": n, "value": "<jwt>"}`);
+     * go-azure-sdk's GitHubOIDCAuthorizer calls exactly that. A wrong request token gets 401.
+     */
+    private ciTokenRequest(req: EmuRequest): EmuResponse {
+        const bearer = (headerValue(req.headers.authorization) ?? "").replace(/^Bearer\s+/i, "");
+        if (req.method !== "GET" || !timingSafeEqual(bearer, this.ciRequestToken)) {
+            return { status: 401, body: { message: "Bad credentials" } };
+        }
+        const audience = req.url.searchParams.get("audience") ?? undefined;
+        const value = this.mintCiToken({ ...(audience ? { audience } : {}), lifetimeSeconds: 300 });
+        return { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" }, body: { count: value.length, value } };
     }
 
     private token(tenant: TenantState, form: URLSearchParams, req: EmuRequest): EmuResponse {

@@ -39,6 +39,15 @@ export interface Plan {
 }
 
 const DYNAMIC = "pulumi-nodejs:dynamic/m365-mfa:";
+
+/**
+ * Resources of other providers that the baseline composes. Their providers give the engine a detailed
+ * diff (property paths such as `conditions.users.excludedUsers`), which the plan shows field by field:
+ * from the old state's outputs (the tenant as refreshed) to the new inputs.
+ */
+const COMPOSED: Record<string, string> = {
+    "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": "Conditional Access policy",
+};
 const USER_FIELD = /^(targets|mailboxes)\.(.+)$/;
 
 export function planFromPreviewJson(json: any): Plan {
@@ -54,6 +63,13 @@ export function planFromPreviewJson(json: any): Plan {
         }
         const type: string = step.newState?.type ?? step.oldState?.type ?? "";
         const name = String(step.urn).split("::").pop()!;
+        if (COMPOSED[type] && step.op !== "create" && step.op !== "delete" && step.op !== "same") {
+            const fields = Object.keys(step.detailedDiff ?? {})
+                .sort()
+                .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
+            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [] });
+            continue;
+        }
         if (!type.startsWith(DYNAMIC)) {
             if (type && !type.startsWith("pulumi:pulumi:Stack") && !type.startsWith("m365-mfa:index:") && step.op !== "same") {
                 plan.others.push({ name, type, op: step.op });
@@ -89,6 +105,19 @@ export function planFromPreviewJson(json: any): Plan {
         }
     }
     return plan;
+}
+
+/** The value at an engine property path (`a.b[0].c`, `a["x.y"]`), or undefined. */
+export function atPath(value: unknown, p: string): unknown {
+    const parts = [...p.matchAll(/([^.[\]"]+)|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]/g)].map((m) => m[1] ?? m[2] ?? Number(m[3]));
+    let v: any = value;
+    for (const k of parts) {
+        if (v === null || v === undefined) {
+            return undefined;
+        }
+        v = v[k as any];
+    }
+    return v;
 }
 
 function strip(props: any): Record<string, unknown> {

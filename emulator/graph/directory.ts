@@ -1,6 +1,7 @@
 import type { PerUserMfaState, UserRecord } from "../directory";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
+import { loadSchema, propertiesOf } from "../schema/check";
 import type { Route, RouteContext } from "./routes";
 import { METHOD_READ, listedMethods } from "./userMethods";
 
@@ -37,24 +38,36 @@ function userOr404(ctx: RouteContext, ref: string): UserRecord {
     return u;
 }
 
-function select(ctx: RouteContext): string[] {
+/**
+ * `$select` takes any property of microsoft.graph.user in Graph's metadata (emulator/schema, the
+ * vendored v1.0 CSDL); a name that is not one is refused with Graph's 400. Properties the emulator
+ * does not model come back as Graph returns an unset property: null, or an empty collection.
+ */
+function select(ctx: RouteContext, version: string): string[] {
     const raw = ctx.req.url.searchParams.get("$select");
     if (!raw) {
         return DEFAULT_USER_SELECT;
     }
+    const known = userProperties(version);
     const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
     for (const f of fields) {
-        if (!(USER_FIELDS as readonly string[]).includes(f)) {
+        if (!known[f]) {
             throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.user'.`);
         }
     }
     return fields;
 }
 
-function shape(u: UserRecord, fields: string[]): Record<string, unknown> {
+function userProperties(version: string): Record<string, { type: string }> {
+    return propertiesOf(loadSchema(version === "beta" ? "beta" : "v1.0"), "user");
+}
+
+function shape(u: UserRecord, fields: string[], version = "v1.0"): Record<string, unknown> {
+    const props = userProperties(version);
     const out: Record<string, unknown> = {};
     for (const f of fields) {
-        out[f] = (u as any)[f] ?? null;
+        const modelled = (USER_FIELDS as readonly string[]).includes(f) ? (u as any)[f] : undefined;
+        out[f] = modelled ?? (props[f]?.type.startsWith("Collection(") ? [] : null);
     }
     return out;
 }
@@ -163,10 +176,10 @@ export const directoryRoutes: Route[] = [
         units: (ctx) => selectDiscount(ctx, 2),
         handle(ctx, version) {
             requireRole(ctx.claims, USER_READ);
-            const fields = select(ctx);
+            const fields = select(ctx, version);
             const keep = userFilter(ctx.req.url.searchParams.get("$filter"));
             const users = [...dir(ctx).users.values()].filter(keep);
-            return page(ctx, version, users, (u) => shape(u, fields), `users(${fields.join(",")})`);
+            return page(ctx, version, users, (u) => shape(u, fields, version), `users(${fields.join(",")})`);
         },
     },
     {
@@ -179,7 +192,21 @@ export const directoryRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, USER_READ);
             const u = userOr404(ctx, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users/$entity`, ...shape(u, select(ctx)) } };
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users/$entity`, ...shape(u, select(ctx, version), version) } };
+        },
+    },
+    {
+        // GET /users/{id}/manager (docs-contrib api-reference/v1.0/api/user-list-manager.md): "If no
+        // manager is assigned to the user, the method returns a 404 Not Found error code." The emulator
+        // models no managers, so every user answers 404 as a user without one does.
+        method: "GET",
+        pattern: /^\/users\/([^/]+)\/manager$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        handle(ctx) {
+            requireRole(ctx.claims, USER_READ);
+            userOr404(ctx, ctx.params[0]);
+            throw new GraphHttpError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
         },
     },
     {
@@ -226,9 +253,9 @@ export const directoryRoutes: Route[] = [
             if (!dir(ctx).group(ctx.params[0])) {
                 throw notFound(ctx.params[0]);
             }
-            const fields = select(ctx);
+            const fields = select(ctx, version);
             const users = dir(ctx).transitiveUsers(ctx.params[0]);
-            const answer = page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields) }), "users");
+            const answer = page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields, version) }), "users");
             if (advanced) {
                 // With the advanced query parameters the count comes back (aad-advanced-queries.md).
                 answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
