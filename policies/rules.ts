@@ -106,7 +106,7 @@ export const migrationComplete: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const p = ofType(args.resources, TYPES.methodsPolicy);
         if (!p.some((r) => r.props.policyMigrationState === "migrationComplete")) {
-            reportViolation("Set m365-mfa:baseline.authenticationMethods.policy.policyMigrationState to migrationComplete (it is one-way).");
+            reportViolation("Set m365-mfa:baseline.authenticationMethods.policy.policyMigrationState to migrationComplete.");
         }
     },
 };

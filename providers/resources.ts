@@ -159,10 +159,12 @@ export class AuthenticationPolicy extends pulumi.dynamic.Resource {
     }
 }
 
+const AUTHENTICATION_METHODS_POLICY_TYPE = "pulumi-nodejs:dynamic/m365-mfa:AuthenticationMethodsPolicy";
+
 export interface AuthenticationMethodsPolicyArgs {
     /** The registration campaign (nudge to set up Microsoft Authenticator at sign-in). Only the fields set are managed. */
     registrationCampaign?: pulumi.Input<RegistrationCampaign>;
-    /** Migration off the legacy MFA/SSPR method settings; it only moves forward. */
+    /** Migration off the legacy MFA/SSPR method settings (reversible; a step back is warned about at preview). */
     policyMigrationState?: pulumi.Input<PolicyMigrationState>;
     /** System-preferred MFA (Graph beta systemCredentialPreferences). Only the fields set are managed. */
     systemCredentialPreferences?: pulumi.Input<SystemCredentialPreferences>;
@@ -189,6 +191,8 @@ export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
                 registrationCampaign: args.registrationCampaign,
                 policyMigrationState: args.policyMigrationState,
                 systemCredentialPreferences: args.systemCredentialPreferences,
+                // Its own URN (computable before registration), so plan-time warnings land on this resource.
+                diagnosticsUrn: pulumi.createUrn(name, AUTHENTICATION_METHODS_POLICY_TYPE, opts?.parent),
                 policy: undefined,
                 tenantId: undefined,
             },

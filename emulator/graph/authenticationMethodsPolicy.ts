@@ -23,8 +23,8 @@ import type { Route, RouteContext } from "./routes";
 /**
  * policies/authenticationMethodsPolicy and its method configurations, as Graph documents them:
  * - GET/PATCH the policy (PATCH answers 200 with the policy): the registration campaign
- *   (registrationEnforcement.authenticationMethodsRegistrationCampaign), policyMigrationState (which only
- *   moves forward: preMigration -> migrationInProgress -> migrationComplete; a step back is a 400),
+ *   (registrationEnforcement.authenticationMethodsRegistrationCampaign), policyMigrationState (preMigration,
+ *   migrationInProgress, migrationComplete, in either direction: Microsoft documents it as reversible),
  *   reconfirmationInDays, and in beta systemCredentialPreferences (system-preferred MFA). policyVersion,
  *   lastModifiedDateTime, id, displayName and description are read-only; lastModifiedDateTime moves when
  *   the policy or one of its method configurations changes.
@@ -453,14 +453,15 @@ function systemCredentialPreferences(v: unknown, existing: SystemCredentialPrefe
     return out;
 }
 
-function migration(v: unknown, current: MigrationState | null): MigrationState {
-    const next = enumValue(v, MIGRATION_ORDER) as MigrationState;
-    if (current !== null && MIGRATION_ORDER.indexOf(next) < MIGRATION_ORDER.indexOf(current)) {
-        throw bad(
-            `Invalid policyMigrationState transition from '${current}' to '${next}'. The migration can only move forward: preMigration, migrationInProgress, migrationComplete.`,
-        );
-    }
-    return next;
+/**
+ * policyMigrationState takes any member of authenticationMethodsPolicyMigrationState (../graph-schema),
+ * in either direction: Microsoft documents the migration as reversible (learn.microsoft.com
+ * entra/identity/authentication/how-to-authentication-methods-manage: "on your own schedule, and the
+ * process is fully reversible"). What a step back does after the legacy MFA/SSPR policies stopped being
+ * manageable (2025-09-30) is not documented; the emulator only records the state.
+ */
+function migration(v: unknown): MigrationState {
+    return enumValue(v, MIGRATION_ORDER) as MigrationState;
 }
 
 function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version: Version): AuthenticationMethodsPolicyState {
@@ -474,7 +475,7 @@ function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version:
         }
         switch (key) {
             case "policyMigrationState":
-                next.policyMigrationState = migration(value, next.policyMigrationState);
+                next.policyMigrationState = migration(value);
                 break;
             case "reconfirmationInDays":
                 next.reconfirmationInDays = int(value, key, 0, 730);

@@ -1,4 +1,5 @@
 import type { TenantClients } from "../../client";
+import { engineLog } from "../framework/diagnostics";
 import { FieldChange, TenantSetting } from "../framework/setting";
 import {
     ADVANCED_CONFIG_STATES,
@@ -21,9 +22,11 @@ import {
  * - registrationCampaign: registrationEnforcement.authenticationMethodsRegistrationCampaign (v1.0), the
  *   "nudge" to register Microsoft Authenticator: state, snoozeDurationInDays (0-14), includeTargets,
  *   excludeTargets;
- * - policyMigrationState (v1.0): the move off the legacy MFA and SSPR method settings, which Microsoft
- *   only lets go forward (preMigration -> migrationInProgress -> migrationComplete). A step back is
- *   refused at check, with what the tenant has (prepare reads it), before anything is written;
+ * - policyMigrationState (v1.0): the move off the legacy MFA and SSPR method settings
+ *   (preMigration -> migrationInProgress -> migrationComplete). Microsoft documents the migration as
+ *   reversible (how-to-authentication-methods-manage: "the process is fully reversible"), so a step back
+ *   is applied like any change; prepare reads what the tenant has and, for a step back, warns at preview
+ *   what it means now that the legacy policies can no longer be managed (since 2025-09-30);
  * - systemCredentialPreferences (beta only): system-preferred MFA.
  * Only what the stack sets is managed; targets are compared without regard to order. The method
  * configurations are AuthenticationMethodConfiguration resources, one per method.
@@ -48,6 +51,8 @@ export interface AuthenticationMethodsPolicyDesired extends Record<string, unkno
     registrationCampaign?: RegistrationCampaign;
     policyMigrationState?: PolicyMigrationState;
     systemCredentialPreferences?: SystemCredentialPreferences;
+    /** The resource's own URN, so that plan-time warnings are shown on it (set by the resource class). */
+    diagnosticsUrn?: string;
 }
 
 export interface AuthenticationMethodsPolicyLive extends Record<string, unknown> {
@@ -59,7 +64,10 @@ export interface AuthenticationMethodsPolicyLive extends Record<string, unknown>
     };
 }
 
-const KEYS = ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences"];
+/** What the resource manages in the tenant. */
+const MANAGED = ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences"];
+const KEYS = [...MANAGED, "diagnosticsUrn"];
+const managesNothing = (d: Record<string, unknown>) => MANAGED.every((k) => d[k] === undefined);
 const CAMPAIGN_KEYS = ["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"] as const;
 const PREFERENCE_KEYS = ["state", "includeTargets", "excludeTargets"] as const;
 
@@ -156,6 +164,21 @@ function sectionForWrite(have: Record<string, unknown>, want: Record<string, unk
     return out;
 }
 
+/**
+ * What a step back of the migration means, said at preview. Microsoft documents the migration as
+ * reversible; the legacy MFA and SSPR method settings it would hand control back to stopped being
+ * manageable on 2025-09-30, and what users see after a step back is not documented.
+ */
+export function migrationStepBackWarning(have: PolicyMigrationState, want: PolicyMigrationState): string {
+    return (
+        `Authentication methods policy: this plan moves policyMigrationState back from "${have}" (what the tenant has) to "${want}". ` +
+        `Microsoft documents the migration as reversible, so it is applied. But the legacy MFA and SSPR policies stopped being manageable ` +
+        `on 2025-09-30: stepping back does not give you back control of methods through them, and what it changes for users is not ` +
+        `documented. Keep managing methods in the authentication methods policy; if the step back is not intended, set policyMigrationState ` +
+        `to "${have}" or remove it to stop managing it.`
+    );
+}
+
 export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPolicyDesired, AuthenticationMethodsPolicyLive> = {
     type: "AuthenticationMethodsPolicy",
     title: "Authentication methods policy",
@@ -196,7 +219,10 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
                 "system-preferred MFA",
             ) as SystemCredentialPreferences;
         }
-        if (!checks.failures.length && Object.keys(desired).length === 0) {
+        if (typeof inputs.diagnosticsUrn === "string") {
+            desired.diagnosticsUrn = inputs.diagnosticsUrn;
+        }
+        if (!checks.failures.length && managesNothing(desired)) {
             checks.fail("registrationCampaign", `nothing to manage: set registrationCampaign, policyMigrationState and/or systemCredentialPreferences`);
         }
         return checks.failures.length ? { failures: checks.failures } : { desired, failures: [] };
@@ -210,31 +236,20 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         const { policy } = await readPolicy(clients, "v1.0");
         const have = policy.policyMigrationState;
         if (rank(want) < rank(have)) {
-            return {
-                failures: [
-                    {
-                        property: "policyMigrationState",
-                        reason:
-                            `policyMigrationState cannot go back from "${have}" (what the tenant has) to "${want}": Microsoft only lets the migration ` +
-                            `move forward (preMigration -> migrationInProgress -> migrationComplete). Set policyMigrationState to "${have}"` +
-                            (have === "migrationComplete" ? "" : ` or a later state`) +
-                            `, or remove it to stop managing it.`,
-                    },
-                ],
-            };
+            await engineLog("warning", migrationStepBackWarning(have!, want), desired.diagnosticsUrn);
         }
         return { desired, failures: [] };
     },
 
     async read(clients, desired) {
         // systemCredentialPreferences exists in beta only; a read with nothing recorded reads everything.
-        const everything = Object.keys(desired).length === 0;
+        const everything = managesNothing(desired);
         return readPolicy(clients, desired.systemCredentialPreferences !== undefined || everything ? "beta" : "v1.0");
     },
 
     desiredFromLive(live, desired) {
         const p = live.policy;
-        if (Object.keys(desired).length === 0) {
+        if (managesNothing(desired)) {
             // Nothing recorded: all of it, as a stack would write it.
             return {
                 registrationCampaign: sectionAsManaged(p.registrationCampaign, Object.fromEntries(CAMPAIGN_KEYS.map((k) => [k, p.registrationCampaign[k]]))),

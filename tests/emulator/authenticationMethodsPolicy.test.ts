@@ -1,6 +1,6 @@
 /**
  * The emulator's authentication methods policy, called as Graph is called (no provider): shapes and
- * status codes, @odata.type on method PATCHes, ranges, the one-way migration, number matching refused,
+ * status codes, @odata.type on method PATCHes, ranges, the reversible migration, number matching refused,
  * v1.0/beta differences, permissions, persistence, and Graph schema conformance of every body.
  */
 import * as assert from "assert";
@@ -206,17 +206,17 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         assert.deepStrictEqual(policy().systemCredentialPreferences.excludeTargets, [{ id: GROUP, targetType: "group" }]);
     });
 
-    it("policyMigrationState only moves forward; a step back is a 400 and changes nothing", async () => {
+    it("policyMigrationState moves either way, as Microsoft documents the migration as reversible; only its three values", async () => {
+        // learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage: "fully reversible".
         setMigration(null);
-        await admin.patch(POLICY, { policyMigrationState: "preMigration" });
-        await admin.patch(POLICY, { policyMigrationState: "migrationInProgress" });
-        await refused(admin.patch(POLICY, { policyMigrationState: "preMigration" }), 400, /Invalid policyMigrationState transition from 'migrationInProgress' to 'preMigration'/);
-        await admin.patch(POLICY, { policyMigrationState: "migrationComplete" });
-        for (const back of ["migrationInProgress", "preMigration"]) {
-            await refused(admin.patch(POLICY, { policyMigrationState: back }), 400, /only move forward/);
+        for (const step of ["preMigration", "migrationInProgress", "migrationComplete", "migrationInProgress", "preMigration", "migrationComplete"]) {
+            const r = await admin.patch(POLICY, { policyMigrationState: step });
+            assert.strictEqual(r.policyMigrationState, step);
+            assert.strictEqual(policy().policyMigrationState, step);
         }
         await admin.patch(POLICY, { policyMigrationState: "migrationComplete" }); // staying is fine
         await refused(admin.patch(POLICY, { policyMigrationState: "done" }), 400, /Requested value 'done'/);
+        await refused(admin.patch(POLICY, { policyMigrationState: null }), 400, /Requested value 'null'/);
         assert.strictEqual(policy().policyMigrationState, "migrationComplete");
     });
 
