@@ -291,7 +291,9 @@ function featureSettings(v: unknown, existing: Record<string, FeatureConfigurati
             continue;
         }
         if (k === "numberMatchingRequiredState") {
-            // v1.0 no longer has the property; beta has it but refuses any change since number matching became mandatory.
+            // v1.0 no longer has the property (../graph-schema/v1.0.json); beta has it but an update that sends
+            // it fails since number matching became mandatory (Microsoft365DSC#3406). Whether Graph accepts
+            // the unchanged value is not documented: any sending is refused (the stricter model).
             throw version === "v1.0" ? noSuchProperty(k, type) : bad(NUMBER_MATCHING_REFUSAL);
         }
         if (!FEATURES[version].includes(k)) {
@@ -367,7 +369,20 @@ function renderMethod(ctx: RouteContext, policy: AuthenticationMethodsPolicyStat
 }
 
 function pickFeatures(settings: Record<string, unknown>, version: Version): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(settings).filter(([k]) => FEATURES[version].includes(k)).map(([k, v]) => [k, clone(v)]));
+    const out = Object.fromEntries(Object.entries(settings).filter(([k]) => FEATURES[version].includes(k)).map(([k, v]) => [k, clone(v)]));
+    if (version === "beta") {
+        // The beta type still has numberMatchingRequiredState (../graph-schema/beta.json
+        // microsoftAuthenticatorFeatureSettings; docs-contrib api-reference/beta/resources/
+        // microsoftauthenticatorfeaturesettings.md) and reads return it, though it can no longer be changed
+        // (Microsoft365DSC#3406; a PATCH that sends it is refused below). The values Graph reports are not
+        // documented: number matching is on for everyone, so it reads as enabled for all users.
+        out.numberMatchingRequiredState = {
+            state: "enabled",
+            includeTarget: { targetType: "group", id: ALL_USERS },
+            excludeTarget: { targetType: "group", id: NO_ONE },
+        };
+    }
+    return out;
 }
 
 function renderCampaign(c: RegistrationCampaignState, version: Version): Record<string, unknown> {

@@ -400,6 +400,9 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
                 case "featureSettings": {
                     // The whole featureSettings as the tenant has it, with the managed parts changed.
                     const settings: Record<string, unknown> = { ...((have.featureSettings as Record<string, unknown>) ?? {}) };
+                    // Beta reads return numberMatchingRequiredState, and Graph refuses an update that sends it
+                    // back (Microsoft365DSC#3406): never part of the write, whatever the read held.
+                    delete settings.numberMatchingRequiredState;
                     for (const [f, w] of Object.entries(desired.featureSettings ?? {})) {
                         const current = (settings[f] as Record<string, unknown>) ?? {};
                         settings[f] = {

@@ -114,9 +114,16 @@ describe("emulator: authentication methods providers", function () {
         });
 
         it("companionAppAllowedState (beta only) is read and written through beta", async () => {
+            const at = emu.requests.length;
             await checkedCreate(methods(), { method: "microsoftAuthenticator", featureSettings: { companionAppAllowedState: { state: "disabled", excludeTarget: { id: GROUP_B } } } });
+            // The beta read returned number matching (as Graph does); the whole featureSettings went back
+            // without it, else the emulator (like Graph) would have refused the PATCH.
+            const read = emu.requests.slice(at).find((x) => x.method === "GET" && x.path === `/beta${CONFIGS}/microsoftAuthenticator`)!;
+            assert.ok((read.responseBody as any).featureSettings.numberMatchingRequiredState, "beta read carries numberMatchingRequiredState");
             const last = emu.requests.filter((x) => x.method === "PATCH").at(-1)!;
             assert.strictEqual(last.path, `/beta${CONFIGS}/microsoftAuthenticator`);
+            assert.strictEqual(last.status, 204);
+            assert.ok((last.requestBody as any).featureSettings.displayAppInformationRequiredState, "the whole featureSettings was sent");
             assert.ok(!JSON.stringify(last.requestBody).includes("numberMatching"), "number matching never sent");
             assert.deepStrictEqual((live().methods.microsoftAuthenticator.featureSettings as any).companionAppAllowedState, {
                 state: "disabled",

@@ -94,6 +94,10 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         assert.deepStrictEqual(Object.keys(v1.featureSettings).sort(), ["displayAppInformationRequiredState", "displayLocationInformationRequiredState"]);
         const beta = await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" });
         assert.ok(beta.featureSettings.companionAppAllowedState, "beta has companionAppAllowedState");
+        // Beta still reports number matching (beta schema; Microsoft365DSC#3406), v1.0 does not.
+        assert.strictEqual(beta.featureSettings.numberMatchingRequiredState.state, "enabled");
+        assert.deepStrictEqual(checkBody("beta", "microsoftAuthenticatorFeatureSettings", beta.featureSettings), []);
+        assert.strictEqual(v1.featureSettings.numberMatchingRequiredState, undefined);
         assert.ok((await admin.get(`${CONFIGS}/x509Certificate`)).crlValidationConfiguration, "v1.0 x509 has crlValidationConfiguration");
         assert.strictEqual((await admin.get(`${CONFIGS}/x509Certificate`, { version: "beta" })).crlValidationConfiguration, undefined);
     });
@@ -166,6 +170,13 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         const numberMatching = { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } };
         await refused(admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }), 400, /numberMatchingRequiredState' does not exist on type 'microsoft\.graph\.microsoftAuthenticatorFeatureSettings'/);
         await refused(admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }, { version: "beta" }), 400, /Number matching is enabled for all users/);
+        // A read-modify-write that sends back what beta read (number matching included) is refused too.
+        const read = await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" });
+        await refused(
+            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, featureSettings: read.featureSettings }, { version: "beta" }),
+            400,
+            /Remove numberMatchingRequiredState from featureSettings/,
+        );
         await refused(
             admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, featureSettings: { companionAppAllowedState: { state: "disabled" } } }),
             400,
