@@ -41,6 +41,7 @@ export class PulumiWorkspace {
         this.homeDir = path.join(options.workDir, "pulumi-home");
         fs.mkdirSync(this.backendDir, { recursive: true });
         fs.mkdirSync(this.homeDir, { recursive: true });
+        linkPlugins(this.homeDir);
         this.env = { ...(options.env ?? {}) };
     }
 
@@ -159,6 +160,33 @@ export class PulumiWorkspace {
     async exportStack(stack: string): Promise<any> {
         const r = await this.ok(["stack", "export", "--stack", stack]);
         return JSON.parse(r.stdout);
+    }
+}
+
+/** Resource plugins setup keeps in .tools/plugins (`<name>-v<version>/pulumi-resource-<name>`). */
+export const PLUGINS_DIR = path.join(REPO_ROOT, ".tools", "plugins");
+
+/**
+ * Installs setup's resource plugins into a PULUMI_HOME the way `pulumi plugin install` lays them out
+ * (plugins/resource-<name>-v<version>/pulumi-resource-<name>), as links, so that a test's own
+ * PULUMI_HOME has them without a download or a copy.
+ */
+export function linkPlugins(home: string): void {
+    if (!fs.existsSync(PLUGINS_DIR)) {
+        return;
+    }
+    for (const entry of fs.readdirSync(PLUGINS_DIR)) {
+        const m = /^(.+)-v(\d.*)$/.exec(entry);
+        const binary = m && path.join(PLUGINS_DIR, entry, `pulumi-resource-${m[1]}`);
+        if (!m || !binary || !fs.existsSync(binary)) {
+            continue;
+        }
+        const dir = path.join(home, "plugins", `resource-${m[1]}-v${m[2]}`);
+        fs.mkdirSync(dir, { recursive: true });
+        const link = path.join(dir, `pulumi-resource-${m[1]}`);
+        if (!fs.existsSync(link)) {
+            fs.symlinkSync(fs.realpathSync(binary), link);
+        }
     }
 }
 

@@ -3,13 +3,15 @@
  * environment (see README, "Pull-request previews and drift detection"):
  *
  *   npm run pr-summary -- --stack <stack> [--out comment.md] [--from-json preview.json] [--config-file F]
- *       Markdown for a PR comment from `pulumi preview --refresh --json`.
+ *                         [--policy-pack DIR [--policy-pack-config F]]
+ *       Markdown for a PR comment from `pulumi preview --refresh --json`, with the policy pack's findings.
  *   npm run drift -- --stack <stack> [--report-dir DIR] [--remediate] [--config-file F]
  *       Exit 0: the tenant matches the stack. Exit 2: it drifted (report written). Exit 1: the check
  *       itself failed. Never changes the tenant unless --remediate is given.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { planFromPreviewJson } from "./plan";
 import { driftMarkdown, driftReport, prComment } from "./render";
@@ -27,8 +29,8 @@ function pulumiEnv(): NodeJS.ProcessEnv {
     return fs.existsSync(path.join(local, "pulumi")) ? { ...process.env, PATH: `${local}${path.delimiter}${process.env.PATH}` } : process.env;
 }
 
-function pulumi(args: string[]): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.env.PULUMI_BIN ?? "pulumi", args, { env: pulumiEnv(), encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+function pulumi(args: string[], extraEnv: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.env.PULUMI_BIN ?? "pulumi", args, { env: { ...pulumiEnv(), ...extraEnv }, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
     if (r.error) {
         throw new Error(`could not run pulumi: ${r.error.message}`);
     }
@@ -50,7 +52,13 @@ function stackArgs(argv: string[]): string[] {
  * they can be shown; otherwise it throws.
  */
 function previewJson(argv: string[], allowFailed = false): any {
-    const r = pulumi(["preview", "--refresh", "--json", ...stackArgs(argv)]);
+    // Policy findings are not in the preview's JSON summary; the engine's event log has them
+    // (policyEvent), written with --event-log, a flag the CLI offers with PULUMI_DEBUG_COMMANDS.
+    const pack = arg(argv, "policy-pack");
+    const packConfig = arg(argv, "policy-pack-config");
+    const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
+    const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
+    const r = pulumi(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(argv)], pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {});
     let json: any;
     try {
         json = JSON.parse(r.stdout);
@@ -58,11 +66,27 @@ function previewJson(argv: string[], allowFailed = false): any {
         throw new Error(`pulumi preview failed (exit ${r.code}):\n${r.stderr || r.stdout}`);
     }
     json.__exitCode = r.code;
+    if (eventLog) {
+        json.__policyEvents = readPolicyEvents(eventLog);
+        fs.rmSync(path.dirname(eventLog), { recursive: true, force: true });
+    }
     if (r.code !== 0 && !(allowFailed && (json.diagnostics ?? []).some((d: any) => d.severity === "error"))) {
         const errors = (json.diagnostics ?? []).filter((d: any) => d.severity === "error").map((d: any) => d.message);
         throw new Error(`pulumi preview failed (exit ${r.code}):\n${errors.join("\n") || r.stderr}`);
     }
     return json;
+}
+
+/** The policyEvent entries of an engine event log (one JSON object a line). */
+function readPolicyEvents(file: string): unknown[] {
+    if (!fs.existsSync(file)) {
+        return [];
+    }
+    return fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"policyEvent"'))
+        .map((l) => JSON.parse(l).policyEvent);
 }
 
 /** Writes the comment; exits 1 (after writing it) when the preview itself failed, e.g. a guard refused the plan. */

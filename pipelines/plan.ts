@@ -36,6 +36,17 @@ export interface Plan {
     errors: string[];
     /** Other resources (e.g. the Conditional Access policy) with their operation. */
     others: { name: string; type: string; op: string }[];
+    /** Findings of the policy packs the preview ran (`--policy-pack`), mandatory first. */
+    policies: PolicyFinding[];
+}
+
+export interface PolicyFinding {
+    pack: string;
+    policy: string;
+    level: "mandatory" | "advisory" | "remediate" | "disabled" | string;
+    /** The resource the finding is about (its name), or the stack. */
+    resource: string;
+    message: string;
 }
 
 const DYNAMIC = "pulumi-nodejs:dynamic/m365-mfa:";
@@ -51,7 +62,7 @@ const COMPOSED: Record<string, string> = {
 const USER_FIELD = /^(targets|mailboxes)\.(.+)$/;
 
 export function planFromPreviewJson(json: any): Plan {
-    const plan: Plan = { settings: [], warnings: [], errors: [], others: [] };
+    const plan: Plan = { settings: [], warnings: [], errors: [], others: [], policies: policyFindings(json?.__policyEvents) };
     for (const d of json?.diagnostics ?? []) {
         const msg = String(d.message ?? "").replace(/^(warning|error):\s*/, "").trim();
         if (d.severity === "warning") plan.warnings.push(msg);
@@ -105,6 +116,20 @@ export function planFromPreviewJson(json: any): Plan {
         }
     }
     return plan;
+}
+
+const LEVEL_ORDER = ["mandatory", "remediate", "advisory"];
+
+function policyFindings(events: any[] | undefined): PolicyFinding[] {
+    return (events ?? [])
+        .map((e) => ({
+            pack: String(e.policyPackName ?? ""),
+            policy: String(e.policyName ?? ""),
+            level: String(e.enforcementLevel ?? ""),
+            resource: String(e.resourceUrn ?? "").split("::").pop() ?? "",
+            message: String(e.message ?? "").trim(),
+        }))
+        .sort((a, b) => (LEVEL_ORDER.indexOf(a.level) + 1 || 9) - (LEVEL_ORDER.indexOf(b.level) + 1 || 9) || a.policy.localeCompare(b.policy));
 }
 
 /** The value at an engine property path (`a.b[0].c`, `a["x.y"]`), or undefined. */

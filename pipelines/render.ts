@@ -73,6 +73,17 @@ export function prComment(plan: Plan, stack: string): string {
     if (plan.others.length) {
         out.push("", "### Other resources", "", "| resource | type | operation |", "|---|---|---|", ...plan.others.map((o) => `| ${o.name} | ${o.type} | ${o.op} |`));
     }
+    if (plan.policies.length) {
+        const mandatory = plan.policies.filter((f) => f.level === "mandatory").length;
+        out.push(
+            "",
+            `### Policy pack: ${mandatory ? `**${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}** (the preview fails)` : "no mandatory violation"}, ${plan.policies.length - mandatory} other finding${plan.policies.length - mandatory === 1 ? "" : "s"}`,
+            "",
+            "| level | policy | resource | finding |",
+            "|---|---|---|---|",
+            ...plan.policies.map((f) => `| ${f.level} | ${esc(f.policy)} | ${esc(f.resource)} | ${esc(f.message.split("\n").pop() ?? "")} |`),
+        );
+    }
     if (plan.warnings.length || plan.errors.length) {
         out.push("", "### What could break", "");
         for (const w of [...plan.errors.map((e) => `**error:** ${e}`), ...plan.warnings]) {

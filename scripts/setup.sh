@@ -93,27 +93,32 @@ elif grep -q "found on PATH" "$bin_dir/BUILD-INFO"; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# 3. The azuread resource plugin, at the SDK's own version (the engine finds it next to the CLI on PATH)
+# 3. The azuread resource plugin, at the SDK's own version. It is kept in .tools/plugins and linked into
+#    Pulumi's plugin cache (PULUMI_HOME, default ~/.pulumi), where the engine looks for installed
+#    plugins; the test harness links it into each test's own PULUMI_HOME the same way.
 # ---------------------------------------------------------------------------------------------
-plugin="$bin_dir/pulumi-resource-azuread"
 plugin_version() { "$1" -version 2>/dev/null | head -n1 | tr -d '[:space:]v'; }
-if [ ! -x "$plugin" ] || [ "$(plugin_version "$plugin")" != "$azuread_version" ]; then
-  rm -f "$plugin"
-  cache="$root/.tools/plugins/azuread-v$azuread_version/pulumi-resource-azuread"
-  home_plugin="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-azuread-v$azuread_version/pulumi-resource-azuread"
-  if [ -x "$cache" ]; then
-    ln -sf "$cache" "$plugin"
-  elif [ -x "$home_plugin" ]; then
-    ln -sf "$home_plugin" "$plugin"
+cache="$root/.tools/plugins/azuread-v$azuread_version/pulumi-resource-azuread"
+home_dir="${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-azuread-v$azuread_version"
+home_plugin="$home_dir/pulumi-resource-azuread"
+rm -f "$bin_dir/pulumi-resource-azuread" # an ambient copy next to the CLI would shadow every other version
+if [ ! -x "$cache" ] || [ "$(plugin_version "$cache")" != "$azuread_version" ]; then
+  rm -f "$cache"
+  mkdir -p "$(dirname "$cache")"
+  if [ -x "$home_plugin" ] && [ "$(readlink -f "$home_plugin")" != "$cache" ]; then
+    ln -sf "$home_plugin" "$cache"
   elif [ -n "$using_path_cli" ] && "$bin_dir/pulumi" plugin install resource azuread "$azuread_version" >&2 && [ -x "$home_plugin" ]; then
-    ln -sf "$home_plugin" "$plugin"
+    ln -sf "$home_plugin" "$cache"
   else
     command -v go >/dev/null || missing_both "the azuread resource plugin v$azuread_version is not installed, and there is no Go toolchain to build it with."
     [ -d "$src/pulumi-azuread/provider" ] || missing_both "the azuread resource plugin v$azuread_version is not installed, and its sources are not at $src/pulumi-azuread."
     log "building the azuread resource plugin v$azuread_version from $src (about 6 minutes on 2 cores, once)"
     bash "$root/tools/pulumi-build/azuread.sh" "$azuread_version" "$cache" "$src"
-    ln -sf "$cache" "$plugin"
   fi
+fi
+if [ ! -x "$home_plugin" ]; then
+  mkdir -p "$home_dir"
+  ln -sf "$cache" "$home_plugin"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -128,4 +133,4 @@ done
 
 ln -sfn "v$version" "$root/.tools/pulumi/current"
 log "engine ready in .tools/pulumi/current/bin: $(tr '\n' ';' < "$bin_dir/BUILD-INFO" | sed 's/;$//; s/;/; /g')"
-log "azuread plugin $(plugin_version "$plugin") ($(readlink -f "$plugin")); node $("$node_bin" --version)"
+log "azuread plugin $(plugin_version "$cache") ($(readlink -f "$cache"), linked into $home_dir); node $("$node_bin" --version)"

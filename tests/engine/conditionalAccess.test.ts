@@ -258,8 +258,10 @@ describe("engine: Conditional Access through the azuread provider", function () 
             const sdOff = log.findIndex((r) => r.method === "PATCH" && r.path.endsWith("/policies/identitySecurityDefaultsEnforcementPolicy") && r.status === 204);
             const caCreates = log.map((r, i) => ({ r, i })).filter(({ r }) => r.method === "POST" && r.path.endsWith("/identity/conditionalAccess/policies"));
             assert.ok(sdOff >= 0, "security defaults were switched off");
-            assert.strictEqual(caCreates.length, 2);
-            assert.ok(caCreates.every(({ i, r }) => i > sdOff && r.status === 201), "every Conditional Access policy was created after security defaults went off, and accepted");
+            // Conditional Access answers 1 request a second per tenant; a throttled POST (429) is retried by azuread.
+            assert.deepStrictEqual(caCreates.filter(({ r }) => r.status === 201).length, 2, JSON.stringify(caCreates));
+            assert.ok(caCreates.every(({ r }) => r.status === 201 || r.status === 429), JSON.stringify(caCreates));
+            assert.ok(caCreates.every(({ i }) => i > sdOff), "every Conditional Access policy was sent after security defaults went off");
             await assertClean(s, stack);
         });
     });
