@@ -173,7 +173,9 @@ export class Identity {
             headers: { "Content-Type": "application/json; charset=utf-8" },
             body: {
                 portal: base,
-                authentication: { loginEndpoint: base, audiences: [base], tenant: "common", identityProvider: "AAD" },
+                // As ARM's own 2022-09-01 document has them (go-azure-sdk internal/metadata/client_test.go):
+                // loginEndpoint without a trailing slash, microsoftGraphResourceId with one.
+                authentication: { loginEndpoint: origin, audiences: [base], tenant: "common", identityProvider: "AAD" },
                 media: base,
                 graphAudience: base,
                 graph: base,

@@ -104,7 +104,7 @@ describe("emulator: workload identity federation and the cloud metadata document
         assert.ok(doc.name);
         assert.strictEqual(doc.resourceManager, `${emu.origin}/`);
         assert.strictEqual(doc.microsoftGraphResourceId, `${emu.origin}/`);
-        assert.strictEqual(doc.authentication.loginEndpoint, `${emu.origin}/`);
+        assert.strictEqual(doc.authentication.loginEndpoint, emu.origin);
         const noVersion = await fetch(`${emu.origin}/metadata/endpoints`);
         assert.strictEqual(noVersion.status, 400);
         assert.strictEqual(((await noVersion.json()) as any).error.code, "InvalidApiVersionParameter");

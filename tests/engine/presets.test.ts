@@ -1,8 +1,7 @@
 /**
  * The security-defaults preset through the real engine: applied from an empty stack to a tenant that
- * differs in every member, no perpetual diff, drift in one member caught and repaired. (Presets with
- * Conditional Access need the azuread resource plugin, which this offline machine cannot download;
- * their composition is unit-tested under mocks.)
+ * differs in every member, no perpetual diff, drift in one member caught and repaired. The presets with
+ * Conditional Access run through the real azuread plugin in conditionalAccess.test.ts.
  */
 import * as assert from "assert";
 import * as fs from "fs";
