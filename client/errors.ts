@@ -56,6 +56,36 @@ export class MissingPermissionError extends Error {
     }
 }
 
+/**
+ * Exchange Online refused an app that holds Exchange.ManageAsApp because its service principal has no
+ * Entra role Exchange supports for app-only access (Exchange answers 403, often not as JSON, "The role
+ * assigned to application ... isn't supported in this scenario"). Names the role to assign and where.
+ */
+export class MissingExchangeRoleError extends TenantApiError {
+    constructor(method: string, path: string, detail: string, requestId?: string) {
+        super(
+            "Exchange Online",
+            method,
+            path,
+            403,
+            undefined,
+            `${detail} -- the app's service principal needs an Entra role for Exchange besides the Exchange.ManageAsApp permission: ` +
+                `assign it the ${EXCHANGE_ROLE_TO_ASSIGN} role (Entra admin center > Roles and administrators > ${EXCHANGE_ROLE_TO_ASSIGN} > ` +
+                `Add assignments > select the app), then run again. Role assignments can take a few minutes to reach Exchange.`,
+            requestId,
+        );
+        this.name = "MissingExchangeRoleError";
+    }
+}
+
+/** The Entra role m365-mfa asks for on the app's service principal (it reads and writes organisation settings). */
+export const EXCHANGE_ROLE_TO_ASSIGN = "Exchange Administrator";
+
+/** Whether an Exchange 403 is the refusal of an app without a supported Entra role. */
+export function isMissingExchangeRole(status: number, json: unknown, text: string): boolean {
+    return status === 403 && (/role assigned to application .* isn't supported in this scenario/i.test(text) || (json === undefined && !!text.trim()));
+}
+
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 
 /**

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import { ConnectionSettings } from "./connection";
 import { TokenSource } from "./credentials";
-import { TenantApiError, redact } from "./errors";
+import { MissingExchangeRoleError, TenantApiError, isMissingExchangeRole, redact } from "./errors";
 import { Failure, ThrottlingPolicy, parseRetryAfter, withRetries } from "./retry";
 
 /**
@@ -159,6 +159,18 @@ export class ExchangeClient {
             return { error: err };
         }
         if (err instanceof ExchangeHttpError) {
+            if (isMissingExchangeRole(err.status, err.json, err.text)) {
+                // Not Graph JSON, and not a permission the token can show: say which role to assign.
+                const { message } = readExchangeError(err.json, err.text);
+                return {
+                    error: new MissingExchangeRoleError(
+                        "POST",
+                        `/adminapi/beta/${this.connection.tenantId}/InvokeCommand ${cmdlet}`,
+                        redact(message, [this.connection.clientSecret]),
+                        err.requestId,
+                    ),
+                };
+            }
             const { code, message } = readExchangeError(err.json, err.text);
             return { error: this.error(cmdlet, err.status, code, message, err.requestId), retryAfterMs: err.retryAfterMs };
         }

@@ -1,4 +1,4 @@
-import type { TenantClients } from "../client";
+import { EXCHANGE_ROLE_TO_ASSIGN, MissingExchangeRoleError, TenantClients } from "../client";
 import { SETTINGS } from "../providers/settings";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
@@ -50,7 +50,12 @@ export function requiredPermissions(args: TenantMfaBaselineArgs): Requirement[] 
     return out;
 }
 
-/** Messages for every requirement the app's tokens do not meet; empty when all are met or roles are unknown. */
+/**
+ * Messages for every requirement the app's tokens do not meet; empty when all are met or roles are unknown.
+ * Exchange also needs an Entra role on the app's service principal (e.g. Exchange Administrator), which no
+ * token shows: when Exchange.ManageAsApp is granted, one read-only call (Get-OrganizationConfig) finds
+ * out, and its refusal is reported with the role to assign.
+ */
 export async function missingPermissions(clients: TenantClients, required: Requirement[]): Promise<string[]> {
     const missing: string[] = [];
     for (const service of ["graph", "exchange"] as const) {
@@ -66,8 +71,31 @@ export async function missingPermissions(clients: TenantClients, required: Requi
             const key = r.anyOf.join("|");
             if (seen.has(key)) continue;
             seen.add(key);
-            missing.push(`${r.feature}: grant the ${api} application permission ${r.anyOf[0]}${r.anyOf.length > 1 ? ` (or ${r.anyOf.slice(1).join(", ")})` : ""}`);
+            missing.push(
+                `${r.feature}: grant the ${api} application permission ${r.anyOf[0]}${r.anyOf.length > 1 ? ` (or ${r.anyOf.slice(1).join(", ")})` : ""}` +
+                    (service === "exchange" ? `, and assign the app's service principal the ${EXCHANGE_ROLE_TO_ASSIGN} role (Exchange needs both)` : ""),
+            );
+        }
+        if (service === "exchange" && !needs.some((r) => !r.anyOf.some((p) => roles.includes(p)))) {
+            const role = await exchangeRoleProblem(clients);
+            if (role) missing.push(role);
         }
     }
     return missing;
+}
+
+/** The Entra role Exchange needs besides Exchange.ManageAsApp, checked with one read; undefined when Exchange answers. */
+async function exchangeRoleProblem(clients: TenantClients): Promise<string | undefined> {
+    try {
+        await clients.exchange.invoke("Get-OrganizationConfig");
+        return undefined;
+    } catch (err) {
+        if (err instanceof MissingExchangeRoleError) {
+            return (
+                `Exchange Online (Entra role): Exchange refused the app although it holds Exchange.ManageAsApp; assign the app's service principal ` +
+                `the ${EXCHANGE_ROLE_TO_ASSIGN} role (Entra admin center > Roles and administrators > ${EXCHANGE_ROLE_TO_ASSIGN} > Add assignments)`
+            );
+        }
+        return undefined; // anything else is for the settings themselves to report
+    }
 }

@@ -24,6 +24,13 @@ export interface AppRegistration {
     /** Office 365 Exchange Online application permissions (Exchange.ManageAsApp). */
     exchangeRoles: string[];
     /**
+     * Entra directory roles assigned to the app's service principal, by display name (e.g. "Exchange
+     * Administrator"). Exchange's app-only access needs one besides Exchange.ManageAsApp
+     * (learn.microsoft.com powershell/exchange/app-only-auth-powershell-v2, "Assign Microsoft Entra roles
+     * to the application"). Absent in state files written before roles were modelled (see load()).
+     */
+    directoryRoles?: string[];
+    /**
      * Federated identity credentials (workload identity federation): a `client_assertion` issued by
      * `issuer` for `subject` with one of `audiences` signs the app in without a secret
      * (learn.microsoft.com entra/workload-id/workload-identity-federation-create-trust, Graph
@@ -166,7 +173,12 @@ export const APPS = {
     portal: "portal-admin",
     /** Can read policies, not change them (for permission tests). */
     reader: "policy-reader",
+    /** Holds Exchange.ManageAsApp but no Entra role on its service principal (Exchange refuses it). */
+    exchangeNoRole: "exchange-app-without-role",
 } as const;
+
+/** The Entra role the provider and portal apps hold for Exchange (app-only-auth-powershell-v2). */
+export const EXCHANGE_ADMINISTRATOR = "Exchange Administrator";
 
 export const PROVIDER_GRAPH_ROLES = [
     "Policy.Read.All",
@@ -184,24 +196,26 @@ export const PROVIDER_GRAPH_ROLES = [
 const PORTAL_GRAPH_ROLES = [...PROVIDER_GRAPH_ROLES, "Directory.ReadWrite.All"];
 
 export function newTenant(displayName = "Contoso (emulated)", tenantId: string = crypto.randomUUID()): TenantState {
-    const app = (displayName: string, graphRoles: string[], exchangeRoles: string[]): AppRegistration => ({
+    const app = (displayName: string, graphRoles: string[], exchangeRoles: string[], directoryRoles: string[] = []): AppRegistration => ({
         displayName,
         appId: crypto.randomUUID(),
         objectId: crypto.randomUUID(),
         secret: `emu~${crypto.randomBytes(24).toString("base64url")}`,
         graphRoles,
         exchangeRoles,
+        directoryRoles,
     });
     return {
         tenantId,
         displayName,
         apps: [
             {
-                ...app(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
+                ...app(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
                 federatedCredentials: [{ name: "github-main", issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] }],
             },
-            app(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"]),
+            app(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
             app(APPS.reader, ["Policy.Read.All"], []),
+            app(APPS.exchangeNoRole, ["Policy.Read.All"], ["Exchange.ManageAsApp"], []),
         ],
         // Tenants created since October 2019 start with security defaults on.
         securityDefaults: { isEnabled: true },
@@ -375,6 +389,11 @@ export class Store {
             tenant.exchange ??= newExchangeState(tenant.displayName);
             // ... and before the authentication methods policy was: a new tenant's policy.
             tenant.authenticationMethodsPolicy ??= newAuthenticationMethodsPolicy();
+            // ... and before apps' Entra roles were: the apps that held Exchange.ManageAsApp worked with
+            // Exchange then, so they keep doing so with the role they would have needed.
+            for (const a of tenant.apps) {
+                a.directoryRoles ??= a.exchangeRoles.includes("Exchange.ManageAsApp") ? [EXCHANGE_ADMINISTRATOR] : [];
+            }
         }
         return parsed;
     }

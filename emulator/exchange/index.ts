@@ -12,13 +12,30 @@ import { organizationCmdlets } from "./organization";
  * Exchange Online's admin API as ExchangeOnlineManagement v3 (and CIPP) call it:
  * POST /adminapi/beta/{tenantId}/InvokeCommand with {"CmdletInput":{"CmdletName","Parameters"}}.
  * The caller's token (audience Exchange Online, tenant matching the path) is verified by the server
- * before this runs; here the app must hold Exchange.ManageAsApp.
+ * before this runs; here the app must hold Exchange.ManageAsApp and its service principal an Entra role
+ * Exchange supports (else a 403 that is not JSON).
  *
  * Answers are {"@odata.context", "value": [...]}, paged by `Prefer: odata.maxpagesize=N` with an
  * `@odata.nextLink` that the client POSTs the same body to; warnings come as `@adminapi.warnings`.
  * Errors use Exchange's shape (./errors.ts).
  */
 export const EXCHANGE_APP_ROLE = "Exchange.ManageAsApp";
+
+/**
+ * The Entra roles Exchange supports for app-only access (with Exchange.ManageAsApp), as
+ * learn.microsoft.com powershell/exchange/app-only-auth-powershell-v2 lists them (copied from that
+ * page's list as peer tools use it; recheck it there when it changes).
+ */
+export const EXCHANGE_ENTRA_ROLES: readonly string[] = [
+    "Compliance Administrator",
+    "Exchange Administrator",
+    "Exchange Recipient Administrator",
+    "Global Administrator",
+    "Global Reader",
+    "Helpdesk Administrator",
+    "Security Administrator",
+    "Security Reader",
+];
 
 export const CMDLETS: readonly Cmdlet[] = [...organizationCmdlets, ...mailboxCmdlets, ...authenticationPolicyCmdlets];
 
@@ -30,13 +47,32 @@ export function handleInvokeCommand(ctx: RouteContext): EmuResponse {
     const tenantRef = ctx.params[0];
     try {
         if (!(claims.roles ?? []).includes(EXCHANGE_APP_ROLE)) {
+            // A token without Exchange.ManageAsApp: Exchange's exact answer is not documented; it is
+            // modelled as a 403 in Exchange's error shape that names the missing permission (the
+            // "role assigned to application" text belongs to the missing Entra role, below).
             throw new ExchangeCmdletError(
                 403,
                 "Microsoft.Exchange.Configuration.Tasks.CmdletAccessDeniedException",
-                `[AuthZRequestId=${req.requestId}][FailureCategory=AuthZ-CmdletAccessDeniedException] The role assigned to application ` +
-                    `${claims.appid} isn't supported in this scenario. Please check online documentation for assigning correct Directory ` +
-                    `Roles to Azure AD Application for EXO App-Only Authentication.`,
+                `[AuthZRequestId=${req.requestId}][FailureCategory=AuthZ-CmdletAccessDeniedException] The application ${claims.appid} ` +
+                    `has no ${EXCHANGE_APP_ROLE} permission for Office 365 Exchange Online; app-only access needs it.`,
             );
+        }
+        // Exchange.ManageAsApp is not enough: the service principal needs one of the Entra roles Exchange
+        // supports for app-only access (learn.microsoft.com powershell/exchange/app-only-auth-powershell-v2,
+        // "Assign Microsoft Entra roles to the application"). Without one, users report a 403 whose text is
+        // "The role assigned to application <appId> isn't supported in this scenario..."
+        // (MicrosoftDocs/office-docs-powershell#7970, Microsoft365DSC#4530 and #6253, maester365/maester#718);
+        // the body Exchange sends is not documented and is not Graph's JSON error, so it is modelled as
+        // plain text. Which cmdlets each role allows (e.g. Global Reader: reads only) is not modelled.
+        const app = tenant.apps.find((a) => a.appId === claims.appid);
+        if (!(app?.directoryRoles ?? []).some((r) => EXCHANGE_ENTRA_ROLES.some((x) => sameText(x, r)))) {
+            return {
+                status: 403,
+                headers: { "Content-Type": "text/plain; charset=utf-8", "X-Request-Id": req.requestId },
+                body:
+                    `The role assigned to application ${claims.appid} isn't supported in this scenario. Please check online documentation ` +
+                    `for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.`,
+            };
         }
         const { cmdletName, parameters } = readCmdletInput(req.body);
         const cmdlet = CMDLETS.find((c) => sameText(c.name, cmdletName));

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
     CONFIG_NAMESPACE,
     ConfigSource,
+    MissingExchangeRoleError,
     MissingPermissionError,
     TenantApiError,
     TenantClients,
@@ -168,6 +169,9 @@ export class SettingProvider implements DynamicProvider {
     }
 
     private explainForbidden(err: unknown, action: "read" | "write"): unknown {
+        if (err instanceof MissingExchangeRoleError) {
+            return err; // the permission is there; the error already names the Entra role to assign
+        }
         if (err instanceof TenantApiError && err.status === 403) {
             const e = new MissingPermissionError(
                 this.setting.title,

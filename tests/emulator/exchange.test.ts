@@ -277,7 +277,7 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             await rejectsWith(
                 exo(APPS.reader).invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false }),
                 403,
-                /isn't supported in this scenario/,
+                /has no Exchange\.ManageAsApp permission/,
             );
             assert.strictEqual(org().oauth2ClientProfileEnabled, true);
             assert.deepStrictEqual(await exo(APPS.reader).tokens.grantedRoles(), []);

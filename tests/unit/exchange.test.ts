@@ -4,7 +4,7 @@
  * validation, diff and id.
  */
 import * as assert from "assert";
-import { ExchangeClient, MissingPermissionError, TenantApiError, resolveConnection, mapConfigSource } from "../../client";
+import { ExchangeClient, MissingExchangeRoleError, MissingPermissionError, TenantApiError, resolveConnection, mapConfigSource } from "../../client";
 import { readExchangeError } from "../../client/exchange";
 import { parseRetryAfter } from "../../client/retry";
 import { modernAuthentication } from "../../providers/settings/modernAuthentication";
@@ -177,6 +177,24 @@ describe("unit: Exchange Online client", () => {
         assert.strictEqual(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
         assert.strictEqual(parseRetryAfter("soon"), undefined);
         assert.strictEqual(parseRetryAfter(null), undefined);
+    });
+
+    it("a 403 that is not JSON (no Entra role on the app) becomes an error naming the role to assign", async () => {
+        const text = "The role assigned to application app isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.";
+        const { c, run } = client([() => new Response(text, { status: 403, headers: { "Content-Type": "text/plain" } })]);
+        const err = await run(() => c.invoke("Get-OrganizationConfig")).then(
+            () => assert.fail("should fail"),
+            (e) => e,
+        );
+        assert.ok(err instanceof MissingExchangeRoleError);
+        assert.ok(err instanceof TenantApiError);
+        assert.strictEqual(err.status, 403);
+        assert.match(err.message, /Get-OrganizationConfig answered 403: The role assigned to application app isn't supported in this scenario/);
+        assert.match(err.message, /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/);
+        // A 403 in Exchange's JSON shape stays an ordinary error.
+        const other = client([() => json(403, { error: { code: "Forbidden", message: "Error executing cmdlet", details: [{ message: "|X.AccessDenied|no" }] } })]);
+        const e2 = await other.run(() => other.c.invoke("Get-OrganizationConfig")).then(() => undefined, (e) => e);
+        assert.ok(e2 instanceof TenantApiError && !(e2 instanceof MissingExchangeRoleError));
     });
 
     it("names Exchange's permission and role when one is missing", () => {
