@@ -101,10 +101,13 @@ export class ExchangeClient {
                     throttling: this.options.throttling ?? DEFAULT_THROTTLING,
                 },
             );
-            if (!Array.isArray(answer.value)) {
+            // A Set-* (or New-/Remove-...) cmdlet may answer value: null (or no value) beside @adminapi.warnings,
+            // e.g. when nothing changed (CIPP's New-ExoRequest handles that shape); it returned no objects.
+            const nothing = answer.value === null || (answer.value === undefined && !/^Get-/i.test(cmdlet));
+            if (!nothing && !Array.isArray(answer.value)) {
                 throw this.error(cmdlet, 200, undefined, "the answer has no value array");
             }
-            value.push(...(answer.value as T[]));
+            value.push(...((nothing ? [] : answer.value) as T[]));
             if (Array.isArray(answer["@adminapi.warnings"])) {
                 warnings.push(...answer["@adminapi.warnings"].map(String));
             }

@@ -16,7 +16,8 @@ import { organizationCmdlets } from "./organization";
  * Exchange supports (else a 403 that is not JSON).
  *
  * Answers are {"@odata.context", "value": [...]}, paged by `Prefer: odata.maxpagesize=N` with an
- * `@odata.nextLink` that the client POSTs the same body to; warnings come as `@adminapi.warnings`.
+ * `@odata.nextLink` that the client POSTs the same body to; warnings come as `@adminapi.warnings` (a
+ * Set-* that only warns answers value: null).
  * Errors use Exchange's shape (./errors.ts).
  */
 export const EXCHANGE_APP_ROLE = "Exchange.ManageAsApp";
@@ -107,7 +108,11 @@ export function handleInvokeCommand(ctx: RouteContext): EmuResponse {
         if (result.warnings?.length && offset === 0) {
             body["@adminapi.warnings"] = result.warnings;
         }
-        body.value = page;
+        // A Set-* (or other non-Get) cmdlet that writes nothing to the pipeline and only warns (e.g. "no
+        // settings ... have been modified") answers value: null beside @adminapi.warnings. Exchange does not
+        // document its answers; CIPP's New-ExoRequest (KelvinTegelaar/CIPP-API) has a branch for exactly
+        // that shape, so clients must take it.
+        body.value = !/^Get-/i.test(cmdlet.name) && result.value.length === 0 && result.warnings?.length ? null : page;
         return {
             status: 200,
             headers: requested !== undefined ? { "Preference-Applied": `odata.maxpagesize=${pageSize}` } : {},

@@ -83,6 +83,12 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual((await c.invoke("Get-OrganizationConfig"))[0].OAuth2ClientProfileEnabled, false);
             const again = await c.execute("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
             assert.deepStrictEqual(again.warnings, [`The command completed successfully but no settings of '${org().name}' have been modified.`]);
+            assert.deepStrictEqual(again.value, []);
+            // On the wire a Set-* that only warns answers value: null beside @adminapi.warnings (CIPP New-ExoRequest).
+            const wire = await raw(cmd("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false }));
+            assert.strictEqual(wire.status, 200);
+            assert.strictEqual(wire.body.value, null);
+            assert.deepStrictEqual(wire.body["@adminapi.warnings"], again.warnings);
             await c.invoke("Set-OrganizationConfig", { oauth2clientprofileenabled: true }); // names are case-insensitive
             assert.strictEqual(org().oauth2ClientProfileEnabled, true);
         });

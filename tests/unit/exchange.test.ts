@@ -81,6 +81,17 @@ describe("unit: Exchange Online client", () => {
         assert.strictEqual(evil.sent.length, 1);
     });
 
+    it("takes a Set-* answer with value: null and @adminapi.warnings (no objects, the warnings kept)", async () => {
+        const warning = "The command completed successfully but no settings of 'contoso.onmicrosoft.com' have been modified.";
+        const { c, run } = client([() => json(200, { "@odata.context": "x", "@adminapi.warnings": [warning], value: null })]);
+        assert.deepStrictEqual(await run(() => c.execute("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: true })), { value: [], warnings: [warning] });
+        const absent = client([() => json(200, { "@adminapi.warnings": [warning] })]);
+        assert.deepStrictEqual(await absent.run(() => absent.c.execute("Set-TransportConfig", {})), { value: [], warnings: [warning] });
+        // A Get-* without a value array is still an error.
+        const get = client([() => json(200, { "@adminapi.warnings": ["w"] })]);
+        await assert.rejects(get.run(() => get.c.invoke("Get-OrganizationConfig")), /the answer has no value array/);
+    });
+
     it("honours Retry-After on 429 and retries 503 and 504, within bounds", async () => {
         const { c, sent, run } = client([
             () => json(429, { error: { code: "TooManyRequests", message: "slow down" } }, { "Retry-After": "0" }),
