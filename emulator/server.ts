@@ -91,10 +91,14 @@ export interface RunningEmulator {
     env(appName?: string, tenantId?: string): Record<string, string>;
     /**
      * Environment variables that point the azuread provider (go-azure-sdk) at this emulator as
-     * `appName`: the custom cloud by metadata host, the tenant and app, a client secret or, with
-     * `oidcTokenFile`, workload identity federation, and the CA through SSL_CERT_FILE.
+     * `appName`: the custom cloud by metadata host, the tenant and app, a client secret or workload
+     * identity federation the GitHub Actions way (ARM_USE_OIDC with the job's token request URL and
+     * token; pulumi-azuread's configure check reads ARM_OIDC_TOKEN or those, not a token file), and
+     * the CA (with the system's) through SSL_CERT_FILE.
      */
-    azureadEnv(appName?: string, tenantId?: string, oidcTokenFile?: string): Record<string, string>;
+    azureadEnv(appName?: string, tenantId?: string, credentials?: "secret" | "github-oidc"): Record<string, string>;
+    /** What a GitHub Actions job with `id-token: write` has, pointing at the CI issuer the emulator plays. */
+    ciRequestEnv(): Record<string, string>;
     /** A token from the CI issuer the emulator plays (GitHub Actions' OIDC), for workload identity. */
     ciToken(opts?: Parameters<Identity["mintCiToken"]>[0]): string;
     stop(): Promise<void>;
@@ -476,17 +480,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 NODE_EXTRA_CA_CERTS: pki.caCertPath,
             };
         },
-        azureadEnv(appName = APPS.provider, tenantId, oidcTokenFile) {
+        azureadEnv(appName = APPS.provider, tenantId, credentials = "secret") {
             const tenant = tenantId ? store.tenant(tenantId)! : api.defaultTenant();
             const app = api.app(appName, tenant.tenantId);
             return {
                 ARM_METADATA_HOSTNAME: new URL(origin).host,
                 ARM_TENANT_ID: tenant.tenantId,
                 ARM_CLIENT_ID: app.appId,
-                ...(oidcTokenFile ? { ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: oidcTokenFile } : { ARM_CLIENT_SECRET: app.secret }),
+                ...(credentials === "github-oidc" ? { ARM_USE_OIDC: "true", ...api.ciRequestEnv() } : { ARM_CLIENT_SECRET: app.secret }),
                 SSL_CERT_FILE: pki.caBundlePath,
             };
         },
+        ciRequestEnv: () => ({
+            ACTIONS_ID_TOKEN_REQUEST_URL: `${origin}${Identity.CI_TOKEN_PATH}?api-version=2.0`,
+            ACTIONS_ID_TOKEN_REQUEST_TOKEN: identity.ciRequestToken,
+        }),
         ciToken: (opts) => identity.mintCiToken(opts),
         async stop() {
             await new Promise<void>((resolve) => {

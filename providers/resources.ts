@@ -192,7 +192,7 @@ export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
                 policyMigrationState: args.policyMigrationState,
                 systemCredentialPreferences: args.systemCredentialPreferences,
                 // Its own URN (computable before registration), so plan-time warnings land on this resource.
-                diagnosticsUrn: pulumi.createUrn(name, AUTHENTICATION_METHODS_POLICY_TYPE, opts?.parent),
+                diagnosticsUrn: ownUrn(name, AUTHENTICATION_METHODS_POLICY_TYPE, opts?.parent),
                 policy: undefined,
                 tenantId: undefined,
             },
@@ -312,7 +312,7 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
                 readiness: args.readiness,
                 guards: args.guards,
                 // Its own URN (computable before registration), so plan-time warnings land on this resource.
-                diagnosticsUrn: pulumi.createUrn(name, PER_USER_MFA_TYPE, opts?.parent),
+                diagnosticsUrn: ownUrn(name, PER_USER_MFA_TYPE, opts?.parent),
                 targets: undefined,
                 observed: undefined,
                 counts: undefined,
@@ -367,4 +367,16 @@ export class UserHygiene extends pulumi.dynamic.Resource {
             "UserHygiene",
         );
     }
+}
+
+/**
+ * A resource's own URN, for an input, without a dependency on its parent. `pulumi.createUrn` with a
+ * parent carries the parent as a dependency, and depending on a component waits for all of its
+ * children: two children that both did so waited for each other and the program stopped with
+ * "waiting for the URNs of its dependencies to resolve". The URN is known at preview, so a plain
+ * promise of its value is enough.
+ */
+function ownUrn(name: string, type: string, parent?: pulumi.Resource): pulumi.Output<string> {
+    const urn = pulumi.createUrn(name, type, parent);
+    return pulumi.output(new Promise<string>((resolve) => urn.apply((u) => resolve(u))));
 }
