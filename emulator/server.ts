@@ -73,6 +73,14 @@ export interface RequestLogEntry {
     entity?: string;
     requestBody?: unknown;
     responseBody?: unknown;
+    /** The query string as sent ("" or "?..."), for the client conformance check. */
+    query?: string;
+    /** The request headers the rules look at (lower-case names; a $batch item's are its own). */
+    headers?: Record<string, string>;
+    /** Who sent it: the HTTP client's SdkVersion / User-Agent (a $batch item's are the batch's). */
+    sender?: { sdkVersion?: string; userAgent?: string };
+    /** The JSON body as sent (Graph and Exchange; for token requests only grant_type and scope, never secrets). */
+    sentBody?: unknown;
 }
 
 export interface RunningEmulator {
@@ -523,5 +531,36 @@ function cmdletName(req: EmuRequest): string {
 }
 
 function logEntry(req: EmuRequest, status: number | "dropped", appId: string | undefined, write: boolean): RequestLogEntry {
-    return { at: new Date().toISOString(), method: req.method, path: req.path, status, appId, write };
+    const headers: Record<string, string> = {};
+    for (const h of LOGGED_HEADERS) {
+        const v = headerValue(req.headers[h]);
+        if (v !== undefined) headers[h] = v;
+    }
+    const outer = req.raw?.headers ?? {};
+    let sentBody: unknown;
+    if (req.body.length && /\/oauth2\/v2\.0\/token$/.test(req.path)) {
+        const form = new URLSearchParams(req.body.toString("utf8"));
+        sentBody = { grant_type: form.get("grant_type"), scope: form.get("scope") };
+    } else if (req.body.length && !req.path.startsWith("/_")) {
+        try {
+            sentBody = JSON.parse(req.body.toString("utf8"));
+        } catch {
+            sentBody = "(not JSON)";
+        }
+    }
+    return {
+        at: new Date().toISOString(),
+        method: req.method,
+        path: req.path,
+        status,
+        appId,
+        write,
+        query: req.url.search,
+        headers,
+        sender: { sdkVersion: headerValue(outer["sdkversion"]), userAgent: headerValue(outer["user-agent"]) },
+        ...(sentBody !== undefined ? { sentBody } : {}),
+    };
 }
+
+/** Request headers the fidelity rules name (advanced queries, bodies, Exchange's routing and paging). */
+const LOGGED_HEADERS = ["consistencylevel", "content-type", "prefer", "x-anchormailbox", "accept"];

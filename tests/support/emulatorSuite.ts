@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import type { EmulatorOptions, RunningEmulator } from "../../emulator/server";
 import { startTrustedEmulator } from "../../harness/tenant";
+import { nameEmulator } from "./requestLog";
 
 /**
  * Gives a mocha suite its own emulator in a temporary directory: started before the suite (then
@@ -15,13 +16,17 @@ export function useEmulator(
 ): void {
     let dir: string | undefined;
     let emu: RunningEmulator | undefined;
-    before(async () => {
+    let suite = "";
+    before(async function () {
+        suite = this.test?.parent?.fullTitle() ?? "";
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-emu-"));
         emu = await startTrustedEmulator({ ...options, stateDir: dir });
+        nameEmulator(emu, suite);
         assign(emu);
         await setup?.(emu);
     });
     after(async () => {
+        // Stopping hands the run's requests to the client conformance check (tests/support/requestLog.ts).
         await emu?.stop();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });

@@ -1,0 +1,166 @@
+import type { RuleTable } from "../rules";
+
+const DOC = "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/api";
+const POLICIES = "/identity/conditionalAccess/policies";
+const LOCATIONS = "/identity/conditionalAccess/namedLocations";
+const READ_ONLY = ["id", "createdDateTime", "modifiedDateTime", "deletedDateTime", "templateId"];
+const BOTH = ["Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"];
+
+/** A policy in report-only/disabled state that Graph's create page accepts. */
+const POLICY = {
+    displayName: "conformance: block legacy authentication",
+    state: "disabled",
+    conditions: {
+        users: { includeUsers: ["All"] },
+        applications: { includeApplications: ["All"] },
+        clientAppTypes: ["exchangeActiveSync", "other"],
+    },
+    grantControls: { operator: "OR", builtInControls: ["block"] },
+};
+
+/** Conditional Access policies and named locations (./conditionalAccess.ts). */
+export const RULES: RuleTable = {
+    area: "conditionalAccess",
+    file: "emulator/graph/conditionalAccess.ts",
+    rules: [
+        {
+            id: "conditionalAccess.policies.route",
+            kind: "route",
+            statement: "GET lists and POST creates Conditional Access policies; POST answers 201 Created with the policy (id set by the service).",
+            source: `${DOC}/conditionalaccessroot-post-policies.md; ${DOC}/conditionalaccessroot-list-policies.md`,
+            modelled: true,
+            route: { methods: ["GET", "POST"], path: POLICIES, versions: ["v1.0"], bodyEntity: { POST: "conditionalAccessPolicy" }, readOnly: READ_ONLY },
+            probe: { method: "POST", path: POLICIES, body: POLICY },
+            expect: { status: 201, bodyHas: ["id", "createdDateTime"] },
+        },
+        {
+            id: "conditionalAccess.policy.route",
+            kind: "route",
+            statement: "GET, PATCH (204) and DELETE (204) /identity/conditionalAccess/policies/{id}.",
+            source: `${DOC}/conditionalaccesspolicy-get.md; ${DOC}/conditionalaccesspolicy-update.md; ${DOC}/conditionalaccesspolicy-delete.md`,
+            modelled: true,
+            route: { methods: ["GET", "PATCH", "DELETE"], path: `${POLICIES}/{id}`, versions: ["v1.0"], bodyEntity: { PATCH: "conditionalAccessPolicy" }, readOnly: READ_ONLY },
+            probe: { method: "GET", path: `${POLICIES}/00000000-0000-0000-0000-00000000dead` },
+            expect: { status: 404 },
+        },
+        {
+            id: "conditionalAccess.beta",
+            kind: "route",
+            statement: "The same Conditional Access routes exist in beta.",
+            source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/beta/api/conditionalaccessroot-post-policies.md",
+            modelled: false,
+            stricter: "Only v1.0 is emulated (the vendored beta schema has no Conditional Access types); the client check refuses beta Conditional Access calls.",
+        },
+        {
+            id: "conditionalAccess.permission.write",
+            kind: "permission",
+            statement: "Creating a policy needs Policy.ReadWrite.ConditionalAccess and Policy.Read.All (the page notes a known permissions issue); the first alone is refused.",
+            source: `${DOC}/conditionalaccessroot-post-policies.md`,
+            modelled: true,
+            probe: { method: "POST", path: POLICIES, body: POLICY, app: ["Policy.ReadWrite.ConditionalAccess"] },
+            expect: { status: 403 },
+        },
+        {
+            id: "conditionalAccess.permission.writeGranted",
+            kind: "permission",
+            statement: "Policy.ReadWrite.ConditionalAccess with Policy.Read.All creates a policy.",
+            source: `${DOC}/conditionalaccessroot-post-policies.md`,
+            modelled: true,
+            probe: { method: "POST", path: POLICIES, body: POLICY, app: BOTH },
+            expect: { status: 201 },
+        },
+        {
+            id: "conditionalAccess.permission.read",
+            kind: "permission",
+            statement: "Listing policies needs Policy.Read.All (or Policy.Read.ConditionalAccess); without it 403.",
+            source: `${DOC}/conditionalaccessroot-list-policies.md`,
+            modelled: true,
+            probe: { method: "GET", path: POLICIES, app: [] },
+            expect: { status: 403 },
+        },
+        {
+            id: "conditionalAccess.readOnly",
+            kind: "readOnly",
+            statement: "id, createdDateTime and modifiedDateTime are set by the service.",
+            source: `microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/conditionalaccesspolicy.md`,
+            modelled: true,
+            stricter: "Graph's answer to a read-only property in the body is not documented for this resource; the emulator refuses it with 400.",
+            probe: { method: "POST", path: POLICIES, body: { ...POLICY, createdDateTime: "2020-01-01T00:00:00Z" } },
+            expect: { status: 400 },
+        },
+        {
+            id: "conditionalAccess.valueSet.state",
+            kind: "valueSet",
+            statement: "state is enabled, disabled or enabledForReportingButNotEnforced.",
+            source: "graph-schema v1.0.json conditionalAccessPolicyState",
+            modelled: true,
+            probe: { method: "POST", path: POLICIES, body: { ...POLICY, state: "on" } },
+            expect: { status: 400 },
+        },
+        {
+            id: "conditionalAccess.valueSet.clientAppTypes",
+            kind: "valueSet",
+            statement: "clientAppTypes are all, browser, mobileAppsAndDesktopClients, exchangeActiveSync, easSupported, other.",
+            source: "graph-schema v1.0.json conditionalAccessClientApp",
+            modelled: true,
+            probe: { method: "POST", path: POLICIES, body: { ...POLICY, conditions: { ...POLICY.conditions, clientAppTypes: ["imap"] } } },
+            expect: { status: 400 },
+        },
+        {
+            id: "conditionalAccess.securityDefaults",
+            kind: "error",
+            statement: "A Conditional Access policy cannot be enabled while security defaults are on.",
+            source: "learn.microsoft.com entra/fundamentals/security-defaults",
+            modelled: true,
+            stricter: "The Graph status and code are not documented; the emulator answers 400 BadRequest with the message users report.",
+            probe: { method: "POST", path: POLICIES, body: { ...POLICY, state: "enabled" }, given: "securityDefaultsOn" },
+            expect: { status: 400 },
+        },
+        {
+            id: "conditionalAccess.namedLocations.route",
+            kind: "route",
+            statement: "GET lists and POST creates named locations (201); the body names #microsoft.graph.ipNamedLocation or #microsoft.graph.countryNamedLocation.",
+            source: `${DOC}/conditionalaccessroot-post-namedlocations.md`,
+            modelled: true,
+            route: { methods: ["GET", "POST"], path: LOCATIONS, versions: ["v1.0"], bodyEntity: { POST: "namedLocation" }, readOnly: READ_ONLY, needsODataType: true },
+            probe: { method: "POST", path: LOCATIONS, body: { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "conformance", countriesAndRegions: ["NL"], includeUnknownCountriesAndRegions: false } },
+            expect: { status: 201, bodyHas: ["id"] },
+        },
+        {
+            id: "conditionalAccess.namedLocation.route",
+            kind: "route",
+            statement: "GET, PATCH (204) and DELETE (204) /identity/conditionalAccess/namedLocations/{id}.",
+            source: `${DOC}/namedlocation-get.md; ${DOC}/ipnamedlocation-update.md; ${DOC}/namedlocation-delete.md`,
+            modelled: true,
+            route: { methods: ["GET", "PATCH", "DELETE"], path: `${LOCATIONS}/{id}`, versions: ["v1.0"], bodyEntity: { PATCH: "namedLocation" }, readOnly: READ_ONLY, needsODataType: true },
+            probe: { method: "DELETE", path: `${LOCATIONS}/00000000-0000-0000-0000-00000000dead` },
+            expect: { status: 404 },
+        },
+        {
+            id: "conditionalAccess.verb",
+            kind: "verb",
+            statement: "PUT is not an operation of Conditional Access policies.",
+            source: `microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/conditionalaccesspolicy.md (methods)`,
+            modelled: true,
+            probe: { method: "PUT", path: POLICIES, body: POLICY },
+            expect: { status: 405 },
+        },
+        {
+            id: "conditionalAccess.throttling",
+            kind: "throttling",
+            statement: "Identity protection and Conditional Access: 1 request per second per tenant for all apps; the 429 carries no Retry-After.",
+            source: "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (identity protection and Conditional Access service limits)",
+            modelled: true,
+            probe: { method: "GET", path: POLICIES, repeat: 2, throttleScale: 1 },
+            expect: { status: 429, headers: { "retry-after": null } },
+        },
+        {
+            id: "conditionalAccess.filter",
+            kind: "query",
+            statement: "Listing policies supports the OData query parameters ($filter, $select, ...) to help customize the response.",
+            source: `${DOC}/conditionalaccessroot-list-policies.md`,
+            modelled: false,
+            stricter: "The emulator takes only `prop eq 'value'` filters on id, displayName and state, and ignores $select.",
+        },
+    ],
+};

@@ -1,0 +1,136 @@
+import type { RuleTable } from "../rules";
+
+const DOC = "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/api";
+const SIGNINS = `${DOC}/signin-list.md`;
+const REG = `${DOC}/authenticationmethodsroot-list-userregistrationdetails.md`;
+const THROTTLE = "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (reports service limits)";
+const NOT_ALLOWED = "Graph's answer to an option the page does not list is not documented; the emulator refuses it with 400 BadRequest (the safe model).";
+
+/** Sign-in logs and the registration report (./reports.ts). */
+export const RULES: RuleTable = {
+    area: "reports",
+    file: "emulator/graph/reports.ts",
+    rules: [
+        {
+            id: "reports.signIns.route",
+            kind: "route",
+            statement: "GET /auditLogs/signIns supports the $top, $skiptoken and $filter query parameters.",
+            source: SIGNINS,
+            modelled: true,
+            route: { methods: ["GET"], path: "/auditLogs/signIns", versions: ["v1.0", "beta"], queryOptions: ["$top", "$skiptoken", "$filter"], maxTop: 1000 },
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$top=5&$filter=createdDateTime ge 2020-01-01T00:00:00Z" },
+            expect: { status: 200, bodyHas: ["value"] },
+        },
+        {
+            id: "reports.signIns.select",
+            kind: "query",
+            statement: "$select is not among the options signIns supports.",
+            source: SIGNINS,
+            modelled: true,
+            stricter: NOT_ALLOWED,
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$select=id" },
+            expect: { status: 400, code: "BadRequest" },
+        },
+        {
+            id: "reports.signIns.orderby",
+            kind: "query",
+            statement: "$orderby is not among the options signIns supports (results come newest first).",
+            source: SIGNINS,
+            modelled: true,
+            stricter: NOT_ALLOWED,
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$orderby=createdDateTime" },
+            expect: { status: 400, code: "BadRequest" },
+        },
+        {
+            id: "reports.signIns.paging",
+            kind: "paging",
+            statement: "Results are paged with @odata.nextLink; a page holds up to 1,000 sign-ins.",
+            source: `${SIGNINS}; microsoftgraph/microsoft-graph-docs-contrib concepts/paging.md`,
+            modelled: true,
+            stricter: "Graph's answer to $top above 1,000 is not documented; the emulator answers 400.",
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$top=1001" },
+            expect: { status: 400 },
+        },
+        {
+            id: "reports.signIns.permission",
+            kind: "permission",
+            statement: "Sign-in logs need AuditLog.Read.All (application); without it 403.",
+            source: SIGNINS,
+            modelled: true,
+            probe: { method: "GET", path: "/auditLogs/signIns", app: ["Policy.Read.All"] },
+            expect: { status: 403 },
+        },
+        {
+            id: "reports.signIns.premium",
+            kind: "error",
+            statement: "Sign-in logs need Microsoft Entra ID P1 or P2; a free tenant gets 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant.",
+            source: `${SIGNINS} (license requirement); microsoftgraph/microsoft-graph-docs-contrib concepts/errors.md`,
+            modelled: true,
+            stricter: "The code is the one Graph is widely reported to send; its message text is not documented.",
+            probe: { method: "GET", path: "/auditLogs/signIns", given: "freeTenant" },
+            expect: { status: 403, code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant" },
+        },
+        {
+            id: "reports.signIns.retention",
+            kind: "status",
+            statement: "Sign-ins are kept 7 days (free) or 30 days (P1/P2).",
+            source: "learn.microsoft.com entra/identity/monitoring-health/reference-reports-data-retention",
+            modelled: false,
+            stricter: "The emulator keeps 30 days for every tenant; no test sends an older sign-in.",
+        },
+        {
+            id: "reports.registration.route",
+            kind: "route",
+            statement: "GET /reports/authenticationMethods/userRegistrationDetails supports only $filter and $orderby.",
+            source: REG,
+            modelled: true,
+            route: {
+                methods: ["GET"],
+                path: "/reports/authenticationMethods/userRegistrationDetails",
+                versions: ["v1.0", "beta"],
+                // $skiptoken: only as the endpoint's own @odata.nextLink carries it (concepts/paging.md).
+                queryOptions: ["$filter", "$orderby", "$skiptoken"],
+            },
+            probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", query: "$filter=isMfaRegistered eq false&$orderby=userPrincipalName" },
+            expect: { status: 200, bodyHas: ["value"] },
+        },
+        {
+            id: "reports.registration.top",
+            kind: "query",
+            statement: "$top is not among the options userRegistrationDetails supports.",
+            source: REG,
+            modelled: true,
+            stricter: NOT_ALLOWED,
+            probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", query: "$top=10" },
+            expect: { status: 400, code: "BadRequest" },
+        },
+        {
+            id: "reports.registration.select",
+            kind: "query",
+            statement: "$select is not among the options userRegistrationDetails supports.",
+            source: REG,
+            modelled: true,
+            stricter: NOT_ALLOWED,
+            probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", query: "$select=id" },
+            expect: { status: 400, code: "BadRequest" },
+        },
+        {
+            id: "reports.registration.permission",
+            kind: "permission",
+            statement: "The registration report needs AuditLog.Read.All (application).",
+            source: REG,
+            modelled: true,
+            probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", app: ["AuditLog.Read.All"] },
+            expect: { status: 200 },
+        },
+        {
+            id: "reports.throttling",
+            kind: "throttling",
+            statement: "Reports are throttled at 5 requests per 10 seconds per app per tenant; the 429 carries Retry-After.",
+            source: THROTTLE,
+            modelled: true,
+            probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", repeat: 6, throttleScale: 1 },
+            expect: { status: 429, headers: { "retry-after": "^\\d+$" } },
+        },
+    ],
+};
