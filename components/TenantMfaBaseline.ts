@@ -18,6 +18,9 @@ import type { AuthenticationMethod } from "../providers/settings/authenticationM
 import { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./ConditionalAccess";
 import type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
 
+/** The stack config key the baseline is read from (index.ts); messages from the resources name keys under it. */
+const CONFIG_KEY = "m365-mfa:baseline";
+
 export interface SecurityDefaultsSettings {
     /** true: Microsoft's security defaults are on (MFA registration and prompts for everyone, legacy authentication blocked). */
     enabled: boolean;
@@ -149,11 +152,24 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
             );
         }
         if (args.perUserMfa) {
-            const exclude = [...new Set([...(args.breakGlassAccounts ?? []), ...(args.perUserMfa.excludeUsers ?? [])])];
+            // Break-glass accounts are excluded from per-user MFA too; each excluded user keeps the config
+            // key it was written at, so a refusal names breakGlassAccounts[i] or perUserMfa.excludeUsers[i].
+            const exclude: string[] = [];
+            const configKeys: Record<string, string> = { assignments: `${CONFIG_KEY}.perUserMfa.assignments` };
+            const origins: [string[], string][] = [[args.breakGlassAccounts ?? [], `${CONFIG_KEY}.breakGlassAccounts`], [args.perUserMfa.excludeUsers ?? [], `${CONFIG_KEY}.perUserMfa.excludeUsers`]];
+            for (const [users, key] of origins) {
+                users.forEach((u, i) => {
+                    if (!exclude.includes(u)) {
+                        configKeys[`excludeUsers[${exclude.length}]`] = `${key}[${i}]`;
+                        exclude.push(u);
+                    }
+                });
+            }
             this.perUserMfa = new PerUserMfa(
                 `${name}-per-user-mfa`,
                 {
                     assignments: args.perUserMfa.assignments,
+                    configKeys,
                     ...(exclude.length ? { excludeUsers: exclude } : {}),
                     ...(args.perUserMfa.allOtherUsers ? { allOtherUsers: args.perUserMfa.allOtherUsers } : {}),
                     ...(args.readiness ? { readiness: args.readiness } : {}),

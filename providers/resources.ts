@@ -283,6 +283,11 @@ export interface PerUserMfaArgs {
     readiness?: pulumi.Input<ReadinessSettings>;
     /** Lockout and blast-radius guards, and confirmations of large changes. */
     guards?: pulumi.Input<GuardSettings>;
+    /**
+     * Where each input came from, so refusals name the key the user wrote: input path (e.g.
+     * "excludeUsers[0]", or a prefix such as "assignments") -> config key. Without it, messages name the inputs.
+     */
+    configKeys?: pulumi.Input<Record<string, string>>;
 }
 
 const PER_USER_MFA_TYPE = "pulumi-nodejs:dynamic/m365-mfa:PerUserMfa";
@@ -311,6 +316,7 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
                 allOtherUsers: args.allOtherUsers,
                 readiness: args.readiness,
                 guards: args.guards,
+                configKeys: args.configKeys,
                 // Its own URN (computable before registration), so plan-time warnings land on this resource.
                 diagnosticsUrn: ownUrn(name, PER_USER_MFA_TYPE, opts?.parent),
                 targets: undefined,

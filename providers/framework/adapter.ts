@@ -9,7 +9,8 @@ import {
     createTenantClients,
     scrubbed,
 } from "../../client";
-import { AnySetting, FieldChange, describeChanges, stableJson } from "./setting";
+import { boundedMessage } from "./report";
+import { AnySetting, FieldChange, ValidationFailure, describeChanges, stableJson } from "./setting";
 
 type DynamicProvider = pulumi.dynamic.ResourceProvider;
 
@@ -56,7 +57,7 @@ export class SettingProvider implements DynamicProvider {
         }
         return {
             inputs: desired ? { ...desired } : withoutReserved(news),
-            failures: failures.map((f) => ({ property: f.property, reason: `${this.setting.title}: ${f.reason}` })),
+            failures: failures.map((f) => checkFailure(this.setting.title, f, withoutReserved(news))),
         };
     }
 
@@ -224,6 +225,24 @@ export class SettingProvider implements DynamicProvider {
             throw clean;
         }
     }
+}
+
+/** Longest input value (as JSON) that a check failure may stay attached to. */
+export const MAX_PRINTED_VALUE = 200;
+
+/**
+ * A validation failure as the engine gets it. The engine prints a failure attached to a property as
+ * "property <name> value <the whole value> has a problem: <reason>" (a list of 3,000 users in full),
+ * and finds the value by top-level input name only (a path such as assignments[0].state prints an
+ * empty value, which is short). So a failure on a top-level input whose value is long is reported on
+ * the resource instead, with the property named in the reason. The reason itself is bounded too, the
+ * whole of it written to a file named in the message.
+ */
+export function checkFailure(title: string, f: ValidationFailure, inputs: Record<string, unknown>): { property: string; reason: string } {
+    const value = f.property ? inputs[f.property] : undefined;
+    const attach = !!f.property && (value === undefined || (JSON.stringify(value) ?? "").length <= MAX_PRINTED_VALUE);
+    const named = attach || !f.property || f.reason.includes(f.property) ? f.reason : `${f.property}: ${f.reason}`;
+    return { property: attach ? f.property : "", reason: boundedMessage(`${title}: ${named}`, `${title} check failure`) };
 }
 
 function pick(props: any, keys: readonly string[]): Record<string, unknown> {

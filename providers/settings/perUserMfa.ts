@@ -2,6 +2,7 @@ import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../framework/diagnostics";
+import { nameList, writeReport } from "../framework/report";
 import { TenantSetting, ValidationFailure } from "../framework/setting";
 
 /**
@@ -54,6 +55,12 @@ export interface PerUserMfaDesired extends Record<string, unknown> {
     guards?: GuardSettings;
     /** The resource's own URN, so that readiness warnings are shown on it (set by the component). */
     diagnosticsUrn?: string;
+    /**
+     * Where each input came from, so messages name the key the user wrote: input path (e.g.
+     * "excludeUsers[0]", or a prefix such as "assignments") -> config key (e.g.
+     * "m365-mfa:baseline.breakGlassAccounts[0]"). Set by the component; without it, messages name inputs.
+     */
+    configKeys?: Record<string, string>;
     excludeUsers?: string[];
     allOtherUsers?: PerUserMfaState;
     /** Resolved at plan time: user principal name (lower case) -> desired state. */
@@ -68,10 +75,9 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "targets"];
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "configKeys", "targets"];
 export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
 const READINESS_MODES = ["off", "warn", "block"];
-const REPORT_NAMES = 10;
 
 const isState = (v: unknown): v is PerUserMfaState => typeof v === "string" && (PER_USER_MFA_STATES as readonly string[]).includes(v);
 const satisfies = (want: PerUserMfaState, have: ObservedState | undefined) => have === want || (want === "enabled" && have === "enforced");
@@ -88,8 +94,18 @@ function listOfStrings(v: unknown, property: string, failures: ValidationFailure
     return v.map((x: string) => x.trim());
 }
 
-function nameList(names: string[]): string {
-    return names.slice(0, REPORT_NAMES).join(", ") + (names.length > REPORT_NAMES ? ` and ${names.length - REPORT_NAMES} more` : "");
+/**
+ * The config key an input path came from, through the configKeys mapping (exact path, else the
+ * longest mapped prefix with the rest appended), else the path itself.
+ */
+export function configKeyOf(path: string, configKeys: Record<string, string> | undefined): string {
+    if (!configKeys) return path;
+    if (configKeys[path] !== undefined) return configKeys[path];
+    let best = "";
+    for (const k of Object.keys(configKeys)) {
+        if (k.length > best.length && path.startsWith(k) && /^[.[]/.test(path.slice(k.length))) best = k;
+    }
+    return best ? configKeys[best] + path.slice(best.length) : path;
 }
 
 export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
@@ -152,9 +168,10 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 named.set(u.toLowerCase(), a.state);
             }
         }
-        for (const u of excludeUsers ?? []) {
+        const keys = typeof inputs.configKeys === "object" && inputs.configKeys !== null ? (inputs.configKeys as Record<string, string>) : undefined;
+        for (const [i, u] of (excludeUsers ?? []).entries()) {
             if (named.has(u.toLowerCase())) {
-                failures.push({ property: "excludeUsers", reason: `user ${u} is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them` });
+                failures.push({ property: "excludeUsers", reason: `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them` });
             }
         }
         let readiness: ReadinessSettings | undefined;
@@ -186,6 +203,10 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 guards = { ...(g.lockout ? { lockout: g.lockout as "on" | "off" } : {}), ...(g.maxUserChangeShare !== undefined ? { maxUserChangeShare: g.maxUserChangeShare as number } : {}), ...(confirm ? { confirm } : {}) };
             }
         }
+        const configKeys = inputs.configKeys as Record<string, unknown> | undefined;
+        if (configKeys !== undefined && (typeof configKeys !== "object" || configKeys === null || Object.values(configKeys).some((v) => typeof v !== "string"))) {
+            failures.push({ property: "configKeys", reason: "configKeys must map input paths to config keys (strings)" });
+        }
         let targets: Record<string, PerUserMfaState> | undefined;
         if (inputs.targets !== undefined) {
             const t = inputs.targets as Record<string, unknown>;
@@ -206,6 +227,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 ...(readiness ? { readiness } : {}),
                 ...(guards ? { guards } : {}),
                 ...(typeof inputs.diagnosticsUrn === "string" ? { diagnosticsUrn: inputs.diagnosticsUrn } : {}),
+                ...(configKeys ? { configKeys: configKeys as Record<string, string> } : {}),
                 ...(targets ? { targets } : {}),
             },
             failures,
@@ -222,19 +244,35 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             explicit.map((ref): BatchCall => ({ method: "GET", url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
         );
         const upnOf = new Map<string, string>();
-        const unknown: string[] = [];
+        const unknown = new Set<string>();
         explicit.forEach((ref, i) => {
             const r = results[i];
             if (r.status === 200) {
                 upnOf.set(ref.toLowerCase(), String(r.body.userPrincipalName).toLowerCase());
             } else if (r.status === 404) {
-                unknown.push(ref);
+                unknown.add(ref);
             } else {
                 throw new Error(`looking up user ${ref} answered ${r.status} ${r.body?.error?.code ?? ""}: ${r.body?.error?.message ?? ""}`);
             }
         });
-        if (unknown.length) {
-            failures.push({ property: "assignments", reason: `no such user in the tenant: ${nameList(unknown)}. Check the user principal names or object ids.` });
+        if (unknown.size) {
+            // Each unknown user under the key it was written at (an assignment, excludeUsers, or breakGlassAccounts through configKeys).
+            const keyOf = (p: string) => configKeyOf(p, desired.configKeys);
+            const where = {
+                assignments: desired.assignments.flatMap((a, i) => (a.users ?? []).map((u, j) => [u, `assignments[${i}].users[${j}]`] as const)),
+                excludeUsers: (desired.excludeUsers ?? []).map((u, i) => [u, `excludeUsers[${i}]`] as const),
+            };
+            for (const [property, refs] of Object.entries(where)) {
+                const named = refs.filter(([u]) => unknown.has(u)).map(([u, p]) => `${u} (${keyOf(p)})`);
+                if (named.length) {
+                    failures.push({
+                        property,
+                        reason:
+                            `no such user in the tenant: ${named.length > 1 ? `${named.length} users, ` : ""}${nameList(named, "unknown users")}. ` +
+                            `Check the user principal names or object ids at ${named.length > 1 ? "these keys" : "this key"}.`,
+                    });
+                }
+            }
         }
         const targets = new Map<string, { state: PerUserMfaState; from: string }>();
         const conflicts: string[] = [];
@@ -256,8 +294,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 }
             }
         }
-        for (const a of desired.assignments) {
-            for (const gid of a.groups ?? []) {
+        const unknownGroups: string[] = [];
+        for (const [i, a] of desired.assignments.entries()) {
+            for (const [j, gid] of (a.groups ?? []).entries()) {
                 try {
                     for await (const batch of pages<{ userPrincipalName: string }>(
                         graph,
@@ -272,15 +311,21 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                     }
                 } catch (err: any) {
                     if (err?.status === 404) {
-                        failures.push({ property: "assignments", reason: `no such group in the tenant: ${gid}. Groups are named by object id.` });
+                        unknownGroups.push(`${gid} (${configKeyOf(`assignments[${i}].groups[${j}]`, desired.configKeys)})`);
                         continue;
                     }
                     throw err;
                 }
             }
         }
+        if (unknownGroups.length) {
+            failures.push({
+                property: "assignments",
+                reason: `no such group in the tenant: ${unknownGroups.length > 1 ? `${unknownGroups.length} groups, ` : ""}${nameList(unknownGroups, "unknown groups")}. Groups are named by object id.`,
+            });
+        }
         if (conflicts.length) {
-            failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts)}. Give each user one state (e.g. exclude them from one group's assignment).` });
+            failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state (e.g. exclude them from one group's assignment).` });
         }
         if (desired.allOtherUsers) {
             for await (const batch of pages<{ userPrincipalName: string }>(graph, "/users?$select=id,userPrincipalName&$top=999")) {
@@ -353,8 +398,8 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         if (failed.length || missing.length) {
             throw new Error(
                 [
-                    failed.length ? `${failed.length} of ${writes.length} users could not be changed (the others were): ${nameList(failed)}` : "",
-                    missing.length ? `${missing.length} targeted users no longer exist: ${nameList(missing)}; run pulumi preview again to re-resolve the targets` : "",
+                    failed.length ? `${failed.length} of ${writes.length} users could not be changed (the others were): ${nameList(failed, "users not changed")}` : "",
+                    missing.length ? `${missing.length} targeted users no longer exist: ${nameList(missing, "targeted users that no longer exist")}; run pulumi preview again to re-resolve the targets` : "",
                 ].filter(Boolean).join("; ") + ". Run the update again to retry; users already changed are not touched twice.",
             );
         }
@@ -467,7 +512,8 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
         return [];
     }
     const lines = open.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
-    const more = open.length > 25 ? `\n  ... and ${open.length - 25} more (npm run readiness for the full report)` : "";
+    const file = open.length > 25 ? writeReport("users not ready for MFA", open.map(describeFinding)) : undefined;
+    const more = open.length > 25 ? `\n  ... and ${open.length - 25} more (${file ? `all ${open.length}: ${file}; ` : ""}npm run readiness for the full report)` : "";
     const summary =
         `${open.length} of ${moving.length} users this plan moves to MFA would be affected` +
         ` (legacy protocols stop working for them; unregistered users must register at their next sign-in):\n${lines.join("\n")}${more}`;
@@ -498,7 +544,7 @@ async function readStates(clients: TenantClients, users: string[], previous: Rec
         }
     });
     if (errors.length) {
-        throw new Error(`could not read the per-user MFA state of ${errors.length} users: ${nameList(errors)}`);
+        throw new Error(`could not read the per-user MFA state of ${errors.length} users: ${nameList(errors, "users whose state could not be read")}`);
     }
     const counts: Record<ObservedState, number> = { disabled: 0, enabled: 0, enforced: 0, userNotFound: 0 };
     for (const s of Object.values(observed)) {

@@ -4,6 +4,7 @@
  * Graph's throttling.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { runBatched } from "../../client/batch";
 import type { RunningEmulator } from "../../emulator/server";
@@ -128,9 +129,9 @@ describe("emulator: per-user MFA provider", function () {
         const p = provider();
         const before = mfaWrites();
         let r = await p.check({}, { assignments: [{ state: "enforced", users: ["nobody@contoso.onmicrosoft.com", "ghost@contoso.onmicrosoft.com"] }] });
-        assert.match(r.failures![0].reason, /no such user in the tenant: nobody@contoso\.onmicrosoft\.com, ghost@contoso\.onmicrosoft\.com/);
+        assert.match(r.failures![0].reason, /no such user in the tenant: 2 users, nobody@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), ghost@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[1\]\)/);
         r = await p.check({}, { assignments: [{ state: "enforced", groups: ["00000000-0000-0000-0000-00000000dead"] }] });
-        assert.match(r.failures![0].reason, /no such group in the tenant: 00000000-0000-0000-0000-00000000dead/);
+        assert.match(r.failures![0].reason, /no such group in the tenant: 00000000-0000-0000-0000-00000000dead \(assignments\[0\]\.groups\[0\]\)/);
         const finance = group("Department - Finance");
         const both = group("Finance and Sales");
         r = await p.check({}, { assignments: [{ state: "enforced", groups: [finance.id] }, { state: "disabled", groups: [both.id] }] });
@@ -141,6 +142,50 @@ describe("emulator: per-user MFA provider", function () {
         r = await p.check({}, { assignments: [{ state: "enforced", users: ["a@x"] }, { state: "disabled", users: ["A@x"] }] });
         assert.match(r.failures![0].reason, /user A@x is assigned both "enforced" and "disabled"/);
         assert.strictEqual(mfaWrites(), before);
+    });
+
+    it("names each unknown user at the config key it came from (configKeys: break-glass accounts, excludeUsers, assignments)", async () => {
+        const p = provider();
+        const before = mfaWrites();
+        const someone = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass)!;
+        const r = await p.check({}, {
+            assignments: [{ state: "enforced", users: [someone.userPrincipalName, "ghost@contoso.onmicrosoft.com"] }],
+            excludeUsers: ["breakglass1@contoso.onmicrosoft.com", "breakglass9@contoso.onmicrosoft.com", "svc-gone@contoso.onmicrosoft.com"],
+            configKeys: {
+                assignments: "m365-mfa:baseline.perUserMfa.assignments",
+                "excludeUsers[0]": "m365-mfa:baseline.breakGlassAccounts[0]",
+                "excludeUsers[1]": "m365-mfa:baseline.breakGlassAccounts[1]",
+                "excludeUsers[2]": "m365-mfa:baseline.perUserMfa.excludeUsers[0]",
+            },
+        });
+        const by = Object.fromEntries(r.failures!.map((f) => [f.property, f.reason]));
+        assert.deepStrictEqual(Object.keys(by).sort(), ["assignments", "excludeUsers"]);
+        assert.match(by.assignments, /no such user in the tenant: ghost@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[1\]\)\. Check/);
+        assert.match(
+            by.excludeUsers,
+            /no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)\. Check/,
+        );
+        assert.doesNotMatch(by.excludeUsers, /breakglass1/);
+        assert.strictEqual(mfaWrites(), before);
+    });
+
+    it("3,000 unknown users: the message names the count and the first 10, the full list is in a file, the failure is not attached to the long input", async () => {
+        const p = provider();
+        const users = Array.from({ length: 3000 }, (_, i) => `nobody${i}@contoso.onmicrosoft.com`);
+        const r = await p.check({}, { assignments: [{ state: "enforced", users }] });
+        assert.strictEqual(r.failures!.length, 1);
+        const [f] = r.failures!;
+        // The engine prints a property's whole value beside the reason: the failure is on the resource instead.
+        assert.strictEqual(f.property, "");
+        assert.ok(f.reason.length < 2000, `reason is ${f.reason.length} characters`);
+        assert.match(f.reason, /^Per-user MFA: no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), /);
+        assert.match(f.reason, /nobody9@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[9\]\) and 2990 more; the full list of 3000 unknown users: /);
+        assert.doesNotMatch(f.reason, /nobody10@/);
+        const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(f.reason)![1];
+        const lines = fs.readFileSync(file, "utf8").trim().split("\n");
+        assert.strictEqual(lines.length, 3000);
+        assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (assignments[0].users[2999])");
+        fs.rmSync(file);
     });
 
     it("lockout guard: refuses a plan that leaves no usable Global Administrator, accepts it once one can do MFA", async () => {

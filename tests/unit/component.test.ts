@@ -44,6 +44,13 @@ describe("unit: TenantMfaBaseline composition", () => {
         assert.strictEqual(pum!.type, "pulumi-nodejs:dynamic/m365-mfa:PerUserMfa");
         assert.deepStrictEqual(pum!.inputs.excludeUsers, ["bg1@contoso.com", "bg2@contoso.com", "svc@contoso.com"]);
         assert.deepStrictEqual(pum!.inputs.assignments, [{ state: "enforced", groups: ["g1"] }]);
+        // Each exclusion keeps the config key it was written at (bg1 once, from breakGlassAccounts).
+        assert.deepStrictEqual(pum!.inputs.configKeys, {
+            assignments: "m365-mfa:baseline.perUserMfa.assignments",
+            "excludeUsers[0]": "m365-mfa:baseline.breakGlassAccounts[0]",
+            "excludeUsers[1]": "m365-mfa:baseline.breakGlassAccounts[1]",
+            "excludeUsers[2]": "m365-mfa:baseline.perUserMfa.excludeUsers[1]",
+        });
     });
 
     it("manages nothing that is left out", async () => {

@@ -1,0 +1,52 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/**
+ * Long lists in messages: a message names the count and the first few entries, whatever the size of
+ * the input, and the full list goes to a file whose path the message gives. A preview that refuses
+ * 3,000 users stays a screenful; the file has every one of them.
+ */
+export const REPORT_NAMES = 10;
+
+/** Where full lists are written: $M365_MFA_REPORT_DIR, or m365-mfa/ under the OS temp directory. */
+export function reportDir(): string {
+    return process.env.M365_MFA_REPORT_DIR || path.join(os.tmpdir(), "m365-mfa");
+}
+
+/**
+ * "a, b, c" for a short list; for a longer one "a, b, ... (first 10) and 2990 more; the full list of
+ * 3000 <what>: <file>". `what` names the entries (e.g. "unknown users") and the file.
+ */
+export function nameList(names: readonly string[], what: string, first = REPORT_NAMES): string {
+    if (names.length <= first) {
+        return names.join(", ");
+    }
+    const shown = `${names.slice(0, first).join(", ")} and ${names.length - first} more`;
+    const file = writeReport(what, names);
+    return file ? `${shown}; the full list of ${names.length} ${what}: ${file}` : `${shown} (the full list could not be written to ${reportDir()})`;
+}
+
+/** Writes one entry per line to a new file under reportDir(); returns its path, or undefined when it cannot. */
+export function writeReport(what: string, lines: readonly string[]): string | undefined {
+    try {
+        const dir = reportDir();
+        fs.mkdirSync(dir, { recursive: true });
+        const slug = what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "list";
+        const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+        const file = path.join(dir, `${slug}-${stamp}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.txt`);
+        fs.writeFileSync(file, lines.join("\n") + "\n");
+        return file;
+    } catch {
+        return undefined;
+    }
+}
+
+/** A message cut to `max` characters, the whole of it written to a file named at the end. */
+export function boundedMessage(message: string, what: string, max = 4000): string {
+    if (message.length <= max) {
+        return message;
+    }
+    const file = writeReport(what, [message]);
+    return `${message.slice(0, max)}... (${message.length} characters; ${file ? `the whole message: ${file}` : "cut short"})`;
+}
