@@ -7,6 +7,7 @@ import { userHygiene } from "../providers/settings/userHygiene";
 import type { AnySetting } from "../providers/framework/setting";
 import { PRESETS, PresetName, presetBaseline } from "./presets";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
+import { any, bool, check, describe, isObject, keysOf, list, map, num, obj, oneOf, str, unknownKey } from "./validation";
 
 /** Stack config namespace and key that hold the baseline: `m365-mfa:baseline`. */
 export const BASELINE_KEY = "m365-mfa:baseline";
@@ -22,14 +23,73 @@ export class BaselineConfigError extends Error {
     }
 }
 
-const KNOWN = {
-    baseline: ["breakGlassAccounts", "securityDefaults", "modernAuthentication", "perUserMfa", "authenticationMethods", "smtpAuth", "exchangeAuthenticationPolicy", "legacyAuthentication", "conditionalAccessMfa", "hygiene", "readiness", "guards", "preset", "migrationStage"],
-    conditionalAccess: ["mode", "displayName"],
-    authenticationMethods: ["policy", "methods"],
-    securityDefaults: ["enabled"],
-    modernAuthentication: ["enabled"],
-    perUserMfa: ["assignments", "excludeUsers", "allOtherUsers"],
-};
+const STATES = ["disabled", "enabled", "enforced"] as const;
+const UPN_OR_ID = str({ pattern: /^[^@\s]+@[^@\s]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "a user principal name (user@domain) or an object id" });
+const CA_MEMBER = obj({ mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"), displayName: str() }, { required: ["mode"] });
+const ON_OFF = obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" });
+
+/**
+ * What each member of `m365-mfa:baseline` may hold. Shape only: the providers' own rules (validate)
+ * run afterwards on every member whose shape is right, under the same config key.
+ */
+export const BASELINE_SCHEMA = obj({
+    breakGlassAccounts: list(UPN_OR_ID),
+    securityDefaults: ON_OFF,
+    modernAuthentication: ON_OFF,
+    perUserMfa: obj(
+        {
+            assignments: list(obj({ state: oneOf(STATES), users: list(str()), groups: list(str()) }, { required: ["state"] })),
+            excludeUsers: list(str()),
+            allOtherUsers: oneOf(STATES),
+        },
+        { required: ["assignments"], hint: "like { assignments: [{ state: enforced, groups: [<group id>] }] }" },
+    ),
+    authenticationMethods: obj(
+        {
+            policy: obj(
+                {
+                    registrationCampaign: keysOf(["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"]),
+                    systemCredentialPreferences: keysOf(["state", "includeTargets", "excludeTargets"]),
+                    policyMigrationState: any,
+                },
+                { nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState and/or systemCredentialPreferences, or remove it" },
+            ),
+            methods: map(keysOf(authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), { hint: "like { state: enabled }" }), {
+                keys: AUTHENTICATION_METHODS,
+                keyHint: "an authentication method",
+                nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,
+            }),
+        },
+        { nonEmpty: "it manages nothing; give policy and/or methods, or remove it" },
+    ),
+    smtpAuth: keysOf(smtpAuth.inputKeys.filter((k) => k !== "mailboxes")),
+    exchangeAuthenticationPolicy: keysOf(authenticationPolicy.inputKeys),
+    legacyAuthentication: CA_MEMBER,
+    conditionalAccessMfa: CA_MEMBER,
+    hygiene: map(keysOf(userHygiene.inputKeys.filter((k) => k !== "targets")), {
+        keyPattern: /^[a-z0-9-]+$/i,
+        keyHint: "operation names are letters, digits and '-'",
+        hint: 'named operations, like { incident-42: { users: [...], revokeSessions: true, trigger: "2026-11-22" } }',
+    }),
+    readiness: obj(
+        {
+            mode: oneOf(["off", "warn", "block"]),
+            windowDays: num({ integer: true, min: 1, max: 30, hint: "sign-in logs are kept 30 days" }),
+            acceptedUsers: list(str()),
+        },
+        { required: ["mode"] },
+    ),
+    guards: obj({
+        lockout: oneOf(["on", "off"]),
+        maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
+        confirm: list(str()),
+    }),
+    preset: oneOf(PRESETS),
+    migrationStage: num({ integer: true, min: 1, max: 3, hint: "the stage of preset per-user-mfa-to-conditional-access" }),
+});
+
+type Member = keyof TenantMfaBaselineArgs | "preset" | "migrationStage";
+const MIGRATION_PRESET: PresetName = "per-user-mfa-to-conditional-access";
 
 /**
  * Reads and validates the baseline from stack config (the parsed object of `m365-mfa:baseline`).
@@ -45,186 +105,118 @@ export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
     if (!isObject(raw)) {
         throw new BaselineConfigError([`${BASELINE_KEY} must be an object, got ${describe(raw)}`]);
     }
-    unknownKeys(raw, KNOWN.baseline, BASELINE_KEY, problems);
+    // Shape first, member by member: a member with a problem is not passed on to the provider's rules.
+    const fields = (BASELINE_SCHEMA as Extract<typeof BASELINE_SCHEMA, { type: "object" }>).fields;
+    for (const k of Object.keys(raw)) {
+        if (!(k in fields)) problems.push(unknownKey(`${BASELINE_KEY}.${k}`, k, Object.keys(fields)));
+    }
+    const ok = new Set<Member>();
+    for (const [k, schema] of Object.entries(fields)) {
+        if (raw[k] !== undefined && check(raw[k], schema, `${BASELINE_KEY}.${k}`, problems)) ok.add(k as Member);
+    }
+    // Keys that do nothing where they stand are refused, not ignored.
+    if (raw.migrationStage !== undefined && raw.preset !== MIGRATION_PRESET) {
+        problems.push(
+            `${BASELINE_KEY}.migrationStage does nothing ${raw.preset === undefined ? "without a preset" : `with preset ${raw.preset}`}: ` +
+                `it is the stage of preset ${MIGRATION_PRESET}; set ${BASELINE_KEY}.preset: ${MIGRATION_PRESET} or remove migrationStage`,
+        );
+    }
+    const pum = raw.perUserMfa as { assignments: unknown[]; allOtherUsers?: unknown } | undefined;
+    if (ok.has("perUserMfa") && pum && !pum.assignments.length && pum.allOtherUsers === undefined) {
+        ok.delete("perUserMfa");
+        problems.push(
+            `${BASELINE_KEY}.perUserMfa.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody. ` +
+                `Add an assignment, set ${BASELINE_KEY}.perUserMfa.allOtherUsers (e.g. disabled, to switch it off for everyone), or remove perUserMfa`,
+        );
+    }
     const args: TenantMfaBaselineArgs = {};
     if (raw.preset !== undefined) {
-        if (!(PRESETS as readonly unknown[]).includes(raw.preset)) {
-            throw new BaselineConfigError([`${BASELINE_KEY}.preset must be one of ${PRESETS.join(", ")}, got ${describe(raw.preset)}`]);
+        if (!ok.has("preset") || (raw.migrationStage !== undefined && (!ok.has("migrationStage") || raw.preset !== MIGRATION_PRESET))) {
+            throw new BaselineConfigError(problems);
         }
-        if (raw.migrationStage !== undefined && (raw.preset !== "per-user-mfa-to-conditional-access" || ![1, 2, 3].includes(raw.migrationStage as number))) {
-            throw new BaselineConfigError([`${BASELINE_KEY}.migrationStage must be 1, 2 or 3, and only with preset per-user-mfa-to-conditional-access`]);
-        }
-        // The preset's members, under the explicitly configured ones.
+        // The preset's members, under the explicitly configured ones (which win, each as a whole).
         const { preset: _p, migrationStage: _m, ...explicit } = raw;
-        raw = { ...presetBaseline(raw.preset as PresetName, raw.migrationStage as number | undefined), ...explicit };
+        const expanded = presetBaseline(raw.preset as PresetName, raw.migrationStage as number | undefined);
+        for (const k of Object.keys(expanded)) if (explicit[k] === undefined) ok.add(k as Member);
+        raw = { ...expanded, ...explicit };
     }
     for (const field of ["legacyAuthentication", "conditionalAccessMfa"] as const) {
-        const v = (raw as Record<string, unknown>)[field];
-        if (v === undefined) continue;
-        const key = `${BASELINE_KEY}.${field}`;
-        if (!isObject(v) || !["reportOnly", "on", "off"].includes(v.mode as string)) {
-            problems.push(`${key}.mode must be reportOnly, on or off (report-only first, as Microsoft recommends), got ${describe(isObject(v) ? v.mode : v)}`);
-            continue;
-        }
-        unknownKeys(v, KNOWN.conditionalAccess, key, problems);
-        if (v.displayName !== undefined && typeof v.displayName !== "string") problems.push(`${key}.displayName must be a string`);
-        args[field] = { mode: v.mode as "reportOnly" | "on" | "off", ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) };
+        if (!ok.has(field)) continue;
+        const v = raw[field];
+        args[field] = { mode: v.mode, ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) };
     }
-    if (raw.securityDefaults !== undefined) {
-        const key = `${BASELINE_KEY}.securityDefaults`;
-        const sd = raw.securityDefaults;
-        if (!isObject(sd)) {
-            problems.push(`${key} must be an object like { enabled: true }, got ${describe(sd)}`);
-        } else {
-            unknownKeys(sd, KNOWN.securityDefaults, key, problems);
-            if (typeof sd.enabled !== "boolean") {
-                problems.push(`${key}.enabled must be true or false, got ${describe(sd.enabled)}`);
-            } else {
-                args.securityDefaults = { enabled: sd.enabled };
-            }
-        }
-    }
-    if (raw.modernAuthentication !== undefined) {
-        const key = `${BASELINE_KEY}.modernAuthentication`;
-        const ma = raw.modernAuthentication;
-        if (!isObject(ma)) {
-            problems.push(`${key} must be an object like { enabled: true }, got ${describe(ma)}`);
-        } else {
-            unknownKeys(ma, KNOWN.modernAuthentication, key, problems);
-            if (typeof ma.enabled !== "boolean") {
-                problems.push(`${key}.enabled must be true or false, got ${describe(ma.enabled)}`);
-            } else {
-                args.modernAuthentication = { enabled: ma.enabled };
-            }
-        }
-    }
-    if (raw.authenticationMethods !== undefined) {
+    if (ok.has("securityDefaults")) args.securityDefaults = { enabled: raw.securityDefaults.enabled };
+    if (ok.has("modernAuthentication")) args.modernAuthentication = { enabled: raw.modernAuthentication.enabled };
+    if (ok.has("authenticationMethods")) {
         const key = `${BASELINE_KEY}.authenticationMethods`;
         const am = raw.authenticationMethods;
-        if (!isObject(am)) {
-            problems.push(`${key} must be an object with policy and/or methods, got ${describe(am)}`);
-        } else {
-            unknownKeys(am, KNOWN.authenticationMethods, key, problems);
-            const out: NonNullable<TenantMfaBaselineArgs["authenticationMethods"]> = {};
-            if (am.policy !== undefined) {
-                // The provider's own validation, each message under its config key.
-                const { desired, failures } = isObject(am.policy) ? authenticationMethodsPolicy.validate(am.policy) : { desired: undefined, failures: [{ property: "", reason: "must be an object" }] };
-                failures.forEach((f) => problems.push(`${key}.policy${f.property ? `.${f.property}` : ""}: ${f.reason}`));
-                if (desired && !failures.length) out.policy = desired as any;
-            }
-            if (am.methods !== undefined) {
-                if (!isObject(am.methods)) {
-                    problems.push(`${key}.methods must be an object keyed by method (${AUTHENTICATION_METHODS.join(", ")})`);
-                } else {
-                    out.methods = {};
-                    for (const [method, cfg] of Object.entries(am.methods)) {
-                        if (!(AUTHENTICATION_METHODS as readonly string[]).includes(method)) {
-                            problems.push(`${key}.methods.${method} is not a method (known: ${AUTHENTICATION_METHODS.join(", ")})`);
-                            continue;
-                        }
-                        if (!isObject(cfg)) {
-                            problems.push(`${key}.methods.${method} must be an object like { state: enabled }`);
-                            continue;
-                        }
-                        const { desired, failures } = authenticationMethodConfiguration.validate({ ...cfg, method });
-                        failures.forEach((f) => problems.push(`${key}.methods.${method}.${f.property}: ${f.reason}`));
-                        if (desired && !failures.length) {
-                            const { method: _m, ...rest } = desired;
-                            (out.methods as any)[method] = rest;
-                        }
-                    }
+        const out: NonNullable<TenantMfaBaselineArgs["authenticationMethods"]> = {};
+        if (am.policy !== undefined) {
+            // The provider's own validation, each message under its config key.
+            const { desired, failures } = authenticationMethodsPolicy.validate(am.policy);
+            failures.forEach((f) => problems.push(`${key}.policy${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+            if (desired && !failures.length) out.policy = desired as any;
+        }
+        if (am.methods !== undefined) {
+            out.methods = {};
+            for (const [method, cfg] of Object.entries(am.methods as Record<string, Record<string, unknown>>)) {
+                const { desired, failures } = authenticationMethodConfiguration.validate({ ...cfg, method });
+                failures.forEach((f) => problems.push(`${key}.methods.${method}.${f.property}: ${f.reason}`));
+                if (desired && !failures.length) {
+                    const { method: _m, ...rest } = desired;
+                    (out.methods as any)[method] = rest;
                 }
             }
-            args.authenticationMethods = out;
         }
+        args.authenticationMethods = out;
     }
     // Settings whose config is exactly the provider's inputs: validated by the provider's own rules.
     const direct: [keyof TenantMfaBaselineArgs, AnySetting][] = [["smtpAuth", smtpAuth], ["exchangeAuthenticationPolicy", authenticationPolicy]];
     for (const [field, setting] of direct) {
-        const value = raw[field];
-        if (value === undefined) continue;
-        const key = `${BASELINE_KEY}.${field}`;
-        if (!isObject(value)) {
-            problems.push(`${key} must be an object, got ${describe(value)}`);
-            continue;
-        }
-        const unknown = Object.keys(value).filter((k) => !setting.inputKeys.includes(k) || k === "mailboxes");
-        unknown.forEach((k) => problems.push(`${key}.${k} is not a known setting (known: ${setting.inputKeys.filter((i) => i !== "mailboxes").join(", ")})`));
-        const { desired, failures } = setting.validate(value);
-        failures.forEach((f) => problems.push(`${key}.${f.property}: ${f.reason}`));
-        if (desired && !failures.length && !unknown.length) {
-            (args as any)[field] = value;
-        }
+        if (!ok.has(field)) continue;
+        const { desired, failures } = setting.validate(raw[field]);
+        failures.forEach((f) => problems.push(`${BASELINE_KEY}.${field}.${f.property}: ${f.reason}`));
+        if (desired && !failures.length) (args as any)[field] = raw[field];
     }
-    if (raw.hygiene !== undefined) {
+    if (ok.has("hygiene")) {
         const key = `${BASELINE_KEY}.hygiene`;
-        if (!isObject(raw.hygiene)) {
-            problems.push(`${key} must be an object of named operations, like { incident-42: { users: [...], revokeSessions: true, trigger: "2026-11-22" } }`);
-        } else {
-            args.hygiene = {};
-            for (const [op, value] of Object.entries(raw.hygiene)) {
-                if (!/^[a-z0-9-]+$/i.test(op)) problems.push(`${key}.${op}: operation names are letters, digits and '-'`);
-                const { desired, failures } = isObject(value) ? userHygiene.validate({ ...value }) : { desired: undefined, failures: [{ property: "", reason: "must be an object" }] };
-                failures.forEach((f) => problems.push(`${key}.${op}${f.property ? `.${f.property}` : ""}: ${f.reason}`));
-                if (desired && !failures.length && isObject(value) && value.targets === undefined) args.hygiene[op] = value as any;
-            }
+        args.hygiene = {};
+        for (const [op, value] of Object.entries(raw.hygiene as Record<string, Record<string, unknown>>)) {
+            const { desired, failures } = userHygiene.validate({ ...value });
+            failures.forEach((f) => problems.push(`${key}.${op}${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+            if (desired && !failures.length) args.hygiene[op] = value as any;
         }
     }
-    if (raw.guards !== undefined) {
-        const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], guards: raw.guards });
-        for (const f of failures) {
-            problems.push(`${BASELINE_KEY}.${f.property}: ${f.reason}`);
-        }
-        if (desired?.guards) {
-            args.guards = desired.guards;
-        }
+    // guards and readiness: checked with the per-user MFA provider's rules, which apply them.
+    for (const field of ["guards", "readiness"] as const) {
+        if (!ok.has(field)) continue;
+        const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], [field]: raw[field] });
+        failures.forEach((f) => problems.push(`${BASELINE_KEY}.${f.property}: ${f.reason}`));
+        if (desired?.[field] && !failures.length) (args as any)[field] = desired[field];
     }
-    if (raw.readiness !== undefined) {
-        // Checked with the per-user MFA provider's rules, which apply it.
-        const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], readiness: raw.readiness });
-        for (const f of failures) {
-            problems.push(`${BASELINE_KEY}.${f.property}: ${f.reason}`);
-        }
-        if (desired?.readiness) {
-            args.readiness = desired.readiness;
-        }
-    }
-    if (raw.breakGlassAccounts !== undefined) {
-        const bg = raw.breakGlassAccounts;
-        const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-        if (!Array.isArray(bg) || bg.some((x) => typeof x !== "string" || !(x.includes("@") || guid.test(x)))) {
-            problems.push(`${BASELINE_KEY}.breakGlassAccounts must be a list of user principal names or object ids, got ${describe(bg)}`);
-        } else {
-            args.breakGlassAccounts = bg as string[];
-        }
-    }
-    if (raw.perUserMfa !== undefined) {
+    if (ok.has("breakGlassAccounts")) args.breakGlassAccounts = raw.breakGlassAccounts as string[];
+    if (ok.has("perUserMfa")) {
         const key = `${BASELINE_KEY}.perUserMfa`;
-        const pum = raw.perUserMfa;
-        if (!isObject(pum)) {
-            problems.push(`${key} must be an object like { assignments: [{ state: enforced, groups: [<group id>] }] }, got ${describe(pum)}`);
-        } else {
-            unknownKeys(pum, KNOWN.perUserMfa, key, problems);
-            // The provider's own validation, with every message under its config key.
-            const { desired, failures } = perUserMfa.validate(
-                Object.fromEntries(Object.entries(pum).filter(([k]) => KNOWN.perUserMfa.includes(k))),
-            );
-            for (const f of failures) {
-                problems.push(`${key}.${f.property}: ${f.reason}`);
-            }
-            const assigned = new Set((desired?.assignments ?? []).flatMap((a) => a.users ?? []).map((u) => u.toLowerCase()));
-            for (const bg of args.breakGlassAccounts ?? []) {
-                if (assigned.has(bg.toLowerCase())) {
-                    problems.push(`${key}.assignments names break-glass account ${bg}; break-glass accounts are always excluded: remove it`);
+        // The provider's own validation, with every message under its config key.
+        const { desired, failures } = perUserMfa.validate(raw.perUserMfa);
+        for (const f of failures) {
+            problems.push(`${key}.${f.property}: ${f.reason}`);
+        }
+        const bgIndex = new Map((args.breakGlassAccounts ?? []).map((bg, i) => [bg.toLowerCase(), i] as const));
+        (desired?.assignments ?? []).forEach((a, i) =>
+            (a.users ?? []).forEach((u, j) => {
+                const b = bgIndex.get(u.toLowerCase());
+                if (b !== undefined) {
+                    problems.push(`${key}.assignments[${i}].users[${j}] names break-glass account ${u} (${BASELINE_KEY}.breakGlassAccounts[${b}]); break-glass accounts are always excluded: remove it`);
                 }
-            }
-            if (desired && !failures.length) {
-                args.perUserMfa = {
-                    assignments: desired.assignments,
-                    ...(desired.excludeUsers ? { excludeUsers: desired.excludeUsers } : {}),
-                    ...(desired.allOtherUsers ? { allOtherUsers: desired.allOtherUsers } : {}),
-                };
-            }
+            }),
+        );
+        if (desired && !failures.length) {
+            args.perUserMfa = {
+                assignments: desired.assignments,
+                ...(desired.excludeUsers ? { excludeUsers: desired.excludeUsers } : {}),
+                ...(desired.allOtherUsers ? { allOtherUsers: desired.allOtherUsers } : {}),
+            };
         }
     }
     problems.push(...coherenceProblems(args));
@@ -283,21 +275,16 @@ export function coherenceWarnings(args: TenantMfaBaselineArgs): string[] {
     if (perUserOn && args.securityDefaults?.enabled) {
         warnings.push(`${BASELINE_KEY}.perUserMfa enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`);
     }
-    return warnings;
-}
-
-function unknownKeys(obj: Record<string, unknown>, known: readonly string[], at: string, problems: string[]) {
-    for (const k of Object.keys(obj)) {
-        if (!known.includes(k)) {
-            problems.push(`${at}.${k} is not a known setting (known: ${known.join(", ")})`);
-        }
+    // Keys that do nothing where they stand: said, not ignored.
+    if (args.readiness && !args.perUserMfa) {
+        warnings.push(`${BASELINE_KEY}.readiness does nothing without ${BASELINE_KEY}.perUserMfa: it checks the users per-user MFA moves to MFA. Remove it, or add perUserMfa.`);
     }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-    return v === undefined ? "nothing" : JSON.stringify(v);
+    const perUserGuards = (["lockout", "maxUserChangeShare"] as const).filter((k) => args.guards?.[k] !== undefined);
+    if (perUserGuards.length && !args.perUserMfa) {
+        warnings.push(`${perUserGuards.map((k) => `${BASELINE_KEY}.guards.${k}`).join(" and ")} ${perUserGuards.length > 1 ? "do" : "does"} nothing without ${BASELINE_KEY}.perUserMfa: ${perUserGuards.length > 1 ? "they guard" : "it guards"} per-user MFA changes only. Remove ${perUserGuards.length > 1 ? "them" : "it"}, or add perUserMfa.`);
+    }
+    if (args.hygiene && !Object.keys(args.hygiene).length) {
+        warnings.push(`${BASELINE_KEY}.hygiene is empty: it runs no operation. Remove it, or name an operation.`);
+    }
+    return warnings;
 }

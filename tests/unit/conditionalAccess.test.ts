@@ -79,7 +79,7 @@ describe("unit: Conditional Access members, presets and coherence", () => {
     it("refuses a block or MFA policy without break-glass accounts", () => {
         assert.throws(() => baselineArgsFromConfig({ legacyAuthentication: { mode: "reportOnly" } }), /legacyAuthentication needs m365-mfa:baseline\.breakGlassAccounts/);
         assert.throws(() => baselineArgsFromConfig({ conditionalAccessMfa: { mode: "on" } }), /conditionalAccessMfa needs m365-mfa:baseline\.breakGlassAccounts/);
-        assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }), /legacyAuthentication\.mode must be reportOnly, on or off/);
+        assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }), /legacyAuthentication\.mode must be one of reportOnly, on, off \(report-only first, as Microsoft recommends\), got \"enforce\"/);
     });
 
     it("switching a Conditional Access policy from report-only to on needs a named confirmation", () => {
@@ -117,7 +117,7 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.strictEqual(m2.perUserMfa, undefined, "stage 2 leaves per-user MFA alone");
         assert.deepStrictEqual(m3.perUserMfa, { assignments: [], allOtherUsers: "disabled" });
         assert.throws(() => baselineArgsFromConfig({ preset: "strict" }), /preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access/);
-        assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /migrationStage must be 1, 2 or 3, and only with preset per-user-mfa-to-conditional-access/);
+        assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /migrationStage does nothing with preset conditional-access: it is the stage of preset per-user-mfa-to-conditional-access/);
         assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access" }), /needs m365-mfa:baseline\.breakGlassAccounts/);
     });
 });

@@ -24,7 +24,7 @@ describe("unit: baseline stack config", () => {
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
                     "m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, securityDefaults, modernAuthentication, perUserMfa, authenticationMethods, smtpAuth, exchangeAuthenticationPolicy, legacyAuthentication, conditionalAccessMfa, hygiene, readiness, guards, preset, migrationStage)",
-                    "m365-mfa:baseline.securityDefaults.enable is not a known setting (known: enabled)",
+                    "m365-mfa:baseline.securityDefaults.enable is not a known setting; did you mean enabled? (known: enabled)",
                     'm365-mfa:baseline.securityDefaults.enabled must be true or false, got "true"',
                 ]);
                 assert.match(e.message, /nothing was changed/);
@@ -52,19 +52,19 @@ describe("unit: baseline stack config", () => {
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
                     "m365-mfa:baseline.perUserMfa.targets is not a known setting (known: assignments, excludeUsers, allOtherUsers)",
-                    'm365-mfa:baseline.perUserMfa.assignments[0].state: assignments[0].state must be one of disabled, enabled, enforced (got "on")',
+                    'm365-mfa:baseline.perUserMfa.assignments[0].state must be one of disabled, enabled, enforced, got "on"',
                 ]);
                 return true;
             },
         );
         assert.throws(
             () => baselineArgsFromConfig({ breakGlassAccounts: ["bg1@contoso.com"], perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] } }),
-            /perUserMfa\.assignments names break-glass account bg1@contoso\.com; break-glass accounts are always excluded/,
+            /perUserMfa\.assignments\[0\]\.users\[0\] names break-glass account BG1@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[0\]\); break-glass accounts are always excluded/,
         );
     });
 
     it("rejects non-object values", () => {
         assert.throws(() => baselineArgsFromConfig("on"), /m365-mfa:baseline must be an object, got "on"/);
-        assert.throws(() => baselineArgsFromConfig({ securityDefaults: true }), /securityDefaults must be an object like \{ enabled: true \}, got true/);
+        assert.throws(() => baselineArgsFromConfig({ securityDefaults: true }), /securityDefaults must be an object \(like \{ enabled: true \}\), got true/);
     });
 });
