@@ -1,0 +1,107 @@
+/**
+ * Bad input through the real engine: `pulumi preview` refuses it naming the full config key, exits
+ * non-zero and writes nothing to the tenant. One case of each kind: an unknown key answered with the
+ * nearest known key, an unknown break-glass account named at breakGlassAccounts[i], keys that do
+ * nothing where they stand; and 3,000 unknown users, whose refusal stays a screenful with the full
+ * list in a file.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PulumiWorkspace, copyProject } from "../../harness/engine";
+import { startTrustedEmulator } from "../../harness/tenant";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+
+describe("engine: bad input is refused at preview, naming its own key", function () {
+    this.timeout(600_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    let ws: PulumiWorkspace;
+    let member: string;
+    const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;
+
+    /** A new stack with this baseline; its preview must fail without a write. */
+    async function refused(stack: string, baseline: unknown) {
+        await ws.initStack(stack);
+        // Written to the stack's config file (YAML takes JSON): 3,000 users are too long for one `pulumi config` argument.
+        fs.writeFileSync(ws.configFile(stack), `config:\n  m365-mfa:baseline: ${JSON.stringify(baseline)}\n`);
+        const before = writes();
+        const r = await ws.preview(stack);
+        assert.notStrictEqual(r.code, 0, r.output);
+        assert.strictEqual(writes(), before, "nothing was written to the tenant");
+        return r;
+    }
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-validation-"));
+        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
+        emu.directory().seed(50, 3);
+        member = [...emu.directory().users.values()].find((u) => u.userType === "Member" && !u.breakGlass)!.userPrincipalName;
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), M365_MFA_REPORT_DIR: path.join(tmp, "reports") },
+        });
+    });
+
+    after(async () => {
+        await emu?.stop();
+        if (tmp && !process.env.KEEP_TEST_DIRS) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("an unknown key is refused with the nearest known key (readiness.acceptUsers, windowdays)", async () => {
+        const r = await refused("typo", {
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+            perUserMfa: { assignments: [{ state: "enforced", users: [member] }] },
+            readiness: { mode: "block", acceptUsers: [member], windowdays: 7 },
+        });
+        assert.match(r.output, /m365-mfa:baseline\.readiness\.acceptUsers is not a known setting; did you mean acceptedUsers\?/);
+        assert.match(r.output, /m365-mfa:baseline\.readiness\.windowdays is not a known setting; did you mean windowDays\?/);
+    });
+
+    it("an unknown break-glass account is named at m365-mfa:baseline.breakGlassAccounts[i], not at assignments", async () => {
+        const r = await refused("breakglass", {
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com", "breakglass9@contoso.onmicrosoft.com"],
+            perUserMfa: { assignments: [{ state: "enforced", users: [member] }], excludeUsers: ["svc-gone@contoso.onmicrosoft.com"] },
+        });
+        assert.match(
+            r.output,
+            /Per-user MFA: no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)/,
+        );
+        assert.doesNotMatch(r.output, /breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments/);
+    });
+
+    it("keys that do nothing where they stand are refused: migrationStage without its preset, an empty assignments, an empty methods", async () => {
+        const r = await refused("nothing", {
+            migrationStage: 2,
+            perUserMfa: { assignments: [] },
+            authenticationMethods: { methods: {} },
+        });
+        assert.match(r.output, /m365-mfa:baseline\.migrationStage does nothing without a preset: it is the stage of preset per-user-mfa-to-conditional-access/);
+        assert.match(r.output, /m365-mfa:baseline\.perUserMfa\.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody/);
+        assert.match(r.output, /m365-mfa:baseline\.authenticationMethods\.methods is empty: it manages no method/);
+        assert.match(r.output, /nothing was changed/);
+    });
+
+    it("3,000 unknown users: the preview output stays small, names the count and the first users, and gives the file with all of them", async () => {
+        const users = Array.from({ length: 3000 }, (_, i) => `nobody${i}@contoso.onmicrosoft.com`);
+        const r = await refused("many", {
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+            perUserMfa: { assignments: [{ state: "enforced", users }] },
+        });
+        assert.ok(r.output.length < 20_000, `the preview printed ${r.output.length} characters`);
+        assert.match(r.output, /no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[0\]\)/);
+        assert.match(r.output, /nobody9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[9\]\) and 2990 more/);
+        assert.doesNotMatch(r.output, /nobody10@/);
+        const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(r.output)?.[1];
+        assert.ok(file, "the message gives the file");
+        assert.ok(file!.startsWith(path.join(tmp, "reports")), file);
+        const lines = fs.readFileSync(file!, "utf8").trim().split("\n");
+        assert.strictEqual(lines.length, 3000);
+        assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (m365-mfa:baseline.perUserMfa.assignments[0].users[2999])");
+    });
+});
