@@ -1,15 +1,19 @@
 import type { GraphClient, GraphVersion, HttpMethod } from "./graph";
 import { sleep } from "./graph";
 import { TenantApiError } from "./errors";
+import { RetryRun, describeCall, parseRetryAfter } from "./retry";
 
 /**
  * Graph JSON batching for many small calls (per-user MFA of tens of thousands of users), added once
  * here for every setting because the Graph SDK does not do it:
  * - 20 requests per $batch (Graph's maximum);
- * - each item that answers 429/503/504 is retried on its own after the longest Retry-After its
- *   sub-responses asked for (the SDK's retry handler never sees inside a batch);
- * - a whole batch that fails (dropped connection, 5xx) is sent again: only idempotent calls
- *   (GET, PATCH of a state) are batched;
+ * - each item follows the client layer's one retry policy (./retry.ts) on its own: an item that
+ *   answers 429/503/504 is sent again after the longest wait its sub-responses asked for (Retry-After,
+ *   or the policy's jittered back-off), until the item's time budget runs out; then its last answer is
+ *   its result (the SDK's retry handler never sees inside a batch);
+ * - the $batch request itself goes through the Graph client, so the same policy retries it whole
+ *   (dropped connection, 429, 5xx): only calls that are safe to send again are batched; when its
+ *   budget runs out the run stops with RetryBudgetExceededError;
  * - concurrency adapts: it grows while Graph answers, halves on throttling, and every worker waits
  *   out a Retry-After before sending again, so the run follows the tenant's limit instead of
  *   hammering it.
@@ -33,7 +37,7 @@ export interface BatchOptions {
     /** Batches in flight at first and at most (default 4 and 16). */
     initialConcurrency?: number;
     maxConcurrency?: number;
-    /** Tries per call before its last answer is returned as is (default 8). */
+    /** @deprecated ignored: items are retried until the retry policy's time budget runs out. */
     maxAttempts?: number;
     /** Called after each batch with the number of calls finished so far. */
     onProgress?: (done: number, total: number) => void;
@@ -43,26 +47,27 @@ export interface BatchStats {
     batches: number;
     retriedItems: number;
     throttledItems: number;
+    /** Items whose retry budget ran out (their last answer is their result). */
+    exhaustedItems: number;
     maxConcurrency: number;
 }
 
-const RETRYABLE = new Set([429, 503, 504]);
 /** Batch items Graph calls write requests: each is sent with a body ({} when the call takes none) and a Content-Type. */
 const WRITES: ReadonlySet<string> = new Set(["POST", "PATCH", "PUT"]);
 const BATCH_SIZE = 20;
 
 export async function runBatched(graph: GraphClient, calls: readonly BatchCall[], options: BatchOptions = {}): Promise<{ results: BatchResult[]; stats: BatchStats }> {
     const version = options.version ?? "v1.0";
-    const maxAttempts = options.maxAttempts ?? 8;
     const maxConcurrency = options.maxConcurrency ?? 16;
     const results: BatchResult[] = new Array(calls.length);
-    const attempts = new Uint8Array(calls.length);
+    // Only items that failed once get a run of the policy (memory stays one small result per call).
+    const runs = new Map<number, RetryRun>();
     let queue: number[] = calls.map((_, i) => i);
     let done = 0;
     let inFlight = 0;
     let concurrency = Math.min(options.initialConcurrency ?? 4, maxConcurrency);
     let pausedUntil = 0;
-    const stats: BatchStats = { batches: 0, retriedItems: 0, throttledItems: 0, maxConcurrency: concurrency };
+    const stats: BatchStats = { batches: 0, retriedItems: 0, throttledItems: 0, exhaustedItems: 0, maxConcurrency: concurrency };
     let fatal: unknown;
 
     const sendOne = async (indices: number[]): Promise<void> => {
@@ -77,38 +82,48 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 ...(c.body !== undefined || WRITES.has(c.method) ? { body: c.body ?? {}, headers: { "Content-Type": "application/json" } } : {}),
             };
         });
-        let answer: { responses: { id: string; status: number; headers?: Record<string, string>; body?: any }[] };
-        try {
-            answer = await graph.post("/$batch", { requests }, { version });
-            stats.batches++;
-        } catch (err) {
-            // The batch as a whole failed (after the SDK's own retries): send its calls again later.
-            if (err instanceof TenantApiError && err.transient) {
-                requeue(indices, 2);
-                concurrency = Math.max(1, Math.floor(concurrency / 2));
-                return;
-            }
-            throw err;
-        }
-        let retryAfter = 0;
+        // The batch as a whole is retried by the Graph client's policy (every batched call is safe to
+        // send again); what it throws (a spent budget, a refused batch) ends the run.
+        const answer: { responses: { id: string; status: number; headers?: Record<string, string>; body?: any }[] } = await graph.post(
+            "/$batch",
+            { requests },
+            { version, idempotent: true },
+        );
+        stats.batches++;
+        let waitMs = 0;
         const again: number[] = [];
         for (const r of answer.responses) {
             const i = Number(r.id);
-            if (RETRYABLE.has(r.status) && attempts[i] + 1 < maxAttempts) {
-                attempts[i]++;
-                again.push(i);
+            if (graph.policy.verdict(r.status, true) === "retry") {
+                let run = runs.get(i);
+                if (!run) {
+                    run = graph.policy.start(`${describeCall(calls[i].method, `/${version}${calls[i].url}`)} in $batch`);
+                    runs.set(i, run);
+                }
+                const plan = run.plan(
+                    {
+                        error: new TenantApiError("Microsoft Graph", calls[i].method, `/${version}${calls[i].url}`, r.status, r.body?.error?.code, String(r.body?.error?.message ?? "")),
+                        retryAfterMs: parseRetryAfter(headerOf(r.headers, "retry-after")),
+                    },
+                    true,
+                );
                 if (r.status === 429) {
                     stats.throttledItems++;
                 }
-                retryAfter = Math.max(retryAfter, Number(headerOf(r.headers, "retry-after") ?? 1) || 1);
-                continue;
+                if (plan.action === "retry") {
+                    again.push(i);
+                    waitMs = Math.max(waitMs, plan.delayMs);
+                    continue;
+                }
+                stats.exhaustedItems++;
             }
+            runs.delete(i);
             results[i] = { status: r.status, ...(r.body !== undefined ? { body: r.body } : {}) };
             done++;
         }
         if (again.length) {
             stats.retriedItems += again.length;
-            requeue(again, retryAfter);
+            requeue(again, waitMs);
             concurrency = Math.max(1, Math.floor(concurrency / 2));
         } else if (concurrency < maxConcurrency) {
             concurrency++;
@@ -117,8 +132,8 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         options.onProgress?.(done, calls.length);
     };
 
-    const requeue = (indices: number[], seconds: number) => {
-        pausedUntil = Math.max(pausedUntil, Date.now() + seconds * 1000);
+    const requeue = (indices: number[], ms: number) => {
+        pausedUntil = Math.max(pausedUntil, Date.now() + ms);
         queue = indices.concat(queue);
     };
 
@@ -157,7 +172,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         };
         pump();
     });
-    // Calls whose attempts are used up keep their last retryable answer in place of a result.
+    // Calls whose retry budget ran out keep their last retryable answer in place of a result.
     return { results, stats };
 }
 

@@ -1,6 +1,7 @@
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { ConnectionSettings } from "./connection";
 import { TenantApiError, redact } from "./errors";
+import { RetryPolicy, describeCall, isDroppedConnection } from "./retry";
 
 /**
  * Builds the credential for a connection:
@@ -49,41 +50,65 @@ export function createCredential(conn: ConnectionSettings): TokenCredential {
 export class TokenSource {
     private credential: TokenCredential;
 
+    private readonly policy: RetryPolicy;
+
     constructor(
         private readonly conn: ConnectionSettings,
         readonly resource: string,
+        policy?: RetryPolicy,
     ) {
         this.credential = createCredential(conn);
+        this.policy = policy ?? RetryPolicy.fromSettings(undefined);
     }
 
     get scope(): string {
         return `${this.resource}/.default`;
     }
 
+    /**
+     * A token for the resource. The token endpoint follows the client layer's retry policy: a
+     * throttled or unavailable authority (429, 5xx, AADSTS temporarily unavailable) or a dropped
+     * connection is retried within the budget; a refused credential (a wrong secret, an unknown app
+     * or tenant) is final at once.
+     */
     async getToken(): Promise<AccessToken> {
-        try {
-            const token = await this.credential.getToken(this.scope);
-            if (!token) {
-                throw new Error("the credential returned no token");
-            }
-            return token;
-        } catch (err) {
-            let message = redact(err instanceof Error ? err.message : String(err), [this.conn.clientSecret]);
-            if (/endpoints_resolution_error/.test(message)) {
-                // MSAL could not read the tenant's OpenID configuration: Entra answers that for unknown tenants.
-                message =
-                    `the authority ${this.conn.cloud.authorityHost} has no tenant "${this.conn.tenantId}" ` +
-                    `(its OpenID configuration could not be read): check m365-mfa:tenantId / AZURE_TENANT_ID and the cloud`;
-            }
-            throw new TenantApiError(
+        return this.policy.run(
+            `signing in for ${this.resource}`,
+            async () => {
+                const token = await this.credential.getToken(this.scope);
+                if (!token) {
+                    throw new Error("the credential returned no token");
+                }
+                return token;
+            },
+            (err) => this.classify(err),
+            // Retryable failures are classified 503 (throttled, unavailable or dropped); anything else is final.
+            { idempotent: false },
+        );
+    }
+
+    private classify(err: unknown): { error: TenantApiError; retryAfterMs?: number } {
+        if (err instanceof TenantApiError) {
+            return { error: err };
+        }
+        let message = redact(err instanceof Error ? err.message : String(err), [this.conn.clientSecret]);
+        if (/endpoints_resolution_error/.test(message)) {
+            // MSAL could not read the tenant's OpenID configuration: Entra answers that for unknown tenants.
+            message =
+                `the authority ${this.conn.cloud.authorityHost} has no tenant "${this.conn.tenantId}" ` +
+                `(its OpenID configuration could not be read): check m365-mfa:tenantId / AZURE_TENANT_ID and the cloud`;
+        }
+        const status = tokenEndpointStatus(err, message);
+        return {
+            error: new TenantApiError(
                 "Entra ID sign-in",
                 "POST",
                 `${this.conn.cloud.authorityHost}/${this.conn.tenantId}/oauth2/v2.0/token`,
-                undefined,
+                status,
                 undefined,
                 `could not get a token for ${this.resource} as app ${this.conn.clientId ?? "(credential chain)"}: ${firstLine(message)}`,
-            );
-        }
+            ),
+        };
     }
 
     /** Drops cached tokens: the next getToken asks the authority again. */
@@ -99,6 +124,27 @@ export class TokenSource {
         }
         return claims.roles.map(String);
     }
+}
+
+/**
+ * What the token endpoint's failure amounts to for the retry policy: 503 (retry) for a throttled or
+ * unavailable authority (HTTP 429/5xx, AADSTS temporarily_unavailable / 90033 / 50196...) or a dropped
+ * connection (asking for a token is safe to repeat), undefined (final: "failed") for everything else,
+ * e.g. a refused secret.
+ */
+export function tokenEndpointStatus(err: unknown, message: string): number | undefined {
+    const e = err as any;
+    const status = typeof e?.statusCode === "number" ? e.statusCode : typeof e?.status === "number" ? e.status : undefined;
+    if (status === 429 || status === 503 || status === 504 || (status !== undefined && status >= 500)) {
+        return 503;
+    }
+    if (/temporarily_unavailable|server_error|AADSTS(90033|50196|50087|90006)\b|\b(429|503|504)\b|Too Many Requests|Service Unavailable/i.test(message)) {
+        return 503;
+    }
+    if (isDroppedConnection(err) || /ECONNRESET|socket hang up|EPIPE|ETIMEDOUT|network_error|other side closed/i.test(message)) {
+        return 503;
+    }
+    return undefined;
 }
 
 function firstLine(s: string): string {

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import { ConnectionSettings } from "./connection";
 import { TokenSource } from "./credentials";
 import { MissingExchangeRoleError, TenantApiError, isMissingExchangeRole, redact } from "./errors";
-import { Failure, ThrottlingPolicy, parseRetryAfter, withRetries } from "./retry";
+import { Failure, RetryPolicy, isDroppedConnection, parseRetryAfter } from "./retry";
 
 /**
  * The one way the providers talk to Exchange Online: the admin API that ExchangeOnlineManagement v3
@@ -11,10 +11,10 @@ import { Failure, ThrottlingPolicy, parseRetryAfter, withRetries } from "./retry
  * Exchange Online audience (the app needs Exchange.ManageAsApp and the Exchange Administrator role).
  *
  * - Answers are read page by page: the same body is POSTed to each `@odata.nextLink` (bounded);
- * - 429/503/504 are retried after the Retry-After Exchange sends (bounded), since fetch has no
- *   retry middleware; a dropped connection is retried for reads (Get-*) and for Set-* calls, which
- *   set absolute values and are safe to repeat; New-/Remove- are never sent twice;
- * - one fresh sign-in when Exchange refuses the token (401);
+ * - every call follows the client layer's one retry policy (./retry.ts): 429/503/504 after the
+ *   Retry-After Exchange sends, or a jittered back-off, within the total time budget; a dropped
+ *   connection is retried for reads (Get-*) and for Set-* calls, which set absolute values and are
+ *   safe to repeat; New-/Remove- are never sent twice; a new token when Exchange refuses one (401);
  * - errors name the cmdlet, Exchange's status, code and message, with secrets scrubbed.
  * Nothing here makes a call before the first invoke.
  */
@@ -25,9 +25,8 @@ export interface ExchangeClientOptions {
     maxPages?: number;
     /** Time allowed for one HTTP call, in ms (default 120 s). */
     timeoutMs?: number;
-    /** Retries after a dropped connection (default 3). */
-    networkRetries?: number;
-    throttling?: ThrottlingPolicy;
+    /** The retry policy (default: the one from M365_MFA_RETRY_BUDGET_SECONDS or 300 s). */
+    policy?: RetryPolicy;
 }
 
 export interface InvokeOptions {
@@ -49,17 +48,17 @@ export interface InvokeResult<T> {
 /** The system mailbox ExchangeOnlineManagement anchors app-only admin calls on. */
 export const EXCHANGE_ANCHOR_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}";
 
-const DEFAULT_THROTTLING: ThrottlingPolicy = { maxRetries: 4, maxDelayMs: 60_000, defaultDelayMs: 1000 };
-
 export class ExchangeClient {
     readonly tokens: TokenSource;
+    readonly policy: RetryPolicy;
     private readonly pageSize: number;
 
     constructor(
         readonly connection: ConnectionSettings,
         private readonly options: ExchangeClientOptions = {},
     ) {
-        this.tokens = new TokenSource(connection, connection.cloud.exchangeResource);
+        this.policy = options.policy ?? RetryPolicy.fromSettings(undefined);
+        this.tokens = new TokenSource(connection, connection.cloud.exchangeResource, this.policy);
         this.pageSize = Math.max(1, Math.min(options.pageSize ?? 1000, 1000));
     }
 
@@ -91,15 +90,11 @@ export class ExchangeClient {
         const warnings: string[] = [];
         let url = this.invokeUrl;
         for (let page = 0; page < maxPages; page++) {
-            const answer = await withRetries(
+            const answer = await this.policy.run(
+                `running ${cmdlet} in Exchange Online${page ? ` (page ${page + 1})` : ""}`,
                 () => this.post(url, body, cmdlet),
                 (err) => this.classify(err, cmdlet),
-                {
-                    resetToken: () => this.tokens.reset(),
-                    retryDroppedConnection: idempotent,
-                    networkRetries: this.options.networkRetries ?? 3,
-                    throttling: this.options.throttling ?? DEFAULT_THROTTLING,
-                },
+                { idempotent, resetToken: () => this.tokens.reset() },
             );
             // A Set-* (or New-/Remove-...) cmdlet may answer value: null (or no value) beside @adminapi.warnings,
             // e.g. when nothing changed (CIPP's New-ExoRequest handles that shape); it returned no objects.
@@ -180,7 +175,8 @@ export class ExchangeClient {
         const e = err as any;
         const cause = e?.cause;
         const why = e?.name === "TimeoutError" ? "timed out" : (cause?.code ?? cause?.message ?? e?.message ?? String(err));
-        return { error: this.error(cmdlet, undefined, undefined, `no answer (${why})`) };
+        // Only a dropped connection or a timeout is worth sending again; another failure to get an answer (TLS) is final.
+        return { error: this.error(cmdlet, undefined, undefined, `no answer (${why})`), final: !isDroppedConnection(err) };
     }
 
     private error(cmdlet: string, status: number | undefined, code: string | undefined, detail: string, requestId?: string): TenantApiError {

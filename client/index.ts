@@ -6,6 +6,7 @@
 import { ConfigSource, ConnectionSettings, resolveConnection } from "./connection";
 import { ExchangeClient } from "./exchange";
 import { GraphClient } from "./graph";
+import { RetryPolicy } from "./retry";
 
 export * from "./clouds";
 export * from "./connection";
@@ -13,6 +14,7 @@ export * from "./errors";
 export { GraphClient, GraphVersion } from "./graph";
 export { ExchangeClient, ExchangeClientOptions, InvokeOptions, InvokeResult } from "./exchange";
 export { TokenSource, decodeJwtPayload } from "./credentials";
+export { RetryPolicy, RetryBudgetExceededError, DEFAULT_RETRY_BUDGET_SECONDS, RETRY_BUDGET_CONFIG_KEY, RETRY_BUDGET_ENV } from "./retry";
 
 export interface TenantClients {
     readonly connection: ConnectionSettings;
@@ -22,5 +24,7 @@ export interface TenantClients {
 
 export function createTenantClients(config?: ConfigSource, env: NodeJS.ProcessEnv = process.env): TenantClients {
     const connection = resolveConnection(config, env);
-    return { connection, graph: new GraphClient(connection), exchange: new ExchangeClient(connection) };
+    // One policy for every call of these clients: the budget from stack config, else the environment.
+    const policy = RetryPolicy.fromSettings(config, env);
+    return { connection, graph: new GraphClient(connection, policy), exchange: new ExchangeClient(connection, { policy }) };
 }

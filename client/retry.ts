@@ -1,79 +1,234 @@
-import type { TenantApiError } from "./errors";
+import { TenantApiError } from "./errors";
 
 /**
- * The resilience rules every client of this layer follows, in one place:
- * - one fresh sign-in when the service refuses the token (401) before its stated lifetime;
- * - a dropped connection (no answer at all) is retried only for calls that are safe to repeat;
- * - optionally 429/503/504 are retried after the Retry-After the service asked for (bounded), for
- *   clients that have no retry middleware of their own (the Graph SDK has one; fetch does not).
+ * The one retry policy of the client layer. Every call to a Microsoft service goes through it:
+ * Graph single calls (as a middleware of the Graph SDK's chain, ./graph.ts), each item of a $batch
+ * (./batch.ts), Exchange's InvokeCommand (./exchange.ts) and the token endpoint (./credentials.ts).
+ *
+ * - 429, 503 and 504 are retried, after the Retry-After the service sent; without one (Conditional
+ *   Access's 429 has none) after an exponential back-off with jitter;
+ * - a dropped connection (no answer: ECONNRESET, socket hang up, EPIPE, a timeout) is retried for
+ *   calls that are safe to send again;
+ * - a refused token (401, e.g. InvalidAuthenticationToken "Lifetime validation failed") is dropped and
+ *   the call sent again with a new one; a second 401 in a row is final;
+ * - every other answer (a 4xx that is the caller's fault: 400, 403, 404, 409...) is final at once;
+ * - retries stop on a total time budget per call (default 300 s; stack config
+ *   `m365-mfa:retryBudgetSeconds` or M365_MFA_RETRY_BUDGET_SECONDS), never on a small count; then
+ *   the call fails with a RetryBudgetExceededError that says what was being done, how long it waited,
+ *   how many attempts it made, and that a rerun resumes.
  */
+export const DEFAULT_RETRY_BUDGET_SECONDS = 300;
+export const RETRY_BUDGET_CONFIG_KEY = "retryBudgetSeconds";
+export const RETRY_BUDGET_ENV = "M365_MFA_RETRY_BUDGET_SECONDS";
+
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+/** @deprecated the old name of RETRYABLE_STATUSES. */
+export const THROTTLED_STATUSES = RETRYABLE_STATUSES;
+
+/** One failed attempt, classified by the path that made it. */
 export interface Failure {
     readonly error: TenantApiError;
     /** The service's Retry-After, in milliseconds, when it sent one. */
     readonly retryAfterMs?: number;
+    /** Final whatever the status says (e.g. no answer for a reason other than a dropped connection: a TLS error). */
+    readonly final?: boolean;
 }
 
-export interface RetryOptions {
-    /** Drops the cached token so the next attempt signs in again. */
-    resetToken(): void;
-    /** Whether the call may be sent again after the connection dropped before an answer. */
-    retryDroppedConnection: boolean;
-    /** Retries after a dropped connection (default 3; attempts counted from the first call). */
-    networkRetries?: number;
-    /** Base of the exponential back-off after a dropped connection, in ms (default 250). */
-    networkBackoffMs?: number;
-    /** Retry throttling and unavailability answers (429, 503, 504); off unless given. */
-    throttling?: ThrottlingPolicy;
+export interface RetryPolicyOptions {
+    /** Total time one call may spend retrying, in ms (default 300 s). */
+    budgetMs?: number;
+    /** First back-off without Retry-After, in ms (default 500); doubled each retry. */
+    baseDelayMs?: number;
+    /** Longest back-off without Retry-After, in ms (default 30 s). */
+    maxBackoffMs?: number;
+    /** Source of jitter in [0, 1) (default Math.random). */
+    random?: () => number;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
 }
 
-export interface ThrottlingPolicy {
-    /** How many times to wait and retry (default 4). */
-    maxRetries?: number;
-    /** Longest single wait honoured, in ms (default 60 s); a longer Retry-After fails the call at once. */
-    maxDelayMs?: number;
-    /** Wait when the service sent no Retry-After: this, doubled each retry (default 1 s). */
-    defaultDelayMs?: number;
-}
+/** What to do after a failed attempt. */
+export type Plan =
+    | { action: "retry"; delayMs: number; refreshToken: boolean; reason: string }
+    | { action: "fail"; error: Error };
 
-export const THROTTLED_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+export type Verdict = "retry" | "refresh-token" | "final";
 
-/** Runs `call` until it answers, following the rules above; throws the last classified error. */
-export async function withRetries<T>(
-    call: () => Promise<T>,
-    classify: (err: unknown) => Failure,
-    options: RetryOptions,
-): Promise<T> {
-    const networkRetries = options.networkRetries ?? 3;
-    const networkBackoff = options.networkBackoffMs ?? 250;
-    const throttling = options.throttling;
-    let refreshedToken = false;
-    let throttled = 0;
-    for (let attempt = 0; ; attempt++) {
-        try {
-            return await call();
-        } catch (err) {
-            const { error, retryAfterMs } = classify(err);
-            if (error.status === 401 && !refreshedToken) {
-                refreshedToken = true;
-                options.resetToken();
-                continue;
+export class RetryPolicy {
+    readonly budgetMs: number;
+    readonly baseDelayMs: number;
+    readonly maxBackoffMs: number;
+    private readonly random: () => number;
+    readonly now: () => number;
+    readonly sleep: (ms: number) => Promise<void>;
+
+    constructor(options: RetryPolicyOptions = {}) {
+        this.budgetMs = options.budgetMs ?? DEFAULT_RETRY_BUDGET_SECONDS * 1000;
+        this.baseDelayMs = options.baseDelayMs ?? 500;
+        this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+        this.random = options.random ?? Math.random;
+        this.now = options.now ?? Date.now;
+        this.sleep = options.sleep ?? sleep;
+    }
+
+    /**
+     * The policy from stack config (`m365-mfa:retryBudgetSeconds`, as the provider's configure or
+     * the program receives it), else the environment (M365_MFA_RETRY_BUDGET_SECONDS), else 300 s.
+     */
+    static fromSettings(config?: { get(key: string): string | undefined }, env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+        const raw = config?.get(RETRY_BUDGET_CONFIG_KEY) ?? env[RETRY_BUDGET_ENV];
+        return new RetryPolicy({ budgetMs: parseBudgetSeconds(raw) * 1000 });
+    }
+
+    /** Whether an answer (status undefined: no answer at all) is worth another attempt. */
+    verdict(status: number | undefined, idempotent: boolean): Verdict {
+        if (status === undefined) {
+            return idempotent ? "retry" : "final";
+        }
+        if (RETRYABLE_STATUSES.has(status)) {
+            return "retry";
+        }
+        if (status === 401) {
+            return "refresh-token";
+        }
+        return "final";
+    }
+
+    /**
+     * The wait before retry number `retry` (0 for the first): the service's Retry-After as sent, or
+     * "equal jitter" back-off: a random wait in [d/2, d] with d = base * 2^retry, at most maxBackoff.
+     */
+    delayMs(retry: number, retryAfterMs?: number): number {
+        if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
+            return Math.max(0, retryAfterMs);
+        }
+        const d = Math.min(this.maxBackoffMs, this.baseDelayMs * 2 ** Math.min(retry, 30));
+        return Math.round(d / 2 + this.random() * (d / 2));
+    }
+
+    /** Starts the bookkeeping of one call: `what` says what it does, e.g. "reading policies/authenticationMethodsPolicy". */
+    start(what: string): RetryRun {
+        return new RetryRun(this, what);
+    }
+
+    /** Runs `call` until it succeeds, the failure is final, or the budget is spent. */
+    async run<T>(what: string, call: () => Promise<T>, classify: (err: unknown) => Failure, options: { idempotent: boolean; resetToken?: () => void }): Promise<T> {
+        const run = this.start(what);
+        for (;;) {
+            try {
+                return await call();
+            } catch (err) {
+                await run.next(classify(err), options);
             }
-            if (error.status === undefined && options.retryDroppedConnection && attempt < networkRetries) {
-                await sleep(networkBackoff * 2 ** attempt);
-                continue;
-            }
-            if (throttling && error.status !== undefined && THROTTLED_STATUSES.has(error.status)) {
-                const maxRetries = throttling.maxRetries ?? 4;
-                const wait = retryAfterMs ?? (throttling.defaultDelayMs ?? 1000) * 2 ** throttled;
-                if (throttled < maxRetries && wait <= (throttling.maxDelayMs ?? 60_000)) {
-                    throttled++;
-                    await sleep(wait);
-                    continue;
-                }
-            }
-            throw error;
         }
     }
+}
+
+/** The state of one call under the policy: attempts, time waited, whether the last failure was a refused token. */
+export class RetryRun {
+    attempts = 0;
+    waitedMs = 0;
+    readonly startedAt: number;
+    /** Set when the budget ran out (the error the call ends with). */
+    exhausted?: RetryBudgetExceededError;
+    private retries = 0;
+    private lastRefreshed = false;
+
+    constructor(
+        readonly policy: RetryPolicy,
+        readonly what: string,
+    ) {
+        this.startedAt = policy.now();
+    }
+
+    /** Decides what follows a failed attempt, without waiting (for callers that schedule retries themselves, e.g. $batch). */
+    plan(failure: Failure, idempotent: boolean): Plan {
+        this.attempts++;
+        const status = failure.error.status;
+        const verdict = failure.final ? "final" : this.policy.verdict(status, idempotent);
+        if (verdict === "final") {
+            return { action: "fail", error: failure.error };
+        }
+        if (verdict === "refresh-token") {
+            if (this.lastRefreshed) {
+                return { action: "fail", error: failure.error }; // a new token was refused too
+            }
+            this.lastRefreshed = true;
+            return { action: "retry", delayMs: 0, refreshToken: true, reason: "token refused" };
+        }
+        this.lastRefreshed = false;
+        const delayMs = this.policy.delayMs(this.retries, failure.retryAfterMs);
+        const elapsed = this.policy.now() - this.startedAt;
+        if (elapsed + delayMs > this.policy.budgetMs) {
+            this.exhausted = new RetryBudgetExceededError(this.what, this.attempts, elapsed, this.policy.budgetMs, failure.error);
+            return { action: "fail", error: this.exhausted };
+        }
+        this.retries++;
+        this.waitedMs += delayMs;
+        return { action: "retry", delayMs, refreshToken: false, reason: status === undefined ? "no answer" : String(status) };
+    }
+
+    /** Waits before the next attempt (dropping the token when asked), or throws the final error. */
+    async next(failure: Failure, options: { idempotent: boolean; resetToken?: () => void }): Promise<void> {
+        const p = this.plan(failure, options.idempotent);
+        if (p.action === "fail") {
+            throw p.error;
+        }
+        if (p.refreshToken) {
+            options.resetToken?.();
+        }
+        if (p.delayMs > 0) {
+            await this.policy.sleep(p.delayMs);
+        }
+    }
+}
+
+/**
+ * A call that kept failing with retryable answers until the retry budget ran out. Says what was being
+ * done, how long and how many times, the service's last answer, and that a rerun resumes.
+ */
+export class RetryBudgetExceededError extends TenantApiError {
+    constructor(
+        readonly what: string,
+        readonly attempts: number,
+        readonly elapsedMs: number,
+        readonly budgetMs: number,
+        readonly last: TenantApiError,
+    ) {
+        super(last.service, last.method, last.path, last.status, last.code, last.detail, last.requestId);
+        this.name = "RetryBudgetExceededError";
+        this.message =
+            `gave up ${what} after ${attempts} attempts over ${formatSeconds(elapsedMs)} ` +
+            `(the retry budget is ${formatSeconds(budgetMs)}: stack config m365-mfa:${RETRY_BUDGET_CONFIG_KEY} or ${RETRY_BUDGET_ENV}); ` +
+            `the last answer: ${last.message}. Nothing is lost: run pulumi up again to resume, settings already applied are not applied twice.`;
+    }
+
+    /** The budget is spent: the caller must not retry on its own. */
+    override get transient(): boolean {
+        return false;
+    }
+}
+
+/** "reading policies/authenticationMethodsPolicy" for GET /v1.0/policies/authenticationMethodsPolicy. */
+export function describeCall(method: string, path: string): string {
+    const verb = { GET: "reading", PATCH: "updating", PUT: "writing", POST: "posting to", DELETE: "deleting" }[method.toUpperCase()] ?? method;
+    const clean = path.split("?")[0].replace(/^\/(v1\.0|beta)\//, "").replace(/^\//, "");
+    return `${verb} ${clean}`;
+}
+
+export function parseBudgetSeconds(raw: string | undefined): number {
+    if (raw === undefined || raw === "") {
+        return DEFAULT_RETRY_BUDGET_SECONDS;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) {
+        throw new Error(`m365-mfa:${RETRY_BUDGET_CONFIG_KEY} / ${RETRY_BUDGET_ENV} must be a number of seconds (0 or more), got "${raw}"`);
+    }
+    return n;
+}
+
+function formatSeconds(ms: number): string {
+    return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
 /** Reads Retry-After (delay-seconds or an HTTP date) as milliseconds from now. */
@@ -87,6 +242,19 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
     }
     const at = Date.parse(trimmed);
     return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Whether an error is a dropped connection (no answer): ECONNRESET, socket hang up, EPIPE, a timeout... */
+export function isDroppedConnection(err: unknown): boolean {
+    const seen = new Set<unknown>();
+    for (let e: any = err; e && !seen.has(e); e = e.cause) {
+        seen.add(e);
+        const text = `${e.code ?? ""} ${e.message ?? ""} ${e.name ?? ""}`;
+        if (/ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|socket hang up|other side closed|TimeoutError/i.test(text)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 export function sleep(ms: number): Promise<void> {

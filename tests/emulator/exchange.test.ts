@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ExchangeClient, ExchangeClientOptions, TenantApiError } from "../../client";
+import { ExchangeClient, ExchangeClientOptions, RetryPolicy, TenantApiError } from "../../client";
 import { effectiveSmtpClientAuthenticationDisabled } from "../../emulator/exchange/mailboxes";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS, AUTH_POLICY_PROTOCOLS, Store, newTenant } from "../../emulator/store";
@@ -349,7 +349,7 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             emu.faults = { rate5xx: 1 };
             const started = Date.now();
             await rejectsWith(
-                exo(APPS.provider, { throttling: { maxRetries: 2, defaultDelayMs: 100 } }).invoke("Get-OrganizationConfig"),
+                exo(APPS.provider, { policy: new RetryPolicy({ budgetMs: 2000, baseDelayMs: 100 }) }).invoke("Get-OrganizationConfig"),
                 503,
                 /Get-OrganizationConfig answered 503 serviceNotAvailable/,
             );

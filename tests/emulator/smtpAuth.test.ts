@@ -21,8 +21,8 @@ describe("emulator: SMTP AUTH provider", function () {
     let domain: string;
 
     const addr = (name: string) => `${name}@${domain}`.toLowerCase();
-    const providerAs = (app: string = APPS.provider) =>
-        new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu, app));
+    const providerAs = (app: string = APPS.provider, overrides: Record<string, string> = {}) =>
+        new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu, app, overrides));
     /** A provider whose Exchange calls are recorded (cmdlet and parameters, in order). */
     const recorded = () => {
         const clients = clientsAs(emu);
@@ -371,10 +371,10 @@ describe("emulator: SMTP AUTH provider", function () {
         emu.faults = { rate5xx: 1 };
         const started = Date.now();
         await assert.rejects(
-            p.create(inputs),
-            /SMTP AUTH: create failed: Exchange Online POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-TransportConfig answered 503 serviceNotAvailable/,
+            providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create(inputs),
+            /SMTP AUTH: create failed: gave up running Get-TransportConfig in Exchange Online after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-TransportConfig answered 503 serviceNotAvailable.*run pulumi up again to resume/,
         );
-        assert.ok(Date.now() - started < 45_000);
+        assert.ok(Date.now() - started < 10_000, "bounded by the retry budget");
         emu.faults = {};
         assert.strictEqual(orgDisabled(), false, "nothing was changed");
         await p.create(inputs);

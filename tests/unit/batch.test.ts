@@ -6,10 +6,12 @@
 import * as assert from "assert";
 import { runBatched } from "../../client/batch";
 import type { GraphClient } from "../../client/graph";
+import { RetryPolicy } from "../../client/retry";
 
 function recordingGraph(): { graph: GraphClient; sent: any[] } {
     const sent: any[] = [];
     const graph = {
+        policy: new RetryPolicy(),
         post: async (path: string, body: any) => {
             assert.strictEqual(path, "/$batch");
             sent.push(...body.requests);

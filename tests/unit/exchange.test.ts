@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { ExchangeClient, MissingExchangeRoleError, MissingPermissionError, TenantApiError, resolveConnection, mapConfigSource } from "../../client";
 import { readExchangeError } from "../../client/exchange";
-import { parseRetryAfter } from "../../client/retry";
+import { RetryPolicy, parseRetryAfter } from "../../client/retry";
 import { modernAuthentication } from "../../providers/settings/modernAuthentication";
 
 interface Sent {
@@ -20,7 +20,7 @@ const SECRET = "unit-secret-value-0123456789";
 
 function client(answers: Array<(sent: Sent) => Response | Promise<Response>>, options = {}) {
     const conn = resolveConnection(mapConfigSource({ tenantId: TENANT, clientId: "app", clientSecret: SECRET }), {});
-    const c = new ExchangeClient(conn, { throttling: { defaultDelayMs: 5 }, ...options });
+    const c = new ExchangeClient(conn, { policy: new RetryPolicy({ baseDelayMs: 5 }), ...options });
     let resets = 0;
     (c.tokens as any).getToken = async () => ({ token: `tok${resets}`, expiresOnTimestamp: Date.now() + 3600_000 });
     (c.tokens as any).reset = () => resets++;
@@ -102,15 +102,19 @@ describe("unit: Exchange Online client", () => {
         assert.deepStrictEqual(await run(() => c.invoke("Get-TransportConfig")), ["ok"]);
         assert.strictEqual(sent.length, 4);
 
-        const bounded = client(Array.from({ length: 3 }, () => () => json(503, { error: { code: "ServiceUnavailable", message: "down" } })), {
-            throttling: { maxRetries: 2, defaultDelayMs: 1 },
-        });
-        await assert.rejects(bounded.run(() => bounded.c.invoke("Get-TransportConfig")), /answered 503 ServiceUnavailable: down/);
+        // A fake clock: back-off without Retry-After is 5, 10, 20 ms (random 0 takes the lower half), the budget 30 ms.
+        let t = 0;
+        const policy = new RetryPolicy({ budgetMs: 30, baseDelayMs: 10, random: () => 0, now: () => t, sleep: async (ms) => void (t += ms) });
+        const bounded = client(Array.from({ length: 3 }, () => () => json(503, { error: { code: "ServiceUnavailable", message: "down" } })), { policy });
+        await assert.rejects(
+            bounded.run(() => bounded.c.invoke("Get-TransportConfig")),
+            /gave up running Get-TransportConfig in Exchange Online after 3 attempts over 0\.0 s .*answered 503 ServiceUnavailable: down\. Nothing is lost: run pulumi up again to resume/,
+        );
         assert.strictEqual(bounded.sent.length, 3);
 
         const tooLong = client([() => json(429, { error: { code: "TooManyRequests", message: "later" } }, { "Retry-After": "3600" })]);
         await assert.rejects(tooLong.run(() => tooLong.c.invoke("Get-TransportConfig")), /answered 429 TooManyRequests/);
-        assert.strictEqual(tooLong.sent.length, 1, "a Retry-After beyond the bound fails at once");
+        assert.strictEqual(tooLong.sent.length, 1, "a Retry-After beyond the budget fails at once");
     });
 
     it("retries a dropped connection for Get-* and Set-*, not for New-*/Remove-* unless told it is idempotent", async () => {
