@@ -10,6 +10,7 @@ import { directoryRoleRoutes } from "./graph/directoryRoles";
 import { reportRoutes } from "./graph/reports";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
 import { Throttle, ThrottleOptions } from "./throttle";
+import { faultFor, freshSeed, mulberry32 } from "./faults";
 import type { Route } from "./graph/routes";
 import { EmuRequest, EmuResponse, GraphHttpError, graphErrorBody, headerValue, jsonBody, readRequest, writeResponse } from "./http";
 import type { Directory } from "./directory";
@@ -43,6 +44,12 @@ export interface Faults {
     next?: { kind: "429" | "503" | "drop"; count: number; match?: string }[];
     /** Deterministic faults inside $batch: the next `count` batch items whose path contains `match` get this status. */
     batchItems?: { kind: "429" | "503"; count: number; match?: string }[];
+    /**
+     * Seed of the generator random faults (rate429, rate5xx, dropRate; also applied to each $batch item,
+     * except drops) are drawn from (./faults.ts): the same seed replays the same faults. Given faults
+     * without a seed get a fresh one, shown here (emu.faults.seed, PUT /_emulator/faults's answer).
+     */
+    seed?: number;
 }
 
 export interface EmulatorOptions {
@@ -112,6 +119,10 @@ export interface RunningEmulator {
     stop(): Promise<void>;
 }
 
+function hasRandomFaults(f: Faults): boolean {
+    return !!(f.rate429 || f.rate5xx || f.dropRate);
+}
+
 const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
@@ -126,7 +137,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
     };
     const throttle = new Throttle(options.throttling ?? { enabled: true });
-    const emulator: { faults: Faults } = { faults: { ...(options.faults ?? {}) } };
+    const emulator: { faults: Faults; random: () => number } = { faults: {}, random: Math.random };
+    /** Installs faults and restarts the seeded generator they draw from. */
+    const setFaults = (f: Faults) => {
+        emulator.faults = f;
+        f.seed ??= freshSeed();
+        emulator.random = mulberry32(f.seed);
+    };
+    setFaults({ ...(options.faults ?? {}) });
     const identity = new Identity(store, pki, {
         tokenLifetimeSeconds: () => emulator.faults.tokenLifetimeSeconds ?? 3599,
         tokenExpiresEarlySeconds: () => emulator.faults.tokenExpiresEarlySeconds,
@@ -316,7 +334,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 if (fault) {
                     fault.count--;
                 }
-                const out = fault ? itemFault(sub, fault.kind) : graph(sub, version, sub.path);
+                // Random faults reach each item on its own (as Graph throttles items), from the seeded generator.
+                const drawn = fault || !hasRandomFaults(emulator.faults) ? undefined : faultFor(emulator.faults, emulator.random(), false);
+                const kind = fault?.kind ?? (drawn === "drop" ? undefined : drawn);
+                const out = kind ? itemFault(sub, kind) : graph(sub, version, sub.path);
                 anyWrite ||= out.write;
                 status.set(r.id, out.response.status);
                 const entry = logEntry(sub, out.response.status, out.appId, out.write);
@@ -375,12 +396,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (next) {
             next.count--;
             kind = next.kind;
-        } else if (f.dropRate && Math.random() < f.dropRate) {
-            kind = "drop";
-        } else if (f.rate429 && Math.random() < f.rate429) {
-            kind = "429";
-        } else if (f.rate5xx && Math.random() < f.rate5xx) {
-            kind = "503";
+        } else if (hasRandomFaults(f)) {
+            // One draw per request from the seeded generator: the same seed replays the same faults.
+            kind = faultFor(f, emulator.random());
         }
         switch (kind) {
             case "drop":
@@ -411,7 +429,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             return { status: 200, body: store.snapshot() };
         }
         if (req.path === "/_emulator/faults" && req.method === "PUT") {
-            emulator.faults = JSON.parse(req.body.toString("utf8") || "{}");
+            setFaults(JSON.parse(req.body.toString("utf8") || "{}"));
             return { status: 200, body: emulator.faults };
         }
         if (req.path === "/_emulator/ci-token" && req.method === "POST") {
@@ -463,7 +481,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             return emulator.faults;
         },
         set faults(f: Faults) {
-            emulator.faults = f;
+            setFaults(f);
         },
         defaultTenant: () => store.tenant(store.tenantIds()[0])!,
         directory: (tenantId) => store.directory(tenantId ?? api.defaultTenant().tenantId),

@@ -1,0 +1,51 @@
+/**
+ * The emulator's seeded fault generator: every random fault (429, 503, dropped connection) is drawn
+ * from a PRNG seeded by `Faults.seed`, so that a failing run replays exactly: the same seed and the
+ * same sequence of requests give the same sequence of faults. One number is drawn per request
+ * (never more, never fewer), whatever the rates, so that a replay does not drift.
+ */
+export type FaultKind = "429" | "503" | "drop";
+
+/** mulberry32: a small, fast 32-bit PRNG with good statistical quality for this use. Returns [0, 1). */
+export function mulberry32(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+export interface FaultRates {
+    rate429?: number;
+    rate5xx?: number;
+    dropRate?: number;
+}
+
+/**
+ * The fault for one request from one draw r in [0, 1): [0, drop) drops the connection,
+ * [drop, drop + 429) throttles, then [.., + 5xx) answers 503; otherwise none. `allowDrop` false (an
+ * item inside a $batch, which has no connection of its own) turns a drop into no fault.
+ */
+export function faultFor(rates: FaultRates, r: number, allowDrop = true): FaultKind | undefined {
+    const drop = rates.dropRate ?? 0;
+    const throttle = rates.rate429 ?? 0;
+    const unavailable = rates.rate5xx ?? 0;
+    if (r < drop) {
+        return allowDrop ? "drop" : undefined;
+    }
+    if (r < drop + throttle) {
+        return "429";
+    }
+    if (r < drop + throttle + unavailable) {
+        return "503";
+    }
+    return undefined;
+}
+
+/** A seed for faults given without one (so that every run has a seed to print and replay). */
+export function freshSeed(): number {
+    return Math.floor(Math.random() * 2 ** 32) >>> 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * The one retry policy against the emulator: a throttled GET of the authentication methods policy
+ * (four 429s in a row, more than the Graph SDK's RetryHandler took) succeeds, a token that expires
+ * mid-run is replaced, a spent budget gives the readable error once, and seeded faults replay exactly.
+ */
+import * as assert from "assert";
+import { RetryBudgetExceededError, RetryPolicy } from "../../client";
+import { runBatched } from "../../client/batch";
+import { faultFor, mulberry32 } from "../../emulator/faults";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS } from "../../emulator/store";
+import { clientsAs } from "../../harness/tenant";
+import { SettingProvider } from "../../providers/framework/adapter";
+import { authenticationMethodsPolicy } from "../../providers/settings/authenticationMethodsPolicy";
+import { useEmulator } from "../support/emulatorSuite";
+
+const POLICY = "/policies/authenticationMethodsPolicy";
+
+describe("emulator: one retry policy for every call", function () {
+    this.timeout(60_000);
+    let emu: RunningEmulator;
+    useEmulator((e) => (emu = e), { throttling: { enabled: false } });
+    afterEach(() => {
+        emu.faults = {};
+    });
+    const policyCalls = (from: number) => emu.requests.slice(from).filter((r) => r.path.endsWith(POLICY)).map((r) => r.status);
+
+    it("a GET of policies/authenticationMethodsPolicy with four 429s in a row succeeds, honouring Retry-After", async () => {
+        const graph = clientsAs(emu).graph;
+        await graph.tokens.getToken();
+        emu.faults = { next: [{ kind: "429", count: 4, match: POLICY }], retryAfterSeconds: 1 };
+        const from = emu.requests.length;
+        const started = Date.now();
+        const policy = await graph.get(POLICY);
+        assert.strictEqual(policy.id, "authenticationMethodsPolicy");
+        assert.deepStrictEqual(policyCalls(from), [429, 429, 429, 429, 200]);
+        assert.ok(Date.now() - started >= 4000, "each Retry-After: 1 was waited out");
+    });
+
+    it("retries 503s and a dropped connection of a single Graph call, and a $batch as a whole", async () => {
+        const graph = clientsAs(emu).graph;
+        emu.faults = { next: [{ kind: "drop", count: 1, match: POLICY }, { kind: "503", count: 2, match: POLICY }] };
+        const from = emu.requests.length;
+        await graph.get(POLICY);
+        assert.deepStrictEqual(policyCalls(from), ["dropped", 503, 503, 200]);
+        emu.faults = { next: [{ kind: "drop", count: 1, match: "$batch" }, { kind: "429", count: 1, match: "$batch" }], retryAfterSeconds: 0 };
+        const { results } = await runBatched(graph, [{ method: "GET", url: POLICY }]);
+        assert.strictEqual(results[0].status, 200);
+    });
+
+    it("a token that expires mid-run is replaced and the call goes through (401 Lifetime validation failed, then 200)", async () => {
+        emu.faults = { tokenExpiresEarlySeconds: 1 };
+        const graph = clientsAs(emu).graph;
+        await graph.get(POLICY);
+        await new Promise((r) => setTimeout(r, 1500));
+        emu.faults = {};
+        const from = emu.requests.length;
+        await graph.get(POLICY);
+        assert.deepStrictEqual(policyCalls(from), [401, 200]);
+    });
+
+    it("a spent budget gives one readable error: what, how long, how many attempts, and that a rerun resumes", async () => {
+        emu.faults = { rate429: 1, retryAfterSeconds: 1 };
+        const started = Date.now();
+        await assert.rejects(clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "2.5" }).graph.get(POLICY), (err: any) => {
+            assert.ok(err instanceof RetryBudgetExceededError, String(err));
+            assert.match(
+                err.message,
+                /^gave up reading policies\/authenticationMethodsPolicy after 3 attempts over 2\.\d s \(the retry budget is 2\.5 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Microsoft Graph GET \/v1\.0\/policies\/authenticationMethodsPolicy answered 429 TooManyRequests: .*Nothing is lost: run pulumi up again to resume/,
+            );
+            return true;
+        });
+        assert.ok(Date.now() - started < 4000, "bounded by the budget");
+
+        // Through a provider: the setting's name once in front, the policy's sentence once.
+        const p = new SettingProvider(authenticationMethodsPolicy, {}, () => clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "1" }));
+        await assert.rejects(p.read("tenant/authenticationMethodsPolicy", {}), (err: Error) => {
+            assert.match(err.message, /^Authentication methods policy: read failed: gave up reading policies\/authenticationMethodsPolicy after \d+ attempts/);
+            assert.strictEqual(err.message.split("gave up").length, 2, "said once");
+            return true;
+        });
+    });
+
+    it("the same seed replays the same faults; another seed gives others", async () => {
+        const graph = clientsAs(emu, APPS.provider).graph;
+        await graph.tokens.getToken();
+        const record = async (seed: number) => {
+            emu.faults = { rate429: 0.3, rate5xx: 0.1, dropRate: 0.05, retryAfterSeconds: 0, seed };
+            const from = emu.requests.length;
+            for (let i = 0; i < 15; i++) {
+                await graph.get(POLICY);
+            }
+            // Inside $batch too: each item draws its own fault.
+            await runBatched(graph, Array.from({ length: 20 }, () => ({ method: "GET" as const, url: POLICY })));
+            return emu.requests.slice(from).map((r) => `${r.batched ? "item " : ""}${r.status}`);
+        };
+        const a = await record(20261122);
+        const b = await record(20261122);
+        const c = await record(7);
+        assert.deepStrictEqual(a, b);
+        assert.notDeepStrictEqual(a, c);
+        assert.ok(a.some((s) => s === "429") && a.some((s) => s === "item 429"), a.join(","));
+        assert.strictEqual(emu.faults.seed, 7, "the seed is shown");
+        // Faults given without a seed get one, so a run can always be replayed.
+        emu.faults = { rate429: 0.5 };
+        assert.strictEqual(typeof emu.faults.seed, "number");
+    });
+
+    it("the admin API takes the seed (PUT /_emulator/faults) and answers with it", async () => {
+        const put = async (faults: unknown) =>
+            (await (await fetch(`${emu.origin}/_emulator/faults`, { method: "PUT", headers: { "x-emulator-admin-key": emu.store.adminKey }, body: JSON.stringify(faults) })).json()) as any;
+        assert.strictEqual((await put({ rate429: 0.3, seed: 99 })).seed, 99);
+        assert.strictEqual(typeof (await put({ rate429: 0.3 })).seed, "number");
+    });
+
+    it("the generator: one draw per request, rates as shares of [0, 1)", () => {
+        const r1 = mulberry32(42);
+        const r2 = mulberry32(42);
+        const xs = Array.from({ length: 1000 }, () => r1());
+        assert.deepStrictEqual(xs, Array.from({ length: 1000 }, () => r2()));
+        assert.ok(xs.every((x) => x >= 0 && x < 1));
+        const rates = { dropRate: 0.05, rate429: 0.3, rate5xx: 0.1 };
+        const kinds = xs.map((x) => faultFor(rates, x));
+        const share = (k: string | undefined) => kinds.filter((x) => x === k).length / kinds.length;
+        assert.ok(Math.abs(share("429") - 0.3) < 0.05 && Math.abs(share("503") - 0.1) < 0.04 && Math.abs(share("drop") - 0.05) < 0.03, JSON.stringify([share("429"), share("503"), share("drop")]));
+        assert.strictEqual(faultFor(rates, 0.01, false), undefined, "no drop inside a $batch");
+    });
+});
