@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { planFromPreviewJson } from "./plan";
 import { driftMarkdown, driftReport, prComment } from "./render";
+import { verboseSecretWarning } from "./verbose";
 
 export const EXIT = { clean: 0, failed: 1, drifted: 2 } as const;
 
@@ -52,6 +53,7 @@ function stackArgs(argv: string[]): string[] {
  * they can be shown; otherwise it throws.
  */
 function previewJson(argv: string[], allowFailed = false): any {
+    warnVerbose(argv);
     // Policy findings are not in the preview's JSON summary; the engine's event log has them
     // (policyEvent), written with --event-log, a flag the CLI offers with PULUMI_DEBUG_COMMANDS.
     const pack = arg(argv, "policy-pack");
@@ -75,6 +77,15 @@ function previewJson(argv: string[], allowFailed = false): any {
         throw new Error(`pulumi preview failed (exit ${r.code}):\n${errors.join("\n") || r.stderr}`);
     }
     return json;
+}
+
+/** Says so on stderr when verbose engine logging would print the stack config's client secret. */
+export function warnVerbose(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, write: (s: string) => void = (s) => process.stderr.write(s)): boolean {
+    const warning = verboseSecretWarning(argv, env);
+    if (warning) {
+        write(`m365-mfa: ${warning}\n`);
+    }
+    return !!warning;
 }
 
 /** The policyEvent entries of an engine event log (one JSON object a line). */
