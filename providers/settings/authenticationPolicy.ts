@@ -255,8 +255,9 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         let name = live.policyName ?? desired.name;
         if (!live.exists) {
             try {
-                // New-* is never sent twice by the client; a rerun finds the policy and uses Set-*.
-                await exo.invoke(AUTH_POLICY_CREATE, { Name: desired.name, ...allSwitches(desired.allowBasicAuth) });
+                // Safe to send again after a dropped connection: if the lost attempt created the policy, the
+                // resend answers "already exists" and the Set-* below gives it the same switches.
+                await exo.invoke(AUTH_POLICY_CREATE, { Name: desired.name, ...allSwitches(desired.allowBasicAuth) }, { idempotent: true });
                 name = desired.name;
             } catch (err) {
                 if (!(err instanceof TenantApiError && /ADObjectAlreadyExistsException|already exists/i.test(err.detail))) {
