@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SignInRecord, generateSignIns } from "./signIns";
+import { mulberry32 } from "./faults";
 
 /**
  * The users and groups of one emulated tenant, sized for 100,000 users.
@@ -253,17 +254,6 @@ export class Directory {
             this.seed(25);
         }
     }
-}
-
-function mulberry32(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }
 
 function uuidFrom(rand: () => number): string {
