@@ -37,8 +37,6 @@ export interface BatchOptions {
     /** Batches in flight at first and at most (default 4 and 16). */
     initialConcurrency?: number;
     maxConcurrency?: number;
-    /** @deprecated ignored: items are retried until the retry policy's time budget runs out. */
-    maxAttempts?: number;
     /** Called after each batch with the number of calls finished so far. */
     onProgress?: (done: number, total: number) => void;
 }
