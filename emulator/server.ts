@@ -60,6 +60,12 @@ export interface EmulatorOptions {
     faults?: Faults;
     /** Keep request and response bodies in the request log (for the schema conformance tests). */
     recordBodies?: boolean;
+    /**
+     * Keep every request's JSON body in the request log as `sentBody` (the client conformance check of
+     * tests/support/requestLog.ts turns it on). Off by default: it costs a parse and the body's memory
+     * for each of up to maxLogEntries requests, which benchmarks and the demo do not need.
+     */
+    recordSentBodies?: boolean;
     /** Microsoft's documented Graph limits; on unless switched off. */
     throttling?: ThrottleOptions;
     /** Keep at most this many request log entries (oldest dropped); default 100,000. */
@@ -157,12 +163,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             req = await readRequest(raw);
             const out = await dispatch(req);
             if (out === "drop") {
-                requests_log(logEntry(req, "dropped", undefined, false));
+                requests_log(logEntry(req, "dropped", undefined, false, options.recordSentBodies));
                 raw.socket.destroy();
                 return;
             }
             writeResponse(res, req, out.response);
-            const entry = logEntry(req, out.response.status, out.appId, out.write);
+            const entry = logEntry(req, out.response.status, out.appId, out.write, options.recordSentBodies);
             if (options.recordBodies && out.entity) {
                 entry.version = out.version;
                 entry.entity = out.entity;
@@ -340,7 +346,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 const out = kind ? itemFault(sub, kind) : graph(sub, version, sub.path);
                 anyWrite ||= out.write;
                 status.set(r.id, out.response.status);
-                const entry = logEntry(sub, out.response.status, out.appId, out.write);
+                const entry = logEntry(sub, out.response.status, out.appId, out.write, options.recordSentBodies);
                 entry.batched = true;
                 if (options.recordBodies && out.entity) {
                     Object.assign(entry, { version, entity: out.entity, requestBody: r.body, responseBody: out.response.body });
@@ -431,10 +437,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         if (req.path === "/_emulator/faults" && req.method === "PUT") {
             setFaults(JSON.parse(req.body.toString("utf8") || "{}"));
             return { status: 200, body: emulator.faults };
-        }
-        if (req.path === "/_emulator/ci-token" && req.method === "POST") {
-            // What a CI job gets from its OIDC provider (GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL).
-            return { status: 200, body: { value: identity.mintCiToken(JSON.parse(req.body.toString("utf8") || "{}")) } };
         }
         if (req.path === "/_emulator/requests" && req.method === "GET") {
             return { status: 200, body: { value: requests } };
@@ -548,24 +550,14 @@ function cmdletName(req: EmuRequest): string {
     }
 }
 
-function logEntry(req: EmuRequest, status: number | "dropped", appId: string | undefined, write: boolean): RequestLogEntry {
+function logEntry(req: EmuRequest, status: number | "dropped", appId: string | undefined, write: boolean, withBody = false): RequestLogEntry {
     const headers: Record<string, string> = {};
     for (const h of LOGGED_HEADERS) {
         const v = headerValue(req.headers[h]);
         if (v !== undefined) headers[h] = v;
     }
     const outer = req.raw?.headers ?? {};
-    let sentBody: unknown;
-    if (req.body.length && /\/oauth2\/v2\.0\/token$/.test(req.path)) {
-        const form = new URLSearchParams(req.body.toString("utf8"));
-        sentBody = { grant_type: form.get("grant_type"), scope: form.get("scope") };
-    } else if (req.body.length && !req.path.startsWith("/_")) {
-        try {
-            sentBody = JSON.parse(req.body.toString("utf8"));
-        } catch {
-            sentBody = "(not JSON)";
-        }
-    }
+    const sentBody = withBody && req.body.length ? sentBodyOf(req) : undefined;
     return {
         at: new Date().toISOString(),
         method: req.method,
@@ -578,6 +570,22 @@ function logEntry(req: EmuRequest, status: number | "dropped", appId: string | u
         sender: { sdkVersion: headerValue(outer["sdkversion"]), userAgent: headerValue(outer["user-agent"]) },
         ...(sentBody !== undefined ? { sentBody } : {}),
     };
+}
+
+/** A request's JSON body for the log; of a token request only grant_type and scope, never a secret. */
+function sentBodyOf(req: EmuRequest): unknown {
+    if (/\/oauth2\/v2\.0\/token$/.test(req.path)) {
+        const form = new URLSearchParams(req.body.toString("utf8"));
+        return { grant_type: form.get("grant_type"), scope: form.get("scope") };
+    }
+    if (req.path.startsWith("/_")) {
+        return undefined;
+    }
+    try {
+        return JSON.parse(req.body.toString("utf8"));
+    } catch {
+        return "(not JSON)";
+    }
 }
 
 /** Request headers the fidelity rules name (advanced queries, bodies, Exchange's routing and paging). */

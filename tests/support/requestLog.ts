@@ -40,7 +40,7 @@ export function nameEmulator(emu: RunningEmulator, suite: string): void {
     if (!server.__collecting) {
         const start = server.startEmulator;
         server.startEmulator = async (options) => {
-            const emu = await start(options);
+            const emu = await start({ recordSentBodies: true, ...options });
             const stop = emu.stop.bind(emu);
             emu.stop = async () => {
                 collectRequests(emu, names.get(emu) ?? `emulator in ${options.stateDir}`);
