@@ -14,9 +14,14 @@ import { RetryRun, describeCall, parseRetryAfter } from "./retry";
  * - the $batch request itself goes through the Graph client, so the same policy retries it whole
  *   (dropped connection, 429, 5xx): only calls that are safe to send again are batched; when its
  *   budget runs out the run stops with RetryBudgetExceededError;
- * - concurrency adapts: it grows while Graph answers, halves on throttling, and every worker waits
- *   out a Retry-After before sending again, so the run follows the tenant's limit instead of
- *   hammering it.
+ * - an item that must wait waits on its own: it goes back in the queue with the time it may be sent
+ *   again, and the other items keep going (a scattered 429 or 503 on a few items, which is noise,
+ *   does not stop the run);
+ * - concurrency adapts to throttling that is load: when at least half of a batch's items answer 429
+ *   (THROTTLED_SHARE, the tenant's limit and not noise), concurrency halves (once per wait, not once
+ *   per answer) and every worker waits out the longest Retry-After before sending again; otherwise it
+ *   grows by one up to the maximum. So the run follows the tenant's limit instead of hammering it,
+ *   without collapsing to one batch at a time on every scattered 429.
  * Results come back in the order of the calls; memory is one small result per call.
  */
 export interface BatchCall {
@@ -53,6 +58,8 @@ export interface BatchStats {
 /** Batch items Graph calls write requests: each is sent with a body ({} when the call takes none) and a Content-Type. */
 const WRITES: ReadonlySet<string> = new Set(["POST", "PATCH", "PUT"]);
 const BATCH_SIZE = 20;
+/** The share of a batch's items answering 429 that reads as the tenant's limit, not noise. */
+export const THROTTLED_SHARE = 0.5;
 
 export async function runBatched(graph: GraphClient, calls: readonly BatchCall[], options: BatchOptions = {}): Promise<{ results: BatchResult[]; stats: BatchStats }> {
     const version = options.version ?? "v1.0";
@@ -61,12 +68,15 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
     // Only items that failed once get a run of the policy (memory stays one small result per call).
     const runs = new Map<number, RetryRun>();
     let queue: number[] = calls.map((_, i) => i);
+    // Items waiting out their own Retry-After or back-off, with the time they may be sent again.
+    let waiting: { at: number; indices: number[] }[] = [];
     let done = 0;
     let inFlight = 0;
     let concurrency = Math.min(options.initialConcurrency ?? 4, maxConcurrency);
     let pausedUntil = 0;
     const stats: BatchStats = { batches: 0, retriedItems: 0, throttledItems: 0, exhaustedItems: 0, maxConcurrency: concurrency };
     let fatal: unknown;
+    let timer: NodeJS.Timeout | undefined;
 
     const sendOne = async (indices: number[]): Promise<void> => {
         const requests = indices.map((i) => {
@@ -89,6 +99,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         );
         stats.batches++;
         let waitMs = 0;
+        let throttled = 0;
         const again: number[] = [];
         for (const r of answer.responses) {
             const i = Number(r.id);
@@ -107,6 +118,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 );
                 if (r.status === 429) {
                     stats.throttledItems++;
+                    throttled++;
                 }
                 if (plan.action === "retry") {
                     again.push(i);
@@ -119,10 +131,18 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
             results[i] = { status: r.status, ...(r.body !== undefined ? { body: r.body } : {}) };
             done++;
         }
+        const now = Date.now();
         if (again.length) {
             stats.retriedItems += again.length;
-            requeue(again, waitMs);
-            concurrency = Math.max(1, Math.floor(concurrency / 2));
+            waiting.push({ at: now + waitMs, indices: again });
+        }
+        if (answer.responses.length > 0 && throttled / answer.responses.length >= THROTTLED_SHARE) {
+            // The tenant's limit: slow down once per wait (the batches already in flight when the
+            // first of them came back do not halve it again), and let every worker wait it out.
+            if (now >= pausedUntil) {
+                concurrency = Math.max(1, Math.floor(concurrency / 2));
+            }
+            pausedUntil = Math.max(pausedUntil, now + waitMs);
         } else if (concurrency < maxConcurrency) {
             concurrency++;
             stats.maxConcurrency = Math.max(stats.maxConcurrency, concurrency);
@@ -130,13 +150,22 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         options.onProgress?.(done, calls.length);
     };
 
-    const requeue = (indices: number[], ms: number) => {
-        pausedUntil = Math.max(pausedUntil, Date.now() + ms);
-        queue = indices.concat(queue);
+    /** Items whose wait is over go to the front of the queue; the time of the next one to come due. */
+    const release = (now: number): number | undefined => {
+        const due = waiting.filter((w) => w.at <= now);
+        if (due.length) {
+            waiting = waiting.filter((w) => w.at > now);
+            queue = due.flatMap((w) => w.indices).concat(queue);
+        }
+        return waiting.length ? Math.min(...waiting.map((w) => w.at)) : undefined;
     };
 
     await new Promise<void>((resolve, reject) => {
         const pump = () => {
+            if (timer) {
+                clearTimeout(timer);
+                timer = undefined;
+            }
             if (fatal) {
                 return;
             }
@@ -144,27 +173,31 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 resolve();
                 return;
             }
-            const wait = pausedUntil - Date.now();
-            if (wait > 0) {
-                if (inFlight === 0) {
-                    setTimeout(pump, wait);
+            const now = Date.now();
+            const nextDue = release(now);
+            const paused = pausedUntil - now;
+            if (paused <= 0) {
+                while (inFlight < concurrency && queue.length) {
+                    const indices = queue.splice(0, BATCH_SIZE);
+                    inFlight++;
+                    sendOne(indices)
+                        .catch((err) => {
+                            fatal = err;
+                            reject(err);
+                        })
+                        .finally(() => {
+                            inFlight--;
+                            pump();
+                        });
                 }
-                return;
             }
-            while (inFlight < concurrency && queue.length) {
-                const indices = queue.splice(0, BATCH_SIZE);
-                inFlight++;
-                sendOne(indices)
-                    .catch((err) => {
-                        fatal = err;
-                        reject(err);
-                    })
-                    .finally(() => {
-                        inFlight--;
-                        pump();
-                    });
+            // Wake up when the pause ends, or when the next waiting item comes due while a worker is
+            // free; an answer coming back first wakes the pump anyway.
+            const wake = paused > 0 ? pausedUntil : inFlight < concurrency && queue.length === 0 ? nextDue : undefined;
+            if (wake !== undefined) {
+                timer = setTimeout(pump, Math.max(0, wake - now));
             }
-            if (inFlight === 0 && queue.length === 0 && done < calls.length) {
+            if (inFlight === 0 && queue.length === 0 && waiting.length === 0 && done < calls.length) {
                 reject(new Error(`batch bookkeeping lost ${calls.length - done} calls`));
             }
         };

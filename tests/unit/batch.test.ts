@@ -44,3 +44,64 @@ describe("unit: $batch items", () => {
         }
     });
 });
+
+/**
+ * A fake Graph whose $batch answers 429 for the items `throttle(index, attempt)` picks, 200 otherwise,
+ * after `latencyMs`; it records how many batches were in flight when each was sent.
+ */
+function throttlingGraph(throttle: (index: number, attempt: number) => boolean, latencyMs = 5, retryAfter?: string) {
+    const attempts = new Map<string, number>();
+    const inFlightAtSend: number[] = [];
+    const sentAt: number[] = [];
+    let inFlight = 0;
+    const graph = {
+        policy: new RetryPolicy({ baseDelayMs: 4, random: () => 0.5 }),
+        post: async (_path: string, body: any) => {
+            inFlight++;
+            inFlightAtSend.push(inFlight);
+            sentAt.push(Date.now());
+            await new Promise((r) => setTimeout(r, latencyMs));
+            inFlight--;
+            return {
+                responses: body.requests.map((r: any) => {
+                    const n = attempts.get(r.id) ?? 0;
+                    attempts.set(r.id, n + 1);
+                    return throttle(Number(r.id), n)
+                        ? { id: r.id, status: 429, headers: retryAfter ? { "Retry-After": retryAfter } : {}, body: { error: { code: "TooManyRequests", message: "" } } }
+                        : { id: r.id, status: 200, body: { ok: true } };
+                }),
+            };
+        },
+    } as unknown as GraphClient;
+    return { graph, inFlightAtSend, sentAt, attempts };
+}
+
+describe("unit: $batch concurrency under throttling", () => {
+    const calls = (n: number) => Array.from({ length: n }, (_, i) => ({ method: "GET" as const, url: `/users/${i}` }));
+
+    it("scattered 429s (30% of items, noise) do not collapse concurrency: it still grows to the maximum and every item ends 200", async () => {
+        // Three items of every ten answer 429 on their first two attempts.
+        const { graph, inFlightAtSend } = throttlingGraph((i, n) => i % 10 < 3 && n < 2);
+        const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
+        assert.ok(results.every((r) => r.status === 200));
+        assert.strictEqual(stats.throttledItems, 2000 * 0.3 * 2);
+        assert.strictEqual(stats.maxConcurrency, 16, `concurrency reached ${stats.maxConcurrency}`);
+        assert.ok(Math.max(...inFlightAtSend) >= 12, `peak in flight ${Math.max(...inFlightAtSend)}`);
+    });
+
+    it("throttling that is load (every item of a batch answers 429) halves concurrency and every worker waits out Retry-After", async () => {
+        // Every item answers 429 (Retry-After: 1) on its first attempt, then 200.
+        const { graph, inFlightAtSend, sentAt } = throttlingGraph((_i, n) => n < 1, 5, "1");
+        const started = Date.now();
+        const { results, stats } = await runBatched(graph, calls(400), { initialConcurrency: 4, maxConcurrency: 16 });
+        assert.ok(results.every((r) => r.status === 200));
+        assert.strictEqual(stats.throttledItems, 400);
+        // The first wave (4 batches) was throttled whole: nothing else was sent until its Retry-After
+        // passed, and the run never went above the concurrency it started with while throttled.
+        const first = sentAt.slice(0, 4);
+        const after = sentAt.slice(4);
+        assert.ok(after.every((t) => t - first[0] >= 990), `a batch went out ${Math.min(...after.map((t) => t - first[0]))} ms after the first throttled one`);
+        assert.ok(Date.now() - started >= 1000);
+        assert.ok(inFlightAtSend.slice(0, 4).every((n) => n <= 4));
+    });
+});
