@@ -9,8 +9,8 @@
 import * as fs from "fs";
 import { TenantClients, createTenantClients, redact } from "../client";
 import { pages, runBatched } from "../client/batch";
-import { modernAuthentication } from "../providers/settings/modernAuthentication";
-import { securityDefaults } from "../providers/settings/securityDefaults";
+import { modernAuthentication } from "../settings/modernAuthentication/setting";
+import { securityDefaults } from "../settings/securityDefaults/setting";
 
 export const EXPORTABLE = ["securityDefaults", "modernAuthentication", "perUserMfa"] as const;
 export type Exportable = (typeof EXPORTABLE)[number];

@@ -19,7 +19,7 @@ import * as readline from "readline";
 import { createTenantClients } from "../client";
 import { trustCa } from "../harness/tenant";
 import { SettingProvider } from "../providers/framework/adapter";
-import { perUserMfa } from "../providers/settings/perUserMfa";
+import { perUserMfa } from "../settings/perUserMfa/setting";
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 80);
 const SEQUENTIAL_SAMPLE = 300;

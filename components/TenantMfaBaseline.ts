@@ -1,22 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-    AuthenticationMethodConfiguration,
-    AuthenticationMethodConfigurationArgs,
-    AuthenticationMethodsPolicy,
-    AuthenticationMethodsPolicyArgs,
-    AuthenticationPolicy,
-    AuthenticationPolicyArgs,
-    ModernAuthentication,
-    SmtpAuth,
-    SmtpAuthArgs,
-    UserHygiene,
-    UserHygieneArgs,
-    PerUserMfa,
-    SecurityDefaults,
-} from "../providers/resources";
-import type { AuthenticationMethod } from "../providers/settings/authenticationMethodConfiguration";
-import { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./ConditionalAccess";
-import type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../providers/settings/perUserMfa";
+import { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "../settings/authenticationMethods/methodConfigurationResource";
+import { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } from "../settings/authenticationMethods/policyResource";
+import { AuthenticationPolicy, AuthenticationPolicyArgs } from "../settings/exchangeAuthenticationPolicy/resource";
+import { ModernAuthentication } from "../settings/modernAuthentication/resource";
+import { SmtpAuth, SmtpAuthArgs } from "../settings/smtpAuth/resource";
+import { UserHygiene, UserHygieneArgs } from "../settings/hygiene/resource";
+import { PerUserMfa } from "../settings/perUserMfa/resource";
+import { SecurityDefaults } from "../settings/securityDefaults/resource";
+import type { AuthenticationMethod } from "../settings/authenticationMethods/methodConfiguration";
+import { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "../settings/conditionalAccess/resource";
+import type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "../settings/perUserMfa/setting";
 
 /** The stack config key the baseline is read from (index.ts); messages from the resources name keys under it. */
 const CONFIG_KEY = "m365-mfa:baseline";

@@ -1,9 +1,9 @@
-import { AUTHENTICATION_METHODS, authenticationMethodConfiguration } from "../providers/settings/authenticationMethodConfiguration";
-import { authenticationMethodsPolicy } from "../providers/settings/authenticationMethodsPolicy";
-import { authenticationPolicy } from "../providers/settings/authenticationPolicy";
-import { perUserMfa } from "../providers/settings/perUserMfa";
-import { smtpAuth } from "../providers/settings/smtpAuth";
-import { userHygiene } from "../providers/settings/userHygiene";
+import { AUTHENTICATION_METHODS, authenticationMethodConfiguration } from "../settings/authenticationMethods/methodConfiguration";
+import { authenticationMethodsPolicy } from "../settings/authenticationMethods/policy";
+import { authenticationPolicy } from "../settings/exchangeAuthenticationPolicy/setting";
+import { perUserMfa } from "../settings/perUserMfa/setting";
+import { smtpAuth } from "../settings/smtpAuth/setting";
+import { userHygiene } from "../settings/hygiene/setting";
 import type { AnySetting } from "../providers/framework/setting";
 import { PRESETS, PresetName, presetBaseline } from "./presets";
 import { TenantMfaBaselineArgs } from "./TenantMfaBaseline";

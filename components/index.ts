@@ -1,4 +1,4 @@
 export * from "./TenantMfaBaseline";
 export * from "./config";
-export * from "./ConditionalAccess";
+export * from "../settings/conditionalAccess/resource";
 export * from "./presets";

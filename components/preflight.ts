@@ -1,5 +1,5 @@
 import { EXCHANGE_ROLE_TO_ASSIGN, MissingExchangeRoleError, TenantClients } from "../client";
-import { SETTINGS } from "../providers/settings";
+import { SETTINGS } from "../settings/registry";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
 /**

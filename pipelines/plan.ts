@@ -1,5 +1,5 @@
 import { FieldChange, stableJson } from "../providers/framework/setting";
-import { SETTINGS } from "../providers/settings";
+import { SETTINGS } from "../settings/registry";
 
 /**
  * Reads `pulumi preview --json` (with --refresh for drift) into what a reviewer needs: per setting,

@@ -5,7 +5,7 @@
  */
 import { SettingProvider } from "./framework/adapter";
 import { AnySetting } from "./framework/setting";
-import { SETTINGS } from "./settings";
+import { SETTINGS } from "../settings/registry";
 
 const instances = new Map<string, SettingProvider>();
 

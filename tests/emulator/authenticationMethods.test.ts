@@ -10,8 +10,8 @@ import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { authenticationMethodConfiguration } from "../../providers/settings/authenticationMethodConfiguration";
-import { authenticationMethodsPolicy } from "../../providers/settings/authenticationMethodsPolicy";
+import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
+import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
 
 const POLICY = "/policies/authenticationMethodsPolicy";
 const CONFIGS = `${POLICY}/authenticationMethodConfigurations`;

@@ -13,7 +13,7 @@ import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "../../providers/settings/authenticationPolicy";
+import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "../../settings/exchangeAuthenticationPolicy/setting";
 
 const NAME = "Block Basic Auth";
 const allBlocked = Object.fromEntries(AUTH_POLICY_PROTOCOLS.map((p) => [p, false]));

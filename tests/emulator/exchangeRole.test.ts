@@ -11,7 +11,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { APPS, EXCHANGE_ADMINISTRATOR } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { modernAuthentication } from "../../providers/settings/modernAuthentication";
+import { modernAuthentication } from "../../settings/modernAuthentication/setting";
 import { useEmulator } from "../support/emulatorSuite";
 
 describe("emulator: Exchange needs an Entra role besides Exchange.ManageAsApp", function () {

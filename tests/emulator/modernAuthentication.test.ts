@@ -10,7 +10,7 @@ import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { modernAuthentication } from "../../providers/settings/modernAuthentication";
+import { modernAuthentication } from "../../settings/modernAuthentication/setting";
 
 describe("emulator: modern authentication provider", function () {
     this.timeout(60_000);

@@ -11,7 +11,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { perUserMfa } from "../../providers/settings/perUserMfa";
+import { perUserMfa } from "../../settings/perUserMfa/setting";
 
 describe("emulator: per-user MFA provider", function () {
     this.timeout(120_000);

@@ -12,7 +12,7 @@ import * as assert from "assert";
 import type { RunningEmulator } from "../../emulator/server";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { perUserMfa } from "../../providers/settings/perUserMfa";
+import { perUserMfa } from "../../settings/perUserMfa/setting";
 import { assessReadiness } from "../../readiness/assess";
 import { useEmulator } from "../support/emulatorSuite";
 import { rawGraph } from "../support/rawGraph";

@@ -11,7 +11,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { authenticationMethodsPolicy } from "../../providers/settings/authenticationMethodsPolicy";
+import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
 import { useEmulator } from "../support/emulatorSuite";
 
 const POLICY = "/policies/authenticationMethodsPolicy";

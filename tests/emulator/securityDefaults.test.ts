@@ -10,7 +10,7 @@ import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { SECURITY_DEFAULTS_PATH, securityDefaults } from "../../providers/settings/securityDefaults";
+import { SECURITY_DEFAULTS_PATH, securityDefaults } from "../../settings/securityDefaults/setting";
 
 describe("emulator: security defaults provider", function () {
     this.timeout(60_000);

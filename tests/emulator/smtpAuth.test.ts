@@ -13,7 +13,7 @@ import { useEmulator } from "../support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { smtpAuth } from "../../providers/settings/smtpAuth";
+import { smtpAuth } from "../../settings/smtpAuth/setting";
 
 describe("emulator: SMTP AUTH provider", function () {
     this.timeout(60_000);

@@ -12,7 +12,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { userHygiene } from "../../providers/settings/userHygiene";
+import { userHygiene } from "../../settings/hygiene/setting";
 import { addApp } from "../support/rawGraph";
 
 describe("emulator: user hygiene provider", function () {

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { ExchangeClient, MissingExchangeRoleError, MissingPermissionError, TenantApiError, resolveConnection, mapConfigSource } from "../../client";
 import { readExchangeError } from "../../client/exchange";
 import { RetryPolicy, parseRetryAfter } from "../../client/retry";
-import { modernAuthentication } from "../../providers/settings/modernAuthentication";
+import { modernAuthentication } from "../../settings/modernAuthentication/setting";
 
 interface Sent {
     url: string;

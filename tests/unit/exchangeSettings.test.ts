@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { TenantApiError } from "../../client";
-import { authenticationPolicy, AUTH_POLICY_PROTOCOLS } from "../../providers/settings/authenticationPolicy";
-import { isExchangeNotFound, mapLimited } from "../../providers/settings/exchangeShared";
-import { SmtpAuthLive, fromExchange, smtpAuth, toExchange } from "../../providers/settings/smtpAuth";
+import { authenticationPolicy, AUTH_POLICY_PROTOCOLS } from "../../settings/exchangeAuthenticationPolicy/setting";
+import { isExchangeNotFound, mapLimited } from "../../providers/framework/exchange";
+import { SmtpAuthLive, fromExchange, smtpAuth, toExchange } from "../../settings/smtpAuth/setting";
 
 const allBlocked = Object.fromEntries(AUTH_POLICY_PROTOCOLS.map((p) => [p, false])) as any;
 

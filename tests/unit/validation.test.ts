@@ -10,7 +10,7 @@ import { BaselineConfigError, baselineArgsFromConfig, coherenceWarnings } from "
 import { check, editDistance, nearest, num, obj, oneOf, list, str, describe as describeValue } from "../../components/validation";
 import { checkFailure, MAX_PRINTED_VALUE } from "../../providers/framework/adapter";
 import { nameList } from "../../providers/framework/report";
-import { configKeyOf } from "../../providers/settings/perUserMfa";
+import { configKeyOf } from "../../settings/perUserMfa/setting";
 
 const BG = ["breakglass1@contoso.com"];
 

@@ -1,6 +1,6 @@
 import { MissingPermissionError, TenantClients } from "../../client";
 import { BatchCall, BatchResult, runBatched } from "../../client/batch";
-import { FieldChange, TenantSetting, ValidationFailure } from "../framework/setting";
+import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 
 /**
  * Session and method hygiene for named users, as an explicit, previewable operation:

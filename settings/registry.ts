@@ -1,12 +1,12 @@
-import { AnySetting } from "../framework/setting";
-import { authenticationMethodConfiguration } from "./authenticationMethodConfiguration";
-import { authenticationMethodsPolicy } from "./authenticationMethodsPolicy";
-import { modernAuthentication } from "./modernAuthentication";
-import { perUserMfa } from "./perUserMfa";
-import { securityDefaults } from "./securityDefaults";
-import { authenticationPolicy } from "./authenticationPolicy";
-import { smtpAuth } from "./smtpAuth";
-import { userHygiene } from "./userHygiene";
+import { AnySetting } from "../providers/framework/setting";
+import { authenticationMethodConfiguration } from "./authenticationMethods/methodConfiguration";
+import { authenticationMethodsPolicy } from "./authenticationMethods/policy";
+import { modernAuthentication } from "./modernAuthentication/setting";
+import { perUserMfa } from "./perUserMfa/setting";
+import { securityDefaults } from "./securityDefaults/setting";
+import { authenticationPolicy } from "./exchangeAuthenticationPolicy/setting";
+import { smtpAuth } from "./smtpAuth/setting";
+import { userHygiene } from "./hygiene/setting";
 
 /** Every tenant setting this package manages, by resource type. */
 export const SETTINGS: Readonly<Record<string, AnySetting>> = {

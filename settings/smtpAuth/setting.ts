@@ -1,6 +1,6 @@
 import { TenantApiError, TenantClients } from "../../client";
-import { FieldChange, TenantSetting, ValidationFailure } from "../framework/setting";
-import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound, mapLimited, nameList } from "./exchangeShared";
+import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound, mapLimited, nameList } from "../../providers/framework/exchange";
 
 /**
  * SMTP AUTH (authenticated SMTP submission, client port 587) in Exchange Online: the organisation-wide

@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { TenantSetting, ValidationFailure, diffFields } from "../framework/setting";
+import { TenantSetting, ValidationFailure, diffFields } from "../../providers/framework/setting";
 
 /**
  * Modern authentication in Exchange Online: the organisation's OAuth2ClientProfileEnabled

@@ -1,4 +1,4 @@
-import { ValidationFailure } from "../framework/setting";
+import { ValidationFailure } from "../../providers/framework/setting";
 
 /**
  * What the authentication methods policy settings (AuthenticationMethodsPolicy and

@@ -1,9 +1,9 @@
 import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
-import { engineLog } from "../framework/diagnostics";
-import { nameList, writeReport } from "../framework/report";
-import { TenantSetting, ValidationFailure } from "../framework/setting";
+import { engineLog } from "../../providers/framework/diagnostics";
+import { nameList, writeReport } from "../../providers/framework/report";
+import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,

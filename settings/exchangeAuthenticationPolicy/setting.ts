@@ -1,6 +1,6 @@
 import { TenantApiError, TenantClients } from "../../client";
-import { FieldChange, TenantSetting, ValidationFailure } from "../framework/setting";
-import { EXCHANGE_MANAGE_AS_APP } from "./exchangeShared";
+import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { EXCHANGE_MANAGE_AS_APP } from "../../providers/framework/exchange";
 
 /**
  * An Exchange Online authentication policy: which protocols may still use Basic authentication

@@ -1,6 +1,6 @@
 import type { TenantClients } from "../../client";
-import { engineLog } from "../framework/diagnostics";
-import { FieldChange, TenantSetting } from "../framework/setting";
+import { engineLog } from "../../providers/framework/diagnostics";
+import { FieldChange, TenantSetting } from "../../providers/framework/setting";
 import {
     ADVANCED_CONFIG_STATES,
     AUTH_POLICY_PERMISSIONS,
@@ -15,7 +15,7 @@ import {
     sameValue,
     targetsAsManaged,
     targetsForWrite,
-} from "./authenticationMethodsShared";
+} from "./shared";
 
 /**
  * The tenant-wide part of the authentication methods policy: Graph `policies/authenticationMethodsPolicy`.

@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { FieldChange, TenantSetting } from "../framework/setting";
+import { FieldChange, TenantSetting } from "../../providers/framework/setting";
 import {
     ADVANCED_CONFIG_STATES,
     ALL_USERS,
@@ -15,7 +15,7 @@ import {
     sameTargets,
     targetsAsManaged,
     targetsForWrite,
-} from "./authenticationMethodsShared";
+} from "./shared";
 
 /**
  * One method of the authentication methods policy: Graph

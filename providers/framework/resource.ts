@@ -1,0 +1,22 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
+export const MODULE = "m365-mfa";
+
+/** The type token the engine gives a dynamic resource of this package: pulumi-nodejs:dynamic/m365-mfa:<type>. */
+export function dynamicType(type: string): string {
+    return `pulumi-nodejs:dynamic/${MODULE}:${type}`;
+}
+
+/**
+ * A resource's own URN, for an input, without a dependency on its parent. `pulumi.createUrn` with a
+ * parent carries the parent as a dependency, and depending on a component waits for all of its
+ * children: two children that both did so waited for each other and the program stopped with
+ * "waiting for the URNs of its dependencies to resolve". The URN is known at preview, so a plain
+ * promise of its value is enough.
+ */
+export function ownUrn(name: string, type: string, parent?: pulumi.Resource): pulumi.Output<string> {
+    const urn = pulumi.createUrn(name, dynamicType(type), parent);
+    return pulumi.output(new Promise<string>((resolve) => urn.apply((u) => resolve(u))));
+}
+

@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MODULE, ownUrn } from "../../providers/framework/resource";
+import { providerShim } from "../../providers/shim";
+import { authenticationMethodsPolicy, type PolicyMigrationState, type RegistrationCampaign, type SystemCredentialPreferences } from "./policy";
+
+/** The type token: pulumi-nodejs:dynamic/m365-mfa:<authenticationMethodsPolicy.type>. */
+const TYPE = authenticationMethodsPolicy.type;
+
+export interface AuthenticationMethodsPolicyArgs {
+    /** The registration campaign (nudge to set up Microsoft Authenticator at sign-in). Only the fields set are managed. */
+    registrationCampaign?: pulumi.Input<RegistrationCampaign>;
+    /** Migration off the legacy MFA/SSPR method settings (reversible; a step back is warned about at preview). */
+    policyMigrationState?: pulumi.Input<PolicyMigrationState>;
+    /** System-preferred MFA (Graph beta systemCredentialPreferences). Only the fields set are managed. */
+    systemCredentialPreferences?: pulumi.Input<SystemCredentialPreferences>;
+}
+
+/**
+ * The tenant-wide part of the authentication methods policy (Graph policies/authenticationMethodsPolicy):
+ * registration campaign, migration state, system-preferred MFA. Targets are { id: group object id or
+ * "all_users", targetType?: "group" | "user" }. Deleting the resource stops managing; the tenant keeps them.
+ */
+export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
+    declare public readonly registrationCampaign: pulumi.Output<RegistrationCampaign | undefined>;
+    declare public readonly policyMigrationState: pulumi.Output<PolicyMigrationState | undefined>;
+    declare public readonly systemCredentialPreferences: pulumi.Output<SystemCredentialPreferences | undefined>;
+    /** What Graph reported for the managed parts of the policy at the last read. */
+    declare public readonly policy: pulumi.Output<Record<string, unknown>>;
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: AuthenticationMethodsPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim(TYPE),
+            name,
+            {
+                registrationCampaign: args.registrationCampaign,
+                policyMigrationState: args.policyMigrationState,
+                systemCredentialPreferences: args.systemCredentialPreferences,
+                // Its own URN (computable before registration), so plan-time warnings land on this resource.
+                diagnosticsUrn: ownUrn(name, TYPE, opts?.parent),
+                policy: undefined,
+                tenantId: undefined,
+            },
+            opts,
+            MODULE,
+            TYPE,
+        );
+    }
+}

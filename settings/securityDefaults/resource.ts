@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MODULE } from "../../providers/framework/resource";
+import { providerShim } from "../../providers/shim";
+import { securityDefaults } from "./setting";
+
+/** The type token: pulumi-nodejs:dynamic/m365-mfa:<securityDefaults.type>. */
+const TYPE = securityDefaults.type;
+
+export interface SecurityDefaultsArgs {
+    /** Whether Microsoft's security defaults are on for the tenant. */
+    isEnabled: pulumi.Input<boolean>;
+}
+
+/**
+ * Security defaults of the tenant (Graph policies/identitySecurityDefaultsEnforcementPolicy).
+ * Deleting the resource stops managing the setting and leaves the tenant as it is.
+ */
+export class SecurityDefaults extends pulumi.dynamic.Resource {
+    declare public readonly isEnabled: pulumi.Output<boolean>;
+    /** Graph's id of the policy object. */
+    declare public readonly policyId: pulumi.Output<string>;
+    declare public readonly displayName: pulumi.Output<string>;
+    /** The tenant the provider was connected to when it last wrote or read. */
+    declare public readonly tenantId: pulumi.Output<string>;
+
+    constructor(name: string, args: SecurityDefaultsArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            providerShim(TYPE),
+            name,
+            { isEnabled: args.isEnabled, policyId: undefined, displayName: undefined, tenantId: undefined },
+            opts,
+            MODULE,
+            TYPE,
+        );
+    }
+}
