@@ -1,5 +1,6 @@
 import { EXCHANGE_ROLE_TO_ASSIGN, MissingExchangeRoleError, TenantClients } from "../client";
-import { SETTINGS } from "../settings/registry";
+import { MEMBERS, MEMBER_KEYS } from "../settings/registry";
+import type { AnyMember, Requirement } from "./member";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
 /**
@@ -7,45 +8,21 @@ import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
  * and Exchange permission the configured members need is compared with the app's tokens, and all
  * that are missing are reported at once (each provider also checks its own before writing).
  */
-export interface Requirement {
-    feature: string;
-    service: "graph" | "exchange";
-    /** Any one of these is enough. */
-    anyOf: readonly string[];
-}
+export type { Requirement };
 
-const MEMBER_SETTINGS: [keyof TenantMfaBaselineArgs, string[]][] = [
-    ["securityDefaults", ["SecurityDefaults"]],
-    ["modernAuthentication", ["ModernAuthentication"]],
-    ["perUserMfa", ["PerUserMfa"]],
-    ["smtpAuth", ["SmtpAuth"]],
-    ["exchangeAuthenticationPolicy", ["AuthenticationPolicy"]],
-    ["authenticationMethods", ["AuthenticationMethodsPolicy", "AuthenticationMethodConfiguration"]],
-    ["hygiene", ["UserHygiene"]],
-];
-
+/** Every permission the configured members need: their settings' read and write, and what else they read. */
 export function requiredPermissions(args: TenantMfaBaselineArgs): Requirement[] {
     const out: Requirement[] = [];
-    for (const [member, types] of MEMBER_SETTINGS) {
-        if (args[member] === undefined) continue;
-        for (const type of types) {
-            const s = SETTINGS[type];
-            if (!s) continue;
+    for (const key of MEMBER_KEYS) {
+        const memberArgs = (args as Record<string, unknown>)[key];
+        if (memberArgs === undefined) continue;
+        const member = MEMBERS[key] as AnyMember;
+        for (const s of member.settings) {
             const service = s.permissions.service ?? "graph";
             out.push({ feature: `${s.title} (read)`, service, anyOf: s.permissions.read });
             out.push({ feature: `${s.title} (write)`, service, anyOf: s.permissions.write });
         }
-    }
-    if (args.perUserMfa) {
-        // Resolving users and groups at plan time.
-        out.push({ feature: "Per-user MFA (users)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] });
-        out.push({ feature: "Per-user MFA (group members)", service: "graph", anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] });
-        if (args.guards?.lockout !== "off") {
-            out.push({ feature: "Lockout guard (Global Administrators)", service: "graph", anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"] });
-        }
-        if (args.readiness?.mode !== "off") {
-            out.push({ feature: "Readiness (sign-in logs, registration report)", service: "graph", anyOf: ["AuditLog.Read.All"] });
-        }
+        out.push(...(member.permissions?.(memberArgs, args) ?? []));
     }
     return out;
 }

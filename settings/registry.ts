@@ -1,27 +1,57 @@
-import { AnySetting } from "../providers/framework/setting";
-import { authenticationMethodConfiguration } from "./authenticationMethods/methodConfiguration";
-import { authenticationMethodsPolicy } from "./authenticationMethods/policy";
-import { modernAuthentication } from "./modernAuthentication/setting";
-import { perUserMfa } from "./perUserMfa/setting";
-import { securityDefaults } from "./securityDefaults/setting";
-import { authenticationPolicy } from "./exchangeAuthenticationPolicy/setting";
-import { smtpAuth } from "./smtpAuth/setting";
-import { userHygiene } from "./hygiene/setting";
+/**
+ * The one list of what this package manages. Every member of `m365-mfa:baseline` is a line here,
+ * pointing at its folder (settings/<name>/: its TenantSetting, resource, baseline member, export and
+ * guardrails). The component, the stack-config parsing, the presets, the permission preflight, the
+ * export, the PR summary, the policy pack and the provider runtime iterate over this list; none of
+ * them names a setting. Adding a setting is a new folder and a line here.
+ *
+ * Members are built in this order (a member may wait for one listed before it, e.g. Conditional
+ * Access for security defaults).
+ */
+import type { AnyMember } from "../components/member";
+import type { AnySetting } from "../providers/framework/setting";
+import { authenticationMethodsMember } from "./authenticationMethods/member";
+import { legacyAuthenticationMember, requireMfaMember } from "./conditionalAccess/member";
+import { exchangeAuthenticationPolicyMember } from "./exchangeAuthenticationPolicy/member";
+import { hygieneMember } from "./hygiene/member";
+import { modernAuthenticationMember } from "./modernAuthentication/member";
+import { perUserMfaMember } from "./perUserMfa/member";
+import { securityDefaultsMember } from "./securityDefaults/member";
+import { smtpAuthMember } from "./smtpAuth/member";
 
-/** Every tenant setting this package manages, by resource type. */
-export const SETTINGS: Readonly<Record<string, AnySetting>> = {
-    [securityDefaults.type]: securityDefaults,
-    [perUserMfa.type]: perUserMfa,
-    [modernAuthentication.type]: modernAuthentication,
-    [smtpAuth.type]: smtpAuth,
-    [authenticationPolicy.type]: authenticationPolicy,
-    [authenticationMethodsPolicy.type]: authenticationMethodsPolicy,
-    [authenticationMethodConfiguration.type]: authenticationMethodConfiguration,
-    [userHygiene.type]: userHygiene,
-};
+export const MEMBERS = {
+    /** Microsoft's security defaults on or off (settings/securityDefaults). */
+    securityDefaults: securityDefaultsMember,
+    /** Exchange Online modern authentication (settings/modernAuthentication). */
+    modernAuthentication: modernAuthenticationMember,
+    /** Legacy authentication blocked by a Conditional Access policy (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    legacyAuthentication: legacyAuthenticationMember,
+    /** MFA for all users through Conditional Access (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    conditionalAccessMfa: requireMfaMember,
+    /** Session and method hygiene operations, by name: each runs once per value of its trigger (settings/hygiene). */
+    hygiene: hygieneMember,
+    /** SMTP AUTH off for the organisation, with named mailbox exceptions (settings/smtpAuth). */
+    smtpAuth: smtpAuthMember,
+    /** An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default (settings/exchangeAuthenticationPolicy). */
+    exchangeAuthenticationPolicy: exchangeAuthenticationPolicyMember,
+    /** The authentication methods policy and its method configurations (settings/authenticationMethods). */
+    authenticationMethods: authenticationMethodsMember,
+    /** Per-user MFA (disabled / enabled / enforced) for named users and groups (settings/perUserMfa). */
+    perUserMfa: perUserMfaMember,
+} as const;
 
-export { perUserMfa, securityDefaults };
-export { modernAuthentication };
-export { authenticationPolicy, smtpAuth };
-export { authenticationMethodConfiguration, authenticationMethodsPolicy };
-export { userHygiene };
+export type Members = typeof MEMBERS;
+export type MemberKey = keyof Members;
+export const MEMBER_KEYS = Object.keys(MEMBERS) as MemberKey[];
+
+/** The config key (under m365-mfa:baseline) of a member object. */
+export function memberKey(member: AnyMember): MemberKey {
+    const key = MEMBER_KEYS.find((k) => MEMBERS[k] === member);
+    if (!key) throw new Error(`m365-mfa: a member of the baseline is not in settings/registry.ts (${member.title})`);
+    return key;
+}
+
+/** Every dynamic-provider setting, by resource type (what the provider runtime serves). */
+export const SETTINGS: Readonly<Record<string, AnySetting>> = Object.fromEntries(
+    MEMBER_KEYS.flatMap((k) => (MEMBERS[k] as AnyMember).settings).map((s) => [s.type, s]),
+);

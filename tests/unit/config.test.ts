@@ -23,7 +23,7 @@ describe("unit: baseline stack config", () => {
             () => baselineArgsFromConfig({ securityDefaults: { enabled: "true", enable: true }, mfa: 1 }),
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
-                    "m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, securityDefaults, modernAuthentication, perUserMfa, authenticationMethods, smtpAuth, exchangeAuthenticationPolicy, legacyAuthentication, conditionalAccessMfa, hygiene, readiness, guards, preset, migrationStage)",
+                    "m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, readiness, guards, preset, migrationStage, securityDefaults, modernAuthentication, legacyAuthentication, conditionalAccessMfa, hygiene, smtpAuth, exchangeAuthenticationPolicy, authenticationMethods, perUserMfa)",
                     "m365-mfa:baseline.securityDefaults.enable is not a known setting; did you mean enabled? (known: enabled)",
                     'm365-mfa:baseline.securityDefaults.enabled must be true or false, got "true"',
                 ]);

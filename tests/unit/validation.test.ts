@@ -138,9 +138,9 @@ describe("unit: m365-mfa:baseline rules", () => {
     it("readiness and per-user guards without perUserMfa, and an empty hygiene, are warned about", () => {
         const w = coherenceWarnings(baselineArgsFromConfig({ securityDefaults: { enabled: true }, readiness: { mode: "block" }, guards: { lockout: "off" }, hygiene: {} }));
         assert.deepStrictEqual(w, [
+            "m365-mfa:baseline.hygiene is empty: it runs no operation. Remove it, or name an operation.",
             "m365-mfa:baseline.readiness does nothing without m365-mfa:baseline.perUserMfa: it checks the users per-user MFA moves to MFA. Remove it, or add perUserMfa.",
             "m365-mfa:baseline.guards.lockout does nothing without m365-mfa:baseline.perUserMfa: it guards per-user MFA changes only. Remove it, or add perUserMfa.",
-            "m365-mfa:baseline.hygiene is empty: it runs no operation. Remove it, or name an operation.",
         ]);
         // guards.confirm alone confirms Conditional Access too: no warning.
         assert.deepStrictEqual(coherenceWarnings(baselineArgsFromConfig({ guards: { confirm: ["x"] } })), []);

@@ -1,0 +1,108 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { AnySetting } from "../providers/framework/setting";
+import type { GuardSettings, ReadinessSettings } from "../settings/perUserMfa/setting";
+import type { Schema } from "./validation";
+
+/**
+ * What one member of the baseline (`m365-mfa:baseline.<key>`) is, written once in the setting's
+ * folder (`settings/<name>/member.ts`) and listed once in the registry (`settings/registry.ts`).
+ * The component, the stack-config parsing, the presets, the permission preflight, the export and the
+ * policy pack iterate over the registry; none of them names a setting.
+ *
+ * `A` is the member's typed args (what a program passes to TenantMfaBaseline), `B` what it builds.
+ */
+export interface BaselineMember<A, B> {
+    /** What a person calls it, in messages. */
+    readonly title: string;
+    /** The dynamic-provider settings it builds (their permissions feed the preflight; the runtime serves their providers). */
+    readonly settings: readonly AnySetting[];
+    /** The shape of its config value (checked first; unknown keys are answered with the nearest known key). */
+    readonly schema: Schema;
+    /**
+     * The provider's own rules on a value whose shape is right, each problem under the full config key
+     * (`ctx.key`); returns the args, or undefined when there is a problem. Default: the value as it is.
+     */
+    parse?(raw: any, ctx: ParseContext): A | undefined;
+    /**
+     * Optional: the rules of baseline-wide keys this member gives meaning to (e.g. per-user MFA's
+     * readiness and guards), on their shape-checked values; returns their parsed values.
+     */
+    parseWide?(wide: BaselineWide, ctx: ParseContext): Partial<BaselineWide>;
+    /** Builds its resources under the component. */
+    build(args: A, ctx: BuildContext): B;
+    /** Permissions beyond its settings' own read/write (e.g. reading users and groups at plan time). */
+    permissions?(args: A, baseline: BaselineWide): Requirement[];
+    /** Its part of a preset (a whole posture in one line of config), or undefined when the preset leaves it out. */
+    preset?(preset: string, migrationStage: number | undefined): unknown;
+    /** Rules across members that make the baseline invalid, each naming the keys and the fix. */
+    problems?(args: A | undefined, ctx: RuleContext): string[];
+    /** Combinations that work but that Microsoft advises against, or keys that do nothing where they stand. */
+    warnings?(args: A | undefined, ctx: RuleContext): string[];
+    /** Its part of the posture output. */
+    posture?(args: A, built: B): PostureFacts;
+}
+
+export type AnyMember = BaselineMember<any, any>;
+
+/** The baseline-wide keys, which every member may read (they are not settings of their own). */
+export interface BaselineWide {
+    /** Emergency-access accounts (UPNs): excluded from every change the baseline makes to users. */
+    breakGlassAccounts?: string[];
+    /** Readiness check before moving users to MFA: warn (default), block, or off. */
+    readiness?: ReadinessSettings;
+    /** Lockout and blast-radius guards (on by default) and confirmations of large changes. */
+    guards?: GuardSettings;
+}
+
+export interface ParseContext {
+    /** The member's full config key, e.g. m365-mfa:baseline.smtpAuth. */
+    readonly key: string;
+    /** Where problems go; every problem names its full config key and the fix. */
+    readonly problems: string[];
+    /** The baseline-wide keys as configured (shape-checked). */
+    readonly wide: BaselineWide;
+    /** The full config key of a baseline-wide key, e.g. keyOf("breakGlassAccounts"). */
+    readonly wideKey: (k: keyof BaselineWide) => string;
+}
+
+export interface RuleContext {
+    readonly wide: BaselineWide;
+    readonly wideKey: (k: keyof BaselineWide) => string;
+    /** The member's own full config key. */
+    readonly key: string;
+    /** Another member's args and key, by its member object (so no member writes out another's key). */
+    readonly argsOf: <A>(member: BaselineMember<A, any>) => A | undefined;
+    readonly keyOf: (member: AnyMember) => string;
+}
+
+export interface BuildContext {
+    /** The component's name: resource names are `${name}-<suffix>`. */
+    readonly name: string;
+    readonly parent: pulumi.ComponentResource;
+    readonly wide: BaselineWide;
+    /** Full config keys, for messages that the providers show at preview. */
+    readonly key: string;
+    readonly wideKey: (k: keyof BaselineWide) => string;
+    /** What another member built (members are built in registry order), by its member object. */
+    readonly builtBy: <B>(member: BaselineMember<any, B>) => B | undefined;
+}
+
+/** A permission the preflight checks before anything is written. */
+export interface Requirement {
+    feature: string;
+    service: "graph" | "exchange";
+    /** Any one of these is enough. */
+    anyOf: readonly string[];
+}
+
+/** One member's contribution to the posture output: which path requires MFA, what blocks legacy authentication. */
+export interface PostureFacts {
+    /** The member requires MFA through `path` when `active` is true; the highest rank wins. */
+    requiresMfa?: { path: string; rank: number; active: pulumi.Input<boolean | undefined> };
+    /** The member blocks legacy authentication as `how` (the highest rank wins), with a line for the preview log. */
+    blocksLegacy?: { how: string; rank: number; log: string };
+    /** Protocols it turns off besides (said with the block, e.g. "SMTP AUTH"). */
+    alsoBlocks?: string;
+    /** Fields of the posture output. */
+    fields?: Record<string, pulumi.Input<unknown>>;
+}

@@ -1,0 +1,93 @@
+import type { BaselineMember } from "../../components/member";
+import { any, keysOf, map, obj } from "../../components/validation";
+import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
+import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration } from "./methodConfiguration";
+import { authenticationMethodsPolicy } from "./policy";
+import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } from "./policyResource";
+
+/** `m365-mfa:baseline.authenticationMethods` */
+export interface AuthenticationMethodsSettings {
+    /** Registration campaign, migration state, system-preferred MFA. */
+    policy?: AuthenticationMethodsPolicyArgs;
+    /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate): only the fields given are managed. */
+    methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
+}
+
+export interface AuthenticationMethodsResources {
+    policy?: AuthenticationMethodsPolicy;
+    methods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>>;
+}
+
+/** What the Conditional Access presets declare: nudge everyone to Microsoft Authenticator; SMS and voice off. */
+const CONDITIONAL_ACCESS_METHODS = {
+    policy: {
+        registrationCampaign: {
+            state: "enabled",
+            snoozeDurationInDays: 1,
+            includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }],
+        },
+    },
+    methods: { sms: { state: "disabled" }, voice: { state: "disabled" } },
+};
+
+export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSettings, AuthenticationMethodsResources> = {
+    title: authenticationMethodsPolicy.title,
+    settings: [authenticationMethodsPolicy, authenticationMethodConfiguration],
+    schema: obj(
+        {
+            policy: obj(
+                {
+                    registrationCampaign: keysOf(["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"]),
+                    systemCredentialPreferences: keysOf(["state", "includeTargets", "excludeTargets"]),
+                    policyMigrationState: any,
+                },
+                { nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState and/or systemCredentialPreferences, or remove it" },
+            ),
+            methods: map(keysOf(authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), { hint: "like { state: enabled }" }), {
+                keys: AUTHENTICATION_METHODS,
+                keyHint: "an authentication method",
+                nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,
+            }),
+        },
+        { nonEmpty: "it manages nothing; give policy and/or methods, or remove it" },
+    ),
+    parse: (am, ctx) => {
+        const out: AuthenticationMethodsSettings = {};
+        if (am.policy !== undefined) {
+            // The provider's own validation, each message under its config key.
+            const { desired, failures } = authenticationMethodsPolicy.validate(am.policy);
+            failures.forEach((f) => ctx.problems.push(`${ctx.key}.policy${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+            if (desired && !failures.length) out.policy = desired as AuthenticationMethodsPolicyArgs;
+        }
+        if (am.methods !== undefined) {
+            const methods: Record<string, unknown> = {};
+            for (const [method, cfg] of Object.entries(am.methods as Record<string, Record<string, unknown>>)) {
+                const { desired, failures } = authenticationMethodConfiguration.validate({ ...cfg, method });
+                failures.forEach((f) => ctx.problems.push(`${ctx.key}.methods.${method}.${f.property}: ${f.reason}`));
+                if (desired && !failures.length) {
+                    const { method: _m, ...rest } = desired;
+                    methods[method] = rest;
+                }
+            }
+            out.methods = methods as AuthenticationMethodsSettings["methods"];
+        }
+        return out;
+    },
+    build: (args, ctx) => {
+        const { AuthenticationMethodsPolicy } = require("./policyResource") as typeof import("./policyResource");
+        const { AuthenticationMethodConfiguration } = require("./methodConfigurationResource") as typeof import("./methodConfigurationResource");
+        const built: AuthenticationMethodsResources = { methods: {} };
+        if (args.policy) {
+            built.policy = new AuthenticationMethodsPolicy(`${ctx.name}-authentication-methods-policy`, args.policy, { parent: ctx.parent });
+        }
+        for (const [method, cfg] of Object.entries(args.methods ?? {})) {
+            built.methods[method as AuthenticationMethod] = new AuthenticationMethodConfiguration(
+                `${ctx.name}-method-${method}`,
+                { ...cfg, method: method as AuthenticationMethod },
+                { parent: ctx.parent },
+            );
+        }
+        return built;
+    },
+    preset: (preset) => (preset === "security-defaults" ? undefined : CONDITIONAL_ACCESS_METHODS),
+};

@@ -1,0 +1,103 @@
+import type { BaselineMember, RuleContext } from "../../components/member";
+import { obj, oneOf, str } from "../../components/validation";
+import { securityDefaultsMember } from "../securityDefaults/member";
+import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
+
+/** `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then on. */
+export interface ConditionalAccessSettings {
+    mode: LegacyAuthenticationMode;
+    displayName?: string;
+}
+
+const SCHEMA = obj({ mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"), displayName: str() }, { required: ["mode"] });
+
+const parse = (v: any): ConditionalAccessSettings => ({ mode: v.mode, ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) });
+
+/** Conditional Access presets: report-only; the migration preset enforces from stage 2. */
+const preset = (name: string, stage: number | undefined): ConditionalAccessSettings | undefined =>
+    name === "conditional-access" ? { mode: "reportOnly" } : name === "per-user-mfa-to-conditional-access" ? { mode: (stage ?? 1) >= 2 ? "on" : "reportOnly" } : undefined;
+
+/** Rules every Conditional Access member follows: a confirmation to switch on, a break-glass account to exclude. */
+function caProblems(token: string, effect: string) {
+    return (args: ConditionalAccessSettings | undefined, ctx: RuleContext): string[] => {
+        const problems: string[] = [];
+        if (args?.mode === "on" && !(ctx.wide.guards?.confirm ?? []).includes(token)) {
+            problems.push(
+                `${ctx.key}.mode on ${effect}. Review the report-only results first (npm run readiness; the sign-in logs' report-only column), ` +
+                    `then add "${token}" to ${ctx.wideKey("guards")}.confirm to switch it on.`,
+            );
+        }
+        if (args && args.mode !== "off" && !(ctx.wide.breakGlassAccounts ?? []).length) {
+            problems.push(
+                `${ctx.key} needs ${ctx.wideKey("breakGlassAccounts")}: every block or MFA policy must exclude at least one emergency-access account, or a mistake locks every admin out.`,
+            );
+        }
+        return problems;
+    };
+}
+
+/** Entra refuses to enforce a Conditional Access policy while security defaults are on: the policies wait for that setting (off first). */
+function afterSecurityDefaults(ctx: { builtBy: <B>(m: BaselineMember<any, B>) => B | undefined }) {
+    const sd = ctx.builtBy(securityDefaultsMember);
+    return sd ? { dependsOn: [sd] } : {};
+}
+
+export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSettings, LegacyAuthenticationBlock> = {
+    title: "Legacy authentication block (Conditional Access)",
+    settings: [],
+    schema: SCHEMA,
+    parse,
+    build: (args, ctx) => {
+        const { LegacyAuthenticationBlock } = require("./resource") as typeof import("./resource");
+        return new LegacyAuthenticationBlock(
+            `${ctx.name}-legacy-authentication`,
+            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName },
+            { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
+        );
+    },
+    preset,
+    problems: (args, ctx) => {
+        const problems: string[] = [];
+        // Security defaults against any enforced Conditional Access policy: said once, here.
+        const caOn = [args, ctx.argsOf(requireMfaMember)].some((c) => c?.mode === "on");
+        if (ctx.argsOf(securityDefaultsMember)?.enabled && caOn) {
+            const sd = ctx.keyOf(securityDefaultsMember);
+            problems.push(
+                `${sd}.enabled is true while a Conditional Access policy is on (${ctx.key} / ${ctx.keyOf(requireMfaMember).split(".").pop()} mode: on): ` +
+                    `Entra ID refuses security defaults while Conditional Access policies are enabled. Either set securityDefaults.enabled: false (preset conditional-access) ` +
+                    `or set the Conditional Access modes to off (preset security-defaults).`,
+            );
+        }
+        return problems.concat(
+            caProblems("legacy-authentication:on", "blocks legacy-protocol sign-ins (IMAP, POP, SMTP AUTH, ActiveSync, ...) for every user but the break-glass accounts")(args, ctx),
+        );
+    },
+    posture: (args) =>
+        args.mode === "off"
+            ? {}
+            : {
+                  blocksLegacy: {
+                      how: args.mode === "on" ? "conditional-access" : "conditional-access (report-only)",
+                      rank: 2,
+                      log: `legacy authentication is blocked by a Conditional Access policy (${args.mode === "on" ? "enforced" : "report-only: nothing is blocked yet"})`,
+                  },
+              },
+};
+
+export const requireMfaMember: BaselineMember<ConditionalAccessSettings, RequireMfaPolicy> = {
+    title: "MFA for all users (Conditional Access)",
+    settings: [],
+    schema: SCHEMA,
+    parse,
+    build: (args, ctx) => {
+        const { RequireMfaPolicy } = require("./resource") as typeof import("./resource");
+        return new RequireMfaPolicy(
+            `${ctx.name}-require-mfa`,
+            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName },
+            { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
+        );
+    },
+    preset,
+    problems: caProblems("conditional-access-mfa:on", "requires MFA at every sign-in of every user but the break-glass accounts"),
+    posture: (args) => ({ requiresMfa: { path: "conditional-access", rank: 2, active: args.mode !== "off" } }),
+};

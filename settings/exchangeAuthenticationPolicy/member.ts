@@ -1,0 +1,24 @@
+import type { BaselineMember } from "../../components/member";
+import { keysOf } from "../../components/validation";
+import type { AuthenticationPolicy, AuthenticationPolicyArgs } from "./resource";
+import { authenticationPolicy } from "./setting";
+
+/** What every preset declares: basic authentication blocked for every protocol, as the organisation's default. */
+const BLOCK_BASIC_AUTH = { name: "m365-mfa: block basic authentication", organizationDefault: true };
+
+export const exchangeAuthenticationPolicyMember: BaselineMember<AuthenticationPolicyArgs, AuthenticationPolicy> = {
+    title: `Exchange ${authenticationPolicy.title.toLowerCase()}`,
+    settings: [authenticationPolicy],
+    schema: keysOf(authenticationPolicy.inputKeys),
+    parse: (raw, ctx) => {
+        const { desired, failures } = authenticationPolicy.validate(raw);
+        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
+        return desired && !failures.length ? raw : undefined;
+    },
+    build: (args, ctx) => {
+        const { AuthenticationPolicy } = require("./resource") as typeof import("./resource");
+        return new AuthenticationPolicy(`${ctx.name}-exchange-authentication-policy`, args, { parent: ctx.parent });
+    },
+    preset: () => BLOCK_BASIC_AUTH,
+    posture: () => ({ alsoBlocks: "Exchange basic authentication" }),
+};

@@ -1,0 +1,31 @@
+import type { BaselineMember } from "../../components/member";
+import { keysOf, map } from "../../components/validation";
+import type { UserHygiene, UserHygieneArgs } from "./resource";
+import { userHygiene } from "./setting";
+
+/** Session and method hygiene operations, by name: each runs once per value of its trigger. */
+export type HygieneSettings = Record<string, UserHygieneArgs>;
+
+export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserHygiene>> = {
+    title: userHygiene.title,
+    settings: [userHygiene],
+    schema: map(keysOf(userHygiene.inputKeys.filter((k) => k !== "targets")), {
+        keyPattern: /^[a-z0-9-]+$/i,
+        keyHint: "operation names are letters, digits and '-'",
+        hint: 'named operations, like { incident-42: { users: [...], revokeSessions: true, trigger: "2026-11-22" } }',
+    }),
+    parse: (raw: Record<string, Record<string, unknown>>, ctx) => {
+        const out: HygieneSettings = {};
+        for (const [op, value] of Object.entries(raw)) {
+            const { desired, failures } = userHygiene.validate({ ...value });
+            failures.forEach((f) => ctx.problems.push(`${ctx.key}.${op}${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+            if (desired && !failures.length) out[op] = value as unknown as UserHygieneArgs;
+        }
+        return out;
+    },
+    build: (args, ctx) => {
+        const { UserHygiene } = require("./resource") as typeof import("./resource");
+        return Object.fromEntries(Object.entries(args).map(([op, a]) => [op, new UserHygiene(`${ctx.name}-hygiene-${op}`, a, { parent: ctx.parent })]));
+    },
+    warnings: (args, ctx) => (args && !Object.keys(args).length ? [`${ctx.key} is empty: it runs no operation. Remove it, or name an operation.`] : []),
+};

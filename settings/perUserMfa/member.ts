@@ -1,0 +1,148 @@
+import type { BaselineMember, Requirement } from "../../components/member";
+import { list, obj, oneOf, str } from "../../components/validation";
+import { requireMfaMember } from "../conditionalAccess/member";
+import { securityDefaultsMember } from "../securityDefaults/member";
+import type { PerUserMfa } from "./resource";
+import { PER_USER_MFA_STATES, PerUserMfaAssignment, PerUserMfaState, perUserMfa } from "./setting";
+
+/** `m365-mfa:baseline.perUserMfa` */
+export interface PerUserMfaSettings {
+    /** Who gets which per-user MFA state: users by UPN or object id, groups by object id (transitive members). */
+    assignments: PerUserMfaAssignment[];
+    /** Users never touched (in addition to the break-glass accounts). */
+    excludeUsers?: string[];
+    /** Set to own the whole tenant: every user not otherwise assigned gets this state. */
+    allOtherUsers?: PerUserMfaState;
+}
+
+const isOn = (args: PerUserMfaSettings | undefined) =>
+    !!args && (args.assignments.some((a) => a.state !== "disabled") || (args.allOtherUsers !== undefined && args.allOtherUsers !== "disabled"));
+
+export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = {
+    title: perUserMfa.title,
+    settings: [perUserMfa],
+    schema: obj(
+        {
+            assignments: list(obj({ state: oneOf(PER_USER_MFA_STATES), users: list(str()), groups: list(str()) }, { required: ["state"] })),
+            excludeUsers: list(str()),
+            allOtherUsers: oneOf(PER_USER_MFA_STATES),
+        },
+        { required: ["assignments"], hint: "like { assignments: [{ state: enforced, groups: [<group id>] }] }" },
+    ),
+    parse: (raw, ctx) => {
+        if (!raw.assignments.length && raw.allOtherUsers === undefined) {
+            ctx.problems.push(
+                `${ctx.key}.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody. ` +
+                    `Add an assignment, set ${ctx.key}.allOtherUsers (e.g. disabled, to switch it off for everyone), or remove perUserMfa`,
+            );
+            return undefined;
+        }
+        // The provider's own validation, with every message under its config key.
+        const { desired, failures } = perUserMfa.validate(raw);
+        for (const f of failures) {
+            ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`);
+        }
+        const bgIndex = new Map((ctx.wide.breakGlassAccounts ?? []).map((bg, i) => [bg.toLowerCase(), i] as const));
+        (desired?.assignments ?? []).forEach((a, i) =>
+            (a.users ?? []).forEach((u, j) => {
+                const b = bgIndex.get(u.toLowerCase());
+                if (b !== undefined) {
+                    ctx.problems.push(`${ctx.key}.assignments[${i}].users[${j}] names break-glass account ${u} (${ctx.wideKey("breakGlassAccounts")}[${b}]); break-glass accounts are always excluded: remove it`);
+                }
+            }),
+        );
+        if (!desired || failures.length) return undefined;
+        return {
+            assignments: desired.assignments,
+            ...(desired.excludeUsers ? { excludeUsers: desired.excludeUsers } : {}),
+            ...(desired.allOtherUsers ? { allOtherUsers: desired.allOtherUsers } : {}),
+        };
+    },
+    // guards and readiness: checked with the per-user MFA provider's rules, which apply them.
+    parseWide: (wide, ctx) => {
+        const out: Record<string, unknown> = {};
+        for (const field of ["guards", "readiness"] as const) {
+            if (wide[field] === undefined) continue;
+            const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], [field]: wide[field] });
+            failures.forEach((f) => ctx.problems.push(`${ctx.wideKey(field)}${f.property.slice(field.length)}: ${f.reason}`));
+            if (desired?.[field] && !failures.length) out[field] = desired[field];
+        }
+        return out;
+    },
+    build: (args, ctx) => {
+        const { PerUserMfa } = require("./resource") as typeof import("./resource");
+        // Break-glass accounts are excluded from per-user MFA too; each excluded user keeps the config
+        // key it was written at, so a refusal names breakGlassAccounts[i] or perUserMfa.excludeUsers[i].
+        const exclude: string[] = [];
+        const configKeys: Record<string, string> = { assignments: `${ctx.key}.assignments` };
+        const origins: [string[], string][] = [
+            [ctx.wide.breakGlassAccounts ?? [], ctx.wideKey("breakGlassAccounts")],
+            [args.excludeUsers ?? [], `${ctx.key}.excludeUsers`],
+        ];
+        for (const [users, key] of origins) {
+            users.forEach((u, i) => {
+                if (!exclude.includes(u)) {
+                    configKeys[`excludeUsers[${exclude.length}]`] = `${key}[${i}]`;
+                    exclude.push(u);
+                }
+            });
+        }
+        return new PerUserMfa(
+            `${ctx.name}-per-user-mfa`,
+            {
+                assignments: args.assignments,
+                configKeys,
+                ...(exclude.length ? { excludeUsers: exclude } : {}),
+                ...(args.allOtherUsers ? { allOtherUsers: args.allOtherUsers } : {}),
+                ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
+                ...(ctx.wide.guards ? { guards: ctx.wide.guards } : {}),
+            },
+            { parent: ctx.parent },
+        );
+    },
+    permissions: (_args, wide) => {
+        const out: Requirement[] = [
+            // Resolving users and groups at plan time.
+            { feature: "Per-user MFA (users)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] },
+            { feature: "Per-user MFA (group members)", service: "graph", anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] },
+        ];
+        if (wide.guards?.lockout !== "off") {
+            out.push({ feature: "Lockout guard (Global Administrators)", service: "graph", anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"] });
+        }
+        if (wide.readiness?.mode !== "off") {
+            out.push({ feature: "Readiness (sign-in logs, registration report)", service: "graph", anyOf: ["AuditLog.Read.All"] });
+        }
+        return out;
+    },
+    // The last stage of Microsoft's migration: per-user MFA off for everyone.
+    preset: (preset, stage) => (preset === "per-user-mfa-to-conditional-access" && (stage ?? 1) >= 3 ? { assignments: [], allOtherUsers: "disabled" } : undefined),
+    warnings: (args, ctx) => {
+        const warnings: string[] = [];
+        const mfa = ctx.argsOf(requireMfaMember);
+        if (isOn(args) && mfa && mfa.mode !== "off") {
+            warnings.push(
+                `${ctx.key} enables per-user MFA while ${ctx.keyOf(requireMfaMember)} requires MFA through Conditional Access: Microsoft advises against using both. ` +
+                    `Finish the migration (preset per-user-mfa-to-conditional-access, migrationStage 3) to switch per-user MFA off.`,
+            );
+        }
+        if (isOn(args) && ctx.argsOf(securityDefaultsMember)?.enabled) {
+            warnings.push(`${ctx.key} enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`);
+        }
+        // Keys that do nothing where they stand: said, not ignored.
+        if (ctx.wide.readiness && !args) {
+            warnings.push(`${ctx.wideKey("readiness")} does nothing without ${ctx.key}: it checks the users per-user MFA moves to MFA. Remove it, or add perUserMfa.`);
+        }
+        const guards = (["lockout", "maxUserChangeShare"] as const).filter((k) => ctx.wide.guards?.[k] !== undefined);
+        if (guards.length && !args) {
+            const many = guards.length > 1;
+            warnings.push(
+                `${guards.map((k) => `${ctx.wideKey("guards")}.${k}`).join(" and ")} ${many ? "do" : "does"} nothing without ${ctx.key}: ${many ? "they guard" : "it guards"} per-user MFA changes only. Remove ${many ? "them" : "it"}, or add perUserMfa.`,
+            );
+        }
+        return warnings;
+    },
+    posture: (_args, built) => ({
+        requiresMfa: { path: "per-user-mfa", rank: 1, active: built.counts.apply((c) => c !== undefined) },
+        fields: { perUserMfaCounts: built.counts },
+    }),
+};

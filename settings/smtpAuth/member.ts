@@ -1,0 +1,23 @@
+import type { BaselineMember } from "../../components/member";
+import { keysOf } from "../../components/validation";
+import type { SmtpAuth, SmtpAuthArgs } from "./resource";
+import { smtpAuth } from "./setting";
+
+export const smtpAuthMember: BaselineMember<SmtpAuthArgs, SmtpAuth> = {
+    title: smtpAuth.title,
+    settings: [smtpAuth],
+    // The config is exactly the provider's inputs (mailboxes is resolved at plan time, not configured).
+    schema: keysOf(smtpAuth.inputKeys.filter((k) => k !== "mailboxes")),
+    parse: (raw, ctx) => {
+        const { desired, failures } = smtpAuth.validate(raw);
+        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
+        return desired && !failures.length ? raw : undefined;
+    },
+    build: (args, ctx) => {
+        const { SmtpAuth } = require("./resource") as typeof import("./resource");
+        return new SmtpAuth(`${ctx.name}-smtp-auth`, args, { parent: ctx.parent });
+    },
+    // Every preset: SMTP AUTH is basic authentication.
+    preset: () => ({ disabledForOrganization: true }),
+    posture: () => ({ alsoBlocks: "SMTP AUTH" }),
+};
