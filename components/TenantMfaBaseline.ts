@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MEMBERS, MEMBER_KEYS, MemberKey, Members, memberKey } from "../settings/registry";
+import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, MemberKey, Members, keyOf, memberKey, wideKey } from "../settings/registry";
 import type { AnyMember, BaselineMember, BaselineWide, BuildContext, PostureFacts } from "./member";
 
-/** The stack config key the baseline is read from; messages from the resources name keys under it. */
-export const BASELINE_KEY = "m365-mfa:baseline";
+export { BASELINE_KEY };
 
 type ArgsOf<M> = M extends BaselineMember<infer A, any> ? A : never;
 type BuiltOf<M> = M extends BaselineMember<any, infer B> ? B : never;
@@ -21,16 +20,13 @@ export interface BaselinePosture {
     path: string;
     /** How legacy authentication is blocked: by a Conditional Access policy (or one in report-only), by security defaults, or "not managed". */
     legacyAuthentication: string;
-    securityDefaultsEnabled?: boolean;
-    /** Targeted users per observed per-user MFA state. */
-    perUserMfaCounts?: Record<string, number>;
+    /** What members add (their `posture` in settings/<name>/member.ts), e.g. whether security defaults are on, users per per-user MFA state. */
+    [field: string]: unknown;
 }
 
 const WIDE_KEYS: readonly (keyof BaselineWide)[] = ["breakGlassAccounts", "readiness", "guards"];
 
-/** The full config key of a baseline-wide key or a member. */
-export const wideKey = (k: keyof BaselineWide): string => `${BASELINE_KEY}.${k}`;
-export const keyOfMember = (m: AnyMember): string => `${BASELINE_KEY}.${memberKey(m)}`;
+export { keyOf as keyOfMember, wideKey };
 
 /**
  * One declaration of a tenant's MFA posture. It builds each configured member of the registry

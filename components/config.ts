@@ -54,7 +54,7 @@ export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
     const problems: string[] = [];
     if (raw === undefined || raw === null) {
         throw new BaselineConfigError([
-            `${BASELINE_KEY} is not set. Example:\n      config:\n        ${BASELINE_KEY}:\n          securityDefaults:\n            enabled: true`,
+            `${BASELINE_KEY} is not set. Example:\n      config:\n        ${BASELINE_KEY}:\n          preset: security-defaults`,
         ]);
     }
     if (!isObject(raw)) {

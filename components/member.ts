@@ -1,3 +1,4 @@
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AnySetting } from "../providers/framework/setting";
 import type { GuardSettings, ReadinessSettings } from "../settings/perUserMfa/setting";
@@ -38,11 +39,21 @@ export interface BaselineMember<A, B> {
     problems?(args: A | undefined, ctx: RuleContext): string[];
     /** Combinations that work but that Microsoft advises against, or keys that do nothing where they stand. */
     warnings?(args: A | undefined, ctx: RuleContext): string[];
+    /**
+     * Its guardrails for the policy pack (loaded when asked, so that a folder's policy.ts may use
+     * its member without a load-order cycle).
+     */
+    guardrails?(): readonly Guardrail[];
+    /** Resources of other providers it composes, by type token, with what a person calls them (the PR summary shows their detailed diff). */
+    readonly composes?: Readonly<Record<string, string>>;
     /** Its part of the posture output. */
     posture?(args: A, built: B): PostureFacts;
 }
 
 export type AnyMember = BaselineMember<any, any>;
+
+/** A policy of the guardrail pack. */
+export type Guardrail = ResourceValidationPolicy | StackValidationPolicy;
 
 /** The baseline-wide keys, which every member may read (they are not settings of their own). */
 export interface BaselineWide {

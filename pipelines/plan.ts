@@ -1,5 +1,7 @@
 import { FieldChange, stableJson } from "../providers/framework/setting";
-import { SETTINGS } from "../settings/registry";
+import type { AnyMember } from "../components/member";
+import { dynamicType } from "../providers/framework/setting";
+import { MEMBERS, MEMBER_KEYS, SETTINGS } from "../settings/registry";
 
 /**
  * Reads `pulumi preview --json` (with --refresh for drift) into what a reviewer needs: per setting,
@@ -49,17 +51,22 @@ export interface PolicyFinding {
     message: string;
 }
 
-const DYNAMIC = "pulumi-nodejs:dynamic/m365-mfa:";
+const DYNAMIC = dynamicType("");
 
 /**
  * Resources of other providers that the baseline composes. Their providers give the engine a detailed
  * diff (property paths such as `conditions.users.excludedUsers`), which the plan shows field by field:
  * from the old state's outputs (the tenant as refreshed) to the new inputs.
  */
-const COMPOSED: Record<string, string> = {
-    "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": "Conditional Access policy",
-};
-const USER_FIELD = /^(targets|mailboxes)\.(.+)$/;
+const COMPOSED: Record<string, string> = Object.assign({}, ...MEMBER_KEYS.map((k) => (MEMBERS[k] as AnyMember).composes ?? {}));
+
+/** A change of one entry of a setting's per-user (or per-mailbox) property: "targets.<user>" -> the user. */
+function itemOf(setting: { itemFields?: Readonly<Record<string, string>> } | undefined, field: string): string | undefined {
+    for (const f of Object.keys(setting?.itemFields ?? {})) {
+        if (field.startsWith(`${f}.`)) return field.slice(f.length + 1);
+    }
+    return undefined;
+}
 
 export function planFromPreviewJson(json: any): Plan {
     const plan: Plan = { settings: [], warnings: [], errors: [], others: [], policies: policyFindings(json?.__policyEvents) };
@@ -98,12 +105,12 @@ export function planFromPreviewJson(json: any): Plan {
             const changes = setting.diff(inputs, live);
             const groups = new Map<string, UserGroupChange>();
             for (const c of changes) {
-                const m = USER_FIELD.exec(c.field);
-                if (m) {
+                const item = itemOf(setting, c.field);
+                if (item !== undefined) {
                     const from = c.from === undefined ? "not managed" : String(c.from);
                     const key = `${from}\u0000${c.to}`;
                     const g = groups.get(key) ?? { from, to: String(c.to), users: [] };
-                    g.users.push(m[2]);
+                    g.users.push(item);
                     groups.set(key, g);
                 } else {
                     entry.fields.push(c);

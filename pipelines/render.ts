@@ -1,3 +1,4 @@
+import { SETTINGS } from "../settings/registry";
 import { Plan, SettingPlan, show } from "./plan";
 
 /** Markdown for a pull-request comment, and the drift report (Markdown and JSON). */
@@ -22,19 +23,25 @@ function userTable(s: SettingPlan, fromLabel: string, toLabel: string): string[]
 
 function desiredSummary(s: SettingPlan): string[] {
     const d = s.desired ?? {};
-    const targets = d.targets as Record<string, string> | undefined;
+    const setting = SETTINGS[s.type];
+    const items = Object.keys(setting?.itemFields ?? {});
     const lines: string[] = [];
-    if (targets) {
+    // Per-user (per-mailbox) properties: counts per state, the first names.
+    for (const field of items) {
+        const entries = d[field] as Record<string, string> | undefined;
+        if (!entries || typeof entries !== "object") continue;
         const byState = new Map<string, string[]>();
-        for (const [u, st] of Object.entries(targets)) {
-            byState.set(st, [...(byState.get(st) ?? []), u]);
+        for (const [u, st] of Object.entries(entries)) {
+            byState.set(String(st), [...(byState.get(String(st)) ?? []), u]);
         }
-        lines.push("| brought under management as | users | first users |", "|---|---:|---|");
+        const noun = setting?.itemFields?.[field] ?? field;
+        lines.push(`| brought under management as | ${noun} | first ${noun} |`, "|---|---:|---|");
         for (const [st, users] of byState) {
             lines.push(`| ${st} | ${users.length} | ${esc(users.slice(0, FIRST_NAMES).join(", "))}${users.length > FIRST_NAMES ? ", …" : ""} |`);
         }
     }
-    const plain = Object.entries(d).filter(([k]) => !["targets", "readiness", "diagnosticsUrn"].includes(k));
+    const hidden = new Set([...items, ...(setting?.internalFields ?? [])]);
+    const plain = Object.entries(d).filter(([k]) => !hidden.has(k));
     if (plain.length) {
         lines.push("", "| setting | value |", "|---|---|", ...plain.map(([k, v]) => `| ${k} | ${esc(show(v))} |`));
     }

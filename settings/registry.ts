@@ -8,7 +8,7 @@
  * Members are built in this order (a member may wait for one listed before it, e.g. Conditional
  * Access for security defaults).
  */
-import type { AnyMember } from "../components/member";
+import type { AnyMember, BaselineWide } from "../components/member";
 import type { AnySetting } from "../providers/framework/setting";
 import { authenticationMethodsMember } from "./authenticationMethods/member";
 import { legacyAuthenticationMember, requireMfaMember } from "./conditionalAccess/member";
@@ -43,6 +43,19 @@ export const MEMBERS = {
 export type Members = typeof MEMBERS;
 export type MemberKey = keyof Members;
 export const MEMBER_KEYS = Object.keys(MEMBERS) as MemberKey[];
+
+/** The stack config key that holds the baseline. */
+export const BASELINE_KEY = "m365-mfa:baseline";
+
+/** The full config key of a member object, e.g. m365-mfa:baseline.smtpAuth. */
+export function keyOf(member: AnyMember): string {
+    return `${BASELINE_KEY}.${memberKey(member)}`;
+}
+
+/** The full config key of a baseline-wide key, e.g. m365-mfa:baseline.breakGlassAccounts. */
+export function wideKey(k: keyof BaselineWide): string {
+    return `${BASELINE_KEY}.${k}`;
+}
 
 /** The config key (under m365-mfa:baseline) of a member object. */
 export function memberKey(member: AnyMember): MemberKey {

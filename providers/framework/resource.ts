@@ -1,12 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
-export const MODULE = "m365-mfa";
+import { MODULE, dynamicType } from "./setting";
 
-/** The type token the engine gives a dynamic resource of this package: pulumi-nodejs:dynamic/m365-mfa:<type>. */
-export function dynamicType(type: string): string {
-    return `pulumi-nodejs:dynamic/${MODULE}:${type}`;
-}
+export { MODULE, dynamicType };
 
 /**
  * A resource's own URN, for an input, without a dependency on its parent. `pulumi.createUrn` with a

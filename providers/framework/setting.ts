@@ -1,5 +1,13 @@
 import type { TenantClients } from "../../client";
 
+/** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
+export const MODULE = "m365-mfa";
+
+/** The type token the engine gives a dynamic resource of this package: pulumi-nodejs:dynamic/m365-mfa:<type>. */
+export function dynamicType(type: string): string {
+    return `pulumi-nodejs:dynamic/${MODULE}:${type}`;
+}
+
 /**
  * The one shape every tenant setting has, so that whoever knows one knows all:
  *
@@ -65,6 +73,14 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      * `desired`, beside the inputs; create() has none.
      */
     readonly stateKeys?: readonly string[];
+
+    /**
+     * Optional: properties keyed by user or mailbox (e.g. per-user MFA's targets): the PR summary
+     * groups their changes by transition (from -> to, with counts) instead of listing fields. Property -> what its entries are ("users").
+     */
+    readonly itemFields?: Readonly<Record<string, string>>;
+    /** Optional: inputs that are plumbing, not posture (e.g. a diagnostics URN): never shown in a preview or PR summary. */
+    readonly internalFields?: readonly string[];
 
     validate(inputs: Record<string, unknown>): Validated<D>;
     /**

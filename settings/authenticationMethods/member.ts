@@ -32,6 +32,10 @@ const CONDITIONAL_ACCESS_METHODS = {
 
 export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSettings, AuthenticationMethodsResources> = {
     title: authenticationMethodsPolicy.title,
+    guardrails: () => {
+        const p = require("./policyRules") as typeof import("./policyRules");
+        return [p.noSmsOrVoiceForAdmins, p.migrationComplete];
+    },
     settings: [authenticationMethodsPolicy, authenticationMethodConfiguration],
     schema: obj(
         {

@@ -182,6 +182,7 @@ export function migrationStepBackWarning(have: PolicyMigrationState, want: Polic
 export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPolicyDesired, AuthenticationMethodsPolicyLive> = {
     type: "AuthenticationMethodsPolicy",
     title: "Authentication methods policy",
+    internalFields: ["diagnosticsUrn"],
     permissions: AUTH_POLICY_PERMISSIONS,
     onDelete: "Removing the resource stops managing the registration campaign, migration state and system-preferred MFA; the tenant keeps them as they are.",
     inputKeys: KEYS,

@@ -9,6 +9,9 @@ export interface ConditionalAccessSettings {
     displayName?: string;
 }
 
+/** The type token of the azuread resource the Conditional Access members compose. */
+export const CONDITIONAL_ACCESS_POLICY_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy";
+
 const SCHEMA = obj({ mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"), displayName: str() }, { required: ["mode"] });
 
 const parse = (v: any): ConditionalAccessSettings => ({ mode: v.mode, ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) });
@@ -44,6 +47,11 @@ function afterSecurityDefaults(ctx: { builtBy: <B>(m: BaselineMember<any, B>) =>
 
 export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSettings, LegacyAuthenticationBlock> = {
     title: "Legacy authentication block (Conditional Access)",
+    composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
+    },
     settings: [],
     schema: SCHEMA,
     parse,
@@ -86,6 +94,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
 
 export const requireMfaMember: BaselineMember<ConditionalAccessSettings, RequireMfaPolicy> = {
     title: "MFA for all users (Conditional Access)",
+    composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     settings: [],
     schema: SCHEMA,
     parse,

@@ -11,6 +11,10 @@ export interface ModernAuthenticationSettings {
 
 export const modernAuthenticationMember: BaselineMember<ModernAuthenticationSettings, ModernAuthentication> = {
     title: modernAuthentication.title,
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.modernAuthenticationOn];
+    },
     settings: [modernAuthentication],
     schema: obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" }),
     parse: (raw) => ({ enabled: raw.enabled }),

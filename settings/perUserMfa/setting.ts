@@ -111,6 +111,8 @@ export function configKeyOf(path: string, configKeys: Record<string, string> | u
 export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     type: "PerUserMfa",
     title: "Per-user MFA",
+    itemFields: { targets: "users" },
+    internalFields: ["readiness", "diagnosticsUrn", "configKeys"],
     permissions: {
         read: ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
         write: ["Policy.ReadWrite.AuthenticationMethod"],

@@ -11,6 +11,10 @@ export interface SecurityDefaultsSettings {
 
 export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, SecurityDefaults> = {
     title: securityDefaults.title,
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.securityDefaultsWithoutConditionalAccess];
+    },
     settings: [securityDefaults],
     schema: obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" }),
     parse: (raw) => ({ enabled: raw.enabled }),

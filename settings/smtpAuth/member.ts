@@ -5,6 +5,10 @@ import { smtpAuth } from "./setting";
 
 export const smtpAuthMember: BaselineMember<SmtpAuthArgs, SmtpAuth> = {
     title: smtpAuth.title,
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.smtpAuthDisabled];
+    },
     settings: [smtpAuth],
     // The config is exactly the provider's inputs (mailboxes is resolved at plan time, not configured).
     schema: keysOf(smtpAuth.inputKeys.filter((k) => k !== "mailboxes")),

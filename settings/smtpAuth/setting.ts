@@ -130,6 +130,7 @@ function managedAddresses(desired: Partial<SmtpAuthDesired>): string[] {
 export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
     type: "SmtpAuth",
     title: "SMTP AUTH",
+    itemFields: { mailboxes: "mailboxes" },
     permissions: {
         service: "exchange",
         read: [EXCHANGE_MANAGE_AS_APP],

@@ -13,7 +13,7 @@ describe("unit: baseline stack config", () => {
         assert.throws(() => baselineArgsFromConfig(undefined), (e: Error) => {
             assert.ok(e instanceof BaselineConfigError);
             assert.match(e.message, /m365-mfa:baseline is not set/);
-            assert.match(e.message, /securityDefaults:\n\s+enabled: true/);
+            assert.match(e.message, /preset: security-defaults/);
             return true;
         });
     });

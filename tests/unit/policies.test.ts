@@ -3,9 +3,32 @@
  * directly (constructing a PolicyPack starts a server), with the arguments the pack runtime gives them.
  */
 import * as assert from "assert";
-import * as rules from "../../policies/rules";
+import { guardrails } from "../../policies/rules";
+import { dynamicType } from "../../providers/framework/setting";
+import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
+import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
+import * as methodRules from "../../settings/authenticationMethods/policyRules";
+import { CONDITIONAL_ACCESS_POLICY_TYPE } from "../../settings/conditionalAccess/member";
+import * as caRules from "../../settings/conditionalAccess/policy";
+import { modernAuthentication } from "../../settings/modernAuthentication/setting";
+import * as modernAuthenticationRules from "../../settings/modernAuthentication/policy";
+import { perUserMfa } from "../../settings/perUserMfa/setting";
+import { securityDefaults } from "../../settings/securityDefaults/setting";
+import * as securityDefaultsRules from "../../settings/securityDefaults/policy";
+import { smtpAuth } from "../../settings/smtpAuth/setting";
+import * as smtpAuthRules from "../../settings/smtpAuth/policy";
 
-const { TYPES } = rules;
+// The rules from their settings' folders, and the pack as the registry assembles it.
+const rules = { guardrails, ...caRules, ...methodRules, ...modernAuthenticationRules, ...securityDefaultsRules, ...smtpAuthRules };
+const TYPES = {
+    securityDefaults: dynamicType(securityDefaults.type),
+    modernAuthentication: dynamicType(modernAuthentication.type),
+    smtpAuth: dynamicType(smtpAuth.type),
+    perUserMfa: dynamicType(perUserMfa.type),
+    methodsPolicy: dynamicType(authenticationMethodsPolicy.type),
+    methodConfiguration: dynamicType(authenticationMethodConfiguration.type),
+    conditionalAccess: CONDITIONAL_ACCESS_POLICY_TYPE,
+};
 type Res = { type: string; name: string; props: Record<string, any> };
 
 function stack(policy: any, resources: Res[], config: Record<string, unknown> = {}): string[] {
