@@ -2,7 +2,7 @@ import { MEMBERS, MEMBER_KEYS } from "../settings/registry";
 import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./member";
 import { PRESETS, PresetName, presetBaseline } from "./presets";
 import { BASELINE_KEY, TenantMfaBaselineArgs, keyOfMember, wideKey } from "./TenantMfaBaseline";
-import { check, describe, isObject, list, num, obj, oneOf, str, unknownKey } from "./validation";
+import { check, describe, foldProblems, isObject, list, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
 
 export { BASELINE_KEY };
 
@@ -67,7 +67,10 @@ export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
     }
     const ok = new Set<string>();
     for (const [k, schema] of Object.entries(fields)) {
-        if (raw[k] !== undefined && check(raw[k], schema, `${BASELINE_KEY}.${k}`, problems)) ok.add(k);
+        if (raw[k] === undefined) continue;
+        const own: string[] = [];
+        if (check(raw[k], schema, `${BASELINE_KEY}.${k}`, own)) ok.add(k);
+        problems.push(...foldProblems(own, `${BASELINE_KEY}.${k}`));
     }
     // Keys that do nothing where they stand are refused, not ignored.
     if (raw.migrationStage !== undefined && raw.preset !== MIGRATION_PRESET) {

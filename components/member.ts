@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import type * as pulumi from "@pulumi/pulumi";
 import type { AnySetting } from "../providers/framework/setting";
 import type { GuardSettings, ReadinessSettings } from "../settings/perUserMfa/setting";
-import type { Schema } from "./validation";
+import type { Schema } from "../providers/framework/validation";
 
 /**
  * What one member of the baseline (`m365-mfa:baseline.<key>`) is, written once in the setting's

@@ -1,4 +1,5 @@
 import type { TenantClients } from "../../client";
+import type { Schema } from "./validation";
 
 /** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
 export const MODULE = "m365-mfa";
@@ -60,6 +61,12 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     /** What deleting the resource does to the tenant (documented behaviour). */
     readonly onDelete: string;
 
+    /**
+     * Optional: the shape of its inputs, declared once (./validation.ts): validate() checks it first
+     * with checkInputs, and a baseline member whose config is these inputs uses it as its config schema,
+     * so a message names the resource property on its own and the full config key through the baseline.
+     */
+    readonly schema?: Schema;
     /** The input property names (the rest of the state is outputs). */
     readonly inputKeys: readonly string[];
     /**
@@ -79,6 +86,8 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      * groups their changes by transition (from -> to, with counts) instead of listing fields. Property -> what its entries are ("users").
      */
     readonly itemFields?: Readonly<Record<string, string>>;
+    /** Optional: inputs the setting resolves at plan time (e.g. the mailboxes its exceptions name): never configured. */
+    readonly resolvedFields?: readonly string[];
     /** Optional: inputs that are plumbing, not posture (e.g. a diagnostics URN): never shown in a preview or PR summary. */
     readonly internalFields?: readonly string[];
 

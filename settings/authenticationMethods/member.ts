@@ -1,5 +1,5 @@
 import type { BaselineMember } from "../../components/member";
-import { any, keysOf, map, obj } from "../../components/validation";
+import { any, keysOf, map, obj } from "../../providers/framework/validation";
 import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
 import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration } from "./methodConfiguration";
 import { authenticationMethodsPolicy } from "./policy";

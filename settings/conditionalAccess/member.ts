@@ -1,5 +1,5 @@
 import type { BaselineMember, RuleContext } from "../../components/member";
-import { obj, oneOf, str } from "../../components/validation";
+import { obj, oneOf, str } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
 

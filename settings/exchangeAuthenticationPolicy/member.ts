@@ -1,5 +1,5 @@
 import type { BaselineMember } from "../../components/member";
-import { keysOf } from "../../components/validation";
+import { configSchema } from "../../providers/framework/validation";
 import type { AuthenticationPolicy, AuthenticationPolicyArgs } from "./resource";
 import { authenticationPolicy } from "./setting";
 
@@ -9,7 +9,7 @@ const BLOCK_BASIC_AUTH = { name: "m365-mfa: block basic authentication", organiz
 export const exchangeAuthenticationPolicyMember: BaselineMember<AuthenticationPolicyArgs, AuthenticationPolicy> = {
     title: `Exchange ${authenticationPolicy.title.toLowerCase()}`,
     settings: [authenticationPolicy],
-    schema: keysOf(authenticationPolicy.inputKeys),
+    schema: configSchema(authenticationPolicy),
     parse: (raw, ctx) => {
         const { desired, failures } = authenticationPolicy.validate(raw);
         failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));

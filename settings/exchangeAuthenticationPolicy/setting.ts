@@ -1,6 +1,7 @@
 import { TenantApiError, TenantClients } from "../../client";
 import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { EXCHANGE_MANAGE_AS_APP } from "../../providers/framework/exchange";
+import { any, boolWith, checkInputs, obj, str } from "../../providers/framework/validation";
 
 /**
  * An Exchange Online authentication policy: which protocols may still use Basic authentication
@@ -124,22 +125,25 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         "organizationDefault: false and run pulumi up first, then remove the resource and delete the policy " +
         "(Remove-AuthenticationPolicy).",
     inputKeys: KEYS,
+    schema: obj(
+        {
+            name: str({ hint: 'the policy\'s name, e.g. "Block Basic Auth"' }),
+            // Protocol by protocol below: a protocol written as its cmdlet parameter (AllowBasicAuthSmtp) gets its own answer.
+            allowBasicAuth: any,
+            organizationDefault: boolWith(
+                "true makes this the policy of every user without one of their own, false makes sure it is not; leave it out to not manage the default",
+            ),
+        },
+        { required: ["name"] },
+    ),
     // The name says which policy this is: a new name is another resource (a new policy; the old one is left).
     replaceOnChanges: ["name"],
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const key of Object.keys(inputs)) {
-            if (!KEYS.includes(key)) {
-                failures.push({ property: key, reason: `unknown property "${key}" (known: ${KEYS.join(", ")})` });
-            }
-        }
+        const failures: ValidationFailure[] = checkInputs(inputs, authenticationPolicy.schema!);
         const name = inputs.name;
         if (typeof name !== "string" || !name.trim()) {
-            failures.push({
-                property: "name",
-                reason: `name must be the policy's name, e.g. "Block Basic Auth" (got ${name === undefined ? "nothing" : JSON.stringify(name)})`,
-            });
+            // said by checkInputs
         } else if (name !== name.trim()) {
             failures.push({ property: "name", reason: `name ${JSON.stringify(name)} starts or ends with spaces; remove them` });
         } else if (name.length > MAX_NAME) {
@@ -169,14 +173,6 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
             }
         }
         const dflt = inputs.organizationDefault;
-        if (dflt !== undefined && typeof dflt !== "boolean") {
-            failures.push({
-                property: "organizationDefault",
-                reason:
-                    `organizationDefault must be true or false (got ${JSON.stringify(dflt)}); true makes this the policy of every user ` +
-                    `without one of their own, false makes sure it is not; leave it out to not manage the default`,
-            });
-        }
         if (failures.length) {
             return { failures };
         }

@@ -1,5 +1,5 @@
 import type { BaselineMember } from "../../components/member";
-import { keysOf, map } from "../../components/validation";
+import { configSchema, map } from "../../providers/framework/validation";
 import type { UserHygiene, UserHygieneArgs } from "./resource";
 import { userHygiene } from "./setting";
 
@@ -9,7 +9,7 @@ export type HygieneSettings = Record<string, UserHygieneArgs>;
 export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserHygiene>> = {
     title: userHygiene.title,
     settings: [userHygiene],
-    schema: map(keysOf(userHygiene.inputKeys.filter((k) => k !== "targets")), {
+    schema: map(configSchema(userHygiene), {
         keyPattern: /^[a-z0-9-]+$/i,
         keyHint: "operation names are letters, digits and '-'",
         hint: 'named operations, like { incident-42: { users: [...], revokeSessions: true, trigger: "2026-11-22" } }',

@@ -1,6 +1,7 @@
 import { MissingPermissionError, TenantClients } from "../../client";
 import { BatchCall, BatchResult, runBatched } from "../../client/batch";
 import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { bool, checkInputs, list, obj, str } from "../../providers/framework/validation";
 
 /**
  * Session and method hygiene for named users, as an explicit, previewable operation:
@@ -110,24 +111,29 @@ const upnOf = (c: FieldChange) => c.field.slice("lastRun.".length);
 export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
     type: "UserHygiene",
     title: "User hygiene",
+    resolvedFields: ["targets"],
     permissions: {
         read: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
         write: [...METHODS_WRITE, ...SESSIONS_WRITE],
     },
     onDelete: "Removing the resource changes nothing in the tenant: revoked sessions stay revoked and removed methods stay removed.",
     inputKeys: KEYS,
+    schema: obj(
+        {
+            users: list(str(), { nonEmpty: "name at least one user", hint: 'user principal names or object ids, e.g. ["alice@contoso.com"]' }),
+            revokeSessions: bool,
+            requireReregistration: bool,
+            trigger: str({ hint: "an incident number or a date; the operation runs again each time it changes" }),
+        },
+        { required: ["users", "trigger"] },
+    ),
     stateKeys: ["lastRun"],
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const key of Object.keys(inputs)) {
-            if (!KEYS.includes(key)) {
-                failures.push({ property: key, reason: `unknown property "${key}" (known: ${KEYS.slice(0, 4).join(", ")})` });
-            }
-        }
+        const failures: ValidationFailure[] = checkInputs(inputs, userHygiene.schema!, userHygiene.resolvedFields);
         const users = inputs.users;
         if (!Array.isArray(users) || !users.length || users.some((u) => typeof u !== "string" || !u.trim())) {
-            failures.push({ property: "users", reason: 'users must be a non-empty list of user principal names or object ids, e.g. ["alice@contoso.com"]' });
+            // said by checkInputs
         } else {
             const seen = new Set<string>();
             for (const u of users as string[]) {
@@ -138,19 +144,8 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
                 seen.add(key);
             }
         }
-        for (const flag of ["revokeSessions", "requireReregistration"]) {
-            if (inputs[flag] !== undefined && typeof inputs[flag] !== "boolean") {
-                failures.push({ property: flag, reason: `${flag} must be true or false (got ${JSON.stringify(inputs[flag])})` });
-            }
-        }
         if (inputs.revokeSessions !== true && inputs.requireReregistration !== true && !failures.some((f) => f.property === "revokeSessions" || f.property === "requireReregistration")) {
             failures.push({ property: "revokeSessions", reason: "nothing to do: set revokeSessions and/or requireReregistration to true" });
-        }
-        if (typeof inputs.trigger !== "string" || !inputs.trigger.trim()) {
-            failures.push({
-                property: "trigger",
-                reason: `trigger must be a non-empty text, e.g. an incident number or a date; the operation runs again each time it changes (got ${JSON.stringify(inputs.trigger)})`,
-            });
         }
         let targets: Record<string, string> | undefined;
         if (inputs.targets !== undefined) {

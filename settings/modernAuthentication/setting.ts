@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
-import { TenantSetting, ValidationFailure, diffFields } from "../../providers/framework/setting";
+import { TenantSetting, diffFields } from "../../providers/framework/setting";
+import { boolWith, checkInputs, obj } from "../../providers/framework/validation";
 
 /**
  * Modern authentication in Exchange Online: the organisation's OAuth2ClientProfileEnabled
@@ -31,25 +32,11 @@ export const modernAuthentication: TenantSetting<ModernAuthenticationDesired, Mo
     },
     onDelete: "Removing the resource stops managing modern authentication; Exchange Online keeps its current setting.",
     inputKeys: ["enabled"],
+    schema: obj({ enabled: boolWith("true turns on modern authentication (OAuth2ClientProfileEnabled) for Exchange Online") }, { required: ["enabled"] }),
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const key of Object.keys(inputs)) {
-            if (!modernAuthentication.inputKeys.includes(key)) {
-                failures.push({ property: key, reason: `unknown property "${key}"; the only setting is enabled` });
-            }
-        }
-        const v = inputs.enabled;
-        if (typeof v !== "boolean") {
-            failures.push({
-                property: "enabled",
-                reason:
-                    `enabled must be true or false (got ${v === undefined ? "nothing" : JSON.stringify(v)}); ` +
-                    `true turns on modern authentication (OAuth2ClientProfileEnabled) for Exchange Online`,
-            });
-            return { failures };
-        }
-        return { desired: { enabled: v }, failures };
+        const failures = checkInputs(inputs, modernAuthentication.schema!);
+        return failures.length ? { failures } : { desired: { enabled: inputs.enabled as boolean }, failures };
     },
 
     async read(clients: TenantClients) {

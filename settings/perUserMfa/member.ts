@@ -1,5 +1,5 @@
 import type { BaselineMember, Requirement } from "../../components/member";
-import { list, obj, oneOf, str } from "../../components/validation";
+import { list, obj, oneOf, str } from "../../providers/framework/validation";
 import { requireMfaMember } from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { PerUserMfa } from "./resource";

@@ -112,6 +112,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     type: "PerUserMfa",
     title: "Per-user MFA",
     itemFields: { targets: "users" },
+    resolvedFields: ["targets"],
     internalFields: ["readiness", "diagnosticsUrn", "configKeys"],
     permissions: {
         read: ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],

@@ -1,5 +1,5 @@
 import type { BaselineMember } from "../../components/member";
-import { bool, obj } from "../../components/validation";
+import { bool, obj } from "../../providers/framework/validation";
 import type { SecurityDefaults } from "./resource";
 import { securityDefaults } from "./setting";
 

@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
-import { TenantSetting, ValidationFailure, diffFields } from "../../providers/framework/setting";
+import { TenantSetting, diffFields } from "../../providers/framework/setting";
+import { boolWith, checkInputs, obj } from "../../providers/framework/validation";
 
 /**
  * Security defaults: Graph `policies/identitySecurityDefaultsEnforcementPolicy` (v1.0).
@@ -28,23 +29,11 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
     },
     onDelete: "Removing the resource stops managing security defaults; the tenant keeps its current setting.",
     inputKeys: ["isEnabled"],
+    schema: obj({ isEnabled: boolWith("true turns Microsoft's security defaults on for the tenant") }, { required: ["isEnabled"] }),
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const key of Object.keys(inputs)) {
-            if (!securityDefaults.inputKeys.includes(key)) {
-                failures.push({ property: key, reason: `unknown property "${key}"; the only setting is isEnabled` });
-            }
-        }
-        const v = inputs.isEnabled;
-        if (typeof v !== "boolean") {
-            failures.push({
-                property: "isEnabled",
-                reason: `isEnabled must be true or false (got ${v === undefined ? "nothing" : JSON.stringify(v)})`,
-            });
-            return { failures };
-        }
-        return { desired: { isEnabled: v }, failures };
+        const failures = checkInputs(inputs, securityDefaults.schema!);
+        return failures.length ? { failures } : { desired: { isEnabled: inputs.isEnabled as boolean }, failures };
     },
 
     async read(clients: TenantClients) {

@@ -1,5 +1,5 @@
 import type { BaselineMember } from "../../components/member";
-import { keysOf } from "../../components/validation";
+import { configSchema } from "../../providers/framework/validation";
 import type { SmtpAuth, SmtpAuthArgs } from "./resource";
 import { smtpAuth } from "./setting";
 
@@ -11,7 +11,7 @@ export const smtpAuthMember: BaselineMember<SmtpAuthArgs, SmtpAuth> = {
     },
     settings: [smtpAuth],
     // The config is exactly the provider's inputs (mailboxes is resolved at plan time, not configured).
-    schema: keysOf(smtpAuth.inputKeys.filter((k) => k !== "mailboxes")),
+    schema: configSchema(smtpAuth),
     parse: (raw, ctx) => {
         const { desired, failures } = smtpAuth.validate(raw);
         failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));

@@ -1,5 +1,6 @@
 import { TenantApiError, TenantClients } from "../../client";
 import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { boolWith, checkInputs, list, obj, str } from "../../providers/framework/validation";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound, mapLimited, nameList } from "../../providers/framework/exchange";
 
 /**
@@ -131,6 +132,7 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
     type: "SmtpAuth",
     title: "SMTP AUTH",
     itemFields: { mailboxes: "mailboxes" },
+    resolvedFields: ["mailboxes"],
     permissions: {
         service: "exchange",
         read: [EXCHANGE_MANAGE_AS_APP],
@@ -140,48 +142,21 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
         "Removing the resource stops managing SMTP AUTH; Exchange Online keeps the organisation switch and every " +
         "mailbox's own value as they are, so the exceptions keep SMTP AUTH.",
     inputKeys: KEYS,
+    schema: obj(
+        {
+            disabledForOrganization: boolWith(
+                "true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), and exceptions keep it for named mailboxes",
+            ),
+            exceptions: list(str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" }), { hint: 'of mailboxes, e.g. ["scanner@contoso.com"]' }),
+            manageAllMailboxes: boolWith("true resets every mailbox not in exceptions to follow the organisation, false leaves mailboxes not named alone"),
+        },
+        { required: ["disabledForOrganization"] },
+    ),
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const key of Object.keys(inputs)) {
-            if (!KEYS.includes(key)) {
-                failures.push({ property: key, reason: `unknown property "${key}" (known: disabledForOrganization, exceptions, manageAllMailboxes)` });
-            }
-        }
+        const failures: ValidationFailure[] = checkInputs(inputs, smtpAuth.schema!, smtpAuth.resolvedFields);
         const org = inputs.disabledForOrganization;
-        if (typeof org !== "boolean") {
-            failures.push({
-                property: "disabledForOrganization",
-                reason:
-                    `disabledForOrganization must be true or false (got ${org === undefined ? "nothing" : JSON.stringify(org)}); ` +
-                    `true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), ` +
-                    `and exceptions keep it for named mailboxes`,
-            });
-        }
-        let exceptions: string[] | undefined;
-        if (inputs.exceptions !== undefined) {
-            const v = inputs.exceptions;
-            if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || !x.trim())) {
-                failures.push({ property: "exceptions", reason: `exceptions must be a list of mailboxes, e.g. ["scanner@contoso.com"] (got ${JSON.stringify(v)})` });
-            } else {
-                exceptions = v.map((x: string) => x.trim());
-                const notAddresses = exceptions.filter((x) => !/^[^@\s]+@[^@\s]+$/.test(x));
-                if (notAddresses.length) {
-                    failures.push({
-                        property: "exceptions",
-                        reason: `name each exception by its user principal name or primary SMTP address (name@domain); not an address: ${nameList(notAddresses)}`,
-                    });
-                }
-            }
-        }
-        if (inputs.manageAllMailboxes !== undefined && typeof inputs.manageAllMailboxes !== "boolean") {
-            failures.push({
-                property: "manageAllMailboxes",
-                reason:
-                    `manageAllMailboxes must be true or false (got ${JSON.stringify(inputs.manageAllMailboxes)}); true resets every mailbox ` +
-                    `not in exceptions to follow the organisation, false leaves mailboxes not named alone`,
-            });
-        }
+        const exceptions = Array.isArray(inputs.exceptions) ? (inputs.exceptions as string[]).map((x) => String(x).trim()) : undefined;
         let mailboxes: Record<string, MailboxSmtpAuth> | undefined;
         if (inputs.mailboxes !== undefined) {
             const m = inputs.mailboxes as Record<string, unknown>;

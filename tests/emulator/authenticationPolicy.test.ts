@@ -254,11 +254,11 @@ describe("emulator: authentication policy provider", function () {
         assert.strictEqual(by["allowBasicAuth.imap"], `Authentication policy: unknown protocol "imap" (did you mean Imap?); the protocols are ${valid}`);
         assert.match(by["allowBasicAuth.AllowBasicAuthPop"], /\(did you mean Pop\?\)/);
         assert.match(by["allowBasicAuth.Rpc"], /allowBasicAuth\.Rpc must be true \(allow Basic authentication\) or false \(block it\) \(got "no"\)/);
-        assert.match(by.organizationDefault, /organizationDefault must be true or false \(got "yes"\)/);
-        assert.match(by.default, /unknown property "default" \(known: name, allowBasicAuth, organizationDefault\)/);
+        assert.match(by.organizationDefault, /organizationDefault must be true or false \(true makes this the policy .*\), got "yes"/);
+        assert.match(by.default, /default is not a known property \(known: name, allowBasicAuth, organizationDefault\)/);
 
         const names = async (name: unknown) => (await p.check({}, { name })).failures!.map((f) => f.reason);
-        assert.match((await names(undefined))[0], /name must be the policy's name, e.g. "Block Basic Auth" \(got nothing\)/);
+        assert.match((await names(undefined))[0], /name must be a non-empty string \(the policy's name, e.g. "Block Basic Auth"\), got nothing/);
         assert.match((await names(" Block "))[0], /starts or ends with spaces; remove them/);
         assert.match((await names("x".repeat(65)))[0], /name is 65 characters; Exchange allows at most 64/);
         assert.match((await p.check({}, { name: NAME, allowBasicAuth: ["Smtp"] })).failures![0].reason, /allowBasicAuth must be an object like \{ Smtp: true \}/);

@@ -79,7 +79,7 @@ describe("emulator: security defaults provider", function () {
             r.failures!.map((f) => f.property).sort(),
             ["enabled", "isEnabled"],
         );
-        assert.match(r.failures!.find((f) => f.property === "isEnabled")!.reason, /isEnabled must be true or false \(got "yes"\)/);
+        assert.match(r.failures!.find((f) => f.property === "isEnabled")!.reason, /isEnabled must be true or false \(true turns .*\), got "yes"/);
         assert.strictEqual(emu.requests.length, before);
     });
 

@@ -154,7 +154,7 @@ describe("emulator: user hygiene provider", function () {
         assert.match(r.failures!.find((f) => f.property === "revokeSessions")!.reason, /nothing to do/);
         assert.match(r.failures!.find((f) => f.property === "users")!.reason, /named twice/);
         r = await p.check({}, inputs([], "x"));
-        assert.match(r.failures![0].reason, /users must be a non-empty list/);
+        assert.match(r.failures![0].reason, /users is empty: name at least one user/);
         assert.deepStrictEqual(writes(at), []);
         assert.deepStrictEqual(dir().user(a.id)!.methods, ["microsoftAuthenticatorPush"]);
     });

@@ -229,7 +229,7 @@ describe("unit: modern authentication setting", () => {
         const v = modernAuthentication.validate({ enabled: "true", OAuth2ClientProfileEnabled: true });
         assert.strictEqual(v.desired, undefined);
         assert.deepStrictEqual(v.failures.map((f) => f.property), ["OAuth2ClientProfileEnabled", "enabled"]);
-        assert.match(modernAuthentication.validate({}).failures[0].reason, /enabled must be true or false \(got nothing\)/);
+        assert.match(modernAuthentication.validate({}).failures[0].reason, /enabled must be true or false \(true turns on modern authentication \(OAuth2ClientProfileEnabled\) for Exchange Online\), got nothing/);
     });
 
     it("diffs only the managed field; reads and writes Exchange, not Graph; names the resource by tenant", () => {

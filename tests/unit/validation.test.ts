@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { BaselineConfigError, baselineArgsFromConfig, coherenceWarnings } from "../../components/config";
-import { check, editDistance, nearest, num, obj, oneOf, list, str, describe as describeValue } from "../../components/validation";
+import { check, editDistance, nearest, num, obj, oneOf, list, str, describe as describeValue } from "../../providers/framework/validation";
 import { checkFailure, MAX_PRINTED_VALUE } from "../../providers/framework/adapter";
 import { nameList } from "../../providers/framework/report";
 import { configKeyOf } from "../../settings/perUserMfa/setting";

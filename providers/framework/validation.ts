@@ -1,14 +1,18 @@
+import type { ValidationFailure } from "./setting";
+
 /**
- * One small declarative checker for stack config: a schema says what each key may hold (type, value
- * set, range, known keys), and every problem names the full config key. An unknown key is answered
- * with the nearest known key by edit distance ("did you mean acceptedUsers?").
+ * One small declarative checker, shared by every setting and by the stack config: a schema says what
+ * each key may hold (type, value set, range, known keys), and every problem names its key. An unknown
+ * key is answered with the nearest known key by edit distance ("did you mean acceptedUsers?").
  *
- * The schema checks shape only; the provider's own rules (a setting's validate) run afterwards on a
- * member whose shape is right, so a problem is reported once.
+ * Used through the baseline, the key is the full config key (m365-mfa:baseline.smtpAuth.exceptions);
+ * used on a resource of its own (checkInputs), the resource property (exceptions). The schema checks
+ * shape only; a setting's own rules (its validate) run afterwards on inputs whose shape is right, so a
+ * problem is reported once.
  */
 export type Schema =
     | { type: "any" }
-    | { type: "boolean" }
+    | { type: "boolean"; hint?: string }
     | { type: "string"; oneOf?: readonly string[]; pattern?: RegExp; hint?: string }
     | { type: "number"; integer?: boolean; min?: number; max?: number; exclusiveMin?: boolean; hint?: string }
     | { type: "list"; items: Schema; nonEmpty?: string; hint?: string }
@@ -18,12 +22,23 @@ export type Schema =
 
 export const any: Schema = { type: "any" };
 export const bool: Schema = { type: "boolean" };
+/** A boolean whose message says what true and false do. */
+export const boolWith = (hint: string): Schema => ({ type: "boolean", hint });
 export const str = (opts: Omit<Extract<Schema, { type: "string" }>, "type"> = {}): Schema => ({ type: "string", ...opts });
 export const oneOf = (values: readonly string[], hint?: string): Schema => ({ type: "string", oneOf: values, ...(hint ? { hint } : {}) });
 export const num = (opts: Omit<Extract<Schema, { type: "number" }>, "type"> = {}): Schema => ({ type: "number", ...opts });
 export const list = (items: Schema, opts: Omit<Extract<Schema, { type: "list" }>, "type" | "items"> = {}): Schema => ({ type: "list", items, ...opts });
 export const obj = (fields: Record<string, Schema>, opts: Omit<Extract<Schema, { type: "object" }>, "type" | "fields"> = {}): Schema => ({ type: "object", fields, ...opts });
 export const map = (values: Schema, opts: Omit<Extract<Schema, { type: "map" }>, "type" | "values"> = {}): Schema => ({ type: "map", values, ...opts });
+/**
+ * The config schema of a setting whose config is its inputs: its declared schema (which leaves out
+ * the properties it resolves at plan time, e.g. mailboxes: they are not configured).
+ */
+export function configSchema(setting: { schema?: Schema; inputKeys: readonly string[]; resolvedFields?: readonly string[] }): Schema {
+    const resolved = new Set(setting.resolvedFields ?? []);
+    return setting.schema ?? keysOf(setting.inputKeys.filter((k) => !resolved.has(k)));
+}
+
 /** An object whose keys are a setting's inputs, each checked by the setting itself. */
 export const keysOf = (keys: readonly string[], opts: Omit<Extract<Schema, { type: "object" }>, "type" | "fields"> = {}): Schema =>
     obj(Object.fromEntries(keys.map((k) => [k, any])), opts);
@@ -39,7 +54,7 @@ export function check(value: unknown, schema: Schema, key: string, problems: str
         case "any":
             break;
         case "boolean":
-            if (typeof value !== "boolean") problems.push(`${key} must be true or false, got ${describe(value)}`);
+            if (typeof value !== "boolean") problems.push(`${key} must be true or false${hint}, got ${describe(value)}`);
             break;
         case "string":
             if (typeof value !== "string" || !value.trim()) {
@@ -119,6 +134,44 @@ export function check(value: unknown, schema: Schema, key: string, problems: str
         }
     }
     return problems.length === before;
+}
+
+/**
+ * A resource's inputs against the schema of its properties (an object schema): one failure per
+ * problem, under the top-level property it is about, with messages that name the property path.
+ * `skip`: properties the setting resolves at plan time and checks itself (its resolvedFields).
+ */
+export function checkInputs(inputs: Record<string, unknown>, schema: Schema, skip: readonly string[] = []): ValidationFailure[] {
+    if (schema.type !== "object") throw new Error("checkInputs needs an object schema");
+    const failures: ValidationFailure[] = [];
+    const known = Object.keys(schema.fields);
+    // Unknown keys first, as for stack config: a typo is the likeliest cause of what follows.
+    for (const [k, v] of Object.entries(inputs)) {
+        if (v !== undefined && !(k in schema.fields) && !skip.includes(k)) failures.push({ property: k, reason: unknownKey(k, k, known, "a known property") });
+    }
+    for (const [k, v] of Object.entries(inputs)) {
+        if (v === undefined || !(k in schema.fields)) continue;
+        const problems: string[] = [];
+        check(v, schema.fields[k], k, problems);
+        failures.push(...foldProblems(problems, k).map((reason) => ({ property: k, reason })));
+    }
+    for (const k of schema.required ?? []) {
+        if (inputs[k] !== undefined) continue;
+        // What the property must be, said for "nothing" (e.g. "isEnabled must be true or false, got nothing").
+        const problems: string[] = [];
+        check(undefined, schema.fields[k], k, problems);
+        failures.push(...(problems.length ? problems : [`${k} is required`]).map((reason) => ({ property: k, reason })));
+    }
+    return failures;
+}
+
+/** At most this many problems are told one by one under one key (a list of 3,000 bad names stays readable). */
+export const PROBLEMS_PER_KEY = 10;
+
+/** The first PROBLEMS_PER_KEY problems, then one line that counts the rest. */
+export function foldProblems(problems: string[], key: string): string[] {
+    if (problems.length <= PROBLEMS_PER_KEY) return problems;
+    return [...problems.slice(0, PROBLEMS_PER_KEY), `${key}: ${problems.length - PROBLEMS_PER_KEY} more problems of the same kind (${problems.length} in all); fix the first ones and preview again`];
 }
 
 /** "<key> is not a known setting; did you mean <nearest>? (known: ...)". */
