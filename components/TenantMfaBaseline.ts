@@ -51,9 +51,9 @@ export interface TenantMfaBaselineArgs {
     /** Session and method hygiene operations, by name: each runs once per value of its trigger. */
     hygiene?: Record<string, UserHygieneArgs>;
     /** Legacy authentication blocked by a Conditional Access policy (Entra ID P1): reportOnly first, then on. */
-    legacyAuthentication?: { mode: LegacyAuthenticationMode; displayName?: string };
+    legacyAuthentication?: { mode: LegacyAuthenticationMode; displayName?: string; adoptPolicyId?: string };
     /** MFA for all users through Conditional Access (Entra ID P1): reportOnly first, then on. */
-    conditionalAccessMfa?: { mode: LegacyAuthenticationMode; displayName?: string };
+    conditionalAccessMfa?: { mode: LegacyAuthenticationMode; displayName?: string; adoptPolicyId?: string };
     /** SMTP AUTH off for the organisation, with named mailbox exceptions. */
     smtpAuth?: SmtpAuthArgs;
     /** An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default. */
@@ -114,14 +114,14 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
         if (args.legacyAuthentication) {
             this.legacyAuthenticationBlock = new LegacyAuthenticationBlock(
                 `${name}-legacy-authentication`,
-                { mode: args.legacyAuthentication.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.legacyAuthentication.displayName },
+                { mode: args.legacyAuthentication.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.legacyAuthentication.displayName, adoptPolicyId: args.legacyAuthentication.adoptPolicyId },
                 caOpts,
             );
         }
         if (args.conditionalAccessMfa) {
             this.requireMfaPolicy = new RequireMfaPolicy(
                 `${name}-require-mfa`,
-                { mode: args.conditionalAccessMfa.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.conditionalAccessMfa.displayName },
+                { mode: args.conditionalAccessMfa.mode, breakGlassAccounts: args.breakGlassAccounts ?? [], displayName: args.conditionalAccessMfa.displayName, adoptPolicyId: args.conditionalAccessMfa.adoptPolicyId },
                 caOpts,
             );
         }

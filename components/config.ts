@@ -25,7 +25,7 @@ export class BaselineConfigError extends Error {
 
 const STATES = ["disabled", "enabled", "enforced"] as const;
 const UPN_OR_ID = str({ pattern: /^[^@\s]+@[^@\s]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "a user principal name (user@domain) or an object id" });
-const CA_MEMBER = obj({ mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"), displayName: str() }, { required: ["mode"] });
+const CA_MEMBER = obj({ mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"), displayName: str(), adoptPolicyId: str({ pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "the object id of the existing policy the first up adopts (written by npm run export)" }) }, { required: ["mode"] });
 const ON_OFF = obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" });
 
 /**
@@ -143,7 +143,7 @@ export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
     for (const field of ["legacyAuthentication", "conditionalAccessMfa"] as const) {
         if (!ok.has(field)) continue;
         const v = raw[field];
-        args[field] = { mode: v.mode, ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) };
+        args[field] = { mode: v.mode, ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}), ...(typeof v.adoptPolicyId === "string" ? { adoptPolicyId: v.adoptPolicyId } : {}) };
     }
     if (ok.has("securityDefaults")) args.securityDefaults = { enabled: raw.securityDefaults.enabled };
     if (ok.has("modernAuthentication")) args.modernAuthentication = { enabled: raw.modernAuthentication.enabled };
