@@ -43,7 +43,8 @@ export const POLICY_SHAPES = {
  * (Pulumi's `import` option; ignored once the resource is in state) instead of creating a second one.
  */
 function policyOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined, adoptPolicyId: string | undefined): pulumi.CustomResourceOptions {
-    return { parent, dependsOn: opts?.dependsOn, ...(adoptPolicyId ? { import: adoptPolicyId } : {}) };
+    // azuread's import id is the policy's Graph path (pulumi-azuread docs: /identity/conditionalAccess/policies/<id>).
+    return { parent, dependsOn: opts?.dependsOn, ...(adoptPolicyId ? { import: `/identity/conditionalAccess/policies/${adoptPolicyId}` } : {}) };
 }
 
 export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
