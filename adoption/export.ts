@@ -3,95 +3,96 @@
  * reads the live tenant and writes the `m365-mfa:baseline` stack config that describes it exactly
  * (like Microsoft365DSC's export): the first `pulumi up` then brings every setting under management
  * without changing the tenant, and the way to the desired baseline is a series of reviewed edits.
+ * The Conditional Access policies (azuread resources) are adopted with Pulumi's `import` option: the
+ * export gives each adopted policy's object id as adoptPolicyId.
  *
- *   npm run export -- [--format yaml|json] [--out FILE] [--include securityDefaults,modernAuthentication,perUserMfa]
+ *   npm run export -- [--format yaml|json] [--out FILE] [--include securityDefaults,perUserMfa,...] [--break-glass a@x,b@x]
+ *
+ * With --out naming an existing stack file (Pulumi.<stack>.yaml), the baseline is merged into its
+ * `config:` (m365-mfa:baseline replaced, every other key and comment kept).
  */
 import * as fs from "fs";
+import { Document, Scalar, isMap, parseDocument, visit } from "yaml";
 import { TenantClients, createTenantClients, redact } from "../client";
-import { pages, runBatched } from "../client/batch";
-import { modernAuthentication } from "../settings/modernAuthentication/setting";
-import { securityDefaults } from "../settings/securityDefaults/setting";
+import { ExportContext, ExportMember, exportContext } from "./context";
+import type { AnyMember, BaselineWide } from "../components/member";
+import { MEMBERS as REGISTRY, MEMBER_KEYS } from "../settings/registry";
 
-export const EXPORTABLE = ["securityDefaults", "modernAuthentication", "perUserMfa"] as const;
-export type Exportable = (typeof EXPORTABLE)[number];
+/**
+ * Every exported key of m365-mfa:baseline, from the registry: each member's exportMember (a member
+ * without one, e.g. hygiene, has no tenant state: its operations run once per trigger), and the
+ * baseline-wide keys that members bring along (exportWide: the break-glass accounts and confirmations
+ * of adopted Conditional Access policies). `readiness` and `preset` are choices, not state.
+ */
+const member = (k: string) => REGISTRY[k as keyof typeof REGISTRY] as AnyMember;
+const WIDE_EXPORTERS = new Map<string, ExportMember>();
+for (const k of MEMBER_KEYS) {
+    for (const [w, fn] of Object.entries(member(k).exportWide ?? {})) if (fn && !WIDE_EXPORTERS.has(w)) WIDE_EXPORTERS.set(w, fn);
+}
+/** In the order written: the break-glass accounts first, the members in registry order, the rest of the baseline-wide keys last. */
+export const MEMBERS: readonly (readonly [string, ExportMember])[] = [
+    ...[...WIDE_EXPORTERS].filter(([w]) => w === "breakGlassAccounts"),
+    ...MEMBER_KEYS.flatMap((k) => (member(k).exportMember ? [[k, member(k).exportMember!] as const] : [])),
+    ...[...WIDE_EXPORTERS].filter(([w]) => w !== "breakGlassAccounts"),
+];
+
+export const EXPORTABLE = MEMBERS.map(([key]) => key);
+
+/** Keys that are only valid config together with others: what a member's export brings along or needs. */
+const COMPANIONS: Record<string, string[]> = Object.fromEntries(
+    MEMBER_KEYS.map((k) => [k, [...Object.keys(member(k).exportWide ?? {}), ...((member(k).exportNeeds ?? []) as (keyof BaselineWide)[])]]),
+);
 
 export interface ExportOptions {
-    include?: readonly Exportable[];
+    include?: readonly string[];
     onProgress?: (what: string, n: number) => void;
+    /** Break-glass accounts (UPNs or object ids) the adopted Conditional Access policies must exclude. */
+    breakGlassAccounts?: string[];
+    /** Where warnings go (what was left out, and why); printed on stderr by the command. */
+    warnings?: string[];
 }
 
 /** The baseline object (the value of m365-mfa:baseline) that matches the tenant as it is. */
 export async function exportBaseline(clients: TenantClients, options: ExportOptions = {}): Promise<Record<string, unknown>> {
     const include = new Set(options.include ?? EXPORTABLE);
+    for (const k of [...include]) for (const c of COMPANIONS[k] ?? []) include.add(c);
+    const ctx: ExportContext = exportContext(clients, { onProgress: options.onProgress, breakGlassAccounts: options.breakGlassAccounts, warnings: options.warnings });
     const baseline: Record<string, unknown> = {};
-    if (include.has("securityDefaults")) {
-        const live = await securityDefaults.read(clients, { isEnabled: false });
-        baseline.securityDefaults = { enabled: live.isEnabled };
-    }
-    if (include.has("modernAuthentication")) {
-        const live = await modernAuthentication.read(clients, { enabled: true } as any);
-        baseline.modernAuthentication = { enabled: live.enabled };
-    }
-    if (include.has("perUserMfa")) {
-        const assignments = await exportPerUserMfa(clients, options);
-        if (assignments.length) {
-            // Users not named stay unmanaged (disabled users are left alone).
-            baseline.perUserMfa = { assignments };
-        }
+    for (const [key, exportMember] of MEMBERS) {
+        if (!include.has(key)) continue;
+        const value = await exportMember(ctx);
+        if (value !== undefined) baseline[key] = value;
     }
     return baseline;
 }
 
-/** Every user whose per-user MFA state is not disabled, named explicitly under their state. */
-async function exportPerUserMfa(clients: TenantClients, options: ExportOptions) {
-    const upns: string[] = [];
-    for await (const page of pages<{ userPrincipalName: string }>(clients.graph, "/users?$select=id,userPrincipalName&$top=999")) {
-        upns.push(...page.map((u) => u.userPrincipalName));
-        options.onProgress?.("users", upns.length);
+/**
+ * The stack file text with `baseline` as its m365-mfa:baseline: merged into `existing` (a stack file's
+ * text) when given, so the file keeps one `config:` with its other keys and comments; a new file otherwise.
+ */
+export function stackFileYaml(baseline: Record<string, unknown>, existing?: string): string {
+    const doc = existing?.trim() ? parseDocument(existing) : new Document({});
+    if (doc.errors.length) {
+        throw new Error(`the stack file is not valid YAML: ${doc.errors[0].message}`);
     }
-    const { results } = await runBatched(
-        clients.graph,
-        upns.map((u) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(u)}/authentication/requirements` })),
-        { version: "beta", onProgress: (done) => options.onProgress?.("per-user MFA states", done) },
-    );
-    const byState: Record<string, string[]> = { enabled: [], enforced: [] };
-    upns.forEach((u, i) => {
-        const r = results[i];
-        if (r.status !== 200) {
-            throw new Error(`reading the per-user MFA state of ${u} answered ${r.status} ${r.body?.error?.code ?? ""}`);
-        }
-        const state = r.body.perUserMfaState;
-        if (state === "enabled" || state === "enforced") {
-            byState[state].push(u.toLowerCase());
-        }
+    if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({}) as any;
+    if (!isMap(doc.contents)) {
+        throw new Error("the stack file is not a YAML mapping (a Pulumi stack file has config: at its top)");
+    }
+    const config = doc.get("config", true);
+    if (config !== undefined && config !== null && !isMap(config)) {
+        throw new Error("the stack file's config: is not a mapping");
+    }
+    if (!isMap(config)) doc.set("config", doc.createNode({}));
+    const node = doc.createNode(baseline);
+    // Strings a YAML 1.1 reader takes for booleans or null (mode: on) are quoted, whatever reads the file.
+    visit(node, {
+        Scalar(_, s: Scalar) {
+            if (typeof s.value === "string" && /^(y|yes|n|no|on|off|true|false|null|~)$/i.test(s.value)) s.type = Scalar.QUOTE_DOUBLE;
+        },
     });
-    return (["enforced", "enabled"] as const)
-        .filter((s) => byState[s].length)
-        .map((state) => ({ state, users: byState[state].sort() }));
-}
-
-/** A small YAML writer for plain config values (objects, arrays, strings, numbers, booleans). */
-export function toYaml(value: unknown, indent = 0): string {
-    const pad = " ".repeat(indent);
-    const scalar = (v: unknown) => (typeof v === "string" ? (/^[\w.@+-]+$/.test(v) && !/^(true|false|null|yes|no|on|off|~|\d[\d.]*)$/i.test(v) ? v : JSON.stringify(v)) : JSON.stringify(v));
-    if (Array.isArray(value)) {
-        if (!value.length) return `${pad}[]\n`;
-        return value
-            .map((v) => {
-                if (v && typeof v === "object") {
-                    const inner = toYaml(v, indent + 2).replace(/^\s+/, "");
-                    return `${pad}- ${inner}`;
-                }
-                return `${pad}- ${scalar(v)}\n`;
-            })
-            .join("");
-    }
-    if (value && typeof value === "object") {
-        return Object.entries(value as Record<string, unknown>)
-            .map(([k, v]) => (v && typeof v === "object" && (!Array.isArray(v) || v.length) ? `${pad}${k}:\n${toYaml(v, indent + 2)}` : `${pad}${k}: ${Array.isArray(v) ? "[]" : scalar(v)}\n`))
-            .join("");
-    }
-    return `${pad}${scalar(value)}\n`;
+    doc.setIn(["config", "m365-mfa:baseline"], node);
+    return doc.toString({ lineWidth: 0 });
 }
 
 function arg(name: string): string | undefined {
@@ -102,18 +103,23 @@ function arg(name: string): string | undefined {
 if (require.main === module) {
     (async () => {
         const format = arg("format") ?? "yaml";
-        const include = arg("include")?.split(",") as Exportable[] | undefined;
+        if (format !== "yaml" && format !== "json") throw new Error(`--format: "${format}" is not yaml or json`);
+        const include = arg("include")?.split(",").map((s) => s.trim()).filter(Boolean);
         for (const i of include ?? []) {
             if (!EXPORTABLE.includes(i)) throw new Error(`--include: unknown setting "${i}" (known: ${EXPORTABLE.join(", ")})`);
         }
+        const breakGlassAccounts = arg("break-glass")?.split(",").map((s) => s.trim()).filter(Boolean);
         const progress = (what: string, n: number) => process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
-        const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress });
+        const warnings: string[] = [];
+        const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress, breakGlassAccounts, warnings });
         if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
-        const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : `config:\n  m365-mfa:baseline:\n${toYaml(baseline, 4)}`;
+        for (const w of warnings) console.error(`warning: ${w}`);
         const out = arg("out");
+        const existing = out && format === "yaml" && fs.existsSync(out) ? fs.readFileSync(out, "utf8") : undefined;
+        const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : stackFileYaml(baseline, existing);
         if (out) {
             fs.writeFileSync(out, text);
-            console.error(`exported the tenant's MFA posture to ${out}`);
+            console.error(`exported the tenant's MFA posture to ${out}${existing !== undefined ? " (merged into its config:)" : ""}`);
         } else {
             process.stdout.write(text);
         }

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type * as pulumi from "@pulumi/pulumi";
+import type { ExportMember } from "../adoption/context";
 import type { AnySetting } from "../providers/framework/setting";
 import type { GuardSettings, ReadinessSettings } from "../settings/perUserMfa/setting";
 import type { Schema } from "../providers/framework/validation";
@@ -46,6 +47,16 @@ export interface BaselineMember<A, B> {
     guardrails?(): readonly Guardrail[];
     /** Resources of other providers it composes, by type token, with what a person calls them (the PR summary shows their detailed diff). */
     readonly composes?: Readonly<Record<string, string>>;
+    /**
+     * Adoption (settings/<name>/export.ts): reads the live tenant and returns the value of its config
+     * key that describes the tenant exactly, so the first up writes nothing; undefined leaves it out.
+     * A member without one has no tenant state to adopt (say why in the member).
+     */
+    readonly exportMember?: ExportMember;
+    /** Baseline-wide keys its export brings along, and their exporters (e.g. the break-glass accounts adopted policies exclude). */
+    readonly exportWide?: Partial<Record<keyof BaselineWide, ExportMember>>;
+    /** Baseline-wide keys its exported value needs in the same config (e.g. per-user MFA: the break-glass accounts). */
+    readonly exportNeeds?: readonly (keyof BaselineWide)[];
     /** Its part of the posture output. */
     posture?(args: A, built: B): PostureFacts;
 }

@@ -37,6 +37,7 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         return [p.noSmsOrVoiceForAdmins, p.migrationComplete];
     },
     settings: [authenticationMethodsPolicy, authenticationMethodConfiguration],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: obj(
         {
             policy: obj(

@@ -1,3 +1,4 @@
+import type { ExportContext } from "../../adoption/context";
 import type { BaselineMember, RuleContext } from "../../components/member";
 import { obj, oneOf, str } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
@@ -5,20 +6,41 @@ import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPol
 
 /** `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then on. */
 export interface ConditionalAccessSettings {
+    /** reportOnly (enabledForReportingButNotEnforced), on (enabled) or off (disabled). */
     mode: LegacyAuthenticationMode;
+    /** Display name of the policy. */
     displayName?: string;
+    /** The object id of an existing policy of this shape that the first up adopts (azuread's import; written by npm run export). */
+    adoptPolicyId?: string;
 }
 
 /** The type token of the azuread resource the Conditional Access members compose. */
 export const CONDITIONAL_ACCESS_POLICY_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy";
 
-const SCHEMA = obj({ mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"), displayName: str() }, { required: ["mode"] });
+const SCHEMA = obj(
+    {
+        mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"),
+        displayName: str(),
+        adoptPolicyId: str({ pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "the object id of the existing policy the first up adopts (written by npm run export)" }),
+    },
+    { required: ["mode"] },
+);
 
-const parse = (v: any): ConditionalAccessSettings => ({ mode: v.mode, ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}) });
+const parse = (v: any): ConditionalAccessSettings => ({
+    mode: v.mode,
+    ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}),
+    ...(typeof v.adoptPolicyId === "string" ? { adoptPolicyId: v.adoptPolicyId } : {}),
+});
 
 /** Conditional Access presets: report-only; the migration preset enforces from stage 2. */
 const preset = (name: string, stage: number | undefined): ConditionalAccessSettings | undefined =>
     name === "conditional-access" ? { mode: "reportOnly" } : name === "per-user-mfa-to-conditional-access" ? { mode: (stage ?? 1) >= 2 ? "on" : "reportOnly" } : undefined;
+
+/** An adopted policy needs the accounts it excludes and, when on, its confirmation, in the same config. */
+const EXPORT_WIDE = {
+    breakGlassAccounts: (ctx: ExportContext) => (require("./export") as typeof import("./export")).exportBreakGlassAccounts(ctx),
+    guards: (ctx: ExportContext) => (require("./export") as typeof import("./export")).exportGuards(ctx),
+};
 
 /** Rules every Conditional Access member follows: a confirmation to switch on, a break-glass account to exclude. */
 function caProblems(token: string, effect: string) {
@@ -53,13 +75,15 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
         return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
     },
     settings: [],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportLegacyAuthentication(ctx),
+    exportWide: EXPORT_WIDE,
     schema: SCHEMA,
     parse,
     build: (args, ctx) => {
         const { LegacyAuthenticationBlock } = require("./resource") as typeof import("./resource");
         return new LegacyAuthenticationBlock(
             `${ctx.name}-legacy-authentication`,
-            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName },
+            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName, adoptPolicyId: args.adoptPolicyId },
             { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
         );
     },
@@ -96,13 +120,15 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
     title: "MFA for all users (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     settings: [],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
+    exportWide: EXPORT_WIDE,
     schema: SCHEMA,
     parse,
     build: (args, ctx) => {
         const { RequireMfaPolicy } = require("./resource") as typeof import("./resource");
         return new RequireMfaPolicy(
             `${ctx.name}-require-mfa`,
-            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName },
+            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName, adoptPolicyId: args.adoptPolicyId },
             { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
         );
     },

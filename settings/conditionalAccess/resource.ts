@@ -17,6 +17,8 @@ export interface LegacyAuthenticationBlockArgs {
     breakGlassAccounts: string[];
     /** Display name of the policy. */
     displayName?: string;
+    /** An existing policy (its object id) to adopt at the first `up` instead of creating one. */
+    adoptPolicyId?: string;
 }
 
 export const CA_STATES: Record<LegacyAuthenticationMode, string> = {
@@ -26,6 +28,24 @@ export const CA_STATES: Record<LegacyAuthenticationMode, string> = {
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What each policy is made of besides its state, name and excluded users: the export
+ * (settings/conditionalAccess/export.ts) adopts a tenant's policy only when it is exactly this.
+ */
+export const POLICY_SHAPES = {
+    legacyAuthentication: { displayName: "m365-mfa: block legacy authentication", clientAppTypes: ["exchangeActiveSync", "other"], builtInControls: ["block"] },
+    conditionalAccessMfa: { displayName: "m365-mfa: require MFA for all users", clientAppTypes: ["all"], builtInControls: ["mfa"] },
+} as const;
+
+/**
+ * The resource options of a policy: with adoptPolicyId, the first `up` imports that existing policy
+ * (Pulumi's `import` option; ignored once the resource is in state) instead of creating a second one.
+ */
+function policyOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined, adoptPolicyId: string | undefined): pulumi.CustomResourceOptions {
+    // azuread's import id is the policy's Graph path (pulumi-azuread docs: /identity/conditionalAccess/policies/<id>).
+    return { parent, dependsOn: opts?.dependsOn, ...(adoptPolicyId ? { import: `/identity/conditionalAccess/policies/${adoptPolicyId}` } : {}) };
+}
 
 export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
     public readonly policy: azuread.ConditionalAccessPolicy;
@@ -40,16 +60,16 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
-                displayName: args.displayName ?? "m365-mfa: block legacy authentication",
+                displayName: args.displayName ?? POLICY_SHAPES.legacyAuthentication.displayName,
                 state: CA_STATES[args.mode],
                 conditions: {
-                    clientAppTypes: ["exchangeActiveSync", "other"],
+                    clientAppTypes: [...POLICY_SHAPES.legacyAuthentication.clientAppTypes],
                     applications: { includedApplications: ["All"] },
                     users: { includedUsers: ["All"], excludedUsers: excluded },
                 },
-                grantControls: { operator: "OR", builtInControls: ["block"] },
+                grantControls: { operator: "OR", builtInControls: [...POLICY_SHAPES.legacyAuthentication.builtInControls] },
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            policyOptions(this, opts, args.adoptPolicyId),
         );
         this.state = this.policy.state;
         this.registerOutputs({ state: this.state });
@@ -62,6 +82,8 @@ export interface RequireMfaPolicyArgs {
     /** Break-glass accounts, by user principal name or object id: excluded. */
     breakGlassAccounts: string[];
     displayName?: string;
+    /** An existing policy (its object id) to adopt at the first `up` instead of creating one. */
+    adoptPolicyId?: string;
 }
 
 /**
@@ -79,16 +101,16 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
-                displayName: args.displayName ?? "m365-mfa: require MFA for all users",
+                displayName: args.displayName ?? POLICY_SHAPES.conditionalAccessMfa.displayName,
                 state: CA_STATES[args.mode],
                 conditions: {
-                    clientAppTypes: ["all"],
+                    clientAppTypes: [...POLICY_SHAPES.conditionalAccessMfa.clientAppTypes],
                     applications: { includedApplications: ["All"] },
                     users: { includedUsers: ["All"], excludedUsers: excludedIds(this, args.breakGlassAccounts) },
                 },
-                grantControls: { operator: "OR", builtInControls: ["mfa"] },
+                grantControls: { operator: "OR", builtInControls: [...POLICY_SHAPES.conditionalAccessMfa.builtInControls] },
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            policyOptions(this, opts, args.adoptPolicyId),
         );
         this.registerOutputs({});
     }

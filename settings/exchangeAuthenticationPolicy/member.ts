@@ -9,6 +9,7 @@ const BLOCK_BASIC_AUTH = { name: "m365-mfa: block basic authentication", organiz
 export const exchangeAuthenticationPolicyMember: BaselineMember<AuthenticationPolicyArgs, AuthenticationPolicy> = {
     title: `Exchange ${authenticationPolicy.title.toLowerCase()}`,
     settings: [authenticationPolicy],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: configSchema(authenticationPolicy),
     parse: (raw, ctx) => {
         const { desired, failures } = authenticationPolicy.validate(raw);

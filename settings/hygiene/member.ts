@@ -9,6 +9,7 @@ export type HygieneSettings = Record<string, UserHygieneArgs>;
 export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserHygiene>> = {
     title: userHygiene.title,
     settings: [userHygiene],
+    // No exportMember: its members are operations (run once per trigger), not tenant state; there is nothing to adopt.
     schema: map(configSchema(userHygiene), {
         keyPattern: /^[a-z0-9-]+$/i,
         keyHint: "operation names are letters, digits and '-'",

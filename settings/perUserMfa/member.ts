@@ -21,6 +21,8 @@ const isOn = (args: PerUserMfaSettings | undefined) =>
 export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = {
     title: perUserMfa.title,
     settings: [perUserMfa],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
+    exportNeeds: ["breakGlassAccounts"],
     schema: obj(
         {
             assignments: list(obj({ state: oneOf(PER_USER_MFA_STATES), users: list(str()), groups: list(str()) }, { required: ["state"] })),

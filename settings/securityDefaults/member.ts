@@ -16,6 +16,7 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
         return [p.securityDefaultsWithoutConditionalAccess];
     },
     settings: [securityDefaults],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" }),
     parse: (raw) => ({ enabled: raw.enabled }),
     build: (args, ctx) => {

@@ -10,6 +10,7 @@ export const smtpAuthMember: BaselineMember<SmtpAuthArgs, SmtpAuth> = {
         return [p.smtpAuthDisabled];
     },
     settings: [smtpAuth],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     // The config is exactly the provider's inputs (mailboxes is resolved at plan time, not configured).
     schema: configSchema(smtpAuth),
     parse: (raw, ctx) => {
