@@ -18,7 +18,7 @@ export function reportDir(): string {
  * "a, b, c" for a short list; for a longer one "a, b, ... (first 10) and 2990 more; the full list of
  * 3000 <what>: <file>". `what` names the entries (e.g. "unknown users") and the file.
  */
-export function nameList(names: readonly string[], what: string, first = REPORT_NAMES): string {
+export function nameList(names: readonly string[], what = "names", first = REPORT_NAMES): string {
     if (names.length <= first) {
         return names.join(", ");
     }
@@ -49,4 +49,36 @@ export function boundedMessage(message: string, what: string, max = 4000): strin
     }
     const file = writeReport(what, [message]);
     return `${message.slice(0, max)}... (${message.length} characters; ${file ? `the whole message: ${file}` : "cut short"})`;
+}
+
+/**
+ * The one partial-failure error of the settings: a write that reached some users or mailboxes and not
+ * others. It names each failed one (with why) and each that no longer exists, by count and first names
+ * with the full list in a file, says the others were done, and how a rerun finishes the work.
+ */
+export class PartialFailureError extends Error {
+    constructor(
+        /** What the entries are: "users", "mailboxes". */
+        readonly noun: string,
+        /** How many were to be done. */
+        readonly total: number,
+        /** Each one not done, with why ("alice@x (429 TooManyRequests)"). */
+        readonly failed: readonly string[],
+        /** Targets that no longer exist. */
+        readonly missing: readonly string[],
+        /** What the missing ones need, e.g. "run pulumi preview again to re-resolve the targets". */
+        missingFix: string,
+        /** How a rerun finishes, e.g. "Run the update again to retry; users already changed are not touched twice." */
+        rerun: string,
+    ) {
+        super(
+            [
+                failed.length ? `${failed.length} of ${total} ${noun} could not be changed (the others were): ${nameList(failed, `${noun} not changed`)}` : "",
+                missing.length ? `${missing.length} targeted ${noun} no longer exist: ${nameList(missing, `targeted ${noun} that no longer exist`)}; ${missingFix}` : "",
+            ]
+                .filter(Boolean)
+                .join("; ") + `. ${rerun}`,
+        );
+        this.name = "PartialFailureError";
+    }
 }

@@ -1,5 +1,6 @@
 import { MissingPermissionError, TenantClients } from "../../client";
 import { BatchCall, BatchResult, runBatched } from "../../client/batch";
+import { PartialFailureError, nameList } from "../../providers/framework/report";
 import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { bool, checkInputs, list, obj, str } from "../../providers/framework/validation";
 
@@ -50,7 +51,6 @@ export interface UserHygieneLive extends Record<string, unknown> {
 }
 
 const KEYS = ["users", "revokeSessions", "requireReregistration", "trigger", "targets"];
-const REPORT_NAMES = 10;
 const METHODS_WRITE = ["UserAuthenticationMethod.ReadWrite.All"];
 const SESSIONS_WRITE = ["User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
 /** Rounds of list-then-delete per user (the default method goes last; a refused default is kept for the next round). */
@@ -89,9 +89,6 @@ interface ListedMethod {
 
 const methodType = (m: any) => String(m?.["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
 
-function nameList(names: string[]): string {
-    return names.slice(0, REPORT_NAMES).join(", ") + (names.length > REPORT_NAMES ? ` and ${names.length - REPORT_NAMES} more` : "");
-}
 
 function answered(r: BatchResult | undefined): string {
     if (!r) {
@@ -263,9 +260,13 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
         }
         if (failures.size) {
             const lines = [...failures].map(([upn, why]) => `${upn} (${why})`);
-            throw new Error(
-                `${failures.size} of ${run.length} users were not done (the others were): ${nameList(lines)}. ` +
-                    `Run the update again with the same trigger to finish them: methods already removed are not there to remove again, ` +
+            throw new PartialFailureError(
+                "users",
+                run.length,
+                lines,
+                [],
+                "",
+                `Run the update again with the same trigger to finish them: methods already removed are not there to remove again, ` +
                     `and revoking the sessions of a user again only moves their revocation time.`,
             );
         }

@@ -2,7 +2,7 @@ import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { nameList, writeReport } from "../../providers/framework/report";
+import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 
 /**
@@ -399,11 +399,13 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             .map(({ user, r }) => `${user}: ${r.status} ${r.body?.error?.code ?? ""}`.trim());
         const missing = changes.filter((c) => c.from === "userNotFound").map((c) => c.field.slice("targets.".length));
         if (failed.length || missing.length) {
-            throw new Error(
-                [
-                    failed.length ? `${failed.length} of ${writes.length} users could not be changed (the others were): ${nameList(failed, "users not changed")}` : "",
-                    missing.length ? `${missing.length} targeted users no longer exist: ${nameList(missing, "targeted users that no longer exist")}; run pulumi preview again to re-resolve the targets` : "",
-                ].filter(Boolean).join("; ") + ". Run the update again to retry; users already changed are not touched twice.",
+            throw new PartialFailureError(
+                "users",
+                writes.length,
+                failed,
+                missing,
+                "run pulumi preview again to re-resolve the targets",
+                "Run the update again to retry; users already changed are not touched twice.",
             );
         }
     },

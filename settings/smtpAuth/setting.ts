@@ -1,7 +1,9 @@
 import { TenantApiError, TenantClients } from "../../client";
 import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { boolWith, checkInputs, list, obj, str } from "../../providers/framework/validation";
-import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound, mapLimited, nameList } from "../../providers/framework/exchange";
+import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
+import { mapLimited } from "../../providers/framework/pool";
+import { PartialFailureError, nameList } from "../../providers/framework/report";
 
 /**
  * SMTP AUTH (authenticated SMTP submission, client port 587) in Exchange Online: the organisation-wide
@@ -387,13 +389,13 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
         }
         await setMailboxes(mailboxChanges.filter((c) => c.to !== "enabled"));
         if (failed.length || missing.length) {
-            throw new Error(
-                [
-                    failed.length ? `${failed.length} mailboxes could not be changed (the others were): ${nameList(failed)}` : "",
-                    missing.length ? `${missing.length} mailboxes no longer exist: ${nameList(missing)}; run pulumi preview again to re-resolve the exceptions` : "",
-                ]
-                    .filter(Boolean)
-                    .join("; ") + ". Run the update again to retry; mailboxes already changed are not touched twice.",
+            throw new PartialFailureError(
+                "mailboxes",
+                mailboxChanges.length,
+                failed,
+                missing,
+                "run pulumi preview again to re-resolve the exceptions",
+                "Run the update again to retry; mailboxes already changed are not touched twice.",
             );
         }
     },

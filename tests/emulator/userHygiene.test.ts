@@ -168,7 +168,7 @@ describe("emulator: user hygiene provider", function () {
         emu.faults = { batchItems: [{ kind: "503", count: 1000, match: `/users/${b.id}/revokeSignInSessions` }] };
         let at = mark();
         await assert.rejects(p.create(checked.inputs), (err: Error) => {
-            assert.match(err.message, /^User hygiene: create failed: 1 of 3 users were not done \(the others were\): /);
+            assert.match(err.message, /^User hygiene: create failed: 1 of 3 users could not be changed \(the others were\): /);
             assert.ok(err.message.includes(`${upn(b)} (revoking the sign-in sessions answered 503 serviceNotAvailable`), err.message);
             assert.match(err.message, /Run the update again with the same trigger/);
             return true;
