@@ -47,6 +47,8 @@ export interface BaselineMember<A, B> {
     guardrails?(): readonly Guardrail[];
     /** Resources of other providers it composes, by type token, with what a person calls them (the PR summary shows their detailed diff). */
     readonly composes?: Readonly<Record<string, string>>;
+    /** Whether a change of a composed resource (at an engine property path) weakens security, and how. */
+    composedWeakens?(type: string, change: { field: string; from: unknown; to: unknown }): string | undefined;
     /**
      * Adoption (settings/<name>/export.ts): reads the live tenant and returns the value of its config
      * key that describes the tenant exactly, so the first up writes nothing; undefined leaves it out.

@@ -28,6 +28,8 @@ export interface SettingPlan {
     fields: FieldChange[];
     /** Per-user changes grouped by transition (per-user MFA). */
     users: UserGroupChange[];
+    /** How this change weakens security (empty when it does not): such settings come first in the PR summary. */
+    weakens: string[];
     /** For a resource being created: the desired values it will bring under management. */
     desired?: Record<string, unknown>;
 }
@@ -85,7 +87,9 @@ export function planFromPreviewJson(json: any): Plan {
             const fields = Object.keys(step.detailedDiff ?? {})
                 .sort()
                 .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
-            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [] });
+            const member = MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember).find((m) => m.composes?.[type]);
+            const weakens = [...new Set(fields.map((f) => member?.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
+            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [], weakens });
             continue;
         }
         if (!type.startsWith(DYNAMIC)) {
@@ -96,7 +100,7 @@ export function planFromPreviewJson(json: any): Plan {
         }
         const settingType = type.slice(DYNAMIC.length);
         const setting = SETTINGS[settingType];
-        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [] };
+        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [] };
         const inputs = strip(step.newState?.inputs);
         const live = strip(step.oldState?.outputs);
         if (step.op === "create") {
@@ -117,6 +121,13 @@ export function planFromPreviewJson(json: any): Plan {
                 }
             }
             entry.users = [...groups.values()].sort((a, b) => b.users.length - a.users.length);
+            const weakens = new Set<string>();
+            for (const c of changes) {
+                const item = itemOf(setting, c.field);
+                const w = setting.weakens?.(item !== undefined ? { field: c.field.slice(0, c.field.length - item.length - 1), from: c.from, to: c.to } : c);
+                if (w) weakens.add(w);
+            }
+            entry.weakens = [...weakens];
         }
         if (step.op !== "same" || entry.fields.length || entry.users.length) {
             plan.settings.push(entry);

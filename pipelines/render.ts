@@ -9,14 +9,29 @@ function esc(s: string): string {
     return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-function userTable(s: SettingPlan, fromLabel: string, toLabel: string): string[] {
+/** GitHub refuses an issue or PR comment over 65,536 characters; the comment stays below this, with room to spare. */
+export const COMMENT_LIMIT = 60_000;
+
+export interface CommentOptions {
+    /** The longest comment to write (default COMMENT_LIMIT). */
+    maxChars?: number;
+    /** What the full list is called where the workflow puts it (e.g. the artifact's file name). */
+    fullListName?: string;
+}
+
+function userTable(s: SettingPlan, fromLabel: string, toLabel: string, inline: boolean, fullList: string): string[] {
     const lines = [`| ${fromLabel} | ${toLabel} | users | first users |`, "|---|---|---:|---|"];
     for (const g of s.users) {
         const first = g.users.slice(0, FIRST_NAMES).join(", ") + (g.users.length > FIRST_NAMES ? ", …" : "");
         lines.push(`| ${g.from} | ${g.to} | ${g.users.length} | ${esc(first)} |`);
     }
     for (const g of s.users.filter((x) => x.users.length > FIRST_NAMES)) {
-        lines.push("", `<details><summary>All ${g.users.length} users: ${g.from} → ${g.to}</summary>`, "", g.users.map((u) => `- ${u}`).join("\n"), "", "</details>");
+        if (inline) {
+            lines.push("", `<details><summary>All ${g.users.length} users: ${g.from} → ${g.to}</summary>`, "", g.users.map((u) => `- ${u}`).join("\n"), "", "</details>");
+        }
+    }
+    if (!inline && s.users.some((x) => x.users.length > FIRST_NAMES)) {
+        lines.push("", `All users of each transition: ${fullList}.`);
     }
     return lines;
 }
@@ -43,14 +58,70 @@ function desiredSummary(s: SettingPlan): string[] {
     const hidden = new Set([...items, ...(setting?.internalFields ?? [])]);
     const plain = Object.entries(d).filter(([k]) => !hidden.has(k));
     if (plain.length) {
-        lines.push("", "| setting | value |", "|---|---|", ...plain.map(([k, v]) => `| ${k} | ${esc(show(v))} |`));
+        lines.push("", "| setting | value |", "|---|---|", ...plain.map(([k, v]) => `| ${k} | ${esc(cut(show(v), 500))} |`));
     }
     return lines;
 }
 
-export function prComment(plan: Plan, stack: string): string {
-    const changing = plan.settings.filter((s) => s.op !== "same" || s.fields.length || s.users.length);
+function cut(text: string, max: number): string {
+    return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
+/** A fenced block that no text can break out of (a fence longer than any run of backticks inside). */
+function fenced(text: string): string[] {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = "`".repeat(longest + 1);
+    return [fence, text, fence];
+}
+
+/**
+ * Markdown for a pull-request comment. It stays under `maxChars` at any size (GitHub refuses
+ * comments over 65,536 characters): counts and the first names always; every user of a transition
+ * inline while that fits, else in the full list (prFullList, which the workflow uploads). Changes
+ * that weaken security come first.
+ */
+export function prComment(plan: Plan, stack: string, options: CommentOptions = {}): string {
+    const max = options.maxChars ?? COMMENT_LIMIT;
+    const fullList = options.fullListName ? `in the full list, \`${options.fullListName}\`` : "in the full list (`pr-summary --full-list FILE`)";
+    for (const level of [0, 1, 2] as const) {
+        const text = renderComment(plan, stack, level, fullList);
+        if (text.length <= max) return text;
+    }
+    const text = renderComment(plan, stack, 2, fullList);
+    const notice = `\n\n**This comment was cut at ${max} characters** (it had ${text.length}); the whole summary is ${fullList}.\n`;
+    return text.slice(0, max - notice.length) + notice;
+}
+
+/** Every user of every transition, for the artifact the comment points to. */
+export function prFullList(plan: Plan, stack: string): string {
+    const out = [`# m365-mfa preview: \`${stack}\`: every user of every change`];
+    for (const s of plan.settings) {
+        for (const g of s.users) {
+            out.push("", `## ${s.title} (\`${s.name}\`): ${g.from} → ${g.to} (${g.users.length} users)`, "", ...g.users.map((u) => `- ${u}`));
+        }
+        const d = s.desired ?? {};
+        for (const field of Object.keys(SETTINGS[s.type]?.itemFields ?? {})) {
+            const entries = d[field] as Record<string, string> | undefined;
+            if (!entries || typeof entries !== "object") continue;
+            out.push("", `## ${s.title} (\`${s.name}\`): brought under management`, "", ...Object.entries(entries).map(([u, st]) => `- ${u}: ${st}`));
+        }
+    }
+    return out.join("\n") + "\n";
+}
+
+/**
+ * level 0: everything inline; 1: long user lists only in the full list; 2: also warnings and errors
+ * shortened to their first lines.
+ */
+function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: string): string {
+    // What weakens security first, then the rest in plan order.
+    const changing = plan.settings
+        .filter((s) => s.op !== "same" || s.fields.length || s.users.length)
+        .map((s, i) => ({ s, i }))
+        .sort((a, b) => Number(b.s.weakens.length > 0) - Number(a.s.weakens.length > 0) || a.i - b.i)
+        .map(({ s }) => s);
     const userChanges = changing.reduce((n, s) => n + s.users.reduce((m, g) => m + g.users.length, 0), 0);
+    const weakening = changing.filter((s) => s.weakens.length);
     const out: string[] = [
         COMMENT_MARKER,
         `## m365-mfa preview: \`${stack}\``,
@@ -58,9 +129,12 @@ export function prComment(plan: Plan, stack: string): string {
         plan.errors.length
             ? `**The preview failed: nothing can be applied as it stands.** See "What could break" below.`
             : changing.length
-            ? `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state · ${plan.warnings.length} warning${plan.warnings.length === 1 ? "" : "s"}`
-            : "**No changes to the tenant.**",
+              ? `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state · ${plan.warnings.length} warning${plan.warnings.length === 1 ? "" : "s"}`
+              : "**No changes to the tenant.**",
     ];
+    if (weakening.length) {
+        out.push("", "### ⚠️ Weakens security", "", ...weakening.flatMap((s) => s.weakens.map((w) => `- **${s.title}** (\`${s.name}\`): ${w}`)));
+    }
     for (const s of changing) {
         out.push("", `### ${s.title} (\`${s.name}\`): ${s.op}`);
         if (s.op === "create") {
@@ -68,10 +142,10 @@ export function prComment(plan: Plan, stack: string): string {
             continue;
         }
         if (s.fields.length) {
-            out.push("", "| field | from | to |", "|---|---|---|", ...s.fields.map((f) => `| ${f.field} | ${esc(show(f.from))} | ${esc(show(f.to))} |`));
+            out.push("", "| field | from | to |", "|---|---|---|", ...s.fields.map((f) => `| ${f.field} | ${esc(cut(show(f.from), 500))} | ${esc(cut(show(f.to), 500))} |`));
         }
         if (s.users.length) {
-            out.push("", ...userTable(s, "from", "to"));
+            out.push("", ...userTable(s, "from", "to", level === 0, fullList));
         }
         if (s.op === "delete") {
             out.push("", "Removing the resource stops managing this setting; the tenant keeps its current state.");
@@ -88,16 +162,16 @@ export function prComment(plan: Plan, stack: string): string {
             "",
             "| level | policy | resource | finding |",
             "|---|---|---|---|",
-            ...plan.policies.map((f) => `| ${f.level} | ${esc(f.policy)} | ${esc(f.resource)} | ${esc(f.message.split("\n").pop() ?? "")} |`),
+            ...plan.policies.map((f) => `| ${f.level} | ${esc(f.policy)} | ${esc(f.resource)} | ${esc(cut(f.message.split("\n").pop() ?? "", 500))} |`),
         );
     }
     if (plan.warnings.length || plan.errors.length) {
         out.push("", "### What could break", "");
-        for (const w of [...plan.errors.map((e) => `**error:** ${e}`), ...plan.warnings]) {
-            out.push("```", w, "```");
-        }
+        const shorten = (t: string) => (level < 2 ? t : cut(t, 1_000));
+        for (const e of plan.errors) out.push("**error:**", "", ...fenced(shorten(e)), "");
+        for (const w of plan.warnings) out.push(...fenced(shorten(w)), "");
     }
-    return out.join("\n") + "\n";
+    return out.join("\n").trimEnd() + "\n";
 }
 
 export interface DriftReport {

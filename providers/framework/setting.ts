@@ -91,6 +91,12 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     /** Optional: inputs that are plumbing, not posture (e.g. a diagnostics URN): never shown in a preview or PR summary. */
     readonly internalFields?: readonly string[];
 
+    /**
+     * Optional: whether a change weakens the tenant's security, and how (e.g. "MFA switched off"); the
+     * PR summary puts such changes first. For a per-user property, `field` is the property (itemFields).
+     */
+    weakens?(change: FieldChange): string | undefined;
+
     validate(inputs: Record<string, unknown>): Validated<D>;
     /**
      * Optional: completes the desired state from the tenant at preview time (e.g. resolves group

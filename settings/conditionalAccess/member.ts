@@ -42,6 +42,17 @@ const EXPORT_WIDE = {
     guards: (ctx: ExportContext) => (require("./export") as typeof import("./export")).exportGuards(ctx),
 };
 
+/** What weakens a Conditional Access policy: enforcement going back to report-only or off, break-glass exclusions removed. */
+function composedWeakens(_type: string, c: { field: string; from: unknown; to: unknown }): string | undefined {
+    if (c.field === "state" && c.from === "enabled" && c.to !== "enabled") return `a Conditional Access policy goes back from enforced to ${c.to === "disabled" ? "off" : "report-only"}`;
+    if (/^conditions\.users\.excludedUsers/.test(c.field)) {
+        const from = Array.isArray(c.from) ? (c.from as unknown[]) : c.from === undefined ? [] : [c.from];
+        const to = Array.isArray(c.to) ? (c.to as unknown[]) : c.to === undefined ? [] : [c.to];
+        if (from.some((x) => !to.includes(x))) return "an exclusion (break-glass account) is removed from a Conditional Access policy";
+    }
+    return undefined;
+}
+
 /** Rules every Conditional Access member follows: a confirmation to switch on, a break-glass account to exclude. */
 function caProblems(token: string, effect: string) {
     return (args: ConditionalAccessSettings | undefined, ctx: RuleContext): string[] => {
@@ -70,6 +81,7 @@ function afterSecurityDefaults(ctx: { builtBy: <B>(m: BaselineMember<any, B>) =>
 export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSettings, LegacyAuthenticationBlock> = {
     title: "Legacy authentication block (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
+    composedWeakens,
     guardrails: () => {
         const p = require("./policy") as typeof import("./policy");
         return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
@@ -119,6 +131,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
 export const requireMfaMember: BaselineMember<ConditionalAccessSettings, RequireMfaPolicy> = {
     title: "MFA for all users (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
+    composedWeakens,
     settings: [],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
     exportWide: EXPORT_WIDE,

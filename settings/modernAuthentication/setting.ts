@@ -32,6 +32,7 @@ export const modernAuthentication: TenantSetting<ModernAuthenticationDesired, Mo
     },
     onDelete: "Removing the resource stops managing modern authentication; Exchange Online keeps its current setting.",
     inputKeys: ["enabled"],
+    weakens: (c) => (c.field === "enabled" && c.from === true && c.to === false ? "modern authentication switched off: Outlook cannot do MFA" : undefined),
     schema: obj({ enabled: boolWith("true turns on modern authentication (OAuth2ClientProfileEnabled) for Exchange Online") }, { required: ["enabled"] }),
 
     validate(inputs) {

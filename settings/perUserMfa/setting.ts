@@ -113,6 +113,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     title: "Per-user MFA",
     itemFields: { targets: "users" },
     resolvedFields: ["targets"],
+    weakens: (c) => (c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced") ? "users lose per-user MFA" : undefined),
     internalFields: ["readiness", "diagnosticsUrn", "configKeys"],
     permissions: {
         read: ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],

@@ -135,6 +135,12 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
     title: "SMTP AUTH",
     itemFields: { mailboxes: "mailboxes" },
     resolvedFields: ["mailboxes"],
+    weakens: (c) =>
+        c.field === "disabledForOrganization" && c.from === true && c.to === false
+            ? "SMTP AUTH (basic authentication) switched back on for the organisation"
+            : c.field === "mailboxes" && c.to === "enabled" && c.from !== "enabled"
+              ? "SMTP AUTH kept for a mailbox"
+              : undefined,
     permissions: {
         service: "exchange",
         read: [EXCHANGE_MANAGE_AS_APP],
