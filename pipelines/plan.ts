@@ -28,6 +28,12 @@ export interface SettingPlan {
     fields: FieldChange[];
     /** Per-user changes grouped by transition (per-user MFA). */
     users: UserGroupChange[];
+    /**
+     * Whether the stack's own config for this resource changed since it was last applied (its inputs in
+     * state differ from the program's): "pending", not drift. Drift is the tenant differing from inputs
+     * that did not change.
+     */
+    configChanged: boolean;
     /** How this change weakens security (empty when it does not): such settings come first in the PR summary. */
     weakens: string[];
     /** For a resource being created: the desired values it will bring under management. */
@@ -89,7 +95,7 @@ export function planFromPreviewJson(json: any): Plan {
                 .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
             const member = MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember).find((m) => m.composes?.[type]);
             const weakens = [...new Set(fields.map((f) => member?.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
-            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [], weakens });
+            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [], weakens, configChanged: inputsChanged(step, []) });
             continue;
         }
         if (!type.startsWith(DYNAMIC)) {
@@ -100,7 +106,7 @@ export function planFromPreviewJson(json: any): Plan {
         }
         const settingType = type.slice(DYNAMIC.length);
         const setting = SETTINGS[settingType];
-        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [] };
+        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [], configChanged: inputsChanged(step, setting?.internalFields ?? []) };
         const inputs = strip(step.newState?.inputs);
         const live = strip(step.oldState?.outputs);
         if (step.op === "create") {
@@ -161,6 +167,17 @@ export function atPath(value: unknown, p: string): unknown {
         v = v[k as any];
     }
     return v;
+}
+
+/**
+ * Whether the program's inputs differ from the inputs recorded in state at the last apply (ignoring
+ * the provider object and internal fields): a change of the stack, not of the tenant.
+ */
+function inputsChanged(step: any, internal: readonly string[]): boolean {
+    if (step.op === "create" || step.op === "delete") return true;
+    const clean = (p: any) => Object.fromEntries(Object.entries(strip(p)).filter(([k]) => !internal.includes(k)));
+    if (!step.oldState?.inputs || !step.newState?.inputs) return false;
+    return stableJson(clean(step.oldState.inputs)) !== stableJson(clean(step.newState.inputs));
 }
 
 function strip(props: any): Record<string, unknown> {

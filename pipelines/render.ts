@@ -177,7 +177,10 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
 export interface DriftReport {
     stack: string;
     checkedAt: string;
+    /** Someone changed the tenant: it no longer matches what was last applied. */
     drifted: boolean;
+    /** The stack's config changed and was not applied yet (a pending change, not drift). */
+    pending: boolean;
     settings: {
         name: string;
         title: string;
@@ -196,24 +199,37 @@ export function driftReport(plan: Plan, stack: string): DriftReport {
             name: s.name,
             title: s.title,
             type: s.type,
-            kind: (s.op === "create" || s.op === "delete" ? "pending" : "drift") as "drift" | "pending",
+            kind: (s.configChanged ? "pending" : "drift") as "drift" | "pending",
             fields: s.fields.map((f) => ({ field: f.field, expected: f.to, found: f.from })),
             users: s.users.map((g) => ({ found: g.from, expected: g.to, users: g.users })),
         }));
-    return { stack, checkedAt: new Date().toISOString(), drifted: settings.length > 0, settings };
+    return { stack, checkedAt: new Date().toISOString(), drifted: settings.some((s) => s.kind === "drift"), pending: settings.some((s) => s.kind === "pending"), settings };
 }
 
 export function driftMarkdown(r: DriftReport): string {
-    const out = [`# m365-mfa drift report: \`${r.stack}\``, "", `Checked ${r.checkedAt}. ${r.drifted ? `**${r.settings.length} setting(s) differ from the stack.**` : "The tenant matches the stack."}`];
-    for (const s of r.settings) {
-        out.push("", `## ${s.title} (\`${s.name}\`)${s.kind === "pending" ? ": not yet applied" : ""}`);
-        if (s.fields.length) {
-            out.push("", "| field | expected | found |", "|---|---|---|", ...s.fields.map((f) => `| ${f.field} | ${esc(show(f.expected))} | ${esc(show(f.found))} |`));
-        }
-        if (s.users.length) {
-            out.push("", "| found | expected | users | which |", "|---|---|---:|---|", ...s.users.map((g) => `| ${g.found} | ${g.expected} | ${g.users.length} | ${esc(g.users.slice(0, 20).join(", "))}${g.users.length > 20 ? ", …" : ""} |`));
+    const drift = r.settings.filter((s) => s.kind === "drift");
+    const pending = r.settings.filter((s) => s.kind === "pending");
+    const out = [
+        `# m365-mfa drift report: \`${r.stack}\``,
+        "",
+        `Checked ${r.checkedAt}. ` +
+            (drift.length ? `**Drift: ${drift.length} setting(s) no longer match what was last applied** (someone changed the tenant).` : "No drift: the tenant matches what was last applied.") +
+            (pending.length ? ` ${pending.length} setting(s) have a change in the stack that is not applied yet (pending, not drift).` : ""),
+    ];
+    for (const [title, group] of [["Drift", drift], ["Pending: in the stack, not applied yet", pending]] as const) {
+        if (!group.length) continue;
+        out.push("", `## ${title}`);
+        for (const s of group) {
+            out.push("", `### ${s.title} (\`${s.name}\`)`);
+            if (s.fields.length) {
+                out.push("", "| field | expected | found |", "|---|---|---|", ...s.fields.map((f) => `| ${f.field} | ${esc(show(f.expected))} | ${esc(show(f.found))} |`));
+            }
+            if (s.users.length) {
+                out.push("", "| found | expected | users | which |", "|---|---|---:|---|", ...s.users.map((g) => `| ${g.found} | ${g.expected} | ${g.users.length} | ${esc(g.users.slice(0, 20).join(", "))}${g.users.length > 20 ? ", …" : ""} |`));
+            }
         }
     }
-    out.push("", r.drifted ? "Repair with `pulumi up --refresh` (or `npm run drift -- --remediate`), or change the stack to accept the tenant as it is." : "");
+    if (drift.length) out.push("", "Repair with `pulumi up --refresh` (or `npm run drift -- --remediate`), or change the stack to accept the tenant as it is.");
+    if (pending.length) out.push("", "Apply the pending changes with `pulumi up` (after review), or revert them in the stack.");
     return out.join("\n").trimEnd() + "\n";
 }

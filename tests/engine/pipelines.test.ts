@@ -69,7 +69,7 @@ describe("engine: PR summary and drift detection", function () {
         const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
         assert.strictEqual(json.drifted, false);
         assert.deepStrictEqual(json.settings, []);
-        assert.match(fs.readFileSync(path.join(reports, "drift-report.md"), "utf8"), /The tenant matches the stack/);
+        assert.match(fs.readFileSync(path.join(reports, "drift-report.md"), "utf8"), /No drift: the tenant matches what was last applied/);
     });
 
     it("drift check: exit 2 with expected and found per setting and per user, changing nothing", async () => {
@@ -88,7 +88,7 @@ describe("engine: PR summary and drift detection", function () {
         const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
         assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim.userPrincipalName.toLowerCase()] }]);
         const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
-        assert.match(md, /## Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
+        assert.match(md, /## Drift[\s\S]*### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
         assert.strictEqual(writes(), before, "the drift check writes nothing");
         assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
 

@@ -25,6 +25,7 @@ function planOf(users: number, extra: Partial<Plan> = {}, settings: SettingPlan[
                 fields: [],
                 users: [{ from: "disabled", to: "enforced", users: disabled }],
                 weakens: [],
+                configChanged: false,
             },
             ...settings,
         ],
@@ -73,6 +74,7 @@ describe("unit: the PR comment at any size", () => {
             fields: [{ field: "isEnabled", from: true, to: false }],
             users: [],
             weakens: ["security defaults switched off"],
+            configChanged: false,
         };
         const text = prComment(planOf(10, {}, [weakening]), "contoso");
         const weak = text.indexOf("### ⚠️ Weakens security");
