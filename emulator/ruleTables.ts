@@ -1,4 +1,5 @@
 import { RULES as exchange } from "./exchange/rules";
+import { RULES as auditLogs } from "./graph/auditLogs.rules";
 import { RULES as authenticationMethodsPolicy } from "./graph/authenticationMethodsPolicy.rules";
 import { RULES as batch } from "./graph/batch.rules";
 import { RULES as conditionalAccess } from "./graph/conditionalAccess.rules";
@@ -11,4 +12,4 @@ import { RULES as identity } from "./identity.rules";
 import type { RuleTable } from "./rules";
 
 /** Every area's rule table (see ./rules.ts). */
-export const RULE_TABLES: readonly RuleTable[] = [securityDefaults, directory, directoryRoles, reports, authenticationMethodsPolicy, conditionalAccess, userMethods, batch, exchange, identity];
+export const RULE_TABLES: readonly RuleTable[] = [securityDefaults, directory, directoryRoles, reports, authenticationMethodsPolicy, conditionalAccess, userMethods, batch, exchange, identity, auditLogs];

@@ -2,6 +2,7 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import { handleInvokeCommand } from "./exchange";
+import { auditLogRoutes } from "./graph/auditLogs";
 import { authenticationMethodsPolicyRoutes } from "./graph/authenticationMethodsPolicy";
 import { conditionalAccessRoutes } from "./graph/conditionalAccess";
 import { userMethodRoutes } from "./graph/userMethods";
@@ -129,7 +130,7 @@ function hasRandomFaults(f: Faults): boolean {
     return !!(f.rate429 || f.rate5xx || f.dropRate);
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes];
+const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes, ...auditLogRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
@@ -252,7 +253,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                     write: false,
                 };
             }
+            let before: unknown;
+            try {
+                before = route.audit?.before?.(ctx);
+            } catch {
+                before = undefined; // the handler answers the error (an unknown object, say)
+            }
             const response = route.handle(ctx, version);
+            if (route.audit && response.status >= 200 && response.status < 300) {
+                const draft = route.audit.entry(ctx, before, response);
+                if (draft) {
+                    store.auditLog(tenant.tenantId).record(draft, initiator(tenant, claims.appid));
+                }
+            }
             response.headers = { ...charge.headers, ...(response.headers ?? {}) };
             return { response, appId, write: route.write, version, entity: route.entity };
         } catch (err) {
@@ -533,6 +546,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         },
     };
     return api;
+}
+
+/**
+ * Who made a change, for the audit log: the token's app (directoryaudit-list.md: initiatedBy has
+ * `app` or `user`; an app-only token has no user), by its app id, display name and service principal.
+ */
+function initiator(tenant: TenantState, appId: string) {
+    const app = tenant.apps.find((a) => a.appId === appId);
+    return {
+        app: { appId, displayName: app?.displayName ?? appId, servicePrincipalId: app?.objectId ?? appId, servicePrincipalName: null },
+        user: null,
+    };
 }
 
 /** The methods json-batching.md calls write requests (each needs a body and a Content-Type). */

@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { AuthenticationMethodsPolicyState, newAuthenticationMethodsPolicy } from "./authenticationMethods";
+import { AuditLog } from "./auditLog";
 import { Directory } from "./directory";
 
 /**
@@ -277,6 +278,7 @@ export class Store {
     private readonly lockFile: string;
     private seq = 0;
     private readonly directories = new Map<string, Directory>();
+    private readonly auditLogs = new Map<string, AuditLog>();
 
     constructor(readonly dir: string) {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -308,6 +310,17 @@ export class Store {
             this.directories.set(tid, d);
         }
         return d;
+    }
+
+    /** The tenant's directory audit log (its own append-only file; see ./auditLog.ts). */
+    auditLog(tenantId: string): AuditLog {
+        const tid = tenantId.toLowerCase();
+        let a = this.auditLogs.get(tid);
+        if (!a) {
+            a = new AuditLog(this.dir, tid);
+            this.auditLogs.set(tid, a);
+        }
+        return a;
     }
 
     /**

@@ -18,6 +18,7 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { checkBody, loadSchema, propertiesOf } from "../schema/check";
 import type { TenantState } from "../store";
+import { methodsPolicyAudit } from "./audit";
 import type { Route, RouteContext } from "./routes";
 
 /**
@@ -610,6 +611,12 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         versions: ["v1.0", "beta"],
         entity: "authenticationMethodsPolicy",
         write: true,
+        // The audit log's modified properties are the v1.0 Graph properties that changed (./audit.ts).
+        audit: methodsPolicyAudit((ctx) => {
+            const rendered = renderPolicy(ctx, "v1.0");
+            const state = Object.fromEntries(Object.entries(rendered).filter(([k]) => !k.includes("@odata") && k !== "lastModifiedDateTime" && k !== "authenticationMethodConfigurations"));
+            return { id: POLICY_ID, displayName: POLICY_NAME, state };
+        }),
         handle(ctx, version) {
             requireRole(ctx.claims, WRITE);
             save(ctx, updatePolicy(ctx, jsonBody(ctx.req), version));
@@ -658,6 +665,12 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         versions: ["v1.0", "beta"],
         entity: "authenticationMethodConfiguration",
         write: true,
+        audit: methodsPolicyAudit((ctx) => {
+            const id = methodOr404(ctx.params[0]);
+            const rendered = renderMethod(ctx, policyOf(ctx.tenant), id, "v1.0");
+            const state = Object.fromEntries(Object.entries(rendered).filter(([k]) => !k.includes("@odata")));
+            return { id: String(rendered.id), displayName: String(rendered.id), state };
+        }),
         handle(ctx, version) {
             requireRole(ctx.claims, WRITE);
             const id = methodOr404(ctx.params[0]);

@@ -4,6 +4,7 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import type { ConditionalAccessPolicyState, NamedLocationState, TenantState } from "../store";
+import { caCreateAudit, caDeleteAudit, caUpdateAudit } from "./audit";
 import type { Route, RouteContext } from "./routes";
 
 /**
@@ -387,6 +388,7 @@ const policyRoutes: Route[] = [
         entity: "conditionalAccessPolicy",
         bucket: "conditionalAccess",
         write: true,
+        audit: caCreateAudit((ctx, id) => policies(ctx.tenant).find((x) => x.id.toLowerCase() === id.toLowerCase())),
         handle(ctx, version) {
             requireWrite(ctx, POLICY_WRITE_ALSO);
             const body = jsonBody(ctx.req);
@@ -437,6 +439,7 @@ const policyRoutes: Route[] = [
         entity: "conditionalAccessPolicy",
         bucket: "conditionalAccess",
         write: true,
+        audit: caUpdateAudit((ctx, id) => policies(ctx.tenant).find((x) => x.id.toLowerCase() === id.toLowerCase())),
         handle(ctx, version) {
             requireWrite(ctx, POLICY_WRITE_ALSO);
             const p = policyOr404(ctx.tenant, ctx.params[0]);
@@ -457,6 +460,7 @@ const policyRoutes: Route[] = [
         versions: ["v1.0"],
         bucket: "conditionalAccess",
         write: true,
+        audit: caDeleteAudit((ctx, id) => policies(ctx.tenant).find((x) => x.id.toLowerCase() === id.toLowerCase())),
         handle(ctx) {
             requireWrite(ctx, POLICY_WRITE_ALSO);
             const p = policyOr404(ctx.tenant, ctx.params[0]);

@@ -1,13 +1,16 @@
-import type { PerUserMfaState, UserRecord } from "../directory";
+import type { GroupRecord, PerUserMfaState, UserRecord } from "../directory";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
+import { perUserMfaAudit } from "./audit";
 import type { Route, RouteContext } from "./routes";
 import { METHOD_READ, listedMethods } from "./userMethods";
 
 /**
  * Users, groups and per-user MFA, as Graph documents them:
  * - GET /users ($select, $filter, $top up to 999, @odata.nextLink paging), GET /users/{id|upn};
+ * - GET /groups ($select over microsoft.graph.group, $filter on displayName/id, $top up to 999, paging,
+ *   $count and /groups/$count with ConsistencyLevel: eventual; group-list.md);
  * - GET /groups/{id}, GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (paged); the cast is an
  *   advanced query (ConsistencyLevel: eventual and $count=true, else 400 Request_UnsupportedQuery);
  * - GET/PATCH /beta/users/{id|upn}/authentication/requirements (perUserMfaState), where a user set
@@ -16,6 +19,24 @@ import { METHOD_READ, listedMethods } from "./userMethods";
  */
 const USER_READ = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
 const GROUP_READ = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+/** group-list.md's permissions (least to most privileged). */
+const GROUP_LIST = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"];
+/** Modelled group properties; every other property of microsoft.graph.group comes back null (or []). */
+const GROUP_FIELDS = ["id", "displayName"] as const;
+/**
+ * The default properties of a listed group (group-list.md: "returns by default only a subset of the
+ * properties"; the set is the one of the page's example response).
+ */
+const DEFAULT_GROUP_SELECT = [
+    "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes",
+    "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime",
+    "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime",
+    "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled", "theme", "visibility", "onPremisesProvisioningErrors",
+];
+/** group-list.md: "The hasMembersWithLicenseErrors and isArchived properties are an exception and are not returned in the $select query." */
+const NOT_SELECTABLE = ["hasMembersWithLicenseErrors", "isArchived"];
+/** Query options group-list.md lists ($skip "isn't supported"); $skiptoken is what its own nextLink carries. */
+const GROUP_LIST_OPTIONS = ["$count", "$expand", "$filter", "$orderby", "$search", "$select", "$top", "$skiptoken"];
 const MFA_READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
 const MFA_WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
 const USER_FIELDS = ["id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mail", "signInSessionsValidFromDateTime"] as const;
@@ -151,6 +172,95 @@ function advancedQuery(ctx: RouteContext): boolean {
     return eventual && (ctx.req.url.searchParams.get("$count") ?? "").toLowerCase() === "true";
 }
 
+
+/** microsoft.graph.group in Graph's v1.0 metadata (emulator/schema/v1.0.json; the vendored beta schema has no group, so v1.0's serves both). */
+function groupProperties(): Record<string, { type: string }> {
+    return propertiesOf(loadSchema("v1.0"), "group");
+}
+
+function groupSelect(ctx: RouteContext): string[] {
+    const raw = ctx.req.url.searchParams.get("$select");
+    if (!raw) {
+        return DEFAULT_GROUP_SELECT;
+    }
+    const known = groupProperties();
+    const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
+    for (const f of fields) {
+        if (!known[f]) {
+            throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.group'.`);
+        }
+    }
+    return fields.filter((f) => !NOT_SELECTABLE.includes(f));
+}
+
+function groupShape(g: GroupRecord, fields: string[]): Record<string, unknown> {
+    const props = groupProperties();
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+        const modelled = (GROUP_FIELDS as readonly string[]).includes(f) ? (g as any)[f] : undefined;
+        out[f] = modelled ?? (props[f]?.type.startsWith("Collection(") ? [] : null);
+    }
+    return out;
+}
+
+/** The advanced-query refusal (aad-advanced-queries.md: the header or $count=true missing). */
+function needsAdvanced(what: string): GraphHttpError {
+    return new GraphHttpError(
+        400,
+        "Request_UnsupportedQuery",
+        `${what} is not supported because the required parameters might be missing. ` +
+            "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+    );
+}
+
+function hasEventualHeader(ctx: RouteContext): boolean {
+    const level = ctx.req.headers["consistencylevel"];
+    return (Array.isArray(level) ? level : [level]).some((v) => typeof v === "string" && v.trim().toLowerCase() === "eventual");
+}
+
+/**
+ * $filter on groups: `displayName eq 'x'`, `startswith(displayName,'x')`, `displayName in ('a','b')`
+ * and `id eq` / `id in`, joined by `and` (group-list.md, resources/group.md: displayName supports
+ * eq, in, startsWith; id eq, in). Every other property or operator is refused with Graph's 400
+ * Request_UnsupportedQuery: the filters Graph has on other group properties are not modelled (the
+ * stricter model), and ne/not/endsWith are advanced queries (aad-advanced-queries.md), refused
+ * without ConsistencyLevel: eventual and $count=true and not modelled with them.
+ */
+function groupFilter(ctx: RouteContext): (g: GroupRecord) => boolean {
+    const expr = ctx.req.url.searchParams.get("$filter");
+    if (!expr) {
+        return () => true;
+    }
+    const lit = (v: string) => v.replace(/''/g, "'").toLowerCase();
+    // `and` outside quoted literals (a display name may contain " and ").
+    const tests = expr.split(/\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)/i).map((raw): ((g: GroupRecord) => boolean) => {
+        const c = raw.trim().replace(/^\((.*)\)$/, "$1").trim();
+        let m = /^(displayName|id)\s+eq\s+'((?:[^']|'')*)'$/i.exec(c);
+        if (m) {
+            const prop = m[1].toLowerCase() === "id" ? "id" : "displayName";
+            const want = lit(m[2]);
+            return (g) => String((g as any)[prop]).toLowerCase() === want;
+        }
+        m = /^(displayName|id)\s+in\s+\((.*)\)$/i.exec(c);
+        if (m) {
+            const prop = m[1].toLowerCase() === "id" ? "id" : "displayName";
+            const values = new Set([...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((x) => lit(x[1])));
+            return (g) => values.has(String((g as any)[prop]).toLowerCase());
+        }
+        m = /^startswith\(\s*displayName\s*,\s*'((?:[^']|'')*)'\s*\)$/i.exec(c);
+        if (m) {
+            const want = lit(m[1]);
+            return (g) => g.displayName.toLowerCase().startsWith(want);
+        }
+        if (/^(endswith\(|not\s|\w+\s+ne\s)/i.test(c) && !advancedQuery(ctx)) {
+            throw needsAdvanced(`Operator in filter clause '${c}'`);
+        }
+        const prop = /^(?:\w+\()?\s*(\w+(?:\/\w+)?)/.exec(c)?.[1] ?? c;
+        throw new GraphHttpError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'Group'.`);
+    });
+    return (g) => tests.every((t) => t(g));
+}
+
 const selectDiscount = (ctx: RouteContext, base: number) => Math.max(1, base - (ctx.req.url.searchParams.has("$select") ? 1 : 0));
 
 export const directoryRoutes: Route[] = [
@@ -207,6 +317,63 @@ export const directoryRoutes: Route[] = [
             requireRole(ctx.claims, USER_READ);
             userOr404(ctx, ctx.params[0]);
             throw new GraphHttpError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
+        },
+    },
+    {
+        // GET /groups/$count (group-list.md example 3): plain-text count; $count is an advanced query,
+        // so the ConsistencyLevel: eventual header is needed (aad-advanced-queries.md).
+        method: "GET",
+        pattern: /^\/groups\/\$count$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        handle(ctx) {
+            requireRole(ctx.claims, GROUP_LIST);
+            if (!hasEventualHeader(ctx)) {
+                throw needsAdvanced("Count segment '$count' on 'groups'");
+            }
+            const n = [...dir(ctx).groups.values()].filter(groupFilter(ctx)).length;
+            return { status: 200, headers: { "Content-Type": "text/plain" }, body: String(n) };
+        },
+    },
+    {
+        // GET /groups (docs-contrib api-reference/v1.0/api/group-list.md): default page 100, max 999;
+        // $select over microsoft.graph.group; $filter on displayName (and id); $count=true with
+        // ConsistencyLevel: eventual gives @odata.count. $skip is refused ("$skip isn't supported");
+        // $search, $orderby and $expand are not modelled and refused (stricter).
+        method: "GET",
+        pattern: /^\/groups$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        handle(ctx, version) {
+            requireRole(ctx.claims, GROUP_LIST);
+            const q = ctx.req.url.searchParams;
+            for (const key of q.keys()) {
+                const option = key.toLowerCase();
+                if (option === "$skip") {
+                    throw new GraphHttpError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
+                }
+                if (option.startsWith("$") && !GROUP_LIST_OPTIONS.includes(option)) {
+                    throw new GraphHttpError(400, "Request_BadRequest", `Query option '${key}' is not supported.`);
+                }
+                if (["$search", "$orderby", "$expand"].includes(option)) {
+                    throw new GraphHttpError(400, "Request_BadRequest", `The emulator does not model '${key}' on /groups.`);
+                }
+            }
+            const count = (q.get("$count") ?? "").toLowerCase();
+            if (count !== "" && count !== "true" && count !== "false") {
+                throw new GraphHttpError(400, "Request_BadRequest", `Invalid value '${q.get("$count")}' for $count; expected true or false.`);
+            }
+            if (count === "true" && !hasEventualHeader(ctx)) {
+                throw needsAdvanced("Query option '$count' on 'groups'");
+            }
+            const fields = groupSelect(ctx);
+            const groups = [...dir(ctx).groups.values()].filter(groupFilter(ctx)).sort((a, b) => a.id.localeCompare(b.id));
+            const context = q.has("$select") ? `groups(${fields.join(",")})` : "groups";
+            const answer = page(ctx, version, groups, (g) => groupShape(g, fields), context);
+            if (count === "true") {
+                answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": groups.length, ...answer.body };
+            }
+            return answer;
         },
     },
     {
@@ -284,6 +451,7 @@ export const directoryRoutes: Route[] = [
         versions: ["beta"],
         write: true,
         entity: "strongAuthenticationRequirements",
+        audit: perUserMfaAudit((ctx) => dir(ctx).user(ctx.params[0])),
         handle(ctx) {
             requireRole(ctx.claims, MFA_WRITE);
             const u = userOr404(ctx, ctx.params[0]);

@@ -85,7 +85,7 @@ function filter<T>(expr: string | null, fields: Record<string, (x: T) => unknown
  * not allow (not documented for these endpoints). $skiptoken is what the endpoint's own
  * @odata.nextLink carries (docs-contrib concepts/paging.md) and is accepted on every paged report.
  */
-function onlyQueryOptions(ctx: RouteContext, allowed: readonly string[]): void {
+export function onlyQueryOptions(ctx: RouteContext, allowed: readonly string[]): void {
     for (const key of ctx.req.url.searchParams.keys()) {
         const option = key.toLowerCase();
         if (!option.startsWith("$")) {
@@ -122,7 +122,7 @@ function orderBy<T>(expr: string | null, fields: Record<string, (x: T) => unknow
 }
 
 /** Pages as Graph does; `takesTop` false for an endpoint whose page size is its own (no $top). */
-function paged<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) => unknown, context: string, max: number, takesTop = true) {
+export function paged<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) => unknown, context: string, max: number, takesTop = true) {
     const topRaw = takesTop ? ctx.req.url.searchParams.get("$top") : null;
     const top = topRaw === null ? max : Number(topRaw);
     if (!Number.isInteger(top) || top < 1 || top > max) {

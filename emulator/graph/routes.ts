@@ -1,5 +1,6 @@
 import type { EmuRequest, EmuResponse } from "../http";
 import type { TokenClaims } from "../identity";
+import type { AuditDraft } from "../auditLog";
 import type { Store, TenantState } from "../store";
 
 /** What a Graph or Exchange route handler receives: the caller's verified token and its tenant. */
@@ -31,4 +32,12 @@ export interface Route {
     /** A route that changes the tenant (counted by the write limits and the request log). */
     readonly write: boolean;
     handle(ctx: RouteContext, version: "v1.0" | "beta"): EmuResponse;
+    /**
+     * A change the directory audit log records (./audit.ts): `before` is taken before the handler
+     * runs, `entry` after it answered 2xx, and its draft is recorded as made by the token's app.
+     */
+    readonly audit?: {
+        before?(ctx: RouteContext): unknown;
+        entry(ctx: RouteContext, before: unknown, response: EmuResponse): AuditDraft | undefined;
+    };
 }

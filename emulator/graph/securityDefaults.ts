@@ -1,5 +1,6 @@
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
+import { securityDefaultsAudit } from "./audit";
 import type { Route } from "./routes";
 
 /**
@@ -41,6 +42,7 @@ export const securityDefaultsRoutes: Route[] = [
         versions: ["v1.0", "beta"],
         entity: "identitySecurityDefaultsEnforcementPolicy",
         write: true,
+        audit: securityDefaultsAudit(POLICY_ID, "Security Defaults"),
         handle({ req, claims, tenant, store }) {
             requireRole(claims, WRITE);
             const body = jsonBody(req);
