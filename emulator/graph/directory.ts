@@ -173,7 +173,7 @@ function advancedQuery(ctx: RouteContext): boolean {
 }
 
 
-/** microsoft.graph.group in Graph's v1.0 metadata (emulator/schema/v1.0.json; the vendored beta schema has no group, so v1.0's serves both). */
+/** microsoft.graph.group in Graph's v1.0 metadata (emulator/schema/v1.0.additions.json; the vendored beta schema has no group, so v1.0's serves both). */
 function groupProperties(): Record<string, { type: string }> {
     return propertiesOf(loadSchema("v1.0"), "group");
 }

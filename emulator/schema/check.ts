@@ -27,6 +27,13 @@ export function loadSchema(version: "v1.0" | "beta"): SchemaFile {
     let s = cache.get(version);
     if (!s) {
         s = JSON.parse(fs.readFileSync(path.join(__dirname, `${version}.json`), "utf8")) as SchemaFile;
+        // Types Graph's metadata has and the vendored copy of shared/graph-schema does not (each file says
+        // where they come from); the vendored file itself stays identical to shared/.
+        const additions = path.join(__dirname, `${version}.additions.json`);
+        if (fs.existsSync(additions)) {
+            const extra = JSON.parse(fs.readFileSync(additions, "utf8")) as SchemaFile;
+            s = { ...s, types: { ...s.types, ...extra.types }, enums: { ...s.enums, ...extra.enums } };
+        }
         cache.set(version, s);
     }
     return s;
