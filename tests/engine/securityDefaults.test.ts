@@ -113,7 +113,7 @@ describe("engine: security defaults end to end", function () {
     });
 
     it("editing the provider implementation (not its behaviour) leaves preview --expect-no-changes green", async () => {
-        const impl = path.join(projectDir, "providers", "settings", "securityDefaults.ts");
+        const impl = path.join(projectDir, "settings", "securityDefaults", "setting.ts");
         const adapter = path.join(projectDir, "providers", "framework", "adapter.ts");
         fs.appendFileSync(impl, "\n// refactoring: a comment and a helper nobody calls\nexport function unusedHelper() { return 42; }\n");
         fs.appendFileSync(adapter, "\nexport const ADAPTER_REVISION = 2;\n");
@@ -126,7 +126,7 @@ describe("engine: security defaults end to end", function () {
 
     it("refresh runs the current code, not a copy stored in state", async () => {
         // A behaviour change in the implementation must be what refresh runs: make read() throw a marker.
-        const impl = path.join(projectDir, "providers", "settings", "securityDefaults.ts");
+        const impl = path.join(projectDir, "settings", "securityDefaults", "setting.ts");
         const original = fs.readFileSync(impl, "utf8");
         fs.writeFileSync(impl, original.replace("async read(clients: TenantClients) {", "async read(clients: TenantClients) {\n        throw new Error(\"MARKER-CURRENT-CODE\");"));
         try {
