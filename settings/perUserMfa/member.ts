@@ -25,7 +25,9 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
     exportNeeds: ["breakGlassAccounts"],
     schema: obj(
         {
-            assignments: list(obj({ state: oneOf(PER_USER_MFA_STATES), users: list(str()), groups: list(str()) }, { required: ["state"] })),
+            assignments: list(
+                obj({ state: oneOf(PER_USER_MFA_STATES), users: list(str()), groups: list(str()), excludeUsers: list(str()), excludeGroups: list(str()) }, { required: ["state"] }),
+            ),
             excludeUsers: list(str()),
             allOtherUsers: oneOf(PER_USER_MFA_STATES),
         },

@@ -2,6 +2,7 @@ import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../../providers/framework/diagnostics";
+import { nearest } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 
@@ -20,11 +21,23 @@ import { TenantSetting, ValidationFailure } from "../../providers/framework/sett
  */
 export type PerUserMfaState = "disabled" | "enabled" | "enforced";
 export const PER_USER_MFA_STATES: readonly PerUserMfaState[] = ["disabled", "enabled", "enforced"];
+const ASSIGNMENT_KEYS = ["state", "users", "groups", "excludeUsers", "excludeGroups"];
 
+/**
+ * Who gets one state. A user named in `users` gets it whatever the groups give them (the most
+ * specific assignment wins: a named user over a group); `excludeUsers` and `excludeGroups` take users
+ * out of this assignment only.
+ */
 export interface PerUserMfaAssignment {
     state: PerUserMfaState;
+    /** Users by user principal name or object id. */
     users?: string[];
+    /** Groups by object id: their transitive members. */
     groups?: string[];
+    /** Users (UPN or object id) this assignment does not apply to. */
+    excludeUsers?: string[];
+    /** Groups (object id) whose transitive members this assignment does not apply to. */
+    excludeGroups?: string[];
 }
 
 /**
@@ -140,8 +153,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                     return;
                 }
                 for (const k of Object.keys(a)) {
-                    if (!["state", "users", "groups"].includes(k)) {
-                        failures.push({ property: `${at}.${k}`, reason: `${at}.${k} is not known (use state, users, groups)` });
+                    if (!ASSIGNMENT_KEYS.includes(k)) {
+                        const near = nearest(k, ASSIGNMENT_KEYS);
+                        failures.push({ property: `${at}.${k}`, reason: `${at}.${k} is not known${near ? `; did you mean ${near}?` : ""} (use ${ASSIGNMENT_KEYS.join(", ")})` });
                     }
                 }
                 if (!isState(a.state)) {
@@ -149,11 +163,22 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 }
                 const users = listOfStrings(a.users, `${at}.users`, failures);
                 const groups = listOfStrings(a.groups, `${at}.groups`, failures);
+                const exUsers = listOfStrings(a.excludeUsers, `${at}.excludeUsers`, failures);
+                const exGroups = listOfStrings(a.excludeGroups, `${at}.excludeGroups`, failures);
                 if (!users?.length && !groups?.length) {
                     failures.push({ property: at, reason: `${at} targets nobody: give users and/or groups` });
                 }
+                if ((exUsers?.length || exGroups?.length) && !groups?.length) {
+                    failures.push({ property: at, reason: `${at} excludes users but has no groups: exclusions take members of its groups out; remove excludeUsers/excludeGroups, or name the users it applies to instead` });
+                }
                 if (isState(a.state)) {
-                    assignments.push({ state: a.state, ...(users ? { users } : {}), ...(groups ? { groups } : {}) });
+                    assignments.push({
+                        state: a.state,
+                        ...(users ? { users } : {}),
+                        ...(groups ? { groups } : {}),
+                        ...(exUsers?.length ? { excludeUsers: exUsers } : {}),
+                        ...(exGroups?.length ? { excludeGroups: exGroups } : {}),
+                    });
                 }
             });
         }
@@ -242,7 +267,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const failures: ValidationFailure[] = [];
         const graph = clients.graph;
         // Users named explicitly: look each up (UPN or id) to check it exists and learn its UPN.
-        const explicit = [...new Set(desired.assignments.flatMap((a) => a.users ?? []).concat(desired.excludeUsers ?? []))];
+        const explicit = [...new Set(desired.assignments.flatMap((a) => (a.users ?? []).concat(a.excludeUsers ?? [])).concat(desired.excludeUsers ?? []))];
         const { results } = await runBatched(
             graph,
             explicit.map((ref): BatchCall => ({ method: "GET", url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
@@ -263,7 +288,12 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             // Each unknown user under the key it was written at (an assignment, excludeUsers, or breakGlassAccounts through configKeys).
             const keyOf = (p: string) => configKeyOf(p, desired.configKeys);
             const where = {
-                assignments: desired.assignments.flatMap((a, i) => (a.users ?? []).map((u, j) => [u, `assignments[${i}].users[${j}]`] as const)),
+                assignments: desired.assignments.flatMap((a, i) =>
+                    [
+                        ...(a.users ?? []).map((u, j): [string, string] => [u, `assignments[${i}].users[${j}]`]),
+                        ...(a.excludeUsers ?? []).map((u, j): [string, string] => [u, `assignments[${i}].excludeUsers[${j}]`]),
+                    ],
+                ),
                 excludeUsers: (desired.excludeUsers ?? []).map((u, i) => [u, `excludeUsers[${i}]`] as const),
             };
             for (const [property, refs] of Object.entries(where)) {
@@ -278,49 +308,77 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 }
             }
         }
-        const targets = new Map<string, { state: PerUserMfaState; from: string }>();
+        const targets = new Map<string, { state: PerUserMfaState; from: string; explicit?: boolean }>();
         const conflicts: string[] = [];
-        const assign = (upn: string, state: PerUserMfaState, from: string) => {
+        // The most specific assignment wins: a user named explicitly keeps that state whatever a group gives them.
+        const overrides: string[] = [];
+        const assign = (upn: string, state: PerUserMfaState, from: string, explicit = false) => {
             const prev = targets.get(upn);
+            if (prev?.explicit && !explicit) {
+                if (prev.state !== state) overrides.push(`${upn} (${prev.from}: ${prev.state}, over ${from}: ${state})`);
+                return;
+            }
             if (prev && prev.state !== state) {
                 conflicts.push(`${upn} (${prev.from}: ${prev.state}, ${from}: ${state})`);
                 return;
             }
             if (!prev) {
-                targets.set(upn, { state, from });
+                targets.set(upn, { state, from, explicit });
             }
         };
         for (const a of desired.assignments) {
             for (const ref of a.users ?? []) {
                 const upn = upnOf.get(ref.toLowerCase());
                 if (upn) {
-                    assign(upn, a.state, `user ${ref}`);
+                    assign(upn, a.state, `user ${ref}`, true);
                 }
             }
         }
         const unknownGroups: string[] = [];
+        /** The transitive members of a group (UPNs, lower case), or undefined when the group does not exist. */
+        const membersOf = async (gid: string): Promise<string[] | undefined> => {
+            const out: string[] = [];
+            try {
+                for await (const batch of pages<{ userPrincipalName: string }>(
+                    graph,
+                    // The cast is an advanced query: $count=true and ConsistencyLevel: eventual (aad-advanced-queries.md).
+                    `/groups/${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`,
+                    "v1.0",
+                    ADVANCED_QUERY_HEADERS,
+                )) {
+                    out.push(...batch.map((u) => u.userPrincipalName.toLowerCase()));
+                }
+            } catch (err: any) {
+                if (err?.status === 404) return undefined;
+                throw err;
+            }
+            return out;
+        };
         for (const [i, a] of desired.assignments.entries()) {
+            // This assignment's own exclusions: named users and the members of excluded groups.
+            const excluded = new Set((a.excludeUsers ?? []).map((ref) => upnOf.get(ref.toLowerCase()) ?? ref.toLowerCase()));
+            for (const [j, gid] of (a.excludeGroups ?? []).entries()) {
+                const members = await membersOf(gid);
+                if (!members) unknownGroups.push(`${gid} (${configKeyOf(`assignments[${i}].excludeGroups[${j}]`, desired.configKeys)})`);
+                for (const m of members ?? []) excluded.add(m);
+            }
             for (const [j, gid] of (a.groups ?? []).entries()) {
-                try {
-                    for await (const batch of pages<{ userPrincipalName: string }>(
-                        graph,
-                        // The cast is an advanced query: $count=true and ConsistencyLevel: eventual (aad-advanced-queries.md).
-                        `/groups/${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`,
-                        "v1.0",
-                        ADVANCED_QUERY_HEADERS,
-                    )) {
-                        for (const u of batch) {
-                            assign(u.userPrincipalName.toLowerCase(), a.state, `group ${gid}`);
-                        }
-                    }
-                } catch (err: any) {
-                    if (err?.status === 404) {
-                        unknownGroups.push(`${gid} (${configKeyOf(`assignments[${i}].groups[${j}]`, desired.configKeys)})`);
-                        continue;
-                    }
-                    throw err;
+                const members = await membersOf(gid);
+                if (!members) {
+                    unknownGroups.push(`${gid} (${configKeyOf(`assignments[${i}].groups[${j}]`, desired.configKeys)})`);
+                    continue;
+                }
+                for (const upn of members) {
+                    if (!excluded.has(upn)) assign(upn, a.state, `group ${gid}`);
                 }
             }
+        }
+        if (overrides.length) {
+            await engineLog(
+                "info",
+                `Per-user MFA: ${overrides.length} user${overrides.length === 1 ? "" : "s"} named explicitly keep${overrides.length === 1 ? "s" : ""} that state over what a group gives them (the most specific assignment wins): ${nameList(overrides, "users whose named state overrides a group")}`,
+                desired.diagnosticsUrn,
+            );
         }
         if (unknownGroups.length) {
             failures.push({
@@ -329,7 +387,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             });
         }
         if (conflicts.length) {
-            failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state (e.g. exclude them from one group's assignment).` });
+            failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state: name the user in the assignment that should win (a named user overrides groups), or exclude them from one group's assignment (excludeUsers / excludeGroups).` });
         }
         if (desired.allOtherUsers) {
             for await (const batch of pages<{ userPrincipalName: string }>(graph, "/users?$select=id,userPrincipalName&$top=999")) {

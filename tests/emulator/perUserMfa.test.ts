@@ -125,6 +125,37 @@ describe("emulator: per-user MFA provider", function () {
         }
     });
 
+    it("the most specific assignment wins: a user named explicitly keeps that state over a group's; an assignment's exclusions take users out of it", async () => {
+        const finance = group("Finance and Sales");
+        const members = dir().transitiveUsers(finance.id).filter((u) => !u.breakGlass);
+        const [named, excluded] = members;
+        const inputs = {
+            assignments: [
+                { state: "enforced", groups: [finance.id], excludeUsers: [excluded.userPrincipalName] },
+                { state: "disabled", users: [named.userPrincipalName] },
+            ],
+            excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+            guards: { maxUserChangeShare: 1 },
+        };
+        const r = await provider().check({}, inputs);
+        assert.deepStrictEqual(r.failures, [], "a named user over a group is not a conflict");
+        const targets = r.inputs.targets as Record<string, string>;
+        assert.strictEqual(targets[named.userPrincipalName.toLowerCase()], "disabled", "the named state wins");
+        assert.strictEqual(targets[excluded.userPrincipalName.toLowerCase()], undefined, "excluded from the group's assignment, and named nowhere else");
+        assert.strictEqual(targets[members[2].userPrincipalName.toLowerCase()], "enforced");
+        // Two groups that give one user two states are still a conflict: neither is more specific.
+        const other = [...dir().groups.values()].find((g) => g.id !== finance.id && dir().transitiveUsers(g.id).some((u) => members.includes(u)))!;
+        const clash = await provider().check({}, { ...inputs, assignments: [{ state: "enforced", groups: [finance.id] }, { state: "disabled", groups: [other.id] }] });
+        assert.match(clash.failures![0].reason, /users assigned two different states: [\s\S]*name the user in the assignment that should win/);
+        // An excluded group takes all its members out of that assignment.
+        const out = await provider().check({}, { ...inputs, assignments: [{ state: "enforced", groups: [finance.id], excludeGroups: [other.id] }] });
+        const outTargets = out.inputs.targets as Record<string, string>;
+        for (const u of dir().transitiveUsers(other.id)) assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
+        // A typo in an assignment key is answered with the nearest known one.
+        const typo = await provider().check({}, { assignments: [{ state: "enforced", groups: [finance.id], excludeUser: ["x@y"] }] });
+        assert.match(typo.failures![0].reason, /assignments\[0\]\.excludeUser is not known; did you mean excludeUsers\?/);
+    });
+
     it("rejects unknown users and groups, conflicts and bad states at check, naming them, writing nothing", async () => {
         const p = provider();
         const before = mfaWrites();
