@@ -26,6 +26,7 @@ import { PulumiWorkspace, copyProject } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
 import type { Faults, RunningEmulator } from "../emulator/server";
 import { APPS } from "../emulator/store";
+import { confirmationToken } from "../settings/perUserMfa/setting";
 
 function arg(name: string): string | undefined {
     const i = process.argv.indexOf(`--${name}`);
@@ -83,7 +84,7 @@ async function oneRun(label: string, faults: Faults | undefined): Promise<RunRes
                 smtpAuth: { disabledForOrganization: true, exceptions: [scanner] },
                 exchangeAuthenticationPolicy: { name: "Block Basic Auth", allowBasicAuth: { Smtp: true }, organizationDefault: true },
                 perUserMfa: { assignments: [{ state: "enforced", groups: [groupId] }] },
-                guards: { confirm: [`per-user-mfa:${USERS}`] },
+                guards: { confirm: [confirmationToken(Object.fromEntries(users.map((u) => [u.userPrincipalName, "enforced" as const])))] },
                 authenticationMethods: {
                     policy: {
                         registrationCampaign: { state: "enabled", snoozeDurationInDays: 1, includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }] },

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
@@ -54,7 +55,8 @@ export interface ReadinessSettings {
 /**
  * Guards, on by default. Lockout: moving users to MFA needs at least one excluded (break-glass)
  * account. Blast radius: a plan that changes more than maxUserChangeShare of the tenant's users needs
- * "per-user-mfa:<count>" in confirm, naming the change.
+ * "per-user-mfa:<count>:<digest>" in confirm, naming the change: the digest is of who goes to which
+ * state, so another plan of the same size needs a new confirmation (confirmationToken).
  */
 export interface GuardSettings {
     lockout?: "on" | "off";
@@ -479,6 +481,19 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
  * sign in with legacy protocols or have no MFA method. Warns in the preview; in block mode, fails
  * for each such user not in readiness.acceptedUsers.
  */
+/**
+ * The confirmation of a large per-user MFA change: "per-user-mfa:<count>:<digest>", the digest the
+ * first 8 hex digits of SHA-256 over the sorted "user=state" lines of the change. It names the change,
+ * not only its size: the same count with other users (or other states) needs a new confirmation.
+ */
+export function confirmationToken(change: Record<string, PerUserMfaState>): string {
+    const lines = Object.entries(change)
+        .map(([u, st]) => `${u.toLowerCase()}=${st}`)
+        .sort();
+    const digest = createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 8);
+    return `per-user-mfa:${lines.length}:${digest}`;
+}
+
 async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Promise<ValidationFailure[]> {
     const targets = desired.targets ?? {};
     const live = await readStates(clients, Object.keys(targets), {});
@@ -502,7 +517,7 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Pr
     if (changing.length) {
         const share = desired.guards?.maxUserChangeShare ?? DEFAULT_MAX_USER_CHANGE_SHARE;
         const total = await countUsers(clients);
-        const token = `per-user-mfa:${changing.length}`;
+        const token = confirmationToken(Object.fromEntries(changing.map((u) => [u, targets[u]])));
         if (changing.length > share * total && !(desired.guards?.confirm ?? []).includes(token)) {
             failures.push({
                 property: "guards",

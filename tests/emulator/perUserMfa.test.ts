@@ -11,7 +11,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { perUserMfa } from "../../settings/perUserMfa/setting";
+import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
 
 describe("emulator: per-user MFA provider", function () {
     this.timeout(120_000);
@@ -42,7 +42,10 @@ describe("emulator: per-user MFA provider", function () {
             excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
         };
         // Blast radius: half the tenant at once needs a confirmation that names the change.
-        const token = `per-user-mfa:${dir().transitiveUsers(finance.id).length + 1}`;
+        const token = confirmationToken({
+            ...Object.fromEntries(dir().transitiveUsers(finance.id).map((u) => [u.userPrincipalName, "enforced" as const])),
+            [someone.userPrincipalName]: "enabled",
+        });
         const refused = await p.check({}, inputs);
         assert.strictEqual(refused.failures!.length, 1);
         assert.strictEqual(refused.failures![0].property, "guards");

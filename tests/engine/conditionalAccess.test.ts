@@ -216,7 +216,7 @@ describe("engine: Conditional Access through the azuread provider", function () 
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(3, confirm));
             const refused = await run(s, s.ws.preview(stack));
             assert.notStrictEqual(refused.code, 0, refused.output);
-            const token = /per-user-mfa:\d+/.exec(refused.output)?.[0];
+            const token = /per-user-mfa:\d+:[0-9a-f]{8}/.exec(refused.output)?.[0];
             assert.ok(token, `the blast-radius guard names its confirmation:\n${refused.output}`);
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(3, [...confirm, token]));
             await up(s, stack);

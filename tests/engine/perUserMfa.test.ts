@@ -11,6 +11,7 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
+import { confirmationToken } from "../../settings/perUserMfa/setting";
 
 describe("engine: per-user MFA end to end", function () {
     this.timeout(300_000);
@@ -41,7 +42,14 @@ describe("engine: per-user MFA end to end", function () {
                     ],
                 },
                 // A quarter of the tenant at once: the blast-radius guard wants the change named.
-                guards: { confirm: [`per-user-mfa:${dir().transitiveUsers(group("Department - Finance").id).length + explicit.length}`] },
+                guards: {
+                    confirm: [
+                        confirmationToken({
+                            ...Object.fromEntries(dir().transitiveUsers(group("Department - Finance").id).filter((u) => u.perUserMfaState !== "enforced").map((u) => [u.userPrincipalName, "enforced" as const])),
+                            ...Object.fromEntries(explicit.filter((u) => dir().user(u)!.perUserMfaState === "disabled").map((u) => [u, "enabled" as const])),
+                        }),
+                    ],
+                },
             },
         });
     });
@@ -149,7 +157,9 @@ describe("engine: per-user MFA end to end", function () {
         const r = await ws.preview(big);
         assert.notStrictEqual(r.code, 0);
         assert.match(r.output, new RegExp(`changes the per-user MFA state of ${n} users, \\d+% of the tenant's 200`));
-        assert.match(r.output, new RegExp(`add "per-user-mfa:${n}" to m365-mfa:baseline\\.guards\\.confirm`));
+        const token = confirmationToken(Object.fromEntries(dir().transitiveUsers(sales.id).filter((u) => u.perUserMfaState === "disabled").map((u) => [u.userPrincipalName, "enforced" as const])));
+        assert.match(token, new RegExp(`^per-user-mfa:${n}:[0-9a-f]{8}$`));
+        assert.ok(r.output.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), r.output);
         assert.strictEqual(mfaWrites(), before);
     });
 

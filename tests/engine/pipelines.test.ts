@@ -115,7 +115,7 @@ describe("engine: PR summary and drift detection", function () {
         assert.strictEqual(r.code, 1, r.output);
         const md = fs.readFileSync(out, "utf8");
         assert.match(md, /\*\*The preview failed: nothing can be applied as it stands\.\*\*/);
-        assert.match(md, /### What could break[\s\S]*\*\*error:\*\*[\s\S]*add "per-user-mfa:\d+" to m365-mfa:baseline\.guards\.confirm/);
+        assert.match(md, /### What could break[\s\S]*\*\*error:\*\*[\s\S]*add "per-user-mfa:\d+:[0-9a-f]{8}" to m365-mfa:baseline\.guards\.confirm/);
     });
 
     it("drift check: exit 1 when the check itself fails (bad credential), never a false 'clean'", async () => {
