@@ -115,3 +115,14 @@ describe("unit: what weakens security, as each setting says", () => {
         assert.strictEqual(ca("conditions.users.excludedUsers", ["bg1"], ["bg1", "bg2"]), undefined);
     });
 });
+
+describe("unit: the blast-radius confirmation names the change", () => {
+    it("same count, other users or other states: another token; same change in any order or case: the same token", () => {
+        const { confirmationToken } = require("../../settings/perUserMfa/setting") as typeof import("../../settings/perUserMfa/setting");
+        const a = confirmationToken({ "a@x": "enforced", "b@x": "enforced" });
+        assert.match(a, /^per-user-mfa:2:[0-9a-f]{8}$/);
+        assert.strictEqual(confirmationToken({ "B@x": "enforced", "a@x": "enforced" }), a);
+        assert.notStrictEqual(confirmationToken({ "a@x": "enforced", "c@x": "enforced" }), a);
+        assert.notStrictEqual(confirmationToken({ "a@x": "enforced", "b@x": "enabled" }), a);
+    });
+});
