@@ -94,31 +94,25 @@ export function toYaml(value: unknown, indent = 0): string {
     return `${pad}${scalar(value)}\n`;
 }
 
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+/** `m365-mfa export` (the arguments are parsed by ../cli.ts). */
+export async function exportCommand(options: { format?: "yaml" | "json"; out?: string; include?: string[] }): Promise<void> {
+    const format = options.format ?? "yaml";
+    const include = options.include as Exportable[] | undefined;
+    for (const i of include ?? []) {
+        if (!EXPORTABLE.includes(i)) throw new Error(`--include: unknown setting "${i}" (known: ${EXPORTABLE.join(", ")})`);
+    }
+    const progress = (what: string, n: number) => process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
+    const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress });
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+    const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : `config:\n  m365-mfa:baseline:\n${toYaml(baseline, 4)}`;
+    if (options.out) {
+        fs.writeFileSync(options.out, text);
+        console.error(`exported the tenant's MFA posture to ${options.out}`);
+    } else {
+        process.stdout.write(text);
+    }
 }
 
 if (require.main === module) {
-    (async () => {
-        const format = arg("format") ?? "yaml";
-        const include = arg("include")?.split(",") as Exportable[] | undefined;
-        for (const i of include ?? []) {
-            if (!EXPORTABLE.includes(i)) throw new Error(`--include: unknown setting "${i}" (known: ${EXPORTABLE.join(", ")})`);
-        }
-        const progress = (what: string, n: number) => process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
-        const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress });
-        if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
-        const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : `config:\n  m365-mfa:baseline:\n${toYaml(baseline, 4)}`;
-        const out = arg("out");
-        if (out) {
-            fs.writeFileSync(out, text);
-            console.error(`exported the tenant's MFA posture to ${out}`);
-        } else {
-            process.stdout.write(text);
-        }
-    })().catch((err) => {
-        console.error(`export: ${redact(err instanceof Error ? err.message : String(err), [process.env.AZURE_CLIENT_SECRET])}`);
-        process.exit(1);
-    });
+    require("../cli").run(["export", ...process.argv.slice(2)]);
 }
