@@ -1,59 +1,32 @@
 /**
- * The Pulumi program: builds the tenant's MFA baseline from stack config.
+ * The m365-mfa library: what a team's own Pulumi program imports.
  *
- *   config:
- *     m365-mfa:tenantId: <tenant id>
- *     m365-mfa:clientId: <app registration id>
- *     m365-mfa:baseline:
- *       preset: conditional-access          # or list members one by one; see README
- *       breakGlassAccounts: [breakglass1@contoso.com]
+ *   import { TenantMfaBaseline, PerUserMfa, SecurityDefaults } from "m365-mfa";
  *
- * Credentials are read at run time (stack config secrets or environment), never stored.
+ *   new TenantMfaBaseline("tenant", { breakGlassAccounts: ["bg@contoso.com"], securityDefaults: { enabled: true } });
+ *   new PerUserMfa("pilot", { assignments: [{ state: "enforced", users: ["alice@contoso.com"] }] });
+ *
+ * The providers read the tenant connection (m365-mfa:tenantId, m365-mfa:clientId, a credential) from
+ * the stack config of the program that uses them, or from the environment; see the README.
+ *
+ * The ready-made program that builds a TenantMfaBaseline from `m365-mfa:baseline` stack config is
+ * program.ts; this file declares no resources.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, createTenantClients, redact } from "./client";
-import { BaselineConfigError, TenantMfaBaseline, baselineArgsFromConfig, coherenceWarnings } from "./components";
-import { missingPermissions, requiredPermissions } from "./components/preflight";
 
-function baselineArgs() {
-    try {
-        return baselineArgsFromConfig(new pulumi.Config(CONFIG_NAMESPACE).getObject<unknown>("baseline"));
-    } catch (err) {
-        if (err instanceof BaselineConfigError) {
-            throw new pulumi.RunError(err.message);
-        }
-        throw err;
-    }
-}
+// The whole baseline as one component.
+export * from "./components/TenantMfaBaseline";
+export type { BaselineMember, BaselineWide } from "./components/member";
 
-/** Every missing permission at once, before any resource is planned (m365-mfa:permissionPreflight: false skips it). */
-async function preflight(args: ReturnType<typeof baselineArgs>): Promise<void> {
-    if (new pulumi.Config(CONFIG_NAMESPACE).getBoolean("permissionPreflight") === false) {
-        return;
-    }
-    const config = { get: (key: string) => pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:${key}`) };
-    let missing: string[];
-    try {
-        missing = await missingPermissions(createTenantClients(config), requiredPermissions(args));
-    } catch (err) {
-        const secret = config.get("clientSecret") ?? process.env.AZURE_CLIENT_SECRET;
-        throw new pulumi.RunError(`m365-mfa: permission preflight could not sign in: ${redact(err instanceof Error ? err.message : String(err), [secret])}`);
-    }
-    if (missing.length) {
-        throw new pulumi.RunError(
-            `m365-mfa: the app registration lacks ${missing.length} permission(s) this baseline needs; nothing was changed:\n` +
-                missing.map((m) => `  - ${m}`).join("\n") +
-                `\nGrant them with admin consent (Entra admin center > App registrations > API permissions; for Exchange also the Exchange Administrator role) and preview again.`,
-        );
-    }
-}
+// Every setting, from the registry: its resource class (usable on its own) and args, its baseline
+// member's settings type, and the registry itself (MEMBERS, SETTINGS).
+export * from "./settings/registry";
 
-export = async () => {
-    const args = baselineArgs();
-    await preflight(args);
-    for (const warning of coherenceWarnings(args)) {
-        pulumi.log.warn(warning);
-    }
-    const baseline = new TenantMfaBaseline("tenant", args);
-    return { posture: baseline.posture };
-};
+// The baseline as stack config: parsing and checking `m365-mfa:baseline`, presets, coherence, permissions.
+export { BASELINE_KEY, BASELINE_SCHEMA, BaselineConfigError, baselineArgsFromConfig, coherenceProblems, coherenceWarnings } from "./components/config";
+export { PRESETS, presetBaseline } from "./components/presets";
+export type { PresetName } from "./components/presets";
+export { missingPermissions, requiredPermissions } from "./components/preflight";
+export type { Requirement } from "./components/preflight";
+
+// The client layer: Graph, Exchange Online and Entra ID sign-in, as the providers use it.
+export * from "./client";

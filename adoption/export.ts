@@ -95,36 +95,29 @@ export function stackFileYaml(baseline: Record<string, unknown>, existing?: stri
     return doc.toString({ lineWidth: 0 });
 }
 
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+/** `m365-mfa export` (the arguments are parsed by ../cli.ts). */
+export async function exportCommand(options: { format?: "yaml" | "json"; out?: string; include?: string[]; breakGlass?: string[] }): Promise<void> {
+    const format = options.format ?? "yaml";
+    const include = options.include;
+    for (const i of include ?? []) {
+        if (!EXPORTABLE.includes(i)) throw new Error(`--include: unknown setting "${i}" (known: ${EXPORTABLE.join(", ")})`);
+    }
+    const progress = (what: string, n: number) => process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
+    const warnings: string[] = [];
+    const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress, breakGlassAccounts: options.breakGlass, warnings });
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+    for (const w of warnings) console.error(`warning: ${w}`);
+    const out = options.out;
+    const existing = out && format === "yaml" && fs.existsSync(out) ? fs.readFileSync(out, "utf8") : undefined;
+    const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : stackFileYaml(baseline, existing);
+    if (out) {
+        fs.writeFileSync(out, text);
+        console.error(`exported the tenant's MFA posture to ${out}${existing !== undefined ? " (merged into its config:)" : ""}`);
+    } else {
+        process.stdout.write(text);
+    }
 }
 
 if (require.main === module) {
-    (async () => {
-        const format = arg("format") ?? "yaml";
-        if (format !== "yaml" && format !== "json") throw new Error(`--format: "${format}" is not yaml or json`);
-        const include = arg("include")?.split(",").map((s) => s.trim()).filter(Boolean);
-        for (const i of include ?? []) {
-            if (!EXPORTABLE.includes(i)) throw new Error(`--include: unknown setting "${i}" (known: ${EXPORTABLE.join(", ")})`);
-        }
-        const breakGlassAccounts = arg("break-glass")?.split(",").map((s) => s.trim()).filter(Boolean);
-        const progress = (what: string, n: number) => process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
-        const warnings: string[] = [];
-        const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress, breakGlassAccounts, warnings });
-        if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
-        for (const w of warnings) console.error(`warning: ${w}`);
-        const out = arg("out");
-        const existing = out && format === "yaml" && fs.existsSync(out) ? fs.readFileSync(out, "utf8") : undefined;
-        const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : stackFileYaml(baseline, existing);
-        if (out) {
-            fs.writeFileSync(out, text);
-            console.error(`exported the tenant's MFA posture to ${out}${existing !== undefined ? " (merged into its config:)" : ""}`);
-        } else {
-            process.stdout.write(text);
-        }
-    })().catch((err) => {
-        console.error(`export: ${redact(err instanceof Error ? err.message : String(err), [process.env.AZURE_CLIENT_SECRET])}`);
-        process.exit(1);
-    });
+    require("../cli").run(["export", ...process.argv.slice(2)]);
 }

@@ -196,7 +196,7 @@ export function linkPlugins(home: string): void {
  */
 export function copyProject(dest: string): string {
     // The program and everything it loads; not dependencies, caches, stacks or other checkouts' state.
-    const skip = new Set(["node_modules", ".git", ".tools", ".emulator", ".bench", "bench", "tests", "tools"]);
+    const skip = new Set(["node_modules", ".git", ".tools", ".emulator", ".bench", "bench", "tests", "tools", "dist"]);
     const entries = fs.readdirSync(REPO_ROOT).filter((e) => !skip.has(e) && !/^Pulumi\..+\.yaml$/.test(e));
     fs.mkdirSync(dest, { recursive: true });
     for (const e of entries) {

@@ -3,7 +3,7 @@
  * tenant (same project, same baseline), bounded parallelism, a result row per tenant; one tenant's
  * failure never stops the others.
  *
- *   npm run multi-tenant -- --tenants tenants.json --baseline baseline.json [--operation preview|up] [--parallel 4] [--project DIR] [--json]
+ *   m365-mfa multi-tenant --tenants tenants.json --baseline baseline.json [--operation preview|up] [--parallel 4] [--project DIR] [--json]
  *
  * tenants.json: [{ "name": "contoso", "tenantId": "...", "clientId": "...", "clientSecretEnv": "CONTOSO_SECRET",
  *                  "cloud"?: "global", "authorityHost"?, "graphEndpoint"?, "exchangeEndpoint"? }]
@@ -140,31 +140,37 @@ export function resultTable(results: TenantResult[]): string {
     return [line(head), ...rows.map(line), "", `${ok} of ${results.length} tenants succeeded`].join("\n");
 }
 
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+export interface MultiTenantCommandOptions {
+    /** tenants.json: the list validateTenants accepts. */
+    tenants: string;
+    /** baseline.json: the value of m365-mfa:baseline for every tenant. */
+    baseline: string;
+    operation?: "preview" | "up";
+    parallel?: number;
+    /** The Pulumi project directory; default the working directory. */
+    project?: string;
+    /** The results as JSON instead of a table. */
+    json?: boolean;
 }
 
-if (require.main === module) {
-    (async () => {
-        const tenantsFile = arg("tenants");
-        const baselineFile = arg("baseline");
-        if (!tenantsFile || !baselineFile) throw new Error("--tenants FILE and --baseline FILE are required");
-        const operation = (arg("operation") ?? "preview") as "preview" | "up";
-        if (!["preview", "up"].includes(operation)) throw new Error("--operation must be preview or up");
-        const tenants = validateTenants(JSON.parse(fs.readFileSync(tenantsFile, "utf8")));
-        const baseline = JSON.parse(fs.readFileSync(baselineFile, "utf8"));
-        const local = path.resolve(__dirname, "..", ".tools", "pulumi", "current");
-        const results = await runBaseline(tenants, baseline, {
-            projectDir: path.resolve(arg("project") ?? process.cwd()),
-            operation,
-            parallel: Number(arg("parallel") ?? 4),
-            pulumiRoot: fs.existsSync(path.join(local, "bin", "pulumi")) ? local : undefined,
-        });
-        console.log(process.argv.includes("--json") ? JSON.stringify(results, null, 2) : resultTable(results));
-        process.exit(results.every((r) => r.status === "succeeded") ? 0 : 1);
-    })().catch((err) => {
-        console.error(`multi-tenant: ${err instanceof Error ? err.message : err}`);
-        process.exit(1);
+/** `m365-mfa multi-tenant`: prints a result row per tenant; exit code 0 when every tenant succeeded, else 1. */
+export async function multiTenantCommand(options: MultiTenantCommandOptions): Promise<number> {
+    const operation = options.operation ?? "preview";
+    if (!["preview", "up"].includes(operation)) throw new Error("--operation must be preview or up");
+    const tenants = validateTenants(JSON.parse(fs.readFileSync(options.tenants, "utf8")));
+    const baseline = JSON.parse(fs.readFileSync(options.baseline, "utf8"));
+    const local = path.resolve(__dirname, "..", ".tools", "pulumi", "current");
+    const results = await runBaseline(tenants, baseline, {
+        projectDir: path.resolve(options.project ?? process.cwd()),
+        operation,
+        parallel: options.parallel ?? 4,
+        pulumiRoot: fs.existsSync(path.join(local, "bin", "pulumi")) ? local : undefined,
     });
+    console.log(options.json ? JSON.stringify(results, null, 2) : resultTable(results));
+    return results.every((r) => r.status === "succeeded") ? 0 : 1;
+}
+
+// `node multitenant/run.ts ...` as before: the m365-mfa command parses the arguments.
+if (require.main === module) {
+    require("../cli").run(["multi-tenant", ...process.argv.slice(2)]);
 }

@@ -1,27 +1,49 @@
 /**
  * Pipeline commands, run in the Pulumi project directory with the stack's credentials in the
- * environment (see README, "Pull-request previews and drift detection"):
+ * environment (see README, "Pull-request previews and drift detection"). Their arguments are parsed
+ * by the m365-mfa command (../cli.ts):
  *
- *   npm run pr-summary -- --stack <stack> [--out comment.md] [--from-json preview.json] [--config-file F]
- *                         [--policy-pack DIR [--policy-pack-config F]]
- *       Markdown for a PR comment from `pulumi preview --refresh --json`, with the policy pack's findings.
- *   npm run drift -- --stack <stack> [--report-dir DIR] [--remediate] [--config-file F]
- *       Exit 0: the tenant matches the stack. Exit 2: it drifted (report written). Exit 1: the check
- *       itself failed. Never changes the tenant unless --remediate is given.
+ *   m365-mfa pr-summary --stack <stack> [--out comment.md] [--full-list full.md] [--from-json preview.json]
+ *                       [--config-file F] [--policy-pack DIR [--policy-pack-config F]]
+ *       Markdown for a PR comment from `pulumi preview --refresh --json`, with the policy pack's findings;
+ *       under GitHub's comment limit at any size, every user in the full list.
+ *   m365-mfa drift --stack <stack> [--report-dir DIR] [--remediate] [--config-file F]
+ *       Exit 0: the tenant matches the stack. Exit 2: it drifted (someone changed the tenant; report
+ *       written). Exit 3: no drift, but the stack has changes not applied yet (pending). Exit 1: the
+ *       check itself failed. Never changes the tenant unless --remediate is given.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planFromPreviewJson } from "./plan";
-import { driftMarkdown, driftReport, prComment } from "./render";
+import { driftMarkdown, driftReport, prComment, prFullList } from "./render";
 import { verboseSecretWarning } from "./verbose";
 
-export const EXIT = { clean: 0, failed: 1, drifted: 2 } as const;
+export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3 } as const;
 
-function arg(argv: string[], name: string): string | undefined {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
+/** The stack a command runs on: `--stack` and `--config-file`. */
+export interface StackOptions {
+    stack?: string;
+    configFile?: string;
+}
+
+export interface PrSummaryOptions extends StackOptions {
+    /** Where to write the comment; stdout without it. */
+    out?: string;
+    /** Where to write every user of every change (the artifact the comment points to when its lists are too long for it). */
+    fullList?: string;
+    /** A saved `pulumi preview --refresh --json` instead of running one. */
+    fromJson?: string;
+    policyPack?: string;
+    policyPackConfig?: string;
+}
+
+export interface DriftOptions extends StackOptions {
+    /** Where drift-report.md and drift-report.json go; default the working directory. */
+    reportDir?: string;
+    /** Run `pulumi up --refresh` when drift is found, then check again. */
+    remediate?: boolean;
 }
 
 /** The repository's own engine build, when this runs inside a checkout that has one. */
@@ -38,12 +60,11 @@ function pulumi(args: string[], extraEnv: Record<string, string> = {}): { code: 
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function stackArgs(argv: string[]): string[] {
-    const stack = arg(argv, "stack");
+function stackArgs(options: StackOptions): string[] {
+    const { stack, configFile } = options;
     if (!stack) {
         throw new Error("--stack is required");
     }
-    const configFile = arg(argv, "config-file");
     return ["--stack", stack, ...(configFile ? ["--config-file", configFile] : []), "--non-interactive"];
 }
 
@@ -52,15 +73,15 @@ function stackArgs(argv: string[]): string[] {
  * preview that the engine refused (a guard, a check failure) is returned with its errors so that
  * they can be shown; otherwise it throws.
  */
-function previewJson(argv: string[], allowFailed = false): any {
-    warnVerbose(argv);
+function previewJson(options: StackOptions & { policyPack?: string; policyPackConfig?: string }, allowFailed = false): any {
+    warnVerbose(stackArgs(options));
     // Policy findings are not in the preview's JSON summary; the engine's event log has them
     // (policyEvent), written with --event-log, a flag the CLI offers with PULUMI_DEBUG_COMMANDS.
-    const pack = arg(argv, "policy-pack");
-    const packConfig = arg(argv, "policy-pack-config");
+    const pack = options.policyPack;
+    const packConfig = options.policyPackConfig;
     const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
     const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
-    const r = pulumi(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(argv)], pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {});
+    const r = pulumi(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(options)], pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {});
     let json: any;
     try {
         json = JSON.parse(r.stdout);
@@ -101,11 +122,17 @@ function readPolicyEvents(file: string): unknown[] {
 }
 
 /** Writes the comment; exits 1 (after writing it) when the preview itself failed, e.g. a guard refused the plan. */
-export function prSummary(argv: string[]): number {
-    const from = arg(argv, "from-json");
-    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : previewJson(argv, true);
-    const text = prComment(planFromPreviewJson(json), arg(argv, "stack") ?? "stack");
-    const out = arg(argv, "out");
+export function prSummary(options: PrSummaryOptions): number {
+    const from = options.fromJson;
+    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : previewJson(options, true);
+    const plan = planFromPreviewJson(json);
+    const stack = options.stack ?? "stack";
+    if (options.fullList) {
+        fs.writeFileSync(options.fullList, prFullList(plan, stack));
+        console.error(`every user of every change written to ${options.fullList}`);
+    }
+    const text = prComment(plan, stack, options.fullList ? { fullListName: path.basename(options.fullList) } : {});
+    const out = options.out;
     if (out) {
         fs.writeFileSync(out, text);
         console.error(`PR summary written to ${out}`);
@@ -115,34 +142,33 @@ export function prSummary(argv: string[]): number {
     return json.__exitCode ? EXIT.failed : EXIT.clean;
 }
 
-export function drift(argv: string[]): number {
-    const stack = arg(argv, "stack") ?? "stack";
-    const dir = arg(argv, "report-dir") ?? ".";
-    let report = driftReport(planFromPreviewJson(previewJson(argv)), stack);
-    if (report.drifted && argv.includes("--remediate")) {
+export function drift(options: DriftOptions): number {
+    const stack = options.stack ?? "stack";
+    const dir = options.reportDir ?? ".";
+    let report = driftReport(planFromPreviewJson(previewJson(options)), stack);
+    if (report.drifted && options.remediate && report.pending) {
+        // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only.
+        throw new Error(
+            `not remediating: the stack also has ${report.settings.filter((s) => s.kind === "pending").length} change(s) not applied yet (pending), which pulumi up would apply too. ` +
+                `Apply or revert them through review first, then remediate the drift.`,
+        );
+    }
+    if (report.drifted && options.remediate) {
         console.error(`drift found in ${report.settings.length} setting(s); remediating with pulumi up --refresh`);
-        const up = pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(argv)]);
+        const up = pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
         if (up.code !== 0) {
             throw new Error(`remediation failed (pulumi up exit ${up.code}):\n${up.stderr || up.stdout}`);
         }
-        report = driftReport(planFromPreviewJson(previewJson(argv)), stack);
+        report = driftReport(planFromPreviewJson(previewJson(options)), stack);
     }
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(report, null, 2) + "\n");
     fs.writeFileSync(path.join(dir, "drift-report.md"), driftMarkdown(report));
     process.stdout.write(driftMarkdown(report));
-    return report.drifted ? EXIT.drifted : EXIT.clean;
+    return report.drifted ? EXIT.drifted : report.pending ? EXIT.pending : EXIT.clean;
 }
 
+// `node pipelines/cli.ts drift|pr-summary ...` as before: the m365-mfa command parses the arguments.
 if (require.main === module) {
-    const [command, ...argv] = process.argv.slice(2);
-    try {
-        const code = command === "pr-summary" ? prSummary(argv) : command === "drift" ? drift(argv) : (() => {
-            throw new Error(`unknown command "${command}": use pr-summary or drift`);
-        })();
-        process.exit(code);
-    } catch (err) {
-        console.error(`m365-mfa ${command}: ${err instanceof Error ? err.message : err}`);
-        process.exit(EXIT.failed);
-    }
+    require("../cli").run(process.argv.slice(2));
 }

@@ -1,26 +1,34 @@
 /**
- * npm run readiness [-- --format table|markdown|json] [--window-days 30] [--out FILE] [--users a@x,b@x]
+ * m365-mfa readiness [--format table|markdown|json] [--window-days 30] [--out FILE] [--users a@x,b@x]
+ * (npm run readiness -- ...; the arguments are parsed by ../cli.ts)
  *
  * A one-off readiness report for the tenant the environment points at (AZURE_TENANT_ID,
  * AZURE_CLIENT_ID, a credential; see the README). Needs AuditLog.Read.All (and, without Entra ID P1,
  * UserAuthenticationMethod.Read.All for --users).
  */
 import * as fs from "fs";
-import { createTenantClients, redact } from "../client";
+import { createTenantClients } from "../client";
 import { assessReadiness } from "./assess";
 import { toJson, toMarkdown, toTable } from "./render";
 
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+export const READINESS_FORMATS = ["table", "markdown", "json"] as const;
+
+export interface ReadinessCommandOptions {
+    format?: (typeof READINESS_FORMATS)[number];
+    /** Days of sign-in logs to read, 1 to 30 (default 30). */
+    windowDays?: number;
+    /** Where to write the report; stdout without it. */
+    out?: string;
+    /** Only these users (user principal names). */
+    users?: string[];
 }
 
-async function main() {
-    const format = arg("format") ?? "table";
-    if (!["table", "markdown", "json"].includes(format)) {
+export async function readinessCommand(options: ReadinessCommandOptions = {}): Promise<void> {
+    const format = options.format ?? "table";
+    if (!READINESS_FORMATS.includes(format)) {
         throw new Error(`--format must be table, markdown or json (got ${format})`);
     }
-    const windowDays = Number(arg("window-days") ?? 30);
+    const windowDays = options.windowDays ?? 30;
     if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 30) {
         throw new Error("--window-days must be a whole number from 1 to 30 (sign-in logs are kept 30 days)");
     }
@@ -28,19 +36,18 @@ async function main() {
     const progress = (what: string, n: number) => {
         if (process.stderr.isTTY) process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
     };
-    const report = await assessReadiness(clients, { windowDays, users: arg("users")?.split(",").filter(Boolean), onProgress: progress });
+    const report = await assessReadiness(clients, { windowDays, users: options.users?.filter(Boolean), onProgress: progress });
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
     const text = format === "json" ? toJson(report) : format === "markdown" ? toMarkdown(report) : toTable(report);
-    const out = arg("out");
-    if (out) {
-        fs.writeFileSync(out, text + "\n");
-        console.error(`readiness report written to ${out}`);
+    if (options.out) {
+        fs.writeFileSync(options.out, text + "\n");
+        console.error(`readiness report written to ${options.out}`);
     } else {
         console.log(text);
     }
 }
 
-main().catch((err) => {
-    console.error(`readiness: ${redact(err instanceof Error ? err.message : String(err), [process.env.AZURE_CLIENT_SECRET])}`);
-    process.exit(1);
-});
+// `node readiness/cli.ts ...` as before: the m365-mfa command parses the arguments.
+if (require.main === module) {
+    require("../cli").run(["readiness", ...process.argv.slice(2)]);
+}

@@ -5,6 +5,9 @@
  * export, the PR summary, the policy pack and the provider runtime iterate over this list; none of
  * them names a setting. Adding a setting is a new folder and a line here.
  *
+ * Two parts: MEMBERS (the baseline's members, in the order they are built) and, at the end, each
+ * folder's public API for the library.
+ *
  * Members are built in this order (a member may wait for one listed before it, e.g. Conditional
  * Access for security defaults).
  */
@@ -68,3 +71,14 @@ export function memberKey(member: AnyMember): MemberKey {
 export const SETTINGS: Readonly<Record<string, AnySetting>> = Object.fromEntries(
     MEMBER_KEYS.flatMap((k) => (MEMBERS[k] as AnyMember).settings).map((s) => [s.type, s]),
 );
+
+// The public API of every setting (its folder's index.ts: the resource class, its args and its baseline
+// member's settings type), which the library (../index.ts) exports. A new setting adds its line here too.
+export * from "./securityDefaults";
+export * from "./modernAuthentication";
+export * from "./conditionalAccess";
+export * from "./hygiene";
+export * from "./smtpAuth";
+export * from "./exchangeAuthenticationPolicy";
+export * from "./authenticationMethods";
+export * from "./perUserMfa";

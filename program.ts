@@ -1,0 +1,58 @@
+/**
+ * The ready-made Pulumi program (Pulumi.yaml `main: program.ts`): builds the tenant's MFA baseline from
+ * stack config, with the library (./index.ts) that a team's own program imports as "m365-mfa".
+ *
+ *   config:
+ *     m365-mfa:tenantId: <tenant id>
+ *     m365-mfa:clientId: <app registration id>
+ *     m365-mfa:baseline:
+ *       preset: conditional-access          # or list members one by one; see README
+ *       breakGlassAccounts: [breakglass1@contoso.com]
+ *
+ * Credentials are read at run time (stack config secrets or environment), never stored.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BaselineConfigError, CONFIG_NAMESPACE, TenantMfaBaseline, baselineArgsFromConfig, coherenceWarnings, createTenantClients, missingPermissions, redact, requiredPermissions } from "./index";
+
+function baselineArgs() {
+    try {
+        return baselineArgsFromConfig(new pulumi.Config(CONFIG_NAMESPACE).getObject<unknown>("baseline"));
+    } catch (err) {
+        if (err instanceof BaselineConfigError) {
+            throw new pulumi.RunError(err.message);
+        }
+        throw err;
+    }
+}
+
+/** Every missing permission at once, before any resource is planned (m365-mfa:permissionPreflight: false skips it). */
+async function preflight(args: ReturnType<typeof baselineArgs>): Promise<void> {
+    if (new pulumi.Config(CONFIG_NAMESPACE).getBoolean("permissionPreflight") === false) {
+        return;
+    }
+    const config = { get: (key: string) => pulumi.runtime.getConfig(`${CONFIG_NAMESPACE}:${key}`) };
+    let missing: string[];
+    try {
+        missing = await missingPermissions(createTenantClients(config), requiredPermissions(args));
+    } catch (err) {
+        const secret = config.get("clientSecret") ?? process.env.AZURE_CLIENT_SECRET;
+        throw new pulumi.RunError(`m365-mfa: permission preflight could not sign in: ${redact(err instanceof Error ? err.message : String(err), [secret])}`);
+    }
+    if (missing.length) {
+        throw new pulumi.RunError(
+            `m365-mfa: the app registration lacks ${missing.length} permission(s) this baseline needs; nothing was changed:\n` +
+                missing.map((m) => `  - ${m}`).join("\n") +
+                `\nGrant them with admin consent (Entra admin center > App registrations > API permissions; for Exchange also the Exchange Administrator role) and preview again.`,
+        );
+    }
+}
+
+export = async () => {
+    const args = baselineArgs();
+    await preflight(args);
+    for (const warning of coherenceWarnings(args)) {
+        pulumi.log.warn(warning);
+    }
+    const baseline = new TenantMfaBaseline("tenant", args);
+    return { posture: baseline.posture };
+};

@@ -1,0 +1,7 @@
+/** The public API of this setting (the library exports it through settings/registry.ts). */
+export { AuthenticationMethodsPolicy } from "./policyResource";
+export type { AuthenticationMethodsPolicyArgs } from "./policyResource";
+export { AuthenticationMethodConfiguration } from "./methodConfigurationResource";
+export type { AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
+export type { AuthenticationMethodsSettings } from "./member";
+export type { AuthenticationMethod } from "./methodConfiguration";

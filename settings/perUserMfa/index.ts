@@ -1,0 +1,6 @@
+/** The public API of this setting (the library exports it through settings/registry.ts). */
+export { PerUserMfa } from "./resource";
+export type { PerUserMfaArgs } from "./resource";
+export type { PerUserMfaSettings } from "./member";
+export { confirmationToken } from "./setting";
+export type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./setting";

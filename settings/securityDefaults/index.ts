@@ -1,0 +1,4 @@
+/** The public API of this setting (the library exports it through settings/registry.ts). */
+export { SecurityDefaults } from "./resource";
+export type { SecurityDefaultsArgs } from "./resource";
+export type { SecurityDefaultsSettings } from "./member";

@@ -1,0 +1,108 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { USAGE_EXIT, main } from "../../cli";
+
+/**
+ * The m365-mfa command: one entry point, a --help for it and for each subcommand listing every
+ * option the command takes, and a clear error with exit code 64 (EX_USAGE) for wrong arguments (before anything
+ * signs in or runs pulumi).
+ */
+describe("unit: the m365-mfa command", () => {
+    const run = async (...args: string[]) => {
+        let out = "";
+        let err = "";
+        const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+        return { code, out, err };
+    };
+
+    const OPTIONS: Record<string, string[]> = {
+        drift: ["--stack <stack>", "--config-file <file>", "--report-dir <dir>", "--remediate"],
+        "pr-summary": ["--stack <stack>", "--config-file <file>", "--out <file>", "--full-list <file>", "--from-json <file>", "--policy-pack <dir>", "--policy-pack-config <file>"],
+        export: ["--format <format>", "--out <file>", "--include <keys>", "--break-glass <upns>"],
+        readiness: ["--format <format>", "--window-days <days>", "--out <file>", "--users <upns>"],
+        "multi-tenant": ["--tenants <file>", "--baseline <file>", "--operation <operation>", "--parallel <n>", "--project <dir>", "--json"],
+    };
+
+    it("m365-mfa --help lists every subcommand", async () => {
+        const r = await run("--help");
+        assert.strictEqual(r.code, 0);
+        assert.match(r.out, /^Usage: m365-mfa \[options\] \[command\]/);
+        for (const name of Object.keys(OPTIONS)) {
+            assert.match(r.out, new RegExp(`^  ${name} \\[options\\]`, "m"), name);
+        }
+        assert.match(r.out, /--version/);
+    });
+
+    for (const [name, options] of Object.entries(OPTIONS)) {
+        it(`m365-mfa ${name} --help lists its options`, async () => {
+            const r = await run(name, "--help");
+            assert.strictEqual(r.code, 0, r.err);
+            assert.match(r.out, new RegExp(`^Usage: m365-mfa ${name} \\[options\\]`));
+            for (const option of options) {
+                assert.ok(r.out.includes(`  ${option}`), `${name} --help does not list ${option}:\n${r.out}`);
+            }
+            assert.match(r.out, /-h, --help/);
+            assert.strictEqual(r.out.match(/^  --/gm)?.length, options.length, `${name} lists other options:\n${r.out}`);
+        });
+    }
+
+    it("choices and defaults are shown", async () => {
+        assert.match((await run("readiness", "--help")).out, /choices: "table", "markdown", "json",\s+default: "table"/);
+        assert.match((await run("export", "--help")).out, /choices: "yaml", "json", default: "yaml"/);
+        assert.match((await run("multi-tenant", "--help")).out, /choices: "preview", "up",\s+default: "preview"/);
+    });
+
+    const usageErrors: [string[], RegExp][] = [
+        [["drift", "--stack", "s", "--bogus"], /error: unknown option '--bogus'\n\(run m365-mfa drift --help for its options\)/],
+        [["drift"], /error: required option '--stack <stack>' not specified/],
+        [["drift", "--stack"], /error: option '--stack <stack>' argument missing/],
+        [["pr-summary"], /error: --stack <stack> is required \(or --from-json <file>\)/],
+        [["pr-summary", "--stack", "s", "--policy-pack-config", "c.json"], /error: --policy-pack-config needs --policy-pack/],
+        [["export", "--format", "xml"], /error: option '--format <format>' argument 'xml' is invalid\. Allowed choices are yaml, json\./],
+        [["export", "--include", "securityDefaults,smsAuth"], /error: --include: unknown setting "smsAuth" \(known: breakGlassAccounts, securityDefaults, modernAuthentication, legacyAuthentication, conditionalAccessMfa, smtpAuth, exchangeAuthenticationPolicy, authenticationMethods, perUserMfa, guards\)/],
+        [["readiness", "--window-days", "31"], /error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to 30 \(sign-in logs are kept 30 days\)/],
+        [["readiness", "--window-days", "7x"], /argument '7x' is invalid/],
+        [["multi-tenant", "--tenants", "t.json"], /error: required option '--baseline <file>' not specified/],
+        [["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--operation", "destroy"], /Allowed choices are preview, up/],
+        [["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--parallel", "0"], /argument '0' is invalid\. must be a whole number from 1 to 64/],
+        [["frobnicate"], /error: unknown command 'frobnicate'/],
+    ];
+    for (const [args, message] of usageErrors) {
+        it(`m365-mfa ${args.join(" ")}: a clear error, exit 64 (usage)`, async () => {
+            const r = await run(...args);
+            assert.strictEqual(r.code, USAGE_EXIT, r.err);
+            assert.strictEqual(USAGE_EXIT, 64);
+            assert.match(r.err, message);
+            assert.strictEqual(r.out, "");
+        });
+    }
+
+    it("a command that fails says which, exit 1, with the secret redacted", async () => {
+        const before = process.env.AZURE_CLIENT_SECRET;
+        process.env.AZURE_CLIENT_SECRET = "s3cret-value-for-test";
+        try {
+            const r = await run("pr-summary", "--from-json", path.join("/nonexistent", "s3cret-value-for-test.json"));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.err, /^m365-mfa pr-summary: ENOENT/);
+            assert.ok(!r.err.includes("s3cret-value-for-test"), r.err);
+        } finally {
+            if (before === undefined) delete process.env.AZURE_CLIENT_SECRET;
+            else process.env.AZURE_CLIENT_SECRET = before;
+        }
+    });
+
+    it("as a process: the exit code reaches the shell (node cli.ts)", () => {
+        const root = path.resolve(__dirname, "..", "..");
+        const node = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "cli.ts"), ...args], { cwd: root, encoding: "utf8" });
+        const help = node("drift", "--help");
+        assert.strictEqual(help.status, 0, help.stderr);
+        assert.match(help.stdout, /--report-dir <dir>/);
+        const bad = node("drift", "--stack", "s", "--nope");
+        assert.strictEqual(bad.status, 64);
+        assert.match(bad.stderr, /unknown option '--nope'/);
+        // The old entry point parses through the same command.
+        const old = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "pipelines", "cli.ts"), "drift", "--nope"], { cwd: root, encoding: "utf8" });
+        assert.strictEqual(old.status, 64, old.stderr);
+    });
+});
