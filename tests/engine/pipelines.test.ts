@@ -106,6 +106,43 @@ describe("engine: PR summary and drift detection", function () {
         }
     });
 
+    it("drift means drift: a change in the stack not applied yet is pending (exit 3, its own section), and --remediate will not apply it", async () => {
+        assert.strictEqual((await cli("drift", "--report-dir", path.join(tmp, "pre-pending"))).code, 0, "sanity: clean first");
+        const baseline = {
+            securityDefaults: { enabled: false },
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+            perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
+            guards: { maxUserChangeShare: 1 },
+        };
+        await ws.setConfigObject(stack, "m365-mfa:baseline", baseline);
+        try {
+            const before = writes();
+            const reports = path.join(tmp, "pending");
+            const r = await cli("drift", "--report-dir", reports);
+            assert.strictEqual(r.code, 3, r.output);
+            const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+            assert.strictEqual(json.drifted, false);
+            assert.strictEqual(json.pending, true);
+            const sd = json.settings.find((x: any) => x.type === "SecurityDefaults");
+            assert.strictEqual(sd.kind, "pending");
+            const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
+            assert.match(md, /No drift: the tenant matches what was last applied\. 1 setting\(s\) have a change in the stack that is not applied yet/);
+            assert.match(md, /## Pending: in the stack, not applied yet[\s\S]*### Security defaults/);
+            // Drift on top of the pending change: exit 2, and remediation refuses (pulumi up would apply the pending change too).
+            const victim = dir().transitiveUsers(finance().id)[3];
+            await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+            const both = await cli("drift", "--report-dir", path.join(tmp, "both"), "--remediate");
+            assert.strictEqual(both.code, 1, both.output);
+            assert.match(both.output, /not remediating: the stack also has 1 change\(s\) not applied yet \(pending\)/);
+            assert.strictEqual(writes(), before + 1, "only the portal admin's change was written");
+            assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "the pending change was not applied");
+            await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "enforced" }, { version: "beta" });
+        } finally {
+            await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, securityDefaults: { enabled: true } });
+        }
+        assert.strictEqual((await cli("drift", "--report-dir", path.join(tmp, "post-pending"))).code, 0);
+    });
+
     it("a plan refused by a guard still gets a PR comment that says why, and exits 1", async () => {
         const guarded = "pipe-guard";
         const sales = [...dir().groups.values()].find((g) => g.displayName === "Department - Sales")!;
