@@ -36,6 +36,8 @@ export interface SettingPlan {
     configChanged: boolean;
     /** How this change weakens security (empty when it does not): such settings come first in the PR summary. */
     weakens: string[];
+    /** The transitions the provider planned at preview from the tenant as it read it then (per-user settings). */
+    planned?: { from: string; to: string; count: number }[];
     /** For a resource being created: the desired values it will bring under management. */
     desired?: Record<string, unknown>;
 }
@@ -109,6 +111,8 @@ export function planFromPreviewJson(json: any): Plan {
         const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [], configChanged: inputsChanged(step, setting?.internalFields ?? []) };
         const inputs = strip(step.newState?.inputs);
         const live = strip(step.oldState?.outputs);
+        const planned = step.newState && setting?.plannedTransitions ? setting.plannedTransitions(inputs) : undefined;
+        if (planned) entry.planned = planned;
         if (step.op === "create") {
             entry.desired = inputs;
         } else if (setting && step.newState && step.oldState) {

@@ -120,7 +120,10 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         .map((s, i) => ({ s, i }))
         .sort((a, b) => Number(b.s.weakens.length > 0) - Number(a.s.weakens.length > 0) || a.i - b.i)
         .map(({ s }) => s);
-    const userChanges = changing.reduce((n, s) => n + s.users.reduce((m, g) => m + g.users.length, 0), 0);
+    // The users who change: what the provider planned from the tenant as read at preview (the count the
+    // guard confirms), else the per-user diff.
+    const changeCount = (s: SettingPlan) => (s.planned ? s.planned.reduce((m, t) => m + t.count, 0) : s.users.reduce((m, g) => m + g.users.length, 0));
+    const userChanges = changing.reduce((n, s) => n + changeCount(s), 0);
     const weakening = changing.filter((s) => s.weakens.length);
     const out: string[] = [
         COMMENT_MARKER,
@@ -137,6 +140,9 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
     }
     for (const s of changing) {
         out.push("", `### ${s.title} (\`${s.name}\`): ${s.op}`);
+        if (s.planned?.length && (s.op === "create" || !s.users.length)) {
+            out.push("", "| from (the tenant now) | to | users |", "|---|---|---:|", ...s.planned.map((t) => `| ${t.from} | ${t.to} | ${t.count} |`));
+        }
         if (s.op === "create") {
             out.push("", ...desiredSummary(s));
             continue;

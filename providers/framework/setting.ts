@@ -88,6 +88,12 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     readonly itemFields?: Readonly<Record<string, string>>;
     /** Optional: inputs the setting resolves at plan time (e.g. the mailboxes its exceptions name): never configured. */
     readonly resolvedFields?: readonly string[];
+    /**
+     * Optional: the transitions the provider planned at preview from the tenant as it read it then
+     * (from -> to, with counts), when the plan records them in its inputs; the PR summary counts these
+     * (they are what the guards confirm), for a first rollout as for an update.
+     */
+    plannedTransitions?(inputs: Record<string, unknown>): { from: string; to: string; count: number }[];
     /** Optional: inputs that are plumbing, not posture (e.g. a diagnostics URN): never shown in a preview or PR summary. */
     readonly internalFields?: readonly string[];
 

@@ -76,6 +76,12 @@ export interface PerUserMfaDesired extends Record<string, unknown> {
      * "m365-mfa:baseline.breakGlassAccounts[0]"). Set by the component; without it, messages name inputs.
      */
     configKeys?: Record<string, string>;
+    /**
+     * Set at preview: how many targeted users go from which state (as the tenant has it now) to which
+     * ("disabled -> enforced": 1219), the same count the blast-radius guard confirms; the PR summary
+     * shows it, for a first rollout as for an update.
+     */
+    planned?: Record<string, number>;
     excludeUsers?: string[];
     allOtherUsers?: PerUserMfaState;
     /** Resolved at plan time: user principal name (lower case) -> desired state. */
@@ -90,7 +96,7 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "configKeys", "targets"];
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "configKeys", "targets", "planned"];
 export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
 const READINESS_MODES = ["off", "warn", "block"];
 
@@ -127,9 +133,14 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     type: "PerUserMfa",
     title: "Per-user MFA",
     itemFields: { targets: "users" },
-    resolvedFields: ["targets"],
+    resolvedFields: ["targets", "planned"],
     weakens: (c) => (c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced") ? "users lose per-user MFA" : undefined),
-    internalFields: ["readiness", "diagnosticsUrn", "configKeys"],
+    internalFields: ["readiness", "diagnosticsUrn", "configKeys", "planned"],
+    plannedTransitions: (inputs) =>
+        Object.entries((inputs.planned as Record<string, number> | undefined) ?? {}).map(([t, count]) => {
+            const [from, to] = t.split(" -> ");
+            return { from, to, count };
+        }),
     permissions: {
         read: ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"],
         write: ["Policy.ReadWrite.AuthenticationMethod"],
@@ -260,6 +271,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 ...(typeof inputs.diagnosticsUrn === "string" ? { diagnosticsUrn: inputs.diagnosticsUrn } : {}),
                 ...(configKeys ? { configKeys: configKeys as Record<string, string> } : {}),
                 ...(targets ? { targets } : {}),
+                ...(isCountMap(inputs.planned) ? { planned: inputs.planned } : {}),
             },
             failures,
         };
@@ -409,8 +421,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         }
         const sorted = [...targets.keys()].sort();
         const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
-        failures.push(...(await checkPlan(clients, resolved)));
-        return failures.length ? { failures } : { desired: resolved, failures };
+        const plan = await checkPlan(clients, resolved);
+        failures.push(...plan.failures);
+        return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned }, failures };
     },
 
     async read(clients, desired) {
@@ -494,10 +507,28 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
-async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Promise<ValidationFailure[]> {
+async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Promise<{ failures: ValidationFailure[]; planned: Record<string, number> }> {
     const targets = desired.targets ?? {};
     const live = await readStates(clients, Object.keys(targets), {});
     const changing = Object.keys(targets).filter((u) => !satisfies(targets[u], live.observed[u]));
+    // One line per transition, from the tenant as read now: what the preview, the guard and the PR summary count.
+    const planned: Record<string, number> = {};
+    for (const u of changing) {
+        const t = `${live.observed[u] ?? "unknown"} -> ${targets[u]}`;
+        planned[t] = (planned[t] ?? 0) + 1;
+    }
+    if (changing.length) {
+        await engineLog(
+            "info",
+            `Per-user MFA: ${changing.length.toLocaleString("en")} user${changing.length === 1 ? "" : "s"} change (the tenant as read now): ` +
+                Object.entries(planned)
+                    .sort((a, b) => b[1] - a[1])
+                    .map(([t, n]) => `${t}: ${n.toLocaleString("en")}`)
+                    .join("; "),
+            desired.diagnosticsUrn,
+        );
+    }
+    const result = (failures: ValidationFailure[]) => ({ failures, planned });
     const moving = changing.filter((u) => targets[u] !== "disabled" && live.observed[u] === "disabled");
     const failures: ValidationFailure[] = [];
     if (moving.length && desired.guards?.lockout !== "off" && !(desired.excludeUsers ?? []).length) {
@@ -529,9 +560,9 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Pr
         }
     }
     if (failures.length) {
-        return failures;
+        return result(failures);
     }
-    return checkReadiness(clients, desired, moving);
+    return result(await checkReadiness(clients, desired, moving));
 }
 
 const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
@@ -631,4 +662,8 @@ async function readStates(clients: TenantClients, users: string[], previous: Rec
     }
     const sorted = Object.fromEntries(Object.keys(observed).sort().map((k) => [k, observed[k]]));
     return { observed: sorted, counts };
+}
+
+function isCountMap(v: unknown): v is Record<string, number> {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((n) => typeof n === "number");
 }

@@ -126,3 +126,35 @@ describe("unit: the blast-radius confirmation names the change", () => {
         assert.notStrictEqual(confirmationToken({ "a@x": "enforced", "b@x": "enabled" }), a);
     });
 });
+
+describe("unit: a first rollout says from what to what, as the tenant was read at preview", () => {
+    it("the header counts the planned transitions (what the guard confirms), and the table shows them", () => {
+        const plan: Plan = {
+            settings: [
+                {
+                    name: "tenant-per-user-mfa",
+                    urn: "urn:x",
+                    type: perUserMfa.type,
+                    title: perUserMfa.title,
+                    op: "create",
+                    fields: [],
+                    users: [],
+                    weakens: [],
+                    configChanged: true,
+                    planned: [
+                        { from: "disabled", to: "enforced", count: 1215 },
+                        { from: "enabled", to: "enforced", count: 4 },
+                    ],
+                    desired: { targets: Object.fromEntries(Array.from({ length: 1300 }, (_, i) => [upn(i), "enforced"])) },
+                },
+            ],
+            warnings: [],
+            errors: [],
+            others: [],
+            policies: [],
+        };
+        const text = prComment(plan, "contoso");
+        assert.match(text, /\*\*1 setting change\*\* · 1219 users change MFA state/);
+        assert.match(text, /\| from \(the tenant now\) \| to \| users \|\n\|---\|---\|---:\|\n\| disabled \| enforced \| 1215 \|\n\| enabled \| enforced \| 4 \|/);
+    });
+});
