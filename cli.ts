@@ -85,7 +85,7 @@ Exit codes: 0 done, 1 the command failed, 2 drift found (drift), 3 only pending 
         .option("--remediate", "when drift is found, run pulumi up --refresh to restore the stack's state, then check again", false)
         .action(async (o) => {
             const { drift } = await import("./pipelines/cli");
-            setExitCode(drift({ stack: o.stack, configFile: o.configFile, reportDir: o.reportDir, remediate: o.remediate }));
+            setExitCode(await drift({ stack: o.stack, configFile: o.configFile, reportDir: o.reportDir, remediate: o.remediate }));
         });
 
     program

@@ -49,6 +49,8 @@ export interface BaselineMember<A, B> {
     readonly composes?: Readonly<Record<string, string>>;
     /** Whether a change of a composed resource (at an engine property path) weakens security, and how. */
     composedWeakens?(type: string, change: { field: string; from: unknown; to: unknown }): string | undefined;
+    /** The directory audit activities that change a composed resource (for the drift report's "who and when"). */
+    readonly composedAuditActivities?: readonly string[];
     /**
      * Adoption (settings/<name>/export.ts): reads the live tenant and returns the value of its config
      * key that describes the tenant exactly, so the first up writes nothing; undefined leaves it out.

@@ -17,6 +17,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planFromPreviewJson } from "./plan";
+import { createTenantClients, mapConfigSource } from "../client";
+import { attribute } from "./attribution";
 import { driftMarkdown, driftReport, prComment, prFullList } from "./render";
 import { verboseSecretWarning } from "./verbose";
 
@@ -142,7 +144,26 @@ export function prSummary(options: PrSummaryOptions): number {
     return json.__exitCode ? EXIT.failed : EXIT.clean;
 }
 
-export function drift(options: DriftOptions): number {
+/**
+ * The stack's m365-mfa:* config (secrets decrypted, in memory only), so that the drift report reads the
+ * audit log with the same connection as the providers; the environment fills in what is not there.
+ */
+function stackConnectionConfig(options: StackOptions) {
+    const r = pulumi(["config", "--json", "--show-secrets", ...stackArgs(options)]);
+    const values: Record<string, string | undefined> = {};
+    if (r.code === 0) {
+        try {
+            for (const [k, v] of Object.entries(JSON.parse(r.stdout) as Record<string, { value?: unknown }>)) {
+                if (k.startsWith("m365-mfa:") && typeof v.value === "string") values[k.slice("m365-mfa:".length)] = v.value;
+            }
+        } catch {
+            // no config: the environment alone
+        }
+    }
+    return mapConfigSource(values);
+}
+
+export async function drift(options: DriftOptions): Promise<number> {
     const stack = options.stack ?? "stack";
     const dir = options.reportDir ?? ".";
     let report = driftReport(planFromPreviewJson(previewJson(options)), stack);
@@ -160,6 +181,14 @@ export function drift(options: DriftOptions): number {
             throw new Error(`remediation failed (pulumi up exit ${up.code}):\n${up.stderr || up.stdout}`);
         }
         report = driftReport(planFromPreviewJson(previewJson(options)), stack);
+    }
+    if (report.drifted) {
+        // Who changed it, and when: the directory audit log (best effort; the report says why not).
+        try {
+            report = { ...report, attribution: await attribute(report, createTenantClients(stackConnectionConfig(options))) };
+        } catch (err) {
+            report = { ...report, attribution: { available: false, reason: `no connection to the tenant for the audit log (${err instanceof Error ? err.message : String(err)})`, bySetting: {} } };
+        }
     }
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(report, null, 2) + "\n");

@@ -187,6 +187,8 @@ export interface DriftReport {
     drifted: boolean;
     /** The stack's config changed and was not applied yet (a pending change, not drift). */
     pending: boolean;
+    /** Who changed the drifted settings, and when, from the directory audit log (when it could be read). */
+    attribution?: { available: boolean; reason?: string; bySetting: Record<string, { when: string; who: string; activity: string; target: string }[]> };
     settings: {
         name: string;
         title: string;
@@ -230,11 +232,18 @@ export function driftMarkdown(r: DriftReport): string {
             if (s.fields.length) {
                 out.push("", "| field | expected | found |", "|---|---|---|", ...s.fields.map((f) => `| ${f.field} | ${esc(show(f.expected))} | ${esc(show(f.found))} |`));
             }
+            const changed = r.attribution?.bySetting[s.name];
+            if (s.kind === "drift" && changed?.length) {
+                out.push("", "Changed by (directory audit log, newest first):", "", ...changed.map((c) => `- ${c.when}: **${esc(c.who)}**, ${esc(c.activity)} (${esc(c.target)})`));
+            } else if (s.kind === "drift" && r.attribution?.available && changed) {
+                out.push("", "The directory audit log has no change of this setting in the last 30 days.");
+            }
             if (s.users.length) {
                 out.push("", "| found | expected | users | which |", "|---|---|---:|---|", ...s.users.map((g) => `| ${g.found} | ${g.expected} | ${g.users.length} | ${esc(g.users.slice(0, 20).join(", "))}${g.users.length > 20 ? ", …" : ""} |`));
             }
         }
     }
+    if (drift.length && r.attribution && !r.attribution.available) out.push("", `Who changed it is not shown: ${r.attribution.reason}.`);
     if (drift.length) out.push("", "Repair with `pulumi up --refresh` (or `npm run drift -- --remediate`), or change the stack to accept the tenant as it is.");
     if (pending.length) out.push("", "Apply the pending changes with `pulumi up` (after review), or revert them in the stack.");
     return out.join("\n").trimEnd() + "\n";

@@ -89,6 +89,13 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     /** Optional: inputs the setting resolves at plan time (e.g. the mailboxes its exceptions name): never configured. */
     readonly resolvedFields?: readonly string[];
     /**
+     * Optional: the directory audit log's activities (activityDisplayName, as Entra writes them) that
+     * change this setting, so the drift report can say who changed it and when. For a per-user
+     * setting, entries are matched to the drifted users by their target. Exchange settings have none
+     * (Exchange's admin audit log is not the directory's).
+     */
+    readonly auditActivities?: readonly string[];
+    /**
      * Optional: the transitions the provider planned at preview from the tenant as it read it then
      * (from -> to, with counts), when the plan records them in its inputs; the PR summary counts these
      * (they are what the guards confirm), for a first rollout as for an update.

@@ -261,6 +261,7 @@ async function readConfiguration(clients: TenantClients, method: AuthenticationM
 export const authenticationMethodConfiguration: TenantSetting<AuthenticationMethodConfigurationDesired, AuthenticationMethodConfigurationLive> = {
     type: "AuthenticationMethodConfiguration",
     title: "Authentication method configuration",
+    auditActivities: ["Authentication Methods Policy Update"],
     weakens: (c) => (c.field === "state" && c.from === "enabled" && c.to === "disabled" ? "an authentication method switched off (users who rely on it must register another)" : undefined),
     permissions: AUTH_POLICY_PERMISSIONS,
     onDelete: "Removing the resource stops managing the method; the tenant keeps the method's configuration as it is.",

@@ -183,6 +183,7 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
     type: "AuthenticationMethodsPolicy",
     title: "Authentication methods policy",
     internalFields: ["diagnosticsUrn"],
+    auditActivities: ["Authentication Methods Policy Update"],
     permissions: AUTH_POLICY_PERMISSIONS,
     onDelete: "Removing the resource stops managing the registration campaign, migration state and system-preferred MFA; the tenant keeps them as they are.",
     inputKeys: KEYS,

@@ -42,6 +42,9 @@ const EXPORT_WIDE = {
     guards: (ctx: ExportContext) => (require("./export") as typeof import("./export")).exportGuards(ctx),
 };
 
+/** Entra's directory audit activities for Conditional Access policies (the drift report's "who and when"). */
+const CA_AUDIT_ACTIVITIES = ["Add Conditional Access policy", "Update Conditional Access policy", "Delete Conditional Access policy"];
+
 /** What weakens a Conditional Access policy: enforcement going back to report-only or off, break-glass exclusions removed. */
 function composedWeakens(_type: string, c: { field: string; from: unknown; to: unknown }): string | undefined {
     if (c.field === "state" && c.from === "enabled" && c.to !== "enabled") return `a Conditional Access policy goes back from enforced to ${c.to === "disabled" ? "off" : "report-only"}`;
@@ -82,6 +85,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
     title: "Legacy authentication block (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     composedWeakens,
+    composedAuditActivities: CA_AUDIT_ACTIVITIES,
     guardrails: () => {
         const p = require("./policy") as typeof import("./policy");
         return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
@@ -132,6 +136,7 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
     title: "MFA for all users (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     composedWeakens,
+    composedAuditActivities: CA_AUDIT_ACTIVITIES,
     settings: [],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
     exportWide: EXPORT_WIDE,

@@ -133,6 +133,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     type: "PerUserMfa",
     title: "Per-user MFA",
     itemFields: { targets: "users" },
+    auditActivities: ["Enable Strong Authentication", "Disable Strong Authentication"],
     resolvedFields: ["targets", "planned"],
     weakens: (c) => (c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced") ? "users lose per-user MFA" : undefined),
     internalFields: ["readiness", "diagnosticsUrn", "configKeys", "planned"],

@@ -29,6 +29,7 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
     },
     onDelete: "Removing the resource stops managing security defaults; the tenant keeps its current setting.",
     inputKeys: ["isEnabled"],
+    auditActivities: ["Update security defaults"],
     weakens: (c) => (c.field === "isEnabled" && c.from === true && c.to === false ? "security defaults switched off" : undefined),
     schema: obj({ isEnabled: boolWith("true turns Microsoft's security defaults on for the tenant") }, { required: ["isEnabled"] }),
 

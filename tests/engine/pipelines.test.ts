@@ -92,6 +92,23 @@ describe("engine: PR summary and drift detection", function () {
         assert.strictEqual(writes(), before, "the drift check writes nothing");
         assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
 
+        // Who changed it: the provider app may not read the directory audit log (it needs AuditLog.Read.All
+        // and Directory.Read.All), and the report says so; granted both, the report names the portal admin.
+        assert.match(md, /Who changed it is not shown: the app may not read the directory audit log: grant it AuditLog\.Read\.All and Directory\.Read\.All/);
+        const provider = emu.defaultTenant().apps.find((a) => a.displayName === APPS.provider)!;
+        provider.graphRoles.push("Directory.Read.All");
+        try {
+            const attributed = path.join(tmp, "drift-who");
+            assert.strictEqual((await cli("drift", "--report-dir", attributed)).code, 2);
+            const who = fs.readFileSync(path.join(attributed, "drift-report.md"), "utf8");
+            assert.match(who, /### Security defaults[^#]*Changed by \(directory audit log, newest first\):\n\n- \S+: \*\*portal-admin \(app\)\*\*, Update security defaults/);
+            assert.match(who, new RegExp(`### Per-user MFA[^#]*Disable Strong Authentication \\(${victim.userPrincipalName.replace(/\./g, "\\.")}\\)`, "i"));
+            const whoJson = JSON.parse(fs.readFileSync(path.join(attributed, "drift-report.json"), "utf8"));
+            assert.strictEqual(whoJson.attribution.available, true);
+        } finally {
+            provider.graphRoles.splice(provider.graphRoles.indexOf("Directory.Read.All"), 1);
+        }
+
         const pr = await cli("pr-summary");
         assert.match(pr.stdout, /\| isEnabled \| false \| true \|/);
         assert.match(pr.stdout, new RegExp(`\\| disabled \\| enforced \\| 1 \\| ${victim.userPrincipalName.toLowerCase().replace(/\./g, "\\.")} \\|`));
