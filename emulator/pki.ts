@@ -11,11 +11,17 @@ import * as path from "path";
 export interface Pki {
     caCertPath: string;
     /**
-     * The system's trusted CAs, any NODE_EXTRA_CA_CERTS already set, and the emulator's CA, in one
-     * PEM file: for SSL_CERT_FILE (Go replaces its system roots with that file) and for a shell that
-     * must keep trusting the registries it already trusts.
+     * The system's trusted CAs, any SSL_CERT_FILE and NODE_EXTRA_CA_CERTS already set, and the
+     * emulator's CA, in one PEM file: for SSL_CERT_FILE (Go replaces its system roots with that file)
+     * and for a shell that must keep trusting the registries it already trusts.
      */
     caBundlePath: string;
+    /**
+     * The certificates of the NODE_EXTRA_CA_CERTS file set when the emulator started (a corporate
+     * proxy's CA, say) and the emulator's CA: for NODE_EXTRA_CA_CERTS, which takes one file, so that
+     * npm and other Node tools keep working in the shell that points at the emulator.
+     */
+    nodeCaBundlePath: string;
     serverCert: string;
     serverKey: string;
     /** PEM private key that signs access tokens. */
@@ -37,7 +43,8 @@ export function loadOrCreatePki(dir: string): Pki {
     const der = tokenPublicKey.export({ type: "spki", format: "der" });
     return {
         caCertPath,
-        caBundlePath: writeBundle(file("ca-bundle.pem"), caCertPath),
+        caBundlePath: writeBundle(file("ca-bundle.pem"), [SYSTEM_BUNDLES.find((f) => fs.existsSync(f)), process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS, caCertPath]),
+        nodeCaBundlePath: writeBundle(nodeCaBundlePath(caCertPath), [process.env.NODE_EXTRA_CA_CERTS, caCertPath]),
         serverCert: fs.readFileSync(file("server.pem"), "utf8"),
         serverKey: fs.readFileSync(file("server-key.pem"), "utf8"),
         tokenSigningKey,
@@ -116,18 +123,36 @@ function createPki(dir: string): void {
 /** Where Debian, Ubuntu, Alpine (first) and Fedora/RHEL keep the system's CA bundle. */
 const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
 
-function writeBundle(bundlePath: string, caCertPath: string): string {
-    const parts: string[] = [];
-    const system = SYSTEM_BUNDLES.find((f) => fs.existsSync(f));
-    if (system) {
-        parts.push(fs.readFileSync(system, "utf8"));
+/** Where loadOrCreatePki keeps the bundle for NODE_EXTRA_CA_CERTS, beside the CA certificate. */
+export function nodeCaBundlePath(caCertPath: string): string {
+    return path.join(path.dirname(caCertPath), "node-ca-bundle.pem");
+}
+
+/**
+ * Writes the certificates of `sources` (PEM files; missing or unreadable ones are skipped) into one
+ * bundle, each certificate once. A source may be the bundle itself, as when a shell that already
+ * points at the emulator starts it again: its certificates are read before it is rewritten, so the
+ * ones the user brought are kept.
+ */
+function writeBundle(bundlePath: string, sources: (string | undefined)[]): string {
+    const seen = new Set<string>();
+    const certs: string[] = [];
+    for (const source of sources) {
+        let text: string;
+        try {
+            text = source ? fs.readFileSync(source, "utf8") : "";
+        } catch {
+            continue;
+        }
+        for (const pem of text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) {
+            const key = pem.replace(/\s+/g, "");
+            if (!seen.has(key)) {
+                seen.add(key);
+                certs.push(pem);
+            }
+        }
     }
-    const extra = process.env.NODE_EXTRA_CA_CERTS;
-    if (extra && fs.existsSync(extra) && path.resolve(extra) !== path.resolve(caCertPath) && path.resolve(extra) !== path.resolve(bundlePath)) {
-        parts.push(fs.readFileSync(extra, "utf8"));
-    }
-    parts.push(fs.readFileSync(caCertPath, "utf8"));
-    const text = parts.map((p) => p.trim()).join("\n") + "\n";
+    const text = certs.join("\n") + "\n";
     if (!fs.existsSync(bundlePath) || fs.readFileSync(bundlePath, "utf8") !== text) {
         fs.writeFileSync(`${bundlePath}.tmp`, text);
         fs.renameSync(`${bundlePath}.tmp`, bundlePath);
