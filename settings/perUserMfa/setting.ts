@@ -622,12 +622,29 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
     if (!open.length) {
         return [];
     }
-    const lines = open.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
-    const file = open.length > 25 ? writeReport("users not ready for MFA", open.map(describeFinding)) : undefined;
-    const more = open.length > 25 ? `\n  ... and ${open.length - 25} more (${file ? `all ${open.length}: ${file}; ` : ""}npm run readiness for the full report)` : "";
-    const summary =
-        `${open.length} of ${moving.length} users this plan moves to MFA would be affected` +
-        ` (legacy protocols stop working for them; unregistered users must register at their next sign-in):\n${lines.join("\n")}${more}`;
+    // Users who will break (a legacy protocol in use stops working) first, by protocol; then users who
+    // will only be asked to register a method at their next sign-in.
+    const breaking = open.filter((f) => f.legacy.length);
+    const registering = open.filter((f) => !f.legacy.length);
+    const byProtocol = new Map<string, Set<string>>();
+    for (const f of breaking) for (const l of f.legacy) byProtocol.set(l.protocol, (byProtocol.get(l.protocol) ?? new Set()).add(f.userPrincipalName));
+    const listed = (fs: typeof open, what: string) => {
+        const lines = fs.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
+        const file = fs.length > 25 ? writeReport(what, fs.map(describeFinding)) : undefined;
+        return lines.join("\n") + (fs.length > 25 ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)` : "");
+    };
+    const parts = [`${open.length} of ${moving.length} users this plan moves to MFA would be affected.`];
+    if (breaking.length) {
+        parts.push(
+            `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them (` +
+                [...byProtocol].sort((a, b) => b[1].size - a[1].size).map(([p, us]) => `${p}: ${us.size}`).join(", ") +
+                `):\n${listed(breaking, "users who will break")}`,
+        );
+    }
+    if (registering.length) {
+        parts.push(`Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`);
+    }
+    const summary = parts.join("\n");
     if (mode === "block") {
         return [{ property: "readiness", reason: `${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` }];
     }

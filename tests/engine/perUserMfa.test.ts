@@ -76,7 +76,16 @@ describe("engine: per-user MFA end to end", function () {
         // In the default display (without --diff) the warning is listed under the resource that would break them.
         const plain = await ws.run(["preview", ...ws.stackArgs(stack)]);
         assert.match(plain.output, /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n    warning: Per-user MFA readiness/, "the warning is shown on the resource");
-        for (const upn of atRisk.slice(0, 25)) {
+        // Who will break (legacy protocols in use) apart from who will only be asked to register.
+        const legacyUsers = legacyAmongIn(dir(), atRisk);
+        const registering = atRisk.filter((u) => !legacyUsers.includes(u));
+        if (legacyUsers.length) {
+            assert.match(r.output, new RegExp(`Will break: ${legacyUsers.length} users? still sign in with legacy protocols, which stop working for them \\(([\\w ]+: \\d+(, )?)+\\)`));
+        }
+        if (registering.length) {
+            assert.match(r.output, new RegExp(`Asked to register: ${registering.length} users? have no MFA method and must register one at their next sign-in`));
+        }
+        for (const upn of [...legacyUsers.slice(0, 25), ...registering.slice(0, 25)]) {
             assert.ok(r.output.includes(upn), `readiness names ${upn}`);
         }
     });
@@ -185,4 +194,11 @@ function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: s
         .filter((u) => u.perUserMfaState === "disabled" && (legacy.has(u.id) || u.methods.length === 0))
         .map((u) => u.userPrincipalName.toLowerCase())
         .sort();
+}
+
+/** Of these users (UPNs), those with legacy-protocol sign-ins in the last 30 days. */
+function legacyAmongIn(dir: import("../../emulator/directory").Directory, upns: string[]): string[] {
+    const since = Date.now() - 30 * 24 * 3600 * 1000;
+    const legacy = new Set(dir.signIns().filter((s) => !s.isInteractive && s.at >= since).map((s) => s.userId));
+    return upns.filter((upn) => legacy.has(dir.user(upn)!.id));
 }
