@@ -42,8 +42,8 @@ export interface BatchOptions {
     /** Batches in flight at first and at most (default 4 and 16). */
     initialConcurrency?: number;
     maxConcurrency?: number;
-    /** Called after each batch with the number of calls finished so far. */
-    onProgress?: (done: number, total: number) => void;
+    /** Called after each batch with the number of calls finished so far, and the run's statistics. */
+    onProgress?: (done: number, total: number, stats: BatchStats) => void;
 }
 
 export interface BatchStats {
@@ -147,7 +147,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
             concurrency++;
             stats.maxConcurrency = Math.max(stats.maxConcurrency, concurrency);
         }
-        options.onProgress?.(done, calls.length);
+        options.onProgress?.(done, calls.length, stats);
     };
 
     /** Items whose wait is over go to the front of the queue; the time of the next one to come due. */

@@ -34,3 +34,18 @@ export async function engineLog(severity: Severity, message: string, urn?: strin
         console.error(`${severity}: ${message}`);
     }
 }
+
+/**
+ * Progress of a long operation in the engine's display, at most every `everyMs` (default 5 s) and at
+ * the end: "Per-user MFA: writing 1,200 of 2,000 users (38 throttled answers waited out so far)".
+ */
+export function progressReporter(what: string, urn: string | undefined, everyMs = 5_000): (done: number, total: number, stats?: { throttledItems: number }) => void {
+    let last = Date.now();
+    return (done, total, stats) => {
+        const now = Date.now();
+        if (done < total && now - last < everyMs) return;
+        last = now;
+        const waits = stats?.throttledItems ? ` (${stats.throttledItems.toLocaleString("en")} throttled answers waited out so far)` : "";
+        void engineLog("info", `${what} ${done.toLocaleString("en")} of ${total.toLocaleString("en")}${waits}`, urn);
+    };
+}

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
-import { engineLog } from "../../providers/framework/diagnostics";
+import { engineLog, progressReporter } from "../../providers/framework/diagnostics";
 import { nearest } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
@@ -457,7 +457,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         return changes;
     },
 
-    async apply(clients, _desired, _live, changes) {
+    async apply(clients, desired, _live, changes) {
         const writes = changes.filter((c) => c.from !== "userNotFound");
         const { results } = await runBatched(
             clients.graph,
@@ -466,7 +466,8 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 url: requirementsPath(c.field.slice("targets.".length)),
                 body: { perUserMfaState: c.to },
             })),
-            { version: "beta" },
+            // A long up says how far it is, at least every 5 s.
+            { version: "beta", onProgress: progressReporter("Per-user MFA: writing users:", desired.diagnosticsUrn) },
         );
         const failed = writes
             .map((c, i) => ({ user: c.field.slice("targets.".length), r: results[i] }))

@@ -93,6 +93,8 @@ describe("engine: per-user MFA end to end", function () {
     it("up sets every targeted user and leaves the others alone", async () => {
         const r = await ws.up(stack);
         assert.strictEqual(r.code, 0, r.output);
+        // A long up says how far it is (at least every 5 s, and when done).
+        assert.match(r.output, /Per-user MFA: writing users: [\d,]+ of [\d,]+/);
         const finance = new Set(dir().transitiveUsers(group("Department - Finance").id).map((u) => u.id));
         for (const u of dir().users.values()) {
             const want = finance.has(u.id)
