@@ -1,8 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { providerShim } from "../shim";
 import { MODULE, dynamicType } from "./setting";
 
 export { MODULE, dynamicType };
+
+/**
+ * The base of every setting's resource class: a dynamic resource whose provider is the shim for its
+ * type (what state stores), under this package's module (type token pulumi-nodejs:dynamic/m365-mfa:<type>).
+ */
+export abstract class SettingResource extends pulumi.dynamic.Resource {
+    constructor(type: string, name: string, inputs: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+        super(providerShim(type), name, inputs, opts, MODULE, type);
+    }
+}
 
 /**
  * A resource's own URN, for an input, without a dependency on its parent. `pulumi.createUrn` with a

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource } from "../../providers/framework/resource";
 import { authenticationMethodConfiguration, type AuthenticationMethod, type AuthenticatorFeature, type AuthenticatorFeatureSetting, type MethodTarget } from "./methodConfiguration";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<authenticationMethodConfiguration.type>. */
@@ -59,7 +58,7 @@ const AUTHENTICATION_METHOD_FIELDS = [
  * Only the fields set are managed; the rest of the method's configuration is left as it is. Deleting the
  * resource stops managing; the method keeps its configuration.
  */
-export class AuthenticationMethodConfiguration extends pulumi.dynamic.Resource {
+export class AuthenticationMethodConfiguration extends SettingResource {
     declare public readonly method: pulumi.Output<AuthenticationMethod>;
     declare public readonly state: pulumi.Output<"enabled" | "disabled" | undefined>;
     /** The method's whole configuration as Graph reported it at the last read. */
@@ -71,6 +70,6 @@ export class AuthenticationMethodConfiguration extends pulumi.dynamic.Resource {
         for (const field of AUTHENTICATION_METHOD_FIELDS) {
             inputs[field] = args[field];
         }
-        super(providerShim(TYPE), name, inputs, opts, MODULE, TYPE);
+        super(TYPE, name, inputs, opts);
     }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE, ownUrn } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource, ownUrn } from "../../providers/framework/resource";
 import { authenticationMethodsPolicy, type PolicyMigrationState, type RegistrationCampaign, type SystemCredentialPreferences } from "./policy";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<authenticationMethodsPolicy.type>. */
@@ -20,7 +19,7 @@ export interface AuthenticationMethodsPolicyArgs {
  * registration campaign, migration state, system-preferred MFA. Targets are { id: group object id or
  * "all_users", targetType?: "group" | "user" }. Deleting the resource stops managing; the tenant keeps them.
  */
-export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
+export class AuthenticationMethodsPolicy extends SettingResource {
     declare public readonly registrationCampaign: pulumi.Output<RegistrationCampaign | undefined>;
     declare public readonly policyMigrationState: pulumi.Output<PolicyMigrationState | undefined>;
     declare public readonly systemCredentialPreferences: pulumi.Output<SystemCredentialPreferences | undefined>;
@@ -29,10 +28,7 @@ export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: AuthenticationMethodsPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            {
+        super(TYPE, name, {
                 registrationCampaign: args.registrationCampaign,
                 policyMigrationState: args.policyMigrationState,
                 systemCredentialPreferences: args.systemCredentialPreferences,
@@ -40,10 +36,6 @@ export class AuthenticationMethodsPolicy extends pulumi.dynamic.Resource {
                 diagnosticsUrn: ownUrn(name, TYPE, opts?.parent),
                 policy: undefined,
                 tenantId: undefined,
-            },
-            opts,
-            MODULE,
-            TYPE,
-        );
+            }, opts);
     }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource } from "../../providers/framework/resource";
 import { authenticationPolicy, type AuthPolicyProtocol } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<authenticationPolicy.type>. */
@@ -19,7 +18,7 @@ export interface AuthenticationPolicyArgs {
  * An Exchange Online authentication policy (New/Set-AuthenticationPolicy -AllowBasicAuth<Protocol>), optionally
  * the organisation's default. Deleting the resource stops managing; the policy and the default stay as they are.
  */
-export class AuthenticationPolicy extends pulumi.dynamic.Resource {
+export class AuthenticationPolicy extends SettingResource {
     /** The name given (the resource's input). */
     declare public readonly name: pulumi.Output<string>;
     declare public readonly allowBasicAuth: pulumi.Output<Record<AuthPolicyProtocol, boolean>>;
@@ -33,10 +32,7 @@ export class AuthenticationPolicy extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: AuthenticationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            {
+        super(TYPE, name, {
                 name: args.name,
                 allowBasicAuth: args.allowBasicAuth,
                 organizationDefault: args.organizationDefault,
@@ -45,10 +41,6 @@ export class AuthenticationPolicy extends pulumi.dynamic.Resource {
                 policyGuid: undefined,
                 isOrganizationDefault: undefined,
                 tenantId: undefined,
-            },
-            opts,
-            MODULE,
-            TYPE,
-        );
+            }, opts);
     }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource } from "../../providers/framework/resource";
 import { userHygiene } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<userHygiene.type>. */
@@ -21,7 +20,7 @@ export interface UserHygieneArgs {
  * Session and method hygiene for named users, run once per value of `trigger` (not on every up).
  * Deleting the resource changes nothing in the tenant.
  */
-export class UserHygiene extends pulumi.dynamic.Resource {
+export class UserHygiene extends SettingResource {
     declare public readonly users: pulumi.Output<string[]>;
     declare public readonly trigger: pulumi.Output<string>;
     /** Resolved at plan time: user principal name -> object id. */
@@ -31,10 +30,7 @@ export class UserHygiene extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: UserHygieneArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            {
+        super(TYPE, name, {
                 users: args.users,
                 revokeSessions: args.revokeSessions,
                 requireReregistration: args.requireReregistration,
@@ -42,10 +38,6 @@ export class UserHygiene extends pulumi.dynamic.Resource {
                 targets: undefined,
                 lastRun: undefined,
                 tenantId: undefined,
-            },
-            opts,
-            MODULE,
-            TYPE,
-        );
+            }, opts);
     }
 }

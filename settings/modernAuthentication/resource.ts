@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource } from "../../providers/framework/resource";
 import { modernAuthentication } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<modernAuthentication.type>. */
@@ -15,7 +14,7 @@ export interface ModernAuthenticationArgs {
  * Modern authentication of Exchange Online (Set-OrganizationConfig -OAuth2ClientProfileEnabled).
  * Deleting the resource stops managing the setting and leaves Exchange Online as it is.
  */
-export class ModernAuthentication extends pulumi.dynamic.Resource {
+export class ModernAuthentication extends SettingResource {
     declare public readonly enabled: pulumi.Output<boolean>;
     /** The Exchange organisation (its initial domain). */
     declare public readonly organizationName: pulumi.Output<string>;
@@ -23,13 +22,6 @@ export class ModernAuthentication extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: ModernAuthenticationArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            { enabled: args.enabled, organizationName: undefined, tenantId: undefined },
-            opts,
-            MODULE,
-            TYPE,
-        );
+        super(TYPE, name, { enabled: args.enabled, organizationName: undefined, tenantId: undefined }, opts);
     }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE, ownUrn } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource, ownUrn } from "../../providers/framework/resource";
 import { perUserMfa, type GuardSettings, type PerUserMfaAssignment, type PerUserMfaState, type ReadinessSettings } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<perUserMfa.type>. */
@@ -28,7 +27,7 @@ export interface PerUserMfaArgs {
  * Per-user MFA state (disabled / enabled / enforced) of a set of users. Users not targeted are left
  * alone unless allOtherUsers is set. Deleting the resource stops managing; users keep their state.
  */
-export class PerUserMfa extends pulumi.dynamic.Resource {
+export class PerUserMfa extends SettingResource {
     declare public readonly assignments: pulumi.Output<PerUserMfaAssignment[]>;
     /** Resolved at plan time: user principal name -> desired state. */
     declare public readonly targets: pulumi.Output<Record<string, PerUserMfaState>>;
@@ -39,10 +38,7 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: PerUserMfaArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            {
+        super(TYPE, name, {
                 assignments: args.assignments,
                 excludeUsers: args.excludeUsers,
                 allOtherUsers: args.allOtherUsers,
@@ -55,10 +51,6 @@ export class PerUserMfa extends pulumi.dynamic.Resource {
                 observed: undefined,
                 counts: undefined,
                 tenantId: undefined,
-            },
-            opts,
-            MODULE,
-            TYPE,
-        );
+            }, opts);
     }
 }

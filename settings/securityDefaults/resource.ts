@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource } from "../../providers/framework/resource";
 import { securityDefaults } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<securityDefaults.type>. */
@@ -15,7 +14,7 @@ export interface SecurityDefaultsArgs {
  * Security defaults of the tenant (Graph policies/identitySecurityDefaultsEnforcementPolicy).
  * Deleting the resource stops managing the setting and leaves the tenant as it is.
  */
-export class SecurityDefaults extends pulumi.dynamic.Resource {
+export class SecurityDefaults extends SettingResource {
     declare public readonly isEnabled: pulumi.Output<boolean>;
     /** Graph's id of the policy object. */
     declare public readonly policyId: pulumi.Output<string>;
@@ -24,13 +23,6 @@ export class SecurityDefaults extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: SecurityDefaultsArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            { isEnabled: args.isEnabled, policyId: undefined, displayName: undefined, tenantId: undefined },
-            opts,
-            MODULE,
-            TYPE,
-        );
+        super(TYPE, name, { isEnabled: args.isEnabled, policyId: undefined, displayName: undefined, tenantId: undefined }, opts);
     }
 }

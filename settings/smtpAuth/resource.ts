@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE } from "../../providers/framework/resource";
-import { providerShim } from "../../providers/shim";
+import { SettingResource } from "../../providers/framework/resource";
 import { smtpAuth, type MailboxSmtpAuth, type ObservedMailboxSmtpAuth } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<smtpAuth.type>. */
@@ -20,7 +19,7 @@ export interface SmtpAuthArgs {
  * -SmtpClientAuthenticationDisabled). Mailboxes not named are left alone unless manageAllMailboxes is set.
  * Deleting the resource stops managing; the organisation and every mailbox keep their values.
  */
-export class SmtpAuth extends pulumi.dynamic.Resource {
+export class SmtpAuth extends SettingResource {
     declare public readonly disabledForOrganization: pulumi.Output<boolean>;
     declare public readonly exceptions: pulumi.Output<string[] | undefined>;
     declare public readonly manageAllMailboxes: pulumi.Output<boolean | undefined>;
@@ -33,10 +32,7 @@ export class SmtpAuth extends pulumi.dynamic.Resource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: SmtpAuthArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerShim(TYPE),
-            name,
-            {
+        super(TYPE, name, {
                 disabledForOrganization: args.disabledForOrganization,
                 exceptions: args.exceptions,
                 manageAllMailboxes: args.manageAllMailboxes,
@@ -44,10 +40,6 @@ export class SmtpAuth extends pulumi.dynamic.Resource {
                 observedMailboxes: undefined,
                 readScope: undefined,
                 tenantId: undefined,
-            },
-            opts,
-            MODULE,
-            TYPE,
-        );
+            }, opts);
     }
 }
