@@ -6,7 +6,9 @@
  *   m365-mfa pr-summary    --stack S [--out F] [--from-json F] [--config-file F] [--policy-pack DIR [--policy-pack-config F]]
  *   m365-mfa export        [--format yaml|json] [--out F] [--include KEY,...] [--break-glass UPN,...]
  *   m365-mfa readiness     [--format table|markdown|json] [--window-days N] [--out F] [--users a@x,b@x]
- *   m365-mfa multi-tenant  --tenants F --baseline F [--operation preview|up] [--parallel N] [--project DIR] [--json]
+ *   m365-mfa multi-tenant  --tenants F [--baseline F] [--operation preview|up|drift] [--parallel N] [--project DIR] [--state-dir DIR] [--report-dir DIR] [--only a,b] [--json]
+ *   m365-mfa multi-tenant-report --from DIR [--out-dir DIR] [--tenants F] [--json]
+ *   m365-mfa matrix        --tenants F [--shards N] [--max-per-shard N] [--github-output F]
  *
  * Installed, it is `bin` m365-mfa (dist/cli.js, compiled); in a checkout, `npm run <command> -- ...`.
  * Exit codes: 0 done (drift: no drift), 1 the command failed (sign-in refused, Graph down, a tenant
@@ -136,17 +138,58 @@ Exit codes: 0 done, 1 the command failed, 2 drift found (drift), 3 only pending 
 
     program
         .command("multi-tenant")
-        .summary("apply one baseline to many tenants (Automation API)")
-        .description("Apply one baseline to many tenants with Pulumi's Automation API: one stack per tenant (m365-mfa-<name>), a result row per tenant; one tenant's failure never stops the others.\nExit 1 if any tenant failed.")
-        .requiredOption("--tenants <file>", 'tenants.json: [{ "name", "tenantId", "clientId", "clientSecretEnv", "cloud"?, ... }] (required)')
-        .requiredOption("--baseline <file>", "baseline.json: the m365-mfa:baseline value for every tenant (required)")
-        .addOption(new Option("--operation <operation>", "what to run on each stack").choices(["preview", "up"]).default("preview"))
+        .summary("preview, apply or check drift of one baseline over many tenants (Automation API)")
+        .description(
+            "One baseline over many tenants with Pulumi's Automation API: one stack per tenant (m365-mfa-<name>), each with its own overrides and credential;\n" +
+                "the tenants file is checked whole before any tenant runs. A result per tenant and a roll-up (--report-dir: summary.md, summary.json, tenants/<name>.json|md);\n" +
+                "one tenant's failure never stops the others. Each stack's config is kept in the state directory, never in the project.\n" +
+                "Exit 0: every tenant done (drift: clean). Exit 1: a tenant failed. Exit 2: a tenant drifted (drift). Exit 3: only pending changes (drift).",
+        )
+        .requiredOption("--tenants <file>", "the tenants file, YAML or JSON: { baseline?, defaults?, tenants: [{ name, tenantId, clientId?, clientSecretEnv? | federatedTokenFile?, overrides?, ... }] } (required)")
+        .option("--baseline <file>", "the m365-mfa:baseline for every tenant, when the tenants file has no baseline: key")
+        .addOption(new Option("--operation <operation>", "what to run on each stack (drift: preview --refresh, drift vs pending)").choices(["preview", "up", "drift"]).default("preview"))
         .option("--parallel <n>", "tenants at a time", wholeNumber(1, 64), 4)
         .option("--project <dir>", "the Pulumi project directory (default the working directory)")
-        .option("--json", "print the results as JSON instead of a table", false)
+        .option("--state-dir <dir>", "where each tenant's stack config is kept (default <file backend>/m365-mfa-stacks, else $PULUMI_HOME/m365-mfa-stacks)")
+        .option("--report-dir <dir>", "write the roll-up (summary.md, summary.json) and each tenant's result (tenants/<name>.json, drift report .md) here")
+        .option("--only <names>", "comma-separated tenant names to run (e.g. one matrix job's tenant)", list)
+        .option("--json", "print the roll-up as JSON instead of a table", false)
         .action(async (o) => {
             const { multiTenantCommand } = await import("./multitenant/run");
-            setExitCode(await multiTenantCommand({ tenants: o.tenants, baseline: o.baseline, operation: o.operation, parallel: o.parallel, project: o.project, json: o.json }));
+            setExitCode(
+                await multiTenantCommand(
+                    { tenants: o.tenants, baseline: o.baseline, operation: o.operation, parallel: o.parallel, project: o.project, stateDir: o.stateDir, reportDir: o.reportDir, only: o.only, json: o.json },
+                    io.out,
+                ),
+            );
+        });
+
+    program
+        .command("multi-tenant-report")
+        .summary("combine per-tenant results (e.g. of matrix jobs) into one roll-up")
+        .description("Combine the results of multi-tenant runs (every tenants/<name>.json under --from, e.g. the downloaded artifacts of a matrix's jobs) into one roll-up in Markdown and JSON.\nA tenant with two results is an error; with --tenants, a tenant without a result counts as failed. Exit codes as multi-tenant's.")
+        .requiredOption("--from <dir>", "the directory holding the runs' report directories (required)")
+        .option("--out-dir <dir>", "write summary.md and summary.json here")
+        .option("--tenants <file>", "the tenants file: every tenant in it must have a result")
+        .option("--json", "print the roll-up as JSON instead of Markdown", false)
+        .action(async (o) => {
+            const { reportCommand } = await import("./multitenant/report");
+            const expect = o.tenants ? (await import("./multitenant/tenants")).loadTenants(o.tenants).tenants.map((t) => t.name) : undefined;
+            setExitCode(reportCommand({ from: o.from, outDir: o.outDir, expect, json: o.json }, io.out));
+        });
+
+    program
+        .command("matrix")
+        .summary("the tenants file as GitHub Actions matrices (one job per tenant, at most 256 per matrix)")
+        .description("Print the tenants file as GitHub Actions matrices: { tenants, shardSize, shards: [{ include: [{ tenant, stack }] }] }, each shard at most 256 jobs (GitHub's limit per matrix).\nThe tenants file is validated first, as multi-tenant does. With --github-output, also writes matrix, shards, shard<i> and size<i> for the shard jobs of the workflow.")
+        .requiredOption("--tenants <file>", "the tenants file (required)")
+        .option("--baseline <file>", "the baseline, when the tenants file has none (for validation)")
+        .option("--shards <n>", "the number of shard jobs the workflow declares (default: as many as needed)", wholeNumber(1, 1000))
+        .option("--max-per-shard <n>", "jobs per matrix", wholeNumber(1, 256), 256)
+        .option("--github-output <file>", "append the step outputs to this file (the job's $GITHUB_OUTPUT)")
+        .action(async (o) => {
+            const { matrixCommand } = await import("./multitenant/matrix");
+            setExitCode(await matrixCommand({ tenants: o.tenants, baseline: o.baseline, shards: o.shards, maxPerShard: o.maxPerShard, githubOutput: o.githubOutput }, io.out));
         });
 
     for (const cmd of program.commands) {

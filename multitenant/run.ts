@@ -1,174 +1,290 @@
 /**
  * One baseline, many tenants: a service provider's run with Pulumi's Automation API. One stack per
- * tenant (same project, same baseline), bounded parallelism, a result row per tenant; one tenant's
- * failure never stops the others.
+ * tenant (same project, each tenant's merged baseline), bounded parallelism, a result per tenant; one
+ * tenant's failure never stops the others.
  *
- *   m365-mfa multi-tenant --tenants tenants.json --baseline baseline.json [--operation preview|up] [--parallel 4] [--project DIR] [--json]
+ *   m365-mfa multi-tenant --tenants tenants.yaml [--baseline baseline.json] [--operation preview|up|drift]
+ *                         [--parallel 4] [--project DIR] [--state-dir DIR] [--report-dir DIR] [--only a,b] [--json]
  *
- * tenants.json: [{ "name": "contoso", "tenantId": "...", "clientId": "...", "clientSecretEnv": "CONTOSO_SECRET",
- *                  "cloud"?: "global", "authorityHost"?, "graphEndpoint"?, "exchangeEndpoint"? }]
- * Secrets are named by environment variable and handed to that tenant's stack operations only, as
- * environment; they never enter stack config or state. Without clientSecretEnv, the workload
- * identity / DefaultAzureCredential chain of the environment is used.
+ * The tenants file (./tenants.ts) is validated whole before any tenant runs. Each tenant's stack
+ * config is written to the state directory (Pulumi.<stack>.yaml there, passed with --config-file),
+ * never into the project directory. Credentials are handed to that tenant's operations only, as
+ * environment: a secret from the environment variable the tenant names (clientSecretEnv), or a
+ * workload identity token file (the tenant's federatedTokenFile, or the run's
+ * AZURE_FEDERATED_TOKEN_FILE: one app across tenants); they never enter stack config or state.
  */
+import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { redact } from "../client/errors";
+import { planFromPreviewJson } from "../pipelines/plan";
+import { DriftReport, driftMarkdown, driftReport } from "../pipelines/render";
+import { TenantPlan, TenantTarget, loadTenants, validateTenantsFile } from "./tenants";
+import { RollUp, TenantResult, rollUp, rollUpMarkdown, resultTable, writeReports } from "./report";
 
-export interface TenantTarget {
-    name: string;
-    tenantId: string;
-    clientId?: string;
-    clientSecretEnv?: string;
-    cloud?: string;
-    authorityHost?: string;
-    graphEndpoint?: string;
-    exchangeEndpoint?: string;
-}
+export { TenantTarget, TenantPlan, TenantResult, RollUp };
+export { resultTable };
 
-export interface TenantResult {
-    tenant: string;
-    stack: string;
-    status: "succeeded" | "failed";
-    /** Resource operations, e.g. { create: 2, update: 1, same: 3 }. */
-    changes: Record<string, number>;
-    seconds: number;
-    error?: string;
-}
+export type Operation = "preview" | "up" | "drift";
 
 export interface RunOptions {
     projectDir: string;
-    operation: "preview" | "up";
+    operation: Operation;
     parallel?: number;
-    /** Stack name for a tenant; default m365-mfa-<name>. */
-    stackName?: (t: TenantTarget) => string;
+    /** Where each tenant's stack config (Pulumi.<stack>.yaml) is kept; default stateDirFor(env). */
+    stateDir?: string;
     /** Extra environment for every operation (backend, passphrase, CA bundle, ...). */
     env?: Record<string, string>;
     /** Directory with bin/pulumi; default: the pulumi on PATH. */
     pulumiRoot?: string;
+    /** Called as each tenant finishes. */
+    onResult?: (r: TenantResult) => void;
 }
 
-const NAME = /^[A-Za-z0-9_.-]+$/;
+/**
+ * Where the runner keeps the tenants' stack config: beside a file backend's state
+ * (`<backend>/m365-mfa-stacks`), else under PULUMI_HOME (`<home>/m365-mfa-stacks`). The config is
+ * written again from the tenants file on every run; only the stack's encryption salt is kept.
+ */
+export function stateDirFor(env: Record<string, string | undefined>): string {
+    const backend = env.PULUMI_BACKEND_URL ?? "";
+    if (backend.startsWith("file://")) return path.join(backend.slice("file://".length).replace(/^~(?=\/)/, os.homedir()), "m365-mfa-stacks");
+    return path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "m365-mfa-stacks");
+}
 
+/** Backwards-compatible: a plain list of tenants, checked as the tenants file's `tenants` (needs no baseline). */
 export function validateTenants(raw: unknown): TenantTarget[] {
-    if (!Array.isArray(raw) || raw.length === 0) {
-        throw new Error("tenants: expected a non-empty list of { name, tenantId, clientId, clientSecretEnv }");
-    }
-    const seen = new Set<string>();
-    return raw.map((t: any, i) => {
-        const at = `tenants[${i}]`;
-        if (!t || typeof t.name !== "string" || !NAME.test(t.name)) throw new Error(`${at}.name must be letters, digits, '.', '_' or '-'`);
-        if (seen.has(t.name)) throw new Error(`${at}.name "${t.name}" appears twice`);
-        seen.add(t.name);
-        if (typeof t.tenantId !== "string" || !t.tenantId) throw new Error(`${at}.tenantId is required`);
-        if (t.clientSecretEnv !== undefined && typeof t.clientSecretEnv !== "string") throw new Error(`${at}.clientSecretEnv must name an environment variable`);
-        return t as TenantTarget;
-    });
+    return validateTenantsFile(raw, {}).tenants;
 }
 
-export async function runBaseline(tenants: TenantTarget[], baseline: unknown, options: RunOptions): Promise<TenantResult[]> {
+/** Accepts either validated plans or plain targets with one shared baseline (then validated here). */
+export async function runBaseline(tenants: TenantPlan[] | TenantTarget[], baseline: unknown, options: RunOptions): Promise<TenantResult[]> {
+    const plans: TenantPlan[] = tenants.every((t: any) => t.baseline && t.stack) && baseline === undefined ? (tenants as TenantPlan[]) : validateTenantsFile(tenants, baseline ?? {}).tenants;
     const command = await PulumiCommand.get(options.pulumiRoot ? { root: options.pulumiRoot, skipVersionCheck: true } : { skipVersionCheck: true });
-    const results: TenantResult[] = new Array(tenants.length);
+    const env = { ...(process.env as Record<string, string>), ...(options.env ?? {}) };
+    const stateDir = path.resolve(options.stateDir ?? stateDirFor(env));
+    prepareStateDir(stateDir, options.projectDir);
+    const results: TenantResult[] = new Array(plans.length);
     let next = 0;
     const worker = async () => {
-        while (next < tenants.length) {
+        while (next < plans.length) {
             const i = next++;
-            results[i] = await runOne(tenants[i], baseline, options, command);
+            results[i] = await runOne(plans[i], options, command, stateDir, env);
+            options.onResult?.(results[i]);
         }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 4, tenants.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 4, plans.length)) }, worker));
     return results;
 }
 
-async function runOne(t: TenantTarget, baseline: unknown, options: RunOptions, pulumiCommand: PulumiCommand): Promise<TenantResult> {
-    const stackName = options.stackName?.(t) ?? `m365-mfa-${t.name}`;
+/** The state directory holds a copy of the project's Pulumi.yaml, so that `stack init` there writes the stack's settings there. */
+function prepareStateDir(stateDir: string, projectDir: string): void {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const project = path.join(projectDir, "Pulumi.yaml");
+    if (!fs.existsSync(project)) throw new Error(`no Pulumi.yaml in ${projectDir} (--project)`);
+    const name = YAML.parse(fs.readFileSync(project, "utf8"))?.name;
+    fs.writeFileSync(path.join(stateDir, "Pulumi.yaml"), YAML.stringify({ name, runtime: "nodejs", description: `stack settings of m365-mfa multi-tenant runs of ${path.resolve(projectDir)}; the program is there` }));
+}
+
+/** The environment of one tenant's operations: its credential only (the caller's AZURE_* and ARM_* are overridden). */
+export function tenantEnv(t: TenantTarget, base: Record<string, string | undefined>): { env: Record<string, string>; secrets: string[] } {
+    const secret = t.clientSecretEnv ? base[t.clientSecretEnv] : undefined;
+    if (t.clientSecretEnv && !secret) throw new Error(`environment variable ${t.clientSecretEnv} (the client secret of ${t.name}) is not set`);
+    const tokenFile = secret ? "" : (t.federatedTokenFile ?? base.AZURE_FEDERATED_TOKEN_FILE ?? "");
+    let oidcToken = "";
+    if (tokenFile) {
+        if (!fs.existsSync(tokenFile)) throw new Error(`the workload identity token file of ${t.name} (${tokenFile}) does not exist`);
+        oidcToken = fs.readFileSync(tokenFile, "utf8").trim();
+    }
+    const env: Record<string, string> = {
+        AZURE_TENANT_ID: t.tenantId,
+        AZURE_CLIENT_ID: t.clientId ?? "",
+        AZURE_CLIENT_SECRET: secret ?? "",
+        AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+        // The azuread provider (Conditional Access): the same app and credential.
+        ARM_TENANT_ID: t.tenantId,
+        ARM_CLIENT_ID: t.clientId ?? "",
+        ARM_CLIENT_SECRET: secret ?? "",
+        ARM_USE_OIDC: oidcToken ? "true" : (base.ARM_USE_OIDC ?? ""),
+        ARM_OIDC_TOKEN: oidcToken,
+    };
+    const arm = { global: "global", usgov: "usgovernmentl4", usgovdod: "usgovernmentl5", china: "china" }[t.cloud ?? ""];
+    if (arm) env.ARM_ENVIRONMENT = arm;
+    const metadata = t.azureadMetadataHost ?? (t.graphEndpoint ? new URL(t.graphEndpoint).host : undefined);
+    if (metadata) env.ARM_METADATA_HOSTNAME = metadata;
+    return { env, secrets: [secret, oidcToken].filter((s): s is string => !!s) };
+}
+
+/** The stack's config file in the state directory: the tenant's settings and merged baseline; the encryption salt is kept. */
+export function writeStackConfig(file: string, t: TenantPlan): void {
+    const existing = fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
+    const config: Record<string, unknown> = { "m365-mfa:tenantId": t.tenantId, "m365-mfa:baseline": t.baseline };
+    for (const k of ["clientId", "cloud", "authorityHost", "graphEndpoint", "exchangeEndpoint"] as const) {
+        if (t[k]) config[`m365-mfa:${k}`] = t[k];
+    }
+    const out: Record<string, unknown> = {};
+    if (existing.encryptionsalt) out.encryptionsalt = existing.encryptionsalt;
+    if (existing.secretsprovider) out.secretsprovider = existing.secretsprovider;
+    if (existing.encryptedkey) out.encryptedkey = existing.encryptedkey;
+    out.config = config;
+    fs.writeFileSync(file, `# Written by m365-mfa multi-tenant from the tenants file (tenant ${t.name}); edits are replaced on the next run.\n` + YAML.stringify(out));
+}
+
+interface Proc {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+function exec(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<Proc> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+}
+
+async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiCommand, stateDir: string, base: Record<string, string>): Promise<TenantResult> {
     const started = Date.now();
-    const secret = t.clientSecretEnv ? process.env[t.clientSecretEnv] : undefined;
+    const result = (r: Partial<TenantResult>): TenantResult => ({
+        tenant: t.name,
+        tenantId: t.tenantId,
+        stack: t.stack,
+        operation: options.operation,
+        status: "failed",
+        changes: {},
+        settings: [],
+        users: 0,
+        seconds: (Date.now() - started) / 1000,
+        ...r,
+    });
+    let secrets: string[] = [];
     try {
-        if (t.clientSecretEnv && !secret) {
-            throw new Error(`environment variable ${t.clientSecretEnv} (the client secret of ${t.name}) is not set`);
-        }
-        const envVars: Record<string, string> = {
-            ...(options.env ?? {}),
-            // This tenant's credential only; the AZURE_* of the caller's environment are overridden.
-            AZURE_TENANT_ID: t.tenantId,
-            AZURE_CLIENT_ID: t.clientId ?? "",
-            AZURE_CLIENT_SECRET: secret ?? "",
-        };
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: options.projectDir }, { envVars, pulumiCommand });
-        const config: Record<string, { value: string }> = { "m365-mfa:baseline": { value: JSON.stringify(baseline) }, "m365-mfa:tenantId": { value: t.tenantId } };
-        for (const k of ["clientId", "cloud", "authorityHost", "graphEndpoint", "exchangeEndpoint"] as const) {
-            if (t[k]) config[`m365-mfa:${k}`] = { value: t[k]! };
-        }
-        await stack.setAllConfig(config);
-        let changes: Record<string, number>;
+        const te = tenantEnv(t, base);
+        secrets = te.secrets;
+        const env: Record<string, string> = { ...base, ...te.env, PULUMI_SKIP_UPDATE_CHECK: "true", NO_COLOR: "1" };
+        // The stack, created from the state directory: `stack init` writes its settings file there.
+        await LocalWorkspace.createOrSelectStack({ stackName: t.stack, workDir: stateDir }, { envVars: env, pulumiCommand });
+        const configFile = path.join(stateDir, `Pulumi.${t.stack.replace(/\//g, "-")}.yaml`);
+        writeStackConfig(configFile, t);
+        const stackArgs = ["--stack", t.stack, "--config-file", configFile, "--non-interactive", "--color", "never"];
         if (options.operation === "up") {
-            const r = await stack.up({ refresh: true });
-            changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
-        } else {
-            const r = await stack.preview({ refresh: true });
-            changes = r.changeSummary as Record<string, number>;
+            const r = await exec(pulumiCommand.command, ["up", "--yes", "--skip-preview", "--refresh", "--suppress-progress", ...stackArgs], options.projectDir, env);
+            if (r.code !== 0) return result({ error: failure(r, secrets) });
+            const changes = upChanges(r.stdout);
+            return result({ status: Object.entries(changes).some(([k, n]) => k !== "same" && n > 0) ? "changed" : "unchanged", changes });
         }
-        return { tenant: t.name, stack: stackName, status: "succeeded", changes, seconds: (Date.now() - started) / 1000 };
+        const r = await exec(pulumiCommand.command, ["preview", "--refresh", "--json", ...stackArgs], options.projectDir, env);
+        let json: any;
+        try {
+            json = JSON.parse(r.stdout);
+        } catch {
+            return result({ error: failure(r, secrets) });
+        }
+        if (r.code !== 0) return result({ error: failure(r, secrets, json) });
+        const plan = planFromPreviewJson(json);
+        const changes = (json.changeSummary ?? {}) as Record<string, number>;
+        if (options.operation === "drift") {
+            const report = driftReport(plan, t.stack);
+            return result({
+                status: report.drifted ? "drifted" : report.pending ? "pending" : "clean",
+                changes,
+                settings: report.settings.map((s) => ({ name: s.name, title: s.title, kind: s.kind, fields: s.fields.map((f) => f.field), users: s.users.reduce((n, g) => n + g.users.length, 0) })),
+                users: report.settings.reduce((n, s) => n + s.users.reduce((m, g) => m + g.users.length, 0), 0),
+                drift: report,
+            });
+        }
+        const settings = plan.settings.map((s) => ({
+            name: s.name,
+            title: s.title,
+            kind: s.op,
+            fields: s.fields.map((f) => f.field),
+            users: s.planned ? s.planned.reduce((m, x) => m + x.count, 0) : s.users.reduce((m, g) => m + g.users.length, 0),
+        }));
+        const changing = Object.entries(changes).some(([k, n]) => k !== "same" && n > 0) || settings.length > 0;
+        return result({ status: changing ? "changed" : "unchanged", changes, settings, users: settings.reduce((n, s) => n + s.users, 0) });
     } catch (err) {
-        return { tenant: t.name, stack: stackName, status: "failed", changes: {}, seconds: (Date.now() - started) / 1000, error: summarizeError(err, secret) };
+        return result({ error: redact(err instanceof Error ? err.message : String(err), secrets).trim() });
     }
 }
 
-/** The useful line of an Automation API error (it carries the whole CLI output), without the secret. */
-function summarizeError(err: unknown, secret?: string): string {
-    let text = err instanceof Error ? err.message : String(err);
-    if (secret) text = text.split(secret).join("[redacted secret]");
-    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-    const useful = lines.filter((l) => /error:|failed|AADSTS|answered|not set|invalid/i.test(l) && !/^code: /.test(l));
-    return (useful.length ? useful : lines).slice(0, 3).join(" | ").slice(0, 600);
+/** `up`'s resource counts from its summary ("Resources:\n    + 2 created\n    3 unchanged"). */
+function upChanges(stdout: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    const words: Record<string, string> = { created: "create", updated: "update", deleted: "delete", replaced: "replace", unchanged: "same" };
+    const tail = stdout.slice(stdout.lastIndexOf("Resources:"));
+    for (const m of tail.matchAll(/^\s*(?:\+-|[+~-])?\s*(\d+)\s+(created|updated|deleted|replaced|unchanged)\b/gm)) out[words[m[2]]] = Number(m[1]);
+    return out;
 }
 
-export function resultTable(results: TenantResult[]): string {
-    const rows = results.map((r) => [
-        r.tenant,
-        r.stack,
-        r.status,
-        Object.entries(r.changes).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ") || "-",
-        r.seconds.toFixed(1),
-        r.error ?? "",
-    ]);
-    const head = ["TENANT", "STACK", "RESULT", "CHANGES", "SECONDS", "ERROR"];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join("  ").trimEnd();
-    const ok = results.filter((r) => r.status === "succeeded").length;
-    return [line(head), ...rows.map(line), "", `${ok} of ${results.length} tenants succeeded`].join("\n");
+/**
+ * Why a tenant failed, in full: the engine's error diagnostics (from --json), else everything the
+ * command wrote to stderr, else its output; never a secret or a token.
+ */
+function failure(r: Proc, secrets: string[], json?: any): string {
+    const diagnostics = ((json?.diagnostics ?? []) as any[]).filter((d) => d.severity === "error").map((d) => String(d.message ?? "").trim());
+    const text = diagnostics.length ? diagnostics.join("\n") : (r.stderr.trim() || r.stdout.trim() || `pulumi exited ${r.code}`);
+    return redact(text, secrets);
 }
 
 export interface MultiTenantCommandOptions {
-    /** tenants.json: the list validateTenants accepts. */
+    /** The tenants file (JSON or YAML; ./tenants.ts). */
     tenants: string;
-    /** baseline.json: the value of m365-mfa:baseline for every tenant. */
-    baseline: string;
-    operation?: "preview" | "up";
+    /** A separate baseline file, when the tenants file has no `baseline`. */
+    baseline?: string;
+    operation?: Operation;
     parallel?: number;
     /** The Pulumi project directory; default the working directory. */
     project?: string;
+    stateDir?: string;
+    /** Where the roll-up (summary.md, summary.json) and each tenant's report (tenants/<name>.json|md) go. */
+    reportDir?: string;
+    /** Only these tenants (names), e.g. one matrix job's. */
+    only?: string[];
     /** The results as JSON instead of a table. */
     json?: boolean;
 }
 
-/** `m365-mfa multi-tenant`: prints a result row per tenant; exit code 0 when every tenant succeeded, else 1. */
-export async function multiTenantCommand(options: MultiTenantCommandOptions): Promise<number> {
+/** Exit codes: 0 every tenant clean/succeeded, 1 a tenant failed, 2 a tenant drifted (drift), 3 only pending changes (drift). */
+export function exitCode(results: TenantResult[]): number {
+    if (results.some((r) => r.status === "failed")) return 1;
+    if (results.some((r) => r.status === "drifted")) return 2;
+    if (results.some((r) => r.status === "pending")) return 3;
+    return 0;
+}
+
+/** `m365-mfa multi-tenant`. Throws (exit 1, nothing run) when the tenants file is not valid. */
+export async function multiTenantCommand(options: MultiTenantCommandOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
     const operation = options.operation ?? "preview";
-    if (!["preview", "up"].includes(operation)) throw new Error("--operation must be preview or up");
-    const tenants = validateTenants(JSON.parse(fs.readFileSync(options.tenants, "utf8")));
-    const baseline = JSON.parse(fs.readFileSync(options.baseline, "utf8"));
+    if (!["preview", "up", "drift"].includes(operation)) throw new Error("--operation must be preview, up or drift");
+    let { tenants } = loadTenants(options.tenants, options.baseline);
+    if (options.only?.length) {
+        const unknown = options.only.filter((n) => !tenants.some((t) => t.name === n));
+        if (unknown.length) throw new Error(`--only: no tenant named ${unknown.join(", ")} in ${options.tenants}`);
+        tenants = tenants.filter((t) => options.only!.includes(t.name));
+    }
     const local = path.resolve(__dirname, "..", ".tools", "pulumi", "current");
-    const results = await runBaseline(tenants, baseline, {
+    const results = await runBaseline(tenants, undefined, {
         projectDir: path.resolve(options.project ?? process.cwd()),
         operation,
         parallel: options.parallel ?? 4,
+        stateDir: options.stateDir,
         pulumiRoot: fs.existsSync(path.join(local, "bin", "pulumi")) ? local : undefined,
     });
-    console.log(options.json ? JSON.stringify(results, null, 2) : resultTable(results));
-    return results.every((r) => r.status === "succeeded") ? 0 : 1;
+    const summary = rollUp(results, operation);
+    if (options.reportDir) writeReports(options.reportDir, summary, results);
+    out(options.json ? JSON.stringify(summary, null, 2) + "\n" : resultTable(results) + "\n");
+    return exitCode(results);
 }
+
+export { rollUp, rollUpMarkdown, driftMarkdown, DriftReport };
 
 // `node multitenant/run.ts ...` as before: the m365-mfa command parses the arguments.
 if (require.main === module) {
