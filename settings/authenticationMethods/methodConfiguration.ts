@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
 import { FieldChange, TenantSetting } from "../../providers/framework/setting";
+import { unknownKey } from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
     ALL_USERS,
@@ -286,7 +287,7 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
             if (owners.length) {
                 return `${key} is not a setting of ${method}; it belongs to ${owners.join(", ")}. Remove it, or set method to ${owners[0]}`;
             }
-            return `unknown property "${key}" for ${method} (known: ${allowed.join(", ")})`;
+            return unknownKey(key, key, allowed, `a known property of ${method}`);
         });
         const desired: AuthenticationMethodConfigurationDesired = { method };
         if (inputs.state !== undefined) {

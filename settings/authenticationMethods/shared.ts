@@ -1,4 +1,5 @@
 import { ValidationFailure } from "../../providers/framework/setting";
+import { unknownKey } from "../../providers/framework/validation";
 
 /**
  * What the authentication methods policy settings (AuthenticationMethodsPolicy and
@@ -44,7 +45,7 @@ export class InputChecks {
                 continue;
             }
             const property = at ? `${at}.${key}` : key;
-            this.fail(property, explain?.(key) ?? `unknown property "${property}" (known: ${allowed.map((k) => (at ? `${at}.${k}` : k)).join(", ")})`);
+            this.fail(property, explain?.(key) ?? unknownKey(property, key, allowed, "a known property"));
         }
     }
 

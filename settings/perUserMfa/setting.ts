@@ -3,7 +3,7 @@ import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog, progressReporter } from "../../providers/framework/diagnostics";
-import { nearest } from "../../providers/framework/validation";
+import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 
@@ -153,7 +153,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const failures: ValidationFailure[] = [];
         for (const key of Object.keys(inputs)) {
             if (!KEYS.includes(key)) {
-                failures.push({ property: key, reason: `unknown property "${key}" (known: ${KEYS.join(", ")})` });
+                failures.push({ property: key, reason: unknownKey(key, key, KEYS.filter((k) => !perUserMfa.resolvedFields!.includes(k) && !perUserMfa.internalFields!.includes(k)), "a known property") });
             }
         }
         const assignments: PerUserMfaAssignment[] = [];
@@ -236,7 +236,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 failures.push({ property: "guards", reason: "guards must be an object like { maxUserChangeShare: 0.1, confirm: [] }" });
             } else {
                 for (const k of Object.keys(g)) {
-                    if (!["lockout", "maxUserChangeShare", "confirm"].includes(k)) failures.push({ property: `guards.${k}`, reason: `guards.${k} is not known (use lockout, maxUserChangeShare, confirm)` });
+                    if (!["lockout", "maxUserChangeShare", "confirm"].includes(k)) failures.push({ property: `guards.${k}`, reason: unknownKey(`guards.${k}`, k, ["lockout", "maxUserChangeShare", "confirm"], "a known guard") });
                 }
                 if (g.lockout !== undefined && g.lockout !== "on" && g.lockout !== "off") failures.push({ property: "guards.lockout", reason: "guards.lockout must be on or off" });
                 if (g.maxUserChangeShare !== undefined && (typeof g.maxUserChangeShare !== "number" || g.maxUserChangeShare <= 0 || g.maxUserChangeShare > 1)) {

@@ -197,7 +197,7 @@ describe("emulator: authentication methods providers", function () {
             f = await failuresOf(p, { method: "sms", state: "on", defaultLength: 10, colour: "blue" });
             assert.match(reason(f, "state"), /state must be one of "enabled", "disabled" \(got "on"\)/);
             assert.match(reason(f, "defaultLength"), /defaultLength is not a setting of sms; it belongs to temporaryAccessPass/);
-            assert.match(reason(f, "colour"), /unknown property "colour" for sms \(known: method, state, includeTargets, excludeTargets\)/);
+            assert.match(reason(f, "colour"), /colour is not a known property of sms \(known: method, state, includeTargets, excludeTargets\)/);
 
             f = await failuresOf(p, { method: "temporaryAccessPass", defaultLength: 60, maximumLifetimeInMinutes: 5, isUsableOnce: "yes" });
             assert.match(reason(f, "defaultLength"), /defaultLength must be a whole number from 8 to 48 characters \(got 60\)/);
@@ -217,7 +217,7 @@ describe("emulator: authentication methods providers", function () {
 
             f = await failuresOf(p, { method: "sms", includeTargets: [{ id: "Finance team", authenticationMode: "push" }, { id: GROUP_A }, { id: GROUP_A }], excludeTargets: [{ id: "all_users" }] });
             assert.match(reason(f, "includeTargets[0].id"), /must be an object id \(a GUID/);
-            assert.match(reason(f, "includeTargets[0].authenticationMode"), /unknown property "includeTargets\[0\]\.authenticationMode"/);
+            assert.match(reason(f, "includeTargets[0].authenticationMode"), /includeTargets\[0\]\.authenticationMode is not a known property/);
             assert.match(reason(f, "includeTargets[2]"), /a second time/);
             assert.match(reason(f, "excludeTargets[0].id"), /cannot be "all_users".*set its state instead/);
             f = await failuresOf(p, { method: "email", includeTargets: [] });
@@ -344,7 +344,7 @@ describe("emulator: authentication methods providers", function () {
             assert.match(by["registrationCampaign.state"], /must be one of "default", "enabled", "disabled" \(got "on"\)/);
             assert.match(by["registrationCampaign.snoozeDurationInDays"], /whole number from 0 to 14 days/);
             assert.match(by["registrationCampaign.includeTargets[0].targetedAuthenticationMethod"], /must be one of "microsoftAuthenticator" \(got "sms"\)/);
-            assert.match(by["registrationCampaign.nag"], /unknown property "registrationCampaign\.nag"/);
+            assert.match(by["registrationCampaign.nag"], /registrationCampaign\.nag is not a known property/);
             assert.match(by["policyMigrationState"], /must be one of "preMigration", "migrationInProgress", "migrationComplete" \(got "done"\)/);
             assert.match(by["systemCredentialPreferences.excludeTargets[0].id"], /cannot be "all_users"/);
             assert.match(by["authenticationMethodConfigurations"], /AuthenticationMethodConfiguration resources/);
