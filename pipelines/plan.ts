@@ -85,6 +85,12 @@ export function planFromPreviewJson(json: any): Plan {
         if (d.severity === "warning") plan.warnings.push(msg);
         if (d.severity === "error") plan.errors.push(msg);
     }
+    // With --refresh, a dynamic resource's read() replaces its inputs in state with the tenant's: the
+    // inputs last applied are the refresh step's old state, so that is what "did the stack change" compares.
+    const applied = new Map<string, any>();
+    for (const step of json?.steps ?? []) {
+        if (step.op === "refresh" && step.oldState?.inputs) applied.set(String(step.urn), step.oldState.inputs);
+    }
     for (const step of json?.steps ?? []) {
         if (step.op === "refresh") {
             continue; // the in-memory refresh before the plan; its result is the next step's old state
@@ -97,7 +103,7 @@ export function planFromPreviewJson(json: any): Plan {
                 .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
             const member = MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember).find((m) => m.composes?.[type]);
             const weakens = [...new Set(fields.map((f) => member?.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
-            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [], weakens, configChanged: inputsChanged(step, []) });
+            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [], weakens, configChanged: inputsChanged(step, [], applied.get(String(step.urn))) });
             continue;
         }
         if (!type.startsWith(DYNAMIC)) {
@@ -108,7 +114,7 @@ export function planFromPreviewJson(json: any): Plan {
         }
         const settingType = type.slice(DYNAMIC.length);
         const setting = SETTINGS[settingType];
-        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [], configChanged: inputsChanged(step, setting?.internalFields ?? []) };
+        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [], configChanged: inputsChanged(step, [...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? [])], applied.get(String(step.urn))) };
         const inputs = strip(step.newState?.inputs);
         const live = strip(step.oldState?.outputs);
         const planned = step.newState && setting?.plannedTransitions ? setting.plannedTransitions(inputs) : undefined;
@@ -175,13 +181,15 @@ export function atPath(value: unknown, p: string): unknown {
 
 /**
  * Whether the program's inputs differ from the inputs recorded in state at the last apply (ignoring
- * the provider object and internal fields): a change of the stack, not of the tenant.
+ * the provider object, internal fields and what the provider resolves from the tenant at plan time,
+ * e.g. a group's members): a change of the stack, not of the tenant.
  */
-function inputsChanged(step: any, internal: readonly string[]): boolean {
+function inputsChanged(step: any, internal: readonly string[], appliedInputs?: any): boolean {
     if (step.op === "create" || step.op === "delete") return true;
     const clean = (p: any) => Object.fromEntries(Object.entries(strip(p)).filter(([k]) => !internal.includes(k)));
-    if (!step.oldState?.inputs || !step.newState?.inputs) return false;
-    return stableJson(clean(step.oldState.inputs)) !== stableJson(clean(step.newState.inputs));
+    const before = appliedInputs ?? step.oldState?.inputs;
+    if (!before || !step.newState?.inputs) return false;
+    return stableJson(clean(before)) !== stableJson(clean(step.newState.inputs));
 }
 
 function strip(props: any): Record<string, unknown> {
