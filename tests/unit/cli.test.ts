@@ -21,7 +21,9 @@ describe("unit: the m365-mfa command", () => {
         "pr-summary": ["--stack <stack>", "--config-file <file>", "--out <file>", "--full-list <file>", "--from-json <file>", "--policy-pack <dir>", "--policy-pack-config <file>"],
         export: ["--format <format>", "--out <file>", "--include <keys>", "--break-glass <upns>"],
         readiness: ["--format <format>", "--window-days <days>", "--out <file>", "--users <upns>"],
-        "multi-tenant": ["--tenants <file>", "--baseline <file>", "--operation <operation>", "--parallel <n>", "--project <dir>", "--json"],
+        "multi-tenant": ["--tenants <file>", "--baseline <file>", "--operation <operation>", "--parallel <n>", "--project <dir>", "--state-dir <dir>", "--report-dir <dir>", "--only <names>", "--json"],
+        matrix: ["--tenants <file>", "--baseline <file>", "--shards <n>", "--max-per-shard <n>", "--github-output <file>"],
+        "multi-tenant-report": ["--from <dir>", "--out-dir <dir>", "--tenants <file>", "--json"],
     };
 
     it("m365-mfa --help lists every subcommand", async () => {
@@ -50,7 +52,7 @@ describe("unit: the m365-mfa command", () => {
     it("choices and defaults are shown", async () => {
         assert.match((await run("readiness", "--help")).out, /choices: "table", "markdown", "json",\s+default: "table"/);
         assert.match((await run("export", "--help")).out, /choices: "yaml", "json", default: "yaml"/);
-        assert.match((await run("multi-tenant", "--help")).out, /choices: "preview", "up",\s+default: "preview"/);
+        assert.match((await run("multi-tenant", "--help")).out, /choices: "preview", "up", "drift",\s+default: "preview"/);
     });
 
     const usageErrors: [string[], RegExp][] = [
@@ -63,7 +65,7 @@ describe("unit: the m365-mfa command", () => {
         [["export", "--include", "securityDefaults,smsAuth"], /error: --include: unknown setting "smsAuth" \(known: breakGlassAccounts, securityDefaults, modernAuthentication, legacyAuthentication, conditionalAccessMfa, smtpAuth, exchangeAuthenticationPolicy, authenticationMethods, perUserMfa, guards\)/],
         [["readiness", "--window-days", "31"], /error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to 30 \(sign-in logs are kept 30 days\)/],
         [["readiness", "--window-days", "7x"], /argument '7x' is invalid/],
-        [["multi-tenant", "--tenants", "t.json"], /error: required option '--baseline <file>' not specified/],
+        [["multi-tenant"], /error: required option '--tenants <file>' not specified/],
         [["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--operation", "destroy"], /Allowed choices are preview, up/],
         [["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--parallel", "0"], /argument '0' is invalid\. must be a whole number from 1 to 64/],
         [["frobnicate"], /error: unknown command 'frobnicate'/],
