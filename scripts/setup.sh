@@ -131,6 +131,16 @@ for shim in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
   fi
 done
 
+# ---------------------------------------------------------------------------------------------
+# 5. actionlint, which the tests run on the example workflows: built from the Go module proxy when
+#    Go is there (CI and development); a user without Go does not need it.
+# ---------------------------------------------------------------------------------------------
+if command -v go >/dev/null; then
+  bash "$root/tools/actionlint/build.sh"
+else
+  log "no Go toolchain: actionlint (the example workflows' checker, for the tests) is not built"
+fi
+
 ln -sfn "v$version" "$root/.tools/pulumi/current"
 log "engine ready in .tools/pulumi/current/bin: $(tr '\n' ';' < "$bin_dir/BUILD-INFO" | sed 's/;$//; s/;/; /g')"
 log "azuread plugin $(plugin_version "$cache") ($(readlink -f "$cache"), linked into $home_dir); node $("$node_bin" --version)"
