@@ -95,6 +95,11 @@ export interface RequestLogEntry {
     sender?: { sdkVersion?: string; userAgent?: string };
     /** The JSON body as sent (Graph and Exchange; for token requests only grant_type and scope, never secrets). */
     sentBody?: unknown;
+    /**
+     * Milliseconds from receiving the request to sending its answer (injected latency included), so the
+     * request ran over [at - ms, at]. On requests only: a $batch item's time is its batch's.
+     */
+    ms?: number;
 }
 
 export interface RunningEmulator {
@@ -159,17 +164,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     let origin = "";
 
     const server = https.createServer({ cert: pki.serverCert, key: pki.serverKey }, async (raw, res) => {
+        const received = performance.now();
+        const elapsed = () => Math.round((performance.now() - received) * 10) / 10;
         let req: EmuRequest | undefined;
         try {
             req = await readRequest(raw);
             const out = await dispatch(req);
             if (out === "drop") {
-                requests_log(logEntry(req, "dropped", undefined, false, options.recordSentBodies));
+                const dropped = logEntry(req, "dropped", undefined, false, options.recordSentBodies);
+                dropped.ms = elapsed();
+                requests_log(dropped);
                 raw.socket.destroy();
                 return;
             }
             writeResponse(res, req, out.response);
             const entry = logEntry(req, out.response.status, out.appId, out.write, options.recordSentBodies);
+            entry.ms = elapsed();
             if (options.recordBodies && out.entity) {
                 entry.version = out.version;
                 entry.entity = out.entity;

@@ -1,0 +1,316 @@
+/**
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30]
+ *
+ * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
+ * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
+ * emulator in this process, with latency on every request and Graph's documented throttling on.
+ *
+ * The stack: m365-mfa:baseline with breakGlassAccounts, securityDefaults and perUserMfa owning every
+ * user (allOtherUsers: enforced; guards.maxUserChangeShare: 1), applied once with `pulumi up`. The
+ * tenant already has every user enforced before that up (set in the emulator directly), so the up
+ * reads 10,000 users and writes none: 10,000 writes would take ~350 s of the documented write quota
+ * (BENCHMARKS.md, issue #4) and are not what this benchmark measures.
+ *
+ * Measured, one after the other:
+ *   0. engine start-up: `pulumi about`, and `pulumi preview` of an empty TypeScript program;
+ *      and a preview of a small m365-mfa stack (security defaults only: the program's TypeScript, a
+ *      provider, a few Graph calls);
+ *   1. a no-change `pulumi preview`;
+ *   2. a `pulumi preview` after 1,000 users were set back to disabled in the tenant by a portal
+ *      admin (APPS.portal, Graph $batch PATCHes: drift with audit-log entries);
+ *   3. the PR summary: `pipelines/cli.ts pr-summary --stack S --config-file F --out comment.md`
+ *      (`pulumi preview --refresh --json` underneath), with those 1,000 changes;
+ *   4. the drift check: `pipelines/cli.ts drift --stack S --config-file F --report-dir DIR` (exit 2:
+ *      the 1,000 users drifted; attribution reads the audit log).
+ *
+ * For each: the wall time, the time Graph was busy (the union of the request intervals of the
+ * emulator's request log, [at - ms, at], so concurrent requests count once), the number of HTTP
+ * requests (a $batch is one; its items are counted apart), overhead = total - busy, and whether the
+ * goal holds: total <= 2 x busy + 6 s. Also where the rest goes: time before the first request, after
+ * the last one, and the longest gaps with no request in flight (with the request before each gap).
+ *
+ * Prints a Markdown table and writes it to bench/results/review-<date>.md. Exit 0 only when every
+ * goal holds (2 when one does not, 1 when a step failed).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PulumiWorkspace, copyProject, CliResult } from "../harness/engine";
+import { clientsAs, startTrustedEmulator } from "../harness/tenant";
+import type { RequestLogEntry, RunningEmulator } from "../emulator/server";
+import { APPS } from "../emulator/store";
+import { runBatched } from "../client/batch";
+
+function arg(name: string): string | undefined {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const USERS = Number(arg("users") ?? 10_000);
+const CHANGES = Number(arg("changes") ?? Math.min(1000, Math.floor(USERS / 10)));
+const LATENCY_MS = Number(arg("latency") ?? process.env.BENCH_LATENCY_MS ?? 30);
+/** The goal: total <= FACTOR x Graph busy + FIXED seconds. */
+const FACTOR = 2;
+const FIXED_S = 6;
+
+interface Gap {
+    seconds: number;
+    /** The request that ended last before the gap ("start" when the gap opens the step). */
+    after: string;
+}
+
+interface StepResult {
+    name: string;
+    /** Whether the goal applies (start-up rows are for reference). */
+    goal: boolean;
+    exitCode: number;
+    expectedExit: number[];
+    total: number;
+    busy: number;
+    requests: number;
+    items: number;
+    throttled: number;
+    /** From the step's start to the first request's start, and from the last answer to the step's end. */
+    beforeFirst: number;
+    afterLast: number;
+    gaps: Gap[];
+    load: [number, number];
+    note?: string;
+    tail?: string;
+}
+
+/** The union of the request intervals (seconds), the first start and last end (ms since epoch), and the longest idle gaps. */
+export function busyTime(entries: readonly RequestLogEntry[], from: number, to: number, gapsToKeep = 3): { busy: number; first?: number; last?: number; gaps: Gap[] } {
+    const iv = entries
+        .filter((e) => !e.batched && e.ms !== undefined)
+        .map((e) => {
+            const end = Date.parse(e.at);
+            return { start: end - e.ms!, end, what: `${e.method} ${shortPath(e.path)}` };
+        })
+        .sort((a, b) => a.start - b.start);
+    if (!iv.length) {
+        return { busy: 0, gaps: [{ seconds: (to - from) / 1000, after: "start" }] };
+    }
+    let busy = 0;
+    let curStart = iv[0].start;
+    let curEnd = iv[0].end;
+    let curWhat = iv[0].what;
+    const gaps: Gap[] = [{ seconds: Math.max(0, iv[0].start - from) / 1000, after: "start" }];
+    for (const i of iv.slice(1)) {
+        if (i.start > curEnd) {
+            busy += curEnd - curStart;
+            gaps.push({ seconds: (i.start - curEnd) / 1000, after: curWhat });
+            curStart = i.start;
+            curEnd = i.end;
+            curWhat = i.what;
+        } else if (i.end > curEnd) {
+            curEnd = i.end;
+            curWhat = i.what;
+        }
+    }
+    busy += curEnd - curStart;
+    gaps.push({ seconds: Math.max(0, to - curEnd) / 1000, after: `${curWhat} (end)` });
+    return { busy: busy / 1000, first: iv[0].start, last: curEnd, gaps: gaps.sort((a, b) => b.seconds - a.seconds).slice(0, gapsToKeep) };
+}
+
+/** /users/<id>/authentication/requirements -> /users/{id}/authentication/requirements, for a readable gap list. */
+function shortPath(p: string): string {
+    return p.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}").replace(/\/users\/[^/]+@[^/]+/g, "/users/{upn}");
+}
+
+async function measure(
+    emu: RunningEmulator,
+    name: string,
+    goal: boolean,
+    expectedExit: number[],
+    run: () => Promise<CliResult>,
+    note?: (r: CliResult) => string | undefined,
+): Promise<StepResult> {
+    console.error(`${name}...`);
+    const fromIndex = emu.requests.length;
+    const load0 = os.loadavg()[0];
+    const t0 = Date.now();
+    const r = await run();
+    const t1 = Date.now();
+    const log = emu.requests.slice(fromIndex);
+    const b = busyTime(log, t0, t1);
+    const res: StepResult = {
+        name,
+        goal,
+        exitCode: r.code,
+        expectedExit,
+        total: (t1 - t0) / 1000,
+        busy: b.busy,
+        requests: log.filter((e) => !e.batched).length,
+        items: log.filter((e) => e.batched).length,
+        throttled: log.filter((e) => e.status === 429).length,
+        beforeFirst: b.first === undefined ? (t1 - t0) / 1000 : Math.max(0, b.first - t0) / 1000,
+        afterLast: b.last === undefined ? 0 : Math.max(0, t1 - b.last) / 1000,
+        gaps: b.gaps,
+        load: [load0, os.loadavg()[0]],
+        note: note?.(r),
+        ...(!expectedExit.includes(r.code) ? { tail: r.output.split("\n").filter((l) => /error|fail|refus/i.test(l)).slice(0, 12).join("\n") || r.output.slice(-3000) } : {}),
+    };
+    console.error(`  ${res.total.toFixed(1)} s, Graph busy ${res.busy.toFixed(1)} s, ${res.requests} requests (${res.items} batch items), exit ${res.exitCode}${res.note ? `; ${res.note}` : ""}`);
+    if (res.tail) {
+        console.error(res.tail);
+    }
+    return res;
+}
+
+const holds = (s: StepResult) => s.total <= FACTOR * s.busy + FIXED_S;
+const okExit = (s: StepResult) => s.expectedExit.includes(s.exitCode);
+
+function table(steps: StepResult[], meta: string): string {
+    const f = (n: number) => n.toFixed(1);
+    const lines = [
+        meta,
+        "",
+        `| step | total (s) | Graph busy (s) | requests (batch items) | 429 | overhead = total - busy (s) | before first / after last request (s) | longest idle gaps in Graph (s, after) | goal: total <= ${FACTOR} x busy + ${FIXED_S} s | exit | load (1 min, start-end) |`,
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+    ];
+    for (const s of steps) {
+        const goal = !s.goal ? "(reference)" : !okExit(s) ? "**failed**" : holds(s) ? `yes (${f(FACTOR * s.busy + FIXED_S)})` : `**no** (limit ${f(FACTOR * s.busy + FIXED_S)})`;
+        const gaps = s.gaps.filter((g) => g.seconds >= 0.05).map((g) => `${f(g.seconds)} (${g.after})`).join("; ");
+        lines.push(
+            `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${f(s.total)} | ${f(s.busy)} | ${s.requests.toLocaleString("en")} (${s.items.toLocaleString("en")}) | ${s.throttled} | ${f(s.total - s.busy)} | ${f(s.beforeFirst)} / ${f(s.afterLast)} | ${gaps || "-"} | ${goal} | ${s.exitCode} | ${s.load[0].toFixed(1)}-${s.load[1].toFixed(1)} |`,
+        );
+    }
+    return lines.join("\n");
+}
+
+/** A project whose program declares nothing: what the engine and the Node.js language host cost alone. */
+function emptyProject(dir: string): string {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: empty\nmain: index.ts\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n    tsconfig: tsconfig.json\n",
+    );
+    fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, noCheck: true }, files: ["index.ts"] }, null, 2));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "empty", private: true }));
+    fs.symlinkSync(path.join(__dirname, "..", "node_modules"), path.join(dir, "node_modules"), "dir");
+    return dir;
+}
+
+async function main() {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-bench-review-"));
+    let emu: RunningEmulator | undefined;
+    const steps: StepResult[] = [];
+    try {
+        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator"), maxLogEntries: 5_000_000, faults: { latencyMs: LATENCY_MS }, throttling: { enabled: true } });
+        const dir = emu.directory();
+        // USERS users besides the two break-glass accounts, all already enforced (see the header).
+        dir.seed(USERS + 2, 42);
+        const breakGlass = [...dir.users.values()].filter((u) => u.breakGlass);
+        for (const u of dir.users.values()) {
+            if (!u.breakGlass) {
+                u.perUserMfaState = "enforced";
+            }
+        }
+        dir.compact();
+        await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
+
+        const projectDir = copyProject(path.join(tmp, "project"));
+        const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        const stack = "review";
+        await ws.initStack(stack, {}, {
+            "m365-mfa:baseline": {
+                breakGlassAccounts: breakGlass.map((u) => u.userPrincipalName),
+                securityDefaults: { enabled: true },
+                perUserMfa: { assignments: [], allOtherUsers: "enforced" },
+                guards: { maxUserChangeShare: 1 },
+            },
+        });
+        // A small stack of the same project: the program's TypeScript and a provider, a handful of Graph calls.
+        await ws.initStack("small", {}, { "m365-mfa:baseline": { breakGlassAccounts: breakGlass.map((u) => u.userPrincipalName), securityDefaults: { enabled: true } } });
+        const empty = new PulumiWorkspace({ projectDir: emptyProject(path.join(tmp, "empty")), workDir: path.join(tmp, "empty-work") });
+        await empty.initStack("empty");
+
+        console.error(`pulumi up of ${USERS.toLocaleString("en")} users (reads only)...`);
+        const t0 = Date.now();
+        const up = await ws.up(stack);
+        if (up.code !== 0) {
+            throw new Error(`pulumi up exited ${up.code}:\n${up.output.slice(-4000)}`);
+        }
+        console.error(`  up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+        // 0. The fixed part.
+        steps.push(await measure(emu, "engine start-up: `pulumi about`", false, [0], () => empty.run(["about", ...["--stack", "empty", "--non-interactive"]])));
+        steps.push(await measure(emu, "engine start-up: `pulumi preview` of an empty TypeScript program", false, [0], () => empty.preview("empty")));
+        steps.push(await measure(emu, "`pulumi preview` of a small m365-mfa stack (security defaults only)", false, [0], () => ws.preview("small")));
+
+        const changesIn = (r: CliResult) => {
+            const m = /Per-user MFA: ([\d,]+) users? change/.exec(r.output);
+            return m ? `${m[1]} users change` : undefined;
+        };
+        // 1. No change.
+        steps.push(await measure(emu, `no-change \`pulumi preview\` (${USERS.toLocaleString("en")} users)`, true, [0], () => ws.preview(stack), (r) => changesIn(r) ?? "no change"));
+
+        // 2. A portal admin sets CHANGES users back to disabled.
+        const members = [...dir.users.values()].filter((u) => !u.breakGlass && u.perUserMfaState === "enforced").slice(0, CHANGES);
+        const { results } = await runBatched(
+            clientsAs(emu, APPS.portal).graph,
+            members.map((u) => ({ method: "PATCH" as const, url: `/users/${u.id}/authentication/requirements`, body: { perUserMfaState: "disabled" } })),
+            { version: "beta" },
+        );
+        const failedWrites = results.filter((r) => r.status >= 300).length;
+        if (failedWrites) {
+            throw new Error(`${failedWrites} of the portal's ${CHANGES} changes failed`);
+        }
+        steps.push(await measure(emu, `\`pulumi preview\` with ${CHANGES.toLocaleString("en")} per-user MFA changes`, true, [0], () => ws.preview(stack), changesIn));
+
+        // 3. The PR summary of the same plan.
+        const comment = path.join(tmp, "comment.md");
+        steps.push(
+            await measure(emu, "PR summary (`pr-summary`, `pulumi preview --refresh --json`)", true, [0], () =>
+                ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
+            () => (fs.existsSync(comment) ? `${(fs.statSync(comment).size / 1024).toFixed(0)} KiB comment` : "no comment written"),
+            ),
+        );
+
+        // 4. The drift check. The portal also turns security defaults off, so that the tenant has drifted in
+        // a setting whatever per-user MFA's changes are classified as (exit 2) and the attribution runs.
+        await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
+        const reports = path.join(tmp, "drift");
+        steps.push(
+            await measure(emu, `drift check (\`drift\`; security defaults and ${CHANGES.toLocaleString("en")} users changed by the portal: exit 2 expected)`, true, [2], () =>
+                ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]),
+            () => {
+                try {
+                    const j = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+                    const kinds = (j.settings as { type: string; kind: string; users: { users: string[] }[] }[])
+                        .map((x) => `${x.type} ${x.kind}${x.users.length ? ` (${x.users.reduce((n, g) => n + g.users.length, 0).toLocaleString("en")} users)` : ""}`)
+                        .join(", ");
+                    return `drifted: ${j.drifted}; ${kinds}; attribution ${j.attribution?.available === false ? "not available" : "available"}`;
+                } catch {
+                    return "no report written";
+                }
+            }),
+        );
+    } finally {
+        await emu?.stop();
+        if (!process.env.KEEP_TEST_DIRS) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+
+    const date = new Date().toISOString().slice(0, 10);
+    const meta =
+        `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, breakGlassAccounts, securityDefaults), ` +
+        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; ${LATENCY_MS} ms latency per request, Graph's documented throttling on. ` +
+        `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}. Graph busy: the union of the request intervals in the emulator's log.`;
+    const out = table(steps, meta);
+    console.log(out);
+    fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
+    fs.writeFileSync(path.join(__dirname, "results", `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}.md`), out + "\n");
+    const measured = steps.filter((s) => s.goal);
+    process.exit(measured.some((s) => !okExit(s)) ? 1 : measured.every(holds) ? 0 : 2);
+}
+
+if (require.main === module) {
+    main().catch((err) => {
+        console.error(err);
+        process.exit(1);
+    });
+}
