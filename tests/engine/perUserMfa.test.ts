@@ -75,7 +75,9 @@ describe("engine: per-user MFA end to end", function () {
         assert.match(r.output, new RegExp(`warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan moves to MFA would be affected`));
         // In the default display (without --diff) the warning is listed under the resource that would break them.
         const plain = await ws.run(["preview", ...ws.stackArgs(stack)]);
-        assert.match(plain.output, /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n    warning: Per-user MFA readiness/, "the warning is shown on the resource");
+        assert.match(plain.output, /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n(    .*\n)*?    warning: Per-user MFA readiness/, "the warning is shown on the resource");
+        // The plan, one line per transition from the tenant as read now (not a line per user).
+        assert.match(plain.output, /Per-user MFA: [\d,]+ users change \(the tenant as read now\): disabled -> enforced: [\d,]+/);
         // Who will break (legacy protocols in use) apart from who will only be asked to register.
         const legacyUsers = legacyAmongIn(dir(), atRisk);
         const registering = atRisk.filter((u) => !legacyUsers.includes(u));
