@@ -138,7 +138,7 @@ done
 if command -v go >/dev/null; then
   bash "$root/tools/actionlint/build.sh"
 else
-  log "no Go toolchain: actionlint (the example workflows' checker, for the tests) is not built"
+  log "actionlint not built (no go command on PATH); only the tests use it, to check the example workflows"
 fi
 
 ln -sfn "v$version" "$root/.tools/pulumi/current"
