@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, MemberKey, Members, keyOf, memberKey, wideKey } from "../settings/registry";
+import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, MemberKey, Members, memberKey, wideKey } from "../settings/registry";
 import type { AnyMember, BaselineMember, BaselineWide, BuildContext, PostureFacts } from "./member";
 
 export { BASELINE_KEY };
@@ -26,7 +26,6 @@ export interface BaselinePosture {
 
 const WIDE_KEYS: readonly (keyof BaselineWide)[] = ["breakGlassAccounts", "readiness", "guards"];
 
-export { keyOf as keyOfMember, wideKey };
 
 /**
  * One declaration of a tenant's MFA posture. It builds each configured member of the registry

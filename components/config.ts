@@ -1,7 +1,7 @@
-import { MEMBERS, MEMBER_KEYS } from "../settings/registry";
 import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./member";
 import { PRESETS, PresetName, presetBaseline } from "./presets";
-import { BASELINE_KEY, TenantMfaBaselineArgs, keyOfMember, wideKey } from "./TenantMfaBaseline";
+import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, keyOf, memberKey, wideKey } from "../settings/registry";
+import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 import { check, describe, foldProblems, isObject, list, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
 
 export { BASELINE_KEY };
@@ -119,8 +119,8 @@ function ruleContext(args: TenantMfaBaselineArgs, key: string): RuleContext {
         wide: args,
         wideKey,
         key,
-        argsOf: (m) => (args as Record<string, any>)[keyOfMember(m).slice(BASELINE_KEY.length + 1)],
-        keyOf: keyOfMember,
+        argsOf: (m) => (args as Record<string, any>)[memberKey(m)],
+        keyOf,
     };
 }
 

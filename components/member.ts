@@ -132,3 +132,15 @@ export interface PostureFacts {
     /** Fields of the posture output. */
     fields?: Record<string, pulumi.Input<unknown>>;
 }
+
+/**
+ * The `parse` of a member whose config is exactly its setting's inputs: the setting's own validate,
+ * each failure under the member's full config key; the value as it is when there is none.
+ */
+export function parseAsInputs<A>(setting: AnySetting): (raw: any, ctx: ParseContext) => A | undefined {
+    return (raw, ctx) => {
+        const { desired, failures } = setting.validate(raw);
+        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
+        return desired && !failures.length ? (raw as A) : undefined;
+    };
+}

@@ -2,8 +2,7 @@ import type { AuditEntry } from "../client/audit";
 import { recentChanges } from "../client/audit";
 import type { TenantClients } from "../client";
 import { TenantApiError } from "../client";
-import type { AnyMember } from "../components/member";
-import { MEMBERS, MEMBER_KEYS, SETTINGS } from "../settings/registry";
+import { SETTINGS, composerOf } from "../settings/registry";
 import type { DriftReport } from "./render";
 
 /**
@@ -36,13 +35,7 @@ const PER_SETTING = 5;
 const LOOKBACK_DAYS = 30;
 
 function activitiesOf(type: string): readonly string[] | undefined {
-    const setting = SETTINGS[type];
-    if (setting) return setting.auditActivities;
-    for (const k of MEMBER_KEYS) {
-        const m = MEMBERS[k] as AnyMember;
-        if (m.composes?.[type]) return m.composedAuditActivities;
-    }
-    return undefined;
+    return SETTINGS[type]?.auditActivities ?? composerOf(type)?.composedAuditActivities;
 }
 
 function who(e: AuditEntry): string {

@@ -1,7 +1,6 @@
 import { FieldChange, stableJson } from "../providers/framework/setting";
-import type { AnyMember } from "../components/member";
 import { dynamicType } from "../providers/framework/setting";
-import { MEMBERS, MEMBER_KEYS, SETTINGS } from "../settings/registry";
+import { SETTINGS, composerOf } from "../settings/registry";
 
 /**
  * Reads `pulumi preview --json` (with --refresh for drift) into what a reviewer needs: per setting,
@@ -68,7 +67,6 @@ const DYNAMIC = dynamicType("");
  * diff (property paths such as `conditions.users.excludedUsers`), which the plan shows field by field:
  * from the old state's outputs (the tenant as refreshed) to the new inputs.
  */
-const COMPOSED: Record<string, string> = Object.assign({}, ...MEMBER_KEYS.map((k) => (MEMBERS[k] as AnyMember).composes ?? {}));
 
 /** A change of one entry of a setting's per-user (or per-mailbox) property: "targets.<user>" -> the user. */
 function itemOf(setting: { itemFields?: Readonly<Record<string, string>> } | undefined, field: string): string | undefined {
@@ -97,13 +95,13 @@ export function planFromPreviewJson(json: any): Plan {
         }
         const type: string = step.newState?.type ?? step.oldState?.type ?? "";
         const name = String(step.urn).split("::").pop()!;
-        if (COMPOSED[type] && step.op !== "create" && step.op !== "delete" && step.op !== "same") {
+        const composer = composerOf(type);
+        if (composer && step.op !== "create" && step.op !== "delete" && step.op !== "same") {
             const fields = Object.keys(step.detailedDiff ?? {})
                 .sort()
                 .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
-            const member = MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember).find((m) => m.composes?.[type]);
-            const weakens = [...new Set(fields.map((f) => member?.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
-            plan.settings.push({ name, urn: step.urn, type, title: COMPOSED[type], op: step.op, fields, users: [], weakens, configChanged: inputsChanged(step, [], applied.get(String(step.urn))) });
+            const weakens = [...new Set(fields.map((f) => composer.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
+            plan.settings.push({ name, urn: step.urn, type, title: composer.composes![type], op: step.op, fields, users: [], weakens, configChanged: inputsChanged(step, [], applied.get(String(step.urn))) });
             continue;
         }
         if (!type.startsWith(DYNAMIC)) {

@@ -67,6 +67,11 @@ export function memberKey(member: AnyMember): MemberKey {
     return key;
 }
 
+/** The member that composes resources of another provider's type (e.g. an azuread Conditional Access policy), if any. */
+export function composerOf(type: string): AnyMember | undefined {
+    return MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember).find((m) => m.composes?.[type] !== undefined);
+}
+
 /** Every dynamic-provider setting, by resource type (what the provider runtime serves). */
 export const SETTINGS: Readonly<Record<string, AnySetting>> = Object.fromEntries(
     MEMBER_KEYS.flatMap((k) => (MEMBERS[k] as AnyMember).settings).map((s) => [s.type, s]),

@@ -1,4 +1,4 @@
-import type { BaselineMember } from "../../components/member";
+import { BaselineMember, parseAsInputs } from "../../components/member";
 import { configSchema } from "../../providers/framework/validation";
 import type { AuthenticationPolicy, AuthenticationPolicyArgs } from "./resource";
 import { authenticationPolicy } from "./setting";
@@ -11,11 +11,7 @@ export const exchangeAuthenticationPolicyMember: BaselineMember<AuthenticationPo
     settings: [authenticationPolicy],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: configSchema(authenticationPolicy),
-    parse: (raw, ctx) => {
-        const { desired, failures } = authenticationPolicy.validate(raw);
-        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
-        return desired && !failures.length ? raw : undefined;
-    },
+    parse: parseAsInputs(authenticationPolicy),
     build: (args, ctx) => {
         const { AuthenticationPolicy } = require("./resource") as typeof import("./resource");
         return new AuthenticationPolicy(`${ctx.name}-exchange-authentication-policy`, args, { parent: ctx.parent });

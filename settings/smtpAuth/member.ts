@@ -1,4 +1,4 @@
-import type { BaselineMember } from "../../components/member";
+import { BaselineMember, parseAsInputs } from "../../components/member";
 import { configSchema } from "../../providers/framework/validation";
 import type { SmtpAuth, SmtpAuthArgs } from "./resource";
 import { smtpAuth } from "./setting";
@@ -13,11 +13,7 @@ export const smtpAuthMember: BaselineMember<SmtpAuthArgs, SmtpAuth> = {
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     // The config is exactly the provider's inputs (mailboxes is resolved at plan time, not configured).
     schema: configSchema(smtpAuth),
-    parse: (raw, ctx) => {
-        const { desired, failures } = smtpAuth.validate(raw);
-        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
-        return desired && !failures.length ? raw : undefined;
-    },
+    parse: parseAsInputs(smtpAuth),
     build: (args, ctx) => {
         const { SmtpAuth } = require("./resource") as typeof import("./resource");
         return new SmtpAuth(`${ctx.name}-smtp-auth`, args, { parent: ctx.parent });

@@ -190,9 +190,14 @@ describe("engine: per-user MFA end to end", function () {
 });
 
 /** Users (by id) who would break: legacy sign-ins in the last 30 days or no MFA method; sorted UPNs. */
-function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: string[]): string[] {
+/** Users with legacy-protocol (non-interactive) sign-ins in the last 30 days, by object id. */
+function legacyUserIds(dir: import("../../emulator/directory").Directory): Set<string> {
     const since = Date.now() - 30 * 24 * 3600 * 1000;
-    const legacy = new Set(dir.signIns().filter((s) => !s.isInteractive && s.at >= since).map((s) => s.userId));
+    return new Set(dir.signIns().filter((s) => !s.isInteractive && s.at >= since).map((s) => s.userId));
+}
+
+function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: string[]): string[] {
+    const legacy = legacyUserIds(dir);
     return ids
         .map((id) => dir.user(id)!)
         .filter((u) => u.perUserMfaState === "disabled" && (legacy.has(u.id) || u.methods.length === 0))
@@ -202,7 +207,6 @@ function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: s
 
 /** Of these users (UPNs), those with legacy-protocol sign-ins in the last 30 days. */
 function legacyAmongIn(dir: import("../../emulator/directory").Directory, upns: string[]): string[] {
-    const since = Date.now() - 30 * 24 * 3600 * 1000;
-    const legacy = new Set(dir.signIns().filter((s) => !s.isInteractive && s.at >= since).map((s) => s.userId));
+    const legacy = legacyUserIds(dir);
     return upns.filter((upn) => legacy.has(dir.user(upn)!.id));
 }
