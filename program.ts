@@ -12,7 +12,11 @@
  * Credentials are read at run time (stack config secrets or environment), never stored.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { trace } from "./client/trace";
 import { BaselineConfigError, CONFIG_NAMESPACE, TenantMfaBaseline, baselineArgsFromConfig, coherenceWarnings, createTenantClients, missingPermissions, redact, requiredPermissions } from "./index";
+
+// From the process's start to here: the language host, the SDK and this package loaded (M365_MFA_TRACE).
+trace("program loaded", performance.timeOrigin);
 
 function baselineArgs() {
     try {
@@ -49,7 +53,9 @@ async function preflight(args: ReturnType<typeof baselineArgs>): Promise<void> {
 
 export = async () => {
     const args = baselineArgs();
+    const started = Date.now();
     await preflight(args);
+    trace("program preflight", started);
     for (const warning of coherenceWarnings(args)) {
         pulumi.log.warn(warning);
     }

@@ -1,5 +1,5 @@
 /**
- * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30]
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --profile DIR]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -212,7 +212,10 @@ async function main() {
         await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
 
         const projectDir = copyProject(path.join(tmp, "project"));
-        const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        // --profile DIR: a CPU profile of every Node.js process of the steps (program, providers, CLI), for where the time goes.
+        const profile = arg("profile");
+        const profileEnv: Record<string, string> = profile ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? `--cpu-prof --cpu-prof-dir=${path.resolve(profile)}` } : {};
+        const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...profileEnv } });
         const stack = "review";
         await ws.initStack(stack, {}, {
             "m365-mfa:baseline": {

@@ -2,6 +2,7 @@ import type { GraphClient, GraphVersion, HttpMethod } from "./graph";
 import { sleep } from "./graph";
 import { TenantApiError } from "./errors";
 import { RetryRun, describeCall, parseRetryAfter } from "./retry";
+import { trace } from "./trace";
 
 /**
  * Graph JSON batching for many small calls (per-user MFA of tens of thousands of users), added once
@@ -64,6 +65,7 @@ export const THROTTLED_SHARE = 0.5;
 export async function runBatched(graph: GraphClient, calls: readonly BatchCall[], options: BatchOptions = {}): Promise<{ results: BatchResult[]; stats: BatchStats }> {
     const version = options.version ?? "v1.0";
     const maxConcurrency = options.maxConcurrency ?? 16;
+    const started = Date.now();
     const results: BatchResult[] = new Array(calls.length);
     // Only items that failed once get a run of the policy (memory stays one small result per call).
     const runs = new Map<number, RetryRun>();
@@ -203,6 +205,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         };
         pump();
     });
+    trace("$batch", started, { calls: calls.length, batches: stats.batches, throttled: stats.throttledItems });
     // Calls whose retry budget ran out keep their last retryable answer in place of a result.
     return { results, stats };
 }

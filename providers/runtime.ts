@@ -6,6 +6,10 @@
 import { SettingProvider } from "./framework/adapter";
 import { AnySetting } from "./framework/setting";
 import { SETTINGS } from "../settings/registry";
+import { trace } from "../client/trace";
+
+// From the process's start to here: the provider's own start-up (the SDK and this package loaded).
+trace("provider loaded", performance.timeOrigin);
 
 const instances = new Map<string, SettingProvider>();
 

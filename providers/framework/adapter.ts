@@ -9,8 +9,9 @@ import {
     createTenantClients,
     scrubbed,
 } from "../../client";
+import { trace } from "../../client/trace";
 import { boundedMessage } from "./report";
-import { AnySetting, FieldChange, ValidationFailure, describeChanges, stableJson } from "./setting";
+import { AnySetting, FieldChange, REFRESH_REUSE_MS, ValidationFailure, describeChanges, stableJson } from "./setting";
 
 type DynamicProvider = pulumi.dynamic.ResourceProvider;
 
@@ -37,6 +38,8 @@ export interface AdapterOptions {
 export class SettingProvider implements DynamicProvider {
     private config: ConfigSource = { get: () => undefined };
     private clientsCache?: TenantClients;
+    /** What `read` (a refresh) returned in this process, for the next check of the same operation (PrepareContext). */
+    private refreshed: { at: number; live: Record<string, unknown> }[] = [];
 
     constructor(
         private readonly setting: AnySetting,
@@ -53,7 +56,11 @@ export class SettingProvider implements DynamicProvider {
         let { desired, failures } = this.setting.validate(withoutReserved(news));
         if (desired && !failures.length && this.setting.prepare) {
             // Resolve against the tenant at plan time (e.g. group members), so the preview shows them.
-            ({ desired, failures } = await this.guard("check", (clients) => this.setting.prepare!(clients, desired)));
+            // A refresh's reads are handed to one check only, and only while they are recent.
+            const now = Date.now();
+            const refreshed = this.refreshed.filter((r) => now - r.at <= REFRESH_REUSE_MS).map((r) => r.live);
+            this.refreshed = [];
+            ({ desired, failures } = await this.guard("check", (clients) => this.setting.prepare!(clients, desired, { refreshed })));
         }
         return {
             inputs: desired ? { ...desired } : withoutReserved(news),
@@ -62,10 +69,12 @@ export class SettingProvider implements DynamicProvider {
     }
 
     async diff(_id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+        const started = Date.now();
         const desired = this.validated(news);
         const changes = this.setting.diff(desired, withoutReserved(olds));
         // Inputs that say which tenant object this is: a change means another resource (create, then stop managing the old).
         const replaces = (this.setting.replaceOnChanges ?? []).filter((k) => olds?.[k] !== undefined && stableJson(olds[k]) !== stableJson(desired[k]));
+        trace(`${this.setting.type} diff`, started, { changes: changes.length });
         return replaces.length ? { changes: true, replaces } : { changes: changes.length > 0 };
     }
 
@@ -91,6 +100,9 @@ export class SettingProvider implements DynamicProvider {
             // none reads the whole setting, so a read with no recorded inputs still works.
             const recorded = { ...(this.setting.validate(pick(props, this.setting.inputKeys)).desired ?? {}), ...pick(props, this.setting.stateKeys ?? []) };
             const live = await this.readLive(clients, recorded);
+            if (this.setting.prepare) {
+                this.refreshed.push({ at: Date.now(), live });
+            }
             const desired = this.setting.desiredFromLive(live, recorded);
             return { id, props: this.outputs(clients, desired, live), inputs: { ...desired } };
         });
@@ -212,6 +224,7 @@ export class SettingProvider implements DynamicProvider {
     /** Runs an operation with the setting's name in front of any error, and every secret scrubbed. */
     private async guard<T>(op: string, fn: (clients: TenantClients) => Promise<T>): Promise<T> {
         let clients: TenantClients | undefined;
+        const started = Date.now();
         try {
             clients = this.clients();
             return await fn(clients);
@@ -223,6 +236,8 @@ export class SettingProvider implements DynamicProvider {
             }
             clean.stack = `${clean.name}: ${clean.message}`;
             throw clean;
+        } finally {
+            trace(`${this.setting.type} ${op}`, started);
         }
     }
 }

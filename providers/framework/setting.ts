@@ -52,6 +52,20 @@ export interface Permissions {
     readonly write: readonly string[];
 }
 
+/**
+ * What a check may know besides the tenant: the live state this provider process read for a refresh
+ * of the same operation, moments before (`pulumi preview --refresh`, `up --refresh` and the drift
+ * check run the refresh's reads and then the check in one provider process). A setting that reads
+ * much to plan (per-user MFA: every user) may count from these reads instead of reading it all again.
+ */
+export interface PrepareContext<L> {
+    /** Live states returned by this process's `read` in the last REFRESH_REUSE_MS, newest last; each used by one check only. */
+    readonly refreshed: readonly L[];
+}
+
+/** How long a refresh's read stands for "the tenant as read now" in the next check (one operation, seconds apart). */
+export const REFRESH_REUSE_MS = 120_000;
+
 export interface TenantSetting<D extends Record<string, unknown>, L extends Record<string, unknown>> {
     /** Resource type name, e.g. "SecurityDefaults": the type token is m365-mfa:<type>. */
     readonly type: string;
@@ -116,7 +130,7 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      * membership to users), so the plan shows exactly what will change. Returns failures for inputs
      * that name things the tenant does not have.
      */
-    prepare?(clients: TenantClients, desired: D): Promise<Validated<D>>;
+    prepare?(clients: TenantClients, desired: D, context?: PrepareContext<L>): Promise<Validated<D>>;
     read(clients: TenantClients, desired: D): Promise<L>;
     /** Optional: re-reads only what `changes` touched (verification of large settings). */
     reread?(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<L>;

@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
+import { trace } from "../../client/trace";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog, progressReporter } from "../../providers/framework/diagnostics";
 import { nearest, unknownKey } from "../../providers/framework/validation";
@@ -278,7 +279,8 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         };
     },
 
-    async prepare(clients: TenantClients, desired) {
+    async prepare(clients: TenantClients, desired, context) {
+        const started = Date.now();
         const failures: ValidationFailure[] = [];
         const graph = clients.graph;
         // Users named explicitly: look each up (UPN or id) to check it exists and learn its UPN.
@@ -420,9 +422,10 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         if (failures.length) {
             return { failures };
         }
+        trace("PerUserMfa targets resolved", started, { users: targets.size });
         const sorted = [...targets.keys()].sort();
         const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
-        const plan = await checkPlan(clients, resolved);
+        const plan = await checkPlan(clients, resolved, context?.refreshed ?? []);
         failures.push(...plan.failures);
         return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned }, failures };
     },
@@ -509,9 +512,19 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
-async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired): Promise<{ failures: ValidationFailure[]; planned: Record<string, number> }> {
+async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[]): Promise<{ failures: ValidationFailure[]; planned: Record<string, number> }> {
     const targets = desired.targets ?? {};
-    const live = await readStates(clients, Object.keys(targets), {});
+    const started = Date.now();
+    // The tenant as read now: this operation's refresh where it just read these users, a read here for the rest.
+    const known = new Map<string, ObservedState>();
+    for (const live of refreshed) {
+        for (const [upn, state] of Object.entries(live.observed ?? {})) known.set(upn, state);
+    }
+    const live = await readStates(clients, Object.keys(targets), {}, known);
+    if (known.size) {
+        trace("PerUserMfa plan reused the refresh's reads", started, { reused: Object.keys(targets).filter((u) => known.has(u)).length });
+    }
+    trace("PerUserMfa plan read", started, { users: Object.keys(targets).length });
     const changing = Object.keys(targets).filter((u) => !satisfies(targets[u], live.observed[u]));
     // One line per transition, from the tenant as read now: what the preview, the guard and the PR summary count.
     const planned: Record<string, number> = {};
@@ -653,16 +666,28 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
     return [];
 }
 
-/** Reads the per-user MFA state of `users` through $batch, merged into `previous`. */
-async function readStates(clients: TenantClients, users: string[], previous: Record<string, ObservedState>): Promise<PerUserMfaLive> {
+/**
+ * Reads the per-user MFA state of `users` through $batch, merged into `previous`. Users whose state is
+ * in `known` (what this operation's refresh just read) are taken from there and not read again.
+ */
+async function readStates(clients: TenantClients, users: string[], previous: Record<string, ObservedState>, known?: ReadonlyMap<string, ObservedState>): Promise<PerUserMfaLive> {
+    const observed: Record<string, ObservedState> = { ...previous };
+    const toRead: string[] = [];
+    for (const upn of users) {
+        const state = known?.get(upn);
+        if (state !== undefined) {
+            observed[upn] = state;
+        } else {
+            toRead.push(upn);
+        }
+    }
     const { results } = await runBatched(
         clients.graph,
-        users.map((upn): BatchCall => ({ method: "GET", url: requirementsPath(upn) })),
+        toRead.map((upn): BatchCall => ({ method: "GET", url: requirementsPath(upn) })),
         { version: "beta" },
     );
-    const observed: Record<string, ObservedState> = { ...previous };
     const errors: string[] = [];
-    users.forEach((upn, i) => {
+    toRead.forEach((upn, i) => {
         const r = results[i];
         if (r.status === 200 && isState(r.body?.perUserMfaState)) {
             observed[upn] = r.body.perUserMfaState;

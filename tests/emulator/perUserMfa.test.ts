@@ -103,6 +103,37 @@ describe("emulator: per-user MFA provider", function () {
         assert.strictEqual(stateOf(u.id), "enforced");
     });
 
+    it("a check right after a refresh counts from the refresh's reads, reading only the users the refresh did not; the next check reads again", async () => {
+        const reads = () => emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+        const members = [...dir().users.values()].filter((x) => x.userType === "Member" && !x.breakGlass).slice(0, 12);
+        const [drifted, added] = [members[0], members[11]];
+        const p = provider();
+        const declared = { assignments: [{ state: "enforced", users: members.slice(0, 11).map((u) => u.userPrincipalName) }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"], guards: { maxUserChangeShare: 1 } };
+        const created = await p.create((await p.check({}, declared)).inputs);
+        await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+        await portal(emu).patch(`/users/${added.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+
+        // The refresh reads the 11 users in state; the check then plans 12: only the one the refresh did not read is read again.
+        let before = reads();
+        const refreshed = await p.read(created.id, created.outs);
+        assert.strictEqual(reads() - before, 11);
+        const widened = { ...declared, assignments: [{ state: "enforced", users: members.map((u) => u.userPrincipalName) }] };
+        before = reads();
+        const checked = await p.check(refreshed.inputs, widened);
+        assert.deepStrictEqual(checked.failures, []);
+        assert.strictEqual(reads() - before, 1, "only the user the refresh did not read");
+        assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": 2 }, "the drifted user (from the refresh's read) and the added one");
+
+        // A refresh's reads serve one check: the next one reads every user.
+        before = reads();
+        const again = await p.check(refreshed.inputs, widened);
+        assert.strictEqual(reads() - before, 12);
+        assert.deepStrictEqual(again.inputs.planned, { "disabled -> enforced": 2 });
+        await p.update(created.id, refreshed.props, again.inputs);
+        assert.strictEqual(stateOf(drifted.id), "enforced");
+        assert.strictEqual(stateOf(added.id), "enforced");
+    });
+
     it("lockout guard: moving users to MFA needs an excluded break-glass account, unless switched off", async () => {
         const p = provider();
         const u = [...dir().users.values()].find((x) => x.userType === "Member" && !x.breakGlass && x.perUserMfaState === "disabled")!;
