@@ -1,5 +1,5 @@
 /**
- * The ready-made Pulumi program (Pulumi.yaml `main: program.ts`): builds the tenant's MFA baseline from
+ * The ready-made Pulumi program (Pulumi.yaml `main: scripts/program.js`, which runs this file compiled or from source): builds the tenant's MFA baseline from
  * stack config, with the library (./index.ts) that a team's own program imports as "m365-mfa".
  *
  *   config:

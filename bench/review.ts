@@ -267,7 +267,7 @@ async function main() {
         const comment = path.join(tmp, "comment.md");
         steps.push(
             await measure(emu, "PR summary (`pr-summary`, `pulumi preview --refresh --json`)", true, [0], () =>
-                ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
+                ws.cli(["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
             () => (fs.existsSync(comment) ? `${(fs.statSync(comment).size / 1024).toFixed(0)} KiB comment` : "no comment written"),
             ),
         );
@@ -278,7 +278,7 @@ async function main() {
         const reports = path.join(tmp, "drift");
         steps.push(
             await measure(emu, `drift check (\`drift\`; security defaults and ${CHANGES.toLocaleString("en")} users changed by the portal: exit 2 expected)`, true, [2], () =>
-                ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]),
+                ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]),
             () => {
                 try {
                     const j = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));

@@ -59,6 +59,11 @@ export class PulumiWorkspace {
         return this.spawn(path.join(NODE_BIN_DIR, "node"), ["-r", "ts-node/register/transpile-only", script, ...args], extraEnv);
     }
 
+    /** Runs the m365-mfa command as `npm run m365-mfa -- <args>` does: the compiled build when current (scripts/launch.js). */
+    cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+        return this.spawn(path.join(NODE_BIN_DIR, "node"), ["scripts/launch.js", "cli", ...args], extraEnv);
+    }
+
     /** The environment every command runs with: local backend, passphrase, offline, the engine on PATH. */
     environment(extraEnv: Record<string, string> = {}): Record<string, string> {
         return {
@@ -192,11 +197,13 @@ export function linkPlugins(home: string): void {
 
 /**
  * Makes a copy of this project (sources, not node_modules, which is linked) in `dest`, so that a test
- * can edit provider code or keep stack files without touching the working tree.
+ * can edit provider code or keep stack files without touching the working tree. The compiled build
+ * (dist/) comes along: it runs where it is current with the copied sources (scripts/launch.js), and an
+ * edit in the copy runs from the sources. `{ build: false }` leaves it out (the sources run).
  */
-export function copyProject(dest: string): string {
+export function copyProject(dest: string, options: { build?: boolean } = {}): string {
     // The program and everything it loads; not dependencies, caches, stacks or other checkouts' state.
-    const skip = new Set(["node_modules", ".git", ".tools", ".emulator", ".bench", "bench", "tests", "tools", "dist"]);
+    const skip = new Set(["node_modules", ".git", ".tools", ".emulator", ".bench", "bench", "tests", "tools", ...(options.build === false ? ["dist"] : [])]);
     const entries = fs.readdirSync(REPO_ROOT).filter((e) => !skip.has(e) && !/^Pulumi\..+\.yaml$/.test(e));
     fs.mkdirSync(dest, { recursive: true });
     for (const e of entries) {

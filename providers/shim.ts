@@ -6,8 +6,8 @@
  * `~__provider` on every resource and refresh would run stale code. So what is serialized is this
  * small, stable object, which finds the installed m365-mfa package at run time (from the working
  * directory of the provider process: the Pulumi project) and delegates to its current code: the
- * compiled dist/providers/runtime.js of an installed package, or providers/runtime.ts (through
- * ts-node) in a source checkout.
+ * compiled dist/providers/runtime.js of an installed package; in a source checkout, dist/ when it was
+ * built from the sources as they are, providers/runtime.ts (through ts-node) otherwise (scripts/launch.js).
  *
  * Rules for this file: no imports, no captured module-level values, nothing that varies between
  * machines or versions. Changing it changes `__provider` in every stack's state, which is harmless
@@ -41,23 +41,18 @@ export function providerShim(type: string): any {
                 `${PACKAGE}: the package is not installed where this Pulumi project runs (${process.cwd()}); run npm install`,
             );
         }
-        // A source checkout runs its current sources (ts-node, transpile only); an installed package,
-        // which ships no .ts files, its compiled dist/ (npm run build).
+        // A source checkout runs its compiled dist/ when that was built from the sources as they are now,
+        // its sources (ts-node, transpile only) otherwise (scripts/launch.js); an installed package, which
+        // ships no .ts files, its compiled dist/ (npm run build).
         const sources = path.join(root, "providers", "runtime.ts");
         const compiled = path.join(root, "dist", "providers", "runtime.js");
-        let runtime: string;
         if (fs.existsSync(sources)) {
-            if (!(process as any)[Symbol.for("ts-node.register.instance")]) {
-                const tsNode = require.resolve("ts-node", { paths: [root] });
-                require(tsNode).register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
-            }
-            runtime = sources;
-        } else if (fs.existsSync(compiled)) {
-            runtime = compiled;
-        } else {
+            return require(path.join(root, "scripts", "launch.js")).load(root, "providers/runtime").providerFor(type);
+        }
+        if (!fs.existsSync(compiled)) {
             throw new Error(`${PACKAGE}: ${root} has neither providers/runtime.ts nor dist/providers/runtime.js; reinstall the package, or run npm run build`);
         }
-        return require(runtime).providerFor(type);
+        return require(compiled).providerFor(type);
     };
     return {
         configure: (req: any) => load().configure(req),

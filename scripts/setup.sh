@@ -7,7 +7,10 @@
 #      modules and the release sources of the language host (../shared/engine-src);
 #   3. the azuread resource plugin at the version of @pulumi/azuread in package-lock.json: already
 #      installed, installed through Pulumi's normal plugin install, or built once from its sources;
-#   4. the dynamic-provider plugin shim that ships inside @pulumi/pulumi.
+#   4. the dynamic-provider plugin shim that ships inside @pulumi/pulumi;
+#   5. actionlint (for the tests, when Go is there);
+#   6. the compiled package (dist/, npm run build) when it is not current with the sources, so that the
+#      program, the providers and the m365-mfa command load compiled code (scripts/launch.js).
 # Everything lands in .tools/pulumi/current/bin (git-ignored), so a second run takes well under a second.
 # The sources folder can be named with M365_MFA_ENGINE_SRC (default: ../shared/engine-src).
 set -euo pipefail
@@ -139,6 +142,15 @@ if command -v go >/dev/null; then
   bash "$root/tools/actionlint/build.sh"
 else
   log "actionlint not built (no go command on PATH); only the tests use it, to check the example workflows"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 6. The compiled package: what the program, the providers and the m365-mfa command of this checkout
+#    run while it is current with the sources (scripts/launch.js; an edited file runs from source).
+# ---------------------------------------------------------------------------------------------
+if ! "$node_bin" scripts/launch.js --status | grep -q '^the compiled build'; then
+  log "compiling the package into dist/ (npm run build, a few seconds)"
+  PATH="$(dirname "$node_bin"):$PATH" npm run --silent build >/dev/null
 fi
 
 ln -sfn "v$version" "$root/.tools/pulumi/current"

@@ -67,11 +67,32 @@ describe("unit: the serialized provider shim", () => {
             assert.deepStrictEqual(checkIn(path.join(tmp, "program", "sub")), { from: "dist", type: "SecurityDefaults" });
         });
 
-        it("a source checkout: providers/runtime.ts, even when dist/ is built too", () => {
+        // A source checkout with the real scripts/launch.js, its sources and a compiled dist/.
+        const checkout = () => {
             pkg(tmp);
+            fs.mkdirSync(path.join(tmp, "scripts"), { recursive: true });
+            fs.copyFileSync(path.join(__dirname, "..", "..", "scripts", "launch.js"), path.join(tmp, "scripts", "launch.js"));
             runtime(path.join(tmp, "providers", "runtime.ts"), "sources");
             runtime(path.join(tmp, "dist", "providers", "runtime.js"), "dist");
+        };
+        const stamp = () => require(path.join(tmp, "scripts", "launch.js")).writeStamp(tmp);
+
+        it("a source checkout: providers/runtime.ts when dist/ has no build stamp", () => {
+            checkout();
             assert.deepStrictEqual(checkIn(tmp), { from: "sources", type: "SecurityDefaults" });
+        });
+
+        it("a source checkout: the compiled dist/ when it was built from the sources as they are, the sources once one changes", () => {
+            checkout();
+            assert.strictEqual(stamp(), 1);
+            assert.deepStrictEqual(checkIn(tmp), { from: "dist", type: "SecurityDefaults" });
+            const launch = require(path.join(tmp, "scripts", "launch.js"));
+            assert.strictEqual(launch.staleReason(tmp), undefined);
+            fs.appendFileSync(path.join(tmp, "providers", "runtime.ts"), "// edited\n");
+            assert.strictEqual(launch.staleReason(tmp), "providers/runtime.ts changed since the build");
+            fs.rmSync(path.join(tmp, "dist", "providers", "runtime.js"));
+            stamp();
+            assert.match(String(launch.staleReason(tmp)), /no sources|missing/);
         });
 
         it("a package with neither says so, and how to fix it", () => {
