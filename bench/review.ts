@@ -1,5 +1,5 @@
 /**
- * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --profile DIR]
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -49,6 +49,12 @@ function arg(name: string): string | undefined {
 const USERS = Number(arg("users") ?? 10_000);
 const CHANGES = Number(arg("changes") ?? Math.min(1000, Math.floor(USERS / 10)));
 const LATENCY_MS = Number(arg("latency") ?? process.env.BENCH_LATENCY_MS ?? 30);
+/**
+ * Seconds between two steps: Graph's resource-unit window is 10 s, so after 10 s each step starts with
+ * the tenant's bucket as a CI job finds it (a PR's preview does not start within seconds of another
+ * 10,000-user read). With 0 the steps run back to back and each inherits the previous one's throttling.
+ */
+const SETTLE_S = Number(arg("settle") ?? 10);
 /** The goal: total <= FACTOR x Graph busy + FIXED seconds. */
 const FACTOR = 2;
 const FIXED_S = 6;
@@ -126,6 +132,7 @@ async function measure(
     run: () => Promise<CliResult>,
     note?: (r: CliResult) => string | undefined,
 ): Promise<StepResult> {
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
     console.error(`${name}...`);
     const fromIndex = emu.requests.length;
     const load0 = os.loadavg()[0];
@@ -263,6 +270,13 @@ async function main() {
         }
         steps.push(await measure(emu, `\`pulumi preview\` with ${CHANGES.toLocaleString("en")} per-user MFA changes`, true, [0], () => ws.preview(stack), changesIn));
 
+        // --engine-profile DIR: a Go CPU profile of the engine for a `pulumi preview --refresh` of the same plan (not measured).
+        const engineProfile = arg("engine-profile");
+        if (engineProfile) {
+            fs.mkdirSync(engineProfile, { recursive: true });
+            await ws.preview(stack, "--refresh", "--profiling", path.join(path.resolve(engineProfile), "preview-refresh"));
+        }
+
         // 3. The PR summary of the same plan.
         const comment = path.join(tmp, "comment.md");
         steps.push(
@@ -301,7 +315,7 @@ async function main() {
     const date = new Date().toISOString().slice(0, 10);
     const meta =
         `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, breakGlassAccounts, securityDefaults), ` +
-        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; ${LATENCY_MS} ms latency per request, Graph's documented throttling on. ` +
+        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; ${LATENCY_MS} ms latency per request, Graph's documented throttling on, ${SETTLE_S} s between steps (the resource-unit window). ` +
         `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}. Graph busy: the union of the request intervals in the emulator's log.`;
     const out = table(steps, meta);
     console.log(out);

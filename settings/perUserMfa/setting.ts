@@ -406,8 +406,12 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         if (conflicts.length) {
             failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state: name the user in the assignment that should win (a named user overrides groups), or exclude them from one group's assignment (excludeUsers / excludeGroups).` });
         }
+        // Every user of the tenant, when allOtherUsers lists them anyway: the blast-radius guard's total, without paging them twice.
+        let tenantUsers: number | undefined;
         if (desired.allOtherUsers) {
+            tenantUsers = 0;
             for await (const batch of pages<{ userPrincipalName: string }>(graph, "/users?$select=id,userPrincipalName&$top=999")) {
+                tenantUsers += batch.length;
                 for (const u of batch) {
                     const upn = u.userPrincipalName.toLowerCase();
                     if (!targets.has(upn)) {
@@ -425,7 +429,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         trace("PerUserMfa targets resolved", started, { users: targets.size });
         const sorted = [...targets.keys()].sort();
         const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
-        const plan = await checkPlan(clients, resolved, context?.refreshed ?? []);
+        const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers);
         failures.push(...plan.failures);
         return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned }, failures };
     },
@@ -512,7 +516,7 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
-async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[]): Promise<{ failures: ValidationFailure[]; planned: Record<string, number> }> {
+async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[], tenantUsers?: number): Promise<{ failures: ValidationFailure[]; planned: Record<string, number> }> {
     const targets = desired.targets ?? {};
     const started = Date.now();
     // The tenant as read now: this operation's refresh where it just read these users, a read here for the rest.
@@ -562,7 +566,7 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, ref
     }
     if (changing.length) {
         const share = desired.guards?.maxUserChangeShare ?? DEFAULT_MAX_USER_CHANGE_SHARE;
-        const total = await countUsers(clients);
+        const total = tenantUsers ?? (await countUsers(clients));
         const token = confirmationToken(Object.fromEntries(changing.map((u) => [u, targets[u]])));
         if (changing.length > share * total && !(desired.guards?.confirm ?? []).includes(token)) {
             failures.push({
