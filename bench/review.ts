@@ -219,7 +219,9 @@ async function main() {
         await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
 
         const projectDir = copyProject(path.join(tmp, "project"));
-        // --profile DIR: a CPU profile of every Node.js process of the steps (program, providers, CLI), for where the time goes.
+        // --profile DIR: a CPU profile of every Node.js process of the steps that exits on its own (the program, the
+        // command). The engine kills the dynamic-provider process, which so writes none: BENCH_NODE_OPTIONS replaces
+        // the NODE_OPTIONS given to the steps, e.g. with a --require of a hook that writes the profile on SIGTERM.
         const profile = arg("profile");
         const profileEnv: Record<string, string> = profile ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? `--cpu-prof --cpu-prof-dir=${path.resolve(profile)}` } : {};
         const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...profileEnv } });

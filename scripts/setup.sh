@@ -148,7 +148,7 @@ fi
 # 6. The compiled package: what the program, the providers and the m365-mfa command of this checkout
 #    run while it is current with the sources (scripts/launch.js; an edited file runs from source).
 # ---------------------------------------------------------------------------------------------
-if ! "$node_bin" scripts/launch.js --status | grep -q '^the compiled build'; then
+if [ -f tsconfig.build.json ] && ! "$node_bin" scripts/launch.js --status | grep -q '^the compiled build'; then
   log "compiling the package into dist/ (npm run build, a few seconds)"
   PATH="$(dirname "$node_bin"):$PATH" npm run --silent build >/dev/null
 fi

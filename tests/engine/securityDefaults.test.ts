@@ -4,10 +4,11 @@
  * change without behaviour change, and no credential in state.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PulumiWorkspace, copyProject } from "../../harness/engine";
+import { NODE_BIN_DIR, PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
@@ -110,6 +111,36 @@ describe("engine: security defaults end to end", function () {
         assert.strictEqual(tenant().securityDefaults.isEnabled, true);
         const again = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes"]);
         assert.strictEqual(again.code, 0, again.output);
+    });
+
+    it("runs the checkout's compiled build while it is current with the sources, and the sources once one changes", async () => {
+        // npm test runs setup first, which compiles dist/; copyProject brings it along.
+        const status = () => spawnSync(path.join(NODE_BIN_DIR, "node"), ["scripts/launch.js", "--status"], { cwd: projectDir, encoding: "utf8" }).stdout;
+        assert.match(status(), /^the compiled build/, "setup left dist/ current with the sources");
+        // Markers in the compiled files only: the program prints one, the provider leaves a file where it runs.
+        const program = path.join(projectDir, "dist", "program.js");
+        const runtime = path.join(projectDir, "dist", "providers", "runtime.js");
+        const registry = path.join(projectDir, "settings", "registry.ts");
+        const originals = [program, runtime, registry].map((f) => [f, fs.readFileSync(f, "utf8")] as const);
+        const ran = path.join(projectDir, "compiled-provider-ran");
+        fs.appendFileSync(program, '\nconsole.log("MARKER-COMPILED-PROGRAM");\n');
+        fs.appendFileSync(runtime, `\nrequire("fs").writeFileSync(${JSON.stringify(ran)}, "");\n`);
+        try {
+            const compiled = await ws.preview(stack, "--expect-no-changes");
+            assert.strictEqual(compiled.code, 0, compiled.output);
+            assert.match(compiled.output, /MARKER-COMPILED-PROGRAM/);
+            assert.ok(fs.existsSync(ran), "the provider ran dist/providers/runtime.js");
+            fs.rmSync(ran);
+            // An edited source: the build is no longer current, and both run from the sources.
+            fs.appendFileSync(registry, "\n// edited after the build\n");
+            assert.match(status(), /^sources \(ts-node\): settings\/registry\.ts changed since the build/);
+            const sources = await ws.preview(stack, "--expect-no-changes");
+            assert.strictEqual(sources.code, 0, sources.output);
+            assert.doesNotMatch(sources.output, /MARKER-COMPILED-PROGRAM/);
+            assert.ok(!fs.existsSync(ran), "the provider ran the sources");
+        } finally {
+            for (const [f, text] of originals) fs.writeFileSync(f, text);
+        }
     });
 
     it("editing the provider implementation (not its behaviour) leaves preview --expect-no-changes green", async () => {
