@@ -20,6 +20,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { redact } from "../client/errors";
+import { localEngineRoot } from "../pipelines/localEngine";
 import { planFromPreviewJson } from "../pipelines/plan";
 import { DriftReport, driftMarkdown, driftReport } from "../pipelines/render";
 import { TenantPlan, TenantTarget, loadTenants, validateTenantsFile } from "./tenants";
@@ -270,13 +271,13 @@ export async function multiTenantCommand(options: MultiTenantCommandOptions, out
         if (unknown.length) throw new Error(`--only: no tenant named ${unknown.join(", ")} in ${options.tenants}`);
         tenants = tenants.filter((t) => options.only!.includes(t.name));
     }
-    const local = path.resolve(__dirname, "..", ".tools", "pulumi", "current");
+    const local = localEngineRoot();
     const results = await runBaseline(tenants, undefined, {
         projectDir: path.resolve(options.project ?? process.cwd()),
         operation,
         parallel: options.parallel ?? 4,
         stateDir: options.stateDir,
-        pulumiRoot: fs.existsSync(path.join(local, "bin", "pulumi")) ? local : undefined,
+        pulumiRoot: local,
     });
     const summary = rollUp(results, operation);
     if (options.reportDir) writeReports(options.reportDir, summary, results);

@@ -12,7 +12,7 @@
  *       written). Exit 3: no drift, but the stack has changes not applied yet (pending). Exit 1: the
  *       check itself failed. Never changes the tenant unless --remediate is given.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,6 +20,7 @@ import { planFromPreviewJson } from "./plan";
 import { createTenantClients, mapConfigSource } from "../client";
 import { attribute } from "./attribution";
 import { driftMarkdown, driftReport, prComment, prFullList } from "./render";
+import { localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
 
 export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3 } as const;
@@ -48,10 +49,10 @@ export interface DriftOptions extends StackOptions {
     remediate?: boolean;
 }
 
-/** The repository's own engine build, when this runs inside a checkout that has one. */
+/** The repository's own engine build, when this runs inside a checkout that has one (from the sources or dist/). */
 function pulumiEnv(): NodeJS.ProcessEnv {
-    const local = path.resolve(__dirname, "..", ".tools", "pulumi", "current", "bin");
-    return fs.existsSync(path.join(local, "pulumi")) ? { ...process.env, PATH: `${local}${path.delimiter}${process.env.PATH}` } : process.env;
+    const local = localEngineRoot();
+    return local ? { ...process.env, PATH: `${path.join(local, "bin")}${path.delimiter}${process.env.PATH}` } : process.env;
 }
 
 function pulumi(args: string[], extraEnv: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
@@ -83,7 +84,14 @@ function previewJson(options: StackOptions & { policyPack?: string; policyPackCo
     const packConfig = options.policyPackConfig;
     const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
     const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
-    const r = pulumi(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(options)], pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {});
+    // The refresh's own diff (the engine asks each provider to diff the refreshed state against the
+    // inputs, for the refresh's display) is not what this reads: the plan is computed below from the
+    // refreshed state and the program's inputs. The legacy refresh diff compares outputs in the engine
+    // instead of a Diff call carrying every per-user map once more (the refreshed state is the same).
+    const r = pulumi(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(options)], {
+        PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true",
+        ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}),
+    });
     let json: any;
     try {
         json = JSON.parse(r.stdout);
@@ -147,13 +155,25 @@ export function prSummary(options: PrSummaryOptions): number {
 /**
  * The stack's m365-mfa:* config (secrets decrypted, in memory only), so that the drift report reads the
  * audit log with the same connection as the providers; the environment fills in what is not there.
+ * Started beside the preview (it is another engine process, ~0.5 s) and read only when there is drift.
  */
-function stackConnectionConfig(options: StackOptions) {
-    const r = pulumi(["config", "--json", "--show-secrets", ...stackArgs(options)]);
+function stackConnectionConfig(options: StackOptions): Promise<ReturnType<typeof mapConfigSource>> {
+    const args = ["config", "--json", "--show-secrets", ...stackArgs(options)];
+    return new Promise((resolve) => {
+        let stdout = "";
+        const child = spawn(process.env.PULUMI_BIN ?? "pulumi", args, { env: pulumiEnv(), stdio: ["ignore", "pipe", "ignore"] });
+        child.stdout.on("data", (d) => (stdout += d));
+        child.on("error", () => resolve(connectionFrom(1, "")));
+        child.on("close", (code) => resolve(connectionFrom(code ?? 1, stdout)));
+    });
+}
+
+/** The m365-mfa:* values of `pulumi config --json --show-secrets` output (none when it failed). */
+function connectionFrom(code: number, stdout: string) {
     const values: Record<string, string | undefined> = {};
-    if (r.code === 0) {
+    if (code === 0) {
         try {
-            for (const [k, v] of Object.entries(JSON.parse(r.stdout) as Record<string, { value?: unknown }>)) {
+            for (const [k, v] of Object.entries(JSON.parse(stdout) as Record<string, { value?: unknown }>)) {
                 if (k.startsWith("m365-mfa:") && typeof v.value === "string") values[k.slice("m365-mfa:".length)] = v.value;
             }
         } catch {
@@ -166,6 +186,7 @@ function stackConnectionConfig(options: StackOptions) {
 export async function drift(options: DriftOptions): Promise<number> {
     const stack = options.stack ?? "stack";
     const dir = options.reportDir ?? ".";
+    const connection = stackConnectionConfig(options);
     let report = driftReport(planFromPreviewJson(previewJson(options)), stack);
     if (report.drifted && options.remediate && report.pending) {
         // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only.
@@ -185,7 +206,7 @@ export async function drift(options: DriftOptions): Promise<number> {
     if (report.drifted) {
         // Who changed it, and when: the directory audit log (best effort; the report says why not).
         try {
-            report = { ...report, attribution: await attribute(report, createTenantClients(stackConnectionConfig(options))) };
+            report = { ...report, attribution: await attribute(report, createTenantClients(await connection)) };
         } catch (err) {
             report = { ...report, attribution: { available: false, reason: `no connection to the tenant for the audit log (${err instanceof Error ? err.message : String(err)})`, bySetting: {} } };
         }
