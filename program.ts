@@ -59,6 +59,8 @@ export = async () => {
     for (const warning of coherenceWarnings(args)) {
         pulumi.log.warn(warning);
     }
+    const declaring = Date.now();
     const baseline = new TenantMfaBaseline("tenant", args);
+    trace("program declared the baseline", declaring);
     return { posture: baseline.posture };
 };

@@ -201,7 +201,7 @@ export class SettingProvider implements DynamicProvider {
 
     /** State after an operation: the desired inputs, what the tenant reported, and the tenant. */
     private outputs(clients: TenantClients, desired: Record<string, unknown>, live: Record<string, unknown>): Record<string, unknown> {
-        return { ...desired, ...live, tenantId: clients.connection.tenantId };
+        return { ...desired, ...(this.setting.stored ? this.setting.stored(desired, live) : live), tenantId: clients.connection.tenantId };
     }
 
     private validated(inputs: any): Record<string, unknown> {

@@ -1,17 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { providerShim } from "../shim";
+import { providerShimText } from "../shim";
 import { MODULE, dynamicType } from "./setting";
 
 export { MODULE, dynamicType };
 
 /**
- * The base of every setting's resource class: a dynamic resource whose provider is the shim for its
- * type (what state stores), under this package's module (type token pulumi-nodejs:dynamic/m365-mfa:<type>).
+ * The base of every setting's resource class: a dynamic resource (type token
+ * pulumi-nodejs:dynamic/m365-mfa:<type>, run by Pulumi's dynamic-provider plugin) whose `__provider`
+ * is the shim for its type (what state stores). It is what `pulumi.dynamic.Resource` registers, with
+ * the shim's text written out instead of serialized at every run (providerShimText).
  */
-export abstract class SettingResource extends pulumi.dynamic.Resource {
+export abstract class SettingResource extends pulumi.CustomResource {
     constructor(type: string, name: string, inputs: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-        super(providerShim(type), name, inputs, opts, MODULE, type);
+        if ("__provider" in inputs) {
+            throw new Error("A dynamic resource must not define the __provider key");
+        }
+        super(dynamicType(type), name, { ...inputs, __provider: providerShimText(type) }, opts);
     }
 }
 

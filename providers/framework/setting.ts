@@ -136,6 +136,15 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     reread?(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<L>;
     /** The desired state that the live state satisfies exactly (the inputs after a refresh). */
     desiredFromLive(live: L, desired: D): D;
+    /**
+     * Optional: what of the live state the resource's outputs keep, beside the desired state (default:
+     * all of it). A setting over many users can keep only what the desired state does not already say
+     * (per-user MFA: the users whose state differs from their target), so that the state, and every
+     * call that carries it between the engine and the provider, does not hold each user twice. diff()
+     * must then read the outputs the same way (what is not kept is as the desired state says).
+     */
+    stored?(desired: D, live: L): Record<string, unknown>;
+    /** What differs between the desired state and the live one: a live state as read, or the outputs in state. */
     diff(desired: D, live: L): FieldChange[];
     apply(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<void>;
     /** The resource id: stable for one tenant. */

@@ -31,7 +31,10 @@ export class PerUserMfa extends SettingResource {
     declare public readonly assignments: pulumi.Output<PerUserMfaAssignment[]>;
     /** Resolved at plan time: user principal name -> desired state. */
     declare public readonly targets: pulumi.Output<Record<string, PerUserMfaState>>;
-    /** What Graph reported for each target at the last read. */
+    /**
+     * What Graph reported at the last read, for the targets whose state differs from `targets` (e.g.
+     * `enforced` for a target `enabled`, or `userNotFound`); every other target had the state `targets` gives.
+     */
     declare public readonly observed: pulumi.Output<Record<string, string>>;
     /** Number of targets per observed state. */
     declare public readonly counts: pulumi.Output<Record<string, number>>;

@@ -453,10 +453,25 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         return { ...desired, targets };
     },
 
+    /**
+     * The outputs keep `targets` and, in `observed`, only the users whose state differs from theirs: a
+     * converged tenant of 10,000 users holds each user once in the outputs, not twice. (A state written
+     * before this holds every user in `observed`; both read the same way, see diff.)
+     */
+    stored(desired, live) {
+        const observed: Record<string, ObservedState> = {};
+        for (const [upn, state] of Object.entries(live.observed)) {
+            if (desired.targets?.[upn] !== state) observed[upn] = state;
+        }
+        return { ...live, observed };
+    },
+
     diff(desired, live) {
         const changes = [];
+        // In outputs from state, a target missing from `observed` had the state `targets` says (stored()).
+        const recorded = (live as { targets?: Record<string, PerUserMfaState> }).targets ?? {};
         for (const [upn, want] of Object.entries(desired.targets ?? {})) {
-            const have = live.observed?.[upn];
+            const have = live.observed?.[upn] ?? recorded[upn];
             if (!satisfies(want, have)) {
                 changes.push({ field: `targets.${upn}`, from: have, to: want });
             }
