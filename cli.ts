@@ -105,7 +105,7 @@ Exit codes: 0 done, 1 the command failed, 2 drift found (drift), 3 only pending 
             if (!o.stack && !o.fromJson) cmd.error("error: --stack <stack> is required (or --from-json <file>)", { exitCode: USAGE_EXIT });
             if (o.policyPackConfig && !o.policyPack) cmd.error("error: --policy-pack-config needs --policy-pack", { exitCode: USAGE_EXIT });
             const { prSummary } = await import("./pipelines/cli");
-            setExitCode(prSummary({ stack: o.stack, configFile: o.configFile, out: o.out, fullList: o.fullList, fromJson: o.fromJson, policyPack: o.policyPack, policyPackConfig: o.policyPackConfig }));
+            setExitCode(await prSummary({ stack: o.stack, configFile: o.configFile, out: o.out, fullList: o.fullList, fromJson: o.fromJson, policyPack: o.policyPack, policyPackConfig: o.policyPackConfig }));
         });
 
     program

@@ -16,14 +16,25 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planFromPreviewJson } from "./plan";
-import { createTenantClients, mapConfigSource } from "../client";
-import { attribute } from "./attribution";
-import { driftMarkdown, driftReport, prComment, prFullList } from "./render";
+import type { ConfigSource } from "../client";
 import { localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
 
 export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3 } as const;
+
+/**
+ * What reads the preview: the plan, its rendering, the audit-log attribution and the client. They load
+ * every setting and, through the resource classes, the Pulumi SDK (~0.8 s), so they are loaded while
+ * the preview runs, not before it starts.
+ */
+function readers() {
+    return {
+        ...(require("./plan") as typeof import("./plan")),
+        ...(require("./render") as typeof import("./render")),
+        ...(require("./attribution") as typeof import("./attribution")),
+        ...(require("../client") as typeof import("../client")),
+    };
+}
 
 /** The stack a command runs on: `--stack` and `--config-file`. */
 export interface StackOptions {
@@ -63,6 +74,19 @@ function pulumi(args: string[], extraEnv: Record<string, string> = {}): { code: 
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** pulumi(), without blocking: this process does other work while the engine runs. */
+function pulumiAsync(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const child = spawn(process.env.PULUMI_BIN ?? "pulumi", args, { env: { ...pulumiEnv(), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.on("error", (e) => reject(new Error(`could not run pulumi: ${e.message}`)));
+        child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    });
+}
+
 function stackArgs(options: StackOptions): string[] {
     const { stack, configFile } = options;
     if (!stack) {
@@ -76,7 +100,7 @@ function stackArgs(options: StackOptions): string[] {
  * preview that the engine refused (a guard, a check failure) is returned with its errors so that
  * they can be shown; otherwise it throws.
  */
-function previewJson(options: StackOptions & { policyPack?: string; policyPackConfig?: string }, allowFailed = false): any {
+async function previewJson(options: StackOptions & { policyPack?: string; policyPackConfig?: string }, allowFailed = false): Promise<any> {
     warnVerbose(stackArgs(options));
     // Policy findings are not in the preview's JSON summary; the engine's event log has them
     // (policyEvent), written with --event-log, a flag the CLI offers with PULUMI_DEBUG_COMMANDS.
@@ -88,10 +112,12 @@ function previewJson(options: StackOptions & { policyPack?: string; policyPackCo
     // inputs, for the refresh's display) is not what this reads: the plan is computed below from the
     // refreshed state and the program's inputs. The legacy refresh diff compares outputs in the engine
     // instead of a Diff call carrying every per-user map once more (the refreshed state is the same).
-    const r = pulumi(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(options)], {
+    const running = pulumiAsync(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(options)], {
         PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true",
         ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}),
     });
+    readers(); // loaded while the engine runs
+    const r = await running;
     let json: any;
     try {
         json = JSON.parse(r.stdout);
@@ -132,9 +158,10 @@ function readPolicyEvents(file: string): unknown[] {
 }
 
 /** Writes the comment; exits 1 (after writing it) when the preview itself failed, e.g. a guard refused the plan. */
-export function prSummary(options: PrSummaryOptions): number {
+export async function prSummary(options: PrSummaryOptions): Promise<number> {
     const from = options.fromJson;
-    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : previewJson(options, true);
+    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : await previewJson(options, true);
+    const { planFromPreviewJson, prFullList, prComment } = readers();
     const plan = planFromPreviewJson(json);
     const stack = options.stack ?? "stack";
     if (options.fullList) {
@@ -157,7 +184,7 @@ export function prSummary(options: PrSummaryOptions): number {
  * audit log with the same connection as the providers; the environment fills in what is not there.
  * Started beside the preview (it is another engine process, ~0.5 s) and read only when there is drift.
  */
-function stackConnectionConfig(options: StackOptions): Promise<ReturnType<typeof mapConfigSource>> {
+function stackConnectionConfig(options: StackOptions): Promise<ConfigSource> {
     const args = ["config", "--json", "--show-secrets", ...stackArgs(options)];
     return new Promise((resolve) => {
         let stdout = "";
@@ -180,14 +207,16 @@ function connectionFrom(code: number, stdout: string) {
             // no config: the environment alone
         }
     }
-    return mapConfigSource(values);
+    return readers().mapConfigSource(values);
 }
 
 export async function drift(options: DriftOptions): Promise<number> {
     const stack = options.stack ?? "stack";
     const dir = options.reportDir ?? ".";
     const connection = stackConnectionConfig(options);
-    let report = driftReport(planFromPreviewJson(previewJson(options)), stack);
+    const json = await previewJson(options);
+    const { driftReport, planFromPreviewJson, driftMarkdown, attribute, createTenantClients } = readers();
+    let report = driftReport(planFromPreviewJson(json), stack);
     if (report.drifted && options.remediate && report.pending) {
         // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only.
         throw new Error(
@@ -201,7 +230,7 @@ export async function drift(options: DriftOptions): Promise<number> {
         if (up.code !== 0) {
             throw new Error(`remediation failed (pulumi up exit ${up.code}):\n${up.stderr || up.stdout}`);
         }
-        report = driftReport(planFromPreviewJson(previewJson(options)), stack);
+        report = driftReport(planFromPreviewJson(await previewJson(options)), stack);
     }
     if (report.drifted) {
         // Who changed it, and when: the directory audit log (best effort; the report says why not).
