@@ -63,7 +63,10 @@ export interface DriftOptions extends StackOptions {
 /** The repository's own engine build, when this runs inside a checkout that has one (from the sources or dist/). */
 function pulumiEnv(): NodeJS.ProcessEnv {
     const local = localEngineRoot();
-    return local ? { ...process.env, PATH: `${path.join(local, "bin")}${path.delimiter}${process.env.PATH}` } : process.env;
+    // The program and the provider are Node.js processes under the engine: with NODE_COMPILE_CACHE (unless
+    // the environment sets its own) each loads the SDK and the package from Node.js's compile cache.
+    const env = { NODE_COMPILE_CACHE: path.join(os.tmpdir(), "node-compile-cache"), ...process.env };
+    return local ? { ...env, PATH: `${path.join(local, "bin")}${path.delimiter}${process.env.PATH}` } : env;
 }
 
 function pulumi(args: string[], extraEnv: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {

@@ -24,6 +24,11 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
+// Node.js's on-disk cache of compiled code (node:module enableCompileCache, Node.js 22.8+; the directory
+// is NODE_COMPILE_CACHE, else os.tmpdir()/node-compile-cache): what this process loads after this line
+// (the SDK's rest, the package) is parsed and compiled once, not on every run (~0.25 s of each).
+require("module").enableCompileCache?.();
+
 const ROOT = path.join(__dirname, "..");
 const STAMP = path.join("dist", "build.json");
 
