@@ -182,8 +182,9 @@ async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiC
             const changes = upChanges(r.stdout);
             return result({ status: Object.entries(changes).some(([k, n]) => k !== "same" && n > 0) ? "changed" : "unchanged", changes });
         }
-        // As the drift check does (pipelines/cli.ts): the plan is read from the refreshed state, not from the refresh's own diff.
-        const r = await exec(pulumiCommand.command, ["preview", "--refresh", "--json", ...stackArgs], options.projectDir, { ...env, PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true" });
+        // As the drift check does (pipelines/cli.ts): each resource refreshed as the program declares it, and the
+        // plan read from the refreshed state, not from the refresh's own diff.
+        const r = await exec(pulumiCommand.command, ["preview", "--refresh", "--run-program", "--json", ...stackArgs], options.projectDir, { ...env, PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true" });
         let json: any;
         try {
             json = JSON.parse(r.stdout);

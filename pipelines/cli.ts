@@ -99,7 +99,7 @@ function stackArgs(options: StackOptions): string[] {
 }
 
 /**
- * Runs `pulumi preview --refresh --json`: never writes state or the tenant. With `allowFailed`, a
+ * Runs `pulumi preview --refresh --run-program --json`: never writes state or the tenant. With `allowFailed`, a
  * preview that the engine refused (a guard, a check failure) is returned with its errors so that
  * they can be shown; otherwise it throws.
  */
@@ -111,11 +111,13 @@ async function previewJson(options: StackOptions & { policyPack?: string; policy
     const packConfig = options.policyPackConfig;
     const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
     const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
-    // The refresh's own diff (the engine asks each provider to diff the refreshed state against the
-    // inputs, for the refresh's display) is not what this reads: the plan is computed below from the
-    // refreshed state and the program's inputs. The legacy refresh diff compares outputs in the engine
-    // instead of a Diff call carrying every per-user map once more (the refreshed state is the same).
-    const running = pulumiAsync(["preview", "--refresh", "--json", ...policyArgs, ...stackArgs(options)], {
+    // --run-program: the engine refreshes each resource as the program declares it, in one pass, instead
+    // of refreshing everything first and only then starting the program (the same refreshed state, the
+    // program's start no longer waiting for every read). The refresh's own diff (each provider asked to
+    // diff the refreshed state against the inputs, for the refresh's display) is not what this reads: the
+    // plan is computed below from the refreshed state and the program's inputs. The legacy refresh diff
+    // compares outputs in the engine instead of a Diff call carrying every per-user map once more.
+    const running = pulumiAsync(["preview", "--refresh", "--run-program", "--json", ...policyArgs, ...stackArgs(options)], {
         PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true",
         ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}),
     });
