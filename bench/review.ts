@@ -19,7 +19,7 @@
  *   2. a `pulumi preview` after 1,000 users were set back to disabled in the tenant by a portal
  *      admin (APPS.portal, Graph $batch PATCHes: drift with audit-log entries);
  *   3. the PR summary: `pipelines/cli.ts pr-summary --stack S --config-file F --out comment.md`
- *      (`pulumi preview --refresh --json` underneath), with those 1,000 changes;
+ *      (`pulumi preview --refresh --run-program --json` underneath), with those 1,000 changes;
  *   4. the drift check: `pipelines/cli.ts drift --stack S --config-file F --report-dir DIR` (exit 2:
  *      the 1,000 users drifted; attribution reads the audit log).
  *
@@ -282,7 +282,7 @@ async function main() {
         // 3. The PR summary of the same plan.
         const comment = path.join(tmp, "comment.md");
         steps.push(
-            await measure(emu, "PR summary (`pr-summary`, `pulumi preview --refresh --json`)", true, [0], () =>
+            await measure(emu, "PR summary (`pr-summary`, `pulumi preview --refresh --run-program --json`)", true, [0], () =>
                 ws.cli(["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
             () => (fs.existsSync(comment) ? `${(fs.statSync(comment).size / 1024).toFixed(0)} KiB comment` : "no comment written"),
             ),

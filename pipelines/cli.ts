@@ -16,7 +16,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ConfigSource } from "../client";
+import * as YAML from "yaml";
+import type { TenantClients } from "../client";
 import { localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
 
@@ -185,23 +186,56 @@ export async function prSummary(options: PrSummaryOptions): Promise<number> {
 }
 
 /**
- * The stack's m365-mfa:* config (secrets decrypted, in memory only), so that the drift report reads the
- * audit log with the same connection as the providers; the environment fills in what is not there.
- * Started beside the preview (it is another engine process, ~0.5 s) and read only when there is drift.
+ * The stack's m365-mfa:* config values, so that the drift report reads the audit log with the same
+ * connection as the providers; the environment fills in what is not there. Straight from the stack's
+ * config file when it holds them in plain text (no `secure:` value among them, no ESC environment, no
+ * project-level m365-mfa config); otherwise `pulumi config --show-secrets` (another engine process,
+ * ~0.5 s; secrets decrypted in memory only), started beside the preview.
  */
-function stackConnectionConfig(options: StackOptions): Promise<ConfigSource> {
+function stackConnectionValues(options: StackOptions): Promise<Record<string, string | undefined>> {
+    return Promise.resolve(plainConnectionValues(options) ?? undefined).then((plain) => plain ?? pulumiConfigValues(options));
+}
+
+/** The m365-mfa:* values of the stack's config file, or undefined when only the engine can tell them. */
+export function plainConnectionValues(options: StackOptions, cwd: string = process.cwd()): Record<string, string> | undefined {
+    const stack = options.stack;
+    if (!stack) return undefined;
+    const read = (file: string): any => {
+        try {
+            return YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+        } catch {
+            return undefined;
+        }
+    };
+    const doc = read(options.configFile ?? path.join(cwd, `Pulumi.${stack.split("/").pop()}.yaml`));
+    const project = read(path.join(cwd, "Pulumi.yaml"));
+    if (!doc || typeof doc !== "object" || doc.environment !== undefined) return undefined;
+    if (project && typeof project.config === "object" && Object.keys(project.config ?? {}).some((k) => k.startsWith("m365-mfa:"))) return undefined;
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
+        if (!k.startsWith("m365-mfa:")) continue;
+        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+            values[k.slice("m365-mfa:".length)] = String(v);
+        } else if (v && typeof v === "object" && "secure" in v) {
+            return undefined; // a secret: only the engine decrypts it
+        }
+    }
+    return values;
+}
+
+function pulumiConfigValues(options: StackOptions): Promise<Record<string, string | undefined>> {
     const args = ["config", "--json", "--show-secrets", ...stackArgs(options)];
     return new Promise((resolve) => {
         let stdout = "";
         const child = spawn(process.env.PULUMI_BIN ?? "pulumi", args, { env: pulumiEnv(), stdio: ["ignore", "pipe", "ignore"] });
         child.stdout.on("data", (d) => (stdout += d));
-        child.on("error", () => resolve(connectionFrom(1, "")));
-        child.on("close", (code) => resolve(connectionFrom(code ?? 1, stdout)));
+        child.on("error", () => resolve({}));
+        child.on("close", (code) => resolve(valuesFrom(code ?? 1, stdout)));
     });
 }
 
 /** The m365-mfa:* values of `pulumi config --json --show-secrets` output (none when it failed). */
-function connectionFrom(code: number, stdout: string) {
+function valuesFrom(code: number, stdout: string): Record<string, string | undefined> {
     const values: Record<string, string | undefined> = {};
     if (code === 0) {
         try {
@@ -212,15 +246,24 @@ function connectionFrom(code: number, stdout: string) {
             // no config: the environment alone
         }
     }
-    return readers().mapConfigSource(values);
+    return values;
 }
 
 export async function drift(options: DriftOptions): Promise<number> {
     const stack = options.stack ?? "stack";
     const dir = options.reportDir ?? ".";
-    const connection = stackConnectionConfig(options);
-    const json = await previewJson(options);
-    const { driftReport, planFromPreviewJson, driftMarkdown, attribute, createTenantClients } = readers();
+    const values = stackConnectionValues(options);
+    const preview = previewJson(options);
+    // The audit log's connection, signed in while the engine runs (only drift reads it; a failure here is the attribution's to report).
+    const clients: Promise<TenantClients> = values.then((v) => {
+        const { createTenantClients, mapConfigSource } = readers();
+        const c = createTenantClients(mapConfigSource(v));
+        c.graph.tokens.getToken().catch(() => undefined);
+        return c;
+    });
+    clients.catch(() => undefined);
+    const json = await preview;
+    const { driftReport, planFromPreviewJson, driftMarkdown, attribute } = readers();
     let report = driftReport(planFromPreviewJson(json), stack);
     if (report.drifted && options.remediate && report.pending) {
         // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only.
@@ -240,7 +283,7 @@ export async function drift(options: DriftOptions): Promise<number> {
     if (report.drifted) {
         // Who changed it, and when: the directory audit log (best effort; the report says why not).
         try {
-            report = { ...report, attribution: await attribute(report, createTenantClients(await connection)) };
+            report = { ...report, attribution: await attribute(report, await clients) };
         } catch (err) {
             report = { ...report, attribution: { available: false, reason: `no connection to the tenant for the audit log (${err instanceof Error ? err.message : String(err)})`, bySetting: {} } };
         }
