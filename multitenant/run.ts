@@ -20,7 +20,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { redact } from "../client/errors";
-import { localEngineRoot } from "../pipelines/localEngine";
+import { PLAN_PREVIEW, localEngineRoot } from "../pipelines/localEngine";
 import { planFromPreviewJson } from "../pipelines/plan";
 import { DriftReport, driftMarkdown, driftReport } from "../pipelines/render";
 import { TenantPlan, TenantTarget, loadTenants, validateTenantsFile } from "./tenants";
@@ -182,9 +182,7 @@ async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiC
             const changes = upChanges(r.stdout);
             return result({ status: Object.entries(changes).some(([k, n]) => k !== "same" && n > 0) ? "changed" : "unchanged", changes });
         }
-        // As the drift check does (pipelines/cli.ts): each resource refreshed as the program declares it, and the
-        // plan read from the refreshed state, not from the refresh's own diff.
-        const r = await exec(pulumiCommand.command, ["preview", "--refresh", "--run-program", "--json", ...stackArgs], options.projectDir, { ...env, PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true" });
+        const r = await exec(pulumiCommand.command, [...PLAN_PREVIEW.args, ...stackArgs], options.projectDir, { ...env, ...PLAN_PREVIEW.env });
         let json: any;
         try {
             json = JSON.parse(r.stdout);

@@ -12,13 +12,13 @@
  *       written). Exit 3: no drift, but the stack has changes not applied yet (pending). Exit 1: the
  *       check itself failed. Never changes the tenant unless --remediate is given.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import type { TenantClients } from "../client";
-import { localEngineRoot } from "./localEngine";
+import { PLAN_PREVIEW, localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
 
 export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3 } as const;
@@ -70,16 +70,8 @@ function pulumiEnv(): NodeJS.ProcessEnv {
     return local ? { ...env, PATH: `${path.join(local, "bin")}${path.delimiter}${process.env.PATH}` } : env;
 }
 
-function pulumi(args: string[], extraEnv: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.env.PULUMI_BIN ?? "pulumi", args, { env: { ...pulumiEnv(), ...extraEnv }, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
-    if (r.error) {
-        throw new Error(`could not run pulumi: ${r.error.message}`);
-    }
-    return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** pulumi(), without blocking: this process does other work while the engine runs. */
-function pulumiAsync(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs pulumi without blocking: this process does other work while the engine runs. */
+function pulumi(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
@@ -112,16 +104,7 @@ async function previewJson(options: StackOptions & { policyPack?: string; policy
     const packConfig = options.policyPackConfig;
     const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
     const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
-    // --run-program: the engine refreshes each resource as the program declares it, in one pass, instead
-    // of refreshing everything first and only then starting the program (the same refreshed state, the
-    // program's start no longer waiting for every read). The refresh's own diff (each provider asked to
-    // diff the refreshed state against the inputs, for the refresh's display) is not what this reads: the
-    // plan is computed below from the refreshed state and the program's inputs. The legacy refresh diff
-    // compares outputs in the engine instead of a Diff call carrying every per-user map once more.
-    const running = pulumiAsync(["preview", "--refresh", "--run-program", "--json", ...policyArgs, ...stackArgs(options)], {
-        PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true",
-        ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}),
-    });
+    const running = pulumi([...PLAN_PREVIEW.args, ...policyArgs, ...stackArgs(options)], { ...PLAN_PREVIEW.env, ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}) });
     readers(); // loaded while the engine runs
     const r = await running;
     let json: any;
@@ -192,8 +175,11 @@ export async function prSummary(options: PrSummaryOptions): Promise<number> {
  * project-level m365-mfa config); otherwise `pulumi config --show-secrets` (another engine process,
  * ~0.5 s; secrets decrypted in memory only), started beside the preview.
  */
-function stackConnectionValues(options: StackOptions): Promise<Record<string, string | undefined>> {
-    return Promise.resolve(plainConnectionValues(options) ?? undefined).then((plain) => plain ?? pulumiConfigValues(options));
+async function stackConnectionValues(options: StackOptions): Promise<Record<string, string | undefined>> {
+    const plain = plainConnectionValues(options);
+    if (plain) return plain;
+    const r = await pulumi(["config", "--json", "--show-secrets", ...stackArgs(options)]).catch(() => ({ code: 1, stdout: "" }));
+    return valuesFrom(r.code, r.stdout);
 }
 
 /** The m365-mfa:* values of the stack's config file, or undefined when only the engine can tell them. */
@@ -221,17 +207,6 @@ export function plainConnectionValues(options: StackOptions, cwd: string = proce
         }
     }
     return values;
-}
-
-function pulumiConfigValues(options: StackOptions): Promise<Record<string, string | undefined>> {
-    const args = ["config", "--json", "--show-secrets", ...stackArgs(options)];
-    return new Promise((resolve) => {
-        let stdout = "";
-        const child = spawn(process.env.PULUMI_BIN ?? "pulumi", args, { env: pulumiEnv(), stdio: ["ignore", "pipe", "ignore"] });
-        child.stdout.on("data", (d) => (stdout += d));
-        child.on("error", () => resolve({}));
-        child.on("close", (code) => resolve(valuesFrom(code ?? 1, stdout)));
-    });
 }
 
 /** The m365-mfa:* values of `pulumi config --json --show-secrets` output (none when it failed). */
@@ -274,7 +249,7 @@ export async function drift(options: DriftOptions): Promise<number> {
     }
     if (report.drifted && options.remediate) {
         console.error(`drift found in ${report.settings.length} setting(s); remediating with pulumi up --refresh`);
-        const up = pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
+        const up = await pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
         if (up.code !== 0) {
             throw new Error(`remediation failed (pulumi up exit ${up.code}):\n${up.stderr || up.stdout}`);
         }

@@ -15,3 +15,17 @@ export function localEngineRoot(): string | undefined {
     }
     return undefined;
 }
+
+/**
+ * The preview the pipelines read their plan from (pipelines/plan.ts): the drift check, the PR summary and
+ * the multi-tenant runner. Never writes state or the tenant.
+ * - `--run-program`: the engine refreshes each resource as the program declares it, in one pass, instead
+ *   of refreshing everything first and only then starting the program (the same refreshed state).
+ * - The legacy refresh diff: the refresh's own diff (each provider asked to diff the refreshed state
+ *   against the inputs, for the refresh's display) is not what the plan reads; the engine compares
+ *   outputs itself instead of a Diff call that carries every per-user map once more.
+ */
+export const PLAN_PREVIEW = {
+    args: ["preview", "--refresh", "--run-program", "--json"],
+    env: { PULUMI_ENABLE_LEGACY_REFRESH_DIFF: "true" },
+} as const;

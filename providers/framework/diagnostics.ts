@@ -49,4 +49,3 @@ export function progressReporter(what: string, urn: string | undefined, everyMs 
         void engineLog("info", `${what} ${done.toLocaleString("en")} of ${total.toLocaleString("en")}${waits}`, urn);
     };
 }
-

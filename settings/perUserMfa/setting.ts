@@ -540,9 +540,6 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, ref
         for (const [upn, state] of Object.entries(live.observed ?? {})) known.set(upn, state);
     }
     const live = await readStates(clients, Object.keys(targets), {}, known);
-    if (known.size) {
-        trace("PerUserMfa plan reused the refresh's reads", started, { reused: Object.keys(targets).filter((u) => known.has(u)).length });
-    }
     trace("PerUserMfa plan read", started, { users: Object.keys(targets).length });
     const changing = Object.keys(targets).filter((u) => !satisfies(targets[u], live.observed[u]));
     // One line per transition, from the tenant as read now: what the preview, the guard and the PR summary count.
@@ -699,6 +696,9 @@ async function readStates(clients: TenantClients, users: string[], previous: Rec
         } else {
             toRead.push(upn);
         }
+    }
+    if (known) {
+        trace("PerUserMfa states taken from the refresh", Date.now(), { reused: users.length - toRead.length, read: toRead.length });
     }
     const { results } = await runBatched(
         clients.graph,
