@@ -24,12 +24,21 @@ function sandbox(): { root: string; home: string; fakeBin: string } {
     fs.mkdirSync(root);
     for (const f of ["package.json", "package-lock.json"]) {
         fs.copyFileSync(path.join(REPO_ROOT, f), path.join(root, f));
-        // Older than node_modules' install stamp, so that setup does not reinstall the shared node_modules.
+        // Older than the sandbox's install stamp (below), so that setup does not reinstall.
         fs.utimesSync(path.join(root, f), new Date(0), new Date(0));
     }
     fs.cpSync(path.join(REPO_ROOT, "scripts"), path.join(root, "scripts"), { recursive: true });
     fs.cpSync(path.join(REPO_ROOT, "tools"), path.join(root, "tools"), { recursive: true });
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+    // The sandbox's node_modules is a folder of its own holding a link to each installed package, and its
+    // own install stamp (newer than package.json), never a link to the checkout's node_modules: were setup
+    // to decide to reinstall (the checkout installed with a plain `npm ci`, no stamp), `npm ci` would then
+    // empty the checkout's node_modules through the link. Removing this folder removes only the links.
+    const modules = path.join(root, "node_modules");
+    fs.mkdirSync(modules);
+    for (const entry of fs.readdirSync(path.join(REPO_ROOT, "node_modules"))) {
+        if (entry !== ".m365-mfa-install-stamp") fs.symlinkSync(path.join(REPO_ROOT, "node_modules", entry), path.join(modules, entry));
+    }
+    fs.writeFileSync(path.join(modules, ".m365-mfa-install-stamp"), "");
     const fakeBin = path.join(tmp, "bin");
     fs.mkdirSync(fakeBin);
     return { root, home: path.join(tmp, "pulumi-home"), fakeBin };
@@ -51,7 +60,11 @@ function setup(root: string, env: Record<string, string>) {
 
 describe("setup: which engine it uses", function () {
     this.timeout(60_000);
-    after(() => sandboxes.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+    after(() => {
+        sandboxes.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+        // The checkout the tests run in is untouched: its packages are all still there.
+        assert.ok(fs.existsSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json")), "the checkout's node_modules is intact");
+    });
 
     it("stops with what is missing and the two ways to provide it when there is no pulumi, no Go and no sources", () => {
         const { root } = sandbox();
