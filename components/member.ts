@@ -1,4 +1,3 @@
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ExportMember } from "../adoption/context";
 import type { AnySetting } from "../providers/framework/setting";
@@ -67,8 +66,17 @@ export interface BaselineMember<A, B> {
 
 export type AnyMember = BaselineMember<any, any>;
 
-/** A policy of the guardrail pack. */
-export type Guardrail = ResourceValidationPolicy | StackValidationPolicy;
+/**
+ * A policy of the guardrail pack: a ResourceValidationPolicy or StackValidationPolicy of @pulumi/policy
+ * (policies/ofType.ts: PackPolicy), named here by the fields every policy has. The library's public
+ * declarations do not load @pulumi/policy's: those fail a consumer's tsc without skipLibCheck
+ * (@pulumi/policy 1.21.0's index.d.ts re-exports names its proxy.d.ts does not declare).
+ */
+export interface Guardrail {
+    readonly name: string;
+    readonly description: string;
+    readonly enforcementLevel?: string;
+}
 
 /** The baseline-wide keys, which every member may read (they are not settings of their own). */
 export interface BaselineWide {

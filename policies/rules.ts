@@ -6,12 +6,13 @@
  * Each rule lives in the folder of the setting it is about (settings/<name>/policy.ts); the pack is
  * every member's guardrails, from the registry.
  */
-import type { Guardrail } from "../components/member";
+import type { PackPolicy } from "./ofType";
 import { MEMBERS, MEMBER_KEYS } from "../settings/registry";
 
-export const guardrails: Guardrail[] = [];
+export const guardrails: PackPolicy[] = [];
 for (const k of MEMBER_KEYS) {
     for (const g of MEMBERS[k].guardrails?.() ?? []) {
-        if (!guardrails.some((x) => x.name === g.name)) guardrails.push(g);
+        // Each folder's policy.ts declares @pulumi/policy's types; the member interface names only their common fields.
+        if (!guardrails.some((x) => x.name === g.name)) guardrails.push(g as PackPolicy);
     }
 }

@@ -43,6 +43,21 @@ export const securityDefaultsEnabled: pulumi.Output<boolean> = securityDefaults.
 export const pilotCounts = pilot.counts;
 `;
 
+/** The compilerOptions of the tsconfig.json in Pulumi's typescript template (pulumi/templates, typescript/tsconfig.json). */
+const PULUMI_TEMPLATE_COMPILER_OPTIONS = {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "commonjs",
+    moduleResolution: "node",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+};
+
 /** Wrong args must not compile: the package's declarations type them. */
 const WRONG = `import { PerUserMfa, SecurityDefaults, TenantMfaBaseline } from "m365-mfa";
 new SecurityDefaults("a", { enabled: true });
@@ -84,9 +99,10 @@ describe("engine: the packed package in a team's own Pulumi program", function (
             child.on("close", (code) => resolve({ code: code ?? -1, output }));
         });
     const tsc = (...args: string[]) => sh(process.execPath, [TSC, "--noEmit", "--pretty", "false", ...args], appDir);
+    // No --skipLibCheck: a team's project type-checks every declaration it loads, the package's and its dependencies'.
     const tscArgs = (moduleResolution: string) => [
         "--strict", "--target", "ES2022", "--module", moduleResolution === "node16" ? "node16" : "commonjs", "--moduleResolution", moduleResolution,
-        "--esModuleInterop", "--skipLibCheck", "--types", "node", "--typeRoots", path.join(appDir, "node_modules", "@types"),
+        "--esModuleInterop", "--types", "node", "--typeRoots", path.join(appDir, "node_modules", "@types"),
     ];
 
     before(async () => {
@@ -121,10 +137,8 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         await clientsAs(emu, APPS.portal).graph.patch(SD_PATH, { isEnabled: true });
 
         fs.writeFileSync(path.join(appDir, "Pulumi.yaml"), "name: team-tenant\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
-        fs.writeFileSync(
-            path.join(appDir, "tsconfig.json"),
-            JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true }, files: ["index.ts"] }, null, 2),
-        );
+        // The tsconfig.json of Pulumi's typescript template (pulumi new typescript), as a team's project starts: no skipLibCheck.
+        fs.writeFileSync(path.join(appDir, "tsconfig.json"), JSON.stringify({ compilerOptions: PULUMI_TEMPLATE_COMPILER_OPTIONS, files: ["index.ts"] }, null, 4));
         fs.writeFileSync(path.join(appDir, "index.ts"), PROGRAM(user, ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"]));
         ws = new PulumiWorkspace({ projectDir: appDir, workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
         await ws.initStack(stack);
@@ -151,7 +165,10 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         assert.ok(!fs.existsSync(path.join(appDir, "node_modules", "m365-mfa", "providers")), "no source folders in the installed package");
     });
 
-    it("the program type-checks against the installed package (node and node16 resolution); wrong args do not", () => {
+    it("the program type-checks against the installed package without skipLibCheck (the template's tsconfig, node and node16 resolution); wrong args do not", () => {
+        assert.ok(!JSON.parse(fs.readFileSync(path.join(appDir, "tsconfig.json"), "utf8")).compilerOptions.skipLibCheck);
+        const project = tsc("-p", "tsconfig.json");
+        assert.strictEqual(project.code, 0, `the project's own tsconfig.json: ${project.output}`);
         for (const resolution of ["node", "node16"]) {
             const ok = tsc(...tscArgs(resolution), "index.ts");
             assert.strictEqual(ok.code, 0, `${resolution}: ${ok.output}`);
