@@ -47,6 +47,35 @@ export interface GroupRecord {
     displayName: string;
     /** Direct members: user or group ids. */
     members: string[];
+    /**
+     * Set at creation and immutable; only such a group can be assigned a directory role, its membership
+     * is assigned (not dynamic) and it cannot hold other groups (entra-docs
+     * docs/identity/role-based-access-control/groups-concept.md, "Restrictions for role-assignable
+     * groups" and "How are role-assignable groups protected?"). Absent means false (Graph answers null).
+     */
+    isAssignableToRole?: boolean;
+    /** Directory role template names assigned to the group (role-assignable groups only); its members hold them. */
+    roles?: string[];
+}
+
+/**
+ * Why a group record breaks the documented rules of role-assignable groups (groups-concept.md), or
+ * undefined: a role only on a group created role-assignable, the flag immutable, no nested groups.
+ */
+export function roleAssignableGroupProblem(group: GroupRecord, existing: GroupRecord | undefined, isGroup: (id: string) => boolean): string | undefined {
+    if (existing && !!existing.isAssignableToRole !== !!group.isAssignableToRole) {
+        return `isAssignableToRole of group ${group.id} is immutable: it is set when the group is created and cannot be changed`;
+    }
+    if (group.roles?.length && !group.isAssignableToRole) {
+        return `group ${group.id} is not role-assignable: only groups created with isAssignableToRole true can be assigned a directory role`;
+    }
+    if (group.isAssignableToRole) {
+        const nested = group.members.filter(isGroup);
+        if (nested.length) {
+            return `group ${group.id} is role-assignable: group nesting is not supported, a group cannot be a member of it (${nested.join(", ")})`;
+        }
+    }
+    return undefined;
 }
 
 type JournalEntry =
@@ -86,6 +115,18 @@ export class Directory {
 
     group(id: string): GroupRecord | undefined {
         return this.groups.get(id.toLowerCase());
+    }
+
+    /**
+     * The users and groups holding a directory role (by template name): users assigned it directly and
+     * role-assignable groups assigned it. The group's members hold the role through it (groups-concept.md:
+     * "When people join the group, they're assigned the role indirectly") and are not listed here.
+     */
+    roleHolders(role: string): { users: UserRecord[]; groups: GroupRecord[] } {
+        return {
+            users: [...this.users.values()].filter((u) => u.roles.includes(role)),
+            groups: [...this.groups.values()].filter((g) => g.isAssignableToRole && (g.roles ?? []).includes(role)),
+        };
     }
 
     /** Users reachable from a group through nested groups, each once, in a stable order. */
@@ -132,7 +173,12 @@ export class Directory {
         this.append({ op: "addUser", user });
     }
 
+    /** Adds or replaces a group; refuses what Entra refuses for role-assignable groups (roleAssignableGroupProblem). */
     putGroup(group: GroupRecord): void {
+        const problem = roleAssignableGroupProblem(group, this.groups.get(group.id), (id) => this.groups.has(id));
+        if (problem) {
+            throw new Error(problem);
+        }
         this.groups.set(group.id, group);
         this.append({ op: "group", group });
     }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { AuthenticationMethodsPolicyState, newAuthenticationMethodsPolicy } from "./authenticationMethods";
 import { AuditLog } from "./auditLog";
-import { Directory } from "./directory";
+import { Directory, GroupRecord } from "./directory";
 
 /**
  * The emulated tenants and their state, persisted to one JSON file in the state directory.
@@ -196,8 +196,9 @@ export const PROVIDER_GRAPH_ROLES = [
 
 const PORTAL_GRAPH_ROLES = [...PROVIDER_GRAPH_ROLES, "Directory.ReadWrite.All"];
 
-export function newTenant(displayName = "Contoso (emulated)", tenantId: string = crypto.randomUUID()): TenantState {
-    const app = (displayName: string, graphRoles: string[], exchangeRoles: string[], directoryRoles: string[] = []): AppRegistration => ({
+/** An app registration with its service principal in the tenant (fresh ids and secret). */
+export function newApp(displayName: string, graphRoles: string[], exchangeRoles: string[], directoryRoles: string[] = []): AppRegistration {
+    return {
         displayName,
         appId: crypto.randomUUID(),
         objectId: crypto.randomUUID(),
@@ -205,18 +206,21 @@ export function newTenant(displayName = "Contoso (emulated)", tenantId: string =
         graphRoles,
         exchangeRoles,
         directoryRoles,
-    });
+    };
+}
+
+export function newTenant(displayName = "Contoso (emulated)", tenantId: string = crypto.randomUUID()): TenantState {
     return {
         tenantId,
         displayName,
         apps: [
             {
-                ...app(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
+                ...newApp(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
                 federatedCredentials: [{ name: "github-main", issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] }],
             },
-            app(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
-            app(APPS.reader, ["Policy.Read.All"], []),
-            app(APPS.exchangeNoRole, ["Policy.Read.All"], ["Exchange.ManageAsApp"], []),
+            newApp(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
+            newApp(APPS.reader, ["Policy.Read.All"], []),
+            newApp(APPS.exchangeNoRole, ["Policy.Read.All"], ["Exchange.ManageAsApp"], []),
         ],
         // Tenants created since October 2019 start with security defaults on.
         securityDefaults: { isEnabled: true },
@@ -355,6 +359,49 @@ export class Store {
                 });
             }
         });
+    }
+
+    /**
+     * Adds an app registration and its service principal to a tenant, holding `directoryRoles` (Entra
+     * role names, e.g. "Global Administrator") and `graphRoles` (Graph application permissions): a
+     * service principal is a principal a directory role can be assigned to (directoryrole-list-members.md
+     * lists "principals"), listed among the role's members as a #microsoft.graph.servicePrincipal.
+     */
+    addServicePrincipal(tenantId: string, displayName: string, opts: { directoryRoles?: string[]; graphRoles?: string[] } = {}): AppRegistration {
+        const tenant = this.tenant(tenantId);
+        if (!tenant) {
+            throw new Error(`no tenant ${tenantId}`);
+        }
+        return this.mutate(() => {
+            const app = newApp(displayName, opts.graphRoles ?? [], [], opts.directoryRoles ?? []);
+            tenant.apps.push(app);
+            return app;
+        });
+    }
+
+    /**
+     * Creates a role-assignable group (isAssignableToRole true) of `members` (user ids) assigned
+     * `roles`, as entra-docs groups-concept.md documents them: a feature of Microsoft Entra ID P1 or P2
+     * ("With Microsoft Entra ID P1 or P2, you can create role-assignable groups"; refused on a tenant
+     * without P1), members assigned (users here; "Group nesting isn't supported"), and its members hold
+     * the group's roles.
+     */
+    addRoleAssignableGroup(tenantId: string, displayName: string, members: string[], roles: string[]): GroupRecord {
+        const tenant = this.tenant(tenantId);
+        if (!tenant) {
+            throw new Error(`no tenant ${tenantId}`);
+        }
+        if (tenant.entraIdP1 === false) {
+            throw new Error(`tenant ${tenantId} has no Microsoft Entra ID P1: role-assignable groups need P1 or P2 (groups-concept.md)`);
+        }
+        const directory = this.directory(tenantId);
+        const unknown = members.filter((m) => !directory.users.has(m.toLowerCase()));
+        if (unknown.length) {
+            throw new Error(`not users of tenant ${tenantId}: ${unknown.join(", ")} (a role-assignable group cannot hold groups; groups-concept.md)`);
+        }
+        const group: GroupRecord = { id: crypto.randomUUID(), displayName, members: members.map((m) => m.toLowerCase()), isAssignableToRole: true, roles };
+        directory.putGroup(group);
+        return group;
     }
 
     /** Adds a tenant (for many-tenant scenarios). */

@@ -7,6 +7,7 @@ import { engineLog, progressReporter } from "../../providers/framework/diagnosti
 import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { globalAdminLockout } from "./lockout";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
@@ -594,39 +595,6 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, ref
         return result(failures);
     }
     return result(await checkReadiness(clients, desired, moving));
-}
-
-const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
-const MFA_METHOD_TYPES = ["microsoftAuthenticatorAuthenticationMethod", "phoneAuthenticationMethod", "fido2AuthenticationMethod", "softwareOathAuthenticationMethod", "windowsHelloForBusinessAuthenticationMethod"];
-
-/**
- * A plan must leave at least one usable Global Administrator: one that is excluded (break-glass),
- * not moved to MFA by this plan, or already able to do MFA (a method registered). Returns the refusal,
- * or undefined. Needs RoleManagement.Read.Directory; without it the check says so and stops the plan.
- */
-async function globalAdminLockout(clients: TenantClients, desired: PerUserMfaDesired, moving: Set<string>): Promise<string | undefined> {
-    let admins: { id: string; userPrincipalName: string; accountEnabled?: boolean }[];
-    try {
-        admins = (await clients.graph.get(`/directoryRoles(roleTemplateId='${GLOBAL_ADMINISTRATOR}')/members?$select=id,userPrincipalName,accountEnabled`)).value ?? [];
-    } catch (err: any) {
-        if (err?.status === 404) return undefined; // the role is not activated: no Global Administrator to lose
-        if (err?.status === 403) {
-            return "the lockout guard cannot list the Global Administrators: grant the Microsoft Graph application permission RoleManagement.Read.Directory, or set m365-mfa:baseline.guards.lockout to off; nothing was changed.";
-        }
-        throw err;
-    }
-    const excluded = new Set((desired.excludeUsers ?? []).map((u) => u.toLowerCase()));
-    const enabled = admins.filter((a) => a.accountEnabled !== false);
-    const untouched = enabled.filter((a) => excluded.has(a.userPrincipalName.toLowerCase()) || excluded.has(a.id.toLowerCase()) || !moving.has(a.userPrincipalName.toLowerCase()));
-    if (untouched.length || !enabled.length) return undefined;
-    // Every enabled Global Administrator is moved to MFA: at least one must already have a method.
-    const { results } = await runBatched(clients.graph, enabled.map((a) => ({ method: "GET" as const, url: `/users/${a.id}/authentication/methods` })));
-    const ready = enabled.filter((_, i) => results[i].status === 200 && (results[i].body.value as any[]).some((m) => MFA_METHOD_TYPES.includes(String(m["@odata.type"]).replace("#microsoft.graph.", ""))));
-    if (ready.length) return undefined;
-    return (
-        `this plan moves every Global Administrator (${enabled.map((a) => a.userPrincipalName).join(", ")}) to MFA and none has an MFA method registered: ` +
-        `no administrator could sign in. Exclude a break-glass Global Administrator (m365-mfa:baseline.breakGlassAccounts) or register a method for one first; nothing was changed.`
-    );
 }
 
 async function countUsers(clients: TenantClients): Promise<number> {
