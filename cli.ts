@@ -12,7 +12,8 @@
  *
  * Installed, it is `bin` m365-mfa (dist/cli.js, compiled); in a checkout, `npm run <command> -- ...`.
  * Exit codes: 0 done (drift: no drift), 1 the command failed (sign-in refused, Graph down, a tenant
- * failed), 2 drift found (drift), or the arguments were wrong (an unknown option, a bad value).
+ * failed), 2 drift found and not repaired (drift), 3 only pending changes (drift), 4 drift found and
+ * repaired (drift --remediate), 64 the arguments were wrong (an unknown option, a bad value).
  *
  * Only this file parses arguments; each command is a function taking parsed options, loaded when it
  * runs, so that `--help` starts at once.
@@ -21,7 +22,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 
-/** Wrong arguments: EX_USAGE of sysexits.h, apart from drift's 2 (drift found) and 3 (pending). */
+/** Wrong arguments: EX_USAGE of sysexits.h, apart from drift's 2 (drift found), 3 (pending) and 4 (repaired). */
 export const USAGE_EXIT = 64;
 
 /** Where output goes; tests capture it. */
@@ -70,21 +71,34 @@ export function buildCli(io: CliIo = defaultIo, setExitCode: (code: number) => v
 Each command has its own --help, e.g. m365-mfa drift --help.
 Credentials come from the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or
 AZURE_FEDERATED_TOKEN_FILE) or, for drift and pr-summary, from the stack's config.
-Exit codes: 0 done, 1 the command failed, 2 drift found (drift), 3 only pending changes (drift), 64 wrong arguments.`,
+Exit codes: 0 done, 1 the command failed, 2 drift found and not repaired (drift), 3 only pending changes (drift),
+4 drift found and repaired (drift --remediate), 64 wrong arguments.`,
     );
 
     program
         .command("drift")
-        .summary("check that the tenant still matches the stack; exit 2 with a report when it drifted, 3 when only the stack changed")
+        .summary("check that the tenant still matches the stack; exit 2 with a report when it drifted, 3 when only the stack changed, 4 when drift was repaired")
         .description(
-            "Check whether the live tenant still matches the stack (pulumi preview --refresh): writes drift-report.md and drift-report.json.\n" +
-                "Exit 0: no drift. Exit 2: drift found (someone changed the tenant). Exit 3: no drift, but the stack has changes not applied yet (pending).\n" +
-                "Exit 1: the check itself failed (never a false clean). Changes nothing unless --remediate (which repairs drift only, never pending changes).",
+            "Check whether the live tenant still matches the stack (pulumi preview --refresh): writes drift-report.md and drift-report.json\n" +
+                "(what drifted, expected and found; who changed it and when, from the directory audit log).\n" +
+                "Changes nothing unless --remediate, which first writes the drift it found to the report, then runs pulumi up --refresh and checks again;\n" +
+                "it repairs drift only, and refuses while the stack has pending changes.",
+        )
+        .addHelpText(
+            "after",
+            `
+Exit codes:
+  0   no drift: the tenant matches what was last applied
+  1   the check failed (sign-in refused, Graph down; never a false clean), or the repair failed (the report keeps the drift found)
+  2   drift found, not repaired (without --remediate, or the check after the repair still found drift)
+  3   no drift, but the stack has changes not applied yet (pending)
+  4   drift found and repaired (--remediate): the report keeps what drifted, who changed it and when
+  64  wrong arguments`,
         )
         .requiredOption("--stack <stack>", "the Pulumi stack to check (required)")
         .option("--config-file <file>", "the stack's config file (default Pulumi.<stack>.yaml)")
         .option("--report-dir <dir>", "where drift-report.md and drift-report.json are written", ".")
-        .option("--remediate", "when drift is found, run pulumi up --refresh to restore the stack's state, then check again", false)
+        .option("--remediate", "when drift is found: write it to the report, run pulumi up --refresh to restore what was last applied, check again (exit 4 when repaired)", false)
         .action(async (o) => {
             const { drift } = await import("./pipelines/cli");
             setExitCode(await drift({ stack: o.stack, configFile: o.configFile, reportDir: o.reportDir, remediate: o.remediate }));

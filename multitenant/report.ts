@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DriftReport, driftMarkdown } from "../pipelines/render";
+import { DriftReport, driftMarkdown, num } from "../pipelines/drift";
 
 export type TenantStatus = "unchanged" | "changed" | "clean" | "drifted" | "pending" | "failed";
 
@@ -85,14 +85,14 @@ export function rollUpMarkdown(r: RollUp): string {
     const rows = [...r.results].sort((a, b) => order(a.status) - order(b.status) || a.tenant.localeCompare(b.tenant));
     for (const t of rows) {
         const settings = t.settings.map((s) => `${s.title} (${s.kind})`).join(", ") || (t.status === "failed" ? "see below" : "-");
-        out.push(`| ${esc(t.tenant)} | ${esc(t.stack)} | ${t.status} | ${esc(settings)} | ${t.users} | ${t.seconds.toFixed(1)} |`);
+        out.push(`| ${esc(t.tenant)} | ${esc(t.stack)} | ${t.status} | ${esc(settings)} | ${num(t.users)} | ${t.seconds.toFixed(1)} |`);
     }
     const drifted = rows.filter((t) => t.status === "drifted" || t.status === "pending");
     if (drifted.length) {
         out.push("", "## Drift and pending changes", "");
         for (const t of drifted) {
             out.push(`### ${t.tenant} (\`${t.stack}\`): ${t.status}`, "", "| setting | kind | fields | users |", "|---|---|---|---:|");
-            for (const s of t.settings) out.push(`| ${esc(s.title)} (\`${esc(s.name)}\`) | ${s.kind} | ${esc(s.fields.join(", ") || "-")} | ${s.users} |`);
+            for (const s of t.settings) out.push(`| ${esc(s.title)} (\`${esc(s.name)}\`) | ${s.kind} | ${esc(s.fields.join(", ") || "-")} | ${num(s.users)} |`);
             out.push("");
         }
     }

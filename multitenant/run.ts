@@ -22,7 +22,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { redact } from "../client/errors";
 import { PLAN_PREVIEW, localEngineRoot } from "../pipelines/localEngine";
 import { planFromPreviewJson } from "../pipelines/plan";
-import { DriftReport, driftMarkdown, driftReport } from "../pipelines/render";
+import { DriftReport, driftMarkdown, driftReport } from "../pipelines/drift";
 import { TenantPlan, TenantTarget, loadTenants, validateTenantsFile } from "./tenants";
 import { RollUp, TenantResult, rollUp, rollUpMarkdown, resultTable, writeReports } from "./report";
 
@@ -193,7 +193,8 @@ async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiC
         const plan = planFromPreviewJson(json);
         const changes = (json.changeSummary ?? {}) as Record<string, number>;
         if (options.operation === "drift") {
-            const report = driftReport(plan, t.stack);
+            // The repair a tenant's report suggests is this runner's: the tenant's stack config is in the state directory, not the project.
+            const report: DriftReport = { ...driftReport(plan, t.stack), hints: tenantHints(t.name) };
             return result({
                 status: report.drifted ? "drifted" : report.pending ? "pending" : "clean",
                 changes,
@@ -214,6 +215,15 @@ async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiC
     } catch (err) {
         return result({ error: redact(err instanceof Error ? err.message : String(err), secrets).trim() });
     }
+}
+
+/** What a tenant's drift report says to do, as commands of this runner (`<tenants file>` until the command knows its name). */
+export function tenantHints(tenant: string, tenantsFile = "<tenants file>"): NonNullable<DriftReport["hints"]> {
+    const run = (operation: string) => `\`m365-mfa multi-tenant --tenants ${tenantsFile} --operation ${operation} --only ${tenant}\``;
+    return {
+        drift: `Repair with ${run("up")} (it runs pulumi up --refresh on this tenant's stack; it would apply pending changes too), or change the tenant's overrides in the tenants file to accept the tenant as it is.`,
+        pending: `Review the pending changes with ${run("preview")}, then apply them with ${run("up")}, or revert them in the tenants file.`,
+    };
 }
 
 /** `up`'s resource counts from its summary ("Resources:\n    + 2 created\n    3 unchanged"). */
@@ -279,6 +289,10 @@ export async function multiTenantCommand(options: MultiTenantCommandOptions, out
         stateDir: options.stateDir,
         pulumiRoot: local,
     });
+    const file = /^[\w@%+=:,./-]+$/.test(options.tenants) ? options.tenants : `'${options.tenants.replace(/'/g, `'\\''`)}'`;
+    for (const r of results) {
+        if (r.drift) r.drift.hints = tenantHints(r.tenant, file);
+    }
     const summary = rollUp(results, operation);
     if (options.reportDir) writeReports(options.reportDir, summary, results);
     out(options.json ? JSON.stringify(summary, null, 2) + "\n" : resultTable(results) + "\n");

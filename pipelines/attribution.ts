@@ -3,7 +3,7 @@ import { recentChanges } from "../client/audit";
 import type { TenantClients } from "../client";
 import { TenantApiError } from "../client";
 import { SETTINGS, composerOf } from "../settings/registry";
-import type { DriftReport } from "./render";
+import type { DriftAttribution, DriftChange, DriftReport } from "./drift";
 
 /**
  * Who changed what, and when, for the drift report: the directory audit log (auditLogs/directoryAudits)
@@ -11,24 +11,13 @@ import type { DriftReport } from "./render";
  * (each setting's auditActivities; a composed resource's, e.g. Conditional Access, from its member),
  * and for per-user settings to the drifted users. Needs AuditLog.Read.All and Directory.Read.All; without
  * them, or for settings the directory log does not record (Exchange), the report says why not.
+ *
+ * Each change says who made it as the log's initiatedBy does (directoryaudit.md: `user` for a person,
+ * `app` for an app-only token): a user, an app, or this stack's own app (the app id the check signs in
+ * with, from m365-mfa:clientId or AZURE_CLIENT_ID): m365-mfa's own writes, not a portal admin's.
  */
-export interface Change {
-    when: string;
-    /** The app (display name) or user (UPN) that made the change. */
-    who: string;
-    activity: string;
-    /** What it changed: the user or the object. */
-    target: string;
-}
-
-export interface Attribution {
-    /** Whether the log could be read. */
-    available: boolean;
-    /** Why not, when it could not. */
-    reason?: string;
-    /** By resource name: the newest matching changes (at most PER_SETTING). */
-    bySetting: Record<string, Change[]>;
-}
+export type Change = DriftChange;
+export type Attribution = DriftAttribution;
 
 const PER_SETTING = 5;
 /** Entra keeps directory audit entries 30 days (7 on the free edition). */
@@ -38,12 +27,22 @@ function activitiesOf(type: string): readonly string[] | undefined {
     return SETTINGS[type]?.auditActivities ?? composerOf(type)?.composedAuditActivities;
 }
 
-function who(e: AuditEntry): string {
-    return e.initiatedBy.user?.userPrincipalName ?? e.initiatedBy.user?.displayName ?? (e.initiatedBy.app?.displayName ? `${e.initiatedBy.app.displayName} (app)` : "unknown");
+/** Who made a change: the user, else the app (this stack's own when its app id is `selfAppId`). */
+export function initiator(e: AuditEntry, selfAppId?: string): Pick<DriftChange, "who" | "by" | "appId"> {
+    const user = e.initiatedBy.user;
+    if (user && (user.userPrincipalName || user.displayName || user.id)) {
+        return { who: user.userPrincipalName ?? user.displayName ?? user.id!, by: "user" };
+    }
+    const app = e.initiatedBy.app;
+    if (app && (app.appId || app.displayName)) {
+        const self = !!selfAppId && !!app.appId && app.appId.toLowerCase() === selfAppId.toLowerCase();
+        return { who: app.displayName ?? app.appId!, by: self ? "self" : "app", ...(app.appId ? { appId: app.appId } : {}) };
+    }
+    return { who: "unknown", by: "user" };
 }
 
 /** Matches audit entries to the drifted settings of a report (pure; the log is read by attribute()). */
-export function matchChanges(report: DriftReport, entries: readonly AuditEntry[]): Record<string, Change[]> {
+export function matchChanges(report: DriftReport, entries: readonly AuditEntry[], selfAppId?: string): Record<string, Change[]> {
     const out: Record<string, Change[]> = {};
     for (const s of report.settings.filter((x) => x.kind === "drift")) {
         const activities = activitiesOf(s.type);
@@ -54,7 +53,7 @@ export function matchChanges(report: DriftReport, entries: readonly AuditEntry[]
             if (!activities.includes(e.activityDisplayName)) continue;
             const targets = e.targetResources.filter((t) => !users.size || users.has(String((t as { userPrincipalName?: string }).userPrincipalName ?? "").toLowerCase()) || users.has(t.id.toLowerCase()));
             if (!targets.length) continue;
-            changes.push({ when: e.activityDateTime, who: who(e), activity: e.activityDisplayName, target: targets.map((t) => (t as { userPrincipalName?: string }).userPrincipalName ?? t.displayName ?? t.id).join(", ") });
+            changes.push({ when: e.activityDateTime, ...initiator(e, selfAppId), activity: e.activityDisplayName, target: targets.map((t) => (t as { userPrincipalName?: string }).userPrincipalName ?? t.displayName ?? t.id).join(", ") });
             if (changes.length >= PER_SETTING) break;
         }
         out[s.name] = changes;
@@ -64,15 +63,17 @@ export function matchChanges(report: DriftReport, entries: readonly AuditEntry[]
 
 /** Reads the log and matches it; never throws for a log that cannot be read (the report says why). */
 export async function attribute(report: DriftReport, clients: TenantClients, now = new Date()): Promise<Attribution> {
-    if (!report.settings.some((s) => s.kind === "drift")) return { available: true, bySetting: {} };
+    const selfAppId = clients.connection.clientId;
+    const self = selfAppId ? { selfAppId } : {};
+    if (!report.settings.some((s) => s.kind === "drift")) return { available: true, ...self, bySetting: {} };
     try {
         const entries = await recentChanges(clients.graph, { since: new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000) });
-        return { available: true, bySetting: matchChanges(report, entries) };
+        return { available: true, ...self, bySetting: matchChanges(report, entries, selfAppId) };
     } catch (err) {
         const reason =
             err instanceof TenantApiError && err.status === 403
                 ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to see who changed what"
                 : `the directory audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
-        return { available: false, reason, bySetting: {} };
+        return { available: false, reason, ...self, bySetting: {} };
     }
 }

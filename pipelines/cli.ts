@@ -9,8 +9,9 @@
  *       under GitHub's comment limit at any size, every user in the full list.
  *   m365-mfa drift --stack <stack> [--report-dir DIR] [--remediate] [--config-file F]
  *       Exit 0: the tenant matches the stack. Exit 2: it drifted (someone changed the tenant; report
- *       written). Exit 3: no drift, but the stack has changes not applied yet (pending). Exit 1: the
- *       check itself failed. Never changes the tenant unless --remediate is given.
+ *       written), not repaired. Exit 3: no drift, but the stack has changes not applied yet (pending).
+ *       Exit 4: drift found and repaired (--remediate; the report keeps what was found, who, when).
+ *       Exit 1: the check itself failed, or the repair did. Never changes the tenant unless --remediate is given.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -18,10 +19,12 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import type { TenantClients } from "../client";
+import type { DriftReport } from "./drift";
 import { PLAN_PREVIEW, localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
 
-export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3 } as const;
+/** drift's exit codes (the m365-mfa command's --help lists them; 64 is a usage error, cli.ts). */
+export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3, repaired: 4 } as const;
 
 /**
  * What reads the preview: the plan, its rendering, the audit-log attribution and the client. They load
@@ -32,6 +35,7 @@ function readers() {
     return {
         ...(require("./plan") as typeof import("./plan")),
         ...(require("./render") as typeof import("./render")),
+        ...(require("./drift") as typeof import("./drift")),
         ...(require("./attribution") as typeof import("./attribution")),
         ...(require("../client") as typeof import("../client")),
     };
@@ -57,7 +61,7 @@ export interface PrSummaryOptions extends StackOptions {
 export interface DriftOptions extends StackOptions {
     /** Where drift-report.md and drift-report.json go; default the working directory. */
     reportDir?: string;
-    /** Run `pulumi up --refresh` when drift is found, then check again. */
+    /** When drift is found: write it down (what, who, when), run `pulumi up --refresh`, check again (exit 4 when repaired). */
     remediate?: boolean;
 }
 
@@ -240,33 +244,51 @@ export async function drift(options: DriftOptions): Promise<number> {
     const json = await preview;
     const { driftReport, planFromPreviewJson, driftMarkdown, attribute } = readers();
     let report = driftReport(planFromPreviewJson(json), stack);
-    if (report.drifted && options.remediate && report.pending) {
-        // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only.
-        throw new Error(
-            `not remediating: the stack also has ${report.settings.filter((s) => s.kind === "pending").length} change(s) not applied yet (pending), which pulumi up would apply too. ` +
-                `Apply or revert them through review first, then remediate the drift.`,
-        );
-    }
-    if (report.drifted && options.remediate) {
-        console.error(`drift found in ${report.settings.length} setting(s); remediating with pulumi up --refresh`);
-        const up = await pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
-        if (up.code !== 0) {
-            throw new Error(`remediation failed (pulumi up exit ${up.code}):\n${up.stderr || up.stdout}`);
-        }
-        report = driftReport(planFromPreviewJson(await previewJson(options)), stack);
-    }
+    const write = (r: DriftReport) => {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(r, null, 2) + "\n");
+        fs.writeFileSync(path.join(dir, "drift-report.md"), driftMarkdown(r));
+    };
     if (report.drifted) {
-        // Who changed it, and when: the directory audit log (best effort; the report says why not).
+        // Who changed it, and when: the directory audit log (best effort; the report says why not), read
+        // before any repair, so that the repair's own writes are not what the report shows.
         try {
             report = { ...report, attribution: await attribute(report, await clients) };
         } catch (err) {
             report = { ...report, attribution: { available: false, reason: `no connection to the tenant for the audit log (${err instanceof Error ? err.message : String(err)})`, bySetting: {} } };
         }
     }
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(report, null, 2) + "\n");
-    fs.writeFileSync(path.join(dir, "drift-report.md"), driftMarkdown(report));
+    if (report.drifted && options.remediate && report.pending) {
+        // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only. The drift found is kept.
+        write(report);
+        process.stdout.write(driftMarkdown(report));
+        throw new Error(
+            `not remediating: the stack also has ${report.settings.filter((s) => s.kind === "pending").length} change(s) not applied yet (pending), which pulumi up would apply too. ` +
+                `Apply or revert them through review first, then remediate the drift. The drift found is in ${path.join(dir, "drift-report.md")}.`,
+        );
+    }
+    if (report.drifted && options.remediate) {
+        // The evidence first: what drifted, who changed it and when, written before anything is repaired.
+        report = { ...report, remediation: { startedAt: new Date().toISOString(), outcome: "running" } };
+        write(report);
+        const drifted = report.settings.filter((s) => s.kind === "drift").length;
+        console.error(`drift found in ${drifted} setting${drifted === 1 ? "" : "s"} (written to ${path.join(dir, "drift-report.md")}); remediating with pulumi up --refresh`);
+        const up = await pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
+        const finishedAt = new Date().toISOString();
+        if (up.code !== 0) {
+            const error = `pulumi up exit ${up.code}`;
+            report = { ...report, remediation: { ...report.remediation!, finishedAt, outcome: "failed", error } };
+            write(report);
+            process.stdout.write(driftMarkdown(report));
+            throw new Error(`remediation failed (${error}); the drift found is in ${path.join(dir, "drift-report.md")}:\n${up.stderr || up.stdout}`);
+        }
+        const after = driftReport(planFromPreviewJson(await previewJson(options)), stack);
+        const remaining = after.settings.filter((s) => s.kind === "drift");
+        report = { ...report, remediation: { ...report.remediation!, finishedAt, outcome: remaining.length ? "drift remains" : "repaired", ...(remaining.length ? { remaining } : {}) } };
+    }
+    write(report);
     process.stdout.write(driftMarkdown(report));
+    if (report.remediation) return report.remediation.outcome === "repaired" ? EXIT.repaired : EXIT.drifted;
     return report.drifted ? EXIT.drifted : report.pending ? EXIT.pending : EXIT.clean;
 }
 

@@ -49,6 +49,17 @@ describe("unit: the m365-mfa command", () => {
         });
     }
 
+    it("drift --help documents every exit code, drift found and repaired (4) apart from not repaired (2) and no drift (0)", async () => {
+        const r = await run("drift", "--help");
+        assert.strictEqual(r.code, 0, r.err);
+        const codes = r.out.slice(r.out.indexOf("Exit codes:"));
+        for (const [code, meaning] of [["0", /no drift/], ["1", /the check failed/], ["2", /drift found, not repaired/], ["3", /no drift, but the stack has changes not applied yet \(pending\)/], ["4", /drift found and repaired \(--remediate\): the report keeps what drifted, who changed it and when/], ["64", /wrong arguments/]] as const) {
+            assert.match(codes, new RegExp(`^  ${code} +${meaning.source}`, "m"), `exit ${code}:\n${codes}`);
+        }
+        const { EXIT } = await import("../../pipelines/cli");
+        assert.deepStrictEqual(EXIT, { clean: 0, failed: 1, drifted: 2, pending: 3, repaired: 4 });
+    });
+
     it("choices and defaults are shown", async () => {
         assert.match((await run("readiness", "--help")).out, /choices: "table", "markdown", "json",\s+default: "table"/);
         assert.match((await run("export", "--help")).out, /choices: "yaml", "json", default: "yaml"/);
