@@ -152,9 +152,14 @@ function shapeMember(ctx: RouteContext, m: Member, select: string[] | undefined)
     return out;
 }
 
+/** The query options the members list models (declared once: the dispatcher's check and the handler's both read it). */
+const MEMBER_OPTIONS: readonly string[] = ["$select"];
+
 /**
  * Refuses every query option but those `allowed` with 400 "not modelled by the emulator": what the
- * emulator does not model, it refuses loudly rather than answer as if the option were applied.
+ * emulator does not model, it refuses loudly rather than answer as if the option were applied. The
+ * dispatcher (../server.ts with ./query.ts) makes the same check first from the route's `query`; this
+ * keeps the route loud on its own.
  */
 function refuseUnmodelled(ctx: RouteContext, allowed: readonly string[], route: string): void {
     for (const key of ctx.req.url.searchParams.keys()) {
@@ -207,10 +212,10 @@ export const directoryRoleRoutes: Route[] = [
         versions: ["v1.0", "beta"],
         write: false,
         // The dispatcher's query check (./query.ts): $select passes to the handler, which checks it over the member types.
-        query: { options: ["$select"], select: false, resource: "directoryObject", source: "docs-contrib api-reference/v1.0/api/directoryrole-list-members.md" },
+        query: { options: MEMBER_OPTIONS, select: false, resource: "directoryObject", source: "docs-contrib api-reference/v1.0/api/directoryrole-list-members.md" },
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
-            refuseUnmodelled(ctx, ["$select"], "/directoryRoles/{id}/members");
+            refuseUnmodelled(ctx, MEMBER_OPTIONS, "/directoryRoles/{id}/members");
             const select = memberSelect(ctx);
             const [byId, byTemplate] = ctx.params;
             const role = activated(ctx).find((r) => (byId ? r.id === byId.toLowerCase() : r.roleTemplateId === byTemplate?.toLowerCase()));
