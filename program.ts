@@ -20,7 +20,8 @@ trace("program loaded", performance.timeOrigin);
 
 function baselineArgs() {
     try {
-        return baselineArgsFromConfig(new pulumi.Config(CONFIG_NAMESPACE).getObject<unknown>("baseline"));
+        // Every config key of the stack too: a key under m365-mfa: the package does not read is a typo (did you mean ...?).
+        return baselineArgsFromConfig(new pulumi.Config(CONFIG_NAMESPACE).getObject<unknown>("baseline"), pulumi.runtime.allConfig());
     } catch (err) {
         if (err instanceof BaselineConfigError) {
             throw new pulumi.RunError(err.message);

@@ -2,9 +2,38 @@ import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./membe
 import { PRESETS, PresetName, presetBaseline } from "./presets";
 import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, keyOf, memberKey, wideKey } from "../settings/registry";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
-import { check, describe, foldProblems, isObject, list, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
+import { check, describe, foldProblems, isObject, list, nearest, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
+import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../client/connection";
+import { RETRY_BUDGET_CONFIG_KEY } from "../client/retry";
 
 export { BASELINE_KEY };
+
+/**
+ * Every key the package reads under the m365-mfa: namespace (the connection, the baseline, the
+ * permission preflight switch, the retry budget). Pulumi passes any other key through unread, so a typo
+ * (m365-mfa:baselne, m365-mfa:tenantID) would otherwise be ignored without a word.
+ */
+export const PACKAGE_CONFIG_KEYS: readonly string[] = [...Object.values(CONFIG_KEYS), "baseline", "permissionPreflight", RETRY_BUDGET_CONFIG_KEY];
+
+/**
+ * The stack's config keys under m365-mfa: that the package does not read, each with the key it most
+ * likely meant (`all`: every config key of the stack, e.g. pulumi.runtime.allConfig()).
+ */
+export function unknownConfigKeys(all: Readonly<Record<string, unknown>>): string[] {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const problems: string[] = [];
+    for (const full of Object.keys(all)) {
+        if (!full.startsWith(prefix)) continue;
+        const k = full.slice(prefix.length);
+        if (PACKAGE_CONFIG_KEYS.includes(k)) continue;
+        const near = nearest(k, PACKAGE_CONFIG_KEYS);
+        problems.push(
+            `${full} is not a key m365-mfa reads${near ? `; did you mean ${prefix}${near}?` : ""} (known: ${PACKAGE_CONFIG_KEYS.map((x) => prefix + x).join(", ")}). ` +
+                `Rename it in Pulumi.<stack>.yaml${near ? ` (pulumi config rm ${full}; pulumi config set ${prefix}${near} ...)` : ""}, or remove it.`,
+        );
+    }
+    return problems;
+}
 
 export class BaselineConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -48,17 +77,20 @@ export const BASELINE_SCHEMA = obj({
 
 /**
  * Reads and validates the baseline from stack config (the parsed object of `m365-mfa:baseline`).
- * Every problem names its full config key and what to write instead.
+ * Every problem names its full config key and what to write instead, all of them in one pass. With
+ * `allConfig` (every config key of the stack), keys under m365-mfa: that the package does not read are
+ * problems too, each with the key it most likely meant.
  */
-export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
-    const problems: string[] = [];
+export function baselineArgsFromConfig(raw: any, allConfig?: Readonly<Record<string, unknown>>): TenantMfaBaselineArgs {
+    const problems: string[] = allConfig ? unknownConfigKeys(allConfig) : [];
     if (raw === undefined || raw === null) {
         throw new BaselineConfigError([
             `${BASELINE_KEY} is not set. Example:\n      config:\n        ${BASELINE_KEY}:\n          preset: security-defaults`,
+            ...problems,
         ]);
     }
     if (!isObject(raw)) {
-        throw new BaselineConfigError([`${BASELINE_KEY} must be an object, got ${describe(raw)}`]);
+        throw new BaselineConfigError([`${BASELINE_KEY} must be an object, got ${describe(raw)}`, ...problems]);
     }
     // Shape first, key by key: a key with a problem is not passed on to its member's rules.
     const fields = (BASELINE_SCHEMA as Extract<typeof BASELINE_SCHEMA, { type: "object" }>).fields;
@@ -80,9 +112,13 @@ export function baselineArgsFromConfig(raw: any): TenantMfaBaselineArgs {
         );
     }
     if (raw.preset !== undefined) {
+        const { preset: _p, migrationStage: _m, ...explicit } = raw;
         if (!ok.has("preset") || (raw.migrationStage !== undefined && (!ok.has("migrationStage") || raw.preset !== MIGRATION_PRESET))) {
-            throw new BaselineConfigError(problems);
+            // The preset's problem is reported above; the explicitly configured members are still checked, in the same pass.
+            raw = explicit;
         }
+    }
+    if (raw.preset !== undefined) {
         // The preset's members, under the explicitly configured ones (which win, each as a whole).
         const { preset: _p, migrationStage: _m, ...explicit } = raw;
         const expanded = presetBaseline(raw.preset as PresetName, raw.migrationStage as number | undefined);
