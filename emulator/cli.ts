@@ -19,6 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { nearest } from "../providers/framework/validation";
 import { nodeCaBundlePath } from "./pki";
 import { RunningEmulator, startEmulator } from "./server";
 import { APPS, CI_OIDC, Store } from "./store";
@@ -264,25 +265,6 @@ const wholeNumber = (min: number, max: number) => (value: string): number => {
     if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
     return n;
 };
-
-/** The nearest of `known` to `word` (for "did you mean"), when it is close. */
-function nearest(word: string, known: readonly string[]): string | undefined {
-    const d = (a: string, b: string) => {
-        const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-        for (let i = 1; i <= a.length; i++) {
-            let prev = row[0];
-            row[0] = i;
-            for (let j = 1; j <= b.length; j++) {
-                const cur = row[j];
-                row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-                prev = cur;
-            }
-        }
-        return row[b.length];
-    };
-    const best = [...known].sort((a, b) => d(word, a) - d(word, b))[0];
-    return best && d(word, best) <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
-}
 
 const permission = (value: string, previous: string[] = []): string[] => {
     if (!(KNOWN_PERMISSIONS as readonly string[]).includes(value)) {
