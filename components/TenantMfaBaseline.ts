@@ -53,6 +53,7 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 key: `${BASELINE_KEY}.${key}`,
                 wideKey,
                 builtBy: <B>(m: BaselineMember<any, B>) => built[memberKey(m)] as B | undefined,
+                argsOf: <A>(m: BaselineMember<A, any>) => args[memberKey(m)] as A | undefined,
             };
             built[key] = member.build(memberArgs, ctx);
             if (member.posture) facts.push(member.posture(memberArgs, built[key]));

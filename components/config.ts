@@ -1,5 +1,5 @@
 import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./member";
-import { PRESETS, PresetName, presetBaseline } from "./presets";
+import { PRESETS, PresetName, presetBaseline, presetProblems } from "./presets";
 import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, keyOf, memberKey, wideKey } from "../settings/registry";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 import { check, describe, foldProblems, isObject, list, nearest, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
@@ -121,7 +121,8 @@ export function baselineArgsFromConfig(raw: any, allConfig?: Readonly<Record<str
     if (raw.preset !== undefined) {
         // The preset's members, under the explicitly configured ones (which win, each as a whole).
         const { preset: _p, migrationStage: _m, ...explicit } = raw;
-        const expanded = presetBaseline(raw.preset as PresetName, raw.migrationStage as number | undefined);
+        const expanded = presetBaseline(raw.preset as PresetName, raw.migrationStage as number | undefined, explicit);
+        problems.push(...presetProblems(raw.preset as PresetName, raw.migrationStage as number | undefined, explicit, BASELINE_KEY));
         for (const k of Object.keys(expanded)) if (explicit[k] === undefined) ok.add(k);
         raw = { ...expanded, ...explicit };
     }

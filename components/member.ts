@@ -33,8 +33,18 @@ export interface BaselineMember<A, B> {
     build(args: A, ctx: BuildContext): B;
     /** Permissions beyond its settings' own read/write (e.g. reading users and groups at plan time). */
     permissions?(args: A, baseline: BaselineWide): Requirement[];
-    /** Its part of a preset (a whole posture in one line of config), or undefined when the preset leaves it out. */
-    preset?(preset: string, migrationStage: number | undefined): unknown;
+    /**
+     * Its part of a preset (a whole posture in one line of config), or undefined when the preset leaves
+     * it out. `others` gives another member's value as the baseline will have it (explicit, else its
+     * preset part), e.g. security defaults stay on until a Conditional Access policy is enforced.
+     */
+    preset?(preset: string, migrationStage: number | undefined, others?: PresetContext): unknown;
+    /**
+     * Optional: refusals of a preset beside an explicit value of this member that would make the preset
+     * a silent no-op (e.g. migration stage 3 beside an explicit perUserMfa, which wins): each names the
+     * keys and the fix.
+     */
+    presetProblems?(preset: string, migrationStage: number | undefined, explicit: unknown, key: string): string[];
     /** Rules across members that make the baseline invalid, each naming the keys and the fix. */
     problems?(args: A | undefined, ctx: RuleContext): string[];
     /** Combinations that work but that Microsoft advises against, or keys that do nothing where they stand. */
@@ -65,6 +75,12 @@ export interface BaselineMember<A, B> {
 }
 
 export type AnyMember = BaselineMember<any, any>;
+
+/** What a member's preset part may know of the rest of the baseline. */
+export interface PresetContext {
+    /** Another member's value as the baseline will have it: the explicit one, else that member's preset part. */
+    readonly valueOf: <A>(member: BaselineMember<A, any>) => A | undefined;
+}
 
 /**
  * A policy of the guardrail pack: a ResourceValidationPolicy or StackValidationPolicy of @pulumi/policy
@@ -119,6 +135,8 @@ export interface BuildContext {
     readonly wideKey: (k: keyof BaselineWide) => string;
     /** What another member built (members are built in registry order), by its member object. */
     readonly builtBy: <B>(member: BaselineMember<any, B>) => B | undefined;
+    /** Another member's args (built or not yet), by its member object. */
+    readonly argsOf?: <A>(member: BaselineMember<A, any>) => A | undefined;
 }
 
 /** A permission the preflight checks before anything is written. */

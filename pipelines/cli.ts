@@ -100,7 +100,7 @@ function stackArgs(options: StackOptions): string[] {
  * preview that the engine refused (a guard, a check failure) is returned with its errors so that
  * they can be shown; otherwise it throws.
  */
-async function previewJson(options: StackOptions & { policyPack?: string; policyPackConfig?: string }, allowFailed = false): Promise<any> {
+async function previewJson(options: StackOptions & { policyPack?: string; policyPackConfig?: string }, allowFailed = false, extraEnv: Record<string, string> = {}): Promise<any> {
     warnVerbose(stackArgs(options));
     // Policy findings are not in the preview's JSON summary; the engine's event log has them
     // (policyEvent), written with --event-log, a flag the CLI offers with PULUMI_DEBUG_COMMANDS.
@@ -108,7 +108,7 @@ async function previewJson(options: StackOptions & { policyPack?: string; policy
     const packConfig = options.policyPackConfig;
     const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
     const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
-    const running = pulumi([...PLAN_PREVIEW.args, ...policyArgs, ...stackArgs(options)], { ...PLAN_PREVIEW.env, ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}) });
+    const running = pulumi([...PLAN_PREVIEW.args, ...policyArgs, ...stackArgs(options)], { ...PLAN_PREVIEW.env, ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}), ...extraEnv });
     readers(); // loaded while the engine runs
     const r = await running;
     let json: any;
@@ -153,12 +153,39 @@ function readPolicyEvents(file: string): unknown[] {
 /** Writes the comment; exits 1 (after writing it) when the preview itself failed, e.g. a guard refused the plan. */
 export async function prSummary(options: PrSummaryOptions): Promise<number> {
     const from = options.fromJson;
-    const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : await previewJson(options, true);
-    const { planFromPreviewJson, prFullList, prComment } = readers();
-    const plan = planFromPreviewJson(json);
+    // What the providers write while previewing goes to a folder of this run: into the full list, then removed (pipelines/review.ts).
+    const review = require("./review") as typeof import("./review");
+    const reports = review.reportFolder();
+    try {
+        const env = { M365_MFA_REPORT_DIR: reports };
+        const json = from ? JSON.parse(fs.readFileSync(from, "utf8")) : await previewJson(options, true, env);
+        const { planFromPreviewJson, prFullList, prComment } = readers();
+        let plan = planFromPreviewJson(json);
+        // A refusal that names its confirmations: the plan they would cover, previewed too (nothing applied).
+        if (!from && json.__exitCode && options.stack) {
+            plan = await review.previewConfirmed(plan, options.configFile ?? `Pulumi.${options.stack.split("/").pop()}.yaml`, reports, async (configFile) => {
+                const again = await previewJson({ ...options, configFile }, true, env).catch(() => undefined);
+                return again && { plan: planFromPreviewJson(again), failed: !!again.__exitCode };
+            });
+        }
+        const kept = review.keepReports(plan, reports, options.fullList ? path.basename(options.fullList) : undefined);
+        return await writeSummary(options, kept.plan, kept.sections, json.__exitCode, prFullList, prComment);
+    } finally {
+        fs.rmSync(reports, { recursive: true, force: true });
+    }
+}
+
+async function writeSummary(
+    options: PrSummaryOptions,
+    plan: import("./plan").Plan,
+    sections: string[],
+    exitCode: number | undefined,
+    prFullList: typeof import("./render").prFullList,
+    prComment: typeof import("./render").prComment,
+): Promise<number> {
     const stack = options.stack ?? "stack";
     if (options.fullList) {
-        fs.writeFileSync(options.fullList, prFullList(plan, stack));
+        fs.writeFileSync(options.fullList, prFullList(plan, stack, sections));
         console.error(`every user of every change written to ${options.fullList}`);
     }
     const text = prComment(plan, stack, options.fullList ? { fullListName: path.basename(options.fullList) } : {});
@@ -169,7 +196,7 @@ export async function prSummary(options: PrSummaryOptions): Promise<number> {
     } else {
         process.stdout.write(text);
     }
-    return json.__exitCode ? EXIT.failed : EXIT.clean;
+    return exitCode ? EXIT.failed : EXIT.clean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FieldChange, stableJson } from "../providers/framework/setting";
+import { FieldChange, TENANT_AT_PREVIEW, stableJson } from "../providers/framework/setting";
 import { dynamicType } from "../providers/framework/setting";
 import { SETTINGS, composerOf } from "../settings/registry";
 
@@ -39,6 +39,8 @@ export interface SettingPlan {
     planned?: { from: string; to: string; count: number }[];
     /** For a resource being created: the desired values it will bring under management. */
     desired?: Record<string, unknown>;
+    /** Whether the from-values are the tenant's as the provider read it at preview (TENANT_AT_PREVIEW), also for a create. */
+    fromTenant?: boolean;
 }
 
 export interface Plan {
@@ -49,6 +51,11 @@ export interface Plan {
     others: { name: string; type: string; op: string }[];
     /** Findings of the policy packs the preview ran (`--policy-pack`), mandatory first. */
     policies: PolicyFinding[];
+    /**
+     * When a guard refused the plan: the confirmations it asked for, with which the settings above were
+     * previewed (nothing applied), so they show what those confirmations would cover.
+     */
+    confirmedBy?: string[];
 }
 
 export interface PolicyFinding {
@@ -89,6 +96,11 @@ export function planFromPreviewJson(json: any): Plan {
     for (const step of json?.steps ?? []) {
         if (step.op === "refresh" && step.oldState?.inputs) applied.set(String(step.urn), step.oldState.inputs);
     }
+    // Object id -> user principal name, as the providers resolved them at preview (e.g. the accounts a Conditional Access policy excludes).
+    const names = new Map<string, string>();
+    for (const step of json?.steps ?? []) {
+        for (const [id, upn] of Object.entries((step.newState?.inputs?.excludedNames ?? {}) as Record<string, string>)) names.set(id.toLowerCase(), String(upn));
+    }
     for (const step of json?.steps ?? []) {
         if (step.op === "refresh") {
             continue; // the in-memory refresh before the plan; its result is the next step's old state
@@ -96,12 +108,19 @@ export function planFromPreviewJson(json: any): Plan {
         const type: string = step.newState?.type ?? step.oldState?.type ?? "";
         const name = String(step.urn).split("::").pop()!;
         const composer = composerOf(type);
+        if (composer && step.op === "create" && step.newState?.inputs) {
+            // A new policy: what it will be (state, grant, who is excluded, by name), not "other resources | create".
+            const fields = composedSummary(step.newState.inputs, names).map((f): FieldChange => ({ field: f.field, from: undefined, to: f.value }));
+            plan.settings.push({ name, urn: step.urn, type, title: composer.composes![type], op: step.op, fields, users: [], weakens: [], configChanged: true });
+            continue;
+        }
         if (composer && step.op !== "create" && step.op !== "delete" && step.op !== "same") {
             const fields = Object.keys(step.detailedDiff ?? {})
                 .sort()
                 .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
             const weakens = [...new Set(fields.map((f) => composer.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
-            plan.settings.push({ name, urn: step.urn, type, title: composer.composes![type], op: step.op, fields, users: [], weakens, configChanged: inputsChanged(step, [], applied.get(String(step.urn))) });
+            const named = fields.map((f) => (/excludedUsers/.test(f.field) ? { ...f, from: byName(f.from, names), to: byName(f.to, names) } : f));
+            plan.settings.push({ name, urn: step.urn, type, title: composer.composes![type], op: step.op, fields: named, users: [], weakens, configChanged: inputsChanged(step, [], applied.get(String(step.urn))) });
             continue;
         }
         if (!type.startsWith(DYNAMIC)) {
@@ -117,28 +136,47 @@ export function planFromPreviewJson(json: any): Plan {
         const live = strip(step.oldState?.outputs);
         const planned = step.newState && setting?.plannedTransitions ? setting.plannedTransitions(inputs) : undefined;
         if (planned) entry.planned = planned;
+        // The tenant as the provider read it at preview: the from-values (also of a create), and what a weakening is judged from.
+        const tenant = inputs[TENANT_AT_PREVIEW] as Record<string, unknown> | undefined;
+        const items = step.newState && setting?.plannedItems ? setting.plannedItems(inputs) : undefined;
+        let changes: FieldChange[] = [];
         if (step.op === "create") {
             entry.desired = inputs;
+            changes = tenant ? (setting?.previewChanges?.(inputs) ?? fromTenant(inputs, tenant)) : [];
         } else if (setting && step.newState && step.oldState) {
-            const changes = setting.diff(inputs, live);
+            changes = setting.diff(inputs, live);
+            if (tenant) {
+                const own = setting.previewChanges?.(inputs);
+                changes = own ?? changes.map((c) => (c.field in tenant ? { ...c, from: tenant[c.field] } : c)).filter((c) => stableJson(c.from) !== stableJson(c.to));
+            }
+        }
+        if (setting && tenant) entry.fromTenant = true;
+        if (setting) {
             const groups = new Map<string, UserGroupChange>();
+            const add = (item: string, fromValue: unknown, to: unknown) => {
+                const from = fromValue === undefined ? "not managed" : String(fromValue);
+                const key = `${from}\u0000${to}`;
+                const g = groups.get(key) ?? { from, to: String(to), users: [] };
+                g.users.push(item);
+                groups.set(key, g);
+            };
+            // Per-user rows: the transitions the provider planned from the tenant (what the guard counts), else the diff against state.
+            if (items) items.forEach((i) => add(i.item, i.from, i.to));
             for (const c of changes) {
                 const item = itemOf(setting, c.field);
-                if (item !== undefined) {
-                    const from = c.from === undefined ? "not managed" : String(c.from);
-                    const key = `${from}\u0000${c.to}`;
-                    const g = groups.get(key) ?? { from, to: String(c.to), users: [] };
-                    g.users.push(item);
-                    groups.set(key, g);
-                } else {
-                    entry.fields.push(c);
-                }
+                if (item === undefined) entry.fields.push(c);
+                else if (!items) add(item, c.from, c.to);
             }
             entry.users = [...groups.values()].sort((a, b) => b.users.length - a.users.length);
             const weakens = new Set<string>();
             for (const c of changes) {
                 const item = itemOf(setting, c.field);
-                const w = setting.weakens?.(item !== undefined ? { field: c.field.slice(0, c.field.length - item.length - 1), from: c.from, to: c.to } : c);
+                const w = setting.weakens?.(item !== undefined ? { field: c.field.slice(0, c.field.length - item.length - 1), from: c.from, to: c.to } : c, inputs);
+                if (w) weakens.add(w);
+            }
+            for (const i of items ?? []) {
+                const field = Object.keys(setting.itemFields ?? {})[0];
+                const w = field ? setting.weakens?.({ field, from: i.from, to: i.to }, inputs) : undefined;
                 if (w) weakens.add(w);
             }
             entry.weakens = [...weakens];
@@ -148,6 +186,33 @@ export function planFromPreviewJson(json: any): Plan {
         }
     }
     return plan;
+}
+
+/** For a create: each managed field whose value differs from the tenant's at preview (`tenant` in the inputs' shape). */
+function fromTenant(inputs: Record<string, unknown>, tenant: Record<string, unknown>): FieldChange[] {
+    return Object.keys(tenant)
+        .filter((k) => inputs[k] !== undefined && stableJson(inputs[k]) !== stableJson(tenant[k]))
+        .map((k) => ({ field: k, from: tenant[k], to: inputs[k] }));
+}
+
+/** Ids replaced by names where known. */
+function byName(v: unknown, names: ReadonlyMap<string, string>): unknown {
+    const one = (x: unknown) => (typeof x === "string" ? (names.get(x.toLowerCase()) ?? x) : x);
+    return Array.isArray(v) ? v.map(one) : one(v);
+}
+
+/** What a new Conditional Access policy will be: its state, what it grants or blocks, for whom, and who is excluded (by name). */
+function composedSummary(inputs: any, names: ReadonlyMap<string, string>): { field: string; value: unknown }[] {
+    const out: { field: string; value: unknown }[] = [];
+    const add = (field: string, value: unknown) => value !== undefined && out.push({ field, value });
+    add("displayName", inputs.displayName);
+    add("state", inputs.state);
+    add("grantControls", inputs.grantControls ? `${(inputs.grantControls.builtInControls ?? []).join(` ${inputs.grantControls.operator ?? "OR"} `)}` : undefined);
+    add("clientAppTypes", inputs.conditions?.clientAppTypes);
+    add("includedUsers", inputs.conditions?.users?.includedUsers);
+    add("includedApplications", inputs.conditions?.applications?.includedApplications);
+    add("excludedUsers", byName(inputs.conditions?.users?.excludedUsers ?? [], names));
+    return out;
 }
 
 const LEVEL_ORDER = ["mandatory", "remediate", "advisory"];

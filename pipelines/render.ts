@@ -1,3 +1,4 @@
+import { TENANT_AT_PREVIEW, WEAKENING_REFUSAL } from "../providers/framework/setting";
 import { SETTINGS } from "../settings/registry";
 import { Plan, SettingPlan, show } from "./plan";
 
@@ -45,6 +46,13 @@ function desiredSummary(s: SettingPlan): string[] {
     for (const field of items) {
         const entries = d[field] as Record<string, string> | undefined;
         if (!entries || typeof entries !== "object") continue;
+        if (s.users.length || s.planned) {
+            // The rows above are the change (from the tenant as read at preview); the rest keep their state.
+            const changing = s.users.reduce((n, g) => n + g.users.length, 0) || (s.planned ?? []).reduce((n, t) => n + t.count, 0);
+            const unchanged = Object.keys(entries).length - changing;
+            if (unchanged > 0) lines.push(`${unchanged} other ${setting?.itemFields?.[field] ?? field} already have the state the stack gives them: brought under management as they are, nothing changes for them.`);
+            continue;
+        }
         const byState = new Map<string, string[]>();
         for (const [u, st] of Object.entries(entries)) {
             byState.set(String(st), [...(byState.get(String(st)) ?? []), u]);
@@ -55,7 +63,7 @@ function desiredSummary(s: SettingPlan): string[] {
             lines.push(`| ${st} | ${users.length} | ${esc(users.slice(0, FIRST_NAMES).join(", "))}${users.length > FIRST_NAMES ? ", …" : ""} |`);
         }
     }
-    const hidden = new Set([...items, ...(setting?.internalFields ?? [])]);
+    const hidden = new Set([...items, ...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? []), TENANT_AT_PREVIEW, ...s.fields.map((f) => f.field)]);
     const plain = Object.entries(d).filter(([k]) => !hidden.has(k));
     if (plain.length) {
         lines.push("", "| setting | value |", "|---|---|", ...plain.map(([k, v]) => `| ${k} | ${esc(cut(show(v), 500))} |`));
@@ -92,8 +100,8 @@ export function prComment(plan: Plan, stack: string, options: CommentOptions = {
     return text.slice(0, max - notice.length) + notice;
 }
 
-/** Every user of every transition, for the artifact the comment points to. */
-export function prFullList(plan: Plan, stack: string): string {
+/** Every user of every transition, and the lists the preview's messages refer to (`extra`), for the artifact the comment points to. */
+export function prFullList(plan: Plan, stack: string, extra: readonly string[] = []): string {
     const out = [`# m365-mfa preview: \`${stack}\`: every user of every change`];
     for (const s of plan.settings) {
         for (const g of s.users) {
@@ -106,6 +114,7 @@ export function prFullList(plan: Plan, stack: string): string {
             out.push("", `## ${s.title} (\`${s.name}\`): brought under management`, "", ...Object.entries(entries).map(([u, st]) => `- ${u}: ${st}`));
         }
     }
+    out.push(...extra);
     return out.join("\n") + "\n";
 }
 
@@ -125,33 +134,54 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
     const changeCount = (s: SettingPlan) => (s.planned ? s.planned.reduce((m, t) => m + t.count, 0) : s.users.reduce((m, g) => m + g.users.length, 0));
     const userChanges = changing.reduce((n, s) => n + changeCount(s), 0);
     const weakening = changing.filter((s) => s.weakens.length);
-    const out: string[] = [
-        COMMENT_MARKER,
-        `## m365-mfa preview: \`${stack}\``,
+    // Weakenings a guard refused (judged from the tenant at preview): said first too, with the confirmation that names each.
+    const refusedWeakenings = plan.errors.filter((e) => e.includes(WEAKENING_REFUSAL));
+    const out: string[] = [COMMENT_MARKER, `## m365-mfa preview: \`${stack}\``];
+    if (weakening.length || refusedWeakenings.length) {
+        out.push(
+            "",
+            "### ⚠️ Weakens security",
+            "",
+            ...weakening.flatMap((s) => s.weakens.map((w) => `- **${s.title}** (\`${s.name}\`): ${w}`)),
+            ...refusedWeakenings.map((e) => `- **Refused until confirmed:** ${esc(cut(e.replace(/\s+/g, " "), 1_000))}`),
+        );
+    }
+    out.push(
         "",
         plan.errors.length
             ? `**The preview failed: nothing can be applied as it stands.** See "What could break" below.`
             : changing.length
               ? `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state · ${plan.warnings.length} warning${plan.warnings.length === 1 ? "" : "s"}`
               : "**No changes to the tenant.**",
-    ];
-    if (weakening.length) {
-        out.push("", "### ⚠️ Weakens security", "", ...weakening.flatMap((s) => s.weakens.map((w) => `- **${s.title}** (\`${s.name}\`): ${w}`)));
+    );
+    if (plan.confirmedBy?.length) {
+        out.push(
+            "",
+            `A guard refused this plan until it is confirmed (see "What could break"). The changes below are what ${plan.confirmedBy.length === 1 ? "its confirmation" : "these confirmations"} would cover ` +
+                `(previewed with ${plan.confirmedBy.map((t) => `\`${t}\``).join(", ")} added to \`m365-mfa:baseline.guards.confirm\`; nothing was applied). Add ${plan.confirmedBy.length === 1 ? "it" : "them"} only if this is intended.`,
+        );
     }
     for (const s of changing) {
         out.push("", `### ${s.title} (\`${s.name}\`): ${s.op}`);
-        if (s.planned?.length && (s.op === "create" || !s.users.length)) {
+        const from = s.fromTenant ? "from (the tenant now)" : "from";
+        if (s.planned?.length && !s.users.length) {
             out.push("", "| from (the tenant now) | to | users |", "|---|---|---:|", ...s.planned.map((t) => `| ${t.from} | ${t.to} | ${t.count} |`));
         }
-        if (s.op === "create") {
-            out.push("", ...desiredSummary(s));
-            continue;
-        }
         if (s.fields.length) {
-            out.push("", "| field | from | to |", "|---|---|---|", ...s.fields.map((f) => `| ${f.field} | ${esc(cut(show(f.from), 500))} | ${esc(cut(show(f.to), 500))} |`));
+            const newPolicy = s.op === "create" && !s.fromTenant;
+            out.push(
+                "",
+                ...(newPolicy ? ["| field | value |", "|---|---|"] : [`| field | ${from} | to |`, "|---|---|---|"]),
+                ...s.fields.map((f) => (newPolicy ? `| ${f.field} | ${esc(cut(show(f.to), 500))} |` : `| ${f.field} | ${esc(cut(show(f.from), 500))} | ${esc(cut(show(f.to), 500))} |`)),
+            );
         }
         if (s.users.length) {
-            out.push("", ...userTable(s, "from", "to", level === 0, fullList));
+            out.push("", ...userTable(s, s.fromTenant || s.planned ? "from (the tenant now)" : "from", "to", level === 0, fullList));
+        }
+        if (s.op === "create") {
+            const rest = desiredSummary(s);
+            if (rest.length) out.push("", ...rest);
+            continue;
         }
         if (s.op === "delete") {
             out.push("", "Removing the resource stops managing this setting; the tenant keeps its current state.");

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type { TenantClients } from "../../client";
 import type { Schema } from "./validation";
 
@@ -121,8 +122,23 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     /**
      * Optional: whether a change weakens the tenant's security, and how (e.g. "MFA switched off"); the
      * PR summary puts such changes first. For a per-user property, `field` is the property (itemFields).
+     * `inputs` are the resource's inputs as planned (e.g. which method a method configuration is, what
+     * replaces security defaults): whether a change weakens may depend on them. The from-value is the
+     * tenant's as read at preview (TENANT_AT_PREVIEW), never the stack's.
      */
-    weakens?(change: FieldChange): string | undefined;
+    weakens?(change: FieldChange, inputs?: Record<string, unknown>): string | undefined;
+    /**
+     * Optional: per item (user) of a per-user property, the transition the provider planned at preview
+     * from the tenant as it read it then (only the items that change: what the guard counts). The PR
+     * summary groups these instead of the diff against state, which does not know the tenant state of an
+     * item the stack did not manage before.
+     */
+    plannedItems?(inputs: Record<string, unknown>): { item: string; from: string; to: string }[] | undefined;
+    /**
+     * Optional: the changes from the tenant as read at preview (TENANT_AT_PREVIEW) to the inputs, when
+     * they are not field for field (default: each field of TENANT_AT_PREVIEW against the same input).
+     */
+    previewChanges?(inputs: Record<string, unknown>): FieldChange[];
 
     validate(inputs: Record<string, unknown>): Validated<D>;
     /**
@@ -183,4 +199,58 @@ export function stableJson(v: unknown): string {
 
 export function describeChanges(changes: readonly FieldChange[]): string {
     return changes.map((c) => `${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`).join("; ");
+}
+
+/**
+ * The resolved input in which a setting's check records the tenant as it read it at preview, for the
+ * fields the stack manages, in the inputs' own shape (`{ isEnabled: true }`): the from-values of a
+ * create, and what a weakening is judged from. Never configured; plumbing, not posture.
+ */
+export const TENANT_AT_PREVIEW = "tenantAtPreview";
+
+/**
+ * A confirmation that names a change: "<kind>:<count>:<digest>", the digest the first 8 hex digits of
+ * SHA-256 over the sorted lines that describe the change (e.g. "user=state"). The same count with
+ * other lines needs a new confirmation. Per-user MFA's blast-radius guard, Conditional Access
+ * enforcement and every weakening confirm with it.
+ */
+export function confirmationOf(kind: string, lines: readonly string[]): string {
+    const sorted = [...lines].sort();
+    const digest = createHash("sha256").update(sorted.join("\n")).digest("hex").slice(0, 8);
+    return `${kind}:${sorted.length}:${digest}`;
+}
+
+/** The prefix of every weakening confirmation: "weakens:<what>:<digest>". */
+export const WEAKENS_PREFIX = "weakens";
+
+/** The first words of every refusal of a weakening (the PR summary puts these first). */
+export const WEAKENING_REFUSAL = "this plan WEAKENS security";
+
+/**
+ * The refusal of a plan that weakens the tenant (judged from the tenant as read at preview), unless
+ * `confirm` holds the confirmation that names this weakening (`weakens:<what>:<digest>`, over the
+ * field changes and what is lost); undefined when confirmed or when nothing weakens.
+ */
+export function weakeningRefusal(
+    what: string,
+    weakenings: readonly string[],
+    changes: readonly FieldChange[],
+    confirm: readonly string[] | undefined,
+    confirmKey = "m365-mfa:baseline.guards.confirm",
+): ValidationFailure | undefined {
+    if (!weakenings.length) return undefined;
+    const token = weakeningToken(what, weakenings, changes);
+    if ((confirm ?? []).includes(token)) return undefined;
+    return {
+        property: "",
+        reason:
+            `${WEAKENING_REFUSAL} (the tenant as read now): ${weakenings.join("; ")} (${describeChanges(changes)}). ` +
+            `If that is intended, add "${token}" to ${confirmKey} and preview again; nothing was changed.`,
+    };
+}
+
+/** The confirmation of one weakening: names what weakens and is bound to the change (from -> to) and what is lost. */
+export function weakeningToken(what: string, weakenings: readonly string[], changes: readonly FieldChange[]): string {
+    const lines = [...changes.map((c) => `${c.field}=${stableJson(c.from)}->${stableJson(c.to)}`), ...weakenings.map((w) => `lost=${w}`)].sort();
+    return `${WEAKENS_PREFIX}:${what}:${createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 8)}`;
 }

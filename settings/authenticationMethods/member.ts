@@ -88,7 +88,7 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         for (const [method, cfg] of Object.entries(args.methods ?? {})) {
             built.methods[method as AuthenticationMethod] = new AuthenticationMethodConfiguration(
                 `${ctx.name}-method-${method}`,
-                { ...cfg, method: method as AuthenticationMethod },
+                { ...cfg, method: method as AuthenticationMethod, ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}) },
                 { parent: ctx.parent },
             );
         }

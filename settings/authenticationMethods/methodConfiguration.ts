@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
-import { FieldChange, TenantSetting } from "../../providers/framework/setting";
+import { engineLog } from "../../providers/framework/diagnostics";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
 import { unknownKey } from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
@@ -263,14 +264,22 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
     type: "AuthenticationMethodConfiguration",
     title: "Authentication method configuration",
     auditActivities: ["Authentication Methods Policy Update"],
-    weakens: (c) => (c.field === "state" && c.from === "enabled" && c.to === "disabled" ? "an authentication method switched off (users who rely on it must register another)" : undefined),
+    weakens: (c, inputs) => methodWeakens(inputs?.method as AuthenticationMethod | undefined, c),
+    internalFields: ["confirm", TENANT_AT_PREVIEW],
+    resolvedFields: [TENANT_AT_PREVIEW],
     permissions: AUTH_POLICY_PERMISSIONS,
     onDelete: "Removing the resource stops managing the method; the tenant keeps the method's configuration as it is.",
     inputKeys: ALL_KEYS,
     // The method is which configuration this resource is: another method is another resource.
     replaceOnChanges: ["method"],
 
-    validate(inputs) {
+    validate(all) {
+        // Plumbing beside the method's own fields: the baseline's confirmations, and the tenant as read at preview.
+        const { confirm, [TENANT_AT_PREVIEW]: atPreview, ...inputs } = all;
+        const extras: Record<string, unknown> = {
+            ...(Array.isArray(confirm) ? { confirm: confirm.map(String) } : {}),
+            ...(isObject(atPreview) ? { [TENANT_AT_PREVIEW]: atPreview } : {}),
+        };
         const checks = new InputChecks();
         const method = checks.oneOf(inputs.method, AUTHENTICATION_METHODS, "method");
         if (!method) {
@@ -317,18 +326,26 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         if (Object.keys(desired).length === 1 && !checks.failures.length) {
             checks.fail("method", `nothing to manage for ${method}: set state and/or ${allowed.filter((k) => k !== "method" && k !== "state").join(", ")}`);
         }
-        return checks.failures.length ? { failures: checks.failures } : { desired: strip(desired), failures: [] };
+        return checks.failures.length ? { failures: checks.failures } : { desired: { ...strip(desired), ...extras }, failures: [] };
     },
 
     async prepare(clients, desired) {
+        // The method's state as the tenant has it now: the from-value of the plan (also of a create), and
+        // what a weakening is judged from (enabling SMS, voice or email OTP; disabling a phishing-resistant method).
+        const live = await readConfiguration(clients, desired.method, "v1.0");
+        const resolved = { ...desired, [TENANT_AT_PREVIEW]: { state: live.state } };
+        const changes: FieldChange[] = desired.state !== undefined && desired.state !== live.state ? [{ field: "state", from: live.state, to: desired.state }] : [];
+        if (changes.length) await engineLog("info", `Authentication method ${desired.method}: state ${live.state} -> ${desired.state} (the tenant as read now)`);
+        const weakenings = changes.map((c) => methodWeakens(desired.method, c)).filter((w): w is string => !!w);
+        const refusal = weakeningRefusal(`method-${desired.method}`, weakenings, changes, desired.confirm as string[] | undefined);
+        if (refusal) return { desired: resolved, failures: [{ ...refusal, reason: `${desired.method}: ${refusal.reason}` }] };
         // Temporary Access Pass lifetimes must nest (minimum <= default <= maximum) with what the tenant has too.
         if (desired.method !== "temporaryAccessPass" || !LIFETIMES.some((k) => desired[k] !== undefined)) {
-            return { desired, failures: [] };
+            return { desired: resolved, failures: [] };
         }
-        const live = await readConfiguration(clients, desired.method, "v1.0");
         const checks = new InputChecks();
         checkLifetimes(checks, desired as Record<string, number | undefined>, live as Record<string, number | undefined>);
-        return checks.failures.length ? { failures: checks.failures } : { desired, failures: [] };
+        return checks.failures.length ? { failures: checks.failures } : { desired: resolved, failures: [] };
     },
 
     async read(clients, desired) {
@@ -343,7 +360,7 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         const out: AuthenticationMethodConfigurationDesired = { ...desired };
         for (const field of Object.keys(desired)) {
             const want = desired[field];
-            if (field === "method" || want === undefined) {
+            if (field === "method" || want === undefined || PLUMBING.includes(field)) {
                 continue;
             }
             if (field === "includeTargets" || field === "excludeTargets") {
@@ -365,7 +382,7 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         const have = (live.configuration ?? {}) as Record<string, unknown>;
         const changes: FieldChange[] = [];
         for (const [field, want] of Object.entries(desired)) {
-            if (field === "method" || want === undefined) {
+            if (field === "method" || want === undefined || PLUMBING.includes(field)) {
                 continue;
             }
             if (field === "includeTargets" || field === "excludeTargets") {
@@ -451,6 +468,31 @@ function checkLifetimes(checks: InputChecks, desired: Record<string, number | un
 }
 
 /** Drops keys left undefined, so the inputs show only what is managed. */
+/** Inputs that are not the method's configuration: never diffed, never written. */
+const PLUMBING = ["confirm", TENANT_AT_PREVIEW];
+
+/** Methods that resist phishing: switching one off weakens the tenant. */
+export const PHISHING_RESISTANT: readonly string[] = ["fido2", "x509Certificate", "windowsHelloForBusiness"];
+/** Methods that are phishable and interceptable (ScubaGear MS.AAD.3.5, Maester): switching one on weakens the tenant. */
+export const WEAK_METHODS: readonly string[] = ["sms", "voice", "email"];
+
+/**
+ * Whether a change of a method's state weakens the tenant, by method and direction: enabling SMS, voice
+ * or email OTP weakens (what ScubaGear and Maester recommend off); disabling a phishing-resistant method
+ * (FIDO2, certificate-based, Windows Hello) weakens; disabling SMS, voice or email does not, and neither
+ * does enabling a strong method. The from-value is the tenant's as read at preview.
+ */
+export function methodWeakens(method: AuthenticationMethod | string | undefined, c: FieldChange): string | undefined {
+    if (c.field !== "state" || c.from === c.to || !method) return undefined;
+    if (c.to === "enabled" && WEAK_METHODS.includes(method)) {
+        return `${method} switched on: a phishable method (one-time codes by ${method === "email" ? "email" : method === "sms" ? "text message" : "phone call"}) becomes usable for sign-in`;
+    }
+    if (c.to === "disabled" && c.from === "enabled" && PHISHING_RESISTANT.includes(method)) {
+        return `${method} switched off: a phishing-resistant method is taken away (users who rely on it fall back to weaker methods)`;
+    }
+    return undefined;
+}
+
 function strip<T extends Record<string, unknown>>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -9,6 +9,8 @@ export interface AuthenticationMethodConfigurationArgs {
     /** Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate. */
     method: pulumi.Input<AuthenticationMethod>;
     state?: pulumi.Input<"enabled" | "disabled">;
+    /** Confirmations (as m365-mfa:baseline.guards.confirm), e.g. of a weakening the preview named (SMS switched on). */
+    confirm?: pulumi.Input<pulumi.Input<string>[]>;
     /** Who may use the method: [{ id: group object id or "all_users", targetType?, and per method authenticationMode (Authenticator), isUsableForSignIn (SMS) }]. */
     includeTargets?: pulumi.Input<pulumi.Input<MethodTarget>[]>;
     excludeTargets?: pulumi.Input<pulumi.Input<{ id: string; targetType?: "group" | "user" }>[]>;
@@ -66,7 +68,7 @@ export class AuthenticationMethodConfiguration extends SettingResource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: AuthenticationMethodConfigurationArgs, opts?: pulumi.CustomResourceOptions) {
-        const inputs: Record<string, unknown> = { method: args.method, configuration: undefined, tenantId: undefined };
+        const inputs: Record<string, unknown> = { method: args.method, confirm: args.confirm, tenantAtPreview: undefined, configuration: undefined, tenantId: undefined };
         for (const field of AUTHENTICATION_METHOD_FIELDS) {
             inputs[field] = args[field];
         }

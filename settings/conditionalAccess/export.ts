@@ -20,7 +20,6 @@ export type CaMember = keyof typeof POLICY_SHAPES;
 export const CA_MEMBERS = Object.keys(POLICY_SHAPES) as CaMember[];
 
 /** What the config's guards.confirm must hold for a member that is on (components/config.ts, coherenceProblems). */
-const CONFIRM_ON: Record<CaMember, string> = { legacyAuthentication: "legacy-authentication:on", conditionalAccessMfa: "conditional-access-mfa:on" };
 
 const POLICIES = "/identity/conditionalAccess/policies";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -231,8 +230,9 @@ export async function knownBreakGlassAccounts(ctx: ExportContext): Promise<strin
  * m365-mfa:baseline.guards: the confirmations an adopted policy that is already on needs (the config
  * refuses mode: on without them; here the tenant already enforces it, so nothing changes for users).
  */
-export async function exportGuards(ctx: ExportContext): Promise<{ confirm: string[] } | undefined> {
-    const { adopted } = await analyseConditionalAccess(ctx);
-    const confirm = CA_MEMBERS.filter((m) => adopted[m]?.mode === "on").map((m) => CONFIRM_ON[m]);
-    return confirm.length ? { confirm } : undefined;
+export async function exportGuards(_ctx: ExportContext): Promise<{ confirm: string[] } | undefined> {
+    // An adopted policy that the tenant already enforces needs no confirmation: the rollout guard asks
+    // for one only when the tenant's policy is not enforced yet (and it names that change), so nothing
+    // is written here. (Earlier versions wrote the static "<policy>:on", which no longer confirms anything.)
+    return undefined;
 }

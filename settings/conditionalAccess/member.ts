@@ -3,6 +3,7 @@ import type { BaselineMember, RuleContext } from "../../components/member";
 import { obj, oneOf, str } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
+import { CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
 
 /** `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then on. */
 export interface ConditionalAccessSettings {
@@ -56,22 +57,34 @@ function composedWeakens(_type: string, c: { field: string; from: unknown; to: u
     return undefined;
 }
 
-/** Rules every Conditional Access member follows: a confirmation to switch on, a break-glass account to exclude. */
-function caProblems(token: string, effect: string) {
+/**
+ * Rules every Conditional Access member follows: a break-glass account to exclude. Switching a policy
+ * on is confirmed at preview, where the tenant is read (the rollout guard, ./rollout.ts): the
+ * confirmation names the change ("<policy>:<users>:<digest>"). The static "<policy>:on" of earlier
+ * versions confirmed any enforcement forever; it is no longer read, and a config that still has it is
+ * told so.
+ */
+function caProblems() {
     return (args: ConditionalAccessSettings | undefined, ctx: RuleContext): string[] => {
         const problems: string[] = [];
-        if (args?.mode === "on" && !(ctx.wide.guards?.confirm ?? []).includes(token)) {
-            problems.push(
-                `${ctx.key}.mode on ${effect}. Review the report-only results first (npm run readiness; the sign-in logs' report-only column), ` +
-                    `then add "${token}" to ${ctx.wideKey("guards")}.confirm to switch it on.`,
-            );
-        }
         if (args && args.mode !== "off" && !(ctx.wide.breakGlassAccounts ?? []).length) {
             problems.push(
                 `${ctx.key} needs ${ctx.wideKey("breakGlassAccounts")}: every block or MFA policy must exclude at least one emergency-access account, or a mistake locks every admin out.`,
             );
         }
         return problems;
+    };
+}
+
+function caWarnings(kind: string) {
+    return (args: ConditionalAccessSettings | undefined, ctx: RuleContext): string[] => {
+        const old = `${kind}:on`;
+        return (ctx.wide.guards?.confirm ?? []).includes(old)
+            ? [
+                  `${ctx.wideKey("guards")}.confirm lists "${old}", which no longer confirms anything: switching ${ctx.key} on is confirmed at preview by a confirmation that names the change ` +
+                      `("${kind}:<users>:<digest>", which the preview asks for when the tenant's policy is not enforced yet). Remove "${old}".`,
+              ]
+            : [];
     };
 }
 
@@ -90,7 +103,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
         const p = require("./policy") as typeof import("./policy");
         return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
     },
-    settings: [],
+    settings: [conditionalAccessRollout],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportLegacyAuthentication(ctx),
     exportWide: EXPORT_WIDE,
     schema: SCHEMA,
@@ -99,7 +112,14 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
         const { LegacyAuthenticationBlock } = require("./resource") as typeof import("./resource");
         return new LegacyAuthenticationBlock(
             `${ctx.name}-legacy-authentication`,
-            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName, adoptPolicyId: args.adoptPolicyId },
+            {
+                mode: args.mode,
+                breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [],
+                displayName: args.displayName,
+                adoptPolicyId: args.adoptPolicyId,
+                ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
+                ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
+            },
             { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
         );
     },
@@ -116,10 +136,9 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
                     `or set the Conditional Access modes to off (preset security-defaults).`,
             );
         }
-        return problems.concat(
-            caProblems("legacy-authentication:on", "blocks legacy-protocol sign-ins (IMAP, POP, SMTP AUTH, ActiveSync, ...) for every user but the break-glass accounts")(args, ctx),
-        );
+        return problems.concat(caProblems()(args, ctx));
     },
+    warnings: caWarnings(CONFIRMATION_KIND.legacyAuthentication),
     posture: (args) =>
         args.mode === "off"
             ? {}
@@ -137,7 +156,7 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
-    settings: [],
+    settings: [conditionalAccessRollout],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
     exportWide: EXPORT_WIDE,
     schema: SCHEMA,
@@ -146,11 +165,19 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
         const { RequireMfaPolicy } = require("./resource") as typeof import("./resource");
         return new RequireMfaPolicy(
             `${ctx.name}-require-mfa`,
-            { mode: args.mode, breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [], displayName: args.displayName, adoptPolicyId: args.adoptPolicyId },
+            {
+                mode: args.mode,
+                breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [],
+                displayName: args.displayName,
+                adoptPolicyId: args.adoptPolicyId,
+                ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
+                ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
+            },
             { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
         );
     },
     preset,
-    problems: caProblems("conditional-access-mfa:on", "requires MFA at every sign-in of every user but the break-glass accounts"),
+    problems: caProblems(),
+    warnings: caWarnings(CONFIRMATION_KIND.conditionalAccessMfa),
     posture: (args) => ({ requiresMfa: { path: "conditional-access", rank: 2, active: args.mode !== "off" } }),
 };

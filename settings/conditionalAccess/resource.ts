@@ -1,5 +1,7 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
+import { SettingResource } from "../../providers/framework/resource";
+import { ConditionalAccessPolicyKind, conditionalAccessRollout } from "./rollout";
 
 /**
  * Legacy authentication blocked with Conditional Access, the way Microsoft recommends rolling it out:
@@ -19,6 +21,10 @@ export interface LegacyAuthenticationBlockArgs {
     displayName?: string;
     /** An existing policy (its object id) to adopt at the first `up` instead of creating one. */
     adoptPolicyId?: string;
+    /** Confirmations (m365-mfa:baseline.guards.confirm): switching the policy on asks for one that names the change. */
+    confirm?: string[];
+    /** Readiness before switching it on (m365-mfa:baseline.readiness): warn (default), block or off. */
+    readiness?: { mode: "off" | "warn" | "block"; windowDays?: number; acceptedUsers?: string[] };
 }
 
 export const CA_STATES: Record<LegacyAuthenticationMode, string> = {
@@ -42,9 +48,40 @@ export const POLICY_SHAPES = {
  * The resource options of a policy: with adoptPolicyId, the first `up` imports that existing policy
  * (Pulumi's `import` option; ignored once the resource is in state) instead of creating a second one.
  */
-function policyOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined, adoptPolicyId: string | undefined): pulumi.CustomResourceOptions {
+function policyOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined, adoptPolicyId: string | undefined, guard: pulumi.Resource): pulumi.CustomResourceOptions {
     // azuread's import id is the policy's Graph path (pulumi-azuread docs: /identity/conditionalAccess/policies/<id>).
-    return { parent, dependsOn: opts?.dependsOn, ...(adoptPolicyId ? { import: `/identity/conditionalAccess/policies/${adoptPolicyId}` } : {}) };
+    // The policy waits for its rollout guard: a preview (or up) the guard refuses never reaches the policy.
+    const before = opts?.dependsOn;
+    const dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = before === undefined ? [guard] : Array.isArray(before) ? [...before, guard] : [before as pulumi.Input<pulumi.Resource>, guard];
+    return { parent, dependsOn, ...(adoptPolicyId ? { import: `/identity/conditionalAccess/policies/${adoptPolicyId}` } : {}) };
+}
+
+/**
+ * The rollout guard of one policy (settings/conditionalAccess/rollout.ts): reads the tenant at preview,
+ * shows the from-values, and asks for the confirmation of switching it on (count and digest of the
+ * users it starts to apply to), with the readiness of those users, and for a step back from enforced.
+ */
+export class ConditionalAccessRolloutGuard extends SettingResource {
+    constructor(name: string, policy: ConditionalAccessPolicyKind, args: LegacyAuthenticationBlockArgs, displayName: string, opts?: pulumi.CustomResourceOptions) {
+        super(
+            conditionalAccessRollout.type,
+            name,
+            {
+                policy,
+                mode: args.mode,
+                displayName,
+                adoptPolicyId: args.adoptPolicyId,
+                breakGlassAccounts: args.breakGlassAccounts,
+                confirm: args.confirm,
+                readiness: args.readiness,
+                tenantAtPreview: undefined,
+                excludedNames: undefined,
+                enforcesFor: undefined,
+                tenantId: undefined,
+            },
+            opts,
+        );
+    }
 }
 
 export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
@@ -57,10 +94,12 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
             throw new Error("LegacyAuthenticationBlock: at least one break-glass account must be excluded from a block policy");
         }
         const excluded = excludedIds(this, args.breakGlassAccounts);
+        const displayName = args.displayName ?? POLICY_SHAPES.legacyAuthentication.displayName;
+        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "legacyAuthentication", args, displayName, { parent: this, dependsOn: opts?.dependsOn });
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
-                displayName: args.displayName ?? POLICY_SHAPES.legacyAuthentication.displayName,
+                displayName,
                 state: CA_STATES[args.mode],
                 conditions: {
                     clientAppTypes: [...POLICY_SHAPES.legacyAuthentication.clientAppTypes],
@@ -69,22 +108,14 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
                 },
                 grantControls: { operator: "OR", builtInControls: [...POLICY_SHAPES.legacyAuthentication.builtInControls] },
             },
-            policyOptions(this, opts, args.adoptPolicyId),
+            policyOptions(this, opts, args.adoptPolicyId, guard),
         );
         this.state = this.policy.state;
         this.registerOutputs({ state: this.state });
     }
 }
 
-export interface RequireMfaPolicyArgs {
-    /** reportOnly, on or off. */
-    mode: LegacyAuthenticationMode;
-    /** Break-glass accounts, by user principal name or object id: excluded. */
-    breakGlassAccounts: string[];
-    displayName?: string;
-    /** An existing policy (its object id) to adopt at the first `up` instead of creating one. */
-    adoptPolicyId?: string;
-}
+export type RequireMfaPolicyArgs = LegacyAuthenticationBlockArgs;
 
 /**
  * MFA for every user and every application through Conditional Access (Entra ID P1), break-glass
@@ -98,10 +129,12 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
         if (!args.breakGlassAccounts.length) {
             throw new Error("RequireMfaPolicy: at least one break-glass account must be excluded");
         }
+        const displayName = args.displayName ?? POLICY_SHAPES.conditionalAccessMfa.displayName;
+        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "conditionalAccessMfa", args, displayName, { parent: this, dependsOn: opts?.dependsOn });
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
-                displayName: args.displayName ?? POLICY_SHAPES.conditionalAccessMfa.displayName,
+                displayName,
                 state: CA_STATES[args.mode],
                 conditions: {
                     clientAppTypes: [...POLICY_SHAPES.conditionalAccessMfa.clientAppTypes],
@@ -110,7 +143,7 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
                 },
                 grantControls: { operator: "OR", builtInControls: [...POLICY_SHAPES.conditionalAccessMfa.builtInControls] },
             },
-            policyOptions(this, opts, args.adoptPolicyId),
+            policyOptions(this, opts, args.adoptPolicyId, guard),
         );
         this.registerOutputs({});
     }

@@ -1,6 +1,7 @@
 import { TenantApiError, TenantClients } from "../../client";
-import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
-import { EXCHANGE_MANAGE_AS_APP } from "../../providers/framework/exchange";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { CLIENT_APP_OF_PROTOCOL, warnLegacyUsers } from "../smtpAuth/readiness";
+import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight } from "../../providers/framework/exchange";
 import { any, boolWith, checkInputs, obj, str } from "../../providers/framework/validation";
 
 /**
@@ -125,6 +126,7 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         "organizationDefault: false and run pulumi up first, then remove the resource and delete the policy " +
         "(Remove-AuthenticationPolicy).",
     inputKeys: KEYS,
+    resolvedFields: [TENANT_AT_PREVIEW],
     schema: obj(
         {
             name: str({ hint: 'the policy\'s name, e.g. "Block Basic Auth"' }),
@@ -140,7 +142,7 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
     replaceOnChanges: ["name"],
 
     validate(inputs) {
-        const failures: ValidationFailure[] = checkInputs(inputs, authenticationPolicy.schema!);
+        const failures: ValidationFailure[] = checkInputs(inputs, authenticationPolicy.schema!, [TENANT_AT_PREVIEW]);
         const name = inputs.name;
         if (typeof name !== "string" || !name.trim()) {
             // said by checkInputs
@@ -180,6 +182,24 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
             desired: { name: name as string, allowBasicAuth: allow, ...(dflt !== undefined ? { organizationDefault: dflt as boolean } : {}) },
             failures,
         };
+    },
+
+    /**
+     * Reads the tenant at preview: the policy and whether it is the organisation's default (the plan's
+     * from-values, also for a create), and, when this plan blocks basic authentication for users who have
+     * it now (the policy becomes the default, or the default blocks more), who still signs in with those
+     * protocols: they stop working.
+     */
+    async prepare(clients, desired) {
+        await exchangeReadPreflight(clients, authenticationPolicy.title);
+        const live = await authenticationPolicy.read(clients, { ...desired, organizationDefault: desired.organizationDefault ?? false });
+        const isDefault = live.isOrganizationDefault === true;
+        const blocked = AUTH_POLICY_PROTOCOLS.filter((p) => !desired.allowBasicAuth[p] && (desired.organizationDefault === true && !isDefault ? true : isDefault && live.allowBasicAuth?.[p] === true));
+        if (blocked.length) {
+            await warnLegacyUsers(clients, `Exchange authentication policy "${desired.name}" blocking basic authentication for the organisation (${blocked.join(", ")})`, blocked.map((p) => CLIENT_APP_OF_PROTOCOL[p]));
+        }
+        const tenant = { organizationDefault: isDefault, allowBasicAuth: live.exists ? live.allowBasicAuth : "(no such policy)" };
+        return { desired: { ...desired, [TENANT_AT_PREVIEW]: tenant }, failures: [] };
     },
 
     async read(clients, desired) {

@@ -120,6 +120,17 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
     },
     // The last stage of Microsoft's migration: per-user MFA off for everyone.
     preset: (preset, stage) => (preset === "per-user-mfa-to-conditional-access" && (stage ?? 1) >= 3 ? { assignments: [], allOtherUsers: "disabled" } : undefined),
+    // Stage 3 beside an explicit perUserMfa (which adoption leaves in the config) that keeps per-user MFA
+    // on: the explicit member would win and the stage would do nothing. Refused, with the fix.
+    presetProblems: (preset, stage, explicit, key) => {
+        if (preset !== "per-user-mfa-to-conditional-access" || (stage ?? 1) < 3) return [];
+        const args = explicit as PerUserMfaSettings | undefined;
+        if (!args || !Array.isArray(args.assignments) || !isOn(args)) return [];
+        return [
+            `${key} keeps per-user MFA on for some users, and an explicit perUserMfa wins over the preset, so migrationStage 3 (per-user MFA off for every user ` +
+                `but the break-glass accounts) would change nothing. Remove ${key} (as adoption left it) to apply stage 3, or stay at migrationStage 2 while it is there; nothing was changed.`,
+        ];
+    },
     warnings: (args, ctx) => {
         const warnings: string[] = [];
         const mfa = ctx.argsOf(requireMfaMember);

@@ -84,6 +84,8 @@ export interface PerUserMfaDesired extends Record<string, unknown> {
      * shows it, for a first rollout as for an update.
      */
     planned?: Record<string, number>;
+    /** Set at preview: each user who changes -> their state in the tenant as read then (the rows of the PR summary). */
+    plannedFrom?: Record<string, string>;
     excludeUsers?: string[];
     allOtherUsers?: PerUserMfaState;
     /** Resolved at plan time: user principal name (lower case) -> desired state. */
@@ -98,7 +100,7 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "configKeys", "targets", "planned"];
+const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "configKeys", "targets", "planned", "plannedFrom"];
 export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
 const READINESS_MODES = ["off", "warn", "block"];
 
@@ -136,9 +138,15 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     title: "Per-user MFA",
     itemFields: { targets: "users" },
     auditActivities: ["Enable Strong Authentication", "Disable Strong Authentication"],
-    resolvedFields: ["targets", "planned"],
+    resolvedFields: ["targets", "planned", "plannedFrom"],
     weakens: (c) => (c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced") ? "users lose per-user MFA" : undefined),
-    internalFields: ["readiness", "diagnosticsUrn", "configKeys", "planned"],
+    internalFields: ["readiness", "diagnosticsUrn", "configKeys", "planned", "plannedFrom"],
+    // Set at preview: each user who changes, with their state in the tenant then (the PR summary's rows, as the guard counts them).
+    plannedItems: (inputs) => {
+        const from = inputs.plannedFrom as Record<string, string> | undefined;
+        const targets = (inputs.targets as Record<string, string> | undefined) ?? {};
+        return from && typeof from === "object" ? Object.entries(from).map(([item, f]) => ({ item, from: f, to: targets[item] })) : undefined;
+    },
     plannedTransitions: (inputs) =>
         Object.entries((inputs.planned as Record<string, number> | undefined) ?? {}).map(([t, count]) => {
             const [from, to] = t.split(" -> ");
@@ -275,6 +283,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 ...(configKeys ? { configKeys: configKeys as Record<string, string> } : {}),
                 ...(targets ? { targets } : {}),
                 ...(isCountMap(inputs.planned) ? { planned: inputs.planned } : {}),
+                ...(typeof inputs.plannedFrom === "object" && inputs.plannedFrom !== null ? { plannedFrom: inputs.plannedFrom as Record<string, string> } : {}),
             },
             failures,
         };

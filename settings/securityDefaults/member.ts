@@ -21,10 +21,23 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
     parse: (raw) => ({ enabled: raw.enabled }),
     build: (args, ctx) => {
         const { SecurityDefaults } = require("./resource") as typeof import("./resource");
-        return new SecurityDefaults(`${ctx.name}-security-defaults`, { isEnabled: args.enabled }, { parent: ctx.parent });
+        // What this baseline's Conditional Access enforces once applied: switching security defaults off
+        // without both is a weakening, which the provider judges from the tenant at preview.
+        const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
+        const on = (m: BaselineMember<{ mode: string }, any>) => ctx.argsOf?.(m)?.mode === "on";
+        const replacement = { requiresMfa: on(ca.requireMfaMember), blocksLegacy: on(ca.legacyAuthenticationMember) };
+        const confirm = ctx.wide.guards?.confirm;
+        return new SecurityDefaults(`${ctx.name}-security-defaults`, { isEnabled: args.enabled, replacement, ...(confirm ? { confirm } : {}) }, { parent: ctx.parent });
     },
-    // Small tenants without Entra ID P1 take security defaults; Conditional Access needs them off.
-    preset: (preset) => ({ enabled: preset === "security-defaults" }),
+    // Small tenants without Entra ID P1 take security defaults. Conditional Access needs them off, but
+    // only once a Conditional Access policy is enforced: until then the tenant keeps them as they are
+    // (a preset never weakens a tenant by default; Entra allows report-only policies beside them).
+    preset: (preset, _stage, others) => {
+        if (preset === "security-defaults") return { enabled: true };
+        const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
+        const enforced = [ca.legacyAuthenticationMember, ca.requireMfaMember].some((m) => others?.valueOf(m)?.mode === "on");
+        return enforced ? { enabled: false } : undefined;
+    },
     posture: (args, built) => ({
         requiresMfa: { path: "security-defaults", rank: 3, active: built.isEnabled },
         ...(args.enabled ? { blocksLegacy: { how: "security-defaults", rank: 1, log: "legacy authentication is blocked by security defaults (no Conditional Access)" } } : {}),

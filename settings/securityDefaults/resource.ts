@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SettingResource } from "../../providers/framework/resource";
-import { securityDefaults } from "./setting";
+import { SecurityDefaultsReplacement, securityDefaults } from "./setting";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<securityDefaults.type>. */
 const TYPE = securityDefaults.type;
@@ -8,6 +8,14 @@ const TYPE = securityDefaults.type;
 export interface SecurityDefaultsArgs {
     /** Whether Microsoft's security defaults are on for the tenant. */
     isEnabled: pulumi.Input<boolean>;
+    /**
+     * What enforced Conditional Access takes over once this plan is applied: switching security defaults
+     * off without both (MFA required, legacy authentication blocked) weakens the tenant and needs a
+     * confirmation that names it. Left out, nothing replaces them.
+     */
+    replacement?: pulumi.Input<SecurityDefaultsReplacement>;
+    /** Confirmations (as m365-mfa:baseline.guards.confirm), e.g. of a weakening the preview named. */
+    confirm?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -23,6 +31,6 @@ export class SecurityDefaults extends SettingResource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: SecurityDefaultsArgs, opts?: pulumi.CustomResourceOptions) {
-        super(TYPE, name, { isEnabled: args.isEnabled, policyId: undefined, displayName: undefined, tenantId: undefined }, opts);
+        super(TYPE, name, { isEnabled: args.isEnabled, replacement: args.replacement, confirm: args.confirm, tenantAtPreview: undefined, policyId: undefined, displayName: undefined, tenantId: undefined }, opts);
     }
 }

@@ -1,9 +1,10 @@
 import { TenantApiError, TenantClients } from "../../client";
-import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { boolWith, checkInputs, list, obj, str } from "../../providers/framework/validation";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
+import { CLIENT_APP_OF_PROTOCOL, warnLegacyUsers } from "./readiness";
 
 /**
  * SMTP AUTH (authenticated SMTP submission, client port 587) in Exchange Online: the organisation-wide
@@ -134,7 +135,7 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
     type: "SmtpAuth",
     title: "SMTP AUTH",
     itemFields: { mailboxes: "mailboxes" },
-    resolvedFields: ["mailboxes"],
+    resolvedFields: ["mailboxes", TENANT_AT_PREVIEW],
     weakens: (c) =>
         c.field === "disabledForOrganization" && c.from === true && c.to === false
             ? "SMTP AUTH (basic authentication) switched back on for the organisation"
@@ -261,7 +262,14 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
                 }
             }
         }
-        return { desired: { ...desired, mailboxes: sorted(mailboxes) }, failures: [] };
+        // The organisation switch as the tenant has it (the plan's from-value, also for a create), and,
+        // when this plan turns SMTP AUTH off, who still uses it (they stop working; exceptions keep it).
+        const org = await readOrganization(clients);
+        if (desired.disabledForOrganization && !org) {
+            const keep = new Set([...Object.keys(mailboxes).filter((a) => mailboxes[a] === "enabled"), ...exceptions.map((e) => e.toLowerCase())]);
+            await warnLegacyUsers(clients, "SMTP AUTH off for the organisation", [CLIENT_APP_OF_PROTOCOL.Smtp], keep);
+        }
+        return { desired: { ...desired, mailboxes: sorted(mailboxes), [TENANT_AT_PREVIEW]: { disabledForOrganization: org } }, failures: [] };
     },
 
     async read(clients, desired) {

@@ -82,14 +82,13 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }), /legacyAuthentication\.mode must be one of reportOnly, on, off \(report-only first, as Microsoft recommends\), got \"enforce\"/);
     });
 
-    it("switching a Conditional Access policy from report-only to on needs a named confirmation", () => {
-        assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }), (e: BaselineConfigError) => {
-            assert.deepStrictEqual(e.problems.length, 1);
-            assert.match(e.problems[0], /m365-mfa:baseline\.legacyAuthentication\.mode on blocks legacy-protocol sign-ins .* add "legacy-authentication:on" to m365-mfa:baseline\.guards\.confirm/);
-            return true;
-        });
-        assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "reportOnly" } }));
-        assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, guards: { confirm: ["legacy-authentication:on"] } }));
+    it("switching a Conditional Access policy on is confirmed at preview (count and digest, from the tenant); the old static token is said to confirm nothing", () => {
+        // The confirmation names the change, which only the tenant knows (its users): the rollout guard asks for it at preview.
+        assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }));
+        const args = baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, guards: { confirm: ["legacy-authentication:on"] } });
+        const w = coherenceWarnings(args);
+        assert.strictEqual(w.length, 1);
+        assert.match(w[0], /guards\.confirm lists "legacy-authentication:on", which no longer confirms anything/);
     });
 
     it("flags per-user MFA beside Conditional Access MFA, as Microsoft advises against it", () => {
@@ -105,16 +104,19 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.deepStrictEqual(sd.smtpAuth, { disabledForOrganization: true });
         assert.strictEqual(sd.legacyAuthentication, undefined);
         const ca = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, smtpAuth: { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] } });
-        assert.deepStrictEqual(ca.securityDefaults, { enabled: false });
+        assert.strictEqual(ca.securityDefaults, undefined, "report-only Conditional Access: security defaults stay as the tenant has them");
+        const caOn = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, conditionalAccessMfa: { mode: "on" } });
+        assert.deepStrictEqual(caOn.securityDefaults, { enabled: false }, "off once a Conditional Access policy is enforced");
         assert.deepStrictEqual([ca.legacyAuthentication?.mode, ca.conditionalAccessMfa?.mode], ["reportOnly", "reportOnly"]);
         assert.deepStrictEqual(ca.smtpAuth, { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] }, "explicit member wins");
         const m1 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 1, breakGlassAccounts: BG });
         const confirm = { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] };
-        assert.throws(() => baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /add "legacy-authentication:on" to m365-mfa:baseline\.guards\.confirm/);
+        assert.strictEqual(m1.securityDefaults, undefined);
         const m2 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG, guards: confirm });
         const m3 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG, guards: confirm });
         assert.deepStrictEqual([m1.conditionalAccessMfa?.mode, m2.conditionalAccessMfa?.mode, m3.conditionalAccessMfa?.mode], ["reportOnly", "on", "on"]);
         assert.strictEqual(m2.perUserMfa, undefined, "stage 2 leaves per-user MFA alone");
+        assert.deepStrictEqual(m2.securityDefaults, { enabled: false });
         assert.deepStrictEqual(m3.perUserMfa, { assignments: [], allOtherUsers: "disabled" });
         assert.throws(() => baselineArgsFromConfig({ preset: "strict" }), /preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access/);
         assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /migrationStage does nothing with preset conditional-access: it is the stage of preset per-user-mfa-to-conditional-access/);

@@ -107,7 +107,11 @@ describe("unit: what weakens security, as each setting says", () => {
         assert.strictEqual(perUserMfa.weakens!({ field: "targets", from: "disabled", to: "enforced" }), undefined);
         assert.ok(securityDefaults.weakens!({ field: "isEnabled", from: true, to: false }));
         assert.strictEqual(securityDefaults.weakens!({ field: "isEnabled", from: false, to: true }), undefined);
-        assert.ok(authenticationMethodConfiguration.weakens!({ field: "state", from: "enabled", to: "disabled" }));
+        // A method weakens by method and direction (issue #21): SMS on weakens, SMS off does not; FIDO2 off weakens.
+        const method = (m: string, from: string, to: string) => authenticationMethodConfiguration.weakens!({ field: "state", from, to }, { method: m });
+        assert.ok(method("sms", "disabled", "enabled"));
+        assert.strictEqual(method("sms", "enabled", "disabled"), undefined);
+        assert.ok(method("fido2", "enabled", "disabled"));
         const ca = (f: string, from: unknown, to: unknown) => requireMfaMember.composedWeakens!("t", { field: f, from, to });
         assert.match(ca("state", "enabled", "enabledForReportingButNotEnforced")!, /report-only/);
         assert.strictEqual(ca("state", "enabledForReportingButNotEnforced", "enabled"), undefined);
