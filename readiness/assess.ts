@@ -58,6 +58,13 @@ export interface ReadinessReport {
 
 export interface AssessOptions {
     windowDays?: number;
+    /**
+     * Pages of the whole sign-in log read before switching to one query per legacy protocol (default:
+     * the number of protocols less one, where the per-protocol queries start to cost fewer requests).
+     */
+    wideSignInPages?: number;
+    /** Sign-ins per page ($top; Graph's maximum and default is 1,000). */
+    signInPageSize?: number;
     /** Without P1, the users whose registration to read one by one. */
     users?: string[];
     onProgress?: (what: string, count: number) => void;
@@ -76,29 +83,8 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
         unregistered: new Map(),
     };
     const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
-    const apps = LEGACY_CLIENT_APPS.map((a) => `'${a.replace(/'/g, "''")}'`).join(",");
     try {
-        let seen = 0;
-        // Only the query options these endpoints document: signIns $top, $skiptoken and $filter (no
-        // $select, signin-list.md); the registration report $filter and $orderby (no $top; it pages itself).
-        for await (const page of pages<any>(clients.graph, `/auditLogs/signIns?$filter=createdDateTime ge ${since} and clientAppUsed in (${apps})&$top=1000`)) {
-            for (const s of page) {
-                const upn = String(s.userPrincipalName).toLowerCase();
-                const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
-                // Casing of clientAppUsed varies in practice: group case-insensitively.
-                let use = f.legacy.find((l) => l.protocol.toLowerCase() === String(s.clientAppUsed).toLowerCase());
-                if (!use) {
-                    use = { protocol: s.clientAppUsed, count: 0, lastSeen: s.createdDateTime, apps: [] };
-                    f.legacy.push(use);
-                }
-                use.count++;
-                if (s.createdDateTime > use.lastSeen) use.lastSeen = s.createdDateTime;
-                if (s.appDisplayName && !use.apps.includes(s.appDisplayName)) use.apps.push(s.appDisplayName);
-                report.legacy.set(upn, f);
-            }
-            seen += page.length;
-            options.onProgress?.("sign-ins", seen);
-        }
+        await legacySignIns(clients, report, since, options);
         let rows = 0;
         for await (const page of pages<any>(clients.graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false")) {
             for (const r of page) {
@@ -121,6 +107,80 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
         await registrationOneByOne(clients, report, options);
     }
     return report;
+}
+
+/**
+ * Legacy-protocol sign-ins of the window, read with only what the sign-in log documents: $top,
+ * $skiptoken and $filter (no $select; docs-contrib api-reference/v1.0/api/signin-list.md), and per
+ * property only the operators resources/signin.md lists: clientAppUsed `eq` only (no `in`),
+ * createdDateTime `eq`, `le`, `ge`. Sign-in logs are under the Entra logs and reports limit of five
+ * requests per 10 seconds per app per tenant (includes/throttling-entra-logs-reports.md), so the
+ * number of requests is what costs: every request runs after the one before (never in parallel), and a
+ * 429 from the limit carries Retry-After, which the Graph client's retry policy waits out
+ * (client/retry.ts).
+ *
+ * Two documented ways, whichever needs fewer requests:
+ * - the whole log of the window (`createdDateTime ge <since>`), filtered here: one request per 1,000
+ *   sign-ins, newest first ("the most recent sign-ins are returned first", signin-list.md);
+ * - one query per legacy protocol (`... and clientAppUsed eq '<protocol>'`): 13 requests, whatever the
+ *   tenant's sign-in volume, as legacy sign-ins are few.
+ * The whole log is read first; once it has taken as many pages as the per-protocol queries would cost
+ * and still goes on, the rest of the window (`createdDateTime le <oldest sign-in read>`) is read per
+ * protocol, and a sign-in read both ways counts once (by id).
+ */
+async function legacySignIns(clients: TenantClients, report: ReadinessReport, since: string, options: AssessOptions): Promise<void> {
+    const legacy = new Set(LEGACY_CLIENT_APPS.map((a) => a.toLowerCase()));
+    const pageSize = options.signInPageSize ?? 1000;
+    const widePages = options.wideSignInPages ?? LEGACY_CLIENT_APPS.length - 1;
+    const counted = new Set<string>();
+    let seen = 0;
+    const take = (s: any) => {
+        if (counted.has(s.id)) return;
+        counted.add(s.id);
+        if (!legacy.has(String(s.clientAppUsed).toLowerCase())) return;
+        const upn = String(s.userPrincipalName).toLowerCase();
+        const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
+        // Casing of clientAppUsed varies in practice: group case-insensitively.
+        let use = f.legacy.find((l) => l.protocol.toLowerCase() === String(s.clientAppUsed).toLowerCase());
+        if (!use) {
+            use = { protocol: s.clientAppUsed, count: 0, lastSeen: s.createdDateTime, apps: [] };
+            f.legacy.push(use);
+        }
+        use.count++;
+        if (s.createdDateTime > use.lastSeen) use.lastSeen = s.createdDateTime;
+        if (s.appDisplayName && !use.apps.includes(s.appDisplayName)) use.apps.push(s.appDisplayName);
+        report.legacy.set(upn, f);
+    };
+    const query = (filter: string) => `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=${pageSize}`;
+    let oldest: string | undefined;
+    let complete = false;
+    if (widePages > 0) {
+        const wide = pages<any>(clients.graph, query(`createdDateTime ge ${since}`))[Symbol.asyncIterator]();
+        for (let read = 0; ; read++) {
+            if (read === widePages) {
+                await wide.return?.(undefined);
+                break;
+            }
+            const next = await wide.next();
+            if (next.done) {
+                complete = true;
+                break;
+            }
+            for (const s of next.value) take(s);
+            if (next.value.length) oldest = next.value[next.value.length - 1].createdDateTime;
+            seen += next.value.length;
+            options.onProgress?.("sign-ins", seen);
+        }
+    }
+    if (complete) return;
+    const upTo = oldest ? ` and createdDateTime le ${oldest}` : "";
+    for (const protocol of LEGACY_CLIENT_APPS) {
+        for await (const page of pages<any>(clients.graph, query(`createdDateTime ge ${since}${upTo} and clientAppUsed eq '${protocol.replace(/'/g, "''")}'`))) {
+            for (const s of page) take(s);
+            seen += page.length;
+            options.onProgress?.("sign-ins", seen);
+        }
+    }
 }
 
 /** Without P1: reads the methods of the given users (UserAuthenticationMethod.Read.All), batched. */

@@ -5,6 +5,7 @@ import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import type { ConditionalAccessPolicyState, NamedLocationState, TenantState } from "../store";
 import { caCreateAudit, caDeleteAudit, caUpdateAudit } from "./audit";
+import { FilterRow, QueryCapability, filterOf, readPath } from "./query";
 import type { Route, RouteContext } from "./routes";
 
 /**
@@ -349,20 +350,31 @@ function renderPolicy(p: ConditionalAccessPolicyState): Record<string, unknown> 
 const nowIso = () => new Date().toISOString();
 
 /** `prop eq 'value'` clauses joined by `and`, on the properties named. */
-function simpleFilter<T extends Record<string, unknown>>(expr: string | null, props: readonly string[]): (x: T) => boolean {
-    if (!expr) {
-        return () => true;
-    }
-    const tests = expr.split(/\s+and\s+/i).map((clause) => {
-        const m = /^(\w+)\s+eq\s+'((?:[^']|'')*)'$/i.exec(clause.trim());
-        if (!m || !props.includes(m[1])) {
-            throw bad(`Invalid filter clause: '${clause.trim()}'. Supported: ${props.map((p) => `${p} eq '...'`).join(", ")}.`);
-        }
-        const want = m[2].replace(/''/g, "'");
-        return (x: T) => String(x[m[1]] ?? "") === want;
-    });
-    return (x) => tests.every((t) => t(x));
-}
+const CA_LIST_PAGE = "docs-contrib api-reference/v1.0/api/conditionalaccessroot-list-policies.md";
+const NL_LIST_PAGE = "docs-contrib api-reference/v1.0/api/conditionalaccessroot-list-namedlocations.md";
+const caEq = (page: string): FilterRow => ({
+    ops: ["eq"],
+    source: `${page} lists $filter but no operators per property; eq is the emulator's stricter model (not stated by the page)`,
+});
+/**
+ * GET identity/conditionalAccess/policies: the page lists $skip, $top, $count, $filter, $orderBy and
+ * $select; the emulator models $filter (eq on id, displayName, state) and refuses the rest as not modelled.
+ */
+export const CA_POLICIES_QUERY: QueryCapability = {
+    options: ["$filter"],
+    filter: { id: caEq(CA_LIST_PAGE), displayName: caEq(CA_LIST_PAGE), state: caEq(CA_LIST_PAGE) },
+    select: false,
+    resource: "conditionalAccessPolicy",
+    source: CA_LIST_PAGE,
+};
+/** GET identity/conditionalAccess/namedLocations: $filter (eq on id, displayName) modelled, the rest refused. */
+export const NAMED_LOCATIONS_QUERY: QueryCapability = {
+    options: ["$filter"],
+    filter: { id: caEq(NL_LIST_PAGE), displayName: caEq(NL_LIST_PAGE) },
+    select: false,
+    resource: "namedLocation",
+    source: NL_LIST_PAGE,
+};
 
 const policyRoutes: Route[] = [
     {
@@ -371,10 +383,11 @@ const policyRoutes: Route[] = [
         versions: ["v1.0"],
         entity: "conditionalAccessPolicy",
         bucket: "conditionalAccess",
+        query: CA_POLICIES_QUERY,
         write: false,
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
-            const keep = simpleFilter<ConditionalAccessPolicyState>(ctx.req.url.searchParams.get("$filter"), ["id", "displayName", "state"]);
+            const keep = filterOf<ConditionalAccessPolicyState>(ctx.req, CA_POLICIES_QUERY, (x, p) => readPath(x, p));
             return {
                 status: 200,
                 body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies`, value: policies(ctx.tenant).filter(keep).map(renderPolicy) },
@@ -559,10 +572,11 @@ const locationRoutes: Route[] = [
         versions: ["v1.0"],
         entity: "namedLocation",
         bucket: "conditionalAccess",
+        query: NAMED_LOCATIONS_QUERY,
         write: false,
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
-            const keep = simpleFilter<NamedLocationState>(ctx.req.url.searchParams.get("$filter"), ["id", "displayName"]);
+            const keep = filterOf<NamedLocationState>(ctx.req, NAMED_LOCATIONS_QUERY, (x, p) => readPath(x, p));
             return {
                 status: 200,
                 body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations`, value: namedLocations(ctx.tenant).filter(keep).map(renderLocation) },

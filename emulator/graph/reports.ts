@@ -2,16 +2,91 @@ import type { UserRecord } from "../directory";
 import { GraphHttpError } from "../http";
 import { requireRole } from "../identity";
 import type { SignInRecord } from "../signIns";
+import { FilterRow, QueryCapability, filterOf, orderOf } from "./query";
 import type { Route, RouteContext } from "./routes";
+
+const SIGNIN_MD = "docs-contrib api-reference/v1.0/resources/signin.md (Properties: \"Supports $filter (...)\")";
+const eqStarts = (source: string): FilterRow => ({ ops: ["eq", "startsWith"], source });
+const eq = (source: string): FilterRow => ({ ops: ["eq"], source });
+/** $filter on sign-ins, property by property as resources/signin.md lists the operators. */
+const SIGNIN_FILTER: Record<string, FilterRow> = {
+    appDisplayName: eqStarts(SIGNIN_MD),
+    appId: eq(SIGNIN_MD),
+    clientAppUsed: eq(SIGNIN_MD),
+    conditionalAccessStatus: eq(SIGNIN_MD),
+    correlationId: eq(SIGNIN_MD),
+    createdDateTime: { ops: ["eq", "le", "ge"], source: SIGNIN_MD },
+    "deviceDetail/browser": eqStarts(SIGNIN_MD),
+    "deviceDetail/operatingSystem": eqStarts(SIGNIN_MD),
+    id: eq(SIGNIN_MD),
+    ipAddress: eqStarts(SIGNIN_MD),
+    "location/city": eqStarts(SIGNIN_MD),
+    "location/state": eqStarts(SIGNIN_MD),
+    "location/countryOrRegion": eqStarts(SIGNIN_MD),
+    resourceDisplayName: eq(SIGNIN_MD),
+    resourceId: eq(SIGNIN_MD),
+    riskDetail: eq(SIGNIN_MD),
+    riskLevelAggregated: eq(SIGNIN_MD),
+    riskLevelDuringSignIn: eq(SIGNIN_MD),
+    riskState: eq(SIGNIN_MD),
+    "status/errorCode": eq(SIGNIN_MD),
+    userDisplayName: eqStarts(SIGNIN_MD),
+    userId: eq(SIGNIN_MD),
+    userPrincipalName: eqStarts(SIGNIN_MD),
+};
+/**
+ * GET auditLogs/signIns: "$top, $skiptoken, and $filter" (signin-list.md); $orderby on createdDateTime
+ * from resources/signin.md ("Supports $orderby"), which the list page's option list leaves out.
+ * Anything else is refused.
+ */
+export const SIGNINS_QUERY: QueryCapability = {
+    options: ["$top", "$skiptoken", "$filter", "$orderby"],
+    filter: SIGNIN_FILTER,
+    orderby: { createdDateTime: SIGNIN_MD },
+    select: false,
+    resource: "signIn",
+    source: "docs-contrib api-reference/v1.0/api/signin-list.md",
+};
+const URD_MD = "docs-contrib api-reference/v1.0/resources/userregistrationdetails.md (Properties: \"Supports $filter (...)\")";
+/**
+ * $filter on the registration report, as resources/userregistrationdetails.md lists it. Left out:
+ * userPreferredMethodForSecondaryAuthentication (the page says "any with eq" on a single-valued
+ * property, which OData cannot express), isAdmin and userType (no operators listed).
+ */
+const URD_FILTER: Record<string, FilterRow> = {
+    isMfaCapable: eq(URD_MD),
+    isMfaRegistered: eq(URD_MD),
+    isPasswordlessCapable: eq(URD_MD),
+    isSsprCapable: eq(URD_MD),
+    isSsprEnabled: eq(URD_MD),
+    isSsprRegistered: eq(URD_MD),
+    isSystemPreferredAuthenticationMethodEnabled: eq(URD_MD),
+    methodsRegistered: { ops: ["any"], any: { "": ["eq"] }, source: URD_MD },
+    systemPreferredAuthenticationMethods: { ops: ["any"], any: { "": ["eq"] }, source: URD_MD },
+    userDisplayName: eqStarts(URD_MD),
+    userPrincipalName: eqStarts(URD_MD),
+};
+/**
+ * GET reports/authenticationMethods/userRegistrationDetails: "supports only the $filter and $orderBy
+ * OData query parameters" (authenticationmethodsroot-list-userregistrationdetails.md); the page size is
+ * the service's own, $skiptoken comes from its @odata.nextLink (concepts/paging.md).
+ */
+export const REGISTRATION_QUERY: QueryCapability = {
+    options: ["$filter", "$orderby", "$skiptoken"],
+    filter: URD_FILTER,
+    orderby: { userDisplayName: URD_MD, userPrincipalName: URD_MD },
+    select: false,
+    resource: "userRegistrationDetails",
+    source: "docs-contrib api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md",
+};
 
 /**
  * Sign-in logs and the authentication methods registration report, as Graph documents them:
  * - both need Microsoft Entra ID P1: a free tenant gets 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant;
  * - AuditLog.Read.All; sign-ins kept 30 days; newest first; $top up to 1,000 with @odata.nextLink;
- * - $filter on createdDateTime (ge/le/gt/lt), clientAppUsed and userPrincipalName (eq/in), joined by `and`;
- * - throttled as reports are (5 requests per 10 s per app per tenant; see server.ts);
- * - only the query options each endpoint documents: signIns $top, $skiptoken, $filter; the registration
- *   report $filter and $orderby (paged by its own nextLink); anything else is a 400 BadRequest.
+ * - query options, $filter operators and $orderby per property from the pages (SIGNINS_QUERY,
+ *   REGISTRATION_QUERY, checked by the dispatcher; ./query.ts);
+ * - throttled as reports are (5 requests per 10 s per app per tenant; see server.ts).
  */
 const READ = ["AuditLog.Read.All"];
 const RETENTION_DAYS = 30;
@@ -24,101 +99,6 @@ function requireP1(ctx: RouteContext) {
             "Neither tenant is B2C or tenant doesn't have premium license",
         );
     }
-}
-
-type Predicate<T> = (x: T) => boolean;
-
-/** Parses `a op value and b op value ...` for the given fields; anything else is Graph's 400. */
-function filter<T>(expr: string | null, fields: Record<string, (x: T) => unknown>): Predicate<T> {
-    if (!expr) {
-        return () => true;
-    }
-    const tests = expr.split(/\s+and\s+/i).map((clause): Predicate<T> => {
-        const c = clause.trim().replace(/^\((.*)\)$/, "$1");
-        const m = /^(\w+)\s+(eq|ne|ge|le|gt|lt|in)\s+(.+)$/i.exec(c);
-        if (!m || !fields[m[1]]) {
-            throw new GraphHttpError(400, "BadRequest", `Invalid filter clause: '${clause}'.`);
-        }
-        const get = fields[m[1]];
-        const op = m[2].toLowerCase();
-        const raw = m[3].trim();
-        const literal = (v: string): unknown => {
-            const q = /^'((?:[^']|'')*)'$/.exec(v);
-            if (q) return q[1].replace(/''/g, "'");
-            if (/^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
-            if (/^\d{4}-\d\d-\d\dT/.test(v)) {
-                const t = Date.parse(v);
-                if (Number.isNaN(t)) throw new GraphHttpError(400, "BadRequest", `Invalid date '${v}' in filter.`);
-                return t;
-            }
-            throw new GraphHttpError(400, "BadRequest", `Invalid literal '${v}' in filter.`);
-        };
-        const norm = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : v);
-        if (op === "in") {
-            const values = new Set([...raw.matchAll(/'((?:[^']|'')*)'/g)].map((x) => x[1].replace(/''/g, "'").toLowerCase()));
-            return (x) => values.has(String(get(x)).toLowerCase());
-        }
-        const want = literal(raw);
-        switch (op) {
-            case "eq":
-                return (x) => norm(get(x)) === norm(want);
-            case "ne":
-                return (x) => norm(get(x)) !== norm(want);
-            case "ge":
-                return (x) => (get(x) as number) >= (want as number);
-            case "le":
-                return (x) => (get(x) as number) <= (want as number);
-            case "gt":
-                return (x) => (get(x) as number) > (want as number);
-            default:
-                return (x) => (get(x) as number) < (want as number);
-        }
-    });
-    return (x) => tests.every((t) => t(x));
-}
-
-/**
- * Refuses every system query option the endpoint does not document, with a 400 BadRequest in Graph's
- * error body. Where Microsoft documents the supported options but not the answer to others, refusing is
- * the stricter (safe) model, so a client that depends on an undocumented option fails here and not on
- * a real tenant; the message is the wording of Microsoft's OData services for a query option they do
- * not allow (not documented for these endpoints). $skiptoken is what the endpoint's own
- * @odata.nextLink carries (docs-contrib concepts/paging.md) and is accepted on every paged report.
- */
-export function onlyQueryOptions(ctx: RouteContext, allowed: readonly string[]): void {
-    for (const key of ctx.req.url.searchParams.keys()) {
-        const option = key.toLowerCase();
-        if (!option.startsWith("$")) {
-            continue;
-        }
-        if (!allowed.includes(option)) {
-            const name = option.slice(1).replace(/^./, (c) => c.toUpperCase());
-            throw new GraphHttpError(
-                400,
-                "BadRequest",
-                `The query specified in the URI is not valid. Query option '${name}' is not allowed. ` +
-                    `To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings.`,
-            );
-        }
-    }
-}
-
-/** `$orderby=prop [asc|desc]` on the given fields (one property). */
-function orderBy<T>(expr: string | null, fields: Record<string, (x: T) => unknown>): ((a: T, b: T) => number) | undefined {
-    if (!expr) {
-        return undefined;
-    }
-    const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(expr);
-    if (!m || !fields[m[1]]) {
-        throw new GraphHttpError(400, "BadRequest", `Invalid $orderby clause: '${expr}'.`);
-    }
-    const get = fields[m[1]];
-    const sign = m[2]?.toLowerCase() === "desc" ? -1 : 1;
-    return (a, b) => {
-        const x = get(a) as any;
-        const y = get(b) as any;
-        return sign * (x === y ? 0 : typeof x === "string" ? String(x).localeCompare(String(y)) : x < y ? -1 : 1);
-    };
 }
 
 /** Pages as Graph does; `takesTop` false for an endpoint whose page size is its own (no $top). */
@@ -209,23 +189,17 @@ export const reportRoutes: Route[] = [
         pattern: /^\/auditLogs\/signIns$/,
         versions: ["v1.0", "beta"],
         write: false,
+        query: SIGNINS_QUERY,
         bucket: "reports",
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             requireP1(ctx);
-            // "This method supports the $top, $skiptoken, and $filter OData query parameters"
-            // (docs-contrib api-reference/v1.0/api/signin-list.md); any other option is refused (stricter).
-            onlyQueryOptions(ctx, ["$top", "$skiptoken", "$filter"]);
             const since = Date.now() - RETENTION_DAYS * 24 * 3600 * 1000;
-            const keep = filter<SignInRecord>(ctx.req.url.searchParams.get("$filter"), {
-                createdDateTime: (s) => s.at,
-                clientAppUsed: (s) => s.clientAppUsed,
-                userPrincipalName: (s) => s.userPrincipalName,
-                userId: (s) => s.userId,
-                appId: (s) => s.appId,
-            });
-            const items = ctx.store.directory(ctx.tenant.tenantId).signIns().filter((s) => s.at >= since && keep(s));
-            return paged(ctx, version, items, renderSignIn, "auditLogs/signIns", 1000);
+            const keep = filterOf<ReturnType<typeof renderSignIn>>(ctx.req, SIGNINS_QUERY);
+            const items = ctx.store.directory(ctx.tenant.tenantId).signIns().filter((s) => s.at >= since).map(renderSignIn).filter(keep);
+            const order = orderOf(ctx.req, SIGNINS_QUERY);
+            if (order) items.sort(order);
+            return paged(ctx, version, items, (s) => s, "auditLogs/signIns", 1000);
         },
     },
     {
@@ -233,29 +207,14 @@ export const reportRoutes: Route[] = [
         pattern: /^\/reports\/authenticationMethods\/userRegistrationDetails$/,
         versions: ["v1.0", "beta"],
         write: false,
+        query: REGISTRATION_QUERY,
         bucket: "reports",
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             requireP1(ctx);
-            // "This method supports only the $filter and $orderBy OData query parameters" (docs-contrib
-            // api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md): $top,
-            // $select, $count and the rest are refused (stricter where Microsoft does not say what
-            // happens). The page size is the service's own; $skiptoken comes from its @odata.nextLink.
-            onlyQueryOptions(ctx, ["$filter", "$orderby", "$skiptoken"]);
             const rows = [...ctx.store.directory(ctx.tenant.tenantId).users.values()].map(registration);
-            const fields: Record<string, (r: ReturnType<typeof registration>) => unknown> = {
-                isMfaRegistered: (r) => r.isMfaRegistered,
-                isMfaCapable: (r) => r.isMfaCapable,
-                isAdmin: (r) => r.isAdmin,
-                userType: (r) => r.userType,
-                userPrincipalName: (r) => r.userPrincipalName,
-                userDisplayName: (r) => r.userDisplayName,
-                isPasswordlessCapable: (r) => r.isPasswordlessCapable,
-                lastUpdatedDateTime: (r) => r.lastUpdatedDateTime,
-            };
-            const keep = filter<ReturnType<typeof registration>>(ctx.req.url.searchParams.get("$filter"), fields);
-            const kept = rows.filter(keep);
-            const order = orderBy(ctx.req.url.searchParams.get("$orderby"), fields);
+            const kept = rows.filter(filterOf<ReturnType<typeof registration>>(ctx.req, REGISTRATION_QUERY));
+            const order = orderOf(ctx.req, REGISTRATION_QUERY);
             if (order) {
                 kept.sort(order);
             }

@@ -2,6 +2,7 @@ import type { EmuRequest, EmuResponse } from "../http";
 import type { TokenClaims } from "../identity";
 import type { AuditDraft } from "../auditLog";
 import type { Store, TenantState } from "../store";
+import type { QueryCapability } from "./query";
 
 /** What a Graph or Exchange route handler receives: the caller's verified token and its tenant. */
 export interface RouteContext {
@@ -29,6 +30,11 @@ export interface Route {
      * conditionalAccess (1 request per second per tenant for all apps, 429 without Retry-After).
      */
     readonly bucket?: "identity" | "reports" | "conditionalAccess";
+    /**
+     * The OData query options the route models, checked by the dispatcher before the handler runs
+     * (./query.ts). Without one the route takes no query option: anything in the query string is refused.
+     */
+    readonly query?: QueryCapability;
     /** A route that changes the tenant (counted by the write limits and the request log). */
     readonly write: boolean;
     handle(ctx: RouteContext, version: "v1.0" | "beta"): EmuResponse;

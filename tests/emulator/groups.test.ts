@@ -47,7 +47,7 @@ describe("emulator: GET /groups", function () {
         const id = all()[2].id;
         const byId = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent(`id eq '${id}'`)}`);
         assert.deepStrictEqual(byId.body.value.map((g: any) => g.id), [id]);
-        for (const f of ["mailEnabled eq true", "displayName ge 'A'", "groupTypes/any(c:c eq 'Unified')", "endswith(displayName,'Sales')"]) {
+        for (const f of ["mailEnabled eq true", "displayName gt 'A'", "groupTypes/any(c:c eq 'Unified')", "endswith(displayName,'Sales')"]) {
             const r = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent(f)}`);
             assert.strictEqual(r.status, 400, f);
             assert.strictEqual(r.body.error.code, "Request_UnsupportedQuery", f);

@@ -13,7 +13,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { assessReadiness } from "../../readiness/assess";
+import { LEGACY_CLIENT_APPS, assessReadiness } from "../../readiness/assess";
 import { useEmulator } from "../support/emulatorSuite";
 import { rawGraph } from "../support/rawGraph";
 
@@ -83,13 +83,13 @@ describe("emulator: documented query rules (advanced queries, supported query op
             const r = await rawGraph(emu, "GET", path);
             assert.strictEqual(r.status, 400, path);
             assert.strictEqual(r.body.error.code, "BadRequest", path);
-            assert.match(r.body.error.message, new RegExp(`Query option '${option}' is not allowed`), path);
+            assert.match(r.body.error.message, new RegExp(`Query option '\\$${option}' on GET .* is not modelled by the emulator`, "i"), path);
             assert.ok(r.body.error.innerError["request-id"], "Graph's error body");
         };
 
         it("signIns: $top, $skiptoken and $filter only", async () => {
             await refused("/auditLogs/signIns?$select=userPrincipalName", "Select");
-            await refused("/auditLogs/signIns?$top=5&$orderby=createdDateTime", "Orderby");
+            await refused("/auditLogs/signIns?$top=5&$search=IMAP4", "Search");
             await refused("/auditLogs/signIns?$count=true", "Count");
             await refused("/auditLogs/signIns?$skip=5", "Skip");
             const r = await rawGraph(emu, "GET", "/auditLogs/signIns?$top=5&$filter=clientAppUsed eq 'IMAP4'");
@@ -108,6 +108,74 @@ describe("emulator: documented query rules (advanced queries, supported query op
             assert.strictEqual(sorted.status, 200);
             const upns = sorted.body.value.map((r: any) => r.userPrincipalName);
             assert.deepStrictEqual(upns, [...upns].sort((a: string, b: string) => b.localeCompare(a)));
+        });
+
+        it("signIns: $filter operators per property as resources/signin.md lists them", async () => {
+            const status = async (f: string) => {
+                const r = await rawGraph(emu, "GET", `/auditLogs/signIns?$top=1&$filter=${encodeURIComponent(f)}`);
+                return [r.status, r.body.error?.message ?? ""] as const;
+            };
+            // clientAppUsed: eq only; `in`, startsWith and ne are refused with the filter error.
+            for (const f of ["clientAppUsed in ('IMAP4','POP3')", "startswith(clientAppUsed,'IMAP')", "clientAppUsed ne 'Browser'", "createdDateTime gt 2026-01-01T00:00:00Z", "isInteractive eq true", "userPrincipalName in ('a@b.c')"]) {
+                const [code, message] = await status(f);
+                assert.strictEqual(code, 400, f);
+                assert.match(message, /Unsupported or invalid query filter clause specified for property '\w+' of resource 'signIn'.*not modelled by the emulator/, f);
+            }
+            for (const f of ["clientAppUsed eq 'IMAP4'", "createdDateTime ge 2026-01-01T00:00:00Z and createdDateTime le 2099-01-01T00:00:00Z", "startswith(userPrincipalName,'a')", "userPrincipalName eq 'x@y.z'", "status/errorCode eq 0", "startswith(location/city,'Red')"]) {
+                assert.strictEqual((await status(f))[0], 200, f);
+            }
+            // $orderby on createdDateTime (resources/signin.md), not on other properties.
+            const asc = await rawGraph(emu, "GET", `/auditLogs/signIns?$top=50&$orderby=${encodeURIComponent("createdDateTime asc")}`);
+            assert.strictEqual(asc.status, 200);
+            const times = asc.body.value.map((r: any) => Date.parse(r.createdDateTime));
+            assert.deepStrictEqual(times, [...times].sort((a: number, b: number) => a - b));
+            const byUpn = await rawGraph(emu, "GET", `/auditLogs/signIns?$orderby=userPrincipalName`);
+            assert.strictEqual(byUpn.status, 400);
+            assert.match(byUpn.body.error.message, /\$orderby on 'userPrincipalName' is not modelled by the emulator/);
+        });
+
+        it("userRegistrationDetails: $filter operators per property as resources/userregistrationdetails.md lists them", async () => {
+            const base = "/reports/authenticationMethods/userRegistrationDetails";
+            for (const f of ["isMfaRegistered ne true", "isAdmin eq true", "userType eq 'member'", "endswith(userPrincipalName,'.com')", "isMfaCapable in (true)"]) {
+                const r = await rawGraph(emu, "GET", `${base}?$filter=${encodeURIComponent(f)}`);
+                assert.strictEqual(r.status, 400, f);
+                assert.match(r.body.error.message, /of resource 'userRegistrationDetails'.*not modelled by the emulator/, f);
+            }
+            const withSms = await rawGraph(emu, "GET", `${base}?$filter=${encodeURIComponent("methodsRegistered/any(m: m eq 'mobilePhone')")}`);
+            assert.strictEqual(withSms.status, 200);
+            const expected = [...emu.directory().users.values()].filter((u) => u.methods.includes("mobilePhone")).length;
+            assert.strictEqual(withSms.body.value.length, Math.min(expected, 999));
+            assert.strictEqual((await rawGraph(emu, "GET", `${base}?$orderby=isAdmin`)).status, 400);
+        });
+
+        it("readiness of a P1 tenant through the real filter rules: only documented filters, every legacy sign-in found", async () => {
+            const window = Date.now() - 30 * 24 * 3600 * 1000;
+            const legacy = emu.directory().signIns().filter((s) => s.at >= window && LEGACY_CLIENT_APPS.includes(s.clientAppUsed));
+            const expected = new Map<string, number>();
+            for (const s of legacy) expected.set(`${s.userPrincipalName.toLowerCase()}|${s.clientAppUsed}`, (expected.get(`${s.userPrincipalName.toLowerCase()}|${s.clientAppUsed}`) ?? 0) + 1);
+            assert.ok(expected.size > 0);
+            const total = emu.directory().signIns().filter((s) => s.at >= window).length;
+            // The whole log (small here: one page), one query per protocol, and the whole log's first pages then per protocol.
+            for (const [options, queries] of [
+                [{}, Math.ceil(total / 1000)],
+                [{ wideSignInPages: 0 }, LEGACY_CLIENT_APPS.length],
+                [{ wideSignInPages: 2, signInPageSize: 50 }, 1 + LEGACY_CLIENT_APPS.length], // the second wide page follows the nextLink
+            ] as [Record<string, number>, number][]) {
+                const at = emu.requests.length;
+                const report = await assessReadiness(clientsAs(emu), { windowDays: 30, ...options });
+                assert.strictEqual(report.premium, true);
+                const signIns = since(at).filter((r) => r.path.endsWith("/auditLogs/signIns"));
+                assert.ok(signIns.every((r) => r.status === 200), JSON.stringify(signIns.map((r) => [r.query, r.status])));
+                const q = (r: { query?: string }) => decodeURIComponent((r.query ?? "").replace(/\+/g, " "));
+                const firstPages = signIns.filter((r) => !/\$skiptoken/.test(q(r)));
+                assert.strictEqual(firstPages.length, queries, `${JSON.stringify(options)}: ${firstPages.map(q).join("\n")}`);
+                for (const r of firstPages) {
+                    assert.match(q(r), /^\?\$filter=createdDateTime ge \S+( and createdDateTime le \S+)?( and clientAppUsed eq '[^']+')?&\$top=\d+$/);
+                }
+                const found = new Map<string, number>();
+                for (const [upn, f] of report.legacy) for (const l of f.legacy) found.set(`${upn}|${l.protocol}`, l.count);
+                assert.deepStrictEqual(new Map([...found].sort()), new Map([...expected].sort()), JSON.stringify(options));
+            }
         });
 
         it("readiness reads both reports with the documented options only (else it would be refused)", async () => {
