@@ -38,6 +38,8 @@ export const PAGES: readonly { page: string; calledBy: string }[] = [
     { page: "api-reference/v1.0/api/emailauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
     { page: "api-reference/v1.0/api/temporaryaccesspassauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
     { page: "api-reference/v1.0/api/windowshelloforbusinessauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
+    { page: "api-reference/beta/api/authentication-get.md", calledBy: "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET /beta/users/{id|upn}/authentication/requirements, in $batch)" },
+    { page: "api-reference/beta/api/authentication-update.md", calledBy: "settings/perUserMfa/setting.ts (PATCH /beta/users/{id|upn}/authentication/requirements, in $batch)" },
     { page: "api-reference/v1.0/api/user-revokesigninsessions.md", calledBy: "settings/hygiene/setting.ts (POST /users/{id}/revokeSignInSessions)" },
     { page: "api-reference/v1.0/api/identitysecuritydefaultsenforcementpolicy-get.md", calledBy: "settings/securityDefaults/setting.ts" },
     { page: "api-reference/v1.0/api/identitysecuritydefaultsenforcementpolicy-update.md", calledBy: "settings/securityDefaults/setting.ts" },
