@@ -13,7 +13,8 @@ import { securityDefaultsRoutes } from "./graph/securityDefaults";
 import { Throttle, ThrottleOptions } from "./throttle";
 import { faultFor, freshSeed, mulberry32 } from "./faults";
 import type { Route } from "./graph/routes";
-import { EmuRequest, EmuResponse, GraphHttpError, graphErrorBody, headerValue, jsonBody, readRequest, writeResponse } from "./http";
+import { checkQuery } from "./graph/query";
+import { EmuRequest, EmuResponse, GraphHttpError, JSON_ODATA, graphErrorBody, headerValue, jsonBody, readRequest, writeResponse } from "./http";
 import type { Directory } from "./directory";
 import { Identity } from "./identity";
 import { loadOrCreatePki } from "./pki";
@@ -135,7 +136,7 @@ function hasRandomFaults(f: Faults): boolean {
     return !!(f.rate429 || f.rate5xx || f.dropRate);
 }
 
-const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes, ...auditLogRoutes];
+export const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes, ...auditLogRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
@@ -243,6 +244,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             const tenant = store.tenant(claims.tid)!;
             const params = route.pattern.exec(rest)!.slice(1);
             const ctx = { req, params, claims, tenant, store, origin };
+            // What the route does not model is refused before anything runs (./graph/query.ts).
+            checkQuery(req, route.query, req.method, rest, version);
             const units = route.units ? route.units(ctx) : 1;
             const charge =
                 route.bucket === "reports"
@@ -314,10 +317,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             if (typeof r?.id !== "string" || !r.id || typeof r.method !== "string" || typeof r.url !== "string") {
                 return bad("Invalid batch payload format: every request needs id, method and url.");
             }
-            if (ids.has(r.id)) {
+            // Ids are compared case-insensitively (json-batching.md: "The id value must be unique within the batch
+            // and is not case-sensitive"), for uniqueness and for dependsOn.
+            if (ids.has(r.id.toLowerCase())) {
                 return bad(`Batch request ids must be unique; '${r.id}' appears more than once.`);
             }
-            ids.add(r.id);
+            ids.add(r.id.toLowerCase());
             const hasContentType = Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "content-type");
             // Every write item (POST, PATCH, PUT) needs a body and a Content-Type, `{}` where the call takes
             // no body; otherwise the whole batch is refused. Source: docs-contrib concepts/json-batching.md
@@ -329,25 +334,26 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 return bad(`Write request id : ${r.id} does not contain Content-Type header or body.`);
             }
             for (const d of r.dependsOn ?? []) {
-                if (!requests.some((o) => o.id === d)) {
+                if (typeof d !== "string" || !requests.some((o) => typeof o?.id === "string" && o.id.toLowerCase() === d.toLowerCase())) {
                     return bad(`Request id ${r.id} depends on '${d}', which is not in the batch.`);
                 }
             }
         }
         const status = new Map<string, number>();
+        const key = (id: string) => id.toLowerCase();
         const responses: any[] = [];
         let anyWrite = false;
-        const done = (r: any) => status.has(r.id);
+        const done = (r: any) => status.has(key(r.id));
         while (responses.length < requests.length) {
-            const ready = requests.filter((r) => !done(r) && (r.dependsOn ?? []).every((d: string) => status.has(d)));
+            const ready = requests.filter((r) => !done(r) && (r.dependsOn ?? []).every((d: string) => status.has(key(d))));
             if (!ready.length) {
                 return bad("The dependsOn graph of the batch has a cycle.");
             }
             for (const r of ready) {
-                const failedDep = (r.dependsOn ?? []).find((d: string) => (status.get(d) ?? 0) >= 400);
+                const failedDep = (r.dependsOn ?? []).find((d: string) => (status.get(key(d)) ?? 0) >= 400);
                 if (failedDep) {
-                    status.set(r.id, 424);
-                    responses.push({ id: r.id, status: 424, body: graphErrorBody(req, "FailedDependency", `The request depends on request '${failedDep}', which failed.`) });
+                    status.set(key(r.id), 424);
+                    responses.push({ id: r.id, status: 424, headers: { "Cache-Control": "no-cache", "Content-Type": "application/json" }, body: graphErrorBody(req, "FailedDependency", `The request depends on request '${failedDep}', which failed.`) });
                     continue;
                 }
                 const url = new URL(r.url.startsWith("/") ? r.url : `/${r.url}`, "https://emulator.invalid");
@@ -368,14 +374,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 const kind = fault?.kind ?? (drawn === "drop" ? undefined : drawn);
                 const out = kind ? itemFault(sub, kind) : graph(sub, version, sub.path);
                 anyWrite ||= out.write;
-                status.set(r.id, out.response.status);
+                status.set(key(r.id), out.response.status);
                 const entry = logEntry(sub, out.response.status, out.appId, out.write, options.recordSentBodies);
                 entry.batched = true;
                 if (options.recordBodies && out.entity) {
                     Object.assign(entry, { version, entity: out.entity, requestBody: r.body, responseBody: out.response.body });
                 }
                 requests_log(entry);
-                responses.push({ id: r.id, status: out.response.status, headers: out.response.headers ?? {}, ...(out.response.body !== undefined ? { body: out.response.body } : {}) });
+                responses.push({ id: r.id, status: out.response.status, headers: itemHeaders(out.response), ...(out.response.body !== undefined ? { body: out.response.body } : {}) });
             }
         }
         return { response: { status: 200, headers: { "Content-Type": "application/json" }, body: { responses } }, write: anyWrite };
@@ -568,6 +574,28 @@ function initiator(tenant: TenantState, appId: string) {
         app: { appId, displayName: app?.displayName ?? appId, servicePrincipalId: app?.objectId ?? appId, servicePrincipalName: null },
         user: null,
     };
+}
+
+/**
+ * A $batch item's headers as Graph returns them (json-batching.md's response example: each item has
+ * "Cache-Control": "no-cache", its x-ms-resource-unit where the service reports one, and the Content-Type
+ * of its body: the OData JSON type with "OData-Version": "4.0" on an OData answer, "application/json" on
+ * an error).
+ */
+function itemHeaders(out: EmuResponse): Record<string, string> {
+    const headers: Record<string, string> = { "Cache-Control": "no-cache", ...(out.headers ?? {}) };
+    if (out.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) {
+        const error = out.status >= 400 && typeof out.body === "object" && out.body !== null && "error" in out.body;
+        if (typeof out.body === "string") {
+            headers["Content-Type"] = "text/plain";
+        } else if (error) {
+            headers["Content-Type"] = "application/json";
+        } else {
+            headers["OData-Version"] = "4.0";
+            headers["Content-Type"] = JSON_ODATA;
+        }
+    }
+    return headers;
 }
 
 /** The methods json-batching.md calls write requests (each needs a body and a Content-Type). */

@@ -130,8 +130,8 @@ export const RULES: RuleTable = {
         {
             id: "auditLogs.directoryAudits.filterCategory",
             kind: "query",
-            statement: "$filter category eq '...' (the list page's eq; peer tools filter on it).",
-            source: `${LIST} ($filter eq); peer usage e.g. category eq 'RoleManagement' / 'Policy' in public tools`,
+            statement: "$filter category eq '...': not stated by Microsoft's pages; only peers' public code shows it (Graph answers it for them).",
+            source: "no Microsoft page: resources/directoryaudit.md lists no $filter on category; only peers' public code filters on it (e.g. scripts querying /auditLogs/directoryAudits?$filter=category eq 'RoleManagement' or 'GroupManagement')",
             modelled: true,
             stricter: "resources/directoryaudit.md does not mark category as filterable; the emulator accepts eq only (no startswith).",
             probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=category eq 'Policy'", app: READER, setup: [TOUCH_SD] },

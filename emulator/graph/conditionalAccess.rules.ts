@@ -157,10 +157,20 @@ export const RULES: RuleTable = {
         {
             id: "conditionalAccess.filter",
             kind: "query",
-            statement: "Listing policies supports the OData query parameters ($filter, $select, ...) to help customize the response.",
-            source: `${DOC}/conditionalaccessroot-list-policies.md`,
+            statement: "Listing policies supports $skip, $top, $count, $filter, $orderBy and $select; the page names no operators per property.",
+            source: `${DOC}/conditionalaccessroot-list-policies.md ("This method supports the $skip, $top, $count, $filter, $orderBy, and $select OData query parameters")`,
             modelled: false,
-            stricter: "The emulator takes only `prop eq 'value'` filters on id, displayName and state, and ignores $select.",
+            stricter: "The emulator models $filter with eq on id, displayName and state only (not stated by the page); $select and the other options are refused with 400 'not modelled by the emulator', never ignored.",
+        },
+        {
+            id: "conditionalAccess.selectNotModelled",
+            kind: "query",
+            statement: "$select on the policy list is not modelled: refused rather than answered with every property.",
+            source: `${DOC}/conditionalaccessroot-list-policies.md (lists $select); the refusal is the emulator's own (emulator/graph/query.ts)`,
+            modelled: true,
+            stricter: "Graph answers $select here; the emulator refuses it so that no test passes on data that ignored it.",
+            probe: { method: "GET", path: POLICIES, query: "$select=id,displayName" },
+            expect: { status: 400, message: "not modelled by the emulator" },
         },
     ],
 };

@@ -3,6 +3,7 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import { perUserMfaAudit } from "./audit";
+import { DIRECTORY_ADVANCED, FilterRow, QueryCapability, filterOf, hasEventual, isAdvancedQuery, needsAdvanced, selectedFields, typeProperties } from "./query";
 import type { Route, RouteContext } from "./routes";
 import { METHOD_READ, listedMethods } from "./userMethods";
 
@@ -13,9 +14,9 @@ import { METHOD_READ, listedMethods } from "./userMethods";
  *   $count and /groups/$count with ConsistencyLevel: eventual; group-list.md);
  * - GET /groups/{id}, GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (paged); the cast is an
  *   advanced query (ConsistencyLevel: eventual and $count=true, else 400 Request_UnsupportedQuery);
- * - GET/PATCH /beta/users/{id|upn}/authentication/requirements (perUserMfaState), where a user set
- *   to `enabled` who already has a method registered is `enforced`, and one who registers later
- *   flips from `enabled` to `enforced`.
+ * - GET/PATCH /beta/users/{id|upn}/authentication/requirements (perUserMfaState): the state the
+ *   administrator sets (enforced to enabled included); a user who registers a method while `enabled`
+ *   becomes `enforced` (howto-mfa-userstates.md).
  */
 const USER_READ = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
 const GROUP_READ = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"];
@@ -35,13 +36,83 @@ const DEFAULT_GROUP_SELECT = [
 ];
 /** group-list.md: "The hasMembersWithLicenseErrors and isArchived properties are an exception and are not returned in the $select query." */
 const NOT_SELECTABLE = ["hasMembersWithLicenseErrors", "isArchived"];
-/** Query options group-list.md lists ($skip "isn't supported"); $skiptoken is what its own nextLink carries. */
-const GROUP_LIST_OPTIONS = ["$count", "$expand", "$filter", "$orderby", "$search", "$select", "$top", "$skiptoken"];
 const MFA_READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
 const MFA_WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
 const USER_FIELDS = ["id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mail", "signInSessionsValidFromDateTime"] as const;
-const DEFAULT_USER_SELECT = ["id", "userPrincipalName", "displayName", "mail"];
+/**
+ * The properties Graph returns without $select (docs-contrib api-reference/v1.0/api/user-list.md and
+ * user-get.md: "businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation,
+ * preferredLanguage, surname, and userPrincipalName"; resources/user.md marks the same ones "Returned by
+ * default"). Those the emulator does not keep come back null (or [] for businessPhones), as unset.
+ */
+const DEFAULT_USER_SELECT = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
 const MFA_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
+
+const USER_MD = "docs-contrib api-reference/v1.0/resources/user.md (Properties: \"Supports $filter (...)\")";
+/**
+ * $filter on users, per property as resources/user.md lists the operators; only the properties the
+ * emulator keeps (USER_FIELDS) have rows: a filter on any other is refused as not modelled. ne, not and
+ * endsWith are advanced queries (DIRECTORY_ADVANCED).
+ */
+const USER_FILTER: Record<string, FilterRow> = {
+    id: { ops: ["eq", "ne", "not", "in"], source: USER_MD },
+    accountEnabled: { ops: ["eq", "ne", "not", "in"], source: USER_MD },
+    displayName: { ops: ["eq", "ne", "not", "ge", "le", "in", "startsWith", "eqNull"], source: USER_MD },
+    mail: { ops: ["eq", "ne", "not", "ge", "le", "in", "startsWith", "endsWith", "eqNull"], source: USER_MD },
+    userPrincipalName: { ops: ["eq", "ne", "not", "ge", "le", "in", "startsWith", "endsWith"], source: USER_MD },
+    userType: { ops: ["eq", "ne", "not", "in", "eqNull"], source: USER_MD },
+};
+/**
+ * GET /users (user-list.md: $count, $expand, $filter, $orderby, $search, $select, $top): the emulator
+ * models $select, $filter, $top, $count (advanced, with ConsistencyLevel: eventual) and the $skiptoken of
+ * its own nextLink; $expand, $orderby and $search are refused as not modelled.
+ */
+export const USERS_QUERY: QueryCapability = {
+    options: ["$select", "$filter", "$top", "$skiptoken", "$count"],
+    filter: USER_FILTER,
+    select: "user",
+    resource: "User",
+    filterErrorCode: "Request_UnsupportedQuery",
+    advanced: DIRECTORY_ADVANCED,
+    source: "docs-contrib api-reference/v1.0/api/user-list.md",
+};
+/** GET /users/{id} (user-get.md: $select and $expand): $select modelled, $expand not. */
+export const USER_QUERY: QueryCapability = { options: ["$select"], select: "user", resource: "User", source: "docs-contrib api-reference/v1.0/api/user-get.md" };
+const GROUP_MD = "docs-contrib api-reference/v1.0/resources/group.md (Properties: \"Supports $filter (...)\")";
+/** $filter on groups (resources/group.md); only id and displayName are kept by the emulator. */
+const GROUP_FILTER: Record<string, FilterRow> = {
+    id: { ops: ["eq", "ne", "not", "in"], source: GROUP_MD },
+    displayName: { ops: ["eq", "ne", "not", "ge", "le", "in", "startsWith", "eqNull"], source: GROUP_MD },
+};
+/**
+ * GET /groups (group-list.md: $count, $expand, $filter, $orderby, $search, $select, $top; "$skip isn't
+ * supported"): $skip gets Graph's refusal; $expand, $orderby and $search are not modelled.
+ */
+export const GROUPS_QUERY: QueryCapability = {
+    options: ["$count", "$filter", "$select", "$top", "$skiptoken"],
+    filter: GROUP_FILTER,
+    select: "group",
+    resource: "Group",
+    filterErrorCode: "Request_UnsupportedQuery",
+    advanced: DIRECTORY_ADVANCED,
+    refused: {
+        $skip: { status: 400, code: "Request_BadRequest", message: "'$skip' is not supported by the service.", source: "docs-contrib api-reference/v1.0/api/group-list.md (\"$skip isn't supported\"; the wording is the emulator's)" },
+    },
+    source: "docs-contrib api-reference/v1.0/api/group-list.md",
+};
+/** GET /groups/$count (group-list.md example 3): $filter as on the list. */
+export const GROUP_COUNT_QUERY: QueryCapability = { ...GROUPS_QUERY, options: ["$filter"], select: false };
+/**
+ * GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (group-list-transitivemembers.md: $filter,
+ * $count, $select, $search, $top, $expand): $select (of user, the only member type the emulator keeps),
+ * $top, $count and the $skiptoken of its nextLink are modelled; $filter, $search and $expand are not.
+ */
+export const TRANSITIVE_QUERY: QueryCapability = {
+    options: ["$select", "$top", "$count", "$skiptoken"],
+    select: "user",
+    resource: "directoryObject",
+    source: "docs-contrib api-reference/v1.0/api/group-list-transitivemembers.md",
+};
 
 function notFound(ref: string): GraphHttpError {
     return new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`);
@@ -64,23 +135,13 @@ function userOr404(ctx: RouteContext, ref: string): UserRecord {
  * vendored v1.0 CSDL); a name that is not one is refused with Graph's 400. Properties the emulator
  * does not model come back as Graph returns an unset property: null, or an empty collection.
  */
-function select(ctx: RouteContext, version: string): string[] {
+function select(ctx: RouteContext, version: string, defaults: readonly string[] = DEFAULT_USER_SELECT): string[] {
     const raw = ctx.req.url.searchParams.get("$select");
-    if (!raw) {
-        return DEFAULT_USER_SELECT;
-    }
-    const known = userProperties(version);
-    const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
-    for (const f of fields) {
-        if (!known[f]) {
-            throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.user'.`);
-        }
-    }
-    return fields;
+    return raw ? selectedFields(raw, "user", version) : [...defaults];
 }
 
 function userProperties(version: string): Record<string, { type: string }> {
-    return propertiesOf(loadSchema(version === "beta" ? "beta" : "v1.0"), "user");
+    return typeProperties("user", version);
 }
 
 function shape(u: UserRecord, fields: string[], version = "v1.0"): Record<string, unknown> {
@@ -91,47 +152,6 @@ function shape(u: UserRecord, fields: string[], version = "v1.0"): Record<string
         out[f] = modelled ?? (props[f]?.type.startsWith("Collection(") ? [] : null);
     }
     return out;
-}
-
-/** A small $filter: `prop eq 'v'`, `prop eq true`, `prop in ('a','b')`, `startswith(prop,'v')`, joined by `and`. */
-function userFilter(expr: string | null): (u: UserRecord) => boolean {
-    if (!expr) {
-        return () => true;
-    }
-    const clauses = expr.split(/\s+and\s+/i).map((c) => c.trim());
-    const tests = clauses.map((c): ((u: UserRecord) => boolean) => {
-        let m = /^(\w+)\s+eq\s+'((?:[^']|'')*)'$/i.exec(c);
-        if (m) {
-            const [, prop, v] = m;
-            const want = v.replace(/''/g, "'").toLowerCase();
-            return (u) => String((u as any)[prop] ?? "").toLowerCase() === want;
-        }
-        m = /^(\w+)\s+eq\s+(true|false)$/i.exec(c);
-        if (m) {
-            const [, prop, v] = m;
-            return (u) => (u as any)[prop] === (v.toLowerCase() === "true");
-        }
-        m = /^(\w+)\s+in\s+\((.*)\)$/i.exec(c);
-        if (m) {
-            const values = new Set([...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((x) => x[1].replace(/''/g, "'").toLowerCase()));
-            const prop = m[1];
-            return (u) => values.has(String((u as any)[prop] ?? "").toLowerCase());
-        }
-        m = /^startswith\((\w+),\s*'((?:[^']|'')*)'\)$/i.exec(c);
-        if (m) {
-            const prop = m[1];
-            const v = m[2].replace(/''/g, "'").toLowerCase();
-            return (u) => String((u as any)[prop] ?? "").toLowerCase().startsWith(v);
-        }
-        throw new GraphHttpError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property or operator: '${c}'.`);
-    });
-    for (const c of clauses) {
-        const prop = /^(?:startswith\()?(\w+)/i.exec(c)?.[1];
-        if (prop && !(USER_FIELDS as readonly string[]).includes(prop)) {
-            throw new GraphHttpError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
-        }
-    }
-    return (u) => tests.every((t) => t(u));
 }
 
 /** Pages a list as Graph does: $top (1..999, default 100), an opaque $skiptoken in @odata.nextLink. */
@@ -161,18 +181,6 @@ function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) 
     return { status: 200, body };
 }
 
-/**
- * The advanced query parameters: the ConsistencyLevel: eventual header and $count=true
- * (docs-contrib concepts/aad-advanced-queries.md). Inside $batch the header travels in the item's
- * headers (same page: "specify the ConsistencyLevel header in the JSON body of the POST request").
- */
-function advancedQuery(ctx: RouteContext): boolean {
-    const level = ctx.req.headers["consistencylevel"];
-    const eventual = (Array.isArray(level) ? level : [level]).some((v) => typeof v === "string" && v.trim().toLowerCase() === "eventual");
-    return eventual && (ctx.req.url.searchParams.get("$count") ?? "").toLowerCase() === "true";
-}
-
-
 /** microsoft.graph.group in Graph's v1.0 metadata (emulator/schema/v1.0.additions.json; the vendored beta schema has no group, so v1.0's serves both). */
 function groupProperties(): Record<string, { type: string }> {
     return propertiesOf(loadSchema("v1.0"), "group");
@@ -180,17 +188,7 @@ function groupProperties(): Record<string, { type: string }> {
 
 function groupSelect(ctx: RouteContext): string[] {
     const raw = ctx.req.url.searchParams.get("$select");
-    if (!raw) {
-        return DEFAULT_GROUP_SELECT;
-    }
-    const known = groupProperties();
-    const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
-    for (const f of fields) {
-        if (!known[f]) {
-            throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.group'.`);
-        }
-    }
-    return fields.filter((f) => !NOT_SELECTABLE.includes(f));
+    return raw ? selectedFields(raw, "group", "v1.0").filter((f) => !NOT_SELECTABLE.includes(f)) : DEFAULT_GROUP_SELECT;
 }
 
 function groupShape(g: GroupRecord, fields: string[]): Record<string, unknown> {
@@ -203,65 +201,18 @@ function groupShape(g: GroupRecord, fields: string[]): Record<string, unknown> {
     return out;
 }
 
-/** The advanced-query refusal (aad-advanced-queries.md: the header or $count=true missing). */
-function needsAdvanced(what: string): GraphHttpError {
-    return new GraphHttpError(
-        400,
-        "Request_UnsupportedQuery",
-        `${what} is not supported because the required parameters might be missing. ` +
-            "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
-    );
-}
-
-function hasEventualHeader(ctx: RouteContext): boolean {
-    const level = ctx.req.headers["consistencylevel"];
-    return (Array.isArray(level) ? level : [level]).some((v) => typeof v === "string" && v.trim().toLowerCase() === "eventual");
-}
-
 /**
- * $filter on groups: `displayName eq 'x'`, `startswith(displayName,'x')`, `displayName in ('a','b')`
- * and `id eq` / `id in`, joined by `and` (group-list.md, resources/group.md: displayName supports
- * eq, in, startsWith; id eq, in). Every other property or operator is refused with Graph's 400
- * Request_UnsupportedQuery: the filters Graph has on other group properties are not modelled (the
- * stricter model), and ne/not/endsWith are advanced queries (aad-advanced-queries.md), refused
- * without ConsistencyLevel: eventual and $count=true and not modelled with them.
+ * Resource units of a GET (docs-contrib concepts/throttling-limits.md, "Identity and access service
+ * limits"): the path's base cost (GET users 2, groups/{id}/members 3, groups/{id}/transitiveMembers 5,
+ * any identity path not listed 1), $select decreases it by 1, $expand increases it by 1, $top with a
+ * value under 20 decreases it by 1; never below 1.
  */
-function groupFilter(ctx: RouteContext): (g: GroupRecord) => boolean {
-    const expr = ctx.req.url.searchParams.get("$filter");
-    if (!expr) {
-        return () => true;
-    }
-    const lit = (v: string) => v.replace(/''/g, "'").toLowerCase();
-    // `and` outside quoted literals (a display name may contain " and ").
-    const tests = expr.split(/\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)/i).map((raw): ((g: GroupRecord) => boolean) => {
-        const c = raw.trim().replace(/^\((.*)\)$/, "$1").trim();
-        let m = /^(displayName|id)\s+eq\s+'((?:[^']|'')*)'$/i.exec(c);
-        if (m) {
-            const prop = m[1].toLowerCase() === "id" ? "id" : "displayName";
-            const want = lit(m[2]);
-            return (g) => String((g as any)[prop]).toLowerCase() === want;
-        }
-        m = /^(displayName|id)\s+in\s+\((.*)\)$/i.exec(c);
-        if (m) {
-            const prop = m[1].toLowerCase() === "id" ? "id" : "displayName";
-            const values = new Set([...m[2].matchAll(/'((?:[^']|'')*)'/g)].map((x) => lit(x[1])));
-            return (g) => values.has(String((g as any)[prop]).toLowerCase());
-        }
-        m = /^startswith\(\s*displayName\s*,\s*'((?:[^']|'')*)'\s*\)$/i.exec(c);
-        if (m) {
-            const want = lit(m[1]);
-            return (g) => g.displayName.toLowerCase().startsWith(want);
-        }
-        if (/^(endswith\(|not\s|\w+\s+ne\s)/i.test(c) && !advancedQuery(ctx)) {
-            throw needsAdvanced(`Operator in filter clause '${c}'`);
-        }
-        const prop = /^(?:\w+\()?\s*(\w+(?:\/\w+)?)/.exec(c)?.[1] ?? c;
-        throw new GraphHttpError(400, "Request_UnsupportedQuery", `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'Group'.`);
-    });
-    return (g) => tests.every((t) => t(g));
+export function listUnits(ctx: RouteContext, base: number): number {
+    const q = ctx.req.url.searchParams;
+    const top = q.get("$top");
+    const cost = base - (q.has("$select") ? 1 : 0) + (q.has("$expand") ? 1 : 0) - (top !== null && Number(top) < 20 ? 1 : 0);
+    return Math.max(1, cost);
 }
-
-const selectDiscount = (ctx: RouteContext, base: number) => Math.max(1, base - (ctx.req.url.searchParams.has("$select") ? 1 : 0));
 
 export const directoryRoutes: Route[] = [
     {
@@ -283,13 +234,22 @@ export const directoryRoutes: Route[] = [
         pattern: /^\/users$/,
         versions: ["v1.0", "beta"],
         write: false,
-        units: (ctx) => selectDiscount(ctx, 2),
+        query: USERS_QUERY,
+        units: (ctx) => listUnits(ctx, 2),
         handle(ctx, version) {
             requireRole(ctx.claims, USER_READ);
             const fields = select(ctx, version);
-            const keep = userFilter(ctx.req.url.searchParams.get("$filter"));
-            const users = [...dir(ctx).users.values()].filter(keep);
-            return page(ctx, version, users, (u) => shape(u, fields, version), `users(${fields.join(",")})`);
+            const count = (ctx.req.url.searchParams.get("$count") ?? "").toLowerCase() === "true";
+            if (count && !hasEventual(ctx.req)) {
+                throw needsAdvanced("Query option '$count' on 'users'");
+            }
+            const users = [...dir(ctx).users.values()].filter(filterOf<UserRecord>(ctx.req, USERS_QUERY));
+            // Without $select the context names the entity set; with it, the selected properties (user-list.md examples).
+            const answer = page(ctx, version, users, (u) => shape(u, fields, version), ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})` : "users");
+            if (count) {
+                answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
+            }
+            return answer;
         },
     },
     {
@@ -298,11 +258,15 @@ export const directoryRoutes: Route[] = [
         versions: ["v1.0", "beta"],
         write: false,
         entity: "user",
-        units: (ctx) => selectDiscount(ctx, 2),
+        query: USER_QUERY,
+        units: (ctx) => listUnits(ctx, 1),
         handle(ctx, version) {
             requireRole(ctx.claims, USER_READ);
             const u = userOr404(ctx, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users/$entity`, ...shape(u, select(ctx, version), version) } };
+            const fields = select(ctx, version);
+            // user-get.md examples: $metadata#users/$entity, or users(<selected>)/$entity with $select.
+            const context = ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})/$entity` : "users/$entity";
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#${context}`, ...shape(u, fields, version) } };
         },
     },
     {
@@ -326,12 +290,13 @@ export const directoryRoutes: Route[] = [
         pattern: /^\/groups\/\$count$/,
         versions: ["v1.0", "beta"],
         write: false,
+        query: GROUP_COUNT_QUERY,
         handle(ctx) {
             requireRole(ctx.claims, GROUP_LIST);
-            if (!hasEventualHeader(ctx)) {
+            if (!hasEventual(ctx.req)) {
                 throw needsAdvanced("Count segment '$count' on 'groups'");
             }
-            const n = [...dir(ctx).groups.values()].filter(groupFilter(ctx)).length;
+            const n = [...dir(ctx).groups.values()].filter(filterOf<GroupRecord>(ctx.req, GROUP_COUNT_QUERY)).length;
             return { status: 200, headers: { "Content-Type": "text/plain" }, body: String(n) };
         },
     },
@@ -344,30 +309,16 @@ export const directoryRoutes: Route[] = [
         pattern: /^\/groups$/,
         versions: ["v1.0", "beta"],
         write: false,
+        query: GROUPS_QUERY,
         handle(ctx, version) {
             requireRole(ctx.claims, GROUP_LIST);
             const q = ctx.req.url.searchParams;
-            for (const key of q.keys()) {
-                const option = key.toLowerCase();
-                if (option === "$skip") {
-                    throw new GraphHttpError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
-                }
-                if (option.startsWith("$") && !GROUP_LIST_OPTIONS.includes(option)) {
-                    throw new GraphHttpError(400, "Request_BadRequest", `Query option '${key}' is not supported.`);
-                }
-                if (["$search", "$orderby", "$expand"].includes(option)) {
-                    throw new GraphHttpError(400, "Request_BadRequest", `The emulator does not model '${key}' on /groups.`);
-                }
-            }
             const count = (q.get("$count") ?? "").toLowerCase();
-            if (count !== "" && count !== "true" && count !== "false") {
-                throw new GraphHttpError(400, "Request_BadRequest", `Invalid value '${q.get("$count")}' for $count; expected true or false.`);
-            }
-            if (count === "true" && !hasEventualHeader(ctx)) {
+            if (count === "true" && !hasEventual(ctx.req)) {
                 throw needsAdvanced("Query option '$count' on 'groups'");
             }
             const fields = groupSelect(ctx);
-            const groups = [...dir(ctx).groups.values()].filter(groupFilter(ctx)).sort((a, b) => a.id.localeCompare(b.id));
+            const groups = [...dir(ctx).groups.values()].filter(filterOf<GroupRecord>(ctx.req, GROUPS_QUERY)).sort((a, b) => a.id.localeCompare(b.id));
             const context = q.has("$select") ? `groups(${fields.join(",")})` : "groups";
             const answer = page(ctx, version, groups, (g) => groupShape(g, fields), context);
             if (count === "true") {
@@ -395,10 +346,16 @@ export const directoryRoutes: Route[] = [
         pattern: /^\/groups\/([^/]+)\/transitiveMembers(\/microsoft\.graph\.user)?$/,
         versions: ["v1.0", "beta"],
         write: false,
+        query: TRANSITIVE_QUERY,
+        // throttling-limits.md: GET groups/{id}/transitiveMembers costs 5 resource units.
+        units: (ctx) => listUnits(ctx, 5),
         handle(ctx, version) {
             requireRole(ctx.claims, GROUP_READ);
             const cast = ctx.params[1] !== undefined;
-            const advanced = advancedQuery(ctx);
+            const advanced = isAdvancedQuery(ctx.req);
+            if ((ctx.req.url.searchParams.get("$count") ?? "").toLowerCase() === "true" && !hasEventual(ctx.req)) {
+                throw needsAdvanced("Query option '$count' on 'transitiveMembers'");
+            }
             if (cast && !advanced) {
                 // An OData cast on a transitive members list is an advanced query: it needs the
                 // ConsistencyLevel: eventual header and $count=true, or Graph answers 400
@@ -422,7 +379,8 @@ export const directoryRoutes: Route[] = [
             }
             const fields = select(ctx, version);
             const users = dir(ctx).transitiveUsers(ctx.params[0]);
-            const answer = page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields, version) }), "users");
+            // group-list-transitivemembers.md examples: $metadata#directoryObjects, or #users for the cast.
+            const answer = page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields, version) }), cast ? "users" : "directoryObjects");
             if (advanced) {
                 // With the advanced query parameters the count comes back (aad-advanced-queries.md).
                 answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
@@ -465,8 +423,15 @@ export const directoryRoutes: Route[] = [
             if (typeof state !== "string" || !MFA_STATES.includes(state)) {
                 throw new GraphHttpError(400, "BadRequest", `Requested value '${String(state)}' was not found.`);
             }
-            // Enabled means "register at next sign-in"; a user who has already registered is enforced.
-            const effective: PerUserMfaState = state === "enabled" && u.methods.length > 0 ? "enforced" : (state as PerUserMfaState);
+            // The state is the one the administrator sets (entra-docs
+            // docs/identity/authentication/howto-mfa-userstates.md: "Administrators may move users between
+            // states, including from Enforced to Enabled or Disabled"; "If per-user MFA is re-enabled on a
+            // user and the user doesn't re-register, their MFA state doesn't transition from Enabled to
+            // Enforced ... The administrator must move the user directly to Enforced"). Only completing a
+            // registration while Enabled moves a user to Enforced ("Users who complete registration while
+            // in the Enabled state are automatically moved to the Enforced state"), which the emulator
+            // models where a user registers a method (server.ts, POST /_emulator/users/{id}/methods).
+            const effective = state as PerUserMfaState;
             if (u.perUserMfaState !== effective) {
                 dir(ctx).updateUser(u.id, { perUserMfaState: effective });
             }

@@ -456,7 +456,7 @@ export function orderOf<T>(req: EmuRequest, cap: QueryCapability, get: (item: T,
  * is not one is refused with Graph's 400.
  */
 export function selectedFields(raw: string, type: string, version: string): string[] {
-    const known = propertiesOf(loadSchema(version === "beta" ? "beta" : "v1.0"), type);
+    const known = typeProperties(type, version);
     const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
     for (const f of fields) {
         if (!Object.keys(known).some((k) => k === f)) {
@@ -464,6 +464,15 @@ export function selectedFields(raw: string, type: string, version: string): stri
         }
     }
     return fields;
+}
+
+/**
+ * A Graph type's properties from the version's metadata; the vendored beta schema carries only the
+ * types the project writes in beta, so a type it lacks is read from v1.0 (emulator/schema/README.md).
+ */
+export function typeProperties(type: string, version: string): Record<string, { type: string }> {
+    const beta = loadSchema("beta");
+    return propertiesOf(version === "beta" && beta.types[type] ? beta : loadSchema("v1.0"), type);
 }
 
 /** The header value, for handlers that need it. */

@@ -3,7 +3,9 @@ import type { RuleTable } from "../rules";
 const DOC = "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/api";
 const SIGNINS = `${DOC}/signin-list.md`;
 const REG = `${DOC}/authenticationmethodsroot-list-userregistrationdetails.md`;
-const THROTTLE = "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (reports service limits)";
+const THROTTLE =
+    "microsoftgraph/microsoft-graph-docs-contrib includes/throttling-entra-logs-reports.md (included in concepts/throttling-limits.md: 'Five requests per 10 seconds' per app per tenant; its resources list signIn, directoryAudit and authenticationMethod)";
+const SIGNIN_RESOURCE = "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/signin.md";
 const NOT_ALLOWED = "Graph's answer to an option the page does not list is not documented; the emulator refuses it with 400 BadRequest (the safe model).";
 
 /** Sign-in logs and the registration report (./reports.ts). */
@@ -34,12 +36,42 @@ export const RULES: RuleTable = {
         {
             id: "reports.signIns.orderby",
             kind: "query",
-            statement: "$orderby is not among the options signIns supports (results come newest first).",
-            source: SIGNINS,
+            statement:
+                "$orderby is documented on createdDateTime only (the resource page: \"Supports $orderby\"; the list page's option list leaves $orderby out, the resource page is followed); on any other property it is refused.",
+            source: `${SIGNIN_RESOURCE} (createdDateTime: Supports $orderby, $filter (eq, le, and ge)); ${SIGNINS}`,
             modelled: true,
             stricter: NOT_ALLOWED,
-            probe: { method: "GET", path: "/auditLogs/signIns", query: "$orderby=createdDateTime" },
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$orderby=userPrincipalName" },
+            expect: { status: 400, code: "BadRequest", message: "not modelled by the emulator" },
+        },
+        {
+            id: "reports.signIns.clientAppUsedEqOnly",
+            kind: "query",
+            statement: "clientAppUsed supports $filter with eq only: `in` (or startsWith, ne) on it is refused.",
+            source: `${SIGNIN_RESOURCE} (clientAppUsed: Supports $filter (eq))`,
+            modelled: true,
+            stricter: "Graph's error text for an unsupported operator on sign-ins is not documented; the emulator answers 400 BadRequest naming the property and the page.",
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$filter=clientAppUsed in ('IMAP4','POP3')" },
+            expect: { status: 400, code: "BadRequest", message: "clientAppUsed" },
+        },
+        {
+            id: "reports.signIns.createdDateTimeOperators",
+            kind: "query",
+            statement: "createdDateTime supports $filter eq, le and ge; gt and lt are refused.",
+            source: `${SIGNIN_RESOURCE} (createdDateTime: Supports $orderby, $filter (eq, le, and ge))`,
+            modelled: true,
+            stricter: "Graph's error text is not documented.",
+            probe: { method: "GET", path: "/auditLogs/signIns", query: "$filter=createdDateTime gt 2026-01-01T00:00:00Z" },
             expect: { status: 400, code: "BadRequest" },
+        },
+        {
+            id: "reports.registration.filterOperators",
+            kind: "query",
+            statement: "isMfaRegistered, isMfaCapable and isPasswordlessCapable support $filter eq only; isAdmin and userType list no $filter; $orderby on userDisplayName and userPrincipalName.",
+            source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/userregistrationdetails.md (Properties: Supports $filter (eq); userDisplayName and userPrincipalName: Supports $filter (eq, startsWith) and $orderby)",
+            modelled: true,
+            probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", query: "$filter=isMfaRegistered ne true" },
+            expect: { status: 400, code: "BadRequest", message: "isMfaRegistered" },
         },
         {
             id: "reports.signIns.paging",
@@ -126,7 +158,7 @@ export const RULES: RuleTable = {
         {
             id: "reports.throttling",
             kind: "throttling",
-            statement: "Reports are throttled at 5 requests per 10 seconds per app per tenant; the 429 carries Retry-After.",
+            statement: "Sign-in logs, directory audits and the registration report are throttled at five requests per 10 seconds per app per tenant; the 429 carries Retry-After.",
             source: THROTTLE,
             modelled: true,
             probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", repeat: 6, throttleScale: 1 },
