@@ -2,7 +2,7 @@ import type { Client, Context, Middleware } from "@microsoft/microsoft-graph-cli
 import { ConnectionSettings } from "./connection";
 import { TokenSource } from "./credentials";
 import { TenantApiError, redact } from "./errors";
-import { RetryPolicy, RetryRun, describeCall, isDroppedConnection, parseRetryAfter, sleep } from "./retry";
+import { RetryPolicy, RetryRun, assertNotHalted, describeCall, isDroppedConnection, parseRetryAfter, sleep } from "./retry";
 
 export type GraphVersion = "v1.0" | "beta";
 export type HttpMethod = "GET" | "PATCH" | "POST" | "PUT" | "DELETE";
@@ -13,6 +13,12 @@ export interface GraphRequest {
     headers?: Record<string, string>;
     /** Whether the call may be sent again after a dropped connection (default: every method but POST). */
     idempotent?: boolean;
+    /**
+     * Error statuses whose JSON body is the answer, returned instead of thrown: a $batch that answers
+     * 424 with its items' own statuses (throttling.md: a batch with throttled items may answer 424;
+     * json-batching.md: 200 with per-item statuses).
+     */
+    answerStatuses?: readonly number[];
 }
 
 const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(["GET", "PATCH", "PUT", "DELETE"]);
@@ -76,6 +82,7 @@ export class GraphClient {
     }
 
     async request<T = any>(method: HttpMethod, path: string, req: GraphRequest = {}): Promise<T> {
+        assertNotHalted();
         const version = req.version ?? "v1.0";
         const full = `/${version}${path}`;
         const options = new PolicyRequestOptions(this.policy.start(describeCall(method, full)), req.idempotent ?? IDEMPOTENT.has(method), (err) =>
@@ -99,6 +106,11 @@ export class GraphClient {
                     return await call.delete();
             }
         } catch (err) {
+            const e = err as any;
+            if (req.answerStatuses?.includes(e?.statusCode) && typeof e?.body === "object" && e.body !== null) {
+                // The SDK's GraphError keeps a body that is not Graph's error shape as it came (the parsed JSON).
+                return e.body as T;
+            }
             const error = this.toApiError(err, method, full);
             // The policy's verdict is on the run: a spent budget is reported as such, with the last answer.
             throw options.run.exhausted ?? error;
@@ -153,6 +165,7 @@ export class PolicyRetryHandler implements Middleware {
             return this.nextMiddleware!.execute(context);
         }
         for (;;) {
+            assertNotHalted();
             dropAuthorization(context);
             context.response = undefined;
             let failure: { error: TenantApiError; retryAfterMs?: number };

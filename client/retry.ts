@@ -115,6 +115,7 @@ export class RetryPolicy {
     async run<T>(what: string, call: () => Promise<T>, classify: (err: unknown) => Failure, options: { idempotent: boolean; resetToken?: () => void }): Promise<T> {
         const run = this.start(what);
         for (;;) {
+            assertNotHalted();
             try {
                 return await call();
             } catch (err) {
@@ -131,7 +132,12 @@ export class RetryRun {
     readonly startedAt: number;
     /** Set when the budget ran out (the error the call ends with). */
     exhausted?: RetryBudgetExceededError;
-    private retries = 0;
+    /**
+     * Back-offs so far without a Retry-After: the exponent of the next one. A wait the service named
+     * (Retry-After) does not grow it, so a call that met a few 429s and then one 503 backs off from the
+     * start, not from the count of every retry before it.
+     */
+    private backoffs = 0;
     private lastRefreshed = false;
 
     constructor(
@@ -157,19 +163,23 @@ export class RetryRun {
             return { action: "retry", delayMs: 0, refreshToken: true, reason: "token refused" };
         }
         this.lastRefreshed = false;
-        const delayMs = this.policy.delayMs(this.retries, failure.retryAfterMs);
+        const named = failure.retryAfterMs !== undefined && Number.isFinite(failure.retryAfterMs);
+        const delayMs = this.policy.delayMs(this.backoffs, failure.retryAfterMs);
         const elapsed = this.policy.now() - this.startedAt;
         if (elapsed + delayMs > this.policy.budgetMs) {
             this.exhausted = new RetryBudgetExceededError(this.what, this.attempts, elapsed, this.policy.budgetMs, failure.error);
             return { action: "fail", error: this.exhausted };
         }
-        this.retries++;
+        if (!named) {
+            this.backoffs++;
+        }
         this.waitedMs += delayMs;
         return { action: "retry", delayMs, refreshToken: false, reason: status === undefined ? "no answer" : String(status) };
     }
 
     /** Waits before the next attempt (dropping the token when asked), or throws the final error. */
     async next(failure: Failure, options: { idempotent: boolean; resetToken?: () => void }): Promise<void> {
+        assertNotHalted();
         const p = this.plan(failure, options.idempotent);
         if (p.action === "fail") {
             throw p.error;
@@ -259,4 +269,41 @@ export function isDroppedConnection(err: unknown): boolean {
 
 export function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Every call of this process stopped at once, for good: what the provider does when the engine that
+ * asked for the work is gone (./providers/framework/lifeline.ts). A call not yet sent is not sent; a
+ * call waiting to retry is not retried; a $batch run schedules no further batch. Calls already on the
+ * wire finish (they cannot be taken back).
+ */
+export class CallsHaltedError extends Error {
+    constructor(readonly reason: string) {
+        super(`stopped before sending: ${reason}`);
+        this.name = "CallsHaltedError";
+    }
+}
+
+let halted: CallsHaltedError | undefined;
+
+/** Stops every further call of this process (idempotent; the first reason stays). */
+export function haltCalls(reason: string): void {
+    halted ??= new CallsHaltedError(reason);
+}
+
+/** Why calls were halted, or undefined while they run. */
+export function haltedReason(): CallsHaltedError | undefined {
+    return halted;
+}
+
+/** Lets calls run again (tests that halt them in their own process). */
+export function resumeCalls(): void {
+    halted = undefined;
+}
+
+/** Throws CallsHaltedError once calls are halted. */
+export function assertNotHalted(): void {
+    if (halted) {
+        throw halted;
+    }
 }

@@ -7,9 +7,12 @@ import { SettingProvider } from "./framework/adapter";
 import { AnySetting } from "./framework/setting";
 import { SETTINGS } from "../settings/registry";
 import { trace } from "../client/trace";
+import { watchEngine } from "./framework/lifeline";
 
 // From the process's start to here: the provider's own start-up (the SDK and this package loaded).
 trace("provider loaded", performance.timeOrigin);
+// Once the engine is gone (e.g. a SIGKILLed pulumi up), nothing more is written.
+watchEngine();
 
 const instances = new Map<string, SettingProvider>();
 
@@ -27,7 +30,8 @@ export function providerFor(type: string): SettingProvider {
                     `(known: ${Object.keys(SETTINGS).join(", ")}); is the installed package older than the stack's state?`,
             );
         }
-        provider = new SettingProvider(setting);
+        // As the engine runs it: check failures on the resource, said once (AdapterOptions.forEngine).
+        provider = new SettingProvider(setting, { forEngine: true });
         instances.set(type, provider);
     }
     return provider;

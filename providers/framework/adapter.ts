@@ -11,7 +11,8 @@ import {
 } from "../../client";
 import { trace } from "../../client/trace";
 import { boundedMessage } from "./report";
-import { AnySetting, FieldChange, REFRESH_REUSE_MS, ValidationFailure, describeChanges, stableJson } from "./setting";
+import { createHash } from "crypto";
+import { AnySetting, CHECK_REUSE_MS, FieldChange, REFRESH_REUSE_MS, ReadContext, ValidationFailure, describeChanges, stableJson } from "./setting";
 
 type DynamicProvider = pulumi.dynamic.ResourceProvider;
 
@@ -40,6 +41,8 @@ export class SettingProvider implements DynamicProvider {
     private clientsCache?: TenantClients;
     /** What `read` (a refresh) returned in this process, for the next check of the same operation (PrepareContext). */
     private refreshed: { at: number; live: Record<string, unknown> }[] = [];
+    /** What a check read to plan, by a digest of the inputs it returned, for the create or update of those inputs that follows. */
+    private checked = new Map<string, { at: number; live: Record<string, unknown> }>();
 
     constructor(
         private readonly setting: AnySetting,
@@ -60,7 +63,14 @@ export class SettingProvider implements DynamicProvider {
             const now = Date.now();
             const refreshed = this.refreshed.filter((r) => now - r.at <= REFRESH_REUSE_MS).map((r) => r.live);
             this.refreshed = [];
-            ({ desired, failures } = await this.guard("check", (clients) => this.setting.prepare!(clients, desired, { refreshed })));
+            const prepared = await this.guard("check", (clients) => this.setting.prepare!(clients, desired, { refreshed }));
+            ({ desired, failures } = prepared);
+            if (desired && !failures.length && prepared.live) {
+                for (const [key, c] of this.checked) {
+                    if (now - c.at > CHECK_REUSE_MS) this.checked.delete(key);
+                }
+                this.checked.set(inputsKey(desired), { at: Date.now(), live: prepared.live });
+            }
         }
         return {
             inputs: desired ? { ...desired } : withoutReserved(news),
@@ -81,15 +91,17 @@ export class SettingProvider implements DynamicProvider {
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
         return this.guard("create", async (clients) => {
             const desired = this.validated(inputs);
-            const live = await this.reconcile(clients, desired);
+            const live = await this.reconcile(clients, desired, this.takeChecked(desired));
             return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, desired, live) };
         });
     }
 
     async update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
         return this.guard("update", async (clients) => {
-            const desired = { ...this.validated(news), ...pick(olds, this.setting.stateKeys ?? []) };
-            const live = await this.reconcile(clients, desired);
+            const validated = this.validated(news);
+            const context = this.takeChecked(validated);
+            const desired = { ...validated, ...pick(olds, this.setting.stateKeys ?? []) };
+            const live = await this.reconcile(clients, desired, context);
             return { outs: this.outputs(clients, desired, live) };
         });
     }
@@ -113,9 +125,21 @@ export class SettingProvider implements DynamicProvider {
         // (See the setting's onDelete text, which the README repeats.)
     }
 
-    /** Reads, applies what differs, and verifies. Returns the tenant state after the change. */
-    async reconcile(clients: TenantClients, desired: Record<string, unknown>): Promise<Record<string, unknown>> {
-        const live = await this.readLive(clients, desired);
+    /**
+     * The check's read of these inputs, when it is recent: handed to one create or update only (a
+     * second one, or one after the window, reads the tenant again).
+     */
+    private takeChecked(desired: Record<string, unknown>): ReadContext<Record<string, unknown>> | undefined {
+        if (!this.checked.size) return undefined;
+        const key = inputsKey(desired);
+        const c = this.checked.get(key);
+        this.checked.delete(key);
+        return c && Date.now() - c.at <= CHECK_REUSE_MS ? { checked: [c.live] } : undefined;
+    }
+
+    /** Reads (or takes what the check just read), applies what differs, and verifies. Returns the tenant state after the change. */
+    async reconcile(clients: TenantClients, desired: Record<string, unknown>, context?: ReadContext<Record<string, unknown>>): Promise<Record<string, unknown>> {
+        const live = await this.readLive(clients, desired, context);
         const changes = this.setting.diff(desired, live);
         if (changes.length === 0) {
             return live;
@@ -158,10 +182,10 @@ export class SettingProvider implements DynamicProvider {
         );
     }
 
-    private async readLive(clients: TenantClients, desired: Record<string, unknown>): Promise<Record<string, unknown>> {
+    private async readLive(clients: TenantClients, desired: Record<string, unknown>, context?: ReadContext<Record<string, unknown>>): Promise<Record<string, unknown>> {
         await this.preflight(clients, "read");
         try {
-            return await this.setting.read(clients, desired);
+            return await this.setting.read(clients, desired, context);
         } catch (err) {
             throw this.explainForbidden(err, "read");
         }
@@ -258,6 +282,11 @@ export function checkFailure(title: string, f: ValidationFailure, inputs: Record
     const attach = !!f.property && (value === undefined || (JSON.stringify(value) ?? "").length <= MAX_PRINTED_VALUE);
     const named = attach || !f.property || f.reason.includes(f.property) ? f.reason : `${f.property}: ${f.reason}`;
     return { property: attach ? f.property : "", reason: boundedMessage(`${title}: ${named}`, `${title} check failure`) };
+}
+
+/** The identity of a check's inputs (what create/update receive back): a digest of their JSON. */
+function inputsKey(desired: Record<string, unknown>): string {
+    return createHash("sha1").update(stableJson(desired)).digest("hex");
 }
 
 function pick(props: any, keys: readonly string[]): Record<string, unknown> {

@@ -67,6 +67,25 @@ export interface PrepareContext<L> {
 /** How long a refresh's read stands for "the tenant as read now" in the next check (one operation, seconds apart). */
 export const REFRESH_REUSE_MS = 120_000;
 
+/**
+ * What a create or update may know besides the tenant: the live state its own check read moments
+ * before in this process (`pulumi up` checks a resource and then creates or updates it in one
+ * provider process). A setting that reads much (per-user MFA: every user) may take what the check
+ * read instead of reading it all again; a write still reads back what it changed (verify).
+ */
+export interface ReadContext<L> {
+    /** Live states this process's check of the same inputs read in the last CHECK_REUSE_MS; each used by one create/update only. */
+    readonly checked: readonly L[];
+}
+
+/** How long a check's read stands for "the tenant as read now" in the create or update that follows it. */
+export const CHECK_REUSE_MS = 120_000;
+
+/** What prepare returns: the completed desired state, and the live state it read to plan (for the create or update that follows). */
+export interface Prepared<D, L> extends Validated<D> {
+    readonly live?: L;
+}
+
 export interface TenantSetting<D extends Record<string, unknown>, L extends Record<string, unknown>> {
     /** Resource type name, e.g. "SecurityDefaults": the type token is m365-mfa:<type>. */
     readonly type: string;
@@ -146,8 +165,9 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      * membership to users), so the plan shows exactly what will change. Returns failures for inputs
      * that name things the tenant does not have.
      */
-    prepare?(clients: TenantClients, desired: D, context?: PrepareContext<L>): Promise<Validated<D>>;
-    read(clients: TenantClients, desired: D): Promise<L>;
+    prepare?(clients: TenantClients, desired: D, context?: PrepareContext<L>): Promise<Prepared<D, L>>;
+    /** The live state; `context` (create and update only) holds what the check just read, which a setting may take instead of reading again. */
+    read(clients: TenantClients, desired: D, context?: ReadContext<L>): Promise<L>;
     /** Optional: re-reads only what `changes` touched (verification of large settings). */
     reread?(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<L>;
     /** The desired state that the live state satisfies exactly (the inputs after a refresh). */

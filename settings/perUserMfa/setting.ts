@@ -3,7 +3,7 @@ import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
 import { trace } from "../../client/trace";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
-import { engineLog, progressReporter } from "../../providers/framework/diagnostics";
+import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
 import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
@@ -441,16 +441,20 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
         const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers);
         failures.push(...plan.failures);
-        return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned }, failures };
+        // The tenant as the plan read it goes to the create or update of this plan (the adapter keeps it briefly).
+        return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned }, failures, live: plan.live };
     },
 
-    async read(clients, desired) {
-        return readStates(clients, Object.keys(desired.targets ?? {}), {});
+    async read(clients, desired, context) {
+        // A create or update right after its check takes the check's reads instead of reading every user again.
+        const known = context?.checked.length ? knownStates(context.checked) : undefined;
+        return readStates(clients, Object.keys(desired.targets ?? {}), {}, known, { phase: known ? "apply" : "read", progress: "Per-user MFA: reading users:", urn: desired.diagnosticsUrn });
     },
 
-    async reread(clients, _desired, live, changes) {
+    async reread(clients, desired, live, changes) {
+        // Verification reads back only what was changed (and is not yet seen in its desired state).
         const users = changes.map((c) => c.field.slice("targets.".length));
-        return readStates(clients, users, live.observed);
+        return readStates(clients, users, live.observed, undefined, { phase: "verify", progress: "Per-user MFA: verifying users:", urn: desired.diagnosticsUrn });
     },
 
     desiredFromLive(live, desired) {
@@ -499,7 +503,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 body: { perUserMfaState: c.to },
             })),
             // A long up says how far it is, at least every 5 s.
-            { version: "beta", onProgress: progressReporter("Per-user MFA: writing users:", desired.diagnosticsUrn) },
+            { version: "beta", label: "PerUserMfa write", onProgress: progressReporter("Per-user MFA: writing users:", desired.diagnosticsUrn), tickMs: progressTickMs() },
         );
         const failed = writes
             .map((c, i) => ({ user: c.field.slice("targets.".length), r: results[i] }))
@@ -541,15 +545,15 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
-async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[], tenantUsers?: number): Promise<{ failures: ValidationFailure[]; planned: Record<string, number> }> {
+async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[], tenantUsers?: number): Promise<{ failures: ValidationFailure[]; planned: Record<string, number>; live: PerUserMfaLive }> {
     const targets = desired.targets ?? {};
     const started = Date.now();
     // The tenant as read now: this operation's refresh where it just read these users, a read here for the rest.
-    const known = new Map<string, ObservedState>();
-    for (const live of refreshed) {
-        for (const [upn, state] of Object.entries(live.observed ?? {})) known.set(upn, state);
-    }
-    const live = await readStates(clients, Object.keys(targets), {}, known);
+    const live = await readStates(clients, Object.keys(targets), {}, refreshed.length ? knownStates(refreshed) : undefined, {
+        phase: refreshed.length ? "check after refresh" : "check",
+        progress: "Per-user MFA: reading users:",
+        urn: desired.diagnosticsUrn,
+    });
     trace("PerUserMfa plan read", started, { users: Object.keys(targets).length });
     const changing = Object.keys(targets).filter((u) => !satisfies(targets[u], live.observed[u]));
     // One line per transition, from the tenant as read now: what the preview, the guard and the PR summary count.
@@ -569,7 +573,7 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, ref
             desired.diagnosticsUrn,
         );
     }
-    const result = (failures: ValidationFailure[]) => ({ failures, planned });
+    const result = (failures: ValidationFailure[]) => ({ failures, planned, live });
     const moving = changing.filter((u) => targets[u] !== "disabled" && live.observed[u] === "disabled");
     const failures: ValidationFailure[] = [];
     if (moving.length && desired.guards?.lockout !== "off" && !(desired.excludeUsers ?? []).length) {
@@ -659,11 +663,29 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
     return [];
 }
 
+/** Each user's state in live states read earlier in this operation (the last one read wins). */
+function knownStates(lives: readonly PerUserMfaLive[]): Map<string, ObservedState> {
+    const known = new Map<string, ObservedState>();
+    for (const live of lives) {
+        for (const [upn, state] of Object.entries(live.observed ?? {})) known.set(upn, state);
+    }
+    return known;
+}
+
 /**
  * Reads the per-user MFA state of `users` through $batch, merged into `previous`. Users whose state is
- * in `known` (what this operation's refresh just read) are taken from there and not read again.
+ * in `known` (what this operation's refresh or check just read) are taken from there and not read
+ * again. The trace says, per phase, how many were read and how many taken ("PerUserMfa read"); a
+ * phase that lasts says how far it is (progress) at least every 5 s, waits included.
  */
-async function readStates(clients: TenantClients, users: string[], previous: Record<string, ObservedState>, known?: ReadonlyMap<string, ObservedState>): Promise<PerUserMfaLive> {
+async function readStates(
+    clients: TenantClients,
+    users: string[],
+    previous: Record<string, ObservedState>,
+    known: ReadonlyMap<string, ObservedState> | undefined,
+    options: { phase: string; progress: string; urn?: string },
+): Promise<PerUserMfaLive> {
+    const started = Date.now();
     const observed: Record<string, ObservedState> = { ...previous };
     const toRead: string[] = [];
     for (const upn of users) {
@@ -674,14 +696,12 @@ async function readStates(clients: TenantClients, users: string[], previous: Rec
             toRead.push(upn);
         }
     }
-    if (known) {
-        trace("PerUserMfa states taken from the refresh", Date.now(), { reused: users.length - toRead.length, read: toRead.length });
-    }
     const { results } = await runBatched(
         clients.graph,
         toRead.map((upn): BatchCall => ({ method: "GET", url: requirementsPath(upn) })),
-        { version: "beta" },
+        { version: "beta", label: `PerUserMfa ${options.phase}`, onProgress: progressReporter(options.progress, options.urn, undefined, false), tickMs: progressTickMs() },
     );
+    trace("PerUserMfa read", started, { phase: options.phase, users: users.length, read: toRead.length, reused: users.length - toRead.length });
     const errors: string[] = [];
     toRead.forEach((upn, i) => {
         const r = results[i];
