@@ -363,7 +363,9 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         const version = (ex.replay?.version ?? ex.request.version ?? "v1.0") as "v1.0" | "beta";
         const p = swapPath(ex.replay?.path ?? ex.request.path!);
         const token = await tokenFor(emu, DOC_APP);
-        const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(ex.replay?.headers ?? ex.request.headers) };
+        // The page's request headers as written, except Content-Length (the body is re-serialized).
+        const written = Object.entries(ex.replay?.headers ?? ex.request.headers).filter(([h]) => h.toLowerCase() !== "content-length");
+        const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...Object.fromEntries(written) };
         const body = ex.replay?.body ?? ex.request.body;
         if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
         // The page's query as written: spaces, quotes and the like percent-encoded, nothing else changed.
