@@ -49,12 +49,7 @@ const DOC_APP = "doc-examples";
  */
 const KNOWN_DIVERGENCES: Readonly<Record<string, string>> = {
     "v1.0__user-list.json get_count_only": "GET /users/$count answers 404 (the segment is read as a user id): Graph serves the count as text/plain; the emulator must serve it or refuse it as not modelled",
-    "v1.0__user-list.json get_user_assignedLicenses": "$filter assignedLicenses/any(u:u/skuId eq <Guid>) answers 400 'Invalid filter clause' (a Guid literal is valid OData): the emulator must refuse it as not modelled",
     "v1.0__group-list-transitivemembers.json get_group_transitivemembers_count": "GET /groups/{id}/transitiveMembers/$count answers 400 'Resource not found for the segment': served by Graph, so the emulator must serve it or refuse it as not modelled",
-    "v1.0__group-list-transitivemembers.json get_group_transitivemembers_odataCast": "GET /groups/{id}/transitivemembers/microsoft.graph.group answers 400 'Resource not found for the segment': Graph's segments are case-insensitive and the cast to group is documented; serve it or refuse it as not modelled",
-    "beta__authentication-get.json get_authentication_signInPreferences": "GET /beta/users/{id}/authentication/signInPreferences (a route Graph serves, the emulator does not) answers 400 'Resource not found for the segment': must be refused as not modelled",
-    "beta__authentication-update.json update_authentication_signInPreferences": "PATCH /beta/users/{id}/authentication/signInPreferences (a route Graph serves, the emulator does not) answers 400 'Resource not found for the segment': must be refused as not modelled",
-    "v1.0__directoryaudit-list.json get_directoryaudit_2": "targetResources lack groupType and userPrincipalName: Graph answers every targetResource property (null where it does not apply, as the page's Example 2 shows)",
 };
 
 type Kind = "matched" | "refused" | "diverges" | "known" | "listed";
