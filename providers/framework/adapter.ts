@@ -23,6 +23,15 @@ export interface AdapterOptions {
     /** How many times to read back after a change before calling it a failure (Graph is eventually consistent). */
     verifyAttempts?: number;
     verifyDelayMs?: number;
+    /**
+     * As the engine runs it (providers/runtime.ts): check failures on the resource with the property named
+     * in the reason (checkFailure), and a check that fails said once, as a failure, not thrown. The engine
+     * prints a failure attached to a property with the value as Go prints it ("property guards value
+     * {map[...]} has a problem"), and the dynamic-provider host prints a thrown error to stderr with its
+     * stack before the engine reports it again. Off: failures per property, errors thrown (for callers
+     * that read them, as the tests do).
+     */
+    forEngine?: boolean;
 }
 
 /**
@@ -63,7 +72,13 @@ export class SettingProvider implements DynamicProvider {
             const now = Date.now();
             const refreshed = this.refreshed.filter((r) => now - r.at <= REFRESH_REUSE_MS).map((r) => r.live);
             this.refreshed = [];
-            const prepared = await this.guard("check", (clients) => this.setting.prepare!(clients, desired, { refreshed }));
+            let prepared: Awaited<ReturnType<NonNullable<AnySetting["prepare"]>>>;
+            try {
+                prepared = await this.guard("check", (clients) => this.setting.prepare!(clients, desired, { refreshed }));
+            } catch (err) {
+                if (!this.options.forEngine) throw err;
+                return { inputs: withoutReserved(news), failures: [{ property: "", reason: boundedMessage(err instanceof Error ? err.message : String(err), `${this.setting.title} check failure`) }] };
+            }
             ({ desired, failures } = prepared);
             if (desired && !failures.length && prepared.live) {
                 for (const [key, c] of this.checked) {
@@ -74,7 +89,7 @@ export class SettingProvider implements DynamicProvider {
         }
         return {
             inputs: desired ? { ...desired } : withoutReserved(news),
-            failures: failures.map((f) => checkFailure(this.setting.title, f, withoutReserved(news))),
+            failures: failures.map((f) => checkFailure(this.setting.title, f, withoutReserved(news), this.options.forEngine)),
         };
     }
 
@@ -271,15 +286,15 @@ export const MAX_PRINTED_VALUE = 200;
 
 /**
  * A validation failure as the engine gets it. The engine prints a failure attached to a property as
- * "property <name> value <the whole value> has a problem: <reason>" (a list of 3,000 users in full),
- * and finds the value by top-level input name only (a path such as assignments[0].state prints an
- * empty value, which is short). So a failure on a top-level input whose value is long is reported on
- * the resource instead, with the property named in the reason. The reason itself is bounded too, the
- * whole of it written to a file named in the message.
+ * "property <name> value <the value as Go prints it> has a problem: <reason>" ({map[...]}, {<nil>} for a
+ * path such as assignments[0].state, a list of 3,000 users in full). `onResource` (the engine's
+ * provider, AdapterOptions.forEngine): every failure is reported on the resource, the property named in
+ * the reason; otherwise a failure stays attached to its property unless its top-level value is long. The
+ * reason itself is bounded too, the whole of it written to a file named in the message.
  */
-export function checkFailure(title: string, f: ValidationFailure, inputs: Record<string, unknown>): { property: string; reason: string } {
+export function checkFailure(title: string, f: ValidationFailure, inputs: Record<string, unknown>, onResource = false): { property: string; reason: string } {
     const value = f.property ? inputs[f.property] : undefined;
-    const attach = !!f.property && (value === undefined || (JSON.stringify(value) ?? "").length <= MAX_PRINTED_VALUE);
+    const attach = !onResource && !!f.property && (value === undefined || (JSON.stringify(value) ?? "").length <= MAX_PRINTED_VALUE);
     const named = attach || !f.property || f.reason.includes(f.property) ? f.reason : `${f.property}: ${f.reason}`;
     return { property: attach ? f.property : "", reason: boundedMessage(`${title}: ${named}`, `${title} check failure`) };
 }

@@ -104,4 +104,47 @@ describe("engine: bad input is refused at preview, naming its own key", function
         assert.strictEqual(lines.length, 3000);
         assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (m365-mfa:baseline.perUserMfa.assignments[0].users[2999])");
     });
+
+    it("a refusal is said once, without the engine's Go value dump (property guards value {map[...]})", async () => {
+        const groups = [...emu.directory().groups.values()].filter((g) => g.displayName.startsWith("Department - "));
+        const big = groups.sort((a, b) => emu.directory().transitiveUsers(b.id).length - emu.directory().transitiveUsers(a.id).length)[0];
+        const r = await refused("guarded", {
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+            perUserMfa: { assignments: [{ state: "enforced", groups: [big.id] }] },
+            guards: { maxUserChangeShare: 0.01 },
+        });
+        assert.doesNotMatch(r.output, /property \S+ value \{/, "no Go value dump");
+        assert.doesNotMatch(r.output, /\{map\[|\{<nil>\}/);
+        const refusal = /this plan changes the per-user MFA state of \d+ users/g;
+        assert.strictEqual(r.output.match(refusal)?.length, 1, `said once:\n${r.output}`);
+        assert.match(r.output, /resource 'tenant-per-user-mfa' has a problem: Per-user MFA: this plan changes the per-user MFA state of \d+ users, .*m365-mfa:baseline\.guards\.maxUserChangeShare/);
+    });
+
+    it("a check that fails (sign-in refused while the provider plans) is said once, not again on stderr with its stack", async () => {
+        const stack = "signin";
+        await ws.initStack(stack, { "m365-mfa:permissionPreflight": "false" }, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", users: [member] }] } } });
+        const r = await ws.run(["preview", ...ws.stackArgs(stack)], { AZURE_CLIENT_SECRET: "wrong-secret-for-test" });
+        assert.notStrictEqual(r.code, 0, r.output);
+        // Once in the Diagnostics (the engine also shows a resource's error on its row while it runs), on the
+        // resource, and not again as the provider process's stderr (the message and its stack) under the stack.
+        const diagnostics = r.output.slice(r.output.indexOf("Diagnostics:"));
+        assert.strictEqual(diagnostics.match(/AADSTS7000215/g)?.length, 1, `said once:\n${r.output}`);
+        assert.doesNotMatch(r.output, /pulumi:pulumi:Stack \(m365-mfa-signin\):/, "nothing under the stack");
+        assert.doesNotMatch(r.output, /Error: Per-user MFA: check failed: .*: \w*Error: Per-user MFA/, "no message repeated with its stack");
+        assert.match(r.output, /resource 'tenant-per-user-mfa' has a problem: Per-user MFA: check failed: .*AADSTS7000215/);
+        assert.ok(!r.output.includes("wrong-secret-for-test"));
+    });
+
+    it("progress lines show while the update runs and are not repeated in the Diagnostics after it", async () => {
+        const stack = "progress";
+        await ws.initStack(stack, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", users: [member] }] }, guards: { maxUserChangeShare: 1 } } });
+        const r = await ws.up(stack);
+        assert.strictEqual(r.code, 0, r.output);
+        assert.ok(r.output.includes("Diagnostics:"), r.output);
+        assert.match(r.output.slice(0, r.output.indexOf("Diagnostics:")), /Per-user MFA: writing users: 1 of 1/, "shown while the update runs");
+        const after = r.output.slice(r.output.indexOf("Diagnostics:"));
+        const diagnostics = after.slice(0, Math.max(0, after.search(/\n(Outputs|Resources):/)) || after.length);
+        assert.doesNotMatch(diagnostics, /Per-user MFA: \w+ users: \d+ of \d+/, `progress repeated in the Diagnostics:\n${diagnostics}`);
+        assert.strictEqual([...emu.directory().users.values()].find((u) => u.userPrincipalName === member)!.perUserMfaState, "enforced");
+    });
 });

@@ -175,6 +175,10 @@ describe("unit: per-user MFA config keys and bounded failures", () => {
         assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments", reason: "assignments[0] is bad" }, inputs), { property: "", reason: "Per-user MFA: assignments[0] is bad" });
         assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "bad" }, inputs), { property: "guards", reason: "Per-user MFA: bad" });
         assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments[0].state", reason: "bad" }, inputs), { property: "assignments[0].state", reason: "Per-user MFA: bad" });
+        // As the engine gets them (forEngine): always on the resource, so the engine prints no Go value dump.
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "bad" }, inputs, true), { property: "", reason: "Per-user MFA: guards: bad" });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments[0].state", reason: "bad" }, inputs, true), { property: "", reason: "Per-user MFA: assignments[0].state: bad" });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "m365-mfa:baseline.guards.confirm lacks x" }, inputs, true), { property: "", reason: "Per-user MFA: m365-mfa:baseline.guards.confirm lacks x" });
         const long = checkFailure("Per-user MFA", { property: "", reason: "x".repeat(10_000) }, inputs);
         assert.ok(long.reason.length < 4200);
         const file = /the whole message: (\S+)\)$/.exec(long.reason)![1];
