@@ -97,7 +97,17 @@ export class AuditLog {
             loggedByService: draft.loggedByService,
             operationType: draft.operationType,
             initiatedBy,
-            targetResources: draft.targetResources,
+            // Every targetResource property, null where it does not apply (resources/targetresource.md lists
+            // displayName, groupType, id, modifiedProperties, type, userPrincipalName; directoryaudit-list.md
+            // Example 2 shows "userPrincipalName": null, "groupType": null on a policy target).
+            targetResources: draft.targetResources.map((t) => ({
+                id: t.id,
+                displayName: t.displayName,
+                type: t.type,
+                userPrincipalName: t.userPrincipalName ?? null,
+                groupType: t.groupType ?? null,
+                modifiedProperties: t.modifiedProperties,
+            })),
             additionalDetails: draft.additionalDetails ?? [],
         };
         fs.appendFileSync(this.file, JSON.stringify(entry) + "\n");

@@ -229,7 +229,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
     /** One Graph call (also each item of a $batch): token, route, permission, throttling, handler. */
     function graph(req: EmuRequest, version: "v1.0" | "beta", rest: string): Exclude<Dispatched, "drop"> {
-        const candidates = GRAPH_ROUTES.filter((r) => r.versions.includes(version) && r.pattern.test(rest));
+        const candidates = GRAPH_ROUTES.filter((r) => r.versions.includes(version) && matcher(r).test(rest));
         const route = candidates.find((r) => r.method === req.method);
         let appId: string | undefined;
         try {
@@ -239,10 +239,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 if (candidates.length) {
                     throw new GraphHttpError(405, "Request_BadRequest", `Specified HTTP method '${req.method}' is not allowed for the request target.`);
                 }
+                const unmodelled = UNMODELLED_ROUTES.find((u) => u.pattern.test(rest) && (!u.versions || u.versions.includes(version)));
+                if (unmodelled) {
+                    throw new GraphHttpError(400, "BadRequest", `${req.method} ${rest} (${unmodelled.what}) is not modelled by the emulator; Graph serves it (${unmodelled.source}).`);
+                }
                 throw new GraphHttpError(400, "BadRequest", `Resource not found for the segment '${rest.split("/")[1] ?? ""}'.`);
             }
             const tenant = store.tenant(claims.tid)!;
-            const params = route.pattern.exec(rest)!.slice(1);
+            const params = matcher(route).exec(rest)!.slice(1);
             const ctx = { req, params, claims, tenant, store, origin };
             // What the route does not model is refused before anything runs (./graph/query.ts).
             checkQuery(req, route.query, req.method, rest, version);
@@ -597,6 +601,41 @@ function itemHeaders(out: EmuResponse): Record<string, string> {
     }
     return headers;
 }
+
+/**
+ * A route's pattern, matched case-insensitively: Graph's path segments are (group-list-transitivemembers.md
+ * itself writes /transitivemembers/ in its example 3 request).
+ */
+const matchers = new Map<Route, RegExp>();
+function matcher(route: Route): RegExp {
+    let m = matchers.get(route);
+    if (!m) {
+        m = route.pattern.flags.includes("i") ? route.pattern : new RegExp(route.pattern.source, `${route.pattern.flags}i`);
+        matchers.set(route, m);
+    }
+    return m;
+}
+
+/**
+ * Paths Graph serves that the emulator does not: answered 400 "not modelled by the emulator" instead of
+ * the "Resource not found for the segment" of a path Graph does not have, so a test never mistakes one
+ * for the other. Each names the page that documents the route.
+ */
+const UNMODELLED_ROUTES: readonly { pattern: RegExp; what: string; source: string; versions?: readonly string[] }[] = [
+    {
+        pattern: /^\/groups\/[^/]+\/transitiveMembers\/microsoft\.graph\.(?!user$)\w+$/i,
+        what: "an OData cast of transitiveMembers to a type other than microsoft.graph.user",
+        source: "docs-contrib api-reference/v1.0/api/group-list-transitivemembers.md, example 3",
+    },
+    { pattern: /^\/groups\/[^/]+\/members(\/.*)?$/i, what: "a group's direct members", source: "docs-contrib api-reference/v1.0/api/group-list-members.md" },
+    {
+        pattern: /^\/users\/[^/]+\/authentication\/signInPreferences$/i,
+        what: "a user's sign-in preferences (system-preferred MFA)",
+        source: "docs-contrib api-reference/beta/api/authentication-get.md and authentication-update.md, example 1",
+        versions: ["beta"],
+    },
+    { pattern: /^\/users\/[^/]+\/(memberOf|transitiveMemberOf)(\/.*)?$/i, what: "a user's group memberships", source: "docs-contrib api-reference/v1.0/api/user-list-memberof.md" },
+];
 
 /** The methods json-batching.md calls write requests (each needs a body and a Content-Type). */
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT"]);

@@ -76,6 +76,8 @@ export const USERS_QUERY: QueryCapability = {
     advanced: DIRECTORY_ADVANCED,
     source: "docs-contrib api-reference/v1.0/api/user-list.md",
 };
+/** GET /users/$count (user-list.md example 3): $filter as on the list. */
+export const USERS_COUNT_QUERY: QueryCapability = { ...USERS_QUERY, options: ["$filter"], select: false };
 /** GET /users/{id} (user-get.md: $select and $expand): $select modelled, $expand not. */
 export const USER_QUERY: QueryCapability = { options: ["$select"], select: "user", resource: "User", source: "docs-contrib api-reference/v1.0/api/user-get.md" };
 const GROUP_MD = "docs-contrib api-reference/v1.0/resources/group.md (Properties: \"Supports $filter (...)\")";
@@ -216,6 +218,42 @@ export function listUnits(ctx: RouteContext, base: number): number {
 
 export const directoryRoutes: Route[] = [
     {
+        // GET /users/$count (user-list.md example 3, "Get only a count of users"): plain-text count; the
+        // $count segment is an advanced query, so ConsistencyLevel: eventual is needed (aad-advanced-queries.md).
+        method: "GET",
+        pattern: /^\/users\/\$count$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        query: USERS_COUNT_QUERY,
+        handle(ctx) {
+            requireRole(ctx.claims, USER_READ);
+            if (!hasEventual(ctx.req)) {
+                throw needsAdvanced("Count segment '$count' on 'users'");
+            }
+            const n = [...dir(ctx).users.values()].filter(filterOf<UserRecord>(ctx.req, USERS_COUNT_QUERY)).length;
+            return { status: 200, headers: { "Content-Type": "text/plain" }, body: String(n) };
+        },
+    },
+    {
+        // GET /groups/{id}/transitiveMembers/$count (group-list-transitivemembers.md example 2): plain-text
+        // count with ConsistencyLevel: eventual; the members the emulator keeps are users (as the list).
+        method: "GET",
+        pattern: /^\/groups\/([^/]+)\/transitiveMembers\/\$count$/,
+        versions: ["v1.0", "beta"],
+        write: false,
+        units: (ctx) => listUnits(ctx, 5),
+        handle(ctx) {
+            requireRole(ctx.claims, GROUP_READ);
+            if (!hasEventual(ctx.req)) {
+                throw needsAdvanced("Count segment '$count' on 'transitiveMembers'");
+            }
+            if (!dir(ctx).group(ctx.params[0])) {
+                throw notFound(ctx.params[0]);
+            }
+            return { status: 200, headers: { "Content-Type": "text/plain" }, body: String(dir(ctx).transitiveUsers(ctx.params[0]).length) };
+        },
+    },
+    {
         method: "GET",
         pattern: /^\/users\/([^/]+)\/authentication\/methods$/,
         versions: ["v1.0", "beta"],
@@ -338,7 +376,8 @@ export const directoryRoutes: Route[] = [
             if (!g) {
                 throw notFound(ctx.params[0]);
             }
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#groups/$entity`, id: g.id, displayName: g.displayName } };
+            // group-get.md example 1 ("includes only the default properties"): the list's default set.
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#groups/$entity`, ...groupShape(g, DEFAULT_GROUP_SELECT) } };
         },
     },
     {

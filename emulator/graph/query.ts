@@ -143,7 +143,7 @@ const bad = (message: string) => new GraphHttpError(400, "BadRequest", message);
 
 function tokenize(s: string): string[] {
     const out: string[] = [];
-    const re = /\s*('(?:[^']|'')*'|\(|\)|,|:|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|[A-Za-z_$][\w/.$]*|-?\d+(?:\.\d+)?|\S)/y;
+    const re = /\s*('(?:[^']|'')*'|\(|\)|,|:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|[A-Za-z_$][\w/.$]*|-?\d+(?:\.\d+)?|\S)/y;
     let m: RegExpExecArray | null;
     while (re.lastIndex < s.length && (m = re.exec(s))) {
         if (m[1] === undefined) break;
@@ -161,6 +161,8 @@ function literal(tok: string | undefined, expr: string): unknown {
     if (q) return q[1].replace(/''/g, "'");
     if (/^(true|false)$/i.test(tok)) return tok.toLowerCase() === "true";
     if (/^null$/i.test(tok)) return null;
+    // An Edm.Guid literal is written without quotes (OData ABNF guidValue; user-list.md example 9: skuId eq cbdc14ab-...).
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tok)) return tok.toLowerCase();
     if (/^\d{4}-\d\d-\d\dT/.test(tok)) {
         const t = Date.parse(tok);
         if (Number.isNaN(t)) throw bad(`Invalid date '${tok}' in filter.`);

@@ -10,7 +10,7 @@ import { GRAPH_ROUTES } from "../../emulator/server";
 import type { RunningEmulator } from "../../emulator/server";
 import type { Route } from "../../emulator/graph/routes";
 import { useEmulator } from "../support/emulatorSuite";
-import { rawGraph } from "../support/rawGraph";
+import { rawGraph, tokenFor } from "../support/rawGraph";
 
 /** Options no route may ignore; each route is sent those it does not declare. */
 const PROBES: readonly [string, string][] = [
@@ -136,6 +136,52 @@ describe("emulator: every route refuses the query options it does not model", fu
             }
         }
     });
+
+    it("routes Graph serves that the emulator does not are refused loudly, not answered 'Resource not found' (doc-divergences 3-6)", async () => {
+        const group = [...emu.directory().groups.values()][0];
+        const user = [...emu.directory().users.values()][0];
+        for (const [path, version] of [
+            [`/groups/${group.id}/transitiveMembers/microsoft.graph.group?$count=true`, "v1.0"],
+            [`/groups/${group.id}/members`, "v1.0"],
+            [`/users/${user.id}/authentication/signInPreferences`, "beta"],
+        ]) {
+            const r = await rawGraph(emu, "GET", path, undefined, undefined, version, { ConsistencyLevel: "eventual" });
+            assert.strictEqual(r.status, 400, path);
+            assert.match(r.body.error.message, /not modelled by the emulator; Graph serves it/, path);
+        }
+        // A path Graph does not have is still its own 400.
+        const none = await rawGraph(emu, "GET", `/users/${user.id}/authentication/signInPreferences`);
+        assert.match(none.body.error.message, /Resource not found for the segment/);
+    });
+
+    it("/users/$count and transitiveMembers/$count answer the count as text with ConsistencyLevel: eventual; path segments are case-insensitive", async () => {
+        const group = [...emu.directory().groups.values()][0];
+        const users = await fetchText(`/users/$count`);
+        assert.strictEqual(users, String(emu.directory().users.size));
+        assert.strictEqual(await fetchText(`/groups/${group.id}/transitiveMembers/$count`), String(emu.directory().transitiveUsers(group.id).length));
+        const noHeader = await rawGraph(emu, "GET", "/users/$count");
+        assert.strictEqual(noHeader.status, 400);
+        assert.strictEqual(noHeader.body.error.code, "Request_UnsupportedQuery");
+        const lower = await rawGraph(emu, "GET", `/groups/${group.id}/transitivemembers?$select=id`);
+        assert.strictEqual(lower.status, 200);
+        // An unquoted Guid literal parses; assignedLicenses is then refused as not modelled.
+        const lic = await rawGraph(emu, "GET", "/users?$filter=" + encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)"));
+        assert.strictEqual(lic.status, 400);
+        assert.match(lic.body.error.message, /property 'assignedLicenses' of resource 'User'.*not modelled by the emulator/);
+    });
+
+    async function fetchText(path: string): Promise<string> {
+        const r = await rawGraphText(path);
+        assert.strictEqual(r.status, 200, `${path}: ${r.text}`);
+        assert.match(r.type, /^text\/plain/);
+        return r.text;
+    }
+
+    async function rawGraphText(path: string): Promise<{ status: number; type: string; text: string }> {
+        const token = await tokenFor(emu);
+        const res = await fetch(`${emu.origin}/v1.0${path}`, { headers: { authorization: `Bearer ${token}`, ConsistencyLevel: "eventual" } });
+        return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
+    }
 
     it("a route's declared options pass the check (the refusal is not blanket)", async () => {
         const users = await rawGraph(emu, "GET", "/users?$select=id&$top=5&$filter=" + encodeURIComponent("accountEnabled eq true"));

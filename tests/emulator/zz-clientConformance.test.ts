@@ -10,10 +10,17 @@ import { checkCollected, collectedLogs, problemsOf } from "../support/requestLog
 
 /**
  * Requests that tests send through the clients on purpose to see the client handle Exchange's refusal
- * (tests/emulator/exchange.test.ts: an unknown cmdlet, unknown parameters). Each names the problem the
+ * (tests/emulator/exchange.test.ts: an unknown cmdlet, unknown parameters; tests/emulator/reports.test.ts: an
+ * unsupported sign-in filter operator). Each names the problem the
  * check must find, so nothing else hides behind them.
  */
-const DELIBERATE: readonly RegExp[] = [/^cmdlet Get-Unicorn is not one the rules know$/, /^Get-OrganizationConfig has no parameter Bogus$/, /^Set-AuthenticationPolicy has no parameter AllowBasicAuthFax$/];
+const DELIBERATE: readonly RegExp[] = [
+    /^cmdlet Get-Unicorn is not one the rules know$/,
+    /^Get-OrganizationConfig has no parameter Bogus$/,
+    /^Set-AuthenticationPolicy has no parameter AllowBasicAuthFax$/,
+    // tests/emulator/reports.test.ts: the client sees Graph's refusal of startsWith on clientAppUsed (eq only, resources/signin.md).
+    /^query: Unsupported or invalid query filter clause specified for property 'clientAppUsed' of resource 'signIn': 'startsWith' /,
+];
 
 const entry = (e: Partial<RequestLogEntry>): RequestLogEntry => ({ at: "", method: "GET", path: "/v1.0/users", status: 200, write: false, query: "", headers: {}, ...e });
 
@@ -26,6 +33,9 @@ describe("client conformance check", () => {
             [],
         );
         assert.match(problemsOf(entry({ path: "/v1.0/auditLogs/signIns", query: "?$select=id" }), undefined).join(), /\$select is not supported/);
+        // Per-property operators from the route's declaration (resources/signin.md: clientAppUsed eq only).
+        assert.match(problemsOf(entry({ path: "/v1.0/auditLogs/signIns", query: `?$filter=${encodeURIComponent("clientAppUsed in ('IMAP4','POP3')")}` }), undefined).join(), /property 'clientAppUsed' of resource 'signIn'/);
+        assert.deepStrictEqual(problemsOf(entry({ path: "/v1.0/auditLogs/signIns", query: `?$filter=${encodeURIComponent("clientAppUsed eq 'IMAP4'")}&$top=1000` }), undefined), []);
         assert.match(problemsOf(entry({ path: "/v1.0/reports/authenticationMethods/userRegistrationDetails", query: "?$top=5" }), undefined).join(), /\$top is not supported/);
         assert.match(problemsOf(entry({ path: "/v1.0/users/u1/authentication/requirements" }), undefined).join(), /not served in v1.0/);
         assert.match(problemsOf(entry({ path: "/v1.0/nowhere" }), undefined).join(), /no documented route/);

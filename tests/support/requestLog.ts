@@ -11,7 +11,10 @@ import { checkBody } from "../../emulator/schema/check";
 import { CMDLETS } from "../../emulator/exchange";
 import { RULE_TABLES } from "../../emulator/ruleTables";
 import { RouteRule, STANDARD_QUERY_OPTIONS, Version, templateRegExp } from "../../emulator/rules";
+import { GRAPH_ROUTES } from "../../emulator/server";
 import type { RequestLogEntry, RunningEmulator } from "../../emulator/server";
+import { checkQuery } from "../../emulator/graph/query";
+import type { EmuRequest } from "../../emulator/http";
 import { APPS } from "../../emulator/store";
 
 export interface CollectedLog {
@@ -132,6 +135,9 @@ export function problemsOf(e: RequestLogEntry, version: Version | undefined): st
     for (const m of matches) {
         out.push(...routeProblems(e, v, isGraph, m.id, m.route, params));
     }
+    if (isGraph) {
+        out.push(...capabilityProblems(e, rest, v ?? "v1.0"));
+    }
     const body = e.sentBody;
     if (WRITE.has(e.method) && isGraph) {
         if (body === undefined) {
@@ -157,6 +163,23 @@ export function problemsOf(e: RequestLogEntry, version: Version | undefined): st
         if (b.grant_type === "client_credentials" && !/\/\.default$/.test(b.scope ?? "")) out.push(`client credentials need a scope ending in /.default (got ${b.scope})`);
     }
     return [...new Set(out)];
+}
+
+/**
+ * The query of a Graph request against the same declaration the emulator's dispatcher checks
+ * (Route.query, emulator/graph/query.ts): options, per-property $filter operators from the resource
+ * pages, $orderby properties. One declaration serves both sides.
+ */
+function capabilityProblems(e: RequestLogEntry, rest: string, version: Version): string[] {
+    const route = GRAPH_ROUTES.find((r) => r.method === e.method && r.versions.includes(version) && r.pattern.test(rest));
+    if (!route) return [];
+    const req = { url: new URL(`https://emulator.invalid${rest}${e.query ?? ""}`), headers: e.headers ?? {} } as unknown as EmuRequest;
+    try {
+        checkQuery(req, route.query, e.method, rest, version);
+        return [];
+    } catch (err) {
+        return [`query: ${(err as Error).message}`];
+    }
 }
 
 /** One route rule's header, query and body checks. */
