@@ -187,7 +187,8 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.numberMatching.betaWrite",
             kind: "readOnly",
             statement: "Number matching can no longer be configured: an update that sends numberMatchingRequiredState fails.",
-            source: "microsoft/Microsoft365DSC#3406; learn.microsoft.com entra/identity/authentication/how-to-mfa-number-match",
+            source:
+                "learn.microsoft.com entra/identity/authentication/how-to-mfa-number-match (number matching is always on; the setting is no longer configurable); that an update sending numberMatchingRequiredState fails is shown only by an issue thread, microsoft/Microsoft365DSC#3406, not by a Microsoft page",
             modelled: true,
             stricter: "Whether Graph accepts the unchanged value is not documented; the emulator refuses any sending with 400.",
             route: {
