@@ -66,7 +66,10 @@ export const RULES: RuleTable = {
             id: "securityDefaults.permission.write",
             kind: "permission",
             statement: "Updating needs Policy.ReadWrite.SecurityDefaults (or Policy.ReadWrite.ConditionalAccess); Policy.Read.All alone is refused with 403.",
-            source: `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md`,
+            source:
+                `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md; its permissions include (api-reference/v1.0/includes/permissions/identitysecuritydefaultsenforcementpolicy-update-permissions.md, stored version) lists Policy.Read.All as least privileged and "Policy.Read.All and Policy.ReadWrite.ConditionalAccess" as higher`,
+            stricter:
+                "The include's least-privileged Policy.Read.All for an update is taken as a documentation artefact (a read permission does not write): the emulator refuses it. Policy.ReadWrite.SecurityDefaults is not on that include; the permissions reference and peers' tools grant it for this write.",
             modelled: true,
             probe: { method: "PATCH", path: PATH, body: { isEnabled: false }, app: ["Policy.Read.All"] },
             expect: { status: 403 },
@@ -75,7 +78,7 @@ export const RULES: RuleTable = {
             id: "securityDefaults.permission.writeGranted",
             kind: "permission",
             statement: "Policy.ReadWrite.SecurityDefaults is enough to update.",
-            source: `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md`,
+            source: `not on ${DOC}/identitysecuritydefaultsenforcementpolicy-update.md's current permissions include; the permission's own description (Microsoft Graph permissions reference: "read and write your organization's security defaults policy") and peers' tools granting it for this call`,
             modelled: true,
             probe: { method: "PATCH", path: PATH, body: { isEnabled: false }, app: ["Policy.ReadWrite.SecurityDefaults"] },
             expect: { status: 204 },
