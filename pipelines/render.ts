@@ -45,7 +45,7 @@ function desiredSummary(s: SettingPlan): string[] {
     // Per-user (per-mailbox) properties: counts per state, the first names.
     for (const field of items) {
         const entries = d[field] as Record<string, string> | undefined;
-        if (!entries || typeof entries !== "object") continue;
+        if (!entries || typeof entries !== "object" || !Object.keys(entries).length) continue;
         if (s.users.length || s.planned) {
             // The rows above are the change (from the tenant as read at preview); the rest keep their state.
             const changing = s.users.reduce((n, g) => n + g.users.length, 0) || (s.planned ?? []).reduce((n, t) => n + t.count, 0);
@@ -110,7 +110,7 @@ export function prFullList(plan: Plan, stack: string, extra: readonly string[] =
         const d = s.desired ?? {};
         for (const field of Object.keys(SETTINGS[s.type]?.itemFields ?? {})) {
             const entries = d[field] as Record<string, string> | undefined;
-            if (!entries || typeof entries !== "object") continue;
+            if (!entries || typeof entries !== "object" || !Object.keys(entries).length) continue;
             out.push("", `## ${s.title} (\`${s.name}\`): brought under management`, "", ...Object.entries(entries).map(([u, st]) => `- ${u}: ${st}`));
         }
     }
@@ -143,7 +143,7 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
             "### ⚠️ Weakens security",
             "",
             ...weakening.flatMap((s) => s.weakens.map((w) => `- **${s.title}** (\`${s.name}\`): ${w}`)),
-            ...refusedWeakenings.map((e) => `- **Refused until confirmed:** ${esc(cut(e.replace(/\s+/g, " "), 1_000))}`),
+            ...refusedWeakenings.map((e) => `- **Refused until confirmed:** ${esc(cut(e.replace(/^.*? has a problem: /, "").replace(/\s+/g, " "), 1_000))}`),
         );
     }
     out.push(
@@ -179,8 +179,11 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
             out.push("", ...userTable(s, s.fromTenant || s.planned ? "from (the tenant now)" : "from", "to", level === 0, fullList));
         }
         if (s.op === "create") {
+            if (s.fromTenant && !s.fields.length && !s.users.length && !s.planned?.length) {
+                out.push("", "The tenant already has what the stack declares: it is brought under management as it is, nothing changes.");
+            }
             const rest = desiredSummary(s);
-            if (rest.length) out.push("", ...rest);
+            if (rest.length) out.push(...(rest[0] === "" ? rest : ["", ...rest]));
             continue;
         }
         if (s.op === "delete") {

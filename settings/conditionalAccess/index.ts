@@ -2,3 +2,4 @@
 export { CA_STATES, LegacyAuthenticationBlock, RequireMfaPolicy } from "./resource";
 export type { LegacyAuthenticationBlockArgs, LegacyAuthenticationMode, RequireMfaPolicyArgs } from "./resource";
 export type { ConditionalAccessSettings } from "./member";
+export { rolloutConfirmation } from "./rollout";

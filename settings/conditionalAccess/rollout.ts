@@ -47,6 +47,14 @@ export type RolloutLive = Record<string, unknown>;
 
 const KEYS = ["policy", "mode", "displayName", "adoptPolicyId", "breakGlassAccounts", "confirm", "readiness", TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"];
 
+/**
+ * The confirmation of switching a policy on: "<policy>:<users>:<digest>", over the users (UPNs, lower
+ * case) it starts to apply to: every user of the tenant but the break-glass accounts.
+ */
+export function rolloutConfirmation(policy: ConditionalAccessPolicyKind, users: readonly string[]): string {
+    return confirmationOf(CONFIRMATION_KIND[policy], users.map((u) => `${u.toLowerCase()}=${policy}`));
+}
+
 /** The policy as the tenant has it: by the id it adopts, else by its display name. */
 async function findPolicy(clients: TenantClients, desired: RolloutDesired): Promise<{ id: string; state: string } | undefined> {
     if (desired.adoptPolicyId) {
@@ -72,7 +80,8 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     onDelete: "Removing the guard changes nothing in the tenant.",
     inputKeys: KEYS,
     resolvedFields: [TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"],
-    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts"],
+    // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to apply to.
+    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts", "policy", "displayName", "mode", "enforcesFor"],
     // Judged from the tenant's state at preview: back from enforced is a weakening.
     weakens: (c) =>
         c.field === "state" && c.from === "enabled" && c.to !== "enabled"
@@ -85,7 +94,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         const to = STATES[inputs.mode as string];
         const out: FieldChange[] = [];
         if (tenant?.state !== undefined && tenant.state !== to) out.push({ field: "state", from: tenant.state === "none" ? "(no such policy)" : tenant.state, to });
-        if (typeof inputs.enforcesFor === "number" && inputs.enforcesFor > 0) out.push({ field: "users it starts to apply to", from: 0, to: inputs.enforcesFor });
+        if (typeof inputs.enforcesFor === "number" && inputs.enforcesFor > 0) out.push({ field: "users it starts to apply to", from: "nobody (not enforced)", to: `${inputs.enforcesFor} (every user but the break-glass accounts)` });
         return out;
     },
 
@@ -145,7 +154,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
                 for (const u of page) if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase())) users.push(u.userPrincipalName.toLowerCase());
             }
             resolved.enforcesFor = users.length;
-            const token = confirmationOf(kind, users.map((u) => `${u}=${desired.policy}`));
+            const token = rolloutConfirmation(desired.policy, users);
             const readiness = await readinessOf(clients, desired, users, title);
             if (readiness.failure) failures.push(readiness.failure);
             if (!(desired.confirm ?? []).includes(token)) {

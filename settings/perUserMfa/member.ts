@@ -1,6 +1,6 @@
 import type { BaselineMember, Requirement } from "../../components/member";
 import { list, obj, oneOf, str } from "../../providers/framework/validation";
-import { requireMfaMember } from "../conditionalAccess/member";
+import { legacyAuthenticationMember, requireMfaMember } from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { PerUserMfa } from "./resource";
 import { PER_USER_MFA_STATES, PerUserMfaAssignment, PerUserMfaState, perUserMfa } from "./setting";
@@ -101,7 +101,9 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
                 ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
                 ...(ctx.wide.guards ? { guards: ctx.wide.guards } : {}),
             },
-            { parent: ctx.parent },
+            // After the baseline's Conditional Access (and its rollout guards): an up whose policy switch-on is
+            // refused never reaches per-user MFA, so the migration cannot switch it off before its replacement is on.
+            { parent: ctx.parent, dependsOn: [ctx.builtBy(requireMfaMember), ctx.builtBy(legacyAuthenticationMember)].filter((r): r is NonNullable<typeof r> => !!r) },
         );
     },
     permissions: (_args, wide) => {

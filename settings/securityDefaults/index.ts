@@ -2,3 +2,5 @@
 export { SecurityDefaults } from "./resource";
 export type { SecurityDefaultsArgs } from "./resource";
 export type { SecurityDefaultsSettings } from "./member";
+export type { SecurityDefaultsReplacement } from "./setting";
+export { securityDefaultsOffConfirmation } from "./setting";

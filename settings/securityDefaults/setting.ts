@@ -1,6 +1,6 @@
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, diffFields, weakeningRefusal } from "../../providers/framework/setting";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, diffFields, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
 import { boolWith, checkInputs, isObject, obj } from "../../providers/framework/validation";
 
 /**
@@ -38,6 +38,16 @@ export function lostWithoutSecurityDefaults(replacement: SecurityDefaultsReplace
 }
 
 const INTERNAL = ["replacement", "confirm", TENANT_AT_PREVIEW];
+
+/**
+ * The confirmation of switching security defaults off (from on, as the tenant has them) with this
+ * replacement, or undefined when that is no weakening: what the preview asks for in guards.confirm.
+ */
+export function securityDefaultsOffConfirmation(replacement?: SecurityDefaultsReplacement): string | undefined {
+    const change = { field: "isEnabled", from: true, to: false };
+    const weakening = securityDefaults.weakens!(change, replacement ? { replacement } : {});
+    return weakening ? weakeningToken("security-defaults", [weakening], [change]) : undefined;
+}
 
 export interface SecurityDefaultsLive extends Record<string, unknown> {
     isEnabled: boolean;

@@ -63,7 +63,6 @@ describe("emulator: export of each member", function () {
             assert.deepStrictEqual(baseline, {
                 breakGlassAccounts: BG,
                 legacyAuthentication: { mode: "on", displayName: "Block legacy auth", adoptPolicyId: created.block },
-                guards: { confirm: ["legacy-authentication:on"] },
             });
             const about = (key: string) => warnings.filter((w) => new RegExp(`^Conditional Access policy "[^"]+" \\(${created[key]}\\)`).test(w));
             assert.match(about("mfaReordered").join("\n"), /excludeUsers is \[.*\] where the component's policy has \[.*\]/);

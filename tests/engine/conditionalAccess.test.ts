@@ -72,6 +72,25 @@ async function run(s: Scenario, what: Promise<{ code: number; output: string }>)
     return r;
 }
 
+/**
+ * The confirmations the guards ask for, one preview after another (the engine stops at the first
+ * refusal), until the preview passes: each names its change, so it is read from the refusal.
+ */
+async function askedConfirmations(s: Scenario, stack: string, config: (confirm: string[]) => unknown, pattern: RegExp): Promise<{ confirm: string[]; outputs: string[] }> {
+    const confirm: string[] = [];
+    const outputs: string[] = [];
+    for (let round = 0; round < 5; round++) {
+        await s.ws.setConfigObject(stack, "m365-mfa:baseline", config(confirm));
+        const r = await run(s, s.ws.preview(stack));
+        outputs.push(r.output);
+        if (r.code === 0) return { confirm, outputs };
+        const asked = [...new Set(r.output.match(new RegExp(pattern.source, "g")) ?? [])].filter((t) => !confirm.includes(t));
+        assert.ok(asked.length, `the refusal names no confirmation:\n${r.output}`);
+        confirm.push(...asked);
+    }
+    throw new Error("the guards kept asking");
+}
+
 async function up(s: Scenario, stack: string, ...extra: string[]) {
     const r = await run(s, s.ws.up(stack, ...extra));
     assert.strictEqual(r.code, 0, r.output);
@@ -113,11 +132,12 @@ describe("engine: Conditional Access through the azuread provider", function () 
         });
         after(() => finish(s));
 
-        it("turns security defaults off and creates both policies in report-only, break-glass excluded", async () => {
+        it("keeps security defaults on (nothing replaces them while the policies are report-only) and creates both policies in report-only, break-glass excluded", async () => {
             assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, true);
             const r = await up(s, stack);
             assert.match(r.output, /report-only: nothing is blocked yet/);
-            assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, false);
+            // Issue #21: the preset no longer switches security defaults off beside report-only policies (no MFA, no block left).
+            assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, true);
             const block = policyNamed(s.emu, "m365-mfa: block legacy authentication");
             const mfa = policyNamed(s.emu, "m365-mfa: require MFA for all users");
             for (const p of [block, mfa]) {
@@ -198,21 +218,26 @@ describe("engine: Conditional Access through the azuread provider", function () 
             await assertClean(s, stack);
         });
 
-        it("stage 2: enforcing needs the named confirmations; with them the policies are on", async () => {
-            await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2));
-            const refused = await run(s, s.ws.preview(stack));
-            assert.notStrictEqual(refused.code, 0, refused.output);
-            assert.match(refused.output, /legacy-authentication:on/);
-            assert.match(refused.output, /conditional-access-mfa:on/);
-            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), [REPORT_ONLY, REPORT_ONLY], "a refused preview changes nothing");
+        let confirm: string[] = [];
+        it("stage 2: enforcing needs confirmations that name the change (users and digest, from the tenant), with readiness; with them the policies are on", async () => {
+            // The static token of earlier versions confirms nothing any more.
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2, ["legacy-authentication:on", "conditional-access-mfa:on"]));
+            const old = await run(s, s.ws.preview(stack));
+            assert.notStrictEqual(old.code, 0, old.output);
+            assert.match(old.output, /no longer confirms anything/);
+            const users = members().length;
+            const asked = await askedConfirmations(s, stack, (c) => baseline(2, c), /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/);
+            assert.deepStrictEqual(asked.confirm.map((t) => t.replace(/:[0-9a-f]{8}$/, "")).sort(), [`conditional-access-mfa:${users}`, `legacy-authentication:${users}`], "each policy names its users: every user but the break-glass accounts");
+            assert.match(asked.outputs.join("\n"), /Asked to register: \d+ users? have no MFA method|Will break: \d+ users? still sign in with legacy protocols/, "the readiness per-user MFA has");
+            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), [REPORT_ONLY, REPORT_ONLY], "a refused preview changes nothing");
+            confirm = asked.confirm;
+            await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2, confirm));
             await up(s, stack);
             assert.deepStrictEqual(policies(s.emu).map((p) => p.state), ["enabled", "enabled"]);
             await assertClean(s, stack);
         });
 
         it("stage 3: per-user MFA off for every user but the break-glass accounts, after the blast-radius confirmation", async () => {
-            const confirm = ["legacy-authentication:on", "conditional-access-mfa:on"];
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(3, confirm));
             const refused = await run(s, s.ws.preview(stack));
             assert.notStrictEqual(refused.code, 0, refused.output);
@@ -233,7 +258,6 @@ describe("engine: Conditional Access through the azuread provider", function () 
     describe("switch from security-defaults to conditional-access in one up", () => {
         let s: Scenario;
         const stack = "switch";
-        const confirm = ["legacy-authentication:on", "conditional-access-mfa:on"];
         before(async () => {
             s = await scenario("switch", "secret");
             await s.ws.initStack(stack, {}, { "m365-mfa:baseline": { preset: "security-defaults", breakGlassAccounts: BREAK_GLASS } });
@@ -242,14 +266,17 @@ describe("engine: Conditional Access through the azuread provider", function () 
         });
         after(() => finish(s));
 
-        it("security defaults go off before any Conditional Access policy is enforced", async () => {
-            await s.ws.setConfigObject(stack, "m365-mfa:baseline", {
+        it("security defaults go off before any Conditional Access policy is enforced (no weakening: both replace them)", async () => {
+            const config = (confirm: string[]) => ({
                 preset: "conditional-access",
                 breakGlassAccounts: BREAK_GLASS,
                 legacyAuthentication: { mode: "on" },
                 conditionalAccessMfa: { mode: "on" },
-                guards: { confirm },
+                ...(confirm.length ? { guards: { confirm } } : {}),
             });
+            const { confirm, outputs } = await askedConfirmations(s, stack, config, /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/);
+            assert.doesNotMatch(outputs.join("\n"), /WEAKENS security/, "security defaults off with both replacements enforced is no weakening");
+            assert.strictEqual(confirm.length, 2, outputs.join("\n"));
             const from = s.emu.requests.length;
             await up(s, stack);
             assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, false);

@@ -15,6 +15,7 @@ import { NODE_BIN_DIR, PulumiWorkspace, REPO_ROOT } from "../../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
+import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 const SD_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
 const TSC = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -31,7 +32,8 @@ const baselineArgs: TenantMfaBaselineArgs = {
 const baseline = new TenantMfaBaseline("tenant", baselineArgs);
 
 // Standalone resources, beside the component.
-const securityDefaults = new SecurityDefaults("security-defaults", { isEnabled: false });
+// Off with nothing to replace them weakens the tenant: the confirmation names it (issue #21).
+const securityDefaults = new SecurityDefaults("security-defaults", { isEnabled: false, confirm: [${JSON.stringify(securityDefaultsOffConfirmation())}] });
 const pilotArgs: PerUserMfaArgs = {
     assignments: [{ state: "enforced", users: [${JSON.stringify(user)}] }],
     excludeUsers: ${JSON.stringify(breakGlass)},

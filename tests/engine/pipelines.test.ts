@@ -10,6 +10,7 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
+import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 describe("engine: PR summary and drift detection", function () {
     this.timeout(300_000);
@@ -129,7 +130,8 @@ describe("engine: PR summary and drift detection", function () {
             securityDefaults: { enabled: false },
             breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
             perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
-            guards: { maxUserChangeShare: 1 },
+            // Security defaults off with nothing to replace them weakens the tenant: confirmed by name (issue #21).
+            guards: { maxUserChangeShare: 1, confirm: [securityDefaultsOffConfirmation()!] },
         };
         await ws.setConfigObject(stack, "m365-mfa:baseline", baseline);
         try {

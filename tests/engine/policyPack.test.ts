@@ -12,6 +12,8 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
+import { rolloutConfirmation } from "../../settings/conditionalAccess/rollout";
+import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 describe("engine: the guardrail policy pack", function () {
     this.timeout(600_000);
@@ -28,7 +30,7 @@ describe("engine: the guardrail policy pack", function () {
         const project = copyProject(path.join(tmp, "project"));
         pack = path.join(project, "policies");
         ws = new PulumiWorkspace({ projectDir: project, workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
-        await ws.initStack("weak", {}, { "m365-mfa:baseline": { securityDefaults: { enabled: false }, modernAuthentication: { enabled: false } } });
+        await ws.initStack("weak", {}, { "m365-mfa:baseline": { securityDefaults: { enabled: false }, modernAuthentication: { enabled: false }, guards: { confirm: [securityDefaultsOffConfirmation()!] } } });
         await ws.initStack("defaults", {}, { "m365-mfa:baseline": { preset: "security-defaults" } });
         await ws.initStack("ca", {}, {
             "m365-mfa:baseline": {
@@ -36,7 +38,8 @@ describe("engine: the guardrail policy pack", function () {
                 breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
                 legacyAuthentication: { mode: "on" },
                 conditionalAccessMfa: { mode: "on" },
-                guards: { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] },
+                // Switching the policies on names the users they start to apply to (issue #21).
+                guards: { confirm: (["legacyAuthentication", "conditionalAccessMfa"] as const).map((p) => rolloutConfirmation(p, [...emu.directory().users.values()].map((u) => u.userPrincipalName).filter((u) => u.toLowerCase() !== "breakglass1@contoso.onmicrosoft.com"))) },
             },
         });
     });

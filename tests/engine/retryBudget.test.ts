@@ -11,6 +11,7 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
+import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 describe("engine: the retry budget", function () {
     this.timeout(300_000);
@@ -22,7 +23,7 @@ describe("engine: the retry budget", function () {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-budget-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
         ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
-        await ws.initStack("budget", { "m365-mfa:retryBudgetSeconds": "3" }, { "m365-mfa:baseline": { securityDefaults: { enabled: false } } });
+        await ws.initStack("budget", { "m365-mfa:retryBudgetSeconds": "3" }, { "m365-mfa:baseline": { securityDefaults: { enabled: false }, guards: { confirm: [securityDefaultsOffConfirmation()!] } } });
     });
 
     after(async () => {
@@ -39,7 +40,7 @@ describe("engine: the retry budget", function () {
         assert.notStrictEqual(r.code, 0, r.output);
         const diagnostics = r.output.slice(r.output.indexOf("Diagnostics:"));
         const sentence =
-            /error: Security defaults: create failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Microsoft Graph GET \/v1\.0\/policies\/identitySecurityDefaultsEnforcementPolicy answered 503 serviceNotAvailable: .*Nothing is lost: run pulumi up again to resume/g;
+            /error: Security defaults: (check|create) failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Microsoft Graph GET \/v1\.0\/policies\/identitySecurityDefaultsEnforcementPolicy answered 503 serviceNotAvailable: .*Nothing is lost: run pulumi up again to resume/g;
         assert.strictEqual((diagnostics.match(sentence) ?? []).length, 1, diagnostics);
         assert.match(diagnostics, /pulumi:pulumi:Stack \(m365-mfa-budget\):\n\s+error: update failed\n/, "the Stack says only that the update failed");
         assert.strictEqual((diagnostics.match(/gave up/g) ?? []).length, 1, "the sentence is not repeated at the Stack level");
