@@ -10,6 +10,7 @@ import * as fs from "fs";
 import { createTenantClients } from "../client";
 import { assessReadiness } from "./assess";
 import { toJson, toMarkdown, toTable } from "./render";
+import { mailboxesKeptOn, smtpAuthJson, smtpAuthReadiness, smtpAuthSection } from "./smtpAuth";
 
 export const READINESS_FORMATS = ["table", "markdown", "json"] as const;
 
@@ -37,8 +38,14 @@ export async function readinessCommand(options: ReadinessCommandOptions = {}): P
         if (process.stderr.isTTY) process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
     };
     const report = await assessReadiness(clients, { windowDays, users: options.users?.filter(Boolean), onProgress: progress });
+    // SMTP AUTH before Microsoft's deadline (./smtpAuth.ts): who still sends with Basic SMTP AUTH, the mailboxes kept on apart.
+    const smtp = await smtpAuthReadiness(clients, { windowDays, onProgress: progress });
+    const keptOn = await mailboxesKeptOn(clients);
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
-    const text = format === "json" ? toJson(report) : format === "markdown" ? toMarkdown(report) : toTable(report);
+    const text =
+        format === "json"
+            ? JSON.stringify({ ...JSON.parse(toJson(report)), smtpAuth: smtpAuthJson(smtp, keptOn) }, null, 2)
+            : `${format === "markdown" ? toMarkdown(report) : toTable(report)}\n\n${smtpAuthSection(smtp, keptOn, format)}`;
     if (options.out) {
         fs.writeFileSync(options.out, text + "\n");
         console.error(`readiness report written to ${options.out}`);

@@ -15,6 +15,7 @@ import type { AnyMember, BaselineWide } from "../components/member";
 import type { AnySetting } from "../providers/framework/setting";
 import { authenticationMethodsMember } from "./authenticationMethods/member";
 import { legacyAuthenticationMember, requireMfaMember } from "./conditionalAccess/member";
+import { mailboxProtocolsMember } from "./mailboxProtocols/member";
 import { exchangeAuthenticationPolicyMember } from "./exchangeAuthenticationPolicy/member";
 import { hygieneMember } from "./hygiene/member";
 import { modernAuthenticationMember } from "./modernAuthentication/member";
@@ -37,6 +38,8 @@ export const MEMBERS = {
     smtpAuth: smtpAuthMember,
     /** An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default (settings/exchangeAuthenticationPolicy). */
     exchangeAuthenticationPolicy: exchangeAuthenticationPolicyMember,
+    /** POP, IMAP, Exchange ActiveSync and SMTP AUTH per mailbox and for new mailboxes (CAS mailbox plans), with named exceptions (settings/mailboxProtocols). */
+    mailboxProtocols: mailboxProtocolsMember,
     /** The authentication methods policy and its method configurations (settings/authenticationMethods). */
     authenticationMethods: authenticationMethodsMember,
     /** Per-user MFA (disabled / enabled / enforced) for named users and groups (settings/perUserMfa). */
@@ -85,5 +88,6 @@ export * from "./conditionalAccess";
 export * from "./hygiene";
 export * from "./smtpAuth";
 export * from "./exchangeAuthenticationPolicy";
+export * from "./mailboxProtocols";
 export * from "./authenticationMethods";
 export * from "./perUserMfa";

@@ -21,7 +21,9 @@ export type ParameterKind =
     /** -ResultSize: a positive number or "Unlimited". */
     | "resultSize"
     /** Accepted and ignored (-Confirm over REST never prompts). */
-    | "ignored";
+    | "ignored"
+    /** A parameter Microsoft documents for the cmdlet that the emulator does not model: refused loudly (400). */
+    | "notModelled";
 
 export interface CmdletContext {
     readonly tenant: TenantState;
@@ -69,6 +71,12 @@ function convert(name: string, kind: ParameterKind, value: unknown): unknown {
     switch (kind) {
         case "ignored":
             return value;
+        case "notModelled":
+            throw new ExchangeCmdletError(
+                400,
+                "Emulator.NotModelledException",
+                `-${name} is a documented parameter of this cmdlet that is not modelled by the emulator; the emulator refuses it rather than ignore it.`,
+            );
         case "bool":
         case "nullableBool":
             if (value === null && kind === "nullableBool") {

@@ -5,6 +5,7 @@ import { stableStringify } from "./stable";
 import { authenticationPolicyCmdlets } from "./authenticationPolicies";
 import { Cmdlet, bindParameters, sameText } from "./cmdlet";
 import { ExchangeCmdletError, commandNotFound, exchangeErrorResponse } from "./errors";
+import { casMailboxPlanCmdlets } from "./casMailboxPlans";
 import { mailboxCmdlets } from "./mailboxes";
 import { organizationCmdlets } from "./organization";
 
@@ -38,7 +39,7 @@ export const EXCHANGE_ENTRA_ROLES: readonly string[] = [
     "Security Reader",
 ];
 
-export const CMDLETS: readonly Cmdlet[] = [...organizationCmdlets, ...mailboxCmdlets, ...authenticationPolicyCmdlets];
+export const CMDLETS: readonly Cmdlet[] = [...organizationCmdlets, ...mailboxCmdlets, ...casMailboxPlanCmdlets, ...authenticationPolicyCmdlets];
 
 /** Largest page Exchange hands out, and the page size without a Prefer header. */
 export const MAX_PAGE_SIZE = 1000;

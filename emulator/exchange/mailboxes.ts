@@ -2,9 +2,11 @@ import type { ExchangeMailboxState, TenantState } from "../store";
 import { Cmdlet, noChangeWarning, sameText } from "./cmdlet";
 import { ExchangeCmdletError, identityNotFound } from "./errors";
 import { organizationDn } from "./organization";
+import "./casMailboxPlans"; // the mailbox's protocol fields (declared there)
+import { recordCasMailboxChange, replayCasJournal } from "./casJournal";
 
 /**
- * Mailboxes: Get-Mailbox and Get/Set-CASMailbox (per-mailbox SMTP AUTH). A mailbox's
+ * Mailboxes: Get-Mailbox and Get/Set-CASMailbox (per-mailbox SMTP AUTH, POP, IMAP and Exchange ActiveSync). A mailbox's
  * SmtpClientAuthenticationDisabled is true/false to override the organisation, or null to follow
  * Set-TransportConfig; Get-CASMailbox reports the stored value (null stays null), as Exchange does.
  */
@@ -28,6 +30,12 @@ const RECIPIENT_TYPE_DETAILS = [
 
 /** Finds a mailbox by any of the identities Exchange accepts for -Identity. */
 export function findMailbox(tenant: TenantState, identity: string): ExchangeMailboxState | undefined {
+    // Fast path: an index of the unique identities (address, UPN, name, alias, ids), so a tenant of
+    // 50,000 mailboxes is not scanned for every cmdlet; anything else (display name, DN) by the scan.
+    const indexed = indexOf(tenant.exchange.mailboxes).get(identity.toLowerCase());
+    if (indexed) {
+        return indexed;
+    }
     return tenant.exchange.mailboxes.find(
         (m) =>
             sameText(m.name, identity) ||
@@ -39,6 +47,24 @@ export function findMailbox(tenant: TenantState, identity: string): ExchangeMail
             sameText(m.displayName, identity) ||
             sameText(mailboxDn(tenant, m), identity),
     );
+}
+
+const indexes = new WeakMap<ExchangeMailboxState[], { size: number; byId: Map<string, ExchangeMailboxState> }>();
+
+function indexOf(mailboxes: ExchangeMailboxState[]): Map<string, ExchangeMailboxState> {
+    let entry = indexes.get(mailboxes);
+    if (!entry || entry.size !== mailboxes.length) {
+        const byId = new Map<string, ExchangeMailboxState>();
+        for (const m of mailboxes) {
+            for (const id of [m.primarySmtpAddress, m.userPrincipalName, m.name, m.alias, m.guid, m.externalDirectoryObjectId]) {
+                // A value two mailboxes share goes to the first in order, as the scan finds it.
+                const key = String(id ?? "").toLowerCase();
+                if (key && !byId.has(key)) byId.set(key, m);
+            }
+        }
+        indexes.set(mailboxes, (entry = { size: mailboxes.length, byId }));
+    }
+    return entry.byId;
 }
 
 /** Whether SMTP AUTH is off for the mailbox after the organisation default is applied. */
@@ -66,13 +92,13 @@ function common(tenant: TenantState, m: ExchangeMailboxState): Record<string, un
 function casMailbox(tenant: TenantState, m: ExchangeMailboxState): Record<string, unknown> {
     return {
         ...common(tenant, m),
-        ActiveSyncEnabled: true,
+        ActiveSyncEnabled: m.activeSyncEnabled ?? true,
         OWAEnabled: true,
         OWAforDevicesEnabled: true,
         EwsEnabled: true,
         ECPEnabled: true,
-        PopEnabled: true,
-        ImapEnabled: true,
+        PopEnabled: m.popEnabled ?? true,
+        ImapEnabled: m.imapEnabled ?? true,
         MAPIEnabled: true,
         UniversalOutlookEnabled: true,
         OutlookMobileEnabled: true,
@@ -131,27 +157,59 @@ export const mailboxCmdlets: Cmdlet[] = [
     {
         name: "Get-CASMailbox",
         parameters: { Identity: "string", ResultSize: "resultSize" },
-        run({ tenant }, args) {
+        run({ tenant, store }, args) {
+            replayCasJournal(store, tenant);
             const { found, warnings } = select(tenant, args);
             return { value: found.map((m) => casMailbox(tenant, m)), warnings };
         },
     },
     {
         name: "Set-CASMailbox",
-        parameters: { Identity: "string", SmtpClientAuthenticationDisabled: "nullableBool", Confirm: "ignored" },
+        // set-casmailbox (MicrosoftDocs/office-docs-powershell exchange/exchange-ps/ExchangePowerShell/Set-CASMailbox.md):
+        // -PopEnabled, -ImapEnabled, -ActiveSyncEnabled are Boolean ($true by default; $null is refused by
+        // PowerShell's binder for a Boolean); -SmtpClientAuthenticationDisabled is $true/$false or $null
+        // (follow Set-TransportConfig). Documented parameters the emulator does not model are refused loudly.
+        parameters: {
+            Identity: "string",
+            SmtpClientAuthenticationDisabled: "nullableBool",
+            PopEnabled: "bool",
+            ImapEnabled: "bool",
+            ActiveSyncEnabled: "bool",
+            Confirm: "ignored",
+            WhatIf: "notModelled",
+            OWAEnabled: "notModelled",
+            OWAforDevicesEnabled: "notModelled",
+            EwsEnabled: "notModelled",
+            MAPIEnabled: "notModelled",
+            ECPEnabled: "notModelled",
+            UniversalOutlookEnabled: "notModelled",
+            OutlookMobileEnabled: "notModelled",
+            MacOutlookEnabled: "notModelled",
+            OneWinNativeOutlookEnabled: "notModelled",
+            ActiveSyncMailboxPolicy: "notModelled",
+            ActiveSyncAllowedDeviceIDs: "notModelled",
+            ActiveSyncBlockedDeviceIDs: "notModelled",
+            OwaMailboxPolicy: "notModelled",
+            PopUseProtocolDefaults: "notModelled",
+            ImapUseProtocolDefaults: "notModelled",
+        },
         mandatory: ["Identity"],
         run({ tenant, store }, args) {
             const m = findMailbox(tenant, args.Identity as string);
             if (!m) {
                 throw identityNotFound(args.Identity as string);
             }
+            const set: Partial<ExchangeMailboxState> = {};
             const want = args.SmtpClientAuthenticationDisabled as boolean | null | undefined;
-            if (want === undefined || want === m.smtpClientAuthenticationDisabled) {
+            if (want !== undefined && want !== m.smtpClientAuthenticationDisabled) set.smtpClientAuthenticationDisabled = want;
+            if (args.PopEnabled !== undefined && args.PopEnabled !== (m.popEnabled ?? true)) set.popEnabled = args.PopEnabled as boolean;
+            if (args.ImapEnabled !== undefined && args.ImapEnabled !== (m.imapEnabled ?? true)) set.imapEnabled = args.ImapEnabled as boolean;
+            if (args.ActiveSyncEnabled !== undefined && args.ActiveSyncEnabled !== (m.activeSyncEnabled ?? true)) set.activeSyncEnabled = args.ActiveSyncEnabled as boolean;
+            if (!Object.keys(set).length) {
                 return { value: [], warnings: [noChangeWarning(m.name)] };
             }
-            store.mutate(() => {
-                m.smtpClientAuthenticationDisabled = want;
-            });
+            // Journalled, not a whole-state write per mailbox (./casJournal.ts): tenants of 50,000 mailboxes are changed one by one.
+            recordCasMailboxChange(store, tenant, m, set);
             return { value: [] };
         },
     },

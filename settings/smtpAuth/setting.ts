@@ -4,7 +4,7 @@ import { boolWith, checkInputs, list, obj, str } from "../../providers/framework
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
-import { CLIENT_APP_OF_PROTOCOL, warnLegacyUsers } from "./readiness";
+import { warnSmtpAuthOff } from "../../readiness/smtpAuth";
 
 /**
  * SMTP AUTH (authenticated SMTP submission, client port 587) in Exchange Online: the organisation-wide
@@ -254,10 +254,12 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
         for (const address of refsOf.keys()) {
             mailboxes[address] = "enabled";
         }
+        const resetOn: string[] = []; // mailboxes that had SMTP AUTH on their own and go back to the organisation's
         if (desired.manageAllMailboxes) {
             // Every other mailbox with its own value goes back to following the organisation.
             for (const [address, state] of await readAll(clients)) {
                 if (!(address in mailboxes) && state !== "followsOrganization") {
+                    if (state === "enabled") resetOn.push(address);
                     mailboxes[address] = "followsOrganization";
                 }
             }
@@ -265,9 +267,12 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
         // The organisation switch as the tenant has it (the plan's from-value, also for a create), and,
         // when this plan turns SMTP AUTH off, who still uses it (they stop working; exceptions keep it).
         const org = await readOrganization(clients);
+        // Who still sends with Basic SMTP AUTH, Microsoft's dates, and the exceptions apart (readiness/smtpAuth.ts).
+        const keep = new Set([...Object.keys(mailboxes).filter((a) => mailboxes[a] === "enabled"), ...exceptions.map((e) => e.toLowerCase())]);
         if (desired.disabledForOrganization && !org) {
-            const keep = new Set([...Object.keys(mailboxes).filter((a) => mailboxes[a] === "enabled"), ...exceptions.map((e) => e.toLowerCase())]);
-            await warnLegacyUsers(clients, "SMTP AUTH off for the organisation", [CLIENT_APP_OF_PROTOCOL.Smtp], keep);
+            await warnSmtpAuthOff(clients, "SMTP AUTH off for the organisation", keep);
+        } else if (desired.disabledForOrganization && resetOn.length) {
+            await warnSmtpAuthOff(clients, `SMTP AUTH off for ${resetOn.length} mailbox${resetOn.length === 1 ? "" : "es"} that had it on their own`, keep, { affected: resetOn });
         }
         return { desired: { ...desired, mailboxes: sorted(mailboxes), [TENANT_AT_PREVIEW]: { disabledForOrganization: org } }, failures: [] };
     },
