@@ -155,22 +155,18 @@ async function legacySignIns(clients: TenantClients, report: ReadinessReport, si
     let oldest: string | undefined;
     let complete = false;
     if (widePages > 0) {
-        const wide = pages<any>(clients.graph, query(`createdDateTime ge ${since}`))[Symbol.asyncIterator]();
-        for (let read = 0; ; read++) {
-            if (read === widePages) {
-                await wide.return?.(undefined);
-                break;
-            }
-            const next = await wide.next();
-            if (next.done) {
-                complete = true;
-                break;
-            }
-            for (const s of next.value) take(s);
-            if (next.value.length) oldest = next.value[next.value.length - 1].createdDateTime;
-            seen += next.value.length;
+        // Paged by hand to see each page's @odata.nextLink: the log is complete when a page has none.
+        let next: string | undefined = query(`createdDateTime ge ${since}`);
+        for (let read = 0; next && read < widePages; read++) {
+            const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next);
+            const value = page.value ?? [];
+            for (const s of value) take(s);
+            if (value.length) oldest = value[value.length - 1].createdDateTime;
+            seen += value.length;
             options.onProgress?.("sign-ins", seen);
+            next = page["@odata.nextLink"];
         }
+        complete = !next;
     }
     if (complete) return;
     const upTo = oldest ? ` and createdDateTime le ${oldest}` : "";
