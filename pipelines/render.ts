@@ -155,10 +155,13 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
               : "**No changes to the tenant.**",
     );
     if (plan.confirmedBy?.length) {
+        const which = plan.confirmedBy.length === 1 ? "its confirmation" : "these confirmations";
         out.push(
             "",
-            `A guard refused this plan until it is confirmed (see "What could break"). The changes below are what ${plan.confirmedBy.length === 1 ? "its confirmation" : "these confirmations"} would cover ` +
-                `(previewed with ${plan.confirmedBy.map((t) => `\`${t}\``).join(", ")} added to \`m365-mfa:baseline.guards.confirm\`; nothing was applied). Add ${plan.confirmedBy.length === 1 ? "it" : "them"} only if this is intended.`,
+            `A guard refused this plan until it is confirmed (see "What could break"). What ${which} would cover: ` +
+                `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state, as below ` +
+                `(previewed with ${plan.confirmedBy.map((t) => `\`${t}\``).join(", ")} added to \`m365-mfa:baseline.guards.confirm\`; nothing was applied). ` +
+                `Add ${plan.confirmedBy.length === 1 ? "it" : "them"} only if this is intended.`,
         );
     }
     for (const s of changing) {

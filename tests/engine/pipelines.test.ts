@@ -56,8 +56,15 @@ describe("engine: PR summary and drift detection", function () {
         const members = dir().transitiveUsers(finance().id).map((u) => u.userPrincipalName.toLowerCase()).sort();
         assert.match(md, /^<!-- m365-mfa-preview -->\n## m365-mfa preview: `pipe`/);
         assert.match(md, /\*\*2 settings change\*\*/);
-        assert.match(md, /### Security defaults \(`tenant-security-defaults`\): create[\s\S]*\| isEnabled \| true \|/);
-        assert.match(md, new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| enforced \\| ${members.length} \\| ${members[0].replace(/\./g, "\\.")}`));
+        // A create's from-value is the tenant's as read at preview (issue #21).
+        assert.match(md, /### Security defaults \(`tenant-security-defaults`\): create\n\n\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| isEnabled \| false \| true \|/);
+        // Per-user rows: from each user's state in the tenant, as the guard counts them; no row for users already enforced.
+        const byFrom = new Map<string, number>();
+        for (const u of dir().transitiveUsers(finance().id)) if (u.perUserMfaState !== "enforced") byFrom.set(u.perUserMfaState, (byFrom.get(u.perUserMfaState) ?? 0) + 1);
+        assert.ok(byFrom.size > 0);
+        for (const [from, n] of byFrom) assert.match(md, new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| ${from} \\| enforced \\| ${n} \\|`));
+        assert.doesNotMatch(md, /not managed/);
+        assert.ok(members.length > 0);
         assert.match(md, /### What could break[\s\S]*Per-user MFA readiness: \d+ of \d+ users this plan moves to MFA would be affected/);
         assert.strictEqual(writes(), before, "a PR preview writes nothing");
     });
@@ -152,7 +159,8 @@ describe("engine: PR summary and drift detection", function () {
             await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
             const both = await cli("drift", "--report-dir", path.join(tmp, "both"), "--remediate");
             assert.strictEqual(both.code, 1, both.output);
-            assert.match(both.output, /not remediating: the stack also has 1 change\(s\) not applied yet \(pending\)/);
+            assert.match(both.output, /not remediating: the stack also has 1 setting with a change not applied yet \(pending\)/);
+            assert.match(fs.readFileSync(path.join(tmp, "both", "drift-report.md"), "utf8"), /## Drift[\s\S]*### Per-user MFA/, "the drift found is written before refusing");
             assert.strictEqual(writes(), before + 1, "only the portal admin's change was written");
             assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "the pending change was not applied");
             await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "enforced" }, { version: "beta" });
@@ -172,6 +180,12 @@ describe("engine: PR summary and drift detection", function () {
         const md = fs.readFileSync(out, "utf8");
         assert.match(md, /\*\*The preview failed: nothing can be applied as it stands\.\*\*/);
         assert.match(md, /### What could break[\s\S]*\*\*error:\*\*[\s\S]*add "per-user-mfa:\d+:[0-9a-f]{8}" to m365-mfa:baseline\.guards\.confirm/);
+        // The comment the approver decides in shows the per-user table the confirmation would cover (issue #21).
+        const moving = dir().transitiveUsers(sales.id).filter((u) => u.perUserMfaState !== "enforced" && u.userPrincipalName.toLowerCase() !== "breakglass1@contoso.onmicrosoft.com");
+        const disabled = moving.filter((u) => u.perUserMfaState === "disabled").length;
+        assert.match(md, /A guard refused this plan until it is confirmed/);
+        assert.match(md, new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| disabled \\| enforced \\| ${disabled} \\|`));
+        assert.match(md, new RegExp(`· ${moving.length} users? change MFA state, as below`), "the count the confirmation covers");
     });
 
     it("drift check: exit 1 when the check itself fails (bad credential), never a false 'clean'", async () => {

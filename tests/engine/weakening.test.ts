@@ -95,7 +95,7 @@ describe("engine: no silent weakening, the tenant's from-values (issue #21)", fu
         const mfaToken = new RegExp(`conditional-access-mfa:${users}:[0-9a-f]{8}`).exec(r.md)?.[0];
         assert.ok(mfaToken, `switching the MFA policy on names its users (count and digest):\n${r.md}`);
         assert.match(r.md, /Will break: \d+ users? still sign in with legacy protocols|Asked to register: \d+ users? have no MFA method/, "readiness of the users it starts to apply to");
-        assert.match(r.md, /The changes below are what these confirmations would cover/);
+        assert.match(r.md, /What these confirmations would cover: \*\*\d+ settings change\*\*/);
         assert.deepStrictEqual([...reviewDirs()].filter((d) => !before.has(d)), [], "no temporary folder is left");
         // Both confirmations: the preview passes.
         await ws.setConfigObject(stack, "m365-mfa:baseline", baseline([weak, mfaToken]));

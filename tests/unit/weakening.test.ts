@@ -150,7 +150,7 @@ describe("unit: a refused plan's comment (issue #21)", () => {
             assert.deepStrictEqual(plan.confirmedBy, ["weakens:security-defaults:11111111", "conditional-access-mfa:3:22222222"]);
             const md = prComment(plan, "s");
             assert.match(md, /\| disabled \| enforced \| 1 \| a@x \|/);
-            assert.match(md, /The changes below are what these confirmations would cover/);
+            assert.match(md, /What these confirmations would cover: \*\*1 setting change\*\* · 1 user change MFA state, as below/);
             assert.ok(fs.readFileSync(config, "utf8").includes("preset: conditional-access") && !fs.readFileSync(config, "utf8").includes("guards"), "the stack's own config is untouched");
             assert.ok(configWithConfirmations(path.join(dir, "missing.yaml"), ["t"], dir) === undefined);
         } finally {
