@@ -11,7 +11,7 @@ import { directoryRoleRoutes } from "./graph/directoryRoles";
 import { reportRoutes } from "./graph/reports";
 import { securityDefaultsRoutes } from "./graph/securityDefaults";
 import { Throttle, ThrottleOptions } from "./throttle";
-import { faultFor, freshSeed, mulberry32 } from "./faults";
+import { TokenEndpointFaults, faultFor, freshSeed, mulberry32, tokenEndpointFault } from "./faults";
 import type { Route } from "./graph/routes";
 import { checkQuery } from "./graph/query";
 import { EmuRequest, EmuResponse, GraphHttpError, JSON_ODATA, graphErrorBody, headerValue, jsonBody, readRequest, writeResponse } from "./http";
@@ -42,6 +42,8 @@ export interface Faults {
     tokenExpiresEarlySeconds?: number;
     /** Seconds sent in Retry-After with injected 429s (default 1). */
     retryAfterSeconds?: number;
+    /** Faults at the token endpoint (429 with Retry-After, 503, dropped connections), from the same seeded generator (./faults.ts). */
+    tokenEndpoint?: TokenEndpointFaults;
     /** Deterministic faults: the next `count` Graph/Exchange requests whose path contains `match`. */
     next?: { kind: "429" | "503" | "drop"; count: number; match?: string }[];
     /** Deterministic faults inside $batch: the next `count` batch items whose path contains `match` get this status. */
@@ -202,6 +204,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     async function dispatch(req: EmuRequest): Promise<Dispatched> {
         if (req.path.startsWith("/_emulator/")) {
             return { response: admin(req), write: false };
+        }
+        const tokenFault = tokenEndpointFault(req, emulator.faults.tokenEndpoint, emulator.random);
+        if (tokenFault) {
+            return tokenFault === "drop" ? "drop" : { response: tokenFault, write: false };
         }
         const idp = identity.handle(req, origin);
         if (idp) {
