@@ -1,4 +1,7 @@
-import type { AccessToken, TokenCredential } from "@azure/identity";
+// From @azure/core-auth, where they are declared (@azure/identity re-exports them): this file's declarations
+// are public, and @azure/identity's load @azure/msal-node's, which fail a consumer's tsc under node16
+// resolution without skipLibCheck (its .d.cts imports an ES module).
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { ConnectionSettings } from "./connection";
 import { TenantApiError, redact } from "./errors";
 import { RetryPolicy, describeCall, isDroppedConnection } from "./retry";

@@ -160,6 +160,8 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         }
         const stray = files.filter((f) => (f.endsWith(".ts") && !f.endsWith(".d.ts")) || /^(tests|emulator|harness|bench|scripts|tools|\.tools)\//.test(f) || /^dist\/(tests|emulator|harness)\//.test(f));
         assert.deepStrictEqual(stray, []);
+        // The guardrail policy pack does not ship (README): it runs from a checkout, --policy-pack <checkout>/policies.
+        assert.deepStrictEqual(files.filter((f) => /(^|\/)policies\/(index|rules)\.(js|d\.ts)$|PulumiPolicy\.yaml$/.test(f)), []);
         const pkg = JSON.parse(fs.readFileSync(path.join(appDir, "node_modules", "m365-mfa", "package.json"), "utf8"));
         assert.strictEqual(pkg.main, "dist/index.js");
         assert.strictEqual(pkg.types, "dist/index.d.ts");
