@@ -289,9 +289,10 @@ export async function drift(options: DriftOptions): Promise<number> {
         // pulumi up would apply the unreviewed stack changes too: remediation repairs drift only. The drift found is kept.
         write(report);
         process.stdout.write(driftMarkdown(report));
+        const pending = report.settings.filter((s) => s.kind === "pending").length;
         throw new Error(
-            `not remediating: the stack also has ${report.settings.filter((s) => s.kind === "pending").length} change(s) not applied yet (pending), which pulumi up would apply too. ` +
-                `Apply or revert them through review first, then remediate the drift. The drift found is in ${path.join(dir, "drift-report.md")}.`,
+            `not remediating: the stack also has ${pending} setting${pending === 1 ? "" : "s"} with a change not applied yet (pending), which pulumi up would apply too. ` +
+                `Apply or revert ${pending === 1 ? "it" : "them"} through review first, then remediate the drift. The drift found is in ${path.join(dir, "drift-report.md")}.`,
         );
     }
     if (report.drifted && options.remediate) {
