@@ -149,6 +149,8 @@ export function setupText(emu: EmulatorView, options: SetupOptions): string {
         ``,
         `App registrations: ${tenant.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}`,
         `Admin API: ${emu.origin}/_emulator/{state,requests,faults} with header x-emulator-admin-key: ${emu.store.adminKey}`,
+        `Act as a portal admin from another shell: npm run emulator -- admin set security-defaults off (or per-user-mfa <upn> <state>);`,
+        `with the emulator stopped: npm run emulator -- tenant add <name>, app grant <app> <permission>; npm run emulator -- --help lists every command.`,
         `Ctrl-C stops it; the tenant is kept in the state directory.`,
     ];
     return lines.join("\n");
