@@ -144,7 +144,11 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
         assert.match(md, new RegExp(`1 failed · 1 ${fabrikamStatus} · 2 clean`));
         assert.match(md, new RegExp(`### fabrikam \\(\`m365-mfa-fabrikam\`\\): ${fabrikamStatus}`));
         assert.match(md, /## Failed[\s\S]*AADSTS7000215/);
-        assert.match(fs.readFileSync(path.join(reportDir, "tenants", "fabrikam.md"), "utf8"), /### Security defaults \(`tenant-security-defaults`\)/);
+        const tenantReport = fs.readFileSync(path.join(reportDir, "tenants", "fabrikam.md"), "utf8");
+        assert.match(tenantReport, /### Security defaults \(`tenant-security-defaults`\)/);
+        // The repair that applies to a tenant of the runner (its stack config is in the state directory, not the project).
+        assert.ok(tenantReport.includes(`Repair with \`m365-mfa multi-tenant --tenants ${tenantsFile} --operation up --only fabrikam\``), tenantReport);
+        assert.ok(!/m365-mfa drift --stack|`pulumi up --refresh`/.test(tenantReport), tenantReport);
         // Without the broken tenant, drift is exit 2.
         assert.strictEqual(exitCode(summary.results.filter((r: any) => r.tenant !== "broken")), 2);
         // The per-tenant results combine into the same roll-up (what the matrix's last job does).
