@@ -30,10 +30,16 @@ describe("engine: no silent weakening, the tenant's from-values (issue #21)", fu
     const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;
     const summary = async (stack: string, ...args: string[]) => {
         const out = path.join(tmp, `${stack}-comment.md`);
-        const r = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", out, ...args]);
+        // The runner's temporary directory of its own, so that what the command leaves there is seen (and no other run's).
+        fs.mkdirSync(runnerTmp(), { recursive: true });
+        const r = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", out, ...args], { TMPDIR: runnerTmp() });
         return { ...r, md: fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "" };
     };
-    const reviewDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("m365-mfa-review-")));
+    const runnerTmp = () => path.join(tmp, "runner-tmp");
+    const reviewDirs = () => {
+        fs.mkdirSync(runnerTmp(), { recursive: true });
+        return new Set(fs.readdirSync(runnerTmp()).filter((d) => d.startsWith("m365-mfa-review-")));
+    };
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-weak-"));
@@ -184,7 +190,8 @@ describe("engine: no silent weakening, the tenant's from-values (issue #21)", fu
         assert.match(g.md, new RegExp(`\\| disabled \\| enforced \\| ${moving.length} \\|`), `the table of the refused plan:\n${g.md}`);
         assert.match(g.md, /A guard refused this plan until it is confirmed/);
         // The readiness lists the comment refers to are in the full list, not in a temporary folder.
-        assert.doesNotMatch(g.md, new RegExp(esc(os.tmpdir())), "no temporary path in the comment");
+        assert.doesNotMatch(g.md, new RegExp(esc(runnerTmp())), "no temporary path in the comment");
+        assert.deepStrictEqual(fs.readdirSync(runnerTmp()).filter((d) => d.startsWith("m365-mfa")), [], "nothing of m365-mfa's is left in the runner's temporary directory");
         assert.match(g.md, /the full list, `pum-full\.md` \(list \d+: users who/);
         const list = fs.readFileSync(full, "utf8");
         assert.match(list, /## list 1: users who/);
