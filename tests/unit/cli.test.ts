@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { USAGE_EXIT, main } from "../../cli";
+import { EXPORTABLE } from "../../adoption/export";
 
 /**
  * The m365-mfa command: one entry point, a --help for it and for each subcommand listing every
@@ -73,7 +74,8 @@ describe("unit: the m365-mfa command", () => {
         [["pr-summary"], /error: --stack <stack> is required \(or --from-json <file>\)/],
         [["pr-summary", "--stack", "s", "--policy-pack-config", "c.json"], /error: --policy-pack-config needs --policy-pack/],
         [["export", "--format", "xml"], /error: option '--format <format>' argument 'xml' is invalid\. Allowed choices are yaml, json\./],
-        [["export", "--include", "securityDefaults,smsAuth"], /error: --include: unknown setting "smsAuth" \(known: breakGlassAccounts, securityDefaults, modernAuthentication, legacyAuthentication, conditionalAccessMfa, smtpAuth, exchangeAuthenticationPolicy, authenticationMethods, perUserMfa, guards\)/],
+        // Every exportable key, from the registry, in its order.
+        [["export", "--include", "securityDefaults,smsAuth"], new RegExp(`error: --include: unknown setting "smsAuth" \\(known: ${EXPORTABLE.join(", ")}\\)`)],
         [["readiness", "--window-days", "31"], /error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to 30 \(sign-in logs are kept 30 days\)/],
         [["readiness", "--window-days", "7x"], /argument '7x' is invalid/],
         [["multi-tenant"], /error: required option '--tenants <file>' not specified/],

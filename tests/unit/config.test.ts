@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { BaselineConfigError, PACKAGE_CONFIG_KEYS, baselineArgsFromConfig, unknownConfigKeys } from "../../components/config";
+import { MEMBER_KEYS } from "../../settings/registry";
 
 describe("unit: baseline stack config", () => {
     it("accepts a valid baseline", () => {
@@ -23,7 +24,8 @@ describe("unit: baseline stack config", () => {
             () => baselineArgsFromConfig({ securityDefaults: { enabled: "true", enable: true }, mfa: 1 }),
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
-                    "m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, readiness, guards, preset, migrationStage, securityDefaults, modernAuthentication, legacyAuthentication, conditionalAccessMfa, hygiene, smtpAuth, exchangeAuthenticationPolicy, authenticationMethods, perUserMfa)",
+                    // The baseline-wide keys, then every member of the registry in its order.
+                    `m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, readiness, guards, preset, migrationStage, ${MEMBER_KEYS.join(", ")})`,
                     "m365-mfa:baseline.securityDefaults.enable is not a known setting; did you mean enabled? (known: enabled)",
                     'm365-mfa:baseline.securityDefaults.enabled must be true or false, got "true"',
                 ]);
