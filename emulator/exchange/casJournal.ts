@@ -8,9 +8,9 @@ import type { ExchangeMailboxState, Store, TenantState } from "../store";
  * state file for each mailbox (Store.mutate) costs O(mailboxes) per call, so a tenant of 50,000
  * mailboxes could not be changed mailbox by mailbox as Exchange is.
  *
- * On the first Exchange call of a process, the journal's lines newer than the state file are applied
- * (a state file written after a line already holds its value; values are absolute, so applying one
- * twice changes nothing), the state file is written once and the journal starts afresh.
+ * On the first mailbox cmdlet of a process, the journal's lines the state file does not hold yet are
+ * applied (the state counts the lines it holds: casJournalLines), the state file is written once and
+ * the journal starts afresh.
  */
 export type CasMailboxChange = Partial<Pick<ExchangeMailboxState, "smtpClientAuthenticationDisabled" | "popEnabled" | "imapEnabled" | "activeSyncEnabled">>;
 
@@ -20,10 +20,21 @@ function journalFile(store: Store, tenantId: string): string {
     return path.join(store.dir, `exchange-cas-${tenantId.toLowerCase()}.jsonl`);
 }
 
+declare module "../store" {
+    interface ExchangeState {
+        /**
+         * How many journal lines the in-memory state holds: whenever the state file is written (by any
+         * change), it records how many of the journal's lines it already holds, so a replay skips them.
+         */
+        casJournalLines?: number;
+    }
+}
+
 /** Applies `set` to the mailbox and records it before the caller answers. */
 export function recordCasMailboxChange(store: Store, tenant: TenantState, m: ExchangeMailboxState, set: CasMailboxChange): void {
     replayCasJournal(store, tenant);
     Object.assign(m, set);
+    tenant.exchange.casJournalLines = (tenant.exchange.casJournalLines ?? 0) + 1;
     fs.appendFileSync(journalFile(store, tenant.tenantId), JSON.stringify({ t: Date.now(), guid: m.guid, set }) + "\n", { mode: 0o600 });
 }
 
@@ -34,25 +45,27 @@ export function replayCasJournal(store: Store, tenant: TenantState): void {
     if (done.has(tenant.tenantId)) return;
     done.add(tenant.tenantId);
     const file = journalFile(store, tenant.tenantId);
-    if (!fs.existsSync(file)) return;
-    const stateFile = path.join(store.dir, "tenants.json");
-    const savedAt = fs.existsSync(stateFile) ? fs.statSync(stateFile).mtimeMs : 0;
+    if (!fs.existsSync(file)) {
+        tenant.exchange.casJournalLines = 0; // lines are counted from the start of a new journal
+        return;
+    }
+    // The state file holds the first casJournalLines lines (written by the last save before the stop).
+    const held = tenant.exchange.casJournalLines ?? 0;
     const byGuid = new Map(tenant.exchange.mailboxes.map((m) => [m.guid, m] as const));
-    let applied = 0;
-    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-        if (!line.trim()) continue;
+    const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+    lines.slice(held).forEach((line) => {
         let entry: { t: number; guid: string; set: CasMailboxChange };
         try {
             entry = JSON.parse(line);
         } catch {
-            continue; // a line cut short by a crash: its call was never answered
+            return; // a line cut short by a crash: its call was never answered
         }
         const m = byGuid.get(entry.guid);
-        if (m && entry.t >= Math.floor(savedAt)) {
-            Object.assign(m, entry.set);
-            applied++;
-        }
-    }
-    if (applied) store.mutate(() => undefined);
+        if (m) Object.assign(m, entry.set);
+    });
+    // The state file now holds every line: write it, and start the journal afresh.
+    store.mutate(() => {
+        tenant.exchange.casJournalLines = 0;
+    });
     fs.rmSync(file, { force: true });
 }
