@@ -1,4 +1,5 @@
 import type { ExportContext } from "../../adoption/context";
+import { stableJson } from "../../providers/framework/setting";
 import type { MailboxProtocolsSettings } from "./member";
 import { CAS_MAILBOX_READ, CAS_PLAN_READ, PLAN_PROTOCOLS, PlanProtocol, PlanValues, ProtocolException, valuesOf } from "./setting";
 
@@ -45,6 +46,13 @@ export async function exportMember(ctx: ExportContext): Promise<MailboxProtocols
         if (Object.keys(own).length) planValues[r.name] = own;
     }
     const exceptions = [...groups.values()];
+    // Every mailbox and plan at Microsoft's defaults (on; IMAP off for ExchangeOnlineDeskless, set-casmailboxplan):
+    // nothing anyone set, so nothing to adopt; the member is left out rather than manage what nobody chose.
+    const microsoftDefaults =
+        PLAN_PROTOCOLS.every((p) => defaults[p] === true) &&
+        !exceptions.length &&
+        Object.entries(planValues).every(([name, v]) => name === "ExchangeOnlineDeskless" && stableJson(v) === stableJson({ imap: false }));
+    if (microsoftDefaults) return undefined;
     return {
         defaults,
         ...(Object.keys(planValues).length ? { plans: planValues } : {}),

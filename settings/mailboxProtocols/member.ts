@@ -27,7 +27,7 @@ export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, Ma
     settings: [mailboxProtocols],
     guardrails: () => {
         const p = require("./policy") as typeof import("./policy");
-        return [p.mailboxSmtpAuthNotOnByDefault, p.mailboxLegacyProtocolsOff];
+        return [p.mailboxSmtpAuthNotOnByDefault];
     },
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: obj(Object.fromEntries(CONFIG_KEYS.map((k) => [k, fields[k]])), {

@@ -26,22 +26,6 @@ export const mailboxSmtpAuthNotOnByDefault: ResourceValidationPolicy = {
     },
 };
 
-/**
- * POP and IMAP are basic-authentication protocols for most clients; neither ScubaGear nor CIS M365
- * 6.5.x has a control for them per mailbox (legacy authentication is covered by Conditional Access:
- * CIS 5.2.2.3, and by Exchange authentication policies), so this guardrail has no baseline id: it is
- * advisory, and warns when the defaults switch them on.
- */
-export const mailboxLegacyProtocolsOff: ResourceValidationPolicy = {
-    name: "mailbox-legacy-protocols-off",
-    description: "POP and IMAP are off by default for mailboxes; mailboxes that need them are named exceptions (package guardrail, no ScubaGear or CIS id).",
-    enforcementLevel: "advisory",
-    validateResource: (args, reportViolation) => {
-        if (args.type !== TYPE) return;
-        for (const p of ["pop", "imap"] as const) {
-            if (args.props.defaults?.[p] === true) {
-                reportViolation(`defaults.${p} is true: every mailbox ${p === "pop" ? "POP3" : "IMAP4"} client can connect. Set it false and name the mailboxes that need it in exceptions.`);
-            }
-        }
-    },
-};
+// POP and IMAP have no ScubaGear or CIS M365 6.5.x control per mailbox (legacy authentication is covered by
+// Conditional Access, CIS 5.2.2.3, and by Exchange authentication policies); every guardrail of the pack
+// cites a baseline, so there is none for them here.
