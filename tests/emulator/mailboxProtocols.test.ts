@@ -120,11 +120,11 @@ describe("emulator: mailbox protocols", function () {
         it("a bad protocol name and an unknown mailbox are refused naming the key; nothing is written", async () => {
             const calls = recordExchangeCalls(clientsAs(emu));
             const bad = await provider().check({}, { defaults: { pop3: false } });
-            assert.match(bad.failures.map((f) => f.reason).join("\n"), /defaults\.pop3.*pop/);
+            assert.match((bad.failures ?? []).map((f) => f.reason).join("\n"), /defaults\.pop3.*pop/);
             const clients = clientsAs(emu);
             const recorded = recordExchangeCalls(clients);
             const unknown = await provider(clients).check({}, { configKey: "m365-mfa:baseline.mailboxProtocols", exceptions: [{ mailboxes: ["AlexW@" + tenant().exchange.organization.name, "nobody@nowhere.example"], imap: false }] });
-            const reasons = unknown.failures.map((f) => f.reason).join("\n");
+            const reasons = (unknown.failures ?? []).map((f) => f.reason).join("\n");
             assert.match(reasons, /no such mailbox in Exchange Online: nobody@nowhere\.example \(m365-mfa:baseline\.mailboxProtocols\.exceptions\[0\]\.mailboxes\[1\]\)/);
             assert.deepStrictEqual([...calls, ...recorded].filter((c) => /^Set-/.test(c.cmdlet)), []);
         });
@@ -164,7 +164,7 @@ describe("emulator: mailbox protocols", function () {
         it("the blast-radius guard asks for a count-and-digest confirmation naming the change, and takes it", async () => {
             const inputs = { defaults: { activeSync: false }, maxMailboxChanges: 10 };
             const refused = await provider().check({}, inputs);
-            const reason = refused.failures.map((f) => f.reason).join("\n");
+            const reason = (refused.failures ?? []).map((f) => f.reason).join("\n");
             const total = tenant().exchange.mailboxes.length;
             const lines = tenant().exchange.mailboxes.map((m) => `${m.primarySmtpAddress.toLowerCase()}:activeSync=false`).concat(
                 (tenant().exchange.casMailboxPlans ?? []).map((pl) => `plan ${pl.displayName}:activeSync=false`),
@@ -173,7 +173,7 @@ describe("emulator: mailbox protocols", function () {
             assert.match(reason, new RegExp(`changes the protocols of ${total} mailboxes \\(the limit is 10: mailboxProtocols\\.maxMailboxChanges\\)`));
             assert.ok(reason.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), reason);
             const wrong = await provider().check({}, { ...inputs, confirm: ["mailbox-protocols:1:deadbeef"] });
-            assert.ok(wrong.failures.length, "another confirmation does not do");
+            assert.ok((wrong.failures ?? []).length, "another confirmation does not do");
             const ok = await provider().check({}, { ...inputs, confirm: [token] });
             assert.deepStrictEqual(ok.failures, []);
         });
@@ -182,7 +182,7 @@ describe("emulator: mailbox protocols", function () {
             await exo().invoke("Set-CASMailbox", { Identity: "AlexW", PopEnabled: false });
             const address = tenant().exchange.mailboxes.find((m) => m.name === "AlexW")!.primarySmtpAddress;
             const refused = await provider().check({}, { exceptions: [{ mailboxes: [address], pop: true }] });
-            assert.match(refused.failures.map((f) => f.reason).join("\n"), /this plan WEAKENS security.*POP switched on for 1 mailbox/);
+            assert.match((refused.failures ?? []).map((f) => f.reason).join("\n"), /this plan WEAKENS security.*POP switched on for 1 mailbox/);
         });
     });
 

@@ -45,7 +45,7 @@ describe("unit: mailbox protocols", () => {
 
     it("the guardrail refuses SMTP AUTH on for every mailbox and cites MS.EXO.5.1 and CIS 6.5.4", () => {
         const v: string[] = [];
-        const run = (props: any) => mailboxSmtpAuthNotOnByDefault.validateResource({ type: dynamicType("MailboxProtocols"), name: "mp", props } as any, (m: string) => v.push(m));
+        const run = (props: any) => (mailboxSmtpAuthNotOnByDefault.validateResource as any)({ type: dynamicType("MailboxProtocols"), name: "mp", props } as any, (m: string) => v.push(m));
         run({ defaults: { smtpAuth: "followsOrganization" }, exceptions: [{ mailboxes: ["a@x.com"], smtpAuth: "enabled" }] });
         assert.deepStrictEqual(v, []);
         run({ defaults: { smtpAuth: "enabled" } });
