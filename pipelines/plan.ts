@@ -249,7 +249,13 @@ export function atPath(value: unknown, p: string): unknown {
  */
 function inputsChanged(step: any, internal: readonly string[], appliedInputs?: any): boolean {
     if (step.op === "create" || step.op === "delete") return true;
-    const clean = (p: any) => Object.fromEntries(Object.entries(strip(p)).filter(([k]) => !internal.includes(k)));
+    // Confirmations (guards.confirm, or a resource's own confirm) approve a change; they are not posture.
+    const clean = (p: any) =>
+        Object.fromEntries(
+            Object.entries(strip(p))
+                .filter(([k]) => !internal.includes(k) && k !== "confirm")
+                .map(([k, v]) => (k === "guards" && v && typeof v === "object" ? [k, Object.fromEntries(Object.entries(v as object).filter(([g]) => g !== "confirm"))] : [k, v])),
+        );
     const before = appliedInputs ?? step.oldState?.inputs;
     if (!before || !step.newState?.inputs) return false;
     return stableJson(clean(before)) !== stableJson(clean(step.newState.inputs));
