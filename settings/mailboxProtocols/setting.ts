@@ -192,7 +192,14 @@ function sortKeys<T>(o: Record<string, T>): Record<string, T> {
 }
 
 /** The planned changes, one line per mailbox protocol ("address:pop=false"), and their transition counts. */
-function plannedOf(desired: MailboxProtocolsDesired, live: MailboxProtocolsLive): { lines: string[]; planned: Record<string, number>; mailboxes: number; turnedOn: Record<string, number> } {
+function plannedOf(
+    desired: MailboxProtocolsDesired,
+    live: MailboxProtocolsLive,
+    /** Whether the organisation has SMTP AUTH off (Set-TransportConfig), which followsOrganization means. */
+    orgSmtpAuthDisabled?: boolean,
+): { lines: string[]; planned: Record<string, number>; mailboxes: number; turnedOn: Record<string, number> } {
+    // On or off as users feel it: SMTP AUTH followsOrganization is the organisation's value.
+    const isOn = (p: string, v: unknown) => (p === "smtpAuth" ? v === "enabled" || (v === "followsOrganization" && orgSmtpAuthDisabled === false) : v === true);
     const lines: string[] = [];
     const planned: Record<string, number> = {};
     const turnedOn: Record<string, number> = {};
@@ -207,7 +214,7 @@ function plannedOf(desired: MailboxProtocolsDesired, live: MailboxProtocolsLive)
             lines.push(`plan ${name}:${p}=${String(c.to)}`);
         }
         count(`${kind === "plan" ? "plan " : ""}${p}: ${show(p as Protocol, c.from)} -> ${show(p as Protocol, c.to)}`);
-        if (c.to === true || c.to === "enabled") turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] = (turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] ?? 0) + 1;
+        if (isOn(p, c.to) && !isOn(p, c.from)) turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] = (turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] ?? 0) + 1;
     }
     mailboxes = new Set(lines.filter((l) => !l.startsWith("plan ")).map((l) => l.slice(0, l.lastIndexOf(":")))).size;
     return { lines, planned: sortKeys(planned), mailboxes, turnedOn };
@@ -376,7 +383,9 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         if (failures.length) return { failures };
         const resolvedDesired: MailboxProtocolsDesired = { ...desired, exceptionAddresses: sortKeys(exceptionAddresses), mailboxes: {} };
         const live = compare(resolvedDesired, mailboxes, plans);
-        const { lines, planned, mailboxes: changing, turnedOn } = plannedOf(resolvedDesired, live);
+        const managesSmtp = Object.values(live.differing).some((d) => d !== "mailboxNotFound" && d.smtpAuth !== undefined);
+        const orgSmtpAuthDisabled = managesSmtp ? await readOrgSmtpAuthDisabled(clients) : undefined;
+        const { lines, planned, mailboxes: changing, turnedOn } = plannedOf(resolvedDesired, live, orgSmtpAuthDisabled);
         if (lines.length) {
             await engineLog(
                 "info",
@@ -415,7 +424,7 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         if (refusal) failures.push({ ...refusal, property: "guards" });
         if (failures.length) return { failures };
         // SMTP AUTH off for mailboxes that send with it: who stops, Microsoft's dates, exceptions apart.
-        await warnSmtpOff(clients, resolvedDesired, live, key);
+        if (managesSmtp) await warnSmtpOff(clients, resolvedDesired, live, key, orgSmtpAuthDisabled);
         return { desired: { ...resolvedDesired, planned }, failures: [], live };
     },
 
@@ -496,16 +505,18 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
 };
 
 /** Warns when the plan turns SMTP AUTH off for mailboxes (readiness/smtpAuth.ts), naming Microsoft's dates. */
-async function warnSmtpOff(clients: TenantClients, desired: MailboxProtocolsDesired, live: MailboxProtocolsLive, key: string): Promise<void> {
-    const smtpChanges = Object.entries(live.differing).filter(([, d]) => d !== "mailboxNotFound" && d.smtpAuth !== undefined) as [string, Partial<ProtocolValues>][];
-    if (!smtpChanges.length) return;
-    let orgDisabled: boolean | undefined;
+async function readOrgSmtpAuthDisabled(clients: TenantClients): Promise<boolean | undefined> {
     try {
         const [config] = await clients.exchange.invoke(TRANSPORT_CONFIG_READ);
-        orgDisabled = typeof config?.SmtpClientAuthenticationDisabled === "boolean" ? config.SmtpClientAuthenticationDisabled : undefined;
+        return typeof config?.SmtpClientAuthenticationDisabled === "boolean" ? config.SmtpClientAuthenticationDisabled : undefined;
     } catch {
-        orgDisabled = undefined;
+        return undefined;
     }
+}
+
+async function warnSmtpOff(clients: TenantClients, desired: MailboxProtocolsDesired, live: MailboxProtocolsLive, key: string, orgDisabled: boolean | undefined): Promise<void> {
+    const smtpChanges = Object.entries(live.differing).filter(([, d]) => d !== "mailboxNotFound" && d.smtpAuth !== undefined) as [string, Partial<ProtocolValues>][];
+    if (!smtpChanges.length) return;
     const on = (s: SmtpAuthState) => s === "enabled" || (s === "followsOrganization" && orgDisabled === false);
     const off = smtpChanges.filter(([address, have]) => on(have.smtpAuth!) && !on(targetOf(desired, address).smtpAuth!)).map(([a]) => a);
     if (!off.length) return;
