@@ -181,7 +181,17 @@ export const RULES: RuleTable = {
             statement: "CAS mailbox plans \"are applied to a mailbox when you license the user\": changing a plan changes the plan, not the mailboxes that exist.",
             source: SET_PLAN,
             modelled: true,
-            stricter: "The page does not say in as many words that existing mailboxes keep their values; the emulator models that reading (mailboxes are changed with Set-CASMailbox), and licensing is not modelled.",
+            stricter:
+                "The page does not say in as many words that existing mailboxes keep their values; the emulator models that reading (mailboxes are changed with Set-CASMailbox), and licensing is not modelled. " +
+                "The probe reads a mailbox after a plan change; tests/emulator/mailboxProtocols.test.ts asserts its values.",
+            probe: {
+                service: "exchange",
+                method: "POST",
+                path: INVOKE,
+                body: cmd("Get-CASMailbox", { Identity: "AdeleV" }),
+                setup: [{ service: "exchange", method: "POST", path: INVOKE, body: cmd("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEssentials", ActiveSyncEnabled: false }) }],
+            },
+            expect: { status: 200, bodyHas: ["value"] },
         },
         {
             id: "exchange.casMailboxPlan.notModelled",
