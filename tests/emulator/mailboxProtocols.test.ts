@@ -218,6 +218,31 @@ describe("emulator: mailbox protocols", function () {
             assert.match(section, /SMTP AUTH with Basic authentication, last 30 days/);
         });
 
+        it("m365-mfa readiness shows the SMTP AUTH report, the mailboxes kept on apart", async () => {
+            const senders = [...smtpSenders().keys()].filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u)).sort();
+            const kept = senders[0];
+            await exo().invoke("Set-CASMailbox", { Identity: kept, SmtpClientAuthenticationDisabled: false });
+            const saved = { ...process.env };
+            const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-readiness-")), "report.md");
+            try {
+                Object.assign(process.env, emu.env(APPS.provider));
+                const { readinessCommand } = await import("../../readiness/cli");
+                await readinessCommand({ format: "markdown", out });
+            } finally {
+                for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+                Object.assign(process.env, saved);
+                await exo().invoke("Set-CASMailbox", { Identity: kept, SmtpClientAuthenticationDisabled: null });
+            }
+            const md = fs.readFileSync(out, "utf8");
+            const section = md.slice(md.indexOf("## SMTP AUTH with Basic authentication, last 30 days"));
+            assert.ok(section.length < md.length, md);
+            assert.match(section, /end of December 2026 and removes it in the second half of 2027/);
+            const [stop, keptPart] = section.split("kept on, needs OAuth after the cut-off");
+            assert.match(stop, new RegExp(`Stop sending when SMTP AUTH goes off: ${smtpSenders().size - 1}`));
+            for (const s of senders.slice(1)) assert.ok(stop.includes(`| ${s} |`), `${s} is listed`);
+            assert.ok(!stop.includes(`| ${kept} |`) && keptPart.includes(`| ${kept} |`), "the mailbox kept on is shown apart");
+        });
+
         it("a tenant without sign-in logs gets a plain statement", async () => {
             const t = tenant();
             emu.store.mutate(() => (t.entraIdP1 = false));
