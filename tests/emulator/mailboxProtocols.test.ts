@@ -161,6 +161,22 @@ describe("emulator: mailbox protocols", function () {
             assert.strictEqual(again.changes, true);
         });
 
+        it("written through Exchange's throttling and dropped connections: the client's retry policy finishes every mailbox", async () => {
+            emu.faults = { rate429: 0.15, rate5xx: 0.05, dropRate: 0.03, retryAfterSeconds: 0, seed: 26 };
+            try {
+                const p = provider();
+                const checked = await p.check({}, { defaults: { activeSync: false }, maxMailboxChanges: 100_000 });
+                assert.deepStrictEqual(checked.failures, []);
+                const created = await p.create(checked.inputs);
+                assert.deepStrictEqual(created.outs.differing, {});
+            } finally {
+                emu.faults = {};
+            }
+            assert.ok(tenant().exchange.mailboxes.every((m) => m.activeSyncEnabled === false));
+            const throttled = emu.requests.filter((r) => r.path.endsWith("/InvokeCommand") && (r.status === 429 || r.status === 503)).length;
+            assert.ok(throttled > 10, `faults were injected (${throttled})`);
+        });
+
         it("the blast-radius guard asks for a count-and-digest confirmation naming the change, and takes it", async () => {
             const inputs = { defaults: { activeSync: false }, maxMailboxChanges: 10 };
             const refused = await provider().check({}, inputs);
