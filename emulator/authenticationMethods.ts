@@ -17,6 +17,10 @@ export const METHOD_IDS = [
     "temporaryAccessPass",
     "email",
     "x509Certificate",
+    /** v1.0 (qrcodepinauthenticationmethodconfiguration-update.md); not in the vendored beta schema. */
+    "qrCodePin",
+    /** beta only (hardwareoathauthenticationmethodconfiguration-update.md). */
+    "hardwareOath",
 ] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
 
@@ -86,6 +90,8 @@ export interface AuthenticationMethodsPolicyState {
     registrationCampaign: RegistrationCampaignState;
     /** beta: system-preferred MFA. */
     systemCredentialPreferences: SystemCredentialPreferencesState;
+    /** beta: report suspicious activity (filled in by the routes for tenant files from before it was emulated). */
+    reportSuspiciousActivitySettings?: { state: AdvancedConfigState; includeTarget: TargetRef; voiceReportingCode: number };
     methods: Record<MethodId, MethodConfigurationState>;
 }
 
@@ -179,6 +185,9 @@ export function newAuthenticationMethodsPolicy(now: Date = new Date()): Authenti
                 },
                 crlValidationConfiguration: { state: "disabled", exemptedCertificateAuthoritiesSubjectKeyIdentifiers: [] },
             },
+            qrCodePin: { state: "disabled", includeTargets: [allUsers()], excludeTargets: [], pinLength: 8, standardQRCodeLifetimeInDays: 365 },
+            hardwareOath: { state: "disabled", includeTargets: [allUsers()], excludeTargets: [] },
         },
+        reportSuspiciousActivitySettings: { state: "default", includeTarget: { targetType: "group", id: ALL_USERS }, voiceReportingCode: 0 },
     };
 }

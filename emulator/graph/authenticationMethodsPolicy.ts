@@ -63,6 +63,10 @@ interface MethodDef {
     readonly targetExtras: Record<string, { parse: (v: unknown, at: string) => unknown; default: unknown }>;
     /** The method's own properties that the emulator checks itself (the rest of its schema is checked by type). */
     readonly fields: Record<string, (v: unknown, at: string) => unknown>;
+    /** The Graph versions whose schema has the configuration (both unless said). */
+    readonly versions?: readonly Version[];
+    /** PATCH answers 200 with the configuration instead of 204 (as its update page documents). */
+    readonly patchAnswers200?: true;
 }
 
 const AUTHENTICATION_MODES = ["any", "deviceBasedPush", "push"];
@@ -130,7 +134,170 @@ export const METHOD_DEFS: Readonly<Record<MethodId, MethodDef>> = {
         targetExtras: {},
         fields: {},
     },
+    // docs-contrib api-reference/v1.0/resources/qrcodepinauthenticationmethodconfiguration.md: pinLength 8-20
+    // digits, standardQRCodeLifetimeInDays 1-395 (default 365); qrcodepinauthenticationmethodconfiguration-update.md:
+    // PATCH .../qrCodePin answers 200 with the configuration, whose id is "qrCodePin". The vendored beta schema
+    // has no such type, so the emulator serves it on v1.0 only.
+    qrCodePin: {
+        entity: "qrCodePinAuthenticationMethodConfiguration",
+        graphId: "qrCodePin",
+        target: () => "authenticationMethodTarget",
+        targetExtras: {},
+        fields: {
+            pinLength: (v, at) => int(v, at, 8, 20),
+            standardQRCodeLifetimeInDays: (v, at) => int(v, at, 1, 395),
+        },
+        versions: ["v1.0"],
+        patchAnswers200: true,
+    },
+    // docs-contrib api-reference/beta/resources/hardwareoathauthenticationmethodconfiguration.md: beta only; state,
+    // includeTargets, excludeTargets. The id Graph reports is not shown by the page; the emulator says "HardwareOath"
+    // like the other methods.
+    hardwareOath: {
+        entity: "hardwareOathAuthenticationMethodConfiguration",
+        graphId: "HardwareOath",
+        target: () => "authenticationMethodTarget",
+        targetExtras: {},
+        fields: {},
+        versions: ["beta"],
+    },
 };
+
+const servedIn = (id: MethodId, version: Version) => (METHOD_DEFS[id].versions ?? ["v1.0", "beta"]).includes(version);
+const servedMethods = (version: Version) => METHOD_IDS.filter((id) => servedIn(id, version));
+
+// ---- passkey profiles (FIDO2) -------------------------------------------------------------------
+//
+// docs-contrib api-reference/v1.0/resources/passkeyprofile.md: id, name, passkeyTypes (deviceBound, synced),
+// attestationEnforcement (disabled, registrationOnly) and keyRestrictions, all required.
+// learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0): defaultPasskeyProfile is
+// "the non-deletable baseline passkey profile ... automatically created when migrating to passkey profiles and
+// initially mirrors the tenant's legacy global passkey (FIDO2) authentication methods policy settings";
+// isAttestationEnforced is deprecated. passkeyauthenticationmethodtarget (v1.0): allowedPasskeyProfiles, required.
+// entra-docs how-to-authentication-passkey-profiles.md: the global settings transfer to a "Default passkey profile";
+// up to three profiles including the default; after opting in there is no opting out; a profile can be deleted only
+// when no target is assigned it. Tenants that had not configured FIDO2 were migrated automatically (April-May 2026,
+// shared/reference/microsoft-api-facts.md): the emulator migrates a tenant whose FIDO2 configuration is still a new
+// tenant's the first time it is read; a tenant seeded with a configured FIDO2 stays on the legacy shape until a
+// PATCH sends passkeyProfiles (the Graph update example sends them with the default profile's id).
+export const DEFAULT_PASSKEY_PROFILE_ID = "00000000-0000-0000-0000-000000000001";
+export const DEFAULT_PASSKEY_PROFILE_NAME = "Default passkey profile";
+const MAX_PASSKEY_PROFILES = 3;
+const PASSKEY_TYPES = ["deviceBound", "synced"];
+const ATTESTATION_ENFORCEMENT = ["disabled", "registrationOnly"];
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface PasskeyProfileState {
+    id: string;
+    name: string;
+    passkeyTypes: string;
+    attestationEnforcement: string;
+    keyRestrictions: { isEnforced: boolean; enforcementType: string; aaGuids: string[] };
+}
+
+const isMigrated = (fido2: MethodConfigurationState) => Array.isArray(fido2.passkeyProfiles) && (fido2.passkeyProfiles as unknown[]).length > 0;
+
+/** A new tenant's FIDO2 configuration (../authenticationMethods.ts): what "had not configured FIDO2" means. */
+function neverConfigured(fido2: MethodConfigurationState): boolean {
+    const k = fido2.keyRestrictions as PasskeyProfileState["keyRestrictions"] | undefined;
+    return (
+        fido2.state === "disabled" &&
+        fido2.excludeTargets.length === 0 &&
+        fido2.includeTargets.length === 1 &&
+        fido2.includeTargets[0].id === ALL_USERS &&
+        !fido2.includeTargets[0].isRegistrationRequired &&
+        fido2.isAttestationEnforced !== true &&
+        fido2.isSelfServiceRegistrationAllowed !== false &&
+        !k?.isEnforced &&
+        !(k?.aaGuids ?? []).length
+    );
+}
+
+/** Moves a FIDO2 configuration to passkey profiles: the default profile mirrors the legacy settings. */
+function migrateFido2(fido2: MethodConfigurationState): void {
+    const k = (fido2.keyRestrictions as PasskeyProfileState["keyRestrictions"] | undefined) ?? { isEnforced: false, enforcementType: "block", aaGuids: [] };
+    const profile: PasskeyProfileState = {
+        id: DEFAULT_PASSKEY_PROFILE_ID,
+        name: DEFAULT_PASSKEY_PROFILE_NAME,
+        // Before profiles, Entra ID registered device-bound passkeys only (synced passkeys need a profile:
+        // entra-docs how-to-authentication-synced-passkeys.md).
+        passkeyTypes: "deviceBound",
+        attestationEnforcement: fido2.isAttestationEnforced === true ? "registrationOnly" : "disabled",
+        keyRestrictions: clone(k),
+    };
+    fido2.passkeyProfiles = [profile];
+    fido2.defaultPasskeyProfile = DEFAULT_PASSKEY_PROFILE_ID;
+    for (const t of fido2.includeTargets) {
+        (t as any).allowedPasskeyProfiles = [DEFAULT_PASSKEY_PROFILE_ID];
+    }
+}
+
+function passkeyProfile(v: unknown, at: string): PasskeyProfileState {
+    const type = "passkeyProfile";
+    const o = object(v, type);
+    keysOf(o, type, ["id", "name", "passkeyTypes", "attestationEnforcement", "keyRestrictions"]);
+    const id = requiredString(o, "id", type);
+    if (!GUID.test(id)) {
+        throw literal(id, "Edm.Guid");
+    }
+    const name = requiredString(o, "name", type);
+    const types = requiredString(o, "passkeyTypes", type)
+        .split(",")
+        .map((x) => x.trim());
+    types.forEach((x) => enumValue(x, PASSKEY_TYPES));
+    const attestation = enumValue(requiredString(o, "attestationEnforcement", type), ATTESTATION_ENFORCEMENT);
+    if (o.keyRestrictions === undefined || o.keyRestrictions === null) {
+        throw bad(`The property 'keyRestrictions' of type 'microsoft.graph.${type}' is required and cannot be null.`);
+    }
+    const kr = object(o.keyRestrictions, "fido2KeyRestrictions");
+    keysOf(kr, "fido2KeyRestrictions", ["isEnforced", "enforcementType", "aaGuids"]);
+    const keyRestrictions = {
+        isEnforced: kr.isEnforced === undefined ? false : bool(kr.isEnforced),
+        enforcementType: kr.enforcementType === undefined ? "block" : enumValue(kr.enforcementType, ["allow", "block"]),
+        aaGuids: kr.aaGuids === undefined || kr.aaGuids === null ? [] : collection(kr.aaGuids, "Edm.String").map((g) => (typeof g === "string" ? g : (() => { throw literal(g, "Edm.String"); })())),
+    };
+    void at;
+    return { id: id.toLowerCase(), name, passkeyTypes: [...new Set(types)].join(","), attestationEnforcement: attestation, keyRestrictions };
+}
+
+function allowedProfiles(v: unknown): string[] {
+    return collection(v, "Edm.Guid").map((x) => {
+        if (typeof x !== "string" || !GUID.test(x)) {
+            throw literal(x, "Edm.Guid");
+        }
+        return x.toLowerCase();
+    });
+}
+
+/** The rules that hold between the profiles and the targets once a PATCH is applied. */
+function checkPasskeyProfiles(fido2: MethodConfigurationState): void {
+    const profiles = fido2.passkeyProfiles as PasskeyProfileState[];
+    if (profiles.length > MAX_PASSKEY_PROFILES) {
+        throw bad(`A passkey (FIDO2) policy supports up to ${MAX_PASSKEY_PROFILES} passkey profiles, including the default passkey profile; the request has ${profiles.length}.`);
+    }
+    noDuplicates(profiles, "passkeyProfiles");
+    const names = new Set<string>();
+    for (const p of profiles) {
+        if (names.has(p.name.toLowerCase())) {
+            throw bad(`The passkey profile name '${p.name}' is used more than once.`);
+        }
+        names.add(p.name.toLowerCase());
+    }
+    if (!profiles.some((p) => p.id === fido2.defaultPasskeyProfile)) {
+        throw bad(`The default passkey profile '${String(fido2.defaultPasskeyProfile)}' cannot be deleted.`);
+    }
+    const ids = new Set(profiles.map((p) => p.id));
+    for (const t of fido2.includeTargets) {
+        const allowed = (t as any).allowedPasskeyProfiles as string[] | undefined;
+        if (!allowed?.length) {
+            throw bad(`The property 'allowedPasskeyProfiles' of type 'microsoft.graph.passkeyAuthenticationMethodTarget' is required: target '${t.id}' names no passkey profile.`);
+        }
+        const missing = allowed.filter((a) => !ids.has(a));
+        if (missing.length) {
+            throw bad(`The passkey profile '${missing[0]}' assigned to target '${t.id}' does not exist; a profile can be deleted only when no target is assigned it.`);
+        }
+    }
+}
 
 /** Authenticator feature settings by Graph version (number matching is answered on its own). */
 const FEATURES: Record<Version, readonly string[]> = {
@@ -309,13 +476,28 @@ function featureSettings(v: unknown, existing: Record<string, FeatureConfigurati
 
 /** The tenant's policy; tenants loaded from before it was emulated get a new tenant's policy. */
 function policyOf(tenant: TenantState): AuthenticationMethodsPolicyState {
-    return (tenant.authenticationMethodsPolicy ??= newAuthenticationMethodsPolicy());
+    const p = (tenant.authenticationMethodsPolicy ??= newAuthenticationMethodsPolicy());
+    // Tenant files from before a method or setting was emulated get a new tenant's.
+    const fresh = newAuthenticationMethodsPolicy();
+    for (const id of METHOD_IDS) {
+        p.methods[id] ??= fresh.methods[id];
+    }
+    p.reportSuspiciousActivitySettings ??= fresh.reportSuspiciousActivitySettings;
+    // The automatic move to passkey profiles of tenants that had not configured FIDO2 (see above).
+    if (!isMigrated(p.methods.fido2) && neverConfigured(p.methods.fido2)) {
+        migrateFido2(p.methods.fido2);
+    }
+    return p;
 }
 
-function methodOr404(param: string): MethodId {
+function methodOr404(param: string, version: Version = "v1.0"): MethodId {
     const id = METHOD_IDS.find((m) => m.toLowerCase() === param.toLowerCase());
-    if (!id) {
-        throw new GraphHttpError(404, "NotFound", `The authentication method configuration '${param}' was not found.`);
+    if (!id || !servedIn(id, version)) {
+        if (GUID.test(param)) {
+            // External authentication methods (externalAuthenticationMethodConfiguration) have GUID ids.
+            throw bad(`External authentication method configurations ('${param}') are not modelled by the emulator.`);
+        }
+        throw new GraphHttpError(404, "NotFound", `The authentication method configuration '${param}' was not found${id ? ` in ${version}` : ""}.`);
     }
     return id;
 }
@@ -352,6 +534,20 @@ function renderMethod(ctx: RouteContext, policy: AuthenticationMethodsPolicyStat
         }
         own[k] = k === "featureSettings" ? pickFeatures(v as Record<string, unknown>, version) : clone(v);
     }
+    // Passkey profiles (a v1.0 relationship; the vendored beta schema has none of it). On a migrated tenant the
+    // deprecated isAttestationEnforced and the global keyRestrictions read as the default profile's: what Graph
+    // reports for them then is not documented.
+    const profiles = id === "fido2" && version === "v1.0";
+    const migrated = id === "fido2" && isMigrated(cfg);
+    if (profiles) {
+        own.defaultPasskeyProfile = migrated ? cfg.defaultPasskeyProfile : null;
+        own.passkeyProfiles = migrated ? clone(cfg.passkeyProfiles) : [];
+    }
+    if (migrated) {
+        const d = (cfg.passkeyProfiles as PasskeyProfileState[]).find((p) => p.id === cfg.defaultPasskeyProfile)!;
+        own.isAttestationEnforced = d.attestationEnforcement === "registrationOnly";
+        own.keyRestrictions = clone(d.keyRestrictions);
+    }
     return {
         "@odata.type": `#microsoft.graph.${def.entity}`,
         id: def.graphId,
@@ -363,6 +559,9 @@ function renderMethod(ctx: RouteContext, policy: AuthenticationMethodsPolicyStat
             const out: Record<string, unknown> = { targetType: t.targetType, id: t.id, isRegistrationRequired: t.isRegistrationRequired };
             for (const k of Object.keys(def.targetExtras)) {
                 out[k] = (t as any)[k];
+            }
+            if (profiles && migrated) {
+                out.allowedPasskeyProfiles = clone((t as any).allowedPasskeyProfiles ?? []);
             }
             return out;
         }),
@@ -408,9 +607,9 @@ function renderPolicy(ctx: RouteContext, version: Version): Record<string, unkno
         reconfirmationInDays: p.reconfirmationInDays,
         policyMigrationState: p.policyMigrationState,
         registrationEnforcement: { authenticationMethodsRegistrationCampaign: renderCampaign(p.registrationCampaign, version) },
-        ...(version === "beta" ? { systemCredentialPreferences: clone(p.systemCredentialPreferences) } : {}),
+        ...(version === "beta" ? { systemCredentialPreferences: clone(p.systemCredentialPreferences), reportSuspiciousActivitySettings: clone(p.reportSuspiciousActivitySettings) } : {}),
         "authenticationMethodConfigurations@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations`,
-        authenticationMethodConfigurations: METHOD_IDS.map((id) => renderMethod(ctx, p, id, version)),
+        authenticationMethodConfigurations: servedMethods(version).map((id) => renderMethod(ctx, p, id, version)),
     };
 }
 
@@ -449,6 +648,31 @@ function campaign(v: unknown, existing: RegistrationCampaignState, version: Vers
     }
     return out;
 }
+
+/**
+ * reportSuspiciousActivitySettings (beta only; docs-contrib api-reference/beta/resources/reportsuspiciousactivitysettings.md):
+ * state (advancedConfigState; "default" is disabled), includeTarget (one group or all_users) and voiceReportingCode.
+ * The code's range is not documented; the emulator takes 0-9, one phone keypad digit (stricter).
+ */
+function reportSuspiciousActivity(v: unknown, existing: NonNullable<AuthenticationMethodsPolicyState["reportSuspiciousActivitySettings"]>) {
+    const type = "reportSuspiciousActivitySettings";
+    const o = object(v, type);
+    keysOf(o, type, ["state", "includeTarget", "voiceReportingCode"]);
+    const out = clone(existing);
+    if (o.state !== undefined) {
+        if (o.state === null) throw bad(`The property 'state' of type 'microsoft.graph.${type}' cannot be null.`);
+        out.state = enumValue(o.state, ADVANCED_STATES) as AdvancedState;
+    }
+    if (o.includeTarget !== undefined) {
+        if (o.includeTarget === null) throw bad(`The property 'includeTarget' of type 'microsoft.graph.${type}' cannot be null.`);
+        out.includeTarget = targetRef(o.includeTarget, "includeTarget");
+    }
+    if (o.voiceReportingCode !== undefined) {
+        out.voiceReportingCode = int(o.voiceReportingCode, "voiceReportingCode", 0, 9);
+    }
+    return out;
+}
+type AdvancedState = SystemCredentialPreferencesState["state"];
 
 function systemCredentialPreferences(v: unknown, existing: SystemCredentialPreferencesState): SystemCredentialPreferencesState {
     const type = "systemCredentialPreferences";
@@ -510,6 +734,12 @@ function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version:
                 }
                 next.systemCredentialPreferences = systemCredentialPreferences(value, next.systemCredentialPreferences);
                 break;
+            case "reportSuspiciousActivitySettings":
+                if (version !== "beta") {
+                    throw noSuchProperty(key, "authenticationMethodsPolicy");
+                }
+                next.reportSuspiciousActivitySettings = reportSuspiciousActivity(value, next.reportSuspiciousActivitySettings!);
+                break;
             case "authenticationMethodConfigurations":
                 throw bad("Change a method configuration with PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}.");
             default:
@@ -532,9 +762,34 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
     }
     const out = clone(cfg);
     const schemaProps = propertiesOf(loadSchema(version), def.entity);
+    const fido2 = id === "fido2";
+    // Sending passkeyProfiles opts a legacy tenant in (no way back): the default profile is made from the legacy
+    // settings first, so the profiles sent are applied to a migrated configuration.
+    const optingIn = fido2 && !isMigrated(out) && body.passkeyProfiles !== undefined;
+    if (optingIn && version === "v1.0") {
+        migrateFido2(out);
+    }
+    const migrated = fido2 && isMigrated(out);
     for (const [key, value] of Object.entries(body)) {
         if (annotation(key)) {
             continue;
+        }
+        if (fido2 && version === "v1.0" && key === "passkeyProfiles") {
+            out.passkeyProfiles = collection(value, "passkeyProfile").map((p, i) => passkeyProfile(p, `passkeyProfiles[${i}]`));
+            continue;
+        }
+        if (fido2 && key === "defaultPasskeyProfile") {
+            if (version === "v1.0" && typeof value === "string" && value.toLowerCase() === String(out.defaultPasskeyProfile ?? "").toLowerCase()) {
+                continue;
+            }
+            throw bad("Property 'defaultPasskeyProfile' is read-only and cannot be set: the default passkey profile is created by the migration to passkey profiles.");
+        }
+        if (migrated && (key === "isAttestationEnforced" || key === "keyRestrictions")) {
+            // Deprecated with passkey profiles: whether Graph still takes it on a migrated tenant is not documented;
+            // the emulator refuses it (stricter) and names the profile property that replaced it.
+            throw bad(
+                `Property '${key}' is deprecated: this tenant uses passkey profiles. Set ${key === "isAttestationEnforced" ? "attestationEnforcement" : "keyRestrictions"} on a passkey profile in passkeyProfiles instead.`,
+            );
         }
         switch (key) {
             case "id":
@@ -547,9 +802,23 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
                 continue;
             case "includeTargets": {
                 const previous = new Map(cfg.includeTargets.map((t) => [t.id.toLowerCase(), t]));
-                out.includeTargets = collection(value, def.target(version)).map((t) =>
-                    methodTarget(t, def, version, previous.get(String((t as any)?.id ?? "").toLowerCase())),
-                );
+                out.includeTargets = collection(value, def.target(version)).map((t) => {
+                    const prior = previous.get(String((t as any)?.id ?? "").toLowerCase());
+                    if (!fido2 || version !== "v1.0") {
+                        return methodTarget(t, def, version, prior);
+                    }
+                    const { allowedPasskeyProfiles: allowed, ...rest } = object(t, def.target(version));
+                    const target = methodTarget(rest, def, version, prior);
+                    if (allowed !== undefined) {
+                        if (!migrated) {
+                            throw bad("allowedPasskeyProfiles needs passkey profiles: this tenant has not moved to passkey profiles; send passkeyProfiles in the same request.");
+                        }
+                        (target as any).allowedPasskeyProfiles = allowedProfiles(allowed);
+                    } else if (migrated) {
+                        (target as any).allowedPasskeyProfiles = clone((prior as any)?.allowedPasskeyProfiles);
+                    }
+                    return target;
+                });
                 noDuplicates(out.includeTargets, "includeTargets");
                 continue;
             }
@@ -576,6 +845,9 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
             throw bad(`Invalid value for property '${key}': ${problems.join("; ")}.`);
         }
         out[key] = clone(value);
+    }
+    if (migrated) {
+        checkPasskeyProfiles(out);
     }
     if (id === "temporaryAccessPass") {
         const n = (k: string) => out[k] as number;
@@ -636,9 +908,22 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
                 status: 200,
                 body: {
                     "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations`,
-                    value: METHOD_IDS.map((id) => renderMethod(ctx, p, id, version)),
+                    value: servedMethods(version).map((id) => renderMethod(ctx, p, id, version)),
                 },
             };
+        },
+    },
+    {
+        // Creating an external authentication method (authenticationmethodspolicy-post-authenticationmethodconfigurations.md)
+        // is not modelled: refused loudly rather than ignored.
+        method: "POST",
+        pattern: CONFIGS_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodConfiguration",
+        write: true,
+        handle(ctx) {
+            requireRole(ctx.claims, WRITE);
+            throw bad("Creating authentication method configurations (external authentication methods) is not modelled by the emulator.");
         },
     },
     {
@@ -649,7 +934,7 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         write: false,
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
-            const id = methodOr404(ctx.params[0]);
+            const id = methodOr404(ctx.params[0], version);
             return {
                 status: 200,
                 body: {
@@ -666,18 +951,24 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         entity: "authenticationMethodConfiguration",
         write: true,
         audit: methodsPolicyAudit((ctx) => {
-            const id = methodOr404(ctx.params[0]);
-            const rendered = renderMethod(ctx, policyOf(ctx.tenant), id, "v1.0");
+            const id = methodOr404(ctx.params[0], servedIn(METHOD_IDS.find((m) => m.toLowerCase() === ctx.params[0].toLowerCase()) ?? "sms", "v1.0") ? "v1.0" : "beta");
+            const rendered = renderMethod(ctx, policyOf(ctx.tenant), id, servedIn(id, "v1.0") ? "v1.0" : "beta");
             const state = Object.fromEntries(Object.entries(rendered).filter(([k]) => !k.includes("@odata")));
             return { id: String(rendered.id), displayName: String(rendered.id), state };
         }),
         handle(ctx, version) {
             requireRole(ctx.claims, WRITE);
-            const id = methodOr404(ctx.params[0]);
+            const id = methodOr404(ctx.params[0], version);
             const body = jsonBody(ctx.req);
             const next = clone(policyOf(ctx.tenant));
             next.methods[id] = updateMethod(id, next.methods[id], body, version);
             save(ctx, next);
+            if (METHOD_DEFS[id].patchAnswers200) {
+                return {
+                    status: 200,
+                    body: { "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`, ...renderMethod(ctx, policyOf(ctx.tenant), id, version) },
+                };
+            }
             return { status: 204 };
         },
     },

@@ -1,5 +1,5 @@
 import type { ExportContext } from "../../adoption/context";
-import { AUTHENTICATION_METHODS, AUTHENTICATOR_FEATURES, AuthenticationMethod, METHOD_SPECS, authenticationMethodConfiguration } from "./methodConfiguration";
+import { AUTHENTICATION_METHODS, AUTHENTICATOR_FEATURES, AuthenticationMethod, LiveProfile, METHOD_SPECS, authenticationMethodConfiguration } from "./methodConfiguration";
 import { authenticationMethodsPolicy } from "./policy";
 import { Target } from "./shared";
 
@@ -79,6 +79,22 @@ async function exportMethod(ctx: ExportContext, method: AuthenticationMethod): P
     }
     for (const field of Object.keys(spec.fields)) {
         if (have[field] !== undefined && have[field] !== null) out[field] = have[field];
+    }
+    if (spec.profiles) {
+        // Passkey profiles by key ("default" and names), each whole; the deprecated isAttestationEnforced never.
+        const profiles = (have.passkeyProfiles ?? {}) as Record<string, LiveProfile>;
+        if (typeof have.defaultPasskeyProfile === "string" && Object.keys(profiles).length) {
+            out.passkeyProfiles = Object.fromEntries(
+                Object.entries(profiles).map(([key, p]) => [
+                    key,
+                    { passkeyTypes: p.passkeyTypes, attestationEnforcement: p.attestationEnforcement, keyRestrictions: { ...p.keyRestrictions } },
+                ]),
+            );
+        } else {
+            ctx.warnings.push(
+                `authenticationMethods.methods.${method}: the tenant has not moved to passkey profiles (isAttestationEnforced ${JSON.stringify(have.isAttestationEnforced)}); attestation and key restrictions were left out, as the deprecated settings are never written. Declare passkeyProfiles.default to manage them (this moves the tenant to passkey profiles, which cannot be undone).`,
+            );
+        }
     }
     const { failures } = authenticationMethodConfiguration.validate({ ...out, method });
     if (failures.length) {

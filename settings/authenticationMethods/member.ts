@@ -9,7 +9,7 @@ import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } fro
 export interface AuthenticationMethodsSettings {
     /** Registration campaign, migration state, system-preferred MFA. */
     policy?: AuthenticationMethodsPolicyArgs;
-    /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate): only the fields given are managed. */
+    /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath): only the fields given are managed. */
     methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
 }
 
@@ -18,7 +18,10 @@ export interface AuthenticationMethodsResources {
     methods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>>;
 }
 
-/** What the Conditional Access presets declare: nudge everyone to Microsoft Authenticator; SMS and voice off. */
+/**
+ * What the Conditional Access presets declare: nudge everyone to Microsoft Authenticator; SMS, voice and email
+ * one-time passcodes off (ScubaGear v1.8 MS.AAD.3.5v2 names all three).
+ */
 const CONDITIONAL_ACCESS_METHODS = {
     policy: {
         registrationCampaign: {
@@ -27,14 +30,14 @@ const CONDITIONAL_ACCESS_METHODS = {
             includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }],
         },
     },
-    methods: { sms: { state: "disabled" }, voice: { state: "disabled" } },
+    methods: { sms: { state: "disabled" }, voice: { state: "disabled" }, email: { state: "disabled" } },
 };
 
 export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSettings, AuthenticationMethodsResources> = {
     title: authenticationMethodsPolicy.title,
     guardrails: () => {
         const p = require("./policyRules") as typeof import("./policyRules");
-        return [p.noSmsOrVoiceForAdmins, p.migrationComplete];
+        return [p.noSmsOrVoiceForAdmins, p.migrationComplete, p.otpMethodsDisabled, p.passkeyAttestationForAdmins, p.qrCodeOnlyWhereIntended];
     },
     settings: [authenticationMethodsPolicy, authenticationMethodConfiguration],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),

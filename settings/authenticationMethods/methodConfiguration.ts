@@ -1,3 +1,4 @@
+import { randomUUID } from "crypto";
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
@@ -39,6 +40,8 @@ export const AUTHENTICATION_METHODS = [
     "temporaryAccessPass",
     "email",
     "x509Certificate",
+    "qrCodePin",
+    "hardwareOath",
 ] as const;
 export type AuthenticationMethod = (typeof AUTHENTICATION_METHODS)[number];
 
@@ -67,6 +70,26 @@ export interface MethodTarget {
     authenticationMode?: "any" | "deviceBasedPush" | "push";
     /** sms: whether the phone number may be used to sign in (primary authentication). */
     isUsableForSignIn?: boolean;
+    /** fido2 (passkey profiles): the profiles the target may use, by key ("default" or a profile's name). */
+    allowedPasskeyProfiles?: string[];
+}
+
+export const PASSKEY_TYPES = ["deviceBound", "synced"] as const;
+export const ATTESTATION_ENFORCEMENT = ["disabled", "registrationOnly"] as const;
+/** The key that names the tenant's default passkey profile, whatever its name. */
+export const DEFAULT_PROFILE_KEY = "default";
+
+export interface PasskeyKeyRestrictions {
+    isEnforced?: boolean;
+    enforcementType?: "allow" | "block";
+    aaGuids?: string[];
+}
+
+/** One passkey profile as a stack declares it (Graph passkeyProfile without its id). */
+export interface PasskeyProfileSetting {
+    passkeyTypes?: (typeof PASSKEY_TYPES)[number][];
+    attestationEnforcement?: (typeof ATTESTATION_ENFORCEMENT)[number];
+    keyRestrictions?: PasskeyKeyRestrictions;
 }
 
 export interface AuthenticationMethodConfigurationDesired extends Record<string, unknown> {
@@ -77,7 +100,7 @@ export interface AuthenticationMethodConfigurationDesired extends Record<string,
     featureSettings?: Partial<Record<AuthenticatorFeature, AuthenticatorFeatureSetting>>;
     isSoftwareOathEnabled?: boolean;
     isOfficePhoneAllowed?: boolean;
-    isAttestationEnforced?: boolean;
+    passkeyProfiles?: Record<string, PasskeyProfileSetting>;
     isSelfServiceRegistrationAllowed?: boolean;
     defaultLifetimeInMinutes?: number;
     defaultLength?: number;
@@ -85,6 +108,8 @@ export interface AuthenticationMethodConfigurationDesired extends Record<string,
     maximumLifetimeInMinutes?: number;
     isUsableOnce?: boolean;
     allowExternalIdToUseEmailOtp?: AdvancedConfigState;
+    pinLength?: number;
+    standardQRCodeLifetimeInDays?: number;
 }
 
 export interface AuthenticationMethodConfigurationLive extends Record<string, unknown> {
@@ -107,6 +132,10 @@ interface MethodSpec {
     readonly fields: Record<string, FieldCheck>;
     /** Microsoft Authenticator's featureSettings. */
     readonly features?: true;
+    /** FIDO2's passkey profiles. */
+    readonly profiles?: true;
+    /** Only Graph beta has the configuration. */
+    readonly betaOnly?: true;
 }
 
 const REGISTRATION: Record<string, FieldCheck> = { isRegistrationRequired: bool };
@@ -120,10 +149,13 @@ export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = 
     },
     sms: { entity: "smsAuthenticationMethodConfiguration", targetExtras: { ...REGISTRATION, isUsableForSignIn: bool }, fields: {} },
     voice: { entity: "voiceAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: { isOfficePhoneAllowed: bool } },
+    // isAttestationEnforced is deprecated (passkey profiles): never managed, never written; attestation is a
+    // passkey profile's attestationEnforcement.
     fido2: {
         entity: "fido2AuthenticationMethodConfiguration",
-        targetExtras: REGISTRATION,
-        fields: { isAttestationEnforced: bool, isSelfServiceRegistrationAllowed: bool },
+        targetExtras: { ...REGISTRATION, allowedPasskeyProfiles: (c, v, p) => checkProfileKeys(c, v, p) },
+        fields: { isSelfServiceRegistrationAllowed: bool },
+        profiles: true,
     },
     softwareOath: { entity: "softwareOathAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {} },
     temporaryAccessPass: {
@@ -143,11 +175,92 @@ export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = 
         fields: { allowExternalIdToUseEmailOtp: (c, v, p) => c.oneOf(v, ADVANCED_CONFIG_STATES, p) },
     },
     x509Certificate: { entity: "x509CertificateAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {} },
+    qrCodePin: {
+        entity: "qrCodePinAuthenticationMethodConfiguration",
+        targetExtras: REGISTRATION,
+        fields: {
+            pinLength: (c, v, p) => c.integer(v, p, 8, 20, " digits"),
+            standardQRCodeLifetimeInDays: (c, v, p) => c.integer(v, p, 1, 395, " days"),
+        },
+    },
+    hardwareOath: { entity: "hardwareOathAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {}, betaOnly: true },
 };
+
+function checkProfileKeys(checks: InputChecks, v: unknown, property: string): string[] | undefined {
+    if (!Array.isArray(v) || !v.length || v.some((k) => typeof k !== "string" || !k.trim())) {
+        return checks.fail(property, `${property} must be a non-empty list of passkey profile keys, like ["${DEFAULT_PROFILE_KEY}"] or ["${DEFAULT_PROFILE_KEY}", "<profile name>"] (got ${JSON.stringify(v)})`);
+    }
+    const keys = v.map((k: string) => k.trim());
+    if (new Set(keys).size !== keys.length) {
+        return checks.fail(property, `${property} names a passkey profile twice; name each once`);
+    }
+    return [...keys].sort();
+}
+
+export const ATTESTATION_DEPRECATED =
+    "isAttestationEnforced is deprecated by Microsoft (passkey profiles replaced it) and is never written; set passkeyProfiles.default.attestationEnforcement: registrationOnly (or on the profile your admins use) instead. On a tenant not yet on passkey profiles this moves it to them, which Microsoft does not let you undo";
+
+function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, PasskeyProfileSetting> | undefined {
+    const o = checks.object(v, "passkeyProfiles", `{ default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } }`);
+    if (!o) return undefined;
+    const out: Record<string, PasskeyProfileSetting> = {};
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined);
+    if (!keys.length) {
+        checks.fail("passkeyProfiles", `passkeyProfiles manages nothing: declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out`);
+    }
+    if (keys.length > 3) {
+        checks.fail("passkeyProfiles", `passkeyProfiles declares ${keys.length} profiles; Microsoft supports up to 3, the default profile included`);
+    }
+    for (const key of keys) {
+        const at = `passkeyProfiles.${key}`;
+        const p = checks.object(o[key], at, `{ passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" }`);
+        if (!p) continue;
+        checks.knownKeys(p, ["passkeyTypes", "attestationEnforcement", "keyRestrictions"], at, (k) =>
+            k === "isAttestationEnforced" ? `${at}.isAttestationEnforced: a passkey profile says attestationEnforcement: "registrationOnly" or "disabled"` : k === "name" || k === "id" ? `${at}.${k}: a profile is named by its key in passkeyProfiles ("${DEFAULT_PROFILE_KEY}" for the tenant's default profile); remove ${k}` : undefined,
+        );
+        const profile: PasskeyProfileSetting = {};
+        if (p.passkeyTypes !== undefined) {
+            if (!Array.isArray(p.passkeyTypes) || !p.passkeyTypes.length || p.passkeyTypes.some((t) => !(PASSKEY_TYPES as readonly unknown[]).includes(t))) {
+                checks.fail(`${at}.passkeyTypes`, `${at}.passkeyTypes must be a non-empty list of ${PASSKEY_TYPES.map((t) => `"${t}"`).join(", ")} (got ${JSON.stringify(p.passkeyTypes)})`);
+            } else {
+                profile.passkeyTypes = [...new Set(p.passkeyTypes as PasskeyProfileSetting["passkeyTypes"] & string[])].sort() as PasskeyProfileSetting["passkeyTypes"];
+            }
+        }
+        if (p.attestationEnforcement !== undefined) {
+            profile.attestationEnforcement = checks.oneOf(p.attestationEnforcement, ATTESTATION_ENFORCEMENT, `${at}.attestationEnforcement`);
+        }
+        if (p.keyRestrictions !== undefined) {
+            const k = checks.object(p.keyRestrictions, `${at}.keyRestrictions`, `{ isEnforced: true, enforcementType: "allow", aaGuids: ["<AAGUID>"] }`);
+            if (k) {
+                checks.knownKeys(k, ["isEnforced", "enforcementType", "aaGuids"], `${at}.keyRestrictions`);
+                const kr: PasskeyKeyRestrictions = {};
+                if (k.isEnforced !== undefined) kr.isEnforced = checks.boolean(k.isEnforced, `${at}.keyRestrictions.isEnforced`);
+                if (k.enforcementType !== undefined) kr.enforcementType = checks.oneOf(k.enforcementType, ["allow", "block"] as const, `${at}.keyRestrictions.enforcementType`);
+                if (k.aaGuids !== undefined) {
+                    const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+                    if (!Array.isArray(k.aaGuids) || k.aaGuids.some((g) => typeof g !== "string" || !guid.test(g))) {
+                        checks.fail(`${at}.keyRestrictions.aaGuids`, `${at}.keyRestrictions.aaGuids must be a list of AAGUIDs (GUIDs; got ${JSON.stringify(k.aaGuids)})`);
+                    } else {
+                        kr.aaGuids = [...new Set((k.aaGuids as string[]).map((g) => g.toLowerCase()))].sort();
+                    }
+                }
+                profile.keyRestrictions = kr;
+            }
+        }
+        if (key !== DEFAULT_PROFILE_KEY && (profile.passkeyTypes === undefined || profile.attestationEnforcement === undefined) && !checks.failures.some((f) => f.property.startsWith(at))) {
+            checks.fail(at, `${at} needs passkeyTypes and attestationEnforcement (a profile other than "${DEFAULT_PROFILE_KEY}" may be new to the tenant, and Microsoft requires both)`);
+        }
+        if (!Object.keys(p).filter((x) => p[x] !== undefined).length) {
+            checks.fail(at, `${at} manages nothing: set passkeyTypes, attestationEnforcement and/or keyRestrictions, or leave it out`);
+        }
+        out[key] = profile;
+    }
+    return out;
+}
 
 const COMMON = ["method", "state", "includeTargets", "excludeTargets"];
 const ALL_KEYS = [
-    ...new Set([...COMMON, "featureSettings", ...Object.values(METHOD_SPECS).flatMap((s) => Object.keys(s.fields))]),
+    ...new Set([...COMMON, "featureSettings", "passkeyProfiles", ...Object.values(METHOD_SPECS).flatMap((s) => Object.keys(s.fields))]),
 ];
 const LIFETIMES = ["minimumLifetimeInMinutes", "defaultLifetimeInMinutes", "maximumLifetimeInMinutes"] as const;
 
@@ -158,12 +271,12 @@ const configPath = (method: AuthenticationMethod) => `${POLICY_PATH}/authenticat
 
 /** beta when a beta-only feature setting is managed, v1.0 otherwise. */
 function versionFor(desired: AuthenticationMethodConfigurationDesired): "v1.0" | "beta" {
-    return BETA_FEATURES.some((f) => desired.featureSettings?.[f] !== undefined) ? "beta" : "v1.0";
+    return METHOD_SPECS[desired.method]?.betaOnly || BETA_FEATURES.some((f) => desired.featureSettings?.[f] !== undefined) ? "beta" : "v1.0";
 }
 
 function keysOfMethod(method: AuthenticationMethod): string[] {
     const spec = METHOD_SPECS[method];
-    return [...COMMON, ...(spec.features ? ["featureSettings"] : []), ...Object.keys(spec.fields)];
+    return [...COMMON, ...(spec.features ? ["featureSettings"] : []), ...(spec.profiles ? ["passkeyProfiles"] : []), ...Object.keys(spec.fields)];
 }
 
 function checkFeatureTarget(checks: InputChecks, v: unknown, property: string): FeatureTarget | undefined {
@@ -257,8 +370,133 @@ async function readConfiguration(clients: TenantClients, method: AuthenticationM
         const { numberMatchingRequiredState: _ignored, ...rest } = out.featureSettings;
         out.featureSettings = rest;
     }
+    if (method === "fido2") {
+        normaliseProfiles(out);
+    }
     return out;
 }
+
+/** A passkey profile as read: its key in the stack, id and name, and its settings said the way a stack says them. */
+export interface LiveProfile {
+    id: string;
+    name: string;
+    passkeyTypes: string[];
+    attestationEnforcement: string;
+    keyRestrictions: { isEnforced: boolean; enforcementType: string; aaGuids: string[] };
+}
+
+/**
+ * FIDO2 as read, in the stack's terms: passkeyProfiles keyed by "default" (the tenant's defaultPasskeyProfile)
+ * or name; targets' allowedPasskeyProfiles as those keys, sorted. A tenant still in the pre-profile shape has
+ * no profiles (passkeyProfiles {} and defaultPasskeyProfile null) and keeps its legacy fields as read.
+ */
+function normaliseProfiles(out: Record<string, unknown>): void {
+    const list = Array.isArray(out.passkeyProfiles) ? (out.passkeyProfiles as Record<string, any>[]) : [];
+    const defaultId = typeof out.defaultPasskeyProfile === "string" && list.length ? out.defaultPasskeyProfile.toLowerCase() : null;
+    const byKey: Record<string, LiveProfile> = {};
+    const keyOfId = new Map<string, string>();
+    for (const p of list) {
+        const id = String(p.id).toLowerCase();
+        const key = id === defaultId ? DEFAULT_PROFILE_KEY : String(p.name);
+        keyOfId.set(id, key);
+        byKey[key] = {
+            id,
+            name: String(p.name),
+            passkeyTypes: String(p.passkeyTypes ?? "")
+                .split(",")
+                .map((t) => t.trim())
+                .filter(Boolean)
+                .sort(),
+            attestationEnforcement: String(p.attestationEnforcement),
+            keyRestrictions: {
+                isEnforced: !!p.keyRestrictions?.isEnforced,
+                enforcementType: String(p.keyRestrictions?.enforcementType ?? "block"),
+                aaGuids: ((p.keyRestrictions?.aaGuids ?? []) as string[]).map((g) => g.toLowerCase()).sort(),
+            },
+        };
+    }
+    out.passkeyProfiles = byKey;
+    out.defaultPasskeyProfile = defaultId;
+    for (const t of out.includeTargets as Target[]) {
+        if (Array.isArray(t.allowedPasskeyProfiles)) {
+            t.allowedPasskeyProfiles = (t.allowedPasskeyProfiles as string[]).map((id) => keyOfId.get(String(id).toLowerCase()) ?? String(id)).sort();
+        }
+    }
+}
+
+const onProfiles = (have: Record<string, unknown>) => typeof have.defaultPasskeyProfile === "string";
+
+/** The tenant's profile said the way the stack says it: the properties (and key restriction parts) the stack sets. */
+function profileAsManaged(have: LiveProfile, want: PasskeyProfileSetting): PasskeyProfileSetting {
+    const out: PasskeyProfileSetting = {};
+    if (want.passkeyTypes) out.passkeyTypes = have.passkeyTypes as PasskeyProfileSetting["passkeyTypes"];
+    if (want.attestationEnforcement) out.attestationEnforcement = have.attestationEnforcement as PasskeyProfileSetting["attestationEnforcement"];
+    if (want.keyRestrictions) {
+        const k: Record<string, unknown> = {};
+        for (const f of Object.keys(want.keyRestrictions)) k[f] = (have.keyRestrictions as Record<string, unknown>)[f];
+        out.keyRestrictions = k as PasskeyKeyRestrictions;
+    }
+    return out;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The changes to passkey profiles, one per profile property (a profile the tenant lacks is one change). */
+function profileChanges(want: Record<string, PasskeyProfileSetting>, have: Record<string, LiveProfile> | undefined): FieldChange[] {
+    const changes: FieldChange[] = [];
+    for (const [key, w] of Object.entries(want)) {
+        const h = have?.[key];
+        if (!h) {
+            changes.push({ field: `passkeyProfiles.${key}`, from: undefined, to: w });
+            continue;
+        }
+        const m = profileAsManaged(h, w);
+        for (const prop of ["passkeyTypes", "attestationEnforcement", "keyRestrictions"] as const) {
+            if (w[prop] !== undefined && !same(w[prop], m[prop])) {
+                changes.push({ field: `passkeyProfiles.${key}.${prop}`, from: m[prop], to: w[prop] });
+            }
+        }
+    }
+    return changes;
+}
+
+/**
+ * The passkey profiles to write: the tenant's (or, for a tenant still on the legacy shape, the default profile
+ * Microsoft makes from its legacy settings, with the id Graph's update example uses) with the stack's profiles
+ * changed or added. Returns the list and each key's id.
+ */
+function profilesForWrite(desired: AuthenticationMethodConfigurationDesired, have: Record<string, unknown>): { list: Record<string, unknown>[]; ids: Map<string, string> } {
+    const live = (have.passkeyProfiles ?? {}) as Record<string, LiveProfile>;
+    const byKey = new Map<string, LiveProfile>(Object.entries(live).map(([k, p]) => [k, structuredClone(p)]));
+    if (!onProfiles(have)) {
+        const legacy = (have.keyRestrictions ?? {}) as Record<string, any>;
+        byKey.set(DEFAULT_PROFILE_KEY, {
+            id: LEGACY_DEFAULT_PROFILE_ID,
+            name: "Default passkey profile",
+            passkeyTypes: ["deviceBound"],
+            attestationEnforcement: have.isAttestationEnforced === true ? "registrationOnly" : "disabled",
+            keyRestrictions: { isEnforced: !!legacy.isEnforced, enforcementType: String(legacy.enforcementType ?? "block"), aaGuids: [...(legacy.aaGuids ?? [])] },
+        });
+    }
+    for (const [key, w] of Object.entries(desired.passkeyProfiles ?? {})) {
+        const p = byKey.get(key) ?? { id: randomUUID(), name: key, passkeyTypes: [], attestationEnforcement: "disabled", keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } };
+        if (w.passkeyTypes) p.passkeyTypes = [...w.passkeyTypes];
+        if (w.attestationEnforcement) p.attestationEnforcement = w.attestationEnforcement;
+        if (w.keyRestrictions) p.keyRestrictions = { ...p.keyRestrictions, ...strip(w.keyRestrictions as Record<string, unknown>) } as LiveProfile["keyRestrictions"];
+        byKey.set(key, p);
+    }
+    const list = [...byKey.values()].map((p) => ({
+        id: p.id,
+        name: p.name,
+        passkeyTypes: p.passkeyTypes.join(","),
+        attestationEnforcement: p.attestationEnforcement,
+        keyRestrictions: { isEnforced: p.keyRestrictions.isEnforced, enforcementType: p.keyRestrictions.enforcementType, aaGuids: p.keyRestrictions.aaGuids },
+    }));
+    return { list, ids: new Map([...byKey].map(([k, p]) => [k, p.id])) };
+}
+
+/** The id Graph's fido2 update example gives the default passkey profile (docs-contrib fido2authenticationmethodconfiguration-update). */
+const LEGACY_DEFAULT_PROFILE_ID = "00000000-0000-0000-0000-000000000001";
 
 export const authenticationMethodConfiguration: TenantSetting<AuthenticationMethodConfigurationDesired, AuthenticationMethodConfigurationLive> = {
     type: "AuthenticationMethodConfiguration",
@@ -292,6 +530,9 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
             if (key === "numberMatchingRequiredState") {
                 return `numberMatchingRequiredState: ${NUMBER_MATCHING_REASON}`;
             }
+            if (key === "isAttestationEnforced") {
+                return `isAttestationEnforced: ${ATTESTATION_DEPRECATED}`;
+            }
             const owners = AUTHENTICATION_METHODS.filter((m) => keysOfMethod(m).includes(key));
             if (owners.length) {
                 return `${key} is not a setting of ${method}; it belongs to ${owners.join(", ")}. Remove it, or set method to ${owners[0]}`;
@@ -315,6 +556,9 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         if (spec.features && inputs.featureSettings !== undefined) {
             desired.featureSettings = checkFeatureSettings(checks, inputs.featureSettings);
         }
+        if (spec.profiles && inputs.passkeyProfiles !== undefined) {
+            desired.passkeyProfiles = checkPasskeyProfiles(checks, inputs.passkeyProfiles);
+        }
         for (const [field, check] of Object.entries(spec.fields)) {
             if (inputs[field] !== undefined) {
                 desired[field] = check(checks, inputs[field], field);
@@ -332,10 +576,16 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
     async prepare(clients, desired) {
         // The method's state as the tenant has it now: the from-value of the plan (also of a create), and
         // what a weakening is judged from (enabling SMS, voice or email OTP; disabling a phishing-resistant method).
-        const live = await readConfiguration(clients, desired.method, "v1.0");
+        const live = await readConfiguration(clients, desired.method, versionFor(desired));
         const resolved = { ...desired, [TENANT_AT_PREVIEW]: { state: live.state } };
         const changes: FieldChange[] = desired.state !== undefined && desired.state !== live.state ? [{ field: "state", from: live.state, to: desired.state }] : [];
         if (changes.length) await engineLog("info", `Authentication method ${desired.method}: state ${live.state} -> ${desired.state} (the tenant as read now)`);
+        if (desired.method === "fido2") {
+            const problems = await preparePasskeyProfiles(desired, live);
+            if (problems.length) return { desired: resolved, failures: problems };
+            // Attestation switched off on a profile weakens like a method switched off (judged from the tenant read now).
+            changes.push(...profileChanges(desired.passkeyProfiles ?? {}, live.passkeyProfiles as Record<string, LiveProfile>).filter((c) => c.field.endsWith(".attestationEnforcement")));
+        }
         const weakenings = changes.map((c) => methodWeakens(desired.method, c)).filter((w): w is string => !!w);
         const refusal = weakeningRefusal(`method-${desired.method}`, weakenings, changes, desired.confirm as string[] | undefined);
         if (refusal) return { desired: resolved, failures: [{ ...refusal, reason: `${desired.method}: ${refusal.reason}` }] };
@@ -363,7 +613,14 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
             if (field === "method" || want === undefined || PLUMBING.includes(field)) {
                 continue;
             }
-            if (field === "includeTargets" || field === "excludeTargets") {
+            if (field === "passkeyProfiles") {
+                const profiles: Record<string, PasskeyProfileSetting> = {};
+                for (const [key, w] of Object.entries(want as Record<string, PasskeyProfileSetting>)) {
+                    const h = (have.passkeyProfiles as Record<string, LiveProfile> | undefined)?.[key];
+                    if (h) profiles[key] = profileAsManaged(h, w);
+                }
+                out.passkeyProfiles = profiles;
+            } else if (field === "includeTargets" || field === "excludeTargets") {
                 out[field] = targetsAsManaged((have[field] as Target[]) ?? [], want as Target[]);
             } else if (field === "featureSettings") {
                 const settings: Record<string, AuthenticatorFeatureSetting> = {};
@@ -385,7 +642,9 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
             if (field === "method" || want === undefined || PLUMBING.includes(field)) {
                 continue;
             }
-            if (field === "includeTargets" || field === "excludeTargets") {
+            if (field === "passkeyProfiles") {
+                changes.push(...profileChanges(want as Record<string, PasskeyProfileSetting>, have.passkeyProfiles as Record<string, LiveProfile> | undefined));
+            } else if (field === "includeTargets" || field === "excludeTargets") {
                 const h = have[field] as Target[] | undefined;
                 if (!sameTargets(want as Target[], h)) {
                     changes.push({ field, from: h && targetsAsManaged(h, want as Target[]), to: want });
@@ -408,11 +667,27 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         const have = live.configuration;
         const spec = METHOD_SPECS[desired.method];
         const body: Record<string, unknown> = { "@odata.type": `#microsoft.graph.${spec.entity}` };
-        for (const field of new Set(changes.map((c) => c.field.split(".")[0]))) {
+        const touched = new Set(changes.map((c) => c.field.split(".")[0]));
+        // FIDO2: the profiles and targets are written together, the targets' profile keys as the profiles' ids.
+        const profiles = desired.method === "fido2" && (touched.has("passkeyProfiles") || touched.has("includeTargets")) ? profilesForWrite(desired, have) : undefined;
+        const sendProfiles = !!profiles && (touched.has("passkeyProfiles") || (!!desired.passkeyProfiles && !onProfiles(have)));
+        for (const field of touched) {
             switch (field) {
+                case "passkeyProfiles":
+                    body.passkeyProfiles = profiles!.list;
+                    break;
                 case "includeTargets":
                     // Unmanaged target properties (e.g. authenticationMode) keep the tenant's values.
                     body.includeTargets = targetsForWrite(desired.includeTargets!, have.includeTargets as Target[]);
+                    if (profiles) {
+                        const withProfiles = onProfiles(have) || sendProfiles;
+                        body.includeTargets = (body.includeTargets as Target[]).map((t) => {
+                            const { allowedPasskeyProfiles: keys, ...rest } = t;
+                            if (!withProfiles) return rest as Target;
+                            const ids = ((keys as string[] | undefined) ?? [DEFAULT_PROFILE_KEY]).map((k) => profiles.ids.get(k) ?? k);
+                            return { ...rest, allowedPasskeyProfiles: ids } as Target;
+                        });
+                    }
                     break;
                 case "excludeTargets":
                     body.excludeTargets = desired.excludeTargets!.map((t) => ({ id: t.id, targetType: t.targetType }));
@@ -439,6 +714,7 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
                     body[field] = desired[field];
             }
         }
+        if (sendProfiles && !body.passkeyProfiles) body.passkeyProfiles = profiles!.list;
         await clients.graph.patch(configPath(desired.method), body, { version: versionFor(desired) });
     },
 
@@ -467,6 +743,48 @@ function checkLifetimes(checks: InputChecks, desired: Record<string, number | un
     }
 }
 
+/**
+ * FIDO2 at prepare, against the tenant as read now: targets name profiles that exist (or that the stack
+ * declares); a tenant still on the legacy shape is said to move to passkey profiles (Microsoft: no opting out);
+ * and each target whose profiles change is named, from which profiles to which.
+ */
+async function preparePasskeyProfiles(desired: AuthenticationMethodConfigurationDesired, live: Record<string, unknown>): Promise<{ property: string; reason: string }[]> {
+    const failures: { property: string; reason: string }[] = [];
+    const liveProfiles = (live.passkeyProfiles ?? {}) as Record<string, LiveProfile>;
+    const migrated = onProfiles(live);
+    const known = new Set([...Object.keys(liveProfiles), ...Object.keys(desired.passkeyProfiles ?? {}), ...(desired.passkeyProfiles || migrated ? [DEFAULT_PROFILE_KEY] : [])]);
+    (desired.includeTargets ?? []).forEach((t, i) => {
+        const keys = t.allowedPasskeyProfiles as string[] | undefined;
+        if (!keys) return;
+        const at = `includeTargets[${i}].allowedPasskeyProfiles`;
+        if (!migrated && !desired.passkeyProfiles) {
+            failures.push({ property: at, reason: `${at}: the tenant has not moved to passkey profiles yet; declare passkeyProfiles (at least "${DEFAULT_PROFILE_KEY}") to move it, or remove allowedPasskeyProfiles` });
+            return;
+        }
+        const unknown = keys.filter((k) => !known.has(k));
+        if (unknown.length) {
+            failures.push({ property: at, reason: `${at} names passkey profile(s) ${unknown.map((k) => `"${k}"`).join(", ")} that neither the tenant nor passkeyProfiles has; the tenant has ${[...Object.keys(liveProfiles)].map((k) => `"${k}"`).join(", ") || "none"}` });
+        }
+    });
+    if (failures.length) return failures;
+    if (!migrated && desired.passkeyProfiles) {
+        await engineLog(
+            "warning",
+            `Authentication method fido2: the tenant still has the FIDO2 settings from before passkey profiles (isAttestationEnforced ${JSON.stringify(live.isAttestationEnforced)}); this plan moves it to passkey profiles, which Microsoft does not let you undo. Its settings become the default passkey profile, then the stack's profiles apply.`,
+        );
+    }
+    const liveTargets = new Map(((live.includeTargets ?? []) as Target[]).map((t) => [t.id, t]));
+    for (const t of desired.includeTargets ?? []) {
+        const want = t.allowedPasskeyProfiles as string[] | undefined;
+        const h = liveTargets.get(t.id);
+        const had = (h?.allowedPasskeyProfiles as string[] | undefined) ?? (h && !migrated ? [DEFAULT_PROFILE_KEY] : undefined);
+        if (want && had && !same([...want].sort(), [...had].sort())) {
+            await engineLog("warning", `Authentication method fido2: users in ${t.id === ALL_USERS ? "all users" : `${t.targetType} ${t.id}`} move from passkey profile(s) ${had.join(", ")} to ${want.join(", ")}: they may register and sign in only with passkeys that one of the new profiles allows.`);
+        }
+    }
+    return [];
+}
+
 /** Drops keys left undefined, so the inputs show only what is managed. */
 /** Inputs that are not the method's configuration: never diffed, never written. */
 const PLUMBING = ["confirm", TENANT_AT_PREVIEW];
@@ -483,6 +801,10 @@ export const WEAK_METHODS: readonly string[] = ["sms", "voice", "email"];
  * does enabling a strong method. The from-value is the tenant's as read at preview.
  */
 export function methodWeakens(method: AuthenticationMethod | string | undefined, c: FieldChange): string | undefined {
+    const attestation = /^passkeyProfiles\.(.+)\.attestationEnforcement$/.exec(c.field);
+    if (attestation && c.from === "registrationOnly" && c.to === "disabled") {
+        return `passkey profile ${attestation[1]}: attestation no longer enforced (passkeys registered from now on need not prove their make and model)`;
+    }
     if (c.field !== "state" || c.from === c.to || !method) return undefined;
     if (c.to === "enabled" && WEAK_METHODS.includes(method)) {
         return `${method} switched on: a phishable method (one-time codes by ${method === "email" ? "email" : method === "sms" ? "text message" : "phone call"}) becomes usable for sign-in`;

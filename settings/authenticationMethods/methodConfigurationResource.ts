@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SettingResource } from "../../providers/framework/resource";
-import { authenticationMethodConfiguration, type AuthenticationMethod, type AuthenticatorFeature, type AuthenticatorFeatureSetting, type MethodTarget } from "./methodConfiguration";
+import { authenticationMethodConfiguration, type AuthenticationMethod, type AuthenticatorFeature, type AuthenticatorFeatureSetting, type MethodTarget, type PasskeyProfileSetting } from "./methodConfiguration";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<authenticationMethodConfiguration.type>. */
 const TYPE = authenticationMethodConfiguration.type;
 
 export interface AuthenticationMethodConfigurationArgs {
-    /** Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate. */
+    /** Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath (beta). */
     method: pulumi.Input<AuthenticationMethod>;
     state?: pulumi.Input<"enabled" | "disabled">;
     /** Confirmations (as m365-mfa:baseline.guards.confirm), e.g. of a weakening the preview named (SMS switched on). */
@@ -20,8 +20,13 @@ export interface AuthenticationMethodConfigurationArgs {
     isSoftwareOathEnabled?: pulumi.Input<boolean>;
     /** voice */
     isOfficePhoneAllowed?: pulumi.Input<boolean>;
-    /** fido2 */
-    isAttestationEnforced?: pulumi.Input<boolean>;
+    /**
+     * fido2: passkey profiles by key: "default" (the tenant's default passkey profile) or a profile's name; each
+     * { passkeyTypes?: ("deviceBound" | "synced")[], attestationEnforcement?: "disabled" | "registrationOnly",
+     * keyRestrictions?: { isEnforced?, enforcementType?, aaGuids? } }. Targets choose profiles with
+     * allowedPasskeyProfiles. (The deprecated isAttestationEnforced is not an input: it is never written.)
+     */
+    passkeyProfiles?: pulumi.Input<Record<string, PasskeyProfileSetting>>;
     /** fido2 */
     isSelfServiceRegistrationAllowed?: pulumi.Input<boolean>;
     /** temporaryAccessPass: 10-43200, between the minimum and the maximum. */
@@ -36,6 +41,10 @@ export interface AuthenticationMethodConfigurationArgs {
     isUsableOnce?: pulumi.Input<boolean>;
     /** email: "default" | "enabled" | "disabled". */
     allowExternalIdToUseEmailOtp?: pulumi.Input<"default" | "enabled" | "disabled">;
+    /** qrCodePin: 8-20 digits. */
+    pinLength?: pulumi.Input<number>;
+    /** qrCodePin: 1-395 days. */
+    standardQRCodeLifetimeInDays?: pulumi.Input<number>;
 }
 
 const AUTHENTICATION_METHOD_FIELDS = [
@@ -45,7 +54,7 @@ const AUTHENTICATION_METHOD_FIELDS = [
     "featureSettings",
     "isSoftwareOathEnabled",
     "isOfficePhoneAllowed",
-    "isAttestationEnforced",
+    "passkeyProfiles",
     "isSelfServiceRegistrationAllowed",
     "defaultLifetimeInMinutes",
     "defaultLength",
@@ -53,6 +62,8 @@ const AUTHENTICATION_METHOD_FIELDS = [
     "maximumLifetimeInMinutes",
     "isUsableOnce",
     "allowExternalIdToUseEmailOtp",
+    "pinLength",
+    "standardQRCodeLifetimeInDays",
 ] as const;
 
 /**

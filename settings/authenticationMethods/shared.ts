@@ -168,6 +168,14 @@ export function liveTargets(v: unknown): Target[] {
     });
 }
 
+/** A target property: lists (FIDO2's allowedPasskeyProfiles) compare as sets. */
+function sameProperty(have: unknown, want: unknown): boolean {
+    if (Array.isArray(want)) {
+        return Array.isArray(have) && JSON.stringify([...have].map(String).sort()) === JSON.stringify([...want].map(String).sort());
+    }
+    return have === want;
+}
+
 const keyOf = (t: Target) => `${t.targetType}/${t.id.toLowerCase()}`;
 
 /** Whether the tenant's targets are exactly the wanted ones, in any order, on the properties the stack sets. */
@@ -178,7 +186,7 @@ export function sameTargets(want: readonly Target[], have: readonly Target[] | u
     const byKey = new Map(have.map((t) => [keyOf(t), t]));
     return want.every((w) => {
         const h = byKey.get(keyOf(w));
-        return !!h && Object.entries(w).every(([k, v]) => v === undefined || k === "id" || k === "targetType" || h[k] === v);
+        return !!h && Object.entries(w).every(([k, v]) => v === undefined || k === "id" || k === "targetType" || sameProperty(h[k], v));
     });
 }
 

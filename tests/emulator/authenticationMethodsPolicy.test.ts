@@ -22,6 +22,8 @@ const GROUP = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";
 const TARGET_PROPS: Record<string, string[]> = {
     microsoftAuthenticator: ["id", "targetType", "isRegistrationRequired", "authenticationMode"],
     sms: ["id", "targetType", "isRegistrationRequired", "isUsableForSignIn"],
+    // A new tenant is on passkey profiles (migrated automatically; emulator/graph/authenticationMethodsPolicy.ts).
+    fido2: ["id", "targetType", "isRegistrationRequired", "allowedPasskeyProfiles"],
 };
 
 describe("emulator: authentication methods policy (Graph routes)", function () {
@@ -71,8 +73,9 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         assert.strictEqual(p.systemCredentialPreferences, undefined, "v1.0 has no systemCredentialPreferences");
         assert.deepStrictEqual(
             p.authenticationMethodConfigurations.map((c: any) => c.id),
-            ["MicrosoftAuthenticator", "Sms", "Voice", "Fido2", "SoftwareOath", "TemporaryAccessPass", "Email", "X509Certificate"],
+            ["MicrosoftAuthenticator", "Sms", "Voice", "Fido2", "SoftwareOath", "TemporaryAccessPass", "Email", "X509Certificate", "qrCodePin"],
         );
+        assert.ok(!JSON.stringify(p).includes("HardwareOath"), "hardware OATH is beta only");
         const beta = await admin.get(POLICY, { version: "beta" });
         assert.deepStrictEqual(beta.systemCredentialPreferences, { state: "default", includeTargets: [{ id: "all_users", targetType: "group" }], excludeTargets: [] });
         assert.strictEqual(beta.registrationEnforcement.authenticationMethodsRegistrationCampaign.enforceRegistrationAfterAllowedSnoozes, true);
@@ -80,9 +83,10 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
 
     it("GET each configuration by id (case-insensitive), with its derived type and its own target type", async () => {
         const list = await admin.get(CONFIGS);
-        assert.strictEqual(list.value.length, METHOD_IDS.length);
+        assert.strictEqual(list.value.length, METHOD_IDS.length - 1, "all but hardware OATH (beta only)");
+        assert.strictEqual((await admin.get(CONFIGS, { version: "beta" })).value.length, METHOD_IDS.length - 1, "all but QR code (not in the vendored beta schema)");
         for (const id of METHOD_IDS) {
-            const c = await admin.get(`${CONFIGS}/${id}`);
+            const c = await admin.get(`${CONFIGS}/${id}`, { version: id === "hardwareOath" ? "beta" : "v1.0" });
             assert.match(c["@odata.type"], new RegExp(`^#microsoft\\.graph\\.${id}AuthenticationMethodConfiguration$`, "i"));
             for (const t of c.includeTargets) {
                 assert.deepStrictEqual(Object.keys(t).sort(), (TARGET_PROPS[id] ?? ["id", "targetType", "isRegistrationRequired"]).slice().sort(), `${id} target`);
@@ -189,6 +193,10 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
 
     it("properties the emulator does not model itself are checked against Graph's schema and kept", async () => {
         const type = "#microsoft.graph.fido2AuthenticationMethodConfiguration";
+        // A tenant still on the legacy FIDO2 shape (FIDO2 configured, so not migrated automatically).
+        const f = policy().methods.fido2 as any;
+        Object.assign(f, { state: "enabled", passkeyProfiles: undefined, defaultPasskeyProfile: undefined });
+        f.includeTargets.forEach((t: any) => delete t.allowedPasskeyProfiles);
         await admin.patch(`${CONFIGS}/fido2`, { "@odata.type": type, keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] } });
         assert.strictEqual((await admin.get(`${CONFIGS}/fido2`)).keyRestrictions.enforcementType, "allow");
         await refused(admin.patch(`${CONFIGS}/fido2`, { "@odata.type": type, keyRestrictions: { enforcementType: "maybe" } }), 400, /not a member of fido2RestrictionEnforcementType/);
