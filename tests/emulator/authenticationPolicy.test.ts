@@ -59,14 +59,15 @@ describe("emulator: authentication policy provider", function () {
         await reset();
     });
 
-    it("check fills in every protocol (not named = blocked) and makes no call", async () => {
-        const before = emu.requests.length;
+    it("check fills in every protocol (not named = blocked), reads the tenant's policy as the from-value, and writes nothing", async () => {
+        const before = emu.requests.filter((r) => r.write).length;
         const r = await providerAs().check({}, { name: NAME, allowBasicAuth: { Smtp: true }, organizationDefault: true });
         assert.deepStrictEqual(r.failures, []);
-        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: { ...allBlocked, Smtp: true }, organizationDefault: true });
+        // The tenant as read at preview (issue #21): no such policy yet, not the default.
+        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: { ...allBlocked, Smtp: true }, organizationDefault: true, tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" } });
         const none = await providerAs().check({}, { name: NAME });
-        assert.deepStrictEqual(none.inputs, { name: NAME, allowBasicAuth: allBlocked }, "no allowBasicAuth blocks every protocol");
-        assert.strictEqual(emu.requests.length, before);
+        assert.deepStrictEqual(none.inputs, { name: NAME, allowBasicAuth: allBlocked, tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" } }, "no allowBasicAuth blocks every protocol");
+        assert.strictEqual(emu.requests.filter((x) => x.write).length, before);
     });
 
     it("create makes the policy with every switch given, then makes it the organisation's default, and verifies", async () => {

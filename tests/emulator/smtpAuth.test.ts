@@ -72,8 +72,10 @@ describe("emulator: SMTP AUTH provider", function () {
             disabledForOrganization: true,
             exceptions: [addr("scanner").toUpperCase(), addr("info")],
             mailboxes: { [addr("info")]: "enabled", [addr("scanner")]: "enabled" },
+            // The organisation switch as the tenant has it: the plan's from-value (issue #21).
+            tenantAtPreview: { disabledForOrganization: true },
         });
-        assert.strictEqual(invokeCalls().length, before + 2, "one Get-CASMailbox per exception");
+        assert.strictEqual(invokeCalls().length, before + 3, "one Get-CASMailbox per exception, and Get-TransportConfig for the from-value");
         assert.strictEqual(providerWrites().length, writesBefore);
     });
 
