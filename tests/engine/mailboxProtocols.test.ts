@@ -111,6 +111,16 @@ describe("engine: legacy protocols before Microsoft's deadlines (issue 26)", fun
         const upAgain = await ws.up("mp");
         assert.strictEqual(upAgain.code, 0, upAgain.output);
         assert.strictEqual(exchangeWrites() - before, written, "re-applied: no write");
+        // Drift: an administrator turns POP back on for one mailbox; the refresh names it by address.
+        const victim = mailboxes().find((m) => m.primarySmtpAddress.toLowerCase() !== kept)!.primarySmtpAddress.toLowerCase();
+        await clientsAs(emu, APPS.portal).exchange.invoke("Set-CASMailbox", { Identity: victim, PopEnabled: true });
+        const drift = await ws.refresh("mp", "--preview-only", "--expect-no-changes", "--diff");
+        assert.notStrictEqual(drift.code, 0, drift.output);
+        assert.ok(drift.output.includes(victim), `the drifted mailbox ${victim} is named`);
+        const repaired = await ws.up("mp", "--refresh");
+        assert.strictEqual(repaired.code, 0, repaired.output);
+        assert.strictEqual(mailboxes().find((m) => m.primarySmtpAddress.toLowerCase() === victim)!.popEnabled, false, "repaired");
+        assert.strictEqual(exchangeWrites() - before, written + 1, "one write repairs it");
     });
 
     it("the tenant exported and applied on a new stack writes nothing", async () => {
