@@ -140,7 +140,10 @@ Exit codes:
     program
         .command("readiness")
         .summary("who would break if MFA were enforced now")
-        .description("Who would break if MFA were enforced now: users still signing in with legacy protocols, users with no MFA method registered (admins marked).")
+        .description(
+            "Who would break if MFA were enforced now: users still signing in with legacy protocols, users with no MFA method registered (admins marked); " +
+                "and before Microsoft turns Basic SMTP AUTH off (end of December 2026; removal in the second half of 2027): who still sends with it, the mailboxes kept on apart.",
+        )
         .addOption(new Option("--format <format>", "output format").choices(["table", "markdown", "json"]).default("table"))
         .option("--window-days <days>", "days of sign-in logs to read, 1 to 30", wholeNumber(1, 30, " (sign-in logs are kept 30 days)"), 30)
         .option("--out <file>", "write the report to this file (default stdout)")
