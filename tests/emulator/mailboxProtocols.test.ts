@@ -15,6 +15,7 @@ import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { KEPT_ON, SMTP_AUTH_CLIENT_APP, impactOf, smtpAuthReadiness, smtpAuthSection, smtpAuthWarning } from "../../readiness/smtpAuth";
 import { mailboxProtocols, mailboxProtocolsConfirmation } from "../../settings/mailboxProtocols/setting";
+import { smtpAuth } from "../../settings/smtpAuth/setting";
 import { useEmulator } from "../support/emulatorSuite";
 import { recordExchangeCalls } from "../support/exchangeCalls";
 
@@ -257,6 +258,27 @@ describe("emulator: mailbox protocols", function () {
             assert.match(stop, new RegExp(`Stop sending when SMTP AUTH goes off: ${smtpSenders().size - 1}`));
             for (const s of senders.slice(1)) assert.ok(stop.includes(`| ${s} |`), `${s} is listed`);
             assert.ok(!stop.includes(`| ${kept} |`) && keptPart.includes(`| ${kept} |`), "the mailbox kept on is shown apart");
+        });
+
+        it("smtpAuth resetting mailboxes that had SMTP AUTH on their own warns about those still sending, with Microsoft's dates", async () => {
+            const senders = [...smtpSenders().keys()].filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u)).sort();
+            const [own, other] = senders;
+            await exo().invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: true });
+            await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: false });
+            const logged: string[] = [];
+            const error = console.error;
+            console.error = (...a: unknown[]) => void logged.push(a.map(String).join(" "));
+            try {
+                const checked = await new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu)).check({}, { disabledForOrganization: true, manageAllMailboxes: true });
+                assert.deepStrictEqual(checked.failures, []);
+            } finally {
+                console.error = error;
+                await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: null });
+            }
+            const text = logged.join("\n");
+            assert.match(text, /warning: SMTP AUTH off for 1 mailbox that had it on their own: 1 user still sign in with Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches Basic authentication for SMTP AUTH off by default/);
+            assert.ok(text.includes(`  - ${own}: `), `${own} is named`);
+            assert.ok(!text.includes(`  - ${other}: `), "a mailbox that follows the organisation (already off) is not");
         });
 
         it("a tenant without sign-in logs gets a plain statement", async () => {
