@@ -133,9 +133,10 @@ export class RetryRun {
     /** Set when the budget ran out (the error the call ends with). */
     exhausted?: RetryBudgetExceededError;
     /**
-     * Back-offs so far without a Retry-After: the exponent of the next one. A wait the service named
-     * (Retry-After) does not grow it, so a call that met a few 429s and then one 503 backs off from the
-     * start, not from the count of every retry before it.
+     * Back-offs in a row without a Retry-After: the exponent of the next one. The back-off grows while
+     * the service keeps failing the call without saying how long to wait; an answer that names its wait
+     * (Retry-After) starts it over, so a $batch item that met a few 429s and scattered 503s over a long
+     * storm does not end up waiting 30 s for one 503.
      */
     private backoffs = 0;
     private lastRefreshed = false;
@@ -170,9 +171,7 @@ export class RetryRun {
             this.exhausted = new RetryBudgetExceededError(this.what, this.attempts, elapsed, this.policy.budgetMs, failure.error);
             return { action: "fail", error: this.exhausted };
         }
-        if (!named) {
-            this.backoffs++;
-        }
+        this.backoffs = named ? 0 : this.backoffs + 1;
         this.waitedMs += delayMs;
         return { action: "retry", delayMs, refreshToken: false, reason: status === undefined ? "no answer" : String(status) };
     }

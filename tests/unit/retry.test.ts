@@ -61,6 +61,19 @@ describe("unit: the retry policy", () => {
         assert.ok(seen.size > 20, "the waits are spread, not all the same");
     });
 
+    it("the back-off grows with failures in a row that name no wait; an answer with Retry-After starts it over", () => {
+        const policy = new RetryPolicy({ baseDelayMs: 1000, maxBackoffMs: 30_000, random: () => 0.999999 });
+        const run = policy.start("reading users/a/authentication/requirements in $batch");
+        const unavailable = { error: new TenantApiError("Microsoft Graph", "GET", "/beta/users/a", 503, "serviceNotAvailable", "") };
+        const throttled = { error: new TenantApiError("Microsoft Graph", "GET", "/beta/users/a", 429, "TooManyRequests", ""), retryAfterMs: 1000 };
+        const waits = [unavailable, unavailable, unavailable, throttled, unavailable, throttled, throttled, unavailable].map((f) => {
+            const p = run.plan(f, true);
+            assert.strictEqual(p.action, "retry");
+            return p.action === "retry" ? p.delayMs : -1;
+        });
+        assert.deepStrictEqual(waits, [1000, 2000, 4000, 1000, 1000, 1000, 1000, 1000]);
+    });
+
     it("keeps retrying well past the Graph SDK's 3 retries, while within the budget", async () => {
         const { policy, slept } = fakePolicy();
         let calls = 0;
