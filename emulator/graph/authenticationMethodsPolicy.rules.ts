@@ -6,6 +6,20 @@ const POLICY = "/policies/authenticationMethodsPolicy";
 const CONFIGS = `${POLICY}/authenticationMethodConfigurations`;
 const AUTHENTICATOR = `${CONFIGS}/MicrosoftAuthenticator`;
 const AUTHENTICATOR_TYPE = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration";
+const FIDO2 = `${CONFIGS}/fido2`;
+const FIDO2_TYPE = "#microsoft.graph.fido2AuthenticationMethodConfiguration";
+const QR = `${CONFIGS}/qrCodePin`;
+const QR_TYPE = "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration";
+const HARDWARE = `${CONFIGS}/hardwareOath`;
+const DEFAULT_PROFILE = "00000000-0000-0000-0000-000000000001";
+const ADMINS_PROFILE = "5a0e2b1c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
+const profile = (id: string, name: string) => ({
+    id,
+    name,
+    passkeyTypes: "deviceBound",
+    attestationEnforcement: "registrationOnly",
+    keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+});
 
 /** The authentication methods policy and its method configurations (./authenticationMethodsPolicy.ts). */
 export const RULES: RuleTable = {
@@ -136,7 +150,7 @@ export const RULES: RuleTable = {
         {
             id: "authenticationMethodsPolicy.configuration.unknown",
             kind: "status",
-            statement: "The method ids are the documented ones (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate); another id answers 404.",
+            statement: "The method ids are the documented ones (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, and in beta hardwareOath); another id answers 404.",
             source: `${DOC}/resources/authenticationmethodconfiguration.md`,
             modelled: true,
             probe: { method: "GET", path: `${CONFIGS}/NoSuchMethod` },
@@ -213,6 +227,140 @@ export const RULES: RuleTable = {
             modelled: true,
             probe: { method: "PATCH", path: AUTHENTICATOR, body: { "@odata.type": AUTHENTICATOR_TYPE, featureSettings: { companionAppAllowedState: { state: "enabled" } } } },
             expect: { status: 400 },
+        },
+        {
+            id: "authenticationMethodsPolicy.passkeyProfiles.migrated",
+            kind: "body",
+            statement:
+                "FIDO2 has passkeyProfiles and a non-deletable defaultPasskeyProfile that mirrors the legacy FIDO2 settings; tenants that had not configured FIDO2 were moved to passkey profiles automatically, each target allowed the default profile.",
+            source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0, defaultPasskeyProfile); ${DOC}/resources/passkeyprofile.md; ${DOC}/resources/passkeyauthenticationmethodtarget.md; shared/reference/microsoft-api-facts.md (automatic migration April-May 2026)`,
+            modelled: true,
+            stricter: "When exactly a tenant counts as not having configured FIDO2 is not documented; the emulator migrates one whose FIDO2 configuration is still a new tenant's, the first time it is read.",
+            probe: { method: "GET", path: FIDO2 },
+            expect: { status: 200, body: { defaultPasskeyProfile: DEFAULT_PROFILE }, bodyHas: ["passkeyProfiles", "includeTargets"] },
+        },
+        {
+            id: "authenticationMethodsPolicy.passkeyProfiles.attestationDeprecated",
+            kind: "body",
+            statement: "isAttestationEnforced is deprecated with passkey profiles; attestation is each profile's attestationEnforcement (disabled, registrationOnly).",
+            source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: isAttestationEnforced "is deprecated"); ${DOC}/resources/passkeyprofile.md`,
+            modelled: true,
+            stricter: "Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400.",
+            probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true } },
+            expect: { status: 400, message: "deprecated" },
+        },
+        {
+            id: "authenticationMethodsPolicy.passkeyProfiles.max",
+            kind: "valueSet",
+            statement: "Up to three passkey profiles, the default passkey profile included.",
+            source: "MicrosoftDocs/entra-docs docs/identity/authentication/how-to-authentication-passkey-profiles.md (Enable passkey profiles, note)",
+            modelled: true,
+            probe: {
+                method: "PATCH",
+                path: FIDO2,
+                body: { "@odata.type": FIDO2_TYPE, passkeyProfiles: [0, 1, 2, 3].map((i) => profile(i === 0 ? DEFAULT_PROFILE : `00000000-0000-0000-0000-00000000000${i + 1}`, `P${i}`)) },
+            },
+            expect: { status: 400, message: "up to 3 passkey profiles" },
+        },
+        {
+            id: "authenticationMethodsPolicy.passkeyProfiles.defaultKept",
+            kind: "status",
+            statement: "The default passkey profile cannot be deleted.",
+            source: "learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: defaultPasskeyProfile, \"the non-deletable baseline passkey profile\")",
+            modelled: true,
+            probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, passkeyProfiles: [profile("00000000-0000-0000-0000-000000000009", "Only")] } },
+            expect: { status: 400, message: "cannot be deleted" },
+        },
+        {
+            id: "authenticationMethodsPolicy.passkeyProfiles.assignedKept",
+            kind: "status",
+            statement: "A passkey profile can be deleted only when no target is assigned it; targets name existing profiles.",
+            source: "MicrosoftDocs/entra-docs docs/identity/authentication/how-to-authentication-passkey-profiles.md (Delete a passkey profile)",
+            modelled: true,
+            stricter: "Graph's status for it is not documented; the emulator answers 400.",
+            probe: {
+                method: "PATCH",
+                path: FIDO2,
+                body: { "@odata.type": FIDO2_TYPE, passkeyProfiles: [profile(DEFAULT_PROFILE, "Default passkey profile")] },
+                setup: [
+                    {
+                        method: "PATCH",
+                        path: FIDO2,
+                        body: {
+                            "@odata.type": FIDO2_TYPE,
+                            passkeyProfiles: [profile(DEFAULT_PROFILE, "Default passkey profile"), profile(ADMINS_PROFILE, "Admins")],
+                            includeTargets: [{ id: "all_users", targetType: "group", isRegistrationRequired: false, allowedPasskeyProfiles: [ADMINS_PROFILE] }],
+                        },
+                    },
+                ],
+            },
+            expect: { status: 400, message: "does not exist" },
+        },
+        {
+            id: "authenticationMethodsPolicy.qrCodePin.route",
+            kind: "route",
+            statement: "GET and PATCH .../authenticationMethodConfigurations/qrCodePin (v1.0); PATCH answers 200 with the configuration, whose id is qrCodePin.",
+            source: `${DOC}/api/qrcodepinauthenticationmethodconfiguration-update.md`,
+            modelled: true,
+            stricter: "The vendored beta schema has no qrCodePinAuthenticationMethodConfiguration; the emulator serves it on v1.0 only.",
+            route: { methods: ["GET", "PATCH"], path: QR, versions: ["v1.0"], bodyEntity: { PATCH: "authenticationMethodConfiguration" }, needsODataType: true },
+            probe: { method: "PATCH", path: QR, body: { "@odata.type": QR_TYPE, standardQRCodeLifetimeInDays: 180, pinLength: 10 } },
+            expect: { status: 200, body: { id: "qrCodePin", pinLength: 10, standardQRCodeLifetimeInDays: 180 } },
+        },
+        {
+            id: "authenticationMethodsPolicy.qrCodePin.pinLength",
+            kind: "valueSet",
+            statement: "The QR code PIN is 8 to 20 digits.",
+            source: `${DOC}/resources/qrcodepinauthenticationmethodconfiguration.md; MicrosoftDocs/entra-docs docs/identity/authentication/concept-authentication-qr-code.md`,
+            modelled: true,
+            probe: { method: "PATCH", path: QR, body: { "@odata.type": QR_TYPE, pinLength: 7 } },
+            expect: { status: 400 },
+        },
+        {
+            id: "authenticationMethodsPolicy.qrCodePin.lifetime",
+            kind: "valueSet",
+            statement: "A standard QR code lives 1 to 395 days (default 365).",
+            source: `${DOC}/resources/qrcodepinauthenticationmethodconfiguration.md`,
+            modelled: true,
+            probe: { method: "PATCH", path: QR, body: { "@odata.type": QR_TYPE, standardQRCodeLifetimeInDays: 396 } },
+            expect: { status: 400 },
+        },
+        {
+            id: "authenticationMethodsPolicy.hardwareOath.beta",
+            kind: "route",
+            statement: "The hardware OATH method configuration is beta only: GET and PATCH .../authenticationMethodConfigurations/hardwareOath (PATCH answers 204).",
+            source: `${BETA}/api/hardwareoathauthenticationmethodconfiguration-update.md; graph-schema v1.0.json (no hardwareOathAuthenticationMethodConfiguration)`,
+            modelled: true,
+            route: { methods: ["GET", "PATCH"], path: HARDWARE, versions: ["beta"], bodyEntity: { PATCH: "authenticationMethodConfiguration" }, needsODataType: true },
+            probe: { method: "GET", path: HARDWARE },
+            expect: { status: 404 },
+        },
+        {
+            id: "authenticationMethodsPolicy.reportSuspiciousActivity.beta",
+            kind: "body",
+            statement: "reportSuspiciousActivitySettings (state, includeTarget, voiceReportingCode) is a beta property of the policy.",
+            source: `${BETA}/resources/reportsuspiciousactivitysettings.md; graph-schema v1.0.json authenticationMethodsPolicy (no such property)`,
+            modelled: true,
+            probe: { method: "PATCH", path: POLICY, body: { reportSuspiciousActivitySettings: { state: "enabled" } } },
+            expect: { status: 400 },
+        },
+        {
+            id: "authenticationMethodsPolicy.reportSuspiciousActivity.code",
+            kind: "valueSet",
+            statement: "voiceReportingCode is the number the user enters on the phone to report a prompt.",
+            source: `${BETA}/resources/reportsuspiciousactivitysettings.md`,
+            modelled: true,
+            stricter: "Its range is not documented; the emulator takes 0-9 (one keypad digit) and refuses the rest.",
+            probe: { method: "PATCH", path: POLICY, version: "beta", body: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } } },
+            expect: { status: 400 },
+        },
+        {
+            id: "authenticationMethodsPolicy.externalMethods",
+            kind: "status",
+            statement: "External authentication methods are created with POST .../authenticationMethodConfigurations and have GUID ids.",
+            source: `${DOC}/api/externalauthenticationmethodconfiguration-update.md; ${DOC}/resources/externalauthenticationmethodconfiguration.md`,
+            modelled: false,
+            stricter: "Not modelled by the emulator: the POST and any GUID configuration id are refused with 400 \"not modelled by the emulator\".",
         },
         {
             id: "authenticationMethodsPolicy.legacyPolicies",

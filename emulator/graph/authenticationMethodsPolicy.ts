@@ -135,7 +135,8 @@ export const METHOD_DEFS: Readonly<Record<MethodId, MethodDef>> = {
         fields: {},
     },
     // docs-contrib api-reference/v1.0/resources/qrcodepinauthenticationmethodconfiguration.md: pinLength 8-20
-    // digits, standardQRCodeLifetimeInDays 1-395 (default 365); qrcodepinauthenticationmethodconfiguration-update.md:
+    // digits, standardQRCodeLifetimeInDays 1-395 (default 365); entra-docs concept-authentication-qr-code.md: disabled
+    // by default, PIN length default eight digits; qrcodepinauthenticationmethodconfiguration-update.md:
     // PATCH .../qrCodePin answers 200 with the configuration, whose id is "qrCodePin". The vendored beta schema
     // has no such type, so the emulator serves it on v1.0 only.
     qrCodePin: {

@@ -5,7 +5,8 @@ import { Target } from "./shared";
 
 /**
  * m365-mfa:baseline.authenticationMethods: the tenant-wide policy (registrationCampaign,
- * policyMigrationState, systemCredentialPreferences) and every method configuration, each with only
+ * policyMigrationState, systemCredentialPreferences, reportSuspiciousActivitySettings) and every method configuration
+ * (FIDO2 by passkey profiles; a tenant still on the legacy FIDO2 shape is exported without the deprecated fields), each with only
  * the fields the AuthenticationMethodConfiguration setting manages (Authenticator's feature settings
  * included, companionAppAllowedState read from beta as the setting does). Each part is checked with its
  * setting's own validation before it is exported; a part the setting would refuse is left out with a
@@ -43,6 +44,14 @@ async function exportPolicy(ctx: ExportContext): Promise<Record<string, unknown>
     if (policy.policyMigrationState) out.policyMigrationState = policy.policyMigrationState;
     const preferences = section(policy.systemCredentialPreferences, PREFERENCE_KEYS, []);
     if (preferences) out.systemCredentialPreferences = preferences;
+    const report = policy.reportSuspiciousActivitySettings;
+    if (report && typeof report.state === "string") {
+        out.reportSuspiciousActivitySettings = {
+            state: report.state,
+            ...(report.includeTarget?.id ? { includeTarget: { id: report.includeTarget.id, targetType: report.includeTarget.targetType } } : {}),
+            ...(typeof report.voiceReportingCode === "number" ? { voiceReportingCode: report.voiceReportingCode } : {}),
+        };
+    }
     if (!Object.keys(out).length) return undefined;
     const { failures } = authenticationMethodsPolicy.validate(out);
     if (failures.length) {

@@ -7,7 +7,7 @@ import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } fro
 
 /** `m365-mfa:baseline.authenticationMethods` */
 export interface AuthenticationMethodsSettings {
-    /** Registration campaign, migration state, system-preferred MFA. */
+    /** Registration campaign, migration state, system-preferred MFA, report suspicious activity (beta). */
     policy?: AuthenticationMethodsPolicyArgs;
     /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath): only the fields given are managed. */
     methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
@@ -47,9 +47,10 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 {
                     registrationCampaign: keysOf(["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"]),
                     systemCredentialPreferences: keysOf(["state", "includeTargets", "excludeTargets"]),
+                    reportSuspiciousActivitySettings: keysOf(["state", "includeTarget", "voiceReportingCode"]),
                     policyMigrationState: any,
                 },
-                { nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState and/or systemCredentialPreferences, or remove it" },
+                { nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it" },
             ),
             methods: map(keysOf(authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), { hint: "like { state: enabled }" }), {
                 keys: AUTHENTICATION_METHODS,
@@ -86,7 +87,11 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         const { AuthenticationMethodConfiguration } = require("./methodConfigurationResource") as typeof import("./methodConfigurationResource");
         const built: AuthenticationMethodsResources = { methods: {} };
         if (args.policy) {
-            built.policy = new AuthenticationMethodsPolicy(`${ctx.name}-authentication-methods-policy`, args.policy, { parent: ctx.parent });
+            built.policy = new AuthenticationMethodsPolicy(
+                `${ctx.name}-authentication-methods-policy`,
+                { ...args.policy, ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}) },
+                { parent: ctx.parent },
+            );
         }
         for (const [method, cfg] of Object.entries(args.methods ?? {})) {
             built.methods[method as AuthenticationMethod] = new AuthenticationMethodConfiguration(

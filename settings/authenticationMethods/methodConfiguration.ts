@@ -466,18 +466,7 @@ function profileChanges(want: Record<string, PasskeyProfileSetting>, have: Recor
  * changed or added. Returns the list and each key's id.
  */
 function profilesForWrite(desired: AuthenticationMethodConfigurationDesired, have: Record<string, unknown>): { list: Record<string, unknown>[]; ids: Map<string, string> } {
-    const live = (have.passkeyProfiles ?? {}) as Record<string, LiveProfile>;
-    const byKey = new Map<string, LiveProfile>(Object.entries(live).map(([k, p]) => [k, structuredClone(p)]));
-    if (!onProfiles(have)) {
-        const legacy = (have.keyRestrictions ?? {}) as Record<string, any>;
-        byKey.set(DEFAULT_PROFILE_KEY, {
-            id: LEGACY_DEFAULT_PROFILE_ID,
-            name: "Default passkey profile",
-            passkeyTypes: ["deviceBound"],
-            attestationEnforcement: have.isAttestationEnforced === true ? "registrationOnly" : "disabled",
-            keyRestrictions: { isEnforced: !!legacy.isEnforced, enforcementType: String(legacy.enforcementType ?? "block"), aaGuids: [...(legacy.aaGuids ?? [])] },
-        });
-    }
+    const byKey = new Map<string, LiveProfile>(Object.entries(effectiveProfiles(have)).map(([k, p]) => [k, structuredClone(p)]));
     for (const [key, w] of Object.entries(desired.passkeyProfiles ?? {})) {
         const p = byKey.get(key) ?? { id: randomUUID(), name: key, passkeyTypes: [], attestationEnforcement: "disabled", keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } };
         if (w.passkeyTypes) p.passkeyTypes = [...w.passkeyTypes];
@@ -493,6 +482,25 @@ function profilesForWrite(desired: AuthenticationMethodConfigurationDesired, hav
         keyRestrictions: { isEnforced: p.keyRestrictions.isEnforced, enforcementType: p.keyRestrictions.enforcementType, aaGuids: p.keyRestrictions.aaGuids },
     }));
     return { list, ids: new Map([...byKey].map(([k, p]) => [k, p.id])) };
+}
+
+/**
+ * The tenant's passkey profiles; for a tenant still on the legacy shape, the default profile Microsoft makes from its
+ * legacy settings when it moves (the fido2 resource page: the default profile "initially mirrors the tenant's legacy
+ * global passkey (FIDO2) authentication methods policy settings"; device-bound only, as before profiles).
+ */
+function effectiveProfiles(have: Record<string, unknown>): Record<string, LiveProfile> {
+    if (onProfiles(have)) return (have.passkeyProfiles ?? {}) as Record<string, LiveProfile>;
+    const legacy = (have.keyRestrictions ?? {}) as Record<string, any>;
+    return {
+        [DEFAULT_PROFILE_KEY]: {
+            id: LEGACY_DEFAULT_PROFILE_ID,
+            name: "Default passkey profile",
+            passkeyTypes: ["deviceBound"],
+            attestationEnforcement: have.isAttestationEnforced === true ? "registrationOnly" : "disabled",
+            keyRestrictions: { isEnforced: !!legacy.isEnforced, enforcementType: String(legacy.enforcementType ?? "block"), aaGuids: ((legacy.aaGuids ?? []) as string[]).map((g) => g.toLowerCase()).sort() },
+        },
+    };
 }
 
 /** The id Graph's fido2 update example gives the default passkey profile (docs-contrib fido2authenticationmethodconfiguration-update). */
@@ -577,14 +585,20 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         // The method's state as the tenant has it now: the from-value of the plan (also of a create), and
         // what a weakening is judged from (enabling SMS, voice or email OTP; disabling a phishing-resistant method).
         const live = await readConfiguration(clients, desired.method, versionFor(desired));
-        const resolved = { ...desired, [TENANT_AT_PREVIEW]: { state: live.state } };
+        const atPreview: Record<string, unknown> = { state: live.state };
+        if (desired.method === "fido2" && desired.passkeyProfiles) {
+            // The profiles as the tenant has them (a legacy tenant: the default profile it would start from), said as the stack says them.
+            const have = effectiveProfiles(live);
+            atPreview.passkeyProfiles = Object.fromEntries(Object.entries(desired.passkeyProfiles).filter(([k]) => have[k]).map(([k, w]) => [k, profileAsManaged(have[k], w)]));
+        }
+        const resolved = { ...desired, [TENANT_AT_PREVIEW]: atPreview };
         const changes: FieldChange[] = desired.state !== undefined && desired.state !== live.state ? [{ field: "state", from: live.state, to: desired.state }] : [];
         if (changes.length) await engineLog("info", `Authentication method ${desired.method}: state ${live.state} -> ${desired.state} (the tenant as read now)`);
         if (desired.method === "fido2") {
             const problems = await preparePasskeyProfiles(desired, live);
             if (problems.length) return { desired: resolved, failures: problems };
             // Attestation switched off on a profile weakens like a method switched off (judged from the tenant read now).
-            changes.push(...profileChanges(desired.passkeyProfiles ?? {}, live.passkeyProfiles as Record<string, LiveProfile>).filter((c) => c.field.endsWith(".attestationEnforcement")));
+            changes.push(...profileChanges(desired.passkeyProfiles ?? {}, effectiveProfiles(live)).filter((c) => c.field.endsWith(".attestationEnforcement")));
         }
         const weakenings = changes.map((c) => methodWeakens(desired.method, c)).filter((w): w is string => !!w);
         const refusal = weakeningRefusal(`method-${desired.method}`, weakenings, changes, desired.confirm as string[] | undefined);
@@ -802,8 +816,17 @@ export const WEAK_METHODS: readonly string[] = ["sms", "voice", "email"];
  */
 export function methodWeakens(method: AuthenticationMethod | string | undefined, c: FieldChange): string | undefined {
     const attestation = /^passkeyProfiles\.(.+)\.attestationEnforcement$/.exec(c.field);
+    const unattested = (key: string) => `passkey profile ${key}: attestation no longer enforced (passkeys registered from now on need not prove their make and model)`;
     if (attestation && c.from === "registrationOnly" && c.to === "disabled") {
-        return `passkey profile ${attestation[1]}: attestation no longer enforced (passkeys registered from now on need not prove their make and model)`;
+        return unattested(attestation[1]);
+    }
+    if (c.field === "passkeyProfiles" && isObject(c.to)) {
+        // The preview of a create: the whole profiles, from the tenant at preview.
+        const from = (isObject(c.from) ? c.from : {}) as Record<string, PasskeyProfileSetting>;
+        const keys = Object.entries(c.to as Record<string, PasskeyProfileSetting>)
+            .filter(([k, w]) => from[k]?.attestationEnforcement === "registrationOnly" && w?.attestationEnforcement === "disabled")
+            .map(([k]) => k);
+        return keys.length ? keys.map(unattested).join("; ") : undefined;
     }
     if (c.field !== "state" || c.from === c.to || !method) return undefined;
     if (c.to === "enabled" && WEAK_METHODS.includes(method)) {

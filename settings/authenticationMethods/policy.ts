@@ -1,6 +1,6 @@
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { FieldChange, TenantSetting } from "../../providers/framework/setting";
+import { FieldChange, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
 import {
     ADVANCED_CONFIG_STATES,
     AUTH_POLICY_PERMISSIONS,
@@ -27,7 +27,10 @@ import {
  *   reversible (how-to-authentication-methods-manage: "the process is fully reversible"), so a step back
  *   is applied like any change; prepare reads what the tenant has and, for a step back, warns at preview
  *   what it means now that the legacy policies can no longer be managed (since 2025-09-30);
- * - systemCredentialPreferences (beta only): system-preferred MFA.
+ * - systemCredentialPreferences (beta only): system-preferred MFA;
+ * - reportSuspiciousActivitySettings (beta only): whether users may report an MFA prompt as suspicious (their
+ *   user risk becomes high), for whom (one includeTarget), and the phone keypad code (voiceReportingCode).
+ *   Switching it off weakens the tenant.
  * Only what the stack sets is managed; targets are compared without regard to order. The method
  * configurations are AuthenticationMethodConfiguration resources, one per method.
  */
@@ -47,10 +50,19 @@ export type SystemCredentialPreferences = {
     excludeTargets?: Target[];
 };
 
+export type ReportSuspiciousActivitySettings = {
+    state?: AdvancedConfigState;
+    includeTarget?: { id: string; targetType: "group" | "user" };
+    voiceReportingCode?: number;
+};
+
 export interface AuthenticationMethodsPolicyDesired extends Record<string, unknown> {
     registrationCampaign?: RegistrationCampaign;
     policyMigrationState?: PolicyMigrationState;
     systemCredentialPreferences?: SystemCredentialPreferences;
+    reportSuspiciousActivitySettings?: ReportSuspiciousActivitySettings;
+    /** Confirmations of weakenings the preview named (m365-mfa:baseline.guards.confirm). */
+    confirm?: string[];
     /** The resource's own URN, so that plan-time warnings are shown on it (set by the resource class). */
     diagnosticsUrn?: string;
 }
@@ -61,15 +73,67 @@ export interface AuthenticationMethodsPolicyLive extends Record<string, unknown>
         registrationCampaign: Required<RegistrationCampaign> & Record<string, unknown>;
         policyMigrationState: PolicyMigrationState | null;
         systemCredentialPreferences?: Required<SystemCredentialPreferences>;
+        reportSuspiciousActivitySettings?: Required<ReportSuspiciousActivitySettings>;
     };
 }
 
 /** What the resource manages in the tenant. */
-const MANAGED = ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences"];
-const KEYS = [...MANAGED, "diagnosticsUrn"];
+const MANAGED = ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences", "reportSuspiciousActivitySettings"];
+const KEYS = [...MANAGED, "diagnosticsUrn", "confirm"];
 const managesNothing = (d: Record<string, unknown>) => MANAGED.every((k) => d[k] === undefined);
 const CAMPAIGN_KEYS = ["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"] as const;
 const PREFERENCE_KEYS = ["state", "includeTargets", "excludeTargets"] as const;
+export const REPORT_KEYS = ["state", "includeTarget", "voiceReportingCode"] as const;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkReportSuspiciousActivity(checks: InputChecks, v: unknown): ReportSuspiciousActivitySettings | undefined {
+    const at = "reportSuspiciousActivitySettings";
+    const o = checks.object(v, at, `{ state: "enabled", includeTarget: { id: "all_users" }, voiceReportingCode: 0 }`);
+    if (!o) return undefined;
+    checks.knownKeys(o, REPORT_KEYS, at, (k) => (k === "includeTargets" ? `${at}.includeTargets: report suspicious activity has one includeTarget ({ id: "all_users" } or a group), not a list` : undefined));
+    const out: ReportSuspiciousActivitySettings = {};
+    if (o.state !== undefined) out.state = checks.oneOf(o.state, ADVANCED_CONFIG_STATES, `${at}.state`);
+    if (o.includeTarget !== undefined) {
+        const t = checks.object(o.includeTarget, `${at}.includeTarget`, `{ id: "all_users" } or { id: "<group object id>" }`);
+        if (t) {
+            checks.knownKeys(t, ["id", "targetType"], `${at}.includeTarget`);
+            const id = typeof t.id === "string" ? t.id.trim().toLowerCase() : "";
+            if (id !== "all_users" && !GUID.test(id)) {
+                checks.fail(`${at}.includeTarget.id`, `${at}.includeTarget.id must be "all_users" or a group's object id (a GUID; got ${JSON.stringify(t.id)})`);
+            }
+            const targetType = t.targetType === undefined ? "group" : checks.oneOf(t.targetType, ["group", "user"] as const, `${at}.includeTarget.targetType`);
+            if (targetType) out.includeTarget = { id, targetType };
+        }
+    }
+    if (o.voiceReportingCode !== undefined) out.voiceReportingCode = checks.integer(o.voiceReportingCode, `${at}.voiceReportingCode`, 0, 9, " (one phone keypad digit)");
+    if (Object.values(o).every((x) => x === undefined)) checks.fail(at, `${at} manages nothing: set ${REPORT_KEYS.join(", ")}, or leave it out`);
+    return out;
+}
+
+function normaliseReport(v: unknown): Required<ReportSuspiciousActivitySettings> {
+    const o = isObject(v) ? v : {};
+    const t = isObject(o.includeTarget) ? o.includeTarget : {};
+    return {
+        state: o.state as AdvancedConfigState,
+        includeTarget: { id: String(t.id ?? "").toLowerCase(), targetType: (t.targetType as "group" | "user") ?? "group" },
+        voiceReportingCode: o.voiceReportingCode as number,
+    };
+}
+
+/** The tenant's report-suspicious-activity settings said the way the stack says them. */
+function reportAsManaged(have: Required<ReportSuspiciousActivitySettings> | undefined, want: ReportSuspiciousActivitySettings): ReportSuspiciousActivitySettings {
+    const out: ReportSuspiciousActivitySettings = {};
+    for (const k of REPORT_KEYS) if (want[k] !== undefined && have?.[k] !== undefined) (out as any)[k] = have[k];
+    return out;
+}
+
+/** Switching report suspicious activity off ("default" is off, per the resource page) weakens the tenant. */
+export function policyWeakens(c: FieldChange): string | undefined {
+    if (c.field === "reportSuspiciousActivitySettings.state" && c.from === "enabled" && c.to !== "enabled") {
+        return "report suspicious activity switched off: users can no longer flag an MFA prompt they did not start (which sets their user risk to high)";
+    }
+    return undefined;
+}
 
 const CAMPAIGN_INCLUDE: TargetKind = {
     allowAllUsers: true,
@@ -138,6 +202,7 @@ async function readPolicy(clients: TenantClients, version: "v1.0" | "beta"): Pro
     };
     if (version === "beta") {
         policy.systemCredentialPreferences = normaliseSection(body.systemCredentialPreferences) as any;
+        policy.reportSuspiciousActivitySettings = normaliseReport(body.reportSuspiciousActivitySettings);
     }
     return { policy };
 }
@@ -182,10 +247,11 @@ export function migrationStepBackWarning(have: PolicyMigrationState, want: Polic
 export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPolicyDesired, AuthenticationMethodsPolicyLive> = {
     type: "AuthenticationMethodsPolicy",
     title: "Authentication methods policy",
-    internalFields: ["diagnosticsUrn"],
+    internalFields: ["diagnosticsUrn", "confirm"],
+    weakens: (c) => policyWeakens(c),
     auditActivities: ["Authentication Methods Policy Update"],
     permissions: AUTH_POLICY_PERMISSIONS,
-    onDelete: "Removing the resource stops managing the registration campaign, migration state and system-preferred MFA; the tenant keeps them as they are.",
+    onDelete: "Removing the resource stops managing the registration campaign, migration state, system-preferred MFA and report suspicious activity; the tenant keeps them as they are.",
     inputKeys: KEYS,
 
     validate(inputs) {
@@ -221,16 +287,31 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
                 "system-preferred MFA",
             ) as SystemCredentialPreferences;
         }
+        if (inputs.reportSuspiciousActivitySettings !== undefined) {
+            desired.reportSuspiciousActivitySettings = checkReportSuspiciousActivity(checks, inputs.reportSuspiciousActivitySettings);
+        }
+        if (Array.isArray(inputs.confirm)) {
+            desired.confirm = inputs.confirm.map(String);
+        }
         if (typeof inputs.diagnosticsUrn === "string") {
             desired.diagnosticsUrn = inputs.diagnosticsUrn;
         }
         if (!checks.failures.length && managesNothing(desired)) {
-            checks.fail("registrationCampaign", `nothing to manage: set registrationCampaign, policyMigrationState and/or systemCredentialPreferences`);
+            checks.fail("registrationCampaign", `nothing to manage: set registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings`);
         }
         return checks.failures.length ? { failures: checks.failures } : { desired, failures: [] };
     },
 
     async prepare(clients, desired) {
+        const report = desired.reportSuspiciousActivitySettings?.state;
+        if (report !== undefined) {
+            // Switching report suspicious activity off weakens the tenant (judged from the tenant read now).
+            const { policy } = await readPolicy(clients, "beta");
+            const change: FieldChange = { field: "reportSuspiciousActivitySettings.state", from: policy.reportSuspiciousActivitySettings?.state, to: report };
+            const weakening = policyWeakens(change);
+            const refusal = weakening && weakeningRefusal("report-suspicious-activity", [weakening], [change], desired.confirm as string[] | undefined);
+            if (refusal) return { failures: [refusal] };
+        }
         const want = desired.policyMigrationState;
         if (!want) {
             return { desired, failures: [] };
@@ -246,7 +327,8 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
     async read(clients, desired) {
         // systemCredentialPreferences exists in beta only; a read with nothing recorded reads everything.
         const everything = managesNothing(desired);
-        return readPolicy(clients, desired.systemCredentialPreferences !== undefined || everything ? "beta" : "v1.0");
+        const beta = desired.systemCredentialPreferences !== undefined || desired.reportSuspiciousActivitySettings !== undefined || everything;
+        return readPolicy(clients, beta ? "beta" : "v1.0");
     },
 
     desiredFromLive(live, desired) {
@@ -259,6 +341,7 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
                 ...(p.systemCredentialPreferences
                     ? { systemCredentialPreferences: sectionAsManaged(p.systemCredentialPreferences, p.systemCredentialPreferences) }
                     : {}),
+                ...(p.reportSuspiciousActivitySettings ? { reportSuspiciousActivitySettings: reportAsManaged(p.reportSuspiciousActivitySettings, p.reportSuspiciousActivitySettings) } : {}),
             };
         }
         const out: AuthenticationMethodsPolicyDesired = { ...desired };
@@ -274,6 +357,9 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         }
         if (desired.systemCredentialPreferences) {
             out.systemCredentialPreferences = sectionAsManaged(p.systemCredentialPreferences, desired.systemCredentialPreferences);
+        }
+        if (desired.reportSuspiciousActivitySettings) {
+            out.reportSuspiciousActivitySettings = reportAsManaged(p.reportSuspiciousActivitySettings, desired.reportSuspiciousActivitySettings);
         }
         return out;
     },
@@ -296,6 +382,13 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
             changes.push({ field: "policyMigrationState", from: p.policyMigrationState, to: desired.policyMigrationState });
         }
         section("systemCredentialPreferences");
+        const report = p.reportSuspiciousActivitySettings;
+        for (const [k, w] of Object.entries(desired.reportSuspiciousActivitySettings ?? {})) {
+            const h = (report as Record<string, unknown> | undefined)?.[k];
+            if (w !== undefined && JSON.stringify(w) !== JSON.stringify(h)) {
+                changes.push({ field: `reportSuspiciousActivitySettings.${k}`, from: h, to: w });
+            }
+        }
         return changes;
     },
 
@@ -315,12 +408,16 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         if (Object.keys(body).length) {
             await clients.graph.patch(POLICY_PATH, body, { version: "v1.0" });
         }
+        const beta: Record<string, unknown> = {};
         if (touched.has("systemCredentialPreferences")) {
-            await clients.graph.patch(
-                POLICY_PATH,
-                { systemCredentialPreferences: sectionForWrite(p.systemCredentialPreferences ?? ({} as any), desired.systemCredentialPreferences ?? {}, PREFERENCE_KEYS) },
-                { version: "beta" },
-            );
+            beta.systemCredentialPreferences = sectionForWrite(p.systemCredentialPreferences ?? ({} as any), desired.systemCredentialPreferences ?? {}, PREFERENCE_KEYS);
+        }
+        if (touched.has("reportSuspiciousActivitySettings")) {
+            // The whole settings (the tenant's with the managed ones changed): each property is required in Graph's type.
+            beta.reportSuspiciousActivitySettings = { ...(p.reportSuspiciousActivitySettings ?? {}), ...desired.reportSuspiciousActivitySettings };
+        }
+        if (Object.keys(beta).length) {
+            await clients.graph.patch(POLICY_PATH, beta, { version: "beta" });
         }
     },
 

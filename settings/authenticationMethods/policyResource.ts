@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SettingResource, ownUrn } from "../../providers/framework/resource";
-import { authenticationMethodsPolicy, type PolicyMigrationState, type RegistrationCampaign, type SystemCredentialPreferences } from "./policy";
+import { authenticationMethodsPolicy, type PolicyMigrationState, type RegistrationCampaign, type ReportSuspiciousActivitySettings, type SystemCredentialPreferences } from "./policy";
 
 /** The type token: pulumi-nodejs:dynamic/m365-mfa:<authenticationMethodsPolicy.type>. */
 const TYPE = authenticationMethodsPolicy.type;
@@ -12,6 +12,10 @@ export interface AuthenticationMethodsPolicyArgs {
     policyMigrationState?: pulumi.Input<PolicyMigrationState>;
     /** System-preferred MFA (Graph beta systemCredentialPreferences). Only the fields set are managed. */
     systemCredentialPreferences?: pulumi.Input<SystemCredentialPreferences>;
+    /** Report suspicious activity (Graph beta reportSuspiciousActivitySettings): state, includeTarget, voiceReportingCode. Only the fields set are managed. */
+    reportSuspiciousActivitySettings?: pulumi.Input<ReportSuspiciousActivitySettings>;
+    /** Confirmations (as m365-mfa:baseline.guards.confirm), e.g. of a weakening the preview named (report suspicious activity switched off). */
+    confirm?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -32,6 +36,8 @@ export class AuthenticationMethodsPolicy extends SettingResource {
                 registrationCampaign: args.registrationCampaign,
                 policyMigrationState: args.policyMigrationState,
                 systemCredentialPreferences: args.systemCredentialPreferences,
+                reportSuspiciousActivitySettings: args.reportSuspiciousActivitySettings,
+                confirm: args.confirm,
                 // Its own URN (computable before registration), so plan-time warnings land on this resource.
                 diagnosticsUrn: ownUrn(name, TYPE, opts?.parent),
                 policy: undefined,

@@ -84,12 +84,13 @@ export const passkeyAttestationForAdmins: ResourceValidationPolicy = {
 };
 
 /**
- * QR code with PIN is meant for frontline workers (entra-docs concept-authentication-qr-code); no baseline names
- * a control for it, so this rule is advisory: enabled only for named groups (allowedGroupIds), never for all users.
+ * QR code with PIN is a single-factor method "primarily for frontline workers (FLW) and not for information
+ * workers" (Microsoft's guidance, entra-docs concept-authentication-qr-code); no baseline names a control for it, so
+ * this rule is advisory: enabled only for named groups (allowedGroupIds), never for all users.
  */
 export const qrCodeOnlyWhereIntended: ResourceValidationPolicy = {
     name: "qr-code-only-where-intended",
-    description: "QR code sign-in is enabled only for the groups meant to use it (frontline workers), never for all users.",
+    description: "QR code sign-in (single factor) is enabled only for the groups meant to use it, never for all users (Microsoft's guidance: frontline workers, not information workers; no baseline control).",
     enforcementLevel: "advisory",
     configSchema: { properties: { allowedGroupIds: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, reportViolation) => {

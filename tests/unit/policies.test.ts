@@ -63,7 +63,7 @@ describe("unit: guardrail policies", () => {
         assert.strictEqual(rules.guardrails.length, 12);
         for (const p of rules.guardrails) {
             assert.ok(["mandatory", "advisory"].includes(p.enforcementLevel as string), p.name);
-            assert.ok(/ScubaGear|Maester|Outlook|rollout guidance/.test(p.description), `${p.name} cites a baseline`);
+            assert.ok(/ScubaGear|Maester|Outlook|rollout guidance|Microsoft's guidance/.test(p.description), `${p.name} cites a baseline`);
         }
     });
 
