@@ -442,7 +442,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers);
         failures.push(...plan.failures);
         // The tenant as the plan read it goes to the create or update of this plan (the adapter keeps it briefly).
-        return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned }, failures, live: plan.live };
+        return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned, plannedFrom: plan.plannedFrom }, failures, live: plan.live };
     },
 
     async read(clients, desired, context) {
@@ -545,7 +545,7 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
-async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[], tenantUsers?: number): Promise<{ failures: ValidationFailure[]; planned: Record<string, number>; live: PerUserMfaLive }> {
+async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[], tenantUsers?: number): Promise<{ failures: ValidationFailure[]; planned: Record<string, number>; plannedFrom: Record<string, string>; live: PerUserMfaLive }> {
     const targets = desired.targets ?? {};
     const started = Date.now();
     // The tenant as read now: this operation's refresh where it just read these users, a read here for the rest.
@@ -573,7 +573,8 @@ async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, ref
             desired.diagnosticsUrn,
         );
     }
-    const result = (failures: ValidationFailure[]) => ({ failures, planned, live });
+    const plannedFrom = Object.fromEntries(changing.map((u) => [u, live.observed[u] ?? "unknown"]));
+    const result = (failures: ValidationFailure[]) => ({ failures, planned, plannedFrom, live });
     const moving = changing.filter((u) => targets[u] !== "disabled" && live.observed[u] === "disabled");
     const failures: ValidationFailure[] = [];
     if (moving.length && desired.guards?.lockout !== "off" && !(desired.excludeUsers ?? []).length) {
