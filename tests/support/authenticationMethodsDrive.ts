@@ -36,8 +36,19 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
             { method: "voice", state: "disabled", isOfficePhoneAllowed: false },
         ],
         [
-            { method: "fido2", state: "enabled", isSelfServiceRegistrationAllowed: false, isAttestationEnforced: true },
-            { method: "fido2", isSelfServiceRegistrationAllowed: true, isAttestationEnforced: false },
+            {
+                method: "fido2",
+                state: "enabled",
+                isSelfServiceRegistrationAllowed: false,
+                passkeyProfiles: { default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } },
+                includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }, { id: GROUP, allowedPasskeyProfiles: ["Admins"] }],
+            },
+            {
+                method: "fido2",
+                isSelfServiceRegistrationAllowed: true,
+                passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] } } },
+                includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default", "Admins"] }],
+            },
         ],
         [
             { method: "softwareOath", state: "enabled" },
@@ -55,6 +66,14 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
             { method: "x509Certificate", state: "enabled", includeTargets: [{ id: GROUP }] },
             { method: "x509Certificate", state: "disabled", excludeTargets: [{ id: GROUP }] },
         ],
+        [
+            { method: "qrCodePin", state: "enabled", includeTargets: [{ id: GROUP }], pinLength: 10 },
+            { method: "qrCodePin", state: "disabled", standardQRCodeLifetimeInDays: 30 },
+        ],
+        [
+            { method: "hardwareOath", state: "enabled", includeTargets: [{ id: GROUP }] },
+            { method: "hardwareOath", state: "disabled", excludeTargets: [{ id: GROUP }] },
+        ],
     ],
     AuthenticationMethodsPolicy: [
         [
@@ -63,23 +82,32 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
                 registrationCampaign: { state: "disabled", includeTargets: [{ id: GROUP }], excludeTargets: [{ id: GROUP.replace(/^6/, "7") }] },
                 policyMigrationState: "migrationComplete",
                 systemCredentialPreferences: { state: "default", excludeTargets: [{ id: GROUP }] },
+                reportSuspiciousActivitySettings: { state: "enabled", includeTarget: { id: GROUP }, voiceReportingCode: 0 },
             },
         ],
     ],
 };
 
+/**
+ * check as the engine does; a weakening the preview names (issue #21: SMS switched on, attestation or
+ * reporting switched off) is confirmed with the confirmation its refusal gives, as a stack would.
+ */
+async function checkConfirmed(type: string, provider: SettingProvider, olds: Record<string, unknown>, inputs: Record<string, unknown>) {
+    let checked = await provider.check(olds, inputs);
+    const token = /add "(weakens:[^"]+)"/.exec((checked.failures ?? []).map((f) => f.reason).join(" "))?.[1];
+    if (token) checked = await provider.check(olds, { ...inputs, confirm: [token] });
+    if (checked.failures?.length) {
+        throw new Error(`${type}: ${JSON.stringify(checked.failures)}`);
+    }
+    return checked;
+}
+
 /** Creates, updates and reads back each posture of the setting `type` with its provider. */
 export async function driveAuthenticationMethods(type: string, provider: SettingProvider): Promise<void> {
     for (const [first, second] of POSTURES[type] ?? []) {
-        const checked = await provider.check({}, first);
-        if (checked.failures?.length) {
-            throw new Error(`${type}: ${JSON.stringify(checked.failures)}`);
-        }
+        const checked = await checkConfirmed(type, provider, {}, first);
         const created = await provider.create(checked.inputs);
-        const next = await provider.check(checked.inputs, second);
-        if (next.failures?.length) {
-            throw new Error(`${type}: ${JSON.stringify(next.failures)}`);
-        }
+        const next = await checkConfirmed(type, provider, checked.inputs, second);
         const updated = await provider.update(created.id, created.outs, next.inputs);
         await provider.read(created.id, updated.outs);
     }
