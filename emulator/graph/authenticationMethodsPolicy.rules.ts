@@ -246,6 +246,8 @@ export const RULES: RuleTable = {
             source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: isAttestationEnforced "is deprecated"); ${DOC}/resources/passkeyprofile.md`,
             modelled: true,
             stricter: "Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400.",
+            // The project's clients never send the deprecated field, whatever the tenant's shape (checked on every request they send).
+            route: { methods: ["PATCH"], path: FIDO2, versions: ["v1.0", "beta"], readOnly: ["isAttestationEnforced"] },
             probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true } },
             expect: { status: 400, message: "deprecated" },
         },

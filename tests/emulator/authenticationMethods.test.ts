@@ -376,7 +376,7 @@ describe("emulator: authentication methods providers", function () {
 
         it("a read with nothing recorded reads the whole policy (beta), as a stack would write it", async () => {
             const r = await policyProvider().read("id");
-            assert.deepStrictEqual(Object.keys(r.inputs!).sort(), ["policyMigrationState", "registrationCampaign", "systemCredentialPreferences"]);
+            assert.deepStrictEqual(Object.keys(r.inputs!).sort(), ["policyMigrationState", "registrationCampaign", "reportSuspiciousActivitySettings", "systemCredentialPreferences"]);
             assert.strictEqual((r.inputs as any).registrationCampaign.state, "enabled");
         });
 

@@ -16,7 +16,7 @@ import { SettingProvider } from "../../providers/framework/adapter";
 import { exportMember } from "../../settings/authenticationMethods/export";
 import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
 import { useEmulator } from "../support/emulatorSuite";
-import { senderOf } from "../support/requestLog";
+import { problemsOf, senderOf } from "../support/requestLog";
 
 const CONFIGS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
 const FIDO2 = `${CONFIGS}/fido2`;
@@ -323,6 +323,13 @@ describe("emulator: FIDO2 passkey profiles", function () {
             assert.strictEqual(fido2Writes().length, writes, "nothing written on the legacy tenant either");
             assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
             assert.deepStrictEqual(await provider().diff(legacy.id, (await provider().read(legacy.id, legacy.outs)).props, again), { changes: false });
+        });
+
+        it("the client conformance check (every suite's requests) refuses a body that carries isAttestationEnforced", () => {
+            const sent = (body: unknown) =>
+                problemsOf({ at: "", method: "PATCH", path: `/v1.0${FIDO2}`, status: 204, write: true, query: "", headers: { "content-type": "application/json" }, sentBody: body }, undefined).join("; ");
+            assert.match(sent({ "@odata.type": FIDO2_TYPE, isAttestationEnforced: false }), /read-only property isAttestationEnforced/);
+            assert.strictEqual(sent({ "@odata.type": FIDO2_TYPE, state: "enabled" }), "");
         });
 
         it("no request body the project's clients sent in this suite carries isAttestationEnforced", () => {
