@@ -242,6 +242,11 @@ export function checkCollected(): { checked: number; bySender: Record<string, nu
             checked++;
             bySender[sender] = (bySender[sender] ?? 0) + 1;
             const problems = problemsOf(e, version);
+            // The emulator refused this request itself, with the same query check (problems "query: ..."):
+            // nothing was accepted that Graph would refuse, and the test that sent it saw the 400.
+            if (e.status === 400 && problems.some((p) => p.startsWith("query: "))) {
+                continue;
+            }
             if (problems.length) {
                 findings.push({ suite: log.suite, request: `${e.method} ${e.batched ? `($batch ${version}) ` : ""}${e.path}${e.query ?? ""}`, problems });
             }
