@@ -63,7 +63,12 @@ describe("engine: adopting an existing tenant", function () {
             graph.patch(`${CONFIG_POLICY}/authenticationMethodConfigurations/${m}`, { "@odata.type": `#microsoft.graph.${entity}AuthenticationMethodConfiguration`, ...body });
         await method("sms", "sms", { state: "enabled" });
         await method("temporaryAccessPass", "temporaryAccessPass", { state: "enabled", ...TAP });
-        await method("fido2", "fido2", { state: "enabled", isAttestationEnforced: true });
+        // FIDO2 by passkey profiles (issue #25: the deprecated isAttestationEnforced is refused on a migrated tenant).
+        const passkeys = { isEnforced: false, enforcementType: "block", aaGuids: [] };
+        await method("fido2", "fido2", {
+            state: "enabled",
+            passkeyProfiles: [{ id: "00000000-0000-0000-0000-000000000001", name: "Default passkey profile", passkeyTypes: "deviceBound", attestationEnforcement: "registrationOnly", keyRestrictions: passkeys }],
+        });
         await method("microsoftAuthenticator", "microsoftAuthenticator", {
             featureSettings: { displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: "all_users", targetType: "group" } } },
         });
@@ -132,7 +137,8 @@ describe("engine: adopting an existing tenant", function () {
             assert.deepStrictEqual(am.methods[m].includeTargets.map((x: any) => x.id), live.includeTargets.map((x: any) => x.id), m);
         }
         assert.deepStrictEqual(Object.fromEntries(Object.keys(TAP).map((k) => [k, am.methods.temporaryAccessPass[k]])), TAP);
-        assert.strictEqual(am.methods.fido2.isAttestationEnforced, true);
+        assert.strictEqual(am.methods.fido2.passkeyProfiles.default.attestationEnforcement, "registrationOnly");
+        assert.strictEqual(am.methods.fido2.isAttestationEnforced, undefined, "the deprecated field is not exported");
         assert.strictEqual(am.methods.microsoftAuthenticator.featureSettings.displayAppInformationRequiredState.state, "enabled");
         assert.strictEqual(am.methods.sms.includeTargets[0].isUsableForSignIn, t.authenticationMethodsPolicy.methods.sms.includeTargets[0].isUsableForSignIn);
         assert.deepStrictEqual(baseline.smtpAuth, { disabledForOrganization: true, exceptions: [exceptionMailbox] });
