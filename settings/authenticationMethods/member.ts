@@ -52,7 +52,9 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 },
                 { nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it" },
             ),
-            methods: map(keysOf(authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), { hint: "like { state: enabled }" }), {
+            // isAttestationEnforced passes the shape check so that the setting's own check says why it is refused
+            // (deprecated by Microsoft, never written) and what replaces it.
+            methods: map(keysOf([...authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), "isAttestationEnforced"], { hint: "like { state: enabled }" }), {
                 keys: AUTHENTICATION_METHODS,
                 keyHint: "an authentication method",
                 nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,

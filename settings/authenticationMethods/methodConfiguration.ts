@@ -539,7 +539,7 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
                 return `numberMatchingRequiredState: ${NUMBER_MATCHING_REASON}`;
             }
             if (key === "isAttestationEnforced") {
-                return `isAttestationEnforced: ${ATTESTATION_DEPRECATED}`;
+                return ATTESTATION_DEPRECATED;
             }
             const owners = AUTHENTICATION_METHODS.filter((m) => keysOfMethod(m).includes(key));
             if (owners.length) {
