@@ -129,7 +129,7 @@ describe("unit: m365-mfa:baseline rules", () => {
 
     it("an empty authenticationMethods, methods or policy is refused", () => {
         assert.deepStrictEqual(problemsOf({ authenticationMethods: { methods: {} } }), [
-            "m365-mfa:baseline.authenticationMethods.methods is empty: it manages no method; name at least one (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate) or remove methods",
+            "m365-mfa:baseline.authenticationMethods.methods is empty: it manages no method; name at least one (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath) or remove methods",
         ]);
         assert.match(problemsOf({ authenticationMethods: {} })[0], /^m365-mfa:baseline\.authenticationMethods is empty: it manages nothing/);
         assert.match(problemsOf({ authenticationMethods: { policy: {} } })[0], /^m365-mfa:baseline\.authenticationMethods\.policy is empty: it manages nothing/);
