@@ -4,6 +4,7 @@ import * as path from "path";
 import { handleInvokeCommand } from "./exchange";
 import { auditLogRoutes } from "./graph/auditLogs";
 import { authenticationMethodsPolicyRoutes } from "./graph/authenticationMethodsPolicy";
+import { authenticationStrengthRoutes } from "./graph/authenticationStrengths";
 import { conditionalAccessRoutes } from "./graph/conditionalAccess";
 import { userMethodRoutes } from "./graph/userMethods";
 import { directoryRoutes } from "./graph/directory";
@@ -138,7 +139,7 @@ function hasRandomFaults(f: Faults): boolean {
     return !!(f.rate429 || f.rate5xx || f.dropRate);
 }
 
-export const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...userMethodRoutes, ...directoryRoleRoutes, ...auditLogRoutes];
+export const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...authenticationStrengthRoutes, ...userMethodRoutes, ...directoryRoleRoutes, ...auditLogRoutes];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));

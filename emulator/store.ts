@@ -65,6 +65,32 @@ export interface ConditionalAccessPolicyState {
     [key: string]: unknown;
 }
 
+/** An authentication strength policy (Graph v1.0 authenticationStrengthPolicy); the tenant stores its custom ones. */
+export interface AuthenticationStrengthPolicyState {
+    id: string;
+    createdDateTime: string;
+    modifiedDateTime: string;
+    displayName: string;
+    description: string | null;
+    policyType: "builtIn" | "custom";
+    requirementsSatisfied: "none" | "mfa";
+    allowedCombinations: string[];
+}
+
+/**
+ * A sign-in the emulator was given (seeded by a test or an operator) with the Conditional Access
+ * results Entra records on it (resources/appliedconditionalaccesspolicy.md): e.g. a report-only policy's
+ * reportOnlyFailure. Served by GET /auditLogs/signIns beside the generated ones.
+ */
+export interface RecordedSignInState {
+    id: string;
+    createdDateTime: string;
+    userPrincipalName: string;
+    appDisplayName: string;
+    clientAppUsed: string;
+    appliedConditionalAccessPolicies: { id: string; displayName: string; result: string; enforcedGrantControls: string[]; enforcedSessionControls: string[] }[];
+}
+
 /** A Conditional Access named location as Graph returns it (ipNamedLocation or countryNamedLocation). */
 export interface NamedLocationState {
     "@odata.type": string;
@@ -153,6 +179,10 @@ export interface TenantState {
     conditionalAccessPolicies: ConditionalAccessPolicyState[];
     /** Conditional Access named locations (absent in state files written before they were emulated). */
     namedLocations?: NamedLocationState[];
+    /** Custom authentication strength policies (the built-ins are constants: emulator/graph/authenticationStrengths.ts). */
+    authenticationStrengthPolicies?: AuthenticationStrengthPolicyState[];
+    /** Sign-ins given to the emulator with their Conditional Access results (RecordedSignInState). */
+    recordedSignIns?: RecordedSignInState[];
     /** Exchange Online: organisation and transport config, mailboxes, authentication policies. */
     exchange: ExchangeState;
     /** Graph policies/authenticationMethodsPolicy: method configurations, registration campaign, migration. */

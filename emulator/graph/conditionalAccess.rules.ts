@@ -5,6 +5,8 @@ const POLICIES = "/identity/conditionalAccess/policies";
 const LOCATIONS = "/identity/conditionalAccess/namedLocations";
 const READ_ONLY = ["id", "createdDateTime", "modifiedDateTime", "deletedDateTime", "templateId"];
 const BOTH = ["Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"];
+const STRENGTHS = "/policies/authenticationStrengthPolicies";
+const STRENGTH_READ_ONLY = ["id", "createdDateTime", "modifiedDateTime", "policyType", "requirementsSatisfied"];
 
 /** A policy in report-only/disabled state that Graph's create page accepts. */
 const POLICY = {
@@ -161,6 +163,91 @@ export const RULES: RuleTable = {
             source: `${DOC}/conditionalaccessroot-list-policies.md ("This method supports the $skip, $top, $count, $filter, $orderBy, and $select OData query parameters")`,
             modelled: false,
             stricter: "The emulator models $filter with eq on id, displayName and state only (not stated by the page); $select and the other options are refused with 400 'not modelled by the emulator', never ignored.",
+        },
+        // ---- authentication strengths (./authenticationStrengths.ts) and the grant and conditions that use them
+        {
+            id: "authenticationStrengths.route",
+            kind: "route",
+            statement: "GET lists and POST creates authentication strength policies; every tenant lists the built-ins Multifactor authentication (...0002), Passwordless MFA (...0003) and Phishing resistant MFA (...0004); POST answers 201 with policyType custom.",
+            source: `${DOC}/authenticationstrengthroot-list-policies.md (example 1); ${DOC}/authenticationstrengthroot-post-policies.md`,
+            modelled: true,
+            route: { methods: ["GET", "POST"], path: STRENGTHS, versions: ["v1.0"], bodyEntity: { POST: "authenticationStrengthPolicy" }, readOnly: STRENGTH_READ_ONLY },
+            probe: { method: "GET", path: STRENGTHS },
+            expect: { status: 200, bodyHas: ["value.0.id", "value.2.allowedCombinations"] },
+        },
+        {
+            id: "authenticationStrengths.item.route",
+            kind: "route",
+            statement: "GET, PATCH (204) and DELETE (204) /policies/authenticationStrengthPolicies/{id}.",
+            source: `${DOC}/authenticationstrengthpolicy-get.md; ${DOC}/authenticationstrengthpolicy-update.md; ${DOC}/authenticationstrengthroot-delete-policies.md`,
+            modelled: true,
+            route: { methods: ["GET", "PATCH", "DELETE"], path: `${STRENGTHS}/{id}`, versions: ["v1.0"], bodyEntity: { PATCH: "authenticationStrengthPolicy" }, readOnly: STRENGTH_READ_ONLY },
+            probe: { method: "GET", path: `${STRENGTHS}/00000000-0000-0000-0000-000000000004` },
+            expect: { status: 200, body: { displayName: "Phishing resistant MFA", policyType: "builtIn", allowedCombinations: ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"] } },
+        },
+        {
+            id: "authenticationStrengths.updateAllowedCombinations.route",
+            kind: "route",
+            statement: "POST /policies/authenticationStrengthPolicies/{id}/updateAllowedCombinations changes allowedCombinations (PATCH changes the other properties).",
+            source: `${DOC}/authenticationstrengthpolicy-updateallowedcombinations.md`,
+            modelled: true,
+            route: { methods: ["POST"], path: `${STRENGTHS}/{id}/updateAllowedCombinations`, versions: ["v1.0"] },
+            probe: { method: "POST", path: `${STRENGTHS}/00000000-0000-0000-0000-000000000002/updateAllowedCombinations`, body: { allowedCombinations: ["fido2"] } },
+            expect: { status: 400, message: "built-in" },
+        },
+        {
+            id: "authenticationStrengths.builtInReadOnly",
+            kind: "error",
+            statement: "A built-in authentication strength can't be updated or deleted.",
+            source: `${DOC.replace("/api", "/resources")}/authenticationstrengthpolicy.md (Methods: "You can't update a built-in ... You can't delete a built-in")`,
+            modelled: true,
+            stricter: "Graph's status and code are not documented; the emulator answers 400 BadRequest.",
+            probe: { method: "DELETE", path: `${STRENGTHS}/00000000-0000-0000-0000-000000000004` },
+            expect: { status: 400, message: "built-in" },
+        },
+        {
+            id: "authenticationStrengths.required",
+            kind: "body",
+            statement: "displayName and allowedCombinations are required to create a custom strength; each combination is made of authenticationMethodModes members.",
+            source: `${DOC}/authenticationstrengthroot-post-policies.md (Request body: Required)`,
+            modelled: true,
+            probe: { method: "POST", path: STRENGTHS, body: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", displayName: "conformance: no combinations" } },
+            expect: { status: 400, message: "allowedCombinations" },
+        },
+        {
+            id: "authenticationStrengths.customLimit",
+            kind: "error",
+            statement: "A tenant can create up to 15 custom authentication strengths.",
+            source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/authenticationstrengths-overview.md",
+            modelled: false,
+            stricter: "Modelled (the 16th POST is refused with 400; Graph's status is not documented) and asserted in tests/emulator/conditionalAccess.test.ts, not probed here so as not to fill the conformance tenant.",
+        },
+        {
+            id: "conditionalAccess.grant.authenticationStrength",
+            kind: "body",
+            statement: "grantControls.authenticationStrength names an authentication strength policy by id; a policy read back carries the strength it names.",
+            source: `graph-schema v1.0.json conditionalAccessGrantControls (navigation authenticationStrength -> authenticationStrengthPolicy); ${DOC.replace("/api", "/resources")}/conditionalaccessgrantcontrols.md`,
+            modelled: true,
+            stricter: "Graph's answer to an id that names no strength is not documented; the emulator refuses it with 400. Deleting a strength a policy uses is refused too (not documented).",
+            probe: { method: "POST", path: POLICIES, body: { ...POLICY, grantControls: { operator: "OR", builtInControls: [], authenticationStrength: { id: "00000000-0000-0000-0000-00000000dead" } }, conditions: { ...POLICY.conditions, clientAppTypes: ["all"] } } },
+            expect: { status: 400, message: "authentication strength" },
+        },
+        {
+            id: "conditionalAccess.conditions.authenticationFlows",
+            kind: "valueSet",
+            statement: "conditions.authenticationFlows.transferMethods is none, deviceCodeFlow, authenticationTransfer (a flag enum: several joined by commas).",
+            source: `${DOC.replace("/api", "/resources")}/conditionalaccessauthenticationflows.md; graph-schema v1.0.json conditionalAccessTransferMethods`,
+            modelled: true,
+            probe: { method: "POST", path: POLICIES, body: { ...POLICY, conditions: { ...POLICY.conditions, clientAppTypes: ["all"], authenticationFlows: { transferMethods: "deviceCode" } } } },
+            expect: { status: 400 },
+        },
+        {
+            id: "reports.signIns.reportOnlyResults",
+            kind: "header",
+            statement: "appliedConditionalAccessPolicies results reportOnlySuccess, reportOnlyFailure, reportOnlyNotApplied and reportOnlyInterrupted are evolvable enum members, returned only with Prefer: include-unknown-enum-members (else unknownFutureValue).",
+            source: `${DOC.replace("/api", "/resources")}/appliedconditionalaccesspolicy.md (result)`,
+            modelled: false,
+            stricter: "Modelled for the sign-ins given to the emulator (TenantState.recordedSignIns: the emulator does not evaluate policies against sign-ins) and asserted in tests/emulator/conditionalAccess.test.ts; the generated sign-ins carry no applied policy.",
         },
         {
             id: "conditionalAccess.selectNotModelled",

@@ -5,6 +5,7 @@ import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import type { ConditionalAccessPolicyState, NamedLocationState, TenantState } from "../store";
 import { caCreateAudit, caDeleteAudit, caUpdateAudit } from "./audit";
+import { renderStrength, strengthPolicy } from "./authenticationStrengths";
 import { FilterRow, QueryCapability, filterOf, readPath } from "./query";
 import type { Route, RouteContext } from "./routes";
 
@@ -329,6 +330,16 @@ function checkPolicy(tenant: TenantState, p: Record<string, unknown>): void {
         if (grant.builtInControls.includes("block") && (grant.builtInControls.length > 1 || nonEmpty(grant.termsOfUse) || grant.authenticationStrength)) {
             throw bad("The block control cannot be combined with other grant controls.");
         }
+        if (grant.authenticationStrength) {
+            // grantControls.authenticationStrength names a strength policy by id (resources/conditionalaccessgrantcontrols.md,
+            // v1.0 metadata navigation authenticationStrength -> authenticationStrengthPolicy). Graph's answer to an id that
+            // names no policy is not documented: the emulator refuses it (stricter).
+            const id = (grant.authenticationStrength as Record<string, unknown>).id;
+            if (typeof id !== "string" || !strengthPolicy(tenant, id)) {
+                throw bad(`grantControls.authenticationStrength names no authentication strength policy of this tenant (${lit(id)}).`);
+            }
+            grant.authenticationStrength = { id: strengthPolicy(tenant, id)!.id };
+        }
     }
     const known = new Set([...BUILT_IN_LOCATIONS.map((l) => l.toLowerCase()), ...namedLocations(tenant).map((l) => l.id.toLowerCase())]);
     for (const id of [...(c.locations?.includeLocations ?? []), ...(c.locations?.excludeLocations ?? [])] as string[]) {
@@ -342,9 +353,16 @@ function checkPolicy(tenant: TenantState, p: Record<string, unknown>): void {
 }
 
 /** A policy as Graph returns it, in Graph's property order. */
-function renderPolicy(p: ConditionalAccessPolicyState): Record<string, unknown> {
+function renderPolicy(p: ConditionalAccessPolicyState, tenant: TenantState): Record<string, unknown> {
     const { id, templateId, displayName, createdDateTime, modifiedDateTime, state, ...rest } = p;
-    return { id, templateId: templateId ?? null, displayName, createdDateTime: createdDateTime ?? null, modifiedDateTime: modifiedDateTime ?? null, state, ...rest };
+    const out: Record<string, unknown> = { id, templateId: templateId ?? null, displayName, createdDateTime: createdDateTime ?? null, modifiedDateTime: modifiedDateTime ?? null, state, ...structuredClone(rest) };
+    // The grant's authentication strength is returned as the strength policy it names (its current properties).
+    const grant = out.grantControls as Record<string, any> | null | undefined;
+    if (grant?.authenticationStrength?.id) {
+        const strength = strengthPolicy(tenant, String(grant.authenticationStrength.id));
+        grant.authenticationStrength = strength ? renderStrength(strength) : { id: grant.authenticationStrength.id };
+    }
+    return out;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -390,7 +408,7 @@ const policyRoutes: Route[] = [
             const keep = filterOf<ConditionalAccessPolicyState>(ctx.req, CA_POLICIES_QUERY, (x, p) => readPath(x, p));
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies`, value: policies(ctx.tenant).filter(keep).map(renderPolicy) },
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies`, value: policies(ctx.tenant).filter(keep).map((p) => renderPolicy(p, ctx.tenant)) },
             };
         },
     },
@@ -428,7 +446,7 @@ const policyRoutes: Route[] = [
             return {
                 status: 201,
                 headers: { Location: `${ctx.origin}/${version}/identity/conditionalAccess/policies/${stored.id}` },
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`, ...renderPolicy(stored) },
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`, ...renderPolicy(stored, ctx.tenant) },
             };
         },
     },
@@ -442,7 +460,7 @@ const policyRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             const p = policyOr404(ctx.tenant, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`, ...renderPolicy(p) } };
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`, ...renderPolicy(p, ctx.tenant) } };
         },
     },
     {

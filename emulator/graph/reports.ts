@@ -1,7 +1,8 @@
 import type { UserRecord } from "../directory";
-import { GraphHttpError } from "../http";
+import { GraphHttpError, headerValue } from "../http";
 import { requireRole } from "../identity";
 import type { SignInRecord } from "../signIns";
+import type { RecordedSignInState } from "../store";
 import { FilterRow, QueryCapability, filterOf, orderOf } from "./query";
 import type { Route, RouteContext } from "./routes";
 
@@ -153,7 +154,50 @@ function renderSignIn(s: SignInRecord) {
         status: { errorCode: 0, failureReason: "Other.", additionalDetails: null },
         deviceDetail: { deviceId: "", displayName: "", operatingSystem: "Windows", browser: s.isInteractive ? "Edge 130.0.0" : "", isCompliant: false, isManaged: false, trustType: "" },
         location: { city: "Redmond", state: "Washington", countryOrRegion: "US", geoCoordinates: { altitude: null, latitude: 47.68, longitude: -122.12 } },
-        appliedConditionalAccessPolicies: [],
+        appliedConditionalAccessPolicies: [] as RecordedSignInState["appliedConditionalAccessPolicies"],
+    };
+}
+
+/**
+ * appliedConditionalAccessPolicies of a sign-in (resources/appliedconditionalaccesspolicy.md): the
+ * report-only results (reportOnlySuccess, reportOnlyFailure, reportOnlyNotApplied, reportOnlyInterrupted)
+ * are members of an evolvable enum, returned only with the request header `Prefer:
+ * include-unknown-enum-members`; without it Graph answers unknownFutureValue in their place
+ * (best-practices-concept.md, "Handling future members in evolvable enumerations").
+ */
+const REPORT_ONLY_RESULTS = ["reportOnlySuccess", "reportOnlyFailure", "reportOnlyNotApplied", "reportOnlyInterrupted"];
+
+function appliedPolicies(applied: RecordedSignInState["appliedConditionalAccessPolicies"], ctx: RouteContext) {
+    const prefer = String(headerValue(ctx.req.headers["prefer"]) ?? "");
+    const evolvable = /include-unknown-enum-members/i.test(prefer);
+    return applied.map((a) => ({ ...a, result: !evolvable && REPORT_ONLY_RESULTS.includes(a.result) ? "unknownFutureValue" : a.result }));
+}
+
+/**
+ * A sign-in given to the emulator (TenantState.recordedSignIns; seeded by a test or an operator) with
+ * the Conditional Access results Entra would have recorded on it. The emulator does not evaluate
+ * policies against sign-ins: these results are what it was given.
+ */
+function renderRecorded(r: RecordedSignInState, ctx: RouteContext, user: UserRecord | undefined) {
+    const u = user;
+    const enforced = r.appliedConditionalAccessPolicies.filter((a) => a.result === "success" || a.result === "failure");
+    return {
+        ...renderSignIn({
+            id: r.id,
+            createdDateTime: r.createdDateTime,
+            at: Date.parse(r.createdDateTime),
+            userId: u?.id ?? "",
+            userPrincipalName: u?.userPrincipalName ?? r.userPrincipalName,
+            userDisplayName: u?.displayName ?? r.userPrincipalName,
+            appId: "4765445b-32c6-49b0-83e6-1d93765276ca",
+            appDisplayName: r.appDisplayName,
+            clientAppUsed: r.clientAppUsed,
+            ipAddress: "203.0.113.10",
+            isInteractive: true,
+            success: true,
+        } as SignInRecord),
+        conditionalAccessStatus: enforced.some((a) => a.result === "failure") ? "failure" : enforced.length ? "success" : "notApplied",
+        appliedConditionalAccessPolicies: appliedPolicies(r.appliedConditionalAccessPolicies, ctx),
     };
 }
 
@@ -196,7 +240,10 @@ export const reportRoutes: Route[] = [
             requireP1(ctx);
             const since = Date.now() - RETENTION_DAYS * 24 * 3600 * 1000;
             const keep = filterOf<ReturnType<typeof renderSignIn>>(ctx.req, SIGNINS_QUERY);
-            const items = ctx.store.directory(ctx.tenant.tenantId).signIns().filter((s) => s.at >= since).map(renderSignIn).filter(keep);
+            const directory = ctx.store.directory(ctx.tenant.tenantId);
+            const recorded = (ctx.tenant.recordedSignIns ?? []).filter((r) => Date.parse(r.createdDateTime) >= since).map((r) => renderRecorded(r, ctx, directory.user(r.userPrincipalName)));
+            const generated = directory.signIns().filter((s) => s.at >= since).map(renderSignIn);
+            const items = (recorded.length ? [...recorded, ...generated].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime)) : generated).filter(keep);
             const order = orderOf(ctx.req, SIGNINS_QUERY);
             if (order) items.sort(order);
             return paged(ctx, version, items, (s) => s, "auditLogs/signIns", 1000);
