@@ -233,7 +233,14 @@ function migrateFido2(fido2: MethodConfigurationState): void {
     }
 }
 
-function passkeyProfile(v: unknown, at: string): PasskeyProfileState {
+function aaGuid(v: unknown): string {
+    if (typeof v !== "string") {
+        throw literal(v, "Edm.String");
+    }
+    return v;
+}
+
+function passkeyProfile(v: unknown): PasskeyProfileState {
     const type = "passkeyProfile";
     const o = object(v, type);
     keysOf(o, type, ["id", "name", "passkeyTypes", "attestationEnforcement", "keyRestrictions"]);
@@ -255,9 +262,8 @@ function passkeyProfile(v: unknown, at: string): PasskeyProfileState {
     const keyRestrictions = {
         isEnforced: kr.isEnforced === undefined ? false : bool(kr.isEnforced),
         enforcementType: kr.enforcementType === undefined ? "block" : enumValue(kr.enforcementType, ["allow", "block"]),
-        aaGuids: kr.aaGuids === undefined || kr.aaGuids === null ? [] : collection(kr.aaGuids, "Edm.String").map((g) => (typeof g === "string" ? g : (() => { throw literal(g, "Edm.String"); })())),
+        aaGuids: kr.aaGuids === undefined || kr.aaGuids === null ? [] : collection(kr.aaGuids, "Edm.String").map(aaGuid),
     };
-    void at;
     return { id: id.toLowerCase(), name, passkeyTypes: [...new Set(types)].join(","), attestationEnforcement: attestation, keyRestrictions };
 }
 
@@ -776,7 +782,7 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
             continue;
         }
         if (fido2 && version === "v1.0" && key === "passkeyProfiles") {
-            out.passkeyProfiles = collection(value, "passkeyProfile").map((p, i) => passkeyProfile(p, `passkeyProfiles[${i}]`));
+            out.passkeyProfiles = collection(value, "passkeyProfile").map(passkeyProfile);
             continue;
         }
         if (fido2 && key === "defaultPasskeyProfile") {
