@@ -53,9 +53,9 @@ export function progressEveryMs(env: NodeJS.ProcessEnv = process.env): number {
     return Number.isFinite(raw) && raw > 0 ? Math.round(raw * 1000) : 5_000;
 }
 
-/** How often a batch run should call its reporter so that the reporter can keep its interval (a fifth of it). */
+/** How often a batch run should call its reporter so that the reporter keeps its interval with room to spare (a tenth of it). */
 export function progressTickMs(env: NodeJS.ProcessEnv = process.env): number {
-    return Math.max(20, Math.round(progressEveryMs(env) / 5));
+    return Math.max(20, Math.round(progressEveryMs(env) / 10));
 }
 
 /** What a $batch run (client/batch.ts BatchStats) tells a reporter beside its counts. */

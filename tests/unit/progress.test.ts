@@ -55,10 +55,10 @@ describe("unit: progress of a long phase", () => {
         assert.deepStrictEqual(said, ["info: writing: 10 of 10"]);
     });
 
-    it("every 5 s by default, M365_MFA_PROGRESS_SECONDS otherwise; a batch run ticks five times per interval", () => {
+    it("every 5 s by default, M365_MFA_PROGRESS_SECONDS otherwise; a batch run ticks ten times per interval", () => {
         assert.strictEqual(progressEveryMs({}), 5000);
         assert.strictEqual(progressEveryMs({ M365_MFA_PROGRESS_SECONDS: "0.2" }), 200);
         assert.strictEqual(progressEveryMs({ M365_MFA_PROGRESS_SECONDS: "nonsense" }), 5000);
-        assert.strictEqual(progressTickMs({}), 1000);
+        assert.strictEqual(progressTickMs({}), 500);
     });
 });
