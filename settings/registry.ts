@@ -14,7 +14,7 @@
 import type { AnyMember, BaselineWide } from "../components/member";
 import type { AnySetting } from "../providers/framework/setting";
 import { authenticationMethodsMember } from "./authenticationMethods/member";
-import { legacyAuthenticationMember, requireMfaMember } from "./conditionalAccess/member";
+import { deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "./conditionalAccess/member";
 import { mailboxProtocolsMember } from "./mailboxProtocols/member";
 import { exchangeAuthenticationPolicyMember } from "./exchangeAuthenticationPolicy/member";
 import { hygieneMember } from "./hygiene/member";
@@ -32,6 +32,10 @@ export const MEMBERS = {
     legacyAuthentication: legacyAuthenticationMember,
     /** MFA for all users through Conditional Access (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
     conditionalAccessMfa: requireMfaMember,
+    /** Phishing-resistant MFA (an authentication strength) for the highly privileged roles (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    phishingResistantAdmins: phishingResistantAdminsMember,
+    /** Device code flow (and optionally authentication transfer) blocked by Conditional Access (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    deviceCodeFlow: deviceCodeFlowMember,
     /** Session and method hygiene operations, by name: each runs once per value of its trigger (settings/hygiene). */
     hygiene: hygieneMember,
     /** SMTP AUTH off for the organisation, with named mailbox exceptions (settings/smtpAuth). */

@@ -1,6 +1,6 @@
 import type { ExportContext } from "../../adoption/context";
 import type { BaselineMember, RuleContext } from "../../components/member";
-import { obj, oneOf, str } from "../../providers/framework/validation";
+import { boolWith, list, obj, oneOf, str } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
 import { CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
@@ -127,7 +127,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
     problems: (args, ctx) => {
         const problems: string[] = [];
         // Security defaults against any enforced Conditional Access policy: said once, here.
-        const caOn = [args, ctx.argsOf(requireMfaMember)].some((c) => c?.mode === "on");
+        const caOn = [args, ctx.argsOf(requireMfaMember), ctx.argsOf(phishingResistantAdminsMember), ctx.argsOf(deviceCodeFlowMember)].some((c) => c?.mode === "on");
         if (ctx.argsOf(securityDefaultsMember)?.enabled && caOn) {
             const sd = ctx.keyOf(securityDefaultsMember);
             problems.push(
@@ -180,4 +180,144 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
     problems: caProblems(),
     warnings: caWarnings(CONFIRMATION_KIND.conditionalAccessMfa),
     posture: (args) => ({ requiresMfa: { path: "conditional-access", rank: 2, active: args.mode !== "off" } }),
+};
+
+// ---- the MFA posture of today: phishing-resistant MFA for administrators, device code flow blocked
+
+const MODE = oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends");
+const POLICY_ID = str({ pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "the object id of the existing policy the first up adopts (written by npm run export)" });
+const STRENGTH_NAMES = ["phishing-resistant", "passwordless", "multifactor", "custom"] as const;
+
+/** `m365-mfa:baseline.phishingResistantAdmins`: phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5). */
+export interface PhishingResistantAdminsSettings extends ConditionalAccessSettings {
+    /** The directory roles, by name (PRIVILEGED_ROLES) or role template id; default: every role of PRIVILEGED_ROLES. */
+    roles?: string[];
+    /** A built-in strength by name (default phishing-resistant), or custom (customStrength). */
+    authenticationStrength?: (typeof STRENGTH_NAMES)[number];
+    /** The custom strength, created as an azuread.AuthenticationStrengthPolicy (authenticationStrength: custom). */
+    customStrength?: { displayName: string; allowedCombinations: string[]; description?: string };
+}
+
+const ADMINS_SCHEMA = obj(
+    {
+        mode: MODE,
+        displayName: str(),
+        adoptPolicyId: POLICY_ID,
+        roles: list(str(), { hint: "directory role names (e.g. Global Administrator) or role template ids" }),
+        authenticationStrength: oneOf(STRENGTH_NAMES, "a built-in authentication strength, or custom with customStrength"),
+        customStrength: obj(
+            { displayName: str(), allowedCombinations: list(str(), { hint: 'authentication method combinations, e.g. "fido2" or "x509CertificateMultiFactor"' }), description: str() },
+            { required: ["displayName", "allowedCombinations"] },
+        ),
+    },
+    { required: ["mode"] },
+);
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The combinations a custom strength may hold: members of Graph's authenticationMethodModes joined by commas. */
+const METHOD_MODES = ["password", "voice", "hardwareOath", "softwareOath", "sms", "fido2", "windowsHelloForBusiness", "microsoftAuthenticatorPush", "deviceBasedPush", "temporaryAccessPassOneTime", "temporaryAccessPassMultiUse", "email", "x509CertificateSingleFactor", "x509CertificateMultiFactor", "federatedSingleFactor", "federatedMultiFactor", "qrCodePin"];
+
+function parseAdmins(v: any, ctx: { key: string; problems: string[] }): PhishingResistantAdminsSettings | undefined {
+    const { PRIVILEGED_ROLES } = require("./resource") as typeof import("./resource");
+    const out: PhishingResistantAdminsSettings = parse(v);
+    const before = ctx.problems.length;
+    if (Array.isArray(v.roles)) {
+        if (!v.roles.length) ctx.problems.push(`${ctx.key}.roles is empty: name at least one directory role, or leave roles out for the highly privileged roles (${Object.keys(PRIVILEGED_ROLES).length} roles).`);
+        const ids: string[] = [];
+        for (const r of v.roles as string[]) {
+            const byName = Object.entries(PRIVILEGED_ROLES).find(([name]) => name.toLowerCase() === r.toLowerCase());
+            if (byName) ids.push(byName[1]);
+            else if (GUID_RE.test(r)) ids.push(r.toLowerCase());
+            else ctx.problems.push(`${ctx.key}.roles: "${r}" is neither a role template id nor one of the highly privileged roles this package knows by name (${Object.keys(PRIVILEGED_ROLES).join(", ")}).`);
+        }
+        out.roles = [...new Set(ids)];
+    }
+    const strength = v.authenticationStrength ?? (v.customStrength ? "custom" : "phishing-resistant");
+    out.authenticationStrength = strength;
+    if (strength === "custom" && !v.customStrength) ctx.problems.push(`${ctx.key}.authenticationStrength is custom but ${ctx.key}.customStrength is not set: give its displayName and allowedCombinations.`);
+    if (strength !== "custom" && v.customStrength) ctx.problems.push(`${ctx.key}.customStrength is set but ${ctx.key}.authenticationStrength is ${strength}: set authenticationStrength: custom to use it, or remove customStrength.`);
+    if (v.customStrength) {
+        for (const c of v.customStrength.allowedCombinations as string[]) {
+            const bad = c.split(",").map((m) => m.trim()).filter((m) => !METHOD_MODES.includes(m));
+            if (bad.length) ctx.problems.push(`${ctx.key}.customStrength.allowedCombinations: "${c}" names ${bad.join(", ")}, which ${bad.length > 1 ? "are not authentication method modes" : "is not an authentication method mode"} (${METHOD_MODES.join(", ")}).`);
+        }
+        if (!v.customStrength.allowedCombinations.length) ctx.problems.push(`${ctx.key}.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2".`);
+        out.customStrength = { displayName: v.customStrength.displayName, allowedCombinations: [...v.customStrength.allowedCombinations], ...(v.customStrength.description ? { description: v.customStrength.description } : {}) };
+    }
+    return ctx.problems.length > before ? undefined : out;
+}
+
+const reportOnlyIn = (presetName: string): ConditionalAccessSettings | undefined => (presetName === "conditional-access" ? { mode: "reportOnly" } : undefined);
+
+export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdminsSettings, import("./resource").PhishingResistantAdminsPolicy> = {
+    title: "Phishing-resistant MFA for administrators (Conditional Access)",
+    composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy", "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy": "authentication strength" },
+    composedWeakens,
+    composedAuditActivities: CA_AUDIT_ACTIVITIES,
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.phishingResistantAdmins];
+    },
+    settings: [conditionalAccessRollout],
+    schema: ADMINS_SCHEMA,
+    parse: parseAdmins,
+    build: (args, ctx) => {
+        const { PhishingResistantAdminsPolicy, PRIVILEGED_ROLES } = require("./resource") as typeof import("./resource");
+        return new PhishingResistantAdminsPolicy(
+            `${ctx.name}-phishing-resistant-admins`,
+            {
+                mode: args.mode,
+                breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [],
+                displayName: args.displayName,
+                adoptPolicyId: args.adoptPolicyId,
+                roles: args.roles ?? Object.values(PRIVILEGED_ROLES),
+                authenticationStrength: args.authenticationStrength === "custom" && args.customStrength ? args.customStrength : ((args.authenticationStrength ?? "phishing-resistant") as Exclude<PhishingResistantAdminsSettings["authenticationStrength"], "custom" | undefined>),
+                ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
+                ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
+            },
+            { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
+        );
+    },
+    preset: reportOnlyIn,
+    problems: caProblems(),
+    warnings: caWarnings(CONFIRMATION_KIND.phishingResistantAdmins),
+};
+
+/** `m365-mfa:baseline.deviceCodeFlow`: device code flow blocked (ScubaGear MS.AAD.3.9, CIS 5.2.2.12). */
+export interface DeviceCodeFlowSettings extends ConditionalAccessSettings {
+    /** Block authentication transfer as well (default false). */
+    authenticationTransfer?: boolean;
+}
+
+export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, import("./resource").DeviceCodeFlowBlock> = {
+    title: "Device code flow block (Conditional Access)",
+    composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
+    composedWeakens,
+    composedAuditActivities: CA_AUDIT_ACTIVITIES,
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.deviceCodeFlowBlocked];
+    },
+    settings: [conditionalAccessRollout],
+    schema: obj({ mode: MODE, displayName: str(), adoptPolicyId: POLICY_ID, authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)") }, { required: ["mode"] }),
+    parse: (v: any): DeviceCodeFlowSettings => ({ ...parse(v), ...(typeof v.authenticationTransfer === "boolean" ? { authenticationTransfer: v.authenticationTransfer } : {}) }),
+    build: (args, ctx) => {
+        const { DeviceCodeFlowBlock } = require("./resource") as typeof import("./resource");
+        return new DeviceCodeFlowBlock(
+            `${ctx.name}-device-code-flow`,
+            {
+                mode: args.mode,
+                breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [],
+                displayName: args.displayName,
+                adoptPolicyId: args.adoptPolicyId,
+                authenticationTransfer: args.authenticationTransfer ?? false,
+                ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
+                ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
+            },
+            { parent: ctx.parent, ...afterSecurityDefaults(ctx) },
+        );
+    },
+    preset: reportOnlyIn,
+    problems: caProblems(),
+    warnings: caWarnings(CONFIRMATION_KIND.deviceCodeFlow),
 };

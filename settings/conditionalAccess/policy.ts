@@ -6,7 +6,10 @@ import { perUserMfa } from "../perUserMfa/setting";
 import { keyOf, wideKey } from "../registry";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import { securityDefaultsOn } from "../securityDefaults/policy";
-import { CONDITIONAL_ACCESS_POLICY_TYPE, legacyAuthenticationMember } from "./member";
+import { CONDITIONAL_ACCESS_POLICY_TYPE, deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember } from "./member";
+import { PRIVILEGED_ROLES } from "./resource";
+
+const GLOBAL_ADMINISTRATOR = PRIVILEGED_ROLES["Global Administrator"];
 
 const PER_USER_MFA_TYPE = dynamicType(perUserMfa.type);
 
@@ -25,7 +28,7 @@ function legacyBlocks(resources: PolicyResource[]): { name: string; state: strin
 
 export const legacyAuthenticationBlocked: StackValidationPolicy = {
     name: "legacy-authentication-blocked",
-    description: "Legacy authentication is blocked: security defaults on, or a Conditional Access policy blocking exchangeActiveSync and other, enforced (ScubaGear MS.AAD.1.1; Maester MT.1009, MT.1010).",
+    description: "Legacy authentication is blocked: security defaults on, or a Conditional Access policy blocking exchangeActiveSync and other, enforced (ScubaGear MS.AAD.1.1; CIS 7.0.0 5.2.2.3; Maester MT.1009, MT.1010).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (securityDefaultsOn(args.resources)) return;
@@ -97,6 +100,48 @@ export const reportOnlyTimeLimited: StackValidationPolicy = {
             if (days > cfg.maxReportOnlyDays) {
                 reportViolation(`${r.props.displayName}: in report-only for ${days} days (since ${since}; the limit is ${cfg.maxReportOnlyDays}). Review the report-only results and set the mode to on.`);
             }
+        }
+    },
+};
+
+/** A Conditional Access policy that grants by the phishing-resistant strength to the highly privileged roles, and its state. */
+export const phishingResistantAdmins: StackValidationPolicy = {
+    name: "phishing-resistant-mfa-for-admins",
+    description:
+        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.6; CIS 7.0.0 5.2.2.5; Maester MT.1006 / CISA MS.AAD.3.6 check).",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        const strong = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
+        const customs = new Map(
+            ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [r.props.id as string | undefined, (r.props.allowedCombinations ?? []) as string[]]),
+        );
+        const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter((r) => (r.props.conditions?.users?.includedRoles ?? []).includes(GLOBAL_ADMINISTRATOR));
+        const phishingResistant = policies.filter((r) => {
+            const id: string = r.props.grantControls?.authenticationStrengthPolicyId ?? "";
+            if (id.endsWith("00000000-0000-0000-0000-000000000004")) return true;
+            const combos = customs.get(id);
+            return !!combos && combos.length > 0 && combos.every((c) => strong.includes(c));
+        });
+        if (!phishingResistant.length) {
+            reportViolation(`No Conditional Access policy requires phishing-resistant MFA of the administrators: add ${keyOf(phishingResistantAdminsMember)} (ScubaGear MS.AAD.3.6, CIS 5.2.2.5).`);
+        } else if (!phishingResistant.some((r) => r.props.state === "enabled")) {
+            reportViolation(`Phishing-resistant MFA for administrators (${phishingResistant.map((r) => r.name).join(", ")}) is in ${phishingResistant[0].props.state}: nothing is enforced yet. Set ${keyOf(phishingResistantAdminsMember)}.mode to on when the report-only results are clean.`);
+        }
+    },
+};
+
+export const deviceCodeFlowBlocked: StackValidationPolicy = {
+    name: "device-code-flow-blocked",
+    description: "Device code flow is blocked by a Conditional Access policy (authenticationFlows deviceCodeFlow, grant block), enforced (ScubaGear MS.AAD.3.9; CIS 7.0.0 5.2.2.12).",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        const blocks = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter(
+            (r) => (r.props.conditions?.authenticationFlowTransferMethods ?? []).includes("deviceCodeFlow") && (r.props.grantControls?.builtInControls ?? []).includes("block"),
+        );
+        if (!blocks.length) {
+            reportViolation(`Nothing in this stack blocks the device code flow: add ${keyOf(deviceCodeFlowMember)} (ScubaGear MS.AAD.3.9, CIS 5.2.2.12).`);
+        } else if (!blocks.some((b) => b.props.state === "enabled")) {
+            reportViolation(`The device code flow block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].props.state}: nothing is blocked yet. Set ${keyOf(deviceCodeFlowMember)}.mode to on when the report-only results are clean.`);
         }
     },
 };

@@ -1,4 +1,5 @@
 import type { TenantClients } from "../../client";
+import { TenantApiError } from "../../client/errors";
 import { pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../../providers/framework/diagnostics";
@@ -19,15 +20,38 @@ import { isObject } from "../../providers/framework/validation";
  * - refuses a step back from enforced (report-only or off) unless a confirmation names that weakening.
  * It writes nothing: create, update and delete leave the tenant to the policy resource.
  */
-export type ConditionalAccessPolicyKind = "legacyAuthentication" | "conditionalAccessMfa";
+export type ConditionalAccessPolicyKind = "legacyAuthentication" | "conditionalAccessMfa" | "phishingResistantAdmins" | "deviceCodeFlow";
+export const POLICY_KINDS: readonly ConditionalAccessPolicyKind[] = ["legacyAuthentication", "conditionalAccessMfa", "phishingResistantAdmins", "deviceCodeFlow"];
 
 /** The confirmation's first word per policy (also the words of the old, static confirmations, which no longer confirm anything). */
-export const CONFIRMATION_KIND: Record<ConditionalAccessPolicyKind, string> = { legacyAuthentication: "legacy-authentication", conditionalAccessMfa: "conditional-access-mfa" };
+export const CONFIRMATION_KIND: Record<ConditionalAccessPolicyKind, string> = {
+    legacyAuthentication: "legacy-authentication",
+    conditionalAccessMfa: "conditional-access-mfa",
+    phishingResistantAdmins: "phishing-resistant-admins",
+    deviceCodeFlow: "device-code-flow",
+};
+
+const TITLES: Record<ConditionalAccessPolicyKind, string> = {
+    legacyAuthentication: "Legacy authentication block (Conditional Access)",
+    conditionalAccessMfa: "MFA for all users (Conditional Access)",
+    phishingResistantAdmins: "Phishing-resistant MFA for administrators (Conditional Access)",
+    deviceCodeFlow: "Device code flow block (Conditional Access)",
+};
+
+/** What switching each policy on does to the users it applies to (the refusal's words). */
+const EFFECT: Record<ConditionalAccessPolicyKind, string> = {
+    legacyAuthentication: "blocks every legacy-protocol sign-in",
+    conditionalAccessMfa: "requires MFA at every sign-in",
+    phishingResistantAdmins: "requires a phishing-resistant method (the policy's authentication strength) at every sign-in",
+    deviceCodeFlow: "blocks every device code flow sign-in",
+};
 
 const STATES: Record<string, string> = { reportOnly: "enabledForReportingButNotEnforced", on: "enabled", off: "disabled" };
 
 export interface RolloutDesired extends Record<string, unknown> {
     policy: ConditionalAccessPolicyKind;
+    /** The directory roles (template ids) a role-targeted policy applies to (phishingResistantAdmins). */
+    includeRoles?: string[];
     mode: "reportOnly" | "on" | "off";
     displayName: string;
     adoptPolicyId?: string;
@@ -45,7 +69,7 @@ export interface RolloutDesired extends Record<string, unknown> {
 
 export type RolloutLive = Record<string, unknown>;
 
-const KEYS = ["policy", "mode", "displayName", "adoptPolicyId", "breakGlassAccounts", "confirm", "readiness", TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"];
+const KEYS = ["policy", "includeRoles", "mode", "displayName", "adoptPolicyId", "breakGlassAccounts", "confirm", "readiness", TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"];
 
 /**
  * The confirmation of switching a policy on: "<policy>:<users>:<digest>", over the users (UPNs, lower
@@ -81,7 +105,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     inputKeys: KEYS,
     resolvedFields: [TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"],
     // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to apply to.
-    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts", "policy", "displayName", "mode", "enforcesFor"],
+    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts", "policy", "includeRoles", "displayName", "mode", "enforcesFor"],
     // Judged from the tenant's state at preview: back from enforced is a weakening.
     weakens: (c) =>
         c.field === "state" && c.from === "enabled" && c.to !== "enabled"
@@ -101,7 +125,8 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     validate(inputs) {
         const failures: ValidationFailure[] = [];
         for (const k of Object.keys(inputs)) if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the Conditional Access rollout guard` });
-        if (inputs.policy !== "legacyAuthentication" && inputs.policy !== "conditionalAccessMfa") failures.push({ property: "policy", reason: "policy must be legacyAuthentication or conditionalAccessMfa" });
+        if (!POLICY_KINDS.includes(inputs.policy as ConditionalAccessPolicyKind)) failures.push({ property: "policy", reason: `policy must be one of ${POLICY_KINDS.join(", ")}` });
+        if (inputs.includeRoles !== undefined && (!Array.isArray(inputs.includeRoles) || inputs.includeRoles.some((x) => typeof x !== "string"))) failures.push({ property: "includeRoles", reason: "includeRoles must be a list of directory role template ids" });
         if (!["reportOnly", "on", "off"].includes(inputs.mode as string)) failures.push({ property: "mode", reason: "mode must be reportOnly, on or off" });
         if (typeof inputs.displayName !== "string" || !inputs.displayName) failures.push({ property: "displayName", reason: "displayName must be the policy's display name" });
         if (!Array.isArray(inputs.breakGlassAccounts) || inputs.breakGlassAccounts.some((x) => typeof x !== "string")) failures.push({ property: "breakGlassAccounts", reason: "breakGlassAccounts must be a list of user principal names or object ids" });
@@ -113,6 +138,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
             breakGlassAccounts: inputs.breakGlassAccounts as string[],
         };
         if (typeof inputs.adoptPolicyId === "string") desired.adoptPolicyId = inputs.adoptPolicyId;
+        if (Array.isArray(inputs.includeRoles)) desired.includeRoles = inputs.includeRoles as string[];
         if (Array.isArray(inputs.confirm)) desired.confirm = (inputs.confirm as unknown[]).map(String);
         if (isObject(inputs.readiness)) desired.readiness = inputs.readiness as RolloutDesired["readiness"];
         if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as { state: string };
@@ -123,7 +149,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
 
     async prepare(clients, desired) {
         const kind = CONFIRMATION_KIND[desired.policy];
-        const title = desired.policy === "conditionalAccessMfa" ? "MFA for all users (Conditional Access)" : "Legacy authentication block (Conditional Access)";
+        const title = TITLES[desired.policy];
         const policy = await findPolicy(clients, desired);
         const from = policy?.state ?? "none";
         const to = STATES[desired.mode];
@@ -147,26 +173,36 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         const refusal = weakeningRefusal(kind, changes.map((c) => conditionalAccessRollout.weakens!(c)!).filter(Boolean), changes, desired.confirm);
         if (refusal) failures.push({ ...refusal, reason: `${title}: ${refusal.reason}` });
         if (to === "enabled" && from !== "enabled") {
-            // Every user it starts to apply to: all but the excluded accounts.
+            // Every user it starts to apply to: all but the excluded accounts (a role-targeted policy: the roles' holders).
             const excluded = new Set([...Object.keys(excludedNames), ...Object.values(excludedNames)].map((x) => x.toLowerCase()));
             const users: string[] = [];
-            for await (const page of pages<{ id: string; userPrincipalName: string }>(clients.graph, "/users?$select=id,userPrincipalName&$top=999")) {
-                for (const u of page) if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase())) users.push(u.userPrincipalName.toLowerCase());
+            const roleNotes: string[] = [];
+            if (desired.includeRoles) {
+                const holders = await roleHolders(clients, desired.includeRoles, roleNotes);
+                for (const u of holders) if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase())) users.push(u.userPrincipalName.toLowerCase());
+            } else {
+                for await (const page of pages<{ id: string; userPrincipalName: string }>(clients.graph, "/users?$select=id,userPrincipalName&$top=999")) {
+                    for (const u of page) if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase())) users.push(u.userPrincipalName.toLowerCase());
+                }
             }
             resolved.enforcesFor = users.length;
             const token = rolloutConfirmation(desired.policy, users);
-            const readiness = await readinessOf(clients, desired, users, title);
+            const whom = desired.includeRoles ? `${users.length} administrators (the holders of the policy's ${desired.includeRoles.length} roles but the break-glass accounts)` : `${users.length} users (every user but the break-glass accounts)`;
+            const readiness = desired.policy === "legacyAuthentication" || desired.policy === "conditionalAccessMfa" ? await readinessOf(clients, desired, users, title) : {};
+            const evidence = await evidenceOf(clients, desired, policy?.id, users, title, roleNotes);
+            const summary = [readiness.summary, evidence.summary].filter(Boolean).join("\n");
             if (readiness.failure) failures.push(readiness.failure);
+            if (evidence.failure) failures.push(evidence.failure);
             if (!(desired.confirm ?? []).includes(token)) {
                 failures.push({
                     property: "",
                     reason:
-                        `${title}: switching the policy on (${from === "none" ? "a new policy" : from} -> enabled) ${desired.policy === "conditionalAccessMfa" ? "requires MFA at every sign-in" : "blocks every legacy-protocol sign-in"} ` +
-                        `of ${users.length} users (every user but the break-glass accounts).${readiness.summary ? ` ${readiness.summary}` : " Nobody found who would break."} ` +
+                        `${title}: switching the policy on (${from === "none" ? "a new policy" : from} -> enabled) ${EFFECT[desired.policy]} ` +
+                        `of ${whom}.${summary ? ` ${summary}` : " Nobody found who would break."} ` +
                         `If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.`,
                 });
-            } else if (readiness.summary) {
-                await engineLog("warning", `${title} readiness: ${readiness.summary}`);
+            } else if (summary) {
+                await engineLog("warning", `${title} readiness: ${summary}`);
             }
         }
         return { desired: resolved, failures };
@@ -220,6 +256,156 @@ async function readinessOf(clients: TenantClients, desired: RolloutDesired, user
     if (notes) parts.push(notes);
     const summary = parts.join("\n");
     if (mode === "block") {
+        return { summary, failure: { property: "", reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` } };
+    }
+    return { summary };
+}
+
+/** The users holding any of the roles (direct user members; a role not activated in the tenant has none). */
+async function roleHolders(clients: TenantClients, roles: readonly string[], notes: string[]): Promise<{ id: string; userPrincipalName: string }[]> {
+    const out = new Map<string, { id: string; userPrincipalName: string }>();
+    for (const role of roles) {
+        try {
+            for await (const page of pages<any>(clients.graph, `/directoryRoles(roleTemplateId='${encodeURIComponent(role)}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`)) {
+                for (const m of page) {
+                    const type = String(m["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
+                    if (type === "user" && typeof m.userPrincipalName === "string") out.set(String(m.id).toLowerCase(), { id: String(m.id), userPrincipalName: m.userPrincipalName });
+                    else if (type === "group") notes.push(`role ${role} is held by group ${m.displayName ?? m.id}, whose members are not listed here`);
+                }
+            }
+        } catch (err: any) {
+            if (err?.status !== 404) throw err; // 404: the role is not activated, nobody holds it
+        }
+    }
+    return [...out.values()];
+}
+
+const PREMIUM_ERROR = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+/** The report-only verdicts that mean the policy would have stopped the sign-in (resources/appliedconditionalaccesspolicy.md). */
+const WOULD_STOP = ["reportOnlyFailure", "reportOnlyInterrupted"];
+/**
+ * Methods of the registration report (userRegistrationDetails.methodsRegistered) that satisfy the
+ * built-in Phishing-resistant MFA strength (FIDO2 security keys and passkeys, Windows Hello for
+ * Business; certificate-based authentication is not a registered method there).
+ */
+export const PHISHING_RESISTANT_METHODS = ["fido2", "fido2SecurityKey", "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "windowsHelloForBusiness"];
+/** At most this many pages (1,000 sign-ins each) of the window are read for a policy's report-only results. */
+const MAX_SIGN_IN_PAGES = 50;
+
+interface ReportOnlyFinding {
+    userPrincipalName: string;
+    count: number;
+    results: string[];
+    apps: string[];
+    lastSeen: string;
+}
+
+/**
+ * The evidence before a policy goes on: its report-only verdicts in the sign-ins of the readiness
+ * window (who would have been blocked or interrupted: count, apps, last seen), and for the
+ * phishing-resistant policy the targeted administrators with no phishing-resistant method registered.
+ * The sign-in log is read with documented options only (createdDateTime ge, $top; signin-list.md),
+ * with `Prefer: include-unknown-enum-members`, without which the report-only results are
+ * unknownFutureValue (appliedconditionalaccesspolicy.md). A tenant without sign-in logs is told so.
+ */
+async function evidenceOf(
+    clients: TenantClients,
+    desired: RolloutDesired,
+    policyId: string | undefined,
+    users: string[],
+    title: string,
+    extraNotes: string[],
+): Promise<{ summary?: string; failure?: ValidationFailure }> {
+    const mode = desired.readiness?.mode ?? "warn";
+    if (mode === "off") return {};
+    const windowDays = desired.readiness?.windowDays ?? 30;
+    const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
+    const parts: string[] = [];
+    let open = 0;
+    const list = (lines: string[], what: string) => {
+        const shown = lines.slice(0, 25).map((l) => `  - ${l}`).join("\n");
+        if (lines.length <= 25) return shown;
+        const file = writeReport(what, lines);
+        return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
+    };
+    if (!policyId) {
+        parts.push(`Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and let it see ${windowDays} days of sign-ins).`);
+    } else {
+        const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+        const found = new Map<string, ReportOnlyFinding>();
+        let read = 0;
+        let complete = true;
+        try {
+            let next: string | undefined = `/auditLogs/signIns?$filter=${encodeURIComponent(`createdDateTime ge ${since}`)}&$top=1000`;
+            for (let n = 0; next; n++) {
+                if (n >= MAX_SIGN_IN_PAGES) {
+                    complete = false;
+                    break;
+                }
+                const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next, { headers: { Prefer: "include-unknown-enum-members" } });
+                for (const s of page.value ?? []) {
+                    read++;
+                    const verdict = (s.appliedConditionalAccessPolicies ?? []).find((a: any) => String(a.id).toLowerCase() === policyId.toLowerCase() && WOULD_STOP.includes(a.result));
+                    if (!verdict) continue;
+                    const upn = String(s.userPrincipalName).toLowerCase();
+                    const f: ReportOnlyFinding = found.get(upn) ?? { userPrincipalName: upn, count: 0, results: [], apps: [], lastSeen: String(s.createdDateTime) };
+                    f.count++;
+                    if (!f.results.includes(verdict.result)) f.results.push(verdict.result);
+                    if (s.appDisplayName && !f.apps.includes(s.appDisplayName)) f.apps.push(s.appDisplayName);
+                    if (s.createdDateTime > f.lastSeen) f.lastSeen = s.createdDateTime;
+                    found.set(upn, f);
+                }
+                next = page["@odata.nextLink"];
+            }
+            const findings = [...found.values()].filter((f) => !accepted.has(f.userPrincipalName)).sort((a, b) => b.count - a.count || a.userPrincipalName.localeCompare(b.userPrincipalName));
+            const cut = complete ? "" : ` (the first ${read} sign-ins of the window only: the log is longer than ${MAX_SIGN_IN_PAGES} pages)`;
+            if (findings.length) {
+                open += findings.length;
+                parts.push(
+                    `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
+                        list(
+                            findings.map((f) => `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`),
+                            `${CONFIRMATION_KIND[desired.policy]} report-only failures`,
+                        ),
+                );
+            } else {
+                parts.push(`Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been blocked or interrupted by the policy.`);
+            }
+        } catch (err) {
+            if (!(err instanceof TenantApiError && err.status === 403 && err.code === PREMIUM_ERROR)) throw err;
+            parts.push(`Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the policy would block or interrupt is not known. Check by hand before switching it on.`);
+        }
+    }
+    if (desired.policy === "phishingResistantAdmins" && users.length) {
+        const { results } = await runBatched(
+            clients.graph,
+            users.map((u) => ({ method: "GET" as const, url: `/reports/authenticationMethods/userRegistrationDetails?$filter=${encodeURIComponent(`userPrincipalName eq '${u.replace(/'/g, "''")}'`)}` })),
+        );
+        const without: string[] = [];
+        let unknown = 0;
+        results.forEach((r, i) => {
+            if (r.status !== 200) {
+                unknown++;
+                return;
+            }
+            const row = (r.body?.value ?? [])[0];
+            const methods: string[] = (row?.methodsRegistered ?? []).map(String);
+            if (!methods.some((m) => PHISHING_RESISTANT_METHODS.some((p) => p.toLowerCase() === m.toLowerCase())) && !accepted.has(users[i])) {
+                without.push(`${users[i]} (registered: ${methods.join(", ") || "nothing"})`);
+            }
+        });
+        if (without.length) {
+            open += without.length;
+            parts.push(
+                `No phishing-resistant method: ${without.length} of the ${users.length} targeted administrators have no FIDO2 security key, passkey or Windows Hello for Business registered and could not sign in once the policy is on ` +
+                    `(a certificate, if they use one, does not show in the registration report):\n${list(without, "administrators without a phishing-resistant method")}`,
+            );
+        }
+        if (unknown) parts.push(`(the registration of ${unknown} administrators could not be read)`);
+    }
+    if (extraNotes.length) parts.push(`(${extraNotes.join("; ")})`);
+    const summary = parts.join("\n");
+    if (mode === "block" && open) {
         return { summary, failure: { property: "", reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` } };
     }
     return { summary };
