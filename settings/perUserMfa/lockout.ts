@@ -157,6 +157,40 @@ function servicePrincipalNote(admins: GlobalAdmins): string | undefined {
     );
 }
 
+/** Methods of a user's authentication methods list that are phishing-resistant (FIDO2 security keys and passkeys, Windows Hello for Business, platform credentials). */
+const PHISHING_RESISTANT_TYPES = ["fido2AuthenticationMethod", "windowsHelloForBusinessAuthenticationMethod", "platformCredentialAuthenticationMethod"];
+
+/**
+ * Mandatory MFA (learn entra/identity/authentication/concept-mandatory-multifactor-authentication):
+ * the admin portals and Azure management require MFA of every account, break-glass accounts included,
+ * and Microsoft advises that emergency-access accounts sign in with FIDO2 or certificate-based
+ * authentication. One warning per break-glass account with no phishing-resistant method registered,
+ * naming the account and the requirement. Certificate-based authentication is not a method in the
+ * user's methods list, so an account that signs in with a certificate is named too, and the warning
+ * says so. Accounts that cannot be read are said, not skipped.
+ */
+export async function breakGlassPhishingResistance(clients: TenantClients, accounts: readonly string[]): Promise<string[]> {
+    if (!accounts.length) return [];
+    const { results } = await runBatched(clients.graph, accounts.map((a) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(a)}/authentication/methods` })));
+    const notes: string[] = [];
+    accounts.forEach((a, i) => {
+        const r = results[i];
+        if (r.status !== 200) {
+            notes.push(`break-glass account ${a}: its authentication methods could not be read (HTTP ${r.status}), so whether it can still sign in under mandatory MFA is not known (UserAuthenticationMethod.Read.All would show them).`);
+            return;
+        }
+        const types = ((r.body?.value ?? []) as any[]).map(typeOf);
+        if (!types.some((t) => PHISHING_RESISTANT_TYPES.includes(t))) {
+            notes.push(
+                `break-glass account ${a} has no phishing-resistant method registered (registered: ${types.filter((t) => t !== "passwordAuthenticationMethod").join(", ") || "nothing but a password"}): ` +
+                    `mandatory MFA requires MFA for the admin portals and Azure management, and Microsoft advises that emergency-access accounts sign in with FIDO2 or certificate-based authentication. ` +
+                    `Register a FIDO2 security key (or passkey) for it, or configure certificate-based authentication (which this list does not show).`,
+            );
+        }
+    });
+    return notes;
+}
+
 /**
  * Judges a plan that moves `moving` (user principal names, lower case) to MFA. Needs
  * RoleManagement.Read.Directory; without it the check says so and stops the plan.
@@ -178,7 +212,8 @@ export async function assessGlobalAdminLockout(clients: TenantClients, desired: 
     const excluded = new Set((desired.excludeUsers ?? []).map((u) => u.toLowerCase()));
     const unseen = hidden(admins, excluded);
     const spNote = servicePrincipalNote(admins);
-    const notes = [...unseen.map((u) => `the lockout guard could not see everything: ${u}.`), ...(spNote ? [`${spNote}.`] : [])];
+    const breakGlass = await breakGlassPhishingResistance(clients, desired.excludeUsers ?? []);
+    const notes = [...unseen.map((u) => `the lockout guard could not see everything: ${u}.`), ...(spNote ? [`${spNote}.`] : []), ...breakGlass];
 
     const enabled = admins.users.filter((a) => a.accountEnabled);
     const untouched = enabled.filter((a) => excluded.has(a.userPrincipalName.toLowerCase()) || excluded.has(a.id) || !moving.has(a.userPrincipalName.toLowerCase()));
@@ -200,12 +235,12 @@ export async function assessGlobalAdminLockout(clients: TenantClients, desired: 
                 `the lockout guard cannot show that an administrator could still sign in after this plan: ` +
                 (enabled.length ? `every Global Administrator it could see (${seenList}) is moved to MFA and none has an MFA method registered, and ` : "it could see no Global Administrator user, and ") +
                 `${unseen.join("; ")}.${spText} Grant the permission named so that the guard sees them, ${fix}`,
-            notes: [],
+            notes: breakGlass,
         };
     }
     return {
         refusal: `this plan moves every Global Administrator (${seenList}) to MFA and none has an MFA method registered: no administrator could sign in.${spText} To proceed, ${fix}`,
-        notes: [],
+        notes: breakGlass,
     };
 }
 
