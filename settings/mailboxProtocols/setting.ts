@@ -445,7 +445,7 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         const changes = dataChanges(desired, live);
         if (live.targetsDigest !== undefined && live.targetsDigest !== targetsDigest(desired)) {
             // The config changed since the tenant was read: an update reads it again and writes what differs.
-            changes.push({ field: "targets", from: live.targetsDigest, to: targetsDigest(desired) });
+            changes.push({ field: "targets", from: "as last applied", to: "defaults, plans or exceptions changed" });
         }
         return changes;
     },
