@@ -17,8 +17,9 @@ import { trace } from "./trace";
  *   budget runs out the run stops with RetryBudgetExceededError. A $batch answering 424 is read like
  *   one answering 200: its items carry their own statuses (throttling.md says a batch with throttled
  *   items may answer 424, json-batching.md that a parseable batch answers 200; both are handled);
- * - an item that must wait waits on its own: it goes back in the queue with the time it may be sent
- *   again, and the other items keep going;
+ * - items that must wait wait apart from the rest: the ones of one answer go back in the queue
+ *   together with the time they may be sent again (the longest wait one of them was given), and the
+ *   other items keep going;
  * - the tenant's throttling is told apart from noise. Graph throttles a client that exceeds a limit by
  *   answering 429 with Retry-After to its requests for a while (throttling.md: "limits any further
  *   requests from that client for a period of time"), so throttling shows as most items answering 429
@@ -156,6 +157,8 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         let throttledUntil = 0;
         const now = Date.now();
         const answered = new Set<number>();
+        const again: number[] = [];
+        let againAt = now;
         for (const r of answer.responses) {
             const i = Number(r.id);
             if (!Number.isInteger(i) || i < 0 || i >= calls.length || answered.has(i) || !indices.includes(i)) {
@@ -188,7 +191,8 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                     if (r.status === 429) {
                         throttledUntil = Math.max(throttledUntil, now + plan.delayMs);
                     }
-                    waiting.push({ at: now + plan.delayMs, indices: [i] });
+                    again.push(i);
+                    againAt = Math.max(againAt, now + plan.delayMs);
                     continue;
                 }
                 stats.exhaustedItems++;
@@ -196,6 +200,11 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
             runs.delete(i);
             results[i] = { status: r.status, ...(r.body !== undefined ? { body: r.body } : {}) };
             done++;
+        }
+        // The answer's items to send again go together, after the longest wait one of them was given
+        // (one batch again, not one per item; a replay with the same seed sends the same batches).
+        if (again.length) {
+            waiting.push({ at: againAt, indices: again });
         }
         // Items the answer left out go again at once (Graph answers every item; this is a guard).
         const missing = indices.filter((i) => !answered.has(i));
