@@ -152,6 +152,9 @@ describe("emulator: mailbox protocols", function () {
             // No perpetual diff.
             const diff = await p.diff(created.id, created.outs, checked.inputs);
             assert.strictEqual(diff.changes, false);
+            // A config change since the last read is a change (the update reads the tenant again).
+            const changed = await p.diff(created.id, created.outs, { ...checked.inputs, defaults: { pop: false, imap: true } });
+            assert.strictEqual(changed.changes, true);
             // Drift: someone turns POP back on for one mailbox.
             const victim = tenant().exchange.mailboxes[3].primarySmtpAddress.toLowerCase();
             await exo().invoke("Set-CASMailbox", { Identity: victim, PopEnabled: true });
