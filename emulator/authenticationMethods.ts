@@ -93,6 +93,8 @@ export interface AuthenticationMethodsPolicyState {
     /** beta: report suspicious activity (filled in by the routes for tenant files from before it was emulated). */
     reportSuspiciousActivitySettings?: { state: AdvancedConfigState; includeTarget: TargetRef; voiceReportingCode: number };
     methods: Record<MethodId, MethodConfigurationState>;
+    /** External authentication methods (externalAuthenticationMethodConfiguration), by their GUID id; created by POST. */
+    externalMethods?: Record<string, MethodConfigurationState & { displayName: string; appId: string; openIdConnectSetting: { clientId: string; discoveryUrl: string } }>;
 }
 
 export const ALL_USERS = "all_users";

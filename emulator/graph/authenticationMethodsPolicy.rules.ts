@@ -11,6 +11,7 @@ const FIDO2_TYPE = "#microsoft.graph.fido2AuthenticationMethodConfiguration";
 const QR = `${CONFIGS}/qrCodePin`;
 const QR_TYPE = "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration";
 const HARDWARE = `${CONFIGS}/hardwareOath`;
+const EXTERNAL_TYPE = "#microsoft.graph.externalAuthenticationMethodConfiguration";
 const DEFAULT_PROFILE = "00000000-0000-0000-0000-000000000001";
 const ADMINS_PROFILE = "5a0e2b1c-3d4e-4f50-8a6b-7c8d9e0f1a2b";
 const profile = (id: string, name: string) => ({
@@ -128,7 +129,7 @@ export const RULES: RuleTable = {
             source: `${DOC}/api/microsoftauthenticatorauthenticationmethodconfiguration-update.md`,
             modelled: true,
             route: {
-                methods: ["GET", "PATCH"],
+                methods: ["GET", "PATCH", "DELETE"],
                 path: `${CONFIGS}/{id}`,
                 versions: ["v1.0", "beta"],
                 bodyEntity: { PATCH: "authenticationMethodConfiguration" },
@@ -357,12 +358,42 @@ export const RULES: RuleTable = {
             expect: { status: 400 },
         },
         {
-            id: "authenticationMethodsPolicy.externalMethods",
+            id: "authenticationMethodsPolicy.externalMethods.create",
+            kind: "route",
+            statement: "External authentication methods are created with POST on the method configurations (201 with the configuration, a GUID id), updated by id with PATCH (204) and deleted with DELETE; displayName, appId and openIdConnectSetting are required.",
+            source: `${DOC}/resources/externalauthenticationmethodconfiguration.md (methods); ${DOC}/api/externalauthenticationmethodconfiguration-update.md; graph-schema v1.0.json externalAuthenticationMethodConfiguration (non-nullable properties)`,
+            modelled: true,
+            stricter: "The create page is not in the stored docs: the 201 is Graph's convention; state is required, appId must be a GUID, discoveryUrl https, and displayNames unique.",
+            route: { methods: ["POST"], path: CONFIGS, versions: ["v1.0", "beta"], bodyEntity: { POST: "authenticationMethodConfiguration" }, needsODataType: true },
+            probe: { method: "POST", path: CONFIGS, body: { "@odata.type": EXTERNAL_TYPE, displayName: "Acme MFA", appId: ADMINS_PROFILE, state: "enabled", openIdConnectSetting: { clientId: "entra", discoveryUrl: "https://acme.example/.well-known/openid-configuration" } } },
+            expect: { status: 201, body: { displayName: "Acme MFA", state: "enabled" }, bodyHas: ["id", "openIdConnectSetting.discoveryUrl"] },
+        },
+        {
+            id: "authenticationMethodsPolicy.externalMethods.required",
+            kind: "body",
+            statement: "openIdConnectSetting is required (non-nullable) when an external method is created.",
+            source: "graph-schema v1.0.json externalAuthenticationMethodConfiguration",
+            modelled: true,
+            probe: { method: "POST", path: CONFIGS, body: { "@odata.type": EXTERNAL_TYPE, displayName: "No OIDC", appId: ADMINS_PROFILE, state: "enabled" } },
+            expect: { status: 400, message: "openIdConnectSetting" },
+        },
+        {
+            id: "authenticationMethodsPolicy.externalMethods.builtIn",
             kind: "status",
-            statement: "External authentication methods are created with POST .../authenticationMethodConfigurations and have GUID ids.",
-            source: `${DOC}/api/externalauthenticationmethodconfiguration-update.md; ${DOC}/resources/externalauthenticationmethodconfiguration.md`,
+            statement: "Only external methods are created; the built-in methods exist in every tenant.",
+            source: `${DOC}/resources/authenticationmethodspolicy.md (relationships)`,
+            modelled: true,
+            stricter: "Graph's answer to a create of a built-in type is not documented; the emulator refuses it with 400.",
+            probe: { method: "POST", path: CONFIGS, body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" } },
+            expect: { status: 400 },
+        },
+        {
+            id: "authenticationMethodsPolicy.configuration.delete",
+            kind: "verb",
+            statement: "DELETE of a built-in method configuration reverts it to its default configuration.",
+            source: `${DOC}/resources/fido2authenticationmethodconfiguration.md (methods: Delete)`,
             modelled: false,
-            stricter: "Not modelled by the emulator: the POST and any GUID configuration id are refused with 400 \"not modelled by the emulator\".",
+            stricter: "Not modelled by the emulator: refused with 400 \"not modelled by the emulator\" (DELETE of an external method is modelled).",
         },
         {
             id: "authenticationMethodsPolicy.legacyPolicies",

@@ -14,6 +14,7 @@ import {
     TargetRef,
     newAuthenticationMethodsPolicy,
 } from "../authenticationMethods";
+import { randomUUID } from "crypto";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { checkBody, loadSchema, propertiesOf } from "../schema/check";
@@ -479,6 +480,102 @@ function featureSettings(v: unknown, existing: Record<string, FeatureConfigurati
     return out;
 }
 
+// ---- external authentication methods --------------------------------------------------------------
+//
+// docs-contrib api-reference/v1.0/resources/externalauthenticationmethodconfiguration.md: displayName, appId and
+// openIdConnectSetting (clientId, discoveryUrl; resources/openidconnectsetting.md), all non-nullable in
+// ../schema/v1.0.json, plus state and targets (authenticationMethodTarget); update by GUID id answers 204
+// (externalauthenticationmethodconfiguration-update.md); they are created with POST on the configurations and
+// deleted with DELETE (the resource page's methods). The create page is not in the stored docs: the emulator
+// answers 201 with the configuration (Graph's convention for a create) and, stricter where the docs are silent,
+// requires state, an appId that is a GUID, an https discoveryUrl and a displayName no other external method has.
+export const EXTERNAL_TYPE = "externalAuthenticationMethodConfiguration";
+type ExternalState = NonNullable<AuthenticationMethodsPolicyState["externalMethods"]>[string];
+const EXTERNAL_DEF: MethodDef = {
+    entity: EXTERNAL_TYPE,
+    graphId: "",
+    target: () => "authenticationMethodTarget",
+    targetExtras: {},
+    fields: {},
+};
+
+function externalOr404(policy: AuthenticationMethodsPolicyState, param: string): string | undefined {
+    if (!GUID.test(param)) return undefined;
+    const id = Object.keys(policy.externalMethods ?? {}).find((k) => k.toLowerCase() === param.toLowerCase());
+    if (!id) {
+        throw new GraphHttpError(404, "NotFound", `The authentication method configuration '${param}' was not found.`);
+    }
+    return id;
+}
+
+function renderExternal(id: string, e: ExternalState): Record<string, unknown> {
+    return {
+        "@odata.type": `#microsoft.graph.${EXTERNAL_TYPE}`,
+        id,
+        state: e.state,
+        displayName: e.displayName,
+        appId: e.appId,
+        openIdConnectSetting: clone(e.openIdConnectSetting),
+        excludeTargets: clone(e.excludeTargets),
+        includeTargets: e.includeTargets.map((t) => ({ targetType: t.targetType, id: t.id, isRegistrationRequired: t.isRegistrationRequired })),
+    };
+}
+
+function updateExternal(existing: ExternalState | undefined, body: Record<string, unknown>, others: readonly ExternalState[]): ExternalState {
+    const odataType = body["@odata.type"];
+    if (typeof odataType !== "string" || odataType.replace(/^#/, "").replace(/^microsoft\.graph\./, "") !== EXTERNAL_TYPE) {
+        throw bad(
+            existing
+                ? `The request body must name the type in '@odata.type' ('#microsoft.graph.${EXTERNAL_TYPE}').`
+                : `Only external authentication methods can be created: the body's '@odata.type' must be '#microsoft.graph.${EXTERNAL_TYPE}' (got ${JSON.stringify(odataType)}).`,
+        );
+    }
+    keysOf(body, EXTERNAL_TYPE, ["id", "state", "displayName", "appId", "openIdConnectSetting", "includeTargets", "excludeTargets"]);
+    if (body.id !== undefined) {
+        throw bad("Property 'id' is read-only and cannot be set.");
+    }
+    const out: ExternalState = existing
+        ? clone(existing)
+        : ({ state: "disabled", includeTargets: [], excludeTargets: [], displayName: "", appId: "", openIdConnectSetting: { clientId: "", discoveryUrl: "" } } as ExternalState);
+    if (!existing) {
+        for (const k of ["displayName", "appId", "openIdConnectSetting", "state"]) {
+            if (body[k] === undefined || body[k] === null) {
+                throw bad(`The property '${k}' of type 'microsoft.graph.${EXTERNAL_TYPE}' is required and cannot be null.`);
+            }
+        }
+    }
+    if (body.state !== undefined) out.state = enumValue(body.state, ["enabled", "disabled"]) as ExternalState["state"];
+    if (body.displayName !== undefined) {
+        out.displayName = requiredString(body, "displayName", EXTERNAL_TYPE);
+        if (others.some((o) => o.displayName.toLowerCase() === out.displayName.toLowerCase())) {
+            throw bad(`An external authentication method named '${out.displayName}' already exists.`);
+        }
+    }
+    if (body.appId !== undefined) {
+        out.appId = requiredString(body, "appId", EXTERNAL_TYPE);
+        if (!GUID.test(out.appId)) throw literal(out.appId, "Edm.Guid");
+    }
+    if (body.openIdConnectSetting !== undefined) {
+        const o = object(body.openIdConnectSetting, "openIdConnectSetting");
+        keysOf(o, "openIdConnectSetting", ["clientId", "discoveryUrl"]);
+        const discoveryUrl = requiredString(o, "discoveryUrl", "openIdConnectSetting");
+        if (!/^https:\/\/[^/\s]+/.test(discoveryUrl)) {
+            throw bad(`discoveryUrl must be the https URL of the provider's OIDC discovery endpoint (got '${discoveryUrl}').`);
+        }
+        out.openIdConnectSetting = { clientId: requiredString(o, "clientId", "openIdConnectSetting"), discoveryUrl };
+    }
+    if (body.includeTargets !== undefined) {
+        const previous = new Map(out.includeTargets.map((t) => [t.id.toLowerCase(), t]));
+        out.includeTargets = collection(body.includeTargets, "authenticationMethodTarget").map((t) => methodTarget(t, EXTERNAL_DEF, "v1.0", previous.get(String((t as any)?.id ?? "").toLowerCase())));
+        noDuplicates(out.includeTargets, "includeTargets");
+    }
+    if (body.excludeTargets !== undefined) {
+        out.excludeTargets = collection(body.excludeTargets, "excludeTarget").map((t) => targetRef(t, "excludeTarget"));
+        noDuplicates(out.excludeTargets, "excludeTargets");
+    }
+    return out;
+}
+
 // ---- state -------------------------------------------------------------------------------------
 
 /** The tenant's policy; tenants loaded from before it was emulated get a new tenant's policy. */
@@ -500,10 +597,6 @@ function policyOf(tenant: TenantState): AuthenticationMethodsPolicyState {
 function methodOr404(param: string, version: Version = "v1.0"): MethodId {
     const id = METHOD_IDS.find((m) => m.toLowerCase() === param.toLowerCase());
     if (!id || !servedIn(id, version)) {
-        if (GUID.test(param)) {
-            // External authentication methods (externalAuthenticationMethodConfiguration) have GUID ids.
-            throw bad(`External authentication method configurations ('${param}') are not modelled by the emulator.`);
-        }
         throw new GraphHttpError(404, "NotFound", `The authentication method configuration '${param}' was not found${id ? ` in ${version}` : ""}.`);
     }
     return id;
@@ -915,22 +1008,50 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
                 status: 200,
                 body: {
                     "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations`,
-                    value: servedMethods(version).map((id) => renderMethod(ctx, p, id, version)),
+                    value: [
+                        ...servedMethods(version).map((id) => renderMethod(ctx, p, id, version)),
+                        ...Object.entries(p.externalMethods ?? {}).map(([id, e]) => renderExternal(id, e)),
+                    ],
                 },
             };
         },
     },
     {
-        // Creating an external authentication method (authenticationmethodspolicy-post-authenticationmethodconfigurations.md)
-        // is not modelled: refused loudly rather than ignored.
+        // Creates an external authentication method (see "external authentication methods" above).
         method: "POST",
         pattern: CONFIGS_PATH,
         versions: ["v1.0", "beta"],
         entity: "authenticationMethodConfiguration",
         write: true,
+        handle(ctx, version) {
+            requireRole(ctx.claims, WRITE);
+            const next = clone(policyOf(ctx.tenant));
+            const created = updateExternal(undefined, jsonBody(ctx.req), Object.values(next.externalMethods ?? {}));
+            const id = randomUUID();
+            next.externalMethods = { ...(next.externalMethods ?? {}), [id]: created };
+            save(ctx, next);
+            return { status: 201, body: { "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`, ...renderExternal(id, created) } };
+        },
+    },
+    {
+        // DELETE of an external method removes it; a built-in method's DELETE ("reverts ... to its default
+        // configuration", e.g. fido2authenticationmethodconfiguration.md) is not modelled.
+        method: "DELETE",
+        pattern: CONFIG_PATH,
+        versions: ["v1.0", "beta"],
+        entity: "authenticationMethodConfiguration",
+        write: true,
         handle(ctx) {
             requireRole(ctx.claims, WRITE);
-            throw bad("Creating authentication method configurations (external authentication methods) is not modelled by the emulator.");
+            const next = clone(policyOf(ctx.tenant));
+            const external = externalOr404(next, ctx.params[0]);
+            if (!external) {
+                methodOr404(ctx.params[0], "beta");
+                throw bad("Reverting a built-in authentication method configuration to its defaults (DELETE) is not modelled by the emulator.");
+            }
+            delete next.externalMethods![external];
+            save(ctx, next);
+            return { status: 204 };
         },
     },
     {
@@ -941,12 +1062,13 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         write: false,
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
-            const id = methodOr404(ctx.params[0], version);
+            const p = policyOf(ctx.tenant);
+            const external = externalOr404(p, ctx.params[0]);
             return {
                 status: 200,
                 body: {
                     "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`,
-                    ...renderMethod(ctx, policyOf(ctx.tenant), id, version),
+                    ...(external ? renderExternal(external, p.externalMethods![external]) : renderMethod(ctx, p, methodOr404(ctx.params[0], version), version)),
                 },
             };
         },
@@ -958,6 +1080,12 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         entity: "authenticationMethodConfiguration",
         write: true,
         audit: methodsPolicyAudit((ctx) => {
+            const p = policyOf(ctx.tenant);
+            const external = GUID.test(ctx.params[0]) ? Object.keys(p.externalMethods ?? {}).find((k) => k.toLowerCase() === ctx.params[0].toLowerCase()) : undefined;
+            if (external) {
+                const state = Object.fromEntries(Object.entries(renderExternal(external, p.externalMethods![external])).filter(([k]) => !k.includes("@odata")));
+                return { id: external, displayName: p.externalMethods![external].displayName, state };
+            }
             const id = methodOr404(ctx.params[0], servedIn(METHOD_IDS.find((m) => m.toLowerCase() === ctx.params[0].toLowerCase()) ?? "sms", "v1.0") ? "v1.0" : "beta");
             const rendered = renderMethod(ctx, policyOf(ctx.tenant), id, servedIn(id, "v1.0") ? "v1.0" : "beta");
             const state = Object.fromEntries(Object.entries(rendered).filter(([k]) => !k.includes("@odata")));
@@ -965,9 +1093,16 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         }),
         handle(ctx, version) {
             requireRole(ctx.claims, WRITE);
-            const id = methodOr404(ctx.params[0], version);
             const body = jsonBody(ctx.req);
             const next = clone(policyOf(ctx.tenant));
+            const external = externalOr404(next, ctx.params[0]);
+            if (external) {
+                const others = Object.entries(next.externalMethods!).filter(([k]) => k !== external).map(([, e]) => e);
+                next.externalMethods![external] = updateExternal(next.externalMethods![external], body, others);
+                save(ctx, next);
+                return { status: 204 };
+            }
+            const id = methodOr404(ctx.params[0], version);
             next.methods[id] = updateMethod(id, next.methods[id], body, version);
             save(ctx, next);
             if (METHOD_DEFS[id].patchAnswers200) {

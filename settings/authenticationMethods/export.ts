@@ -1,5 +1,6 @@
 import type { ExportContext } from "../../adoption/context";
 import { AUTHENTICATION_METHODS, AUTHENTICATOR_FEATURES, AuthenticationMethod, LiveProfile, METHOD_SPECS, authenticationMethodConfiguration } from "./methodConfiguration";
+import { externalAuthenticationMethod, readExternalMethods } from "./externalMethod";
 import { authenticationMethodsPolicy } from "./policy";
 import { Target } from "./shared";
 
@@ -124,5 +125,22 @@ export async function exportMember(ctx: ExportContext): Promise<Record<string, u
         ctx.onProgress?.("authentication methods", Object.keys(methods).length);
     }
     if (Object.keys(methods).length) out.methods = methods;
+    // External authentication methods by displayName, each with what the setting manages.
+    const external: Record<string, unknown> = {};
+    for (const { configuration: c } of await readExternalMethods(ctx.clients)) {
+        const name = String(c.displayName);
+        const m: Record<string, unknown> = {};
+        for (const k of ["appId", "clientId", "discoveryUrl", "state"]) if (c[k] !== undefined && c[k] !== null) m[k] = c[k];
+        const include = targets(c.includeTargets, ["isRegistrationRequired"]);
+        if (include.length) m.includeTargets = include;
+        m.excludeTargets = targets(c.excludeTargets);
+        const { failures } = externalAuthenticationMethod.validate({ ...m, displayName: name });
+        if (failures.length) {
+            ctx.warnings.push(`authenticationMethods.externalMethods.${name} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`);
+            continue;
+        }
+        external[name] = m;
+    }
+    if (Object.keys(external).length) out.externalMethods = external;
     return Object.keys(out).length ? out : undefined;
 }

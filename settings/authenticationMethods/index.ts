@@ -5,3 +5,5 @@ export { AuthenticationMethodConfiguration } from "./methodConfigurationResource
 export type { AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
 export type { AuthenticationMethodsSettings } from "./member";
 export type { AuthenticationMethod } from "./methodConfiguration";
+export { ExternalAuthenticationMethod } from "./externalMethodResource";
+export type { ExternalAuthenticationMethodArgs } from "./externalMethodResource";

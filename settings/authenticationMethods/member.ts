@@ -2,6 +2,8 @@ import type { BaselineMember } from "../../components/member";
 import { any, keysOf, map, obj } from "../../providers/framework/validation";
 import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
 import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration } from "./methodConfiguration";
+import { EXTERNAL_KEYS, externalAuthenticationMethod } from "./externalMethod";
+import type { ExternalAuthenticationMethod, ExternalAuthenticationMethodArgs } from "./externalMethodResource";
 import { authenticationMethodsPolicy } from "./policy";
 import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } from "./policyResource";
 
@@ -11,11 +13,14 @@ export interface AuthenticationMethodsSettings {
     policy?: AuthenticationMethodsPolicyArgs;
     /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath): only the fields given are managed. */
     methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
+    /** External authentication methods (External MFA) by displayName: appId, clientId, discoveryUrl, state, targets. */
+    externalMethods?: Record<string, Omit<ExternalAuthenticationMethodArgs, "displayName">>;
 }
 
 export interface AuthenticationMethodsResources {
     policy?: AuthenticationMethodsPolicy;
     methods: Partial<Record<AuthenticationMethod, AuthenticationMethodConfiguration>>;
+    externalMethods: Record<string, ExternalAuthenticationMethod>;
 }
 
 /**
@@ -39,7 +44,7 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         const p = require("./policyRules") as typeof import("./policyRules");
         return [p.noSmsOrVoiceForAdmins, p.migrationComplete, p.otpMethodsDisabled, p.passkeyAttestationForAdmins, p.qrCodeOnlyWhereIntended];
     },
-    settings: [authenticationMethodsPolicy, authenticationMethodConfiguration],
+    settings: [authenticationMethodsPolicy, authenticationMethodConfiguration, externalAuthenticationMethod],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: obj(
         {
@@ -59,8 +64,12 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 keyHint: "an authentication method",
                 nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,
             }),
+            externalMethods: map(keysOf(EXTERNAL_KEYS.filter((k) => k !== "displayName"), { hint: "like { appId: <GUID>, clientId: ..., discoveryUrl: https://... }" }), {
+                keyHint: "the external method's display name",
+                nonEmpty: "it manages no external method; name one by its display name or remove externalMethods",
+            }),
         },
-        { nonEmpty: "it manages nothing; give policy and/or methods, or remove it" },
+        { nonEmpty: "it manages nothing; give policy, methods and/or externalMethods, or remove it" },
     ),
     parse: (am, ctx) => {
         const out: AuthenticationMethodsSettings = {};
@@ -82,12 +91,25 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
             }
             out.methods = methods as AuthenticationMethodsSettings["methods"];
         }
+        if (am.externalMethods !== undefined) {
+            const external: Record<string, unknown> = {};
+            for (const [displayName, cfg] of Object.entries(am.externalMethods as Record<string, Record<string, unknown>>)) {
+                const { desired, failures } = externalAuthenticationMethod.validate({ ...cfg, displayName });
+                failures.forEach((f) => ctx.problems.push(`${ctx.key}.externalMethods.${displayName}.${f.property}: ${f.reason}`));
+                if (desired && !failures.length) {
+                    const { displayName: _d, ...rest } = desired;
+                    external[displayName] = rest;
+                }
+            }
+            out.externalMethods = external as AuthenticationMethodsSettings["externalMethods"];
+        }
         return out;
     },
     build: (args, ctx) => {
         const { AuthenticationMethodsPolicy } = require("./policyResource") as typeof import("./policyResource");
         const { AuthenticationMethodConfiguration } = require("./methodConfigurationResource") as typeof import("./methodConfigurationResource");
-        const built: AuthenticationMethodsResources = { methods: {} };
+        const { ExternalAuthenticationMethod } = require("./externalMethodResource") as typeof import("./externalMethodResource");
+        const built: AuthenticationMethodsResources = { methods: {}, externalMethods: {} };
         if (args.policy) {
             built.policy = new AuthenticationMethodsPolicy(
                 `${ctx.name}-authentication-methods-policy`,
@@ -101,6 +123,10 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 { ...cfg, method: method as AuthenticationMethod, ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}) },
                 { parent: ctx.parent },
             );
+        }
+        for (const [displayName, cfg] of Object.entries(args.externalMethods ?? {})) {
+            const slug = displayName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+            built.externalMethods[displayName] = new ExternalAuthenticationMethod(`${ctx.name}-external-method-${slug}`, { ...cfg, displayName }, { parent: ctx.parent });
         }
         return built;
     },

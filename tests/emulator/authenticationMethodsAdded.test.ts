@@ -3,7 +3,7 @@
  * (v1.0; PATCH answers 200), hardware OATH tokens (beta only) and the methods policy's report suspicious
  * activity settings (beta only): create from empty, no-op, drift named by field, update, bad input named
  * by key, export round trip; switching report suspicious activity off needs a confirmation; external
- * authentication methods are refused by the emulator as not modelled. Also the guardrails and the preset.
+ * authentication methods created by name, managed and exported. Also the guardrails and the preset.
  */
 import * as assert from "assert";
 import { exportContext } from "../../adoption/context";
@@ -15,6 +15,7 @@ import { SettingProvider } from "../../providers/framework/adapter";
 import { dynamicType } from "../../providers/framework/setting";
 import { exportMember } from "../../settings/authenticationMethods/export";
 import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
+import { externalAuthenticationMethod } from "../../settings/authenticationMethods/externalMethod";
 import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
 import { otpMethodsDisabled, passkeyAttestationForAdmins, qrCodeOnlyWhereIntended } from "../../settings/authenticationMethods/policyRules";
 import { useEmulator } from "../support/emulatorSuite";
@@ -31,6 +32,7 @@ describe("emulator: QR code, hardware OATH and report suspicious activity", func
     useEmulator((e) => (emu = e), { recordBodies: true });
 
     const methods = () => new SettingProvider(authenticationMethodConfiguration, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
+    const externals = () => new SettingProvider(externalAuthenticationMethod, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
     const policyProvider = () => new SettingProvider(authenticationMethodsPolicy, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
     const live = () => emu.defaultTenant().authenticationMethodsPolicy;
     const portalApp = () => emu.defaultTenant().apps.find((a) => a.displayName === APPS.portal)!.appId;
@@ -183,12 +185,88 @@ describe("emulator: QR code, hardware OATH and report suspicious activity", func
         assert.strictEqual(emu.requests.filter((r) => r.method === "PATCH").length, before, "nothing written");
     });
 
-    it("external authentication methods are refused by the emulator as not modelled", async () => {
-        await assert.rejects(
-            portal(emu).post(CONFIGS, { "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration", displayName: "Acme", appId: OTHERS }),
-            /not modelled by the emulator/,
+    it("external authentication methods: created from empty by POST when the tenant has none of that name; no-op; drift named; update; bad input by key; export round trip", async () => {
+        const p = externals();
+        const inputs = {
+            displayName: "Acme MFA",
+            appId: OTHERS,
+            clientId: "entra-at-acme",
+            discoveryUrl: "https://acme.example/.well-known/openid-configuration",
+            includeTargets: [{ id: FRONTLINE }],
+        };
+        const posts = () => emu.requests.filter((r) => r.method === "POST" && r.path.endsWith("/authenticationMethodConfigurations") && r.appId !== portalApp());
+        const created = await p.create(await checked(p, inputs));
+        assert.strictEqual(posts().length, 1, "one POST");
+        assert.strictEqual(posts()[0].status, 201);
+        assert.deepStrictEqual(posts()[0].sentBody, {
+            "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
+            displayName: "Acme MFA",
+            appId: OTHERS,
+            state: "enabled",
+            openIdConnectSetting: { clientId: "entra-at-acme", discoveryUrl: "https://acme.example/.well-known/openid-configuration" },
+            includeTargets: [{ isRegistrationRequired: false, id: FRONTLINE, targetType: "group" }],
+        });
+        const [id] = Object.keys(live().externalMethods!);
+        assert.strictEqual(live().externalMethods![id].displayName, "Acme MFA");
+        assert.strictEqual(created.id, `${emu.defaultTenant().tenantId}/externalAuthenticationMethods/Acme MFA`);
+        // No-op.
+        const again = await p.read(created.id, created.outs);
+        assert.deepStrictEqual(await p.diff(created.id, again.props, await checked(p, inputs)), { changes: false });
+        // Drift: the portal switches it off and points it elsewhere.
+        await portal(emu).patch(`${CONFIGS}/${id}`, {
+            "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
+            state: "disabled",
+            openIdConnectSetting: { clientId: "entra-at-acme", discoveryUrl: "https://evil.example/.well-known/openid-configuration" },
+        });
+        const r = await p.read(created.id, created.outs);
+        assert.deepStrictEqual(
+            externalAuthenticationMethod.diff((await checked(p, { ...inputs, state: "enabled" })) as any, r.props as any).map((c) => [c.field, c.from, c.to]),
+            [
+                ["discoveryUrl", "https://evil.example/.well-known/openid-configuration", "https://acme.example/.well-known/openid-configuration"],
+                ["state", "disabled", "enabled"],
+            ],
         );
-        await assert.rejects(portal(emu).get(`${CONFIGS}/${OTHERS}`), /not modelled by the emulator/);
+        await p.update(created.id, r.props, await checked(p, { ...inputs, state: "enabled" }));
+        assert.deepStrictEqual([live().externalMethods![id].state, live().externalMethods![id].openIdConnectSetting.discoveryUrl], ["enabled", "https://acme.example/.well-known/openid-configuration"]);
+        assert.strictEqual(posts().length, 1, "the update PATCHed the method, no second one");
+        // Bad input, named by key.
+        const f = await failures(p, { displayName: "Other", appId: "acme", discoveryUrl: "http://acme.example", openIdConnectSetting: {} });
+        const by = Object.fromEntries(f.map((x) => [x.property, x.reason]));
+        assert.match(by.appId, /appId must be the application \(client\) id .* a GUID \(got "acme"\)/);
+        assert.match(by.discoveryUrl, /must be the https URL/);
+        assert.match(by.openIdConnectSetting, /give its clientId and discoveryUrl directly/);
+        // A method the tenant lacks needs what Graph requires to create it.
+        const missing = await failures(p, { displayName: "Beta MFA", state: "enabled" });
+        assert.deepStrictEqual(missing.map((x) => x.property).sort(), ["appId", "clientId", "discoveryUrl"]);
+        // Export round trip: the first run on the exported config writes nothing.
+        const exported = (await exportMember(exportContext(clientsAs(emu, APPS.provider)))) as any;
+        const e = exported.externalMethods["Acme MFA"];
+        assert.deepStrictEqual(
+            { ...e, excludeTargets: undefined },
+            {
+                appId: OTHERS,
+                clientId: "entra-at-acme",
+                discoveryUrl: "https://acme.example/.well-known/openid-configuration",
+                state: "enabled",
+                includeTargets: [{ id: FRONTLINE, targetType: "group", isRegistrationRequired: false }],
+                excludeTargets: undefined,
+            },
+        );
+        const writesBefore = emu.requests.filter((x) => x.write).length;
+        const ex = await checked(p, { ...e, displayName: "Acme MFA" });
+        const adopted = await p.create(ex);
+        assert.deepStrictEqual(await p.diff(adopted.id, (await p.read(adopted.id, adopted.outs)).props, ex), { changes: false });
+        assert.strictEqual(emu.requests.filter((x) => x.write).length, writesBefore, "nothing written");
+    });
+
+    it("the emulator: external methods need their OpenID Connect settings; a built-in method is not created; a built-in method's DELETE is not modelled", async () => {
+        await assert.rejects(
+            portal(emu).post(CONFIGS, { "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration", displayName: "No OIDC", appId: OTHERS, state: "enabled" }),
+            /'openIdConnectSetting' .* is required/,
+        );
+        await assert.rejects(portal(emu).post(CONFIGS, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" }), /Only external authentication methods can be created/);
+        await assert.rejects(portal(emu).request("DELETE", `${CONFIGS}/sms`), /not modelled by the emulator/);
+        await assert.rejects(portal(emu).get(`${CONFIGS}/${FRONTLINE}`), (e: any) => e.status === 404);
     });
     });
 

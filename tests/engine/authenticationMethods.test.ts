@@ -1,6 +1,7 @@
 /**
  * Issue #25 through the real engine, against the emulator: FIDO2 by passkey profiles, QR code with PIN,
- * hardware OATH (beta) and report suspicious activity (beta) as parts of m365-mfa:baseline.authenticationMethods:
+ * hardware OATH (beta), report suspicious activity (beta) and an external authentication method as parts of
+ * m365-mfa:baseline.authenticationMethods:
  * created from a new tenant's defaults, then a clean preview; a portal admin's changes found by `drift` with
  * the field named; bad input refused at preview naming the config key; a tenant still in the pre-profile
  * FIDO2 shape exported without the deprecated fields, then moved to passkey profiles only when the stack
@@ -37,6 +38,9 @@ const BASELINE = {
             },
             qrCodePin: { state: "enabled", includeTargets: [{ id: FRONTLINE }], pinLength: 10, standardQRCodeLifetimeInDays: 180 },
             hardwareOath: { state: "enabled", includeTargets: [{ id: ADMINS }] },
+        },
+        externalMethods: {
+            "Acme MFA": { appId: FRONTLINE, state: "enabled", clientId: "entra-at-acme", discoveryUrl: "https://acme.example/.well-known/openid-configuration", includeTargets: [{ id: FRONTLINE }] },
         },
     },
 };
@@ -78,6 +82,8 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         assert.deepStrictEqual([policy().methods.qrCodePin.state, policy().methods.qrCodePin.pinLength, policy().methods.qrCodePin.standardQRCodeLifetimeInDays], ["enabled", 10, 180]);
         assert.strictEqual(policy().methods.hardwareOath.state, "enabled");
         assert.strictEqual(policy().reportSuspiciousActivitySettings!.state, "enabled");
+        const external = Object.values(policy().externalMethods ?? {});
+        assert.deepStrictEqual(external.map((e) => [e.displayName, e.state, e.openIdConnectSetting.discoveryUrl]), [["Acme MFA", "enabled", "https://acme.example/.well-known/openid-configuration"]]);
         const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes", "--diff"]);
         assert.strictEqual(clean.code, 0, clean.output);
     });
@@ -90,6 +96,8 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         });
         await portal(emu).patch(`${CONFIGS}/qrCodePin`, { "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration", pinLength: 8 });
         await portal(emu).patch("/policies/authenticationMethodsPolicy", { reportSuspiciousActivitySettings: { voiceReportingCode: 4 } }, { version: "beta" });
+        const [externalId] = Object.keys(policy().externalMethods!);
+        await portal(emu).patch(`${CONFIGS}/${externalId}`, { "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration", state: "disabled" });
         const dir = path.join(tmp, "drift");
         const r = await drift(dir);
         assert.strictEqual(r.code, 2, `exit 2: drifted\n${r.output}`);
@@ -98,6 +106,7 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         assert.match(fields, /"field":"passkeyProfiles\.Admins\.attestationEnforcement","expected":"registrationOnly","found":"disabled"/);
         assert.match(fields, /"field":"pinLength","expected":10,"found":8/);
         assert.match(fields, /"field":"reportSuspiciousActivitySettings\.voiceReportingCode","expected":0,"found":4/);
+        assert.match(fields, /"field":"state","expected":"enabled","found":"disabled"/, `the external method's state: ${fields}`);
     });
 
     it("bad input is refused at preview naming the config key and the fix", async () => {

@@ -6,7 +6,7 @@ import type { SettingProvider } from "../../providers/framework/adapter";
  * booleans is not enough for them: a method configuration needs its method to read, and most of what
  * they manage are enums, numbers and targets.
  */
-export const AUTHENTICATION_METHODS_TYPES = ["AuthenticationMethodsPolicy", "AuthenticationMethodConfiguration"];
+export const AUTHENTICATION_METHODS_TYPES = ["AuthenticationMethodsPolicy", "AuthenticationMethodConfiguration", "ExternalAuthenticationMethod"];
 
 const GROUP = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";
 
@@ -73,6 +73,12 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
         [
             { method: "hardwareOath", state: "enabled", includeTargets: [{ id: GROUP }] },
             { method: "hardwareOath", state: "disabled", excludeTargets: [{ id: GROUP }] },
+        ],
+    ],
+    ExternalAuthenticationMethod: [
+        [
+            { displayName: "Acme MFA", appId: GROUP, clientId: "entra", discoveryUrl: "https://acme.example/.well-known/openid-configuration", includeTargets: [{ id: GROUP }] },
+            { displayName: "Acme MFA", state: "disabled", discoveryUrl: "https://mfa.acme.example/.well-known/openid-configuration", excludeTargets: [{ id: GROUP.replace(/^6/, "7") }] },
         ],
     ],
     AuthenticationMethodsPolicy: [
