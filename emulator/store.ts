@@ -181,6 +181,8 @@ export interface TenantState {
     namedLocations?: NamedLocationState[];
     /** Custom authentication strength policies (the built-ins are constants: emulator/graph/authenticationStrengths.ts). */
     authenticationStrengthPolicies?: AuthenticationStrengthPolicyState[];
+    /** Ids of the Microsoft-managed Conditional Access policies (emulator/graph/conditionalAccess.ts seedManagedPolicies). */
+    managedConditionalAccessPolicyIds?: string[];
     /** Sign-ins given to the emulator with their Conditional Access results (RecordedSignInState). */
     recordedSignIns?: RecordedSignInState[];
     /** Exchange Online: organisation and transport config, mailboxes, authentication policies. */

@@ -3,7 +3,16 @@ import { recentChanges } from "../client/audit";
 import type { TenantClients } from "../client";
 import { TenantApiError } from "../client";
 import { SETTINGS, composerOf } from "../settings/registry";
-import type { DriftAttribution, DriftChange, DriftReport } from "./drift";
+import { pages } from "../client/batch";
+import type { DriftAttribution, DriftChange, DriftReport, ManagedPolicies } from "./drift";
+
+/** The app whose changes to Microsoft-managed Conditional Access policies are Microsoft's (managed-policies.md). */
+export const MANAGED_POLICY_MANAGER = "Microsoft Managed Policy Manager";
+/**
+ * Graph documents no property marking a policy as Microsoft-managed; tenants' exports show display names
+ * beginning "Microsoft-managed: " (observed, not documented), which is what is matched.
+ */
+export const MANAGED_PREFIX = "Microsoft-managed: ";
 
 /**
  * Who changed what, and when, for the drift report: the directory audit log (auditLogs/directoryAudits)
@@ -36,7 +45,8 @@ export function initiator(e: AuditEntry, selfAppId?: string): Pick<DriftChange, 
     const app = e.initiatedBy.app;
     if (app && (app.appId || app.displayName)) {
         const self = !!selfAppId && !!app.appId && app.appId.toLowerCase() === selfAppId.toLowerCase();
-        return { who: app.displayName ?? app.appId!, by: self ? "self" : "app", ...(app.appId ? { appId: app.appId } : {}) };
+        const microsoft = app.displayName === MANAGED_POLICY_MANAGER;
+        return { who: app.displayName ?? app.appId!, by: self ? "self" : microsoft ? "microsoft" : "app", ...(app.appId ? { appId: app.appId } : {}) };
     }
     return { who: "unknown", by: "user" };
 }
@@ -75,5 +85,55 @@ export async function attribute(report: DriftReport, clients: TenantClients, now
                 ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to see who changed what"
                 : `the directory audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
         return { available: false, reason, ...self, bySetting: {} };
+    }
+}
+
+/**
+ * The Microsoft-managed Conditional Access policies with their state, and the changes to them from the
+ * directory audit log (Microsoft's own are initiated by the app "Microsoft Managed Policy Manager").
+ * Never throws; says why not.
+ */
+export async function managedPolicies(clients: TenantClients, now = new Date()): Promise<ManagedPolicies> {
+    const policies: ManagedPolicies["policies"] = [];
+    try {
+        for await (const page of pages<any>(clients.graph, "/identity/conditionalAccess/policies")) {
+            for (const p of page) {
+                if (!String(p.displayName ?? "").startsWith(MANAGED_PREFIX)) continue;
+                const u = p.conditions?.users ?? {};
+                policies.push({
+                    id: String(p.id),
+                    displayName: String(p.displayName),
+                    state: String(p.state),
+                    excludedUsers: (u.excludeUsers ?? []).length,
+                    excludedGroups: (u.excludeGroups ?? []).length,
+                });
+            }
+        }
+    } catch (err) {
+        const reason =
+            err instanceof TenantApiError && err.status === 403
+                ? "the Conditional Access policies could not be read (Policy.Read.All, and Microsoft Entra ID P1)"
+                : `the Conditional Access policies could not be read: ${err instanceof Error ? err.message : String(err)}`;
+        return { available: false, reason, policies: [], changes: [] };
+    }
+    if (!policies.length) return { available: true, policies, changes: [] };
+    try {
+        const selfAppId = clients.connection.clientId;
+        const entries = await recentChanges(clients.graph, { since: new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000), targetIds: policies.map((p) => p.id) });
+        const byId = new Map(policies.map((p) => [p.id.toLowerCase(), p.displayName]));
+        const changes = entries
+            .filter((e) => /Conditional Access policy$/.test(e.activityDisplayName))
+            .flatMap((e) =>
+                e.targetResources
+                    .filter((t) => byId.has(t.id.toLowerCase()))
+                    .map((t) => ({ policy: byId.get(t.id.toLowerCase())!, when: e.activityDateTime, ...initiator(e, selfAppId), activity: e.activityDisplayName, target: t.displayName ?? t.id })),
+            );
+        return { available: true, policies, changes };
+    } catch (err) {
+        const changesReason =
+            err instanceof TenantApiError && err.status === 403
+                ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to see who changed them"
+                : `the directory audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
+        return { available: true, policies, changes: [], changesReason };
     }
 }

@@ -269,8 +269,10 @@ export async function drift(options: DriftOptions): Promise<number> {
     });
     clients.catch(() => undefined);
     const json = await preview;
-    const { driftReport, planFromPreviewJson, driftMarkdown, attribute } = readers();
+    const { driftReport, planFromPreviewJson, driftMarkdown, attribute, managedPolicies } = readers();
     let report = driftReport(planFromPreviewJson(json), stack);
+    // The Microsoft-managed Conditional Access policies, and who changed them (Microsoft switches them on by itself): best effort.
+    report = { ...report, managed: await clients.then((c) => managedPolicies(c)).catch((err) => ({ available: false, reason: `no connection to the tenant (${err instanceof Error ? err.message : String(err)})`, policies: [], changes: [] })) };
     const write = (r: DriftReport) => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(r, null, 2) + "\n");

@@ -14,9 +14,11 @@ export interface DriftChange {
     who: string;
     /**
      * "user": a person (initiatedBy.user, e.g. an admin in a portal); "app": an app other than this stack's;
-     * "self": this stack's own app (the app id the drift check signs in with), i.e. m365-mfa's own write.
+     * "self": this stack's own app (the app id the drift check signs in with), i.e. m365-mfa's own write;
+     * "microsoft": Microsoft itself (the app "Microsoft Managed Policy Manager", which changes Microsoft-managed
+     * Conditional Access policies: entra-docs conditional-access/managed-policies.md).
      */
-    by: "user" | "app" | "self";
+    by: "user" | "app" | "self" | "microsoft";
     /** The initiating app's id, when an app made it. */
     appId?: string;
     activity: string;
@@ -59,6 +61,18 @@ export interface DriftRemediation {
     remaining?: DriftSetting[];
 }
 
+/** The Microsoft-managed Conditional Access policies of the tenant, with their state, and Microsoft's changes to them. */
+export interface ManagedPolicies {
+    /** Whether the policies could be read. */
+    available: boolean;
+    reason?: string;
+    policies: { id: string; displayName: string; state: string; excludedUsers: number; excludedGroups: number }[];
+    /** Changes to them in the directory audit log (newest first): by Microsoft or by anyone else. */
+    changes: (DriftChange & { policy: string })[];
+    /** Why the changes could not be read, when they could not. */
+    changesReason?: string;
+}
+
 export interface DriftReport {
     stack: string;
     checkedAt: string;
@@ -69,6 +83,8 @@ export interface DriftReport {
     /** Who changed the drifted settings, and when, from the directory audit log (read before any repair). */
     attribution?: DriftAttribution;
     settings: DriftSetting[];
+    /** The Microsoft-managed Conditional Access policies (Microsoft changes them by itself after notice). */
+    managed?: ManagedPolicies;
     remediation?: DriftRemediation;
     /** How to repair drift and apply pending changes for this stack, when not `pulumi up` in the project (e.g. a tenant of multi-tenant). */
     hints?: { drift: string; pending: string };
@@ -124,6 +140,7 @@ function settingTables(s: DriftSetting): string[] {
 
 function byWhom(c: DriftChange): string {
     if (c.by === "self") return `**${esc(c.who)}** (this stack's app: m365-mfa's own write)`;
+    if (c.by === "microsoft") return `**${esc(c.who)}** (Microsoft: a change Microsoft made to its managed policy)`;
     return `**${esc(c.who)}** (${c.by})`;
 }
 
@@ -142,6 +159,31 @@ function whoChangedIt(r: DriftReport, drift: DriftSetting[]): string[] {
     const unrecorded = drift.filter((s) => !a.bySetting[s.name]);
     if (none.length) out.push("", `No change in the last 30 days: ${none.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`);
     if (unrecorded.length) out.push("", `Not recorded in the directory audit log (Exchange Online keeps its own admin audit log): ${unrecorded.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`);
+    return out;
+}
+
+const STATE_WORDS: Record<string, string> = { enabled: "on", enabledForReportingButNotEnforced: "report-only", disabled: "off" };
+
+/** The Microsoft-managed policies: each with its state, and who changed them (Microsoft switches them on by itself). */
+function managedSection(m: ManagedPolicies): string[] {
+    const out = ["", "## Microsoft-managed Conditional Access policies"];
+    if (!m.available) return [...out, "", `Not shown: ${m.reason}.`];
+    if (!m.policies.length) return [...out, "", "None in this tenant."];
+    out.push(
+        "",
+        "Microsoft creates these in report-only and turns them on by itself no less than 45 days later, after 28 days' notice; they can be switched off or given exclusions, not deleted (entra-docs conditional-access/managed-policies.md).",
+        "",
+        "| policy | state | excluded users / groups |",
+        "|---|---|---|",
+        ...m.policies.map((p) => `| ${esc(p.displayName)} | ${STATE_WORDS[p.state] ?? esc(p.state)} | ${p.excludedUsers} / ${p.excludedGroups} |`),
+    );
+    if (m.changes.length) {
+        out.push("", "Changes in the last 30 days (directory audit log, newest first):", "", "| policy | when | who | activity |", "|---|---|---|---|", ...m.changes.map((c) => `| ${esc(c.policy)} | ${esc(c.when)} | ${byWhom(c)} | ${esc(c.activity)} |`));
+    } else if (m.changesReason) {
+        out.push("", `Changes not shown: ${m.changesReason}.`);
+    } else {
+        out.push("", "No change to them in the last 30 days.");
+    }
     return out;
 }
 
@@ -176,6 +218,7 @@ export function driftMarkdown(r: DriftReport): string {
         for (const s of drift) out.push("", `### ${s.title} (\`${s.name}\`)`, ...settingTables(s));
         out.push(...whoChangedIt(r, drift));
     }
+    if (r.managed) out.push(...managedSection(r.managed));
     const remaining = r.remediation?.remaining ?? [];
     if (remaining.length) {
         out.push("", "## Still drifted after the repair");

@@ -4,6 +4,7 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import type { ConditionalAccessPolicyState, NamedLocationState, TenantState } from "../store";
+import type { AuditDraft, AuditInitiator } from "../auditLog";
 import { caCreateAudit, caDeleteAudit, caUpdateAudit } from "./audit";
 import { renderStrength, strengthPolicy } from "./authenticationStrengths";
 import { FilterRow, QueryCapability, filterOf, readPath } from "./query";
@@ -476,6 +477,7 @@ const policyRoutes: Route[] = [
             const p = policyOr404(ctx.tenant, ctx.params[0]);
             const body = jsonBody(ctx.req);
             refuseReadOnly(body, (e) => policySchemaError(e.message));
+            if (isManaged(ctx.tenant, p.id)) checkManagedPatch(p, body);
             const given = parsePolicyProperties(version as Version, body, p);
             const updated = { ...p, ...given, modifiedDateTime: nowIso() };
             checkPolicy(ctx.tenant, updated);
@@ -495,6 +497,9 @@ const policyRoutes: Route[] = [
         handle(ctx) {
             requireWrite(ctx, POLICY_WRITE_ALSO);
             const p = policyOr404(ctx.tenant, ctx.params[0]);
+            if (isManaged(ctx.tenant, p.id)) {
+                throw bad(`'${p.displayName}' is a Microsoft-managed policy: organizations can't rename or delete Microsoft-managed policies (set its state to disabled to opt out).`);
+            }
             ctx.store.mutate(() => {
                 ctx.tenant.conditionalAccessPolicies = ctx.tenant.conditionalAccessPolicies.filter((x) => x !== p);
             });
@@ -688,3 +693,123 @@ const locationRoutes: Route[] = [
 ];
 
 export const conditionalAccessRoutes: Route[] = [...policyRoutes, ...locationRoutes];
+
+// ---- Microsoft-managed policies -----------------------------------------------------------------
+
+/**
+ * Microsoft-managed Conditional Access policies (entra-docs docs/identity/conditional-access/managed-policies.md):
+ * Microsoft creates them in report-only and enables them "no less than 45 days after they're
+ * introduced" (28 days' notice); admins can "edit the state of a policy and what identities the policy
+ * should exclude", and "can't rename or delete" them; Microsoft's own changes are audited as initiated
+ * by the app "Microsoft Managed Policy Manager" in the Policy category.
+ * Graph documents no property that marks a policy as Microsoft-managed: exported tenants show display
+ * names beginning "Microsoft-managed: " (observed in peers' tenant exports, not documented), which the
+ * emulator uses; it keeps which policies are managed in TenantState.managedConditionalAccessPolicyIds.
+ * What an admin's PATCH may change beyond state and exclusions is not documented: the emulator refuses
+ * anything else (stricter).
+ */
+export const MANAGED_POLICY_MANAGER = "Microsoft Managed Policy Manager";
+export const MANAGED_PREFIX = "Microsoft-managed: ";
+const ADMIN_ROLE_IDS = [
+    "62e90394-69f5-4237-9190-012177145e10", "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "c4e39bd9-1100-46d3-8c65-fb160da0071f", "b0f54661-2d74-4c50-afa3-1ec803f12efe",
+    "158c047a-c907-4556-b7ef-446551a6b5f7", "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9", "29232cdf-9323-42fd-ade2-1d097af3e4de", "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "966707d0-3269-4727-9be2-8c3a10f19b9d", "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "e8611ab8-c189-46e8-94e1-60213ab1f814", "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c", "fe930be7-5e62-47db-91af-98c3a49a38b1",
+];
+const users = (u: Record<string, unknown>) => ({ includeUsers: [], excludeUsers: [], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [], includeGuestsOrExternalUsers: null, excludeGuestsOrExternalUsers: null, ...u });
+const apps = { includeApplications: ["All"], excludeApplications: [], includeUserActions: [], includeAuthenticationContextClassReferences: [], applicationFilter: null };
+/** The managed policies the emulator seeds (the page's list, those the package has members for). */
+const MANAGED_TEMPLATES: { displayName: string; conditions: Record<string, unknown>; grantControls: Record<string, unknown> }[] = [
+    { displayName: "Block legacy authentication", conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["exchangeActiveSync", "other"] }, grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] } },
+    { displayName: "Block device code flow", conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["all"], authenticationFlows: { transferMethods: "deviceCodeFlow" } }, grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] } },
+    { displayName: "Multifactor authentication for admins accessing Microsoft Admin Portals", conditions: { users: users({ includeRoles: ADMIN_ROLE_IDS }), applications: { ...apps, includeApplications: ["MicrosoftAdminPortals"] }, clientAppTypes: ["all"] }, grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] } },
+    { displayName: "Multifactor authentication for all users", conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["all"] }, grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] } },
+    { displayName: "Phishing-resistant multifactor authentication for admins", conditions: { users: users({ includeRoles: ADMIN_ROLE_IDS }), applications: apps, clientAppTypes: ["all"] }, grantControls: { operator: "OR", builtInControls: [], customAuthenticationFactors: [], termsOfUse: [], authenticationStrength: { id: "00000000-0000-0000-0000-000000000004" } } },
+];
+
+export function isManaged(tenant: TenantState, id: string): boolean {
+    return (tenant.managedConditionalAccessPolicyIds ?? []).some((x) => x.toLowerCase() === id.toLowerCase());
+}
+
+/** An admin's PATCH of a managed policy: state and the excluded identities only; no rename. */
+function checkManagedPatch(p: ConditionalAccessPolicyState, body: Record<string, unknown>): void {
+    const refuse = (what: string) =>
+        bad(`'${p.displayName}' is a Microsoft-managed policy: ${what}. Admins can change its state and the identities it excludes; duplicate it to change more (managed-policies.md).`);
+    for (const [k, v] of Object.entries(body)) {
+        if (k.includes("@odata.") || k === "state") continue;
+        if (k === "displayName") {
+            if (v !== p.displayName) throw refuse("it can't be renamed");
+            continue;
+        }
+        if (k !== "conditions" || !isPlainObject(v)) throw refuse(`${k} can't be changed`);
+        const current = p.conditions as Record<string, unknown>;
+        for (const [ck, cv] of Object.entries(v)) {
+            if (ck === "users" && isPlainObject(cv)) {
+                const cu = (current.users ?? {}) as Record<string, unknown>;
+                for (const [uk, uv] of Object.entries(cv)) {
+                    if (/^exclude/.test(uk)) continue;
+                    if (JSON.stringify(uv ?? null) !== JSON.stringify(cu[uk] ?? null)) throw refuse(`conditions.users.${uk} can't be changed`);
+                }
+                continue;
+            }
+            if (JSON.stringify(cv ?? null) !== JSON.stringify(current[ck] ?? null)) throw refuse(`conditions.${ck} can't be changed`);
+        }
+    }
+}
+
+/** Seeds the Microsoft-managed policies into a tenant, in report-only, as Microsoft introduces them (returns them). */
+export function seedManagedPolicies(store: { mutate(f: () => void): void }, tenant: TenantState, introduced = new Date()): ConditionalAccessPolicyState[] {
+    const created = MANAGED_TEMPLATES.map(
+        (t): ConditionalAccessPolicyState => ({
+            id: crypto.randomUUID(),
+            templateId: null,
+            displayName: `${MANAGED_PREFIX}${t.displayName}`,
+            createdDateTime: introduced.toISOString(),
+            modifiedDateTime: null,
+            state: "enabledForReportingButNotEnforced",
+            description: null,
+            conditions: structuredClone(t.conditions),
+            grantControls: structuredClone(t.grantControls),
+            sessionControls: null,
+        }),
+    );
+    store.mutate(() => {
+        tenant.conditionalAccessPolicies.push(...created);
+        tenant.managedConditionalAccessPolicyIds = [...(tenant.managedConditionalAccessPolicyIds ?? []), ...created.map((p) => p.id)];
+    });
+    return created;
+}
+
+/**
+ * Microsoft changes a managed policy's state (e.g. enables it after the notice period): the change is
+ * audited as made by the app "Microsoft Managed Policy Manager", category Policy (managed-policies.md,
+ * "How do I monitor when Microsoft makes a change to these policies").
+ */
+export function microsoftSetsManagedPolicyState(
+    store: { mutate(f: () => void): void; auditLog(tenantId: string): { record(draft: AuditDraft, by: AuditInitiator): unknown } },
+    tenant: TenantState,
+    id: string,
+    state: ConditionalAccessPolicyState["state"],
+): void {
+    const p = policyOr404(tenant, id);
+    if (!isManaged(tenant, p.id)) throw new Error(`${p.displayName} is not a Microsoft-managed policy`);
+    const before = structuredClone(p);
+    store.mutate(() => {
+        p.state = state;
+        p.modifiedDateTime = nowIso();
+    });
+    store.auditLog(tenant.tenantId).record(
+        {
+            category: "Policy",
+            activityDisplayName: "Update Conditional Access policy",
+            loggedByService: "Conditional Access",
+            operationType: "Update",
+            targetResources: [{ id: p.id, displayName: p.displayName, type: "Policy", modifiedProperties: [{ displayName: "ConditionalAccessPolicy", oldValue: JSON.stringify(before), newValue: JSON.stringify(p) }] }],
+        },
+        {
+            // The Managed Policy Manager's app id is not documented: a fixed id stands for it here.
+            app: { appId: "00000000-0000-0000-0000-000000000a11", displayName: MANAGED_POLICY_MANAGER, servicePrincipalId: "00000000-0000-0000-0000-000000000a12", servicePrincipalName: null },
+            user: null,
+        },
+    );
+}

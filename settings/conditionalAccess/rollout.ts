@@ -167,6 +167,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         if (from !== to) {
             await engineLog("info", `${title}: state ${from === "none" ? "(no such policy)" : from} -> ${to} (the tenant as read now); excluded: ${Object.values(excludedNames).join(", ")}`);
         }
+        await managedDuplicates(clients, desired, title);
         const failures: ValidationFailure[] = [];
         // A step back from enforced weakens the tenant: a confirmation must name it.
         const changes: FieldChange[] = from === "enabled" && to !== "enabled" ? [{ field: "state", from, to }] : [];
@@ -409,4 +410,32 @@ async function evidenceOf(
         return { summary, failure: { property: "", reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` } };
     }
     return { summary };
+}
+
+/**
+ * The Microsoft-managed policy each member duplicates (entra-docs conditional-access/managed-policies.md
+ * lists them). Graph marks no policy as managed; tenants' exports show display names beginning
+ * "Microsoft-managed: " (observed, not documented), which is matched.
+ */
+export const MANAGED_TWIN: Record<ConditionalAccessPolicyKind, string> = {
+    legacyAuthentication: "Microsoft-managed: Block legacy authentication",
+    conditionalAccessMfa: "Microsoft-managed: Multifactor authentication for all users",
+    phishingResistantAdmins: "Microsoft-managed: Phishing-resistant multifactor authentication for admins",
+    deviceCodeFlow: "Microsoft-managed: Block device code flow",
+};
+const STATE_WORDS: Record<string, string> = { enabled: "on", enabledForReportingButNotEnforced: "report-only", disabled: "off" };
+
+/** Said at preview: the Microsoft-managed policy this member duplicates, with its state (Microsoft turns report-only ones on by itself). */
+async function managedDuplicates(clients: TenantClients, desired: RolloutDesired, title: string): Promise<void> {
+    if (desired.mode === "off") return;
+    const twin = MANAGED_TWIN[desired.policy];
+    const found = await clients.graph.get(`/identity/conditionalAccess/policies?$filter=displayName eq '${twin.replace(/'/g, "''")}'`);
+    const p = (found?.value ?? [])[0];
+    if (!p || p.id === desired.adoptPolicyId) return;
+    await engineLog(
+        "warning",
+        `${title} duplicates the Microsoft-managed policy "${twin}" (${p.id}), which is ${STATE_WORDS[p.state] ?? p.state}` +
+            (p.state === "enabledForReportingButNotEnforced" ? ": Microsoft turns it on by itself no less than 45 days after introducing it, after 28 days' notice" : "") +
+            `. Keep one of them: switch the managed policy off (and exclude the break-glass accounts from it if it stays), or leave this member out.`,
+    );
 }

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createTenantClients } from "../../client";
-import { SECURITY_DEFAULTS_CONFLICT } from "../../emulator/graph/conditionalAccess";
+import { SECURITY_DEFAULTS_CONFLICT, microsoftSetsManagedPolicyState, seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
 import { checkBody } from "../../emulator/schema/check";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
@@ -374,6 +374,32 @@ describe("emulator: Conditional Access", function () {
             assert.deepStrictEqual(both.body.conditions.authenticationFlows, { transferMethods: "deviceCodeFlow,authenticationTransfer" });
             assert.strictEqual((await call("POST", POLICIES, flows("deviceCodeFlow"))).status, 201);
             assert.strictEqual((await call("POST", POLICIES, flows("deviceCode"))).status, 400);
+        });
+
+        it("Microsoft-managed policies: seeded in report-only; state and exclusions can be changed, not the name or anything else; they cannot be deleted; Microsoft's change is audited as Microsoft Managed Policy Manager", async () => {
+            const seeded = seedManagedPolicies(emu.store, emu.defaultTenant());
+            assert.ok(seeded.length >= 4 && seeded.every((p) => p.state === "enabledForReportingButNotEnforced" && p.displayName.startsWith("Microsoft-managed: ")));
+            const id = seeded.find((p) => p.displayName === "Microsoft-managed: Block device code flow")!.id;
+            const listed = await call("GET", POLICIES);
+            assert.ok(listed.body.value.some((p: any) => p.id === id && p.conditions.authenticationFlows.transferMethods === "deviceCodeFlow"));
+            assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { state: "disabled", conditions: { users: { excludeUsers: ["11111111-1111-1111-1111-111111111111"] } } })).status, 204);
+            assert.deepStrictEqual((await call("GET", `${POLICIES}/${id}`)).body.conditions.users.excludeUsers, ["11111111-1111-1111-1111-111111111111"]);
+            const renamed = await call("PATCH", `${POLICIES}/${id}`, { displayName: "mine now" });
+            assert.strictEqual(renamed.status, 400);
+            assert.match(renamed.body.error.message, /can't be renamed/);
+            assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { conditions: { clientAppTypes: ["browser"] } })).status, 400);
+            assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { grantControls: { operator: "OR", builtInControls: ["mfa"] } })).status, 400);
+            const deleted = await call("DELETE", `${POLICIES}/${id}`);
+            assert.strictEqual(deleted.status, 400);
+            assert.match(deleted.body.error.message, /can't rename or delete Microsoft-managed policies/);
+
+            microsoftSetsManagedPolicyState(emu.store, emu.defaultTenant(), id, "enabled");
+            assert.strictEqual(stored().find((p) => p.id === id)!.state, "enabled");
+            addApp(emu, "audit-reader", ["AuditLog.Read.All", "Directory.Read.All"]);
+            const audits = await call("GET", `/auditLogs/directoryAudits?$filter=${encodeURIComponent("initiatedBy/app/displayName eq 'Microsoft Managed Policy Manager' and category eq 'Policy'")}`, undefined, "audit-reader");
+            assert.strictEqual(audits.status, 200, JSON.stringify(audits.body));
+            assert.deepStrictEqual(audits.body.value.map((e: any) => [e.activityDisplayName, e.targetResources[0].id]), [["Update Conditional Access policy", id]]);
+            emu.store.mutate(() => (emu.defaultTenant().managedConditionalAccessPolicyIds = []));
         });
 
         it("sign-ins given to the emulator carry their report-only results, as the evolvable enum only with Prefer: include-unknown-enum-members", async () => {
