@@ -905,7 +905,13 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
                 out.includeTargets = collection(value, def.target(version)).map((t) => {
                     const prior = previous.get(String((t as any)?.id ?? "").toLowerCase());
                     if (!fido2 || version !== "v1.0") {
-                        return methodTarget(t, def, version, prior);
+                        const target = methodTarget(t, def, version, prior);
+                        if (migrated) {
+                            // The vendored beta schema has no passkey profiles: a beta write keeps each target's profiles
+                            // (a new target gets the default profile, as the migration gives every target).
+                            (target as any).allowedPasskeyProfiles = clone((prior as any)?.allowedPasskeyProfiles ?? [out.defaultPasskeyProfile]);
+                        }
+                        return target;
                     }
                     const { allowedPasskeyProfiles: allowed, ...rest } = object(t, def.target(version));
                     const target = methodTarget(rest, def, version, prior);

@@ -129,6 +129,21 @@ describe("emulator: FIDO2 passkey profiles", function () {
             await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ id: DEFAULT_ID, name: "x" }] }), /'passkeyTypes' .* is required/);
             assert.deepStrictEqual((await portal(emu).get(FIDO2)).passkeyProfiles, [legacyDefault], "nothing of a refused body applied");
         });
+        it("a beta write of FIDO2 targets on a migrated tenant keeps each target's profiles (beta has no passkey profiles)", async () => {
+            seedMigrated();
+            await portal(emu).patch(
+                FIDO2,
+                { "@odata.type": FIDO2_TYPE, includeTargets: [{ id: "all_users", targetType: "group", isRegistrationRequired: true }, { id: ADMINS, targetType: "group" }] },
+                { version: "beta" },
+            );
+            assert.deepStrictEqual(
+                fido2().includeTargets.map((t: any) => [t.id, t.isRegistrationRequired, t.allowedPasskeyProfiles]),
+                [
+                    ["all_users", true, [DEFAULT_ID]],
+                    [ADMINS, false, [DEFAULT_ID]],
+                ],
+            );
+        });
     });
 
     describe("AuthenticationMethodConfiguration (fido2)", () => {
