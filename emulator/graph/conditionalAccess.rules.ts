@@ -250,6 +250,23 @@ export const RULES: RuleTable = {
             stricter: "Modelled for the sign-ins given to the emulator (TenantState.recordedSignIns: the emulator does not evaluate policies against sign-ins) and asserted in tests/emulator/conditionalAccess.test.ts; the generated sign-ins carry no applied policy.",
         },
         {
+            id: "conditionalAccess.managed.noDelete",
+            kind: "error",
+            statement: "Organizations can't rename or delete Microsoft-managed policies; admins can edit their state and the identities they exclude.",
+            source: "MicrosoftDocs/entra-docs docs/identity/conditional-access/managed-policies.md (Policies; How Microsoft-managed policies work)",
+            modelled: false,
+            stricter:
+                "Modelled for the managed policies the emulator seeds (seedManagedPolicies): DELETE and a rename are refused with 400, and so is any other change than state and exclusions (the page names only those; Graph's status is not documented). Asserted in tests/emulator/conditionalAccess.test.ts; not probed here, as the conformance tenant has no managed policy.",
+        },
+        {
+            id: "conditionalAccess.managed.audit",
+            kind: "body",
+            statement: "Microsoft's changes to its managed policies are in the directory audit log, initiated by the app Microsoft Managed Policy Manager, category Policy.",
+            source: "MicrosoftDocs/entra-docs docs/identity/conditional-access/managed-policies.md (How do I monitor when Microsoft makes a change to these policies)",
+            modelled: false,
+            stricter: "Modelled by microsoftSetsManagedPolicyState (the change Microsoft makes after notice); its app id is not documented and is a fixed placeholder. Asserted in tests/emulator/conditionalAccess.test.ts and tests/engine/mfaPosture.test.ts.",
+        },
+        {
             id: "conditionalAccess.selectNotModelled",
             kind: "query",
             statement: "$select on the policy list is not modelled: refused rather than answered with every property.",
