@@ -86,8 +86,12 @@ export interface BatchStats {
 /** Batch items Graph calls write requests: each is sent with a body ({} when the call takes none) and a Content-Type. */
 const WRITES: ReadonlySet<string> = new Set(["POST", "PATCH", "PUT"]);
 const BATCH_SIZE = 20;
-/** The share of recent items answering 429 that reads as the tenant's limit, not noise. */
-export const THROTTLED_SHARE = 0.5;
+/**
+ * The share of recent items answering 429 that reads as the tenant's limit, not noise. Graph refuses a
+ * throttled client's requests for a while (throttling.md), so the tenant's limit shows as nearly every
+ * item answering 429; 0.8 leaves scattered 429s up to half of all answers (the fault sweep's 50%) as noise.
+ */
+export const THROTTLED_SHARE = 0.8;
 /** Items of recent answers the judgement needs before it decides (more than one batch). */
 export const MIN_THROTTLE_ITEMS = 40;
 /** Items of recent answers it looks at: the last five batches or so. */

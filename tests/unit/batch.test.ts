@@ -135,6 +135,25 @@ describe("unit: $batch concurrency under throttling", () => {
         assert.ok(stats.concurrency >= 12, `concurrency ended at ${stats.concurrency}`);
     });
 
+    it("half of all items answering 429 at random is still noise: no run-wide pause", async () => {
+        const random = mulberry32(2302);
+        const graph = {
+            policy: new RetryPolicy({ baseDelayMs: 20, random: () => 0.5 }),
+            post: async (_path: string, body: any) => {
+                await new Promise((r) => setTimeout(r, 3));
+                return {
+                    responses: body.requests.map((r: any) =>
+                        random() < 0.5 ? { id: r.id, status: 429, headers: { "Retry-After": "0.02" }, body: { error: { code: "TooManyRequests", message: "" } } } : { id: r.id, status: 200, body: { ok: true } },
+                    ),
+                };
+            },
+        } as unknown as GraphClient;
+        const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
+        assert.ok(results.every((r) => r.status === 200));
+        assert.strictEqual(stats.pauses, 0, `${stats.pauses} run-wide pauses for noise`);
+        assert.strictEqual(stats.maxConcurrency, 16);
+    });
+
     it("reports progress every tick while every worker waits out the tenant's throttling", async () => {
         const { graph } = throttlingGraph((_i, n) => n < 1, 5, "1");
         const ticks: { at: number; done: number; pausedUntil: number }[] = [];
