@@ -1,7 +1,7 @@
 import { TenantApiError } from "../../client";
 import { pages } from "../../client/batch";
 import { ExportContext, once } from "../../adoption/context";
-import { CA_STATES, LegacyAuthenticationMode, POLICY_SHAPES } from "./resource";
+import { ADMIN_SHAPE, BUILT_IN_STRENGTHS, BuiltInStrength, CA_STATES, DEVICE_CODE_SHAPE, LegacyAuthenticationMode, POLICY_SHAPES, PRIVILEGED_ROLES } from "./resource";
 
 /**
  * Adopting the tenant's Conditional Access policies. These are @pulumi/azuread resources, which do
@@ -16,8 +16,17 @@ import { CA_STATES, LegacyAuthenticationMode, POLICY_SHAPES } from "./resource";
  * name); both policies must exclude the same accounts in the same order (the component builds both from
  * one list), or the accounts given with --break-glass.
  */
-export type CaMember = keyof typeof POLICY_SHAPES;
-export const CA_MEMBERS = Object.keys(POLICY_SHAPES) as CaMember[];
+export type CaMember = keyof typeof POLICY_SHAPES | "phishingResistantAdmins" | "deviceCodeFlow";
+export const CA_MEMBERS: CaMember[] = [...(Object.keys(POLICY_SHAPES) as (keyof typeof POLICY_SHAPES)[]), "phishingResistantAdmins", "deviceCodeFlow"];
+/** The display name the component gives each member's policy. */
+const DEFAULT_NAMES: Record<CaMember, string> = {
+    legacyAuthentication: POLICY_SHAPES.legacyAuthentication.displayName,
+    conditionalAccessMfa: POLICY_SHAPES.conditionalAccessMfa.displayName,
+    phishingResistantAdmins: ADMIN_SHAPE.displayName,
+    deviceCodeFlow: DEVICE_CODE_SHAPE.displayName,
+};
+const STRENGTH_NAMES = Object.fromEntries(Object.entries(BUILT_IN_STRENGTHS).map(([name, id]) => [id, name])) as Record<string, BuiltInStrength>;
+const TRANSFER_METHODS = ["deviceCodeFlow", "deviceCodeFlow,authenticationTransfer", "authenticationTransfer,deviceCodeFlow"];
 
 /** What the config's guards.confirm must hold for a member that is on (components/config.ts, coherenceProblems). */
 
@@ -38,6 +47,11 @@ export interface AdoptedPolicy {
     mode: LegacyAuthenticationMode;
     displayName: string;
     adoptPolicyId: string;
+    /** phishingResistantAdmins: the roles (template ids) when not the default list, and the built-in strength. */
+    roles?: string[];
+    authenticationStrength?: BuiltInStrength;
+    /** deviceCodeFlow: authentication transfer blocked too. */
+    authenticationTransfer?: boolean;
 }
 
 interface Analysis {
@@ -75,24 +89,52 @@ function differences(have: unknown, want: unknown, at: string, out: string[]): v
     }
 }
 
-/** The component's policy of `member` (what ./resource.ts sends), with the given excluded users. */
-function shapeOf(member: CaMember, excluded: readonly string[]): unknown {
+/** The component's policy of `member` (what ./resource.ts sends), with the given excluded users; `policy` gives a new member's own variable parts (its roles, strength, transfer methods). */
+function shapeOf(member: CaMember, excluded: readonly string[], policy?: CaPolicy): unknown {
+    const users = (include: Record<string, unknown>) => ({ ...include, ...(excluded.length ? { excludeUsers: [...excluded] } : {}) });
+    if (member === "deviceCodeFlow") {
+        const methods = String((policy?.conditions as any)?.authenticationFlows?.transferMethods ?? "");
+        return {
+            conditions: {
+                clientAppTypes: [...DEVICE_CODE_SHAPE.clientAppTypes],
+                applications: { includeApplications: ["All"] },
+                users: users({ includeUsers: ["All"] }),
+                authenticationFlows: { transferMethods: TRANSFER_METHODS.includes(methods) ? methods : "deviceCodeFlow" },
+            },
+            grantControls: { operator: "OR", builtInControls: [...DEVICE_CODE_SHAPE.builtInControls] },
+        };
+    }
+    if (member === "phishingResistantAdmins") {
+        const roles: unknown = (policy?.conditions as any)?.users?.includeRoles;
+        const id = String((policy?.grantControls as any)?.authenticationStrength?.id ?? "");
+        return {
+            conditions: {
+                clientAppTypes: [...ADMIN_SHAPE.clientAppTypes],
+                applications: { includeApplications: ["All"] },
+                users: users({ includeRoles: Array.isArray(roles) && roles.length ? roles : Object.values(PRIVILEGED_ROLES) }),
+            },
+            grantControls: { operator: "OR", authenticationStrength: { id: STRENGTH_NAMES[id] ? id : BUILT_IN_STRENGTHS["phishing-resistant"] } },
+        };
+    }
     const s = POLICY_SHAPES[member];
     return {
         conditions: {
             clientAppTypes: [...s.clientAppTypes],
             applications: { includeApplications: ["All"] },
-            users: { includeUsers: ["All"], ...(excluded.length ? { excludeUsers: [...excluded] } : {}) },
+            users: users({ includeUsers: ["All"] }),
         },
         grantControls: { operator: "OR", builtInControls: [...s.builtInControls] },
     };
 }
 
-/** Which member a policy would be, by its grant control; undefined for a policy of another kind. */
+/** Which member a policy would be: device code flow by its condition, administrators by a strength grant, else by its grant control; undefined for a policy of another kind. */
 function memberOf(policy: CaPolicy): CaMember | undefined {
+    const flows = (policy.conditions as any)?.authenticationFlows?.transferMethods;
+    if (typeof flows === "string" && flows.split(",").includes("deviceCodeFlow")) return "deviceCodeFlow";
+    if ((policy.grantControls as any)?.authenticationStrength?.id) return "phishingResistantAdmins";
     const controls: unknown = (policy.grantControls as any)?.builtInControls;
     const list = Array.isArray(controls) ? controls : [];
-    return CA_MEMBERS.find((m) => POLICY_SHAPES[m].builtInControls.every((c) => list.includes(c)));
+    return (["legacyAuthentication", "conditionalAccessMfa"] as const).find((m) => POLICY_SHAPES[m].builtInControls.every((c) => list.includes(c)));
 }
 
 /**
@@ -108,7 +150,15 @@ export function mismatches(policy: CaPolicy, member: CaMember, breakGlassIds?: r
     const ids = Array.isArray(excluded) ? (excluded as unknown[]).map(String) : [];
     const shape: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(policy)) if (!NOT_SHAPE.includes(k)) shape[k] = v;
-    differences(setOnly(shape), shapeOf(member, breakGlassIds ?? ids), "", reasons);
+    // The grant's strength is read back as the whole strength policy: the component's policy names it by id.
+    const strength = (policy.grantControls as any)?.authenticationStrength;
+    if (strength) {
+        shape.grantControls = { ...(policy.grantControls as object), authenticationStrength: { id: strength.id } };
+        if (!STRENGTH_NAMES[String(strength.id)]) {
+            reasons.push(`its authentication strength "${strength.displayName ?? strength.id}" is a custom one, which the component creates itself (customStrength) rather than adopts`);
+        }
+    }
+    differences(setOnly(shape), shapeOf(member, breakGlassIds ?? ids, policy), "", reasons);
     if (!ids.length) {
         reasons.push("it excludes no user, and the component's policy always excludes the break-glass accounts");
     } else if (ids.some((id) => !GUID.test(id))) {
@@ -151,13 +201,13 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
         const name = (p: CaPolicy) => `Conditional Access policy "${p.displayName}" (${p.id})`;
         // The component's own names first: a tenant with two policies of one shape adopts the one it named.
         const ordered = [...policies].sort((a, b) => {
-            const own = (p: CaPolicy) => (CA_MEMBERS.some((m) => POLICY_SHAPES[m].displayName === p.displayName) ? 0 : 1);
+            const own = (p: CaPolicy) => (CA_MEMBERS.some((m) => DEFAULT_NAMES[m] === p.displayName) ? 0 : 1);
             return own(a) - own(b);
         });
         for (const p of ordered) {
             const member = memberOf(p);
             if (!member) {
-                ctx.warnings.push(`${name(p)} was left out: it neither blocks legacy authentication nor requires MFA for all users, so it is not one m365-mfa manages (it stays as it is).`);
+                ctx.warnings.push(`${name(p)} was left out: it neither blocks legacy authentication nor requires MFA for all users (nor is it a phishing-resistant MFA or device code flow policy), so it is not one m365-mfa manages (it stays as it is).`);
                 continue;
             }
             const ids: string[] = (p.conditions as any)?.users?.excludeUsers ?? [];
@@ -184,7 +234,7 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
                 breakGlassIds = lower(ids);
                 breakGlassAccounts = upns as string[];
             }
-            adopted[member] = { mode: MODES[p.state], displayName: p.displayName, adoptPolicyId: p.id };
+            adopted[member] = { mode: MODES[p.state], displayName: p.displayName, adoptPolicyId: p.id, ...variableParts(member, p) };
         }
         return { adopted, ...(breakGlassAccounts && (given || Object.keys(adopted).length) ? { breakGlassAccounts } : {}) };
     });
@@ -235,4 +285,31 @@ export async function exportGuards(_ctx: ExportContext): Promise<{ confirm: stri
     // for one only when the tenant's policy is not enforced yet (and it names that change), so nothing
     // is written here. (Earlier versions wrote the static "<policy>:on", which no longer confirms anything.)
     return undefined;
+}
+
+/** A new member's own parts of an adopted policy: the roles (when not the default list) and strength, or authentication transfer. */
+function variableParts(member: CaMember, p: CaPolicy): Partial<AdoptedPolicy> {
+    if (member === "deviceCodeFlow") {
+        return String((p.conditions as any)?.authenticationFlows?.transferMethods ?? "").includes("authenticationTransfer") ? { authenticationTransfer: true } : {};
+    }
+    if (member === "phishingResistantAdmins") {
+        const roles: string[] = ((p.conditions as any)?.users?.includeRoles ?? []).map((r: string) => r.toLowerCase());
+        const strength = STRENGTH_NAMES[String((p.grantControls as any)?.authenticationStrength?.id)];
+        const defaults = Object.values(PRIVILEGED_ROLES);
+        return {
+            ...(JSON.stringify(roles) === JSON.stringify(defaults) ? {} : { roles }),
+            ...(strength && strength !== "phishing-resistant" ? { authenticationStrength: strength } : {}),
+        };
+    }
+    return {};
+}
+
+/** m365-mfa:baseline.phishingResistantAdmins: the adopted policy (mode, displayName, adoptPolicyId, roles and strength when not the defaults). */
+export function exportPhishingResistantAdmins(ctx: ExportContext): Promise<AdoptedPolicy | undefined> {
+    return exportCa(ctx, "phishingResistantAdmins");
+}
+
+/** m365-mfa:baseline.deviceCodeFlow: the adopted device code flow block (and authenticationTransfer when it blocks that too). */
+export function exportDeviceCodeFlow(ctx: ExportContext): Promise<AdoptedPolicy | undefined> {
+    return exportCa(ctx, "deviceCodeFlow");
 }

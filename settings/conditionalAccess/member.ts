@@ -259,6 +259,8 @@ export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdmi
         return [p.phishingResistantAdmins];
     },
     settings: [conditionalAccessRollout],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportPhishingResistantAdmins(ctx),
+    exportWide: EXPORT_WIDE,
     schema: ADMINS_SCHEMA,
     parse: parseAdmins,
     build: (args, ctx) => {
@@ -299,6 +301,8 @@ export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, import
         return [p.deviceCodeFlowBlocked];
     },
     settings: [conditionalAccessRollout],
+    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportDeviceCodeFlow(ctx),
+    exportWide: EXPORT_WIDE,
     schema: obj({ mode: MODE, displayName: str(), adoptPolicyId: POLICY_ID, authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)") }, { required: ["mode"] }),
     parse: (v: any): DeviceCodeFlowSettings => ({ ...parse(v), ...(typeof v.authenticationTransfer === "boolean" ? { authenticationTransfer: v.authenticationTransfer } : {}) }),
     build: (args, ctx) => {
