@@ -149,7 +149,16 @@ describe("engine: Conditional Access through the azuread provider", function () 
             assert.deepStrictEqual([...(block.conditions as any).clientAppTypes].sort(), ["exchangeActiveSync", "other"]);
             assert.deepStrictEqual((block.grantControls as any).builtInControls, ["block"]);
             assert.deepStrictEqual((mfa.grantControls as any).builtInControls, ["mfa"]);
-            assert.strictEqual(policies(s.emu).length, 2);
+            // And, since issue 24, phishing-resistant MFA for administrators and the device code flow block, report-only too (tests/engine/mfaPosture.test.ts).
+            assert.deepStrictEqual(
+                policies(s.emu).map((p) => [p.displayName, p.state]).sort(),
+                [
+                    ["m365-mfa: block device code flow", REPORT_ONLY],
+                    ["m365-mfa: block legacy authentication", REPORT_ONLY],
+                    ["m365-mfa: phishing-resistant MFA for administrators", REPORT_ONLY],
+                    ["m365-mfa: require MFA for all users", REPORT_ONLY],
+                ],
+            );
         });
 
         it("reads back equal: no perpetual diff on the policies, with or without refresh", async () => {
