@@ -340,7 +340,7 @@ describe("emulator: Conditional Access", function () {
             assert.strictEqual((await call("GET", `${STRENGTHS}/${id}`)).status, 404);
         });
 
-        it("a policy's grant names a strength by id (read back as that strength); an unknown id is refused, and a strength in use cannot be deleted", async () => {
+        it("a policy's grant names a strength by id (read back as that strength); an unknown id is refused, and a strength in use cannot be deleted; authenticationFlows takes deviceCodeFlow and authenticationTransfer", async () => {
             const strength = (await custom("admins")).body;
             const policy = (id: string) => ({
                 displayName: "Phishing-resistant MFA for admins",
@@ -360,9 +360,8 @@ describe("emulator: Conditional Access", function () {
             const builtIn = await call("POST", POLICIES, { ...policy(PHISHING_RESISTANT), displayName: "built-in" });
             assert.strictEqual(builtIn.status, 201);
             assert.strictEqual(builtIn.body.grantControls.authenticationStrength.displayName, "Phishing resistant MFA");
-        });
 
-        it("conditions.authenticationFlows takes transferMethods deviceCodeFlow, authenticationTransfer or both (a flag enum), nothing else", async () => {
+            // conditions.authenticationFlows: transferMethods is a flag enum (deviceCodeFlow, authenticationTransfer or both), nothing else.
             const flows = (transferMethods: string) => ({
                 displayName: `Block ${transferMethods}`,
                 state: "enabledForReportingButNotEnforced",
