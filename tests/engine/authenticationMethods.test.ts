@@ -86,6 +86,14 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         assert.deepStrictEqual(external.map((e) => [e.displayName, e.state, e.openIdConnectSetting.discoveryUrl]), [["Acme MFA", "enabled", "https://acme.example/.well-known/openid-configuration"]]);
         const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes", "--diff"]);
         assert.strictEqual(clean.code, 0, clean.output);
+        // The preview says when a change moves users from one passkey profile to another.
+        const moved = structuredClone(BASELINE);
+        moved.authenticationMethods.methods.fido2.includeTargets[0].allowedPasskeyProfiles = ["default", "Admins"];
+        await ws.setConfigObject(stack, "m365-mfa:baseline", moved);
+        const p = await ws.preview(stack);
+        assert.strictEqual(p.code, 0, p.output);
+        assert.match(p.output, /fido2: users in all users move from passkey profile\(s\) default to Admins, default/);
+        await ws.setConfigObject(stack, "m365-mfa:baseline", BASELINE);
     });
 
     it("a portal admin's changes are drift, each named by its field", async () => {
