@@ -154,6 +154,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
 export const requireMfaMember: BaselineMember<ConditionalAccessSettings, RequireMfaPolicy> = {
     title: "MFA for all users (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
+    guardrails: () => [(require("./policy") as typeof import("./policy")).mfaForAllUsers],
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
     settings: [conditionalAccessRollout],

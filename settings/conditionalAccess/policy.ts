@@ -6,7 +6,7 @@ import { perUserMfa } from "../perUserMfa/setting";
 import { keyOf, wideKey } from "../registry";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import { securityDefaultsOn } from "../securityDefaults/policy";
-import { CONDITIONAL_ACCESS_POLICY_TYPE, deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember } from "./member";
+import { CONDITIONAL_ACCESS_POLICY_TYPE, deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "./member";
 import { PRIVILEGED_ROLES } from "./resource";
 
 const GLOBAL_ADMINISTRATOR = PRIVILEGED_ROLES["Global Administrator"];
@@ -108,7 +108,7 @@ export const reportOnlyTimeLimited: StackValidationPolicy = {
 export const phishingResistantAdmins: StackValidationPolicy = {
     name: "phishing-resistant-mfa-for-admins",
     description:
-        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.6; CIS 7.0.0 5.2.2.5; Maester MT.1006 / CISA MS.AAD.3.6 check).",
+        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.6; CIS 7.0.0 5.2.2.5; it also satisfies Maester MT.1006, MFA for admins).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const strong = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
@@ -142,6 +142,27 @@ export const deviceCodeFlowBlocked: StackValidationPolicy = {
             reportViolation(`Nothing in this stack blocks the device code flow: add ${keyOf(deviceCodeFlowMember)} (ScubaGear MS.AAD.3.9, CIS 5.2.2.12).`);
         } else if (!blocks.some((b) => b.props.state === "enabled")) {
             reportViolation(`The device code flow block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].props.state}: nothing is blocked yet. Set ${keyOf(deviceCodeFlowMember)}.mode to on when the report-only results are clean.`);
+        }
+    },
+};
+
+/** MFA for every user: security defaults, or an enforced Conditional Access policy requiring MFA (or an authentication strength) of all users. */
+export const mfaForAllUsers: StackValidationPolicy = {
+    name: "mfa-for-all-users",
+    description:
+        "Every user must do MFA: security defaults on, or a Conditional Access policy for all users granting by MFA or an authentication strength, enforced (ScubaGear MS.AAD.3.2v2; CIS 7.0.0 5.2.2.2, which with it covers 5.2.2.1 for administrators; Maester MT.1007).",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        if (securityDefaultsOn(args.resources)) return;
+        const all = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter(
+            (r) =>
+                (r.props.conditions?.users?.includedUsers ?? []).includes("All") &&
+                ((r.props.grantControls?.builtInControls ?? []).includes("mfa") || !!r.props.grantControls?.authenticationStrengthPolicyId),
+        );
+        if (!all.length) {
+            reportViolation(`Nothing in this stack requires MFA of every user: add ${keyOf(requireMfaMember)} (or enable security defaults where there is no Entra ID P1).`);
+        } else if (!all.some((r) => r.props.state === "enabled")) {
+            reportViolation(`MFA for all users (${all.map((r) => r.name).join(", ")}) is in ${all[0].props.state}: nobody is asked for MFA by it yet. Set ${keyOf(requireMfaMember)}.mode to on when the report-only results are clean.`);
         }
     },
 };

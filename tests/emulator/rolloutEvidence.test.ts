@@ -53,7 +53,7 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
             breakGlassAccounts: BG,
             ...(readiness ? { readiness: readiness as any } : {}),
         });
-    const reasons = (r: { failures: { reason: string }[] }) => r.failures.map((f) => f.reason).join("\n");
+    const reasons = (r: { failures: readonly { reason: string }[] }) => r.failures.map((f) => f.reason).join("\n");
 
     it("names who report-only failed (count, verdict, app, last seen) and the admins without a phishing-resistant method, in the refusal that asks for the confirmation", async () => {
         const r = await prepare();
@@ -62,7 +62,7 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
         assert.match(text, new RegExp(`${admins[1].replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Azure Portal, last seen \\d{4}-`));
         assert.match(text, new RegExp(`No phishing-resistant method: 1 of the 2 targeted administrators .*\\n  - ${admins[1].replace(/\./g, "\\.")} \\(registered: microsoftAuthenticatorPush\\)`));
         assert.ok(!text.includes(`  - ${admins[0]}`), "the admin with a FIDO2 key is not listed");
-        assert.strictEqual(r.desired.enforcesFor, 2);
+        assert.strictEqual(r.desired?.enforcesFor, 2);
     });
 
     it("readiness.mode block refuses while any is open; acceptedUsers takes them out", async () => {

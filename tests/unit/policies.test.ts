@@ -60,7 +60,7 @@ const ca = (state: string, extra: Record<string, any> = {}): Res => ({
 
 describe("unit: guardrail policies", () => {
     it("every policy names its baseline mapping and an enforcement level", () => {
-        assert.strictEqual(rules.guardrails.length, 14);
+        assert.strictEqual(rules.guardrails.length, 15);
         for (const p of rules.guardrails) {
             assert.ok(["mandatory", "advisory"].includes(p.enforcementLevel as string), p.name);
             assert.ok(/ScubaGear|Maester|Outlook|rollout guidance|Microsoft's guidance/.test(p.description), `${p.name} cites a baseline`);

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { guardrails } from "../../policies/rules";
 import { CONDITIONAL_ACCESS_POLICY_TYPE } from "../../settings/conditionalAccess/member";
-import { deviceCodeFlowBlocked, phishingResistantAdmins } from "../../settings/conditionalAccess/policy";
+import { deviceCodeFlowBlocked, mfaForAllUsers, phishingResistantAdmins } from "../../settings/conditionalAccess/policy";
 import { PRIVILEGED_ROLES } from "../../settings/conditionalAccess/resource";
 import { BaselineConfigError, baselineArgsFromConfig } from "../../components/config";
 import { presetBaseline } from "../../components/presets";
@@ -46,6 +46,15 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
         const custom = (combos: string[]): Res => ({ type: STRENGTH_TYPE, name: "s", props: { id: "/policies/authenticationStrengthPolicies/c1", allowedCombinations: combos } });
         assert.deepStrictEqual(stack(phishingResistantAdmins, [custom(["fido2"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]), []);
         assert.strictEqual(stack(phishingResistantAdmins, [custom(["fido2", "password,sms"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]).length, 1);
+    });
+
+    it("mfa-for-all-users (MS.AAD.3.2v2, CIS 5.2.2.2): an enforced all-users MFA policy or security defaults pass; report-only or none is reported", () => {
+        const mfa = (state: string): Res => ({ type: CONDITIONAL_ACCESS_POLICY_TYPE, name: "mfa", props: { state, conditions: { users: { includedUsers: ["All"] } }, grantControls: { operator: "OR", builtInControls: ["mfa"] } } });
+        assert.ok(guardrails.includes(mfaForAllUsers));
+        assert.match(mfaForAllUsers.description, /MS\.AAD\.3\.2v2.*5\.2\.2\.2/);
+        assert.deepStrictEqual(stack(mfaForAllUsers, [mfa("enabled")]), []);
+        assert.match(stack(mfaForAllUsers, [mfa("enabledForReportingButNotEnforced")])[0], /nobody is asked for MFA by it yet/);
+        assert.match(stack(mfaForAllUsers, [])[0], /conditionalAccessMfa/);
     });
 
     it("device-code-flow-blocked: an enforced block of deviceCodeFlow passes; report-only or none is reported", () => {
