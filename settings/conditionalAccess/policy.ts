@@ -115,6 +115,8 @@ export const phishingResistantAdmins: StackValidationPolicy = {
         const customs = new Map(
             ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [r.props.id as string | undefined, (r.props.allowedCombinations ?? []) as string[]]),
         );
+        // Only where the stack manages Conditional Access (Entra ID P1): without it, security-defaults-without-conditional-access speaks.
+        if (!ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).length) return;
         const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter((r) => (r.props.conditions?.users?.includedRoles ?? []).includes(GLOBAL_ADMINISTRATOR));
         const phishingResistant = policies.filter((r) => {
             const id: string = r.props.grantControls?.authenticationStrengthPolicyId ?? "";
@@ -135,6 +137,7 @@ export const deviceCodeFlowBlocked: StackValidationPolicy = {
     description: "Device code flow is blocked by a Conditional Access policy (authenticationFlows deviceCodeFlow, grant block), enforced (ScubaGear MS.AAD.3.9; CIS 7.0.0 5.2.2.12).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
+        if (!ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).length) return; // no Conditional Access in this stack (see above)
         const blocks = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter(
             (r) => (r.props.conditions?.authenticationFlowTransferMethods ?? []).includes("deviceCodeFlow") && (r.props.grantControls?.builtInControls ?? []).includes("block"),
         );
@@ -153,7 +156,8 @@ export const mfaForAllUsers: StackValidationPolicy = {
         "Every user must do MFA: security defaults on, or a Conditional Access policy for all users granting by MFA or an authentication strength, enforced (ScubaGear MS.AAD.3.2v2; CIS 7.0.0 5.2.2.2, which with it covers 5.2.2.1 for administrators; Maester MT.1007).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
-        if (securityDefaultsOn(args.resources)) return;
+        // Security defaults, or no Conditional Access in this stack at all (security-defaults-without-conditional-access covers that).
+        if (securityDefaultsOn(args.resources) || !ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).length) return;
         const all = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter(
             (r) =>
                 (r.props.conditions?.users?.includedUsers ?? []).includes("All") &&

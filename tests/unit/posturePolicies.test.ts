@@ -41,7 +41,9 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
         assert.deepStrictEqual(stack(phishingResistantAdmins, [admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004")]), []);
         assert.match(stack(phishingResistantAdmins, [admins("enabledForReportingButNotEnforced", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004")])[0], /nothing is enforced yet/);
         assert.match(stack(phishingResistantAdmins, [admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002")])[0], /phishingResistantAdmins/);
-        assert.match(stack(phishingResistantAdmins, [])[0], /MS\.AAD\.3\.6/);
+        const other: Res = { type: CONDITIONAL_ACCESS_POLICY_TYPE, name: "other", props: { state: "enabled", conditions: { users: { includedUsers: ["All"] } }, grantControls: { operator: "OR", builtInControls: ["block"] } } };
+        assert.match(stack(phishingResistantAdmins, [other])[0], /MS\.AAD\.3\.6/);
+        assert.deepStrictEqual(stack(phishingResistantAdmins, []), [], "a stack without Conditional Access is left to security-defaults-without-conditional-access");
         // A custom strength of phishing-resistant methods only counts; one that allows SMS does not.
         const custom = (combos: string[]): Res => ({ type: STRENGTH_TYPE, name: "s", props: { id: "/policies/authenticationStrengthPolicies/c1", allowedCombinations: combos } });
         assert.deepStrictEqual(stack(phishingResistantAdmins, [custom(["fido2"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]), []);
@@ -54,13 +56,15 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
         assert.match(mfaForAllUsers.description, /MS\.AAD\.3\.2v2.*5\.2\.2\.2/);
         assert.deepStrictEqual(stack(mfaForAllUsers, [mfa("enabled")]), []);
         assert.match(stack(mfaForAllUsers, [mfa("enabledForReportingButNotEnforced")])[0], /nobody is asked for MFA by it yet/);
-        assert.match(stack(mfaForAllUsers, [])[0], /conditionalAccessMfa/);
+        assert.match(stack(mfaForAllUsers, [deviceCode("enabled")])[0], /conditionalAccessMfa/);
+        assert.deepStrictEqual(stack(mfaForAllUsers, []), []);
     });
 
     it("device-code-flow-blocked: an enforced block of deviceCodeFlow passes; report-only or none is reported", () => {
         assert.deepStrictEqual(stack(deviceCodeFlowBlocked, [deviceCode("enabled")]), []);
         assert.match(stack(deviceCodeFlowBlocked, [deviceCode("enabledForReportingButNotEnforced")])[0], /nothing is blocked yet/);
-        assert.match(stack(deviceCodeFlowBlocked, [])[0], /MS\.AAD\.3\.9/);
+        assert.match(stack(deviceCodeFlowBlocked, [admins("enabled", "x")])[0], /MS\.AAD\.3\.9/);
+        assert.deepStrictEqual(stack(deviceCodeFlowBlocked, []), []);
     });
 
     const problemsOf = (raw: unknown): string[] => {
