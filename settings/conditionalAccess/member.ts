@@ -54,6 +54,17 @@ function composedWeakens(_type: string, c: { field: string; from: unknown; to: u
         const to = Array.isArray(c.to) ? (c.to as unknown[]) : c.to === undefined ? [] : [c.to];
         if (from.some((x) => !to.includes(x))) return "an exclusion (break-glass account) is removed from a Conditional Access policy";
     }
+    const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).map(String) : v === undefined || v === null ? [] : [String(v)]);
+    // Issue 24: a weaker strength for the administrators, fewer roles covered, authentication transfer no longer blocked.
+    if (/^grantControls\.authenticationStrengthPolicyId/.test(c.field) && String(c.from ?? "").endsWith("00000000-0000-0000-0000-000000000004") && !String(c.to ?? "").endsWith("00000000-0000-0000-0000-000000000004")) {
+        return "the administrators' authentication strength is no longer the built-in Phishing-resistant MFA";
+    }
+    if (/^conditions\.users\.includedRoles/.test(c.field) && list(c.from).some((x) => !list(c.to).includes(x))) {
+        return "a directory role is no longer covered by the phishing-resistant MFA policy";
+    }
+    if (/^conditions\.authenticationFlowTransferMethods/.test(c.field) && list(c.from).some((x) => !list(c.to).includes(x))) {
+        return `a transfer method (${list(c.from).filter((x) => !list(c.to).includes(x)).join(", ")}) is no longer blocked`;
+    }
     return undefined;
 }
 

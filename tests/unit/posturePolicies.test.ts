@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import { guardrails } from "../../policies/rules";
-import { CONDITIONAL_ACCESS_POLICY_TYPE } from "../../settings/conditionalAccess/member";
+import { CONDITIONAL_ACCESS_POLICY_TYPE, deviceCodeFlowMember, phishingResistantAdminsMember } from "../../settings/conditionalAccess/member";
 import { deviceCodeFlowBlocked, mfaForAllUsers, phishingResistantAdmins } from "../../settings/conditionalAccess/policy";
 import { PRIVILEGED_ROLES } from "../../settings/conditionalAccess/resource";
 import { BaselineConfigError, baselineArgsFromConfig } from "../../components/config";
@@ -65,6 +65,18 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
         assert.match(stack(deviceCodeFlowBlocked, [deviceCode("enabledForReportingButNotEnforced")])[0], /nothing is blocked yet/);
         assert.match(stack(deviceCodeFlowBlocked, [admins("enabled", "x")])[0], /MS\.AAD\.3\.9/);
         assert.deepStrictEqual(stack(deviceCodeFlowBlocked, []), []);
+    });
+
+    it("weakening: a weaker strength, a role no longer covered, a transfer method no longer blocked; not the other way", () => {
+        const w = (m: any, field: string, from: unknown, to: unknown) => m.composedWeakens(CONDITIONAL_ACCESS_POLICY_TYPE, { field, from, to });
+        const PR = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004";
+        const MFA = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002";
+        assert.match(w(phishingResistantAdminsMember, "grantControls.authenticationStrengthPolicyId", PR, MFA), /no longer the built-in Phishing-resistant MFA/);
+        assert.strictEqual(w(phishingResistantAdminsMember, "grantControls.authenticationStrengthPolicyId", MFA, PR), undefined);
+        assert.match(w(phishingResistantAdminsMember, "conditions.users.includedRoles", ["a", "b"], ["a"]), /no longer covered/);
+        assert.strictEqual(w(phishingResistantAdminsMember, "conditions.users.includedRoles", ["a"], ["a", "b"]), undefined);
+        assert.match(w(deviceCodeFlowMember, "conditions.authenticationFlowTransferMethods", ["deviceCodeFlow", "authenticationTransfer"], ["deviceCodeFlow"]), /authenticationTransfer\) is no longer blocked/);
+        assert.match(w(deviceCodeFlowMember, "state", "enabled", "enabledForReportingButNotEnforced"), /back from enforced/);
     });
 
     const problemsOf = (raw: unknown): string[] => {
