@@ -62,13 +62,20 @@ function policyOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOp
  * users it starts to apply to), with the readiness of those users, and for a step back from enforced.
  */
 export class ConditionalAccessRolloutGuard extends SettingResource {
-    constructor(name: string, policy: ConditionalAccessPolicyKind, args: LegacyAuthenticationBlockArgs, displayName: string, opts?: pulumi.CustomResourceOptions, includeRoles?: string[]) {
+    constructor(
+        name: string,
+        policy: ConditionalAccessPolicyKind,
+        args: LegacyAuthenticationBlockArgs,
+        displayName: string,
+        opts?: pulumi.CustomResourceOptions,
+        shape: { includeRoles?: string[]; strength?: string; transferMethods?: string[] } = {},
+    ) {
         super(
             conditionalAccessRollout.type,
             name,
             {
                 policy,
-                ...(includeRoles ? { includeRoles } : {}),
+                ...shape,
                 mode: args.mode,
                 displayName,
                 adoptPolicyId: args.adoptPolicyId,
@@ -219,7 +226,10 @@ export class PhishingResistantAdminsPolicy extends pulumi.ComponentResource {
             throw new Error("PhishingResistantAdminsPolicy: at least one break-glass account must be excluded");
         }
         const displayName = args.displayName ?? ADMIN_SHAPE.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "phishingResistantAdmins", args, displayName, { parent: this, dependsOn: opts?.dependsOn }, args.roles);
+        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "phishingResistantAdmins", args, displayName, { parent: this, dependsOn: opts?.dependsOn }, {
+            includeRoles: args.roles,
+            strength: typeof args.authenticationStrength === "string" ? args.authenticationStrength : `custom:${args.authenticationStrength.allowedCombinations.join(";")}`,
+        });
         let strengthId: pulumi.Input<string>;
         if (typeof args.authenticationStrength === "string") {
             strengthId = strengthPolicyPath(BUILT_IN_STRENGTHS[args.authenticationStrength]);
@@ -269,7 +279,8 @@ export class DeviceCodeFlowBlock extends pulumi.ComponentResource {
             throw new Error("DeviceCodeFlowBlock: at least one break-glass account must be excluded from a block policy");
         }
         const displayName = args.displayName ?? DEVICE_CODE_SHAPE.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "deviceCodeFlow", args, displayName, { parent: this, dependsOn: opts?.dependsOn });
+        const transferMethods = args.authenticationTransfer ? ["deviceCodeFlow", "authenticationTransfer"] : ["deviceCodeFlow"];
+        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "deviceCodeFlow", args, displayName, { parent: this, dependsOn: opts?.dependsOn }, { transferMethods });
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
@@ -279,7 +290,7 @@ export class DeviceCodeFlowBlock extends pulumi.ComponentResource {
                     clientAppTypes: [...DEVICE_CODE_SHAPE.clientAppTypes],
                     applications: { includedApplications: ["All"] },
                     users: { includedUsers: ["All"], excludedUsers: excludedIds(this, args.breakGlassAccounts) },
-                    authenticationFlowTransferMethods: args.authenticationTransfer ? ["deviceCodeFlow", "authenticationTransfer"] : ["deviceCodeFlow"],
+                    authenticationFlowTransferMethods: transferMethods,
                 },
                 grantControls: { operator: "OR", builtInControls: [...DEVICE_CODE_SHAPE.builtInControls] },
             },

@@ -52,6 +52,10 @@ export interface RolloutDesired extends Record<string, unknown> {
     policy: ConditionalAccessPolicyKind;
     /** The directory roles (template ids) a role-targeted policy applies to (phishingResistantAdmins). */
     includeRoles?: string[];
+    /** phishingResistantAdmins: the strength it grants by (a built-in's name, or custom). */
+    strength?: string;
+    /** deviceCodeFlow: the transfer methods it blocks. */
+    transferMethods?: string[];
     mode: "reportOnly" | "on" | "off";
     displayName: string;
     adoptPolicyId?: string;
@@ -69,7 +73,7 @@ export interface RolloutDesired extends Record<string, unknown> {
 
 export type RolloutLive = Record<string, unknown>;
 
-const KEYS = ["policy", "includeRoles", "mode", "displayName", "adoptPolicyId", "breakGlassAccounts", "confirm", "readiness", TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"];
+const KEYS = ["policy", "includeRoles", "strength", "transferMethods", "mode", "displayName", "adoptPolicyId", "breakGlassAccounts", "confirm", "readiness", TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"];
 
 /**
  * The confirmation of switching a policy on: "<policy>:<users>:<digest>", over the users (UPNs, lower
@@ -80,11 +84,11 @@ export function rolloutConfirmation(policy: ConditionalAccessPolicyKind, users: 
 }
 
 /** The policy as the tenant has it: by the id it adopts, else by its display name. */
-async function findPolicy(clients: TenantClients, desired: RolloutDesired): Promise<{ id: string; state: string } | undefined> {
+async function findPolicy(clients: TenantClients, desired: RolloutDesired): Promise<{ id: string; state: string; raw: any } | undefined> {
     if (desired.adoptPolicyId) {
         try {
             const p = await clients.graph.get(`/identity/conditionalAccess/policies/${encodeURIComponent(desired.adoptPolicyId)}`);
-            return { id: String(p.id), state: String(p.state) };
+            return { id: String(p.id), state: String(p.state), raw: p };
         } catch (err: any) {
             if (err?.status === 404) return undefined;
             throw err;
@@ -94,7 +98,7 @@ async function findPolicy(clients: TenantClients, desired: RolloutDesired): Prom
     // Unencoded, as the other $filter queries: the SDK and the URL parser encode it once.
     const found = await clients.graph.get(`/identity/conditionalAccess/policies?$filter=displayName eq '${name}'`);
     const p = (found?.value ?? [])[0];
-    return p ? { id: String(p.id), state: String(p.state) } : undefined;
+    return p ? { id: String(p.id), state: String(p.state), raw: p } : undefined;
 }
 
 export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive> = {
@@ -105,7 +109,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     inputKeys: KEYS,
     resolvedFields: [TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"],
     // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to apply to.
-    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts", "policy", "includeRoles", "displayName", "mode", "enforcesFor"],
+    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts", "policy", "includeRoles", "strength", "transferMethods", "displayName", "mode", "enforcesFor"],
     // Judged from the tenant's state at preview: back from enforced is a weakening.
     weakens: (c) =>
         c.field === "state" && c.from === "enabled" && c.to !== "enabled"
@@ -139,6 +143,8 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         };
         if (typeof inputs.adoptPolicyId === "string") desired.adoptPolicyId = inputs.adoptPolicyId;
         if (Array.isArray(inputs.includeRoles)) desired.includeRoles = inputs.includeRoles as string[];
+        if (typeof inputs.strength === "string") desired.strength = inputs.strength;
+        if (Array.isArray(inputs.transferMethods)) desired.transferMethods = (inputs.transferMethods as unknown[]).map(String);
         if (Array.isArray(inputs.confirm)) desired.confirm = (inputs.confirm as unknown[]).map(String);
         if (isObject(inputs.readiness)) desired.readiness = inputs.readiness as RolloutDesired["readiness"];
         if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as { state: string };
@@ -171,7 +177,15 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         const failures: ValidationFailure[] = [];
         // A step back from enforced weakens the tenant: a confirmation must name it.
         const changes: FieldChange[] = from === "enabled" && to !== "enabled" ? [{ field: "state", from, to }] : [];
-        const refusal = weakeningRefusal(kind, changes.map((c) => conditionalAccessRollout.weakens!(c)!).filter(Boolean), changes, desired.confirm);
+        const weakenings = changes.map((c) => conditionalAccessRollout.weakens!(c)!).filter(Boolean);
+        // Issue 24: what the tenant's policy enforces that this plan drops (judged from the tenant as read now).
+        if (policy && to !== "disabled") {
+            for (const w of shapeWeakenings(policy.raw, desired)) {
+                changes.push(w.change);
+                weakenings.push(w.why);
+            }
+        }
+        const refusal = weakeningRefusal(kind, weakenings, changes, desired.confirm);
         if (refusal) failures.push({ ...refusal, reason: `${title}: ${refusal.reason}` });
         if (to === "enabled" && from !== "enabled") {
             // Every user it starts to apply to: all but the excluded accounts (a role-targeted policy: the roles' holders).
@@ -438,4 +452,47 @@ async function managedDuplicates(clients: TenantClients, desired: RolloutDesired
             (p.state === "enabledForReportingButNotEnforced" ? ": Microsoft turns it on by itself no less than 45 days after introducing it, after 28 days' notice" : "") +
             `. Keep one of them: switch the managed policy off (and exclude the break-glass accounts from it if it stays), or leave this member out.`,
     );
+}
+
+/** Built-in strength ids by the config's names (authenticationstrengthroot-list-policies.md). */
+const STRENGTH_IDS: Record<string, string> = {
+    multifactor: "00000000-0000-0000-0000-000000000002",
+    passwordless: "00000000-0000-0000-0000-000000000003",
+    "phishing-resistant": "00000000-0000-0000-0000-000000000004",
+};
+
+/**
+ * What the tenant's policy enforces that the plan drops: the phishing-resistant strength for the
+ * administrators, a role it covered, a transfer method it blocked. Each is a weakening the preview
+ * names, confirmed like the others ("weakens:<policy>:<digest>").
+ */
+function shapeWeakenings(tenantPolicy: any, desired: RolloutDesired): { change: FieldChange; why: string }[] {
+    const out: { change: FieldChange; why: string }[] = [];
+    if (desired.policy === "phishingResistantAdmins") {
+        const had = String(tenantPolicy?.grantControls?.authenticationStrength?.id ?? "");
+        const PHISHING_RESISTANT_COMBINATIONS = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
+        const custom = desired.strength?.startsWith("custom:") ? desired.strength.slice(7).split(";") : undefined;
+        const stillPhishingResistant = desired.strength === "phishing-resistant" || (!!custom && custom.length > 0 && custom.every((c) => PHISHING_RESISTANT_COMBINATIONS.includes(c)));
+        if (had === STRENGTH_IDS["phishing-resistant"] && desired.strength && !stillPhishingResistant) {
+            out.push({
+                change: { field: "grantControls.authenticationStrength", from: "Phishing-resistant MFA", to: desired.strength },
+                why: `the administrators' sign-ins no longer need a phishing-resistant method (authentication strength ${desired.strength})`,
+            });
+        }
+        const roles: string[] = (tenantPolicy?.conditions?.users?.includeRoles ?? []).map((r: string) => r.toLowerCase());
+        const want = new Set((desired.includeRoles ?? []).map((r) => r.toLowerCase()));
+        const dropped = desired.includeRoles ? roles.filter((r) => !want.has(r)) : [];
+        // (a custom strength of phishing-resistant combinations only keeps the requirement)
+        if (dropped.length) {
+            out.push({ change: { field: "conditions.users.includeRoles", from: roles, to: [...want] }, why: `${dropped.length} directory role${dropped.length === 1 ? " is" : "s are"} no longer covered (${dropped.join(", ")})` });
+        }
+    }
+    if (desired.policy === "deviceCodeFlow" && desired.transferMethods) {
+        const had = String(tenantPolicy?.conditions?.authenticationFlows?.transferMethods ?? "").split(",").filter(Boolean);
+        const dropped = had.filter((m) => !desired.transferMethods!.includes(m));
+        if (dropped.length) {
+            out.push({ change: { field: "conditions.authenticationFlows.transferMethods", from: had.join(","), to: desired.transferMethods.join(",") }, why: `${dropped.join(", ")} is no longer blocked` });
+        }
+    }
+    return out;
 }

@@ -82,4 +82,23 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
             emu.store.mutate(() => (emu.defaultTenant().entraIdP1 = true));
         }
     });
+
+    it("a weaker strength for the administrators or a role no longer covered is a weakening the preview names and asks to confirm; a phishing-resistant custom strength is not", async () => {
+        const plan = (strength: string, includeRoles = [GA]) =>
+            conditionalAccessRollout.prepare!(clientsAs(emu, APPS.provider), {
+                policy: "phishingResistantAdmins",
+                includeRoles,
+                strength,
+                mode: "reportOnly",
+                displayName: "m365-mfa: phishing-resistant MFA for administrators",
+                breakGlassAccounts: BG,
+            });
+        const weaker = reasons(await plan("multifactor"));
+        assert.match(weaker, /this plan WEAKENS security .*the administrators' sign-ins no longer need a phishing-resistant method \(authentication strength multifactor\).*weakens:phishing-resistant-admins:[0-9a-f]{8}/s);
+        assert.strictEqual(reasons(await plan("custom:fido2;x509CertificateMultiFactor")), "");
+        assert.match(reasons(await plan("custom:fido2;password,sms")), /no longer need a phishing-resistant method/);
+        assert.match(reasons(await plan("phishing-resistant", ["e8611ab8-c189-46e8-94e1-60213ab1f814"])), new RegExp(`1 directory role is no longer covered \\(${GA}\\)`));
+        assert.strictEqual(reasons(await plan("phishing-resistant", [GA, "e8611ab8-c189-46e8-94e1-60213ab1f814"])), "");
+    });
 });
+
