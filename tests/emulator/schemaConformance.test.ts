@@ -67,9 +67,20 @@ describe("emulator: Graph schema conformance", function () {
             const checked = await p.check({}, { users: users.map((u) => u.userPrincipalName), revokeSessions: true, requireReregistration: true, trigger: "conformance" });
             await p.create(checked.inputs);
         }
-        // AuthenticationPolicy manages a named object: a read with no recorded name has nothing to read
-        // (its traffic is Exchange's, covered by tests/emulator/authenticationPolicy.test.ts).
-        const named = ["PerUserMfa", "AuthenticationPolicy", "UserHygiene"];
+        // The Conditional Access rollout guard needs the policy it guards (issue 24: policy, mode, display
+        // name and break-glass accounts are required): checked against the tenant, created, read back.
+        {
+            const p = new SettingProvider(SETTINGS.ConditionalAccessRollout, { verifyDelayMs: 10 }, () => clientsAs(emu));
+            const breakGlass = [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => u.userPrincipalName);
+            const checked = await p.check({}, { policy: "phishingResistantAdmins", mode: "reportOnly", displayName: "Require phishing-resistant MFA for administrators", breakGlassAccounts: breakGlass, readiness: { mode: "off" } });
+            assert.deepStrictEqual(checked.failures ?? [], []);
+            const created = await p.create(checked.inputs);
+            await p.read(created.id, created.outs);
+        }
+        // AuthenticationPolicy manages a named object and MailboxProtocols needs defaults, plans or
+        // exceptions: a read with no recorded inputs has nothing to read (their traffic is Exchange's,
+        // covered by tests/emulator/authenticationPolicy.test.ts and mailboxProtocols.test.ts).
+        const named = ["PerUserMfa", "AuthenticationPolicy", "MailboxProtocols", "UserHygiene", "ConditionalAccessRollout"];
         for (const setting of Object.values(SETTINGS).filter((s) => !named.includes(s.type) && !AUTHENTICATION_METHODS_TYPES.includes(s.type))) {
             const p = new SettingProvider(setting, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const live = (await p.read("id")).inputs!;
