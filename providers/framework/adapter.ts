@@ -107,7 +107,7 @@ export class SettingProvider implements DynamicProvider {
         return this.guard("create", async (clients) => {
             const desired = this.validated(inputs);
             const live = await this.reconcile(clients, desired, this.takeChecked(desired));
-            return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, desired, live) };
+            return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, { ...this.notTheTenants(inputs), ...desired }, live) };
         });
     }
 
@@ -117,7 +117,7 @@ export class SettingProvider implements DynamicProvider {
             const context = this.takeChecked(validated);
             const desired = { ...validated, ...pick(olds, this.setting.stateKeys ?? []) };
             const live = await this.reconcile(clients, desired, context);
-            return { outs: this.outputs(clients, desired, live) };
+            return { outs: this.outputs(clients, { ...this.notTheTenants(news), ...desired }, live) };
         });
     }
 
@@ -130,9 +130,21 @@ export class SettingProvider implements DynamicProvider {
             if (this.setting.prepare) {
                 this.refreshed.push({ at: Date.now(), live });
             }
-            const desired = this.setting.desiredFromLive(live, recorded);
+            // Inputs that are not the tenant's (internalFields: what replaces a setting, the confirmations,
+            // plumbing; resolvedFields: what the plan resolved at preview, e.g. the tenant as read then)
+            // cannot be read from it now: they are carried over from the recorded state where the setting's
+            // read does not give them, so a refresh shows only drift, never the plan's own inputs as changes.
+            const desired = { ...this.notTheTenants(props), ...this.setting.desiredFromLive(live, recorded) };
             return { id, props: this.outputs(clients, desired, live), inputs: { ...desired } };
         });
+    }
+
+    /**
+     * The inputs that are not the tenant's (internalFields, resolvedFields) as given: kept in the outputs
+     * even where the setting's validate leaves them out, so that read can carry them over.
+     */
+    private notTheTenants(props: any): Record<string, unknown> {
+        return pick(props, [...(this.setting.internalFields ?? []), ...(this.setting.resolvedFields ?? [])]);
     }
 
     async delete(_id: string, _props: any): Promise<void> {

@@ -127,8 +127,8 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
     },
 
     desiredFromLive(live, desired) {
-        const { [TENANT_AT_PREVIEW]: _atPreview, ...rest } = desired;
-        return { ...rest, isEnabled: live.isEnabled };
+        // Only isEnabled is the tenant's; the adapter carries the other inputs (INTERNAL) over from the state.
+        return { ...desired, isEnabled: live.isEnabled };
     },
 
     diff(desired, live) {

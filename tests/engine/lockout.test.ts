@@ -14,6 +14,7 @@ import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import type { UserRecord } from "../../emulator/directory";
 import { APPS } from "../../emulator/store";
+import { setAppPermissions } from "../../emulator/cli";
 
 describe("engine: lockout guard with service principals and role-assignable groups among the Global Administrators", function () {
     this.timeout(300_000);
@@ -31,6 +32,11 @@ describe("engine: lockout guard with service principals and role-assignable grou
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
         dir().seed(120, 17);
         const tenantId = emu.defaultTenant().tenantId;
+        // A new state directory grants the provider app the drift report's Directory.Read.All, which shows
+        // a service principal's name. These tests are about an app that may not read applications: take
+        // it (and Application.Read.All, should it be granted) away, so the guard gets limited information.
+        const held = setAppPermissions(emu.store, tenantId, APPS.provider, ["Directory.Read.All", "Directory.ReadWrite.All", "Application.Read.All", "Application.ReadWrite.All"], true);
+        assert.deepStrictEqual(held.graphRoles.filter((p) => /^(Directory|Application)\./.test(p)), [], "the provider app still reads applications");
         automation = emu.store.addServicePrincipal(tenantId, "Tenant automation", { directoryRoles: ["Global Administrator"] });
         groupMembers = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.roles.length).slice(0, 2);
         emu.store.addRoleAssignableGroup(tenantId, "Tier 0 admins (PIM)", groupMembers.map((u) => u.id), ["Global Administrator"]);

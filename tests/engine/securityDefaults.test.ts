@@ -183,7 +183,13 @@ describe("engine: security defaults end to end", function () {
         }
         const res = JSON.parse(exported).deployment.resources.find((r: any) => r.type === TYPE);
         assert.ok(res, "the SecurityDefaults resource is in state");
-        assert.deepStrictEqual(Object.keys(res.outputs).sort(), ["__provider", "displayName", "isEnabled", "policyId", "tenantId"]);
+        // replacement (what Conditional Access takes over) and tenantAtPreview (the tenant as read at preview)
+        // are the plan's inputs since issue 21: booleans only, nothing secret.
+        assert.deepStrictEqual(Object.keys(res.outputs).sort(), ["__provider", "displayName", "isEnabled", "policyId", "replacement", "tenantAtPreview", "tenantId"]);
+        assert.deepStrictEqual(Object.keys(res.outputs.replacement).sort(), ["blocksLegacy", "requiresMfa"]);
+        assert.ok(Object.values(res.outputs.replacement).every((v) => typeof v === "boolean"), JSON.stringify(res.outputs.replacement));
+        assert.deepStrictEqual(Object.keys(res.outputs.tenantAtPreview), ["isEnabled"]);
+        assert.strictEqual(typeof res.outputs.tenantAtPreview.isEnabled, "boolean");
         assert.doesNotMatch(res.outputs.__provider, /ClientSecretCredential|@azure\/identity|graph-client/, "__provider is the small shim");
     });
 
