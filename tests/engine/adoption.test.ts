@@ -120,7 +120,7 @@ describe("engine: adopting an existing tenant", function () {
         const t = emu.defaultTenant();
         const d = emu.directory();
         const byState = (s: string) => [...d.users.values()].filter((u) => !u.breakGlass && u.perUserMfaState === s).map((u) => u.userPrincipalName.toLowerCase()).sort();
-        assert.deepStrictEqual(Object.keys(baseline).sort(), ["authenticationMethods", "breakGlassAccounts", "conditionalAccessMfa", "exchangeAuthenticationPolicy", "guards", "legacyAuthentication", "modernAuthentication", "perUserMfa", "securityDefaults", "smtpAuth"]);
+        assert.deepStrictEqual(Object.keys(baseline).sort(), ["authenticationMethods", "breakGlassAccounts", "conditionalAccessMfa", "exchangeAuthenticationPolicy", "legacyAuthentication", "modernAuthentication", "perUserMfa", "securityDefaults", "smtpAuth"]);
         assert.deepStrictEqual(baseline.breakGlassAccounts, BREAK_GLASS);
         assert.deepStrictEqual(baseline.securityDefaults, { enabled: t.securityDefaults.isEnabled });
         assert.deepStrictEqual(baseline.modernAuthentication, { enabled: t.exchange.organization.oauth2ClientProfileEnabled });
