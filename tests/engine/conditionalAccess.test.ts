@@ -289,13 +289,22 @@ describe("engine: Conditional Access through the azuread provider", function () 
             const from = s.emu.requests.length;
             await up(s, stack);
             assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, false);
-            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), ["enabled", "enabled"]);
+            // The two enforced, and (issue 24) the preset's phishing-resistant MFA for admins and device code flow block in report-only.
+            assert.deepStrictEqual(
+                policies(s.emu).map((p) => [p.displayName, p.state]).sort(),
+                [
+                    ["m365-mfa: block device code flow", REPORT_ONLY],
+                    ["m365-mfa: block legacy authentication", "enabled"],
+                    ["m365-mfa: phishing-resistant MFA for administrators", REPORT_ONLY],
+                    ["m365-mfa: require MFA for all users", "enabled"],
+                ],
+            );
             const log = s.emu.requests.slice(from);
             const sdOff = log.findIndex((r) => r.method === "PATCH" && r.path.endsWith("/policies/identitySecurityDefaultsEnforcementPolicy") && r.status === 204);
             const caCreates = log.map((r, i) => ({ r, i })).filter(({ r }) => r.method === "POST" && r.path.endsWith("/identity/conditionalAccess/policies"));
             assert.ok(sdOff >= 0, "security defaults were switched off");
             // Conditional Access answers 1 request a second per tenant; a throttled POST (429) is retried by azuread.
-            assert.deepStrictEqual(caCreates.filter(({ r }) => r.status === 201).length, 2, JSON.stringify(caCreates));
+            assert.deepStrictEqual(caCreates.filter(({ r }) => r.status === 201).length, 4, JSON.stringify(caCreates));
             assert.ok(caCreates.every(({ r }) => r.status === 201 || r.status === 429), JSON.stringify(caCreates));
             assert.ok(caCreates.every(({ i }) => i > sdOff), "every Conditional Access policy was sent after security defaults went off");
             await assertClean(s, stack);
