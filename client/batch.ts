@@ -163,6 +163,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         const answered = new Set<number>();
         const again: number[] = [];
         let againAt = now;
+        let refresh = false;
         for (const r of answer.responses) {
             const i = Number(r.id);
             if (!Number.isInteger(i) || i < 0 || i >= calls.length || answered.has(i) || !indices.includes(i)) {
@@ -170,8 +171,9 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
             }
             answered.add(i);
             // A 424 (failed dependency) on an item that depends on nothing: Graph could not run it; send it again.
+            // A 401 (the token expired while the batch ran): once with a new token, as for a single call.
             const verdict = r.status === 424 ? "retry" : graph.policy.verdict(r.status, true);
-            if (verdict === "retry") {
+            if (verdict === "retry" || verdict === "refresh-token") {
                 let run = runs.get(i);
                 if (!run) {
                     run = graph.policy.start(`${describeCall(calls[i].method, `/${version}${calls[i].url}`)} in $batch`);
@@ -190,6 +192,9 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 } else {
                     stats.failedItems++;
                 }
+                if (plan.action === "retry" && plan.refreshToken) {
+                    refresh = true;
+                }
                 if (plan.action === "retry") {
                     stats.retriedItems++;
                     if (r.status === 429) {
@@ -204,6 +209,9 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
             runs.delete(i);
             results[i] = { status: r.status, ...(r.body !== undefined ? { body: r.body } : {}) };
             done++;
+        }
+        if (refresh) {
+            graph.tokens?.reset(); // the next batch signs in afresh
         }
         // The answer's items to send again go together, after the longest wait one of them was given
         // (one batch again, not one per item; a replay with the same seed sends the same batches).

@@ -154,6 +154,29 @@ describe("unit: $batch concurrency under throttling", () => {
         assert.strictEqual(stats.maxConcurrency, 16);
     });
 
+    it("an item answering 401 (the token expired while the batch ran) is sent again once with a new token; a second 401 in a row is its result", async () => {
+        let resets = 0;
+        const seen = new Map<string, number>();
+        const graph = {
+            policy: new RetryPolicy(),
+            tokens: { reset: () => void resets++ },
+            post: async (_path: string, body: any) => ({
+                responses: body.requests.map((r: any) => {
+                    const n = (seen.get(r.id) ?? 0) + 1;
+                    seen.set(r.id, n);
+                    // Item 0 is refused once, item 1 every time.
+                    const refused = (r.id === "0" && n === 1) || r.id === "1";
+                    return refused ? { id: r.id, status: 401, body: { error: { code: "InvalidAuthenticationToken", message: "Lifetime validation failed" } } } : { id: r.id, status: 200, body: { ok: true } };
+                }),
+            }),
+        } as unknown as GraphClient;
+        const { results } = await runBatched(graph, calls(3));
+        assert.deepStrictEqual(results.map((r) => r.status), [200, 401, 200]);
+        assert.strictEqual(seen.get("0"), 2);
+        assert.strictEqual(seen.get("1"), 2, "a second 401 in a row is final");
+        assert.ok(resets >= 1, "the token was dropped");
+    });
+
     it("reports progress every tick while every worker waits out the tenant's throttling", async () => {
         const { graph } = throttlingGraph((_i, n) => n < 1, 5, "1");
         const ticks: { at: number; done: number; pausedUntil: number }[] = [];
