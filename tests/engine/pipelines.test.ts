@@ -10,6 +10,7 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
+import { DRIFT_REPORT_PERMISSIONS, setAppPermissions } from "../../emulator/cli";
 import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 describe("engine: PR summary and drift detection", function () {
@@ -82,30 +83,38 @@ describe("engine: PR summary and drift detection", function () {
 
     it("drift check: exit 2 with expected and found per setting and per user, changing nothing", async () => {
         const victim = dir().transitiveUsers(finance().id)[2];
-        await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
-        await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
-        const before = writes();
-        const reports = path.join(tmp, "drift");
-        const r = await cli("drift", "--report-dir", reports);
-        assert.strictEqual(r.code, 2, r.output);
-        const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
-        assert.strictEqual(json.drifted, true);
-        const sd = json.settings.find((s: any) => s.type === "SecurityDefaults");
-        assert.deepStrictEqual(sd.fields, [{ field: "isEnabled", expected: true, found: false }]);
-        assert.strictEqual(sd.kind, "drift");
-        const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
-        assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim.userPrincipalName.toLowerCase()] }]);
-        const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
-        assert.match(md, /## Drift[\s\S]*### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
-        assert.strictEqual(writes(), before, "the drift check writes nothing");
-        assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
-
-        // Who changed it: the provider app may not read the directory audit log (it needs AuditLog.Read.All
-        // and Directory.Read.All), and the report says so; granted both, the report names the portal admin.
-        assert.match(md, /## Who changed it\n\nNot shown: the app may not read the directory audit log: grant it AuditLog\.Read\.All and Directory\.Read\.All/);
-        const provider = emu.defaultTenant().apps.find((a) => a.displayName === APPS.provider)!;
-        provider.graphRoles.push("Directory.Read.All");
+        // A new emulator state directory grants the provider app the drift report's permissions
+        // (AuditLog.Read.All, which readiness needs anyway, and Directory.Read.All): this check is first
+        // run without Directory.Read.All, so the audit log may not be read, then with it (the default).
+        const tenantId = emu.defaultTenant().tenantId;
+        const held = setAppPermissions(emu.store, tenantId, APPS.provider, ["Directory.Read.All"], true);
+        assert.ok(!held.graphRoles.includes("Directory.Read.All"), "sanity: Directory.Read.All revoked");
         try {
+            await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
+            await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+            const before = writes();
+            const reports = path.join(tmp, "drift");
+            const r = await cli("drift", "--report-dir", reports);
+            assert.strictEqual(r.code, 2, r.output);
+            const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+            assert.strictEqual(json.drifted, true);
+            const sd = json.settings.find((s: any) => s.type === "SecurityDefaults");
+            assert.deepStrictEqual(sd.fields, [{ field: "isEnabled", expected: true, found: false }]);
+            assert.strictEqual(sd.kind, "drift");
+            const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
+            assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim.userPrincipalName.toLowerCase()] }]);
+            const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
+            assert.match(md, /## Drift[\s\S]*### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
+            assert.strictEqual(writes(), before, "the drift check writes nothing");
+            assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
+
+            // Who changed it: the provider app may not read the directory audit log (it needs AuditLog.Read.All
+            // and Directory.Read.All), and the report says so; granted both (the default), the report names the portal admin.
+            assert.match(md, /## Who changed it\n\nNot shown: the app may not read the directory audit log: grant it AuditLog\.Read\.All and Directory\.Read\.All/);
+        } finally {
+            setAppPermissions(emu.store, tenantId, APPS.provider, DRIFT_REPORT_PERMISSIONS);
+        }
+        {
             const attributed = path.join(tmp, "drift-who");
             assert.strictEqual((await cli("drift", "--report-dir", attributed)).code, 2);
             const who = fs.readFileSync(path.join(attributed, "drift-report.md"), "utf8");
@@ -113,8 +122,6 @@ describe("engine: PR summary and drift detection", function () {
             assert.match(who, new RegExp(`\\| Per-user MFA \\(\`tenant-per-user-mfa\`\\) \\| \\S+ \\| \\*\\*portal-admin\\*\\* \\(app\\) \\| Disable Strong Authentication \\| ${victim.userPrincipalName.replace(/\./g, "\\.")} \\|`, "i"));
             const whoJson = JSON.parse(fs.readFileSync(path.join(attributed, "drift-report.json"), "utf8"));
             assert.strictEqual(whoJson.attribution.available, true);
-        } finally {
-            provider.graphRoles.splice(provider.graphRoles.indexOf("Directory.Read.All"), 1);
         }
 
         const pr = await cli("pr-summary");
