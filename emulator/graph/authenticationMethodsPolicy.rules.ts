@@ -67,7 +67,7 @@ export const RULES: RuleTable = {
             statement: "policyVersion and lastModifiedDateTime are set by the service.",
             source: `${DOC}/resources/authenticationmethodspolicy.md`,
             modelled: true,
-            stricter: "Whether Graph ignores or refuses them in a PATCH is not documented; the emulator refuses them with 400.",
+            stricter: "Whether Graph ignores or refuses them in a PATCH is not documented; the emulator refuses them with 400 \"not modelled by the emulator\".",
             probe: { method: "PATCH", path: POLICY, body: { policyVersion: "9.9" } },
             expect: { status: 400 },
         },
@@ -246,11 +246,11 @@ export const RULES: RuleTable = {
             statement: "isAttestationEnforced is deprecated with passkey profiles; attestation is each profile's attestationEnforcement (disabled, registrationOnly).",
             source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: isAttestationEnforced "is deprecated"); ${DOC}/resources/passkeyprofile.md`,
             modelled: true,
-            stricter: "Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400.",
+            stricter: "Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400 \"not modelled by the emulator\".",
             // The project's clients never send the deprecated field, whatever the tenant's shape (checked on every request they send).
             route: { methods: ["PATCH"], path: FIDO2, versions: ["v1.0", "beta"], readOnly: ["isAttestationEnforced"] },
             probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true } },
-            expect: { status: 400, message: "deprecated" },
+            expect: { status: 400, message: "not modelled by the emulator" },
         },
         {
             id: "authenticationMethodsPolicy.passkeyProfiles.max",

@@ -888,7 +888,8 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
             // Deprecated with passkey profiles: whether Graph still takes it on a migrated tenant is not documented;
             // the emulator refuses it (stricter) and names the profile property that replaced it.
             throw bad(
-                `Property '${key}' is deprecated: this tenant uses passkey profiles. Set ${key === "isAttestationEnforced" ? "attestationEnforcement" : "keyRestrictions"} on a passkey profile in passkeyProfiles instead.`,
+                `Property '${key}' on a tenant that uses passkey profiles is not modelled by the emulator (deprecated, resources/fido2authenticationmethodconfiguration.md; ` +
+                    `what Graph does with it then is not documented, so the emulator refuses it). Set ${key === "isAttestationEnforced" ? "attestationEnforcement" : "keyRestrictions"} on a passkey profile in passkeyProfiles instead.`,
             );
         }
         switch (key) {

@@ -26,7 +26,7 @@
  * compared as corrected by its `replay` when it has one), `notApplicable` (cannot apply to an app-only
  * caller or to this kind of tenant). Nothing is skipped silently: every example is compared, asserted
  * refused, or listed. Where the emulator diverges from a correct example, the example is in
- * KNOWN_DIVERGENCES below (and /work/notes/doc-divergences.md) until the emulator is fixed; an entry
+ * KNOWN_DIVERGENCES below until the emulator is fixed; an entry
  * whose example now matches fails the suite, so the list only shrinks.
  */
 import * as assert from "assert";
@@ -44,11 +44,10 @@ const DOC_APP = "doc-examples";
 
 /**
  * Examples where the emulator's answer differs from a correct example, being fixed in the emulator
- * (details and Microsoft's wording in /work/notes/doc-divergences.md). Key: "<fixture file> <example name>".
+ * (each entry says what differs and what Microsoft's page says; none is open today). Key: "<fixture file> <example name>".
  * Remove an entry once the example matches (the suite fails while a fixed entry stays).
  */
 const KNOWN_DIVERGENCES: Readonly<Record<string, string>> = {
-    "v1.0__fido2authenticationmethodconfiguration-update.json update_fido2authenticationmethodconfiguration": "disputed: PATCH with isAttestationEnforced answers 400 'deprecated: this tenant uses passkey profiles'; resources/fido2authenticationmethodconfiguration.md says the property is deprecated and will be removed in October 2027 (not that it is refused), the example documents 204",
 };
 
 type Kind = "matched" | "refused" | "diverges" | "known" | "listed";
