@@ -93,6 +93,8 @@ describe("emulator: authentication policy provider", function () {
             policyName: NAME,
             policyGuid: created.guid,
             isOrganizationDefault: true,
+            // The tenant as read at preview, kept so a refresh carries it over (not the tenant's now).
+            tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" },
             tenantId: emu.defaultTenant().tenantId,
         });
     });
@@ -177,7 +179,7 @@ describe("emulator: authentication policy provider", function () {
         await portal().invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: null });
         const r = await p.read(created.id, created.outs);
         assert.strictEqual(invokeCalls().filter((c) => c.write).at(-1)!.appId, emu.app(APPS.portal).appId, "the drift was made by the portal app");
-        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: { ...allBlocked, Pop: true }, organizationDefault: false });
+        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: { ...allBlocked, Pop: true }, organizationDefault: false, tenantAtPreview: inputs.tenantAtPreview });
         assert.strictEqual(r.props!.isOrganizationDefault, false);
         assert.deepStrictEqual(authenticationPolicy.diff(inputs as any, r.props as any), [
             { field: "allowBasicAuth.Pop", from: true, to: false },
@@ -196,11 +198,15 @@ describe("emulator: authentication policy provider", function () {
 
     it("without organizationDefault, a default changed elsewhere is not drift", async () => {
         const p = providerAs();
-        const created = await p.create(await plan(p, { name: NAME }));
+        const inputs = await plan(p, { name: NAME });
+        const created = await p.create(inputs);
         await portal().invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: NAME });
         const r = await p.read(created.id, created.outs);
         assert.deepStrictEqual(r.props, created.outs);
-        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: allBlocked });
+        // The plan's inputs exactly, tenantAtPreview carried over: no drift.
+        assert.deepStrictEqual(r.inputs, inputs);
+        assert.deepStrictEqual(Object.keys(r.inputs!).sort(), ["allowBasicAuth", "name", "tenantAtPreview"]);
+        assert.deepStrictEqual(r.inputs!.allowBasicAuth, allBlocked);
     });
 
     it("a new name replaces the resource: the new policy is created and the old one left (Exchange cannot rename)", async () => {
