@@ -161,7 +161,11 @@ describe("emulator: authentication methods providers", function () {
                 state: "disabled",
                 isOfficePhoneAllowed: true,
                 excludeTargets: [{ id: GROUP_A, targetType: "group" }, { id: GROUP_B, targetType: "group" }],
+                // The plan's own inputs (not the tenant's) are carried over as created, so they are no drift.
+                confirm: created.outs.confirm,
+                tenantAtPreview: created.outs.tenantAtPreview,
             });
+            assert.ok(created.outs.tenantAtPreview, "sanity: the plan recorded the tenant at preview");
             assert.strictEqual((r.props!.configuration as any).state, "disabled");
             const program = (await p.check({}, { method: "voice", state: "enabled", isOfficePhoneAllowed: true, excludeTargets: [{ id: GROUP_A }] })).inputs;
             assert.deepStrictEqual(await p.diff(created.id, r.props, program), { changes: true });

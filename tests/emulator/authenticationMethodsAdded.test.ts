@@ -77,7 +77,9 @@ describe("emulator: QR code, hardware OATH and report suspicious activity", func
             const created = await p.create(await checked(p, inputs));
             await portal(emu).patch(`${CONFIGS}/qrCodePin`, { "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration", pinLength: 8, standardQRCodeLifetimeInDays: 30 });
             const r = await p.read(created.id, created.outs);
-            assert.deepStrictEqual(r.inputs, { method: "qrCodePin", pinLength: 8 }, "only the managed field");
+            // Only the managed field drifts; the plan's own inputs (not the tenant's) are carried over as created.
+            const carried = Object.fromEntries(["confirm", "tenantAtPreview"].filter((k) => created.outs[k] !== undefined).map((k) => [k, created.outs[k]]));
+            assert.deepStrictEqual(r.inputs, { method: "qrCodePin", pinLength: 8, ...carried }, "only the managed field");
             assert.deepStrictEqual(authenticationMethodConfiguration.diff((await checked(p, inputs)) as any, r.props as any), [{ field: "pinLength", from: 8, to: 12 }]);
             await p.update(created.id, r.props, await checked(p, inputs));
             assert.deepStrictEqual([live().methods.qrCodePin.pinLength, live().methods.qrCodePin.standardQRCodeLifetimeInDays], [12, 30], "the unmanaged lifetime kept");
