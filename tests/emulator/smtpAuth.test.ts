@@ -98,6 +98,8 @@ describe("emulator: SMTP AUTH provider", function () {
             mailboxes: { [addr("scanner")]: "enabled" },
             observedMailboxes: { [addr("scanner")]: "enabled" },
             readScope: "namedMailboxes",
+            // The tenant as read at preview, kept so a refresh carries it over (not the tenant's now).
+            tenantAtPreview: { disabledForOrganization: false },
             tenantId: emu.defaultTenant().tenantId,
         });
         // Verification re-read only what changed: the mailbox and the transport config.
@@ -205,6 +207,7 @@ describe("emulator: SMTP AUTH provider", function () {
             disabledForOrganization: true,
             exceptions: [addr("scanner")],
             mailboxes: { [addr("scanner")]: "followsOrganization" },
+            tenantAtPreview: inputs.tenantAtPreview,
         });
         // The next plan shows the change back, field by field.
         assert.deepStrictEqual(smtpAuth.diff(inputs as any, r.props as any), [
@@ -223,6 +226,7 @@ describe("emulator: SMTP AUTH provider", function () {
             exceptions: [addr("scanner")],
             manageAllMailboxes: true,
             mailboxes: { [addr("alexw")]: "followsOrganization", [addr("diegos")]: "disabled", [addr("scanner")]: "enabled" },
+            tenantAtPreview: all.tenantAtPreview,
         });
         // ... and a refresh of that state reads again (its recorded inputs conflict, but are readable).
         const r3 = await p.read("id", r2.props);
