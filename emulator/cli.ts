@@ -22,7 +22,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { nearest } from "../providers/framework/validation";
 import { nodeCaBundlePath } from "./pki";
 import { RunningEmulator, startEmulator } from "./server";
-import { APPS, CI_OIDC, Store } from "./store";
+import { APPS, CI_OIDC, Store, isAlive } from "./store";
 
 /** The passphrase of the emulator's local file backend; the dev stack's encryptionsalt is made with it. */
 export const LOCAL_PASSPHRASE = "m365-mfa-local-passphrase";
@@ -279,15 +279,6 @@ const permission = (value: string, previous: string[] = []): string[] => {
 interface Running {
     origin: string;
     pid: number;
-}
-
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (err: any) {
-        return err.code === "EPERM";
-    }
 }
 
 /** The emulator running on this state directory, if any. */

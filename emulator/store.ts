@@ -519,7 +519,8 @@ export class Store {
     }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (a lock's holder, a running emulator's pid file). */
+export function isAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;
