@@ -1,6 +1,6 @@
 import type { BaselineMember, Requirement } from "../../components/member";
 import { list, obj, oneOf, str } from "../../providers/framework/validation";
-import { legacyAuthenticationMember, requireMfaMember } from "../conditionalAccess/member";
+import { deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { PerUserMfa } from "./resource";
 import { PER_USER_MFA_STATES, PerUserMfaAssignment, PerUserMfaState, perUserMfa } from "./setting";
@@ -146,8 +146,13 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             warnings.push(`${ctx.key} enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`);
         }
         // Keys that do nothing where they stand: said, not ignored.
-        if (ctx.wide.readiness && !args) {
-            warnings.push(`${ctx.wideKey("readiness")} does nothing without ${ctx.key}: it checks the users per-user MFA moves to MFA. Remove it, or add perUserMfa.`);
+        // readiness also checks who a Conditional Access policy switched on would break (the rollout guard).
+        const rollouts = [legacyAuthenticationMember, requireMfaMember, phishingResistantAdminsMember, deviceCodeFlowMember];
+        if (ctx.wide.readiness && !args && !rollouts.some((m) => ctx.argsOf(m))) {
+            warnings.push(
+                `${ctx.wideKey("readiness")} does nothing without ${ctx.key} or a Conditional Access member: it checks the users per-user MFA moves to MFA, ` +
+                    `or that a Conditional Access policy switched on starts to apply to. Remove it, or add perUserMfa.`,
+            );
         }
         const guards = (["lockout", "maxUserChangeShare"] as const).filter((k) => ctx.wide.guards?.[k] !== undefined);
         if (guards.length && !args) {

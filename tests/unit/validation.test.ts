@@ -139,11 +139,14 @@ describe("unit: m365-mfa:baseline rules", () => {
         const w = coherenceWarnings(baselineArgsFromConfig({ securityDefaults: { enabled: true }, readiness: { mode: "block" }, guards: { lockout: "off" }, hygiene: {} }));
         assert.deepStrictEqual(w, [
             "m365-mfa:baseline.hygiene is empty: it runs no operation. Remove it, or name an operation.",
-            "m365-mfa:baseline.readiness does nothing without m365-mfa:baseline.perUserMfa: it checks the users per-user MFA moves to MFA. Remove it, or add perUserMfa.",
+            "m365-mfa:baseline.readiness does nothing without m365-mfa:baseline.perUserMfa or a Conditional Access member: it checks the users per-user MFA moves to MFA, or that a Conditional Access policy switched on starts to apply to. Remove it, or add perUserMfa.",
             "m365-mfa:baseline.guards.lockout does nothing without m365-mfa:baseline.perUserMfa: it guards per-user MFA changes only. Remove it, or add perUserMfa.",
         ]);
         // guards.confirm alone confirms Conditional Access too: no warning.
         assert.deepStrictEqual(coherenceWarnings(baselineArgsFromConfig({ guards: { confirm: ["x"] } })), []);
+        // readiness checks who a Conditional Access policy switched on would break: not a key that does nothing there.
+        const ca = coherenceWarnings(baselineArgsFromConfig({ breakGlassAccounts: ["bg@contoso.com"], deviceCodeFlow: { mode: "reportOnly" }, readiness: { mode: "block" } }));
+        assert.ok(!ca.some((m) => /readiness does nothing/.test(m)), ca.join("\n"));
     });
 });
 
