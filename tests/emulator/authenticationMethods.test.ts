@@ -12,28 +12,13 @@ import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
 import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
+import { warningsOf } from "../support/warnings";
 
 const POLICY = "/policies/authenticationMethodsPolicy";
 const CONFIGS = `${POLICY}/authenticationMethodConfigurations`;
 const GROUP_A = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";
 const GROUP_B = "0a9b8c7d-6e5f-4a3b-8c1d-2e3f4a5b6c7d";
 
-/** What engineLog writes outside the engine (stderr), while `fn` runs. */
-async function capturingWarnings(fn: () => Promise<void>): Promise<string[]> {
-    const seen: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => {
-        const line = args.map(String).join(" ");
-        if (line.startsWith("warning:")) seen.push(line);
-        else original(...args);
-    };
-    try {
-        await fn();
-    } finally {
-        console.error = original;
-    }
-    return seen;
-}
 
 describe("emulator: authentication methods providers", function () {
     this.timeout(120_000);
@@ -320,7 +305,7 @@ describe("emulator: authentication methods providers", function () {
 
         it("a step back of policyMigrationState is not refused: check warns what it means, then it is applied", async () => {
             assert.strictEqual(live().policyMigrationState, "migrationComplete");
-            const warned = await capturingWarnings(async () => {
+            const warned = await warningsOf(async () => {
                 const p = policyProvider();
                 const checked = await p.check({}, { policyMigrationState: "preMigration", diagnosticsUrn: "urn:pulumi:s::p::m365-mfa:AuthenticationMethodsPolicy::x" });
                 assert.deepStrictEqual(checked.failures, []);
@@ -331,7 +316,7 @@ describe("emulator: authentication methods providers", function () {
             assert.match(warned[0], /^warning: Authentication methods policy: this plan moves policyMigrationState back from "migrationComplete" \(what the tenant has\) to "preMigration"/);
             assert.match(warned[0], /legacy MFA and SSPR policies stopped being manageable on 2025-09-30/);
             // Forward, or staying, warns nothing.
-            const quiet = await capturingWarnings(async () => {
+            const quiet = await warningsOf(async () => {
                 assert.deepStrictEqual(await failuresOf(policyProvider(), { policyMigrationState: "preMigration" }), []);
                 await checkedCreate(policyProvider(), { policyMigrationState: "migrationComplete" });
             });

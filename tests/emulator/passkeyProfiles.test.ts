@@ -17,6 +17,7 @@ import { exportMember } from "../../settings/authenticationMethods/export";
 import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
 import { useEmulator } from "../support/emulatorSuite";
 import { problemsOf, senderOf } from "../support/requestLog";
+import { warningsOf } from "../support/warnings";
 
 const CONFIGS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
 const FIDO2 = `${CONFIGS}/fido2`;
@@ -26,22 +27,6 @@ const ADMINS = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";
 const STAFF = "0a9b8c7d-6e5f-4a3b-8c1d-2e3f4a5b6c7d";
 const YUBIKEY = "cb69481e-8ff7-4039-93ec-0a2729a154a8";
 
-/** What engineLog writes outside the engine (stderr) while `fn` runs: warnings. */
-async function warningsOf(fn: () => Promise<void>): Promise<string[]> {
-    const seen: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => {
-        const line = args.map(String).join(" ");
-        if (line.startsWith("warning:")) seen.push(line);
-        else original(...args);
-    };
-    try {
-        await fn();
-    } finally {
-        console.error = original;
-    }
-    return seen;
-}
 
 describe("emulator: FIDO2 passkey profiles", function () {
     this.timeout(120_000);
