@@ -4,6 +4,7 @@ import { boolWith, list, obj, oneOf, str } from "../../providers/framework/valid
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
 import { CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
+import { breakGlassAccounts } from "./breakGlass";
 
 /** `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then on. */
 export interface ConditionalAccessSettings {
@@ -114,7 +115,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
         const p = require("./policy") as typeof import("./policy");
         return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
     },
-    settings: [conditionalAccessRollout],
+    settings: [conditionalAccessRollout, breakGlassAccounts],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportLegacyAuthentication(ctx),
     exportWide: EXPORT_WIDE,
     schema: SCHEMA,
@@ -168,7 +169,7 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
     guardrails: () => [(require("./policy") as typeof import("./policy")).mfaForAllUsers],
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
-    settings: [conditionalAccessRollout],
+    settings: [conditionalAccessRollout, breakGlassAccounts],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
     exportWide: EXPORT_WIDE,
     schema: SCHEMA,
@@ -270,7 +271,7 @@ export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdmi
         const p = require("./policy") as typeof import("./policy");
         return [p.phishingResistantAdmins];
     },
-    settings: [conditionalAccessRollout],
+    settings: [conditionalAccessRollout, breakGlassAccounts],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportPhishingResistantAdmins(ctx),
     exportWide: EXPORT_WIDE,
     schema: ADMINS_SCHEMA,
@@ -312,7 +313,7 @@ export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, import
         const p = require("./policy") as typeof import("./policy");
         return [p.deviceCodeFlowBlocked];
     },
-    settings: [conditionalAccessRollout],
+    settings: [conditionalAccessRollout, breakGlassAccounts],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportDeviceCodeFlow(ctx),
     exportWide: EXPORT_WIDE,
     schema: obj({ mode: MODE, displayName: str(), adoptPolicyId: POLICY_ID, authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)") }, { required: ["mode"] }),

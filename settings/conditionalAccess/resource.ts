@@ -2,6 +2,7 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { SettingResource } from "../../providers/framework/resource";
 import { ConditionalAccessPolicyKind, conditionalAccessRollout } from "./rollout";
+import { excludedIds } from "./breakGlass";
 
 /**
  * Legacy authentication blocked with Conditional Access, the way Microsoft recommends rolling it out:
@@ -32,8 +33,6 @@ export const CA_STATES: Record<LegacyAuthenticationMode, string> = {
     on: "enabled",
     off: "disabled",
 };
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * What each policy is made of besides its state, name and excluded users: the export
@@ -101,7 +100,7 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
         if (!args.breakGlassAccounts.length) {
             throw new Error("LegacyAuthenticationBlock: at least one break-glass account must be excluded from a block policy");
         }
-        const excluded = excludedIds(this, args.breakGlassAccounts);
+        const excluded = excludedIds(this, name, args.breakGlassAccounts);
         const displayName = args.displayName ?? POLICY_SHAPES.legacyAuthentication.displayName;
         const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "legacyAuthentication", args, displayName, { parent: this, dependsOn: opts?.dependsOn });
         this.policy = new azuread.ConditionalAccessPolicy(
@@ -147,7 +146,7 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
                 conditions: {
                     clientAppTypes: [...POLICY_SHAPES.conditionalAccessMfa.clientAppTypes],
                     applications: { includedApplications: ["All"] },
-                    users: { includedUsers: ["All"], excludedUsers: excludedIds(this, args.breakGlassAccounts) },
+                    users: { includedUsers: ["All"], excludedUsers: excludedIds(this, name, args.breakGlassAccounts) },
                 },
                 grantControls: { operator: "OR", builtInControls: [...POLICY_SHAPES.conditionalAccessMfa.builtInControls] },
             },
@@ -250,7 +249,7 @@ export class PhishingResistantAdminsPolicy extends pulumi.ComponentResource {
                 conditions: {
                     clientAppTypes: [...ADMIN_SHAPE.clientAppTypes],
                     applications: { includedApplications: ["All"] },
-                    users: { includedRoles: [...args.roles], excludedUsers: excludedIds(this, args.breakGlassAccounts) },
+                    users: { includedRoles: [...args.roles], excludedUsers: excludedIds(this, name, args.breakGlassAccounts) },
                 },
                 grantControls: { operator: "OR", authenticationStrengthPolicyId: strengthId },
             },
@@ -289,7 +288,7 @@ export class DeviceCodeFlowBlock extends pulumi.ComponentResource {
                 conditions: {
                     clientAppTypes: [...DEVICE_CODE_SHAPE.clientAppTypes],
                     applications: { includedApplications: ["All"] },
-                    users: { includedUsers: ["All"], excludedUsers: excludedIds(this, args.breakGlassAccounts) },
+                    users: { includedUsers: ["All"], excludedUsers: excludedIds(this, name, args.breakGlassAccounts) },
                     authenticationFlowTransferMethods: transferMethods,
                 },
                 grantControls: { operator: "OR", builtInControls: [...DEVICE_CODE_SHAPE.builtInControls] },
@@ -298,10 +297,4 @@ export class DeviceCodeFlowBlock extends pulumi.ComponentResource {
         );
         this.registerOutputs({});
     }
-}
-
-function excludedIds(parent: pulumi.Resource, accounts: string[]): pulumi.Output<string>[] {
-    return accounts.map((account) =>
-        GUID.test(account) ? pulumi.output(account) : azuread.getUserOutput({ userPrincipalName: account }, { parent }).objectId,
-    );
 }

@@ -12,6 +12,8 @@ import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
+import { breakGlassAccounts } from "../../settings/conditionalAccess/breakGlass";
+import { breakGlassAccounts as tenantBreakGlass } from "../../emulator/cli";
 import { useEmulator } from "../support/emulatorSuite";
 
 const POLICY = "/policies/authenticationMethodsPolicy";
@@ -79,6 +81,28 @@ describe("emulator: one retry policy for every call", function () {
             assert.strictEqual(err.message.split("gave up").length, 2, "said once");
             return true;
         });
+    });
+
+    it("break-glass accounts resolve to object ids through the package's client: a dropped connection and 503s are retried, object ids kept, an unknown account names the config key", async () => {
+        // Issue 22: the azuread plugin's getUser gave up on a dropped connection; the check resolves them now.
+        const [bg1, bg2] = tenantBreakGlass(emu);
+        const p = new SettingProvider(breakGlassAccounts, {}, () => clientsAs(emu, APPS.provider));
+        const upn = bg1.userPrincipalName.toUpperCase();
+        emu.faults = { next: [{ kind: "drop", count: 1, match: "$batch" }, { kind: "503", count: 2, match: "$batch" }] };
+        const from = emu.requests.length;
+        const checked = await p.check({}, { accounts: [upn, bg2.id] });
+        assert.deepStrictEqual(checked.failures, []);
+        assert.deepStrictEqual(checked.inputs.objectIds, [bg1.id, bg2.id]);
+        assert.deepStrictEqual(emu.requests.slice(from).filter((r) => r.path.endsWith("$batch")).map((r) => r.status), ["dropped", 503, 503, 200]);
+        emu.faults = {};
+        // The create that follows takes the check's read; the outputs are the ids.
+        const before = emu.requests.length;
+        const created = await p.create(checked.inputs);
+        assert.deepStrictEqual(created.outs.objectIds, [bg1.id, bg2.id]);
+        assert.strictEqual(emu.requests.length, before, "no second read");
+        const unknown = await p.check({}, { accounts: [bg1.userPrincipalName, "nobody@contoso.com"] });
+        assert.strictEqual(unknown.failures?.length, 1);
+        assert.match(unknown.failures![0].reason, /m365-mfa:baseline\.breakGlassAccounts names an account the tenant does not have: nobody@contoso\.com\. Name each break-glass account by its user principal name or object id/);
     });
 
     it("the same seed replays the same faults; another seed gives others", async () => {

@@ -11,19 +11,23 @@ const BG = ["breakglass1@contoso.com", "11111111-2222-3333-4444-555555555555"];
 describe("unit: Conditional Access members, presets and coherence", () => {
     const created: { type: string; name: string; inputs: any }[] = [];
     const lookups: string[] = [];
+    const calls: string[] = [];
 
     before(() => {
         pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
                     created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    if (args.type === "pulumi-nodejs:dynamic/m365-mfa:BreakGlassAccounts") {
+                        // What the check resolves through the package's Graph client (settings/conditionalAccess/breakGlass.ts).
+                        lookups.push(...args.inputs.accounts);
+                        return { id: `${args.name}-id`, state: { ...args.inputs, objectIds: args.inputs.accounts.map((a: string) => (a.includes("@") ? "bg1-object-id" : a)) } };
+                    }
                     return { id: `${args.name}-id`, state: { ...args.inputs } };
                 },
                 call: (args) => {
-                    if (args.token === "azuread:index/getUser:getUser") {
-                        lookups.push(args.inputs.userPrincipalName);
-                        return { objectId: "bg1-object-id", userPrincipalName: args.inputs.userPrincipalName };
-                    }
+                    // Issue 22: no azuread invoke any more (its getUser gave up on a dropped connection).
+                    calls.push(args.token);
                     return {};
                 },
             },
@@ -49,7 +53,9 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.deepStrictEqual(p!.inputs.conditions.users.includedUsers, ["All"]);
         assert.deepStrictEqual(p!.inputs.conditions.users.excludedUsers, ["bg1-object-id", "11111111-2222-3333-4444-555555555555"], "UPNs resolved to object ids, ids kept");
         assert.deepStrictEqual(p!.inputs.grantControls, { operator: "OR", builtInControls: ["block"] });
-        assert.deepStrictEqual(lookups, ["breakglass1@contoso.com"]);
+        assert.deepStrictEqual(lookups, ["breakglass1@contoso.com", "11111111-2222-3333-4444-555555555555"], "resolved by the package's own resource, child of the component");
+        assert.ok(created.some((c) => c.name === "ca1-legacy-authentication-break-glass"));
+        assert.deepStrictEqual(calls, [], "no azuread.getUser");
     });
 
     it("enforces when the stack says on, and says which path it took", async () => {
