@@ -38,8 +38,8 @@ export interface TokenClaims {
 export interface IdentityOptions {
     /** Lifetime of issued tokens, in seconds (Entra issues 60-90 minutes; shorter to test expiry). */
     tokenLifetimeSeconds: () => number;
-    /** When set, the token's exp claim is this close although expires_in says tokenLifetimeSeconds. */
-    tokenExpiresEarlySeconds: () => number | undefined;
+    /** When set for this app, the token's exp claim is this close although expires_in says tokenLifetimeSeconds. */
+    tokenExpiresEarlySeconds: (app: AppRegistration) => number | undefined;
 }
 
 export class Identity {
@@ -260,7 +260,7 @@ export class Identity {
                 token_type: "Bearer",
                 expires_in: lifetime,
                 ext_expires_in: lifetime,
-                access_token: this.sign(tenant, app, resource, this.options.tokenExpiresEarlySeconds() ?? lifetime, resourceId),
+                access_token: this.sign(tenant, app, resource, this.options.tokenExpiresEarlySeconds(app) ?? lifetime, resourceId),
             },
         };
     }

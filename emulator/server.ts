@@ -41,6 +41,14 @@ export interface Faults {
      * says tokenLifetimeSeconds, as when a token is revoked or clocks disagree. Clients must sign in again.
      */
     tokenExpiresEarlySeconds?: number;
+    /**
+     * The apps (display names or app ids) whose tokens expire early; unset: every app. An artificial
+     * fault (Entra's tokens live what expires_in says unless revoked), so a run can give it to the
+     * clients that renew on a 401 and keep honest lifetimes for one that renews on expires_in only
+     * (the azuread plugin: go-azure-sdk sdk/auth/cached_authorizer.go renews when the token is due by
+     * its expiry, never on a 401). The token endpoint's other faults reach every app.
+     */
+    tokenExpiresEarlyApps?: string[];
     /** Seconds sent in Retry-After with injected 429s (default 1). */
     retryAfterSeconds?: number;
     /** Faults at the token endpoint (429 with Retry-After, 503, dropped connections), from the same seeded generator (./faults.ts). */
@@ -163,7 +171,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     setFaults({ ...(options.faults ?? {}) });
     const identity = new Identity(store, pki, {
         tokenLifetimeSeconds: () => emulator.faults.tokenLifetimeSeconds ?? 3599,
-        tokenExpiresEarlySeconds: () => emulator.faults.tokenExpiresEarlySeconds,
+        tokenExpiresEarlySeconds: (app) => {
+            const f = emulator.faults;
+            return f.tokenExpiresEarlyApps && !f.tokenExpiresEarlyApps.includes(app.displayName) && !f.tokenExpiresEarlyApps.includes(app.appId) ? undefined : f.tokenExpiresEarlySeconds;
+        },
     });
     let origin = "";
 

@@ -8,6 +8,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { tokenEndpointFault } from "../../emulator/faults";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";
+import { APPS } from "../../emulator/store";
 
 describe("emulator: faults at the token endpoint", function () {
     this.timeout(300_000);
@@ -46,5 +47,27 @@ describe("emulator: faults at the token endpoint", function () {
         const answers = tokenAnswers(from);
         assert.ok(answers.filter((s) => s === 200).length >= 6, answers.join(","));
         assert.ok(answers.some((s) => s === 429 || s === 503 || s === "dropped"), `faults were injected: ${answers.join(",")}`);
+    });
+
+    it("early token expiry reaches only the apps tokenExpiresEarlyApps names (every app when unset); expires_in stays the honest lifetime", async () => {
+        // An artificial fault: the azuread plugin renews on expires_in only (go-azure-sdk sdk/auth/cached_authorizer.go, token.go), so the benchmark gives its app honest lifetimes.
+        const exp = async (app: string) => {
+            const res = await fetch(`${emu.origin}/${emu.defaultTenant().tenantId}/oauth2/v2.0/token`, {
+                method: "POST",
+                headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                body: new URLSearchParams({ grant_type: "client_credentials", client_id: emu.app(app).appId, client_secret: emu.app(app).secret, scope: "https://graph.microsoft.com/.default" }).toString(),
+            });
+            const body = (await res.json()) as any;
+            const claims = JSON.parse(Buffer.from(String(body.access_token).split(".")[1], "base64url").toString("utf8"));
+            return { left: claims.exp - Math.floor(Date.now() / 1000), expiresIn: body.expires_in };
+        };
+        emu.faults = { tokenExpiresEarlySeconds: 15, tokenExpiresEarlyApps: [APPS.provider] };
+        const early = await exp(APPS.provider);
+        const honest = await exp(APPS.portal);
+        assert.ok(early.left <= 15 && early.left >= 13, JSON.stringify(early));
+        assert.ok(honest.left > 3000, JSON.stringify(honest));
+        assert.strictEqual(early.expiresIn, honest.expiresIn, "expires_in says the same to both");
+        emu.faults = { tokenExpiresEarlySeconds: 15 };
+        assert.ok((await exp(APPS.portal)).left <= 15, "unset: every app");
     });
 });
