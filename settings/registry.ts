@@ -15,6 +15,7 @@ import type { AnyMember, BaselineWide } from "../components/member";
 import type { AnySetting } from "../providers/framework/setting";
 import { authenticationMethodsMember } from "./authenticationMethods/member";
 import { deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "./conditionalAccess/member";
+import { managedPoliciesMember } from "./managedPolicies/member";
 import { mailboxProtocolsMember } from "./mailboxProtocols/member";
 import { exchangeAuthenticationPolicyMember } from "./exchangeAuthenticationPolicy/member";
 import { hygieneMember } from "./hygiene/member";
@@ -36,6 +37,8 @@ export const MEMBERS = {
     phishingResistantAdmins: phishingResistantAdminsMember,
     /** Device code flow (and optionally authentication transfer) blocked by Conditional Access (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
     deviceCodeFlow: deviceCodeFlowMember,
+    /** Microsoft-managed Conditional Access policies adopted: their state and the users and groups they exclude, nothing else (settings/managedPolicies). */
+    managedPolicies: managedPoliciesMember,
     /** Session and method hygiene operations, by name: each runs once per value of its trigger (settings/hygiene). */
     hygiene: hygieneMember,
     /** SMTP AUTH off for the organisation, with named mailbox exceptions (settings/smtpAuth). */
@@ -89,6 +92,7 @@ export const SETTINGS: Readonly<Record<string, AnySetting>> = Object.fromEntries
 export * from "./securityDefaults";
 export * from "./modernAuthentication";
 export * from "./conditionalAccess";
+export * from "./managedPolicies";
 export * from "./hygiene";
 export * from "./smtpAuth";
 export * from "./exchangeAuthenticationPolicy";

@@ -1,0 +1,47 @@
+import { TenantApiError } from "../../client";
+import { pages, runBatched } from "../../client/batch";
+import type { ExportContext } from "../../adoption/context";
+import type { ManagedPolicySettings } from "./member";
+import { MANAGED_PREFIX, MANAGED_STATES, ManagedPolicyMode } from "./setting";
+
+const MODES = Object.fromEntries(Object.entries(MANAGED_STATES).map(([mode, state]) => [state, mode])) as Record<string, ManagedPolicyMode>;
+
+/**
+ * m365-mfa:baseline.managedPolicies: every Microsoft-managed policy of the tenant with its state and the
+ * users (by user principal name) and groups (by object id) it excludes, exactly, so the first up writes
+ * nothing. A tenant whose policies cannot be read (no Entra ID P1, or no Policy.Read.All) has none: said.
+ */
+export async function exportManagedPolicies(ctx: ExportContext): Promise<ManagedPolicySettings | undefined> {
+    const found: any[] = [];
+    try {
+        for await (const page of pages<any>(ctx.clients.graph, "/identity/conditionalAccess/policies")) {
+            found.push(...page.filter((p) => String(p.displayName ?? "").startsWith(MANAGED_PREFIX)));
+        }
+    } catch (err) {
+        if (err instanceof TenantApiError && (err.status === 403 || err.status === 401)) {
+            ctx.warnings.push(`managedPolicies: the Conditional Access policies could not be read (Policy.Read.All, and Microsoft Entra ID P1): left out`);
+            return undefined;
+        }
+        throw err;
+    }
+    if (!found.length) return undefined;
+    const out: ManagedPolicySettings = [];
+    for (const p of found.sort((a, b) => String(a.displayName).localeCompare(String(b.displayName)))) {
+        const mode = MODES[String(p.state)];
+        if (!mode) {
+            ctx.warnings.push(`managedPolicies: "${p.displayName}" has the state ${p.state}, which is not reportOnly, on or off: left out`);
+            continue;
+        }
+        const u = p.conditions?.users ?? {};
+        const ids: string[] = (u.excludeUsers ?? []).map(String);
+        const { results } = await runBatched(ctx.clients.graph, ids.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })));
+        const users = results.map((r, i) => (r.status === 200 ? String(r.body.userPrincipalName).toLowerCase() : ids[i]));
+        out.push({
+            policy: String(p.displayName),
+            mode,
+            ...(users.length ? { excludeUsers: users } : {}),
+            ...((u.excludeGroups ?? []).length ? { excludeGroups: (u.excludeGroups as string[]).map(String) } : {}),
+        });
+    }
+    return out.length ? out : undefined;
+}

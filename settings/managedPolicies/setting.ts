@@ -1,0 +1,324 @@
+import { createHash } from "crypto";
+import type { TenantClients } from "../../client";
+import { runBatched } from "../../client/batch";
+import { engineLog } from "../../providers/framework/diagnostics";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, stableJson, weakeningRefusal } from "../../providers/framework/setting";
+import { isObject } from "../../providers/framework/validation";
+
+/**
+ * A Microsoft-managed Conditional Access policy, adopted: its state and the identities it excludes.
+ *
+ * Microsoft creates these policies in report-only and enables them "no less than 45 days after they're
+ * introduced" unless an admin set another state; admins "can edit the state of a policy and what
+ * identities the policy should exclude", and "can't rename or delete" them (MicrosoftDocs/entra-docs
+ * docs/identity/conditional-access/managed-policies.md, "How Microsoft-managed policies work" and
+ * "Policies"). So this is no azuread.ConditionalAccessPolicy (which writes the whole policy): it PATCHes
+ * only `state` and `conditions.users.excludeUsers` / `excludeGroups` through Microsoft Graph
+ * (conditionalaccesspolicy-update.md: PATCH /identity/conditionalAccess/policies/{id}).
+ *
+ * Graph marks no policy as Microsoft-managed; tenants show display names beginning "Microsoft-managed: "
+ * (observed in tenant exports, not documented), which is how the policy is recognised: any other
+ * policy is refused (the Conditional Access members or azuread manage those).
+ *
+ * Removing the resource stops managing the policy; the tenant keeps its state and exclusions (and
+ * Microsoft may then turn a report-only one on by itself).
+ */
+export const MANAGED_PREFIX = "Microsoft-managed: ";
+export type ManagedPolicyMode = "reportOnly" | "on" | "off";
+export const MANAGED_STATES: Record<ManagedPolicyMode, string> = { reportOnly: "enabledForReportingButNotEnforced", on: "enabled", off: "disabled" };
+const STATE_WORDS: Record<string, string> = { enabled: "on", enabledForReportingButNotEnforced: "report-only", disabled: "off" };
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const POLICIES = "/identity/conditionalAccess/policies";
+
+export interface ManagedPolicyDesired extends Record<string, unknown> {
+    /** The managed policy: its object id, or its display name ("Microsoft-managed: Block device code flow"). */
+    policy: string;
+    mode: ManagedPolicyMode;
+    /** Users the policy excludes, by user principal name or object id: exactly these (the tenant's others are removed). */
+    excludeUsers: string[];
+    /** Groups the policy excludes, by object id or display name: exactly these. */
+    excludeGroups: string[];
+    /** The baseline's break-glass accounts: an enforced blocking policy must exclude each (refused otherwise), any other is warned about. */
+    breakGlassAccounts: string[];
+    /** The confirmations of the baseline (guards.confirm). */
+    confirm?: string[];
+    /** The full config key the messages name (set by the baseline component). */
+    configKey?: string;
+    /** Set at preview: the policy's object id. */
+    policyId?: string;
+    /** Set at preview: the excluded users' and groups' object ids (sorted, lower case). */
+    excludeUserIds?: string[];
+    excludeGroupIds?: string[];
+    /** Set at preview: the policy as the tenant had it (state; excluded users and groups by name). */
+    tenantAtPreview?: { state: string; excludeUsers: string[]; excludeGroups: string[] };
+}
+
+export interface ManagedPolicyLive extends Record<string, unknown> {
+    policyId: string;
+    displayName: string;
+    /** Graph's state: enabled, enabledForReportingButNotEnforced or disabled. */
+    state: string;
+    /** Object ids, sorted, lower case. */
+    excludedUserIds: string[];
+    excludedGroupIds: string[];
+}
+
+const KEYS = ["policy", "mode", "excludeUsers", "excludeGroups", "breakGlassAccounts", "confirm", "configKey", "policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
+const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
+
+/**
+ * The confirmation of switching a managed policy on: "managed-policy:<exclusions>:<digest>", bound to
+ * the policy, the state it leaves and the identities it will exclude (another exclusion list needs a new one).
+ */
+export function managedPolicyOnConfirmation(policyId: string, from: string, excludedIds: readonly string[]): string {
+    const lines = [`policy=${policyId.toLowerCase()}`, `state=${from}->enabled`, ...excludedIds.map((x) => `excluded=${x.toLowerCase()}`)].sort();
+    return `managed-policy:${excludedIds.length}:${createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 8)}`;
+}
+
+const sortedIds = (xs: unknown): string[] => (Array.isArray(xs) ? [...new Set(xs.map((x) => String(x).toLowerCase()))].sort() : []);
+
+/** The managed policy as the tenant has it, by id or display name; undefined when there is none. */
+async function findPolicy(clients: TenantClients, ref: string): Promise<any | undefined> {
+    if (GUID.test(ref)) {
+        try {
+            return await clients.graph.get(`${POLICIES}/${encodeURIComponent(ref)}`);
+        } catch (err: any) {
+            if (err?.status === 404) return undefined;
+            throw err;
+        }
+    }
+    const found = await clients.graph.get(`${POLICIES}?$filter=displayName eq '${ref.replace(/'/g, "''")}'`);
+    return (found?.value ?? [])[0];
+}
+
+function liveOf(p: any): ManagedPolicyLive {
+    const u = p?.conditions?.users ?? {};
+    return { policyId: String(p.id), displayName: String(p.displayName), state: String(p.state), excludedUserIds: sortedIds(u.excludeUsers), excludedGroupIds: sortedIds(u.excludeGroups) };
+}
+
+/** Whether the policy blocks sign-ins (grant control block): a lockout risk for a break-glass account it does not exclude. */
+function blocks(p: any): boolean {
+    return (p?.grantControls?.builtInControls ?? []).includes("block");
+}
+
+export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired, ManagedPolicyLive> = {
+    type: "ManagedConditionalAccessPolicy",
+    title: "Microsoft-managed Conditional Access policy",
+    permissions: {
+        read: ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"],
+        // conditionalaccesspolicy-update.md: Policy.ReadWrite.ConditionalAccess (and Policy.Read.All to read it).
+        write: ["Policy.ReadWrite.ConditionalAccess"],
+    },
+    onDelete: "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions (Microsoft may turn a report-only one on by itself).",
+    inputKeys: KEYS,
+    replaceOnChanges: ["policy"],
+    resolvedFields: RESOLVED,
+    internalFields: ["breakGlassAccounts", "confirm", "configKey"],
+    auditActivities: ["Update Conditional Access policy"],
+    // Judged from the tenant as read at preview (the from-values): an enforced policy going back, or an enforced policy excluding more.
+    weakens: (c) => {
+        if (c.field === "state" && c.from === "enabled" && c.to !== "enabled") return `a Microsoft-managed policy goes back from enforced to ${STATE_WORDS[String(c.to)] ?? c.to}: what it enforced stops for every user it covered`;
+        if ((c.field === "excludeUsers" || c.field === "excludeGroups") && Array.isArray(c.from) && Array.isArray(c.to)) {
+            const added = (c.to as string[]).filter((x) => !(c.from as string[]).includes(x));
+            if (added.length) return `an enforced Microsoft-managed policy no longer applies to ${added.join(", ")} (${c.field === "excludeUsers" ? "users" : "groups"} newly excluded)`;
+        }
+        return undefined;
+    },
+    previewChanges: (inputs) => {
+        const t = inputs[TENANT_AT_PREVIEW] as ManagedPolicyDesired["tenantAtPreview"] | undefined;
+        if (!t) return [];
+        const out: FieldChange[] = [];
+        const to = MANAGED_STATES[inputs.mode as ManagedPolicyMode];
+        if (t.state !== to) out.push({ field: "state", from: t.state, to });
+        const users = ((inputs.excludeUsers as string[]) ?? []).map((x) => x.toLowerCase()).sort();
+        const groups = ((inputs.excludeGroups as string[]) ?? []).map((x) => x.toLowerCase()).sort();
+        if (stableJson(t.excludeUsers) !== stableJson(users)) out.push({ field: "excludeUsers", from: t.excludeUsers, to: users });
+        if (stableJson(t.excludeGroups) !== stableJson(groups)) out.push({ field: "excludeGroups", from: t.excludeGroups, to: groups });
+        return out;
+    },
+
+    validate(inputs) {
+        const failures: ValidationFailure[] = [];
+        const key = typeof inputs.configKey === "string" ? inputs.configKey : undefined;
+        const at = (p: string) => (key ? `${key}.${p}` : p);
+        for (const k of Object.keys(inputs)) if (!KEYS.includes(k) && k !== "tenantId" && k !== "displayName" && k !== "state" && k !== "excludedUserIds" && k !== "excludedGroupIds") failures.push({ property: k, reason: `${k} is not a property of a Microsoft-managed Conditional Access policy (policy, mode, excludeUsers, excludeGroups)` });
+        if (typeof inputs.policy !== "string" || !inputs.policy.trim()) failures.push({ property: "policy", reason: `${at("policy")} must name the managed policy: its object id or its display name, e.g. "Microsoft-managed: Block device code flow"` });
+        else if (!GUID.test(inputs.policy) && !inputs.policy.startsWith(MANAGED_PREFIX)) {
+            failures.push({ property: "policy", reason: `${at("policy")}: "${inputs.policy}" is not the display name of a Microsoft-managed policy (they begin "${MANAGED_PREFIX}"); give its display name or object id. A policy of your own is managed with the Conditional Access members.` });
+        }
+        if (!["reportOnly", "on", "off"].includes(inputs.mode as string)) failures.push({ property: "mode", reason: `${at("mode")} must be reportOnly, on or off (Microsoft allows changing a managed policy's state)` });
+        const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string" && x.trim()));
+        if (!strings(inputs.excludeUsers)) failures.push({ property: "excludeUsers", reason: `${at("excludeUsers")} must be a list of user principal names or object ids` });
+        if (!strings(inputs.excludeGroups)) failures.push({ property: "excludeGroups", reason: `${at("excludeGroups")} must be a list of group object ids or display names` });
+        if (!strings(inputs.breakGlassAccounts)) failures.push({ property: "breakGlassAccounts", reason: "breakGlassAccounts must be a list of user principal names or object ids" });
+        if (inputs.confirm !== undefined && !(Array.isArray(inputs.confirm) && inputs.confirm.every((x) => typeof x === "string"))) failures.push({ property: "confirm", reason: "confirm must be a list of confirmations (strings), as m365-mfa:baseline.guards.confirm" });
+        if (failures.length) return { failures };
+        const desired: ManagedPolicyDesired = {
+            policy: inputs.policy as string,
+            mode: inputs.mode as ManagedPolicyMode,
+            excludeUsers: [...((inputs.excludeUsers as string[]) ?? [])],
+            excludeGroups: [...((inputs.excludeGroups as string[]) ?? [])],
+            breakGlassAccounts: [...((inputs.breakGlassAccounts as string[]) ?? [])],
+        };
+        if (Array.isArray(inputs.confirm)) desired.confirm = inputs.confirm as string[];
+        if (key) desired.configKey = key;
+        if (typeof inputs.policyId === "string") desired.policyId = inputs.policyId;
+        if (Array.isArray(inputs.excludeUserIds)) desired.excludeUserIds = sortedIds(inputs.excludeUserIds);
+        if (Array.isArray(inputs.excludeGroupIds)) desired.excludeGroupIds = sortedIds(inputs.excludeGroupIds);
+        if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as ManagedPolicyDesired["tenantAtPreview"];
+        return { desired, failures };
+    },
+
+    /**
+     * At preview: finds the policy, resolves the excluded users and groups to object ids, refuses an
+     * enforced blocking policy that does not exclude every break-glass account, and refuses a weakening
+     * (from the tenant as read now) or a switch to on without the confirmation that names it.
+     */
+    async prepare(clients, desired) {
+        const key = desired.configKey ?? "the managed policy";
+        const p = await findPolicy(clients, desired.policy);
+        if (!p) {
+            return { failures: [{ property: "policy", reason: `${key}.policy: the tenant has no Conditional Access policy "${desired.policy}". Microsoft introduces its managed policies over time; list them with npm run export (or the drift report), and give one's display name or object id.` }] };
+        }
+        if (!String(p.displayName ?? "").startsWith(MANAGED_PREFIX)) {
+            return { failures: [{ property: "policy", reason: `${key}.policy: "${p.displayName}" (${p.id}) is not a Microsoft-managed policy (its display name does not begin "${MANAGED_PREFIX}"). Manage a policy of your own with the Conditional Access members or azuread.` }] };
+        }
+        const live = liveOf(p);
+        const failures: ValidationFailure[] = [];
+        // Users by UPN or id, groups by id or display name -> object ids; the names back for the plan.
+        const users = await runBatched(clients.graph, desired.excludeUsers.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
+        const userIds: string[] = [];
+        const nameOf = new Map<string, string>();
+        users.results.forEach((r, i) => {
+            if (r.status === 200) {
+                userIds.push(String(r.body.id).toLowerCase());
+                nameOf.set(String(r.body.id).toLowerCase(), String(r.body.userPrincipalName).toLowerCase());
+            } else failures.push({ property: "excludeUsers", reason: `${key}.excludeUsers: the tenant has no user "${desired.excludeUsers[i]}" (${r.status}); give a user principal name or object id of an existing user.` });
+        });
+        const groupIds: string[] = [];
+        for (const ref of desired.excludeGroups) {
+            const g = GUID.test(ref)
+                ? await clients.graph.get(`/groups/${encodeURIComponent(ref)}?$select=id,displayName`).catch((err: any) => (err?.status === 404 ? undefined : Promise.reject(err)))
+                : ((await clients.graph.get(`/groups?$filter=displayName eq '${ref.replace(/'/g, "''")}'&$select=id,displayName`))?.value ?? [])[0];
+            if (g) {
+                groupIds.push(String(g.id).toLowerCase());
+                nameOf.set(String(g.id).toLowerCase(), String(g.displayName));
+            } else failures.push({ property: "excludeGroups", reason: `${key}.excludeGroups: the tenant has no group "${ref}"; give a group object id or display name of an existing group.` });
+        }
+        // The tenant's exclusions by name, for the plan's from-values (ids the names are not known of stay ids).
+        const unnamed = [...live.excludedUserIds].filter((id) => !nameOf.has(id));
+        if (unnamed.length) {
+            const { results } = await runBatched(clients.graph, unnamed.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })));
+            results.forEach((r, i) => r.status === 200 && nameOf.set(unnamed[i], String(r.body.userPrincipalName).toLowerCase()));
+        }
+        const named = (ids: string[]) => ids.map((id) => (nameOf.get(id) ?? id).toLowerCase()).sort();
+        if (failures.length) return { failures };
+        const to = MANAGED_STATES[desired.mode];
+        const excluded = [...new Set(userIds)].sort();
+        const excludedGroups = [...new Set(groupIds)].sort();
+        const tenant = { state: live.state, excludeUsers: named(live.excludedUserIds), excludeGroups: named(live.excludedGroupIds) };
+        const resolved: ManagedPolicyDesired = { ...desired, policyId: live.policyId, excludeUserIds: excluded, excludeGroupIds: excludedGroups, [TENANT_AT_PREVIEW]: tenant };
+        const title = `${key} ("${live.displayName}")`;
+
+        // Break-glass accounts: an enforced blocking policy must exclude each (the lockout rule); any other is warned about.
+        const bg = await runBatched(clients.graph, desired.breakGlassAccounts.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
+        const notExcluded = bg.results
+            .map((r, i) => (r.status === 200 ? { id: String(r.body.id).toLowerCase(), upn: String(r.body.userPrincipalName).toLowerCase() } : { id: desired.breakGlassAccounts[i].toLowerCase(), upn: desired.breakGlassAccounts[i].toLowerCase() }))
+            .filter((b) => !excluded.includes(b.id))
+            .map((b) => b.upn);
+        if (blocks(p) && to !== "disabled" && (notExcluded.length || !desired.breakGlassAccounts.length)) {
+            const who = desired.breakGlassAccounts.length ? `the break-glass account${notExcluded.length === 1 ? "" : "s"} ${notExcluded.join(", ")}` : "no break-glass account (m365-mfa:baseline.breakGlassAccounts is empty)";
+            const fix = desired.breakGlassAccounts.length ? `add ${notExcluded.join(", ")} to ${key}.excludeUsers` : "set m365-mfa:baseline.breakGlassAccounts and exclude them in its excludeUsers";
+            if (to === "enabled") {
+                failures.push({ property: "excludeUsers", reason: `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded from a blocking policy, or nobody can sign in when it misfires. ${fix[0].toUpperCase()}${fix.slice(1)}; nothing was changed.` });
+            } else {
+                await engineLog("warning", `${title} blocks sign-ins and does not exclude ${who}; Microsoft may turn it on by itself. ${fix[0].toUpperCase()}${fix.slice(1)}.`);
+            }
+        } else if (notExcluded.length && to !== "disabled") {
+            await engineLog("warning", `${title} does not exclude the break-glass account${notExcluded.length === 1 ? "" : "s"} ${notExcluded.join(", ")}: Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add ${notExcluded.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`);
+        }
+        if (live.state === "enabledForReportingButNotEnforced" && to === "disabled") {
+            await engineLog("warning", `${title}: off opts out of the policy; Microsoft will not turn it on by itself (report-only policies are enabled no less than 45 days after they're introduced).`);
+        }
+
+        // Weakenings, judged from the tenant as read now.
+        const changes: FieldChange[] = [];
+        if (live.state !== to) changes.push({ field: "state", from: live.state, to });
+        if (live.state === "enabled") {
+            if (stableJson(tenant.excludeUsers) !== stableJson(named(excluded))) changes.push({ field: "excludeUsers", from: tenant.excludeUsers, to: named(excluded) });
+            if (stableJson(tenant.excludeGroups) !== stableJson(named(excludedGroups))) changes.push({ field: "excludeGroups", from: tenant.excludeGroups, to: named(excludedGroups) });
+        }
+        const weakenings = changes.map((c) => managedConditionalAccessPolicy.weakens!(c)).filter((w): w is string => !!w);
+        const refusal = weakeningRefusal(`managed-policy`, weakenings, changes.filter((c) => managedConditionalAccessPolicy.weakens!(c)), desired.confirm);
+        if (refusal) failures.push({ ...refusal, reason: `${title}: ${refusal.reason}` });
+
+        // Switching it on applies it to everyone it covers: a confirmation names it (the policy, and whom it excludes).
+        if (to === "enabled" && live.state !== "enabled") {
+            const token = managedPolicyOnConfirmation(live.policyId, live.state, [...excluded, ...excludedGroups]);
+            const what = describePolicy(p);
+            const excl = [...named(excluded), ...named(excludedGroups)];
+            const message =
+                `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ${excl.length ? excl.join(", ") : "nobody"}. ` +
+                `Its report-only results are in the sign-in logs (Policy impact).`;
+            if (!(desired.confirm ?? []).includes(token)) {
+                failures.push({ property: "", reason: `${message} If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.` });
+            } else {
+                await engineLog("info", message);
+            }
+        } else if (live.state !== to || stableJson(live.excludedUserIds) !== stableJson(excluded) || stableJson(live.excludedGroupIds) !== stableJson(excludedGroups)) {
+            await engineLog("info", `${title}: state ${STATE_WORDS[live.state] ?? live.state} -> ${STATE_WORDS[to]}; excluded users ${tenant.excludeUsers.join(", ") || "none"} -> ${named(excluded).join(", ") || "none"} (the tenant as read now)`);
+        }
+        return { desired: resolved, failures, live };
+    },
+
+    async read(clients, desired) {
+        const p = await findPolicy(clients, desired.policyId ?? desired.policy);
+        if (!p) throw new Error(`the Microsoft-managed Conditional Access policy "${desired.policy}" is not in the tenant any more`);
+        return liveOf(p);
+    },
+
+    desiredFromLive(live, desired) {
+        const mode = (Object.keys(MANAGED_STATES) as ManagedPolicyMode[]).find((m) => MANAGED_STATES[m] === live.state) ?? desired.mode;
+        return { ...desired, mode, policyId: live.policyId, excludeUserIds: live.excludedUserIds, excludeGroupIds: live.excludedGroupIds };
+    },
+
+    diff(desired, live) {
+        const out: FieldChange[] = [];
+        const to = MANAGED_STATES[desired.mode];
+        if (live.state !== to) out.push({ field: "state", from: live.state, to });
+        if (desired.excludeUserIds && stableJson(sortedIds(live.excludedUserIds)) !== stableJson(desired.excludeUserIds)) out.push({ field: "excludeUsers", from: live.excludedUserIds, to: desired.excludeUserIds });
+        if (desired.excludeGroupIds && stableJson(sortedIds(live.excludedGroupIds)) !== stableJson(desired.excludeGroupIds)) out.push({ field: "excludeGroups", from: live.excludedGroupIds, to: desired.excludeGroupIds });
+        return out;
+    },
+
+    /** PATCH only what Microsoft lets an admin change on a managed policy: state, and the excluded users and groups. */
+    async apply(clients, desired, live, changes) {
+        const body: Record<string, unknown> = {};
+        if (changes.some((c) => c.field === "state")) body.state = MANAGED_STATES[desired.mode];
+        const users: Record<string, unknown> = {};
+        if (changes.some((c) => c.field === "excludeUsers")) users.excludeUsers = desired.excludeUserIds ?? [];
+        if (changes.some((c) => c.field === "excludeGroups")) users.excludeGroups = desired.excludeGroupIds ?? [];
+        if (Object.keys(users).length) body.conditions = { users };
+        await clients.graph.patch(`${POLICIES}/${encodeURIComponent(live.policyId)}`, body);
+    },
+
+    id(tenantId, live) {
+        return `${tenantId}/managedConditionalAccessPolicy/${live.policyId}`;
+    },
+};
+
+/** What a policy enforces, in words, for the switch-on message. */
+function describePolicy(p: any): string {
+    const g = p?.grantControls ?? {};
+    const grant = (g.builtInControls ?? []).includes("block")
+        ? "a block"
+        : g.authenticationStrength?.id
+          ? `the authentication strength ${g.authenticationStrength.displayName ?? g.authenticationStrength.id}`
+          : (g.builtInControls ?? []).length
+            ? (g.builtInControls as string[]).join(` ${g.operator ?? "OR"} `)
+            : "its controls";
+    const u = p?.conditions?.users ?? {};
+    const whom = (u.includeUsers ?? []).includes("All") ? "all users" : (u.includeRoles ?? []).length ? `the holders of ${(u.includeRoles as string[]).length} directory roles` : (u.includeGroups ?? []).length ? `the members of ${(u.includeGroups as string[]).length} groups` : "the users it includes";
+    const flows = p?.conditions?.authenticationFlows?.transferMethods ? ` (${p.conditions.authenticationFlows.transferMethods})` : "";
+    return `${grant}${flows} for ${whom}`;
+}

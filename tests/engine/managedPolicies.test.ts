@@ -1,0 +1,86 @@
+/**
+ * Adopting Microsoft-managed Conditional Access policies (m365-mfa:baseline.managedPolicies) through the
+ * real engine against the emulator: export lists each with its state and exclusions and the first up
+ * writes nothing; switching the device code flow policy on with the break-glass accounts excluded is
+ * refused without its confirmation and, with it, PATCHes only the state and the exclusions; the
+ * previews after are clean (also after a refresh).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PulumiWorkspace, copyProject } from "../../harness/engine";
+import { startTrustedEmulator } from "../../harness/tenant";
+import type { RunningEmulator } from "../../emulator/server";
+import { APPS, ConditionalAccessPolicyState } from "../../emulator/store";
+import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
+
+const BREAK_GLASS = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
+const DEVICE_CODE = "Microsoft-managed: Block device code flow";
+
+describe("engine: a Microsoft-managed Conditional Access policy adopted as a member (state and exclusions only)", function () {
+    this.timeout(900_000);
+    let tmp: string;
+    let emu: RunningEmulator;
+    let ws: PulumiWorkspace;
+    const stack = "managed";
+    let seeded: ConditionalAccessPolicyState[];
+    const policy = (name: string) => emu.defaultTenant().conditionalAccessPolicies.find((p) => p.displayName === name)!;
+    const writes = (from: number) => emu.requests.slice(from).filter((x) => x.write || (x.method !== "GET" && !/\/oauth2\/|^\/_/.test(x.path) && !x.path.endsWith("/$batch")));
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-managed-"));
+        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
+        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
+        emu.store.mutate(() => (emu.defaultTenant().securityDefaults.isEnabled = false));
+        seeded = seedManagedPolicies(emu.store, emu.defaultTenant());
+        await ws.initStack(stack, {});
+    });
+    after(async () => {
+        await emu?.stop();
+        if (tmp && !process.env.KEEP_TEST_DIRS) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("export adopts every managed policy with its state; the first up writes nothing; switching one on (break-glass excluded) needs its confirmation; clean after", async () => {
+        const out = path.join(tmp, "baseline.json");
+        const r = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", out, "--include", "managedPolicies"]);
+        assert.strictEqual(r.code, 0, r.output);
+        const exported = JSON.parse(fs.readFileSync(out, "utf8"));
+        assert.deepStrictEqual(
+            exported.managedPolicies,
+            seeded.map((p) => p.displayName).sort().map((policy) => ({ policy, mode: "reportOnly" })),
+        );
+        const baseline = { ...exported, breakGlassAccounts: BREAK_GLASS };
+        await ws.setConfigObject(stack, "m365-mfa:baseline", baseline);
+        const before = emu.requests.length;
+        const up = await ws.up(stack);
+        assert.strictEqual(up.code, 0, up.output);
+        assert.deepStrictEqual(writes(before).map((x) => `${x.method} ${x.path}`), [], "adoption wrote nothing");
+        assert.match(up.output, /\("Microsoft-managed: Block device code flow"\) blocks sign-ins and does not exclude the break-glass accounts/, "a report-only blocking policy without break-glass exclusions is warned about");
+
+        // Switch the device code flow policy on, the break-glass accounts excluded.
+        const entries = baseline.managedPolicies.map((e: any) => (e.policy === DEVICE_CODE ? { ...e, mode: "on", excludeUsers: BREAK_GLASS } : e));
+        await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, managedPolicies: entries });
+        const refused = await ws.preview(stack);
+        assert.notStrictEqual(refused.code, 0, refused.output);
+        const token = /managed-policy:2:[0-9a-f]{8}/.exec(refused.output)?.[0];
+        assert.ok(token, `the refusal names no confirmation:\n${refused.output}`);
+        assert.match(refused.output, /switching the policy on \(report-only -> on\) enforces a block \(deviceCodeFlow\) for all users, excluding breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/);
+        assert.strictEqual(policy(DEVICE_CODE).state, "enabledForReportingButNotEnforced", "nothing was changed");
+
+        await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, managedPolicies: entries, guards: { confirm: [token] } });
+        const from = emu.requests.length;
+        const applied = await ws.up(stack);
+        assert.strictEqual(applied.code, 0, applied.output);
+        const sent = writes(from).filter((x) => x.status === 204 || x.status === 200);
+        assert.deepStrictEqual(sent.map((x) => `${x.method} ${x.path}`), [`PATCH /v1.0/identity/conditionalAccess/policies/${policy(DEVICE_CODE).id}`]);
+        assert.strictEqual(policy(DEVICE_CODE).state, "enabled");
+        const bg = BREAK_GLASS.map((u) => emu.directory().user(u)!.id.toLowerCase()).sort();
+        assert.deepStrictEqual([...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(), bg);
+        assert.deepStrictEqual((policy(DEVICE_CODE).conditions as any).authenticationFlows, { transferMethods: "deviceCodeFlow" });
+        for (const args of [["--expect-no-changes", "--diff"], ["--refresh", "--expect-no-changes", "--diff"]]) {
+            const clean = await ws.run(["preview", ...ws.stackArgs(stack), ...args]);
+            assert.strictEqual(clean.code, 0, `not clean (${args.join(" ")}):\n${clean.output}`);
+        }
+    });
+});
