@@ -13,6 +13,31 @@
  * validation failed"). Graph's documented throttling is on as well. `--mix issue12` is the older mix
  * (30% / 10% / 5%, tokens expiring after 30 s, no token-endpoint faults).
  *
+ * How the faults meet the azuread plugin (Conditional Access policies), read from its sources
+ * (go-azure-sdk sdk v0.20251107.1191907, which azuread 6.8.0 uses):
+ * - 429 with Retry-After and 5xx reach it as they reach us; its client retries them (sdk/client/client.go
+ *   Execute falls back to go-retryablehttp's DefaultRetryPolicy, up to 16 retries, Retry-After honoured
+ *   by its Backoff); its token requests retry them too (sdk/auth/client.go, 8 retries).
+ * - A dropped connection is modelled as a drop BEFORE the request is processed (the emulator reads the
+ *   request, writes nothing and closes the connection; nothing changed in the tenant): the issue's
+ *   "5% of connections drop", read as connections that fail, not as writes that happened and whose
+ *   answer was lost. No client can re-send a POST after a drop that came AFTER the server processed it
+ *   without risking a duplicate (it cannot tell the two apart), and go-azure-sdk does not try: on a
+ *   connection error it re-sends only idempotent requests (client.go Execute: "HTTP response was nil;
+ *   connection may have been reset" for the rest), and even those not when the error is an EOF
+ *   (client.go extendedRetryPolicy, "completePacketLossRe"). Go's own transport re-sends a GET or HEAD
+ *   whose reused keep-alive connection closed (net/http). So a drop that meets the plugin's create POST
+ *   of a policy, or a GET of it on a fresh connection, fails the `up`: the plugin's limit, which the
+ *   benchmark shows as it happens (the run's tail names the request), never hidden.
+ * - The early token expiry (exp 15 s away while expires_in says an hour) is an artificial fault (Entra's
+ *   tokens live what expires_in says unless revoked). go-azure-sdk renews a token only by its expiry as
+ *   expires_in gave it (sdk/auth/cached_authorizer.go, tokenDueForRenewal in sdk/auth/token.go: 20 min
+ *   before, or past half its life) and never on a 401, so it would be refused for the rest of the
+ *   run. The plugin therefore runs as an app of its own (AZUREAD_APP; its provider configuration,
+ *   ARM_* / azuread:*, is apart from ours in a deployment too) and the early expiry is scoped to our
+ *   app (Faults.tokenExpiresEarlyApps): the plugin gets honest token lifetimes; every other fault,
+ *   at Graph and at the token endpoint, reaches it.
+ *
  * The stack: 2,000 users to change with per-user MFA (enforced), and every other member of the
  * baseline: security defaults, modern authentication, SMTP AUTH, the Exchange authentication policy,
  * the authentication methods policy and four method configurations, and both Conditional Access
@@ -48,8 +73,13 @@ const BUDGET = arg("budget");
 const MIX = arg("mix") ?? "harsh";
 /** --no-ca: without the two Conditional Access policies (the azuread plugin), e.g. to time the client layer alone. */
 const CA = !process.argv.includes("--no-ca");
+/** --cap S: stop a run's `pulumi up` after S seconds (reported as not finished). */
+const CAP = arg("cap") !== undefined ? Number(arg("cap")) : undefined;
 const FIRST_SEED = arg("seed") !== undefined ? Number(arg("seed")) : Math.floor(Math.random() * 1e9);
 const METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
+
+/** The azuread plugin's own app registration in the benchmark's tenant (honest token lifetimes: see the header). */
+export const AZUREAD_APP = "m365-mfa-azuread";
 
 /** A fault mix: shares of requests (and $batch items, and token requests) answered 429, 5xx, or dropped. */
 export interface Mix {
@@ -72,7 +102,7 @@ export function faultsFor(seed: number, mix: Mix = MIXES[MIX]): Faults {
         seed,
         ...rates,
         retryAfterSeconds: 1,
-        ...(mix.tokenExpiresEarlySeconds ? { tokenExpiresEarlySeconds: mix.tokenExpiresEarlySeconds } : {}),
+        ...(mix.tokenExpiresEarlySeconds ? { tokenExpiresEarlySeconds: mix.tokenExpiresEarlySeconds, tokenExpiresEarlyApps: [APPS.provider] } : {}),
         ...(mix.tokenEndpoint ? { tokenEndpoint: { ...rates, retryAfterSeconds: 1 } } : {}),
     };
 }
@@ -103,6 +133,8 @@ interface RunResult {
     phases: { check?: number; create?: number };
     /** Longest time (s) without a progress line while per-user MFA's create ran (from the trace). */
     silence?: number;
+    /** Stopped by --cap before it ended (not finished). */
+    capped?: boolean;
     /** Injected faults at the token endpoint (429, 503, dropped). */
     tokenFaults: number;
 }
@@ -128,8 +160,11 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
         const scanner = emu.defaultTenant().exchange!.mailboxes.find((m) => m.alias === "scanner")!.primarySmtpAddress;
 
         const traceFile = path.join(tmp, "trace.jsonl");
-        // Both providers as the provider app: ours through the client layer, azuread through its own (go-azure-sdk) retries.
-        const env = { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider), M365_MFA_TRACE: traceFile };
+        // Ours as the provider app, through the client layer; azuread (go-azure-sdk's own retries) as an app of its own,
+        // as its provider configuration (ARM_* / azuread:*) is apart from ours: the early token expiry reaches only
+        // ours (AZUREAD_APP, tokenExpiresEarlyApps), every other fault both.
+        if (CA) emu.store.addServicePrincipal(emu.defaultTenant().tenantId, AZUREAD_APP, { graphRoles: ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"] });
+        const env = { ...emu.env(APPS.provider), ...(CA ? emu.azureadEnv(AZUREAD_APP) : {}), M365_MFA_TRACE: traceFile };
         const ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env });
         await ws.initStack("faults", BUDGET ? { "m365-mfa:retryBudgetSeconds": BUDGET } : {}, {
             "m365-mfa:baseline": {
@@ -159,8 +194,16 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
         const from = emu.requests.length;
         emu.faults = faults ? { ...faults } : {};
         const t0 = Date.now();
+        // --cap S (the sweep): a run still going after S seconds is stopped and reported as not finished.
+        let capped = false;
+        const cap = CAP ? setTimeout(() => {
+            capped = true;
+            killPulumi(ws.configFile("faults"), tmp);
+        }, CAP * 1000) : undefined;
         const r = await ws.up("faults");
+        if (cap) clearTimeout(cap);
         const seconds = (Date.now() - t0) / 1000;
+        if (capped) r.output += `\nstopped by --cap ${CAP} s: not finished`;
         const log = emu.requests.slice(from);
         // The engine's whole output, for reading a run afterwards.
         const outputFile = path.join(os.tmpdir(), `m365-mfa-bench-faults-${label.replace(/[^\w]+/g, "-")}-${faults?.seed ?? "none"}.log`);
@@ -193,6 +236,7 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
             seed: faults?.seed,
             exitCode: r.code,
             converged: r.code === 0 && problems.length === 0,
+            capped,
             seconds,
             requests: log.length,
             injected: { "429": count(429), "503": count(503), dropped: count("dropped"), "401": count(401) },
@@ -207,6 +251,22 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
         await emu?.stop();
         if (!process.env.KEEP_TEST_DIRS) {
             fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+}
+
+/**
+ * Stops the `pulumi up` this benchmark started for one run, by process id: the CLI (its command line
+ * names the run's own config file) and the processes working in the run's temporary directory (the
+ * language host, the program, the provider plugins).
+ */
+function killPulumi(configFile: string, runDir: string): void {
+    for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+        try {
+            const ours = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(configFile) || fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(runDir + path.sep);
+            if (ours) process.kill(Number(pid), "SIGKILL");
+        } catch {
+            // gone already, or not ours to read
         }
     }
 }
@@ -248,6 +308,8 @@ function table(rows: RunResult[]): string {
     return lines.join("\n");
 }
 
+const verdict = (r: RunResult) => (r.converged ? "yes" : r.capped ? `not finished (stopped at ${CAP} s)` : `no (exit ${r.exitCode})`);
+
 /** First-up time against the fault rate, 429 alone and 5xx alone, beside the ideal curve. */
 async function sweep() {
     const rates = (arg("rates") ?? "0.1,0.2,0.3,0.4,0.5").split(",").map(Number);
@@ -269,6 +331,7 @@ async function sweep() {
     const lines = [
         `First \`pulumi up\` time against the fault rate (${USERS.toLocaleString("en")} users, the whole baseline${CA ? " with both Conditional Access policies" : " without Conditional Access"}; one fault type at a time, at Graph and Exchange requests, $batch items and the token endpoint; Retry-After 1 s on 429; seed ${seed}). Ideal: the fault-free time (${base.seconds.toFixed(1)} s) x 1/(1-r)^2 expected attempts per item.`,
         "",
+        ...(CAP ? [`A run still going after ${CAP} s was stopped (--cap) and counts as not finished.`, ""] : []),
         "| fault rate | ideal (s) | 429: time (s) | 429: x ideal | 429: converged | 5xx: time (s) | 5xx: x ideal | 5xx: converged |",
         "|---:|---:|---:|---:|---|---:|---:|---|",
         `| 0% | ${base.seconds.toFixed(1)} | ${base.seconds.toFixed(1)} | 1.00 | ${base.converged ? "yes" : "no"} | ${base.seconds.toFixed(1)} | 1.00 | ${base.converged ? "yes" : "no"} |`,
@@ -277,7 +340,7 @@ async function sweep() {
         const a = points.find((p) => p.kind === "429" && p.rate === rate)!;
         const b = points.find((p) => p.kind === "5xx" && p.rate === rate)!;
         lines.push(
-            `| ${Math.round(rate * 100)}% | ${a.ideal.toFixed(1)} | ${a.run.seconds.toFixed(1)} | ${(a.run.seconds / a.ideal).toFixed(2)} | ${a.run.converged ? "yes" : `no (exit ${a.run.exitCode})`} | ${b.run.seconds.toFixed(1)} | ${(b.run.seconds / b.ideal).toFixed(2)} | ${b.run.converged ? "yes" : `no (exit ${b.run.exitCode})`} |`,
+            `| ${Math.round(rate * 100)}% | ${a.ideal.toFixed(1)} | ${a.run.seconds.toFixed(1)} | ${(a.run.seconds / a.ideal).toFixed(2)} | ${verdict(a.run)} | ${b.run.seconds.toFixed(1)} | ${(b.run.seconds / b.ideal).toFixed(2)} | ${verdict(b.run)} |`,
         );
     }
     const out = lines.join("\n");
