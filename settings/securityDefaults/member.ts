@@ -32,11 +32,13 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
     // Small tenants without Entra ID P1 take security defaults. Conditional Access needs them off, but
     // only once a Conditional Access policy is enforced: until then the tenant keeps them as they are
     // (a preset never weakens a tenant by default; Entra allows report-only policies beside them).
+    // Any enforced policy counts (Entra refuses to enable one beside security defaults), also the
+    // phishing-resistant-MFA and device code flow policies and an adopted Microsoft-managed policy: the
+    // switch-off is then a weakening unless MFA for all and the legacy block are enforced too, which the
+    // provider names at preview and asks a confirmation for (replacement, in build).
     preset: (preset, _stage, others) => {
         if (preset === "security-defaults") return { enabled: true };
-        const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
-        const enforced = [ca.legacyAuthenticationMember, ca.requireMfaMember].some((m) => others?.valueOf(m)?.mode === "on");
-        return enforced ? { enabled: false } : undefined;
+        return others && enforcedConditionalAccess(others.valueOf) ? { enabled: false } : undefined;
     },
     posture: (args, built) => ({
         requiresMfa: { path: "security-defaults", rank: 3, active: built.isEnabled },
@@ -44,3 +46,11 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
         fields: { securityDefaultsEnabled: built.isEnabled },
     }),
 };
+
+/** Whether the baseline (each member's value as it will have it) enforces any Conditional Access policy. */
+export function enforcedConditionalAccess(valueOf: <A>(m: BaselineMember<A, any>) => A | undefined): boolean {
+    const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
+    const managed = require("../managedPolicies/member") as typeof import("../managedPolicies/member");
+    const members: BaselineMember<{ mode: string }, any>[] = [ca.legacyAuthenticationMember, ca.requireMfaMember, ca.phishingResistantAdminsMember, ca.deviceCodeFlowMember];
+    return members.some((m) => valueOf(m)?.mode === "on") || (valueOf(managed.managedPoliciesMember) ?? []).some((e) => e.mode === "on");
+}
