@@ -1,5 +1,5 @@
 import type { ExportContext } from "../../adoption/context";
-import type { BaselineMember, RuleContext } from "../../components/member";
+import type { BaselineMember, BaselineWide, Requirement, RuleContext } from "../../components/member";
 import { boolWith, list, obj, oneOf, str } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
@@ -100,6 +100,25 @@ function caWarnings(kind: string) {
     };
 }
 
+/**
+ * What the rollout guard reads besides the policies (components/preflight.ts checks these at preview)
+ * when the stack switches the policy on: the users it starts to apply to, and its evidence: the
+ * sign-in log's report-only results (signin-list.md: AuditLog.Read.All), for the administrators' policy
+ * the registration report (userregistrationdetails: AuditLog.Read.All) and the roles' holders
+ * (directoryrole-list-members.md: RoleManagement.Read.Directory or Directory.Read.All), else every user.
+ */
+function caPermissions(title: string, roles: boolean) {
+    return (args: ConditionalAccessSettings, wide: BaselineWide): Requirement[] => {
+        if (args.mode !== "on") return [];
+        const out: Requirement[] = [{ feature: `${title} switch-on (the users it starts to apply to)`, service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] }];
+        if (wide.readiness?.mode !== "off") {
+            out.push({ feature: `${title} switch-on evidence (sign-in logs' report-only results${roles ? ", registration report" : ""})`, service: "graph", anyOf: ["AuditLog.Read.All"] });
+        }
+        if (roles) out.push({ feature: `${title} switch-on evidence (the roles' holders)`, service: "graph", anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"] });
+        return out;
+    };
+}
+
 /** Entra refuses to enforce a Conditional Access policy while security defaults are on: the policies wait for that setting (off first). */
 function afterSecurityDefaults(ctx: { builtBy: <B>(m: BaselineMember<any, B>) => B | undefined }) {
     const sd = ctx.builtBy(securityDefaultsMember);
@@ -116,6 +135,7 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
         return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
     },
     settings: [conditionalAccessRollout, breakGlassAccounts],
+    permissions: caPermissions("Legacy authentication block (Conditional Access)", false),
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportLegacyAuthentication(ctx),
     exportWide: EXPORT_WIDE,
     schema: SCHEMA,
@@ -170,6 +190,7 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
     settings: [conditionalAccessRollout, breakGlassAccounts],
+    permissions: caPermissions("MFA for all users (Conditional Access)", false),
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
     exportWide: EXPORT_WIDE,
     schema: SCHEMA,
@@ -272,6 +293,7 @@ export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdmi
         return [p.phishingResistantAdmins];
     },
     settings: [conditionalAccessRollout, breakGlassAccounts],
+    permissions: caPermissions("Phishing-resistant MFA for administrators (Conditional Access)", true),
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportPhishingResistantAdmins(ctx),
     exportWide: EXPORT_WIDE,
     schema: ADMINS_SCHEMA,
@@ -314,6 +336,7 @@ export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, import
         return [p.deviceCodeFlowBlocked];
     },
     settings: [conditionalAccessRollout, breakGlassAccounts],
+    permissions: caPermissions("Device code flow block (Conditional Access)", false),
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportDeviceCodeFlow(ctx),
     exportWide: EXPORT_WIDE,
     schema: obj({ mode: MODE, displayName: str(), adoptPolicyId: POLICY_ID, authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)") }, { required: ["mode"] }),
