@@ -96,6 +96,11 @@ export class Directory {
     private signInCache?: SignInRecord[];
     private readonly snapshotFile: string;
     private readonly journalFile: string;
+    /**
+     * Per-user MFA writes the user list has not caught up with yet (tenant option perUserMfaListLagMs):
+     * user id -> the state the list shows until `until`. In memory only: a lag is transient.
+     */
+    private readonly listLag = new Map<string, { shown: PerUserMfaState; until: number }>();
 
     constructor(dir: string, readonly tenantId: string) {
         this.snapshotFile = path.join(dir, `directory-${tenantId}.json`);
@@ -167,6 +172,27 @@ export class Directory {
         return u;
     }
 
+    /**
+     * A per-user MFA write the user list shows only `lagMs` later: until then the list keeps showing the
+     * state from before it (the oldest one not yet caught up with, when writes follow each other).
+     */
+    lagListedPerUserMfaState(id: string, before: PerUserMfaState, lagMs: number, now = Date.now()): void {
+        if (lagMs <= 0) return;
+        const pending = this.listLag.get(id);
+        this.listLag.set(id, { shown: pending && pending.until > now ? pending.shown : before, until: now + lagMs });
+    }
+
+    /** A user's per-user MFA state as the user list shows it now (see lagListedPerUserMfaState). */
+    listedPerUserMfaState(u: UserRecord, now = Date.now()): PerUserMfaState {
+        const pending = this.listLag.get(u.id);
+        if (!pending) return u.perUserMfaState;
+        if (pending.until <= now) {
+            this.listLag.delete(u.id);
+            return u.perUserMfaState;
+        }
+        return pending.shown;
+    }
+
     addUser(user: UserRecord): void {
         this.index(user);
         this.signInCache = undefined;
@@ -197,6 +223,7 @@ export class Directory {
         this.users.clear();
         this.byUpn.clear();
         this.groups.clear();
+        this.listLag.clear();
         const first = ["ada", "alan", "grace", "linus", "margaret", "ken", "barbara", "dennis", "frances", "edsger", "radia", "tim"];
         const last = ["lovelace", "turing", "hopper", "torvalds", "hamilton", "thompson", "liskov", "ritchie", "allen", "dijkstra", "perlman", "berners"];
         const departments = ["Finance", "Sales", "Engineering", "Operations"];

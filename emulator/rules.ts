@@ -53,7 +53,7 @@ export interface Probe {
     /** Send this many times in a row and assert on the last answer (throttling). */
     repeat?: number;
     /** Emulator state to set first. */
-    given?: "securityDefaultsOn" | "securityDefaultsOff" | "freeTenant" | "conditionalAccessEnabled";
+    given?: "securityDefaultsOn" | "securityDefaultsOff" | "freeTenant" | "conditionalAccessEnabled" | "perUserMfaStateServed";
 }
 
 export interface Expectation {

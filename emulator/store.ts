@@ -189,6 +189,26 @@ export interface TenantState {
     exchange: ExchangeState;
     /** Graph policies/authenticationMethodsPolicy: method configurations, registration campaign, migration. */
     authenticationMethodsPolicy: AuthenticationMethodsPolicyState;
+    /**
+     * Whether GET /users serves perUserMfaState under $select (issue #27; emulator/graph/directory.ts,
+     * rules directory.users.perUserMfaState*). Absent or "refused": Graph's published metadata (the
+     * documented contract) has no such property of user, so $select of it is refused as any unknown
+     * property (400 Request_BadRequest), the stricter reading; the demo and the tests run this way unless
+     * they say otherwise. "served": the list carries each user's state, as CIPP-API reads it since March
+     * 2025 and msgraph-sdk-powershell#3368 reports (observed, not documented). "ignored": $select of it
+     * is accepted and the property left out (docs-contrib concepts/query-parameters.md: "query parameters
+     * specified in a request might fail silently"). "unknownFutureValue": served, but every user carries
+     * the evolvable enum's sentinel, a value outside the documented states (a tenant with a state the
+     * client does not know; the beta perUserMfaState enum ends with unknownFutureValue).
+     */
+    perUserMfaStateOnUserList?: "refused" | "served" | "ignored" | "unknownFutureValue";
+    /**
+     * With "served": for how many milliseconds after a per-user MFA write (PATCH
+     * authentication/requirements) the list still shows the user's state from before it. Directory reads
+     * are eventually consistent; how long the list lags is not documented, so this is a test setting (0
+     * or absent: no lag).
+     */
+    perUserMfaListLagMs?: number;
 }
 
 export interface EmulatorState {

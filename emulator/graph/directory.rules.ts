@@ -5,6 +5,17 @@ const BETA = "microsoftgraph/microsoft-graph-docs-contrib api-reference/beta";
 const ADV = "microsoftgraph/microsoft-graph-docs-contrib concepts/aad-advanced-queries.md";
 const REQ = "/users/{userWithMethods}/authentication/requirements";
 
+/**
+ * perUserMfaState on the user list: observed, not documented. Graph's published metadata has no such
+ * property of user (graph-schema v1.0.json user); CIPP reads every user's state this way since March 2025
+ * and msgraph-sdk-powershell#3368 reports the property served on v1.0 and beta.
+ */
+export const PER_USER_MFA_ON_LIST_SOURCE =
+    "observed, not documented: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Get-CIPPPerUserMFA.ps1 at commit 78f7154a6 (2025-03-14, \"per user mfa changes per MS's requests\": " +
+    "GET /v1.0/users?$top=999&$select=UserPrincipalName,Id,perUserMfaState replaces the $batch of authentication/requirements reads); " +
+    "microsoftgraph/msgraph-sdk-powershell#3368 (2025-07-21: \"The parameter perUserMfaState is now available in the REST API users endpoint from both v1.0 and beta version\", labelled Dependency: metadata-issue); " +
+    "not in graph-schema v1.0.json user";
+
 /** Users, groups, group expansion and per-user MFA (./directory.ts). */
 export const RULES: RuleTable = {
     area: "directory",
@@ -47,6 +58,39 @@ export const RULES: RuleTable = {
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$select=noSuchProperty" },
             expect: { status: 400 },
+        },
+        {
+            id: "directory.users.perUserMfaStateServed",
+            kind: "query",
+            statement:
+                "On a tenant that serves it, GET /users?$select=id,userPrincipalName,perUserMfaState&$top=999 lists each user's per-user MFA state (disabled, enabled, enforced), paged by @odata.nextLink like any user list; Graph's published metadata does not list the property. Observed, not documented.",
+            source: `${PER_USER_MFA_ON_LIST_SOURCE}; the states: MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md (Disabled, Enabled, Enforced) and graph-schema beta.json perUserMfaState`,
+            modelled: true,
+            stricter:
+                "Served only on a tenant with perUserMfaStateOnUserList \"served\" (emulator/store.ts); whether every tenant serves it, which permission it needs and how far the list lags a write are not documented (the lag is the test setting perUserMfaListLagMs).",
+            probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999", given: "perUserMfaStateServed" },
+            expect: { status: 200, bodyHas: ["value.0.perUserMfaState", "value.0.userPrincipalName"] },
+        },
+        {
+            id: "directory.users.perUserMfaStateUnits",
+            kind: "throttling",
+            statement: "The list read GET users?$select=...&$top=999 costs 1 resource unit a page: GET users 2, $select -1 ($top 999 is not under 20).",
+            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+            modelled: true,
+            probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999", given: "perUserMfaStateServed" },
+            expect: { status: 200, headers: { "x-ms-resource-unit": "^1$" } },
+        },
+        {
+            id: "directory.users.perUserMfaStateRefused",
+            kind: "query",
+            statement:
+                "On a tenant that does not serve it (the emulator's default), $select=perUserMfaState on /users is refused as a property microsoft.graph.user does not have: 400 Request_BadRequest.",
+            source: "graph-schema v1.0.json user (no perUserMfaState); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md (\"Some requests will return an error message if a specified query parameter is not supported\")",
+            modelled: true,
+            stricter:
+                "query-parameters.md also says query parameters \"might fail silently\"; what a tenant without the property answers is not documented, so the default is the stricter refusal. The silent variant (the property left out, 200) is the tenant option perUserMfaStateOnUserList \"ignored\".",
+            probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999" },
+            expect: { status: 400, code: "Request_BadRequest", message: "perUserMfaState" },
         },
         {
             id: "directory.users.search",

@@ -3,13 +3,15 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import { perUserMfaAudit } from "./audit";
-import { DIRECTORY_ADVANCED, FilterRow, QueryCapability, filterOf, hasEventual, isAdvancedQuery, needsAdvanced, selectedFields, typeProperties } from "./query";
+import { DIRECTORY_ADVANCED, FilterRow, QueryCapability, filterOf, hasEventual, isAdvancedQuery, needsAdvanced, selectedFields, typeProperties, unknownSelectProperty } from "./query";
 import type { Route, RouteContext } from "./routes";
 import { METHOD_READ, listedMethods } from "./userMethods";
+import { PER_USER_MFA_ON_LIST_SOURCE } from "./directory.rules";
 
 /**
  * Users, groups and per-user MFA, as Graph documents them:
- * - GET /users ($select, $filter, $top up to 999, @odata.nextLink paging), GET /users/{id|upn};
+ * - GET /users ($select, $filter, $top up to 999, @odata.nextLink paging), GET /users/{id|upn}; $select of
+ *   perUserMfaState on the list as the tenant serves it (observed, not documented; TenantState.perUserMfaStateOnUserList);
  * - GET /groups ($select over microsoft.graph.group, $filter on displayName/id, $top up to 999, paging,
  *   $count and /groups/$count with ConsistencyLevel: eventual; group-list.md);
  * - GET /groups/{id}, GET /groups/{id}/transitiveMembers[/microsoft.graph.user] (paged); the cast is an
@@ -65,19 +67,21 @@ const USER_FILTER: Record<string, FilterRow> = {
 /**
  * GET /users (user-list.md: $count, $expand, $filter, $orderby, $search, $select, $top): the emulator
  * models $select, $filter, $top, $count (advanced, with ConsistencyLevel: eventual) and the $skiptoken of
- * its own nextLink; $expand, $orderby and $search are refused as not modelled.
+ * its own nextLink; $expand, $orderby and $search are refused as not modelled. $select also takes
+ * perUserMfaState, which a tenant serves or not (TenantState.perUserMfaStateOnUserList).
  */
 export const USERS_QUERY: QueryCapability = {
     options: ["$select", "$filter", "$top", "$skiptoken", "$count"],
     filter: USER_FILTER,
     select: "user",
+    selectObserved: { perUserMfaState: PER_USER_MFA_ON_LIST_SOURCE },
     resource: "User",
     filterErrorCode: "Request_UnsupportedQuery",
     advanced: DIRECTORY_ADVANCED,
     source: "docs-contrib api-reference/v1.0/api/user-list.md",
 };
 /** GET /users/$count (user-list.md example 3): $filter as on the list. */
-export const USERS_COUNT_QUERY: QueryCapability = { ...USERS_QUERY, options: ["$filter"], select: false };
+export const USERS_COUNT_QUERY: QueryCapability = { ...USERS_QUERY, options: ["$filter"], select: false, selectObserved: undefined };
 /** GET /users/{id} (user-get.md: $select and $expand): $select modelled, $expand not. */
 export const USER_QUERY: QueryCapability = { options: ["$select"], select: "user", resource: "User", source: "docs-contrib api-reference/v1.0/api/user-get.md" };
 const GROUP_MD = "docs-contrib api-reference/v1.0/resources/group.md (Properties: \"Supports $filter (...)\")";
@@ -137,9 +141,27 @@ function userOr404(ctx: RouteContext, ref: string): UserRecord {
  * vendored v1.0 CSDL); a name that is not one is refused with Graph's 400. Properties the emulator
  * does not model come back as Graph returns an unset property: null, or an empty collection.
  */
-function select(ctx: RouteContext, version: string, defaults: readonly string[] = DEFAULT_USER_SELECT): string[] {
+function select(ctx: RouteContext, version: string, defaults: readonly string[] = DEFAULT_USER_SELECT, observed: readonly string[] = []): string[] {
     const raw = ctx.req.url.searchParams.get("$select");
-    return raw ? selectedFields(raw, "user", version) : [...defaults];
+    return raw ? selectedFields(raw, "user", version, observed) : [...defaults];
+}
+
+/**
+ * perUserMfaState in a user list's $select, as the tenant serves it (TenantState.perUserMfaStateOnUserList):
+ * refused (the default: Graph's metadata has no such property) with Graph's 400 for an unknown property;
+ * otherwise how each listed user carries it: its state as the list shows it (which may lag a write:
+ * perUserMfaListLagMs), the evolvable enum's sentinel, or nothing (ignored).
+ */
+function perUserMfaOnList(ctx: RouteContext, fields: string[]): ((u: UserRecord) => Record<string, unknown>) | undefined {
+    if (!fields.includes("perUserMfaState")) return undefined;
+    const mode = ctx.tenant.perUserMfaStateOnUserList ?? "refused";
+    if (mode === "refused") {
+        throw unknownSelectProperty("perUserMfaState", "user");
+    }
+    if (mode === "ignored") return () => ({});
+    if (mode === "unknownFutureValue") return () => ({ perUserMfaState: "unknownFutureValue" });
+    const now = Date.now();
+    return (u) => ({ perUserMfaState: dir(ctx).listedPerUserMfaState(u, now) });
 }
 
 function userProperties(version: string): Record<string, { type: string }> {
@@ -276,14 +298,17 @@ export const directoryRoutes: Route[] = [
         units: (ctx) => listUnits(ctx, 2),
         handle(ctx, version) {
             requireRole(ctx.claims, USER_READ);
-            const fields = select(ctx, version);
+            const fields = select(ctx, version, DEFAULT_USER_SELECT, Object.keys(USERS_QUERY.selectObserved ?? {}));
+            const mfa = perUserMfaOnList(ctx, fields);
             const count = (ctx.req.url.searchParams.get("$count") ?? "").toLowerCase() === "true";
             if (count && !hasEventual(ctx.req)) {
                 throw needsAdvanced("Query option '$count' on 'users'");
             }
             const users = [...dir(ctx).users.values()].filter(filterOf<UserRecord>(ctx.req, USERS_QUERY));
+            const listed = mfa ? fields.filter((f) => f !== "perUserMfaState") : fields;
+            const render = mfa ? (u: UserRecord) => ({ ...shape(u, listed, version), ...mfa(u) }) : (u: UserRecord) => shape(u, fields, version);
             // Without $select the context names the entity set; with it, the selected properties (user-list.md examples).
-            const answer = page(ctx, version, users, (u) => shape(u, fields, version), ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})` : "users");
+            const answer = page(ctx, version, users, render, ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})` : "users");
             if (count) {
                 answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
             }
@@ -472,6 +497,8 @@ export const directoryRoutes: Route[] = [
             // models where a user registers a method (server.ts, POST /_emulator/users/{id}/methods).
             const effective = state as PerUserMfaState;
             if (u.perUserMfaState !== effective) {
+                // A tenant whose user list lags writes (perUserMfaListLagMs) shows the old state there for a while.
+                dir(ctx).lagListedPerUserMfaState(u.id, u.perUserMfaState, ctx.tenant.perUserMfaListLagMs ?? 0);
                 dir(ctx).updateUser(u.id, { perUserMfaState: effective });
             }
             return { status: 204 };

@@ -41,6 +41,12 @@ export interface QueryCapability {
     orderby?: Readonly<Record<string, string>>;
     /** $select: the Graph type whose properties it takes (checked against Graph's metadata), or false. */
     select?: string | false;
+    /**
+     * Properties $select takes beyond Graph's metadata, each with what it rests on: served by some
+     * tenants as observed (an issue thread, a peer's code), not documented. The route's handler decides
+     * per tenant whether it serves them (e.g. GET /users and perUserMfaState, emulator/graph/directory.ts).
+     */
+    selectObserved?: Readonly<Record<string, string>>;
     /** The Graph type named in filter errors (e.g. "User", "signIn"). */
     resource: string;
     /** Error code Graph uses for an unsupported filter on this API. */
@@ -121,7 +127,7 @@ export function checkQuery(req: EmuRequest, cap: QueryCapability | undefined, me
     }
     const select = q.get("$select");
     if (select !== null && typeof cap.select === "string") {
-        selectedFields(select, cap.select, version);
+        selectedFields(select, cap.select, version, Object.keys(cap.selectObserved ?? {}));
     }
     const count = q.get("$count");
     if (count !== null && !["true", "false"].includes(count.toLowerCase())) {
@@ -454,18 +460,24 @@ export function orderOf<T>(req: EmuRequest, cap: QueryCapability, get: (item: T,
 // ---------------------------------------------------------------- $select
 
 /**
- * `$select` names properties of the route's Graph type (Graph's metadata, emulator/schema); a name that
- * is not one is refused with Graph's 400.
+ * `$select` names properties of the route's Graph type (Graph's metadata, emulator/schema) or of the
+ * route's observed extras (QueryCapability.selectObserved); a name that is neither is refused with
+ * Graph's 400 (unknownSelectProperty).
  */
-export function selectedFields(raw: string, type: string, version: string): string[] {
+export function selectedFields(raw: string, type: string, version: string, observed: readonly string[] = []): string[] {
     const known = typeProperties(type, version);
     const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
     for (const f of fields) {
-        if (!Object.keys(known).some((k) => k === f)) {
-            throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.${type}'.`);
+        if (!Object.keys(known).some((k) => k === f) && !observed.includes(f)) {
+            throw unknownSelectProperty(f, type);
         }
     }
     return fields;
+}
+
+/** Graph's answer to a $select of a property its type does not have. */
+export function unknownSelectProperty(property: string, type: string): GraphHttpError {
+    return new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${property}' on type 'microsoft.graph.${type}'.`);
 }
 
 /**

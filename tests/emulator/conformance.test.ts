@@ -147,6 +147,11 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
                 e.store.mutate(() => (tenant.entraIdP1 = false));
                 return () => e.store.mutate(() => (tenant.entraIdP1 = before));
             }
+            case "perUserMfaStateServed": {
+                const before = tenant.perUserMfaStateOnUserList;
+                e.store.mutate(() => (tenant.perUserMfaStateOnUserList = "served"));
+                return () => e.store.mutate(() => (tenant.perUserMfaStateOnUserList = before));
+            }
             case "conditionalAccessEnabled": {
                 const policy = { id: "0c0e0f00-0000-4000-8000-00000000c0a1", displayName: "conformance: enabled", state: "enabled" } as any;
                 e.store.mutate(() => tenant.conditionalAccessPolicies.push(policy));
