@@ -186,7 +186,10 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
 export const requireMfaMember: BaselineMember<ConditionalAccessSettings, RequireMfaPolicy> = {
     title: "MFA for all users (Conditional Access)",
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
-    guardrails: () => [(require("./policy") as typeof import("./policy")).mfaForAllUsers],
+    guardrails: () => {
+        const p = require("./policy") as typeof import("./policy");
+        return [p.mfaForAllUsers, p.phishingResistantForAllUsers, p.perUserMfaDisabled];
+    },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
     settings: [conditionalAccessRollout, breakGlassAccounts],

@@ -108,7 +108,7 @@ export const reportOnlyTimeLimited: StackValidationPolicy = {
 export const phishingResistantAdmins: StackValidationPolicy = {
     name: "phishing-resistant-mfa-for-admins",
     description:
-        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.6; CIS 7.0.0 5.2.2.5; it also satisfies Maester MT.1006, MFA for admins).",
+        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.6v1; CIS 7.0.0 5.2.2.5; it also satisfies Maester MT.1006, MFA for admins). Phishing-resistant MFA for every user (ScubaGear MS.AAD.3.1v1) is checked by phishing-resistant-mfa-for-all-users.",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const strong = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
@@ -153,7 +153,7 @@ export const deviceCodeFlowBlocked: StackValidationPolicy = {
 export const mfaForAllUsers: StackValidationPolicy = {
     name: "mfa-for-all-users",
     description:
-        "Every user must do MFA: security defaults on, or a Conditional Access policy for all users granting by MFA or an authentication strength, enforced (ScubaGear MS.AAD.3.2v2; CIS 7.0.0 5.2.2.2, which with it covers 5.2.2.1 for administrators; Maester MT.1007).",
+        "Every user must do MFA: security defaults on, or a Conditional Access policy for all users granting by MFA or an authentication strength, enforced (ScubaGear MS.AAD.3.2v2, the stopgap where MS.AAD.3.1v1's phishing-resistant MFA is not enforced; CIS 7.0.0 5.2.2.2, which with it covers 5.2.2.1 for administrators; Maester MT.1007).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         // Security defaults, or no Conditional Access in this stack at all (security-defaults-without-conditional-access covers that).
@@ -167,6 +167,65 @@ export const mfaForAllUsers: StackValidationPolicy = {
             reportViolation(`Nothing in this stack requires MFA of every user: add ${keyOf(requireMfaMember)} (or enable security defaults where there is no Entra ID P1).`);
         } else if (!all.some((r) => r.props.state === "enabled")) {
             reportViolation(`MFA for all users (${all.map((r) => r.name).join(", ")}) is in ${all[0].props.state}: nobody is asked for MFA by it yet. Set ${keyOf(requireMfaMember)}.mode to on when the report-only results are clean.`);
+        }
+    },
+};
+
+const PHISHING_RESISTANT = "00000000-0000-0000-0000-000000000004";
+const PHISHING_RESISTANT_COMBINATIONS = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
+
+/**
+ * ScubaGear MS.AAD.3.1v1, "Phishing-resistant MFA SHALL be enforced for all users" (cisagov/ScubaGear
+ * baselines/aad.md: users All, all resources, grant by the Phishing-resistant MFA strength). Advisory:
+ * no member of this package creates that policy (MFA for all users grants by MFA, MS.AAD.3.2's
+ * stopgap); a stack whose all-users policy grants by the phishing-resistant strength, enforced, meets it.
+ * Only where the stack manages Conditional Access.
+ */
+export const phishingResistantForAllUsers: StackValidationPolicy = {
+    name: "phishing-resistant-mfa-for-all-users",
+    description:
+        "Every user signs in with phishing-resistant MFA: a Conditional Access policy for all users granting by the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.1v1).",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE);
+        if (!policies.length) return;
+        const customs = new Map(
+            ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [r.props.id as string | undefined, (r.props.allowedCombinations ?? []) as string[]]),
+        );
+        const strong = policies.filter((r) => {
+            if (!(r.props.conditions?.users?.includedUsers ?? []).includes("All")) return false;
+            const id: string = r.props.grantControls?.authenticationStrengthPolicyId ?? "";
+            const combos = customs.get(id);
+            return id.endsWith(PHISHING_RESISTANT) || (!!combos && combos.length > 0 && combos.every((c) => PHISHING_RESISTANT_COMBINATIONS.includes(c)));
+        });
+        if (!strong.some((r) => r.props.state === "enabled")) {
+            reportViolation(
+                strong.length
+                    ? `Phishing-resistant MFA for all users (${strong.map((r) => r.name).join(", ")}) is in ${strong[0].props.state}: nothing is enforced yet (ScubaGear MS.AAD.3.1v1).`
+                    : `No Conditional Access policy requires phishing-resistant MFA of every user (ScubaGear MS.AAD.3.1v1); ${keyOf(requireMfaMember)} grants by MFA, the stopgap of MS.AAD.3.2v2. Phishing-resistant MFA for the administrators is ${keyOf(phishingResistantAdminsMember)} (MS.AAD.3.6v1).`,
+            );
+        }
+    },
+};
+
+/**
+ * CIS Microsoft 365 7.0.0 5.1.2.1, "Ensure 'Per-user MFA' is disabled" (the benchmark's title as public
+ * CIS-based checks carry it, e.g. mitre/microsoft-365-foundations-cis-baseline controls 5.1.2.1; the 7.0.0
+ * PDF itself is not public); Microsoft advises converting per-user MFA users to Conditional Access
+ * (entra-docs howto-mfa-userstates.md). Advisory: a per-user MFA resource of the stack that leaves
+ * anyone enabled or enforced.
+ */
+export const perUserMfaDisabled: StackValidationPolicy = {
+    name: "per-user-mfa-disabled",
+    description: "Per-user MFA is disabled for every user; MFA is required by Conditional Access or security defaults instead (CIS 7.0.0 5.1.2.1; Microsoft's guidance: convert per-user MFA users to Conditional Access).",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        for (const r of ofType(args.resources, PER_USER_MFA_TYPE)) {
+            const on = ((r.props.assignments ?? []) as { state?: string }[]).filter((a) => a.state && a.state !== "disabled").map((a) => a.state as string);
+            if (r.props.allOtherUsers && r.props.allOtherUsers !== "disabled") on.push(`${r.props.allOtherUsers} (allOtherUsers)`);
+            if (on.length) {
+                reportViolation(`${r.name}: per-user MFA stays on (${[...new Set(on)].join(", ")}); CIS 5.1.2.1 asks for it disabled for everyone, with MFA from Conditional Access (preset per-user-mfa-to-conditional-access, stage 3).`);
+            }
         }
     },
 };
