@@ -34,7 +34,7 @@ export interface BreakGlassLive extends Record<string, unknown> {
 
 const KEYS = ["accounts", "objectIds"];
 
-/** Each account's object id, read through the package's Graph client (one $batch, retried); the accounts the tenant does not have, apart. */
+/** Each account's object id, read through the package's Graph client (one $batch, retried); the accounts the tenant does not have, apart, each with its config key. */
 export async function resolveAccounts(clients: TenantClients, accounts: readonly string[]): Promise<{ objectIds: string[]; unknown: string[] }> {
     const lookups = accounts.map((a, i) => ({ a, i })).filter(({ a }) => !GUID.test(a));
     const { results } = lookups.length
@@ -45,7 +45,7 @@ export async function resolveAccounts(clients: TenantClients, accounts: readonly
     results.forEach((r, k) => {
         const { a, i } = lookups[k];
         if (r.status === 200 && typeof r.body?.id === "string") objectIds[i] = r.body.id;
-        else if (r.status === 404) unknown.push(a);
+        else if (r.status === 404) unknown.push(`${a} (${BREAK_GLASS_KEY}[${i}])`);
         else throw new TenantApiError("Microsoft Graph", "GET", `/users/${a}`, r.status, r.body?.error?.code, `reading break-glass account ${a} (${BREAK_GLASS_KEY}): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
     });
     return { objectIds, unknown };
@@ -55,7 +55,7 @@ function unknownFailure(unknown: readonly string[]): ValidationFailure {
     return {
         property: "accounts",
         reason:
-            `${BREAK_GLASS_KEY} names ${unknown.length === 1 ? "an account" : "accounts"} the tenant does not have: ${unknown.join(", ")}. ` +
+            `no such user in the tenant: ${unknown.join(", ")}. ` +
             `Name each break-glass account by its user principal name or object id as the tenant has it, and preview again; nothing was changed.`,
     };
 }

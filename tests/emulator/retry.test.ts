@@ -102,7 +102,7 @@ describe("emulator: one retry policy for every call", function () {
         assert.strictEqual(emu.requests.length, before, "no second read");
         const unknown = await p.check({}, { accounts: [bg1.userPrincipalName, "nobody@contoso.com"] });
         assert.strictEqual(unknown.failures?.length, 1);
-        assert.match(unknown.failures![0].reason, /m365-mfa:baseline\.breakGlassAccounts names an account the tenant does not have: nobody@contoso\.com\. Name each break-glass account by its user principal name or object id/);
+        assert.match(unknown.failures![0].reason, /^Break-glass accounts: no such user in the tenant: nobody@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\)\. Name each break-glass account by its user principal name or object id/);
     });
 
     it("the same seed replays the same faults; another seed gives others", async () => {
