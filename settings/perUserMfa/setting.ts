@@ -8,6 +8,7 @@ import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { globalAdminLockout } from "./lockout";
+import { ListedUsers, listUsers, shouldReadList } from "./listRead";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
@@ -20,7 +21,11 @@ import { globalAdminLockout } from "./lockout";
  * - allOtherUsers, when set, makes the resource own the whole tenant: every user not otherwise
  *   targeted gets that state. Without it, users not named are left alone.
  * `enabled` is satisfied by an observed `enforced` (Microsoft flips a user to enforced once a method
- * is registered), so there is no perpetual diff. Reads and writes go through Graph JSON batching.
+ * is registered), so there is no perpetual diff. Writes go through Graph JSON batching on the documented
+ * route. Reads take the user list where the tenant serves perUserMfaState there (./listRead.ts, issue #27),
+ * and read again through the documented per-user route every user the list shows in another state than
+ * their target (the list may lag a write); verification after a write reads the written users through the
+ * documented route only. Elsewhere reads go through $batch as writes do.
  */
 export type PerUserMfaState = "disabled" | "enabled" | "enforced";
 export const PER_USER_MFA_STATES: readonly PerUserMfaState[] = ["disabled", "enabled", "enforced"];
@@ -418,17 +423,17 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         }
         // Every user of the tenant, when allOtherUsers lists them anyway: the blast-radius guard's total, without paging them twice.
         let tenantUsers: number | undefined;
+        // With the user list serving per-user MFA states (./listRead.ts), the same pages carry every user's state: the check reads nobody again.
+        let listed: ListedUsers | undefined;
         if (desired.allOtherUsers) {
-            tenantUsers = 0;
-            for await (const batch of pages<{ userPrincipalName: string }>(graph, "/users?$select=id,userPrincipalName&$top=999")) {
-                tenantUsers += batch.length;
-                for (const u of batch) {
-                    const upn = u.userPrincipalName.toLowerCase();
-                    if (!targets.has(upn)) {
-                        targets.set(upn, { state: desired.allOtherUsers, from: "allOtherUsers" });
-                    }
+            listed = await listUsers(clients, { withStates: shouldReadList(clients, Number.MAX_SAFE_INTEGER), upnsAnyway: true, urn: desired.diagnosticsUrn });
+            tenantUsers = listed!.upns.length;
+            for (const upn of listed!.upns) {
+                if (!targets.has(upn)) {
+                    targets.set(upn, { state: desired.allOtherUsers, from: "allOtherUsers" });
                 }
             }
+            if (!listed!.states) listed = undefined;
         }
         for (const ref of desired.excludeUsers ?? []) {
             targets.delete(upnOf.get(ref.toLowerCase()) ?? ref.toLowerCase());
@@ -439,7 +444,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         trace("PerUserMfa targets resolved", started, { users: targets.size });
         const sorted = [...targets.keys()].sort();
         const resolved: PerUserMfaDesired = { ...desired, targets: Object.fromEntries(sorted.map((u) => [u, targets.get(u)!.state])) };
-        const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers);
+        const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers, listed);
         failures.push(...plan.failures);
         // The tenant as the plan read it goes to the create or update of this plan (the adapter keeps it briefly).
         return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned, plannedFrom: plan.plannedFrom }, failures, live: plan.live };
@@ -448,13 +453,21 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     async read(clients, desired, context) {
         // A create or update right after its check takes the check's reads instead of reading every user again.
         const known = context?.checked.length ? knownStates(context.checked) : undefined;
-        return readStates(clients, Object.keys(desired.targets ?? {}), {}, known, { phase: known ? "apply" : "read", progress: "Per-user MFA: reading users:", urn: desired.diagnosticsUrn });
+        return (
+            await readStates(clients, Object.keys(desired.targets ?? {}), {}, known, {
+                phase: known ? "apply" : "read",
+                progress: "Per-user MFA: reading users:",
+                urn: desired.diagnosticsUrn,
+                targets: desired.targets,
+            })
+        ).live;
     },
 
     async reread(clients, desired, live, changes) {
-        // Verification reads back only what was changed (and is not yet seen in its desired state).
+        // Verification reads back only what was changed (and is not yet seen in its desired state), through
+        // the documented per-user route: the user list may still show a user's state from before the write.
         const users = changes.map((c) => c.field.slice("targets.".length));
-        return readStates(clients, users, live.observed, undefined, { phase: "verify", progress: "Per-user MFA: verifying users:", urn: desired.diagnosticsUrn });
+        return (await readStates(clients, users, live.observed, undefined, { phase: "verify", progress: "Per-user MFA: verifying users:", urn: desired.diagnosticsUrn, documentedOnly: true })).live;
     },
 
     desiredFromLive(live, desired) {
@@ -545,15 +558,26 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
-async function checkPlan(clients: TenantClients, desired: PerUserMfaDesired, refreshed: readonly PerUserMfaLive[], tenantUsers?: number): Promise<{ failures: ValidationFailure[]; planned: Record<string, number>; plannedFrom: Record<string, string>; live: PerUserMfaLive }> {
+async function checkPlan(
+    clients: TenantClients,
+    desired: PerUserMfaDesired,
+    refreshed: readonly PerUserMfaLive[],
+    tenantUsers?: number,
+    listed?: ListedUsers,
+): Promise<{ failures: ValidationFailure[]; planned: Record<string, number>; plannedFrom: Record<string, string>; live: PerUserMfaLive }> {
     const targets = desired.targets ?? {};
     const started = Date.now();
     // The tenant as read now: this operation's refresh where it just read these users, a read here for the rest.
-    const live = await readStates(clients, Object.keys(targets), {}, refreshed.length ? knownStates(refreshed) : undefined, {
+    const read = await readStates(clients, Object.keys(targets), {}, refreshed.length ? knownStates(refreshed) : undefined, {
         phase: refreshed.length ? "check after refresh" : "check",
         progress: "Per-user MFA: reading users:",
         urn: desired.diagnosticsUrn,
+        targets,
+        listed,
     });
+    const live = read.live;
+    // A list read counted every user of the tenant: the blast-radius guard's total without paging them again.
+    tenantUsers ??= read.tenantUsers;
     trace("PerUserMfa plan read", started, { users: Object.keys(targets).length });
     const changing = Object.keys(targets).filter((u) => !satisfies(targets[u], live.observed[u]));
     // One line per transition, from the tenant as read now: what the preview, the guard and the PR summary count.
@@ -674,21 +698,26 @@ function knownStates(lives: readonly PerUserMfaLive[]): Map<string, ObservedStat
 }
 
 /**
- * Reads the per-user MFA state of `users` through $batch, merged into `previous`. Users whose state is
- * in `known` (what this operation's refresh or check just read) are taken from there and not read
- * again. The trace says, per phase, how many were read and how many taken ("PerUserMfa read"); a
- * phase that lasts says how far it is (progress) at least every 5 s, waits included.
+ * Reads the per-user MFA state of `users`, merged into `previous`. Users whose state is in `known` (what
+ * this operation's refresh or check just read) are taken from there and not read again. The rest come
+ * from the user list where it serves the states (./listRead.ts: `listed` when the caller paged it already)
+ * and otherwise through $batch on the documented per-user route; of a list read, every user the list shows
+ * in another state than their target (or not at all) is read again through the documented route, so a
+ * list that lags a write neither invents a change in a plan nor drift in a refresh. `documentedOnly`
+ * (verification after a write) never takes the list. The trace says, per phase, how many were read and
+ * how many taken ("PerUserMfa read", with the path, the list's pages and the users read again); a phase
+ * that lasts says how far it is (progress) at least every 5 s, waits included.
  */
 async function readStates(
     clients: TenantClients,
     users: string[],
     previous: Record<string, ObservedState>,
     known: ReadonlyMap<string, ObservedState> | undefined,
-    options: { phase: string; progress: string; urn?: string },
-): Promise<PerUserMfaLive> {
+    options: { phase: string; progress: string; urn?: string; targets?: Record<string, PerUserMfaState>; listed?: ListedUsers; documentedOnly?: boolean },
+): Promise<{ live: PerUserMfaLive; tenantUsers?: number }> {
     const started = Date.now();
     const observed: Record<string, ObservedState> = { ...previous };
-    const toRead: string[] = [];
+    let toRead: string[] = [];
     for (const upn of users) {
         const state = known?.get(upn);
         if (state !== undefined) {
@@ -697,12 +726,47 @@ async function readStates(
             toRead.push(upn);
         }
     }
+    const fresh = toRead.length;
+    let listed = options.listed;
+    if (!listed && !options.documentedOnly && shouldReadList(clients, toRead.length)) {
+        listed = await listUsers(clients, { withStates: true, upnsAnyway: false, urn: options.urn, progress: options.progress, expected: new Set(toRead) });
+    }
+    let confirmed = 0;
+    if (listed?.states) {
+        const fromList = listed.states;
+        // What the list shows as the target is taken; everything else is read again through the documented route.
+        const again: string[] = [];
+        for (const upn of toRead) {
+            const state = fromList.get(upn);
+            const want = options.targets?.[upn];
+            if (state !== undefined && (want === undefined || satisfies(want, state as PerUserMfaState))) {
+                observed[upn] = state as PerUserMfaState;
+            } else {
+                again.push(upn);
+            }
+        }
+        confirmed = again.length;
+        toRead = again;
+    }
     const { results } = await runBatched(
         clients.graph,
         toRead.map((upn): BatchCall => ({ method: "GET", url: requirementsPath(upn) })),
-        { version: "beta", label: `PerUserMfa ${options.phase}`, onProgress: progressReporter(options.progress, options.urn, undefined, false), tickMs: progressTickMs() },
+        {
+            version: "beta",
+            label: `PerUserMfa ${options.phase}`,
+            onProgress: progressReporter(listed?.states ? "Per-user MFA: reading again the users the list shows in another state:" : options.progress, options.urn, undefined, false),
+            tickMs: progressTickMs(),
+        },
     );
-    trace("PerUserMfa read", started, { phase: options.phase, users: users.length, read: toRead.length, reused: users.length - toRead.length });
+    trace("PerUserMfa read", started, {
+        phase: options.phase,
+        users: users.length,
+        read: fresh,
+        reused: users.length - fresh,
+        path: listed?.states ? "list" : "batch",
+        pages: listed?.pages ?? 0,
+        confirmed,
+    });
     const errors: string[] = [];
     toRead.forEach((upn, i) => {
         const r = results[i];
@@ -722,7 +786,7 @@ async function readStates(
         counts[s]++;
     }
     const sorted = Object.fromEntries(Object.keys(observed).sort().map((k) => [k, observed[k]]));
-    return { observed: sorted, counts };
+    return { live: { observed: sorted, counts }, tenantUsers: listed?.states ? listed.upns.length : undefined };
 }
 
 function isCountMap(v: unknown): v is Record<string, number> {

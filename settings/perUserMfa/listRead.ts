@@ -1,0 +1,156 @@
+import type { TenantClients } from "../../client";
+import { TenantApiError } from "../../client/errors";
+import { trace } from "../../client/trace";
+import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
+
+/**
+ * Per-user MFA states from the user list (issue #27): `GET /v1.0/users?$select=id,userPrincipalName,
+ * perUserMfaState&$top=999`, one request per 999 users (1 resource unit each: GET users 2, $select -1;
+ * throttling-limits.md) instead of one $batch item per user on `beta/users/{id}/authentication/requirements`
+ * (1 unit each).
+ *
+ * The property is observed, not documented: Graph's published metadata does not list it on user; CIPP
+ * reads it this way since March 2025 (CIPP-API Get-CIPPPerUserMFA.ps1, commit 78f7154a6, "per MS's
+ * requests") and msgraph-sdk-powershell#3368 reports it served on v1.0 and beta. So the list is a fast
+ * path with a fallback: a tenant whose list refuses the property (400/403 on the first page), leaves it
+ * out, or carries a value outside the documented states (disabled, enabled, enforced: entra-docs
+ * howto-mfa-userstates.md) is read through the documented per-user route for the rest of this process
+ * (the run), and the preview says so once per tenant.
+ *
+ * M365_MFA_PER_USER_READ forces a path: `batch` never reads the list, `list` requires it (a tenant that
+ * does not serve it fails the read, naming the variable), `auto` (the default) reads the list when more
+ * users are read than one $batch holds (20) and falls back as above.
+ */
+export type PerUserReadMode = "auto" | "list" | "batch";
+export const PER_USER_READ_ENV = "M365_MFA_PER_USER_READ";
+const MODES: readonly PerUserReadMode[] = ["auto", "list", "batch"];
+/** Auto reads the list when more users are read than one $batch holds; fewer take one $batch request. */
+export const AUTO_LIST_MIN_USERS = 21;
+const DOCUMENTED_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
+export const LIST_PATH = "/users?$select=id,userPrincipalName,perUserMfaState&$top=999";
+
+/** The read path the environment asks for; a value that is not one is refused, naming the variable and the fix. */
+export function perUserReadMode(env: NodeJS.ProcessEnv = process.env): PerUserReadMode {
+    const raw = env[PER_USER_READ_ENV];
+    if (raw === undefined || raw.trim() === "") return "auto";
+    const v = raw.trim().toLowerCase();
+    if (!(MODES as readonly string[]).includes(v)) {
+        throw new Error(
+            `${PER_USER_READ_ENV}=${JSON.stringify(raw)} is not a per-user MFA read path: use auto (the default: the user list where the tenant serves perUserMfaState, else per-user reads), ` +
+                `list (the user list only) or batch (per-user reads through $batch only), or unset it.`,
+        );
+    }
+    return v as PerUserReadMode;
+}
+
+/** Tenants (by id) whose list was found not to serve the states in this process, with why. */
+const notServed = new Map<string, string>();
+
+/** Forgets what this process learnt about tenants' lists (tests). */
+export function forgetListSupport(): void {
+    notServed.clear();
+}
+
+/** Whether a read of `users` users should try the list: by the mode, and not when this tenant's list was found not to serve the states in this run. */
+export function shouldReadList(clients: TenantClients, users: number, mode: PerUserReadMode = perUserReadMode()): boolean {
+    if (mode === "batch" || users === 0) return false;
+    if (mode === "list") return true;
+    return users >= AUTO_LIST_MIN_USERS && !notServed.has(clients.connection.tenantId.toLowerCase());
+}
+
+export interface ListedUsers {
+    /** Every user of the tenant: user principal name (lower case) -> per-user MFA state, when the list served them. */
+    states?: Map<string, string>;
+    /** Every user's principal name (lower case), in the list's order. */
+    upns: string[];
+    pages: number;
+}
+
+class NotServed extends Error {}
+
+/**
+ * Pages through the user list. With `withStates`, asks for perUserMfaState too and checks every user
+ * carries a documented state; where the tenant does not serve it (mode auto) the read falls back to the
+ * list without it (only when `upnsAnyway`, else returns undefined) and the tenant is remembered for the
+ * run, said once in the preview. Mode list turns the same finding into an error naming M365_MFA_PER_USER_READ.
+ */
+export async function listUsers(
+    clients: TenantClients,
+    options: { withStates: boolean; upnsAnyway: boolean; urn?: string; progress?: string; expected?: ReadonlySet<string>; mode?: PerUserReadMode },
+): Promise<ListedUsers | undefined> {
+    const mode = options.mode ?? perUserReadMode();
+    if (options.withStates) {
+        try {
+            return await page(clients, true, options);
+        } catch (err) {
+            if (!(err instanceof NotServed)) throw err;
+            const tenant = clients.connection.tenantId.toLowerCase();
+            if (mode === "list") {
+                throw new Error(
+                    `Per-user MFA: ${PER_USER_READ_ENV}=list, but the tenant's user list does not serve perUserMfaState (${err.message}). ` +
+                        `Set ${PER_USER_READ_ENV}=auto (or unset it) to read each user's state through authentication/requirements instead, or batch to skip the list.`,
+                );
+            }
+            if (!notServed.has(tenant)) {
+                notServed.set(tenant, err.message);
+                await engineLog(
+                    "warning",
+                    `Per-user MFA: the tenant's user list does not serve perUserMfaState (${err.message}); reading each user's state through $batch ` +
+                        `(beta users/{id}/authentication/requirements, documented) for the rest of this run. ${PER_USER_READ_ENV}=batch skips the list; list requires it.`,
+                    options.urn,
+                );
+            }
+            trace("PerUserMfa list fallback", Date.now(), { reason: err.message });
+        }
+    }
+    return options.upnsAnyway ? page(clients, false, options) : undefined;
+}
+
+async function page(clients: TenantClients, withStates: boolean, options: { urn?: string; progress?: string; expected?: ReadonlySet<string> }): Promise<ListedUsers> {
+    const started = Date.now();
+    const upns: string[] = [];
+    const states = withStates ? new Map<string, string>() : undefined;
+    const expected = options.expected;
+    let found = 0;
+    const report = options.progress && expected?.size ? progressReporter(options.progress, options.urn, undefined, false) : undefined;
+    const ticker = report ? setInterval(() => report(found, expected!.size), progressTickMs()) : undefined;
+    let next: string | undefined = withStates ? LIST_PATH : "/users?$select=id,userPrincipalName&$top=999";
+    let pages = 0;
+    try {
+        while (next) {
+            let body: { value?: { userPrincipalName?: string; perUserMfaState?: unknown }[]; "@odata.nextLink"?: string };
+            try {
+                body = await clients.graph.get(next, { version: "v1.0" });
+            } catch (err) {
+                // The first page says whether the tenant serves the property: Graph refuses a property a type does not have with 400.
+                if (withStates && pages === 0 && err instanceof TenantApiError && (err.status === 400 || err.status === 403)) {
+                    throw new NotServed(`the first page answered ${err.status}${err.code ? ` ${err.code}` : ""}`);
+                }
+                throw err;
+            }
+            pages++;
+            for (const u of body.value ?? []) {
+                const upn = String(u.userPrincipalName ?? "").toLowerCase();
+                upns.push(upn);
+                if (states) {
+                    const s = u.perUserMfaState;
+                    if (s === undefined || s === null) {
+                        throw new NotServed(`page ${pages} lists ${upn || "a user"} without it`);
+                    }
+                    if (typeof s !== "string" || !DOCUMENTED_STATES.includes(s)) {
+                        throw new NotServed(`page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ${DOCUMENTED_STATES.join(", ")}`);
+                    }
+                    states.set(upn, s);
+                }
+                if (expected?.has(upn)) found++;
+            }
+            next = body["@odata.nextLink"];
+            report?.(found, expected!.size);
+        }
+    } finally {
+        if (ticker) clearInterval(ticker);
+    }
+    if (report) report(expected!.size, expected!.size);
+    trace("PerUserMfa list read", started, { users: upns.length, pages, states: states ? 1 : 0 });
+    return { upns, states, pages };
+}

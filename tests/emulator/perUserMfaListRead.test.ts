@@ -1,0 +1,204 @@
+/**
+ * Per-user MFA read from the user list (issue #27): the list (`/users?$select=id,userPrincipalName,
+ * perUserMfaState&$top=999`) where the tenant serves the property, the documented per-user route through
+ * $batch where it does not (said once), M365_MFA_PER_USER_READ forcing either path, verification through
+ * the documented route while the list lags the writes, and no drift from a lagging list.
+ */
+import * as assert from "assert";
+import type { RunningEmulator } from "../../emulator/server";
+import type { TenantState } from "../../emulator/store";
+import { useEmulator } from "../support/emulatorSuite";
+import { warningsOf } from "../support/warnings";
+import { clientsAs, portal } from "../../harness/tenant";
+import { SettingProvider } from "../../providers/framework/adapter";
+import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
+import { forgetListSupport } from "../../settings/perUserMfa/listRead";
+
+describe("emulator: per-user MFA read from the user list", function () {
+    this.timeout(180_000);
+    let emu: RunningEmulator;
+    const saved = process.env.M365_MFA_PER_USER_READ;
+    const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
+    const dir = () => emu.directory();
+    const tenant = () => emu.defaultTenant();
+    const setTenant = (set: Partial<Pick<TenantState, "perUserMfaStateOnUserList" | "perUserMfaListLagMs">>) =>
+        emu.store.mutate(() => {
+            delete tenant().perUserMfaStateOnUserList;
+            delete tenant().perUserMfaListLagMs;
+            Object.assign(tenant(), set);
+        });
+    const listPages = () => emu.requests.filter((r) => !r.batched && r.method === "GET" && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")));
+    const batchedReads = () => emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+
+    useEmulator((e) => (emu = e), {}, async () => {
+        // Two pages of the list at $top=999.
+        dir().seed(1_200, 27);
+    });
+    beforeEach(() => {
+        emu.faults = {};
+        emu.throttle.options = { enabled: false };
+        forgetListSupport();
+        delete process.env.M365_MFA_PER_USER_READ;
+        setTenant({});
+        // Every member back to disabled, as seeded.
+        for (const u of dir().users.values()) if (u.perUserMfaState !== "disabled") dir().updateUser(u.id, { perUserMfaState: "disabled" });
+    });
+    afterEach(() => {
+        if (saved === undefined) delete process.env.M365_MFA_PER_USER_READ;
+        else process.env.M365_MFA_PER_USER_READ = saved;
+        emu.throttle.options = { enabled: true };
+        setTenant({});
+    });
+
+    /** `n` members (not break-glass) from `from`, to `state`; the first `already` of them have it already. */
+    function declare(n: number, state: "enabled" | "enforced", already = 0, from = 0) {
+        const members = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(from, from + n);
+        for (const u of members.slice(0, already)) dir().updateUser(u.id, { perUserMfaState: state });
+        const change = Object.fromEntries(members.filter((u) => u.perUserMfaState !== state).map((u) => [u.userPrincipalName, state]));
+        return {
+            members,
+            changing: Object.keys(change).length,
+            inputs: {
+                assignments: [{ state, users: members.map((u) => u.userPrincipalName) }],
+                excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+                readiness: { mode: "off" },
+                guards: { confirm: [confirmationToken(change)] },
+            },
+        };
+    }
+
+    it("reads the states from the list where the tenant serves them: two pages, and per-user reads only for the users the list shows in another state", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served" });
+        const { members, changing, inputs } = declare(150, "enforced", 100);
+        let pages = listPages().length;
+        let reads = batchedReads();
+        const warnings = await warningsOf(async () => {
+            const checked = await provider().check({}, inputs);
+            assert.deepStrictEqual(checked.failures, []);
+            assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": changing });
+        });
+        assert.deepStrictEqual(warnings, []);
+        assert.strictEqual(listPages().length - pages, 2, "1,200 users: two pages of 999");
+        assert.strictEqual(batchedReads() - reads, changing, "only the users who change are read again through the documented route");
+        assert.ok(listPages().slice(-2).every((r) => r.status === 200));
+
+        // Nothing to change: the list alone, no per-user read at all.
+        for (const u of members) dir().updateUser(u.id, { perUserMfaState: "enforced" });
+        const none = declare(150, "enforced");
+        pages = listPages().length;
+        reads = batchedReads();
+        const checked = await provider().check({}, { ...none.inputs, guards: {} });
+        assert.deepStrictEqual(checked.failures, []);
+        assert.deepStrictEqual(checked.inputs.planned, {});
+        assert.strictEqual(listPages().length - pages, 2);
+        assert.strictEqual(batchedReads() - reads, 0);
+    });
+
+    it("a tenant that refuses the property: per-user reads for the whole run, said once, states right", async () => {
+        // The emulator's default: Graph's metadata has no perUserMfaState on user (400 on $select).
+        const { changing, inputs } = declare(60, "enabled", 20);
+        const p = provider();
+        let reads = batchedReads();
+        const pages = listPages().length;
+        const warnings = await warningsOf(async () => {
+            const first = await p.check({}, inputs);
+            assert.deepStrictEqual(first.failures, []);
+            assert.deepStrictEqual(first.inputs.planned, { "disabled -> enabled": changing });
+            const second = await provider().check({}, inputs);
+            assert.deepStrictEqual(second.inputs.planned, { "disabled -> enabled": changing });
+        });
+        assert.strictEqual(listPages().length - pages, 1, "the list is tried once in the run");
+        assert.strictEqual(listPages().slice(-1)[0].status, 400);
+        assert.strictEqual(batchedReads() - reads, 120, "both checks read every target through $batch");
+        assert.strictEqual(warnings.length, 1, warnings.join("\n"));
+        assert.match(warnings[0], /^warning: Per-user MFA: the tenant's user list does not serve perUserMfaState \(the first page answered 400 Request_BadRequest\); reading each user's state through \$batch/);
+        assert.match(warnings[0], /M365_MFA_PER_USER_READ=batch skips the list/);
+
+        // A tenant that accepts the $select and leaves the property out: the same fallback.
+        forgetListSupport();
+        setTenant({ perUserMfaStateOnUserList: "ignored" });
+        reads = batchedReads();
+        const ignored = await warningsOf(async () => {
+            const checked = await provider().check({}, inputs);
+            assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enabled": changing });
+        });
+        assert.strictEqual(ignored.length, 1);
+        assert.match(ignored[0], /does not serve perUserMfaState \(page 1 lists \S+ without it\)/);
+        assert.strictEqual(batchedReads() - reads, 60);
+    });
+
+    it("a value outside the documented states on the list: falls back and says which", async () => {
+        setTenant({ perUserMfaStateOnUserList: "unknownFutureValue" });
+        const { changing, inputs } = declare(40, "enforced", 10);
+        const reads = batchedReads();
+        const warnings = await warningsOf(async () => {
+            const checked = await provider().check({}, inputs);
+            assert.deepStrictEqual(checked.failures, []);
+            assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": changing });
+        });
+        assert.strictEqual(warnings.length, 1);
+        assert.match(warnings[0], /gives \S+ "unknownFutureValue", not one of the documented states disabled, enabled, enforced\)/);
+        assert.strictEqual(batchedReads() - reads, 40);
+    });
+
+    it("M365_MFA_PER_USER_READ forces a path; list on a tenant without the property fails naming the variable; a bad value is refused", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served" });
+        const { inputs } = declare(50, "enforced");
+        process.env.M365_MFA_PER_USER_READ = "batch";
+        let pages = listPages().length;
+        let reads = batchedReads();
+        assert.deepStrictEqual((await provider().check({}, inputs)).failures, []);
+        assert.strictEqual(listPages().length - pages, 0, "batch never reads the list");
+        assert.strictEqual(batchedReads() - reads, 50);
+
+        // list: the list even for a handful of users (auto would take one $batch for them).
+        process.env.M365_MFA_PER_USER_READ = "list";
+        const few = declare(3, "enforced", 0, 100);
+        pages = listPages().length;
+        reads = batchedReads();
+        assert.deepStrictEqual((await provider().check({}, { ...few.inputs, guards: {} })).failures, []);
+        assert.strictEqual(listPages().length - pages, 2);
+        assert.strictEqual(batchedReads() - reads, 3, "the three who change are read again through the documented route");
+
+        setTenant({ perUserMfaStateOnUserList: "refused" });
+        await assert.rejects(provider().check({}, inputs), /M365_MFA_PER_USER_READ=list, but the tenant's user list does not serve perUserMfaState \(the first page answered 400 Request_BadRequest\)\. Set M365_MFA_PER_USER_READ=auto/);
+
+        process.env.M365_MFA_PER_USER_READ = "fast";
+        await assert.rejects(provider().check({}, inputs), /M365_MFA_PER_USER_READ="fast" is not a per-user MFA read path: use auto .*, list .* or batch/);
+    });
+
+    it("while the list lags the writes: verification reads the written users through the documented route, and a refresh right after shows no drift", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served", perUserMfaListLagMs: 120_000 });
+        const { members, changing, inputs } = declare(300, "enforced", 50);
+        const p = provider();
+        const checked = await p.check({}, inputs);
+        assert.deepStrictEqual(checked.failures, []);
+        const reads = batchedReads();
+        const created = await p.create(checked.inputs);
+        for (const u of members) assert.strictEqual(dir().user(u.id)!.perUserMfaState, "enforced");
+        assert.strictEqual(batchedReads() - reads, changing, "verification read back exactly the users written, per user");
+
+        // The list still shows the written users as they were.
+        const listed = await clientsAs(emu).graph.get("/users?$select=id,userPrincipalName,perUserMfaState&$top=999");
+        const lagging = (listed.value as { id: string; perUserMfaState: string }[]).filter((u) => members.some((m) => m.id === u.id) && u.perUserMfaState === "disabled");
+        assert.ok(lagging.length > 0, "the list lags the writes");
+
+        // A refresh now: the list says "disabled" for the written users; each is read again through the documented route, so no drift.
+        const before = batchedReads();
+        const pages = listPages().length;
+        const refreshed = await p.read(created.id, created.outs);
+        assert.strictEqual(listPages().length - pages, 2);
+        assert.strictEqual(batchedReads() - before, changing, "the users the list shows in another state are read again");
+        assert.deepStrictEqual((refreshed.props as any).observed, {});
+        assert.deepStrictEqual((refreshed.inputs as any).targets, checked.inputs.targets);
+        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: false });
+
+        // Drift the portal makes is still seen (the documented route confirms what the list shows).
+        const drifted = members[0];
+        setTenant({ perUserMfaStateOnUserList: "served" });
+        await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+        const again = await p.read(created.id, created.outs);
+        assert.deepStrictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled");
+        assert.deepStrictEqual(await p.diff(created.id, again.props, checked.inputs), { changes: true });
+    });
+});
