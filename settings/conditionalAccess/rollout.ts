@@ -316,6 +316,70 @@ interface ReportOnlyFinding {
 }
 
 /**
+ * A policy's report-only verdicts in the sign-ins of the last `windowDays` days: who would have been
+ * blocked or interrupted (count, results, apps, last seen), the first 25 named and the rest in a file
+ * (`what` names it). Read with documented options only (createdDateTime ge, $top; signin-list.md), with
+ * `Prefer: include-unknown-enum-members`, without which the report-only results are unknownFutureValue
+ * (appliedconditionalaccesspolicy.md). A tenant without sign-in logs gets a plain statement (open 0).
+ * Also used for an adopted Microsoft-managed policy (settings/managedPolicies).
+ */
+export async function reportOnlyResults(clients: TenantClients, policyId: string, windowDays: number, accepted: ReadonlySet<string>, what: string): Promise<{ part: string; open: number }> {
+    const parts: string[] = [];
+    let open = 0;
+    const list = (lines: string[], what: string) => {
+        const shown = lines.slice(0, 25).map((l) => `  - ${l}`).join("\n");
+        if (lines.length <= 25) return shown;
+        const file = writeReport(what, lines);
+        return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
+    };
+    const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+    const found = new Map<string, ReportOnlyFinding>();
+    let read = 0;
+    let complete = true;
+    try {
+        let next: string | undefined = `/auditLogs/signIns?$filter=${encodeURIComponent(`createdDateTime ge ${since}`)}&$top=1000`;
+        for (let n = 0; next; n++) {
+            if (n >= MAX_SIGN_IN_PAGES) {
+                complete = false;
+                break;
+            }
+            const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next, { headers: { Prefer: "include-unknown-enum-members" } });
+            for (const s of page.value ?? []) {
+                read++;
+                const verdict = (s.appliedConditionalAccessPolicies ?? []).find((a: any) => String(a.id).toLowerCase() === policyId.toLowerCase() && WOULD_STOP.includes(a.result));
+                if (!verdict) continue;
+                const upn = String(s.userPrincipalName).toLowerCase();
+                const f: ReportOnlyFinding = found.get(upn) ?? { userPrincipalName: upn, count: 0, results: [], apps: [], lastSeen: String(s.createdDateTime) };
+                f.count++;
+                if (!f.results.includes(verdict.result)) f.results.push(verdict.result);
+                if (s.appDisplayName && !f.apps.includes(s.appDisplayName)) f.apps.push(s.appDisplayName);
+                if (s.createdDateTime > f.lastSeen) f.lastSeen = s.createdDateTime;
+                found.set(upn, f);
+            }
+            next = page["@odata.nextLink"];
+        }
+        const findings = [...found.values()].filter((f) => !accepted.has(f.userPrincipalName)).sort((a, b) => b.count - a.count || a.userPrincipalName.localeCompare(b.userPrincipalName));
+        const cut = complete ? "" : ` (the first ${read} sign-ins of the window only: the log is longer than ${MAX_SIGN_IN_PAGES} pages)`;
+        if (findings.length) {
+            open += findings.length;
+            parts.push(
+                `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
+                    list(
+                        findings.map((f) => `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`),
+                        what,
+                    ),
+            );
+        } else {
+            parts.push(`Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been blocked or interrupted by the policy.`);
+        }
+    } catch (err) {
+        if (!(err instanceof TenantApiError && err.status === 403 && err.code === PREMIUM_ERROR)) throw err;
+        parts.push(`Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the policy would block or interrupt is not known. Check by hand before switching it on.`);
+    }
+    return { part: parts.join("\n"), open };
+}
+
+/**
  * The evidence before a policy goes on: its report-only verdicts in the sign-ins of the readiness
  * window (who would have been blocked or interrupted: count, apps, last seen), and for the
  * phishing-resistant policy the targeted administrators with no phishing-resistant method registered.
@@ -346,50 +410,9 @@ async function evidenceOf(
     if (!policyId) {
         parts.push(`Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and let it see ${windowDays} days of sign-ins).`);
     } else {
-        const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
-        const found = new Map<string, ReportOnlyFinding>();
-        let read = 0;
-        let complete = true;
-        try {
-            let next: string | undefined = `/auditLogs/signIns?$filter=${encodeURIComponent(`createdDateTime ge ${since}`)}&$top=1000`;
-            for (let n = 0; next; n++) {
-                if (n >= MAX_SIGN_IN_PAGES) {
-                    complete = false;
-                    break;
-                }
-                const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next, { headers: { Prefer: "include-unknown-enum-members" } });
-                for (const s of page.value ?? []) {
-                    read++;
-                    const verdict = (s.appliedConditionalAccessPolicies ?? []).find((a: any) => String(a.id).toLowerCase() === policyId.toLowerCase() && WOULD_STOP.includes(a.result));
-                    if (!verdict) continue;
-                    const upn = String(s.userPrincipalName).toLowerCase();
-                    const f: ReportOnlyFinding = found.get(upn) ?? { userPrincipalName: upn, count: 0, results: [], apps: [], lastSeen: String(s.createdDateTime) };
-                    f.count++;
-                    if (!f.results.includes(verdict.result)) f.results.push(verdict.result);
-                    if (s.appDisplayName && !f.apps.includes(s.appDisplayName)) f.apps.push(s.appDisplayName);
-                    if (s.createdDateTime > f.lastSeen) f.lastSeen = s.createdDateTime;
-                    found.set(upn, f);
-                }
-                next = page["@odata.nextLink"];
-            }
-            const findings = [...found.values()].filter((f) => !accepted.has(f.userPrincipalName)).sort((a, b) => b.count - a.count || a.userPrincipalName.localeCompare(b.userPrincipalName));
-            const cut = complete ? "" : ` (the first ${read} sign-ins of the window only: the log is longer than ${MAX_SIGN_IN_PAGES} pages)`;
-            if (findings.length) {
-                open += findings.length;
-                parts.push(
-                    `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
-                        list(
-                            findings.map((f) => `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`),
-                            `${CONFIRMATION_KIND[desired.policy]} report-only failures`,
-                        ),
-                );
-            } else {
-                parts.push(`Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been blocked or interrupted by the policy.`);
-            }
-        } catch (err) {
-            if (!(err instanceof TenantApiError && err.status === 403 && err.code === PREMIUM_ERROR)) throw err;
-            parts.push(`Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the policy would block or interrupt is not known. Check by hand before switching it on.`);
-        }
+        const r = await reportOnlyResults(clients, policyId, windowDays, accepted, `${CONFIRMATION_KIND[desired.policy]} report-only failures`);
+        parts.push(r.part);
+        open += r.open;
     }
     if (desired.policy === "phishingResistantAdmins" && users.length) {
         const { results } = await runBatched(

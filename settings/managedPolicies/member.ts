@@ -80,13 +80,15 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
                         breakGlassAccounts: ctx.wide.breakGlassAccounts ?? [],
                         ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
                         configKey: `${ctx.key}[${i}]`,
+                        ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
                     },
                     { parent: ctx.parent, ...(sd ? { dependsOn: [sd] } : {}) },
                 ),
         );
     },
     // Resolving the excluded users (and the break-glass accounts) and groups by name at preview.
-    permissions: (args) => [
+    permissions: (args, wide) => [
+        ...(args.some((e) => e.mode === "on") && wide.readiness?.mode !== "off" ? [{ feature: "Microsoft-managed Conditional Access policies switch-on evidence (sign-in logs' report-only results)", service: "graph" as const, anyOf: ["AuditLog.Read.All"] }] : []),
         { feature: "Microsoft-managed Conditional Access policies (excluded users, break-glass accounts)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] },
         ...(args.some((e) => e.excludeGroups?.length) ? [{ feature: "Microsoft-managed Conditional Access policies (excluded groups)", service: "graph" as const, anyOf: ["Group.Read.All", "Directory.Read.All"] }] : []),
     ],

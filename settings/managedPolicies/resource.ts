@@ -15,6 +15,8 @@ export interface ManagedConditionalAccessPolicyArgs {
     breakGlassAccounts?: pulumi.Input<pulumi.Input<string>[]>;
     /** Confirmations (as m365-mfa:baseline.guards.confirm): switching it on, or a weakening the preview named. */
     confirm?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The evidence before switching it on (as m365-mfa:baseline.readiness): warn (default), block or off. */
+    readiness?: pulumi.Input<{ mode: "off" | "warn" | "block"; windowDays?: number; acceptedUsers?: string[] }>;
     /** The config key messages name (the baseline sets it, e.g. m365-mfa:baseline.managedPolicies[0]). */
     configKey?: string;
 }
@@ -45,6 +47,7 @@ export class ManagedConditionalAccessPolicy extends SettingResource {
                 breakGlassAccounts: args.breakGlassAccounts ?? [],
                 confirm: args.confirm,
                 configKey: args.configKey,
+                readiness: args.readiness,
                 policyId: undefined,
                 excludeUserIds: undefined,
                 excludeGroupIds: undefined,

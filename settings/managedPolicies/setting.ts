@@ -44,6 +44,8 @@ export interface ManagedPolicyDesired extends Record<string, unknown> {
     confirm?: string[];
     /** The full config key the messages name (set by the baseline component). */
     configKey?: string;
+    /** The evidence before switching it on (m365-mfa:baseline.readiness): its report-only results in the sign-in log; block refuses open findings. */
+    readiness?: { mode: "off" | "warn" | "block"; windowDays?: number; acceptedUsers?: string[] };
     /** Set at preview: the policy's object id. */
     policyId?: string;
     /** Set at preview: the excluded users' and groups' object ids (sorted, lower case). */
@@ -63,7 +65,7 @@ export interface ManagedPolicyLive extends Record<string, unknown> {
     excludedGroupIds: string[];
 }
 
-const KEYS = ["policy", "mode", "excludeUsers", "excludeGroups", "breakGlassAccounts", "confirm", "configKey", "policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
+const KEYS = ["policy", "mode", "excludeUsers", "excludeGroups", "breakGlassAccounts", "confirm", "configKey", "readiness", "policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
 const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
 
 /**
@@ -113,7 +115,7 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     inputKeys: KEYS,
     replaceOnChanges: ["policy"],
     resolvedFields: RESOLVED,
-    internalFields: ["breakGlassAccounts", "confirm", "configKey"],
+    internalFields: ["breakGlassAccounts", "confirm", "configKey", "readiness"],
     auditActivities: ["Update Conditional Access policy"],
     // Judged from the tenant as read at preview (the from-values): an enforced policy going back, or an enforced policy excluding more.
     weakens: (c) => {
@@ -162,6 +164,7 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         };
         if (Array.isArray(inputs.confirm)) desired.confirm = inputs.confirm as string[];
         if (key) desired.configKey = key;
+        if (isObject(inputs.readiness)) desired.readiness = inputs.readiness as ManagedPolicyDesired["readiness"];
         if (typeof inputs.policyId === "string") desired.policyId = inputs.policyId;
         if (Array.isArray(inputs.excludeUserIds)) desired.excludeUserIds = sortedIds(inputs.excludeUserIds);
         if (Array.isArray(inputs.excludeGroupIds)) desired.excludeGroupIds = sortedIds(inputs.excludeGroupIds);
@@ -257,13 +260,23 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             const token = managedPolicyOnConfirmation(live.policyId, live.state, [...excluded, ...excludedGroups]);
             const what = describePolicy(p);
             const excl = [...named(excluded), ...named(excludedGroups)];
-            const message =
-                `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ${excl.length ? excl.join(", ") : "nobody"}. ` +
-                `Its report-only results are in the sign-in logs (Policy impact).`;
+            // The evidence: its report-only verdicts in the sign-ins of the readiness window (as for the baseline's own policies).
+            const readiness = desired.readiness?.mode ?? "warn";
+            let evidence = "";
+            if (readiness !== "off") {
+                const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
+                const { reportOnlyResults } = require("../conditionalAccess/rollout") as typeof import("../conditionalAccess/rollout");
+                const r = await reportOnlyResults(clients, live.policyId, desired.readiness?.windowDays ?? 30, accepted, "managed-policy report-only failures");
+                evidence = ` ${r.part}`;
+                if (readiness === "block" && r.open) {
+                    failures.push({ property: "", reason: `${title}:${evidence}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` });
+                }
+            }
+            const message = `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ${excl.length ? excl.join(", ") : "nobody"}.${evidence}`;
             if (!(desired.confirm ?? []).includes(token)) {
                 failures.push({ property: "", reason: `${message} If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.` });
             } else {
-                await engineLog("info", message);
+                await engineLog(evidence.includes("would have been blocked") ? "warning" : "info", message);
             }
         } else if (live.state !== to || stableJson(live.excludedUserIds) !== stableJson(excluded) || stableJson(live.excludedGroupIds) !== stableJson(excludedGroups)) {
             await engineLog("info", `${title}: state ${STATE_WORDS[live.state] ?? live.state} -> ${STATE_WORDS[to]}; excluded users ${tenant.excludeUsers.join(", ") || "none"} -> ${named(excluded).join(", ") || "none"} (the tenant as read now)`);

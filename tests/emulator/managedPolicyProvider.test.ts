@@ -60,12 +60,23 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
     });
 
     it("switching it on asks for a confirmation bound to the policy and its exclusions; with it, only state and excludeUsers are PATCHed", async () => {
+        // Its report-only run: one user's device code sign-in would have been blocked (the evidence before "on").
+        const someone = [...emu.directory().users.values()].find((u) => !u.breakGlass && u.userType === "Member")!.userPrincipalName.toLowerCase();
+        const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        emu.store.mutate(() => {
+            emu.defaultTenant().recordedSignIns = [
+                { id: "6a0e0a53-0000-4000-8000-000000000001", createdDateTime: at(3), userPrincipalName: someone, appDisplayName: "Microsoft Azure CLI", clientAppUsed: "Mobile Apps and Desktop clients", appliedConditionalAccessPolicies: [{ id: policy(DEVICE_CODE).id, displayName: DEVICE_CODE, result: "reportOnlyFailure", enforcedGrantControls: ["Block"], enforcedSessionControls: [] }] },
+            ];
+        });
         const p = provider();
         const refused = await p.check({}, inputs({ mode: "on", excludeUsers: BG }));
         const token = managedPolicyOnConfirmation(policy(DEVICE_CODE).id, "enabledForReportingButNotEnforced", bgIds());
         const text = refused.failures!.map((f) => f.reason).join("\n");
         assert.ok(text.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), text);
         assert.match(text, /enforces a block \(deviceCodeFlow\) for all users, excluding breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/);
+        assert.match(text, new RegExp(`Report-only results of the last 30 days: 1 user would have been blocked or interrupted:\\n  - ${someone.replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Microsoft Azure CLI`));
+        const blocked = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [token], readiness: { mode: "block" } }));
+        assert.match(blocked.failures!.map((f) => f.reason).join("\n"), /Fix them first, or accept them in m365-mfa:baseline\.readiness\.acceptedUsers/);
         assert.strictEqual(policy(DEVICE_CODE).state, "enabledForReportingButNotEnforced");
 
         const ok = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [token] }));
