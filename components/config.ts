@@ -2,7 +2,7 @@ import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./membe
 import { PRESETS, PresetName, presetBaseline, presetProblems } from "./presets";
 import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, keyOf, memberKey, wideKey } from "../settings/registry";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
-import { check, describe, foldProblems, isObject, list, nearest, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
+import { check, describe, documented, foldProblems, isObject, list, nearest, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
 import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../client/connection";
 import { RETRY_BUDGET_CONFIG_KEY } from "../client/retry";
 
@@ -51,29 +51,44 @@ const MIGRATION_PRESET: PresetName = "per-user-mfa-to-conditional-access";
 
 /** The keys of `m365-mfa:baseline` that are not settings: baseline-wide keys, read by every member, and the preset. */
 const WIDE_SCHEMA = {
-    breakGlassAccounts: list(UPN_OR_ID),
-    readiness: obj(
-        {
-            mode: oneOf(["off", "warn", "block"]),
-            windowDays: num({ integer: true, min: 1, max: 30, hint: "sign-in logs are kept 30 days" }),
-            acceptedUsers: list(str()),
-        },
-        { required: ["mode"] },
+    breakGlassAccounts: documented(
+        list(UPN_OR_ID),
+        "Emergency-access accounts (UPN or object id): excluded from per-user MFA and from every Conditional Access policy",
     ),
-    guards: obj({
-        lockout: oneOf(["on", "off"]),
-        maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
-        confirm: list(str()),
-    }),
-    preset: oneOf(PRESETS),
+    readiness: documented(
+        obj(
+            {
+                mode: documented(oneOf(["off", "warn", "block"]), "warn shows who would break as a warning in the preview; block fails the preview while any is open; off"),
+                windowDays: num({ integer: true, min: 1, max: 30, hint: "sign-in logs are kept 30 days" }),
+                acceptedUsers: documented(list(str()), "Named users taken out of the readiness lists"),
+            },
+            { required: ["mode"] },
+        ),
+        "Who would break when per-user MFA moves users to MFA, and the evidence shown before a Conditional Access policy goes from report-only to on",
+    ),
+    guards: documented(
+        obj({
+            lockout: documented(oneOf(["on", "off"]), "The lockout guard (on by default); off accepts the risk"),
+            maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
+            confirm: documented(list(str()), "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as the preview gives it"),
+        }),
+        "The lockout and blast-radius guards, and the confirmations they ask for",
+    ),
+    preset: documented(oneOf(PRESETS), "A whole posture in one line; members you write win, each as a whole"),
     migrationStage: num({ integer: true, min: 1, max: 3, hint: `the stage of preset ${MIGRATION_PRESET}` }),
 };
 
-/** What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the registry. */
+/** What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the registry (described by its title). */
 export const BASELINE_SCHEMA = obj({
     ...WIDE_SCHEMA,
-    ...Object.fromEntries(MEMBER_KEYS.map((k) => [k, (MEMBERS[k] as AnyMember).schema])),
+    ...Object.fromEntries(MEMBER_KEYS.map((k) => [k, withTitle(MEMBERS[k] as AnyMember)])),
 });
+
+/** A member's schema, described for people by its title (and its hint, if any). */
+function withTitle(member: AnyMember) {
+    const hint = "hint" in member.schema && member.schema.hint ? `: ${member.schema.hint}` : "";
+    return documented(member.schema, `${member.title}${hint}`);
+}
 
 /**
  * Reads and validates the baseline from stack config (the parsed object of `m365-mfa:baseline`).
