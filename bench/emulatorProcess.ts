@@ -1,13 +1,13 @@
 /**
  * Runs a tenant emulator in its own process for the benchmarks, so that the client's time and
  * memory are measured apart from the server's. Prints one JSON line (origin, CA, env) when ready.
- * Usage: node bench/emulatorProcess.ts <stateDir> <users> <latencyMs> <throttling on|off>
+ * Usage: node bench/emulatorProcess.ts <stateDir> <users> <latencyMs> <throttling on|off> [<perUserMfaStateOnUserList>]
  */
 import { startEmulator } from "../emulator/server";
 import { APPS } from "../emulator/store";
 
 async function main() {
-    const [stateDir, users, latency, throttling] = process.argv.slice(2);
+    const [stateDir, users, latency, throttling, perUserMfaOnList] = process.argv.slice(2);
     const emu = await startEmulator({
         stateDir,
         faults: { latencyMs: Number(latency) },
@@ -15,6 +15,7 @@ async function main() {
         maxLogEntries: 1000,
     });
     emu.directory().seed(Number(users), 42);
+    if (perUserMfaOnList) emu.store.mutate(() => (emu.defaultTenant().perUserMfaStateOnUserList = perUserMfaOnList as any));
     // The one-at-a-time baseline runs as another app, so it does not use up the provider app's limits.
     process.stdout.write(JSON.stringify({ origin: emu.origin, env: emu.env(APPS.provider), baselineEnv: emu.env(APPS.portal), adminKey: emu.store.adminKey }) + "\n");
     process.on("SIGTERM", async () => {
