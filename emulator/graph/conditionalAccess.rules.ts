@@ -256,7 +256,7 @@ export const RULES: RuleTable = {
             source: "MicrosoftDocs/entra-docs docs/identity/conditional-access/managed-policies.md (Policies; How Microsoft-managed policies work)",
             modelled: false,
             stricter:
-                "Modelled for the managed policies the emulator seeds (seedManagedPolicies): DELETE and a rename are refused with 400, and so is any other change than state and exclusions (the page names only those; Graph's status is not documented). Asserted in tests/emulator/conditionalAccess.test.ts; not probed here, as the conformance tenant has no managed policy.",
+                "Modelled for the managed policies the emulator seeds (seedManagedPolicies): DELETE and a rename are refused with 400, and so is any other change than state and exclusions (the page names only those; Graph's status is not documented). Asserted in tests/emulator/conditionalAccess.test.ts, and met by the package's own client (settings/managedPolicies PATCHes only state and conditions.users.excludeUsers/excludeGroups) in tests/emulator/managedPolicyProvider.test.ts and tests/engine/managedPolicies.test.ts; not probed here, as the conformance tenant has no managed policy.",
         },
         {
             id: "conditionalAccess.managed.audit",
