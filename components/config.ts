@@ -1,8 +1,21 @@
 import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./member";
-import { PRESETS, PresetName, presetBaseline, presetProblems } from "./presets";
+import { PRESETS, type PresetName, presetBaseline, presetProblems } from "./presets";
 import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, keyOf, memberKey, wideKey } from "../settings/registry";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
-import { check, describe, documented, foldProblems, isObject, list, nearest, num, obj, oneOf, str, unknownKey } from "../providers/framework/validation";
+import {
+    check,
+    describe,
+    documented,
+    foldProblems,
+    isObject,
+    list,
+    nearest,
+    num,
+    obj,
+    oneOf,
+    str,
+    unknownKey,
+} from "../providers/framework/validation";
 import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../client/connection";
 import { RETRY_BUDGET_CONFIG_KEY } from "../client/retry";
 
@@ -13,7 +26,12 @@ export { BASELINE_KEY };
  * permission preflight switch, the retry budget). Pulumi passes any other key through unread, so a typo
  * (m365-mfa:baselne, m365-mfa:tenantID) would otherwise be ignored without a word.
  */
-export const PACKAGE_CONFIG_KEYS: readonly string[] = [...Object.values(CONFIG_KEYS), "baseline", "permissionPreflight", RETRY_BUDGET_CONFIG_KEY];
+export const PACKAGE_CONFIG_KEYS: readonly string[] = [
+    ...Object.values(CONFIG_KEYS),
+    "baseline",
+    "permissionPreflight",
+    RETRY_BUDGET_CONFIG_KEY,
+];
 
 /**
  * The stack's config keys under m365-mfa: that the package does not read, each with the key it most
@@ -46,7 +64,10 @@ export class BaselineConfigError extends Error {
     }
 }
 
-const UPN_OR_ID = str({ pattern: /^[^@\s]+@[^@\s]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "a user principal name (user@domain) or an object id" });
+const UPN_OR_ID = str({
+    pattern: /^[^@\s]+@[^@\s]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    hint: "a user principal name (user@domain) or an object id",
+});
 const MIGRATION_PRESET: PresetName = "per-user-mfa-to-conditional-access";
 
 /** The keys of `m365-mfa:baseline` that are not settings: baseline-wide keys, read by every member, and the preset. */
@@ -58,7 +79,10 @@ const WIDE_SCHEMA = {
     readiness: documented(
         obj(
             {
-                mode: documented(oneOf(["off", "warn", "block"]), "warn shows who would break as a warning in the preview; block fails the preview while any is open; off"),
+                mode: documented(
+                    oneOf(["off", "warn", "block"]),
+                    "warn shows who would break as a warning in the preview; block fails the preview while any is open; off",
+                ),
                 windowDays: num({ integer: true, min: 1, max: 30, hint: "sign-in logs are kept 30 days" }),
                 acceptedUsers: documented(list(str()), "Named users taken out of the readiness lists"),
             },
@@ -70,7 +94,10 @@ const WIDE_SCHEMA = {
         obj({
             lockout: documented(oneOf(["on", "off"]), "The lockout guard (on by default); off accepts the risk"),
             maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
-            confirm: documented(list(str()), "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as the preview gives it"),
+            confirm: documented(
+                list(str()),
+                "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as the preview gives it",
+            ),
         }),
         "The lockout and blast-radius guards, and the confirmations they ask for",
     ),
@@ -178,10 +205,14 @@ function ruleContext(args: TenantMfaBaselineArgs, key: string): RuleContext {
 
 /** Rules across members; each names the conflicting keys and how to resolve them. */
 export function coherenceProblems(args: TenantMfaBaselineArgs): string[] {
-    return MEMBER_KEYS.flatMap((k) => (MEMBERS[k] as AnyMember).problems?.((args as Record<string, unknown>)[k], ruleContext(args, `${BASELINE_KEY}.${k}`)) ?? []);
+    return MEMBER_KEYS.flatMap(
+        (k) => (MEMBERS[k] as AnyMember).problems?.((args as Record<string, unknown>)[k], ruleContext(args, `${BASELINE_KEY}.${k}`)) ?? [],
+    );
 }
 
 /** Combinations that work but that Microsoft advises against, and keys that do nothing where they stand; shown as warnings in the preview. */
 export function coherenceWarnings(args: TenantMfaBaselineArgs): string[] {
-    return MEMBER_KEYS.flatMap((k) => (MEMBERS[k] as AnyMember).warnings?.((args as Record<string, unknown>)[k], ruleContext(args, `${BASELINE_KEY}.${k}`)) ?? []);
+    return MEMBER_KEYS.flatMap(
+        (k) => (MEMBERS[k] as AnyMember).warnings?.((args as Record<string, unknown>)[k], ruleContext(args, `${BASELINE_KEY}.${k}`)) ?? [],
+    );
 }

@@ -72,7 +72,9 @@ function accepts(d: Schema): string {
             return `list of ${accepts(d.items)}${d.nonEmpty ? ", not empty" : ""}`;
         case "object": {
             const required = new Set(d.required ?? []);
-            return `{ ${Object.keys(d.fields).map((k) => (required.has(k) ? k : `${k}?`)).join(", ")} }${d.nonEmpty ? ", not empty" : ""}`;
+            return `{ ${Object.keys(d.fields)
+                .map((k) => (required.has(k) ? k : `${k}?`))
+                .join(", ")} }${d.nonEmpty ? ", not empty" : ""}`;
         }
         case "map":
             return `{ <${d.keys ? d.keys.join(" / ") : "name"}>: ${d.values.type === "object" ? "{ ... }" : accepts(d.values)} }${d.nonEmpty ? ", not empty" : ""}`;

@@ -49,7 +49,11 @@ export const bool: Schema<boolean> = { type: "boolean" };
 /** A boolean whose message says what true and false do. */
 export const boolWith = (hint: string): Schema<boolean> => ({ type: "boolean", hint });
 export const str = (opts: Opts<"string"> = {}): Schema<string> => ({ type: "string", ...opts });
-export const oneOf = <const V extends readonly string[]>(values: V, hint?: string): Schema<V[number]> => ({ type: "string", oneOf: values, ...(hint ? { hint } : {}) });
+export const oneOf = <const V extends readonly string[]>(values: V, hint?: string): Schema<V[number]> => ({
+    type: "string",
+    oneOf: values,
+    ...(hint ? { hint } : {}),
+});
 export const num = (opts: Opts<"number"> = {}): Schema<number> => ({ type: "number", ...opts });
 export const list = <T>(items: Schema<T>, opts: Opts<"list"> = {}): Schema<T[]> => ({ type: "list", items, ...opts });
 export const obj = <F extends Record<string, Schema<any>>, const R extends readonly (keyof F & string)[] = []>(
@@ -95,7 +99,12 @@ export function zodOf<T>(schema: Schema<T>, use: Use = "check"): z.ZodType<T> {
  * it as minProperties (jsonSchemaOf).
  */
 const nonEmptyObject = (s: z.ZodType, use: Use) =>
-    use === "json" ? s : z.unknown().refine((v) => !isObject(v) || Object.keys(v).length > 0, { message: "empty" }).pipe(s);
+    use === "json"
+        ? s
+        : z
+              .unknown()
+              .refine((v) => !isObject(v) || Object.keys(v).length > 0, { message: "empty" })
+              .pipe(s);
 
 function buildZod(schema: Desc, use: Use): z.ZodType {
     switch (schema.type) {
@@ -149,7 +158,8 @@ interface Site {
     said: string;
 }
 
-const keyAt = (key: string, path: readonly Segment[]) => path.reduce<string>((k, s) => (typeof s === "number" ? `${k}[${s}]` : `${k}.${s}`), key);
+const keyAt = (key: string, path: readonly Segment[]) =>
+    path.reduce<string>((k, s) => (typeof s === "number" ? `${k}[${s}]` : `${k}.${s}`), key);
 const hintOf = (d: Desc | undefined) => (d && "hint" in d && d.hint ? ` (${d.hint})` : "");
 
 /** The description and the value at `path` (undefined past an unknown key). */
@@ -262,7 +272,11 @@ export function check(value: unknown, schema: Schema, key: string, problems: str
             sites.push({ path, kind: "badKey", said: issue.message });
         } else {
             const parent = walk(schema, value, path.slice(0, -1));
-            const missing = path.length > 0 && parent.desc?.type === "object" && isObject(parent.value) && parent.value[path[path.length - 1] as string] === undefined;
+            const missing =
+                path.length > 0 &&
+                parent.desc?.type === "object" &&
+                isObject(parent.value) &&
+                parent.value[path[path.length - 1] as string] === undefined;
             sites.push({ path, kind: missing ? "missing" : "node", said: issue.message });
         }
     }
@@ -299,7 +313,8 @@ export function jsonSchemaOf(schema: Schema): Record<string, unknown> {
             }
             if (d.type === "map" && d.keyPattern) json.propertyNames = { type: "string", pattern: patternSource(d.keyPattern) };
             if ((d.type === "object" || d.type === "map") && d.nonEmpty) json.minProperties = 1;
-            if (d.type === "map" && d.keyHint && d.keyPattern) json.propertyNames = { ...(json.propertyNames as object), description: d.keyHint };
+            if (d.type === "map" && d.keyHint && d.keyPattern)
+                json.propertyNames = { ...(json.propertyNames as object), description: d.keyHint };
         },
     }) as Record<string, unknown>;
 }
@@ -350,7 +365,8 @@ export function checkInputs(inputs: Record<string, unknown>, schema: Schema, ski
     const known = Object.keys(schema.fields);
     // Unknown keys first, as for stack config: a typo is the likeliest cause of what follows.
     for (const [k, v] of Object.entries(inputs)) {
-        if (v !== undefined && !(k in schema.fields) && !skip.includes(k)) failures.push({ property: k, reason: unknownKey(k, k, known, "a known property") });
+        if (v !== undefined && !(k in schema.fields) && !skip.includes(k))
+            failures.push({ property: k, reason: unknownKey(k, k, known, "a known property") });
     }
     for (const [k, v] of Object.entries(inputs)) {
         if (v === undefined || !(k in schema.fields)) continue;
@@ -374,7 +390,10 @@ export const PROBLEMS_PER_KEY = 10;
 /** The first PROBLEMS_PER_KEY problems, then one line that counts the rest. */
 export function foldProblems(problems: string[], key: string): string[] {
     if (problems.length <= PROBLEMS_PER_KEY) return problems;
-    return [...problems.slice(0, PROBLEMS_PER_KEY), `${key}: ${problems.length - PROBLEMS_PER_KEY} more problems of the same kind (${problems.length} in all); fix the first ones and preview again`];
+    return [
+        ...problems.slice(0, PROBLEMS_PER_KEY),
+        `${key}: ${problems.length - PROBLEMS_PER_KEY} more problems of the same kind (${problems.length} in all); fix the first ones and preview again`,
+    ];
 }
 
 /** "<key> is not a known setting; did you mean <nearest>? (known: ...)". */

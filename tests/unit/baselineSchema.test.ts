@@ -21,7 +21,10 @@ const errors = (v: typeof baseline) => ajv.errorsText(v.errors, { separator: "\n
 
 /** Pulumi.<stack>.yaml files at the root and under examples/. */
 function stackFiles(): string[] {
-    const out = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).map((f) => path.join(ROOT, f));
+    const out = fs
+        .readdirSync(ROOT)
+        .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f))
+        .map((f) => path.join(ROOT, f));
     const walk = (dir: string) => {
         for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
             const p = path.join(dir, e.name);

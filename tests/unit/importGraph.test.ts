@@ -56,13 +56,30 @@ function edgesOf(file: string, options: ts.CompilerOptions): Edge[] {
     const visit = (node: ts.Node, inFunction: boolean) => {
         if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
             const c = node.importClause;
-            const typeOnly = !!c && (c.isTypeOnly || (!c.name && !!c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+            const typeOnly =
+                !!c &&
+                (c.isTypeOnly ||
+                    (!c.name &&
+                        !!c.namedBindings &&
+                        ts.isNamedImports(c.namedBindings) &&
+                        c.namedBindings.elements.length > 0 &&
+                        c.namedBindings.elements.every((e) => e.isTypeOnly)));
             add(node.moduleSpecifier.text, typeOnly ? "type" : "import");
         } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
             add(node.moduleSpecifier.text, node.isTypeOnly ? "type" : "import");
-        } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+        } else if (
+            ts.isImportEqualsDeclaration(node) &&
+            ts.isExternalModuleReference(node.moduleReference) &&
+            ts.isStringLiteral(node.moduleReference.expression)
+        ) {
             add(node.moduleReference.expression.text, "import");
-        } else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require" && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0])) {
+        } else if (
+            ts.isCallExpression(node) &&
+            ts.isIdentifier(node.expression) &&
+            node.expression.text === "require" &&
+            node.arguments.length === 1 &&
+            ts.isStringLiteral(node.arguments[0])
+        ) {
             add(node.arguments[0].text, inFunction ? "lazyRequire" : "require");
         }
         const fn = inFunction || ts.isFunctionLike(node);
@@ -93,6 +110,7 @@ function cycles(files: string[], edges: Edge[]): string[][] {
     const stack: string[] = [];
     const on = new Set<string>();
     const out: string[][] = [];
+    const at = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
     const strong = (v: string) => {
         idx.set(v, index);
         low.set(v, index++);
@@ -101,14 +119,14 @@ function cycles(files: string[], edges: Edge[]): string[][] {
         for (const w of next.get(v) ?? []) {
             if (!idx.has(w)) {
                 strong(w);
-                low.set(v, Math.min(low.get(v)!, low.get(w)!));
-            } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+                low.set(v, Math.min(at(low, v), at(low, w)));
+            } else if (on.has(w)) low.set(v, Math.min(at(low, v), at(idx, w)));
         }
         if (low.get(v) === idx.get(v)) {
             const scc: string[] = [];
             let w: string;
             do {
-                w = stack.pop()!;
+                w = stack.pop() as string;
                 on.delete(w);
                 scc.push(w);
             } while (w !== v);
@@ -127,12 +145,12 @@ function exampleCycle(scc: string[], edges: Edge[]): string[] {
     const queue = [start];
     const seen = new Set([start]);
     while (queue.length) {
-        const v = queue.shift()!;
+        const v = queue.shift() as string;
         for (const e of edges) {
             if (e.from !== v || !inside.has(e.to)) continue;
             if (e.to === start) {
                 const cycle = [v];
-                while (cycle[0] !== start) cycle.unshift(prev.get(cycle[0])!);
+                while (cycle[0] !== start) cycle.unshift(prev.get(cycle[0]) ?? start);
                 return [...cycle, start];
             }
             if (!seen.has(e.to)) {
@@ -145,7 +163,7 @@ function exampleCycle(scc: string[], edges: Edge[]): string[] {
     return scc;
 }
 
-export interface Measures {
+interface Measures {
     cycles: number;
     filesInCycles: number;
     cyclesWithRequires: number;
@@ -156,7 +174,7 @@ export interface Measures {
     productImportsEmulator: number;
 }
 
-export function measure(): { measures: Measures; lists: Record<keyof Measures, string[]> } {
+function measure(): { measures: Measures; lists: Record<keyof Measures, string[]> } {
     const files = sourceFiles();
     const config = ts.readConfigFile(path.join(ROOT, "tsconfig.json"), ts.sys.readFile);
     const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
@@ -174,7 +192,9 @@ export function measure(): { measures: Measures; lists: Record<keyof Measures, s
     const emulatorOut = all.filter((e) => layerOf(e.from) === "emulator" && layerOf(e.to) !== "emulator" && !e.to.startsWith("emulator/"));
     const intoEmulator = all.filter((e) => typeof layerOf(e.from) === "number" && layerOf(e.to) === "emulator");
     const lists = {
-        cycles: sccs.map((s) => `${s.length} files: ${exampleCycle(s, imports).join(" -> ")}${s.length > 2 ? ` (all: ${s.join(", ")})` : ""}`),
+        cycles: sccs.map(
+            (s) => `${s.length} files: ${exampleCycle(s, imports).join(" -> ")}${s.length > 2 ? ` (all: ${s.join(", ")})` : ""}`,
+        ),
         filesInCycles: sccs.flat(),
         cyclesWithRequires: sccsAll.map((s) => `${s.length} files: ${exampleCycle(s, all).join(" -> ")}`),
         filesInCyclesWithRequires: sccsAll.flat(),
@@ -195,13 +215,19 @@ describe("unit: the import graph (layers point one way, no cycles; ratchet)", ()
         assert.ok(sourceFiles().length > 100, `files: ${sourceFiles().length}`);
         const options: ts.CompilerOptions = { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 };
         const e = edgesOf("components/config.ts", options);
-        assert.ok(e.some((x) => x.to === "settings/registry.ts"), JSON.stringify(e));
+        assert.ok(
+            e.some((x) => x.to === "settings/registry.ts"),
+            JSON.stringify(e),
+        );
         assert.deepStrictEqual(
-            cycles(["a", "b", "c"], [
-                { from: "a", to: "b", kind: "import" },
-                { from: "b", to: "a", kind: "type" },
-                { from: "b", to: "c", kind: "import" },
-            ]),
+            cycles(
+                ["a", "b", "c"],
+                [
+                    { from: "a", to: "b", kind: "import" },
+                    { from: "b", to: "a", kind: "type" },
+                    { from: "b", to: "c", kind: "import" },
+                ],
+            ),
             [["a", "b"]],
         );
         assert.strictEqual(layerOf("settings/smtpAuth/setting.ts"), 1);
@@ -211,9 +237,14 @@ describe("unit: the import graph (layers point one way, no cycles; ratchet)", ()
     for (const k of Object.keys(ratchet.measures) as (keyof Measures)[]) {
         it(`${k}: at most ${ratchet.measures[k]}`, () => {
             if (measures[k] < ratchet.measures[k]) {
-                console.log(`      ${k} went down from ${ratchet.measures[k]} to ${measures[k]}: lower it in tests/unit/importGraph.ratchet.json`);
+                console.log(
+                    `      ${k} went down from ${ratchet.measures[k]} to ${measures[k]}: lower it in tests/unit/importGraph.ratchet.json`,
+                );
             }
-            assert.ok(measures[k] <= ratchet.measures[k], `${k} went up from ${ratchet.measures[k]} to ${measures[k]}:\n  ${lists[k].join("\n  ")}`);
+            assert.ok(
+                measures[k] <= ratchet.measures[k],
+                `${k} went up from ${ratchet.measures[k]} to ${measures[k]}:\n  ${lists[k].join("\n  ")}`,
+            );
         });
     }
 });
