@@ -169,13 +169,20 @@ function userProperties(version: string): Record<string, { type: string }> {
 }
 
 function shape(u: UserRecord, fields: string[], version = "v1.0"): Record<string, unknown> {
+    return shaper(fields, version)(u);
+}
+
+/** Renders users with these fields (the schema looked up once, not per user: a page holds up to 999). */
+function shaper(fields: string[], version = "v1.0"): (u: UserRecord) => Record<string, unknown> {
     const props = userProperties(version);
-    const out: Record<string, unknown> = {};
-    for (const f of fields) {
-        const modelled = (USER_FIELDS as readonly string[]).includes(f) ? (u as any)[f] : undefined;
-        out[f] = modelled ?? (props[f]?.type.startsWith("Collection(") ? [] : null);
-    }
-    return out;
+    const plan = fields.map((f) => ({ f, modelled: (USER_FIELDS as readonly string[]).includes(f), collection: !!props[f]?.type.startsWith("Collection(") }));
+    return (u) => {
+        const out: Record<string, unknown> = {};
+        for (const { f, modelled, collection } of plan) {
+            out[f] = (modelled ? (u as any)[f] : undefined) ?? (collection ? [] : null);
+        }
+        return out;
+    };
 }
 
 /** Pages a list as Graph does: $top (1..999, default 100), an opaque $skiptoken in @odata.nextLink. */
@@ -306,7 +313,8 @@ export const directoryRoutes: Route[] = [
             }
             const users = [...dir(ctx).users.values()].filter(filterOf<UserRecord>(ctx.req, USERS_QUERY));
             const listed = mfa ? fields.filter((f) => f !== "perUserMfaState") : fields;
-            const render = mfa ? (u: UserRecord) => ({ ...shape(u, listed, version), ...mfa(u) }) : (u: UserRecord) => shape(u, fields, version);
+            const base = shaper(listed, version);
+            const render = mfa ? (u: UserRecord) => Object.assign(base(u), mfa(u)) : base;
             // Without $select the context names the entity set; with it, the selected properties (user-list.md examples).
             const answer = page(ctx, version, users, render, ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})` : "users");
             if (count) {

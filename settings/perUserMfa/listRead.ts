@@ -4,8 +4,9 @@ import { trace } from "../../client/trace";
 import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
 
 /**
- * Per-user MFA states from the user list (issue #27): `GET /v1.0/users?$select=id,userPrincipalName,
- * perUserMfaState&$top=999`, one request per 999 users (1 resource unit each: GET users 2, $select -1;
+ * Per-user MFA states from the user list (issue #27): `GET /v1.0/users?$select=userPrincipalName,
+ * perUserMfaState&$top=999` (targets are keyed by user principal name, so no id: a smaller page than
+ * CIPP's `$select=UserPrincipalName,Id,perUserMfaState`), one request per 999 users (1 resource unit each: GET users 2, $select -1;
  * throttling-limits.md) instead of one $batch item per user on `beta/users/{id}/authentication/requirements`
  * (1 unit each).
  *
@@ -27,7 +28,7 @@ const MODES: readonly PerUserReadMode[] = ["auto", "list", "batch"];
 /** Auto reads the list when more users are read than one $batch holds; fewer take one $batch request. */
 export const AUTO_LIST_MIN_USERS = 21;
 const DOCUMENTED_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
-export const LIST_PATH = "/users?$select=id,userPrincipalName,perUserMfaState&$top=999";
+export const LIST_PATH = "/users?$select=userPrincipalName,perUserMfaState&$top=999";
 
 /** The read path the environment asks for; a value that is not one is refused, naming the variable and the fix. */
 export function perUserReadMode(env: NodeJS.ProcessEnv = process.env): PerUserReadMode {
