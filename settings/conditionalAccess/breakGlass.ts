@@ -73,8 +73,9 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
         const failures: ValidationFailure[] = [];
         for (const k of Object.keys(inputs)) if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the break-glass accounts` });
         const accounts = inputs.accounts;
-        if (!Array.isArray(accounts) || !accounts.length || accounts.some((x) => typeof x !== "string" || !x)) {
-            failures.push({ property: "accounts", reason: `${BREAK_GLASS_KEY} must be a non-empty list of user principal names or object ids` });
+        // An empty list resolves to none (the components refuse a policy without break-glass accounts before this).
+        if (!Array.isArray(accounts) || accounts.some((x) => typeof x !== "string" || !x)) {
+            failures.push({ property: "accounts", reason: `${BREAK_GLASS_KEY} must be a list of user principal names or object ids` });
             return { failures };
         }
         const desired: BreakGlassDesired = { accounts: accounts as string[] };
@@ -91,9 +92,11 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
     async read(clients, desired, context) {
         const checked = context?.checked?.[0];
         if (checked) return checked;
-        const { objectIds, unknown } = await resolveAccounts(clients, desired.accounts);
+        // A read with no recorded inputs (an import) has no accounts to resolve.
+        const accounts = desired.accounts ?? [];
+        const { objectIds, unknown } = await resolveAccounts(clients, accounts);
         if (unknown.length) throw new Error(unknownFailure(unknown).reason);
-        return { accounts: desired.accounts, objectIds };
+        return { accounts, objectIds };
     },
     desiredFromLive(live, desired) {
         return { ...desired, accounts: live.accounts, objectIds: live.objectIds };
