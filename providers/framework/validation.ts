@@ -158,8 +158,9 @@ interface Site {
     said: string;
 }
 
+/** The key of a place below `key` ("" for a resource's inputs: the path starts at the property). */
 const keyAt = (key: string, path: readonly Segment[]) =>
-    path.reduce<string>((k, s) => (typeof s === "number" ? `${k}[${s}]` : `${k}.${s}`), key);
+    path.reduce<string>((k, s) => (typeof s === "number" ? `${k}[${s}]` : k ? `${k}.${s}` : s), key);
 const hintOf = (d: Desc | undefined) => (d && "hint" in d && d.hint ? ` (${d.hint})` : "");
 
 /** The description and the value at `path` (undefined past an unknown key). */
@@ -261,8 +262,15 @@ function siteMessage(schema: Desc, value: unknown, key: string, site: Site): str
  * `problems`, all of them at once. Returns true when this value has no problem.
  */
 export function check(value: unknown, schema: Schema, key: string, problems: string[]): boolean {
+    const sites = sitesOf(value, schema);
+    for (const site of sites) problems.push(siteMessage(schema, value, key, site));
+    return !sites.length;
+}
+
+/** zod's findings on `value`, one per place, in the order they are told (see rankOf). */
+function sitesOf(value: unknown, schema: Schema): Site[] {
     const result = zodOf(schema).safeParse(value);
-    if (result.success) return true;
+    if (result.success) return [];
     const sites: Site[] = [];
     for (const issue of result.error.issues) {
         const path = issue.path.map((s) => (typeof s === "number" ? s : String(s)));
@@ -285,12 +293,12 @@ export function check(value: unknown, schema: Schema, key: string, problems: str
     const wrong = sites.filter((s) => s.kind === "node").map((s) => s.path);
     const under = (s: Site) => wrong.some((p) => p.length < s.path.length && p.every((x, i) => x === s.path[i]));
     const seen = new Set<string>();
-    const told = sites
+    if (!sites.length) throw new Error(`zod refused a value without saying where: ${result.error.message}`);
+    return sites
         .filter((s) => !under(s) && !seen.has(id(s) + s.kind) && seen.add(id(s) + s.kind))
         .map((s) => ({ s, rank: rankOf(schema, value, s) }))
-        .sort((a, b) => compareRanks(a.rank, b.rank));
-    for (const { s } of told) problems.push(siteMessage(schema, value, key, s));
-    return false;
+        .sort((a, b) => compareRanks(a.rank, b.rank))
+        .map(({ s }) => s);
 }
 
 /**
@@ -361,25 +369,32 @@ export function patternSource(re: RegExp): string {
  */
 export function checkInputs(inputs: Record<string, unknown>, schema: Schema, skip: readonly string[] = []): ValidationFailure[] {
     if (schema.type !== "object") throw new Error("checkInputs needs an object schema");
+    // An input left undefined is not given; the skipped ones are the setting's to check.
+    const given = Object.fromEntries(Object.entries(inputs).filter(([k, v]) => v !== undefined && !skip.includes(k)));
+    const told: ValidationFailure[] = sitesOf(given, schema).map((site) => {
+        const property = String(site.path[0]);
+        if (site.path.length === 1 && site.kind === "unknown") {
+            return { property, reason: unknownKey(property, property, Object.keys(schema.fields), "a known property") };
+        }
+        if (site.path.length === 1 && site.kind === "missing") {
+            // What the property must be, said for "nothing" (e.g. "isEnabled must be true or false, got nothing").
+            return { property, reason: nodeMessage(schema.fields[property], undefined, property) ?? `${property} is required` };
+        }
+        return { property, reason: siteMessage(schema, given, "", site) };
+    });
+    // Folded per property: unknown keys first, then each property's problems, then the required ones missing (rankOf's order).
     const failures: ValidationFailure[] = [];
-    const known = Object.keys(schema.fields);
-    // Unknown keys first, as for stack config: a typo is the likeliest cause of what follows.
-    for (const [k, v] of Object.entries(inputs)) {
-        if (v !== undefined && !(k in schema.fields) && !skip.includes(k))
-            failures.push({ property: k, reason: unknownKey(k, k, known, "a known property") });
-    }
-    for (const [k, v] of Object.entries(inputs)) {
-        if (v === undefined || !(k in schema.fields)) continue;
-        const problems: string[] = [];
-        check(v, schema.fields[k], k, problems);
-        failures.push(...foldProblems(problems, k).map((reason) => ({ property: k, reason })));
-    }
-    for (const k of schema.required ?? []) {
-        if (inputs[k] !== undefined) continue;
-        // What the property must be, said for "nothing" (e.g. "isEnabled must be true or false, got nothing").
-        const problems: string[] = [];
-        check(undefined, schema.fields[k], k, problems);
-        failures.push(...(problems.length ? problems : [`${k} is required`]).map((reason) => ({ property: k, reason })));
+    for (let i = 0; i < told.length; ) {
+        let j = i;
+        while (j < told.length && told[j].property === told[i].property) j++;
+        const property = told[i].property;
+        failures.push(
+            ...foldProblems(
+                told.slice(i, j).map((f) => f.reason),
+                property,
+            ).map((reason) => ({ property, reason })),
+        );
+        i = j;
     }
     return failures;
 }
