@@ -10,7 +10,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BASELINE_KEY, BASELINE_SCHEMA } from "../components/config";
+import { BASELINE_KEY, BASELINE_SCHEMA, PACKAGE_CONFIG_KEYS } from "../components/config";
+import { CONFIG_NAMESPACE } from "../client/connection";
 import { jsonSchemaOf, type Schema } from "../providers/framework/validation";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -32,9 +33,14 @@ export function baselineJsonSchema(): Record<string, unknown> {
     };
 }
 
-/** A schema of a whole Pulumi.<stack>.yaml: the baseline's schema at config: m365-mfa:baseline, any other key as Pulumi takes it. */
+/**
+ * A schema of a whole Pulumi.<stack>.yaml: the baseline's schema at config: m365-mfa:baseline; a key
+ * under m365-mfa: that the package does not read is marked, as the preview refuses it; any other key
+ * as Pulumi takes it.
+ */
 export function stackJsonSchema(): Record<string, unknown> {
     const { $schema, $id: _id, ...baseline } = baselineJsonSchema();
+    const known = PACKAGE_CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`);
     return {
         $schema,
         $id: "https://github.com/m365-mfa/m365-mfa/schema/stack.schema.json",
@@ -43,7 +49,11 @@ export function stackJsonSchema(): Record<string, unknown> {
         properties: {
             config: {
                 type: "object",
-                properties: { [BASELINE_KEY]: baseline },
+                properties: Object.fromEntries(known.map((k) => [k, k === BASELINE_KEY ? baseline : {}])),
+                propertyNames: {
+                    anyOf: [{ not: { pattern: `^${CONFIG_NAMESPACE}:` } }, { enum: known }],
+                    description: `the keys under ${CONFIG_NAMESPACE}: are the package's (${known.join(", ")})`,
+                },
             },
         },
     };

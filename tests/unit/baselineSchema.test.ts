@@ -104,6 +104,15 @@ describe("unit: JSON Schema of m365-mfa:baseline", () => {
         }
     });
 
+    it("the stack schema marks a key under m365-mfa: that the package does not read, as the preview refuses it", () => {
+        assert.strictEqual(stack({ config: { "m365-mfa:baselne": { preset: "security-defaults" } } }), false);
+        assert.strictEqual(stack({ config: { "m365-mfa:baseline": { securityDefaults: { enabeld: true } } } }), false);
+        assert.ok(
+            stack({ config: { "m365-mfa:tenantId": "t", "m365-mfa:clientSecret": { secure: "v1:..." }, "azuread:tenantId": "t" } }),
+            errors(stack),
+        );
+    });
+
     it("each key's description comes from its declaration", () => {
         const s = readJson(BASELINE_SCHEMA_FILE);
         assert.match(s.properties.readiness.properties.windowDays.description, /sign-in logs are kept 30 days/);
