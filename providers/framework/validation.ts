@@ -290,8 +290,8 @@ function sitesOf(value: unknown, schema: Schema): Site[] {
     }
     // One line per place; nothing under a value that is itself wrong (e.g. empty, or not an object).
     const id = (s: Site) => JSON.stringify(s.path);
-    const wrong = sites.filter((s) => s.kind === "node").map((s) => s.path);
-    const under = (s: Site) => wrong.some((p) => p.length < s.path.length && p.every((x, i) => x === s.path[i]));
+    const wrong = new Set(sites.filter((s) => s.kind === "node").map(id));
+    const under = (s: Site) => s.path.some((_, i) => wrong.has(JSON.stringify(s.path.slice(0, i))));
     const seen = new Set<string>();
     if (!sites.length) throw new Error(`zod refused a value without saying where: ${result.error.message}`);
     return sites
