@@ -7,6 +7,7 @@ import {
     describe,
     documented,
     foldProblems,
+    type Infer,
     isObject,
     list,
     nearest,
@@ -105,6 +106,13 @@ const WIDE_SCHEMA = {
     migrationStage: num({ integer: true, min: 1, max: 3, hint: `the stage of preset ${MIGRATION_PRESET}` }),
 };
 
+/** The baseline-wide keys as their declarations type them (Infer): one declaration, the type follows. */
+type WideConfig = { [K in keyof typeof WIDE_SCHEMA]?: Infer<(typeof WIDE_SCHEMA)[K]> };
+/** The declarations and the members' BaselineWide agree: a key or value added to one and not the other fails the typecheck. */
+const wideFrom = (w: Pick<WideConfig, keyof BaselineWide>): BaselineWide => w;
+type Agree<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _wideAgrees: Agree<Pick<WideConfig, keyof BaselineWide>, BaselineWide> = true;
+
 /** What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the registry (described by its title). */
 export const BASELINE_SCHEMA = obj({
     ...WIDE_SCHEMA,
@@ -168,9 +176,12 @@ export function baselineArgsFromConfig(raw: any, allConfig?: Readonly<Record<str
         for (const k of Object.keys(expanded)) if (explicit[k] === undefined) ok.add(k);
         raw = { ...expanded, ...explicit };
     }
-    const wide: BaselineWide = {};
-    if (ok.has("breakGlassAccounts")) wide.breakGlassAccounts = raw.breakGlassAccounts as string[];
-    for (const k of ["readiness", "guards"] as const) if (ok.has(k)) (wide as Record<string, unknown>)[k] = raw[k];
+    const shaped = raw as WideConfig;
+    const wide: BaselineWide = wideFrom({
+        ...(ok.has("breakGlassAccounts") ? { breakGlassAccounts: shaped.breakGlassAccounts } : {}),
+        ...(ok.has("readiness") ? { readiness: shaped.readiness } : {}),
+        ...(ok.has("guards") ? { guards: shaped.guards } : {}),
+    });
     const args: TenantMfaBaselineArgs = {};
     const parseCtx = (key: string): ParseContext => ({ key, problems, wide, wideKey });
     // The members' rules for the baseline-wide keys they give meaning to.
