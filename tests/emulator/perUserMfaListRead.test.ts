@@ -167,6 +167,31 @@ describe("emulator: per-user MFA read from the user list", function () {
         await assert.rejects(provider().check({}, inputs), /M365_MFA_PER_USER_READ="fast" is not a per-user MFA read path: use auto .*, list .* or batch/);
     });
 
+    it("under the fault benchmark's mix (429, 503, dropped connections) both paths read the right states", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served" });
+        const { members, changing, inputs } = declare(400, "enforced", 150);
+        for (const mode of ["auto", "batch"]) {
+            forgetListSupport();
+            process.env.M365_MFA_PER_USER_READ = mode;
+            const from = emu.requests.length;
+            // bench/faults.ts "issue12" rates, Retry-After 0 s to keep the test short; a fixed seed replays the same faults.
+            emu.faults = { rate429: 0.3, rate5xx: 0.1, dropRate: 0.05, retryAfterSeconds: 0, seed: 2701 };
+            try {
+                const checked = await provider().check({}, inputs);
+                assert.deepStrictEqual(checked.failures, []);
+                assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": changing }, mode);
+                assert.strictEqual(Object.keys(checked.inputs.targets as object).length, members.length);
+            } finally {
+                emu.faults = {};
+            }
+            const log = emu.requests.slice(from);
+            const faulted = log.filter((r) => r.status === 429 || r.status === 503 || r.status === "dropped").length;
+            assert.ok(faulted > 10, `${mode}: ${faulted} faulted answers`);
+            const pages = log.filter((r) => !r.batched && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")) && r.status === 200).length;
+            assert.strictEqual(pages, mode === "auto" ? 2 : 0, `${mode}: list pages answered`);
+        }
+    });
+
     it("while the list lags the writes: verification reads the written users through the documented route, and a refresh right after shows no drift", async () => {
         setTenant({ perUserMfaStateOnUserList: "served", perUserMfaListLagMs: 120_000 });
         const { members, changing, inputs } = declare(300, "enforced", 50);
