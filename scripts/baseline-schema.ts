@@ -59,7 +59,7 @@ export function stackJsonSchema(): Record<string, unknown> {
     };
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 const code = (s: string) => `\`${s}\``;
 
 /** What a key accepts, in a few words. */
