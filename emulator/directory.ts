@@ -112,6 +112,12 @@ export class Directory {
         return this.users.size;
     }
 
+    private listCache?: UserRecord[];
+    /** Every user in a stable order, as a list reads them (kept between requests: a page of 999 of 50,000 users need not copy them all). */
+    userList(): readonly UserRecord[] {
+        return (this.listCache ??= [...this.users.values()]);
+    }
+
     /** A user by object id or user principal name (case-insensitive), as Graph resolves /users/{id|upn}. */
     user(ref: string): UserRecord | undefined {
         const key = ref.toLowerCase();
@@ -221,6 +227,7 @@ export class Directory {
         this.signInCache = undefined;
         const id = () => uuidFrom(rand);
         this.users.clear();
+        this.listCache = undefined;
         this.byUpn.clear();
         this.groups.clear();
         this.listLag.clear();
@@ -285,6 +292,7 @@ export class Directory {
     }
 
     private index(u: UserRecord): void {
+        this.listCache = undefined;
         this.users.set(u.id, u);
         this.byUpn.set(u.userPrincipalName.toLowerCase(), u.id);
     }

@@ -311,7 +311,8 @@ export const directoryRoutes: Route[] = [
             if (count && !hasEventual(ctx.req)) {
                 throw needsAdvanced("Query option '$count' on 'users'");
             }
-            const users = [...dir(ctx).users.values()].filter(filterOf<UserRecord>(ctx.req, USERS_QUERY));
+            const all = dir(ctx).userList();
+            const users = ctx.req.url.searchParams.has("$filter") ? all.filter(filterOf<UserRecord>(ctx.req, USERS_QUERY)) : (all as UserRecord[]);
             const listed = mfa ? fields.filter((f) => f !== "perUserMfaState") : fields;
             const base = shaper(listed, version);
             const render = mfa ? (u: UserRecord) => Object.assign(base(u), mfa(u)) : base;
