@@ -1,33 +1,50 @@
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, diffFields, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
-import { boolWith, checkInputs, isObject, obj } from "../../providers/framework/validation";
+import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, diffFields, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
+import { bool, boolWith, documented, obj, str } from "../../providers/framework/validation";
 
 /**
  * Security defaults: Graph `policies/identitySecurityDefaultsEnforcementPolicy` (v1.0).
  * Only `isEnabled` is writable. Microsoft refuses to enable security defaults while Conditional
  * Access policies are enabled (and the reverse); that answer is passed on with Graph's own words.
+ *
+ * Its inputs and outputs, declared once: the Desired and Live types, inputKeys,
+ * validation (with the framework's confirm and tenantAtPreview), and the resource's Args and outputs.
  */
-export interface SecurityDefaultsDesired extends Record<string, unknown> {
-    isEnabled: boolean;
-    /**
-     * What Conditional Access in the same baseline enforces once this plan is applied (set by the
-     * component): switching security defaults off weakens the tenant unless it requires MFA and blocks
-     * legacy authentication. Left out (the resource on its own), nothing replaces them.
-     */
-    replacement?: SecurityDefaultsReplacement;
-    /** The confirmations of the baseline (guards.confirm): a weakening goes ahead only when one names it. */
-    confirm?: string[];
-    /** Set at preview: the tenant as read then (TENANT_AT_PREVIEW). */
-    tenantAtPreview?: { isEnabled: boolean };
-}
+export const securityDefaultsDeclaration = declareSetting({
+    inputs: {
+        /** Whether Microsoft's security defaults are on for the tenant. */
+        isEnabled: documented(boolWith("true turns Microsoft's security defaults on for the tenant"), "Whether Microsoft's security defaults are on for the tenant."),
+    },
+    required: ["isEnabled"],
+    internal: {
+        /**
+         * What enforced Conditional Access takes over once this plan is applied (set by the component):
+         * switching security defaults off without both (MFA required, legacy authentication blocked)
+         * weakens the tenant and needs a confirmation that names it. Left out, nothing replaces them.
+         */
+        replacement: obj(
+            {
+                /** A Conditional Access policy requiring MFA for all users is enforced (state enabled). */
+                requiresMfa: bool,
+                /** A Conditional Access policy blocking legacy authentication is enforced (state enabled). */
+                blocksLegacy: bool,
+            },
+            { required: ["requiresMfa", "blocksLegacy"], hint: "like { requiresMfa: true|false, blocksLegacy: true|false } (set by the baseline component)" },
+        ),
+    },
+    outputs: {
+        /** Graph's id of the policy object. */
+        policyId: str(),
+        displayName: str(),
+    },
+    confirms: true,
+});
 
-export interface SecurityDefaultsReplacement {
-    /** A Conditional Access policy requiring MFA for all users is enforced (state enabled). */
-    requiresMfa: boolean;
-    /** A Conditional Access policy blocking legacy authentication is enforced (state enabled). */
-    blocksLegacy: boolean;
-}
+export type SecurityDefaultsDesired = DesiredOf<typeof securityDefaultsDeclaration>;
+export type SecurityDefaultsReplacement = NonNullable<SecurityDefaultsDesired["replacement"]>;
+export type SecurityDefaultsLive = LiveOf<typeof securityDefaultsDeclaration>;
 
 /** What is lost when security defaults go off with this replacement (empty: nothing). */
 export function lostWithoutSecurityDefaults(replacement: SecurityDefaultsReplacement | undefined): string[] {
@@ -37,8 +54,6 @@ export function lostWithoutSecurityDefaults(replacement: SecurityDefaultsReplace
     return lost;
 }
 
-const INTERNAL = ["replacement", "confirm", TENANT_AT_PREVIEW];
-
 /**
  * The confirmation of switching security defaults off (from on, as the tenant has them) with this
  * replacement, or undefined when that is no weakening: what the preview asks for in guards.confirm.
@@ -47,12 +62,6 @@ export function securityDefaultsOffConfirmation(replacement?: SecurityDefaultsRe
     const change = { field: "isEnabled", from: true, to: false };
     const weakening = securityDefaults.weakens!(change, replacement ? { replacement } : {});
     return weakening ? weakeningToken("security-defaults", [weakening], [change]) : undefined;
-}
-
-export interface SecurityDefaultsLive extends Record<string, unknown> {
-    isEnabled: boolean;
-    policyId: string;
-    displayName: string;
 }
 
 export const SECURITY_DEFAULTS_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
@@ -66,7 +75,7 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
         write: ["Policy.ReadWrite.SecurityDefaults", "Policy.ReadWrite.ConditionalAccess"],
     },
     onDelete: "Removing the resource stops managing security defaults; the tenant keeps its current setting.",
-    inputKeys: ["isEnabled"],
+    inputKeys: securityDefaultsDeclaration.inputKeys,
     auditActivities: ["Update security defaults"],
     // Off is a weakening unless Conditional Access, enforced, takes over both what security defaults do.
     weakens: (c, inputs) => {
@@ -74,32 +83,10 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
         const lost = lostWithoutSecurityDefaults(inputs?.replacement as SecurityDefaultsReplacement | undefined);
         return lost.length ? `security defaults switched off while no enforced Conditional Access policy replaces them: ${lost.join(", and ")}` : undefined;
     },
-    internalFields: INTERNAL,
-    resolvedFields: [TENANT_AT_PREVIEW],
-    schema: obj({ isEnabled: boolWith("true turns Microsoft's security defaults on for the tenant") }, { required: ["isEnabled"] }),
-
-    validate(inputs) {
-        const failures: ValidationFailure[] = checkInputs(inputs, securityDefaults.schema!, INTERNAL);
-        const r = inputs.replacement;
-        if (r !== undefined && !(isObject(r) && typeof r.requiresMfa === "boolean" && typeof r.blocksLegacy === "boolean")) {
-            failures.push({ property: "replacement", reason: "replacement must be { requiresMfa: true|false, blocksLegacy: true|false } (set by the baseline component)" });
-        }
-        const confirm = inputs.confirm;
-        if (confirm !== undefined && !(Array.isArray(confirm) && confirm.every((x) => typeof x === "string"))) {
-            failures.push({ property: "confirm", reason: "confirm must be a list of confirmations (strings), as m365-mfa:baseline.guards.confirm" });
-        }
-        const tenant = inputs[TENANT_AT_PREVIEW];
-        if (failures.length) return { failures };
-        return {
-            desired: {
-                isEnabled: inputs.isEnabled as boolean,
-                ...(r !== undefined ? { replacement: r as unknown as SecurityDefaultsReplacement } : {}),
-                ...(confirm !== undefined ? { confirm: confirm as string[] } : {}),
-                ...(isObject(tenant) && typeof tenant.isEnabled === "boolean" ? { [TENANT_AT_PREVIEW]: { isEnabled: tenant.isEnabled } } : {}),
-            },
-            failures,
-        };
-    },
+    internalFields: securityDefaultsDeclaration.internalFields,
+    resolvedFields: securityDefaultsDeclaration.resolvedFields,
+    schema: securityDefaultsDeclaration.schema,
+    validate: securityDefaultsDeclaration.validate,
 
     /**
      * Reads the tenant at preview: the from-value the plan shows (also for a create), and whether

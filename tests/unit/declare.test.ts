@@ -1,0 +1,65 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { declareSetting } from "../../providers/framework/declare";
+import { bool, num, obj } from "../../providers/framework/validation";
+import { securityDefaults } from "../../settings/securityDefaults/setting";
+
+/** A setting's inputs and outputs declared once (providers/framework/declare.ts, issue 23). */
+describe("unit: a setting declared once", () => {
+    it("the framework's internal inputs (confirm, tenantAtPreview) are declared once and checked by the shared checker", () => {
+        const d = declareSetting({ inputs: { on: bool, level: num({ integer: true }) }, required: ["on"], confirms: true });
+        assert.deepStrictEqual(d.inputKeys, ["on", "level"]);
+        assert.deepStrictEqual(d.internalFields, ["confirm", "tenantAtPreview"]);
+        assert.deepStrictEqual(d.resolvedFields, ["tenantAtPreview"]);
+        assert.deepStrictEqual(d.validate({ on: true, confirm: ["weakens:x:1"], tenantAtPreview: { on: false } }), {
+            desired: { on: true, confirm: ["weakens:x:1"], tenantAtPreview: { on: false } },
+            failures: [],
+        });
+        const bad = d.validate({ on: true, confirm: "weakens:x:1", tenantAtPreview: { on: "yes" } });
+        assert.strictEqual(bad.desired, undefined);
+        assert.deepStrictEqual(bad.failures.map((f) => f.property), ["confirm", "tenantAtPreview"]);
+        assert.match(bad.failures[0].reason, /guards\.confirm/);
+        // Without confirms, the same keys are unknown properties.
+        const plain = declareSetting({ inputs: { on: bool } });
+        assert.deepStrictEqual(plain.validate({ on: true, confirm: [] }).failures.map((f) => f.property), ["confirm"]);
+    });
+
+    it("security defaults: a malformed tenantAtPreview or replacement is refused, naming it (not dropped)", () => {
+        const v = securityDefaults.validate({ isEnabled: false, replacement: { requiresMfa: true }, tenantAtPreview: { isEnabled: "on" } });
+        assert.strictEqual(v.desired, undefined);
+        assert.deepStrictEqual(v.failures.map((f) => f.property), ["replacement", "tenantAtPreview"]);
+        assert.match(v.failures[0].reason, /blocksLegacy/);
+        assert.deepStrictEqual(securityDefaults.internalFields, ["replacement", "confirm", "tenantAtPreview"]);
+        assert.deepStrictEqual(securityDefaults.inputKeys, ["isEnabled"]);
+    });
+
+    describe("the resource class from the declaration keeps the type token and the state's keys", () => {
+        const created: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+        before(() => {
+            pulumi.runtime.setMocks(
+                {
+                    newResource: (args) => {
+                        created.push({ type: args.type, name: args.name, inputs: args.inputs });
+                        return { id: `${args.name}-id`, state: { ...args.inputs, policyId: "p", displayName: "Security Defaults", tenantId: "tid" } };
+                    },
+                    call: () => ({}),
+                },
+                "m365-mfa",
+                "unit",
+                true,
+            );
+        });
+
+        it("SecurityDefaults", async () => {
+            const { SecurityDefaults } = await import("../../settings/securityDefaults/resource");
+            const r = new SecurityDefaults("sd", { isEnabled: true, replacement: { requiresMfa: true, blocksLegacy: false }, confirm: ["c"] });
+            assert.strictEqual(SecurityDefaults.name, "SecurityDefaults");
+            const policyId = await new Promise((resolve) => r.policyId.apply(resolve));
+            assert.strictEqual(policyId, "p");
+            const c = created.find((x) => x.name === "sd");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "confirm", "isEnabled", "replacement"]);
+            assert.deepStrictEqual(c!.inputs.replacement, { requiresMfa: true, blocksLegacy: false });
+        });
+    });
+});
