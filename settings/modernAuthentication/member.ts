@@ -1,13 +1,10 @@
 import type { BaselineMember } from "../../components/member";
-import { bool, obj } from "../../providers/framework/validation";
+import type { Infer } from "../../providers/framework/validation";
 import type { ModernAuthentication } from "./resource";
-import { modernAuthentication } from "./setting";
+import { modernAuthentication, modernAuthenticationDeclaration } from "./setting";
 
-/** `m365-mfa:baseline.modernAuthentication` */
-export interface ModernAuthenticationSettings {
-    /** true: Exchange Online accepts modern authentication (OAuth2ClientProfileEnabled); the default, and required before blocking basic authentication. */
-    enabled: boolean;
-}
+/** `m365-mfa:baseline.modernAuthentication`: the setting's inputs (enabled: true is the default, and required before blocking basic authentication). */
+export type ModernAuthenticationSettings = Infer<typeof modernAuthenticationDeclaration.schema>;
 
 export const modernAuthenticationMember: BaselineMember<ModernAuthenticationSettings, ModernAuthentication> = {
     title: modernAuthentication.title,
@@ -17,7 +14,7 @@ export const modernAuthenticationMember: BaselineMember<ModernAuthenticationSett
     },
     settings: [modernAuthentication],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
-    schema: obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" }),
+    schema: modernAuthenticationDeclaration.schema,
     parse: (raw) => ({ enabled: raw.enabled }),
     build: (args, ctx) => {
         const { ModernAuthentication } = require("./resource") as typeof import("./resource");

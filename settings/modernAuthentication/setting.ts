@@ -1,6 +1,7 @@
 import type { TenantClients } from "../../client";
 import { TenantSetting, diffFields } from "../../providers/framework/setting";
-import { boolWith, checkInputs, obj } from "../../providers/framework/validation";
+import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
+import { boolWith, str } from "../../providers/framework/validation";
 
 /**
  * Modern authentication in Exchange Online: the organisation's OAuth2ClientProfileEnabled
@@ -9,15 +10,21 @@ import { boolWith, checkInputs, obj } from "../../providers/framework/validation
  * accepts, so MFA cannot be enforced on them. The app needs the Office 365 Exchange Online
  * application permission Exchange.ManageAsApp and the Exchange Administrator role.
  */
-export interface ModernAuthenticationDesired extends Record<string, unknown> {
-    enabled: boolean;
-}
+export const modernAuthenticationDeclaration = declareSetting({
+    inputs: {
+        /** Whether Exchange Online accepts modern authentication (OAuth2ClientProfileEnabled). */
+        enabled: boolWith("true turns on modern authentication (OAuth2ClientProfileEnabled) for Exchange Online"),
+    },
+    required: ["enabled"],
+    hint: "like { enabled: true }",
+    outputs: {
+        /** The Exchange organisation (its initial domain, e.g. contoso.onmicrosoft.com). */
+        organizationName: str(),
+    },
+});
 
-export interface ModernAuthenticationLive extends Record<string, unknown> {
-    enabled: boolean;
-    /** The Exchange organisation (its initial domain, e.g. contoso.onmicrosoft.com). */
-    organizationName: string;
-}
+export type ModernAuthenticationDesired = DesiredOf<typeof modernAuthenticationDeclaration>;
+export type ModernAuthenticationLive = LiveOf<typeof modernAuthenticationDeclaration>;
 
 export const ORGANIZATION_CONFIG_READ = "Get-OrganizationConfig";
 export const ORGANIZATION_CONFIG_WRITE = "Set-OrganizationConfig";
@@ -31,14 +38,10 @@ export const modernAuthentication: TenantSetting<ModernAuthenticationDesired, Mo
         write: ["Exchange.ManageAsApp"],
     },
     onDelete: "Removing the resource stops managing modern authentication; Exchange Online keeps its current setting.",
-    inputKeys: ["enabled"],
+    inputKeys: modernAuthenticationDeclaration.inputKeys,
     weakens: (c) => (c.field === "enabled" && c.from === true && c.to === false ? "modern authentication switched off: Outlook cannot do MFA" : undefined),
-    schema: obj({ enabled: boolWith("true turns on modern authentication (OAuth2ClientProfileEnabled) for Exchange Online") }, { required: ["enabled"] }),
-
-    validate(inputs) {
-        const failures = checkInputs(inputs, modernAuthentication.schema!);
-        return failures.length ? { failures } : { desired: { enabled: inputs.enabled as boolean }, failures };
-    },
+    schema: modernAuthenticationDeclaration.schema,
+    validate: modernAuthenticationDeclaration.validate,
 
     async read(clients: TenantClients) {
         const [config] = await clients.exchange.invoke(ORGANIZATION_CONFIG_READ);

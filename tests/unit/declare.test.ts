@@ -61,5 +61,20 @@ describe("unit: a setting declared once", () => {
             assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "confirm", "isEnabled", "replacement"]);
             assert.deepStrictEqual(c!.inputs.replacement, { requiresMfa: true, blocksLegacy: false });
         });
+
+        it("ModernAuthentication", async () => {
+            const { ModernAuthentication } = await import("../../settings/modernAuthentication/resource");
+            const r = new ModernAuthentication("ma", { enabled: true });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "ma");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:ModernAuthentication");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "enabled"]);
+        });
+    });
+
+    it("modern authentication: the member's config schema is the setting's inputs (one declaration)", async () => {
+        const { modernAuthenticationMember } = await import("../../settings/modernAuthentication/member");
+        const { modernAuthentication } = await import("../../settings/modernAuthentication/setting");
+        assert.strictEqual(modernAuthenticationMember.schema, modernAuthentication.schema);
     });
 });
