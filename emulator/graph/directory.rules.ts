@@ -377,6 +377,16 @@ export const RULES: RuleTable = {
             expect: { status: 404 },
         },
         {
+            id: "directory.group.select",
+            kind: "query",
+            statement: "GET /groups/{id} takes $select (\"You can use $select to get specific group properties, including those that are not returned by default\"); the answer holds the selected properties.",
+            source: `${DOC}/group-get.md (Optional query parameters; example 2)`,
+            modelled: true,
+            stricter: "Only $select is modelled on this route; any other query option is refused as not modelled.",
+            probe: { method: "GET", path: "/groups/{group}", query: "$select=id,displayName" },
+            expect: { status: 200, bodyHas: ["id", "displayName"], bodyLacks: ["mailNickname"] },
+        },
+        {
             id: "directory.group.permission",
             kind: "permission",
             statement: "Reading a group needs GroupMember.Read.All or Group.Read.All (or Directory.Read.All).",

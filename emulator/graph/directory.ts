@@ -106,6 +106,11 @@ export const GROUPS_QUERY: QueryCapability = {
     },
     source: "docs-contrib api-reference/v1.0/api/group-list.md",
 };
+/**
+ * GET /groups/{id} (group-get.md, "Optional query parameters": "You can use `$select` to get specific group
+ * properties, including those that are not returned by default"; example 2): $select modelled; nothing else.
+ */
+export const GROUP_QUERY: QueryCapability = { options: ["$select"], select: "group", resource: "Group", source: "docs-contrib api-reference/v1.0/api/group-get.md" };
 /** GET /groups/$count (group-list.md example 3): $filter as on the list. */
 export const GROUP_COUNT_QUERY: QueryCapability = { ...GROUPS_QUERY, options: ["$filter"], select: false };
 /**
@@ -404,14 +409,18 @@ export const directoryRoutes: Route[] = [
         pattern: /^\/groups\/([^/]+)$/,
         versions: ["v1.0", "beta"],
         write: false,
+        query: GROUP_QUERY,
         handle(ctx, version) {
             requireRole(ctx.claims, GROUP_READ);
             const g = dir(ctx).group(ctx.params[0]);
             if (!g) {
                 throw notFound(ctx.params[0]);
             }
-            // group-get.md example 1 ("includes only the default properties"): the list's default set.
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#groups/$entity`, ...groupShape(g, DEFAULT_GROUP_SELECT) } };
+            // group-get.md example 1 ("includes only the default properties"): the list's default set;
+            // example 2: $select names the properties, and the context names them: groups(a,b)/$entity.
+            const fields = groupSelect(ctx);
+            const context = ctx.req.url.searchParams.has("$select") ? `groups(${fields.join(",")})/$entity` : "groups/$entity";
+            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#${context}`, ...groupShape(g, fields) } };
         },
     },
     {
