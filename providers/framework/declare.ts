@@ -75,8 +75,8 @@ export type DesiredOf<D> =
           >
         : never;
 
-/** The live state of a declared setting: each configured input as the tenant has it, and the outputs. */
-export type LiveOf<D> = D extends Declaration<infer I, any, any, infer O, any, any> ? Simplify<InferFields<I> & InferFields<O>> : never;
+/** The live state of a declared setting: each configured input as the tenant has it (the required ones always), and the outputs. */
+export type LiveOf<D> = D extends Declaration<infer I, infer R, any, infer O, any, any> ? Simplify<ConfiguredOf<I, R> & InferFields<O>> : never;
 
 type PInput<T> = T extends readonly (infer E)[] ? pulumi.Input<pulumi.Input<E>[]> : pulumi.Input<T>;
 
@@ -148,8 +148,10 @@ export function declareSetting<
         ...(confirms ? { [CONFIRM_FIELD]: confirmSchema } : {}),
         ...(atPreview ? { [TENANT_AT_PREVIEW]: obj(d.inputs) } : {}),
     };
-    const allFields: Fields = { ...d.inputs, ...resolvedInputs, ...internal, ...framework };
-    const all: Schema = obj(allFields, { required });
+    const plumbing: Fields = { ...internal, ...framework };
+    const allFields: Fields = { ...d.inputs, ...resolvedInputs, ...plumbing };
+    const notConfigured = [...Object.keys(resolvedInputs), ...Object.keys(plumbing)];
+    const plumbingSchema: Schema = obj(plumbing);
     const internalFields = [...Object.keys(internal), ...(confirms ? [CONFIRM_FIELD] : []), ...(confirms && atPreview ? [TENANT_AT_PREVIEW] : [])];
     return {
         inputs: d.inputs,
@@ -164,12 +166,24 @@ export function declareSetting<
         resolvedFields: [...Object.keys(resolvedInputs), ...(atPreview ? [TENANT_AT_PREVIEW] : [])],
         outputKeys: [...Object.keys(outputs), "tenantId"],
         validate(inputs) {
-            const failures = checkInputs(inputs, all);
+            // The configured inputs (an unknown key is told with the configured ones as known), then the
+            // plumbing (the component's and the framework's), then what the setting resolves at plan time.
+            const failures = checkInputs(inputs, schema, notConfigured);
+            failures.push(...checkInputs(pick(inputs, Object.keys(plumbing)), plumbingSchema));
+            for (const [k, field] of Object.entries(resolvedInputs as Fields)) {
+                if (inputs[k] !== undefined && checkInputs({ [k]: inputs[k] }, obj({ [k]: field })).length) {
+                    failures.push({ property: k, reason: `${k} is ${"hint" in field && field.hint ? field.hint : "resolved at plan time; do not set it"}` });
+                }
+            }
             if (failures.length) return { failures };
             const desired = Object.fromEntries(Object.entries(inputs).filter(([k, v]) => v !== undefined && k in allFields));
             return { desired, failures };
         },
     };
+}
+
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+    return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /**
@@ -187,7 +201,8 @@ export function settingResource<D extends Declaration<any, any, any, any, any, a
     opts?: pulumi.CustomResourceOptions,
 ) => SettingResource & OutputsOf<D> {
     const given = [...Object.keys(d.inputs), ...Object.keys(d.internal), ...(d.confirms ? [CONFIRM_FIELD] : [])];
-    const unset = [...d.resolvedFields, ...d.outputKeys];
+    // tenantAtPreview is an output of the class only where it is plumbing (confirms), as before the declarations.
+    const unset = [...d.resolvedFields.filter((k) => d.confirms || k !== TENANT_AT_PREVIEW), ...d.outputKeys];
     class Declared extends SettingResource {
         constructor(name: string, args: ArgsOf<D>, opts?: pulumi.CustomResourceOptions) {
             const a = args as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { TenantApiError, TenantClients } from "../../client";
 import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
-import { boolWith, checkInputs, list, obj, str } from "../../providers/framework/validation";
+import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
+import { boolWith, list, map, oneOf, str } from "../../providers/framework/validation";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
@@ -31,35 +32,47 @@ import { warnSmtpAuthOff } from "../../readiness/smtpAuth";
  * allowBasicAuth.Smtp false) also blocks Basic SMTP AUTH for these exceptions; allow Smtp in the
  * policy that applies to them.
  */
-export type MailboxSmtpAuth = "enabled" | "disabled" | "followsOrganization";
+export const MAILBOX_SMTP_AUTH_STATES = ["enabled", "disabled", "followsOrganization"] as const;
+export type MailboxSmtpAuth = (typeof MAILBOX_SMTP_AUTH_STATES)[number];
 export type ObservedMailboxSmtpAuth = MailboxSmtpAuth | "mailboxNotFound";
-export const MAILBOX_SMTP_AUTH_STATES: readonly MailboxSmtpAuth[] = ["enabled", "disabled", "followsOrganization"];
 
-export interface SmtpAuthDesired extends Record<string, unknown> {
-    disabledForOrganization: boolean;
-    exceptions?: string[];
-    manageAllMailboxes?: boolean;
-    /** Resolved at plan time: primary SMTP address (lower case) -> the value that mailbox must have. */
-    mailboxes?: Record<string, MailboxSmtpAuth>;
-}
+/** The inputs and outputs of SMTP AUTH, declared once. */
+export const smtpAuthDeclaration = declareSetting({
+    inputs: {
+        /** SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled). */
+        disabledForOrganization: boolWith(
+            "true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), and exceptions keep it for named mailboxes",
+        ),
+        /** Mailboxes that keep SMTP AUTH (a printer, an app), by user principal name or primary SMTP address. */
+        exceptions: list(str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" }), { hint: 'of mailboxes, e.g. ["scanner@contoso.com"]' }),
+        /** When true, every other mailbox with its own SMTP AUTH value is reset to follow the organisation. */
+        manageAllMailboxes: boolWith("true resets every mailbox not in exceptions to follow the organisation, false leaves mailboxes not named alone"),
+    },
+    required: ["disabledForOrganization"],
+    resolved: {
+        /** Resolved at plan time: primary SMTP address (lower case) -> the value that mailbox must have. */
+        mailboxes: map(oneOf(MAILBOX_SMTP_AUTH_STATES), { hint: "computed at plan time from exceptions; do not set it" }),
+    },
+    tenantAtPreview: true,
+    outputs: {
+        /**
+         * What Exchange reports for each managed mailbox (and, with manageAllMailboxes, for every mailbox
+         * that has its own value), by primary SMTP address in lower case ("mailboxNotFound" when it is gone).
+         */
+        observedMailboxes: map(oneOf([...MAILBOX_SMTP_AUTH_STATES, "mailboxNotFound"])),
+        /** Which mailboxes the read covered: "namedMailboxes", or "allMailboxes" with manageAllMailboxes. */
+        readScope: oneOf(["namedMailboxes", "allMailboxes"]),
+    },
+});
 
-export interface SmtpAuthLive extends Record<string, unknown> {
-    disabledForOrganization: boolean;
-    /**
-     * What Exchange reports for each managed mailbox (and, with manageAllMailboxes, for every mailbox
-     * that has its own value), by primary SMTP address in lower case.
-     */
-    observedMailboxes: Record<string, ObservedMailboxSmtpAuth>;
-    /** Which mailboxes the read covered: the named ones, or every mailbox (manageAllMailboxes). */
-    readScope: "namedMailboxes" | "allMailboxes";
-}
+export type SmtpAuthDesired = DesiredOf<typeof smtpAuthDeclaration>;
+export type SmtpAuthLive = LiveOf<typeof smtpAuthDeclaration>;
 
 export const TRANSPORT_CONFIG_READ = "Get-TransportConfig";
 export const TRANSPORT_CONFIG_WRITE = "Set-TransportConfig";
 export const CAS_MAILBOX_READ = "Get-CASMailbox";
 export const CAS_MAILBOX_WRITE = "Set-CASMailbox";
 
-const KEYS = ["disabledForOrganization", "exceptions", "manageAllMailboxes", "mailboxes"];
 /** Cmdlets in flight at once for per-mailbox reads and writes. */
 const CONCURRENCY = 4;
 const MAILBOX_FIELD = "mailboxes.";
@@ -135,7 +148,7 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
     type: "SmtpAuth",
     title: "SMTP AUTH",
     itemFields: { mailboxes: "mailboxes" },
-    resolvedFields: ["mailboxes", TENANT_AT_PREVIEW],
+    resolvedFields: smtpAuthDeclaration.resolvedFields,
     weakens: (c) =>
         c.field === "disabledForOrganization" && c.from === true && c.to === false
             ? "SMTP AUTH (basic authentication) switched back on for the organisation"
@@ -150,39 +163,22 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
     onDelete:
         "Removing the resource stops managing SMTP AUTH; Exchange Online keeps the organisation switch and every " +
         "mailbox's own value as they are, so the exceptions keep SMTP AUTH.",
-    inputKeys: KEYS,
-    schema: obj(
-        {
-            disabledForOrganization: boolWith(
-                "true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), and exceptions keep it for named mailboxes",
-            ),
-            exceptions: list(str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" }), { hint: 'of mailboxes, e.g. ["scanner@contoso.com"]' }),
-            manageAllMailboxes: boolWith("true resets every mailbox not in exceptions to follow the organisation, false leaves mailboxes not named alone"),
-        },
-        { required: ["disabledForOrganization"] },
-    ),
+    inputKeys: smtpAuthDeclaration.inputKeys,
+    schema: smtpAuthDeclaration.schema,
 
     validate(inputs) {
-        const failures: ValidationFailure[] = checkInputs(inputs, smtpAuth.schema!, smtpAuth.resolvedFields);
-        const org = inputs.disabledForOrganization;
-        const exceptions = Array.isArray(inputs.exceptions) ? (inputs.exceptions as string[]).map((x) => String(x).trim()) : undefined;
-        let mailboxes: Record<string, MailboxSmtpAuth> | undefined;
-        if (inputs.mailboxes !== undefined) {
-            const m = inputs.mailboxes as Record<string, unknown>;
-            if (typeof m !== "object" || m === null || Array.isArray(m) || Object.values(m).some((v) => !isState(v))) {
-                failures.push({ property: "mailboxes", reason: "mailboxes is computed at plan time from exceptions; do not set it" });
-            } else {
-                mailboxes = m as Record<string, MailboxSmtpAuth>;
-            }
+        const checked = smtpAuthDeclaration.validate(inputs);
+        if (!checked.desired) {
+            return checked;
         }
-        if (failures.length) {
-            return { failures };
-        }
+        const given = checked.desired as SmtpAuthDesired;
+        const exceptions = given.exceptions?.map((x) => x.trim());
+        const org = given.disabledForOrganization;
         const desired: SmtpAuthDesired = {
-            disabledForOrganization: org as boolean,
+            disabledForOrganization: org,
             ...(exceptions ? { exceptions } : {}),
-            ...(inputs.manageAllMailboxes !== undefined ? { manageAllMailboxes: inputs.manageAllMailboxes as boolean } : {}),
-            ...(mailboxes ? { mailboxes } : {}),
+            ...(given.manageAllMailboxes !== undefined ? { manageAllMailboxes: given.manageAllMailboxes } : {}),
+            ...(given.mailboxes ? { mailboxes: given.mailboxes } : {}),
         };
         // Conflicts: the input is well-formed but says two things at once. The desired state is still
         // returned, so a refresh of state recorded before the conflict can read the tenant.

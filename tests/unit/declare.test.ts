@@ -62,6 +62,17 @@ describe("unit: a setting declared once", () => {
             assert.deepStrictEqual(c!.inputs.replacement, { requiresMfa: true, blocksLegacy: false });
         });
 
+        it("SmtpAuth", async () => {
+            const { SmtpAuth } = await import("../../settings/smtpAuth/resource");
+            const r = new SmtpAuth("smtp", { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "smtp");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:SmtpAuth");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "disabledForOrganization", "exceptions"]);
+            assert.ok(!("tenantAtPreview" in r), "no tenantAtPreview output, as before");
+            assert.ok("observedMailboxes" in r && "readScope" in r && "mailboxes" in r);
+        });
+
         it("ModernAuthentication", async () => {
             const { ModernAuthentication } = await import("../../settings/modernAuthentication/resource");
             const r = new ModernAuthentication("ma", { enabled: true });
@@ -70,6 +81,15 @@ describe("unit: a setting declared once", () => {
             assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:ModernAuthentication");
             assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "enabled"]);
         });
+    });
+
+    it("SMTP AUTH: mailboxes is resolved (an input key, never configured) and tenantAtPreview is recorded but no confirmation", async () => {
+        const { smtpAuth } = await import("../../settings/smtpAuth/setting");
+        assert.deepStrictEqual(smtpAuth.inputKeys, ["disabledForOrganization", "exceptions", "manageAllMailboxes", "mailboxes"]);
+        assert.deepStrictEqual(smtpAuth.resolvedFields, ["mailboxes", "tenantAtPreview"]);
+        const v = smtpAuth.validate({ disabledForOrganization: true, confirm: ["x"], tenantAtPreview: { disabledForOrganization: "no" } });
+        assert.deepStrictEqual(v.failures.map((f) => f.property), ["confirm", "tenantAtPreview"]);
+        assert.match(v.failures[0].reason, /confirm is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/);
     });
 
     it("modern authentication: the member's config schema is the setting's inputs (one declaration)", async () => {
