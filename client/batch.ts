@@ -92,6 +92,8 @@ const BATCH_SIZE = 20;
  * item answering 429; 0.8 leaves scattered 429s up to half of all answers (the fault sweep's 50%) as noise.
  */
 export const THROTTLED_SHARE = 0.8;
+/** Share of an answer's items answering 5xx/424 from which their back-off grows (below it they are noise: a short, flat wait). */
+export const UNAVAILABLE_SHARE = 0.8;
 /** Items of recent answers the judgement needs before it decides (more than one batch). */
 export const MIN_THROTTLE_ITEMS = 40;
 /** Items of recent answers it looks at: the last five batches or so. */
@@ -108,7 +110,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
     // Items waiting out their own Retry-After or back-off, with the time they may be sent again.
     let waiting: { at: number; indices: number[] }[] = [];
     // The last answers' items: how many, and how many answered 429 (the throttling judgement).
-    let recent: { items: number; throttled: number; until: number }[] = [];
+    let recent: { items: number; throttled: number; unavailable: number; until: number }[] = [];
     let done = 0;
     let inFlight = 0;
     let concurrency = Math.min(options.initialConcurrency ?? 4, maxConcurrency);
@@ -164,6 +166,14 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         const again: number[] = [];
         let againAt = now;
         let refresh = false;
+        // Scattered 5xx (and 424) items among answers whose other items go through say nothing about load:
+        // the service is up, so they go again after a short wait that does not grow (issue 22: the
+        // exponential back-off made the last items of a 30% 5xx run wait 30 s at a time). When most items
+        // of the last answers (this one and the throttling window's) failed so, the back-off grows as for
+        // a single call.
+        const unavailable = answer.responses.filter((r) => r.status === 424 || r.status >= 500).length;
+        const window = recent.reduce((n, a) => ({ items: n.items + a.items, unavailable: n.unavailable + a.unavailable }), { items: answer.responses.length, unavailable });
+        const noise = window.unavailable < UNAVAILABLE_SHARE * window.items;
         for (const r of answer.responses) {
             const i = Number(r.id);
             if (!Number.isInteger(i) || i < 0 || i >= calls.length || answered.has(i) || !indices.includes(i)) {
@@ -185,6 +195,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                         retryAfterMs: parseRetryAfter(headerOf(r.headers, "retry-after")),
                     },
                     true,
+                    noise && r.status !== 429,
                 );
                 if (r.status === 429) {
                     stats.throttledItems++;
@@ -223,7 +234,7 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         if (missing.length) {
             queue = missing.concat(queue);
         }
-        judge(answered.size, throttled, throttledUntil, now);
+        judge(answered.size, throttled, unavailable, throttledUntil, now);
         report();
     };
 
@@ -231,11 +242,11 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
      * The tenant's throttling, judged over the last answers' items: most of them 429 means the tenant's
      * limit (halve, and every worker waits); otherwise concurrency grows by one.
      */
-    const judge = (items: number, throttled: number, until: number, now: number) => {
+    const judge = (items: number, throttled: number, unavailable: number, until: number, now: number) => {
         if (now < stats.pausedUntil) {
             return; // answers to batches sent before the pause: the pause already counts them
         }
-        recent.push({ items, throttled, until });
+        recent.push({ items, throttled, unavailable, until });
         let total = 0;
         let limited = 0;
         let longest = now + 1;

@@ -148,8 +148,13 @@ export class RetryRun {
         this.startedAt = policy.now();
     }
 
-    /** Decides what follows a failed attempt, without waiting (for callers that schedule retries themselves, e.g. $batch). */
-    plan(failure: Failure, idempotent: boolean): Plan {
+    /**
+     * Decides what follows a failed attempt, without waiting (for callers that schedule retries themselves, e.g. $batch).
+     * `noise`: the caller knows the service is up (e.g. the other items of the same $batch answer were
+     * answered), so a failure without Retry-After says nothing about load: the wait is the first back-off
+     * step and does not grow.
+     */
+    plan(failure: Failure, idempotent: boolean, noise = false): Plan {
         this.attempts++;
         const status = failure.error.status;
         const verdict = failure.final ? "final" : this.policy.verdict(status, idempotent);
@@ -165,13 +170,13 @@ export class RetryRun {
         }
         this.lastRefreshed = false;
         const named = failure.retryAfterMs !== undefined && Number.isFinite(failure.retryAfterMs);
-        const delayMs = this.policy.delayMs(this.backoffs, failure.retryAfterMs);
+        const delayMs = this.policy.delayMs(noise ? 0 : this.backoffs, failure.retryAfterMs);
         const elapsed = this.policy.now() - this.startedAt;
         if (elapsed + delayMs > this.policy.budgetMs) {
             this.exhausted = new RetryBudgetExceededError(this.what, this.attempts, elapsed, this.policy.budgetMs, failure.error);
             return { action: "fail", error: this.exhausted };
         }
-        this.backoffs = named ? 0 : this.backoffs + 1;
+        this.backoffs = named ? 0 : noise ? this.backoffs : this.backoffs + 1;
         this.waitedMs += delayMs;
         return { action: "retry", delayMs, refreshToken: false, reason: status === undefined ? "no answer" : String(status) };
     }
