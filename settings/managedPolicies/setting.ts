@@ -1,8 +1,8 @@
 import { createHash } from "crypto";
-import type { TenantClients } from "../../client";
+import { TenantApiError, type TenantClients } from "../../client";
 import { runBatched } from "../../client/batch";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, stableJson, weakeningRefusal } from "../../providers/framework/setting";
+import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, stableJson, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
 import { isObject } from "../../providers/framework/validation";
 
 /**
@@ -52,7 +52,23 @@ export interface ManagedPolicyDesired extends Record<string, unknown> {
     excludeUserIds?: string[];
     excludeGroupIds?: string[];
     /** Set at preview: the policy as the tenant had it (state; excluded users and groups by name). */
-    tenantAtPreview?: { state: string; excludeUsers: string[]; excludeGroups: string[] };
+    tenantAtPreview?: TenantAtPreview;
+}
+
+/**
+ * The policy as the tenant had it at preview: its state, its exclusions by object id (what a change is
+ * judged by) and by name (what the plan shows), and the names of the ids the plan excludes.
+ */
+export interface TenantAtPreview {
+    state: string;
+    /** By name (user principal name / group display name, lower case; an id the tenant cannot name stays an id), sorted. */
+    excludeUsers: string[];
+    excludeGroups: string[];
+    /** By object id, sorted, lower case: what previewChanges compares with the plan's resolved ids. */
+    excludeUserIds?: string[];
+    excludeGroupIds?: string[];
+    /** id -> name of every excluded user and group the preview could name (the tenant's and the plan's). */
+    names?: Record<string, string>;
 }
 
 export interface ManagedPolicyLive extends Record<string, unknown> {
@@ -117,26 +133,26 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     resolvedFields: RESOLVED,
     internalFields: ["breakGlassAccounts", "confirm", "configKey", "readiness"],
     auditActivities: ["Update Conditional Access policy"],
-    // Judged from the tenant as read at preview (the from-values): an enforced policy going back, or an enforced policy excluding more.
-    weakens: (c) => {
+    // Judged from the tenant as read at preview (the from-values): an enforced policy going back, or an
+    // enforced policy that stays on excluding more. An exclusion added to a policy the tenant has in
+    // report-only or off (or that this plan takes out of on, itself named) takes nothing away: not one.
+    weakens: (c, inputs) => {
         if (c.field === "state" && c.from === "enabled" && c.to !== "enabled") return `a Microsoft-managed policy goes back from enforced to ${STATE_WORDS[String(c.to)] ?? c.to}: what it enforced stops for every user it covered`;
-        if ((c.field === "excludeUsers" || c.field === "excludeGroups") && Array.isArray(c.from) && Array.isArray(c.to)) {
+        const t = inputs?.[TENANT_AT_PREVIEW] as TenantAtPreview | undefined;
+        const enforcedAndStays = inputs === undefined || (t?.state === "enabled" && inputs.mode === "on");
+        if (enforcedAndStays && (c.field === "excludeUsers" || c.field === "excludeGroups") && Array.isArray(c.from) && Array.isArray(c.to)) {
             const added = (c.to as string[]).filter((x) => !(c.from as string[]).includes(x));
             if (added.length) return `an enforced Microsoft-managed policy no longer applies to ${added.join(", ")} (${c.field === "excludeUsers" ? "users" : "groups"} newly excluded)`;
         }
         return undefined;
     },
+    // The plan's changes from the tenant at preview, compared by object id (config may name an exclusion by
+    // UPN, display name or id; export writes group ids); the names only for display. The same function
+    // judges the preview's refusal (prepare) and the PR summary (pipelines/plan.ts), so both say the same.
     previewChanges: (inputs) => {
-        const t = inputs[TENANT_AT_PREVIEW] as ManagedPolicyDesired["tenantAtPreview"] | undefined;
+        const t = inputs[TENANT_AT_PREVIEW] as TenantAtPreview | undefined;
         if (!t) return [];
-        const out: FieldChange[] = [];
-        const to = MANAGED_STATES[inputs.mode as ManagedPolicyMode];
-        if (t.state !== to) out.push({ field: "state", from: t.state, to });
-        const users = ((inputs.excludeUsers as string[]) ?? []).map((x) => x.toLowerCase()).sort();
-        const groups = ((inputs.excludeGroups as string[]) ?? []).map((x) => x.toLowerCase()).sort();
-        if (stableJson(t.excludeUsers) !== stableJson(users)) out.push({ field: "excludeUsers", from: t.excludeUsers, to: users });
-        if (stableJson(t.excludeGroups) !== stableJson(groups)) out.push({ field: "excludeGroups", from: t.excludeGroups, to: groups });
-        return out;
+        return changesFromTenant(t, MANAGED_STATES[inputs.mode as ManagedPolicyMode], sortedIds(inputs.excludeUserIds), sortedIds(inputs.excludeGroupIds));
     },
 
     validate(inputs) {
@@ -168,7 +184,7 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         if (typeof inputs.policyId === "string") desired.policyId = inputs.policyId;
         if (Array.isArray(inputs.excludeUserIds)) desired.excludeUserIds = sortedIds(inputs.excludeUserIds);
         if (Array.isArray(inputs.excludeGroupIds)) desired.excludeGroupIds = sortedIds(inputs.excludeGroupIds);
-        if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as ManagedPolicyDesired["tenantAtPreview"];
+        if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as unknown as TenantAtPreview;
         return { desired, failures };
     },
 
@@ -188,18 +204,34 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         }
         const live = liveOf(p);
         const failures: ValidationFailure[] = [];
-        // Users by UPN or id, groups by id or display name -> object ids; the names back for the plan.
-        const users = await runBatched(clients.graph, desired.excludeUsers.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
-        const userIds: string[] = [];
+        const held = new Set(live.excludedUserIds);
+        const heldGroups = new Set(live.excludedGroupIds);
         const nameOf = new Map<string, string>();
+        // Users by UPN or id -> object ids. An id the policy already excludes is kept as it is, unlooked-up
+        // (a deleted user the policy still references, which export writes as its id, stays valid config).
+        // A 404 is "no such user"; any other answer (429/5xx after the client's retries, 403) is an error
+        // of the read, not a verdict on the user (as settings/conditionalAccess/breakGlass.ts).
+        const userIds: string[] = [];
+        const lookups = desired.excludeUsers.filter((ref) => !(GUID.test(ref) && held.has(ref.toLowerCase())));
+        for (const ref of desired.excludeUsers) if (GUID.test(ref) && held.has(ref.toLowerCase())) userIds.push(ref.toLowerCase());
+        const users = await runBatched(clients.graph, lookups.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
         users.results.forEach((r, i) => {
             if (r.status === 200) {
                 userIds.push(String(r.body.id).toLowerCase());
                 nameOf.set(String(r.body.id).toLowerCase(), String(r.body.userPrincipalName).toLowerCase());
-            } else failures.push({ property: "excludeUsers", reason: `${key}.excludeUsers: the tenant has no user "${desired.excludeUsers[i]}" (${r.status}); give a user principal name or object id of an existing user.` });
+            } else if (r.status === 404) {
+                failures.push({ property: "excludeUsers", reason: `${key}.excludeUsers: the tenant has no user "${lookups[i]}"; give a user principal name or object id of an existing user.` });
+            } else {
+                throw new TenantApiError("Microsoft Graph", "GET", `/users/${lookups[i]}`, r.status, r.body?.error?.code, `reading ${key}.excludeUsers "${lookups[i]}": ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
+            }
         });
+        // Groups by id or display name -> object ids; an id the policy already excludes is kept as it is.
         const groupIds: string[] = [];
         for (const ref of desired.excludeGroups) {
+            if (GUID.test(ref) && heldGroups.has(ref.toLowerCase())) {
+                groupIds.push(ref.toLowerCase());
+                continue;
+            }
             const g = GUID.test(ref)
                 ? await clients.graph.get(`/groups/${encodeURIComponent(ref)}?$select=id,displayName`).catch((err: any) => (err?.status === 404 ? undefined : Promise.reject(err)))
                 : ((await clients.graph.get(`/groups?$filter=displayName eq '${ref.replace(/'/g, "''")}'&$select=id,displayName`))?.value ?? [])[0];
@@ -208,51 +240,100 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 nameOf.set(String(g.id).toLowerCase(), String(g.displayName));
             } else failures.push({ property: "excludeGroups", reason: `${key}.excludeGroups: the tenant has no group "${ref}"; give a group object id or display name of an existing group.` });
         }
-        // The tenant's exclusions by name, for the plan's from-values (ids the names are not known of stay ids).
-        const unnamed = [...live.excludedUserIds].filter((id) => !nameOf.has(id));
-        if (unnamed.length) {
-            const { results } = await runBatched(clients.graph, unnamed.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })));
-            results.forEach((r, i) => r.status === 200 && nameOf.set(unnamed[i], String(r.body.userPrincipalName).toLowerCase()));
+        if (failures.length) return { failures };
+        // The names of the ids not named yet (the tenant's, and ids kept unlooked-up), for the plan's display only:
+        // a read that fails leaves the id as it is.
+        const unnamedUsers = [...new Set([...live.excludedUserIds, ...userIds])].filter((id) => !nameOf.has(id));
+        const unnamedGroups = [...new Set([...live.excludedGroupIds, ...groupIds])].filter((id) => !nameOf.has(id));
+        if (unnamedUsers.length || unnamedGroups.length) {
+            const calls = [
+                ...unnamedUsers.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })),
+                ...unnamedGroups.map((id) => ({ method: "GET" as const, url: `/groups/${encodeURIComponent(id)}?$select=id,displayName` })),
+            ];
+            const { results } = await runBatched(clients.graph, calls);
+            results.forEach((r, i) => {
+                if (r.status !== 200) return;
+                if (i < unnamedUsers.length) nameOf.set(unnamedUsers[i], String(r.body.userPrincipalName).toLowerCase());
+                else nameOf.set(unnamedGroups[i - unnamedUsers.length], String(r.body.displayName));
+            });
         }
         const named = (ids: string[]) => ids.map((id) => (nameOf.get(id) ?? id).toLowerCase()).sort();
-        if (failures.length) return { failures };
         const to = MANAGED_STATES[desired.mode];
         const excluded = [...new Set(userIds)].sort();
         const excludedGroups = [...new Set(groupIds)].sort();
-        const tenant = { state: live.state, excludeUsers: named(live.excludedUserIds), excludeGroups: named(live.excludedGroupIds) };
+        const names: Record<string, string> = Object.fromEntries([...nameOf].map(([id, n]) => [id, n.toLowerCase()]));
+        const tenant: TenantAtPreview = {
+            state: live.state,
+            excludeUsers: named(live.excludedUserIds),
+            excludeGroups: named(live.excludedGroupIds),
+            excludeUserIds: live.excludedUserIds,
+            excludeGroupIds: live.excludedGroupIds,
+            names,
+        };
         const resolved: ManagedPolicyDesired = { ...desired, policyId: live.policyId, excludeUserIds: excluded, excludeGroupIds: excludedGroups, [TENANT_AT_PREVIEW]: tenant };
         const title = `${key} ("${live.displayName}")`;
+        // The weakenings of a plan that would exclude these ids (previewChanges and weakens, as the PR summary judges them).
+        const weakeningsOf = (users: string[], groups: string[]) => {
+            const inputs: Record<string, unknown> = { ...resolved, excludeUserIds: users, excludeGroupIds: groups };
+            const changes = changesFromTenant(tenant, to, users, groups).filter((c) => managedConditionalAccessPolicy.weakens!(c, inputs));
+            return { changes, weakenings: changes.map((c) => managedConditionalAccessPolicy.weakens!(c, inputs)!) };
+        };
 
-        // Break-glass accounts: an enforced blocking policy must exclude each (the lockout rule); any other is warned about.
+        // Break-glass accounts and a blocking policy (the lockout rule). Refused only for what this plan does:
+        // enforcing a blocking policy (the tenant has it report-only or off) that leaves one out, or taking a
+        // break-glass account out of an enforced one's exclusions. Microsoft enables its report-only policies by
+        // itself after 45 days (managed-policies.md), so a tenant may already have a blocking policy on without
+        // them; a plan that keeps it so (e.g. the export of that tenant) is warned about, with the fix.
         const bg = await runBatched(clients.graph, desired.breakGlassAccounts.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
-        const notExcluded = bg.results
-            .map((r, i) => (r.status === 200 ? { id: String(r.body.id).toLowerCase(), upn: String(r.body.userPrincipalName).toLowerCase() } : { id: desired.breakGlassAccounts[i].toLowerCase(), upn: desired.breakGlassAccounts[i].toLowerCase() }))
-            .filter((b) => !excluded.includes(b.id))
-            .map((b) => b.upn);
-        if (blocks(p) && to !== "disabled" && (notExcluded.length || !desired.breakGlassAccounts.length)) {
-            const who = desired.breakGlassAccounts.length ? `the break-glass account${notExcluded.length === 1 ? "" : "s"} ${notExcluded.join(", ")}` : "no break-glass account (m365-mfa:baseline.breakGlassAccounts is empty)";
-            const fix = desired.breakGlassAccounts.length ? `add ${notExcluded.join(", ")} to ${key}.excludeUsers` : "set m365-mfa:baseline.breakGlassAccounts and exclude them in its excludeUsers";
-            if (to === "enabled") {
-                failures.push({ property: "excludeUsers", reason: `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded from a blocking policy, or nobody can sign in when it misfires. ${fix[0].toUpperCase()}${fix.slice(1)}; nothing was changed.` });
+        const bgAccounts = bg.results.map((r, i) => {
+            const ref = desired.breakGlassAccounts[i];
+            if (r.status === 200) return { id: String(r.body.id).toLowerCase(), upn: String(r.body.userPrincipalName).toLowerCase() };
+            // An account the tenant does not have: the BreakGlassAccounts resource refuses it, naming its key; here it is just not excluded.
+            if (r.status === 404) return { id: GUID.test(ref) ? ref.toLowerCase() : undefined, upn: ref.toLowerCase() };
+            throw new TenantApiError("Microsoft Graph", "GET", `/users/${ref}`, r.status, r.body?.error?.code, `reading break-glass account ${ref} (m365-mfa:baseline.breakGlassAccounts): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
+        });
+        for (const b of bgAccounts) if (b.id && !names[b.id]) names[b.id] = b.upn;
+        const notExcluded = bgAccounts.filter((b) => !b.id || !excluded.includes(b.id));
+        const removed = bgAccounts.filter((b) => b.id && live.excludedUserIds.includes(b.id) && !excluded.includes(b.id)).map((b) => b.upn);
+        const missing = notExcluded.map((b) => b.upn);
+        if (blocks(p) && to !== "disabled" && (missing.length || !desired.breakGlassAccounts.length)) {
+            const who = desired.breakGlassAccounts.length ? `the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}` : "no break-glass account (m365-mfa:baseline.breakGlassAccounts is empty)";
+            const fix = desired.breakGlassAccounts.length ? `add ${missing.join(", ")} to ${key}.excludeUsers` : "set m365-mfa:baseline.breakGlassAccounts and exclude them in its excludeUsers";
+            const Fix = `${fix[0].toUpperCase()}${fix.slice(1)}`;
+            if (to === "enabled" && live.state !== "enabled") {
+                failures.push({ property: "excludeUsers", reason: `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded from a blocking policy, or nobody can sign in when it misfires. ${Fix}; nothing was changed.` });
+            } else if (removed.length) {
+                failures.push({ property: "excludeUsers", reason: `${title} blocks sign-ins and this plan takes the break-glass account${removed.length === 1 ? "" : "s"} ${removed.join(", ")} out of its exclusions: a break-glass account must stay excluded from a blocking policy, or nobody can sign in when it misfires. Keep ${removed.length === 1 ? "it" : "them"} in ${key}.excludeUsers; nothing was changed.` });
+            } else if (to === "enabled") {
+                // Already enforced in the tenant (by Microsoft after its notice, or an admin) and this plan keeps it: not
+                // refused (the plan does not make it worse), said. Excluding the break-glass accounts from an enforced
+                // policy is, strictly, that policy applying to fewer users, so it stays a named weakening (the house
+                // rule: less protection than now is said and confirmed), even though Microsoft recommends it
+                // (managed-policies.md: "Exclude your break-glass or emergency access accounts from managed policies
+                // just like other Conditional Access policies"). Exempting the configured accounts instead would let
+                // a change of m365-mfa:baseline.breakGlassAccounts take an account out of an enforced policy unconfirmed.
+                // So the warning gives both steps at once, the confirmation of exactly that change included, and the
+                // admin meets no second refusal.
+                const bgIds = bgAccounts.map((b) => b.id).filter((id): id is string => !!id);
+                const next = weakeningsOf([...new Set([...excluded, ...bgIds])].sort(), excludedGroups);
+                const confirmStep = next.weakenings.length ? ` and "${weakeningToken("managed-policy", next.weakenings, next.changes)}" to m365-mfa:baseline.guards.confirm (excluding them is a weakening of an enforced policy, named: ${next.weakenings.join("; ")})` : "";
+                await engineLog(
+                    "warning",
+                    `${title} is enforced in the tenant and blocks sign-ins without excluding ${who}: nobody can sign in when it misfires. This plan does not change that, so it is not refused. ${Fix}${confirmStep}, in one change, and preview again.`,
+                );
             } else {
-                await engineLog("warning", `${title} blocks sign-ins and does not exclude ${who}; Microsoft may turn it on by itself. ${fix[0].toUpperCase()}${fix.slice(1)}.`);
+                await engineLog("warning", `${title} blocks sign-ins and does not exclude ${who}; Microsoft may turn it on by itself. ${Fix}.`);
             }
-        } else if (notExcluded.length && to !== "disabled") {
-            await engineLog("warning", `${title} does not exclude the break-glass account${notExcluded.length === 1 ? "" : "s"} ${notExcluded.join(", ")}: Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add ${notExcluded.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`);
+        } else if (missing.length && to !== "disabled") {
+            await engineLog("warning", `${title} does not exclude the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add ${missing.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`);
         }
         if (live.state === "enabledForReportingButNotEnforced" && to === "disabled") {
             await engineLog("warning", `${title}: off opts out of the policy; Microsoft will not turn it on by itself (report-only policies are enabled no less than 45 days after they're introduced).`);
         }
 
-        // Weakenings, judged from the tenant as read now.
-        const changes: FieldChange[] = [];
-        if (live.state !== to) changes.push({ field: "state", from: live.state, to });
-        if (live.state === "enabled") {
-            if (stableJson(tenant.excludeUsers) !== stableJson(named(excluded))) changes.push({ field: "excludeUsers", from: tenant.excludeUsers, to: named(excluded) });
-            if (stableJson(tenant.excludeGroups) !== stableJson(named(excludedGroups))) changes.push({ field: "excludeGroups", from: tenant.excludeGroups, to: named(excludedGroups) });
-        }
-        const weakenings = changes.map((c) => managedConditionalAccessPolicy.weakens!(c)).filter((w): w is string => !!w);
-        const refusal = weakeningRefusal(`managed-policy`, weakenings, changes.filter((c) => managedConditionalAccessPolicy.weakens!(c)), desired.confirm);
+        // Weakenings, judged from the tenant as read now (by object id, as the PR summary judges them).
+        const { changes, weakenings } = weakeningsOf(excluded, excludedGroups);
+        const refusal = weakeningRefusal(`managed-policy`, weakenings, changes, desired.confirm);
         if (refusal) failures.push({ ...refusal, reason: `${title}: ${refusal.reason}` });
 
         // Switching it on applies it to everyone it covers: a confirmation names it (the policy, and whom it excludes).
@@ -278,8 +359,14 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             } else {
                 await engineLog(evidence.includes("would have been blocked") ? "warning" : "info", message);
             }
-        } else if (live.state !== to || stableJson(live.excludedUserIds) !== stableJson(excluded) || stableJson(live.excludedGroupIds) !== stableJson(excludedGroups)) {
-            await engineLog("info", `${title}: state ${STATE_WORDS[live.state] ?? live.state} -> ${STATE_WORDS[to]}; excluded users ${tenant.excludeUsers.join(", ") || "none"} -> ${named(excluded).join(", ") || "none"} (the tenant as read now)`);
+        } else {
+            // What changes, only (the tenant as read now): a state that stays is not printed as "report-only -> report-only".
+            const said = changesFromTenant(tenant, to, excluded, excludedGroups).map((c) =>
+                c.field === "state"
+                    ? `state ${STATE_WORDS[String(c.from)] ?? c.from} -> ${STATE_WORDS[String(c.to)] ?? c.to}`
+                    : `excluded ${c.field === "excludeUsers" ? "users" : "groups"} ${(c.from as string[]).join(", ") || "none"} -> ${(c.to as string[]).join(", ") || "none"}`,
+            );
+            if (said.length) await engineLog("info", `${title}: ${said.join("; ")} (the tenant as read now)`);
         }
         return { desired: resolved, failures, live };
     },
@@ -319,6 +406,19 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         return `${tenantId}/managedConditionalAccessPolicy/${live.policyId}`;
     },
 };
+
+/**
+ * The changes from the tenant at preview to a plan that sets `to` and excludes these ids: exclusions
+ * compared by object id, shown by name (the names the preview read; an id it could not name stays an id).
+ */
+function changesFromTenant(t: TenantAtPreview, to: string, userIds: string[], groupIds: string[]): FieldChange[] {
+    const out: FieldChange[] = [];
+    const named = (ids: string[]) => ids.map((id) => (t.names?.[id] ?? id).toLowerCase()).sort();
+    if (t.state !== to) out.push({ field: "state", from: t.state, to });
+    if (stableJson(sortedIds(t.excludeUserIds)) !== stableJson(sortedIds(userIds))) out.push({ field: "excludeUsers", from: t.excludeUsers, to: named(sortedIds(userIds)) });
+    if (stableJson(sortedIds(t.excludeGroupIds)) !== stableJson(sortedIds(groupIds))) out.push({ field: "excludeGroups", from: t.excludeGroups, to: named(sortedIds(groupIds)) });
+    return out;
+}
 
 /** What a policy enforces, in words, for the switch-on message. */
 function describePolicy(p: any): string {

@@ -13,6 +13,9 @@ import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
 import { managedConditionalAccessPolicy, managedPolicyOnConfirmation } from "../../settings/managedPolicies/setting";
+import { exportManagedPolicies } from "../../settings/managedPolicies/export";
+import { exportContext } from "../../adoption/context";
+import { warningsOf } from "../support/warnings";
 
 const BG = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
 const DEVICE_CODE = "Microsoft-managed: Block device code flow";
@@ -119,5 +122,105 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         assert.deepStrictEqual(read.props!.excludedUserIds, []);
         assert.deepStrictEqual(await p.diff(created.id, read.props, checked.inputs), { changes: true });
         assert.deepStrictEqual(await p.diff(created.id, created.outs, checked.inputs), { changes: false });
+    });
+
+    // Issue 24 review (P1-1): Microsoft turns "Block device code flow" on by itself after 45 days; the export of
+    // that tenant is { mode: on } with no exclusions. The plan changes nothing, so the preview is not refused.
+    it("a blocking policy the tenant already enforces: its export previews without a refusal, warning with both steps; the exclusion flows as announced", async () => {
+        emu.store.mutate(() => {
+            policy(DEVICE_CODE).state = "enabled";
+            (policy(DEVICE_CODE).conditions as any).users.excludeUsers = [];
+        });
+        const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find((e) => e.policy === DEVICE_CODE)!;
+        assert.deepStrictEqual(exported, { policy: DEVICE_CODE, mode: "on" });
+        const p = provider();
+        let first: Awaited<ReturnType<SettingProvider["check"]>> | undefined;
+        const warned = (await warningsOf(async () => void (first = await p.check({}, inputs({ mode: exported.mode, excludeUsers: exported.excludeUsers ?? [] }))))).join("\n");
+        assert.deepStrictEqual(first!.failures, [], "the plan makes nothing worse: not refused");
+        assert.match(warned, /"Microsoft-managed: Block device code flow"\) is enforced in the tenant and blocks sign-ins without excluding the break-glass accounts breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/);
+        const announced = /add breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com to m365-mfa:baseline\.managedPolicies\[0\]\.excludeUsers and "(weakens:managed-policy:[0-9a-f]{8})" to m365-mfa:baseline\.guards\.confirm/i.exec(warned);
+        assert.ok(announced, warned);
+        // Step 1 alone: the exclusion is named as a weakening (the enforced policy applies to fewer users), with the token the warning announced.
+        const alone = await p.check({}, inputs({ mode: "on", excludeUsers: BG }));
+        const text = alone.failures!.map((f) => f.reason).join("\n");
+        assert.match(text, /an enforced Microsoft-managed policy no longer applies to breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com \(users newly excluded\)/);
+        assert.ok(text.includes(`add "${announced![1]}" to m365-mfa:baseline.guards.confirm`), text);
+        // Both steps as announced: accepted, and the exclusion is written.
+        const both = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [announced![1]] }));
+        assert.deepStrictEqual(both.failures, []);
+        await p.update("id", {}, both.inputs);
+        assert.deepStrictEqual([...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(), bgIds());
+        // Taking a break-glass account back out of the enforced blocking policy is refused (that is what the plan does).
+        const out = await p.check({}, inputs({ mode: "on", excludeUsers: [BG[0]], confirm: ["weakens:managed-policy:anything"] }));
+        assert.match(out.failures!.map((f) => f.reason).join("\n"), /this plan takes the break-glass account breakglass2@contoso\.onmicrosoft\.com out of its exclusions/);
+    });
+
+    // P1-2: exclusions compared by object id, not by the config's spelling; an exclusion is a weakening only of an enforced policy that stays on.
+    it("exclusions compare by object id: the same users and groups named by id or name are no change; preview and the PR summary judge a weakening alike", async () => {
+        const group = [...emu.directory().groups.values()][0];
+        const user = emu.directory().user(BG[0])!;
+        emu.store.mutate(() => {
+            const pol = policy(MFA_ALL) as any;
+            pol.state = "enabledForReportingButNotEnforced";
+            pol.conditions.users.excludeUsers = [user.id];
+            pol.conditions.users.excludeGroups = [group.id];
+        });
+        const p = provider();
+        const judged = (r: { inputs?: Record<string, unknown> }) => {
+            const changes = managedConditionalAccessPolicy.previewChanges!(r.inputs!);
+            return { changes, weakens: changes.map((c) => managedConditionalAccessPolicy.weakens!(c, r.inputs)).filter(Boolean) };
+        };
+        for (const [excludeUsers, excludeGroups] of [[[user.id], [group.id]], [[BG[0]], [group.displayName]], [[user.id.toUpperCase()], [group.displayName]]]) {
+            const r = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers, excludeGroups }));
+            assert.deepStrictEqual(r.failures, []);
+            assert.deepStrictEqual(judged(r), { changes: [], weakens: [] }, `${excludeUsers} / ${excludeGroups}`);
+        }
+        // The export of this tenant (users by UPN, groups by id): no change either.
+        const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find((e) => e.policy === MFA_ALL)!;
+        assert.deepStrictEqual(exported, { policy: MFA_ALL, mode: "reportOnly", excludeUsers: [BG[0]], excludeGroups: [group.id] });
+        const round = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: exported.excludeUsers, excludeGroups: exported.excludeGroups }));
+        assert.deepStrictEqual(judged(round), { changes: [], weakens: [] });
+        const created = await p.create(round.inputs);
+        assert.deepStrictEqual(await p.diff(created.id, created.outs, round.inputs), { changes: false });
+        // Report-only: an added exclusion is a change, not a weakening (the preview does not refuse it either).
+        const more = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: BG, excludeGroups: [group.id] }));
+        assert.deepStrictEqual(more.failures, []);
+        const j = judged(more);
+        assert.deepStrictEqual(j.changes, [{ field: "excludeUsers", from: [BG[0]], to: BG }]);
+        assert.deepStrictEqual(j.weakens, []);
+        // Enforced and staying on: the same addition is a weakening, in the preview's refusal and in the PR's judgement.
+        emu.store.mutate(() => (policy(MFA_ALL).state = "enabled"));
+        const enforced = await p.check({}, inputs({ policy: MFA_ALL, mode: "on", excludeUsers: BG, excludeGroups: [group.displayName] }));
+        assert.match(enforced.failures!.map((f) => f.reason).join("\n"), /an enforced Microsoft-managed policy no longer applies to breakglass2@contoso\.onmicrosoft\.com \(users newly excluded\)/);
+        const resolved = await p.check({}, inputs({ policy: MFA_ALL, mode: "on", excludeUsers: BG, excludeGroups: [group.displayName], confirm: [/"(weakens:managed-policy:[0-9a-f]{8})"/.exec(enforced.failures!.map((f) => f.reason).join("\n"))![1]] }));
+        assert.deepStrictEqual(resolved.failures, []);
+        assert.deepStrictEqual(judged(resolved).weakens, ["an enforced Microsoft-managed policy no longer applies to breakglass2@contoso.onmicrosoft.com (users newly excluded)"]);
+        emu.store.mutate(() => (policy(MFA_ALL).state = "enabledForReportingButNotEnforced"));
+    });
+
+    // P2-5: export keeps the ids of users it cannot look up (e.g. deleted, still referenced); a read that fails is not "no user".
+    it("an excluded id the policy already holds is kept without lookup; an unknown user is 404; a failing read is an error, not 'no user'", async () => {
+        const gone = "0b5e4c1d-0000-4000-8000-00000000dead";
+        emu.store.mutate(() => ((policy(MFA_ALL).conditions as any).users.excludeUsers = [gone, emu.directory().user(BG[0])!.id]));
+        const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find((e) => e.policy === MFA_ALL)!;
+        assert.deepStrictEqual([...exported.excludeUsers!].sort(), [gone, BG[0]].sort());
+        const kept = await provider().check({}, inputs({ policy: MFA_ALL, excludeUsers: exported.excludeUsers, excludeGroups: exported.excludeGroups ?? [] }));
+        assert.deepStrictEqual(kept.failures, []);
+        assert.deepStrictEqual(managedConditionalAccessPolicy.previewChanges!(kept.inputs), []);
+        const unknownId = await provider().check({}, inputs({ policy: MFA_ALL, excludeUsers: [...exported.excludeUsers!, "0b5e4c1d-0000-4000-8000-00000000beef"] }));
+        assert.match(unknownId.failures!.map((f) => f.reason).join("\n"), /excludeUsers: the tenant has no user "0b5e4c1d-0000-4000-8000-00000000beef"/);
+        // 503 on every read of that user (beyond an 8 s retry budget): an error of the read, not "the tenant has no user".
+        const failing = new SettingProvider(managedConditionalAccessPolicy, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "8" }));
+        emu.faults = { batchItems: [{ kind: "503", count: 1000, match: "breakglass2" }] };
+        try {
+            const r = await failing.check({}, inputs({ policy: MFA_ALL, excludeUsers: [...exported.excludeUsers!, BG[1]] })).then(
+                (x) => x.failures!.map((f) => f.reason).join("\n"),
+                (err) => `threw: ${err?.message ?? err}`,
+            );
+            assert.doesNotMatch(r, /has no user/, r);
+            assert.match(r, /503/, r);
+        } finally {
+            emu.faults = {};
+        }
     });
 });
