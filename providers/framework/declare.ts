@@ -133,8 +133,16 @@ export function declareSetting<
     outputs?: O;
     /** The setting takes confirmations (`confirm`, as m365-mfa:baseline.guards.confirm). */
     confirms?: C;
-    /** The setting records the tenant as read at preview (`tenantAtPreview`, resolved); true with confirms unless said. */
-    tenantAtPreview?: boolean;
+    /**
+     * The setting records the tenant as read at preview (`tenantAtPreview`, resolved); true with confirms
+     * unless said; a schema when its shape is not the configured inputs' own (partial) shape.
+     */
+    tenantAtPreview?: boolean | Schema;
+    /**
+     * Configured inputs whose values the setting's validate checks itself, in its own words (declared
+     * here for the types, the member's schema and the JSON Schema): the shared checker skips them.
+     */
+    checkedBySetting?: readonly (keyof I & string)[];
 }): Declaration<I, R, N, O, C, S> {
     const resolvedInputs = (d.resolved ?? {}) as S;
     const atPreview = d.tenantAtPreview ?? d.confirms ?? false;
@@ -146,11 +154,11 @@ export function declareSetting<
     // The tenant at preview: the configured inputs' own shape, each optional (only the fields the stack manages).
     const framework: Fields = {
         ...(confirms ? { [CONFIRM_FIELD]: confirmSchema } : {}),
-        ...(atPreview ? { [TENANT_AT_PREVIEW]: obj(d.inputs) } : {}),
+        ...(atPreview ? { [TENANT_AT_PREVIEW]: typeof d.tenantAtPreview === "object" ? d.tenantAtPreview : obj(d.inputs) } : {}),
     };
     const plumbing: Fields = { ...internal, ...framework };
     const allFields: Fields = { ...d.inputs, ...resolvedInputs, ...plumbing };
-    const notConfigured = [...Object.keys(resolvedInputs), ...Object.keys(plumbing)];
+    const notConfigured = [...Object.keys(resolvedInputs), ...Object.keys(plumbing), ...(d.checkedBySetting ?? [])];
     const plumbingSchema: Schema = obj(plumbing);
     const internalFields = [...Object.keys(internal), ...(confirms ? [CONFIRM_FIELD] : []), ...(confirms && atPreview ? [TENANT_AT_PREVIEW] : [])];
     return {

@@ -2,7 +2,8 @@ import { TenantApiError, TenantClients } from "../../client";
 import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { CLIENT_APP_OF_PROTOCOL, warnLegacyUsers } from "../smtpAuth/readiness";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight } from "../../providers/framework/exchange";
-import { any, boolWith, checkInputs, obj, str } from "../../providers/framework/validation";
+import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
+import { any, bool, boolWith, map, str } from "../../providers/framework/validation";
 
 /**
  * An Exchange Online authentication policy: which protocols may still use Basic authentication
@@ -42,12 +43,43 @@ export const AUTH_POLICY_PROTOCOLS = [
 export type AuthPolicyProtocol = (typeof AUTH_POLICY_PROTOCOLS)[number];
 export type AllowBasicAuth = Record<AuthPolicyProtocol, boolean>;
 
-export interface AuthenticationPolicyDesired extends Record<string, unknown> {
-    name: string;
-    /** Every protocol, true = Basic authentication allowed, false = blocked. */
+/** The inputs and outputs of an authentication policy, declared once. */
+export const authenticationPolicyDeclaration = declareSetting({
+    inputs: {
+        /** The policy's name (at most 64 characters). Exchange cannot rename a policy: a new name creates a new one. */
+        name: str({ hint: 'the policy\'s name, e.g. "Block Basic Auth"' }),
+        /** Protocols that keep Basic authentication; a protocol not named is blocked. */
+        allowBasicAuth: map(boolWith("true allows Basic authentication for the protocol, false blocks it"), {
+            keys: AUTH_POLICY_PROTOCOLS,
+            hint: "like { Smtp: true }, naming the protocols that keep Basic authentication; a protocol not named is blocked",
+        }),
+        /** true: the organisation's default policy; false: make sure it is not; left out: the default is not managed. */
+        organizationDefault: boolWith(
+            "true makes this the policy of every user without one of their own, false makes sure it is not; leave it out to not manage the default",
+        ),
+    },
+    required: ["name"],
+    // Protocol by protocol in validate: a protocol written as its cmdlet parameter (AllowBasicAuthSmtp) gets its own answer.
+    checkedBySetting: ["allowBasicAuth"],
+    // The tenant at preview holds "(no such policy)" for a policy Exchange does not have: not the inputs' shape.
+    tenantAtPreview: any,
+    outputs: {
+        /** Whether Exchange has a policy of this name. */
+        exists: bool,
+        /** The policy's name as Exchange spells it (when it exists). */
+        policyName: str(),
+        /** The policy's guid (when it exists). */
+        policyGuid: str(),
+        /** Whether the organisation's default policy is this one (only read when organizationDefault is managed). */
+        isOrganizationDefault: bool,
+    },
+});
+
+/** The desired state: every protocol in allowBasicAuth, true = Basic authentication allowed, false = blocked. */
+export type AuthenticationPolicyDesired = Omit<DesiredOf<typeof authenticationPolicyDeclaration>, "allowBasicAuth" | "tenantAtPreview"> & {
     allowBasicAuth: AllowBasicAuth;
-    organizationDefault?: boolean;
-}
+    tenantAtPreview?: Record<string, unknown>;
+};
 
 export interface AuthenticationPolicyLive extends Record<string, unknown> {
     /** Whether Exchange has a policy of this name. */
@@ -67,7 +99,6 @@ export const AUTH_POLICY_WRITE = "Set-AuthenticationPolicy";
 const ORGANIZATION_READ = "Get-OrganizationConfig";
 const ORGANIZATION_WRITE = "Set-OrganizationConfig";
 
-const KEYS = ["name", "allowBasicAuth", "organizationDefault"];
 const PROTOCOL_FIELD = "allowBasicAuth.";
 /** New-AuthenticationPolicy -Name: "The maximum length is 64 characters." */
 const MAX_NAME = 64;
@@ -125,24 +156,14 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         "switches, and it stays the organisation's default if it is, so no user's sign-in changes. To retire it, set " +
         "organizationDefault: false and run pulumi up first, then remove the resource and delete the policy " +
         "(Remove-AuthenticationPolicy).",
-    inputKeys: KEYS,
-    resolvedFields: [TENANT_AT_PREVIEW],
-    schema: obj(
-        {
-            name: str({ hint: 'the policy\'s name, e.g. "Block Basic Auth"' }),
-            // Protocol by protocol below: a protocol written as its cmdlet parameter (AllowBasicAuthSmtp) gets its own answer.
-            allowBasicAuth: any,
-            organizationDefault: boolWith(
-                "true makes this the policy of every user without one of their own, false makes sure it is not; leave it out to not manage the default",
-            ),
-        },
-        { required: ["name"] },
-    ),
+    inputKeys: authenticationPolicyDeclaration.inputKeys,
+    resolvedFields: authenticationPolicyDeclaration.resolvedFields,
+    schema: authenticationPolicyDeclaration.schema,
     // The name says which policy this is: a new name is another resource (a new policy; the old one is left).
     replaceOnChanges: ["name"],
 
     validate(inputs) {
-        const failures: ValidationFailure[] = checkInputs(inputs, authenticationPolicy.schema!, [TENANT_AT_PREVIEW]);
+        const failures: ValidationFailure[] = [...authenticationPolicyDeclaration.validate(inputs).failures];
         const name = inputs.name;
         if (typeof name !== "string" || !name.trim()) {
             // said by checkInputs

@@ -92,6 +92,15 @@ describe("unit: a setting declared once", () => {
         assert.match(v.failures[0].reason, /confirm is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/);
     });
 
+    it("Exchange authentication policy: the JSON Schema of m365-mfa:baseline covers allowBasicAuth's protocols", async () => {
+        const { jsonSchemaOf } = await import("../../providers/framework/validation");
+        const { exchangeAuthenticationPolicyMember } = await import("../../settings/exchangeAuthenticationPolicy/member");
+        const json = jsonSchemaOf(exchangeAuthenticationPolicyMember.schema) as any;
+        const allow = json.properties.allowBasicAuth;
+        assert.deepStrictEqual([...allow.propertyNames.enum].sort(), ["ActiveSync", "Autodiscover", "Imap", "Mapi", "OfflineAddressBook", "OutlookService", "Pop", "Powershell", "ReportingWebServices", "Rpc", "Smtp", "WebServices"]);
+        assert.strictEqual(allow.additionalProperties.type, "boolean");
+    });
+
     it("modern authentication: the member's config schema is the setting's inputs (one declaration)", async () => {
         const { modernAuthenticationMember } = await import("../../settings/modernAuthentication/member");
         const { modernAuthentication } = await import("../../settings/modernAuthentication/setting");
