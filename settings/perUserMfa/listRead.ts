@@ -67,7 +67,15 @@ export interface ListedUsers {
     pages: number;
 }
 
-class NotServed extends Error {}
+/** Why the list does not serve the states (the kind goes to the trace, which carries no tenant data; the message to the preview). */
+class NotServed extends Error {
+    constructor(
+        readonly kind: "refused" | "absent" | "outsideDocumentedStates",
+        message: string,
+    ) {
+        super(message);
+    }
+}
 
 /**
  * Pages through the user list. With `withStates`, asks for perUserMfaState too and checks every user
@@ -101,7 +109,7 @@ export async function listUsers(
                     options.urn,
                 );
             }
-            trace("PerUserMfa list fallback", Date.now(), { reason: err.message });
+            trace("PerUserMfa list fallback", Date.now(), { why: err.kind });
         }
     }
     return options.upnsAnyway ? page(clients, false, options) : undefined;
@@ -125,7 +133,7 @@ async function page(clients: TenantClients, withStates: boolean, options: { urn?
             } catch (err) {
                 // The first page says whether the tenant serves the property: Graph refuses a property a type does not have with 400.
                 if (withStates && pages === 0 && err instanceof TenantApiError && (err.status === 400 || err.status === 403)) {
-                    throw new NotServed(`the first page answered ${err.status}${err.code ? ` ${err.code}` : ""}`);
+                    throw new NotServed("refused", `the first page answered ${err.status}${err.code ? ` ${err.code}` : ""}`);
                 }
                 throw err;
             }
@@ -136,10 +144,10 @@ async function page(clients: TenantClients, withStates: boolean, options: { urn?
                 if (states) {
                     const s = u.perUserMfaState;
                     if (s === undefined || s === null) {
-                        throw new NotServed(`page ${pages} lists ${upn || "a user"} without it`);
+                        throw new NotServed("absent", `page ${pages} lists ${upn || "a user"} without it`);
                     }
                     if (typeof s !== "string" || !DOCUMENTED_STATES.includes(s)) {
-                        throw new NotServed(`page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ${DOCUMENTED_STATES.join(", ")}`);
+                        throw new NotServed("outsideDocumentedStates", `page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ${DOCUMENTED_STATES.join(", ")}`);
                     }
                     states.set(upn, s);
                 }
