@@ -51,6 +51,7 @@ export class ManagedConditionalAccessPolicy extends SettingResource {
                 policyId: undefined,
                 excludeUserIds: undefined,
                 excludeGroupIds: undefined,
+                breakGlassIds: undefined,
                 tenantAtPreview: undefined,
                 displayName: undefined,
                 state: undefined,

@@ -51,6 +51,8 @@ export interface ManagedPolicyDesired extends Record<string, unknown> {
     /** Set at preview: the excluded users' and groups' object ids (sorted, lower case). */
     excludeUserIds?: string[];
     excludeGroupIds?: string[];
+    /** Set at preview: each break-glass account's object id, in the order of breakGlassAccounts ("" for one the tenant does not have); the guardrail compares these. */
+    breakGlassIds?: string[];
     /** Set at preview: the policy as the tenant had it (state; excluded users and groups by name). */
     tenantAtPreview?: TenantAtPreview;
 }
@@ -81,8 +83,8 @@ export interface ManagedPolicyLive extends Record<string, unknown> {
     excludedGroupIds: string[];
 }
 
-const KEYS = ["policy", "mode", "excludeUsers", "excludeGroups", "breakGlassAccounts", "confirm", "configKey", "readiness", "policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
-const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", TENANT_AT_PREVIEW];
+const KEYS = ["policy", "mode", "excludeUsers", "excludeGroups", "breakGlassAccounts", "confirm", "configKey", "readiness", "policyId", "excludeUserIds", "excludeGroupIds", "breakGlassIds", TENANT_AT_PREVIEW];
+const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", "breakGlassIds", TENANT_AT_PREVIEW];
 
 /**
  * The confirmation of switching a managed policy on: "managed-policy:<exclusions>:<digest>", bound to
@@ -184,6 +186,7 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         if (typeof inputs.policyId === "string") desired.policyId = inputs.policyId;
         if (Array.isArray(inputs.excludeUserIds)) desired.excludeUserIds = sortedIds(inputs.excludeUserIds);
         if (Array.isArray(inputs.excludeGroupIds)) desired.excludeGroupIds = sortedIds(inputs.excludeGroupIds);
+        if (Array.isArray(inputs.breakGlassIds)) desired.breakGlassIds = inputs.breakGlassIds.map((x) => String(x).toLowerCase());
         if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as unknown as TenantAtPreview;
         return { desired, failures };
     },
@@ -293,6 +296,7 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             throw new TenantApiError("Microsoft Graph", "GET", `/users/${ref}`, r.status, r.body?.error?.code, `reading break-glass account ${ref} (m365-mfa:baseline.breakGlassAccounts): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
         });
         for (const b of bgAccounts) if (b.id && !names[b.id]) names[b.id] = b.upn;
+        resolved.breakGlassIds = bgAccounts.map((b) => b.id ?? "");
         const notExcluded = bgAccounts.filter((b) => !b.id || !excluded.includes(b.id));
         const removed = bgAccounts.filter((b) => b.id && live.excludedUserIds.includes(b.id) && !excluded.includes(b.id)).map((b) => b.upn);
         const missing = notExcluded.map((b) => b.upn);
