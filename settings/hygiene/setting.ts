@@ -2,7 +2,8 @@ import { MissingPermissionError, TenantClients } from "../../client";
 import { BatchCall, BatchResult, runBatched } from "../../client/batch";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
 import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
-import { bool, checkInputs, list, obj, str } from "../../providers/framework/validation";
+import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
+import { bool, list, map, str } from "../../providers/framework/validation";
 
 /**
  * Session and method hygiene for named users, as an explicit, previewable operation:
@@ -32,25 +33,38 @@ import { bool, checkInputs, list, obj, str } from "../../providers/framework/val
  * Permissions: User.Read.All to resolve the users at plan time; UserAuthenticationMethod.ReadWrite.All
  * to remove methods; User.RevokeSessions.All to revoke sessions. Each is checked before the first write.
  */
-export interface UserHygieneDesired extends Record<string, unknown> {
-    /** User principal names or object ids, as given. */
-    users: string[];
+/** The inputs and outputs of a hygiene operation, declared once. */
+export const userHygieneDeclaration = declareSetting({
+    inputs: {
+        /** The users, by user principal name or object id (resolved at plan time; the preview lists them). */
+        users: list(str(), { nonEmpty: "name at least one user", hint: 'user principal names or object ids, e.g. ["alice@contoso.com"]' }),
+        /** Revoke the users' sign-in sessions (refresh and session tokens issued before the run stop working). */
+        revokeSessions: bool,
+        /** Remove the users' registered authentication methods (the password stays), so they register again. */
+        requireReregistration: bool,
+        /** Any text, e.g. an incident number or a date: the operation runs on create and again each time it changes, never otherwise. */
+        trigger: str({ hint: "an incident number or a date; the operation runs again each time it changes" }),
+    },
+    required: ["users", "trigger"],
+    resolved: {
+        /** Resolved at plan time: user principal name (lower case) -> object id. */
+        targets: map(str(), { hint: "computed at plan time; do not set it" }),
+    },
+    outputs: {
+        /** User principal name (lower case) -> the trigger the operation last completed with for that user (stateKeys). */
+        lastRun: map(str()),
+    },
+});
+
+type Declared = DesiredOf<typeof userHygieneDeclaration>;
+/** The inputs with revokeSessions and requireReregistration said (false when left out), and lastRun carried from the previous state. */
+export type UserHygieneDesired = Omit<Declared, "revokeSessions" | "requireReregistration"> & {
     revokeSessions: boolean;
     requireReregistration: boolean;
-    /** Any text; the operation runs again when it changes (e.g. an incident number or a date). */
-    trigger: string;
-    /** Resolved at plan time: user principal name (lower case) -> object id. */
-    targets?: Record<string, string>;
-    /** Carried from the previous state (stateKeys): user principal name -> trigger last completed. */
     lastRun?: Record<string, string>;
-}
+};
+export type UserHygieneLive = Pick<LiveOf<typeof userHygieneDeclaration>, "lastRun">;
 
-export interface UserHygieneLive extends Record<string, unknown> {
-    /** User principal name (lower case) -> the trigger the operation last completed with for that user. */
-    lastRun: Record<string, string>;
-}
-
-const KEYS = ["users", "revokeSessions", "requireReregistration", "trigger", "targets"];
 const METHODS_WRITE = ["UserAuthenticationMethod.ReadWrite.All"];
 const SESSIONS_WRITE = ["User.RevokeSessions.All", "User.ReadWrite.All", "Directory.ReadWrite.All"];
 /** Rounds of list-then-delete per user (the default method goes last; a refused default is kept for the next round). */
@@ -108,26 +122,18 @@ const upnOf = (c: FieldChange) => c.field.slice("lastRun.".length);
 export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
     type: "UserHygiene",
     title: "User hygiene",
-    resolvedFields: ["targets"],
+    resolvedFields: userHygieneDeclaration.resolvedFields,
     permissions: {
         read: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
         write: [...METHODS_WRITE, ...SESSIONS_WRITE],
     },
     onDelete: "Removing the resource changes nothing in the tenant: revoked sessions stay revoked and removed methods stay removed.",
-    inputKeys: KEYS,
-    schema: obj(
-        {
-            users: list(str(), { nonEmpty: "name at least one user", hint: 'user principal names or object ids, e.g. ["alice@contoso.com"]' }),
-            revokeSessions: bool,
-            requireReregistration: bool,
-            trigger: str({ hint: "an incident number or a date; the operation runs again each time it changes" }),
-        },
-        { required: ["users", "trigger"] },
-    ),
+    inputKeys: userHygieneDeclaration.inputKeys,
+    schema: userHygieneDeclaration.schema,
     stateKeys: ["lastRun"],
 
     validate(inputs) {
-        const failures: ValidationFailure[] = checkInputs(inputs, userHygiene.schema!, userHygiene.resolvedFields);
+        const failures: ValidationFailure[] = [...userHygieneDeclaration.validate(inputs).failures];
         const users = inputs.users;
         if (!Array.isArray(users) || !users.length || users.some((u) => typeof u !== "string" || !u.trim())) {
             // said by checkInputs
@@ -144,15 +150,7 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
         if (inputs.revokeSessions !== true && inputs.requireReregistration !== true && !failures.some((f) => f.property === "revokeSessions" || f.property === "requireReregistration")) {
             failures.push({ property: "revokeSessions", reason: "nothing to do: set revokeSessions and/or requireReregistration to true" });
         }
-        let targets: Record<string, string> | undefined;
-        if (inputs.targets !== undefined) {
-            const t = inputs.targets as Record<string, unknown>;
-            if (typeof t !== "object" || t === null || Array.isArray(t) || Object.values(t).some((v) => typeof v !== "string")) {
-                failures.push({ property: "targets", reason: "targets is computed at plan time; do not set it" });
-            } else {
-                targets = t as Record<string, string>;
-            }
-        }
+        const targets = inputs.targets as Record<string, string> | undefined;
         if (failures.length) {
             return { failures };
         }

@@ -73,6 +73,16 @@ describe("unit: a setting declared once", () => {
             assert.ok("observedMailboxes" in r && "readScope" in r && "mailboxes" in r);
         });
 
+        it("UserHygiene", async () => {
+            const { UserHygiene } = await import("../../settings/hygiene/resource");
+            const r = new UserHygiene("hy", { users: ["a@contoso.com"], revokeSessions: true, trigger: "INC-1" });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "hy");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:UserHygiene");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "revokeSessions", "trigger", "users"]);
+            assert.ok("targets" in r && "lastRun" in r);
+        });
+
         it("ModernAuthentication", async () => {
             const { ModernAuthentication } = await import("../../settings/modernAuthentication/resource");
             const r = new ModernAuthentication("ma", { enabled: true });
