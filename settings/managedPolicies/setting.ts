@@ -131,7 +131,9 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     },
     onDelete: "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions (Microsoft may turn a report-only one on by itself).",
     inputKeys: KEYS,
-    replaceOnChanges: ["policy"],
+    // Another policy is another resource; the same policy named by id instead of display name (or back) is not:
+    // compared by the id the preview resolved, not by how the config spells the reference.
+    replaceOnChanges: ["policyId"],
     resolvedFields: RESOLVED,
     internalFields: ["breakGlassAccounts", "confirm", "configKey", "readiness"],
     auditActivities: ["Update Conditional Access policy"],

@@ -223,4 +223,17 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
             emu.faults = {};
         }
     });
+
+    it("the reference changing from the policy's display name to its object id (the same policy) is no replacement; another policy is", async () => {
+        const p = provider();
+        const byName = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: BG }));
+        const created = await p.create(byName.inputs);
+        const byId = await p.check({}, inputs({ policy: policy(MFA_ALL).id, excludeUsers: BG }));
+        assert.deepStrictEqual(byId.failures, []);
+        assert.deepStrictEqual(await p.diff(created.id, created.outs, byId.inputs), { changes: false });
+        const other = await p.check({}, inputs({ policy: DEVICE_CODE, mode: policy(DEVICE_CODE).state === "enabled" ? "on" : "reportOnly", excludeUsers: BG }));
+        assert.deepStrictEqual(other.failures, []);
+        const d = await p.diff(created.id, created.outs, other.inputs!);
+        assert.deepStrictEqual(d.replaces, ["policyId"]);
+    });
 });
