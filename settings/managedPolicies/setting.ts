@@ -4,6 +4,7 @@ import { runBatched } from "../../client/batch";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, stableJson, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
 import { isObject } from "../../providers/framework/validation";
+import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
 
 /**
  * A Microsoft-managed Conditional Access policy, adopted: its state and the identities it excludes.
@@ -344,6 +345,18 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
 
         // Switching it on applies it to everyone it covers: a confirmation names it (the policy, and whom it excludes).
         if (to === "enabled" && live.state !== "enabled") {
+            // Entra ID refuses to enable a Conditional Access policy while security defaults are on
+            // (entra-docs fundamentals/security-defaults; emulator rule conditionalAccess.securityDefaults): said
+            // now, not met at up. The baseline's securityDefaults member (enabled: false, or the conditional-access
+            // preset) switches them off first when the stack has it; this resource cannot see that, so a warning.
+            try {
+                const sd = await clients.graph.get(SECURITY_DEFAULTS_PATH);
+                if (sd?.isEnabled === true) {
+                    await engineLog("warning", `${title}: security defaults are on in the tenant, and Entra ID refuses to enable a Conditional Access policy while they are: switching this policy on fails at up unless the baseline switches them off first (m365-mfa:baseline.securityDefaults.enabled: false, or the conditional-access preset; Conditional Access then takes over), or keep ${key}.mode reportOnly.`);
+                }
+            } catch (err: any) {
+                await engineLog("warning", `${title}: the tenant's security defaults could not be read (${err?.status ?? err?.message ?? err}); while they are on, Entra ID refuses to enable this policy.`);
+            }
             const token = managedPolicyOnConfirmation(live.policyId, live.state, [...excluded, ...excludedGroups]);
             const what = describePolicy(p);
             const excl = [...named(excluded), ...named(excludedGroups)];

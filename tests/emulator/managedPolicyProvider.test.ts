@@ -236,4 +236,18 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         const d = await p.diff(created.id, created.outs, other.inputs!);
         assert.deepStrictEqual(d.replaces, ["policyId"]);
     });
+
+    it("switching a managed policy on while the tenant has security defaults on is said at preview (Entra refuses it at up)", async () => {
+        emu.store.mutate(() => {
+            policy(MFA_ALL).state = "enabledForReportingButNotEnforced";
+            emu.defaultTenant().securityDefaults.isEnabled = true;
+        });
+        try {
+            const warned = (await warningsOf(async () => void (await provider().check({}, inputs({ policy: MFA_ALL, mode: "on", excludeUsers: BG }))))).join("\n");
+            assert.match(warned, /"Microsoft-managed: Multifactor authentication for all users"\): security defaults are on in the tenant, and Entra ID refuses to enable a Conditional Access policy while they are/);
+            assert.match(warned, /m365-mfa:baseline\.securityDefaults\.enabled: false/);
+        } finally {
+            emu.store.mutate(() => (emu.defaultTenant().securityDefaults.isEnabled = false));
+        }
+    });
 });
