@@ -90,7 +90,8 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
     permissions: (args, wide) => [
         ...(args.some((e) => e.mode === "on") && wide.readiness?.mode !== "off" ? [{ feature: "Microsoft-managed Conditional Access policies switch-on evidence (sign-in logs' report-only results)", service: "graph" as const, anyOf: ["AuditLog.Read.All"] }] : []),
         { feature: "Microsoft-managed Conditional Access policies (excluded users, break-glass accounts)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] },
-        ...(args.some((e) => e.excludeGroups?.length) ? [{ feature: "Microsoft-managed Conditional Access policies (excluded groups)", service: "graph" as const, anyOf: ["Group.Read.All", "Directory.Read.All"] }] : []),
+        // group-get.md and group-list.md: GroupMember.Read.All is the least privileged permission that reads groups.
+        ...(args.some((e) => e.excludeGroups?.length) ? [{ feature: "Microsoft-managed Conditional Access policies (excluded groups)", service: "graph" as const, anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] }] : []),
     ],
     problems: (args, ctx) => {
         if (!args?.some((e) => e.mode === "on") || !ctx.argsOf(securityDefaultsMember)?.enabled) return [];
