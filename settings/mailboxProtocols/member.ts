@@ -1,23 +1,11 @@
 import type { BaselineMember } from "../../components/member";
-import { obj } from "../../providers/framework/validation";
+import type { Infer } from "../../providers/framework/validation";
 import { smtpAuthMember } from "../smtpAuth/member";
 import type { MailboxProtocols } from "./resource";
-import { PlanValues, ProtocolException, ProtocolValues, mailboxProtocols } from "./setting";
+import { mailboxProtocols, mailboxProtocolsDeclaration } from "./setting";
 
-/** `m365-mfa:baseline.mailboxProtocols` */
-export interface MailboxProtocolsSettings {
-    /** Every mailbox's value of each protocol named, and (POP, IMAP, ActiveSync) every CAS mailbox plan's: what new mailboxes get. */
-    defaults?: ProtocolValues;
-    /** Per CAS mailbox plan (display name, e.g. ExchangeOnlineDeskless): values for new mailboxes of that licence. */
-    plans?: Record<string, PlanValues>;
-    /** Named mailboxes (UPN or primary SMTP address) with their own values. */
-    exceptions?: ProtocolException[];
-    /** Above this many mailboxes changed by one plan, a confirmation in m365-mfa:baseline.guards.confirm is needed (default 500). */
-    maxMailboxChanges?: number;
-}
-
-const CONFIG_KEYS = ["defaults", "plans", "exceptions", "maxMailboxChanges"] as const;
-const fields = (mailboxProtocols.schema as Extract<typeof mailboxProtocols.schema, { type: "object" }>).fields;
+/** `m365-mfa:baseline.mailboxProtocols`: the setting's configured inputs (mailboxProtocolsDeclaration). */
+export type MailboxProtocolsSettings = Infer<typeof mailboxProtocolsDeclaration.schema>;
 
 /** Whether the member manages SMTP AUTH on any mailbox. */
 const managesSmtpAuth = (a: MailboxProtocolsSettings | undefined) => !!a && (a.defaults?.smtpAuth !== undefined || (a.exceptions ?? []).some((e) => e.smtpAuth !== undefined));
@@ -30,9 +18,7 @@ export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, Ma
         return [p.mailboxSmtpAuthNotOnByDefault];
     },
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
-    schema: obj(Object.fromEntries(CONFIG_KEYS.map((k) => [k, fields[k]])), {
-        hint: "like { defaults: { pop: false, imap: false }, exceptions: [{ mailboxes: [scanner@contoso.com], smtpAuth: enabled }] }",
-    }),
+    schema: mailboxProtocolsDeclaration.schema,
     parse: (raw, ctx) => {
         const { desired, failures } = mailboxProtocols.validate(raw);
         failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));

@@ -4,7 +4,8 @@ import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } fro
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError } from "../../providers/framework/report";
 import { FieldChange, TenantSetting, ValidationFailure, confirmationOf, stableJson, weakeningRefusal } from "../../providers/framework/setting";
-import { checkInputs, list, map, num, obj, oneOf, str, bool } from "../../providers/framework/validation";
+import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
+import { any, bool, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
 import { warnSmtpAuthOff } from "../../readiness/smtpAuth";
 
 /**
@@ -53,34 +54,6 @@ export interface ProtocolException extends ProtocolValues {
 }
 type MailboxValues = Required<ProtocolValues>;
 
-export interface MailboxProtocolsDesired extends Record<string, unknown> {
-    defaults?: ProtocolValues;
-    plans?: Record<string, PlanValues>;
-    exceptions?: ProtocolException[];
-    maxMailboxChanges?: number;
-    /** m365-mfa:baseline.guards.confirm (the confirmations of large changes and weakenings). */
-    confirm?: string[];
-    /** The member's full config key, for messages (plumbing). */
-    configKey?: string;
-    /** Resolved at plan time: primary SMTP address (lower case) -> index of its exception. */
-    exceptionAddresses?: Record<string, number>;
-    /** Resolved at plan time: mailboxes and plans that change, by transition ("pop: on -> off": 4,990). */
-    planned?: Record<string, number>;
-    /** Resolved at plan time (always {}); a refresh fills it with the mailboxes found differing (drift, shown by address). */
-    mailboxes?: Record<string, Partial<ProtocolValues> | "mailboxNotFound">;
-}
-
-export interface MailboxProtocolsLive extends Record<string, unknown> {
-    /** Each CAS mailbox plan's values (by display name), for the managed plan protocols. */
-    casMailboxPlans: Record<string, PlanValues>;
-    /** The mailboxes whose managed protocols differ from their target: what Exchange reports (only the differing protocols). */
-    differing: Record<string, Partial<ProtocolValues> | "mailboxNotFound">;
-    /** How many mailboxes the read covered. */
-    mailboxCount: number;
-    /** The digest of the targets this read was compared with (a change of config makes a diff). */
-    targetsDigest: string;
-}
-
 export const CAS_MAILBOX_READ = "Get-CASMailbox";
 export const CAS_MAILBOX_WRITE = "Set-CASMailbox";
 export const CAS_PLAN_READ = "Get-CASMailboxPlan";
@@ -98,7 +71,6 @@ export const DEFAULT_MAX_MAILBOX_CHANGES = 500;
 
 const PARAM: Record<Protocol, string> = { pop: "PopEnabled", imap: "ImapEnabled", activeSync: "ActiveSyncEnabled", smtpAuth: "SmtpClientAuthenticationDisabled" };
 const LABEL: Record<Protocol, string> = { pop: "POP", imap: "IMAP", activeSync: "Exchange ActiveSync", smtpAuth: "SMTP AUTH" };
-const KEYS = ["defaults", "plans", "exceptions", "maxMailboxChanges", "confirm", "configKey", "exceptionAddresses", "planned", "mailboxes"];
 const MAILBOX_FIELD = "mailboxes.";
 const PLAN_FIELD = "plans.";
 
@@ -110,6 +82,60 @@ const protocolFields = {
 };
 const planFields = { pop: bool, imap: bool, activeSync: bool };
 const MAILBOX_REF = str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" });
+
+/** The inputs and outputs of mailbox protocols, declared once (the member's config is the configured inputs). */
+export const mailboxProtocolsDeclaration = declareSetting({
+    inputs: {
+        /** Every mailbox's value of each protocol named, and (POP, IMAP, ActiveSync) every CAS mailbox plan's: what new mailboxes get. A protocol left out is not managed. */
+        defaults: obj(protocolFields, { hint: "like { pop: false, imap: false, activeSync: true, smtpAuth: followsOrganization }" }),
+        /** Per CAS mailbox plan (display name, e.g. ExchangeOnlineDeskless): values for new mailboxes of that licence that differ from the defaults. */
+        plans: map(obj(planFields), { keyHint: "a CAS mailbox plan's display name, e.g. ExchangeOnlineDeskless", hint: "CAS mailbox plan -> { pop, imap, activeSync }" }),
+        /** Named mailboxes (UPN or primary SMTP address) with their own values. */
+        exceptions: list(obj({ mailboxes: list(MAILBOX_REF, { nonEmpty: "name at least one mailbox" }), ...protocolFields }, { required: ["mailboxes"] }), {
+            hint: 'like [{ mailboxes: ["scanner@contoso.com"], smtpAuth: enabled }]',
+        }),
+        /** Above this many mailboxes changed by one plan, a confirmation in m365-mfa:baseline.guards.confirm is needed (default 500). */
+        maxMailboxChanges: num({ integer: true, min: 0, hint: "above this many mailboxes changed, a plan needs a confirmation in m365-mfa:baseline.guards.confirm" }),
+    },
+    hint: "like { defaults: { pop: false, imap: false }, exceptions: [{ mailboxes: [scanner@contoso.com], smtpAuth: enabled }] }",
+    internal: {
+        /** The member's full config key, for messages (set by the baseline). */
+        configKey: str(),
+    },
+    // Confirmations of large changes and weakenings; no tenantAtPreview (the plan records what it read as planned and mailboxes).
+    confirms: true,
+    tenantAtPreview: false,
+    resolved: {
+        /** Resolved at plan time: primary SMTP address (lower case) -> index of its exception. */
+        exceptionAddresses: any,
+        /** Resolved at plan time: mailboxes and plans that change, by transition ("pop: on -> off": 4,990). */
+        planned: any,
+        /** Resolved at plan time (always {}); a refresh fills it with the mailboxes found differing (drift, shown by address). */
+        mailboxes: any,
+    },
+    outputs: {
+        /** Each CAS mailbox plan's values (by display name), for the managed plan protocols. */
+        casMailboxPlans: any,
+        /** The mailboxes whose managed protocols differ from their target: what Exchange reports (only the differing protocols). */
+        differing: any,
+        /** How many mailboxes the read covered. */
+        mailboxCount: num(),
+        /** The digest of the targets this read was compared with (a change of config makes a diff). */
+        targetsDigest: str(),
+    },
+});
+
+type Differing = Record<string, Partial<ProtocolValues> | "mailboxNotFound">;
+/** The desired state: the declared inputs, with the types of what the plan resolves (whose shapes the provider writes itself). */
+export type MailboxProtocolsDesired = Omit<DesiredOf<typeof mailboxProtocolsDeclaration>, "exceptionAddresses" | "planned" | "mailboxes" | "tenantAtPreview"> & {
+    exceptionAddresses?: Record<string, number>;
+    planned?: Record<string, number>;
+    mailboxes?: Differing;
+};
+export type MailboxProtocolsLive = Omit<LiveOf<typeof mailboxProtocolsDeclaration>, keyof typeof mailboxProtocolsDeclaration.inputs | "casMailboxPlans" | "differing"> & {
+    casMailboxPlans: Record<string, PlanValues>;
+    differing: Differing;
+};
 
 /** Exchange's values in words. */
 export function smtpAuthOf(disabled: unknown): SmtpAuthState {
@@ -274,8 +300,8 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
     type: "MailboxProtocols",
     title: "Mailbox protocols",
     itemFields: { mailboxes: "mailboxes" },
-    resolvedFields: ["exceptionAddresses", "planned", "mailboxes"],
-    internalFields: ["configKey", "confirm"],
+    resolvedFields: mailboxProtocolsDeclaration.resolvedFields,
+    internalFields: mailboxProtocolsDeclaration.internalFields,
     plannedTransitions: (inputs) =>
         Object.entries((inputs.planned as Record<string, number> | undefined) ?? {}).map(([t, count]) => {
             const [from, to] = t.split(" -> ");
@@ -289,23 +315,12 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
     permissions: { service: "exchange", read: [EXCHANGE_MANAGE_AS_APP], write: [EXCHANGE_MANAGE_AS_APP] },
     onDelete:
         "Removing the resource stops managing mailbox protocols; every mailbox and CAS mailbox plan keeps the values it has.",
-    inputKeys: KEYS,
-    schema: obj(
-        {
-            defaults: obj(protocolFields, { hint: "like { pop: false, imap: false, activeSync: true, smtpAuth: followsOrganization }" }),
-            plans: map(obj(planFields), { keyHint: "a CAS mailbox plan's display name, e.g. ExchangeOnlineDeskless", hint: "CAS mailbox plan -> { pop, imap, activeSync }" }),
-            exceptions: list(obj({ mailboxes: list(MAILBOX_REF, { nonEmpty: "name at least one mailbox" }), ...protocolFields }, { required: ["mailboxes"] }), {
-                hint: 'like [{ mailboxes: ["scanner@contoso.com"], smtpAuth: enabled }]',
-            }),
-            maxMailboxChanges: num({ integer: true, min: 0, hint: "above this many mailboxes changed, a plan needs a confirmation in m365-mfa:baseline.guards.confirm" }),
-            confirm: list(str()),
-            configKey: str(),
-        },
-        { hint: "like { defaults: { pop: false, imap: false }, exceptions: [{ mailboxes: [a@contoso.com], imap: true }] }" },
-    ),
+    // The plumbing too: a refresh's read validates the recorded confirmations and config key with the rest.
+    inputKeys: [...mailboxProtocolsDeclaration.inputKeys, ...mailboxProtocolsDeclaration.internalFields],
+    schema: mailboxProtocolsDeclaration.schema,
 
     validate(inputs) {
-        const failures: ValidationFailure[] = checkInputs(inputs, mailboxProtocols.schema!, mailboxProtocols.resolvedFields);
+        const failures: ValidationFailure[] = [...mailboxProtocolsDeclaration.validate(inputs).failures];
         if (failures.length) return { failures };
         const defaults = inputs.defaults as ProtocolValues | undefined;
         const exceptions = (inputs.exceptions as ProtocolException[] | undefined)?.map((e) => ({ ...e, mailboxes: e.mailboxes.map((m) => String(m).trim()) }));

@@ -83,6 +83,19 @@ describe("unit: a setting declared once", () => {
             assert.ok("targets" in r && "lastRun" in r);
         });
 
+        it("MailboxProtocols", async () => {
+            const { MailboxProtocols } = await import("../../settings/mailboxProtocols/resource");
+            const { mailboxProtocols } = await import("../../settings/mailboxProtocols/setting");
+            assert.deepStrictEqual([...mailboxProtocols.inputKeys].sort(), ["configKey", "confirm", "defaults", "exceptionAddresses", "exceptions", "mailboxes", "maxMailboxChanges", "planned", "plans"]);
+            assert.deepStrictEqual(mailboxProtocols.internalFields, ["configKey", "confirm"]);
+            const r = new MailboxProtocols("mp", { defaults: { pop: false }, confirm: ["c"], configKey: "m365-mfa:baseline.mailboxProtocols" });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "mp");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:MailboxProtocols");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "configKey", "confirm", "defaults"]);
+            assert.ok(!("tenantAtPreview" in r) && "differing" in r && "targetsDigest" in r);
+        });
+
         it("ModernAuthentication", async () => {
             const { ModernAuthentication } = await import("../../settings/modernAuthentication/resource");
             const r = new ModernAuthentication("ma", { enabled: true });
