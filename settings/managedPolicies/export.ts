@@ -35,7 +35,12 @@ export async function exportManagedPolicies(ctx: ExportContext): Promise<Managed
         const u = p.conditions?.users ?? {};
         const ids: string[] = (u.excludeUsers ?? []).map(String);
         const { results } = await runBatched(ctx.clients.graph, ids.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })));
+        // A user the tenant cannot name (404: e.g. deleted, still referenced by the policy) stays by its id; the
+        // preview keeps an id the policy already excludes without looking it up. Any other answer is said.
         const users = results.map((r, i) => (r.status === 200 ? String(r.body.userPrincipalName).toLowerCase() : ids[i]));
+        results.forEach((r, i) => {
+            if (r.status !== 200 && r.status !== 404) ctx.warnings.push(`managedPolicies: "${p.displayName}" excludes the user ${ids[i]}, which could not be read (${r.status}): written by its object id`);
+        });
         out.push({
             policy: String(p.displayName),
             mode,
