@@ -37,7 +37,7 @@ describe("unit: permission preflight for the MFA posture of today", () => {
         assert.ok(req.includes("Microsoft-managed Conditional Access policy (read): Policy.Read.All|Policy.ReadWrite.ConditionalAccess"), req.join("\n"));
         assert.ok(req.includes("Microsoft-managed Conditional Access policy (write): Policy.ReadWrite.ConditionalAccess"), req.join("\n"));
         assert.ok(req.some((r) => /excluded users, break-glass accounts\): User\.Read\.All\|Directory\.Read\.All$/.test(r)), req.join("\n"));
-        assert.ok(req.some((r) => /excluded groups\): Group\.Read\.All\|Directory\.Read\.All$/.test(r)), req.join("\n"));
+        assert.ok(req.some((r) => /excluded groups\): GroupMember\.Read\.All\|Group\.Read\.All\|Directory\.Read\.All$/.test(r)), req.join("\n"));
     });
 
     it("what the app lacks is named, each with the permission to grant", async () => {
