@@ -3,7 +3,7 @@
  * managed policy that is on excludes every break-glass account, judged by object id where the preview
  * resolved them (an exclusion written as an id and a break-glass account written as a UPN are the same user).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { dynamicType } from "../../providers/framework/setting";
 import { managedConditionalAccessPolicy } from "../../settings/managedPolicies/setting";
 import { managedBlockingPoliciesExcludeBreakGlass as rule } from "../../settings/managedPolicies/policy";
@@ -14,15 +14,25 @@ const BG2 = "22222222-2222-4222-8222-222222222222";
 
 function violations(props: Record<string, unknown>): string[] {
     const out: string[] = [];
-    (rule.validateStack as any)({ resources: [{ type: TYPE, name: "b-managed-block-device-code-flow", props }], getConfig: () => ({}) }, (m: string) => out.push(m));
+    (rule.validateStack as (args: unknown, report: (m: string) => void) => void)(
+        { resources: [{ type: TYPE, name: "b-managed-block-device-code-flow", props }], getConfig: () => ({}) },
+        (m: string) => out.push(m),
+    );
     return out;
 }
 
 describe("guardrail: adopted managed policies that are on exclude the break-glass accounts", () => {
-    const base = { policy: "Microsoft-managed: Block device code flow", mode: "on", breakGlassAccounts: ["bg1@contoso.com", "bg2@contoso.com"] };
+    const base = {
+        policy: "Microsoft-managed: Block device code flow",
+        mode: "on",
+        breakGlassAccounts: ["bg1@contoso.com", "bg2@contoso.com"],
+    };
 
     it("exclusions by object id and break-glass accounts by UPN, resolved at preview: no violation", () => {
-        assert.deepStrictEqual(violations({ ...base, excludeUsers: [BG1, BG2.toUpperCase()], excludeUserIds: [BG1, BG2], breakGlassIds: [BG1, BG2] }), []);
+        assert.deepStrictEqual(
+            violations({ ...base, excludeUsers: [BG1, BG2.toUpperCase()], excludeUserIds: [BG1, BG2], breakGlassIds: [BG1, BG2] }),
+            [],
+        );
     });
 
     it("one break-glass account not excluded (by id): a violation naming it", () => {
