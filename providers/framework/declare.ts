@@ -78,7 +78,7 @@ export type DesiredOf<D> =
 /** The live state of a declared setting: each configured input as the tenant has it (the required ones always), and the outputs. */
 export type LiveOf<D> = D extends Declaration<infer I, infer R, any, infer O, any, any> ? Simplify<ConfiguredOf<I, R> & InferFields<O>> : never;
 
-type PInput<T> = T extends readonly (infer E)[] ? pulumi.Input<pulumi.Input<E>[]> : pulumi.Input<T>;
+type PInput<T> = [T] extends [readonly (infer E)[]] ? pulumi.Input<pulumi.Input<E>[]> : pulumi.Input<T>;
 
 /** The resource's Args: each configured input (required as declared), the internal ones and the confirmations, optional. */
 export type ArgsOf<D> =

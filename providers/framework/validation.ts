@@ -81,7 +81,7 @@ type Use = "check" | "json";
 const built: Record<Use, WeakMap<Desc, z.ZodType>> = { check: new WeakMap(), json: new WeakMap() };
 
 /** The zod schema that checks values against `schema` (built once per schema). */
-export function zodOf<T>(schema: Schema<T>, use: Use = "check"): z.ZodType<T> {
+function zodOf<T>(schema: Schema<T>, use: Use = "check"): z.ZodType<T> {
     let s = built[use].get(schema);
     if (!s) {
         s = buildZod(schema, use);

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { type ArgsOf, settingResource } from "../../providers/framework/declare";
 import { mailboxProtocols, mailboxProtocolsDeclaration } from "./setting";
 
@@ -6,7 +7,7 @@ import { mailboxProtocols, mailboxProtocolsDeclaration } from "./setting";
  * plan), exceptions (named mailboxes), maxMailboxChanges (default 500), confirm (as
  * m365-mfa:baseline.guards.confirm), configKey (the config key messages name, set by the baseline).
  */
-export type MailboxProtocolsArgs = ArgsOf<typeof mailboxProtocolsDeclaration>;
+export interface MailboxProtocolsArgs extends ArgsOf<typeof mailboxProtocolsDeclaration> {}
 
 /**
  * POP, IMAP, Exchange ActiveSync and SMTP AUTH per mailbox (Set-CASMailbox) and for new mailboxes
@@ -15,4 +16,9 @@ export type MailboxProtocolsArgs = ArgsOf<typeof mailboxProtocolsDeclaration>;
  * their target at the last read), mailboxCount and tenantId. Deleting the resource stops managing; every
  * mailbox and plan keeps its values.
  */
-export class MailboxProtocols extends settingResource(mailboxProtocols.type, mailboxProtocolsDeclaration) {}
+export class MailboxProtocols extends settingResource(mailboxProtocols.type, mailboxProtocolsDeclaration) {
+    // The Args by name, so that a consumer's type error names MailboxProtocolsArgs.
+    constructor(name: string, args: MailboxProtocolsArgs, opts?: pulumi.CustomResourceOptions) {
+        super(name, args, opts);
+    }
+}

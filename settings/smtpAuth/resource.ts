@@ -1,8 +1,9 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { type ArgsOf, settingResource } from "../../providers/framework/declare";
 import { smtpAuth, smtpAuthDeclaration } from "./setting";
 
 /** disabledForOrganization (the organisation switch), exceptions (mailboxes that keep SMTP AUTH), manageAllMailboxes. */
-export type SmtpAuthArgs = ArgsOf<typeof smtpAuthDeclaration>;
+export interface SmtpAuthArgs extends ArgsOf<typeof smtpAuthDeclaration> {}
 
 /**
  * SMTP AUTH in Exchange Online: the organisation switch and per-mailbox exceptions (Set-CASMailbox
@@ -11,4 +12,9 @@ export type SmtpAuthArgs = ArgsOf<typeof smtpAuthDeclaration>;
  * plan time), observedMailboxes, readScope and tenantId. Deleting the resource stops managing; the
  * organisation and every mailbox keep their values.
  */
-export class SmtpAuth extends settingResource(smtpAuth.type, smtpAuthDeclaration) {}
+export class SmtpAuth extends settingResource(smtpAuth.type, smtpAuthDeclaration) {
+    // The Args by name, so that a consumer's type error names SmtpAuthArgs.
+    constructor(name: string, args: SmtpAuthArgs, opts?: pulumi.CustomResourceOptions) {
+        super(name, args, opts);
+    }
+}
