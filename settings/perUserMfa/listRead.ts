@@ -1,4 +1,5 @@
 import type { TenantClients } from "../../client";
+import { pages } from "../../client/batch";
 import { TenantApiError } from "../../client/errors";
 import { trace } from "../../client/trace";
 import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
@@ -162,4 +163,81 @@ async function page(clients: TenantClients, withStates: boolean, options: { urn?
     if (report) report(expected!.size, expected!.size);
     trace("PerUserMfa list read", started, { users: upns.length, pages, states: states ? 1 : 0 });
     return { upns, states, pages };
+}
+
+/**
+ * How far back the directory audit log is read for per-user MFA changes the list may not show yet: one
+ * hour. How long the user list lags a write is not documented (nor how long an entry takes to reach the
+ * audit log: entra-docs reference-log-latency.md names no figure), so the bound is a choice: far above the
+ * seconds-to-minutes directory replication is usually seen at, and cheap (one request for a quiet hour).
+ */
+export const RECENT_CHANGE_WINDOW_MS = 60 * 60 * 1000;
+
+/** Tenants (by id) whose audit log could not be read in this process, with why (said once per tenant). */
+const auditUnreadable = new Map<string, string>();
+
+/** Forgets what this process learnt about tenants' audit logs (tests). */
+export function forgetAuditSupport(): void {
+    auditUnreadable.clear();
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The users whose per-user MFA state was changed within RECENT_CHANGE_WINDOW_MS, by anyone (the portal,
+ * the admin endpoint, this project), from the directory audit log: `GET /auditLogs/directoryAudits` with
+ * `$filter=activityDateTime ge ... and (activityDisplayName eq ... or ...)` (docs-contrib
+ * api-reference/v1.0/api/directoryaudit-list.md; activityDisplayName and activityDateTime are filterable,
+ * resources/directoryaudit.md; the activities "Enable/Disable Strong Authentication" are Core Directory's,
+ * entra-docs reference-audit-activities.md). Users by the target's userPrincipalName (resources/targetresource.md:
+ * "When type is set to User, this includes the user name that initiated the action"), lower case.
+ *
+ * A user the list shows at their target may have been moved away within the list's lag; these users are
+ * read again through the documented route. Returns undefined where the log cannot be read (403: it needs
+ * AuditLog.Read.All and Directory.Read.All, directoryaudit-list.md, both; or a target without a principal name):
+ * the caller then does not use the list's states and reads every user through the documented route (correct,
+ * at the batched path's cost, rather than fast and blind to a weakening), and the preview says so once per tenant.
+ */
+export async function recentlyChangedUsers(clients: TenantClients, activities: readonly string[], options: { urn?: string; now?: number } = {}): Promise<Set<string> | undefined> {
+    const tenant = clients.connection.tenantId.toLowerCase();
+    if (auditUnreadable.has(tenant)) return undefined;
+    const started = Date.now();
+    const since = new Date((options.now ?? Date.now()) - RECENT_CHANGE_WINDOW_MS).toISOString();
+    const filter = `activityDateTime ge ${since} and (${activities.map((a) => `activityDisplayName eq ${quote(a)}`).join(" or ")})`;
+    const path = `/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}&$top=999`;
+    const users = new Set<string>();
+    let why: string | undefined;
+    try {
+        for await (const entries of pages<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(clients.graph, path)) {
+            for (const e of entries) {
+                for (const t of e.targetResources ?? []) {
+                    if (t.type && t.type !== "User") continue;
+                    if (!t.userPrincipalName) {
+                        why = `an entry names user ${t.id ?? "(no id)"} without a principal name`;
+                        break;
+                    }
+                    users.add(t.userPrincipalName.toLowerCase());
+                }
+            }
+        }
+    } catch (err) {
+        if (!(err instanceof TenantApiError) || (err.status ?? 500) >= 500 || err.status === 429) throw err;
+        why =
+            err.status === 403 || err.status === 401
+                ? `reading the directory audit log answered ${err.status}${err.code ? ` ${err.code}` : ""}: grant the app AuditLog.Read.All and Directory.Read.All (both)`
+                : `reading the directory audit log answered ${err.status}${err.code ? ` ${err.code}` : ""}`;
+    }
+    trace("PerUserMfa recent changes", started, { users: users.size, readable: why ? 0 : 1 });
+    if (why) {
+        auditUnreadable.set(tenant, why);
+        await engineLog(
+            "warning",
+            `Per-user MFA: the users whose state changed in the last hour could not be found (${why}). The user list may not show a change made within its lag ` +
+                `(a user moved away from their target would look unchanged), so the list's states are not used: every user is read through the documented ` +
+                `per-user route (beta users/{id}/authentication/requirements, $batch) for the rest of this run. ${PER_USER_READ_ENV}=batch skips the list and this check.`,
+            options.urn,
+        );
+        return undefined;
+    }
+    return users;
 }

@@ -8,7 +8,7 @@ import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { globalAdminLockout } from "./lockout";
-import { ListedUsers, listUsers, shouldReadList } from "./listRead";
+import { ListedUsers, listUsers, recentlyChangedUsers, shouldReadList } from "./listRead";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
@@ -702,8 +702,10 @@ function knownStates(lives: readonly PerUserMfaLive[]): Map<string, ObservedStat
  * this operation's refresh or check just read) are taken from there and not read again. The rest come
  * from the user list where it serves the states (./listRead.ts: `listed` when the caller paged it already)
  * and otherwise through $batch on the documented per-user route; of a list read, every user the list shows
- * in another state than their target (or not at all) is read again through the documented route, so a
- * list that lags a write neither invents a change in a plan nor drift in a refresh. `documentedOnly`
+ * in another state than their target (or not at all), and every user the directory audit log shows changed
+ * in the last hour (listRead.ts recentlyChangedUsers: the list may show them at their target while they were
+ * moved away), is read again through the documented route, so a list that lags a write neither invents a
+ * change in a plan nor hides drift in a refresh; where the audit log cannot be read, every user is. `documentedOnly`
  * (verification after a write) never takes the list. The trace says, per phase, how many were read and
  * how many taken ("PerUserMfa read", with the path, the list's pages and the users read again); a phase
  * that lasts says how far it is (progress) at least every 5 s, waits included.
@@ -728,18 +730,31 @@ async function readStates(
     }
     const fresh = toRead.length;
     let listed = options.listed;
-    if (!listed && !options.documentedOnly && shouldReadList(clients, toRead.length)) {
-        listed = await listUsers(clients, { withStates: true, upnsAnyway: false, urn: options.urn, progress: options.progress, expected: new Set(toRead) });
+    const tenantUsers = listed?.states ? listed.upns.length : undefined;
+    // The list may lag a change in either direction: a user it shows at their target may have been moved away
+    // within the lag. So a list read takes only users the directory audit log shows unchanged in the last hour;
+    // where the log cannot be read (recentlyChangedUsers says so once per tenant), the list is not used at all and
+    // every user is read through the documented route.
+    let recent: Set<string> | undefined;
+    if (!options.documentedOnly && toRead.length && (listed ? listed.states : shouldReadList(clients, toRead.length))) {
+        recent = await recentlyChangedUsers(clients, perUserMfa.auditActivities!, { urn: options.urn });
+        if (!recent) {
+            listed = undefined;
+        } else if (!listed) {
+            listed = await listUsers(clients, { withStates: true, upnsAnyway: false, urn: options.urn, progress: options.progress, expected: new Set(toRead) });
+        }
+    } else if (options.documentedOnly || !toRead.length) {
+        listed = undefined;
     }
     let confirmed = 0;
-    if (listed?.states) {
+    if (listed?.states && recent) {
         const fromList = listed.states;
-        // What the list shows as the target is taken; everything else is read again through the documented route.
+        // What the list shows as the target, and nobody changed lately, is taken; everything else is read again through the documented route.
         const again: string[] = [];
         for (const upn of toRead) {
             const state = fromList.get(upn);
             const want = options.targets?.[upn];
-            if (state !== undefined && (want === undefined || satisfies(want, state as PerUserMfaState))) {
+            if (!recent.has(upn) && state !== undefined && (want === undefined || satisfies(want, state as PerUserMfaState))) {
                 observed[upn] = state as PerUserMfaState;
             } else {
                 again.push(upn);
@@ -786,7 +801,7 @@ async function readStates(
         counts[s]++;
     }
     const sorted = Object.fromEntries(Object.keys(observed).sort().map((k) => [k, observed[k]]));
-    return { live: { observed: sorted, counts }, tenantUsers: listed?.states ? listed.upns.length : undefined };
+    return { live: { observed: sorted, counts }, tenantUsers: listed?.states ? listed.upns.length : tenantUsers };
 }
 
 function isCountMap(v: unknown): v is Record<string, number> {

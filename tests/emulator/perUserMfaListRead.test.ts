@@ -6,19 +6,22 @@
  */
 import * as assert from "assert";
 import type { RunningEmulator } from "../../emulator/server";
-import type { TenantState } from "../../emulator/store";
+import { PROVIDER_GRAPH_ROLES, TenantState } from "../../emulator/store";
 import { useEmulator } from "../support/emulatorSuite";
 import { warningsOf } from "../support/warnings";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
-import { forgetListSupport } from "../../settings/perUserMfa/listRead";
+import { forgetAuditSupport, forgetListSupport } from "../../settings/perUserMfa/listRead";
 
 describe("emulator: per-user MFA read from the user list", function () {
     this.timeout(180_000);
     let emu: RunningEmulator;
     const saved = process.env.M365_MFA_PER_USER_READ;
-    const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
+    // The list's states are used only where the directory audit log can be read (the changes within the list's lag):
+    // the provider's permissions plus AuditLog.Read.All's companion Directory.Read.All (directoryaudit-list.md: both).
+    const AUDITING_APP = "m365-mfa-provider-reading-audits";
+    const provider = (app = AUDITING_APP) => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu, app));
     const dir = () => emu.directory();
     const tenant = () => emu.defaultTenant();
     const setTenant = (set: Partial<Pick<TenantState, "perUserMfaStateOnUserList" | "perUserMfaListLagMs">>) =>
@@ -33,11 +36,13 @@ describe("emulator: per-user MFA read from the user list", function () {
     useEmulator((e) => (emu = e), {}, async () => {
         // Two pages of the list at $top=999.
         dir().seed(1_200, 27);
+        emu.store.addServicePrincipal(tenant().tenantId, AUDITING_APP, { graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"] });
     });
     beforeEach(() => {
         emu.faults = {};
         emu.throttle.options = { enabled: false };
         forgetListSupport();
+        forgetAuditSupport();
         delete process.env.M365_MFA_PER_USER_READ;
         setTenant({});
         // Every member back to disabled, as seeded.
@@ -225,5 +230,55 @@ describe("emulator: per-user MFA read from the user list", function () {
         const again = await p.read(created.id, created.outs);
         assert.deepStrictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled");
         assert.deepStrictEqual(await p.diff(created.id, again.props, checked.inputs), { changes: true });
+    });
+    it("a portal change AWAY from the target within the list's lag: refresh and preview find it (the directory audit log names the user; only that user is read again)", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served", perUserMfaListLagMs: 120_000 });
+        const { members, inputs } = declare(100, "enforced", 100, 600);
+        const p = provider();
+        const checked = await p.check({}, { ...inputs, guards: {} });
+        assert.deepStrictEqual(checked.failures, []);
+        assert.deepStrictEqual(checked.inputs.planned, {});
+        const created = await p.create(checked.inputs);
+        const drifted = members[3];
+        await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+        const listed = await clientsAs(emu, AUDITING_APP).graph.get("/users?$select=id,userPrincipalName,perUserMfaState&$top=999");
+        assert.strictEqual((listed.value as { id: string; perUserMfaState: string }[]).find((u) => u.id === drifted.id)?.perUserMfaState, "enforced", "the list still shows the old state");
+
+        const pages = listPages().length;
+        const reads = batchedReads();
+        const warnings = await warningsOf(async () => {
+            const again = await p.read(created.id, created.outs);
+            assert.strictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled", "refresh sees the user moved away");
+            assert.deepStrictEqual(await p.diff(created.id, again.props, checked.inputs), { changes: true });
+            // A preview on its own (another provider: nothing read earlier in this operation).
+            const preview = await provider().check({}, { ...inputs, guards: {} });
+            assert.deepStrictEqual(preview.failures, []);
+            assert.deepStrictEqual(preview.inputs.planned, { "disabled -> enforced": 1 }, "preview plans to restore them");
+        });
+        assert.deepStrictEqual(warnings, []);
+        assert.strictEqual(listPages().length - pages, 4, "refresh and preview still read the list (two pages each)");
+        assert.strictEqual(batchedReads() - reads, 2, "only the user the audit log names is read again, once per read");
+    });
+
+    it("where the directory audit log cannot be read (no Directory.Read.All): the list's states are not used, said once, and the change away from the target is still found", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served", perUserMfaListLagMs: 120_000 });
+        const { members, inputs } = declare(100, "enforced", 100, 800);
+        const p = provider("m365-mfa-provider");
+        let pages = 0;
+        let reads = 0;
+        const warnings = await warningsOf(async () => {
+            const created = await p.create((await p.check({}, { ...inputs, guards: {} })).inputs);
+            const drifted = members[5];
+            await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+            pages = listPages().length;
+            reads = batchedReads();
+            const again = await p.read(created.id, created.outs);
+            assert.strictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled");
+            const preview = await provider("m365-mfa-provider").check({}, { ...inputs, guards: {} });
+            assert.deepStrictEqual(preview.inputs.planned, { "disabled -> enforced": 1 });
+        });
+        assert.strictEqual(warnings.filter((w) => /could not be found .*AuditLog\.Read\.All and Directory\.Read\.All/.test(w)).length, 1, warnings.join("\n"));
+        assert.strictEqual(listPages().length - pages, 0, "the list is not read for states it cannot check");
+        assert.strictEqual(batchedReads() - reads, 200, "every user through the documented route, in refresh and in preview");
     });
 });
