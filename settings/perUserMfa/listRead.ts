@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { pages } from "../../client/batch";
+import { ADVANCED_QUERY_HEADERS, pages } from "../../client/batch";
 import { TenantApiError } from "../../client/errors";
 import { trace } from "../../client/trace";
 import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
@@ -20,8 +20,9 @@ import { engineLog, progressReporter, progressTickMs } from "../../providers/fra
  * (the run), and the preview says so once per tenant.
  *
  * M365_MFA_PER_USER_READ forces a path: `batch` never reads the list, `list` requires it (a tenant that
- * does not serve it fails the read, naming the variable), `auto` (the default) reads the list when more
- * users are read than one $batch holds (20) and falls back as above.
+ * does not serve it fails the read, naming the variable), `auto` (the default) reads the list when it takes
+ * fewer requests than $batch for the users read (listReadPays: the tenant's size against the users) and
+ * falls back as above.
  */
 export type PerUserReadMode = "auto" | "list" | "batch";
 export const PER_USER_READ_ENV = "M365_MFA_PER_USER_READ";
@@ -30,6 +31,9 @@ const MODES: readonly PerUserReadMode[] = ["auto", "list", "batch"];
 export const AUTO_LIST_MIN_USERS = 21;
 const DOCUMENTED_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
 export const LIST_PATH = "/users?$select=userPrincipalName,perUserMfaState&$top=999";
+/** Users per list page (LIST_PATH's $top) and requests per $batch (json-batching.md: 20). */
+const LIST_PAGE_SIZE = 999;
+const BATCH_SIZE = 20;
 
 /** The read path the environment asks for; a value that is not one is refused, naming the variable and the fix. */
 export function perUserReadMode(env: NodeJS.ProcessEnv = process.env): PerUserReadMode {
@@ -51,13 +55,50 @@ const notServed = new Map<string, string>();
 /** Forgets what this process learnt about tenants' lists (tests). */
 export function forgetListSupport(): void {
     notServed.clear();
+    tenantSize.clear();
 }
 
-/** Whether a read of `users` users should try the list: by the mode, and not when this tenant's list was found not to serve the states in this run. */
+/** Whether a read of `users` users may try the list: by the mode, and not when this tenant's list was found not to serve the states in this run. */
 export function shouldReadList(clients: TenantClients, users: number, mode: PerUserReadMode = perUserReadMode()): boolean {
     if (mode === "batch" || users === 0) return false;
     if (mode === "list") return true;
     return users >= AUTO_LIST_MIN_USERS && !notServed.has(clients.connection.tenantId.toLowerCase());
+}
+
+/** Users in each tenant (by id), counted once per process (the list's cost does not change within a run). */
+const tenantSize = new Map<string, number>();
+
+/** Users of the tenant: `GET /v1.0/users/$count` with ConsistencyLevel: eventual (docs-contrib api-reference/v1.0/api/user-list.md, example 3 "Get only a count of users"; the $count segment is an advanced query, aad-advanced-queries.md). Undefined when it cannot be read. */
+async function usersInTenant(clients: TenantClients): Promise<number | undefined> {
+    const tenant = clients.connection.tenantId.toLowerCase();
+    const cached = tenantSize.get(tenant);
+    if (cached !== undefined) return cached;
+    const started = Date.now();
+    let n: number;
+    try {
+        n = Number(String(await clients.graph.get("/users/$count", { version: "v1.0", headers: { ...ADVANCED_QUERY_HEADERS } })).trim());
+    } catch (err) {
+        if (err instanceof TenantApiError && err.status !== undefined && err.status < 500 && err.status !== 429) return undefined;
+        throw err;
+    }
+    trace("PerUserMfa tenant users counted", started, { users: Number.isFinite(n) ? n : -1 });
+    if (!Number.isFinite(n) || n < 0) return undefined;
+    tenantSize.set(tenant, n);
+    return n;
+}
+
+/**
+ * Whether reading `users` users' states should take the list (mode auto weighs the two by requests, the
+ * tenant's size counted once): ceil(tenant / 999) list pages against ceil(users / 20) $batch requests; the
+ * list only when it takes fewer (21 users in a 50,000-user tenant: 2 batches, not 51 pages). Where the count
+ * cannot be read, the list is taken from 21 users as before. Modes list and batch as shouldReadList.
+ */
+export async function listReadPays(clients: TenantClients, users: number, mode: PerUserReadMode = perUserReadMode()): Promise<boolean> {
+    if (!shouldReadList(clients, users, mode)) return false;
+    if (mode === "list") return true;
+    const size = await usersInTenant(clients);
+    if (size === undefined) return true;
+    return Math.ceil(size / LIST_PAGE_SIZE) < Math.ceil(users / BATCH_SIZE);
 }
 
 export interface ListedUsers {

@@ -8,7 +8,7 @@ import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { globalAdminLockout } from "./lockout";
-import { ListedUsers, listUsers, recentlyChangedUsers, shouldReadList } from "./listRead";
+import { ListedUsers, listReadPays, listUsers, recentlyChangedUsers, shouldReadList } from "./listRead";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
@@ -736,7 +736,7 @@ async function readStates(
     // where the log cannot be read (recentlyChangedUsers says so once per tenant), the list is not used at all and
     // every user is read through the documented route.
     let recent: Set<string> | undefined;
-    if (!options.documentedOnly && toRead.length && (listed ? listed.states : shouldReadList(clients, toRead.length))) {
+    if (!options.documentedOnly && toRead.length && (listed ? listed.states : await listReadPays(clients, toRead.length))) {
         recent = await recentlyChangedUsers(clients, perUserMfa.auditActivities!, { urn: options.urn });
         if (!recent) {
             listed = undefined;

@@ -134,7 +134,8 @@ describe("emulator: per-user MFA read from the user list", function () {
 
     it("a value outside the documented states on the list: falls back and says which", async () => {
         setTenant({ perUserMfaStateOnUserList: "unknownFutureValue" });
-        const { changing, inputs } = declare(40, "enforced", 10);
+        // 60 users: 3 batches against the list's 2 pages, so auto tries the list.
+        const { changing, inputs } = declare(60, "enforced", 10);
         const reads = batchedReads();
         const warnings = await warningsOf(async () => {
             const checked = await provider().check({}, inputs);
@@ -143,7 +144,7 @@ describe("emulator: per-user MFA read from the user list", function () {
         });
         assert.strictEqual(warnings.length, 1);
         assert.match(warnings[0], /gives \S+ "unknownFutureValue", not one of the documented states disabled, enabled, enforced\)/);
-        assert.strictEqual(batchedReads() - reads, 40);
+        assert.strictEqual(batchedReads() - reads, 60);
     });
 
     it("M365_MFA_PER_USER_READ forces a path; list on a tenant without the property fails naming the variable; a bad value is refused", async () => {
@@ -280,5 +281,24 @@ describe("emulator: per-user MFA read from the user list", function () {
         assert.strictEqual(warnings.filter((w) => /could not be found .*AuditLog\.Read\.All and Directory\.Read\.All/.test(w)).length, 1, warnings.join("\n"));
         assert.strictEqual(listPages().length - pages, 0, "the list is not read for states it cannot check");
         assert.strictEqual(batchedReads() - reads, 200, "every user through the documented route, in refresh and in preview");
+    });
+    it("auto weighs the users read against the tenant's size: 30 of 1,200 users take two $batch requests, not the list's two pages; 150 take the list; the tenant is counted once", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served" });
+        const counts = () => emu.requests.filter((r) => !r.batched && r.method === "GET" && r.path === "/v1.0/users/$count").length;
+        const few = declare(30, "enforced", 10, 900);
+        let [pages, reads, counted] = [listPages().length, batchedReads(), counts()];
+        const checked = await provider().check({}, few.inputs);
+        assert.deepStrictEqual(checked.failures, []);
+        assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": few.changing });
+        assert.strictEqual(listPages().length - pages, 0, "ceil(1,200/999) = 2 pages is not fewer than ceil(30/20) = 2 batches: no list");
+        assert.strictEqual(batchedReads() - reads, 30);
+        assert.strictEqual(counts() - counted, 1, "the tenant's users counted once");
+
+        const many = declare(150, "enforced", 0, 900);
+        [pages, reads, counted] = [listPages().length, batchedReads(), counts()];
+        const again = await provider().check({}, many.inputs);
+        assert.deepStrictEqual(again.failures, []);
+        assert.strictEqual(listPages().length - pages, 2, "2 pages against 8 batches: the list");
+        assert.strictEqual(counts() - counted, 0, "the count is not read again in this run");
     });
 });
