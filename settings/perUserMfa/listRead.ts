@@ -112,7 +112,7 @@ export interface ListedUsers {
 /** Why the list does not serve the states (the kind goes to the trace, which carries no tenant data; the message to the preview). */
 class NotServed extends Error {
     constructor(
-        readonly kind: "refused" | "absent" | "outsideDocumentedStates",
+        readonly kind: "refused" | "forbidden" | "absent" | "outsideDocumentedStates",
         message: string,
     ) {
         super(message);
@@ -138,7 +138,7 @@ export async function listUsers(
             const tenant = clients.connection.tenantId.toLowerCase();
             if (mode === "list") {
                 throw new Error(
-                    `Per-user MFA: ${PER_USER_READ_ENV}=list, but the tenant's user list does not serve perUserMfaState (${err.message}). ` +
+                    `Per-user MFA: ${PER_USER_READ_ENV}=list, but ${err.kind === "forbidden" ? "the app may not read perUserMfaState from the user list" : "the tenant's user list does not serve perUserMfaState"} (${err.message}). ` +
                         `Set ${PER_USER_READ_ENV}=auto (or unset it) to read each user's state through authentication/requirements instead, or batch to skip the list.`,
                 );
             }
@@ -146,7 +146,7 @@ export async function listUsers(
                 notServed.set(tenant, err.message);
                 await engineLog(
                     "warning",
-                    `Per-user MFA: the tenant's user list does not serve perUserMfaState (${err.message}); reading each user's state through $batch ` +
+                    `Per-user MFA: ${err.kind === "forbidden" ? "the app may not read perUserMfaState from the user list" : "the tenant's user list does not serve perUserMfaState"} (${err.message}); reading each user's state through $batch ` +
                         `(beta users/{id}/authentication/requirements, documented) for the rest of this run. ${PER_USER_READ_ENV}=batch skips the list; list requires it.`,
                     options.urn,
                 );
@@ -174,8 +174,16 @@ async function page(clients: TenantClients, withStates: boolean, options: { urn?
                 body = await clients.graph.get(next, { version: "v1.0" });
             } catch (err) {
                 // The first page says whether the tenant serves the property: Graph refuses a property a type does not have with 400.
-                if (withStates && pages === 0 && err instanceof TenantApiError && (err.status === 400 || err.status === 403)) {
+                if (withStates && pages === 0 && err instanceof TenantApiError && err.status === 400) {
                     throw new NotServed("refused", `the first page answered ${err.status}${err.code ? ` ${err.code}` : ""}`);
+                }
+                // 403 is a missing permission, not a missing property: listing users needs User.Read.All (user-list.md,
+                // application); which permission serves perUserMfaState is not documented.
+                if (withStates && pages === 0 && err instanceof TenantApiError && err.status === 403) {
+                    throw new NotServed(
+                        "forbidden",
+                        `the first page answered 403${err.code ? ` ${err.code}` : ""}: the app is not permitted to read the user list with perUserMfaState; grant User.Read.All (which permission serves perUserMfaState is not documented)`,
+                    );
                 }
                 throw err;
             }

@@ -12,7 +12,7 @@ import { warningsOf } from "../support/warnings";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
-import { forgetAuditSupport, forgetListSupport } from "../../settings/perUserMfa/listRead";
+import { forgetAuditSupport, forgetListSupport, listUsers } from "../../settings/perUserMfa/listRead";
 
 describe("emulator: per-user MFA read from the user list", function () {
     this.timeout(180_000);
@@ -300,5 +300,17 @@ describe("emulator: per-user MFA read from the user list", function () {
         assert.deepStrictEqual(again.failures, []);
         assert.strictEqual(listPages().length - pages, 2, "2 pages against 8 batches: the list");
         assert.strictEqual(counts() - counted, 0, "the count is not read again in this run");
+    });
+    it("a 403 on the list's first page is said to be a missing permission, naming it, not a list without the property", async () => {
+        setTenant({ perUserMfaStateOnUserList: "served" });
+        emu.store.addServicePrincipal(tenant().tenantId, "no-user-read", { graphRoles: ["Policy.Read.All"] });
+        await assert.rejects(
+            listUsers(clientsAs(emu, "no-user-read"), { withStates: true, upnsAnyway: false, mode: "list" }),
+            (err: Error) => {
+                assert.match(err.message, /M365_MFA_PER_USER_READ=list, but the app may not read perUserMfaState from the user list \(the first page answered 403 \S+: .*grant User\.Read\.All/);
+                assert.doesNotMatch(err.message, /does not serve/);
+                return true;
+            },
+        );
     });
 });
