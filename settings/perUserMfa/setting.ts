@@ -8,7 +8,7 @@ import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { globalAdminLockout } from "./lockout";
-import { ListedUsers, listReadPays, listUsers, recentlyChangedUsers, shouldReadList } from "./listRead";
+import { ListedUsers, PER_USER_READ_ENV, listReadPays, listUsers, perUserReadMode, recentlyChangedUsers, shouldReadList } from "./listRead";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
@@ -738,6 +738,12 @@ async function readStates(
     let recent: Set<string> | undefined;
     if (!options.documentedOnly && toRead.length && (listed ? listed.states : await listReadPays(clients, toRead.length))) {
         recent = await recentlyChangedUsers(clients, perUserMfa.auditActivities!, { urn: options.urn });
+        if (!recent && perUserReadMode() === "list") {
+            throw new Error(
+                `Per-user MFA: ${PER_USER_READ_ENV}=list, but the directory audit log cannot be read, so a change made within the user list's lag could not be seen ` +
+                    `(a user moved away from their target would look unchanged). Grant the app AuditLog.Read.All and Directory.Read.All (both), or set ${PER_USER_READ_ENV}=auto (or unset it) to read every user through authentication/requirements instead.`,
+            );
+        }
         if (!recent) {
             listed = undefined;
         } else if (!listed) {

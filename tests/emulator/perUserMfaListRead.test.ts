@@ -281,6 +281,10 @@ describe("emulator: per-user MFA read from the user list", function () {
         assert.strictEqual(warnings.filter((w) => /could not be found .*AuditLog\.Read\.All and Directory\.Read\.All/.test(w)).length, 1, warnings.join("\n"));
         assert.strictEqual(listPages().length - pages, 0, "the list is not read for states it cannot check");
         assert.strictEqual(batchedReads() - reads, 200, "every user through the documented route, in refresh and in preview");
+
+        // Forcing the list then fails, naming the variable and the permissions.
+        process.env.M365_MFA_PER_USER_READ = "list";
+        await assert.rejects(provider("m365-mfa-provider").check({}, { ...inputs, guards: {} }), /M365_MFA_PER_USER_READ=list, but the directory audit log cannot be read.*AuditLog\.Read\.All and Directory\.Read\.All/);
     });
     it("auto weighs the users read against the tenant's size: 30 of 1,200 users take two $batch requests, not the list's two pages; 150 take the list; the tenant is counted once", async () => {
         setTenant({ perUserMfaStateOnUserList: "served" });
