@@ -1,7 +1,7 @@
 import type { GraphClient, GraphVersion, HttpMethod } from "./graph";
 import { sleep } from "./graph";
 import { TenantApiError } from "./errors";
-import { RetryRun, describeCall, haltedReason, parseRetryAfter } from "./retry";
+import { RetryRun, UNAVAILABLE_SHARE, describeCall, haltedReason, parseRetryAfter } from "./retry";
 import { trace } from "./trace";
 
 /**
@@ -14,7 +14,9 @@ import { trace } from "./trace";
  *   result (the SDK's retry handler never sees inside a batch);
  * - the $batch request itself goes through the Graph client, so the same policy retries it whole
  *   (dropped connection, 429, 5xx): only calls that are safe to send again are batched; when its
- *   budget runs out the run stops with RetryBudgetExceededError. A $batch answering 424 is read like
+ *   budget runs out the run stops with RetryBudgetExceededError. Each answer and its items are told to
+ *   the policy's health of Graph, so a whole $batch answering 503 or dropped while most recent answers
+ *   go through waits the first back-off step, flat (noise); its back-off grows only when most fail. A $batch answering 424 is read like
  *   one answering 200: its items carry their own statuses (throttling.md says a batch with throttled
  *   items may answer 424, json-batching.md that a parseable batch answers 200; both are handled);
  * - items that must wait wait apart from the rest: the ones of one answer go back in the queue
@@ -93,7 +95,7 @@ const BATCH_SIZE = 20;
  */
 export const THROTTLED_SHARE = 0.8;
 /** Share of an answer's items answering 5xx/424 from which their back-off grows (below it they are noise: a short, flat wait). */
-export const UNAVAILABLE_SHARE = 0.8;
+export { UNAVAILABLE_SHARE };
 /** Items of recent answers the judgement needs before it decides (more than one batch). */
 export const MIN_THROTTLE_ITEMS = 40;
 /** Items of recent answers it looks at: the last five batches or so. */
@@ -174,6 +176,9 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         const unavailable = answer.responses.filter((r) => r.status === 424 || r.status >= 500).length;
         const window = recent.reduce((n, a) => ({ items: n.items + a.items, unavailable: n.unavailable + a.unavailable }), { items: answer.responses.length, unavailable });
         const noise = window.unavailable < UNAVAILABLE_SHARE * window.items;
+        // The service's health, which a whole $batch answering 5xx or dropped is judged by (./retry.ts): this
+        // answer went through, and so did its items but the 5xx/424 ones.
+        graph.policy.healthOf("Microsoft Graph").observe(1 + answer.responses.length - unavailable, unavailable);
         for (const r of answer.responses) {
             const i = Number(r.id);
             if (!Number.isInteger(i) || i < 0 || i >= calls.length || answered.has(i) || !indices.includes(i)) {

@@ -12,6 +12,11 @@ import { TenantApiError } from "./errors";
  * - a refused token (401, e.g. InvalidAuthenticationToken "Lifetime validation failed") is dropped and
  *   the call sent again with a new one; a second 401 in a row is final;
  * - every other answer (a 4xx that is the caller's fault: 400, 403, 404, 409...) is final at once;
+ * - scattered 5xx and dropped connections say nothing about load: while most of a service's recent
+ *   answers go through (ServiceHealth, fed by $batch answers and their items), a 503/504 without
+ *   Retry-After or a dropped connection waits the first back-off step and its back-off does not grow;
+ *   when most recent answers fail (or none was seen) it grows as above. A Retry-After is always
+ *   waited out as sent; a 429 never counts as noise (the tenant's throttling);
  * - retries stop on a total time budget per call (default 300 s; stack config
  *   `m365-mfa:retryBudgetSeconds` or M365_MFA_RETRY_BUDGET_SECONDS), never on a small count; then
  *   the call fails with a RetryBudgetExceededError that says what was being done, how long it waited,
@@ -54,6 +59,52 @@ export type Plan =
 
 export type Verdict = "retry" | "refresh-token" | "final";
 
+/** Share of a service's recent answers failing 5xx or unanswered from which a failure is load, not noise. */
+export const UNAVAILABLE_SHARE = 0.8;
+/** Answers the health judgement needs before it calls a failure noise (one $batch answer and its items). */
+export const MIN_HEALTH_ANSWERS = 20;
+/** How far back the health judgement looks, in ms. */
+export const HEALTH_WINDOW_MS = 30_000;
+
+/**
+ * How a service's recent answers went: how many went through, how many failed 5xx or without an
+ * answer (dropped connection). Issue 22: a whole $batch answering 503 backed off 0.25 s, 0.5 s ... 30 s
+ * while the other batches and their items went through, so at 50% 5xx the run did not finish.
+ */
+export class ServiceHealth {
+    private entries: { at: number; ok: number; failed: number }[] = [];
+
+    constructor(private readonly now: () => number) {}
+
+    observe(ok: number, failed: number): void {
+        const at = this.now();
+        this.entries.push({ at, ok, failed });
+        this.prune(at);
+    }
+
+    /** Whether the service is up: enough recent answers, and fewer than UNAVAILABLE_SHARE of them failed. */
+    up(): boolean {
+        this.prune(this.now());
+        let ok = 0;
+        let failed = 0;
+        for (const e of this.entries) {
+            ok += e.ok;
+            failed += e.failed;
+        }
+        return ok + failed >= MIN_HEALTH_ANSWERS && failed < UNAVAILABLE_SHARE * (ok + failed);
+    }
+
+    private prune(now: number): void {
+        let k = 0;
+        while (k < this.entries.length && (now - this.entries[k].at > HEALTH_WINDOW_MS || this.entries.length - k > 1000)) {
+            k++;
+        }
+        if (k) {
+            this.entries = this.entries.slice(k);
+        }
+    }
+}
+
 export class RetryPolicy {
     readonly budgetMs: number;
     readonly baseDelayMs: number;
@@ -61,6 +112,7 @@ export class RetryPolicy {
     private readonly random: () => number;
     readonly now: () => number;
     readonly sleep: (ms: number) => Promise<void>;
+    private readonly health = new Map<string, ServiceHealth>();
 
     constructor(options: RetryPolicyOptions = {}) {
         this.budgetMs = options.budgetMs ?? DEFAULT_RETRY_BUDGET_SECONDS * 1000;
@@ -104,6 +156,16 @@ export class RetryPolicy {
         }
         const d = Math.min(this.maxBackoffMs, this.baseDelayMs * 2 ** Math.min(retry, 30));
         return Math.round(d / 2 + this.random() * (d / 2));
+    }
+
+    /** The recent answers of one service (e.g. "Microsoft Graph"), as callers that see many of them report them. */
+    healthOf(service: string): ServiceHealth {
+        let h = this.health.get(service);
+        if (!h) {
+            h = new ServiceHealth(this.now);
+            this.health.set(service, h);
+        }
+        return h;
     }
 
     /** Starts the bookkeeping of one call: `what` says what it does, e.g. "reading policies/authenticationMethodsPolicy". */
@@ -152,9 +214,10 @@ export class RetryRun {
      * Decides what follows a failed attempt, without waiting (for callers that schedule retries themselves, e.g. $batch).
      * `noise`: the caller knows the service is up (e.g. the other items of the same $batch answer were
      * answered), so a failure without Retry-After says nothing about load: the wait is the first back-off
-     * step and does not grow.
+     * step and does not grow. Left out (a single call, a whole $batch): a 5xx or a dropped connection is
+     * counted in the service's health, and is noise while most of the service's recent answers went through.
      */
-    plan(failure: Failure, idempotent: boolean, noise = false): Plan {
+    plan(failure: Failure, idempotent: boolean, noise?: boolean): Plan {
         this.attempts++;
         const status = failure.error.status;
         const verdict = failure.final ? "final" : this.policy.verdict(status, idempotent);
@@ -170,6 +233,14 @@ export class RetryRun {
         }
         this.lastRefreshed = false;
         const named = failure.retryAfterMs !== undefined && Number.isFinite(failure.retryAfterMs);
+        if (noise === undefined) {
+            noise = false;
+            if (status === undefined || status >= 500) {
+                const health = this.policy.healthOf(failure.error.service);
+                noise = health.up();
+                health.observe(0, 1);
+            }
+        }
         const delayMs = this.policy.delayMs(noise ? 0 : this.backoffs, failure.retryAfterMs);
         const elapsed = this.policy.now() - this.startedAt;
         if (elapsed + delayMs > this.policy.budgetMs) {

@@ -124,6 +124,37 @@ describe("emulator: one retry policy for every call", function () {
         assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row of the only item");
     });
 
+    it("a whole $batch answering 503 or dropped again and again, while the service's other answers go through, waits a short, flat time; with no answer going through the back-off grows; Retry-After is honoured", async () => {
+        // Issue 22: at 50% 5xx the sweep did not finish in 240 s: a $batch answering 503 as a whole backed off
+        // 0.25, 0.5, 1, 2 ... 30 s while other batches and items went through.
+        const graph = clientsAs(emu, APPS.provider).graph;
+        await graph.tokens.getToken();
+        const users = [...emu.directory().users.values()].slice(0, 20);
+        const calls = users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` }));
+        await runBatched(graph, calls); // the service answers: 1 batch, 20 items
+        emu.faults = { next: [{ kind: "503", count: 3, match: "$batch" }, { kind: "drop", count: 3, match: "$batch" }] };
+        const from = emu.requests.length;
+        const started = Date.now();
+        const { results } = await runBatched(graph, calls);
+        const seconds = (Date.now() - started) / 1000;
+        assert.ok(results.every((r) => r.status === 200));
+        assert.deepStrictEqual(emu.requests.slice(from).filter((r) => r.path.endsWith("$batch")).map((r) => r.status), [503, 503, 503, "dropped", "dropped", "dropped", 200]);
+        // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
+        assert.ok(seconds < 5, `${seconds} s`);
+        // No answer going through (a fresh client, nothing seen yet): the back-off grows, as before.
+        const fresh = clientsAs(emu, APPS.provider).graph;
+        await fresh.tokens.getToken();
+        emu.faults = { next: [{ kind: "503", count: 4, match: "$batch" }] };
+        const again = Date.now();
+        await runBatched(fresh, calls.slice(0, 1));
+        assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row and nothing else seen");
+        // A whole $batch answering 429 with Retry-After waits what it says, however well the rest goes.
+        emu.faults = { next: [{ kind: "429", count: 2, match: "$batch" }], retryAfterSeconds: 2 };
+        const throttled = Date.now();
+        await runBatched(graph, calls);
+        assert.ok((Date.now() - throttled) / 1000 >= 4, "Retry-After: 2, twice");
+    });
+
     it("the same seed replays the same faults; another seed gives others", async () => {
         const graph = clientsAs(emu, APPS.provider).graph;
         await graph.tokens.getToken();
