@@ -74,6 +74,36 @@ describe("unit: the retry policy", () => {
         assert.deepStrictEqual(waits, [1000, 2000, 4000, 1000, 1000, 1000, 1000, 1000]);
     });
 
+    it("a 5xx or dropped call while most of the service's recent answers went through waits the first step, flat; when most failed or none was seen it grows; 429 and Retry-After are never noise", () => {
+        // Issue 22: a whole $batch answering 503 backed off 0.25 s ... 30 s while the rest went through.
+        let t = 0;
+        const policy = new RetryPolicy({ baseDelayMs: 1000, maxBackoffMs: 30_000, random: () => 0.999999, now: () => t });
+        const fail = (status: number | undefined, retryAfterMs?: number) => ({ error: apiError(status), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+        const waits = (failures: { error: TenantApiError; retryAfterMs?: number }[]) => {
+            const run = policy.start("posting to $batch");
+            return failures.map((f) => {
+                const p = run.plan(f, true);
+                return p.action === "retry" ? p.delayMs : -1;
+            });
+        };
+        // Nothing seen yet: load, the back-off grows (and each failure counts against the service).
+        assert.deepStrictEqual(waits([fail(503), fail(undefined), fail(504)]), [1000, 2000, 4000]);
+        // Batches and their items went through: noise. Another service's health is its own.
+        policy.healthOf("Microsoft Graph").observe(42, 0);
+        assert.deepStrictEqual(waits([fail(503), fail(undefined), fail(504), fail(503)]), [1000, 1000, 1000, 1000]);
+        assert.deepStrictEqual(waits([fail(429), fail(429), fail(503, 5000), fail(429, 2000)]), [1000, 2000, 5000, 2000], "a 429 without Retry-After grows; Retry-After as sent");
+        const exchange = policy.start("running Set-CASMailbox");
+        const ex = { error: new TenantApiError("Exchange Online", "POST", "/adminapi/beta/t/InvokeCommand", 503, undefined, "") };
+        assert.deepStrictEqual([exchange.plan(ex, true), exchange.plan(ex, true)].map((p) => (p.action === "retry" ? p.delayMs : -1)), [1000, 2000]);
+        // Most recent answers failed: load again.
+        policy.healthOf("Microsoft Graph").observe(0, 200);
+        assert.deepStrictEqual(waits([fail(503), fail(503)]), [1000, 2000]);
+        // Answers older than the window say nothing.
+        t += 31_000;
+        policy.healthOf("Microsoft Graph").observe(5, 0);
+        assert.deepStrictEqual(waits([fail(503), fail(503)]), [1000, 2000], "5 answers are too few to judge");
+    });
+
     it("keeps retrying well past the Graph SDK's 3 retries, while within the budget", async () => {
         const { policy, slept } = fakePolicy();
         let calls = 0;
