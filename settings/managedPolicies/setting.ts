@@ -391,7 +391,12 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     },
 
     async read(clients, desired) {
-        const p = await findPolicy(clients, desired.policyId ?? desired.policy);
+        const ref = desired.policyId ?? desired.policy;
+        // A read with no recorded policy (an import by id alone) has nothing to find: say so, naming the input.
+        if (typeof ref !== "string" || !ref) {
+            throw new Error("nothing to read: no policy is recorded (give policy, the managed policy's display name or object id)");
+        }
+        const p = await findPolicy(clients, ref);
         if (!p) throw new Error(`the Microsoft-managed Conditional Access policy "${desired.policy}" is not in the tenant any more`);
         return liveOf(p);
     },

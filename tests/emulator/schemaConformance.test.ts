@@ -11,6 +11,7 @@ import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { SETTINGS } from "../../settings/registry";
+import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
 import { AUTHENTICATION_METHODS_TYPES, driveAuthenticationMethods } from "../support/authenticationMethodsDrive";
 
 describe("emulator: Graph schema conformance", function () {
@@ -77,10 +78,24 @@ describe("emulator: Graph schema conformance", function () {
             const created = await p.create(checked.inputs);
             await p.read(created.id, created.outs);
         }
+        // A Microsoft-managed Conditional Access policy (issue 24) is named by its display name: adopted as
+        // it is, switched to report-only, read back (only state and exclusions are PATCHed).
+        {
+            const p = new SettingProvider(SETTINGS.ManagedConditionalAccessPolicy, { verifyDelayMs: 10 }, () => clientsAs(emu));
+            const managed = seedManagedPolicies(emu.store, emu.defaultTenant())[0];
+            const breakGlass = [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => u.userPrincipalName);
+            const base = { policy: managed.displayName, excludeUsers: [], excludeGroups: [], breakGlassAccounts: breakGlass, configKey: "m365-mfa:baseline.managedPolicies[0]" };
+            const adopted = await p.check({}, { ...base, mode: managed.state === "enabled" ? "on" : managed.state === "disabled" ? "off" : "reportOnly" });
+            assert.deepStrictEqual(adopted.failures ?? [], []);
+            const created = await p.create(adopted.inputs);
+            const changed = await p.check(adopted.inputs, { ...base, mode: managed.state === "disabled" ? "reportOnly" : "off" });
+            if (!changed.failures?.length) await p.update(created.id, created.outs, changed.inputs);
+            await p.read(created.id, created.outs);
+        }
         // AuthenticationPolicy manages a named object and MailboxProtocols needs defaults, plans or
         // exceptions: a read with no recorded inputs has nothing to read (their traffic is Exchange's,
         // covered by tests/emulator/authenticationPolicy.test.ts and mailboxProtocols.test.ts).
-        const named = ["PerUserMfa", "AuthenticationPolicy", "MailboxProtocols", "UserHygiene", "ConditionalAccessRollout"];
+        const named = ["PerUserMfa", "AuthenticationPolicy", "MailboxProtocols", "UserHygiene", "ConditionalAccessRollout", "ManagedConditionalAccessPolicy"];
         for (const setting of Object.values(SETTINGS).filter((s) => !named.includes(s.type) && !AUTHENTICATION_METHODS_TYPES.includes(s.type))) {
             const p = new SettingProvider(setting, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const live = (await p.read("id")).inputs!;
