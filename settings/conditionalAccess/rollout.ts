@@ -315,6 +315,14 @@ interface ReportOnlyFinding {
     lastSeen: string;
 }
 
+/** The first 25 lines as a list; the rest said by count, all of them in a report file that `what` names. */
+function list(lines: string[], what: string): string {
+    const shown = lines.slice(0, 25).map((l) => `  - ${l}`).join("\n");
+    if (lines.length <= 25) return shown;
+    const file = writeReport(what, lines);
+    return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
+}
+
 /**
  * A policy's report-only verdicts in the sign-ins of the last `windowDays` days: who would have been
  * blocked or interrupted (count, results, apps, last seen), the first 25 named and the rest in a file
@@ -326,12 +334,6 @@ interface ReportOnlyFinding {
 export async function reportOnlyResults(clients: TenantClients, policyId: string, windowDays: number, accepted: ReadonlySet<string>, what: string): Promise<{ part: string; open: number }> {
     const parts: string[] = [];
     let open = 0;
-    const list = (lines: string[], what: string) => {
-        const shown = lines.slice(0, 25).map((l) => `  - ${l}`).join("\n");
-        if (lines.length <= 25) return shown;
-        const file = writeReport(what, lines);
-        return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
-    };
     const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
     const found = new Map<string, ReportOnlyFinding>();
     let read = 0;
@@ -401,12 +403,6 @@ async function evidenceOf(
     const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
     const parts: string[] = [];
     let open = 0;
-    const list = (lines: string[], what: string) => {
-        const shown = lines.slice(0, 25).map((l) => `  - ${l}`).join("\n");
-        if (lines.length <= 25) return shown;
-        const file = writeReport(what, lines);
-        return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
-    };
     if (!policyId) {
         parts.push(`Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and let it see ${windowDays} days of sign-ins).`);
     } else {

@@ -8,10 +8,11 @@ import * as assert from "assert";
 import type { RunningEmulator } from "../../emulator/server";
 import { PROVIDER_GRAPH_ROLES, TenantState } from "../../emulator/store";
 import { useEmulator } from "../support/emulatorSuite";
+import { declarePerUserMfa } from "../support/perUserMfaDeclare";
 import { warningsOf } from "../support/warnings";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
+import { perUserMfa } from "../../settings/perUserMfa/setting";
 import { forgetAuditSupport, forgetListSupport, listUsers } from "../../settings/perUserMfa/listRead";
 
 describe("emulator: per-user MFA read from the user list", function () {
@@ -56,21 +57,7 @@ describe("emulator: per-user MFA read from the user list", function () {
     });
 
     /** `n` members (not break-glass) from `from`, to `state`; the first `already` of them have it already. */
-    function declare(n: number, state: "enabled" | "enforced", already = 0, from = 0) {
-        const members = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(from, from + n);
-        for (const u of members.slice(0, already)) dir().updateUser(u.id, { perUserMfaState: state });
-        const change = Object.fromEntries(members.filter((u) => u.perUserMfaState !== state).map((u) => [u.userPrincipalName, state]));
-        return {
-            members,
-            changing: Object.keys(change).length,
-            inputs: {
-                assignments: [{ state, users: members.map((u) => u.userPrincipalName) }],
-                excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
-                readiness: { mode: "off" },
-                guards: { confirm: [confirmationToken(change)] },
-            },
-        };
-    }
+    const declare = (n: number, state: "enabled" | "enforced", already = 0, from = 0) => declarePerUserMfa(emu, n, state, already, from);
 
     it("reads the states from the list where the tenant serves them: two pages, and per-user reads only for the users the list shows in another state", async () => {
         setTenant({ perUserMfaStateOnUserList: "served" });

@@ -9,9 +9,10 @@ import * as os from "os";
 import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
 import { useEmulator } from "../support/emulatorSuite";
+import { declarePerUserMfa } from "../support/perUserMfaDeclare";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
+import { perUserMfa } from "../../settings/perUserMfa/setting";
 
 describe("emulator: per-user MFA, one read per phase and progress in every phase", function () {
     this.timeout(120_000);
@@ -46,22 +47,7 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
     });
 
     /** `n` members who are not break-glass, all moved to `state`. */
-    function declare(n: number, state: "enabled" | "enforced", already = 0, from = 0) {
-        const members = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(from, from + n);
-        // The first `already` of them have that state already (nothing to write for them).
-        for (const u of members.slice(0, already)) dir().updateUser(u.id, { perUserMfaState: state });
-        const change = Object.fromEntries(members.filter((u) => u.perUserMfaState !== state && !(state === "enabled" && u.perUserMfaState === "enforced")).map((u) => [u.userPrincipalName, state]));
-        return {
-            members,
-            changing: Object.keys(change).length,
-            inputs: {
-                assignments: [{ state, users: members.map((u) => u.userPrincipalName) }],
-                excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
-                readiness: { mode: "off" },
-                guards: { confirm: [confirmationToken(change)] },
-            },
-        };
-    }
+    const declare = (n: number, state: "enabled" | "enforced", already = 0, from = 0) => declarePerUserMfa(emu, n, state, already, from);
 
     it("a create right after its check reads no user again; verification reads back only the users written; the trace counts each phase", async () => {
         const { members, changing, inputs } = declare(200, "enforced", 50);
