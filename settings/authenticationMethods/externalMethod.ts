@@ -1,6 +1,21 @@
 import type { TenantClients } from "../../client";
+import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import { FieldChange, TenantSetting } from "../../providers/framework/setting";
-import { AUTH_POLICY_PERMISSIONS, InputChecks, POLICY_PATH, Target, checkTargets, isObject, liveTargets, sameTargets, targetsAsManaged, targetsForWrite } from "./shared";
+import { any, list, map, oneOf, str } from "../../providers/framework/validation";
+import {
+    AUTH_POLICY_PERMISSIONS,
+    InputChecks,
+    POLICY_PATH,
+    REGISTRATION_EXTRAS,
+    Target,
+    checkTargets,
+    isObject,
+    liveTargets,
+    sameTargets,
+    targetSchema,
+    targetsAsManaged,
+    targetsForWrite,
+} from "./shared";
 
 /**
  * One external authentication method (External MFA): Graph `externalAuthenticationMethodConfiguration`
@@ -17,25 +32,46 @@ const CONFIGS = `${POLICY_PATH}/authenticationMethodConfigurations`;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REGISTRATION = { isRegistrationRequired: (c: InputChecks, v: unknown, p: string) => c.boolean(v, p) };
 
-export interface ExternalMethodDesired extends Record<string, unknown> {
-    displayName: string;
-    appId?: string;
-    clientId?: string;
-    discoveryUrl?: string;
-    state?: "enabled" | "disabled";
+/** The inputs and outputs of an external authentication method, declared once. */
+export const externalMethodDeclaration = declareSetting({
+    inputs: {
+        /** The name users see at sign-in; it is which external method this resource is. */
+        displayName: str({ hint: "the name users see at sign-in" }),
+        /** The application (client) id of the app registration that represents the provider. */
+        appId: str({ pattern: GUID, hint: "the application (client) id of the app registration that represents the provider, a GUID" }),
+        /** The client id the provider gave Microsoft Entra ID (openIdConnectSetting.clientId). */
+        clientId: str({ hint: "the client id the provider gave Microsoft Entra ID" }),
+        /** The provider's OpenID Connect discovery endpoint, https (openIdConnectSetting.discoveryUrl). */
+        discoveryUrl: str({ pattern: /^https:\/\/[^/\s]+/, hint: "the https URL of the provider's OpenID Connect discovery endpoint" }),
+        state: oneOf(["enabled", "disabled"] as const),
+        /** Who may use the method (group object ids or "all_users"). */
+        includeTargets: list(targetSchema(true, REGISTRATION_EXTRAS), { hint: 'like [{ id: "all_users" }] or [{ id: "<group object id>" }]' }),
+        excludeTargets: list(targetSchema(false), { hint: 'like [{ id: "<group object id>" }]' }),
+    },
+    required: ["displayName"],
+    hint: "like { appId: <GUID>, clientId: ..., discoveryUrl: https://... }",
+    outputs: {
+        /** The method as Graph reported it at the last read (OpenID Connect settings flattened). */
+        configuration: map(any),
+    },
+});
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The inputs as validate returns them: targets normalised (ids lower case, targetType filled in). */
+export type ExternalMethodDesired = Mutable<Omit<DesiredOf<typeof externalMethodDeclaration>, "includeTargets" | "excludeTargets">> & {
     includeTargets?: Target[];
     excludeTargets?: Target[];
-}
+} & Record<string, unknown>;
 
-export interface ExternalMethodLive extends Record<string, unknown> {
+export type ExternalMethodLive = Pick<LiveOf<typeof externalMethodDeclaration>, "configuration"> & {
     /** Its GUID id, or null when the tenant has no external method of this name. */
     id: string | null;
-    /** As Graph reports it, flattened the way the stack says it (clientId and discoveryUrl beside appId). */
-    configuration: Record<string, unknown>;
-}
+} & Record<string, unknown>;
 
-const MANAGED = ["appId", "clientId", "discoveryUrl", "state", "includeTargets", "excludeTargets"] as const;
-export const EXTERNAL_KEYS = ["displayName", ...MANAGED];
+/** What the resource manages besides the name that says which method it is. */
+const MANAGED = externalMethodDeclaration.inputKeys.filter((k) => k !== "displayName") as readonly (keyof ExternalMethodDesired & string)[];
+export const EXTERNAL_KEYS = externalMethodDeclaration.inputKeys;
 
 function flatten(body: Record<string, unknown>): Record<string, unknown> {
     const oidc = isObject(body.openIdConnectSetting) ? body.openIdConnectSetting : {};

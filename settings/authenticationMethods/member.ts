@@ -1,8 +1,8 @@
 import type { BaselineMember } from "../../components/member";
-import { any, keysOf, map, obj } from "../../providers/framework/validation";
+import { type Schema, any, keysOf, map, obj } from "../../providers/framework/validation";
 import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
 import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration } from "./methodConfiguration";
-import { EXTERNAL_KEYS, externalAuthenticationMethod } from "./externalMethod";
+import { externalAuthenticationMethod, externalMethodDeclaration } from "./externalMethod";
 import type { ExternalAuthenticationMethod, ExternalAuthenticationMethodArgs } from "./externalMethodResource";
 import { authenticationMethodsPolicy } from "./policy";
 import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } from "./policyResource";
@@ -15,6 +15,13 @@ export interface AuthenticationMethodsSettings {
     methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
     /** External authentication methods (External MFA) by displayName: appId, clientId, discoveryUrl, state, targets. */
     externalMethods?: Record<string, Omit<ExternalAuthenticationMethodArgs, "displayName">>;
+}
+
+/** An object schema without some of its keys (those the baseline says by the key the settings sit under). */
+function withoutKeys(schema: Schema, drop: readonly string[]): Schema {
+    if (schema.type !== "object") throw new Error("withoutKeys needs an object schema");
+    const fields = Object.fromEntries(Object.entries(schema.fields).filter(([k]) => !drop.includes(k)));
+    return { ...schema, fields, required: (schema.required ?? []).filter((k) => !drop.includes(k)) };
 }
 
 export interface AuthenticationMethodsResources {
@@ -64,7 +71,8 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 keyHint: "an authentication method",
                 nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,
             }),
-            externalMethods: map(keysOf(EXTERNAL_KEYS.filter((k) => k !== "displayName"), { hint: "like { appId: <GUID>, clientId: ..., discoveryUrl: https://... }" }), {
+            // Each by its display name (the key): the declaration's inputs without displayName.
+            externalMethods: map(withoutKeys(externalMethodDeclaration.schema, ["displayName"]), {
                 keyHint: "the external method's display name",
                 nonEmpty: "it manages no external method; name one by its display name or remove externalMethods",
             }),

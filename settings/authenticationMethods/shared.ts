@@ -1,5 +1,5 @@
 import { ValidationFailure } from "../../providers/framework/setting";
-import { unknownKey } from "../../providers/framework/validation";
+import { type Schema, bool, obj, oneOf, str, unknownKey } from "../../providers/framework/validation";
 
 /**
  * What the authentication methods policy settings (AuthenticationMethodsPolicy and
@@ -81,7 +81,7 @@ export class InputChecks {
 // ---- targets ---------------------------------------------------------------------------------
 
 export type TargetType = "group" | "user";
-export const TARGET_TYPES: readonly TargetType[] = ["group", "user"];
+export const TARGET_TYPES = ["group", "user"] as const satisfies readonly TargetType[];
 
 /** A Graph target (includeTargets / excludeTargets entry): id, targetType and, per kind, more properties. */
 export interface Target {
@@ -100,6 +100,31 @@ export interface TargetKind {
     /** Values the stack need not write, filled in when absent (e.g. the campaign's targeted method). */
     defaults?: Record<string, unknown>;
 }
+
+const TARGET_ID = /^\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*$/i;
+const TARGET_ID_OR_ALL = /^\s*(all_users|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s*$/i;
+
+/**
+ * The declared shape of one includeTargets / excludeTargets entry: id (a group's or user's object id, or
+ * "all_users" where everyone may be named), targetType ("group" unless said), and the kind's own properties.
+ * The declarations' types and the JSON Schema of m365-mfa:baseline come from it; checkTargets says the
+ * problems in the setting's words and normalises (ids lower case, targetType filled in, each target once).
+ */
+export function targetSchema<const E extends Record<string, Schema<any>> = {}>(allowAllUsers: boolean, extras?: E) {
+    return obj(
+        {
+            id: str({
+                pattern: allowAllUsers ? TARGET_ID_OR_ALL : TARGET_ID,
+                hint: allowAllUsers ? `a group's or user's object id (a GUID) or "${ALL_USERS}"` : "a group's or user's object id (a GUID)",
+            }),
+            targetType: oneOf(TARGET_TYPES, 'what id is: "group" unless you say "user"'),
+            ...((extras ?? {}) as E),
+        },
+        { required: ["id"] },
+    );
+}
+/** Registration required of a method's targets (isRegistrationRequired), as most methods' include targets have it. */
+export const REGISTRATION_EXTRAS = { isRegistrationRequired: bool };
 
 /** Checks a list of targets; returns it normalised (targetType defaults to group, ids compared case-insensitively). */
 export function checkTargets(checks: InputChecks, v: unknown, property: string, kind: TargetKind): Target[] | undefined {

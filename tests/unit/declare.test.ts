@@ -104,6 +104,16 @@ describe("unit: a setting declared once", () => {
             assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:ModernAuthentication");
             assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "enabled"]);
         });
+        it("ExternalAuthenticationMethod", async () => {
+            const { ExternalAuthenticationMethod } = await import("../../settings/authenticationMethods/externalMethodResource");
+            const r = new ExternalAuthenticationMethod("ext", { displayName: "Acme MFA", appId: "6d0f8c3a-1b2c-4d5e-8f90-0a1b2c3d4e5f", includeTargets: [{ id: "all_users" }] });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "ext");
+            assert.strictEqual(ExternalAuthenticationMethod.name, "ExternalAuthenticationMethod");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:ExternalAuthenticationMethod");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "appId", "displayName", "includeTargets"]);
+            assert.ok("configuration" in r && "tenantId" in r && "discoveryUrl" in r);
+        });
     });
 
     it("SMTP AUTH: mailboxes is resolved (an input key, never configured) and tenantAtPreview is recorded but no confirmation", async () => {
@@ -128,5 +138,20 @@ describe("unit: a setting declared once", () => {
         const { modernAuthenticationMember } = await import("../../settings/modernAuthentication/member");
         const { modernAuthentication } = await import("../../settings/modernAuthentication/setting");
         assert.strictEqual(modernAuthenticationMember.schema, modernAuthentication.schema);
+    });
+
+    it("authentication methods: the JSON Schema of m365-mfa:baseline covers each external method's values (one declaration)", async () => {
+        const { jsonSchemaOf } = await import("../../providers/framework/validation");
+        const { authenticationMethodsMember } = await import("../../settings/authenticationMethods/member");
+        const { externalAuthenticationMethod } = await import("../../settings/authenticationMethods/externalMethod");
+        const json = jsonSchemaOf(authenticationMethodsMember.schema) as any;
+        const ext = json.properties.externalMethods.additionalProperties;
+        assert.deepStrictEqual(Object.keys(ext.properties), ["appId", "clientId", "discoveryUrl", "state", "includeTargets", "excludeTargets"]);
+        assert.strictEqual(ext.additionalProperties, false);
+        assert.deepStrictEqual(ext.properties.state.enum, ["enabled", "disabled"]);
+        assert.match(JSON.stringify(ext.properties.appId), /\[0-9a-fA-F\]\{8\}/);
+        assert.deepStrictEqual(ext.properties.includeTargets.items.required, ["id"]);
+        assert.deepStrictEqual(Object.keys(ext.properties.includeTargets.items.properties), ["id", "targetType", "isRegistrationRequired"]);
+        assert.deepStrictEqual(externalAuthenticationMethod.inputKeys, ["displayName", ...Object.keys(ext.properties)]);
     });
 });
