@@ -4,18 +4,28 @@
  * Issue #27: reading the per-user MFA state of every user of a tenant, three ways side by side in one
  * run against the emulator (its own process, 80 ms latency per HTTP request, Graph throttling on, a
  * tenant that serves perUserMfaState on the user list):
- * - list: the provider's read with M365_MFA_PER_USER_READ=list (GET /v1.0/users?$select=id,
- *   userPrincipalName,perUserMfaState&$top=999, one page after the other);
- * - batched: the same read with M365_MFA_PER_USER_READ=batch ($batch of 20 authentication/requirements
- *   GETs, adaptive concurrency);
+ * - list: the provider's read as it runs by default (M365_MFA_PER_USER_READ unset: auto), as an app that
+ *   holds the fast path's documented permissions: the provider app's plus Directory.Read.All
+ *   (bench/emulatorProcess.ts addListReadApp). Since fdaa968 the list's states are used only where the
+ *   directory audit log can be read (per-user MFA changes of the last hour), and directoryaudit-list needs
+ *   AuditLog.Read.All and Directory.Read.All (microsoft-graph-docs-contrib
+ *   includes/permissions/directoryaudit-list-permissions.md); the least-privilege provider app lacks the
+ *   second and reads every user per user. Its requests, one after the other: GET /users/$count (auto weighs
+ *   the list's pages against $batch requests), the audit read (one page for a quiet hour), then the list's
+ *   pages (GET /v1.0/users?$select=userPrincipalName,perUserMfaState&$top=999). The read must report the
+ *   list path with nobody read again (the trace's "PerUserMfa read" line), else the benchmark fails;
+ * - batched: the same read as the least-privilege provider app with M365_MFA_PER_USER_READ=batch ($batch
+ *   of 20 authentication/requirements GETs, adaptive concurrency);
  * - one at a time: a script loop of authentication/requirements GETs, timed on a sample and scaled.
  * The tenant is converged (every target has the state the tenant has: a refresh, a drift check, a
  * no-change preview), so the list read confirms nobody through the per-user route. Each read starts
- * with the provider app's token already fetched (as mid-preview); timings are of the provider's read.
+ * with its app's token already fetched (as mid-preview); timings are of the provider's read. The two
+ * reads run as different apps, so each starts with its own resource-unit buckets full.
  *
- * Bounds: the list's pages one after the other, ceil(users / 999) x latency (1 resource unit a page:
- * GET users 2, $select -1; far under 8,000 units per 10 s, so no throttling); the batched read, one unit
- * per user against 8,000 units per 10 s (both buckets start full): max(0, (users - 8000) / 800) s.
+ * Bounds: the list path's requests one after the other, (1 count + 1 audit read + ceil(users / 999)
+ * pages) x latency (a page is 1 resource unit: GET users 2, $select -1; far under 8,000 units per 10 s,
+ * so no throttling); the batched read, one unit per user against 8,000 units per 10 s (both buckets start
+ * full): max(0, (users - 8000) / 800) s. The 1-minute load average (uptime) is printed beside each row.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -26,7 +36,7 @@ import { createTenantClients } from "../client";
 import { trustCa } from "../harness/tenant";
 import { SettingProvider } from "../providers/framework/adapter";
 import { perUserMfa } from "../settings/perUserMfa/setting";
-import { forgetListSupport } from "../settings/perUserMfa/listRead";
+import { forgetAuditSupport, forgetListSupport } from "../settings/perUserMfa/listRead";
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 80);
 const SEQUENTIAL_SAMPLE = 100;
@@ -34,6 +44,7 @@ const SEQUENTIAL_SAMPLE = 100;
 interface Emu {
     child: ChildProcess;
     env: Record<string, string>;
+    listReadEnv: Record<string, string>;
     baselineEnv: Record<string, string>;
     dir: string;
 }
@@ -47,9 +58,9 @@ async function startEmu(users: number): Promise<Emu> {
         readline.createInterface({ input: child.stdout! }).once("line", resolve);
         child.once("exit", (code) => reject(new Error(`emulator exited ${code}`)));
     });
-    const { env, baselineEnv } = JSON.parse(line);
+    const { env, listReadEnv, baselineEnv } = JSON.parse(line);
     trustCa(env.NODE_EXTRA_CA_CERTS);
-    return { child, env, baselineEnv, dir };
+    return { child, env, listReadEnv, baselineEnv, dir };
 }
 
 async function stopEmu(e: Emu) {
@@ -71,9 +82,25 @@ async function tenantStates(env: Record<string, string>): Promise<Record<string,
     return out;
 }
 
-async function timedRead(env: Record<string, string>, mode: "list" | "batch", targets: Record<string, string>): Promise<{ seconds: number; heapMb: number }> {
-    process.env.M365_MFA_PER_USER_READ = mode;
+/** The phases of the provider's read it traced ("PerUserMfa read" with a phase; the operation's own line has none; client/trace.ts: names and counts only). */
+function tracedReads(file: string): { path: string; pages: number; confirmed: number; users: number }[] {
+    if (!fs.existsSync(file)) return [];
+    return fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.what === "PerUserMfa read" && e.phase !== undefined);
+}
+
+async function timedRead(env: Record<string, string>, mode: "auto" | "batch", targets: Record<string, string>): Promise<{ seconds: number; heapMb: number; pages: number }> {
+    if (mode === "auto") delete process.env.M365_MFA_PER_USER_READ;
+    else process.env.M365_MFA_PER_USER_READ = mode;
     forgetListSupport();
+    forgetAuditSupport();
+    const traceFile = path.join(os.tmpdir(), `m365-mfa-bench-list-trace-${process.pid}-${mode}.jsonl`);
+    fs.rmSync(traceFile, { force: true });
+    process.env.M365_MFA_TRACE = traceFile;
     // The provider's clients with their token already fetched, as in a preview (the read is not its first call).
     const clients = createTenantClients(undefined, env);
     await clients.graph.tokens.getToken();
@@ -81,7 +108,12 @@ async function timedRead(env: Record<string, string>, mode: "list" | "batch", ta
     (global as any).gc?.();
     const h0 = process.memoryUsage().heapUsed;
     const t0 = Date.now();
-    const r = await p.read("bench", { assignments: [{ state: "enforced", groups: ["bench"] }], targets });
+    let r: any;
+    try {
+        r = await p.read("bench", { assignments: [{ state: "enforced", groups: ["bench"] }], targets });
+    } finally {
+        delete process.env.M365_MFA_TRACE;
+    }
     const seconds = (Date.now() - t0) / 1000;
     const h1 = process.memoryUsage().heapUsed;
     const counts = (r.props as any).counts;
@@ -89,7 +121,14 @@ async function timedRead(env: Record<string, string>, mode: "list" | "batch", ta
     if (counts.disabled + counts.enabled + counts.enforced !== n || Object.keys((r.props as any).observed).length !== 0) {
         throw new Error(`${mode}: read ${JSON.stringify(counts)} for ${n} users, ${Object.keys((r.props as any).observed).length} differing`);
     }
-    return { seconds, heapMb: (h1 - h0) / 1024 / 1024 };
+    // The path the read took, from its trace: a list read that fell back (or read users again) is not the list path.
+    const reads = tracedReads(traceFile);
+    fs.rmSync(traceFile, { force: true });
+    const want = mode === "auto" ? "list" : "batch";
+    if (reads.length !== 1 || reads[0].path !== want || reads[0].confirmed !== 0 || reads[0].users !== n) {
+        throw new Error(`${mode}: expected one ${want} read of ${n} users with nobody read again, the trace shows ${JSON.stringify(reads)}`);
+    }
+    return { seconds, heapMb: (h1 - h0) / 1024 / 1024, pages: reads[0].pages };
 }
 
 async function oneAtATime(env: Record<string, string>, upns: string[]): Promise<number> {
@@ -110,28 +149,34 @@ interface Row {
     sequential: number;
     listHeapMb: number;
     batchedHeapMb: number;
+    /** 1-minute load average before and after the scenario (os.loadavg, as uptime shows it). */
+    load: [number, number];
 }
 
 async function scenario(n: number): Promise<Row> {
+    const load0 = os.loadavg()[0];
     const emu = await startEmu(n);
     try {
         const targets = await tenantStates(emu.baselineEnv);
         if (Object.keys(targets).length !== n) throw new Error(`the tenant has ${Object.keys(targets).length} users, not ${n}`);
-        const pages = Math.ceil(n / 999);
-        // The list first: the batched read uses up the provider app's resource units (n of them).
-        const list = await timedRead(emu.env, "list", targets);
+        // The list path as the app with the fast path's permissions; the batched path as the least-privilege provider app.
+        const list = await timedRead(emu.listReadEnv, "auto", targets);
+        const pages = list.pages;
+        if (pages !== Math.ceil(n / 999)) throw new Error(`the list read took ${pages} pages for ${n} users, not ${Math.ceil(n / 999)}`);
         const batched = await timedRead(emu.env, "batch", targets);
         const sequential = await oneAtATime(emu.baselineEnv, Object.keys(targets));
         return {
             users: n,
             pages,
             list: list.seconds,
-            listBound: (pages * LATENCY_MS) / 1000,
+            // The count, the audit read and the pages, one after the other.
+            listBound: ((pages + 2) * LATENCY_MS) / 1000,
             batched: batched.seconds,
             batchedBound: Math.max(0, (n - 8000) / 800),
             sequential,
             listHeapMb: list.heapMb,
             batchedHeapMb: batched.heapMb,
+            load: [load0, os.loadavg()[0]],
         };
     } finally {
         await stopEmu(emu);
@@ -141,14 +186,16 @@ async function scenario(n: number): Promise<Row> {
 
 function table(rows: Row[]): string {
     const lines = [
-        `Per-user MFA read of every user (a converged tenant), against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on (8,000 RU/10 s per app per tenant), a tenant serving perUserMfaState on the user list; one run, side by side.`,
+        `Per-user MFA read of every user (a converged tenant), against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on (8,000 RU/10 s per app per tenant), a tenant serving perUserMfaState on the user list; one run, side by side. ` +
+            `List: the default (auto) read as an app holding the provider's permissions plus Directory.Read.All (the directory audit log's, which the list's states need since fdaa968); batched: M365_MFA_PER_USER_READ=batch as the least-privilege provider app. ` +
+            `Machine: ${os.cpus().length} cores, Node.js ${process.version}.`,
         "",
-        "| users | list (s) | list bound: pages x latency (s) | list / bound | batched (s) | batched bound: throttling (s) | one at a time (s) | batched / list | one at a time / list | heap growth list / batched (MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| users | list (s) | list bound: (count + audit read + pages) x latency (s) | list / bound | batched (s) | batched bound: throttling (s) | one at a time (s) | batched / list | one at a time / list | heap growth list / batched (MB) | load (1 min, start-end) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ];
     for (const r of rows) {
         lines.push(
-            `| ${r.users.toLocaleString("en")} | ${r.list.toFixed(2)} | ${r.listBound.toFixed(2)} (${r.pages} pages) | ${(r.list / r.listBound).toFixed(2)} | ${r.batched.toFixed(1)} | ${r.batchedBound.toFixed(1)} | ${r.sequential.toFixed(0)} (measured on ${SEQUENTIAL_SAMPLE}) | ${(r.batched / r.list).toFixed(1)}x | ${(r.sequential / r.list).toFixed(0)}x | ${r.listHeapMb.toFixed(1)} / ${r.batchedHeapMb.toFixed(1)} |`,
+            `| ${r.users.toLocaleString("en")} | ${r.list.toFixed(2)} | ${r.listBound.toFixed(2)} (1 + 1 + ${r.pages} pages) | ${(r.list / r.listBound).toFixed(2)} | ${r.batched.toFixed(1)} | ${r.batchedBound.toFixed(1)} | ${r.sequential.toFixed(0)} (measured on ${SEQUENTIAL_SAMPLE}) | ${(r.batched / r.list).toFixed(1)}x | ${(r.sequential / r.list).toFixed(0)}x | ${r.listHeapMb.toFixed(1)} / ${r.batchedHeapMb.toFixed(1)} | ${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)} |`,
         );
     }
     return lines.join("\n");
