@@ -4,7 +4,7 @@ import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurati
 import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration } from "./methodConfiguration";
 import { externalAuthenticationMethod, externalMethodDeclaration } from "./externalMethod";
 import type { ExternalAuthenticationMethod, ExternalAuthenticationMethodArgs } from "./externalMethodResource";
-import { authenticationMethodsPolicy } from "./policy";
+import { authenticationMethodsPolicy, authenticationMethodsPolicyDeclaration } from "./policy";
 import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } from "./policyResource";
 
 /** `m365-mfa:baseline.authenticationMethods` */
@@ -55,15 +55,11 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     schema: obj(
         {
-            policy: obj(
-                {
-                    registrationCampaign: keysOf(["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"]),
-                    systemCredentialPreferences: keysOf(["state", "includeTargets", "excludeTargets"]),
-                    reportSuspiciousActivitySettings: keysOf(["state", "includeTarget", "voiceReportingCode"]),
-                    policyMigrationState: any,
-                },
-                { nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it" },
-            ),
+            // The policy's declared inputs, not empty.
+            policy: {
+                ...authenticationMethodsPolicyDeclaration.schema,
+                nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
+            } as Schema,
             // isAttestationEnforced passes the shape check so that the setting's own check says why it is refused
             // (deprecated by Microsoft, never written) and what replaces it.
             methods: map(keysOf([...authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), "isAttestationEnforced"], { hint: "like { state: enabled }" }), {

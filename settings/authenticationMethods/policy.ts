@@ -1,6 +1,8 @@
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
+import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { FieldChange, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
+import { type Infer, any, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
     AUTH_POLICY_PERMISSIONS,
@@ -10,6 +12,7 @@ import {
     Target,
     TargetKind,
     checkTargets,
+    targetSchema,
     isObject,
     liveTargets,
     sameValue,
@@ -37,35 +40,67 @@ import {
 export const MIGRATION_STATES = ["preMigration", "migrationInProgress", "migrationComplete"] as const;
 export type PolicyMigrationState = (typeof MIGRATION_STATES)[number];
 
-export type RegistrationCampaign = {
-    state?: AdvancedConfigState;
-    snoozeDurationInDays?: number;
-    includeTargets?: Target[];
-    excludeTargets?: Target[];
-};
+const STATE = oneOf(ADVANCED_CONFIG_STATES);
+const EXCLUDE = list(targetSchema(false), { hint: 'like [{ id: "<group object id>" }]' });
+const INCLUDE_HINT = 'like [{ id: "all_users" }] or [{ id: "<group object id>" }]';
 
-export type SystemCredentialPreferences = {
-    state?: AdvancedConfigState;
-    includeTargets?: Target[];
-    excludeTargets?: Target[];
-};
+/** The registration campaign (registrationEnforcement.authenticationMethodsRegistrationCampaign). */
+const CAMPAIGN = obj({
+    state: STATE,
+    /** Days a user may postpone registering (0 asks at every sign-in). */
+    snoozeDurationInDays: num({ integer: true, min: 0, max: 14, hint: "days (0 asks at every sign-in)" }),
+    includeTargets: list(targetSchema(true, { targetedAuthenticationMethod: oneOf(["microsoftAuthenticator"] as const) }), { hint: INCLUDE_HINT }),
+    excludeTargets: EXCLUDE,
+});
+/** System-preferred MFA (beta systemCredentialPreferences). */
+const PREFERENCES = obj({ state: STATE, includeTargets: list(targetSchema(true), { hint: INCLUDE_HINT }), excludeTargets: EXCLUDE });
+/** Report suspicious activity (beta reportSuspiciousActivitySettings): one includeTarget, the phone keypad code. */
+const REPORT = obj({
+    state: STATE,
+    includeTarget: targetSchema(true),
+    voiceReportingCode: num({ integer: true, min: 0, max: 9, hint: "one phone keypad digit" }),
+});
 
-export type ReportSuspiciousActivitySettings = {
-    state?: AdvancedConfigState;
-    includeTarget?: { id: string; targetType: "group" | "user" };
-    voiceReportingCode?: number;
-};
+/** The inputs and outputs of the authentication methods policy, declared once. */
+export const authenticationMethodsPolicyDeclaration = declareSetting({
+    inputs: {
+        /** The registration campaign (nudge to set up Microsoft Authenticator at sign-in). Only the fields set are managed. */
+        registrationCampaign: CAMPAIGN,
+        /** Migration off the legacy MFA/SSPR method settings (reversible; a step back is warned about at preview). */
+        policyMigrationState: oneOf(MIGRATION_STATES),
+        /** System-preferred MFA (Graph beta systemCredentialPreferences). Only the fields set are managed. */
+        systemCredentialPreferences: PREFERENCES,
+        /** Report suspicious activity (Graph beta reportSuspiciousActivitySettings): state, includeTarget, voiceReportingCode. Only the fields set are managed. */
+        reportSuspiciousActivitySettings: REPORT,
+    },
+    internal: {
+        /** The resource's own URN, so that plan-time warnings are shown on it (set by the resource class). */
+        diagnosticsUrn: str(),
+    },
+    // Confirmations (as m365-mfa:baseline.guards.confirm), e.g. of a weakening the preview named (report suspicious activity switched off).
+    confirms: true,
+    tenantAtPreview: false,
+    outputs: {
+        /** What Graph reported for the managed parts of the policy at the last read. */
+        policy: map(any),
+    },
+});
 
-export interface AuthenticationMethodsPolicyDesired extends Record<string, unknown> {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** A section as validate returns it: its targets normalised (ids lower case, targetType filled in). */
+type WithTargets<T> = Mutable<Omit<T, "includeTargets" | "excludeTargets">> & { includeTargets?: Target[]; excludeTargets?: Target[] };
+
+export type RegistrationCampaign = WithTargets<Infer<typeof CAMPAIGN>>;
+export type SystemCredentialPreferences = WithTargets<Infer<typeof PREFERENCES>>;
+export type ReportSuspiciousActivitySettings = Mutable<Omit<Infer<typeof REPORT>, "includeTarget">> & { includeTarget?: { id: string; targetType: "group" | "user" } };
+
+export type AuthenticationMethodsPolicyDesired = Mutable<
+    Omit<DesiredOf<typeof authenticationMethodsPolicyDeclaration>, "registrationCampaign" | "systemCredentialPreferences" | "reportSuspiciousActivitySettings">
+> & {
     registrationCampaign?: RegistrationCampaign;
-    policyMigrationState?: PolicyMigrationState;
     systemCredentialPreferences?: SystemCredentialPreferences;
     reportSuspiciousActivitySettings?: ReportSuspiciousActivitySettings;
-    /** Confirmations of weakenings the preview named (m365-mfa:baseline.guards.confirm). */
-    confirm?: string[];
-    /** The resource's own URN, so that plan-time warnings are shown on it (set by the resource class). */
-    diagnosticsUrn?: string;
-}
+} & Record<string, unknown>;
 
 export interface AuthenticationMethodsPolicyLive extends Record<string, unknown> {
     /** The managed parts of the policy as Graph reports them (systemCredentialPreferences when read from beta). */
@@ -78,12 +113,13 @@ export interface AuthenticationMethodsPolicyLive extends Record<string, unknown>
 }
 
 /** What the resource manages in the tenant. */
-const MANAGED = ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences", "reportSuspiciousActivitySettings"];
-const KEYS = [...MANAGED, "diagnosticsUrn", "confirm"];
+const MANAGED = authenticationMethodsPolicyDeclaration.inputKeys;
+/** The inputs a read picks from the state: the managed ones and the plumbing (as before the declaration). */
+const KEYS = [...MANAGED, ...authenticationMethodsPolicyDeclaration.internalFields];
 const managesNothing = (d: Record<string, unknown>) => MANAGED.every((k) => d[k] === undefined);
-const CAMPAIGN_KEYS = ["state", "snoozeDurationInDays", "includeTargets", "excludeTargets"] as const;
-const PREFERENCE_KEYS = ["state", "includeTargets", "excludeTargets"] as const;
-export const REPORT_KEYS = ["state", "includeTarget", "voiceReportingCode"] as const;
+const CAMPAIGN_KEYS = Object.keys(CAMPAIGN.type === "object" ? CAMPAIGN.fields : {}) as (keyof RegistrationCampaign & string)[];
+const PREFERENCE_KEYS = Object.keys(PREFERENCES.type === "object" ? PREFERENCES.fields : {}) as (keyof SystemCredentialPreferences & string)[];
+export const REPORT_KEYS = Object.keys(REPORT.type === "object" ? REPORT.fields : {}) as (keyof ReportSuspiciousActivitySettings & string)[];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkReportSuspiciousActivity(checks: InputChecks, v: unknown): ReportSuspiciousActivitySettings | undefined {
@@ -247,7 +283,7 @@ export function migrationStepBackWarning(have: PolicyMigrationState, want: Polic
 export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPolicyDesired, AuthenticationMethodsPolicyLive> = {
     type: "AuthenticationMethodsPolicy",
     title: "Authentication methods policy",
-    internalFields: ["diagnosticsUrn", "confirm"],
+    internalFields: authenticationMethodsPolicyDeclaration.internalFields,
     weakens: (c) => policyWeakens(c),
     auditActivities: ["Authentication Methods Policy Update"],
     permissions: AUTH_POLICY_PERMISSIONS,

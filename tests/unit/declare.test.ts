@@ -114,6 +114,21 @@ describe("unit: a setting declared once", () => {
             assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "appId", "displayName", "includeTargets"]);
             assert.ok("configuration" in r && "tenantId" in r && "discoveryUrl" in r);
         });
+
+        it("AuthenticationMethodsPolicy", async () => {
+            const { AuthenticationMethodsPolicy } = await import("../../settings/authenticationMethods/policyResource");
+            const { authenticationMethodsPolicy } = await import("../../settings/authenticationMethods/policy");
+            assert.deepStrictEqual(authenticationMethodsPolicy.inputKeys, ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences", "reportSuspiciousActivitySettings", "diagnosticsUrn", "confirm"]);
+            assert.deepStrictEqual(authenticationMethodsPolicy.internalFields, ["diagnosticsUrn", "confirm"]);
+            const r = new AuthenticationMethodsPolicy("amp", { policyMigrationState: "migrationComplete", confirm: ["c"] });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "amp");
+            assert.strictEqual(AuthenticationMethodsPolicy.name, "AuthenticationMethodsPolicy");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:AuthenticationMethodsPolicy");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "confirm", "diagnosticsUrn", "policyMigrationState"]);
+            assert.match(String(c!.inputs.diagnosticsUrn), /::m365-mfa::pulumi-nodejs:dynamic\/m365-mfa:AuthenticationMethodsPolicy::amp$/);
+            assert.ok("policy" in r && "tenantId" in r && "reportSuspiciousActivitySettings" in r && !("tenantAtPreview" in r));
+        });
     });
 
     it("SMTP AUTH: mailboxes is resolved (an input key, never configured) and tenantAtPreview is recorded but no confirmation", async () => {
@@ -153,5 +168,19 @@ describe("unit: a setting declared once", () => {
         assert.deepStrictEqual(ext.properties.includeTargets.items.required, ["id"]);
         assert.deepStrictEqual(Object.keys(ext.properties.includeTargets.items.properties), ["id", "targetType", "isRegistrationRequired"]);
         assert.deepStrictEqual(externalAuthenticationMethod.inputKeys, ["displayName", ...Object.keys(ext.properties)]);
+    });
+
+    it("authentication methods: the JSON Schema of m365-mfa:baseline covers the policy's values (one declaration)", async () => {
+        const { jsonSchemaOf } = await import("../../providers/framework/validation");
+        const { authenticationMethodsMember } = await import("../../settings/authenticationMethods/member");
+        const policy = (jsonSchemaOf(authenticationMethodsMember.schema) as any).properties.policy;
+        assert.deepStrictEqual(Object.keys(policy.properties), ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences", "reportSuspiciousActivitySettings"]);
+        assert.strictEqual(policy.minProperties, 1);
+        const campaign = policy.properties.registrationCampaign;
+        assert.deepStrictEqual([campaign.properties.snoozeDurationInDays.minimum, campaign.properties.snoozeDurationInDays.maximum], [0, 14]);
+        assert.deepStrictEqual(campaign.properties.includeTargets.items.properties.targetedAuthenticationMethod.enum, ["microsoftAuthenticator"]);
+        assert.deepStrictEqual(policy.properties.policyMigrationState.enum, ["preMigration", "migrationInProgress", "migrationComplete"]);
+        assert.strictEqual(policy.properties.reportSuspiciousActivitySettings.properties.voiceReportingCode.maximum, 9);
+        assert.strictEqual(policy.properties.reportSuspiciousActivitySettings.additionalProperties, false);
     });
 });
