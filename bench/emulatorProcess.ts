@@ -17,7 +17,7 @@ export const LIST_READ_APP = "m365-mfa-provider-list-read";
  * Exchange.ManageAsApp, Exchange Administrator) plus Directory.Read.All. The per-user MFA list read uses the
  * list's states only where the directory audit log can be read (settings/perUserMfa/listRead.ts
  * recentlyChangedUsers), and directoryaudit-list needs AuditLog.Read.All and Directory.Read.All
- * (microsoft-graph-docs-contrib includes/permissions/directoryaudit-list-permissions.md); the provider app
+ * (microsoft-graph-docs-contrib api-reference/v1.0/includes/permissions/directoryaudit-list-permissions.md); the provider app
  * holds only the first (least privilege stays the default; the README says the fast path needs both).
  */
 export function addListReadApp(emu: RunningEmulator): string {

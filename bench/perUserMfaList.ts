@@ -9,7 +9,7 @@
  *   (bench/emulatorProcess.ts addListReadApp). Since fdaa968 the list's states are used only where the
  *   directory audit log can be read (per-user MFA changes of the last hour), and directoryaudit-list needs
  *   AuditLog.Read.All and Directory.Read.All (microsoft-graph-docs-contrib
- *   includes/permissions/directoryaudit-list-permissions.md); the least-privilege provider app lacks the
+ *   api-reference/v1.0/includes/permissions/directoryaudit-list-permissions.md); the least-privilege provider app lacks the
  *   second and reads every user per user. Its requests, one after the other: GET /users/$count (auto weighs
  *   the list's pages against $batch requests), the audit read (one page for a quiet hour), then the list's
  *   pages (GET /v1.0/users?$select=userPrincipalName,perUserMfaState&$top=999). The read must report the
