@@ -1,7 +1,7 @@
 import type { BaselineMember } from "../../components/member";
-import { type Schema, any, keysOf, map, obj } from "../../providers/framework/validation";
+import { type Schema, map, obj } from "../../providers/framework/validation";
 import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
-import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration } from "./methodConfiguration";
+import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration, methodSchema } from "./methodConfiguration";
 import { externalAuthenticationMethod, externalMethodDeclaration } from "./externalMethod";
 import type { ExternalAuthenticationMethod, ExternalAuthenticationMethodArgs } from "./externalMethodResource";
 import { authenticationMethodsPolicy, authenticationMethodsPolicyDeclaration } from "./policy";
@@ -60,11 +60,8 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 ...authenticationMethodsPolicyDeclaration.schema,
                 nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
             } as Schema,
-            // isAttestationEnforced passes the shape check so that the setting's own check says why it is refused
-            // (deprecated by Microsoft, never written) and what replaces it.
-            methods: map(keysOf([...authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), "isAttestationEnforced"], { hint: "like { state: enabled }" }), {
-                keys: AUTHENTICATION_METHODS,
-                keyHint: "an authentication method",
+            // Each method with the fields it has, as declared (methodSchema).
+            methods: obj(Object.fromEntries(AUTHENTICATION_METHODS.map((m) => [m, methodSchema(m)])), {
                 nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,
             }),
             // Each by its display name (the key): the declaration's inputs without displayName.

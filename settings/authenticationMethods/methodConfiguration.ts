@@ -1,8 +1,9 @@
 import { randomUUID } from "crypto";
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
+import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
-import { unknownKey } from "../../providers/framework/validation";
+import { type Infer, type Schema, any, bool, documented, list, map, num, obj, oneOf, str, unknownKey } from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
     ALL_USERS,
@@ -16,6 +17,7 @@ import {
     isObject,
     liveTargets,
     sameTargets,
+    targetSchema,
     targetsAsManaged,
     targetsForWrite,
 } from "./shared";
@@ -51,66 +53,108 @@ export type AuthenticatorFeature = (typeof AUTHENTICATOR_FEATURES)[number];
 const BETA_FEATURES: readonly AuthenticatorFeature[] = ["companionAppAllowedState"];
 export const FEATURE_TARGET_TYPES = ["group", "administrativeUnit", "role"] as const;
 
-export interface FeatureTarget {
-    id: string;
-    targetType?: (typeof FEATURE_TARGET_TYPES)[number];
-}
-
-export interface AuthenticatorFeatureSetting {
-    state?: AdvancedConfigState;
-    includeTarget?: FeatureTarget;
-    excludeTarget?: FeatureTarget;
-}
-
-export interface MethodTarget {
-    id: string;
-    targetType?: "group" | "user";
-    isRegistrationRequired?: boolean;
-    /** microsoftAuthenticator: which notifications may be used to sign in. */
-    authenticationMode?: "any" | "deviceBasedPush" | "push";
-    /** sms: whether the phone number may be used to sign in (primary authentication). */
-    isUsableForSignIn?: boolean;
-    /** fido2 (passkey profiles): the profiles the target may use, by key ("default" or a profile's name). */
-    allowedPasskeyProfiles?: string[];
-}
+const FEATURE_TARGET = obj({ id: str({ hint: `"${ALL_USERS}" or an object id` }), targetType: oneOf(FEATURE_TARGET_TYPES) }, { required: ["id"] });
+/** One of Microsoft Authenticator's featureSettings (advanced settings): its state and whom it applies to. */
+const FEATURE = obj({ state: oneOf(ADVANCED_CONFIG_STATES), includeTarget: FEATURE_TARGET, excludeTarget: FEATURE_TARGET }, { hint: 'like { state: "enabled", includeTarget: { id: "all_users" } }' });
 
 export const PASSKEY_TYPES = ["deviceBound", "synced"] as const;
 export const ATTESTATION_ENFORCEMENT = ["disabled", "registrationOnly"] as const;
 /** The key that names the tenant's default passkey profile, whatever its name. */
 export const DEFAULT_PROFILE_KEY = "default";
+const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface PasskeyKeyRestrictions {
-    isEnforced?: boolean;
-    enforcementType?: "allow" | "block";
-    aaGuids?: string[];
-}
+/** One passkey profile as a stack declares it (Graph passkeyProfile without its id and name: its key in passkeyProfiles names it). */
+const PROFILE = obj(
+    {
+        passkeyTypes: list(oneOf(PASSKEY_TYPES), { nonEmpty: `name at least one of ${PASSKEY_TYPES.join(", ")}` }),
+        attestationEnforcement: oneOf(ATTESTATION_ENFORCEMENT),
+        keyRestrictions: obj({ isEnforced: bool, enforcementType: oneOf(["allow", "block"] as const), aaGuids: list(str({ pattern: AAGUID, hint: "an AAGUID" })) }),
+    },
+    { hint: 'like { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" }' },
+);
 
-/** One passkey profile as a stack declares it (Graph passkeyProfile without its id). */
-export interface PasskeyProfileSetting {
-    passkeyTypes?: (typeof PASSKEY_TYPES)[number][];
-    attestationEnforcement?: (typeof ATTESTATION_ENFORCEMENT)[number];
-    keyRestrictions?: PasskeyKeyRestrictions;
-}
+/** Every property an includeTargets entry of some method may have beyond id and targetType (METHOD_SPECS says which method has which). */
+const TARGET_EXTRAS = {
+    isRegistrationRequired: bool,
+    /** microsoftAuthenticator: which notifications may be used to sign in. */
+    authenticationMode: oneOf(["any", "deviceBasedPush", "push"] as const),
+    /** sms: whether the phone number may be used to sign in (primary authentication). */
+    isUsableForSignIn: bool,
+    /** fido2 (passkey profiles): the profiles the target may use, by key ("default" or a profile's name). */
+    allowedPasskeyProfiles: list(str(), { nonEmpty: `name a passkey profile, like ["${DEFAULT_PROFILE_KEY}"]`, hint: "passkey profile keys" }),
+};
+const INCLUDE_HINT = 'like [{ id: "all_users" }] or [{ id: "<group object id>" }]';
+const MINUTES = num({ integer: true, min: 10, max: 43200, hint: "minutes (10 minutes to 30 days)" });
 
-export interface AuthenticationMethodConfigurationDesired extends Record<string, unknown> {
-    method: AuthenticationMethod;
-    state?: "enabled" | "disabled";
+/**
+ * The inputs and outputs of one method's configuration, declared once: every method's fields (METHOD_SPECS
+ * says which method has which; the member's schema is per method, see methodSchema).
+ */
+export const methodConfigurationDeclaration = declareSetting({
+    inputs: {
+        /** Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath (beta). */
+        method: oneOf(AUTHENTICATION_METHODS),
+        state: oneOf(["enabled", "disabled"] as const),
+        /** Who may use the method: group object ids or "all_users", and per method authenticationMode (Authenticator), isUsableForSignIn (SMS), allowedPasskeyProfiles (FIDO2). */
+        includeTargets: list(targetSchema(true, TARGET_EXTRAS), { hint: INCLUDE_HINT }),
+        excludeTargets: list(targetSchema(false), { hint: 'like [{ id: "<group object id>" }]' }),
+        /** microsoftAuthenticator: displayAppInformationRequiredState, displayLocationInformationRequiredState, companionAppAllowedState (beta). */
+        featureSettings: obj(Object.fromEntries(AUTHENTICATOR_FEATURES.map((f) => [f, FEATURE])) as Record<AuthenticatorFeature, typeof FEATURE>, {
+            hint: 'like { displayAppInformationRequiredState: { state: "enabled" } }',
+        }),
+        /**
+         * fido2: passkey profiles by key: "default" (the tenant's default passkey profile) or a profile's name. Targets choose
+         * profiles with allowedPasskeyProfiles. (The deprecated isAttestationEnforced is not an input: it is never written.)
+         */
+        passkeyProfiles: map(PROFILE, { nonEmpty: `declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out` }),
+        /** microsoftAuthenticator */
+        isSoftwareOathEnabled: bool,
+        /** voice */
+        isOfficePhoneAllowed: bool,
+        /** fido2 */
+        isSelfServiceRegistrationAllowed: bool,
+        /** temporaryAccessPass: 10-43200, between the minimum and the maximum. */
+        defaultLifetimeInMinutes: MINUTES,
+        /** temporaryAccessPass: 8-48. */
+        defaultLength: num({ integer: true, min: 8, max: 48, hint: "characters" }),
+        /** temporaryAccessPass: 10-43200. */
+        minimumLifetimeInMinutes: MINUTES,
+        /** temporaryAccessPass: 10-43200. */
+        maximumLifetimeInMinutes: MINUTES,
+        /** temporaryAccessPass */
+        isUsableOnce: bool,
+        /** email: "default" | "enabled" | "disabled". */
+        allowExternalIdToUseEmailOtp: oneOf(ADVANCED_CONFIG_STATES),
+        /** qrCodePin: 8-20 digits. */
+        pinLength: num({ integer: true, min: 8, max: 20, hint: "digits" }),
+        /** qrCodePin: 1-395 days. */
+        standardQRCodeLifetimeInDays: num({ integer: true, min: 1, max: 395, hint: "days" }),
+    },
+    required: ["method"],
+    // Confirmations (as m365-mfa:baseline.guards.confirm), e.g. of a weakening the preview named (SMS switched on).
+    confirms: true,
+    // The method's state and (FIDO2) the declared passkey profiles as the tenant had them at preview.
+    tenantAtPreview: obj({ state: oneOf(["enabled", "disabled"] as const), passkeyProfiles: map(PROFILE) }),
+    outputs: {
+        /** The method's whole configuration as Graph reported it at the last read. */
+        configuration: map(any),
+    },
+});
+const INPUTS = methodConfigurationDeclaration.inputs;
+type Input = keyof typeof INPUTS;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type FeatureTarget = Infer<typeof FEATURE_TARGET>;
+export type AuthenticatorFeatureSetting = Infer<typeof FEATURE>;
+export type MethodTarget = Infer<ReturnType<typeof targetSchema<typeof TARGET_EXTRAS>>>;
+export type PasskeyProfileSetting = Infer<typeof PROFILE>;
+export type PasskeyKeyRestrictions = NonNullable<PasskeyProfileSetting["keyRestrictions"]>;
+
+/** The inputs as validate returns them: targets normalised (ids lower case, targetType filled in). */
+export type AuthenticationMethodConfigurationDesired = Mutable<Omit<DesiredOf<typeof methodConfigurationDeclaration>, "includeTargets" | "excludeTargets">> & {
     includeTargets?: Target[];
     excludeTargets?: Target[];
-    featureSettings?: Partial<Record<AuthenticatorFeature, AuthenticatorFeatureSetting>>;
-    isSoftwareOathEnabled?: boolean;
-    isOfficePhoneAllowed?: boolean;
-    passkeyProfiles?: Record<string, PasskeyProfileSetting>;
-    isSelfServiceRegistrationAllowed?: boolean;
-    defaultLifetimeInMinutes?: number;
-    defaultLength?: number;
-    minimumLifetimeInMinutes?: number;
-    maximumLifetimeInMinutes?: number;
-    isUsableOnce?: boolean;
-    allowExternalIdToUseEmailOtp?: AdvancedConfigState;
-    pinLength?: number;
-    standardQRCodeLifetimeInDays?: number;
-}
+} & Record<string, unknown>;
 
 export interface AuthenticationMethodConfigurationLive extends Record<string, unknown> {
     method: AuthenticationMethod;
@@ -120,8 +164,36 @@ export interface AuthenticationMethodConfigurationLive extends Record<string, un
 
 type FieldCheck = (checks: InputChecks, v: unknown, property: string) => unknown;
 
-const bool: FieldCheck = (c, v, p) => c.boolean(v, p);
-const minutes: FieldCheck = (c, v, p) => c.integer(v, p, 10, 43200, " minutes (10 minutes to 30 days)");
+/** What a number is counted in, for the messages (the range is the declaration's). */
+const UNITS: Partial<Record<string, string>> = {
+    defaultLifetimeInMinutes: " minutes (10 minutes to 30 days)",
+    minimumLifetimeInMinutes: " minutes (10 minutes to 30 days)",
+    maximumLifetimeInMinutes: " minutes (10 minutes to 30 days)",
+    defaultLength: " characters",
+    pinLength: " digits",
+    standardQRCodeLifetimeInDays: " days",
+};
+
+/** The check of a declared scalar (true/false, one of its values, a whole number in its range), in the setting's words. */
+function declaredCheck(schema: Schema, unit = ""): FieldCheck {
+    switch (schema.type) {
+        case "boolean":
+            return (c, v, p) => c.boolean(v, p);
+        case "number":
+            return (c, v, p) => c.integer(v, p, schema.min ?? Number.MIN_SAFE_INTEGER, schema.max ?? Number.MAX_SAFE_INTEGER, unit);
+        case "string":
+            if (schema.oneOf) return (c, v, p) => c.oneOf(v, schema.oneOf!, p);
+    }
+    throw new Error(`no scalar check for a declared ${schema.type}`);
+}
+
+/** The checks of some declared fields, each by its declaration. */
+const checksOf = (schemas: Record<string, Schema>, names: readonly string[]): Record<string, FieldCheck> =>
+    Object.fromEntries(names.map((n) => [n, declaredCheck(schemas[n], UNITS[n])]));
+/** A method's own scalar fields, checked as declared. */
+const fields = (...names: Input[]) => checksOf(INPUTS, names);
+/** Properties of a method's include targets beyond id and targetType, checked as declared. */
+const extras = (...names: (keyof typeof TARGET_EXTRAS)[]) => checksOf(TARGET_EXTRAS, names);
 
 interface MethodSpec {
     /** The configuration's Graph type (sent as @odata.type). */
@@ -138,53 +210,52 @@ interface MethodSpec {
     readonly betaOnly?: true;
 }
 
-const REGISTRATION: Record<string, FieldCheck> = { isRegistrationRequired: bool };
-
 export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = {
     microsoftAuthenticator: {
         entity: "microsoftAuthenticatorAuthenticationMethodConfiguration",
-        targetExtras: { ...REGISTRATION, authenticationMode: (c, v, p) => c.oneOf(v, ["any", "deviceBasedPush", "push"], p) },
-        fields: { isSoftwareOathEnabled: bool },
+        targetExtras: extras("isRegistrationRequired", "authenticationMode"),
+        fields: fields("isSoftwareOathEnabled"),
         features: true,
     },
-    sms: { entity: "smsAuthenticationMethodConfiguration", targetExtras: { ...REGISTRATION, isUsableForSignIn: bool }, fields: {} },
-    voice: { entity: "voiceAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: { isOfficePhoneAllowed: bool } },
+    sms: { entity: "smsAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired", "isUsableForSignIn"), fields: {} },
+    voice: { entity: "voiceAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: fields("isOfficePhoneAllowed") },
     // isAttestationEnforced is deprecated (passkey profiles): never managed, never written; attestation is a
     // passkey profile's attestationEnforcement.
     fido2: {
         entity: "fido2AuthenticationMethodConfiguration",
-        targetExtras: { ...REGISTRATION, allowedPasskeyProfiles: (c, v, p) => checkProfileKeys(c, v, p) },
-        fields: { isSelfServiceRegistrationAllowed: bool },
+        targetExtras: { ...extras("isRegistrationRequired"), allowedPasskeyProfiles: (c, v, p) => checkProfileKeys(c, v, p) },
+        fields: fields("isSelfServiceRegistrationAllowed"),
         profiles: true,
     },
-    softwareOath: { entity: "softwareOathAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {} },
+    softwareOath: { entity: "softwareOathAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: {} },
     temporaryAccessPass: {
         entity: "temporaryAccessPassAuthenticationMethodConfiguration",
-        targetExtras: REGISTRATION,
-        fields: {
-            defaultLifetimeInMinutes: minutes,
-            defaultLength: (c, v, p) => c.integer(v, p, 8, 48, " characters"),
-            minimumLifetimeInMinutes: minutes,
-            maximumLifetimeInMinutes: minutes,
-            isUsableOnce: bool,
-        },
+        targetExtras: extras("isRegistrationRequired"),
+        fields: fields("defaultLifetimeInMinutes", "defaultLength", "minimumLifetimeInMinutes", "maximumLifetimeInMinutes", "isUsableOnce"),
     },
-    email: {
-        entity: "emailAuthenticationMethodConfiguration",
-        targetExtras: REGISTRATION,
-        fields: { allowExternalIdToUseEmailOtp: (c, v, p) => c.oneOf(v, ADVANCED_CONFIG_STATES, p) },
-    },
-    x509Certificate: { entity: "x509CertificateAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {} },
+    email: { entity: "emailAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: fields("allowExternalIdToUseEmailOtp") },
+    x509Certificate: { entity: "x509CertificateAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: {} },
     qrCodePin: {
         entity: "qrCodePinAuthenticationMethodConfiguration",
-        targetExtras: REGISTRATION,
-        fields: {
-            pinLength: (c, v, p) => c.integer(v, p, 8, 20, " digits"),
-            standardQRCodeLifetimeInDays: (c, v, p) => c.integer(v, p, 1, 395, " days"),
-        },
+        targetExtras: extras("isRegistrationRequired"),
+        fields: fields("pinLength", "standardQRCodeLifetimeInDays"),
     },
-    hardwareOath: { entity: "hardwareOathAuthenticationMethodConfiguration", targetExtras: REGISTRATION, fields: {}, betaOnly: true },
+    hardwareOath: { entity: "hardwareOathAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: {}, betaOnly: true },
 };
+
+/**
+ * One method's config as m365-mfa:baseline.authenticationMethods.methods.<method> takes it (the JSON Schema's): the
+ * declaration's fields that method has, its include targets with its own properties. FIDO2's isAttestationEnforced
+ * passes the shape so that the setting's own check says why it is refused and what replaces it.
+ */
+export function methodSchema(method: AuthenticationMethod): Schema {
+    const spec = METHOD_SPECS[method];
+    const own: Record<string, Schema> = Object.fromEntries(keysOfMethod(method).filter((k) => k !== "method").map((k) => [k, INPUTS[k as Input] as Schema]));
+    const targetExtras = Object.fromEntries(Object.keys(spec.targetExtras).map((k) => [k, TARGET_EXTRAS[k as keyof typeof TARGET_EXTRAS] as Schema]));
+    own.includeTargets = list(targetSchema(true, targetExtras), { hint: INCLUDE_HINT });
+    if (spec.profiles) own.isAttestationEnforced = documented(any, ATTESTATION_DEPRECATED);
+    return obj(own, { hint: "like { state: enabled }" });
+}
 
 function checkProfileKeys(checks: InputChecks, v: unknown, property: string): string[] | undefined {
     if (!Array.isArray(v) || !v.length || v.some((k) => typeof k !== "string" || !k.trim())) {
@@ -259,9 +330,7 @@ function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, P
 }
 
 const COMMON = ["method", "state", "includeTargets", "excludeTargets"];
-const ALL_KEYS = [
-    ...new Set([...COMMON, "featureSettings", "passkeyProfiles", ...Object.values(METHOD_SPECS).flatMap((s) => Object.keys(s.fields))]),
-];
+const ALL_KEYS = methodConfigurationDeclaration.inputKeys;
 const LIFETIMES = ["minimumLifetimeInMinutes", "defaultLifetimeInMinutes", "maximumLifetimeInMinutes"] as const;
 
 export const NUMBER_MATCHING_REASON =
@@ -511,8 +580,8 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
     title: "Authentication method configuration",
     auditActivities: ["Authentication Methods Policy Update"],
     weakens: (c, inputs) => methodWeakens(inputs?.method as AuthenticationMethod | undefined, c),
-    internalFields: ["confirm", TENANT_AT_PREVIEW],
-    resolvedFields: [TENANT_AT_PREVIEW],
+    internalFields: methodConfigurationDeclaration.internalFields,
+    resolvedFields: methodConfigurationDeclaration.resolvedFields,
     permissions: AUTH_POLICY_PERMISSIONS,
     onDelete: "Removing the resource stops managing the method; the tenant keeps the method's configuration as it is.",
     inputKeys: ALL_KEYS,

@@ -129,6 +129,20 @@ describe("unit: a setting declared once", () => {
             assert.match(String(c!.inputs.diagnosticsUrn), /::m365-mfa::pulumi-nodejs:dynamic\/m365-mfa:AuthenticationMethodsPolicy::amp$/);
             assert.ok("policy" in r && "tenantId" in r && "reportSuspiciousActivitySettings" in r && !("tenantAtPreview" in r));
         });
+
+        it("AuthenticationMethodConfiguration", async () => {
+            const { AuthenticationMethodConfiguration } = await import("../../settings/authenticationMethods/methodConfigurationResource");
+            const { authenticationMethodConfiguration } = await import("../../settings/authenticationMethods/methodConfiguration");
+            assert.deepStrictEqual(authenticationMethodConfiguration.internalFields, ["confirm", "tenantAtPreview"]);
+            assert.deepStrictEqual(authenticationMethodConfiguration.resolvedFields, ["tenantAtPreview"]);
+            const r = new AuthenticationMethodConfiguration("tap", { method: "temporaryAccessPass", state: "enabled", defaultLength: 12, confirm: ["c"] });
+            await new Promise((resolve) => r.urn.apply(resolve));
+            const c = created.find((x) => x.name === "tap");
+            assert.strictEqual(AuthenticationMethodConfiguration.name, "AuthenticationMethodConfiguration");
+            assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:AuthenticationMethodConfiguration");
+            assert.deepStrictEqual(Object.keys(c!.inputs).sort(), ["__provider", "confirm", "defaultLength", "method", "state"]);
+            assert.ok("configuration" in r && "tenantId" in r && "tenantAtPreview" in r && "passkeyProfiles" in r);
+        });
     });
 
     it("SMTP AUTH: mailboxes is resolved (an input key, never configured) and tenantAtPreview is recorded but no confirmation", async () => {
@@ -182,5 +196,32 @@ describe("unit: a setting declared once", () => {
         assert.deepStrictEqual(policy.properties.policyMigrationState.enum, ["preMigration", "migrationInProgress", "migrationComplete"]);
         assert.strictEqual(policy.properties.reportSuspiciousActivitySettings.properties.voiceReportingCode.maximum, 9);
         assert.strictEqual(policy.properties.reportSuspiciousActivitySettings.additionalProperties, false);
+    });
+
+    it("authentication methods: the JSON Schema of m365-mfa:baseline covers each method's own values (one declaration)", async () => {
+        const { jsonSchemaOf } = await import("../../providers/framework/validation");
+        const { authenticationMethodsMember } = await import("../../settings/authenticationMethods/member");
+        const { authenticationMethodConfiguration } = await import("../../settings/authenticationMethods/methodConfiguration");
+        const methods = (jsonSchemaOf(authenticationMethodsMember.schema) as any).properties.methods;
+        assert.strictEqual(methods.additionalProperties, false);
+        assert.strictEqual(methods.minProperties, 1);
+        const of = (m: string) => methods.properties[m];
+        assert.deepStrictEqual(Object.keys(of("sms").properties), ["state", "includeTargets", "excludeTargets"]);
+        assert.strictEqual(of("sms").additionalProperties, false);
+        assert.deepStrictEqual(Object.keys(of("sms").properties.includeTargets.items.properties), ["id", "targetType", "isRegistrationRequired", "isUsableForSignIn"]);
+        assert.deepStrictEqual(of("microsoftAuthenticator").properties.includeTargets.items.properties.authenticationMode.enum, ["any", "deviceBasedPush", "push"]);
+        assert.deepStrictEqual(Object.keys(of("microsoftAuthenticator").properties.featureSettings.properties), ["displayAppInformationRequiredState", "displayLocationInformationRequiredState", "companionAppAllowedState"]);
+        const tap = of("temporaryAccessPass").properties;
+        assert.deepStrictEqual([tap.defaultLength.minimum, tap.defaultLength.maximum], [8, 48]);
+        assert.deepStrictEqual([tap.maximumLifetimeInMinutes.minimum, tap.maximumLifetimeInMinutes.maximum], [10, 43200]);
+        assert.deepStrictEqual([of("qrCodePin").properties.pinLength.minimum, of("qrCodePin").properties.pinLength.maximum], [8, 20]);
+        const profile = of("fido2").properties.passkeyProfiles.additionalProperties;
+        assert.deepStrictEqual(profile.properties.attestationEnforcement.enum, ["disabled", "registrationOnly"]);
+        assert.deepStrictEqual(profile.properties.passkeyTypes.items.enum, ["deviceBound", "synced"]);
+        assert.deepStrictEqual(of("email").properties.allowExternalIdToUseEmailOtp.enum, ["default", "enabled", "disabled"]);
+        // Every method's fields are the setting's inputs; the method is the key.
+        const declared = new Set(Object.values(methods.properties).flatMap((m: any) => Object.keys(m.properties)));
+        declared.delete("isAttestationEnforced");
+        assert.deepStrictEqual([...declared].sort(), authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method").sort());
     });
 });
