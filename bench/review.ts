@@ -1,5 +1,5 @@
 /**
- * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused]
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused] [-- --app list-read|provider]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -29,6 +29,14 @@
  * goal holds: total <= 2 x busy + 6 s. Also where the rest goes: time before the first request, after
  * the last one, and the longest gaps with no request in flight (with the request before each gap).
  *
+ * The stack runs as `--app`: list-read (the default) is the provider app's permissions plus Directory.Read.All
+ * (bench/emulatorProcess.ts addListReadApp), which the per-user MFA list read needs since fdaa968 (its states
+ * are used only where the directory audit log can be read: AuditLog.Read.All and Directory.Read.All,
+ * microsoft-graph-docs-contrib api-reference/v1.0/includes/permissions/directoryaudit-list-permissions.md); provider is the
+ * least-privilege app, which reads every user through $batch. Each step says which path per-user MFA's reads
+ * took (from M365_MFA_TRACE: list pages, users read again, batch), and a step of the 10,000-user stack that
+ * should have read the list (the list served, the list-read app) and did not fails the benchmark.
+ *
  * Prints a Markdown table and writes it to bench/results/review-<date>.md. Exit 0 only when every
  * goal holds (2 when one does not, 1 when a step failed).
  */
@@ -40,6 +48,7 @@ import { PulumiWorkspace, copyProject, CliResult } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
 import type { RequestLogEntry, RunningEmulator } from "../emulator/server";
 import { APPS } from "../emulator/store";
+import { addListReadApp } from "./emulatorProcess";
 import { runBatched } from "../client/batch";
 
 function arg(name: string): string | undefined {
@@ -66,6 +75,11 @@ const FIXED_S = 6;
  */
 const PER_USER_LIST = (arg("per-user-list") ?? "served") as "served" | "refused" | "ignored" | "unknownFutureValue";
 const LIST_FACTOR = 1.5;
+/** The app the stack runs as (see the header). */
+const APP = (arg("app") ?? "list-read") as "list-read" | "provider";
+if (APP !== "list-read" && APP !== "provider") {
+    throw new Error(`--app ${APP}: use list-read (the provider's permissions plus Directory.Read.All) or provider (least privilege)`);
+}
 
 type ProcessClass = "engine" | "program" | "provider" | "command";
 
@@ -150,6 +164,8 @@ interface StepResult {
     /** Peak resident size (kB) per class of process during the step. */
     rss: Record<ProcessClass, number>;
     note?: string;
+    /** Per-user MFA's reads during the step, from the trace (e.g. "list 11 pages, 0 read again"). */
+    perUserReads?: string[];
     tail?: string;
 }
 
@@ -199,10 +215,12 @@ async function measure(
     expectedExit: number[],
     run: () => Promise<CliResult>,
     note?: (r: CliResult) => string | undefined,
+    traceFile?: string,
 ): Promise<StepResult> {
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
     console.error(`${name}...`);
     const fromIndex = emu.requests.length;
+    if (traceFile) fs.rmSync(traceFile, { force: true });
     const load0 = os.loadavg()[0];
     const sampler = rssSampler();
     const t0 = Date.now();
@@ -227,13 +245,28 @@ async function measure(
         load: [load0, os.loadavg()[0]],
         rss,
         note: note?.(r),
+        perUserReads: traceFile ? perUserReadsIn(traceFile) : undefined,
         ...(!expectedExit.includes(r.code) ? { tail: r.output.split("\n").filter((l) => /error|fail|refus/i.test(l)).slice(0, 12).join("\n") || r.output.slice(-3000) } : {}),
     };
-    console.error(`  ${res.total.toFixed(1)} s, Graph busy ${res.busy.toFixed(1)} s, ${res.requests} requests (${res.items} batch items), exit ${res.exitCode}${res.note ? `; ${res.note}` : ""}`);
+    console.error(
+        `  ${res.total.toFixed(1)} s, Graph busy ${res.busy.toFixed(1)} s, ${res.requests} requests (${res.items} batch items), exit ${res.exitCode}${res.note ? `; ${res.note}` : ""}${res.perUserReads ? `; per-user reads: ${res.perUserReads.join(", ") || "none"}` : ""}`,
+    );
     if (res.tail) {
         console.error(res.tail);
     }
     return res;
+}
+
+/** Per-user MFA's read phases in a trace file (client/trace.ts "PerUserMfa read" lines with a phase: names and counts only). */
+function perUserReadsIn(traceFile: string): string[] {
+    if (!fs.existsSync(traceFile)) return [];
+    return fs
+        .readFileSync(traceFile, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.what === "PerUserMfa read" && e.phase !== undefined)
+        .map((e) => (e.path === "list" ? `${e.phase}: list ${e.pages} pages, ${e.confirmed} read again` : `${e.phase}: batch ${e.read}`));
 }
 
 const holds = (s: StepResult) => s.total <= FACTOR * s.busy + FIXED_S;
@@ -258,7 +291,7 @@ function table(steps: StepResult[], meta: string): string {
         const gaps = s.gaps.filter((g) => g.seconds >= 0.05).map((g) => `${f(g.seconds)} (${g.after})`).join("; ");
         const perUser = s.goal && small ? `${(((s.rss.provider - small.rss.provider) * 1024) / USERS).toFixed(0)}` : "-";
         lines.push(
-            `| ${s.name}${s.note ? ` (${s.note})` : ""} | ${f(s.total)} | ${f(s.busy)} | ${s.requests.toLocaleString("en")} (${s.items.toLocaleString("en")}) | ${s.throttled} | ${f(s.total - s.busy)} | ${f(s.beforeFirst)} / ${f(s.afterLast)} | ${gaps || "-"} | ${goal} | ${goal27} | ${mb(s.rss.engine)} / ${mb(s.rss.program)} / ${mb(s.rss.provider)} / ${mb(s.rss.command)} | ${perUser} | ${s.exitCode} | ${s.load[0].toFixed(1)}-${s.load[1].toFixed(1)} |`,
+            `| ${s.name}${s.note ? ` (${s.note})` : ""}${s.perUserReads?.length ? ` [per-user reads: ${s.perUserReads.join("; ")}]` : ""} | ${f(s.total)} | ${f(s.busy)} | ${s.requests.toLocaleString("en")} (${s.items.toLocaleString("en")}) | ${s.throttled} | ${f(s.total - s.busy)} | ${f(s.beforeFirst)} / ${f(s.afterLast)} | ${gaps || "-"} | ${goal} | ${goal27} | ${mb(s.rss.engine)} / ${mb(s.rss.program)} / ${mb(s.rss.provider)} / ${mb(s.rss.command)} | ${perUser} | ${s.exitCode} | ${s.load[0].toFixed(1)}-${s.load[1].toFixed(1)} |`,
         );
     }
     return lines.join("\n");
@@ -317,6 +350,16 @@ async function main() {
         dir.compact();
         emu.store.mutate(() => (emu!.defaultTenant().perUserMfaStateOnUserList = PER_USER_LIST));
         await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
+        const app = APP === "list-read" ? addListReadApp(emu) : APPS.provider;
+        // Per-user MFA's read paths, per step (names and counts only).
+        const traceFile = path.join(tmp, "trace.jsonl");
+        const expectList = PER_USER_LIST === "served" && APP === "list-read";
+        const listRead = (s: StepResult) => {
+            if (expectList && !s.perUserReads?.some((r) => / list /.test(r))) {
+                throw new Error(`${s.name}: per-user MFA did not read the user list (reads: ${s.perUserReads?.join(", ") || "none"}), though the tenant serves it and the app may read the audit log`);
+            }
+            return s;
+        };
 
         const projectDir = copyProject(path.join(tmp, "project"));
         buildCopy(projectDir);
@@ -325,7 +368,7 @@ async function main() {
         // the NODE_OPTIONS given to the steps, e.g. with a --require of a hook that writes the profile on SIGTERM.
         const profile = arg("profile");
         const profileEnv: Record<string, string> = profile ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? `--cpu-prof --cpu-prof-dir=${path.resolve(profile)}` } : {};
-        const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...profileEnv } });
+        const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { ...emu.env(app), M365_MFA_TRACE: traceFile, ...profileEnv } });
         const stack = "review";
         await ws.initStack(stack, {}, {
             "m365-mfa:baseline": {
@@ -358,7 +401,7 @@ async function main() {
             return m ? `${m[1]} users change` : undefined;
         };
         // 1. No change.
-        steps.push(await measure(emu, `no-change \`pulumi preview\` (${USERS.toLocaleString("en")} users)`, true, [0], () => ws.preview(stack), (r) => changesIn(r) ?? "no change"));
+        steps.push(listRead(await measure(emu, `no-change \`pulumi preview\` (${USERS.toLocaleString("en")} users)`, true, [0], () => ws.preview(stack), (r) => changesIn(r) ?? "no change", traceFile)));
 
         // 2. A portal admin sets CHANGES users back to disabled.
         const members = [...dir.users.values()].filter((u) => !u.breakGlass && u.perUserMfaState === "enforced").slice(0, CHANGES);
@@ -371,7 +414,7 @@ async function main() {
         if (failedWrites) {
             throw new Error(`${failedWrites} of the portal's ${CHANGES} changes failed`);
         }
-        steps.push(await measure(emu, `\`pulumi preview\` with ${CHANGES.toLocaleString("en")} per-user MFA changes`, true, [0], () => ws.preview(stack), changesIn));
+        steps.push(listRead(await measure(emu, `\`pulumi preview\` with ${CHANGES.toLocaleString("en")} per-user MFA changes`, true, [0], () => ws.preview(stack), changesIn, traceFile)));
 
         // --engine-profile DIR: a Go CPU profile of the engine for a `pulumi preview --refresh` of the same plan (not measured).
         const engineProfile = arg("engine-profile");
@@ -386,7 +429,8 @@ async function main() {
             await measure(emu, "PR summary (`pr-summary`, `pulumi preview --refresh --run-program --json`)", true, [0], () =>
                 ws.cli(["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
             () => (fs.existsSync(comment) ? `${(fs.statSync(comment).size / 1024).toFixed(0)} KiB comment` : "no comment written"),
-            ),
+            traceFile,
+            ).then(listRead),
         );
 
         // 4. The drift check. The portal also turns security defaults off, so that the tenant has drifted in
@@ -406,7 +450,7 @@ async function main() {
                 } catch {
                     return "no report written";
                 }
-            }),
+            }, traceFile).then(listRead),
         );
     } finally {
         await emu?.stop();
@@ -418,12 +462,14 @@ async function main() {
     const date = new Date().toISOString().slice(0, 10);
     const meta =
         `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, breakGlassAccounts, securityDefaults), ` +
-        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; the tenant's user list: perUserMfaState ${PER_USER_LIST}; ${LATENCY_MS} ms latency per request, Graph's documented throttling on, ${SETTLE_S} s between steps (the resource-unit window). ` +
+        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; the tenant's user list: perUserMfaState ${PER_USER_LIST}; ` +
+        `the stack runs as ${APP === "list-read" ? "an app holding the provider's permissions plus Directory.Read.All (the audit log's, which the per-user list read needs)" : "the least-privilege provider app (no Directory.Read.All: per-user MFA reads through $batch)"}; ` +
+        `${LATENCY_MS} ms latency per request, Graph's documented throttling on, ${SETTLE_S} s between steps (the resource-unit window). ` +
         `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}. Graph busy: the union of the request intervals in the emulator's log.`;
     const out = table(steps, meta);
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, "results", `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}.md`), out + "\n");
+    fs.writeFileSync(path.join(__dirname, "results", `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}.md`), out + "\n");
     const measured = steps.filter((s) => s.goal);
     process.exit(measured.some((s) => !okExit(s)) ? 1 : measured.every(holds) ? 0 : 2);
 }
