@@ -9,6 +9,7 @@ import {
     REGISTRATION_EXTRAS,
     Target,
     checkTargets,
+    declaredCheck,
     isObject,
     liveTargets,
     sameTargets,
@@ -30,7 +31,8 @@ import {
 export const EXTERNAL_TYPE = "externalAuthenticationMethodConfiguration";
 const CONFIGS = `${POLICY_PATH}/authenticationMethodConfigurations`;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const REGISTRATION = { isRegistrationRequired: (c: InputChecks, v: unknown, p: string) => c.boolean(v, p) };
+/** Its include targets' own property, checked as declared. */
+const REGISTRATION = { isRegistrationRequired: declaredCheck(REGISTRATION_EXTRAS.isRegistrationRequired) };
 
 /** The inputs and outputs of an external authentication method, declared once. */
 export const externalMethodDeclaration = declareSetting({

@@ -13,7 +13,9 @@ import {
     POLICY_PATH,
     Target,
     TargetKind,
+    FieldCheck,
     checkTargets,
+    declaredCheck,
     isObject,
     liveTargets,
     sameTargets,
@@ -162,8 +164,6 @@ export interface AuthenticationMethodConfigurationLive extends Record<string, un
     configuration: Record<string, unknown>;
 }
 
-type FieldCheck = (checks: InputChecks, v: unknown, property: string) => unknown;
-
 /** What a number is counted in, for the messages (the range is the declaration's). */
 const UNITS: Partial<Record<string, string>> = {
     defaultLifetimeInMinutes: " minutes (10 minutes to 30 days)",
@@ -173,19 +173,6 @@ const UNITS: Partial<Record<string, string>> = {
     pinLength: " digits",
     standardQRCodeLifetimeInDays: " days",
 };
-
-/** The check of a declared scalar (true/false, one of its values, a whole number in its range), in the setting's words. */
-function declaredCheck(schema: Schema, unit = ""): FieldCheck {
-    switch (schema.type) {
-        case "boolean":
-            return (c, v, p) => c.boolean(v, p);
-        case "number":
-            return (c, v, p) => c.integer(v, p, schema.min ?? Number.MIN_SAFE_INTEGER, schema.max ?? Number.MAX_SAFE_INTEGER, unit);
-        case "string":
-            if (schema.oneOf) return (c, v, p) => c.oneOf(v, schema.oneOf!, p);
-    }
-    throw new Error(`no scalar check for a declared ${schema.type}`);
-}
 
 /** The checks of some declared fields, each by its declaration. */
 const checksOf = (schemas: Record<string, Schema>, names: readonly string[]): Record<string, FieldCheck> =>

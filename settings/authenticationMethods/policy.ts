@@ -2,7 +2,7 @@ import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { FieldChange, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
-import { type Infer, any, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
+import { type Infer, type Schema, any, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
     AUTH_POLICY_PERMISSIONS,
@@ -12,6 +12,7 @@ import {
     Target,
     TargetKind,
     checkTargets,
+    declaredCheck,
     targetSchema,
     isObject,
     liveTargets,
@@ -117,9 +118,14 @@ const MANAGED = authenticationMethodsPolicyDeclaration.inputKeys;
 /** The inputs a read picks from the state: the managed ones and the plumbing (as before the declaration). */
 const KEYS = [...MANAGED, ...authenticationMethodsPolicyDeclaration.internalFields];
 const managesNothing = (d: Record<string, unknown>) => MANAGED.every((k) => d[k] === undefined);
-const CAMPAIGN_KEYS = Object.keys(CAMPAIGN.type === "object" ? CAMPAIGN.fields : {}) as (keyof RegistrationCampaign & string)[];
-const PREFERENCE_KEYS = Object.keys(PREFERENCES.type === "object" ? PREFERENCES.fields : {}) as (keyof SystemCredentialPreferences & string)[];
-export const REPORT_KEYS = Object.keys(REPORT.type === "object" ? REPORT.fields : {}) as (keyof ReportSuspiciousActivitySettings & string)[];
+/** The fields of a declared section. */
+function fieldsOf(section: Schema): Record<string, Schema> {
+    if (section.type !== "object") throw new Error("a section is declared as an object");
+    return section.fields;
+}
+const CAMPAIGN_KEYS = Object.keys(fieldsOf(CAMPAIGN)) as (keyof RegistrationCampaign & string)[];
+const PREFERENCE_KEYS = Object.keys(fieldsOf(PREFERENCES)) as (keyof SystemCredentialPreferences & string)[];
+export const REPORT_KEYS = Object.keys(fieldsOf(REPORT)) as (keyof ReportSuspiciousActivitySettings & string)[];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkReportSuspiciousActivity(checks: InputChecks, v: unknown): ReportSuspiciousActivitySettings | undefined {
@@ -141,7 +147,7 @@ function checkReportSuspiciousActivity(checks: InputChecks, v: unknown): ReportS
             if (targetType) out.includeTarget = { id, targetType };
         }
     }
-    if (o.voiceReportingCode !== undefined) out.voiceReportingCode = checks.integer(o.voiceReportingCode, `${at}.voiceReportingCode`, 0, 9, " (one phone keypad digit)");
+    if (o.voiceReportingCode !== undefined) out.voiceReportingCode = VOICE_CODE(checks, o.voiceReportingCode, `${at}.voiceReportingCode`) as number | undefined;
     if (Object.values(o).every((x) => x === undefined)) checks.fail(at, `${at} manages nothing: set ${REPORT_KEYS.join(", ")}, or leave it out`);
     return out;
 }
@@ -180,6 +186,10 @@ const CAMPAIGN_INCLUDE: TargetKind = {
     defaults: { targetedAuthenticationMethod: "microsoftAuthenticator" },
 };
 
+// The ranges as declared (CAMPAIGN, REPORT), said in the setting's words.
+const SNOOZE = declaredCheck(fieldsOf(CAMPAIGN).snoozeDurationInDays, " days (0 asks at every sign-in)");
+const VOICE_CODE = declaredCheck(fieldsOf(REPORT).voiceReportingCode, " (one phone keypad digit)");
+
 const rank = (s: PolicyMigrationState | null | undefined) => (s ? MIGRATION_STATES.indexOf(s) : -1);
 
 function checkSection<K extends string>(
@@ -201,7 +211,7 @@ function checkSection<K extends string>(
         out.state = checks.oneOf(o.state, ADVANCED_CONFIG_STATES, `${property}.state`);
     }
     if (o.snoozeDurationInDays !== undefined && (keys as readonly string[]).includes("snoozeDurationInDays")) {
-        out.snoozeDurationInDays = checks.integer(o.snoozeDurationInDays, `${property}.snoozeDurationInDays`, 0, 14, " days (0 asks at every sign-in)");
+        out.snoozeDurationInDays = SNOOZE(checks, o.snoozeDurationInDays, `${property}.snoozeDurationInDays`);
     }
     if (o.includeTargets !== undefined) {
         out.includeTargets = checkTargets(checks, o.includeTargets, `${property}.includeTargets`, include);

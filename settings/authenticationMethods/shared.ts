@@ -29,6 +29,26 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 
 const shown = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
 
+/** A check of one value in the setting's words: returns the value when it is good, undefined after failing. */
+export type FieldCheck = (checks: InputChecks, v: unknown, property: string) => unknown;
+
+/**
+ * The check of a declared scalar (true/false, one of its values, a whole number in its range) in the setting's
+ * words, from its declaration: the range and the value set are said once, in the declaration. `unit` follows
+ * the range in the message (" days").
+ */
+export function declaredCheck(schema: Schema, unit = ""): FieldCheck {
+    switch (schema.type) {
+        case "boolean":
+            return (c, v, p) => c.boolean(v, p);
+        case "number":
+            return (c, v, p) => c.integer(v, p, schema.min ?? Number.MIN_SAFE_INTEGER, schema.max ?? Number.MAX_SAFE_INTEGER, unit);
+        case "string":
+            if (schema.oneOf) return (c, v, p) => c.oneOf(v, schema.oneOf!, p);
+    }
+    throw new Error(`no scalar check for a declared ${schema.type}`);
+}
+
 /** Collects the failures of one resource's inputs. Each check returns the value when it is good. */
 export class InputChecks {
     readonly failures: ValidationFailure[] = [];
