@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { SettingResource } from "./resource";
 import { TENANT_AT_PREVIEW, type Validated } from "./setting";
-import { type Infer, type Schema, checkInputs, list, obj, str } from "./validation";
+import { type Infer, type Schema, any, checkInputs, list, map, obj, str } from "./validation";
 
 /**
  * A setting's inputs and outputs, declared once (issue 23). From one `declareSetting({...})` come:
@@ -221,4 +221,29 @@ export function settingResource<D extends Declaration<any, any, any, any, any, a
         }
     }
     return Declared as any;
+}
+
+/**
+ * A declared schema (its values said in full: the types, the member's schema, the JSON Schema of
+ * m365-mfa:baseline) that the baseline checks only for its keys, `depth` objects deep, leaving the values
+ * to the setting's own validate (which runs next and says their problems in its words, e.g. "belongs to
+ * temporaryAccessPass", "number matching is always on"): `check` is the schema with each value below
+ * that depth taken as any.
+ */
+export function checkedBySetting<T>(schema: Schema<T>, depth: number, check: Schema = keysOnly(schema, depth)): Schema<T> {
+    return { ...schema, check };
+}
+
+function keysOnly(schema: Schema, depth: number): Schema {
+    if (depth <= 0) return any;
+    const { doc: _d, check: _c, ...rest } = schema;
+    if (rest.type === "object") {
+        const fields = Object.fromEntries(Object.entries(rest.fields).map(([k, f]) => [k, keysOnly(f, depth - 1)]));
+        return obj(fields, { ...(rest.nonEmpty ? { nonEmpty: rest.nonEmpty } : {}), ...(rest.hint ? { hint: rest.hint } : {}) });
+    }
+    if (rest.type === "map") {
+        const { type: _t, values, ...opts } = rest;
+        return map(keysOnly(values, depth - 1), opts);
+    }
+    return any;
 }

@@ -29,7 +29,15 @@ type Desc = (
     | { type: "object"; fields: Record<string, Schema>; required?: readonly string[]; nonEmpty?: string; hint?: string }
     /** An object keyed by names: keys from a set (e.g. authentication methods) or matching a pattern. */
     | { type: "map"; keys?: readonly string[]; keyPattern?: RegExp; keyHint?: string; values: Schema; nonEmpty?: string; hint?: string }
-) & { doc?: string };
+) & {
+    doc?: string;
+    /**
+     * What values are checked against, where it is not the declared schema: a setting whose own validate says
+     * its values' problems in its words declares them (the JSON Schema, the types) and is checked here only for
+     * this (e.g. its keys), the rest by its validate, which runs next.
+     */
+    check?: Schema;
+};
 
 /** A schema; `T` is the type of the values it accepts (see Infer). */
 export type Schema<T = unknown> = Desc & { readonly [INFERRED]?: T };
@@ -107,6 +115,7 @@ const nonEmptyObject = (s: z.ZodType, use: Use) =>
               .pipe(s);
 
 function buildZod(schema: Desc, use: Use): z.ZodType {
+    if (use === "check" && schema.check) return zodOf(schema.check, use);
     switch (schema.type) {
         case "any":
             return z.unknown();
@@ -169,10 +178,11 @@ function walk(schema: Desc, value: unknown, path: readonly Segment[]): { desc?: 
     let v: unknown = value;
     for (const s of path) {
         if (!d) break;
+        if (d.check) d = d.check;
         d = d.type === "object" ? d.fields[s as string] : d.type === "map" ? d.values : d.type === "list" ? d.items : undefined;
         v = isObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[s as string] : undefined;
     }
-    return { desc: d, value: v };
+    return { desc: d?.check ?? d, value: v };
 }
 
 /**

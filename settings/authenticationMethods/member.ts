@@ -1,5 +1,6 @@
 import type { BaselineMember } from "../../components/member";
-import { type Schema, map, obj } from "../../providers/framework/validation";
+import { checkedBySetting } from "../../providers/framework/declare";
+import { type Schema, keysOf, map, obj } from "../../providers/framework/validation";
 import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
 import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration, methodSchema } from "./methodConfiguration";
 import { externalAuthenticationMethod, externalMethodDeclaration } from "./externalMethod";
@@ -16,6 +17,8 @@ export interface AuthenticationMethodsSettings {
     /** External authentication methods (External MFA) by displayName: appId, clientId, discoveryUrl, state, targets. */
     externalMethods?: Record<string, Omit<ExternalAuthenticationMethodArgs, "displayName">>;
 }
+
+const METHODS_EMPTY = `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`;
 
 /** An object schema without some of its keys (those the baseline says by the key the settings sit under). */
 function withoutKeys(schema: Schema, drop: readonly string[]): Schema {
@@ -56,19 +59,33 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
     schema: obj(
         {
             // The policy's declared inputs, not empty.
-            policy: {
-                ...authenticationMethodsPolicyDeclaration.schema,
-                nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
-            } as Schema,
-            // Each method with the fields it has, as declared (methodSchema).
-            methods: obj(Object.fromEntries(AUTHENTICATION_METHODS.map((m) => [m, methodSchema(m)])), {
-                nonEmpty: `it manages no method; name at least one (${AUTHENTICATION_METHODS.join(", ")}) or remove methods`,
-            }),
+            // Checked for its keys two objects deep (the sections' keys); the values by the setting's validate, in its words.
+            policy: checkedBySetting(
+                {
+                    ...authenticationMethodsPolicyDeclaration.schema,
+                    nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
+                } as Schema,
+                2,
+            ),
+            // Each method with the fields it has, as declared (methodSchema). Checked for the method's name and that its
+            // keys are some method's; the rest by the setting's validate, which says e.g. which method a key belongs to.
+            methods: checkedBySetting(
+                obj(Object.fromEntries(AUTHENTICATION_METHODS.map((m) => [m, methodSchema(m)])), { nonEmpty: METHODS_EMPTY }),
+                2,
+                map(keysOf([...authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), "isAttestationEnforced"], { hint: "like { state: enabled }" }), {
+                    keys: AUTHENTICATION_METHODS,
+                    keyHint: "an authentication method",
+                    nonEmpty: METHODS_EMPTY,
+                }),
+            ),
             // Each by its display name (the key): the declaration's inputs without displayName.
-            externalMethods: map(withoutKeys(externalMethodDeclaration.schema, ["displayName"]), {
-                keyHint: "the external method's display name",
-                nonEmpty: "it manages no external method; name one by its display name or remove externalMethods",
-            }),
+            externalMethods: checkedBySetting(
+                map(withoutKeys(externalMethodDeclaration.schema, ["displayName"]), {
+                    keyHint: "the external method's display name",
+                    nonEmpty: "it manages no external method; name one by its display name or remove externalMethods",
+                }),
+                2,
+            ),
         },
         { nonEmpty: "it manages nothing; give policy, methods and/or externalMethods, or remove it" },
     ),
