@@ -117,7 +117,3 @@ export async function exportCommand(options: { format?: "yaml" | "json"; out?: s
         process.stdout.write(text);
     }
 }
-
-if (require.main === module) {
-    require("../cli").run(["export", ...process.argv.slice(2)]);
-}

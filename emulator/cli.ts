@@ -19,7 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { nearest } from "../providers/framework/validation";
+import { distance } from "fastest-levenshtein";
 import { nodeCaBundlePath } from "./pki";
 import { RunningEmulator, startEmulator } from "./server";
 import { APPS, CI_OIDC, Store, isAlive } from "./store";
@@ -338,16 +338,47 @@ async function adminSession(stateDir: string, tenant?: string) {
     if (!t) throw new Error(`--tenant: no tenant "${tenant}" (tenants: ${tenants.map((x) => `${x.displayName} (${x.tenantId})`).join(", ")})`);
     const portal = t.apps.find((a) => a.displayName === APPS.portal);
     if (!portal) throw new Error(`tenant ${t.tenantId} has no ${APPS.portal} app`);
-    const { createTenantClients } = require("../client") as typeof import("../client");
-    const clients = createTenantClients(undefined, {
-        AZURE_TENANT_ID: t.tenantId,
-        AZURE_CLIENT_ID: portal.appId,
-        AZURE_CLIENT_SECRET: portal.secret,
-        AZURE_AUTHORITY_HOST: running.origin,
-        M365_MFA_GRAPH_ENDPOINT: running.origin,
-        M365_MFA_EXCHANGE_ENDPOINT: running.origin,
-    });
-    return { tenant: t, graph: clients.graph };
+    return { tenant: t, graph: portalGraph(running.origin, t.tenantId, portal) };
+}
+
+/**
+ * Graph as the portal-admin app, with plain requests (the emulator imports nothing from the product, so
+ * that it can never agree with the product's client by construction): a client-credentials token from
+ * the emulator's token endpoint, then JSON requests; an answer other than 2xx is an error with Graph's
+ * code and message.
+ */
+function portalGraph(origin: string, tenantId: string, app: { appId: string; secret: string }) {
+    let token: Promise<string> | undefined;
+    const signIn = async () => {
+        const body = new URLSearchParams({ grant_type: "client_credentials", client_id: app.appId, client_secret: app.secret, scope: "https://graph.microsoft.com/.default" });
+        const res = await fetch(`${origin}/${tenantId}/oauth2/v2.0/token`, { method: "POST", body });
+        const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
+        if (!res.ok || !json.access_token) throw new Error(`the emulator's token endpoint answered ${res.status}: ${json.error ?? ""} ${json.error_description ?? ""}`.trim());
+        return json.access_token;
+    };
+    const call = async (method: string, p: string, body?: unknown, opts: { version?: "v1.0" | "beta" } = {}) => {
+        token ??= signIn();
+        const res = await fetch(`${origin}/${opts.version ?? "v1.0"}${p}`, {
+            method,
+            headers: { authorization: `Bearer ${await token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await res.text();
+        const json = text ? JSON.parse(text) : undefined;
+        if (!res.ok) throw new Error(`Graph answered ${res.status} to ${method} ${p}: ${json?.error?.code ?? ""} ${json?.error?.message ?? text}`.trim());
+        return json;
+    };
+    return {
+        get: (p: string, opts?: { version?: "v1.0" | "beta" }) => call("GET", p, undefined, opts),
+        patch: (p: string, body: unknown, opts?: { version?: "v1.0" | "beta" }) => call("PATCH", p, body, opts),
+    };
+}
+
+/** The known value nearest to `value` by edit distance, when it is near enough to be a likely typo. */
+function nearest(value: string, known: readonly string[]): string | undefined {
+    const limit = Math.max(2, Math.floor(value.length / 3));
+    const scored = known.map((k) => ({ k, d: distance(value.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    return scored && scored.d <= limit ? scored.k : undefined;
 }
 
 export interface StartOptions {

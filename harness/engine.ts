@@ -54,11 +54,6 @@ export class PulumiWorkspace {
         return this.spawn(path.join(PULUMI_BIN_DIR, "pulumi"), args, extraEnv, input);
     }
 
-    /** Runs a TypeScript entry point of this project (e.g. pipelines/cli.ts) with the workspace's environment. */
-    runScript(script: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-        return this.spawn(path.join(NODE_BIN_DIR, "node"), ["-r", "ts-node/register/transpile-only", script, ...args], extraEnv);
-    }
-
     /** Runs the m365-mfa command as `npm run m365-mfa -- <args>` does: the compiled build when current (scripts/launch.js). */
     cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
         return this.spawn(path.join(NODE_BIN_DIR, "node"), ["scripts/launch.js", "cli", ...args], extraEnv);

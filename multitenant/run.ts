@@ -300,8 +300,3 @@ export async function multiTenantCommand(options: MultiTenantCommandOptions, out
 }
 
 export { rollUp, rollUpMarkdown, driftMarkdown, DriftReport };
-
-// `node multitenant/run.ts ...` as before: the m365-mfa command parses the arguments.
-if (require.main === module) {
-    require("../cli").run(["multi-tenant", ...process.argv.slice(2)]);
-}

@@ -321,8 +321,3 @@ export async function drift(options: DriftOptions): Promise<number> {
     if (report.remediation) return report.remediation.outcome === "repaired" ? EXIT.repaired : EXIT.drifted;
     return report.drifted ? EXIT.drifted : report.pending ? EXIT.pending : EXIT.clean;
 }
-
-// `node pipelines/cli.ts drift|pr-summary ...` as before: the m365-mfa command parses the arguments.
-if (require.main === module) {
-    require("../cli").run(process.argv.slice(2));
-}

@@ -53,8 +53,3 @@ export async function readinessCommand(options: ReadinessCommandOptions = {}): P
         console.log(text);
     }
 }
-
-// `node readiness/cli.ts ...` as before: the m365-mfa command parses the arguments.
-if (require.main === module) {
-    require("../cli").run(["readiness", ...process.argv.slice(2)]);
-}

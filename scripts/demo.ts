@@ -66,7 +66,7 @@ async function main() {
 
         step("The same preview as a pull-request comment: npm run pr-summary");
         const cfg = ["--stack", stack, "--config-file", ws.configFile(stack)];
-        r = await ws.runScript("pipelines/cli.ts", ["pr-summary", ...cfg]);
+        r = await ws.cli(["pr-summary", ...cfg]);
         show(r);
         expect(r.code === 0 && /### Security defaults/.test(r.stdout), "a readable summary for reviewers");
 
@@ -84,7 +84,7 @@ async function main() {
         console.log(`   isEnabled in the tenant: ${tenant().securityDefaults.isEnabled}`);
 
         step("Scheduled drift check: npm run drift (0 = matches, 2 = drifted, 1 = the check failed)");
-        r = await ws.runScript("pipelines/cli.ts", ["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
+        r = await ws.cli(["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
         show(r);
         expect(r.code === 2 && /\| isEnabled \| true \| false \|/.test(r.stdout), `drift caught (exit code ${r.code}): isEnabled expected true, found false`);
         expect(/## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/.test(r.stdout), "who changed it and when: the portal admin");
@@ -95,14 +95,14 @@ async function main() {
 
         step("Repair, keeping the evidence: npm run drift -- --remediate (4 = drift found and repaired)");
         const remediated = path.join(dir, "remediated");
-        r = await ws.runScript("pipelines/cli.ts", ["drift", ...cfg, "--report-dir", remediated, "--remediate"]);
+        r = await ws.cli(["drift", ...cfg, "--report-dir", remediated, "--remediate"]);
         show(r);
         expect(r.code === 4 && tenant().securityDefaults.isEnabled, `security defaults restored (exit code ${r.code}: drift found and repaired)`);
         const kept = fs.readFileSync(path.join(remediated, "drift-report.md"), "utf8");
         expect(/\*\*Repaired\*\*/.test(kept) && /\| isEnabled \| true \| false \|/.test(kept) && /\*\*portal-admin\*\* \(app\)/.test(kept), `the report keeps what drifted, who and when (${path.relative(process.cwd(), remediated)}/drift-report.md)`);
 
         step("Drift check again");
-        r = await ws.runScript("pipelines/cli.ts", ["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
+        r = await ws.cli(["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
         expect(r.code === 0, "the tenant matches the stack (exit code 0)");
     } finally {
         fs.rmSync(path.join(stateDir, RUNNING_FILE), { force: true });

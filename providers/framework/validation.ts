@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { distance } from "fastest-levenshtein";
 import type { ValidationFailure } from "./setting";
 
 /**
@@ -445,18 +446,8 @@ export function nearest(name: string, known: readonly string[]): string | undefi
     return bestDistance <= limit ? best : undefined;
 }
 
-/** Levenshtein distance (insert, delete, substitute; each costs 1). */
-export function editDistance(a: string, b: string): number {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const row = [i];
-        for (let j = 1; j <= b.length; j++) {
-            row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        prev = row;
-    }
-    return prev[b.length];
-}
+/** Levenshtein distance (insert, delete, substitute; each costs 1): fastest-levenshtein's. */
+export const editDistance = (a: string, b: string): number => distance(a, b);
 
 export function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);

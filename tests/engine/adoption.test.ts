@@ -114,7 +114,7 @@ describe("engine: adopting an existing tenant", function () {
 
     it("exports every member of the live posture exactly, and says what it left out", async () => {
         const out = path.join(tmp, "baseline.json");
-        const r = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", out]);
+        const r = await ws.cli(["export", "--format", "json", "--out", out]);
         assert.strictEqual(r.code, 0, r.output);
         const baseline = JSON.parse(fs.readFileSync(out, "utf8"));
         const t = emu.defaultTenant();
@@ -161,7 +161,7 @@ describe("engine: adopting an existing tenant", function () {
     it("the first pulumi up on the exported stack file writes nothing to the tenant; the next preview is clean", async () => {
         await ws.initStack(stack, { "m365-mfa:retryBudgetSeconds": "300" });
         const file = ws.configFile(stack);
-        const r = await ws.runScript("adoption/export.ts", ["--format", "yaml", "--out", file]);
+        const r = await ws.cli(["export", "--format", "yaml", "--out", file]);
         assert.strictEqual(r.code, 0, r.output);
         const text = fs.readFileSync(file, "utf8");
         assert.strictEqual(text.match(/^config:/gm)?.length, 1, text);

@@ -55,7 +55,7 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
     const portalApp = () => emu.defaultTenant().apps.find((a) => a.displayName === APPS.portal)!.appId;
     /** What the project's code sent (not the portal admin's changes). */
     const projectWrites = () => emu.requests.filter((r) => r.write && r.method !== "GET" && r.appId !== portalApp());
-    const drift = (dir: string) => ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", dir]);
+    const drift = (dir: string) => ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", dir]);
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-methods-"));
@@ -145,7 +145,7 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
             f.includeTargets = [{ id: "all_users", targetType: "group", isRegistrationRequired: false }];
         });
         const out = path.join(tmp, "legacy.json");
-        const exported = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", out]);
+        const exported = await ws.cli(["export", "--format", "json", "--out", out]);
         assert.strictEqual(exported.code, 0, exported.output);
         const fido2 = JSON.parse(fs.readFileSync(out, "utf8")).authenticationMethods.methods.fido2;
         assert.deepStrictEqual(Object.keys(fido2).sort(), ["excludeTargets", "includeTargets", "isSelfServiceRegistrationAllowed", "state"]);

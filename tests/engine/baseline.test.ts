@@ -87,7 +87,7 @@ describe("engine: Exchange settings and the authentication methods policy", func
         await portal(emu).patch(`${METHODS}/sms`, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" });
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
         const reports = path.join(tmp, "drift");
-        const r = await ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]);
+        const r = await ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]);
         assert.strictEqual(r.code, 2, r.output);
         const report = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
         const byType = (t: string) => report.settings.filter((s: any) => s.type === t);

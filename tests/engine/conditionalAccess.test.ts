@@ -174,7 +174,7 @@ describe("engine: Conditional Access through the azuread provider", function () 
             });
             assert.deepStrictEqual(excluded(policyNamed(s.emu, block.displayName)), []);
             const reportDir = path.join(s.tmp, "drift");
-            const drift = await run(s, s.ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", s.ws.configFile(stack), "--report-dir", reportDir]));
+            const drift = await run(s, s.ws.cli(["drift", "--stack", stack, "--config-file", s.ws.configFile(stack), "--report-dir", reportDir]));
             assert.strictEqual(drift.code, 2, drift.output);
             const report = JSON.parse(fs.readFileSync(path.join(reportDir, "drift-report.json"), "utf8"));
             const text = JSON.stringify(report);

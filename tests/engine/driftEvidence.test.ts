@@ -27,7 +27,7 @@ describe("engine: drift --remediate keeps the evidence; who changed it, out of t
         const code = await emulatorMain([...args, "--state-dir", stateDir()], { out: (s) => (out += s), err: (s) => (err += s) }, (e) => (emu = e));
         return { code, out, err };
     };
-    const drift = (dir: string, ...args: string[]) => ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", dir, ...args]);
+    const drift = (dir: string, ...args: string[]) => ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", dir, ...args]);
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-evidence-"));

@@ -125,7 +125,7 @@ describe("engine: legacy protocols before Microsoft's deadlines (issue 26)", fun
 
     it("the tenant exported and applied on a new stack writes nothing", async () => {
         const out = path.join(tmp, "export.json");
-        const r = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", out, "--include", "mailboxProtocols"]);
+        const r = await ws.cli(["export", "--format", "json", "--out", out, "--include", "mailboxProtocols"]);
         assert.strictEqual(r.code, 0, r.output);
         const exported = JSON.parse(fs.readFileSync(out, "utf8"));
         const kept = mailboxes().find((m) => m.imapEnabled !== false)!.primarySmtpAddress.toLowerCase();

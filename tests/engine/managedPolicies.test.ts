@@ -43,7 +43,7 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
 
     it("export adopts every managed policy with its state; the first up writes nothing; switching one on (break-glass excluded) needs its confirmation; clean after", async () => {
         const out = path.join(tmp, "baseline.json");
-        const r = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", out, "--include", "managedPolicies"]);
+        const r = await ws.cli(["export", "--format", "json", "--out", out, "--include", "managedPolicies"]);
         assert.strictEqual(r.code, 0, r.output);
         const exported = JSON.parse(fs.readFileSync(out, "utf8"));
         assert.deepStrictEqual(
@@ -103,7 +103,7 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         });
         await ws.initStack(enforced, {});
         const out = path.join(tmp, "baseline-enforced.json");
-        const r = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", out, "--include", "managedPolicies"]);
+        const r = await ws.cli(["export", "--format", "json", "--out", out, "--include", "managedPolicies"]);
         assert.strictEqual(r.code, 0, r.output);
         const exported = JSON.parse(fs.readFileSync(out, "utf8"));
         assert.deepStrictEqual(exported.managedPolicies.find((e: any) => e.policy === DEVICE_CODE), { policy: DEVICE_CODE, mode: "on" });
@@ -117,7 +117,7 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         const token = /and "(weakens:managed-policy:[0-9a-f]{8})" to m365-mfa:baseline\.guards\.confirm/.exec(first.output)?.[1];
         assert.ok(token, `the warning names no confirmation:\n${first.output}`);
         const md = path.join(tmp, "pr-enforced.md");
-        const pr = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", enforced, "--config-file", ws.configFile(enforced), "--out", md]);
+        const pr = await ws.cli(["pr-summary", "--stack", enforced, "--config-file", ws.configFile(enforced), "--out", md]);
         assert.strictEqual(pr.code, 0, pr.output);
         const comment = fs.readFileSync(md, "utf8");
         // No "Weakens security" section: the group excluded by id, the user by UPN and the unknown id are what the tenant has.

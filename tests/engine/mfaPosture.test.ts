@@ -152,7 +152,7 @@ describe("engine: the MFA posture of today (phishing-resistant MFA for admins, d
         // Reading who changed them needs AuditLog.Read.All and Directory.Read.All (directoryaudit-list.md).
         emu.app(APPS.provider).graphRoles.push("Directory.Read.All");
         const reportDir = path.join(tmp, "drift");
-        const drift = await ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reportDir]);
+        const drift = await ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reportDir]);
         assert.strictEqual(drift.code, 0, `the stack's own resources did not drift:\n${drift.output}`);
         const md = fs.readFileSync(path.join(reportDir, "drift-report.md"), "utf8");
         assert.match(md, /## Microsoft-managed Conditional Access policies/);
@@ -207,7 +207,7 @@ describe("engine: export adopts phishing-resistant MFA for admins and the device
     it("exports both exactly; the first up imports them and writes nothing; the next preview is clean", async () => {
         await ws.initStack(stack, {});
         const file = ws.configFile(stack);
-        const r = await ws.runScript("adoption/export.ts", ["--format", "json", "--out", path.join(tmp, "baseline.json"), "--include", "phishingResistantAdmins,deviceCodeFlow"]);
+        const r = await ws.cli(["export", "--format", "json", "--out", path.join(tmp, "baseline.json"), "--include", "phishingResistantAdmins,deviceCodeFlow"]);
         assert.strictEqual(r.code, 0, r.output);
         const baseline = JSON.parse(fs.readFileSync(path.join(tmp, "baseline.json"), "utf8"));
         assert.deepStrictEqual(baseline.phishingResistantAdmins, {

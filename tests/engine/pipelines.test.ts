@@ -23,7 +23,7 @@ describe("engine: PR summary and drift detection", function () {
     const finance = () => [...dir().groups.values()].find((g) => g.displayName === "Department - Finance")!;
     const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;
     const cli = (command: string, ...args: string[]) =>
-        ws.runScript("pipelines/cli.ts", [command, "--stack", stack, "--config-file", ws.configFile(stack), ...args]);
+        ws.cli([command, "--stack", stack, "--config-file", ws.configFile(stack), ...args]);
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-pipe-"));
@@ -182,7 +182,7 @@ describe("engine: PR summary and drift detection", function () {
         const sales = [...dir().groups.values()].find((g) => g.displayName === "Department - Sales")!;
         await ws.initStack(guarded, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] } } });
         const out = path.join(tmp, "guard-comment.md");
-        const r = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", guarded, "--config-file", ws.configFile(guarded), "--out", out]);
+        const r = await ws.cli(["pr-summary", "--stack", guarded, "--config-file", ws.configFile(guarded), "--out", out]);
         assert.strictEqual(r.code, 1, r.output);
         const md = fs.readFileSync(out, "utf8");
         assert.match(md, /\*\*The preview failed: nothing can be applied as it stands\.\*\*/);
@@ -198,7 +198,7 @@ describe("engine: PR summary and drift detection", function () {
     it("drift check: exit 1 when the check itself fails (bad credential), never a false 'clean'", async () => {
         const r = await cli("drift", "--report-dir", path.join(tmp, "failed"));
         assert.strictEqual(r.code, 0, "sanity: clean before breaking the credential");
-        const bad = await ws.runScript("pipelines/cli.ts", ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", path.join(tmp, "failed2")], { AZURE_CLIENT_SECRET: "wrong-secret-for-test" });
+        const bad = await ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", path.join(tmp, "failed2")], { AZURE_CLIENT_SECRET: "wrong-secret-for-test" });
         assert.strictEqual(bad.code, 1, bad.output);
         assert.match(bad.output, /AADSTS7000215/);
         assert.ok(!bad.output.includes("wrong-secret-for-test"), "the secret is not printed");

@@ -76,14 +76,14 @@ describe("engine: the guardrail policy pack", function () {
 
     it("the PR summary carries the pack's findings, mandatory first, and exits 1 when one fails the preview", async () => {
         const out = path.join(tmp, "comment.md");
-        const r = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", "weak", "--config-file", ws.configFile("weak"), "--policy-pack", pack, "--out", out]);
+        const r = await ws.cli(["pr-summary", "--stack", "weak", "--config-file", ws.configFile("weak"), "--policy-pack", pack, "--out", out]);
         assert.strictEqual(r.code, 1, r.output);
         const md = fs.readFileSync(out, "utf8");
         assert.match(md, /### Policy pack: \*\*4 mandatory violations\*\* \(the preview fails\), 1 other finding/);
         const rows = md.split("\n").filter((l) => /^\| (mandatory|advisory) \|/.test(l));
         assert.deepStrictEqual(rows.map((l) => l.split(" | ")[0].slice(2)), ["mandatory", "mandatory", "mandatory", "mandatory", "advisory"]);
         assert.match(md, /\| mandatory \| modern-authentication-on \| tenant-modern-authentication \| Modern authentication is off/);
-        const clean = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", "defaults", "--config-file", ws.configFile("defaults"), "--policy-pack", pack, "--out", out]);
+        const clean = await ws.cli(["pr-summary", "--stack", "defaults", "--config-file", ws.configFile("defaults"), "--policy-pack", pack, "--out", out]);
         assert.strictEqual(clean.code, 0, clean.output);
         assert.match(fs.readFileSync(out, "utf8"), /### Policy pack: no mandatory violation, 1 other finding/);
     });

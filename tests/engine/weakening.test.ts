@@ -32,7 +32,7 @@ describe("engine: no silent weakening, the tenant's from-values (issue #21)", fu
         const out = path.join(tmp, `${stack}-comment.md`);
         // The runner's temporary directory of its own, so that what the command leaves there is seen (and no other run's).
         fs.mkdirSync(runnerTmp(), { recursive: true });
-        const r = await ws.runScript("pipelines/cli.ts", ["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", out, ...args], { TMPDIR: runnerTmp() });
+        const r = await ws.cli(["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", out, ...args], { TMPDIR: runnerTmp() });
         return { ...r, md: fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "" };
     };
     const runnerTmp = () => path.join(tmp, "runner-tmp");
