@@ -233,7 +233,7 @@ export const APPS = {
 /** The Entra role the provider and portal apps hold for Exchange (app-only-auth-powershell-v2). */
 export const EXCHANGE_ADMINISTRATOR = "Exchange Administrator";
 
-export const PROVIDER_GRAPH_ROLES = [
+export const PROVIDER_GRAPH_ROLES: readonly string[] = Object.freeze([
     "Policy.Read.All",
     "Policy.ReadWrite.SecurityDefaults",
     "Policy.ReadWrite.ConditionalAccess",
@@ -244,20 +244,22 @@ export const PROVIDER_GRAPH_ROLES = [
     "AuditLog.Read.All",
     "UserAuthenticationMethod.ReadWrite.All",
     "User.RevokeSessions.All",
-];
+]);
 
 const PORTAL_GRAPH_ROLES = [...PROVIDER_GRAPH_ROLES, "Directory.ReadWrite.All"];
 
 /** An app registration with its service principal in the tenant (fresh ids and secret). */
-export function newApp(displayName: string, graphRoles: string[], exchangeRoles: string[], directoryRoles: string[] = []): AppRegistration {
+export function newApp(displayName: string, graphRoles: readonly string[], exchangeRoles: readonly string[], directoryRoles: readonly string[] = []): AppRegistration {
     return {
         displayName,
         appId: crypto.randomUUID(),
         objectId: crypto.randomUUID(),
         secret: `emu~${crypto.randomBytes(24).toString("base64url")}`,
-        graphRoles,
-        exchangeRoles,
-        directoryRoles,
+        // Copies: an app's permissions change with the tenant's consent (setAppPermissions), never the
+        // module's lists every new tenant starts from (a grant in one emulator leaked into every later one).
+        graphRoles: [...graphRoles],
+        exchangeRoles: [...exchangeRoles],
+        directoryRoles: [...directoryRoles],
     };
 }
 
