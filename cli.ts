@@ -45,15 +45,21 @@ function version(): string {
     return "unknown";
 }
 
-const list = (value: string): string[] => value.split(",").map((s) => s.trim()).filter(Boolean);
+const list = (value: string): string[] =>
+    value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
 
-const wholeNumber = (min: number, max: number, why = "") => (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
-        throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}${why}.`);
-    }
-    return n;
-};
+const wholeNumber =
+    (min: number, max: number, why = "") =>
+    (value: string): number => {
+        const n = Number(value);
+        if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) {
+            throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}${why}.`);
+        }
+        return n;
+    };
 
 /** The m365-mfa command. `setExitCode` receives what each command's action returns. */
 export function buildCli(io: CliIo = defaultIo, setExitCode: (code: number) => void = () => {}): Command {
@@ -77,7 +83,9 @@ Exit codes: 0 done, 1 the command failed, 2 drift found and not repaired (drift)
 
     program
         .command("drift")
-        .summary("check that the tenant still matches the stack; exit 2 with a report when it drifted, 3 when only the stack changed, 4 when drift was repaired")
+        .summary(
+            "check that the tenant still matches the stack; exit 2 with a report when it drifted, 3 when only the stack changed, 4 when drift was repaired",
+        )
         .description(
             "Check whether the live tenant still matches the stack (pulumi preview --refresh): writes drift-report.md and drift-report.json\n" +
                 "(what drifted, expected and found; who changed it and when, from the directory audit log).\n" +
@@ -98,7 +106,11 @@ Exit codes:
         .requiredOption("--stack <stack>", "the Pulumi stack to check (required)")
         .option("--config-file <file>", "the stack's config file (default Pulumi.<stack>.yaml)")
         .option("--report-dir <dir>", "where drift-report.md and drift-report.json are written", ".")
-        .option("--remediate", "when drift is found: write it to the report, run pulumi up --refresh to restore what was last applied, check again (exit 4 when repaired)", false)
+        .option(
+            "--remediate",
+            "when drift is found: write it to the report, run pulumi up --refresh to restore what was last applied, check again (exit 4 when repaired)",
+            false,
+        )
         .action(async (o) => {
             const { drift } = await import("./pipelines/cli");
             setExitCode(await drift({ stack: o.stack, configFile: o.configFile, reportDir: o.reportDir, remediate: o.remediate }));
@@ -107,11 +119,16 @@ Exit codes:
     program
         .command("pr-summary")
         .summary("Markdown for a pull-request comment from pulumi preview")
-        .description("Markdown for a pull-request comment from pulumi preview --refresh --json: every setting's change, per-user MFA by transition, readiness warnings, policy findings.\nExit 1 (after writing the comment) when the preview itself failed, e.g. a guard refused the plan.")
+        .description(
+            "Markdown for a pull-request comment from pulumi preview --refresh --json: every setting's change, per-user MFA by transition, readiness warnings, policy findings.\nExit 1 (after writing the comment) when the preview itself failed, e.g. a guard refused the plan.",
+        )
         .option("--stack <stack>", "the Pulumi stack to preview (required unless --from-json)")
         .option("--config-file <file>", "the stack's config file (default Pulumi.<stack>.yaml)")
         .option("--out <file>", "write the comment to this file (default stdout)")
-        .option("--full-list <file>", "write every user of every change to this file (upload it as an artifact: the comment points to it when its lists are too long for GitHub)")
+        .option(
+            "--full-list <file>",
+            "write every user of every change to this file (upload it as an artifact: the comment points to it when its lists are too long for GitHub)",
+        )
         .option("--from-json <file>", "use a saved pulumi preview --refresh --json output instead of running a preview")
         .option("--policy-pack <dir>", "run the preview with this policy pack and include its findings (e.g. policies)")
         .option("--policy-pack-config <file>", "the policy pack's configuration (with --policy-pack)")
@@ -119,21 +136,42 @@ Exit codes:
             if (!o.stack && !o.fromJson) cmd.error("error: --stack <stack> is required (or --from-json <file>)", { exitCode: USAGE_EXIT });
             if (o.policyPackConfig && !o.policyPack) cmd.error("error: --policy-pack-config needs --policy-pack", { exitCode: USAGE_EXIT });
             const { prSummary } = await import("./pipelines/cli");
-            setExitCode(await prSummary({ stack: o.stack, configFile: o.configFile, out: o.out, fullList: o.fullList, fromJson: o.fromJson, policyPack: o.policyPack, policyPackConfig: o.policyPackConfig }));
+            setExitCode(
+                await prSummary({
+                    stack: o.stack,
+                    configFile: o.configFile,
+                    out: o.out,
+                    fullList: o.fullList,
+                    fromJson: o.fromJson,
+                    policyPack: o.policyPack,
+                    policyPackConfig: o.policyPackConfig,
+                }),
+            );
         });
 
     program
         .command("export")
         .summary("write the live tenant's posture as m365-mfa:baseline stack config")
-        .description("Write the live tenant's MFA posture as m365-mfa:baseline stack config, so that the first pulumi up changes nothing (pulumi import does not work for dynamic resources).")
+        .description(
+            "Write the live tenant's MFA posture as m365-mfa:baseline stack config, so that the first pulumi up changes nothing (pulumi import does not work for dynamic resources).",
+        )
         .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
         .option("--out <file>", "write to this file (default stdout)")
-        .option("--include <keys>", "comma-separated keys of m365-mfa:baseline to export (default every setting with tenant state; see the README)", list)
-        .option("--break-glass <upns>", "comma-separated break-glass accounts the adopted Conditional Access policies must exclude (default: the accounts they exclude)", list)
+        .option(
+            "--include <keys>",
+            "comma-separated keys of m365-mfa:baseline to export (default every setting with tenant state; see the README)",
+            list,
+        )
+        .option(
+            "--break-glass <upns>",
+            "comma-separated break-glass accounts the adopted Conditional Access policies must exclude (default: the accounts they exclude)",
+            list,
+        )
         .action(async (o, cmd: Command) => {
             const { EXPORTABLE, exportCommand } = await import("./adoption/export");
             const unknown = (o.include ?? []).filter((i: string) => !(EXPORTABLE as readonly string[]).includes(i));
-            if (unknown.length) cmd.error(`error: --include: unknown setting "${unknown[0]}" (known: ${EXPORTABLE.join(", ")})`, { exitCode: USAGE_EXIT });
+            if (unknown.length)
+                cmd.error(`error: --include: unknown setting "${unknown[0]}" (known: ${EXPORTABLE.join(", ")})`, { exitCode: USAGE_EXIT });
             await exportCommand({ format: o.format, out: o.out, include: o.include, breakGlass: o.breakGlass });
         });
 
@@ -162,20 +200,43 @@ Exit codes:
                 "one tenant's failure never stops the others. Each stack's config is kept in the state directory, never in the project.\n" +
                 "Exit 0: every tenant done (drift: clean). Exit 1: a tenant failed. Exit 2: a tenant drifted (drift). Exit 3: only pending changes (drift).",
         )
-        .requiredOption("--tenants <file>", "the tenants file, YAML or JSON: { baseline?, defaults?, tenants: [{ name, tenantId, clientId?, clientSecretEnv? | federatedTokenFile?, overrides?, ... }] } (required)")
+        .requiredOption(
+            "--tenants <file>",
+            "the tenants file, YAML or JSON: { baseline?, defaults?, tenants: [{ name, tenantId, clientId?, clientSecretEnv? | federatedTokenFile?, overrides?, ... }] } (required)",
+        )
         .option("--baseline <file>", "the m365-mfa:baseline for every tenant, when the tenants file has no baseline: key")
-        .addOption(new Option("--operation <operation>", "what to run on each stack (drift: preview --refresh, drift vs pending)").choices(["preview", "up", "drift"]).default("preview"))
+        .addOption(
+            new Option("--operation <operation>", "what to run on each stack (drift: preview --refresh, drift vs pending)")
+                .choices(["preview", "up", "drift"])
+                .default("preview"),
+        )
         .option("--parallel <n>", "tenants at a time", wholeNumber(1, 64), 4)
         .option("--project <dir>", "the Pulumi project directory (default the working directory)")
-        .option("--state-dir <dir>", "where each tenant's stack config is kept (default <file backend>/m365-mfa-stacks, else $PULUMI_HOME/m365-mfa-stacks)")
-        .option("--report-dir <dir>", "write the roll-up (summary.md, summary.json) and each tenant's result (tenants/<name>.json, drift report .md) here")
+        .option(
+            "--state-dir <dir>",
+            "where each tenant's stack config is kept (default <file backend>/m365-mfa-stacks, else $PULUMI_HOME/m365-mfa-stacks)",
+        )
+        .option(
+            "--report-dir <dir>",
+            "write the roll-up (summary.md, summary.json) and each tenant's result (tenants/<name>.json, drift report .md) here",
+        )
         .option("--only <names>", "comma-separated tenant names to run (e.g. one matrix job's tenant)", list)
         .option("--json", "print the roll-up as JSON instead of a table", false)
         .action(async (o) => {
             const { multiTenantCommand } = await import("./multitenant/run");
             setExitCode(
                 await multiTenantCommand(
-                    { tenants: o.tenants, baseline: o.baseline, operation: o.operation, parallel: o.parallel, project: o.project, stateDir: o.stateDir, reportDir: o.reportDir, only: o.only, json: o.json },
+                    {
+                        tenants: o.tenants,
+                        baseline: o.baseline,
+                        operation: o.operation,
+                        parallel: o.parallel,
+                        project: o.project,
+                        stateDir: o.stateDir,
+                        reportDir: o.reportDir,
+                        only: o.only,
+                        json: o.json,
+                    },
                     io.out,
                 ),
             );
@@ -184,21 +245,27 @@ Exit codes:
     program
         .command("multi-tenant-report")
         .summary("combine per-tenant results (e.g. of matrix jobs) into one roll-up")
-        .description("Combine the results of multi-tenant runs (every tenants/<name>.json under --from, e.g. the downloaded artifacts of a matrix's jobs) into one roll-up in Markdown and JSON.\nA tenant with two results is an error; with --tenants, a tenant without a result counts as failed. Exit codes as multi-tenant's.")
+        .description(
+            "Combine the results of multi-tenant runs (every tenants/<name>.json under --from, e.g. the downloaded artifacts of a matrix's jobs) into one roll-up in Markdown and JSON.\nA tenant with two results is an error; with --tenants, a tenant without a result counts as failed. Exit codes as multi-tenant's.",
+        )
         .requiredOption("--from <dir>", "the directory holding the runs' report directories (required)")
         .option("--out-dir <dir>", "write summary.md and summary.json here")
         .option("--tenants <file>", "the tenants file: every tenant in it must have a result")
         .option("--json", "print the roll-up as JSON instead of Markdown", false)
         .action(async (o) => {
             const { reportCommand } = await import("./multitenant/report");
-            const expect = o.tenants ? (await import("./multitenant/tenants")).loadTenants(o.tenants).tenants.map((t) => t.name) : undefined;
+            const expect = o.tenants
+                ? (await import("./multitenant/tenants")).loadTenants(o.tenants).tenants.map((t) => t.name)
+                : undefined;
             setExitCode(reportCommand({ from: o.from, outDir: o.outDir, expect, json: o.json }, io.out));
         });
 
     program
         .command("matrix")
         .summary("the tenants file as GitHub Actions matrices (one job per tenant, at most 256 per matrix)")
-        .description("Print the tenants file as GitHub Actions matrices: { tenants, shardSize, shards: [{ include: [{ tenant, stack }] }] }, each shard at most 256 jobs (GitHub's limit per matrix).\nThe tenants file is validated first, as multi-tenant does. With --github-output, also writes matrix, shards, shard<i> and size<i> for the shard jobs of the workflow.")
+        .description(
+            "Print the tenants file as GitHub Actions matrices: { tenants, shardSize, shards: [{ include: [{ tenant, stack }] }] }, each shard at most 256 jobs (GitHub's limit per matrix).\nThe tenants file is validated first, as multi-tenant does. With --github-output, also writes matrix, shards, shard<i> and size<i> for the shard jobs of the workflow.",
+        )
         .requiredOption("--tenants <file>", "the tenants file (required)")
         .option("--baseline <file>", "the baseline, when the tenants file has none (for validation)")
         .option("--shards <n>", "the number of shard jobs the workflow declares (default: as many as needed)", wholeNumber(1, 1000))
@@ -206,7 +273,18 @@ Exit codes:
         .option("--github-output <file>", "append the step outputs to this file (the job's $GITHUB_OUTPUT)")
         .action(async (o) => {
             const { matrixCommand } = await import("./multitenant/matrix");
-            setExitCode(await matrixCommand({ tenants: o.tenants, baseline: o.baseline, shards: o.shards, maxPerShard: o.maxPerShard, githubOutput: o.githubOutput }, io.out));
+            setExitCode(
+                await matrixCommand(
+                    {
+                        tenants: o.tenants,
+                        baseline: o.baseline,
+                        shards: o.shards,
+                        maxPerShard: o.maxPerShard,
+                        githubOutput: o.githubOutput,
+                    },
+                    io.out,
+                ),
+            );
         });
 
     for (const cmd of program.commands) {

@@ -22,7 +22,14 @@ export type { BaselineMember, BaselineWide } from "./components/member";
 export * from "./settings/registry";
 
 // The baseline as stack config: parsing and checking `m365-mfa:baseline`, presets, coherence, permissions.
-export { BASELINE_KEY, BASELINE_SCHEMA, BaselineConfigError, baselineArgsFromConfig, coherenceProblems, coherenceWarnings } from "./components/config";
+export {
+    BASELINE_KEY,
+    BASELINE_SCHEMA,
+    BaselineConfigError,
+    baselineArgsFromConfig,
+    coherenceProblems,
+    coherenceWarnings,
+} from "./components/config";
 export { PRESETS, presetBaseline } from "./components/presets";
 export type { PresetName } from "./components/presets";
 export { missingPermissions, requiredPermissions } from "./components/preflight";

@@ -13,7 +13,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { trace } from "./client/trace";
-import { BaselineConfigError, CONFIG_NAMESPACE, TenantMfaBaseline, baselineArgsFromConfig, coherenceWarnings, createTenantClients, missingPermissions, redact, requiredPermissions } from "./index";
+import {
+    BaselineConfigError,
+    CONFIG_NAMESPACE,
+    TenantMfaBaseline,
+    baselineArgsFromConfig,
+    coherenceWarnings,
+    createTenantClients,
+    missingPermissions,
+    redact,
+    requiredPermissions,
+} from "./index";
 
 // From the process's start to here: the language host, the SDK and this package loaded (M365_MFA_TRACE).
 trace("program loaded", performance.timeOrigin);
@@ -41,7 +51,9 @@ async function preflight(args: ReturnType<typeof baselineArgs>): Promise<void> {
         missing = await missingPermissions(createTenantClients(config), requiredPermissions(args));
     } catch (err) {
         const secret = config.get("clientSecret") ?? process.env.AZURE_CLIENT_SECRET;
-        throw new pulumi.RunError(`m365-mfa: permission preflight could not sign in: ${redact(err instanceof Error ? err.message : String(err), [secret])}`);
+        throw new pulumi.RunError(
+            `m365-mfa: permission preflight could not sign in: ${redact(err instanceof Error ? err.message : String(err), [secret])}`,
+        );
     }
     if (missing.length) {
         throw new pulumi.RunError(

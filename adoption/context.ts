@@ -19,7 +19,13 @@ export interface ExportContext {
 }
 
 export function exportContext(clients: TenantClients, options: Partial<Omit<ExportContext, "clients" | "shared">> = {}): ExportContext {
-    return { clients, warnings: options.warnings ?? [], shared: new Map(), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.breakGlassAccounts ? { breakGlassAccounts: options.breakGlassAccounts } : {}) };
+    return {
+        clients,
+        warnings: options.warnings ?? [],
+        shared: new Map(),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.breakGlassAccounts ? { breakGlassAccounts: options.breakGlassAccounts } : {}),
+    };
 }
 
 /** `read` once per export under `key`; every later caller gets the same promise (and the same failure). */

@@ -56,7 +56,11 @@ export interface ExportOptions {
 export async function exportBaseline(clients: TenantClients, options: ExportOptions = {}): Promise<Record<string, unknown>> {
     const include = new Set(options.include ?? EXPORTABLE);
     for (const k of [...include]) for (const c of COMPANIONS[k] ?? []) include.add(c);
-    const ctx: ExportContext = exportContext(clients, { onProgress: options.onProgress, breakGlassAccounts: options.breakGlassAccounts, warnings: options.warnings });
+    const ctx: ExportContext = exportContext(clients, {
+        onProgress: options.onProgress,
+        breakGlassAccounts: options.breakGlassAccounts,
+        warnings: options.warnings,
+    });
     const baseline: Record<string, unknown> = {};
     for (const [key, exportMember] of MEMBERS) {
         if (!include.has(key)) continue;
@@ -96,15 +100,26 @@ export function stackFileYaml(baseline: Record<string, unknown>, existing?: stri
 }
 
 /** `m365-mfa export` (the arguments are parsed by ../cli.ts). */
-export async function exportCommand(options: { format?: "yaml" | "json"; out?: string; include?: string[]; breakGlass?: string[] }): Promise<void> {
+export async function exportCommand(options: {
+    format?: "yaml" | "json";
+    out?: string;
+    include?: string[];
+    breakGlass?: string[];
+}): Promise<void> {
     const format = options.format ?? "yaml";
     const include = options.include;
     for (const i of include ?? []) {
         if (!EXPORTABLE.includes(i)) throw new Error(`--include: unknown setting "${i}" (known: ${EXPORTABLE.join(", ")})`);
     }
-    const progress = (what: string, n: number) => process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
+    const progress = (what: string, n: number) =>
+        process.stderr.isTTY && process.stderr.write(`\r  reading ${what}: ${n.toLocaleString("en")}      `);
     const warnings: string[] = [];
-    const baseline = await exportBaseline(createTenantClients(), { include, onProgress: progress, breakGlassAccounts: options.breakGlass, warnings });
+    const baseline = await exportBaseline(createTenantClients(), {
+        include,
+        onProgress: progress,
+        breakGlassAccounts: options.breakGlass,
+        warnings,
+    });
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
     for (const w of warnings) console.error(`warning: ${w}`);
     const out = options.out;

@@ -23,7 +23,10 @@ export const LIST_READ_APP = "m365-mfa-provider-list-read";
 export function addListReadApp(emu: RunningEmulator): string {
     const tenantId = emu.defaultTenant().tenantId;
     if (!emu.defaultTenant().apps.some((a) => a.displayName === LIST_READ_APP)) {
-        emu.store.addServicePrincipal(tenantId, LIST_READ_APP, { graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"], directoryRoles: [EXCHANGE_ADMINISTRATOR] });
+        emu.store.addServicePrincipal(tenantId, LIST_READ_APP, {
+            graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"],
+            directoryRoles: [EXCHANGE_ADMINISTRATOR],
+        });
         setAppPermissions(emu.store, tenantId, LIST_READ_APP, ["Exchange.ManageAsApp"]);
     }
     return LIST_READ_APP;
@@ -42,7 +45,13 @@ async function main() {
     const listReadApp = addListReadApp(emu);
     // The one-at-a-time baseline runs as another app, so it does not use up the provider app's limits.
     process.stdout.write(
-        JSON.stringify({ origin: emu.origin, env: emu.env(APPS.provider), listReadEnv: emu.env(listReadApp), baselineEnv: emu.env(APPS.portal), adminKey: emu.store.adminKey }) + "\n",
+        JSON.stringify({
+            origin: emu.origin,
+            env: emu.env(APPS.provider),
+            listReadEnv: emu.env(listReadApp),
+            baselineEnv: emu.env(APPS.portal),
+            adminKey: emu.store.adminKey,
+        }) + "\n",
     );
     process.on("SIGTERM", async () => {
         await emu.stop();

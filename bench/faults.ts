@@ -92,8 +92,22 @@ export interface Mix {
 }
 
 export const MIXES: Record<string, Mix> = {
-    harsh: { rate429: 0.32, rate5xx: 0.15, dropRate: 0.05, tokenExpiresEarlySeconds: 15, tokenEndpoint: true, label: "32% 429 (Retry-After 1 s), 15% 503, 5% dropped connections, the same at the token endpoint, tokens expiring 15 s after issue" },
-    issue12: { rate429: 0.3, rate5xx: 0.1, dropRate: 0.05, tokenExpiresEarlySeconds: 30, tokenEndpoint: false, label: "30% 429 (Retry-After 1 s), 10% 503, 5% dropped connections, tokens expiring 30 s after issue" },
+    harsh: {
+        rate429: 0.32,
+        rate5xx: 0.15,
+        dropRate: 0.05,
+        tokenExpiresEarlySeconds: 15,
+        tokenEndpoint: true,
+        label: "32% 429 (Retry-After 1 s), 15% 503, 5% dropped connections, the same at the token endpoint, tokens expiring 15 s after issue",
+    },
+    issue12: {
+        rate429: 0.3,
+        rate5xx: 0.1,
+        dropRate: 0.05,
+        tokenExpiresEarlySeconds: 30,
+        tokenEndpoint: false,
+        label: "30% 429 (Retry-After 1 s), 10% 503, 5% dropped connections, tokens expiring 30 s after issue",
+    },
 };
 
 export function faultsFor(seed: number, mix: Mix = MIXES[MIX]): Faults {
@@ -102,7 +116,9 @@ export function faultsFor(seed: number, mix: Mix = MIXES[MIX]): Faults {
         seed,
         ...rates,
         retryAfterSeconds: 1,
-        ...(mix.tokenExpiresEarlySeconds ? { tokenExpiresEarlySeconds: mix.tokenExpiresEarlySeconds, tokenExpiresEarlyApps: [APPS.provider] } : {}),
+        ...(mix.tokenExpiresEarlySeconds
+            ? { tokenExpiresEarlySeconds: mix.tokenExpiresEarlySeconds, tokenExpiresEarlyApps: [APPS.provider] }
+            : {}),
         ...(mix.tokenEndpoint ? { tokenEndpoint: { ...rates, retryAfterSeconds: 1 } } : {}),
     };
 }
@@ -145,7 +161,9 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
     try {
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator"), maxLogEntries: 1_000_000 });
         emu.directory().seed(Math.ceil(USERS * 1.25) + 50, 42);
-        const users = [...emu.directory().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState !== "enforced").slice(0, USERS);
+        const users = [...emu.directory().users.values()]
+            .filter((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState !== "enforced")
+            .slice(0, USERS);
         if (users.length < USERS) {
             throw new Error(`only ${users.length} users to change`);
         }
@@ -163,7 +181,10 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
         // Ours as the provider app, through the client layer; azuread (go-azure-sdk's own retries) as an app of its own,
         // as its provider configuration (ARM_* / azuread:*) is apart from ours: the early token expiry reaches only
         // ours (AZUREAD_APP, tokenExpiresEarlyApps), every other fault both.
-        if (CA) emu.store.addServicePrincipal(emu.defaultTenant().tenantId, AZUREAD_APP, { graphRoles: ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"] });
+        if (CA)
+            emu.store.addServicePrincipal(emu.defaultTenant().tenantId, AZUREAD_APP, {
+                graphRoles: ["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"],
+            });
         const env = { ...emu.env(APPS.provider), ...(CA ? emu.azureadEnv(AZUREAD_APP) : {}), M365_MFA_TRACE: traceFile };
         const ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env });
         await ws.initStack("faults", BUDGET ? { "m365-mfa:retryBudgetSeconds": BUDGET } : {}, {
@@ -178,11 +199,23 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
                 guards: { confirm: [confirmationToken(Object.fromEntries(users.map((u) => [u.userPrincipalName, "enforced" as const])))] },
                 authenticationMethods: {
                     policy: {
-                        registrationCampaign: { state: "enabled", snoozeDurationInDays: 1, includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }] },
+                        registrationCampaign: {
+                            state: "enabled",
+                            snoozeDurationInDays: 1,
+                            includeTargets: [
+                                { id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" },
+                            ],
+                        },
                         policyMigrationState: "migrationComplete",
                     },
                     methods: {
-                        microsoftAuthenticator: { state: "enabled", featureSettings: { displayAppInformationRequiredState: { state: "enabled" }, displayLocationInformationRequiredState: { state: "enabled" } } },
+                        microsoftAuthenticator: {
+                            state: "enabled",
+                            featureSettings: {
+                                displayAppInformationRequiredState: { state: "enabled" },
+                                displayLocationInformationRequiredState: { state: "enabled" },
+                            },
+                        },
                         sms: { state: "disabled" },
                         voice: { state: "disabled" },
                         temporaryAccessPass: { state: "enabled", defaultLifetimeInMinutes: 60, isUsableOnce: true },
@@ -196,10 +229,12 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
         const t0 = Date.now();
         // --cap S (the sweep): a run still going after S seconds is stopped and reported as not finished.
         let capped = false;
-        const cap = CAP ? setTimeout(() => {
-            capped = true;
-            killPulumi(ws.configFile("faults"), tmp);
-        }, CAP * 1000) : undefined;
+        const cap = CAP
+            ? setTimeout(() => {
+                  capped = true;
+                  killPulumi(ws.configFile("faults"), tmp);
+              }, CAP * 1000)
+            : undefined;
         const r = await ws.up("faults");
         if (cap) clearTimeout(cap);
         const seconds = (Date.now() - t0) / 1000;
@@ -245,7 +280,15 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
             phases,
             ...(silence !== undefined ? { silence } : {}),
             tokenFaults: log.filter((e) => isToken(e) && (e.status === 429 || e.status === 503 || e.status === "dropped")).length,
-            ...(r.code !== 0 ? { tail: r.output.split("\n").filter((l) => /error|failed|gave up/i.test(l)).slice(0, 12).join("\n") } : {}),
+            ...(r.code !== 0
+                ? {
+                      tail: r.output
+                          .split("\n")
+                          .filter((l) => /error|failed|gave up/i.test(l))
+                          .slice(0, 12)
+                          .join("\n"),
+                  }
+                : {}),
         };
     } finally {
         await emu?.stop();
@@ -263,7 +306,9 @@ async function oneRun(label: string, faults: Faults | undefined, mix?: Mix): Pro
 function killPulumi(configFile: string, runDir: string): void {
     for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
         try {
-            const ours = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(configFile) || fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(runDir + path.sep);
+            const ours =
+                fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(configFile) ||
+                fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(runDir + path.sep);
             if (ours) process.kill(Number(pid), "SIGKILL");
         } catch {
             // gone already, or not ours to read
@@ -274,7 +319,11 @@ function killPulumi(configFile: string, runDir: string): void {
 /** Per-user MFA's check and create, and the longest silence between progress lines during its create, from the trace. */
 function fromTrace(file: string): { phases: RunResult["phases"]; silence?: number } {
     if (!fs.existsSync(file)) return { phases: {} };
-    const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { at: string; what: string; ms: number; of?: string });
+    const lines = fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { at: string; what: string; ms: number; of?: string });
     const last = (what: string) => lines.filter((l) => l.what === what).pop();
     const check = last("PerUserMfa check");
     const create = last("PerUserMfa create");
@@ -282,7 +331,13 @@ function fromTrace(file: string): { phases: RunResult["phases"]; silence?: numbe
     if (create) {
         const end = Date.parse(create.at);
         const start = end - create.ms;
-        const marks = [start, ...lines.filter((l) => l.what === "progress" && Date.parse(l.at) >= start && Date.parse(l.at) <= end).map((l) => Date.parse(l.at)), end];
+        const marks = [
+            start,
+            ...lines
+                .filter((l) => l.what === "progress" && Date.parse(l.at) >= start && Date.parse(l.at) <= end)
+                .map((l) => Date.parse(l.at)),
+            end,
+        ];
         silence = Math.max(...marks.slice(1).map((t, i) => t - marks[i])) / 1000;
     }
     return { phases: { ...(check ? { check: check.ms / 1000 } : {}), ...(create ? { create: create.ms / 1000 } : {}) }, silence };
@@ -320,12 +375,20 @@ async function sweep() {
     const points: { kind: "429" | "5xx"; rate: number; run: RunResult; ideal: number }[] = [];
     for (const kind of ["429", "5xx"] as const) {
         for (const rate of rates) {
-            const mix: Mix = { rate429: kind === "429" ? rate : 0, rate5xx: kind === "5xx" ? rate : 0, dropRate: 0, tokenEndpoint: true, label: `${Math.round(rate * 100)}% ${kind}` };
+            const mix: Mix = {
+                rate429: kind === "429" ? rate : 0,
+                rate5xx: kind === "5xx" ? rate : 0,
+                dropRate: 0,
+                tokenEndpoint: true,
+                label: `${Math.round(rate * 100)}% ${kind}`,
+            };
             console.error(`${mix.label}...`);
             const run = await oneRun(mix.label, faultsFor(seed, mix), mix);
             const ideal = base.seconds * expectedAttempts(mix);
             points.push({ kind, rate, run, ideal });
-            console.error(`${mix.label}: ${run.seconds.toFixed(1)} s (ideal ${ideal.toFixed(1)} s), converged ${run.converged}${run.tail ? `\n${run.tail}` : ""}`);
+            console.error(
+                `${mix.label}: ${run.seconds.toFixed(1)} s (ideal ${ideal.toFixed(1)} s), converged ${run.converged}${run.tail ? `\n${run.tail}` : ""}`,
+            );
         }
     }
     const lines = [
@@ -351,9 +414,28 @@ async function sweep() {
         title: `First pulumi up under faults, ${USERS.toLocaleString("en")} users`,
         base: base.seconds,
         series: [
-            { name: "429 (measured)", color: "#d62728", points: [[0, base.seconds], ...points.filter((p) => p.kind === "429").map((p): [number, number] => [p.rate, p.run.seconds])] },
-            { name: "5xx (measured)", color: "#1f77b4", points: [[0, base.seconds], ...points.filter((p) => p.kind === "5xx").map((p): [number, number] => [p.rate, p.run.seconds])] },
-            { name: "ideal: fault-free x expected attempts", color: "#2ca02c", dashed: true, points: [0, ...rates].map((r): [number, number] => [r, base.seconds / (1 - r) ** 2]) },
+            {
+                name: "429 (measured)",
+                color: "#d62728",
+                points: [
+                    [0, base.seconds],
+                    ...points.filter((p) => p.kind === "429").map((p): [number, number] => [p.rate, p.run.seconds]),
+                ],
+            },
+            {
+                name: "5xx (measured)",
+                color: "#1f77b4",
+                points: [
+                    [0, base.seconds],
+                    ...points.filter((p) => p.kind === "5xx").map((p): [number, number] => [p.rate, p.run.seconds]),
+                ],
+            },
+            {
+                name: "ideal: fault-free x expected attempts",
+                color: "#2ca02c",
+                dashed: true,
+                points: [0, ...rates].map((r): [number, number] => [r, base.seconds / (1 - r) ** 2]),
+            },
         ],
     });
     process.exit(points.every((p) => p.run.converged) && base.converged ? 0 : 2);

@@ -42,7 +42,9 @@ export function sweepChartSvg(options: { title: string; base: number; series: Ch
     }
     out.push(`<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#333"/>`);
     out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#333"/>`);
-    out.push(`<text x="${(left + W - right) / 2}" y="${H - 14}" text-anchor="middle">fault rate (share of requests, $batch items and token requests)</text>`);
+    out.push(
+        `<text x="${(left + W - right) / 2}" y="${H - 14}" text-anchor="middle">fault rate (share of requests, $batch items and token requests)</text>`,
+    );
     out.push(`<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">first pulumi up (s)</text>`);
     options.series.forEach((s, i) => {
         const pts = [...s.points].sort((a, b) => a[0] - b[0]);
@@ -53,10 +55,14 @@ export function sweepChartSvg(options: { title: string; base: number; series: Ch
             for (const p of pts) out.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
         }
         const ly = top + 10 + i * 22;
-        out.push(`<line x1="${W - right + 16}" y1="${ly}" x2="${W - right + 44}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+        out.push(
+            `<line x1="${W - right + 16}" y1="${ly}" x2="${W - right + 44}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+        );
         out.push(`<text x="${W - right + 50}" y="${ly + 4}">${esc(s.name)}</text>`);
     });
-    out.push(`<text x="${W - right + 16}" y="${top + 10 + options.series.length * 22 + 8}" fill="#555">fault-free: ${options.base.toFixed(1)} s</text>`);
+    out.push(
+        `<text x="${W - right + 16}" y="${top + 10 + options.series.length * 22 + 8}" fill="#555">fault-free: ${options.base.toFixed(1)} s</text>`,
+    );
     out.push("</svg>");
     return out.join("\n") + "\n";
 }

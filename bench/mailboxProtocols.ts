@@ -43,9 +43,20 @@ async function emulatorMain(): Promise<void> {
     const { startEmulator } = require("../emulator/server") as typeof import("../emulator/server");
     const { APPS } = require("../emulator/store") as typeof import("../emulator/store");
     const [dir, users, latency] = process.argv.slice(process.argv.indexOf("--emulator") + 1);
-    const emu = await startEmulator({ stateDir: dir, faults: { latencyMs: Number(latency) }, throttling: { enabled: false }, maxLogEntries: 1000 });
+    const emu = await startEmulator({
+        stateDir: dir,
+        faults: { latencyMs: Number(latency) },
+        throttling: { enabled: false },
+        maxLogEntries: 1000,
+    });
     emu.store.seedTenant(emu.defaultTenant().tenantId, Number(users), 42);
-    process.stdout.write(JSON.stringify({ env: emu.env(APPS.provider), baselineEnv: emu.env(APPS.portal), mailboxes: emu.defaultTenant().exchange.mailboxes.length }) + "\n");
+    process.stdout.write(
+        JSON.stringify({
+            env: emu.env(APPS.provider),
+            baselineEnv: emu.env(APPS.portal),
+            mailboxes: emu.defaultTenant().exchange.mailboxes.length,
+        }) + "\n",
+    );
     process.on("SIGTERM", async () => {
         await emu.stop();
         process.exit(0);
@@ -62,9 +73,22 @@ interface Emu {
 
 async function startEmu(users: number, latency: number): Promise<Emu> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-bench-mbx-"));
-    const child = spawn(process.execPath, ["--max-old-space-size=4096", "-r", "ts-node/register/transpile-only", __filename, "--emulator", dir, String(users), String(latency)], {
-        stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+        process.execPath,
+        [
+            "--max-old-space-size=4096",
+            "-r",
+            "ts-node/register/transpile-only",
+            __filename,
+            "--emulator",
+            dir,
+            String(users),
+            String(latency),
+        ],
+        {
+            stdio: ["ignore", "pipe", "inherit"],
+        },
+    );
     const line = await new Promise<string>((resolve, reject) => {
         readline.createInterface({ input: child.stdout! }).once("line", resolve);
         child.once("exit", (code) => reject(new Error(`emulator exited ${code}`)));
@@ -89,7 +113,11 @@ async function run(size: number, latency: number): Promise<string> {
     try {
         const clients = createTenantClients(undefined, emu.env);
         const provider = new SettingProvider(mailboxProtocols, { verifyDelayMs: 200 }, () => clients);
-        const inputs = { defaults: { pop: false, imap: false }, maxMailboxChanges: 10_000_000, configKey: "m365-mfa:baseline.mailboxProtocols" };
+        const inputs = {
+            defaults: { pop: false, imap: false },
+            maxMailboxChanges: 10_000_000,
+            configKey: "m365-mfa:baseline.mailboxProtocols",
+        };
         let t = Date.now();
         const checked = await provider.check({}, inputs);
         if (checked.failures?.length) throw new Error(JSON.stringify(checked.failures));
@@ -132,7 +160,9 @@ async function main(): Promise<void> {
     const latency = Number(arg("--latency") ?? process.env.BENCH_LATENCY_MS ?? 80);
     const rows: string[] = [];
     for (const size of sizes) {
-        console.error(`mailbox protocols: ${size.toLocaleString("en")} mailboxes, ${latency} ms per request, ${EXCHANGE_CONCURRENCY} in flight`);
+        console.error(
+            `mailbox protocols: ${size.toLocaleString("en")} mailboxes, ${latency} ms per request, ${EXCHANGE_CONCURRENCY} in flight`,
+        );
         rows.push(await run(size, latency));
     }
     const text = [

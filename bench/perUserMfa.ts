@@ -34,9 +34,13 @@ interface Emu {
 
 async function startEmu(users: number): Promise<Emu> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-bench-"));
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "emulatorProcess.ts"), dir, String(users), String(LATENCY_MS), "on"], {
-        stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(__dirname, "emulatorProcess.ts"), dir, String(users), String(LATENCY_MS), "on"],
+        {
+            stdio: ["ignore", "pipe", "inherit"],
+        },
+    );
     const line = await new Promise<string>((resolve, reject) => {
         readline.createInterface({ input: child.stdout! }).once("line", resolve);
         child.once("exit", (code) => reject(new Error(`emulator exited ${code}`)));
@@ -74,7 +78,12 @@ async function upnsOf(env: Record<string, string>, n: number): Promise<string[]>
 }
 
 /** One request at a time, as a script loop does; timed on a sample and scaled to n. */
-async function sequential(env: Record<string, string>, upns: string[], n: number, write: boolean): Promise<{ seconds: number; measured: number }> {
+async function sequential(
+    env: Record<string, string>,
+    upns: string[],
+    n: number,
+    write: boolean,
+): Promise<{ seconds: number; measured: number }> {
     const graph = createTenantClients(undefined, env).graph;
     const sample = upns.slice(0, Math.min(SEQUENTIAL_SAMPLE, upns.length));
     const t0 = Date.now();
@@ -117,7 +126,16 @@ async function readScenario(n: number): Promise<Row> {
             throw new Error(`read ${JSON.stringify(counts)} for ${n} users`);
         }
         const h1 = heapMb();
-        return { scenario: "read state", users: n, batched: seconds, sequential: seq.seconds, sequentialMeasured: seq.measured, bound: bound(n, 0), heapMb: h1 - h0, throttled: "" };
+        return {
+            scenario: "read state",
+            users: n,
+            batched: seconds,
+            sequential: seq.seconds,
+            sequentialMeasured: seq.measured,
+            bound: bound(n, 0),
+            heapMb: h1 - h0,
+            throttled: "",
+        };
     } finally {
         await stopEmu(emu);
     }

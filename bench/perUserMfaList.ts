@@ -51,9 +51,22 @@ interface Emu {
 
 async function startEmu(users: number): Promise<Emu> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-bench-list-"));
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "emulatorProcess.ts"), dir, String(users), String(LATENCY_MS), "on", "served"], {
-        stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+        process.execPath,
+        [
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(__dirname, "emulatorProcess.ts"),
+            dir,
+            String(users),
+            String(LATENCY_MS),
+            "on",
+            "served",
+        ],
+        {
+            stdio: ["ignore", "pipe", "inherit"],
+        },
+    );
     const line = await new Promise<string>((resolve, reject) => {
         readline.createInterface({ input: child.stdout! }).once("line", resolve);
         child.once("exit", (code) => reject(new Error(`emulator exited ${code}`)));
@@ -93,7 +106,11 @@ function tracedReads(file: string): { path: string; pages: number; confirmed: nu
         .filter((e) => e.what === "PerUserMfa read" && e.phase !== undefined);
 }
 
-async function timedRead(env: Record<string, string>, mode: "auto" | "batch", targets: Record<string, string>): Promise<{ seconds: number; heapMb: number; pages: number }> {
+async function timedRead(
+    env: Record<string, string>,
+    mode: "auto" | "batch",
+    targets: Record<string, string>,
+): Promise<{ seconds: number; heapMb: number; pages: number }> {
     if (mode === "auto") delete process.env.M365_MFA_PER_USER_READ;
     else process.env.M365_MFA_PER_USER_READ = mode;
     forgetListSupport();
@@ -119,14 +136,18 @@ async function timedRead(env: Record<string, string>, mode: "auto" | "batch", ta
     const counts = (r.props as any).counts;
     const n = Object.keys(targets).length;
     if (counts.disabled + counts.enabled + counts.enforced !== n || Object.keys((r.props as any).observed).length !== 0) {
-        throw new Error(`${mode}: read ${JSON.stringify(counts)} for ${n} users, ${Object.keys((r.props as any).observed).length} differing`);
+        throw new Error(
+            `${mode}: read ${JSON.stringify(counts)} for ${n} users, ${Object.keys((r.props as any).observed).length} differing`,
+        );
     }
     // The path the read took, from its trace: a list read that fell back (or read users again) is not the list path.
     const reads = tracedReads(traceFile);
     fs.rmSync(traceFile, { force: true });
     const want = mode === "auto" ? "list" : "batch";
     if (reads.length !== 1 || reads[0].path !== want || reads[0].confirmed !== 0 || reads[0].users !== n) {
-        throw new Error(`${mode}: expected one ${want} read of ${n} users with nobody read again, the trace shows ${JSON.stringify(reads)}`);
+        throw new Error(
+            `${mode}: expected one ${want} read of ${n} users with nobody read again, the trace shows ${JSON.stringify(reads)}`,
+        );
     }
     return { seconds, heapMb: (h1 - h0) / 1024 / 1024, pages: reads[0].pages };
 }

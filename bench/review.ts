@@ -170,7 +170,12 @@ interface StepResult {
 }
 
 /** The union of the request intervals (seconds), the first start and last end (ms since epoch), and the longest idle gaps. */
-export function busyTime(entries: readonly RequestLogEntry[], from: number, to: number, gapsToKeep = 3): { busy: number; first?: number; last?: number; gaps: Gap[] } {
+export function busyTime(
+    entries: readonly RequestLogEntry[],
+    from: number,
+    to: number,
+    gapsToKeep = 3,
+): { busy: number; first?: number; last?: number; gaps: Gap[] } {
     const iv = entries
         .filter((e) => !e.batched && e.ms !== undefined)
         .map((e) => {
@@ -205,7 +210,9 @@ export function busyTime(entries: readonly RequestLogEntry[], from: number, to: 
 
 /** /users/<id>/authentication/requirements -> /users/{id}/authentication/requirements, for a readable gap list. */
 function shortPath(p: string): string {
-    return p.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}").replace(/\/users\/[^/]+@[^/]+/g, "/users/{upn}");
+    return p
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}")
+        .replace(/\/users\/[^/]+@[^/]+/g, "/users/{upn}");
 }
 
 async function measure(
@@ -246,7 +253,16 @@ async function measure(
         rss,
         note: note?.(r),
         perUserReads: traceFile ? perUserReadsIn(traceFile) : undefined,
-        ...(!expectedExit.includes(r.code) ? { tail: r.output.split("\n").filter((l) => /error|fail|refus/i.test(l)).slice(0, 12).join("\n") || r.output.slice(-3000) } : {}),
+        ...(!expectedExit.includes(r.code)
+            ? {
+                  tail:
+                      r.output
+                          .split("\n")
+                          .filter((l) => /error|fail|refus/i.test(l))
+                          .slice(0, 12)
+                          .join("\n") || r.output.slice(-3000),
+              }
+            : {}),
     };
     console.error(
         `  ${res.total.toFixed(1)} s, Graph busy ${res.busy.toFixed(1)} s, ${res.requests} requests (${res.items} batch items), exit ${res.exitCode}${res.note ? `; ${res.note}` : ""}${res.perUserReads ? `; per-user reads: ${res.perUserReads.join(", ") || "none"}` : ""}`,
@@ -286,9 +302,24 @@ function table(steps: StepResult[], meta: string): string {
         "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|---|",
     ];
     for (const s of steps) {
-        const goal = !s.goal ? "(reference)" : !okExit(s) ? "**failed**" : holds(s) ? `yes (${f(FACTOR * s.busy + FIXED_S)})` : `**no** (limit ${f(FACTOR * s.busy + FIXED_S)})`;
-        const goal27 = !s.goal ? "(reference)" : !okExit(s) ? "**failed**" : holdsList(s, empty) ? `yes (${f(LIST_FACTOR * (s.busy + empty))})` : `**no** (limit ${f(LIST_FACTOR * (s.busy + empty))})`;
-        const gaps = s.gaps.filter((g) => g.seconds >= 0.05).map((g) => `${f(g.seconds)} (${g.after})`).join("; ");
+        const goal = !s.goal
+            ? "(reference)"
+            : !okExit(s)
+              ? "**failed**"
+              : holds(s)
+                ? `yes (${f(FACTOR * s.busy + FIXED_S)})`
+                : `**no** (limit ${f(FACTOR * s.busy + FIXED_S)})`;
+        const goal27 = !s.goal
+            ? "(reference)"
+            : !okExit(s)
+              ? "**failed**"
+              : holdsList(s, empty)
+                ? `yes (${f(LIST_FACTOR * (s.busy + empty))})`
+                : `**no** (limit ${f(LIST_FACTOR * (s.busy + empty))})`;
+        const gaps = s.gaps
+            .filter((g) => g.seconds >= 0.05)
+            .map((g) => `${f(g.seconds)} (${g.after})`)
+            .join("; ");
         const perUser = s.goal && small ? `${(((s.rss.provider - small.rss.provider) * 1024) / USERS).toFixed(0)}` : "-";
         lines.push(
             `| ${s.name}${s.note ? ` (${s.note})` : ""}${s.perUserReads?.length ? ` [per-user reads: ${s.perUserReads.join("; ")}]` : ""} | ${f(s.total)} | ${f(s.busy)} | ${s.requests.toLocaleString("en")} (${s.items.toLocaleString("en")}) | ${s.throttled} | ${f(s.total - s.busy)} | ${f(s.beforeFirst)} / ${f(s.afterLast)} | ${gaps || "-"} | ${goal} | ${goal27} | ${mb(s.rss.engine)} / ${mb(s.rss.program)} / ${mb(s.rss.provider)} / ${mb(s.rss.command)} | ${perUser} | ${s.exitCode} | ${s.load[0].toFixed(1)}-${s.load[1].toFixed(1)} |`,
@@ -305,7 +336,17 @@ function emptyProject(dir: string): string {
         "name: empty\nmain: index.ts\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n    tsconfig: tsconfig.json\n",
     );
     fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, noCheck: true }, files: ["index.ts"] }, null, 2));
+    fs.writeFileSync(
+        path.join(dir, "tsconfig.json"),
+        JSON.stringify(
+            {
+                compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, noCheck: true },
+                files: ["index.ts"],
+            },
+            null,
+            2,
+        ),
+    );
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "empty", private: true }));
     fs.symlinkSync(path.join(__dirname, "..", "node_modules"), path.join(dir, "node_modules"), "dir");
     return dir;
@@ -324,7 +365,11 @@ function buildCopy(projectDir: string): void {
     console.error(`building the copied project (${status()})...`);
     const t0 = Date.now();
     try {
-        execFileSync(process.execPath, [path.join(__dirname, "..", "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: projectDir, stdio: "ignore" });
+        execFileSync(
+            process.execPath,
+            [path.join(__dirname, "..", "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+            { cwd: projectDir, stdio: "ignore" },
+        );
     } catch {
         // Type errors of files being edited elsewhere in the checkout: tsc still emits; the stamp below says what was built.
     }
@@ -337,7 +382,12 @@ async function main() {
     let emu: RunningEmulator | undefined;
     const steps: StepResult[] = [];
     try {
-        emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator"), maxLogEntries: 5_000_000, faults: { latencyMs: LATENCY_MS }, throttling: { enabled: true } });
+        emu = await startTrustedEmulator({
+            stateDir: path.join(tmp, "emulator"),
+            maxLogEntries: 5_000_000,
+            faults: { latencyMs: LATENCY_MS },
+            throttling: { enabled: true },
+        });
         const dir = emu.directory();
         // USERS users besides the two break-glass accounts, all already enforced (see the header).
         dir.seed(USERS + 2, 42);
@@ -356,7 +406,9 @@ async function main() {
         const expectList = PER_USER_LIST === "served" && APP === "list-read";
         const listRead = (s: StepResult) => {
             if (expectList && !s.perUserReads?.some((r) => / list /.test(r))) {
-                throw new Error(`${s.name}: per-user MFA did not read the user list (reads: ${s.perUserReads?.join(", ") || "none"}), though the tenant serves it and the app may read the audit log`);
+                throw new Error(
+                    `${s.name}: per-user MFA did not read the user list (reads: ${s.perUserReads?.join(", ") || "none"}), though the tenant serves it and the app may read the audit log`,
+                );
             }
             return s;
         };
@@ -367,19 +419,38 @@ async function main() {
         // command). The engine kills the dynamic-provider process, which so writes none: BENCH_NODE_OPTIONS replaces
         // the NODE_OPTIONS given to the steps, e.g. with a --require of a hook that writes the profile on SIGTERM.
         const profile = arg("profile");
-        const profileEnv: Record<string, string> = profile ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? `--cpu-prof --cpu-prof-dir=${path.resolve(profile)}` } : {};
-        const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { ...emu.env(app), M365_MFA_TRACE: traceFile, ...profileEnv } });
-        const stack = "review";
-        await ws.initStack(stack, {}, {
-            "m365-mfa:baseline": {
-                breakGlassAccounts: breakGlass.map((u) => u.userPrincipalName),
-                securityDefaults: { enabled: true },
-                perUserMfa: { assignments: [], allOtherUsers: "enforced" },
-                guards: { maxUserChangeShare: 1 },
-            },
+        const profileEnv: Record<string, string> = profile
+            ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? `--cpu-prof --cpu-prof-dir=${path.resolve(profile)}` }
+            : {};
+        const ws = new PulumiWorkspace({
+            projectDir,
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(app), M365_MFA_TRACE: traceFile, ...profileEnv },
         });
+        const stack = "review";
+        await ws.initStack(
+            stack,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: breakGlass.map((u) => u.userPrincipalName),
+                    securityDefaults: { enabled: true },
+                    perUserMfa: { assignments: [], allOtherUsers: "enforced" },
+                    guards: { maxUserChangeShare: 1 },
+                },
+            },
+        );
         // A small stack of the same project: the program's TypeScript and a provider, a handful of Graph calls.
-        await ws.initStack("small", {}, { "m365-mfa:baseline": { breakGlassAccounts: breakGlass.map((u) => u.userPrincipalName), securityDefaults: { enabled: true } } });
+        await ws.initStack(
+            "small",
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: breakGlass.map((u) => u.userPrincipalName),
+                    securityDefaults: { enabled: true },
+                },
+            },
+        );
         const empty = new PulumiWorkspace({ projectDir: emptyProject(path.join(tmp, "empty")), workDir: path.join(tmp, "empty-work") });
         await empty.initStack("empty");
 
@@ -392,29 +463,69 @@ async function main() {
         console.error(`  up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
         // 0. The fixed part.
-        steps.push(await measure(emu, "engine start-up: `pulumi about`", false, [0], () => empty.run(["about", ...["--stack", "empty", "--non-interactive"]])));
-        steps.push(await measure(emu, "engine start-up: `pulumi preview` of an empty TypeScript program", false, [0], () => empty.preview("empty")));
-        steps.push(await measure(emu, "`pulumi preview` of a small m365-mfa stack (security defaults only)", false, [0], () => ws.preview("small")));
+        steps.push(
+            await measure(emu, "engine start-up: `pulumi about`", false, [0], () =>
+                empty.run(["about", ...["--stack", "empty", "--non-interactive"]]),
+            ),
+        );
+        steps.push(
+            await measure(emu, "engine start-up: `pulumi preview` of an empty TypeScript program", false, [0], () =>
+                empty.preview("empty"),
+            ),
+        );
+        steps.push(
+            await measure(emu, "`pulumi preview` of a small m365-mfa stack (security defaults only)", false, [0], () =>
+                ws.preview("small"),
+            ),
+        );
 
         const changesIn = (r: CliResult) => {
             const m = /Per-user MFA: ([\d,]+) users? change/.exec(r.output);
             return m ? `${m[1]} users change` : undefined;
         };
         // 1. No change.
-        steps.push(listRead(await measure(emu, `no-change \`pulumi preview\` (${USERS.toLocaleString("en")} users)`, true, [0], () => ws.preview(stack), (r) => changesIn(r) ?? "no change", traceFile)));
+        steps.push(
+            listRead(
+                await measure(
+                    emu,
+                    `no-change \`pulumi preview\` (${USERS.toLocaleString("en")} users)`,
+                    true,
+                    [0],
+                    () => ws.preview(stack),
+                    (r) => changesIn(r) ?? "no change",
+                    traceFile,
+                ),
+            ),
+        );
 
         // 2. A portal admin sets CHANGES users back to disabled.
         const members = [...dir.users.values()].filter((u) => !u.breakGlass && u.perUserMfaState === "enforced").slice(0, CHANGES);
         const { results } = await runBatched(
             clientsAs(emu, APPS.portal).graph,
-            members.map((u) => ({ method: "PATCH" as const, url: `/users/${u.id}/authentication/requirements`, body: { perUserMfaState: "disabled" } })),
+            members.map((u) => ({
+                method: "PATCH" as const,
+                url: `/users/${u.id}/authentication/requirements`,
+                body: { perUserMfaState: "disabled" },
+            })),
             { version: "beta" },
         );
         const failedWrites = results.filter((r) => r.status >= 300).length;
         if (failedWrites) {
             throw new Error(`${failedWrites} of the portal's ${CHANGES} changes failed`);
         }
-        steps.push(listRead(await measure(emu, `\`pulumi preview\` with ${CHANGES.toLocaleString("en")} per-user MFA changes`, true, [0], () => ws.preview(stack), changesIn, traceFile)));
+        steps.push(
+            listRead(
+                await measure(
+                    emu,
+                    `\`pulumi preview\` with ${CHANGES.toLocaleString("en")} per-user MFA changes`,
+                    true,
+                    [0],
+                    () => ws.preview(stack),
+                    changesIn,
+                    traceFile,
+                ),
+            ),
+        );
 
         // --engine-profile DIR: a Go CPU profile of the engine for a `pulumi preview --refresh` of the same plan (not measured).
         const engineProfile = arg("engine-profile");
@@ -426,10 +537,14 @@ async function main() {
         // 3. The PR summary of the same plan.
         const comment = path.join(tmp, "comment.md");
         steps.push(
-            await measure(emu, "PR summary (`pr-summary`, `pulumi preview --refresh --run-program --json`)", true, [0], () =>
-                ws.cli(["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
-            () => (fs.existsSync(comment) ? `${(fs.statSync(comment).size / 1024).toFixed(0)} KiB comment` : "no comment written"),
-            traceFile,
+            await measure(
+                emu,
+                "PR summary (`pr-summary`, `pulumi preview --refresh --run-program --json`)",
+                true,
+                [0],
+                () => ws.cli(["pr-summary", "--stack", stack, "--config-file", ws.configFile(stack), "--out", comment]),
+                () => (fs.existsSync(comment) ? `${(fs.statSync(comment).size / 1024).toFixed(0)} KiB comment` : "no comment written"),
+                traceFile,
             ).then(listRead),
         );
 
@@ -438,19 +553,28 @@ async function main() {
         await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
         const reports = path.join(tmp, "drift");
         steps.push(
-            await measure(emu, `drift check (\`drift\`; security defaults and ${CHANGES.toLocaleString("en")} users changed by the portal: exit 2 expected)`, true, [2], () =>
-                ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]),
-            () => {
-                try {
-                    const j = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
-                    const kinds = (j.settings as { type: string; kind: string; users: { users: string[] }[] }[])
-                        .map((x) => `${x.type} ${x.kind}${x.users.length ? ` (${x.users.reduce((n, g) => n + g.users.length, 0).toLocaleString("en")} users)` : ""}`)
-                        .join(", ");
-                    return `drifted: ${j.drifted}; ${kinds}; attribution ${j.attribution?.available === false ? "not available" : "available"}`;
-                } catch {
-                    return "no report written";
-                }
-            }, traceFile).then(listRead),
+            await measure(
+                emu,
+                `drift check (\`drift\`; security defaults and ${CHANGES.toLocaleString("en")} users changed by the portal: exit 2 expected)`,
+                true,
+                [2],
+                () => ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]),
+                () => {
+                    try {
+                        const j = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+                        const kinds = (j.settings as { type: string; kind: string; users: { users: string[] }[] }[])
+                            .map(
+                                (x) =>
+                                    `${x.type} ${x.kind}${x.users.length ? ` (${x.users.reduce((n, g) => n + g.users.length, 0).toLocaleString("en")} users)` : ""}`,
+                            )
+                            .join(", ");
+                        return `drifted: ${j.drifted}; ${kinds}; attribution ${j.attribution?.available === false ? "not available" : "available"}`;
+                    } catch {
+                        return "no report written";
+                    }
+                },
+                traceFile,
+            ).then(listRead),
         );
     } finally {
         await emu?.stop();
@@ -469,7 +593,14 @@ async function main() {
     const out = table(steps, meta);
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, "results", `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}.md`), out + "\n");
+    fs.writeFileSync(
+        path.join(
+            __dirname,
+            "results",
+            `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}.md`,
+        ),
+        out + "\n",
+    );
     const measured = steps.filter((s) => s.goal);
     process.exit(measured.some((s) => !okExit(s)) ? 1 : measured.every(holds) ? 0 : 2);
 }

@@ -21,7 +21,12 @@ export interface AuditEntry {
         app: { appId: string | null; displayName: string | null; servicePrincipalId: string | null } | null;
         user: { id: string | null; displayName: string | null; userPrincipalName: string | null } | null;
     };
-    targetResources: { id: string; displayName: string | null; type: string; modifiedProperties: { displayName: string; oldValue: string | null; newValue: string | null }[] }[];
+    targetResources: {
+        id: string;
+        displayName: string | null;
+        type: string;
+        modifiedProperties: { displayName: string; oldValue: string | null; newValue: string | null }[];
+    }[];
     additionalDetails: { key: string; value: string }[];
 }
 

@@ -101,7 +101,11 @@ export const MIN_THROTTLE_ITEMS = 40;
 /** Items of recent answers it looks at: the last five batches or so. */
 export const THROTTLE_WINDOW_ITEMS = 100;
 
-export async function runBatched(graph: GraphClient, calls: readonly BatchCall[], options: BatchOptions = {}): Promise<{ results: BatchResult[]; stats: BatchStats }> {
+export async function runBatched(
+    graph: GraphClient,
+    calls: readonly BatchCall[],
+    options: BatchOptions = {},
+): Promise<{ results: BatchResult[]; stats: BatchStats }> {
     const version = options.version ?? "v1.0";
     const maxConcurrency = options.maxConcurrency ?? 16;
     const started = Date.now();
@@ -146,7 +150,9 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 url: c.url,
                 // Graph refuses the whole batch when a write item (POST/PATCH/PUT) has no body and Content-Type,
                 // even for a call that takes no body (json-batching.md: "only body can be an empty object").
-                ...(c.body !== undefined || WRITES.has(c.method) ? { body: c.body ?? {}, headers: { "Content-Type": "application/json" } } : {}),
+                ...(c.body !== undefined || WRITES.has(c.method)
+                    ? { body: c.body ?? {}, headers: { "Content-Type": "application/json" } }
+                    : {}),
             };
         });
         // The batch as a whole is retried by the Graph client's policy (every batched call is safe to
@@ -174,7 +180,10 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
         // of the last answers (this one and the throttling window's) failed so, the back-off grows as for
         // a single call.
         const unavailable = answer.responses.filter((r) => r.status === 424 || r.status >= 500).length;
-        const window = recent.reduce((n, a) => ({ items: n.items + a.items, unavailable: n.unavailable + a.unavailable }), { items: answer.responses.length, unavailable });
+        const window = recent.reduce((n, a) => ({ items: n.items + a.items, unavailable: n.unavailable + a.unavailable }), {
+            items: answer.responses.length,
+            unavailable,
+        });
         const noise = window.unavailable < UNAVAILABLE_SHARE * window.items;
         // The service's health, which a whole $batch answering 5xx or dropped is judged by (./retry.ts): this
         // answer went through, and so did its items but the 5xx/424 ones.
@@ -196,7 +205,14 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
                 }
                 const plan = run.plan(
                     {
-                        error: new TenantApiError("Microsoft Graph", calls[i].method, `/${version}${calls[i].url}`, r.status === 424 ? 503 : r.status, r.body?.error?.code, String(r.body?.error?.message ?? "")),
+                        error: new TenantApiError(
+                            "Microsoft Graph",
+                            calls[i].method,
+                            `/${version}${calls[i].url}`,
+                            r.status === 424 ? 503 : r.status,
+                            r.body?.error?.code,
+                            String(r.body?.error?.message ?? ""),
+                        ),
                         retryAfterMs: parseRetryAfter(headerOf(r.headers, "retry-after")),
                     },
                     true,
@@ -359,15 +375,16 @@ export async function runBatched(graph: GraphClient, calls: readonly BatchCall[]
     if (calls.length) {
         report();
     }
-    if (calls.length) trace("$batch", started, {
-        ...(options.label ? { label: options.label } : {}),
-        calls: calls.length,
-        batches: stats.batches,
-        throttled: stats.throttledItems,
-        failed: stats.failedItems,
-        pauses: stats.pauses,
-        maxConcurrency: stats.maxConcurrency,
-    });
+    if (calls.length)
+        trace("$batch", started, {
+            ...(options.label ? { label: options.label } : {}),
+            calls: calls.length,
+            batches: stats.batches,
+            throttled: stats.throttledItems,
+            failed: stats.failedItems,
+            pauses: stats.pauses,
+            maxConcurrency: stats.maxConcurrency,
+        });
     // Calls whose retry budget ran out keep their last retryable answer in place of a result.
     return { results, stats };
 }
@@ -384,7 +401,12 @@ function headerOf(headers: Record<string, string> | undefined, name: string): st
  * Reads every page of a Graph collection, following @odata.nextLink. `headers` go with every page
  * (e.g. ConsistencyLevel: eventual, which an advanced query needs on each request).
  */
-export async function* pages<T = any>(graph: GraphClient, path: string, version: GraphVersion = "v1.0", headers?: Record<string, string>): AsyncGenerator<T[]> {
+export async function* pages<T = any>(
+    graph: GraphClient,
+    path: string,
+    version: GraphVersion = "v1.0",
+    headers?: Record<string, string>,
+): AsyncGenerator<T[]> {
     let next: string | undefined = path;
     let guard = 0;
     while (next) {

@@ -76,9 +76,7 @@ export interface EndpointOverrides {
 export function resolveCloud(name: string | undefined, overrides: EndpointOverrides = {}): CloudEndpoints {
     const key = (name ?? "global").toLowerCase();
     if (key !== "custom" && !(key in CLOUDS)) {
-        throw new Error(
-            `unknown cloud "${name}": use one of ${[...Object.keys(CLOUDS), "custom"].join(", ")}`,
-        );
+        throw new Error(`unknown cloud "${name}": use one of ${[...Object.keys(CLOUDS), "custom"].join(", ")}`);
     }
     const base = key === "custom" ? CLOUDS.global : CLOUDS[key as keyof typeof CLOUDS];
     const custom = key === "custom" || !!(overrides.authorityHost || overrides.graphEndpoint || overrides.exchangeEndpoint);

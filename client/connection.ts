@@ -37,10 +37,7 @@ export function mapConfigSource(values: Record<string, string | undefined>): Con
 }
 
 /** Stack config is consulted first, then the environment variables that @azure/identity documents. */
-export function resolveConnection(
-    config: ConfigSource = mapConfigSource({}),
-    env: NodeJS.ProcessEnv = process.env,
-): ConnectionSettings {
+export function resolveConnection(config: ConfigSource = mapConfigSource({}), env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
     const pick = (key: keyof typeof CONFIG_KEYS, envName: string) => {
         const v = config.get(CONFIG_KEYS[key]) ?? env[envName];
         return v === undefined || v === "" ? undefined : v;
@@ -68,10 +65,6 @@ export function resolveConnection(
 
 /** A description safe for logs and error messages: never the secret. */
 export function describeConnection(c: ConnectionSettings): string {
-    const how = c.clientSecret
-        ? "client secret"
-        : c.federatedTokenFile
-          ? "workload identity federation"
-          : "DefaultAzureCredential chain";
+    const how = c.clientSecret ? "client secret" : c.federatedTokenFile ? "workload identity federation" : "DefaultAzureCredential chain";
     return `tenant ${c.tenantId}, app ${c.clientId ?? "(from credential chain)"}, ${how}, cloud ${c.cloud.name} (${c.cloud.graphEndpoint})`;
 }

@@ -25,9 +25,7 @@ export function createCredential(conn: ConnectionSettings): TokenCredential {
     };
     if (conn.clientSecret) {
         if (!conn.clientId) {
-            throw new Error(
-                "a client secret is configured but no client id: set m365-mfa:clientId or AZURE_CLIENT_ID",
-            );
+            throw new Error("a client secret is configured but no client id: set m365-mfa:clientId or AZURE_CLIENT_ID");
         }
         return new identity.ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, common);
     }
@@ -141,7 +139,11 @@ export function tokenEndpointStatus(err: unknown, message: string): number | und
     if (status === 429 || status === 503 || status === 504 || (status !== undefined && status >= 500)) {
         return 503;
     }
-    if (/temporarily_unavailable|server_error|AADSTS(90033|50196|50087|90006)\b|\b(429|503|504)\b|Too Many Requests|Service Unavailable/i.test(message)) {
+    if (
+        /temporarily_unavailable|server_error|AADSTS(90033|50196|50087|90006)\b|\b(429|503|504)\b|Too Many Requests|Service Unavailable/i.test(
+            message,
+        )
+    ) {
         return 503;
     }
     if (isDroppedConnection(err) || /ECONNRESET|socket hang up|EPIPE|ETIMEDOUT|network_error|other side closed/i.test(message)) {
@@ -156,7 +158,12 @@ function firstLine(s: string): string {
     if (aadsts) {
         return aadsts[0];
     }
-    return s.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 2).join(" ");
+    return s
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(0, 2)
+        .join(" ");
 }
 
 /** Reads a JWT's claims without verifying it (the service verifies it; we only read our own roles). */

@@ -83,7 +83,10 @@ export const EXCHANGE_ROLE_TO_ASSIGN = "Exchange Administrator";
 
 /** Whether an Exchange 403 is the refusal of an app without a supported Entra role. */
 export function isMissingExchangeRole(status: number, json: unknown, text: string): boolean {
-    return status === 403 && (/role assigned to application .* isn't supported in this scenario/i.test(text) || (json === undefined && !!text.trim()));
+    return (
+        status === 403 &&
+        (/role assigned to application .* isn't supported in this scenario/i.test(text) || (json === undefined && !!text.trim()))
+    );
 }
 
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;

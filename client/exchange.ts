@@ -113,7 +113,12 @@ export class ExchangeClient {
             const nextUrl = new URL(next, url);
             if (nextUrl.origin !== origin) {
                 // Never send the tenant's token to a host it was not asked for.
-                throw this.error(cmdlet, 200, undefined, `the answer's @odata.nextLink points at another host (${nextUrl.origin}); not following it`);
+                throw this.error(
+                    cmdlet,
+                    200,
+                    undefined,
+                    `the answer's @odata.nextLink points at another host (${nextUrl.origin}); not following it`,
+                );
             }
             url = nextUrl.toString();
         }
@@ -179,7 +184,13 @@ export class ExchangeClient {
         return { error: this.error(cmdlet, undefined, undefined, `no answer (${why})`), final: !isDroppedConnection(err) };
     }
 
-    private error(cmdlet: string, status: number | undefined, code: string | undefined, detail: string, requestId?: string): TenantApiError {
+    private error(
+        cmdlet: string,
+        status: number | undefined,
+        code: string | undefined,
+        detail: string,
+        requestId?: string,
+    ): TenantApiError {
         return new TenantApiError(
             "Exchange Online",
             "POST",

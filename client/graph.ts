@@ -85,8 +85,10 @@ export class GraphClient {
         assertNotHalted();
         const version = req.version ?? "v1.0";
         const full = `/${version}${path}`;
-        const options = new PolicyRequestOptions(this.policy.start(describeCall(method, full)), req.idempotent ?? IDEMPOTENT.has(method), (err) =>
-            this.toApiError(err, method, full),
+        const options = new PolicyRequestOptions(
+            this.policy.start(describeCall(method, full)),
+            req.idempotent ?? IDEMPOTENT.has(method),
+            (err) => this.toApiError(err, method, full),
         );
         try {
             let call = this.sdk().api(path).version(version).middlewareOptions([options]);

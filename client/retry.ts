@@ -53,9 +53,7 @@ export interface RetryPolicyOptions {
 }
 
 /** What to do after a failed attempt. */
-export type Plan =
-    | { action: "retry"; delayMs: number; refreshToken: boolean; reason: string }
-    | { action: "fail"; error: Error };
+export type Plan = { action: "retry"; delayMs: number; refreshToken: boolean; reason: string } | { action: "fail"; error: Error };
 
 export type Verdict = "retry" | "refresh-token" | "final";
 
@@ -174,7 +172,12 @@ export class RetryPolicy {
     }
 
     /** Runs `call` until it succeeds, the failure is final, or the budget is spent. */
-    async run<T>(what: string, call: () => Promise<T>, classify: (err: unknown) => Failure, options: { idempotent: boolean; resetToken?: () => void }): Promise<T> {
+    async run<T>(
+        what: string,
+        call: () => Promise<T>,
+        classify: (err: unknown) => Failure,
+        options: { idempotent: boolean; resetToken?: () => void },
+    ): Promise<T> {
         const run = this.start(what);
         for (;;) {
             assertNotHalted();
@@ -296,8 +299,12 @@ export class RetryBudgetExceededError extends TenantApiError {
 
 /** "reading policies/authenticationMethodsPolicy" for GET /v1.0/policies/authenticationMethodsPolicy. */
 export function describeCall(method: string, path: string): string {
-    const verb = { GET: "reading", PATCH: "updating", PUT: "writing", POST: "posting to", DELETE: "deleting" }[method.toUpperCase()] ?? method;
-    const clean = path.split("?")[0].replace(/^\/(v1\.0|beta)\//, "").replace(/^\//, "");
+    const verb =
+        { GET: "reading", PATCH: "updating", PUT: "writing", POST: "posting to", DELETE: "deleting" }[method.toUpperCase()] ?? method;
+    const clean = path
+        .split("?")[0]
+        .replace(/^\/(v1\.0|beta)\//, "")
+        .replace(/^\//, "");
     return `${verb} ${clean}`;
 }
 
@@ -335,7 +342,11 @@ export function isDroppedConnection(err: unknown): boolean {
     for (let e: any = err; e && !seen.has(e); e = e.cause) {
         seen.add(e);
         const text = `${e.code ?? ""} ${e.message ?? ""} ${e.name ?? ""}`;
-        if (/ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|socket hang up|other side closed|TimeoutError/i.test(text)) {
+        if (
+            /ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|socket hang up|other side closed|TimeoutError/i.test(
+                text,
+            )
+        ) {
             return true;
         }
     }

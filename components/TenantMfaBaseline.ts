@@ -26,7 +26,6 @@ export interface BaselinePosture {
 
 const WIDE_KEYS: readonly (keyof BaselineWide)[] = ["breakGlassAccounts", "readiness", "guards"];
 
-
 /**
  * One declaration of a tenant's MFA posture. It builds each configured member of the registry
  * (settings/registry.ts), in its order; each resource reconciles its part of the tenant (validate,
@@ -62,17 +61,21 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
         const block = facts.flatMap((f) => (f.blocksLegacy ? [f.blocksLegacy] : [])).sort((a, b) => b.rank - a.rank)[0];
         const also = facts.flatMap((f) => (f.alsoBlocks ? [f.alsoBlocks] : []));
         pulumi.log.info(
-            block ? `m365-mfa: ${block.log}${also.length ? `, with ${also.join(" and ")} blocked too` : ""}` : "m365-mfa: this baseline does not block legacy authentication",
+            block
+                ? `m365-mfa: ${block.log}${also.length ? `, with ${also.join(" and ")} blocked too` : ""}`
+                : "m365-mfa: this baseline does not block legacy authentication",
             this,
         );
         // MFA: the highest-ranked member whose requirement is active.
         const paths = facts.flatMap((f) => (f.requiresMfa ? [f.requiresMfa] : [])).sort((a, b) => b.rank - a.rank);
         const fields = Object.assign({}, ...facts.map((f) => f.fields ?? {})) as Record<string, pulumi.Input<unknown>>;
-        this.posture = pulumi.all([pulumi.all(paths.map((p) => p.active)), pulumi.all(fields)]).apply(([active, values]): BaselinePosture => ({
-            path: paths.find((_p, i) => active[i])?.path ?? "unmanaged",
-            legacyAuthentication: block?.how ?? "not managed",
-            ...Object.fromEntries(Object.entries(values as Record<string, unknown>).filter(([, v]) => v !== undefined)),
-        }));
+        this.posture = pulumi.all([pulumi.all(paths.map((p) => p.active)), pulumi.all(fields)]).apply(
+            ([active, values]): BaselinePosture => ({
+                path: paths.find((_p, i) => active[i])?.path ?? "unmanaged",
+                legacyAuthentication: block?.how ?? "not managed",
+                ...Object.fromEntries(Object.entries(values as Record<string, unknown>).filter(([, v]) => v !== undefined)),
+            }),
+        );
         this.registerOutputs({ posture: this.posture });
     }
 }

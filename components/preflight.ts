@@ -50,7 +50,9 @@ export async function missingPermissions(clients: TenantClients, required: Requi
             seen.add(key);
             missing.push(
                 `${r.feature}: grant the ${api} application permission ${r.anyOf[0]}${r.anyOf.length > 1 ? ` (or ${r.anyOf.slice(1).join(", ")})` : ""}` +
-                    (service === "exchange" ? `, and assign the app's service principal the ${EXCHANGE_ROLE_TO_ASSIGN} role (Exchange needs both)` : ""),
+                    (service === "exchange"
+                        ? `, and assign the app's service principal the ${EXCHANGE_ROLE_TO_ASSIGN} role (Exchange needs both)`
+                        : ""),
             );
         }
         if (service === "exchange" && !needs.some((r) => !r.anyOf.some((p) => roles.includes(p)))) {

@@ -20,7 +20,8 @@ import type { AnyMember, BaselineMember, PresetContext } from "./member";
 export const PRESETS = ["security-defaults", "conditional-access", "per-user-mfa-to-conditional-access"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
-const stageOf = (name: string, migrationStage: number | undefined) => (name === "per-user-mfa-to-conditional-access" ? (migrationStage ?? 1) : migrationStage);
+const stageOf = (name: string, migrationStage: number | undefined) =>
+    name === "per-user-mfa-to-conditional-access" ? (migrationStage ?? 1) : migrationStage;
 
 /**
  * The baseline a preset stands for (the value of m365-mfa:baseline without preset keys). `explicit`:
@@ -49,7 +50,16 @@ export function presetBaseline(name: PresetName, migrationStage?: number, explic
 }
 
 /** Refusals of the preset beside explicit members that would make it a silent no-op (each with its fix). */
-export function presetProblems(name: PresetName, migrationStage: number | undefined, explicit: Record<string, unknown>, baselineKey = "m365-mfa:baseline"): string[] {
+export function presetProblems(
+    name: PresetName,
+    migrationStage: number | undefined,
+    explicit: Record<string, unknown>,
+    baselineKey = "m365-mfa:baseline",
+): string[] {
     const stage = stageOf(name, migrationStage);
-    return MEMBER_KEYS.flatMap((k) => (explicit[k] === undefined ? [] : ((MEMBERS[k] as AnyMember).presetProblems?.(name, stage, explicit[k], `${baselineKey}.${k}`) ?? [])));
+    return MEMBER_KEYS.flatMap((k) =>
+        explicit[k] === undefined
+            ? []
+            : ((MEMBERS[k] as AnyMember).presetProblems?.(name, stage, explicit[k], `${baselineKey}.${k}`) ?? []),
+    );
 }

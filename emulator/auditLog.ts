@@ -29,7 +29,13 @@ export interface TargetResource {
 
 export interface AuditInitiator {
     app: { appId: string; displayName: string; servicePrincipalId: string; servicePrincipalName: string | null } | null;
-    user: { id: string; displayName: string | null; userPrincipalName: string | null; ipAddress: string | null; userType?: string | null } | null;
+    user: {
+        id: string;
+        displayName: string | null;
+        userPrincipalName: string | null;
+        ipAddress: string | null;
+        userType?: string | null;
+    } | null;
 }
 
 export interface DirectoryAuditRecord {
@@ -48,7 +54,10 @@ export interface DirectoryAuditRecord {
 }
 
 /** What a route hands in; the log adds id, time, correlation and result. */
-export type AuditDraft = Omit<DirectoryAuditRecord, "id" | "correlationId" | "activityDateTime" | "result" | "resultReason" | "initiatedBy" | "additionalDetails"> & {
+export type AuditDraft = Omit<
+    DirectoryAuditRecord,
+    "id" | "correlationId" | "activityDateTime" | "result" | "resultReason" | "initiatedBy" | "additionalDetails"
+> & {
     additionalDetails?: { key: string; value: string }[];
     correlationId?: string;
 };
@@ -58,7 +67,10 @@ export class AuditLog {
     private readonly file: string;
     private lastAt = 0;
 
-    constructor(dir: string, readonly tenantId: string) {
+    constructor(
+        dir: string,
+        readonly tenantId: string,
+    ) {
         this.file = path.join(dir, `audit-${tenantId}.jsonl`);
         if (fs.existsSync(this.file)) {
             for (const line of fs.readFileSync(this.file, "utf8").split("\n")) {

@@ -94,7 +94,10 @@ export interface AuthenticationMethodsPolicyState {
     reportSuspiciousActivitySettings?: { state: AdvancedConfigState; includeTarget: TargetRef; voiceReportingCode: number };
     methods: Record<MethodId, MethodConfigurationState>;
     /** External authentication methods (externalAuthenticationMethodConfiguration), by their GUID id; created by POST. */
-    externalMethods?: Record<string, MethodConfigurationState & { displayName: string; appId: string; openIdConnectSetting: { clientId: string; discoveryUrl: string } }>;
+    externalMethods?: Record<
+        string,
+        MethodConfigurationState & { displayName: string; appId: string; openIdConnectSetting: { clientId: string; discoveryUrl: string } }
+    >;
 }
 
 export const ALL_USERS = "all_users";
@@ -177,7 +180,12 @@ export function newAuthenticationMethodsPolicy(now: Date = new Date()): Authenti
                 includeTargets: [allUsers()],
                 excludeTargets: [],
                 certificateUserBindings: [
-                    { x509CertificateField: "PrincipalName", userProperty: "onPremisesUserPrincipalName", priority: 1, trustAffinityLevel: "low" },
+                    {
+                        x509CertificateField: "PrincipalName",
+                        userProperty: "onPremisesUserPrincipalName",
+                        priority: 1,
+                        trustAffinityLevel: "low",
+                    },
                     { x509CertificateField: "RFC822Name", userProperty: "userPrincipalName", priority: 2, trustAffinityLevel: "low" },
                 ],
                 authenticationModeConfiguration: {
@@ -187,9 +195,19 @@ export function newAuthenticationMethodsPolicy(now: Date = new Date()): Authenti
                 },
                 crlValidationConfiguration: { state: "disabled", exemptedCertificateAuthoritiesSubjectKeyIdentifiers: [] },
             },
-            qrCodePin: { state: "disabled", includeTargets: [allUsers()], excludeTargets: [], pinLength: 8, standardQRCodeLifetimeInDays: 365 },
+            qrCodePin: {
+                state: "disabled",
+                includeTargets: [allUsers()],
+                excludeTargets: [],
+                pinLength: 8,
+                standardQRCodeLifetimeInDays: 365,
+            },
             hardwareOath: { state: "disabled", includeTargets: [allUsers()], excludeTargets: [] },
         },
-        reportSuspiciousActivitySettings: { state: "default", includeTarget: { targetType: "group", id: ALL_USERS }, voiceReportingCode: 0 },
+        reportSuspiciousActivitySettings: {
+            state: "default",
+            includeTarget: { targetType: "group", id: ALL_USERS },
+            voiceReportingCode: 0,
+        },
     };
 }

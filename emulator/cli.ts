@@ -50,7 +50,10 @@ export interface SetupOptions {
     stack?: string;
 }
 
-export type EmulatorView = Pick<RunningEmulator, "origin" | "store" | "defaultTenant" | "directory" | "env" | "azureadEnv" | "ciRequestEnv">;
+export type EmulatorView = Pick<
+    RunningEmulator,
+    "origin" | "store" | "defaultTenant" | "directory" | "env" | "azureadEnv" | "ciRequestEnv"
+>;
 
 /** A POSIX shell word: single-quoted unless plainly safe. */
 export function shellQuote(value: string): string {
@@ -73,7 +76,9 @@ export function tenantGroups(emu: EmulatorView): { id: string; displayName: stri
 }
 
 export function breakGlassAccounts(emu: EmulatorView): { id: string; userPrincipalName: string }[] {
-    return [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName }));
+    return [...emu.directory().users.values()]
+        .filter((u) => u.breakGlass)
+        .map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName }));
 }
 
 /**
@@ -109,9 +114,13 @@ export function setupText(emu: EmulatorView, options: SetupOptions): string {
         ...(pathLine ? [pathLine] : []),
         pulumiNote,
         `# m365-mfa's dynamic providers (@azure/identity, Graph, Exchange) as ${APPS.provider}, with the emulator's throw-away secret`,
-        ...Object.entries(env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS").map(([k, v]) => exportLine(k, v)),
+        ...Object.entries(env)
+            .filter(([k]) => k !== "NODE_EXTRA_CA_CERTS")
+            .map(([k, v]) => exportLine(k, v)),
         `# the azuread provider (Conditional Access): a custom cloud by metadata host`,
-        ...Object.entries(azuread).filter(([k]) => k !== "SSL_CERT_FILE").map(([k, v]) => exportLine(k, v)),
+        ...Object.entries(azuread)
+            .filter(([k]) => k !== "SSL_CERT_FILE")
+            .map(([k, v]) => exportLine(k, v)),
         inherited,
         exportLine("NODE_EXTRA_CA_CERTS", env.NODE_EXTRA_CA_CERTS),
         exportLine("SSL_CERT_FILE", azuread.SSL_CERT_FILE),
@@ -137,7 +146,12 @@ export function setupText(emu: EmulatorView, options: SetupOptions): string {
         `  m365-mfa:baseline:`,
         `    breakGlassAccounts: [${breakGlass.map((u) => u.userPrincipalName).join(", ")}]`,
         ...(groups.length
-            ? [`    perUserMfa:`, `      assignments:`, `        - state: enforced`, `          groups: [${groups[0].id}]   # ${groups[0].displayName}`]
+            ? [
+                  `    perUserMfa:`,
+                  `      assignments:`,
+                  `        - state: enforced`,
+                  `          groups: [${groups[0].id}]   # ${groups[0].displayName}`,
+              ]
             : []),
         ``,
         `Workload identity instead of secrets, as in a GitHub Actions job with id-token: write (the emulator`,
@@ -175,7 +189,9 @@ function isExecutable(file: string): boolean {
 
 /** The PATH directories of this checkout that exist, and the pulumi that PATH then finds first. */
 export function findCli(projectDir: string, envPath = process.env.PATH ?? ""): { pathDirs: string[]; pulumi?: PulumiCli } {
-    const pathDirs = [path.join(projectDir, ".tools", "pulumi", "current", "bin"), path.join(projectDir, "node_modules", ".bin")].filter((d) => fs.existsSync(d));
+    const pathDirs = [path.join(projectDir, ".tools", "pulumi", "current", "bin"), path.join(projectDir, "node_modules", ".bin")].filter(
+        (d) => fs.existsSync(d),
+    );
     for (const dir of [...pathDirs, ...envPath.split(path.delimiter).filter(Boolean)]) {
         const candidate = path.join(dir, "pulumi");
         if (isExecutable(candidate)) {
@@ -236,11 +252,20 @@ export const KNOWN_PERMISSIONS = [
 const EXCHANGE_PERMISSIONS = new Set(["Exchange.ManageAsApp"]);
 
 /** Grants (or with `revoke`, takes away) an app registration's application permissions; returns what it holds after. */
-export function setAppPermissions(store: Store, tenantId: string, appName: string, permissions: readonly string[], revoke = false): { graphRoles: string[]; exchangeRoles: string[] } {
+export function setAppPermissions(
+    store: Store,
+    tenantId: string,
+    appName: string,
+    permissions: readonly string[],
+    revoke = false,
+): { graphRoles: string[]; exchangeRoles: string[] } {
     const tenant = store.tenant(tenantId);
     if (!tenant) throw new Error(`no tenant ${tenantId} in ${store.dir} (tenants: ${store.tenantIds().join(", ")})`);
     const app = tenant.apps.find((a) => a.displayName === appName || a.appId === appName);
-    if (!app) throw new Error(`no app registration "${appName}" in tenant ${tenantId} (apps: ${tenant.apps.map((a) => a.displayName).join(", ")})`);
+    if (!app)
+        throw new Error(
+            `no app registration "${appName}" in tenant ${tenantId} (apps: ${tenant.apps.map((a) => a.displayName).join(", ")})`,
+        );
     return store.mutate(() => {
         for (const p of permissions) {
             const list = EXCHANGE_PERMISSIONS.has(p) ? app.exchangeRoles : app.graphRoles;
@@ -262,16 +287,21 @@ const defaultIo: EmulatorCliIo = { out: (s) => process.stdout.write(s), err: (s)
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
-const wholeNumber = (min: number, max: number) => (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
-    return n;
-};
+const wholeNumber =
+    (min: number, max: number) =>
+    (value: string): number => {
+        const n = Number(value);
+        if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+            throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+        return n;
+    };
 
 const permission = (value: string, previous: string[] = []): string[] => {
     if (!(KNOWN_PERMISSIONS as readonly string[]).includes(value)) {
         const near = nearest(value, KNOWN_PERMISSIONS);
-        throw new InvalidArgumentError(`"${value}" is not an application permission the emulator checks${near ? ` (did you mean ${near}?)` : ""}; known: ${KNOWN_PERMISSIONS.join(", ")}.`);
+        throw new InvalidArgumentError(
+            `"${value}" is not an application permission the emulator checks${near ? ` (did you mean ${near}?)` : ""}; known: ${KNOWN_PERMISSIONS.join(", ")}.`,
+        );
     }
     return [...previous, value];
 };
@@ -295,10 +325,14 @@ export function runningEmulator(stateDir: string): Running | undefined {
 function openStore(stateDir: string, what: string): Store {
     const running = runningEmulator(stateDir);
     if (running) {
-        throw new Error(`the emulator is running on ${running.origin} (pid ${running.pid}) and owns ${stateDir}: stop it (Ctrl-C), run ${what} again, then start it`);
+        throw new Error(
+            `the emulator is running on ${running.origin} (pid ${running.pid}) and owns ${stateDir}: stop it (Ctrl-C), run ${what} again, then start it`,
+        );
     }
     if (!fs.existsSync(path.join(stateDir, "tenants.json"))) {
-        throw new Error(`no emulator state in ${stateDir}: start the emulator once (npm run emulator -- --state-dir ${stateDir}), or pass the --state-dir it uses`);
+        throw new Error(
+            `no emulator state in ${stateDir}: start the emulator once (npm run emulator -- --state-dir ${stateDir}), or pass the --state-dir it uses`,
+        );
     }
     try {
         return new Store(stateDir);
@@ -318,24 +352,41 @@ function withStore<T>(stateDir: string, what: string, f: (store: Store) => T): T
 
 function tenantOf(store: Store, tenant?: string): string {
     if (!tenant) return store.tenantIds()[0];
-    const t = store.tenant(tenant) ?? store.tenantIds().map((id) => store.tenant(id)!).find((x) => x.displayName === tenant);
-    if (!t) throw new Error(`--tenant: no tenant "${tenant}" (tenants: ${store.tenantIds().map((id) => `${store.tenant(id)!.displayName} (${id})`).join(", ")})`);
+    const t =
+        store.tenant(tenant) ??
+        store
+            .tenantIds()
+            .map((id) => store.tenant(id)!)
+            .find((x) => x.displayName === tenant);
+    if (!t)
+        throw new Error(
+            `--tenant: no tenant "${tenant}" (tenants: ${store
+                .tenantIds()
+                .map((id) => `${store.tenant(id)!.displayName} (${id})`)
+                .join(", ")})`,
+        );
     return t.tenantId;
 }
 
 /** Admin operations against the running emulator: its admin endpoint, and Graph as the portal-admin app. */
 async function adminSession(stateDir: string, tenant?: string) {
     const running = runningEmulator(stateDir);
-    if (!running) throw new Error(`no emulator is running on ${stateDir}: start it (npm run emulator -- --state-dir ${stateDir}) in another shell first`);
+    if (!running)
+        throw new Error(
+            `no emulator is running on ${stateDir}: start it (npm run emulator -- --state-dir ${stateDir}) in another shell first`,
+        );
     const state = JSON.parse(fs.readFileSync(path.join(stateDir, "tenants.json"), "utf8")) as { adminKey: string };
     const ca = fs.readFileSync(path.join(stateDir, "pki", "ca.pem"), "utf8");
     tls.setDefaultCACertificates([...tls.getCACertificates("default"), ca]);
     const res = await fetch(`${running.origin}/_emulator/state`, { headers: { "x-emulator-admin-key": state.adminKey } });
     if (!res.ok) throw new Error(`the emulator's admin endpoint answered ${res.status}`);
-    const snapshot = (await res.json()) as { tenants: Record<string, { tenantId: string; displayName: string; apps: { displayName: string; appId: string; secret: string }[] }> };
+    const snapshot = (await res.json()) as {
+        tenants: Record<string, { tenantId: string; displayName: string; apps: { displayName: string; appId: string; secret: string }[] }>;
+    };
     const tenants = Object.values(snapshot.tenants);
     const t = tenant ? tenants.find((x) => x.tenantId === tenant.toLowerCase() || x.displayName === tenant) : tenants[0];
-    if (!t) throw new Error(`--tenant: no tenant "${tenant}" (tenants: ${tenants.map((x) => `${x.displayName} (${x.tenantId})`).join(", ")})`);
+    if (!t)
+        throw new Error(`--tenant: no tenant "${tenant}" (tenants: ${tenants.map((x) => `${x.displayName} (${x.tenantId})`).join(", ")})`);
     const portal = t.apps.find((a) => a.displayName === APPS.portal);
     if (!portal) throw new Error(`tenant ${t.tenantId} has no ${APPS.portal} app`);
     return { tenant: t, graph: portalGraph(running.origin, t.tenantId, portal) };
@@ -350,10 +401,18 @@ async function adminSession(stateDir: string, tenant?: string) {
 function portalGraph(origin: string, tenantId: string, app: { appId: string; secret: string }) {
     let token: Promise<string> | undefined;
     const signIn = async () => {
-        const body = new URLSearchParams({ grant_type: "client_credentials", client_id: app.appId, client_secret: app.secret, scope: "https://graph.microsoft.com/.default" });
+        const body = new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: app.appId,
+            client_secret: app.secret,
+            scope: "https://graph.microsoft.com/.default",
+        });
         const res = await fetch(`${origin}/${tenantId}/oauth2/v2.0/token`, { method: "POST", body });
         const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
-        if (!res.ok || !json.access_token) throw new Error(`the emulator's token endpoint answered ${res.status}: ${json.error ?? ""} ${json.error_description ?? ""}`.trim());
+        if (!res.ok || !json.access_token)
+            throw new Error(
+                `the emulator's token endpoint answered ${res.status}: ${json.error ?? ""} ${json.error_description ?? ""}`.trim(),
+            );
         return json.access_token;
     };
     const call = async (method: string, p: string, body?: unknown, opts: { version?: "v1.0" | "beta" } = {}) => {
@@ -365,7 +424,10 @@ function portalGraph(origin: string, tenantId: string, app: { appId: string; sec
         });
         const text = await res.text();
         const json = text ? JSON.parse(text) : undefined;
-        if (!res.ok) throw new Error(`Graph answered ${res.status} to ${method} ${p}: ${json?.error?.code ?? ""} ${json?.error?.message ?? text}`.trim());
+        if (!res.ok)
+            throw new Error(
+                `Graph answered ${res.status} to ${method} ${p}: ${json?.error?.code ?? ""} ${json?.error?.message ?? text}`.trim(),
+            );
         return json;
     };
     return {
@@ -417,7 +479,8 @@ async function start(o: StartOptions, io: EmulatorCliIo): Promise<RunningEmulato
     }
     const inherited = process.env.NODE_EXTRA_CA_CERTS;
     const nodeCaBundle = nodeCaBundlePath(emu.caCertPath);
-    const inheritedNodeCa = inherited && fs.existsSync(inherited) && ![emu.caCertPath, nodeCaBundle].includes(path.resolve(inherited)) ? inherited : undefined;
+    const inheritedNodeCa =
+        inherited && fs.existsSync(inherited) && ![emu.caCertPath, nodeCaBundle].includes(path.resolve(inherited)) ? inherited : undefined;
     io.out(setupText(emu, { projectDir: PROJECT_DIR, stateDir, ...findCli(PROJECT_DIR), nodeCaBundle, inheritedNodeCa }) + "\n");
     return emu;
 }
@@ -431,14 +494,20 @@ class UsageError extends Error {}
  */
 export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu: RunningEmulator) => void = () => {}): Command {
     const program = new Command("m365-mfa-emulator")
-        .description("The local tenant emulator of m365-mfa: Entra ID sign-in, Microsoft Graph and Exchange Online's admin endpoint on one HTTPS origin.")
+        .description(
+            "The local tenant emulator of m365-mfa: Entra ID sign-in, Microsoft Graph and Exchange Online's admin endpoint on one HTTPS origin.",
+        )
         .helpOption("-h, --help", "show help")
         .addHelpCommand(false)
         .enablePositionalOptions()
         .showHelpAfterError("(add --help for the options)")
         .configureOutput({ writeOut: io.out, writeErr: io.err })
         .exitOverride();
-    const stateDirOption = () => new Option("--state-dir <dir>", "the emulator's state directory").default(path.join(PROJECT_DIR, ".emulator"), ".emulator in the checkout");
+    const stateDirOption = () =>
+        new Option("--state-dir <dir>", "the emulator's state directory").default(
+            path.join(PROJECT_DIR, ".emulator"),
+            ".emulator in the checkout",
+        );
     const tenantOption = () => new Option("--tenant <id>", "the tenant (id or display name; default the first)");
 
     program
@@ -452,19 +521,24 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
         .option("--host <address>", "the address to listen on", "127.0.0.1")
         .addOption(stateDirOption())
         .addOption(new Option("--users <n>", "seed the default tenant with this many users").argParser(wholeNumber(1, 200_000)))
-        .addOption(new Option("--seed <n>", "the seed of the generated users (with --users)").argParser(wholeNumber(0, 2 ** 31 - 1)).default(1))
+        .addOption(
+            new Option("--seed <n>", "the seed of the generated users (with --users)").argParser(wholeNumber(0, 2 ** 31 - 1)).default(1),
+        )
         .option("--reseed", "with --users: replace the users of a state directory that already has a tenant", false)
         .action(async (o, cmd: Command) => {
             if (o.reseed && o.users === undefined) cmd.error("error: --reseed needs --users <n>", { exitCode: USAGE_EXIT });
-            if (cmd.getOptionValueSource("seed") === "cli" && o.users === undefined) cmd.error("error: --seed needs --users <n>", { exitCode: USAGE_EXIT });
-            onStarted(await start({ port: o.port, host: o.host, stateDir: o.stateDir, users: o.users, seed: o.seed, reseed: o.reseed }, io));
+            if (cmd.getOptionValueSource("seed") === "cli" && o.users === undefined)
+                cmd.error("error: --seed needs --users <n>", { exitCode: USAGE_EXIT });
+            onStarted(
+                await start({ port: o.port, host: o.host, stateDir: o.stateDir, users: o.users, seed: o.seed, reseed: o.reseed }, io),
+            );
         });
 
     const tenant = program.command("tenant").summary("add or list the emulator's tenants (emulator stopped for add)").addHelpCommand(false);
     tenant
         .command("add")
         .description("Add a tenant to the state directory (with the same app registrations as the first); the emulator must be stopped.")
-        .argument("<name>", "its display name, e.g. \"Fabrikam (emulated)\"")
+        .argument("<name>", 'its display name, e.g. "Fabrikam (emulated)"')
         .addOption(new Option("--users <n>", "seed it with this many users (default 25)").argParser(wholeNumber(1, 200_000)).default(25))
         .addOption(new Option("--seed <n>", "the seed of the generated users").argParser(wholeNumber(0, 2 ** 31 - 1)).default(1))
         .addOption(stateDirOption())
@@ -475,7 +549,9 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
                 setAppPermissions(store, t.tenantId, APPS.provider, DRIFT_REPORT_PERMISSIONS);
                 store.seedTenant(t.tenantId, o.users, o.seed);
                 io.out(`tenant ${t.displayName}: ${t.tenantId}, ${store.directory(t.tenantId).userCount} users (in ${dir})\n`);
-                io.out(`Its apps: ${t.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}. The emulator prints the environment for the first tenant; for this one use AZURE_TENANT_ID=${t.tenantId} and its apps.\n`);
+                io.out(
+                    `Its apps: ${t.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}. The emulator prints the environment for the first tenant; for this one use AZURE_TENANT_ID=${t.tenantId} and its apps.\n`,
+                );
             });
         });
     tenant
@@ -484,14 +560,21 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
         .addOption(stateDirOption())
         .action((o) => {
             const dir = path.resolve(o.stateDir);
-            const state = JSON.parse(fs.readFileSync(path.join(dir, "tenants.json"), "utf8")) as { tenants: Record<string, { tenantId: string; displayName: string }> };
+            const state = JSON.parse(fs.readFileSync(path.join(dir, "tenants.json"), "utf8")) as {
+                tenants: Record<string, { tenantId: string; displayName: string }>;
+            };
             for (const t of Object.values(state.tenants)) io.out(`${t.tenantId}  ${t.displayName}\n`);
         });
 
-    const app = program.command("app").summary("grant, revoke or list app registrations' application permissions (emulator stopped for grant and revoke)").addHelpCommand(false);
+    const app = program
+        .command("app")
+        .summary("grant, revoke or list app registrations' application permissions (emulator stopped for grant and revoke)")
+        .addHelpCommand(false);
     for (const verb of ["grant", "revoke"] as const) {
         app.command(verb)
-            .description(`${verb === "grant" ? "Grant" : "Revoke"} application permissions of an app registration (admin consent), e.g. ${verb} m365-mfa-provider Directory.Read.All; the emulator must be stopped.`)
+            .description(
+                `${verb === "grant" ? "Grant" : "Revoke"} application permissions of an app registration (admin consent), e.g. ${verb} m365-mfa-provider Directory.Read.All; the emulator must be stopped.`,
+            )
             .argument("<app>", `the app registration's display name or app id (${Object.values(APPS).join(", ")})`)
             .argument("<permission...>", "Microsoft Graph application permissions, or Exchange.ManageAsApp", permission)
             .addOption(tenantOption())
@@ -510,15 +593,34 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
         .addOption(stateDirOption())
         .action((o) => {
             const dir = path.resolve(o.stateDir);
-            const state = JSON.parse(fs.readFileSync(path.join(dir, "tenants.json"), "utf8")) as { tenants: Record<string, { tenantId: string; displayName: string; apps: { displayName: string; appId: string; graphRoles: string[]; exchangeRoles: string[] }[] }> };
+            const state = JSON.parse(fs.readFileSync(path.join(dir, "tenants.json"), "utf8")) as {
+                tenants: Record<
+                    string,
+                    {
+                        tenantId: string;
+                        displayName: string;
+                        apps: { displayName: string; appId: string; graphRoles: string[]; exchangeRoles: string[] }[];
+                    }
+                >;
+            };
             const tenants = Object.values(state.tenants);
-            const t = o.tenant ? tenants.find((x) => x.tenantId === String(o.tenant).toLowerCase() || x.displayName === o.tenant) : tenants[0];
+            const t = o.tenant
+                ? tenants.find((x) => x.tenantId === String(o.tenant).toLowerCase() || x.displayName === o.tenant)
+                : tenants[0];
             if (!t) throw new UsageError(`--tenant: no tenant "${o.tenant}"`);
             for (const a of t.apps) io.out(`${a.displayName} (${a.appId}): ${[...a.graphRoles, ...a.exchangeRoles].join(", ") || "-"}\n`);
         });
 
-    const admin = program.command("admin").summary("act as an administrator in the portals (portal-admin app) on the running emulator").addHelpCommand(false);
-    const set = admin.command("set").description("Change a setting of the running emulator's tenant as a portal admin would: a plain Graph call as the portal-admin app, recorded in the directory audit log as that app's.").addHelpCommand(false);
+    const admin = program
+        .command("admin")
+        .summary("act as an administrator in the portals (portal-admin app) on the running emulator")
+        .addHelpCommand(false);
+    const set = admin
+        .command("set")
+        .description(
+            "Change a setting of the running emulator's tenant as a portal admin would: a plain Graph call as the portal-admin app, recorded in the directory audit log as that app's.",
+        )
+        .addHelpCommand(false);
     set.command("security-defaults")
         .description("Switch security defaults on or off (PATCH /policies/identitySecurityDefaultsEnforcementPolicy).")
         .addArgument(new Argument("<state>", "on or off").choices(["on", "off"]))
@@ -537,7 +639,10 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
         .addOption(stateDirOption())
         .action(async (user: string, state: string, o) => {
             const { tenant: t, graph } = await adminSession(path.resolve(o.stateDir), o.tenant);
-            const found = (await graph.get(`/users/${encodeURIComponent(user)}?$select=id,userPrincipalName`)) as { id: string; userPrincipalName: string };
+            const found = (await graph.get(`/users/${encodeURIComponent(user)}?$select=id,userPrincipalName`)) as {
+                id: string;
+                userPrincipalName: string;
+            };
             await graph.patch(`/users/${found.id}/authentication/requirements`, { perUserMfaState: state }, { version: "beta" });
             io.out(`${t.displayName}: ${found.userPrincipalName} per-user MFA ${state} (as ${APPS.portal})\n`);
         });
@@ -549,7 +654,11 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
 }
 
 /** Runs the command (arguments without node and the script); resolves to the exit code, or to undefined once `start` serves. */
-export async function emulatorMain(args: string[], io: EmulatorCliIo = defaultIo, onStarted?: (emu: RunningEmulator) => void): Promise<number | undefined> {
+export async function emulatorMain(
+    args: string[],
+    io: EmulatorCliIo = defaultIo,
+    onStarted?: (emu: RunningEmulator) => void,
+): Promise<number | undefined> {
     let started = false;
     const program = buildEmulatorCli(io, (emu) => {
         started = true;

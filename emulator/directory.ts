@@ -62,7 +62,11 @@ export interface GroupRecord {
  * Why a group record breaks the documented rules of role-assignable groups (groups-concept.md), or
  * undefined: a role only on a group created role-assignable, the flag immutable, no nested groups.
  */
-export function roleAssignableGroupProblem(group: GroupRecord, existing: GroupRecord | undefined, isGroup: (id: string) => boolean): string | undefined {
+export function roleAssignableGroupProblem(
+    group: GroupRecord,
+    existing: GroupRecord | undefined,
+    isGroup: (id: string) => boolean,
+): string | undefined {
     if (existing && !!existing.isAssignableToRole !== !!group.isAssignableToRole) {
         return `isAssignableToRole of group ${group.id} is immutable: it is set when the group is created and cannot be changed`;
     }
@@ -102,7 +106,10 @@ export class Directory {
      */
     private readonly listLag = new Map<string, { shown: PerUserMfaState; until: number }>();
 
-    constructor(dir: string, readonly tenantId: string) {
+    constructor(
+        dir: string,
+        readonly tenantId: string,
+    ) {
         this.snapshotFile = path.join(dir, `directory-${tenantId}.json`);
         this.journalFile = path.join(dir, `directory-${tenantId}.journal`);
         this.load();
@@ -232,7 +239,20 @@ export class Directory {
         this.groups.clear();
         this.listLag.clear();
         const first = ["ada", "alan", "grace", "linus", "margaret", "ken", "barbara", "dennis", "frances", "edsger", "radia", "tim"];
-        const last = ["lovelace", "turing", "hopper", "torvalds", "hamilton", "thompson", "liskov", "ritchie", "allen", "dijkstra", "perlman", "berners"];
+        const last = [
+            "lovelace",
+            "turing",
+            "hopper",
+            "torvalds",
+            "hamilton",
+            "thompson",
+            "liskov",
+            "ritchie",
+            "allen",
+            "dijkstra",
+            "perlman",
+            "berners",
+        ];
         const departments = ["Finance", "Sales", "Engineering", "Operations"];
         const deptGroups = departments.map((d) => ({ id: id(), displayName: `Department - ${d}`, members: [] as string[] }));
         const all: GroupRecord = { id: id(), displayName: "All Employees", members: [] };
@@ -285,7 +305,15 @@ export class Directory {
     /** Writes a fresh snapshot and empties the journal. */
     compact(): void {
         const tmp = `${this.snapshotFile}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify({ seededAt: this.seededAt, seed: this.seedValue, users: [...this.users.values()], groups: [...this.groups.values()] }));
+        fs.writeFileSync(
+            tmp,
+            JSON.stringify({
+                seededAt: this.seededAt,
+                seed: this.seedValue,
+                users: [...this.users.values()],
+                groups: [...this.groups.values()],
+            }),
+        );
         fs.renameSync(tmp, this.snapshotFile);
         fs.writeFileSync(this.journalFile, "");
         this.journalLines = 0;
@@ -306,7 +334,12 @@ export class Directory {
 
     private load(): void {
         if (fs.existsSync(this.snapshotFile)) {
-            const snap = JSON.parse(fs.readFileSync(this.snapshotFile, "utf8")) as { seededAt?: number; seed?: number; users: UserRecord[]; groups: GroupRecord[] };
+            const snap = JSON.parse(fs.readFileSync(this.snapshotFile, "utf8")) as {
+                seededAt?: number;
+                seed?: number;
+                users: UserRecord[];
+                groups: GroupRecord[];
+            };
             this.seededAt = snap.seededAt ?? this.seededAt;
             this.seedValue = snap.seed ?? this.seedValue;
             snap.users.forEach((u) => this.index(u));

@@ -83,7 +83,11 @@ export function tokenEndpointFault(
         case "drop":
             return "drop";
         case "429":
-            return { status: 429, headers: { "Retry-After": String(faults.retryAfterSeconds ?? 1), "Content-Type": "text/plain" }, body: "Too Many Requests" };
+            return {
+                status: 429,
+                headers: { "Retry-After": String(faults.retryAfterSeconds ?? 1), "Content-Type": "text/plain" },
+                body: "Too Many Requests",
+            };
         case "503":
             return { status: 503, headers: { "Content-Type": "text/plain" }, body: "Service Unavailable" };
     }

@@ -87,7 +87,11 @@ export function jsonBody(req: EmuRequest): Record<string, unknown> {
     try {
         parsed = JSON.parse(req.body.toString("utf8"));
     } catch {
-        throw new GraphHttpError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+        throw new GraphHttpError(
+            400,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        );
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new GraphHttpError(400, "BadRequest", "The request payload must be a JSON object.");

@@ -3,7 +3,12 @@ import type { RuleTable } from "./rules";
 const CC = "learn.microsoft.com entra/identity-platform/v2-oauth2-client-creds-grant-flow";
 const CODES = "learn.microsoft.com entra/identity-platform/reference-error-codes";
 const TOKEN = "/{tenant}/oauth2/v2.0/token";
-const FORM = { grant_type: "client_credentials", client_id: "{clientId}", client_secret: "{secret}", scope: "https://graph.microsoft.com/.default" };
+const FORM = {
+    grant_type: "client_credentials",
+    client_id: "{clientId}",
+    client_secret: "{secret}",
+    scope: "https://graph.microsoft.com/.default",
+};
 
 /** Entra sign-in as the clients use it (./identity.ts). */
 export const RULES: RuleTable = {
@@ -13,7 +18,8 @@ export const RULES: RuleTable = {
         {
             id: "identity.token.route",
             kind: "route",
-            statement: "POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials and scope {resource}/.default answers an access token.",
+            statement:
+                "POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials and scope {resource}/.default answers an access token.",
             source: CC,
             modelled: true,
             route: { methods: ["POST"], path: TOKEN, versions: [] },
@@ -35,13 +41,19 @@ export const RULES: RuleTable = {
             statement: "Client credentials need a scope ending in /.default (AADSTS1002012, invalid_scope).",
             source: CC,
             modelled: true,
-            probe: { service: "identity", method: "POST", path: TOKEN, form: { ...FORM, scope: "https://graph.microsoft.com/User.Read.All" } },
+            probe: {
+                service: "identity",
+                method: "POST",
+                path: TOKEN,
+                form: { ...FORM, scope: "https://graph.microsoft.com/User.Read.All" },
+            },
             expect: { status: 400, body: { error: "invalid_scope" } },
         },
         {
             id: "identity.token.grant",
             kind: "valueSet",
-            statement: "An app-only client asks for grant_type=client_credentials; another grant type is refused (AADSTS70003 unsupported_grant_type).",
+            statement:
+                "An app-only client asks for grant_type=client_credentials; another grant type is refused (AADSTS70003 unsupported_grant_type).",
             source: CODES,
             modelled: true,
             stricter: "The emulator serves only the client credentials grant.",
@@ -69,7 +81,8 @@ export const RULES: RuleTable = {
         {
             id: "identity.discovery",
             kind: "route",
-            statement: "GET /{tenant}/v2.0/.well-known/openid-configuration lists token_endpoint, issuer, jwks_uri and authorization_endpoint.",
+            statement:
+                "GET /{tenant}/v2.0/.well-known/openid-configuration lists token_endpoint, issuer, jwks_uri and authorization_endpoint.",
             source: "learn.microsoft.com entra/identity-platform/v2-protocols-oidc",
             modelled: true,
             route: { methods: ["GET"], path: "/{tenant}/v2.0/.well-known/openid-configuration", versions: [] },

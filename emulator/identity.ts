@@ -17,7 +17,10 @@ import { AppRegistration, CI_OIDC, Store, TenantState } from "./store";
  */
 export const RESOURCES = {
     graph: { audiences: ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"], canonical: "https://graph.microsoft.com" },
-    exchange: { audiences: ["https://outlook.office365.com", "00000002-0000-0ff1-ce00-000000000000"], canonical: "https://outlook.office365.com" },
+    exchange: {
+        audiences: ["https://outlook.office365.com", "00000002-0000-0ff1-ce00-000000000000"],
+        canonical: "https://outlook.office365.com",
+    },
 } as const;
 
 export type ResourceName = keyof typeof RESOURCES;
@@ -58,7 +61,9 @@ export class Identity {
      * RS256, iss/sub/aud/exp/nbf/iat. `signWithOtherKey` makes one whose signature the issuer's keys
      * do not verify (a forged token).
      */
-    mintCiToken(opts: { subject?: string; audience?: string; issuer?: string; lifetimeSeconds?: number; signWithOtherKey?: boolean } = {}): string {
+    mintCiToken(
+        opts: { subject?: string; audience?: string; issuer?: string; lifetimeSeconds?: number; signWithOtherKey?: boolean } = {},
+    ): string {
         const now = Math.floor(Date.now() / 1000);
         const lifetime = opts.lifetimeSeconds ?? 300;
         const claims = {
@@ -112,7 +117,12 @@ export class Identity {
         const [, tenantRef, what] = m;
         const tenant = this.store.tenant(tenantRef);
         if (!tenant) {
-            return aadError(400, "invalid_request", 90002, `Tenant '${tenantRef}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+            return aadError(
+                400,
+                "invalid_request",
+                90002,
+                `Tenant '${tenantRef}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+            );
         }
         const base = `${origin}/${tenant.tenantId}`;
         if (what.startsWith("v2.0")) {
@@ -140,7 +150,11 @@ export class Identity {
         }
         if (what.startsWith("discovery")) {
             const jwk = this.pki.tokenPublicKey.export({ format: "jwk" }) as Record<string, string>;
-            return { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" }, body: { keys: [{ kty: "RSA", use: "sig", kid: this.pki.tokenKeyId, n: jwk.n, e: jwk.e }] } };
+            return {
+                status: 200,
+                headers: { "Content-Type": "application/json; charset=utf-8" },
+                body: { keys: [{ kty: "RSA", use: "sig", kid: this.pki.tokenKeyId, n: jwk.n, e: jwk.e }] },
+            };
         }
         if (req.method !== "POST") {
             return aadError(405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
@@ -158,13 +172,23 @@ export class Identity {
      */
     private cloudMetadata(req: EmuRequest, origin: string): EmuResponse {
         if (req.method !== "GET") {
-            return { status: 405, body: { error: { code: "MethodNotAllowed", message: `The requested resource does not support http method '${req.method}'.` } } };
+            return {
+                status: 405,
+                body: {
+                    error: { code: "MethodNotAllowed", message: `The requested resource does not support http method '${req.method}'.` },
+                },
+            };
         }
         const apiVersion = req.url.searchParams.get("api-version");
         if (!apiVersion || !["2022-09-01", "2020-06-01", "2019-05-01"].includes(apiVersion)) {
             return {
                 status: 400,
-                body: { error: { code: "InvalidApiVersionParameter", message: `The api-version '${apiVersion ?? ""}' is invalid. The supported versions are '2022-09-01,2020-06-01,2019-05-01'.` } },
+                body: {
+                    error: {
+                        code: "InvalidApiVersionParameter",
+                        message: `The api-version '${apiVersion ?? ""}' is invalid. The supported versions are '2022-09-01,2020-06-01,2019-05-01'.`,
+                    },
+                },
             };
         }
         const base = `${origin}/`;
@@ -216,7 +240,12 @@ export class Identity {
 
     private token(tenant: TenantState, form: URLSearchParams, req: EmuRequest): EmuResponse {
         if (form.get("grant_type") !== "client_credentials") {
-            return aadError(400, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${form.get("grant_type") ?? ""}'.`);
+            return aadError(
+                400,
+                "unsupported_grant_type",
+                70003,
+                `The app requested an unsupported grant type '${form.get("grant_type") ?? ""}'.`,
+            );
         }
         let clientId = form.get("client_id") ?? "";
         let secret = form.get("client_secret");
@@ -228,7 +257,12 @@ export class Identity {
         }
         const app = tenant.apps.find((a) => a.appId === clientId);
         if (!app) {
-            return aadError(400, "unauthorized_client", 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+            return aadError(
+                400,
+                "unauthorized_client",
+                700016,
+                `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+            );
         }
         const assertionType = form.get("client_assertion_type");
         const assertion = form.get("client_assertion");
@@ -238,19 +272,39 @@ export class Identity {
                 return refused;
             }
         } else if (!secret) {
-            return aadError(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+            return aadError(
+                401,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+            );
         }
         if (secret !== null && !timingSafeEqual(secret, app.secret)) {
-            return aadError(401, "invalid_client", 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`);
+            return aadError(
+                401,
+                "invalid_client",
+                7000215,
+                `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`,
+            );
         }
         const scope = (form.get("scope") ?? "").trim();
         const resourceId = scope.replace(/\/\.default$/, "").replace(/\/+$/, "");
         if (!scope.endsWith("/.default") || scope.includes(" ")) {
-            return aadError(400, "invalid_scope", 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+            return aadError(
+                400,
+                "invalid_scope",
+                1002012,
+                `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+            );
         }
         const resource = (Object.keys(RESOURCES) as ResourceName[]).find((r) => this.audiences(r).includes(resourceId));
         if (!resource) {
-            return aadError(400, "invalid_resource", 500011, `The resource principal named ${resourceId} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+            return aadError(
+                400,
+                "invalid_resource",
+                500011,
+                `The resource principal named ${resourceId} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+            );
         }
         const lifetime = this.options.tokenLifetimeSeconds();
         return {
@@ -278,7 +332,12 @@ export class Identity {
      */
     private checkFederatedAssertion(app: AppRegistration, type: string | null, assertion: string | null): EmuResponse | undefined {
         if (type !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
-            return aadError(400, "invalid_request", 90014, "The required field 'client_assertion_type' is missing from the credential or is not 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
+            return aadError(
+                400,
+                "invalid_request",
+                90014,
+                "The required field 'client_assertion_type' is missing from the credential or is not 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+            );
         }
         const parts = (assertion ?? "").split(".");
         let claims: Record<string, unknown>;
@@ -295,20 +354,40 @@ export class Identity {
         const iss = String(claims.iss ?? "");
         const sub = String(claims.sub ?? "");
         const aud = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud ?? "")];
-        const match = (app.federatedCredentials ?? []).find((c) => c.issuer === iss && c.subject === sub && aud.some((a) => c.audiences.includes(a)));
+        const match = (app.federatedCredentials ?? []).find(
+            (c) => c.issuer === iss && c.subject === sub && aud.some((a) => c.audiences.includes(a)),
+        );
         if (!match) {
-            return aadError(400, "invalid_request", 70021, `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(",")}'.`);
+            return aadError(
+                400,
+                "invalid_request",
+                70021,
+                `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(",")}'.`,
+            );
         }
-        const signed = iss === CI_OIDC.issuer && header.alg === "RS256" && crypto.verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), this.ciKey.publicKey, Buffer.from(parts[2], "base64url"));
+        const signed =
+            iss === CI_OIDC.issuer &&
+            header.alg === "RS256" &&
+            crypto.verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), this.ciKey.publicKey, Buffer.from(parts[2], "base64url"));
         if (!signed) {
-            return aadError(401, "invalid_client", 50013, "Assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '']");
+            return aadError(
+                401,
+                "invalid_client",
+                50013,
+                "Assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '']",
+            );
         }
         const now = Math.floor(Date.now() / 1000);
         const exp = Number(claims.exp);
         const nbf = Number(claims.nbf ?? claims.iat ?? 0);
         if (!Number.isFinite(exp) || exp <= now || nbf > now + 300) {
             const at = (t: number) => (Number.isFinite(t) ? new Date(t * 1000).toISOString() : "(none)");
-            return aadError(400, "invalid_client", 700024, `Client assertion is not within its valid time range. Current time: ${at(now)}, assertion valid from ${at(nbf)}, expiry time of assertion ${at(exp)}.`);
+            return aadError(
+                400,
+                "invalid_client",
+                700024,
+                `Client assertion is not within its valid time range. Current time: ${at(now)}, assertion valid from ${at(nbf)}, expiry time of assertion ${at(exp)}.`,
+            );
         }
         return undefined;
     }
@@ -347,15 +426,23 @@ export class Identity {
      */
     verify(authorization: string | undefined, resource: ResourceName): TokenClaims {
         if (!authorization || !/^Bearer\s+\S/i.test(authorization)) {
-            throw new GraphHttpError(401, "InvalidAuthenticationToken", "Access token is empty.", { "WWW-Authenticate": 'Bearer realm="", error="invalid_token"' });
+            throw new GraphHttpError(401, "InvalidAuthenticationToken", "Access token is empty.", {
+                "WWW-Authenticate": 'Bearer realm="", error="invalid_token"',
+            });
         }
         const token = authorization.replace(/^Bearer\s+/i, "").trim();
         const parts = token.split(".");
-        const invalid = (why: string) => new GraphHttpError(401, "InvalidAuthenticationToken", why, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+        const invalid = (why: string) =>
+            new GraphHttpError(401, "InvalidAuthenticationToken", why, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
         if (parts.length !== 3) {
             throw invalid("IDX14100: JWT is not well formed, there are no dots (.).");
         }
-        const ok = crypto.verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), this.pki.tokenPublicKey, Buffer.from(parts[2], "base64url"));
+        const ok = crypto.verify(
+            "sha256",
+            Buffer.from(`${parts[0]}.${parts[1]}`),
+            this.pki.tokenPublicKey,
+            Buffer.from(parts[2], "base64url"),
+        );
         if (!ok) {
             throw invalid("Access token validation failure. Invalid signature.");
         }
@@ -392,7 +479,10 @@ export function requireRole(claims: TokenClaims, anyOf: readonly string[]): void
 function aadError(status: number, error: string, code: number, description: string): EmuResponse {
     const traceId = crypto.randomUUID();
     const correlationId = crypto.randomUUID();
-    const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+    const timestamp = new Date()
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d{3}Z$/, "Z");
     return {
         status,
         headers: { "Content-Type": "application/json; charset=utf-8" },

@@ -43,7 +43,12 @@ export function loadOrCreatePki(dir: string): Pki {
     const der = tokenPublicKey.export({ type: "spki", format: "der" });
     return {
         caCertPath,
-        caBundlePath: writeBundle(file("ca-bundle.pem"), [SYSTEM_BUNDLES.find((f) => fs.existsSync(f)), process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS, caCertPath]),
+        caBundlePath: writeBundle(file("ca-bundle.pem"), [
+            SYSTEM_BUNDLES.find((f) => fs.existsSync(f)),
+            process.env.SSL_CERT_FILE,
+            process.env.NODE_EXTRA_CA_CERTS,
+            caCertPath,
+        ]),
         nodeCaBundlePath: writeBundle(nodeCaBundlePath(caCertPath), [process.env.NODE_EXTRA_CA_CERTS, caCertPath]),
         serverCert: fs.readFileSync(file("server.pem"), "utf8"),
         serverKey: fs.readFileSync(file("server-key.pem"), "utf8"),

@@ -12,4 +12,16 @@ import { RULES as identity } from "./identity.rules";
 import type { RuleTable } from "./rules";
 
 /** Every area's rule table (see ./rules.ts). */
-export const RULE_TABLES: readonly RuleTable[] = [securityDefaults, directory, directoryRoles, reports, authenticationMethodsPolicy, conditionalAccess, userMethods, batch, exchange, identity, auditLogs];
+export const RULE_TABLES: readonly RuleTable[] = [
+    securityDefaults,
+    directory,
+    directoryRoles,
+    reports,
+    authenticationMethodsPolicy,
+    conditionalAccess,
+    userMethods,
+    batch,
+    exchange,
+    identity,
+    auditLogs,
+];

@@ -126,4 +126,15 @@ export function templateRegExp(template: string): RegExp {
 }
 
 /** The standard OData system query options Graph's directory APIs take where a page lists no restriction. */
-export const STANDARD_QUERY_OPTIONS = ["$select", "$filter", "$top", "$skiptoken", "$count", "$orderby", "$expand", "$search", "$skip", "$format"];
+export const STANDARD_QUERY_OPTIONS = [
+    "$select",
+    "$filter",
+    "$top",
+    "$skiptoken",
+    "$count",
+    "$orderby",
+    "$expand",
+    "$search",
+    "$skip",
+    "$format",
+];

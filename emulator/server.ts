@@ -15,7 +15,17 @@ import { Throttle, ThrottleOptions } from "./throttle";
 import { TokenEndpointFaults, faultFor, freshSeed, mulberry32, tokenEndpointFault } from "./faults";
 import type { Route } from "./graph/routes";
 import { checkQuery } from "./graph/query";
-import { EmuRequest, EmuResponse, GraphHttpError, JSON_ODATA, graphErrorBody, headerValue, jsonBody, readRequest, writeResponse } from "./http";
+import {
+    EmuRequest,
+    EmuResponse,
+    GraphHttpError,
+    JSON_ODATA,
+    graphErrorBody,
+    headerValue,
+    jsonBody,
+    readRequest,
+    writeResponse,
+} from "./http";
 import type { Directory } from "./directory";
 import { Identity } from "./identity";
 import { loadOrCreatePki } from "./pki";
@@ -147,7 +157,17 @@ function hasRandomFaults(f: Faults): boolean {
     return !!(f.rate429 || f.rate5xx || f.dropRate);
 }
 
-export const GRAPH_ROUTES: Route[] = [...securityDefaultsRoutes, ...directoryRoutes, ...reportRoutes, ...authenticationMethodsPolicyRoutes, ...conditionalAccessRoutes, ...authenticationStrengthRoutes, ...userMethodRoutes, ...directoryRoleRoutes, ...auditLogRoutes];
+export const GRAPH_ROUTES: Route[] = [
+    ...securityDefaultsRoutes,
+    ...directoryRoutes,
+    ...reportRoutes,
+    ...authenticationMethodsPolicyRoutes,
+    ...conditionalAccessRoutes,
+    ...authenticationStrengthRoutes,
+    ...userMethodRoutes,
+    ...directoryRoleRoutes,
+    ...auditLogRoutes,
+];
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
@@ -173,7 +193,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         tokenLifetimeSeconds: () => emulator.faults.tokenLifetimeSeconds ?? 3599,
         tokenExpiresEarlySeconds: (app) => {
             const f = emulator.faults;
-            return f.tokenExpiresEarlyApps && !f.tokenExpiresEarlyApps.includes(app.displayName) && !f.tokenExpiresEarlyApps.includes(app.appId) ? undefined : f.tokenExpiresEarlySeconds;
+            return f.tokenExpiresEarlyApps &&
+                !f.tokenExpiresEarlyApps.includes(app.displayName) &&
+                !f.tokenExpiresEarlyApps.includes(app.appId)
+                ? undefined
+                : f.tokenExpiresEarlySeconds;
         },
     });
     let origin = "";
@@ -231,7 +255,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         }
         const m = /^\/(v1\.0|beta)(\/.*)$/.exec(req.path);
         if (!m) {
-            return { response: { status: 404, body: graphErrorBody(req, "BadRequest", `Resource not found for the segment '${req.path.split("/")[1] ?? ""}'.`) }, write: false };
+            return {
+                response: {
+                    status: 404,
+                    body: graphErrorBody(req, "BadRequest", `Resource not found for the segment '${req.path.split("/")[1] ?? ""}'.`),
+                },
+                write: false,
+            };
         }
         const version = m[1] as "v1.0" | "beta";
         const rest = m[2];
@@ -255,11 +285,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             appId = claims.appid;
             if (!route) {
                 if (candidates.length) {
-                    throw new GraphHttpError(405, "Request_BadRequest", `Specified HTTP method '${req.method}' is not allowed for the request target.`);
+                    throw new GraphHttpError(
+                        405,
+                        "Request_BadRequest",
+                        `Specified HTTP method '${req.method}' is not allowed for the request target.`,
+                    );
                 }
                 const unmodelled = UNMODELLED_ROUTES.find((u) => u.pattern.test(rest) && (!u.versions || u.versions.includes(version)));
                 if (unmodelled) {
-                    throw new GraphHttpError(400, "BadRequest", `${req.method} ${rest} (${unmodelled.what}) is not modelled by the emulator; Graph serves it (${unmodelled.source}).`);
+                    throw new GraphHttpError(
+                        400,
+                        "BadRequest",
+                        `${req.method} ${rest} (${unmodelled.what}) is not modelled by the emulator; Graph serves it (${unmodelled.source}).`,
+                    );
                 }
                 throw new GraphHttpError(400, "BadRequest", `Resource not found for the segment '${rest.split("/")[1] ?? ""}'.`);
             }
@@ -282,7 +320,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                     response: {
                         status: 429,
                         headers: { ...charge.headers, ...wait },
-                        body: graphErrorBody(req, "TooManyRequests", charge.retryAfter === undefined ? "Too many requests." : "Too many requests. Please retry after the time in the Retry-After header."),
+                        body: graphErrorBody(
+                            req,
+                            "TooManyRequests",
+                            charge.retryAfter === undefined
+                                ? "Too many requests."
+                                : "Too many requests. Please retry after the time in the Retry-After header.",
+                        ),
                     },
                     appId,
                     write: false,
@@ -305,7 +349,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             return { response, appId, write: route.write, version, entity: route.entity };
         } catch (err) {
             if (err instanceof GraphHttpError) {
-                return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, appId, write: false };
+                return {
+                    response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) },
+                    appId,
+                    write: false,
+                };
             }
             throw err;
         }
@@ -324,7 +372,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             requests = jsonBody(req).requests as any[];
         } catch (err) {
             if (err instanceof GraphHttpError) {
-                return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, write: false };
+                return {
+                    response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) },
+                    write: false,
+                };
             }
             throw err;
         }
@@ -352,7 +403,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             // object") and microsoftgraph/msgraph-sdk-dotnet#2628 (the 400 and its text). A body without a
             // Content-Type on any other method is refused the same way (json-batching.md: "When a body is
             // included with the request, the headers object must contain a value for Content-Type").
-            if (WRITE_METHODS.has(String(r.method).toUpperCase()) ? r.body === undefined || !hasContentType : r.body !== undefined && !hasContentType) {
+            if (
+                WRITE_METHODS.has(String(r.method).toUpperCase())
+                    ? r.body === undefined || !hasContentType
+                    : r.body !== undefined && !hasContentType
+            ) {
                 return bad(`Write request id : ${r.id} does not contain Content-Type header or body.`);
             }
             for (const d of r.dependsOn ?? []) {
@@ -375,7 +430,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 const failedDep = (r.dependsOn ?? []).find((d: string) => (status.get(key(d)) ?? 0) >= 400);
                 if (failedDep) {
                     status.set(key(r.id), 424);
-                    responses.push({ id: r.id, status: 424, headers: { "Cache-Control": "no-cache", "Content-Type": "application/json" }, body: graphErrorBody(req, "FailedDependency", `The request depends on request '${failedDep}', which failed.`) });
+                    responses.push({
+                        id: r.id,
+                        status: 424,
+                        headers: { "Cache-Control": "no-cache", "Content-Type": "application/json" },
+                        body: graphErrorBody(req, "FailedDependency", `The request depends on request '${failedDep}', which failed.`),
+                    });
                     continue;
                 }
                 const url = new URL(r.url.startsWith("/") ? r.url : `/${r.url}`, "https://emulator.invalid");
@@ -403,7 +463,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                     Object.assign(entry, { version, entity: out.entity, requestBody: r.body, responseBody: out.response.body });
                 }
                 requests_log(entry);
-                responses.push({ id: r.id, status: out.response.status, headers: itemHeaders(out.response), ...(out.response.body !== undefined ? { body: out.response.body } : {}) });
+                responses.push({
+                    id: r.id,
+                    status: out.response.status,
+                    headers: itemHeaders(out.response),
+                    ...(out.response.body !== undefined ? { body: out.response.body } : {}),
+                });
             }
         }
         return { response: { status: 200, headers: { "Content-Type": "application/json" }, body: { responses } }, write: anyWrite };
@@ -412,8 +477,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     /** An injected answer to one $batch item (each item is throttled and fails on its own). */
     function itemFault(sub: EmuRequest, kind: "429" | "503"): Exclude<Dispatched, "drop"> {
         return kind === "429"
-            ? { response: { status: 429, headers: { "Retry-After": String(emulator.faults.retryAfterSeconds ?? 1) }, body: graphErrorBody(sub, "TooManyRequests", "Too many requests. Please try again later.") }, write: false }
-            : { response: { status: 503, body: graphErrorBody(sub, "serviceNotAvailable", "Service is temporarily unavailable. Please try again later.") }, write: false };
+            ? {
+                  response: {
+                      status: 429,
+                      headers: { "Retry-After": String(emulator.faults.retryAfterSeconds ?? 1) },
+                      body: graphErrorBody(sub, "TooManyRequests", "Too many requests. Please try again later."),
+                  },
+                  write: false,
+              }
+            : {
+                  response: {
+                      status: 503,
+                      body: graphErrorBody(sub, "serviceNotAvailable", "Service is temporarily unavailable. Please try again later."),
+                  },
+                  write: false,
+              };
     }
 
     /** Exchange admin API: Exchange Online audience, the token's tenant must be the path's tenant. */
@@ -431,13 +509,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             appId = claims.appid;
             const tenant = store.tenant(claims.tid)!;
             if (tenant.tenantId !== tenantRef.toLowerCase() && !tenant.domains?.includes(tenantRef.toLowerCase())) {
-                throw new GraphHttpError(401, "Unauthorized", `The token's tenant ${claims.tid} does not match the tenant in the request path '${tenantRef}'.`);
+                throw new GraphHttpError(
+                    401,
+                    "Unauthorized",
+                    `The token's tenant ${claims.tid} does not match the tenant in the request path '${tenantRef}'.`,
+                );
             }
             const response = handleInvokeCommand({ req, params: [tenantRef], claims, tenant, store, origin });
             return { response, appId, write: /^(Set|New|Remove|Enable|Disable)-/i.test(cmdletName(req)) };
         } catch (err) {
             if (err instanceof GraphHttpError) {
-                return { response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) }, appId, write: false };
+                return {
+                    response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) },
+                    appId,
+                    write: false,
+                };
             }
             throw err;
         }
@@ -471,7 +557,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
                 };
             case "503":
                 return {
-                    response: { status: 503, body: graphErrorBody(req, "serviceNotAvailable", "Service is temporarily unavailable. Please try again later.") },
+                    response: {
+                        status: 503,
+                        body: graphErrorBody(req, "serviceNotAvailable", "Service is temporarily unavailable. Please try again later."),
+                    },
                     write: false,
                 };
         }
@@ -645,14 +734,22 @@ const UNMODELLED_ROUTES: readonly { pattern: RegExp; what: string; source: strin
         what: "an OData cast of transitiveMembers to a type other than microsoft.graph.user",
         source: "docs-contrib api-reference/v1.0/api/group-list-transitivemembers.md, example 3",
     },
-    { pattern: /^\/groups\/[^/]+\/members(\/.*)?$/i, what: "a group's direct members", source: "docs-contrib api-reference/v1.0/api/group-list-members.md" },
+    {
+        pattern: /^\/groups\/[^/]+\/members(\/.*)?$/i,
+        what: "a group's direct members",
+        source: "docs-contrib api-reference/v1.0/api/group-list-members.md",
+    },
     {
         pattern: /^\/users\/[^/]+\/authentication\/signInPreferences$/i,
         what: "a user's sign-in preferences (system-preferred MFA)",
         source: "docs-contrib api-reference/beta/api/authentication-get.md and authentication-update.md, example 1",
         versions: ["beta"],
     },
-    { pattern: /^\/users\/[^/]+\/(memberOf|transitiveMemberOf)(\/.*)?$/i, what: "a user's group memberships", source: "docs-contrib api-reference/v1.0/api/user-list-memberof.md" },
+    {
+        pattern: /^\/users\/[^/]+\/(memberOf|transitiveMemberOf)(\/.*)?$/i,
+        what: "a user's group memberships",
+        source: "docs-contrib api-reference/v1.0/api/user-list-memberof.md",
+    },
 ];
 
 /** The methods json-batching.md calls write requests (each needs a body and a Content-Type). */
@@ -670,7 +767,13 @@ function cmdletName(req: EmuRequest): string {
     }
 }
 
-function logEntry(req: EmuRequest, status: number | "dropped", appId: string | undefined, write: boolean, withBody = false): RequestLogEntry {
+function logEntry(
+    req: EmuRequest,
+    status: number | "dropped",
+    appId: string | undefined,
+    write: boolean,
+    withBody = false,
+): RequestLogEntry {
     const headers: Record<string, string> = {};
     for (const h of LOGGED_HEADERS) {
         const v = headerValue(req.headers[h]);

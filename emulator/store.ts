@@ -88,7 +88,13 @@ export interface RecordedSignInState {
     userPrincipalName: string;
     appDisplayName: string;
     clientAppUsed: string;
-    appliedConditionalAccessPolicies: { id: string; displayName: string; result: string; enforcedGrantControls: string[]; enforcedSessionControls: string[] }[];
+    appliedConditionalAccessPolicies: {
+        id: string;
+        displayName: string;
+        result: string;
+        enforcedGrantControls: string[];
+        enforcedSessionControls: string[];
+    }[];
 }
 
 /** A Conditional Access named location as Graph returns it (ipNamedLocation or countryNamedLocation). */
@@ -249,7 +255,12 @@ export const PROVIDER_GRAPH_ROLES: readonly string[] = Object.freeze([
 const PORTAL_GRAPH_ROLES = [...PROVIDER_GRAPH_ROLES, "Directory.ReadWrite.All"];
 
 /** An app registration with its service principal in the tenant (fresh ids and secret). */
-export function newApp(displayName: string, graphRoles: readonly string[], exchangeRoles: readonly string[], directoryRoles: readonly string[] = []): AppRegistration {
+export function newApp(
+    displayName: string,
+    graphRoles: readonly string[],
+    exchangeRoles: readonly string[],
+    directoryRoles: readonly string[] = [],
+): AppRegistration {
     return {
         displayName,
         appId: crypto.randomUUID(),
@@ -270,7 +281,9 @@ export function newTenant(displayName = "Contoso (emulated)", tenantId: string =
         apps: [
             {
                 ...newApp(APPS.provider, PROVIDER_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
-                federatedCredentials: [{ name: "github-main", issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] }],
+                federatedCredentials: [
+                    { name: "github-main", issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] },
+                ],
             },
             newApp(APPS.portal, PORTAL_GRAPH_ROLES, ["Exchange.ManageAsApp"], [EXCHANGE_ADMINISTRATOR]),
             newApp(APPS.reader, ["Policy.Read.All"], []),
@@ -290,7 +303,11 @@ export function newTenant(displayName = "Contoso (emulated)", tenantId: string =
  * authentication policy), and a handful of user and shared mailboxes.
  */
 export function newExchangeState(displayName: string): ExchangeState {
-    const label = displayName.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 27) || "tenant";
+    const label =
+        displayName
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "")
+            .slice(0, 27) || "tenant";
     const domain = `${label}.onmicrosoft.com`;
     const mailbox = (
         name: string,
@@ -406,7 +423,11 @@ export class Store {
                     userPrincipalName: u.userPrincipalName,
                     primarySmtpAddress: u.mail,
                     recipientTypeDetails: "UserMailbox",
-                    guid: crypto.createHash("sha256").update(`mailbox:${u.id}`).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5"),
+                    guid: crypto
+                        .createHash("sha256")
+                        .update(`mailbox:${u.id}`)
+                        .digest("hex")
+                        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5"),
                     externalDirectoryObjectId: u.id,
                     smtpClientAuthenticationDisabled: null,
                     seeded: true,
@@ -421,7 +442,11 @@ export class Store {
      * service principal is a principal a directory role can be assigned to (directoryrole-list-members.md
      * lists "principals"), listed among the role's members as a #microsoft.graph.servicePrincipal.
      */
-    addServicePrincipal(tenantId: string, displayName: string, opts: { directoryRoles?: string[]; graphRoles?: string[] } = {}): AppRegistration {
+    addServicePrincipal(
+        tenantId: string,
+        displayName: string,
+        opts: { directoryRoles?: string[]; graphRoles?: string[] } = {},
+    ): AppRegistration {
         const tenant = this.tenant(tenantId);
         if (!tenant) {
             throw new Error(`no tenant ${tenantId}`);
@@ -451,9 +476,17 @@ export class Store {
         const directory = this.directory(tenantId);
         const unknown = members.filter((m) => !directory.users.has(m.toLowerCase()));
         if (unknown.length) {
-            throw new Error(`not users of tenant ${tenantId}: ${unknown.join(", ")} (a role-assignable group cannot hold groups; groups-concept.md)`);
+            throw new Error(
+                `not users of tenant ${tenantId}: ${unknown.join(", ")} (a role-assignable group cannot hold groups; groups-concept.md)`,
+            );
         }
-        const group: GroupRecord = { id: crypto.randomUUID(), displayName, members: members.map((m) => m.toLowerCase()), isAssignableToRole: true, roles };
+        const group: GroupRecord = {
+            id: crypto.randomUUID(),
+            displayName,
+            members: members.map((m) => m.toLowerCase()),
+            isAssignableToRole: true,
+            roles,
+        };
         directory.putGroup(group);
         return group;
     }

@@ -124,9 +124,15 @@ export class PulumiWorkspace {
 
     async setConfig(stack: string, key: string, value: string, secret = false): Promise<void> {
         await this.ok([
-            "config", "set", key, value,
+            "config",
+            "set",
+            key,
+            value,
             ...(secret ? ["--secret"] : ["--plaintext"]),
-            "--stack", stack, "--config-file", this.configFile(stack),
+            "--stack",
+            stack,
+            "--config-file",
+            this.configFile(stack),
         ]);
     }
 
@@ -198,7 +204,17 @@ export function linkPlugins(home: string): void {
  */
 export function copyProject(dest: string, options: { build?: boolean } = {}): string {
     // The program and everything it loads; not dependencies, caches, stacks or other checkouts' state.
-    const skip = new Set(["node_modules", ".git", ".tools", ".emulator", ".bench", "bench", "tests", "tools", ...(options.build === false ? ["dist"] : [])]);
+    const skip = new Set([
+        "node_modules",
+        ".git",
+        ".tools",
+        ".emulator",
+        ".bench",
+        "bench",
+        "tests",
+        "tools",
+        ...(options.build === false ? ["dist"] : []),
+    ]);
     const entries = fs.readdirSync(REPO_ROOT).filter((e) => !skip.has(e) && !/^Pulumi\..+\.yaml$/.test(e));
     fs.mkdirSync(dest, { recursive: true });
     for (const e of entries) {

@@ -50,16 +50,34 @@ async function main() {
             while (ids.length < n) ids.push(emu.store.addTenant(`Tenant ${ids.length} (emulated)`).tenantId);
             const tenants = ids.map((id, i) => {
                 process.env[`BENCH_SECRET_${i}`] = emu.app(APPS.provider, id).secret;
-                return { name: `t${i}`, tenantId: id, clientId: emu.app(APPS.provider, id).appId, clientSecretEnv: `BENCH_SECRET_${i}`, authorityHost: emu.origin, graphEndpoint: emu.origin, exchangeEndpoint: emu.origin };
+                return {
+                    name: `t${i}`,
+                    tenantId: id,
+                    clientId: emu.app(APPS.provider, id).appId,
+                    clientSecretEnv: `BENCH_SECRET_${i}`,
+                    authorityHost: emu.origin,
+                    graphEndpoint: emu.origin,
+                    exchangeEndpoint: emu.origin,
+                };
             });
-            const plans = validateTenantsFile({ baseline: { securityDefaults: { enabled: true }, modernAuthentication: { enabled: true } }, tenants }).tenants;
+            const plans = validateTenantsFile({
+                baseline: { securityDefaults: { enabled: true }, modernAuthentication: { enabled: true } },
+                tenants,
+            }).tenants;
             const projectDir = copyProject(path.join(tmp, "project"));
             const ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { NODE_EXTRA_CA_CERTS: emu.caCertPath } });
             const run = async (operation: Operation) => {
                 let peak = 0;
                 const timer = setInterval(() => (peak = Math.max(peak, treeRssMb(process.pid))), 250);
                 const started = Date.now();
-                const results = await runBaseline(plans, undefined, { projectDir, operation, parallel, stateDir: path.join(tmp, "work", "stacks"), env: ws.environment(), pulumiRoot: path.dirname(PULUMI_BIN_DIR) });
+                const results = await runBaseline(plans, undefined, {
+                    projectDir,
+                    operation,
+                    parallel,
+                    stateDir: path.join(tmp, "work", "stacks"),
+                    env: ws.environment(),
+                    pulumiRoot: path.dirname(PULUMI_BIN_DIR),
+                });
                 clearInterval(timer);
                 const seconds = (Date.now() - started) / 1000;
                 const bad = results.filter((r) => !["changed", "unchanged", "clean"].includes(r.status));
@@ -77,7 +95,20 @@ async function main() {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
     }
-    console.log(["", "| tenants | operation | parallel | wall s | tenants/min | s per tenant | peak RSS, process tree MB | runner RSS MB |", "|---:|---|---:|---:|---:|---:|---:|---:|", ...rows].join("\n"));
+    console.log(
+        [
+            "",
+            "| tenants | operation | parallel | wall s | tenants/min | s per tenant | peak RSS, process tree MB | runner RSS MB |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|",
+            ...rows,
+        ].join("\n"),
+    );
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+main().then(
+    () => process.exit(0),
+    (err) => {
+        console.error(err);
+        process.exit(1);
+    },
+);

@@ -40,11 +40,14 @@ export interface MatrixOptions {
 
 export function buildMatrix(tenants: Pick<TenantPlan, "name" | "stack">[], options: MatrixOptions = {}): Matrix {
     const max = options.maxPerShard ?? GITHUB_MATRIX_LIMIT;
-    if (!Number.isInteger(max) || max < 1 || max > GITHUB_MATRIX_LIMIT) throw new Error(`a shard holds 1 to ${GITHUB_MATRIX_LIMIT} jobs (GitHub's limit per matrix), got ${max}`);
+    if (!Number.isInteger(max) || max < 1 || max > GITHUB_MATRIX_LIMIT)
+        throw new Error(`a shard holds 1 to ${GITHUB_MATRIX_LIMIT} jobs (GitHub's limit per matrix), got ${max}`);
     const needed = Math.max(1, Math.ceil(tenants.length / max));
     const count = options.shards ?? needed;
     if (needed > count) {
-        throw new Error(`${tenants.length} tenants need ${needed} shards of at most ${max} jobs; the workflow has ${count}: add shard jobs to it (and raise --shards)`);
+        throw new Error(
+            `${tenants.length} tenants need ${needed} shards of at most ${max} jobs; the workflow has ${count}: add shard jobs to it (and raise --shards)`,
+        );
     }
     // As few shards as needed, evenly filled (600 -> 200, 200, 200), in file order.
     const size = Math.ceil(tenants.length / needed);
@@ -59,7 +62,10 @@ export function buildMatrix(tenants: Pick<TenantPlan, "name" | "stack">[], optio
 export function githubOutputs(m: Matrix): string {
     const lines = [`matrix=${JSON.stringify(m)}`, `shards=${m.shards.filter((s) => s.include.length).length}`];
     m.shards.forEach((s, i) => {
-        lines.push(`shard${i}=${JSON.stringify(s.include.length ? s : { include: [{ tenant: "", stack: "" }] })}`, `size${i}=${s.include.length}`);
+        lines.push(
+            `shard${i}=${JSON.stringify(s.include.length ? s : { include: [{ tenant: "", stack: "" }] })}`,
+            `size${i}=${s.include.length}`,
+        );
     });
     return lines.join("\n") + "\n";
 }
@@ -71,7 +77,10 @@ export interface MatrixCommandOptions extends MatrixOptions {
 }
 
 /** `m365-mfa matrix`: validates the tenants file (as multi-tenant does) and prints the matrix JSON. */
-export async function matrixCommand(options: MatrixCommandOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function matrixCommand(
+    options: MatrixCommandOptions,
+    out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<number> {
     const { loadTenants } = await import("./tenants");
     const { tenants } = loadTenants(options.tenants, options.baseline);
     const m = buildMatrix(tenants, options);

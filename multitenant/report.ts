@@ -46,7 +46,10 @@ export interface RollUp {
 const STATUSES: TenantStatus[] = ["failed", "drifted", "pending", "changed", "clean", "unchanged"];
 
 export function rollUp(results: TenantResult[], operation?: string): RollUp {
-    const counts = Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<TenantStatus, number>;
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, results.filter((r) => r.status === s).length])) as Record<
+        TenantStatus,
+        number
+    >;
     const exitCode = counts.failed ? 1 : counts.drifted ? 2 : counts.pending ? 3 : 0;
     const ops = [...new Set(results.map((r) => r.operation))];
     return {
@@ -92,7 +95,8 @@ export function rollUpMarkdown(r: RollUp): string {
         out.push("", "## Drift and pending changes", "");
         for (const t of drifted) {
             out.push(`### ${t.tenant} (\`${t.stack}\`): ${t.status}`, "", "| setting | kind | fields | users |", "|---|---|---|---:|");
-            for (const s of t.settings) out.push(`| ${esc(s.title)} (\`${esc(s.name)}\`) | ${s.kind} | ${esc(s.fields.join(", ") || "-")} | ${num(s.users)} |`);
+            for (const s of t.settings)
+                out.push(`| ${esc(s.title)} (\`${esc(s.name)}\`) | ${s.kind} | ${esc(s.fields.join(", ") || "-")} | ${num(s.users)} |`);
             out.push("");
         }
     }
@@ -110,15 +114,24 @@ export function resultTable(results: TenantResult[]): string {
         r.tenant,
         r.stack,
         r.status,
-        Object.entries(r.changes).filter(([k, n]) => n && k !== "same").map(([k, n]) => `${k} ${n}`).join(", ") || "-",
+        Object.entries(r.changes)
+            .filter(([k, n]) => n && k !== "same")
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ") || "-",
         r.settings.map((s) => `${s.name}(${s.kind}${s.users ? ` ${s.users} users` : ""})`).join(", ") || "-",
         r.seconds.toFixed(1),
     ]);
     const head = ["TENANT", "STACK", "RESULT", "CHANGES", "SETTINGS", "SECONDS"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (c: string[]) =>
+        c
+            .map((x, i) => x.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     const u = rollUp(results);
-    const summary = STATUSES.filter((s) => u.counts[s]).map((s) => `${u.counts[s]} ${s}`).join(", ");
+    const summary = STATUSES.filter((s) => u.counts[s])
+        .map((s) => `${u.counts[s]} ${s}`)
+        .join(", ");
     const ok = results.filter((r) => r.status !== "failed").length;
     const errors = results.filter((r) => r.error).flatMap((r) => ["", `${r.tenant} failed:`, ...r.error!.split("\n").map((l) => `  ${l}`)]);
     return [line(head), ...rows.map(line), "", `${ok} of ${results.length} tenants succeeded (${summary})`, ...errors].join("\n");
@@ -153,7 +166,8 @@ export function collectResults(dir: string): TenantResult[] {
     const results: TenantResult[] = [];
     for (const f of files.sort()) {
         const r = JSON.parse(fs.readFileSync(f, "utf8")) as TenantResult;
-        if (typeof r.tenant !== "string" || typeof r.status !== "string") throw new Error(`${f} is not a tenant result of m365-mfa multi-tenant`);
+        if (typeof r.tenant !== "string" || typeof r.status !== "string")
+            throw new Error(`${f} is not a tenant result of m365-mfa multi-tenant`);
         if (seen.has(r.tenant)) throw new Error(`tenant ${r.tenant} has two results: ${seen.get(r.tenant)} and ${f}`);
         seen.set(r.tenant, f);
         results.push(r);
@@ -176,7 +190,18 @@ export function reportCommand(options: ReportCommandOptions, out: (s: string) =>
     const results = collectResults(options.from);
     for (const name of options.expect ?? []) {
         if (!results.some((r) => r.tenant === name)) {
-            results.push({ tenant: name, tenantId: "", stack: "", operation: (results[0]?.operation ?? "preview") as TenantResult["operation"], status: "failed", changes: {}, settings: [], users: 0, seconds: 0, error: "no result: its job did not run or did not upload its report" });
+            results.push({
+                tenant: name,
+                tenantId: "",
+                stack: "",
+                operation: (results[0]?.operation ?? "preview") as TenantResult["operation"],
+                status: "failed",
+                changes: {},
+                settings: [],
+                users: 0,
+                seconds: 0,
+                error: "no result: its job did not run or did not upload its report",
+            });
         }
     }
     const summary = rollUp(results);

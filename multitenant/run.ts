@@ -52,7 +52,8 @@ export interface RunOptions {
  */
 export function stateDirFor(env: Record<string, string | undefined>): string {
     const backend = env.PULUMI_BACKEND_URL ?? "";
-    if (backend.startsWith("file://")) return path.join(backend.slice("file://".length).replace(/^~(?=\/)/, os.homedir()), "m365-mfa-stacks");
+    if (backend.startsWith("file://"))
+        return path.join(backend.slice("file://".length).replace(/^~(?=\/)/, os.homedir()), "m365-mfa-stacks");
     return path.join(env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "m365-mfa-stacks");
 }
 
@@ -63,8 +64,13 @@ export function validateTenants(raw: unknown): TenantTarget[] {
 
 /** Accepts either validated plans or plain targets with one shared baseline (then validated here). */
 export async function runBaseline(tenants: TenantPlan[] | TenantTarget[], baseline: unknown, options: RunOptions): Promise<TenantResult[]> {
-    const plans: TenantPlan[] = tenants.every((t: any) => t.baseline && t.stack) && baseline === undefined ? (tenants as TenantPlan[]) : validateTenantsFile(tenants, baseline ?? {}).tenants;
-    const command = await PulumiCommand.get(options.pulumiRoot ? { root: options.pulumiRoot, skipVersionCheck: true } : { skipVersionCheck: true });
+    const plans: TenantPlan[] =
+        tenants.every((t: any) => t.baseline && t.stack) && baseline === undefined
+            ? (tenants as TenantPlan[])
+            : validateTenantsFile(tenants, baseline ?? {}).tenants;
+    const command = await PulumiCommand.get(
+        options.pulumiRoot ? { root: options.pulumiRoot, skipVersionCheck: true } : { skipVersionCheck: true },
+    );
     const env = { ...(process.env as Record<string, string>), ...(options.env ?? {}) };
     const stateDir = path.resolve(options.stateDir ?? stateDirFor(env));
     prepareStateDir(stateDir, options.projectDir);
@@ -87,13 +93,21 @@ function prepareStateDir(stateDir: string, projectDir: string): void {
     const project = path.join(projectDir, "Pulumi.yaml");
     if (!fs.existsSync(project)) throw new Error(`no Pulumi.yaml in ${projectDir} (--project)`);
     const name = YAML.parse(fs.readFileSync(project, "utf8"))?.name;
-    fs.writeFileSync(path.join(stateDir, "Pulumi.yaml"), YAML.stringify({ name, runtime: "nodejs", description: `stack settings of m365-mfa multi-tenant runs of ${path.resolve(projectDir)}; the program is there` }));
+    fs.writeFileSync(
+        path.join(stateDir, "Pulumi.yaml"),
+        YAML.stringify({
+            name,
+            runtime: "nodejs",
+            description: `stack settings of m365-mfa multi-tenant runs of ${path.resolve(projectDir)}; the program is there`,
+        }),
+    );
 }
 
 /** The environment of one tenant's operations: its credential only (the caller's AZURE_* and ARM_* are overridden). */
 export function tenantEnv(t: TenantTarget, base: Record<string, string | undefined>): { env: Record<string, string>; secrets: string[] } {
     const secret = t.clientSecretEnv ? base[t.clientSecretEnv] : undefined;
-    if (t.clientSecretEnv && !secret) throw new Error(`environment variable ${t.clientSecretEnv} (the client secret of ${t.name}) is not set`);
+    if (t.clientSecretEnv && !secret)
+        throw new Error(`environment variable ${t.clientSecretEnv} (the client secret of ${t.name}) is not set`);
     const tokenFile = secret ? "" : (t.federatedTokenFile ?? base.AZURE_FEDERATED_TOKEN_FILE ?? "");
     let oidcToken = "";
     if (tokenFile) {
@@ -131,7 +145,11 @@ export function writeStackConfig(file: string, t: TenantPlan): void {
     if (existing.secretsprovider) out.secretsprovider = existing.secretsprovider;
     if (existing.encryptedkey) out.encryptedkey = existing.encryptedkey;
     out.config = config;
-    fs.writeFileSync(file, `# Written by m365-mfa multi-tenant from the tenants file (tenant ${t.name}); edits are replaced on the next run.\n` + YAML.stringify(out));
+    fs.writeFileSync(
+        file,
+        `# Written by m365-mfa multi-tenant from the tenants file (tenant ${t.name}); edits are replaced on the next run.\n` +
+            YAML.stringify(out),
+    );
 }
 
 interface Proc {
@@ -152,7 +170,13 @@ function exec(command: string, args: string[], cwd: string, env: Record<string, 
     });
 }
 
-async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiCommand, stateDir: string, base: Record<string, string>): Promise<TenantResult> {
+async function runOne(
+    t: TenantPlan,
+    options: RunOptions,
+    pulumiCommand: PulumiCommand,
+    stateDir: string,
+    base: Record<string, string>,
+): Promise<TenantResult> {
     const started = Date.now();
     const result = (r: Partial<TenantResult>): TenantResult => ({
         tenant: t.name,
@@ -177,12 +201,20 @@ async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiC
         writeStackConfig(configFile, t);
         const stackArgs = ["--stack", t.stack, "--config-file", configFile, "--non-interactive", "--color", "never"];
         if (options.operation === "up") {
-            const r = await exec(pulumiCommand.command, ["up", "--yes", "--skip-preview", "--refresh", "--suppress-progress", ...stackArgs], options.projectDir, env);
+            const r = await exec(
+                pulumiCommand.command,
+                ["up", "--yes", "--skip-preview", "--refresh", "--suppress-progress", ...stackArgs],
+                options.projectDir,
+                env,
+            );
             if (r.code !== 0) return result({ error: failure(r, secrets) });
             const changes = upChanges(r.stdout);
             return result({ status: Object.entries(changes).some(([k, n]) => k !== "same" && n > 0) ? "changed" : "unchanged", changes });
         }
-        const r = await exec(pulumiCommand.command, [...PLAN_PREVIEW.args, ...stackArgs], options.projectDir, { ...env, ...PLAN_PREVIEW.env });
+        const r = await exec(pulumiCommand.command, [...PLAN_PREVIEW.args, ...stackArgs], options.projectDir, {
+            ...env,
+            ...PLAN_PREVIEW.env,
+        });
         let json: any;
         try {
             json = JSON.parse(r.stdout);
@@ -198,7 +230,13 @@ async function runOne(t: TenantPlan, options: RunOptions, pulumiCommand: PulumiC
             return result({
                 status: report.drifted ? "drifted" : report.pending ? "pending" : "clean",
                 changes,
-                settings: report.settings.map((s) => ({ name: s.name, title: s.title, kind: s.kind, fields: s.fields.map((f) => f.field), users: s.users.reduce((n, g) => n + g.users.length, 0) })),
+                settings: report.settings.map((s) => ({
+                    name: s.name,
+                    title: s.title,
+                    kind: s.kind,
+                    fields: s.fields.map((f) => f.field),
+                    users: s.users.reduce((n, g) => n + g.users.length, 0),
+                })),
                 users: report.settings.reduce((n, s) => n + s.users.reduce((m, g) => m + g.users.length, 0), 0),
                 drift: report,
             });
@@ -229,9 +267,16 @@ export function tenantHints(tenant: string, tenantsFile = "<tenants file>"): Non
 /** `up`'s resource counts from its summary ("Resources:\n    + 2 created\n    3 unchanged"). */
 function upChanges(stdout: string): Record<string, number> {
     const out: Record<string, number> = {};
-    const words: Record<string, string> = { created: "create", updated: "update", deleted: "delete", replaced: "replace", unchanged: "same" };
+    const words: Record<string, string> = {
+        created: "create",
+        updated: "update",
+        deleted: "delete",
+        replaced: "replace",
+        unchanged: "same",
+    };
     const tail = stdout.slice(stdout.lastIndexOf("Resources:"));
-    for (const m of tail.matchAll(/^\s*(?:\+-|[+~-])?\s*(\d+)\s+(created|updated|deleted|replaced|unchanged)\b/gm)) out[words[m[2]]] = Number(m[1]);
+    for (const m of tail.matchAll(/^\s*(?:\+-|[+~-])?\s*(\d+)\s+(created|updated|deleted|replaced|unchanged)\b/gm))
+        out[words[m[2]]] = Number(m[1]);
     return out;
 }
 
@@ -240,8 +285,10 @@ function upChanges(stdout: string): Record<string, number> {
  * command wrote to stderr, else its output; never a secret or a token.
  */
 function failure(r: Proc, secrets: string[], json?: any): string {
-    const diagnostics = ((json?.diagnostics ?? []) as any[]).filter((d) => d.severity === "error").map((d) => String(d.message ?? "").trim());
-    const text = diagnostics.length ? diagnostics.join("\n") : (r.stderr.trim() || r.stdout.trim() || `pulumi exited ${r.code}`);
+    const diagnostics = ((json?.diagnostics ?? []) as any[])
+        .filter((d) => d.severity === "error")
+        .map((d) => String(d.message ?? "").trim());
+    const text = diagnostics.length ? diagnostics.join("\n") : r.stderr.trim() || r.stdout.trim() || `pulumi exited ${r.code}`;
     return redact(text, secrets);
 }
 
@@ -272,7 +319,10 @@ export function exitCode(results: TenantResult[]): number {
 }
 
 /** `m365-mfa multi-tenant`. Throws (exit 1, nothing run) when the tenants file is not valid. */
-export async function multiTenantCommand(options: MultiTenantCommandOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function multiTenantCommand(
+    options: MultiTenantCommandOptions,
+    out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<number> {
     const operation = options.operation ?? "preview";
     if (!["preview", "up", "drift"].includes(operation)) throw new Error("--operation must be preview, up or drift");
     let { tenants } = loadTenants(options.tenants, options.baseline);

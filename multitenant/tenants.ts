@@ -63,7 +63,10 @@ export interface TenantsFile {
 }
 
 export class TenantsFileError extends Error {
-    constructor(readonly problems: readonly string[], file?: string) {
+    constructor(
+        readonly problems: readonly string[],
+        file?: string,
+    ) {
         super(`${file ? `${file}: ` : ""}the tenants file is not valid; no tenant was run:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "TenantsFileError";
     }
@@ -71,7 +74,16 @@ export class TenantsFileError extends Error {
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const STRING_KEYS = ["clientId", "federatedTokenFile", "cloud", "authorityHost", "graphEndpoint", "exchangeEndpoint", "azureadMetadataHost", "stack"] as const;
+const STRING_KEYS = [
+    "clientId",
+    "federatedTokenFile",
+    "cloud",
+    "authorityHost",
+    "graphEndpoint",
+    "exchangeEndpoint",
+    "azureadMetadataHost",
+    "stack",
+] as const;
 const TENANT_KEYS = ["name", "tenantId", "clientSecretEnv", ...STRING_KEYS, "overrides"];
 /** Keys that would put a credential in the file: refused with the way to do it instead. */
 const SECRET_KEYS = ["clientSecret", "secret", "password", "federatedToken", "token", "clientCertificate"];
@@ -84,14 +96,20 @@ export function readTenantsFile(file: string): unknown {
     try {
         return /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
     } catch (err) {
-        throw new TenantsFileError([`cannot be read as ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${err instanceof Error ? err.message : String(err)}`], file);
+        throw new TenantsFileError(
+            [`cannot be read as ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${err instanceof Error ? err.message : String(err)}`],
+            file,
+        );
     }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The baseline for one tenant: the overrides replace the baseline's keys, each as a whole; null removes. */
-export function mergeBaseline(baseline: Record<string, unknown> | undefined, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
+export function mergeBaseline(
+    baseline: Record<string, unknown> | undefined,
+    overrides: Record<string, unknown> | undefined,
+): Record<string, unknown> {
     const out: Record<string, unknown> = { ...(baseline ?? {}) };
     for (const [k, v] of Object.entries(overrides ?? {})) {
         if (v === null) delete out[k];
@@ -127,7 +145,8 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
         list = raw;
     } else if (isObject(raw)) {
         for (const k of Object.keys(raw)) {
-            if (!["baseline", "defaults", "tenants"].includes(k)) problems.push(`${k}: not a key of the tenants file (known: baseline, defaults, tenants)`);
+            if (!["baseline", "defaults", "tenants"].includes(k))
+                problems.push(`${k}: not a key of the tenants file (known: baseline, defaults, tenants)`);
         }
         list = raw.tenants;
         if (raw.baseline !== undefined) {
@@ -140,9 +159,16 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
             else {
                 defaults = raw.defaults;
                 for (const k of Object.keys(defaults)) {
-                    if (["name", "tenantId", "overrides", "stack"].includes(k)) problems.push(`defaults.${k}: is per tenant, not a default`);
-                    else if (SECRET_KEYS.includes(k)) problems.push(`defaults.${k}: secrets never go in the tenants file; name the environment variable holding it with clientSecretEnv`);
-                    else if (!TENANT_KEYS.includes(k)) problems.push(`defaults.${k}: not a tenant key (known: ${TENANT_KEYS.filter((x) => !["name", "tenantId", "overrides", "stack"].includes(x)).join(", ")})`);
+                    if (["name", "tenantId", "overrides", "stack"].includes(k))
+                        problems.push(`defaults.${k}: is per tenant, not a default`);
+                    else if (SECRET_KEYS.includes(k))
+                        problems.push(
+                            `defaults.${k}: secrets never go in the tenants file; name the environment variable holding it with clientSecretEnv`,
+                        );
+                    else if (!TENANT_KEYS.includes(k))
+                        problems.push(
+                            `defaults.${k}: not a tenant key (known: ${TENANT_KEYS.filter((x) => !["name", "tenantId", "overrides", "stack"].includes(x)).join(", ")})`,
+                        );
                 }
             }
         }
@@ -168,23 +194,34 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
         const t: Record<string, unknown> = { ...defaults, ...entry };
         const own: string[] = [];
         for (const k of Object.keys(entry)) {
-            if (SECRET_KEYS.includes(k)) own.push(`${label}.${k}: secrets never go in the tenants file; put it in an environment variable and name it with clientSecretEnv (or use workload identity)`);
+            if (SECRET_KEYS.includes(k))
+                own.push(
+                    `${label}.${k}: secrets never go in the tenants file; put it in an environment variable and name it with clientSecretEnv (or use workload identity)`,
+                );
             else if (!TENANT_KEYS.includes(k)) own.push(`${label}.${k}: not a tenant key (known: ${TENANT_KEYS.join(", ")})`);
         }
-        if (typeof t.name !== "string" || !NAME.test(t.name)) own.push(`${label}.name: must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(t.name)}`);
+        if (typeof t.name !== "string" || !NAME.test(t.name))
+            own.push(`${label}.name: must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(t.name)}`);
         else if (names.has(t.name)) own.push(`${label}.name: "${t.name}" is also tenants[${names.get(t.name)}]`);
         else names.set(t.name, i);
-        if (typeof t.tenantId !== "string" || !t.tenantId.trim()) own.push(`${label}.tenantId: is required (the tenant's id or initial domain)`);
+        if (typeof t.tenantId !== "string" || !t.tenantId.trim())
+            own.push(`${label}.tenantId: is required (the tenant's id or initial domain)`);
         for (const k of STRING_KEYS) {
-            if (t[k] !== undefined && (typeof t[k] !== "string" || !(t[k] as string).trim())) own.push(`${label}.${k}: must be a non-empty string, got ${JSON.stringify(t[k])}`);
+            if (t[k] !== undefined && (typeof t[k] !== "string" || !(t[k] as string).trim()))
+                own.push(`${label}.${k}: must be a non-empty string, got ${JSON.stringify(t[k])}`);
         }
         if (t.clientSecretEnv !== undefined && (typeof t.clientSecretEnv !== "string" || !ENV_NAME.test(t.clientSecretEnv))) {
-            own.push(`${label}.clientSecretEnv: must name an environment variable (letters, digits, '_'), got ${JSON.stringify(t.clientSecretEnv)}`);
+            own.push(
+                `${label}.clientSecretEnv: must name an environment variable (letters, digits, '_'), got ${JSON.stringify(t.clientSecretEnv)}`,
+            );
         }
-        if (t.clientSecretEnv !== undefined && t.federatedTokenFile !== undefined) own.push(`${label}: clientSecretEnv and federatedTokenFile both given; a tenant signs in one way`);
-        if (typeof t.cloud === "string" && !CLOUDS.includes(t.cloud)) own.push(`${label}.cloud: must be one of ${CLOUDS.join(", ")}, got "${t.cloud}"`);
+        if (t.clientSecretEnv !== undefined && t.federatedTokenFile !== undefined)
+            own.push(`${label}: clientSecretEnv and federatedTokenFile both given; a tenant signs in one way`);
+        if (typeof t.cloud === "string" && !CLOUDS.includes(t.cloud))
+            own.push(`${label}.cloud: must be one of ${CLOUDS.join(", ")}, got "${t.cloud}"`);
         for (const k of ["authorityHost", "graphEndpoint", "exchangeEndpoint"] as const) {
-            if (typeof t[k] === "string" && !/^https:\/\/[^\s/]+/.test(t[k] as string)) own.push(`${label}.${k}: must be an https:// URL, got "${t[k]}"`);
+            if (typeof t[k] === "string" && !/^https:\/\/[^\s/]+/.test(t[k] as string))
+                own.push(`${label}.${k}: must be an https:// URL, got "${t[k]}"`);
         }
         const stack = typeof t.stack === "string" ? t.stack : typeof t.name === "string" ? `m365-mfa-${t.name}` : "";
         if (stack && !/^[A-Za-z0-9_.\-/]+$/.test(stack)) own.push(`${label}.stack: not a valid stack name: "${stack}"`);
@@ -192,7 +229,8 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
         else if (stack) stacks.set(stack, i);
         let overrides: Record<string, unknown> = {};
         if (t.overrides !== undefined) {
-            if (!isObject(t.overrides)) own.push(`${label}.overrides: must be an object of baseline keys, got ${JSON.stringify(t.overrides)}`);
+            if (!isObject(t.overrides))
+                own.push(`${label}.overrides: must be an object of baseline keys, got ${JSON.stringify(t.overrides)}`);
             else overrides = t.overrides;
         }
         if (shared === undefined && !Object.keys(overrides).length && baselineLabel === "--baseline" && baseline === undefined) {

@@ -46,7 +46,11 @@ export function initiator(e: AuditEntry, selfAppId?: string): Pick<DriftChange, 
     if (app && (app.appId || app.displayName)) {
         const self = !!selfAppId && !!app.appId && app.appId.toLowerCase() === selfAppId.toLowerCase();
         const microsoft = app.displayName === MANAGED_POLICY_MANAGER;
-        return { who: app.displayName ?? app.appId!, by: self ? "self" : microsoft ? "microsoft" : "app", ...(app.appId ? { appId: app.appId } : {}) };
+        return {
+            who: app.displayName ?? app.appId!,
+            by: self ? "self" : microsoft ? "microsoft" : "app",
+            ...(app.appId ? { appId: app.appId } : {}),
+        };
     }
     return { who: "unknown", by: "user" };
 }
@@ -61,9 +65,19 @@ export function matchChanges(report: DriftReport, entries: readonly AuditEntry[]
         const changes: Change[] = [];
         for (const e of entries) {
             if (!activities.includes(e.activityDisplayName)) continue;
-            const targets = e.targetResources.filter((t) => !users.size || users.has(String((t as { userPrincipalName?: string }).userPrincipalName ?? "").toLowerCase()) || users.has(t.id.toLowerCase()));
+            const targets = e.targetResources.filter(
+                (t) =>
+                    !users.size ||
+                    users.has(String((t as { userPrincipalName?: string }).userPrincipalName ?? "").toLowerCase()) ||
+                    users.has(t.id.toLowerCase()),
+            );
             if (!targets.length) continue;
-            changes.push({ when: e.activityDateTime, ...initiator(e, selfAppId), activity: e.activityDisplayName, target: targets.map((t) => (t as { userPrincipalName?: string }).userPrincipalName ?? t.displayName ?? t.id).join(", ") });
+            changes.push({
+                when: e.activityDateTime,
+                ...initiator(e, selfAppId),
+                activity: e.activityDisplayName,
+                target: targets.map((t) => (t as { userPrincipalName?: string }).userPrincipalName ?? t.displayName ?? t.id).join(", "),
+            });
             if (changes.length >= PER_SETTING) break;
         }
         out[s.name] = changes;
@@ -119,14 +133,23 @@ export async function managedPolicies(clients: TenantClients, now = new Date()):
     if (!policies.length) return { available: true, policies, changes: [] };
     try {
         const selfAppId = clients.connection.clientId;
-        const entries = await recentChanges(clients.graph, { since: new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000), targetIds: policies.map((p) => p.id) });
+        const entries = await recentChanges(clients.graph, {
+            since: new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000),
+            targetIds: policies.map((p) => p.id),
+        });
         const byId = new Map(policies.map((p) => [p.id.toLowerCase(), p.displayName]));
         const changes = entries
             .filter((e) => /Conditional Access policy$/.test(e.activityDisplayName))
             .flatMap((e) =>
                 e.targetResources
                     .filter((t) => byId.has(t.id.toLowerCase()))
-                    .map((t) => ({ policy: byId.get(t.id.toLowerCase())!, when: e.activityDateTime, ...initiator(e, selfAppId), activity: e.activityDisplayName, target: t.displayName ?? t.id })),
+                    .map((t) => ({
+                        policy: byId.get(t.id.toLowerCase())!,
+                        when: e.activityDateTime,
+                        ...initiator(e, selfAppId),
+                        activity: e.activityDisplayName,
+                        target: t.displayName ?? t.id,
+                    })),
             );
         return { available: true, policies, changes };
     } catch (err) {

@@ -79,11 +79,16 @@ function pulumi(args: string[], extraEnv: Record<string, string> = {}): Promise<
     return new Promise((resolve, reject) => {
         const out: Buffer[] = [];
         const err: Buffer[] = [];
-        const child = spawn(process.env.PULUMI_BIN ?? "pulumi", args, { env: { ...pulumiEnv(), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.env.PULUMI_BIN ?? "pulumi", args, {
+            env: { ...pulumiEnv(), ...extraEnv },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         child.stdout.on("data", (d: Buffer) => out.push(d));
         child.stderr.on("data", (d: Buffer) => err.push(d));
         child.on("error", (e) => reject(new Error(`could not run pulumi: ${e.message}`)));
-        child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+        child.on("close", (code) =>
+            resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
+        );
     });
 }
 
@@ -100,15 +105,31 @@ function stackArgs(options: StackOptions): string[] {
  * preview that the engine refused (a guard, a check failure) is returned with its errors so that
  * they can be shown; otherwise it throws.
  */
-async function previewJson(options: StackOptions & { policyPack?: string; policyPackConfig?: string }, allowFailed = false, extraEnv: Record<string, string> = {}): Promise<any> {
+async function previewJson(
+    options: StackOptions & { policyPack?: string; policyPackConfig?: string },
+    allowFailed = false,
+    extraEnv: Record<string, string> = {},
+): Promise<any> {
     warnVerbose(stackArgs(options));
     // Policy findings are not in the preview's JSON summary; the engine's event log has them
     // (policyEvent), written with --event-log, a flag the CLI offers with PULUMI_DEBUG_COMMANDS.
     const pack = options.policyPack;
     const packConfig = options.policyPackConfig;
     const eventLog = pack ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-events-")), "events.jsonl") : undefined;
-    const policyArgs = pack ? ["--policy-pack", path.resolve(pack), ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []), "--event-log", eventLog!] : [];
-    const running = pulumi([...PLAN_PREVIEW.args, ...policyArgs, ...stackArgs(options)], { ...PLAN_PREVIEW.env, ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}), ...extraEnv });
+    const policyArgs = pack
+        ? [
+              "--policy-pack",
+              path.resolve(pack),
+              ...(packConfig ? ["--policy-pack-config", path.resolve(packConfig)] : []),
+              "--event-log",
+              eventLog!,
+          ]
+        : [];
+    const running = pulumi([...PLAN_PREVIEW.args, ...policyArgs, ...stackArgs(options)], {
+        ...PLAN_PREVIEW.env,
+        ...(pack ? { PULUMI_DEBUG_COMMANDS: "true" } : {}),
+        ...extraEnv,
+    });
     readers(); // loaded while the engine runs
     const r = await running;
     let json: any;
@@ -130,7 +151,11 @@ async function previewJson(options: StackOptions & { policyPack?: string; policy
 }
 
 /** Says so on stderr when verbose engine logging would print the stack config's client secret. */
-export function warnVerbose(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, write: (s: string) => void = (s) => process.stderr.write(s)): boolean {
+export function warnVerbose(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+    write: (s: string) => void = (s) => process.stderr.write(s),
+): boolean {
     const warning = verboseSecretWarning(argv, env);
     if (warning) {
         write(`m365-mfa: ${warning}\n`);
@@ -163,10 +188,15 @@ export async function prSummary(options: PrSummaryOptions): Promise<number> {
         let plan = planFromPreviewJson(json);
         // A refusal that names its confirmations: the plan they would cover, previewed too (nothing applied).
         if (!from && json.__exitCode && options.stack) {
-            plan = await review.previewConfirmed(plan, options.configFile ?? `Pulumi.${options.stack.split("/").pop()}.yaml`, reports, async (configFile) => {
-                const again = await previewJson({ ...options, configFile }, true, env).catch(() => undefined);
-                return again && { plan: planFromPreviewJson(again), failed: !!again.__exitCode };
-            });
+            plan = await review.previewConfirmed(
+                plan,
+                options.configFile ?? `Pulumi.${options.stack.split("/").pop()}.yaml`,
+                reports,
+                async (configFile) => {
+                    const again = await previewJson({ ...options, configFile }, true, env).catch(() => undefined);
+                    return again && { plan: planFromPreviewJson(again), failed: !!again.__exitCode };
+                },
+            );
         }
         const kept = review.keepReports(plan, reports, options.fullList ? path.basename(options.fullList) : undefined);
         return await writeSummary(options, kept.plan, kept.sections, json.__exitCode, prFullList, prComment);
@@ -227,7 +257,8 @@ export function plainConnectionValues(options: StackOptions, cwd: string = proce
     const doc = read(options.configFile ?? path.join(cwd, `Pulumi.${stack.split("/").pop()}.yaml`));
     const project = read(path.join(cwd, "Pulumi.yaml"));
     if (!doc || typeof doc !== "object" || doc.environment !== undefined) return undefined;
-    if (project && typeof project.config === "object" && Object.keys(project.config ?? {}).some((k) => k.startsWith("m365-mfa:"))) return undefined;
+    if (project && typeof project.config === "object" && Object.keys(project.config ?? {}).some((k) => k.startsWith("m365-mfa:")))
+        return undefined;
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
         if (!k.startsWith("m365-mfa:")) continue;
@@ -272,7 +303,17 @@ export async function drift(options: DriftOptions): Promise<number> {
     const { driftReport, planFromPreviewJson, driftMarkdown, attribute, managedPolicies } = readers();
     let report = driftReport(planFromPreviewJson(json), stack);
     // The Microsoft-managed Conditional Access policies, and who changed them (Microsoft switches them on by itself): best effort.
-    report = { ...report, managed: await clients.then((c) => managedPolicies(c)).catch((err) => ({ available: false, reason: `no connection to the tenant (${err instanceof Error ? err.message : String(err)})`, policies: [], changes: [] })) };
+    report = {
+        ...report,
+        managed: await clients
+            .then((c) => managedPolicies(c))
+            .catch((err) => ({
+                available: false,
+                reason: `no connection to the tenant (${err instanceof Error ? err.message : String(err)})`,
+                policies: [],
+                changes: [],
+            })),
+    };
     const write = (r: DriftReport) => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(r, null, 2) + "\n");
@@ -284,7 +325,14 @@ export async function drift(options: DriftOptions): Promise<number> {
         try {
             report = { ...report, attribution: await attribute(report, await clients) };
         } catch (err) {
-            report = { ...report, attribution: { available: false, reason: `no connection to the tenant for the audit log (${err instanceof Error ? err.message : String(err)})`, bySetting: {} } };
+            report = {
+                ...report,
+                attribution: {
+                    available: false,
+                    reason: `no connection to the tenant for the audit log (${err instanceof Error ? err.message : String(err)})`,
+                    bySetting: {},
+                },
+            };
         }
     }
     if (report.drifted && options.remediate && report.pending) {
@@ -302,7 +350,9 @@ export async function drift(options: DriftOptions): Promise<number> {
         report = { ...report, remediation: { startedAt: new Date().toISOString(), outcome: "running" } };
         write(report);
         const drifted = report.settings.filter((s) => s.kind === "drift").length;
-        console.error(`drift found in ${drifted} setting${drifted === 1 ? "" : "s"} (written to ${path.join(dir, "drift-report.md")}); remediating with pulumi up --refresh`);
+        console.error(
+            `drift found in ${drifted} setting${drifted === 1 ? "" : "s"} (written to ${path.join(dir, "drift-report.md")}); remediating with pulumi up --refresh`,
+        );
         const up = await pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
         const finishedAt = new Date().toISOString();
         if (up.code !== 0) {
@@ -310,11 +360,21 @@ export async function drift(options: DriftOptions): Promise<number> {
             report = { ...report, remediation: { ...report.remediation!, finishedAt, outcome: "failed", error } };
             write(report);
             process.stdout.write(driftMarkdown(report));
-            throw new Error(`remediation failed (${error}); the drift found is in ${path.join(dir, "drift-report.md")}:\n${up.stderr || up.stdout}`);
+            throw new Error(
+                `remediation failed (${error}); the drift found is in ${path.join(dir, "drift-report.md")}:\n${up.stderr || up.stdout}`,
+            );
         }
         const after = driftReport(planFromPreviewJson(await previewJson(options)), stack);
         const remaining = after.settings.filter((s) => s.kind === "drift");
-        report = { ...report, remediation: { ...report.remediation!, finishedAt, outcome: remaining.length ? "drift remains" : "repaired", ...(remaining.length ? { remaining } : {}) } };
+        report = {
+            ...report,
+            remediation: {
+                ...report.remediation!,
+                finishedAt,
+                outcome: remaining.length ? "drift remains" : "repaired",
+                ...(remaining.length ? { remaining } : {}),
+            },
+        };
     }
     write(report);
     process.stdout.write(driftMarkdown(report));

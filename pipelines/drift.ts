@@ -103,7 +103,13 @@ export function driftReport(plan: Plan, stack: string): DriftReport {
                 users: s.users.map((g) => ({ expected: g.to, found: g.from, users: g.users })),
             }),
         );
-    return { stack, checkedAt: new Date().toISOString(), drifted: settings.some((s) => s.kind === "drift"), pending: settings.some((s) => s.kind === "pending"), settings };
+    return {
+        stack,
+        checkedAt: new Date().toISOString(),
+        drifted: settings.some((s) => s.kind === "drift"),
+        pending: settings.some((s) => s.kind === "pending"),
+        settings,
+    };
 }
 
 /** One number format in the report: 10,000. */
@@ -125,14 +131,22 @@ const WHICH = 20;
 function settingTables(s: DriftSetting): string[] {
     const out: string[] = [];
     if (s.fields.length) {
-        out.push("", "| field | expected | found |", "|---|---|---|", ...s.fields.map((f) => `| ${esc(f.field)} | ${esc(show(f.expected))} | ${esc(show(f.found))} |`));
+        out.push(
+            "",
+            "| field | expected | found |",
+            "|---|---|---|",
+            ...s.fields.map((f) => `| ${esc(f.field)} | ${esc(show(f.expected))} | ${esc(show(f.found))} |`),
+        );
     }
     if (s.users.length) {
         out.push(
             "",
             "| expected | found | users | which |",
             "|---|---|---:|---|",
-            ...s.users.map((g) => `| ${esc(g.expected)} | ${esc(g.found)} | ${num(g.users.length)} | ${esc(g.users.slice(0, WHICH).join(", "))}${g.users.length > WHICH ? ", …" : ""} |`),
+            ...s.users.map(
+                (g) =>
+                    `| ${esc(g.expected)} | ${esc(g.found)} | ${num(g.users.length)} | ${esc(g.users.slice(0, WHICH).join(", "))}${g.users.length > WHICH ? ", …" : ""} |`,
+            ),
         );
     }
     return out;
@@ -152,13 +166,24 @@ function whoChangedIt(r: DriftReport, drift: DriftSetting[]): string[] {
     if (!a.available) {
         return [...out, "", `Not shown: ${a.reason}.`];
     }
-    const rows = drift.flatMap((s) => (a.bySetting[s.name] ?? []).map((c) => `| ${esc(s.title)} (\`${s.name}\`) | ${esc(c.when)} | ${byWhom(c)} | ${esc(c.activity)} | ${esc(c.target)} |`));
-    out.push("", `From the directory audit log (the last 30 days, newest first${a.selfAppId ? `; this stack's app is ${a.selfAppId}` : ""}).`);
+    const rows = drift.flatMap((s) =>
+        (a.bySetting[s.name] ?? []).map(
+            (c) => `| ${esc(s.title)} (\`${s.name}\`) | ${esc(c.when)} | ${byWhom(c)} | ${esc(c.activity)} | ${esc(c.target)} |`,
+        ),
+    );
+    out.push(
+        "",
+        `From the directory audit log (the last 30 days, newest first${a.selfAppId ? `; this stack's app is ${a.selfAppId}` : ""}).`,
+    );
     if (rows.length) out.push("", "| setting | when | who | activity | target |", "|---|---|---|---|---|", ...rows);
     const none = drift.filter((s) => a.bySetting[s.name] && !a.bySetting[s.name].length);
     const unrecorded = drift.filter((s) => !a.bySetting[s.name]);
     if (none.length) out.push("", `No change in the last 30 days: ${none.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`);
-    if (unrecorded.length) out.push("", `Not recorded in the directory audit log (Exchange Online keeps its own admin audit log): ${unrecorded.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`);
+    if (unrecorded.length)
+        out.push(
+            "",
+            `Not recorded in the directory audit log (Exchange Online keeps its own admin audit log): ${unrecorded.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`,
+        );
     return out;
 }
 
@@ -175,10 +200,19 @@ function managedSection(m: ManagedPolicies): string[] {
         "",
         "| policy | state | excluded users / groups |",
         "|---|---|---|",
-        ...m.policies.map((p) => `| ${esc(p.displayName)} | ${STATE_WORDS[p.state] ?? esc(p.state)} | ${p.excludedUsers} / ${p.excludedGroups} |`),
+        ...m.policies.map(
+            (p) => `| ${esc(p.displayName)} | ${STATE_WORDS[p.state] ?? esc(p.state)} | ${p.excludedUsers} / ${p.excludedGroups} |`,
+        ),
     );
     if (m.changes.length) {
-        out.push("", "Changes in the last 30 days (directory audit log, newest first):", "", "| policy | when | who | activity |", "|---|---|---|---|", ...m.changes.map((c) => `| ${esc(c.policy)} | ${esc(c.when)} | ${byWhom(c)} | ${esc(c.activity)} |`));
+        out.push(
+            "",
+            "Changes in the last 30 days (directory audit log, newest first):",
+            "",
+            "| policy | when | who | activity |",
+            "|---|---|---|---|",
+            ...m.changes.map((c) => `| ${esc(c.policy)} | ${esc(c.when)} | ${byWhom(c)} | ${esc(c.activity)} |`),
+        );
     } else if (m.changesReason) {
         out.push("", `Changes not shown: ${m.changesReason}.`);
     } else {
@@ -210,7 +244,9 @@ export function driftMarkdown(r: DriftReport): string {
             (drift.length
                 ? `**Drift: ${count(drift.length, "setting")} no longer ${drift.length === 1 ? "matches" : "match"} what was last applied** (someone changed the tenant).`
                 : "No drift: the tenant matches what was last applied.") +
-            (pending.length ? ` ${count(pending.length, "setting")} ${pending.length === 1 ? "has a change" : "have changes"} in the stack that ${pending.length === 1 ? "is" : "are"} not applied yet (pending, not drift).` : ""),
+            (pending.length
+                ? ` ${count(pending.length, "setting")} ${pending.length === 1 ? "has a change" : "have changes"} in the stack that ${pending.length === 1 ? "is" : "are"} not applied yet (pending, not drift).`
+                : ""),
     ];
     if (r.remediation) out.push("", remediationLine(r.remediation));
     if (drift.length) {

@@ -86,7 +86,9 @@ function itemOf(setting: { itemFields?: Readonly<Record<string, string>> } | und
 export function planFromPreviewJson(json: any): Plan {
     const plan: Plan = { settings: [], warnings: [], errors: [], others: [], policies: policyFindings(json?.__policyEvents) };
     for (const d of json?.diagnostics ?? []) {
-        const msg = String(d.message ?? "").replace(/^(warning|error):\s*/, "").trim();
+        const msg = String(d.message ?? "")
+            .replace(/^(warning|error):\s*/, "")
+            .trim();
         if (d.severity === "warning") plan.warnings.push(msg);
         if (d.severity === "error") plan.errors.push(msg);
     }
@@ -99,7 +101,8 @@ export function planFromPreviewJson(json: any): Plan {
     // Object id -> user principal name, as the providers resolved them at preview (e.g. the accounts a Conditional Access policy excludes).
     const names = new Map<string, string>();
     for (const step of json?.steps ?? []) {
-        for (const [id, upn] of Object.entries((step.newState?.inputs?.excludedNames ?? {}) as Record<string, string>)) names.set(id.toLowerCase(), String(upn));
+        for (const [id, upn] of Object.entries((step.newState?.inputs?.excludedNames ?? {}) as Record<string, string>))
+            names.set(id.toLowerCase(), String(upn));
     }
     for (const step of json?.steps ?? []) {
         if (step.op === "refresh") {
@@ -110,8 +113,20 @@ export function planFromPreviewJson(json: any): Plan {
         const composer = composerOf(type);
         if (composer && step.op === "create" && step.newState?.inputs) {
             // A new policy: what it will be (state, grant, who is excluded, by name), not "other resources | create".
-            const fields = composedSummary(step.newState.inputs, names).map((f): FieldChange => ({ field: f.field, from: undefined, to: f.value }));
-            plan.settings.push({ name, urn: step.urn, type, title: composer.composes![type], op: step.op, fields, users: [], weakens: [], configChanged: true });
+            const fields = composedSummary(step.newState.inputs, names).map(
+                (f): FieldChange => ({ field: f.field, from: undefined, to: f.value }),
+            );
+            plan.settings.push({
+                name,
+                urn: step.urn,
+                type,
+                title: composer.composes![type],
+                op: step.op,
+                fields,
+                users: [],
+                weakens: [],
+                configChanged: true,
+            });
             continue;
         }
         if (composer && step.op !== "create" && step.op !== "delete" && step.op !== "same") {
@@ -119,8 +134,20 @@ export function planFromPreviewJson(json: any): Plan {
                 .sort()
                 .map((p): FieldChange => ({ field: p, from: atPath(step.oldState?.outputs, p), to: atPath(step.newState?.inputs, p) }));
             const weakens = [...new Set(fields.map((f) => composer.composedWeakens?.(type, f)).filter((w): w is string => !!w))];
-            const named = fields.map((f) => (/excludedUsers/.test(f.field) ? { ...f, from: byName(f.from, names), to: byName(f.to, names) } : f));
-            plan.settings.push({ name, urn: step.urn, type, title: composer.composes![type], op: step.op, fields: named, users: [], weakens, configChanged: inputsChanged(step, [], applied.get(String(step.urn))) });
+            const named = fields.map((f) =>
+                /excludedUsers/.test(f.field) ? { ...f, from: byName(f.from, names), to: byName(f.to, names) } : f,
+            );
+            plan.settings.push({
+                name,
+                urn: step.urn,
+                type,
+                title: composer.composes![type],
+                op: step.op,
+                fields: named,
+                users: [],
+                weakens,
+                configChanged: inputsChanged(step, [], applied.get(String(step.urn))),
+            });
             continue;
         }
         if (!type.startsWith(DYNAMIC)) {
@@ -131,7 +158,21 @@ export function planFromPreviewJson(json: any): Plan {
         }
         const settingType = type.slice(DYNAMIC.length);
         const setting = SETTINGS[settingType];
-        const entry: SettingPlan = { name, urn: step.urn, type: settingType, title: setting?.title ?? settingType, op: step.op, fields: [], users: [], weakens: [], configChanged: inputsChanged(step, [...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? [])], applied.get(String(step.urn))) };
+        const entry: SettingPlan = {
+            name,
+            urn: step.urn,
+            type: settingType,
+            title: setting?.title ?? settingType,
+            op: step.op,
+            fields: [],
+            users: [],
+            weakens: [],
+            configChanged: inputsChanged(
+                step,
+                [...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? [])],
+                applied.get(String(step.urn)),
+            ),
+        };
         const inputs = strip(step.newState?.inputs);
         const live = strip(step.oldState?.outputs);
         const planned = step.newState && setting?.plannedTransitions ? setting.plannedTransitions(inputs) : undefined;
@@ -147,7 +188,11 @@ export function planFromPreviewJson(json: any): Plan {
             changes = setting.diff(inputs, live);
             if (tenant) {
                 const own = setting.previewChanges?.(inputs);
-                changes = own ?? changes.map((c) => (c.field in tenant ? { ...c, from: tenant[c.field] } : c)).filter((c) => stableJson(c.from) !== stableJson(c.to));
+                changes =
+                    own ??
+                    changes
+                        .map((c) => (c.field in tenant ? { ...c, from: tenant[c.field] } : c))
+                        .filter((c) => stableJson(c.from) !== stableJson(c.to));
             }
         }
         if (setting && tenant) entry.fromTenant = true;
@@ -171,7 +216,10 @@ export function planFromPreviewJson(json: any): Plan {
             const weakens = new Set<string>();
             for (const c of changes) {
                 const item = itemOf(setting, c.field);
-                const w = setting.weakens?.(item !== undefined ? { field: c.field.slice(0, c.field.length - item.length - 1), from: c.from, to: c.to } : c, inputs);
+                const w = setting.weakens?.(
+                    item !== undefined ? { field: c.field.slice(0, c.field.length - item.length - 1), from: c.from, to: c.to } : c,
+                    inputs,
+                );
                 if (w) weakens.add(w);
             }
             for (const i of items ?? []) {
@@ -207,7 +255,12 @@ function composedSummary(inputs: any, names: ReadonlyMap<string, string>): { fie
     const add = (field: string, value: unknown) => value !== undefined && out.push({ field, value });
     add("displayName", inputs.displayName);
     add("state", inputs.state);
-    add("grantControls", inputs.grantControls ? `${(inputs.grantControls.builtInControls ?? []).join(` ${inputs.grantControls.operator ?? "OR"} `)}` : undefined);
+    add(
+        "grantControls",
+        inputs.grantControls
+            ? `${(inputs.grantControls.builtInControls ?? []).join(` ${inputs.grantControls.operator ?? "OR"} `)}`
+            : undefined,
+    );
     add("clientAppTypes", inputs.conditions?.clientAppTypes);
     add("includedUsers", inputs.conditions?.users?.includedUsers);
     add("includedApplications", inputs.conditions?.applications?.includedApplications);
@@ -223,10 +276,15 @@ function policyFindings(events: any[] | undefined): PolicyFinding[] {
             pack: String(e.policyPackName ?? ""),
             policy: String(e.policyName ?? ""),
             level: String(e.enforcementLevel ?? ""),
-            resource: String(e.resourceUrn ?? "").split("::").pop() ?? "",
+            resource:
+                String(e.resourceUrn ?? "")
+                    .split("::")
+                    .pop() ?? "",
             message: String(e.message ?? "").trim(),
         }))
-        .sort((a, b) => (LEVEL_ORDER.indexOf(a.level) + 1 || 9) - (LEVEL_ORDER.indexOf(b.level) + 1 || 9) || a.policy.localeCompare(b.policy));
+        .sort(
+            (a, b) => (LEVEL_ORDER.indexOf(a.level) + 1 || 9) - (LEVEL_ORDER.indexOf(b.level) + 1 || 9) || a.policy.localeCompare(b.policy),
+        );
 }
 
 /** The value at an engine property path (`a.b[0].c`, `a["x.y"]`), or undefined. */
@@ -254,7 +312,11 @@ function inputsChanged(step: any, internal: readonly string[], appliedInputs?: a
         Object.fromEntries(
             Object.entries(strip(p))
                 .filter(([k]) => !internal.includes(k) && k !== "confirm")
-                .map(([k, v]) => (k === "guards" && v && typeof v === "object" ? [k, Object.fromEntries(Object.entries(v as object).filter(([g]) => g !== "confirm"))] : [k, v])),
+                .map(([k, v]) =>
+                    k === "guards" && v && typeof v === "object"
+                        ? [k, Object.fromEntries(Object.entries(v as object).filter(([g]) => g !== "confirm"))]
+                        : [k, v],
+                ),
         );
     const before = appliedInputs ?? step.oldState?.inputs;
     if (!before || !step.newState?.inputs) return false;

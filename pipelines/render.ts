@@ -28,7 +28,14 @@ function userTable(s: SettingPlan, fromLabel: string, toLabel: string, inline: b
     }
     for (const g of s.users.filter((x) => x.users.length > FIRST_NAMES)) {
         if (inline) {
-            lines.push("", `<details><summary>All ${g.users.length} users: ${g.from} → ${g.to}</summary>`, "", g.users.map((u) => `- ${u}`).join("\n"), "", "</details>");
+            lines.push(
+                "",
+                `<details><summary>All ${g.users.length} users: ${g.from} → ${g.to}</summary>`,
+                "",
+                g.users.map((u) => `- ${u}`).join("\n"),
+                "",
+                "</details>",
+            );
         }
     }
     if (!inline && s.users.some((x) => x.users.length > FIRST_NAMES)) {
@@ -50,7 +57,10 @@ function desiredSummary(s: SettingPlan): string[] {
             // The rows above are the change (from the tenant as read at preview); the rest keep their state.
             const changing = s.users.reduce((n, g) => n + g.users.length, 0) || (s.planned ?? []).reduce((n, t) => n + t.count, 0);
             const unchanged = Object.keys(entries).length - changing;
-            if (unchanged > 0) lines.push(`${unchanged} other ${setting?.itemFields?.[field] ?? field} already have the state the stack gives them: brought under management as they are, nothing changes for them.`);
+            if (unchanged > 0)
+                lines.push(
+                    `${unchanged} other ${setting?.itemFields?.[field] ?? field} already have the state the stack gives them: brought under management as they are, nothing changes for them.`,
+                );
             continue;
         }
         const byState = new Map<string, string[]>();
@@ -60,10 +70,18 @@ function desiredSummary(s: SettingPlan): string[] {
         const noun = setting?.itemFields?.[field] ?? field;
         lines.push(`| brought under management as | ${noun} | first ${noun} |`, "|---|---:|---|");
         for (const [st, users] of byState) {
-            lines.push(`| ${st} | ${users.length} | ${esc(users.slice(0, FIRST_NAMES).join(", "))}${users.length > FIRST_NAMES ? ", …" : ""} |`);
+            lines.push(
+                `| ${st} | ${users.length} | ${esc(users.slice(0, FIRST_NAMES).join(", "))}${users.length > FIRST_NAMES ? ", …" : ""} |`,
+            );
         }
     }
-    const hidden = new Set([...items, ...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? []), TENANT_AT_PREVIEW, ...s.fields.map((f) => f.field)]);
+    const hidden = new Set([
+        ...items,
+        ...(setting?.internalFields ?? []),
+        ...(setting?.resolvedFields ?? []),
+        TENANT_AT_PREVIEW,
+        ...s.fields.map((f) => f.field),
+    ]);
     const plain = Object.entries(d).filter(([k]) => !hidden.has(k));
     if (plain.length) {
         lines.push("", "| setting | value |", "|---|---|", ...plain.map(([k, v]) => `| ${k} | ${esc(cut(show(v), 500))} |`));
@@ -90,7 +108,9 @@ function fenced(text: string): string[] {
  */
 export function prComment(plan: Plan, stack: string, options: CommentOptions = {}): string {
     const max = options.maxChars ?? COMMENT_LIMIT;
-    const fullList = options.fullListName ? `in the full list, \`${options.fullListName}\`` : "in the full list (`pr-summary --full-list FILE`)";
+    const fullList = options.fullListName
+        ? `in the full list, \`${options.fullListName}\``
+        : "in the full list (`pr-summary --full-list FILE`)";
     for (const level of [0, 1, 2] as const) {
         const text = renderComment(plan, stack, level, fullList);
         if (text.length <= max) return text;
@@ -105,13 +125,23 @@ export function prFullList(plan: Plan, stack: string, extra: readonly string[] =
     const out = [`# m365-mfa preview: \`${stack}\`: every user of every change`];
     for (const s of plan.settings) {
         for (const g of s.users) {
-            out.push("", `## ${s.title} (\`${s.name}\`): ${g.from} → ${g.to} (${g.users.length} users)`, "", ...g.users.map((u) => `- ${u}`));
+            out.push(
+                "",
+                `## ${s.title} (\`${s.name}\`): ${g.from} → ${g.to} (${g.users.length} users)`,
+                "",
+                ...g.users.map((u) => `- ${u}`),
+            );
         }
         const d = s.desired ?? {};
         for (const field of Object.keys(SETTINGS[s.type]?.itemFields ?? {})) {
             const entries = d[field] as Record<string, string> | undefined;
             if (!entries || typeof entries !== "object" || !Object.keys(entries).length) continue;
-            out.push("", `## ${s.title} (\`${s.name}\`): brought under management`, "", ...Object.entries(entries).map(([u, st]) => `- ${u}: ${st}`));
+            out.push(
+                "",
+                `## ${s.title} (\`${s.name}\`): brought under management`,
+                "",
+                ...Object.entries(entries).map(([u, st]) => `- ${u}: ${st}`),
+            );
         }
     }
     out.push(...extra);
@@ -131,7 +161,8 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         .map(({ s }) => s);
     // The users who change: what the provider planned from the tenant as read at preview (the count the
     // guard confirms), else the per-user diff.
-    const changeCount = (s: SettingPlan) => (s.planned ? s.planned.reduce((m, t) => m + t.count, 0) : s.users.reduce((m, g) => m + g.users.length, 0));
+    const changeCount = (s: SettingPlan) =>
+        s.planned ? s.planned.reduce((m, t) => m + t.count, 0) : s.users.reduce((m, g) => m + g.users.length, 0);
     const userChanges = changing.reduce((n, s) => n + changeCount(s), 0);
     const weakening = changing.filter((s) => s.weakens.length);
     // Weakenings a guard refused (judged from the tenant at preview): said first too, with the confirmation that names each.
@@ -143,7 +174,9 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
             "### ⚠️ Weakens security",
             "",
             ...weakening.flatMap((s) => s.weakens.map((w) => `- **${s.title}** (\`${s.name}\`): ${w}`)),
-            ...refusedWeakenings.map((e) => `- **Refused until confirmed:** ${esc(cut(e.replace(/^.*? has a problem: /, "").replace(/\s+/g, " "), 1_000))}`),
+            ...refusedWeakenings.map(
+                (e) => `- **Refused until confirmed:** ${esc(cut(e.replace(/^.*? has a problem: /, "").replace(/\s+/g, " "), 1_000))}`,
+            ),
         );
     }
     out.push(
@@ -168,14 +201,23 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         out.push("", `### ${s.title} (\`${s.name}\`): ${s.op}`);
         const from = s.fromTenant ? "from (the tenant now)" : "from";
         if (s.planned?.length && !s.users.length) {
-            out.push("", "| from (the tenant now) | to | users |", "|---|---|---:|", ...s.planned.map((t) => `| ${t.from} | ${t.to} | ${t.count} |`));
+            out.push(
+                "",
+                "| from (the tenant now) | to | users |",
+                "|---|---|---:|",
+                ...s.planned.map((t) => `| ${t.from} | ${t.to} | ${t.count} |`),
+            );
         }
         if (s.fields.length) {
             const newPolicy = s.op === "create" && !s.fromTenant;
             out.push(
                 "",
                 ...(newPolicy ? ["| field | value |", "|---|---|"] : [`| field | ${from} | to |`, "|---|---|---|"]),
-                ...s.fields.map((f) => (newPolicy ? `| ${f.field} | ${esc(cut(show(f.to), 500))} |` : `| ${f.field} | ${esc(cut(show(f.from), 500))} | ${esc(cut(show(f.to), 500))} |`)),
+                ...s.fields.map((f) =>
+                    newPolicy
+                        ? `| ${f.field} | ${esc(cut(show(f.to), 500))} |`
+                        : `| ${f.field} | ${esc(cut(show(f.from), 500))} | ${esc(cut(show(f.to), 500))} |`,
+                ),
             );
         }
         if (s.users.length) {
@@ -194,7 +236,14 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         }
     }
     if (plan.others.length) {
-        out.push("", "### Other resources", "", "| resource | type | operation |", "|---|---|---|", ...plan.others.map((o) => `| ${o.name} | ${o.type} | ${o.op} |`));
+        out.push(
+            "",
+            "### Other resources",
+            "",
+            "| resource | type | operation |",
+            "|---|---|---|",
+            ...plan.others.map((o) => `| ${o.name} | ${o.type} | ${o.op} |`),
+        );
     }
     if (plan.policies.length) {
         const mandatory = plan.policies.filter((f) => f.level === "mandatory").length;
@@ -204,7 +253,9 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
             "",
             "| level | policy | resource | finding |",
             "|---|---|---|---|",
-            ...plan.policies.map((f) => `| ${f.level} | ${esc(f.policy)} | ${esc(f.resource)} | ${esc(cut(f.message.split("\n").pop() ?? "", 500))} |`),
+            ...plan.policies.map(
+                (f) => `| ${f.level} | ${esc(f.policy)} | ${esc(f.resource)} | ${esc(cut(f.message.split("\n").pop() ?? "", 500))} |`,
+            ),
         );
     }
     if (plan.warnings.length || plan.errors.length) {

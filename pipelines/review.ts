@@ -112,10 +112,25 @@ export function keepReports(plan: Plan, dir: string, fullListName: string | unde
     const sections: string[] = [];
     const where = new Map<string, string>();
     files.forEach((file, i) => {
-        const title = path.basename(file).replace(/-\d{4}-\d\d-\d\dt[\d-]+z-\d+-[a-z0-9]+\.txt$/i, "").replace(/-/g, " ");
+        const title = path
+            .basename(file)
+            .replace(/-\d{4}-\d\d-\d\dt[\d-]+z-\d+-[a-z0-9]+\.txt$/i, "")
+            .replace(/-/g, " ");
         const anchor = `list ${i + 1}: ${title}`;
-        where.set(file, fullListName ? `the full list, \`${fullListName}\` (${anchor})` : `(kept only with pr-summary --full-list FILE: ${anchor})`);
-        sections.push("", `## ${anchor}`, "", ...fs.readFileSync(file, "utf8").trimEnd().split("\n").map((l) => `- ${l}`));
+        where.set(
+            file,
+            fullListName ? `the full list, \`${fullListName}\` (${anchor})` : `(kept only with pr-summary --full-list FILE: ${anchor})`,
+        );
+        sections.push(
+            "",
+            `## ${anchor}`,
+            "",
+            ...fs
+                .readFileSync(file, "utf8")
+                .trimEnd()
+                .split("\n")
+                .map((l) => `- ${l}`),
+        );
     });
     const rewrite = (t: string) => [...where].reduce((s, [file, to]) => s.split(file).join(to), t);
     return { plan: { ...plan, warnings: plan.warnings.map(rewrite), errors: plan.errors.map(rewrite) }, sections };

@@ -37,9 +37,7 @@ export function providerShim(type: string): any {
             }
         }
         if (!root) {
-            throw new Error(
-                `${PACKAGE}: the package is not installed where this Pulumi project runs (${process.cwd()}); run npm install`,
-            );
+            throw new Error(`${PACKAGE}: the package is not installed where this Pulumi project runs (${process.cwd()}); run npm install`);
         }
         // A source checkout runs its compiled dist/ when that was built from the sources as they are now,
         // its sources (ts-node, transpile only) otherwise (scripts/launch.js); an installed package, which
@@ -47,10 +45,14 @@ export function providerShim(type: string): any {
         const sources = path.join(root, "providers", "runtime.ts");
         const compiled = path.join(root, "dist", "providers", "runtime.js");
         if (fs.existsSync(sources)) {
-            return require(path.join(root, "scripts", "launch.js")).load(root, "providers/runtime").providerFor(type);
+            return require(path.join(root, "scripts", "launch.js"))
+                .load(root, "providers/runtime")
+                .providerFor(type);
         }
         if (!fs.existsSync(compiled)) {
-            throw new Error(`${PACKAGE}: ${root} has neither providers/runtime.ts nor dist/providers/runtime.js; reinstall the package, or run npm run build`);
+            throw new Error(
+                `${PACKAGE}: ${root} has neither providers/runtime.ts nor dist/providers/runtime.js; reinstall the package, or run npm run build`,
+            );
         }
         return require(compiled).providerFor(type);
     };

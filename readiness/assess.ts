@@ -86,10 +86,19 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
     try {
         await legacySignIns(clients, report, since, options);
         let rows = 0;
-        for await (const page of pages<any>(clients.graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false")) {
+        for await (const page of pages<any>(
+            clients.graph,
+            "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false",
+        )) {
             for (const r of page) {
                 const upn = String(r.userPrincipalName).toLowerCase();
-                report.unregistered.set(upn, { userPrincipalName: upn, isAdmin: !!r.isAdmin, mfaRegistered: false, methods: r.methodsRegistered ?? [], legacy: report.legacy.get(upn)?.legacy ?? [] });
+                report.unregistered.set(upn, {
+                    userPrincipalName: upn,
+                    isAdmin: !!r.isAdmin,
+                    mfaRegistered: false,
+                    methods: r.methodsRegistered ?? [],
+                    legacy: report.legacy.get(upn)?.legacy ?? [],
+                });
             }
             rows += page.length;
             options.onProgress?.("registration report", rows);
@@ -171,7 +180,10 @@ async function legacySignIns(clients: TenantClients, report: ReadinessReport, si
     if (complete) return;
     const upTo = oldest ? ` and createdDateTime le ${oldest}` : "";
     for (const protocol of LEGACY_CLIENT_APPS) {
-        for await (const page of pages<any>(clients.graph, query(`createdDateTime ge ${since}${upTo} and clientAppUsed eq '${protocol.replace(/'/g, "''")}'`))) {
+        for await (const page of pages<any>(
+            clients.graph,
+            query(`createdDateTime ge ${since}${upTo} and clientAppUsed eq '${protocol.replace(/'/g, "''")}'`),
+        )) {
             for (const s of page) take(s);
             seen += page.length;
             options.onProgress?.("sign-ins", seen);
@@ -185,7 +197,10 @@ async function registrationOneByOne(clients: TenantClients, report: ReadinessRep
     if (!users.length) {
         return;
     }
-    const { results } = await runBatched(clients.graph, users.map((u) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(u)}/authentication/methods` })));
+    const { results } = await runBatched(
+        clients.graph,
+        users.map((u) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(u)}/authentication/methods` })),
+    );
     let unknown = 0;
     users.forEach((u, i) => {
         const r = results[i];
@@ -193,7 +208,9 @@ async function registrationOneByOne(clients: TenantClients, report: ReadinessRep
             unknown++;
             return;
         }
-        const methods = (r.body.value as any[]).map((m) => String(m["@odata.type"] ?? "").replace("#microsoft.graph.", "")).filter((t) => t !== "passwordAuthenticationMethod");
+        const methods = (r.body.value as any[])
+            .map((m) => String(m["@odata.type"] ?? "").replace("#microsoft.graph.", ""))
+            .filter((t) => t !== "passwordAuthenticationMethod");
         if (!methods.some((m) => m !== "emailAuthenticationMethod" && m !== "temporaryAccessPassAuthenticationMethod")) {
             report.unregistered.set(u.toLowerCase(), { userPrincipalName: u.toLowerCase(), mfaRegistered: false, methods, legacy: [] });
         }
@@ -212,7 +229,13 @@ export function findingsFor(report: ReadinessReport, users: Iterable<string>): U
         const legacy = report.legacy.get(upn)?.legacy ?? [];
         const unreg = report.unregistered.get(upn);
         if (legacy.length || unreg) {
-            out.push({ userPrincipalName: upn, isAdmin: unreg?.isAdmin, mfaRegistered: unreg ? false : report.premium ? true : undefined, methods: unreg?.methods, legacy });
+            out.push({
+                userPrincipalName: upn,
+                isAdmin: unreg?.isAdmin,
+                mfaRegistered: unreg ? false : report.premium ? true : undefined,
+                methods: unreg?.methods,
+                legacy,
+            });
         }
     }
     return out.sort((a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName));

@@ -19,7 +19,15 @@ export function toJson(r: ReadinessReport): string {
 function rows(r: ReadinessReport): { legacy: string[][]; unregistered: string[][] } {
     const legacy = [...r.legacy.values()]
         .sort((a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName))
-        .flatMap((f) => f.legacy.map((l) => [f.userPrincipalName, l.protocol, String(l.count), l.lastSeen.slice(0, 10), r.unregistered.get(f.userPrincipalName)?.isAdmin ? "yes" : ""]));
+        .flatMap((f) =>
+            f.legacy.map((l) => [
+                f.userPrincipalName,
+                l.protocol,
+                String(l.count),
+                l.lastSeen.slice(0, 10),
+                r.unregistered.get(f.userPrincipalName)?.isAdmin ? "yes" : "",
+            ]),
+        );
     const unregistered = [...r.unregistered.values()]
         .sort((a, b) => Number(!!b.isAdmin) - Number(!!a.isAdmin) || a.userPrincipalName.localeCompare(b.userPrincipalName))
         .map((f) => [f.userPrincipalName, f.isAdmin ? "yes" : "", (f.methods ?? []).join(", ") || "none"]);
@@ -35,7 +43,11 @@ export function toMarkdown(r: ReadinessReport): string {
         ...r.notes.map((n) => `> ${n}`),
         "",
         `## Users still signing in with legacy protocols: ${new Set(legacy.map((l) => l[0])).size}`,
-        legacy.length ? table(["user", "protocol", "sign-ins", "last seen", "admin"], legacy) : r.premium ? "None." : "Not known (no Entra ID P1).",
+        legacy.length
+            ? table(["user", "protocol", "sign-ins", "last seen", "admin"], legacy)
+            : r.premium
+              ? "None."
+              : "Not known (no Entra ID P1).",
         "",
         `## Users with no MFA method registered: ${unregistered.length}`,
         unregistered.length ? table(["user", "admin", "methods"], unregistered) : "None.",
@@ -47,7 +59,11 @@ export function toTable(r: ReadinessReport): string {
     const { legacy, unregistered } = rows(r);
     const fmt = (head: string[], body: string[][]) => {
         const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-        const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+        const line = (cells: string[]) =>
+            cells
+                .map((c, i) => c.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd();
         return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
     };
     return [

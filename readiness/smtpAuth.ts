@@ -78,7 +78,13 @@ export async function smtpAuthReadiness(clients: TenantClients, options: SmtpAut
                 // clientAppUsed's casing varies in practice; the filter is eq, so this only guards the grouping.
                 if (String(s.clientAppUsed ?? "").toLowerCase() !== SMTP_AUTH_CLIENT_APP.toLowerCase()) continue;
                 const upn = String(s.userPrincipalName ?? s.userId ?? "unknown").toLowerCase();
-                const f = byUser.get(upn) ?? { userPrincipalName: upn, count: 0, apps: [], lastSeen: String(s.createdDateTime), ids: new Set<string>() };
+                const f = byUser.get(upn) ?? {
+                    userPrincipalName: upn,
+                    count: 0,
+                    apps: [],
+                    lastSeen: String(s.createdDateTime),
+                    ids: new Set<string>(),
+                };
                 if (s.id && f.ids.has(s.id)) continue;
                 if (s.id) f.ids.add(s.id);
                 f.count++;
@@ -147,8 +153,13 @@ const SHOWN = 25;
 function listed(lines: string[], what: string): string {
     const file = lines.length > SHOWN ? writeReport(what, lines) : undefined;
     return (
-        lines.slice(0, SHOWN).map((l) => `  - ${l}`).join("\n") +
-        (lines.length > SHOWN ? `\n  ... and ${lines.length - SHOWN} more (${file ? `all ${lines.length}: ${file}` : "m365-mfa readiness lists them all"})` : "")
+        lines
+            .slice(0, SHOWN)
+            .map((l) => `  - ${l}`)
+            .join("\n") +
+        (lines.length > SHOWN
+            ? `\n  ... and ${lines.length - SHOWN} more (${file ? `all ${lines.length}: ${file}` : "m365-mfa readiness lists them all"})`
+            : "")
     );
 }
 
@@ -157,7 +168,12 @@ function listed(lines: string[], what: string): string {
  * organisation"): who still sends with Basic SMTP AUTH and stops, Microsoft's dates, and the exceptions
  * apart. Undefined when nobody in the window is affected and nobody is kept.
  */
-export function smtpAuthWarning(what: string, report: SmtpAuthReadiness, impact: SmtpAuthImpact, exceptionsKey = "smtpAuth.exceptions"): string | undefined {
+export function smtpAuthWarning(
+    what: string,
+    report: SmtpAuthReadiness,
+    impact: SmtpAuthImpact,
+    exceptionsKey = "smtpAuth.exceptions",
+): string | undefined {
     if (!report.signInLogs) {
         return `${what}: ${report.statement}`;
     }
@@ -170,7 +186,9 @@ export function smtpAuthWarning(what: string, report: SmtpAuthReadiness, impact:
                 listed(impact.stop.map(describeSender), "mailboxes still sending with basic smtp auth"),
         );
     } else {
-        parts.push(`${what}: nobody else signed in with ${SMTP_AUTH_CLIENT_APP} in the last ${report.windowDays} days (${SMTP_AUTH_DEADLINE.sentence}).`);
+        parts.push(
+            `${what}: nobody else signed in with ${SMTP_AUTH_CLIENT_APP} in the last ${report.windowDays} days (${SMTP_AUTH_DEADLINE.sentence}).`,
+        );
     }
     if (impact.kept.length) {
         parts.push(
@@ -190,14 +208,23 @@ export function smtpAuthSection(report: SmtpAuthReadiness, keptOn: readonly stri
         return [h(heading), report.statement!].join("\n");
     }
     const impact = impactOf(report, keptOn ?? []);
-    const rows = (list: SmtpAuthSender[]) => list.map((s) => [s.userPrincipalName, String(s.count), s.apps.join(", ") || "-", s.lastSeen.slice(0, 10)]);
+    const rows = (list: SmtpAuthSender[]) =>
+        list.map((s) => [s.userPrincipalName, String(s.count), s.apps.join(", ") || "-", s.lastSeen.slice(0, 10)]);
     const head = ["ACCOUNT", "SIGN-INS", "APP", "LAST SEEN"];
     const table = (body: string[][]) => {
         if (format === "markdown") {
-            return [`| ${head.map((x) => x.toLowerCase()).join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...body.map((b) => `| ${b.join(" | ")} |`)].join("\n");
+            return [
+                `| ${head.map((x) => x.toLowerCase()).join(" | ")} |`,
+                `|${head.map(() => "---").join("|")}|`,
+                ...body.map((b) => `| ${b.join(" | ")} |`),
+            ].join("\n");
         }
         const widths = head.map((x, i) => Math.max(x.length, ...body.map((b) => b[i].length)));
-        const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+        const line = (cells: string[]) =>
+            cells
+                .map((c, i) => c.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd();
         return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
     };
     return [

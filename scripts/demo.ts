@@ -42,7 +42,14 @@ async function main() {
     const tenant = () => emu.defaultTenant();
     let failures = 0;
     const step = (title: string) => console.log(`\n${bold(`== ${title}`)}`);
-    const show = (r: CliResult) => console.log(r.output.trim().split("\n").map((l) => `   | ${l}`).join("\n"));
+    const show = (r: CliResult) =>
+        console.log(
+            r.output
+                .trim()
+                .split("\n")
+                .map((l) => `   | ${l}`)
+                .join("\n"),
+        );
     const expect = (ok: boolean, what: string) => {
         console.log(`${ok ? "   ok  " : "   FAIL"} ${what}`);
         failures += ok ? 0 : 1;
@@ -86,9 +93,20 @@ async function main() {
         step("Scheduled drift check: npm run drift (0 = matches, 2 = drifted, 1 = the check failed)");
         r = await ws.cli(["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
         show(r);
-        expect(r.code === 2 && /\| isEnabled \| true \| false \|/.test(r.stdout), `drift caught (exit code ${r.code}): isEnabled expected true, found false`);
-        expect(/## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/.test(r.stdout), "who changed it and when: the portal admin");
-        expect(/\*\*m365-mfa-provider\*\* \(this stack's app: m365-mfa's own write\)/.test(r.stdout), "the stack's own earlier write (pulumi up) told apart from the portal admin's");
+        expect(
+            r.code === 2 && /\| isEnabled \| true \| false \|/.test(r.stdout),
+            `drift caught (exit code ${r.code}): isEnabled expected true, found false`,
+        );
+        expect(
+            /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/.test(
+                r.stdout,
+            ),
+            "who changed it and when: the portal admin",
+        );
+        expect(
+            /\*\*m365-mfa-provider\*\* \(this stack's app: m365-mfa's own write\)/.test(r.stdout),
+            "the stack's own earlier write (pulumi up) told apart from the portal admin's",
+        );
         expect(!tenant().securityDefaults.isEnabled, "the check changed nothing in the tenant");
         r = await ws.refresh(stack, "--preview-only", "--expect-no-changes");
         expect(r.code !== 0, `plain pulumi refresh --preview-only --expect-no-changes agrees (exit code ${r.code})`);
@@ -97,9 +115,15 @@ async function main() {
         const remediated = path.join(dir, "remediated");
         r = await ws.cli(["drift", ...cfg, "--report-dir", remediated, "--remediate"]);
         show(r);
-        expect(r.code === 4 && tenant().securityDefaults.isEnabled, `security defaults restored (exit code ${r.code}: drift found and repaired)`);
+        expect(
+            r.code === 4 && tenant().securityDefaults.isEnabled,
+            `security defaults restored (exit code ${r.code}: drift found and repaired)`,
+        );
         const kept = fs.readFileSync(path.join(remediated, "drift-report.md"), "utf8");
-        expect(/\*\*Repaired\*\*/.test(kept) && /\| isEnabled \| true \| false \|/.test(kept) && /\*\*portal-admin\*\* \(app\)/.test(kept), `the report keeps what drifted, who and when (${path.relative(process.cwd(), remediated)}/drift-report.md)`);
+        expect(
+            /\*\*Repaired\*\*/.test(kept) && /\| isEnabled \| true \| false \|/.test(kept) && /\*\*portal-admin\*\* \(app\)/.test(kept),
+            `the report keeps what drifted, who and when (${path.relative(process.cwd(), remediated)}/drift-report.md)`,
+        );
 
         step("Drift check again");
         r = await ws.cli(["drift", ...cfg, "--report-dir", path.join(dir, "drift")]);
@@ -108,7 +132,11 @@ async function main() {
         fs.rmSync(path.join(stateDir, RUNNING_FILE), { force: true });
         await emu.stop();
     }
-    console.log(failures ? `\n${failures} step(s) did not behave as expected.` : `\nDemo complete. Stack files are in ${path.relative(process.cwd(), dir)}.`);
+    console.log(
+        failures
+            ? `\n${failures} step(s) did not behave as expected.`
+            : `\nDemo complete. Stack files are in ${path.relative(process.cwd(), dir)}.`,
+    );
     process.exit(failures ? 1 : 0);
 }
 

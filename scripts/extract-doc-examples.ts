@@ -26,46 +26,124 @@ export const REPO = "microsoftgraph/microsoft-graph-docs-contrib";
 
 /** The pages in scope: endpoints the emulator serves (emulator/graph/*.ts) that the project's clients call. */
 export const PAGES: readonly { page: string; calledBy: string }[] = [
-    { page: "api-reference/v1.0/api/user-list.md", calledBy: "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET /users?$select=id,userPrincipalName&$top=999)" },
-    { page: "api-reference/v1.0/api/user-get.md", calledBy: "settings/perUserMfa/setting.ts, settings/hygiene/setting.ts, settings/conditionalAccess/export.ts (GET /users/{id|upn}?$select=...)" },
-    { page: "api-reference/v1.0/api/group-list-transitivemembers.md", calledBy: "settings/perUserMfa/setting.ts (GET /groups/{id}/transitiveMembers/microsoft.graph.user)" },
-    { page: "api-reference/v1.0/api/directoryrole-list-members.md", calledBy: "settings/perUserMfa/setting.ts (lockout guard: GET /directoryRoles(roleTemplateId='...')/members)" },
-    { page: "api-reference/v1.0/api/authentication-list-methods.md", calledBy: "settings/hygiene/setting.ts, settings/perUserMfa/setting.ts, readiness/assess.ts (GET /users/{id}/authentication/methods)" },
+    {
+        page: "api-reference/v1.0/api/user-list.md",
+        calledBy: "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET /users?$select=id,userPrincipalName&$top=999)",
+    },
+    {
+        page: "api-reference/v1.0/api/user-get.md",
+        calledBy:
+            "settings/perUserMfa/setting.ts, settings/hygiene/setting.ts, settings/conditionalAccess/export.ts (GET /users/{id|upn}?$select=...)",
+    },
+    {
+        page: "api-reference/v1.0/api/group-list-transitivemembers.md",
+        calledBy: "settings/perUserMfa/setting.ts (GET /groups/{id}/transitiveMembers/microsoft.graph.user)",
+    },
+    {
+        page: "api-reference/v1.0/api/directoryrole-list-members.md",
+        calledBy: "settings/perUserMfa/setting.ts (lockout guard: GET /directoryRoles(roleTemplateId='...')/members)",
+    },
+    {
+        page: "api-reference/v1.0/api/authentication-list-methods.md",
+        calledBy:
+            "settings/hygiene/setting.ts, settings/perUserMfa/setting.ts, readiness/assess.ts (GET /users/{id}/authentication/methods)",
+    },
     { page: "api-reference/v1.0/api/phoneauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
-    { page: "api-reference/v1.0/api/microsoftauthenticatorauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
-    { page: "api-reference/v1.0/api/softwareoathauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
+    {
+        page: "api-reference/v1.0/api/microsoftauthenticatorauthenticationmethod-delete.md",
+        calledBy: "settings/hygiene/setting.ts (re-registration)",
+    },
+    {
+        page: "api-reference/v1.0/api/softwareoathauthenticationmethod-delete.md",
+        calledBy: "settings/hygiene/setting.ts (re-registration)",
+    },
     { page: "api-reference/v1.0/api/fido2authenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
     { page: "api-reference/v1.0/api/emailauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
-    { page: "api-reference/v1.0/api/temporaryaccesspassauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
-    { page: "api-reference/v1.0/api/windowshelloforbusinessauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
-    { page: "api-reference/beta/api/authentication-get.md", calledBy: "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET /beta/users/{id|upn}/authentication/requirements, in $batch)" },
-    { page: "api-reference/beta/api/authentication-update.md", calledBy: "settings/perUserMfa/setting.ts (PATCH /beta/users/{id|upn}/authentication/requirements, in $batch)" },
-    { page: "api-reference/v1.0/api/user-revokesigninsessions.md", calledBy: "settings/hygiene/setting.ts (POST /users/{id}/revokeSignInSessions)" },
+    {
+        page: "api-reference/v1.0/api/temporaryaccesspassauthenticationmethod-delete.md",
+        calledBy: "settings/hygiene/setting.ts (re-registration)",
+    },
+    {
+        page: "api-reference/v1.0/api/windowshelloforbusinessauthenticationmethod-delete.md",
+        calledBy: "settings/hygiene/setting.ts (re-registration)",
+    },
+    {
+        page: "api-reference/beta/api/authentication-get.md",
+        calledBy:
+            "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET /beta/users/{id|upn}/authentication/requirements, in $batch)",
+    },
+    {
+        page: "api-reference/beta/api/authentication-update.md",
+        calledBy: "settings/perUserMfa/setting.ts (PATCH /beta/users/{id|upn}/authentication/requirements, in $batch)",
+    },
+    {
+        page: "api-reference/v1.0/api/user-revokesigninsessions.md",
+        calledBy: "settings/hygiene/setting.ts (POST /users/{id}/revokeSignInSessions)",
+    },
     { page: "api-reference/v1.0/api/identitysecuritydefaultsenforcementpolicy-get.md", calledBy: "settings/securityDefaults/setting.ts" },
-    { page: "api-reference/v1.0/api/identitysecuritydefaultsenforcementpolicy-update.md", calledBy: "settings/securityDefaults/setting.ts" },
+    {
+        page: "api-reference/v1.0/api/identitysecuritydefaultsenforcementpolicy-update.md",
+        calledBy: "settings/securityDefaults/setting.ts",
+    },
     { page: "api-reference/v1.0/api/authenticationmethodspolicy-get.md", calledBy: "settings/authenticationMethods/policy.ts (v1.0)" },
     { page: "api-reference/v1.0/api/authenticationmethodspolicy-update.md", calledBy: "settings/authenticationMethods/policy.ts (v1.0)" },
-    { page: "api-reference/beta/api/authenticationmethodspolicy-get.md", calledBy: "settings/authenticationMethods/policy.ts (beta, systemCredentialPreferences)" },
-    { page: "api-reference/beta/api/authenticationmethodspolicy-update.md", calledBy: "settings/authenticationMethods/policy.ts (beta, systemCredentialPreferences)" },
+    {
+        page: "api-reference/beta/api/authenticationmethodspolicy-get.md",
+        calledBy: "settings/authenticationMethods/policy.ts (beta, systemCredentialPreferences)",
+    },
+    {
+        page: "api-reference/beta/api/authenticationmethodspolicy-update.md",
+        calledBy: "settings/authenticationMethods/policy.ts (beta, systemCredentialPreferences)",
+    },
     ...["microsoftauthenticator", "sms", "voice", "fido2", "softwareoath", "temporaryaccesspass", "email", "x509certificate"].flatMap((m) =>
         ["get", "update"].map((op) => ({
             page: `api-reference/v1.0/api/${m}authenticationmethodconfiguration-${op}.md`,
             calledBy: "settings/authenticationMethods/methodConfiguration.ts (v1.0)",
         })),
     ),
-    { page: "api-reference/v1.0/api/qrcodepinauthenticationmethodconfiguration-get.md", calledBy: "settings/authenticationMethods/methodConfiguration.ts (v1.0)" },
-    { page: "api-reference/v1.0/api/qrcodepinauthenticationmethodconfiguration-update.md", calledBy: "settings/authenticationMethods/methodConfiguration.ts (v1.0)" },
-    { page: "api-reference/beta/api/hardwareoathauthenticationmethodconfiguration-get.md", calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta only)" },
-    { page: "api-reference/beta/api/hardwareoathauthenticationmethodconfiguration-update.md", calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta only)" },
-    { page: "api-reference/beta/api/microsoftauthenticatorauthenticationmethodconfiguration-get.md", calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta for companionAppAllowedState)" },
-    { page: "api-reference/beta/api/microsoftauthenticatorauthenticationmethodconfiguration-update.md", calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta for companionAppAllowedState)" },
-    { page: "api-reference/v1.0/api/conditionalaccessroot-list-policies.md", calledBy: "settings/conditionalAccess/export.ts; @pulumi/azuread (azuread.ConditionalAccessPolicy)" },
-    { page: "api-reference/v1.0/api/conditionalaccessroot-post-policies.md", calledBy: "@pulumi/azuread (azuread.ConditionalAccessPolicy create)" },
-    { page: "api-reference/v1.0/api/conditionalaccesspolicy-get.md", calledBy: "@pulumi/azuread (read), settings/conditionalAccess/resource.ts (import)" },
+    {
+        page: "api-reference/v1.0/api/qrcodepinauthenticationmethodconfiguration-get.md",
+        calledBy: "settings/authenticationMethods/methodConfiguration.ts (v1.0)",
+    },
+    {
+        page: "api-reference/v1.0/api/qrcodepinauthenticationmethodconfiguration-update.md",
+        calledBy: "settings/authenticationMethods/methodConfiguration.ts (v1.0)",
+    },
+    {
+        page: "api-reference/beta/api/hardwareoathauthenticationmethodconfiguration-get.md",
+        calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta only)",
+    },
+    {
+        page: "api-reference/beta/api/hardwareoathauthenticationmethodconfiguration-update.md",
+        calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta only)",
+    },
+    {
+        page: "api-reference/beta/api/microsoftauthenticatorauthenticationmethodconfiguration-get.md",
+        calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta for companionAppAllowedState)",
+    },
+    {
+        page: "api-reference/beta/api/microsoftauthenticatorauthenticationmethodconfiguration-update.md",
+        calledBy: "settings/authenticationMethods/methodConfiguration.ts (beta for companionAppAllowedState)",
+    },
+    {
+        page: "api-reference/v1.0/api/conditionalaccessroot-list-policies.md",
+        calledBy: "settings/conditionalAccess/export.ts; @pulumi/azuread (azuread.ConditionalAccessPolicy)",
+    },
+    {
+        page: "api-reference/v1.0/api/conditionalaccessroot-post-policies.md",
+        calledBy: "@pulumi/azuread (azuread.ConditionalAccessPolicy create)",
+    },
+    {
+        page: "api-reference/v1.0/api/conditionalaccesspolicy-get.md",
+        calledBy: "@pulumi/azuread (read), settings/conditionalAccess/resource.ts (import)",
+    },
     { page: "api-reference/v1.0/api/conditionalaccesspolicy-update.md", calledBy: "@pulumi/azuread (update)" },
     { page: "api-reference/v1.0/api/conditionalaccesspolicy-delete.md", calledBy: "@pulumi/azuread (delete)" },
     { page: "api-reference/v1.0/api/signin-list.md", calledBy: "readiness/assess.ts (legacy-protocol sign-ins)" },
-    { page: "api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md", calledBy: "readiness/assess.ts (users with no MFA method)" },
+    {
+        page: "api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md",
+        calledBy: "readiness/assess.ts (users with no MFA method)",
+    },
     { page: "api-reference/v1.0/api/directoryaudit-list.md", calledBy: "client/audit.ts (drift attribution)" },
     { page: "concepts/json-batching.md", calledBy: "client/batch.ts (every batched call; v1.0 and beta)" },
 ];
@@ -134,9 +212,7 @@ export function parseJsonLenient(text: string): { ok: true; value: unknown } | {
     try {
         return { ok: true, value: JSON.parse(text) };
     } catch (e) {
-        const cleaned = text
-            .replace(/^\s*\/\/.*$/gm, "")
-            .replace(/,(\s*[}\]])/g, "$1");
+        const cleaned = text.replace(/^\s*\/\/.*$/gm, "").replace(/,(\s*[}\]])/g, "$1");
         try {
             return { ok: true, value: JSON.parse(cleaned) };
         } catch {
@@ -177,7 +253,8 @@ function blocks(markdown: string): Block[] {
             const code: string[] = [];
             let m = i + 1;
             while (m < lines.length && !lines[m].trimStart().startsWith(fence)) code.push(lines[m++]);
-            if (/^\s*HTTP\/\d/.test(code.join("\n").trimStart())) out.push({ meta: { blockType: "response" }, code: code.join("\n"), heading });
+            if (/^\s*HTTP\/\d/.test(code.join("\n").trimStart()))
+                out.push({ meta: { blockType: "response" }, code: code.join("\n"), heading });
             i = m;
             continue;
         }
@@ -190,7 +267,8 @@ function blocks(markdown: string): Block[] {
         if (!meta || typeof meta.blockType !== "string" || !["request", "response", "ignored"].includes(meta.blockType)) continue;
         // The next fenced block, before the next metadata comment or heading.
         let k = i + 1;
-        while (k < lines.length && !/^\s*```/.test(lines[k]) && !lines[k].trimStart().startsWith("<!--") && !/^#{2,6}\s/.test(lines[k])) k++;
+        while (k < lines.length && !/^\s*```/.test(lines[k]) && !lines[k].trimStart().startsWith("<!--") && !/^#{2,6}\s/.test(lines[k]))
+            k++;
         if (k >= lines.length || !/^\s*```/.test(lines[k])) continue;
         const fence = /^\s*(`{3,})/.exec(lines[k])![1];
         const code: string[] = [];
@@ -232,7 +310,10 @@ export function parseRequest(code: string): DocRequest {
     const method = m ? m[1] : "GET";
     const url = (m ? m[2] : first).trim();
     const v = /^(?:https:\/\/graph\.microsoft\.com)?\/(v1\.0|beta)(\/.*)?$/.exec(url);
-    return withBody<DocRequest>({ method, url, version: v ? (v[1] as "v1.0" | "beta") : null, path: v ? v[2] ?? "/" : null, headers }, bodyText);
+    return withBody<DocRequest>(
+        { method, url, version: v ? (v[1] as "v1.0" | "beta") : null, path: v ? (v[2] ?? "/") : null, headers },
+        bodyText,
+    );
 }
 
 export function parseResponse(code: string, meta: Record<string, unknown>): DocResponse {
@@ -293,7 +374,9 @@ function main(argv: string[]): void {
     const dir = arg("--dir");
     const out = arg("--out") ?? path.join(__dirname, "..", "tests", "emulator", "docExamples");
     if (!gitDir && !dir) {
-        throw new Error("usage: extract-doc-examples.ts --git <docs-contrib git dir> | --dir <docs-contrib directory> [--out <fixtures dir>]");
+        throw new Error(
+            "usage: extract-doc-examples.ts --git <docs-contrib git dir> | --dir <docs-contrib directory> [--out <fixtures dir>]",
+        );
     }
     let read: (page: string) => string | undefined;
     let commitOf: (page: string) => string;
@@ -308,7 +391,9 @@ function main(argv: string[]): void {
         };
         commitOf = () => head;
     } else {
-        const commits: Record<string, string> = fs.existsSync(path.join(dir!, ".commits.json")) ? JSON.parse(fs.readFileSync(path.join(dir!, ".commits.json"), "utf8")) : {};
+        const commits: Record<string, string> = fs.existsSync(path.join(dir!, ".commits.json"))
+            ? JSON.parse(fs.readFileSync(path.join(dir!, ".commits.json"), "utf8"))
+            : {};
         let head: string | undefined;
         try {
             head = execFileSync("git", ["-C", dir!, "rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -339,7 +424,8 @@ function main(argv: string[]): void {
             if (old?.replay) e.replay = old.replay;
             if (old?.note) e.note = old.note;
             // An annotation written for another version of the example is kept but flagged for review.
-            if (old && JSON.stringify(old.request) !== JSON.stringify(e.request)) console.warn(`${page}: example ${e.name} changed on the page; review its annotation`);
+            if (old && JSON.stringify(old.request) !== JSON.stringify(e.request))
+                console.warn(`${page}: example ${e.name} changed on the page; review its annotation`);
         }
         for (const old of previous?.examples ?? []) {
             if ((old.artefact || old.replay || old.note) && !examples.some((e) => e.name === old.name)) {

@@ -100,7 +100,11 @@ function writeStamp(root = ROOT) {
         }
     };
     walk(path.join(root, "dist"));
-    const sorted = Object.fromEntries(Object.keys(sources).sort().map((k) => [k, sources[k]]));
+    const sorted = Object.fromEntries(
+        Object.keys(sources)
+            .sort()
+            .map((k) => [k, sources[k]]),
+    );
     fs.writeFileSync(path.join(root, STAMP), JSON.stringify({ sources: sorted }, null, 1) + "\n");
     return Object.keys(sorted).length;
 }

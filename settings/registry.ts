@@ -14,7 +14,12 @@
 import type { AnyMember, BaselineWide } from "../components/member";
 import type { AnySetting } from "../providers/framework/setting";
 import { authenticationMethodsMember } from "./authenticationMethods/member";
-import { deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "./conditionalAccess/member";
+import {
+    deviceCodeFlowMember,
+    legacyAuthenticationMember,
+    phishingResistantAdminsMember,
+    requireMfaMember,
+} from "./conditionalAccess/member";
 import { managedPoliciesMember } from "./managedPolicies/member";
 import { mailboxProtocolsMember } from "./mailboxProtocols/member";
 import { exchangeAuthenticationPolicyMember } from "./exchangeAuthenticationPolicy/member";

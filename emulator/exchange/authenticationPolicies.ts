@@ -59,7 +59,8 @@ export const authenticationPolicyCmdlets: Cmdlet[] = [
         name: "Get-AuthenticationPolicy",
         parameters: { Identity: "string" },
         run({ tenant }, args) {
-            const found = args.Identity === undefined ? tenant.exchange.authenticationPolicies : [mustFind(tenant, args.Identity as string)];
+            const found =
+                args.Identity === undefined ? tenant.exchange.authenticationPolicies : [mustFind(tenant, args.Identity as string)];
             return { value: found.map((p) => present(tenant, p)) };
         },
     },

@@ -12,7 +12,9 @@ import type { ExchangeMailboxState, Store, TenantState } from "../store";
  * applied (the state counts the lines it holds: casJournalLines), the state file is written once and
  * the journal starts afresh.
  */
-export type CasMailboxChange = Partial<Pick<ExchangeMailboxState, "smtpClientAuthenticationDisabled" | "popEnabled" | "imapEnabled" | "activeSyncEnabled">>;
+export type CasMailboxChange = Partial<
+    Pick<ExchangeMailboxState, "smtpClientAuthenticationDisabled" | "popEnabled" | "imapEnabled" | "activeSyncEnabled">
+>;
 
 const replayed = new WeakMap<Store, Set<string>>();
 
@@ -52,7 +54,10 @@ export function replayCasJournal(store: Store, tenant: TenantState): void {
     // The state file holds the first casJournalLines lines (written by the last save before the stop).
     const held = tenant.exchange.casJournalLines ?? 0;
     const byGuid = new Map(tenant.exchange.mailboxes.map((m) => [m.guid, m] as const));
-    const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+    const lines = fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim());
     lines.slice(held).forEach((line) => {
         let entry: { t: number; guid: string; set: CasMailboxChange };
         try {

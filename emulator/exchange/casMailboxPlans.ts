@@ -78,7 +78,11 @@ const planDn = (tenant: TenantState, p: CasMailboxPlanState) => `CN=${planName(p
 
 export function findCasMailboxPlan(tenant: TenantState, identity: string): CasMailboxPlanState | undefined {
     return casMailboxPlans(tenant).find(
-        (p) => sameText(planName(p), identity) || sameText(p.displayName, identity) || sameText(p.guid, identity) || sameText(planDn(tenant, p), identity),
+        (p) =>
+            sameText(planName(p), identity) ||
+            sameText(p.displayName, identity) ||
+            sameText(p.guid, identity) ||
+            sameText(planDn(tenant, p), identity),
     );
 }
 
@@ -107,7 +111,11 @@ export const casMailboxPlanCmdlets: Cmdlet[] = [
                 return { value: [planObject(tenant, p)] };
             }
             const size = (args.ResultSize as number | undefined) ?? 1000;
-            return { value: casMailboxPlans(tenant).slice(0, size).map((p) => planObject(tenant, p)) };
+            return {
+                value: casMailboxPlans(tenant)
+                    .slice(0, size)
+                    .map((p) => planObject(tenant, p)),
+            };
         },
     },
     {
@@ -130,7 +138,8 @@ export const casMailboxPlanCmdlets: Cmdlet[] = [
             const p = findCasMailboxPlan(tenant, args.Identity as string);
             if (!p) throw identityNotFound(args.Identity as string);
             const set: Partial<CasMailboxPlanState> = {};
-            if (args.ActiveSyncEnabled !== undefined && args.ActiveSyncEnabled !== p.activeSyncEnabled) set.activeSyncEnabled = args.ActiveSyncEnabled as boolean;
+            if (args.ActiveSyncEnabled !== undefined && args.ActiveSyncEnabled !== p.activeSyncEnabled)
+                set.activeSyncEnabled = args.ActiveSyncEnabled as boolean;
             if (args.ImapEnabled !== undefined && args.ImapEnabled !== p.imapEnabled) set.imapEnabled = args.ImapEnabled as boolean;
             if (args.PopEnabled !== undefined && args.PopEnabled !== p.popEnabled) set.popEnabled = args.PopEnabled as boolean;
             if (!Object.keys(set).length) {

@@ -109,7 +109,10 @@ function convert(name: string, kind: ParameterKind, value: unknown): unknown {
             if (value === null || items.some((i) => typeof i !== "string")) {
                 throw value === null ? argumentIsNull(name) : notAString(name, value);
             }
-            return (items as string[]).flatMap((i) => i.split(",")).map((i) => i.trim()).filter(Boolean);
+            return (items as string[])
+                .flatMap((i) => i.split(","))
+                .map((i) => i.trim())
+                .filter(Boolean);
         }
         case "resultSize":
             if (typeof value === "string" && value.toLowerCase() === "unlimited") {

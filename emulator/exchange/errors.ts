@@ -23,7 +23,13 @@ export class ExchangeCmdletError extends Error {
 /** The host name Exchange puts in "couldn't be found on '...'" messages. */
 export const EXCHANGE_SERVER = "EMU01MB0001.EMULATOR.PROD.OUTLOOK.COM";
 
-const CODES: Record<number, string> = { 400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 500: "InternalServerError" };
+const CODES: Record<number, string> = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    500: "InternalServerError",
+};
 
 export function exchangeErrorResponse(req: EmuRequest, err: ExchangeCmdletError): EmuResponse {
     return {
@@ -64,7 +70,14 @@ export function missingMandatory(names: readonly string[]): ExchangeCmdletError 
 }
 
 export function notBoolean(name: string, value: unknown): ExchangeCmdletError {
-    const shown = value === null ? "" : typeof value === "string" ? "System.String" : typeof value === "object" ? "System.Collections.Hashtable" : String(value);
+    const shown =
+        value === null
+            ? ""
+            : typeof value === "string"
+              ? "System.String"
+              : typeof value === "object"
+                ? "System.Collections.Hashtable"
+                : String(value);
     return new ExchangeCmdletError(
         400,
         "System.Management.Automation.ParameterBindingArgumentTransformationException",

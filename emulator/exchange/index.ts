@@ -39,7 +39,12 @@ export const EXCHANGE_ENTRA_ROLES: readonly string[] = [
     "Security Reader",
 ];
 
-export const CMDLETS: readonly Cmdlet[] = [...organizationCmdlets, ...mailboxCmdlets, ...casMailboxPlanCmdlets, ...authenticationPolicyCmdlets];
+export const CMDLETS: readonly Cmdlet[] = [
+    ...organizationCmdlets,
+    ...mailboxCmdlets,
+    ...casMailboxPlanCmdlets,
+    ...authenticationPolicyCmdlets,
+];
 
 /** Largest page Exchange hands out, and the page size without a Prefer header. */
 export const MAX_PAGE_SIZE = 1000;

@@ -203,8 +203,10 @@ export const mailboxCmdlets: Cmdlet[] = [
             const want = args.SmtpClientAuthenticationDisabled as boolean | null | undefined;
             if (want !== undefined && want !== m.smtpClientAuthenticationDisabled) set.smtpClientAuthenticationDisabled = want;
             if (args.PopEnabled !== undefined && args.PopEnabled !== (m.popEnabled ?? true)) set.popEnabled = args.PopEnabled as boolean;
-            if (args.ImapEnabled !== undefined && args.ImapEnabled !== (m.imapEnabled ?? true)) set.imapEnabled = args.ImapEnabled as boolean;
-            if (args.ActiveSyncEnabled !== undefined && args.ActiveSyncEnabled !== (m.activeSyncEnabled ?? true)) set.activeSyncEnabled = args.ActiveSyncEnabled as boolean;
+            if (args.ImapEnabled !== undefined && args.ImapEnabled !== (m.imapEnabled ?? true))
+                set.imapEnabled = args.ImapEnabled as boolean;
+            if (args.ActiveSyncEnabled !== undefined && args.ActiveSyncEnabled !== (m.activeSyncEnabled ?? true))
+                set.activeSyncEnabled = args.ActiveSyncEnabled as boolean;
             if (!Object.keys(set).length) {
                 return { value: [], warnings: [noChangeWarning(m.name)] };
             }

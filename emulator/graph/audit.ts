@@ -31,7 +31,11 @@ export const ACTIVITIES = {
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 /** One modified property per top-level key whose value differs (all keys when `all`). */
-export function diff(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined, all = false): ModifiedProperty[] {
+export function diff(
+    before: Record<string, unknown> | undefined,
+    after: Record<string, unknown> | undefined,
+    all = false,
+): ModifiedProperty[] {
     const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
     return keys
         .filter((k) => all || json(before?.[k]) !== json(after?.[k]))
@@ -54,13 +58,17 @@ export const securityDefaultsAudit = (policyId: string, displayName: string): Au
                 id: policyId,
                 displayName,
                 type: "Policy",
-                modifiedProperties: [{ displayName: "isEnabled", oldValue: json(before), newValue: json(ctx.tenant.securityDefaults.isEnabled) }],
+                modifiedProperties: [
+                    { displayName: "isEnabled", oldValue: json(before), newValue: json(ctx.tenant.securityDefaults.isEnabled) },
+                ],
             },
         ],
     }),
 });
 
-export const perUserMfaAudit = (user: (ctx: RouteContext) => { id: string; userPrincipalName: string; displayName: string; perUserMfaState: string } | undefined): Audit => ({
+export const perUserMfaAudit = (
+    user: (ctx: RouteContext) => { id: string; userPrincipalName: string; displayName: string; perUserMfaState: string } | undefined,
+): Audit => ({
     before: (ctx) => user(ctx)?.perUserMfaState,
     entry: (ctx, before) => {
         const u = user(ctx);
@@ -84,7 +92,9 @@ export const perUserMfaAudit = (user: (ctx: RouteContext) => { id: string; userP
 });
 
 /** The methods policy or one method configuration: `state` reads the part the route changes. */
-export const methodsPolicyAudit = (target: (ctx: RouteContext) => { id: string; displayName: string; state: Record<string, unknown> }): Audit => ({
+export const methodsPolicyAudit = (
+    target: (ctx: RouteContext) => { id: string; displayName: string; state: Record<string, unknown> },
+): Audit => ({
     before: (ctx) => clone(target(ctx).state),
     entry: (ctx, before) => {
         const t = target(ctx);
@@ -93,19 +103,31 @@ export const methodsPolicyAudit = (target: (ctx: RouteContext) => { id: string; 
             activityDisplayName: ACTIVITIES.methodsPolicy,
             loggedByService: "Authentication Methods",
             operationType: "Update",
-            targetResources: [{ id: t.id, displayName: t.displayName, type: "Policy", modifiedProperties: diff(before as Record<string, unknown>, t.state) }],
+            targetResources: [
+                {
+                    id: t.id,
+                    displayName: t.displayName,
+                    type: "Policy",
+                    modifiedProperties: diff(before as Record<string, unknown>, t.state),
+                },
+            ],
         };
     },
 });
 
 type Policy = { id: string; displayName: string; [k: string]: unknown };
 
-function caEntry(operationType: "Add" | "Update" | "Delete", before: Policy | undefined, after: Policy | undefined): AuditDraft | undefined {
+function caEntry(
+    operationType: "Add" | "Update" | "Delete",
+    before: Policy | undefined,
+    after: Policy | undefined,
+): AuditDraft | undefined {
     const p = after ?? before;
     if (!p) return undefined;
     return {
         category: "Policy",
-        activityDisplayName: operationType === "Add" ? ACTIVITIES.caAdd : operationType === "Update" ? ACTIVITIES.caUpdate : ACTIVITIES.caDelete,
+        activityDisplayName:
+            operationType === "Add" ? ACTIVITIES.caAdd : operationType === "Update" ? ACTIVITIES.caUpdate : ACTIVITIES.caDelete,
         loggedByService: "Conditional Access",
         operationType,
         targetResources: [

@@ -21,9 +21,18 @@ export const RULES: RuleTable = {
             statement: "GET /auditLogs/directoryAudits supports $filter (eq, ge, le, startswith), $top, $orderby and skiptoken.",
             source: LIST,
             modelled: true,
-            route: { methods: ["GET"], path: "/auditLogs/directoryAudits", versions: ["v1.0", "beta"], queryOptions: ["$filter", "$top", "$orderby", "$skiptoken"], maxTop: 999 },
+            route: {
+                methods: ["GET"],
+                path: "/auditLogs/directoryAudits",
+                versions: ["v1.0", "beta"],
+                queryOptions: ["$filter", "$top", "$orderby", "$skiptoken"],
+                maxTop: 999,
+            },
             probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$top=5", app: READER, setup: [TOUCH_SD] },
-            expect: { status: 200, bodyHas: ["value", "value.0.id", "value.0.activityDateTime", "value.0.initiatedBy", "value.0.targetResources"] },
+            expect: {
+                status: 200,
+                bodyHas: ["value", "value.0.id", "value.0.activityDateTime", "value.0.initiatedBy", "value.0.targetResources"],
+            },
         },
         {
             id: "auditLogs.directoryAudits.get",
@@ -39,10 +48,12 @@ export const RULES: RuleTable = {
         {
             id: "auditLogs.directoryAudits.permission",
             kind: "permission",
-            statement: "Listing directory audits needs AuditLog.Read.All and Directory.Read.All (application); no higher permission is listed.",
+            statement:
+                "Listing directory audits needs AuditLog.Read.All and Directory.Read.All (application); no higher permission is listed.",
             source: `${DOC}/includes/permissions/directoryaudit-list-permissions.md (via ${LIST})`,
             modelled: true,
-            stricter: "Both roles are required, as the page's 'and' says; Directory.ReadWrite.All does not stand in for Directory.Read.All ('Higher privileged permissions: Not available').",
+            stricter:
+                "Both roles are required, as the page's 'and' says; Directory.ReadWrite.All does not stand in for Directory.Read.All ('Higher privileged permissions: Not available').",
             probe: { method: "GET", path: "/auditLogs/directoryAudits", app: ["AuditLog.Read.All"] },
             expect: { status: 403, code: "Authorization_RequestDenied" },
         },
@@ -70,7 +81,8 @@ export const RULES: RuleTable = {
             statement: "$select is not among the query options the page lists.",
             source: LIST,
             modelled: true,
-            stricter: "Graph's answer to an unlisted option is not documented; the emulator refuses it with 400 BadRequest (as for sign-ins).",
+            stricter:
+                "Graph's answer to an unlisted option is not documented; the emulator refuses it with 400 BadRequest (as for sign-ins).",
             probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$select=id", app: READER },
             expect: { status: 400, code: "BadRequest" },
         },
@@ -99,7 +111,12 @@ export const RULES: RuleTable = {
             statement: "activityDateTime supports $filter eq, ge and le (and $orderby).",
             source: RES,
             modelled: true,
-            probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=activityDateTime ge 2020-01-01T00:00:00Z and activityDateTime le 2999-01-01T00:00:00Z&$orderby=activityDateTime desc", app: READER },
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query: "$filter=activityDateTime ge 2020-01-01T00:00:00Z and activityDateTime le 2999-01-01T00:00:00Z&$orderby=activityDateTime desc",
+                app: READER,
+            },
             expect: { status: 200, bodyHas: ["value"] },
         },
         {
@@ -109,13 +126,19 @@ export const RULES: RuleTable = {
             source: `${LIST}; ${RES}`,
             modelled: true,
             stricter: "Refused with 400 BadRequest; Graph's answer is not documented.",
-            probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=activityDateTime gt 2020-01-01T00:00:00Z", app: READER },
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query: "$filter=activityDateTime gt 2020-01-01T00:00:00Z",
+                app: READER,
+            },
             expect: { status: 400, code: "BadRequest" },
         },
         {
             id: "auditLogs.directoryAudits.filterActivity",
             kind: "query",
-            statement: "activityDisplayName supports $filter eq and startswith; targetResources supports eq on id and displayName (targetResources/any).",
+            statement:
+                "activityDisplayName supports $filter eq and startswith; targetResources supports eq on id and displayName (targetResources/any).",
             source: RES,
             modelled: true,
             probe: {
@@ -130,11 +153,18 @@ export const RULES: RuleTable = {
         {
             id: "auditLogs.directoryAudits.filterCategory",
             kind: "query",
-            statement: "$filter category eq '...': not stated by Microsoft's pages; only peers' public code shows it (Graph answers it for them).",
+            statement:
+                "$filter category eq '...': not stated by Microsoft's pages; only peers' public code shows it (Graph answers it for them).",
             source: "no Microsoft page: resources/directoryaudit.md lists no $filter on category; only peers' public code filters on it (e.g. scripts querying /auditLogs/directoryAudits?$filter=category eq 'RoleManagement' or 'GroupManagement')",
             modelled: true,
             stricter: "resources/directoryaudit.md does not mark category as filterable; the emulator accepts eq only (no startswith).",
-            probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=category eq 'Policy'", app: READER, setup: [TOUCH_SD] },
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query: "$filter=category eq 'Policy'",
+                app: READER,
+                setup: [TOUCH_SD],
+            },
             expect: { status: 200, bodyHas: ["value.0"] },
         },
         {
@@ -143,7 +173,8 @@ export const RULES: RuleTable = {
             statement: "Only the properties the resource page marks as filterable (and category) can be filtered.",
             source: RES,
             modelled: true,
-            stricter: "Other properties (resultReason, additionalDetails, ...) are refused with 400 BadRequest; Graph's answer is not documented.",
+            stricter:
+                "Other properties (resultReason, additionalDetails, ...) are refused with 400 BadRequest; Graph's answer is not documented.",
             probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=resultReason eq 'x'", app: READER },
             expect: { status: 400 },
         },
@@ -163,42 +194,77 @@ export const RULES: RuleTable = {
             statement: "A security defaults change is logged by Conditional Access as 'Update security defaults' (category Policy).",
             source: `${ACTIVITIES} (Conditional Access)`,
             modelled: true,
-            stricter: "The modified property's name (isEnabled) and the target's type (Policy) are not documented; the emulator names the Graph property.",
-            probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=activityDisplayName eq 'Update security defaults'&$top=1", app: READER, setup: [TOUCH_SD] },
-            expect: { status: 200, body: { "value.0.category": "Policy", "value.0.loggedByService": "Conditional Access", "value.0.operationType": "Update" } },
+            stricter:
+                "The modified property's name (isEnabled) and the target's type (Policy) are not documented; the emulator names the Graph property.",
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query: "$filter=activityDisplayName eq 'Update security defaults'&$top=1",
+                app: READER,
+                setup: [TOUCH_SD],
+            },
+            expect: {
+                status: 200,
+                body: { "value.0.category": "Policy", "value.0.loggedByService": "Conditional Access", "value.0.operationType": "Update" },
+            },
         },
         {
             id: "auditLogs.initiatedByApp",
             kind: "body",
-            statement: "initiatedBy names the app that made the change (appId, displayName, servicePrincipalId); user is null for an app-only token.",
+            statement:
+                "initiatedBy names the app that made the change (appId, displayName, servicePrincipalId); user is null for an app-only token.",
             source: `${RES}; ${DOC}/resources/auditactivityinitiator.md`,
             modelled: true,
-            probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=initiatedBy/app/displayName eq 'm365-mfa-provider'&$top=1", app: READER, setup: [TOUCH_SD] },
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query: "$filter=initiatedBy/app/displayName eq 'm365-mfa-provider'&$top=1",
+                app: READER,
+                setup: [TOUCH_SD],
+            },
             expect: { status: 200, body: { "value.0.initiatedBy.app.displayName": "m365-mfa-provider", "value.0.initiatedBy.user": null } },
         },
         {
             id: "auditLogs.perUserMfa.recorded",
             kind: "body",
-            statement: "Per-user MFA changes are logged by Core Directory as 'Enable Strong Authentication' / 'Disable Strong Authentication' (category UserManagement).",
+            statement:
+                "Per-user MFA changes are logged by Core Directory as 'Enable Strong Authentication' / 'Disable Strong Authentication' (category UserManagement).",
             source: `${ACTIVITIES} (Core Directory)`,
             modelled: true,
-            stricter: "Which of Entra's activities a Graph authentication/requirements PATCH logs is not documented; the modified property is named perUserMfaState here.",
+            stricter:
+                "Which of Entra's activities a Graph authentication/requirements PATCH logs is not documented; the modified property is named perUserMfaState here.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
                 query: "$filter=activityDisplayName eq 'Disable Strong Authentication'&$top=1",
                 app: READER,
-                setup: [{ method: "PATCH", path: "/users/{userWithMethods}/authentication/requirements", version: "beta", body: { perUserMfaState: "disabled" } }],
+                setup: [
+                    {
+                        method: "PATCH",
+                        path: "/users/{userWithMethods}/authentication/requirements",
+                        version: "beta",
+                        body: { perUserMfaState: "disabled" },
+                    },
+                ],
             },
-            expect: { status: 200, body: { "value.0.activityDisplayName": "Disable Strong Authentication", "value.0.category": "UserManagement", "value.0.loggedByService": "Core Directory" } },
+            expect: {
+                status: 200,
+                body: {
+                    "value.0.activityDisplayName": "Disable Strong Authentication",
+                    "value.0.category": "UserManagement",
+                    "value.0.loggedByService": "Core Directory",
+                },
+            },
         },
         {
             id: "auditLogs.methodsPolicy.recorded",
             kind: "body",
-            statement: "Authentication methods policy and method configuration changes are logged by Authentication Methods as 'Authentication Methods Policy Update' (category ApplicationManagement).",
+            statement:
+                "Authentication methods policy and method configuration changes are logged by Authentication Methods as 'Authentication Methods Policy Update' (category ApplicationManagement).",
             source: `${ACTIVITIES} (Authentication Methods)`,
             modelled: true,
-            stricter: "The target ids (authenticationMethodsPolicy, or the configuration's id) and modified property names (the Graph properties) are not documented.",
+            stricter:
+                "The target ids (authenticationMethodsPolicy, or the configuration's id) and modified property names (the Graph properties) are not documented.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -206,15 +272,20 @@ export const RULES: RuleTable = {
                 app: READER,
                 setup: [{ method: "PATCH", path: "/policies/authenticationMethodsPolicy", body: {} }],
             },
-            expect: { status: 200, body: { "value.0.category": "ApplicationManagement", "value.0.loggedByService": "Authentication Methods" } },
+            expect: {
+                status: 200,
+                body: { "value.0.category": "ApplicationManagement", "value.0.loggedByService": "Authentication Methods" },
+            },
         },
         {
             id: "auditLogs.conditionalAccess.recorded",
             kind: "body",
-            statement: "Conditional Access policy changes are logged as 'Add / Update / Delete Conditional Access policy' (category Policy) with the policy's old and new JSON as modified values.",
+            statement:
+                "Conditional Access policy changes are logged as 'Add / Update / Delete Conditional Access policy' (category Policy) with the policy's old and new JSON as modified values.",
             source: `${ACTIVITIES} (Conditional Access); ${CA_AUDIT}`,
             modelled: true,
-            stricter: "The modified property's name (ConditionalAccessPolicy) follows what Entra is widely reported to show; the documentation shows only the JSON values.",
+            stricter:
+                "The modified property's name (ConditionalAccessPolicy) follows what Entra is widely reported to show; the documentation shows only the JSON values.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -227,13 +298,20 @@ export const RULES: RuleTable = {
                         body: {
                             displayName: "conformance: audit",
                             state: "disabled",
-                            conditions: { users: { includeUsers: ["None"] }, applications: { includeApplications: ["None"] }, clientAppTypes: ["all"] },
+                            conditions: {
+                                users: { includeUsers: ["None"] },
+                                applications: { includeApplications: ["None"] },
+                                clientAppTypes: ["all"],
+                            },
                             grantControls: { operator: "OR", builtInControls: ["mfa"] },
                         },
                     },
                 ],
             },
-            expect: { status: 200, body: { "value.0.category": "Policy", "value.0.loggedByService": "Conditional Access", "value.0.operationType": "Add" } },
+            expect: {
+                status: 200,
+                body: { "value.0.category": "Policy", "value.0.loggedByService": "Conditional Access", "value.0.operationType": "Add" },
+            },
         },
         {
             id: "auditLogs.retention",

@@ -22,7 +22,7 @@ const RETENTION_DAYS = 30;
 /** Not documented for directoryAudits; 999 is below sign-ins' 1,000 (the stricter choice). */
 export const AUDIT_MAX_TOP = 999;
 
-const AUDIT_MD = "docs-contrib api-reference/v1.0/resources/directoryaudit.md (Properties: \"Supports $filter (...)\")";
+const AUDIT_MD = 'docs-contrib api-reference/v1.0/resources/directoryaudit.md (Properties: "Supports $filter (...)")';
 /**
  * $filter on directory audits, as resources/directoryaudit.md lists it (category from peers' code, see
  * its row). operationType and result list no operators there, so they are not filterable here.
@@ -40,7 +40,10 @@ const AUDIT_FILTER: Record<string, FilterRow> = {
     loggedByService: { ops: ["eq"], source: AUDIT_MD },
     // Not on the resource page: peers' public code filters directory audits on category with eq (Graph
     // answers it); the emulator takes eq only, the operator their requests use.
-    category: { ops: ["eq"], source: "not stated by resources/directoryaudit.md; only peers' public code shows `$filter=category eq '...'` (e.g. PIM and role-change audit scripts querying category eq 'RoleManagement')" },
+    category: {
+        ops: ["eq"],
+        source: "not stated by resources/directoryaudit.md; only peers' public code shows `$filter=category eq '...'` (e.g. PIM and role-change audit scripts querying category eq 'RoleManagement')",
+    },
     targetResources: { ops: ["any"], any: { id: ["eq"], displayName: ["eq", "startsWith"] }, source: AUDIT_MD },
 };
 /** GET auditLogs/directoryAudits: $filter, $top, $orderby and the $skiptoken of its nextLink (directoryaudit-list.md). */
@@ -73,7 +76,9 @@ export const auditLogRoutes: Route[] = [
             const keep = filterOf<DirectoryAuditRecord>(ctx.req, AUDITS_QUERY);
             const since = Date.now() - RETENTION_DAYS * 24 * 3600 * 1000;
             // Newest first without $orderby (not documented; the order of the page's examples and of the portal).
-            const order = orderOf<DirectoryAuditRecord>(ctx.req, AUDITS_QUERY) ?? ((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime));
+            const order =
+                orderOf<DirectoryAuditRecord>(ctx.req, AUDITS_QUERY) ??
+                ((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime));
             const items = ctx.store
                 .auditLog(ctx.tenant.tenantId)
                 .all()
@@ -90,11 +95,21 @@ export const auditLogRoutes: Route[] = [
         bucket: "reports",
         handle(ctx, version) {
             requireAll(ctx, READ_ALL_OF);
-            const e = ctx.store.auditLog(ctx.tenant.tenantId).all().find((x) => x.id === ctx.params[0]);
+            const e = ctx.store
+                .auditLog(ctx.tenant.tenantId)
+                .all()
+                .find((x) => x.id === ctx.params[0]);
             if (!e) {
-                throw new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`);
+                throw new GraphHttpError(
+                    404,
+                    "Request_ResourceNotFound",
+                    `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
+                );
             }
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#auditLogs/directoryAudits/$entity`, ...e } };
+            return {
+                status: 200,
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#auditLogs/directoryAudits/$entity`, ...e },
+            };
         },
     },
 ];

@@ -40,7 +40,11 @@ export const RULES: RuleTable = {
                 bodyEntity: { PATCH: "authenticationMethodsPolicy" },
                 readOnly: ["id", "displayName", "description", "policyVersion", "lastModifiedDateTime"],
             },
-            probe: { method: "PATCH", path: POLICY, body: { registrationEnforcement: { authenticationMethodsRegistrationCampaign: { snoozeDurationInDays: 1 } } } },
+            probe: {
+                method: "PATCH",
+                path: POLICY,
+                body: { registrationEnforcement: { authenticationMethodsRegistrationCampaign: { snoozeDurationInDays: 1 } } },
+            },
             expect: { status: 200, bodyHas: ["registrationEnforcement", "policyMigrationState"] },
         },
         {
@@ -67,7 +71,8 @@ export const RULES: RuleTable = {
             statement: "policyVersion and lastModifiedDateTime are set by the service.",
             source: `${DOC}/resources/authenticationmethodspolicy.md`,
             modelled: true,
-            stricter: "Whether Graph ignores or refuses them in a PATCH is not documented; the emulator refuses them with 400 \"not modelled by the emulator\".",
+            stricter:
+                'Whether Graph ignores or refuses them in a PATCH is not documented; the emulator refuses them with 400 "not modelled by the emulator".',
             probe: { method: "PATCH", path: POLICY, body: { policyVersion: "9.9" } },
             expect: { status: 400 },
         },
@@ -84,7 +89,7 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.migration.reversible",
             kind: "status",
             statement: "The migration is reversible: a step back from migrationComplete is accepted.",
-            source: "learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage (\"the process is fully reversible\")",
+            source: 'learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage ("the process is fully reversible")',
             modelled: true,
             probe: {
                 method: "PATCH",
@@ -100,7 +105,11 @@ export const RULES: RuleTable = {
             statement: "snoozeDurationInDays is 0 to 14.",
             source: `${DOC}/resources/authenticationmethodsregistrationcampaign.md`,
             modelled: true,
-            probe: { method: "PATCH", path: POLICY, body: { registrationEnforcement: { authenticationMethodsRegistrationCampaign: { snoozeDurationInDays: 15 } } } },
+            probe: {
+                method: "PATCH",
+                path: POLICY,
+                body: { registrationEnforcement: { authenticationMethodsRegistrationCampaign: { snoozeDurationInDays: 15 } } },
+            },
             expect: { status: 400 },
         },
         {
@@ -125,7 +134,8 @@ export const RULES: RuleTable = {
         {
             id: "authenticationMethodsPolicy.configuration.route",
             kind: "route",
-            statement: "GET and PATCH one method configuration by id; PATCH answers 204 and the body names the derived type in @odata.type.",
+            statement:
+                "GET and PATCH one method configuration by id; PATCH answers 204 and the body names the derived type in @odata.type.",
             source: `${DOC}/api/microsoftauthenticatorauthenticationmethodconfiguration-update.md`,
             modelled: true,
             route: {
@@ -135,7 +145,11 @@ export const RULES: RuleTable = {
                 bodyEntity: { PATCH: "authenticationMethodConfiguration" },
                 needsODataType: true,
             },
-            probe: { method: "PATCH", path: `${CONFIGS}/Sms`, body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "disabled" } },
+            probe: {
+                method: "PATCH",
+                path: `${CONFIGS}/Sms`,
+                body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "disabled" },
+            },
             expect: { status: 204 },
         },
         {
@@ -151,7 +165,8 @@ export const RULES: RuleTable = {
         {
             id: "authenticationMethodsPolicy.configuration.unknown",
             kind: "status",
-            statement: "The method ids are the documented ones (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, and in beta hardwareOath); another id answers 404.",
+            statement:
+                "The method ids are the documented ones (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, and in beta hardwareOath); another id answers 404.",
             source: `${DOC}/resources/authenticationmethodconfiguration.md`,
             modelled: true,
             probe: { method: "GET", path: `${CONFIGS}/NoSuchMethod` },
@@ -163,7 +178,12 @@ export const RULES: RuleTable = {
             statement: "Updating a method configuration needs Policy.ReadWrite.AuthenticationMethod.",
             source: `${DOC}/api/smsauthenticationmethodconfiguration-update.md`,
             modelled: true,
-            probe: { method: "PATCH", path: `${CONFIGS}/Sms`, body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "disabled" }, app: ["Policy.Read.All"] },
+            probe: {
+                method: "PATCH",
+                path: `${CONFIGS}/Sms`,
+                body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "disabled" },
+                app: ["Policy.Read.All"],
+            },
             expect: { status: 403 },
         },
         {
@@ -202,8 +222,7 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.numberMatching.betaWrite",
             kind: "readOnly",
             statement: "Number matching can no longer be configured: an update that sends numberMatchingRequiredState fails.",
-            source:
-                "learn.microsoft.com entra/identity/authentication/how-to-mfa-number-match (number matching is always on; the setting is no longer configurable); that an update sending numberMatchingRequiredState fails is shown only by an issue thread, microsoft/Microsoft365DSC#3406, not by a Microsoft page",
+            source: "learn.microsoft.com entra/identity/authentication/how-to-mfa-number-match (number matching is always on; the setting is no longer configurable); that an update sending numberMatchingRequiredState fails is shown only by an issue thread, microsoft/Microsoft365DSC#3406, not by a Microsoft page",
             modelled: true,
             stricter: "Whether Graph accepts the unchanged value is not documented; the emulator refuses any sending with 400.",
             route: {
@@ -223,10 +242,15 @@ export const RULES: RuleTable = {
         {
             id: "authenticationMethodsPolicy.companionApp.v1",
             kind: "body",
-            statement: "companionAppAllowedState is a beta feature setting; v1.0's type has only displayAppInformationRequiredState and displayLocationInformationRequiredState.",
+            statement:
+                "companionAppAllowedState is a beta feature setting; v1.0's type has only displayAppInformationRequiredState and displayLocationInformationRequiredState.",
             source: "graph-schema v1.0.json microsoftAuthenticatorFeatureSettings",
             modelled: true,
-            probe: { method: "PATCH", path: AUTHENTICATOR, body: { "@odata.type": AUTHENTICATOR_TYPE, featureSettings: { companionAppAllowedState: { state: "enabled" } } } },
+            probe: {
+                method: "PATCH",
+                path: AUTHENTICATOR,
+                body: { "@odata.type": AUTHENTICATOR_TYPE, featureSettings: { companionAppAllowedState: { state: "enabled" } } },
+            },
             expect: { status: 400 },
         },
         {
@@ -236,17 +260,20 @@ export const RULES: RuleTable = {
                 "FIDO2 has passkeyProfiles and a non-deletable defaultPasskeyProfile that mirrors the legacy FIDO2 settings; tenants that had not configured FIDO2 were moved to passkey profiles automatically, each target allowed the default profile.",
             source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0, defaultPasskeyProfile); ${DOC}/resources/passkeyprofile.md; ${DOC}/resources/passkeyauthenticationmethodtarget.md; shared/reference/microsoft-api-facts.md (automatic migration April-May 2026)`,
             modelled: true,
-            stricter: "When exactly a tenant counts as not having configured FIDO2 is not documented; the emulator migrates one whose FIDO2 configuration is still a new tenant's, the first time it is read.",
+            stricter:
+                "When exactly a tenant counts as not having configured FIDO2 is not documented; the emulator migrates one whose FIDO2 configuration is still a new tenant's, the first time it is read.",
             probe: { method: "GET", path: FIDO2 },
             expect: { status: 200, body: { defaultPasskeyProfile: DEFAULT_PROFILE }, bodyHas: ["passkeyProfiles", "includeTargets"] },
         },
         {
             id: "authenticationMethodsPolicy.passkeyProfiles.attestationDeprecated",
             kind: "body",
-            statement: "isAttestationEnforced is deprecated with passkey profiles; attestation is each profile's attestationEnforcement (disabled, registrationOnly).",
+            statement:
+                "isAttestationEnforced is deprecated with passkey profiles; attestation is each profile's attestationEnforcement (disabled, registrationOnly).",
             source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: isAttestationEnforced "is deprecated"); ${DOC}/resources/passkeyprofile.md`,
             modelled: true,
-            stricter: "Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400 \"not modelled by the emulator\".",
+            stricter:
+                'Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400 "not modelled by the emulator".',
             // The project's clients never send the deprecated field, whatever the tenant's shape (checked on every request they send).
             route: { methods: ["PATCH"], path: FIDO2, versions: ["v1.0", "beta"], readOnly: ["isAttestationEnforced"] },
             probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true } },
@@ -261,7 +288,12 @@ export const RULES: RuleTable = {
             probe: {
                 method: "PATCH",
                 path: FIDO2,
-                body: { "@odata.type": FIDO2_TYPE, passkeyProfiles: [0, 1, 2, 3].map((i) => profile(i === 0 ? DEFAULT_PROFILE : `00000000-0000-0000-0000-00000000000${i + 1}`, `P${i}`)) },
+                body: {
+                    "@odata.type": FIDO2_TYPE,
+                    passkeyProfiles: [0, 1, 2, 3].map((i) =>
+                        profile(i === 0 ? DEFAULT_PROFILE : `00000000-0000-0000-0000-00000000000${i + 1}`, `P${i}`),
+                    ),
+                },
             },
             expect: { status: 400, message: "up to 3 passkey profiles" },
         },
@@ -269,9 +301,13 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.passkeyProfiles.defaultKept",
             kind: "status",
             statement: "The default passkey profile cannot be deleted.",
-            source: "learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: defaultPasskeyProfile, \"the non-deletable baseline passkey profile\")",
+            source: 'learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: defaultPasskeyProfile, "the non-deletable baseline passkey profile")',
             modelled: true,
-            probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, passkeyProfiles: [profile("00000000-0000-0000-0000-000000000009", "Only")] } },
+            probe: {
+                method: "PATCH",
+                path: FIDO2,
+                body: { "@odata.type": FIDO2_TYPE, passkeyProfiles: [profile("00000000-0000-0000-0000-000000000009", "Only")] },
+            },
             expect: { status: 400, message: "cannot be deleted" },
         },
         {
@@ -292,7 +328,14 @@ export const RULES: RuleTable = {
                         body: {
                             "@odata.type": FIDO2_TYPE,
                             passkeyProfiles: [profile(DEFAULT_PROFILE, "Default passkey profile"), profile(ADMINS_PROFILE, "Admins")],
-                            includeTargets: [{ id: "all_users", targetType: "group", isRegistrationRequired: false, allowedPasskeyProfiles: [ADMINS_PROFILE] }],
+                            includeTargets: [
+                                {
+                                    id: "all_users",
+                                    targetType: "group",
+                                    isRegistrationRequired: false,
+                                    allowedPasskeyProfiles: [ADMINS_PROFILE],
+                                },
+                            ],
                         },
                     },
                 ],
@@ -302,11 +345,18 @@ export const RULES: RuleTable = {
         {
             id: "authenticationMethodsPolicy.qrCodePin.route",
             kind: "route",
-            statement: "GET and PATCH .../authenticationMethodConfigurations/qrCodePin (v1.0); PATCH answers 200 with the configuration, whose id is qrCodePin.",
+            statement:
+                "GET and PATCH .../authenticationMethodConfigurations/qrCodePin (v1.0); PATCH answers 200 with the configuration, whose id is qrCodePin.",
             source: `${DOC}/api/qrcodepinauthenticationmethodconfiguration-update.md`,
             modelled: true,
             stricter: "The vendored beta schema has no qrCodePinAuthenticationMethodConfiguration; the emulator serves it on v1.0 only.",
-            route: { methods: ["GET", "PATCH"], path: QR, versions: ["v1.0"], bodyEntity: { PATCH: "authenticationMethodConfiguration" }, needsODataType: true },
+            route: {
+                methods: ["GET", "PATCH"],
+                path: QR,
+                versions: ["v1.0"],
+                bodyEntity: { PATCH: "authenticationMethodConfiguration" },
+                needsODataType: true,
+            },
             probe: { method: "PATCH", path: QR, body: { "@odata.type": QR_TYPE, standardQRCodeLifetimeInDays: 180, pinLength: 10 } },
             expect: { status: 200, body: { id: "qrCodePin", pinLength: 10, standardQRCodeLifetimeInDays: 180 } },
         },
@@ -331,10 +381,17 @@ export const RULES: RuleTable = {
         {
             id: "authenticationMethodsPolicy.hardwareOath.beta",
             kind: "route",
-            statement: "The hardware OATH method configuration is beta only: GET and PATCH .../authenticationMethodConfigurations/hardwareOath (PATCH answers 204).",
+            statement:
+                "The hardware OATH method configuration is beta only: GET and PATCH .../authenticationMethodConfigurations/hardwareOath (PATCH answers 204).",
             source: `${BETA}/api/hardwareoathauthenticationmethodconfiguration-update.md; graph-schema v1.0.json (no hardwareOathAuthenticationMethodConfiguration)`,
             modelled: true,
-            route: { methods: ["GET", "PATCH"], path: HARDWARE, versions: ["beta"], bodyEntity: { PATCH: "authenticationMethodConfiguration" }, needsODataType: true },
+            route: {
+                methods: ["GET", "PATCH"],
+                path: HARDWARE,
+                versions: ["beta"],
+                bodyEntity: { PATCH: "authenticationMethodConfiguration" },
+                needsODataType: true,
+            },
             probe: { method: "GET", path: HARDWARE },
             expect: { status: 404 },
         },
@@ -354,19 +411,46 @@ export const RULES: RuleTable = {
             source: `${BETA}/resources/reportsuspiciousactivitysettings.md`,
             modelled: true,
             stricter: "Its range is not documented; the emulator takes 0-9 (one keypad digit) and refuses the rest.",
-            probe: { method: "PATCH", path: POLICY, version: "beta", body: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } } },
+            probe: {
+                method: "PATCH",
+                path: POLICY,
+                version: "beta",
+                body: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } },
+            },
             expect: { status: 400 },
         },
         {
             id: "authenticationMethodsPolicy.externalMethods.create",
             kind: "route",
-            statement: "External authentication methods are created with POST on the method configurations (201 with the configuration, a GUID id), updated by id with PATCH (204) and deleted with DELETE; displayName, appId and openIdConnectSetting are required.",
+            statement:
+                "External authentication methods are created with POST on the method configurations (201 with the configuration, a GUID id), updated by id with PATCH (204) and deleted with DELETE; displayName, appId and openIdConnectSetting are required.",
             source: `${DOC}/resources/externalauthenticationmethodconfiguration.md (methods); ${DOC}/api/externalauthenticationmethodconfiguration-update.md; graph-schema v1.0.json externalAuthenticationMethodConfiguration (non-nullable properties)`,
             modelled: true,
-            stricter: "The create page is not in the stored docs: the 201 is Graph's convention; state is required, appId must be a GUID, discoveryUrl https, and displayNames unique.",
-            route: { methods: ["POST"], path: CONFIGS, versions: ["v1.0", "beta"], bodyEntity: { POST: "authenticationMethodConfiguration" }, needsODataType: true },
-            probe: { method: "POST", path: CONFIGS, body: { "@odata.type": EXTERNAL_TYPE, displayName: "Acme MFA", appId: ADMINS_PROFILE, state: "enabled", openIdConnectSetting: { clientId: "entra", discoveryUrl: "https://acme.example/.well-known/openid-configuration" } } },
-            expect: { status: 201, body: { displayName: "Acme MFA", state: "enabled" }, bodyHas: ["id", "openIdConnectSetting.discoveryUrl"] },
+            stricter:
+                "The create page is not in the stored docs: the 201 is Graph's convention; state is required, appId must be a GUID, discoveryUrl https, and displayNames unique.",
+            route: {
+                methods: ["POST"],
+                path: CONFIGS,
+                versions: ["v1.0", "beta"],
+                bodyEntity: { POST: "authenticationMethodConfiguration" },
+                needsODataType: true,
+            },
+            probe: {
+                method: "POST",
+                path: CONFIGS,
+                body: {
+                    "@odata.type": EXTERNAL_TYPE,
+                    displayName: "Acme MFA",
+                    appId: ADMINS_PROFILE,
+                    state: "enabled",
+                    openIdConnectSetting: { clientId: "entra", discoveryUrl: "https://acme.example/.well-known/openid-configuration" },
+                },
+            },
+            expect: {
+                status: 201,
+                body: { displayName: "Acme MFA", state: "enabled" },
+                bodyHas: ["id", "openIdConnectSetting.discoveryUrl"],
+            },
         },
         {
             id: "authenticationMethodsPolicy.externalMethods.required",
@@ -374,7 +458,11 @@ export const RULES: RuleTable = {
             statement: "openIdConnectSetting is required (non-nullable) when an external method is created.",
             source: "graph-schema v1.0.json externalAuthenticationMethodConfiguration",
             modelled: true,
-            probe: { method: "POST", path: CONFIGS, body: { "@odata.type": EXTERNAL_TYPE, displayName: "No OIDC", appId: ADMINS_PROFILE, state: "enabled" } },
+            probe: {
+                method: "POST",
+                path: CONFIGS,
+                body: { "@odata.type": EXTERNAL_TYPE, displayName: "No OIDC", appId: ADMINS_PROFILE, state: "enabled" },
+            },
             expect: { status: 400, message: "openIdConnectSetting" },
         },
         {
@@ -384,7 +472,11 @@ export const RULES: RuleTable = {
             source: `${DOC}/resources/authenticationmethodspolicy.md (relationships)`,
             modelled: true,
             stricter: "Graph's answer to a create of a built-in type is not documented; the emulator refuses it with 400.",
-            probe: { method: "POST", path: CONFIGS, body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" } },
+            probe: {
+                method: "POST",
+                path: CONFIGS,
+                body: { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" },
+            },
             expect: { status: 400 },
         },
         {
@@ -393,12 +485,14 @@ export const RULES: RuleTable = {
             statement: "DELETE of a built-in method configuration reverts it to its default configuration.",
             source: `${DOC}/resources/fido2authenticationmethodconfiguration.md (methods: Delete)`,
             modelled: false,
-            stricter: "Not modelled by the emulator: refused with 400 \"not modelled by the emulator\" (DELETE of an external method is modelled).",
+            stricter:
+                'Not modelled by the emulator: refused with 400 "not modelled by the emulator" (DELETE of an external method is modelled).',
         },
         {
             id: "authenticationMethodsPolicy.legacyPolicies",
             kind: "status",
-            statement: "The legacy MFA and SSPR method settings stopped being manageable on 2025-09-30; what a step back in the migration does after that is not documented.",
+            statement:
+                "The legacy MFA and SSPR method settings stopped being manageable on 2025-09-30; what a step back in the migration does after that is not documented.",
             source: "learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage",
             modelled: false,
             stricter: "The emulator only records the state; the provider warns at preview.",

@@ -197,7 +197,8 @@ export interface PasskeyProfileState {
     keyRestrictions: { isEnforced: boolean; enforcementType: string; aaGuids: string[] };
 }
 
-const isMigrated = (fido2: MethodConfigurationState) => Array.isArray(fido2.passkeyProfiles) && (fido2.passkeyProfiles as unknown[]).length > 0;
+const isMigrated = (fido2: MethodConfigurationState) =>
+    Array.isArray(fido2.passkeyProfiles) && (fido2.passkeyProfiles as unknown[]).length > 0;
 
 /** A new tenant's FIDO2 configuration (../authenticationMethods.ts): what "had not configured FIDO2" means. */
 function neverConfigured(fido2: MethodConfigurationState): boolean {
@@ -217,7 +218,11 @@ function neverConfigured(fido2: MethodConfigurationState): boolean {
 
 /** Moves a FIDO2 configuration to passkey profiles: the default profile mirrors the legacy settings. */
 function migrateFido2(fido2: MethodConfigurationState): void {
-    const k = (fido2.keyRestrictions as PasskeyProfileState["keyRestrictions"] | undefined) ?? { isEnforced: false, enforcementType: "block", aaGuids: [] };
+    const k = (fido2.keyRestrictions as PasskeyProfileState["keyRestrictions"] | undefined) ?? {
+        isEnforced: false,
+        enforcementType: "block",
+        aaGuids: [],
+    };
     const profile: PasskeyProfileState = {
         id: DEFAULT_PASSKEY_PROFILE_ID,
         name: DEFAULT_PASSKEY_PROFILE_NAME,
@@ -265,7 +270,13 @@ function passkeyProfile(v: unknown): PasskeyProfileState {
         enforcementType: kr.enforcementType === undefined ? "block" : enumValue(kr.enforcementType, ["allow", "block"]),
         aaGuids: kr.aaGuids === undefined || kr.aaGuids === null ? [] : collection(kr.aaGuids, "Edm.String").map(aaGuid),
     };
-    return { id: id.toLowerCase(), name, passkeyTypes: [...new Set(types)].join(","), attestationEnforcement: attestation, keyRestrictions };
+    return {
+        id: id.toLowerCase(),
+        name,
+        passkeyTypes: [...new Set(types)].join(","),
+        attestationEnforcement: attestation,
+        keyRestrictions,
+    };
 }
 
 function allowedProfiles(v: unknown): string[] {
@@ -281,7 +292,9 @@ function allowedProfiles(v: unknown): string[] {
 function checkPasskeyProfiles(fido2: MethodConfigurationState): void {
     const profiles = fido2.passkeyProfiles as PasskeyProfileState[];
     if (profiles.length > MAX_PASSKEY_PROFILES) {
-        throw bad(`A passkey (FIDO2) policy supports up to ${MAX_PASSKEY_PROFILES} passkey profiles, including the default passkey profile; the request has ${profiles.length}.`);
+        throw bad(
+            `A passkey (FIDO2) policy supports up to ${MAX_PASSKEY_PROFILES} passkey profiles, including the default passkey profile; the request has ${profiles.length}.`,
+        );
     }
     noDuplicates(profiles, "passkeyProfiles");
     const names = new Set<string>();
@@ -298,11 +311,15 @@ function checkPasskeyProfiles(fido2: MethodConfigurationState): void {
     for (const t of fido2.includeTargets) {
         const allowed = (t as any).allowedPasskeyProfiles as string[] | undefined;
         if (!allowed?.length) {
-            throw bad(`The property 'allowedPasskeyProfiles' of type 'microsoft.graph.passkeyAuthenticationMethodTarget' is required: target '${t.id}' names no passkey profile.`);
+            throw bad(
+                `The property 'allowedPasskeyProfiles' of type 'microsoft.graph.passkeyAuthenticationMethodTarget' is required: target '${t.id}' names no passkey profile.`,
+            );
         }
         const missing = allowed.filter((a) => !ids.has(a));
         if (missing.length) {
-            throw bad(`The passkey profile '${missing[0]}' assigned to target '${t.id}' does not exist; a profile can be deleted only when no target is assigned it.`);
+            throw bad(
+                `The passkey profile '${missing[0]}' assigned to target '${t.id}' does not exist; a profile can be deleted only when no target is assigned it.`,
+            );
         }
     }
 }
@@ -422,10 +439,11 @@ function methodTarget(v: unknown, def: MethodDef, version: Version, previous: Me
     const ref = targetRef({ id: o.id, targetType: o.targetType }, type);
     const out: MethodTargetState = {
         ...ref,
-        isRegistrationRequired: o.isRegistrationRequired === undefined ? previous?.isRegistrationRequired ?? false : bool(o.isRegistrationRequired),
+        isRegistrationRequired:
+            o.isRegistrationRequired === undefined ? (previous?.isRegistrationRequired ?? false) : bool(o.isRegistrationRequired),
     };
     for (const [k, extra] of Object.entries(def.targetExtras)) {
-        (out as any)[k] = o[k] === undefined ? (previous as any)?.[k] ?? extra.default : extra.parse(o[k], k);
+        (out as any)[k] = o[k] === undefined ? ((previous as any)?.[k] ?? extra.default) : extra.parse(o[k], k);
     }
     return out;
 }
@@ -438,7 +456,9 @@ function featureTarget(v: unknown, fallback: FeatureTargetState): FeatureTargetS
     keysOf(o, "featureTarget", ["id", "targetType"]);
     return {
         id: requiredString(o, "id", "featureTarget"),
-        targetType: (o.targetType === undefined ? "group" : enumValue(o.targetType, FEATURE_TARGET_TYPES)) as FeatureTargetState["targetType"],
+        targetType: (o.targetType === undefined
+            ? "group"
+            : enumValue(o.targetType, FEATURE_TARGET_TYPES)) as FeatureTargetState["targetType"],
     };
 }
 
@@ -453,12 +473,18 @@ function featureConfiguration(v: unknown, existing: FeatureConfigurationState | 
     };
     return {
         state: o.state === undefined ? base.state : (enumValue(o.state, ADVANCED_STATES) as FeatureConfigurationState["state"]),
-        includeTarget: o.includeTarget === undefined ? base.includeTarget : featureTarget(o.includeTarget, { id: ALL_USERS, targetType: "group" }),
-        excludeTarget: o.excludeTarget === undefined ? base.excludeTarget : featureTarget(o.excludeTarget, { id: NO_ONE, targetType: "group" }),
+        includeTarget:
+            o.includeTarget === undefined ? base.includeTarget : featureTarget(o.includeTarget, { id: ALL_USERS, targetType: "group" }),
+        excludeTarget:
+            o.excludeTarget === undefined ? base.excludeTarget : featureTarget(o.excludeTarget, { id: NO_ONE, targetType: "group" }),
     };
 }
 
-function featureSettings(v: unknown, existing: Record<string, FeatureConfigurationState>, version: Version): Record<string, FeatureConfigurationState> {
+function featureSettings(
+    v: unknown,
+    existing: Record<string, FeatureConfigurationState>,
+    version: Version,
+): Record<string, FeatureConfigurationState> {
     const type = "microsoftAuthenticatorFeatureSettings";
     const o = object(v, type);
     const out = { ...existing };
@@ -517,11 +543,19 @@ function renderExternal(id: string, e: ExternalState): Record<string, unknown> {
         appId: e.appId,
         openIdConnectSetting: clone(e.openIdConnectSetting),
         excludeTargets: clone(e.excludeTargets),
-        includeTargets: e.includeTargets.map((t) => ({ targetType: t.targetType, id: t.id, isRegistrationRequired: t.isRegistrationRequired })),
+        includeTargets: e.includeTargets.map((t) => ({
+            targetType: t.targetType,
+            id: t.id,
+            isRegistrationRequired: t.isRegistrationRequired,
+        })),
     };
 }
 
-function updateExternal(existing: ExternalState | undefined, body: Record<string, unknown>, others: readonly ExternalState[]): ExternalState {
+function updateExternal(
+    existing: ExternalState | undefined,
+    body: Record<string, unknown>,
+    others: readonly ExternalState[],
+): ExternalState {
     const odataType = body["@odata.type"];
     if (typeof odataType !== "string" || odataType.replace(/^#/, "").replace(/^microsoft\.graph\./, "") !== EXTERNAL_TYPE) {
         throw bad(
@@ -536,7 +570,14 @@ function updateExternal(existing: ExternalState | undefined, body: Record<string
     }
     const out: ExternalState = existing
         ? clone(existing)
-        : ({ state: "disabled", includeTargets: [], excludeTargets: [], displayName: "", appId: "", openIdConnectSetting: { clientId: "", discoveryUrl: "" } } as ExternalState);
+        : ({
+              state: "disabled",
+              includeTargets: [],
+              excludeTargets: [],
+              displayName: "",
+              appId: "",
+              openIdConnectSetting: { clientId: "", discoveryUrl: "" },
+          } as ExternalState);
     if (!existing) {
         for (const k of ["displayName", "appId", "openIdConnectSetting", "state"]) {
             if (body[k] === undefined || body[k] === null) {
@@ -566,7 +607,9 @@ function updateExternal(existing: ExternalState | undefined, body: Record<string
     }
     if (body.includeTargets !== undefined) {
         const previous = new Map(out.includeTargets.map((t) => [t.id.toLowerCase(), t]));
-        out.includeTargets = collection(body.includeTargets, "authenticationMethodTarget").map((t) => methodTarget(t, EXTERNAL_DEF, "v1.0", previous.get(String((t as any)?.id ?? "").toLowerCase())));
+        out.includeTargets = collection(body.includeTargets, "authenticationMethodTarget").map((t) =>
+            methodTarget(t, EXTERNAL_DEF, "v1.0", previous.get(String((t as any)?.id ?? "").toLowerCase())),
+        );
         noDuplicates(out.includeTargets, "includeTargets");
     }
     if (body.excludeTargets !== undefined) {
@@ -597,7 +640,11 @@ function policyOf(tenant: TenantState): AuthenticationMethodsPolicyState {
 function methodOr404(param: string, version: Version = "v1.0"): MethodId {
     const id = METHOD_IDS.find((m) => m.toLowerCase() === param.toLowerCase());
     if (!id || !servedIn(id, version)) {
-        throw new GraphHttpError(404, "NotFound", `The authentication method configuration '${param}' was not found${id ? ` in ${version}` : ""}.`);
+        throw new GraphHttpError(
+            404,
+            "NotFound",
+            `The authentication method configuration '${param}' was not found${id ? ` in ${version}` : ""}.`,
+        );
     }
     return id;
 }
@@ -622,7 +669,12 @@ function save(ctx: RouteContext, next: AuthenticationMethodsPolicyState): void {
 
 const policyContext = (ctx: RouteContext, version: Version) => `${ctx.origin}/${version}/$metadata#policies/authenticationMethodsPolicy`;
 
-function renderMethod(ctx: RouteContext, policy: AuthenticationMethodsPolicyState, id: MethodId, version: Version): Record<string, unknown> {
+function renderMethod(
+    ctx: RouteContext,
+    policy: AuthenticationMethodsPolicyState,
+    id: MethodId,
+    version: Version,
+): Record<string, unknown> {
     const def = METHOD_DEFS[id];
     const cfg = policy.methods[id];
     // Only what the version's type has (e.g. crlValidationConfiguration is v1.0 only).
@@ -669,7 +721,11 @@ function renderMethod(ctx: RouteContext, policy: AuthenticationMethodsPolicyStat
 }
 
 function pickFeatures(settings: Record<string, unknown>, version: Version): Record<string, unknown> {
-    const out = Object.fromEntries(Object.entries(settings).filter(([k]) => FEATURES[version].includes(k)).map(([k, v]) => [k, clone(v)]));
+    const out = Object.fromEntries(
+        Object.entries(settings)
+            .filter(([k]) => FEATURES[version].includes(k))
+            .map(([k, v]) => [k, clone(v)]),
+    );
     if (version === "beta") {
         // The beta type still has numberMatchingRequiredState (../graph-schema/beta.json
         // microsoftAuthenticatorFeatureSettings; docs-contrib api-reference/beta/resources/
@@ -707,7 +763,12 @@ function renderPolicy(ctx: RouteContext, version: Version): Record<string, unkno
         reconfirmationInDays: p.reconfirmationInDays,
         policyMigrationState: p.policyMigrationState,
         registrationEnforcement: { authenticationMethodsRegistrationCampaign: renderCampaign(p.registrationCampaign, version) },
-        ...(version === "beta" ? { systemCredentialPreferences: clone(p.systemCredentialPreferences), reportSuspiciousActivitySettings: clone(p.reportSuspiciousActivitySettings) } : {}),
+        ...(version === "beta"
+            ? {
+                  systemCredentialPreferences: clone(p.systemCredentialPreferences),
+                  reportSuspiciousActivitySettings: clone(p.reportSuspiciousActivitySettings),
+              }
+            : {}),
         "authenticationMethodConfigurations@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations`,
         authenticationMethodConfigurations: servedMethods(version).map((id) => renderMethod(ctx, p, id, version)),
     };
@@ -718,7 +779,13 @@ function renderPolicy(ctx: RouteContext, version: Version): Record<string, unkno
 function campaign(v: unknown, existing: RegistrationCampaignState, version: Version): RegistrationCampaignState {
     const type = "authenticationMethodsRegistrationCampaign";
     const o = object(v, type);
-    keysOf(o, type, ["state", "snoozeDurationInDays", "includeTargets", "excludeTargets", ...(version === "beta" ? ["enforceRegistrationAfterAllowedSnoozes"] : [])]);
+    keysOf(o, type, [
+        "state",
+        "snoozeDurationInDays",
+        "includeTargets",
+        "excludeTargets",
+        ...(version === "beta" ? ["enforceRegistrationAfterAllowedSnoozes"] : []),
+    ]);
     const out = clone(existing);
     if (o.state !== undefined) {
         out.state = enumValue(o.state, ADVANCED_STATES) as RegistrationCampaignState["state"];
@@ -736,7 +803,9 @@ function campaign(v: unknown, existing: RegistrationCampaignState, version: Vers
             keysOf(item, t, ["id", "targetType", "targetedAuthenticationMethod"]);
             const method = item.targetedAuthenticationMethod ?? "microsoftAuthenticator";
             if (method !== "microsoftAuthenticator") {
-                throw bad(`targetedAuthenticationMethod '${String(method)}' is not supported; the registration campaign can only target microsoftAuthenticator.`);
+                throw bad(
+                    `targetedAuthenticationMethod '${String(method)}' is not supported; the registration campaign can only target microsoftAuthenticator.`,
+                );
             }
             return { ...targetRef({ id: item.id, targetType: item.targetType }, t), targetedAuthenticationMethod: method };
         });
@@ -841,7 +910,9 @@ function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version:
                 next.reportSuspiciousActivitySettings = reportSuspiciousActivity(value, next.reportSuspiciousActivitySettings!);
                 break;
             case "authenticationMethodConfigurations":
-                throw bad("Change a method configuration with PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}.");
+                throw bad(
+                    "Change a method configuration with PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}.",
+                );
             default:
                 throw noSuchProperty(key, "authenticationMethodsPolicy");
         }
@@ -849,7 +920,12 @@ function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version:
     return next;
 }
 
-function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<string, unknown>, version: Version): MethodConfigurationState {
+function updateMethod(
+    id: MethodId,
+    cfg: MethodConfigurationState,
+    body: Record<string, unknown>,
+    version: Version,
+): MethodConfigurationState {
     const def = METHOD_DEFS[id];
     const odataType = body["@odata.type"];
     if (odataType === undefined) {
@@ -858,7 +934,9 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
         );
     }
     if (typeof odataType !== "string" || odataType.replace(/^#/, "").replace(/^microsoft\.graph\./, "") !== def.entity) {
-        throw bad(`The type '${String(odataType)}' in '@odata.type' does not match the authentication method configuration '${def.graphId}' (#microsoft.graph.${def.entity}).`);
+        throw bad(
+            `The type '${String(odataType)}' in '@odata.type' does not match the authentication method configuration '${def.graphId}' (#microsoft.graph.${def.entity}).`,
+        );
     }
     const out = clone(cfg);
     const schemaProps = propertiesOf(loadSchema(version), def.entity);
@@ -879,10 +957,16 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
             continue;
         }
         if (fido2 && key === "defaultPasskeyProfile") {
-            if (version === "v1.0" && typeof value === "string" && value.toLowerCase() === String(out.defaultPasskeyProfile ?? "").toLowerCase()) {
+            if (
+                version === "v1.0" &&
+                typeof value === "string" &&
+                value.toLowerCase() === String(out.defaultPasskeyProfile ?? "").toLowerCase()
+            ) {
                 continue;
             }
-            throw bad("Property 'defaultPasskeyProfile' is read-only and cannot be set: the default passkey profile is created by the migration to passkey profiles.");
+            throw bad(
+                "Property 'defaultPasskeyProfile' is read-only and cannot be set: the default passkey profile is created by the migration to passkey profiles.",
+            );
         }
         if (migrated && (key === "isAttestationEnforced" || key === "keyRestrictions")) {
             // Deprecated with passkey profiles: whether Graph still takes it on a migrated tenant is not documented;
@@ -910,7 +994,9 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
                         if (migrated) {
                             // The vendored beta schema has no passkey profiles: a beta write keeps each target's profiles
                             // (a new target gets the default profile, as the migration gives every target).
-                            (target as any).allowedPasskeyProfiles = clone((prior as any)?.allowedPasskeyProfiles ?? [out.defaultPasskeyProfile]);
+                            (target as any).allowedPasskeyProfiles = clone(
+                                (prior as any)?.allowedPasskeyProfiles ?? [out.defaultPasskeyProfile],
+                            );
                         }
                         return target;
                     }
@@ -918,7 +1004,9 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
                     const target = methodTarget(rest, def, version, prior);
                     if (allowed !== undefined) {
                         if (!migrated) {
-                            throw bad("allowedPasskeyProfiles needs passkey profiles: this tenant has not moved to passkey profiles; send passkeyProfiles in the same request.");
+                            throw bad(
+                                "allowedPasskeyProfiles needs passkey profiles: this tenant has not moved to passkey profiles; send passkeyProfiles in the same request.",
+                            );
                         }
                         (target as any).allowedPasskeyProfiles = allowedProfiles(allowed);
                     } else if (migrated) {
@@ -963,7 +1051,10 @@ function updateMethod(id: MethodId, cfg: MethodConfigurationState, body: Record<
                 `minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) must not be greater than maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
             );
         }
-        if (n("defaultLifetimeInMinutes") < n("minimumLifetimeInMinutes") || n("defaultLifetimeInMinutes") > n("maximumLifetimeInMinutes")) {
+        if (
+            n("defaultLifetimeInMinutes") < n("minimumLifetimeInMinutes") ||
+            n("defaultLifetimeInMinutes") > n("maximumLifetimeInMinutes")
+        ) {
             throw bad(
                 `defaultLifetimeInMinutes (${n("defaultLifetimeInMinutes")}) must be between minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) and maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
             );
@@ -993,7 +1084,11 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         // The audit log's modified properties are the v1.0 Graph properties that changed (./audit.ts).
         audit: methodsPolicyAudit((ctx) => {
             const rendered = renderPolicy(ctx, "v1.0");
-            const state = Object.fromEntries(Object.entries(rendered).filter(([k]) => !k.includes("@odata") && k !== "lastModifiedDateTime" && k !== "authenticationMethodConfigurations"));
+            const state = Object.fromEntries(
+                Object.entries(rendered).filter(
+                    ([k]) => !k.includes("@odata") && k !== "lastModifiedDateTime" && k !== "authenticationMethodConfigurations",
+                ),
+            );
             return { id: POLICY_ID, displayName: POLICY_NAME, state };
         }),
         handle(ctx, version) {
@@ -1037,7 +1132,13 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
             const id = randomUUID();
             next.externalMethods = { ...(next.externalMethods ?? {}), [id]: created };
             save(ctx, next);
-            return { status: 201, body: { "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`, ...renderExternal(id, created) } };
+            return {
+                status: 201,
+                body: {
+                    "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`,
+                    ...renderExternal(id, created),
+                },
+            };
         },
     },
     {
@@ -1054,7 +1155,9 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
             const external = externalOr404(next, ctx.params[0]);
             if (!external) {
                 methodOr404(ctx.params[0], "beta");
-                throw bad("Reverting a built-in authentication method configuration to its defaults (DELETE) is not modelled by the emulator.");
+                throw bad(
+                    "Reverting a built-in authentication method configuration to its defaults (DELETE) is not modelled by the emulator.",
+                );
             }
             delete next.externalMethods![external];
             save(ctx, next);
@@ -1075,7 +1178,9 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
                 status: 200,
                 body: {
                     "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`,
-                    ...(external ? renderExternal(external, p.externalMethods![external]) : renderMethod(ctx, p, methodOr404(ctx.params[0], version), version)),
+                    ...(external
+                        ? renderExternal(external, p.externalMethods![external])
+                        : renderMethod(ctx, p, methodOr404(ctx.params[0], version), version)),
                 },
             };
         },
@@ -1088,12 +1193,19 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
         write: true,
         audit: methodsPolicyAudit((ctx) => {
             const p = policyOf(ctx.tenant);
-            const external = GUID.test(ctx.params[0]) ? Object.keys(p.externalMethods ?? {}).find((k) => k.toLowerCase() === ctx.params[0].toLowerCase()) : undefined;
+            const external = GUID.test(ctx.params[0])
+                ? Object.keys(p.externalMethods ?? {}).find((k) => k.toLowerCase() === ctx.params[0].toLowerCase())
+                : undefined;
             if (external) {
-                const state = Object.fromEntries(Object.entries(renderExternal(external, p.externalMethods![external])).filter(([k]) => !k.includes("@odata")));
+                const state = Object.fromEntries(
+                    Object.entries(renderExternal(external, p.externalMethods![external])).filter(([k]) => !k.includes("@odata")),
+                );
                 return { id: external, displayName: p.externalMethods![external].displayName, state };
             }
-            const id = methodOr404(ctx.params[0], servedIn(METHOD_IDS.find((m) => m.toLowerCase() === ctx.params[0].toLowerCase()) ?? "sms", "v1.0") ? "v1.0" : "beta");
+            const id = methodOr404(
+                ctx.params[0],
+                servedIn(METHOD_IDS.find((m) => m.toLowerCase() === ctx.params[0].toLowerCase()) ?? "sms", "v1.0") ? "v1.0" : "beta",
+            );
             const rendered = renderMethod(ctx, policyOf(ctx.tenant), id, servedIn(id, "v1.0") ? "v1.0" : "beta");
             const state = Object.fromEntries(Object.entries(rendered).filter(([k]) => !k.includes("@odata")));
             return { id: String(rendered.id), displayName: String(rendered.id), state };
@@ -1104,7 +1216,9 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
             const next = clone(policyOf(ctx.tenant));
             const external = externalOr404(next, ctx.params[0]);
             if (external) {
-                const others = Object.entries(next.externalMethods!).filter(([k]) => k !== external).map(([, e]) => e);
+                const others = Object.entries(next.externalMethods!)
+                    .filter(([k]) => k !== external)
+                    .map(([, e]) => e);
                 next.externalMethods![external] = updateExternal(next.externalMethods![external], body, others);
                 save(ctx, next);
                 return { status: 204 };
@@ -1115,7 +1229,10 @@ export const authenticationMethodsPolicyRoutes: Route[] = [
             if (METHOD_DEFS[id].patchAnswers200) {
                 return {
                     status: 200,
-                    body: { "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`, ...renderMethod(ctx, policyOf(ctx.tenant), id, version) },
+                    body: {
+                        "@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations/$entity`,
+                        ...renderMethod(ctx, policyOf(ctx.tenant), id, version),
+                    },
                 };
             }
             return { status: 204 };

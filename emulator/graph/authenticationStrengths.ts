@@ -72,7 +72,8 @@ export const BUILT_IN_STRENGTHS: readonly AuthenticationStrengthPolicyState[] = 
         createdDateTime: BUILT_IN_DATE,
         modifiedDateTime: BUILT_IN_DATE,
         displayName: "Passwordless MFA",
-        description: "Passwordless methods that satisfy strong authentication, such as Passwordless sign-in with the Microsoft Authenticator",
+        description:
+            "Passwordless methods that satisfy strong authentication, such as Passwordless sign-in with the Microsoft Authenticator",
         policyType: "builtIn",
         requirementsSatisfied: "mfa",
         allowedCombinations: ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor", "deviceBasedPush"],
@@ -104,7 +105,11 @@ function policyOr404(tenant: TenantState, id: string): AuthenticationStrengthPol
     const p = strengthPolicy(tenant, id);
     if (!p) {
         // Graph's code for a missing strength policy is not documented; the directory's is used.
-        throw new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (authenticationStrengthPolicy)`);
+        throw new GraphHttpError(
+            404,
+            "Request_ResourceNotFound",
+            `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (authenticationStrengthPolicy)`,
+        );
     }
     return p;
 }
@@ -131,10 +136,16 @@ function checkCombinations(value: unknown): string[] {
         throw bad("allowedCombinations is required: give at least one combination of authentication method modes.");
     }
     return value.map((c) => {
-        if (typeof c !== "string") throw bad(`Cannot convert the literal '${JSON.stringify(c)}' to the expected type 'microsoft.graph.authenticationMethodModes'.`);
+        if (typeof c !== "string")
+            throw bad(
+                `Cannot convert the literal '${JSON.stringify(c)}' to the expected type 'microsoft.graph.authenticationMethodModes'.`,
+            );
         const parts = c.split(",").map((m) => m.trim());
         const unknown = parts.filter((m) => !modes.includes(m) || m === "unknownFutureValue");
-        if (unknown.length) throw bad(`Requested value '${unknown.join(",")}' was not found. (property 'allowedCombinations', type 'microsoft.graph.authenticationMethodModes': ${modes.join(", ")})`);
+        if (unknown.length)
+            throw bad(
+                `Requested value '${unknown.join(",")}' was not found. (property 'allowedCombinations', type 'microsoft.graph.authenticationMethodModes': ${modes.join(", ")})`,
+            );
         return parts.join(",");
     });
 }
@@ -145,15 +156,22 @@ function checkBody(body: Record<string, unknown>, allowed: readonly string[]): v
     for (const [k, v] of Object.entries(body)) {
         if (k === "@odata.type") {
             if (v !== "#microsoft.graph.authenticationStrengthPolicy" && v !== "microsoft.graph.authenticationStrengthPolicy") {
-                throw bad(`The type '${String(v)}' is not compatible with the expected type 'microsoft.graph.authenticationStrengthPolicy'.`);
+                throw bad(
+                    `The type '${String(v)}' is not compatible with the expected type 'microsoft.graph.authenticationStrengthPolicy'.`,
+                );
             }
             continue;
         }
         if (READ_ONLY.includes(k)) throw bad(`Property '${k}' is read-only and cannot be set.`);
         if (!props[k] && k !== "combinationConfigurations") {
-            throw bad(`The property '${k}' does not exist on type 'microsoft.graph.authenticationStrengthPolicy'. Make sure to only use property names that are defined by the type or mark the type as open type.`);
+            throw bad(
+                `The property '${k}' does not exist on type 'microsoft.graph.authenticationStrengthPolicy'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+            );
         }
-        if (!allowed.includes(k)) throw bad(`${k} cannot be set here${k === "allowedCombinations" ? ": use POST .../updateAllowedCombinations (authenticationstrengthpolicy-updateallowedcombinations.md)" : ""} (${k === "combinationConfigurations" ? "combination configurations are not modelled by the emulator" : "not writable"}).`);
+        if (!allowed.includes(k))
+            throw bad(
+                `${k} cannot be set here${k === "allowedCombinations" ? ": use POST .../updateAllowedCombinations (authenticationstrengthpolicy-updateallowedcombinations.md)" : ""} (${k === "combinationConfigurations" ? "combination configurations are not modelled by the emulator" : "not writable"}).`,
+            );
         if ((k === "displayName" && (typeof v !== "string" || !v.trim())) || (k === "description" && v !== null && typeof v !== "string")) {
             throw bad(`${k} must be a${k === "displayName" ? " non-empty" : ""} string.`);
         }
@@ -168,7 +186,10 @@ function usedBy(tenant: TenantState, id: string): string[] {
 }
 
 const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-const eqOps = (what: string): FilterRow => ({ ops: ["eq"], source: `${STRENGTH_PAGE} (${what}: "Supports $filter (eq, ne, not, and in)"; the emulator evaluates eq only)` });
+const eqOps = (what: string): FilterRow => ({
+    ops: ["eq"],
+    source: `${STRENGTH_PAGE} (${what}: "Supports $filter (eq, ne, not, and in)"; the emulator evaluates eq only)`,
+});
 /** GET /policies/authenticationStrengthPolicies: $filter eq on displayName and policyType (the page lists eq, ne, not, in). */
 export const STRENGTHS_QUERY: QueryCapability = {
     options: ["$filter"],
@@ -184,7 +205,9 @@ function requireWrite(ctx: RouteContext): void {
 
 function refuseBuiltIn(p: AuthenticationStrengthPolicyState, what: string): void {
     if (p.policyType === "builtIn") {
-        throw bad(`The built-in authentication strength '${p.displayName}' (${p.id}) cannot be ${what}; only custom authentication strengths can (${STRENGTH_PAGE}, Methods).`);
+        throw bad(
+            `The built-in authentication strength '${p.displayName}' (${p.id}) cannot be ${what}; only custom authentication strengths can (${STRENGTH_PAGE}, Methods).`,
+        );
     }
 }
 
@@ -199,7 +222,13 @@ export const authenticationStrengthRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             const keep = filterOf<AuthenticationStrengthPolicyState>(ctx.req, STRENGTHS_QUERY, (x, p) => readPath(x, p));
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies`, value: strengthPolicies(ctx.tenant).filter(keep).map(renderStrength) } };
+            return {
+                status: 200,
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies`,
+                    value: strengthPolicies(ctx.tenant).filter(keep).map(renderStrength),
+                },
+            };
         },
     },
     {
@@ -216,7 +245,9 @@ export const authenticationStrengthRoutes: Route[] = [
             const allowedCombinations = checkCombinations(body.allowedCombinations);
             const custom = (ctx.tenant.authenticationStrengthPolicies ??= []);
             if (custom.length >= MAX_CUSTOM_STRENGTHS) {
-                throw bad(`A tenant can have at most ${MAX_CUSTOM_STRENGTHS} custom authentication strengths (resources/authenticationstrengths-overview.md).`);
+                throw bad(
+                    `A tenant can have at most ${MAX_CUSTOM_STRENGTHS} custom authentication strengths (resources/authenticationstrengths-overview.md).`,
+                );
             }
             if (strengthPolicies(ctx.tenant).some((p) => p.displayName.toLowerCase() === (body.displayName as string).toLowerCase())) {
                 // Not documented; the portal refuses a second strength of one name. Stricter.
@@ -239,7 +270,10 @@ export const authenticationStrengthRoutes: Route[] = [
             return {
                 status: 201,
                 headers: { Location: `${ctx.origin}/${version}/policies/authenticationStrengthPolicies/${p.id}` },
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies/$entity`, ...renderStrength(p) },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies/$entity`,
+                    ...renderStrength(p),
+                },
             };
         },
     },
@@ -252,7 +286,13 @@ export const authenticationStrengthRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             const p = policyOr404(ctx.tenant, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies/$entity`, ...renderStrength(p) } };
+            return {
+                status: 200,
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies/$entity`,
+                    ...renderStrength(p),
+                },
+            };
         },
     },
     {
@@ -285,7 +325,8 @@ export const authenticationStrengthRoutes: Route[] = [
             const p = policyOr404(ctx.tenant, ctx.params[0]);
             refuseBuiltIn(p, "updated");
             const body = jsonBody(ctx.req);
-            for (const k of Object.keys(body)) if (k !== "allowedCombinations") throw bad(`${k} is not a parameter of updateAllowedCombinations.`);
+            for (const k of Object.keys(body))
+                if (k !== "allowedCombinations") throw bad(`${k} is not a parameter of updateAllowedCombinations.`);
             const allowedCombinations = checkCombinations(body.allowedCombinations);
             const previousCombinations = [...p.allowedCombinations];
             ctx.store.mutate(() => {
@@ -295,7 +336,13 @@ export const authenticationStrengthRoutes: Route[] = [
             // The page answers 200 with an updateAllowedCombinationsResult; conditionalAccessReferences names the policies using it.
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/v1.0/$metadata#microsoft.graph.updateAllowedCombinationsResult`, additionalInformation: null, conditionalAccessReferences: usedBy(ctx.tenant, p.id), currentCombinations: allowedCombinations, previousCombinations },
+                body: {
+                    "@odata.context": `${ctx.origin}/v1.0/$metadata#microsoft.graph.updateAllowedCombinationsResult`,
+                    additionalInformation: null,
+                    conditionalAccessReferences: usedBy(ctx.tenant, p.id),
+                    currentCombinations: allowedCombinations,
+                    previousCombinations,
+                },
             };
         },
     },
@@ -310,7 +357,9 @@ export const authenticationStrengthRoutes: Route[] = [
             refuseBuiltIn(p, "deleted");
             const users = usedBy(ctx.tenant, p.id);
             if (users.length) {
-                throw bad(`The authentication strength '${p.displayName}' is used by Conditional Access policies (${users.join(", ")}); remove it from them first.`);
+                throw bad(
+                    `The authentication strength '${p.displayName}' is used by Conditional Access policies (${users.join(", ")}); remove it from them first.`,
+                );
             }
             ctx.store.mutate(() => {
                 ctx.tenant.authenticationStrengthPolicies = (ctx.tenant.authenticationStrengthPolicies ?? []).filter((x) => x !== p);

@@ -1,7 +1,12 @@
 import type { RuleTable } from "../rules";
 
 const BATCH = "microsoftgraph/microsoft-graph-docs-contrib concepts/json-batching.md";
-const ITEM = (id: string, extra: Record<string, unknown> = {}) => ({ id, method: "GET", url: "/policies/identitySecurityDefaultsEnforcementPolicy", ...extra });
+const ITEM = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    method: "GET",
+    url: "/policies/identitySecurityDefaultsEnforcementPolicy",
+    ...extra,
+});
 
 /** JSON batching (server.ts batch()). */
 export const RULES: RuleTable = {
@@ -15,7 +20,11 @@ export const RULES: RuleTable = {
             source: BATCH,
             modelled: true,
             route: { methods: ["POST"], path: "/$batch", versions: ["v1.0", "beta"] },
-            probe: { method: "POST", path: "/$batch", body: { requests: [ITEM("1"), ITEM("2", { url: "/users/nobody@example.invalid" })] } },
+            probe: {
+                method: "POST",
+                path: "/$batch",
+                body: { requests: [ITEM("1"), ITEM("2", { url: "/users/nobody@example.invalid" })] },
+            },
             expect: { status: 200, items: { "1": 200, "2": 404 } },
         },
         {
@@ -57,10 +66,15 @@ export const RULES: RuleTable = {
         {
             id: "batch.writeItemBody",
             kind: "header",
-            statement: "Every write item (POST, PATCH, PUT) carries a body and a Content-Type header, {} where the call takes no body; otherwise the whole batch is refused with 400.",
+            statement:
+                "Every write item (POST, PATCH, PUT) carries a body and a Content-Type header, {} where the call takes no body; otherwise the whole batch is refused with 400.",
             source: `${BATCH} (request format); microsoftgraph/msgraph-sdk-dotnet#2628 ("Write request id : N does not contain Content-Type header or body")`,
             modelled: true,
-            probe: { method: "POST", path: "/$batch", body: { requests: [{ id: "1", method: "POST", url: "/users/{user}/revokeSignInSessions" }] } },
+            probe: {
+                method: "POST",
+                path: "/$batch",
+                body: { requests: [{ id: "1", method: "POST", url: "/users/{user}/revokeSignInSessions" }] },
+            },
             expect: { status: 400, message: "Write request id : 1 does not contain Content-Type header or body" },
         },
         {
@@ -69,7 +83,11 @@ export const RULES: RuleTable = {
             statement: "An item whose dependsOn request failed answers 424 Failed Dependency.",
             source: BATCH,
             modelled: true,
-            probe: { method: "POST", path: "/$batch", body: { requests: [ITEM("1", { url: "/users/nobody@example.invalid" }), ITEM("2", { dependsOn: ["1"] })] } },
+            probe: {
+                method: "POST",
+                path: "/$batch",
+                body: { requests: [ITEM("1", { url: "/users/nobody@example.invalid" }), ITEM("2", { dependsOn: ["1"] })] },
+            },
             expect: { status: 200, items: { "1": 404, "2": 424 } },
         },
         {
@@ -82,7 +100,12 @@ export const RULES: RuleTable = {
                 method: "POST",
                 path: "/$batch",
                 throttleScale: 1,
-                body: { requests: [ITEM("1", { url: "/identity/conditionalAccess/policies" }), ITEM("2", { url: "/identity/conditionalAccess/policies" })] },
+                body: {
+                    requests: [
+                        ITEM("1", { url: "/identity/conditionalAccess/policies" }),
+                        ITEM("2", { url: "/identity/conditionalAccess/policies" }),
+                    ],
+                },
             },
             expect: { status: 200, items: { "1": 200, "2": 429 } },
         },

@@ -28,10 +28,17 @@ export const RULES: RuleTable = {
         {
             id: "conditionalAccess.policies.route",
             kind: "route",
-            statement: "GET lists and POST creates Conditional Access policies; POST answers 201 Created with the policy (id set by the service).",
+            statement:
+                "GET lists and POST creates Conditional Access policies; POST answers 201 Created with the policy (id set by the service).",
             source: `${DOC}/conditionalaccessroot-post-policies.md; ${DOC}/conditionalaccessroot-list-policies.md`,
             modelled: true,
-            route: { methods: ["GET", "POST"], path: POLICIES, versions: ["v1.0"], bodyEntity: { POST: "conditionalAccessPolicy" }, readOnly: READ_ONLY },
+            route: {
+                methods: ["GET", "POST"],
+                path: POLICIES,
+                versions: ["v1.0"],
+                bodyEntity: { POST: "conditionalAccessPolicy" },
+                readOnly: READ_ONLY,
+            },
             probe: { method: "POST", path: POLICIES, body: POLICY },
             expect: { status: 201, bodyHas: ["id", "createdDateTime"] },
         },
@@ -41,7 +48,13 @@ export const RULES: RuleTable = {
             statement: "GET, PATCH (204) and DELETE (204) /identity/conditionalAccess/policies/{id}.",
             source: `${DOC}/conditionalaccesspolicy-get.md; ${DOC}/conditionalaccesspolicy-update.md; ${DOC}/conditionalaccesspolicy-delete.md`,
             modelled: true,
-            route: { methods: ["GET", "PATCH", "DELETE"], path: `${POLICIES}/{id}`, versions: ["v1.0"], bodyEntity: { PATCH: "conditionalAccessPolicy" }, readOnly: READ_ONLY },
+            route: {
+                methods: ["GET", "PATCH", "DELETE"],
+                path: `${POLICIES}/{id}`,
+                versions: ["v1.0"],
+                bodyEntity: { PATCH: "conditionalAccessPolicy" },
+                readOnly: READ_ONLY,
+            },
             probe: { method: "GET", path: `${POLICIES}/00000000-0000-0000-0000-00000000dead` },
             expect: { status: 404 },
         },
@@ -51,12 +64,14 @@ export const RULES: RuleTable = {
             statement: "The same Conditional Access routes exist in beta.",
             source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/beta/api/conditionalaccessroot-post-policies.md",
             modelled: false,
-            stricter: "Only v1.0 is emulated (the vendored beta schema has no Conditional Access types); the client check refuses beta Conditional Access calls.",
+            stricter:
+                "Only v1.0 is emulated (the vendored beta schema has no Conditional Access types); the client check refuses beta Conditional Access calls.",
         },
         {
             id: "conditionalAccess.permission.write",
             kind: "permission",
-            statement: "Creating a policy needs Policy.ReadWrite.ConditionalAccess and Policy.Read.All (the page notes a known permissions issue); the first alone is refused.",
+            statement:
+                "Creating a policy needs Policy.ReadWrite.ConditionalAccess and Policy.Read.All (the page notes a known permissions issue); the first alone is refused.",
             source: `${DOC}/conditionalaccessroot-post-policies.md`,
             modelled: true,
             probe: { method: "POST", path: POLICIES, body: POLICY, app: ["Policy.ReadWrite.ConditionalAccess"] },
@@ -86,7 +101,8 @@ export const RULES: RuleTable = {
             statement: "id, createdDateTime and modifiedDateTime are set by the service.",
             source: `microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/conditionalaccesspolicy.md`,
             modelled: true,
-            stricter: "Graph's answer to a read-only property in the body is not documented for this resource; the emulator refuses it with 400.",
+            stricter:
+                "Graph's answer to a read-only property in the body is not documented for this resource; the emulator refuses it with 400.",
             probe: { method: "POST", path: POLICIES, body: { ...POLICY, createdDateTime: "2020-01-01T00:00:00Z" } },
             expect: { status: 400 },
         },
@@ -121,11 +137,28 @@ export const RULES: RuleTable = {
         {
             id: "conditionalAccess.namedLocations.route",
             kind: "route",
-            statement: "GET lists and POST creates named locations (201); the body names #microsoft.graph.ipNamedLocation or #microsoft.graph.countryNamedLocation.",
+            statement:
+                "GET lists and POST creates named locations (201); the body names #microsoft.graph.ipNamedLocation or #microsoft.graph.countryNamedLocation.",
             source: `${DOC}/conditionalaccessroot-post-namedlocations.md`,
             modelled: true,
-            route: { methods: ["GET", "POST"], path: LOCATIONS, versions: ["v1.0"], bodyEntity: { POST: "namedLocation" }, readOnly: READ_ONLY, needsODataType: true },
-            probe: { method: "POST", path: LOCATIONS, body: { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "conformance", countriesAndRegions: ["NL"], includeUnknownCountriesAndRegions: false } },
+            route: {
+                methods: ["GET", "POST"],
+                path: LOCATIONS,
+                versions: ["v1.0"],
+                bodyEntity: { POST: "namedLocation" },
+                readOnly: READ_ONLY,
+                needsODataType: true,
+            },
+            probe: {
+                method: "POST",
+                path: LOCATIONS,
+                body: {
+                    "@odata.type": "#microsoft.graph.countryNamedLocation",
+                    displayName: "conformance",
+                    countriesAndRegions: ["NL"],
+                    includeUnknownCountriesAndRegions: false,
+                },
+            },
             expect: { status: 201, bodyHas: ["id"] },
         },
         {
@@ -134,7 +167,14 @@ export const RULES: RuleTable = {
             statement: "GET, PATCH (204) and DELETE (204) /identity/conditionalAccess/namedLocations/{id}.",
             source: `${DOC}/namedlocation-get.md; ${DOC}/ipnamedlocation-update.md; ${DOC}/namedlocation-delete.md`,
             modelled: true,
-            route: { methods: ["GET", "PATCH", "DELETE"], path: `${LOCATIONS}/{id}`, versions: ["v1.0"], bodyEntity: { PATCH: "namedLocation" }, readOnly: READ_ONLY, needsODataType: true },
+            route: {
+                methods: ["GET", "PATCH", "DELETE"],
+                path: `${LOCATIONS}/{id}`,
+                versions: ["v1.0"],
+                bodyEntity: { PATCH: "namedLocation" },
+                readOnly: READ_ONLY,
+                needsODataType: true,
+            },
             probe: { method: "DELETE", path: `${LOCATIONS}/00000000-0000-0000-0000-00000000dead` },
             expect: { status: 404 },
         },
@@ -150,7 +190,8 @@ export const RULES: RuleTable = {
         {
             id: "conditionalAccess.throttling",
             kind: "throttling",
-            statement: "Identity protection and Conditional Access: 1 request per second per tenant for all apps; the 429 carries no Retry-After.",
+            statement:
+                "Identity protection and Conditional Access: 1 request per second per tenant for all apps; the 429 carries no Retry-After.",
             source: "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (identity protection and Conditional Access service limits)",
             modelled: true,
             probe: { method: "GET", path: POLICIES, repeat: 2, throttleScale: 1 },
@@ -159,19 +200,28 @@ export const RULES: RuleTable = {
         {
             id: "conditionalAccess.filter",
             kind: "query",
-            statement: "Listing policies supports $skip, $top, $count, $filter, $orderBy and $select; the page names no operators per property.",
+            statement:
+                "Listing policies supports $skip, $top, $count, $filter, $orderBy and $select; the page names no operators per property.",
             source: `${DOC}/conditionalaccessroot-list-policies.md ("This method supports the $skip, $top, $count, $filter, $orderBy, and $select OData query parameters")`,
             modelled: false,
-            stricter: "The emulator models $filter with eq on id, displayName and state only (not stated by the page); $select and the other options are refused with 400 'not modelled by the emulator', never ignored.",
+            stricter:
+                "The emulator models $filter with eq on id, displayName and state only (not stated by the page); $select and the other options are refused with 400 'not modelled by the emulator', never ignored.",
         },
         // ---- authentication strengths (./authenticationStrengths.ts) and the grant and conditions that use them
         {
             id: "authenticationStrengths.route",
             kind: "route",
-            statement: "GET lists and POST creates authentication strength policies; every tenant lists the built-ins Multifactor authentication (...0002), Passwordless MFA (...0003) and Phishing resistant MFA (...0004); POST answers 201 with policyType custom.",
+            statement:
+                "GET lists and POST creates authentication strength policies; every tenant lists the built-ins Multifactor authentication (...0002), Passwordless MFA (...0003) and Phishing resistant MFA (...0004); POST answers 201 with policyType custom.",
             source: `${DOC}/authenticationstrengthroot-list-policies.md (example 1); ${DOC}/authenticationstrengthroot-post-policies.md`,
             modelled: true,
-            route: { methods: ["GET", "POST"], path: STRENGTHS, versions: ["v1.0"], bodyEntity: { POST: "authenticationStrengthPolicy" }, readOnly: STRENGTH_READ_ONLY },
+            route: {
+                methods: ["GET", "POST"],
+                path: STRENGTHS,
+                versions: ["v1.0"],
+                bodyEntity: { POST: "authenticationStrengthPolicy" },
+                readOnly: STRENGTH_READ_ONLY,
+            },
             probe: { method: "GET", path: STRENGTHS },
             expect: { status: 200, bodyHas: ["value.0.id", "value.2.allowedCombinations"] },
         },
@@ -181,18 +231,36 @@ export const RULES: RuleTable = {
             statement: "GET, PATCH (204) and DELETE (204) /policies/authenticationStrengthPolicies/{id}.",
             source: `${DOC}/authenticationstrengthpolicy-get.md; ${DOC}/authenticationstrengthpolicy-update.md; ${DOC}/authenticationstrengthroot-delete-policies.md`,
             modelled: true,
-            route: { methods: ["GET", "PATCH", "DELETE"], path: `${STRENGTHS}/{id}`, versions: ["v1.0"], bodyEntity: { PATCH: "authenticationStrengthPolicy" }, readOnly: STRENGTH_READ_ONLY },
+            route: {
+                methods: ["GET", "PATCH", "DELETE"],
+                path: `${STRENGTHS}/{id}`,
+                versions: ["v1.0"],
+                bodyEntity: { PATCH: "authenticationStrengthPolicy" },
+                readOnly: STRENGTH_READ_ONLY,
+            },
             probe: { method: "GET", path: `${STRENGTHS}/00000000-0000-0000-0000-000000000004` },
-            expect: { status: 200, body: { displayName: "Phishing resistant MFA", policyType: "builtIn", allowedCombinations: ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"] } },
+            expect: {
+                status: 200,
+                body: {
+                    displayName: "Phishing resistant MFA",
+                    policyType: "builtIn",
+                    allowedCombinations: ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"],
+                },
+            },
         },
         {
             id: "authenticationStrengths.updateAllowedCombinations.route",
             kind: "route",
-            statement: "POST /policies/authenticationStrengthPolicies/{id}/updateAllowedCombinations changes allowedCombinations (PATCH changes the other properties).",
+            statement:
+                "POST /policies/authenticationStrengthPolicies/{id}/updateAllowedCombinations changes allowedCombinations (PATCH changes the other properties).",
             source: `${DOC}/authenticationstrengthpolicy-updateallowedcombinations.md`,
             modelled: true,
             route: { methods: ["POST"], path: `${STRENGTHS}/{id}/updateAllowedCombinations`, versions: ["v1.0"] },
-            probe: { method: "POST", path: `${STRENGTHS}/00000000-0000-0000-0000-000000000002/updateAllowedCombinations`, body: { allowedCombinations: ["fido2"] } },
+            probe: {
+                method: "POST",
+                path: `${STRENGTHS}/00000000-0000-0000-0000-000000000002/updateAllowedCombinations`,
+                body: { allowedCombinations: ["fido2"] },
+            },
             expect: { status: 400, message: "built-in" },
         },
         {
@@ -208,10 +276,15 @@ export const RULES: RuleTable = {
         {
             id: "authenticationStrengths.required",
             kind: "body",
-            statement: "displayName and allowedCombinations are required to create a custom strength; each combination is made of authenticationMethodModes members.",
+            statement:
+                "displayName and allowedCombinations are required to create a custom strength; each combination is made of authenticationMethodModes members.",
             source: `${DOC}/authenticationstrengthroot-post-policies.md (Request body: Required)`,
             modelled: true,
-            probe: { method: "POST", path: STRENGTHS, body: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", displayName: "conformance: no combinations" } },
+            probe: {
+                method: "POST",
+                path: STRENGTHS,
+                body: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", displayName: "conformance: no combinations" },
+            },
             expect: { status: 400, message: "allowedCombinations" },
         },
         {
@@ -220,39 +293,65 @@ export const RULES: RuleTable = {
             statement: "A tenant can create up to 15 custom authentication strengths.",
             source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/authenticationstrengths-overview.md",
             modelled: false,
-            stricter: "Modelled (the 16th POST is refused with 400; Graph's status is not documented) and asserted in tests/emulator/conditionalAccess.test.ts, not probed here so as not to fill the conformance tenant.",
+            stricter:
+                "Modelled (the 16th POST is refused with 400; Graph's status is not documented) and asserted in tests/emulator/conditionalAccess.test.ts, not probed here so as not to fill the conformance tenant.",
         },
         {
             id: "conditionalAccess.grant.authenticationStrength",
             kind: "body",
-            statement: "grantControls.authenticationStrength names an authentication strength policy by id; a policy read back carries the strength it names.",
+            statement:
+                "grantControls.authenticationStrength names an authentication strength policy by id; a policy read back carries the strength it names.",
             source: `graph-schema v1.0.json conditionalAccessGrantControls (navigation authenticationStrength -> authenticationStrengthPolicy); ${DOC.replace("/api", "/resources")}/conditionalaccessgrantcontrols.md`,
             modelled: true,
-            stricter: "Graph's answer to an id that names no strength is not documented; the emulator refuses it with 400. Deleting a strength a policy uses is refused too (not documented).",
-            probe: { method: "POST", path: POLICIES, body: { ...POLICY, grantControls: { operator: "OR", builtInControls: [], authenticationStrength: { id: "00000000-0000-0000-0000-00000000dead" } }, conditions: { ...POLICY.conditions, clientAppTypes: ["all"] } } },
+            stricter:
+                "Graph's answer to an id that names no strength is not documented; the emulator refuses it with 400. Deleting a strength a policy uses is refused too (not documented).",
+            probe: {
+                method: "POST",
+                path: POLICIES,
+                body: {
+                    ...POLICY,
+                    grantControls: {
+                        operator: "OR",
+                        builtInControls: [],
+                        authenticationStrength: { id: "00000000-0000-0000-0000-00000000dead" },
+                    },
+                    conditions: { ...POLICY.conditions, clientAppTypes: ["all"] },
+                },
+            },
             expect: { status: 400, message: "authentication strength" },
         },
         {
             id: "conditionalAccess.conditions.authenticationFlows",
             kind: "valueSet",
-            statement: "conditions.authenticationFlows.transferMethods is none, deviceCodeFlow, authenticationTransfer (a flag enum: several joined by commas).",
+            statement:
+                "conditions.authenticationFlows.transferMethods is none, deviceCodeFlow, authenticationTransfer (a flag enum: several joined by commas).",
             source: `${DOC.replace("/api", "/resources")}/conditionalaccessauthenticationflows.md; graph-schema v1.0.json conditionalAccessTransferMethods`,
             modelled: true,
-            probe: { method: "POST", path: POLICIES, body: { ...POLICY, conditions: { ...POLICY.conditions, clientAppTypes: ["all"], authenticationFlows: { transferMethods: "deviceCode" } } } },
+            probe: {
+                method: "POST",
+                path: POLICIES,
+                body: {
+                    ...POLICY,
+                    conditions: { ...POLICY.conditions, clientAppTypes: ["all"], authenticationFlows: { transferMethods: "deviceCode" } },
+                },
+            },
             expect: { status: 400 },
         },
         {
             id: "reports.signIns.reportOnlyResults",
             kind: "header",
-            statement: "appliedConditionalAccessPolicies results reportOnlySuccess, reportOnlyFailure, reportOnlyNotApplied and reportOnlyInterrupted are evolvable enum members, returned only with Prefer: include-unknown-enum-members (else unknownFutureValue).",
+            statement:
+                "appliedConditionalAccessPolicies results reportOnlySuccess, reportOnlyFailure, reportOnlyNotApplied and reportOnlyInterrupted are evolvable enum members, returned only with Prefer: include-unknown-enum-members (else unknownFutureValue).",
             source: `${DOC.replace("/api", "/resources")}/appliedconditionalaccesspolicy.md (result)`,
             modelled: false,
-            stricter: "Modelled for the sign-ins given to the emulator (TenantState.recordedSignIns: the emulator does not evaluate policies against sign-ins) and asserted in tests/emulator/conditionalAccess.test.ts; the generated sign-ins carry no applied policy.",
+            stricter:
+                "Modelled for the sign-ins given to the emulator (TenantState.recordedSignIns: the emulator does not evaluate policies against sign-ins) and asserted in tests/emulator/conditionalAccess.test.ts; the generated sign-ins carry no applied policy.",
         },
         {
             id: "conditionalAccess.managed.noDelete",
             kind: "error",
-            statement: "Organizations can't rename or delete Microsoft-managed policies; admins can edit their state and the identities they exclude.",
+            statement:
+                "Organizations can't rename or delete Microsoft-managed policies; admins can edit their state and the identities they exclude.",
             source: "MicrosoftDocs/entra-docs docs/identity/conditional-access/managed-policies.md (Policies; How Microsoft-managed policies work)",
             modelled: false,
             stricter:
@@ -261,10 +360,12 @@ export const RULES: RuleTable = {
         {
             id: "conditionalAccess.managed.audit",
             kind: "body",
-            statement: "Microsoft's changes to its managed policies are in the directory audit log, initiated by the app Microsoft Managed Policy Manager, category Policy.",
+            statement:
+                "Microsoft's changes to its managed policies are in the directory audit log, initiated by the app Microsoft Managed Policy Manager, category Policy.",
             source: "MicrosoftDocs/entra-docs docs/identity/conditional-access/managed-policies.md (How do I monitor when Microsoft makes a change to these policies)",
             modelled: false,
-            stricter: "Modelled by microsoftSetsManagedPolicyState (the change Microsoft makes after notice); its app id is not documented and is a fixed placeholder. Asserted in tests/emulator/conditionalAccess.test.ts and tests/engine/mfaPosture.test.ts.",
+            stricter:
+                "Modelled by microsoftSetsManagedPolicyState (the change Microsoft makes after notice); its app id is not documented and is a fixed placeholder. Asserted in tests/emulator/conditionalAccess.test.ts and tests/engine/mfaPosture.test.ts.",
         },
         {
             id: "conditionalAccess.selectNotModelled",

@@ -63,7 +63,8 @@ const READ_ONLY = ["id", "createdDateTime", "modifiedDateTime", "deletedDateTime
 const BUILT_IN_LOCATIONS = ["All", "AllTrusted", "00000000-0000-0000-0000-000000000000"];
 const LOCATION_TYPES = ["ipNamedLocation", "countryNamedLocation"];
 
-export const SECURITY_DEFAULTS_CONFLICT = "Security Defaults is enabled in the tenant. You must disable Security defaults before enabling a Conditional Access policy.";
+export const SECURITY_DEFAULTS_CONFLICT =
+    "Security Defaults is enabled in the tenant. You must disable Security defaults before enabling a Conditional Access policy.";
 
 // ---- Graph's answers to bad bodies -------------------------------------------------------------
 
@@ -85,7 +86,11 @@ const bad = (message: string) => new GraphHttpError(400, "BadRequest", message);
 
 function notFound(kind: string, id: string): GraphHttpError {
     // Graph's code for a missing Conditional Access object is unconfirmed; the directory's is used.
-    return new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (${kind})`);
+    return new GraphHttpError(
+        404,
+        "Request_ResourceNotFound",
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (${kind})`,
+    );
 }
 
 function requireWrite(ctx: RouteContext, also: readonly string[]): void {
@@ -181,12 +186,16 @@ function parseValue(version: Version, def: PropertyDef, value: unknown, key: str
         if (def.nullable) {
             return null;
         }
-        throw new SchemaProblem(`A null value was found for the property named '${key}', which has the expected type '${def.type}[Nullable=False]'. The expected type '${def.type}[Nullable=False]' does not allow null values.`);
+        throw new SchemaProblem(
+            `A null value was found for the property named '${key}', which has the expected type '${def.type}[Nullable=False]'. The expected type '${def.type}[Nullable=False]' does not allow null values.`,
+        );
     }
     const collection = /^Collection\((.+)\)$/.exec(def.type);
     if (collection) {
         if (!Array.isArray(value)) {
-            throw new SchemaProblem(`An unexpected '${typeof value === "object" ? "StartObject" : "PrimitiveValue"}' node was found when reading from the JSON reader. A 'StartArray' node was expected. (property '${key}')`);
+            throw new SchemaProblem(
+                `An unexpected '${typeof value === "object" ? "StartObject" : "PrimitiveValue"}' node was found when reading from the JSON reader. A 'StartArray' node was expected. (property '${key}')`,
+            );
         }
         return value.map((item) => parseValue(version, { type: collection[1], nullable: false }, item, key));
     }
@@ -210,7 +219,9 @@ function parseValue(version: Version, def: PropertyDef, value: unknown, key: str
     if (members) {
         // Flag enums (e.g. insiderRiskLevels) take several members separated by commas.
         if (typeof value !== "string" || !value.split(",").every((m) => members.includes(m.trim()))) {
-            throw new SchemaProblem(`Requested value '${lit(value)}' was not found. (property '${key}', type 'microsoft.graph.${t}': ${members.join(", ")})`);
+            throw new SchemaProblem(
+                `Requested value '${lit(value)}' was not found. (property '${key}', type 'microsoft.graph.${t}': ${members.join(", ")})`,
+            );
         }
         return value;
     }
@@ -263,14 +274,24 @@ function policyOr404(tenant: TenantState, id: string): ConditionalAccessPolicySt
 }
 
 /** The given top-level properties of a policy body, checked against the schema and completed as Graph returns them. */
-function parsePolicyProperties(version: Version, body: Record<string, unknown>, existing?: Record<string, unknown>): Record<string, unknown> {
+function parsePolicyProperties(
+    version: Version,
+    body: Record<string, unknown>,
+    existing?: Record<string, unknown>,
+): Record<string, unknown> {
     const props = propertiesOf(schema(version), "conditionalAccessPolicy");
     const out: Record<string, unknown> = {};
     try {
         for (const [key, raw] of Object.entries(body)) {
             if (key.includes("@odata.")) {
-                if (key === "@odata.type" && raw !== "#microsoft.graph.conditionalAccessPolicy" && raw !== "microsoft.graph.conditionalAccessPolicy") {
-                    throw new SchemaProblem(`The type '${lit(raw)}' is not compatible with the expected type 'microsoft.graph.conditionalAccessPolicy'.`);
+                if (
+                    key === "@odata.type" &&
+                    raw !== "#microsoft.graph.conditionalAccessPolicy" &&
+                    raw !== "microsoft.graph.conditionalAccessPolicy"
+                ) {
+                    throw new SchemaProblem(
+                        `The type '${lit(raw)}' is not compatible with the expected type 'microsoft.graph.conditionalAccessPolicy'.`,
+                    );
                 }
                 continue;
             }
@@ -305,14 +326,30 @@ function checkPolicy(tenant: TenantState, p: Record<string, unknown>): void {
     }
     const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
     const apps = c.applications;
-    if (!apps || !(nonEmpty(apps.includeApplications) || nonEmpty(apps.includeUserActions) || nonEmpty(apps.includeAuthenticationContextClassReferences))) {
-        throw missing("conditions.applications with includeApplications, includeUserActions or includeAuthenticationContextClassReferences");
+    if (
+        !apps ||
+        !(
+            nonEmpty(apps.includeApplications) ||
+            nonEmpty(apps.includeUserActions) ||
+            nonEmpty(apps.includeAuthenticationContextClassReferences)
+        )
+    ) {
+        throw missing(
+            "conditions.applications with includeApplications, includeUserActions or includeAuthenticationContextClassReferences",
+        );
     }
     const users = c.users;
-    const hasUsers = users && (nonEmpty(users.includeUsers) || nonEmpty(users.includeGroups) || nonEmpty(users.includeRoles) || users.includeGuestsOrExternalUsers);
+    const hasUsers =
+        users &&
+        (nonEmpty(users.includeUsers) ||
+            nonEmpty(users.includeGroups) ||
+            nonEmpty(users.includeRoles) ||
+            users.includeGuestsOrExternalUsers);
     const hasClients = c.clientApplications && nonEmpty(c.clientApplications.includeServicePrincipals);
     if (!hasUsers && !hasClients) {
-        throw missing("conditions.users (includeUsers, includeGroups, includeRoles or includeGuestsOrExternalUsers) or conditions.clientApplications");
+        throw missing(
+            "conditions.users (includeUsers, includeGroups, includeRoles or includeGuestsOrExternalUsers) or conditions.clientApplications",
+        );
     }
     if (!nonEmpty(c.clientAppTypes)) {
         throw missing("conditions.clientAppTypes");
@@ -322,13 +359,23 @@ function checkPolicy(tenant: TenantState, p: Record<string, unknown>): void {
         throw missing("grantControls or sessionControls");
     }
     if (grant) {
-        if (!(nonEmpty(grant.builtInControls) || nonEmpty(grant.termsOfUse) || nonEmpty(grant.customAuthenticationFactors) || grant.authenticationStrength)) {
+        if (
+            !(
+                nonEmpty(grant.builtInControls) ||
+                nonEmpty(grant.termsOfUse) ||
+                nonEmpty(grant.customAuthenticationFactors) ||
+                grant.authenticationStrength
+            )
+        ) {
             throw missing("grantControls.builtInControls, termsOfUse, customAuthenticationFactors or authenticationStrength");
         }
         if (grant.operator !== "AND" && grant.operator !== "OR") {
             throw policySchemaError(`grantControls.operator must be AND or OR; got ${lit(grant.operator)}.`);
         }
-        if (grant.builtInControls.includes("block") && (grant.builtInControls.length > 1 || nonEmpty(grant.termsOfUse) || grant.authenticationStrength)) {
+        if (
+            grant.builtInControls.includes("block") &&
+            (grant.builtInControls.length > 1 || nonEmpty(grant.termsOfUse) || grant.authenticationStrength)
+        ) {
             throw bad("The block control cannot be combined with other grant controls.");
         }
         if (grant.authenticationStrength) {
@@ -356,7 +403,15 @@ function checkPolicy(tenant: TenantState, p: Record<string, unknown>): void {
 /** A policy as Graph returns it, in Graph's property order. */
 function renderPolicy(p: ConditionalAccessPolicyState, tenant: TenantState): Record<string, unknown> {
     const { id, templateId, displayName, createdDateTime, modifiedDateTime, state, ...rest } = p;
-    const out: Record<string, unknown> = { id, templateId: templateId ?? null, displayName, createdDateTime: createdDateTime ?? null, modifiedDateTime: modifiedDateTime ?? null, state, ...structuredClone(rest) };
+    const out: Record<string, unknown> = {
+        id,
+        templateId: templateId ?? null,
+        displayName,
+        createdDateTime: createdDateTime ?? null,
+        modifiedDateTime: modifiedDateTime ?? null,
+        state,
+        ...structuredClone(rest),
+    };
     // The grant's authentication strength is returned as the strength policy it names (its current properties).
     const grant = out.grantControls as Record<string, any> | null | undefined;
     if (grant?.authenticationStrength?.id) {
@@ -409,7 +464,12 @@ const policyRoutes: Route[] = [
             const keep = filterOf<ConditionalAccessPolicyState>(ctx.req, CA_POLICIES_QUERY, (x, p) => readPath(x, p));
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies`, value: policies(ctx.tenant).filter(keep).map((p) => renderPolicy(p, ctx.tenant)) },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies`,
+                    value: policies(ctx.tenant)
+                        .filter(keep)
+                        .map((p) => renderPolicy(p, ctx.tenant)),
+                },
             };
         },
     },
@@ -447,7 +507,10 @@ const policyRoutes: Route[] = [
             return {
                 status: 201,
                 headers: { Location: `${ctx.origin}/${version}/identity/conditionalAccess/policies/${stored.id}` },
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`, ...renderPolicy(stored, ctx.tenant) },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`,
+                    ...renderPolicy(stored, ctx.tenant),
+                },
             };
         },
     },
@@ -461,7 +524,13 @@ const policyRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             const p = policyOr404(ctx.tenant, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`, ...renderPolicy(p, ctx.tenant) } };
+            return {
+                status: 200,
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`,
+                    ...renderPolicy(p, ctx.tenant),
+                },
+            };
         },
     },
     {
@@ -498,7 +567,9 @@ const policyRoutes: Route[] = [
             requireWrite(ctx, POLICY_WRITE_ALSO);
             const p = policyOr404(ctx.tenant, ctx.params[0]);
             if (isManaged(ctx.tenant, p.id)) {
-                throw bad(`'${p.displayName}' is a Microsoft-managed policy: organizations can't rename or delete Microsoft-managed policies (set its state to disabled to opt out).`);
+                throw bad(
+                    `'${p.displayName}' is a Microsoft-managed policy: organizations can't rename or delete Microsoft-managed policies (set its state to disabled to opt out).`,
+                );
             }
             ctx.store.mutate(() => {
                 ctx.tenant.conditionalAccessPolicies = ctx.tenant.conditionalAccessPolicies.filter((x) => x !== p);
@@ -520,7 +591,8 @@ function locationOr404(tenant: TenantState, id: string): NamedLocationState {
 
 /** The derived type a named location body names, which Graph needs on POST and PATCH. */
 function locationType(body: Record<string, unknown>): string {
-    const named = typeof body["@odata.type"] === "string" ? (body["@odata.type"] as string).replace(/^#?microsoft\.graph\./, "") : undefined;
+    const named =
+        typeof body["@odata.type"] === "string" ? (body["@odata.type"] as string).replace(/^#?microsoft\.graph\./, "") : undefined;
     if (!named || !LOCATION_TYPES.includes(named)) {
         throw bad(
             `The @odata.type of a named location must be #microsoft.graph.ipNamedLocation or #microsoft.graph.countryNamedLocation; got ${named === undefined ? "none" : lit(body["@odata.type"])}.`,
@@ -532,7 +604,9 @@ function locationType(body: Record<string, unknown>): string {
 function checkCidr(range: Record<string, unknown>, at: string): void {
     const type = String(range["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
     if (type !== "iPv4CidrRange" && type !== "iPv6CidrRange") {
-        throw bad(`${at}: named locations take IP ranges in CIDR notation (@odata.type #microsoft.graph.iPv4CidrRange or #microsoft.graph.iPv6CidrRange); got ${lit(range["@odata.type"] ?? "none")}.`);
+        throw bad(
+            `${at}: named locations take IP ranges in CIDR notation (@odata.type #microsoft.graph.iPv4CidrRange or #microsoft.graph.iPv6CidrRange); got ${lit(range["@odata.type"] ?? "none")}.`,
+        );
     }
     const cidr = String(range.cidrAddress ?? "");
     const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
@@ -602,7 +676,10 @@ const locationRoutes: Route[] = [
             const keep = filterOf<NamedLocationState>(ctx.req, NAMED_LOCATIONS_QUERY, (x, p) => readPath(x, p));
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations`, value: namedLocations(ctx.tenant).filter(keep).map(renderLocation) },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations`,
+                    value: namedLocations(ctx.tenant).filter(keep).map(renderLocation),
+                },
             };
         },
     },
@@ -619,14 +696,22 @@ const locationRoutes: Route[] = [
             const type = locationType(body);
             refuseReadOnly(body, (e) => bad(e.message));
             const now = nowIso();
-            const location = { ...parseLocation(version as Version, type, body), id: crypto.randomUUID(), createdDateTime: now, modifiedDateTime: now } as NamedLocationState;
+            const location = {
+                ...parseLocation(version as Version, type, body),
+                id: crypto.randomUUID(),
+                createdDateTime: now,
+                modifiedDateTime: now,
+            } as NamedLocationState;
             ctx.store.mutate(() => {
                 (ctx.tenant.namedLocations ??= []).push(location);
             });
             return {
                 status: 201,
                 headers: { Location: `${ctx.origin}/${version}/identity/conditionalAccess/namedLocations/${location.id}` },
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations/$entity`, ...renderLocation(location) },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations/$entity`,
+                    ...renderLocation(location),
+                },
             };
         },
     },
@@ -640,7 +725,13 @@ const locationRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             const l = locationOr404(ctx.tenant, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations/$entity`, ...renderLocation(l) } };
+            return {
+                status: 200,
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations/$entity`,
+                    ...renderLocation(l),
+                },
+            };
         },
     },
     {
@@ -656,7 +747,9 @@ const locationRoutes: Route[] = [
             const body = jsonBody(ctx.req);
             const type = locationType(body);
             if (`#microsoft.graph.${type}` !== l["@odata.type"]) {
-                throw bad(`The named location '${l.id}' is a ${String(l["@odata.type"]).replace("#microsoft.graph.", "")}; its type cannot be changed to ${type}.`);
+                throw bad(
+                    `The named location '${l.id}' is a ${String(l["@odata.type"]).replace("#microsoft.graph.", "")}; its type cannot be changed to ${type}.`,
+                );
             }
             refuseReadOnly(body, (e) => bad(e.message));
             const { id, createdDateTime, modifiedDateTime, ...current } = l;
@@ -678,11 +771,15 @@ const locationRoutes: Route[] = [
             const l = locationOr404(ctx.tenant, ctx.params[0]);
             const users = policies(ctx.tenant).filter((p) => {
                 const loc = (p.conditions as any)?.locations;
-                return [...(loc?.includeLocations ?? []), ...(loc?.excludeLocations ?? [])].some((x: string) => x.toLowerCase() === l.id.toLowerCase());
+                return [...(loc?.includeLocations ?? []), ...(loc?.excludeLocations ?? [])].some(
+                    (x: string) => x.toLowerCase() === l.id.toLowerCase(),
+                );
             });
             if (users.length) {
                 // Entra refuses to delete a location a policy uses; Graph's exact answer is unconfirmed.
-                throw bad(`The named location '${l.id}' is used by Conditional Access policies (${users.map((p) => p.displayName).join(", ")}); remove it from them first.`);
+                throw bad(
+                    `The named location '${l.id}' is used by Conditional Access policies (${users.map((p) => p.displayName).join(", ")}); remove it from them first.`,
+                );
             }
             ctx.store.mutate(() => {
                 ctx.tenant.namedLocations = namedLocations(ctx.tenant).filter((x) => x !== l);
@@ -711,20 +808,81 @@ export const conditionalAccessRoutes: Route[] = [...policyRoutes, ...locationRou
 export const MANAGED_POLICY_MANAGER = "Microsoft Managed Policy Manager";
 export const MANAGED_PREFIX = "Microsoft-managed: ";
 const ADMIN_ROLE_IDS = [
-    "62e90394-69f5-4237-9190-012177145e10", "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "c4e39bd9-1100-46d3-8c65-fb160da0071f", "b0f54661-2d74-4c50-afa3-1ec803f12efe",
-    "158c047a-c907-4556-b7ef-446551a6b5f7", "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9", "29232cdf-9323-42fd-ade2-1d097af3e4de", "729827e3-9c14-49f7-bb1b-9608f156bbb8",
-    "966707d0-3269-4727-9be2-8c3a10f19b9d", "7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "e8611ab8-c189-46e8-94e1-60213ab1f814", "194ae4cb-b126-40b2-bd5b-6091b380977d",
-    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c", "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "62e90394-69f5-4237-9190-012177145e10",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+    "b0f54661-2d74-4c50-afa3-1ec803f12efe",
+    "158c047a-c907-4556-b7ef-446551a6b5f7",
+    "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "966707d0-3269-4727-9be2-8c3a10f19b9d",
+    "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1",
 ];
-const users = (u: Record<string, unknown>) => ({ includeUsers: [], excludeUsers: [], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [], includeGuestsOrExternalUsers: null, excludeGuestsOrExternalUsers: null, ...u });
-const apps = { includeApplications: ["All"], excludeApplications: [], includeUserActions: [], includeAuthenticationContextClassReferences: [], applicationFilter: null };
+const users = (u: Record<string, unknown>) => ({
+    includeUsers: [],
+    excludeUsers: [],
+    includeGroups: [],
+    excludeGroups: [],
+    includeRoles: [],
+    excludeRoles: [],
+    includeGuestsOrExternalUsers: null,
+    excludeGuestsOrExternalUsers: null,
+    ...u,
+});
+const apps = {
+    includeApplications: ["All"],
+    excludeApplications: [],
+    includeUserActions: [],
+    includeAuthenticationContextClassReferences: [],
+    applicationFilter: null,
+};
 /** The managed policies the emulator seeds (the page's list, those the package has members for). */
 const MANAGED_TEMPLATES: { displayName: string; conditions: Record<string, unknown>; grantControls: Record<string, unknown> }[] = [
-    { displayName: "Block legacy authentication", conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["exchangeActiveSync", "other"] }, grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] } },
-    { displayName: "Block device code flow", conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["all"], authenticationFlows: { transferMethods: "deviceCodeFlow" } }, grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] } },
-    { displayName: "Multifactor authentication for admins accessing Microsoft Admin Portals", conditions: { users: users({ includeRoles: ADMIN_ROLE_IDS }), applications: { ...apps, includeApplications: ["MicrosoftAdminPortals"] }, clientAppTypes: ["all"] }, grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] } },
-    { displayName: "Multifactor authentication for all users", conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["all"] }, grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] } },
-    { displayName: "Phishing-resistant multifactor authentication for admins", conditions: { users: users({ includeRoles: ADMIN_ROLE_IDS }), applications: apps, clientAppTypes: ["all"] }, grantControls: { operator: "OR", builtInControls: [], customAuthenticationFactors: [], termsOfUse: [], authenticationStrength: { id: "00000000-0000-0000-0000-000000000004" } } },
+    {
+        displayName: "Block legacy authentication",
+        conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["exchangeActiveSync", "other"] },
+        grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] },
+    },
+    {
+        displayName: "Block device code flow",
+        conditions: {
+            users: users({ includeUsers: ["All"] }),
+            applications: apps,
+            clientAppTypes: ["all"],
+            authenticationFlows: { transferMethods: "deviceCodeFlow" },
+        },
+        grantControls: { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] },
+    },
+    {
+        displayName: "Multifactor authentication for admins accessing Microsoft Admin Portals",
+        conditions: {
+            users: users({ includeRoles: ADMIN_ROLE_IDS }),
+            applications: { ...apps, includeApplications: ["MicrosoftAdminPortals"] },
+            clientAppTypes: ["all"],
+        },
+        grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] },
+    },
+    {
+        displayName: "Multifactor authentication for all users",
+        conditions: { users: users({ includeUsers: ["All"] }), applications: apps, clientAppTypes: ["all"] },
+        grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] },
+    },
+    {
+        displayName: "Phishing-resistant multifactor authentication for admins",
+        conditions: { users: users({ includeRoles: ADMIN_ROLE_IDS }), applications: apps, clientAppTypes: ["all"] },
+        grantControls: {
+            operator: "OR",
+            builtInControls: [],
+            customAuthenticationFactors: [],
+            termsOfUse: [],
+            authenticationStrength: { id: "00000000-0000-0000-0000-000000000004" },
+        },
+    },
 ];
 
 export function isManaged(tenant: TenantState, id: string): boolean {
@@ -734,7 +892,9 @@ export function isManaged(tenant: TenantState, id: string): boolean {
 /** An admin's PATCH of a managed policy: state and the excluded identities only; no rename. */
 function checkManagedPatch(p: ConditionalAccessPolicyState, body: Record<string, unknown>): void {
     const refuse = (what: string) =>
-        bad(`'${p.displayName}' is a Microsoft-managed policy: ${what}. Admins can change its state and the identities it excludes; duplicate it to change more (managed-policies.md).`);
+        bad(
+            `'${p.displayName}' is a Microsoft-managed policy: ${what}. Admins can change its state and the identities it excludes; duplicate it to change more (managed-policies.md).`,
+        );
     for (const [k, v] of Object.entries(body)) {
         if (k.includes("@odata.") || k === "state") continue;
         if (k === "displayName") {
@@ -748,7 +908,8 @@ function checkManagedPatch(p: ConditionalAccessPolicyState, body: Record<string,
                 const cu = (current.users ?? {}) as Record<string, unknown>;
                 for (const [uk, uv] of Object.entries(cv)) {
                     if (/^exclude/.test(uk)) continue;
-                    if (JSON.stringify(uv ?? null) !== JSON.stringify(cu[uk] ?? null)) throw refuse(`conditions.users.${uk} can't be changed`);
+                    if (JSON.stringify(uv ?? null) !== JSON.stringify(cu[uk] ?? null))
+                        throw refuse(`conditions.users.${uk} can't be changed`);
                 }
                 continue;
             }
@@ -758,7 +919,11 @@ function checkManagedPatch(p: ConditionalAccessPolicyState, body: Record<string,
 }
 
 /** Seeds the Microsoft-managed policies into a tenant, in report-only, as Microsoft introduces them (returns them). */
-export function seedManagedPolicies(store: { mutate(f: () => void): void }, tenant: TenantState, introduced = new Date()): ConditionalAccessPolicyState[] {
+export function seedManagedPolicies(
+    store: { mutate(f: () => void): void },
+    tenant: TenantState,
+    introduced = new Date(),
+): ConditionalAccessPolicyState[] {
     const created = MANAGED_TEMPLATES.map(
         (t): ConditionalAccessPolicyState => ({
             id: crypto.randomUUID(),
@@ -804,11 +969,25 @@ export function microsoftSetsManagedPolicyState(
             activityDisplayName: "Update Conditional Access policy",
             loggedByService: "Conditional Access",
             operationType: "Update",
-            targetResources: [{ id: p.id, displayName: p.displayName, type: "Policy", modifiedProperties: [{ displayName: "ConditionalAccessPolicy", oldValue: JSON.stringify(before), newValue: JSON.stringify(p) }] }],
+            targetResources: [
+                {
+                    id: p.id,
+                    displayName: p.displayName,
+                    type: "Policy",
+                    modifiedProperties: [
+                        { displayName: "ConditionalAccessPolicy", oldValue: JSON.stringify(before), newValue: JSON.stringify(p) },
+                    ],
+                },
+            ],
         },
         {
             // The Managed Policy Manager's app id is not documented: a fixed id stands for it here.
-            app: { appId: "00000000-0000-0000-0000-000000000a11", displayName: MANAGED_POLICY_MANAGER, servicePrincipalId: "00000000-0000-0000-0000-000000000a12", servicePrincipalName: null },
+            app: {
+                appId: "00000000-0000-0000-0000-000000000a11",
+                displayName: MANAGED_POLICY_MANAGER,
+                servicePrincipalId: "00000000-0000-0000-0000-000000000a12",
+                servicePrincipalName: null,
+            },
             user: null,
         },
     );

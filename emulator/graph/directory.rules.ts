@@ -11,9 +11,9 @@ const REQ = "/users/{userWithMethods}/authentication/requirements";
  * and msgraph-sdk-powershell#3368 reports the property served on v1.0 and beta.
  */
 export const PER_USER_MFA_ON_LIST_SOURCE =
-    "observed, not documented: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Get-CIPPPerUserMFA.ps1 at commit 78f7154a6 (2025-03-14, \"per user mfa changes per MS's requests\": " +
+    'observed, not documented: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Get-CIPPPerUserMFA.ps1 at commit 78f7154a6 (2025-03-14, "per user mfa changes per MS\'s requests": ' +
     "GET /v1.0/users?$top=999&$select=UserPrincipalName,Id,perUserMfaState replaces the $batch of authentication/requirements reads); " +
-    "microsoftgraph/msgraph-sdk-powershell#3368 (2025-07-21: \"The parameter perUserMfaState is now available in the REST API users endpoint from both v1.0 and beta version\", labelled Dependency: metadata-issue); " +
+    'microsoftgraph/msgraph-sdk-powershell#3368 (2025-07-21: "The parameter perUserMfaState is now available in the REST API users endpoint from both v1.0 and beta version", labelled Dependency: metadata-issue); ' +
     "not in graph-schema v1.0.json user";
 
 /** Users, groups, group expansion and per-user MFA (./directory.ts). */
@@ -67,17 +67,28 @@ export const RULES: RuleTable = {
             source: `${PER_USER_MFA_ON_LIST_SOURCE}; the states: MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md (Disabled, Enabled, Enforced) and graph-schema beta.json perUserMfaState`,
             modelled: true,
             stricter:
-                "Served only on a tenant with perUserMfaStateOnUserList \"served\" (emulator/store.ts); whether every tenant serves it, which permission it needs and how far the list lags a write are not documented (the lag is the test setting perUserMfaListLagMs).",
-            probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999", given: "perUserMfaStateServed" },
+                'Served only on a tenant with perUserMfaStateOnUserList "served" (emulator/store.ts); whether every tenant serves it, which permission it needs and how far the list lags a write are not documented (the lag is the test setting perUserMfaListLagMs).',
+            probe: {
+                method: "GET",
+                path: "/users",
+                query: "$select=id,userPrincipalName,perUserMfaState&$top=999",
+                given: "perUserMfaStateServed",
+            },
             expect: { status: 200, bodyHas: ["value.0.perUserMfaState", "value.0.userPrincipalName"] },
         },
         {
             id: "directory.users.perUserMfaStateUnits",
             kind: "throttling",
-            statement: "The list read GET users?$select=...&$top=999 costs 1 resource unit a page: GET users 2, $select -1 ($top 999 is not under 20).",
+            statement:
+                "The list read GET users?$select=...&$top=999 costs 1 resource unit a page: GET users 2, $select -1 ($top 999 is not under 20).",
             source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
             modelled: true,
-            probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999", given: "perUserMfaStateServed" },
+            probe: {
+                method: "GET",
+                path: "/users",
+                query: "$select=id,userPrincipalName,perUserMfaState&$top=999",
+                given: "perUserMfaStateServed",
+            },
             expect: { status: 200, headers: { "x-ms-resource-unit": "^1$" } },
         },
         {
@@ -85,17 +96,18 @@ export const RULES: RuleTable = {
             kind: "query",
             statement:
                 "On a tenant that does not serve it (the emulator's default), $select=perUserMfaState on /users is refused as a property microsoft.graph.user does not have: 400 Request_BadRequest.",
-            source: "graph-schema v1.0.json user (no perUserMfaState); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md (\"Some requests will return an error message if a specified query parameter is not supported\")",
+            source: 'graph-schema v1.0.json user (no perUserMfaState); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md ("Some requests will return an error message if a specified query parameter is not supported")',
             modelled: true,
             stricter:
-                "query-parameters.md also says query parameters \"might fail silently\"; what a tenant without the property answers is not documented, so the default is the stricter refusal. The silent variant (the property left out, 200) is the tenant option perUserMfaStateOnUserList \"ignored\".",
+                'query-parameters.md also says query parameters "might fail silently"; what a tenant without the property answers is not documented, so the default is the stricter refusal. The silent variant (the property left out, 200) is the tenant option perUserMfaStateOnUserList "ignored".',
             probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999" },
             expect: { status: 400, code: "Request_BadRequest", message: "perUserMfaState" },
         },
         {
             id: "directory.users.search",
             kind: "header",
-            statement: "$search on users is an advanced query: it needs ConsistencyLevel: eventual. Not modelled: refused with 400 'not modelled by the emulator'.",
+            statement:
+                "$search on users is an advanced query: it needs ConsistencyLevel: eventual. Not modelled: refused with 400 'not modelled by the emulator'.",
             source: ADV,
             modelled: false,
         },
@@ -105,14 +117,16 @@ export const RULES: RuleTable = {
             statement: "A query option the emulator does not model ($search, $orderby, $expand on /users) is refused, never ignored.",
             source: `${DOC}/user-list.md (lists $count, $expand, $filter, $orderby, $search, $select, $top); the refusal is the emulator's own (emulator/graph/query.ts), no Graph behaviour`,
             modelled: true,
-            stricter: "Graph answers these; the emulator refuses them with 400 'not modelled by the emulator' so that no test passes on data that ignored the option.",
+            stricter:
+                "Graph answers these; the emulator refuses them with 400 'not modelled by the emulator' so that no test passes on data that ignored the option.",
             probe: { method: "GET", path: "/users", query: "$orderby=displayName" },
             expect: { status: 400, message: "not modelled by the emulator" },
         },
         {
             id: "directory.users.filterOperators",
             kind: "query",
-            statement: "userType supports $filter eq, ne, not, in and eq on null; ne and not are advanced queries (ConsistencyLevel: eventual and $count=true).",
+            statement:
+                "userType supports $filter eq, ne, not, in and eq on null; ne and not are advanced queries (ConsistencyLevel: eventual and $count=true).",
             source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/user.md (userType: Supports $filter (eq, ne, not, in, and eq on null values)); concepts/aad-advanced-queries.md (ne and not)",
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$filter=userType ne 'Guest'" },
@@ -121,16 +135,22 @@ export const RULES: RuleTable = {
         {
             id: "directory.users.defaults",
             kind: "body",
-            statement: "Without $select, users come with the default set (businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName) and @odata.context names the entity set ($metadata#users).",
+            statement:
+                "Without $select, users come with the default set (businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName) and @odata.context names the entity set ($metadata#users).",
             source: `${DOC}/user-list.md ("By default, only a limited set of properties are returned" and its example 1 response); microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/user.md ("Returned by default")`,
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$top=1" },
-            expect: { status: 200, bodyHas: ["value.0.businessPhones", "value.0.givenName", "value.0.surname", "value.0.userPrincipalName"], bodyLacks: ["value.0.accountEnabled"] },
+            expect: {
+                status: 200,
+                bodyHas: ["value.0.businessPhones", "value.0.givenName", "value.0.surname", "value.0.userPrincipalName"],
+                bodyLacks: ["value.0.accountEnabled"],
+            },
         },
         {
             id: "directory.users.count",
             kind: "header",
-            statement: "$count on directory collections needs ConsistencyLevel: eventual (advanced query); without it 400 Request_UnsupportedQuery.",
+            statement:
+                "$count on directory collections needs ConsistencyLevel: eventual (advanced query); without it 400 Request_UnsupportedQuery.",
             source: ADV,
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$count=true&$top=1" },
@@ -160,12 +180,16 @@ export const RULES: RuleTable = {
             source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/users" },
-            expect: { status: 200, headers: { "x-ms-resource-unit": "^2$", "x-ms-throttle-scope": null, "x-ms-throttle-information": null } },
+            expect: {
+                status: 200,
+                headers: { "x-ms-resource-unit": "^2$", "x-ms-throttle-scope": null, "x-ms-throttle-information": null },
+            },
         },
         {
             id: "directory.user.units",
             kind: "throttling",
-            statement: "GET users/{id} is not in the base costs table: \"Any requests not listed have a base cost of 1\"; never lower than 1 (so $select changes nothing).",
+            statement:
+                'GET users/{id} is not in the base costs table: "Any requests not listed have a base cost of 1"; never lower than 1 (so $select changes nothing).',
             source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/users/{user}" },
@@ -192,7 +216,8 @@ export const RULES: RuleTable = {
         {
             id: "directory.transitiveMembers.unitsTopSelect",
             kind: "throttling",
-            statement: "GET groups/{id}/transitiveMembers?$select=id&$top=10 costs 3 resource units (5 - 1 for $select - 1 for $top under 20).",
+            statement:
+                "GET groups/{id}/transitiveMembers?$select=id&$top=10 costs 3 resource units (5 - 1 for $select - 1 for $top under 20).",
             source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/groups/{group}/transitiveMembers", query: "$select=id&$top=10" },
@@ -227,10 +252,17 @@ export const RULES: RuleTable = {
         {
             id: "directory.groups.route",
             kind: "route",
-            statement: "GET /groups lists groups; $count, $expand, $filter, $orderBy, $search, $select, $top; default page 100, maximum 999.",
+            statement:
+                "GET /groups lists groups; $count, $expand, $filter, $orderBy, $search, $select, $top; default page 100, maximum 999.",
             source: `${DOC}/group-list.md`,
             modelled: true,
-            route: { methods: ["GET"], path: "/groups", versions: ["v1.0", "beta"], maxTop: 999, queryOptions: ["$count", "$expand", "$filter", "$orderby", "$search", "$select", "$top", "$skiptoken"] },
+            route: {
+                methods: ["GET"],
+                path: "/groups",
+                versions: ["v1.0", "beta"],
+                maxTop: 999,
+                queryOptions: ["$count", "$expand", "$filter", "$orderby", "$search", "$select", "$top", "$skiptoken"],
+            },
             probe: { method: "GET", path: "/groups", query: "$select=id,displayName" },
             expect: { status: 200, bodyHas: ["value", "value.0.id", "value.0.displayName"] },
         },
@@ -240,7 +272,8 @@ export const RULES: RuleTable = {
             statement: "$select takes any property of microsoft.graph.group; a property the tenant has no value for comes back null.",
             source: "emulator/schema/v1.0.additions.json group (from msgraph-metadata schemas/v1.0-Prod.csdl; not in shared/graph-schema); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md",
             modelled: true,
-            stricter: "Only id and displayName are modelled; every other group property is null (or [] for a collection), as Graph returns an unset property.",
+            stricter:
+                "Only id and displayName are modelled; every other group property is null (or [] for a collection), as Graph returns an unset property.",
             probe: { method: "GET", path: "/groups", query: "$select=id,mailNickname,proxyAddresses&$top=1" },
             expect: { status: 200, bodyHas: ["value.0.id", "value.0.proxyAddresses"] },
         },
@@ -257,7 +290,8 @@ export const RULES: RuleTable = {
         {
             id: "directory.groups.filterDisplayName",
             kind: "query",
-            statement: "$filter on displayName supports eq, ne, not, ge, le, in, startsWith and eq on null (ne and not as advanced queries).",
+            statement:
+                "$filter on displayName supports eq, ne, not, ge, le, in, startsWith and eq on null (ne and not as advanced queries).",
             source: `microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/group.md (displayName: $filter eq, ne, not, ge, le, in, startsWith, and eq on null); ${DOC}/group-list.md (example 4: startswith(displayName, 'a'))`,
             modelled: true,
             probe: { method: "GET", path: "/groups", query: "$filter=startswith(displayName,'Department')&$select=displayName" },
@@ -266,17 +300,20 @@ export const RULES: RuleTable = {
         {
             id: "directory.groups.filterOther",
             kind: "query",
-            statement: "Filters on other group properties (groupTypes/any, mailEnabled, ...) exist in Graph; the emulator models displayName and id only.",
+            statement:
+                "Filters on other group properties (groupTypes/any, mailEnabled, ...) exist in Graph; the emulator models displayName and id only.",
             source: `${DOC}/group-list.md; microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/group.md`,
             modelled: true,
-            stricter: "Unmodelled filters are refused with 400 Request_UnsupportedQuery (Graph's code for a filter it does not support), though Graph serves some of them.",
+            stricter:
+                "Unmodelled filters are refused with 400 Request_UnsupportedQuery (Graph's code for a filter it does not support), though Graph serves some of them.",
             probe: { method: "GET", path: "/groups", query: "$filter=groupTypes/any(c:c eq 'Unified')" },
             expect: { status: 400, code: "Request_UnsupportedQuery" },
         },
         {
             id: "directory.groups.filterAdvanced",
             kind: "header",
-            statement: "endsWith, ne and not on displayName are advanced queries: without ConsistencyLevel: eventual and $count=true they are refused with 400 Request_UnsupportedQuery.",
+            statement:
+                "endsWith, ne and not on displayName are advanced queries: without ConsistencyLevel: eventual and $count=true they are refused with 400 Request_UnsupportedQuery.",
             source: ADV,
             modelled: true,
             probe: { method: "GET", path: "/groups", query: "$filter=endswith(displayName,'Sales')" },
@@ -327,7 +364,12 @@ export const RULES: RuleTable = {
             statement: "With ConsistencyLevel: eventual, $count=true adds @odata.count.",
             source: `${DOC}/group-list.md (example 2)`,
             modelled: true,
-            probe: { method: "GET", path: "/groups", query: "$count=true&$select=id,displayName", headers: { ConsistencyLevel: "eventual" } },
+            probe: {
+                method: "GET",
+                path: "/groups",
+                query: "$count=true&$select=id,displayName",
+                headers: { ConsistencyLevel: "eventual" },
+            },
             expect: { status: 200, bodyHas: ["@odata.count", "value"] },
         },
         {
@@ -336,14 +378,20 @@ export const RULES: RuleTable = {
             statement: "GET /groups/$count with ConsistencyLevel: eventual answers the count as text/plain.",
             source: `${DOC}/group-list.md (example 3)`,
             modelled: true,
-            route: { methods: ["GET"], path: "/groups/$count", versions: ["v1.0", "beta"], requires: { headers: { consistencylevel: "eventual" } } },
+            route: {
+                methods: ["GET"],
+                path: "/groups/$count",
+                versions: ["v1.0", "beta"],
+                requires: { headers: { consistencylevel: "eventual" } },
+            },
             probe: { method: "GET", path: "/groups/$count", headers: { ConsistencyLevel: "eventual" } },
             expect: { status: 200, headers: { "content-type": "^text/plain" } },
         },
         {
             id: "directory.groups.permission",
             kind: "permission",
-            statement: "Listing groups needs GroupMember.Read.All, Group.Read.All, Directory.Read.All, Group.ReadWrite.All or Directory.ReadWrite.All; without one 403.",
+            statement:
+                "Listing groups needs GroupMember.Read.All, Group.Read.All, Directory.Read.All, Group.ReadWrite.All or Directory.ReadWrite.All; without one 403.",
             source: `${DOC}/group-list.md`,
             modelled: true,
             probe: { method: "GET", path: "/groups", app: ["User.Read.All"] },
@@ -379,7 +427,8 @@ export const RULES: RuleTable = {
         {
             id: "directory.group.select",
             kind: "query",
-            statement: "GET /groups/{id} takes $select (\"You can use $select to get specific group properties, including those that are not returned by default\"); the answer holds the selected properties.",
+            statement:
+                'GET /groups/{id} takes $select ("You can use $select to get specific group properties, including those that are not returned by default"); the answer holds the selected properties.',
             source: `${DOC}/group-get.md (Optional query parameters; example 2)`,
             modelled: true,
             stricter: "Only $select is modelled on this route; any other query option is refused as not modelled.",
@@ -408,7 +457,8 @@ export const RULES: RuleTable = {
         {
             id: "directory.transitiveMembers.cast",
             kind: "header",
-            statement: "The OData cast transitiveMembers/microsoft.graph.user is an advanced query: without ConsistencyLevel: eventual and $count=true Graph answers 400 Request_UnsupportedQuery.",
+            statement:
+                "The OData cast transitiveMembers/microsoft.graph.user is an advanced query: without ConsistencyLevel: eventual and $count=true Graph answers 400 Request_UnsupportedQuery.",
             source: `${ADV} ("OData cast with transitive members list"); ${DOC}/group-list-transitivemembers.md`,
             modelled: true,
             stricter: "Graph's sentence for a cast is not documented; the wording of the page's endsWith example is adapted.",
@@ -428,7 +478,12 @@ export const RULES: RuleTable = {
             statement: "With ConsistencyLevel: eventual and $count=true the cast answers 200 with @odata.count.",
             source: ADV,
             modelled: true,
-            probe: { method: "GET", path: "/groups/{group}/transitiveMembers/microsoft.graph.user", query: "$count=true", headers: { ConsistencyLevel: "eventual" } },
+            probe: {
+                method: "GET",
+                path: "/groups/{group}/transitiveMembers/microsoft.graph.user",
+                query: "$count=true",
+                headers: { ConsistencyLevel: "eventual" },
+            },
             expect: { status: 200, bodyHas: ["@odata.count", "value"] },
         },
         {
@@ -437,7 +492,11 @@ export const RULES: RuleTable = {
             statement: "The header without $count=true is not enough for the cast.",
             source: ADV,
             modelled: true,
-            probe: { method: "GET", path: "/groups/{group}/transitiveMembers/microsoft.graph.user", headers: { ConsistencyLevel: "eventual" } },
+            probe: {
+                method: "GET",
+                path: "/groups/{group}/transitiveMembers/microsoft.graph.user",
+                headers: { ConsistencyLevel: "eventual" },
+            },
             expect: { status: 400, code: "Request_UnsupportedQuery" },
         },
         {
@@ -462,7 +521,8 @@ export const RULES: RuleTable = {
         {
             id: "directory.requirements.route",
             kind: "route",
-            statement: "GET and PATCH /users/{id | upn}/authentication/requirements exist in beta only; PATCH takes perUserMfaState and answers 204.",
+            statement:
+                "GET and PATCH /users/{id | upn}/authentication/requirements exist in beta only; PATCH takes perUserMfaState and answers 204.",
             source: `${BETA}/resources/strongauthenticationrequirements.md; learn.microsoft.com entra/identity/authentication/howto-mfa-userstates`,
             modelled: true,
             stricter:
@@ -483,7 +543,8 @@ export const RULES: RuleTable = {
             statement: "authentication/requirements is a beta resource: v1.0 has no such segment.",
             source: `${BETA}/resources/strongauthenticationrequirements.md; graph-schema v1.0.json authentication (no requirements)`,
             modelled: true,
-            stricter: "Graph's status for the missing segment is not documented; the emulator answers 400 BadRequest as for any unknown segment.",
+            stricter:
+                "Graph's status for the missing segment is not documented; the emulator answers 400 BadRequest as for any unknown segment.",
             probe: { method: "GET", path: REQ },
             expect: { status: 400 },
         },
@@ -501,8 +562,7 @@ export const RULES: RuleTable = {
             kind: "status",
             statement:
                 "An administrator may move a user between any states, Enforced to Enabled included; a user set to Enabled stays Enabled (whatever methods they registered before) until they complete a registration while Enabled.",
-            source:
-                "MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md (\"Administrators may move users between states, including from Enforced to Enabled or Disabled\"; \"Users who complete registration while in the Enabled state are automatically moved to the Enforced state\"; \"If per-user MFA is re-enabled on a user and the user doesn't re-register, their MFA state doesn't transition from Enabled to Enforced\")",
+            source: 'MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md ("Administrators may move users between states, including from Enforced to Enabled or Disabled"; "Users who complete registration while in the Enabled state are automatically moved to the Enforced state"; "If per-user MFA is re-enabled on a user and the user doesn\'t re-register, their MFA state doesn\'t transition from Enabled to Enforced")',
             modelled: true,
             probe: {
                 method: "GET",

@@ -3,7 +3,18 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import { perUserMfaAudit } from "./audit";
-import { DIRECTORY_ADVANCED, FilterRow, QueryCapability, filterOf, hasEventual, isAdvancedQuery, needsAdvanced, selectedFields, typeProperties, unknownSelectProperty } from "./query";
+import {
+    DIRECTORY_ADVANCED,
+    FilterRow,
+    QueryCapability,
+    filterOf,
+    hasEventual,
+    isAdvancedQuery,
+    needsAdvanced,
+    selectedFields,
+    typeProperties,
+    unknownSelectProperty,
+} from "./query";
 import type { Route, RouteContext } from "./routes";
 import { METHOD_READ, listedMethods } from "./userMethods";
 import { PER_USER_MFA_ON_LIST_SOURCE } from "./directory.rules";
@@ -31,26 +42,69 @@ const GROUP_FIELDS = ["id", "displayName"] as const;
  * properties"; the set is the one of the page's example response).
  */
 const DEFAULT_GROUP_SELECT = [
-    "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes",
-    "isAssignableToRole", "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesLastSyncDateTime",
-    "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation", "preferredLanguage", "proxyAddresses", "renewedDateTime",
-    "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled", "theme", "visibility", "onPremisesProvisioningErrors",
+    "id",
+    "deletedDateTime",
+    "classification",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "expirationDateTime",
+    "groupTypes",
+    "isAssignableToRole",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "onPremisesLastSyncDateTime",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "preferredDataLocation",
+    "preferredLanguage",
+    "proxyAddresses",
+    "renewedDateTime",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
+    "securityEnabled",
+    "theme",
+    "visibility",
+    "onPremisesProvisioningErrors",
 ];
 /** group-list.md: "The hasMembersWithLicenseErrors and isArchived properties are an exception and are not returned in the $select query." */
 const NOT_SELECTABLE = ["hasMembersWithLicenseErrors", "isArchived"];
 const MFA_READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
 const MFA_WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
-const USER_FIELDS = ["id", "userPrincipalName", "displayName", "userType", "accountEnabled", "mail", "signInSessionsValidFromDateTime"] as const;
+const USER_FIELDS = [
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "userType",
+    "accountEnabled",
+    "mail",
+    "signInSessionsValidFromDateTime",
+] as const;
 /**
  * The properties Graph returns without $select (docs-contrib api-reference/v1.0/api/user-list.md and
  * user-get.md: "businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation,
  * preferredLanguage, surname, and userPrincipalName"; resources/user.md marks the same ones "Returned by
  * default"). Those the emulator does not keep come back null (or [] for businessPhones), as unset.
  */
-const DEFAULT_USER_SELECT = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+const DEFAULT_USER_SELECT = [
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+];
 const MFA_STATES: readonly string[] = ["disabled", "enabled", "enforced"];
 
-const USER_MD = "docs-contrib api-reference/v1.0/resources/user.md (Properties: \"Supports $filter (...)\")";
+const USER_MD = 'docs-contrib api-reference/v1.0/resources/user.md (Properties: "Supports $filter (...)")';
 /**
  * $filter on users, per property as resources/user.md lists the operators; only the properties the
  * emulator keeps (USER_FIELDS) have rows: a filter on any other is refused as not modelled. ne, not and
@@ -83,8 +137,13 @@ export const USERS_QUERY: QueryCapability = {
 /** GET /users/$count (user-list.md example 3): $filter as on the list. */
 export const USERS_COUNT_QUERY: QueryCapability = { ...USERS_QUERY, options: ["$filter"], select: false, selectObserved: undefined };
 /** GET /users/{id} (user-get.md: $select and $expand): $select modelled, $expand not. */
-export const USER_QUERY: QueryCapability = { options: ["$select"], select: "user", resource: "User", source: "docs-contrib api-reference/v1.0/api/user-get.md" };
-const GROUP_MD = "docs-contrib api-reference/v1.0/resources/group.md (Properties: \"Supports $filter (...)\")";
+export const USER_QUERY: QueryCapability = {
+    options: ["$select"],
+    select: "user",
+    resource: "User",
+    source: "docs-contrib api-reference/v1.0/api/user-get.md",
+};
+const GROUP_MD = 'docs-contrib api-reference/v1.0/resources/group.md (Properties: "Supports $filter (...)")';
 /** $filter on groups (resources/group.md); only id and displayName are kept by the emulator. */
 const GROUP_FILTER: Record<string, FilterRow> = {
     id: { ops: ["eq", "ne", "not", "in"], source: GROUP_MD },
@@ -102,7 +161,12 @@ export const GROUPS_QUERY: QueryCapability = {
     filterErrorCode: "Request_UnsupportedQuery",
     advanced: DIRECTORY_ADVANCED,
     refused: {
-        $skip: { status: 400, code: "Request_BadRequest", message: "'$skip' is not supported by the service.", source: "docs-contrib api-reference/v1.0/api/group-list.md (\"$skip isn't supported\"; the wording is the emulator's)" },
+        $skip: {
+            status: 400,
+            code: "Request_BadRequest",
+            message: "'$skip' is not supported by the service.",
+            source: "docs-contrib api-reference/v1.0/api/group-list.md (\"$skip isn't supported\"; the wording is the emulator's)",
+        },
     },
     source: "docs-contrib api-reference/v1.0/api/group-list.md",
 };
@@ -110,7 +174,12 @@ export const GROUPS_QUERY: QueryCapability = {
  * GET /groups/{id} (group-get.md, "Optional query parameters": "You can use `$select` to get specific group
  * properties, including those that are not returned by default"; example 2): $select modelled; nothing else.
  */
-export const GROUP_QUERY: QueryCapability = { options: ["$select"], select: "group", resource: "Group", source: "docs-contrib api-reference/v1.0/api/group-get.md" };
+export const GROUP_QUERY: QueryCapability = {
+    options: ["$select"],
+    select: "group",
+    resource: "Group",
+    source: "docs-contrib api-reference/v1.0/api/group-get.md",
+};
 /** GET /groups/$count (group-list.md example 3): $filter as on the list. */
 export const GROUP_COUNT_QUERY: QueryCapability = { ...GROUPS_QUERY, options: ["$filter"], select: false };
 /**
@@ -126,7 +195,11 @@ export const TRANSITIVE_QUERY: QueryCapability = {
 };
 
 function notFound(ref: string): GraphHttpError {
-    return new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`);
+    return new GraphHttpError(
+        404,
+        "Request_ResourceNotFound",
+        `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`,
+    );
 }
 
 function dir(ctx: RouteContext) {
@@ -146,7 +219,12 @@ function userOr404(ctx: RouteContext, ref: string): UserRecord {
  * vendored v1.0 CSDL); a name that is not one is refused with Graph's 400. Properties the emulator
  * does not model come back as Graph returns an unset property: null, or an empty collection.
  */
-function select(ctx: RouteContext, version: string, defaults: readonly string[] = DEFAULT_USER_SELECT, observed: readonly string[] = []): string[] {
+function select(
+    ctx: RouteContext,
+    version: string,
+    defaults: readonly string[] = DEFAULT_USER_SELECT,
+    observed: readonly string[] = [],
+): string[] {
     const raw = ctx.req.url.searchParams.get("$select");
     return raw ? selectedFields(raw, "user", version, observed) : [...defaults];
 }
@@ -180,7 +258,11 @@ function shape(u: UserRecord, fields: string[], version = "v1.0"): Record<string
 /** Renders users with these fields (the schema looked up once, not per user: a page holds up to 999). */
 function shaper(fields: string[], version = "v1.0"): (u: UserRecord) => Record<string, unknown> {
     const props = userProperties(version);
-    const plan = fields.map((f) => ({ f, modelled: (USER_FIELDS as readonly string[]).includes(f), collection: !!props[f]?.type.startsWith("Collection(") }));
+    const plan = fields.map((f) => ({
+        f,
+        modelled: (USER_FIELDS as readonly string[]).includes(f),
+        collection: !!props[f]?.type.startsWith("Collection("),
+    }));
     return (u) => {
         const out: Record<string, unknown> = {};
         for (const { f, modelled, collection } of plan) {
@@ -195,12 +277,20 @@ function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) 
     const topRaw = ctx.req.url.searchParams.get("$top");
     const top = topRaw === null ? 100 : Number(topRaw);
     if (!Number.isInteger(top) || top < 1 || top > 999) {
-        throw new GraphHttpError(400, "Request_BadRequest", `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
+        throw new GraphHttpError(
+            400,
+            "Request_BadRequest",
+            `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`,
+        );
     }
     const token = ctx.req.url.searchParams.get("$skiptoken");
     const offset = token ? Number(Buffer.from(token, "base64url").toString("utf8").replace(/^o:/, "")) : 0;
     if (!Number.isInteger(offset) || offset < 0) {
-        throw new GraphHttpError(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.");
+        throw new GraphHttpError(
+            400,
+            "Directory_ExpiredPageToken",
+            "The specified page token value has expired and can no longer be included in your request.",
+        );
     }
     const slice = items.slice(offset, offset + top);
     const body: Record<string, unknown> = { "@odata.context": `${ctx.origin}/${version}/$metadata#${context}`, value: slice.map(render) };
@@ -297,7 +387,10 @@ export const directoryRoutes: Route[] = [
             const u = userOr404(ctx, ctx.params[0]);
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/methods`, value: listedMethods(u) },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/methods`,
+                    value: listedMethods(u),
+                },
             };
         },
     },
@@ -317,12 +410,20 @@ export const directoryRoutes: Route[] = [
                 throw needsAdvanced("Query option '$count' on 'users'");
             }
             const all = dir(ctx).userList();
-            const users = ctx.req.url.searchParams.has("$filter") ? all.filter(filterOf<UserRecord>(ctx.req, USERS_QUERY)) : (all as UserRecord[]);
+            const users = ctx.req.url.searchParams.has("$filter")
+                ? all.filter(filterOf<UserRecord>(ctx.req, USERS_QUERY))
+                : (all as UserRecord[]);
             const listed = mfa ? fields.filter((f) => f !== "perUserMfaState") : fields;
             const base = shaper(listed, version);
             const render = mfa ? (u: UserRecord) => Object.assign(base(u), mfa(u)) : base;
             // Without $select the context names the entity set; with it, the selected properties (user-list.md examples).
-            const answer = page(ctx, version, users, render, ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})` : "users");
+            const answer = page(
+                ctx,
+                version,
+                users,
+                render,
+                ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})` : "users",
+            );
             if (count) {
                 answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
             }
@@ -343,7 +444,10 @@ export const directoryRoutes: Route[] = [
             const fields = select(ctx, version);
             // user-get.md examples: $metadata#users/$entity, or users(<selected>)/$entity with $select.
             const context = ctx.req.url.searchParams.has("$select") ? `users(${fields.join(",")})/$entity` : "users/$entity";
-            return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#${context}`, ...shape(u, fields, version) } };
+            return {
+                status: 200,
+                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#${context}`, ...shape(u, fields, version) },
+            };
         },
     },
     {
@@ -357,7 +461,11 @@ export const directoryRoutes: Route[] = [
         handle(ctx) {
             requireRole(ctx.claims, USER_READ);
             userOr404(ctx, ctx.params[0]);
-            throw new GraphHttpError(404, "Request_ResourceNotFound", "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
+            throw new GraphHttpError(
+                404,
+                "Request_ResourceNotFound",
+                "Resource 'manager' does not exist or one of its queried reference-property objects are not present.",
+            );
         },
     },
     {
@@ -395,7 +503,9 @@ export const directoryRoutes: Route[] = [
                 throw needsAdvanced("Query option '$count' on 'groups'");
             }
             const fields = groupSelect(ctx);
-            const groups = [...dir(ctx).groups.values()].filter(filterOf<GroupRecord>(ctx.req, GROUPS_QUERY)).sort((a, b) => a.id.localeCompare(b.id));
+            const groups = [...dir(ctx).groups.values()]
+                .filter(filterOf<GroupRecord>(ctx.req, GROUPS_QUERY))
+                .sort((a, b) => a.id.localeCompare(b.id));
             const context = q.has("$select") ? `groups(${fields.join(",")})` : "groups";
             const answer = page(ctx, version, groups, (g) => groupShape(g, fields), context);
             if (count === "true") {
@@ -462,7 +572,13 @@ export const directoryRoutes: Route[] = [
             const fields = select(ctx, version);
             const users = dir(ctx).transitiveUsers(ctx.params[0]);
             // group-list-transitivemembers.md examples: $metadata#directoryObjects, or #users for the cast.
-            const answer = page(ctx, version, users, (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields, version) }), cast ? "users" : "directoryObjects");
+            const answer = page(
+                ctx,
+                version,
+                users,
+                (u) => ({ "@odata.type": "#microsoft.graph.user", ...shape(u, fields, version) }),
+                cast ? "users" : "directoryObjects",
+            );
             if (advanced) {
                 // With the advanced query parameters the count comes back (aad-advanced-queries.md).
                 answer.body = { "@odata.context": answer.body["@odata.context"], "@odata.count": users.length, ...answer.body };
@@ -481,7 +597,10 @@ export const directoryRoutes: Route[] = [
             const u = userOr404(ctx, ctx.params[0]);
             return {
                 status: 200,
-                body: { "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/requirements`, perUserMfaState: u.perUserMfaState },
+                body: {
+                    "@odata.context": `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/requirements`,
+                    perUserMfaState: u.perUserMfaState,
+                },
             };
         },
     },
@@ -498,7 +617,11 @@ export const directoryRoutes: Route[] = [
             const body = jsonBody(ctx.req);
             for (const key of Object.keys(body)) {
                 if (key !== "perUserMfaState" && !key.startsWith("@odata.")) {
-                    throw new GraphHttpError(400, "BadRequest", `Invalid property '${key}' on type 'microsoft.graph.strongAuthenticationRequirements'.`);
+                    throw new GraphHttpError(
+                        400,
+                        "BadRequest",
+                        `Invalid property '${key}' on type 'microsoft.graph.strongAuthenticationRequirements'.`,
+                    );
                 }
             }
             const state = body.perUserMfaState;

@@ -5,7 +5,7 @@ const GA = "62e90394-69f5-4237-9190-012177145e10";
 const MEMBERS = `/directoryRoles(roleTemplateId='${GA}')/members`;
 const LIMITED =
     "microsoftgraph/microsoft-graph-docs-contrib api-reference/includes/limited-info.md (included in directoryrole-list-members.md's Permissions) and concepts/permissions-overview.md " +
-    "(\"Limited information returned for inaccessible member objects\": \"only the object type and ID are returned and other properties have the value null\")";
+    '("Limited information returned for inaccessible member objects": "only the object type and ID are returned and other properties have the value null")';
 const ROLE_GROUPS = "MicrosoftDocs/entra-docs docs/identity/role-based-access-control/groups-concept.md";
 
 /** Activated directory roles and their members (./directoryRoles.ts). */
@@ -26,10 +26,11 @@ export const RULES: RuleTable = {
         {
             id: "directoryRoles.list.query",
             kind: "query",
-            statement: "The page says GET /directoryRoles does not support the OData query parameters (\"$filter is not supported here\").",
+            statement: 'The page says GET /directoryRoles does not support the OData query parameters ("$filter is not supported here").',
             source: `${DOC}/directoryrole-list.md`,
             modelled: true,
-            stricter: "Graph's answer to a query option here is not documented; the emulator refuses any with 400 \"not modelled by the emulator\".",
+            stricter:
+                'Graph\'s answer to a query option here is not documented; the emulator refuses any with 400 "not modelled by the emulator".',
             probe: { method: "GET", path: "/directoryRoles", query: `$filter=roleTemplateId eq '${GA}'` },
             expect: { status: 400, message: "not modelled by the emulator" },
         },
@@ -39,7 +40,12 @@ export const RULES: RuleTable = {
             statement: "GET /directoryRoles(roleTemplateId='{roleTemplateId}')/members lists the principals assigned the role.",
             source: `${DOC}/directoryrole-list-members.md ("GET /directoryRoles(roleTemplateId='{roleTemplateId}')/members")`,
             modelled: true,
-            route: { methods: ["GET"], path: "/directoryRoles(roleTemplateId='{template}')/members", versions: ["v1.0", "beta"], queryOptions: ["$select"] },
+            route: {
+                methods: ["GET"],
+                path: "/directoryRoles(roleTemplateId='{template}')/members",
+                versions: ["v1.0", "beta"],
+                queryOptions: ["$select"],
+            },
             probe: { method: "GET", path: MEMBERS },
             expect: { status: 200, bodyHas: ["value"] },
         },
@@ -89,8 +95,14 @@ export const RULES: RuleTable = {
                 "A service principal can retrieve its own service principal details without any application permission.",
             source: `${DOC}/user-get.md (its permissions include), ${DOC}/serviceprincipal-get.md (Application row, and the Note under Permissions), ${DOC}/group-get.md (Application row)`,
             modelled: true,
-            stricter: "User.ReadBasic.All is not counted as reading users; Directory.ReadWrite.All is counted for service principals (higher than Directory.Read.All).",
-            probe: { method: "GET", path: MEMBERS, app: ["RoleManagement.Read.Directory", "User.Read.All"], query: "$select=userPrincipalName" },
+            stricter:
+                "User.ReadBasic.All is not counted as reading users; Directory.ReadWrite.All is counted for service principals (higher than Directory.Read.All).",
+            probe: {
+                method: "GET",
+                path: MEMBERS,
+                app: ["RoleManagement.Read.Directory", "User.Read.All"],
+                query: "$select=userPrincipalName",
+            },
             expect: { status: 200, body: { "value.0.userPrincipalName": "breakglass1@contoso.onmicrosoft.com" } },
         },
         {
@@ -100,9 +112,15 @@ export const RULES: RuleTable = {
                 "Without $select each member carries its type's default properties: a user the default set (businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName), a group the default set, a service principal its properties.",
             source: `${DOC}/user-get.md ("By default, only a limited set of properties are returned"), ${DOC}/group-get.md (example 1, "only the default properties"), ${DOC}/serviceprincipal-get.md (example 1)`,
             modelled: true,
-            stricter: "The list-members page shows a truncated user only; the defaults of each type's Get page are assumed for the collection. Service principal properties from resources/serviceprincipal.md (the vendored Graph schema lacks the type).",
+            stricter:
+                "The list-members page shows a truncated user only; the defaults of each type's Get page are assumed for the collection. Service principal properties from resources/serviceprincipal.md (the vendored Graph schema lacks the type).",
             probe: { method: "GET", path: MEMBERS },
-            expect: { status: 200, body: { "value.0.displayName": "Break Glass 1" }, bodyHas: ["value.0.businessPhones", "value.0.mobilePhone"], bodyLacks: ["value.0.accountEnabled"] },
+            expect: {
+                status: 200,
+                body: { "value.0.displayName": "Break Glass 1" },
+                bodyHas: ["value.0.businessPhones", "value.0.mobilePhone"],
+                bodyLacks: ["value.0.accountEnabled"],
+            },
         },
         {
             id: "directoryRoles.members.select",
@@ -110,7 +128,8 @@ export const RULES: RuleTable = {
             statement: "$select names properties; each member carries the selected properties its type has (and its @odata.type).",
             source: `${DOC}/directoryrole-list-members.md ("This method supports the OData query parameters"), microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md`,
             modelled: true,
-            stricter: "A name that no member type (user, group, servicePrincipal) has is refused with 400 Request_BadRequest; Graph's answer to it on a directoryObject collection is not documented.",
+            stricter:
+                "A name that no member type (user, group, servicePrincipal) has is refused with 400 Request_BadRequest; Graph's answer to it on a directoryObject collection is not documented.",
             probe: { method: "GET", path: MEMBERS, query: "$select=noSuchProperty" },
             expect: { status: 400 },
         },
@@ -120,14 +139,16 @@ export const RULES: RuleTable = {
             statement: "The page lists the usual OData query parameters without saying which apply to this collection.",
             source: `${DOC}/directoryrole-list-members.md ("This method supports the OData query parameters")`,
             modelled: true,
-            stricter: "Only $select is modelled; $filter, $top, $count, $orderby, $search, $expand, $skip and any other option or parameter are refused with 400 \"not modelled by the emulator\".",
+            stricter:
+                'Only $select is modelled; $filter, $top, $count, $orderby, $search, $expand, $skip and any other option or parameter are refused with 400 "not modelled by the emulator".',
             probe: { method: "GET", path: MEMBERS, query: "$top=5" },
             expect: { status: 400, message: "not modelled by the emulator" },
         },
         {
             id: "directoryRoles.permission",
             kind: "permission",
-            statement: "Listing roles needs RoleManagement.Read.Directory, Directory.Read.All, RoleManagement.ReadWrite.Directory or Directory.ReadWrite.All; without one, 403.",
+            statement:
+                "Listing roles needs RoleManagement.Read.Directory, Directory.Read.All, RoleManagement.ReadWrite.Directory or Directory.ReadWrite.All; without one, 403.",
             source: `${DOC}/directoryrole-list.md (Permissions, Application row)`,
             modelled: true,
             probe: { method: "GET", path: "/directoryRoles", app: [] },
@@ -145,7 +166,8 @@ export const RULES: RuleTable = {
         {
             id: "directoryRoles.members.permission",
             kind: "permission",
-            statement: "Listing a role's members needs RoleManagement.Read.Directory, Directory.Read.All, RoleManagement.ReadWrite.Directory or Directory.ReadWrite.All; without one, 403.",
+            statement:
+                "Listing a role's members needs RoleManagement.Read.Directory, Directory.Read.All, RoleManagement.ReadWrite.Directory or Directory.ReadWrite.All; without one, 403.",
             source: `${DOC}/directoryrole-list-members.md (Permissions, Application row)`,
             modelled: true,
             probe: { method: "GET", path: MEMBERS, app: ["User.Read.All"] },

@@ -46,19 +46,63 @@ export type MemberType = "user" | "servicePrincipal" | "group";
  */
 export const READS: Record<MemberType, readonly string[]> = {
     user: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-    servicePrincipal: ["Application.Read.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+    servicePrincipal: [
+        "Application.Read.All",
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ],
     group: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
 };
 
 /** user-get.md: "By default, only a limited set of properties are returned". */
-const DEFAULT_USER = ["businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName"];
+const DEFAULT_USER = [
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "id",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+];
 /** group-get.md example 1 ("It includes only the default properties"). */
 const DEFAULT_GROUP = [
-    "id", "deletedDateTime", "classification", "createdDateTime", "description", "displayName", "expirationDateTime", "groupTypes", "isAssignableToRole",
-    "mail", "mailEnabled", "mailNickname", "membershipRule", "membershipRuleProcessingState", "onPremisesDomainName", "onPremisesLastSyncDateTime",
-    "onPremisesNetBiosName", "onPremisesSamAccountName", "onPremisesSecurityIdentifier", "onPremisesSyncEnabled", "preferredDataLocation",
-    "preferredLanguage", "proxyAddresses", "renewedDateTime", "resourceBehaviorOptions", "resourceProvisioningOptions", "securityEnabled",
-    "securityIdentifier", "theme", "visibility", "onPremisesProvisioningErrors",
+    "id",
+    "deletedDateTime",
+    "classification",
+    "createdDateTime",
+    "description",
+    "displayName",
+    "expirationDateTime",
+    "groupTypes",
+    "isAssignableToRole",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "membershipRule",
+    "membershipRuleProcessingState",
+    "onPremisesDomainName",
+    "onPremisesLastSyncDateTime",
+    "onPremisesNetBiosName",
+    "onPremisesSamAccountName",
+    "onPremisesSecurityIdentifier",
+    "onPremisesSyncEnabled",
+    "preferredDataLocation",
+    "preferredLanguage",
+    "proxyAddresses",
+    "renewedDateTime",
+    "resourceBehaviorOptions",
+    "resourceProvisioningOptions",
+    "securityEnabled",
+    "securityIdentifier",
+    "theme",
+    "visibility",
+    "onPremisesProvisioningErrors",
 ];
 /**
  * microsoft.graph.servicePrincipal's properties (resources/serviceprincipal.md, Properties; `true` marks a
@@ -66,18 +110,49 @@ const DEFAULT_GROUP = [
  * all by default.
  */
 const SERVICE_PRINCIPAL: Record<string, boolean> = {
-    id: false, deletedDateTime: false, accountEnabled: false, addIns: true, alternativeNames: true, appDescription: false, appDisplayName: false,
-    appId: false, applicationTemplateId: false, appOwnerOrganizationId: false, appRoleAssignmentRequired: false, appRoles: true, description: false,
-    disabledByMicrosoftStatus: false, displayName: false, homepage: false, info: false, keyCredentials: true, loginUrl: false, logoutUrl: false,
-    notes: false, notificationEmailAddresses: true, oauth2PermissionScopes: true, passwordCredentials: true, preferredSingleSignOnMode: false,
-    replyUrls: true, resourceSpecificApplicationPermissions: true, samlSingleSignOnSettings: false, servicePrincipalNames: true,
-    servicePrincipalType: false, signInAudience: false, tags: true, tokenEncryptionKeyId: false, verifiedPublisher: false,
+    id: false,
+    deletedDateTime: false,
+    accountEnabled: false,
+    addIns: true,
+    alternativeNames: true,
+    appDescription: false,
+    appDisplayName: false,
+    appId: false,
+    applicationTemplateId: false,
+    appOwnerOrganizationId: false,
+    appRoleAssignmentRequired: false,
+    appRoles: true,
+    description: false,
+    disabledByMicrosoftStatus: false,
+    displayName: false,
+    homepage: false,
+    info: false,
+    keyCredentials: true,
+    loginUrl: false,
+    logoutUrl: false,
+    notes: false,
+    notificationEmailAddresses: true,
+    oauth2PermissionScopes: true,
+    passwordCredentials: true,
+    preferredSingleSignOnMode: false,
+    replyUrls: true,
+    resourceSpecificApplicationPermissions: true,
+    samlSingleSignOnSettings: false,
+    servicePrincipalNames: true,
+    servicePrincipalType: false,
+    signInAudience: false,
+    tags: true,
+    tokenEncryptionKeyId: false,
+    verifiedPublisher: false,
 };
 
 /** The role object's id: Graph gives each tenant its own; here it is derived from the template id. */
 const roleId = (templateId: string) => `${templateId.slice(0, 24)}${"d1ec70"}${templateId.slice(30)}`;
 
-type Member = { type: "user"; user: UserRecord } | { type: "servicePrincipal"; app: AppRegistration } | { type: "group"; group: GroupRecord };
+type Member =
+    | { type: "user"; user: UserRecord }
+    | { type: "servicePrincipal"; app: AppRegistration }
+    | { type: "group"; group: GroupRecord };
 
 /** Every principal holding `role`: users, then service principals, then role-assignable groups. */
 function holders(ctx: RouteContext, role: string): Member[] {
@@ -92,7 +167,13 @@ function holders(ctx: RouteContext, role: string): Member[] {
 function activated(ctx: RouteContext) {
     return Object.entries(ROLE_TEMPLATES)
         .filter(([name]) => holders(ctx, name).length > 0)
-        .map(([displayName, roleTemplateId]) => ({ id: roleId(roleTemplateId), displayName, roleTemplateId, description: `${displayName} role`, deletedDateTime: null }));
+        .map(([displayName, roleTemplateId]) => ({
+            id: roleId(roleTemplateId),
+            displayName,
+            roleTemplateId,
+            description: `${displayName} role`,
+            deletedDateTime: null,
+        }));
 }
 
 /** Property name -> is a collection, per member type. */
@@ -106,15 +187,38 @@ function modelled(m: Member, tenantId: string): Record<string, unknown> {
     switch (m.type) {
         case "user": {
             const u = m.user;
-            return { id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, userType: u.userType, accountEnabled: u.accountEnabled, mail: u.mail };
+            return {
+                id: u.id,
+                userPrincipalName: u.userPrincipalName,
+                displayName: u.displayName,
+                userType: u.userType,
+                accountEnabled: u.accountEnabled,
+                mail: u.mail,
+            };
         }
         case "servicePrincipal": {
             const a = m.app;
-            return { id: a.objectId, appId: a.appId, displayName: a.displayName, appDisplayName: a.displayName, accountEnabled: true, servicePrincipalType: "Application", appOwnerOrganizationId: tenantId, signInAudience: "AzureADMyOrg" };
+            return {
+                id: a.objectId,
+                appId: a.appId,
+                displayName: a.displayName,
+                appDisplayName: a.displayName,
+                accountEnabled: true,
+                servicePrincipalType: "Application",
+                appOwnerOrganizationId: tenantId,
+                signInAudience: "AzureADMyOrg",
+            };
         }
         case "group": {
             const g = m.group;
-            return { id: g.id, displayName: g.displayName, isAssignableToRole: g.isAssignableToRole ? true : null, securityEnabled: g.isAssignableToRole ? true : null, mailEnabled: g.isAssignableToRole ? false : null, groupTypes: [] };
+            return {
+                id: g.id,
+                displayName: g.displayName,
+                isAssignableToRole: g.isAssignableToRole ? true : null,
+                securityEnabled: g.isAssignableToRole ? true : null,
+                mailEnabled: g.isAssignableToRole ? false : null,
+                groupTypes: [],
+            };
         }
     }
 }
@@ -135,7 +239,9 @@ function readable(ctx: RouteContext, m: Member): boolean {
  */
 function shapeMember(ctx: RouteContext, m: Member, select: string[] | undefined): Record<string, unknown> {
     const props = propertiesOfType(m.type);
-    const fields = (select ?? (m.type === "user" ? DEFAULT_USER : m.type === "group" ? DEFAULT_GROUP : Object.keys(SERVICE_PRINCIPAL))).filter((f) => f in props);
+    const fields = (
+        select ?? (m.type === "user" ? DEFAULT_USER : m.type === "group" ? DEFAULT_GROUP : Object.keys(SERVICE_PRINCIPAL))
+    ).filter((f) => f in props);
     const full = readable(ctx, m);
     const values = modelled(m, ctx.tenant.tenantId);
     const out: Record<string, unknown> = { "@odata.type": `#microsoft.graph.${m.type}` };
@@ -167,7 +273,8 @@ function refuseUnmodelled(ctx: RouteContext, allowed: readonly string[], route: 
             throw new GraphHttpError(
                 400,
                 "Request_BadRequest",
-                `Query option '${key}' on ${route} is not modelled by the emulator` + (allowed.length ? ` (it models ${allowed.join(", ")} there).` : " (it models none there)."),
+                `Query option '${key}' on ${route} is not modelled by the emulator` +
+                    (allowed.length ? ` (it models ${allowed.join(", ")} there).` : " (it models none there)."),
             );
         }
     }
@@ -181,11 +288,18 @@ function refuseUnmodelled(ctx: RouteContext, allowed: readonly string[], route: 
 function memberSelect(ctx: RouteContext): string[] | undefined {
     const raw = ctx.req.url.searchParams.get("$select");
     if (raw === null) return undefined;
-    const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
+    const fields = raw
+        .split(",")
+        .map((f) => f.trim())
+        .filter(Boolean);
     const types: MemberType[] = ["user", "group", "servicePrincipal"];
     for (const f of fields) {
         if (!types.some((t) => f in propertiesOfType(t))) {
-            throw new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${f}' on type 'microsoft.graph.directoryObject'.`);
+            throw new GraphHttpError(
+                400,
+                "Request_BadRequest",
+                `Could not find a property named '${f}' on type 'microsoft.graph.directoryObject'.`,
+            );
         }
     }
     if (!fields.length) {
@@ -212,7 +326,12 @@ export const directoryRoleRoutes: Route[] = [
         versions: ["v1.0", "beta"],
         write: false,
         // The dispatcher's query check (./query.ts): $select passes to the handler, which checks it over the member types.
-        query: { options: MEMBER_OPTIONS, select: false, resource: "directoryObject", source: "docs-contrib api-reference/v1.0/api/directoryrole-list-members.md" },
+        query: {
+            options: MEMBER_OPTIONS,
+            select: false,
+            resource: "directoryObject",
+            source: "docs-contrib api-reference/v1.0/api/directoryrole-list-members.md",
+        },
         handle(ctx, version) {
             requireRole(ctx.claims, READ);
             refuseUnmodelled(ctx, MEMBER_OPTIONS, "/directoryRoles/{id}/members");
@@ -220,7 +339,11 @@ export const directoryRoleRoutes: Route[] = [
             const [byId, byTemplate] = ctx.params;
             const role = activated(ctx).find((r) => (byId ? r.id === byId.toLowerCase() : r.roleTemplateId === byTemplate?.toLowerCase()));
             if (!role) {
-                throw new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${byId ?? byTemplate}' does not exist or one of its queried reference-property objects are not present.`);
+                throw new GraphHttpError(
+                    404,
+                    "Request_ResourceNotFound",
+                    `Resource '${byId ?? byTemplate}' does not exist or one of its queried reference-property objects are not present.`,
+                );
             }
             return {
                 status: 200,

@@ -68,7 +68,9 @@ const ADVANCED_SOURCE = "docs-contrib concepts/aad-advanced-queries.md";
 export const DIRECTORY_ADVANCED: readonly FilterOp[] = ["ne", "not", "endsWith"];
 
 export function notModelled(what: string, cap: QueryCapability | undefined): GraphHttpError {
-    const where = cap ? ` (the emulator models: ${cap.options.length ? cap.options.join(", ") : "no query options"} here; per ${cap.source})` : " (the emulator models no query options on this route)";
+    const where = cap
+        ? ` (the emulator models: ${cap.options.length ? cap.options.join(", ") : "no query options"} here; per ${cap.source})`
+        : " (the emulator models no query options on this route)";
     return new GraphHttpError(400, "BadRequest", `${what} is ${NOT_MODELLED}${where}.`);
 }
 
@@ -99,7 +101,11 @@ export function checkQuery(req: EmuRequest, cap: QueryCapability | undefined, me
     for (const key of req.url.searchParams.keys()) {
         const option = key.toLowerCase();
         if (seen.has(option)) {
-            throw new GraphHttpError(400, "BadRequest", `Query option '${key}' is specified more than once; a query option may appear once.`);
+            throw new GraphHttpError(
+                400,
+                "BadRequest",
+                `Query option '${key}' is specified more than once; a query option may appear once.`,
+            );
         }
         seen.add(option);
         const documented = cap?.refused?.[option];
@@ -149,7 +155,8 @@ const bad = (message: string) => new GraphHttpError(400, "BadRequest", message);
 
 function tokenize(s: string): string[] {
     const out: string[] = [];
-    const re = /\s*('(?:[^']|'')*'|\(|\)|,|:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|[A-Za-z_$][\w/.$]*|-?\d+(?:\.\d+)?|\S)/y;
+    const re =
+        /\s*('(?:[^']|'')*'|\(|\)|,|:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|[A-Za-z_$][\w/.$]*|-?\d+(?:\.\d+)?|\S)/y;
     let m: RegExpExecArray | null;
     while (re.lastIndex < s.length && (m = re.exec(s))) {
         if (m[1] === undefined) break;
@@ -276,9 +283,14 @@ function filterRefusal(cap: QueryCapability, prop: string, op: string, row: Filt
 export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuRequest): void {
     const use = (prop: string, op: FilterOp, inside?: { row: FilterRow; variable: string; outer: string }) => {
         if (inside) {
-            const sub = prop.toLowerCase() === inside.variable.toLowerCase() ? "" : prop.replace(new RegExp(`^${inside.variable}/`, "i"), "");
+            const sub =
+                prop.toLowerCase() === inside.variable.toLowerCase() ? "" : prop.replace(new RegExp(`^${inside.variable}/`, "i"), "");
             const ops = Object.entries(inside.row.any ?? {}).find(([p]) => p.toLowerCase() === sub.toLowerCase())?.[1];
-            if (!ops || !ops.includes(op)) throw filterRefusal(cap, `${inside.outer}/any(${inside.variable}: ${prop})`, op, { ops: ops ?? [], source: inside.row.source });
+            if (!ops || !ops.includes(op))
+                throw filterRefusal(cap, `${inside.outer}/any(${inside.variable}: ${prop})`, op, {
+                    ops: ops ?? [],
+                    source: inside.row.source,
+                });
             return;
         }
         const row = rowFor(cap, prop);
@@ -355,23 +367,29 @@ function norm(v: unknown): unknown {
 }
 
 /** A predicate over rendered items (the JSON Graph answers); `get` reads a property of an item. */
-export function compileFilter<T>(node: FilterNode | undefined, get: (item: T, path: string) => unknown = readPath as any): (item: T) => boolean {
+export function compileFilter<T>(
+    node: FilterNode | undefined,
+    get: (item: T, path: string) => unknown = readPath as any,
+): (item: T) => boolean {
     if (!node) return () => true;
     const build = (n: FilterNode, scope: { variable: string; value: unknown } | undefined): ((x: T) => boolean) => {
         const read = (x: T, prop: string): unknown => {
             if (scope) {
                 if (prop.toLowerCase() === scope.variable.toLowerCase()) return scope.value;
-                if (prop.toLowerCase().startsWith(`${scope.variable.toLowerCase()}/`)) return readPath(scope.value, prop.slice(scope.variable.length + 1));
+                if (prop.toLowerCase().startsWith(`${scope.variable.toLowerCase()}/`))
+                    return readPath(scope.value, prop.slice(scope.variable.length + 1));
             }
             return get(x, prop);
         };
         switch (n.kind) {
             case "and": {
-                const l = build(n.left, scope), r = build(n.right, scope);
+                const l = build(n.left, scope),
+                    r = build(n.right, scope);
                 return (x) => l(x) && r(x);
             }
             case "or": {
-                const l = build(n.left, scope), r = build(n.right, scope);
+                const l = build(n.left, scope),
+                    r = build(n.right, scope);
                 return (x) => l(x) || r(x);
             }
             case "not": {
@@ -436,19 +454,28 @@ export function parseOrderBy(expr: string, cap: QueryCapability): { prop: string
         if (!m) throw bad(`Invalid $orderby clause: '${expr}'.`);
         const prop = Object.keys(cap.orderby ?? {}).find((p) => p.toLowerCase() === m[1].toLowerCase());
         if (!prop) {
-            throw new GraphHttpError(400, "BadRequest", `$orderby on '${m[1]}' is ${NOT_MODELLED} (the pages list $orderby on: ${Object.keys(cap.orderby ?? {}).join(", ") || "nothing here"}; ${cap.source}).`);
+            throw new GraphHttpError(
+                400,
+                "BadRequest",
+                `$orderby on '${m[1]}' is ${NOT_MODELLED} (the pages list $orderby on: ${Object.keys(cap.orderby ?? {}).join(", ") || "nothing here"}; ${cap.source}).`,
+            );
         }
         return { prop, desc: m[2]?.toLowerCase() === "desc" };
     });
 }
 
-export function orderOf<T>(req: EmuRequest, cap: QueryCapability, get: (item: T, path: string) => unknown = readPath as any): ((a: T, b: T) => number) | undefined {
+export function orderOf<T>(
+    req: EmuRequest,
+    cap: QueryCapability,
+    get: (item: T, path: string) => unknown = readPath as any,
+): ((a: T, b: T) => number) | undefined {
     const expr = req.url.searchParams.get("$orderby");
     if (expr === null) return undefined;
     const keys = parseOrderBy(expr, cap);
     return (a, b) => {
         for (const k of keys) {
-            const x = norm(get(a, k.prop)) as any, y = norm(get(b, k.prop)) as any;
+            const x = norm(get(a, k.prop)) as any,
+                y = norm(get(b, k.prop)) as any;
             if (x === y) continue;
             const c = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
             return k.desc ? -c : c;
@@ -466,7 +493,10 @@ export function orderOf<T>(req: EmuRequest, cap: QueryCapability, get: (item: T,
  */
 export function selectedFields(raw: string, type: string, version: string, observed: readonly string[] = []): string[] {
     const known = typeProperties(type, version);
-    const fields = raw.split(",").map((f) => f.trim()).filter(Boolean);
+    const fields = raw
+        .split(",")
+        .map((f) => f.trim())
+        .filter(Boolean);
     for (const f of fields) {
         if (!Object.keys(known).some((k) => k === f) && !observed.includes(f)) {
             throw unknownSelectProperty(f, type);
@@ -477,7 +507,11 @@ export function selectedFields(raw: string, type: string, version: string, obser
 
 /** Graph's answer to a $select of a property its type does not have. */
 export function unknownSelectProperty(property: string, type: string): GraphHttpError {
-    return new GraphHttpError(400, "Request_BadRequest", `Could not find a property named '${property}' on type 'microsoft.graph.${type}'.`);
+    return new GraphHttpError(
+        400,
+        "Request_BadRequest",
+        `Could not find a property named '${property}' on type 'microsoft.graph.${type}'.`,
+    );
 }
 
 /**

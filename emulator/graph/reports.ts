@@ -6,7 +6,7 @@ import type { RecordedSignInState } from "../store";
 import { FilterRow, QueryCapability, filterOf, orderOf } from "./query";
 import type { Route, RouteContext } from "./routes";
 
-const SIGNIN_MD = "docs-contrib api-reference/v1.0/resources/signin.md (Properties: \"Supports $filter (...)\")";
+const SIGNIN_MD = 'docs-contrib api-reference/v1.0/resources/signin.md (Properties: "Supports $filter (...)")';
 const eqStarts = (source: string): FilterRow => ({ ops: ["eq", "startsWith"], source });
 const eq = (source: string): FilterRow => ({ ops: ["eq"], source });
 /** $filter on sign-ins, property by property as resources/signin.md lists the operators. */
@@ -48,7 +48,7 @@ export const SIGNINS_QUERY: QueryCapability = {
     resource: "signIn",
     source: "docs-contrib api-reference/v1.0/api/signin-list.md",
 };
-const URD_MD = "docs-contrib api-reference/v1.0/resources/userregistrationdetails.md (Properties: \"Supports $filter (...)\")";
+const URD_MD = 'docs-contrib api-reference/v1.0/resources/userregistrationdetails.md (Properties: "Supports $filter (...)")';
 /**
  * $filter on the registration report, as resources/userregistrationdetails.md lists it. Left out:
  * userPreferredMethodForSecondaryAuthentication (the page says "any with eq" on a single-valued
@@ -103,7 +103,15 @@ function requireP1(ctx: RouteContext) {
 }
 
 /** Pages as Graph does; `takesTop` false for an endpoint whose page size is its own (no $top). */
-export function paged<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) => unknown, context: string, max: number, takesTop = true) {
+export function paged<T>(
+    ctx: RouteContext,
+    version: string,
+    items: T[],
+    render: (t: T) => unknown,
+    context: string,
+    max: number,
+    takesTop = true,
+) {
     const topRaw = takesTop ? ctx.req.url.searchParams.get("$top") : null;
     const top = topRaw === null ? max : Number(topRaw);
     if (!Number.isInteger(top) || top < 1 || top > max) {
@@ -152,8 +160,21 @@ function renderSignIn(s: SignInRecord) {
         resourceDisplayName: "Office 365 Exchange Online",
         resourceId: "00000002-0000-0ff1-ce00-000000000000",
         status: { errorCode: 0, failureReason: "Other.", additionalDetails: null },
-        deviceDetail: { deviceId: "", displayName: "", operatingSystem: "Windows", browser: s.isInteractive ? "Edge 130.0.0" : "", isCompliant: false, isManaged: false, trustType: "" },
-        location: { city: "Redmond", state: "Washington", countryOrRegion: "US", geoCoordinates: { altitude: null, latitude: 47.68, longitude: -122.12 } },
+        deviceDetail: {
+            deviceId: "",
+            displayName: "",
+            operatingSystem: "Windows",
+            browser: s.isInteractive ? "Edge 130.0.0" : "",
+            isCompliant: false,
+            isManaged: false,
+            trustType: "",
+        },
+        location: {
+            city: "Redmond",
+            state: "Washington",
+            countryOrRegion: "US",
+            geoCoordinates: { altitude: null, latitude: 47.68, longitude: -122.12 },
+        },
         appliedConditionalAccessPolicies: [] as RecordedSignInState["appliedConditionalAccessPolicies"],
     };
 }
@@ -202,11 +223,24 @@ function renderRecorded(r: RecordedSignInState, ctx: RouteContext, user: UserRec
 }
 
 const PASSWORDLESS = ["fido2SecurityKey", "windowsHelloForBusiness", "microsoftAuthenticatorPasswordless"];
-const MFA_METHODS = ["microsoftAuthenticatorPush", "softwareOneTimePasscode", "mobilePhone", "fido2SecurityKey", "windowsHelloForBusiness", "microsoftAuthenticatorPasswordless"];
+const MFA_METHODS = [
+    "microsoftAuthenticatorPush",
+    "softwareOneTimePasscode",
+    "mobilePhone",
+    "fido2SecurityKey",
+    "windowsHelloForBusiness",
+    "microsoftAuthenticatorPasswordless",
+];
 
 function registration(u: UserRecord) {
     const mfa = u.methods.some((m) => MFA_METHODS.includes(m));
-    const preferred = u.methods.includes("microsoftAuthenticatorPush") ? "push" : u.methods.includes("mobilePhone") ? "sms" : u.methods.includes("softwareOneTimePasscode") ? "oath" : "none";
+    const preferred = u.methods.includes("microsoftAuthenticatorPush")
+        ? "push"
+        : u.methods.includes("mobilePhone")
+          ? "sms"
+          : u.methods.includes("softwareOneTimePasscode")
+            ? "oath"
+            : "none";
     return {
         id: u.id,
         userPrincipalName: u.userPrincipalName,
@@ -241,9 +275,16 @@ export const reportRoutes: Route[] = [
             const since = Date.now() - RETENTION_DAYS * 24 * 3600 * 1000;
             const keep = filterOf<ReturnType<typeof renderSignIn>>(ctx.req, SIGNINS_QUERY);
             const directory = ctx.store.directory(ctx.tenant.tenantId);
-            const recorded = (ctx.tenant.recordedSignIns ?? []).filter((r) => Date.parse(r.createdDateTime) >= since).map((r) => renderRecorded(r, ctx, directory.user(r.userPrincipalName)));
-            const generated = directory.signIns().filter((s) => s.at >= since).map(renderSignIn);
-            const items = (recorded.length ? [...recorded, ...generated].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime)) : generated).filter(keep);
+            const recorded = (ctx.tenant.recordedSignIns ?? [])
+                .filter((r) => Date.parse(r.createdDateTime) >= since)
+                .map((r) => renderRecorded(r, ctx, directory.user(r.userPrincipalName)));
+            const generated = directory
+                .signIns()
+                .filter((s) => s.at >= since)
+                .map(renderSignIn);
+            const items = (
+                recorded.length ? [...recorded, ...generated].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime)) : generated
+            ).filter(keep);
             const order = orderOf(ctx.req, SIGNINS_QUERY);
             if (order) items.sort(order);
             return paged(ctx, version, items, (s) => s, "auditLogs/signIns", 1000);

@@ -11,7 +11,8 @@ export const RULES: RuleTable = {
         {
             id: "securityDefaults.route",
             kind: "route",
-            statement: "GET and PATCH /policies/identitySecurityDefaultsEnforcementPolicy, in v1.0 and beta; PATCH takes isEnabled and answers 204 No Content.",
+            statement:
+                "GET and PATCH /policies/identitySecurityDefaultsEnforcementPolicy, in v1.0 and beta; PATCH takes isEnabled and answers 204 No Content.",
             source: `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md`,
             modelled: true,
             route: {
@@ -65,9 +66,9 @@ export const RULES: RuleTable = {
         {
             id: "securityDefaults.permission.write",
             kind: "permission",
-            statement: "Updating needs Policy.ReadWrite.SecurityDefaults (or Policy.ReadWrite.ConditionalAccess); Policy.Read.All alone is refused with 403.",
-            source:
-                `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md; its permissions include (api-reference/v1.0/includes/permissions/identitysecuritydefaultsenforcementpolicy-update-permissions.md, stored version) lists Policy.Read.All as least privileged and "Policy.Read.All and Policy.ReadWrite.ConditionalAccess" as higher`,
+            statement:
+                "Updating needs Policy.ReadWrite.SecurityDefaults (or Policy.ReadWrite.ConditionalAccess); Policy.Read.All alone is refused with 403.",
+            source: `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md; its permissions include (api-reference/v1.0/includes/permissions/identitysecuritydefaultsenforcementpolicy-update-permissions.md, stored version) lists Policy.Read.All as least privileged and "Policy.Read.All and Policy.ReadWrite.ConditionalAccess" as higher`,
             stricter:
                 "The include's least-privileged Policy.Read.All for an update is taken as a documentation artefact (a read permission does not write): the emulator refuses it. Policy.ReadWrite.SecurityDefaults is not on that include; the permissions reference and peers' tools grant it for this write.",
             modelled: true,
@@ -115,7 +116,8 @@ export const RULES: RuleTable = {
         {
             id: "securityDefaults.throttling.units",
             kind: "throttling",
-            statement: "Identity and access calls report their cost in x-ms-resource-unit (policies are among the listed resources; 1 unit).",
+            statement:
+                "Identity and access calls report their cost in x-ms-resource-unit (policies are among the listed resources; 1 unit).",
             source: "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (identity and access service limits)",
             modelled: true,
             probe: { method: "GET", path: PATH },

@@ -53,13 +53,21 @@ export const securityDefaultsRoutes: Route[] = [
                 if (READ_ONLY.includes(key)) {
                     throw new GraphHttpError(400, "BadRequest", `Property '${key}' is read-only and cannot be set.`);
                 }
-                throw new GraphHttpError(400, "BadRequest", `Invalid property '${key}' on type 'microsoft.graph.identitySecurityDefaultsEnforcementPolicy'.`);
+                throw new GraphHttpError(
+                    400,
+                    "BadRequest",
+                    `Invalid property '${key}' on type 'microsoft.graph.identitySecurityDefaultsEnforcementPolicy'.`,
+                );
             }
             if (body.isEnabled === undefined) {
                 return { status: 204 };
             }
             if (typeof body.isEnabled !== "boolean") {
-                throw new GraphHttpError(400, "BadRequest", `Cannot convert the literal '${JSON.stringify(body.isEnabled)}' to the expected type 'Edm.Boolean'.`);
+                throw new GraphHttpError(
+                    400,
+                    "BadRequest",
+                    `Cannot convert the literal '${JSON.stringify(body.isEnabled)}' to the expected type 'Edm.Boolean'.`,
+                );
             }
             if (body.isEnabled && tenant.conditionalAccessPolicies.some((p) => p.state === "enabled")) {
                 throw new GraphHttpError(

@@ -81,7 +81,7 @@ export const RULES: RuleTable = {
         {
             id: "userMethods.revoke.route",
             kind: "route",
-            statement: "POST /users/{id}/revokeSignInSessions answers 200 with {\"value\": true}.",
+            statement: 'POST /users/{id}/revokeSignInSessions answers 200 with {"value": true}.',
             source: `${DOC}/user-revokesigninsessions.md`,
             modelled: true,
             route: { methods: ["POST"], path: "/users/{id}/revokeSignInSessions", versions: ["v1.0", "beta"] },

@@ -33,7 +33,10 @@ export const MOBILE_PHONE_METHOD_ID = "3179e48a-750b-4051-897c-87b9720928f7";
 /** The per-kind collections under /users/{id}/authentication, with the method kinds each holds. */
 export const METHOD_COLLECTIONS = {
     phoneMethods: { entity: "phoneAuthenticationMethod", kinds: ["mobilePhone"] },
-    microsoftAuthenticatorMethods: { entity: "microsoftAuthenticatorAuthenticationMethod", kinds: ["microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless"] },
+    microsoftAuthenticatorMethods: {
+        entity: "microsoftAuthenticatorAuthenticationMethod",
+        kinds: ["microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless"],
+    },
     softwareOathMethods: { entity: "softwareOathAuthenticationMethod", kinds: ["softwareOneTimePasscode"] },
     fido2Methods: { entity: "fido2AuthenticationMethod", kinds: ["fido2SecurityKey"] },
     emailMethods: { entity: "emailAuthenticationMethod", kinds: ["email"] },
@@ -92,26 +95,76 @@ export function methodObject(u: UserRecord, kind: string): Record<string, unknow
     const created = "2025-03-01T10:00:00Z";
     switch (kind) {
         case "microsoftAuthenticatorPush":
-            return { "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", id, createdDateTime: created, displayName: "iPhone", deviceTag: "SoftwareTokenActivated", phoneAppVersion: "6.8.17" };
+            return {
+                "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+                id,
+                createdDateTime: created,
+                displayName: "iPhone",
+                deviceTag: "SoftwareTokenActivated",
+                phoneAppVersion: "6.8.17",
+            };
         case "microsoftAuthenticatorPasswordless":
-            return { "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", id, createdDateTime: created, displayName: "Pixel 8", deviceTag: "SoftwareTokenActivated", phoneAppVersion: "6.2404.2444" };
+            return {
+                "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+                id,
+                createdDateTime: created,
+                displayName: "Pixel 8",
+                deviceTag: "SoftwareTokenActivated",
+                phoneAppVersion: "6.2404.2444",
+            };
         case "mobilePhone":
-            return { "@odata.type": "#microsoft.graph.phoneAuthenticationMethod", id, phoneNumber: "+1 2065550100", phoneType: "mobile", smsSignInState: "notEnabled" };
+            return {
+                "@odata.type": "#microsoft.graph.phoneAuthenticationMethod",
+                id,
+                phoneNumber: "+1 2065550100",
+                phoneType: "mobile",
+                smsSignInState: "notEnabled",
+            };
         case "fido2SecurityKey":
-            return { "@odata.type": "#microsoft.graph.fido2AuthenticationMethod", id, createdDateTime: created, displayName: "YubiKey 5 NFC", aaGuid: "cb69481e-8ff7-4039-93ec-0a2729a154a8", model: "YubiKey 5 Series", attestationLevel: "attested", attestationCertificates: [] };
+            return {
+                "@odata.type": "#microsoft.graph.fido2AuthenticationMethod",
+                id,
+                createdDateTime: created,
+                displayName: "YubiKey 5 NFC",
+                aaGuid: "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+                model: "YubiKey 5 Series",
+                attestationLevel: "attested",
+                attestationCertificates: [],
+            };
         case "softwareOneTimePasscode":
             return { "@odata.type": "#microsoft.graph.softwareOathAuthenticationMethod", id, secretKey: null };
         case "email":
             return { "@odata.type": "#microsoft.graph.emailAuthenticationMethod", id, emailAddress: u.mail ?? "" };
         case "windowsHelloForBusiness":
-            return { "@odata.type": "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod", id, createdDateTime: created, displayName: "LAPTOP-01", keyStrength: "normal" };
+            return {
+                "@odata.type": "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
+                id,
+                createdDateTime: created,
+                displayName: "LAPTOP-01",
+                keyStrength: "normal",
+            };
         default:
-            return { "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod", id, createdDateTime: created, startDateTime: created, lifetimeInMinutes: 60, isUsableOnce: true, isUsable: false, methodUsabilityReason: "Expired", temporaryAccessPass: null };
+            return {
+                "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
+                id,
+                createdDateTime: created,
+                startDateTime: created,
+                lifetimeInMinutes: 60,
+                isUsableOnce: true,
+                isUsable: false,
+                methodUsabilityReason: "Expired",
+                temporaryAccessPass: null,
+            };
     }
 }
 
 export function passwordMethodObject(): Record<string, unknown> {
-    return { "@odata.type": "#microsoft.graph.passwordAuthenticationMethod", id: PASSWORD_METHOD_ID, password: null, createdDateTime: "2024-01-10T09:00:00Z" };
+    return {
+        "@odata.type": "#microsoft.graph.passwordAuthenticationMethod",
+        id: PASSWORD_METHOD_ID,
+        password: null,
+        createdDateTime: "2024-01-10T09:00:00Z",
+    };
 }
 
 /** Everything GET /users/{id}/authentication/methods lists: the password, then each registered method. */
@@ -124,7 +177,11 @@ export function listedMethods(u: UserRecord): Record<string, unknown>[] {
 function userOr404(ctx: RouteContext, ref: string): UserRecord {
     const u = ctx.store.directory(ctx.tenant.tenantId).user(ref);
     if (!u) {
-        throw new GraphHttpError(404, "Request_ResourceNotFound", `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`);
+        throw new GraphHttpError(
+            404,
+            "Request_ResourceNotFound",
+            `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`,
+        );
     }
     return u;
 }
@@ -133,12 +190,17 @@ function userOr404(ctx: RouteContext, ref: string): UserRecord {
 function kindOr404(u: UserRecord, collection: MethodCollection, id: string): string {
     const kind = u.methods.find((k) => collectionOf(k) === collection && methodId(u, k).toLowerCase() === id.toLowerCase());
     if (!kind) {
-        throw new GraphHttpError(404, "itemNotFound", `The ${METHOD_COLLECTIONS[collection].entity} '${id}' was not found for user '${u.id}'.`);
+        throw new GraphHttpError(
+            404,
+            "itemNotFound",
+            `The ${METHOD_COLLECTIONS[collection].entity} '${id}' was not found for user '${u.id}'.`,
+        );
     }
     return kind;
 }
 
-const context = (ctx: RouteContext, version: string, u: UserRecord, rest: string) => `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/${rest}`;
+const context = (ctx: RouteContext, version: string, u: UserRecord, rest: string) =>
+    `${ctx.origin}/${version}/$metadata#users('${u.id}')/authentication/${rest}`;
 
 /** One route per collection, so each has its own entity type for the schema checks. */
 function collectionRoutes(name: MethodCollection): Route[] {
@@ -181,7 +243,11 @@ function collectionRoutes(name: MethodCollection): Route[] {
                 const kind = kindOr404(u, name, ctx.params[1]);
                 if (kind === defaultMethodKind(u) && u.methods.some((k) => k !== kind)) {
                     // Microsoft's rule and wording; the error code Graph sends with it is unconfirmed.
-                    throw new GraphHttpError(400, "badRequest", "Cannot delete default method with other methods configured. Please change default method before deletion.");
+                    throw new GraphHttpError(
+                        400,
+                        "badRequest",
+                        "Cannot delete default method with other methods configured. Please change default method before deletion.",
+                    );
                 }
                 ctx.store.directory(ctx.tenant.tenantId).updateUser(u.id, { methods: u.methods.filter((k) => k !== kind) });
                 return { status: 204 };
@@ -201,7 +267,10 @@ export const userMethodRoutes: Route[] = [
         handle(ctx, version) {
             requireRole(ctx.claims, METHOD_READ);
             const u = userOr404(ctx, ctx.params[0]);
-            return { status: 200, body: { "@odata.context": context(ctx, version, u, "passwordMethods"), value: [passwordMethodObject()] } };
+            return {
+                status: 200,
+                body: { "@odata.context": context(ctx, version, u, "passwordMethods"), value: [passwordMethodObject()] },
+            };
         },
     },
     {
@@ -213,7 +282,9 @@ export const userMethodRoutes: Route[] = [
             requireRole(ctx.claims, REVOKE);
             const u = userOr404(ctx, ctx.params[0]);
             // Refresh and session tokens issued before this moment stop working (Graph's user.signInSessionsValidFromDateTime).
-            ctx.store.directory(ctx.tenant.tenantId).updateUser(u.id, { signInSessionsValidFromDateTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") });
+            ctx.store
+                .directory(ctx.tenant.tenantId)
+                .updateUser(u.id, { signInSessionsValidFromDateTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") });
             return { status: 200, body: { "@odata.context": `${ctx.origin}/${version}/$metadata#Edm.Boolean`, value: true } };
         },
     },

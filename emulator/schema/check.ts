@@ -62,7 +62,11 @@ export function checkBody(version: "v1.0" | "beta", typeName: string, body: unkn
     }
     // A collection answer ({ value: [...] } and annotations): each item is one of the type.
     const keys = Object.keys(body);
-    if (Array.isArray((body as any).value) && !propertiesOf(schema, typeName).value && keys.every((k) => k === "value" || k.includes("@odata."))) {
+    if (
+        Array.isArray((body as any).value) &&
+        !propertiesOf(schema, typeName).value &&
+        keys.every((k) => k === "value" || k.includes("@odata."))
+    ) {
         return ((body as any).value as unknown[]).flatMap((item, i) => checkBody(version, typeName, item, `${at}.value[${i}]`));
     }
     // A derived type named by @odata.type replaces the declared one.

@@ -12,7 +12,16 @@ import {
 import { trace } from "../../client/trace";
 import { boundedMessage } from "./report";
 import { createHash } from "crypto";
-import { AnySetting, CHECK_REUSE_MS, FieldChange, REFRESH_REUSE_MS, ReadContext, ValidationFailure, describeChanges, stableJson } from "./setting";
+import {
+    AnySetting,
+    CHECK_REUSE_MS,
+    FieldChange,
+    REFRESH_REUSE_MS,
+    ReadContext,
+    ValidationFailure,
+    describeChanges,
+    stableJson,
+} from "./setting";
 
 type DynamicProvider = pulumi.dynamic.ResourceProvider;
 
@@ -77,7 +86,15 @@ export class SettingProvider implements DynamicProvider {
                 prepared = await this.guard("check", (clients) => this.setting.prepare!(clients, desired, { refreshed }));
             } catch (err) {
                 if (!this.options.forEngine) throw err;
-                return { inputs: withoutReserved(news), failures: [{ property: "", reason: boundedMessage(err instanceof Error ? err.message : String(err), `${this.setting.title} check failure`) }] };
+                return {
+                    inputs: withoutReserved(news),
+                    failures: [
+                        {
+                            property: "",
+                            reason: boundedMessage(err instanceof Error ? err.message : String(err), `${this.setting.title} check failure`),
+                        },
+                    ],
+                };
             }
             ({ desired, failures } = prepared);
             if (desired && !failures.length && prepared.live) {
@@ -98,7 +115,9 @@ export class SettingProvider implements DynamicProvider {
         const desired = this.validated(news);
         const changes = this.setting.diff(desired, withoutReserved(olds));
         // Inputs that say which tenant object this is: a change means another resource (create, then stop managing the old).
-        const replaces = (this.setting.replaceOnChanges ?? []).filter((k) => olds?.[k] !== undefined && stableJson(olds[k]) !== stableJson(desired[k]));
+        const replaces = (this.setting.replaceOnChanges ?? []).filter(
+            (k) => olds?.[k] !== undefined && stableJson(olds[k]) !== stableJson(desired[k]),
+        );
         trace(`${this.setting.type} diff`, started, { changes: changes.length });
         return replaces.length ? { changes: true, replaces } : { changes: changes.length > 0 };
     }
@@ -107,7 +126,10 @@ export class SettingProvider implements DynamicProvider {
         return this.guard("create", async (clients) => {
             const desired = this.validated(inputs);
             const live = await this.reconcile(clients, desired, this.takeChecked(desired));
-            return { id: this.setting.id(clients.connection.tenantId, live), outs: this.outputs(clients, { ...this.notTheTenants(inputs), ...desired }, live) };
+            return {
+                id: this.setting.id(clients.connection.tenantId, live),
+                outs: this.outputs(clients, { ...this.notTheTenants(inputs), ...desired }, live),
+            };
         });
     }
 
@@ -125,7 +147,10 @@ export class SettingProvider implements DynamicProvider {
         return this.guard("read", async (clients) => {
             // The inputs recorded in state say what to read (e.g. which users); a setting that needs
             // none reads the whole setting, so a read with no recorded inputs still works.
-            const recorded = { ...(this.setting.validate(pick(props, this.setting.inputKeys)).desired ?? {}), ...pick(props, this.setting.stateKeys ?? []) };
+            const recorded = {
+                ...(this.setting.validate(pick(props, this.setting.inputKeys)).desired ?? {}),
+                ...pick(props, this.setting.stateKeys ?? []),
+            };
             const live = await this.readLive(clients, recorded);
             if (this.setting.prepare) {
                 this.refreshed.push({ at: Date.now(), live });
@@ -165,7 +190,11 @@ export class SettingProvider implements DynamicProvider {
     }
 
     /** Reads (or takes what the check just read), applies what differs, and verifies. Returns the tenant state after the change. */
-    async reconcile(clients: TenantClients, desired: Record<string, unknown>, context?: ReadContext<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    async reconcile(
+        clients: TenantClients,
+        desired: Record<string, unknown>,
+        context?: ReadContext<Record<string, unknown>>,
+    ): Promise<Record<string, unknown>> {
         const live = await this.readLive(clients, desired, context);
         const changes = this.setting.diff(desired, live);
         if (changes.length === 0) {
@@ -192,9 +221,7 @@ export class SettingProvider implements DynamicProvider {
         let live = before;
         let pending = applied;
         for (let i = 0; i < attempts; i++) {
-            live = this.setting.reread
-                ? await this.setting.reread(clients, desired, live, pending)
-                : await this.readLive(clients, desired);
+            live = this.setting.reread ? await this.setting.reread(clients, desired, live, pending) : await this.readLive(clients, desired);
             remaining = this.setting.diff(desired, live);
             pending = remaining;
             if (remaining.length === 0) {
@@ -209,7 +236,11 @@ export class SettingProvider implements DynamicProvider {
         );
     }
 
-    private async readLive(clients: TenantClients, desired: Record<string, unknown>, context?: ReadContext<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    private async readLive(
+        clients: TenantClients,
+        desired: Record<string, unknown>,
+        context?: ReadContext<Record<string, unknown>>,
+    ): Promise<Record<string, unknown>> {
         await this.preflight(clients, "read");
         try {
             return await this.setting.read(clients, desired, context);
@@ -258,9 +289,7 @@ export class SettingProvider implements DynamicProvider {
     private validated(inputs: any): Record<string, unknown> {
         const { desired, failures } = this.setting.validate(withoutReserved(inputs));
         if (!desired || failures.length) {
-            throw new Error(
-                `${this.setting.title}: invalid inputs: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
-            );
+            throw new Error(`${this.setting.title}: invalid inputs: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
         }
         return desired;
     }
@@ -304,7 +333,12 @@ export const MAX_PRINTED_VALUE = 200;
  * the reason; otherwise a failure stays attached to its property unless its top-level value is long. The
  * reason itself is bounded too, the whole of it written to a file named in the message.
  */
-export function checkFailure(title: string, f: ValidationFailure, inputs: Record<string, unknown>, onResource = false): { property: string; reason: string } {
+export function checkFailure(
+    title: string,
+    f: ValidationFailure,
+    inputs: Record<string, unknown>,
+    onResource = false,
+): { property: string; reason: string } {
     const value = f.property ? inputs[f.property] : undefined;
     const attach = !onResource && !!f.property && (value === undefined || (JSON.stringify(value) ?? "").length <= MAX_PRINTED_VALUE);
     const named = attach || !f.property || f.reason.includes(f.property) ? f.reason : `${f.property}: ${f.reason}`;

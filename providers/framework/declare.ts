@@ -76,7 +76,8 @@ export type DesiredOf<D> =
         : never;
 
 /** The live state of a declared setting: each configured input as the tenant has it (the required ones always), and the outputs. */
-export type LiveOf<D> = D extends Declaration<infer I, infer R, any, infer O, any, any> ? Simplify<ConfiguredOf<I, R> & InferFields<O>> : never;
+export type LiveOf<D> =
+    D extends Declaration<infer I, infer R, any, infer O, any, any> ? Simplify<ConfiguredOf<I, R> & InferFields<O>> : never;
 
 type PInput<T> = [T] extends [readonly (infer E)[]] ? pulumi.Input<pulumi.Input<E>[]> : pulumi.Input<T>;
 
@@ -84,7 +85,9 @@ type PInput<T> = [T] extends [readonly (infer E)[]] ? pulumi.Input<pulumi.Input<
 export type ArgsOf<D> =
     D extends Declaration<infer I, infer R, infer N, any, infer C, any>
         ? Simplify<
-              { [K in keyof I as K extends R ? K : never]: PInput<Infer<I[K]>> } & { [K in keyof I as K extends R ? never : K]?: PInput<Infer<I[K]>> } & {
+              { [K in keyof I as K extends R ? K : never]: PInput<Infer<I[K]>> } & {
+                  [K in keyof I as K extends R ? never : K]?: PInput<Infer<I[K]>>;
+              } & {
                   [K in keyof N]?: PInput<Infer<N[K]>>;
               } & (C extends true ? { confirm?: pulumi.Input<pulumi.Input<string>[]> } : {})
           >
@@ -160,7 +163,11 @@ export function declareSetting<
     const allFields: Fields = { ...d.inputs, ...resolvedInputs, ...plumbing };
     const notConfigured = [...Object.keys(resolvedInputs), ...Object.keys(plumbing), ...(d.checkedBySetting ?? [])];
     const plumbingSchema: Schema = obj(plumbing);
-    const internalFields = [...Object.keys(internal), ...(confirms ? [CONFIRM_FIELD] : []), ...(confirms && atPreview ? [TENANT_AT_PREVIEW] : [])];
+    const internalFields = [
+        ...Object.keys(internal),
+        ...(confirms ? [CONFIRM_FIELD] : []),
+        ...(confirms && atPreview ? [TENANT_AT_PREVIEW] : []),
+    ];
     return {
         inputs: d.inputs,
         required,
@@ -180,7 +187,10 @@ export function declareSetting<
             failures.push(...checkInputs(pick(inputs, Object.keys(plumbing)), plumbingSchema));
             for (const [k, field] of Object.entries(resolvedInputs as Fields)) {
                 if (inputs[k] !== undefined && checkInputs({ [k]: inputs[k] }, obj({ [k]: field })).length) {
-                    failures.push({ property: k, reason: `${k} is ${"hint" in field && field.hint ? field.hint : "resolved at plan time; do not set it"}` });
+                    failures.push({
+                        property: k,
+                        reason: `${k} is ${"hint" in field && field.hint ? field.hint : "resolved at plan time; do not set it"}`,
+                    });
                 }
             }
             if (failures.length) return { failures };

@@ -30,7 +30,9 @@ export async function engineLog(severity: Severity, message: string, urn?: strin
         const engproto = require("@pulumi/pulumi/proto/engine_pb");
         client ??= new engrpc.EngineClient(address, grpc.credentials.createInsecure());
         const req = new engproto.LogRequest();
-        req.setSeverity({ info: engproto.LogSeverity.INFO, warning: engproto.LogSeverity.WARNING, error: engproto.LogSeverity.ERROR }[severity]);
+        req.setSeverity(
+            { info: engproto.LogSeverity.INFO, warning: engproto.LogSeverity.WARNING, error: engproto.LogSeverity.ERROR }[severity],
+        );
         req.setMessage(message);
         if (urn) {
             req.setUrn(urn);
@@ -100,7 +102,12 @@ export function progressReporter(
         const pausedMs = !end && stats?.pausedUntil ? stats.pausedUntil - now : 0;
         if (pausedMs > 0) notes.push(`the tenant is throttling: every request waits ${Math.ceil(pausedMs / 1000)} s (Retry-After)`);
         // A status line: shown while the phase runs, not repeated in the Diagnostics after the update.
-        void engineLog("info", `${what} ${done.toLocaleString("en")} of ${total.toLocaleString("en")}${notes.length ? ` (${notes.join("; ")})` : ""}`, urn, true);
+        void engineLog(
+            "info",
+            `${what} ${done.toLocaleString("en")} of ${total.toLocaleString("en")}${notes.length ? ` (${notes.join("; ")})` : ""}`,
+            urn,
+            true,
+        );
         trace("progress", started, {
             of: what,
             done,

@@ -17,7 +17,9 @@ import { trace } from "../../client/trace";
  * is left to answer. Writes already on the wire finish; what they did is what a `pulumi up` after
  * `pulumi cancel` finds (see the README: a killed `pulumi up` leaves the stack locked).
  */
-export function watchEngine(options: { input?: NodeJS.ReadableStream; exit?: (code: number) => void; argv?: readonly string[] } = {}): boolean {
+export function watchEngine(
+    options: { input?: NodeJS.ReadableStream; exit?: (code: number) => void; argv?: readonly string[] } = {},
+): boolean {
     const argv = options.argv ?? process.argv;
     const input = options.input ?? process.stdin;
     // Only under the engine: its address is the host's first argument (cmd/dynamic-provider main(args)).

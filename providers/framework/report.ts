@@ -24,7 +24,9 @@ export function nameList(names: readonly string[], what = "names", first = REPOR
     }
     const shown = `${names.slice(0, first).join(", ")} and ${names.length - first} more`;
     const file = writeReport(what, names);
-    return file ? `${shown}; the full list of ${names.length} ${what}: ${file}` : `${shown} (the full list could not be written to ${reportDir()})`;
+    return file
+        ? `${shown}; the full list of ${names.length} ${what}: ${file}`
+        : `${shown} (the full list could not be written to ${reportDir()})`;
 }
 
 /** Writes one entry per line to a new file under reportDir(); returns its path, or undefined when it cannot. */
@@ -32,7 +34,11 @@ export function writeReport(what: string, lines: readonly string[]): string | un
     try {
         const dir = reportDir();
         fs.mkdirSync(dir, { recursive: true });
-        const slug = what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "list";
+        const slug =
+            what
+                .toLowerCase()
+                .replace(/[^a-z0-9]+/g, "-")
+                .replace(/^-|-$/g, "") || "list";
         const stamp = new Date().toISOString().replace(/[:.]/g, "-");
         const file = path.join(dir, `${slug}-${stamp}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.txt`);
         fs.writeFileSync(file, lines.join("\n") + "\n");
@@ -73,8 +79,12 @@ export class PartialFailureError extends Error {
     ) {
         super(
             [
-                failed.length ? `${failed.length} of ${total} ${noun} could not be changed (the others were): ${nameList(failed, `${noun} not changed`)}` : "",
-                missing.length ? `${missing.length} targeted ${noun} no longer exist: ${nameList(missing, `targeted ${noun} that no longer exist`)}; ${missingFix}` : "",
+                failed.length
+                    ? `${failed.length} of ${total} ${noun} could not be changed (the others were): ${nameList(failed, `${noun} not changed`)}`
+                    : "",
+                missing.length
+                    ? `${missing.length} targeted ${noun} no longer exist: ${nameList(missing, `targeted ${noun} that no longer exist`)}; ${missingFix}`
+                    : "",
             ]
                 .filter(Boolean)
                 .join("; ") + `. ${rerun}`,

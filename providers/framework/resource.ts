@@ -31,4 +31,3 @@ export function ownUrn(name: string, type: string, parent?: pulumi.Resource): pu
     const urn = pulumi.createUrn(name, dynamicType(type), parent);
     return pulumi.output(new Promise<string>((resolve) => urn.apply((u) => resolve(u))));
 }
-

@@ -271,6 +271,9 @@ export function weakeningRefusal(
 
 /** The confirmation of one weakening: names what weakens and is bound to the change (from -> to) and what is lost. */
 export function weakeningToken(what: string, weakenings: readonly string[], changes: readonly FieldChange[]): string {
-    const lines = [...changes.map((c) => `${c.field}=${stableJson(c.from)}->${stableJson(c.to)}`), ...weakenings.map((w) => `lost=${w}`)].sort();
+    const lines = [
+        ...changes.map((c) => `${c.field}=${stableJson(c.from)}->${stableJson(c.to)}`),
+        ...weakenings.map((w) => `lost=${w}`),
+    ].sort();
     return `${WEAKENS_PREFIX}:${what}:${createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 8)}`;
 }

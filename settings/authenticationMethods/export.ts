@@ -1,5 +1,12 @@
 import type { ExportContext } from "../../adoption/context";
-import { AUTHENTICATION_METHODS, AUTHENTICATOR_FEATURES, AuthenticationMethod, LiveProfile, METHOD_SPECS, authenticationMethodConfiguration } from "./methodConfiguration";
+import {
+    AUTHENTICATION_METHODS,
+    AUTHENTICATOR_FEATURES,
+    AuthenticationMethod,
+    LiveProfile,
+    METHOD_SPECS,
+    authenticationMethodConfiguration,
+} from "./methodConfiguration";
 import { externalAuthenticationMethod, readExternalMethods } from "./externalMethod";
 import { authenticationMethodsPolicy } from "./policy";
 import { Target } from "./shared";
@@ -25,7 +32,11 @@ function targets(v: unknown, extras: readonly string[] = []): Target[] {
     });
 }
 
-function section(have: Record<string, unknown> | undefined, keys: readonly string[], includeExtras: readonly string[]): Record<string, unknown> | undefined {
+function section(
+    have: Record<string, unknown> | undefined,
+    keys: readonly string[],
+    includeExtras: readonly string[],
+): Record<string, unknown> | undefined {
     if (!have) return undefined;
     const out: Record<string, unknown> = {};
     for (const k of keys) {
@@ -49,14 +60,18 @@ async function exportPolicy(ctx: ExportContext): Promise<Record<string, unknown>
     if (report && typeof report.state === "string") {
         out.reportSuspiciousActivitySettings = {
             state: report.state,
-            ...(report.includeTarget?.id ? { includeTarget: { id: report.includeTarget.id, targetType: report.includeTarget.targetType } } : {}),
+            ...(report.includeTarget?.id
+                ? { includeTarget: { id: report.includeTarget.id, targetType: report.includeTarget.targetType } }
+                : {}),
             ...(typeof report.voiceReportingCode === "number" ? { voiceReportingCode: report.voiceReportingCode } : {}),
         };
     }
     if (!Object.keys(out).length) return undefined;
     const { failures } = authenticationMethodsPolicy.validate(out);
     if (failures.length) {
-        ctx.warnings.push(`authenticationMethods.policy was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => f.reason).join("; ")}).`);
+        ctx.warnings.push(
+            `authenticationMethods.policy was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => f.reason).join("; ")}).`,
+        );
         return undefined;
     }
     return out;
@@ -97,7 +112,11 @@ async function exportMethod(ctx: ExportContext, method: AuthenticationMethod): P
             out.passkeyProfiles = Object.fromEntries(
                 Object.entries(profiles).map(([key, p]) => [
                     key,
-                    { passkeyTypes: p.passkeyTypes, attestationEnforcement: p.attestationEnforcement, keyRestrictions: { ...p.keyRestrictions } },
+                    {
+                        passkeyTypes: p.passkeyTypes,
+                        attestationEnforcement: p.attestationEnforcement,
+                        keyRestrictions: { ...p.keyRestrictions },
+                    },
                 ]),
             );
         } else {
@@ -108,7 +127,9 @@ async function exportMethod(ctx: ExportContext, method: AuthenticationMethod): P
     }
     const { failures } = authenticationMethodConfiguration.validate({ ...out, method });
     if (failures.length) {
-        ctx.warnings.push(`authenticationMethods.methods.${method} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`);
+        ctx.warnings.push(
+            `authenticationMethods.methods.${method} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`,
+        );
         return undefined;
     }
     return out;
@@ -136,7 +157,9 @@ export async function exportMember(ctx: ExportContext): Promise<Record<string, u
         m.excludeTargets = targets(c.excludeTargets);
         const { failures } = externalAuthenticationMethod.validate({ ...m, displayName: name });
         if (failures.length) {
-            ctx.warnings.push(`authenticationMethods.externalMethods.${name} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`);
+            ctx.warnings.push(
+                `authenticationMethods.externalMethods.${name} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`,
+            );
             continue;
         }
         external[name] = m;

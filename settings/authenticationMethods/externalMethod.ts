@@ -47,7 +47,9 @@ export const externalMethodDeclaration = declareSetting({
         discoveryUrl: str({ pattern: /^https:\/\/[^/\s]+/, hint: "the https URL of the provider's OpenID Connect discovery endpoint" }),
         state: oneOf(["enabled", "disabled"] as const),
         /** Who may use the method (group object ids or "all_users"). */
-        includeTargets: list(targetSchema(true, REGISTRATION_EXTRAS), { hint: 'like [{ id: "all_users" }] or [{ id: "<group object id>" }]' }),
+        includeTargets: list(targetSchema(true, REGISTRATION_EXTRAS), {
+            hint: 'like [{ id: "all_users" }] or [{ id: "<group object id>" }]',
+        }),
         excludeTargets: list(targetSchema(false), { hint: 'like [{ id: "<group object id>" }]' }),
     },
     required: ["displayName"],
@@ -109,44 +111,98 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
     validate(inputs) {
         const checks = new InputChecks();
         checks.knownKeys(inputs, EXTERNAL_KEYS, "", (k) =>
-            k === "openIdConnectSetting" ? "openIdConnectSetting: give its clientId and discoveryUrl directly (clientId: ..., discoveryUrl: https://...)" : undefined,
+            k === "openIdConnectSetting"
+                ? "openIdConnectSetting: give its clientId and discoveryUrl directly (clientId: ..., discoveryUrl: https://...)"
+                : undefined,
         );
-        const displayName = typeof inputs.displayName === "string" && inputs.displayName.trim() ? inputs.displayName.trim() : checks.fail("displayName", `displayName must be the name users see at sign-in (got ${JSON.stringify(inputs.displayName)})`);
+        const displayName =
+            typeof inputs.displayName === "string" && inputs.displayName.trim()
+                ? inputs.displayName.trim()
+                : checks.fail(
+                      "displayName",
+                      `displayName must be the name users see at sign-in (got ${JSON.stringify(inputs.displayName)})`,
+                  );
         const desired: ExternalMethodDesired = { displayName: displayName ?? "" };
         if (inputs.appId !== undefined) {
-            desired.appId = typeof inputs.appId === "string" && GUID.test(inputs.appId) ? inputs.appId.toLowerCase() : checks.fail("appId", `appId must be the application (client) id of the app registration that represents the provider, a GUID (got ${JSON.stringify(inputs.appId)})`);
+            desired.appId =
+                typeof inputs.appId === "string" && GUID.test(inputs.appId)
+                    ? inputs.appId.toLowerCase()
+                    : checks.fail(
+                          "appId",
+                          `appId must be the application (client) id of the app registration that represents the provider, a GUID (got ${JSON.stringify(inputs.appId)})`,
+                      );
         }
         if (inputs.clientId !== undefined) {
-            desired.clientId = typeof inputs.clientId === "string" && inputs.clientId.trim() ? inputs.clientId.trim() : checks.fail("clientId", `clientId must be the client id the provider gave Microsoft Entra ID (got ${JSON.stringify(inputs.clientId)})`);
+            desired.clientId =
+                typeof inputs.clientId === "string" && inputs.clientId.trim()
+                    ? inputs.clientId.trim()
+                    : checks.fail(
+                          "clientId",
+                          `clientId must be the client id the provider gave Microsoft Entra ID (got ${JSON.stringify(inputs.clientId)})`,
+                      );
         }
         if (inputs.discoveryUrl !== undefined) {
-            desired.discoveryUrl = typeof inputs.discoveryUrl === "string" && /^https:\/\/[^/\s]+/.test(inputs.discoveryUrl) ? inputs.discoveryUrl : checks.fail("discoveryUrl", `discoveryUrl must be the https URL of the provider's OpenID Connect discovery endpoint (got ${JSON.stringify(inputs.discoveryUrl)})`);
+            desired.discoveryUrl =
+                typeof inputs.discoveryUrl === "string" && /^https:\/\/[^/\s]+/.test(inputs.discoveryUrl)
+                    ? inputs.discoveryUrl
+                    : checks.fail(
+                          "discoveryUrl",
+                          `discoveryUrl must be the https URL of the provider's OpenID Connect discovery endpoint (got ${JSON.stringify(inputs.discoveryUrl)})`,
+                      );
         }
         if (inputs.state !== undefined) desired.state = checks.oneOf(inputs.state, ["enabled", "disabled"] as const, "state");
         if (inputs.includeTargets !== undefined) {
-            desired.includeTargets = checkTargets(checks, inputs.includeTargets, "includeTargets", { allowAllUsers: true, subject: displayName ?? "the method", extras: REGISTRATION });
-            if (desired.includeTargets?.length === 0) checks.fail("includeTargets", `includeTargets is empty, which leaves ${displayName} for no one; name a group or "all_users", or set state: "disabled"`);
+            desired.includeTargets = checkTargets(checks, inputs.includeTargets, "includeTargets", {
+                allowAllUsers: true,
+                subject: displayName ?? "the method",
+                extras: REGISTRATION,
+            });
+            if (desired.includeTargets?.length === 0)
+                checks.fail(
+                    "includeTargets",
+                    `includeTargets is empty, which leaves ${displayName} for no one; name a group or "all_users", or set state: "disabled"`,
+                );
         }
         if (inputs.excludeTargets !== undefined) {
-            desired.excludeTargets = checkTargets(checks, inputs.excludeTargets, "excludeTargets", { allowAllUsers: false, subject: displayName ?? "the method" });
+            desired.excludeTargets = checkTargets(checks, inputs.excludeTargets, "excludeTargets", {
+                allowAllUsers: false,
+                subject: displayName ?? "the method",
+            });
         }
         if (!checks.failures.length && MANAGED.every((k) => desired[k] === undefined)) {
-            checks.fail("displayName", `nothing to manage for external method ${displayName}: set appId, clientId, discoveryUrl, state and/or targets`);
+            checks.fail(
+                "displayName",
+                `nothing to manage for external method ${displayName}: set appId, clientId, discoveryUrl, state and/or targets`,
+            );
         }
-        return checks.failures.length ? { failures: checks.failures } : { desired: Object.fromEntries(Object.entries(desired).filter(([, v]) => v !== undefined)) as ExternalMethodDesired, failures: [] };
+        return checks.failures.length
+            ? { failures: checks.failures }
+            : {
+                  desired: Object.fromEntries(Object.entries(desired).filter(([, v]) => v !== undefined)) as ExternalMethodDesired,
+                  failures: [],
+              };
     },
 
     async prepare(clients, desired) {
         // A method the tenant lacks is created: Graph requires appId and the OpenID Connect settings then.
-        const found = (await readExternalMethods(clients)).find((m) => String(m.configuration.displayName).toLowerCase() === desired.displayName.toLowerCase());
+        const found = (await readExternalMethods(clients)).find(
+            (m) => String(m.configuration.displayName).toLowerCase() === desired.displayName.toLowerCase(),
+        );
         const missing = found ? [] : (["appId", "clientId", "discoveryUrl"] as const).filter((k) => desired[k] === undefined);
         return missing.length
-            ? { failures: missing.map((k) => ({ property: k, reason: `the tenant has no external method named "${desired.displayName}", so it is created, and creating one needs ${k}; set ${missing.join(", ")}` })) }
+            ? {
+                  failures: missing.map((k) => ({
+                      property: k,
+                      reason: `the tenant has no external method named "${desired.displayName}", so it is created, and creating one needs ${k}; set ${missing.join(", ")}`,
+                  })),
+              }
             : { desired, failures: [] };
     },
 
     async read(clients, desired) {
-        const found = (await readExternalMethods(clients)).find((m) => String(m.configuration.displayName).toLowerCase() === String(desired.displayName ?? "").toLowerCase());
+        const found = (await readExternalMethods(clients)).find(
+            (m) => String(m.configuration.displayName).toLowerCase() === String(desired.displayName ?? "").toLowerCase(),
+        );
         return found ? { id: found.id, configuration: found.configuration } : { id: null, configuration: {} };
     },
 
@@ -157,7 +213,10 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
         const fields = MANAGED.some((k) => desired[k] !== undefined) ? MANAGED.filter((k) => desired[k] !== undefined) : MANAGED;
         for (const k of fields) {
             if (have[k] === undefined) continue;
-            (out as Record<string, unknown>)[k] = k === "includeTargets" || k === "excludeTargets" ? targetsAsManaged(have[k] as Target[], (desired[k] as Target[]) ?? (have[k] as Target[])) : have[k];
+            (out as Record<string, unknown>)[k] =
+                k === "includeTargets" || k === "excludeTargets"
+                    ? targetsAsManaged(have[k] as Target[], (desired[k] as Target[]) ?? (have[k] as Target[]))
+                    : have[k];
         }
         return out;
     },
@@ -170,7 +229,8 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
             if (want === undefined) continue;
             if (k === "includeTargets" || k === "excludeTargets") {
                 const h = have[k] as Target[] | undefined;
-                if (!live?.id || !sameTargets(want as Target[], h)) changes.push({ field: k, from: live?.id && h ? targetsAsManaged(h, want as Target[]) : undefined, to: want });
+                if (!live?.id || !sameTargets(want as Target[], h))
+                    changes.push({ field: k, from: live?.id && h ? targetsAsManaged(h, want as Target[]) : undefined, to: want });
             } else if (!live?.id || have[k] !== want) {
                 changes.push({ field: k, from: live?.id ? have[k] : undefined, to: want });
             }
@@ -189,8 +249,12 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
                 appId: desired.appId,
                 state: desired.state ?? "enabled",
                 openIdConnectSetting: { clientId: desired.clientId, discoveryUrl: desired.discoveryUrl },
-                ...(desired.includeTargets ? { includeTargets: desired.includeTargets.map((t) => ({ isRegistrationRequired: false, ...t })) } : {}),
-                ...(desired.excludeTargets ? { excludeTargets: desired.excludeTargets.map((t) => ({ id: t.id, targetType: t.targetType })) } : {}),
+                ...(desired.includeTargets
+                    ? { includeTargets: desired.includeTargets.map((t) => ({ isRegistrationRequired: false, ...t })) }
+                    : {}),
+                ...(desired.excludeTargets
+                    ? { excludeTargets: desired.excludeTargets.map((t) => ({ id: t.id, targetType: t.targetType })) }
+                    : {}),
             });
             await clients.graph.post(CONFIGS, body, { version: "v1.0" });
             return;
@@ -199,10 +263,14 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
         if (touched.has("state")) body.state = desired.state;
         if (touched.has("clientId") || touched.has("discoveryUrl")) {
             // The whole OpenID Connect settings, so the write means the same whether Graph merges or replaces them.
-            body.openIdConnectSetting = { clientId: desired.clientId ?? have.clientId, discoveryUrl: desired.discoveryUrl ?? have.discoveryUrl };
+            body.openIdConnectSetting = {
+                clientId: desired.clientId ?? have.clientId,
+                discoveryUrl: desired.discoveryUrl ?? have.discoveryUrl,
+            };
         }
         if (touched.has("includeTargets")) body.includeTargets = targetsForWrite(desired.includeTargets!, have.includeTargets as Target[]);
-        if (touched.has("excludeTargets")) body.excludeTargets = desired.excludeTargets!.map((t) => ({ id: t.id, targetType: t.targetType }));
+        if (touched.has("excludeTargets"))
+            body.excludeTargets = desired.excludeTargets!.map((t) => ({ id: t.id, targetType: t.targetType }));
         await clients.graph.patch(`${CONFIGS}/${live.id}`, body, { version: "v1.0" });
     },
 

@@ -52,7 +52,13 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
     title: authenticationMethodsPolicy.title,
     guardrails: () => {
         const p = require("./policyRules") as typeof import("./policyRules");
-        return [p.noSmsOrVoiceForAdmins, p.migrationComplete, p.otpMethodsDisabled, p.passkeyAttestationForAdmins, p.qrCodeOnlyWhereIntended];
+        return [
+            p.noSmsOrVoiceForAdmins,
+            p.migrationComplete,
+            p.otpMethodsDisabled,
+            p.passkeyAttestationForAdmins,
+            p.qrCodeOnlyWhereIntended,
+        ];
     },
     settings: [authenticationMethodsPolicy, authenticationMethodConfiguration, externalAuthenticationMethod],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
@@ -63,7 +69,8 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
             policy: checkedBySetting(
                 {
                     ...authenticationMethodsPolicyDeclaration.schema,
-                    nonEmpty: "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
+                    nonEmpty:
+                        "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
                 } as Schema,
                 2,
             ),
@@ -72,11 +79,16 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
             methods: checkedBySetting(
                 obj(Object.fromEntries(AUTHENTICATION_METHODS.map((m) => [m, methodSchema(m)])), { nonEmpty: METHODS_EMPTY }),
                 2,
-                map(keysOf([...authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), "isAttestationEnforced"], { hint: "like { state: enabled }" }), {
-                    keys: AUTHENTICATION_METHODS,
-                    keyHint: "an authentication method",
-                    nonEmpty: METHODS_EMPTY,
-                }),
+                map(
+                    keysOf([...authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method"), "isAttestationEnforced"], {
+                        hint: "like { state: enabled }",
+                    }),
+                    {
+                        keys: AUTHENTICATION_METHODS,
+                        keyHint: "an authentication method",
+                        nonEmpty: METHODS_EMPTY,
+                    },
+                ),
             ),
             // Each by its display name (the key): the declaration's inputs without displayName.
             externalMethods: checkedBySetting(
@@ -125,7 +137,8 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
     },
     build: (args, ctx) => {
         const { AuthenticationMethodsPolicy } = require("./policyResource") as typeof import("./policyResource");
-        const { AuthenticationMethodConfiguration } = require("./methodConfigurationResource") as typeof import("./methodConfigurationResource");
+        const { AuthenticationMethodConfiguration } =
+            require("./methodConfigurationResource") as typeof import("./methodConfigurationResource");
         const { ExternalAuthenticationMethod } = require("./externalMethodResource") as typeof import("./externalMethodResource");
         const built: AuthenticationMethodsResources = { methods: {}, externalMethods: {} };
         if (args.policy) {
@@ -138,13 +151,24 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         for (const [method, cfg] of Object.entries(args.methods ?? {})) {
             built.methods[method as AuthenticationMethod] = new AuthenticationMethodConfiguration(
                 `${ctx.name}-method-${method}`,
-                { ...cfg, method: method as AuthenticationMethod, ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}) },
+                {
+                    ...cfg,
+                    method: method as AuthenticationMethod,
+                    ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
+                },
                 { parent: ctx.parent },
             );
         }
         for (const [displayName, cfg] of Object.entries(args.externalMethods ?? {})) {
-            const slug = displayName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-            built.externalMethods[displayName] = new ExternalAuthenticationMethod(`${ctx.name}-external-method-${slug}`, { ...cfg, displayName }, { parent: ctx.parent });
+            const slug = displayName
+                .toLowerCase()
+                .replace(/[^a-z0-9]+/g, "-")
+                .replace(/^-|-$/g, "");
+            built.externalMethods[displayName] = new ExternalAuthenticationMethod(
+                `${ctx.name}-external-method-${slug}`,
+                { ...cfg, displayName },
+                { parent: ctx.parent },
+            );
         }
         return built;
     },

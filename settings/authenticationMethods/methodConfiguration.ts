@@ -3,7 +3,20 @@ import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
-import { type Infer, type Schema, any, bool, documented, list, map, num, obj, oneOf, str, unknownKey } from "../../providers/framework/validation";
+import {
+    type Infer,
+    type Schema,
+    any,
+    bool,
+    documented,
+    list,
+    map,
+    num,
+    obj,
+    oneOf,
+    str,
+    unknownKey,
+} from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
     ALL_USERS,
@@ -49,15 +62,25 @@ export const AUTHENTICATION_METHODS = [
 ] as const;
 export type AuthenticationMethod = (typeof AUTHENTICATION_METHODS)[number];
 
-export const AUTHENTICATOR_FEATURES = ["displayAppInformationRequiredState", "displayLocationInformationRequiredState", "companionAppAllowedState"] as const;
+export const AUTHENTICATOR_FEATURES = [
+    "displayAppInformationRequiredState",
+    "displayLocationInformationRequiredState",
+    "companionAppAllowedState",
+] as const;
 export type AuthenticatorFeature = (typeof AUTHENTICATOR_FEATURES)[number];
 /** Only in Graph beta. */
 const BETA_FEATURES: readonly AuthenticatorFeature[] = ["companionAppAllowedState"];
 export const FEATURE_TARGET_TYPES = ["group", "administrativeUnit", "role"] as const;
 
-const FEATURE_TARGET = obj({ id: str({ hint: `"${ALL_USERS}" or an object id` }), targetType: oneOf(FEATURE_TARGET_TYPES) }, { required: ["id"] });
+const FEATURE_TARGET = obj(
+    { id: str({ hint: `"${ALL_USERS}" or an object id` }), targetType: oneOf(FEATURE_TARGET_TYPES) },
+    { required: ["id"] },
+);
 /** One of Microsoft Authenticator's featureSettings (advanced settings): its state and whom it applies to. */
-const FEATURE = obj({ state: oneOf(ADVANCED_CONFIG_STATES), includeTarget: FEATURE_TARGET, excludeTarget: FEATURE_TARGET }, { hint: 'like { state: "enabled", includeTarget: { id: "all_users" } }' });
+const FEATURE = obj(
+    { state: oneOf(ADVANCED_CONFIG_STATES), includeTarget: FEATURE_TARGET, excludeTarget: FEATURE_TARGET },
+    { hint: 'like { state: "enabled", includeTarget: { id: "all_users" } }' },
+);
 
 export const PASSKEY_TYPES = ["deviceBound", "synced"] as const;
 export const ATTESTATION_ENFORCEMENT = ["disabled", "registrationOnly"] as const;
@@ -70,7 +93,11 @@ const PROFILE = obj(
     {
         passkeyTypes: list(oneOf(PASSKEY_TYPES), { nonEmpty: `name at least one of ${PASSKEY_TYPES.join(", ")}` }),
         attestationEnforcement: oneOf(ATTESTATION_ENFORCEMENT),
-        keyRestrictions: obj({ isEnforced: bool, enforcementType: oneOf(["allow", "block"] as const), aaGuids: list(str({ pattern: AAGUID, hint: "an AAGUID" })) }),
+        keyRestrictions: obj({
+            isEnforced: bool,
+            enforcementType: oneOf(["allow", "block"] as const),
+            aaGuids: list(str({ pattern: AAGUID, hint: "an AAGUID" })),
+        }),
     },
     { hint: 'like { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" }' },
 );
@@ -83,7 +110,10 @@ const TARGET_EXTRAS = {
     /** sms: whether the phone number may be used to sign in (primary authentication). */
     isUsableForSignIn: bool,
     /** fido2 (passkey profiles): the profiles the target may use, by key ("default" or a profile's name). */
-    allowedPasskeyProfiles: list(str(), { nonEmpty: `name a passkey profile, like ["${DEFAULT_PROFILE_KEY}"]`, hint: "passkey profile keys" }),
+    allowedPasskeyProfiles: list(str(), {
+        nonEmpty: `name a passkey profile, like ["${DEFAULT_PROFILE_KEY}"]`,
+        hint: "passkey profile keys",
+    }),
 };
 const INCLUDE_HINT = 'like [{ id: "all_users" }] or [{ id: "<group object id>" }]';
 const MINUTES = num({ integer: true, min: 10, max: 43200, hint: "minutes (10 minutes to 30 days)" });
@@ -101,14 +131,19 @@ export const methodConfigurationDeclaration = declareSetting({
         includeTargets: list(targetSchema(true, TARGET_EXTRAS), { hint: INCLUDE_HINT }),
         excludeTargets: list(targetSchema(false), { hint: 'like [{ id: "<group object id>" }]' }),
         /** microsoftAuthenticator: displayAppInformationRequiredState, displayLocationInformationRequiredState, companionAppAllowedState (beta). */
-        featureSettings: obj(Object.fromEntries(AUTHENTICATOR_FEATURES.map((f) => [f, FEATURE])) as Record<AuthenticatorFeature, typeof FEATURE>, {
-            hint: 'like { displayAppInformationRequiredState: { state: "enabled" } }',
-        }),
+        featureSettings: obj(
+            Object.fromEntries(AUTHENTICATOR_FEATURES.map((f) => [f, FEATURE])) as Record<AuthenticatorFeature, typeof FEATURE>,
+            {
+                hint: 'like { displayAppInformationRequiredState: { state: "enabled" } }',
+            },
+        ),
         /**
          * fido2: passkey profiles by key: "default" (the tenant's default passkey profile) or a profile's name. Targets choose
          * profiles with allowedPasskeyProfiles. (The deprecated isAttestationEnforced is not an input: it is never written.)
          */
-        passkeyProfiles: map(PROFILE, { nonEmpty: `declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out` }),
+        passkeyProfiles: map(PROFILE, {
+            nonEmpty: `declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out`,
+        }),
         /** microsoftAuthenticator */
         isSoftwareOathEnabled: bool,
         /** voice */
@@ -153,7 +188,9 @@ export type PasskeyProfileSetting = Infer<typeof PROFILE>;
 export type PasskeyKeyRestrictions = NonNullable<PasskeyProfileSetting["keyRestrictions"]>;
 
 /** The inputs as validate returns them: targets normalised (ids lower case, targetType filled in). */
-export type AuthenticationMethodConfigurationDesired = Mutable<Omit<DesiredOf<typeof methodConfigurationDeclaration>, "includeTargets" | "excludeTargets">> & {
+export type AuthenticationMethodConfigurationDesired = Mutable<
+    Omit<DesiredOf<typeof methodConfigurationDeclaration>, "includeTargets" | "excludeTargets">
+> & {
     includeTargets?: Target[];
     excludeTargets?: Target[];
 } & Record<string, unknown>;
@@ -204,8 +241,16 @@ export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = 
         fields: fields("isSoftwareOathEnabled"),
         features: true,
     },
-    sms: { entity: "smsAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired", "isUsableForSignIn"), fields: {} },
-    voice: { entity: "voiceAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: fields("isOfficePhoneAllowed") },
+    sms: {
+        entity: "smsAuthenticationMethodConfiguration",
+        targetExtras: extras("isRegistrationRequired", "isUsableForSignIn"),
+        fields: {},
+    },
+    voice: {
+        entity: "voiceAuthenticationMethodConfiguration",
+        targetExtras: extras("isRegistrationRequired"),
+        fields: fields("isOfficePhoneAllowed"),
+    },
     // isAttestationEnforced is deprecated (passkey profiles): never managed, never written; attestation is a
     // passkey profile's attestationEnforcement.
     fido2: {
@@ -220,14 +265,27 @@ export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = 
         targetExtras: extras("isRegistrationRequired"),
         fields: fields("defaultLifetimeInMinutes", "defaultLength", "minimumLifetimeInMinutes", "maximumLifetimeInMinutes", "isUsableOnce"),
     },
-    email: { entity: "emailAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: fields("allowExternalIdToUseEmailOtp") },
-    x509Certificate: { entity: "x509CertificateAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: {} },
+    email: {
+        entity: "emailAuthenticationMethodConfiguration",
+        targetExtras: extras("isRegistrationRequired"),
+        fields: fields("allowExternalIdToUseEmailOtp"),
+    },
+    x509Certificate: {
+        entity: "x509CertificateAuthenticationMethodConfiguration",
+        targetExtras: extras("isRegistrationRequired"),
+        fields: {},
+    },
     qrCodePin: {
         entity: "qrCodePinAuthenticationMethodConfiguration",
         targetExtras: extras("isRegistrationRequired"),
         fields: fields("pinLength", "standardQRCodeLifetimeInDays"),
     },
-    hardwareOath: { entity: "hardwareOathAuthenticationMethodConfiguration", targetExtras: extras("isRegistrationRequired"), fields: {}, betaOnly: true },
+    hardwareOath: {
+        entity: "hardwareOathAuthenticationMethodConfiguration",
+        targetExtras: extras("isRegistrationRequired"),
+        fields: {},
+        betaOnly: true,
+    },
 };
 
 /**
@@ -237,8 +295,14 @@ export const METHOD_SPECS: Readonly<Record<AuthenticationMethod, MethodSpec>> = 
  */
 export function methodSchema(method: AuthenticationMethod): Schema {
     const spec = METHOD_SPECS[method];
-    const own: Record<string, Schema> = Object.fromEntries(keysOfMethod(method).filter((k) => k !== "method").map((k) => [k, INPUTS[k as Input] as Schema]));
-    const targetExtras = Object.fromEntries(Object.keys(spec.targetExtras).map((k) => [k, TARGET_EXTRAS[k as keyof typeof TARGET_EXTRAS] as Schema]));
+    const own: Record<string, Schema> = Object.fromEntries(
+        keysOfMethod(method)
+            .filter((k) => k !== "method")
+            .map((k) => [k, INPUTS[k as Input] as Schema]),
+    );
+    const targetExtras = Object.fromEntries(
+        Object.keys(spec.targetExtras).map((k) => [k, TARGET_EXTRAS[k as keyof typeof TARGET_EXTRAS] as Schema]),
+    );
     own.includeTargets = list(targetSchema(true, targetExtras), { hint: INCLUDE_HINT });
     if (spec.profiles) own.isAttestationEnforced = documented(any, ATTESTATION_DEPRECATED);
     return obj(own, { hint: "like { state: enabled }" });
@@ -246,7 +310,10 @@ export function methodSchema(method: AuthenticationMethod): Schema {
 
 function checkProfileKeys(checks: InputChecks, v: unknown, property: string): string[] | undefined {
     if (!Array.isArray(v) || !v.length || v.some((k) => typeof k !== "string" || !k.trim())) {
-        return checks.fail(property, `${property} must be a non-empty list of passkey profile keys, like ["${DEFAULT_PROFILE_KEY}"] or ["${DEFAULT_PROFILE_KEY}", "<profile name>"] (got ${JSON.stringify(v)})`);
+        return checks.fail(
+            property,
+            `${property} must be a non-empty list of passkey profile keys, like ["${DEFAULT_PROFILE_KEY}"] or ["${DEFAULT_PROFILE_KEY}", "<profile name>"] (got ${JSON.stringify(v)})`,
+        );
     }
     const keys = v.map((k: string) => k.trim());
     if (new Set(keys).size !== keys.length) {
@@ -259,45 +326,84 @@ export const ATTESTATION_DEPRECATED =
     "isAttestationEnforced is deprecated by Microsoft (passkey profiles replaced it) and is never written; set passkeyProfiles.default.attestationEnforcement: registrationOnly (or on the profile your admins use) instead. On a tenant not yet on passkey profiles this moves it to them, which Microsoft does not let you undo";
 
 function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, PasskeyProfileSetting> | undefined {
-    const o = checks.object(v, "passkeyProfiles", `{ default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } }`);
+    const o = checks.object(
+        v,
+        "passkeyProfiles",
+        `{ default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } }`,
+    );
     if (!o) return undefined;
     const out: Record<string, PasskeyProfileSetting> = {};
     const keys = Object.keys(o).filter((k) => o[k] !== undefined);
     if (!keys.length) {
-        checks.fail("passkeyProfiles", `passkeyProfiles manages nothing: declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out`);
+        checks.fail(
+            "passkeyProfiles",
+            `passkeyProfiles manages nothing: declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out`,
+        );
     }
     if (keys.length > 3) {
-        checks.fail("passkeyProfiles", `passkeyProfiles declares ${keys.length} profiles; Microsoft supports up to 3, the default profile included`);
+        checks.fail(
+            "passkeyProfiles",
+            `passkeyProfiles declares ${keys.length} profiles; Microsoft supports up to 3, the default profile included`,
+        );
     }
     for (const key of keys) {
         const at = `passkeyProfiles.${key}`;
         const p = checks.object(o[key], at, `{ passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" }`);
         if (!p) continue;
         checks.knownKeys(p, ["passkeyTypes", "attestationEnforcement", "keyRestrictions"], at, (k) =>
-            k === "isAttestationEnforced" ? `${at}.isAttestationEnforced: a passkey profile says attestationEnforcement: "registrationOnly" or "disabled"` : k === "name" || k === "id" ? `${at}.${k}: a profile is named by its key in passkeyProfiles ("${DEFAULT_PROFILE_KEY}" for the tenant's default profile); remove ${k}` : undefined,
+            k === "isAttestationEnforced"
+                ? `${at}.isAttestationEnforced: a passkey profile says attestationEnforcement: "registrationOnly" or "disabled"`
+                : k === "name" || k === "id"
+                  ? `${at}.${k}: a profile is named by its key in passkeyProfiles ("${DEFAULT_PROFILE_KEY}" for the tenant's default profile); remove ${k}`
+                  : undefined,
         );
         const profile: PasskeyProfileSetting = {};
         if (p.passkeyTypes !== undefined) {
-            if (!Array.isArray(p.passkeyTypes) || !p.passkeyTypes.length || p.passkeyTypes.some((t) => !(PASSKEY_TYPES as readonly unknown[]).includes(t))) {
-                checks.fail(`${at}.passkeyTypes`, `${at}.passkeyTypes must be a non-empty list of ${PASSKEY_TYPES.map((t) => `"${t}"`).join(", ")} (got ${JSON.stringify(p.passkeyTypes)})`);
+            if (
+                !Array.isArray(p.passkeyTypes) ||
+                !p.passkeyTypes.length ||
+                p.passkeyTypes.some((t) => !(PASSKEY_TYPES as readonly unknown[]).includes(t))
+            ) {
+                checks.fail(
+                    `${at}.passkeyTypes`,
+                    `${at}.passkeyTypes must be a non-empty list of ${PASSKEY_TYPES.map((t) => `"${t}"`).join(", ")} (got ${JSON.stringify(p.passkeyTypes)})`,
+                );
             } else {
-                profile.passkeyTypes = [...new Set(p.passkeyTypes as PasskeyProfileSetting["passkeyTypes"] & string[])].sort() as PasskeyProfileSetting["passkeyTypes"];
+                profile.passkeyTypes = [
+                    ...new Set(p.passkeyTypes as PasskeyProfileSetting["passkeyTypes"] & string[]),
+                ].sort() as PasskeyProfileSetting["passkeyTypes"];
             }
         }
         if (p.attestationEnforcement !== undefined) {
-            profile.attestationEnforcement = checks.oneOf(p.attestationEnforcement, ATTESTATION_ENFORCEMENT, `${at}.attestationEnforcement`);
+            profile.attestationEnforcement = checks.oneOf(
+                p.attestationEnforcement,
+                ATTESTATION_ENFORCEMENT,
+                `${at}.attestationEnforcement`,
+            );
         }
         if (p.keyRestrictions !== undefined) {
-            const k = checks.object(p.keyRestrictions, `${at}.keyRestrictions`, `{ isEnforced: true, enforcementType: "allow", aaGuids: ["<AAGUID>"] }`);
+            const k = checks.object(
+                p.keyRestrictions,
+                `${at}.keyRestrictions`,
+                `{ isEnforced: true, enforcementType: "allow", aaGuids: ["<AAGUID>"] }`,
+            );
             if (k) {
                 checks.knownKeys(k, ["isEnforced", "enforcementType", "aaGuids"], `${at}.keyRestrictions`);
                 const kr: PasskeyKeyRestrictions = {};
                 if (k.isEnforced !== undefined) kr.isEnforced = checks.boolean(k.isEnforced, `${at}.keyRestrictions.isEnforced`);
-                if (k.enforcementType !== undefined) kr.enforcementType = checks.oneOf(k.enforcementType, ["allow", "block"] as const, `${at}.keyRestrictions.enforcementType`);
+                if (k.enforcementType !== undefined)
+                    kr.enforcementType = checks.oneOf(
+                        k.enforcementType,
+                        ["allow", "block"] as const,
+                        `${at}.keyRestrictions.enforcementType`,
+                    );
                 if (k.aaGuids !== undefined) {
                     const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
                     if (!Array.isArray(k.aaGuids) || k.aaGuids.some((g) => typeof g !== "string" || !guid.test(g))) {
-                        checks.fail(`${at}.keyRestrictions.aaGuids`, `${at}.keyRestrictions.aaGuids must be a list of AAGUIDs (GUIDs; got ${JSON.stringify(k.aaGuids)})`);
+                        checks.fail(
+                            `${at}.keyRestrictions.aaGuids`,
+                            `${at}.keyRestrictions.aaGuids must be a list of AAGUIDs (GUIDs; got ${JSON.stringify(k.aaGuids)})`,
+                        );
                     } else {
                         kr.aaGuids = [...new Set((k.aaGuids as string[]).map((g) => g.toLowerCase()))].sort();
                     }
@@ -305,8 +411,15 @@ function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, P
                 profile.keyRestrictions = kr;
             }
         }
-        if (key !== DEFAULT_PROFILE_KEY && (profile.passkeyTypes === undefined || profile.attestationEnforcement === undefined) && !checks.failures.some((f) => f.property.startsWith(at))) {
-            checks.fail(at, `${at} needs passkeyTypes and attestationEnforcement (a profile other than "${DEFAULT_PROFILE_KEY}" may be new to the tenant, and Microsoft requires both)`);
+        if (
+            key !== DEFAULT_PROFILE_KEY &&
+            (profile.passkeyTypes === undefined || profile.attestationEnforcement === undefined) &&
+            !checks.failures.some((f) => f.property.startsWith(at))
+        ) {
+            checks.fail(
+                at,
+                `${at} needs passkeyTypes and attestationEnforcement (a profile other than "${DEFAULT_PROFILE_KEY}" may be new to the tenant, and Microsoft requires both)`,
+            );
         }
         if (!Object.keys(p).filter((x) => p[x] !== undefined).length) {
             checks.fail(at, `${at} manages nothing: set passkeyTypes, attestationEnforcement and/or keyRestrictions, or leave it out`);
@@ -327,12 +440,19 @@ const configPath = (method: AuthenticationMethod) => `${POLICY_PATH}/authenticat
 
 /** beta when a beta-only feature setting is managed, v1.0 otherwise. */
 function versionFor(desired: AuthenticationMethodConfigurationDesired): "v1.0" | "beta" {
-    return METHOD_SPECS[desired.method]?.betaOnly || BETA_FEATURES.some((f) => desired.featureSettings?.[f] !== undefined) ? "beta" : "v1.0";
+    return METHOD_SPECS[desired.method]?.betaOnly || BETA_FEATURES.some((f) => desired.featureSettings?.[f] !== undefined)
+        ? "beta"
+        : "v1.0";
 }
 
 function keysOfMethod(method: AuthenticationMethod): string[] {
     const spec = METHOD_SPECS[method];
-    return [...COMMON, ...(spec.features ? ["featureSettings"] : []), ...(spec.profiles ? ["passkeyProfiles"] : []), ...Object.keys(spec.fields)];
+    return [
+        ...COMMON,
+        ...(spec.features ? ["featureSettings"] : []),
+        ...(spec.profiles ? ["passkeyProfiles"] : []),
+        ...Object.keys(spec.fields),
+    ];
 }
 
 function checkFeatureTarget(checks: InputChecks, v: unknown, property: string): FeatureTarget | undefined {
@@ -341,7 +461,10 @@ function checkFeatureTarget(checks: InputChecks, v: unknown, property: string): 
         return undefined;
     }
     checks.knownKeys(o, ["id", "targetType"], property);
-    const id = typeof o.id === "string" && o.id.trim() ? o.id.trim() : checks.fail(`${property}.id`, `${property}.id must be "${ALL_USERS}" or an object id (got ${JSON.stringify(o.id)})`);
+    const id =
+        typeof o.id === "string" && o.id.trim()
+            ? o.id.trim()
+            : checks.fail(`${property}.id`, `${property}.id must be "${ALL_USERS}" or an object id (got ${JSON.stringify(o.id)})`);
     const targetType = o.targetType === undefined ? "group" : checks.oneOf(o.targetType, FEATURE_TARGET_TYPES, `${property}.targetType`);
     return id && targetType ? { id: id.toLowerCase() === ALL_USERS ? ALL_USERS : id.toLowerCase(), targetType } : undefined;
 }
@@ -352,7 +475,9 @@ function checkFeatureSettings(checks: InputChecks, v: unknown): AuthenticationMe
         return undefined;
     }
     checks.knownKeys(o, AUTHENTICATOR_FEATURES, "featureSettings", (k) =>
-        k === "numberMatchingRequiredState" ? `featureSettings.numberMatchingRequiredState: ${NUMBER_MATCHING_REASON} from featureSettings` : undefined,
+        k === "numberMatchingRequiredState"
+            ? `featureSettings.numberMatchingRequiredState: ${NUMBER_MATCHING_REASON} from featureSettings`
+            : undefined,
     );
     const out: Partial<Record<AuthenticatorFeature, AuthenticatorFeatureSetting>> = {};
     for (const f of AUTHENTICATOR_FEATURES) {
@@ -402,13 +527,18 @@ function sameFeature(want: AuthenticatorFeatureSetting, have: any): boolean {
     return (
         (want.state === undefined || want.state === h.state) &&
         (["includeTarget", "excludeTarget"] as const).every(
-            (k) => want[k] === undefined || (h[k]?.id === want[k]!.id && (h[k]?.targetType ?? "group") === (want[k]!.targetType ?? "group")),
+            (k) =>
+                want[k] === undefined || (h[k]?.id === want[k]!.id && (h[k]?.targetType ?? "group") === (want[k]!.targetType ?? "group")),
         )
     );
 }
 
 /** Reads one method configuration as Graph reports it. */
-async function readConfiguration(clients: TenantClients, method: AuthenticationMethod, version: "v1.0" | "beta"): Promise<Record<string, unknown>> {
+async function readConfiguration(
+    clients: TenantClients,
+    method: AuthenticationMethod,
+    version: "v1.0" | "beta",
+): Promise<Record<string, unknown>> {
     const body = await clients.graph.get(configPath(method), { version });
     if (!isObject(body) || typeof body.state !== "string") {
         throw new Error(`Graph returned no state for ${configPath(method)}`);
@@ -475,7 +605,9 @@ function normaliseProfiles(out: Record<string, unknown>): void {
     out.defaultPasskeyProfile = defaultId;
     for (const t of out.includeTargets as Target[]) {
         if (Array.isArray(t.allowedPasskeyProfiles)) {
-            t.allowedPasskeyProfiles = (t.allowedPasskeyProfiles as string[]).map((id) => keyOfId.get(String(id).toLowerCase()) ?? String(id)).sort();
+            t.allowedPasskeyProfiles = (t.allowedPasskeyProfiles as string[])
+                .map((id) => keyOfId.get(String(id).toLowerCase()) ?? String(id))
+                .sort();
         }
     }
 }
@@ -486,7 +618,8 @@ const onProfiles = (have: Record<string, unknown>) => typeof have.defaultPasskey
 function profileAsManaged(have: LiveProfile, want: PasskeyProfileSetting): PasskeyProfileSetting {
     const out: PasskeyProfileSetting = {};
     if (want.passkeyTypes) out.passkeyTypes = have.passkeyTypes as PasskeyProfileSetting["passkeyTypes"];
-    if (want.attestationEnforcement) out.attestationEnforcement = have.attestationEnforcement as PasskeyProfileSetting["attestationEnforcement"];
+    if (want.attestationEnforcement)
+        out.attestationEnforcement = have.attestationEnforcement as PasskeyProfileSetting["attestationEnforcement"];
     if (want.keyRestrictions) {
         const k: Record<string, unknown> = {};
         for (const f of Object.keys(want.keyRestrictions)) k[f] = (have.keyRestrictions as Record<string, unknown>)[f];
@@ -521,13 +654,26 @@ function profileChanges(want: Record<string, PasskeyProfileSetting>, have: Recor
  * Microsoft makes from its legacy settings, with the id Graph's update example uses) with the stack's profiles
  * changed or added. Returns the list and each key's id.
  */
-function profilesForWrite(desired: AuthenticationMethodConfigurationDesired, have: Record<string, unknown>): { list: Record<string, unknown>[]; ids: Map<string, string> } {
+function profilesForWrite(
+    desired: AuthenticationMethodConfigurationDesired,
+    have: Record<string, unknown>,
+): { list: Record<string, unknown>[]; ids: Map<string, string> } {
     const byKey = new Map<string, LiveProfile>(Object.entries(effectiveProfiles(have)).map(([k, p]) => [k, structuredClone(p)]));
     for (const [key, w] of Object.entries(desired.passkeyProfiles ?? {})) {
-        const p = byKey.get(key) ?? { id: randomUUID(), name: key, passkeyTypes: [], attestationEnforcement: "disabled", keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } };
+        const p = byKey.get(key) ?? {
+            id: randomUUID(),
+            name: key,
+            passkeyTypes: [],
+            attestationEnforcement: "disabled",
+            keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+        };
         if (w.passkeyTypes) p.passkeyTypes = [...w.passkeyTypes];
         if (w.attestationEnforcement) p.attestationEnforcement = w.attestationEnforcement;
-        if (w.keyRestrictions) p.keyRestrictions = { ...p.keyRestrictions, ...strip(w.keyRestrictions as Record<string, unknown>) } as LiveProfile["keyRestrictions"];
+        if (w.keyRestrictions)
+            p.keyRestrictions = {
+                ...p.keyRestrictions,
+                ...strip(w.keyRestrictions as Record<string, unknown>),
+            } as LiveProfile["keyRestrictions"];
         byKey.set(key, p);
     }
     const list = [...byKey.values()].map((p) => ({
@@ -535,7 +681,11 @@ function profilesForWrite(desired: AuthenticationMethodConfigurationDesired, hav
         name: p.name,
         passkeyTypes: p.passkeyTypes.join(","),
         attestationEnforcement: p.attestationEnforcement,
-        keyRestrictions: { isEnforced: p.keyRestrictions.isEnforced, enforcementType: p.keyRestrictions.enforcementType, aaGuids: p.keyRestrictions.aaGuids },
+        keyRestrictions: {
+            isEnforced: p.keyRestrictions.isEnforced,
+            enforcementType: p.keyRestrictions.enforcementType,
+            aaGuids: p.keyRestrictions.aaGuids,
+        },
     }));
     return { list, ids: new Map([...byKey].map(([k, p]) => [k, p.id])) };
 }
@@ -554,7 +704,11 @@ function effectiveProfiles(have: Record<string, unknown>): Record<string, LivePr
             name: "Default passkey profile",
             passkeyTypes: ["deviceBound"],
             attestationEnforcement: have.isAttestationEnforced === true ? "registrationOnly" : "disabled",
-            keyRestrictions: { isEnforced: !!legacy.isEnforced, enforcementType: String(legacy.enforcementType ?? "block"), aaGuids: ((legacy.aaGuids ?? []) as string[]).map((g) => g.toLowerCase()).sort() },
+            keyRestrictions: {
+                isEnforced: !!legacy.isEnforced,
+                enforcementType: String(legacy.enforcementType ?? "block"),
+                aaGuids: ((legacy.aaGuids ?? []) as string[]).map((g) => g.toLowerCase()).sort(),
+            },
         },
     };
 }
@@ -562,7 +716,10 @@ function effectiveProfiles(have: Record<string, unknown>): Record<string, LivePr
 /** The id Graph's fido2 update example gives the default passkey profile (docs-contrib fido2authenticationmethodconfiguration-update). */
 const LEGACY_DEFAULT_PROFILE_ID = "00000000-0000-0000-0000-000000000001";
 
-export const authenticationMethodConfiguration: TenantSetting<AuthenticationMethodConfigurationDesired, AuthenticationMethodConfigurationLive> = {
+export const authenticationMethodConfiguration: TenantSetting<
+    AuthenticationMethodConfigurationDesired,
+    AuthenticationMethodConfigurationLive
+> = {
     type: "AuthenticationMethodConfiguration",
     title: "Authentication method configuration",
     auditActivities: ["Authentication Methods Policy Update"],
@@ -611,11 +768,17 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         if (inputs.includeTargets !== undefined) {
             desired.includeTargets = checkTargets(checks, inputs.includeTargets, "includeTargets", include);
             if (desired.includeTargets?.length === 0) {
-                checks.fail("includeTargets", `includeTargets is empty, which leaves ${method} for no one; name a group or "${ALL_USERS}", or set state: "disabled"`);
+                checks.fail(
+                    "includeTargets",
+                    `includeTargets is empty, which leaves ${method} for no one; name a group or "${ALL_USERS}", or set state: "disabled"`,
+                );
             }
         }
         if (inputs.excludeTargets !== undefined) {
-            desired.excludeTargets = checkTargets(checks, inputs.excludeTargets, "excludeTargets", { allowAllUsers: false, subject: method });
+            desired.excludeTargets = checkTargets(checks, inputs.excludeTargets, "excludeTargets", {
+                allowAllUsers: false,
+                subject: method,
+            });
         }
         if (spec.features && inputs.featureSettings !== undefined) {
             desired.featureSettings = checkFeatureSettings(checks, inputs.featureSettings);
@@ -632,7 +795,10 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
             checkLifetimes(checks, desired as Record<string, number | undefined>, {});
         }
         if (Object.keys(desired).length === 1 && !checks.failures.length) {
-            checks.fail("method", `nothing to manage for ${method}: set state and/or ${allowed.filter((k) => k !== "method" && k !== "state").join(", ")}`);
+            checks.fail(
+                "method",
+                `nothing to manage for ${method}: set state and/or ${allowed.filter((k) => k !== "method" && k !== "state").join(", ")}`,
+            );
         }
         return checks.failures.length ? { failures: checks.failures } : { desired: { ...strip(desired), ...extras }, failures: [] };
     },
@@ -645,16 +811,29 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         if (desired.method === "fido2" && desired.passkeyProfiles) {
             // The profiles as the tenant has them (a legacy tenant: the default profile it would start from), said as the stack says them.
             const have = effectiveProfiles(live);
-            atPreview.passkeyProfiles = Object.fromEntries(Object.entries(desired.passkeyProfiles).filter(([k]) => have[k]).map(([k, w]) => [k, profileAsManaged(have[k], w)]));
+            atPreview.passkeyProfiles = Object.fromEntries(
+                Object.entries(desired.passkeyProfiles)
+                    .filter(([k]) => have[k])
+                    .map(([k, w]) => [k, profileAsManaged(have[k], w)]),
+            );
         }
         const resolved = { ...desired, [TENANT_AT_PREVIEW]: atPreview };
-        const changes: FieldChange[] = desired.state !== undefined && desired.state !== live.state ? [{ field: "state", from: live.state, to: desired.state }] : [];
-        if (changes.length) await engineLog("info", `Authentication method ${desired.method}: state ${live.state} -> ${desired.state} (the tenant as read now)`);
+        const changes: FieldChange[] =
+            desired.state !== undefined && desired.state !== live.state ? [{ field: "state", from: live.state, to: desired.state }] : [];
+        if (changes.length)
+            await engineLog(
+                "info",
+                `Authentication method ${desired.method}: state ${live.state} -> ${desired.state} (the tenant as read now)`,
+            );
         if (desired.method === "fido2") {
             const problems = await preparePasskeyProfiles(desired, live);
             if (problems.length) return { desired: resolved, failures: problems };
             // Attestation switched off on a profile weakens like a method switched off (judged from the tenant read now).
-            changes.push(...profileChanges(desired.passkeyProfiles ?? {}, effectiveProfiles(live)).filter((c) => c.field.endsWith(".attestationEnforcement")));
+            changes.push(
+                ...profileChanges(desired.passkeyProfiles ?? {}, effectiveProfiles(live)).filter((c) =>
+                    c.field.endsWith(".attestationEnforcement"),
+                ),
+            );
         }
         const weakenings = changes.map((c) => methodWeakens(desired.method, c)).filter((w): w is string => !!w);
         const refusal = weakeningRefusal(`method-${desired.method}`, weakenings, changes, desired.confirm as string[] | undefined);
@@ -713,7 +892,12 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
                 continue;
             }
             if (field === "passkeyProfiles") {
-                changes.push(...profileChanges(want as Record<string, PasskeyProfileSetting>, have.passkeyProfiles as Record<string, LiveProfile> | undefined));
+                changes.push(
+                    ...profileChanges(
+                        want as Record<string, PasskeyProfileSetting>,
+                        have.passkeyProfiles as Record<string, LiveProfile> | undefined,
+                    ),
+                );
             } else if (field === "includeTargets" || field === "excludeTargets") {
                 const h = have[field] as Target[] | undefined;
                 if (!sameTargets(want as Target[], h)) {
@@ -739,7 +923,10 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
         const body: Record<string, unknown> = { "@odata.type": `#microsoft.graph.${spec.entity}` };
         const touched = new Set(changes.map((c) => c.field.split(".")[0]));
         // FIDO2: the profiles and targets are written together, the targets' profile keys as the profiles' ids.
-        const profiles = desired.method === "fido2" && (touched.has("passkeyProfiles") || touched.has("includeTargets")) ? profilesForWrite(desired, have) : undefined;
+        const profiles =
+            desired.method === "fido2" && (touched.has("passkeyProfiles") || touched.has("includeTargets"))
+                ? profilesForWrite(desired, have)
+                : undefined;
         const sendProfiles = !!profiles && (touched.has("passkeyProfiles") || (!!desired.passkeyProfiles && !onProfiles(have)));
         for (const field of touched) {
             switch (field) {
@@ -794,22 +981,35 @@ export const authenticationMethodConfiguration: TenantSetting<AuthenticationMeth
 };
 
 /** Temporary Access Pass: minimum <= default <= maximum, over the stack's values and (at prepare) the tenant's. */
-function checkLifetimes(checks: InputChecks, desired: Record<string, number | undefined>, tenant: Record<string, number | undefined>): void {
+function checkLifetimes(
+    checks: InputChecks,
+    desired: Record<string, number | undefined>,
+    tenant: Record<string, number | undefined>,
+): void {
     const value = (k: string) => desired[k] ?? tenant[k];
     const where = (k: string) => (desired[k] !== undefined ? `${k} ${desired[k]}` : `the tenant's ${k} ${tenant[k]}`);
     const [min, def, max] = LIFETIMES.map(value);
     const setByStack = (...keys: string[]) => keys.some((k) => desired[k] !== undefined);
     if (min !== undefined && max !== undefined && min > max && setByStack("minimumLifetimeInMinutes", "maximumLifetimeInMinutes")) {
         const property = desired.minimumLifetimeInMinutes !== undefined ? "minimumLifetimeInMinutes" : "maximumLifetimeInMinutes";
-        checks.fail(property, `${where("minimumLifetimeInMinutes")} is greater than ${where("maximumLifetimeInMinutes")}; the minimum must not exceed the maximum (set both)`);
+        checks.fail(
+            property,
+            `${where("minimumLifetimeInMinutes")} is greater than ${where("maximumLifetimeInMinutes")}; the minimum must not exceed the maximum (set both)`,
+        );
     }
     if (def !== undefined && min !== undefined && def < min && setByStack("defaultLifetimeInMinutes", "minimumLifetimeInMinutes")) {
         const property = desired.defaultLifetimeInMinutes !== undefined ? "defaultLifetimeInMinutes" : "minimumLifetimeInMinutes";
-        checks.fail(property, `${where("defaultLifetimeInMinutes")} is below ${where("minimumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set minimumLifetimeInMinutes too, or raise the default)`);
+        checks.fail(
+            property,
+            `${where("defaultLifetimeInMinutes")} is below ${where("minimumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set minimumLifetimeInMinutes too, or raise the default)`,
+        );
     }
     if (def !== undefined && max !== undefined && def > max && setByStack("defaultLifetimeInMinutes", "maximumLifetimeInMinutes")) {
         const property = desired.defaultLifetimeInMinutes !== undefined ? "defaultLifetimeInMinutes" : "maximumLifetimeInMinutes";
-        checks.fail(property, `${where("defaultLifetimeInMinutes")} is above ${where("maximumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set maximumLifetimeInMinutes too, or lower the default)`);
+        checks.fail(
+            property,
+            `${where("defaultLifetimeInMinutes")} is above ${where("maximumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set maximumLifetimeInMinutes too, or lower the default)`,
+        );
     }
 }
 
@@ -818,22 +1018,35 @@ function checkLifetimes(checks: InputChecks, desired: Record<string, number | un
  * declares); a tenant still on the legacy shape is said to move to passkey profiles (Microsoft: no opting out);
  * and each target whose profiles change is named, from which profiles to which.
  */
-async function preparePasskeyProfiles(desired: AuthenticationMethodConfigurationDesired, live: Record<string, unknown>): Promise<{ property: string; reason: string }[]> {
+async function preparePasskeyProfiles(
+    desired: AuthenticationMethodConfigurationDesired,
+    live: Record<string, unknown>,
+): Promise<{ property: string; reason: string }[]> {
     const failures: { property: string; reason: string }[] = [];
     const liveProfiles = (live.passkeyProfiles ?? {}) as Record<string, LiveProfile>;
     const migrated = onProfiles(live);
-    const known = new Set([...Object.keys(liveProfiles), ...Object.keys(desired.passkeyProfiles ?? {}), ...(desired.passkeyProfiles || migrated ? [DEFAULT_PROFILE_KEY] : [])]);
+    const known = new Set([
+        ...Object.keys(liveProfiles),
+        ...Object.keys(desired.passkeyProfiles ?? {}),
+        ...(desired.passkeyProfiles || migrated ? [DEFAULT_PROFILE_KEY] : []),
+    ]);
     (desired.includeTargets ?? []).forEach((t, i) => {
         const keys = t.allowedPasskeyProfiles as string[] | undefined;
         if (!keys) return;
         const at = `includeTargets[${i}].allowedPasskeyProfiles`;
         if (!migrated && !desired.passkeyProfiles) {
-            failures.push({ property: at, reason: `${at}: the tenant has not moved to passkey profiles yet; declare passkeyProfiles (at least "${DEFAULT_PROFILE_KEY}") to move it, or remove allowedPasskeyProfiles` });
+            failures.push({
+                property: at,
+                reason: `${at}: the tenant has not moved to passkey profiles yet; declare passkeyProfiles (at least "${DEFAULT_PROFILE_KEY}") to move it, or remove allowedPasskeyProfiles`,
+            });
             return;
         }
         const unknown = keys.filter((k) => !known.has(k));
         if (unknown.length) {
-            failures.push({ property: at, reason: `${at} names passkey profile(s) ${unknown.map((k) => `"${k}"`).join(", ")} that neither the tenant nor passkeyProfiles has; the tenant has ${[...Object.keys(liveProfiles)].map((k) => `"${k}"`).join(", ") || "none"}` });
+            failures.push({
+                property: at,
+                reason: `${at} names passkey profile(s) ${unknown.map((k) => `"${k}"`).join(", ")} that neither the tenant nor passkeyProfiles has; the tenant has ${[...Object.keys(liveProfiles)].map((k) => `"${k}"`).join(", ") || "none"}`,
+            });
         }
     });
     if (failures.length) return failures;
@@ -849,7 +1062,10 @@ async function preparePasskeyProfiles(desired: AuthenticationMethodConfiguration
         const h = liveTargets.get(t.id);
         const had = (h?.allowedPasskeyProfiles as string[] | undefined) ?? (h && !migrated ? [DEFAULT_PROFILE_KEY] : undefined);
         if (want && had && !same([...want].sort(), [...had].sort())) {
-            await engineLog("warning", `Authentication method fido2: users in ${t.id === ALL_USERS ? "all users" : `${t.targetType} ${t.id}`} move from passkey profile(s) ${had.join(", ")} to ${want.join(", ")}: they may register and sign in only with passkeys that one of the new profiles allows.`);
+            await engineLog(
+                "warning",
+                `Authentication method fido2: users in ${t.id === ALL_USERS ? "all users" : `${t.targetType} ${t.id}`} move from passkey profile(s) ${had.join(", ")} to ${want.join(", ")}: they may register and sign in only with passkeys that one of the new profiles allows.`,
+            );
         }
     }
     return [];
@@ -872,7 +1088,8 @@ export const WEAK_METHODS: readonly string[] = ["sms", "voice", "email"];
  */
 export function methodWeakens(method: AuthenticationMethod | string | undefined, c: FieldChange): string | undefined {
     const attestation = /^passkeyProfiles\.(.+)\.attestationEnforcement$/.exec(c.field);
-    const unattested = (key: string) => `passkey profile ${key}: attestation no longer enforced (passkeys registered from now on need not prove their make and model)`;
+    const unattested = (key: string) =>
+        `passkey profile ${key}: attestation no longer enforced (passkeys registered from now on need not prove their make and model)`;
     if (attestation && c.from === "registrationOnly" && c.to === "disabled") {
         return unattested(attestation[1]);
     }
@@ -897,4 +1114,3 @@ export function methodWeakens(method: AuthenticationMethod | string | undefined,
 function strip<T extends Record<string, unknown>>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
-

@@ -16,7 +16,10 @@ export interface AuthenticationMethodConfigurationArgs extends ArgsOf<typeof met
  * configuration as Graph reported it at the last read) and tenantId. Deleting the resource stops managing; the method
  * keeps its configuration.
  */
-export class AuthenticationMethodConfiguration extends settingResource(authenticationMethodConfiguration.type, methodConfigurationDeclaration) {
+export class AuthenticationMethodConfiguration extends settingResource(
+    authenticationMethodConfiguration.type,
+    methodConfigurationDeclaration,
+) {
     // The Args by name, so that a consumer's type error names AuthenticationMethodConfigurationArgs.
     constructor(name: string, args: AuthenticationMethodConfigurationArgs, opts?: pulumi.CustomResourceOptions) {
         super(name, args, opts);

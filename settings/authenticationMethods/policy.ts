@@ -50,7 +50,9 @@ const CAMPAIGN = obj({
     state: STATE,
     /** Days a user may postpone registering (0 asks at every sign-in). */
     snoozeDurationInDays: num({ integer: true, min: 0, max: 14, hint: "days (0 asks at every sign-in)" }),
-    includeTargets: list(targetSchema(true, { targetedAuthenticationMethod: oneOf(["microsoftAuthenticator"] as const) }), { hint: INCLUDE_HINT }),
+    includeTargets: list(targetSchema(true, { targetedAuthenticationMethod: oneOf(["microsoftAuthenticator"] as const) }), {
+        hint: INCLUDE_HINT,
+    }),
     excludeTargets: EXCLUDE,
 });
 /** System-preferred MFA (beta systemCredentialPreferences). */
@@ -93,10 +95,15 @@ type WithTargets<T> = Mutable<Omit<T, "includeTargets" | "excludeTargets">> & { 
 
 export type RegistrationCampaign = WithTargets<Infer<typeof CAMPAIGN>>;
 export type SystemCredentialPreferences = WithTargets<Infer<typeof PREFERENCES>>;
-export type ReportSuspiciousActivitySettings = Mutable<Omit<Infer<typeof REPORT>, "includeTarget">> & { includeTarget?: { id: string; targetType: "group" | "user" } };
+export type ReportSuspiciousActivitySettings = Mutable<Omit<Infer<typeof REPORT>, "includeTarget">> & {
+    includeTarget?: { id: string; targetType: "group" | "user" };
+};
 
 export type AuthenticationMethodsPolicyDesired = Mutable<
-    Omit<DesiredOf<typeof authenticationMethodsPolicyDeclaration>, "registrationCampaign" | "systemCredentialPreferences" | "reportSuspiciousActivitySettings">
+    Omit<
+        DesiredOf<typeof authenticationMethodsPolicyDeclaration>,
+        "registrationCampaign" | "systemCredentialPreferences" | "reportSuspiciousActivitySettings"
+    >
 > & {
     registrationCampaign?: RegistrationCampaign;
     systemCredentialPreferences?: SystemCredentialPreferences;
@@ -132,7 +139,11 @@ function checkReportSuspiciousActivity(checks: InputChecks, v: unknown): ReportS
     const at = "reportSuspiciousActivitySettings";
     const o = checks.object(v, at, `{ state: "enabled", includeTarget: { id: "all_users" }, voiceReportingCode: 0 }`);
     if (!o) return undefined;
-    checks.knownKeys(o, REPORT_KEYS, at, (k) => (k === "includeTargets" ? `${at}.includeTargets: report suspicious activity has one includeTarget ({ id: "all_users" } or a group), not a list` : undefined));
+    checks.knownKeys(o, REPORT_KEYS, at, (k) =>
+        k === "includeTargets"
+            ? `${at}.includeTargets: report suspicious activity has one includeTarget ({ id: "all_users" } or a group), not a list`
+            : undefined,
+    );
     const out: ReportSuspiciousActivitySettings = {};
     if (o.state !== undefined) out.state = checks.oneOf(o.state, ADVANCED_CONFIG_STATES, `${at}.state`);
     if (o.includeTarget !== undefined) {
@@ -141,14 +152,22 @@ function checkReportSuspiciousActivity(checks: InputChecks, v: unknown): ReportS
             checks.knownKeys(t, ["id", "targetType"], `${at}.includeTarget`);
             const id = typeof t.id === "string" ? t.id.trim().toLowerCase() : "";
             if (id !== "all_users" && !GUID.test(id)) {
-                checks.fail(`${at}.includeTarget.id`, `${at}.includeTarget.id must be "all_users" or a group's object id (a GUID; got ${JSON.stringify(t.id)})`);
+                checks.fail(
+                    `${at}.includeTarget.id`,
+                    `${at}.includeTarget.id must be "all_users" or a group's object id (a GUID; got ${JSON.stringify(t.id)})`,
+                );
             }
-            const targetType = t.targetType === undefined ? "group" : checks.oneOf(t.targetType, ["group", "user"] as const, `${at}.includeTarget.targetType`);
+            const targetType =
+                t.targetType === undefined
+                    ? "group"
+                    : checks.oneOf(t.targetType, ["group", "user"] as const, `${at}.includeTarget.targetType`);
             if (targetType) out.includeTarget = { id, targetType };
         }
     }
-    if (o.voiceReportingCode !== undefined) out.voiceReportingCode = VOICE_CODE(checks, o.voiceReportingCode, `${at}.voiceReportingCode`) as number | undefined;
-    if (Object.values(o).every((x) => x === undefined)) checks.fail(at, `${at} manages nothing: set ${REPORT_KEYS.join(", ")}, or leave it out`);
+    if (o.voiceReportingCode !== undefined)
+        out.voiceReportingCode = VOICE_CODE(checks, o.voiceReportingCode, `${at}.voiceReportingCode`) as number | undefined;
+    if (Object.values(o).every((x) => x === undefined))
+        checks.fail(at, `${at} manages nothing: set ${REPORT_KEYS.join(", ")}, or leave it out`);
     return out;
 }
 
@@ -163,7 +182,10 @@ function normaliseReport(v: unknown): Required<ReportSuspiciousActivitySettings>
 }
 
 /** The tenant's report-suspicious-activity settings said the way the stack says them. */
-function reportAsManaged(have: Required<ReportSuspiciousActivitySettings> | undefined, want: ReportSuspiciousActivitySettings): ReportSuspiciousActivitySettings {
+function reportAsManaged(
+    have: Required<ReportSuspiciousActivitySettings> | undefined,
+    want: ReportSuspiciousActivitySettings,
+): ReportSuspiciousActivitySettings {
     const out: ReportSuspiciousActivitySettings = {};
     for (const k of REPORT_KEYS) if (want[k] !== undefined && have?.[k] !== undefined) (out as any)[k] = have[k];
     return out;
@@ -297,7 +319,8 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
     weakens: (c) => policyWeakens(c),
     auditActivities: ["Authentication Methods Policy Update"],
     permissions: AUTH_POLICY_PERMISSIONS,
-    onDelete: "Removing the resource stops managing the registration campaign, migration state, system-preferred MFA and report suspicious activity; the tenant keeps them as they are.",
+    onDelete:
+        "Removing the resource stops managing the registration campaign, migration state, system-preferred MFA and report suspicious activity; the tenant keeps them as they are.",
     inputKeys: KEYS,
 
     validate(inputs) {
@@ -343,7 +366,10 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
             desired.diagnosticsUrn = inputs.diagnosticsUrn;
         }
         if (!checks.failures.length && managesNothing(desired)) {
-            checks.fail("registrationCampaign", `nothing to manage: set registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings`);
+            checks.fail(
+                "registrationCampaign",
+                `nothing to manage: set registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings`,
+            );
         }
         return checks.failures.length ? { failures: checks.failures } : { desired, failures: [] };
     },
@@ -353,9 +379,14 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         if (report !== undefined) {
             // Switching report suspicious activity off weakens the tenant (judged from the tenant read now).
             const { policy } = await readPolicy(clients, "beta");
-            const change: FieldChange = { field: "reportSuspiciousActivitySettings.state", from: policy.reportSuspiciousActivitySettings?.state, to: report };
+            const change: FieldChange = {
+                field: "reportSuspiciousActivitySettings.state",
+                from: policy.reportSuspiciousActivitySettings?.state,
+                to: report,
+            };
             const weakening = policyWeakens(change);
-            const refusal = weakening && weakeningRefusal("report-suspicious-activity", [weakening], [change], desired.confirm as string[] | undefined);
+            const refusal =
+                weakening && weakeningRefusal("report-suspicious-activity", [weakening], [change], desired.confirm as string[] | undefined);
             if (refusal) return { failures: [refusal] };
         }
         const want = desired.policyMigrationState;
@@ -373,7 +404,8 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
     async read(clients, desired) {
         // systemCredentialPreferences exists in beta only; a read with nothing recorded reads everything.
         const everything = managesNothing(desired);
-        const beta = desired.systemCredentialPreferences !== undefined || desired.reportSuspiciousActivitySettings !== undefined || everything;
+        const beta =
+            desired.systemCredentialPreferences !== undefined || desired.reportSuspiciousActivitySettings !== undefined || everything;
         return readPolicy(clients, beta ? "beta" : "v1.0");
     },
 
@@ -382,12 +414,22 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         if (managesNothing(desired)) {
             // Nothing recorded: all of it, as a stack would write it.
             return {
-                registrationCampaign: sectionAsManaged(p.registrationCampaign, Object.fromEntries(CAMPAIGN_KEYS.map((k) => [k, p.registrationCampaign[k]]))),
+                registrationCampaign: sectionAsManaged(
+                    p.registrationCampaign,
+                    Object.fromEntries(CAMPAIGN_KEYS.map((k) => [k, p.registrationCampaign[k]])),
+                ),
                 ...(p.policyMigrationState ? { policyMigrationState: p.policyMigrationState } : {}),
                 ...(p.systemCredentialPreferences
                     ? { systemCredentialPreferences: sectionAsManaged(p.systemCredentialPreferences, p.systemCredentialPreferences) }
                     : {}),
-                ...(p.reportSuspiciousActivitySettings ? { reportSuspiciousActivitySettings: reportAsManaged(p.reportSuspiciousActivitySettings, p.reportSuspiciousActivitySettings) } : {}),
+                ...(p.reportSuspiciousActivitySettings
+                    ? {
+                          reportSuspiciousActivitySettings: reportAsManaged(
+                              p.reportSuspiciousActivitySettings,
+                              p.reportSuspiciousActivitySettings,
+                          ),
+                      }
+                    : {}),
             };
         }
         const out: AuthenticationMethodsPolicyDesired = { ...desired };
@@ -405,7 +447,10 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
             out.systemCredentialPreferences = sectionAsManaged(p.systemCredentialPreferences, desired.systemCredentialPreferences);
         }
         if (desired.reportSuspiciousActivitySettings) {
-            out.reportSuspiciousActivitySettings = reportAsManaged(p.reportSuspiciousActivitySettings, desired.reportSuspiciousActivitySettings);
+            out.reportSuspiciousActivitySettings = reportAsManaged(
+                p.reportSuspiciousActivitySettings,
+                desired.reportSuspiciousActivitySettings,
+            );
         }
         return out;
     },
@@ -419,7 +464,11 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
             for (const [k, w] of Object.entries(want ?? {})) {
                 if (w !== undefined && !sameValue(w, have?.[k])) {
                     const h = have?.[k];
-                    changes.push({ field: `${name}.${k}`, from: Array.isArray(w) && h ? targetsAsManaged(h as Target[], w as Target[]) : h, to: w });
+                    changes.push({
+                        field: `${name}.${k}`,
+                        from: Array.isArray(w) && h ? targetsAsManaged(h as Target[], w as Target[]) : h,
+                        to: w,
+                    });
                 }
             }
         };
@@ -445,7 +494,11 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         if (touched.has("registrationCampaign")) {
             // The whole campaign (v1.0 properties), so the write means the same whether Graph merges or replaces it.
             body.registrationEnforcement = {
-                authenticationMethodsRegistrationCampaign: sectionForWrite(p.registrationCampaign, desired.registrationCampaign ?? {}, CAMPAIGN_KEYS),
+                authenticationMethodsRegistrationCampaign: sectionForWrite(
+                    p.registrationCampaign,
+                    desired.registrationCampaign ?? {},
+                    CAMPAIGN_KEYS,
+                ),
             };
         }
         if (touched.has("policyMigrationState")) {
@@ -456,11 +509,18 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         }
         const beta: Record<string, unknown> = {};
         if (touched.has("systemCredentialPreferences")) {
-            beta.systemCredentialPreferences = sectionForWrite(p.systemCredentialPreferences ?? ({} as any), desired.systemCredentialPreferences ?? {}, PREFERENCE_KEYS);
+            beta.systemCredentialPreferences = sectionForWrite(
+                p.systemCredentialPreferences ?? ({} as any),
+                desired.systemCredentialPreferences ?? {},
+                PREFERENCE_KEYS,
+            );
         }
         if (touched.has("reportSuspiciousActivitySettings")) {
             // The whole settings (the tenant's with the managed ones changed): each property is required in Graph's type.
-            beta.reportSuspiciousActivitySettings = { ...(p.reportSuspiciousActivitySettings ?? {}), ...desired.reportSuspiciousActivitySettings };
+            beta.reportSuspiciousActivitySettings = {
+                ...(p.reportSuspiciousActivitySettings ?? {}),
+                ...desired.reportSuspiciousActivitySettings,
+            };
         }
         if (Object.keys(beta).length) {
             await clients.graph.patch(POLICY_PATH, beta, { version: "beta" });

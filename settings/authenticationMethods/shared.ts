@@ -171,16 +171,28 @@ export function checkTargets(checks: InputChecks, v: unknown, property: string, 
         checks.knownKeys(item, ["id", "targetType", ...Object.keys(extras)], at);
         const id = typeof item.id === "string" ? item.id.trim() : undefined;
         if (!id) {
-            checks.fail(`${at}.id`, `${at}.id must be a group's object id (a GUID)${kind.allowAllUsers ? ` or "${ALL_USERS}"` : ""} (got ${shown(item.id)})`);
+            checks.fail(
+                `${at}.id`,
+                `${at}.id must be a group's object id (a GUID)${kind.allowAllUsers ? ` or "${ALL_USERS}"` : ""} (got ${shown(item.id)})`,
+            );
         } else if (id.toLowerCase() === ALL_USERS) {
             if (!kind.allowAllUsers) {
-                checks.fail(`${at}.id`, `${at}.id cannot be "${ALL_USERS}": excluding everyone leaves ${kind.subject} for no one; to turn it off, set its state instead`);
+                checks.fail(
+                    `${at}.id`,
+                    `${at}.id cannot be "${ALL_USERS}": excluding everyone leaves ${kind.subject} for no one; to turn it off, set its state instead`,
+                );
             }
         } else if (!GUID.test(id)) {
-            checks.fail(`${at}.id`, `${at}.id must be an object id (a GUID such as 2f1c6a7e-...; names are not accepted)${kind.allowAllUsers ? ` or "${ALL_USERS}"` : ""} (got ${shown(item.id)})`);
+            checks.fail(
+                `${at}.id`,
+                `${at}.id must be an object id (a GUID such as 2f1c6a7e-...; names are not accepted)${kind.allowAllUsers ? ` or "${ALL_USERS}"` : ""} (got ${shown(item.id)})`,
+            );
         }
         const targetType = item.targetType === undefined ? "group" : checks.oneOf(item.targetType, TARGET_TYPES, `${at}.targetType`);
-        const target: Target = { id: id?.toLowerCase() === ALL_USERS ? ALL_USERS : (id ?? "").toLowerCase(), targetType: targetType ?? "group" };
+        const target: Target = {
+            id: id?.toLowerCase() === ALL_USERS ? ALL_USERS : (id ?? "").toLowerCase(),
+            targetType: targetType ?? "group",
+        };
         for (const [k, check] of Object.entries(extras)) {
             const value = item[k] === undefined ? kind.defaults?.[k] : check(checks, item[k], `${at}.${k}`);
             if (value !== undefined) {

@@ -35,10 +35,16 @@ export interface BreakGlassLive extends Record<string, unknown> {
 const KEYS = ["accounts", "objectIds"];
 
 /** Each account's object id, read through the package's Graph client (one $batch, retried); the accounts the tenant does not have, apart, each with its config key. */
-export async function resolveAccounts(clients: TenantClients, accounts: readonly string[]): Promise<{ objectIds: string[]; unknown: string[] }> {
+export async function resolveAccounts(
+    clients: TenantClients,
+    accounts: readonly string[],
+): Promise<{ objectIds: string[]; unknown: string[] }> {
     const lookups = accounts.map((a, i) => ({ a, i })).filter(({ a }) => !GUID.test(a));
     const { results } = lookups.length
-        ? await runBatched(clients.graph, lookups.map(({ a }) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(a)}?$select=id` })))
+        ? await runBatched(
+              clients.graph,
+              lookups.map(({ a }) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(a)}?$select=id` })),
+          )
         : { results: [] };
     const objectIds = [...accounts];
     const unknown: string[] = [];
@@ -46,7 +52,15 @@ export async function resolveAccounts(clients: TenantClients, accounts: readonly
         const { a, i } = lookups[k];
         if (r.status === 200 && typeof r.body?.id === "string") objectIds[i] = r.body.id;
         else if (r.status === 404) unknown.push(`${a} (${BREAK_GLASS_KEY}[${i}])`);
-        else throw new TenantApiError("Microsoft Graph", "GET", `/users/${a}`, r.status, r.body?.error?.code, `reading break-glass account ${a} (${BREAK_GLASS_KEY}): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
+        else
+            throw new TenantApiError(
+                "Microsoft Graph",
+                "GET",
+                `/users/${a}`,
+                r.status,
+                r.body?.error?.code,
+                `reading break-glass account ${a} (${BREAK_GLASS_KEY}): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`,
+            );
     });
     return { objectIds, unknown };
 }
@@ -63,7 +77,10 @@ function unknownFailure(unknown: readonly string[]): ValidationFailure {
 export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive> = {
     type: "BreakGlassAccounts",
     title: "Break-glass accounts",
-    permissions: { read: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"], write: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"] },
+    permissions: {
+        read: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+        write: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+    },
     onDelete: "Removing it changes nothing in the tenant (it only reads the accounts' object ids).",
     inputKeys: KEYS,
     resolvedFields: ["objectIds"],
@@ -71,7 +88,8 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
 
     validate(inputs) {
         const failures: ValidationFailure[] = [];
-        for (const k of Object.keys(inputs)) if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the break-glass accounts` });
+        for (const k of Object.keys(inputs))
+            if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the break-glass accounts` });
         const accounts = inputs.accounts;
         // An empty list resolves to none (the components refuse a policy without break-glass accounts before this).
         if (!Array.isArray(accounts) || accounts.some((x) => typeof x !== "string" || !x)) {
@@ -106,7 +124,9 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
     },
     async apply() {
         // Nothing to write. A difference here means an account resolved to another user than at preview.
-        throw new Error(`${BREAK_GLASS_KEY}: an account now resolves to another user than at preview; preview again and check the accounts; nothing was changed.`);
+        throw new Error(
+            `${BREAK_GLASS_KEY}: an account now resolves to another user than at preview; preview again and check the accounts; nothing was changed.`,
+        );
     },
     id(tenantId) {
         return `${tenantId}/breakGlassAccounts`;

@@ -1,7 +1,16 @@
 import { TenantApiError } from "../../client";
 import { pages } from "../../client/batch";
 import { ExportContext, once } from "../../adoption/context";
-import { ADMIN_SHAPE, BUILT_IN_STRENGTHS, BuiltInStrength, CA_STATES, DEVICE_CODE_SHAPE, LegacyAuthenticationMode, POLICY_SHAPES, PRIVILEGED_ROLES } from "./resource";
+import {
+    ADMIN_SHAPE,
+    BUILT_IN_STRENGTHS,
+    BuiltInStrength,
+    CA_STATES,
+    DEVICE_CODE_SHAPE,
+    LegacyAuthenticationMode,
+    POLICY_SHAPES,
+    PRIVILEGED_ROLES,
+} from "./resource";
 
 /**
  * Adopting the tenant's Conditional Access policies. These are @pulumi/azuread resources, which do
@@ -17,7 +26,11 @@ import { ADMIN_SHAPE, BUILT_IN_STRENGTHS, BuiltInStrength, CA_STATES, DEVICE_COD
  * one list), or the accounts given with --break-glass.
  */
 export type CaMember = keyof typeof POLICY_SHAPES | "phishingResistantAdmins" | "deviceCodeFlow";
-export const CA_MEMBERS: CaMember[] = [...(Object.keys(POLICY_SHAPES) as (keyof typeof POLICY_SHAPES)[]), "phishingResistantAdmins", "deviceCodeFlow"];
+export const CA_MEMBERS: CaMember[] = [
+    ...(Object.keys(POLICY_SHAPES) as (keyof typeof POLICY_SHAPES)[]),
+    "phishingResistantAdmins",
+    "deviceCodeFlow",
+];
 /** The display name the component gives each member's policy. */
 const DEFAULT_NAMES: Record<CaMember, string> = {
     legacyAuthentication: POLICY_SHAPES.legacyAuthentication.displayName,
@@ -25,7 +38,10 @@ const DEFAULT_NAMES: Record<CaMember, string> = {
     phishingResistantAdmins: ADMIN_SHAPE.displayName,
     deviceCodeFlow: DEVICE_CODE_SHAPE.displayName,
 };
-const STRENGTH_NAMES = Object.fromEntries(Object.entries(BUILT_IN_STRENGTHS).map(([name, id]) => [id, name])) as Record<string, BuiltInStrength>;
+const STRENGTH_NAMES = Object.fromEntries(Object.entries(BUILT_IN_STRENGTHS).map(([name, id]) => [id, name])) as Record<
+    string,
+    BuiltInStrength
+>;
 const TRANSFER_METHODS = ["deviceCodeFlow", "deviceCodeFlow,authenticationTransfer", "authenticationTransfer,deviceCodeFlow"];
 
 /** What the config's guards.confirm must hold for a member that is on (components/config.ts, coherenceProblems). */
@@ -34,7 +50,10 @@ const POLICIES = "/identity/conditionalAccess/policies";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Set by the service, or not managed by azuread's ConditionalAccessPolicy: not part of the shape. */
 const NOT_SHAPE = ["id", "displayName", "state", "createdDateTime", "modifiedDateTime", "deletedDateTime", "templateId", "description"];
-const MODES = Object.fromEntries(Object.entries(CA_STATES).map(([mode, state]) => [state, mode])) as Record<string, LegacyAuthenticationMode>;
+const MODES = Object.fromEntries(Object.entries(CA_STATES).map(([mode, state]) => [state, mode])) as Record<
+    string,
+    LegacyAuthenticationMode
+>;
 
 export interface CaPolicy {
     id: string;
@@ -113,7 +132,10 @@ function shapeOf(member: CaMember, excluded: readonly string[], policy?: CaPolic
                 applications: { includeApplications: ["All"] },
                 users: users({ includeRoles: Array.isArray(roles) && roles.length ? roles : Object.values(PRIVILEGED_ROLES) }),
             },
-            grantControls: { operator: "OR", authenticationStrength: { id: STRENGTH_NAMES[id] ? id : BUILT_IN_STRENGTHS["phishing-resistant"] } },
+            grantControls: {
+                operator: "OR",
+                authenticationStrength: { id: STRENGTH_NAMES[id] ? id : BUILT_IN_STRENGTHS["phishing-resistant"] },
+            },
         };
     }
     const s = POLICY_SHAPES[member];
@@ -134,7 +156,9 @@ function memberOf(policy: CaPolicy): CaMember | undefined {
     if ((policy.grantControls as any)?.authenticationStrength?.id) return "phishingResistantAdmins";
     const controls: unknown = (policy.grantControls as any)?.builtInControls;
     const list = Array.isArray(controls) ? controls : [];
-    return (["legacyAuthentication", "conditionalAccessMfa"] as const).find((m) => POLICY_SHAPES[m].builtInControls.every((c) => list.includes(c)));
+    return (["legacyAuthentication", "conditionalAccessMfa"] as const).find((m) =>
+        POLICY_SHAPES[m].builtInControls.every((c) => list.includes(c)),
+    );
 }
 
 /**
@@ -155,14 +179,18 @@ export function mismatches(policy: CaPolicy, member: CaMember, breakGlassIds?: r
     if (strength) {
         shape.grantControls = { ...(policy.grantControls as object), authenticationStrength: { id: strength.id } };
         if (!STRENGTH_NAMES[String(strength.id)]) {
-            reasons.push(`its authentication strength "${strength.displayName ?? strength.id}" is a custom one, which the component creates itself (customStrength) rather than adopts`);
+            reasons.push(
+                `its authentication strength "${strength.displayName ?? strength.id}" is a custom one, which the component creates itself (customStrength) rather than adopts`,
+            );
         }
     }
     differences(setOnly(shape), shapeOf(member, breakGlassIds ?? ids, policy), "", reasons);
     if (!ids.length) {
         reasons.push("it excludes no user, and the component's policy always excludes the break-glass accounts");
     } else if (ids.some((id) => !GUID.test(id))) {
-        reasons.push(`it excludes ${ids.filter((id) => !GUID.test(id)).join(", ")}, which the component's policy never does (it excludes break-glass accounts by object id)`);
+        reasons.push(
+            `it excludes ${ids.filter((id) => !GUID.test(id)).join(", ")}, which the component's policy never does (it excludes break-glass accounts by object id)`,
+        );
     }
     return reasons;
 }
@@ -207,11 +235,17 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
         for (const p of ordered) {
             const member = memberOf(p);
             if (!member) {
-                ctx.warnings.push(`${name(p)} was left out: it neither blocks legacy authentication nor requires MFA for all users (nor is it a phishing-resistant MFA or device code flow policy), so it is not one m365-mfa manages (it stays as it is).`);
+                ctx.warnings.push(
+                    `${name(p)} was left out: it neither blocks legacy authentication nor requires MFA for all users (nor is it a phishing-resistant MFA or device code flow policy), so it is not one m365-mfa manages (it stays as it is).`,
+                );
                 continue;
             }
             const ids: string[] = (p.conditions as any)?.users?.excludeUsers ?? [];
-            const reasons = mismatches({ ...p, conditions: { ...(p.conditions as any), users: { ...(p.conditions as any)?.users, excludeUsers: lower(ids) } } }, member, breakGlassIds);
+            const reasons = mismatches(
+                { ...p, conditions: { ...(p.conditions as any), users: { ...(p.conditions as any)?.users, excludeUsers: lower(ids) } } },
+                member,
+                breakGlassIds,
+            );
             if (!reasons.length && adopted[member]) {
                 ctx.warnings.push(
                     `${name(p)} was left out (not adopted as ${member}): it has the same shape as ${name({ id: adopted[member]!.adoptPolicyId, displayName: adopted[member]!.displayName, state: "" })}, ` +
@@ -223,10 +257,15 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
             if (!reasons.length && !breakGlassIds) {
                 upns = await Promise.all(ids.map((id) => userPrincipalName(ctx, id)));
                 const unknown = ids.filter((_, i) => !upns[i]);
-                if (unknown.length) reasons.push(`it excludes ${unknown.join(", ")}, which ${unknown.length > 1 ? "are not users" : "is not a user"} of the tenant`);
+                if (unknown.length)
+                    reasons.push(
+                        `it excludes ${unknown.join(", ")}, which ${unknown.length > 1 ? "are not users" : "is not a user"} of the tenant`,
+                    );
             }
             if (reasons.length) {
-                ctx.warnings.push(`${name(p)} was left out (not adopted as ${member}): ${reasons.join("; ")}. It stays as it is, unmanaged; with ${member} in the baseline, m365-mfa creates a policy of its own beside it (change this one to the component's shape and export again to adopt it instead).`);
+                ctx.warnings.push(
+                    `${name(p)} was left out (not adopted as ${member}): ${reasons.join("; ")}. It stays as it is, unmanaged; with ${member} in the baseline, m365-mfa creates a policy of its own beside it (change this one to the component's shape and export again to adopt it instead).`,
+                );
                 continue;
             }
             if (!breakGlassIds) {
@@ -290,7 +329,9 @@ export async function exportGuards(_ctx: ExportContext): Promise<{ confirm: stri
 /** A new member's own parts of an adopted policy: the roles (when not the default list) and strength, or authentication transfer. */
 function variableParts(member: CaMember, p: CaPolicy): Partial<AdoptedPolicy> {
     if (member === "deviceCodeFlow") {
-        return String((p.conditions as any)?.authenticationFlows?.transferMethods ?? "").includes("authenticationTransfer") ? { authenticationTransfer: true } : {};
+        return String((p.conditions as any)?.authenticationFlows?.transferMethods ?? "").includes("authenticationTransfer")
+            ? { authenticationTransfer: true }
+            : {};
     }
     if (member === "phishingResistantAdmins") {
         const roles: string[] = ((p.conditions as any)?.users?.includeRoles ?? []).map((r: string) => r.toLowerCase());

@@ -1,5 +1,20 @@
 /** The public API of this setting (the library exports it through settings/registry.ts). */
-export { CA_STATES, DeviceCodeFlowBlock, LegacyAuthenticationBlock, PhishingResistantAdminsPolicy, PRIVILEGED_ROLES, RequireMfaPolicy } from "./resource";
-export type { BuiltInStrength, CustomStrength, DeviceCodeFlowBlockArgs, LegacyAuthenticationBlockArgs, LegacyAuthenticationMode, PhishingResistantAdminsArgs, RequireMfaPolicyArgs } from "./resource";
+export {
+    CA_STATES,
+    DeviceCodeFlowBlock,
+    LegacyAuthenticationBlock,
+    PhishingResistantAdminsPolicy,
+    PRIVILEGED_ROLES,
+    RequireMfaPolicy,
+} from "./resource";
+export type {
+    BuiltInStrength,
+    CustomStrength,
+    DeviceCodeFlowBlockArgs,
+    LegacyAuthenticationBlockArgs,
+    LegacyAuthenticationMode,
+    PhishingResistantAdminsArgs,
+    RequireMfaPolicyArgs,
+} from "./resource";
 export type { ConditionalAccessSettings, DeviceCodeFlowSettings, PhishingResistantAdminsSettings } from "./member";
 export { rolloutConfirmation } from "./rollout";

@@ -23,7 +23,10 @@ const SCHEMA = obj(
     {
         mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"),
         displayName: str(),
-        adoptPolicyId: str({ pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "the object id of the existing policy the first up adopts (written by npm run export)" }),
+        adoptPolicyId: str({
+            pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+            hint: "the object id of the existing policy the first up adopts (written by npm run export)",
+        }),
     },
     { required: ["mode"] },
 );
@@ -36,7 +39,11 @@ const parse = (v: any): ConditionalAccessSettings => ({
 
 /** Conditional Access presets: report-only; the migration preset enforces from stage 2. */
 const preset = (name: string, stage: number | undefined): ConditionalAccessSettings | undefined =>
-    name === "conditional-access" ? { mode: "reportOnly" } : name === "per-user-mfa-to-conditional-access" ? { mode: (stage ?? 1) >= 2 ? "on" : "reportOnly" } : undefined;
+    name === "conditional-access"
+        ? { mode: "reportOnly" }
+        : name === "per-user-mfa-to-conditional-access"
+          ? { mode: (stage ?? 1) >= 2 ? "on" : "reportOnly" }
+          : undefined;
 
 /** An adopted policy needs the accounts it excludes and, when on, its confirmation, in the same config. */
 const EXPORT_WIDE = {
@@ -49,7 +56,8 @@ const CA_AUDIT_ACTIVITIES = ["Add Conditional Access policy", "Update Conditiona
 
 /** What weakens a Conditional Access policy: enforcement going back to report-only or off, break-glass exclusions removed. */
 function composedWeakens(_type: string, c: { field: string; from: unknown; to: unknown }): string | undefined {
-    if (c.field === "state" && c.from === "enabled" && c.to !== "enabled") return `a Conditional Access policy goes back from enforced to ${c.to === "disabled" ? "off" : "report-only"}`;
+    if (c.field === "state" && c.from === "enabled" && c.to !== "enabled")
+        return `a Conditional Access policy goes back from enforced to ${c.to === "disabled" ? "off" : "report-only"}`;
     if (/^conditions\.users\.excludedUsers/.test(c.field)) {
         const from = Array.isArray(c.from) ? (c.from as unknown[]) : c.from === undefined ? [] : [c.from];
         const to = Array.isArray(c.to) ? (c.to as unknown[]) : c.to === undefined ? [] : [c.to];
@@ -57,14 +65,20 @@ function composedWeakens(_type: string, c: { field: string; from: unknown; to: u
     }
     const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).map(String) : v === undefined || v === null ? [] : [String(v)]);
     // Issue 24: a weaker strength for the administrators, fewer roles covered, authentication transfer no longer blocked.
-    if (/^grantControls\.authenticationStrengthPolicyId/.test(c.field) && String(c.from ?? "").endsWith("00000000-0000-0000-0000-000000000004") && !String(c.to ?? "").endsWith("00000000-0000-0000-0000-000000000004")) {
+    if (
+        /^grantControls\.authenticationStrengthPolicyId/.test(c.field) &&
+        String(c.from ?? "").endsWith("00000000-0000-0000-0000-000000000004") &&
+        !String(c.to ?? "").endsWith("00000000-0000-0000-0000-000000000004")
+    ) {
         return "the administrators' authentication strength is no longer the built-in Phishing-resistant MFA";
     }
     if (/^conditions\.users\.includedRoles/.test(c.field) && list(c.from).some((x) => !list(c.to).includes(x))) {
         return "a directory role is no longer covered by the phishing-resistant MFA policy";
     }
     if (/^conditions\.authenticationFlowTransferMethods/.test(c.field) && list(c.from).some((x) => !list(c.to).includes(x))) {
-        return `a transfer method (${list(c.from).filter((x) => !list(c.to).includes(x)).join(", ")}) is no longer blocked`;
+        return `a transfer method (${list(c.from)
+            .filter((x) => !list(c.to).includes(x))
+            .join(", ")}) is no longer blocked`;
     }
     return undefined;
 }
@@ -110,11 +124,26 @@ function caWarnings(kind: string) {
 function caPermissions(title: string, roles: boolean) {
     return (args: ConditionalAccessSettings, wide: BaselineWide): Requirement[] => {
         if (args.mode !== "on") return [];
-        const out: Requirement[] = [{ feature: `${title} switch-on (the users it starts to apply to)`, service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] }];
+        const out: Requirement[] = [
+            {
+                feature: `${title} switch-on (the users it starts to apply to)`,
+                service: "graph",
+                anyOf: ["User.Read.All", "Directory.Read.All"],
+            },
+        ];
         if (wide.readiness?.mode !== "off") {
-            out.push({ feature: `${title} switch-on evidence (sign-in logs' report-only results${roles ? ", registration report" : ""})`, service: "graph", anyOf: ["AuditLog.Read.All"] });
+            out.push({
+                feature: `${title} switch-on evidence (sign-in logs' report-only results${roles ? ", registration report" : ""})`,
+                service: "graph",
+                anyOf: ["AuditLog.Read.All"],
+            });
         }
-        if (roles) out.push({ feature: `${title} switch-on evidence (the roles' holders)`, service: "graph", anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"] });
+        if (roles)
+            out.push({
+                feature: `${title} switch-on evidence (the roles' holders)`,
+                service: "graph",
+                anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"],
+            });
         return out;
     };
 }
@@ -159,7 +188,9 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
     problems: (args, ctx) => {
         const problems: string[] = [];
         // Security defaults against any enforced Conditional Access policy: said once, here.
-        const caOn = [args, ctx.argsOf(requireMfaMember), ctx.argsOf(phishingResistantAdminsMember), ctx.argsOf(deviceCodeFlowMember)].some((c) => c?.mode === "on");
+        const caOn = [args, ctx.argsOf(requireMfaMember), ctx.argsOf(phishingResistantAdminsMember), ctx.argsOf(deviceCodeFlowMember)].some(
+            (c) => c?.mode === "on",
+        );
         if (ctx.argsOf(securityDefaultsMember)?.enabled && caOn) {
             const sd = ctx.keyOf(securityDefaultsMember);
             problems.push(
@@ -222,7 +253,10 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
 // ---- the MFA posture of today: phishing-resistant MFA for administrators, device code flow blocked
 
 const MODE = oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends");
-const POLICY_ID = str({ pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, hint: "the object id of the existing policy the first up adopts (written by npm run export)" });
+const POLICY_ID = str({
+    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    hint: "the object id of the existing policy the first up adopts (written by npm run export)",
+});
 const STRENGTH_NAMES = ["phishing-resistant", "passwordless", "multifactor", "custom"] as const;
 
 /** `m365-mfa:baseline.phishingResistantAdmins`: phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5). */
@@ -243,7 +277,13 @@ const ADMINS_SCHEMA = obj(
         roles: list(str(), { hint: "directory role names (e.g. Global Administrator) or role template ids" }),
         authenticationStrength: oneOf(STRENGTH_NAMES, "a built-in authentication strength, or custom with customStrength"),
         customStrength: obj(
-            { displayName: str(), allowedCombinations: list(str(), { hint: 'authentication method combinations, e.g. "fido2" or "x509CertificateMultiFactor"' }), description: str() },
+            {
+                displayName: str(),
+                allowedCombinations: list(str(), {
+                    hint: 'authentication method combinations, e.g. "fido2" or "x509CertificateMultiFactor"',
+                }),
+                description: str(),
+            },
             { required: ["displayName", "allowedCombinations"] },
         ),
     },
@@ -252,43 +292,91 @@ const ADMINS_SCHEMA = obj(
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The combinations a custom strength may hold: members of Graph's authenticationMethodModes joined by commas. */
-const METHOD_MODES = ["password", "voice", "hardwareOath", "softwareOath", "sms", "fido2", "windowsHelloForBusiness", "microsoftAuthenticatorPush", "deviceBasedPush", "temporaryAccessPassOneTime", "temporaryAccessPassMultiUse", "email", "x509CertificateSingleFactor", "x509CertificateMultiFactor", "federatedSingleFactor", "federatedMultiFactor", "qrCodePin"];
+const METHOD_MODES = [
+    "password",
+    "voice",
+    "hardwareOath",
+    "softwareOath",
+    "sms",
+    "fido2",
+    "windowsHelloForBusiness",
+    "microsoftAuthenticatorPush",
+    "deviceBasedPush",
+    "temporaryAccessPassOneTime",
+    "temporaryAccessPassMultiUse",
+    "email",
+    "x509CertificateSingleFactor",
+    "x509CertificateMultiFactor",
+    "federatedSingleFactor",
+    "federatedMultiFactor",
+    "qrCodePin",
+];
 
 function parseAdmins(v: any, ctx: { key: string; problems: string[] }): PhishingResistantAdminsSettings | undefined {
     const { PRIVILEGED_ROLES } = require("./resource") as typeof import("./resource");
     const out: PhishingResistantAdminsSettings = parse(v);
     const before = ctx.problems.length;
     if (Array.isArray(v.roles)) {
-        if (!v.roles.length) ctx.problems.push(`${ctx.key}.roles is empty: name at least one directory role, or leave roles out for the highly privileged roles (${Object.keys(PRIVILEGED_ROLES).length} roles).`);
+        if (!v.roles.length)
+            ctx.problems.push(
+                `${ctx.key}.roles is empty: name at least one directory role, or leave roles out for the highly privileged roles (${Object.keys(PRIVILEGED_ROLES).length} roles).`,
+            );
         const ids: string[] = [];
         for (const r of v.roles as string[]) {
             const byName = Object.entries(PRIVILEGED_ROLES).find(([name]) => name.toLowerCase() === r.toLowerCase());
             if (byName) ids.push(byName[1]);
             else if (GUID_RE.test(r)) ids.push(r.toLowerCase());
-            else ctx.problems.push(`${ctx.key}.roles: "${r}" is neither a role template id nor one of the highly privileged roles this package knows by name (${Object.keys(PRIVILEGED_ROLES).join(", ")}).`);
+            else
+                ctx.problems.push(
+                    `${ctx.key}.roles: "${r}" is neither a role template id nor one of the highly privileged roles this package knows by name (${Object.keys(PRIVILEGED_ROLES).join(", ")}).`,
+                );
         }
         out.roles = [...new Set(ids)];
     }
     const strength = v.authenticationStrength ?? (v.customStrength ? "custom" : "phishing-resistant");
     out.authenticationStrength = strength;
-    if (strength === "custom" && !v.customStrength) ctx.problems.push(`${ctx.key}.authenticationStrength is custom but ${ctx.key}.customStrength is not set: give its displayName and allowedCombinations.`);
-    if (strength !== "custom" && v.customStrength) ctx.problems.push(`${ctx.key}.customStrength is set but ${ctx.key}.authenticationStrength is ${strength}: set authenticationStrength: custom to use it, or remove customStrength.`);
+    if (strength === "custom" && !v.customStrength)
+        ctx.problems.push(
+            `${ctx.key}.authenticationStrength is custom but ${ctx.key}.customStrength is not set: give its displayName and allowedCombinations.`,
+        );
+    if (strength !== "custom" && v.customStrength)
+        ctx.problems.push(
+            `${ctx.key}.customStrength is set but ${ctx.key}.authenticationStrength is ${strength}: set authenticationStrength: custom to use it, or remove customStrength.`,
+        );
     if (v.customStrength) {
         for (const c of v.customStrength.allowedCombinations as string[]) {
-            const bad = c.split(",").map((m) => m.trim()).filter((m) => !METHOD_MODES.includes(m));
-            if (bad.length) ctx.problems.push(`${ctx.key}.customStrength.allowedCombinations: "${c}" names ${bad.join(", ")}, which ${bad.length > 1 ? "are not authentication method modes" : "is not an authentication method mode"} (${METHOD_MODES.join(", ")}).`);
+            const bad = c
+                .split(",")
+                .map((m) => m.trim())
+                .filter((m) => !METHOD_MODES.includes(m));
+            if (bad.length)
+                ctx.problems.push(
+                    `${ctx.key}.customStrength.allowedCombinations: "${c}" names ${bad.join(", ")}, which ${bad.length > 1 ? "are not authentication method modes" : "is not an authentication method mode"} (${METHOD_MODES.join(", ")}).`,
+                );
         }
-        if (!v.customStrength.allowedCombinations.length) ctx.problems.push(`${ctx.key}.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2".`);
-        out.customStrength = { displayName: v.customStrength.displayName, allowedCombinations: [...v.customStrength.allowedCombinations], ...(v.customStrength.description ? { description: v.customStrength.description } : {}) };
+        if (!v.customStrength.allowedCombinations.length)
+            ctx.problems.push(`${ctx.key}.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2".`);
+        out.customStrength = {
+            displayName: v.customStrength.displayName,
+            allowedCombinations: [...v.customStrength.allowedCombinations],
+            ...(v.customStrength.description ? { description: v.customStrength.description } : {}),
+        };
     }
     return ctx.problems.length > before ? undefined : out;
 }
 
-const reportOnlyIn = (presetName: string): ConditionalAccessSettings | undefined => (presetName === "conditional-access" ? { mode: "reportOnly" } : undefined);
+const reportOnlyIn = (presetName: string): ConditionalAccessSettings | undefined =>
+    presetName === "conditional-access" ? { mode: "reportOnly" } : undefined;
 
-export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdminsSettings, import("./resource").PhishingResistantAdminsPolicy> = {
+export const phishingResistantAdminsMember: BaselineMember<
+    PhishingResistantAdminsSettings,
+    import("./resource").PhishingResistantAdminsPolicy
+> = {
     title: "Phishing-resistant MFA for administrators (Conditional Access)",
-    composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy", "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy": "authentication strength" },
+    composes: {
+        [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy",
+        "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy": "authentication strength",
+    },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
     guardrails: () => {
@@ -311,7 +399,13 @@ export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdmi
                 displayName: args.displayName,
                 adoptPolicyId: args.adoptPolicyId,
                 roles: args.roles ?? Object.values(PRIVILEGED_ROLES),
-                authenticationStrength: args.authenticationStrength === "custom" && args.customStrength ? args.customStrength : ((args.authenticationStrength ?? "phishing-resistant") as Exclude<PhishingResistantAdminsSettings["authenticationStrength"], "custom" | undefined>),
+                authenticationStrength:
+                    args.authenticationStrength === "custom" && args.customStrength
+                        ? args.customStrength
+                        : ((args.authenticationStrength ?? "phishing-resistant") as Exclude<
+                              PhishingResistantAdminsSettings["authenticationStrength"],
+                              "custom" | undefined
+                          >),
                 ...(ctx.wide.guards?.confirm ? { confirm: ctx.wide.guards.confirm } : {}),
                 ...(ctx.wide.readiness ? { readiness: ctx.wide.readiness } : {}),
             },
@@ -342,8 +436,19 @@ export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, import
     permissions: caPermissions("Device code flow block (Conditional Access)", false),
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportDeviceCodeFlow(ctx),
     exportWide: EXPORT_WIDE,
-    schema: obj({ mode: MODE, displayName: str(), adoptPolicyId: POLICY_ID, authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)") }, { required: ["mode"] }),
-    parse: (v: any): DeviceCodeFlowSettings => ({ ...parse(v), ...(typeof v.authenticationTransfer === "boolean" ? { authenticationTransfer: v.authenticationTransfer } : {}) }),
+    schema: obj(
+        {
+            mode: MODE,
+            displayName: str(),
+            adoptPolicyId: POLICY_ID,
+            authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)"),
+        },
+        { required: ["mode"] },
+    ),
+    parse: (v: any): DeviceCodeFlowSettings => ({
+        ...parse(v),
+        ...(typeof v.authenticationTransfer === "boolean" ? { authenticationTransfer: v.authenticationTransfer } : {}),
+    }),
     build: (args, ctx) => {
         const { DeviceCodeFlowBlock } = require("./resource") as typeof import("./resource");
         return new DeviceCodeFlowBlock(

@@ -6,7 +6,13 @@ import { perUserMfa } from "../perUserMfa/setting";
 import { keyOf, wideKey } from "../registry";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import { securityDefaultsOn } from "../securityDefaults/policy";
-import { CONDITIONAL_ACCESS_POLICY_TYPE, deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "./member";
+import {
+    CONDITIONAL_ACCESS_POLICY_TYPE,
+    deviceCodeFlowMember,
+    legacyAuthenticationMember,
+    phishingResistantAdminsMember,
+    requireMfaMember,
+} from "./member";
 import { PRIVILEGED_ROLES } from "./resource";
 
 const GLOBAL_ADMINISTRATOR = PRIVILEGED_ROLES["Global Administrator"];
@@ -28,15 +34,20 @@ function legacyBlocks(resources: PolicyResource[]): { name: string; state: strin
 
 export const legacyAuthenticationBlocked: StackValidationPolicy = {
     name: "legacy-authentication-blocked",
-    description: "Legacy authentication is blocked: security defaults on, or a Conditional Access policy blocking exchangeActiveSync and other, enforced (ScubaGear MS.AAD.1.1; CIS 7.0.0 5.2.2.3; Maester MT.1009, MT.1010).",
+    description:
+        "Legacy authentication is blocked: security defaults on, or a Conditional Access policy blocking exchangeActiveSync and other, enforced (ScubaGear MS.AAD.1.1; CIS 7.0.0 5.2.2.3; Maester MT.1009, MT.1010).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (securityDefaultsOn(args.resources)) return;
         const blocks = legacyBlocks(args.resources);
         if (!blocks.length) {
-            reportViolation(`Nothing in this stack blocks legacy authentication: enable security defaults (${keyOf(securityDefaultsMember)}.enabled) or add ${keyOf(legacyAuthenticationMember)}.`);
+            reportViolation(
+                `Nothing in this stack blocks legacy authentication: enable security defaults (${keyOf(securityDefaultsMember)}.enabled) or add ${keyOf(legacyAuthenticationMember)}.`,
+            );
         } else if (!blocks.some((b) => b.state === "enabled")) {
-            reportViolation(`The legacy authentication block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].state}: nothing is blocked yet. Set ${keyOf(legacyAuthenticationMember)}.mode to on when the report-only results are clean.`);
+            reportViolation(
+                `The legacy authentication block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].state}: nothing is blocked yet. Set ${keyOf(legacyAuthenticationMember)}.mode to on when the report-only results are clean.`,
+            );
         }
     },
 };
@@ -69,7 +80,9 @@ export const breakGlassExcludedEverywhere: StackValidationPolicy = {
             const excluded: string[] = (r.props.excludeUsers ?? []).map((u: string) => u.toLowerCase());
             const missing = (cfg.breakGlassUserPrincipalNames ?? []).filter((u) => !excluded.includes(u.toLowerCase()));
             if (missing.length) {
-                reportViolation(`${r.name}: break-glass account(s) ${missing.join(", ")} are not excluded from per-user MFA (add them to ${wideKey("breakGlassAccounts")}).`);
+                reportViolation(
+                    `${r.name}: break-glass account(s) ${missing.join(", ")} are not excluded from per-user MFA (add them to ${wideKey("breakGlassAccounts")}).`,
+                );
             }
         }
     },
@@ -77,7 +90,8 @@ export const breakGlassExcludedEverywhere: StackValidationPolicy = {
 
 export const reportOnlyTimeLimited: StackValidationPolicy = {
     name: "report-only-time-limited",
-    description: "No Conditional Access policy stays in report-only longer than maxReportOnlyDays after the date recorded in reportOnlySince (policy display name -> YYYY-MM-DD); Microsoft's rollout guidance is report-only first, then on.",
+    description:
+        "No Conditional Access policy stays in report-only longer than maxReportOnlyDays after the date recorded in reportOnlySince (policy display name -> YYYY-MM-DD); Microsoft's rollout guidance is report-only first, then on.",
     enforcementLevel: "advisory",
     configSchema: {
         properties: {
@@ -93,12 +107,16 @@ export const reportOnlyTimeLimited: StackValidationPolicy = {
             if (r.props.state !== "enabledForReportingButNotEnforced") continue;
             const since = cfg.reportOnlySince?.[r.props.displayName];
             if (!since) {
-                reportViolation(`${r.props.displayName}: in report-only with no start date; record it in this policy's reportOnlySince so the time limit can be checked.`);
+                reportViolation(
+                    `${r.props.displayName}: in report-only with no start date; record it in this policy's reportOnlySince so the time limit can be checked.`,
+                );
                 continue;
             }
             const days = Math.floor((now - Date.parse(since)) / 86_400_000);
             if (days > cfg.maxReportOnlyDays) {
-                reportViolation(`${r.props.displayName}: in report-only for ${days} days (since ${since}; the limit is ${cfg.maxReportOnlyDays}). Review the report-only results and set the mode to on.`);
+                reportViolation(
+                    `${r.props.displayName}: in report-only for ${days} days (since ${since}; the limit is ${cfg.maxReportOnlyDays}). Review the report-only results and set the mode to on.`,
+                );
             }
         }
     },
@@ -113,11 +131,16 @@ export const phishingResistantAdmins: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const strong = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
         const customs = new Map(
-            ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [r.props.id as string | undefined, (r.props.allowedCombinations ?? []) as string[]]),
+            ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [
+                r.props.id as string | undefined,
+                (r.props.allowedCombinations ?? []) as string[],
+            ]),
         );
         // Only where the stack manages Conditional Access (Entra ID P1): without it, security-defaults-without-conditional-access speaks.
         if (!ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).length) return;
-        const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter((r) => (r.props.conditions?.users?.includedRoles ?? []).includes(GLOBAL_ADMINISTRATOR));
+        const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter((r) =>
+            (r.props.conditions?.users?.includedRoles ?? []).includes(GLOBAL_ADMINISTRATOR),
+        );
         const phishingResistant = policies.filter((r) => {
             const id: string = r.props.grantControls?.authenticationStrengthPolicyId ?? "";
             if (id.endsWith("00000000-0000-0000-0000-000000000004")) return true;
@@ -125,26 +148,37 @@ export const phishingResistantAdmins: StackValidationPolicy = {
             return !!combos && combos.length > 0 && combos.every((c) => strong.includes(c));
         });
         if (!phishingResistant.length) {
-            reportViolation(`No Conditional Access policy requires phishing-resistant MFA of the administrators: add ${keyOf(phishingResistantAdminsMember)} (ScubaGear MS.AAD.3.6, CIS 5.2.2.5).`);
+            reportViolation(
+                `No Conditional Access policy requires phishing-resistant MFA of the administrators: add ${keyOf(phishingResistantAdminsMember)} (ScubaGear MS.AAD.3.6, CIS 5.2.2.5).`,
+            );
         } else if (!phishingResistant.some((r) => r.props.state === "enabled")) {
-            reportViolation(`Phishing-resistant MFA for administrators (${phishingResistant.map((r) => r.name).join(", ")}) is in ${phishingResistant[0].props.state}: nothing is enforced yet. Set ${keyOf(phishingResistantAdminsMember)}.mode to on when the report-only results are clean.`);
+            reportViolation(
+                `Phishing-resistant MFA for administrators (${phishingResistant.map((r) => r.name).join(", ")}) is in ${phishingResistant[0].props.state}: nothing is enforced yet. Set ${keyOf(phishingResistantAdminsMember)}.mode to on when the report-only results are clean.`,
+            );
         }
     },
 };
 
 export const deviceCodeFlowBlocked: StackValidationPolicy = {
     name: "device-code-flow-blocked",
-    description: "Device code flow is blocked by a Conditional Access policy (authenticationFlows deviceCodeFlow, grant block), enforced (ScubaGear MS.AAD.3.9; CIS 7.0.0 5.2.2.12).",
+    description:
+        "Device code flow is blocked by a Conditional Access policy (authenticationFlows deviceCodeFlow, grant block), enforced (ScubaGear MS.AAD.3.9; CIS 7.0.0 5.2.2.12).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         if (!ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).length) return; // no Conditional Access in this stack (see above)
         const blocks = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).filter(
-            (r) => (r.props.conditions?.authenticationFlowTransferMethods ?? []).includes("deviceCodeFlow") && (r.props.grantControls?.builtInControls ?? []).includes("block"),
+            (r) =>
+                (r.props.conditions?.authenticationFlowTransferMethods ?? []).includes("deviceCodeFlow") &&
+                (r.props.grantControls?.builtInControls ?? []).includes("block"),
         );
         if (!blocks.length) {
-            reportViolation(`Nothing in this stack blocks the device code flow: add ${keyOf(deviceCodeFlowMember)} (ScubaGear MS.AAD.3.9, CIS 5.2.2.12).`);
+            reportViolation(
+                `Nothing in this stack blocks the device code flow: add ${keyOf(deviceCodeFlowMember)} (ScubaGear MS.AAD.3.9, CIS 5.2.2.12).`,
+            );
         } else if (!blocks.some((b) => b.props.state === "enabled")) {
-            reportViolation(`The device code flow block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].props.state}: nothing is blocked yet. Set ${keyOf(deviceCodeFlowMember)}.mode to on when the report-only results are clean.`);
+            reportViolation(
+                `The device code flow block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].props.state}: nothing is blocked yet. Set ${keyOf(deviceCodeFlowMember)}.mode to on when the report-only results are clean.`,
+            );
         }
     },
 };
@@ -164,9 +198,13 @@ export const mfaForAllUsers: StackValidationPolicy = {
                 ((r.props.grantControls?.builtInControls ?? []).includes("mfa") || !!r.props.grantControls?.authenticationStrengthPolicyId),
         );
         if (!all.length) {
-            reportViolation(`Nothing in this stack requires MFA of every user: add ${keyOf(requireMfaMember)} (or enable security defaults where there is no Entra ID P1).`);
+            reportViolation(
+                `Nothing in this stack requires MFA of every user: add ${keyOf(requireMfaMember)} (or enable security defaults where there is no Entra ID P1).`,
+            );
         } else if (!all.some((r) => r.props.state === "enabled")) {
-            reportViolation(`MFA for all users (${all.map((r) => r.name).join(", ")}) is in ${all[0].props.state}: nobody is asked for MFA by it yet. Set ${keyOf(requireMfaMember)}.mode to on when the report-only results are clean.`);
+            reportViolation(
+                `MFA for all users (${all.map((r) => r.name).join(", ")}) is in ${all[0].props.state}: nobody is asked for MFA by it yet. Set ${keyOf(requireMfaMember)}.mode to on when the report-only results are clean.`,
+            );
         }
     },
 };
@@ -190,13 +228,19 @@ export const phishingResistantForAllUsers: StackValidationPolicy = {
         const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE);
         if (!policies.length) return;
         const customs = new Map(
-            ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [r.props.id as string | undefined, (r.props.allowedCombinations ?? []) as string[]]),
+            ofType(args.resources, "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy").map((r) => [
+                r.props.id as string | undefined,
+                (r.props.allowedCombinations ?? []) as string[],
+            ]),
         );
         const strong = policies.filter((r) => {
             if (!(r.props.conditions?.users?.includedUsers ?? []).includes("All")) return false;
             const id: string = r.props.grantControls?.authenticationStrengthPolicyId ?? "";
             const combos = customs.get(id);
-            return id.endsWith(PHISHING_RESISTANT) || (!!combos && combos.length > 0 && combos.every((c) => PHISHING_RESISTANT_COMBINATIONS.includes(c)));
+            return (
+                id.endsWith(PHISHING_RESISTANT) ||
+                (!!combos && combos.length > 0 && combos.every((c) => PHISHING_RESISTANT_COMBINATIONS.includes(c)))
+            );
         });
         if (!strong.some((r) => r.props.state === "enabled")) {
             reportViolation(
@@ -217,14 +261,19 @@ export const phishingResistantForAllUsers: StackValidationPolicy = {
  */
 export const perUserMfaDisabled: StackValidationPolicy = {
     name: "per-user-mfa-disabled",
-    description: "Per-user MFA is disabled for every user; MFA is required by Conditional Access or security defaults instead (CIS 7.0.0 5.1.2.1; Microsoft's guidance: convert per-user MFA users to Conditional Access).",
+    description:
+        "Per-user MFA is disabled for every user; MFA is required by Conditional Access or security defaults instead (CIS 7.0.0 5.1.2.1; Microsoft's guidance: convert per-user MFA users to Conditional Access).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         for (const r of ofType(args.resources, PER_USER_MFA_TYPE)) {
-            const on = ((r.props.assignments ?? []) as { state?: string }[]).filter((a) => a.state && a.state !== "disabled").map((a) => a.state as string);
+            const on = ((r.props.assignments ?? []) as { state?: string }[])
+                .filter((a) => a.state && a.state !== "disabled")
+                .map((a) => a.state as string);
             if (r.props.allOtherUsers && r.props.allOtherUsers !== "disabled") on.push(`${r.props.allOtherUsers} (allOtherUsers)`);
             if (on.length) {
-                reportViolation(`${r.name}: per-user MFA stays on (${[...new Set(on)].join(", ")}); CIS 5.1.2.1 asks for it disabled for everyone, with MFA from Conditional Access (preset per-user-mfa-to-conditional-access, stage 3).`);
+                reportViolation(
+                    `${r.name}: per-user MFA stays on (${[...new Set(on)].join(", ")}); CIS 5.1.2.1 asks for it disabled for everyone, with MFA from Conditional Access (preset per-user-mfa-to-conditional-access, stage 3).`,
+                );
             }
         }
     },

@@ -39,7 +39,11 @@ export const CA_STATES: Record<LegacyAuthenticationMode, string> = {
  * (settings/conditionalAccess/export.ts) adopts a tenant's policy only when it is exactly this.
  */
 export const POLICY_SHAPES = {
-    legacyAuthentication: { displayName: "m365-mfa: block legacy authentication", clientAppTypes: ["exchangeActiveSync", "other"], builtInControls: ["block"] },
+    legacyAuthentication: {
+        displayName: "m365-mfa: block legacy authentication",
+        clientAppTypes: ["exchangeActiveSync", "other"],
+        builtInControls: ["block"],
+    },
     conditionalAccessMfa: { displayName: "m365-mfa: require MFA for all users", clientAppTypes: ["all"], builtInControls: ["mfa"] },
 } as const;
 
@@ -47,11 +51,17 @@ export const POLICY_SHAPES = {
  * The resource options of a policy: with adoptPolicyId, the first `up` imports that existing policy
  * (Pulumi's `import` option; ignored once the resource is in state) instead of creating a second one.
  */
-function policyOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined, adoptPolicyId: string | undefined, guard: pulumi.Resource): pulumi.CustomResourceOptions {
+function policyOptions(
+    parent: pulumi.Resource,
+    opts: pulumi.ComponentResourceOptions | undefined,
+    adoptPolicyId: string | undefined,
+    guard: pulumi.Resource,
+): pulumi.CustomResourceOptions {
     // azuread's import id is the policy's Graph path (pulumi-azuread docs: /identity/conditionalAccess/policies/<id>).
     // The policy waits for its rollout guard: a preview (or up) the guard refuses never reaches the policy.
     const before = opts?.dependsOn;
-    const dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> = before === undefined ? [guard] : Array.isArray(before) ? [...before, guard] : [before as pulumi.Input<pulumi.Resource>, guard];
+    const dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> =
+        before === undefined ? [guard] : Array.isArray(before) ? [...before, guard] : [before as pulumi.Input<pulumi.Resource>, guard];
     return { parent, dependsOn, ...(adoptPolicyId ? { import: `/identity/conditionalAccess/policies/${adoptPolicyId}` } : {}) };
 }
 
@@ -102,7 +112,10 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
         }
         const excluded = excludedIds(this, name, args.breakGlassAccounts);
         const displayName = args.displayName ?? POLICY_SHAPES.legacyAuthentication.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "legacyAuthentication", args, displayName, { parent: this, dependsOn: opts?.dependsOn });
+        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "legacyAuthentication", args, displayName, {
+            parent: this,
+            dependsOn: opts?.dependsOn,
+        });
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
@@ -137,7 +150,10 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
             throw new Error("RequireMfaPolicy: at least one break-glass account must be excluded");
         }
         const displayName = args.displayName ?? POLICY_SHAPES.conditionalAccessMfa.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "conditionalAccessMfa", args, displayName, { parent: this, dependsOn: opts?.dependsOn });
+        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "conditionalAccessMfa", args, displayName, {
+            parent: this,
+            dependsOn: opts?.dependsOn,
+        });
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {
@@ -207,7 +223,11 @@ export interface PhishingResistantAdminsArgs extends LegacyAuthenticationBlockAr
 }
 
 export const ADMIN_SHAPE = { displayName: "m365-mfa: phishing-resistant MFA for administrators", clientAppTypes: ["all"] } as const;
-export const DEVICE_CODE_SHAPE = { displayName: "m365-mfa: block device code flow", clientAppTypes: ["all"], builtInControls: ["block"] } as const;
+export const DEVICE_CODE_SHAPE = {
+    displayName: "m365-mfa: block device code flow",
+    clientAppTypes: ["all"],
+    builtInControls: ["block"],
+} as const;
 
 /**
  * Phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5): a
@@ -225,10 +245,20 @@ export class PhishingResistantAdminsPolicy extends pulumi.ComponentResource {
             throw new Error("PhishingResistantAdminsPolicy: at least one break-glass account must be excluded");
         }
         const displayName = args.displayName ?? ADMIN_SHAPE.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "phishingResistantAdmins", args, displayName, { parent: this, dependsOn: opts?.dependsOn }, {
-            includeRoles: args.roles,
-            strength: typeof args.authenticationStrength === "string" ? args.authenticationStrength : `custom:${args.authenticationStrength.allowedCombinations.join(";")}`,
-        });
+        const guard = new ConditionalAccessRolloutGuard(
+            `${name}-rollout`,
+            "phishingResistantAdmins",
+            args,
+            displayName,
+            { parent: this, dependsOn: opts?.dependsOn },
+            {
+                includeRoles: args.roles,
+                strength:
+                    typeof args.authenticationStrength === "string"
+                        ? args.authenticationStrength
+                        : `custom:${args.authenticationStrength.allowedCombinations.join(";")}`,
+            },
+        );
         let strengthId: pulumi.Input<string>;
         if (typeof args.authenticationStrength === "string") {
             strengthId = strengthPolicyPath(BUILT_IN_STRENGTHS[args.authenticationStrength]);
@@ -236,7 +266,11 @@ export class PhishingResistantAdminsPolicy extends pulumi.ComponentResource {
             const c = args.authenticationStrength;
             this.strength = new azuread.AuthenticationStrengthPolicy(
                 `${name}-strength`,
-                { displayName: c.displayName, allowedCombinations: [...c.allowedCombinations], ...(c.description ? { description: c.description } : {}) },
+                {
+                    displayName: c.displayName,
+                    allowedCombinations: [...c.allowedCombinations],
+                    ...(c.description ? { description: c.description } : {}),
+                },
                 { parent: this },
             );
             strengthId = this.strength.id;
@@ -279,7 +313,14 @@ export class DeviceCodeFlowBlock extends pulumi.ComponentResource {
         }
         const displayName = args.displayName ?? DEVICE_CODE_SHAPE.displayName;
         const transferMethods = args.authenticationTransfer ? ["deviceCodeFlow", "authenticationTransfer"] : ["deviceCodeFlow"];
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "deviceCodeFlow", args, displayName, { parent: this, dependsOn: opts?.dependsOn }, { transferMethods });
+        const guard = new ConditionalAccessRolloutGuard(
+            `${name}-rollout`,
+            "deviceCodeFlow",
+            args,
+            displayName,
+            { parent: this, dependsOn: opts?.dependsOn },
+            { transferMethods },
+        );
         this.policy = new azuread.ConditionalAccessPolicy(
             `${name}-policy`,
             {

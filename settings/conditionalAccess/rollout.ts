@@ -4,7 +4,14 @@ import { pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { writeReport } from "../../providers/framework/report";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, confirmationOf, weakeningRefusal } from "../../providers/framework/setting";
+import {
+    FieldChange,
+    TENANT_AT_PREVIEW,
+    TenantSetting,
+    ValidationFailure,
+    confirmationOf,
+    weakeningRefusal,
+} from "../../providers/framework/setting";
 import { isObject } from "../../providers/framework/validation";
 
 /**
@@ -21,7 +28,12 @@ import { isObject } from "../../providers/framework/validation";
  * It writes nothing: create, update and delete leave the tenant to the policy resource.
  */
 export type ConditionalAccessPolicyKind = "legacyAuthentication" | "conditionalAccessMfa" | "phishingResistantAdmins" | "deviceCodeFlow";
-export const POLICY_KINDS: readonly ConditionalAccessPolicyKind[] = ["legacyAuthentication", "conditionalAccessMfa", "phishingResistantAdmins", "deviceCodeFlow"];
+export const POLICY_KINDS: readonly ConditionalAccessPolicyKind[] = [
+    "legacyAuthentication",
+    "conditionalAccessMfa",
+    "phishingResistantAdmins",
+    "deviceCodeFlow",
+];
 
 /** The confirmation's first word per policy (also the words of the old, static confirmations, which no longer confirm anything). */
 export const CONFIRMATION_KIND: Record<ConditionalAccessPolicyKind, string> = {
@@ -73,14 +85,31 @@ export interface RolloutDesired extends Record<string, unknown> {
 
 export type RolloutLive = Record<string, unknown>;
 
-const KEYS = ["policy", "includeRoles", "strength", "transferMethods", "mode", "displayName", "adoptPolicyId", "breakGlassAccounts", "confirm", "readiness", TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"];
+const KEYS = [
+    "policy",
+    "includeRoles",
+    "strength",
+    "transferMethods",
+    "mode",
+    "displayName",
+    "adoptPolicyId",
+    "breakGlassAccounts",
+    "confirm",
+    "readiness",
+    TENANT_AT_PREVIEW,
+    "excludedNames",
+    "enforcesFor",
+];
 
 /**
  * The confirmation of switching a policy on: "<policy>:<users>:<digest>", over the users (UPNs, lower
  * case) it starts to apply to: every user of the tenant but the break-glass accounts.
  */
 export function rolloutConfirmation(policy: ConditionalAccessPolicyKind, users: readonly string[]): string {
-    return confirmationOf(CONFIRMATION_KIND[policy], users.map((u) => `${u.toLowerCase()}=${policy}`));
+    return confirmationOf(
+        CONFIRMATION_KIND[policy],
+        users.map((u) => `${u.toLowerCase()}=${policy}`),
+    );
 }
 
 /** The policy as the tenant has it: by the id it adopts, else by its display name. */
@@ -109,7 +138,21 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     inputKeys: KEYS,
     resolvedFields: [TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"],
     // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to apply to.
-    internalFields: ["confirm", "readiness", "adoptPolicyId", TENANT_AT_PREVIEW, "excludedNames", "breakGlassAccounts", "policy", "includeRoles", "strength", "transferMethods", "displayName", "mode", "enforcesFor"],
+    internalFields: [
+        "confirm",
+        "readiness",
+        "adoptPolicyId",
+        TENANT_AT_PREVIEW,
+        "excludedNames",
+        "breakGlassAccounts",
+        "policy",
+        "includeRoles",
+        "strength",
+        "transferMethods",
+        "displayName",
+        "mode",
+        "enforcesFor",
+    ],
     // Judged from the tenant's state at preview: back from enforced is a weakening.
     weakens: (c) =>
         c.field === "state" && c.from === "enabled" && c.to !== "enabled"
@@ -121,19 +164,37 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         const tenant = inputs[TENANT_AT_PREVIEW] as { state?: string } | undefined;
         const to = STATES[inputs.mode as string];
         const out: FieldChange[] = [];
-        if (tenant?.state !== undefined && tenant.state !== to) out.push({ field: "state", from: tenant.state === "none" ? "(no such policy)" : tenant.state, to });
-        if (typeof inputs.enforcesFor === "number" && inputs.enforcesFor > 0) out.push({ field: "users it starts to apply to", from: "nobody (not enforced)", to: `${inputs.enforcesFor} (every user but the break-glass accounts)` });
+        if (tenant?.state !== undefined && tenant.state !== to)
+            out.push({ field: "state", from: tenant.state === "none" ? "(no such policy)" : tenant.state, to });
+        if (typeof inputs.enforcesFor === "number" && inputs.enforcesFor > 0)
+            out.push({
+                field: "users it starts to apply to",
+                from: "nobody (not enforced)",
+                to: `${inputs.enforcesFor} (every user but the break-glass accounts)`,
+            });
         return out;
     },
 
     validate(inputs) {
         const failures: ValidationFailure[] = [];
-        for (const k of Object.keys(inputs)) if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the Conditional Access rollout guard` });
-        if (!POLICY_KINDS.includes(inputs.policy as ConditionalAccessPolicyKind)) failures.push({ property: "policy", reason: `policy must be one of ${POLICY_KINDS.join(", ")}` });
-        if (inputs.includeRoles !== undefined && (!Array.isArray(inputs.includeRoles) || inputs.includeRoles.some((x) => typeof x !== "string"))) failures.push({ property: "includeRoles", reason: "includeRoles must be a list of directory role template ids" });
-        if (!["reportOnly", "on", "off"].includes(inputs.mode as string)) failures.push({ property: "mode", reason: "mode must be reportOnly, on or off" });
-        if (typeof inputs.displayName !== "string" || !inputs.displayName) failures.push({ property: "displayName", reason: "displayName must be the policy's display name" });
-        if (!Array.isArray(inputs.breakGlassAccounts) || inputs.breakGlassAccounts.some((x) => typeof x !== "string")) failures.push({ property: "breakGlassAccounts", reason: "breakGlassAccounts must be a list of user principal names or object ids" });
+        for (const k of Object.keys(inputs))
+            if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the Conditional Access rollout guard` });
+        if (!POLICY_KINDS.includes(inputs.policy as ConditionalAccessPolicyKind))
+            failures.push({ property: "policy", reason: `policy must be one of ${POLICY_KINDS.join(", ")}` });
+        if (
+            inputs.includeRoles !== undefined &&
+            (!Array.isArray(inputs.includeRoles) || inputs.includeRoles.some((x) => typeof x !== "string"))
+        )
+            failures.push({ property: "includeRoles", reason: "includeRoles must be a list of directory role template ids" });
+        if (!["reportOnly", "on", "off"].includes(inputs.mode as string))
+            failures.push({ property: "mode", reason: "mode must be reportOnly, on or off" });
+        if (typeof inputs.displayName !== "string" || !inputs.displayName)
+            failures.push({ property: "displayName", reason: "displayName must be the policy's display name" });
+        if (!Array.isArray(inputs.breakGlassAccounts) || inputs.breakGlassAccounts.some((x) => typeof x !== "string"))
+            failures.push({
+                property: "breakGlassAccounts",
+                reason: "breakGlassAccounts must be a list of user principal names or object ids",
+            });
         if (failures.length) return { failures };
         const desired: RolloutDesired = {
             policy: inputs.policy as ConditionalAccessPolicyKind,
@@ -162,7 +223,10 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         // The excluded accounts by name (the policy holds object ids).
         const { results } = await runBatched(
             clients.graph,
-            desired.breakGlassAccounts.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
+            desired.breakGlassAccounts.map((ref) => ({
+                method: "GET" as const,
+                url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName`,
+            })),
         );
         const excludedNames: Record<string, string> = {};
         results.forEach((r, i) => {
@@ -171,7 +235,10 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         });
         const resolved: RolloutDesired = { ...desired, [TENANT_AT_PREVIEW]: { state: from }, excludedNames, enforcesFor: 0 };
         if (from !== to) {
-            await engineLog("info", `${title}: state ${from === "none" ? "(no such policy)" : from} -> ${to} (the tenant as read now); excluded: ${Object.values(excludedNames).join(", ")}`);
+            await engineLog(
+                "info",
+                `${title}: state ${from === "none" ? "(no such policy)" : from} -> ${to} (the tenant as read now); excluded: ${Object.values(excludedNames).join(", ")}`,
+            );
         }
         await managedDuplicates(clients, desired, title);
         const failures: ValidationFailure[] = [];
@@ -194,16 +261,28 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
             const roleNotes: string[] = [];
             if (desired.includeRoles) {
                 const holders = await roleHolders(clients, desired.includeRoles, roleNotes);
-                for (const u of holders) if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase())) users.push(u.userPrincipalName.toLowerCase());
+                for (const u of holders)
+                    if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase()))
+                        users.push(u.userPrincipalName.toLowerCase());
             } else {
-                for await (const page of pages<{ id: string; userPrincipalName: string }>(clients.graph, "/users?$select=id,userPrincipalName&$top=999")) {
-                    for (const u of page) if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase())) users.push(u.userPrincipalName.toLowerCase());
+                for await (const page of pages<{ id: string; userPrincipalName: string }>(
+                    clients.graph,
+                    "/users?$select=id,userPrincipalName&$top=999",
+                )) {
+                    for (const u of page)
+                        if (!excluded.has(u.id.toLowerCase()) && !excluded.has(u.userPrincipalName.toLowerCase()))
+                            users.push(u.userPrincipalName.toLowerCase());
                 }
             }
             resolved.enforcesFor = users.length;
             const token = rolloutConfirmation(desired.policy, users);
-            const whom = desired.includeRoles ? `${users.length} administrators (the holders of the policy's ${desired.includeRoles.length} roles but the break-glass accounts)` : `${users.length} users (every user but the break-glass accounts)`;
-            const readiness = desired.policy === "legacyAuthentication" || desired.policy === "conditionalAccessMfa" ? await readinessOf(clients, desired, users, title) : {};
+            const whom = desired.includeRoles
+                ? `${users.length} administrators (the holders of the policy's ${desired.includeRoles.length} roles but the break-glass accounts)`
+                : `${users.length} users (every user but the break-glass accounts)`;
+            const readiness =
+                desired.policy === "legacyAuthentication" || desired.policy === "conditionalAccessMfa"
+                    ? await readinessOf(clients, desired, users, title)
+                    : {};
             const evidence = await evidenceOf(clients, desired, policy?.id, users, title, roleNotes);
             const summary = [readiness.summary, evidence.summary].filter(Boolean).join("\n");
             if (readiness.failure) failures.push(readiness.failure);
@@ -250,12 +329,19 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
  * (they cannot do MFA) and users with no MFA method; for the legacy block, users still signing in with
  * legacy protocols. The summary names the first 25, the rest in a file; block mode refuses open findings.
  */
-async function readinessOf(clients: TenantClients, desired: RolloutDesired, users: string[], title: string): Promise<{ summary?: string; failure?: ValidationFailure }> {
+async function readinessOf(
+    clients: TenantClients,
+    desired: RolloutDesired,
+    users: string[],
+    title: string,
+): Promise<{ summary?: string; failure?: ValidationFailure }> {
     const mode = desired.readiness?.mode ?? "warn";
     if (mode === "off" || !users.length) return {};
     const report = await assessReadiness(clients, { windowDays: desired.readiness?.windowDays, users });
     const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
-    const findings = findingsFor(report, users).filter((f) => !accepted.has(f.userPrincipalName) && (desired.policy === "conditionalAccessMfa" || f.legacy.length));
+    const findings = findingsFor(report, users).filter(
+        (f) => !accepted.has(f.userPrincipalName) && (desired.policy === "conditionalAccessMfa" || f.legacy.length),
+    );
     const notes = report.notes.map((n) => `(${n})`).join(" ");
     if (!findings.length) return notes ? { summary: notes } : {};
     const breaking = findings.filter((f) => f.legacy.length);
@@ -263,29 +349,55 @@ async function readinessOf(clients: TenantClients, desired: RolloutDesired, user
     const listed = (fs: typeof findings, what: string) => {
         const lines = fs.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
         const file = fs.length > 25 ? writeReport(what, fs.map(describeFinding)) : undefined;
-        return lines.join("\n") + (fs.length > 25 ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)` : "");
+        return (
+            lines.join("\n") +
+            (fs.length > 25
+                ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)`
+                : "")
+        );
     };
     const parts = [`Readiness: ${findings.length} of ${users.length} users would be affected.`];
-    if (breaking.length) parts.push(`Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them:\n${listed(breaking, "users who will break")}`);
-    if (registering.length) parts.push(`Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`);
+    if (breaking.length)
+        parts.push(
+            `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them:\n${listed(breaking, "users who will break")}`,
+        );
+    if (registering.length)
+        parts.push(
+            `Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`,
+        );
     if (notes) parts.push(notes);
     const summary = parts.join("\n");
     if (mode === "block") {
-        return { summary, failure: { property: "", reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` } };
+        return {
+            summary,
+            failure: {
+                property: "",
+                reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
+            },
+        };
     }
     return { summary };
 }
 
 /** The users holding any of the roles (direct user members; a role not activated in the tenant has none). */
-async function roleHolders(clients: TenantClients, roles: readonly string[], notes: string[]): Promise<{ id: string; userPrincipalName: string }[]> {
+async function roleHolders(
+    clients: TenantClients,
+    roles: readonly string[],
+    notes: string[],
+): Promise<{ id: string; userPrincipalName: string }[]> {
     const out = new Map<string, { id: string; userPrincipalName: string }>();
     for (const role of roles) {
         try {
-            for await (const page of pages<any>(clients.graph, `/directoryRoles(roleTemplateId='${encodeURIComponent(role)}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`)) {
+            for await (const page of pages<any>(
+                clients.graph,
+                `/directoryRoles(roleTemplateId='${encodeURIComponent(role)}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`,
+            )) {
                 for (const m of page) {
                     const type = String(m["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
-                    if (type === "user" && typeof m.userPrincipalName === "string") out.set(String(m.id).toLowerCase(), { id: String(m.id), userPrincipalName: m.userPrincipalName });
-                    else if (type === "group") notes.push(`role ${role} is held by group ${m.displayName ?? m.id}, whose members are not listed here`);
+                    if (type === "user" && typeof m.userPrincipalName === "string")
+                        out.set(String(m.id).toLowerCase(), { id: String(m.id), userPrincipalName: m.userPrincipalName });
+                    else if (type === "group")
+                        notes.push(`role ${role} is held by group ${m.displayName ?? m.id}, whose members are not listed here`);
                 }
             }
         } catch (err: any) {
@@ -303,7 +415,14 @@ const WOULD_STOP = ["reportOnlyFailure", "reportOnlyInterrupted"];
  * built-in Phishing-resistant MFA strength (FIDO2 security keys and passkeys, Windows Hello for
  * Business; certificate-based authentication is not a registered method there).
  */
-export const PHISHING_RESISTANT_METHODS = ["fido2", "fido2SecurityKey", "passKeyDeviceBound", "passKeyDeviceBoundAuthenticator", "passKeyDeviceBoundWindowsHello", "windowsHelloForBusiness"];
+export const PHISHING_RESISTANT_METHODS = [
+    "fido2",
+    "fido2SecurityKey",
+    "passKeyDeviceBound",
+    "passKeyDeviceBoundAuthenticator",
+    "passKeyDeviceBoundWindowsHello",
+    "windowsHelloForBusiness",
+];
 /** At most this many pages (1,000 sign-ins each) of the window are read for a policy's report-only results. */
 const MAX_SIGN_IN_PAGES = 50;
 
@@ -317,7 +436,10 @@ interface ReportOnlyFinding {
 
 /** The first 25 lines as a list; the rest said by count, all of them in a report file that `what` names. */
 function list(lines: string[], what: string): string {
-    const shown = lines.slice(0, 25).map((l) => `  - ${l}`).join("\n");
+    const shown = lines
+        .slice(0, 25)
+        .map((l) => `  - ${l}`)
+        .join("\n");
     if (lines.length <= 25) return shown;
     const file = writeReport(what, lines);
     return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
@@ -331,7 +453,13 @@ function list(lines: string[], what: string): string {
  * (appliedconditionalaccesspolicy.md). A tenant without sign-in logs gets a plain statement (open 0).
  * Also used for an adopted Microsoft-managed policy (settings/managedPolicies).
  */
-export async function reportOnlyResults(clients: TenantClients, policyId: string, windowDays: number, accepted: ReadonlySet<string>, what: string): Promise<{ part: string; open: number }> {
+export async function reportOnlyResults(
+    clients: TenantClients,
+    policyId: string,
+    windowDays: number,
+    accepted: ReadonlySet<string>,
+    what: string,
+): Promise<{ part: string; open: number }> {
     const parts: string[] = [];
     let open = 0;
     const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -345,13 +473,23 @@ export async function reportOnlyResults(clients: TenantClients, policyId: string
                 complete = false;
                 break;
             }
-            const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next, { headers: { Prefer: "include-unknown-enum-members" } });
+            const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next, {
+                headers: { Prefer: "include-unknown-enum-members" },
+            });
             for (const s of page.value ?? []) {
                 read++;
-                const verdict = (s.appliedConditionalAccessPolicies ?? []).find((a: any) => String(a.id).toLowerCase() === policyId.toLowerCase() && WOULD_STOP.includes(a.result));
+                const verdict = (s.appliedConditionalAccessPolicies ?? []).find(
+                    (a: any) => String(a.id).toLowerCase() === policyId.toLowerCase() && WOULD_STOP.includes(a.result),
+                );
                 if (!verdict) continue;
                 const upn = String(s.userPrincipalName).toLowerCase();
-                const f: ReportOnlyFinding = found.get(upn) ?? { userPrincipalName: upn, count: 0, results: [], apps: [], lastSeen: String(s.createdDateTime) };
+                const f: ReportOnlyFinding = found.get(upn) ?? {
+                    userPrincipalName: upn,
+                    count: 0,
+                    results: [],
+                    apps: [],
+                    lastSeen: String(s.createdDateTime),
+                };
                 f.count++;
                 if (!f.results.includes(verdict.result)) f.results.push(verdict.result);
                 if (s.appDisplayName && !f.apps.includes(s.appDisplayName)) f.apps.push(s.appDisplayName);
@@ -360,23 +498,32 @@ export async function reportOnlyResults(clients: TenantClients, policyId: string
             }
             next = page["@odata.nextLink"];
         }
-        const findings = [...found.values()].filter((f) => !accepted.has(f.userPrincipalName)).sort((a, b) => b.count - a.count || a.userPrincipalName.localeCompare(b.userPrincipalName));
+        const findings = [...found.values()]
+            .filter((f) => !accepted.has(f.userPrincipalName))
+            .sort((a, b) => b.count - a.count || a.userPrincipalName.localeCompare(b.userPrincipalName));
         const cut = complete ? "" : ` (the first ${read} sign-ins of the window only: the log is longer than ${MAX_SIGN_IN_PAGES} pages)`;
         if (findings.length) {
             open += findings.length;
             parts.push(
                 `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
                     list(
-                        findings.map((f) => `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`),
+                        findings.map(
+                            (f) =>
+                                `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`,
+                        ),
                         what,
                     ),
             );
         } else {
-            parts.push(`Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been blocked or interrupted by the policy.`);
+            parts.push(
+                `Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been blocked or interrupted by the policy.`,
+            );
         }
     } catch (err) {
         if (!(err instanceof TenantApiError && err.status === 403 && err.code === PREMIUM_ERROR)) throw err;
-        parts.push(`Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the policy would block or interrupt is not known. Check by hand before switching it on.`);
+        parts.push(
+            `Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the policy would block or interrupt is not known. Check by hand before switching it on.`,
+        );
     }
     return { part: parts.join("\n"), open };
 }
@@ -404,16 +551,27 @@ async function evidenceOf(
     const parts: string[] = [];
     let open = 0;
     if (!policyId) {
-        parts.push(`Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and let it see ${windowDays} days of sign-ins).`);
+        parts.push(
+            `Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and let it see ${windowDays} days of sign-ins).`,
+        );
     } else {
-        const r = await reportOnlyResults(clients, policyId, windowDays, accepted, `${CONFIRMATION_KIND[desired.policy]} report-only failures`);
+        const r = await reportOnlyResults(
+            clients,
+            policyId,
+            windowDays,
+            accepted,
+            `${CONFIRMATION_KIND[desired.policy]} report-only failures`,
+        );
         parts.push(r.part);
         open += r.open;
     }
     if (desired.policy === "phishingResistantAdmins" && users.length) {
         const { results } = await runBatched(
             clients.graph,
-            users.map((u) => ({ method: "GET" as const, url: `/reports/authenticationMethods/userRegistrationDetails?$filter=${encodeURIComponent(`userPrincipalName eq '${u.replace(/'/g, "''")}'`)}` })),
+            users.map((u) => ({
+                method: "GET" as const,
+                url: `/reports/authenticationMethods/userRegistrationDetails?$filter=${encodeURIComponent(`userPrincipalName eq '${u.replace(/'/g, "''")}'`)}`,
+            })),
         );
         const without: string[] = [];
         let unknown = 0;
@@ -424,7 +582,10 @@ async function evidenceOf(
             }
             const row = (r.body?.value ?? [])[0];
             const methods: string[] = (row?.methodsRegistered ?? []).map(String);
-            if (!methods.some((m) => PHISHING_RESISTANT_METHODS.some((p) => p.toLowerCase() === m.toLowerCase())) && !accepted.has(users[i])) {
+            if (
+                !methods.some((m) => PHISHING_RESISTANT_METHODS.some((p) => p.toLowerCase() === m.toLowerCase())) &&
+                !accepted.has(users[i])
+            ) {
                 without.push(`${users[i]} (registered: ${methods.join(", ") || "nothing"})`);
             }
         });
@@ -440,7 +601,13 @@ async function evidenceOf(
     if (extraNotes.length) parts.push(`(${extraNotes.join("; ")})`);
     const summary = parts.join("\n");
     if (mode === "block" && open) {
-        return { summary, failure: { property: "", reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` } };
+        return {
+            summary,
+            failure: {
+                property: "",
+                reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
+            },
+        };
     }
     return { summary };
 }
@@ -468,7 +635,9 @@ async function managedDuplicates(clients: TenantClients, desired: RolloutDesired
     await engineLog(
         "warning",
         `${title} duplicates the Microsoft-managed policy "${twin}" (${p.id}), which is ${STATE_WORDS[p.state] ?? p.state}` +
-            (p.state === "enabledForReportingButNotEnforced" ? ": Microsoft turns it on by itself no less than 45 days after introducing it, after 28 days' notice" : "") +
+            (p.state === "enabledForReportingButNotEnforced"
+                ? ": Microsoft turns it on by itself no less than 45 days after introducing it, after 28 days' notice"
+                : "") +
             `. Keep one of them: switch the managed policy off (and exclude the break-glass accounts from it if it stays), or leave this member out.`,
     );
 }
@@ -491,7 +660,9 @@ function shapeWeakenings(tenantPolicy: any, desired: RolloutDesired): { change: 
         const had = String(tenantPolicy?.grantControls?.authenticationStrength?.id ?? "");
         const PHISHING_RESISTANT_COMBINATIONS = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
         const custom = desired.strength?.startsWith("custom:") ? desired.strength.slice(7).split(";") : undefined;
-        const stillPhishingResistant = desired.strength === "phishing-resistant" || (!!custom && custom.length > 0 && custom.every((c) => PHISHING_RESISTANT_COMBINATIONS.includes(c)));
+        const stillPhishingResistant =
+            desired.strength === "phishing-resistant" ||
+            (!!custom && custom.length > 0 && custom.every((c) => PHISHING_RESISTANT_COMBINATIONS.includes(c)));
         if (had === STRENGTH_IDS["phishing-resistant"] && desired.strength && !stillPhishingResistant) {
             out.push({
                 change: { field: "grantControls.authenticationStrength", from: "Phishing-resistant MFA", to: desired.strength },
@@ -503,14 +674,26 @@ function shapeWeakenings(tenantPolicy: any, desired: RolloutDesired): { change: 
         const dropped = desired.includeRoles ? roles.filter((r) => !want.has(r)) : [];
         // (a custom strength of phishing-resistant combinations only keeps the requirement)
         if (dropped.length) {
-            out.push({ change: { field: "conditions.users.includeRoles", from: roles, to: [...want] }, why: `${dropped.length} directory role${dropped.length === 1 ? " is" : "s are"} no longer covered (${dropped.join(", ")})` });
+            out.push({
+                change: { field: "conditions.users.includeRoles", from: roles, to: [...want] },
+                why: `${dropped.length} directory role${dropped.length === 1 ? " is" : "s are"} no longer covered (${dropped.join(", ")})`,
+            });
         }
     }
     if (desired.policy === "deviceCodeFlow" && desired.transferMethods) {
-        const had = String(tenantPolicy?.conditions?.authenticationFlows?.transferMethods ?? "").split(",").filter(Boolean);
+        const had = String(tenantPolicy?.conditions?.authenticationFlows?.transferMethods ?? "")
+            .split(",")
+            .filter(Boolean);
         const dropped = had.filter((m) => !desired.transferMethods!.includes(m));
         if (dropped.length) {
-            out.push({ change: { field: "conditions.authenticationFlows.transferMethods", from: had.join(","), to: desired.transferMethods.join(",") }, why: `${dropped.join(", ")} is no longer blocked` });
+            out.push({
+                change: {
+                    field: "conditions.authenticationFlows.transferMethods",
+                    from: had.join(","),
+                    to: desired.transferMethods.join(","),
+                },
+                why: `${dropped.join(", ")} is no longer blocked`,
+            });
         }
     }
     return out;

@@ -117,9 +117,7 @@ function unknownProtocol(key: string): string {
     const bare = key.replace(/^AllowBasicAuth/i, "");
     const close = AUTH_POLICY_PROTOCOLS.find((p) => p.toLowerCase() === bare.toLowerCase());
     return (
-        `unknown protocol "${key}"` +
-        (close ? ` (did you mean ${close}?)` : "") +
-        `; the protocols are ${AUTH_POLICY_PROTOCOLS.join(", ")}`
+        `unknown protocol "${key}"` + (close ? ` (did you mean ${close}?)` : "") + `; the protocols are ${AUTH_POLICY_PROTOCOLS.join(", ")}`
     );
 }
 
@@ -200,7 +198,11 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
             return { failures };
         }
         return {
-            desired: { name: name as string, allowBasicAuth: allow, ...(dflt !== undefined ? { organizationDefault: dflt as boolean } : {}) },
+            desired: {
+                name: name as string,
+                allowBasicAuth: allow,
+                ...(dflt !== undefined ? { organizationDefault: dflt as boolean } : {}),
+            },
             failures,
         };
     },
@@ -215,9 +217,17 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         await exchangeReadPreflight(clients, authenticationPolicy.title);
         const live = await authenticationPolicy.read(clients, { ...desired, organizationDefault: desired.organizationDefault ?? false });
         const isDefault = live.isOrganizationDefault === true;
-        const blocked = AUTH_POLICY_PROTOCOLS.filter((p) => !desired.allowBasicAuth[p] && (desired.organizationDefault === true && !isDefault ? true : isDefault && live.allowBasicAuth?.[p] === true));
+        const blocked = AUTH_POLICY_PROTOCOLS.filter(
+            (p) =>
+                !desired.allowBasicAuth[p] &&
+                (desired.organizationDefault === true && !isDefault ? true : isDefault && live.allowBasicAuth?.[p] === true),
+        );
         if (blocked.length) {
-            await warnLegacyUsers(clients, `Exchange authentication policy "${desired.name}" blocking basic authentication for the organisation (${blocked.join(", ")})`, blocked.map((p) => CLIENT_APP_OF_PROTOCOL[p]));
+            await warnLegacyUsers(
+                clients,
+                `Exchange authentication policy "${desired.name}" blocking basic authentication for the organisation (${blocked.join(", ")})`,
+                blocked.map((p) => CLIENT_APP_OF_PROTOCOL[p]),
+            );
         }
         const tenant = { organizationDefault: isDefault, allowBasicAuth: live.exists ? live.allowBasicAuth : "(no such policy)" };
         return { desired: { ...desired, [TENANT_AT_PREVIEW]: tenant }, failures: [] };
@@ -225,7 +235,9 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
 
     async read(clients, desired) {
         if (typeof desired.name !== "string" || !desired.name) {
-            throw new Error("no policy name is recorded for this resource, so there is nothing to read; run pulumi up with the resource's name set");
+            throw new Error(
+                "no policy name is recorded for this resource, so there is nothing to read; run pulumi up with the resource's name set",
+            );
         }
         const policies = await clients.exchange.invoke(AUTH_POLICY_READ);
         const found = policies.find((p) => sameText(p.Name, desired.name));
@@ -256,7 +268,9 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         return {
             name: desired.name,
             allowBasicAuth: live.exists && live.allowBasicAuth ? live.allowBasicAuth : desired.allowBasicAuth,
-            ...(desired.organizationDefault !== undefined ? { organizationDefault: live.isOrganizationDefault ?? desired.organizationDefault } : {}),
+            ...(desired.organizationDefault !== undefined
+                ? { organizationDefault: live.isOrganizationDefault ?? desired.organizationDefault }
+                : {}),
         };
     },
 

@@ -26,7 +26,10 @@ export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserH
     },
     build: (args, ctx) => {
         const { UserHygiene } = require("./resource") as typeof import("./resource");
-        return Object.fromEntries(Object.entries(args).map(([op, a]) => [op, new UserHygiene(`${ctx.name}-hygiene-${op}`, a, { parent: ctx.parent })]));
+        return Object.fromEntries(
+            Object.entries(args).map(([op, a]) => [op, new UserHygiene(`${ctx.name}-hygiene-${op}`, a, { parent: ctx.parent })]),
+        );
     },
-    warnings: (args, ctx) => (args && !Object.keys(args).length ? [`${ctx.key} is empty: it runs no operation. Remove it, or name an operation.`] : []),
+    warnings: (args, ctx) =>
+        args && !Object.keys(args).length ? [`${ctx.key} is empty: it runs no operation. Remove it, or name an operation.`] : [],
 };

@@ -103,7 +103,6 @@ interface ListedMethod {
 
 const methodType = (m: any) => String(m?.["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
 
-
 function answered(r: BatchResult | undefined): string {
     if (!r) {
         return "no answer";
@@ -114,7 +113,11 @@ function answered(r: BatchResult | undefined): string {
 }
 
 function sorted<T>(record: Record<string, T>): Record<string, T> {
-    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+    return Object.fromEntries(
+        Object.keys(record)
+            .sort()
+            .map((k) => [k, record[k]]),
+    );
 }
 
 const upnOf = (c: FieldChange) => c.field.slice("lastRun.".length);
@@ -147,7 +150,11 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
                 seen.add(key);
             }
         }
-        if (inputs.revokeSessions !== true && inputs.requireReregistration !== true && !failures.some((f) => f.property === "revokeSessions" || f.property === "requireReregistration")) {
+        if (
+            inputs.revokeSessions !== true &&
+            inputs.requireReregistration !== true &&
+            !failures.some((f) => f.property === "revokeSessions" || f.property === "requireReregistration")
+        ) {
             failures.push({ property: "revokeSessions", reason: "nothing to do: set revokeSessions and/or requireReregistration to true" });
         }
         const targets = inputs.targets as Record<string, string> | undefined;
@@ -169,7 +176,9 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
     async prepare(clients: TenantClients, desired) {
         const { results } = await runBatched(
             clients.graph,
-            desired.users.map((ref): BatchCall => ({ method: "GET", url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
+            desired.users.map(
+                (ref): BatchCall => ({ method: "GET", url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` }),
+            ),
         );
         const targets: Record<string, string> = {};
         const unknown: string[] = [];
@@ -184,7 +193,14 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
             }
         });
         if (unknown.length) {
-            return { failures: [{ property: "users", reason: `no such user in the tenant: ${nameList(unknown)}. Check the user principal names or object ids; nothing was changed.` }] };
+            return {
+                failures: [
+                    {
+                        property: "users",
+                        reason: `no such user in the tenant: ${nameList(unknown)}. Check the user principal names or object ids; nothing was changed.`,
+                    },
+                ],
+            };
         }
         return { desired: { ...desired, targets: sorted(targets) }, failures: [] };
     },
@@ -240,7 +256,9 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
     },
 
     async apply(clients, desired, _live, changes) {
-        const run: Target[] = changes.filter((c) => c.to !== null && desired.targets?.[upnOf(c)]).map((c) => ({ upn: upnOf(c), id: desired.targets![upnOf(c)] }));
+        const run: Target[] = changes
+            .filter((c) => c.to !== null && desired.targets?.[upnOf(c)])
+            .map((c) => ({ upn: upnOf(c), id: desired.targets![upnOf(c)] }));
         if (!run.length) {
             return; // only users taken off the list: nothing to do in the tenant
         }
@@ -337,12 +355,21 @@ async function removeMethods(clients: TenantClients, users: Target[], failures: 
             next.push(u);
             const keep = methods.length > 1 ? likelyDefault(methods, refusedDefault.get(u.upn)) : undefined;
             // A mobile number goes after the user's other phone numbers (an alternate needs a mobile).
-            const order = methods.filter((m) => m !== keep).sort((a, b) => Number(a.phoneType === "mobile") - Number(b.phoneType === "mobile"));
+            const order = methods
+                .filter((m) => m !== keep)
+                .sort((a, b) => Number(a.phoneType === "mobile") - Number(b.phoneType === "mobile"));
             for (const m of order) {
-                deletes.push({ user: u, method: m, url: `/users/${u.id}/authentication/${METHOD_COLLECTION[m.type]}/${encodeURIComponent(m.id)}` });
+                deletes.push({
+                    user: u,
+                    method: m,
+                    url: `/users/${u.id}/authentication/${METHOD_COLLECTION[m.type]}/${encodeURIComponent(m.id)}`,
+                });
             }
         }
-        const { results } = await runBatched(clients.graph, deletes.map((d): BatchCall => ({ method: "DELETE", url: d.url })));
+        const { results } = await runBatched(
+            clients.graph,
+            deletes.map((d): BatchCall => ({ method: "DELETE", url: d.url })),
+        );
         deletes.forEach((d, i) => {
             const r = results[i];
             if (r?.status === 204 || r?.status === 200 || r?.status === 404) {

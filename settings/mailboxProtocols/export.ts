@@ -21,7 +21,10 @@ export async function exportMember(ctx: ExportContext): Promise<MailboxProtocols
         .map((m) => ({ address: String(m.PrimarySmtpAddress ?? "").toLowerCase(), v: valuesOf(m) }))
         .filter((r) => r.address.includes("@"))
         .sort((a, b) => a.address.localeCompare(b.address));
-    const planRows = plans.map((p) => ({ name: String(p.DisplayName), v: { pop: p.PopEnabled !== false, imap: p.ImapEnabled !== false, activeSync: p.ActiveSyncEnabled !== false } }));
+    const planRows = plans.map((p) => ({
+        name: String(p.DisplayName),
+        v: { pop: p.PopEnabled !== false, imap: p.ImapEnabled !== false, activeSync: p.ActiveSyncEnabled !== false },
+    }));
     if (!rows.length && !planRows.length) return undefined;
     const defaults: PlanValues = {};
     for (const p of PLAN_PROTOCOLS) {

@@ -8,7 +8,8 @@ import { mailboxProtocols, mailboxProtocolsDeclaration } from "./setting";
 export type MailboxProtocolsSettings = Infer<typeof mailboxProtocolsDeclaration.schema>;
 
 /** Whether the member manages SMTP AUTH on any mailbox. */
-const managesSmtpAuth = (a: MailboxProtocolsSettings | undefined) => !!a && (a.defaults?.smtpAuth !== undefined || (a.exceptions ?? []).some((e) => e.smtpAuth !== undefined));
+const managesSmtpAuth = (a: MailboxProtocolsSettings | undefined) =>
+    !!a && (a.defaults?.smtpAuth !== undefined || (a.exceptions ?? []).some((e) => e.smtpAuth !== undefined));
 
 export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, MailboxProtocols> = {
     title: mailboxProtocols.title,

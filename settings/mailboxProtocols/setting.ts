@@ -3,7 +3,14 @@ import { progressReporter, engineLog } from "../../providers/framework/diagnosti
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError } from "../../providers/framework/report";
-import { FieldChange, TenantSetting, ValidationFailure, confirmationOf, stableJson, weakeningRefusal } from "../../providers/framework/setting";
+import {
+    FieldChange,
+    TenantSetting,
+    ValidationFailure,
+    confirmationOf,
+    stableJson,
+    weakeningRefusal,
+} from "../../providers/framework/setting";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import { any, bool, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
 import { warnSmtpAuthOff } from "../../readiness/smtpAuth";
@@ -69,7 +76,12 @@ export const EXCHANGE_CONCURRENCY = 4;
 /** A plan changing more mailboxes than this needs a confirmation (maxMailboxChanges overrides it). */
 export const DEFAULT_MAX_MAILBOX_CHANGES = 500;
 
-const PARAM: Record<Protocol, string> = { pop: "PopEnabled", imap: "ImapEnabled", activeSync: "ActiveSyncEnabled", smtpAuth: "SmtpClientAuthenticationDisabled" };
+const PARAM: Record<Protocol, string> = {
+    pop: "PopEnabled",
+    imap: "ImapEnabled",
+    activeSync: "ActiveSyncEnabled",
+    smtpAuth: "SmtpClientAuthenticationDisabled",
+};
 const LABEL: Record<Protocol, string> = { pop: "POP", imap: "IMAP", activeSync: "Exchange ActiveSync", smtpAuth: "SMTP AUTH" };
 const MAILBOX_FIELD = "mailboxes.";
 const PLAN_FIELD = "plans.";
@@ -89,13 +101,26 @@ export const mailboxProtocolsDeclaration = declareSetting({
         /** Every mailbox's value of each protocol named, and (POP, IMAP, ActiveSync) every CAS mailbox plan's: what new mailboxes get. A protocol left out is not managed. */
         defaults: obj(protocolFields, { hint: "like { pop: false, imap: false, activeSync: true, smtpAuth: followsOrganization }" }),
         /** Per CAS mailbox plan (display name, e.g. ExchangeOnlineDeskless): values for new mailboxes of that licence that differ from the defaults. */
-        plans: map(obj(planFields), { keyHint: "a CAS mailbox plan's display name, e.g. ExchangeOnlineDeskless", hint: "CAS mailbox plan -> { pop, imap, activeSync }" }),
-        /** Named mailboxes (UPN or primary SMTP address) with their own values. */
-        exceptions: list(obj({ mailboxes: list(MAILBOX_REF, { nonEmpty: "name at least one mailbox" }), ...protocolFields }, { required: ["mailboxes"] }), {
-            hint: 'like [{ mailboxes: ["scanner@contoso.com"], smtpAuth: enabled }]',
+        plans: map(obj(planFields), {
+            keyHint: "a CAS mailbox plan's display name, e.g. ExchangeOnlineDeskless",
+            hint: "CAS mailbox plan -> { pop, imap, activeSync }",
         }),
+        /** Named mailboxes (UPN or primary SMTP address) with their own values. */
+        exceptions: list(
+            obj(
+                { mailboxes: list(MAILBOX_REF, { nonEmpty: "name at least one mailbox" }), ...protocolFields },
+                { required: ["mailboxes"] },
+            ),
+            {
+                hint: 'like [{ mailboxes: ["scanner@contoso.com"], smtpAuth: enabled }]',
+            },
+        ),
         /** Above this many mailboxes changed by one plan, a confirmation in m365-mfa:baseline.guards.confirm is needed (default 500). */
-        maxMailboxChanges: num({ integer: true, min: 0, hint: "above this many mailboxes changed, a plan needs a confirmation in m365-mfa:baseline.guards.confirm" }),
+        maxMailboxChanges: num({
+            integer: true,
+            min: 0,
+            hint: "above this many mailboxes changed, a plan needs a confirmation in m365-mfa:baseline.guards.confirm",
+        }),
     },
     hint: "like { defaults: { pop: false, imap: false }, exceptions: [{ mailboxes: [scanner@contoso.com], smtpAuth: enabled }] }",
     internal: {
@@ -127,12 +152,18 @@ export const mailboxProtocolsDeclaration = declareSetting({
 
 type Differing = Record<string, Partial<ProtocolValues> | "mailboxNotFound">;
 /** The desired state: the declared inputs, with the types of what the plan resolves (whose shapes the provider writes itself). */
-export type MailboxProtocolsDesired = Omit<DesiredOf<typeof mailboxProtocolsDeclaration>, "exceptionAddresses" | "planned" | "mailboxes" | "tenantAtPreview"> & {
+export type MailboxProtocolsDesired = Omit<
+    DesiredOf<typeof mailboxProtocolsDeclaration>,
+    "exceptionAddresses" | "planned" | "mailboxes" | "tenantAtPreview"
+> & {
     exceptionAddresses?: Record<string, number>;
     planned?: Record<string, number>;
     mailboxes?: Differing;
 };
-export type MailboxProtocolsLive = Omit<LiveOf<typeof mailboxProtocolsDeclaration>, keyof typeof mailboxProtocolsDeclaration.inputs | "casMailboxPlans" | "differing"> & {
+export type MailboxProtocolsLive = Omit<
+    LiveOf<typeof mailboxProtocolsDeclaration>,
+    keyof typeof mailboxProtocolsDeclaration.inputs | "casMailboxPlans" | "differing"
+> & {
     casMailboxPlans: Record<string, PlanValues>;
     differing: Differing;
 };
@@ -149,7 +180,12 @@ const show = (p: Protocol, v: unknown) => (p === "smtpAuth" ? String(v) : v === 
 
 /** What Get-CASMailbox reports for a mailbox, in words. */
 export function valuesOf(m: Record<string, unknown>): MailboxValues {
-    return { pop: m.PopEnabled !== false, imap: m.ImapEnabled !== false, activeSync: m.ActiveSyncEnabled !== false, smtpAuth: smtpAuthOf(m.SmtpClientAuthenticationDisabled) };
+    return {
+        pop: m.PopEnabled !== false,
+        imap: m.ImapEnabled !== false,
+        activeSync: m.ActiveSyncEnabled !== false,
+        smtpAuth: smtpAuthOf(m.SmtpClientAuthenticationDisabled),
+    };
 }
 const addressOf = (m: Record<string, unknown>) => String(m.PrimarySmtpAddress ?? "").toLowerCase();
 
@@ -171,10 +207,13 @@ function planTarget(desired: MailboxProtocolsDesired, plan: string): PlanValues 
 }
 /** Whether any mailbox is managed beyond the exceptions (defaults set). */
 const managesAll = (d: MailboxProtocolsDesired) => PROTOCOLS.some((p) => d.defaults?.[p] !== undefined);
-const managesPlans = (d: MailboxProtocolsDesired) => PLAN_PROTOCOLS.some((p) => d.defaults?.[p] !== undefined) || Object.keys(d.plans ?? {}).length > 0;
+const managesPlans = (d: MailboxProtocolsDesired) =>
+    PLAN_PROTOCOLS.some((p) => d.defaults?.[p] !== undefined) || Object.keys(d.plans ?? {}).length > 0;
 
 export function targetsDigest(d: MailboxProtocolsDesired): string {
-    return confirmationOf("targets", [stableJson({ defaults: d.defaults ?? {}, plans: d.plans ?? {}, exceptions: d.exceptions ?? [], at: d.exceptionAddresses ?? {} })]);
+    return confirmationOf("targets", [
+        stableJson({ defaults: d.defaults ?? {}, plans: d.plans ?? {}, exceptions: d.exceptions ?? [], at: d.exceptionAddresses ?? {} }),
+    ]);
 }
 
 /** Every mailbox (all pages of Get-CASMailbox -ResultSize Unlimited): address -> its values. */
@@ -186,11 +225,23 @@ async function readMailboxes(clients: TenantClients): Promise<Map<string, Mailbo
 async function readPlans(clients: TenantClients): Promise<Record<string, PlanValues & { name: string }>> {
     const plans = await clients.exchange.invoke(CAS_PLAN_READ);
     return Object.fromEntries(
-        plans.map((p) => [String(p.DisplayName), { name: String(p.Name ?? p.DisplayName), pop: p.PopEnabled !== false, imap: p.ImapEnabled !== false, activeSync: p.ActiveSyncEnabled !== false }]),
+        plans.map((p) => [
+            String(p.DisplayName),
+            {
+                name: String(p.Name ?? p.DisplayName),
+                pop: p.PopEnabled !== false,
+                imap: p.ImapEnabled !== false,
+                activeSync: p.ActiveSyncEnabled !== false,
+            },
+        ]),
     );
 }
 
-function compare(desired: MailboxProtocolsDesired, mailboxes: Map<string, MailboxValues>, plans: Record<string, PlanValues>): MailboxProtocolsLive {
+function compare(
+    desired: MailboxProtocolsDesired,
+    mailboxes: Map<string, MailboxValues>,
+    plans: Record<string, PlanValues>,
+): MailboxProtocolsLive {
     const differing: MailboxProtocolsLive["differing"] = {};
     const check = (address: string, have: MailboxValues) => {
         const want = targetOf(desired, address);
@@ -210,7 +261,12 @@ function compare(desired: MailboxProtocolsDesired, mailboxes: Map<string, Mailbo
     if (managesPlans(desired)) {
         for (const [name, v] of Object.entries(plans)) casMailboxPlans[name] = { pop: v.pop, imap: v.imap, activeSync: v.activeSync };
     }
-    return { casMailboxPlans: sortKeys(casMailboxPlans), differing: sortKeys(differing), mailboxCount: mailboxes.size, targetsDigest: targetsDigest(desired) };
+    return {
+        casMailboxPlans: sortKeys(casMailboxPlans),
+        differing: sortKeys(differing),
+        mailboxCount: mailboxes.size,
+        targetsDigest: targetsDigest(desired),
+    };
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
@@ -225,7 +281,8 @@ function plannedOf(
     orgSmtpAuthDisabled?: boolean,
 ): { lines: string[]; planned: Record<string, number>; mailboxes: number; turnedOn: Record<string, number> } {
     // On or off as users feel it: SMTP AUTH followsOrganization is the organisation's value.
-    const isOn = (p: string, v: unknown) => (p === "smtpAuth" ? v === "enabled" || (v === "followsOrganization" && orgSmtpAuthDisabled === false) : v === true);
+    const isOn = (p: string, v: unknown) =>
+        p === "smtpAuth" ? v === "enabled" || (v === "followsOrganization" && orgSmtpAuthDisabled === false) : v === true;
     const lines: string[] = [];
     const planned: Record<string, number> = {};
     const turnedOn: Record<string, number> = {};
@@ -240,7 +297,9 @@ function plannedOf(
             lines.push(`plan ${name}:${p}=${String(c.to)}`);
         }
         count(`${kind === "plan" ? "plan " : ""}${p}: ${show(p as Protocol, c.from)} -> ${show(p as Protocol, c.to)}`);
-        if (isOn(p, c.to) && !isOn(p, c.from)) turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] = (turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] ?? 0) + 1;
+        if (isOn(p, c.to) && !isOn(p, c.from))
+            turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] =
+                (turnedOn[`${LABEL[p as Protocol]}${kind === "plan" ? " (CAS mailbox plan)" : ""}`] ?? 0) + 1;
     }
     mailboxes = new Set(lines.filter((l) => !l.startsWith("plan ")).map((l) => l.slice(0, l.lastIndexOf(":")))).size;
     return { lines, planned: sortKeys(planned), mailboxes, turnedOn };
@@ -265,7 +324,8 @@ function dataChanges(desired: MailboxProtocolsDesired, live: MailboxProtocolsLiv
     for (const [plan, have] of Object.entries(live.casMailboxPlans ?? {})) {
         const want = planTarget(desired, plan);
         for (const p of PLAN_PROTOCOLS) {
-            if (want[p] !== undefined && have[p] !== want[p]) changes.push({ field: `${PLAN_FIELD}${plan}.${p}`, from: have[p], to: want[p] });
+            if (want[p] !== undefined && have[p] !== want[p])
+                changes.push({ field: `${PLAN_FIELD}${plan}.${p}`, from: have[p], to: want[p] });
         }
     }
     for (const [address, have] of Object.entries(live.differing ?? {})) {
@@ -275,7 +335,8 @@ function dataChanges(desired: MailboxProtocolsDesired, live: MailboxProtocolsLiv
             continue;
         }
         for (const p of PROTOCOLS) {
-            if (have[p] !== undefined && want[p] !== undefined && have[p] !== want[p]) changes.push({ field: `${MAILBOX_FIELD}${address}.${p}`, from: have[p], to: want[p] });
+            if (have[p] !== undefined && want[p] !== undefined && have[p] !== want[p])
+                changes.push({ field: `${MAILBOX_FIELD}${address}.${p}`, from: have[p], to: want[p] });
         }
     }
     return changes;
@@ -308,13 +369,13 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             return { from, to, count };
         }),
     weakens: (c) => {
-        if (!c.field.startsWith(MAILBOX_FIELD) && !c.field.startsWith(PLAN_FIELD) && c.field !== "mailboxes" && c.field !== "plans") return undefined;
+        if (!c.field.startsWith(MAILBOX_FIELD) && !c.field.startsWith(PLAN_FIELD) && c.field !== "mailboxes" && c.field !== "plans")
+            return undefined;
         if (c.to === true || c.to === "enabled") return "a legacy mailbox protocol switched on";
         return undefined;
     },
     permissions: { service: "exchange", read: [EXCHANGE_MANAGE_AS_APP], write: [EXCHANGE_MANAGE_AS_APP] },
-    onDelete:
-        "Removing the resource stops managing mailbox protocols; every mailbox and CAS mailbox plan keeps the values it has.",
+    onDelete: "Removing the resource stops managing mailbox protocols; every mailbox and CAS mailbox plan keeps the values it has.",
     // The plumbing too: a refresh's read validates the recorded confirmations and config key with the rest.
     inputKeys: [...mailboxProtocolsDeclaration.inputKeys, ...mailboxProtocolsDeclaration.internalFields],
     schema: mailboxProtocolsDeclaration.schema,
@@ -323,20 +384,34 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         const failures: ValidationFailure[] = [...mailboxProtocolsDeclaration.validate(inputs).failures];
         if (failures.length) return { failures };
         const defaults = inputs.defaults as ProtocolValues | undefined;
-        const exceptions = (inputs.exceptions as ProtocolException[] | undefined)?.map((e) => ({ ...e, mailboxes: e.mailboxes.map((m) => String(m).trim()) }));
+        const exceptions = (inputs.exceptions as ProtocolException[] | undefined)?.map((e) => ({
+            ...e,
+            mailboxes: e.mailboxes.map((m) => String(m).trim()),
+        }));
         validateValues(defaults as any, "defaults", failures);
         exceptions?.forEach((e, i) => validateValues(e as any, `exceptions[${i}]`, failures));
         for (const [plan, v] of Object.entries((inputs.plans as Record<string, PlanValues> | undefined) ?? {})) {
-            if (PLAN_PROTOCOLS.every((p) => v[p] === undefined)) failures.push({ property: `plans.${plan}`, reason: `plans.${plan} names no protocol: give pop, imap or activeSync (a CAS mailbox plan has no SMTP AUTH setting)` });
+            if (PLAN_PROTOCOLS.every((p) => v[p] === undefined))
+                failures.push({
+                    property: `plans.${plan}`,
+                    reason: `plans.${plan} names no protocol: give pop, imap or activeSync (a CAS mailbox plan has no SMTP AUTH setting)`,
+                });
         }
         if (!defaults && !exceptions?.length && !inputs.plans) {
-            failures.push({ property: "defaults", reason: "mailbox protocols would manage nothing: set defaults (every mailbox and CAS mailbox plan), plans or exceptions" });
+            failures.push({
+                property: "defaults",
+                reason: "mailbox protocols would manage nothing: set defaults (every mailbox and CAS mailbox plan), plans or exceptions",
+            });
         }
         const seen = new Map<string, string>();
         exceptions?.forEach((e, i) =>
             e.mailboxes.forEach((m, j) => {
                 const k = m.toLowerCase();
-                if (seen.has(k)) failures.push({ property: `exceptions[${i}].mailboxes[${j}]`, reason: `${m} is already named at ${seen.get(k)}; name each mailbox in one exception` });
+                if (seen.has(k))
+                    failures.push({
+                        property: `exceptions[${i}].mailboxes[${j}]`,
+                        reason: `${m} is already named at ${seen.get(k)}; name each mailbox in one exception`,
+                    });
                 else seen.set(k, `exceptions[${i}].mailboxes[${j}]`);
             }),
         );
@@ -380,13 +455,19 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
                     reason: `no such mailbox in Exchange Online: ${ref} (${key}.${at}). Name the mailbox by its user principal name or primary SMTP address (Get-Mailbox -Identity <name> shows it), or remove it.`,
                 });
             } else if (where.has(address)) {
-                failures.push({ property: at, reason: `${ref} is the mailbox ${address}, already named at ${key}.${where.get(address)}; name it once` });
+                failures.push({
+                    property: at,
+                    reason: `${ref} is the mailbox ${address}, already named at ${key}.${where.get(address)}; name it once`,
+                });
             } else {
                 where.set(address, at);
                 exceptionAddresses[address] = i;
             }
         });
-        const [mailboxes, plans] = await Promise.all([readMailboxes(clients), managesPlans(desired) ? readPlans(clients) : Promise.resolve({} as Record<string, PlanValues & { name: string }>)]);
+        const [mailboxes, plans] = await Promise.all([
+            readMailboxes(clients),
+            managesPlans(desired) ? readPlans(clients) : Promise.resolve({} as Record<string, PlanValues & { name: string }>),
+        ]);
         for (const plan of Object.keys(desired.plans ?? {})) {
             if (!(plan in plans)) {
                 failures.push({
@@ -427,7 +508,10 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             }
         }
         // Weakening is never silent: a protocol switched on where the tenant has it off.
-        const weakenings = Object.entries(turnedOn).map(([what, n]) => `${what} switched on for ${n} ${what.includes("plan") ? "plan" : "mailbox"}${n === 1 ? "" : what.includes("plan") ? "s" : "es"}`);
+        const weakenings = Object.entries(turnedOn).map(
+            ([what, n]) =>
+                `${what} switched on for ${n} ${what.includes("plan") ? "plan" : "mailbox"}${n === 1 ? "" : what.includes("plan") ? "s" : "es"}`,
+        );
         const refusal = weakeningRefusal(
             "mailbox-protocols",
             weakenings,
@@ -446,7 +530,10 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
     async read(clients, desired, context) {
         const fresh = context?.checked.find((l) => l.targetsDigest === targetsDigest(desired));
         if (fresh) return fresh;
-        const [mailboxes, plans] = await Promise.all([readMailboxes(clients), managesPlans(desired) ? readPlans(clients) : Promise.resolve({})]);
+        const [mailboxes, plans] = await Promise.all([
+            readMailboxes(clients),
+            managesPlans(desired) ? readPlans(clients) : Promise.resolve({}),
+        ]);
         return compare(desired, mailboxes, plans);
     },
 
@@ -492,7 +579,10 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             } catch (err) {
                 if (err instanceof TenantApiError && err.status === 403) throw err; // the adapter names the permission
                 if (isExchangeNotFound(err)) missing.push(String(params.Identity));
-                else failed.push(`${params.Identity}: ${err instanceof TenantApiError ? `${err.status ?? "no answer"} ${err.detail}` : String(err)}`);
+                else
+                    failed.push(
+                        `${params.Identity}: ${err instanceof TenantApiError ? `${err.status ?? "no answer"} ${err.detail}` : String(err)}`,
+                    );
             }
             progress(++done, writes.length);
         });
@@ -529,8 +619,17 @@ async function readOrgSmtpAuthDisabled(clients: TenantClients): Promise<boolean 
     }
 }
 
-async function warnSmtpOff(clients: TenantClients, desired: MailboxProtocolsDesired, live: MailboxProtocolsLive, key: string, orgDisabled: boolean | undefined): Promise<void> {
-    const smtpChanges = Object.entries(live.differing).filter(([, d]) => d !== "mailboxNotFound" && d.smtpAuth !== undefined) as [string, Partial<ProtocolValues>][];
+async function warnSmtpOff(
+    clients: TenantClients,
+    desired: MailboxProtocolsDesired,
+    live: MailboxProtocolsLive,
+    key: string,
+    orgDisabled: boolean | undefined,
+): Promise<void> {
+    const smtpChanges = Object.entries(live.differing).filter(([, d]) => d !== "mailboxNotFound" && d.smtpAuth !== undefined) as [
+        string,
+        Partial<ProtocolValues>,
+    ][];
     if (!smtpChanges.length) return;
     const on = (s: SmtpAuthState) => s === "enabled" || (s === "followsOrganization" && orgDisabled === false);
     const off = smtpChanges.filter(([address, have]) => on(have.smtpAuth!) && !on(targetOf(desired, address).smtpAuth!)).map(([a]) => a);
@@ -542,4 +641,3 @@ async function warnSmtpOff(clients: TenantClients, desired: MailboxProtocolsDesi
         exceptionsKey: `${key}.exceptions`,
     });
 }
-

@@ -19,7 +19,9 @@ export async function exportManagedPolicies(ctx: ExportContext): Promise<Managed
         }
     } catch (err) {
         if (err instanceof TenantApiError && (err.status === 403 || err.status === 401)) {
-            ctx.warnings.push(`managedPolicies: the Conditional Access policies could not be read (Policy.Read.All, and Microsoft Entra ID P1): left out`);
+            ctx.warnings.push(
+                `managedPolicies: the Conditional Access policies could not be read (Policy.Read.All, and Microsoft Entra ID P1): left out`,
+            );
             return undefined;
         }
         throw err;
@@ -34,12 +36,18 @@ export async function exportManagedPolicies(ctx: ExportContext): Promise<Managed
         }
         const u = p.conditions?.users ?? {};
         const ids: string[] = (u.excludeUsers ?? []).map(String);
-        const { results } = await runBatched(ctx.clients.graph, ids.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })));
+        const { results } = await runBatched(
+            ctx.clients.graph,
+            ids.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })),
+        );
         // A user the tenant cannot name (404: e.g. deleted, still referenced by the policy) stays by its id; the
         // preview keeps an id the policy already excludes without looking it up. Any other answer is said.
         const users = results.map((r, i) => (r.status === 200 ? String(r.body.userPrincipalName).toLowerCase() : ids[i]));
         results.forEach((r, i) => {
-            if (r.status !== 200 && r.status !== 404) ctx.warnings.push(`managedPolicies: "${p.displayName}" excludes the user ${ids[i]}, which could not be read (${r.status}): written by its object id`);
+            if (r.status !== 200 && r.status !== 404)
+                ctx.warnings.push(
+                    `managedPolicies: "${p.displayName}" excludes the user ${ids[i]}, which could not be read (${r.status}): written by its object id`,
+                );
         });
         out.push({
             policy: String(p.displayName),

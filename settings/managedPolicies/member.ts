@@ -28,17 +28,29 @@ export type ManagedPolicySettings = ManagedPolicyEntry[];
 
 const ENTRY = obj(
     {
-        policy: str({ hint: 'the display name of a Microsoft-managed policy ("Microsoft-managed: Block device code flow") or its object id' }),
+        policy: str({
+            hint: 'the display name of a Microsoft-managed policy ("Microsoft-managed: Block device code flow") or its object id',
+        }),
         mode: oneOf(["reportOnly", "on", "off"], "the states Microsoft lets an admin set on a managed policy"),
         excludeUsers: list(str(), { hint: "user principal names or object ids" }),
         excludeGroups: list(str(), { hint: "group object ids or display names" }),
     },
-    { required: ["policy", "mode"], hint: 'like { policy: "Microsoft-managed: Block device code flow", mode: reportOnly, excludeUsers: [...] }' },
+    {
+        required: ["policy", "mode"],
+        hint: 'like { policy: "Microsoft-managed: Block device code flow", mode: reportOnly, excludeUsers: [...] }',
+    },
 );
 
 /** The Pulumi resource name part of one entry (stable for the policy named). */
 export function managedPolicySlug(ref: string): string {
-    return ref.replace(new RegExp(`^${MANAGED_PREFIX}`), "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "policy";
+    return (
+        ref
+            .replace(new RegExp(`^${MANAGED_PREFIX}`), "")
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-|-$/g, "")
+            .slice(0, 60) || "policy"
+    );
 }
 
 export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, ManagedConditionalAccessPolicy[]> = {
@@ -50,10 +62,18 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
         const seen = new Map<string, number>();
         raw.forEach((e, i) => {
             const k = String(e.policy).toLowerCase();
-            if (seen.has(k)) ctx.problems.push(`${ctx.key}[${i}].policy: "${e.policy}" is adopted twice (also ${ctx.key}[${seen.get(k)}]); keep one entry per managed policy.`);
+            if (seen.has(k))
+                ctx.problems.push(
+                    `${ctx.key}[${i}].policy: "${e.policy}" is adopted twice (also ${ctx.key}[${seen.get(k)}]); keep one entry per managed policy.`,
+                );
             else seen.set(k, i);
-            if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(e.policy) && !String(e.policy).startsWith(MANAGED_PREFIX)) {
-                ctx.problems.push(`${ctx.key}[${i}].policy: "${e.policy}" is not a Microsoft-managed policy's display name (they begin "${MANAGED_PREFIX}") nor an object id; a policy of your own is managed with the Conditional Access members.`);
+            if (
+                !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(e.policy) &&
+                !String(e.policy).startsWith(MANAGED_PREFIX)
+            ) {
+                ctx.problems.push(
+                    `${ctx.key}[${i}].policy: "${e.policy}" is not a Microsoft-managed policy's display name (they begin "${MANAGED_PREFIX}") nor an object id; a policy of your own is managed with the Conditional Access members.`,
+                );
             }
         });
         if (ctx.problems.length > before) return undefined;
@@ -88,10 +108,30 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
     },
     // Resolving the excluded users (and the break-glass accounts) and groups by name at preview.
     permissions: (args, wide) => [
-        ...(args.some((e) => e.mode === "on") && wide.readiness?.mode !== "off" ? [{ feature: "Microsoft-managed Conditional Access policies switch-on evidence (sign-in logs' report-only results)", service: "graph" as const, anyOf: ["AuditLog.Read.All"] }] : []),
-        { feature: "Microsoft-managed Conditional Access policies (excluded users, break-glass accounts)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] },
+        ...(args.some((e) => e.mode === "on") && wide.readiness?.mode !== "off"
+            ? [
+                  {
+                      feature: "Microsoft-managed Conditional Access policies switch-on evidence (sign-in logs' report-only results)",
+                      service: "graph" as const,
+                      anyOf: ["AuditLog.Read.All"],
+                  },
+              ]
+            : []),
+        {
+            feature: "Microsoft-managed Conditional Access policies (excluded users, break-glass accounts)",
+            service: "graph",
+            anyOf: ["User.Read.All", "Directory.Read.All"],
+        },
         // group-get.md and group-list.md: GroupMember.Read.All is the least privileged permission that reads groups.
-        ...(args.some((e) => e.excludeGroups?.length) ? [{ feature: "Microsoft-managed Conditional Access policies (excluded groups)", service: "graph" as const, anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] }] : []),
+        ...(args.some((e) => e.excludeGroups?.length)
+            ? [
+                  {
+                      feature: "Microsoft-managed Conditional Access policies (excluded groups)",
+                      service: "graph" as const,
+                      anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"],
+                  },
+              ]
+            : []),
     ],
     problems: (args, ctx) => {
         if (!args?.some((e) => e.mode === "on") || !ctx.argsOf(securityDefaultsMember)?.enabled) return [];

@@ -27,10 +27,14 @@ export const managedBlockingPoliciesExcludeBreakGlass: StackValidationPolicy = {
             // are the same user); else (no resolution in the plan) by the names as written.
             const ids = r.props.breakGlassIds as string[] | undefined;
             const byId = Array.isArray(r.props.excludeUserIds) && Array.isArray(ids) && ids.length === accounts.length;
-            const excluded = new Set(((byId ? r.props.excludeUserIds : r.props.excludeUsers) ?? ([] as string[])).map((x: string) => x.toLowerCase()));
+            const excluded = new Set(
+                ((byId ? r.props.excludeUserIds : r.props.excludeUsers) ?? ([] as string[])).map((x: string) => x.toLowerCase()),
+            );
             const missing = accounts.filter((b, i) => !excluded.has((byId ? ids![i] : b).toLowerCase()) || (byId && !ids![i]));
             if (missing.length || !(r.props.breakGlassAccounts ?? []).length) {
-                reportViolation(`${r.name}: the Microsoft-managed policy ${r.props.policy} is on and does not exclude ${missing.length ? missing.join(", ") : "any break-glass account"}.`);
+                reportViolation(
+                    `${r.name}: the Microsoft-managed policy ${r.props.policy} is on and does not exclude ${missing.length ? missing.join(", ") : "any break-glass account"}.`,
+                );
             }
         }
     },

@@ -2,7 +2,15 @@ import { createHash } from "crypto";
 import { TenantApiError, type TenantClients } from "../../client";
 import { runBatched } from "../../client/batch";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure, stableJson, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
+import {
+    FieldChange,
+    TENANT_AT_PREVIEW,
+    TenantSetting,
+    ValidationFailure,
+    stableJson,
+    weakeningRefusal,
+    weakeningToken,
+} from "../../providers/framework/setting";
 import { isObject } from "../../providers/framework/validation";
 import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
 
@@ -26,7 +34,11 @@ import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
  */
 export const MANAGED_PREFIX = "Microsoft-managed: ";
 export type ManagedPolicyMode = "reportOnly" | "on" | "off";
-export const MANAGED_STATES: Record<ManagedPolicyMode, string> = { reportOnly: "enabledForReportingButNotEnforced", on: "enabled", off: "disabled" };
+export const MANAGED_STATES: Record<ManagedPolicyMode, string> = {
+    reportOnly: "enabledForReportingButNotEnforced",
+    on: "enabled",
+    off: "disabled",
+};
 const STATE_WORDS: Record<string, string> = { enabled: "on", enabledForReportingButNotEnforced: "report-only", disabled: "off" };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const POLICIES = "/identity/conditionalAccess/policies";
@@ -84,7 +96,21 @@ export interface ManagedPolicyLive extends Record<string, unknown> {
     excludedGroupIds: string[];
 }
 
-const KEYS = ["policy", "mode", "excludeUsers", "excludeGroups", "breakGlassAccounts", "confirm", "configKey", "readiness", "policyId", "excludeUserIds", "excludeGroupIds", "breakGlassIds", TENANT_AT_PREVIEW];
+const KEYS = [
+    "policy",
+    "mode",
+    "excludeUsers",
+    "excludeGroups",
+    "breakGlassAccounts",
+    "confirm",
+    "configKey",
+    "readiness",
+    "policyId",
+    "excludeUserIds",
+    "excludeGroupIds",
+    "breakGlassIds",
+    TENANT_AT_PREVIEW,
+];
 const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", "breakGlassIds", TENANT_AT_PREVIEW];
 
 /**
@@ -92,7 +118,11 @@ const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", "breakGlassId
  * the policy, the state it leaves and the identities it will exclude (another exclusion list needs a new one).
  */
 export function managedPolicyOnConfirmation(policyId: string, from: string, excludedIds: readonly string[]): string {
-    const lines = [`policy=${policyId.toLowerCase()}`, `state=${from}->enabled`, ...excludedIds.map((x) => `excluded=${x.toLowerCase()}`)].sort();
+    const lines = [
+        `policy=${policyId.toLowerCase()}`,
+        `state=${from}->enabled`,
+        ...excludedIds.map((x) => `excluded=${x.toLowerCase()}`),
+    ].sort();
     return `managed-policy:${excludedIds.length}:${createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 8)}`;
 }
 
@@ -114,7 +144,13 @@ async function findPolicy(clients: TenantClients, ref: string): Promise<any | un
 
 function liveOf(p: any): ManagedPolicyLive {
     const u = p?.conditions?.users ?? {};
-    return { policyId: String(p.id), displayName: String(p.displayName), state: String(p.state), excludedUserIds: sortedIds(u.excludeUsers), excludedGroupIds: sortedIds(u.excludeGroups) };
+    return {
+        policyId: String(p.id),
+        displayName: String(p.displayName),
+        state: String(p.state),
+        excludedUserIds: sortedIds(u.excludeUsers),
+        excludedGroupIds: sortedIds(u.excludeGroups),
+    };
 }
 
 /** Whether the policy blocks sign-ins (grant control block): a lockout risk for a break-glass account it does not exclude. */
@@ -130,7 +166,8 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         // conditionalaccesspolicy-update.md: Policy.ReadWrite.ConditionalAccess (and Policy.Read.All to read it).
         write: ["Policy.ReadWrite.ConditionalAccess"],
     },
-    onDelete: "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions (Microsoft may turn a report-only one on by itself).",
+    onDelete:
+        "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions (Microsoft may turn a report-only one on by itself).",
     inputKeys: KEYS,
     // Another policy is another resource; the same policy named by id instead of display name (or back) is not:
     // compared by the id the preview resolved, not by how the config spells the reference.
@@ -142,12 +179,19 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     // enforced policy that stays on excluding more. An exclusion added to a policy the tenant has in
     // report-only or off (or that this plan takes out of on, itself named) takes nothing away: not one.
     weakens: (c, inputs) => {
-        if (c.field === "state" && c.from === "enabled" && c.to !== "enabled") return `a Microsoft-managed policy goes back from enforced to ${STATE_WORDS[String(c.to)] ?? c.to}: what it enforced stops for every user it covered`;
+        if (c.field === "state" && c.from === "enabled" && c.to !== "enabled")
+            return `a Microsoft-managed policy goes back from enforced to ${STATE_WORDS[String(c.to)] ?? c.to}: what it enforced stops for every user it covered`;
         const t = inputs?.[TENANT_AT_PREVIEW] as TenantAtPreview | undefined;
         const enforcedAndStays = inputs === undefined || (t?.state === "enabled" && inputs.mode === "on");
-        if (enforcedAndStays && (c.field === "excludeUsers" || c.field === "excludeGroups") && Array.isArray(c.from) && Array.isArray(c.to)) {
+        if (
+            enforcedAndStays &&
+            (c.field === "excludeUsers" || c.field === "excludeGroups") &&
+            Array.isArray(c.from) &&
+            Array.isArray(c.to)
+        ) {
             const added = (c.to as string[]).filter((x) => !(c.from as string[]).includes(x));
-            if (added.length) return `an enforced Microsoft-managed policy no longer applies to ${added.join(", ")} (${c.field === "excludeUsers" ? "users" : "groups"} newly excluded)`;
+            if (added.length)
+                return `an enforced Microsoft-managed policy no longer applies to ${added.join(", ")} (${c.field === "excludeUsers" ? "users" : "groups"} newly excluded)`;
         }
         return undefined;
     },
@@ -157,24 +201,68 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     previewChanges: (inputs) => {
         const t = inputs[TENANT_AT_PREVIEW] as TenantAtPreview | undefined;
         if (!t) return [];
-        return changesFromTenant(t, MANAGED_STATES[inputs.mode as ManagedPolicyMode], sortedIds(inputs.excludeUserIds), sortedIds(inputs.excludeGroupIds));
+        return changesFromTenant(
+            t,
+            MANAGED_STATES[inputs.mode as ManagedPolicyMode],
+            sortedIds(inputs.excludeUserIds),
+            sortedIds(inputs.excludeGroupIds),
+        );
     },
 
     validate(inputs) {
         const failures: ValidationFailure[] = [];
         const key = typeof inputs.configKey === "string" ? inputs.configKey : undefined;
         const at = (p: string) => (key ? `${key}.${p}` : p);
-        for (const k of Object.keys(inputs)) if (!KEYS.includes(k) && k !== "tenantId" && k !== "displayName" && k !== "state" && k !== "excludedUserIds" && k !== "excludedGroupIds") failures.push({ property: k, reason: `${k} is not a property of a Microsoft-managed Conditional Access policy (policy, mode, excludeUsers, excludeGroups)` });
-        if (typeof inputs.policy !== "string" || !inputs.policy.trim()) failures.push({ property: "policy", reason: `${at("policy")} must name the managed policy: its object id or its display name, e.g. "Microsoft-managed: Block device code flow"` });
+        for (const k of Object.keys(inputs))
+            if (
+                !KEYS.includes(k) &&
+                k !== "tenantId" &&
+                k !== "displayName" &&
+                k !== "state" &&
+                k !== "excludedUserIds" &&
+                k !== "excludedGroupIds"
+            )
+                failures.push({
+                    property: k,
+                    reason: `${k} is not a property of a Microsoft-managed Conditional Access policy (policy, mode, excludeUsers, excludeGroups)`,
+                });
+        if (typeof inputs.policy !== "string" || !inputs.policy.trim())
+            failures.push({
+                property: "policy",
+                reason: `${at("policy")} must name the managed policy: its object id or its display name, e.g. "Microsoft-managed: Block device code flow"`,
+            });
         else if (!GUID.test(inputs.policy) && !inputs.policy.startsWith(MANAGED_PREFIX)) {
-            failures.push({ property: "policy", reason: `${at("policy")}: "${inputs.policy}" is not the display name of a Microsoft-managed policy (they begin "${MANAGED_PREFIX}"); give its display name or object id. A policy of your own is managed with the Conditional Access members.` });
+            failures.push({
+                property: "policy",
+                reason: `${at("policy")}: "${inputs.policy}" is not the display name of a Microsoft-managed policy (they begin "${MANAGED_PREFIX}"); give its display name or object id. A policy of your own is managed with the Conditional Access members.`,
+            });
         }
-        if (!["reportOnly", "on", "off"].includes(inputs.mode as string)) failures.push({ property: "mode", reason: `${at("mode")} must be reportOnly, on or off (Microsoft allows changing a managed policy's state)` });
+        if (!["reportOnly", "on", "off"].includes(inputs.mode as string))
+            failures.push({
+                property: "mode",
+                reason: `${at("mode")} must be reportOnly, on or off (Microsoft allows changing a managed policy's state)`,
+            });
         const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string" && x.trim()));
-        if (!strings(inputs.excludeUsers)) failures.push({ property: "excludeUsers", reason: `${at("excludeUsers")} must be a list of user principal names or object ids` });
-        if (!strings(inputs.excludeGroups)) failures.push({ property: "excludeGroups", reason: `${at("excludeGroups")} must be a list of group object ids or display names` });
-        if (!strings(inputs.breakGlassAccounts)) failures.push({ property: "breakGlassAccounts", reason: "breakGlassAccounts must be a list of user principal names or object ids" });
-        if (inputs.confirm !== undefined && !(Array.isArray(inputs.confirm) && inputs.confirm.every((x) => typeof x === "string"))) failures.push({ property: "confirm", reason: "confirm must be a list of confirmations (strings), as m365-mfa:baseline.guards.confirm" });
+        if (!strings(inputs.excludeUsers))
+            failures.push({
+                property: "excludeUsers",
+                reason: `${at("excludeUsers")} must be a list of user principal names or object ids`,
+            });
+        if (!strings(inputs.excludeGroups))
+            failures.push({
+                property: "excludeGroups",
+                reason: `${at("excludeGroups")} must be a list of group object ids or display names`,
+            });
+        if (!strings(inputs.breakGlassAccounts))
+            failures.push({
+                property: "breakGlassAccounts",
+                reason: "breakGlassAccounts must be a list of user principal names or object ids",
+            });
+        if (inputs.confirm !== undefined && !(Array.isArray(inputs.confirm) && inputs.confirm.every((x) => typeof x === "string")))
+            failures.push({
+                property: "confirm",
+                reason: "confirm must be a list of confirmations (strings), as m365-mfa:baseline.guards.confirm",
+            });
         if (failures.length) return { failures };
         const desired: ManagedPolicyDesired = {
             policy: inputs.policy as string,
@@ -203,10 +291,24 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         const key = desired.configKey ?? "the managed policy";
         const p = await findPolicy(clients, desired.policy);
         if (!p) {
-            return { failures: [{ property: "policy", reason: `${key}.policy: the tenant has no Conditional Access policy "${desired.policy}". Microsoft introduces its managed policies over time; list them with npm run export (or the drift report), and give one's display name or object id.` }] };
+            return {
+                failures: [
+                    {
+                        property: "policy",
+                        reason: `${key}.policy: the tenant has no Conditional Access policy "${desired.policy}". Microsoft introduces its managed policies over time; list them with npm run export (or the drift report), and give one's display name or object id.`,
+                    },
+                ],
+            };
         }
         if (!String(p.displayName ?? "").startsWith(MANAGED_PREFIX)) {
-            return { failures: [{ property: "policy", reason: `${key}.policy: "${p.displayName}" (${p.id}) is not a Microsoft-managed policy (its display name does not begin "${MANAGED_PREFIX}"). Manage a policy of your own with the Conditional Access members or azuread.` }] };
+            return {
+                failures: [
+                    {
+                        property: "policy",
+                        reason: `${key}.policy: "${p.displayName}" (${p.id}) is not a Microsoft-managed policy (its display name does not begin "${MANAGED_PREFIX}"). Manage a policy of your own with the Conditional Access members or azuread.`,
+                    },
+                ],
+            };
         }
         const live = liveOf(p);
         const failures: ValidationFailure[] = [];
@@ -220,15 +322,28 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         const userIds: string[] = [];
         const lookups = desired.excludeUsers.filter((ref) => !(GUID.test(ref) && held.has(ref.toLowerCase())));
         for (const ref of desired.excludeUsers) if (GUID.test(ref) && held.has(ref.toLowerCase())) userIds.push(ref.toLowerCase());
-        const users = await runBatched(clients.graph, lookups.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
+        const users = await runBatched(
+            clients.graph,
+            lookups.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
+        );
         users.results.forEach((r, i) => {
             if (r.status === 200) {
                 userIds.push(String(r.body.id).toLowerCase());
                 nameOf.set(String(r.body.id).toLowerCase(), String(r.body.userPrincipalName).toLowerCase());
             } else if (r.status === 404) {
-                failures.push({ property: "excludeUsers", reason: `${key}.excludeUsers: the tenant has no user "${lookups[i]}"; give a user principal name or object id of an existing user.` });
+                failures.push({
+                    property: "excludeUsers",
+                    reason: `${key}.excludeUsers: the tenant has no user "${lookups[i]}"; give a user principal name or object id of an existing user.`,
+                });
             } else {
-                throw new TenantApiError("Microsoft Graph", "GET", `/users/${lookups[i]}`, r.status, r.body?.error?.code, `reading ${key}.excludeUsers "${lookups[i]}": ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
+                throw new TenantApiError(
+                    "Microsoft Graph",
+                    "GET",
+                    `/users/${lookups[i]}`,
+                    r.status,
+                    r.body?.error?.code,
+                    `reading ${key}.excludeUsers "${lookups[i]}": ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`,
+                );
             }
         });
         // Groups by id or display name -> object ids; an id the policy already excludes is kept as it is.
@@ -239,12 +354,19 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 continue;
             }
             const g = GUID.test(ref)
-                ? await clients.graph.get(`/groups/${encodeURIComponent(ref)}?$select=id,displayName`).catch((err: any) => (err?.status === 404 ? undefined : Promise.reject(err)))
-                : ((await clients.graph.get(`/groups?$filter=displayName eq '${ref.replace(/'/g, "''")}'&$select=id,displayName`))?.value ?? [])[0];
+                ? await clients.graph
+                      .get(`/groups/${encodeURIComponent(ref)}?$select=id,displayName`)
+                      .catch((err: any) => (err?.status === 404 ? undefined : Promise.reject(err)))
+                : ((await clients.graph.get(`/groups?$filter=displayName eq '${ref.replace(/'/g, "''")}'&$select=id,displayName`))?.value ??
+                      [])[0];
             if (g) {
                 groupIds.push(String(g.id).toLowerCase());
                 nameOf.set(String(g.id).toLowerCase(), String(g.displayName));
-            } else failures.push({ property: "excludeGroups", reason: `${key}.excludeGroups: the tenant has no group "${ref}"; give a group object id or display name of an existing group.` });
+            } else
+                failures.push({
+                    property: "excludeGroups",
+                    reason: `${key}.excludeGroups: the tenant has no group "${ref}"; give a group object id or display name of an existing group.`,
+                });
         }
         if (failures.length) return { failures };
         // The names of the ids not named yet (the tenant's, and ids kept unlooked-up), for the plan's display only:
@@ -253,7 +375,10 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         const unnamedGroups = [...new Set([...live.excludedGroupIds, ...groupIds])].filter((id) => !nameOf.has(id));
         if (unnamedUsers.length || unnamedGroups.length) {
             const calls = [
-                ...unnamedUsers.map((id) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName` })),
+                ...unnamedUsers.map((id) => ({
+                    method: "GET" as const,
+                    url: `/users/${encodeURIComponent(id)}?$select=id,userPrincipalName`,
+                })),
                 ...unnamedGroups.map((id) => ({ method: "GET" as const, url: `/groups/${encodeURIComponent(id)}?$select=id,displayName` })),
             ];
             const { results } = await runBatched(clients.graph, calls);
@@ -276,7 +401,13 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             excludeGroupIds: live.excludedGroupIds,
             names,
         };
-        const resolved: ManagedPolicyDesired = { ...desired, policyId: live.policyId, excludeUserIds: excluded, excludeGroupIds: excludedGroups, [TENANT_AT_PREVIEW]: tenant };
+        const resolved: ManagedPolicyDesired = {
+            ...desired,
+            policyId: live.policyId,
+            excludeUserIds: excluded,
+            excludeGroupIds: excludedGroups,
+            [TENANT_AT_PREVIEW]: tenant,
+        };
         const title = `${key} ("${live.displayName}")`;
         // The weakenings of a plan that would exclude these ids (previewChanges and weakens, as the PR summary judges them).
         const weakeningsOf = (users: string[], groups: string[]) => {
@@ -290,13 +421,26 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         // break-glass account out of an enforced one's exclusions. Microsoft enables its report-only policies by
         // itself after 45 days (managed-policies.md), so a tenant may already have a blocking policy on without
         // them; a plan that keeps it so (e.g. the export of that tenant) is warned about, with the fix.
-        const bg = await runBatched(clients.graph, desired.breakGlassAccounts.map((ref) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })));
+        const bg = await runBatched(
+            clients.graph,
+            desired.breakGlassAccounts.map((ref) => ({
+                method: "GET" as const,
+                url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName`,
+            })),
+        );
         const bgAccounts = bg.results.map((r, i) => {
             const ref = desired.breakGlassAccounts[i];
             if (r.status === 200) return { id: String(r.body.id).toLowerCase(), upn: String(r.body.userPrincipalName).toLowerCase() };
             // An account the tenant does not have: the BreakGlassAccounts resource refuses it, naming its key; here it is just not excluded.
             if (r.status === 404) return { id: GUID.test(ref) ? ref.toLowerCase() : undefined, upn: ref.toLowerCase() };
-            throw new TenantApiError("Microsoft Graph", "GET", `/users/${ref}`, r.status, r.body?.error?.code, `reading break-glass account ${ref} (m365-mfa:baseline.breakGlassAccounts): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`);
+            throw new TenantApiError(
+                "Microsoft Graph",
+                "GET",
+                `/users/${ref}`,
+                r.status,
+                r.body?.error?.code,
+                `reading break-glass account ${ref} (m365-mfa:baseline.breakGlassAccounts): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`,
+            );
         });
         for (const b of bgAccounts) if (b.id && !names[b.id]) names[b.id] = b.upn;
         resolved.breakGlassIds = bgAccounts.map((b) => b.id ?? "");
@@ -304,13 +448,23 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         const removed = bgAccounts.filter((b) => b.id && live.excludedUserIds.includes(b.id) && !excluded.includes(b.id)).map((b) => b.upn);
         const missing = notExcluded.map((b) => b.upn);
         if (blocks(p) && to !== "disabled" && (missing.length || !desired.breakGlassAccounts.length)) {
-            const who = desired.breakGlassAccounts.length ? `the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}` : "no break-glass account (m365-mfa:baseline.breakGlassAccounts is empty)";
-            const fix = desired.breakGlassAccounts.length ? `add ${missing.join(", ")} to ${key}.excludeUsers` : "set m365-mfa:baseline.breakGlassAccounts and exclude them in its excludeUsers";
+            const who = desired.breakGlassAccounts.length
+                ? `the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`
+                : "no break-glass account (m365-mfa:baseline.breakGlassAccounts is empty)";
+            const fix = desired.breakGlassAccounts.length
+                ? `add ${missing.join(", ")} to ${key}.excludeUsers`
+                : "set m365-mfa:baseline.breakGlassAccounts and exclude them in its excludeUsers";
             const Fix = `${fix[0].toUpperCase()}${fix.slice(1)}`;
             if (to === "enabled" && live.state !== "enabled") {
-                failures.push({ property: "excludeUsers", reason: `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded from a blocking policy, or nobody can sign in when it misfires. ${Fix}; nothing was changed.` });
+                failures.push({
+                    property: "excludeUsers",
+                    reason: `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded from a blocking policy, or nobody can sign in when it misfires. ${Fix}; nothing was changed.`,
+                });
             } else if (removed.length) {
-                failures.push({ property: "excludeUsers", reason: `${title} blocks sign-ins and this plan takes the break-glass account${removed.length === 1 ? "" : "s"} ${removed.join(", ")} out of its exclusions: a break-glass account must stay excluded from a blocking policy, or nobody can sign in when it misfires. Keep ${removed.length === 1 ? "it" : "them"} in ${key}.excludeUsers; nothing was changed.` });
+                failures.push({
+                    property: "excludeUsers",
+                    reason: `${title} blocks sign-ins and this plan takes the break-glass account${removed.length === 1 ? "" : "s"} ${removed.join(", ")} out of its exclusions: a break-glass account must stay excluded from a blocking policy, or nobody can sign in when it misfires. Keep ${removed.length === 1 ? "it" : "them"} in ${key}.excludeUsers; nothing was changed.`,
+                });
             } else if (to === "enabled") {
                 // Already enforced in the tenant (by Microsoft after its notice, or an admin) and this plan keeps it: not
                 // refused (the plan does not make it worse), said. Excluding the break-glass accounts from an enforced
@@ -323,19 +477,30 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 // admin meets no second refusal.
                 const bgIds = bgAccounts.map((b) => b.id).filter((id): id is string => !!id);
                 const next = weakeningsOf([...new Set([...excluded, ...bgIds])].sort(), excludedGroups);
-                const confirmStep = next.weakenings.length ? ` and "${weakeningToken("managed-policy", next.weakenings, next.changes)}" to m365-mfa:baseline.guards.confirm (excluding them is a weakening of an enforced policy, named: ${next.weakenings.join("; ")})` : "";
+                const confirmStep = next.weakenings.length
+                    ? ` and "${weakeningToken("managed-policy", next.weakenings, next.changes)}" to m365-mfa:baseline.guards.confirm (excluding them is a weakening of an enforced policy, named: ${next.weakenings.join("; ")})`
+                    : "";
                 await engineLog(
                     "warning",
                     `${title} is enforced in the tenant and blocks sign-ins without excluding ${who}: nobody can sign in when it misfires. This plan does not change that, so it is not refused. ${Fix}${confirmStep}, in one change, and preview again.`,
                 );
             } else {
-                await engineLog("warning", `${title} blocks sign-ins and does not exclude ${who}; Microsoft may turn it on by itself. ${Fix}.`);
+                await engineLog(
+                    "warning",
+                    `${title} blocks sign-ins and does not exclude ${who}; Microsoft may turn it on by itself. ${Fix}.`,
+                );
             }
         } else if (missing.length && to !== "disabled") {
-            await engineLog("warning", `${title} does not exclude the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add ${missing.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`);
+            await engineLog(
+                "warning",
+                `${title} does not exclude the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add ${missing.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`,
+            );
         }
         if (live.state === "enabledForReportingButNotEnforced" && to === "disabled") {
-            await engineLog("warning", `${title}: off opts out of the policy; Microsoft will not turn it on by itself (report-only policies are enabled no less than 45 days after they're introduced).`);
+            await engineLog(
+                "warning",
+                `${title}: off opts out of the policy; Microsoft will not turn it on by itself (report-only policies are enabled no less than 45 days after they're introduced).`,
+            );
         }
 
         // Weakenings, judged from the tenant as read now (by object id, as the PR summary judges them).
@@ -352,10 +517,16 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             try {
                 const sd = await clients.graph.get(SECURITY_DEFAULTS_PATH);
                 if (sd?.isEnabled === true) {
-                    await engineLog("warning", `${title}: security defaults are on in the tenant, and Entra ID refuses to enable a Conditional Access policy while they are: switching this policy on fails at up unless the baseline switches them off first (m365-mfa:baseline.securityDefaults.enabled: false, or the conditional-access preset; Conditional Access then takes over), or keep ${key}.mode reportOnly.`);
+                    await engineLog(
+                        "warning",
+                        `${title}: security defaults are on in the tenant, and Entra ID refuses to enable a Conditional Access policy while they are: switching this policy on fails at up unless the baseline switches them off first (m365-mfa:baseline.securityDefaults.enabled: false, or the conditional-access preset; Conditional Access then takes over), or keep ${key}.mode reportOnly.`,
+                    );
                 }
             } catch (err: any) {
-                await engineLog("warning", `${title}: the tenant's security defaults could not be read (${err?.status ?? err?.message ?? err}); while they are on, Entra ID refuses to enable this policy.`);
+                await engineLog(
+                    "warning",
+                    `${title}: the tenant's security defaults could not be read (${err?.status ?? err?.message ?? err}); while they are on, Entra ID refuses to enable this policy.`,
+                );
             }
             const token = managedPolicyOnConfirmation(live.policyId, live.state, [...excluded, ...excludedGroups]);
             const what = describePolicy(p);
@@ -366,15 +537,27 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             if (readiness !== "off") {
                 const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
                 const { reportOnlyResults } = require("../conditionalAccess/rollout") as typeof import("../conditionalAccess/rollout");
-                const r = await reportOnlyResults(clients, live.policyId, desired.readiness?.windowDays ?? 30, accepted, "managed-policy report-only failures");
+                const r = await reportOnlyResults(
+                    clients,
+                    live.policyId,
+                    desired.readiness?.windowDays ?? 30,
+                    accepted,
+                    "managed-policy report-only failures",
+                );
                 evidence = ` ${r.part}`;
                 if (readiness === "block" && r.open) {
-                    failures.push({ property: "", reason: `${title}:${evidence}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` });
+                    failures.push({
+                        property: "",
+                        reason: `${title}:${evidence}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
+                    });
                 }
             }
             const message = `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ${excl.length ? excl.join(", ") : "nobody"}.${evidence}`;
             if (!(desired.confirm ?? []).includes(token)) {
-                failures.push({ property: "", reason: `${message} If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.` });
+                failures.push({
+                    property: "",
+                    reason: `${message} If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.`,
+                });
             } else {
                 await engineLog(evidence.includes("would have been blocked") ? "warning" : "info", message);
             }
@@ -410,8 +593,10 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         const out: FieldChange[] = [];
         const to = MANAGED_STATES[desired.mode];
         if (live.state !== to) out.push({ field: "state", from: live.state, to });
-        if (desired.excludeUserIds && stableJson(sortedIds(live.excludedUserIds)) !== stableJson(desired.excludeUserIds)) out.push({ field: "excludeUsers", from: live.excludedUserIds, to: desired.excludeUserIds });
-        if (desired.excludeGroupIds && stableJson(sortedIds(live.excludedGroupIds)) !== stableJson(desired.excludeGroupIds)) out.push({ field: "excludeGroups", from: live.excludedGroupIds, to: desired.excludeGroupIds });
+        if (desired.excludeUserIds && stableJson(sortedIds(live.excludedUserIds)) !== stableJson(desired.excludeUserIds))
+            out.push({ field: "excludeUsers", from: live.excludedUserIds, to: desired.excludeUserIds });
+        if (desired.excludeGroupIds && stableJson(sortedIds(live.excludedGroupIds)) !== stableJson(desired.excludeGroupIds))
+            out.push({ field: "excludeGroups", from: live.excludedGroupIds, to: desired.excludeGroupIds });
         return out;
     },
 
@@ -439,8 +624,10 @@ function changesFromTenant(t: TenantAtPreview, to: string, userIds: string[], gr
     const out: FieldChange[] = [];
     const named = (ids: string[]) => ids.map((id) => (t.names?.[id] ?? id).toLowerCase()).sort();
     if (t.state !== to) out.push({ field: "state", from: t.state, to });
-    if (stableJson(sortedIds(t.excludeUserIds)) !== stableJson(sortedIds(userIds))) out.push({ field: "excludeUsers", from: t.excludeUsers, to: named(sortedIds(userIds)) });
-    if (stableJson(sortedIds(t.excludeGroupIds)) !== stableJson(sortedIds(groupIds))) out.push({ field: "excludeGroups", from: t.excludeGroups, to: named(sortedIds(groupIds)) });
+    if (stableJson(sortedIds(t.excludeUserIds)) !== stableJson(sortedIds(userIds)))
+        out.push({ field: "excludeUsers", from: t.excludeUsers, to: named(sortedIds(userIds)) });
+    if (stableJson(sortedIds(t.excludeGroupIds)) !== stableJson(sortedIds(groupIds)))
+        out.push({ field: "excludeGroups", from: t.excludeGroups, to: named(sortedIds(groupIds)) });
     return out;
 }
 
@@ -455,7 +642,13 @@ function describePolicy(p: any): string {
             ? (g.builtInControls as string[]).join(` ${g.operator ?? "OR"} `)
             : "its controls";
     const u = p?.conditions?.users ?? {};
-    const whom = (u.includeUsers ?? []).includes("All") ? "all users" : (u.includeRoles ?? []).length ? `the holders of ${(u.includeRoles as string[]).length} directory roles` : (u.includeGroups ?? []).length ? `the members of ${(u.includeGroups as string[]).length} groups` : "the users it includes";
+    const whom = (u.includeUsers ?? []).includes("All")
+        ? "all users"
+        : (u.includeRoles ?? []).length
+          ? `the holders of ${(u.includeRoles as string[]).length} directory roles`
+          : (u.includeGroups ?? []).length
+            ? `the members of ${(u.includeGroups as string[]).length} groups`
+            : "the users it includes";
     const flows = p?.conditions?.authenticationFlows?.transferMethods ? ` (${p.conditions.authenticationFlows.transferMethods})` : "";
     return `${grant}${flows} for ${whom}`;
 }

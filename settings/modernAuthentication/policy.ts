@@ -13,7 +13,9 @@ export const modernAuthenticationOn: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type === MODERN_AUTHENTICATION_TYPE && args.props.enabled !== true) {
-            reportViolation(`Modern authentication is off: Outlook and other clients cannot do MFA. Set ${keyOf(modernAuthenticationMember)}.enabled: true.`);
+            reportViolation(
+                `Modern authentication is off: Outlook and other clients cannot do MFA. Set ${keyOf(modernAuthenticationMember)}.enabled: true.`,
+            );
         }
     },
 };

@@ -39,7 +39,10 @@ export const modernAuthentication: TenantSetting<ModernAuthenticationDesired, Mo
     },
     onDelete: "Removing the resource stops managing modern authentication; Exchange Online keeps its current setting.",
     inputKeys: modernAuthenticationDeclaration.inputKeys,
-    weakens: (c) => (c.field === "enabled" && c.from === true && c.to === false ? "modern authentication switched off: Outlook cannot do MFA" : undefined),
+    weakens: (c) =>
+        c.field === "enabled" && c.from === true && c.to === false
+            ? "modern authentication switched off: Outlook cannot do MFA"
+            : undefined,
     schema: modernAuthenticationDeclaration.schema,
     validate: modernAuthenticationDeclaration.validate,
 

@@ -127,7 +127,14 @@ class NotServed extends Error {
  */
 export async function listUsers(
     clients: TenantClients,
-    options: { withStates: boolean; upnsAnyway: boolean; urn?: string; progress?: string; expected?: ReadonlySet<string>; mode?: PerUserReadMode },
+    options: {
+        withStates: boolean;
+        upnsAnyway: boolean;
+        urn?: string;
+        progress?: string;
+        expected?: ReadonlySet<string>;
+        mode?: PerUserReadMode;
+    },
 ): Promise<ListedUsers | undefined> {
     const mode = options.mode ?? perUserReadMode();
     if (options.withStates) {
@@ -157,7 +164,11 @@ export async function listUsers(
     return options.upnsAnyway ? page(clients, false, options) : undefined;
 }
 
-async function page(clients: TenantClients, withStates: boolean, options: { urn?: string; progress?: string; expected?: ReadonlySet<string> }): Promise<ListedUsers> {
+async function page(
+    clients: TenantClients,
+    withStates: boolean,
+    options: { urn?: string; progress?: string; expected?: ReadonlySet<string> },
+): Promise<ListedUsers> {
     const started = Date.now();
     const upns: string[] = [];
     const states = withStates ? new Map<string, string>() : undefined;
@@ -197,7 +208,10 @@ async function page(clients: TenantClients, withStates: boolean, options: { urn?
                         throw new NotServed("absent", `page ${pages} lists ${upn || "a user"} without it`);
                     }
                     if (typeof s !== "string" || !DOCUMENTED_STATES.includes(s)) {
-                        throw new NotServed("outsideDocumentedStates", `page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ${DOCUMENTED_STATES.join(", ")}`);
+                        throw new NotServed(
+                            "outsideDocumentedStates",
+                            `page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ${DOCUMENTED_STATES.join(", ")}`,
+                        );
                     }
                     states.set(upn, s);
                 }
@@ -247,7 +261,11 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * the caller then does not use the list's states and reads every user through the documented route (correct,
  * at the batched path's cost, rather than fast and blind to a weakening), and the preview says so once per tenant.
  */
-export async function recentlyChangedUsers(clients: TenantClients, activities: readonly string[], options: { urn?: string; now?: number } = {}): Promise<Set<string> | undefined> {
+export async function recentlyChangedUsers(
+    clients: TenantClients,
+    activities: readonly string[],
+    options: { urn?: string; now?: number } = {},
+): Promise<Set<string> | undefined> {
     const tenant = clients.connection.tenantId.toLowerCase();
     if (auditUnreadable.has(tenant)) return undefined;
     const started = Date.now();
@@ -257,7 +275,10 @@ export async function recentlyChangedUsers(clients: TenantClients, activities: r
     const users = new Set<string>();
     let why: string | undefined;
     try {
-        for await (const entries of pages<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(clients.graph, path)) {
+        for await (const entries of pages<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(
+            clients.graph,
+            path,
+        )) {
             for (const e of entries) {
                 for (const t of e.targetResources ?? []) {
                     if (t.type && t.type !== "User") continue;

@@ -26,7 +26,13 @@ import type { PerUserMfaDesired } from "./setting";
  * warning on the resource even when it passes, never silently.
  */
 export const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
-const MFA_METHOD_TYPES = ["microsoftAuthenticatorAuthenticationMethod", "phoneAuthenticationMethod", "fido2AuthenticationMethod", "softwareOathAuthenticationMethod", "windowsHelloForBusinessAuthenticationMethod"];
+const MFA_METHOD_TYPES = [
+    "microsoftAuthenticatorAuthenticationMethod",
+    "phoneAuthenticationMethod",
+    "fido2AuthenticationMethod",
+    "softwareOathAuthenticationMethod",
+    "windowsHelloForBusinessAuthenticationMethod",
+];
 
 const KEYS = "m365-mfa:baseline.breakGlassAccounts";
 const OFF = "m365-mfa:baseline.guards.lockout";
@@ -75,7 +81,10 @@ const typeOf = (m: { "@odata.type"?: string }) => String(m["@odata.type"] ?? "")
 export async function readGlobalAdmins(clients: TenantClients): Promise<GlobalAdmins | "notActivated"> {
     const members: RoleMember[] = [];
     try {
-        for await (const page of pages<RoleMember>(clients.graph, `/directoryRoles(roleTemplateId='${GLOBAL_ADMINISTRATOR}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`)) {
+        for await (const page of pages<RoleMember>(
+            clients.graph,
+            `/directoryRoles(roleTemplateId='${GLOBAL_ADMINISTRATOR}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`,
+        )) {
             members.push(...page);
         }
     } catch (err: any) {
@@ -99,7 +108,12 @@ export async function readGlobalAdmins(clients: TenantClients): Promise<GlobalAd
         if (type === "user") {
             addUser(m, "directly");
         } else if (type === "servicePrincipal") {
-            out.servicePrincipals.push({ id: m.id, name: m.displayName ?? undefined, appId: m.appId ?? undefined, limited: !m.displayName && !m.appId });
+            out.servicePrincipals.push({
+                id: m.id,
+                name: m.displayName ?? undefined,
+                appId: m.appId ?? undefined,
+                limited: !m.displayName && !m.appId,
+            });
         } else if (type === "group") {
             const name = m.displayName ?? undefined;
             try {
@@ -117,7 +131,10 @@ export async function readGlobalAdmins(clients: TenantClients): Promise<GlobalAd
                 out.unreadGroups.push({
                     id: m.id,
                     name,
-                    reason: err.status === 403 ? "its members could not be read: grant the Microsoft Graph application permission GroupMember.Read.All" : "the group was not found when its members were read",
+                    reason:
+                        err.status === 403
+                            ? "its members could not be read: grant the Microsoft Graph application permission GroupMember.Read.All"
+                            : "the group was not found when its members were read",
                 });
             }
         } else {
@@ -131,7 +148,9 @@ export async function readGlobalAdmins(clients: TenantClients): Promise<GlobalAd
 function hidden(admins: GlobalAdmins, excluded: Set<string>): string[] {
     const parts: string[] = [];
     if (admins.hiddenUsers.length) {
-        const ids = admins.hiddenUsers.map((h) => `${h.id}${excluded.has(h.id) ? " (excluded as break-glass)" : ""}${h.via === "directly" ? "" : ` ${h.via}`}`);
+        const ids = admins.hiddenUsers.map(
+            (h) => `${h.id}${excluded.has(h.id) ? " (excluded as break-glass)" : ""}${h.via === "directly" ? "" : ` ${h.via}`}`,
+        );
         parts.push(
             `${admins.hiddenUsers.length} user${admins.hiddenUsers.length === 1 ? "" : "s"} holding Global Administrator came back with limited information (object id only: ${ids.join(", ")}), ` +
                 `so the guard cannot tell who they are, whether their account is enabled or whether this plan moves them; the Microsoft Graph application permission User.Read.All would show them`,
@@ -150,7 +169,11 @@ function hidden(admins: GlobalAdmins, excluded: Set<string>): string[] {
 function servicePrincipalNote(admins: GlobalAdmins): string | undefined {
     const sps = admins.servicePrincipals;
     if (!sps.length) return undefined;
-    const named = sps.map((s) => (s.limited ? `${s.id} (limited information: Application.Read.All would show its name)` : `${s.name ?? s.id}${s.appId ? ` (appId ${s.appId})` : ""}`));
+    const named = sps.map((s) =>
+        s.limited
+            ? `${s.id} (limited information: Application.Read.All would show its name)`
+            : `${s.name ?? s.id}${s.appId ? ` (appId ${s.appId})` : ""}`,
+    );
     return (
         `${sps.length} service principal${sps.length === 1 ? "" : "s"} hold${sps.length === 1 ? "s" : ""} Global Administrator (${named.join(", ")}): ` +
         `per-user MFA applies to users, so this plan cannot lock ${sps.length === 1 ? "it" : "them"} out, but an app is not an administrator who can sign in to undo a lockout, so the guard does not count ${sps.length === 1 ? "it" : "them"}`
@@ -158,7 +181,11 @@ function servicePrincipalNote(admins: GlobalAdmins): string | undefined {
 }
 
 /** Methods of a user's authentication methods list that are phishing-resistant (FIDO2 security keys and passkeys, Windows Hello for Business, platform credentials). */
-const PHISHING_RESISTANT_TYPES = ["fido2AuthenticationMethod", "windowsHelloForBusinessAuthenticationMethod", "platformCredentialAuthenticationMethod"];
+const PHISHING_RESISTANT_TYPES = [
+    "fido2AuthenticationMethod",
+    "windowsHelloForBusinessAuthenticationMethod",
+    "platformCredentialAuthenticationMethod",
+];
 
 /**
  * Mandatory MFA (learn entra/identity/authentication/concept-mandatory-multifactor-authentication):
@@ -171,12 +198,17 @@ const PHISHING_RESISTANT_TYPES = ["fido2AuthenticationMethod", "windowsHelloForB
  */
 export async function breakGlassPhishingResistance(clients: TenantClients, accounts: readonly string[]): Promise<string[]> {
     if (!accounts.length) return [];
-    const { results } = await runBatched(clients.graph, accounts.map((a) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(a)}/authentication/methods` })));
+    const { results } = await runBatched(
+        clients.graph,
+        accounts.map((a) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(a)}/authentication/methods` })),
+    );
     const notes: string[] = [];
     accounts.forEach((a, i) => {
         const r = results[i];
         if (r.status !== 200) {
-            notes.push(`break-glass account ${a}: its authentication methods could not be read (HTTP ${r.status}), so whether it can still sign in under mandatory MFA is not known (UserAuthenticationMethod.Read.All would show them).`);
+            notes.push(
+                `break-glass account ${a}: its authentication methods could not be read (HTTP ${r.status}), so whether it can still sign in under mandatory MFA is not known (UserAuthenticationMethod.Read.All would show them).`,
+            );
             return;
         }
         const types = ((r.body?.value ?? []) as any[]).map(typeOf);
@@ -195,7 +227,11 @@ export async function breakGlassPhishingResistance(clients: TenantClients, accou
  * Judges a plan that moves `moving` (user principal names, lower case) to MFA. Needs
  * RoleManagement.Read.Directory; without it the check says so and stops the plan.
  */
-export async function assessGlobalAdminLockout(clients: TenantClients, desired: Pick<PerUserMfaDesired, "excludeUsers">, moving: Set<string>): Promise<LockoutVerdict> {
+export async function assessGlobalAdminLockout(
+    clients: TenantClients,
+    desired: Pick<PerUserMfaDesired, "excludeUsers">,
+    moving: Set<string>,
+): Promise<LockoutVerdict> {
     let admins: GlobalAdmins | "notActivated";
     try {
         admins = await readGlobalAdmins(clients);
@@ -213,18 +249,29 @@ export async function assessGlobalAdminLockout(clients: TenantClients, desired: 
     const unseen = hidden(admins, excluded);
     const spNote = servicePrincipalNote(admins);
     const breakGlass = await breakGlassPhishingResistance(clients, desired.excludeUsers ?? []);
-    const notes = [...unseen.map((u) => `the lockout guard could not see everything: ${u}.`), ...(spNote ? [`${spNote}.`] : []), ...breakGlass];
+    const notes = [
+        ...unseen.map((u) => `the lockout guard could not see everything: ${u}.`),
+        ...(spNote ? [`${spNote}.`] : []),
+        ...breakGlass,
+    ];
 
     const enabled = admins.users.filter((a) => a.accountEnabled);
-    const untouched = enabled.filter((a) => excluded.has(a.userPrincipalName.toLowerCase()) || excluded.has(a.id) || !moving.has(a.userPrincipalName.toLowerCase()));
+    const untouched = enabled.filter(
+        (a) => excluded.has(a.userPrincipalName.toLowerCase()) || excluded.has(a.id) || !moving.has(a.userPrincipalName.toLowerCase()),
+    );
     if (untouched.length) return { notes };
     if (!enabled.length && !unseen.length) {
         // No enabled user holds the role: this plan takes no administrator's sign-in away.
         return { notes };
     }
     // Every enabled Global Administrator the guard could see is moved to MFA: at least one must already have a method.
-    const { results } = await runBatched(clients.graph, enabled.map((a) => ({ method: "GET" as const, url: `/users/${a.id}/authentication/methods` })));
-    const ready = enabled.filter((_, i) => results[i].status === 200 && (results[i].body.value as any[]).some((m) => MFA_METHOD_TYPES.includes(typeOf(m))));
+    const { results } = await runBatched(
+        clients.graph,
+        enabled.map((a) => ({ method: "GET" as const, url: `/users/${a.id}/authentication/methods` })),
+    );
+    const ready = enabled.filter(
+        (_, i) => results[i].status === 200 && (results[i].body.value as any[]).some((m) => MFA_METHOD_TYPES.includes(typeOf(m))),
+    );
     if (ready.length) return { notes };
     const seenList = enabled.map((a) => `${a.userPrincipalName}${a.via === "directly" ? "" : ` ${a.via}`}`).join(", ");
     const spText = spNote ? ` ${spNote[0].toUpperCase()}${spNote.slice(1)}.` : "";
@@ -233,7 +280,9 @@ export async function assessGlobalAdminLockout(clients: TenantClients, desired: 
         return {
             refusal:
                 `the lockout guard cannot show that an administrator could still sign in after this plan: ` +
-                (enabled.length ? `every Global Administrator it could see (${seenList}) is moved to MFA and none has an MFA method registered, and ` : "it could see no Global Administrator user, and ") +
+                (enabled.length
+                    ? `every Global Administrator it could see (${seenList}) is moved to MFA and none has an MFA method registered, and `
+                    : "it could see no Global Administrator user, and ") +
                 `${unseen.join("; ")}.${spText} Grant the permission named so that the guard sees them, ${fix}`,
             notes: breakGlass,
         };
@@ -248,7 +297,11 @@ export async function assessGlobalAdminLockout(clients: TenantClients, desired: 
  * The guard as the plan check calls it: the refusal, or undefined; what it saw but did not count, or
  * could not see, is shown as a warning on the resource.
  */
-export async function globalAdminLockout(clients: TenantClients, desired: PerUserMfaDesired, moving: Set<string>): Promise<string | undefined> {
+export async function globalAdminLockout(
+    clients: TenantClients,
+    desired: PerUserMfaDesired,
+    moving: Set<string>,
+): Promise<string | undefined> {
     const verdict = await assessGlobalAdminLockout(clients, desired, moving);
     for (const note of verdict.notes) {
         await engineLog("warning", `Per-user MFA lockout guard: ${note}`, desired.diagnosticsUrn);

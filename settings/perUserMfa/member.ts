@@ -1,6 +1,11 @@
 import type { BaselineMember, Requirement } from "../../components/member";
 import { list, obj, oneOf, str } from "../../providers/framework/validation";
-import { deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } from "../conditionalAccess/member";
+import {
+    deviceCodeFlowMember,
+    legacyAuthenticationMember,
+    phishingResistantAdminsMember,
+    requireMfaMember,
+} from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { PerUserMfa } from "./resource";
 import { PER_USER_MFA_STATES, PerUserMfaAssignment, PerUserMfaState, perUserMfa } from "./setting";
@@ -16,7 +21,8 @@ export interface PerUserMfaSettings {
 }
 
 const isOn = (args: PerUserMfaSettings | undefined) =>
-    !!args && (args.assignments.some((a) => a.state !== "disabled") || (args.allOtherUsers !== undefined && args.allOtherUsers !== "disabled"));
+    !!args &&
+    (args.assignments.some((a) => a.state !== "disabled") || (args.allOtherUsers !== undefined && args.allOtherUsers !== "disabled"));
 
 export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = {
     title: perUserMfa.title,
@@ -26,7 +32,16 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
     schema: obj(
         {
             assignments: list(
-                obj({ state: oneOf(PER_USER_MFA_STATES), users: list(str()), groups: list(str()), excludeUsers: list(str()), excludeGroups: list(str()) }, { required: ["state"] }),
+                obj(
+                    {
+                        state: oneOf(PER_USER_MFA_STATES),
+                        users: list(str()),
+                        groups: list(str()),
+                        excludeUsers: list(str()),
+                        excludeGroups: list(str()),
+                    },
+                    { required: ["state"] },
+                ),
             ),
             excludeUsers: list(str()),
             allOtherUsers: oneOf(PER_USER_MFA_STATES),
@@ -51,7 +66,9 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             (a.users ?? []).forEach((u, j) => {
                 const b = bgIndex.get(u.toLowerCase());
                 if (b !== undefined) {
-                    ctx.problems.push(`${ctx.key}.assignments[${i}].users[${j}] names break-glass account ${u} (${ctx.wideKey("breakGlassAccounts")}[${b}]); break-glass accounts are always excluded: remove it`);
+                    ctx.problems.push(
+                        `${ctx.key}.assignments[${i}].users[${j}] names break-glass account ${u} (${ctx.wideKey("breakGlassAccounts")}[${b}]); break-glass accounts are always excluded: remove it`,
+                    );
                 }
             }),
         );
@@ -103,17 +120,30 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             },
             // After the baseline's Conditional Access (and its rollout guards): an up whose policy switch-on is
             // refused never reaches per-user MFA, so the migration cannot switch it off before its replacement is on.
-            { parent: ctx.parent, dependsOn: [ctx.builtBy(requireMfaMember), ctx.builtBy(legacyAuthenticationMember)].filter((r): r is NonNullable<typeof r> => !!r) },
+            {
+                parent: ctx.parent,
+                dependsOn: [ctx.builtBy(requireMfaMember), ctx.builtBy(legacyAuthenticationMember)].filter(
+                    (r): r is NonNullable<typeof r> => !!r,
+                ),
+            },
         );
     },
     permissions: (_args, wide) => {
         const out: Requirement[] = [
             // Resolving users and groups at plan time.
             { feature: "Per-user MFA (users)", service: "graph", anyOf: ["User.Read.All", "Directory.Read.All"] },
-            { feature: "Per-user MFA (group members)", service: "graph", anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] },
+            {
+                feature: "Per-user MFA (group members)",
+                service: "graph",
+                anyOf: ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"],
+            },
         ];
         if (wide.guards?.lockout !== "off") {
-            out.push({ feature: "Lockout guard (Global Administrators)", service: "graph", anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"] });
+            out.push({
+                feature: "Lockout guard (Global Administrators)",
+                service: "graph",
+                anyOf: ["RoleManagement.Read.Directory", "Directory.Read.All"],
+            });
         }
         if (wide.readiness?.mode !== "off") {
             out.push({ feature: "Readiness (sign-in logs, registration report)", service: "graph", anyOf: ["AuditLog.Read.All"] });
@@ -121,7 +151,8 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
         return out;
     },
     // The last stage of Microsoft's migration: per-user MFA off for everyone.
-    preset: (preset, stage) => (preset === "per-user-mfa-to-conditional-access" && (stage ?? 1) >= 3 ? { assignments: [], allOtherUsers: "disabled" } : undefined),
+    preset: (preset, stage) =>
+        preset === "per-user-mfa-to-conditional-access" && (stage ?? 1) >= 3 ? { assignments: [], allOtherUsers: "disabled" } : undefined,
     // Stage 3 beside an explicit perUserMfa (which adoption leaves in the config) that keeps per-user MFA
     // on: the explicit member would win and the stage would do nothing. Refused, with the fix.
     presetProblems: (preset, stage, explicit, key) => {
@@ -143,7 +174,9 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             );
         }
         if (isOn(args) && ctx.argsOf(securityDefaultsMember)?.enabled) {
-            warnings.push(`${ctx.key} enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`);
+            warnings.push(
+                `${ctx.key} enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`,
+            );
         }
         // Keys that do nothing where they stand: said, not ignored.
         // readiness also checks who a Conditional Access policy switched on would break (the rollout guard).

@@ -41,7 +41,10 @@ export class PerUserMfa extends SettingResource {
     declare public readonly tenantId: pulumi.Output<string>;
 
     constructor(name: string, args: PerUserMfaArgs, opts?: pulumi.CustomResourceOptions) {
-        super(TYPE, name, {
+        super(
+            TYPE,
+            name,
+            {
                 assignments: args.assignments,
                 excludeUsers: args.excludeUsers,
                 allOtherUsers: args.allOtherUsers,
@@ -54,6 +57,8 @@ export class PerUserMfa extends SettingResource {
                 observed: undefined,
                 counts: undefined,
                 tenantId: undefined,
-            }, opts);
+            },
+            opts,
+        );
     }
 }

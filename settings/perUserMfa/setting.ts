@@ -105,7 +105,18 @@ export interface PerUserMfaLive extends Record<string, unknown> {
     counts: Record<ObservedState, number>;
 }
 
-const KEYS = ["assignments", "excludeUsers", "allOtherUsers", "readiness", "guards", "diagnosticsUrn", "configKeys", "targets", "planned", "plannedFrom"];
+const KEYS = [
+    "assignments",
+    "excludeUsers",
+    "allOtherUsers",
+    "readiness",
+    "guards",
+    "diagnosticsUrn",
+    "configKeys",
+    "targets",
+    "planned",
+    "plannedFrom",
+];
 export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
 const READINESS_MODES = ["off", "warn", "block"];
 
@@ -144,13 +155,18 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     itemFields: { targets: "users" },
     auditActivities: ["Enable Strong Authentication", "Disable Strong Authentication"],
     resolvedFields: ["targets", "planned", "plannedFrom"],
-    weakens: (c) => (c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced") ? "users lose per-user MFA" : undefined),
+    weakens: (c) =>
+        c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced")
+            ? "users lose per-user MFA"
+            : undefined,
     internalFields: ["readiness", "diagnosticsUrn", "configKeys", "planned", "plannedFrom"],
     // Set at preview: each user who changes, with their state in the tenant then (the PR summary's rows, as the guard counts them).
     plannedItems: (inputs) => {
         const from = inputs.plannedFrom as Record<string, string> | undefined;
         const targets = (inputs.targets as Record<string, string> | undefined) ?? {};
-        return from && typeof from === "object" ? Object.entries(from).map(([item, f]) => ({ item, from: f, to: targets[item] })) : undefined;
+        return from && typeof from === "object"
+            ? Object.entries(from).map(([item, f]) => ({ item, from: f, to: targets[item] }))
+            : undefined;
     },
     plannedTransitions: (inputs) =>
         Object.entries((inputs.planned as Record<string, number> | undefined) ?? {}).map(([t, count]) => {
@@ -168,12 +184,23 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const failures: ValidationFailure[] = [];
         for (const key of Object.keys(inputs)) {
             if (!KEYS.includes(key)) {
-                failures.push({ property: key, reason: unknownKey(key, key, KEYS.filter((k) => !perUserMfa.resolvedFields!.includes(k) && !perUserMfa.internalFields!.includes(k)), "a known property") });
+                failures.push({
+                    property: key,
+                    reason: unknownKey(
+                        key,
+                        key,
+                        KEYS.filter((k) => !perUserMfa.resolvedFields!.includes(k) && !perUserMfa.internalFields!.includes(k)),
+                        "a known property",
+                    ),
+                });
             }
         }
         const assignments: PerUserMfaAssignment[] = [];
         if (!Array.isArray(inputs.assignments)) {
-            failures.push({ property: "assignments", reason: "assignments must be a list like [{ state: \"enforced\", users: [\"alice@contoso.com\"], groups: [\"<group id>\"] }]" });
+            failures.push({
+                property: "assignments",
+                reason: 'assignments must be a list like [{ state: "enforced", users: ["alice@contoso.com"], groups: ["<group id>"] }]',
+            });
         } else {
             inputs.assignments.forEach((a: any, i: number) => {
                 const at = `assignments[${i}]`;
@@ -184,11 +211,17 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 for (const k of Object.keys(a)) {
                     if (!ASSIGNMENT_KEYS.includes(k)) {
                         const near = nearest(k, ASSIGNMENT_KEYS);
-                        failures.push({ property: `${at}.${k}`, reason: `${at}.${k} is not known${near ? `; did you mean ${near}?` : ""} (use ${ASSIGNMENT_KEYS.join(", ")})` });
+                        failures.push({
+                            property: `${at}.${k}`,
+                            reason: `${at}.${k} is not known${near ? `; did you mean ${near}?` : ""} (use ${ASSIGNMENT_KEYS.join(", ")})`,
+                        });
                     }
                 }
                 if (!isState(a.state)) {
-                    failures.push({ property: `${at}.state`, reason: `${at}.state must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(a.state)})` });
+                    failures.push({
+                        property: `${at}.state`,
+                        reason: `${at}.state must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(a.state)})`,
+                    });
                 }
                 const users = listOfStrings(a.users, `${at}.users`, failures);
                 const groups = listOfStrings(a.groups, `${at}.groups`, failures);
@@ -198,7 +231,10 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                     failures.push({ property: at, reason: `${at} targets nobody: give users and/or groups` });
                 }
                 if ((exUsers?.length || exGroups?.length) && !groups?.length) {
-                    failures.push({ property: at, reason: `${at} excludes users but has no groups: exclusions take members of its groups out; remove excludeUsers/excludeGroups, or name the users it applies to instead` });
+                    failures.push({
+                        property: at,
+                        reason: `${at} excludes users but has no groups: exclusions take members of its groups out; remove excludeUsers/excludeGroups, or name the users it applies to instead`,
+                    });
                 }
                 if (isState(a.state)) {
                     assignments.push({
@@ -213,7 +249,10 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         }
         const excludeUsers = listOfStrings(inputs.excludeUsers, "excludeUsers", failures);
         if (inputs.allOtherUsers !== undefined && !isState(inputs.allOtherUsers)) {
-            failures.push({ property: "allOtherUsers", reason: `allOtherUsers must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(inputs.allOtherUsers)})` });
+            failures.push({
+                property: "allOtherUsers",
+                reason: `allOtherUsers must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(inputs.allOtherUsers)})`,
+            });
         }
         // The same user named with two different states.
         const named = new Map<string, PerUserMfaState>();
@@ -221,27 +260,47 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             for (const u of a.users ?? []) {
                 const prev = named.get(u.toLowerCase());
                 if (prev && prev !== a.state) {
-                    failures.push({ property: "assignments", reason: `user ${u} is assigned both "${prev}" and "${a.state}"; name each user in one assignment` });
+                    failures.push({
+                        property: "assignments",
+                        reason: `user ${u} is assigned both "${prev}" and "${a.state}"; name each user in one assignment`,
+                    });
                 }
                 named.set(u.toLowerCase(), a.state);
             }
         }
-        const keys = typeof inputs.configKeys === "object" && inputs.configKeys !== null ? (inputs.configKeys as Record<string, string>) : undefined;
+        const keys =
+            typeof inputs.configKeys === "object" && inputs.configKeys !== null ? (inputs.configKeys as Record<string, string>) : undefined;
         for (const [i, u] of (excludeUsers ?? []).entries()) {
             if (named.has(u.toLowerCase())) {
-                failures.push({ property: "excludeUsers", reason: `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them` });
+                failures.push({
+                    property: "excludeUsers",
+                    reason: `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them`,
+                });
             }
         }
         let readiness: ReadinessSettings | undefined;
         if (inputs.readiness !== undefined) {
             const r = inputs.readiness as Record<string, unknown>;
             if (typeof r !== "object" || r === null || !READINESS_MODES.includes(r.mode as string)) {
-                failures.push({ property: "readiness.mode", reason: `readiness.mode must be one of ${READINESS_MODES.join(", ")} (got ${JSON.stringify(r?.mode)})` });
-            } else if (r.windowDays !== undefined && (!Number.isInteger(r.windowDays) || (r.windowDays as number) < 1 || (r.windowDays as number) > 30)) {
-                failures.push({ property: "readiness.windowDays", reason: "readiness.windowDays must be a whole number from 1 to 30 (sign-in logs are kept 30 days)" });
+                failures.push({
+                    property: "readiness.mode",
+                    reason: `readiness.mode must be one of ${READINESS_MODES.join(", ")} (got ${JSON.stringify(r?.mode)})`,
+                });
+            } else if (
+                r.windowDays !== undefined &&
+                (!Number.isInteger(r.windowDays) || (r.windowDays as number) < 1 || (r.windowDays as number) > 30)
+            ) {
+                failures.push({
+                    property: "readiness.windowDays",
+                    reason: "readiness.windowDays must be a whole number from 1 to 30 (sign-in logs are kept 30 days)",
+                });
             } else {
                 const accepted = listOfStrings(r.acceptedUsers, "readiness.acceptedUsers", failures);
-                readiness = { mode: r.mode as ReadinessSettings["mode"], ...(r.windowDays !== undefined ? { windowDays: r.windowDays as number } : {}), ...(accepted ? { acceptedUsers: accepted } : {}) };
+                readiness = {
+                    mode: r.mode as ReadinessSettings["mode"],
+                    ...(r.windowDays !== undefined ? { windowDays: r.windowDays as number } : {}),
+                    ...(accepted ? { acceptedUsers: accepted } : {}),
+                };
             }
         }
         let guards: GuardSettings | undefined;
@@ -251,18 +310,36 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 failures.push({ property: "guards", reason: "guards must be an object like { maxUserChangeShare: 0.1, confirm: [] }" });
             } else {
                 for (const k of Object.keys(g)) {
-                    if (!["lockout", "maxUserChangeShare", "confirm"].includes(k)) failures.push({ property: `guards.${k}`, reason: unknownKey(`guards.${k}`, k, ["lockout", "maxUserChangeShare", "confirm"], "a known guard") });
+                    if (!["lockout", "maxUserChangeShare", "confirm"].includes(k))
+                        failures.push({
+                            property: `guards.${k}`,
+                            reason: unknownKey(`guards.${k}`, k, ["lockout", "maxUserChangeShare", "confirm"], "a known guard"),
+                        });
                 }
-                if (g.lockout !== undefined && g.lockout !== "on" && g.lockout !== "off") failures.push({ property: "guards.lockout", reason: "guards.lockout must be on or off" });
-                if (g.maxUserChangeShare !== undefined && (typeof g.maxUserChangeShare !== "number" || g.maxUserChangeShare <= 0 || g.maxUserChangeShare > 1)) {
-                    failures.push({ property: "guards.maxUserChangeShare", reason: "guards.maxUserChangeShare must be a share of users above 0 and at most 1 (e.g. 0.1 for 10%)" });
+                if (g.lockout !== undefined && g.lockout !== "on" && g.lockout !== "off")
+                    failures.push({ property: "guards.lockout", reason: "guards.lockout must be on or off" });
+                if (
+                    g.maxUserChangeShare !== undefined &&
+                    (typeof g.maxUserChangeShare !== "number" || g.maxUserChangeShare <= 0 || g.maxUserChangeShare > 1)
+                ) {
+                    failures.push({
+                        property: "guards.maxUserChangeShare",
+                        reason: "guards.maxUserChangeShare must be a share of users above 0 and at most 1 (e.g. 0.1 for 10%)",
+                    });
                 }
                 const confirm = listOfStrings(g.confirm, "guards.confirm", failures);
-                guards = { ...(g.lockout ? { lockout: g.lockout as "on" | "off" } : {}), ...(g.maxUserChangeShare !== undefined ? { maxUserChangeShare: g.maxUserChangeShare as number } : {}), ...(confirm ? { confirm } : {}) };
+                guards = {
+                    ...(g.lockout ? { lockout: g.lockout as "on" | "off" } : {}),
+                    ...(g.maxUserChangeShare !== undefined ? { maxUserChangeShare: g.maxUserChangeShare as number } : {}),
+                    ...(confirm ? { confirm } : {}),
+                };
             }
         }
         const configKeys = inputs.configKeys as Record<string, unknown> | undefined;
-        if (configKeys !== undefined && (typeof configKeys !== "object" || configKeys === null || Object.values(configKeys).some((v) => typeof v !== "string"))) {
+        if (
+            configKeys !== undefined &&
+            (typeof configKeys !== "object" || configKeys === null || Object.values(configKeys).some((v) => typeof v !== "string"))
+        ) {
             failures.push({ property: "configKeys", reason: "configKeys must map input paths to config keys (strings)" });
         }
         let targets: Record<string, PerUserMfaState> | undefined;
@@ -288,7 +365,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 ...(configKeys ? { configKeys: configKeys as Record<string, string> } : {}),
                 ...(targets ? { targets } : {}),
                 ...(isCountMap(inputs.planned) ? { planned: inputs.planned } : {}),
-                ...(typeof inputs.plannedFrom === "object" && inputs.plannedFrom !== null ? { plannedFrom: inputs.plannedFrom as Record<string, string> } : {}),
+                ...(typeof inputs.plannedFrom === "object" && inputs.plannedFrom !== null
+                    ? { plannedFrom: inputs.plannedFrom as Record<string, string> }
+                    : {}),
             },
             failures,
         };
@@ -299,7 +378,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const failures: ValidationFailure[] = [];
         const graph = clients.graph;
         // Users named explicitly: look each up (UPN or id) to check it exists and learn its UPN.
-        const explicit = [...new Set(desired.assignments.flatMap((a) => (a.users ?? []).concat(a.excludeUsers ?? [])).concat(desired.excludeUsers ?? []))];
+        const explicit = [
+            ...new Set(desired.assignments.flatMap((a) => (a.users ?? []).concat(a.excludeUsers ?? [])).concat(desired.excludeUsers ?? [])),
+        ];
         const { results } = await runBatched(
             graph,
             explicit.map((ref): BatchCall => ({ method: "GET", url: `/users/${encodeURIComponent(ref)}?$select=id,userPrincipalName` })),
@@ -313,19 +394,19 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             } else if (r.status === 404) {
                 unknown.add(ref);
             } else {
-                throw new Error(`looking up user ${ref} answered ${r.status} ${r.body?.error?.code ?? ""}: ${r.body?.error?.message ?? ""}`);
+                throw new Error(
+                    `looking up user ${ref} answered ${r.status} ${r.body?.error?.code ?? ""}: ${r.body?.error?.message ?? ""}`,
+                );
             }
         });
         if (unknown.size) {
             // Each unknown user under the key it was written at (an assignment, excludeUsers, or breakGlassAccounts through configKeys).
             const keyOf = (p: string) => configKeyOf(p, desired.configKeys);
             const where = {
-                assignments: desired.assignments.flatMap((a, i) =>
-                    [
-                        ...(a.users ?? []).map((u, j): [string, string] => [u, `assignments[${i}].users[${j}]`]),
-                        ...(a.excludeUsers ?? []).map((u, j): [string, string] => [u, `assignments[${i}].excludeUsers[${j}]`]),
-                    ],
-                ),
+                assignments: desired.assignments.flatMap((a, i) => [
+                    ...(a.users ?? []).map((u, j): [string, string] => [u, `assignments[${i}].users[${j}]`]),
+                    ...(a.excludeUsers ?? []).map((u, j): [string, string] => [u, `assignments[${i}].excludeUsers[${j}]`]),
+                ]),
                 excludeUsers: (desired.excludeUsers ?? []).map((u, i) => [u, `excludeUsers[${i}]`] as const),
             };
             for (const [property, refs] of Object.entries(where)) {
@@ -419,14 +500,21 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             });
         }
         if (conflicts.length) {
-            failures.push({ property: "assignments", reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state: name the user in the assignment that should win (a named user overrides groups), or exclude them from one group's assignment (excludeUsers / excludeGroups).` });
+            failures.push({
+                property: "assignments",
+                reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state: name the user in the assignment that should win (a named user overrides groups), or exclude them from one group's assignment (excludeUsers / excludeGroups).`,
+            });
         }
         // Every user of the tenant, when allOtherUsers lists them anyway: the blast-radius guard's total, without paging them twice.
         let tenantUsers: number | undefined;
         // With the user list serving per-user MFA states (./listRead.ts), the same pages carry every user's state: the check reads nobody again.
         let listed: ListedUsers | undefined;
         if (desired.allOtherUsers) {
-            listed = await listUsers(clients, { withStates: shouldReadList(clients, Number.MAX_SAFE_INTEGER), upnsAnyway: true, urn: desired.diagnosticsUrn });
+            listed = await listUsers(clients, {
+                withStates: shouldReadList(clients, Number.MAX_SAFE_INTEGER),
+                upnsAnyway: true,
+                urn: desired.diagnosticsUrn,
+            });
             tenantUsers = listed!.upns.length;
             for (const upn of listed!.upns) {
                 if (!targets.has(upn)) {
@@ -447,7 +535,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers, listed);
         failures.push(...plan.failures);
         // The tenant as the plan read it goes to the create or update of this plan (the adapter keeps it briefly).
-        return failures.length ? { failures } : { desired: { ...resolved, planned: plan.planned, plannedFrom: plan.plannedFrom }, failures, live: plan.live };
+        return failures.length
+            ? { failures }
+            : { desired: { ...resolved, planned: plan.planned, plannedFrom: plan.plannedFrom }, failures, live: plan.live };
     },
 
     async read(clients, desired, context) {
@@ -467,7 +557,14 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         // Verification reads back only what was changed (and is not yet seen in its desired state), through
         // the documented per-user route: the user list may still show a user's state from before the write.
         const users = changes.map((c) => c.field.slice("targets.".length));
-        return (await readStates(clients, users, live.observed, undefined, { phase: "verify", progress: "Per-user MFA: verifying users:", urn: desired.diagnosticsUrn, documentedOnly: true })).live;
+        return (
+            await readStates(clients, users, live.observed, undefined, {
+                phase: "verify",
+                progress: "Per-user MFA: verifying users:",
+                urn: desired.diagnosticsUrn,
+                documentedOnly: true,
+            })
+        ).live;
     },
 
     desiredFromLive(live, desired) {
@@ -510,13 +607,20 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         const writes = changes.filter((c) => c.from !== "userNotFound");
         const { results } = await runBatched(
             clients.graph,
-            writes.map((c): BatchCall => ({
-                method: "PATCH",
-                url: requirementsPath(c.field.slice("targets.".length)),
-                body: { perUserMfaState: c.to },
-            })),
+            writes.map(
+                (c): BatchCall => ({
+                    method: "PATCH",
+                    url: requirementsPath(c.field.slice("targets.".length)),
+                    body: { perUserMfaState: c.to },
+                }),
+            ),
             // A long up says how far it is, at least every 5 s.
-            { version: "beta", label: "PerUserMfa write", onProgress: progressReporter("Per-user MFA: writing users:", desired.diagnosticsUrn), tickMs: progressTickMs() },
+            {
+                version: "beta",
+                label: "PerUserMfa write",
+                onProgress: progressReporter("Per-user MFA: writing users:", desired.diagnosticsUrn),
+                tickMs: progressTickMs(),
+            },
         );
         const failed = writes
             .map((c, i) => ({ user: c.field.slice("targets.".length), r: results[i] }))
@@ -663,26 +767,42 @@ async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired
     const breaking = open.filter((f) => f.legacy.length);
     const registering = open.filter((f) => !f.legacy.length);
     const byProtocol = new Map<string, Set<string>>();
-    for (const f of breaking) for (const l of f.legacy) byProtocol.set(l.protocol, (byProtocol.get(l.protocol) ?? new Set()).add(f.userPrincipalName));
+    for (const f of breaking)
+        for (const l of f.legacy) byProtocol.set(l.protocol, (byProtocol.get(l.protocol) ?? new Set()).add(f.userPrincipalName));
     const listed = (fs: typeof open, what: string) => {
         const lines = fs.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
         const file = fs.length > 25 ? writeReport(what, fs.map(describeFinding)) : undefined;
-        return lines.join("\n") + (fs.length > 25 ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)` : "");
+        return (
+            lines.join("\n") +
+            (fs.length > 25
+                ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)`
+                : "")
+        );
     };
     const parts = [`${open.length} of ${moving.length} users this plan moves to MFA would be affected.`];
     if (breaking.length) {
         parts.push(
             `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them (` +
-                [...byProtocol].sort((a, b) => b[1].size - a[1].size).map(([p, us]) => `${p}: ${us.size}`).join(", ") +
+                [...byProtocol]
+                    .sort((a, b) => b[1].size - a[1].size)
+                    .map(([p, us]) => `${p}: ${us.size}`)
+                    .join(", ") +
                 `):\n${listed(breaking, "users who will break")}`,
         );
     }
     if (registering.length) {
-        parts.push(`Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`);
+        parts.push(
+            `Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`,
+        );
     }
     const summary = parts.join("\n");
     if (mode === "block") {
-        return [{ property: "readiness", reason: `${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.` }];
+        return [
+            {
+                property: "readiness",
+                reason: `${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
+            },
+        ];
     }
     await engineLog("warning", `Per-user MFA readiness: ${summary}`, desired.diagnosticsUrn);
     return [];
@@ -715,7 +835,14 @@ async function readStates(
     users: string[],
     previous: Record<string, ObservedState>,
     known: ReadonlyMap<string, ObservedState> | undefined,
-    options: { phase: string; progress: string; urn?: string; targets?: Record<string, PerUserMfaState>; listed?: ListedUsers; documentedOnly?: boolean },
+    options: {
+        phase: string;
+        progress: string;
+        urn?: string;
+        targets?: Record<string, PerUserMfaState>;
+        listed?: ListedUsers;
+        documentedOnly?: boolean;
+    },
 ): Promise<{ live: PerUserMfaLive; tenantUsers?: number }> {
     const started = Date.now();
     const observed: Record<string, ObservedState> = { ...previous };
@@ -747,7 +874,13 @@ async function readStates(
         if (!recent) {
             listed = undefined;
         } else if (!listed) {
-            listed = await listUsers(clients, { withStates: true, upnsAnyway: false, urn: options.urn, progress: options.progress, expected: new Set(toRead) });
+            listed = await listUsers(clients, {
+                withStates: true,
+                upnsAnyway: false,
+                urn: options.urn,
+                progress: options.progress,
+                expected: new Set(toRead),
+            });
         }
     } else if (options.documentedOnly || !toRead.length) {
         listed = undefined;
@@ -775,7 +908,12 @@ async function readStates(
         {
             version: "beta",
             label: `PerUserMfa ${options.phase}`,
-            onProgress: progressReporter(listed?.states ? "Per-user MFA: reading again the users the list shows in another state:" : options.progress, options.urn, undefined, false),
+            onProgress: progressReporter(
+                listed?.states ? "Per-user MFA: reading again the users the list shows in another state:" : options.progress,
+                options.urn,
+                undefined,
+                false,
+            ),
             tickMs: progressTickMs(),
         },
     );
@@ -800,13 +938,19 @@ async function readStates(
         }
     });
     if (errors.length) {
-        throw new Error(`could not read the per-user MFA state of ${errors.length} users: ${nameList(errors, "users whose state could not be read")}`);
+        throw new Error(
+            `could not read the per-user MFA state of ${errors.length} users: ${nameList(errors, "users whose state could not be read")}`,
+        );
     }
     const counts: Record<ObservedState, number> = { disabled: 0, enabled: 0, enforced: 0, userNotFound: 0 };
     for (const s of Object.values(observed)) {
         counts[s]++;
     }
-    const sorted = Object.fromEntries(Object.keys(observed).sort().map((k) => [k, observed[k]]));
+    const sorted = Object.fromEntries(
+        Object.keys(observed)
+            .sort()
+            .map((k) => [k, observed[k]]),
+    );
     return { live: { observed: sorted, counts }, tenantUsers: listed?.states ? listed.upns.length : tenantUsers };
 }
 

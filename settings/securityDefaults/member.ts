@@ -27,7 +27,11 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
         const on = (m: BaselineMember<{ mode: string }, any>) => ctx.argsOf?.(m)?.mode === "on";
         const replacement = { requiresMfa: on(ca.requireMfaMember), blocksLegacy: on(ca.legacyAuthenticationMember) };
         const confirm = ctx.wide.guards?.confirm;
-        return new SecurityDefaults(`${ctx.name}-security-defaults`, { isEnabled: args.enabled, replacement, ...(confirm ? { confirm } : {}) }, { parent: ctx.parent });
+        return new SecurityDefaults(
+            `${ctx.name}-security-defaults`,
+            { isEnabled: args.enabled, replacement, ...(confirm ? { confirm } : {}) },
+            { parent: ctx.parent },
+        );
     },
     // Small tenants without Entra ID P1 take security defaults. Conditional Access needs them off, but
     // only once a Conditional Access policy is enforced: until then the tenant keeps them as they are
@@ -42,7 +46,15 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
     },
     posture: (args, built) => ({
         requiresMfa: { path: "security-defaults", rank: 3, active: built.isEnabled },
-        ...(args.enabled ? { blocksLegacy: { how: "security-defaults", rank: 1, log: "legacy authentication is blocked by security defaults (no Conditional Access)" } } : {}),
+        ...(args.enabled
+            ? {
+                  blocksLegacy: {
+                      how: "security-defaults",
+                      rank: 1,
+                      log: "legacy authentication is blocked by security defaults (no Conditional Access)",
+                  },
+              }
+            : {}),
         fields: { securityDefaultsEnabled: built.isEnabled },
     }),
 };
@@ -51,6 +63,11 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
 export function enforcedConditionalAccess(valueOf: <A>(m: BaselineMember<A, any>) => A | undefined): boolean {
     const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
     const managed = require("../managedPolicies/member") as typeof import("../managedPolicies/member");
-    const members: BaselineMember<{ mode: string }, any>[] = [ca.legacyAuthenticationMember, ca.requireMfaMember, ca.phishingResistantAdminsMember, ca.deviceCodeFlowMember];
+    const members: BaselineMember<{ mode: string }, any>[] = [
+        ca.legacyAuthenticationMember,
+        ca.requireMfaMember,
+        ca.phishingResistantAdminsMember,
+        ca.deviceCodeFlowMember,
+    ];
     return members.some((m) => valueOf(m)?.mode === "on") || (valueOf(managed.managedPoliciesMember) ?? []).some((e) => e.mode === "on");
 }

@@ -18,7 +18,9 @@ export const securityDefaultsWithoutConditionalAccess: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const caEnforced = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).some((r) => r.props.state === "enabled");
         if (!caEnforced && !securityDefaultsOn(args.resources)) {
-            reportViolation("No enforced Conditional Access policy and security defaults are not on: nothing requires MFA. Use preset security-defaults or conditional-access.");
+            reportViolation(
+                "No enforced Conditional Access policy and security defaults are not on: nothing requires MFA. Use preset security-defaults or conditional-access.",
+            );
         }
     },
 };

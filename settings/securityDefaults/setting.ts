@@ -1,7 +1,14 @@
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, diffFields, weakeningRefusal, weakeningToken } from "../../providers/framework/setting";
+import {
+    FieldChange,
+    TENANT_AT_PREVIEW,
+    TenantSetting,
+    diffFields,
+    weakeningRefusal,
+    weakeningToken,
+} from "../../providers/framework/setting";
 import { bool, boolWith, documented, obj, str } from "../../providers/framework/validation";
 
 /**
@@ -15,7 +22,10 @@ import { bool, boolWith, documented, obj, str } from "../../providers/framework/
 export const securityDefaultsDeclaration = declareSetting({
     inputs: {
         /** Whether Microsoft's security defaults are on for the tenant. */
-        isEnabled: documented(boolWith("true turns Microsoft's security defaults on for the tenant"), "Whether Microsoft's security defaults are on for the tenant."),
+        isEnabled: documented(
+            boolWith("true turns Microsoft's security defaults on for the tenant"),
+            "Whether Microsoft's security defaults are on for the tenant.",
+        ),
     },
     required: ["isEnabled"],
     internal: {
@@ -31,7 +41,10 @@ export const securityDefaultsDeclaration = declareSetting({
                 /** A Conditional Access policy blocking legacy authentication is enforced (state enabled). */
                 blocksLegacy: bool,
             },
-            { required: ["requiresMfa", "blocksLegacy"], hint: "like { requiresMfa: true|false, blocksLegacy: true|false } (set by the baseline component)" },
+            {
+                required: ["requiresMfa", "blocksLegacy"],
+                hint: "like { requiresMfa: true|false, blocksLegacy: true|false } (set by the baseline component)",
+            },
         ),
     },
     outputs: {
@@ -66,7 +79,6 @@ export function securityDefaultsOffConfirmation(replacement?: SecurityDefaultsRe
 
 export const SECURITY_DEFAULTS_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
 
-
 export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDefaultsLive> = {
     type: "SecurityDefaults",
     title: "Security defaults",
@@ -81,7 +93,9 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
     weakens: (c, inputs) => {
         if (c.field !== "isEnabled" || c.from !== true || c.to !== false) return undefined;
         const lost = lostWithoutSecurityDefaults(inputs?.replacement as SecurityDefaultsReplacement | undefined);
-        return lost.length ? `security defaults switched off while no enforced Conditional Access policy replaces them: ${lost.join(", and ")}` : undefined;
+        return lost.length
+            ? `security defaults switched off while no enforced Conditional Access policy replaces them: ${lost.join(", and ")}`
+            : undefined;
     },
     internalFields: securityDefaultsDeclaration.internalFields,
     resolvedFields: securityDefaultsDeclaration.resolvedFields,
@@ -95,7 +109,8 @@ export const securityDefaults: TenantSetting<SecurityDefaultsDesired, SecurityDe
      */
     async prepare(clients, desired) {
         const live = await securityDefaults.read(clients, desired);
-        const changes: FieldChange[] = live.isEnabled === desired.isEnabled ? [] : [{ field: "isEnabled", from: live.isEnabled, to: desired.isEnabled }];
+        const changes: FieldChange[] =
+            live.isEnabled === desired.isEnabled ? [] : [{ field: "isEnabled", from: live.isEnabled, to: desired.isEnabled }];
         const resolved: SecurityDefaultsDesired = { ...desired, [TENANT_AT_PREVIEW]: { isEnabled: live.isEnabled } };
         if (changes.length) {
             await engineLog("info", `Security defaults: isEnabled ${live.isEnabled} -> ${desired.isEnabled} (the tenant as read now)`);

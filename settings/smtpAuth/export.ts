@@ -11,7 +11,10 @@ export async function exportMember(ctx: ExportContext): Promise<{ disabledForOrg
     const live = await smtpAuth.read(ctx.clients, { disabledForOrganization: true, exceptions: [] });
     const all = await ctx.clients.exchange.invoke(CAS_MAILBOX_READ, { ResultSize: "Unlimited" });
     const own = all
-        .map((m) => ({ address: String(m.PrimarySmtpAddress ?? "").toLowerCase(), state: fromExchange(m.SmtpClientAuthenticationDisabled) }))
+        .map((m) => ({
+            address: String(m.PrimarySmtpAddress ?? "").toLowerCase(),
+            state: fromExchange(m.SmtpClientAuthenticationDisabled),
+        }))
         .filter((m) => m.address.includes("@") && m.state !== "followsOrganization")
         .sort((a, b) => a.address.localeCompare(b.address));
     const exceptions = live.disabledForOrganization ? own.filter((m) => m.state === "enabled").map((m) => m.address) : [];

@@ -31,7 +31,12 @@ export const CLIENT_APP_OF_PROTOCOL: Record<string, string> = {
  * `what` happens; `keep` are users (UPN or address, lower case) the change leaves alone (exceptions).
  * Returns the warning, or undefined when nobody is affected.
  */
-export async function warnLegacyUsers(clients: TenantClients, what: string, clientApps: readonly string[], keep: ReadonlySet<string> = new Set()): Promise<string | undefined> {
+export async function warnLegacyUsers(
+    clients: TenantClients,
+    what: string,
+    clientApps: readonly string[],
+    keep: ReadonlySet<string> = new Set(),
+): Promise<string | undefined> {
     if (!clientApps.length) return undefined;
     let message: string | undefined;
     try {
@@ -45,13 +50,20 @@ export async function warnLegacyUsers(clients: TenantClients, what: string, clie
         if (!report.premium) {
             message = `${what}: ${report.notes.join(" ")}`;
         } else if (affected.length) {
-            const lines = affected.map((f) => `${f.upn}: ${f.uses.map((l) => `${l.protocol} ${l.count}x, last ${l.lastSeen.slice(0, 10)}`).join("; ")}`);
+            const lines = affected.map(
+                (f) => `${f.upn}: ${f.uses.map((l) => `${l.protocol} ${l.count}x, last ${l.lastSeen.slice(0, 10)}`).join("; ")}`,
+            );
             const file = lines.length > 25 ? writeReport("users who still use the protocol", lines) : undefined;
             message =
                 `${what}: ${affected.length} user${affected.length === 1 ? "" : "s"} still sign in with ${clientApps.length === 1 ? clientApps[0] : "these protocols"} and will stop working ` +
                 `(sign-in logs, last ${report.windowDays} days):\n` +
-                lines.slice(0, 25).map((l) => `  - ${l}`).join("\n") +
-                (lines.length > 25 ? `\n  ... and ${lines.length - 25} more (${file ? `all ${lines.length}: ${file}; ` : ""}npm run readiness for the full report)` : "");
+                lines
+                    .slice(0, 25)
+                    .map((l) => `  - ${l}`)
+                    .join("\n") +
+                (lines.length > 25
+                    ? `\n  ... and ${lines.length - 25} more (${file ? `all ${lines.length}: ${file}; ` : ""}npm run readiness for the full report)`
+                    : "");
         }
     } catch (err) {
         message = `${what}: who still uses it could not be read from the sign-in logs (${err instanceof Error ? err.message : String(err)}); grant AuditLog.Read.All, or check Exchange Online's usage reports before applying.`;

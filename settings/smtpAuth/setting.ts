@@ -44,9 +44,13 @@ export const smtpAuthDeclaration = declareSetting({
             "true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), and exceptions keep it for named mailboxes",
         ),
         /** Mailboxes that keep SMTP AUTH (a printer, an app), by user principal name or primary SMTP address. */
-        exceptions: list(str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" }), { hint: 'of mailboxes, e.g. ["scanner@contoso.com"]' }),
+        exceptions: list(str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" }), {
+            hint: 'of mailboxes, e.g. ["scanner@contoso.com"]',
+        }),
         /** When true, every other mailbox with its own SMTP AUTH value is reset to follow the organisation. */
-        manageAllMailboxes: boolWith("true resets every mailbox not in exceptions to follow the organisation, false leaves mailboxes not named alone"),
+        manageAllMailboxes: boolWith(
+            "true resets every mailbox not in exceptions to follow the organisation, false leaves mailboxes not named alone",
+        ),
     },
     required: ["disabledForOrganization"],
     resolved: {
@@ -91,13 +95,19 @@ export function toExchange(state: MailboxSmtpAuth): boolean | null {
 function addressOf(mailbox: Record<string, any>): string {
     const address = mailbox?.PrimarySmtpAddress;
     if (typeof address !== "string" || !address.includes("@")) {
-        throw new Error(`Exchange Online's ${CAS_MAILBOX_READ} returned a mailbox without a PrimarySmtpAddress (${JSON.stringify(mailbox?.Identity ?? mailbox?.Name)})`);
+        throw new Error(
+            `Exchange Online's ${CAS_MAILBOX_READ} returned a mailbox without a PrimarySmtpAddress (${JSON.stringify(mailbox?.Identity ?? mailbox?.Name)})`,
+        );
     }
     return address.toLowerCase();
 }
 
 function sorted<V>(map: Record<string, V>): Record<string, V> {
-    return Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+    return Object.fromEntries(
+        Object.keys(map)
+            .sort()
+            .map((k) => [k, map[k]]),
+    );
 }
 
 /** Reads each mailbox by -Identity; a mailbox Exchange no longer has is "mailboxNotFound". */
@@ -192,7 +202,10 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
             seen.set(e.toLowerCase(), e);
         }
         if (twice.size) {
-            conflicts.push({ property: "exceptions", reason: `exceptions lists ${nameList([...twice])} more than once; list each mailbox once` });
+            conflicts.push({
+                property: "exceptions",
+                reason: `exceptions lists ${nameList([...twice])} more than once; list each mailbox once`,
+            });
         }
         if (org === false && exceptions?.length) {
             conflicts.push({
@@ -264,13 +277,24 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
         // when this plan turns SMTP AUTH off, who still uses it (they stop working; exceptions keep it).
         const org = await readOrganization(clients);
         // Who still sends with Basic SMTP AUTH, Microsoft's dates, and the exceptions apart (readiness/smtpAuth.ts).
-        const keep = new Set([...Object.keys(mailboxes).filter((a) => mailboxes[a] === "enabled"), ...exceptions.map((e) => e.toLowerCase())]);
+        const keep = new Set([
+            ...Object.keys(mailboxes).filter((a) => mailboxes[a] === "enabled"),
+            ...exceptions.map((e) => e.toLowerCase()),
+        ]);
         if (desired.disabledForOrganization && !org) {
             await warnSmtpAuthOff(clients, "SMTP AUTH off for the organisation", keep);
         } else if (desired.disabledForOrganization && resetOn.length) {
-            await warnSmtpAuthOff(clients, `SMTP AUTH off for ${resetOn.length} mailbox${resetOn.length === 1 ? "" : "es"} that had it on their own`, keep, { affected: resetOn });
+            await warnSmtpAuthOff(
+                clients,
+                `SMTP AUTH off for ${resetOn.length} mailbox${resetOn.length === 1 ? "" : "es"} that had it on their own`,
+                keep,
+                { affected: resetOn },
+            );
         }
-        return { desired: { ...desired, mailboxes: sorted(mailboxes), [TENANT_AT_PREVIEW]: { disabledForOrganization: org } }, failures: [] };
+        return {
+            desired: { ...desired, mailboxes: sorted(mailboxes), [TENANT_AT_PREVIEW]: { disabledForOrganization: org } },
+            failures: [],
+        };
     },
 
     async read(clients, desired) {
@@ -374,7 +398,10 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
                 async (c) => {
                     const address = c.field.slice(MAILBOX_FIELD.length);
                     try {
-                        await exo.invoke(CAS_MAILBOX_WRITE, { Identity: address, SmtpClientAuthenticationDisabled: toExchange(c.to as MailboxSmtpAuth) });
+                        await exo.invoke(CAS_MAILBOX_WRITE, {
+                            Identity: address,
+                            SmtpClientAuthenticationDisabled: toExchange(c.to as MailboxSmtpAuth),
+                        });
                     } catch (err) {
                         if (err instanceof TenantApiError && err.status === 403) {
                             throw err; // the adapter names the permission
@@ -382,7 +409,9 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
                         if (isExchangeNotFound(err)) {
                             missing.push(address);
                         } else {
-                            failed.push(`${address}: ${err instanceof TenantApiError ? `${err.status ?? "no answer"} ${err.detail}` : String(err)}`);
+                            failed.push(
+                                `${address}: ${err instanceof TenantApiError ? `${err.status ?? "no answer"} ${err.detail}` : String(err)}`,
+                            );
                         }
                     }
                 },

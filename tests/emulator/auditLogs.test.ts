@@ -21,35 +21,94 @@ describe("emulator: directory audit log", function () {
     let start: Date;
     let user: { id: string; userPrincipalName: string };
     let caId: string;
-    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async (e) => {
-        e.directory().seed(30, 2);
-        addApp(e, READER, ["AuditLog.Read.All", "Directory.Read.All"]);
-        addApp(e, "audit-only", ["AuditLog.Read.All"]);
-        start = new Date();
-        user = [...e.directory().users.values()].find((u) => u.userType === "Member" && !u.breakGlass)!;
-        // The project's changes, made by the provider app...
-        assert.strictEqual((await rawGraph(e, "PATCH", SD, { isEnabled: false })).status, 204);
-        assert.strictEqual((await rawGraph(e, "PATCH", `/users/${user.id}/authentication/requirements`, { perUserMfaState: "enforced" }, APPS.provider, "beta")).status, 204);
-        assert.strictEqual((await rawGraph(e, "PATCH", "/policies/authenticationMethodsPolicy", { registrationEnforcement: { authenticationMethodsRegistrationCampaign: { snoozeDurationInDays: 2 } } })).status, 200);
-        assert.strictEqual(
-            (await rawGraph(e, "PATCH", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms", { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" })).status,
-            204,
-        );
-        const created = await rawGraph(e, "POST", "/identity/conditionalAccess/policies", {
-            displayName: "Require MFA (audit test)",
-            state: "disabled",
-            conditions: { users: { includeUsers: ["All"] }, applications: { includeApplications: ["All"] }, clientAppTypes: ["all"] },
-            grantControls: { operator: "OR", builtInControls: ["mfa"] },
-        });
-        assert.strictEqual(created.status, 201, JSON.stringify(created.body));
-        caId = created.body.id;
-        assert.strictEqual((await rawGraph(e, "PATCH", `/identity/conditionalAccess/policies/${caId}`, { state: "enabledForReportingButNotEnforced" })).status, 204);
-        // ... and one by an administrator in the portal.
-        assert.strictEqual((await rawGraph(e, "PATCH", `/users/${user.id}/authentication/requirements`, { perUserMfaState: "disabled" }, APPS.portal, "beta")).status, 204);
-        assert.strictEqual((await rawGraph(e, "DELETE", `/identity/conditionalAccess/policies/${caId}`, undefined, APPS.portal)).status, 204);
-        // A refused change records nothing.
-        assert.strictEqual((await rawGraph(e, "PATCH", `/users/${user.id}/authentication/requirements`, { perUserMfaState: "on" }, APPS.provider, "beta")).status, 400);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        { throttling: { enabled: false } },
+        async (e) => {
+            e.directory().seed(30, 2);
+            addApp(e, READER, ["AuditLog.Read.All", "Directory.Read.All"]);
+            addApp(e, "audit-only", ["AuditLog.Read.All"]);
+            start = new Date();
+            user = [...e.directory().users.values()].find((u) => u.userType === "Member" && !u.breakGlass)!;
+            // The project's changes, made by the provider app...
+            assert.strictEqual((await rawGraph(e, "PATCH", SD, { isEnabled: false })).status, 204);
+            assert.strictEqual(
+                (
+                    await rawGraph(
+                        e,
+                        "PATCH",
+                        `/users/${user.id}/authentication/requirements`,
+                        { perUserMfaState: "enforced" },
+                        APPS.provider,
+                        "beta",
+                    )
+                ).status,
+                204,
+            );
+            assert.strictEqual(
+                (
+                    await rawGraph(e, "PATCH", "/policies/authenticationMethodsPolicy", {
+                        registrationEnforcement: { authenticationMethodsRegistrationCampaign: { snoozeDurationInDays: 2 } },
+                    })
+                ).status,
+                200,
+            );
+            assert.strictEqual(
+                (
+                    await rawGraph(e, "PATCH", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms", {
+                        "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration",
+                        state: "enabled",
+                    })
+                ).status,
+                204,
+            );
+            const created = await rawGraph(e, "POST", "/identity/conditionalAccess/policies", {
+                displayName: "Require MFA (audit test)",
+                state: "disabled",
+                conditions: { users: { includeUsers: ["All"] }, applications: { includeApplications: ["All"] }, clientAppTypes: ["all"] },
+                grantControls: { operator: "OR", builtInControls: ["mfa"] },
+            });
+            assert.strictEqual(created.status, 201, JSON.stringify(created.body));
+            caId = created.body.id;
+            assert.strictEqual(
+                (await rawGraph(e, "PATCH", `/identity/conditionalAccess/policies/${caId}`, { state: "enabledForReportingButNotEnforced" }))
+                    .status,
+                204,
+            );
+            // ... and one by an administrator in the portal.
+            assert.strictEqual(
+                (
+                    await rawGraph(
+                        e,
+                        "PATCH",
+                        `/users/${user.id}/authentication/requirements`,
+                        { perUserMfaState: "disabled" },
+                        APPS.portal,
+                        "beta",
+                    )
+                ).status,
+                204,
+            );
+            assert.strictEqual(
+                (await rawGraph(e, "DELETE", `/identity/conditionalAccess/policies/${caId}`, undefined, APPS.portal)).status,
+                204,
+            );
+            // A refused change records nothing.
+            assert.strictEqual(
+                (
+                    await rawGraph(
+                        e,
+                        "PATCH",
+                        `/users/${user.id}/authentication/requirements`,
+                        { perUserMfaState: "on" },
+                        APPS.provider,
+                        "beta",
+                    )
+                ).status,
+                400,
+            );
+        },
+    );
 
     const list = async (query = "") => {
         const r = await rawGraph(emu, "GET", `/auditLogs/directoryAudits${query}`, undefined, READER);
@@ -73,7 +132,20 @@ describe("emulator: directory audit log", function () {
             ],
         );
         for (const e of body.value) {
-            for (const k of ["id", "category", "correlationId", "result", "resultReason", "activityDisplayName", "activityDateTime", "loggedByService", "operationType", "initiatedBy", "targetResources", "additionalDetails"]) {
+            for (const k of [
+                "id",
+                "category",
+                "correlationId",
+                "result",
+                "resultReason",
+                "activityDisplayName",
+                "activityDateTime",
+                "loggedByService",
+                "operationType",
+                "initiatedBy",
+                "targetResources",
+                "additionalDetails",
+            ]) {
                 assert.ok(k in e, `${e.activityDisplayName}: ${k}`);
             }
             assert.strictEqual(e.result, "success");
@@ -85,13 +157,21 @@ describe("emulator: directory audit log", function () {
         assert.strictEqual(mfa.id, user.id);
         assert.strictEqual(mfa.type, "User");
         assert.strictEqual(mfa.userPrincipalName, user.userPrincipalName);
-        assert.deepStrictEqual(mfa.modifiedProperties, [{ displayName: "perUserMfaState", oldValue: '"disabled"', newValue: '"enforced"' }]);
+        assert.deepStrictEqual(mfa.modifiedProperties, [
+            { displayName: "perUserMfaState", oldValue: '"disabled"', newValue: '"enforced"' },
+        ]);
         const sms = body.value[4].targetResources[0];
         assert.strictEqual(sms.id.toLowerCase(), "sms");
-        assert.ok(sms.modifiedProperties.some((p: any) => p.displayName === "state" && p.oldValue === '"disabled"' && p.newValue === '"enabled"'), JSON.stringify(sms.modifiedProperties));
+        assert.ok(
+            sms.modifiedProperties.some((p: any) => p.displayName === "state" && p.oldValue === '"disabled"' && p.newValue === '"enabled"'),
+            JSON.stringify(sms.modifiedProperties),
+        );
         const campaign = body.value[5].targetResources[0];
         assert.strictEqual(campaign.id, "authenticationMethodsPolicy");
-        assert.ok(campaign.modifiedProperties.some((p: any) => p.displayName === "registrationEnforcement"), JSON.stringify(campaign.modifiedProperties));
+        assert.ok(
+            campaign.modifiedProperties.some((p: any) => p.displayName === "registrationEnforcement"),
+            JSON.stringify(campaign.modifiedProperties),
+        );
         const add = body.value[3].targetResources[0];
         assert.strictEqual(add.id, caId);
         assert.strictEqual(add.modifiedProperties[0].displayName, "ConditionalAccessPolicy");
@@ -110,8 +190,20 @@ describe("emulator: directory audit log", function () {
         const provider = emu.app(APPS.provider);
         const portal = emu.app(APPS.portal);
         const by = (e: any) => e.initiatedBy.app.displayName;
-        assert.deepStrictEqual(body.value.map(by), [APPS.portal, APPS.portal, APPS.provider, APPS.provider, APPS.provider, APPS.provider, APPS.provider, APPS.provider]);
-        assert.deepStrictEqual(body.value[0].initiatedBy, { app: { appId: portal.appId, displayName: APPS.portal, servicePrincipalId: portal.objectId, servicePrincipalName: null }, user: null });
+        assert.deepStrictEqual(body.value.map(by), [
+            APPS.portal,
+            APPS.portal,
+            APPS.provider,
+            APPS.provider,
+            APPS.provider,
+            APPS.provider,
+            APPS.provider,
+            APPS.provider,
+        ]);
+        assert.deepStrictEqual(body.value[0].initiatedBy, {
+            app: { appId: portal.appId, displayName: APPS.portal, servicePrincipalId: portal.objectId, servicePrincipalName: null },
+            user: null,
+        });
         assert.strictEqual(body.value[7].initiatedBy.app.appId, provider.appId);
         const portalOnly = await list(`?$filter=${q(`initiatedBy/app/appId eq '${portal.appId}'`)}`);
         assert.strictEqual(portalOnly.value.length, 2);
@@ -119,7 +211,13 @@ describe("emulator: directory audit log", function () {
 
     it("changes made inside $batch are recorded one by one", async () => {
         const users = [...emu.directory().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(1, 4);
-        const requests = users.map((u, i) => ({ id: String(i + 1), method: "PATCH", url: `/users/${u.id}/authentication/requirements`, headers: { "Content-Type": "application/json" }, body: { perUserMfaState: "enabled" } }));
+        const requests = users.map((u, i) => ({
+            id: String(i + 1),
+            method: "PATCH",
+            url: `/users/${u.id}/authentication/requirements`,
+            headers: { "Content-Type": "application/json" },
+            body: { perUserMfaState: "enabled" },
+        }));
         const r = await rawGraph(emu, "POST", "/$batch", { requests }, APPS.provider, "beta");
         assert.strictEqual(r.status, 200);
         for (const u of users) {
@@ -139,10 +237,21 @@ describe("emulator: directory audit log", function () {
         assert.strictEqual((await list(`?$filter=${q("category eq 'Policy'")}`)).value.length, 4);
         assert.strictEqual((await list(`?$filter=${q("activityDisplayName eq 'update security defaults'")}`)).value.length, 1);
         assert.strictEqual((await list(`?$filter=${q("startswith(activityDisplayName,'Authentication Methods')")}`)).value.length, 2);
-        const either = await list(`?$filter=${q(`category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or activityDisplayName eq 'Update security defaults')`)}`);
+        const either = await list(
+            `?$filter=${q(`category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or activityDisplayName eq 'Update security defaults')`)}`,
+        );
         assert.strictEqual(either.value.length, 4);
-        assert.strictEqual((await list(`?$filter=${q(`activityDateTime ge ${new Date(Date.now() + 60_000).toISOString()}`)}`)).value.length, 0);
-        for (const bad of ["activityDateTime gt 2020-01-01T00:00:00Z", "resultReason eq 'x'", "category eq", "startswith(category,'P')", "activityDateTime ge yesterday"]) {
+        assert.strictEqual(
+            (await list(`?$filter=${q(`activityDateTime ge ${new Date(Date.now() + 60_000).toISOString()}`)}`)).value.length,
+            0,
+        );
+        for (const bad of [
+            "activityDateTime gt 2020-01-01T00:00:00Z",
+            "resultReason eq 'x'",
+            "category eq",
+            "startswith(category,'P')",
+            "activityDateTime ge yesterday",
+        ]) {
             const r = await rawGraph(emu, "GET", `/auditLogs/directoryAudits?$filter=${q(bad)}`, undefined, READER);
             assert.strictEqual(r.status, 400, bad);
         }
@@ -170,7 +279,11 @@ describe("emulator: directory audit log", function () {
 
     it("needs AuditLog.Read.All and Directory.Read.All; no P1 needed", async () => {
         assert.strictEqual((await rawGraph(emu, "GET", "/auditLogs/directoryAudits", undefined, "audit-only")).status, 403);
-        assert.strictEqual((await rawGraph(emu, "GET", "/auditLogs/directoryAudits")).status, 403, "the provider has no Directory.Read.All");
+        assert.strictEqual(
+            (await rawGraph(emu, "GET", "/auditLogs/directoryAudits")).status,
+            403,
+            "the provider has no Directory.Read.All",
+        );
         const tenant = emu.defaultTenant();
         emu.store.mutate(() => (tenant.entraIdP1 = false));
         try {
@@ -185,13 +298,16 @@ describe("emulator: directory audit log", function () {
         const everything = await recentChanges(graph, { since: start, pageSize: 2 });
         assert.strictEqual(everything.length, (await list()).value.length);
         const forCa = await recentChanges(graph, { since: start, targetIds: [caId, user.id], pageSize: 1 });
-        assert.deepStrictEqual(forCa.map((e) => e.activityDisplayName), [
-            "Delete Conditional Access policy",
-            "Disable Strong Authentication",
-            "Update Conditional Access policy",
-            "Add Conditional Access policy",
-            "Enable Strong Authentication",
-        ]);
+        assert.deepStrictEqual(
+            forCa.map((e) => e.activityDisplayName),
+            [
+                "Delete Conditional Access policy",
+                "Disable Strong Authentication",
+                "Update Conditional Access policy",
+                "Add Conditional Access policy",
+                "Enable Strong Authentication",
+            ],
+        );
         assert.deepStrictEqual(await recentChanges(graph, { since: new Date(Date.now() + 60_000) }), []);
     });
 });

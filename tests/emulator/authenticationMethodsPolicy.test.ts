@@ -73,29 +73,57 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         assert.strictEqual(p.systemCredentialPreferences, undefined, "v1.0 has no systemCredentialPreferences");
         assert.deepStrictEqual(
             p.authenticationMethodConfigurations.map((c: any) => c.id),
-            ["MicrosoftAuthenticator", "Sms", "Voice", "Fido2", "SoftwareOath", "TemporaryAccessPass", "Email", "X509Certificate", "qrCodePin"],
+            [
+                "MicrosoftAuthenticator",
+                "Sms",
+                "Voice",
+                "Fido2",
+                "SoftwareOath",
+                "TemporaryAccessPass",
+                "Email",
+                "X509Certificate",
+                "qrCodePin",
+            ],
         );
         assert.ok(!JSON.stringify(p).includes("HardwareOath"), "hardware OATH is beta only");
         const beta = await admin.get(POLICY, { version: "beta" });
-        assert.deepStrictEqual(beta.systemCredentialPreferences, { state: "default", includeTargets: [{ id: "all_users", targetType: "group" }], excludeTargets: [] });
-        assert.strictEqual(beta.registrationEnforcement.authenticationMethodsRegistrationCampaign.enforceRegistrationAfterAllowedSnoozes, true);
+        assert.deepStrictEqual(beta.systemCredentialPreferences, {
+            state: "default",
+            includeTargets: [{ id: "all_users", targetType: "group" }],
+            excludeTargets: [],
+        });
+        assert.strictEqual(
+            beta.registrationEnforcement.authenticationMethodsRegistrationCampaign.enforceRegistrationAfterAllowedSnoozes,
+            true,
+        );
     });
 
     it("GET each configuration by id (case-insensitive), with its derived type and its own target type", async () => {
         const list = await admin.get(CONFIGS);
         assert.strictEqual(list.value.length, METHOD_IDS.length - 1, "all but hardware OATH (beta only)");
-        assert.strictEqual((await admin.get(CONFIGS, { version: "beta" })).value.length, METHOD_IDS.length - 1, "all but QR code (not in the vendored beta schema)");
+        assert.strictEqual(
+            (await admin.get(CONFIGS, { version: "beta" })).value.length,
+            METHOD_IDS.length - 1,
+            "all but QR code (not in the vendored beta schema)",
+        );
         for (const id of METHOD_IDS) {
             const c = await admin.get(`${CONFIGS}/${id}`, { version: id === "hardwareOath" ? "beta" : "v1.0" });
             assert.match(c["@odata.type"], new RegExp(`^#microsoft\\.graph\\.${id}AuthenticationMethodConfiguration$`, "i"));
             for (const t of c.includeTargets) {
-                assert.deepStrictEqual(Object.keys(t).sort(), (TARGET_PROPS[id] ?? ["id", "targetType", "isRegistrationRequired"]).slice().sort(), `${id} target`);
+                assert.deepStrictEqual(
+                    Object.keys(t).sort(),
+                    (TARGET_PROPS[id] ?? ["id", "targetType", "isRegistrationRequired"]).slice().sort(),
+                    `${id} target`,
+                );
             }
         }
         assert.strictEqual((await admin.get(`${CONFIGS}/SMS`)).id, "Sms");
         await refused(admin.get(`${CONFIGS}/carrierPigeon`), 404);
         const v1 = await admin.get(`${CONFIGS}/microsoftAuthenticator`);
-        assert.deepStrictEqual(Object.keys(v1.featureSettings).sort(), ["displayAppInformationRequiredState", "displayLocationInformationRequiredState"]);
+        assert.deepStrictEqual(Object.keys(v1.featureSettings).sort(), [
+            "displayAppInformationRequiredState",
+            "displayLocationInformationRequiredState",
+        ]);
         const beta = await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" });
         assert.ok(beta.featureSettings.companionAppAllowedState, "beta has companionAppAllowedState");
         // Beta still reports number matching (beta schema; Microsoft365DSC#3406), v1.0 does not.
@@ -125,7 +153,9 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         assert.strictEqual(emu.requests.at(-1)!.status, 204);
         const sms = await admin.get(`${CONFIGS}/sms`);
         assert.strictEqual(sms.state, "enabled");
-        assert.deepStrictEqual(sms.includeTargets, [{ targetType: "group", id: GROUP, isRegistrationRequired: false, isUsableForSignIn: false }]);
+        assert.deepStrictEqual(sms.includeTargets, [
+            { targetType: "group", id: GROUP, isRegistrationRequired: false, isUsableForSignIn: false },
+        ]);
         assert.ok(policy().lastModifiedDateTime > before, "lastModifiedDateTime moves on change");
     });
 
@@ -133,24 +163,70 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         const sms = "#microsoft.graph.smsAuthenticationMethodConfiguration";
         const before = JSON.stringify(policy().methods.sms);
         await refused(admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, state: "on" }), 400, /Requested value 'on' was not found/);
-        await refused(admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, state: "disabled", isOfficePhoneAllowed: true }), 400, /property 'isOfficePhoneAllowed' does not exist on type 'microsoft\.graph\.smsAuthenticationMethodConfiguration'/);
-        await refused(admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, includeTargets: [{ id: GROUP, targetType: "team" }] }), 400, /Requested value 'team'/);
-        await refused(admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, includeTargets: [{ id: GROUP, targetType: "group", authenticationMode: "push" }] }), 400, /authenticationMode' does not exist on type 'microsoft\.graph\.smsAuthenticationMethodTarget'/);
-        await refused(admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, includeTargets: [{ id: GROUP, targetType: "group" }, { id: GROUP.toUpperCase(), targetType: "group" }] }), 400, /more than once/);
-        await refused(admin.patch(`${CONFIGS}/voice`, { "@odata.type": "#microsoft.graph.voiceAuthenticationMethodConfiguration", isOfficePhoneAllowed: "yes" }), 400, /Edm\.Boolean/);
+        await refused(
+            admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, state: "disabled", isOfficePhoneAllowed: true }),
+            400,
+            /property 'isOfficePhoneAllowed' does not exist on type 'microsoft\.graph\.smsAuthenticationMethodConfiguration'/,
+        );
+        await refused(
+            admin.patch(`${CONFIGS}/sms`, { "@odata.type": sms, includeTargets: [{ id: GROUP, targetType: "team" }] }),
+            400,
+            /Requested value 'team'/,
+        );
+        await refused(
+            admin.patch(`${CONFIGS}/sms`, {
+                "@odata.type": sms,
+                includeTargets: [{ id: GROUP, targetType: "group", authenticationMode: "push" }],
+            }),
+            400,
+            /authenticationMode' does not exist on type 'microsoft\.graph\.smsAuthenticationMethodTarget'/,
+        );
+        await refused(
+            admin.patch(`${CONFIGS}/sms`, {
+                "@odata.type": sms,
+                includeTargets: [
+                    { id: GROUP, targetType: "group" },
+                    { id: GROUP.toUpperCase(), targetType: "group" },
+                ],
+            }),
+            400,
+            /more than once/,
+        );
+        await refused(
+            admin.patch(`${CONFIGS}/voice`, {
+                "@odata.type": "#microsoft.graph.voiceAuthenticationMethodConfiguration",
+                isOfficePhoneAllowed: "yes",
+            }),
+            400,
+            /Edm\.Boolean/,
+        );
         assert.strictEqual(JSON.stringify(policy().methods.sms), before);
     });
 
     it("Temporary Access Pass: lengths 8-48, lifetimes 10-43200 minutes that nest (minimum <= default <= maximum)", async () => {
-        const tap = (body: Record<string, unknown>) => admin.patch(`${CONFIGS}/temporaryAccessPass`, { "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration", ...body });
+        const tap = (body: Record<string, unknown>) =>
+            admin.patch(`${CONFIGS}/temporaryAccessPass`, {
+                "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+                ...body,
+            });
         await refused(tap({ defaultLength: 7 }), 400, /defaultLength must be between 8 and 48/);
         await refused(tap({ defaultLength: 49 }), 400, /defaultLength/);
         await refused(tap({ maximumLifetimeInMinutes: 43201 }), 400, /maximumLifetimeInMinutes must be between 10 and 43200/);
         await refused(tap({ minimumLifetimeInMinutes: 9 }), 400, /minimumLifetimeInMinutes/);
-        await refused(tap({ defaultLifetimeInMinutes: 30 }), 400, /defaultLifetimeInMinutes \(30\) must be between minimumLifetimeInMinutes \(60\) and maximumLifetimeInMinutes \(480\)/);
+        await refused(
+            tap({ defaultLifetimeInMinutes: 30 }),
+            400,
+            /defaultLifetimeInMinutes \(30\) must be between minimumLifetimeInMinutes \(60\) and maximumLifetimeInMinutes \(480\)/,
+        );
         await refused(tap({ minimumLifetimeInMinutes: 600 }), 400, /must not be greater than maximumLifetimeInMinutes/);
         await refused(tap({ defaultLength: 12.5 }), 400, /Edm\.Int32/);
-        await tap({ minimumLifetimeInMinutes: 10, defaultLifetimeInMinutes: 30, maximumLifetimeInMinutes: 43200, defaultLength: 48, isUsableOnce: true });
+        await tap({
+            minimumLifetimeInMinutes: 10,
+            defaultLifetimeInMinutes: 30,
+            maximumLifetimeInMinutes: 43200,
+            defaultLength: 48,
+            isUsableOnce: true,
+        });
         const c = await admin.get(`${CONFIGS}/temporaryAccessPass`);
         assert.deepStrictEqual(
             [c.minimumLifetimeInMinutes, c.defaultLifetimeInMinutes, c.maximumLifetimeInMinutes, c.defaultLength, c.isUsableOnce],
@@ -162,7 +238,9 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         const type = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration";
         await admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
             "@odata.type": type,
-            featureSettings: { displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: GROUP, targetType: "group" } } },
+            featureSettings: {
+                displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: GROUP, targetType: "group" } },
+            },
         });
         const c = await admin.get(`${CONFIGS}/microsoftAuthenticator`);
         assert.deepStrictEqual(c.featureSettings.displayAppInformationRequiredState, {
@@ -172,23 +250,52 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         });
         assert.strictEqual(c.featureSettings.displayLocationInformationRequiredState.state, "default", "other features untouched");
         const numberMatching = { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } };
-        await refused(admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }), 400, /numberMatchingRequiredState' does not exist on type 'microsoft\.graph\.microsoftAuthenticatorFeatureSettings'/);
-        await refused(admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }, { version: "beta" }), 400, /Number matching is enabled for all users/);
+        await refused(
+            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }),
+            400,
+            /numberMatchingRequiredState' does not exist on type 'microsoft\.graph\.microsoftAuthenticatorFeatureSettings'/,
+        );
+        await refused(
+            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }, { version: "beta" }),
+            400,
+            /Number matching is enabled for all users/,
+        );
         // A read-modify-write that sends back what beta read (number matching included) is refused too.
         const read = await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" });
         await refused(
-            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, featureSettings: read.featureSettings }, { version: "beta" }),
+            admin.patch(
+                `${CONFIGS}/microsoftAuthenticator`,
+                { "@odata.type": type, featureSettings: read.featureSettings },
+                { version: "beta" },
+            ),
             400,
             /Remove numberMatchingRequiredState from featureSettings/,
         );
         await refused(
-            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, featureSettings: { companionAppAllowedState: { state: "disabled" } } }),
+            admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
+                "@odata.type": type,
+                featureSettings: { companionAppAllowedState: { state: "disabled" } },
+            }),
             400,
             /companionAppAllowedState' does not exist/,
         );
-        await admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, featureSettings: { companionAppAllowedState: { state: "disabled" } } }, { version: "beta" });
-        assert.strictEqual((await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" })).featureSettings.companionAppAllowedState.state, "disabled");
-        await refused(admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, featureSettings: { displayAppInformationRequiredState: { state: "always" } } }), 400, /Requested value 'always'/);
+        await admin.patch(
+            `${CONFIGS}/microsoftAuthenticator`,
+            { "@odata.type": type, featureSettings: { companionAppAllowedState: { state: "disabled" } } },
+            { version: "beta" },
+        );
+        assert.strictEqual(
+            (await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" })).featureSettings.companionAppAllowedState.state,
+            "disabled",
+        );
+        await refused(
+            admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
+                "@odata.type": type,
+                featureSettings: { displayAppInformationRequiredState: { state: "always" } },
+            }),
+            400,
+            /Requested value 'always'/,
+        );
     });
 
     it("properties the emulator does not model itself are checked against Graph's schema and kept", async () => {
@@ -197,13 +304,21 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         const f = policy().methods.fido2 as any;
         Object.assign(f, { state: "enabled", passkeyProfiles: undefined, defaultPasskeyProfile: undefined });
         f.includeTargets.forEach((t: any) => delete t.allowedPasskeyProfiles);
-        await admin.patch(`${CONFIGS}/fido2`, { "@odata.type": type, keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] } });
+        await admin.patch(`${CONFIGS}/fido2`, {
+            "@odata.type": type,
+            keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] },
+        });
         assert.strictEqual((await admin.get(`${CONFIGS}/fido2`)).keyRestrictions.enforcementType, "allow");
-        await refused(admin.patch(`${CONFIGS}/fido2`, { "@odata.type": type, keyRestrictions: { enforcementType: "maybe" } }), 400, /not a member of fido2RestrictionEnforcementType/);
+        await refused(
+            admin.patch(`${CONFIGS}/fido2`, { "@odata.type": type, keyRestrictions: { enforcementType: "maybe" } }),
+            400,
+            /not a member of fido2RestrictionEnforcementType/,
+        );
     });
 
     it("PATCH the policy answers 200 with the policy; the campaign's ranges and targets are checked", async () => {
-        const campaign = (c: Record<string, unknown>) => admin.patch(POLICY, { registrationEnforcement: { authenticationMethodsRegistrationCampaign: c } });
+        const campaign = (c: Record<string, unknown>) =>
+            admin.patch(POLICY, { registrationEnforcement: { authenticationMethodsRegistrationCampaign: c } });
         const answer = await campaign({ state: "enabled", snoozeDurationInDays: 14, excludeTargets: [{ id: GROUP, targetType: "group" }] });
         assert.strictEqual(emu.requests.at(-1)!.status, 200);
         assert.strictEqual(answer.id, "authenticationMethodsPolicy");
@@ -215,12 +330,24 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         });
         await refused(campaign({ snoozeDurationInDays: 15 }), 400, /snoozeDurationInDays must be between 0 and 14/);
         await refused(campaign({ snoozeDurationInDays: -1 }), 400, /snoozeDurationInDays/);
-        await refused(campaign({ includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "sms" }] }), 400, /can only target microsoftAuthenticator/);
+        await refused(
+            campaign({ includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "sms" }] }),
+            400,
+            /can only target microsoftAuthenticator/,
+        );
         await refused(campaign({ state: "on" }), 400, /Requested value 'on'/);
         await refused(admin.patch(POLICY, { policyVersion: "2.0" }), 400, /read-only/);
         await refused(admin.patch(POLICY, { lastModifiedDateTime: new Date().toISOString() }), 400, /read-only/);
-        await refused(admin.patch(POLICY, { systemCredentialPreferences: { state: "enabled" } }), 400, /systemCredentialPreferences' does not exist on type 'microsoft\.graph\.authenticationMethodsPolicy'/);
-        const beta = await admin.patch(POLICY, { systemCredentialPreferences: { state: "enabled", excludeTargets: [{ id: GROUP, targetType: "group" }] } }, { version: "beta" });
+        await refused(
+            admin.patch(POLICY, { systemCredentialPreferences: { state: "enabled" } }),
+            400,
+            /systemCredentialPreferences' does not exist on type 'microsoft\.graph\.authenticationMethodsPolicy'/,
+        );
+        const beta = await admin.patch(
+            POLICY,
+            { systemCredentialPreferences: { state: "enabled", excludeTargets: [{ id: GROUP, targetType: "group" }] } },
+            { version: "beta" },
+        );
         assert.strictEqual(beta.systemCredentialPreferences.state, "enabled");
         assert.deepStrictEqual(policy().systemCredentialPreferences.excludeTargets, [{ id: GROUP, targetType: "group" }]);
     });
@@ -228,7 +355,14 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
     it("policyMigrationState moves either way, as Microsoft documents the migration as reversible; only its three values", async () => {
         // learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage: "fully reversible".
         setMigration(null);
-        for (const step of ["preMigration", "migrationInProgress", "migrationComplete", "migrationInProgress", "preMigration", "migrationComplete"]) {
+        for (const step of [
+            "preMigration",
+            "migrationInProgress",
+            "migrationComplete",
+            "migrationInProgress",
+            "preMigration",
+            "migrationComplete",
+        ]) {
             const r = await admin.patch(POLICY, { policyMigrationState: step });
             assert.strictEqual(r.policyMigrationState, step);
             assert.strictEqual(policy().policyMigrationState, step);
@@ -245,7 +379,11 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         await reader.get(`${CONFIGS}/sms`);
         const before = JSON.stringify(policy());
         await refused(reader.patch(POLICY, { policyMigrationState: "migrationComplete" }), 403, /Authorization_RequestDenied/);
-        await refused(reader.patch(`${CONFIGS}/sms`, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "disabled" }), 403, /Authorization_RequestDenied/);
+        await refused(
+            reader.patch(`${CONFIGS}/sms`, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "disabled" }),
+            403,
+            /Authorization_RequestDenied/,
+        );
         await refused(reader.patch(POLICY, { systemCredentialPreferences: { state: "disabled" } }, { version: "beta" }), 403);
         assert.strictEqual(JSON.stringify(policy()), before);
         emu.store.mutate(() => {
@@ -261,7 +399,9 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
     });
 
     it("every request and response body conforms to Graph's schema", () => {
-        const checked = emu.requests.filter((r) => r.entity && r.path.includes("authenticationMethodsPolicy") && typeof r.status === "number" && r.status < 300);
+        const checked = emu.requests.filter(
+            (r) => r.entity && r.path.includes("authenticationMethodsPolicy") && typeof r.status === "number" && r.status < 300,
+        );
         assert.ok(checked.some((r) => r.method === "PATCH" && r.path.endsWith("/sms")));
         assert.ok(checked.some((r) => r.method === "GET" && r.path.endsWith("/authenticationMethodConfigurations")));
         const problems = checked.flatMap((r) => [

@@ -34,7 +34,8 @@ describe("emulator: authentication policy provider", function () {
         calls.filter((c) => /^(Set|New|Remove)-/.test(c.cmdlet)).map((c) => ({ cmdlet: c.cmdlet, ...c.params }));
     const exchange = () => emu.defaultTenant().exchange;
     const policy = (name: string) => exchange().authenticationPolicies.find((p) => p.name.toLowerCase() === name.toLowerCase());
-    const defaultName = () => exchange().authenticationPolicies.find((p) => p.guid === exchange().organization.defaultAuthenticationPolicyGuid)?.name ?? null;
+    const defaultName = () =>
+        exchange().authenticationPolicies.find((p) => p.guid === exchange().organization.defaultAuthenticationPolicyGuid)?.name ?? null;
     const invokeCalls = () => emu.requests.filter((r) => r.path.endsWith("/InvokeCommand"));
     const providerWrites = () => invokeCalls().filter((r) => r.write && r.appId === emu.app(APPS.provider).appId);
     /** An administrator in the Exchange admin center: another app, through the same admin API. */
@@ -64,9 +65,18 @@ describe("emulator: authentication policy provider", function () {
         const r = await providerAs().check({}, { name: NAME, allowBasicAuth: { Smtp: true }, organizationDefault: true });
         assert.deepStrictEqual(r.failures, []);
         // The tenant as read at preview (issue #21): no such policy yet, not the default.
-        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: { ...allBlocked, Smtp: true }, organizationDefault: true, tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" } });
+        assert.deepStrictEqual(r.inputs, {
+            name: NAME,
+            allowBasicAuth: { ...allBlocked, Smtp: true },
+            organizationDefault: true,
+            tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" },
+        });
         const none = await providerAs().check({}, { name: NAME });
-        assert.deepStrictEqual(none.inputs, { name: NAME, allowBasicAuth: allBlocked, tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" } }, "no allowBasicAuth blocks every protocol");
+        assert.deepStrictEqual(
+            none.inputs,
+            { name: NAME, allowBasicAuth: allBlocked, tenantAtPreview: { organizationDefault: false, allowBasicAuth: "(no such policy)" } },
+            "no allowBasicAuth blocks every protocol",
+        );
         assert.strictEqual(emu.requests.filter((x) => x.write).length, before);
     });
 
@@ -178,8 +188,19 @@ describe("emulator: authentication policy provider", function () {
         await portal().invoke("Set-AuthenticationPolicy", { Identity: NAME, AllowBasicAuthPop: true });
         await portal().invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: null });
         const r = await p.read(created.id, created.outs);
-        assert.strictEqual(invokeCalls().filter((c) => c.write).at(-1)!.appId, emu.app(APPS.portal).appId, "the drift was made by the portal app");
-        assert.deepStrictEqual(r.inputs, { name: NAME, allowBasicAuth: { ...allBlocked, Pop: true }, organizationDefault: false, tenantAtPreview: inputs.tenantAtPreview });
+        assert.strictEqual(
+            invokeCalls()
+                .filter((c) => c.write)
+                .at(-1)!.appId,
+            emu.app(APPS.portal).appId,
+            "the drift was made by the portal app",
+        );
+        assert.deepStrictEqual(r.inputs, {
+            name: NAME,
+            allowBasicAuth: { ...allBlocked, Pop: true },
+            organizationDefault: false,
+            tenantAtPreview: inputs.tenantAtPreview,
+        });
         assert.strictEqual(r.props!.isOrganizationDefault, false);
         assert.deepStrictEqual(authenticationPolicy.diff(inputs as any, r.props as any), [
             { field: "allowBasicAuth.Pop", from: true, to: false },
@@ -190,7 +211,10 @@ describe("emulator: authentication policy provider", function () {
         await portal().invoke("Remove-AuthenticationPolicy", { Identity: NAME });
         const gone = await p.read(created.id, r.props);
         assert.strictEqual(gone.props!.exists, false);
-        assert.deepStrictEqual(authenticationPolicy.diff(inputs as any, gone.props as any).map((c) => c.field), ["exists", "organizationDefault"]);
+        assert.deepStrictEqual(
+            authenticationPolicy.diff(inputs as any, gone.props as any).map((c) => c.field),
+            ["exists", "organizationDefault"],
+        );
         await p.update("id", gone.props, inputs);
         assert.deepStrictEqual(policy(NAME)!.allowBasicAuth, allBlocked);
         assert.strictEqual(defaultName(), NAME);
@@ -217,14 +241,16 @@ describe("emulator: authentication policy provider", function () {
         // The engine's replacement: create the new resource, then delete the old one.
         const next = await p.create(renamed);
         await p.delete(created.id, created.outs);
-        assert.deepStrictEqual(exchange().authenticationPolicies.map((x) => x.name), [NAME, "Block Basic Auth v2"]);
+        assert.deepStrictEqual(
+            exchange().authenticationPolicies.map((x) => x.name),
+            [NAME, "Block Basic Auth v2"],
+        );
         assert.strictEqual(next.id, `${emu.defaultTenant().tenantId}/authenticationPolicy/Block Basic Auth v2`);
         assert.strictEqual(defaultName(), "Block Basic Auth v2");
         // An update with recorded state about the old name still reads the new one (no replace information).
-        assert.deepStrictEqual(
-            authenticationPolicy.diff(renamed as any, created.outs as any),
-            [{ field: "name", from: NAME, to: "Block Basic Auth v2" }],
-        );
+        assert.deepStrictEqual(authenticationPolicy.diff(renamed as any, created.outs as any), [
+            { field: "name", from: NAME, to: "Block Basic Auth v2" },
+        ]);
     });
 
     it("delete stops managing and leaves the policy and the default as they are", async () => {
@@ -241,12 +267,15 @@ describe("emulator: authentication policy provider", function () {
     it("check rejects unknown protocols (listing the valid ones) and bad input per property, and makes no call", async () => {
         const p = providerAs();
         const before = emu.requests.length;
-        const r = await p.check({}, {
-            name: NAME,
-            allowBasicAuth: { Smtp: true, imap: true, AllowBasicAuthPop: true, Exchange: true, Rpc: "no" },
-            organizationDefault: "yes",
-            default: true,
-        });
+        const r = await p.check(
+            {},
+            {
+                name: NAME,
+                allowBasicAuth: { Smtp: true, imap: true, AllowBasicAuthPop: true, Exchange: true, Rpc: "no" },
+                organizationDefault: "yes",
+                default: true,
+            },
+        );
         const by = Object.fromEntries(r.failures!.map((f) => [f.property, f.reason]));
         assert.deepStrictEqual(Object.keys(by).sort(), [
             "allowBasicAuth.AllowBasicAuthPop",
@@ -258,17 +287,29 @@ describe("emulator: authentication policy provider", function () {
         ]);
         const valid = AUTH_POLICY_PROTOCOLS.join(", ");
         assert.strictEqual(by["allowBasicAuth.Exchange"], `Authentication policy: unknown protocol "Exchange"; the protocols are ${valid}`);
-        assert.strictEqual(by["allowBasicAuth.imap"], `Authentication policy: unknown protocol "imap" (did you mean Imap?); the protocols are ${valid}`);
+        assert.strictEqual(
+            by["allowBasicAuth.imap"],
+            `Authentication policy: unknown protocol "imap" (did you mean Imap?); the protocols are ${valid}`,
+        );
         assert.match(by["allowBasicAuth.AllowBasicAuthPop"], /\(did you mean Pop\?\)/);
-        assert.match(by["allowBasicAuth.Rpc"], /allowBasicAuth\.Rpc must be true \(allow Basic authentication\) or false \(block it\) \(got "no"\)/);
+        assert.match(
+            by["allowBasicAuth.Rpc"],
+            /allowBasicAuth\.Rpc must be true \(allow Basic authentication\) or false \(block it\) \(got "no"\)/,
+        );
         assert.match(by.organizationDefault, /organizationDefault must be true or false \(true makes this the policy .*\), got "yes"/);
         assert.match(by.default, /default is not a known property \(known: name, allowBasicAuth, organizationDefault\)/);
 
         const names = async (name: unknown) => (await p.check({}, { name })).failures!.map((f) => f.reason);
-        assert.match((await names(undefined))[0], /name must be a non-empty string \(the policy's name, e.g. "Block Basic Auth"\), got nothing/);
+        assert.match(
+            (await names(undefined))[0],
+            /name must be a non-empty string \(the policy's name, e.g. "Block Basic Auth"\), got nothing/,
+        );
         assert.match((await names(" Block "))[0], /starts or ends with spaces; remove them/);
         assert.match((await names("x".repeat(65)))[0], /name is 65 characters; Exchange allows at most 64/);
-        assert.match((await p.check({}, { name: NAME, allowBasicAuth: ["Smtp"] })).failures![0].reason, /allowBasicAuth must be an object like \{ Smtp: true \}/);
+        assert.match(
+            (await p.check({}, { name: NAME, allowBasicAuth: ["Smtp"] })).failures![0].reason,
+            /allowBasicAuth must be an object like \{ Smtp: true \}/,
+        );
         assert.strictEqual(emu.requests.length, before, "no call at all");
         assert.strictEqual(exchange().authenticationPolicies.length, 0);
     });
@@ -299,7 +340,9 @@ describe("emulator: authentication policy provider", function () {
         await p.create(await plan(p, { name: NAME, organizationDefault: true }));
         assert.ok(policy(NAME));
         assert.strictEqual(defaultName(), NAME);
-        const statuses = invokeCalls().slice(before).map((r) => r.status);
+        const statuses = invokeCalls()
+            .slice(before)
+            .map((r) => r.status);
         assert.deepStrictEqual(statuses.slice(0, 4), ["dropped", 429, 429, 503]);
     });
 
@@ -317,9 +360,18 @@ describe("emulator: authentication policy provider", function () {
         const inputs = await plan(p, { name: NAME });
         const before = invokeCalls().length;
         await p.create(inputs);
-        assert.ok(invokeCalls().slice(before).some((r) => r.status === "dropped"), "the connection was dropped once");
+        assert.ok(
+            invokeCalls()
+                .slice(before)
+                .some((r) => r.status === "dropped"),
+            "the connection was dropped once",
+        );
         assert.ok(policy(NAME));
-        assert.strictEqual(writesOf(calls).filter((c) => c.cmdlet === "New-AuthenticationPolicy").length, 1, "one call of the client; the policy sent it again");
+        assert.strictEqual(
+            writesOf(calls).filter((c) => c.cmdlet === "New-AuthenticationPolicy").length,
+            1,
+            "one call of the client; the policy sent it again",
+        );
     });
 
     it("a policy created by someone else after the read is taken over with Set-AuthenticationPolicy", async () => {
@@ -332,7 +384,10 @@ describe("emulator: authentication policy provider", function () {
             return inner(cmdlet, params, opts);
         };
         await p.create(await plan(providerAs(), { name: NAME, allowBasicAuth: { Smtp: true } }));
-        assert.deepStrictEqual(writesOf(calls).map((c) => c.cmdlet), ["New-AuthenticationPolicy", "Set-AuthenticationPolicy"]);
+        assert.deepStrictEqual(
+            writesOf(calls).map((c) => c.cmdlet),
+            ["New-AuthenticationPolicy", "Set-AuthenticationPolicy"],
+        );
         assert.deepStrictEqual(policy(NAME)!.allowBasicAuth, { ...allBlocked, Smtp: true });
     });
 

@@ -20,13 +20,22 @@ const SD = "/policies/identitySecurityDefaultsEnforcementPolicy";
 describe("emulator: $batch ids and item headers, throttling costs and headers", function () {
     this.timeout(60_000);
     let emu: RunningEmulator;
-    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async () => {
-        emu.directory().seed(120, 5);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        { throttling: { enabled: false } },
+        async () => {
+            emu.directory().seed(120, 5);
+        },
+    );
 
     describe("$batch (json-batching.md)", () => {
         it("ids are not case-sensitive: 'a' and 'A' in one batch is a 400", async () => {
-            const r = await rawGraph(emu, "POST", "/$batch", { requests: [{ id: "a", method: "GET", url: SD }, { id: "A", method: "GET", url: SD }] });
+            const r = await rawGraph(emu, "POST", "/$batch", {
+                requests: [
+                    { id: "a", method: "GET", url: SD },
+                    { id: "A", method: "GET", url: SD },
+                ],
+            });
             assert.strictEqual(r.status, 400, JSON.stringify(r.body));
         });
 
@@ -45,13 +54,26 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
 
         it("each item carries the headers Graph returns: Content-Type of its body, OData-Version on OData answers, Cache-Control", async () => {
             const user = [...emu.directory().users.values()].find((u) => !u.breakGlass)!;
-            const r = await rawGraph(emu, "POST", "/$batch", {
-                requests: [
-                    { id: "1", method: "GET", url: `/users/${user.id}?$select=id` },
-                    { id: "2", method: "GET", url: "/users/nobody@example.invalid" },
-                    { id: "3", method: "PATCH", url: `/users/${user.id}/authentication/requirements`, body: { perUserMfaState: "disabled" }, headers: { "Content-Type": "application/json" } },
-                ],
-            }, undefined, "beta");
+            const r = await rawGraph(
+                emu,
+                "POST",
+                "/$batch",
+                {
+                    requests: [
+                        { id: "1", method: "GET", url: `/users/${user.id}?$select=id` },
+                        { id: "2", method: "GET", url: "/users/nobody@example.invalid" },
+                        {
+                            id: "3",
+                            method: "PATCH",
+                            url: `/users/${user.id}/authentication/requirements`,
+                            body: { perUserMfaState: "disabled" },
+                            headers: { "Content-Type": "application/json" },
+                        },
+                    ],
+                },
+                undefined,
+                "beta",
+            );
             assert.strictEqual(r.status, 200, JSON.stringify(r.body));
             const byId = Object.fromEntries(r.body.responses.map((x: any) => [x.id, x]));
             assert.strictEqual(byId["1"].status, 200);
@@ -69,7 +91,15 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
 
     describe("throttling (throttling-limits.md, throttling-entra-logs-reports.md)", () => {
         const units = async (path: string) => {
-            const r = await rawGraph(emu, "GET", path, undefined, undefined, "v1.0", path.includes("microsoft.graph.user") ? { ConsistencyLevel: "eventual" } : {});
+            const r = await rawGraph(
+                emu,
+                "GET",
+                path,
+                undefined,
+                undefined,
+                "v1.0",
+                path.includes("microsoft.graph.user") ? { ConsistencyLevel: "eventual" } : {},
+            );
             assert.strictEqual(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
             return r.headers.get("x-ms-resource-unit");
         };
@@ -85,7 +115,10 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
             assert.strictEqual(await units(`/groups/${group.id}/transitiveMembers`), "5");
             assert.strictEqual(await units(`/groups/${group.id}/transitiveMembers?$select=id`), "4");
             assert.strictEqual(await units(`/groups/${group.id}/transitiveMembers?$select=id&$top=10`), "3");
-            assert.strictEqual(await units(`/groups/${group.id}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`), "4");
+            assert.strictEqual(
+                await units(`/groups/${group.id}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`),
+                "4",
+            );
             assert.strictEqual(await units(SD), "1");
         });
 
@@ -115,9 +148,13 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
             emu.throttle.options = { enabled: true };
             try {
                 const statuses: number[] = [];
-                for (let i = 0; i < 7; i++) statuses.push((await rawGraph(emu, "GET", "/auditLogs/directoryAudits?$top=1", undefined, reader)).status);
+                for (let i = 0; i < 7; i++)
+                    statuses.push((await rawGraph(emu, "GET", "/auditLogs/directoryAudits?$top=1", undefined, reader)).status);
                 assert.deepStrictEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
-                assert.ok(statuses.slice(5).every((s) => s === 429), statuses.join(","));
+                assert.ok(
+                    statuses.slice(5).every((s) => s === 429),
+                    statuses.join(","),
+                );
                 // The identity bucket of the same app is untouched.
                 const users = await rawGraph(emu, "GET", "/groups?$top=1", undefined, reader);
                 assert.notStrictEqual(users.status, 429);

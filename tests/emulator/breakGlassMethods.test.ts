@@ -33,7 +33,10 @@ describe("emulator: break-glass accounts and phishing-resistant methods (lockout
         emu.directory().updateUser(second.id, { methods: ["microsoftAuthenticatorPush"] });
         const notes = await breakGlassPhishingResistance(clientsAs(emu), BG);
         assert.strictEqual(notes.length, 1, notes.join("\n"));
-        assert.match(notes[0], /^break-glass account breakglass2@contoso\.onmicrosoft\.com has no phishing-resistant method registered \(registered: microsoftAuthenticatorAuthenticationMethod\)/);
+        assert.match(
+            notes[0],
+            /^break-glass account breakglass2@contoso\.onmicrosoft\.com has no phishing-resistant method registered \(registered: microsoftAuthenticatorAuthenticationMethod\)/,
+        );
         assert.match(notes[0], /mandatory MFA .* FIDO2 or certificate-based authentication/);
         const unknown = await breakGlassPhishingResistance(clientsAs(emu), ["nobody@contoso.onmicrosoft.com"]);
         assert.match(unknown[0], /could not be read \(HTTP 404\)/);
@@ -42,7 +45,10 @@ describe("emulator: break-glass accounts and phishing-resistant methods (lockout
     it("the lockout guard's verdict carries the warning for the break-glass accounts it excludes", async () => {
         const v = await assessGlobalAdminLockout(clientsAs(emu), { excludeUsers: BG }, new Set());
         assert.strictEqual(v.refusal, undefined);
-        assert.ok(v.notes.some((n) => /break-glass account breakglass2@contoso\.onmicrosoft\.com has no phishing-resistant method/.test(n)), v.notes.join("\n"));
+        assert.ok(
+            v.notes.some((n) => /break-glass account breakglass2@contoso\.onmicrosoft\.com has no phishing-resistant method/.test(n)),
+            v.notes.join("\n"),
+        );
         assert.ok(!v.notes.some((n) => /breakglass1/.test(n)));
     });
 });

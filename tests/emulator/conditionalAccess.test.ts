@@ -77,19 +77,30 @@ describe("emulator: Conditional Access", function () {
         assert.deepStrictEqual(p.conditions.users.excludeGroups, []);
         assert.deepStrictEqual(p.conditions.signInRiskLevels, []);
         assert.strictEqual(p.conditions.platforms, null);
-        assert.deepStrictEqual(p.grantControls, { operator: "OR", builtInControls: ["block"], customAuthenticationFactors: [], termsOfUse: [] });
+        assert.deepStrictEqual(p.grantControls, {
+            operator: "OR",
+            builtInControls: ["block"],
+            customAuthenticationFactors: [],
+            termsOfUse: [],
+        });
         assert.strictEqual(p.sessionControls, null);
 
         const got = await call("GET", `${POLICIES}/${p.id}`);
         assert.strictEqual(got.status, 200);
         assert.deepStrictEqual({ ...got.body, "@odata.context": undefined }, { ...p, "@odata.context": undefined });
         const list = await call("GET", POLICIES);
-        assert.deepStrictEqual(list.body.value.map((x: any) => x.id), [p.id]);
+        assert.deepStrictEqual(
+            list.body.value.map((x: any) => x.id),
+            [p.id],
+        );
         const filtered = await call("GET", `${POLICIES}?$filter=${encodeURIComponent("state eq 'disabled'")}`);
         assert.deepStrictEqual(filtered.body.value, []);
 
         // PATCH merges: conditions.users changes, conditions.applications stays.
-        const patched = await call("PATCH", `${POLICIES}/${p.id}`, { state: "disabled", conditions: { users: { includeUsers: ["All"], excludeUsers: [] } } });
+        const patched = await call("PATCH", `${POLICIES}/${p.id}`, {
+            state: "disabled",
+            conditions: { users: { includeUsers: ["All"], excludeUsers: [] } },
+        });
         assert.strictEqual(patched.status, 204);
         assert.strictEqual(patched.body, undefined);
         const after = (await call("GET", `${POLICIES}/${p.id}`)).body;
@@ -112,28 +123,75 @@ describe("emulator: Conditional Access", function () {
 
     it("refuses bodies that do not fit Graph's schema or rules with Graph's 400, storing nothing", async () => {
         const cases: [string, Record<string, unknown>, RegExp][] = [
-            ["unknown property", blockLegacy(undefined, { priority: 1 }), /property 'priority' does not exist on type 'microsoft\.graph\.conditionalAccessPolicy'/],
+            [
+                "unknown property",
+                blockLegacy(undefined, { priority: 1 }),
+                /property 'priority' does not exist on type 'microsoft\.graph\.conditionalAccessPolicy'/,
+            ],
             [
                 "unknown nested property",
                 { ...blockLegacy(), conditions: { ...blockLegacy().conditions, devices: { includeDeviceStates: ["All"] } } },
                 /property 'includeDeviceStates' does not exist on type 'microsoft\.graph\.conditionalAccessDevices'/,
             ],
             ["state not a member", blockLegacy("on"), /Requested value 'on' was not found/],
-            ["clientAppTypes value", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: ["imap"] } }, /Requested value 'imap' was not found/],
-            ["builtInControls value", blockLegacy(undefined, { grantControls: { operator: "OR", builtInControls: ["requireMfa"] } }), /Requested value 'requireMfa' was not found/],
-            ["wrong JSON type", blockLegacy(undefined, { displayName: 42 }), /Cannot convert the literal '42' to the expected type 'Edm.String'/],
-            ["not an array", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: "all" } }, /'StartArray' node was expected/],
+            [
+                "clientAppTypes value",
+                { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: ["imap"] } },
+                /Requested value 'imap' was not found/,
+            ],
+            [
+                "builtInControls value",
+                blockLegacy(undefined, { grantControls: { operator: "OR", builtInControls: ["requireMfa"] } }),
+                /Requested value 'requireMfa' was not found/,
+            ],
+            [
+                "wrong JSON type",
+                blockLegacy(undefined, { displayName: 42 }),
+                /Cannot convert the literal '42' to the expected type 'Edm.String'/,
+            ],
+            [
+                "not an array",
+                { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: "all" } },
+                /'StartArray' node was expected/,
+            ],
             ["null where not allowed", blockLegacy(undefined, { state: null }), /null value was found for the property named 'state'/],
             ["read-only id", blockLegacy(undefined, { id: "mine" }), /Property 'id' is read-only/],
             ["missing displayName", { ...blockLegacy(), displayName: undefined }, /displayName is required/],
             ["missing conditions", { ...blockLegacy(), conditions: undefined }, /conditions is required/],
-            ["no applications", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, applications: undefined } }, /conditions\.applications/],
+            [
+                "no applications",
+                { ...blockLegacy(), conditions: { ...blockLegacy().conditions, applications: undefined } },
+                /conditions\.applications/,
+            ],
             ["no users", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, users: undefined } }, /conditions\.users/],
-            ["no clientAppTypes", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: [] } }, /clientAppTypes is required/],
-            ["neither grant nor session controls", { ...blockLegacy(), grantControls: undefined }, /grantControls or sessionControls is required/],
-            ["operator", blockLegacy(undefined, { grantControls: { operator: "XOR", builtInControls: ["mfa"] } }), /operator must be AND or OR/],
-            ["block with others", blockLegacy(undefined, { grantControls: { operator: "OR", builtInControls: ["block", "mfa"] } }), /block control cannot be combined/],
-            ["unknown location", { ...blockLegacy(), conditions: { ...blockLegacy().conditions, locations: { includeLocations: ["8c1b8f0e-1111-2222-3333-444455556666"] } } }, /named location '8c1b8f0e-1111-2222-3333-444455556666' .* does not exist/],
+            [
+                "no clientAppTypes",
+                { ...blockLegacy(), conditions: { ...blockLegacy().conditions, clientAppTypes: [] } },
+                /clientAppTypes is required/,
+            ],
+            [
+                "neither grant nor session controls",
+                { ...blockLegacy(), grantControls: undefined },
+                /grantControls or sessionControls is required/,
+            ],
+            [
+                "operator",
+                blockLegacy(undefined, { grantControls: { operator: "XOR", builtInControls: ["mfa"] } }),
+                /operator must be AND or OR/,
+            ],
+            [
+                "block with others",
+                blockLegacy(undefined, { grantControls: { operator: "OR", builtInControls: ["block", "mfa"] } }),
+                /block control cannot be combined/,
+            ],
+            [
+                "unknown location",
+                {
+                    ...blockLegacy(),
+                    conditions: { ...blockLegacy().conditions, locations: { includeLocations: ["8c1b8f0e-1111-2222-3333-444455556666"] } },
+                },
+                /named location '8c1b8f0e-1111-2222-3333-444455556666' .* does not exist/,
+            ],
         ];
         for (const [name, body, message] of cases) {
             const r = await call("POST", POLICIES, JSON.parse(JSON.stringify(body)));
@@ -143,7 +201,10 @@ describe("emulator: Conditional Access", function () {
             assert.ok(r.body.error.innerError["request-id"], name);
         }
         const schemaMismatch = await call("POST", POLICIES, blockLegacy("on"));
-        assert.match(schemaMismatch.body.error.message, /^1007: Incoming ConditionalAccessPolicy object is null or does not match the schema of ConditionalAccessPolicy type\./);
+        assert.match(
+            schemaMismatch.body.error.message,
+            /^1007: Incoming ConditionalAccessPolicy object is null or does not match the schema of ConditionalAccessPolicy type\./,
+        );
         assert.deepStrictEqual(stored(), [], "nothing was stored");
 
         // A PATCH that breaks a rule changes nothing either.
@@ -199,23 +260,59 @@ describe("emulator: Conditional Access", function () {
         assert.strictEqual(ip.status, 201, JSON.stringify(ip.body));
         assert.strictEqual(ip.body["@odata.type"], "#microsoft.graph.ipNamedLocation");
         assert.strictEqual(ip.body.createdDateTime, ip.body.modifiedDateTime);
-        const country = await call("POST", LOCATIONS, { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "Blocked countries", countriesAndRegions: ["KP", "IR"] });
+        const country = await call("POST", LOCATIONS, {
+            "@odata.type": "#microsoft.graph.countryNamedLocation",
+            displayName: "Blocked countries",
+            countriesAndRegions: ["KP", "IR"],
+        });
         assert.strictEqual(country.status, 201, JSON.stringify(country.body));
         assert.strictEqual(country.body.includeUnknownCountriesAndRegions, false);
         assert.strictEqual(country.body.countryLookupMethod, "clientIpAddress");
 
         const list = (await call("GET", LOCATIONS)).body.value;
-        assert.deepStrictEqual(list.map((l: any) => l["@odata.type"]), ["#microsoft.graph.ipNamedLocation", "#microsoft.graph.countryNamedLocation"]);
+        assert.deepStrictEqual(
+            list.map((l: any) => l["@odata.type"]),
+            ["#microsoft.graph.ipNamedLocation", "#microsoft.graph.countryNamedLocation"],
+        );
 
         const bad: [Record<string, unknown>, RegExp][] = [
             [{ displayName: "No type", countriesAndRegions: ["US"] }, /@odata\.type of a named location must be/],
-            [{ "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: ["USA"] }, /'USA' is not a two-letter country/],
-            [{ "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: [] }, /countriesAndRegions is required/],
-            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "300.1.1.1/24" }] }, /not a valid IPv4 CIDR range/],
-            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "10.0.0.0/4" }] }, /too wide/],
-            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ cidrAddress: "10.0.0.0/8" }] }, /property 'cidrAddress' does not exist on type 'microsoft\.graph\.ipRange'/],
-            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [], isTrusted: "yes" }, /Cannot convert the literal 'yes' to the expected type 'Edm.Boolean'/],
-            [{ "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [], countriesAndRegions: ["US"] }, /property 'countriesAndRegions' does not exist on type 'microsoft\.graph\.ipNamedLocation'/],
+            [
+                { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: ["USA"] },
+                /'USA' is not a two-letter country/,
+            ],
+            [
+                { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: [] },
+                /countriesAndRegions is required/,
+            ],
+            [
+                {
+                    "@odata.type": "#microsoft.graph.ipNamedLocation",
+                    displayName: "x",
+                    ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "300.1.1.1/24" }],
+                },
+                /not a valid IPv4 CIDR range/,
+            ],
+            [
+                {
+                    "@odata.type": "#microsoft.graph.ipNamedLocation",
+                    displayName: "x",
+                    ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "10.0.0.0/4" }],
+                },
+                /too wide/,
+            ],
+            [
+                { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [{ cidrAddress: "10.0.0.0/8" }] },
+                /property 'cidrAddress' does not exist on type 'microsoft\.graph\.ipRange'/,
+            ],
+            [
+                { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [], isTrusted: "yes" },
+                /Cannot convert the literal 'yes' to the expected type 'Edm.Boolean'/,
+            ],
+            [
+                { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x", ipRanges: [], countriesAndRegions: ["US"] },
+                /property 'countriesAndRegions' does not exist on type 'microsoft\.graph\.ipNamedLocation'/,
+            ],
         ];
         for (const [body, message] of bad) {
             const r = await call("POST", LOCATIONS, body);
@@ -226,14 +323,32 @@ describe("emulator: Conditional Access", function () {
 
         // PATCH needs the type, keeps it, answers 204.
         assert.strictEqual((await call("PATCH", `${LOCATIONS}/${country.body.id}`, { displayName: "Not here" })).status, 400);
-        assert.strictEqual((await call("PATCH", `${LOCATIONS}/${country.body.id}`, { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "x" })).status, 400);
-        const renamed = await call("PATCH", `${LOCATIONS}/${country.body.id}`, { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "Not here", countriesAndRegions: ["KP"] });
+        assert.strictEqual(
+            (
+                await call("PATCH", `${LOCATIONS}/${country.body.id}`, {
+                    "@odata.type": "#microsoft.graph.ipNamedLocation",
+                    displayName: "x",
+                })
+            ).status,
+            400,
+        );
+        const renamed = await call("PATCH", `${LOCATIONS}/${country.body.id}`, {
+            "@odata.type": "#microsoft.graph.countryNamedLocation",
+            displayName: "Not here",
+            countriesAndRegions: ["KP"],
+        });
         assert.strictEqual(renamed.status, 204);
         const after = (await call("GET", `${LOCATIONS}/${country.body.id}`)).body;
-        assert.deepStrictEqual([after.displayName, after.countriesAndRegions, after.createdDateTime], ["Not here", ["KP"], country.body.createdDateTime]);
+        assert.deepStrictEqual(
+            [after.displayName, after.countriesAndRegions, after.createdDateTime],
+            ["Not here", ["KP"], country.body.createdDateTime],
+        );
 
         // A policy using a location keeps it from being deleted.
-        const policy = await call("POST", POLICIES, { ...blockLegacy(), conditions: { ...blockLegacy().conditions, locations: { includeLocations: ["All"], excludeLocations: [ip.body.id] } } });
+        const policy = await call("POST", POLICIES, {
+            ...blockLegacy(),
+            conditions: { ...blockLegacy().conditions, locations: { includeLocations: ["All"], excludeLocations: [ip.body.id] } },
+        });
         assert.strictEqual(policy.status, 201, JSON.stringify(policy.body));
         const inUse = await call("DELETE", `${LOCATIONS}/${ip.body.id}`);
         assert.strictEqual(inUse.status, 400);
@@ -252,7 +367,17 @@ describe("emulator: Conditional Access", function () {
         addApp(emu, "ca-writer-only", ["Policy.ReadWrite.ConditionalAccess"]);
         assert.strictEqual((await call("GET", POLICIES, undefined, "ca-writer-only")).status, 200);
         assert.strictEqual((await call("POST", POLICIES, blockLegacy(), "ca-writer-only")).status, 403);
-        assert.strictEqual((await call("POST", LOCATIONS, { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: ["US"] }, "ca-writer-only")).status, 403);
+        assert.strictEqual(
+            (
+                await call(
+                    "POST",
+                    LOCATIONS,
+                    { "@odata.type": "#microsoft.graph.countryNamedLocation", displayName: "x", countriesAndRegions: ["US"] },
+                    "ca-writer-only",
+                )
+            ).status,
+            403,
+        );
         addApp(emu, "no-policy-read", ["User.Read.All"]);
         assert.strictEqual((await call("GET", POLICIES, undefined, "no-policy-read")).status, 403);
         assert.strictEqual((await call("POST", POLICIES, blockLegacy())).status, 201, "the provider app has both");
@@ -268,12 +393,19 @@ describe("emulator: Conditional Access", function () {
         assert.strictEqual(second.headers.get("retry-after"), null, "no Retry-After, as Graph documents");
         assert.strictEqual(second.body.error.code, "TooManyRequests");
         await new Promise((r) => setTimeout(r, 1050));
-        assert.strictEqual((await call("GET", `${LOCATIONS}`, undefined, APPS.reader)).status, 200, "named locations share it; a second later there is room again");
+        assert.strictEqual(
+            (await call("GET", `${LOCATIONS}`, undefined, APPS.reader)).status,
+            200,
+            "named locations share it; a second later there is room again",
+        );
 
         // Inside $batch each item is throttled on its own, also without Retry-After.
         await new Promise((r) => setTimeout(r, 1050));
         const batch = await call("POST", "/$batch", { requests: [1, 2, 3].map((i) => ({ id: String(i), method: "GET", url: POLICIES })) });
-        assert.deepStrictEqual(batch.body.responses.map((r: any) => r.status), [200, 429, 429]);
+        assert.deepStrictEqual(
+            batch.body.responses.map((r: any) => r.status),
+            [200, 429, 429],
+        );
         assert.ok(batch.body.responses.every((r: any) => !Object.keys(r.headers ?? {}).some((h) => h.toLowerCase() === "retry-after")));
 
         // Another tenant has its own second; other Graph areas are not affected.
@@ -308,10 +440,18 @@ describe("emulator: Conditional Access", function () {
                     [PHISHING_RESISTANT, "Phishing resistant MFA", "builtIn"],
                 ],
             );
-            assert.deepStrictEqual(list.body.value[2].allowedCombinations, ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"]);
+            assert.deepStrictEqual(list.body.value[2].allowedCombinations, [
+                "windowsHelloForBusiness",
+                "fido2",
+                "x509CertificateMultiFactor",
+            ]);
             assert.strictEqual((await call("PATCH", `${STRENGTHS}/${PHISHING_RESISTANT}`, { displayName: "mine" })).status, 400);
             assert.strictEqual((await call("DELETE", `${STRENGTHS}/${PHISHING_RESISTANT}`)).status, 400);
-            assert.strictEqual((await call("POST", `${STRENGTHS}/${PHISHING_RESISTANT}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] })).status, 400);
+            assert.strictEqual(
+                (await call("POST", `${STRENGTHS}/${PHISHING_RESISTANT}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] }))
+                    .status,
+                400,
+            );
             const filtered = await call("GET", `${STRENGTHS}?$filter=policyType eq 'builtIn'`);
             assert.strictEqual(filtered.body.value.length, 3);
             assert.strictEqual((await call("GET", `${STRENGTHS}?$top=1`)).status, 400);
@@ -323,13 +463,25 @@ describe("emulator: Conditional Access", function () {
             assert.strictEqual(created.body.policyType, "custom");
             assert.strictEqual(created.body.description, null);
             const id = created.body.id;
-            assert.strictEqual((await call("PATCH", `${STRENGTHS}/${id}`, { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", displayName: "FIDO2 or CBA", description: "admins" })).status, 204);
+            assert.strictEqual(
+                (
+                    await call("PATCH", `${STRENGTHS}/${id}`, {
+                        "@odata.type": "#microsoft.graph.authenticationStrengthPolicy",
+                        displayName: "FIDO2 or CBA",
+                        description: "admins",
+                    })
+                ).status,
+                204,
+            );
             assert.strictEqual((await call("PATCH", `${STRENGTHS}/${id}`, { allowedCombinations: ["fido2"] })).status, 400);
             const updated = await call("POST", `${STRENGTHS}/${id}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] });
             assert.strictEqual(updated.status, 200, JSON.stringify(updated.body));
             assert.deepStrictEqual(updated.body.previousCombinations, ["fido2", "x509CertificateMultiFactor"]);
             const read = await call("GET", `${STRENGTHS}/${id}`);
-            assert.deepStrictEqual([read.body.displayName, read.body.description, read.body.allowedCombinations], ["FIDO2 or CBA", "admins", ["fido2"]]);
+            assert.deepStrictEqual(
+                [read.body.displayName, read.body.description, read.body.allowedCombinations],
+                ["FIDO2 or CBA", "admins", ["fido2"]],
+            );
             assert.strictEqual((await custom("bad", ["fido3"])).status, 400);
             assert.strictEqual((await call("POST", STRENGTHS, { displayName: "no combinations" })).status, 400);
             for (let i = 1; i < 15; i++) assert.strictEqual((await custom(`custom ${i}`)).status, 201);
@@ -345,8 +497,16 @@ describe("emulator: Conditional Access", function () {
             const policy = (id: string) => ({
                 displayName: "Phishing-resistant MFA for admins",
                 state: "enabledForReportingButNotEnforced",
-                conditions: { users: { includeRoles: ["62e90394-69f5-4237-9190-012177145e10"] }, applications: { includeApplications: ["All"] }, clientAppTypes: ["all"] },
-                grantControls: { operator: "OR", builtInControls: [], authenticationStrength: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", id } },
+                conditions: {
+                    users: { includeRoles: ["62e90394-69f5-4237-9190-012177145e10"] },
+                    applications: { includeApplications: ["All"] },
+                    clientAppTypes: ["all"],
+                },
+                grantControls: {
+                    operator: "OR",
+                    builtInControls: [],
+                    authenticationStrength: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", id },
+                },
             });
             assert.strictEqual((await call("POST", POLICIES, policy("00000000-0000-0000-0000-00000000dead"))).status, 400);
             const created = await call("POST", POLICIES, policy(strength.id));
@@ -365,7 +525,12 @@ describe("emulator: Conditional Access", function () {
             const flows = (transferMethods: string) => ({
                 displayName: `Block ${transferMethods}`,
                 state: "enabledForReportingButNotEnforced",
-                conditions: { users: { includeUsers: ["All"] }, applications: { includeApplications: ["All"] }, clientAppTypes: ["all"], authenticationFlows: { transferMethods } },
+                conditions: {
+                    users: { includeUsers: ["All"] },
+                    applications: { includeApplications: ["All"] },
+                    clientAppTypes: ["all"],
+                    authenticationFlows: { transferMethods },
+                },
                 grantControls: { operator: "OR", builtInControls: ["block"] },
             });
             const both = await call("POST", POLICIES, flows("deviceCodeFlow,authenticationTransfer"));
@@ -377,17 +542,35 @@ describe("emulator: Conditional Access", function () {
 
         it("Microsoft-managed policies: seeded in report-only; state and exclusions can be changed, not the name or anything else; they cannot be deleted; Microsoft's change is audited as Microsoft Managed Policy Manager", async () => {
             const seeded = seedManagedPolicies(emu.store, emu.defaultTenant());
-            assert.ok(seeded.length >= 4 && seeded.every((p) => p.state === "enabledForReportingButNotEnforced" && p.displayName.startsWith("Microsoft-managed: ")));
+            assert.ok(
+                seeded.length >= 4 &&
+                    seeded.every((p) => p.state === "enabledForReportingButNotEnforced" && p.displayName.startsWith("Microsoft-managed: ")),
+            );
             const id = seeded.find((p) => p.displayName === "Microsoft-managed: Block device code flow")!.id;
             const listed = await call("GET", POLICIES);
-            assert.ok(listed.body.value.some((p: any) => p.id === id && p.conditions.authenticationFlows.transferMethods === "deviceCodeFlow"));
-            assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { state: "disabled", conditions: { users: { excludeUsers: ["11111111-1111-1111-1111-111111111111"] } } })).status, 204);
-            assert.deepStrictEqual((await call("GET", `${POLICIES}/${id}`)).body.conditions.users.excludeUsers, ["11111111-1111-1111-1111-111111111111"]);
+            assert.ok(
+                listed.body.value.some((p: any) => p.id === id && p.conditions.authenticationFlows.transferMethods === "deviceCodeFlow"),
+            );
+            assert.strictEqual(
+                (
+                    await call("PATCH", `${POLICIES}/${id}`, {
+                        state: "disabled",
+                        conditions: { users: { excludeUsers: ["11111111-1111-1111-1111-111111111111"] } },
+                    })
+                ).status,
+                204,
+            );
+            assert.deepStrictEqual((await call("GET", `${POLICIES}/${id}`)).body.conditions.users.excludeUsers, [
+                "11111111-1111-1111-1111-111111111111",
+            ]);
             const renamed = await call("PATCH", `${POLICIES}/${id}`, { displayName: "mine now" });
             assert.strictEqual(renamed.status, 400);
             assert.match(renamed.body.error.message, /can't be renamed/);
             assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { conditions: { clientAppTypes: ["browser"] } })).status, 400);
-            assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { grantControls: { operator: "OR", builtInControls: ["mfa"] } })).status, 400);
+            assert.strictEqual(
+                (await call("PATCH", `${POLICIES}/${id}`, { grantControls: { operator: "OR", builtInControls: ["mfa"] } })).status,
+                400,
+            );
             const deleted = await call("DELETE", `${POLICIES}/${id}`);
             assert.strictEqual(deleted.status, 400);
             assert.match(deleted.body.error.message, /can't rename or delete Microsoft-managed policies/);
@@ -395,9 +578,17 @@ describe("emulator: Conditional Access", function () {
             microsoftSetsManagedPolicyState(emu.store, emu.defaultTenant(), id, "enabled");
             assert.strictEqual(stored().find((p) => p.id === id)!.state, "enabled");
             addApp(emu, "audit-reader", ["AuditLog.Read.All", "Directory.Read.All"]);
-            const audits = await call("GET", `/auditLogs/directoryAudits?$filter=${encodeURIComponent("initiatedBy/app/displayName eq 'Microsoft Managed Policy Manager' and category eq 'Policy'")}`, undefined, "audit-reader");
+            const audits = await call(
+                "GET",
+                `/auditLogs/directoryAudits?$filter=${encodeURIComponent("initiatedBy/app/displayName eq 'Microsoft Managed Policy Manager' and category eq 'Policy'")}`,
+                undefined,
+                "audit-reader",
+            );
             assert.strictEqual(audits.status, 200, JSON.stringify(audits.body));
-            assert.deepStrictEqual(audits.body.value.map((e: any) => [e.activityDisplayName, e.targetResources[0].id]), [["Update Conditional Access policy", id]]);
+            assert.deepStrictEqual(
+                audits.body.value.map((e: any) => [e.activityDisplayName, e.targetResources[0].id]),
+                [["Update Conditional Access policy", id]],
+            );
             emu.store.mutate(() => (emu.defaultTenant().managedConditionalAccessPolicyIds = []));
         });
 
@@ -411,7 +602,15 @@ describe("emulator: Conditional Access", function () {
                         userPrincipalName: upn,
                         appDisplayName: "Azure Portal",
                         clientAppUsed: "Browser",
-                        appliedConditionalAccessPolicies: [{ id: "p1", displayName: "Phishing-resistant MFA for admins", result: "reportOnlyFailure", enforcedGrantControls: ["Authentication Strength"], enforcedSessionControls: [] }],
+                        appliedConditionalAccessPolicies: [
+                            {
+                                id: "p1",
+                                displayName: "Phishing-resistant MFA for admins",
+                                result: "reportOnlyFailure",
+                                enforcedGrantControls: ["Authentication Strength"],
+                                enforcedSessionControls: [],
+                            },
+                        ],
                     },
                 ];
             });
@@ -427,8 +626,13 @@ describe("emulator: Conditional Access", function () {
     });
 
     it("every body it accepted or answered has only what Graph's schema has", () => {
-        const ok = emu.requests.filter((r) => r.entity && typeof r.status === "number" && r.status < 300 && r.path.includes("/identity/conditionalAccess/"));
-        assert.ok(ok.some((r) => r.entity === "conditionalAccessPolicy" && r.method === "POST") && ok.some((r) => r.entity === "namedLocation" && r.method === "GET"));
+        const ok = emu.requests.filter(
+            (r) => r.entity && typeof r.status === "number" && r.status < 300 && r.path.includes("/identity/conditionalAccess/"),
+        );
+        assert.ok(
+            ok.some((r) => r.entity === "conditionalAccessPolicy" && r.method === "POST") &&
+                ok.some((r) => r.entity === "namedLocation" && r.method === "GET"),
+        );
         const problems = ok.flatMap((r) => [
             ...(r.requestBody !== undefined ? checkBody(r.version!, r.entity!, r.requestBody, `${r.method} ${r.path} request`) : []),
             ...(r.responseBody !== undefined ? checkBody(r.version!, r.entity!, r.responseBody, `${r.method} ${r.path} response`) : []),

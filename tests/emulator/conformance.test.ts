@@ -39,9 +39,18 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
 
     it("rule ids are unique and every rule names a source; every modelled rule has a probe and an expectation", () => {
         const ids = ALL.map((r) => r.id);
-        assert.deepStrictEqual(ids.filter((id, i) => ids.indexOf(id) !== i), []);
-        assert.deepStrictEqual(ALL.filter((r) => !r.source.trim()).map((r) => r.id), []);
-        assert.deepStrictEqual(ALL.filter((r) => r.modelled && (!r.probe || !r.expect)).map((r) => r.id), []);
+        assert.deepStrictEqual(
+            ids.filter((id, i) => ids.indexOf(id) !== i),
+            [],
+        );
+        assert.deepStrictEqual(
+            ALL.filter((r) => !r.source.trim()).map((r) => r.id),
+            [],
+        );
+        assert.deepStrictEqual(
+            ALL.filter((r) => r.modelled && (!r.probe || !r.expect)).map((r) => r.id),
+            [],
+        );
     });
 
     async function target(probe: Probe): Promise<RunningEmulator> {
@@ -155,7 +164,8 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
             case "conditionalAccessEnabled": {
                 const policy = { id: "0c0e0f00-0000-4000-8000-00000000c0a1", displayName: "conformance: enabled", state: "enabled" } as any;
                 e.store.mutate(() => tenant.conditionalAccessPolicies.push(policy));
-                return () => e.store.mutate(() => (tenant.conditionalAccessPolicies = tenant.conditionalAccessPolicies.filter((p) => p !== policy)));
+                return () =>
+                    e.store.mutate(() => (tenant.conditionalAccessPolicies = tenant.conditionalAccessPolicies.filter((p) => p !== policy)));
             }
         }
         return () => undefined;
@@ -177,7 +187,10 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
         }
         if (expect.message !== undefined) {
             const message = answer.json?.error?.message ?? answer.json?.error?.details?.[0]?.message ?? answer.text;
-            assert.ok(new RegExp(expect.message).test(String(message)) || answer.text.includes(expect.message), `${where}: message ${JSON.stringify(message)}`);
+            assert.ok(
+                new RegExp(expect.message).test(String(message)) || answer.text.includes(expect.message),
+                `${where}: message ${JSON.stringify(message)}`,
+            );
         }
         for (const [h, want] of Object.entries(expect.headers ?? {})) {
             const got = answer.headers.get(h);

@@ -47,8 +47,7 @@ const DOC_APP = "doc-examples";
  * (each entry says what differs and what Microsoft's page says; none is open today). Key: "<fixture file> <example name>".
  * Remove an entry once the example matches (the suite fails while a fixed entry stays).
  */
-const KNOWN_DIVERGENCES: Readonly<Record<string, string>> = {
-};
+const KNOWN_DIVERGENCES: Readonly<Record<string, string>> = {};
 
 type Kind = "matched" | "refused" | "diverges" | "known" | "listed";
 
@@ -60,7 +59,8 @@ interface Outcome {
 }
 
 const jsonType = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
-const typeName = (t: string | undefined): string | undefined => t?.replace(/^Collection\((.*)\)$/, "$1").replace(/^#?microsoft\.graph\./, "");
+const typeName = (t: string | undefined): string | undefined =>
+    t?.replace(/^Collection\((.*)\)$/, "$1").replace(/^#?microsoft\.graph\./, "");
 const isGuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 function loadFixtures(): DocFixture[] {
@@ -70,7 +70,11 @@ function loadFixtures(): DocFixture[] {
 }
 
 /** The schema type a property of `typeName` holds (its item type for a collection), if Graph's metadata has both. */
-function propertyType(version: "v1.0" | "beta", typeName: string | undefined, prop: string): { known: boolean; has: boolean; type?: string } {
+function propertyType(
+    version: "v1.0" | "beta",
+    typeName: string | undefined,
+    prop: string,
+): { known: boolean; has: boolean; type?: string } {
     const schema = loadSchema(version);
     if (!typeName || !schema.types[typeName]) return { known: false, has: false };
     for (let t: string | null = typeName; t; t = schema.types[t]?.base ?? null) {
@@ -98,7 +102,15 @@ export interface ShapeContext {
  * properties are required in truncated examples too. `exact` notes (does not refuse) answered
  * properties an untruncated example does not show: the schema check judges those.
  */
-export function compareShape(doc: unknown, got: unknown, at: string, exact: boolean, problems: string[], notes: string[], ctx: ShapeContext = { version: "v1.0", ignore: [] }): void {
+export function compareShape(
+    doc: unknown,
+    got: unknown,
+    at: string,
+    exact: boolean,
+    problems: string[],
+    notes: string[],
+    ctx: ShapeContext = { version: "v1.0", ignore: [] },
+): void {
     if (doc === null || got === null || doc === undefined) return;
     if (ctx.ignore.includes(at.replace(/\[\d+\]/g, "[*]"))) {
         notes.push(`${at}: not compared (listed in the fixture's artefact)`);
@@ -113,7 +125,9 @@ export function compareShape(doc: unknown, got: unknown, at: string, exact: bool
         if (!doc.length || !g.length) return;
         if (doc.every((d) => jsonType(d) !== "object")) {
             const want = new Set(doc.map(jsonType));
-            for (const [i, v] of g.entries()) if (v !== null && !want.has(jsonType(v))) problems.push(`${at}[${i}]: documented ${[...want].join("|")}, answered ${jsonType(v)}`);
+            for (const [i, v] of g.entries())
+                if (v !== null && !want.has(jsonType(v)))
+                    problems.push(`${at}[${i}]: documented ${[...want].join("|")}, answered ${jsonType(v)}`);
             return;
         }
         // Items: each documented item against the answered items of its @odata.type (the first such).
@@ -143,9 +157,12 @@ export function compareShape(doc: unknown, got: unknown, at: string, exact: bool
         const here = `${at}.${k}`;
         const p = propertyType(ctx.version, type, k);
         if (!(k in g)) {
-            if (ctx.ignore.includes(here.replace(/\[\d+\]/g, "[*]"))) notes.push(`${here}: not compared (listed in the fixture's artefact)`);
+            if (ctx.ignore.includes(here.replace(/\[\d+\]/g, "[*]")))
+                notes.push(`${here}: not compared (listed in the fixture's artefact)`);
             else if (p.known && !p.has && k !== "@odata.type")
-                problems.push(`${here}: documented, but Graph's metadata has no ${k} on ${type}: the page is wrong here, list the path in the fixture's artefact (docError, compareExcept)`);
+                problems.push(
+                    `${here}: documented, but Graph's metadata has no ${k} on ${type}: the page is wrong here, list the path in the fixture's artefact (docError, compareExcept)`,
+                );
             else problems.push(`${here}: documented, missing from the answer`);
             continue;
         }
@@ -153,12 +170,18 @@ export function compareShape(doc: unknown, got: unknown, at: string, exact: bool
     }
     if (exact) {
         const extra = Object.keys(g).filter((k) => !k.startsWith("@") && !(k in d));
-        if (extra.length) notes.push(`${at}: answered ${extra.join(", ")} beyond the untruncated example (checked against Graph's metadata)`);
+        if (extra.length)
+            notes.push(`${at}: answered ${extra.join(", ")} beyond the untruncated example (checked against Graph's metadata)`);
     }
 }
 
 /** What to compare an answer with, as a list of problems (empty: matches) and notes (what could not be compared). */
-function compareAnswer(ex: DocExample, version: "v1.0" | "beta", sentQuery: URLSearchParams, answer: { status: number; headers: Headers; text: string }): { problems: string[]; notes: string[] } {
+function compareAnswer(
+    ex: DocExample,
+    version: "v1.0" | "beta",
+    sentQuery: URLSearchParams,
+    answer: { status: number; headers: Headers; text: string },
+): { problems: string[]; notes: string[] } {
     const problems: string[] = [];
     const notes: string[] = [];
     const doc = ex.response!;
@@ -179,7 +202,8 @@ function compareAnswer(ex: DocExample, version: "v1.0" | "beta", sentQuery: URLS
         if (h.toLowerCase() !== "content-type" && !answer.headers.has(h)) problems.push(`header ${h}: documented, missing from the answer`);
     }
     if (contentType?.startsWith("text/plain")) {
-        if (jsonType(doc.body) === "number" && !/^\d+$/.test(answer.text.trim())) problems.push(`body: documented a count, answered ${answer.text.slice(0, 100)}`);
+        if (jsonType(doc.body) === "number" && !/^\d+$/.test(answer.text.trim()))
+            problems.push(`body: documented a count, answered ${answer.text.slice(0, 100)}`);
         return { problems, notes };
     }
     let got: any;
@@ -200,11 +224,13 @@ function compareAnswer(ex: DocExample, version: "v1.0" | "beta", sentQuery: URLS
     }
     if (typeof body["@odata.context"] === "string" && typeof got["@odata.context"] === "string") {
         const frag = (s: string) => s.split("$metadata#")[1]?.toLowerCase();
-        if (frag(body["@odata.context"]) !== frag(got["@odata.context"])) notes.push(`@odata.context: documented #${frag(body["@odata.context"])}, answered #${frag(got["@odata.context"])}`);
+        if (frag(body["@odata.context"]) !== frag(got["@odata.context"]))
+            notes.push(`@odata.context: documented #${frag(body["@odata.context"])}, answered #${frag(got["@odata.context"])}`);
     }
     if ("@odata.nextLink" in body && !("@odata.nextLink" in got)) {
         const top = Number(sentQuery.get("$top") ?? NaN);
-        if (Array.isArray(got.value) && Number.isFinite(top) && got.value.length >= top) problems.push("@odata.nextLink: documented, missing from a full page");
+        if (Array.isArray(got.value) && Number.isFinite(top) && got.value.length >= top)
+            problems.push("@odata.nextLink: documented, missing from a full page");
         else notes.push("@odata.nextLink: documented; the answer is not a full page, so none is expected");
     }
     const isCollection = Array.isArray(body.value) && (doc.isCollection || !("id" in body));
@@ -214,9 +240,17 @@ function compareAnswer(ex: DocExample, version: "v1.0" | "beta", sentQuery: URLS
             return { problems, notes };
         }
         if (body.value.length && !got.value.length) notes.push("value: the answer has no items to compare");
-        compareShape(body.value, got.value, "value", !doc.truncated, problems, notes, { version, type: typeName(doc.odataType), ignore: ex.artefact?.compareExcept ?? [] });
+        compareShape(body.value, got.value, "value", !doc.truncated, problems, notes, {
+            version,
+            type: typeName(doc.odataType),
+            ignore: ex.artefact?.compareExcept ?? [],
+        });
     } else {
-        compareShape(body, got, "body", !doc.truncated, problems, notes, { version, type: typeName(doc.odataType), ignore: ex.artefact?.compareExcept ?? [] });
+        compareShape(body, got, "body", !doc.truncated, problems, notes, {
+            version,
+            type: typeName(doc.odataType),
+            ignore: ex.artefact?.compareExcept ?? [],
+        });
     }
     // Graph's own type definitions: no property the type lacks, right JSON types and enum members.
     const t = typeName(doc.odataType);
@@ -246,59 +280,91 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
     const ids: Record<string, string> = {};
     const methodUsers: Record<string, { user: string; upn: string; method: string }> = {};
 
-    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async (e) => {
-        // The examples are about shapes, not permissions: one app holding every application permission
-        // the pages in scope list (each route's own permission rules are the rule tables' to check).
-        addApp(e, DOC_APP, [...new Set([...e.app(APPS.portal).graphRoles, "Directory.Read.All", "AuditLog.Read.All", "Application.Read.All", "RoleManagement.Read.Directory"])]);
-        const dir = e.directory();
-        const users = [...dir.users.values()].filter((u) => u.userType === "Member" && !u.breakGlass && !u.roles.length);
-        const groups = [...dir.groups.values()].filter((g) => g.members.length);
-        ids.user = users[0].id;
-        ids.upn = users[0].userPrincipalName;
-        ids.user2 = users[1].id;
-        ids.group = groups[0].id;
-        // A user holding the method types the authentication-methods example lists.
-        dir.updateUser(users[2].id, { methods: ["microsoftAuthenticatorPush", "fido2SecurityKey", "windowsHelloForBusiness"] });
-        ids.methodsUser = users[2].id;
-        ids.methodsUpn = users[2].userPrincipalName;
-        // One user per method collection, holding only that method (deleting a user's default method
-        // while others are registered is refused, as Microsoft documents).
-        const kinds: Record<string, string> = {
-            phoneMethods: "mobilePhone",
-            microsoftAuthenticatorMethods: "microsoftAuthenticatorPush",
-            softwareOathMethods: "softwareOneTimePasscode",
-            fido2Methods: "fido2SecurityKey",
-            emailMethods: "email",
-            temporaryAccessPassMethods: "temporaryAccessPass",
-            windowsHelloForBusinessMethods: "windowsHelloForBusiness",
-        };
-        for (const [i, [collection, kind]] of Object.entries(kinds).entries()) {
-            const u = users[3 + i];
-            dir.updateUser(u.id, { methods: [kind] });
-            const list = await rawGraph(e, "GET", `/users/${u.id}/authentication/${collection}`, undefined, APPS.portal);
-            assert.strictEqual(list.status, 200, JSON.stringify(list.body));
-            methodUsers[collection] = { user: u.id, upn: u.userPrincipalName, method: list.body.value[0].id };
-        }
-        const roles = await rawGraph(e, "GET", "/directoryRoles", undefined, APPS.portal);
-        const ga = roles.body.value.find((r: any) => r.displayName === "Global Administrator");
-        ids.roleId = ga.id;
-        ids.roleTemplateId = ga.roleTemplateId;
-        // Conditional Access in use: security defaults off (they cannot be on beside enabled policies),
-        // one named location and one policy for the get/update/delete examples.
-        await rawGraph(e, "PATCH", "/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false }, APPS.portal);
-        const location = await rawGraph(e, "POST", "/identity/conditionalAccess/namedLocations", { "@odata.type": "#microsoft.graph.ipNamedLocation", displayName: "Doc examples", isTrusted: false, ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "192.0.2.0/24" }] }, APPS.portal);
-        assert.strictEqual(location.status, 201, JSON.stringify(location.body));
-        ids.location = location.body.id;
-        const policy = await rawGraph(
-            e,
-            "POST",
-            "/identity/conditionalAccess/policies",
-            { displayName: "Doc examples", state: "disabled", conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeUsers: [ids.user] } }, grantControls: { operator: "OR", builtInControls: ["mfa"] } },
-            APPS.portal,
-        );
-        assert.strictEqual(policy.status, 201, JSON.stringify(policy.body));
-        ids.policy = policy.body.id;
-    });
+    useEmulator(
+        (e) => (emu = e),
+        { throttling: { enabled: false } },
+        async (e) => {
+            // The examples are about shapes, not permissions: one app holding every application permission
+            // the pages in scope list (each route's own permission rules are the rule tables' to check).
+            addApp(e, DOC_APP, [
+                ...new Set([
+                    ...e.app(APPS.portal).graphRoles,
+                    "Directory.Read.All",
+                    "AuditLog.Read.All",
+                    "Application.Read.All",
+                    "RoleManagement.Read.Directory",
+                ]),
+            ]);
+            const dir = e.directory();
+            const users = [...dir.users.values()].filter((u) => u.userType === "Member" && !u.breakGlass && !u.roles.length);
+            const groups = [...dir.groups.values()].filter((g) => g.members.length);
+            ids.user = users[0].id;
+            ids.upn = users[0].userPrincipalName;
+            ids.user2 = users[1].id;
+            ids.group = groups[0].id;
+            // A user holding the method types the authentication-methods example lists.
+            dir.updateUser(users[2].id, { methods: ["microsoftAuthenticatorPush", "fido2SecurityKey", "windowsHelloForBusiness"] });
+            ids.methodsUser = users[2].id;
+            ids.methodsUpn = users[2].userPrincipalName;
+            // One user per method collection, holding only that method (deleting a user's default method
+            // while others are registered is refused, as Microsoft documents).
+            const kinds: Record<string, string> = {
+                phoneMethods: "mobilePhone",
+                microsoftAuthenticatorMethods: "microsoftAuthenticatorPush",
+                softwareOathMethods: "softwareOneTimePasscode",
+                fido2Methods: "fido2SecurityKey",
+                emailMethods: "email",
+                temporaryAccessPassMethods: "temporaryAccessPass",
+                windowsHelloForBusinessMethods: "windowsHelloForBusiness",
+            };
+            for (const [i, [collection, kind]] of Object.entries(kinds).entries()) {
+                const u = users[3 + i];
+                dir.updateUser(u.id, { methods: [kind] });
+                const list = await rawGraph(e, "GET", `/users/${u.id}/authentication/${collection}`, undefined, APPS.portal);
+                assert.strictEqual(list.status, 200, JSON.stringify(list.body));
+                methodUsers[collection] = { user: u.id, upn: u.userPrincipalName, method: list.body.value[0].id };
+            }
+            const roles = await rawGraph(e, "GET", "/directoryRoles", undefined, APPS.portal);
+            const ga = roles.body.value.find((r: any) => r.displayName === "Global Administrator");
+            ids.roleId = ga.id;
+            ids.roleTemplateId = ga.roleTemplateId;
+            // Conditional Access in use: security defaults off (they cannot be on beside enabled policies),
+            // one named location and one policy for the get/update/delete examples.
+            await rawGraph(e, "PATCH", "/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false }, APPS.portal);
+            const location = await rawGraph(
+                e,
+                "POST",
+                "/identity/conditionalAccess/namedLocations",
+                {
+                    "@odata.type": "#microsoft.graph.ipNamedLocation",
+                    displayName: "Doc examples",
+                    isTrusted: false,
+                    ipRanges: [{ "@odata.type": "#microsoft.graph.iPv4CidrRange", cidrAddress: "192.0.2.0/24" }],
+                },
+                APPS.portal,
+            );
+            assert.strictEqual(location.status, 201, JSON.stringify(location.body));
+            ids.location = location.body.id;
+            const policy = await rawGraph(
+                e,
+                "POST",
+                "/identity/conditionalAccess/policies",
+                {
+                    displayName: "Doc examples",
+                    state: "disabled",
+                    conditions: {
+                        clientAppTypes: ["all"],
+                        applications: { includeApplications: ["All"] },
+                        users: { includeUsers: [ids.user] },
+                    },
+                    grantControls: { operator: "OR", builtInControls: ["mfa"] },
+                },
+                APPS.portal,
+            );
+            assert.strictEqual(policy.status, 201, JSON.stringify(policy.body));
+            ids.policy = policy.body.id;
+        },
+    );
 
     /** The example's path with the tenant's ids in place of the page's. */
     function swapPath(p: string): string {
@@ -307,7 +373,11 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         if (segs[0] === "me") segs.splice(0, 1, "users", ids.user);
         // The user whose data the example reads: a method's owner, the methods user, or the main one.
         const coll = segs.find((s) => s in methodUsers);
-        const owner = coll ? methodUsers[coll] : segs.includes("methods") ? { user: ids.methodsUser, upn: ids.methodsUpn } : { user: ids.user, upn: ids.upn };
+        const owner = coll
+            ? methodUsers[coll]
+            : segs.includes("methods")
+              ? { user: ids.methodsUser, upn: ids.methodsUpn }
+              : { user: ids.user, upn: ids.upn };
         for (let i = 1; i < segs.length; i++) {
             const prev = segs[i - 1].toLowerCase();
             const s = segs[i];
@@ -344,7 +414,14 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
             for (const [k, x] of Object.entries(o)) {
                 if (k === "id" && typeof x === "string" && isGuid(x) && o.targetType === "group") out[k] = ids.group;
                 // A $batch item's URL, relative to the version root.
-                else if (k === "url" && typeof x === "string" && x.startsWith("/") && Array.isArray((v as any).requests) === false && "method" in o) out[k] = swapPath(x);
+                else if (
+                    k === "url" &&
+                    typeof x === "string" &&
+                    x.startsWith("/") &&
+                    Array.isArray((v as any).requests) === false &&
+                    "method" in o
+                )
+                    out[k] = swapPath(x);
                 else out[k] = swapBody(x, k);
             }
             return out;
@@ -352,7 +429,9 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         return v;
     }
 
-    async function replay(ex: DocExample): Promise<{ version: "v1.0" | "beta"; query: URLSearchParams; status: number; headers: Headers; text: string }> {
+    async function replay(
+        ex: DocExample,
+    ): Promise<{ version: "v1.0" | "beta"; query: URLSearchParams; status: number; headers: Headers; text: string }> {
         const version = (ex.replay?.version ?? ex.request.version ?? "v1.0") as "v1.0" | "beta";
         const p = swapPath(ex.replay?.path ?? ex.request.path!);
         const token = await tokenFor(emu, DOC_APP);
@@ -360,10 +439,15 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         const written = Object.entries(ex.replay?.headers ?? ex.request.headers).filter(([h]) => h.toLowerCase() !== "content-length");
         const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...Object.fromEntries(written) };
         const body = ex.replay?.body ?? ex.request.body;
-        if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+        if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+            headers["content-type"] = "application/json";
         // The page's query as written: spaces, quotes and the like percent-encoded, nothing else changed.
         const url = `${emu.origin}/${version}${encodeURI(decodeURI(p))}`;
-        const res = await fetch(url, { method: ex.replay?.method ?? ex.request.method, headers, body: body === undefined ? (ex.request.method === "POST" ? "" : undefined) : JSON.stringify(swapBody(body)) });
+        const res = await fetch(url, {
+            method: ex.replay?.method ?? ex.request.method,
+            headers,
+            body: body === undefined ? (ex.request.method === "POST" ? "" : undefined) : JSON.stringify(swapBody(body)),
+        });
         const text = await res.text();
         return { version, query: new URL(url).searchParams, status: res.status, headers: res.headers, text };
     }
@@ -386,7 +470,10 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
 
     it("every known divergence names an example that exists", () => {
         const keys = new Set(fixtures.flatMap((f) => f.examples.map((e) => `${fixtureFile(f.source.path)} ${e.name}`)));
-        assert.deepStrictEqual(Object.keys(KNOWN_DIVERGENCES).filter((k) => !keys.has(k)), []);
+        assert.deepStrictEqual(
+            Object.keys(KNOWN_DIVERGENCES).filter((k) => !keys.has(k)),
+            [],
+        );
     });
 
     it("the comparison finds what differs (so that a match means something)", () => {
@@ -403,13 +490,21 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         assert.match(n.join(), /no answered item of type #t/);
         // A documented property Graph's metadata lacks is the page's error; one it has is required.
         n.length = 0;
-        compareShape({ isEnabled: true, enabled: true }, {}, "body", false, p, n, { version: "v1.0", type: "identitySecurityDefaultsEnforcementPolicy", ignore: [] });
+        compareShape({ isEnabled: true, enabled: true }, {}, "body", false, p, n, {
+            version: "v1.0",
+            type: "identitySecurityDefaultsEnforcementPolicy",
+            ignore: [],
+        });
         assert.deepStrictEqual(p, [
             "body.isEnabled: documented, missing from the answer",
             "body.enabled: documented, but Graph's metadata has no enabled on identitySecurityDefaultsEnforcementPolicy: the page is wrong here, list the path in the fixture's artefact (docError, compareExcept)",
         ]);
         p.length = 0;
-        compareShape({ enabled: true }, {}, "body", false, p, n, { version: "v1.0", type: "identitySecurityDefaultsEnforcementPolicy", ignore: ["body.enabled"] });
+        compareShape({ enabled: true }, {}, "body", false, p, n, {
+            version: "v1.0",
+            type: "identitySecurityDefaultsEnforcementPolicy",
+            ignore: ["body.enabled"],
+        });
         assert.deepStrictEqual(p, []);
     });
 
@@ -423,11 +518,17 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
                     outcomes.push(outcome);
                     const kind = ex.artefact?.kind;
                     const partial = !!ex.artefact?.compareExcept;
-                    if ((kind === "docError" || kind === "notApplicable") && !ex.replay && !partial && ex.artefact?.correctedBody === undefined) {
+                    if (
+                        (kind === "docError" || kind === "notApplicable") &&
+                        !ex.replay &&
+                        !partial &&
+                        ex.artefact?.correctedBody === undefined
+                    ) {
                         // Listed with its reason, not sent.
                         return;
                     }
-                    if (ex.request.path === null && !ex.replay?.path) throw new Error(`${key}: the example's URL ${ex.request.url} is not a Graph v1.0/beta URL; list it as an artefact`);
+                    if (ex.request.path === null && !ex.replay?.path)
+                        throw new Error(`${key}: the example's URL ${ex.request.url} is not a Graph v1.0/beta URL; list it as an artefact`);
                     const answer = await replay(ex);
                     if (kind === "notModelled" && !partial) {
                         let message = "";
@@ -440,7 +541,9 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
                             outcome.kind = "refused";
                             return;
                         }
-                        outcome.problems.push(`outside the emulator's scope (${ex.artefact!.reason}) but not refused loudly: answered ${answer.status} ${answer.text.slice(0, 200)}`);
+                        outcome.problems.push(
+                            `outside the emulator's scope (${ex.artefact!.reason}) but not refused loudly: answered ${answer.status} ${answer.text.slice(0, 200)}`,
+                        );
                     } else {
                         const r = compareAnswer(ex, answer.version, answer.query, answer);
                         outcome.problems.push(...r.problems);
@@ -454,7 +557,9 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
                     }
                     outcome.kind = known ? "known" : "diverges";
                     if (!known) {
-                        throw new Error(`${key} differs from Microsoft's example (${fixture.source.path}):\n  ${outcome.problems.join("\n  ")}`);
+                        throw new Error(
+                            `${key} differs from Microsoft's example (${fixture.source.path}):\n  ${outcome.problems.join("\n  ")}`,
+                        );
                     }
                 });
             }
@@ -474,7 +579,8 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
                 `${count("listed")} listed without replay; ` +
                 `${outcomes.filter((o) => o.kind === "matched" && o.notes.some((n) => n.startsWith("value: the answer has no items"))).length} of the matches had no items to compare (envelope only); artefacts: ${artefacts.length} (${byKind("notModelled")} not modelled, ${byKind("docError")} documentation errors, ${byKind("notApplicable")} not applicable; ${compared} of them compared as corrected or in part)`,
         );
-        for (const o of outcomes.filter((x) => x.kind === "known")) console.log(`      known divergence: ${o.key}: ${KNOWN_DIVERGENCES[o.key]}`);
+        for (const o of outcomes.filter((x) => x.kind === "known"))
+            console.log(`      known divergence: ${o.key}: ${KNOWN_DIVERGENCES[o.key]}`);
         if (process.env.DOC_EXAMPLES_VERBOSE) {
             for (const o of outcomes) {
                 console.log(`      ${o.kind} ${o.key}`);

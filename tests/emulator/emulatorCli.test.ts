@@ -52,7 +52,11 @@ describe("emulator: its command line", function () {
         for (const c of ["start", "tenant", "app", "admin"]) assert.match(r.out, new RegExp(`^  ${c}\\b`, "m"));
         assert.match((await run("start", "--help")).out, /--users <n>[\s\S]*--reseed/);
         assert.strictEqual(running, undefined);
-        const p = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "emulator", "cli.ts"), "--help", "--state-dir", dir, "--port", "0"], { cwd: repo, encoding: "utf8", timeout: 60_000 });
+        const p = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(repo, "emulator", "cli.ts"), "--help", "--state-dir", dir, "--port", "0"],
+            { cwd: repo, encoding: "utf8", timeout: 60_000 },
+        );
         assert.strictEqual(p.status, 0, `${p.stderr}${p.error ?? ""}`);
         assert.match(p.stdout, /^Usage: m365-mfa-emulator/);
         assert.ok(!fs.existsSync(dir), "no state directory was made: nothing started");
@@ -67,7 +71,10 @@ describe("emulator: its command line", function () {
         [["--reseed"], /error: --reseed needs --users <n>/],
         [["--seed", "3"], /error: --seed needs --users <n>/],
         [["tenant", "remove", "x"], /error: unknown command 'remove'/],
-        [["app", "grant", APPS.provider, "Directory.Raed.All"], /"Directory\.Raed\.All" is not an application permission the emulator checks \(did you mean Directory\.Read\.All\?\)/],
+        [
+            ["app", "grant", APPS.provider, "Directory.Raed.All"],
+            /"Directory\.Raed\.All" is not an application permission the emulator checks \(did you mean Directory\.Read\.All\?\)/,
+        ],
         [["admin", "set", "security-defaults", "maybe"], /value 'maybe' is invalid for argument 'state'\. Allowed choices are on, off\./],
         [["admin", "set", "per-user-mfa", "a@b", "required"], /Allowed choices are disabled, enabled, enforced/],
     ];
@@ -97,7 +104,10 @@ describe("emulator: its command line", function () {
         await stop();
         const again = await start(dir, "--users", "60");
         assert.strictEqual(again.code, USAGE_EXIT, again.err);
-        assert.match(again.err, /--users 60: .* already has a tenant .*seeding would replace its users\. Start without --users to keep it, add --reseed to replace its users, or use a new --state-dir\./);
+        assert.match(
+            again.err,
+            /--users 60: .* already has a tenant .*seeding would replace its users\. Start without --users to keep it, add --reseed to replace its users, or use a new --state-dir\./,
+        );
         assert.strictEqual(running, undefined, "refused before serving");
         assert.strictEqual((await start(dir)).code, undefined);
         assert.strictEqual(running!.directory().userCount, 40, "kept");
@@ -110,10 +120,18 @@ describe("emulator: its command line", function () {
         const dir = path.join(tmp, "commands");
         await start(dir);
         const runningFile = readState(dir);
-        for (const args of [["tenant", "add", "Fabrikam (emulated)"], ["app", "grant", APPS.reader, "User.Read.All"]]) {
+        for (const args of [
+            ["tenant", "add", "Fabrikam (emulated)"],
+            ["app", "grant", APPS.reader, "User.Read.All"],
+        ]) {
             const r = await run(...args, "--state-dir", dir);
             assert.strictEqual(r.code, 1, r.err);
-            assert.match(r.err, new RegExp(`the emulator is running on ${running!.origin.replace(/[.]/g, "\\.")} \\(pid \\d+\\) and owns .*: stop it \\(Ctrl-C\\), run ${args.slice(0, 2).join(" ")} again, then start it`));
+            assert.match(
+                r.err,
+                new RegExp(
+                    `the emulator is running on ${running!.origin.replace(/[.]/g, "\\.")} \\(pid \\d+\\) and owns .*: stop it \\(Ctrl-C\\), run ${args.slice(0, 2).join(" ")} again, then start it`,
+                ),
+            );
         }
         assert.deepStrictEqual(readState(dir), runningFile, "nothing written while it runs");
         await stop();
@@ -127,12 +145,21 @@ describe("emulator: its command line", function () {
         const granted = await run("app", "grant", APPS.reader, "User.Read.All", "Exchange.ManageAsApp", "--tenant", id, "--state-dir", dir);
         assert.strictEqual(granted.code, 0, granted.err);
         const reader = () => readState(dir).tenants[id].apps.find((a: any) => a.displayName === APPS.reader);
-        assert.deepStrictEqual([reader().graphRoles, reader().exchangeRoles], [["Policy.Read.All", "User.Read.All"], ["Exchange.ManageAsApp"]]);
-        assert.strictEqual((await run("app", "revoke", APPS.reader, "User.Read.All", "--tenant", "Fabrikam (emulated)", "--state-dir", dir)).code, 0);
+        assert.deepStrictEqual(
+            [reader().graphRoles, reader().exchangeRoles],
+            [["Policy.Read.All", "User.Read.All"], ["Exchange.ManageAsApp"]],
+        );
+        assert.strictEqual(
+            (await run("app", "revoke", APPS.reader, "User.Read.All", "--tenant", "Fabrikam (emulated)", "--state-dir", dir)).code,
+            0,
+        );
         assert.deepStrictEqual(reader().graphRoles, ["Policy.Read.All"]);
         const unknownApp = await run("app", "grant", "no-such-app", "User.Read.All", "--state-dir", dir);
         assert.strictEqual(unknownApp.code, 1);
-        assert.match(unknownApp.err, /no app registration "no-such-app" in tenant .* \(apps: m365-mfa-provider, portal-admin, policy-reader, exchange-app-without-role\)/);
+        assert.match(
+            unknownApp.err,
+            /no app registration "no-such-app" in tenant .* \(apps: m365-mfa-provider, portal-admin, policy-reader, exchange-app-without-role\)/,
+        );
 
         const store = new Store(dir);
         try {
@@ -151,7 +178,9 @@ describe("emulator: its command line", function () {
         const r = await run("admin", "set", "security-defaults", "off", "--state-dir", dir);
         assert.strictEqual(r.code, 0, r.err);
         assert.strictEqual(running!.defaultTenant().securityDefaults.isEnabled, false);
-        const user = [...running!.directory().users.values()].find((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled")!;
+        const user = [...running!.directory().users.values()].find(
+            (u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled",
+        )!;
         const u = await run("admin", "set", "per-user-mfa", user.userPrincipalName, "enforced", "--state-dir", dir);
         assert.strictEqual(u.code, 0, u.err);
         assert.strictEqual(running!.directory().user(user.id)!.perUserMfaState, "enforced");
@@ -159,7 +188,11 @@ describe("emulator: its command line", function () {
         const portalApp = running!.app(APPS.portal).appId;
         const [sd, pum] = log.slice(-2);
         assert.strictEqual(sd.activityDisplayName, "Update security defaults");
-        assert.deepStrictEqual([sd.initiatedBy.app?.appId, pum.initiatedBy.app?.appId], [portalApp, portalApp], "made as the portal-admin app");
+        assert.deepStrictEqual(
+            [sd.initiatedBy.app?.appId, pum.initiatedBy.app?.appId],
+            [portalApp, portalApp],
+            "made as the portal-admin app",
+        );
         assert.strictEqual((pum.targetResources[0] as any).userPrincipalName?.toLowerCase(), user.userPrincipalName.toLowerCase());
     });
 });

@@ -82,7 +82,9 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(onDisk.tenants[emu.defaultTenant().tenantId].exchange.organization.oauth2ClientProfileEnabled, false);
             assert.strictEqual((await c.invoke("Get-OrganizationConfig"))[0].OAuth2ClientProfileEnabled, false);
             const again = await c.execute("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
-            assert.deepStrictEqual(again.warnings, [`The command completed successfully but no settings of '${org().name}' have been modified.`]);
+            assert.deepStrictEqual(again.warnings, [
+                `The command completed successfully but no settings of '${org().name}' have been modified.`,
+            ]);
             assert.deepStrictEqual(again.value, []);
             // On the wire a Set-* that only warns answers value: null beside @adminapi.warnings (CIPP New-ExoRequest).
             const wire = await raw(cmd("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false }));
@@ -133,7 +135,10 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(second.status, 200);
             assert.deepStrictEqual(
                 second.body.value.map((m: any) => m.Name),
-                emu.defaultTenant().exchange.mailboxes.slice(3, 6).map((m) => m.name),
+                emu
+                    .defaultTenant()
+                    .exchange.mailboxes.slice(3, 6)
+                    .map((m) => m.name),
             );
             const wrongBody = await raw(cmd("Get-Mailbox"), { url: next });
             assert.strictEqual(wrongBody.status, 400, "a nextLink only continues the request that returned it");
@@ -143,19 +148,29 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             const all = emu.defaultTenant().exchange.mailboxes;
             const before = invokeCalls().length;
             const got = await exo(APPS.provider, { pageSize: 2 }).invoke("Get-CASMailbox");
-            assert.deepStrictEqual(got.map((m) => m.PrimarySmtpAddress), all.map((m) => m.primarySmtpAddress));
+            assert.deepStrictEqual(
+                got.map((m) => m.PrimarySmtpAddress),
+                all.map((m) => m.primarySmtpAddress),
+            );
             assert.strictEqual(invokeCalls().length - before, Math.ceil(all.length / 2), "one POST per page");
         });
 
         it("a bounded client stops at maxPages with an honest error", async () => {
-            await rejectsWith(exo(APPS.provider, { pageSize: 1, maxPages: 2 }).invoke("Get-CASMailbox"), undefined, /more than 2 pages of 1/);
+            await rejectsWith(
+                exo(APPS.provider, { pageSize: 1, maxPages: 2 }).invoke("Get-CASMailbox"),
+                undefined,
+                /more than 2 pages of 1/,
+            );
         });
 
         it("-ResultSize limits the answer and warns that more exist", async () => {
             const r = await exo().execute("Get-Mailbox", { ResultSize: 2 });
             assert.strictEqual(r.value.length, 2);
             assert.match(r.warnings.join(" "), /There are more results available/);
-            assert.strictEqual((await exo().invoke("Get-Mailbox", { ResultSize: "Unlimited" })).length, emu.defaultTenant().exchange.mailboxes.length);
+            assert.strictEqual(
+                (await exo().invoke("Get-Mailbox", { ResultSize: "Unlimited" })).length,
+                emu.defaultTenant().exchange.mailboxes.length,
+            );
         });
 
         it("Get-Mailbox reports UPN, alias and recipient type, and filters by RecipientTypeDetails", async () => {
@@ -166,7 +181,11 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(adele.UserPrincipalName, `AdeleV@${org().name}`);
             assert.strictEqual(adele.Alias, "AdeleV");
             assert.strictEqual(adele.RecipientTypeDetails, "UserMailbox");
-            await rejectsWith(exo().invoke("Get-Mailbox", { RecipientTypeDetails: "Pigeon" }), 400, /Unable to match the identifier name Pigeon/);
+            await rejectsWith(
+                exo().invoke("Get-Mailbox", { RecipientTypeDetails: "Pigeon" }),
+                400,
+                /Unable to match the identifier name Pigeon/,
+            );
         });
 
         it("Get-CASMailbox -Identity finds a mailbox by UPN, alias or address; an unknown one is Exchange's not-found", async () => {
@@ -195,15 +214,31 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(effectiveSmtpClientAuthenticationDisabled(tenant(), mailbox()), false, "false overrides the org");
 
             await c.invoke("Set-CASMailbox", { Identity: "scanner", SmtpClientAuthenticationDisabled: null });
-            assert.strictEqual((await c.invoke("Get-CASMailbox", { Identity: "scanner" }))[0].SmtpClientAuthenticationDisabled, null, "null is stored as null");
+            assert.strictEqual(
+                (await c.invoke("Get-CASMailbox", { Identity: "scanner" }))[0].SmtpClientAuthenticationDisabled,
+                null,
+                "null is stored as null",
+            );
             await c.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
             try {
-                assert.strictEqual(effectiveSmtpClientAuthenticationDisabled(tenant(), mailbox()), false, "null now follows the org (enabled)");
+                assert.strictEqual(
+                    effectiveSmtpClientAuthenticationDisabled(tenant(), mailbox()),
+                    false,
+                    "null now follows the org (enabled)",
+                );
             } finally {
                 await c.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: true });
             }
-            await rejectsWith(c.invoke("Set-CASMailbox", { SmtpClientAuthenticationDisabled: true }), 400, /missing mandatory parameters: Identity/);
-            await rejectsWith(c.invoke("Set-CASMailbox", { Identity: "ghost", SmtpClientAuthenticationDisabled: true }), 404, /object 'ghost' couldn't be found/);
+            await rejectsWith(
+                c.invoke("Set-CASMailbox", { SmtpClientAuthenticationDisabled: true }),
+                400,
+                /missing mandatory parameters: Identity/,
+            );
+            await rejectsWith(
+                c.invoke("Set-CASMailbox", { Identity: "ghost", SmtpClientAuthenticationDisabled: true }),
+                404,
+                /object 'ghost' couldn't be found/,
+            );
         });
     });
 
@@ -220,7 +255,10 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(smtpOnly.AllowBasicAuthImap, false);
             await rejectsWith(c.invoke("New-AuthenticationPolicy", { Name: "no basic" }), 400, /already exists/);
             await rejectsWith(c.invoke("New-AuthenticationPolicy", {}), 400, /missing mandatory parameters: Name/);
-            assert.deepStrictEqual((await c.invoke("Get-AuthenticationPolicy")).map((p) => p.Name), ["No Basic", "SMTP only"]);
+            assert.deepStrictEqual(
+                (await c.invoke("Get-AuthenticationPolicy")).map((p) => p.Name),
+                ["No Basic", "SMTP only"],
+            );
         });
 
         it("Set-AuthenticationPolicy changes only the switches given; Get -Identity reads one policy", async () => {
@@ -232,7 +270,11 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(p.AllowBasicAuthSmtp, false);
             const noop = await c.execute("Set-AuthenticationPolicy", { Identity: "No Basic", AllowBasicAuthPop: true });
             assert.match(noop.warnings.join(), /no settings of 'No Basic' have been modified/);
-            await rejectsWith(c.invoke("Set-AuthenticationPolicy", { Identity: "No Basic", AllowBasicAuthFax: true }), 400, /A parameter cannot be found that matches parameter name 'AllowBasicAuthFax'\./);
+            await rejectsWith(
+                c.invoke("Set-AuthenticationPolicy", { Identity: "No Basic", AllowBasicAuthFax: true }),
+                400,
+                /A parameter cannot be found that matches parameter name 'AllowBasicAuthFax'\./,
+            );
         });
 
         it("Remove-AuthenticationPolicy deletes it, and clears it as the organisation's default", async () => {
@@ -256,26 +298,50 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             const e = res.body.error;
             assert.strictEqual(e.code, "BadRequest");
             assert.strictEqual(e.message, "Error executing cmdlet");
-            assert.match(e.details[0].message, /^\|System\.Management\.Automation\.CommandNotFoundException\|The term 'Get-Unicorn' is not recognized as the name of a cmdlet/);
+            assert.match(
+                e.details[0].message,
+                /^\|System\.Management\.Automation\.CommandNotFoundException\|The term 'Get-Unicorn' is not recognized as the name of a cmdlet/,
+            );
             assert.match(e.innererror.internalexception.message, /^The term 'Get-Unicorn' is not recognized/);
-            await rejectsWith(exo().invoke("Get-Unicorn"), 400, /Get-Unicorn answered 400 BadRequest: The term 'Get-Unicorn' is not recognized/);
+            await rejectsWith(
+                exo().invoke("Get-Unicorn"),
+                400,
+                /Get-Unicorn answered 400 BadRequest: The term 'Get-Unicorn' is not recognized/,
+            );
         });
 
         it("an unknown parameter, a wrong type and a bad body are 400s that change nothing", async () => {
             const writesBefore = writes().length;
-            await rejectsWith(exo().invoke("Get-OrganizationConfig", { Bogus: 1 }), 400, /A parameter cannot be found that matches parameter name 'Bogus'\./);
+            await rejectsWith(
+                exo().invoke("Get-OrganizationConfig", { Bogus: 1 }),
+                400,
+                /A parameter cannot be found that matches parameter name 'Bogus'\./,
+            );
             await rejectsWith(
                 exo().invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: "yes" }),
                 400,
                 /Cannot process argument transformation on parameter 'OAuth2ClientProfileEnabled'.*Boolean parameters accept only Boolean values/,
             );
-            await rejectsWith(exo().invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: null }), 400, /Cannot convert value "" to type "System\.Boolean"/);
+            await rejectsWith(
+                exo().invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: null }),
+                400,
+                /Cannot convert value "" to type "System\.Boolean"/,
+            );
             const bad = await raw("{not json");
             assert.strictEqual(bad.status, 400);
             assert.match(bad.body.error.details[0].message, /not a valid InvokeCommand payload/);
             assert.strictEqual(org().oauth2ClientProfileEnabled, true);
-            assert.ok(invokeCalls().slice(-4).every((r) => r.status === 400));
-            assert.ok(writes().slice(writesBefore).every((r) => r.status === 400), "no write went through");
+            assert.ok(
+                invokeCalls()
+                    .slice(-4)
+                    .every((r) => r.status === 400),
+            );
+            assert.ok(
+                writes()
+                    .slice(writesBefore)
+                    .every((r) => r.status === 400),
+                "no write went through",
+            );
         });
 
         it("an app without Exchange.ManageAsApp is refused with 403 before the cmdlet runs", async () => {
@@ -312,13 +378,22 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
 
     describe("resilience", () => {
         it("waits out 429s (Retry-After) and 503s, then answers", async () => {
-            emu.faults = { next: [{ kind: "429", count: 2, match: "InvokeCommand" }, { kind: "503", count: 1, match: "InvokeCommand" }], retryAfterSeconds: 1 };
+            emu.faults = {
+                next: [
+                    { kind: "429", count: 2, match: "InvokeCommand" },
+                    { kind: "503", count: 1, match: "InvokeCommand" },
+                ],
+                retryAfterSeconds: 1,
+            };
             const before = invokeCalls().length;
             const started = Date.now();
             const [config] = await exo().invoke("Get-OrganizationConfig");
             assert.strictEqual(config.OAuth2ClientProfileEnabled, true);
             const calls = invokeCalls().slice(before);
-            assert.deepStrictEqual(calls.map((c) => c.status), [429, 429, 503, 200]);
+            assert.deepStrictEqual(
+                calls.map((c) => c.status),
+                [429, 429, 503, 200],
+            );
             assert.ok(Date.now() - started >= 2000, "Retry-After was honoured");
         });
 
@@ -329,8 +404,18 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
 
             emu.faults = { next: [{ kind: "drop", count: 1, match: "InvokeCommand" }] };
             const before = invokeCalls().length;
-            await rejectsWith(exo().invoke("New-AuthenticationPolicy", { Name: "Once" }), undefined, /New-AuthenticationPolicy failed: no answer/);
-            assert.deepStrictEqual(invokeCalls().slice(before).map((c) => c.status), ["dropped"], "sent once");
+            await rejectsWith(
+                exo().invoke("New-AuthenticationPolicy", { Name: "Once" }),
+                undefined,
+                /New-AuthenticationPolicy failed: no answer/,
+            );
+            assert.deepStrictEqual(
+                invokeCalls()
+                    .slice(before)
+                    .map((c) => c.status),
+                ["dropped"],
+                "sent once",
+            );
             assert.strictEqual(emu.defaultTenant().exchange.authenticationPolicies.length, 0);
         });
 
@@ -342,7 +427,12 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             emu.faults = {};
             const before = invokeCalls().length;
             await c.invoke("Get-TransportConfig");
-            assert.deepStrictEqual(invokeCalls().slice(before).map((r) => r.status), [401, 200]);
+            assert.deepStrictEqual(
+                invokeCalls()
+                    .slice(before)
+                    .map((r) => r.status),
+                [401, 200],
+            );
         });
 
         it("a persistent outage ends with an honest error after bounded retries", async () => {

@@ -55,20 +55,28 @@ describe("emulator: Exchange needs an Entra role besides Exchange.ManageAsApp", 
     });
 
     it("the client's error names the role to assign and where; the provider passes it on instead of blaming the permission", async () => {
-        const err = await clientsAs(emu, APPS.exchangeNoRole).exchange.invoke("Get-OrganizationConfig").then(
-            () => assert.fail("Exchange should refuse"),
-            (e) => e,
-        );
+        const err = await clientsAs(emu, APPS.exchangeNoRole)
+            .exchange.invoke("Get-OrganizationConfig")
+            .then(
+                () => assert.fail("Exchange should refuse"),
+                (e) => e,
+            );
         assert.ok(err instanceof MissingExchangeRoleError, String(err));
         assert.strictEqual(err.status, 403);
         assert.strictEqual(err.transient, false);
         assert.match(err.message, /isn't supported in this scenario/);
-        assert.match(err.message, /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/);
+        assert.match(
+            err.message,
+            /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/,
+        );
         const before = emu.requests.filter((r) => r.write).length;
         const p = new SettingProvider(modernAuthentication, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.exchangeNoRole));
         await assert.rejects(p.create({ enabled: true }), (e: Error) => {
             assert.match(e.message, /^Modern authentication: create failed: .*Exchange Online .* answered 403/);
-            assert.match(e.message, /needs an Entra role for Exchange besides the Exchange\.ManageAsApp permission: assign it the Exchange Administrator role/);
+            assert.match(
+                e.message,
+                /needs an Entra role for Exchange besides the Exchange\.ManageAsApp permission: assign it the Exchange Administrator role/,
+            );
             assert.doesNotMatch(e.message, /Grant the Office 365 Exchange Online application permission/);
             return true;
         });
@@ -79,11 +87,19 @@ describe("emulator: Exchange needs an Entra role besides Exchange.ManageAsApp", 
         const required = requiredPermissions({ modernAuthentication: { enabled: true } } as any);
         const missing = await missingPermissions(clientsAs(emu, APPS.exchangeNoRole), required);
         assert.strictEqual(missing.length, 1, missing.join("\n"));
-        assert.match(missing[0], /^Exchange Online \(Entra role\): Exchange refused the app although it holds Exchange\.ManageAsApp; assign the app's service principal the Exchange Administrator role/);
+        assert.match(
+            missing[0],
+            /^Exchange Online \(Entra role\): Exchange refused the app although it holds Exchange\.ManageAsApp; assign the app's service principal the Exchange Administrator role/,
+        );
         assert.deepStrictEqual(await missingPermissions(clientsAs(emu), required), []);
         // Without the permission itself the hint names both.
         const noPermission = await missingPermissions(clientsAs(emu, APPS.reader), required);
         assert.ok(noPermission.length > 0);
-        assert.ok(noPermission.every((m) => /Exchange\.ManageAsApp, and assign the app's service principal the Exchange Administrator role/.test(m)), noPermission.join("\n"));
+        assert.ok(
+            noPermission.every((m) =>
+                /Exchange\.ManageAsApp, and assign the app's service principal the Exchange Administrator role/.test(m),
+            ),
+            noPermission.join("\n"),
+        );
     });
 });

@@ -15,7 +15,13 @@ import { useEmulator } from "../support/emulatorSuite";
 const POLICIES = "/identity/conditionalAccess/policies";
 const BG = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
 
-function policy(displayName: string, state: string, excludeUsers: string[], shape: "legacyAuthentication" | "conditionalAccessMfa", over: Record<string, any> = {}) {
+function policy(
+    displayName: string,
+    state: string,
+    excludeUsers: string[],
+    shape: "legacyAuthentication" | "conditionalAccessMfa",
+    over: Record<string, any> = {},
+) {
     const s = POLICY_SHAPES[shape];
     return {
         displayName,
@@ -47,11 +53,20 @@ describe("emulator: export of each member", function () {
             await make("block", policy("Block legacy auth", "enabled", [a, b], "legacyAuthentication"));
             // The same accounts in the other order: the component builds both policies from one list.
             await make("mfaReordered", policy("MFA for everyone", "enabledForReportingButNotEnforced", [b, a], "conditionalAccessMfa"));
-            await make("mfaBrowser", policy("MFA in browsers", "enabledForReportingButNotEnforced", [a, b], "conditionalAccessMfa", { conditions: { clientAppTypes: ["browser"] } }));
+            await make(
+                "mfaBrowser",
+                policy("MFA in browsers", "enabledForReportingButNotEnforced", [a, b], "conditionalAccessMfa", {
+                    conditions: { clientAppTypes: ["browser"] },
+                }),
+            );
             await make("device", {
                 displayName: "Compliant devices",
                 state: "disabled",
-                conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeUsers: ["All"], excludeUsers: [a] } },
+                conditions: {
+                    clientAppTypes: ["all"],
+                    applications: { includeApplications: ["All"] },
+                    users: { includeUsers: ["All"], excludeUsers: [a] },
+                },
                 grantControls: { operator: "OR", builtInControls: ["compliantDevice"] },
             });
             await make("block2", policy("Block legacy auth again", "disabled", [a, b], "legacyAuthentication"));
@@ -64,27 +79,48 @@ describe("emulator: export of each member", function () {
                 breakGlassAccounts: BG,
                 legacyAuthentication: { mode: "on", displayName: "Block legacy auth", adoptPolicyId: created.block },
             });
-            const about = (key: string) => warnings.filter((w) => new RegExp(`^Conditional Access policy "[^"]+" \\(${created[key]}\\)`).test(w));
+            const about = (key: string) =>
+                warnings.filter((w) => new RegExp(`^Conditional Access policy "[^"]+" \\(${created[key]}\\)`).test(w));
             assert.match(about("mfaReordered").join("\n"), /excludeUsers is \[.*\] where the component's policy has \[.*\]/);
-            assert.match(about("mfaBrowser").join("\n"), /conditions\.clientAppTypes is \["browser"\] where the component's policy has \["all"\]/);
+            assert.match(
+                about("mfaBrowser").join("\n"),
+                /conditions\.clientAppTypes is \["browser"\] where the component's policy has \["all"\]/,
+            );
             assert.match(about("device").join("\n"), /neither blocks legacy authentication nor requires MFA/);
-            assert.match(about("block2").join("\n"), /same shape as .*"Block legacy auth" \(.*adopted as legacyAuthentication.*stays as it is/);
+            assert.match(
+                about("block2").join("\n"),
+                /same shape as .*"Block legacy auth" \(.*adopted as legacyAuthentication.*stays as it is/,
+            );
             assert.strictEqual(about("block").length, 0, warnings.join("\n"));
             assert.strictEqual(warnings.length, 4, warnings.join("\n"));
         });
 
         it("with --break-glass, a policy must exclude exactly those accounts, in that order", async () => {
             const warnings: string[] = [];
-            const baseline = await exportBaseline(provider(), { include: ["conditionalAccessMfa", "legacyAuthentication"], breakGlassAccounts: [BG[1], BG[0]], warnings });
+            const baseline = await exportBaseline(provider(), {
+                include: ["conditionalAccessMfa", "legacyAuthentication"],
+                breakGlassAccounts: [BG[1], BG[0]],
+                warnings,
+            });
             assert.deepStrictEqual(baseline.breakGlassAccounts, [BG[1], BG[0]]);
-            assert.deepStrictEqual(baseline.conditionalAccessMfa, { mode: "reportOnly", displayName: "MFA for everyone", adoptPolicyId: created.mfaReordered });
+            assert.deepStrictEqual(baseline.conditionalAccessMfa, {
+                mode: "reportOnly",
+                displayName: "MFA for everyone",
+                adoptPolicyId: created.mfaReordered,
+            });
             assert.strictEqual(baseline.legacyAuthentication, undefined, "the block policy excludes them in the other order");
-            assert.ok(warnings.some((w) => w.startsWith(`Conditional Access policy "Block legacy auth" (${created.block}) was left out`)), warnings.join("\n"));
+            assert.ok(
+                warnings.some((w) => w.startsWith(`Conditional Access policy "Block legacy auth" (${created.block}) was left out`)),
+                warnings.join("\n"),
+            );
             assert.strictEqual(baseline.guards, undefined, "nothing adopted is on");
         });
 
         it("an unknown --break-glass account fails the export, naming it", async () => {
-            await assert.rejects(exportBaseline(provider(), { include: ["legacyAuthentication"], breakGlassAccounts: ["nobody@contoso.onmicrosoft.com"] }), /no such user in the tenant: nobody@contoso\.onmicrosoft\.com/);
+            await assert.rejects(
+                exportBaseline(provider(), { include: ["legacyAuthentication"], breakGlassAccounts: ["nobody@contoso.onmicrosoft.com"] }),
+                /no such user in the tenant: nobody@contoso\.onmicrosoft\.com/,
+            );
         });
     });
 
@@ -97,7 +133,10 @@ describe("emulator: export of each member", function () {
             const warnings: string[] = [];
             const baseline = await exportBaseline(provider(), { include: ["smtpAuth", "exchangeAuthenticationPolicy"], warnings });
             assert.deepStrictEqual(baseline, { smtpAuth: { disabledForOrganization: false } });
-            assert.ok(warnings.some((w) => w.includes(String(m.PrimarySmtpAddress).toLowerCase()) && /disabled on its own/.test(w)), warnings.join("\n"));
+            assert.ok(
+                warnings.some((w) => w.includes(String(m.PrimarySmtpAddress).toLowerCase()) && /disabled on its own/.test(w)),
+                warnings.join("\n"),
+            );
         });
     });
 });

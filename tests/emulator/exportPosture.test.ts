@@ -30,27 +30,46 @@ describe("emulator: export of phishing-resistant MFA for admins and the device c
         await make("admins", {
             displayName: "Admins: phishing-resistant",
             state: "enabledForReportingButNotEnforced",
-            conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeRoles: Object.values(PRIVILEGED_ROLES), excludeUsers: [a, b] } },
+            conditions: {
+                clientAppTypes: ["all"],
+                applications: { includeApplications: ["All"] },
+                users: { includeRoles: Object.values(PRIVILEGED_ROLES), excludeUsers: [a, b] },
+            },
             grantControls: { operator: "OR", authenticationStrength: { id: "00000000-0000-0000-0000-000000000004" } },
         });
         await make("deviceCode", {
             displayName: "No device code",
             state: "enabled",
-            conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeUsers: ["All"], excludeUsers: [a, b] }, authenticationFlows: { transferMethods: "deviceCodeFlow,authenticationTransfer" } },
+            conditions: {
+                clientAppTypes: ["all"],
+                applications: { includeApplications: ["All"] },
+                users: { includeUsers: ["All"], excludeUsers: [a, b] },
+                authenticationFlows: { transferMethods: "deviceCodeFlow,authenticationTransfer" },
+            },
             grantControls: { operator: "OR", builtInControls: ["block"] },
         });
-        const custom = await portal().graph.post("/policies/authenticationStrengthPolicies", { displayName: "Keys only", allowedCombinations: ["fido2"] });
+        const custom = await portal().graph.post("/policies/authenticationStrengthPolicies", {
+            displayName: "Keys only",
+            allowedCombinations: ["fido2"],
+        });
         await make("customStrength", {
             displayName: "Global admins: keys only",
             state: "disabled",
-            conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeRoles: [PRIVILEGED_ROLES["Global Administrator"]], excludeUsers: [a, b] } },
+            conditions: {
+                clientAppTypes: ["all"],
+                applications: { includeApplications: ["All"] },
+                users: { includeRoles: [PRIVILEGED_ROLES["Global Administrator"]], excludeUsers: [a, b] },
+            },
             grantControls: { operator: "OR", authenticationStrength: { id: custom.id } },
         });
     });
 
     it("adopts both with mode, name, id and their own parts; a custom strength's policy is left out, named with why", async () => {
         const warnings: string[] = [];
-        const baseline = await exportBaseline(clientsAs(emu, APPS.provider), { include: ["phishingResistantAdmins", "deviceCodeFlow"], warnings });
+        const baseline = await exportBaseline(clientsAs(emu, APPS.provider), {
+            include: ["phishingResistantAdmins", "deviceCodeFlow"],
+            warnings,
+        });
         assert.deepStrictEqual(baseline, {
             breakGlassAccounts: BG,
             phishingResistantAdmins: { mode: "reportOnly", displayName: "Admins: phishing-resistant", adoptPolicyId: created.admins },

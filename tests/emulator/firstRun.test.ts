@@ -15,13 +15,20 @@ import type { RunningEmulator } from "../../emulator/server";
 import { useEmulator } from "../support/emulatorSuite";
 
 const repo = path.resolve(__dirname, "..", "..");
-const certs = (file: string) => (fs.readFileSync(file, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((c) => c.replace(/\s+/g, ""));
+const certs = (file: string) =>
+    (fs.readFileSync(file, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((c) =>
+        c.replace(/\s+/g, ""),
+    );
 const certOf = (file: string) => certs(file)[0];
 
 /** Runs shell lines with a small clean environment and returns the environment they leave. */
 function runShell(lines: string[], env: Record<string, string>): Record<string, string> {
     // stdin not inherited: bash reads ~/.bashrc when it thinks a remote shell daemon started it.
-    const out = execFileSync("bash", ["-c", `set -e\n${lines.join("\n")}\nenv -0`], { env: { HOME: os.tmpdir(), ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("bash", ["-c", `set -e\n${lines.join("\n")}\nenv -0`], {
+        env: { HOME: os.tmpdir(), ...env },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     return Object.fromEntries(
         out
             .split("\0")
@@ -34,7 +41,11 @@ describe("emulator: the first run's setup", function () {
     this.timeout(120_000);
     let emu: RunningEmulator;
     let tmp: string;
-    useEmulator((e) => (emu = e), {}, (e) => e.store.seedTenant(e.defaultTenant().tenantId, 400, 7));
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        (e) => e.store.seedTenant(e.defaultTenant().tenantId, 400, 7),
+    );
     before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-firstrun-"))));
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -64,7 +75,10 @@ describe("emulator: the first run's setup", function () {
         for (const u of breakGlass) {
             assert.match(text, new RegExp(`^  ${u.id}  ${u.userPrincipalName.replace(/\./g, "\\.")}$`, "m"));
         }
-        assert.ok(text.includes(`breakGlassAccounts: [${breakGlass.map((u) => u.userPrincipalName).join(", ")}]`), "a breakGlassAccounts line to paste");
+        assert.ok(
+            text.includes(`breakGlassAccounts: [${breakGlass.map((u) => u.userPrincipalName).join(", ")}]`),
+            "a breakGlassAccounts line to paste",
+        );
         assert.ok(text.includes(`tenant ${emu.defaultTenant().displayName}: ${emu.defaultTenant().tenantId}, 400 users`));
     });
 
@@ -114,7 +128,11 @@ describe("emulator: the first run's setup", function () {
             JSON.parse(fs.readFileSync(path.join(project, "stacks.json"), "utf8")).map((s: { name: string }) => s.name),
             ["dev"],
         );
-        assert.strictEqual(fs.readFileSync(path.join(project, "Pulumi.dev.yaml"), "utf8"), fs.readFileSync(path.join(repo, "Pulumi.dev.yaml"), "utf8"), "the committed encryptionsalt is the passphrase's");
+        assert.strictEqual(
+            fs.readFileSync(path.join(project, "Pulumi.dev.yaml"), "utf8"),
+            fs.readFileSync(path.join(repo, "Pulumi.dev.yaml"), "utf8"),
+            "the committed encryptionsalt is the passphrase's",
+        );
     });
 });
 
@@ -139,11 +157,23 @@ describe("emulator: npm run emulator adds its CA to the trust the shell already 
         delete env.NODE_EXTRA_CA_CERTS;
         delete env.SSL_CERT_FILE;
         if (extraCa) env.NODE_EXTRA_CA_CERTS = extraCa;
-        child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "emulator", "cli.ts"), "--state-dir", path.join(tmp, "state"), "--port", "0"], {
-            cwd: repo,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        child = spawn(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                path.join(repo, "emulator", "cli.ts"),
+                "--state-dir",
+                path.join(tmp, "state"),
+                "--port",
+                "0",
+            ],
+            {
+                cwd: repo,
+                env,
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let out = "";
         let err = "";
         child.stderr!.on("data", (d) => (err += d));
@@ -170,15 +200,26 @@ describe("emulator: npm run emulator adds its CA to the trust the shell already 
         const emulatorCa = path.join(tmp, "state", "pki", "ca.pem");
         assert.notStrictEqual(certOf(corporate), certOf(emulatorCa));
         assert.deepStrictEqual(certs(bundle), [certOf(corporate), certOf(emulatorCa)], "the user's CA, then the emulator's, each once");
-        assert.ok(certs(goBundle).includes(certOf(corporate)) && certs(goBundle).includes(certOf(emulatorCa)), "SSL_CERT_FILE has both too");
+        assert.ok(
+            certs(goBundle).includes(certOf(corporate)) && certs(goBundle).includes(certOf(emulatorCa)),
+            "SSL_CERT_FILE has both too",
+        );
         assert.ok(out.includes(`certificates of ${corporate} (yours)`), "says whose certificates it kept");
 
         // A Node process in the pasted shell reaches the emulator over TLS, checked with that bundle.
         const origin = /on (https:\/\/\S+)/.exec(out)![1];
-        const status = execFileSync(process.execPath, ["-e", `require("https").get(process.argv[1] + "/metadata/endpoints?api-version=2022-09-01", (r) => { console.log(r.statusCode); r.resume(); }).on("error", (e) => { console.error(e.message); process.exit(1); })`, origin], {
-            env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: bundle },
-            encoding: "utf8",
-        }).trim();
+        const status = execFileSync(
+            process.execPath,
+            [
+                "-e",
+                `require("https").get(process.argv[1] + "/metadata/endpoints?api-version=2022-09-01", (r) => { console.log(r.statusCode); r.resume(); }).on("error", (e) => { console.error(e.message); process.exit(1); })`,
+                origin,
+            ],
+            {
+                env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: bundle },
+                encoding: "utf8",
+            },
+        ).trim();
         assert.strictEqual(status, "200");
     });
 
@@ -187,7 +228,11 @@ describe("emulator: npm run emulator adds its CA to the trust the shell already 
         const bundle = nodeCaBundlePath(path.join(tmp, "state", "pki", "ca.pem"));
         const out = await startCli(bundle);
         assert.strictEqual(printed(out, "NODE_EXTRA_CA_CERTS"), bundle);
-        assert.deepStrictEqual(certs(bundle), [certOf(corporate), certOf(path.join(tmp, "state", "pki", "ca.pem"))], "still both, each once");
+        assert.deepStrictEqual(
+            certs(bundle),
+            [certOf(corporate), certOf(path.join(tmp, "state", "pki", "ca.pem"))],
+            "still both, each once",
+        );
     });
 
     it("without an extra CA set, the bundle is the emulator's CA alone", async () => {

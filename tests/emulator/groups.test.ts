@@ -9,17 +9,26 @@ import { addApp, rawGraph } from "../support/rawGraph";
 describe("emulator: GET /groups", function () {
     this.timeout(60_000);
     let emu: RunningEmulator;
-    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async (e) => {
-        e.directory().seed(60, 3);
-        addApp(e, "groups-least", ["GroupMember.Read.All"]);
-        addApp(e, "groups-none", ["User.Read.All"]);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        { throttling: { enabled: false } },
+        async (e) => {
+            e.directory().seed(60, 3);
+            addApp(e, "groups-least", ["GroupMember.Read.All"]);
+            addApp(e, "groups-none", ["User.Read.All"]);
+        },
+    );
     const all = () => [...emu.directory().groups.values()];
 
     it("lists every group with the default properties; unmodelled ones are null or []", async () => {
         const r = await rawGraph(emu, "GET", "/groups");
         assert.strictEqual(r.status, 200);
-        assert.deepStrictEqual(r.body.value.map((g: any) => g.id).sort(), all().map((g) => g.id).sort());
+        assert.deepStrictEqual(
+            r.body.value.map((g: any) => g.id).sort(),
+            all()
+                .map((g) => g.id)
+                .sort(),
+        );
         const g = r.body.value[0];
         assert.strictEqual(g.mail, null);
         assert.deepStrictEqual(g.groupTypes, []);
@@ -39,15 +48,30 @@ describe("emulator: GET /groups", function () {
 
     it("$filter: displayName eq, startswith, in; id eq; anything else 400 Request_UnsupportedQuery", async () => {
         const eq = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent("displayName eq 'all employees'")}`);
-        assert.deepStrictEqual(eq.body.value.map((g: any) => g.displayName), ["All Employees"]);
+        assert.deepStrictEqual(
+            eq.body.value.map((g: any) => g.displayName),
+            ["All Employees"],
+        );
         const sw = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent("startswith(displayName,'Department')")}`);
         assert.strictEqual(sw.body.value.length, 4);
-        const inn = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent("displayName in ('Finance and Sales','Privileged Admins')")}`);
+        const inn = await rawGraph(
+            emu,
+            "GET",
+            `/groups?$filter=${encodeURIComponent("displayName in ('Finance and Sales','Privileged Admins')")}`,
+        );
         assert.strictEqual(inn.body.value.length, 2);
         const id = all()[2].id;
         const byId = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent(`id eq '${id}'`)}`);
-        assert.deepStrictEqual(byId.body.value.map((g: any) => g.id), [id]);
-        for (const f of ["mailEnabled eq true", "displayName gt 'A'", "groupTypes/any(c:c eq 'Unified')", "endswith(displayName,'Sales')"]) {
+        assert.deepStrictEqual(
+            byId.body.value.map((g: any) => g.id),
+            [id],
+        );
+        for (const f of [
+            "mailEnabled eq true",
+            "displayName gt 'A'",
+            "groupTypes/any(c:c eq 'Unified')",
+            "endswith(displayName,'Sales')",
+        ]) {
             const r = await rawGraph(emu, "GET", `/groups?$filter=${encodeURIComponent(f)}`);
             assert.strictEqual(r.status, 400, f);
             assert.strictEqual(r.body.error.code, "Request_UnsupportedQuery", f);
@@ -60,7 +84,12 @@ describe("emulator: GET /groups", function () {
             assert.ok(page.length <= 2);
             seen.push(...page.map((g: any) => g.id));
         }
-        assert.deepStrictEqual(seen.sort(), all().map((g) => g.id).sort());
+        assert.deepStrictEqual(
+            seen.sort(),
+            all()
+                .map((g) => g.id)
+                .sort(),
+        );
         for (const q of ["$top=0", "$top=1000", "$skip=2"]) {
             assert.strictEqual((await rawGraph(emu, "GET", `/groups?${q}`)).status, 400, q);
         }
@@ -75,7 +104,9 @@ describe("emulator: GET /groups", function () {
         const withIt = await rawGraph(emu, "GET", q, undefined, undefined, "v1.0", eventual);
         assert.strictEqual(withIt.body["@odata.count"], 1);
         const token = (await import("../support/rawGraph")).tokenFor;
-        const res = await fetch(`${emu.origin}/v1.0/groups/$count`, { headers: { authorization: `Bearer ${await token(emu)}`, ...eventual } });
+        const res = await fetch(`${emu.origin}/v1.0/groups/$count`, {
+            headers: { authorization: `Bearer ${await token(emu)}`, ...eventual },
+        });
         assert.strictEqual(res.status, 200);
         assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
         assert.strictEqual(await res.text(), String(all().length));

@@ -24,7 +24,8 @@ describe("emulator: mailbox protocols", function () {
     let emu: RunningEmulator;
     const exo = () => clientsAs(emu, APPS.portal).exchange;
     const tenant = () => emu.defaultTenant();
-    const mailbox = (address: string) => tenant().exchange.mailboxes.find((m) => m.primarySmtpAddress.toLowerCase() === address.toLowerCase())!;
+    const mailbox = (address: string) =>
+        tenant().exchange.mailboxes.find((m) => m.primarySmtpAddress.toLowerCase() === address.toLowerCase())!;
     const provider = (clients = clientsAs(emu)) => new SettingProvider(mailboxProtocols, { verifyDelayMs: 50 }, () => clients);
     const failureOf = async (p: Promise<unknown>) => {
         try {
@@ -35,9 +36,13 @@ describe("emulator: mailbox protocols", function () {
         assert.fail("expected a refusal");
     };
 
-    useEmulator((e) => (emu = e), {}, async (e) => {
-        e.store.seedTenant(e.defaultTenant().tenantId, 400, 5);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        async (e) => {
+            e.store.seedTenant(e.defaultTenant().tenantId, 400, 5);
+        },
+    );
 
     describe("cmdlets", () => {
         it("Set-CASMailbox sets POP, IMAP and ActiveSync; Get-CASMailbox reports them; a no-op only warns", async () => {
@@ -52,9 +57,15 @@ describe("emulator: mailbox protocols", function () {
         });
 
         it("Set-CASMailbox refuses $null for a Boolean protocol, takes it for SMTP AUTH (follow the organisation), and answers an unknown identity with ManagementObjectNotFoundException", async () => {
-            assert.match(await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", PopEnabled: null })), /PopEnabled.*System\.Boolean/);
+            assert.match(
+                await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", PopEnabled: null })),
+                /PopEnabled.*System\.Boolean/,
+            );
             await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", SmtpClientAuthenticationDisabled: false });
-            assert.strictEqual(mailbox(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.primarySmtpAddress).smtpClientAuthenticationDisabled, false);
+            assert.strictEqual(
+                mailbox(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.primarySmtpAddress).smtpClientAuthenticationDisabled,
+                false,
+            );
             await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", SmtpClientAuthenticationDisabled: null });
             assert.strictEqual(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.smtpClientAuthenticationDisabled, null);
             const err = await failureOf(exo().invoke("Set-CASMailbox", { Identity: "ghost@nowhere.example", PopEnabled: false }));
@@ -63,37 +74,76 @@ describe("emulator: mailbox protocols", function () {
         });
 
         it("documented parameters the emulator does not model are refused loudly, never ignored", async () => {
-            assert.match(await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", OWAEnabled: false })), /not modelled by the emulator/);
-            assert.match(await failureOf(exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", MAPIEnabled: false })), /not modelled by the emulator/);
-            assert.match(await failureOf(exo().invoke("Get-CASMailboxPlan", { Filter: "PopEnabled -eq $true" })), /not modelled by the emulator/);
+            assert.match(
+                await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", OWAEnabled: false })),
+                /not modelled by the emulator/,
+            );
+            assert.match(
+                await failureOf(exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", MAPIEnabled: false })),
+                /not modelled by the emulator/,
+            );
+            assert.match(
+                await failureOf(exo().invoke("Get-CASMailboxPlan", { Filter: "PopEnabled -eq $true" })),
+                /not modelled by the emulator/,
+            );
             // A parameter the cmdlet does not have at all is Exchange's own refusal.
-            assert.match(await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", Pop3Enabled: false })), /A parameter cannot be found that matches parameter name 'Pop3Enabled'/);
+            assert.match(
+                await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", Pop3Enabled: false })),
+                /A parameter cannot be found that matches parameter name 'Pop3Enabled'/,
+            );
         });
 
         it("CAS mailbox plans: listed with Deskless IMAP off, set by display name, name or GUID; no SMTP AUTH parameter; existing mailboxes keep their values", async () => {
             const plans = await exo().invoke("Get-CASMailboxPlan");
-            assert.deepStrictEqual(plans.map((p) => p.DisplayName).sort(), ["ExchangeOnline", "ExchangeOnlineDeskless", "ExchangeOnlineEnterprise", "ExchangeOnlineEssentials"]);
+            assert.deepStrictEqual(plans.map((p) => p.DisplayName).sort(), [
+                "ExchangeOnline",
+                "ExchangeOnlineDeskless",
+                "ExchangeOnlineEnterprise",
+                "ExchangeOnlineEssentials",
+            ]);
             const deskless = plans.find((p) => p.DisplayName === "ExchangeOnlineDeskless")!;
             assert.strictEqual(deskless.ImapEnabled, false, "set-casmailboxplan: $false is the default for ExchangeOnlineDeskless");
             assert.match(deskless.Name, /^ExchangeOnlineDeskless-[0-9a-f-]{36}$/);
             await exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", PopEnabled: false, ActiveSyncEnabled: false });
-            const [ent] = await exo().invoke("Get-CASMailboxPlan", { Identity: plans.find((p) => p.DisplayName === "ExchangeOnlineEnterprise")!.Guid });
+            const [ent] = await exo().invoke("Get-CASMailboxPlan", {
+                Identity: plans.find((p) => p.DisplayName === "ExchangeOnlineEnterprise")!.Guid,
+            });
             assert.deepStrictEqual([ent.PopEnabled, ent.ActiveSyncEnabled, ent.ImapEnabled], [false, false, true]);
             await exo().invoke("Set-CASMailboxPlan", { Identity: ent.Name, PopEnabled: true, ActiveSyncEnabled: true });
-            assert.ok(tenant().exchange.mailboxes.every((m) => m.popEnabled !== false), "a plan change leaves existing mailboxes alone");
-            assert.match(await failureOf(exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", SmtpClientAuthenticationDisabled: true })), /A parameter cannot be found/);
-            const unknown = await failureOf(exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlinePremiumPlus", PopEnabled: false }));
+            assert.ok(
+                tenant().exchange.mailboxes.every((m) => m.popEnabled !== false),
+                "a plan change leaves existing mailboxes alone",
+            );
+            assert.match(
+                await failureOf(
+                    exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", SmtpClientAuthenticationDisabled: true }),
+                ),
+                /A parameter cannot be found/,
+            );
+            const unknown = await failureOf(
+                exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlinePremiumPlus", PopEnabled: false }),
+            );
             assert.match(unknown, /404/);
             assert.match(unknown, /couldn't be found/);
-            assert.match(await failureOf(exo().invoke("Set-CASMailboxPlan", { PopEnabled: false })), /missing mandatory parameters: Identity/);
+            assert.match(
+                await failureOf(exo().invoke("Set-CASMailboxPlan", { PopEnabled: false })),
+                /missing mandatory parameters: Identity/,
+            );
         });
 
         it("per-mailbox changes survive a restart of the emulator (journal beside the state file)", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-emu-cas-"));
             try {
                 let other = await startTrustedEmulator({ stateDir: dir });
-                await clientsAs(other, APPS.portal).exchange.invoke("Set-CASMailbox", { Identity: "MeganB", ImapEnabled: false, SmtpClientAuthenticationDisabled: false });
-                assert.ok(fs.readdirSync(dir).some((f) => f.startsWith("exchange-cas-")), "the change is in the journal");
+                await clientsAs(other, APPS.portal).exchange.invoke("Set-CASMailbox", {
+                    Identity: "MeganB",
+                    ImapEnabled: false,
+                    SmtpClientAuthenticationDisabled: false,
+                });
+                assert.ok(
+                    fs.readdirSync(dir).some((f) => f.startsWith("exchange-cas-")),
+                    "the change is in the journal",
+                );
                 await other.stop();
                 other = await startTrustedEmulator({ stateDir: dir });
                 const [m] = await clientsAs(other, APPS.portal).exchange.invoke("Get-CASMailbox", { Identity: "MeganB" });
@@ -108,12 +158,28 @@ describe("emulator: mailbox protocols", function () {
     describe("provider", () => {
         const reset = async () => {
             for (const m of tenant().exchange.mailboxes) {
-                if (m.popEnabled === false || m.imapEnabled === false || m.activeSyncEnabled === false || m.smtpClientAuthenticationDisabled !== null) {
-                    await exo().invoke("Set-CASMailbox", { Identity: m.primarySmtpAddress, PopEnabled: true, ImapEnabled: true, ActiveSyncEnabled: true, SmtpClientAuthenticationDisabled: null });
+                if (
+                    m.popEnabled === false ||
+                    m.imapEnabled === false ||
+                    m.activeSyncEnabled === false ||
+                    m.smtpClientAuthenticationDisabled !== null
+                ) {
+                    await exo().invoke("Set-CASMailbox", {
+                        Identity: m.primarySmtpAddress,
+                        PopEnabled: true,
+                        ImapEnabled: true,
+                        ActiveSyncEnabled: true,
+                        SmtpClientAuthenticationDisabled: null,
+                    });
                 }
             }
             for (const p of await exo().invoke("Get-CASMailboxPlan")) {
-                await exo().invoke("Set-CASMailboxPlan", { Identity: p.Name, PopEnabled: true, ImapEnabled: p.DisplayName !== "ExchangeOnlineDeskless", ActiveSyncEnabled: true });
+                await exo().invoke("Set-CASMailboxPlan", {
+                    Identity: p.Name,
+                    PopEnabled: true,
+                    ImapEnabled: p.DisplayName !== "ExchangeOnlineDeskless",
+                    ActiveSyncEnabled: true,
+                });
             }
         };
         beforeEach(reset);
@@ -124,16 +190,32 @@ describe("emulator: mailbox protocols", function () {
             assert.match((bad.failures ?? []).map((f) => f.reason).join("\n"), /defaults\.pop3.*pop/);
             const clients = clientsAs(emu);
             const recorded = recordExchangeCalls(clients);
-            const unknown = await provider(clients).check({}, { configKey: "m365-mfa:baseline.mailboxProtocols", exceptions: [{ mailboxes: ["AlexW@" + tenant().exchange.organization.name, "nobody@nowhere.example"], imap: false }] });
+            const unknown = await provider(clients).check(
+                {},
+                {
+                    configKey: "m365-mfa:baseline.mailboxProtocols",
+                    exceptions: [{ mailboxes: ["AlexW@" + tenant().exchange.organization.name, "nobody@nowhere.example"], imap: false }],
+                },
+            );
             const reasons = (unknown.failures ?? []).map((f) => f.reason).join("\n");
-            assert.match(reasons, /no such mailbox in Exchange Online: nobody@nowhere\.example \(m365-mfa:baseline\.mailboxProtocols\.exceptions\[0\]\.mailboxes\[1\]\)/);
-            assert.deepStrictEqual([...calls, ...recorded].filter((c) => /^Set-/.test(c.cmdlet)), []);
+            assert.match(
+                reasons,
+                /no such mailbox in Exchange Online: nobody@nowhere\.example \(m365-mfa:baseline\.mailboxProtocols\.exceptions\[0\]\.mailboxes\[1\]\)/,
+            );
+            assert.deepStrictEqual(
+                [...calls, ...recorded].filter((c) => /^Set-/.test(c.cmdlet)),
+                [],
+            );
         });
 
         it("applies defaults to every mailbox and plan, keeps the exceptions, reads back no drift, and then sees drift by address", async () => {
             const org = tenant().exchange.organization.name;
             const scanner = `scanner@${org}`.toLowerCase();
-            const inputs = { defaults: { pop: false, imap: false }, exceptions: [{ mailboxes: [scanner], imap: true }], maxMailboxChanges: 100_000 };
+            const inputs = {
+                defaults: { pop: false, imap: false },
+                exceptions: [{ mailboxes: [scanner], imap: true }],
+                maxMailboxChanges: 100_000,
+            };
             const p = provider();
             const checked = await p.check({}, inputs);
             assert.deepStrictEqual(checked.failures, []);
@@ -177,7 +259,9 @@ describe("emulator: mailbox protocols", function () {
                 emu.faults = {};
             }
             assert.ok(tenant().exchange.mailboxes.every((m) => m.activeSyncEnabled === false));
-            const throttled = emu.requests.filter((r) => r.path.endsWith("/InvokeCommand") && (r.status === 429 || r.status === 503)).length;
+            const throttled = emu.requests.filter(
+                (r) => r.path.endsWith("/InvokeCommand") && (r.status === 429 || r.status === 503),
+            ).length;
             assert.ok(throttled > 10, `faults were injected (${throttled})`);
         });
 
@@ -186,11 +270,14 @@ describe("emulator: mailbox protocols", function () {
             const refused = await provider().check({}, inputs);
             const reason = (refused.failures ?? []).map((f) => f.reason).join("\n");
             const total = tenant().exchange.mailboxes.length;
-            const lines = tenant().exchange.mailboxes.map((m) => `${m.primarySmtpAddress.toLowerCase()}:activeSync=false`).concat(
-                (tenant().exchange.casMailboxPlans ?? []).map((pl) => `plan ${pl.displayName}:activeSync=false`),
-            );
+            const lines = tenant()
+                .exchange.mailboxes.map((m) => `${m.primarySmtpAddress.toLowerCase()}:activeSync=false`)
+                .concat((tenant().exchange.casMailboxPlans ?? []).map((pl) => `plan ${pl.displayName}:activeSync=false`));
             const token = mailboxProtocolsConfirmation(lines);
-            assert.match(reason, new RegExp(`changes the protocols of ${total} mailboxes \\(the limit is 10: mailboxProtocols\\.maxMailboxChanges\\)`));
+            assert.match(
+                reason,
+                new RegExp(`changes the protocols of ${total} mailboxes \\(the limit is 10: mailboxProtocols\\.maxMailboxChanges\\)`),
+            );
             assert.ok(reason.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), reason);
             const wrong = await provider().check({}, { ...inputs, confirm: ["mailbox-protocols:1:deadbeef"] });
             assert.ok((wrong.failures ?? []).length, "another confirmation does not do");
@@ -202,7 +289,10 @@ describe("emulator: mailbox protocols", function () {
             await exo().invoke("Set-CASMailbox", { Identity: "AlexW", PopEnabled: false });
             const address = tenant().exchange.mailboxes.find((m) => m.name === "AlexW")!.primarySmtpAddress;
             const refused = await provider().check({}, { exceptions: [{ mailboxes: [address], pop: true }] });
-            assert.match((refused.failures ?? []).map((f) => f.reason).join("\n"), /this plan WEAKENS security.*POP switched on for 1 mailbox/);
+            assert.match(
+                (refused.failures ?? []).map((f) => f.reason).join("\n"),
+                /this plan WEAKENS security.*POP switched on for 1 mailbox/,
+            );
         });
     });
 
@@ -211,7 +301,8 @@ describe("emulator: mailbox protocols", function () {
             const since = Date.now() - 30 * 24 * 3600 * 1000;
             const by = new Map<string, number>();
             for (const s of emu.directory().signIns()) {
-                if (s.clientAppUsed === SMTP_AUTH_CLIENT_APP && s.at >= since) by.set(s.userPrincipalName.toLowerCase(), (by.get(s.userPrincipalName.toLowerCase()) ?? 0) + 1);
+                if (s.clientAppUsed === SMTP_AUTH_CLIENT_APP && s.at >= since)
+                    by.set(s.userPrincipalName.toLowerCase(), (by.get(s.userPrincipalName.toLowerCase()) ?? 0) + 1);
             }
             return by;
         };
@@ -230,7 +321,12 @@ describe("emulator: mailbox protocols", function () {
             // Exceptions apart, with Microsoft's dates.
             const [kept, ...others] = [...expected.keys()].sort();
             const text = smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, [kept.toUpperCase()]))!;
-            assert.match(text, new RegExp(`SMTP AUTH off for the organisation: ${others.length} users? still sign in with Authenticated SMTP and will stop working`));
+            assert.match(
+                text,
+                new RegExp(
+                    `SMTP AUTH off for the organisation: ${others.length} users? still sign in with Authenticated SMTP and will stop working`,
+                ),
+            );
             assert.match(text, /end of December 2026.*second half of 2027/);
             assert.ok(text.includes(`${KEPT_ON}`) && text.split(KEPT_ON)[1].includes(kept), "the exception is shown apart");
             assert.ok(!text.split(KEPT_ON)[0].includes(`${kept}:`), "and not among those that stop");
@@ -239,7 +335,9 @@ describe("emulator: mailbox protocols", function () {
         });
 
         it("m365-mfa readiness shows the SMTP AUTH report, the mailboxes kept on apart", async () => {
-            const senders = [...smtpSenders().keys()].filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u)).sort();
+            const senders = [...smtpSenders().keys()]
+                .filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u))
+                .sort();
             const kept = senders[0];
             await exo().invoke("Set-CASMailbox", { Identity: kept, SmtpClientAuthenticationDisabled: false });
             const saved = { ...process.env };
@@ -264,7 +362,9 @@ describe("emulator: mailbox protocols", function () {
         });
 
         it("smtpAuth resetting mailboxes that had SMTP AUTH on their own warns about those still sending, with Microsoft's dates", async () => {
-            const senders = [...smtpSenders().keys()].filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u)).sort();
+            const senders = [...smtpSenders().keys()]
+                .filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u))
+                .sort();
             const [own, other] = senders;
             await exo().invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: true });
             await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: false });
@@ -272,14 +372,20 @@ describe("emulator: mailbox protocols", function () {
             const error = console.error;
             console.error = (...a: unknown[]) => void logged.push(a.map(String).join(" "));
             try {
-                const checked = await new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu)).check({}, { disabledForOrganization: true, manageAllMailboxes: true });
+                const checked = await new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu)).check(
+                    {},
+                    { disabledForOrganization: true, manageAllMailboxes: true },
+                );
                 assert.deepStrictEqual(checked.failures, []);
             } finally {
                 console.error = error;
                 await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: null });
             }
             const text = logged.join("\n");
-            assert.match(text, /warning: SMTP AUTH off for 1 mailbox that had it on their own: 1 user still sign in with Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches Basic authentication for SMTP AUTH off by default/);
+            assert.match(
+                text,
+                /warning: SMTP AUTH off for 1 mailbox that had it on their own: 1 user still sign in with Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches Basic authentication for SMTP AUTH off by default/,
+            );
             assert.ok(text.includes(`  - ${own}: `), `${own} is named`);
             assert.ok(!text.includes(`  - ${other}: `), "a mailbox that follows the organisation (already off) is not");
         });
@@ -290,8 +396,14 @@ describe("emulator: mailbox protocols", function () {
             try {
                 const report = await smtpAuthReadiness(clientsAs(emu));
                 assert.strictEqual(report.signInLogs, false);
-                assert.match(report.statement!, /no sign-in logs \(Microsoft Entra ID P1 is needed; Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant\)/);
-                assert.match(smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, []))!, /cannot be known.*end of December 2026/);
+                assert.match(
+                    report.statement!,
+                    /no sign-in logs \(Microsoft Entra ID P1 is needed; Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant\)/,
+                );
+                assert.match(
+                    smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, []))!,
+                    /cannot be known.*end of December 2026/,
+                );
             } finally {
                 emu.store.mutate(() => (t.entraIdP1 = true));
             }

@@ -87,7 +87,10 @@ describe("emulator: modern authentication provider", function () {
         assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["enabled", "isEnabled"]);
         const reason = r.failures!.find((f) => f.property === "enabled")!.reason;
         assert.match(reason, /^Modern authentication: enabled must be true or false \(true turns on modern authentication .*\), got "yes"/);
-        assert.match(r.failures!.find((f) => f.property === "isEnabled")!.reason, /isEnabled is not a known property; did you mean enabled\? \(known: enabled\)/);
+        assert.match(
+            r.failures!.find((f) => f.property === "isEnabled")!.reason,
+            /isEnabled is not a known property; did you mean enabled\? \(known: enabled\)/,
+        );
         const ok = await providerAs().check({}, { enabled: false });
         assert.deepStrictEqual(ok.failures, []);
         assert.deepStrictEqual(ok.inputs, { enabled: false });
@@ -138,11 +141,19 @@ describe("emulator: modern authentication provider", function () {
 
     it("converges through throttling (429 with Retry-After) and 503s", async () => {
         await setLive(false);
-        emu.faults = { next: [{ kind: "429", count: 2, match: "InvokeCommand" }, { kind: "503", count: 1, match: "InvokeCommand" }], retryAfterSeconds: 1 };
+        emu.faults = {
+            next: [
+                { kind: "429", count: 2, match: "InvokeCommand" },
+                { kind: "503", count: 1, match: "InvokeCommand" },
+            ],
+            retryAfterSeconds: 1,
+        };
         const before = invokeCalls().length;
         await providerAs().create({ enabled: true });
         assert.strictEqual(live(), true);
-        const statuses = invokeCalls().slice(before).map((r) => r.status);
+        const statuses = invokeCalls()
+            .slice(before)
+            .map((r) => r.status);
         assert.deepStrictEqual(statuses.slice(0, 3), [429, 429, 503]);
         assert.ok(statuses.slice(3).every((s) => s === 200));
     });
@@ -171,12 +182,15 @@ describe("emulator: modern authentication provider", function () {
         await p.create({ enabled: true });
         assert.strictEqual(live(), true);
         const calls = invokeCalls().slice(before);
-        assert.deepStrictEqual(calls.map((c) => [c.write, c.status]), [
-            [false, 200], // Get-OrganizationConfig
-            [false, "dropped"], // the Set, dropped before Exchange saw it (logged without a cmdlet)
-            [true, 200], // the Set, sent again
-            [false, 200], // verify
-        ]);
+        assert.deepStrictEqual(
+            calls.map((c) => [c.write, c.status]),
+            [
+                [false, 200], // Get-OrganizationConfig
+                [false, "dropped"], // the Set, dropped before Exchange saw it (logged without a cmdlet)
+                [true, 200], // the Set, sent again
+                [false, 200], // verify
+            ],
+        );
     });
 
     it("signs in again when a token expires before its stated lifetime", async () => {
@@ -188,7 +202,10 @@ describe("emulator: modern authentication provider", function () {
         emu.faults = {};
         await p.create({ enabled: true });
         assert.strictEqual(live(), true);
-        assert.ok(invokeCalls().some((r) => r.status === 401), "the expired token was refused once");
+        assert.ok(
+            invokeCalls().some((r) => r.status === 401),
+            "the expired token was refused once",
+        );
     });
 
     it("a persistent outage ends with an honest error, and a rerun converges", async () => {

@@ -27,13 +27,13 @@ const ADMINS = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";
 const STAFF = "0a9b8c7d-6e5f-4a3b-8c1d-2e3f4a5b6c7d";
 const YUBIKEY = "cb69481e-8ff7-4039-93ec-0a2729a154a8";
 
-
 describe("emulator: FIDO2 passkey profiles", function () {
     this.timeout(120_000);
     let emu: RunningEmulator;
     useEmulator((e) => (emu = e), { recordBodies: true });
 
-    const provider = () => new SettingProvider(authenticationMethodConfiguration, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
+    const provider = () =>
+        new SettingProvider(authenticationMethodConfiguration, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
     const fido2 = () => emu.defaultTenant().authenticationMethodsPolicy.methods.fido2 as any;
     const checked = async (inputs: Record<string, unknown>) => {
         const c = await provider().check({}, inputs);
@@ -44,7 +44,8 @@ describe("emulator: FIDO2 passkey profiles", function () {
     /** The portal admin's requests (an administrator's changes) are not the project's clients'. */
     const portalApp = () => emu.defaultTenant().apps.find((a) => a.displayName === APPS.portal)!.appId;
     const projectRequests = () => emu.requests.filter((r) => senderOf(r) === "graph-sdk" && r.appId !== portalApp());
-    const fido2Writes = () => projectRequests().filter((r) => r.method === "PATCH" && /authenticationMethodConfigurations\/fido2$/i.test(r.path));
+    const fido2Writes = () =>
+        projectRequests().filter((r) => r.method === "PATCH" && /authenticationMethodConfigurations\/fido2$/i.test(r.path));
     /** A tenant that configured FIDO2 before passkey profiles (attestation on, a key allow-list), so it was not migrated. */
     const seedLegacy = () =>
         emu.store.mutate(() => {
@@ -69,10 +70,18 @@ describe("emulator: FIDO2 passkey profiles", function () {
                 isAttestationEnforced: false,
                 keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
                 passkeyProfiles: [
-                    { id: DEFAULT_ID, name: "Default passkey profile", passkeyTypes: "deviceBound", attestationEnforcement: "disabled", keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } },
+                    {
+                        id: DEFAULT_ID,
+                        name: "Default passkey profile",
+                        passkeyTypes: "deviceBound",
+                        attestationEnforcement: "disabled",
+                        keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+                    },
                 ],
                 defaultPasskeyProfile: DEFAULT_ID,
-                includeTargets: [{ id: "all_users", targetType: "group", isRegistrationRequired: false, allowedPasskeyProfiles: [DEFAULT_ID] }],
+                includeTargets: [
+                    { id: "all_users", targetType: "group", isRegistrationRequired: false, allowedPasskeyProfiles: [DEFAULT_ID] },
+                ],
                 excludeTargets: [],
             });
         });
@@ -82,9 +91,18 @@ describe("emulator: FIDO2 passkey profiles", function () {
             const f = await portal(emu).get(FIDO2);
             assert.strictEqual(f.defaultPasskeyProfile, DEFAULT_ID);
             assert.deepStrictEqual(f.passkeyProfiles, [
-                { id: DEFAULT_ID, name: "Default passkey profile", passkeyTypes: "deviceBound", attestationEnforcement: "disabled", keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } },
+                {
+                    id: DEFAULT_ID,
+                    name: "Default passkey profile",
+                    passkeyTypes: "deviceBound",
+                    attestationEnforcement: "disabled",
+                    keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+                },
             ]);
-            assert.deepStrictEqual(f.includeTargets.map((t: any) => t.allowedPasskeyProfiles), [[DEFAULT_ID]]);
+            assert.deepStrictEqual(
+                f.includeTargets.map((t: any) => t.allowedPasskeyProfiles),
+                [[DEFAULT_ID]],
+            );
             const beta = await portal(emu).get(FIDO2, { version: "beta" });
             assert.strictEqual(beta.passkeyProfiles, undefined, "the vendored beta schema has no passkey profiles");
         });
@@ -96,29 +114,53 @@ describe("emulator: FIDO2 passkey profiles", function () {
             // The legacy shape still takes its legacy fields.
             await portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true });
             await assert.rejects(
-                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, includeTargets: [{ id: "all_users", targetType: "group", allowedPasskeyProfiles: [DEFAULT_ID] }] }),
+                portal(emu).patch(FIDO2, {
+                    "@odata.type": FIDO2_TYPE,
+                    includeTargets: [{ id: "all_users", targetType: "group", allowedPasskeyProfiles: [DEFAULT_ID] }],
+                }),
                 /allowedPasskeyProfiles needs passkey profiles/,
             );
-            const legacyDefault = { id: DEFAULT_ID, name: "Default passkey profile", passkeyTypes: "deviceBound", attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] } };
+            const legacyDefault = {
+                id: DEFAULT_ID,
+                name: "Default passkey profile",
+                passkeyTypes: "deviceBound",
+                attestationEnforcement: "registrationOnly",
+                keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+            };
             await portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [legacyDefault] });
             const after = await portal(emu).get(FIDO2);
             assert.deepStrictEqual(after.passkeyProfiles, [legacyDefault]);
             assert.deepStrictEqual(after.includeTargets[0].allowedPasskeyProfiles, [DEFAULT_ID]);
-            await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: false }), /Property 'isAttestationEnforced' on a tenant that uses passkey profiles is not modelled by the emulator/);
-            await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [] }), /default passkey profile .* cannot be deleted/);
+            await assert.rejects(
+                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: false }),
+                /Property 'isAttestationEnforced' on a tenant that uses passkey profiles is not modelled by the emulator/,
+            );
+            await assert.rejects(
+                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [] }),
+                /default passkey profile .* cannot be deleted/,
+            );
             await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, defaultPasskeyProfile: STAFF }), /read-only/);
             await assert.rejects(
                 portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ ...legacyDefault, passkeyTypes: "cloud" }] }),
                 /Requested value 'cloud' was not found/,
             );
-            await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ id: DEFAULT_ID, name: "x" }] }), /'passkeyTypes' .* is required/);
+            await assert.rejects(
+                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ id: DEFAULT_ID, name: "x" }] }),
+                /'passkeyTypes' .* is required/,
+            );
             assert.deepStrictEqual((await portal(emu).get(FIDO2)).passkeyProfiles, [legacyDefault], "nothing of a refused body applied");
         });
         it("a beta write of FIDO2 targets on a migrated tenant keeps each target's profiles (beta has no passkey profiles)", async () => {
             seedMigrated();
             await portal(emu).patch(
                 FIDO2,
-                { "@odata.type": FIDO2_TYPE, includeTargets: [{ id: "all_users", targetType: "group", isRegistrationRequired: true }, { id: ADMINS, targetType: "group" }] },
+                {
+                    "@odata.type": FIDO2_TYPE,
+                    includeTargets: [
+                        { id: "all_users", targetType: "group", isRegistrationRequired: true },
+                        { id: ADMINS, targetType: "group" },
+                    ],
+                },
                 { version: "beta" },
             );
             assert.deepStrictEqual(
@@ -139,7 +181,11 @@ describe("emulator: FIDO2 passkey profiles", function () {
                 state: "enabled",
                 passkeyProfiles: {
                     default: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
-                    Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] } },
+                    Admins: {
+                        passkeyTypes: ["deviceBound"],
+                        attestationEnforcement: "registrationOnly",
+                        keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                    },
                 },
                 includeTargets: [
                     { id: "all_users", allowedPasskeyProfiles: ["default"] },
@@ -166,13 +212,22 @@ describe("emulator: FIDO2 passkey profiles", function () {
             );
             assert.ok(!JSON.stringify(body).includes("isAttestationEnforced"));
             // The live tenant has what was declared.
-            assert.deepStrictEqual(fido2().passkeyProfiles.map((p: any) => [p.name, p.attestationEnforcement]), [
-                ["Default passkey profile", "disabled"],
-                ["Admins", "registrationOnly"],
-            ]);
+            assert.deepStrictEqual(
+                fido2().passkeyProfiles.map((p: any) => [p.name, p.attestationEnforcement]),
+                [
+                    ["Default passkey profile", "disabled"],
+                    ["Admins", "registrationOnly"],
+                ],
+            );
             assert.deepStrictEqual(warnings, [], "a new target moves no one");
             // A move of all users from the default profile to both is said at preview.
-            const moved = { ...inputs, includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default", "Admins"] }, { id: ADMINS, allowedPasskeyProfiles: ["Admins"] }] };
+            const moved = {
+                ...inputs,
+                includeTargets: [
+                    { id: "all_users", allowedPasskeyProfiles: ["default", "Admins"] },
+                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                ],
+            };
             const said = await warningsOf(async () => void (await checked(moved)));
             assert.match(said.join("\n"), /users in all users move from passkey profile\(s\) default to Admins, default/);
             // No-op: the same posture writes nothing and diffs clean.
@@ -186,40 +241,64 @@ describe("emulator: FIDO2 passkey profiles", function () {
             const inputs = {
                 method: "fido2",
                 passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } },
-                includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }, { id: ADMINS, allowedPasskeyProfiles: ["Admins"] }],
+                includeTargets: [
+                    { id: "all_users", allowedPasskeyProfiles: ["default"] },
+                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                ],
             };
             const created = await provider().create(await checked(inputs));
             const live = await portal(emu).get(FIDO2);
             await portal(emu).patch(FIDO2, {
                 "@odata.type": FIDO2_TYPE,
-                passkeyProfiles: live.passkeyProfiles.map((p: any) => (p.name === "Admins" ? { ...p, attestationEnforcement: "disabled", passkeyTypes: "deviceBound,synced" } : p)),
+                passkeyProfiles: live.passkeyProfiles.map((p: any) =>
+                    p.name === "Admins" ? { ...p, attestationEnforcement: "disabled", passkeyTypes: "deviceBound,synced" } : p,
+                ),
             });
             const r = await provider().read(created.id, created.outs);
-            assert.deepStrictEqual(r.inputs!.passkeyProfiles, { Admins: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" } });
+            assert.deepStrictEqual(r.inputs!.passkeyProfiles, {
+                Admins: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
+            });
             const changes = authenticationMethodConfiguration.diff((await checked(inputs)) as any, r.props as any).map((c) => c.field);
             assert.deepStrictEqual(changes, ["passkeyProfiles.Admins.passkeyTypes", "passkeyProfiles.Admins.attestationEnforcement"]);
             await provider().update(created.id, r.props, await checked(inputs));
             assert.strictEqual(fido2().passkeyProfiles.find((p: any) => p.name === "Admins").attestationEnforcement, "registrationOnly");
             // Now the stack switches attestation off for admins: refused until the confirmation is given.
-            const weaker = { ...inputs, passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "disabled" } } };
+            const weaker = {
+                ...inputs,
+                passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "disabled" } },
+            };
             const refused = await failures(weaker);
-            assert.match(refused.map((f) => f.reason).join(" "), /WEAKENS security.*passkey profile Admins: attestation no longer enforced.*add "(weakens:method-fido2:[0-9a-f]+)"/);
+            assert.match(
+                refused.map((f) => f.reason).join(" "),
+                /WEAKENS security.*passkey profile Admins: attestation no longer enforced.*add "(weakens:method-fido2:[0-9a-f]+)"/,
+            );
             const token = /add "(weakens:[^"]+)"/.exec(refused[0].reason)![1];
             assert.deepStrictEqual(await failures({ ...weaker, confirm: [token] }), []);
-            assert.strictEqual(authenticationMethodConfiguration.weakens!({ field: "passkeyProfiles.Admins.attestationEnforcement", from: "registrationOnly", to: "disabled" }, weaker), "passkey profile Admins: attestation no longer enforced (passkeys registered from now on need not prove their make and model)");
+            assert.strictEqual(
+                authenticationMethodConfiguration.weakens!(
+                    { field: "passkeyProfiles.Admins.attestationEnforcement", from: "registrationOnly", to: "disabled" },
+                    weaker,
+                ),
+                "passkey profile Admins: attestation no longer enforced (passkeys registered from now on need not prove their make and model)",
+            );
         });
 
         it("a tenant in the pre-profile shape is read as it is and moved only when the stack declares profiles (said at preview); the deprecated field is never sent", async () => {
             seedLegacy();
             // Managing what the legacy shape has in common (state, self-service) leaves it on the legacy shape.
-            const plain = await provider().create(await checked({ method: "fido2", state: "enabled", isSelfServiceRegistrationAllowed: false }));
+            const plain = await provider().create(
+                await checked({ method: "fido2", state: "enabled", isSelfServiceRegistrationAllowed: false }),
+            );
             assert.strictEqual((plain.outs.configuration as any).defaultPasskeyProfile, null);
             assert.deepStrictEqual((plain.outs.configuration as any).passkeyProfiles, {});
             assert.strictEqual(fido2().isSelfServiceRegistrationAllowed, false);
             assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
             // Targets cannot name profiles the tenant does not have yet.
             const early = await failures({ method: "fido2", includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }] });
-            assert.deepStrictEqual(early.map((f) => f.property), ["includeTargets[0].allowedPasskeyProfiles"]);
+            assert.deepStrictEqual(
+                early.map((f) => f.property),
+                ["includeTargets[0].allowedPasskeyProfiles"],
+            );
             assert.match(early[0].reason, /has not moved to passkey profiles yet; declare passkeyProfiles/);
             // Declaring profiles moves it: said at preview; the default profile starts from the legacy settings.
             const inputs = { method: "fido2", passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } };
@@ -227,13 +306,26 @@ describe("emulator: FIDO2 passkey profiles", function () {
             let created: any;
             said = await warningsOf(async () => {
                 const c = await checked(inputs);
-                assert.deepStrictEqual((c as any).tenantAtPreview.passkeyProfiles, { default: { passkeyTypes: ["deviceBound"] } }, "from-value: the default profile as it would start");
+                assert.deepStrictEqual(
+                    (c as any).tenantAtPreview.passkeyProfiles,
+                    { default: { passkeyTypes: ["deviceBound"] } },
+                    "from-value: the default profile as it would start",
+                );
                 created = await provider().create(c);
             });
-            assert.match(said.join("\n"), /still has the FIDO2 settings from before passkey profiles \(isAttestationEnforced true\); this plan moves it to passkey profiles, which Microsoft does not let you undo/);
+            assert.match(
+                said.join("\n"),
+                /still has the FIDO2 settings from before passkey profiles \(isAttestationEnforced true\); this plan moves it to passkey profiles, which Microsoft does not let you undo/,
+            );
             const body = fido2Writes().at(-1)!.sentBody as any;
             assert.deepStrictEqual(body.passkeyProfiles, [
-                { id: DEFAULT_ID, name: "Default passkey profile", passkeyTypes: "deviceBound,synced", attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] } },
+                {
+                    id: DEFAULT_ID,
+                    name: "Default passkey profile",
+                    passkeyTypes: "deviceBound,synced",
+                    attestationEnforcement: "registrationOnly",
+                    keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                },
             ]);
             assert.strictEqual(fido2().defaultPasskeyProfile, DEFAULT_ID);
             const r = await provider().read(created.id, created.outs);
@@ -250,15 +342,26 @@ describe("emulator: FIDO2 passkey profiles", function () {
         it("bad input is refused before any call, naming the key and the fix", async () => {
             const calls = emu.requests.length;
             let f = await failures({ method: "fido2", isAttestationEnforced: true });
-            assert.deepStrictEqual(f.map((x) => x.property), ["isAttestationEnforced"]);
-            assert.match(f[0].reason, /isAttestationEnforced is deprecated by Microsoft .* never written; set passkeyProfiles\.default\.attestationEnforcement: registrationOnly/);
+            assert.deepStrictEqual(
+                f.map((x) => x.property),
+                ["isAttestationEnforced"],
+            );
+            assert.match(
+                f[0].reason,
+                /isAttestationEnforced is deprecated by Microsoft .* never written; set passkeyProfiles\.default\.attestationEnforcement: registrationOnly/,
+            );
             f = await failures({
                 method: "fido2",
                 passkeyProfiles: {
                     default: { attestationEnforcement: "always" },
                     Admins: { passkeyTypes: ["cloud"], attestationEnforcement: "registrationOnly" },
                     Staff: { attestationEnforcement: "disabled" },
-                    Extra: { passkeyTypes: ["synced"], attestationEnforcement: "disabled", keyRestrictions: { aaGuids: ["yubikey"] }, name: "x" },
+                    Extra: {
+                        passkeyTypes: ["synced"],
+                        attestationEnforcement: "disabled",
+                        keyRestrictions: { aaGuids: ["yubikey"] },
+                        name: "x",
+                    },
                 },
             });
             const by = (p: string) => f.find((x) => x.property === p)?.reason ?? `no failure for ${p}: ${JSON.stringify(f)}`;
@@ -271,15 +374,25 @@ describe("emulator: FIDO2 passkey profiles", function () {
             f = await failures({ method: "fido2", includeTargets: [{ id: "all_users", allowedPasskeyProfiles: [] }] });
             assert.match(f[0].reason, /includeTargets\[0\]\.allowedPasskeyProfiles must be a non-empty list of passkey profile keys/);
             assert.deepStrictEqual(
-                (await failures({ method: "sms", passkeyProfiles: { default: { attestationEnforcement: "disabled" } } })).map((x) => x.reason),
-                ["Authentication method configuration: passkeyProfiles is not a setting of sms; it belongs to fido2. Remove it, or set method to fido2"],
+                (await failures({ method: "sms", passkeyProfiles: { default: { attestationEnforcement: "disabled" } } })).map(
+                    (x) => x.reason,
+                ),
+                [
+                    "Authentication method configuration: passkeyProfiles is not a setting of sms; it belongs to fido2. Remove it, or set method to fido2",
+                ],
             );
             assert.strictEqual(emu.requests.length, calls, "no call for inputs that fail on their own");
             // A profile neither the tenant nor the stack has: refused at check, which reads the tenant.
             seedMigrated();
             f = await failures({ method: "fido2", includeTargets: [{ id: ADMINS, allowedPasskeyProfiles: ["Ghost"] }] });
-            assert.deepStrictEqual(f.map((x) => x.property), ["includeTargets[0].allowedPasskeyProfiles"]);
-            assert.match(f[0].reason, /names passkey profile\(s\) "Ghost" that neither the tenant nor passkeyProfiles has; the tenant has "default"/);
+            assert.deepStrictEqual(
+                f.map((x) => x.property),
+                ["includeTargets[0].allowedPasskeyProfiles"],
+            );
+            assert.match(
+                f[0].reason,
+                /names passkey profile\(s\) "Ghost" that neither the tenant nor passkeyProfiles has; the tenant has "default"/,
+            );
         });
 
         it("export: a migrated tenant's profiles by key and targets' profiles round-trip with no change; a legacy tenant is exported without the deprecated fields, saying so", async () => {
@@ -288,10 +401,21 @@ describe("emulator: FIDO2 passkey profiles", function () {
                 method: "fido2",
                 state: "enabled",
                 passkeyProfiles: {
-                    default: { passkeyTypes: ["deviceBound"], attestationEnforcement: "disabled", keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } },
-                    Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] } },
+                    default: {
+                        passkeyTypes: ["deviceBound"],
+                        attestationEnforcement: "disabled",
+                        keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+                    },
+                    Admins: {
+                        passkeyTypes: ["deviceBound"],
+                        attestationEnforcement: "registrationOnly",
+                        keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                    },
                 },
-                includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }, { id: ADMINS, allowedPasskeyProfiles: ["Admins"] }],
+                includeTargets: [
+                    { id: "all_users", allowedPasskeyProfiles: ["default"] },
+                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                ],
             };
             await provider().create(await checked(inputs));
             let ctx = exportContext(clientsAs(emu, APPS.provider));
@@ -316,18 +440,40 @@ describe("emulator: FIDO2 passkey profiles", function () {
             seedLegacy();
             ctx = exportContext(clientsAs(emu, APPS.provider));
             exported = (await exportMember(ctx)) as any;
-            assert.deepStrictEqual(Object.keys(exported.methods.fido2).sort(), ["excludeTargets", "includeTargets", "isSelfServiceRegistrationAllowed", "state"]);
-            assert.match(ctx.warnings.join("\n"), /methods\.fido2: the tenant has not moved to passkey profiles \(isAttestationEnforced true\); attestation and key restrictions were left out/);
+            assert.deepStrictEqual(Object.keys(exported.methods.fido2).sort(), [
+                "excludeTargets",
+                "includeTargets",
+                "isSelfServiceRegistrationAllowed",
+                "state",
+            ]);
+            assert.match(
+                ctx.warnings.join("\n"),
+                /methods\.fido2: the tenant has not moved to passkey profiles \(isAttestationEnforced true\); attestation and key restrictions were left out/,
+            );
             const again = await checked({ ...exported.methods.fido2, method: "fido2" });
             const legacy = await provider().create(again);
             assert.strictEqual(fido2Writes().length, writes, "nothing written on the legacy tenant either");
             assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
-            assert.deepStrictEqual(await provider().diff(legacy.id, (await provider().read(legacy.id, legacy.outs)).props, again), { changes: false });
+            assert.deepStrictEqual(await provider().diff(legacy.id, (await provider().read(legacy.id, legacy.outs)).props, again), {
+                changes: false,
+            });
         });
 
         it("the client conformance check (every suite's requests) refuses a body that carries isAttestationEnforced", () => {
             const sent = (body: unknown) =>
-                problemsOf({ at: "", method: "PATCH", path: `/v1.0${FIDO2}`, status: 204, write: true, query: "", headers: { "content-type": "application/json" }, sentBody: body }, undefined).join("; ");
+                problemsOf(
+                    {
+                        at: "",
+                        method: "PATCH",
+                        path: `/v1.0${FIDO2}`,
+                        status: 204,
+                        write: true,
+                        query: "",
+                        headers: { "content-type": "application/json" },
+                        sentBody: body,
+                    },
+                    undefined,
+                ).join("; ");
             assert.match(sent({ "@odata.type": FIDO2_TYPE, isAttestationEnforced: false }), /read-only property isAttestationEnforced/);
             assert.strictEqual(sent({ "@odata.type": FIDO2_TYPE, state: "enabled" }), "");
         });
@@ -336,7 +482,10 @@ describe("emulator: FIDO2 passkey profiles", function () {
             const sent = projectRequests().filter((r) => r.sentBody !== undefined);
             assert.ok(fido2Writes().length >= 4, "the suite wrote FIDO2 through the provider");
             const carrying = sent.filter((r) => JSON.stringify(r.sentBody).includes("isAttestationEnforced"));
-            assert.deepStrictEqual(carrying.map((r) => `${r.method} ${r.path}`), []);
+            assert.deepStrictEqual(
+                carrying.map((r) => `${r.method} ${r.path}`),
+                [],
+            );
         });
     });
 });

@@ -22,9 +22,13 @@ describe("emulator: per-user MFA provider", function () {
     const stateOf = (upn: string) => dir().user(upn)!.perUserMfaState;
     const mfaWrites = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/authentication/requirements")).length;
 
-    useEmulator((e) => (emu = e), {}, async () => {
-        dir().seed(300, 7);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        async () => {
+            dir().seed(300, 7);
+        },
+    );
     beforeEach(() => {
         emu.faults = {};
         emu.throttle.options = { enabled: true };
@@ -33,7 +37,9 @@ describe("emulator: per-user MFA provider", function () {
     it("resolves users and nested groups at check, excludes break-glass, and applies through batches", async () => {
         const p = provider();
         const finance = group("Finance and Sales");
-        const someone = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass && !dir().transitiveUsers(finance.id).includes(u))!;
+        const someone = [...dir().users.values()].find(
+            (u) => u.userType === "Member" && !u.breakGlass && !dir().transitiveUsers(finance.id).includes(u),
+        )!;
         const inputs = {
             assignments: [
                 { state: "enforced", groups: [finance.id] },
@@ -43,13 +49,22 @@ describe("emulator: per-user MFA provider", function () {
         };
         // Blast radius: half the tenant at once needs a confirmation that names the change.
         const token = confirmationToken({
-            ...Object.fromEntries(dir().transitiveUsers(finance.id).map((u) => [u.userPrincipalName, "enforced" as const])),
+            ...Object.fromEntries(
+                dir()
+                    .transitiveUsers(finance.id)
+                    .map((u) => [u.userPrincipalName, "enforced" as const]),
+            ),
             [someone.userPrincipalName]: "enabled",
         });
         const refused = await p.check({}, inputs);
         assert.strictEqual(refused.failures!.length, 1);
         assert.strictEqual(refused.failures![0].property, "guards");
-        assert.match(refused.failures![0].reason, new RegExp(`changes the per-user MFA state of \\d+ users, \\d+% of the tenant's 300 \\(the limit is 10%: m365-mfa:baseline\\.guards\\.maxUserChangeShare\\)\\. If that is intended, add "${token}" to m365-mfa:baseline\\.guards\\.confirm`));
+        assert.match(
+            refused.failures![0].reason,
+            new RegExp(
+                `changes the per-user MFA state of \\d+ users, \\d+% of the tenant's 300 \\(the limit is 10%: m365-mfa:baseline\\.guards\\.maxUserChangeShare\\)\\. If that is intended, add "${token}" to m365-mfa:baseline\\.guards\\.confirm`,
+            ),
+        );
         const checked = await p.check({}, { ...inputs, guards: { confirm: [token] } });
         assert.deepStrictEqual(checked.failures, []);
         const targets = checked.inputs.targets as Record<string, string>;
@@ -67,7 +82,10 @@ describe("emulator: per-user MFA provider", function () {
         // (howto-mfa-userstates.md; a method registered earlier does not move the user to enforced).
         assert.strictEqual(stateOf(someone.id), "enabled");
         assert.strictEqual(mfaWrites() - before, members.length + 1);
-        assert.ok(emu.requests.some((r) => r.batched), "went through $batch");
+        assert.ok(
+            emu.requests.some((r) => r.batched),
+            "went through $batch",
+        );
         const diff = await p.diff(created.id, created.outs, checked.inputs);
         assert.deepStrictEqual(diff, { changes: false });
         assert.strictEqual(stateOf("breakglass1@contoso.onmicrosoft.com"), "disabled");
@@ -76,11 +94,18 @@ describe("emulator: per-user MFA provider", function () {
     it("a user who registers a method later flips enabled -> enforced without a diff", async () => {
         const u = [...dir().users.values()].find((x) => x.methods.length === 0 && !x.breakGlass && x.userType === "Member")!;
         const p = provider();
-        const checked = await p.check({}, { assignments: [{ state: "enabled", users: [u.id] }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"] });
+        const checked = await p.check(
+            {},
+            { assignments: [{ state: "enabled", users: [u.id] }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"] },
+        );
         const created = await p.create(checked.inputs);
         assert.strictEqual(stateOf(u.id), "enabled");
         await emu.store.directory(emu.defaultTenant().tenantId); // same directory
-        const res = await fetch(`${emu.origin}/_emulator/users/${u.id}/methods`, { method: "POST", headers: { "x-emulator-admin-key": emu.store.adminKey }, body: "{}" });
+        const res = await fetch(`${emu.origin}/_emulator/users/${u.id}/methods`, {
+            method: "POST",
+            headers: { "x-emulator-admin-key": emu.store.adminKey },
+            body: "{}",
+        });
         assert.strictEqual(res.status, 200);
         assert.strictEqual(stateOf(u.id), "enforced");
         const refreshed = await p.read(created.id, created.outs);
@@ -92,7 +117,10 @@ describe("emulator: per-user MFA provider", function () {
     it("reads drift made in the portal and restores it", async () => {
         const u = [...dir().users.values()].find((x) => x.userType === "Member" && !x.breakGlass && x.perUserMfaState === "disabled")!;
         const p = provider();
-        const checked = await p.check({}, { assignments: [{ state: "enforced", users: [u.userPrincipalName] }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"] });
+        const checked = await p.check(
+            {},
+            { assignments: [{ state: "enforced", users: [u.userPrincipalName] }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"] },
+        );
         const created = await p.create(checked.inputs);
         await portal(emu).patch(`/users/${u.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
         const refreshed = await p.read(created.id, created.outs);
@@ -107,11 +135,16 @@ describe("emulator: per-user MFA provider", function () {
     });
 
     it("a check right after a refresh counts from the refresh's reads, reading only the users the refresh did not; the next check reads again", async () => {
-        const reads = () => emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+        const reads = () =>
+            emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
         const members = [...dir().users.values()].filter((x) => x.userType === "Member" && !x.breakGlass).slice(0, 12);
         const [drifted, added] = [members[0], members[11]];
         const p = provider();
-        const declared = { assignments: [{ state: "enforced", users: members.slice(0, 11).map((u) => u.userPrincipalName) }], excludeUsers: ["breakglass1@contoso.onmicrosoft.com"], guards: { maxUserChangeShare: 1 } };
+        const declared = {
+            assignments: [{ state: "enforced", users: members.slice(0, 11).map((u) => u.userPrincipalName) }],
+            excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+            guards: { maxUserChangeShare: 1 },
+        };
         const created = await p.create((await p.check({}, declared)).inputs);
         await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
         await portal(emu).patch(`/users/${added.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
@@ -125,7 +158,11 @@ describe("emulator: per-user MFA provider", function () {
         const checked = await p.check(refreshed.inputs, widened);
         assert.deepStrictEqual(checked.failures, []);
         assert.strictEqual(reads() - before, 1, "only the user the refresh did not read");
-        assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": 2 }, "the drifted user (from the refresh's read) and the added one");
+        assert.deepStrictEqual(
+            checked.inputs.planned,
+            { "disabled -> enforced": 2 },
+            "the drifted user (from the refresh's read) and the added one",
+        );
 
         // A refresh's reads serve one check: the next one reads every user.
         before = reads();
@@ -149,14 +186,26 @@ describe("emulator: per-user MFA provider", function () {
 
     it("owns the whole tenant with allOtherUsers, leaving excluded users alone", async () => {
         const p = provider();
-        const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [group("Privileged Admins").id] }], allOtherUsers: "disabled", excludeUsers: ["breakglass2@contoso.onmicrosoft.com"], guards: { maxUserChangeShare: 1 } });
+        const checked = await p.check(
+            {},
+            {
+                assignments: [{ state: "enforced", groups: [group("Privileged Admins").id] }],
+                allOtherUsers: "disabled",
+                excludeUsers: ["breakglass2@contoso.onmicrosoft.com"],
+                guards: { maxUserChangeShare: 1 },
+            },
+        );
         assert.deepStrictEqual(checked.failures, []);
         const targets = checked.inputs.targets as Record<string, string>;
         assert.strictEqual(Object.keys(targets).length, dir().userCount - 1);
         assert.ok(!("breakglass2@contoso.onmicrosoft.com" in targets));
         await p.create(checked.inputs);
         const states = [...dir().users.values()].filter((u) => !u.breakGlass || u.userPrincipalName.startsWith("breakglass1"));
-        const admins = new Set(dir().transitiveUsers(group("Privileged Admins").id).map((u) => u.id));
+        const admins = new Set(
+            dir()
+                .transitiveUsers(group("Privileged Admins").id)
+                .map((u) => u.id),
+        );
         for (const u of states) {
             assert.strictEqual(u.perUserMfaState, admins.has(u.id) ? "enforced" : "disabled", u.userPrincipalName);
         }
@@ -164,7 +213,9 @@ describe("emulator: per-user MFA provider", function () {
 
     it("the most specific assignment wins: a user named explicitly keeps that state over a group's; an assignment's exclusions take users out of it", async () => {
         const finance = group("Finance and Sales");
-        const members = dir().transitiveUsers(finance.id).filter((u) => !u.breakGlass);
+        const members = dir()
+            .transitiveUsers(finance.id)
+            .filter((u) => !u.breakGlass);
         const [named, excluded] = members;
         const inputs = {
             assignments: [
@@ -178,16 +229,42 @@ describe("emulator: per-user MFA provider", function () {
         assert.deepStrictEqual(r.failures, [], "a named user over a group is not a conflict");
         const targets = r.inputs.targets as Record<string, string>;
         assert.strictEqual(targets[named.userPrincipalName.toLowerCase()], "disabled", "the named state wins");
-        assert.strictEqual(targets[excluded.userPrincipalName.toLowerCase()], undefined, "excluded from the group's assignment, and named nowhere else");
+        assert.strictEqual(
+            targets[excluded.userPrincipalName.toLowerCase()],
+            undefined,
+            "excluded from the group's assignment, and named nowhere else",
+        );
         assert.strictEqual(targets[members[2].userPrincipalName.toLowerCase()], "enforced");
         // Two groups that give one user two states are still a conflict: neither is more specific.
-        const other = [...dir().groups.values()].find((g) => g.id !== finance.id && dir().transitiveUsers(g.id).some((u) => members.includes(u)))!;
-        const clash = await provider().check({}, { ...inputs, assignments: [{ state: "enforced", groups: [finance.id] }, { state: "disabled", groups: [other.id] }] });
-        assert.match(clash.failures![0].reason, /users assigned two different states: [\s\S]*name the user in the assignment that should win/);
+        const other = [...dir().groups.values()].find(
+            (g) =>
+                g.id !== finance.id &&
+                dir()
+                    .transitiveUsers(g.id)
+                    .some((u) => members.includes(u)),
+        )!;
+        const clash = await provider().check(
+            {},
+            {
+                ...inputs,
+                assignments: [
+                    { state: "enforced", groups: [finance.id] },
+                    { state: "disabled", groups: [other.id] },
+                ],
+            },
+        );
+        assert.match(
+            clash.failures![0].reason,
+            /users assigned two different states: [\s\S]*name the user in the assignment that should win/,
+        );
         // An excluded group takes all its members out of that assignment.
-        const out = await provider().check({}, { ...inputs, assignments: [{ state: "enforced", groups: [finance.id], excludeGroups: [other.id] }] });
+        const out = await provider().check(
+            {},
+            { ...inputs, assignments: [{ state: "enforced", groups: [finance.id], excludeGroups: [other.id] }] },
+        );
         const outTargets = out.inputs.targets as Record<string, string>;
-        for (const u of dir().transitiveUsers(other.id)) assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
+        for (const u of dir().transitiveUsers(other.id))
+            assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
         // A typo in an assignment key is answered with the nearest known one.
         const typo = await provider().check({}, { assignments: [{ state: "enforced", groups: [finance.id], excludeUser: ["x@y"] }] });
         assert.match(typo.failures![0].reason, /assignments\[0\]\.excludeUser is not known; did you mean excludeUsers\?/);
@@ -196,18 +273,46 @@ describe("emulator: per-user MFA provider", function () {
     it("rejects unknown users and groups, conflicts and bad states at check, naming them, writing nothing", async () => {
         const p = provider();
         const before = mfaWrites();
-        let r = await p.check({}, { assignments: [{ state: "enforced", users: ["nobody@contoso.onmicrosoft.com", "ghost@contoso.onmicrosoft.com"] }] });
-        assert.match(r.failures![0].reason, /no such user in the tenant: 2 users, nobody@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), ghost@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[1\]\)/);
+        let r = await p.check(
+            {},
+            { assignments: [{ state: "enforced", users: ["nobody@contoso.onmicrosoft.com", "ghost@contoso.onmicrosoft.com"] }] },
+        );
+        assert.match(
+            r.failures![0].reason,
+            /no such user in the tenant: 2 users, nobody@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), ghost@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[1\]\)/,
+        );
         r = await p.check({}, { assignments: [{ state: "enforced", groups: ["00000000-0000-0000-0000-00000000dead"] }] });
-        assert.match(r.failures![0].reason, /no such group in the tenant: 00000000-0000-0000-0000-00000000dead \(assignments\[0\]\.groups\[0\]\)/);
+        assert.match(
+            r.failures![0].reason,
+            /no such group in the tenant: 00000000-0000-0000-0000-00000000dead \(assignments\[0\]\.groups\[0\]\)/,
+        );
         const finance = group("Department - Finance");
         const both = group("Finance and Sales");
-        r = await p.check({}, { assignments: [{ state: "enforced", groups: [finance.id] }, { state: "disabled", groups: [both.id] }] });
+        r = await p.check(
+            {},
+            {
+                assignments: [
+                    { state: "enforced", groups: [finance.id] },
+                    { state: "disabled", groups: [both.id] },
+                ],
+            },
+        );
         assert.match(r.failures![0].reason, /users assigned two different states: .*group .*: enforced, group .*: disabled/);
         r = await p.check({}, { assignments: [{ state: "on", users: ["x"] }], excludeUsers: "breakglass" });
         assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["assignments[0].state", "excludeUsers"]);
-        assert.match(r.failures!.find((f) => f.property === "assignments[0].state")!.reason, /must be one of disabled, enabled, enforced \(got "on"\)/);
-        r = await p.check({}, { assignments: [{ state: "enforced", users: ["a@x"] }, { state: "disabled", users: ["A@x"] }] });
+        assert.match(
+            r.failures!.find((f) => f.property === "assignments[0].state")!.reason,
+            /must be one of disabled, enabled, enforced \(got "on"\)/,
+        );
+        r = await p.check(
+            {},
+            {
+                assignments: [
+                    { state: "enforced", users: ["a@x"] },
+                    { state: "disabled", users: ["A@x"] },
+                ],
+            },
+        );
         assert.match(r.failures![0].reason, /user A@x is assigned both "enforced" and "disabled"/);
         assert.strictEqual(mfaWrites(), before);
     });
@@ -216,19 +321,29 @@ describe("emulator: per-user MFA provider", function () {
         const p = provider();
         const before = mfaWrites();
         const someone = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass)!;
-        const r = await p.check({}, {
-            assignments: [{ state: "enforced", users: [someone.userPrincipalName, "ghost@contoso.onmicrosoft.com"] }],
-            excludeUsers: ["breakglass1@contoso.onmicrosoft.com", "breakglass9@contoso.onmicrosoft.com", "svc-gone@contoso.onmicrosoft.com"],
-            configKeys: {
-                assignments: "m365-mfa:baseline.perUserMfa.assignments",
-                "excludeUsers[0]": "m365-mfa:baseline.breakGlassAccounts[0]",
-                "excludeUsers[1]": "m365-mfa:baseline.breakGlassAccounts[1]",
-                "excludeUsers[2]": "m365-mfa:baseline.perUserMfa.excludeUsers[0]",
+        const r = await p.check(
+            {},
+            {
+                assignments: [{ state: "enforced", users: [someone.userPrincipalName, "ghost@contoso.onmicrosoft.com"] }],
+                excludeUsers: [
+                    "breakglass1@contoso.onmicrosoft.com",
+                    "breakglass9@contoso.onmicrosoft.com",
+                    "svc-gone@contoso.onmicrosoft.com",
+                ],
+                configKeys: {
+                    assignments: "m365-mfa:baseline.perUserMfa.assignments",
+                    "excludeUsers[0]": "m365-mfa:baseline.breakGlassAccounts[0]",
+                    "excludeUsers[1]": "m365-mfa:baseline.breakGlassAccounts[1]",
+                    "excludeUsers[2]": "m365-mfa:baseline.perUserMfa.excludeUsers[0]",
+                },
             },
-        });
+        );
         const by = Object.fromEntries(r.failures!.map((f) => [f.property, f.reason]));
         assert.deepStrictEqual(Object.keys(by).sort(), ["assignments", "excludeUsers"]);
-        assert.match(by.assignments, /no such user in the tenant: ghost@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[1\]\)\. Check/);
+        assert.match(
+            by.assignments,
+            /no such user in the tenant: ghost@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[1\]\)\. Check/,
+        );
         assert.match(
             by.excludeUsers,
             /no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)\. Check/,
@@ -246,8 +361,14 @@ describe("emulator: per-user MFA provider", function () {
         // The engine prints a property's whole value beside the reason: the failure is on the resource instead.
         assert.strictEqual(f.property, "");
         assert.ok(f.reason.length < 2000, `reason is ${f.reason.length} characters`);
-        assert.match(f.reason, /^Per-user MFA: no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), /);
-        assert.match(f.reason, /nobody9@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[9\]\) and 2990 more; the full list of 3000 unknown users: /);
+        assert.match(
+            f.reason,
+            /^Per-user MFA: no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), /,
+        );
+        assert.match(
+            f.reason,
+            /nobody9@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[9\]\) and 2990 more; the full list of 3000 unknown users: /,
+        );
         assert.doesNotMatch(f.reason, /nobody10@/);
         const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(f.reason)![1];
         const lines = fs.readFileSync(file, "utf8").trim().split("\n");
@@ -263,11 +384,18 @@ describe("emulator: per-user MFA provider", function () {
         try {
             for (const u of gas) dir().updateUser(u.id, { methods: [], perUserMfaState: "disabled" });
             const someone = [...dir().users.values()].find((u) => !u.roles.length && u.userType === "Member")!;
-            const inputs = { assignments: [{ state: "enforced", users: gas.map((u) => u.userPrincipalName) }], excludeUsers: [someone.userPrincipalName], guards: { maxUserChangeShare: 1 } };
+            const inputs = {
+                assignments: [{ state: "enforced", users: gas.map((u) => u.userPrincipalName) }],
+                excludeUsers: [someone.userPrincipalName],
+                guards: { maxUserChangeShare: 1 },
+            };
             const before = mfaWrites();
             const r = await provider().check({}, inputs);
             assert.strictEqual(r.failures!.length, 1, JSON.stringify(r.failures));
-            assert.match(r.failures![0].reason, /moves every Global Administrator \(.*breakglass1@contoso\.onmicrosoft\.com.*\) to MFA and none has an MFA method registered: no administrator could sign in/);
+            assert.match(
+                r.failures![0].reason,
+                /moves every Global Administrator \(.*breakglass1@contoso\.onmicrosoft\.com.*\) to MFA and none has an MFA method registered: no administrator could sign in/,
+            );
             assert.strictEqual(mfaWrites(), before);
             dir().updateUser(gas[0].id, { methods: ["fido2SecurityKey"] });
             assert.deepStrictEqual((await provider().check({}, inputs)).failures, []);
@@ -285,25 +413,58 @@ describe("emulator: per-user MFA provider", function () {
             upns.map((u) => ({ method: "GET" as const, url: `/users/${encodeURIComponent(u)}/authentication/requirements` })),
             { version: "beta" },
         );
-        assert.ok(results.every((r) => r.status === 200), "every read succeeded in the end");
+        assert.ok(
+            results.every((r) => r.status === 200),
+            "every read succeeded in the end",
+        );
         assert.ok(stats.throttledItems > 0, "the limit was hit and honoured");
     });
 
     it("enforces $batch rules: 20 at most, unique ids, Content-Type with a body, 424 after a failed dependency", async () => {
         const graph = clientsAs(emu).graph;
         const get = (id: string, url = "/users?$top=1") => ({ id, method: "GET", url });
-        await assert.rejects(graph.post("/$batch", { requests: Array.from({ length: 21 }, (_, i) => get(String(i))) }), /400 BadRequest: Number of requests in batch is too large/);
+        await assert.rejects(
+            graph.post("/$batch", { requests: Array.from({ length: 21 }, (_, i) => get(String(i))) }),
+            /400 BadRequest: Number of requests in batch is too large/,
+        );
         await assert.rejects(graph.post("/$batch", { requests: [get("1"), get("1")] }), /must be unique/);
-        await assert.rejects(graph.post("/$batch", { requests: [{ id: "1", method: "PATCH", url: "/users/x/authentication/requirements", body: {} }] }, { version: "beta" }), /does not contain Content-Type/);
+        await assert.rejects(
+            graph.post(
+                "/$batch",
+                { requests: [{ id: "1", method: "PATCH", url: "/users/x/authentication/requirements", body: {} }] },
+                { version: "beta" },
+            ),
+            /does not contain Content-Type/,
+        );
         // A write item without a body is refused too, whole batch, even with a Content-Type (json-batching.md).
         for (const method of ["POST", "PATCH", "PUT"]) {
             await assert.rejects(
-                graph.post("/$batch", { requests: [get("1"), { id: "2", method, url: "/users/x/authentication/requirements", headers: { "Content-Type": "application/json" } }] }, { version: "beta" }),
+                graph.post(
+                    "/$batch",
+                    {
+                        requests: [
+                            get("1"),
+                            {
+                                id: "2",
+                                method,
+                                url: "/users/x/authentication/requirements",
+                                headers: { "Content-Type": "application/json" },
+                            },
+                        ],
+                    },
+                    { version: "beta" },
+                ),
                 /400 BadRequest: Write request id : 2 does not contain Content-Type header or body\./,
                 method,
             );
         }
         const r = await graph.post("/$batch", { requests: [get("a", "/users/nobody@nowhere"), { ...get("b"), dependsOn: ["a"] }] });
-        assert.deepStrictEqual(r.responses.map((x: any) => [x.id, x.status]), [["a", 404], ["b", 424]]);
+        assert.deepStrictEqual(
+            r.responses.map((x: any) => [x.id, x.status]),
+            [
+                ["a", 404],
+                ["b", 424],
+            ],
+        );
     });
 });

@@ -31,14 +31,23 @@ describe("emulator: per-user MFA read from the user list", function () {
             delete tenant().perUserMfaListLagMs;
             Object.assign(tenant(), set);
         });
-    const listPages = () => emu.requests.filter((r) => !r.batched && r.method === "GET" && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")));
-    const batchedReads = () => emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+    const listPages = () =>
+        emu.requests.filter(
+            (r) =>
+                !r.batched && r.method === "GET" && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")),
+        );
+    const batchedReads = () =>
+        emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
 
-    useEmulator((e) => (emu = e), {}, async () => {
-        // Two pages of the list at $top=999.
-        dir().seed(1_200, 27);
-        emu.store.addServicePrincipal(tenant().tenantId, AUDITING_APP, { graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"] });
-    });
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        async () => {
+            // Two pages of the list at $top=999.
+            dir().seed(1_200, 27);
+            emu.store.addServicePrincipal(tenant().tenantId, AUDITING_APP, { graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"] });
+        },
+    );
     beforeEach(() => {
         emu.faults = {};
         emu.throttle.options = { enabled: false };
@@ -72,7 +81,11 @@ describe("emulator: per-user MFA read from the user list", function () {
         assert.deepStrictEqual(warnings, []);
         assert.strictEqual(listPages().length - pages, 2, "1,200 users: two pages of 999");
         assert.strictEqual(batchedReads() - reads, changing, "only the users who change are read again through the documented route");
-        assert.ok(listPages().slice(-2).every((r) => r.status === 200));
+        assert.ok(
+            listPages()
+                .slice(-2)
+                .every((r) => r.status === 200),
+        );
 
         // Nothing to change: the list alone, no per-user read at all.
         for (const u of members) dir().updateUser(u.id, { perUserMfaState: "enforced" });
@@ -103,7 +116,10 @@ describe("emulator: per-user MFA read from the user list", function () {
         assert.strictEqual(listPages().slice(-1)[0].status, 400);
         assert.strictEqual(batchedReads() - reads, 120, "both checks read every target through $batch");
         assert.strictEqual(warnings.length, 1, warnings.join("\n"));
-        assert.match(warnings[0], /^warning: Per-user MFA: the tenant's user list does not serve perUserMfaState \(the first page answered 400 Request_BadRequest\); reading each user's state through \$batch/);
+        assert.match(
+            warnings[0],
+            /^warning: Per-user MFA: the tenant's user list does not serve perUserMfaState \(the first page answered 400 Request_BadRequest\); reading each user's state through \$batch/,
+        );
         assert.match(warnings[0], /M365_MFA_PER_USER_READ=batch skips the list/);
 
         // A tenant that accepts the $select and leaves the property out: the same fallback.
@@ -154,10 +170,16 @@ describe("emulator: per-user MFA read from the user list", function () {
         assert.strictEqual(batchedReads() - reads, 3, "the three who change are read again through the documented route");
 
         setTenant({ perUserMfaStateOnUserList: "refused" });
-        await assert.rejects(provider().check({}, inputs), /M365_MFA_PER_USER_READ=list, but the tenant's user list does not serve perUserMfaState \(the first page answered 400 Request_BadRequest\)\. Set M365_MFA_PER_USER_READ=auto/);
+        await assert.rejects(
+            provider().check({}, inputs),
+            /M365_MFA_PER_USER_READ=list, but the tenant's user list does not serve perUserMfaState \(the first page answered 400 Request_BadRequest\)\. Set M365_MFA_PER_USER_READ=auto/,
+        );
 
         process.env.M365_MFA_PER_USER_READ = "fast";
-        await assert.rejects(provider().check({}, inputs), /M365_MFA_PER_USER_READ="fast" is not a per-user MFA read path: use auto .*, list .* or batch/);
+        await assert.rejects(
+            provider().check({}, inputs),
+            /M365_MFA_PER_USER_READ="fast" is not a per-user MFA read path: use auto .*, list .* or batch/,
+        );
     });
 
     it("under the fault benchmark's mix (429, 503, dropped connections) both paths read the right states", async () => {
@@ -180,7 +202,10 @@ describe("emulator: per-user MFA read from the user list", function () {
             const log = emu.requests.slice(from);
             const faulted = log.filter((r) => r.status === 429 || r.status === 503 || r.status === "dropped").length;
             assert.ok(faulted > 10, `${mode}: ${faulted} faulted answers`);
-            const pages = log.filter((r) => !r.batched && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")) && r.status === 200).length;
+            const pages = log.filter(
+                (r) =>
+                    !r.batched && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")) && r.status === 200,
+            ).length;
             assert.strictEqual(pages, mode === "auto" ? 2 : 0, `${mode}: list pages answered`);
         }
     });
@@ -198,7 +223,9 @@ describe("emulator: per-user MFA read from the user list", function () {
 
         // The list still shows the written users as they were.
         const listed = await clientsAs(emu).graph.get("/users?$select=id,userPrincipalName,perUserMfaState&$top=999");
-        const lagging = (listed.value as { id: string; perUserMfaState: string }[]).filter((u) => members.some((m) => m.id === u.id) && u.perUserMfaState === "disabled");
+        const lagging = (listed.value as { id: string; perUserMfaState: string }[]).filter(
+            (u) => members.some((m) => m.id === u.id) && u.perUserMfaState === "disabled",
+        );
         assert.ok(lagging.length > 0, "the list lags the writes");
 
         // A refresh now: the list says "disabled" for the written users; each is read again through the documented route, so no drift.
@@ -230,13 +257,21 @@ describe("emulator: per-user MFA read from the user list", function () {
         const drifted = members[3];
         await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
         const listed = await clientsAs(emu, AUDITING_APP).graph.get("/users?$select=id,userPrincipalName,perUserMfaState&$top=999");
-        assert.strictEqual((listed.value as { id: string; perUserMfaState: string }[]).find((u) => u.id === drifted.id)?.perUserMfaState, "enforced", "the list still shows the old state");
+        assert.strictEqual(
+            (listed.value as { id: string; perUserMfaState: string }[]).find((u) => u.id === drifted.id)?.perUserMfaState,
+            "enforced",
+            "the list still shows the old state",
+        );
 
         const pages = listPages().length;
         const reads = batchedReads();
         const warnings = await warningsOf(async () => {
             const again = await p.read(created.id, created.outs);
-            assert.strictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled", "refresh sees the user moved away");
+            assert.strictEqual(
+                (again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()],
+                "disabled",
+                "refresh sees the user moved away",
+            );
             assert.deepStrictEqual(await p.diff(created.id, again.props, checked.inputs), { changes: true });
             // A preview on its own (another provider: nothing read earlier in this operation).
             const preview = await provider().check({}, { ...inputs, guards: {} });
@@ -257,7 +292,11 @@ describe("emulator: per-user MFA read from the user list", function () {
         const warnings = await warningsOf(async () => {
             const created = await p.create((await p.check({}, { ...inputs, guards: {} })).inputs);
             const drifted = members[5];
-            await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+            await portal(emu).patch(
+                `/users/${drifted.id}/authentication/requirements`,
+                { perUserMfaState: "disabled" },
+                { version: "beta" },
+            );
             pages = listPages().length;
             reads = batchedReads();
             const again = await p.read(created.id, created.outs);
@@ -265,13 +304,20 @@ describe("emulator: per-user MFA read from the user list", function () {
             const preview = await provider("m365-mfa-provider").check({}, { ...inputs, guards: {} });
             assert.deepStrictEqual(preview.inputs.planned, { "disabled -> enforced": 1 });
         });
-        assert.strictEqual(warnings.filter((w) => /could not be found .*AuditLog\.Read\.All and Directory\.Read\.All/.test(w)).length, 1, warnings.join("\n"));
+        assert.strictEqual(
+            warnings.filter((w) => /could not be found .*AuditLog\.Read\.All and Directory\.Read\.All/.test(w)).length,
+            1,
+            warnings.join("\n"),
+        );
         assert.strictEqual(listPages().length - pages, 0, "the list is not read for states it cannot check");
         assert.strictEqual(batchedReads() - reads, 200, "every user through the documented route, in refresh and in preview");
 
         // Forcing the list then fails, naming the variable and the permissions.
         process.env.M365_MFA_PER_USER_READ = "list";
-        await assert.rejects(provider("m365-mfa-provider").check({}, { ...inputs, guards: {} }), /M365_MFA_PER_USER_READ=list, but the directory audit log cannot be read.*AuditLog\.Read\.All and Directory\.Read\.All/);
+        await assert.rejects(
+            provider("m365-mfa-provider").check({}, { ...inputs, guards: {} }),
+            /M365_MFA_PER_USER_READ=list, but the directory audit log cannot be read.*AuditLog\.Read\.All and Directory\.Read\.All/,
+        );
     });
     it("auto weighs the users read against the tenant's size: 30 of 1,200 users take two $batch requests, not the list's two pages; 150 take the list; the tenant is counted once", async () => {
         setTenant({ perUserMfaStateOnUserList: "served" });
@@ -298,7 +344,10 @@ describe("emulator: per-user MFA read from the user list", function () {
         await assert.rejects(
             listUsers(clientsAs(emu, "no-user-read"), { withStates: true, upnsAnyway: false, mode: "list" }),
             (err: Error) => {
-                assert.match(err.message, /M365_MFA_PER_USER_READ=list, but the app may not read perUserMfaState from the user list \(the first page answered 403 \S+: .*grant User\.Read\.All/);
+                assert.match(
+                    err.message,
+                    /M365_MFA_PER_USER_READ=list, but the app may not read perUserMfaState from the user list \(the first page answered 403 \S+: .*grant User\.Read\.All/,
+                );
                 assert.doesNotMatch(err.message, /does not serve/);
                 return true;
             },

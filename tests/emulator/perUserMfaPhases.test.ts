@@ -21,15 +21,25 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
     const saved: Record<string, string | undefined> = {};
     const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
     const dir = () => emu.directory();
-    const reads = () => emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements") && r.status === 200).length;
+    const reads = () =>
+        emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements") && r.status === 200)
+            .length;
     const traced = () =>
         fs.existsSync(traceFile)
-            ? fs.readFileSync(traceFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>)
+            ? fs
+                  .readFileSync(traceFile, "utf8")
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => JSON.parse(l) as Record<string, any>)
             : [];
 
-    useEmulator((e) => (emu = e), {}, async () => {
-        dir().seed(300, 11);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        async () => {
+            dir().seed(300, 11);
+        },
+    );
     beforeEach(() => {
         emu.faults = {};
         emu.throttle.options = { enabled: false };
@@ -60,7 +70,11 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
 
         before = reads();
         await p.create(checked.inputs);
-        assert.strictEqual(reads() - before, changing, "the create reads back only the users it wrote (the check's reads stand for the rest)");
+        assert.strictEqual(
+            reads() - before,
+            changing,
+            "the create reads back only the users it wrote (the check's reads stand for the rest)",
+        );
         for (const u of members) assert.strictEqual(dir().user(u.id)!.perUserMfaState, "enforced", u.userPrincipalName);
 
         const phases = traced().filter((l) => l.what === "PerUserMfa read");
@@ -74,7 +88,10 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
         await p.create(checked.inputs);
         assert.strictEqual(reads() - before, members.length);
         assert.deepStrictEqual(
-            traced().filter((l) => l.what === "PerUserMfa read").slice(-1).map((l) => ({ phase: l.phase, read: l.read })),
+            traced()
+                .filter((l) => l.what === "PerUserMfa read")
+                .slice(-1)
+                .map((l) => ({ phase: l.phase, read: l.read })),
             [{ phase: "read", read: members.length }],
         );
     });
@@ -89,8 +106,16 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
         const before = reads();
         await p.update(created.id, created.outs, checked.inputs);
         assert.strictEqual(reads() - before, next.changing, "only the users written are read back");
-        const last = traced().filter((l) => l.what === "PerUserMfa read").slice(-2);
-        assert.deepStrictEqual(last.map((l) => [l.phase, l.read, l.reused]), [["apply", 0, 60], ["verify", next.changing, 0]]);
+        const last = traced()
+            .filter((l) => l.what === "PerUserMfa read")
+            .slice(-2);
+        assert.deepStrictEqual(
+            last.map((l) => [l.phase, l.read, l.reused]),
+            [
+                ["apply", 0, 60],
+                ["verify", next.changing, 0],
+            ],
+        );
     });
 
     it("says how far it is while verifying (and reading, and writing), in the engine's output and in the trace", async () => {
@@ -110,9 +135,14 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
             console.error = original;
         }
         const verifying = said.filter((l) => /^info: Per-user MFA: verifying users: [\d,]+ of [\d,]+/.test(l));
-        const midway = verifying.filter((l) => !new RegExp(`: ${changing.toLocaleString("en")} of ${changing.toLocaleString("en")}`).test(l));
+        const midway = verifying.filter(
+            (l) => !new RegExp(`: ${changing.toLocaleString("en")} of ${changing.toLocaleString("en")}`).test(l),
+        );
         assert.ok(midway.length >= 1, `progress lines while verifying:\n${said.join("\n")}`);
-        assert.ok(said.some((l) => /^info: Per-user MFA: writing users: [\d,]+ of [\d,]+/.test(l)), said.join("\n"));
+        assert.ok(
+            said.some((l) => /^info: Per-user MFA: writing users: [\d,]+ of [\d,]+/.test(l)),
+            said.join("\n"),
+        );
         const traceLines = traced().filter((l) => l.what === "progress" && /verifying users/.test(l.of) && l.done < l.total);
         assert.ok(traceLines.length >= 1, "progress lines while verifying are in the trace");
     });

@@ -17,15 +17,22 @@ describe("emulator: per-user MFA states (howto-mfa-userstates.md)", function () 
     let emu: RunningEmulator;
     useEmulator((e) => (emu = e), { throttling: { enabled: false } });
 
-    const registered = () => [...emu.directory().users.values()].filter((u) => u.methods.length > 0 && !u.breakGlass && u.userType !== "Guest");
-    const unregistered = () => [...emu.directory().users.values()].filter((u) => u.methods.length === 0 && !u.breakGlass && u.userType !== "Guest");
-    const state = async (id: string) => (await rawGraph(emu, "GET", `/users/${id}/authentication/requirements`, undefined, undefined, "beta")).body.perUserMfaState;
+    const registered = () =>
+        [...emu.directory().users.values()].filter((u) => u.methods.length > 0 && !u.breakGlass && u.userType !== "Guest");
+    const unregistered = () =>
+        [...emu.directory().users.values()].filter((u) => u.methods.length === 0 && !u.breakGlass && u.userType !== "Guest");
+    const state = async (id: string) =>
+        (await rawGraph(emu, "GET", `/users/${id}/authentication/requirements`, undefined, undefined, "beta")).body.perUserMfaState;
     const set = async (id: string, perUserMfaState: string) => {
         const r = await rawGraph(emu, "PATCH", `/users/${id}/authentication/requirements`, { perUserMfaState }, undefined, "beta");
         assert.strictEqual(r.status, 204, JSON.stringify(r.body));
     };
     const register = async (id: string) => {
-        const res = await fetch(`${emu.origin}/_emulator/users/${id}/methods`, { method: "POST", headers: { "x-emulator-admin-key": emu.store.adminKey }, body: "{}" });
+        const res = await fetch(`${emu.origin}/_emulator/users/${id}/methods`, {
+            method: "POST",
+            headers: { "x-emulator-admin-key": emu.store.adminKey },
+            body: "{}",
+        });
         assert.strictEqual(res.status, 200);
     };
 

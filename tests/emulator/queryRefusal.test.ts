@@ -83,14 +83,21 @@ describe("emulator: every route refuses the query options it does not model", fu
 
     const cases = GRAPH_ROUTES.flatMap((route) =>
         route.versions.flatMap((version) =>
-            PROBES.filter(([option]) => !(route.query?.options ?? []).includes(option.toLowerCase())).map(([option, value]) => ({ route, version, option, value })),
+            PROBES.filter(([option]) => !(route.query?.options ?? []).includes(option.toLowerCase())).map(([option, value]) => ({
+                route,
+                version,
+                option,
+                value,
+            })),
         ),
     );
 
     it("every route has a concrete path and the walk covers each of them", () => {
         const paths = GRAPH_ROUTES.map((r) => `${r.method} ${concretePath(r)}`);
         assert.strictEqual(new Set(paths).size, GRAPH_ROUTES.length, "one path per route");
-        console.log(`      ${GRAPH_ROUTES.length} routes walked (${cases.length} route/version/option probes, each sent directly and in $batch)`);
+        console.log(
+            `      ${GRAPH_ROUTES.length} routes walked (${cases.length} route/version/option probes, each sent directly and in $batch)`,
+        );
         assert.ok(GRAPH_ROUTES.length >= 30, `${GRAPH_ROUTES.length} routes`);
     });
 
@@ -131,7 +138,13 @@ describe("emulator: every route refuses the query options it does not model", fu
                 assert.strictEqual(r.status, 200);
                 for (const item of r.body.responses) {
                     const c = chunk[Number(item.id) - 1];
-                    expectRefusal(`$batch ${c.route.method} /${version}${requests[Number(item.id) - 1].url}`, item.status, item.body, c.route, c.option);
+                    expectRefusal(
+                        `$batch ${c.route.method} /${version}${requests[Number(item.id) - 1].url}`,
+                        item.status,
+                        item.body,
+                        c.route,
+                        c.option,
+                    );
                 }
             }
         }
@@ -158,14 +171,21 @@ describe("emulator: every route refuses the query options it does not model", fu
         const group = [...emu.directory().groups.values()][0];
         const users = await fetchText(`/users/$count`);
         assert.strictEqual(users, String(emu.directory().users.size));
-        assert.strictEqual(await fetchText(`/groups/${group.id}/transitiveMembers/$count`), String(emu.directory().transitiveUsers(group.id).length));
+        assert.strictEqual(
+            await fetchText(`/groups/${group.id}/transitiveMembers/$count`),
+            String(emu.directory().transitiveUsers(group.id).length),
+        );
         const noHeader = await rawGraph(emu, "GET", "/users/$count");
         assert.strictEqual(noHeader.status, 400);
         assert.strictEqual(noHeader.body.error.code, "Request_UnsupportedQuery");
         const lower = await rawGraph(emu, "GET", `/groups/${group.id}/transitivemembers?$select=id`);
         assert.strictEqual(lower.status, 200);
         // An unquoted Guid literal parses; assignedLicenses is then refused as not modelled.
-        const lic = await rawGraph(emu, "GET", "/users?$filter=" + encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)"));
+        const lic = await rawGraph(
+            emu,
+            "GET",
+            "/users?$filter=" + encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)"),
+        );
         assert.strictEqual(lic.status, 400);
         assert.match(lic.body.error.message, /property 'assignedLicenses' of resource 'User'.*not modelled by the emulator/);
     });
@@ -179,7 +199,9 @@ describe("emulator: every route refuses the query options it does not model", fu
 
     async function rawGraphText(path: string): Promise<{ status: number; type: string; text: string }> {
         const token = await tokenFor(emu);
-        const res = await fetch(`${emu.origin}/v1.0${path}`, { headers: { authorization: `Bearer ${token}`, ConsistencyLevel: "eventual" } });
+        const res = await fetch(`${emu.origin}/v1.0${path}`, {
+            headers: { authorization: `Bearer ${token}`, ConsistencyLevel: "eventual" },
+        });
         return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
     }
 
@@ -194,7 +216,15 @@ describe("emulator: every route refuses the query options it does not model", fu
         const ne = await rawGraph(emu, "GET", "/users?$filter=" + encodeURIComponent("userType ne 'Guest'"));
         assert.strictEqual(ne.status, 400);
         assert.match(ne.body.error.message, /Try adding \$count=true query parameter and ConsistencyLevel:eventual header/);
-        const neAdvanced = await rawGraph(emu, "GET", "/users?$count=true&$filter=" + encodeURIComponent("userType ne 'Guest'"), undefined, undefined, "v1.0", { ConsistencyLevel: "eventual" });
+        const neAdvanced = await rawGraph(
+            emu,
+            "GET",
+            "/users?$count=true&$filter=" + encodeURIComponent("userType ne 'Guest'"),
+            undefined,
+            undefined,
+            "v1.0",
+            { ConsistencyLevel: "eventual" },
+        );
         assert.strictEqual(neAdvanced.status, 200);
         const guests = [...emu.directory().users.values()].filter((u) => u.userType !== "Guest").length;
         assert.strictEqual(neAdvanced.body["@odata.count"], guests);

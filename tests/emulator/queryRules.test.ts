@@ -23,9 +23,13 @@ describe("emulator: documented query rules (advanced queries, supported query op
     const group = (name: string) => [...emu.directory().groups.values()].find((g) => g.displayName === name)!;
     const since = (at: number) => emu.requests.slice(at);
 
-    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async () => {
-        emu.directory().seed(300, 7);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        { throttling: { enabled: false } },
+        async () => {
+            emu.directory().seed(300, 7);
+        },
+    );
 
     describe("transitiveMembers/microsoft.graph.user", () => {
         it("is refused without ConsistencyLevel: eventual or without $count=true: 400 Request_UnsupportedQuery", async () => {
@@ -43,7 +47,9 @@ describe("emulator: documented query rules (advanced queries, supported query op
                 assert.strictEqual(r.body.error.code, "Request_UnsupportedQuery");
                 assert.match(r.body.error.message, /Try adding \$count=true query parameter and ConsistencyLevel:eventual header/);
             }
-            const ok = await rawGraph(emu, "GET", `${path}?$count=true&$select=id,userPrincipalName`, undefined, undefined, "v1.0", { ConsistencyLevel: "eventual" });
+            const ok = await rawGraph(emu, "GET", `${path}?$count=true&$select=id,userPrincipalName`, undefined, undefined, "v1.0", {
+                ConsistencyLevel: "eventual",
+            });
             assert.strictEqual(ok.status, 200);
             const expected = emu.directory().transitiveUsers(g.id).length;
             assert.strictEqual(ok.body["@odata.count"], expected);
@@ -70,7 +76,14 @@ describe("emulator: documented query rules (advanced queries, supported query op
             const g = group("Finance and Sales");
             const at = emu.requests.length;
             const p = new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu));
-            const checked = await p.check({}, { assignments: [{ state: "enforced", groups: [g.id] }], readiness: { mode: "off" }, guards: { lockout: "off", maxUserChangeShare: 1 } });
+            const checked = await p.check(
+                {},
+                {
+                    assignments: [{ state: "enforced", groups: [g.id] }],
+                    readiness: { mode: "off" },
+                    guards: { lockout: "off", maxUserChangeShare: 1 },
+                },
+            );
             assert.deepStrictEqual(checked.failures, []);
             const expansions = since(at).filter((r) => r.path.endsWith("/transitiveMembers/microsoft.graph.user"));
             assert.ok(expansions.length > 0 && expansions.every((r) => r.status === 200), JSON.stringify(expansions));
@@ -83,7 +96,11 @@ describe("emulator: documented query rules (advanced queries, supported query op
             const r = await rawGraph(emu, "GET", path);
             assert.strictEqual(r.status, 400, path);
             assert.strictEqual(r.body.error.code, "BadRequest", path);
-            assert.match(r.body.error.message, new RegExp(`Query option '\\$${option}' on GET .* is not modelled by the emulator`, "i"), path);
+            assert.match(
+                r.body.error.message,
+                new RegExp(`Query option '\\$${option}' on GET .* is not modelled by the emulator`, "i"),
+                path,
+            );
             assert.ok(r.body.error.innerError["request-id"], "Graph's error body");
         };
 
@@ -96,7 +113,11 @@ describe("emulator: documented query rules (advanced queries, supported query op
             assert.strictEqual(r.status, 200);
             assert.ok(r.body["@odata.nextLink"], "paged");
             const next = new URL(r.body["@odata.nextLink"]);
-            assert.strictEqual((await rawGraph(emu, "GET", next.pathname.replace(/^\/v1\.0/, "") + next.search)).status, 200, "its own nextLink ($skiptoken) is accepted");
+            assert.strictEqual(
+                (await rawGraph(emu, "GET", next.pathname.replace(/^\/v1\.0/, "") + next.search)).status,
+                200,
+                "its own nextLink ($skiptoken) is accepted",
+            );
         });
 
         it("userRegistrationDetails: $filter and $orderby only ($top is refused; it pages itself)", async () => {
@@ -107,7 +128,10 @@ describe("emulator: documented query rules (advanced queries, supported query op
             const sorted = await rawGraph(emu, "GET", `${base}?$filter=isMfaRegistered eq false&$orderby=userPrincipalName desc`);
             assert.strictEqual(sorted.status, 200);
             const upns = sorted.body.value.map((r: any) => r.userPrincipalName);
-            assert.deepStrictEqual(upns, [...upns].sort((a: string, b: string) => b.localeCompare(a)));
+            assert.deepStrictEqual(
+                upns,
+                [...upns].sort((a: string, b: string) => b.localeCompare(a)),
+            );
         });
 
         it("signIns: $filter operators per property as resources/signin.md lists them", async () => {
@@ -116,19 +140,40 @@ describe("emulator: documented query rules (advanced queries, supported query op
                 return [r.status, r.body.error?.message ?? ""] as const;
             };
             // clientAppUsed: eq only; `in`, startsWith and ne are refused with the filter error.
-            for (const f of ["clientAppUsed in ('IMAP4','POP3')", "startswith(clientAppUsed,'IMAP')", "clientAppUsed ne 'Browser'", "createdDateTime gt 2026-01-01T00:00:00Z", "isInteractive eq true", "userPrincipalName in ('a@b.c')"]) {
+            for (const f of [
+                "clientAppUsed in ('IMAP4','POP3')",
+                "startswith(clientAppUsed,'IMAP')",
+                "clientAppUsed ne 'Browser'",
+                "createdDateTime gt 2026-01-01T00:00:00Z",
+                "isInteractive eq true",
+                "userPrincipalName in ('a@b.c')",
+            ]) {
                 const [code, message] = await status(f);
                 assert.strictEqual(code, 400, f);
-                assert.match(message, /Unsupported or invalid query filter clause specified for property '\w+' of resource 'signIn'.*not modelled by the emulator/, f);
+                assert.match(
+                    message,
+                    /Unsupported or invalid query filter clause specified for property '\w+' of resource 'signIn'.*not modelled by the emulator/,
+                    f,
+                );
             }
-            for (const f of ["clientAppUsed eq 'IMAP4'", "createdDateTime ge 2026-01-01T00:00:00Z and createdDateTime le 2099-01-01T00:00:00Z", "startswith(userPrincipalName,'a')", "userPrincipalName eq 'x@y.z'", "status/errorCode eq 0", "startswith(location/city,'Red')"]) {
+            for (const f of [
+                "clientAppUsed eq 'IMAP4'",
+                "createdDateTime ge 2026-01-01T00:00:00Z and createdDateTime le 2099-01-01T00:00:00Z",
+                "startswith(userPrincipalName,'a')",
+                "userPrincipalName eq 'x@y.z'",
+                "status/errorCode eq 0",
+                "startswith(location/city,'Red')",
+            ]) {
                 assert.strictEqual((await status(f))[0], 200, f);
             }
             // $orderby on createdDateTime (resources/signin.md), not on other properties.
             const asc = await rawGraph(emu, "GET", `/auditLogs/signIns?$top=50&$orderby=${encodeURIComponent("createdDateTime asc")}`);
             assert.strictEqual(asc.status, 200);
             const times = asc.body.value.map((r: any) => Date.parse(r.createdDateTime));
-            assert.deepStrictEqual(times, [...times].sort((a: number, b: number) => a - b));
+            assert.deepStrictEqual(
+                times,
+                [...times].sort((a: number, b: number) => a - b),
+            );
             const byUpn = await rawGraph(emu, "GET", `/auditLogs/signIns?$orderby=userPrincipalName`);
             assert.strictEqual(byUpn.status, 400);
             assert.match(byUpn.body.error.message, /\$orderby on 'userPrincipalName' is not modelled by the emulator/);
@@ -136,12 +181,22 @@ describe("emulator: documented query rules (advanced queries, supported query op
 
         it("userRegistrationDetails: $filter operators per property as resources/userregistrationdetails.md lists them", async () => {
             const base = "/reports/authenticationMethods/userRegistrationDetails";
-            for (const f of ["isMfaRegistered ne true", "isAdmin eq true", "userType eq 'member'", "endswith(userPrincipalName,'.com')", "isMfaCapable in (true)"]) {
+            for (const f of [
+                "isMfaRegistered ne true",
+                "isAdmin eq true",
+                "userType eq 'member'",
+                "endswith(userPrincipalName,'.com')",
+                "isMfaCapable in (true)",
+            ]) {
                 const r = await rawGraph(emu, "GET", `${base}?$filter=${encodeURIComponent(f)}`);
                 assert.strictEqual(r.status, 400, f);
                 assert.match(r.body.error.message, /of resource 'userRegistrationDetails'.*not modelled by the emulator/, f);
             }
-            const withSms = await rawGraph(emu, "GET", `${base}?$filter=${encodeURIComponent("methodsRegistered/any(m: m eq 'mobilePhone')")}`);
+            const withSms = await rawGraph(
+                emu,
+                "GET",
+                `${base}?$filter=${encodeURIComponent("methodsRegistered/any(m: m eq 'mobilePhone')")}`,
+            );
             assert.strictEqual(withSms.status, 200);
             const expected = [...emu.directory().users.values()].filter((u) => u.methods.includes("mobilePhone")).length;
             assert.strictEqual(withSms.body.value.length, Math.min(expected, 999));
@@ -150,11 +205,21 @@ describe("emulator: documented query rules (advanced queries, supported query op
 
         it("readiness of a P1 tenant through the real filter rules: only documented filters, every legacy sign-in found", async () => {
             const window = Date.now() - 30 * 24 * 3600 * 1000;
-            const legacy = emu.directory().signIns().filter((s) => s.at >= window && LEGACY_CLIENT_APPS.includes(s.clientAppUsed));
+            const legacy = emu
+                .directory()
+                .signIns()
+                .filter((s) => s.at >= window && LEGACY_CLIENT_APPS.includes(s.clientAppUsed));
             const expected = new Map<string, number>();
-            for (const s of legacy) expected.set(`${s.userPrincipalName.toLowerCase()}|${s.clientAppUsed}`, (expected.get(`${s.userPrincipalName.toLowerCase()}|${s.clientAppUsed}`) ?? 0) + 1);
+            for (const s of legacy)
+                expected.set(
+                    `${s.userPrincipalName.toLowerCase()}|${s.clientAppUsed}`,
+                    (expected.get(`${s.userPrincipalName.toLowerCase()}|${s.clientAppUsed}`) ?? 0) + 1,
+                );
             assert.ok(expected.size > 0);
-            const total = emu.directory().signIns().filter((s) => s.at >= window).length;
+            const total = emu
+                .directory()
+                .signIns()
+                .filter((s) => s.at >= window).length;
             // The whole log (small here: one page), one query per protocol, and the whole log's first pages then per protocol.
             for (const [options, queries] of [
                 [{}, Math.ceil(total / 1000)],
@@ -165,12 +230,18 @@ describe("emulator: documented query rules (advanced queries, supported query op
                 const report = await assessReadiness(clientsAs(emu), { windowDays: 30, ...options });
                 assert.strictEqual(report.premium, true);
                 const signIns = since(at).filter((r) => r.path.endsWith("/auditLogs/signIns"));
-                assert.ok(signIns.every((r) => r.status === 200), JSON.stringify(signIns.map((r) => [r.query, r.status])));
+                assert.ok(
+                    signIns.every((r) => r.status === 200),
+                    JSON.stringify(signIns.map((r) => [r.query, r.status])),
+                );
                 const q = (r: { query?: string }) => decodeURIComponent((r.query ?? "").replace(/\+/g, " "));
                 const firstPages = signIns.filter((r) => !/\$skiptoken/.test(q(r)));
                 assert.strictEqual(firstPages.length, queries, `${JSON.stringify(options)}: ${firstPages.map(q).join("\n")}`);
                 for (const r of firstPages) {
-                    assert.match(q(r), /^\?\$filter=createdDateTime ge \S+( and createdDateTime le \S+)?( and clientAppUsed eq '[^']+')?&\$top=\d+$/);
+                    assert.match(
+                        q(r),
+                        /^\?\$filter=createdDateTime ge \S+( and createdDateTime le \S+)?( and clientAppUsed eq '[^']+')?&\$top=\d+$/,
+                    );
                 }
                 const found = new Map<string, number>();
                 for (const [upn, f] of report.legacy) for (const l of f.legacy) found.set(`${upn}|${l.protocol}`, l.count);
@@ -185,7 +256,10 @@ describe("emulator: documented query rules (advanced queries, supported query op
             assert.ok(report.unregistered.size > 0 && report.legacy.size > 0);
             const reads = since(at).filter((r) => /\/auditLogs\/signIns$|\/userRegistrationDetails$/.test(r.path));
             assert.ok(reads.some((r) => r.path.endsWith("/signIns")) && reads.some((r) => r.path.endsWith("/userRegistrationDetails")));
-            assert.ok(reads.every((r) => r.status === 200), JSON.stringify(reads.map((r) => [r.path, r.status])));
+            assert.ok(
+                reads.every((r) => r.status === 200),
+                JSON.stringify(reads.map((r) => [r.path, r.status])),
+            );
         });
     });
 });

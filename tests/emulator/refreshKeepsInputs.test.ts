@@ -52,13 +52,22 @@ describe("emulator: a refresh of an unchanged tenant keeps the recorded inputs",
         const users = [...emu.directory().users.values()].filter((u) => !u.breakGlass && u.userType === "Member").slice(0, 2);
         for (const u of users) emu.directory().updateUser(u.id, { perUserMfaState: "disabled" });
         const breakGlass = [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => u.userPrincipalName);
-        const { checked, read } = await refreshed("PerUserMfa", { assignments: [{ state: "enabled", users: users.map((u) => u.userPrincipalName) }], excludeUsers: breakGlass, guards: { maxUserChangeShare: 1 }, readiness: { mode: "off" } });
+        const { checked, read } = await refreshed("PerUserMfa", {
+            assignments: [{ state: "enabled", users: users.map((u) => u.userPrincipalName) }],
+            excludeUsers: breakGlass,
+            guards: { maxUserChangeShare: 1 },
+            readiness: { mode: "off" },
+        });
         assert.ok(checked.plannedFrom, "sanity: the plan recorded the users' states at preview");
         assert.deepStrictEqual(read.inputs, checked);
     });
 
     it("Exchange authentication policy: the tenant at preview is carried over", async () => {
-        const { checked, read } = await refreshed("AuthenticationPolicy", { name: "Refresh keeps inputs", allowBasicAuth: { Smtp: true }, organizationDefault: true });
+        const { checked, read } = await refreshed("AuthenticationPolicy", {
+            name: "Refresh keeps inputs",
+            allowBasicAuth: { Smtp: true },
+            organizationDefault: true,
+        });
         assert.ok(checked.tenantAtPreview, "sanity: the plan recorded the tenant at preview");
         assert.deepStrictEqual(read.inputs, checked);
     });

@@ -14,9 +14,13 @@ describe("emulator: sign-in logs and registration report", function () {
     this.timeout(60_000);
     let emu: RunningEmulator;
 
-    useEmulator((e) => (emu = e), { throttling: { enabled: false } }, async () => {
-        emu.directory().seed(1500, 3);
-    });
+    useEmulator(
+        (e) => (emu = e),
+        { throttling: { enabled: false } },
+        async () => {
+            emu.directory().seed(1500, 3);
+        },
+    );
 
     it("pages legacy sign-ins filtered by protocol and time, newest first, within 30 days, in Graph's shape", async () => {
         const graph = clientsAs(emu).graph;
@@ -26,7 +30,10 @@ describe("emulator: sign-in logs and registration report", function () {
         // clientAppUsed takes eq only (resources/signin.md): one query per protocol.
         for (const protocol of ["IMAP4", "POP3", "Authenticated SMTP"]) {
             const these: any[] = [];
-            for await (const page of pages(graph, `/auditLogs/signIns?$filter=${encodeURIComponent(`createdDateTime ge ${since} and clientAppUsed eq '${protocol}'`)}&$top=5`)) {
+            for await (const page of pages(
+                graph,
+                `/auditLogs/signIns?$filter=${encodeURIComponent(`createdDateTime ge ${since} and clientAppUsed eq '${protocol}'`)}&$top=5`,
+            )) {
                 these.push(...page);
                 pagesSeen++;
             }
@@ -38,7 +45,10 @@ describe("emulator: sign-in logs and registration report", function () {
         }
         assert.ok(rows.length > 20 && pagesSeen > 3, `${rows.length} rows in ${pagesSeen} pages`);
         assert.ok(rows.every((r) => Date.parse(r.createdDateTime) >= Date.parse(since)));
-        assert.deepStrictEqual(rows.flatMap((r) => checkBody("v1.0", "signIn", r)), []);
+        assert.deepStrictEqual(
+            rows.flatMap((r) => checkBody("v1.0", "signIn", r)),
+            [],
+        );
         const all = emu.directory().signIns();
         const expected = all.filter((s) => ["IMAP4", "POP3", "Authenticated SMTP"].includes(s.clientAppUsed) && s.at >= Date.parse(since));
         assert.strictEqual(rows.length, expected.length);
@@ -51,10 +61,15 @@ describe("emulator: sign-in logs and registration report", function () {
         for await (const page of pages(graph, "/reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false")) {
             rows.push(...page.filter((r: any) => r.userType === "member"));
         }
-        const expected = [...emu.directory().users.values()].filter((u) => u.userType === "Member" && !u.methods.some((m) => m !== "email" && m !== "temporaryAccessPass"));
+        const expected = [...emu.directory().users.values()].filter(
+            (u) => u.userType === "Member" && !u.methods.some((m) => m !== "email" && m !== "temporaryAccessPass"),
+        );
         assert.strictEqual(rows.length, expected.length);
         assert.ok(rows.every((r) => r.isMfaRegistered === false && r.userType === "member"));
-        assert.deepStrictEqual(rows.slice(0, 50).flatMap((r) => checkBody("v1.0", "userRegistrationDetails", r)), []);
+        assert.deepStrictEqual(
+            rows.slice(0, 50).flatMap((r) => checkBody("v1.0", "userRegistrationDetails", r)),
+            [],
+        );
     });
 
     it("needs AuditLog.Read.All and Entra ID P1, with Graph's own answers", async () => {
@@ -63,7 +78,10 @@ describe("emulator: sign-in logs and registration report", function () {
             emu.defaultTenant().entraIdP1 = false;
         });
         try {
-            await assert.rejects(clientsAs(emu).graph.get("/auditLogs/signIns?$top=1"), /403 Authentication_RequestFromNonPremiumTenantOrB2CTenant/);
+            await assert.rejects(
+                clientsAs(emu).graph.get("/auditLogs/signIns?$top=1"),
+                /403 Authentication_RequestFromNonPremiumTenantOrB2CTenant/,
+            );
         } finally {
             emu.store.mutate(() => {
                 delete emu.defaultTenant().entraIdP1;
@@ -73,7 +91,10 @@ describe("emulator: sign-in logs and registration report", function () {
 
     it("refuses filters Graph does not support and throttles reports at 5 requests per 10 s", async () => {
         const graph = clientsAs(emu).graph;
-        await assert.rejects(graph.get("/auditLogs/signIns?$filter=startswith(clientAppUsed,'IMAP')"), /400 BadRequest: Unsupported or invalid query filter clause specified for property 'clientAppUsed'/);
+        await assert.rejects(
+            graph.get("/auditLogs/signIns?$filter=startswith(clientAppUsed,'IMAP')"),
+            /400 BadRequest: Unsupported or invalid query filter clause specified for property 'clientAppUsed'/,
+        );
         emu.throttle.options = { enabled: true };
         try {
             const statuses: number[] = [];
@@ -82,7 +103,10 @@ describe("emulator: sign-in logs and registration report", function () {
                 statuses.push(r.responses[0].status);
             }
             assert.deepStrictEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
-            assert.ok(statuses.slice(5).every((s) => s === 429), statuses.join(","));
+            assert.ok(
+                statuses.slice(5).every((s) => s === 429),
+                statuses.join(","),
+            );
         } finally {
             emu.throttle.options = { enabled: false };
         }

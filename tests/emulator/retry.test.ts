@@ -25,7 +25,11 @@ describe("emulator: one retry policy for every call", function () {
     afterEach(() => {
         emu.faults = {};
     });
-    const policyCalls = (from: number) => emu.requests.slice(from).filter((r) => r.path.endsWith(POLICY)).map((r) => r.status);
+    const policyCalls = (from: number) =>
+        emu.requests
+            .slice(from)
+            .filter((r) => r.path.endsWith(POLICY))
+            .map((r) => r.status);
 
     it("a GET of policies/authenticationMethodsPolicy with four 429s in a row succeeds, honouring Retry-After", async () => {
         const graph = clientsAs(emu).graph;
@@ -41,11 +45,22 @@ describe("emulator: one retry policy for every call", function () {
 
     it("retries 503s and a dropped connection of a single Graph call, and a $batch as a whole", async () => {
         const graph = clientsAs(emu).graph;
-        emu.faults = { next: [{ kind: "drop", count: 1, match: POLICY }, { kind: "503", count: 2, match: POLICY }] };
+        emu.faults = {
+            next: [
+                { kind: "drop", count: 1, match: POLICY },
+                { kind: "503", count: 2, match: POLICY },
+            ],
+        };
         const from = emu.requests.length;
         await graph.get(POLICY);
         assert.deepStrictEqual(policyCalls(from), ["dropped", 503, 503, 200]);
-        emu.faults = { next: [{ kind: "drop", count: 1, match: "$batch" }, { kind: "429", count: 1, match: "$batch" }], retryAfterSeconds: 0 };
+        emu.faults = {
+            next: [
+                { kind: "drop", count: 1, match: "$batch" },
+                { kind: "429", count: 1, match: "$batch" },
+            ],
+            retryAfterSeconds: 0,
+        };
         const { results } = await runBatched(graph, [{ method: "GET", url: POLICY }]);
         assert.strictEqual(results[0].status, 200);
     });
@@ -75,9 +90,14 @@ describe("emulator: one retry policy for every call", function () {
         assert.ok(Date.now() - started < 4000, "bounded by the budget");
 
         // Through a provider: the setting's name once in front, the policy's sentence once.
-        const p = new SettingProvider(authenticationMethodsPolicy, {}, () => clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "1" }));
+        const p = new SettingProvider(authenticationMethodsPolicy, {}, () =>
+            clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "1" }),
+        );
         await assert.rejects(p.read("tenant/authenticationMethodsPolicy", {}), (err: Error) => {
-            assert.match(err.message, /^Authentication methods policy: read failed: gave up reading policies\/authenticationMethodsPolicy after \d+ attempts/);
+            assert.match(
+                err.message,
+                /^Authentication methods policy: read failed: gave up reading policies\/authenticationMethodsPolicy after \d+ attempts/,
+            );
             assert.strictEqual(err.message.split("gave up").length, 2, "said once");
             return true;
         });
@@ -88,12 +108,23 @@ describe("emulator: one retry policy for every call", function () {
         const [bg1, bg2] = tenantBreakGlass(emu);
         const p = new SettingProvider(breakGlassAccounts, {}, () => clientsAs(emu, APPS.provider));
         const upn = bg1.userPrincipalName.toUpperCase();
-        emu.faults = { next: [{ kind: "drop", count: 1, match: "$batch" }, { kind: "503", count: 2, match: "$batch" }] };
+        emu.faults = {
+            next: [
+                { kind: "drop", count: 1, match: "$batch" },
+                { kind: "503", count: 2, match: "$batch" },
+            ],
+        };
         const from = emu.requests.length;
         const checked = await p.check({}, { accounts: [upn, bg2.id] });
         assert.deepStrictEqual(checked.failures, []);
         assert.deepStrictEqual(checked.inputs.objectIds, [bg1.id, bg2.id]);
-        assert.deepStrictEqual(emu.requests.slice(from).filter((r) => r.path.endsWith("$batch")).map((r) => r.status), ["dropped", 503, 503, 200]);
+        assert.deepStrictEqual(
+            emu.requests
+                .slice(from)
+                .filter((r) => r.path.endsWith("$batch"))
+                .map((r) => r.status),
+            ["dropped", 503, 503, 200],
+        );
         emu.faults = {};
         // The create that follows takes the check's read; the outputs are the ids.
         const before = emu.requests.length;
@@ -102,7 +133,10 @@ describe("emulator: one retry policy for every call", function () {
         assert.strictEqual(emu.requests.length, before, "no second read");
         const unknown = await p.check({}, { accounts: [bg1.userPrincipalName, "nobody@contoso.com"] });
         assert.strictEqual(unknown.failures?.length, 1);
-        assert.match(unknown.failures![0].reason, /^Break-glass accounts: no such user in the tenant: nobody@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\)\. Name each break-glass account by its user principal name or object id/);
+        assert.match(
+            unknown.failures![0].reason,
+            /^Break-glass accounts: no such user in the tenant: nobody@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\)\. Name each break-glass account by its user principal name or object id/,
+        );
     });
 
     it("an item answering 503 again and again in $batch answers whose other items go through waits a short, flat time (noise), not an exponential back-off", async () => {
@@ -112,7 +146,10 @@ describe("emulator: one retry policy for every call", function () {
         const users = [...emu.directory().users.values()].slice(0, 10);
         emu.faults = { batchItems: [{ kind: "503", count: 6, match: users[0].id }] };
         const started = Date.now();
-        const { results } = await runBatched(graph, users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })));
+        const { results } = await runBatched(
+            graph,
+            users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })),
+        );
         const seconds = (Date.now() - started) / 1000;
         assert.ok(results.every((r) => r.status === 200));
         // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
@@ -120,7 +157,10 @@ describe("emulator: one retry policy for every call", function () {
         // Most of an answer failing is not noise: the back-off grows, as for a single call.
         emu.faults = { batchItems: [{ kind: "503", count: 4, match: "/users/" }] };
         const again = Date.now();
-        await runBatched(graph, users.slice(0, 1).map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })));
+        await runBatched(
+            graph,
+            users.slice(0, 1).map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })),
+        );
         assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row of the only item");
     });
 
@@ -132,13 +172,24 @@ describe("emulator: one retry policy for every call", function () {
         const users = [...emu.directory().users.values()].slice(0, 20);
         const calls = users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` }));
         await runBatched(graph, calls); // the service answers: 1 batch, 20 items
-        emu.faults = { next: [{ kind: "503", count: 3, match: "$batch" }, { kind: "drop", count: 3, match: "$batch" }] };
+        emu.faults = {
+            next: [
+                { kind: "503", count: 3, match: "$batch" },
+                { kind: "drop", count: 3, match: "$batch" },
+            ],
+        };
         const from = emu.requests.length;
         const started = Date.now();
         const { results } = await runBatched(graph, calls);
         const seconds = (Date.now() - started) / 1000;
         assert.ok(results.every((r) => r.status === 200));
-        assert.deepStrictEqual(emu.requests.slice(from).filter((r) => r.path.endsWith("$batch")).map((r) => r.status), [503, 503, 503, "dropped", "dropped", "dropped", 200]);
+        assert.deepStrictEqual(
+            emu.requests
+                .slice(from)
+                .filter((r) => r.path.endsWith("$batch"))
+                .map((r) => r.status),
+            [503, 503, 503, "dropped", "dropped", "dropped", 200],
+        );
         // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
         assert.ok(seconds < 5, `${seconds} s`);
         // No answer going through (a fresh client, nothing seen yet): the back-off grows, as before.
@@ -165,7 +216,10 @@ describe("emulator: one retry policy for every call", function () {
                 await graph.get(POLICY);
             }
             // Inside $batch too: each item draws its own fault.
-            await runBatched(graph, Array.from({ length: 20 }, () => ({ method: "GET" as const, url: POLICY })));
+            await runBatched(
+                graph,
+                Array.from({ length: 20 }, () => ({ method: "GET" as const, url: POLICY })),
+            );
             return emu.requests.slice(from).map((r) => `${r.batched ? "item " : ""}${r.status}`);
         };
         const a = await record(20261122);
@@ -182,7 +236,13 @@ describe("emulator: one retry policy for every call", function () {
 
     it("the admin API takes the seed (PUT /_emulator/faults) and answers with it", async () => {
         const put = async (faults: unknown) =>
-            (await (await fetch(`${emu.origin}/_emulator/faults`, { method: "PUT", headers: { "x-emulator-admin-key": emu.store.adminKey }, body: JSON.stringify(faults) })).json()) as any;
+            (await (
+                await fetch(`${emu.origin}/_emulator/faults`, {
+                    method: "PUT",
+                    headers: { "x-emulator-admin-key": emu.store.adminKey },
+                    body: JSON.stringify(faults),
+                })
+            ).json()) as any;
         assert.strictEqual((await put({ rate429: 0.3, seed: 99 })).seed, 99);
         assert.strictEqual(typeof (await put({ rate429: 0.3 })).seed, "number");
     });
@@ -191,12 +251,18 @@ describe("emulator: one retry policy for every call", function () {
         const r1 = mulberry32(42);
         const r2 = mulberry32(42);
         const xs = Array.from({ length: 1000 }, () => r1());
-        assert.deepStrictEqual(xs, Array.from({ length: 1000 }, () => r2()));
+        assert.deepStrictEqual(
+            xs,
+            Array.from({ length: 1000 }, () => r2()),
+        );
         assert.ok(xs.every((x) => x >= 0 && x < 1));
         const rates = { dropRate: 0.05, rate429: 0.3, rate5xx: 0.1 };
         const kinds = xs.map((x) => faultFor(rates, x));
         const share = (k: string | undefined) => kinds.filter((x) => x === k).length / kinds.length;
-        assert.ok(Math.abs(share("429") - 0.3) < 0.05 && Math.abs(share("503") - 0.1) < 0.04 && Math.abs(share("drop") - 0.05) < 0.03, JSON.stringify([share("429"), share("503"), share("drop")]));
+        assert.ok(
+            Math.abs(share("429") - 0.3) < 0.05 && Math.abs(share("503") - 0.1) < 0.04 && Math.abs(share("drop") - 0.05) < 0.03,
+            JSON.stringify([share("429"), share("503"), share("drop")]),
+        );
         assert.strictEqual(faultFor(rates, 0.01, false), undefined, "no drop inside a $batch");
     });
 });

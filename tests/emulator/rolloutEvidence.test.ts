@@ -32,14 +32,33 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
             await portal(emu).post("/identity/conditionalAccess/policies", {
                 displayName: "m365-mfa: phishing-resistant MFA for administrators",
                 state: "enabledForReportingButNotEnforced",
-                conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeRoles: [GA], excludeUsers: BG.map((u) => emu.directory().user(u)!.id) } },
+                conditions: {
+                    clientAppTypes: ["all"],
+                    applications: { includeApplications: ["All"] },
+                    users: { includeRoles: [GA], excludeUsers: BG.map((u) => emu.directory().user(u)!.id) },
+                },
                 grantControls: { operator: "OR", authenticationStrength: { id: "00000000-0000-0000-0000-000000000004" } },
             })
         ).id;
         const at = new Date(Date.now() - 7_200_000).toISOString().replace(/\.\d{3}Z$/, "Z");
         emu.store.mutate(() => {
             emu.defaultTenant().recordedSignIns = [
-                { id: "5f0e0a53-0000-4000-8000-0000000000a1", createdDateTime: at, userPrincipalName: admins[1], appDisplayName: "Azure Portal", clientAppUsed: "Browser", appliedConditionalAccessPolicies: [{ id: policyId, displayName: "x", result: "reportOnlyFailure", enforcedGrantControls: [], enforcedSessionControls: [] }] },
+                {
+                    id: "5f0e0a53-0000-4000-8000-0000000000a1",
+                    createdDateTime: at,
+                    userPrincipalName: admins[1],
+                    appDisplayName: "Azure Portal",
+                    clientAppUsed: "Browser",
+                    appliedConditionalAccessPolicies: [
+                        {
+                            id: policyId,
+                            displayName: "x",
+                            result: "reportOnlyFailure",
+                            enforcedGrantControls: [],
+                            enforcedSessionControls: [],
+                        },
+                    ],
+                },
             ];
         });
     });
@@ -59,8 +78,16 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
         const r = await prepare();
         const text = reasons(r);
         assert.match(text, /phishing-resistant-admins:2:[0-9a-f]{8}/);
-        assert.match(text, new RegExp(`${admins[1].replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Azure Portal, last seen \\d{4}-`));
-        assert.match(text, new RegExp(`No phishing-resistant method: 1 of the 2 targeted administrators .*\\n  - ${admins[1].replace(/\./g, "\\.")} \\(registered: microsoftAuthenticatorPush\\)`));
+        assert.match(
+            text,
+            new RegExp(`${admins[1].replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Azure Portal, last seen \\d{4}-`),
+        );
+        assert.match(
+            text,
+            new RegExp(
+                `No phishing-resistant method: 1 of the 2 targeted administrators .*\\n  - ${admins[1].replace(/\./g, "\\.")} \\(registered: microsoftAuthenticatorPush\\)`,
+            ),
+        );
         assert.ok(!text.includes(`  - ${admins[0]}`), "the admin with a FIDO2 key is not listed");
         assert.strictEqual(r.desired?.enforcesFor, 2);
     });
@@ -77,7 +104,10 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
         emu.store.mutate(() => (emu.defaultTenant().entraIdP1 = false));
         try {
             const r = await prepare();
-            assert.match(reasons(r), /Report-only results: this tenant has no sign-in logs \(Microsoft Entra ID P1 is needed to read them\), so who the policy would block or interrupt is not known/);
+            assert.match(
+                reasons(r),
+                /Report-only results: this tenant has no sign-in logs \(Microsoft Entra ID P1 is needed to read them\), so who the policy would block or interrupt is not known/,
+            );
         } finally {
             emu.store.mutate(() => (emu.defaultTenant().entraIdP1 = true));
         }
@@ -94,11 +124,16 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
                 breakGlassAccounts: BG,
             });
         const weaker = reasons(await plan("multifactor"));
-        assert.match(weaker, /this plan WEAKENS security .*the administrators' sign-ins no longer need a phishing-resistant method \(authentication strength multifactor\).*weakens:phishing-resistant-admins:[0-9a-f]{8}/s);
+        assert.match(
+            weaker,
+            /this plan WEAKENS security .*the administrators' sign-ins no longer need a phishing-resistant method \(authentication strength multifactor\).*weakens:phishing-resistant-admins:[0-9a-f]{8}/s,
+        );
         assert.strictEqual(reasons(await plan("custom:fido2;x509CertificateMultiFactor")), "");
         assert.match(reasons(await plan("custom:fido2;password,sms")), /no longer need a phishing-resistant method/);
-        assert.match(reasons(await plan("phishing-resistant", ["e8611ab8-c189-46e8-94e1-60213ab1f814"])), new RegExp(`1 directory role is no longer covered \\(${GA}\\)`));
+        assert.match(
+            reasons(await plan("phishing-resistant", ["e8611ab8-c189-46e8-94e1-60213ab1f814"])),
+            new RegExp(`1 directory role is no longer covered \\(${GA}\\)`),
+        );
         assert.strictEqual(reasons(await plan("phishing-resistant", [GA, "e8611ab8-c189-46e8-94e1-60213ab1f814"])), "");
     });
 });
-

@@ -44,7 +44,10 @@ describe("emulator: Graph schema conformance", function () {
         assert.deepStrictEqual(checkBody("v1.0", "identitySecurityDefaultsEnforcementPolicy", { isEnabled: "yes" }), [
             "identitySecurityDefaultsEnforcementPolicy.isEnabled: expected a boolean",
         ]);
-        assert.match(checkBody("v1.0", "authenticationMethodsPolicy", { policyMigrationState: "done" })[0], /not a member of authenticationMethodsPolicyMigrationState/);
+        assert.match(
+            checkBody("v1.0", "authenticationMethodsPolicy", { policyMigrationState: "done" })[0],
+            /not a member of authenticationMethodsPolicyMigrationState/,
+        );
     });
 
     it("every setting's provider traffic conforms: requests and responses", async () => {
@@ -65,7 +68,10 @@ describe("emulator: Graph schema conformance", function () {
         {
             const p = new SettingProvider(SETTINGS.UserHygiene, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const users = [...emu.directory().users.values()].filter((u) => u.methods.length && !u.breakGlass).slice(0, 2);
-            const checked = await p.check({}, { users: users.map((u) => u.userPrincipalName), revokeSessions: true, requireReregistration: true, trigger: "conformance" });
+            const checked = await p.check(
+                {},
+                { users: users.map((u) => u.userPrincipalName), revokeSessions: true, requireReregistration: true, trigger: "conformance" },
+            );
             await p.create(checked.inputs);
         }
         // The Conditional Access rollout guard needs the policy it guards (issue 24: policy, mode, display
@@ -73,7 +79,16 @@ describe("emulator: Graph schema conformance", function () {
         {
             const p = new SettingProvider(SETTINGS.ConditionalAccessRollout, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const breakGlass = [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => u.userPrincipalName);
-            const checked = await p.check({}, { policy: "phishingResistantAdmins", mode: "reportOnly", displayName: "Require phishing-resistant MFA for administrators", breakGlassAccounts: breakGlass, readiness: { mode: "off" } });
+            const checked = await p.check(
+                {},
+                {
+                    policy: "phishingResistantAdmins",
+                    mode: "reportOnly",
+                    displayName: "Require phishing-resistant MFA for administrators",
+                    breakGlassAccounts: breakGlass,
+                    readiness: { mode: "off" },
+                },
+            );
             assert.deepStrictEqual(checked.failures ?? [], []);
             const created = await p.create(checked.inputs);
             await p.read(created.id, created.outs);
@@ -84,8 +99,17 @@ describe("emulator: Graph schema conformance", function () {
             const p = new SettingProvider(SETTINGS.ManagedConditionalAccessPolicy, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const managed = seedManagedPolicies(emu.store, emu.defaultTenant())[0];
             const breakGlass = [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => u.userPrincipalName);
-            const base = { policy: managed.displayName, excludeUsers: [], excludeGroups: [], breakGlassAccounts: breakGlass, configKey: "m365-mfa:baseline.managedPolicies[0]" };
-            const adopted = await p.check({}, { ...base, mode: managed.state === "enabled" ? "on" : managed.state === "disabled" ? "off" : "reportOnly" });
+            const base = {
+                policy: managed.displayName,
+                excludeUsers: [],
+                excludeGroups: [],
+                breakGlassAccounts: breakGlass,
+                configKey: "m365-mfa:baseline.managedPolicies[0]",
+            };
+            const adopted = await p.check(
+                {},
+                { ...base, mode: managed.state === "enabled" ? "on" : managed.state === "disabled" ? "off" : "reportOnly" },
+            );
             assert.deepStrictEqual(adopted.failures ?? [], []);
             const created = await p.create(adopted.inputs);
             const changed = await p.check(adopted.inputs, { ...base, mode: managed.state === "disabled" ? "reportOnly" : "off" });
@@ -95,8 +119,17 @@ describe("emulator: Graph schema conformance", function () {
         // AuthenticationPolicy manages a named object and MailboxProtocols needs defaults, plans or
         // exceptions: a read with no recorded inputs has nothing to read (their traffic is Exchange's,
         // covered by tests/emulator/authenticationPolicy.test.ts and mailboxProtocols.test.ts).
-        const named = ["PerUserMfa", "AuthenticationPolicy", "MailboxProtocols", "UserHygiene", "ConditionalAccessRollout", "ManagedConditionalAccessPolicy"];
-        for (const setting of Object.values(SETTINGS).filter((s) => !named.includes(s.type) && !AUTHENTICATION_METHODS_TYPES.includes(s.type))) {
+        const named = [
+            "PerUserMfa",
+            "AuthenticationPolicy",
+            "MailboxProtocols",
+            "UserHygiene",
+            "ConditionalAccessRollout",
+            "ManagedConditionalAccessPolicy",
+        ];
+        for (const setting of Object.values(SETTINGS).filter(
+            (s) => !named.includes(s.type) && !AUTHENTICATION_METHODS_TYPES.includes(s.type),
+        )) {
             const p = new SettingProvider(setting, { verifyDelayMs: 10 }, () => clientsAs(emu));
             const live = (await p.read("id")).inputs!;
             // Flip every boolean to force a write, then read again.

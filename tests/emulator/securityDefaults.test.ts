@@ -75,11 +75,11 @@ describe("emulator: security defaults provider", function () {
     it("check rejects bad input per property, with the fix, before any call", async () => {
         const before = emu.requests.length;
         const r = await providerAs().check({}, { isEnabled: "yes", enabled: true });
-        assert.deepStrictEqual(
-            r.failures!.map((f) => f.property).sort(),
-            ["enabled", "isEnabled"],
+        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["enabled", "isEnabled"]);
+        assert.match(
+            r.failures!.find((f) => f.property === "isEnabled")!.reason,
+            /isEnabled must be true or false \(true turns .*\), got "yes"/,
         );
-        assert.match(r.failures!.find((f) => f.property === "isEnabled")!.reason, /isEnabled must be true or false \(true turns .*\), got "yes"/);
         assert.strictEqual(emu.requests.length, before);
     });
 
@@ -128,7 +128,13 @@ describe("emulator: security defaults provider", function () {
 
     it("converges through throttling (429 with Retry-After) and 503s", async () => {
         await setLive(false);
-        emu.faults = { next: [{ kind: "429", count: 2 }, { kind: "503", count: 1 }], retryAfterSeconds: 1 };
+        emu.faults = {
+            next: [
+                { kind: "429", count: 2 },
+                { kind: "503", count: 1 },
+            ],
+            retryAfterSeconds: 1,
+        };
         await providerAs().create({ isEnabled: true });
         assert.strictEqual(live(), true);
         assert.ok(emu.requests.filter((r) => r.status === 429).length >= 2);
@@ -151,14 +157,20 @@ describe("emulator: security defaults provider", function () {
         emu.faults = {};
         await p.create({ isEnabled: true });
         assert.strictEqual(live(), true);
-        assert.ok(emu.requests.some((r) => r.status === 401), "the expired token was refused once");
+        assert.ok(
+            emu.requests.some((r) => r.status === 401),
+            "the expired token was refused once",
+        );
     });
 
     it("a persistent outage ends with an honest error, and a rerun converges", async () => {
         await setLive(false);
         emu.faults = { rate5xx: 1 };
         const started = Date.now();
-        await assert.rejects(providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create({ isEnabled: true }), /create failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts .*answered 503 serviceNotAvailable.*run pulumi up again to resume/);
+        await assert.rejects(
+            providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create({ isEnabled: true }),
+            /create failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts .*answered 503 serviceNotAvailable.*run pulumi up again to resume/,
+        );
         assert.ok(Date.now() - started < 10_000, "bounded by the retry budget");
         assert.strictEqual(live(), false);
         emu.faults = {};
@@ -172,7 +184,10 @@ describe("emulator: security defaults provider", function () {
             emu.defaultTenant().conditionalAccessPolicies.push({ id: "ca1", displayName: "Require MFA", state: "enabled" });
         });
         try {
-            await assert.rejects(providerAs().create({ isEnabled: true }), /Security defaults: create failed: .*400 BadRequest: Security defaults cannot be enabled while Conditional Access policies are enabled/);
+            await assert.rejects(
+                providerAs().create({ isEnabled: true }),
+                /Security defaults: create failed: .*400 BadRequest: Security defaults cannot be enabled while Conditional Access policies are enabled/,
+            );
             assert.strictEqual(live(), false);
         } finally {
             emu.store.mutate(() => {

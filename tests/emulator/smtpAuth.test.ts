@@ -30,7 +30,9 @@ describe("emulator: SMTP AUTH provider", function () {
         return { p: new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clients), calls, clients };
     };
     const writesOf = (calls: ExchangeCall[]) =>
-        calls.filter((c) => /^(Set|New|Remove)-/.test(c.cmdlet)).map((c) => [c.cmdlet, c.params.Identity ?? null, c.params.SmtpClientAuthenticationDisabled]);
+        calls
+            .filter((c) => /^(Set|New|Remove)-/.test(c.cmdlet))
+            .map((c) => [c.cmdlet, c.params.Identity ?? null, c.params.SmtpClientAuthenticationDisabled]);
     const exchange = () => emu.defaultTenant().exchange;
     const orgDisabled = () => exchange().organization.smtpClientAuthenticationDisabled;
     const own = (name: string) => exchange().mailboxes.find((m) => m.name === name)!.smtpClientAuthenticationDisabled;
@@ -55,9 +57,13 @@ describe("emulator: SMTP AUTH provider", function () {
         return checked.inputs;
     };
 
-    useEmulator((e) => (emu = e), {}, async () => {
-        domain = exchange().organization.name;
-    });
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        async () => {
+            domain = exchange().organization.name;
+        },
+    );
     beforeEach(async () => {
         emu.faults = {};
         await reset();
@@ -66,7 +72,10 @@ describe("emulator: SMTP AUTH provider", function () {
     it("check resolves each exception to its mailbox, so the preview lists them, and writes nothing", async () => {
         const before = invokeCalls().length;
         const writesBefore = providerWrites().length;
-        const checked = await providerAs().check({}, { disabledForOrganization: true, exceptions: [` ${addr("scanner").toUpperCase()} `, addr("info")] });
+        const checked = await providerAs().check(
+            {},
+            { disabledForOrganization: true, exceptions: [` ${addr("scanner").toUpperCase()} `, addr("info")] },
+        );
         assert.deepStrictEqual(checked.failures, []);
         assert.deepStrictEqual(checked.inputs, {
             disabledForOrganization: true,
@@ -75,7 +84,11 @@ describe("emulator: SMTP AUTH provider", function () {
             // The organisation switch as the tenant has it: the plan's from-value (issue #21).
             tenantAtPreview: { disabledForOrganization: true },
         });
-        assert.strictEqual(invokeCalls().length, before + 3, "one Get-CASMailbox per exception, and Get-TransportConfig for the from-value");
+        assert.strictEqual(
+            invokeCalls().length,
+            before + 3,
+            "one Get-CASMailbox per exception, and Get-TransportConfig for the from-value",
+        );
         assert.strictEqual(providerWrites().length, writesBefore);
     });
 
@@ -176,7 +189,15 @@ describe("emulator: SMTP AUTH provider", function () {
         assert.strictEqual(providerWrites().length, before + 4);
         assert.deepStrictEqual(
             exchange().mailboxes.map((m) => [m.name, m.smtpClientAuthenticationDisabled]),
-            [["AdeleV", null], ["AlexW", null], ["DiegoS", null], ["MeganB", null], ["scanner", false], ["info", null], ["support", null]],
+            [
+                ["AdeleV", null],
+                ["AlexW", null],
+                ["DiegoS", null],
+                ["MeganB", null],
+                ["scanner", false],
+                ["info", null],
+                ["support", null],
+            ],
         );
         assert.strictEqual(r.outs!.readScope, "allMailboxes");
 
@@ -201,7 +222,13 @@ describe("emulator: SMTP AUTH provider", function () {
         await portal().invoke("Set-CASMailbox", { Identity: addr("scanner"), SmtpClientAuthenticationDisabled: null });
         await portal().invoke("Set-CASMailbox", { Identity: addr("AlexW"), SmtpClientAuthenticationDisabled: false });
         const r = await p.read(created.id, created.outs);
-        assert.strictEqual(invokeCalls().filter((c) => c.write).at(-1)!.appId, emu.app(APPS.portal).appId, "the drift was made by the portal app");
+        assert.strictEqual(
+            invokeCalls()
+                .filter((c) => c.write)
+                .at(-1)!.appId,
+            emu.app(APPS.portal).appId,
+            "the drift was made by the portal app",
+        );
         assert.deepStrictEqual(r.props!.observedMailboxes, { [addr("scanner")]: "followsOrganization" }, "AlexW is not managed");
         assert.deepStrictEqual(r.inputs, {
             disabledForOrganization: true,
@@ -248,23 +275,50 @@ describe("emulator: SMTP AUTH provider", function () {
         const before = providerWrites().length;
         const failuresOf = async (inputs: Record<string, unknown>) => (await p.check({}, inputs)).failures!;
 
-        const unknown = await failuresOf({ disabledForOrganization: true, exceptions: [addr("scanner"), "printer9@nowhere.example", addr("ghost")] });
-        assert.deepStrictEqual(unknown.map((f) => f.property), ["exceptions"]);
-        assert.match(unknown[0].reason, /^SMTP AUTH: no such mailbox in Exchange Online: printer9@nowhere\.example, ghost@\S+\. Name each exception by its user principal name or primary SMTP address/);
+        const unknown = await failuresOf({
+            disabledForOrganization: true,
+            exceptions: [addr("scanner"), "printer9@nowhere.example", addr("ghost")],
+        });
+        assert.deepStrictEqual(
+            unknown.map((f) => f.property),
+            ["exceptions"],
+        );
+        assert.match(
+            unknown[0].reason,
+            /^SMTP AUTH: no such mailbox in Exchange Online: printer9@nowhere\.example, ghost@\S+\. Name each exception by its user principal name or primary SMTP address/,
+        );
 
         const twice = await failuresOf({ disabledForOrganization: true, exceptions: [addr("scanner"), addr("Scanner").toUpperCase()] });
-        assert.deepStrictEqual(twice.map((f) => f.property), ["exceptions"]);
+        assert.deepStrictEqual(
+            twice.map((f) => f.property),
+            ["exceptions"],
+        );
         assert.match(twice[0].reason, /exceptions lists SCANNER@\S+ more than once; list each mailbox once/);
 
         const pointless = await failuresOf({ disabledForOrganization: false, exceptions: [addr("scanner")] });
-        assert.deepStrictEqual(pointless.map((f) => f.property), ["exceptions"]);
-        assert.match(pointless[0].reason, /disabledForOrganization is false, so every mailbox that follows the organisation has SMTP AUTH already; remove exceptions, or set disabledForOrganization: true/);
+        assert.deepStrictEqual(
+            pointless.map((f) => f.property),
+            ["exceptions"],
+        );
+        assert.match(
+            pointless[0].reason,
+            /disabledForOrganization is false, so every mailbox that follows the organisation has SMTP AUTH already; remove exceptions, or set disabledForOrganization: true/,
+        );
 
         const bad = await failuresOf({ disabledForOrganization: "yes", exceptions: ["scanner"], manageAllMailboxes: 1, extra: true });
         assert.deepStrictEqual(bad.map((f) => f.property).sort(), ["disabledForOrganization", "exceptions", "extra", "manageAllMailboxes"]);
-        assert.match(bad.find((f) => f.property === "disabledForOrganization")!.reason, /must be true or false \(true turns SMTP AUTH off .*\), got "yes"/);
-        assert.match(bad.find((f) => f.property === "exceptions")!.reason, /exceptions\[0\] is not valid \(a user principal name or primary SMTP address \(name@domain\)\), got "scanner"/);
-        assert.match(bad.find((f) => f.property === "extra")!.reason, /extra is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/);
+        assert.match(
+            bad.find((f) => f.property === "disabledForOrganization")!.reason,
+            /must be true or false \(true turns SMTP AUTH off .*\), got "yes"/,
+        );
+        assert.match(
+            bad.find((f) => f.property === "exceptions")!.reason,
+            /exceptions\[0\] is not valid \(a user principal name or primary SMTP address \(name@domain\)\), got "scanner"/,
+        );
+        assert.match(
+            bad.find((f) => f.property === "extra")!.reason,
+            /extra is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/,
+        );
 
         const notAList = await failuresOf({ disabledForOrganization: true, exceptions: "scanner@x.com" });
         assert.match(notAList[0].reason, /exceptions must be a list \(of mailboxes, e.g. \["scanner@contoso.com"\]\), got "scanner@x.com"/);
@@ -280,8 +334,14 @@ describe("emulator: SMTP AUTH provider", function () {
         scanner.primarySmtpAddress = `printer@${domain}`;
         try {
             const r = await providerAs().check({}, { disabledForOrganization: true, exceptions: [upn, `printer@${domain}`] });
-            assert.deepStrictEqual(r.failures!.map((f) => f.property), ["exceptions"]);
-            assert.match(r.failures![0].reason, new RegExp(`${upn} and printer@${domain} are the same mailbox \\(printer@${domain}\\); list it once`));
+            assert.deepStrictEqual(
+                r.failures!.map((f) => f.property),
+                ["exceptions"],
+            );
+            assert.match(
+                r.failures![0].reason,
+                new RegExp(`${upn} and printer@${domain} are the same mailbox \\(printer@${domain}\\); list it once`),
+            );
             const ok = await providerAs().check({}, { disabledForOrganization: true, exceptions: [upn] });
             assert.deepStrictEqual(ok.inputs.mailboxes, { [`printer@${domain}`]: "enabled" }, "keyed by primary SMTP address");
         } finally {
@@ -299,7 +359,10 @@ describe("emulator: SMTP AUTH provider", function () {
             return true;
         };
         await assert.rejects(providerAs(APPS.reader).check({}, { disabledForOrganization: true, exceptions: [addr("scanner")] }), expect);
-        await assert.rejects(providerAs(APPS.reader).create({ disabledForOrganization: true, mailboxes: { [addr("scanner")]: "enabled" } }), expect);
+        await assert.rejects(
+            providerAs(APPS.reader).create({ disabledForOrganization: true, mailboxes: { [addr("scanner")]: "enabled" } }),
+            expect,
+        );
         assert.strictEqual(invokeCalls().length, before, "no InvokeCommand at all");
         assert.strictEqual(orgDisabled(), false);
     });
@@ -313,7 +376,10 @@ describe("emulator: SMTP AUTH provider", function () {
         exchange().mailboxes = mailboxes.filter((m) => m !== gone);
         try {
             await assert.rejects(p.create(inputs), (err: Error) => {
-                assert.match(err.message, /^SMTP AUTH: create failed: could not keep SMTP AUTH for support@\S+, so the organisation switch was not turned off/);
+                assert.match(
+                    err.message,
+                    /^SMTP AUTH: create failed: could not keep SMTP AUTH for support@\S+, so the organisation switch was not turned off/,
+                );
                 assert.match(err.message, /run pulumi preview again to re-resolve the exceptions/);
                 return true;
             });
@@ -343,7 +409,9 @@ describe("emulator: SMTP AUTH provider", function () {
         assert.strictEqual(orgDisabled(), true);
         assert.strictEqual(own("scanner"), false);
         assert.strictEqual(own("info"), false);
-        const statuses = invokeCalls().slice(before).map((r) => r.status);
+        const statuses = invokeCalls()
+            .slice(before)
+            .map((r) => r.status);
         assert.ok(statuses.includes(429) && statuses.includes(503) && statuses.includes("dropped"), JSON.stringify(statuses));
     });
 
@@ -361,13 +429,16 @@ describe("emulator: SMTP AUTH provider", function () {
         await p.create(inputs);
         assert.strictEqual(own("scanner"), false);
         const calls = invokeCalls().slice(before);
-        assert.deepStrictEqual(calls.map((c) => [c.write, c.status]), [
-            [false, 200], // Get-TransportConfig
-            [false, 200], // Get-CASMailbox scanner
-            [false, "dropped"], // the Set, dropped before Exchange saw it
-            [true, 200], // the Set, sent again
-            [false, 200], // verify: Get-CASMailbox scanner
-        ]);
+        assert.deepStrictEqual(
+            calls.map((c) => [c.write, c.status]),
+            [
+                [false, 200], // Get-TransportConfig
+                [false, 200], // Get-CASMailbox scanner
+                [false, "dropped"], // the Set, dropped before Exchange saw it
+                [true, 200], // the Set, sent again
+                [false, 200], // verify: Get-CASMailbox scanner
+            ],
+        );
     });
 
     it("a persistent outage ends with an honest error, and a rerun converges", async () => {

@@ -13,7 +13,11 @@ import { APPS } from "../../emulator/store";
 describe("emulator: faults at the token endpoint", function () {
     this.timeout(300_000);
     let emu: RunningEmulator;
-    const tokenAnswers = (from: number) => emu.requests.slice(from).filter((r) => /\/oauth2\/v2\.0\/token$/.test(r.path)).map((r) => r.status);
+    const tokenAnswers = (from: number) =>
+        emu.requests
+            .slice(from)
+            .filter((r) => /\/oauth2\/v2\.0\/token$/.test(r.path))
+            .map((r) => r.status);
 
     useEmulator((e) => (emu = e));
     afterEach(() => {
@@ -27,8 +31,16 @@ describe("emulator: faults at the token endpoint", function () {
         const f = { dropRate: 0.05, rate429: 0.32, rate5xx: 0.15, retryAfterSeconds: 2 };
         const token = { method: "POST", path: "/contoso.onmicrosoft.com/oauth2/v2.0/token" };
         assert.strictEqual(tokenEndpointFault(token, f, random), "drop");
-        assert.deepStrictEqual(tokenEndpointFault(token, f, random), { status: 429, headers: { "Retry-After": "2", "Content-Type": "text/plain" }, body: "Too Many Requests" });
-        assert.deepStrictEqual(tokenEndpointFault(token, f, random), { status: 503, headers: { "Content-Type": "text/plain" }, body: "Service Unavailable" });
+        assert.deepStrictEqual(tokenEndpointFault(token, f, random), {
+            status: 429,
+            headers: { "Retry-After": "2", "Content-Type": "text/plain" },
+            body: "Too Many Requests",
+        });
+        assert.deepStrictEqual(tokenEndpointFault(token, f, random), {
+            status: 503,
+            headers: { "Content-Type": "text/plain" },
+            body: "Service Unavailable",
+        });
         assert.strictEqual(tokenEndpointFault(token, f, random), undefined);
         // No draw for other requests, or without rates: a replay does not drift.
         assert.strictEqual(tokenEndpointFault({ method: "GET", path: "/v1.0/users" }, f, random), undefined);
@@ -46,7 +58,10 @@ describe("emulator: faults at the token endpoint", function () {
         }
         const answers = tokenAnswers(from);
         assert.ok(answers.filter((s) => s === 200).length >= 6, answers.join(","));
-        assert.ok(answers.some((s) => s === 429 || s === 503 || s === "dropped"), `faults were injected: ${answers.join(",")}`);
+        assert.ok(
+            answers.some((s) => s === 429 || s === 503 || s === "dropped"),
+            `faults were injected: ${answers.join(",")}`,
+        );
     });
 
     it("early token expiry reaches only the apps tokenExpiresEarlyApps names (every app when unset); expires_in stays the honest lifetime", async () => {
@@ -55,7 +70,12 @@ describe("emulator: faults at the token endpoint", function () {
             const res = await fetch(`${emu.origin}/${emu.defaultTenant().tenantId}/oauth2/v2.0/token`, {
                 method: "POST",
                 headers: { "Content-Type": "application/x-www-form-urlencoded" },
-                body: new URLSearchParams({ grant_type: "client_credentials", client_id: emu.app(app).appId, client_secret: emu.app(app).secret, scope: "https://graph.microsoft.com/.default" }).toString(),
+                body: new URLSearchParams({
+                    grant_type: "client_credentials",
+                    client_id: emu.app(app).appId,
+                    client_secret: emu.app(app).secret,
+                    scope: "https://graph.microsoft.com/.default",
+                }).toString(),
             });
             const body = (await res.json()) as any;
             const claims = JSON.parse(Buffer.from(String(body.access_token).split(".")[1], "base64url").toString("utf8"));

@@ -33,28 +33,47 @@ describe("emulator: user hygiene provider", function () {
     const upn = (u: UserRecord) => u.userPrincipalName.toLowerCase();
     const mark = () => emu.requests.length;
     const since = (at: number) => emu.requests.slice(at);
-    const deletes = (at: number) => since(at).filter((r) => r.method === "DELETE" && r.path.includes("/authentication/") && r.status === 204);
-    const revokes = (at: number) => since(at).filter((r) => r.method === "POST" && r.path.endsWith("/revokeSignInSessions") && r.status === 200);
+    const deletes = (at: number) =>
+        since(at).filter((r) => r.method === "DELETE" && r.path.includes("/authentication/") && r.status === 204);
+    const revokes = (at: number) =>
+        since(at).filter((r) => r.method === "POST" && r.path.endsWith("/revokeSignInSessions") && r.status === 200);
     const writes = (at: number) => since(at).filter((r) => r.write);
     const revokedAt = (u: UserRecord) => dir().user(u.id)!.signInSessionsValidFromDateTime;
     const register = (u: UserRecord, methods: string[]) => dir().updateUser(u.id, { methods });
-    const inputs = (users: string[], trigger: string, extra: Record<string, unknown> = {}) => ({ users, revokeSessions: true, requireReregistration: true, trigger, ...extra });
-
-    useEmulator((e) => (emu = e), {}, async () => {
-        dir().seed(120, 11);
+    const inputs = (users: string[], trigger: string, extra: Record<string, unknown> = {}) => ({
+        users,
+        revokeSessions: true,
+        requireReregistration: true,
+        trigger,
+        ...extra,
     });
+
+    useEmulator(
+        (e) => (emu = e),
+        {},
+        async () => {
+            dir().seed(120, 11);
+        },
+    );
     beforeEach(() => {
         emu.faults = {};
         emu.throttle.options = { enabled: true };
     });
 
     it("resolves the users at check, then create removes their methods (default last) and revokes their sessions, through $batch", async () => {
-        const [a, b, c] = usersWith(["microsoftAuthenticatorPush", "mobilePhone", "fido2SecurityKey", "email"], ["softwareOneTimePasscode", "mobilePhone"], []);
+        const [a, b, c] = usersWith(
+            ["microsoftAuthenticatorPush", "mobilePhone", "fido2SecurityKey", "email"],
+            ["softwareOneTimePasscode", "mobilePhone"],
+            [],
+        );
         const p = provider();
         const checked = await p.check({}, inputs([a.userPrincipalName.toUpperCase(), b.id, c.userPrincipalName], "INC-1001"));
         assert.deepStrictEqual(checked.failures, []);
         // The preview shows exactly who is affected.
-        assert.deepStrictEqual(checked.inputs.targets, Object.fromEntries([a, b, c].map((u) => [upn(u), u.id]).sort(([x], [y]) => x.localeCompare(y))));
+        assert.deepStrictEqual(
+            checked.inputs.targets,
+            Object.fromEntries([a, b, c].map((u) => [upn(u), u.id]).sort(([x], [y]) => x.localeCompare(y))),
+        );
         const at = mark();
         const created = await p.create(checked.inputs);
         for (const u of [a, b, c]) {
@@ -62,7 +81,10 @@ describe("emulator: user hygiene provider", function () {
             assert.ok(revokedAt(u), `${u.userPrincipalName}: sessions revoked`);
         }
         assert.strictEqual(deletes(at).length, 6);
-        assert.ok(deletes(at).every((r) => r.batched), "deletions went through $batch");
+        assert.ok(
+            deletes(at).every((r) => r.batched),
+            "deletions went through $batch",
+        );
         assert.strictEqual(revokes(at).length, 3);
         assert.ok(revokes(at).every((r) => r.batched));
         // The defaults went last: Graph's 400 never had to be met.
@@ -93,7 +115,10 @@ describe("emulator: user hygiene provider", function () {
         assert.ok(!("lastRun" in (refreshed.inputs as any)), "lastRun is state, not an input");
         assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: false });
         // What the operation does changes from the next trigger on; changing it alone runs nothing.
-        const onlyRevoke = await p.check({}, inputs([a.userPrincipalName, b.userPrincipalName], "2026-01-15", { requireReregistration: false }));
+        const onlyRevoke = await p.check(
+            {},
+            inputs([a.userPrincipalName, b.userPrincipalName], "2026-01-15", { requireReregistration: false }),
+        );
         assert.deepStrictEqual(await p.diff(created.id, refreshed.props, onlyRevoke.inputs), { changes: false });
         assert.deepStrictEqual(writes(at), []);
 
@@ -114,8 +139,14 @@ describe("emulator: user hygiene provider", function () {
         register(a, ["email"]); // must not be touched
         at = mark();
         const added = await p.update(created.id, rerun.outs, more.inputs);
-        assert.deepStrictEqual(revokes(at).map((r) => r.path), [`/users/${c.id}/revokeSignInSessions`]);
-        assert.deepStrictEqual(deletes(at).map((r) => r.path.split("/")[2]), [c.id]);
+        assert.deepStrictEqual(
+            revokes(at).map((r) => r.path),
+            [`/users/${c.id}/revokeSignInSessions`],
+        );
+        assert.deepStrictEqual(
+            deletes(at).map((r) => r.path.split("/")[2]),
+            [c.id],
+        );
         assert.deepStrictEqual(dir().user(a.id)!.methods, ["email"]);
         assert.deepStrictEqual(Object.keys(added.outs.lastRun).length, 3);
 
@@ -137,7 +168,10 @@ describe("emulator: user hygiene provider", function () {
         await p.create(checked.inputs);
         assert.deepStrictEqual(dir().user(a.id)!.methods, []);
         const refused = since(at).filter((r) => r.status === 400);
-        assert.deepStrictEqual(refused.map((r) => r.path.split("/")[4]), ["phoneMethods"]);
+        assert.deepStrictEqual(
+            refused.map((r) => r.path.split("/")[4]),
+            ["phoneMethods"],
+        );
         assert.strictEqual(revokes(at).length, 0, "sessions left alone when only re-registration is asked for");
     });
 
@@ -145,11 +179,20 @@ describe("emulator: user hygiene provider", function () {
         const [a] = usersWith(["microsoftAuthenticatorPush"]);
         const p = provider();
         const at = mark();
-        let r = await p.check({}, inputs(["nobody@contoso.onmicrosoft.com", a.userPrincipalName, "00000000-0000-0000-0000-00000000dead"], "INC-7"));
+        let r = await p.check(
+            {},
+            inputs(["nobody@contoso.onmicrosoft.com", a.userPrincipalName, "00000000-0000-0000-0000-00000000dead"], "INC-7"),
+        );
         assert.strictEqual(r.failures!.length, 1);
         assert.strictEqual(r.failures![0].property, "users");
-        assert.match(r.failures![0].reason, /^User hygiene: no such user in the tenant: nobody@contoso\.onmicrosoft\.com, 00000000-0000-0000-0000-00000000dead\./);
-        r = await p.check({}, { users: [a.userPrincipalName, a.userPrincipalName.toUpperCase()], revokeSessions: false, trigger: "", colour: "red" });
+        assert.match(
+            r.failures![0].reason,
+            /^User hygiene: no such user in the tenant: nobody@contoso\.onmicrosoft\.com, 00000000-0000-0000-0000-00000000dead\./,
+        );
+        r = await p.check(
+            {},
+            { users: [a.userPrincipalName, a.userPrincipalName.toUpperCase()], revokeSessions: false, trigger: "", colour: "red" },
+        );
         assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["colour", "revokeSessions", "trigger", "users"]);
         assert.match(r.failures!.find((f) => f.property === "revokeSessions")!.reason, /nothing to do/);
         assert.match(r.failures!.find((f) => f.property === "users")!.reason, /named twice/);
@@ -160,7 +203,11 @@ describe("emulator: user hygiene provider", function () {
     });
 
     it("a partial failure names the users not done; a rerun with the same trigger finishes without removing anything twice", async () => {
-        const [a, b, c] = usersWith(["microsoftAuthenticatorPush", "mobilePhone"], ["microsoftAuthenticatorPush", "fido2SecurityKey"], ["softwareOneTimePasscode"]);
+        const [a, b, c] = usersWith(
+            ["microsoftAuthenticatorPush", "mobilePhone"],
+            ["microsoftAuthenticatorPush", "fido2SecurityKey"],
+            ["softwareOneTimePasscode"],
+        );
         // A short retry budget: b's item is retried for 3 s, then its last answer is its result.
         const p = provider(undefined, { M365_MFA_RETRY_BUDGET_SECONDS: "3" });
         const checked = await p.check({}, inputs([a.userPrincipalName, b.userPrincipalName, c.userPrincipalName], "INC-2002"));
@@ -173,7 +220,11 @@ describe("emulator: user hygiene provider", function () {
             assert.match(err.message, /Run the update again with the same trigger/);
             return true;
         });
-        assert.deepStrictEqual([a, b, c].map((u) => dir().user(u.id)!.methods), [[], [], []], "methods went first, for everyone");
+        assert.deepStrictEqual(
+            [a, b, c].map((u) => dir().user(u.id)!.methods),
+            [[], [], []],
+            "methods went first, for everyone",
+        );
         assert.ok(revokedAt(a) && revokedAt(c));
         assert.strictEqual(revokedAt(b), undefined, "b is not done");
         assert.strictEqual(deletes(at).length, 5);
@@ -197,7 +248,13 @@ describe("emulator: user hygiene provider", function () {
             [],
         );
         const p = provider();
-        const checked = await p.check({}, inputs(users.map((u) => u.userPrincipalName), "INC-3003"));
+        const checked = await p.check(
+            {},
+            inputs(
+                users.map((u) => u.userPrincipalName),
+                "INC-3003",
+            ),
+        );
         emu.faults = {
             rate429: 0.15,
             rate5xx: 0.15,
@@ -224,7 +281,10 @@ describe("emulator: user hygiene provider", function () {
         const checked = await p.check({}, inputs([a.userPrincipalName], "INC-4004"));
         assert.deepStrictEqual(checked.failures, []);
         const at = mark();
-        await assert.rejects(p.create(checked.inputs), /User hygiene: the app registration cannot write this setting\. Grant the Microsoft Graph application permission User\.RevokeSessions\.All/);
+        await assert.rejects(
+            p.create(checked.inputs),
+            /User hygiene: the app registration cannot write this setting\. Grant the Microsoft Graph application permission User\.RevokeSessions\.All/,
+        );
         assert.deepStrictEqual(writes(at), []);
         assert.deepStrictEqual(dir().user(a.id)!.methods, ["microsoftAuthenticatorPush"]);
         // Revoking only needs User.RevokeSessions.All.

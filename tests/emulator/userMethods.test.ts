@@ -14,7 +14,15 @@ import { APPS } from "../../emulator/store";
 import { startTrustedEmulator } from "../../harness/tenant";
 import { addApp, rawGraph } from "../support/rawGraph";
 
-const ALL_KINDS = ["microsoftAuthenticatorPush", "mobilePhone", "softwareOneTimePasscode", "fido2SecurityKey", "email", "temporaryAccessPass", "windowsHelloForBusiness"];
+const ALL_KINDS = [
+    "microsoftAuthenticatorPush",
+    "mobilePhone",
+    "softwareOneTimePasscode",
+    "fido2SecurityKey",
+    "email",
+    "temporaryAccessPass",
+    "windowsHelloForBusiness",
+];
 
 describe("emulator: users' authentication methods and sessions", function () {
     this.timeout(60_000);
@@ -55,7 +63,11 @@ describe("emulator: users' authentication methods and sessions", function () {
             assert.strictEqual(r.body.value.length, 1, name);
             const m = r.body.value[0];
             assert.strictEqual(m["@odata.type"], `#microsoft.graph.${METHOD_COLLECTIONS[name].entity}`);
-            assert.deepStrictEqual(m, all.find((x) => x.id === m.id), `${name}: same object and id as in /methods`);
+            assert.deepStrictEqual(
+                m,
+                all.find((x) => x.id === m.id),
+                `${name}: same object and id as in /methods`,
+            );
             const one = await call("GET", `/users/${u.id}/authentication/${name}/${m.id}`);
             assert.strictEqual(one.status, 200);
             assert.deepStrictEqual(checkBody("v1.0", METHOD_COLLECTIONS[name].entity, one.body), []);
@@ -64,13 +76,20 @@ describe("emulator: users' authentication methods and sessions", function () {
         }
         assert.strictEqual(new Set(seen).size, ALL_KINDS.length, "every method has its own id");
         const password = await call("GET", `/users/${u.id}/authentication/passwordMethods`);
-        assert.deepStrictEqual(password.body.value.map((m: any) => m.id), [PASSWORD_METHOD_ID]);
+        assert.deepStrictEqual(
+            password.body.value.map((m: any) => m.id),
+            [PASSWORD_METHOD_ID],
+        );
         assert.deepStrictEqual(checkBody("v1.0", "passwordAuthenticationMethod", password.body), []);
 
         // Empty collections, unknown ids and users.
         const none = fresh([]);
         assert.deepStrictEqual((await call("GET", `/users/${none.id}/authentication/fido2Methods`)).body.value, []);
-        assert.strictEqual((await call("GET", `/users/${u.id}/authentication/fido2Methods/${seen[0]}`)).status, 404, "an id of another kind is not in this collection");
+        assert.strictEqual(
+            (await call("GET", `/users/${u.id}/authentication/fido2Methods/${seen[0]}`)).status,
+            404,
+            "an id of another kind is not in this collection",
+        );
         assert.strictEqual((await call("GET", `/users/nobody@contoso.onmicrosoft.com/authentication/phoneMethods`)).status, 404);
     });
 
@@ -79,24 +98,61 @@ describe("emulator: users' authentication methods and sessions", function () {
         const before = (await call("GET", `/users/${u.id}/authentication/methods`)).body.value as any[];
         const idOf = (type: string) => before.find((m) => m["@odata.type"] === `#microsoft.graph.${type}`).id;
 
-        const refused = await call("DELETE", `/users/${u.id}/authentication/microsoftAuthenticatorMethods/${idOf("microsoftAuthenticatorAuthenticationMethod")}`);
+        const refused = await call(
+            "DELETE",
+            `/users/${u.id}/authentication/microsoftAuthenticatorMethods/${idOf("microsoftAuthenticatorAuthenticationMethod")}`,
+        );
         assert.strictEqual(refused.status, 400);
-        assert.strictEqual(refused.body.error.message, "Cannot delete default method with other methods configured. Please change default method before deletion.");
+        assert.strictEqual(
+            refused.body.error.message,
+            "Cannot delete default method with other methods configured. Please change default method before deletion.",
+        );
         assert.deepStrictEqual(dir().user(u.id)!.methods, ["microsoftAuthenticatorPush", "mobilePhone", "fido2SecurityKey"]);
 
-        assert.strictEqual((await call("DELETE", `/users/${u.id}/authentication/fido2Methods/${idOf("fido2AuthenticationMethod")}`)).status, 204);
+        assert.strictEqual(
+            (await call("DELETE", `/users/${u.id}/authentication/fido2Methods/${idOf("fido2AuthenticationMethod")}`)).status,
+            204,
+        );
         // The ids of the others did not move.
         const middle = (await call("GET", `/users/${u.id}/authentication/methods`)).body.value as any[];
-        assert.deepStrictEqual(middle.map((m) => m.id), before.filter((m) => m["@odata.type"] !== "#microsoft.graph.fido2AuthenticationMethod").map((m) => m.id));
+        assert.deepStrictEqual(
+            middle.map((m) => m.id),
+            before.filter((m) => m["@odata.type"] !== "#microsoft.graph.fido2AuthenticationMethod").map((m) => m.id),
+        );
         // Deleting it again: gone.
-        assert.strictEqual((await call("DELETE", `/users/${u.id}/authentication/fido2Methods/${idOf("fido2AuthenticationMethod")}`)).status, 404);
+        assert.strictEqual(
+            (await call("DELETE", `/users/${u.id}/authentication/fido2Methods/${idOf("fido2AuthenticationMethod")}`)).status,
+            404,
+        );
         // With push and the phone left, push is still the default; the phone goes first.
-        assert.strictEqual((await call("DELETE", `/users/${u.id}/authentication/microsoftAuthenticatorMethods/${idOf("microsoftAuthenticatorAuthenticationMethod")}`)).status, 400);
-        assert.strictEqual((await call("DELETE", `/users/${u.id}/authentication/phoneMethods/${idOf("phoneAuthenticationMethod")}`)).status, 204);
-        assert.strictEqual((await call("DELETE", `/users/${u.id}/authentication/microsoftAuthenticatorMethods/${idOf("microsoftAuthenticatorAuthenticationMethod")}`)).status, 204);
+        assert.strictEqual(
+            (
+                await call(
+                    "DELETE",
+                    `/users/${u.id}/authentication/microsoftAuthenticatorMethods/${idOf("microsoftAuthenticatorAuthenticationMethod")}`,
+                )
+            ).status,
+            400,
+        );
+        assert.strictEqual(
+            (await call("DELETE", `/users/${u.id}/authentication/phoneMethods/${idOf("phoneAuthenticationMethod")}`)).status,
+            204,
+        );
+        assert.strictEqual(
+            (
+                await call(
+                    "DELETE",
+                    `/users/${u.id}/authentication/microsoftAuthenticatorMethods/${idOf("microsoftAuthenticatorAuthenticationMethod")}`,
+                )
+            ).status,
+            204,
+        );
 
         const after = (await call("GET", `/users/${u.id}/authentication/methods`)).body.value as any[];
-        assert.deepStrictEqual(after.map((m) => m.id), [PASSWORD_METHOD_ID]);
+        assert.deepStrictEqual(
+            after.map((m) => m.id),
+            [PASSWORD_METHOD_ID],
+        );
         assert.deepStrictEqual(dir().user(u.id)!.methods, []);
         // Through $batch as the providers send it.
         const v = fresh(["softwareOneTimePasscode", "email"]);
@@ -105,9 +161,16 @@ describe("emulator: users' authentication methods and sessions", function () {
             requests: vMethods
                 .filter((m) => m.id !== PASSWORD_METHOD_ID)
                 .reverse()
-                .map((m, i) => ({ id: String(i), method: "DELETE", url: `/users/${v.id}/authentication/${m["@odata.type"] === "#microsoft.graph.emailAuthenticationMethod" ? "emailMethods" : "softwareOathMethods"}/${m.id}` })),
+                .map((m, i) => ({
+                    id: String(i),
+                    method: "DELETE",
+                    url: `/users/${v.id}/authentication/${m["@odata.type"] === "#microsoft.graph.emailAuthenticationMethod" ? "emailMethods" : "softwareOathMethods"}/${m.id}`,
+                })),
         });
-        assert.deepStrictEqual(batch.body.responses.map((r: any) => r.status), [204, 204]);
+        assert.deepStrictEqual(
+            batch.body.responses.map((r: any) => r.status),
+            [204, 204],
+        );
         assert.deepStrictEqual(dir().user(v.id)!.methods, []);
     });
 
@@ -137,7 +200,10 @@ describe("emulator: users' authentication methods and sessions", function () {
         const got = await call("GET", `/users/${u.id}?$select=id,signInSessionsValidFromDateTime`);
         assert.strictEqual(got.body.signInSessionsValidFromDateTime, at);
         assert.deepStrictEqual(checkBody("v1.0", "user", got.body), []);
-        assert.strictEqual((await call("GET", `/users/${fresh([]).id}?$select=signInSessionsValidFromDateTime`)).body.signInSessionsValidFromDateTime, null);
+        assert.strictEqual(
+            (await call("GET", `/users/${fresh([]).id}?$select=signInSessionsValidFromDateTime`)).body.signInSessionsValidFromDateTime,
+            null,
+        );
 
         assert.strictEqual((await call("POST", `/users/${u.id}/revokeSignInSessions`, undefined, APPS.reader)).status, 403);
         addApp(emu, "revoker", ["User.RevokeSessions.All"]);
@@ -154,7 +220,9 @@ describe("emulator: users' authentication methods and sessions", function () {
         const noType = await call("POST", "/$batch", { requests: [{ ...revokeItem, body: {} }] });
         assert.strictEqual(noType.status, 400);
         assert.match(noType.body.error.message, /Write request id : 1 does not contain Content-Type header or body/);
-        const batch = await call("POST", "/$batch", { requests: [{ ...revokeItem, body: {}, headers: { "Content-Type": "application/json" } }] });
+        const batch = await call("POST", "/$batch", {
+            requests: [{ ...revokeItem, body: {}, headers: { "Content-Type": "application/json" } }],
+        });
         assert.strictEqual(batch.status, 200);
         assert.strictEqual(batch.body.responses[0].status, 200);
         assert.strictEqual(batch.body.responses[0].body.value, true);

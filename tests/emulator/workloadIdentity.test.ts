@@ -61,12 +61,19 @@ describe("emulator: workload identity federation and the cloud metadata document
     });
 
     it("refuses a subject, an audience or an issuer that no federated credential of the app names (AADSTS70021)", async () => {
-        for (const bad of [{ subject: "repo:contoso/tenant-config:pull_request" }, { audience: "api://SomethingElse" }, { issuer: "https://issuer.example.test" }]) {
+        for (const bad of [
+            { subject: "repo:contoso/tenant-config:pull_request" },
+            { audience: "api://SomethingElse" },
+            { issuer: "https://issuer.example.test" },
+        ]) {
             const r = await exchange(emu.ciToken(bad));
             assert.strictEqual(r.status, 400, JSON.stringify(bad));
             assert.strictEqual(r.body.error, "invalid_request");
             assert.deepStrictEqual(r.body.error_codes, [70021]);
-            assert.match(r.body.error_description, /^AADSTS70021: No matching federated identity record found for presented assertion\. Assertion Issuer: '[^']+'\. Assertion Subject: '[^']+'\. Assertion Audience: '[^']+'\./);
+            assert.match(
+                r.body.error_description,
+                /^AADSTS70021: No matching federated identity record found for presented assertion\. Assertion Issuer: '[^']+'\. Assertion Subject: '[^']+'\. Assertion Audience: '[^']+'\./,
+            );
         }
     });
 
@@ -113,15 +120,22 @@ describe("emulator: workload identity federation and the cloud metadata document
     it("a token for this cloud's Graph resource id (its origin) is accepted by Graph, others are not", async () => {
         const r = await exchange(emu.ciToken(), undefined, `${emu.origin}/.default`);
         assert.strictEqual(r.status, 200, JSON.stringify(r.body));
-        const ok = await fetch(`${emu.origin}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, { headers: { Authorization: `Bearer ${r.body.access_token}` } });
+        const ok = await fetch(`${emu.origin}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, {
+            headers: { Authorization: `Bearer ${r.body.access_token}` },
+        });
         assert.strictEqual(ok.status, 200);
         const exo = await exchange(emu.ciToken(), undefined, "https://outlook.office365.com/.default");
-        const wrong = await fetch(`${emu.origin}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, { headers: { Authorization: `Bearer ${exo.body.access_token}` } });
+        const wrong = await fetch(`${emu.origin}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, {
+            headers: { Authorization: `Bearer ${exo.body.access_token}` },
+        });
         assert.strictEqual(wrong.status, 401);
     });
 
     it("the CI issuer's default trust is the one the README's workflow uses", () => {
         const cred = emu.app(APPS.provider).federatedCredentials?.[0];
-        assert.deepStrictEqual({ issuer: cred?.issuer, subject: cred?.subject, audiences: cred?.audiences }, { issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] });
+        assert.deepStrictEqual(
+            { issuer: cred?.issuer, subject: cred?.subject, audiences: cred?.audiences },
+            { issuer: CI_OIDC.issuer, subject: CI_OIDC.subject, audiences: [CI_OIDC.audience] },
+        );
     });
 });

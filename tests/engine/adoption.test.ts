@@ -21,13 +21,25 @@ const BREAK_GLASS = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso
 const CONFIG_POLICY = "/policies/authenticationMethodsPolicy";
 const CA = "/identity/conditionalAccess/policies";
 /** What the portal admins set, and what the export must find. */
-const CAMPAIGN = { state: "enabled", snoozeDurationInDays: 3, includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }], excludeTargets: [] };
-const TAP = { defaultLifetimeInMinutes: 120, minimumLifetimeInMinutes: 60, maximumLifetimeInMinutes: 240, defaultLength: 12, isUsableOnce: true };
+const CAMPAIGN = {
+    state: "enabled",
+    snoozeDurationInDays: 3,
+    includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }],
+    excludeTargets: [],
+};
+const TAP = {
+    defaultLifetimeInMinutes: 120,
+    minimumLifetimeInMinutes: 60,
+    maximumLifetimeInMinutes: 240,
+    defaultLength: 12,
+    isUsableOnce: true,
+};
 const AUTH_POLICY = { Name: "Block basic auth (printers on SMTP)", AllowBasicAuthSmtp: true, AllowBasicAuthAutodiscover: true };
 
 /** Requests that change the tenant: Graph writes (a $batch of GETs is a read) and Exchange Set-/New-/Remove- cmdlets. */
 function writesIn(log: RequestLogEntry[]): RequestLogEntry[] {
-    const graphWrite = (r: RequestLogEntry) => !/\/oauth2\/|\/adminapi\/|^\/_/.test(r.path) && r.method !== "GET" && !(r.method === "POST" && r.path.endsWith("/$batch"));
+    const graphWrite = (r: RequestLogEntry) =>
+        !/\/oauth2\/|\/adminapi\/|^\/_/.test(r.path) && r.method !== "GET" && !(r.method === "POST" && r.path.endsWith("/$batch"));
     return log.filter((r) => r.write || graphWrite(r));
 }
 
@@ -54,23 +66,53 @@ describe("engine: adopting an existing tenant", function () {
         await graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
         const users = [...d.users.values()].filter((u) => !u.breakGlass).slice(5, 12);
         for (const [i, u] of [...users, d.user(BREAK_GLASS[0])!].entries()) {
-            await graph.patch(`/users/${u.id}/authentication/requirements`, { perUserMfaState: i % 2 ? "enabled" : "enforced" }, { version: "beta" });
+            await graph.patch(
+                `/users/${u.id}/authentication/requirements`,
+                { perUserMfaState: i % 2 ? "enabled" : "enforced" },
+                { version: "beta" },
+            );
         }
         // Authentication methods: the campaign, the migration under way, system-preferred MFA, and methods changed.
-        await graph.patch(CONFIG_POLICY, { registrationEnforcement: { authenticationMethodsRegistrationCampaign: CAMPAIGN }, policyMigrationState: "migrationInProgress" });
-        await graph.patch(CONFIG_POLICY, { systemCredentialPreferences: { state: "enabled", includeTargets: [{ id: "all_users", targetType: "group" }], excludeTargets: [] } }, { version: "beta" });
+        await graph.patch(CONFIG_POLICY, {
+            registrationEnforcement: { authenticationMethodsRegistrationCampaign: CAMPAIGN },
+            policyMigrationState: "migrationInProgress",
+        });
+        await graph.patch(
+            CONFIG_POLICY,
+            {
+                systemCredentialPreferences: {
+                    state: "enabled",
+                    includeTargets: [{ id: "all_users", targetType: "group" }],
+                    excludeTargets: [],
+                },
+            },
+            { version: "beta" },
+        );
         const method = (m: string, entity: string, body: Record<string, unknown>) =>
-            graph.patch(`${CONFIG_POLICY}/authenticationMethodConfigurations/${m}`, { "@odata.type": `#microsoft.graph.${entity}AuthenticationMethodConfiguration`, ...body });
+            graph.patch(`${CONFIG_POLICY}/authenticationMethodConfigurations/${m}`, {
+                "@odata.type": `#microsoft.graph.${entity}AuthenticationMethodConfiguration`,
+                ...body,
+            });
         await method("sms", "sms", { state: "enabled" });
         await method("temporaryAccessPass", "temporaryAccessPass", { state: "enabled", ...TAP });
         // FIDO2 by passkey profiles (issue #25: the deprecated isAttestationEnforced is refused on a migrated tenant).
         const passkeys = { isEnforced: false, enforcementType: "block", aaGuids: [] };
         await method("fido2", "fido2", {
             state: "enabled",
-            passkeyProfiles: [{ id: "00000000-0000-0000-0000-000000000001", name: "Default passkey profile", passkeyTypes: "deviceBound", attestationEnforcement: "registrationOnly", keyRestrictions: passkeys }],
+            passkeyProfiles: [
+                {
+                    id: "00000000-0000-0000-0000-000000000001",
+                    name: "Default passkey profile",
+                    passkeyTypes: "deviceBound",
+                    attestationEnforcement: "registrationOnly",
+                    keyRestrictions: passkeys,
+                },
+            ],
         });
         await method("microsoftAuthenticator", "microsoftAuthenticator", {
-            featureSettings: { displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: "all_users", targetType: "group" } } },
+            featureSettings: {
+                displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: "all_users", targetType: "group" } },
+            },
         });
         // Exchange: SMTP AUTH off with one mailbox that keeps it, a default authentication policy.
         await exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: true });
@@ -87,7 +129,11 @@ describe("engine: adopting an existing tenant", function () {
             const body = {
                 displayName,
                 state,
-                conditions: { clientAppTypes: [...s.clientAppTypes], applications: { includeApplications: ["All"] }, users: { includeUsers: ["All"], excludeUsers: bg } },
+                conditions: {
+                    clientAppTypes: [...s.clientAppTypes],
+                    applications: { includeApplications: ["All"] },
+                    users: { includeUsers: ["All"], excludeUsers: bg },
+                },
                 grantControls: { operator: "OR", builtInControls: [...s.builtInControls] },
             };
             policyIds[key] = (await graph.post(CA, body)).id;
@@ -98,11 +144,19 @@ describe("engine: adopting an existing tenant", function () {
             await graph.post(CA, {
                 displayName: "Admins on compliant devices",
                 state: "disabled",
-                conditions: { clientAppTypes: ["all"], applications: { includeApplications: ["All"] }, users: { includeRoles: ["62e90394-69f5-4237-9190-012177145e10"] } },
+                conditions: {
+                    clientAppTypes: ["all"],
+                    applications: { includeApplications: ["All"] },
+                    users: { includeRoles: ["62e90394-69f5-4237-9190-012177145e10"] },
+                },
                 grantControls: { operator: "OR", builtInControls: ["compliantDevice"] },
             })
         ).id;
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) },
+        });
     });
 
     after(async () => {
@@ -119,12 +173,31 @@ describe("engine: adopting an existing tenant", function () {
         const baseline = JSON.parse(fs.readFileSync(out, "utf8"));
         const t = emu.defaultTenant();
         const d = emu.directory();
-        const byState = (s: string) => [...d.users.values()].filter((u) => !u.breakGlass && u.perUserMfaState === s).map((u) => u.userPrincipalName.toLowerCase()).sort();
-        assert.deepStrictEqual(Object.keys(baseline).sort(), ["authenticationMethods", "breakGlassAccounts", "conditionalAccessMfa", "exchangeAuthenticationPolicy", "legacyAuthentication", "modernAuthentication", "perUserMfa", "securityDefaults", "smtpAuth"]);
+        const byState = (s: string) =>
+            [...d.users.values()]
+                .filter((u) => !u.breakGlass && u.perUserMfaState === s)
+                .map((u) => u.userPrincipalName.toLowerCase())
+                .sort();
+        assert.deepStrictEqual(Object.keys(baseline).sort(), [
+            "authenticationMethods",
+            "breakGlassAccounts",
+            "conditionalAccessMfa",
+            "exchangeAuthenticationPolicy",
+            "legacyAuthentication",
+            "modernAuthentication",
+            "perUserMfa",
+            "securityDefaults",
+            "smtpAuth",
+        ]);
         assert.deepStrictEqual(baseline.breakGlassAccounts, BREAK_GLASS);
         assert.deepStrictEqual(baseline.securityDefaults, { enabled: t.securityDefaults.isEnabled });
         assert.deepStrictEqual(baseline.modernAuthentication, { enabled: t.exchange.organization.oauth2ClientProfileEnabled });
-        assert.deepStrictEqual(baseline.perUserMfa, { assignments: [{ state: "enforced", users: byState("enforced") }, { state: "enabled", users: byState("enabled") }] });
+        assert.deepStrictEqual(baseline.perUserMfa, {
+            assignments: [
+                { state: "enforced", users: byState("enforced") },
+                { state: "enabled", users: byState("enabled") },
+            ],
+        });
         // The setup sets breakglass1 (the 8th account patched) to enabled; it already has a method, and the emulator keeps
         // Enabled (howto-mfa-userstates: only completing registration while Enabled moves a user to Enforced).
         assert.strictEqual(d.user(BREAK_GLASS[0])!.perUserMfaState, "enabled");
@@ -137,21 +210,41 @@ describe("engine: adopting an existing tenant", function () {
         for (const m of AUTHENTICATION_METHODS) {
             const live = (t.authenticationMethodsPolicy.methods as any)[m];
             assert.strictEqual(am.methods[m].state, live.state, m);
-            assert.deepStrictEqual(am.methods[m].includeTargets.map((x: any) => x.id), live.includeTargets.map((x: any) => x.id), m);
+            assert.deepStrictEqual(
+                am.methods[m].includeTargets.map((x: any) => x.id),
+                live.includeTargets.map((x: any) => x.id),
+                m,
+            );
         }
         assert.deepStrictEqual(Object.fromEntries(Object.keys(TAP).map((k) => [k, am.methods.temporaryAccessPass[k]])), TAP);
         assert.strictEqual(am.methods.fido2.passkeyProfiles.default.attestationEnforcement, "registrationOnly");
         assert.strictEqual(am.methods.fido2.isAttestationEnforced, undefined, "the deprecated field is not exported");
         assert.strictEqual(am.methods.microsoftAuthenticator.featureSettings.displayAppInformationRequiredState.state, "enabled");
-        assert.strictEqual(am.methods.sms.includeTargets[0].isUsableForSignIn, t.authenticationMethodsPolicy.methods.sms.includeTargets[0].isUsableForSignIn);
+        assert.strictEqual(
+            am.methods.sms.includeTargets[0].isUsableForSignIn,
+            t.authenticationMethodsPolicy.methods.sms.includeTargets[0].isUsableForSignIn,
+        );
         assert.deepStrictEqual(baseline.smtpAuth, { disabledForOrganization: true, exceptions: [exceptionMailbox] });
         const allow = baseline.exchangeAuthenticationPolicy.allowBasicAuth;
         assert.strictEqual(baseline.exchangeAuthenticationPolicy.name, AUTH_POLICY.Name);
         assert.strictEqual(baseline.exchangeAuthenticationPolicy.organizationDefault, true);
-        assert.deepStrictEqual(Object.keys(allow).filter((p) => allow[p]).sort(), ["Autodiscover", "Smtp"]);
+        assert.deepStrictEqual(
+            Object.keys(allow)
+                .filter((p) => allow[p])
+                .sort(),
+            ["Autodiscover", "Smtp"],
+        );
         assert.strictEqual(Object.keys(allow).length, 12);
-        assert.deepStrictEqual(baseline.legacyAuthentication, { mode: "on", displayName: "Block legacy authentication", adoptPolicyId: policyIds.block });
-        assert.deepStrictEqual(baseline.conditionalAccessMfa, { mode: "reportOnly", displayName: "Require MFA for all users", adoptPolicyId: policyIds.mfa });
+        assert.deepStrictEqual(baseline.legacyAuthentication, {
+            mode: "on",
+            displayName: "Block legacy authentication",
+            adoptPolicyId: policyIds.block,
+        });
+        assert.deepStrictEqual(baseline.conditionalAccessMfa, {
+            mode: "reportOnly",
+            displayName: "Require MFA for all users",
+            adoptPolicyId: policyIds.mfa,
+        });
         // An adopted policy the tenant already enforces needs no confirmation (issue #21: the static token is gone).
         assert.strictEqual(baseline.guards, undefined);
         assert.match(r.stderr, new RegExp(`"Admins on compliant devices" \\(${policyIds.other}\\) was left out: it neither blocks`));
@@ -168,7 +261,10 @@ describe("engine: adopting an existing tenant", function () {
         const config = parse(text).config;
         assert.strictEqual(config["m365-mfa:retryBudgetSeconds"], "300", "the stack file's other config is kept");
         assert.strictEqual(config["m365-mfa:baseline"].legacyAuthentication.mode, "on");
-        const policiesBefore = emu.defaultTenant().conditionalAccessPolicies.map((p) => p.id).sort();
+        const policiesBefore = emu
+            .defaultTenant()
+            .conditionalAccessPolicies.map((p) => p.id)
+            .sort();
         const from = emu.requests.length;
         const up = await ws.up(stack);
         assert.strictEqual(up.code, 0, up.output);
@@ -178,12 +274,29 @@ describe("engine: adopting an existing tenant", function () {
             `      first up: ${log.length} requests, ${log.filter((r) => r.method === "GET").length} Graph GETs (${log.filter((r) => r.batched).length} in $batch), ` +
                 `${exo.length} Exchange cmdlets (${[...new Set(exo)].sort().join(", ")}), ${writesIn(log).length} writes`,
         );
-        assert.deepStrictEqual(writesIn(log).map((r) => `${r.method} ${r.path} ${(r.sentBody as any)?.CmdletInput?.CmdletName ?? ""}`), [], "adoption wrote nothing to the tenant");
-        assert.ok(exo.every((c) => /^Get-/.test(c)), exo.join(", "));
+        assert.deepStrictEqual(
+            writesIn(log).map((r) => `${r.method} ${r.path} ${(r.sentBody as any)?.CmdletInput?.CmdletName ?? ""}`),
+            [],
+            "adoption wrote nothing to the tenant",
+        );
+        assert.ok(
+            exo.every((c) => /^Get-/.test(c)),
+            exo.join(", "),
+        );
         assert.match(up.output, /imported/, "the Conditional Access policies were imported");
-        assert.deepStrictEqual(emu.defaultTenant().conditionalAccessPolicies.map((p) => p.id).sort(), policiesBefore, "no policy was created");
+        assert.deepStrictEqual(
+            emu
+                .defaultTenant()
+                .conditionalAccessPolicies.map((p) => p.id)
+                .sort(),
+            policiesBefore,
+            "no policy was created",
+        );
         const state = await ws.exportStack(stack);
-        const caIds = state.deployment.resources.filter((x: any) => x.type === "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy").map((x: any) => x.id).sort();
+        const caIds = state.deployment.resources
+            .filter((x: any) => x.type === "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy")
+            .map((x: any) => x.id)
+            .sort();
         assert.deepStrictEqual(caIds, [policyIds.block, policyIds.mfa].map((id) => `${CA}/${id}`).sort());
         const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes", "--diff"]);
         assert.strictEqual(clean.code, 0, clean.output);

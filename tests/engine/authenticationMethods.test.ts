@@ -29,7 +29,11 @@ const BASELINE = {
                 state: "enabled",
                 passkeyProfiles: {
                     default: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
-                    Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] } },
+                    Admins: {
+                        passkeyTypes: ["deviceBound"],
+                        attestationEnforcement: "registrationOnly",
+                        keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                    },
                 },
                 includeTargets: [
                     { id: "all_users", allowedPasskeyProfiles: ["default"] },
@@ -40,7 +44,13 @@ const BASELINE = {
             hardwareOath: { state: "enabled", includeTargets: [{ id: ADMINS }] },
         },
         externalMethods: {
-            "Acme MFA": { appId: FRONTLINE, state: "enabled", clientId: "entra-at-acme", discoveryUrl: "https://acme.example/.well-known/openid-configuration", includeTargets: [{ id: FRONTLINE }] },
+            "Acme MFA": {
+                appId: FRONTLINE,
+                state: "enabled",
+                clientId: "entra-at-acme",
+                discoveryUrl: "https://acme.example/.well-known/openid-configuration",
+                includeTargets: [{ id: FRONTLINE }],
+            },
         },
     },
 };
@@ -61,7 +71,11 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-methods-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator"), recordSentBodies: true });
         emu.directory().seed(20, 3);
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) },
+        });
     });
     after(async () => {
         await emu?.stop();
@@ -74,16 +88,32 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         assert.strictEqual(up.code, 0, up.output);
         const f = policy().methods.fido2 as any;
         const admins = f.passkeyProfiles.find((p: any) => p.name === "Admins");
-        assert.deepStrictEqual([admins.passkeyTypes, admins.attestationEnforcement, admins.keyRestrictions.aaGuids], ["deviceBound", "registrationOnly", [YUBIKEY]]);
-        assert.deepStrictEqual(f.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]), [
-            ["all_users", [f.defaultPasskeyProfile]],
-            [ADMINS, [admins.id]],
-        ]);
-        assert.deepStrictEqual([policy().methods.qrCodePin.state, policy().methods.qrCodePin.pinLength, policy().methods.qrCodePin.standardQRCodeLifetimeInDays], ["enabled", 10, 180]);
+        assert.deepStrictEqual(
+            [admins.passkeyTypes, admins.attestationEnforcement, admins.keyRestrictions.aaGuids],
+            ["deviceBound", "registrationOnly", [YUBIKEY]],
+        );
+        assert.deepStrictEqual(
+            f.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
+            [
+                ["all_users", [f.defaultPasskeyProfile]],
+                [ADMINS, [admins.id]],
+            ],
+        );
+        assert.deepStrictEqual(
+            [
+                policy().methods.qrCodePin.state,
+                policy().methods.qrCodePin.pinLength,
+                policy().methods.qrCodePin.standardQRCodeLifetimeInDays,
+            ],
+            ["enabled", 10, 180],
+        );
         assert.strictEqual(policy().methods.hardwareOath.state, "enabled");
         assert.strictEqual(policy().reportSuspiciousActivitySettings!.state, "enabled");
         const external = Object.values(policy().externalMethods ?? {});
-        assert.deepStrictEqual(external.map((e) => [e.displayName, e.state, e.openIdConnectSetting.discoveryUrl]), [["Acme MFA", "enabled", "https://acme.example/.well-known/openid-configuration"]]);
+        assert.deepStrictEqual(
+            external.map((e) => [e.displayName, e.state, e.openIdConnectSetting.discoveryUrl]),
+            [["Acme MFA", "enabled", "https://acme.example/.well-known/openid-configuration"]],
+        );
         const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes", "--diff"]);
         assert.strictEqual(clean.code, 0, clean.output);
         // The preview says when a change moves users from one passkey profile to another.
@@ -102,10 +132,20 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
             "@odata.type": "#microsoft.graph.fido2AuthenticationMethodConfiguration",
             passkeyProfiles: live.passkeyProfiles.map((p: any) => (p.name === "Admins" ? { ...p, attestationEnforcement: "disabled" } : p)),
         });
-        await portal(emu).patch(`${CONFIGS}/qrCodePin`, { "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration", pinLength: 8 });
-        await portal(emu).patch("/policies/authenticationMethodsPolicy", { reportSuspiciousActivitySettings: { voiceReportingCode: 4 } }, { version: "beta" });
+        await portal(emu).patch(`${CONFIGS}/qrCodePin`, {
+            "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration",
+            pinLength: 8,
+        });
+        await portal(emu).patch(
+            "/policies/authenticationMethodsPolicy",
+            { reportSuspiciousActivitySettings: { voiceReportingCode: 4 } },
+            { version: "beta" },
+        );
         const [externalId] = Object.keys(policy().externalMethods!);
-        await portal(emu).patch(`${CONFIGS}/${externalId}`, { "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration", state: "disabled" });
+        await portal(emu).patch(`${CONFIGS}/${externalId}`, {
+            "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
+            state: "disabled",
+        });
         const dir = path.join(tmp, "drift");
         const r = await drift(dir);
         assert.strictEqual(r.code, 2, `exit 2: drifted\n${r.output}`);
@@ -119,19 +159,29 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
 
     it("bad input is refused at preview naming the config key and the fix", async () => {
         const bad = "bad-methods";
-        await ws.initStack(bad, {}, {
-            "m365-mfa:baseline": {
-                authenticationMethods: {
-                    methods: { fido2: { isAttestationEnforced: true }, qrCodePin: { pinLength: 7 } },
-                    policy: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } },
+        await ws.initStack(
+            bad,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    authenticationMethods: {
+                        methods: { fido2: { isAttestationEnforced: true }, qrCodePin: { pinLength: 7 } },
+                        policy: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } },
+                    },
                 },
             },
-        });
+        );
         const before = projectWrites().length;
         const p = await ws.preview(bad);
         assert.notStrictEqual(p.code, 0, p.output);
-        assert.match(p.output, /authenticationMethods\.methods\.fido2\.isAttestationEnforced: isAttestationEnforced is deprecated by Microsoft .* set passkeyProfiles\.default\.attestationEnforcement: registrationOnly/);
-        assert.match(p.output, /authenticationMethods\.methods\.qrCodePin\.pinLength: pinLength must be a whole number from 8 to 20 digits \(got 7\)/);
+        assert.match(
+            p.output,
+            /authenticationMethods\.methods\.fido2\.isAttestationEnforced: isAttestationEnforced is deprecated by Microsoft .* set passkeyProfiles\.default\.attestationEnforcement: registrationOnly/,
+        );
+        assert.match(
+            p.output,
+            /authenticationMethods\.methods\.qrCodePin\.pinLength: pinLength must be a whole number from 8 to 20 digits \(got 7\)/,
+        );
         assert.match(p.output, /authenticationMethods\.policy\.reportSuspiciousActivitySettings\.voiceReportingCode: .*from 0 to 9/);
         assert.strictEqual(projectWrites().length, before, "nothing written");
     });
@@ -141,17 +191,36 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
             const f = policy().methods.fido2 as any;
             delete f.passkeyProfiles;
             delete f.defaultPasskeyProfile;
-            Object.assign(f, { state: "enabled", isAttestationEnforced: true, keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] } });
+            Object.assign(f, {
+                state: "enabled",
+                isAttestationEnforced: true,
+                keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+            });
             f.includeTargets = [{ id: "all_users", targetType: "group", isRegistrationRequired: false }];
         });
         const out = path.join(tmp, "legacy.json");
         const exported = await ws.cli(["export", "--format", "json", "--out", out]);
         assert.strictEqual(exported.code, 0, exported.output);
         const fido2 = JSON.parse(fs.readFileSync(out, "utf8")).authenticationMethods.methods.fido2;
-        assert.deepStrictEqual(Object.keys(fido2).sort(), ["excludeTargets", "includeTargets", "isSelfServiceRegistrationAllowed", "state"]);
+        assert.deepStrictEqual(Object.keys(fido2).sort(), [
+            "excludeTargets",
+            "includeTargets",
+            "isSelfServiceRegistrationAllowed",
+            "state",
+        ]);
         assert.match(exported.output, /the tenant has not moved to passkey profiles \(isAttestationEnforced true\)/);
         const legacy = "legacy";
-        await ws.initStack(legacy, {}, { "m365-mfa:baseline": { authenticationMethods: { methods: { fido2: { passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } } } } } });
+        await ws.initStack(
+            legacy,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    authenticationMethods: {
+                        methods: { fido2: { passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } } },
+                    },
+                },
+            },
+        );
         const preview = await ws.preview(legacy);
         assert.strictEqual(preview.code, 0, preview.output);
         assert.match(preview.output, /this plan moves it to passkey profiles, which Microsoft does not let you undo/);
@@ -159,9 +228,19 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         const up = await ws.up(legacy);
         assert.strictEqual(up.code, 0, up.output);
         const f = policy().methods.fido2 as any;
-        assert.deepStrictEqual(f.passkeyProfiles.map((p: any) => [p.passkeyTypes, p.attestationEnforcement]), [["deviceBound,synced", "registrationOnly"]], "the legacy attestation carried into the default profile");
+        assert.deepStrictEqual(
+            f.passkeyProfiles.map((p: any) => [p.passkeyTypes, p.attestationEnforcement]),
+            [["deviceBound,synced", "registrationOnly"]],
+            "the legacy attestation carried into the default profile",
+        );
         const carrying = projectWrites().filter((r) => JSON.stringify(r.sentBody ?? {}).includes("isAttestationEnforced"));
-        assert.deepStrictEqual(carrying.map((r) => `${r.method} ${r.path}`), []);
-        assert.ok(projectWrites().some((r) => /fido2$/i.test(r.path)), "FIDO2 was written by the project");
+        assert.deepStrictEqual(
+            carrying.map((r) => `${r.method} ${r.path}`),
+            [],
+        );
+        assert.ok(
+            projectWrites().some((r) => /fido2$/i.test(r.path)),
+            "FIDO2 was written by the project",
+        );
     });
 });

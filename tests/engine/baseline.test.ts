@@ -33,26 +33,46 @@ describe("engine: Exchange settings and the authentication methods policy", func
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
         SCANNER = emu.defaultTenant().exchange!.mailboxes.find((m) => m.alias === "scanner")!.primarySmtpAddress;
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
-        await ws.initStack(stack, {}, {
-            "m365-mfa:baseline": {
-                modernAuthentication: { enabled: true },
-                smtpAuth: { disabledForOrganization: true, exceptions: [SCANNER] },
-                exchangeAuthenticationPolicy: { name: "Block Basic Auth", allowBasicAuth: { Smtp: true }, organizationDefault: true },
-                authenticationMethods: {
-                    policy: {
-                        registrationCampaign: { state: "enabled", snoozeDurationInDays: 1, includeTargets: [{ id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" }] },
-                        policyMigrationState: "migrationComplete",
-                    },
-                    methods: {
-                        microsoftAuthenticator: { state: "enabled", featureSettings: { displayAppInformationRequiredState: { state: "enabled" }, displayLocationInformationRequiredState: { state: "enabled" } } },
-                        sms: { state: "disabled" },
-                        voice: { state: "disabled" },
-                        temporaryAccessPass: { state: "enabled", defaultLifetimeInMinutes: 60, isUsableOnce: true },
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.provider),
+        });
+        await ws.initStack(
+            stack,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    modernAuthentication: { enabled: true },
+                    smtpAuth: { disabledForOrganization: true, exceptions: [SCANNER] },
+                    exchangeAuthenticationPolicy: { name: "Block Basic Auth", allowBasicAuth: { Smtp: true }, organizationDefault: true },
+                    authenticationMethods: {
+                        policy: {
+                            registrationCampaign: {
+                                state: "enabled",
+                                snoozeDurationInDays: 1,
+                                includeTargets: [
+                                    { id: "all_users", targetType: "group", targetedAuthenticationMethod: "microsoftAuthenticator" },
+                                ],
+                            },
+                            policyMigrationState: "migrationComplete",
+                        },
+                        methods: {
+                            microsoftAuthenticator: {
+                                state: "enabled",
+                                featureSettings: {
+                                    displayAppInformationRequiredState: { state: "enabled" },
+                                    displayLocationInformationRequiredState: { state: "enabled" },
+                                },
+                            },
+                            sms: { state: "disabled" },
+                            voice: { state: "disabled" },
+                            temporaryAccessPass: { state: "enabled", defaultLifetimeInMinutes: 60, isUsableOnce: true },
+                        },
                     },
                 },
             },
-        });
+        );
     });
 
     after(async () => {
@@ -69,13 +89,19 @@ describe("engine: Exchange settings and the authentication methods policy", func
         assert.strictEqual((await exchange().invoke("Get-TransportConfig", {}))[0].SmtpClientAuthenticationDisabled, true);
         assert.strictEqual((await exchange().invoke("Get-CASMailbox", { Identity: SCANNER }))[0].SmtpClientAuthenticationDisabled, false);
         const authPolicy = (await exchange().invoke("Get-AuthenticationPolicy", { Identity: "Block Basic Auth" }))[0];
-        assert.deepStrictEqual([authPolicy.AllowBasicAuthSmtp, authPolicy.AllowBasicAuthImap, authPolicy.AllowBasicAuthPop], [true, false, false]);
+        assert.deepStrictEqual(
+            [authPolicy.AllowBasicAuthSmtp, authPolicy.AllowBasicAuthImap, authPolicy.AllowBasicAuthPop],
+            [true, false, false],
+        );
         assert.match(String((await orgConfig()).DefaultAuthenticationPolicy), /Block Basic Auth/);
         const policy = await graph().get("/policies/authenticationMethodsPolicy");
         assert.strictEqual(policy.policyMigrationState, "migrationComplete");
         assert.strictEqual(policy.registrationEnforcement.authenticationMethodsRegistrationCampaign.state, "enabled");
         assert.strictEqual((await method("sms")).state, "disabled");
-        assert.strictEqual((await method("microsoftAuthenticator")).featureSettings.displayLocationInformationRequiredState.state, "enabled");
+        assert.strictEqual(
+            (await method("microsoftAuthenticator")).featureSettings.displayLocationInformationRequiredState.state,
+            "enabled",
+        );
         const tap = await method("temporaryAccessPass");
         assert.deepStrictEqual([tap.state, tap.defaultLifetimeInMinutes, tap.isUsableOnce], ["enabled", 60, true]);
         const again = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes"]);
@@ -84,7 +110,10 @@ describe("engine: Exchange settings and the authentication methods policy", func
 
     it("portal drift in Exchange and in a method configuration is caught by the drift command and repaired", async () => {
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
-        await portal(emu).patch(`${METHODS}/sms`, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" });
+        await portal(emu).patch(`${METHODS}/sms`, {
+            "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration",
+            state: "enabled",
+        });
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
         const reports = path.join(tmp, "drift");
         const r = await ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]);
@@ -93,9 +122,15 @@ describe("engine: Exchange settings and the authentication methods policy", func
         const byType = (t: string) => report.settings.filter((s: any) => s.type === t);
         assert.deepStrictEqual(byType("ModernAuthentication")[0].fields, [{ field: "enabled", expected: true, found: false }]);
         const sms = byType("AuthenticationMethodConfiguration").find((s: any) => s.name.endsWith("method-sms"));
-        assert.deepStrictEqual(sms.fields.map((f: any) => [f.field, f.expected, f.found]), [["state", "disabled", "enabled"]]);
+        assert.deepStrictEqual(
+            sms.fields.map((f: any) => [f.field, f.expected, f.found]),
+            [["state", "disabled", "enabled"]],
+        );
         assert.strictEqual(byType("AuthenticationMethodConfiguration").length, 1, "only the changed method is reported");
-        assert.deepStrictEqual(byType("SmtpAuth")[0].fields.map((f: any) => [f.field, f.expected, f.found]), [["disabledForOrganization", true, false]]);
+        assert.deepStrictEqual(
+            byType("SmtpAuth")[0].fields.map((f: any) => [f.field, f.expected, f.found]),
+            [["disabledForOrganization", true, false]],
+        );
         assert.strictEqual(byType("AuthenticationPolicy").length, 0, "the untouched policy is not reported");
 
         const fix = await ws.up(stack, "--refresh");
@@ -107,7 +142,11 @@ describe("engine: Exchange settings and the authentication methods policy", func
 
     it("a step back in the migration state (reversible, as Microsoft documents) is warned about at preview with the tenant's value, nothing written", async () => {
         const back = "back";
-        await ws.initStack(back, {}, { "m365-mfa:baseline": { authenticationMethods: { policy: { policyMigrationState: "preMigration" } } } });
+        await ws.initStack(
+            back,
+            {},
+            { "m365-mfa:baseline": { authenticationMethods: { policy: { policyMigrationState: "preMigration" } } } },
+        );
         const before = emu.requests.filter((x) => x.write).length;
         const r = await ws.preview(back);
         assert.strictEqual(r.code, 0, r.output);

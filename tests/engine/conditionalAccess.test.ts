@@ -59,7 +59,12 @@ function policies(emu: RunningEmulator): ConditionalAccessPolicyState[] {
 
 function policyNamed(emu: RunningEmulator, displayName: string): ConditionalAccessPolicyState {
     const p = policies(emu).find((x) => x.displayName === displayName);
-    assert.ok(p, `no Conditional Access policy "${displayName}" in the tenant: ${policies(emu).map((x) => x.displayName).join(", ")}`);
+    assert.ok(
+        p,
+        `no Conditional Access policy "${displayName}" in the tenant: ${policies(emu)
+            .map((x) => x.displayName)
+            .join(", ")}`,
+    );
     return p;
 }
 
@@ -76,7 +81,12 @@ async function run(s: Scenario, what: Promise<{ code: number; output: string }>)
  * The confirmations the guards ask for, one preview after another (the engine stops at the first
  * refusal), until the preview passes: each names its change, so it is read from the refusal.
  */
-async function askedConfirmations(s: Scenario, stack: string, config: (confirm: string[]) => unknown, pattern: RegExp): Promise<{ confirm: string[]; outputs: string[] }> {
+async function askedConfirmations(
+    s: Scenario,
+    stack: string,
+    config: (confirm: string[]) => unknown,
+    pattern: RegExp,
+): Promise<{ confirm: string[]; outputs: string[] }> {
     const confirm: string[] = [];
     const outputs: string[] = [];
     for (let round = 0; round < 5; round++) {
@@ -107,8 +117,12 @@ async function assertClean(s: Scenario, stack: string) {
 
 /** Neither provider's credential, nor any token, in the stack's state files or in what the commands printed. */
 async function assertNoCredentials(s: Scenario, stack: string, secrets: string[]) {
-    const texts: [string, string][] = [["stack export", JSON.stringify(await s.ws.exportStack(stack))], ...s.logs.map((l, i): [string, string] => [`command output ${i}`, l])];
-    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const texts: [string, string][] = [
+        ["stack export", JSON.stringify(await s.ws.exportStack(stack))],
+        ...s.logs.map((l, i): [string, string] => [`command output ${i}`, l]),
+    ];
+    const walk = (d: string): string[] =>
+        fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     for (const f of walk(s.ws.backendDir)) {
         texts.push([f, fs.readFileSync(f, "utf8")]);
     }
@@ -151,7 +165,9 @@ describe("engine: Conditional Access through the azuread provider", function () 
             assert.deepStrictEqual((mfa.grantControls as any).builtInControls, ["mfa"]);
             // And, since issue 24, phishing-resistant MFA for administrators and the device code flow block, report-only too (tests/engine/mfaPosture.test.ts).
             assert.deepStrictEqual(
-                policies(s.emu).map((p) => [p.displayName, p.state]).sort(),
+                policies(s.emu)
+                    .map((p) => [p.displayName, p.state])
+                    .sort(),
                 [
                     ["m365-mfa: block device code flow", REPORT_ONLY],
                     ["m365-mfa: block legacy authentication", REPORT_ONLY],
@@ -174,7 +190,10 @@ describe("engine: Conditional Access through the azuread provider", function () 
             });
             assert.deepStrictEqual(excluded(policyNamed(s.emu, block.displayName)), []);
             const reportDir = path.join(s.tmp, "drift");
-            const drift = await run(s, s.ws.cli(["drift", "--stack", stack, "--config-file", s.ws.configFile(stack), "--report-dir", reportDir]));
+            const drift = await run(
+                s,
+                s.ws.cli(["drift", "--stack", stack, "--config-file", s.ws.configFile(stack), "--report-dir", reportDir]),
+            );
             assert.strictEqual(drift.code, 2, drift.output);
             const report = JSON.parse(fs.readFileSync(path.join(reportDir, "drift-report.json"), "utf8"));
             const text = JSON.stringify(report);
@@ -193,7 +212,11 @@ describe("engine: Conditional Access through the azuread provider", function () 
 
         it("no credential of either provider, and no token, in state files or command output", async () => {
             const token = fs.readFileSync(path.join(s.tmp, "ci-oidc-token"), "utf8");
-            await assertNoCredentials(s, stack, [token, s.emu.app(APPS.provider).secret, s.emu.ciRequestEnv().ACTIONS_ID_TOKEN_REQUEST_TOKEN]);
+            await assertNoCredentials(s, stack, [
+                token,
+                s.emu.app(APPS.provider).secret,
+                s.emu.ciRequestEnv().ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+            ]);
         });
     });
 
@@ -222,8 +245,14 @@ describe("engine: Conditional Access through the azuread provider", function () 
         it("stage 1: the policies in report-only beside per-user MFA; nobody's per-user state changes", async () => {
             const before = members().map((u) => [u.id, u.perUserMfaState]);
             await up(s, stack);
-            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), [REPORT_ONLY, REPORT_ONLY]);
-            assert.deepStrictEqual(members().map((u) => [u.id, u.perUserMfaState]), before);
+            assert.deepStrictEqual(
+                policies(s.emu).map((p) => p.state),
+                [REPORT_ONLY, REPORT_ONLY],
+            );
+            assert.deepStrictEqual(
+                members().map((u) => [u.id, u.perUserMfaState]),
+                before,
+            );
             await assertClean(s, stack);
         });
 
@@ -235,14 +264,34 @@ describe("engine: Conditional Access through the azuread provider", function () 
             assert.notStrictEqual(old.code, 0, old.output);
             assert.match(old.output, /no longer confirms anything/);
             const users = members().length;
-            const asked = await askedConfirmations(s, stack, (c) => baseline(2, c), /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/);
-            assert.deepStrictEqual(asked.confirm.map((t) => t.replace(/:[0-9a-f]{8}$/, "")).sort(), [`conditional-access-mfa:${users}`, `legacy-authentication:${users}`], "each policy names its users: every user but the break-glass accounts");
-            assert.match(asked.outputs.join("\n"), /Asked to register: \d+ users? have no MFA method|Will break: \d+ users? still sign in with legacy protocols/, "the readiness per-user MFA has");
-            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), [REPORT_ONLY, REPORT_ONLY], "a refused preview changes nothing");
+            const asked = await askedConfirmations(
+                s,
+                stack,
+                (c) => baseline(2, c),
+                /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/,
+            );
+            assert.deepStrictEqual(
+                asked.confirm.map((t) => t.replace(/:[0-9a-f]{8}$/, "")).sort(),
+                [`conditional-access-mfa:${users}`, `legacy-authentication:${users}`],
+                "each policy names its users: every user but the break-glass accounts",
+            );
+            assert.match(
+                asked.outputs.join("\n"),
+                /Asked to register: \d+ users? have no MFA method|Will break: \d+ users? still sign in with legacy protocols/,
+                "the readiness per-user MFA has",
+            );
+            assert.deepStrictEqual(
+                policies(s.emu).map((p) => p.state),
+                [REPORT_ONLY, REPORT_ONLY],
+                "a refused preview changes nothing",
+            );
             confirm = asked.confirm;
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2, confirm));
             await up(s, stack);
-            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), ["enabled", "enabled"]);
+            assert.deepStrictEqual(
+                policies(s.emu).map((p) => p.state),
+                ["enabled", "enabled"],
+            );
             await assertClean(s, stack);
         });
 
@@ -255,7 +304,10 @@ describe("engine: Conditional Access through the azuread provider", function () 
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(3, [...confirm, token]));
             await up(s, stack);
             assert.deepStrictEqual([...new Set(members().map((u) => u.perUserMfaState))], ["disabled"]);
-            assert.deepStrictEqual(policies(s.emu).map((p) => p.state), ["enabled", "enabled"]);
+            assert.deepStrictEqual(
+                policies(s.emu).map((p) => p.state),
+                ["enabled", "enabled"],
+            );
             await assertClean(s, stack);
         });
 
@@ -283,15 +335,26 @@ describe("engine: Conditional Access through the azuread provider", function () 
                 conditionalAccessMfa: { mode: "on" },
                 ...(confirm.length ? { guards: { confirm } } : {}),
             });
-            const { confirm, outputs } = await askedConfirmations(s, stack, config, /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/);
-            assert.doesNotMatch(outputs.join("\n"), /WEAKENS security/, "security defaults off with both replacements enforced is no weakening");
+            const { confirm, outputs } = await askedConfirmations(
+                s,
+                stack,
+                config,
+                /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/,
+            );
+            assert.doesNotMatch(
+                outputs.join("\n"),
+                /WEAKENS security/,
+                "security defaults off with both replacements enforced is no weakening",
+            );
             assert.strictEqual(confirm.length, 2, outputs.join("\n"));
             const from = s.emu.requests.length;
             await up(s, stack);
             assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, false);
             // The two enforced, and (issue 24) the preset's phishing-resistant MFA for admins and device code flow block in report-only.
             assert.deepStrictEqual(
-                policies(s.emu).map((p) => [p.displayName, p.state]).sort(),
+                policies(s.emu)
+                    .map((p) => [p.displayName, p.state])
+                    .sort(),
                 [
                     ["m365-mfa: block device code flow", REPORT_ONLY],
                     ["m365-mfa: block legacy authentication", "enabled"],
@@ -300,13 +363,23 @@ describe("engine: Conditional Access through the azuread provider", function () 
                 ],
             );
             const log = s.emu.requests.slice(from);
-            const sdOff = log.findIndex((r) => r.method === "PATCH" && r.path.endsWith("/policies/identitySecurityDefaultsEnforcementPolicy") && r.status === 204);
-            const caCreates = log.map((r, i) => ({ r, i })).filter(({ r }) => r.method === "POST" && r.path.endsWith("/identity/conditionalAccess/policies"));
+            const sdOff = log.findIndex(
+                (r) => r.method === "PATCH" && r.path.endsWith("/policies/identitySecurityDefaultsEnforcementPolicy") && r.status === 204,
+            );
+            const caCreates = log
+                .map((r, i) => ({ r, i }))
+                .filter(({ r }) => r.method === "POST" && r.path.endsWith("/identity/conditionalAccess/policies"));
             assert.ok(sdOff >= 0, "security defaults were switched off");
             // Conditional Access answers 1 request a second per tenant; a throttled POST (429) is retried by azuread.
             assert.deepStrictEqual(caCreates.filter(({ r }) => r.status === 201).length, 4, JSON.stringify(caCreates));
-            assert.ok(caCreates.every(({ r }) => r.status === 201 || r.status === 429), JSON.stringify(caCreates));
-            assert.ok(caCreates.every(({ i }) => i > sdOff), "every Conditional Access policy was sent after security defaults went off");
+            assert.ok(
+                caCreates.every(({ r }) => r.status === 201 || r.status === 429),
+                JSON.stringify(caCreates),
+            );
+            assert.ok(
+                caCreates.every(({ i }) => i > sdOff),
+                "every Conditional Access policy was sent after security defaults went off",
+            );
             await assertClean(s, stack);
         });
     });

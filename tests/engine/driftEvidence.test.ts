@@ -24,10 +24,15 @@ describe("engine: drift --remediate keeps the evidence; who changed it, out of t
     const emulator = async (...args: string[]) => {
         let out = "";
         let err = "";
-        const code = await emulatorMain([...args, "--state-dir", stateDir()], { out: (s) => (out += s), err: (s) => (err += s) }, (e) => (emu = e));
+        const code = await emulatorMain(
+            [...args, "--state-dir", stateDir()],
+            { out: (s) => (out += s), err: (s) => (err += s) },
+            (e) => (emu = e),
+        );
         return { code, out, err };
     };
-    const drift = (dir: string, ...args: string[]) => ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", dir, ...args]);
+    const drift = (dir: string, ...args: string[]) =>
+        ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", dir, ...args]);
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-evidence-"));
@@ -35,8 +40,16 @@ describe("engine: drift --remediate keeps the evidence; who changed it, out of t
         const started = await emulator("start", "--port", "0", "--users", "30");
         assert.strictEqual(started.code, undefined, started.err);
         trustCa(emu.caCertPath);
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
-        await ws.initStack(stack, {}, { "m365-mfa:baseline": { securityDefaults: { enabled: true }, breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"] } });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.provider),
+        });
+        await ws.initStack(
+            stack,
+            {},
+            { "m365-mfa:baseline": { securityDefaults: { enabled: true }, breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"] } },
+        );
     });
 
     after(async () => {
@@ -67,7 +80,10 @@ describe("engine: drift --remediate keeps the evidence; who changed it, out of t
         const sd = json.settings.find((s: any) => s.type === "SecurityDefaults");
         assert.deepStrictEqual([sd.kind, sd.fields], ["drift", [{ field: "isEnabled", expected: true, found: false }]]);
         assert.strictEqual(json.remediation.outcome, "repaired");
-        assert.ok(json.checkedAt <= json.remediation.startedAt && json.remediation.startedAt <= json.remediation.finishedAt, JSON.stringify(json.remediation));
+        assert.ok(
+            json.checkedAt <= json.remediation.startedAt && json.remediation.startedAt <= json.remediation.finishedAt,
+            JSON.stringify(json.remediation),
+        );
 
         // Who and when, out of the box: the provider app of the emulator's new state directory may read the audit log.
         const provider = emu.app(APPS.provider);
@@ -75,22 +91,38 @@ describe("engine: drift --remediate keeps the evidence; who changed it, out of t
         assert.strictEqual(json.attribution.available, true, JSON.stringify(json.attribution));
         assert.strictEqual(json.attribution.selfAppId, provider.appId);
         const changes = json.attribution.bySetting["tenant-security-defaults"];
-        assert.deepStrictEqual([changes[0].who, changes[0].by, changes[0].appId, changes[0].activity], [APPS.portal, "app", portal.appId, "Update security defaults"], "the newest: the portal admin's");
+        assert.deepStrictEqual(
+            [changes[0].who, changes[0].by, changes[0].appId, changes[0].activity],
+            [APPS.portal, "app", portal.appId, "Update security defaults"],
+            "the newest: the portal admin's",
+        );
         const own = changes.filter((c: any) => c.by === "self");
         assert.ok(own.length >= 1, "the stack's own earlier write is there, told apart");
         assert.ok(own.every((c: any) => c.who === APPS.provider && c.appId === provider.appId && c.when < changes[0].when));
 
         // Read before the repair: the repair's own write (now the newest in the log) is not in the report.
-        const log = emu.store.auditLog(emu.defaultTenant().tenantId).all().filter((e) => e.activityDisplayName === "Update security defaults");
+        const log = emu.store
+            .auditLog(emu.defaultTenant().tenantId)
+            .all()
+            .filter((e) => e.activityDisplayName === "Update security defaults");
         const repair = log[log.length - 1];
         assert.strictEqual(repair.initiatedBy.app?.appId, provider.appId);
         assert.ok(repair.activityDateTime > changes[0].when);
         assert.ok(!changes.some((c: any) => c.when === repair.activityDateTime), "the repair's write is not reported as the change");
 
         const md = fs.readFileSync(path.join(dir, "drift-report.md"), "utf8");
-        assert.match(md, /\*\*Repaired\*\*: `pulumi up --refresh` \(\S+ to \S+\) restored what was last applied, and the check after it found no drift/);
-        assert.match(md, /## Drift \(found, then repaired\)\n\n### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
-        assert.match(md, /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/);
+        assert.match(
+            md,
+            /\*\*Repaired\*\*: `pulumi up --refresh` \(\S+ to \S+\) restored what was last applied, and the check after it found no drift/,
+        );
+        assert.match(
+            md,
+            /## Drift \(found, then repaired\)\n\n### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/,
+        );
+        assert.match(
+            md,
+            /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/,
+        );
         assert.match(md, /\*\*m365-mfa-provider\*\* \(this stack's app: m365-mfa's own write\)/);
 
         // And now: no drift, exit 0; a drift not repaired is exit 2.

@@ -47,18 +47,32 @@ describe("engine: a killed pulumi up stops writing", function () {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-killed-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator"), maxLogEntries: 1_000_000 });
         emu.directory().seed(Math.ceil(USERS * 1.25) + 50, 42);
-        const users = [...emu.directory().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState !== "enforced").slice(0, USERS);
+        const users = [...emu.directory().users.values()]
+            .filter((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState !== "enforced")
+            .slice(0, USERS);
         const groupId = "c4e5c2a1-0f4d-4a8b-9c7e-2d1f0a9b8c7e";
         emu.directory().putGroup({ id: groupId, displayName: "Killed up", members: users.map((u) => u.id) });
         projectDir = copyProject(path.join(tmp, "project"));
-        ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), M365_MFA_TRACE: path.join(tmp, "trace.jsonl") } });
+        ws = new PulumiWorkspace({
+            projectDir,
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), M365_MFA_TRACE: path.join(tmp, "trace.jsonl") },
+        });
         baseline = (confirm: string[]) => ({
             breakGlassAccounts: [...emu.directory().users.values()].filter((u) => u.breakGlass).map((u) => u.userPrincipalName),
             perUserMfa: { assignments: [{ state: "enforced", groups: [groupId] }] },
             readiness: { mode: "off" },
             guards: { confirm },
         });
-        await ws.initStack(stack, {}, { "m365-mfa:baseline": baseline([confirmationToken(Object.fromEntries(users.map((u) => [u.userPrincipalName, "enforced" as const])))]) });
+        await ws.initStack(
+            stack,
+            {},
+            {
+                "m365-mfa:baseline": baseline([
+                    confirmationToken(Object.fromEntries(users.map((u) => [u.userPrincipalName, "enforced" as const]))),
+                ]),
+            },
+        );
     });
 
     after(async () => {
@@ -79,7 +93,11 @@ describe("engine: a killed pulumi up stops writing", function () {
     it("SIGKILL of the engine mid-write: no $batch is sent after it (the ones on the wire finish), no provider process stays, and cancel + up converges", async () => {
         // Every request takes 1 s, so the 1,000 writes (50 batches) take several seconds.
         emu.faults = { latencyMs: LATENCY };
-        const child = spawn(path.join(PULUMI_BIN_DIR, "pulumi"), ["up", "--yes", "--skip-preview", ...ws.stackArgs(stack)], { cwd: projectDir, env: ws.environment(), stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(path.join(PULUMI_BIN_DIR, "pulumi"), ["up", "--yes", "--skip-preview", ...ws.stackArgs(stack)], {
+            cwd: projectDir,
+            env: ws.environment(),
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let output = "";
         child.stdout.on("data", (d) => (output += d));
         child.stderr.on("data", (d) => (output += d));
@@ -98,11 +116,17 @@ describe("engine: a killed pulumi up stops writing", function () {
         const after = writes();
         // $batch requests the emulator received after the kill (received = answered - ms; 300 ms for a batch
         // sent just before it to arrive) were sent by a provider whose engine was gone.
-        const late = emu.requests.filter((r) => !r.batched && r.method === "POST" && r.path.endsWith("/$batch") && Date.parse(r.at) - (r.ms ?? 0) > killedAt + 300);
+        const late = emu.requests.filter(
+            (r) => !r.batched && r.method === "POST" && r.path.endsWith("/$batch") && Date.parse(r.at) - (r.ms ?? 0) > killedAt + 300,
+        );
         const providers = processesIn(projectDir).filter((p) => /dynamic-provider/.test(p.cmd));
         emu.faults = {};
         assert.ok(before < USERS, `the kill came mid-write (${before} of ${USERS} written)`);
-        assert.strictEqual(late.length, 0, `${late.length} $batch requests were sent after the engine died (${after.length - before} writes answered after the kill in all)`);
+        assert.strictEqual(
+            late.length,
+            0,
+            `${late.length} $batch requests were sent after the engine died (${after.length - before} writes answered after the kill in all)`,
+        );
         assert.deepStrictEqual(providers, [], "the provider process left once the engine was gone");
         const trace = fs.readFileSync(path.join(tmp, "trace.jsonl"), "utf8");
         assert.match(trace, /"what":"engine gone: calls halted"/);
@@ -120,7 +144,11 @@ describe("engine: a killed pulumi up stops writing", function () {
             resumed = await ws.up(stack);
         }
         assert.strictEqual(resumed.code, 0, resumed.output);
-        const notEnforced = [...emu.directory().users.values()].filter((u) => emu.directory().groups.get("c4e5c2a1-0f4d-4a8b-9c7e-2d1f0a9b8c7e")!.members.includes(u.id) && u.perUserMfaState !== "enforced");
+        const notEnforced = [...emu.directory().users.values()].filter(
+            (u) =>
+                emu.directory().groups.get("c4e5c2a1-0f4d-4a8b-9c7e-2d1f0a9b8c7e")!.members.includes(u.id) &&
+                u.perUserMfaState !== "enforced",
+        );
         assert.strictEqual(notEnforced.length, 0);
     });
 });

@@ -19,14 +19,23 @@ describe("engine: session and method hygiene", function () {
     let users: string[];
     const stack = "hyg";
     const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;
-    const baseline = (trigger: string) => ({ hygiene: { "incident-42": { users, revokeSessions: true, requireReregistration: true, trigger } } });
+    const baseline = (trigger: string) => ({
+        hygiene: { "incident-42": { users, revokeSessions: true, requireReregistration: true, trigger } },
+    });
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-hyg-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
         emu.directory().seed(40, 9);
-        users = [...emu.directory().users.values()].filter((u) => u.methods.length >= 2).slice(0, 2).map((u) => u.userPrincipalName);
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        users = [...emu.directory().users.values()]
+            .filter((u) => u.methods.length >= 2)
+            .slice(0, 2)
+            .map((u) => u.userPrincipalName);
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.provider),
+        });
         await ws.initStack(stack, {}, { "m365-mfa:baseline": baseline("2026-11-22") });
     });
     after(async () => {
@@ -63,6 +72,8 @@ describe("engine: session and method hygiene", function () {
         await ws.setConfigObject(stack, "m365-mfa:baseline", baseline("2026-11-23"));
         const r = await ws.up(stack);
         assert.strictEqual(r.code, 0, r.output);
-        users.forEach((u, i) => assert.notStrictEqual(emu.directory().user(u)!.signInSessionsValidFromDateTime, first[i], `${u} revoked again`));
+        users.forEach((u, i) =>
+            assert.notStrictEqual(emu.directory().user(u)!.signInSessionsValidFromDateTime, first[i], `${u} revoked again`),
+        );
     });
 });

@@ -26,12 +26,19 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
     const stack = "managed";
     let seeded: ConditionalAccessPolicyState[];
     const policy = (name: string) => emu.defaultTenant().conditionalAccessPolicies.find((p) => p.displayName === name)!;
-    const writes = (from: number) => emu.requests.slice(from).filter((x) => x.write || (x.method !== "GET" && !/\/oauth2\/|^\/_/.test(x.path) && !x.path.endsWith("/$batch")));
+    const writes = (from: number) =>
+        emu.requests
+            .slice(from)
+            .filter((x) => x.write || (x.method !== "GET" && !/\/oauth2\/|^\/_/.test(x.path) && !x.path.endsWith("/$batch")));
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-managed-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) },
+        });
         emu.store.mutate(() => (emu.defaultTenant().securityDefaults.isEnabled = false));
         seeded = seedManagedPolicies(emu.store, emu.defaultTenant());
         await ws.initStack(stack, {});
@@ -48,24 +55,40 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         const exported = JSON.parse(fs.readFileSync(out, "utf8"));
         assert.deepStrictEqual(
             exported.managedPolicies,
-            seeded.map((p) => p.displayName).sort().map((policy) => ({ policy, mode: "reportOnly" })),
+            seeded
+                .map((p) => p.displayName)
+                .sort()
+                .map((policy) => ({ policy, mode: "reportOnly" })),
         );
         const baseline = { ...exported, breakGlassAccounts: BREAK_GLASS };
         await ws.setConfigObject(stack, "m365-mfa:baseline", baseline);
         const before = emu.requests.length;
         const up = await ws.up(stack);
         assert.strictEqual(up.code, 0, up.output);
-        assert.deepStrictEqual(writes(before).map((x) => `${x.method} ${x.path}`), [], "adoption wrote nothing");
-        assert.match(up.output, /\("Microsoft-managed: Block device code flow"\) blocks sign-ins and does not exclude the break-glass accounts/, "a report-only blocking policy without break-glass exclusions is warned about");
+        assert.deepStrictEqual(
+            writes(before).map((x) => `${x.method} ${x.path}`),
+            [],
+            "adoption wrote nothing",
+        );
+        assert.match(
+            up.output,
+            /\("Microsoft-managed: Block device code flow"\) blocks sign-ins and does not exclude the break-glass accounts/,
+            "a report-only blocking policy without break-glass exclusions is warned about",
+        );
 
         // Switch the device code flow policy on, the break-glass accounts excluded.
-        const entries = baseline.managedPolicies.map((e: any) => (e.policy === DEVICE_CODE ? { ...e, mode: "on", excludeUsers: BREAK_GLASS } : e));
+        const entries = baseline.managedPolicies.map((e: any) =>
+            e.policy === DEVICE_CODE ? { ...e, mode: "on", excludeUsers: BREAK_GLASS } : e,
+        );
         await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, managedPolicies: entries });
         const refused = await ws.preview(stack);
         assert.notStrictEqual(refused.code, 0, refused.output);
         const token = /managed-policy:2:[0-9a-f]{8}/.exec(refused.output)?.[0];
         assert.ok(token, `the refusal names no confirmation:\n${refused.output}`);
-        assert.match(refused.output, /switching the policy on \(report-only -> on\) enforces a block \(deviceCodeFlow\) for all users, excluding breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/);
+        assert.match(
+            refused.output,
+            /switching the policy on \(report-only -> on\) enforces a block \(deviceCodeFlow\) for all users, excluding breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/,
+        );
         assert.strictEqual(policy(DEVICE_CODE).state, "enabledForReportingButNotEnforced", "nothing was changed");
 
         await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, managedPolicies: entries, guards: { confirm: [token] } });
@@ -73,12 +96,21 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         const applied = await ws.up(stack);
         assert.strictEqual(applied.code, 0, applied.output);
         const sent = writes(from).filter((x) => x.status === 204 || x.status === 200);
-        assert.deepStrictEqual(sent.map((x) => `${x.method} ${x.path}`), [`PATCH /v1.0/identity/conditionalAccess/policies/${policy(DEVICE_CODE).id}`]);
+        assert.deepStrictEqual(
+            sent.map((x) => `${x.method} ${x.path}`),
+            [`PATCH /v1.0/identity/conditionalAccess/policies/${policy(DEVICE_CODE).id}`],
+        );
         assert.strictEqual(policy(DEVICE_CODE).state, "enabled");
         const bg = BREAK_GLASS.map((u) => emu.directory().user(u)!.id.toLowerCase()).sort();
-        assert.deepStrictEqual([...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(), bg);
+        assert.deepStrictEqual(
+            [...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(),
+            bg,
+        );
         assert.deepStrictEqual((policy(DEVICE_CODE).conditions as any).authenticationFlows, { transferMethods: "deviceCodeFlow" });
-        for (const args of [["--expect-no-changes", "--diff"], ["--refresh", "--expect-no-changes", "--diff"]]) {
+        for (const args of [
+            ["--expect-no-changes", "--diff"],
+            ["--refresh", "--expect-no-changes", "--diff"],
+        ]) {
             const clean = await ws.run(["preview", ...ws.stackArgs(stack), ...args]);
             assert.strictEqual(clean.code, 0, `not clean (${args.join(" ")}):\n${clean.output}`);
         }
@@ -106,14 +138,23 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         const r = await ws.cli(["export", "--format", "json", "--out", out, "--include", "managedPolicies"]);
         assert.strictEqual(r.code, 0, r.output);
         const exported = JSON.parse(fs.readFileSync(out, "utf8"));
-        assert.deepStrictEqual(exported.managedPolicies.find((e: any) => e.policy === DEVICE_CODE), { policy: DEVICE_CODE, mode: "on" });
-        assert.deepStrictEqual(exported.managedPolicies.find((e: any) => e.policy === MFA_ALL), { policy: MFA_ALL, mode: "reportOnly", excludeUsers: [gone, BREAK_GLASS[0]], excludeGroups: [group.id] });
+        assert.deepStrictEqual(
+            exported.managedPolicies.find((e: any) => e.policy === DEVICE_CODE),
+            { policy: DEVICE_CODE, mode: "on" },
+        );
+        assert.deepStrictEqual(
+            exported.managedPolicies.find((e: any) => e.policy === MFA_ALL),
+            { policy: MFA_ALL, mode: "reportOnly", excludeUsers: [gone, BREAK_GLASS[0]], excludeGroups: [group.id] },
+        );
         const baseline = { ...exported, breakGlassAccounts: BREAK_GLASS };
         await ws.setConfigObject(enforced, "m365-mfa:baseline", baseline);
 
         const first = await ws.preview(enforced);
         assert.strictEqual(first.code, 0, `the first preview after export is refused:\n${first.output}`);
-        assert.match(first.output, /"Microsoft-managed: Block device code flow"\) is enforced in the tenant and blocks sign-ins without excluding the break-glass accounts/);
+        assert.match(
+            first.output,
+            /"Microsoft-managed: Block device code flow"\) is enforced in the tenant and blocks sign-ins without excluding the break-glass accounts/,
+        );
         const token = /and "(weakens:managed-policy:[0-9a-f]{8})" to m365-mfa:baseline\.guards\.confirm/.exec(first.output)?.[1];
         assert.ok(token, `the warning names no confirmation:\n${first.output}`);
         const md = path.join(tmp, "pr-enforced.md");
@@ -127,7 +168,11 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         const before = emu.requests.length;
         const up = await ws.up(enforced);
         assert.strictEqual(up.code, 0, up.output);
-        assert.deepStrictEqual(writes(before).map((x) => `${x.method} ${x.path}`), [], "adoption wrote nothing");
+        assert.deepStrictEqual(
+            writes(before).map((x) => `${x.method} ${x.path}`),
+            [],
+            "adoption wrote nothing",
+        );
 
         // The fix the warning gave, both steps at once: accepted; only the exclusions are PATCHed.
         const entries = baseline.managedPolicies.map((e: any) => (e.policy === DEVICE_CODE ? { ...e, excludeUsers: BREAK_GLASS } : e));
@@ -136,10 +181,16 @@ describe("engine: a Microsoft-managed Conditional Access policy adopted as a mem
         const fixed = await ws.up(enforced);
         assert.strictEqual(fixed.code, 0, fixed.output);
         const sent = writes(from).filter((x) => x.status === 204 || x.status === 200);
-        assert.deepStrictEqual(sent.map((x) => `${x.method} ${x.path}`), [`PATCH /v1.0/identity/conditionalAccess/policies/${policy(DEVICE_CODE).id}`]);
+        assert.deepStrictEqual(
+            sent.map((x) => `${x.method} ${x.path}`),
+            [`PATCH /v1.0/identity/conditionalAccess/policies/${policy(DEVICE_CODE).id}`],
+        );
         assert.strictEqual(policy(DEVICE_CODE).state, "enabled");
         const bg = BREAK_GLASS.map((u) => emu.directory().user(u)!.id.toLowerCase()).sort();
-        assert.deepStrictEqual([...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(), bg);
+        assert.deepStrictEqual(
+            [...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(),
+            bg,
+        );
         const clean = await ws.run(["preview", ...ws.stackArgs(enforced), "--expect-no-changes", "--diff"]);
         assert.strictEqual(clean.code, 0, `not clean:\n${clean.output}`);
     });

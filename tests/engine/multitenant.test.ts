@@ -44,7 +44,11 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
             emu.store.tenant(ids.fabrikam)!.entraIdP1 = false;
         });
         projectDir = copyProject(path.join(tmp, "project"));
-        ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: { NODE_EXTRA_CA_CERTS: emu.caCertPath, SSL_CERT_FILE: emu.azureadEnv().SSL_CERT_FILE } });
+        ws = new PulumiWorkspace({
+            projectDir,
+            workDir: path.join(tmp, "work"),
+            env: { NODE_EXTRA_CA_CERTS: emu.caCertPath, SSL_CERT_FILE: emu.azureadEnv().SSL_CERT_FILE },
+        });
         stateDir = path.join(tmp, "work", "stacks");
         tokenFile = path.join(tmp, "ci-oidc-token");
         fs.writeFileSync(tokenFile, emu.ciToken({ lifetimeSeconds: 3600 }));
@@ -60,10 +64,33 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
                 baseline: { preset: "conditional-access", breakGlassAccounts: [BG1] },
                 defaults: endpoints,
                 tenants: [
-                    { name: "contoso", tenantId: ids.contoso, clientId: emu.app(APPS.provider, ids.contoso).appId, clientSecretEnv: "MT_CONTOSO_SECRET" },
-                    { name: "fabrikam", tenantId: ids.fabrikam, clientId: emu.app(APPS.provider, ids.fabrikam).appId, clientSecretEnv: "MT_FABRIKAM_SECRET", overrides: { preset: "security-defaults", breakGlassAccounts: [BG2] } },
-                    { name: "northwind", tenantId: ids.northwind, clientId: emu.app(APPS.provider, ids.northwind).appId, federatedTokenFile: tokenFile, overrides: { breakGlassAccounts: [BG1, BG2] } },
-                    { name: "broken", tenantId: ids.fabrikam, clientId: emu.app(APPS.provider, ids.fabrikam).appId, clientSecretEnv: "MT_BAD_SECRET", overrides: { preset: "security-defaults" } },
+                    {
+                        name: "contoso",
+                        tenantId: ids.contoso,
+                        clientId: emu.app(APPS.provider, ids.contoso).appId,
+                        clientSecretEnv: "MT_CONTOSO_SECRET",
+                    },
+                    {
+                        name: "fabrikam",
+                        tenantId: ids.fabrikam,
+                        clientId: emu.app(APPS.provider, ids.fabrikam).appId,
+                        clientSecretEnv: "MT_FABRIKAM_SECRET",
+                        overrides: { preset: "security-defaults", breakGlassAccounts: [BG2] },
+                    },
+                    {
+                        name: "northwind",
+                        tenantId: ids.northwind,
+                        clientId: emu.app(APPS.provider, ids.northwind).appId,
+                        federatedTokenFile: tokenFile,
+                        overrides: { breakGlassAccounts: [BG1, BG2] },
+                    },
+                    {
+                        name: "broken",
+                        tenantId: ids.fabrikam,
+                        clientId: emu.app(APPS.provider, ids.fabrikam).appId,
+                        clientSecretEnv: "MT_BAD_SECRET",
+                        overrides: { preset: "security-defaults" },
+                    },
                 ],
             }),
         );
@@ -82,23 +109,46 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
         doc.tenants[1].overrides.perUserMfa = { assignments: [{ state: "on", users: [BG1] }] };
         fs.writeFileSync(bad, YAML.stringify(doc));
         let err = "";
-        const code = await main(["multi-tenant", "--tenants", bad, "--state-dir", stateDir, "--project", projectDir], { out: () => {}, err: (s) => (err += s) });
+        const code = await main(["multi-tenant", "--tenants", bad, "--state-dir", stateDir, "--project", projectDir], {
+            out: () => {},
+            err: (s) => (err += s),
+        });
         assert.strictEqual(code, 1, err);
-        assert.match(err, /tenants\[1\] \(fabrikam\)\.overrides\.perUserMfa\.assignments\[0\]\.state: must be one of disabled, enabled, enforced, got "on"/);
+        assert.match(
+            err,
+            /tenants\[1\] \(fabrikam\)\.overrides\.perUserMfa\.assignments\[0\]\.state: must be one of disabled, enabled, enforced, got "on"/,
+        );
         assert.ok(!fs.existsSync(stateDir), "no stack was touched");
     });
 
     it("applies each tenant's merged baseline, with its own credential; the broken tenant fails alone, in full", async () => {
         const { tenants } = loadTenants(tenantsFile);
-        const results = await runBaseline(tenants, undefined, { projectDir, operation: "up", parallel: 2, stateDir, env: ws.environment(), pulumiRoot: path.dirname(PULUMI_BIN_DIR) });
+        const results = await runBaseline(tenants, undefined, {
+            projectDir,
+            operation: "up",
+            parallel: 2,
+            stateDir,
+            env: ws.environment(),
+            pulumiRoot: path.dirname(PULUMI_BIN_DIR),
+        });
         const table = resultTable(results);
-        assert.deepStrictEqual(results.map((r) => [r.tenant, r.status]), [["contoso", "changed"], ["fabrikam", "changed"], ["northwind", "changed"], ["broken", "failed"]], table);
+        assert.deepStrictEqual(
+            results.map((r) => [r.tenant, r.status]),
+            [
+                ["contoso", "changed"],
+                ["fabrikam", "changed"],
+                ["northwind", "changed"],
+                ["broken", "failed"],
+            ],
+            table,
+        );
         assert.match(results[3].error!, /AADSTS7000215/, table);
         assert.ok(results[3].error!.length > 200, `the reason in full: ${results[3].error}`);
         for (const s of secrets) assert.ok(!table.includes(s) && !JSON.stringify(results).includes(s), "no secret in the results");
 
         const tenant = (n: string) => emu.store.tenant(ids[n])!;
-        const excluded = (n: string) => tenant(n).conditionalAccessPolicies.map((p) => [...(p.conditions as any).users.excludeUsers].sort());
+        const excluded = (n: string) =>
+            tenant(n).conditionalAccessPolicies.map((p) => [...(p.conditions as any).users.excludeUsers].sort());
         const idOf = (n: string, upn: string) => emu.directory(ids[n]).user(upn)!.id;
         // contoso: Conditional Access (P1) in report-only, security defaults kept (nothing replaces them yet: issue #21), break-glass 1 excluded.
         assert.strictEqual(tenant("contoso").securityDefaults.isEnabled, true);
@@ -111,7 +161,10 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
         assert.deepStrictEqual(excluded("northwind")[0], [idOf("northwind", BG1), idOf("northwind", BG2)].sort());
 
         // Each stack's config lives in the state directory, none in the project.
-        assert.deepStrictEqual(fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)), []);
+        assert.deepStrictEqual(
+            fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)),
+            [],
+        );
         const fabrikamConfig = YAML.parse(fs.readFileSync(path.join(stateDir, "Pulumi.m365-mfa-fabrikam.yaml"), "utf8"));
         assert.deepStrictEqual(fabrikamConfig.config["m365-mfa:baseline"], { preset: "security-defaults", breakGlassAccounts: [BG2] });
         for (const s of secrets) assert.ok(!fs.readFileSync(path.join(stateDir, "Pulumi.m365-mfa-fabrikam.yaml"), "utf8").includes(s));
@@ -128,7 +181,24 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
         let out = "";
         let code: number;
         try {
-            code = await main(["multi-tenant", "--tenants", tenantsFile, "--operation", "drift", "--parallel", "4", "--project", projectDir, "--state-dir", stateDir, "--report-dir", reportDir], { out: (s) => (out += s), err: (s) => (out += s) });
+            code = await main(
+                [
+                    "multi-tenant",
+                    "--tenants",
+                    tenantsFile,
+                    "--operation",
+                    "drift",
+                    "--parallel",
+                    "4",
+                    "--project",
+                    projectDir,
+                    "--state-dir",
+                    stateDir,
+                    "--report-dir",
+                    reportDir,
+                ],
+                { out: (s) => (out += s), err: (s) => (out += s) },
+            );
         } finally {
             for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
             Object.assign(process.env, saved);
@@ -137,9 +207,16 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
         const summary = JSON.parse(fs.readFileSync(path.join(reportDir, "summary.json"), "utf8"));
         const status = Object.fromEntries(summary.results.map((r: any) => [r.tenant, r.status]));
         const { fabrikam: fabrikamStatus, ...others } = status;
-        assert.deepStrictEqual({ fabrikam: fabrikamStatus, ...others }, { contoso: "clean", fabrikam: "drifted", northwind: "clean", broken: "failed" }, out);
+        assert.deepStrictEqual(
+            { fabrikam: fabrikamStatus, ...others },
+            { contoso: "clean", fabrikam: "drifted", northwind: "clean", broken: "failed" },
+            out,
+        );
         const fabrikam = summary.results.find((r: any) => r.tenant === "fabrikam");
-        assert.deepStrictEqual(fabrikam.settings.map((s: any) => [s.name, s.kind, s.fields]), [["tenant-security-defaults", "drift", ["isEnabled"]]]);
+        assert.deepStrictEqual(
+            fabrikam.settings.map((s: any) => [s.name, s.kind, s.fields]),
+            [["tenant-security-defaults", "drift", ["isEnabled"]]],
+        );
         const md = fs.readFileSync(path.join(reportDir, "summary.md"), "utf8");
         assert.match(md, new RegExp(`1 failed · 1 ${fabrikamStatus} · 2 clean`));
         assert.match(md, new RegExp(`### fabrikam \\(\`m365-mfa-fabrikam\`\\): ${fabrikamStatus}`));
@@ -147,13 +224,22 @@ describe("engine: one baseline, many tenants, each with its differences (Automat
         const tenantReport = fs.readFileSync(path.join(reportDir, "tenants", "fabrikam.md"), "utf8");
         assert.match(tenantReport, /### Security defaults \(`tenant-security-defaults`\)/);
         // The repair that applies to a tenant of the runner (its stack config is in the state directory, not the project).
-        assert.ok(tenantReport.includes(`Repair with \`m365-mfa multi-tenant --tenants ${tenantsFile} --operation up --only fabrikam\``), tenantReport);
+        assert.ok(
+            tenantReport.includes(`Repair with \`m365-mfa multi-tenant --tenants ${tenantsFile} --operation up --only fabrikam\``),
+            tenantReport,
+        );
         assert.ok(!/m365-mfa drift --stack|`pulumi up --refresh`/.test(tenantReport), tenantReport);
         // Without the broken tenant, drift is exit 2.
         assert.strictEqual(exitCode(summary.results.filter((r: any) => r.tenant !== "broken")), 2);
         // The per-tenant results combine into the same roll-up (what the matrix's last job does).
         let combined = "";
-        assert.strictEqual(await main(["multi-tenant-report", "--from", reportDir, "--tenants", tenantsFile], { out: (s) => (combined += s), err: (s) => (combined += s) }), 1);
+        assert.strictEqual(
+            await main(["multi-tenant-report", "--from", reportDir, "--tenants", tenantsFile], {
+                out: (s) => (combined += s),
+                err: (s) => (combined += s),
+            }),
+            1,
+        );
         assert.match(combined, new RegExp(`1 failed · 1 ${fabrikamStatus} · 2 clean`));
     });
 });

@@ -85,10 +85,19 @@ describe("engine: the packed package in a team's own Pulumi program", function (
             timings[name] = (Date.now() - t) / 1000;
         }
     };
-    const env = () => ({ ...process.env, PATH: [NODE_BIN_DIR, process.env.PATH ?? ""].join(path.delimiter), npm_config_update_notifier: "false" });
+    const env = () => ({
+        ...process.env,
+        PATH: [NODE_BIN_DIR, process.env.PATH ?? ""].join(path.delimiter),
+        npm_config_update_notifier: "false",
+    });
     const sh = (cmd: string, args: string[], cwd: string) => {
         const r = spawnSync(cmd, args, { cwd, env: env(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-        return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "", output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
+        return {
+            code: r.status ?? -1,
+            stdout: r.stdout ?? "",
+            stderr: r.stderr ?? "",
+            output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`,
+        };
     };
     // Anything that talks to the emulator (it runs in this process) must not block the event loop.
     const shAsync = (cmd: string, args: string[], cwd: string, childEnv: NodeJS.ProcessEnv) =>
@@ -103,8 +112,18 @@ describe("engine: the packed package in a team's own Pulumi program", function (
     const tsc = (...args: string[]) => sh(process.execPath, [TSC, "--noEmit", "--pretty", "false", ...args], appDir);
     // No --skipLibCheck: a team's project type-checks every declaration it loads, the package's and its dependencies'.
     const tscArgs = (moduleResolution: string) => [
-        "--strict", "--target", "ES2022", "--module", moduleResolution === "node16" ? "node16" : "commonjs", "--moduleResolution", moduleResolution,
-        "--esModuleInterop", "--types", "node", "--typeRoots", path.join(appDir, "node_modules", "@types"),
+        "--strict",
+        "--target",
+        "ES2022",
+        "--module",
+        moduleResolution === "node16" ? "node16" : "commonjs",
+        "--moduleResolution",
+        moduleResolution,
+        "--esModuleInterop",
+        "--types",
+        "node",
+        "--typeRoots",
+        path.join(appDir, "node_modules", "@types"),
     ];
 
     before(async () => {
@@ -112,7 +131,9 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         assert.ok(path.relative(REPO_ROOT, tmp).startsWith(".."), "the program must live outside the repository");
 
         // npm pack; its prepack script is npm run build.
-        const pack = timed("npm pack (build included)", () => sh("npm", ["pack", "--json", "--pack-destination", tmp, "--loglevel=error"], REPO_ROOT));
+        const pack = timed("npm pack (build included)", () =>
+            sh("npm", ["pack", "--json", "--pack-destination", tmp, "--loglevel=error"], REPO_ROOT),
+        );
         assert.strictEqual(pack.code, 0, pack.output);
         const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[")))[0];
         files = info.files.map((f: { path: string }) => f.path);
@@ -121,7 +142,10 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         // A new Pulumi program that depends on the tarball, installed from npm's cache when it can.
         appDir = path.join(tmp, "team-tenant");
         fs.mkdirSync(appDir);
-        fs.writeFileSync(path.join(appDir, "package.json"), JSON.stringify({ name: "team-tenant", version: "1.0.0", private: true }, null, 2));
+        fs.writeFileSync(
+            path.join(appDir, "package.json"),
+            JSON.stringify({ name: "team-tenant", version: "1.0.0", private: true }, null, 2),
+        );
         const deps = [tarball, "typescript@5.9.3", "ts-node@10.9.2", "@types/node@24.19.2"];
         const flags = ["--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"];
         let install = timed("npm install (offline)", () => sh("npm", ["install", "--offline", ...flags, ...deps], appDir));
@@ -132,22 +156,37 @@ describe("engine: the packed package in a team's own Pulumi program", function (
 
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
         emu.directory().seed(60, 5);
-        const members = [...emu.directory().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled");
+        const members = [...emu.directory().users.values()].filter(
+            (u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled",
+        );
         user = members[members.length - 1].userPrincipalName;
         // The tenant as a portal admin left it: modern authentication off.
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
         await clientsAs(emu, APPS.portal).graph.patch(SD_PATH, { isEnabled: true });
 
-        fs.writeFileSync(path.join(appDir, "Pulumi.yaml"), "name: team-tenant\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+        fs.writeFileSync(
+            path.join(appDir, "Pulumi.yaml"),
+            "name: team-tenant\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+        );
         // The tsconfig.json of Pulumi's typescript template (pulumi new typescript), as a team's project starts: no skipLibCheck.
-        fs.writeFileSync(path.join(appDir, "tsconfig.json"), JSON.stringify({ compilerOptions: PULUMI_TEMPLATE_COMPILER_OPTIONS, files: ["index.ts"] }, null, 4));
-        fs.writeFileSync(path.join(appDir, "index.ts"), PROGRAM(user, ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"]));
+        fs.writeFileSync(
+            path.join(appDir, "tsconfig.json"),
+            JSON.stringify({ compilerOptions: PULUMI_TEMPLATE_COMPILER_OPTIONS, files: ["index.ts"] }, null, 4),
+        );
+        fs.writeFileSync(
+            path.join(appDir, "index.ts"),
+            PROGRAM(user, ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"]),
+        );
         ws = new PulumiWorkspace({ projectDir: appDir, workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
         await ws.initStack(stack);
     });
 
     after(async () => {
-        console.log(`      timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
+        console.log(
+            `      timings (s): ${Object.entries(timings)
+                .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+                .join(", ")}`,
+        );
         await emu?.stop();
         if (tmp && !process.env.KEEP_TEST_DIRS) {
             fs.rmSync(tmp, { recursive: true, force: true });
@@ -155,13 +194,30 @@ describe("engine: the packed package in a team's own Pulumi program", function (
     });
 
     it("the tarball holds the compiled library, its declarations and the bin; no sources, tests or emulator", () => {
-        for (const f of ["package.json", "dist/index.js", "dist/index.d.ts", "dist/cli.js", "dist/program.js", "dist/providers/runtime.js", "dist/providers/shim.js", "dist/settings/perUserMfa/resource.d.ts"]) {
+        for (const f of [
+            "package.json",
+            "dist/index.js",
+            "dist/index.d.ts",
+            "dist/cli.js",
+            "dist/program.js",
+            "dist/providers/runtime.js",
+            "dist/providers/shim.js",
+            "dist/settings/perUserMfa/resource.d.ts",
+        ]) {
             assert.ok(files.includes(f), `${f} is not in the tarball`);
         }
-        const stray = files.filter((f) => (f.endsWith(".ts") && !f.endsWith(".d.ts")) || /^(tests|emulator|harness|bench|scripts|tools|\.tools)\//.test(f) || /^dist\/(tests|emulator|harness)\//.test(f));
+        const stray = files.filter(
+            (f) =>
+                (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
+                /^(tests|emulator|harness|bench|scripts|tools|\.tools)\//.test(f) ||
+                /^dist\/(tests|emulator|harness)\//.test(f),
+        );
         assert.deepStrictEqual(stray, []);
         // The guardrail policy pack does not ship (README): it runs from a checkout, --policy-pack <checkout>/policies.
-        assert.deepStrictEqual(files.filter((f) => /(^|\/)policies\/(index|rules)\.(js|d\.ts)$|PulumiPolicy\.yaml$/.test(f)), []);
+        assert.deepStrictEqual(
+            files.filter((f) => /(^|\/)policies\/(index|rules)\.(js|d\.ts)$|PulumiPolicy\.yaml$/.test(f)),
+            [],
+        );
         const pkg = JSON.parse(fs.readFileSync(path.join(appDir, "node_modules", "m365-mfa", "package.json"), "utf8"));
         assert.strictEqual(pkg.main, "dist/index.js");
         assert.strictEqual(pkg.types, "dist/index.d.ts");
@@ -193,7 +249,13 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         const preview = await ws.preview(stack);
         timings["pulumi preview"] = (Date.now() - t0) / 1000;
         assert.strictEqual(preview.code, 0, preview.output);
-        for (const type of ["m365-mfa:index:TenantMfaBaseline", "dynamic/m365-mfa:ModernAuthentication", "dynamic/m365-mfa:AuthenticationMethodConfiguration", "dynamic/m365-mfa:SecurityDefaults", "dynamic/m365-mfa:PerUserMfa"]) {
+        for (const type of [
+            "m365-mfa:index:TenantMfaBaseline",
+            "dynamic/m365-mfa:ModernAuthentication",
+            "dynamic/m365-mfa:AuthenticationMethodConfiguration",
+            "dynamic/m365-mfa:SecurityDefaults",
+            "dynamic/m365-mfa:PerUserMfa",
+        ]) {
             assert.ok(preview.output.includes(type), `${type} not in the preview:\n${preview.output}`);
         }
         assert.strictEqual(writes(), before, "a preview wrote to the tenant");
@@ -205,7 +267,10 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         const provider = clientsAs(emu, APPS.provider);
         assert.strictEqual((await provider.exchange.invoke("Get-OrganizationConfig", {}))[0].OAuth2ClientProfileEnabled, true);
         assert.strictEqual((await provider.graph.get(SD_PATH)).isEnabled, false);
-        assert.strictEqual((await provider.graph.get("/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms")).state, "disabled");
+        assert.strictEqual(
+            (await provider.graph.get("/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/sms")).state,
+            "disabled",
+        );
         assert.strictEqual([...emu.directory().users.values()].find((u) => u.userPrincipalName === user)!.perUserMfaState, "enforced");
 
         const again = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes"]);
@@ -229,7 +294,12 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         const bad = sh(bin, ["readiness", "--format", "html"], appDir);
         assert.strictEqual(bad.code, 64, bad.output);
         const reports = path.join(tmp, "drift");
-        const drift = await shAsync(bin, ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports], appDir, ws.environment());
+        const drift = await shAsync(
+            bin,
+            ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports],
+            appDir,
+            ws.environment(),
+        );
         assert.strictEqual(drift.code, 0, drift.output);
         assert.strictEqual(JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8")).drifted, false);
     });

@@ -31,27 +31,43 @@ describe("engine: per-user MFA end to end", function () {
         dir().seed(200, 11);
         const projectDir = copyProject(path.join(tmp, "project"));
         ws = new PulumiWorkspace({ projectDir, workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
-        explicit = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(-2).map((u) => u.userPrincipalName);
-        await ws.initStack(stack, {}, {
-            "m365-mfa:baseline": {
-                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"],
-                perUserMfa: {
-                    assignments: [
-                        { state: "enforced", groups: [group("Department - Finance").id] },
-                        { state: "enabled", users: explicit },
-                    ],
-                },
-                // A quarter of the tenant at once: the blast-radius guard wants the change named.
-                guards: {
-                    confirm: [
-                        confirmationToken({
-                            ...Object.fromEntries(dir().transitiveUsers(group("Department - Finance").id).filter((u) => u.perUserMfaState !== "enforced").map((u) => [u.userPrincipalName, "enforced" as const])),
-                            ...Object.fromEntries(explicit.filter((u) => dir().user(u)!.perUserMfaState === "disabled").map((u) => [u, "enabled" as const])),
-                        }),
-                    ],
+        explicit = [...dir().users.values()]
+            .filter((u) => u.userType === "Member" && !u.breakGlass)
+            .slice(-2)
+            .map((u) => u.userPrincipalName);
+        await ws.initStack(
+            stack,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"],
+                    perUserMfa: {
+                        assignments: [
+                            { state: "enforced", groups: [group("Department - Finance").id] },
+                            { state: "enabled", users: explicit },
+                        ],
+                    },
+                    // A quarter of the tenant at once: the blast-radius guard wants the change named.
+                    guards: {
+                        confirm: [
+                            confirmationToken({
+                                ...Object.fromEntries(
+                                    dir()
+                                        .transitiveUsers(group("Department - Finance").id)
+                                        .filter((u) => u.perUserMfaState !== "enforced")
+                                        .map((u) => [u.userPrincipalName, "enforced" as const]),
+                                ),
+                                ...Object.fromEntries(
+                                    explicit
+                                        .filter((u) => dir().user(u)!.perUserMfaState === "disabled")
+                                        .map((u) => [u, "enabled" as const]),
+                                ),
+                            }),
+                        ],
+                    },
                 },
             },
-        });
+        );
     });
 
     after(async () => {
@@ -72,20 +88,39 @@ describe("engine: per-user MFA end to end", function () {
         // Readiness (warn, the default): who would break, named in the preview.
         const atRisk = atRiskAmong(members.map((u) => u.id).concat(explicit.map((u) => dir().user(u)!.id)));
         assert.ok(atRisk.length > 0, "the seeded tenant has unready users in the group");
-        assert.match(r.output, new RegExp(`warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan moves to MFA would be affected`));
+        assert.match(
+            r.output,
+            new RegExp(
+                `warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan moves to MFA would be affected`,
+            ),
+        );
         // In the default display (without --diff) the warning is listed under the resource that would break them.
         const plain = await ws.run(["preview", ...ws.stackArgs(stack)]);
-        assert.match(plain.output, /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n(    .*\n)*?    warning: Per-user MFA readiness/, "the warning is shown on the resource");
+        assert.match(
+            plain.output,
+            /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n(    .*\n)*?    warning: Per-user MFA readiness/,
+            "the warning is shown on the resource",
+        );
         // The plan, one line per transition from the tenant as read now (not a line per user).
         assert.match(plain.output, /Per-user MFA: [\d,]+ users change \(the tenant as read now\): disabled -> enforced: [\d,]+/);
         // Who will break (legacy protocols in use) apart from who will only be asked to register.
         const legacyUsers = legacyAmongIn(dir(), atRisk);
         const registering = atRisk.filter((u) => !legacyUsers.includes(u));
         if (legacyUsers.length) {
-            assert.match(r.output, new RegExp(`Will break: ${legacyUsers.length} users? still sign in with legacy protocols, which stop working for them \\(([\\w ]+: \\d+(, )?)+\\)`));
+            assert.match(
+                r.output,
+                new RegExp(
+                    `Will break: ${legacyUsers.length} users? still sign in with legacy protocols, which stop working for them \\(([\\w ]+: \\d+(, )?)+\\)`,
+                ),
+            );
         }
         if (registering.length) {
-            assert.match(r.output, new RegExp(`Asked to register: ${registering.length} users? have no MFA method and must register one at their next sign-in`));
+            assert.match(
+                r.output,
+                new RegExp(
+                    `Asked to register: ${registering.length} users? have no MFA method and must register one at their next sign-in`,
+                ),
+            );
         }
         for (const upn of [...legacyUsers.slice(0, 25), ...registering.slice(0, 25)]) {
             assert.ok(r.output.includes(upn), `readiness names ${upn}`);
@@ -97,7 +132,11 @@ describe("engine: per-user MFA end to end", function () {
         assert.strictEqual(r.code, 0, r.output);
         // A long up says how far it is (at least every 5 s, and when done).
         assert.match(r.output, /Per-user MFA: writing users: [\d,]+ of [\d,]+/);
-        const finance = new Set(dir().transitiveUsers(group("Department - Finance").id).map((u) => u.id));
+        const finance = new Set(
+            dir()
+                .transitiveUsers(group("Department - Finance").id)
+                .map((u) => u.id),
+        );
         for (const u of dir().users.values()) {
             const want = finance.has(u.id)
                 ? "enforced"
@@ -121,7 +160,9 @@ describe("engine: per-user MFA end to end", function () {
         assert.match(drift.output, new RegExp(`~ ${upn.replace(/[.]/g, "\\.")}\\s*:\\s*"enforced"\\s*=>\\s*"disabled"`));
         assert.strictEqual(mfaWrites(), before, "the drift check writes nothing");
 
-        const newcomer = [...dir().users.values()].find((u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled" && !explicit.includes(u.userPrincipalName))!;
+        const newcomer = [...dir().users.values()].find(
+            (u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled" && !explicit.includes(u.userPrincipalName),
+        )!;
         const finance = group("Department - Finance");
         dir().putGroup({ ...finance, members: [...finance.members, newcomer.id] });
         const p = await ws.preview(stack, "--expect-no-changes");
@@ -149,7 +190,11 @@ describe("engine: per-user MFA end to end", function () {
             guards: { maxUserChangeShare: 1 },
         });
         await ws.initStack(blocked, {}, { "m365-mfa:baseline": baseline() });
-        const atRisk = atRiskAmong(dir().transitiveUsers(sales.id).map((u) => u.id));
+        const atRisk = atRiskAmong(
+            dir()
+                .transitiveUsers(sales.id)
+                .map((u) => u.id),
+        );
         const before = mfaWrites();
         const r = await ws.preview(blocked);
         assert.notStrictEqual(r.code, 0);
@@ -164,13 +209,31 @@ describe("engine: per-user MFA end to end", function () {
     it("the blast-radius guard refuses a large unconfirmed change at preview, saying what to set", async () => {
         const big = "pum-big";
         const sales = group("Department - Sales");
-        const n = dir().transitiveUsers(sales.id).filter((u) => u.perUserMfaState === "disabled").length;
-        await ws.initStack(big, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] } } });
+        const n = dir()
+            .transitiveUsers(sales.id)
+            .filter((u) => u.perUserMfaState === "disabled").length;
+        await ws.initStack(
+            big,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] },
+                },
+            },
+        );
         const before = mfaWrites();
         const r = await ws.preview(big);
         assert.notStrictEqual(r.code, 0);
         assert.match(r.output, new RegExp(`changes the per-user MFA state of ${n} users, \\d+% of the tenant's 200`));
-        const token = confirmationToken(Object.fromEntries(dir().transitiveUsers(sales.id).filter((u) => u.perUserMfaState === "disabled").map((u) => [u.userPrincipalName, "enforced" as const])));
+        const token = confirmationToken(
+            Object.fromEntries(
+                dir()
+                    .transitiveUsers(sales.id)
+                    .filter((u) => u.perUserMfaState === "disabled")
+                    .map((u) => [u.userPrincipalName, "enforced" as const]),
+            ),
+        );
         assert.match(token, new RegExp(`^per-user-mfa:${n}:[0-9a-f]{8}$`));
         assert.ok(r.output.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), r.output);
         assert.strictEqual(mfaWrites(), before);
@@ -178,9 +241,15 @@ describe("engine: per-user MFA end to end", function () {
 
     it("an unknown user fails the preview, naming the user, and nothing is written", async () => {
         const bad = "pum-bad";
-        await ws.initStack(bad, {}, {
-            "m365-mfa:baseline": { perUserMfa: { assignments: [{ state: "enforced", users: ["no.such.person@contoso.onmicrosoft.com"] }] } },
-        });
+        await ws.initStack(
+            bad,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    perUserMfa: { assignments: [{ state: "enforced", users: ["no.such.person@contoso.onmicrosoft.com"] }] },
+                },
+            },
+        );
         const before = mfaWrites();
         const r = await ws.preview(bad);
         assert.notStrictEqual(r.code, 0);
@@ -193,7 +262,12 @@ describe("engine: per-user MFA end to end", function () {
 /** Users with legacy-protocol (non-interactive) sign-ins in the last 30 days, by object id. */
 function legacyUserIds(dir: import("../../emulator/directory").Directory): Set<string> {
     const since = Date.now() - 30 * 24 * 3600 * 1000;
-    return new Set(dir.signIns().filter((s) => !s.isInteractive && s.at >= since).map((s) => s.userId));
+    return new Set(
+        dir
+            .signIns()
+            .filter((s) => !s.isInteractive && s.at >= since)
+            .map((s) => s.userId),
+    );
 }
 
 function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: string[]): string[] {

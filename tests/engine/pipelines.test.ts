@@ -22,23 +22,30 @@ describe("engine: PR summary and drift detection", function () {
     const dir = () => emu.directory();
     const finance = () => [...dir().groups.values()].find((g) => g.displayName === "Department - Finance")!;
     const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;
-    const cli = (command: string, ...args: string[]) =>
-        ws.cli([command, "--stack", stack, "--config-file", ws.configFile(stack), ...args]);
+    const cli = (command: string, ...args: string[]) => ws.cli([command, "--stack", stack, "--config-file", ws.configFile(stack), ...args]);
 
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-pipe-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
         dir().seed(80, 21);
         await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
-        await ws.initStack(stack, {}, {
-            "m365-mfa:baseline": {
-                securityDefaults: { enabled: true },
-                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
-                perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
-                guards: { maxUserChangeShare: 1 },
-            },
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.provider),
         });
+        await ws.initStack(
+            stack,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    securityDefaults: { enabled: true },
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
+                    guards: { maxUserChangeShare: 1 },
+                },
+            },
+        );
     });
 
     after(async () => {
@@ -54,16 +61,27 @@ describe("engine: PR summary and drift detection", function () {
         const r = await cli("pr-summary", "--out", out);
         assert.strictEqual(r.code, 0, r.output);
         const md = fs.readFileSync(out, "utf8");
-        const members = dir().transitiveUsers(finance().id).map((u) => u.userPrincipalName.toLowerCase()).sort();
+        const members = dir()
+            .transitiveUsers(finance().id)
+            .map((u) => u.userPrincipalName.toLowerCase())
+            .sort();
         assert.match(md, /^<!-- m365-mfa-preview -->\n## m365-mfa preview: `pipe`/);
         assert.match(md, /\*\*2 settings change\*\*/);
         // A create's from-value is the tenant's as read at preview (issue #21).
-        assert.match(md, /### Security defaults \(`tenant-security-defaults`\): create\n\n\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| isEnabled \| false \| true \|/);
+        assert.match(
+            md,
+            /### Security defaults \(`tenant-security-defaults`\): create\n\n\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| isEnabled \| false \| true \|/,
+        );
         // Per-user rows: from each user's state in the tenant, as the guard counts them; no row for users already enforced.
         const byFrom = new Map<string, number>();
-        for (const u of dir().transitiveUsers(finance().id)) if (u.perUserMfaState !== "enforced") byFrom.set(u.perUserMfaState, (byFrom.get(u.perUserMfaState) ?? 0) + 1);
+        for (const u of dir().transitiveUsers(finance().id))
+            if (u.perUserMfaState !== "enforced") byFrom.set(u.perUserMfaState, (byFrom.get(u.perUserMfaState) ?? 0) + 1);
         assert.ok(byFrom.size > 0);
-        for (const [from, n] of byFrom) assert.match(md, new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| ${from} \\| enforced \\| ${n} \\|`));
+        for (const [from, n] of byFrom)
+            assert.match(
+                md,
+                new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| ${from} \\| enforced \\| ${n} \\|`),
+            );
         assert.doesNotMatch(md, /not managed/);
         assert.ok(members.length > 0);
         assert.match(md, /### What could break[\s\S]*Per-user MFA readiness: \d+ of \d+ users this plan moves to MFA would be affected/);
@@ -91,7 +109,11 @@ describe("engine: PR summary and drift detection", function () {
         assert.ok(!held.graphRoles.includes("Directory.Read.All"), "sanity: Directory.Read.All revoked");
         try {
             await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
-            await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+            await portal(emu).patch(
+                `/users/${victim.id}/authentication/requirements`,
+                { perUserMfaState: "disabled" },
+                { version: "beta" },
+            );
             const before = writes();
             const reports = path.join(tmp, "drift");
             const r = await cli("drift", "--report-dir", reports);
@@ -102,15 +124,23 @@ describe("engine: PR summary and drift detection", function () {
             assert.deepStrictEqual(sd.fields, [{ field: "isEnabled", expected: true, found: false }]);
             assert.strictEqual(sd.kind, "drift");
             const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
-            assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim.userPrincipalName.toLowerCase()] }]);
+            assert.deepStrictEqual(pum.users, [
+                { found: "disabled", expected: "enforced", users: [victim.userPrincipalName.toLowerCase()] },
+            ]);
             const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
-            assert.match(md, /## Drift[\s\S]*### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/);
+            assert.match(
+                md,
+                /## Drift[\s\S]*### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/,
+            );
             assert.strictEqual(writes(), before, "the drift check writes nothing");
             assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
 
             // Who changed it: the provider app may not read the directory audit log (it needs AuditLog.Read.All
             // and Directory.Read.All), and the report says so; granted both (the default), the report names the portal admin.
-            assert.match(md, /## Who changed it\n\nNot shown: the app may not read the directory audit log: grant it AuditLog\.Read\.All and Directory\.Read\.All/);
+            assert.match(
+                md,
+                /## Who changed it\n\nNot shown: the app may not read the directory audit log: grant it AuditLog\.Read\.All and Directory\.Read\.All/,
+            );
         } finally {
             setAppPermissions(emu.store, tenantId, APPS.provider, DRIFT_REPORT_PERMISSIONS);
         }
@@ -118,15 +148,27 @@ describe("engine: PR summary and drift detection", function () {
             const attributed = path.join(tmp, "drift-who");
             assert.strictEqual((await cli("drift", "--report-dir", attributed)).code, 2);
             const who = fs.readFileSync(path.join(attributed, "drift-report.md"), "utf8");
-            assert.match(who, /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/);
-            assert.match(who, new RegExp(`\\| Per-user MFA \\(\`tenant-per-user-mfa\`\\) \\| \\S+ \\| \\*\\*portal-admin\\*\\* \\(app\\) \\| Disable Strong Authentication \\| ${victim.userPrincipalName.replace(/\./g, "\\.")} \\|`, "i"));
+            assert.match(
+                who,
+                /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/,
+            );
+            assert.match(
+                who,
+                new RegExp(
+                    `\\| Per-user MFA \\(\`tenant-per-user-mfa\`\\) \\| \\S+ \\| \\*\\*portal-admin\\*\\* \\(app\\) \\| Disable Strong Authentication \\| ${victim.userPrincipalName.replace(/\./g, "\\.")} \\|`,
+                    "i",
+                ),
+            );
             const whoJson = JSON.parse(fs.readFileSync(path.join(attributed, "drift-report.json"), "utf8"));
             assert.strictEqual(whoJson.attribution.available, true);
         }
 
         const pr = await cli("pr-summary");
         assert.match(pr.stdout, /\| isEnabled \| false \| true \|/);
-        assert.match(pr.stdout, new RegExp(`\\| disabled \\| enforced \\| 1 \\| ${victim.userPrincipalName.toLowerCase().replace(/\./g, "\\.")} \\|`));
+        assert.match(
+            pr.stdout,
+            new RegExp(`\\| disabled \\| enforced \\| 1 \\| ${victim.userPrincipalName.toLowerCase().replace(/\./g, "\\.")} \\|`),
+        );
     });
 
     it("drift --remediate repairs the tenant and exits 4 (drift found and repaired)", async () => {
@@ -159,18 +201,33 @@ describe("engine: PR summary and drift detection", function () {
             const sd = json.settings.find((x: any) => x.type === "SecurityDefaults");
             assert.strictEqual(sd.kind, "pending");
             const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
-            assert.match(md, /No drift: the tenant matches what was last applied\. 1 setting has a change in the stack that is not applied yet/);
+            assert.match(
+                md,
+                /No drift: the tenant matches what was last applied\. 1 setting has a change in the stack that is not applied yet/,
+            );
             assert.match(md, /## Pending: in the stack, not applied yet[\s\S]*### Security defaults/);
             // Drift on top of the pending change: exit 2, and remediation refuses (pulumi up would apply the pending change too).
             const victim = dir().transitiveUsers(finance().id)[3];
-            await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+            await portal(emu).patch(
+                `/users/${victim.id}/authentication/requirements`,
+                { perUserMfaState: "disabled" },
+                { version: "beta" },
+            );
             const both = await cli("drift", "--report-dir", path.join(tmp, "both"), "--remediate");
             assert.strictEqual(both.code, 1, both.output);
             assert.match(both.output, /not remediating: the stack also has 1 setting with a change not applied yet \(pending\)/);
-            assert.match(fs.readFileSync(path.join(tmp, "both", "drift-report.md"), "utf8"), /## Drift[\s\S]*### Per-user MFA/, "the drift found is written before refusing");
+            assert.match(
+                fs.readFileSync(path.join(tmp, "both", "drift-report.md"), "utf8"),
+                /## Drift[\s\S]*### Per-user MFA/,
+                "the drift found is written before refusing",
+            );
             assert.strictEqual(writes(), before + 1, "only the portal admin's change was written");
             assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "the pending change was not applied");
-            await portal(emu).patch(`/users/${victim.id}/authentication/requirements`, { perUserMfaState: "enforced" }, { version: "beta" });
+            await portal(emu).patch(
+                `/users/${victim.id}/authentication/requirements`,
+                { perUserMfaState: "enforced" },
+                { version: "beta" },
+            );
         } finally {
             await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, securityDefaults: { enabled: true } });
         }
@@ -180,25 +237,45 @@ describe("engine: PR summary and drift detection", function () {
     it("a plan refused by a guard still gets a PR comment that says why, and exits 1", async () => {
         const guarded = "pipe-guard";
         const sales = [...dir().groups.values()].find((g) => g.displayName === "Department - Sales")!;
-        await ws.initStack(guarded, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] } } });
+        await ws.initStack(
+            guarded,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", groups: [sales.id] }] },
+                },
+            },
+        );
         const out = path.join(tmp, "guard-comment.md");
         const r = await ws.cli(["pr-summary", "--stack", guarded, "--config-file", ws.configFile(guarded), "--out", out]);
         assert.strictEqual(r.code, 1, r.output);
         const md = fs.readFileSync(out, "utf8");
         assert.match(md, /\*\*The preview failed: nothing can be applied as it stands\.\*\*/);
-        assert.match(md, /### What could break[\s\S]*\*\*error:\*\*[\s\S]*add "per-user-mfa:\d+:[0-9a-f]{8}" to m365-mfa:baseline\.guards\.confirm/);
+        assert.match(
+            md,
+            /### What could break[\s\S]*\*\*error:\*\*[\s\S]*add "per-user-mfa:\d+:[0-9a-f]{8}" to m365-mfa:baseline\.guards\.confirm/,
+        );
         // The comment the approver decides in shows the per-user table the confirmation would cover (issue #21).
-        const moving = dir().transitiveUsers(sales.id).filter((u) => u.perUserMfaState !== "enforced" && u.userPrincipalName.toLowerCase() !== "breakglass1@contoso.onmicrosoft.com");
+        const moving = dir()
+            .transitiveUsers(sales.id)
+            .filter((u) => u.perUserMfaState !== "enforced" && u.userPrincipalName.toLowerCase() !== "breakglass1@contoso.onmicrosoft.com");
         const disabled = moving.filter((u) => u.perUserMfaState === "disabled").length;
         assert.match(md, /A guard refused this plan until it is confirmed/);
-        assert.match(md, new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| disabled \\| enforced \\| ${disabled} \\|`));
+        assert.match(
+            md,
+            new RegExp(`### Per-user MFA \\(\`tenant-per-user-mfa\`\\): create[\\s\\S]*\\| disabled \\| enforced \\| ${disabled} \\|`),
+        );
         assert.match(md, new RegExp(`· ${moving.length} users? change MFA state, as below`), "the count the confirmation covers");
     });
 
     it("drift check: exit 1 when the check itself fails (bad credential), never a false 'clean'", async () => {
         const r = await cli("drift", "--report-dir", path.join(tmp, "failed"));
         assert.strictEqual(r.code, 0, "sanity: clean before breaking the credential");
-        const bad = await ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", path.join(tmp, "failed2")], { AZURE_CLIENT_SECRET: "wrong-secret-for-test" });
+        const bad = await ws.cli(
+            ["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", path.join(tmp, "failed2")],
+            { AZURE_CLIENT_SECRET: "wrong-secret-for-test" },
+        );
         assert.strictEqual(bad.code, 1, bad.output);
         assert.match(bad.output, /AADSTS7000215/);
         assert.ok(!bad.output.includes("wrong-secret-for-test"), "the secret is not printed");

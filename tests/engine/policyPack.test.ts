@@ -29,19 +29,46 @@ describe("engine: the guardrail policy pack", function () {
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
         const project = copyProject(path.join(tmp, "project"));
         pack = path.join(project, "policies");
-        ws = new PulumiWorkspace({ projectDir: project, workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
-        await ws.initStack("weak", {}, { "m365-mfa:baseline": { securityDefaults: { enabled: false }, modernAuthentication: { enabled: false }, guards: { confirm: [securityDefaultsOffConfirmation()!] } } });
-        await ws.initStack("defaults", {}, { "m365-mfa:baseline": { preset: "security-defaults" } });
-        await ws.initStack("ca", {}, {
-            "m365-mfa:baseline": {
-                preset: "conditional-access",
-                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
-                legacyAuthentication: { mode: "on" },
-                conditionalAccessMfa: { mode: "on" },
-                // Switching the policies on names the users they start to apply to (issue #21).
-                guards: { confirm: (["legacyAuthentication", "conditionalAccessMfa"] as const).map((p) => rolloutConfirmation(p, [...emu.directory().users.values()].map((u) => u.userPrincipalName).filter((u) => u.toLowerCase() !== "breakglass1@contoso.onmicrosoft.com"))) },
-            },
+        ws = new PulumiWorkspace({
+            projectDir: project,
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) },
         });
+        await ws.initStack(
+            "weak",
+            {},
+            {
+                "m365-mfa:baseline": {
+                    securityDefaults: { enabled: false },
+                    modernAuthentication: { enabled: false },
+                    guards: { confirm: [securityDefaultsOffConfirmation()!] },
+                },
+            },
+        );
+        await ws.initStack("defaults", {}, { "m365-mfa:baseline": { preset: "security-defaults" } });
+        await ws.initStack(
+            "ca",
+            {},
+            {
+                "m365-mfa:baseline": {
+                    preset: "conditional-access",
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    legacyAuthentication: { mode: "on" },
+                    conditionalAccessMfa: { mode: "on" },
+                    // Switching the policies on names the users they start to apply to (issue #21).
+                    guards: {
+                        confirm: (["legacyAuthentication", "conditionalAccessMfa"] as const).map((p) =>
+                            rolloutConfirmation(
+                                p,
+                                [...emu.directory().users.values()]
+                                    .map((u) => u.userPrincipalName)
+                                    .filter((u) => u.toLowerCase() !== "breakglass1@contoso.onmicrosoft.com"),
+                            ),
+                        ),
+                    },
+                },
+            },
+        );
     });
     after(async () => {
         await emu?.stop();
@@ -53,7 +80,12 @@ describe("engine: the guardrail policy pack", function () {
         const r = await previewWithPack("weak");
         assert.notStrictEqual(r.code, 0, r.output);
         assert.match(r.output, /m365-mfa-guardrails@v0\.1\.0/);
-        for (const rule of ["legacy-authentication-blocked", "modern-authentication-on", "security-defaults-without-conditional-access", "smtp-auth-disabled"]) {
+        for (const rule of [
+            "legacy-authentication-blocked",
+            "modern-authentication-on",
+            "security-defaults-without-conditional-access",
+            "smtp-auth-disabled",
+        ]) {
             assert.match(r.output, new RegExp(`\\[mandatory\\]\\s+${rule}`), `${rule} not reported`);
         }
         assert.match(r.output, /\[advisory\]\s+authentication-methods-migration-complete/);
@@ -76,14 +108,37 @@ describe("engine: the guardrail policy pack", function () {
 
     it("the PR summary carries the pack's findings, mandatory first, and exits 1 when one fails the preview", async () => {
         const out = path.join(tmp, "comment.md");
-        const r = await ws.cli(["pr-summary", "--stack", "weak", "--config-file", ws.configFile("weak"), "--policy-pack", pack, "--out", out]);
+        const r = await ws.cli([
+            "pr-summary",
+            "--stack",
+            "weak",
+            "--config-file",
+            ws.configFile("weak"),
+            "--policy-pack",
+            pack,
+            "--out",
+            out,
+        ]);
         assert.strictEqual(r.code, 1, r.output);
         const md = fs.readFileSync(out, "utf8");
         assert.match(md, /### Policy pack: \*\*4 mandatory violations\*\* \(the preview fails\), 1 other finding/);
         const rows = md.split("\n").filter((l) => /^\| (mandatory|advisory) \|/.test(l));
-        assert.deepStrictEqual(rows.map((l) => l.split(" | ")[0].slice(2)), ["mandatory", "mandatory", "mandatory", "mandatory", "advisory"]);
+        assert.deepStrictEqual(
+            rows.map((l) => l.split(" | ")[0].slice(2)),
+            ["mandatory", "mandatory", "mandatory", "mandatory", "advisory"],
+        );
         assert.match(md, /\| mandatory \| modern-authentication-on \| tenant-modern-authentication \| Modern authentication is off/);
-        const clean = await ws.cli(["pr-summary", "--stack", "defaults", "--config-file", ws.configFile("defaults"), "--policy-pack", pack, "--out", out]);
+        const clean = await ws.cli([
+            "pr-summary",
+            "--stack",
+            "defaults",
+            "--config-file",
+            ws.configFile("defaults"),
+            "--policy-pack",
+            pack,
+            "--out",
+            out,
+        ]);
         assert.strictEqual(clean.code, 0, clean.output);
         assert.match(fs.readFileSync(out, "utf8"), /### Policy pack: no mandatory violation, 1 other finding/);
     });

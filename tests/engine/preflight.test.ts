@@ -26,15 +26,23 @@ describe("engine: permission preflight at preview", function () {
     });
 
     it("lists every missing permission of a read-only app at once and writes nothing", async () => {
-        const ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.reader) });
-        await ws.initStack("reader", {}, {
-            "m365-mfa:baseline": {
-                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
-                securityDefaults: { enabled: true },
-                modernAuthentication: { enabled: true },
-                perUserMfa: { assignments: [{ state: "enforced", users: ["breakglass2@contoso.onmicrosoft.com"] }] },
-            },
+        const ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.reader),
         });
+        await ws.initStack(
+            "reader",
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    securityDefaults: { enabled: true },
+                    modernAuthentication: { enabled: true },
+                    perUserMfa: { assignments: [{ state: "enforced", users: ["breakglass2@contoso.onmicrosoft.com"] }] },
+                },
+            },
+        );
         const before = emu.requests.filter((r) => r.write).length;
         const r = await ws.preview("reader");
         assert.notStrictEqual(r.code, 0);
@@ -49,6 +57,9 @@ describe("engine: permission preflight at preview", function () {
             assert.match(r.output, expected);
         }
         assert.strictEqual(emu.requests.filter((x) => x.write).length, before);
-        assert.ok(!emu.requests.some((x) => x.path.includes("/authentication/requirements")), "no resource was even read: the preflight stopped the plan first");
+        assert.ok(
+            !emu.requests.some((x) => x.path.includes("/authentication/requirements")),
+            "no resource was even read: the preflight stopped the plan first",
+        );
     });
 });

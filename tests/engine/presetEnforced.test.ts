@@ -29,7 +29,11 @@ describe("engine: preset conditional-access with only the device code flow block
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-preset-enforced-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) } });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: { ...emu.env(APPS.provider), ...emu.azureadEnv(APPS.provider) },
+        });
         assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "the tenant starts with security defaults on");
     });
     after(async () => {
@@ -38,21 +42,36 @@ describe("engine: preset conditional-access with only the device code flow block
     });
 
     it("refused until the weakening and the switch-on are confirmed; then security defaults go off, the policy on, and a preview after is clean", async () => {
-        const config = (confirm: string[]) => ({ preset: "conditional-access", breakGlassAccounts: BREAK_GLASS, deviceCodeFlow: { mode: "on" }, ...(confirm.length ? { guards: { confirm } } : {}) });
+        const config = (confirm: string[]) => ({
+            preset: "conditional-access",
+            breakGlassAccounts: BREAK_GLASS,
+            deviceCodeFlow: { mode: "on" },
+            ...(confirm.length ? { guards: { confirm } } : {}),
+        });
         await ws.initStack(stack, {}, { "m365-mfa:baseline": config([]) });
         const confirm: string[] = [];
         let sawWeakening = false;
         for (let round = 0; round < 3; round++) {
             const preview = await ws.preview(stack);
             if (preview.code === 0) break;
-            if (/Security defaults: this plan WEAKENS security \(the tenant as read now\): security defaults switched off while no enforced Conditional Access policy replaces them: no MFA is required any more .*, and legacy authentication is no longer blocked/.test(preview.output)) sawWeakening = true;
-            const tokens = [...new Set(preview.output.match(/(weakens:security-defaults:[0-9a-f]{8}|device-code-flow:\d+:[0-9a-f]{8})/g) ?? [])].filter((t) => !confirm.includes(t));
+            if (
+                /Security defaults: this plan WEAKENS security \(the tenant as read now\): security defaults switched off while no enforced Conditional Access policy replaces them: no MFA is required any more .*, and legacy authentication is no longer blocked/.test(
+                    preview.output,
+                )
+            )
+                sawWeakening = true;
+            const tokens = [
+                ...new Set(preview.output.match(/(weakens:security-defaults:[0-9a-f]{8}|device-code-flow:\d+:[0-9a-f]{8})/g) ?? []),
+            ].filter((t) => !confirm.includes(t));
             assert.ok(tokens.length, `refused without naming a confirmation:\n${preview.output}`);
             confirm.push(...tokens);
             await ws.setConfigObject(stack, "m365-mfa:baseline", config(confirm));
         }
         assert.ok(sawWeakening, "the switch-off of security defaults was not named as a weakening");
-        assert.ok(confirm.some((t) => t.startsWith("weakens:security-defaults:")) && confirm.some((t) => t.startsWith("device-code-flow:")), confirm.join(", "));
+        assert.ok(
+            confirm.some((t) => t.startsWith("weakens:security-defaults:")) && confirm.some((t) => t.startsWith("device-code-flow:")),
+            confirm.join(", "),
+        );
         assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "nothing was changed by the previews");
 
         const up = await ws.up(stack);

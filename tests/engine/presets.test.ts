@@ -27,7 +27,11 @@ describe("engine: the security-defaults preset", function () {
         await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: false });
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: false });
         await clientsAs(emu, APPS.portal).exchange.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.provider),
+        });
         await ws.initStack(stack, {}, { "m365-mfa:baseline": { preset: "security-defaults" } });
     });
     after(async () => {
@@ -38,7 +42,10 @@ describe("engine: the security-defaults preset", function () {
     it("applies the whole posture from an empty stack and says which path it took", async () => {
         const r = await ws.up(stack);
         assert.strictEqual(r.code, 0, r.output);
-        assert.match(r.output, /legacy authentication is blocked by security defaults \(no Conditional Access\), with SMTP AUTH and Exchange basic authentication blocked too/);
+        assert.match(
+            r.output,
+            /legacy authentication is blocked by security defaults \(no Conditional Access\), with SMTP AUTH and Exchange basic authentication blocked too/,
+        );
         assert.match(r.output, /path\s*:\s*"security-defaults"/);
         assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true);
         assert.strictEqual((await exo().invoke("Get-OrganizationConfig", {}))[0].OAuth2ClientProfileEnabled, true);

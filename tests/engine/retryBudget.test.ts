@@ -22,8 +22,16 @@ describe("engine: the retry budget", function () {
     before(async () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-e2e-budget-"));
         emu = await startTrustedEmulator({ stateDir: path.join(tmp, "emulator") });
-        ws = new PulumiWorkspace({ projectDir: copyProject(path.join(tmp, "project")), workDir: path.join(tmp, "work"), env: emu.env(APPS.provider) });
-        await ws.initStack("budget", { "m365-mfa:retryBudgetSeconds": "3" }, { "m365-mfa:baseline": { securityDefaults: { enabled: false }, guards: { confirm: [securityDefaultsOffConfirmation()!] } } });
+        ws = new PulumiWorkspace({
+            projectDir: copyProject(path.join(tmp, "project")),
+            workDir: path.join(tmp, "work"),
+            env: emu.env(APPS.provider),
+        });
+        await ws.initStack(
+            "budget",
+            { "m365-mfa:retryBudgetSeconds": "3" },
+            { "m365-mfa:baseline": { securityDefaults: { enabled: false }, guards: { confirm: [securityDefaultsOffConfirmation()!] } } },
+        );
     });
 
     after(async () => {

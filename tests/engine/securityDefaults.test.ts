@@ -115,7 +115,8 @@ describe("engine: security defaults end to end", function () {
 
     it("runs the checkout's compiled build while it is current with the sources, and the sources once one changes", async () => {
         // npm test runs setup first, which compiles dist/; copyProject brings it along.
-        const status = () => spawnSync(path.join(NODE_BIN_DIR, "node"), ["scripts/launch.js", "--status"], { cwd: projectDir, encoding: "utf8" }).stdout;
+        const status = () =>
+            spawnSync(path.join(NODE_BIN_DIR, "node"), ["scripts/launch.js", "--status"], { cwd: projectDir, encoding: "utf8" }).stdout;
         assert.match(status(), /^the compiled build/, "setup left dist/ current with the sources");
         // Markers in the compiled files only: the program prints one, the provider leaves a file where it runs.
         const program = path.join(projectDir, "dist", "program.js");
@@ -159,7 +160,13 @@ describe("engine: security defaults end to end", function () {
         // A behaviour change in the implementation must be what refresh runs: make read() throw a marker.
         const impl = path.join(projectDir, "settings", "securityDefaults", "setting.ts");
         const original = fs.readFileSync(impl, "utf8");
-        fs.writeFileSync(impl, original.replace("async read(clients: TenantClients) {", "async read(clients: TenantClients) {\n        throw new Error(\"MARKER-CURRENT-CODE\");"));
+        fs.writeFileSync(
+            impl,
+            original.replace(
+                "async read(clients: TenantClients) {",
+                'async read(clients: TenantClients) {\n        throw new Error("MARKER-CURRENT-CODE");',
+            ),
+        );
         try {
             const r = await ws.refresh(stack, "--preview-only");
             assert.notStrictEqual(r.code, 0);
@@ -185,9 +192,20 @@ describe("engine: security defaults end to end", function () {
         assert.ok(res, "the SecurityDefaults resource is in state");
         // replacement (what Conditional Access takes over) and tenantAtPreview (the tenant as read at preview)
         // are the plan's inputs since issue 21: booleans only, nothing secret.
-        assert.deepStrictEqual(Object.keys(res.outputs).sort(), ["__provider", "displayName", "isEnabled", "policyId", "replacement", "tenantAtPreview", "tenantId"]);
+        assert.deepStrictEqual(Object.keys(res.outputs).sort(), [
+            "__provider",
+            "displayName",
+            "isEnabled",
+            "policyId",
+            "replacement",
+            "tenantAtPreview",
+            "tenantId",
+        ]);
         assert.deepStrictEqual(Object.keys(res.outputs.replacement).sort(), ["blocksLegacy", "requiresMfa"]);
-        assert.ok(Object.values(res.outputs.replacement).every((v) => typeof v === "boolean"), JSON.stringify(res.outputs.replacement));
+        assert.ok(
+            Object.values(res.outputs.replacement).every((v) => typeof v === "boolean"),
+            JSON.stringify(res.outputs.replacement),
+        );
         assert.deepStrictEqual(Object.keys(res.outputs.tenantAtPreview), ["isEnabled"]);
         assert.strictEqual(typeof res.outputs.tenantAtPreview.isEnabled, "boolean");
         assert.doesNotMatch(res.outputs.__provider, /ClientSecretCredential|@azure\/identity|graph-client/, "__provider is the small shim");
@@ -195,9 +213,13 @@ describe("engine: security defaults end to end", function () {
 
     it("bad stack config fails at preview, names the key, and changes nothing", async () => {
         const bad = "bad";
-        await ws.initStack(bad, {
-            "m365-mfa:tenantId": emu.defaultTenant().tenantId,
-        }, { "m365-mfa:baseline": { securityDefaults: { enabled: "yes" }, securityDefault: {} } });
+        await ws.initStack(
+            bad,
+            {
+                "m365-mfa:tenantId": emu.defaultTenant().tenantId,
+            },
+            { "m365-mfa:baseline": { securityDefaults: { enabled: "yes" }, securityDefault: {} } },
+        );
         const before = writes().length;
         const r = await ws.preview(bad);
         assert.notStrictEqual(r.code, 0);
@@ -218,7 +240,8 @@ function escape(s: string): string {
 }
 
 function listFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true, recursive: true } as any)
+    return fs
+        .readdirSync(dir, { withFileTypes: true, recursive: true } as any)
         .filter((d: any) => d.isFile())
         .map((d: any) => path.join(d.parentPath ?? d.path, d.name));
 }

@@ -81,8 +81,14 @@ describe("engine: bad input is refused at preview, naming its own key", function
             perUserMfa: { assignments: [] },
             authenticationMethods: { methods: {} },
         });
-        assert.match(r.output, /m365-mfa:baseline\.migrationStage does nothing without a preset: it is the stage of preset per-user-mfa-to-conditional-access/);
-        assert.match(r.output, /m365-mfa:baseline\.perUserMfa\.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody/);
+        assert.match(
+            r.output,
+            /m365-mfa:baseline\.migrationStage does nothing without a preset: it is the stage of preset per-user-mfa-to-conditional-access/,
+        );
+        assert.match(
+            r.output,
+            /m365-mfa:baseline\.perUserMfa\.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody/,
+        );
         assert.match(r.output, /m365-mfa:baseline\.authenticationMethods\.methods is empty: it manages no method/);
         assert.match(r.output, /nothing was changed/);
     });
@@ -94,8 +100,14 @@ describe("engine: bad input is refused at preview, naming its own key", function
             perUserMfa: { assignments: [{ state: "enforced", users }] },
         });
         assert.ok(r.output.length < 20_000, `the preview printed ${r.output.length} characters`);
-        assert.match(r.output, /no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[0\]\)/);
-        assert.match(r.output, /nobody9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[9\]\) and 2990 more/);
+        assert.match(
+            r.output,
+            /no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[0\]\)/,
+        );
+        assert.match(
+            r.output,
+            /nobody9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[9\]\) and 2990 more/,
+        );
         assert.doesNotMatch(r.output, /nobody10@/);
         const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(r.output)?.[1];
         assert.ok(file, "the message gives the file");
@@ -117,12 +129,24 @@ describe("engine: bad input is refused at preview, naming its own key", function
         assert.doesNotMatch(r.output, /\{map\[|\{<nil>\}/);
         const refusal = /this plan changes the per-user MFA state of \d+ users/g;
         assert.strictEqual(r.output.match(refusal)?.length, 1, `said once:\n${r.output}`);
-        assert.match(r.output, /resource 'tenant-per-user-mfa' has a problem: Per-user MFA: this plan changes the per-user MFA state of \d+ users, .*m365-mfa:baseline\.guards\.maxUserChangeShare/);
+        assert.match(
+            r.output,
+            /resource 'tenant-per-user-mfa' has a problem: Per-user MFA: this plan changes the per-user MFA state of \d+ users, .*m365-mfa:baseline\.guards\.maxUserChangeShare/,
+        );
     });
 
     it("a check that fails (sign-in refused while the provider plans) is said once, not again on stderr with its stack", async () => {
         const stack = "signin";
-        await ws.initStack(stack, { "m365-mfa:permissionPreflight": "false" }, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", users: [member] }] } } });
+        await ws.initStack(
+            stack,
+            { "m365-mfa:permissionPreflight": "false" },
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", users: [member] }] },
+                },
+            },
+        );
         const r = await ws.run(["preview", ...ws.stackArgs(stack)], { AZURE_CLIENT_SECRET: "wrong-secret-for-test" });
         assert.notStrictEqual(r.code, 0, r.output);
         // Once in the Diagnostics (the engine also shows a resource's error on its row while it runs), on the
@@ -130,18 +154,36 @@ describe("engine: bad input is refused at preview, naming its own key", function
         const diagnostics = r.output.slice(r.output.indexOf("Diagnostics:"));
         assert.strictEqual(diagnostics.match(/AADSTS7000215/g)?.length, 1, `said once:\n${r.output}`);
         assert.doesNotMatch(r.output, /pulumi:pulumi:Stack \(m365-mfa-signin\):/, "nothing under the stack");
-        assert.doesNotMatch(r.output, /Error: Per-user MFA: check failed: .*: \w*Error: Per-user MFA/, "no message repeated with its stack");
+        assert.doesNotMatch(
+            r.output,
+            /Error: Per-user MFA: check failed: .*: \w*Error: Per-user MFA/,
+            "no message repeated with its stack",
+        );
         assert.match(r.output, /resource 'tenant-per-user-mfa' has a problem: Per-user MFA: check failed: .*AADSTS7000215/);
         assert.ok(!r.output.includes("wrong-secret-for-test"));
     });
 
     it("progress lines show while the update runs and are not repeated in the Diagnostics after it", async () => {
         const stack = "progress";
-        await ws.initStack(stack, {}, { "m365-mfa:baseline": { breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"], perUserMfa: { assignments: [{ state: "enforced", users: [member] }] }, guards: { maxUserChangeShare: 1 } } });
+        await ws.initStack(
+            stack,
+            {},
+            {
+                "m365-mfa:baseline": {
+                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", users: [member] }] },
+                    guards: { maxUserChangeShare: 1 },
+                },
+            },
+        );
         const r = await ws.up(stack);
         assert.strictEqual(r.code, 0, r.output);
         assert.ok(r.output.includes("Diagnostics:"), r.output);
-        assert.match(r.output.slice(0, r.output.indexOf("Diagnostics:")), /Per-user MFA: writing users: 1 of 1/, "shown while the update runs");
+        assert.match(
+            r.output.slice(0, r.output.indexOf("Diagnostics:")),
+            /Per-user MFA: writing users: 1 of 1/,
+            "shown while the update runs",
+        );
         const after = r.output.slice(r.output.indexOf("Diagnostics:"));
         const diagnostics = after.slice(0, Math.max(0, after.search(/\n(Outputs|Resources):/)) || after.length);
         assert.doesNotMatch(diagnostics, /Per-user MFA: \w+ users: \d+ of \d+/, `progress repeated in the Diagnostics:\n${diagnostics}`);

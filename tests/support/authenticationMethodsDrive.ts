@@ -6,7 +6,11 @@ import type { SettingProvider } from "../../providers/framework/adapter";
  * booleans is not enough for them: a method configuration needs its method to read, and most of what
  * they manage are enums, numbers and targets.
  */
-export const AUTHENTICATION_METHODS_TYPES = ["AuthenticationMethodsPolicy", "AuthenticationMethodConfiguration", "ExternalAuthenticationMethod"];
+export const AUTHENTICATION_METHODS_TYPES = [
+    "AuthenticationMethodsPolicy",
+    "AuthenticationMethodConfiguration",
+    "ExternalAuthenticationMethod",
+];
 
 const GROUP = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";
 
@@ -18,7 +22,10 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
                 method: "microsoftAuthenticator",
                 includeTargets: [{ id: "all_users", authenticationMode: "push" }],
                 isSoftwareOathEnabled: true,
-                featureSettings: { displayAppInformationRequiredState: { state: "enabled" }, companionAppAllowedState: { state: "disabled" } },
+                featureSettings: {
+                    displayAppInformationRequiredState: { state: "enabled" },
+                    companionAppAllowedState: { state: "disabled" },
+                },
             },
             {
                 method: "microsoftAuthenticator",
@@ -29,7 +36,12 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
         ],
         [
             { method: "sms", state: "enabled", includeTargets: [{ id: GROUP, isUsableForSignIn: false }] },
-            { method: "sms", state: "disabled", includeTargets: [{ id: GROUP, isUsableForSignIn: true }], excludeTargets: [{ id: GROUP.replace(/^6/, "7") }] },
+            {
+                method: "sms",
+                state: "disabled",
+                includeTargets: [{ id: GROUP, isUsableForSignIn: true }],
+                excludeTargets: [{ id: GROUP.replace(/^6/, "7") }],
+            },
         ],
         [
             { method: "voice", state: "enabled", isOfficePhoneAllowed: true },
@@ -40,13 +52,25 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
                 method: "fido2",
                 state: "enabled",
                 isSelfServiceRegistrationAllowed: false,
-                passkeyProfiles: { default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } },
-                includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }, { id: GROUP, allowedPasskeyProfiles: ["Admins"] }],
+                passkeyProfiles: {
+                    default: { attestationEnforcement: "registrationOnly" },
+                    Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" },
+                },
+                includeTargets: [
+                    { id: "all_users", allowedPasskeyProfiles: ["default"] },
+                    { id: GROUP, allowedPasskeyProfiles: ["Admins"] },
+                ],
             },
             {
                 method: "fido2",
                 isSelfServiceRegistrationAllowed: true,
-                passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "registrationOnly", keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] } } },
+                passkeyProfiles: {
+                    Admins: {
+                        passkeyTypes: ["deviceBound", "synced"],
+                        attestationEnforcement: "registrationOnly",
+                        keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] },
+                    },
+                },
                 includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default", "Admins"] }],
             },
         ],
@@ -55,8 +79,21 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
             { method: "softwareOath", state: "disabled" },
         ],
         [
-            { method: "temporaryAccessPass", state: "enabled", minimumLifetimeInMinutes: 10, defaultLifetimeInMinutes: 30, defaultLength: 10, isUsableOnce: true },
-            { method: "temporaryAccessPass", maximumLifetimeInMinutes: 1440, defaultLifetimeInMinutes: 120, defaultLength: 16, isUsableOnce: false },
+            {
+                method: "temporaryAccessPass",
+                state: "enabled",
+                minimumLifetimeInMinutes: 10,
+                defaultLifetimeInMinutes: 30,
+                defaultLength: 10,
+                isUsableOnce: true,
+            },
+            {
+                method: "temporaryAccessPass",
+                maximumLifetimeInMinutes: 1440,
+                defaultLifetimeInMinutes: 120,
+                defaultLength: 16,
+                isUsableOnce: false,
+            },
         ],
         [
             { method: "email", allowExternalIdToUseEmailOtp: "enabled" },
@@ -77,15 +114,34 @@ const POSTURES: Record<string, [Record<string, unknown>, Record<string, unknown>
     ],
     ExternalAuthenticationMethod: [
         [
-            { displayName: "Acme MFA", appId: GROUP, clientId: "entra", discoveryUrl: "https://acme.example/.well-known/openid-configuration", includeTargets: [{ id: GROUP }] },
-            { displayName: "Acme MFA", state: "disabled", discoveryUrl: "https://mfa.acme.example/.well-known/openid-configuration", excludeTargets: [{ id: GROUP.replace(/^6/, "7") }] },
+            {
+                displayName: "Acme MFA",
+                appId: GROUP,
+                clientId: "entra",
+                discoveryUrl: "https://acme.example/.well-known/openid-configuration",
+                includeTargets: [{ id: GROUP }],
+            },
+            {
+                displayName: "Acme MFA",
+                state: "disabled",
+                discoveryUrl: "https://mfa.acme.example/.well-known/openid-configuration",
+                excludeTargets: [{ id: GROUP.replace(/^6/, "7") }],
+            },
         ],
     ],
     AuthenticationMethodsPolicy: [
         [
-            { registrationCampaign: { state: "enabled", snoozeDurationInDays: 2 }, policyMigrationState: "migrationInProgress", systemCredentialPreferences: { state: "enabled" } },
             {
-                registrationCampaign: { state: "disabled", includeTargets: [{ id: GROUP }], excludeTargets: [{ id: GROUP.replace(/^6/, "7") }] },
+                registrationCampaign: { state: "enabled", snoozeDurationInDays: 2 },
+                policyMigrationState: "migrationInProgress",
+                systemCredentialPreferences: { state: "enabled" },
+            },
+            {
+                registrationCampaign: {
+                    state: "disabled",
+                    includeTargets: [{ id: GROUP }],
+                    excludeTargets: [{ id: GROUP.replace(/^6/, "7") }],
+                },
                 policyMigrationState: "migrationComplete",
                 systemCredentialPreferences: { state: "default", excludeTargets: [{ id: GROUP }] },
                 reportSuspiciousActivitySettings: { state: "enabled", includeTarget: { id: GROUP }, voiceReportingCode: 0 },

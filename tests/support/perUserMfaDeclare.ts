@@ -13,7 +13,9 @@ export function declarePerUserMfa(emu: RunningEmulator, n: number, state: "enabl
     const members = [...dir.users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(from, from + n);
     for (const u of members.slice(0, already)) dir.updateUser(u.id, { perUserMfaState: state });
     const change = Object.fromEntries(
-        members.filter((u) => u.perUserMfaState !== state && !(state === "enabled" && u.perUserMfaState === "enforced")).map((u) => [u.userPrincipalName, state]),
+        members
+            .filter((u) => u.perUserMfaState !== state && !(state === "enabled" && u.perUserMfaState === "enforced"))
+            .map((u) => [u.userPrincipalName, state]),
     );
     return {
         members,

@@ -95,7 +95,9 @@ interface Served {
     re: RegExp;
 }
 
-const SERVED: Served[] = RULE_TABLES.flatMap((t) => t.rules.filter((r) => r.route).map((r) => ({ id: r.id, route: r.route!, re: templateRegExp(r.route!.path) })));
+const SERVED: Served[] = RULE_TABLES.flatMap((t) =>
+    t.rules.filter((r) => r.route).map((r) => ({ id: r.id, route: r.route!, re: templateRegExp(r.route!.path) })),
+);
 
 const WRITE = new Set(["POST", "PATCH", "PUT"]);
 
@@ -106,7 +108,11 @@ export function problemsOf(e: RequestLogEntry, version: Version | undefined): st
     const rest = graph ? graph[2] : e.path;
     const v: Version | undefined = graph ? (graph[1] as Version) : version;
     const isGraph = !!graph || !!e.batched;
-    const candidates = SERVED.filter((s) => s.re.test(rest) && (isGraph ? s.route.versions.length > 0 && (!v || s.route.versions.includes(v)) : s.route.versions.length === 0));
+    const candidates = SERVED.filter(
+        (s) =>
+            s.re.test(rest) &&
+            (isGraph ? s.route.versions.length > 0 && (!v || s.route.versions.includes(v)) : s.route.versions.length === 0),
+    );
     if (!candidates.length) {
         const other = SERVED.filter((s) => s.re.test(rest));
         return [other.length ? `not served in ${v}` : "no documented route matches this path"];
@@ -128,7 +134,11 @@ export function problemsOf(e: RequestLogEntry, version: Version | undefined): st
         if (option === "$top" && first.route.maxTop !== undefined && !(Number(val) >= 1 && Number(val) <= first.route.maxTop)) {
             out.push(`$top=${val} is outside 1..${first.route.maxTop}`);
         }
-        if ((option === "$search" || (option === "$count" && val === "true")) && isGraph && (e.headers?.consistencylevel ?? "").toLowerCase() !== "eventual") {
+        if (
+            (option === "$search" || (option === "$count" && val === "true")) &&
+            isGraph &&
+            (e.headers?.consistencylevel ?? "").toLowerCase() !== "eventual"
+        ) {
             out.push(`${k} is an advanced query: ConsistencyLevel: eventual is required`);
         }
     }
@@ -154,13 +164,15 @@ export function problemsOf(e: RequestLogEntry, version: Version | undefined): st
             out.push(`cmdlet ${String(input?.CmdletName)} is not one the rules know`);
         } else {
             for (const p of Object.keys(input.Parameters ?? {})) {
-                if (!Object.keys(cmdlet.parameters).some((d) => d.toLowerCase() === p.replace(/^-/, "").toLowerCase())) out.push(`${cmdlet.name} has no parameter ${p}`);
+                if (!Object.keys(cmdlet.parameters).some((d) => d.toLowerCase() === p.replace(/^-/, "").toLowerCase()))
+                    out.push(`${cmdlet.name} has no parameter ${p}`);
             }
         }
     }
     if (/\/oauth2\/v2\.0\/token$/.test(e.path) && body && typeof body === "object") {
         const b = body as { grant_type?: string; scope?: string };
-        if (b.grant_type === "client_credentials" && !/\/\.default$/.test(b.scope ?? "")) out.push(`client credentials need a scope ending in /.default (got ${b.scope})`);
+        if (b.grant_type === "client_credentials" && !/\/\.default$/.test(b.scope ?? ""))
+            out.push(`client credentials need a scope ending in /.default (got ${b.scope})`);
     }
     return [...new Set(out)];
 }
@@ -183,7 +195,14 @@ function capabilityProblems(e: RequestLogEntry, rest: string, version: Version):
 }
 
 /** One route rule's header, query and body checks. */
-function routeProblems(e: RequestLogEntry, v: Version | undefined, isGraph: boolean, id: string, route: RouteRule, params: URLSearchParams): string[] {
+function routeProblems(
+    e: RequestLogEntry,
+    v: Version | undefined,
+    isGraph: boolean,
+    id: string,
+    route: RouteRule,
+    params: URLSearchParams,
+): string[] {
     const out: string[] = [];
     for (const [h, want] of Object.entries(route.requires?.headers ?? {})) {
         if ((e.headers?.[h] ?? "").toLowerCase() !== want.toLowerCase()) out.push(`header ${h}: ${want} is required (${id})`);
@@ -206,7 +225,8 @@ function routeProblems(e: RequestLogEntry, v: Version | undefined, isGraph: bool
     }
     if (route.writable) {
         for (const k of Object.keys(body)) {
-            if (!k.includes("@odata.") && !route.writable.includes(k)) out.push(`property ${k} is not updatable (${id}: ${route.writable.join(", ")})`);
+            if (!k.includes("@odata.") && !route.writable.includes(k))
+                out.push(`property ${k} is not updatable (${id}: ${route.writable.join(", ")})`);
         }
     }
     if (route.needsODataType && WRITE.has(e.method) && typeof (body as any)["@odata.type"] !== "string") {
@@ -248,7 +268,11 @@ export function checkCollected(): { checked: number; bySender: Record<string, nu
                 continue;
             }
             if (problems.length) {
-                findings.push({ suite: log.suite, request: `${e.method} ${e.batched ? `($batch ${version}) ` : ""}${e.path}${e.query ?? ""}`, problems });
+                findings.push({
+                    suite: log.suite,
+                    request: `${e.method} ${e.batched ? `($batch ${version}) ` : ""}${e.path}${e.query ?? ""}`,
+                    problems,
+                });
             }
         }
     }

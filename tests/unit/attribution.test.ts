@@ -10,7 +10,13 @@ import { perUserMfa } from "../../settings/perUserMfa/setting";
 import { securityDefaults } from "../../settings/securityDefaults/setting";
 import { smtpAuth } from "../../settings/smtpAuth/setting";
 
-const entry = (activity: string, target: Record<string, unknown>, by: string, when: string, initiatedBy?: AuditEntry["initiatedBy"]): AuditEntry => ({
+const entry = (
+    activity: string,
+    target: Record<string, unknown>,
+    by: string,
+    when: string,
+    initiatedBy?: AuditEntry["initiatedBy"],
+): AuditEntry => ({
     id: `${activity}-${when}`,
     activityDateTime: when,
     activityDisplayName: activity,
@@ -32,9 +38,30 @@ describe("unit: who changed the drifted settings", () => {
             drifted: true,
             pending: false,
             settings: [
-                { name: "sd", title: "Security defaults", type: securityDefaults.type, kind: "drift", fields: [{ field: "isEnabled", expected: true, found: false }], users: [] },
-                { name: "pum", title: "Per-user MFA", type: perUserMfa.type, kind: "drift", fields: [], users: [{ found: "disabled", expected: "enforced", users: ["bob@x"] }] },
-                { name: "smtp", title: "SMTP AUTH", type: smtpAuth.type, kind: "drift", fields: [{ field: "disabledForOrganization", expected: true, found: false }], users: [] },
+                {
+                    name: "sd",
+                    title: "Security defaults",
+                    type: securityDefaults.type,
+                    kind: "drift",
+                    fields: [{ field: "isEnabled", expected: true, found: false }],
+                    users: [],
+                },
+                {
+                    name: "pum",
+                    title: "Per-user MFA",
+                    type: perUserMfa.type,
+                    kind: "drift",
+                    fields: [],
+                    users: [{ found: "disabled", expected: "enforced", users: ["bob@x"] }],
+                },
+                {
+                    name: "smtp",
+                    title: "SMTP AUTH",
+                    type: smtpAuth.type,
+                    kind: "drift",
+                    fields: [{ field: "disabledForOrganization", expected: true, found: false }],
+                    users: [],
+                },
             ],
         };
         const entries = [
@@ -43,8 +70,21 @@ describe("unit: who changed the drifted settings", () => {
             entry("Update security defaults", { id: "p", displayName: "Security Defaults" }, "portal-admin", "2026-12-01T10:00:00Z"),
         ];
         const m = matchChanges(report, entries);
-        assert.deepStrictEqual(m.sd, [{ when: "2026-12-01T10:00:00Z", who: "portal-admin", by: "app", appId: "a", activity: "Update security defaults", target: "Security Defaults" }]);
-        assert.deepStrictEqual(m.pum.map((c) => c.target), ["Bob@x"], "alice's change is not this drift");
+        assert.deepStrictEqual(m.sd, [
+            {
+                when: "2026-12-01T10:00:00Z",
+                who: "portal-admin",
+                by: "app",
+                appId: "a",
+                activity: "Update security defaults",
+                target: "Security Defaults",
+            },
+        ]);
+        assert.deepStrictEqual(
+            m.pum.map((c) => c.target),
+            ["Bob@x"],
+            "alice's change is not this drift",
+        );
         assert.strictEqual(m.smtp, undefined, "Exchange settings are not in the directory audit log");
     });
 
@@ -55,13 +95,31 @@ describe("unit: who changed the drifted settings", () => {
             checkedAt: "now",
             drifted: true,
             pending: false,
-            settings: [{ name: "sd", title: "Security defaults", type: securityDefaults.type, kind: "drift", fields: [{ field: "isEnabled", expected: true, found: false }], users: [] }],
+            settings: [
+                {
+                    name: "sd",
+                    title: "Security defaults",
+                    type: securityDefaults.type,
+                    kind: "drift",
+                    fields: [{ field: "isEnabled", expected: true, found: false }],
+                    users: [],
+                },
+            ],
         };
         const target = { id: "p", displayName: "Security Defaults" };
         const entries = [
-            entry("Update security defaults", target, "", "2026-12-01T10:03:00Z", { app: null, user: { id: "u9", displayName: "Adele Vance", userPrincipalName: "adele@contoso.com" } }),
-            entry("Update security defaults", target, "", "2026-12-01T10:02:00Z", { app: { appId: "99999999-0000-0000-0000-000000000000", displayName: "portal-admin", servicePrincipalId: "sp" }, user: null }),
-            entry("Update security defaults", target, "", "2026-12-01T10:01:00Z", { app: { appId: SELF.toUpperCase(), displayName: "m365-mfa-provider", servicePrincipalId: "sp2" }, user: null }),
+            entry("Update security defaults", target, "", "2026-12-01T10:03:00Z", {
+                app: null,
+                user: { id: "u9", displayName: "Adele Vance", userPrincipalName: "adele@contoso.com" },
+            }),
+            entry("Update security defaults", target, "", "2026-12-01T10:02:00Z", {
+                app: { appId: "99999999-0000-0000-0000-000000000000", displayName: "portal-admin", servicePrincipalId: "sp" },
+                user: null,
+            }),
+            entry("Update security defaults", target, "", "2026-12-01T10:01:00Z", {
+                app: { appId: SELF.toUpperCase(), displayName: "m365-mfa-provider", servicePrincipalId: "sp2" },
+                user: null,
+            }),
         ];
         const m = matchChanges(report, entries, SELF);
         assert.deepStrictEqual(
@@ -72,6 +130,10 @@ describe("unit: who changed the drifted settings", () => {
                 ["m365-mfa-provider", "self"],
             ],
         );
-        assert.deepStrictEqual(initiator(entries[2]), { who: "m365-mfa-provider", by: "app", appId: SELF.toUpperCase() }, "without the stack's app id, no write is called its own");
+        assert.deepStrictEqual(
+            initiator(entries[2]),
+            { who: "m365-mfa-provider", by: "app", appId: SELF.toUpperCase() },
+            "without the stack's app id, no write is called its own",
+        );
     });
 });

@@ -71,7 +71,12 @@ function throttlingGraph(throttle: (index: number, attempt: number) => boolean, 
                     const n = attempts.get(r.id) ?? 0;
                     attempts.set(r.id, n + 1);
                     return throttle(Number(r.id), n)
-                        ? { id: r.id, status: 429, headers: retryAfter ? { "Retry-After": retryAfter } : {}, body: { error: { code: "TooManyRequests", message: "" } } }
+                        ? {
+                              id: r.id,
+                              status: 429,
+                              headers: retryAfter ? { "Retry-After": retryAfter } : {},
+                              body: { error: { code: "TooManyRequests", message: "" } },
+                          }
                         : { id: r.id, status: 200, body: { ok: true } };
                 }),
             };
@@ -119,7 +124,13 @@ describe("unit: $batch concurrency under throttling", () => {
                     responses: body.requests.map((r: any) => {
                         attempts.set(r.id, (attempts.get(r.id) ?? 0) + 1);
                         const x = random();
-                        if (x < 0.32) return { id: r.id, status: 429, headers: { "Retry-After": "0.05" }, body: { error: { code: "TooManyRequests", message: "" } } };
+                        if (x < 0.32)
+                            return {
+                                id: r.id,
+                                status: 429,
+                                headers: { "Retry-After": "0.05" },
+                                body: { error: { code: "TooManyRequests", message: "" } },
+                            };
                         if (x < 0.47) return { id: r.id, status: 503, body: { error: { code: "serviceNotAvailable", message: "" } } };
                         if (x < 0.52) return { id: r.id, status: 424, body: { error: { code: "FailedDependency", message: "" } } };
                         return { id: r.id, status: 200, body: { ok: true } };
@@ -129,7 +140,10 @@ describe("unit: $batch concurrency under throttling", () => {
         } as unknown as GraphClient;
         const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
         assert.ok(results.every((r) => r.status === 200));
-        assert.ok(stats.throttledItems > 500 && stats.failedItems > 300, `${stats.throttledItems} throttled, ${stats.failedItems} failed answers`);
+        assert.ok(
+            stats.throttledItems > 500 && stats.failedItems > 300,
+            `${stats.throttledItems} throttled, ${stats.failedItems} failed answers`,
+        );
         assert.strictEqual(stats.pauses, 0, "no run-wide pause for noise");
         assert.strictEqual(stats.maxConcurrency, 16);
         assert.ok(stats.concurrency >= 12, `concurrency ended at ${stats.concurrency}`);
@@ -143,7 +157,14 @@ describe("unit: $batch concurrency under throttling", () => {
                 await new Promise((r) => setTimeout(r, 3));
                 return {
                     responses: body.requests.map((r: any) =>
-                        random() < 0.5 ? { id: r.id, status: 429, headers: { "Retry-After": "0.02" }, body: { error: { code: "TooManyRequests", message: "" } } } : { id: r.id, status: 200, body: { ok: true } },
+                        random() < 0.5
+                            ? {
+                                  id: r.id,
+                                  status: 429,
+                                  headers: { "Retry-After": "0.02" },
+                                  body: { error: { code: "TooManyRequests", message: "" } },
+                              }
+                            : { id: r.id, status: 200, body: { ok: true } },
                     ),
                 };
             },
@@ -166,12 +187,21 @@ describe("unit: $batch concurrency under throttling", () => {
                     seen.set(r.id, n);
                     // Item 0 is refused once, item 1 every time.
                     const refused = (r.id === "0" && n === 1) || r.id === "1";
-                    return refused ? { id: r.id, status: 401, body: { error: { code: "InvalidAuthenticationToken", message: "Lifetime validation failed" } } } : { id: r.id, status: 200, body: { ok: true } };
+                    return refused
+                        ? {
+                              id: r.id,
+                              status: 401,
+                              body: { error: { code: "InvalidAuthenticationToken", message: "Lifetime validation failed" } },
+                          }
+                        : { id: r.id, status: 200, body: { ok: true } };
                 }),
             }),
         } as unknown as GraphClient;
         const { results } = await runBatched(graph, calls(3));
-        assert.deepStrictEqual(results.map((r) => r.status), [200, 401, 200]);
+        assert.deepStrictEqual(
+            results.map((r) => r.status),
+            [200, 401, 200],
+        );
         assert.strictEqual(seen.get("0"), 2);
         assert.strictEqual(seen.get("1"), 2, "a second 401 in a row is final");
         assert.ok(resets >= 1, "the token was dropped");
@@ -180,7 +210,11 @@ describe("unit: $batch concurrency under throttling", () => {
     it("reports progress every tick while every worker waits out the tenant's throttling", async () => {
         const { graph } = throttlingGraph((_i, n) => n < 1, 5, "1");
         const ticks: { at: number; done: number; pausedUntil: number }[] = [];
-        await runBatched(graph, calls(100), { initialConcurrency: 4, tickMs: 100, onProgress: (done, _t, s) => ticks.push({ at: Date.now(), done, pausedUntil: s.pausedUntil }) });
+        await runBatched(graph, calls(100), {
+            initialConcurrency: 4,
+            tickMs: 100,
+            onProgress: (done, _t, s) => ticks.push({ at: Date.now(), done, pausedUntil: s.pausedUntil }),
+        });
         const paused = ticks.filter((t) => t.pausedUntil > t.at);
         assert.ok(paused.length >= 5, `${paused.length} reports during the pause`);
         for (let k = 1; k < ticks.length; k++) {
@@ -200,7 +234,10 @@ describe("unit: $batch concurrency under throttling", () => {
             },
         } as unknown as GraphClient;
         try {
-            await assert.rejects(runBatched(graph, calls(2000), { initialConcurrency: 4 }), (err: Error) => err instanceof CallsHaltedError && /engine is gone/.test(err.message));
+            await assert.rejects(
+                runBatched(graph, calls(2000), { initialConcurrency: 4 }),
+                (err: Error) => err instanceof CallsHaltedError && /engine is gone/.test(err.message),
+            );
             const at = sent;
             await new Promise((r) => setTimeout(r, 100));
             assert.ok(at <= 4, `${at} batches were sent (the first wave only)`);
@@ -236,24 +273,51 @@ describe("unit: a $batch answering 424 or 200", () => {
 
     function client(): GraphClient {
         const graph = new GraphClient(
-            { tenantId: "00000000-0000-0000-0000-000000000001", clientId: "11111111-1111-1111-1111-111111111111", clientSecret: "not-a-secret", cloud: { ...CLOUDS.global, name: "custom", graphEndpoint: origin, knownAuthority: false } },
+            {
+                tenantId: "00000000-0000-0000-0000-000000000001",
+                clientId: "11111111-1111-1111-1111-111111111111",
+                clientSecret: "not-a-secret",
+                cloud: { ...CLOUDS.global, name: "custom", graphEndpoint: origin, knownAuthority: false },
+            },
             new RetryPolicy({ baseDelayMs: 1, random: () => 0 }),
         );
-        Object.defineProperty(graph, "tokens", { value: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3600_000 }), reset: () => undefined } });
+        Object.defineProperty(graph, "tokens", {
+            value: { getToken: async () => ({ token: "t", expiresOnTimestamp: Date.now() + 3600_000 }), reset: () => undefined },
+        });
         return graph;
     }
 
     for (const status of [424, 200]) {
         it(`answers ${status} with a throttled item: the item is sent again after its Retry-After, the others kept`, async () => {
             answers.push(
-                { status, body: { responses: [{ id: "0", status: 200, body: { perUserMfaState: "enforced" } }, { id: "1", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "TooManyRequests", message: "" } } }] } },
+                {
+                    status,
+                    body: {
+                        responses: [
+                            { id: "0", status: 200, body: { perUserMfaState: "enforced" } },
+                            {
+                                id: "1",
+                                status: 429,
+                                headers: { "Retry-After": "0" },
+                                body: { error: { code: "TooManyRequests", message: "" } },
+                            },
+                        ],
+                    },
+                },
                 { status: 200, body: { responses: [{ id: "1", status: 200, body: { perUserMfaState: "disabled" } }] } },
             );
-            const { results, stats } = await runBatched(client(), [
-                { method: "GET", url: "/users/a/authentication/requirements" },
-                { method: "GET", url: "/users/b/authentication/requirements" },
-            ], { version: "beta" });
-            assert.deepStrictEqual(results.map((r) => r.body.perUserMfaState), ["enforced", "disabled"]);
+            const { results, stats } = await runBatched(
+                client(),
+                [
+                    { method: "GET", url: "/users/a/authentication/requirements" },
+                    { method: "GET", url: "/users/b/authentication/requirements" },
+                ],
+                { version: "beta" },
+            );
+            assert.deepStrictEqual(
+                results.map((r) => r.body.perUserMfaState),
+                ["enforced", "disabled"],
+            );
             assert.strictEqual(stats.throttledItems, 1);
             assert.strictEqual(answers.length, 0);
         });

@@ -19,10 +19,28 @@ describe("unit: the m365-mfa command", () => {
 
     const OPTIONS: Record<string, string[]> = {
         drift: ["--stack <stack>", "--config-file <file>", "--report-dir <dir>", "--remediate"],
-        "pr-summary": ["--stack <stack>", "--config-file <file>", "--out <file>", "--full-list <file>", "--from-json <file>", "--policy-pack <dir>", "--policy-pack-config <file>"],
+        "pr-summary": [
+            "--stack <stack>",
+            "--config-file <file>",
+            "--out <file>",
+            "--full-list <file>",
+            "--from-json <file>",
+            "--policy-pack <dir>",
+            "--policy-pack-config <file>",
+        ],
         export: ["--format <format>", "--out <file>", "--include <keys>", "--break-glass <upns>"],
         readiness: ["--format <format>", "--window-days <days>", "--out <file>", "--users <upns>"],
-        "multi-tenant": ["--tenants <file>", "--baseline <file>", "--operation <operation>", "--parallel <n>", "--project <dir>", "--state-dir <dir>", "--report-dir <dir>", "--only <names>", "--json"],
+        "multi-tenant": [
+            "--tenants <file>",
+            "--baseline <file>",
+            "--operation <operation>",
+            "--parallel <n>",
+            "--project <dir>",
+            "--state-dir <dir>",
+            "--report-dir <dir>",
+            "--only <names>",
+            "--json",
+        ],
         matrix: ["--tenants <file>", "--baseline <file>", "--shards <n>", "--max-per-shard <n>", "--github-output <file>"],
         "multi-tenant-report": ["--from <dir>", "--out-dir <dir>", "--tenants <file>", "--json"],
     };
@@ -54,7 +72,14 @@ describe("unit: the m365-mfa command", () => {
         const r = await run("drift", "--help");
         assert.strictEqual(r.code, 0, r.err);
         const codes = r.out.slice(r.out.indexOf("Exit codes:"));
-        for (const [code, meaning] of [["0", /no drift/], ["1", /the check failed/], ["2", /drift found, not repaired/], ["3", /no drift, but the stack has changes not applied yet \(pending\)/], ["4", /drift found and repaired \(--remediate\): the report keeps what drifted, who changed it and when/], ["64", /wrong arguments/]] as const) {
+        for (const [code, meaning] of [
+            ["0", /no drift/],
+            ["1", /the check failed/],
+            ["2", /drift found, not repaired/],
+            ["3", /no drift, but the stack has changes not applied yet \(pending\)/],
+            ["4", /drift found and repaired \(--remediate\): the report keeps what drifted, who changed it and when/],
+            ["64", /wrong arguments/],
+        ] as const) {
             assert.match(codes, new RegExp(`^  ${code} +${meaning.source}`, "m"), `exit ${code}:\n${codes}`);
         }
         const { EXIT } = await import("../../pipelines/cli");
@@ -75,12 +100,21 @@ describe("unit: the m365-mfa command", () => {
         [["pr-summary", "--stack", "s", "--policy-pack-config", "c.json"], /error: --policy-pack-config needs --policy-pack/],
         [["export", "--format", "xml"], /error: option '--format <format>' argument 'xml' is invalid\. Allowed choices are yaml, json\./],
         // Every exportable key, from the registry, in its order.
-        [["export", "--include", "securityDefaults,smsAuth"], new RegExp(`error: --include: unknown setting "smsAuth" \\(known: ${EXPORTABLE.join(", ")}\\)`)],
-        [["readiness", "--window-days", "31"], /error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to 30 \(sign-in logs are kept 30 days\)/],
+        [
+            ["export", "--include", "securityDefaults,smsAuth"],
+            new RegExp(`error: --include: unknown setting "smsAuth" \\(known: ${EXPORTABLE.join(", ")}\\)`),
+        ],
+        [
+            ["readiness", "--window-days", "31"],
+            /error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to 30 \(sign-in logs are kept 30 days\)/,
+        ],
         [["readiness", "--window-days", "7x"], /argument '7x' is invalid/],
         [["multi-tenant"], /error: required option '--tenants <file>' not specified/],
         [["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--operation", "destroy"], /Allowed choices are preview, up/],
-        [["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--parallel", "0"], /argument '0' is invalid\. must be a whole number from 1 to 64/],
+        [
+            ["multi-tenant", "--tenants", "t.json", "--baseline", "b.json", "--parallel", "0"],
+            /argument '0' is invalid\. must be a whole number from 1 to 64/,
+        ],
         [["frobnicate"], /error: unknown command 'frobnicate'/],
     ];
     for (const [args, message] of usageErrors) {
@@ -109,7 +143,11 @@ describe("unit: the m365-mfa command", () => {
 
     it("as a process: the exit code reaches the shell (node cli.ts)", () => {
         const root = path.resolve(__dirname, "..", "..");
-        const node = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "cli.ts"), ...args], { cwd: root, encoding: "utf8" });
+        const node = (...args: string[]) =>
+            spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "cli.ts"), ...args], {
+                cwd: root,
+                encoding: "utf8",
+            });
         const help = node("drift", "--help");
         assert.strictEqual(help.status, 0, help.stderr);
         assert.match(help.stdout, /--report-dir <dir>/);
@@ -118,7 +156,11 @@ describe("unit: the m365-mfa command", () => {
         assert.match(bad.stderr, /unknown option '--nope'/);
         // One door (issue 23): pipelines/cli.ts is a module of the command, not a second entry point; run on
         // its own it does nothing (before, it parsed its arguments through the command).
-        const old = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "pipelines", "cli.ts"), "drift", "--nope"], { cwd: root, encoding: "utf8" });
+        const old = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(root, "pipelines", "cli.ts"), "drift", "--nope"],
+            { cwd: root, encoding: "utf8" },
+        );
         assert.strictEqual(old.status, 0, old.stderr);
         assert.strictEqual(old.stdout + old.stderr, "");
     });

@@ -17,10 +17,10 @@ describe("unit: client layer", () => {
     });
 
     it("takes stack config before the environment, and never describes the secret", () => {
-        const conn = resolveConnection(
-            mapConfigSource({ tenantId: "t-from-config", clientSecret: "s3cr3t-value" }),
-            { AZURE_TENANT_ID: "t-from-env", AZURE_CLIENT_ID: "app-from-env" },
-        );
+        const conn = resolveConnection(mapConfigSource({ tenantId: "t-from-config", clientSecret: "s3cr3t-value" }), {
+            AZURE_TENANT_ID: "t-from-env",
+            AZURE_CLIENT_ID: "app-from-env",
+        });
         assert.strictEqual(conn.tenantId, "t-from-config");
         assert.strictEqual(conn.clientId, "app-from-env");
         assert.ok(!describeConnection(conn).includes("s3cr3t-value"));

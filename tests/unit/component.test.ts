@@ -25,7 +25,11 @@ describe("unit: TenantMfaBaseline composition", () => {
     it("creates the security defaults member with the desired value and reports the path", async () => {
         const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
         const b = new TenantMfaBaseline("t1", { securityDefaults: { enabled: true } });
-        assert.deepStrictEqual(await outputOf(b.posture), { path: "security-defaults", legacyAuthentication: "security-defaults", securityDefaultsEnabled: true });
+        assert.deepStrictEqual(await outputOf(b.posture), {
+            path: "security-defaults",
+            legacyAuthentication: "security-defaults",
+            securityDefaultsEnabled: true,
+        });
         const sd = created.find((c) => c.name === "t1-security-defaults");
         assert.ok(sd, "member created");
         assert.strictEqual(sd!.type, "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults");

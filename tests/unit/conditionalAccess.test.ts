@@ -21,7 +21,13 @@ describe("unit: Conditional Access members, presets and coherence", () => {
                     if (args.type === "pulumi-nodejs:dynamic/m365-mfa:BreakGlassAccounts") {
                         // What the check resolves through the package's Graph client (settings/conditionalAccess/breakGlass.ts).
                         lookups.push(...args.inputs.accounts);
-                        return { id: `${args.name}-id`, state: { ...args.inputs, objectIds: args.inputs.accounts.map((a: string) => (a.includes("@") ? "bg1-object-id" : a)) } };
+                        return {
+                            id: `${args.name}-id`,
+                            state: {
+                                ...args.inputs,
+                                objectIds: args.inputs.accounts.map((a: string) => (a.includes("@") ? "bg1-object-id" : a)),
+                            },
+                        };
                     }
                     return { id: `${args.name}-id`, state: { ...args.inputs } };
                 },
@@ -51,16 +57,33 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.deepStrictEqual(p!.inputs.conditions.clientAppTypes, ["exchangeActiveSync", "other"]);
         assert.deepStrictEqual(p!.inputs.conditions.applications.includedApplications, ["All"]);
         assert.deepStrictEqual(p!.inputs.conditions.users.includedUsers, ["All"]);
-        assert.deepStrictEqual(p!.inputs.conditions.users.excludedUsers, ["bg1-object-id", "11111111-2222-3333-4444-555555555555"], "UPNs resolved to object ids, ids kept");
+        assert.deepStrictEqual(
+            p!.inputs.conditions.users.excludedUsers,
+            ["bg1-object-id", "11111111-2222-3333-4444-555555555555"],
+            "UPNs resolved to object ids, ids kept",
+        );
         assert.deepStrictEqual(p!.inputs.grantControls, { operator: "OR", builtInControls: ["block"] });
-        assert.deepStrictEqual(lookups, ["breakglass1@contoso.com", "11111111-2222-3333-4444-555555555555"], "resolved by the package's own resource, child of the component");
+        assert.deepStrictEqual(
+            lookups,
+            ["breakglass1@contoso.com", "11111111-2222-3333-4444-555555555555"],
+            "resolved by the package's own resource, child of the component",
+        );
         assert.ok(created.some((c) => c.name === "ca1-legacy-authentication-break-glass"));
         assert.deepStrictEqual(calls, [], "no azuread.getUser");
     });
 
     it("enforces when the stack says on, and says which path it took", async () => {
         const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
-        const b = new TenantMfaBaseline("ca2", baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, conditionalAccessMfa: { mode: "on" }, securityDefaults: { enabled: false }, guards: { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] } }));
+        const b = new TenantMfaBaseline(
+            "ca2",
+            baselineArgsFromConfig({
+                breakGlassAccounts: BG,
+                legacyAuthentication: { mode: "on" },
+                conditionalAccessMfa: { mode: "on" },
+                securityDefaults: { enabled: false },
+                guards: { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] },
+            }),
+        );
         assert.strictEqual((await policyOf("ca2-legacy-authentication-policy"))!.inputs.state, "enabled");
         const mfa = await policyOf("ca2-require-mfa-policy");
         assert.deepStrictEqual(mfa!.inputs.grantControls, { operator: "OR", builtInControls: ["mfa"] });
@@ -72,10 +95,19 @@ describe("unit: Conditional Access members, presets and coherence", () => {
 
     it("refuses security defaults beside an enforced Conditional Access policy, naming both keys and the way out", () => {
         assert.throws(
-            () => baselineArgsFromConfig({ breakGlassAccounts: BG, securityDefaults: { enabled: true }, legacyAuthentication: { mode: "on" }, guards: { confirm: ["legacy-authentication:on"] } }),
+            () =>
+                baselineArgsFromConfig({
+                    breakGlassAccounts: BG,
+                    securityDefaults: { enabled: true },
+                    legacyAuthentication: { mode: "on" },
+                    guards: { confirm: ["legacy-authentication:on"] },
+                }),
             (e: BaselineConfigError) => {
                 assert.strictEqual(e.problems.length, 1);
-                assert.match(e.problems[0], /m365-mfa:baseline\.securityDefaults\.enabled is true while a Conditional Access policy is on \(m365-mfa:baseline\.legacyAuthentication/);
+                assert.match(
+                    e.problems[0],
+                    /m365-mfa:baseline\.securityDefaults\.enabled is true while a Conditional Access policy is on \(m365-mfa:baseline\.legacyAuthentication/,
+                );
                 assert.match(e.problems[0], /preset conditional-access/);
                 return true;
             },
@@ -83,22 +115,39 @@ describe("unit: Conditional Access members, presets and coherence", () => {
     });
 
     it("refuses a block or MFA policy without break-glass accounts", () => {
-        assert.throws(() => baselineArgsFromConfig({ legacyAuthentication: { mode: "reportOnly" } }), /legacyAuthentication needs m365-mfa:baseline\.breakGlassAccounts/);
-        assert.throws(() => baselineArgsFromConfig({ conditionalAccessMfa: { mode: "on" } }), /conditionalAccessMfa needs m365-mfa:baseline\.breakGlassAccounts/);
-        assert.throws(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }), /legacyAuthentication\.mode must be one of reportOnly, on, off \(report-only first, as Microsoft recommends\), got \"enforce\"/);
+        assert.throws(
+            () => baselineArgsFromConfig({ legacyAuthentication: { mode: "reportOnly" } }),
+            /legacyAuthentication needs m365-mfa:baseline\.breakGlassAccounts/,
+        );
+        assert.throws(
+            () => baselineArgsFromConfig({ conditionalAccessMfa: { mode: "on" } }),
+            /conditionalAccessMfa needs m365-mfa:baseline\.breakGlassAccounts/,
+        );
+        assert.throws(
+            () => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }),
+            /legacyAuthentication\.mode must be one of reportOnly, on, off \(report-only first, as Microsoft recommends\), got \"enforce\"/,
+        );
     });
 
     it("switching a Conditional Access policy on is confirmed at preview (count and digest, from the tenant); the old static token is said to confirm nothing", () => {
         // The confirmation names the change, which only the tenant knows (its users): the rollout guard asks for it at preview.
         assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }));
-        const args = baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" }, guards: { confirm: ["legacy-authentication:on"] } });
+        const args = baselineArgsFromConfig({
+            breakGlassAccounts: BG,
+            legacyAuthentication: { mode: "on" },
+            guards: { confirm: ["legacy-authentication:on"] },
+        });
         const w = coherenceWarnings(args);
         assert.strictEqual(w.length, 1);
         assert.match(w[0], /guards\.confirm lists "legacy-authentication:on", which no longer confirms anything/);
     });
 
     it("flags per-user MFA beside Conditional Access MFA, as Microsoft advises against it", () => {
-        const args = baselineArgsFromConfig({ breakGlassAccounts: BG, conditionalAccessMfa: { mode: "reportOnly" }, perUserMfa: { assignments: [{ state: "enforced", users: ["a@contoso.com"] }] } });
+        const args = baselineArgsFromConfig({
+            breakGlassAccounts: BG,
+            conditionalAccessMfa: { mode: "reportOnly" },
+            perUserMfa: { assignments: [{ state: "enforced", users: ["a@contoso.com"] }] },
+        });
         const w = coherenceWarnings(args);
         assert.strictEqual(w.length, 1);
         assert.match(w[0], /Microsoft advises against using both.*migrationStage 3/);
@@ -109,7 +158,11 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.deepStrictEqual(sd.securityDefaults, { enabled: true });
         assert.deepStrictEqual(sd.smtpAuth, { disabledForOrganization: true });
         assert.strictEqual(sd.legacyAuthentication, undefined);
-        const ca = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, smtpAuth: { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] } });
+        const ca = baselineArgsFromConfig({
+            preset: "conditional-access",
+            breakGlassAccounts: BG,
+            smtpAuth: { disabledForOrganization: true, exceptions: ["scanner@contoso.com"] },
+        });
         assert.strictEqual(ca.securityDefaults, undefined, "report-only Conditional Access: security defaults stay as the tenant has them");
         const caOn = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, conditionalAccessMfa: { mode: "on" } });
         assert.deepStrictEqual(caOn.securityDefaults, { enabled: false }, "off once a Conditional Access policy is enforced");
@@ -118,14 +171,33 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         const m1 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 1, breakGlassAccounts: BG });
         const confirm = { confirm: ["legacy-authentication:on", "conditional-access-mfa:on"] };
         assert.strictEqual(m1.securityDefaults, undefined);
-        const m2 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG, guards: confirm });
-        const m3 = baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG, guards: confirm });
-        assert.deepStrictEqual([m1.conditionalAccessMfa?.mode, m2.conditionalAccessMfa?.mode, m3.conditionalAccessMfa?.mode], ["reportOnly", "on", "on"]);
+        const m2 = baselineArgsFromConfig({
+            preset: "per-user-mfa-to-conditional-access",
+            migrationStage: 2,
+            breakGlassAccounts: BG,
+            guards: confirm,
+        });
+        const m3 = baselineArgsFromConfig({
+            preset: "per-user-mfa-to-conditional-access",
+            migrationStage: 3,
+            breakGlassAccounts: BG,
+            guards: confirm,
+        });
+        assert.deepStrictEqual(
+            [m1.conditionalAccessMfa?.mode, m2.conditionalAccessMfa?.mode, m3.conditionalAccessMfa?.mode],
+            ["reportOnly", "on", "on"],
+        );
         assert.strictEqual(m2.perUserMfa, undefined, "stage 2 leaves per-user MFA alone");
         assert.deepStrictEqual(m2.securityDefaults, { enabled: false });
         assert.deepStrictEqual(m3.perUserMfa, { assignments: [], allOtherUsers: "disabled" });
-        assert.throws(() => baselineArgsFromConfig({ preset: "strict" }), /preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access/);
-        assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access", migrationStage: 2, breakGlassAccounts: BG }), /migrationStage does nothing with preset conditional-access: it is the stage of preset per-user-mfa-to-conditional-access/);
+        assert.throws(
+            () => baselineArgsFromConfig({ preset: "strict" }),
+            /preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access/,
+        );
+        assert.throws(
+            () => baselineArgsFromConfig({ preset: "conditional-access", migrationStage: 2, breakGlassAccounts: BG }),
+            /migrationStage does nothing with preset conditional-access: it is the stage of preset per-user-mfa-to-conditional-access/,
+        );
         assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access" }), /needs m365-mfa:baseline\.breakGlassAccounts/);
     });
 });

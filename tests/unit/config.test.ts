@@ -11,12 +11,15 @@ describe("unit: baseline stack config", () => {
     });
 
     it("explains a missing baseline with an example", () => {
-        assert.throws(() => baselineArgsFromConfig(undefined), (e: Error) => {
-            assert.ok(e instanceof BaselineConfigError);
-            assert.match(e.message, /m365-mfa:baseline is not set/);
-            assert.match(e.message, /preset: security-defaults/);
-            return true;
-        });
+        assert.throws(
+            () => baselineArgsFromConfig(undefined),
+            (e: Error) => {
+                assert.ok(e instanceof BaselineConfigError);
+                assert.match(e.message, /m365-mfa:baseline is not set/);
+                assert.match(e.message, /preset: security-defaults/);
+                return true;
+            },
+        );
     });
 
     it("names every wrong key with its full path, at once", () => {
@@ -47,10 +50,11 @@ describe("unit: baseline stack config", () => {
             },
         );
         assert.throws(
-            () => baselineArgsFromConfig({
-                breakGlassAccounts: ["bg1@contoso.com"],
-                perUserMfa: { assignments: [{ state: "on", users: ["bg1@contoso.com"] }], targets: {} },
-            }),
+            () =>
+                baselineArgsFromConfig({
+                    breakGlassAccounts: ["bg1@contoso.com"],
+                    perUserMfa: { assignments: [{ state: "on", users: ["bg1@contoso.com"] }], targets: {} },
+                }),
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
                     "m365-mfa:baseline.perUserMfa.targets is not a known setting (known: assignments, excludeUsers, allOtherUsers)",
@@ -60,14 +64,21 @@ describe("unit: baseline stack config", () => {
             },
         );
         assert.throws(
-            () => baselineArgsFromConfig({ breakGlassAccounts: ["bg1@contoso.com"], perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] } }),
+            () =>
+                baselineArgsFromConfig({
+                    breakGlassAccounts: ["bg1@contoso.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] },
+                }),
             /perUserMfa\.assignments\[0\]\.users\[0\] names break-glass account BG1@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[0\]\); break-glass accounts are always excluded/,
         );
     });
 
     it("rejects non-object values", () => {
         assert.throws(() => baselineArgsFromConfig("on"), /m365-mfa:baseline must be an object, got "on"/);
-        assert.throws(() => baselineArgsFromConfig({ securityDefaults: true }), /securityDefaults must be an object \(like \{ enabled: true \}\), got true/);
+        assert.throws(
+            () => baselineArgsFromConfig({ securityDefaults: true }),
+            /securityDefaults must be an object \(like \{ enabled: true \}\), got true/,
+        );
     });
 
     it("a key outside m365-mfa:baseline with a typo gets a did-you-mean; other namespaces are not ours", () => {
@@ -80,11 +91,25 @@ describe("unit: baseline stack config", () => {
         };
         const problems = unknownConfigKeys(all);
         assert.strictEqual(problems.length, 3, problems.join("\n"));
-        assert.match(problems[0], /^m365-mfa:baselne is not a key m365-mfa reads; did you mean m365-mfa:baseline\? \(known: m365-mfa:tenantId, m365-mfa:clientId, /);
+        assert.match(
+            problems[0],
+            /^m365-mfa:baselne is not a key m365-mfa reads; did you mean m365-mfa:baseline\? \(known: m365-mfa:tenantId, m365-mfa:clientId, /,
+        );
         assert.match(problems[0], /pulumi config rm m365-mfa:baselne; pulumi config set m365-mfa:baseline/);
         assert.match(problems[1], /^m365-mfa:tenantID is not a key m365-mfa reads; did you mean m365-mfa:tenantId\?/);
         assert.match(problems[2], /^m365-mfa:somethingElse is not a key m365-mfa reads \(known: /);
-        for (const k of ["tenantId", "clientId", "clientSecret", "cloud", "authorityHost", "graphEndpoint", "exchangeEndpoint", "baseline", "permissionPreflight", "retryBudgetSeconds"]) {
+        for (const k of [
+            "tenantId",
+            "clientId",
+            "clientSecret",
+            "cloud",
+            "authorityHost",
+            "graphEndpoint",
+            "exchangeEndpoint",
+            "baseline",
+            "permissionPreflight",
+            "retryBudgetSeconds",
+        ]) {
             assert.ok(PACKAGE_CONFIG_KEYS.includes(k), k);
         }
         // The misspelt baseline: "not set", and which key was meant, together.
@@ -97,8 +122,14 @@ describe("unit: baseline stack config", () => {
                 return true;
             },
         );
-        assert.throws(() => baselineArgsFromConfig({ securityDefaults: { enabled: true } }, { "m365-mfa:tenantID": "x" }), /m365-mfa:tenantID is not a key m365-mfa reads; did you mean m365-mfa:tenantId\?/);
-        assert.deepStrictEqual(baselineArgsFromConfig({ securityDefaults: { enabled: true } }, { "m365-mfa:tenantId": "x", "m365-mfa:baseline": "{}" }), { securityDefaults: { enabled: true } });
+        assert.throws(
+            () => baselineArgsFromConfig({ securityDefaults: { enabled: true } }, { "m365-mfa:tenantID": "x" }),
+            /m365-mfa:tenantID is not a key m365-mfa reads; did you mean m365-mfa:tenantId\?/,
+        );
+        assert.deepStrictEqual(
+            baselineArgsFromConfig({ securityDefaults: { enabled: true } }, { "m365-mfa:tenantId": "x", "m365-mfa:baseline": "{}" }),
+            { securityDefaults: { enabled: true } },
+        );
     });
 
     it("reports every baseline problem in one pass: a wrong preset does not hide the members' own rules", () => {
@@ -111,17 +142,38 @@ describe("unit: baseline stack config", () => {
                     securityDefaults: { enabled: "yes" },
                 }),
             (e: BaselineConfigError) => {
-                assert.ok(e.problems.some((p) => /m365-mfa:baseline\.preset must be one of/.test(p)), e.message);
-                assert.ok(e.problems.some((p) => /securityDefaults\.enabled must be true or false/.test(p)), e.message);
-                assert.ok(e.problems.some((p) => /perUserMfa\.assignments\[0\]\.users\[0\] names break-glass account BG1@contoso\.com/.test(p)), e.message);
+                assert.ok(
+                    e.problems.some((p) => /m365-mfa:baseline\.preset must be one of/.test(p)),
+                    e.message,
+                );
+                assert.ok(
+                    e.problems.some((p) => /securityDefaults\.enabled must be true or false/.test(p)),
+                    e.message,
+                );
+                assert.ok(
+                    e.problems.some((p) => /perUserMfa\.assignments\[0\]\.users\[0\] names break-glass account BG1@contoso\.com/.test(p)),
+                    e.message,
+                );
                 return true;
             },
         );
         assert.throws(
-            () => baselineArgsFromConfig({ preset: "security-defaults", migrationStage: 2, breakGlassAccounts: ["bg1@contoso.com"], perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] } }),
+            () =>
+                baselineArgsFromConfig({
+                    preset: "security-defaults",
+                    migrationStage: 2,
+                    breakGlassAccounts: ["bg1@contoso.com"],
+                    perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] },
+                }),
             (e: BaselineConfigError) => {
-                assert.ok(e.problems.some((p) => /migrationStage does nothing with preset security-defaults/.test(p)), e.message);
-                assert.ok(e.problems.some((p) => /names break-glass account BG1@contoso\.com/.test(p)), e.message);
+                assert.ok(
+                    e.problems.some((p) => /migrationStage does nothing with preset security-defaults/.test(p)),
+                    e.message,
+                );
+                assert.ok(
+                    e.problems.some((p) => /names break-glass account BG1@contoso\.com/.test(p)),
+                    e.message,
+                );
                 return true;
             },
         );

@@ -17,17 +17,26 @@ describe("unit: a setting declared once", () => {
         });
         const bad = d.validate({ on: true, confirm: "weakens:x:1", tenantAtPreview: { on: "yes" } });
         assert.strictEqual(bad.desired, undefined);
-        assert.deepStrictEqual(bad.failures.map((f) => f.property), ["confirm", "tenantAtPreview"]);
+        assert.deepStrictEqual(
+            bad.failures.map((f) => f.property),
+            ["confirm", "tenantAtPreview"],
+        );
         assert.match(bad.failures[0].reason, /guards\.confirm/);
         // Without confirms, the same keys are unknown properties.
         const plain = declareSetting({ inputs: { on: bool } });
-        assert.deepStrictEqual(plain.validate({ on: true, confirm: [] }).failures.map((f) => f.property), ["confirm"]);
+        assert.deepStrictEqual(
+            plain.validate({ on: true, confirm: [] }).failures.map((f) => f.property),
+            ["confirm"],
+        );
     });
 
     it("security defaults: a malformed tenantAtPreview or replacement is refused, naming it (not dropped)", () => {
         const v = securityDefaults.validate({ isEnabled: false, replacement: { requiresMfa: true }, tenantAtPreview: { isEnabled: "on" } });
         assert.strictEqual(v.desired, undefined);
-        assert.deepStrictEqual(v.failures.map((f) => f.property), ["replacement", "tenantAtPreview"]);
+        assert.deepStrictEqual(
+            v.failures.map((f) => f.property),
+            ["replacement", "tenantAtPreview"],
+        );
         assert.match(v.failures[0].reason, /blocksLegacy/);
         assert.deepStrictEqual(securityDefaults.internalFields, ["replacement", "confirm", "tenantAtPreview"]);
         assert.deepStrictEqual(securityDefaults.inputKeys, ["isEnabled"]);
@@ -40,7 +49,10 @@ describe("unit: a setting declared once", () => {
                 {
                     newResource: (args) => {
                         created.push({ type: args.type, name: args.name, inputs: args.inputs });
-                        return { id: `${args.name}-id`, state: { ...args.inputs, policyId: "p", displayName: "Security Defaults", tenantId: "tid" } };
+                        return {
+                            id: `${args.name}-id`,
+                            state: { ...args.inputs, policyId: "p", displayName: "Security Defaults", tenantId: "tid" },
+                        };
                     },
                     call: () => ({}),
                 },
@@ -52,7 +64,11 @@ describe("unit: a setting declared once", () => {
 
         it("SecurityDefaults", async () => {
             const { SecurityDefaults } = await import("../../settings/securityDefaults/resource");
-            const r = new SecurityDefaults("sd", { isEnabled: true, replacement: { requiresMfa: true, blocksLegacy: false }, confirm: ["c"] });
+            const r = new SecurityDefaults("sd", {
+                isEnabled: true,
+                replacement: { requiresMfa: true, blocksLegacy: false },
+                confirm: ["c"],
+            });
             assert.strictEqual(SecurityDefaults.name, "SecurityDefaults");
             const policyId = await new Promise((resolve) => r.policyId.apply(resolve));
             assert.strictEqual(policyId, "p");
@@ -86,9 +102,23 @@ describe("unit: a setting declared once", () => {
         it("MailboxProtocols", async () => {
             const { MailboxProtocols } = await import("../../settings/mailboxProtocols/resource");
             const { mailboxProtocols } = await import("../../settings/mailboxProtocols/setting");
-            assert.deepStrictEqual([...mailboxProtocols.inputKeys].sort(), ["configKey", "confirm", "defaults", "exceptionAddresses", "exceptions", "mailboxes", "maxMailboxChanges", "planned", "plans"]);
+            assert.deepStrictEqual([...mailboxProtocols.inputKeys].sort(), [
+                "configKey",
+                "confirm",
+                "defaults",
+                "exceptionAddresses",
+                "exceptions",
+                "mailboxes",
+                "maxMailboxChanges",
+                "planned",
+                "plans",
+            ]);
             assert.deepStrictEqual(mailboxProtocols.internalFields, ["configKey", "confirm"]);
-            const r = new MailboxProtocols("mp", { defaults: { pop: false }, confirm: ["c"], configKey: "m365-mfa:baseline.mailboxProtocols" });
+            const r = new MailboxProtocols("mp", {
+                defaults: { pop: false },
+                confirm: ["c"],
+                configKey: "m365-mfa:baseline.mailboxProtocols",
+            });
             await new Promise((resolve) => r.urn.apply(resolve));
             const c = created.find((x) => x.name === "mp");
             assert.strictEqual(c?.type, "pulumi-nodejs:dynamic/m365-mfa:MailboxProtocols");
@@ -106,7 +136,11 @@ describe("unit: a setting declared once", () => {
         });
         it("ExternalAuthenticationMethod", async () => {
             const { ExternalAuthenticationMethod } = await import("../../settings/authenticationMethods/externalMethodResource");
-            const r = new ExternalAuthenticationMethod("ext", { displayName: "Acme MFA", appId: "6d0f8c3a-1b2c-4d5e-8f90-0a1b2c3d4e5f", includeTargets: [{ id: "all_users" }] });
+            const r = new ExternalAuthenticationMethod("ext", {
+                displayName: "Acme MFA",
+                appId: "6d0f8c3a-1b2c-4d5e-8f90-0a1b2c3d4e5f",
+                includeTargets: [{ id: "all_users" }],
+            });
             await new Promise((resolve) => r.urn.apply(resolve));
             const c = created.find((x) => x.name === "ext");
             assert.strictEqual(ExternalAuthenticationMethod.name, "ExternalAuthenticationMethod");
@@ -118,7 +152,14 @@ describe("unit: a setting declared once", () => {
         it("AuthenticationMethodsPolicy", async () => {
             const { AuthenticationMethodsPolicy } = await import("../../settings/authenticationMethods/policyResource");
             const { authenticationMethodsPolicy } = await import("../../settings/authenticationMethods/policy");
-            assert.deepStrictEqual(authenticationMethodsPolicy.inputKeys, ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences", "reportSuspiciousActivitySettings", "diagnosticsUrn", "confirm"]);
+            assert.deepStrictEqual(authenticationMethodsPolicy.inputKeys, [
+                "registrationCampaign",
+                "policyMigrationState",
+                "systemCredentialPreferences",
+                "reportSuspiciousActivitySettings",
+                "diagnosticsUrn",
+                "confirm",
+            ]);
             assert.deepStrictEqual(authenticationMethodsPolicy.internalFields, ["diagnosticsUrn", "confirm"]);
             const r = new AuthenticationMethodsPolicy("amp", { policyMigrationState: "migrationComplete", confirm: ["c"] });
             await new Promise((resolve) => r.urn.apply(resolve));
@@ -135,7 +176,12 @@ describe("unit: a setting declared once", () => {
             const { authenticationMethodConfiguration } = await import("../../settings/authenticationMethods/methodConfiguration");
             assert.deepStrictEqual(authenticationMethodConfiguration.internalFields, ["confirm", "tenantAtPreview"]);
             assert.deepStrictEqual(authenticationMethodConfiguration.resolvedFields, ["tenantAtPreview"]);
-            const r = new AuthenticationMethodConfiguration("tap", { method: "temporaryAccessPass", state: "enabled", defaultLength: 12, confirm: ["c"] });
+            const r = new AuthenticationMethodConfiguration("tap", {
+                method: "temporaryAccessPass",
+                state: "enabled",
+                defaultLength: 12,
+                confirm: ["c"],
+            });
             await new Promise((resolve) => r.urn.apply(resolve));
             const c = created.find((x) => x.name === "tap");
             assert.strictEqual(AuthenticationMethodConfiguration.name, "AuthenticationMethodConfiguration");
@@ -150,8 +196,14 @@ describe("unit: a setting declared once", () => {
         assert.deepStrictEqual(smtpAuth.inputKeys, ["disabledForOrganization", "exceptions", "manageAllMailboxes", "mailboxes"]);
         assert.deepStrictEqual(smtpAuth.resolvedFields, ["mailboxes", "tenantAtPreview"]);
         const v = smtpAuth.validate({ disabledForOrganization: true, confirm: ["x"], tenantAtPreview: { disabledForOrganization: "no" } });
-        assert.deepStrictEqual(v.failures.map((f) => f.property), ["confirm", "tenantAtPreview"]);
-        assert.match(v.failures[0].reason, /confirm is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/);
+        assert.deepStrictEqual(
+            v.failures.map((f) => f.property),
+            ["confirm", "tenantAtPreview"],
+        );
+        assert.match(
+            v.failures[0].reason,
+            /confirm is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/,
+        );
     });
 
     it("Exchange authentication policy: the JSON Schema of m365-mfa:baseline covers allowBasicAuth's protocols", async () => {
@@ -159,7 +211,20 @@ describe("unit: a setting declared once", () => {
         const { exchangeAuthenticationPolicyMember } = await import("../../settings/exchangeAuthenticationPolicy/member");
         const json = jsonSchemaOf(exchangeAuthenticationPolicyMember.schema) as any;
         const allow = json.properties.allowBasicAuth;
-        assert.deepStrictEqual([...allow.propertyNames.enum].sort(), ["ActiveSync", "Autodiscover", "Imap", "Mapi", "OfflineAddressBook", "OutlookService", "Pop", "Powershell", "ReportingWebServices", "Rpc", "Smtp", "WebServices"]);
+        assert.deepStrictEqual([...allow.propertyNames.enum].sort(), [
+            "ActiveSync",
+            "Autodiscover",
+            "Imap",
+            "Mapi",
+            "OfflineAddressBook",
+            "OutlookService",
+            "Pop",
+            "Powershell",
+            "ReportingWebServices",
+            "Rpc",
+            "Smtp",
+            "WebServices",
+        ]);
         assert.strictEqual(allow.additionalProperties.type, "boolean");
     });
 
@@ -175,7 +240,14 @@ describe("unit: a setting declared once", () => {
         const { externalAuthenticationMethod } = await import("../../settings/authenticationMethods/externalMethod");
         const json = jsonSchemaOf(authenticationMethodsMember.schema) as any;
         const ext = json.properties.externalMethods.additionalProperties;
-        assert.deepStrictEqual(Object.keys(ext.properties), ["appId", "clientId", "discoveryUrl", "state", "includeTargets", "excludeTargets"]);
+        assert.deepStrictEqual(Object.keys(ext.properties), [
+            "appId",
+            "clientId",
+            "discoveryUrl",
+            "state",
+            "includeTargets",
+            "excludeTargets",
+        ]);
         assert.strictEqual(ext.additionalProperties, false);
         assert.deepStrictEqual(ext.properties.state.enum, ["enabled", "disabled"]);
         assert.match(JSON.stringify(ext.properties.appId), /\[0-9a-fA-F\]\{8\}/);
@@ -188,11 +260,21 @@ describe("unit: a setting declared once", () => {
         const { jsonSchemaOf } = await import("../../providers/framework/validation");
         const { authenticationMethodsMember } = await import("../../settings/authenticationMethods/member");
         const policy = (jsonSchemaOf(authenticationMethodsMember.schema) as any).properties.policy;
-        assert.deepStrictEqual(Object.keys(policy.properties), ["registrationCampaign", "policyMigrationState", "systemCredentialPreferences", "reportSuspiciousActivitySettings"]);
+        assert.deepStrictEqual(Object.keys(policy.properties), [
+            "registrationCampaign",
+            "policyMigrationState",
+            "systemCredentialPreferences",
+            "reportSuspiciousActivitySettings",
+        ]);
         assert.strictEqual(policy.minProperties, 1);
         const campaign = policy.properties.registrationCampaign;
-        assert.deepStrictEqual([campaign.properties.snoozeDurationInDays.minimum, campaign.properties.snoozeDurationInDays.maximum], [0, 14]);
-        assert.deepStrictEqual(campaign.properties.includeTargets.items.properties.targetedAuthenticationMethod.enum, ["microsoftAuthenticator"]);
+        assert.deepStrictEqual(
+            [campaign.properties.snoozeDurationInDays.minimum, campaign.properties.snoozeDurationInDays.maximum],
+            [0, 14],
+        );
+        assert.deepStrictEqual(campaign.properties.includeTargets.items.properties.targetedAuthenticationMethod.enum, [
+            "microsoftAuthenticator",
+        ]);
         assert.deepStrictEqual(policy.properties.policyMigrationState.enum, ["preMigration", "migrationInProgress", "migrationComplete"]);
         assert.strictEqual(policy.properties.reportSuspiciousActivitySettings.properties.voiceReportingCode.maximum, 9);
         assert.strictEqual(policy.properties.reportSuspiciousActivitySettings.additionalProperties, false);
@@ -208,9 +290,22 @@ describe("unit: a setting declared once", () => {
         const of = (m: string) => methods.properties[m];
         assert.deepStrictEqual(Object.keys(of("sms").properties), ["state", "includeTargets", "excludeTargets"]);
         assert.strictEqual(of("sms").additionalProperties, false);
-        assert.deepStrictEqual(Object.keys(of("sms").properties.includeTargets.items.properties), ["id", "targetType", "isRegistrationRequired", "isUsableForSignIn"]);
-        assert.deepStrictEqual(of("microsoftAuthenticator").properties.includeTargets.items.properties.authenticationMode.enum, ["any", "deviceBasedPush", "push"]);
-        assert.deepStrictEqual(Object.keys(of("microsoftAuthenticator").properties.featureSettings.properties), ["displayAppInformationRequiredState", "displayLocationInformationRequiredState", "companionAppAllowedState"]);
+        assert.deepStrictEqual(Object.keys(of("sms").properties.includeTargets.items.properties), [
+            "id",
+            "targetType",
+            "isRegistrationRequired",
+            "isUsableForSignIn",
+        ]);
+        assert.deepStrictEqual(of("microsoftAuthenticator").properties.includeTargets.items.properties.authenticationMode.enum, [
+            "any",
+            "deviceBasedPush",
+            "push",
+        ]);
+        assert.deepStrictEqual(Object.keys(of("microsoftAuthenticator").properties.featureSettings.properties), [
+            "displayAppInformationRequiredState",
+            "displayLocationInformationRequiredState",
+            "companionAppAllowedState",
+        ]);
         const tap = of("temporaryAccessPass").properties;
         assert.deepStrictEqual([tap.defaultLength.minimum, tap.defaultLength.maximum], [8, 48]);
         assert.deepStrictEqual([tap.maximumLifetimeInMinutes.minimum, tap.maximumLifetimeInMinutes.maximum], [10, 43200]);
@@ -242,16 +337,30 @@ describe("unit: a setting declared once", () => {
         assert.deepStrictEqual(am({ methods: { sms: { defaultLength: 8 } } }), [
             "m365-mfa:baseline.authenticationMethods.methods.sms.defaultLength: defaultLength is not a setting of sms; it belongs to temporaryAccessPass. Remove it, or set method to temporaryAccessPass",
         ]);
-        assert.match(am({ methods: { microsoftAuthenticator: { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } } } })[0], /featureSettings\.numberMatchingRequiredState: .*number matching is always on/);
-        assert.deepStrictEqual(am({ methods: { temporaryAccessPass: { defaultLength: 60 } }, policy: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } } }), [
-            "m365-mfa:baseline.authenticationMethods.policy.reportSuspiciousActivitySettings.voiceReportingCode: reportSuspiciousActivitySettings.voiceReportingCode must be a whole number from 0 to 9 (one phone keypad digit) (got 12)",
-            "m365-mfa:baseline.authenticationMethods.methods.temporaryAccessPass.defaultLength: defaultLength must be a whole number from 8 to 48 characters (got 60)",
-        ]);
-        assert.match(am({ externalMethods: { Acme: { appId: "acme" } } })[0], /externalMethods\.Acme\.appId: appId must be the application \(client\) id .* a GUID \(got "acme"\)/);
+        assert.match(
+            am({ methods: { microsoftAuthenticator: { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } } } })[0],
+            /featureSettings\.numberMatchingRequiredState: .*number matching is always on/,
+        );
+        assert.deepStrictEqual(
+            am({
+                methods: { temporaryAccessPass: { defaultLength: 60 } },
+                policy: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } },
+            }),
+            [
+                "m365-mfa:baseline.authenticationMethods.policy.reportSuspiciousActivitySettings.voiceReportingCode: reportSuspiciousActivitySettings.voiceReportingCode must be a whole number from 0 to 9 (one phone keypad digit) (got 12)",
+                "m365-mfa:baseline.authenticationMethods.methods.temporaryAccessPass.defaultLength: defaultLength must be a whole number from 8 to 48 characters (got 60)",
+            ],
+        );
+        assert.match(
+            am({ externalMethods: { Acme: { appId: "acme" } } })[0],
+            /externalMethods\.Acme\.appId: appId must be the application \(client\) id .* a GUID \(got "acme"\)/,
+        );
         // All at once.
         assert.strictEqual(am({ methods: { fido2: { isAttestationEnforced: true }, qrCodePin: { pinLength: 7 } } }).length, 2);
         // The JSON Schema is the declared one: sms has no defaultLength there.
-        const methods = (jsonSchemaOf((await import("../../settings/authenticationMethods/member")).authenticationMethodsMember.schema) as any).properties.methods;
+        const methods = (
+            jsonSchemaOf((await import("../../settings/authenticationMethods/member")).authenticationMethodsMember.schema) as any
+        ).properties.methods;
         assert.ok(!("defaultLength" in methods.properties.sms.properties));
         // checkedBySetting: the keys checked, `depth` objects deep; the values left to the setting.
         const s = checkedBySetting(obj({ a: obj({ b: num({ min: 1 }) }) }), 2);

@@ -19,10 +19,19 @@ describe("unit: the drift check's connection from the stack's config file", () =
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("reads the plain m365-mfa:* values, ignoring other namespaces and object values", () => {
-        write("Pulumi.prod.yaml", "config:\n  m365-mfa:tenantId: t-1\n  m365-mfa:clientId: c-1\n  m365-mfa:retryBudgetSeconds: 600\n  m365-mfa:baseline:\n    securityDefaults: { enabled: true }\n  azuread:tenantId: other\n");
-        assert.deepStrictEqual(plainConnectionValues({ stack: "org/prod" }, dir), { tenantId: "t-1", clientId: "c-1", retryBudgetSeconds: "600" });
+        write(
+            "Pulumi.prod.yaml",
+            "config:\n  m365-mfa:tenantId: t-1\n  m365-mfa:clientId: c-1\n  m365-mfa:retryBudgetSeconds: 600\n  m365-mfa:baseline:\n    securityDefaults: { enabled: true }\n  azuread:tenantId: other\n",
+        );
+        assert.deepStrictEqual(plainConnectionValues({ stack: "org/prod" }, dir), {
+            tenantId: "t-1",
+            clientId: "c-1",
+            retryBudgetSeconds: "600",
+        });
         write("custom.yaml", "config:\n  m365-mfa:tenantId: t-2\n");
-        assert.deepStrictEqual(plainConnectionValues({ stack: "prod", configFile: path.join(dir, "custom.yaml") }, dir), { tenantId: "t-2" });
+        assert.deepStrictEqual(plainConnectionValues({ stack: "prod", configFile: path.join(dir, "custom.yaml") }, dir), {
+            tenantId: "t-2",
+        });
     });
 
     it("leaves it to the engine for a secret, an ESC environment, project-level config, or no file", () => {

@@ -21,7 +21,12 @@ function preview(found: boolean) {
     return {
         steps: [
             { op: "refresh", urn: URN, oldState: { type: TYPE, inputs: applied, outputs: applied } },
-            { op: found ? "same" : "update", urn: URN, oldState: { type: TYPE, inputs: { isEnabled: found }, outputs: { isEnabled: found } }, newState: { type: TYPE, inputs: applied } },
+            {
+                op: found ? "same" : "update",
+                urn: URN,
+                oldState: { type: TYPE, inputs: { isEnabled: found }, outputs: { isEnabled: found } },
+                newState: { type: TYPE, inputs: applied },
+            },
         ],
         diagnostics: [],
         changeSummary: { update: found ? 0 : 1 },
@@ -92,31 +97,51 @@ describe("unit: drift --remediate writes the evidence before repairing, and its 
         assert.strictEqual(await run([false, true]), EXIT.repaired);
         assert.strictEqual(EXIT.repaired, 4);
         const before = atUp();
-        assert.deepStrictEqual(before.settings.map((s: any) => [s.name, s.kind, s.fields]), [["tenant-security-defaults", "drift", [{ field: "isEnabled", expected: true, found: false }]]]);
+        assert.deepStrictEqual(
+            before.settings.map((s: any) => [s.name, s.kind, s.fields]),
+            [["tenant-security-defaults", "drift", [{ field: "isEnabled", expected: true, found: false }]]],
+        );
         assert.strictEqual(before.remediation.outcome, "running");
         assert.ok(before.attribution, "who and when (here: why not) is in the report before the repair");
-        assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(tmp, "up-args.json"), "utf8")).slice(0, 4), ["up", "--refresh", "--yes", "--skip-preview"]);
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(tmp, "up-args.json"), "utf8")).slice(0, 4), [
+            "up",
+            "--refresh",
+            "--yes",
+            "--skip-preview",
+        ]);
         const after = report();
         assert.strictEqual(after.drifted, true, "the drift found is kept");
         assert.deepStrictEqual(after.settings, before.settings);
         assert.strictEqual(after.remediation.outcome, "repaired");
         assert.ok(after.remediation.finishedAt >= after.remediation.startedAt);
-        assert.match(fs.readFileSync(path.join(tmp, "report", "drift-report.md"), "utf8"), /\*\*Repaired\*\*[\s\S]*## Drift \(found, then repaired\)[\s\S]*\| isEnabled \| true \| false \|/);
+        assert.match(
+            fs.readFileSync(path.join(tmp, "report", "drift-report.md"), "utf8"),
+            /\*\*Repaired\*\*[\s\S]*## Drift \(found, then repaired\)[\s\S]*\| isEnabled \| true \| false \|/,
+        );
     });
 
     it("drift remains after the repair: exit 2, with what still differs", async () => {
         assert.strictEqual(await run([false, false]), EXIT.drifted);
         const r = report();
         assert.strictEqual(r.remediation.outcome, "drift remains");
-        assert.deepStrictEqual(r.remediation.remaining.map((s: any) => s.name), ["tenant-security-defaults"]);
+        assert.deepStrictEqual(
+            r.remediation.remaining.map((s: any) => s.name),
+            ["tenant-security-defaults"],
+        );
         assert.match(fs.readFileSync(path.join(tmp, "report", "drift-report.md"), "utf8"), /## Still drifted after the repair/);
     });
 
     it("the repair fails: an error (exit 1), and the report keeps the drift found and says the repair failed", async () => {
-        await assert.rejects(run([false], 1), /remediation failed \(pulumi up exit 1\); the drift found is in .*drift-report\.md:\nup output/);
+        await assert.rejects(
+            run([false], 1),
+            /remediation failed \(pulumi up exit 1\); the drift found is in .*drift-report\.md:\nup output/,
+        );
         const r = report();
         assert.strictEqual(r.remediation.outcome, "failed");
-        assert.deepStrictEqual(r.settings.map((s: any) => s.fields), [[{ field: "isEnabled", expected: true, found: false }]]);
+        assert.deepStrictEqual(
+            r.settings.map((s: any) => s.fields),
+            [[{ field: "isEnabled", expected: true, found: false }]],
+        );
         assert.strictEqual(atUp().remediation.outcome, "running");
     });
 

@@ -4,7 +4,14 @@
  * validation, diff and id.
  */
 import * as assert from "assert";
-import { ExchangeClient, MissingExchangeRoleError, MissingPermissionError, TenantApiError, resolveConnection, mapConfigSource } from "../../client";
+import {
+    ExchangeClient,
+    MissingExchangeRoleError,
+    MissingPermissionError,
+    TenantApiError,
+    resolveConnection,
+    mapConfigSource,
+} from "../../client";
 import { readExchangeError } from "../../client/exchange";
 import { RetryPolicy, parseRetryAfter } from "../../client/retry";
 import { modernAuthentication } from "../../settings/modernAuthentication/setting";
@@ -77,19 +84,28 @@ describe("unit: Exchange Online client", () => {
         assert.deepStrictEqual(sent[1].body, sent[0].body);
 
         const evil = client([() => json(200, { value: [], "@odata.nextLink": "https://evil.example/steal" })]);
-        await assert.rejects(evil.run(() => evil.c.invoke("Get-CASMailbox")), /points at another host \(https:\/\/evil\.example\); not following it/);
+        await assert.rejects(
+            evil.run(() => evil.c.invoke("Get-CASMailbox")),
+            /points at another host \(https:\/\/evil\.example\); not following it/,
+        );
         assert.strictEqual(evil.sent.length, 1);
     });
 
     it("takes a Set-* answer with value: null and @adminapi.warnings (no objects, the warnings kept)", async () => {
         const warning = "The command completed successfully but no settings of 'contoso.onmicrosoft.com' have been modified.";
         const { c, run } = client([() => json(200, { "@odata.context": "x", "@adminapi.warnings": [warning], value: null })]);
-        assert.deepStrictEqual(await run(() => c.execute("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: true })), { value: [], warnings: [warning] });
+        assert.deepStrictEqual(await run(() => c.execute("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: true })), {
+            value: [],
+            warnings: [warning],
+        });
         const absent = client([() => json(200, { "@adminapi.warnings": [warning] })]);
         assert.deepStrictEqual(await absent.run(() => absent.c.execute("Set-TransportConfig", {})), { value: [], warnings: [warning] });
         // A Get-* without a value array is still an error.
         const get = client([() => json(200, { "@adminapi.warnings": ["w"] })]);
-        await assert.rejects(get.run(() => get.c.invoke("Get-OrganizationConfig")), /the answer has no value array/);
+        await assert.rejects(
+            get.run(() => get.c.invoke("Get-OrganizationConfig")),
+            /the answer has no value array/,
+        );
     });
 
     it("honours Retry-After on 429 and retries 503 and 504, within bounds", async () => {
@@ -104,8 +120,17 @@ describe("unit: Exchange Online client", () => {
 
         // A fake clock: back-off without Retry-After is 5, 10, 20 ms (random 0 takes the lower half), the budget 30 ms.
         let t = 0;
-        const policy = new RetryPolicy({ budgetMs: 30, baseDelayMs: 10, random: () => 0, now: () => t, sleep: async (ms) => void (t += ms) });
-        const bounded = client(Array.from({ length: 3 }, () => () => json(503, { error: { code: "ServiceUnavailable", message: "down" } })), { policy });
+        const policy = new RetryPolicy({
+            budgetMs: 30,
+            baseDelayMs: 10,
+            random: () => 0,
+            now: () => t,
+            sleep: async (ms) => void (t += ms),
+        });
+        const bounded = client(
+            Array.from({ length: 3 }, () => () => json(503, { error: { code: "ServiceUnavailable", message: "down" } })),
+            { policy },
+        );
         await assert.rejects(
             bounded.run(() => bounded.c.invoke("Get-TransportConfig")),
             /gave up running Get-TransportConfig in Exchange Online after 3 attempts over 0\.0 s .*answered 503 ServiceUnavailable: down\. Nothing is lost: run pulumi up again to resume/,
@@ -113,7 +138,10 @@ describe("unit: Exchange Online client", () => {
         assert.strictEqual(bounded.sent.length, 3);
 
         const tooLong = client([() => json(429, { error: { code: "TooManyRequests", message: "later" } }, { "Retry-After": "3600" })]);
-        await assert.rejects(tooLong.run(() => tooLong.c.invoke("Get-TransportConfig")), /answered 429 TooManyRequests/);
+        await assert.rejects(
+            tooLong.run(() => tooLong.c.invoke("Get-TransportConfig")),
+            /answered 429 TooManyRequests/,
+        );
         assert.strictEqual(tooLong.sent.length, 1, "a Retry-After beyond the budget fails at once");
     });
 
@@ -125,12 +153,15 @@ describe("unit: Exchange Online client", () => {
         await set.run(() => set.c.invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: true }));
         assert.strictEqual(set.sent.length, 2);
         const create = client([dropped]);
-        await assert.rejects(create.run(() => create.c.invoke("New-AuthenticationPolicy", { Name: "x" })), (err: any) => {
-            assert.ok(err instanceof TenantApiError);
-            assert.strictEqual(err.status, undefined);
-            assert.match(err.message, /New-AuthenticationPolicy failed: no answer \(ECONNRESET\)/);
-            return true;
-        });
+        await assert.rejects(
+            create.run(() => create.c.invoke("New-AuthenticationPolicy", { Name: "x" })),
+            (err: any) => {
+                assert.ok(err instanceof TenantApiError);
+                assert.strictEqual(err.status, undefined);
+                assert.match(err.message, /New-AuthenticationPolicy failed: no answer \(ECONNRESET\)/);
+                return true;
+            },
+        );
         assert.strictEqual(create.sent.length, 1);
         const remove = client([dropped, () => json(200, { value: [] })]);
         await remove.run(() => remove.c.invoke("Remove-AuthenticationPolicy", { Identity: "x" }, { idempotent: true }));
@@ -138,7 +169,10 @@ describe("unit: Exchange Online client", () => {
     });
 
     it("signs in again once on a 401, then reports a second 401", async () => {
-        const once = client([() => json(401, { error: { code: "InvalidAuthenticationToken", message: "expired" } }), () => json(200, { value: [] })]);
+        const once = client([
+            () => json(401, { error: { code: "InvalidAuthenticationToken", message: "expired" } }),
+            () => json(200, { value: [] }),
+        ]);
         await once.run(() => once.c.invoke("Get-OrganizationConfig"));
         assert.strictEqual(once.resets(), 1);
         assert.strictEqual(once.sent[1].headers.Authorization, "Bearer tok1");
@@ -146,7 +180,10 @@ describe("unit: Exchange Online client", () => {
             () => json(401, { error: { code: "InvalidAuthenticationToken", message: "no" } }),
             () => json(401, { error: { code: "InvalidAuthenticationToken", message: "still no" } }),
         ]);
-        await assert.rejects(twice.run(() => twice.c.invoke("Get-OrganizationConfig")), /answered 401 InvalidAuthenticationToken: still no/);
+        await assert.rejects(
+            twice.run(() => twice.c.invoke("Get-OrganizationConfig")),
+            /answered 401 InvalidAuthenticationToken: still no/,
+        );
     });
 
     it("reports Exchange's own words, the cmdlet and the request-id, and never the secret", async () => {
@@ -158,20 +195,29 @@ describe("unit: Exchange Online client", () => {
                         error: {
                             code: "NotFound",
                             message: "Error executing cmdlet",
-                            details: [{ code: "Context", target: "", message: `Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|object '${SECRET}' couldn't be found on 'X'.` }],
+                            details: [
+                                {
+                                    code: "Context",
+                                    target: "",
+                                    message: `Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|object '${SECRET}' couldn't be found on 'X'.`,
+                                },
+                            ],
                         },
                     },
                     { "request-id": "rid-1" },
                 ),
         ]);
-        await assert.rejects(run(() => c.invoke("Get-CASMailbox", { Identity: "x" })), (err: any) => {
-            assert.strictEqual(
-                err.message,
-                `Exchange Online POST /adminapi/beta/${TENANT}/InvokeCommand Get-CASMailbox answered 404 NotFound: ` +
-                    `object '[redacted secret]' couldn't be found on 'X'. (ManagementObjectNotFoundException) (request-id rid-1)`,
-            );
-            return true;
-        });
+        await assert.rejects(
+            run(() => c.invoke("Get-CASMailbox", { Identity: "x" })),
+            (err: any) => {
+                assert.strictEqual(
+                    err.message,
+                    `Exchange Online POST /adminapi/beta/${TENANT}/InvokeCommand Get-CASMailbox answered 404 NotFound: ` +
+                        `object '[redacted secret]' couldn't be found on 'X'. (ManagementObjectNotFoundException) (request-id rid-1)`,
+                );
+                return true;
+            },
+        );
     });
 
     it("reads error bodies in the order ExchangeOnlineManagement does, ignoring case", () => {
@@ -181,7 +227,13 @@ describe("unit: Exchange Online client", () => {
             { code: "C", message: "inner" },
         );
         assert.deepStrictEqual(
-            readExchangeError({ Error: { Code: "C", Message: "top", Details: [{ Message: "|System.X.ParameterBindingException|A parameter cannot be found." }] } }),
+            readExchangeError({
+                Error: {
+                    Code: "C",
+                    Message: "top",
+                    Details: [{ Message: "|System.X.ParameterBindingException|A parameter cannot be found." }],
+                },
+            }),
             { code: "C", message: "A parameter cannot be found. (ParameterBindingException)" },
         );
         assert.deepStrictEqual(readExchangeError(undefined, "<html>Bad gateway</html>"), { message: "<html>Bad gateway</html>" });
@@ -195,7 +247,8 @@ describe("unit: Exchange Online client", () => {
     });
 
     it("a 403 that is not JSON (no Entra role on the app) becomes an error naming the role to assign", async () => {
-        const text = "The role assigned to application app isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.";
+        const text =
+            "The role assigned to application app isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.";
         const { c, run } = client([() => new Response(text, { status: 403, headers: { "Content-Type": "text/plain" } })]);
         const err = await run(() => c.invoke("Get-OrganizationConfig")).then(
             () => assert.fail("should fail"),
@@ -204,17 +257,36 @@ describe("unit: Exchange Online client", () => {
         assert.ok(err instanceof MissingExchangeRoleError);
         assert.ok(err instanceof TenantApiError);
         assert.strictEqual(err.status, 403);
-        assert.match(err.message, /Get-OrganizationConfig answered 403: The role assigned to application app isn't supported in this scenario/);
-        assert.match(err.message, /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/);
+        assert.match(
+            err.message,
+            /Get-OrganizationConfig answered 403: The role assigned to application app isn't supported in this scenario/,
+        );
+        assert.match(
+            err.message,
+            /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/,
+        );
         // A 403 in Exchange's JSON shape stays an ordinary error.
-        const other = client([() => json(403, { error: { code: "Forbidden", message: "Error executing cmdlet", details: [{ message: "|X.AccessDenied|no" }] } })]);
-        const e2 = await other.run(() => other.c.invoke("Get-OrganizationConfig")).then(() => undefined, (e) => e);
+        const other = client([
+            () =>
+                json(403, {
+                    error: { code: "Forbidden", message: "Error executing cmdlet", details: [{ message: "|X.AccessDenied|no" }] },
+                }),
+        ]);
+        const e2 = await other
+            .run(() => other.c.invoke("Get-OrganizationConfig"))
+            .then(
+                () => undefined,
+                (e) => e,
+            );
         assert.ok(e2 instanceof TenantApiError && !(e2 instanceof MissingExchangeRoleError));
     });
 
     it("names Exchange's permission and role when one is missing", () => {
         const e = new MissingPermissionError("Modern authentication", "write", ["Exchange.ManageAsApp"], [], "exchange");
-        assert.match(e.message, /Grant the Office 365 Exchange Online application permission Exchange\.ManageAsApp and grant admin consent/);
+        assert.match(
+            e.message,
+            /Grant the Office 365 Exchange Online application permission Exchange\.ManageAsApp and grant admin consent/,
+        );
         assert.match(e.message, /plus the Exchange Administrator role for the app's service principal/);
         assert.match(e.message, /The token carries: no application permissions\./);
         const g = new MissingPermissionError("Security defaults", "write", ["Policy.ReadWrite.SecurityDefaults"], ["Policy.Read.All"]);
@@ -228,8 +300,14 @@ describe("unit: modern authentication setting", () => {
         assert.deepStrictEqual(modernAuthentication.validate({ enabled: false }), { desired: { enabled: false }, failures: [] });
         const v = modernAuthentication.validate({ enabled: "true", OAuth2ClientProfileEnabled: true });
         assert.strictEqual(v.desired, undefined);
-        assert.deepStrictEqual(v.failures.map((f) => f.property), ["OAuth2ClientProfileEnabled", "enabled"]);
-        assert.match(modernAuthentication.validate({}).failures[0].reason, /enabled must be true or false \(true turns on modern authentication \(OAuth2ClientProfileEnabled\) for Exchange Online\), got nothing/);
+        assert.deepStrictEqual(
+            v.failures.map((f) => f.property),
+            ["OAuth2ClientProfileEnabled", "enabled"],
+        );
+        assert.match(
+            modernAuthentication.validate({}).failures[0].reason,
+            /enabled must be true or false \(true turns on modern authentication \(OAuth2ClientProfileEnabled\) for Exchange Online\), got nothing/,
+        );
     });
 
     it("diffs only the managed field; reads and writes Exchange, not Graph; names the resource by tenant", () => {

@@ -8,7 +8,12 @@ const allBlocked = Object.fromEntries(AUTH_POLICY_PROTOCOLS.map((p) => [p, false
 
 describe("unit: SMTP AUTH setting", () => {
     it("says Exchange's double negative in words, both ways", () => {
-        assert.deepStrictEqual([true, false, null, undefined].map(fromExchange), ["disabled", "enabled", "followsOrganization", "followsOrganization"]);
+        assert.deepStrictEqual([true, false, null, undefined].map(fromExchange), [
+            "disabled",
+            "enabled",
+            "followsOrganization",
+            "followsOrganization",
+        ]);
         assert.deepStrictEqual((["disabled", "enabled", "followsOrganization"] as const).map(toExchange), [true, false, null]);
     });
 
@@ -31,13 +36,16 @@ describe("unit: SMTP AUTH setting", () => {
             { field: "mailboxes.old@x", from: "enabled", to: "followsOrganization" },
         ]);
         // Named mailboxes only: the others are forgotten (no write), and the scope change is a change.
-        assert.deepStrictEqual(smtpAuth.diff({ ...desired, manageAllMailboxes: false }, live).map((c) => [c.field, c.to]), [
-            ["disabledForOrganization", true],
-            ["manageAllMailboxes", false],
-            ["mailboxes.a@x", "enabled"],
-            ["mailboxes.b@x", undefined],
-            ["mailboxes.old@x", undefined],
-        ]);
+        assert.deepStrictEqual(
+            smtpAuth.diff({ ...desired, manageAllMailboxes: false }, live).map((c) => [c.field, c.to]),
+            [
+                ["disabledForOrganization", true],
+                ["manageAllMailboxes", false],
+                ["mailboxes.a@x", "enabled"],
+                ["mailboxes.b@x", undefined],
+                ["mailboxes.old@x", undefined],
+            ],
+        );
     });
 
     it("the live state satisfies itself after a refresh, drift included", () => {
@@ -46,22 +54,40 @@ describe("unit: SMTP AUTH setting", () => {
             observedMailboxes: { "a@x": "followsOrganization", "b@x": "disabled", "gone@x": "mailboxNotFound" },
             readScope: "allMailboxes",
         };
-        const recorded = { disabledForOrganization: true, exceptions: ["a@x"], manageAllMailboxes: true, mailboxes: { "a@x": "enabled" as const, "gone@x": "enabled" as const } };
+        const recorded = {
+            disabledForOrganization: true,
+            exceptions: ["a@x"],
+            manageAllMailboxes: true,
+            mailboxes: { "a@x": "enabled" as const, "gone@x": "enabled" as const },
+        };
         const refreshed = smtpAuth.desiredFromLive(live, recorded);
         assert.deepStrictEqual(refreshed.mailboxes, { "a@x": "followsOrganization", "b@x": "disabled", "gone@x": "enabled" });
-        assert.deepStrictEqual(smtpAuth.diff(refreshed, live).map((c) => c.field), ["mailboxes.gone@x"], "a vanished exception stays visible");
+        assert.deepStrictEqual(
+            smtpAuth.diff(refreshed, live).map((c) => c.field),
+            ["mailboxes.gone@x"],
+            "a vanished exception stays visible",
+        );
     });
 
     it("conflicting input is a failure, but the desired state is still returned so recorded state can be read", () => {
         const v = smtpAuth.validate({ disabledForOrganization: false, exceptions: ["a@x"] });
         assert.ok(v.desired);
-        assert.deepStrictEqual(v.failures.map((f) => f.property), ["exceptions"]);
+        assert.deepStrictEqual(
+            v.failures.map((f) => f.property),
+            ["exceptions"],
+        );
         assert.strictEqual(smtpAuth.validate({ disabledForOrganization: 1 }).desired, undefined);
     });
 });
 
 describe("unit: authentication policy setting", () => {
-    const live = { exists: true, policyName: "P", policyGuid: "g", allowBasicAuth: { ...allBlocked, Smtp: true }, isOrganizationDefault: true };
+    const live = {
+        exists: true,
+        policyName: "P",
+        policyGuid: "g",
+        allowBasicAuth: { ...allBlocked, Smtp: true },
+        isOrganizationDefault: true,
+    };
 
     it("diffs protocol by protocol and the default; leaving the default out stops managing it", () => {
         const desired = authenticationPolicy.validate({ name: "P", allowBasicAuth: { Imap: true }, organizationDefault: false }).desired!;
@@ -72,12 +98,19 @@ describe("unit: authentication policy setting", () => {
         ]);
         const unmanaged = authenticationPolicy.validate({ name: "p", allowBasicAuth: { Smtp: true } }).desired!;
         assert.deepStrictEqual(authenticationPolicy.diff(unmanaged, live), [{ field: "organizationDefault", from: true, to: undefined }]);
-        assert.deepStrictEqual(authenticationPolicy.diff(unmanaged, { ...live, isOrganizationDefault: undefined }), [], "names compare without case");
+        assert.deepStrictEqual(
+            authenticationPolicy.diff(unmanaged, { ...live, isOrganizationDefault: undefined }),
+            [],
+            "names compare without case",
+        );
     });
 
     it("a missing policy is one change; the live state satisfies itself", () => {
         const desired = authenticationPolicy.validate({ name: "P", organizationDefault: true }).desired!;
-        assert.deepStrictEqual(authenticationPolicy.diff(desired, { exists: false, isOrganizationDefault: false }).map((c) => c.field), ["exists", "organizationDefault"]);
+        assert.deepStrictEqual(
+            authenticationPolicy.diff(desired, { exists: false, isOrganizationDefault: false }).map((c) => c.field),
+            ["exists", "organizationDefault"],
+        );
         assert.deepStrictEqual(authenticationPolicy.diff(authenticationPolicy.desiredFromLive(live, desired), live), []);
         assert.strictEqual(authenticationPolicy.id("tid", live), "tid/authenticationPolicy/P");
         assert.deepStrictEqual(authenticationPolicy.replaceOnChanges, ["name"]);

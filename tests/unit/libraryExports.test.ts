@@ -15,7 +15,13 @@ describe("unit: the library exports the MFA posture of today's resources", funct
 
     it("PhishingResistantAdminsPolicy, DeviceCodeFlowBlock and ManagedConditionalAccessPolicy are classes of the root module", () => {
         const lib = require(path.join(root, "index.ts"));
-        for (const name of ["PhishingResistantAdminsPolicy", "DeviceCodeFlowBlock", "ManagedConditionalAccessPolicy", "RequireMfaPolicy", "LegacyAuthenticationBlock"]) {
+        for (const name of [
+            "PhishingResistantAdminsPolicy",
+            "DeviceCodeFlowBlock",
+            "ManagedConditionalAccessPolicy",
+            "RequireMfaPolicy",
+            "LegacyAuthenticationBlock",
+        ]) {
             assert.strictEqual(typeof lib[name], "function", `${name} is not exported from index.ts`);
         }
         assert.strictEqual(typeof lib.managedPolicyOnConfirmation, "function");
@@ -36,11 +42,26 @@ new ManagedConditionalAccessPolicy("managed", managed);
             const check = (mode: string) => {
                 const file = path.join(dir, `consumer-${mode}.ts`);
                 fs.writeFileSync(file, program(mode));
-                const p = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, types: ["node"] });
-                return ts.getPreEmitDiagnostics(p).filter((d) => d.file?.fileName === file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+                const p = ts.createProgram([file], {
+                    strict: true,
+                    noEmit: true,
+                    skipLibCheck: true,
+                    esModuleInterop: true,
+                    target: ts.ScriptTarget.ES2022,
+                    module: ts.ModuleKind.CommonJS,
+                    moduleResolution: ts.ModuleResolutionKind.Node10,
+                    types: ["node"],
+                });
+                return ts
+                    .getPreEmitDiagnostics(p)
+                    .filter((d) => d.file?.fileName === file)
+                    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
             };
             assert.deepStrictEqual(check("on"), []);
-            assert.ok(check("enforced").some((m) => /"enforced"/.test(m)), "a wrong mode is a type error");
+            assert.ok(
+                check("enforced").some((m) => /"enforced"/.test(m)),
+                "a wrong mode is a type error",
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -13,7 +13,10 @@ const ACTIONLINT = process.env.ACTIONLINT ?? path.join(ROOT, ".tools", "actionli
 const DIR = path.join(ROOT, "examples", "github");
 
 describe("unit: the example GitHub workflows pass actionlint", () => {
-    const workflows = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+    const workflows = fs
+        .readdirSync(DIR)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
 
     it("there are workflows to check, the many-tenant one among them", () => {
         assert.ok(workflows.includes("multi-tenant.yml"), workflows.join(", "));

@@ -15,7 +15,13 @@ describe("unit: per-user MFA state in outputs", () => {
         "gone@x": "userNotFound",
         "enabled@x": "enabled",
     };
-    const recorded: Record<string, PerUserMfaState> = { "same@x": "enforced", "drifted@x": "enforced", "enabled-by-method@x": "enabled", "gone@x": "enforced", "enabled@x": "enabled" };
+    const recorded: Record<string, PerUserMfaState> = {
+        "same@x": "enforced",
+        "drifted@x": "enforced",
+        "enabled-by-method@x": "enabled",
+        "gone@x": "enforced",
+        "enabled@x": "enabled",
+    };
     const live = { observed, counts: { disabled: 1, enabled: 1, enforced: 2, userNotFound: 1 } };
     const base = { assignments: [], targets: recorded } as any;
 
@@ -33,9 +39,11 @@ describe("unit: per-user MFA state in outputs", () => {
         const fromLive = perUserMfa.diff(desired, live as any);
         assert.deepStrictEqual(perUserMfa.diff(desired, compact), fromLive);
         assert.deepStrictEqual(perUserMfa.diff(desired, older), fromLive);
-        assert.deepStrictEqual(
-            fromLive.map((c) => `${c.field}: ${c.from} -> ${c.to}`).sort(),
-            ["targets.drifted@x: disabled -> enforced", "targets.enabled@x: enabled -> disabled", "targets.gone@x: userNotFound -> enforced", "targets.new@x: undefined -> enabled"],
-        );
+        assert.deepStrictEqual(fromLive.map((c) => `${c.field}: ${c.from} -> ${c.to}`).sort(), [
+            "targets.drifted@x: disabled -> enforced",
+            "targets.enabled@x: enabled -> disabled",
+            "targets.gone@x: userNotFound -> enforced",
+            "targets.new@x: undefined -> enabled",
+        ]);
     });
 });

@@ -76,44 +76,110 @@ describe("unit: guardrail policies", () => {
     });
 
     it("smtp-auth-disabled", () => {
-        assert.deepStrictEqual(stack(rules.smtpAuthDisabled, [{ type: TYPES.smtpAuth, name: "smtp", props: { disabledForOrganization: true, exceptions: ["scanner@x"] } }]), []);
-        assert.match(stack(rules.smtpAuthDisabled, [{ type: TYPES.smtpAuth, name: "smtp", props: { disabledForOrganization: false } }])[0], /enabled for the whole organisation/);
+        assert.deepStrictEqual(
+            stack(rules.smtpAuthDisabled, [
+                { type: TYPES.smtpAuth, name: "smtp", props: { disabledForOrganization: true, exceptions: ["scanner@x"] } },
+            ]),
+            [],
+        );
+        assert.match(
+            stack(rules.smtpAuthDisabled, [{ type: TYPES.smtpAuth, name: "smtp", props: { disabledForOrganization: false } }])[0],
+            /enabled for the whole organisation/,
+        );
         assert.match(stack(rules.smtpAuthDisabled, [])[0], /not managed/);
     });
 
     it("modern-authentication-on", () => {
-        assert.deepStrictEqual(resource(rules.modernAuthenticationOn, { type: TYPES.modernAuthentication, name: "m", props: { enabled: true } }), []);
-        assert.match(resource(rules.modernAuthenticationOn, { type: TYPES.modernAuthentication, name: "m", props: { enabled: false } })[0], /Modern authentication is off/);
+        assert.deepStrictEqual(
+            resource(rules.modernAuthenticationOn, { type: TYPES.modernAuthentication, name: "m", props: { enabled: true } }),
+            [],
+        );
+        assert.match(
+            resource(rules.modernAuthenticationOn, { type: TYPES.modernAuthentication, name: "m", props: { enabled: false } })[0],
+            /Modern authentication is off/,
+        );
     });
 
     it("no-sms-or-voice-for-admins: all users, or a configured admin group, is a violation; an excluded admin group is not", () => {
-        const sms = (props: Record<string, any>): Res => ({ type: TYPES.methodConfiguration, name: "sms", props: { method: "sms", state: "enabled", ...props } });
-        assert.deepStrictEqual(resource(rules.noSmsOrVoiceForAdmins, sms({ state: "disabled", includeTargets: [{ id: "all_users" }] })), []);
-        assert.match(resource(rules.noSmsOrVoiceForAdmins, sms({ includeTargets: [{ id: "all_users" }] }))[0], /enabled for all users, administrators included/);
-        assert.match(resource(rules.noSmsOrVoiceForAdmins, sms({ includeTargets: [{ id: "g-admins" }] }), { adminGroupIds: ["g-admins"] })[0], /administrator group\(s\) g-admins/);
-        assert.deepStrictEqual(resource(rules.noSmsOrVoiceForAdmins, sms({ includeTargets: [{ id: "all_users" }], excludeTargets: [{ id: "g-admins" }] }), { adminGroupIds: ["g-admins"] }), []);
+        const sms = (props: Record<string, any>): Res => ({
+            type: TYPES.methodConfiguration,
+            name: "sms",
+            props: { method: "sms", state: "enabled", ...props },
+        });
+        assert.deepStrictEqual(
+            resource(rules.noSmsOrVoiceForAdmins, sms({ state: "disabled", includeTargets: [{ id: "all_users" }] })),
+            [],
+        );
+        assert.match(
+            resource(rules.noSmsOrVoiceForAdmins, sms({ includeTargets: [{ id: "all_users" }] }))[0],
+            /enabled for all users, administrators included/,
+        );
+        assert.match(
+            resource(rules.noSmsOrVoiceForAdmins, sms({ includeTargets: [{ id: "g-admins" }] }), { adminGroupIds: ["g-admins"] })[0],
+            /administrator group\(s\) g-admins/,
+        );
+        assert.deepStrictEqual(
+            resource(rules.noSmsOrVoiceForAdmins, sms({ includeTargets: [{ id: "all_users" }], excludeTargets: [{ id: "g-admins" }] }), {
+                adminGroupIds: ["g-admins"],
+            }),
+            [],
+        );
     });
 
     it("authentication-methods-migration-complete", () => {
-        assert.deepStrictEqual(stack(rules.migrationComplete, [{ type: TYPES.methodsPolicy, name: "p", props: { policyMigrationState: "migrationComplete" } }]), []);
-        assert.match(stack(rules.migrationComplete, [{ type: TYPES.methodsPolicy, name: "p", props: { policyMigrationState: "migrationInProgress" } }])[0], /migrationComplete/);
+        assert.deepStrictEqual(
+            stack(rules.migrationComplete, [
+                { type: TYPES.methodsPolicy, name: "p", props: { policyMigrationState: "migrationComplete" } },
+            ]),
+            [],
+        );
+        assert.match(
+            stack(rules.migrationComplete, [
+                { type: TYPES.methodsPolicy, name: "p", props: { policyMigrationState: "migrationInProgress" } },
+            ])[0],
+            /migrationComplete/,
+        );
     });
 
     it("break-glass-excluded-everywhere (Maester MT.1005)", () => {
         const cfg = { breakGlassUserPrincipalNames: ["bg@contoso.com"], breakGlassObjectIds: ["bg-id"] };
         const pum = (exclude: string[]): Res => ({ type: TYPES.perUserMfa, name: "pum", props: { excludeUsers: exclude } });
         assert.deepStrictEqual(stack(rules.breakGlassExcludedEverywhere, [ca("enabled"), pum(["BG@contoso.com"])], cfg), []);
-        const bad = stack(rules.breakGlassExcludedEverywhere, [ca("enabled", { conditions: { clientAppTypes: ["other"], users: { includedUsers: ["All"], excludedUsers: ["someone-else"] } } }), pum([])], cfg);
+        const bad = stack(
+            rules.breakGlassExcludedEverywhere,
+            [
+                ca("enabled", {
+                    conditions: { clientAppTypes: ["other"], users: { includedUsers: ["All"], excludedUsers: ["someone-else"] } },
+                }),
+                pum([]),
+            ],
+            cfg,
+        );
         assert.strictEqual(bad.length, 2);
         assert.match(bad[0], /break-glass account\(s\) bg-id are not excluded/);
         assert.match(bad[1], /bg@contoso\.com are not excluded from per-user MFA/);
-        assert.match(stack(rules.breakGlassExcludedEverywhere, [ca("enabled", { conditions: { users: { includedUsers: ["All"] } } })])[0], /excludes no emergency-access account/);
+        assert.match(
+            stack(rules.breakGlassExcludedEverywhere, [ca("enabled", { conditions: { users: { includedUsers: ["All"] } } })])[0],
+            /excludes no emergency-access account/,
+        );
     });
 
     it("report-only-time-limited", () => {
         const name = "m365-mfa: block legacy authentication";
-        assert.deepStrictEqual(stack(rules.reportOnlyTimeLimited, [ca("enabledForReportingButNotEnforced")], { reportOnlySince: { [name]: "2026-11-01" }, today: "2026-11-20" }), []);
-        assert.match(stack(rules.reportOnlyTimeLimited, [ca("enabledForReportingButNotEnforced")], { reportOnlySince: { [name]: "2026-09-01" }, today: "2026-11-20" })[0], /in report-only for 80 days .*the limit is 30/);
+        assert.deepStrictEqual(
+            stack(rules.reportOnlyTimeLimited, [ca("enabledForReportingButNotEnforced")], {
+                reportOnlySince: { [name]: "2026-11-01" },
+                today: "2026-11-20",
+            }),
+            [],
+        );
+        assert.match(
+            stack(rules.reportOnlyTimeLimited, [ca("enabledForReportingButNotEnforced")], {
+                reportOnlySince: { [name]: "2026-09-01" },
+                today: "2026-11-20",
+            })[0],
+            /in report-only for 80 days .*the limit is 30/,
+        );
         assert.match(stack(rules.reportOnlyTimeLimited, [ca("enabledForReportingButNotEnforced")])[0], /no start date/);
         assert.deepStrictEqual(stack(rules.reportOnlyTimeLimited, [ca("enabled")]), []);
     });
@@ -121,6 +187,9 @@ describe("unit: guardrail policies", () => {
     it("security-defaults-without-conditional-access (Maester MT.1021)", () => {
         assert.deepStrictEqual(stack(rules.securityDefaultsWithoutConditionalAccess, [sd(true)]), []);
         assert.deepStrictEqual(stack(rules.securityDefaultsWithoutConditionalAccess, [sd(false), ca("enabled")]), []);
-        assert.match(stack(rules.securityDefaultsWithoutConditionalAccess, [sd(false), ca("enabledForReportingButNotEnforced")])[0], /nothing requires MFA/);
+        assert.match(
+            stack(rules.securityDefaultsWithoutConditionalAccess, [sd(false), ca("enabledForReportingButNotEnforced")])[0],
+            /nothing requires MFA/,
+        );
     });
 });

@@ -4,7 +4,11 @@
  */
 import * as assert from "assert";
 import { guardrails } from "../../policies/rules";
-import { CONDITIONAL_ACCESS_POLICY_TYPE, deviceCodeFlowMember, phishingResistantAdminsMember } from "../../settings/conditionalAccess/member";
+import {
+    CONDITIONAL_ACCESS_POLICY_TYPE,
+    deviceCodeFlowMember,
+    phishingResistantAdminsMember,
+} from "../../settings/conditionalAccess/member";
 import { deviceCodeFlowBlocked, mfaForAllUsers, phishingResistantAdmins } from "../../settings/conditionalAccess/policy";
 import { PRIVILEGED_ROLES } from "../../settings/conditionalAccess/resource";
 import { BaselineConfigError, baselineArgsFromConfig } from "../../components/config";
@@ -20,12 +24,20 @@ const STRENGTH_TYPE = "azuread:index/authenticationStrengthPolicy:Authentication
 const admins = (state: string, strength: string): Res => ({
     type: CONDITIONAL_ACCESS_POLICY_TYPE,
     name: "admins",
-    props: { state, conditions: { users: { includedRoles: Object.values(PRIVILEGED_ROLES), excludedUsers: ["bg"] } }, grantControls: { operator: "OR", authenticationStrengthPolicyId: strength } },
+    props: {
+        state,
+        conditions: { users: { includedRoles: Object.values(PRIVILEGED_ROLES), excludedUsers: ["bg"] } },
+        grantControls: { operator: "OR", authenticationStrengthPolicyId: strength },
+    },
 });
 const deviceCode = (state: string): Res => ({
     type: CONDITIONAL_ACCESS_POLICY_TYPE,
     name: "device-code",
-    props: { state, conditions: { authenticationFlowTransferMethods: ["deviceCodeFlow"], users: { includedUsers: ["All"] } }, grantControls: { operator: "OR", builtInControls: ["block"] } },
+    props: {
+        state,
+        conditions: { authenticationFlowTransferMethods: ["deviceCodeFlow"], users: { includedUsers: ["All"] } },
+        grantControls: { operator: "OR", builtInControls: ["block"] },
+    },
 });
 
 describe("unit: phishing-resistant MFA for administrators and device code flow (issue 24)", () => {
@@ -38,20 +50,71 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
     });
 
     it("phishing-resistant-mfa-for-admins: the built-in strength enforced passes; report-only, the MFA strength or none is reported", () => {
-        assert.deepStrictEqual(stack(phishingResistantAdmins, [admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004")]), []);
-        assert.match(stack(phishingResistantAdmins, [admins("enabledForReportingButNotEnforced", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004")])[0], /nothing is enforced yet/);
-        assert.match(stack(phishingResistantAdmins, [admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002")])[0], /phishingResistantAdmins/);
-        const other: Res = { type: CONDITIONAL_ACCESS_POLICY_TYPE, name: "other", props: { state: "enabled", conditions: { users: { includedUsers: ["All"] } }, grantControls: { operator: "OR", builtInControls: ["block"] } } };
+        assert.deepStrictEqual(
+            stack(phishingResistantAdmins, [
+                admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004"),
+            ]),
+            [],
+        );
+        assert.match(
+            stack(phishingResistantAdmins, [
+                admins(
+                    "enabledForReportingButNotEnforced",
+                    "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
+                ),
+            ])[0],
+            /nothing is enforced yet/,
+        );
+        assert.match(
+            stack(phishingResistantAdmins, [
+                admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002"),
+            ])[0],
+            /phishingResistantAdmins/,
+        );
+        const other: Res = {
+            type: CONDITIONAL_ACCESS_POLICY_TYPE,
+            name: "other",
+            props: {
+                state: "enabled",
+                conditions: { users: { includedUsers: ["All"] } },
+                grantControls: { operator: "OR", builtInControls: ["block"] },
+            },
+        };
         assert.match(stack(phishingResistantAdmins, [other])[0], /MS\.AAD\.3\.6/);
-        assert.deepStrictEqual(stack(phishingResistantAdmins, []), [], "a stack without Conditional Access is left to security-defaults-without-conditional-access");
+        assert.deepStrictEqual(
+            stack(phishingResistantAdmins, []),
+            [],
+            "a stack without Conditional Access is left to security-defaults-without-conditional-access",
+        );
         // A custom strength of phishing-resistant methods only counts; one that allows SMS does not.
-        const custom = (combos: string[]): Res => ({ type: STRENGTH_TYPE, name: "s", props: { id: "/policies/authenticationStrengthPolicies/c1", allowedCombinations: combos } });
-        assert.deepStrictEqual(stack(phishingResistantAdmins, [custom(["fido2"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]), []);
-        assert.strictEqual(stack(phishingResistantAdmins, [custom(["fido2", "password,sms"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]).length, 1);
+        const custom = (combos: string[]): Res => ({
+            type: STRENGTH_TYPE,
+            name: "s",
+            props: { id: "/policies/authenticationStrengthPolicies/c1", allowedCombinations: combos },
+        });
+        assert.deepStrictEqual(
+            stack(phishingResistantAdmins, [custom(["fido2"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]),
+            [],
+        );
+        assert.strictEqual(
+            stack(phishingResistantAdmins, [
+                custom(["fido2", "password,sms"]),
+                admins("enabled", "/policies/authenticationStrengthPolicies/c1"),
+            ]).length,
+            1,
+        );
     });
 
     it("mfa-for-all-users (MS.AAD.3.2v2, CIS 5.2.2.2): an enforced all-users MFA policy or security defaults pass; report-only or none is reported", () => {
-        const mfa = (state: string): Res => ({ type: CONDITIONAL_ACCESS_POLICY_TYPE, name: "mfa", props: { state, conditions: { users: { includedUsers: ["All"] } }, grantControls: { operator: "OR", builtInControls: ["mfa"] } } });
+        const mfa = (state: string): Res => ({
+            type: CONDITIONAL_ACCESS_POLICY_TYPE,
+            name: "mfa",
+            props: {
+                state,
+                conditions: { users: { includedUsers: ["All"] } },
+                grantControls: { operator: "OR", builtInControls: ["mfa"] },
+            },
+        });
         assert.ok(guardrails.includes(mfaForAllUsers));
         assert.match(mfaForAllUsers.description, /MS\.AAD\.3\.2v2.*5\.2\.2\.2/);
         assert.deepStrictEqual(stack(mfaForAllUsers, [mfa("enabled")]), []);
@@ -68,14 +131,26 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
     });
 
     it("weakening: a weaker strength, a role no longer covered, a transfer method no longer blocked; not the other way", () => {
-        const w = (m: any, field: string, from: unknown, to: unknown) => m.composedWeakens(CONDITIONAL_ACCESS_POLICY_TYPE, { field, from, to });
+        const w = (m: any, field: string, from: unknown, to: unknown) =>
+            m.composedWeakens(CONDITIONAL_ACCESS_POLICY_TYPE, { field, from, to });
         const PR = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004";
         const MFA = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002";
-        assert.match(w(phishingResistantAdminsMember, "grantControls.authenticationStrengthPolicyId", PR, MFA), /no longer the built-in Phishing-resistant MFA/);
+        assert.match(
+            w(phishingResistantAdminsMember, "grantControls.authenticationStrengthPolicyId", PR, MFA),
+            /no longer the built-in Phishing-resistant MFA/,
+        );
         assert.strictEqual(w(phishingResistantAdminsMember, "grantControls.authenticationStrengthPolicyId", MFA, PR), undefined);
         assert.match(w(phishingResistantAdminsMember, "conditions.users.includedRoles", ["a", "b"], ["a"]), /no longer covered/);
         assert.strictEqual(w(phishingResistantAdminsMember, "conditions.users.includedRoles", ["a"], ["a", "b"]), undefined);
-        assert.match(w(deviceCodeFlowMember, "conditions.authenticationFlowTransferMethods", ["deviceCodeFlow", "authenticationTransfer"], ["deviceCodeFlow"]), /authenticationTransfer\) is no longer blocked/);
+        assert.match(
+            w(
+                deviceCodeFlowMember,
+                "conditions.authenticationFlowTransferMethods",
+                ["deviceCodeFlow", "authenticationTransfer"],
+                ["deviceCodeFlow"],
+            ),
+            /authenticationTransfer\) is no longer blocked/,
+        );
         assert.match(w(deviceCodeFlowMember, "state", "enabled", "enabledForReportingButNotEnforced"), /back from enforced/);
     });
 
@@ -91,17 +166,40 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
 
     it("config: bad roles, strengths and combinations are refused naming the key and the fix", () => {
         const bg = { breakGlassAccounts: ["bg@contoso.onmicrosoft.com"] };
-        assert.deepStrictEqual(problemsOf({ ...bg, phishingResistantAdmins: { mode: "reportOnly", roles: ["Global Administrator", "62e90394-69f5-4237-9190-012177145e10"] } }), []);
-        assert.ok(problemsOf({ ...bg, phishingResistantAdmins: { mode: "reportOnly", roles: ["Global Admin"] } }).some((p) => /phishingResistantAdmins\.roles: "Global Admin" is neither/.test(p)));
-        assert.ok(problemsOf({ ...bg, phishingResistantAdmins: { mode: "reportOnly", authenticationStrength: "custom" } }).some((p) => /phishingResistantAdmins\.customStrength is not set/.test(p)));
+        assert.deepStrictEqual(
+            problemsOf({
+                ...bg,
+                phishingResistantAdmins: { mode: "reportOnly", roles: ["Global Administrator", "62e90394-69f5-4237-9190-012177145e10"] },
+            }),
+            [],
+        );
         assert.ok(
-            problemsOf({ ...bg, phishingResistantAdmins: { mode: "reportOnly", customStrength: { displayName: "x", allowedCombinations: ["fido3"] } } }).some((p) =>
-                /customStrength\.allowedCombinations: "fido3" names fido3/.test(p),
+            problemsOf({ ...bg, phishingResistantAdmins: { mode: "reportOnly", roles: ["Global Admin"] } }).some((p) =>
+                /phishingResistantAdmins\.roles: "Global Admin" is neither/.test(p),
             ),
         );
+        assert.ok(
+            problemsOf({ ...bg, phishingResistantAdmins: { mode: "reportOnly", authenticationStrength: "custom" } }).some((p) =>
+                /phishingResistantAdmins\.customStrength is not set/.test(p),
+            ),
+        );
+        assert.ok(
+            problemsOf({
+                ...bg,
+                phishingResistantAdmins: { mode: "reportOnly", customStrength: { displayName: "x", allowedCombinations: ["fido3"] } },
+            }).some((p) => /customStrength\.allowedCombinations: "fido3" names fido3/.test(p)),
+        );
         assert.ok(problemsOf({ ...bg, phishingResistantAdmins: { mode: "strict" } }).some((p) => /phishingResistantAdmins\.mode/.test(p)));
-        assert.ok(problemsOf({ ...bg, deviceCodeFlow: { mode: "on", authenticationTransfer: "yes" } }).some((p) => /deviceCodeFlow\.authenticationTransfer/.test(p)));
-        assert.ok(problemsOf({ deviceCodeFlow: { mode: "reportOnly" } }).some((p) => /deviceCodeFlow needs m365-mfa:baseline\.breakGlassAccounts/.test(p)));
+        assert.ok(
+            problemsOf({ ...bg, deviceCodeFlow: { mode: "on", authenticationTransfer: "yes" } }).some((p) =>
+                /deviceCodeFlow\.authenticationTransfer/.test(p),
+            ),
+        );
+        assert.ok(
+            problemsOf({ deviceCodeFlow: { mode: "reportOnly" } }).some((p) =>
+                /deviceCodeFlow needs m365-mfa:baseline\.breakGlassAccounts/.test(p),
+            ),
+        );
     });
 
     it("the conditional-access preset has both in report-only; the other presets leave them out", () => {

@@ -93,7 +93,9 @@ describe("unit: the PR comment at any size", () => {
     });
 
     it("a comment that would still be too long is cut with a notice, never over the limit", () => {
-        const text = prComment(planOf(1, { warnings: Array.from({ length: 200 }, (_, i) => `warning ${i} `.repeat(200)) }), "contoso", { maxChars: 20_000 });
+        const text = prComment(planOf(1, { warnings: Array.from({ length: 200 }, (_, i) => `warning ${i} `.repeat(200)) }), "contoso", {
+            maxChars: 20_000,
+        });
         assert.ok(text.length <= 20_000);
         assert.match(text, /This comment was cut at 20000 characters/);
     });
@@ -101,14 +103,17 @@ describe("unit: the PR comment at any size", () => {
 
 describe("unit: what weakens security, as each setting says", () => {
     it("per-user MFA off, security defaults off, a method off, a policy back to report-only, an exclusion removed", () => {
-        const { requireMfaMember } = require("../../settings/conditionalAccess/member") as typeof import("../../settings/conditionalAccess/member");
-        const { authenticationMethodConfiguration } = require("../../settings/authenticationMethods/methodConfiguration") as typeof import("../../settings/authenticationMethods/methodConfiguration");
+        const { requireMfaMember } =
+            require("../../settings/conditionalAccess/member") as typeof import("../../settings/conditionalAccess/member");
+        const { authenticationMethodConfiguration } =
+            require("../../settings/authenticationMethods/methodConfiguration") as typeof import("../../settings/authenticationMethods/methodConfiguration");
         assert.ok(perUserMfa.weakens!({ field: "targets", from: "enforced", to: "disabled" }));
         assert.strictEqual(perUserMfa.weakens!({ field: "targets", from: "disabled", to: "enforced" }), undefined);
         assert.ok(securityDefaults.weakens!({ field: "isEnabled", from: true, to: false }));
         assert.strictEqual(securityDefaults.weakens!({ field: "isEnabled", from: false, to: true }), undefined);
         // A method weakens by method and direction (issue #21): SMS on weakens, SMS off does not; FIDO2 off weakens.
-        const method = (m: string, from: string, to: string) => authenticationMethodConfiguration.weakens!({ field: "state", from, to }, { method: m });
+        const method = (m: string, from: string, to: string) =>
+            authenticationMethodConfiguration.weakens!({ field: "state", from, to }, { method: m });
         assert.ok(method("sms", "disabled", "enabled"));
         assert.strictEqual(method("sms", "enabled", "disabled"), undefined);
         assert.ok(method("fido2", "enabled", "disabled"));
@@ -159,6 +164,9 @@ describe("unit: a first rollout says from what to what, as the tenant was read a
         };
         const text = prComment(plan, "contoso");
         assert.match(text, /\*\*1 setting change\*\* · 1219 users change MFA state/);
-        assert.match(text, /\| from \(the tenant now\) \| to \| users \|\n\|---\|---\|---:\|\n\| disabled \| enforced \| 1215 \|\n\| enabled \| enforced \| 4 \|/);
+        assert.match(
+            text,
+            /\| from \(the tenant now\) \| to \| users \|\n\|---\|---\|---:\|\n\| disabled \| enforced \| 1215 \|\n\| enabled \| enforced \| 4 \|/,
+        );
     });
 });

@@ -24,21 +24,31 @@ const step = (op: string, type: string, name: string, inputs: Record<string, unk
 const upn = (i: number) => `user${String(i).padStart(3, "0")}@contoso.onmicrosoft.com`;
 
 function rollout(policy: string, mode: string, state: string, enforcesFor = 0) {
-    return step("create", `${DYN}ConditionalAccessRollout`, `tenant-${policy === "conditionalAccessMfa" ? "require-mfa" : "legacy-authentication"}-rollout`, {
-        policy,
-        mode,
-        displayName: policy === "conditionalAccessMfa" ? "m365-mfa: require MFA for all users" : "m365-mfa: block legacy authentication",
-        breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
-        tenantAtPreview: { state },
-        excludedNames: BG,
-        enforcesFor,
-    });
+    return step(
+        "create",
+        `${DYN}ConditionalAccessRollout`,
+        `tenant-${policy === "conditionalAccessMfa" ? "require-mfa" : "legacy-authentication"}-rollout`,
+        {
+            policy,
+            mode,
+            displayName:
+                policy === "conditionalAccessMfa" ? "m365-mfa: require MFA for all users" : "m365-mfa: block legacy authentication",
+            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+            tenantAtPreview: { state },
+            excludedNames: BG,
+            enforcesFor,
+        },
+    );
 }
 function caPolicy(name: string, state: string, control: string, apps: string[]) {
     return step("create", CA, name, {
         displayName: control === "mfa" ? "m365-mfa: require MFA for all users" : "m365-mfa: block legacy authentication",
         state,
-        conditions: { clientAppTypes: apps, applications: { includedApplications: ["All"] }, users: { includedUsers: ["All"], excludedUsers: Object.keys(BG) } },
+        conditions: {
+            clientAppTypes: apps,
+            applications: { includedApplications: ["All"] },
+            users: { includedUsers: ["All"], excludedUsers: Object.keys(BG) },
+        },
         grantControls: { operator: "OR", builtInControls: [control] },
     });
 }
@@ -51,8 +61,16 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
     "stage1-report-only": () => {
         const plan = planFromPreviewJson({
             steps: [
-                step("create", `${DYN}SmtpAuth`, "tenant-smtp-auth", { disabledForOrganization: true, mailboxes: {}, tenantAtPreview: { disabledForOrganization: false } }),
-                step("create", `${DYN}AuthenticationMethodConfiguration`, "tenant-method-sms", { method: "sms", state: "disabled", tenantAtPreview: { state: "enabled" } }),
+                step("create", `${DYN}SmtpAuth`, "tenant-smtp-auth", {
+                    disabledForOrganization: true,
+                    mailboxes: {},
+                    tenantAtPreview: { disabledForOrganization: false },
+                }),
+                step("create", `${DYN}AuthenticationMethodConfiguration`, "tenant-method-sms", {
+                    method: "sms",
+                    state: "disabled",
+                    tenantAtPreview: { state: "enabled" },
+                }),
                 rollout("conditionalAccessMfa", "reportOnly", "none"),
                 caPolicy("tenant-require-mfa-policy", "enabledForReportingButNotEnforced", "mfa", ["all"]),
             ],
@@ -69,21 +87,28 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
                 {
                     severity: "error",
                     message:
-                        'pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults resource \'tenant-security-defaults\' has a problem: Security defaults: this plan WEAKENS security (the tenant as read now): security defaults switched off while no enforced Conditional Access policy replaces them: legacy authentication is no longer blocked (isEnabled: true -> false). If that is intended, add "weakens:security-defaults:5d0f3a2c" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.',
+                        "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults resource 'tenant-security-defaults' has a problem: Security defaults: this plan WEAKENS security (the tenant as read now): security defaults switched off while no enforced Conditional Access policy replaces them: legacy authentication is no longer blocked (isEnabled: true -> false). If that is intended, add \"weakens:security-defaults:5d0f3a2c\" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.",
                 },
             ],
         });
         const confirmed = planFromPreviewJson({
             steps: [
-                step("create", `${DYN}SecurityDefaults`, "tenant-security-defaults", { isEnabled: false, replacement: { requiresMfa: true, blocksLegacy: false }, tenantAtPreview: { isEnabled: true } }),
+                step("create", `${DYN}SecurityDefaults`, "tenant-security-defaults", {
+                    isEnabled: false,
+                    replacement: { requiresMfa: true, blocksLegacy: false },
+                    tenantAtPreview: { isEnabled: true },
+                }),
                 rollout("conditionalAccessMfa", "on", "none", 118),
                 caPolicy("tenant-require-mfa-policy", "enabled", "mfa", ["all"]),
             ],
             diagnostics: [],
         });
         const second =
-            'pulumi-nodejs:dynamic/m365-mfa:ConditionalAccessRollout resource \'tenant-require-mfa-rollout\' has a problem: Conditional Access rollout: MFA for all users (Conditional Access): switching the policy on (a new policy -> enabled) requires MFA at every sign-in of 118 users (every user but the break-glass accounts). Readiness: 3 of 118 users would be affected.\nWill break: 1 user still sign in with legacy protocols, which stop working for them:\n  - user017@contoso.onmicrosoft.com: no MFA method registered; IMAP4 3x, last 2026-12-02\nAsked to register: 2 users have no MFA method and must register one at their next sign-in:\n  - user031@contoso.onmicrosoft.com: no MFA method registered\n  - user064@contoso.onmicrosoft.com (admin): no MFA method registered If that is intended, add "conditional-access-mfa:118:9c41e07b" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.';
-        const plan = { ...withConfirmedChanges(refused, confirmed, ["weakens:security-defaults:5d0f3a2c", "conditional-access-mfa:118:9c41e07b"]), errors: [...refused.errors, second] };
+            "pulumi-nodejs:dynamic/m365-mfa:ConditionalAccessRollout resource 'tenant-require-mfa-rollout' has a problem: Conditional Access rollout: MFA for all users (Conditional Access): switching the policy on (a new policy -> enabled) requires MFA at every sign-in of 118 users (every user but the break-glass accounts). Readiness: 3 of 118 users would be affected.\nWill break: 1 user still sign in with legacy protocols, which stop working for them:\n  - user017@contoso.onmicrosoft.com: no MFA method registered; IMAP4 3x, last 2026-12-02\nAsked to register: 2 users have no MFA method and must register one at their next sign-in:\n  - user031@contoso.onmicrosoft.com: no MFA method registered\n  - user064@contoso.onmicrosoft.com (admin): no MFA method registered If that is intended, add \"conditional-access-mfa:118:9c41e07b\" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.";
+        const plan = {
+            ...withConfirmedChanges(refused, confirmed, ["weakens:security-defaults:5d0f3a2c", "conditional-access-mfa:118:9c41e07b"]),
+            errors: [...refused.errors, second],
+        };
         return { comment: prComment(plan, "contoso"), full: prFullList(plan, "contoso") };
     },
     // Migration stage 3 (per-user MFA off for everyone) first rollout: rows only for the users whose state changes, as the guard counts them.
@@ -92,7 +117,18 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
         const from = Object.fromEntries(Array.from({ length: 13 }, (_, i) => [upn(i * 3), i % 4 === 0 ? "enabled" : "enforced"]));
         const planned: Record<string, number> = {};
         for (const f of Object.values(from)) planned[`${f} -> disabled`] = (planned[`${f} -> disabled`] ?? 0) + 1;
-        const plan = planFromPreviewJson({ steps: [step("create", `${DYN}PerUserMfa`, "tenant-per-user-mfa", { assignments: [], allOtherUsers: "disabled", targets, planned, plannedFrom: from })], diagnostics: [] });
+        const plan = planFromPreviewJson({
+            steps: [
+                step("create", `${DYN}PerUserMfa`, "tenant-per-user-mfa", {
+                    assignments: [],
+                    allOtherUsers: "disabled",
+                    targets,
+                    planned,
+                    plannedFrom: from,
+                }),
+            ],
+            diagnostics: [],
+        });
         return { comment: prComment(plan, "contoso"), full: prFullList(plan, "contoso") };
     },
 };
@@ -101,14 +137,21 @@ describe("unit: golden PR comments (issue #21)", () => {
     for (const [name, make] of Object.entries(CASES)) {
         it(name, () => {
             const { comment, full } = make();
-            for (const [file, text] of [[`${name}.md`, comment], [`${name}.full.md`, full]] as const) {
+            for (const [file, text] of [
+                [`${name}.md`, comment],
+                [`${name}.full.md`, full],
+            ] as const) {
                 const at = path.join(GOLDEN, file);
                 if (process.env.UPDATE_GOLDEN) {
                     fs.mkdirSync(GOLDEN, { recursive: true });
                     fs.writeFileSync(at, text);
                 }
                 assert.ok(fs.existsSync(at), `no golden file ${at}: run with UPDATE_GOLDEN=1 and read it`);
-                assert.strictEqual(text, fs.readFileSync(at, "utf8"), `${file} differs from its golden file (UPDATE_GOLDEN=1 after a deliberate change)`);
+                assert.strictEqual(
+                    text,
+                    fs.readFileSync(at, "utf8"),
+                    `${file} differs from its golden file (UPDATE_GOLDEN=1 after a deliberate change)`,
+                );
             }
         });
     }

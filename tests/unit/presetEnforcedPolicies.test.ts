@@ -23,7 +23,13 @@ describe("unit: the conditional-access preset with only a newer policy enforced"
     const created: { name: string; inputs: any }[] = [];
     before(() => {
         pulumi.runtime.setMocks(
-            { newResource: (args) => (created.push({ name: args.name, inputs: args.inputs }), { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } }), call: () => ({}) },
+            {
+                newResource: (args) => (
+                    created.push({ name: args.name, inputs: args.inputs }),
+                    { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } }
+                ),
+                call: () => ({}),
+            },
             "m365-mfa",
             "unit",
             true,
@@ -39,7 +45,12 @@ describe("unit: the conditional-access preset with only a newer policy enforced"
     }
 
     it("report-only only: the preset keeps the tenant's security defaults (no key)", () => {
-        assert.strictEqual(presetBaseline("conditional-access", undefined, { managedPolicies: [{ policy: "Microsoft-managed: Block device code flow", mode: "reportOnly" }] }).securityDefaults, undefined);
+        assert.strictEqual(
+            presetBaseline("conditional-access", undefined, {
+                managedPolicies: [{ policy: "Microsoft-managed: Block device code flow", mode: "reportOnly" }],
+            }).securityDefaults,
+            undefined,
+        );
         assert.strictEqual(presetBaseline("conditional-access").securityDefaults, undefined);
     });
 
@@ -53,7 +64,9 @@ describe("unit: the conditional-access preset with only a newer policy enforced"
         assert.strictEqual(sd!.inputs.isEnabled, false);
         assert.deepStrictEqual(sd!.inputs.replacement, { requiresMfa: false, blocksLegacy: false });
         // The provider, on a tenant that has them on: refused, naming what is lost.
-        const clients: any = { graph: { get: async () => ({ id: "00000000-0000-0000-0000-000000000005", isEnabled: true, displayName: "Security Defaults" }) } };
+        const clients: any = {
+            graph: { get: async () => ({ id: "00000000-0000-0000-0000-000000000005", isEnabled: true, displayName: "Security Defaults" }) },
+        };
         const { desired } = securityDefaults.validate({ isEnabled: false, replacement: sd!.inputs.replacement });
         const prepared = await securityDefaults.prepare!(clients, desired!);
         assert.strictEqual(prepared.failures.length, 1);

@@ -34,10 +34,21 @@ describe("unit: progress of a long phase", () => {
         assert.deepStrictEqual(said, [
             "info: Per-user MFA: verifying users: 400 of 1,937 (38 throttled answers waited out so far; 12 unavailable answers retried; 20 waiting to be sent again; the tenant is throttling: every request waits 3 s (Retry-After))",
         ]);
-        const lines = fs.readFileSync(traceFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+        const lines = fs
+            .readFileSync(traceFile, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l));
         assert.strictEqual(lines.length, 1);
         assert.deepStrictEqual(
-            { what: lines[0].what, of: lines[0].of, done: lines[0].done, total: lines[0].total, throttled: lines[0].throttled, waiting: lines[0].waiting },
+            {
+                what: lines[0].what,
+                of: lines[0].of,
+                done: lines[0].done,
+                total: lines[0].total,
+                throttled: lines[0].throttled,
+                waiting: lines[0].waiting,
+            },
             { what: "progress", of: "Per-user MFA: verifying users:", done: 400, total: 1937, throttled: 38, waiting: 20 },
         );
         assert.ok(lines[0].pausedMs > 2000 && lines[0].pausedMs <= 2500);

@@ -6,7 +6,10 @@ describe("unit: security defaults setting", () => {
         assert.deepStrictEqual(securityDefaults.validate({ isEnabled: true }), { desired: { isEnabled: true }, failures: [] });
         const v = securityDefaults.validate({ isEnabled: "true", displayName: "x" });
         assert.strictEqual(v.desired, undefined);
-        assert.deepStrictEqual(v.failures.map((f) => f.property), ["displayName", "isEnabled"]);
+        assert.deepStrictEqual(
+            v.failures.map((f) => f.property),
+            ["displayName", "isEnabled"],
+        );
         assert.match(securityDefaults.validate({}).failures[0].reason, /got nothing/);
     });
 

@@ -52,7 +52,12 @@ function setup(root: string, env: Record<string, string>) {
     // No Go and no pulumi of the machine's: only the system's basic tools and what the test puts first.
     const r = spawnSync("bash", [path.join(root, "scripts", "setup.sh")], {
         cwd: root,
-        env: { HOME: path.dirname(root), M365_MFA_ENGINE_SRC: path.join(root, "no-such-sources"), ...env, PATH: `${env.PATH ?? ""}:/usr/bin:/bin` },
+        env: {
+            HOME: path.dirname(root),
+            M365_MFA_ENGINE_SRC: path.join(root, "no-such-sources"),
+            ...env,
+            PATH: `${env.PATH ?? ""}:/usr/bin:/bin`,
+        },
         encoding: "utf8",
     });
     return { code: r.status, output: `${r.stdout}${r.stderr}` };
@@ -63,14 +68,20 @@ describe("setup: which engine it uses", function () {
     after(() => {
         sandboxes.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
         // The checkout the tests run in is untouched: its packages are all still there.
-        assert.ok(fs.existsSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json")), "the checkout's node_modules is intact");
+        assert.ok(
+            fs.existsSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json")),
+            "the checkout's node_modules is intact",
+        );
     });
 
     it("stops with what is missing and the two ways to provide it when there is no pulumi, no Go and no sources", () => {
         const { root } = sandbox();
         const r = setup(root, {});
         assert.strictEqual(r.code, 1, r.output);
-        assert.match(r.output, new RegExp(`error: no pulumi CLI v${SDK.replace(/\./g, "\\.")} or newer on PATH, and no Go toolchain to build it with\\.`));
+        assert.match(
+            r.output,
+            new RegExp(`error: no pulumi CLI v${SDK.replace(/\./g, "\\.")} or newer on PATH, and no Go toolchain to build it with\\.`),
+        );
         assert.match(r.output, /a\) the pulumi CLI v[\d.]+ or newer on PATH/);
         assert.match(r.output, /b\) a Go toolchain \(1\.25 or later\) and the engine sources at .*no-such-sources/);
         assert.ok(!fs.existsSync(path.join(root, ".tools", "pulumi", "current")), "nothing is marked ready");
@@ -95,7 +106,7 @@ describe("setup: which engine it uses", function () {
 
     it("does not use a pulumi on PATH older than the SDK", () => {
         const { root, fakeBin } = sandbox();
-        exe(path.join(fakeBin, "pulumi"), 'echo v3.100.0');
+        exe(path.join(fakeBin, "pulumi"), "echo v3.100.0");
         exe(path.join(fakeBin, "pulumi-language-nodejs"), "exit 0");
         const r = setup(root, { PATH: fakeBin });
         assert.strictEqual(r.code, 1, r.output);

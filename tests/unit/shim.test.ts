@@ -18,7 +18,14 @@ describe("unit: the serialized provider shim", () => {
         assert.strictEqual(a, b);
         assert.ok(a.length < 6000, `shim is ${a.length} characters`);
         assert.match(a, /\("SecurityDefaults"\)/);
-        for (const banned of ["ClientSecretCredential", "microsoft-graph-client", "SettingProvider", "AZURE_CLIENT_SECRET", "__awaiter", "exports.providerShim"]) {
+        for (const banned of [
+            "ClientSecretCredential",
+            "microsoft-graph-client",
+            "SettingProvider",
+            "AZURE_CLIENT_SECRET",
+            "__awaiter",
+            "exports.providerShim",
+        ]) {
             assert.ok(!a.includes(banned), `shim captures ${banned}`);
         }
     });
@@ -30,13 +37,17 @@ describe("unit: the serialized provider shim", () => {
     });
 
     it("loads as Pulumi's dynamic-provider plugin loads __provider (require-from-string, handler()) into the provider's methods", () => {
-        const requireFromString = require(require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] }));
+        const requireFromString = require(
+            require.resolve("require-from-string", { paths: [path.dirname(require.resolve("@pulumi/pulumi"))] }),
+        );
         const provider = requireFromString(providerShimText("SecurityDefaults")).handler();
         assert.deepStrictEqual(Object.keys(provider).sort(), ["check", "configure", "create", "delete", "diff", "read", "update"]);
         // What serializeFunction makes of the shim runs the same way (stacks written before keep working).
-        return pulumi.runtime.serializeFunction(() => providerShim("SecurityDefaults"), { allowSecrets: false }).then((f) => {
-            assert.deepStrictEqual(Object.keys(requireFromString(f.text).handler()).sort(), Object.keys(provider).sort());
-        });
+        return pulumi.runtime
+            .serializeFunction(() => providerShim("SecurityDefaults"), { allowSecrets: false })
+            .then((f) => {
+                assert.deepStrictEqual(Object.keys(requireFromString(f.text).handler()).sort(), Object.keys(provider).sort());
+            });
     });
 
     describe("finds the package's runtime where the Pulumi project runs", () => {

@@ -34,7 +34,10 @@ describe("unit: declarative config checker", () => {
     });
 
     it("types, value sets, ranges and unknown keys, each under its full key", () => {
-        const schema = obj({ mode: oneOf(["off", "warn", "block"]), days: num({ integer: true, min: 1, max: 30 }), users: list(str()) }, { required: ["mode"] });
+        const schema = obj(
+            { mode: oneOf(["off", "warn", "block"]), days: num({ integer: true, min: 1, max: 30 }), users: list(str()) },
+            { required: ["mode"] },
+        );
         const problems: string[] = [];
         assert.strictEqual(check({ mod: "warn", days: 31.5, users: ["a", 3] }, schema, "x.r", problems), false);
         assert.deepStrictEqual(problems, [
@@ -69,18 +72,62 @@ describe("unit: m365-mfa:baseline rules", () => {
             [{ breakGlassAccount: BG }, "m365-mfa:baseline.breakGlassAccount", "breakGlassAccounts"],
             [{ securityDefaults: { enabeld: true } }, "m365-mfa:baseline.securityDefaults.enabeld", "enabled"],
             [{ modernAuthentication: { enable: true } }, "m365-mfa:baseline.modernAuthentication.enable", "enabled"],
-            [{ perUserMfa: { assignments: [{ state: "enforced", users: ["a@contoso.com"] }], excludeUser: [] } }, "m365-mfa:baseline.perUserMfa.excludeUser", "excludeUsers"],
-            [{ perUserMfa: { assignments: [{ state: "enforced", user: ["a@contoso.com"] }] } }, "m365-mfa:baseline.perUserMfa.assignments[0].user", "users"],
+            [
+                { perUserMfa: { assignments: [{ state: "enforced", users: ["a@contoso.com"] }], excludeUser: [] } },
+                "m365-mfa:baseline.perUserMfa.excludeUser",
+                "excludeUsers",
+            ],
+            [
+                { perUserMfa: { assignments: [{ state: "enforced", user: ["a@contoso.com"] }] } },
+                "m365-mfa:baseline.perUserMfa.assignments[0].user",
+                "users",
+            ],
             [{ authenticationMethods: { method: {} } }, "m365-mfa:baseline.authenticationMethods.method", "methods"],
-            [{ authenticationMethods: { methods: { smss: { state: "disabled" } } } }, "m365-mfa:baseline.authenticationMethods.methods.smss", "sms"],
-            [{ authenticationMethods: { methods: { sms: { stat: "disabled" } } } }, "m365-mfa:baseline.authenticationMethods.methods.sms.stat", "state"],
-            [{ authenticationMethods: { policy: { registrationCampaing: {} } } }, "m365-mfa:baseline.authenticationMethods.policy.registrationCampaing", "registrationCampaign"],
-            [{ authenticationMethods: { policy: { registrationCampaign: { snoozeDurationInDay: 1 } } } }, "m365-mfa:baseline.authenticationMethods.policy.registrationCampaign.snoozeDurationInDay", "snoozeDurationInDays"],
-            [{ smtpAuth: { disabledForOrganisation: true } }, "m365-mfa:baseline.smtpAuth.disabledForOrganisation", "disabledForOrganization"],
-            [{ exchangeAuthenticationPolicy: { name: "p", organisationDefault: true } }, "m365-mfa:baseline.exchangeAuthenticationPolicy.organisationDefault", "organizationDefault"],
-            [{ breakGlassAccounts: BG, legacyAuthentication: { mode: "reportOnly", displayname: "x" } }, "m365-mfa:baseline.legacyAuthentication.displayname", "displayName"],
-            [{ breakGlassAccounts: BG, conditionalAccessMfa: { mode: "reportOnly", mod: "on" } }, "m365-mfa:baseline.conditionalAccessMfa.mod", "mode"],
-            [{ hygiene: { "incident-1": { users: ["a@contoso.com"], revokeSession: true, trigger: "1" } } }, "m365-mfa:baseline.hygiene.incident-1.revokeSession", "revokeSessions"],
+            [
+                { authenticationMethods: { methods: { smss: { state: "disabled" } } } },
+                "m365-mfa:baseline.authenticationMethods.methods.smss",
+                "sms",
+            ],
+            [
+                { authenticationMethods: { methods: { sms: { stat: "disabled" } } } },
+                "m365-mfa:baseline.authenticationMethods.methods.sms.stat",
+                "state",
+            ],
+            [
+                { authenticationMethods: { policy: { registrationCampaing: {} } } },
+                "m365-mfa:baseline.authenticationMethods.policy.registrationCampaing",
+                "registrationCampaign",
+            ],
+            [
+                { authenticationMethods: { policy: { registrationCampaign: { snoozeDurationInDay: 1 } } } },
+                "m365-mfa:baseline.authenticationMethods.policy.registrationCampaign.snoozeDurationInDay",
+                "snoozeDurationInDays",
+            ],
+            [
+                { smtpAuth: { disabledForOrganisation: true } },
+                "m365-mfa:baseline.smtpAuth.disabledForOrganisation",
+                "disabledForOrganization",
+            ],
+            [
+                { exchangeAuthenticationPolicy: { name: "p", organisationDefault: true } },
+                "m365-mfa:baseline.exchangeAuthenticationPolicy.organisationDefault",
+                "organizationDefault",
+            ],
+            [
+                { breakGlassAccounts: BG, legacyAuthentication: { mode: "reportOnly", displayname: "x" } },
+                "m365-mfa:baseline.legacyAuthentication.displayname",
+                "displayName",
+            ],
+            [
+                { breakGlassAccounts: BG, conditionalAccessMfa: { mode: "reportOnly", mod: "on" } },
+                "m365-mfa:baseline.conditionalAccessMfa.mod",
+                "mode",
+            ],
+            [
+                { hygiene: { "incident-1": { users: ["a@contoso.com"], revokeSession: true, trigger: "1" } } },
+                "m365-mfa:baseline.hygiene.incident-1.revokeSession",
+                "revokeSessions",
+            ],
             [{ guards: { confrim: [] } }, "m365-mfa:baseline.guards.confrim", "confirm"],
             [{ readiness: { mod: "warn" } }, "m365-mfa:baseline.readiness.mod", "mode"],
         ];
@@ -102,22 +149,34 @@ describe("unit: m365-mfa:baseline rules", () => {
         assert.deepStrictEqual(problemsOf({ preset: "conditional-acess" }), [
             'm365-mfa:baseline.preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access, got "conditional-acess"; did you mean conditional-access?',
         ]);
-        assert.match(problemsOf({ breakGlassAccounts: ["bg@contoso.com", "bob"] })[0], /^m365-mfa:baseline\.breakGlassAccounts\[1\] is not valid \(a user principal name \(user@domain\) or an object id\), got "bob"$/);
+        assert.match(
+            problemsOf({ breakGlassAccounts: ["bg@contoso.com", "bob"] })[0],
+            /^m365-mfa:baseline\.breakGlassAccounts\[1\] is not valid \(a user principal name \(user@domain\) or an object id\), got "bob"$/,
+        );
     });
 
     it("migrationStage without its preset is refused", () => {
         assert.deepStrictEqual(problemsOf({ migrationStage: 2 }), [
             "m365-mfa:baseline.migrationStage does nothing without a preset: it is the stage of preset per-user-mfa-to-conditional-access; set m365-mfa:baseline.preset: per-user-mfa-to-conditional-access or remove migrationStage",
         ]);
-        assert.match(problemsOf({ preset: "security-defaults", migrationStage: 1 })[0], /migrationStage does nothing with preset security-defaults/);
-        assert.match(problemsOf({ preset: "per-user-mfa-to-conditional-access", migrationStage: 4, breakGlassAccounts: BG })[0], /^m365-mfa:baseline\.migrationStage must be a whole number from 1 to 3/);
+        assert.match(
+            problemsOf({ preset: "security-defaults", migrationStage: 1 })[0],
+            /migrationStage does nothing with preset security-defaults/,
+        );
+        assert.match(
+            problemsOf({ preset: "per-user-mfa-to-conditional-access", migrationStage: 4, breakGlassAccounts: BG })[0],
+            /^m365-mfa:baseline\.migrationStage must be a whole number from 1 to 3/,
+        );
     });
 
     it("an empty perUserMfa.assignments is refused unless allOtherUsers is set (the migration's stage 3 keeps working)", () => {
         assert.deepStrictEqual(problemsOf({ perUserMfa: { assignments: [] } }), [
             "m365-mfa:baseline.perUserMfa.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody. Add an assignment, set m365-mfa:baseline.perUserMfa.allOtherUsers (e.g. disabled, to switch it off for everyone), or remove perUserMfa",
         ]);
-        assert.deepStrictEqual(baselineArgsFromConfig({ perUserMfa: { assignments: [], allOtherUsers: "disabled" } }).perUserMfa, { assignments: [], allOtherUsers: "disabled" });
+        assert.deepStrictEqual(baselineArgsFromConfig({ perUserMfa: { assignments: [], allOtherUsers: "disabled" } }).perUserMfa, {
+            assignments: [],
+            allOtherUsers: "disabled",
+        });
         const stage3 = baselineArgsFromConfig({
             preset: "per-user-mfa-to-conditional-access",
             migrationStage: 3,
@@ -131,12 +190,25 @@ describe("unit: m365-mfa:baseline rules", () => {
         assert.deepStrictEqual(problemsOf({ authenticationMethods: { methods: {} } }), [
             "m365-mfa:baseline.authenticationMethods.methods is empty: it manages no method; name at least one (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath) or remove methods",
         ]);
-        assert.match(problemsOf({ authenticationMethods: {} })[0], /^m365-mfa:baseline\.authenticationMethods is empty: it manages nothing/);
-        assert.match(problemsOf({ authenticationMethods: { policy: {} } })[0], /^m365-mfa:baseline\.authenticationMethods\.policy is empty: it manages nothing/);
+        assert.match(
+            problemsOf({ authenticationMethods: {} })[0],
+            /^m365-mfa:baseline\.authenticationMethods is empty: it manages nothing/,
+        );
+        assert.match(
+            problemsOf({ authenticationMethods: { policy: {} } })[0],
+            /^m365-mfa:baseline\.authenticationMethods\.policy is empty: it manages nothing/,
+        );
     });
 
     it("readiness and per-user guards without perUserMfa, and an empty hygiene, are warned about", () => {
-        const w = coherenceWarnings(baselineArgsFromConfig({ securityDefaults: { enabled: true }, readiness: { mode: "block" }, guards: { lockout: "off" }, hygiene: {} }));
+        const w = coherenceWarnings(
+            baselineArgsFromConfig({
+                securityDefaults: { enabled: true },
+                readiness: { mode: "block" },
+                guards: { lockout: "off" },
+                hygiene: {},
+            }),
+        );
         assert.deepStrictEqual(w, [
             "m365-mfa:baseline.hygiene is empty: it runs no operation. Remove it, or name an operation.",
             "m365-mfa:baseline.readiness does nothing without m365-mfa:baseline.perUserMfa or a Conditional Access member: it checks the users per-user MFA moves to MFA, or that a Conditional Access policy switched on starts to apply to. Remove it, or add perUserMfa.",
@@ -145,14 +217,23 @@ describe("unit: m365-mfa:baseline rules", () => {
         // guards.confirm alone confirms Conditional Access too: no warning.
         assert.deepStrictEqual(coherenceWarnings(baselineArgsFromConfig({ guards: { confirm: ["x"] } })), []);
         // readiness checks who a Conditional Access policy switched on would break: not a key that does nothing there.
-        const ca = coherenceWarnings(baselineArgsFromConfig({ breakGlassAccounts: ["bg@contoso.com"], deviceCodeFlow: { mode: "reportOnly" }, readiness: { mode: "block" } }));
+        const ca = coherenceWarnings(
+            baselineArgsFromConfig({
+                breakGlassAccounts: ["bg@contoso.com"],
+                deviceCodeFlow: { mode: "reportOnly" },
+                readiness: { mode: "block" },
+            }),
+        );
         assert.ok(!ca.some((m) => /readiness does nothing/.test(m)), ca.join("\n"));
     });
 });
 
 describe("unit: per-user MFA config keys and bounded failures", () => {
     it("maps an input path to the config key it came from (exact, then the longest prefix)", () => {
-        const keys = { assignments: "m365-mfa:baseline.perUserMfa.assignments", "excludeUsers[0]": "m365-mfa:baseline.breakGlassAccounts[0]" };
+        const keys = {
+            assignments: "m365-mfa:baseline.perUserMfa.assignments",
+            "excludeUsers[0]": "m365-mfa:baseline.breakGlassAccounts[0]",
+        };
         assert.strictEqual(configKeyOf("excludeUsers[0]", keys), "m365-mfa:baseline.breakGlassAccounts[0]");
         assert.strictEqual(configKeyOf("assignments[2].users[5]", keys), "m365-mfa:baseline.perUserMfa.assignments[2].users[5]");
         assert.strictEqual(configKeyOf("excludeUsers[1]", keys), "excludeUsers[1]");
@@ -174,14 +255,35 @@ describe("unit: per-user MFA config keys and bounded failures", () => {
         const users = Array.from({ length: 100 }, (_, i) => `u${i}@contoso.com`);
         const inputs = { assignments: [{ state: "enforced", users }], guards: { confirm: [] } };
         assert.ok(JSON.stringify(inputs.assignments).length > MAX_PRINTED_VALUE);
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments", reason: "bad" }, inputs), { property: "", reason: "Per-user MFA: assignments: bad" });
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments", reason: "assignments[0] is bad" }, inputs), { property: "", reason: "Per-user MFA: assignments[0] is bad" });
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "bad" }, inputs), { property: "guards", reason: "Per-user MFA: bad" });
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments[0].state", reason: "bad" }, inputs), { property: "assignments[0].state", reason: "Per-user MFA: bad" });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments", reason: "bad" }, inputs), {
+            property: "",
+            reason: "Per-user MFA: assignments: bad",
+        });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments", reason: "assignments[0] is bad" }, inputs), {
+            property: "",
+            reason: "Per-user MFA: assignments[0] is bad",
+        });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "bad" }, inputs), {
+            property: "guards",
+            reason: "Per-user MFA: bad",
+        });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments[0].state", reason: "bad" }, inputs), {
+            property: "assignments[0].state",
+            reason: "Per-user MFA: bad",
+        });
         // As the engine gets them (forEngine): always on the resource, so the engine prints no Go value dump.
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "bad" }, inputs, true), { property: "", reason: "Per-user MFA: guards: bad" });
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments[0].state", reason: "bad" }, inputs, true), { property: "", reason: "Per-user MFA: assignments[0].state: bad" });
-        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "m365-mfa:baseline.guards.confirm lacks x" }, inputs, true), { property: "", reason: "Per-user MFA: m365-mfa:baseline.guards.confirm lacks x" });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "guards", reason: "bad" }, inputs, true), {
+            property: "",
+            reason: "Per-user MFA: guards: bad",
+        });
+        assert.deepStrictEqual(checkFailure("Per-user MFA", { property: "assignments[0].state", reason: "bad" }, inputs, true), {
+            property: "",
+            reason: "Per-user MFA: assignments[0].state: bad",
+        });
+        assert.deepStrictEqual(
+            checkFailure("Per-user MFA", { property: "guards", reason: "m365-mfa:baseline.guards.confirm lacks x" }, inputs, true),
+            { property: "", reason: "Per-user MFA: m365-mfa:baseline.guards.confirm lacks x" },
+        );
         const long = checkFailure("Per-user MFA", { property: "", reason: "x".repeat(10_000) }, inputs);
         assert.ok(long.reason.length < 4200);
         const file = /the whole message: (\S+)\)$/.exec(long.reason)![1];

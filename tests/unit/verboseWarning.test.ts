@@ -23,8 +23,14 @@ describe("unit: verbose logging with a secret in stack config", () => {
     it("finds the verbose switches pulumi reads from the environment, and only those that are on", () => {
         assert.deepStrictEqual(verboseLoggingSources({}), []);
         assert.deepStrictEqual(verboseLoggingSources({ PULUMI_OPTION_VERBOSE: "0", PULUMI_OPTION_LOGTOSTDERR: "false", TF_LOG: "" }), []);
-        assert.deepStrictEqual(verboseLoggingSources({ PULUMI_OPTION_VERBOSE: "9", PULUMI_OPTION_LOGTOSTDERR: "true" }), ["PULUMI_OPTION_VERBOSE=9", "PULUMI_OPTION_LOGTOSTDERR=true"]);
-        assert.deepStrictEqual(verboseLoggingSources({ PULUMI_DEBUG_GRPC: "/tmp/grpc.json", TF_LOG: "DEBUG" }), ["PULUMI_DEBUG_GRPC=/tmp/grpc.json", "TF_LOG=DEBUG"]);
+        assert.deepStrictEqual(verboseLoggingSources({ PULUMI_OPTION_VERBOSE: "9", PULUMI_OPTION_LOGTOSTDERR: "true" }), [
+            "PULUMI_OPTION_VERBOSE=9",
+            "PULUMI_OPTION_LOGTOSTDERR=true",
+        ]);
+        assert.deepStrictEqual(verboseLoggingSources({ PULUMI_DEBUG_GRPC: "/tmp/grpc.json", TF_LOG: "DEBUG" }), [
+            "PULUMI_DEBUG_GRPC=/tmp/grpc.json",
+            "TF_LOG=DEBUG",
+        ]);
     });
 
     it("reads whether the stack config holds m365-mfa:clientSecret, and whether encrypted", () => {
@@ -36,12 +42,19 @@ describe("unit: verbose logging with a secret in stack config", () => {
 
     it("warns with verbose logging on and a secret in stack config; recommends workload identity or the environment variable", () => {
         const w = verboseSecretWarning(["--stack", "prod"], { PULUMI_OPTION_VERBOSE: "9" }, dir)!;
-        assert.match(w, /verbose engine logging is on \(PULUMI_OPTION_VERBOSE=9\) while m365-mfa:clientSecret is in the stack config \(Pulumi\.prod\.yaml, encrypted\)/);
+        assert.match(
+            w,
+            /verbose engine logging is on \(PULUMI_OPTION_VERBOSE=9\) while m365-mfa:clientSecret is in the stack config \(Pulumi\.prod\.yaml, encrypted\)/,
+        );
         assert.match(w, /decrypted configure inputs/);
         assert.match(w, /workload identity federation/);
         assert.match(w, /AZURE_CLIENT_SECRET environment variable/);
         assert.ok(!w.includes("AAAAsecret"), "never the ciphertext or the secret");
-        const explicit = verboseSecretWarning(["--stack", "x", "--config-file", "Pulumi.plain.yaml"], { PULUMI_OPTION_LOGTOSTDERR: "1" }, dir)!;
+        const explicit = verboseSecretWarning(
+            ["--stack", "x", "--config-file", "Pulumi.plain.yaml"],
+            { PULUMI_OPTION_LOGTOSTDERR: "1" },
+            dir,
+        )!;
         assert.match(explicit, /Pulumi\.plain\.yaml, in plain text/);
         assert.ok(!explicit.includes("hunter2"));
     });
@@ -57,9 +70,15 @@ describe("unit: verbose logging with a secret in stack config", () => {
         process.chdir(dir);
         try {
             const out: string[] = [];
-            assert.strictEqual(warnVerbose(["--stack", "prod"], { PULUMI_OPTION_VERBOSE: "9" }, (s) => out.push(s)), true);
+            assert.strictEqual(
+                warnVerbose(["--stack", "prod"], { PULUMI_OPTION_VERBOSE: "9" }, (s) => out.push(s)),
+                true,
+            );
             assert.match(out.join(""), /^m365-mfa: warning: verbose engine logging is on/);
-            assert.strictEqual(warnVerbose(["--stack", "prod"], {}, (s) => out.push(s)), false);
+            assert.strictEqual(
+                warnVerbose(["--stack", "prod"], {}, (s) => out.push(s)),
+                false,
+            );
             assert.strictEqual(out.length, 1);
         } finally {
             process.chdir(cwd);

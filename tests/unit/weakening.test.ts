@@ -23,7 +23,8 @@ const urn = (type: string, name: string) => `urn:pulumi:s::p::m365-mfa:index:Ten
 
 describe("unit: weakening, judged from the tenant at preview (issue #21)", () => {
     it("authentication methods: enabling SMS, voice or email OTP weakens; disabling a phishing-resistant one weakens; disabling SMS does not", () => {
-        const w = (method: string, from: string, to: string) => authenticationMethodConfiguration.weakens!({ field: "state", from, to }, { method });
+        const w = (method: string, from: string, to: string) =>
+            authenticationMethodConfiguration.weakens!({ field: "state", from, to }, { method });
         for (const m of ["sms", "voice", "email"]) {
             assert.ok(w(m, "disabled", "enabled"), `${m} on`);
             assert.strictEqual(w(m, "enabled", "disabled"), undefined, `${m} off is what ScubaGear and Maester recommend`);
@@ -37,8 +38,14 @@ describe("unit: weakening, judged from the tenant at preview (issue #21)", () =>
 
     it("security defaults off weakens unless enforced Conditional Access replaces both what they do", () => {
         const off = { field: "isEnabled", from: true, to: false };
-        assert.match(securityDefaults.weakens!(off, { replacement: { requiresMfa: false, blocksLegacy: false } })!, /no MFA is required.*legacy authentication is no longer blocked/);
-        assert.match(securityDefaults.weakens!(off, { replacement: { requiresMfa: true, blocksLegacy: false } })!, /legacy authentication is no longer blocked/);
+        assert.match(
+            securityDefaults.weakens!(off, { replacement: { requiresMfa: false, blocksLegacy: false } })!,
+            /no MFA is required.*legacy authentication is no longer blocked/,
+        );
+        assert.match(
+            securityDefaults.weakens!(off, { replacement: { requiresMfa: true, blocksLegacy: false } })!,
+            /legacy authentication is no longer blocked/,
+        );
         assert.strictEqual(securityDefaults.weakens!(off, { replacement: { requiresMfa: true, blocksLegacy: true } }), undefined);
         assert.ok(securityDefaults.weakens!(off), "on its own, nothing replaces them");
     });
@@ -57,18 +64,46 @@ describe("unit: weakening, judged from the tenant at preview (issue #21)", () =>
 
     it("the conditional-access preset keeps security defaults until a Conditional Access policy is enforced", () => {
         assert.strictEqual(baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG }).securityDefaults, undefined);
-        assert.deepStrictEqual(baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }).securityDefaults, { enabled: false });
-        assert.strictEqual(baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 1, breakGlassAccounts: BG }).securityDefaults, undefined);
+        assert.deepStrictEqual(
+            baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } })
+                .securityDefaults,
+            { enabled: false },
+        );
+        assert.strictEqual(
+            baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 1, breakGlassAccounts: BG })
+                .securityDefaults,
+            undefined,
+        );
     });
 
     it("migration stage 3 beside an explicit perUserMfa that keeps per-user MFA on is refused with the fix, not a silent no-op", () => {
         const adopted = { assignments: [{ state: "enforced", users: ["alice@contoso.com"] }] };
         assert.throws(
-            () => baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG, perUserMfa: adopted }),
+            () =>
+                baselineArgsFromConfig({
+                    preset: "per-user-mfa-to-conditional-access",
+                    migrationStage: 3,
+                    breakGlassAccounts: BG,
+                    perUserMfa: adopted,
+                }),
             /m365-mfa:baseline\.perUserMfa keeps per-user MFA on .* migrationStage 3 .* would change nothing\. Remove m365-mfa:baseline\.perUserMfa/,
         );
-        assert.doesNotThrow(() => baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 2, breakGlassAccounts: BG, perUserMfa: adopted }));
-        assert.doesNotThrow(() => baselineArgsFromConfig({ preset: "per-user-mfa-to-conditional-access", migrationStage: 3, breakGlassAccounts: BG, perUserMfa: { assignments: [], allOtherUsers: "disabled" } }));
+        assert.doesNotThrow(() =>
+            baselineArgsFromConfig({
+                preset: "per-user-mfa-to-conditional-access",
+                migrationStage: 2,
+                breakGlassAccounts: BG,
+                perUserMfa: adopted,
+            }),
+        );
+        assert.doesNotThrow(() =>
+            baselineArgsFromConfig({
+                preset: "per-user-mfa-to-conditional-access",
+                migrationStage: 3,
+                breakGlassAccounts: BG,
+                perUserMfa: { assignments: [], allOtherUsers: "disabled" },
+            }),
+        );
     });
 });
 
@@ -79,7 +114,14 @@ describe("unit: the plan's from-values are the tenant's (issue #21)", () => {
                 {
                     op: "create",
                     urn: urn(`${DYN}SecurityDefaults`, "tenant-security-defaults"),
-                    newState: { type: `${DYN}SecurityDefaults`, inputs: { isEnabled: false, replacement: { requiresMfa: false, blocksLegacy: false }, tenantAtPreview: { isEnabled: true } } },
+                    newState: {
+                        type: `${DYN}SecurityDefaults`,
+                        inputs: {
+                            isEnabled: false,
+                            replacement: { requiresMfa: false, blocksLegacy: false },
+                            tenantAtPreview: { isEnabled: true },
+                        },
+                    },
                 },
             ],
         };
@@ -98,7 +140,10 @@ describe("unit: the plan's from-values are the tenant's (issue #21)", () => {
                 {
                     op: "create",
                     urn: urn(`${DYN}PerUserMfa`, "tenant-per-user-mfa"),
-                    newState: { type: `${DYN}PerUserMfa`, inputs: { targets, planned: { "enforced -> disabled": 1 }, plannedFrom: { "b@x": "enforced" } } },
+                    newState: {
+                        type: `${DYN}PerUserMfa`,
+                        inputs: { targets, planned: { "enforced -> disabled": 1 }, plannedFrom: { "b@x": "enforced" } },
+                    },
                 },
             ],
         };
@@ -114,11 +159,33 @@ describe("unit: the plan's from-values are the tenant's (issue #21)", () => {
     it("a Conditional Access policy created shows its state, grant and exclusions by name", () => {
         const json = {
             steps: [
-                { op: "create", urn: urn(`${DYN}ConditionalAccessRollout`, "t-rollout"), newState: { type: `${DYN}ConditionalAccessRollout`, inputs: { policy: "conditionalAccessMfa", mode: "reportOnly", displayName: "p", breakGlassAccounts: BG, tenantAtPreview: { state: "none" }, excludedNames: { "0000-id": "breakglass1@contoso.com" } } } },
+                {
+                    op: "create",
+                    urn: urn(`${DYN}ConditionalAccessRollout`, "t-rollout"),
+                    newState: {
+                        type: `${DYN}ConditionalAccessRollout`,
+                        inputs: {
+                            policy: "conditionalAccessMfa",
+                            mode: "reportOnly",
+                            displayName: "p",
+                            breakGlassAccounts: BG,
+                            tenantAtPreview: { state: "none" },
+                            excludedNames: { "0000-id": "breakglass1@contoso.com" },
+                        },
+                    },
+                },
                 {
                     op: "create",
                     urn: urn("azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy", "t-policy"),
-                    newState: { type: "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy", inputs: { displayName: "p", state: "enabledForReportingButNotEnforced", grantControls: { operator: "OR", builtInControls: ["mfa"] }, conditions: { users: { includedUsers: ["All"], excludedUsers: ["0000-id"] } } } },
+                    newState: {
+                        type: "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy",
+                        inputs: {
+                            displayName: "p",
+                            state: "enabledForReportingButNotEnforced",
+                            grantControls: { operator: "OR", builtInControls: ["mfa"] },
+                            conditions: { users: { includedUsers: ["All"], excludedUsers: ["0000-id"] } },
+                        },
+                    },
                 },
             ],
         };
@@ -137,21 +204,57 @@ describe("unit: a refused plan's comment (issue #21)", () => {
         try {
             const config = path.join(dir, "Pulumi.s.yaml");
             fs.writeFileSync(config, "encryptionsalt: abc\nconfig:\n  m365-mfa:baseline:\n    preset: conditional-access\n");
-            const refused = { settings: [], warnings: [], errors: ['x: add "weakens:security-defaults:11111111" to m365-mfa:baseline.guards.confirm and preview again'], others: [], policies: [] };
+            const refused = {
+                settings: [],
+                warnings: [],
+                errors: ['x: add "weakens:security-defaults:11111111" to m365-mfa:baseline.guards.confirm and preview again'],
+                others: [],
+                policies: [],
+            };
             const seen: string[][] = [];
             const plan = await previewConfirmed(refused, config, path.join(dir), async (file) => {
-                const confirm = (require("yaml").parse(fs.readFileSync(file, "utf8")).config["m365-mfa:baseline"].guards.confirm as string[]);
+                const confirm = require("yaml").parse(fs.readFileSync(file, "utf8")).config["m365-mfa:baseline"].guards.confirm as string[];
                 seen.push(confirm);
-                if (confirm.length === 1) return { plan: { ...refused, errors: ['y: add "conditional-access-mfa:3:22222222" to m365-mfa:baseline.guards.confirm'] }, failed: true };
-                return { plan: { ...refused, errors: [], settings: [{ name: "n", urn: "u", type: "PerUserMfa", title: "Per-user MFA", op: "update", fields: [], users: [{ from: "disabled", to: "enforced", users: ["a@x"] }], weakens: [], configChanged: true }] }, failed: false };
+                if (confirm.length === 1)
+                    return {
+                        plan: { ...refused, errors: ['y: add "conditional-access-mfa:3:22222222" to m365-mfa:baseline.guards.confirm'] },
+                        failed: true,
+                    };
+                return {
+                    plan: {
+                        ...refused,
+                        errors: [],
+                        settings: [
+                            {
+                                name: "n",
+                                urn: "u",
+                                type: "PerUserMfa",
+                                title: "Per-user MFA",
+                                op: "update",
+                                fields: [],
+                                users: [{ from: "disabled", to: "enforced", users: ["a@x"] }],
+                                weakens: [],
+                                configChanged: true,
+                            },
+                        ],
+                    },
+                    failed: false,
+                };
             });
-            assert.deepStrictEqual(seen, [["weakens:security-defaults:11111111"], ["weakens:security-defaults:11111111", "conditional-access-mfa:3:22222222"]]);
+            assert.deepStrictEqual(seen, [
+                ["weakens:security-defaults:11111111"],
+                ["weakens:security-defaults:11111111", "conditional-access-mfa:3:22222222"],
+            ]);
             assert.strictEqual(plan.errors.length, 2, "both refusals stay");
             assert.deepStrictEqual(plan.confirmedBy, ["weakens:security-defaults:11111111", "conditional-access-mfa:3:22222222"]);
             const md = prComment(plan, "s");
             assert.match(md, /\| disabled \| enforced \| 1 \| a@x \|/);
             assert.match(md, /What these confirmations would cover: \*\*1 setting change\*\* · 1 user change MFA state, as below/);
-            assert.ok(fs.readFileSync(config, "utf8").includes("preset: conditional-access") && !fs.readFileSync(config, "utf8").includes("guards"), "the stack's own config is untouched");
+            assert.ok(
+                fs.readFileSync(config, "utf8").includes("preset: conditional-access") &&
+                    !fs.readFileSync(config, "utf8").includes("guards"),
+                "the stack's own config is untouched",
+            );
             assert.ok(configWithConfirmations(path.join(dir, "missing.yaml"), ["t"], dir) === undefined);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -163,7 +266,13 @@ describe("unit: a refused plan's comment (issue #21)", () => {
         try {
             const file = path.join(dir, "users-who-will-break-2026-12-05t01-02-03-004z-123-abcdef.txt");
             fs.writeFileSync(file, "a@x: IMAP4 3x\nb@x: POP3 1x\n");
-            const plan = { settings: [], warnings: [`readiness ... (all 2: ${file}; npm run readiness for the full report)`], errors: [], others: [], policies: [] };
+            const plan = {
+                settings: [],
+                warnings: [`readiness ... (all 2: ${file}; npm run readiness for the full report)`],
+                errors: [],
+                others: [],
+                policies: [],
+            };
             const kept = keepReports(plan, dir, "full.md");
             assert.ok(!kept.plan.warnings[0].includes(dir), kept.plan.warnings[0]);
             assert.match(kept.plan.warnings[0], /the full list, `full\.md` \(list 1: users who will break\)/);
