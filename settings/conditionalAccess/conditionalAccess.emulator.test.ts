@@ -14,7 +14,7 @@ import { checkBody } from "../../emulator/schema/check";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
-import { addApp, rawGraph } from "../support/rawGraph";
+import { addApp, rawGraph } from "../../tests/support/rawGraph";
 
 const POLICIES = "/identity/conditionalAccess/policies";
 const LOCATIONS = "/identity/conditionalAccess/namedLocations";

@@ -7,7 +7,7 @@
  */
 import * as assert from "assert";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS, ConditionalAccessPolicyState } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
@@ -15,7 +15,7 @@ import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
 import { managedConditionalAccessPolicy, managedPolicyOnConfirmation } from "../../settings/managedPolicies/setting";
 import { exportManagedPolicies } from "../../settings/managedPolicies/export";
 import { exportContext } from "../../adoption/context";
-import { warningsOf } from "../support/warnings";
+import { warningsOf } from "../../tests/support/warnings";
 
 const BG = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
 const DEVICE_CODE = "Microsoft-managed: Block device code flow";
