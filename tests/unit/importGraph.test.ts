@@ -91,6 +91,8 @@ function edgesOf(file: string, options: ts.CompilerOptions): Edge[] {
 
 /** The layer of a product file (0 bottom .. 3 entry points), "emulator", or undefined (tests, scripts, bench, harness, tools). */
 function layerOf(file: string): number | "emulator" | undefined {
+    // Tests live beside what they test (settings/<x>/<x>.unit.test.ts, emulator/tests/): tests, not product.
+    if (file.endsWith(".test.ts")) return undefined;
     if (file.startsWith("emulator/")) return "emulator";
     if (file === "multitenant/bench.ts") return undefined;
     if (file.startsWith("providers/framework/") || file.startsWith("client/") || file === "providers/shim.ts") return 0;
@@ -231,6 +233,7 @@ describe("unit: the import graph (layers point one way, no cycles; ratchet)", ()
             [["a", "b"]],
         );
         assert.strictEqual(layerOf("settings/smtpAuth/setting.ts"), 1);
+        assert.strictEqual(layerOf("settings/smtpAuth/smtpAuth.engine.test.ts"), undefined);
         assert.strictEqual(layerOf("providers/framework/validation.ts"), 0);
     });
 
