@@ -116,3 +116,30 @@ export function writeResponse(raw: http.ServerResponse, req: EmuRequest, out: Em
     raw.writeHead(out.status, headers);
     raw.end(payload);
 }
+
+/**
+ * What one dispatched call answers, with what the request log records of it: the token's app, whether
+ * it wrote, and for a Graph route its version and entity type (for the schema conformance tests).
+ */
+export interface Answer {
+    response: EmuResponse;
+    appId?: string;
+    write: boolean;
+    version?: "v1.0" | "beta";
+    entity?: string;
+}
+
+/** A dispatched call's outcome: an answer, or the connection dropped before one (an injected fault). */
+export type Dispatched = Answer | "drop";
+
+/** A GraphHttpError as the Graph error answer it stands for; any other error is thrown on. */
+export function errorAnswer(req: EmuRequest, err: unknown, appId?: string): Answer {
+    if (err instanceof GraphHttpError) {
+        return {
+            response: { status: err.status, headers: err.headers, body: graphErrorBody(req, err.code, err.message) },
+            appId,
+            write: false,
+        };
+    }
+    throw err;
+}

@@ -1,4 +1,4 @@
-import type { UserRecord } from "./directory";
+import type { UserRecord } from "./records";
 
 /**
  * Sign-in events of an emulated tenant, made deterministically from its users: everyone signs in

@@ -3,7 +3,8 @@ import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
 import type { AuthenticationStrengthPolicyState, TenantState } from "../store";
-import { FilterRow, QueryCapability, filterOf, readPath } from "./query";
+import { type EntitySet, createdAnswer, getRoute, listRoute } from "./crud";
+import type { FilterRow, QueryCapability } from "./query";
 import type { Route, RouteContext } from "./routes";
 
 /**
@@ -211,26 +212,22 @@ function refuseBuiltIn(p: AuthenticationStrengthPolicyState, what: string): void
     }
 }
 
+/** Authentication strengths (built-in and custom) as an entity set: list and get (./crud.ts). */
+const STRENGTH_SET: EntitySet<AuthenticationStrengthPolicyState> = {
+    path: "policies/authenticationStrengthPolicies",
+    collection: POLICIES,
+    member: POLICY,
+    entity: "authenticationStrengthPolicy",
+    versions: ["v1.0"],
+    readRoles: READ,
+    query: STRENGTHS_QUERY,
+    all: strengthPolicies,
+    one: policyOr404,
+    render: renderStrength,
+};
+
 export const authenticationStrengthRoutes: Route[] = [
-    {
-        method: "GET",
-        pattern: POLICIES,
-        versions: ["v1.0"],
-        entity: "authenticationStrengthPolicy",
-        query: STRENGTHS_QUERY,
-        write: false,
-        handle(ctx, version) {
-            requireRole(ctx.claims, READ);
-            const keep = filterOf<AuthenticationStrengthPolicyState>(ctx.req, STRENGTHS_QUERY, (x, p) => readPath(x, p));
-            return {
-                status: 200,
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies`,
-                    value: strengthPolicies(ctx.tenant).filter(keep).map(renderStrength),
-                },
-            };
-        },
-    },
+    listRoute(STRENGTH_SET),
     {
         method: "POST",
         pattern: POLICIES,
@@ -267,34 +264,10 @@ export const authenticationStrengthRoutes: Route[] = [
             ctx.store.mutate(() => {
                 custom.push(p);
             });
-            return {
-                status: 201,
-                headers: { Location: `${ctx.origin}/${version}/policies/authenticationStrengthPolicies/${p.id}` },
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies/$entity`,
-                    ...renderStrength(p),
-                },
-            };
+            return createdAnswer(ctx, version, STRENGTH_SET, p);
         },
     },
-    {
-        method: "GET",
-        pattern: POLICY,
-        versions: ["v1.0"],
-        entity: "authenticationStrengthPolicy",
-        write: false,
-        handle(ctx, version) {
-            requireRole(ctx.claims, READ);
-            const p = policyOr404(ctx.tenant, ctx.params[0]);
-            return {
-                status: 200,
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#policies/authenticationStrengthPolicies/$entity`,
-                    ...renderStrength(p),
-                },
-            };
-        },
-    },
+    getRoute(STRENGTH_SET),
     {
         method: "PATCH",
         pattern: POLICY,

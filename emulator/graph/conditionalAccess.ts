@@ -7,7 +7,8 @@ import type { ConditionalAccessPolicyState, NamedLocationState, TenantState } fr
 import type { AuditDraft, AuditInitiator } from "../auditLog";
 import { caCreateAudit, caDeleteAudit, caUpdateAudit } from "./audit";
 import { renderStrength, strengthPolicy } from "./authenticationStrengths";
-import { FilterRow, QueryCapability, filterOf, readPath } from "./query";
+import { type EntitySet, createdAnswer, getRoute, listRoute } from "./crud";
+import type { FilterRow, QueryCapability } from "./query";
 import type { Route, RouteContext } from "./routes";
 
 /**
@@ -450,29 +451,23 @@ export const NAMED_LOCATIONS_QUERY: QueryCapability = {
     source: NL_LIST_PAGE,
 };
 
+/** Conditional Access policies as an entity set: list and get (./crud.ts). */
+const POLICY_SET: EntitySet<ConditionalAccessPolicyState> = {
+    path: "identity/conditionalAccess/policies",
+    collection: POLICIES,
+    member: POLICY,
+    entity: "conditionalAccessPolicy",
+    versions: ["v1.0"],
+    bucket: "conditionalAccess",
+    readRoles: READ,
+    query: CA_POLICIES_QUERY,
+    all: policies,
+    one: policyOr404,
+    render: renderPolicy,
+};
+
 const policyRoutes: Route[] = [
-    {
-        method: "GET",
-        pattern: POLICIES,
-        versions: ["v1.0"],
-        entity: "conditionalAccessPolicy",
-        bucket: "conditionalAccess",
-        query: CA_POLICIES_QUERY,
-        write: false,
-        handle(ctx, version) {
-            requireRole(ctx.claims, READ);
-            const keep = filterOf<ConditionalAccessPolicyState>(ctx.req, CA_POLICIES_QUERY, (x, p) => readPath(x, p));
-            return {
-                status: 200,
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies`,
-                    value: policies(ctx.tenant)
-                        .filter(keep)
-                        .map((p) => renderPolicy(p, ctx.tenant)),
-                },
-            };
-        },
-    },
+    listRoute(POLICY_SET),
     {
         method: "POST",
         pattern: POLICIES,
@@ -504,35 +499,10 @@ const policyRoutes: Route[] = [
             ctx.store.mutate(() => {
                 ctx.tenant.conditionalAccessPolicies.push(stored);
             });
-            return {
-                status: 201,
-                headers: { Location: `${ctx.origin}/${version}/identity/conditionalAccess/policies/${stored.id}` },
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`,
-                    ...renderPolicy(stored, ctx.tenant),
-                },
-            };
+            return createdAnswer(ctx, version, POLICY_SET, stored);
         },
     },
-    {
-        method: "GET",
-        pattern: POLICY,
-        versions: ["v1.0"],
-        entity: "conditionalAccessPolicy",
-        bucket: "conditionalAccess",
-        write: false,
-        handle(ctx, version) {
-            requireRole(ctx.claims, READ);
-            const p = policyOr404(ctx.tenant, ctx.params[0]);
-            return {
-                status: 200,
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/policies/$entity`,
-                    ...renderPolicy(p, ctx.tenant),
-                },
-            };
-        },
-    },
+    getRoute(POLICY_SET),
     {
         method: "PATCH",
         pattern: POLICY,
@@ -662,27 +632,23 @@ function renderLocation(l: NamedLocationState): Record<string, unknown> {
     return { "@odata.type": type, id, displayName, modifiedDateTime, createdDateTime, ...rest };
 }
 
+/** Named locations as an entity set: list and get (./crud.ts). */
+const LOCATION_SET: EntitySet<NamedLocationState> = {
+    path: "identity/conditionalAccess/namedLocations",
+    collection: LOCATIONS,
+    member: LOCATION,
+    entity: "namedLocation",
+    versions: ["v1.0"],
+    bucket: "conditionalAccess",
+    readRoles: READ,
+    query: NAMED_LOCATIONS_QUERY,
+    all: namedLocations,
+    one: locationOr404,
+    render: renderLocation,
+};
+
 const locationRoutes: Route[] = [
-    {
-        method: "GET",
-        pattern: LOCATIONS,
-        versions: ["v1.0"],
-        entity: "namedLocation",
-        bucket: "conditionalAccess",
-        query: NAMED_LOCATIONS_QUERY,
-        write: false,
-        handle(ctx, version) {
-            requireRole(ctx.claims, READ);
-            const keep = filterOf<NamedLocationState>(ctx.req, NAMED_LOCATIONS_QUERY, (x, p) => readPath(x, p));
-            return {
-                status: 200,
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations`,
-                    value: namedLocations(ctx.tenant).filter(keep).map(renderLocation),
-                },
-            };
-        },
-    },
+    listRoute(LOCATION_SET),
     {
         method: "POST",
         pattern: LOCATIONS,
@@ -705,35 +671,10 @@ const locationRoutes: Route[] = [
             ctx.store.mutate(() => {
                 (ctx.tenant.namedLocations ??= []).push(location);
             });
-            return {
-                status: 201,
-                headers: { Location: `${ctx.origin}/${version}/identity/conditionalAccess/namedLocations/${location.id}` },
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations/$entity`,
-                    ...renderLocation(location),
-                },
-            };
+            return createdAnswer(ctx, version, LOCATION_SET, location);
         },
     },
-    {
-        method: "GET",
-        pattern: LOCATION,
-        versions: ["v1.0"],
-        entity: "namedLocation",
-        bucket: "conditionalAccess",
-        write: false,
-        handle(ctx, version) {
-            requireRole(ctx.claims, READ);
-            const l = locationOr404(ctx.tenant, ctx.params[0]);
-            return {
-                status: 200,
-                body: {
-                    "@odata.context": `${ctx.origin}/${version}/$metadata#identity/conditionalAccess/namedLocations/$entity`,
-                    ...renderLocation(l),
-                },
-            };
-        },
-    },
+    getRoute(LOCATION_SET),
     {
         method: "PATCH",
         pattern: LOCATION,
