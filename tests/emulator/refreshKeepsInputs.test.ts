@@ -3,7 +3,7 @@
  * unchanged: the inputs that are not the tenant's (what replaces security defaults, the confirmations,
  * the tenant as read at preview, the mailboxes resolved at preview) are carried over, so
  * `pulumi refresh --expect-no-changes` passes on an untouched tenant and a portal change shows only
- * the field that drifted. (The engine test is tests/engine/securityDefaults.test.ts.)
+ * the field that drifted. (The engine test is settings/securityDefaults/securityDefaults.engine.test.ts.)
  */
 import * as assert from "assert";
 import type { RunningEmulator } from "../../emulator/server";

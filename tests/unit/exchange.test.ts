@@ -1,7 +1,7 @@
 /**
- * The Exchange Online client and the modern authentication setting without a network: what the
- * client puts on the wire, how it pages, retries and reports errors, and the setting's
- * validation, diff and id.
+ * The Exchange Online client without a network: what the client puts on the wire, how it pages,
+ * retries and reports errors. (The modern authentication setting's validation, diff and id:
+ * settings/modernAuthentication/modernAuthentication.unit.test.ts.)
  */
 import * as assert from "assert";
 import {
@@ -14,7 +14,6 @@ import {
 } from "../../client";
 import { readExchangeError } from "../../client/exchange";
 import { RetryPolicy, parseRetryAfter } from "../../client/retry";
-import { modernAuthentication } from "../../settings/modernAuthentication/setting";
 
 interface Sent {
     url: string;
@@ -292,31 +291,5 @@ describe("unit: Exchange Online client", () => {
         const g = new MissingPermissionError("Security defaults", "write", ["Policy.ReadWrite.SecurityDefaults"], ["Policy.Read.All"]);
         assert.match(g.message, /Grant the Microsoft Graph application permission Policy\.ReadWrite\.SecurityDefaults/);
         assert.doesNotMatch(g.message, /Exchange/);
-    });
-});
-
-describe("unit: modern authentication setting", () => {
-    it("validates: enabled must be a boolean, nothing else is accepted", () => {
-        assert.deepStrictEqual(modernAuthentication.validate({ enabled: false }), { desired: { enabled: false }, failures: [] });
-        const v = modernAuthentication.validate({ enabled: "true", OAuth2ClientProfileEnabled: true });
-        assert.strictEqual(v.desired, undefined);
-        assert.deepStrictEqual(
-            v.failures.map((f) => f.property),
-            ["OAuth2ClientProfileEnabled", "enabled"],
-        );
-        assert.match(
-            modernAuthentication.validate({}).failures[0].reason,
-            /enabled must be true or false \(true turns on modern authentication \(OAuth2ClientProfileEnabled\) for Exchange Online\), got nothing/,
-        );
-    });
-
-    it("diffs only the managed field; reads and writes Exchange, not Graph; names the resource by tenant", () => {
-        const live = { enabled: false, organizationName: "contoso.onmicrosoft.com" };
-        assert.deepStrictEqual(modernAuthentication.diff({ enabled: true }, live), [{ field: "enabled", from: false, to: true }]);
-        assert.deepStrictEqual(modernAuthentication.diff({ enabled: false }, live), []);
-        assert.deepStrictEqual(modernAuthentication.diff(modernAuthentication.desiredFromLive(live, { enabled: true }), live), []);
-        assert.strictEqual(modernAuthentication.permissions.service, "exchange");
-        assert.deepStrictEqual(modernAuthentication.permissions.write, ["Exchange.ManageAsApp"]);
-        assert.strictEqual(modernAuthentication.id("tid", live), "tid/modernAuthentication");
     });
 });

@@ -14,10 +14,10 @@ import { APPS } from "../../emulator/store";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { KEPT_ON, SMTP_AUTH_CLIENT_APP, impactOf, smtpAuthReadiness, smtpAuthSection, smtpAuthWarning } from "../../readiness/smtpAuth";
-import { mailboxProtocols, mailboxProtocolsConfirmation } from "../../settings/mailboxProtocols/setting";
+import { mailboxProtocols, mailboxProtocolsConfirmation } from "./setting";
 import { smtpAuth } from "../../settings/smtpAuth/setting";
-import { useEmulator } from "../support/emulatorSuite";
-import { recordExchangeCalls } from "../support/exchangeCalls";
+import { useEmulator } from "../../tests/support/emulatorSuite";
+import { recordExchangeCalls } from "../../tests/support/exchangeCalls";
 
 describe("emulator: mailbox protocols", function () {
     this.timeout(120_000);

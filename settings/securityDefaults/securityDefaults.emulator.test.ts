@@ -6,11 +6,11 @@ import * as assert from "assert";
 import * as path from "path";
 import { createTenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { SECURITY_DEFAULTS_PATH, securityDefaults } from "../../settings/securityDefaults/setting";
+import { SECURITY_DEFAULTS_PATH, securityDefaults } from "./setting";
 
 describe("emulator: security defaults provider", function () {
     this.timeout(60_000);

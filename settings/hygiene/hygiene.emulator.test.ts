@@ -9,11 +9,11 @@ import * as assert from "assert";
 import * as path from "path";
 import type { UserRecord } from "../../emulator/directory";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { userHygiene } from "../../settings/hygiene/setting";
-import { addApp } from "../support/rawGraph";
+import { userHygiene } from "./setting";
+import { addApp } from "../../tests/support/rawGraph";
 
 describe("emulator: user hygiene provider", function () {
     this.timeout(120_000);

@@ -13,11 +13,11 @@ import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { exportMember } from "../../settings/authenticationMethods/export";
-import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
-import { useEmulator } from "../support/emulatorSuite";
-import { problemsOf, senderOf } from "../support/requestLog";
-import { warningsOf } from "../support/warnings";
+import { exportMember } from "./export";
+import { authenticationMethodConfiguration } from "./methodConfiguration";
+import { useEmulator } from "../../tests/support/emulatorSuite";
+import { problemsOf, senderOf } from "../../tests/support/requestLog";
+import { warningsOf } from "../../tests/support/warnings";
 
 const CONFIGS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
 const FIDO2 = `${CONFIGS}/fido2`;

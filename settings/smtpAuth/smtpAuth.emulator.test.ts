@@ -8,12 +8,12 @@ import * as assert from "assert";
 import * as path from "path";
 import type { TenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
-import { ExchangeCall, recordExchangeCalls } from "../support/exchangeCalls";
-import { useEmulator } from "../support/emulatorSuite";
+import { ExchangeCall, recordExchangeCalls } from "../../tests/support/exchangeCalls";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { smtpAuth } from "../../settings/smtpAuth/setting";
+import { smtpAuth } from "./setting";
 
 describe("emulator: SMTP AUTH provider", function () {
     this.timeout(60_000);

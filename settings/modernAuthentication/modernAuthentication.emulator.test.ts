@@ -6,11 +6,11 @@
 import * as assert from "assert";
 import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { modernAuthentication } from "../../settings/modernAuthentication/setting";
+import { modernAuthentication } from "./setting";
 
 describe("emulator: modern authentication provider", function () {
     this.timeout(60_000);

@@ -8,12 +8,12 @@ import * as assert from "assert";
 import * as path from "path";
 import type { TenantClients } from "../../client";
 import type { RunningEmulator } from "../../emulator/server";
-import { ExchangeCall, recordExchangeCalls } from "../support/exchangeCalls";
-import { useEmulator } from "../support/emulatorSuite";
+import { ExchangeCall, recordExchangeCalls } from "../../tests/support/exchangeCalls";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "../../settings/exchangeAuthenticationPolicy/setting";
+import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "./setting";
 
 const NAME = "Block Basic Auth";
 const allBlocked = Object.fromEntries(AUTH_POLICY_PROTOCOLS.map((p) => [p, false]));

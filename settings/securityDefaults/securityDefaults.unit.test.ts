@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { securityDefaults } from "../../settings/securityDefaults/setting";
+import { securityDefaults } from "./setting";
 
 describe("unit: security defaults setting", () => {
     it("validates: isEnabled must be a boolean, nothing else is accepted", () => {

@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { baselineArgsFromConfig } from "../../components/config";
 import { impactOf, smtpAuthSection, smtpAuthWarning, type SmtpAuthReadiness } from "../../readiness/smtpAuth";
-import { mailboxSmtpAuthNotOnByDefault } from "../../settings/mailboxProtocols/policy";
+import { mailboxSmtpAuthNotOnByDefault } from "./policy";
 import { dynamicType } from "../../providers/framework/setting";
 
 const KEY = "m365-mfa:baseline.mailboxProtocols";

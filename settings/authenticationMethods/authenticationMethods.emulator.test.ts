@@ -6,13 +6,13 @@
 import * as assert from "assert";
 import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "../../emulator/store";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";
-import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
-import { warningsOf } from "../support/warnings";
+import { authenticationMethodConfiguration } from "./methodConfiguration";
+import { authenticationMethodsPolicy } from "./policy";
+import { warningsOf } from "../../tests/support/warnings";
 
 const POLICY = "/policies/authenticationMethodsPolicy";
 const CONFIGS = `${POLICY}/authenticationMethodConfigurations`;
