@@ -1,5 +1,5 @@
 /**
- * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused] [-- --app list-read|provider]
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused] [-- --app list-read|provider] [-- --trace-dir DIR]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -235,6 +235,14 @@ async function measure(
     const t1 = Date.now();
     const rss = await sampler.stop();
     const log = emu.requests.slice(fromIndex);
+    // --trace-dir DIR: keep each step's provider trace and the emulator's request log, for the breakdown in BENCHMARKS.md.
+    const traceDir = arg("trace-dir");
+    if (traceDir && traceFile) {
+        fs.mkdirSync(traceDir, { recursive: true });
+        const stem = path.join(traceDir, name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60));
+        if (fs.existsSync(traceFile)) fs.copyFileSync(traceFile, `${stem}.trace.jsonl`);
+        fs.writeFileSync(`${stem}.requests.jsonl`, log.map((e) => JSON.stringify({ ...e, t0 })).join("\n"));
+    }
     const b = busyTime(log, t0, t1);
     const res: StepResult = {
         name,
