@@ -15,11 +15,26 @@
 
 // The whole baseline as one component.
 export * from "./components/TenantMfaBaseline";
-export type { BaselineMember, BaselineWide } from "./components/member";
+export type { BaselineMember, BaselineWide } from "./providers/framework/member";
+export { keyOf, wideKey } from "./providers/framework/member";
 
-// Every setting, from the registry: its resource class (usable on its own) and args, its baseline
-// member's settings type, and the registry itself (MEMBERS, SETTINGS).
-export * from "./settings/registry";
+// Every setting's public API, from its folder's index.ts: its resource class (usable on its own) and
+// args, and its baseline member's settings type. A new setting adds its line here.
+export * from "./settings/securityDefaults";
+export * from "./settings/modernAuthentication";
+export * from "./settings/conditionalAccess";
+export * from "./settings/managedPolicies";
+export * from "./settings/hygiene";
+export * from "./settings/smtpAuth";
+export * from "./settings/exchangeAuthenticationPolicy";
+export * from "./settings/mailboxProtocols";
+export * from "./settings/authenticationMethods";
+export * from "./settings/perUserMfa";
+
+// The lists the package's own entry points read: the baseline's members (the program) and the
+// dynamic-provider settings by type (the provider process).
+export { MEMBERS, MEMBER_KEYS, type MemberKey, type Members, composerOf } from "./settings/members";
+export { SETTINGS } from "./settings/providerSettings";
 
 // The baseline as stack config: parsing and checking `m365-mfa:baseline`, presets, coherence, permissions.
 export {

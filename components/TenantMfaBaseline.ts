@@ -1,13 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, MemberKey, Members, memberKey, wideKey } from "../settings/registry";
-import type { AnyMember, BaselineMember, BaselineWide, BuildContext, PostureFacts } from "./member";
+import {
+    type AnyMember,
+    BASELINE_KEY,
+    type BaselineMember,
+    type BaselineWide,
+    type BuildContext,
+    type PostureFacts,
+    enforcedBy,
+    wideKey,
+} from "../providers/framework/member";
+import { MEMBERS, MEMBER_KEYS, type MemberKey, type Members } from "../settings/members";
 
 export { BASELINE_KEY };
 
 type ArgsOf<M> = M extends BaselineMember<infer A, any> ? A : never;
 type BuiltOf<M> = M extends BaselineMember<any, infer B> ? B : never;
 
-/** Each member's settings, by its config key (settings/registry.ts): what is left out is not managed. */
+/** Each member's settings, by its config key (settings/members.ts): what is left out is not managed. */
 export type BaselineMembers = { [K in MemberKey]?: ArgsOf<Members[K]> };
 /** What each configured member built, by its config key. */
 export type BaselineResources = { [K in MemberKey]?: BuiltOf<Members[K]> };
@@ -27,8 +36,8 @@ export interface BaselinePosture {
 const WIDE_KEYS: readonly (keyof BaselineWide)[] = ["breakGlassAccounts", "readiness", "guards"];
 
 /**
- * One declaration of a tenant's MFA posture. It builds each configured member of the registry
- * (settings/registry.ts), in its order; each resource reconciles its part of the tenant (validate,
+ * One declaration of a tenant's MFA posture. It builds each configured member of the program's list
+ * (settings/members.ts), in its order; each resource reconciles its part of the tenant (validate,
  * read, diff, apply, verify).
  */
 export class TenantMfaBaseline extends pulumi.ComponentResource {
@@ -41,6 +50,8 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
         const wide: BaselineWide = Object.fromEntries(WIDE_KEYS.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
         const built = this.resources as Record<string, unknown>;
         const facts: PostureFacts[] = [];
+        const members = MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember);
+        const enforced = enforcedBy(members, (m) => args[m.key as MemberKey]);
         for (const key of MEMBER_KEYS) {
             const member = MEMBERS[key] as AnyMember;
             const memberArgs = args[key];
@@ -51,8 +62,9 @@ export class TenantMfaBaseline extends pulumi.ComponentResource {
                 wide,
                 key: `${BASELINE_KEY}.${key}`,
                 wideKey,
-                builtBy: <B>(m: BaselineMember<any, B>) => built[memberKey(m)] as B | undefined,
-                argsOf: <A>(m: BaselineMember<A, any>) => args[memberKey(m)] as A | undefined,
+                builtBy: <B>(m: BaselineMember<any, B>) => built[m.key] as B | undefined,
+                argsOf: <A>(m: BaselineMember<A, any>) => args[m.key as MemberKey] as A | undefined,
+                enforced,
             };
             built[key] = member.build(memberArgs, ctx);
             if (member.posture) facts.push(member.posture(memberArgs, built[key]));

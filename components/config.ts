@@ -1,6 +1,15 @@
-import type { AnyMember, BaselineWide, ParseContext, RuleContext } from "./member";
+import {
+    type AnyMember,
+    BASELINE_KEY,
+    type BaselineWide,
+    type ParseContext,
+    type RuleContext,
+    keyOf,
+    wideKey,
+} from "../providers/framework/member";
+import { WIDE_SCHEMA as BASELINE_WIDE_SCHEMA } from "../providers/framework/wide";
 import { PRESETS, type PresetName, presetBaseline, presetProblems } from "./presets";
-import { BASELINE_KEY, MEMBERS, MEMBER_KEYS, keyOf, memberKey, wideKey } from "../settings/registry";
+import { MEMBERS, MEMBER_KEYS } from "../settings/members";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 import {
     check,
@@ -9,12 +18,10 @@ import {
     foldProblems,
     type Infer,
     isObject,
-    list,
     nearest,
     num,
     obj,
     oneOf,
-    str,
     unknownKey,
 } from "../providers/framework/validation";
 import { CONFIG_KEYS, CONFIG_NAMESPACE } from "../client/connection";
@@ -65,43 +72,11 @@ export class BaselineConfigError extends Error {
     }
 }
 
-const UPN_OR_ID = str({
-    pattern: /^[^@\s]+@[^@\s]+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-    hint: "a user principal name (user@domain) or an object id",
-});
 const MIGRATION_PRESET: PresetName = "per-user-mfa-to-conditional-access";
 
-/** The keys of `m365-mfa:baseline` that are not settings: baseline-wide keys, read by every member, and the preset. */
+/** The keys of `m365-mfa:baseline` that are not settings: baseline-wide keys, read by every member (declared in the framework), and the preset. */
 const WIDE_SCHEMA = {
-    breakGlassAccounts: documented(
-        list(UPN_OR_ID),
-        "Emergency-access accounts (UPN or object id): excluded from per-user MFA and from every Conditional Access policy",
-    ),
-    readiness: documented(
-        obj(
-            {
-                mode: documented(
-                    oneOf(["off", "warn", "block"]),
-                    "warn shows who would break as a warning in the preview; block fails the preview while any is open; off",
-                ),
-                windowDays: num({ integer: true, min: 1, max: 30, hint: "sign-in logs are kept 30 days" }),
-                acceptedUsers: documented(list(str()), "Named users taken out of the readiness lists"),
-            },
-            { required: ["mode"] },
-        ),
-        "Who would break when per-user MFA moves users to MFA, and the evidence shown before a Conditional Access policy goes from report-only to on",
-    ),
-    guards: documented(
-        obj({
-            lockout: documented(oneOf(["on", "off"]), "The lockout guard (on by default); off accepts the risk"),
-            maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
-            confirm: documented(
-                list(str()),
-                "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as the preview gives it",
-            ),
-        }),
-        "The lockout and blast-radius guards, and the confirmations they ask for",
-    ),
+    ...BASELINE_WIDE_SCHEMA,
     preset: documented(oneOf(PRESETS), "A whole posture in one line; members you write win, each as a whole"),
     migrationStage: num({ integer: true, min: 1, max: 3, hint: `the stage of preset ${MIGRATION_PRESET}` }),
 };
@@ -113,7 +88,7 @@ const wideFrom = (w: Pick<WideConfig, keyof BaselineWide>): BaselineWide => w;
 type Agree<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _wideAgrees: Agree<Pick<WideConfig, keyof BaselineWide>, BaselineWide> = true;
 
-/** What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the registry (described by its title). */
+/** What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the program's list (described by its title). */
 export const BASELINE_SCHEMA = obj({
     ...WIDE_SCHEMA,
     ...Object.fromEntries(MEMBER_KEYS.map((k) => [k, withTitle(MEMBERS[k] as AnyMember)])),
@@ -209,7 +184,7 @@ function ruleContext(args: TenantMfaBaselineArgs, key: string): RuleContext {
         wide: args,
         wideKey,
         key,
-        argsOf: (m) => (args as Record<string, any>)[memberKey(m)],
+        argsOf: (m) => (args as Record<string, any>)[m.key],
         keyOf,
     };
 }

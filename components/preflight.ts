@@ -1,6 +1,6 @@
 import { EXCHANGE_ROLE_TO_ASSIGN, MissingExchangeRoleError, TenantClients } from "../client";
-import { MEMBERS, MEMBER_KEYS } from "../settings/registry";
-import type { AnyMember, Requirement } from "./member";
+import type { AnyMember, Requirement } from "../providers/framework/member";
+import { MEMBERS, MEMBER_KEYS } from "../settings/members";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";
 
 /**

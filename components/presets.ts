@@ -14,8 +14,8 @@
  *   Access in report-only beside per-user MFA, (2) Conditional Access enforced (security defaults off),
  *   (3) per-user MFA switched off for everyone.
  */
-import { MEMBERS, MEMBER_KEYS, memberKey } from "../settings/registry";
-import type { AnyMember, BaselineMember, PresetContext } from "./member";
+import { type AnyMember, type BaselineMember, type PresetContext, enforcedBy } from "../providers/framework/member";
+import { MEMBERS, MEMBER_KEYS } from "../settings/members";
 
 export const PRESETS = ["security-defaults", "conditional-access", "per-user-mfa-to-conditional-access"] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -35,11 +35,14 @@ export function presetBaseline(name: PresetName, migrationStage?: number, explic
         if (!parts.has(k)) parts.set(k, (MEMBERS[k as keyof typeof MEMBERS] as AnyMember).preset?.(name, stage, context));
         return parts.get(k);
     };
+    const valueOf = <A>(m: BaselineMember<A, any>) => (explicit[m.key] !== undefined ? explicit[m.key] : partOf(m.key)) as A | undefined;
     const context: PresetContext = {
-        valueOf: <A>(m: BaselineMember<A, any>) => {
-            const k = memberKey(m);
-            return (explicit[k] !== undefined ? explicit[k] : partOf(k)) as A | undefined;
-        },
+        valueOf,
+        enforced: () =>
+            enforcedBy(
+                MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember),
+                (m) => valueOf(m),
+            ),
     };
     const out: Record<string, unknown> = {};
     for (const k of MEMBER_KEYS) {

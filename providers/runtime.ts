@@ -5,7 +5,7 @@
  */
 import { SettingProvider } from "./framework/adapter";
 import { AnySetting } from "./framework/setting";
-import { SETTINGS } from "../settings/registry";
+import { SETTINGS } from "../settings/providerSettings";
 import { trace } from "../client/trace";
 import { watchEngine } from "./framework/lifeline";
 

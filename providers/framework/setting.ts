@@ -1,6 +1,8 @@
 import { createHash } from "crypto";
 import type { TenantClients } from "../../client";
-import type { Schema } from "./validation";
+import type { Schema, ValidationFailure } from "./validation";
+
+export type { ValidationFailure };
 
 /** Module of every dynamic resource's type token: pulumi-nodejs:dynamic/m365-mfa:<Type>. */
 export const MODULE = "m365-mfa";
@@ -27,13 +29,6 @@ export interface FieldChange {
     readonly field: string;
     readonly from: unknown;
     readonly to: unknown;
-}
-
-export interface ValidationFailure {
-    /** Input property name the failure is about. */
-    readonly property: string;
-    /** What is wrong and how to fix it. */
-    readonly reason: string;
 }
 
 export interface Validated<D> {

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { distance } from "fastest-levenshtein";
-import type { ValidationFailure } from "./setting";
 
 /**
  * The schemas of settings and of the stack config, held by one maintained library (zod 4): a schema
@@ -19,6 +18,14 @@ import type { ValidationFailure } from "./setting";
  * the TypeScript type of a value the schema accepts.
  */
 declare const INFERRED: unique symbol;
+
+/** A problem with one input: the property it is about and what is wrong and how to fix it (a setting's validate returns these; ./setting.ts re-exports it). */
+export interface ValidationFailure {
+    /** Input property name the failure is about. */
+    readonly property: string;
+    /** What is wrong and how to fix it. */
+    readonly reason: string;
+}
 
 /** `doc`: what the key is, for people (the JSON Schema's description and the README's table; messages use `hint`). */
 type Desc = (

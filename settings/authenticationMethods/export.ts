@@ -1,4 +1,4 @@
-import type { ExportContext } from "../../adoption/context";
+import type { ExportContext } from "../../providers/framework/exportContext";
 import {
     AUTHENTICATION_METHODS,
     AUTHENTICATOR_FEATURES,

@@ -1,12 +1,13 @@
-import type { BaselineMember } from "../../components/member";
+import type { BaselineMember } from "../../providers/framework/member";
 import { checkedBySetting } from "../../providers/framework/declare";
 import { type Schema, keysOf, map, obj } from "../../providers/framework/validation";
-import type { AuthenticationMethodConfiguration, AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
+import { exportMember } from "./export";
+import { AuthenticationMethodConfiguration, type AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
 import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration, methodSchema } from "./methodConfiguration";
 import { externalAuthenticationMethod, externalMethodDeclaration } from "./externalMethod";
-import type { ExternalAuthenticationMethod, ExternalAuthenticationMethodArgs } from "./externalMethodResource";
+import { ExternalAuthenticationMethod, type ExternalAuthenticationMethodArgs } from "./externalMethodResource";
 import { authenticationMethodsPolicy, authenticationMethodsPolicyDeclaration } from "./policy";
-import type { AuthenticationMethodsPolicy, AuthenticationMethodsPolicyArgs } from "./policyResource";
+import { AuthenticationMethodsPolicy, type AuthenticationMethodsPolicyArgs } from "./policyResource";
 
 /** `m365-mfa:baseline.authenticationMethods` */
 export interface AuthenticationMethodsSettings {
@@ -49,19 +50,10 @@ const CONDITIONAL_ACCESS_METHODS = {
 };
 
 export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSettings, AuthenticationMethodsResources> = {
+    key: "authenticationMethods",
     title: authenticationMethodsPolicy.title,
-    guardrails: () => {
-        const p = require("./policyRules") as typeof import("./policyRules");
-        return [
-            p.noSmsOrVoiceForAdmins,
-            p.migrationComplete,
-            p.otpMethodsDisabled,
-            p.passkeyAttestationForAdmins,
-            p.qrCodeOnlyWhereIntended,
-        ];
-    },
     settings: [authenticationMethodsPolicy, authenticationMethodConfiguration, externalAuthenticationMethod],
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
+    exportMember,
     schema: obj(
         {
             // The policy's declared inputs, not empty.
@@ -136,10 +128,6 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         return out;
     },
     build: (args, ctx) => {
-        const { AuthenticationMethodsPolicy } = require("./policyResource") as typeof import("./policyResource");
-        const { AuthenticationMethodConfiguration } =
-            require("./methodConfigurationResource") as typeof import("./methodConfigurationResource");
-        const { ExternalAuthenticationMethod } = require("./externalMethodResource") as typeof import("./externalMethodResource");
         const built: AuthenticationMethodsResources = { methods: {}, externalMethods: {} };
         if (args.policy) {
             built.policy = new AuthenticationMethodsPolicy(

@@ -1,8 +1,8 @@
 /** Guardrails about the authentication methods policy and its methods. */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ofType } from "../../policies/ofType";
+import { ofType } from "../../providers/framework/guardrail";
 import { dynamicType } from "../../providers/framework/setting";
-import { keyOf } from "../registry";
+import { keyOf } from "../../providers/framework/member";
 import { authenticationMethodsMember } from "./member";
 import { authenticationMethodConfiguration } from "./methodConfiguration";
 import { authenticationMethodsPolicy } from "./policy";

@@ -1,4 +1,4 @@
-import type { ExportContext } from "../../adoption/context";
+import type { ExportContext } from "../../providers/framework/exportContext";
 import { AUTH_POLICY_PROTOCOLS, AUTH_POLICY_READ, AllowBasicAuth, authenticationPolicy } from "./setting";
 
 /**

@@ -1,12 +1,13 @@
-import type { BaselineMember } from "../../components/member";
+import type { BaselineMember } from "../../providers/framework/member";
 import { configSchema, map } from "../../providers/framework/validation";
-import type { UserHygiene, UserHygieneArgs } from "./resource";
+import { UserHygiene, type UserHygieneArgs } from "./resource";
 import { userHygiene } from "./setting";
 
 /** Session and method hygiene operations, by name: each runs once per value of its trigger. */
 export type HygieneSettings = Record<string, UserHygieneArgs>;
 
 export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserHygiene>> = {
+    key: "hygiene",
     title: userHygiene.title,
     settings: [userHygiene],
     // No exportMember: its members are operations (run once per trigger), not tenant state; there is nothing to adopt.
@@ -24,12 +25,10 @@ export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserH
         }
         return out;
     },
-    build: (args, ctx) => {
-        const { UserHygiene } = require("./resource") as typeof import("./resource");
-        return Object.fromEntries(
+    build: (args, ctx) =>
+        Object.fromEntries(
             Object.entries(args).map(([op, a]) => [op, new UserHygiene(`${ctx.name}-hygiene-${op}`, a, { parent: ctx.parent })]),
-        );
-    },
+        ),
     warnings: (args, ctx) =>
         args && !Object.keys(args).length ? [`${ctx.key} is empty: it runs no operation. Remove it, or name an operation.`] : [],
 };

@@ -1,7 +1,19 @@
-import type { ExportContext } from "../../adoption/context";
+import type { ExportContext } from "../../providers/framework/exportContext";
 import { stableJson } from "../../providers/framework/setting";
-import type { MailboxProtocolsSettings } from "./member";
-import { CAS_MAILBOX_READ, CAS_PLAN_READ, PLAN_PROTOCOLS, PlanProtocol, PlanValues, ProtocolException, valuesOf } from "./setting";
+import type { Infer } from "../../providers/framework/validation";
+import {
+    CAS_MAILBOX_READ,
+    CAS_PLAN_READ,
+    PLAN_PROTOCOLS,
+    PlanProtocol,
+    PlanValues,
+    ProtocolException,
+    type mailboxProtocolsDeclaration,
+    valuesOf,
+} from "./setting";
+
+/** `m365-mfa:baseline.mailboxProtocols` as its declaration types it (the member's MailboxProtocolsSettings). */
+type MailboxProtocolsSettings = Infer<typeof mailboxProtocolsDeclaration.schema>;
 
 /**
  * m365-mfa:baseline.mailboxProtocols describing the tenant exactly, so the first up writes nothing:

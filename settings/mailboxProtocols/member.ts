@@ -1,7 +1,8 @@
-import type { BaselineMember } from "../../components/member";
+import type { BaselineMember } from "../../providers/framework/member";
 import type { Infer } from "../../providers/framework/validation";
 import { smtpAuthMember } from "../smtpAuth/member";
-import type { MailboxProtocols } from "./resource";
+import { exportMember } from "./export";
+import { MailboxProtocols } from "./resource";
 import { mailboxProtocols, mailboxProtocolsDeclaration } from "./setting";
 
 /** `m365-mfa:baseline.mailboxProtocols`: the setting's configured inputs (mailboxProtocolsDeclaration). */
@@ -12,13 +13,10 @@ const managesSmtpAuth = (a: MailboxProtocolsSettings | undefined) =>
     !!a && (a.defaults?.smtpAuth !== undefined || (a.exceptions ?? []).some((e) => e.smtpAuth !== undefined));
 
 export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, MailboxProtocols> = {
+    key: "mailboxProtocols",
     title: mailboxProtocols.title,
     settings: [mailboxProtocols],
-    guardrails: () => {
-        const p = require("./policy") as typeof import("./policy");
-        return [p.mailboxSmtpAuthNotOnByDefault];
-    },
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
+    exportMember,
     schema: mailboxProtocolsDeclaration.schema,
     parse: (raw, ctx) => {
         const { desired, failures } = mailboxProtocols.validate(raw);
@@ -36,12 +34,10 @@ export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, Ma
         }
         return [];
     },
-    build: (args, ctx) => {
-        const { MailboxProtocols } = require("./resource") as typeof import("./resource");
-        return new MailboxProtocols(
+    build: (args, ctx) =>
+        new MailboxProtocols(
             `${ctx.name}-mailbox-protocols`,
             { ...args, confirm: ctx.wide.guards?.confirm, configKey: ctx.key },
             { parent: ctx.parent },
-        );
-    },
+        ),
 };

@@ -1,4 +1,4 @@
-import type { ExportContext } from "../../adoption/context";
+import type { ExportContext } from "../../providers/framework/exportContext";
 import { modernAuthentication } from "./setting";
 
 /** m365-mfa:baseline.modernAuthentication: Exchange's OAuth2ClientProfileEnabled. */

@@ -1,7 +1,7 @@
 /** Guardrails about Exchange modern authentication. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dynamicType } from "../../providers/framework/setting";
-import { keyOf } from "../registry";
+import { keyOf } from "../../providers/framework/member";
 import { modernAuthenticationMember } from "./member";
 import { modernAuthentication } from "./setting";
 

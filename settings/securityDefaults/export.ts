@@ -1,4 +1,4 @@
-import type { ExportContext } from "../../adoption/context";
+import type { ExportContext } from "../../providers/framework/exportContext";
 import { securityDefaults } from "./setting";
 
 /** m365-mfa:baseline.securityDefaults: the tenant's isEnabled. */

@@ -1,6 +1,7 @@
-import type { BaselineMember } from "../../components/member";
+import type { BaselineMember } from "../../providers/framework/member";
 import { bool, obj } from "../../providers/framework/validation";
-import type { SecurityDefaults } from "./resource";
+import { exportMember } from "./export";
+import { SecurityDefaults } from "./resource";
 import { securityDefaults } from "./setting";
 
 /** `m365-mfa:baseline.securityDefaults` */
@@ -10,22 +11,16 @@ export interface SecurityDefaultsSettings {
 }
 
 export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, SecurityDefaults> = {
+    key: "securityDefaults",
     title: securityDefaults.title,
-    guardrails: () => {
-        const p = require("./policy") as typeof import("./policy");
-        return [p.securityDefaultsWithoutConditionalAccess];
-    },
     settings: [securityDefaults],
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
+    exportMember,
     schema: obj({ enabled: bool }, { required: ["enabled"], hint: "like { enabled: true }" }),
     parse: (raw) => ({ enabled: raw.enabled }),
     build: (args, ctx) => {
-        const { SecurityDefaults } = require("./resource") as typeof import("./resource");
-        // What this baseline's Conditional Access enforces once applied: switching security defaults off
-        // without both is a weakening, which the provider judges from the tenant at preview.
-        const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
-        const on = (m: BaselineMember<{ mode: string }, any>) => ctx.argsOf?.(m)?.mode === "on";
-        const replacement = { requiresMfa: on(ca.requireMfaMember), blocksLegacy: on(ca.legacyAuthenticationMember) };
+        // What this baseline's Conditional Access enforces once applied (every member's `enforces`): switching
+        // security defaults off without both is a weakening, which the provider judges from the tenant at preview.
+        const replacement = { requiresMfa: ctx.enforced.requiresMfa, blocksLegacy: ctx.enforced.blocksLegacy };
         const confirm = ctx.wide.guards?.confirm;
         return new SecurityDefaults(
             `${ctx.name}-security-defaults`,
@@ -42,7 +37,7 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
     // provider names at preview and asks a confirmation for (replacement, in build).
     preset: (preset, _stage, others) => {
         if (preset === "security-defaults") return { enabled: true };
-        return others && enforcedConditionalAccess(others.valueOf) ? { enabled: false } : undefined;
+        return others?.enforced().any ? { enabled: false } : undefined;
     },
     posture: (args, built) => ({
         requiresMfa: { path: "security-defaults", rank: 3, active: built.isEnabled },
@@ -58,16 +53,3 @@ export const securityDefaultsMember: BaselineMember<SecurityDefaultsSettings, Se
         fields: { securityDefaultsEnabled: built.isEnabled },
     }),
 };
-
-/** Whether the baseline (each member's value as it will have it) enforces any Conditional Access policy. */
-export function enforcedConditionalAccess(valueOf: <A>(m: BaselineMember<A, any>) => A | undefined): boolean {
-    const ca = require("../conditionalAccess/member") as typeof import("../conditionalAccess/member");
-    const managed = require("../managedPolicies/member") as typeof import("../managedPolicies/member");
-    const members: BaselineMember<{ mode: string }, any>[] = [
-        ca.legacyAuthenticationMember,
-        ca.requireMfaMember,
-        ca.phishingResistantAdminsMember,
-        ca.deviceCodeFlowMember,
-    ];
-    return members.some((m) => valueOf(m)?.mode === "on") || (valueOf(managed.managedPoliciesMember) ?? []).some((e) => e.mode === "on");
-}

@@ -1,6 +1,6 @@
 /** Guardrails about security defaults (the policy pack collects every folder's from the registry). */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ofType } from "../../policies/ofType";
+import { ofType } from "../../providers/framework/guardrail";
 import { dynamicType } from "../../providers/framework/setting";
 import { CONDITIONAL_ACCESS_POLICY_TYPE } from "../conditionalAccess/member";
 import { securityDefaults } from "./setting";

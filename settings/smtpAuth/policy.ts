@@ -1,8 +1,8 @@
 /** Guardrails about SMTP AUTH. */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { ofType } from "../../policies/ofType";
+import { ofType } from "../../providers/framework/guardrail";
 import { dynamicType } from "../../providers/framework/setting";
-import { keyOf } from "../registry";
+import { keyOf } from "../../providers/framework/member";
 import { smtpAuthMember } from "./member";
 import { smtpAuth } from "./setting";
 
