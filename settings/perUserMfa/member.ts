@@ -1,5 +1,5 @@
 import type { BaselineMember, Requirement } from "../../components/member";
-import { list, obj, oneOf, str } from "../../providers/framework/validation";
+import { type Infer, check } from "../../providers/framework/validation";
 import {
     deviceCodeFlowMember,
     legacyAuthenticationMember,
@@ -8,17 +8,11 @@ import {
 } from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { PerUserMfa } from "./resource";
-import { PER_USER_MFA_STATES, PerUserMfaAssignment, PerUserMfaState, perUserMfa } from "./setting";
+import { GUARDS, READINESS, perUserMfaDeclaration } from "./declaration";
+import { perUserMfa } from "./setting";
 
-/** `m365-mfa:baseline.perUserMfa` */
-export interface PerUserMfaSettings {
-    /** Who gets which per-user MFA state: users by UPN or object id, groups by object id (transitive members). */
-    assignments: PerUserMfaAssignment[];
-    /** Users never touched (in addition to the break-glass accounts). */
-    excludeUsers?: string[];
-    /** Set to own the whole tenant: every user not otherwise assigned gets this state. */
-    allOtherUsers?: PerUserMfaState;
-}
+/** `m365-mfa:baseline.perUserMfa`: the configured inputs of per-user MFA (./declaration.ts). */
+export type PerUserMfaSettings = Infer<typeof perUserMfaDeclaration.schema>;
 
 const isOn = (args: PerUserMfaSettings | undefined) =>
     !!args &&
@@ -29,25 +23,8 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
     settings: [perUserMfa],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
     exportNeeds: ["breakGlassAccounts"],
-    schema: obj(
-        {
-            assignments: list(
-                obj(
-                    {
-                        state: oneOf(PER_USER_MFA_STATES),
-                        users: list(str()),
-                        groups: list(str()),
-                        excludeUsers: list(str()),
-                        excludeGroups: list(str()),
-                    },
-                    { required: ["state"] },
-                ),
-            ),
-            excludeUsers: list(str()),
-            allOtherUsers: oneOf(PER_USER_MFA_STATES),
-        },
-        { required: ["assignments"], hint: "like { assignments: [{ state: enforced, groups: [<group id>] }] }" },
-    ),
+    // The config is the configured inputs as declared (./declaration.ts).
+    schema: perUserMfaDeclaration.schema,
     parse: (raw, ctx) => {
         if (!raw.assignments.length && raw.allOtherUsers === undefined) {
             ctx.problems.push(
@@ -79,14 +56,17 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             ...(desired.allOtherUsers ? { allOtherUsers: desired.allOtherUsers } : {}),
         };
     },
-    // guards and readiness: checked with the per-user MFA provider's rules, which apply them.
+    // guards and readiness: their shape as per-user MFA declares it (the same as m365-mfa:baseline's, so config.ts has
+    // told any problem already), each message under its full config key; the value as the provider takes it (trimmed).
     parseWide: (wide, ctx) => {
         const out: Record<string, unknown> = {};
-        for (const field of ["guards", "readiness"] as const) {
-            if (wide[field] === undefined) continue;
-            const { desired, failures } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], [field]: wide[field] });
-            failures.forEach((f) => ctx.problems.push(`${ctx.wideKey(field)}${f.property.slice(field.length)}: ${f.reason}`));
-            if (desired?.[field] && !failures.length) out[field] = desired[field];
+        for (const [field, schema] of [
+            ["guards", GUARDS],
+            ["readiness", READINESS],
+        ] as const) {
+            if (wide[field] === undefined || !check(wide[field], schema, ctx.wideKey(field), ctx.problems)) continue;
+            const { desired } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], [field]: wide[field] });
+            if (desired?.[field]) out[field] = desired[field];
         }
         return out;
     },

@@ -4,11 +4,39 @@ import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../clie
 import { trace } from "../../client/trace";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
-import { nearest, unknownKey } from "../../providers/framework/validation";
 import { PartialFailureError, nameList, writeReport } from "../../providers/framework/report";
 import { TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { isObject } from "../../providers/framework/validation";
 import { globalAdminLockout } from "./lockout";
 import { ListedUsers, PER_USER_READ_ENV, listReadPays, listUsers, perUserReadMode, recentlyChangedUsers, shouldReadList } from "./listRead";
+import {
+    AUDIT_ACTIVITIES,
+    DEFAULT_MAX_USER_CHANGE_SHARE,
+    type GuardSettings,
+    type ObservedState,
+    type PerUserMfaAssignment,
+    type PerUserMfaDesired,
+    type PerUserMfaLive,
+    type PerUserMfaState,
+    type ReadinessSettings,
+    configKeyOf,
+    isState,
+    perUserMfaDeclaration,
+    satisfies,
+} from "./declaration";
+
+export {
+    DEFAULT_MAX_USER_CHANGE_SHARE,
+    PER_USER_MFA_STATES,
+    configKeyOf,
+    type GuardSettings,
+    type ObservedState,
+    type PerUserMfaAssignment,
+    type PerUserMfaDesired,
+    type PerUserMfaLive,
+    type PerUserMfaState,
+    type ReadinessSettings,
+} from "./declaration";
 
 /**
  * Per-user MFA (legacy "MFA status"): Graph beta users/{id|upn}/authentication/requirements,
@@ -26,140 +54,91 @@ import { ListedUsers, PER_USER_READ_ENV, listReadPays, listUsers, perUserReadMod
  * and read again through the documented per-user route every user the list shows in another state than
  * their target (the list may lag a write); verification after a write reads the written users through the
  * documented route only. Elsewhere reads go through $batch as writes do.
+ *
+ * Its inputs and outputs are declared once (./declaration.ts).
  */
-export type PerUserMfaState = "disabled" | "enabled" | "enforced";
-export const PER_USER_MFA_STATES: readonly PerUserMfaState[] = ["disabled", "enabled", "enforced"];
-const ASSIGNMENT_KEYS = ["state", "users", "groups", "excludeUsers", "excludeGroups"];
 
-/**
- * Who gets one state. A user named in `users` gets it whatever the groups give them (the most
- * specific assignment wins: a named user over a group); `excludeUsers` and `excludeGroups` take users
- * out of this assignment only.
- */
-export interface PerUserMfaAssignment {
-    state: PerUserMfaState;
-    /** Users by user principal name or object id. */
-    users?: string[];
-    /** Groups by object id: their transitive members. */
-    groups?: string[];
-    /** Users (UPN or object id) this assignment does not apply to. */
-    excludeUsers?: string[];
-    /** Groups (object id) whose transitive members this assignment does not apply to. */
-    excludeGroups?: string[];
-}
-
-/**
- * Readiness check at plan time, for users about to be moved from disabled to enabled/enforced:
- * warn (default) lists who would break in the preview; block fails the preview unless each such user
- * is in acceptedUsers; off skips the check.
- */
-export interface ReadinessSettings {
-    mode: "off" | "warn" | "block";
-    windowDays?: number;
-    acceptedUsers?: string[];
-}
-
-/**
- * Guards, on by default. Lockout: moving users to MFA needs at least one excluded (break-glass)
- * account. Blast radius: a plan that changes more than maxUserChangeShare of the tenant's users needs
- * "per-user-mfa:<count>:<digest>" in confirm, naming the change: the digest is of who goes to which
- * state, so another plan of the same size needs a new confirmation (confirmationToken).
- */
-export interface GuardSettings {
-    lockout?: "on" | "off";
-    maxUserChangeShare?: number;
-    confirm?: string[];
-}
-
-export interface PerUserMfaDesired extends Record<string, unknown> {
-    assignments: PerUserMfaAssignment[];
-    readiness?: ReadinessSettings;
-    guards?: GuardSettings;
-    /** The resource's own URN, so that readiness warnings are shown on it (set by the component). */
-    diagnosticsUrn?: string;
-    /**
-     * Where each input came from, so messages name the key the user wrote: input path (e.g.
-     * "excludeUsers[0]", or a prefix such as "assignments") -> config key (e.g.
-     * "m365-mfa:baseline.breakGlassAccounts[0]"). Set by the component; without it, messages name inputs.
-     */
-    configKeys?: Record<string, string>;
-    /**
-     * Set at preview: how many targeted users go from which state (as the tenant has it now) to which
-     * ("disabled -> enforced": 1219), the same count the blast-radius guard confirms; the PR summary
-     * shows it, for a first rollout as for an update.
-     */
-    planned?: Record<string, number>;
-    /** Set at preview: each user who changes -> their state in the tenant as read then (the rows of the PR summary). */
-    plannedFrom?: Record<string, string>;
-    excludeUsers?: string[];
-    allOtherUsers?: PerUserMfaState;
-    /** Resolved at plan time: user principal name (lower case) -> desired state. */
-    targets?: Record<string, PerUserMfaState>;
-}
-
-export type ObservedState = PerUserMfaState | "userNotFound";
-
-export interface PerUserMfaLive extends Record<string, unknown> {
-    /** user principal name (lower case) -> state reported by Graph, for every target. */
-    observed: Record<string, ObservedState>;
-    counts: Record<ObservedState, number>;
-}
-
-const KEYS = [
-    "assignments",
-    "excludeUsers",
-    "allOtherUsers",
-    "readiness",
-    "guards",
-    "diagnosticsUrn",
-    "configKeys",
-    "targets",
-    "planned",
-    "plannedFrom",
-];
-export const DEFAULT_MAX_USER_CHANGE_SHARE = 0.1;
-const READINESS_MODES = ["off", "warn", "block"];
-
-const isState = (v: unknown): v is PerUserMfaState => typeof v === "string" && (PER_USER_MFA_STATES as readonly string[]).includes(v);
-const satisfies = (want: PerUserMfaState, have: ObservedState | undefined) => have === want || (want === "enabled" && have === "enforced");
+/** What the resource's state holds as inputs: the configured and resolved ones, and the plumbing (read picks these from the state). */
+const KEYS = [...perUserMfaDeclaration.inputKeys, ...perUserMfaDeclaration.internalFields];
 const requirementsPath = (upn: string) => `/users/${encodeURIComponent(upn)}/authentication/requirements`;
-
-function listOfStrings(v: unknown, property: string, failures: ValidationFailure[]): string[] | undefined {
-    if (v === undefined) {
-        return undefined;
-    }
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || !x.trim())) {
-        failures.push({ property, reason: `${property} must be a list of non-empty strings` });
-        return undefined;
-    }
-    return v.map((x: string) => x.trim());
-}
+/** A list of strings as given, trimmed (undefined when it is not one: the declared schema says so). */
+const trimmed = (v: unknown): string[] | undefined =>
+    Array.isArray(v) && v.every((x) => typeof x === "string") ? v.map((x: string) => x.trim()) : undefined;
 
 /**
- * The config key an input path came from, through the configKeys mapping (exact path, else the
- * longest mapped prefix with the rest appended), else the path itself.
+ * The rules between fields, on inputs whose shape may be wrong in places (the declared schema says those):
+ * each assignment targets someone, excludes only from groups, no user is named with two states or both
+ * named and excluded. Returns the assignments and excluded users as the desired state holds them (trimmed;
+ * empty exclusions dropped).
  */
-export function configKeyOf(path: string, configKeys: Record<string, string> | undefined): string {
-    if (!configKeys) return path;
-    if (configKeys[path] !== undefined) return configKeys[path];
-    let best = "";
-    for (const k of Object.keys(configKeys)) {
-        if (k.length > best.length && path.startsWith(k) && /^[.[]/.test(path.slice(k.length))) best = k;
+function checkAssignments(
+    inputs: Record<string, unknown>,
+    failures: ValidationFailure[],
+): { assignments: PerUserMfaAssignment[]; excludeUsers?: string[] } {
+    const assignments: PerUserMfaAssignment[] = [];
+    (Array.isArray(inputs.assignments) ? inputs.assignments : []).forEach((a: unknown, i: number) => {
+        if (!isObject(a)) return;
+        const at = `assignments[${i}]`;
+        const [users, groups, exUsers, exGroups] = [a.users, a.groups, a.excludeUsers, a.excludeGroups].map(trimmed);
+        if (!users?.length && !groups?.length) {
+            failures.push({ property: at, reason: `${at} targets nobody: give users and/or groups` });
+        }
+        if ((exUsers?.length || exGroups?.length) && !groups?.length) {
+            failures.push({
+                property: at,
+                reason: `${at} excludes users but has no groups: exclusions take members of its groups out; remove excludeUsers/excludeGroups, or name the users it applies to instead`,
+            });
+        }
+        if (isState(a.state)) {
+            assignments.push({
+                state: a.state,
+                ...(users ? { users } : {}),
+                ...(groups ? { groups } : {}),
+                ...(exUsers?.length ? { excludeUsers: exUsers } : {}),
+                ...(exGroups?.length ? { excludeGroups: exGroups } : {}),
+            });
+        }
+    });
+    // The same user named with two different states.
+    const named = new Map<string, PerUserMfaState>();
+    for (const a of assignments) {
+        for (const u of a.users ?? []) {
+            const prev = named.get(u.toLowerCase());
+            if (prev && prev !== a.state) {
+                failures.push({
+                    property: "assignments",
+                    reason: `user ${u} is assigned both "${prev}" and "${a.state}"; name each user in one assignment`,
+                });
+            }
+            named.set(u.toLowerCase(), a.state);
+        }
     }
-    return best ? configKeys[best] + path.slice(best.length) : path;
+    const excludeUsers = trimmed(inputs.excludeUsers);
+    const keys = isObject(inputs.configKeys) ? (inputs.configKeys as Record<string, string>) : undefined;
+    for (const [i, u] of (excludeUsers ?? []).entries()) {
+        if (named.has(u.toLowerCase())) {
+            failures.push({
+                property: "excludeUsers",
+                reason: `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them`,
+            });
+        }
+    }
+    return { assignments, ...(excludeUsers ? { excludeUsers } : {}) };
 }
 
 export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     type: "PerUserMfa",
     title: "Per-user MFA",
     itemFields: { targets: "users" },
-    auditActivities: ["Enable Strong Authentication", "Disable Strong Authentication"],
-    resolvedFields: ["targets", "planned", "plannedFrom"],
+    auditActivities: AUDIT_ACTIVITIES,
+    resolvedFields: perUserMfaDeclaration.resolvedFields,
     weakens: (c) =>
         c.field === "targets" && c.to === "disabled" && (c.from === "enabled" || c.from === "enforced")
             ? "users lose per-user MFA"
             : undefined,
-    internalFields: ["readiness", "diagnosticsUrn", "configKeys", "planned", "plannedFrom"],
+    // Plumbing, not posture: never shown in a preview or PR summary. The guards stay shown (a confirmation
+    // added is a change of the stack's config), and what the plan counted at preview is not shown as a field.
+    internalFields: [...perUserMfaDeclaration.internalFields.filter((k) => k !== "guards"), "planned", "plannedFrom"],
     // Set at preview: each user who changes, with their state in the tenant then (the PR summary's rows, as the guard counts them).
     plannedItems: (inputs) => {
         const from = inputs.plannedFrom as Record<string, string> | undefined;
@@ -179,200 +158,37 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     },
     onDelete: "Removing the resource stops managing these users' per-user MFA state; every user keeps the state they have.",
     inputKeys: KEYS,
+    schema: perUserMfaDeclaration.schema,
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const key of Object.keys(inputs)) {
-            if (!KEYS.includes(key)) {
-                failures.push({
-                    property: key,
-                    reason: unknownKey(
-                        key,
-                        key,
-                        KEYS.filter((k) => !perUserMfa.resolvedFields!.includes(k) && !perUserMfa.internalFields!.includes(k)),
-                        "a known property",
-                    ),
-                });
-            }
-        }
-        const assignments: PerUserMfaAssignment[] = [];
-        if (!Array.isArray(inputs.assignments)) {
-            failures.push({
-                property: "assignments",
-                reason: 'assignments must be a list like [{ state: "enforced", users: ["alice@contoso.com"], groups: ["<group id>"] }]',
-            });
-        } else {
-            inputs.assignments.forEach((a: any, i: number) => {
-                const at = `assignments[${i}]`;
-                if (typeof a !== "object" || a === null) {
-                    failures.push({ property: at, reason: `${at} must be an object with state, users and/or groups` });
-                    return;
-                }
-                for (const k of Object.keys(a)) {
-                    if (!ASSIGNMENT_KEYS.includes(k)) {
-                        const near = nearest(k, ASSIGNMENT_KEYS);
-                        failures.push({
-                            property: `${at}.${k}`,
-                            reason: `${at}.${k} is not known${near ? `; did you mean ${near}?` : ""} (use ${ASSIGNMENT_KEYS.join(", ")})`,
-                        });
-                    }
-                }
-                if (!isState(a.state)) {
-                    failures.push({
-                        property: `${at}.state`,
-                        reason: `${at}.state must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(a.state)})`,
-                    });
-                }
-                const users = listOfStrings(a.users, `${at}.users`, failures);
-                const groups = listOfStrings(a.groups, `${at}.groups`, failures);
-                const exUsers = listOfStrings(a.excludeUsers, `${at}.excludeUsers`, failures);
-                const exGroups = listOfStrings(a.excludeGroups, `${at}.excludeGroups`, failures);
-                if (!users?.length && !groups?.length) {
-                    failures.push({ property: at, reason: `${at} targets nobody: give users and/or groups` });
-                }
-                if ((exUsers?.length || exGroups?.length) && !groups?.length) {
-                    failures.push({
-                        property: at,
-                        reason: `${at} excludes users but has no groups: exclusions take members of its groups out; remove excludeUsers/excludeGroups, or name the users it applies to instead`,
-                    });
-                }
-                if (isState(a.state)) {
-                    assignments.push({
-                        state: a.state,
-                        ...(users ? { users } : {}),
-                        ...(groups ? { groups } : {}),
-                        ...(exUsers?.length ? { excludeUsers: exUsers } : {}),
-                        ...(exGroups?.length ? { excludeGroups: exGroups } : {}),
-                    });
-                }
-            });
-        }
-        const excludeUsers = listOfStrings(inputs.excludeUsers, "excludeUsers", failures);
-        if (inputs.allOtherUsers !== undefined && !isState(inputs.allOtherUsers)) {
-            failures.push({
-                property: "allOtherUsers",
-                reason: `allOtherUsers must be one of ${PER_USER_MFA_STATES.join(", ")} (got ${JSON.stringify(inputs.allOtherUsers)})`,
-            });
-        }
-        // The same user named with two different states.
-        const named = new Map<string, PerUserMfaState>();
-        for (const a of assignments) {
-            for (const u of a.users ?? []) {
-                const prev = named.get(u.toLowerCase());
-                if (prev && prev !== a.state) {
-                    failures.push({
-                        property: "assignments",
-                        reason: `user ${u} is assigned both "${prev}" and "${a.state}"; name each user in one assignment`,
-                    });
-                }
-                named.set(u.toLowerCase(), a.state);
-            }
-        }
-        const keys =
-            typeof inputs.configKeys === "object" && inputs.configKeys !== null ? (inputs.configKeys as Record<string, string>) : undefined;
-        for (const [i, u] of (excludeUsers ?? []).entries()) {
-            if (named.has(u.toLowerCase())) {
-                failures.push({
-                    property: "excludeUsers",
-                    reason: `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them`,
-                });
-            }
-        }
-        let readiness: ReadinessSettings | undefined;
-        if (inputs.readiness !== undefined) {
-            const r = inputs.readiness as Record<string, unknown>;
-            if (typeof r !== "object" || r === null || !READINESS_MODES.includes(r.mode as string)) {
-                failures.push({
-                    property: "readiness.mode",
-                    reason: `readiness.mode must be one of ${READINESS_MODES.join(", ")} (got ${JSON.stringify(r?.mode)})`,
-                });
-            } else if (
-                r.windowDays !== undefined &&
-                (!Number.isInteger(r.windowDays) || (r.windowDays as number) < 1 || (r.windowDays as number) > 30)
-            ) {
-                failures.push({
-                    property: "readiness.windowDays",
-                    reason: "readiness.windowDays must be a whole number from 1 to 30 (sign-in logs are kept 30 days)",
-                });
-            } else {
-                const accepted = listOfStrings(r.acceptedUsers, "readiness.acceptedUsers", failures);
-                readiness = {
-                    mode: r.mode as ReadinessSettings["mode"],
-                    ...(r.windowDays !== undefined ? { windowDays: r.windowDays as number } : {}),
-                    ...(accepted ? { acceptedUsers: accepted } : {}),
-                };
-            }
-        }
-        let guards: GuardSettings | undefined;
-        if (inputs.guards !== undefined) {
-            const g = inputs.guards as Record<string, unknown>;
-            if (typeof g !== "object" || g === null) {
-                failures.push({ property: "guards", reason: "guards must be an object like { maxUserChangeShare: 0.1, confirm: [] }" });
-            } else {
-                for (const k of Object.keys(g)) {
-                    if (!["lockout", "maxUserChangeShare", "confirm"].includes(k))
-                        failures.push({
-                            property: `guards.${k}`,
-                            reason: unknownKey(`guards.${k}`, k, ["lockout", "maxUserChangeShare", "confirm"], "a known guard"),
-                        });
-                }
-                if (g.lockout !== undefined && g.lockout !== "on" && g.lockout !== "off")
-                    failures.push({ property: "guards.lockout", reason: "guards.lockout must be on or off" });
-                if (
-                    g.maxUserChangeShare !== undefined &&
-                    (typeof g.maxUserChangeShare !== "number" || g.maxUserChangeShare <= 0 || g.maxUserChangeShare > 1)
-                ) {
-                    failures.push({
-                        property: "guards.maxUserChangeShare",
-                        reason: "guards.maxUserChangeShare must be a share of users above 0 and at most 1 (e.g. 0.1 for 10%)",
-                    });
-                }
-                const confirm = listOfStrings(g.confirm, "guards.confirm", failures);
-                guards = {
-                    ...(g.lockout ? { lockout: g.lockout as "on" | "off" } : {}),
-                    ...(g.maxUserChangeShare !== undefined ? { maxUserChangeShare: g.maxUserChangeShare as number } : {}),
-                    ...(confirm ? { confirm } : {}),
-                };
-            }
-        }
-        const configKeys = inputs.configKeys as Record<string, unknown> | undefined;
-        if (
-            configKeys !== undefined &&
-            (typeof configKeys !== "object" || configKeys === null || Object.values(configKeys).some((v) => typeof v !== "string"))
-        ) {
-            failures.push({ property: "configKeys", reason: "configKeys must map input paths to config keys (strings)" });
-        }
-        let targets: Record<string, PerUserMfaState> | undefined;
-        if (inputs.targets !== undefined) {
-            const t = inputs.targets as Record<string, unknown>;
-            if (typeof t !== "object" || t === null || Object.values(t).some((v) => !isState(v))) {
-                failures.push({ property: "targets", reason: "targets is computed at plan time; do not set it" });
-            } else {
-                targets = t as Record<string, PerUserMfaState>;
-            }
-        }
-        if (failures.length) {
+        // The shape of every input from the declaration (all problems at once, did-you-mean, long lists
+        // folded), then the rules between fields on what is well-formed, in the same pass.
+        const checked = perUserMfaDeclaration.validate(inputs);
+        const failures: ValidationFailure[] = [...checked.failures];
+        const { assignments, excludeUsers } = checkAssignments(inputs, failures);
+        if (failures.length || !checked.desired) {
             return { failures };
         }
+        const given = checked.desired as PerUserMfaDesired;
+        const readiness: ReadinessSettings | undefined = given.readiness && {
+            ...given.readiness,
+            ...(given.readiness.acceptedUsers ? { acceptedUsers: trimmed(given.readiness.acceptedUsers) } : {}),
+        };
+        const guards: GuardSettings | undefined = given.guards && {
+            ...given.guards,
+            ...(given.guards.confirm ? { confirm: trimmed(given.guards.confirm) } : {}),
+        };
         return {
             desired: {
+                ...given,
                 assignments,
                 ...(excludeUsers ? { excludeUsers } : {}),
-                ...(inputs.allOtherUsers !== undefined ? { allOtherUsers: inputs.allOtherUsers as PerUserMfaState } : {}),
                 ...(readiness ? { readiness } : {}),
                 ...(guards ? { guards } : {}),
-                ...(typeof inputs.diagnosticsUrn === "string" ? { diagnosticsUrn: inputs.diagnosticsUrn } : {}),
-                ...(configKeys ? { configKeys: configKeys as Record<string, string> } : {}),
-                ...(targets ? { targets } : {}),
-                ...(isCountMap(inputs.planned) ? { planned: inputs.planned } : {}),
-                ...(typeof inputs.plannedFrom === "object" && inputs.plannedFrom !== null
-                    ? { plannedFrom: inputs.plannedFrom as Record<string, string> }
-                    : {}),
             },
             failures,
         };
     },
-
     async prepare(clients: TenantClients, desired, context) {
         const started = Date.now();
         const failures: ValidationFailure[] = [];
@@ -864,7 +680,7 @@ async function readStates(
     // every user is read through the documented route.
     let recent: Set<string> | undefined;
     if (!options.documentedOnly && toRead.length && (listed ? listed.states : await listReadPays(clients, toRead.length))) {
-        recent = await recentlyChangedUsers(clients, perUserMfa.auditActivities!, { urn: options.urn });
+        recent = await recentlyChangedUsers(clients, AUDIT_ACTIVITIES, { urn: options.urn });
         if (!recent && perUserReadMode() === "list") {
             throw new Error(
                 `Per-user MFA: ${PER_USER_READ_ENV}=list, but the directory audit log cannot be read, so a change made within the user list's lag could not be seen ` +
@@ -952,8 +768,4 @@ async function readStates(
             .map((k) => [k, observed[k]]),
     );
     return { live: { observed: sorted, counts }, tenantUsers: listed?.states ? listed.upns.length : tenantUsers };
-}
-
-function isCountMap(v: unknown): v is Record<string, number> {
-    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((n) => typeof n === "number");
 }

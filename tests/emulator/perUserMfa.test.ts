@@ -265,9 +265,9 @@ describe("emulator: per-user MFA provider", function () {
         const outTargets = out.inputs.targets as Record<string, string>;
         for (const u of dir().transitiveUsers(other.id))
             assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
-        // A typo in an assignment key is answered with the nearest known one.
+        // A typo in an assignment key is answered with the nearest known one (the declared schema's words, issue 23).
         const typo = await provider().check({}, { assignments: [{ state: "enforced", groups: [finance.id], excludeUser: ["x@y"] }] });
-        assert.match(typo.failures![0].reason, /assignments\[0\]\.excludeUser is not known; did you mean excludeUsers\?/);
+        assert.match(typo.failures![0].reason, /assignments\[0\]\.excludeUser is not a known setting; did you mean excludeUsers\?/);
     });
 
     it("rejects unknown users and groups, conflicts and bad states at check, naming them, writing nothing", async () => {
@@ -299,11 +299,13 @@ describe("emulator: per-user MFA provider", function () {
         );
         assert.match(r.failures![0].reason, /users assigned two different states: .*group .*: enforced, group .*: disabled/);
         r = await p.check({}, { assignments: [{ state: "on", users: ["x"] }], excludeUsers: "breakglass" });
-        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["assignments[0].state", "excludeUsers"]);
+        // Each problem under the input property it is about, its message naming the full path (the declared schema's words).
+        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["assignments", "excludeUsers"]);
         assert.match(
-            r.failures!.find((f) => f.property === "assignments[0].state")!.reason,
-            /must be one of disabled, enabled, enforced \(got "on"\)/,
+            r.failures!.find((f) => f.property === "assignments")!.reason,
+            /assignments\[0\]\.state must be one of disabled, enabled, enforced, got "on"/,
         );
+        assert.match(r.failures!.find((f) => f.property === "excludeUsers")!.reason, /excludeUsers must be a list, got "breakglass"/);
         r = await p.check(
             {},
             {

@@ -4,6 +4,9 @@
  * written before, with every user in `observed`).
  */
 import * as assert from "assert";
+import { jsonSchemaOf } from "../../providers/framework/validation";
+import { perUserMfaDeclaration } from "../../settings/perUserMfa/declaration";
+import { perUserMfaMember } from "../../settings/perUserMfa/member";
 import { perUserMfa, type ObservedState, type PerUserMfaState } from "../../settings/perUserMfa/setting";
 
 describe("unit: per-user MFA state in outputs", () => {
@@ -45,5 +48,60 @@ describe("unit: per-user MFA state in outputs", () => {
             "targets.gone@x: userNotFound -> enforced",
             "targets.new@x: undefined -> enabled",
         ]);
+    });
+});
+
+describe("unit: per-user MFA inputs declared once (issue 23)", () => {
+    it("checks every input's shape from the declaration, nested ones too, with the rules between fields, all at once", () => {
+        const r = perUserMfa.validate({
+            assignments: [{ state: "enforced" }],
+            readiness: { mode: "warn", windowDay: 7 },
+            guards: { lockout: "of", maxUserChangeShare: 2 },
+            planned: "x",
+        });
+        assert.strictEqual(r.desired, undefined);
+        const reasons = r.failures.map((f) => f.reason);
+        const expect = [
+            /^assignments\[0\] targets nobody: give users and\/or groups$/,
+            /^readiness\.windowDay is not a known setting; did you mean windowDays\? \(known: mode, windowDays, acceptedUsers\)$/,
+            /^guards\.lockout must be one of on, off, got "of"/,
+            /^guards\.maxUserChangeShare must be a number above 0 and at most 1 \(a share of users, e.g\. 0\.1 for 10%\), got 2$/,
+            /^planned is set at preview; do not set it$/,
+        ];
+        for (const re of expect)
+            assert.ok(
+                reasons.some((x) => re.test(x)),
+                `${re} in:\n${reasons.join("\n")}`,
+            );
+        assert.strictEqual(reasons.length, expect.length, reasons.join("\n"));
+    });
+
+    it("the member's config schema, the resource's inputs and the JSON Schema come from the one declaration", () => {
+        assert.strictEqual(perUserMfaMember.schema, perUserMfaDeclaration.schema);
+        assert.strictEqual(perUserMfa.schema, perUserMfaDeclaration.schema);
+        for (const k of [...Object.keys(perUserMfaDeclaration.inputs), ...Object.keys(perUserMfaDeclaration.internal)]) {
+            assert.ok(perUserMfa.inputKeys.includes(k), k);
+        }
+        // An editor is told what each key of an assignment is (the declaration's words).
+        const json = jsonSchemaOf(perUserMfaMember.schema) as any;
+        const item = json.properties.assignments.items;
+        assert.deepStrictEqual(Object.keys(item.properties), ["state", "users", "groups", "excludeUsers", "excludeGroups"]);
+        assert.match(item.properties.excludeGroups.description, /transitive members this assignment does not apply to/);
+    });
+
+    it("takes well-formed inputs as before: lists trimmed, empty exclusions dropped", () => {
+        const r = perUserMfa.validate({
+            assignments: [{ state: "enforced", users: [" a@x "], excludeUsers: [] }],
+            excludeUsers: [" bg@x"],
+            guards: { confirm: [" per-user-mfa:1:abcdef01 "] },
+            readiness: { mode: "block", acceptedUsers: [" c@x"] },
+        });
+        assert.deepStrictEqual(r.failures, []);
+        assert.deepStrictEqual(r.desired, {
+            assignments: [{ state: "enforced", users: ["a@x"] }],
+            excludeUsers: ["bg@x"],
+            guards: { confirm: ["per-user-mfa:1:abcdef01"] },
+            readiness: { mode: "block", acceptedUsers: ["c@x"] },
+        });
     });
 });
