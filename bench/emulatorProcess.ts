@@ -4,33 +4,11 @@
  * `env` is the provider app's (APPS.provider, the README's least-privilege set), `listReadEnv` an app
  * holding the per-user MFA list read's permissions as well (addListReadApp), `baselineEnv` the portal's.
  * Usage: node bench/emulatorProcess.ts <stateDir> <users> <latencyMs> <throttling on|off> [<perUserMfaStateOnUserList>]
+ * (an entry point only: the list-read app it registers is bench/listReadApp.ts's, which the benchmarks import).
  */
-import { setAppPermissions } from "../emulator/cli";
-import { RunningEmulator, startEmulator } from "../emulator/server";
-import { APPS, EXCHANGE_ADMINISTRATOR, PROVIDER_GRAPH_ROLES } from "../emulator/store";
-
-/** The app registration the benchmarks run the per-user MFA list read as (addListReadApp). */
-export const LIST_READ_APP = "m365-mfa-provider-list-read";
-
-/**
- * Registers LIST_READ_APP in the emulator's default tenant: the provider app's permissions (Graph roles,
- * Exchange.ManageAsApp, Exchange Administrator) plus Directory.Read.All. The per-user MFA list read uses the
- * list's states only where the directory audit log can be read (settings/perUserMfa/listRead.ts
- * recentlyChangedUsers), and directoryaudit-list needs AuditLog.Read.All and Directory.Read.All
- * (microsoft-graph-docs-contrib api-reference/v1.0/includes/permissions/directoryaudit-list-permissions.md); the provider app
- * holds only the first (least privilege stays the default; the README says the fast path needs both).
- */
-export function addListReadApp(emu: RunningEmulator): string {
-    const tenantId = emu.defaultTenant().tenantId;
-    if (!emu.defaultTenant().apps.some((a) => a.displayName === LIST_READ_APP)) {
-        emu.store.addServicePrincipal(tenantId, LIST_READ_APP, {
-            graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"],
-            directoryRoles: [EXCHANGE_ADMINISTRATOR],
-        });
-        setAppPermissions(emu.store, tenantId, LIST_READ_APP, ["Exchange.ManageAsApp"]);
-    }
-    return LIST_READ_APP;
-}
+import { startEmulator } from "../emulator/server";
+import { APPS } from "../emulator/store";
+import { addListReadApp } from "./listReadApp";
 
 async function main() {
     const [stateDir, users, latency, throttling, perUserMfaOnList] = process.argv.slice(2);
@@ -59,9 +37,7 @@ async function main() {
     });
 }
 
-if (require.main === module) {
-    main().catch((err) => {
-        console.error(err);
-        process.exit(1);
-    });
-}
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});

@@ -469,9 +469,7 @@ async function main() {
     process.exit(rows.every((r) => r.converged) ? 0 : 2);
 }
 
-if (require.main === module) {
-    main().catch((err) => {
-        console.error(err);
-        process.exit(1);
-    });
-}
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});

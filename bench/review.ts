@@ -30,7 +30,7 @@
  * the last one, and the longest gaps with no request in flight (with the request before each gap).
  *
  * The stack runs as `--app`: list-read (the default) is the provider app's permissions plus Directory.Read.All
- * (bench/emulatorProcess.ts addListReadApp), which the per-user MFA list read needs since fdaa968 (its states
+ * (bench/listReadApp.ts addListReadApp), which the per-user MFA list read needs since fdaa968 (its states
  * are used only where the directory audit log can be read: AuditLog.Read.All and Directory.Read.All,
  * microsoft-graph-docs-contrib api-reference/v1.0/includes/permissions/directoryaudit-list-permissions.md); provider is the
  * least-privilege app, which reads every user through $batch. Each step says which path per-user MFA's reads
@@ -48,7 +48,7 @@ import { PulumiWorkspace, copyProject, CliResult } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
 import type { RequestLogEntry, RunningEmulator } from "../emulator/server";
 import { APPS } from "../emulator/store";
-import { addListReadApp } from "./emulatorProcess";
+import { addListReadApp } from "./listReadApp";
 import { runBatched } from "../client/batch";
 
 function arg(name: string): string | undefined {

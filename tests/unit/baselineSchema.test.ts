@@ -10,7 +10,7 @@ import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import * as YAML from "yaml";
 import { BASELINE_KEY, baselineArgsFromConfig } from "../../components/config";
-import { BASELINE_SCHEMA_FILE, README_FILE, ROOT, STACK_SCHEMA_FILE, stale } from "../../scripts/baseline-schema";
+import { BASELINE_SCHEMA_FILE, README_FILE, ROOT, STACK_SCHEMA_FILE, stale } from "../../scripts/baselineSchema";
 import { bool, check, jsonSchemaOf, list, obj, oneOf, patternSource, str, type Infer } from "../../providers/framework/validation";
 
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
