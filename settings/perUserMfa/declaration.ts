@@ -1,5 +1,6 @@
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { type Infer, documented, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
+import { GUARDS_SCHEMA, READINESS_SCHEMA } from "../../providers/framework/wide";
 
 /**
  * Per-user MFA's inputs and outputs, declared once (issue 23): the configured inputs (what
@@ -42,38 +43,6 @@ const ASSIGNMENT = obj(
     { required: ["state"], hint: "with state, users and/or groups" },
 );
 
-/**
- * Readiness check at plan time, for users about to be moved from disabled to enabled/enforced: warn
- * (default) lists who would break in the preview; block fails the preview unless each such user is in
- * acceptedUsers; off skips the check. (m365-mfa:baseline.readiness: the same shape.)
- */
-export const READINESS = obj(
-    {
-        mode: documented(
-            oneOf(["off", "warn", "block"]),
-            "warn shows who would break as a warning in the preview; block fails the preview while any is open; off",
-        ),
-        windowDays: num({ integer: true, min: 1, max: 30, hint: "sign-in logs are kept 30 days" }),
-        acceptedUsers: documented(NAMES, "Named users taken out of the readiness lists"),
-    },
-    { required: ["mode"] },
-);
-
-/**
- * Guards, on by default. Lockout: moving users to MFA needs at least one excluded (break-glass) account.
- * Blast radius: a plan that changes more than maxUserChangeShare of the tenant's users needs
- * "per-user-mfa:<count>:<digest>" in confirm, naming the change: the digest is of who goes to which
- * state, so another plan of the same size needs a new confirmation (confirmationToken). (m365-mfa:baseline.guards: the same shape.)
- */
-export const GUARDS = obj({
-    lockout: documented(oneOf(["on", "off"]), "The lockout guard (on by default); off accepts the risk"),
-    maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
-    confirm: documented(
-        NAMES,
-        "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as the preview gives it",
-    ),
-});
-
 /** What a read returns: each target's state as Graph reports it, and how many targets are in each. */
 const OUTPUTS = {
     /**
@@ -100,10 +69,20 @@ export const perUserMfaDeclaration = declareSetting({
     required: ["assignments"],
     hint: "like { assignments: [{ state: enforced, groups: [<group id>] }] }",
     internal: {
-        /** Readiness check at plan time for users about to be moved to MFA (warn by default). */
-        readiness: READINESS,
-        /** Lockout and blast-radius guards, and confirmations of large changes. */
-        guards: GUARDS,
+        /**
+         * Readiness check at plan time, for users about to be moved from disabled to enabled/enforced: warn
+         * (default) lists who would break in the preview; block fails the preview unless each such user is in
+         * acceptedUsers; off skips the check. m365-mfa:baseline.readiness, declared once (framework/wide.ts).
+         */
+        readiness: READINESS_SCHEMA,
+        /**
+         * Guards, on by default. Lockout: moving users to MFA needs at least one excluded (break-glass) account.
+         * Blast radius: a plan that changes more than maxUserChangeShare of the tenant's users needs
+         * "per-user-mfa:<count>:<digest>" in confirm, naming the change: the digest is of who goes to which
+         * state, so another plan of the same size needs a new confirmation (confirmationToken).
+         * m365-mfa:baseline.guards, declared once (framework/wide.ts).
+         */
+        guards: GUARDS_SCHEMA,
         /** The resource's own URN, so that readiness warnings are shown on it (set by the resource class). */
         diagnosticsUrn: str(),
         /**
@@ -129,8 +108,7 @@ export const perUserMfaDeclaration = declareSetting({
 });
 
 export type PerUserMfaAssignment = Infer<typeof ASSIGNMENT>;
-export type ReadinessSettings = Infer<typeof READINESS>;
-export type GuardSettings = Infer<typeof GUARDS>;
+export type { GuardSettings, ReadinessSettings } from "../../providers/framework/wide";
 export type PerUserMfaDesired = DesiredOf<typeof perUserMfaDeclaration>;
 /** The live state: each target's state (user principal name, lower case -> state) and the counts per state. */
 export type PerUserMfaLive = { [K in keyof typeof OUTPUTS]: Infer<(typeof OUTPUTS)[K]> };

@@ -1,4 +1,4 @@
-import type { BaselineMember, Requirement } from "../../components/member";
+import type { BaselineMember, Requirement } from "../../providers/framework/member";
 import { type Infer, check } from "../../providers/framework/validation";
 import {
     deviceCodeFlowMember,
@@ -8,7 +8,8 @@ import {
 } from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import type { PerUserMfa } from "./resource";
-import { GUARDS, READINESS, perUserMfaDeclaration } from "./declaration";
+import { GUARDS_SCHEMA, READINESS_SCHEMA } from "../../providers/framework/wide";
+import { perUserMfaDeclaration } from "./declaration";
 import { perUserMfa } from "./setting";
 
 /** `m365-mfa:baseline.perUserMfa`: the configured inputs of per-user MFA (./declaration.ts). */
@@ -19,6 +20,7 @@ const isOn = (args: PerUserMfaSettings | undefined) =>
     (args.assignments.some((a) => a.state !== "disabled") || (args.allOtherUsers !== undefined && args.allOtherUsers !== "disabled"));
 
 export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = {
+    key: "perUserMfa",
     title: perUserMfa.title,
     settings: [perUserMfa],
     exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
@@ -56,13 +58,13 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             ...(desired.allOtherUsers ? { allOtherUsers: desired.allOtherUsers } : {}),
         };
     },
-    // guards and readiness: their shape as per-user MFA declares it (the same as m365-mfa:baseline's, so config.ts has
-    // told any problem already), each message under its full config key; the value as the provider takes it (trimmed).
+    // guards and readiness: their one declaration (framework/wide.ts: config.ts has told any problem already, under
+    // the full config key); the value as the per-user MFA provider takes it (lists trimmed).
     parseWide: (wide, ctx) => {
         const out: Record<string, unknown> = {};
         for (const [field, schema] of [
-            ["guards", GUARDS],
-            ["readiness", READINESS],
+            ["guards", GUARDS_SCHEMA],
+            ["readiness", READINESS_SCHEMA],
         ] as const) {
             if (wide[field] === undefined || !check(wide[field], schema, ctx.wideKey(field), ctx.problems)) continue;
             const { desired } = perUserMfa.validate({ assignments: [{ state: "disabled", users: ["x"] }], [field]: wide[field] });
