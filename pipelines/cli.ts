@@ -20,7 +20,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import type { TenantClients } from "../client";
 import type { DriftReport } from "./drift";
-import { PLAN_PREVIEW, localEngineRoot } from "./localEngine";
+import { DRIFT_CHECK_ENV, PLAN_PREVIEW, localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
 
 /** drift's exit codes (the m365-mfa command's --help lists them; 64 is a usage error, cli.ts). */
@@ -290,7 +290,8 @@ export async function drift(options: DriftOptions): Promise<number> {
     const stack = options.stack ?? "stack";
     const dir = options.reportDir ?? ".";
     const values = stackConnectionValues(options);
-    const preview = previewJson(options);
+    // Readiness is not assessed in the drift check's previews (DRIFT_CHECK_ENV): the report does not list it; the repair's pulumi up does.
+    const preview = previewJson(options, false, DRIFT_CHECK_ENV);
     // The audit log's connection, signed in while the engine runs (only drift reads it; a failure here is the attribution's to report).
     const clients: Promise<TenantClients> = values.then((v) => {
         const { createTenantClients, mapConfigSource } = readers();
@@ -364,7 +365,7 @@ export async function drift(options: DriftOptions): Promise<number> {
                 `remediation failed (${error}); the drift found is in ${path.join(dir, "drift-report.md")}:\n${up.stderr || up.stdout}`,
             );
         }
-        const after = driftReport(planFromPreviewJson(await previewJson(options)), stack);
+        const after = driftReport(planFromPreviewJson(await previewJson(options, false, DRIFT_CHECK_ENV)), stack);
         const remaining = after.settings.filter((s) => s.kind === "drift");
         report = {
             ...report,

@@ -72,6 +72,27 @@ export interface AssessOptions {
 
 const PREMIUM_ERROR = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
 
+/**
+ * M365_MFA_READINESS=drift-check: set by `m365-mfa drift` on its preview only (pipelines/localEngine.ts
+ * DRIFT_CHECK_ENV). The drift report lists what drifted and who changed it, never who a repair would break,
+ * so that preview does not read the sign-in logs and the registration report (at 10,000 users about 17
+ * requests under the reports limit of five per 10 s: most of the drift check's time, BENCHMARKS.md issue #27);
+ * the report says so in a note, which the settings show as a warning. Anything that enforces still assesses:
+ * `drift --remediate` runs `pulumi up` without it, and its check reads readiness before enforcing.
+ */
+export const READINESS_ENV = "M365_MFA_READINESS";
+export const READINESS_DRIFT_CHECK = "drift-check";
+
+/** Whether this run is a drift check's preview (READINESS_ENV); a value that is not one is refused, naming the variable and the fix. */
+export function isDriftCheckPreview(env: NodeJS.ProcessEnv = process.env): boolean {
+    const raw = env[READINESS_ENV];
+    if (raw === undefined || raw.trim() === "") return false;
+    if (raw.trim().toLowerCase() === READINESS_DRIFT_CHECK) return true;
+    throw new Error(
+        `${READINESS_ENV}=${JSON.stringify(raw)} is not understood: the only value is ${READINESS_DRIFT_CHECK} (set by m365-mfa drift on its own preview, whose report does not list readiness); unset it everywhere else.`,
+    );
+}
+
 export async function assessReadiness(clients: TenantClients, options: AssessOptions = {}): Promise<ReadinessReport> {
     const windowDays = options.windowDays ?? 30;
     const report: ReadinessReport = {
@@ -82,6 +103,13 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
         legacy: new Map(),
         unregistered: new Map(),
     };
+    if (isDriftCheckPreview()) {
+        report.notes.push(
+            `not assessed in this preview: it is m365-mfa drift's check (${READINESS_ENV}=${READINESS_DRIFT_CHECK}), whose report lists what drifted, not who a repair would break. ` +
+                "pulumi up (and drift --remediate) reads the sign-in logs and the registration report before enforcing; npm run readiness prints them now.",
+        );
+        return report;
+    }
     const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
     try {
         await legacySignIns(clients, report, since, options);
