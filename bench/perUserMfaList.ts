@@ -1,5 +1,11 @@
 /**
- * npm run bench:per-user-mfa-list [-- --only 10000,50000]
+ * npm run bench:per-user-mfa-list [-- --only 10000,50000] [-- --export]
+ *
+ * With --export: the adoption export of per-user MFA (settings/perUserMfa/export.ts, `m365-mfa export
+ * --include perUserMfa`) instead, side by side in one run: as the list-read app by default (the list, as the
+ * preview reads it) and with M365_MFA_PER_USER_READ=batch as the least-privilege provider app, which is the
+ * export as it was before it took the list (the user list's pages, then one $batch item per user). Results
+ * in bench/results/per-user-mfa-export.md.
  *
  * Issue #27: reading the per-user MFA state of every user of a tenant, three ways side by side in one
  * run against the emulator (its own process, 80 ms latency per HTTP request, Graph throttling on, a
@@ -37,6 +43,8 @@ import { trustCa } from "../harness/tenant";
 import { SettingProvider } from "../providers/framework/adapter";
 import { perUserMfa } from "../settings/perUserMfa/setting";
 import { forgetAuditSupport, forgetListSupport } from "../settings/perUserMfa/listRead";
+import { exportMember } from "../settings/perUserMfa/export";
+import { exportContext } from "../adoption/context";
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 80);
 const SEQUENTIAL_SAMPLE = 100;
@@ -222,9 +230,81 @@ function table(rows: Row[]): string {
     return lines.join("\n");
 }
 
+/** The export of per-user MFA, timed, with the read path it took (its trace line) and how many users it exported. */
+async function timedExport(
+    env: Record<string, string>,
+    mode: "auto" | "batch",
+): Promise<{ seconds: number; path: string; pages: number; users: number }> {
+    if (mode === "auto") delete process.env.M365_MFA_PER_USER_READ;
+    else process.env.M365_MFA_PER_USER_READ = mode;
+    forgetListSupport();
+    forgetAuditSupport();
+    const traceFile = path.join(os.tmpdir(), `m365-mfa-bench-export-trace-${process.pid}-${mode}.jsonl`);
+    fs.rmSync(traceFile, { force: true });
+    process.env.M365_MFA_TRACE = traceFile;
+    const clients = createTenantClients(undefined, env);
+    await clients.graph.tokens.getToken();
+    const t0 = Date.now();
+    let value: Awaited<ReturnType<typeof exportMember>>;
+    try {
+        value = await exportMember(exportContext(clients, { warnings: [] }));
+    } finally {
+        delete process.env.M365_MFA_TRACE;
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const line = fs.existsSync(traceFile)
+        ? fs
+              .readFileSync(traceFile, "utf8")
+              .split("\n")
+              .filter((l) => l.trim())
+              .map((l) => JSON.parse(l))
+              .find((e) => e.what === "PerUserMfa export read")
+        : undefined;
+    fs.rmSync(traceFile, { force: true });
+    const want = mode === "auto" ? "list" : "batch";
+    if (line?.path !== want) throw new Error(`export ${mode}: expected the ${want} path, the trace shows ${JSON.stringify(line)}`);
+    return { seconds, path: line.path, pages: line.pages, users: (value?.assignments ?? []).reduce((n, a) => n + a.users.length, 0) };
+}
+
+async function exportRows(sizes: number[]): Promise<string> {
+    const lines = [
+        `Per-user MFA adoption export (settings/perUserMfa/export.ts) of every user, against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on, a tenant serving perUserMfaState on the user list; one run, side by side. ` +
+            `List: the default (auto) as an app holding the provider's permissions plus Directory.Read.All; batched (the export before it took the list): M365_MFA_PER_USER_READ=batch as the least-privilege provider app. ` +
+            `Machine: ${os.cpus().length} cores, Node.js ${process.version}.`,
+        "",
+        "| users | exported (enabled + enforced) | list (s) | list pages | batched (s) | batched / list | load (1 min, start-end) |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ];
+    for (const n of sizes) {
+        console.error(`export ${n}...`);
+        const load0 = os.loadavg()[0];
+        const emu = await startEmu(n);
+        try {
+            const list = await timedExport(emu.listReadEnv, "auto");
+            const batched = await timedExport(emu.env, "batch");
+            if (list.users !== batched.users) throw new Error(`the two exports differ: ${list.users} users against ${batched.users}`);
+            lines.push(
+                `| ${n.toLocaleString("en")} | ${list.users.toLocaleString("en")} | ${list.seconds.toFixed(2)} | ${list.pages} | ${batched.seconds.toFixed(1)} | ${(batched.seconds / list.seconds).toFixed(1)}x | ${load0.toFixed(1)}-${os.loadavg()[0].toFixed(1)} |`,
+            );
+            console.error(lines.join("\n"));
+        } finally {
+            await stopEmu(emu);
+            delete process.env.M365_MFA_PER_USER_READ;
+        }
+    }
+    return lines.join("\n");
+}
+
 async function main() {
     const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1].split(",").map(Number) : undefined;
     const sizes = only ?? [10_000, 50_000];
+    if (process.argv.includes("--export")) {
+        const out = await exportRows(sizes);
+        console.log(out);
+        fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
+        fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa-export${only ? "-partial" : ""}.md`), out + "\n");
+        return;
+    }
     const rows: Row[] = [];
     for (const n of sizes) {
         console.error(`read ${n}...`);
