@@ -1,5 +1,5 @@
 /**
- * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused] [-- --app list-read|provider] [-- --trace-dir DIR]
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -605,7 +605,8 @@ async function main() {
         path.join(
             __dirname,
             "results",
-            `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}.md`,
+            // --name STEM: the results file's name (without .md), e.g. to keep an earlier run of the same day.
+            `${arg("name") ?? `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}`}.md`,
         ),
         out + "\n",
     );
