@@ -235,6 +235,11 @@ describe("unit: the import graph (layers point one way, no cycles; ratchet)", ()
         assert.strictEqual(layerOf("settings/smtpAuth/setting.ts"), 1);
         assert.strictEqual(layerOf("settings/smtpAuth/smtpAuth.engine.test.ts"), undefined);
         assert.strictEqual(layerOf("providers/framework/validation.ts"), 0);
+        // The contracts are the framework's; the lists are the settings'; the emulator is a package of its own, its tests are tests.
+        assert.strictEqual(layerOf("providers/framework/member.ts"), 0);
+        assert.strictEqual(layerOf("settings/members.ts"), 1);
+        assert.strictEqual(layerOf("emulator/server.ts"), "emulator");
+        assert.strictEqual(layerOf("emulator/tests/conformance.test.ts"), undefined);
     });
 
     for (const k of Object.keys(ratchet.measures) as (keyof Measures)[]) {
