@@ -6,7 +6,7 @@
  * "graph-schema v1.0.json <type>") and whether the emulator models it.
  *
  * The tables are data for two checks:
- * - tests/emulator/conformance.test.ts sends each modelled rule's `probe` to a running emulator and
+ * - emulator/tests/conformance.test.ts sends each modelled rule's `probe` to a running emulator and
  *   asserts the documented answer (`expect`); rules with modelled: false get no test and are listed.
  * - tests/support/requestLog.ts checks every request the project's clients sent in the emulator test
  *   runs against the `route` rules (path, verb, versions, query options, headers, body).

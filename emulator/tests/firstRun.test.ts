@@ -9,10 +9,10 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LOCAL_PASSPHRASE, backendDir, findCli, pasteBlock, setupText } from "../../emulator/cli";
-import { loadOrCreatePki, nodeCaBundlePath } from "../../emulator/pki";
-import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { LOCAL_PASSPHRASE, backendDir, findCli, pasteBlock, setupText } from "../cli";
+import { loadOrCreatePki, nodeCaBundlePath } from "../pki";
+import type { RunningEmulator } from "../server";
+import { useEmulator } from "./support";
 
 const repo = path.resolve(__dirname, "..", "..");
 const certs = (file: string) =>

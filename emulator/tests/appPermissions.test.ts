@@ -5,10 +5,10 @@
  * every emulator started later in the same process (and hid a missing Directory.Read.All from tests).
  */
 import * as assert from "assert";
-import { setAppPermissions } from "../../emulator/cli";
-import { APPS, PROVIDER_GRAPH_ROLES, newTenant } from "../../emulator/store";
-import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { setAppPermissions } from "../cli";
+import { APPS, PROVIDER_GRAPH_ROLES, newTenant } from "../store";
+import type { RunningEmulator } from "../server";
+import { useEmulator } from "./support";
 
 describe("emulator: app permissions are the tenant's", function () {
     this.timeout(30_000);

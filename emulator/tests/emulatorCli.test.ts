@@ -9,9 +9,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DRIFT_REPORT_PERMISSIONS, RUNNING_FILE, USAGE_EXIT, emulatorMain, runningEmulator } from "../../emulator/cli";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS, Store } from "../../emulator/store";
+import { DRIFT_REPORT_PERMISSIONS, RUNNING_FILE, USAGE_EXIT, emulatorMain, runningEmulator } from "../cli";
+import type { RunningEmulator } from "../server";
+import { APPS, Store } from "../store";
 
 const repo = path.resolve(__dirname, "..", "..");
 

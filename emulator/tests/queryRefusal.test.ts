@@ -6,11 +6,10 @@
  * declares one, e.g. $skip on /groups) instead of a 200 that ignores the option.
  */
 import * as assert from "assert";
-import { GRAPH_ROUTES } from "../../emulator/server";
-import type { RunningEmulator } from "../../emulator/server";
-import type { Route } from "../../emulator/graph/routes";
-import { useEmulator } from "../support/emulatorSuite";
-import { rawGraph, tokenFor } from "../support/rawGraph";
+import { GRAPH_ROUTES } from "../server";
+import type { RunningEmulator } from "../server";
+import type { Route } from "../graph/routes";
+import { rawGraph, tokenFor, useEmulator } from "./support";
 
 /** Options no route may ignore; each route is sent those it does not declare. */
 const PROBES: readonly [string, string][] = [

@@ -1,8 +1,8 @@
 /**
  * Fidelity, second oracle: the request/response examples of Microsoft's Graph API reference pages
  * (microsoftgraph/microsoft-graph-docs-contrib) for every endpoint the project calls, replayed against
- * the emulator. The examples are extracted by scripts/extract-doc-examples.ts into
- * tests/emulator/docExamples/*.json (one file per page, with the page's path and commit).
+ * the emulator. The examples are extracted by emulator/scripts/extract-doc-examples.ts into
+ * emulator/tests/docExamples/*.json (one file per page, with the page's path and commit).
  *
  * Each example's ids and user names are swapped for the emulated tenant's, the request is sent as the
  * page writes it (method, query, documented request headers, body), and the answer is compared with
@@ -32,12 +32,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { checkBody, loadSchema } from "../../emulator/schema/check";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
-import { DocExample, DocFixture, PAGES, fixtureFile } from "../../scripts/extract-doc-examples";
-import { useEmulator } from "../support/emulatorSuite";
-import { addApp, rawGraph, tokenFor } from "../support/rawGraph";
+import { checkBody, loadSchema } from "../schema/check";
+import type { RunningEmulator } from "../server";
+import { APPS } from "../store";
+import { DocExample, DocFixture, PAGES, fixtureFile } from "../scripts/extract-doc-examples";
+import { addApp, rawGraph, tokenFor, useEmulator } from "./support";
 
 const FIXTURES = path.join(__dirname, "docExamples");
 const DOC_APP = "doc-examples";

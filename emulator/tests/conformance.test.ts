@@ -8,14 +8,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { methodId } from "../../emulator/graph/userMethods";
-import { RULE_TABLES } from "../../emulator/ruleTables";
-import type { Expectation, Probe, Rule } from "../../emulator/rules";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
-import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
-import { useEmulator } from "../support/emulatorSuite";
-import { addApp, tokenFor } from "../support/rawGraph";
+import { methodId } from "../graph/userMethods";
+import { RULE_TABLES } from "../ruleTables";
+import type { Expectation, Probe, Rule } from "../rules";
+import type { RunningEmulator } from "../server";
+import { APPS } from "../store";
+import { addApp, startTrustedEmulator, tokenFor, useEmulator } from "./support";
 
 const ALL: readonly Rule[] = RULE_TABLES.flatMap((t) => t.rules);
 
@@ -91,7 +89,7 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
             return undefined;
         }
         if (app === "(exchange token)") {
-            return (await clientsAs(e).exchange.tokens.getToken()).token;
+            return tokenFor(e, APPS.provider, "exchange");
         }
         let name = typeof app === "string" ? app : undefined;
         if (typeof app !== "string") {
@@ -104,7 +102,7 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
             }
         }
         if (probe.service === "exchange") {
-            return (await clientsAs(e, name!).exchange.tokens.getToken()).token;
+            return tokenFor(e, name!, "exchange");
         }
         return tokenFor(e, name!);
     }

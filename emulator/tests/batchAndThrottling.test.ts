@@ -10,10 +10,9 @@
  *   limit of the sign-in logs, not the identity bucket.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
-import { useEmulator } from "../support/emulatorSuite";
-import { rawGraph } from "../support/rawGraph";
+import type { RunningEmulator } from "../server";
+import { APPS } from "../store";
+import { addApp, rawGraph, useEmulator } from "./support";
 
 const SD = "/policies/identitySecurityDefaultsEnforcementPolicy";
 
@@ -143,7 +142,6 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
 
         it("directory audits are under the reports limit (five requests per 10 s), not the identity bucket", async () => {
             const reader = "audit-reader";
-            const { addApp } = await import("../support/rawGraph");
             addApp(emu, reader, ["AuditLog.Read.All", "Directory.Read.All"]);
             emu.throttle.options = { enabled: true };
             try {

@@ -1,11 +1,11 @@
 /**
  * Extracts the request/response examples of Microsoft Graph's API reference pages
  * (microsoftgraph/microsoft-graph-docs-contrib) for the endpoints this project calls, into
- * tests/emulator/docExamples/<version>__<page>.json, which tests/emulator/docExamples.test.ts replays
+ * emulator/tests/docExamples/<version>__<page>.json, which emulator/tests/docExamples.test.ts replays
  * against the emulator.
  *
- *   node -r ts-node/register/transpile-only scripts/extract-doc-examples.ts --git <docs-contrib git dir>
- *   node -r ts-node/register/transpile-only scripts/extract-doc-examples.ts --dir <docs-contrib checkout or copy>
+ *   node -r ts-node/register/transpile-only emulator/scripts/extract-doc-examples.ts --git <docs-contrib git dir>
+ *   node -r ts-node/register/transpile-only emulator/scripts/extract-doc-examples.ts --dir <docs-contrib checkout or copy>
  *
  * --git reads each page with `git show HEAD:<path>` (a bare or fetched git directory; the commit is
  * HEAD's). --dir reads plain files; the commit is `git rev-parse HEAD` there, or, for a copy that is not
@@ -372,7 +372,7 @@ function main(argv: string[]): void {
     };
     const gitDir = arg("--git");
     const dir = arg("--dir");
-    const out = arg("--out") ?? path.join(__dirname, "..", "tests", "emulator", "docExamples");
+    const out = arg("--out") ?? path.join(__dirname, "..", "tests", "docExamples");
     if (!gitDir && !dir) {
         throw new Error(
             "usage: extract-doc-examples.ts --git <docs-contrib git dir> | --dir <docs-contrib directory> [--out <fixtures dir>]",

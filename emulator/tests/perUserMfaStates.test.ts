@@ -8,9 +8,8 @@
  *   transition from Enabled to Enforced ... The administrator must move the user directly to Enforced."
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
-import { rawGraph } from "../support/rawGraph";
+import type { RunningEmulator } from "../server";
+import { rawGraph, useEmulator } from "./support";
 
 describe("emulator: per-user MFA states (howto-mfa-userstates.md)", function () {
     this.timeout(60_000);
