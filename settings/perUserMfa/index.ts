@@ -2,5 +2,5 @@
 export { PerUserMfa } from "./resource";
 export type { PerUserMfaArgs } from "./resource";
 export type { PerUserMfaSettings } from "./member";
-export { confirmationToken } from "./setting";
-export type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./setting";
+export { confirmationToken } from "./guards";
+export type { GuardSettings, PerUserMfaAssignment, PerUserMfaState, ReadinessSettings } from "./declaration";

@@ -1,7 +1,7 @@
 import type { TenantClients } from "../../client";
 import { ADVANCED_QUERY_HEADERS, pages, runBatched } from "../../client/batch";
 import { engineLog } from "../../providers/framework/diagnostics";
-import type { PerUserMfaDesired } from "./setting";
+import type { PerUserMfaDesired } from "./declaration";
 
 /**
  * The lockout guard's Global Administrator check: a plan that moves users to MFA must leave at least

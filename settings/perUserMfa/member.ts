@@ -7,7 +7,8 @@ import {
     requireMfaMember,
 } from "../conditionalAccess/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
-import type { PerUserMfa } from "./resource";
+import { exportMember } from "./export";
+import { PerUserMfa } from "./resource";
 import { GUARDS_SCHEMA, READINESS_SCHEMA } from "../../providers/framework/wide";
 import { perUserMfaDeclaration } from "./declaration";
 import { perUserMfa } from "./setting";
@@ -23,7 +24,7 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
     key: "perUserMfa",
     title: perUserMfa.title,
     settings: [perUserMfa],
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportMember(ctx),
+    exportMember,
     exportNeeds: ["breakGlassAccounts"],
     // The config is the configured inputs as declared (./declaration.ts).
     schema: perUserMfaDeclaration.schema,
@@ -73,7 +74,6 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
         return out;
     },
     build: (args, ctx) => {
-        const { PerUserMfa } = require("./resource") as typeof import("./resource");
         // Break-glass accounts are excluded from per-user MFA too; each excluded user keeps the config
         // key it was written at, so a refusal names breakGlassAccounts[i] or perUserMfa.excludeUsers[i].
         const exclude: string[] = [];
