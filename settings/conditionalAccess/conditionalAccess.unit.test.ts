@@ -201,3 +201,48 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         assert.throws(() => baselineArgsFromConfig({ preset: "conditional-access" }), /needs m365-mfa:baseline\.breakGlassAccounts/);
     });
 });
+
+/** The four members' config declared once: the types, the baseline's check and the JSON Schema of m365-mfa:baseline from one declaration. */
+describe("unit: Conditional Access members' config declared once", () => {
+    it("the JSON Schema says the roles and the custom strength's combinations as the baseline checks them", async () => {
+        const { jsonSchemaOf } = await import("../../providers/framework/validation");
+        const { deviceCodeFlowMember, legacyAuthenticationMember, phishingResistantAdminsMember, requireMfaMember } = await import(
+            "./member"
+        );
+        const admins = jsonSchemaOf(phishingResistantAdminsMember.schema) as any;
+        const roles = admins.properties.roles;
+        assert.strictEqual(roles.minItems, 1);
+        const role = new RegExp(roles.items.allOf[0].pattern);
+        for (const ok of ["Global Administrator", "global administrator", "62E90394-69F5-4237-9190-012177145E10"])
+            assert.ok(role.test(ok), ok);
+        assert.ok(!role.test("Global Admin"));
+        const combinations = admins.properties.customStrength.properties.allowedCombinations;
+        assert.strictEqual(combinations.minItems, 1);
+        const combination = new RegExp(combinations.items.allOf[0].pattern);
+        for (const ok of ["fido2", "password, sms", "x509CertificateMultiFactor"]) assert.ok(combination.test(ok), ok);
+        for (const bad of ["fido3", "password,", "fido2 sms"]) assert.ok(!combination.test(bad), bad);
+        // The keys every Conditional Access member has, declared once.
+        for (const m of [legacyAuthenticationMember, requireMfaMember, phishingResistantAdminsMember, deviceCodeFlowMember]) {
+            const json = jsonSchemaOf(m.schema) as any;
+            assert.deepStrictEqual(Object.keys(json.properties).slice(0, 3), ["mode", "displayName", "adoptPolicyId"], m.key);
+            assert.deepStrictEqual(json.required, ["mode"], m.key);
+        }
+    });
+
+    it("an empty roles list and a bad combination are told at once, in the members' words", () => {
+        let problems: readonly string[] = [];
+        try {
+            baselineArgsFromConfig({
+                breakGlassAccounts: BG,
+                phishingResistantAdmins: { mode: "reportOnly", roles: [], customStrength: { displayName: "x", allowedCombinations: [] } },
+            });
+        } catch (err) {
+            if (!(err instanceof BaselineConfigError)) throw err;
+            problems = err.problems;
+        }
+        assert.deepStrictEqual(problems, [
+            "m365-mfa:baseline.phishingResistantAdmins.roles is empty: name at least one directory role, or leave roles out for the highly privileged roles (15 roles)",
+            'm365-mfa:baseline.phishingResistantAdmins.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2"',
+        ]);
+    });
+});

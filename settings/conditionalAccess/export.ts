@@ -1,6 +1,6 @@
 import { TenantApiError } from "../../client";
 import { pages } from "../../client/batch";
-import { ExportContext, once } from "../../adoption/context";
+import { type ExportContext, once } from "../../providers/framework/exportContext";
 import {
     ADMIN_SHAPE,
     BUILT_IN_STRENGTHS,

@@ -1,41 +1,52 @@
-import type { ExportContext } from "../../adoption/context";
-import type { BaselineMember, BaselineWide, Requirement, RuleContext } from "../../components/member";
-import { boolWith, list, obj, oneOf, str } from "../../providers/framework/validation";
+import { checkedBySetting } from "../../providers/framework/declare";
+import type { BaselineMember, BaselineWide, Requirement, RuleContext } from "../../providers/framework/member";
+import { type Infer, boolWith, list, obj, oneOf, str } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
-import type { LegacyAuthenticationBlock, LegacyAuthenticationMode, RequireMfaPolicy } from "./resource";
-import { CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
 import { breakGlassAccounts } from "./breakGlass";
+import {
+    exportBreakGlassAccounts,
+    exportConditionalAccessMfa,
+    exportDeviceCodeFlow,
+    exportGuards,
+    exportLegacyAuthentication,
+    exportPhishingResistantAdmins,
+} from "./export";
+import {
+    DeviceCodeFlowBlock,
+    LegacyAuthenticationBlock,
+    PRIVILEGED_ROLES,
+    PhishingResistantAdminsPolicy,
+    RequireMfaPolicy,
+} from "./resource";
+import { CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
+
+/**
+ * The config of the four Conditional Access members, declared once: their types (Infer), the shape the
+ * baseline checks (full config key, did you mean, all problems at once) and the JSON Schema of
+ * m365-mfa:baseline come from these; `parse` keeps only the rules across keys (a custom strength and its
+ * name) and the role names' lookup.
+ */
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The keys every Conditional Access member has. */
+const POLICY_FIELDS = {
+    /** reportOnly (enabledForReportingButNotEnforced), on (enabled) or off (disabled). */
+    mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"),
+    /** Display name of the policy. */
+    displayName: str(),
+    /** The object id of an existing policy of this shape that the first up adopts (azuread's import; written by npm run export). */
+    adoptPolicyId: str({ pattern: GUID_RE, hint: "the object id of the existing policy the first up adopts (written by npm run export)" }),
+};
 
 /** `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then on. */
-export interface ConditionalAccessSettings {
-    /** reportOnly (enabledForReportingButNotEnforced), on (enabled) or off (disabled). */
-    mode: LegacyAuthenticationMode;
-    /** Display name of the policy. */
-    displayName?: string;
-    /** The object id of an existing policy of this shape that the first up adopts (azuread's import; written by npm run export). */
-    adoptPolicyId?: string;
-}
+export const conditionalAccessSchema = obj(POLICY_FIELDS, { required: ["mode"] });
+export type ConditionalAccessSettings = Infer<typeof conditionalAccessSchema>;
 
 /** The type token of the azuread resource the Conditional Access members compose. */
 export const CONDITIONAL_ACCESS_POLICY_TYPE = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy";
 
-const SCHEMA = obj(
-    {
-        mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"),
-        displayName: str(),
-        adoptPolicyId: str({
-            pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-            hint: "the object id of the existing policy the first up adopts (written by npm run export)",
-        }),
-    },
-    { required: ["mode"] },
-);
-
-const parse = (v: any): ConditionalAccessSettings => ({
-    mode: v.mode,
-    ...(typeof v.displayName === "string" ? { displayName: v.displayName } : {}),
-    ...(typeof v.adoptPolicyId === "string" ? { adoptPolicyId: v.adoptPolicyId } : {}),
-});
+/** The value as configured, its keys as declared (a key left out stays out). */
+const declared = <T extends object>(v: T): T => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as T;
 
 /** Conditional Access presets: report-only; the migration preset enforces from stage 2. */
 const preset = (name: string, stage: number | undefined): ConditionalAccessSettings | undefined =>
@@ -46,10 +57,7 @@ const preset = (name: string, stage: number | undefined): ConditionalAccessSetti
           : undefined;
 
 /** An adopted policy needs the accounts it excludes and, when on, its confirmation, in the same config. */
-const EXPORT_WIDE = {
-    breakGlassAccounts: (ctx: ExportContext) => (require("./export") as typeof import("./export")).exportBreakGlassAccounts(ctx),
-    guards: (ctx: ExportContext) => (require("./export") as typeof import("./export")).exportGuards(ctx),
-};
+const EXPORT_WIDE = { breakGlassAccounts: exportBreakGlassAccounts, guards: exportGuards };
 
 /** Entra's directory audit activities for Conditional Access policies (the drift report's "who and when"). */
 const CA_AUDIT_ACTIVITIES = ["Add Conditional Access policy", "Update Conditional Access policy", "Delete Conditional Access policy"];
@@ -155,22 +163,18 @@ function afterSecurityDefaults(ctx: { builtBy: <B>(m: BaselineMember<any, B>) =>
 }
 
 export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSettings, LegacyAuthenticationBlock> = {
+    key: "legacyAuthentication",
     title: "Legacy authentication block (Conditional Access)",
+    enforces: (args) => (args.mode === "on" ? { blocksLegacy: true } : undefined),
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
-    guardrails: () => {
-        const p = require("./policy") as typeof import("./policy");
-        return [p.legacyAuthenticationBlocked, p.breakGlassExcludedEverywhere, p.reportOnlyTimeLimited];
-    },
     settings: [conditionalAccessRollout, breakGlassAccounts],
     permissions: caPermissions("Legacy authentication block (Conditional Access)", false),
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportLegacyAuthentication(ctx),
+    exportMember: exportLegacyAuthentication,
     exportWide: EXPORT_WIDE,
-    schema: SCHEMA,
-    parse,
+    schema: conditionalAccessSchema,
     build: (args, ctx) => {
-        const { LegacyAuthenticationBlock } = require("./resource") as typeof import("./resource");
         return new LegacyAuthenticationBlock(
             `${ctx.name}-legacy-authentication`,
             {
@@ -215,22 +219,18 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
 };
 
 export const requireMfaMember: BaselineMember<ConditionalAccessSettings, RequireMfaPolicy> = {
+    key: "conditionalAccessMfa",
     title: "MFA for all users (Conditional Access)",
+    enforces: (args) => (args.mode === "on" ? { requiresMfa: true } : undefined),
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
-    guardrails: () => {
-        const p = require("./policy") as typeof import("./policy");
-        return [p.mfaForAllUsers, p.phishingResistantForAllUsers, p.perUserMfaDisabled];
-    },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
     settings: [conditionalAccessRollout, breakGlassAccounts],
     permissions: caPermissions("MFA for all users (Conditional Access)", false),
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportConditionalAccessMfa(ctx),
+    exportMember: exportConditionalAccessMfa,
     exportWide: EXPORT_WIDE,
-    schema: SCHEMA,
-    parse,
+    schema: conditionalAccessSchema,
     build: (args, ctx) => {
-        const { RequireMfaPolicy } = require("./resource") as typeof import("./resource");
         return new RequireMfaPolicy(
             `${ctx.name}-require-mfa`,
             {
@@ -252,45 +252,7 @@ export const requireMfaMember: BaselineMember<ConditionalAccessSettings, Require
 
 // ---- the MFA posture of today: phishing-resistant MFA for administrators, device code flow blocked
 
-const MODE = oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends");
-const POLICY_ID = str({
-    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-    hint: "the object id of the existing policy the first up adopts (written by npm run export)",
-});
 const STRENGTH_NAMES = ["phishing-resistant", "passwordless", "multifactor", "custom"] as const;
-
-/** `m365-mfa:baseline.phishingResistantAdmins`: phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5). */
-export interface PhishingResistantAdminsSettings extends ConditionalAccessSettings {
-    /** The directory roles, by name (PRIVILEGED_ROLES) or role template id; default: every role of PRIVILEGED_ROLES. */
-    roles?: string[];
-    /** A built-in strength by name (default phishing-resistant), or custom (customStrength). */
-    authenticationStrength?: (typeof STRENGTH_NAMES)[number];
-    /** The custom strength, created as an azuread.AuthenticationStrengthPolicy (authenticationStrength: custom). */
-    customStrength?: { displayName: string; allowedCombinations: string[]; description?: string };
-}
-
-const ADMINS_SCHEMA = obj(
-    {
-        mode: MODE,
-        displayName: str(),
-        adoptPolicyId: POLICY_ID,
-        roles: list(str(), { hint: "directory role names (e.g. Global Administrator) or role template ids" }),
-        authenticationStrength: oneOf(STRENGTH_NAMES, "a built-in authentication strength, or custom with customStrength"),
-        customStrength: obj(
-            {
-                displayName: str(),
-                allowedCombinations: list(str(), {
-                    hint: 'authentication method combinations, e.g. "fido2" or "x509CertificateMultiFactor"',
-                }),
-                description: str(),
-            },
-            { required: ["displayName", "allowedCombinations"] },
-        ),
-    },
-    { required: ["mode"] },
-);
-
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The combinations a custom strength may hold: members of Graph's authenticationMethodModes joined by commas. */
 const METHOD_MODES = [
     "password",
@@ -311,27 +273,77 @@ const METHOD_MODES = [
     "federatedMultiFactor",
     "qrCodePin",
 ];
+const MODE_RE = `(?:${METHOD_MODES.join("|")})`;
+/** A directory role: one of PRIVILEGED_ROLES by name (any case) or a role template id. */
+const ROLE_REF = new RegExp(`^(?:${Object.keys(PRIVILEGED_ROLES).join("|")}|${GUID_RE.source.slice(1, -1)})$`, "i");
 
-function parseAdmins(v: any, ctx: { key: string; problems: string[] }): PhishingResistantAdminsSettings | undefined {
-    const { PRIVILEGED_ROLES } = require("./resource") as typeof import("./resource");
-    const out: PhishingResistantAdminsSettings = parse(v);
+const ROLE_HINT = `a role template id or one of the highly privileged roles this package knows by name (${Object.keys(PRIVILEGED_ROLES).join(", ")})`;
+const ROLES_EMPTY = `name at least one directory role, or leave roles out for the highly privileged roles (${Object.keys(PRIVILEGED_ROLES).length} roles)`;
+
+/** `m365-mfa:baseline.phishingResistantAdmins`: phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5). */
+export const phishingResistantAdminsSchema = obj(
+    {
+        ...POLICY_FIELDS,
+        /** The directory roles, by name (PRIVILEGED_ROLES) or role template id; default: every role of PRIVILEGED_ROLES. */
+        // Declared with its values (the JSON Schema); checked here as a list of strings, and each role by parse, which says it in its words.
+        roles: checkedBySetting(
+            list(str({ pattern: ROLE_REF, hint: ROLE_HINT }), {
+                hint: "directory role names (e.g. Global Administrator) or role template ids",
+                nonEmpty: ROLES_EMPTY,
+            }),
+            1,
+            list(str(), { nonEmpty: ROLES_EMPTY }),
+        ),
+        /** A built-in strength by name (default phishing-resistant), or custom (customStrength). */
+        authenticationStrength: oneOf(STRENGTH_NAMES, "a built-in authentication strength, or custom with customStrength"),
+        /** The custom strength, created as an azuread.AuthenticationStrengthPolicy (authenticationStrength: custom). */
+        customStrength: obj(
+            {
+                displayName: str(),
+                // Declared with its values (the JSON Schema); checked here as a list of strings, and each combination by
+                // parse, which names the mode that is not one.
+                allowedCombinations: checkedBySetting(
+                    list(
+                        str({
+                            pattern: new RegExp(`^\\s*${MODE_RE}\\s*(?:,\\s*${MODE_RE}\\s*)*$`),
+                            hint: `authentication method modes joined by commas (${METHOD_MODES.join(", ")})`,
+                        }),
+                        {
+                            hint: 'authentication method combinations, e.g. "fido2" or "x509CertificateMultiFactor"',
+                            nonEmpty: 'give at least one combination, e.g. "fido2"',
+                        },
+                    ),
+                    1,
+                    list(str(), { nonEmpty: 'give at least one combination, e.g. "fido2"' }),
+                ),
+                description: str(),
+            },
+            { required: ["displayName", "allowedCombinations"] },
+        ),
+    },
+    { required: ["mode"] },
+);
+export type PhishingResistantAdminsSettings = Infer<typeof phishingResistantAdminsSchema>;
+
+/**
+ * The rules across keys of phishingResistantAdmins (the shape and each role are the declaration's): a
+ * custom strength and its definition go together, each combination names authentication method modes;
+ * the roles' names become their template ids.
+ */
+function parseAdmins(
+    v: PhishingResistantAdminsSettings,
+    ctx: { key: string; problems: string[] },
+): PhishingResistantAdminsSettings | undefined {
     const before = ctx.problems.length;
-    if (Array.isArray(v.roles)) {
-        if (!v.roles.length)
-            ctx.problems.push(
-                `${ctx.key}.roles is empty: name at least one directory role, or leave roles out for the highly privileged roles (${Object.keys(PRIVILEGED_ROLES).length} roles).`,
-            );
-        const ids: string[] = [];
-        for (const r of v.roles as string[]) {
-            const byName = Object.entries(PRIVILEGED_ROLES).find(([name]) => name.toLowerCase() === r.toLowerCase());
-            if (byName) ids.push(byName[1]);
-            else if (GUID_RE.test(r)) ids.push(r.toLowerCase());
-            else
+    const out: PhishingResistantAdminsSettings = declared({ ...v });
+    if (v.roles) {
+        const byName = new Map(Object.entries(PRIVILEGED_ROLES).map(([name, id]) => [name.toLowerCase(), id]));
+        for (const r of v.roles)
+            if (!ROLE_REF.test(r))
                 ctx.problems.push(
-                    `${ctx.key}.roles: "${r}" is neither a role template id nor one of the highly privileged roles this package knows by name (${Object.keys(PRIVILEGED_ROLES).join(", ")}).`,
+                    `${ctx.key}.roles: "${r}" is neither ${ROLE_HINT.replace(/^a role template id or/, "a role template id nor")}.`,
                 );
-        }
-        out.roles = [...new Set(ids)];
+        out.roles = [...new Set(v.roles.map((r) => byName.get(r.toLowerCase()) ?? r.toLowerCase()))];
     }
     const strength = v.authenticationStrength ?? (v.customStrength ? "custom" : "phishing-resistant");
     out.authenticationStrength = strength;
@@ -344,7 +356,7 @@ function parseAdmins(v: any, ctx: { key: string; problems: string[] }): Phishing
             `${ctx.key}.customStrength is set but ${ctx.key}.authenticationStrength is ${strength}: set authenticationStrength: custom to use it, or remove customStrength.`,
         );
     if (v.customStrength) {
-        for (const c of v.customStrength.allowedCombinations as string[]) {
+        for (const c of v.customStrength.allowedCombinations) {
             const bad = c
                 .split(",")
                 .map((m) => m.trim())
@@ -354,13 +366,7 @@ function parseAdmins(v: any, ctx: { key: string; problems: string[] }): Phishing
                     `${ctx.key}.customStrength.allowedCombinations: "${c}" names ${bad.join(", ")}, which ${bad.length > 1 ? "are not authentication method modes" : "is not an authentication method mode"} (${METHOD_MODES.join(", ")}).`,
                 );
         }
-        if (!v.customStrength.allowedCombinations.length)
-            ctx.problems.push(`${ctx.key}.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2".`);
-        out.customStrength = {
-            displayName: v.customStrength.displayName,
-            allowedCombinations: [...v.customStrength.allowedCombinations],
-            ...(v.customStrength.description ? { description: v.customStrength.description } : {}),
-        };
+        out.customStrength = declared({ ...v.customStrength, allowedCombinations: [...v.customStrength.allowedCombinations] });
     }
     return ctx.problems.length > before ? undefined : out;
 }
@@ -368,29 +374,23 @@ function parseAdmins(v: any, ctx: { key: string; problems: string[] }): Phishing
 const reportOnlyIn = (presetName: string): ConditionalAccessSettings | undefined =>
     presetName === "conditional-access" ? { mode: "reportOnly" } : undefined;
 
-export const phishingResistantAdminsMember: BaselineMember<
-    PhishingResistantAdminsSettings,
-    import("./resource").PhishingResistantAdminsPolicy
-> = {
+export const phishingResistantAdminsMember: BaselineMember<PhishingResistantAdminsSettings, PhishingResistantAdminsPolicy> = {
+    key: "phishingResistantAdmins",
     title: "Phishing-resistant MFA for administrators (Conditional Access)",
+    enforces: (args) => (args.mode === "on" ? {} : undefined),
     composes: {
         [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy",
         "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy": "authentication strength",
     },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
-    guardrails: () => {
-        const p = require("./policy") as typeof import("./policy");
-        return [p.phishingResistantAdmins];
-    },
     settings: [conditionalAccessRollout, breakGlassAccounts],
     permissions: caPermissions("Phishing-resistant MFA for administrators (Conditional Access)", true),
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportPhishingResistantAdmins(ctx),
+    exportMember: exportPhishingResistantAdmins,
     exportWide: EXPORT_WIDE,
-    schema: ADMINS_SCHEMA,
+    schema: phishingResistantAdminsSchema,
     parse: parseAdmins,
     build: (args, ctx) => {
-        const { PhishingResistantAdminsPolicy, PRIVILEGED_ROLES } = require("./resource") as typeof import("./resource");
         return new PhishingResistantAdminsPolicy(
             `${ctx.name}-phishing-resistant-admins`,
             {
@@ -418,39 +418,29 @@ export const phishingResistantAdminsMember: BaselineMember<
 };
 
 /** `m365-mfa:baseline.deviceCodeFlow`: device code flow blocked (ScubaGear MS.AAD.3.9, CIS 5.2.2.12). */
-export interface DeviceCodeFlowSettings extends ConditionalAccessSettings {
-    /** Block authentication transfer as well (default false). */
-    authenticationTransfer?: boolean;
-}
+export const deviceCodeFlowSchema = obj(
+    {
+        ...POLICY_FIELDS,
+        /** Block authentication transfer as well (default false). */
+        authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)"),
+    },
+    { required: ["mode"] },
+);
+export type DeviceCodeFlowSettings = Infer<typeof deviceCodeFlowSchema>;
 
-export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, import("./resource").DeviceCodeFlowBlock> = {
+export const deviceCodeFlowMember: BaselineMember<DeviceCodeFlowSettings, DeviceCodeFlowBlock> = {
+    key: "deviceCodeFlow",
     title: "Device code flow block (Conditional Access)",
+    enforces: (args) => (args.mode === "on" ? {} : undefined),
     composes: { [CONDITIONAL_ACCESS_POLICY_TYPE]: "Conditional Access policy" },
     composedWeakens,
     composedAuditActivities: CA_AUDIT_ACTIVITIES,
-    guardrails: () => {
-        const p = require("./policy") as typeof import("./policy");
-        return [p.deviceCodeFlowBlocked];
-    },
     settings: [conditionalAccessRollout, breakGlassAccounts],
     permissions: caPermissions("Device code flow block (Conditional Access)", false),
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportDeviceCodeFlow(ctx),
+    exportMember: exportDeviceCodeFlow,
     exportWide: EXPORT_WIDE,
-    schema: obj(
-        {
-            mode: MODE,
-            displayName: str(),
-            adoptPolicyId: POLICY_ID,
-            authenticationTransfer: boolWith("also block authentication transfer (moving a sign-in from one device to another)"),
-        },
-        { required: ["mode"] },
-    ),
-    parse: (v: any): DeviceCodeFlowSettings => ({
-        ...parse(v),
-        ...(typeof v.authenticationTransfer === "boolean" ? { authenticationTransfer: v.authenticationTransfer } : {}),
-    }),
+    schema: deviceCodeFlowSchema,
     build: (args, ctx) => {
-        const { DeviceCodeFlowBlock } = require("./resource") as typeof import("./resource");
         return new DeviceCodeFlowBlock(
             `${ctx.name}-device-code-flow`,
             {

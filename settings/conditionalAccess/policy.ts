@@ -1,9 +1,9 @@
 /** Guardrails about Conditional Access, legacy authentication and the break-glass accounts. */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ofType } from "../../policies/ofType";
+import { ofType } from "../../providers/framework/guardrail";
 import { dynamicType } from "../../providers/framework/setting";
 import { perUserMfa } from "../perUserMfa/setting";
-import { keyOf, wideKey } from "../registry";
+import { keyOf, wideKey } from "../../providers/framework/member";
 import { securityDefaultsMember } from "../securityDefaults/member";
 import { securityDefaultsOn } from "../securityDefaults/policy";
 import {

@@ -1,8 +1,7 @@
 import { TenantApiError } from "../../client";
 import { pages, runBatched } from "../../client/batch";
-import type { ExportContext } from "../../adoption/context";
-import type { ManagedPolicySettings } from "./member";
-import { MANAGED_PREFIX, MANAGED_STATES, ManagedPolicyMode } from "./setting";
+import type { ExportContext } from "../../providers/framework/exportContext";
+import { MANAGED_PREFIX, MANAGED_STATES, type ManagedPolicyMode, type ManagedPolicySettings } from "./setting";
 
 const MODES = Object.fromEntries(Object.entries(MANAGED_STATES).map(([mode, state]) => [state, mode])) as Record<string, ManagedPolicyMode>;
 

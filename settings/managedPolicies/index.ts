@@ -1,6 +1,6 @@
 /** The public API of this setting (the library exports it through settings/registry.ts). */
 export { ManagedConditionalAccessPolicy } from "./resource";
 export type { ManagedConditionalAccessPolicyArgs } from "./resource";
-export type { ManagedPolicySettings } from "./member";
+export type { ManagedPolicySettings } from "./setting";
 export { managedPolicyOnConfirmation } from "./setting";
 export type { ManagedPolicyMode } from "./setting";

@@ -166,7 +166,10 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         const byId = await provider().check({}, inputs({ policy: mfa.id, excludeUsers: BG }));
         assert.deepStrictEqual(byId.failures, []);
         const nope = await provider().check({}, inputs({ policy: "My own policy" }));
-        assert.match(nope.failures!.map((f) => f.reason).join("\n"), /is not the display name of a Microsoft-managed policy/);
+        assert.match(
+            nope.failures!.map((f) => f.reason).join("\n"),
+            /policy is not valid \(the display name of a Microsoft-managed policy, which begins "Microsoft-managed: ", or its object id; a policy of your own is managed with the Conditional Access members\), got "My own policy"/,
+        );
         const unknown = await provider().check({}, inputs({ excludeUsers: ["nobody@contoso.onmicrosoft.com"] }));
         assert.match(
             unknown.failures!.map((f) => f.reason).join("\n"),

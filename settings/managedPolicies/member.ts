@@ -1,45 +1,23 @@
-import type { BaselineMember } from "../../components/member";
-import { list, obj, oneOf, str } from "../../providers/framework/validation";
+import type { BaselineMember } from "../../providers/framework/member";
+import { list } from "../../providers/framework/validation";
 import { securityDefaultsMember } from "../securityDefaults/member";
-import type { ManagedConditionalAccessPolicy } from "./resource";
-import { MANAGED_PREFIX, ManagedPolicyMode, managedConditionalAccessPolicy } from "./setting";
+import { exportManagedPolicies } from "./export";
+import { ManagedConditionalAccessPolicy } from "./resource";
+import { MANAGED_PREFIX, type ManagedPolicySettings, managedConditionalAccessPolicy, managedPolicyDeclaration } from "./setting";
 
 /**
  * `m365-mfa:baseline.managedPolicies`: the Microsoft-managed Conditional Access policies the stack
  * adopts, a list (one entry per policy), each managing what Microsoft lets an admin change: the state
- * and the users and groups it excludes (entra-docs conditional-access/managed-policies.md).
+ * and the users and groups it excludes (entra-docs conditional-access/managed-policies.md). An entry is
+ * the resource's configured inputs, declared once (managedPolicyDeclaration): policy, mode, excludeUsers,
+ * excludeGroups.
  *
  *   managedPolicies:
  *     - policy: "Microsoft-managed: Block device code flow"
  *       mode: on
  *       excludeUsers: [breakglass1@contoso.com, breakglass2@contoso.com]
  */
-export interface ManagedPolicyEntry {
-    /** The managed policy: its display name (beginning "Microsoft-managed: ") or its object id. */
-    policy: string;
-    /** reportOnly, on or off (off opts out: Microsoft then never turns it on). */
-    mode: ManagedPolicyMode;
-    /** The users it excludes (user principal names or object ids): exactly these. */
-    excludeUsers?: string[];
-    /** The groups it excludes (object ids or display names): exactly these. */
-    excludeGroups?: string[];
-}
-export type ManagedPolicySettings = ManagedPolicyEntry[];
-
-const ENTRY = obj(
-    {
-        policy: str({
-            hint: 'the display name of a Microsoft-managed policy ("Microsoft-managed: Block device code flow") or its object id',
-        }),
-        mode: oneOf(["reportOnly", "on", "off"], "the states Microsoft lets an admin set on a managed policy"),
-        excludeUsers: list(str(), { hint: "user principal names or object ids" }),
-        excludeGroups: list(str(), { hint: "group object ids or display names" }),
-    },
-    {
-        required: ["policy", "mode"],
-        hint: 'like { policy: "Microsoft-managed: Block device code flow", mode: reportOnly, excludeUsers: [...] }',
-    },
-);
+export type { ManagedPolicyEntry, ManagedPolicySettings } from "./setting";
 
 /** The Pulumi resource name part of one entry (stable for the policy named). */
 export function managedPolicySlug(ref: string): string {
@@ -54,38 +32,34 @@ export function managedPolicySlug(ref: string): string {
 }
 
 export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, ManagedConditionalAccessPolicy[]> = {
+    key: "managedPolicies",
     title: "Microsoft-managed Conditional Access policies",
+    enforces: (args) => (args.some((e) => e.mode === "on") ? {} : undefined),
     settings: [managedConditionalAccessPolicy],
-    schema: list(ENTRY, { hint: "a list of the Microsoft-managed policies to adopt, each { policy, mode, excludeUsers, excludeGroups }" }),
-    parse: (raw: any[], ctx) => {
+    schema: list(managedPolicyDeclaration.schema, {
+        hint: "a list of the Microsoft-managed policies to adopt, each { policy, mode, excludeUsers, excludeGroups }",
+    }),
+    // Each entry's shape and values (the policy reference included) are the declaration's; across entries, one per policy.
+    parse: (raw: ManagedPolicySettings, ctx) => {
         const before = ctx.problems.length;
         const seen = new Map<string, number>();
         raw.forEach((e, i) => {
-            const k = String(e.policy).toLowerCase();
+            const k = e.policy.toLowerCase();
             if (seen.has(k))
                 ctx.problems.push(
                     `${ctx.key}[${i}].policy: "${e.policy}" is adopted twice (also ${ctx.key}[${seen.get(k)}]); keep one entry per managed policy.`,
                 );
             else seen.set(k, i);
-            if (
-                !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(e.policy) &&
-                !String(e.policy).startsWith(MANAGED_PREFIX)
-            ) {
-                ctx.problems.push(
-                    `${ctx.key}[${i}].policy: "${e.policy}" is not a Microsoft-managed policy's display name (they begin "${MANAGED_PREFIX}") nor an object id; a policy of your own is managed with the Conditional Access members.`,
-                );
-            }
         });
         if (ctx.problems.length > before) return undefined;
         return raw.map((e) => ({
             policy: e.policy,
             mode: e.mode,
-            ...(Array.isArray(e.excludeUsers) ? { excludeUsers: [...e.excludeUsers] } : {}),
-            ...(Array.isArray(e.excludeGroups) ? { excludeGroups: [...e.excludeGroups] } : {}),
+            ...(e.excludeUsers ? { excludeUsers: [...e.excludeUsers] } : {}),
+            ...(e.excludeGroups ? { excludeGroups: [...e.excludeGroups] } : {}),
         }));
     },
     build: (args, ctx) => {
-        const { ManagedConditionalAccessPolicy } = require("./resource") as typeof import("./resource");
         // Entra refuses to enforce a Conditional Access policy while security defaults are on: wait for that setting.
         const sd = ctx.builtBy(securityDefaultsMember);
         return args.map(
@@ -140,7 +114,6 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
                 `Set securityDefaults.enabled: false (Conditional Access takes over), or keep the managed policies in reportOnly.`,
         ];
     },
-    guardrails: () => [(require("./policy") as typeof import("./policy")).managedBlockingPoliciesExcludeBreakGlass],
-    exportMember: (ctx) => (require("./export") as typeof import("./export")).exportManagedPolicies(ctx),
+    exportMember: exportManagedPolicies,
     posture: (args) => ({ fields: { managedPolicies: Object.fromEntries(args.map((e) => [e.policy, e.mode])) } }),
 };

@@ -1,6 +1,6 @@
 /** Guardrails about the adopted Microsoft-managed Conditional Access policies. */
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { ofType } from "../../policies/ofType";
+import { ofType } from "../../providers/framework/guardrail";
 import { dynamicType } from "../../providers/framework/setting";
 import { managedConditionalAccessPolicy } from "./setting";
 

@@ -11,7 +11,10 @@ import {
     weakeningRefusal,
     weakeningToken,
 } from "../../providers/framework/setting";
-import { isObject } from "../../providers/framework/validation";
+import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
+import { type Infer, type Schema, any, documented, list, map, obj, oneOf, str } from "../../providers/framework/validation";
+import { READINESS_SCHEMA } from "../../providers/framework/wide";
+import { reportOnlyResults } from "../conditionalAccess/rollout";
 import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
 
 /**
@@ -33,7 +36,8 @@ import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
  * Microsoft may then turn a report-only one on by itself).
  */
 export const MANAGED_PREFIX = "Microsoft-managed: ";
-export type ManagedPolicyMode = "reportOnly" | "on" | "off";
+export const MANAGED_MODES = ["reportOnly", "on", "off"] as const;
+export type ManagedPolicyMode = (typeof MANAGED_MODES)[number];
 export const MANAGED_STATES: Record<ManagedPolicyMode, string> = {
     reportOnly: "enabledForReportingButNotEnforced",
     on: "enabled",
@@ -41,77 +45,99 @@ export const MANAGED_STATES: Record<ManagedPolicyMode, string> = {
 };
 const STATE_WORDS: Record<string, string> = { enabled: "on", enabledForReportingButNotEnforced: "report-only", disabled: "off" };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A managed policy's reference: its display name (beginning MANAGED_PREFIX) or its object id (said without a flag, for JSON Schema). */
+const MANAGED_REF = /^(?:Microsoft-managed: .*\S.*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 const POLICIES = "/identity/conditionalAccess/policies";
 
-export interface ManagedPolicyDesired extends Record<string, unknown> {
-    /** The managed policy: its object id, or its display name ("Microsoft-managed: Block device code flow"). */
-    policy: string;
-    mode: ManagedPolicyMode;
-    /** Users the policy excludes, by user principal name or object id: exactly these (the tenant's others are removed). */
-    excludeUsers: string[];
-    /** Groups the policy excludes, by object id or display name: exactly these. */
-    excludeGroups: string[];
-    /** The baseline's break-glass accounts: an enforced blocking policy must exclude each (refused otherwise), any other is warned about. */
-    breakGlassAccounts: string[];
-    /** The confirmations of the baseline (guards.confirm). */
-    confirm?: string[];
-    /** The full config key the messages name (set by the baseline component). */
-    configKey?: string;
-    /** The evidence before switching it on (m365-mfa:baseline.readiness): its report-only results in the sign-in log; block refuses open findings. */
-    readiness?: { mode: "off" | "warn" | "block"; windowDays?: number; acceptedUsers?: string[] };
-    /** Set at preview: the policy's object id. */
-    policyId?: string;
-    /** Set at preview: the excluded users' and groups' object ids (sorted, lower case). */
-    excludeUserIds?: string[];
-    excludeGroupIds?: string[];
-    /** Set at preview: each break-glass account's object id, in the order of breakGlassAccounts ("" for one the tenant does not have); the guardrail compares these. */
-    breakGlassIds?: string[];
-    /** Set at preview: the policy as the tenant had it (state; excluded users and groups by name). */
-    tenantAtPreview?: TenantAtPreview;
-}
+/** Object ids, as the preview resolves them (lower case). */
+const ids = (hint: string) => list(str(), { hint });
 
 /**
  * The policy as the tenant had it at preview: its state, its exclusions by object id (what a change is
  * judged by) and by name (what the plan shows), and the names of the ids the plan excludes.
  */
-export interface TenantAtPreview {
-    state: string;
-    /** By name (user principal name / group display name, lower case; an id the tenant cannot name stays an id), sorted. */
-    excludeUsers: string[];
-    excludeGroups: string[];
-    /** By object id, sorted, lower case: what previewChanges compares with the plan's resolved ids. */
-    excludeUserIds?: string[];
-    excludeGroupIds?: string[];
-    /** id -> name of every excluded user and group the preview could name (the tenant's and the plan's). */
-    names?: Record<string, string>;
-}
+const tenantAtPreviewSchema = obj(
+    {
+        state: str(),
+        /** By name (user principal name / group display name, lower case; an id the tenant cannot name stays an id), sorted. */
+        excludeUsers: list(str()),
+        excludeGroups: list(str()),
+        /** By object id, sorted, lower case: what previewChanges compares with the plan's resolved ids. */
+        excludeUserIds: list(str()),
+        excludeGroupIds: list(str()),
+        /** id -> name of every excluded user and group the preview could name (the tenant's and the plan's). */
+        names: map(str()),
+    },
+    { required: ["state", "excludeUsers", "excludeGroups"], hint: "the policy as the tenant had it at preview; do not set it" },
+);
+export type TenantAtPreview = Infer<typeof tenantAtPreviewSchema>;
 
-export interface ManagedPolicyLive extends Record<string, unknown> {
-    policyId: string;
-    displayName: string;
-    /** Graph's state: enabled, enabledForReportingButNotEnforced or disabled. */
-    state: string;
-    /** Object ids, sorted, lower case. */
-    excludedUserIds: string[];
-    excludedGroupIds: string[];
-}
+/** A Microsoft-managed policy's inputs and outputs, declared once (the member's entries are its configured inputs). */
+export const managedPolicyDeclaration = declareSetting({
+    inputs: {
+        /** The managed policy: its object id, or its display name ("Microsoft-managed: Block device code flow"). */
+        policy: documented(
+            str({
+                pattern: MANAGED_REF,
+                hint: `the display name of a Microsoft-managed policy, which begins "${MANAGED_PREFIX}", or its object id; a policy of your own is managed with the Conditional Access members`,
+            }),
+            'The Microsoft-managed policy: its display name ("Microsoft-managed: Block device code flow") or its object id',
+        ),
+        /** reportOnly (enabledForReportingButNotEnforced), on (enabled) or off (disabled: Microsoft then never turns it on). */
+        mode: oneOf(MANAGED_MODES, "the states Microsoft lets an admin set on a managed policy"),
+        /** Users the policy excludes, by user principal name or object id: exactly these (the tenant's others are removed). */
+        excludeUsers: list(str(), { hint: "user principal names or object ids" }),
+        /** Groups the policy excludes, by object id or display name: exactly these. */
+        excludeGroups: list(str(), { hint: "group object ids or display names" }),
+    },
+    required: ["policy", "mode"],
+    hint: 'like { policy: "Microsoft-managed: Block device code flow", mode: reportOnly, excludeUsers: [...] }',
+    internal: {
+        /** The baseline's break-glass accounts: an enforced blocking policy must exclude each (refused otherwise), any other is warned about. */
+        breakGlassAccounts: list(str(), { hint: "user principal names or object ids" }),
+        /** The full config key the messages name (set by the baseline component, e.g. m365-mfa:baseline.managedPolicies[0]). */
+        configKey: str(),
+        /** The evidence before switching it on (m365-mfa:baseline.readiness): its report-only results in the sign-in log; block refuses open findings. */
+        readiness: READINESS_SCHEMA,
+    },
+    // Confirmations: switching it on, or a weakening the preview named.
+    confirms: true,
+    tenantAtPreview: tenantAtPreviewSchema,
+    resolved: {
+        /** Set at preview: the policy's object id. */
+        policyId: str({ hint: "resolved at preview from policy; do not set it" }),
+        /** Set at preview: the excluded users' and groups' object ids (sorted, lower case). */
+        excludeUserIds: ids("resolved at preview from excludeUsers; do not set it"),
+        excludeGroupIds: ids("resolved at preview from excludeGroups; do not set it"),
+        /** Set at preview: each break-glass account's object id, in the order of breakGlassAccounts ("" for one the tenant does not have); the guardrail compares these. */
+        breakGlassIds: list(any, { hint: "resolved at preview from breakGlassAccounts; do not set it" }) as Schema<string[]>,
+    },
+    outputs: {
+        policyId: str(),
+        displayName: str(),
+        /** Graph's state: enabled, enabledForReportingButNotEnforced or disabled. */
+        state: str(),
+        /** Object ids, sorted, lower case. */
+        excludedUserIds: list(str()),
+        excludedGroupIds: list(str()),
+    },
+});
 
-const KEYS = [
-    "policy",
-    "mode",
-    "excludeUsers",
-    "excludeGroups",
-    "breakGlassAccounts",
-    "confirm",
-    "configKey",
-    "readiness",
-    "policyId",
-    "excludeUserIds",
-    "excludeGroupIds",
-    "breakGlassIds",
-    TENANT_AT_PREVIEW,
-];
-const RESOLVED = ["policyId", "excludeUserIds", "excludeGroupIds", "breakGlassIds", TENANT_AT_PREVIEW];
+/** The desired state: the declared inputs, with the tenant at preview in its own shape. */
+type Declared = DesiredOf<typeof managedPolicyDeclaration>;
+type Lists = "excludeUsers" | "excludeGroups" | "breakGlassAccounts";
+export type ManagedPolicyDesired = { -readonly [K in Exclude<keyof Declared, typeof TENANT_AT_PREVIEW | Lists>]: Declared[K] } & {
+    /** Exactly these (none when the inputs leave them out). */
+    [K in Lists]: string[];
+} & { [TENANT_AT_PREVIEW]?: TenantAtPreview };
+/** One entry of m365-mfa:baseline.managedPolicies: the configured inputs (policy, mode, excludeUsers, excludeGroups). */
+export type ManagedPolicyEntry = Infer<typeof managedPolicyDeclaration.schema>;
+export type ManagedPolicySettings = ManagedPolicyEntry[];
+
+/** What a read returns: the declared outputs (the tenant's policy), not the configured inputs. */
+export type ManagedPolicyLive = {
+    [K in keyof typeof managedPolicyDeclaration.outputs]: Infer<(typeof managedPolicyDeclaration.outputs)[K]>;
+};
 
 /**
  * The confirmation of switching a managed policy on: "managed-policy:<exclusions>:<digest>", bound to
@@ -168,12 +194,13 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     },
     onDelete:
         "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions (Microsoft may turn a report-only one on by itself).",
-    inputKeys: KEYS,
+    inputKeys: managedPolicyDeclaration.inputKeys,
+    schema: managedPolicyDeclaration.schema,
     // Another policy is another resource; the same policy named by id instead of display name (or back) is not:
     // compared by the id the preview resolved, not by how the config spells the reference.
     replaceOnChanges: ["policyId"],
-    resolvedFields: RESOLVED,
-    internalFields: ["breakGlassAccounts", "confirm", "configKey", "readiness"],
+    resolvedFields: managedPolicyDeclaration.resolvedFields,
+    internalFields: managedPolicyDeclaration.internalFields,
     auditActivities: ["Update Conditional Access policy"],
     // Judged from the tenant as read at preview (the from-values): an enforced policy going back, or an
     // enforced policy that stays on excluding more. An exclusion added to a policy the tenant has in
@@ -210,76 +237,20 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     },
 
     validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        const key = typeof inputs.configKey === "string" ? inputs.configKey : undefined;
-        const at = (p: string) => (key ? `${key}.${p}` : p);
-        for (const k of Object.keys(inputs))
-            if (
-                !KEYS.includes(k) &&
-                k !== "tenantId" &&
-                k !== "displayName" &&
-                k !== "state" &&
-                k !== "excludedUserIds" &&
-                k !== "excludedGroupIds"
-            )
-                failures.push({
-                    property: k,
-                    reason: `${k} is not a property of a Microsoft-managed Conditional Access policy (policy, mode, excludeUsers, excludeGroups)`,
-                });
-        if (typeof inputs.policy !== "string" || !inputs.policy.trim())
-            failures.push({
-                property: "policy",
-                reason: `${at("policy")} must name the managed policy: its object id or its display name, e.g. "Microsoft-managed: Block device code flow"`,
-            });
-        else if (!GUID.test(inputs.policy) && !inputs.policy.startsWith(MANAGED_PREFIX)) {
-            failures.push({
-                property: "policy",
-                reason: `${at("policy")}: "${inputs.policy}" is not the display name of a Microsoft-managed policy (they begin "${MANAGED_PREFIX}"); give its display name or object id. A policy of your own is managed with the Conditional Access members.`,
-            });
-        }
-        if (!["reportOnly", "on", "off"].includes(inputs.mode as string))
-            failures.push({
-                property: "mode",
-                reason: `${at("mode")} must be reportOnly, on or off (Microsoft allows changing a managed policy's state)`,
-            });
-        const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string" && x.trim()));
-        if (!strings(inputs.excludeUsers))
-            failures.push({
-                property: "excludeUsers",
-                reason: `${at("excludeUsers")} must be a list of user principal names or object ids`,
-            });
-        if (!strings(inputs.excludeGroups))
-            failures.push({
-                property: "excludeGroups",
-                reason: `${at("excludeGroups")} must be a list of group object ids or display names`,
-            });
-        if (!strings(inputs.breakGlassAccounts))
-            failures.push({
-                property: "breakGlassAccounts",
-                reason: "breakGlassAccounts must be a list of user principal names or object ids",
-            });
-        if (inputs.confirm !== undefined && !(Array.isArray(inputs.confirm) && inputs.confirm.every((x) => typeof x === "string")))
-            failures.push({
-                property: "confirm",
-                reason: "confirm must be a list of confirmations (strings), as m365-mfa:baseline.guards.confirm",
-            });
-        if (failures.length) return { failures };
+        const checked = managedPolicyDeclaration.validate(inputs);
+        if (!checked.desired) return checked;
+        const given = checked.desired as ManagedPolicyDesired;
+        // Lists default to none (excludeUsers and excludeGroups are exactly these); resolved ids compared lower case, sorted.
         const desired: ManagedPolicyDesired = {
-            policy: inputs.policy as string,
-            mode: inputs.mode as ManagedPolicyMode,
-            excludeUsers: [...((inputs.excludeUsers as string[]) ?? [])],
-            excludeGroups: [...((inputs.excludeGroups as string[]) ?? [])],
-            breakGlassAccounts: [...((inputs.breakGlassAccounts as string[]) ?? [])],
+            ...given,
+            excludeUsers: [...(given.excludeUsers ?? [])],
+            excludeGroups: [...(given.excludeGroups ?? [])],
+            breakGlassAccounts: [...(given.breakGlassAccounts ?? [])],
+            ...(given.excludeUserIds ? { excludeUserIds: sortedIds(given.excludeUserIds) } : {}),
+            ...(given.excludeGroupIds ? { excludeGroupIds: sortedIds(given.excludeGroupIds) } : {}),
+            ...(given.breakGlassIds ? { breakGlassIds: given.breakGlassIds.map((x) => String(x).toLowerCase()) } : {}),
         };
-        if (Array.isArray(inputs.confirm)) desired.confirm = inputs.confirm as string[];
-        if (key) desired.configKey = key;
-        if (isObject(inputs.readiness)) desired.readiness = inputs.readiness as ManagedPolicyDesired["readiness"];
-        if (typeof inputs.policyId === "string") desired.policyId = inputs.policyId;
-        if (Array.isArray(inputs.excludeUserIds)) desired.excludeUserIds = sortedIds(inputs.excludeUserIds);
-        if (Array.isArray(inputs.excludeGroupIds)) desired.excludeGroupIds = sortedIds(inputs.excludeGroupIds);
-        if (Array.isArray(inputs.breakGlassIds)) desired.breakGlassIds = inputs.breakGlassIds.map((x) => String(x).toLowerCase());
-        if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as unknown as TenantAtPreview;
-        return { desired, failures };
+        return { desired, failures: [] };
     },
 
     /**
@@ -536,7 +507,6 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             let evidence = "";
             if (readiness !== "off") {
                 const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
-                const { reportOnlyResults } = require("../conditionalAccess/rollout") as typeof import("../conditionalAccess/rollout");
                 const r = await reportOnlyResults(
                     clients,
                     live.policyId,
