@@ -35,13 +35,14 @@ export function presetBaseline(name: PresetName, migrationStage?: number, explic
         if (!parts.has(k)) parts.set(k, (MEMBERS[k as keyof typeof MEMBERS] as AnyMember).preset?.(name, stage, context));
         return parts.get(k);
     };
-    const valueOf = <A>(m: BaselineMember<A, any>) => (explicit[m.key] !== undefined ? explicit[m.key] : partOf(m.key)) as A | undefined;
+    const valueOfMember = <A>(m: BaselineMember<A, any>) =>
+        (explicit[m.key] !== undefined ? explicit[m.key] : partOf(m.key)) as A | undefined;
     const context: PresetContext = {
-        valueOf,
+        valueOf: valueOfMember,
         enforced: () =>
             enforcedBy(
                 MEMBER_KEYS.map((k) => MEMBERS[k] as AnyMember),
-                (m) => valueOf(m),
+                (m) => valueOfMember(m),
             ),
     };
     const out: Record<string, unknown> = {};

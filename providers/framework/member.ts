@@ -105,11 +105,11 @@ export interface Enforced {
     readonly blocksLegacy: boolean;
 }
 
-/** The sum of the members' `enforces` over their values (`valueOf`: a member's value as the baseline has it, or undefined). */
-export function enforcedBy(members: readonly AnyMember[], valueOf: (member: AnyMember) => unknown): Enforced {
+/** The sum of the members' `enforces` over their values (`valueIn`: a member's value as the baseline has it, or undefined). */
+export function enforcedBy(members: readonly AnyMember[], valueIn: (member: AnyMember) => unknown): Enforced {
     const parts = members.flatMap((m) => {
         if (!m.enforces) return [];
-        const v = valueOf(m);
+        const v = valueIn(m);
         const e = v === undefined ? undefined : m.enforces(v);
         return e ? [e] : [];
     });
@@ -202,7 +202,7 @@ export interface PostureFacts {
 export function parseAsInputs<A>(setting: AnySetting): (raw: any, ctx: ParseContext) => A | undefined {
     return (raw, ctx) => {
         const { desired, failures } = setting.validate(raw);
-        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
+        for (const f of failures) ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`);
         return desired && !failures.length ? (raw as A) : undefined;
     };
 }

@@ -98,14 +98,14 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
         if (am.policy !== undefined) {
             // The provider's own validation, each message under its config key.
             const { desired, failures } = authenticationMethodsPolicy.validate(am.policy);
-            failures.forEach((f) => ctx.problems.push(`${ctx.key}.policy${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+            for (const f of failures) ctx.problems.push(`${ctx.key}.policy${f.property ? `.${f.property}` : ""}: ${f.reason}`);
             if (desired && !failures.length) out.policy = desired as AuthenticationMethodsPolicyArgs;
         }
         if (am.methods !== undefined) {
             const methods: Record<string, unknown> = {};
             for (const [method, cfg] of Object.entries(am.methods as Record<string, Record<string, unknown>>)) {
                 const { desired, failures } = authenticationMethodConfiguration.validate({ ...cfg, method });
-                failures.forEach((f) => ctx.problems.push(`${ctx.key}.methods.${method}.${f.property}: ${f.reason}`));
+                for (const f of failures) ctx.problems.push(`${ctx.key}.methods.${method}.${f.property}: ${f.reason}`);
                 if (desired && !failures.length) {
                     const { method: _m, ...rest } = desired;
                     methods[method] = rest;
@@ -117,7 +117,7 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
             const external: Record<string, unknown> = {};
             for (const [displayName, cfg] of Object.entries(am.externalMethods as Record<string, Record<string, unknown>>)) {
                 const { desired, failures } = externalAuthenticationMethod.validate({ ...cfg, displayName });
-                failures.forEach((f) => ctx.problems.push(`${ctx.key}.externalMethods.${displayName}.${f.property}: ${f.reason}`));
+                for (const f of failures) ctx.problems.push(`${ctx.key}.externalMethods.${displayName}.${f.property}: ${f.reason}`);
                 if (desired && !failures.length) {
                     const { displayName: _d, ...rest } = desired;
                     external[displayName] = rest;

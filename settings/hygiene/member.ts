@@ -20,7 +20,7 @@ export const hygieneMember: BaselineMember<HygieneSettings, Record<string, UserH
         const out: HygieneSettings = {};
         for (const [op, value] of Object.entries(raw)) {
             const { desired, failures } = userHygiene.validate({ ...value });
-            failures.forEach((f) => ctx.problems.push(`${ctx.key}.${op}${f.property ? `.${f.property}` : ""}: ${f.reason}`));
+            for (const f of failures) ctx.problems.push(`${ctx.key}.${op}${f.property ? `.${f.property}` : ""}: ${f.reason}`);
             if (desired && !failures.length) out[op] = value as unknown as UserHygieneArgs;
         }
         return out;

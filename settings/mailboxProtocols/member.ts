@@ -20,7 +20,7 @@ export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, Ma
     schema: mailboxProtocolsDeclaration.schema,
     parse: (raw, ctx) => {
         const { desired, failures } = mailboxProtocols.validate(raw);
-        failures.forEach((f) => ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`));
+        for (const f of failures) ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`);
         return desired && !failures.length ? (raw as MailboxProtocolsSettings) : undefined;
     },
     problems: (args, ctx) => {
