@@ -1,9 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { TenantClients } from "../../client";
 import { TenantApiError } from "../../client/errors";
 import { runBatched } from "../../client/batch";
-import { SettingResource } from "../../providers/framework/resource";
-import { TenantSetting, ValidationFailure, diffFields } from "../../providers/framework/setting";
+import { type DesiredOf, type LiveOf, declareSetting, settingResource } from "../../providers/framework/declare";
+import { type TenantSetting, diffFields } from "../../providers/framework/setting";
+import { type ValidationFailure, list, str } from "../../providers/framework/validation";
 
 /**
  * The break-glass accounts of the Conditional Access policies as object ids, which a policy's
@@ -20,19 +21,25 @@ export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** Where the accounts are configured (the baseline-wide key). */
 export const BREAK_GLASS_KEY = "m365-mfa:baseline.breakGlassAccounts";
 
-export interface BreakGlassDesired extends Record<string, unknown> {
-    /** User principal names or object ids, as configured. */
-    accounts: string[];
-    /** Set at preview: the object id of each account, in the same order. */
-    objectIds?: string[];
-}
+/** The break-glass accounts' inputs and outputs, declared once. */
+export const breakGlassDeclaration = declareSetting({
+    inputs: {
+        /** User principal names or object ids, as configured. */
+        accounts: list(str(), { hint: `the break-glass accounts (${BREAK_GLASS_KEY}): user principal names or object ids` }),
+    },
+    required: ["accounts"],
+    resolved: {
+        /** Set at preview: the object id of each account, in the same order. */
+        objectIds: list(str(), { hint: "resolved at preview from accounts; do not set it" }),
+    },
+    outputs: {
+        /** The object id of each account, in the order of accounts. */
+        objectIds: list(str()),
+    },
+});
 
-export interface BreakGlassLive extends Record<string, unknown> {
-    accounts: string[];
-    objectIds: string[];
-}
-
-const KEYS = ["accounts", "objectIds"];
+export type BreakGlassDesired = DesiredOf<typeof breakGlassDeclaration>;
+export type BreakGlassLive = LiveOf<typeof breakGlassDeclaration>;
 
 /** Each account's object id, read through the package's Graph client (one $batch, retried); the accounts the tenant does not have, apart, each with its config key. */
 export async function resolveAccounts(
@@ -82,24 +89,14 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
         write: ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
     },
     onDelete: "Removing it changes nothing in the tenant (it only reads the accounts' object ids).",
-    inputKeys: KEYS,
-    resolvedFields: ["objectIds"],
-    internalFields: ["accounts", "objectIds"],
+    inputKeys: breakGlassDeclaration.inputKeys,
+    schema: breakGlassDeclaration.schema,
+    resolvedFields: breakGlassDeclaration.resolvedFields,
+    // Plumbing of the policies beside it (their excludedUsers show the accounts): nothing of it is shown as posture.
+    internalFields: breakGlassDeclaration.inputKeys,
 
-    validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const k of Object.keys(inputs))
-            if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the break-glass accounts` });
-        const accounts = inputs.accounts;
-        // An empty list resolves to none (the components refuse a policy without break-glass accounts before this).
-        if (!Array.isArray(accounts) || accounts.some((x) => typeof x !== "string" || !x)) {
-            failures.push({ property: "accounts", reason: `${BREAK_GLASS_KEY} must be a list of user principal names or object ids` });
-            return { failures };
-        }
-        const desired: BreakGlassDesired = { accounts: accounts as string[] };
-        if (Array.isArray(inputs.objectIds)) desired.objectIds = (inputs.objectIds as unknown[]).map(String);
-        return { desired, failures };
-    },
+    // The declared shape (an empty list resolves to none: the components refuse a policy without break-glass accounts before this).
+    validate: (inputs) => breakGlassDeclaration.validate(inputs),
 
     async prepare(clients, desired) {
         const { objectIds, unknown } = await resolveAccounts(clients, desired.accounts);
@@ -134,15 +131,7 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
 };
 
 /** The resource: the accounts' object ids as outputs (known at preview: the check resolves them). */
-export class BreakGlassAccounts extends SettingResource {
-    declare public readonly accounts: pulumi.Output<string[]>;
-    declare public readonly objectIds: pulumi.Output<string[]>;
-    declare public readonly tenantId: pulumi.Output<string>;
-
-    constructor(name: string, accounts: string[], opts?: pulumi.CustomResourceOptions) {
-        super(breakGlassAccounts.type, name, { accounts, objectIds: undefined, tenantId: undefined }, opts);
-    }
-}
+export class BreakGlassAccounts extends settingResource(breakGlassAccounts.type, breakGlassDeclaration) {}
 
 /**
  * The object ids for a policy's excludedUsers: as given when every account is an object id, else
@@ -150,5 +139,5 @@ export class BreakGlassAccounts extends SettingResource {
  */
 export function excludedIds(parent: pulumi.Resource, name: string, accounts: string[]): pulumi.Input<string[]> {
     if (accounts.every((a) => GUID.test(a))) return [...accounts];
-    return new BreakGlassAccounts(`${name}-break-glass`, accounts, { parent }).objectIds;
+    return new BreakGlassAccounts(`${name}-break-glass`, { accounts }, { parent }).objectIds;
 }

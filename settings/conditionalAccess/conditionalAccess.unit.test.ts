@@ -245,4 +245,22 @@ describe("unit: Conditional Access members' config declared once", () => {
             'm365-mfa:baseline.phishingResistantAdmins.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2"',
         ]);
     });
+
+    it("the break-glass accounts' resource is declared once: did you mean, the resolved ids checked, the keys from the declaration", async () => {
+        const { breakGlassAccounts } = await import("./breakGlass");
+        const typo = breakGlassAccounts.validate({ acounts: ["bg@contoso.com"] });
+        assert.deepStrictEqual(
+            typo.failures.map((f) => f.reason),
+            [
+                "acounts is not a known property; did you mean accounts? (known: accounts)",
+                "accounts must be a list (the break-glass accounts (m365-mfa:baseline.breakGlassAccounts): user principal names or object ids), got nothing",
+            ],
+        );
+        assert.deepStrictEqual(
+            breakGlassAccounts.validate({ accounts: ["bg@contoso.com"], objectIds: [""] }).failures.map((f) => f.property),
+            ["objectIds"],
+        );
+        assert.deepStrictEqual([...breakGlassAccounts.inputKeys], ["accounts", "objectIds"]);
+        assert.deepStrictEqual([...(breakGlassAccounts.resolvedFields ?? [])], ["objectIds"]);
+    });
 });
