@@ -7,13 +7,13 @@
 import * as assert from "assert";
 import type { RunningEmulator } from "../../emulator/server";
 import { PROVIDER_GRAPH_ROLES, TenantState } from "../../emulator/store";
-import { useEmulator } from "../support/emulatorSuite";
-import { declarePerUserMfa } from "../support/perUserMfaDeclare";
-import { warningsOf } from "../support/warnings";
+import { useEmulator } from "../../tests/support/emulatorSuite";
+import { declarePerUserMfa } from "../../tests/support/perUserMfaDeclare";
+import { warningsOf } from "../../tests/support/warnings";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { forgetAuditSupport, forgetListSupport, listUsers } from "../../settings/perUserMfa/listRead";
+import { perUserMfa } from "./setting";
+import { forgetAuditSupport, forgetListSupport, listUsers } from "./listRead";
 
 describe("emulator: per-user MFA read from the user list", function () {
     this.timeout(180_000);

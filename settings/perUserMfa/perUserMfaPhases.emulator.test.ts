@@ -8,11 +8,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
-import { declarePerUserMfa } from "../support/perUserMfaDeclare";
+import { useEmulator } from "../../tests/support/emulatorSuite";
+import { declarePerUserMfa } from "../../tests/support/perUserMfaDeclare";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { perUserMfa } from "../../settings/perUserMfa/setting";
+import { perUserMfa } from "./setting";
 
 describe("emulator: per-user MFA, one read per phase and progress in every phase", function () {
     this.timeout(120_000);

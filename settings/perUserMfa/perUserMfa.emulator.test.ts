@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { runBatched } from "../../client/batch";
 import type { RunningEmulator } from "../../emulator/server";
-import { useEmulator } from "../support/emulatorSuite";
+import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { confirmationToken, perUserMfa } from "../../settings/perUserMfa/setting";
+import { confirmationToken, perUserMfa } from "./setting";
 
 describe("emulator: per-user MFA provider", function () {
     this.timeout(120_000);

@@ -5,9 +5,9 @@
  */
 import * as assert from "assert";
 import { jsonSchemaOf } from "../../providers/framework/validation";
-import { perUserMfaDeclaration } from "../../settings/perUserMfa/declaration";
-import { perUserMfaMember } from "../../settings/perUserMfa/member";
-import { perUserMfa, type ObservedState, type PerUserMfaState } from "../../settings/perUserMfa/setting";
+import { perUserMfaDeclaration } from "./declaration";
+import { perUserMfaMember } from "./member";
+import { perUserMfa, type ObservedState, type PerUserMfaState } from "./setting";
 
 describe("unit: per-user MFA state in outputs", () => {
     // What the tenant has, and what the stack asked at the last apply or refresh.

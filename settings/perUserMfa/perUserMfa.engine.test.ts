@@ -11,7 +11,7 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
-import { confirmationToken } from "../../settings/perUserMfa/setting";
+import { confirmationToken } from "./setting";
 
 describe("engine: per-user MFA end to end", function () {
     this.timeout(300_000);
