@@ -7,8 +7,8 @@
  */
 
 // Start, stop, options, faults, the request log.
-export { GRAPH_ROUTES, startEmulator } from "./server";
-export type { EmulatorOptions, RunningEmulator } from "./server";
+export { GRAPH_ROUTES, addStartHook, startEmulator } from "./server";
+export type { EmulatorOptions, RunningEmulator, StartHook } from "./server";
 export { faultFor, mulberry32, tokenEndpointFault } from "./faults";
 export type { FaultKind, FaultRates, Faults, TokenEndpointFaults } from "./faults";
 export type { RequestLogEntry } from "./requestLog";

@@ -74,7 +74,29 @@ export interface RunningEmulator {
     stop(): Promise<void>;
 }
 
-export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+/**
+ * What a process does with every emulator it starts, whoever starts it (a suite, the harness, the
+ * command line): `options` may add options before it starts, `started` sees it running (and may wrap
+ * its stop). The product's client conformance check records each emulator's requests this way.
+ */
+export interface StartHook {
+    options?(options: EmulatorOptions): EmulatorOptions;
+    started?(emu: RunningEmulator, options: EmulatorOptions): void;
+}
+
+const startHooks: StartHook[] = [];
+
+/** Adds a hook for every emulator started from now on in this process; returns its removal. */
+export function addStartHook(hook: StartHook): () => void {
+    startHooks.push(hook);
+    return () => {
+        const i = startHooks.indexOf(hook);
+        if (i >= 0) startHooks.splice(i, 1);
+    };
+}
+
+export async function startEmulator(given: EmulatorOptions): Promise<RunningEmulator> {
+    const options = startHooks.reduce((o, h) => h.options?.(o) ?? o, given);
     const pki = loadOrCreatePki(path.join(options.stateDir, "pki"));
     const store = new Store(options.stateDir);
     const log = new RequestLog(options.maxLogEntries ?? 100_000, options.recordSentBodies);
@@ -236,5 +258,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
             store.close();
         },
     };
+    for (const h of startHooks) h.started?.(api, options);
     return api;
 }

@@ -21,12 +21,12 @@ const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, "package.json"), "
     devDependencies?: Record<string, string>;
 };
 
-/** The package's TypeScript files (relative to emulator/, with / separators), the doc example fixtures aside. */
+/** The package's TypeScript and JavaScript files (relative to emulator/, with / separators). */
 function sourceFiles(dir = PACKAGE_DIR): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const full = path.join(dir, e.name);
         if (e.isDirectory()) return e.name === "node_modules" ? [] : sourceFiles(full);
-        return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [path.relative(PACKAGE_DIR, full).split(path.sep).join("/")] : [];
+        return /\.(ts|js)$/.test(e.name) && !e.name.endsWith(".d.ts") ? [path.relative(PACKAGE_DIR, full).split(path.sep).join("/")] : [];
     });
 }
 
