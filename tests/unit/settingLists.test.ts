@@ -7,10 +7,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { type AnyMember, keyOf } from "../providers/framework/member";
-import { GUARDRAILS } from "./guardrails";
-import { MEMBERS, MEMBER_KEYS } from "./members";
-import { SETTINGS } from "./providerSettings";
+import { type AnyMember, keyOf } from "../../providers/framework/member";
+import { GUARDRAILS } from "../../settings/guardrails";
+import { MEMBERS, MEMBER_KEYS } from "../../settings/members";
+import { SETTINGS } from "../../settings/providerSettings";
 
 describe("unit: the lists of settings/ (program, provider process, policy pack)", () => {
     it("each member knows its own key: the key it is listed under, and keyOf names it without the list", () => {
@@ -30,11 +30,12 @@ describe("unit: the lists of settings/ (program, provider process, policy pack)"
 
     it("the policy pack lists every guardrail of every folder's policy module, once; no member loads one", () => {
         const declared: unknown[] = [];
-        for (const dir of fs.readdirSync(__dirname, { withFileTypes: true })) {
+        const settings = path.resolve(__dirname, "..", "..", "settings");
+        for (const dir of fs.readdirSync(settings, { withFileTypes: true })) {
             if (!dir.isDirectory()) continue;
             for (const file of ["policy.ts", "policyRules.ts"]) {
-                if (!fs.existsSync(path.join(__dirname, dir.name, file))) continue;
-                const mod = require(path.join(__dirname, dir.name, file)) as Record<string, unknown>;
+                if (!fs.existsSync(path.join(settings, dir.name, file))) continue;
+                const mod = require(path.join(settings, dir.name, file)) as Record<string, unknown>;
                 for (const v of Object.values(mod)) {
                     const p = v as { name?: unknown; validateResource?: unknown; validateStack?: unknown };
                     if (p && typeof p === "object" && typeof p.name === "string" && (p.validateResource || p.validateStack))
