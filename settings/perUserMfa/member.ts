@@ -42,16 +42,16 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
             ctx.problems.push(`${ctx.key}.${f.property}: ${f.reason}`);
         }
         const bgIndex = new Map((ctx.wide.breakGlassAccounts ?? []).map((bg, i) => [bg.toLowerCase(), i] as const));
-        (desired?.assignments ?? []).forEach((a, i) =>
-            (a.users ?? []).forEach((u, j) => {
+        for (const [i, a] of (desired?.assignments ?? []).entries()) {
+            for (const [j, u] of (a.users ?? []).entries()) {
                 const b = bgIndex.get(u.toLowerCase());
                 if (b !== undefined) {
                     ctx.problems.push(
                         `${ctx.key}.assignments[${i}].users[${j}] names break-glass account ${u} (${ctx.wideKey("breakGlassAccounts")}[${b}]); break-glass accounts are always excluded: remove it`,
                     );
                 }
-            }),
-        );
+            }
+        }
         if (!desired || failures.length) return undefined;
         return {
             assignments: desired.assignments,

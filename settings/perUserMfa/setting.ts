@@ -87,7 +87,10 @@ function checkAssignments(
             });
         }
         if (isState(a.state)) {
+            // The assignment as declared (a field added to the declaration comes along), its lists trimmed, empty exclusions dropped.
+            const { excludeUsers: _u, excludeGroups: _g, ...declared } = a as PerUserMfaAssignment;
             assignments.push({
+                ...declared,
                 state: a.state,
                 ...(users ? { users } : {}),
                 ...(groups ? { groups } : {}),

@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { BatchCall, runBatched } from "../../client/batch";
+import { type BatchCall, runBatched } from "../../client/batch";
 import { trace } from "../../client/trace";
 import { progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
@@ -13,7 +13,7 @@ import {
     isState,
     satisfies,
 } from "./declaration";
-import { ListedUsers, PER_USER_READ_ENV, listReadPays, listUsers, perUserReadMode, recentlyChangedUsers } from "./listRead";
+import { type ListedUsers, PER_USER_READ_ENV, listReadPays, listUsers, perUserReadMode, recentlyChangedUsers } from "./listRead";
 
 /**
  * Per-user MFA's state I/O: each user's perUserMfaState read and written on the documented route, Graph beta

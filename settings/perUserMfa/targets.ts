@@ -1,11 +1,11 @@
 import type { TenantClients } from "../../client";
-import { ADVANCED_QUERY_HEADERS, BatchCall, pages, runBatched } from "../../client/batch";
+import { ADVANCED_QUERY_HEADERS, type BatchCall, pages, runBatched } from "../../client/batch";
 import { trace } from "../../client/trace";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { nameList } from "../../providers/framework/report";
 import type { ValidationFailure } from "../../providers/framework/validation";
 import { type PerUserMfaDesired, type PerUserMfaState, configKeyOf } from "./declaration";
-import { ListedUsers, listUsers, shouldReadList } from "./listRead";
+import { type ListedUsers, listUsers, shouldReadList } from "./listRead";
 
 /**
  * Per-user MFA's targets: who gets which state, resolved at plan time from the assignments (users by UPN
