@@ -263,4 +263,20 @@ describe("unit: Conditional Access members' config declared once", () => {
         assert.deepStrictEqual([...breakGlassAccounts.inputKeys], ["accounts", "objectIds"]);
         assert.deepStrictEqual([...(breakGlassAccounts.resolvedFields ?? [])], ["objectIds"]);
     });
+
+    it("the rollout guard is declared once: its readiness is the baseline's declaration (did you mean), what the preview resolves is checked", async () => {
+        const { conditionalAccessRollout } = await import("./rollout");
+        const inputs = { policy: "deviceCodeFlow", mode: "on", displayName: "m365-mfa: block device code flow", breakGlassAccounts: BG };
+        assert.deepStrictEqual(conditionalAccessRollout.validate(inputs), { desired: inputs, failures: [] });
+        const bad = conditionalAccessRollout.validate({ ...inputs, readiness: { mode: "blok" }, enforcesFor: -1, polcy: "x" });
+        assert.deepStrictEqual(
+            bad.failures.map((f) => f.reason),
+            [
+                "polcy is not a known property; did you mean policy? (known: policy, includeRoles, strength, transferMethods, mode, displayName, adoptPolicyId, breakGlassAccounts)",
+                'readiness.mode must be one of off, warn, block, got "blok"; did you mean block?',
+                "enforcesFor is resolved at preview; do not set it",
+            ],
+        );
+        assert.deepStrictEqual([...(conditionalAccessRollout.resolvedFields ?? [])], ["excludedNames", "enforcesFor", "tenantAtPreview"]);
+    });
 });

@@ -1,7 +1,7 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import { SettingResource } from "../../providers/framework/resource";
-import { ConditionalAccessPolicyKind, conditionalAccessRollout } from "./rollout";
+import { settingResource } from "../../providers/framework/declare";
+import { type ConditionalAccessPolicyKind, conditionalAccessRollout, rolloutDeclaration } from "./rollout";
 import { excludedIds } from "./breakGlass";
 
 /**
@@ -70,17 +70,16 @@ function policyOptions(
  * shows the from-values, and asks for the confirmation of switching it on (count and digest of the
  * users it starts to apply to), with the readiness of those users, and for a step back from enforced.
  */
-export class ConditionalAccessRolloutGuard extends SettingResource {
-    constructor(
+export class ConditionalAccessRolloutGuard extends settingResource(conditionalAccessRollout.type, rolloutDeclaration) {
+    static of(
         name: string,
         policy: ConditionalAccessPolicyKind,
         args: LegacyAuthenticationBlockArgs,
         displayName: string,
         opts?: pulumi.CustomResourceOptions,
         shape: { includeRoles?: string[]; strength?: string; transferMethods?: string[] } = {},
-    ) {
-        super(
-            conditionalAccessRollout.type,
+    ): ConditionalAccessRolloutGuard {
+        return new ConditionalAccessRolloutGuard(
             name,
             {
                 policy,
@@ -91,10 +90,6 @@ export class ConditionalAccessRolloutGuard extends SettingResource {
                 breakGlassAccounts: args.breakGlassAccounts,
                 confirm: args.confirm,
                 readiness: args.readiness,
-                tenantAtPreview: undefined,
-                excludedNames: undefined,
-                enforcesFor: undefined,
-                tenantId: undefined,
             },
             opts,
         );
@@ -112,7 +107,7 @@ export class LegacyAuthenticationBlock extends pulumi.ComponentResource {
         }
         const excluded = excludedIds(this, name, args.breakGlassAccounts);
         const displayName = args.displayName ?? POLICY_SHAPES.legacyAuthentication.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "legacyAuthentication", args, displayName, {
+        const guard = ConditionalAccessRolloutGuard.of(`${name}-rollout`, "legacyAuthentication", args, displayName, {
             parent: this,
             dependsOn: opts?.dependsOn,
         });
@@ -150,7 +145,7 @@ export class RequireMfaPolicy extends pulumi.ComponentResource {
             throw new Error("RequireMfaPolicy: at least one break-glass account must be excluded");
         }
         const displayName = args.displayName ?? POLICY_SHAPES.conditionalAccessMfa.displayName;
-        const guard = new ConditionalAccessRolloutGuard(`${name}-rollout`, "conditionalAccessMfa", args, displayName, {
+        const guard = ConditionalAccessRolloutGuard.of(`${name}-rollout`, "conditionalAccessMfa", args, displayName, {
             parent: this,
             dependsOn: opts?.dependsOn,
         });
@@ -245,7 +240,7 @@ export class PhishingResistantAdminsPolicy extends pulumi.ComponentResource {
             throw new Error("PhishingResistantAdminsPolicy: at least one break-glass account must be excluded");
         }
         const displayName = args.displayName ?? ADMIN_SHAPE.displayName;
-        const guard = new ConditionalAccessRolloutGuard(
+        const guard = ConditionalAccessRolloutGuard.of(
             `${name}-rollout`,
             "phishingResistantAdmins",
             args,
@@ -313,7 +308,7 @@ export class DeviceCodeFlowBlock extends pulumi.ComponentResource {
         }
         const displayName = args.displayName ?? DEVICE_CODE_SHAPE.displayName;
         const transferMethods = args.authenticationTransfer ? ["deviceCodeFlow", "authenticationTransfer"] : ["deviceCodeFlow"];
-        const guard = new ConditionalAccessRolloutGuard(
+        const guard = ConditionalAccessRolloutGuard.of(
             `${name}-rollout`,
             "deviceCodeFlow",
             args,

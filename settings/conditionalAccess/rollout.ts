@@ -12,7 +12,9 @@ import {
     confirmationOf,
     weakeningRefusal,
 } from "../../providers/framework/setting";
-import { isObject } from "../../providers/framework/validation";
+import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
+import { list as listOf, map, num, obj, oneOf, str } from "../../providers/framework/validation";
+import { READINESS_SCHEMA } from "../../providers/framework/wide";
 
 /**
  * The rollout guard of a Conditional Access policy of the baseline (the policy itself is an azuread
@@ -27,13 +29,8 @@ import { isObject } from "../../providers/framework/validation";
  * - refuses a step back from enforced (report-only or off) unless a confirmation names that weakening.
  * It writes nothing: create, update and delete leave the tenant to the policy resource.
  */
-export type ConditionalAccessPolicyKind = "legacyAuthentication" | "conditionalAccessMfa" | "phishingResistantAdmins" | "deviceCodeFlow";
-export const POLICY_KINDS: readonly ConditionalAccessPolicyKind[] = [
-    "legacyAuthentication",
-    "conditionalAccessMfa",
-    "phishingResistantAdmins",
-    "deviceCodeFlow",
-];
+export type ConditionalAccessPolicyKind = (typeof POLICY_KINDS)[number];
+export const POLICY_KINDS = ["legacyAuthentication", "conditionalAccessMfa", "phishingResistantAdmins", "deviceCodeFlow"] as const;
 
 /** The confirmation's first word per policy (also the words of the old, static confirmations, which no longer confirm anything). */
 export const CONFIRMATION_KIND: Record<ConditionalAccessPolicyKind, string> = {
@@ -60,46 +57,48 @@ const EFFECT: Record<ConditionalAccessPolicyKind, string> = {
 
 const STATES: Record<string, string> = { reportOnly: "enabledForReportingButNotEnforced", on: "enabled", off: "disabled" };
 
-export interface RolloutDesired extends Record<string, unknown> {
-    policy: ConditionalAccessPolicyKind;
-    /** The directory roles (template ids) a role-targeted policy applies to (phishingResistantAdmins). */
-    includeRoles?: string[];
-    /** phishingResistantAdmins: the strength it grants by (a built-in's name, or custom). */
-    strength?: string;
-    /** deviceCodeFlow: the transfer methods it blocks. */
-    transferMethods?: string[];
-    mode: "reportOnly" | "on" | "off";
-    displayName: string;
-    adoptPolicyId?: string;
-    /** Break-glass accounts (UPN or object id), excluded from the policy. */
-    breakGlassAccounts: string[];
-    confirm?: string[];
-    readiness?: { mode: "off" | "warn" | "block"; windowDays?: number; acceptedUsers?: string[] };
+/** The rollout guard's inputs, declared once: all of them set by the policy component beside it, none configured by a stack. */
+export const rolloutDeclaration = declareSetting({
+    inputs: {
+        policy: oneOf(POLICY_KINDS),
+        /** The directory roles (template ids) a role-targeted policy applies to (phishingResistantAdmins). */
+        includeRoles: listOf(str(), { hint: "directory role template ids" }),
+        /** phishingResistantAdmins: the strength it grants by (a built-in's name, or custom). */
+        strength: str(),
+        /** deviceCodeFlow: the transfer methods it blocks. */
+        transferMethods: listOf(str()),
+        mode: oneOf(["reportOnly", "on", "off"]),
+        displayName: str({ hint: "the policy's display name" }),
+        adoptPolicyId: str(),
+        /** Break-glass accounts (UPN or object id), excluded from the policy. */
+        breakGlassAccounts: listOf(str(), { hint: "user principal names or object ids" }),
+    },
+    required: ["policy", "mode", "displayName", "breakGlassAccounts"],
+    internal: {
+        /** The evidence before switching it on (m365-mfa:baseline.readiness). */
+        readiness: READINESS_SCHEMA,
+    },
+    confirms: true,
     /** Set at preview: the policy as the tenant has it ("none": not there). */
-    tenantAtPreview?: { state: string };
-    /** Set at preview: object id -> user principal name of each excluded account (the plan names users, not ids). */
-    excludedNames?: Record<string, string>;
-    /** Set at preview: how many users switching the policy on starts to apply to (0 when it changes nothing). */
-    enforcesFor?: number;
-}
+    tenantAtPreview: obj({ state: str() }, { required: ["state"], hint: "the policy as the tenant had it at preview; do not set it" }),
+    resolved: {
+        /** Set at preview: object id -> user principal name of each excluded account (the plan names users, not ids). */
+        excludedNames: map(str(), { hint: "resolved at preview; do not set it" }),
+        /** Set at preview: how many users switching the policy on starts to apply to (0 when it changes nothing). */
+        enforcesFor: num({ integer: true, min: 0, hint: "resolved at preview; do not set it" }),
+    },
+});
+
+type Declared = DesiredOf<typeof rolloutDeclaration>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type RolloutDesired = Mutable<Omit<Declared, typeof TENANT_AT_PREVIEW>> & {
+    [TENANT_AT_PREVIEW]?: { state: string };
+};
 
 export type RolloutLive = Record<string, unknown>;
 
-const KEYS = [
-    "policy",
-    "includeRoles",
-    "strength",
-    "transferMethods",
-    "mode",
-    "displayName",
-    "adoptPolicyId",
-    "breakGlassAccounts",
-    "confirm",
-    "readiness",
-    TENANT_AT_PREVIEW,
-    "excludedNames",
-    "enforcesFor",
-];
+/** Every input is the guard's own plumbing (none is the tenant's): a read keeps them all, and none is shown as posture. */
+const KEYS = [...rolloutDeclaration.inputKeys, ...rolloutDeclaration.internalFields];
 
 /**
  * The confirmation of switching a policy on: "<policy>:<users>:<digest>", over the users (UPNs, lower
@@ -136,23 +135,10 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     permissions: { read: ["Policy.Read.All"], write: ["Policy.Read.All"] },
     onDelete: "Removing the guard changes nothing in the tenant.",
     inputKeys: KEYS,
-    resolvedFields: [TENANT_AT_PREVIEW, "excludedNames", "enforcesFor"],
+    schema: rolloutDeclaration.schema,
+    resolvedFields: rolloutDeclaration.resolvedFields,
     // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to apply to.
-    internalFields: [
-        "confirm",
-        "readiness",
-        "adoptPolicyId",
-        TENANT_AT_PREVIEW,
-        "excludedNames",
-        "breakGlassAccounts",
-        "policy",
-        "includeRoles",
-        "strength",
-        "transferMethods",
-        "displayName",
-        "mode",
-        "enforcesFor",
-    ],
+    internalFields: KEYS,
     // Judged from the tenant's state at preview: back from enforced is a weakening.
     weakens: (c) =>
         c.field === "state" && c.from === "enabled" && c.to !== "enabled"
@@ -175,44 +161,7 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         return out;
     },
 
-    validate(inputs) {
-        const failures: ValidationFailure[] = [];
-        for (const k of Object.keys(inputs))
-            if (!KEYS.includes(k)) failures.push({ property: k, reason: `${k} is not a property of the Conditional Access rollout guard` });
-        if (!POLICY_KINDS.includes(inputs.policy as ConditionalAccessPolicyKind))
-            failures.push({ property: "policy", reason: `policy must be one of ${POLICY_KINDS.join(", ")}` });
-        if (
-            inputs.includeRoles !== undefined &&
-            (!Array.isArray(inputs.includeRoles) || inputs.includeRoles.some((x) => typeof x !== "string"))
-        )
-            failures.push({ property: "includeRoles", reason: "includeRoles must be a list of directory role template ids" });
-        if (!["reportOnly", "on", "off"].includes(inputs.mode as string))
-            failures.push({ property: "mode", reason: "mode must be reportOnly, on or off" });
-        if (typeof inputs.displayName !== "string" || !inputs.displayName)
-            failures.push({ property: "displayName", reason: "displayName must be the policy's display name" });
-        if (!Array.isArray(inputs.breakGlassAccounts) || inputs.breakGlassAccounts.some((x) => typeof x !== "string"))
-            failures.push({
-                property: "breakGlassAccounts",
-                reason: "breakGlassAccounts must be a list of user principal names or object ids",
-            });
-        if (failures.length) return { failures };
-        const desired: RolloutDesired = {
-            policy: inputs.policy as ConditionalAccessPolicyKind,
-            mode: inputs.mode as RolloutDesired["mode"],
-            displayName: inputs.displayName as string,
-            breakGlassAccounts: inputs.breakGlassAccounts as string[],
-        };
-        if (typeof inputs.adoptPolicyId === "string") desired.adoptPolicyId = inputs.adoptPolicyId;
-        if (Array.isArray(inputs.includeRoles)) desired.includeRoles = inputs.includeRoles as string[];
-        if (typeof inputs.strength === "string") desired.strength = inputs.strength;
-        if (Array.isArray(inputs.transferMethods)) desired.transferMethods = (inputs.transferMethods as unknown[]).map(String);
-        if (Array.isArray(inputs.confirm)) desired.confirm = (inputs.confirm as unknown[]).map(String);
-        if (isObject(inputs.readiness)) desired.readiness = inputs.readiness as RolloutDesired["readiness"];
-        if (isObject(inputs[TENANT_AT_PREVIEW])) desired[TENANT_AT_PREVIEW] = inputs[TENANT_AT_PREVIEW] as { state: string };
-        if (isObject(inputs.excludedNames)) desired.excludedNames = inputs.excludedNames as Record<string, string>;
-        if (typeof inputs.enforcesFor === "number") desired.enforcesFor = inputs.enforcesFor;
-        return { desired, failures };
-    },
+    validate: (inputs) => rolloutDeclaration.validate(inputs),
 
     async prepare(clients, desired) {
         const kind = CONFIRMATION_KIND[desired.policy];

@@ -126,7 +126,8 @@ export const managedPolicyDeclaration = declareSetting({
 /** The desired state: the declared inputs, with the tenant at preview in its own shape. */
 type Declared = DesiredOf<typeof managedPolicyDeclaration>;
 type Lists = "excludeUsers" | "excludeGroups" | "breakGlassAccounts";
-export type ManagedPolicyDesired = { -readonly [K in Exclude<keyof Declared, typeof TENANT_AT_PREVIEW | Lists>]: Declared[K] } & {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type ManagedPolicyDesired = Mutable<Omit<Declared, typeof TENANT_AT_PREVIEW | Lists>> & {
     /** Exactly these (none when the inputs leave them out). */
     [K in Lists]: string[];
 } & { [TENANT_AT_PREVIEW]?: TenantAtPreview };
