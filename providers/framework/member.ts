@@ -126,18 +126,6 @@ export function wideKey(k: keyof BaselineWide): string {
     return `${BASELINE_KEY}.${k}`;
 }
 
-/**
- * A policy of the guardrail pack: a ResourceValidationPolicy or StackValidationPolicy of @pulumi/policy
- * (./guardrail.ts: PackPolicy), named here by the fields every policy has. The library's public
- * declarations do not load @pulumi/policy's: those fail a consumer's tsc without skipLibCheck
- * (@pulumi/policy 1.21.0's index.d.ts re-exports names its proxy.d.ts does not declare).
- */
-export interface Guardrail {
-    readonly name: string;
-    readonly description: string;
-    readonly enforcementLevel?: string;
-}
-
 export interface ParseContext {
     /** The member's full config key, e.g. m365-mfa:baseline.smtpAuth. */
     readonly key: string;
