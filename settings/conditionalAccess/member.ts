@@ -18,7 +18,7 @@ import {
     PhishingResistantAdminsPolicy,
     RequireMfaPolicy,
 } from "./resource";
-import { CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
+import { CA_MODES, CONFIRMATION_KIND, conditionalAccessRollout } from "./rollout";
 
 /**
  * The config of the four Conditional Access members, declared once: their types (Infer), the shape the
@@ -31,7 +31,7 @@ const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** The keys every Conditional Access member has. */
 const POLICY_FIELDS = {
     /** reportOnly (enabledForReportingButNotEnforced), on (enabled) or off (disabled). */
-    mode: oneOf(["reportOnly", "on", "off"], "report-only first, as Microsoft recommends"),
+    mode: oneOf(CA_MODES, "report-only first, as Microsoft recommends"),
     /** Display name of the policy. */
     displayName: str(),
     /** The object id of an existing policy of this shape that the first up adopts (azuread's import; written by npm run export). */

@@ -1,7 +1,14 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { settingResource } from "../../providers/framework/declare";
-import { type ConditionalAccessPolicyKind, conditionalAccessRollout, rolloutDeclaration } from "./rollout";
+import type { ReadinessSettings } from "../../providers/framework/wide";
+import {
+    CA_STATES,
+    type ConditionalAccessMode,
+    type ConditionalAccessPolicyKind,
+    conditionalAccessRollout,
+    rolloutDeclaration,
+} from "./rollout";
 import { excludedIds } from "./breakGlass";
 
 /**
@@ -11,7 +18,7 @@ import { excludedIds } from "./breakGlass";
  * stack says so. Managed through @pulumi/azuread (its own provider configuration applies: ARM_* /
  * azuread:* settings, with Policy.ReadWrite.ConditionalAccess and Policy.Read.All).
  */
-export type LegacyAuthenticationMode = "reportOnly" | "on" | "off";
+export type LegacyAuthenticationMode = ConditionalAccessMode;
 
 export interface LegacyAuthenticationBlockArgs {
     /** reportOnly (enabledForReportingButNotEnforced), on (enabled) or off (disabled). */
@@ -25,14 +32,10 @@ export interface LegacyAuthenticationBlockArgs {
     /** Confirmations (m365-mfa:baseline.guards.confirm): switching the policy on asks for one that names the change. */
     confirm?: string[];
     /** Readiness before switching it on (m365-mfa:baseline.readiness): warn (default), block or off. */
-    readiness?: { mode: "off" | "warn" | "block"; windowDays?: number; acceptedUsers?: string[] };
+    readiness?: ReadinessSettings;
 }
 
-export const CA_STATES: Record<LegacyAuthenticationMode, string> = {
-    reportOnly: "enabledForReportingButNotEnforced",
-    on: "enabled",
-    off: "disabled",
-};
+export { CA_STATES };
 
 /**
  * What each policy is made of besides its state, name and excluded users: the export

@@ -55,7 +55,19 @@ const EFFECT: Record<ConditionalAccessPolicyKind, string> = {
     deviceCodeFlow: "blocks every device code flow sign-in",
 };
 
-const STATES: Record<string, string> = { reportOnly: "enabledForReportingButNotEnforced", on: "enabled", off: "disabled" };
+/**
+ * A Conditional Access policy's modes as the config says them, and Graph's state for each
+ * (conditionalAccessPolicy.state: enabled, disabled, enabledForReportingButNotEnforced): one declaration
+ * for the baseline's policies, their rollout guard and the adopted Microsoft-managed policies.
+ */
+export const CA_MODES = ["reportOnly", "on", "off"] as const;
+export type ConditionalAccessMode = (typeof CA_MODES)[number];
+export const CA_STATES: Record<ConditionalAccessMode, string> = {
+    reportOnly: "enabledForReportingButNotEnforced",
+    on: "enabled",
+    off: "disabled",
+};
+const STATES: Record<string, string> = CA_STATES;
 
 /** The rollout guard's inputs, declared once: all of them set by the policy component beside it, none configured by a stack. */
 export const rolloutDeclaration = declareSetting({
@@ -67,7 +79,7 @@ export const rolloutDeclaration = declareSetting({
         strength: str(),
         /** deviceCodeFlow: the transfer methods it blocks. */
         transferMethods: listOf(str()),
-        mode: oneOf(["reportOnly", "on", "off"]),
+        mode: oneOf(CA_MODES),
         displayName: str({ hint: "the policy's display name" }),
         adoptPolicyId: str(),
         /** Break-glass accounts (UPN or object id), excluded from the policy. */

@@ -14,7 +14,7 @@ import {
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { type Infer, type Schema, any, documented, list, map, obj, oneOf, str } from "../../providers/framework/validation";
 import { READINESS_SCHEMA } from "../../providers/framework/wide";
-import { reportOnlyResults } from "../conditionalAccess/rollout";
+import { CA_MODES, CA_STATES, type ConditionalAccessMode, reportOnlyResults } from "../conditionalAccess/rollout";
 import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
 
 /**
@@ -36,13 +36,10 @@ import { SECURITY_DEFAULTS_PATH } from "../securityDefaults/setting";
  * Microsoft may then turn a report-only one on by itself).
  */
 export const MANAGED_PREFIX = "Microsoft-managed: ";
-export const MANAGED_MODES = ["reportOnly", "on", "off"] as const;
-export type ManagedPolicyMode = (typeof MANAGED_MODES)[number];
-export const MANAGED_STATES: Record<ManagedPolicyMode, string> = {
-    reportOnly: "enabledForReportingButNotEnforced",
-    on: "enabled",
-    off: "disabled",
-};
+/** A managed policy's modes and Graph's state for each: the same as every Conditional Access policy's (../conditionalAccess/rollout.ts). */
+export const MANAGED_MODES = CA_MODES;
+export type ManagedPolicyMode = ConditionalAccessMode;
+export const MANAGED_STATES = CA_STATES;
 const STATE_WORDS: Record<string, string> = { enabled: "on", enabledForReportingButNotEnforced: "report-only", disabled: "off" };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A managed policy's reference: its display name (beginning MANAGED_PREFIX) or its object id (said without a flag, for JSON Schema). */
