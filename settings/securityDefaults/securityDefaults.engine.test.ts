@@ -65,7 +65,7 @@ describe("engine: security defaults end to end", function () {
         const before = writes().length;
         const r = await ws.preview(stack);
         assert.strictEqual(r.code, 0, r.output);
-        assert.match(r.output, new RegExp(`\\+ ${escape(TYPE)}`));
+        assert.match(r.output, new RegExp(`\\+ ${escapeRegExp(TYPE)}`));
         assert.match(r.output, /isEnabled\s*:\s*true/);
         assert.strictEqual(writes().length, before, "preview must not write to the tenant");
         assert.strictEqual(tenant().securityDefaults.isEnabled, false);
@@ -235,7 +235,7 @@ describe("engine: security defaults end to end", function () {
     });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -24,10 +24,10 @@ describe("unit: the conditional-access preset with only a newer policy enforced"
     before(() => {
         pulumi.runtime.setMocks(
             {
-                newResource: (args) => (
-                    created.push({ name: args.name, inputs: args.inputs }),
-                    { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } }
-                ),
+                newResource: (args) => {
+                    created.push({ name: args.name, inputs: args.inputs });
+                    return { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } };
+                },
                 call: () => ({}),
             },
             "m365-mfa",
