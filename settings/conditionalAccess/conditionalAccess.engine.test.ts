@@ -237,7 +237,9 @@ describe("engine: Conditional Access through the azuread provider", function () 
             const d = s.emu.directory();
             members()
                 .filter((_, i) => i % 3 === 0)
-                .forEach((u) => d.updateUser(u.id, { perUserMfaState: "enforced" }));
+                .forEach((u) => {
+                    d.updateUser(u.id, { perUserMfaState: "enforced" });
+                });
             await s.ws.initStack(stack, {}, { "m365-mfa:baseline": baseline(1) });
         });
         after(() => finish(s));

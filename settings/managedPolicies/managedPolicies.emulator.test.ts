@@ -202,9 +202,9 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         const p = provider();
         let first: Awaited<ReturnType<SettingProvider["check"]>> | undefined;
         const warned = (
-            await warningsOf(
-                async () => void (first = await p.check({}, inputs({ mode: exported.mode, excludeUsers: exported.excludeUsers ?? [] }))),
-            )
+            await warningsOf(async () => {
+                first = await p.check({}, inputs({ mode: exported.mode, excludeUsers: exported.excludeUsers ?? [] }));
+            })
         ).join("\n");
         assert.deepStrictEqual(first!.failures, [], "the plan makes nothing worse: not refused");
         assert.match(
