@@ -4,7 +4,7 @@ import { pages } from "../../client/batch";
 import { trace } from "../../client/trace";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { writeReport } from "../../providers/framework/report";
+import { acceptedUsers, affectedParts, readinessMode, readinessRefusal } from "../../providers/framework/readinessGate";
 import type { ValidationFailure } from "../../providers/framework/validation";
 import { DEFAULT_MAX_USER_CHANGE_SHARE, type PerUserMfaDesired, type PerUserMfaLive, type PerUserMfaState, satisfies } from "./declaration";
 import type { ListedUsers } from "./listRead";
@@ -121,61 +121,25 @@ async function countUsers(clients: TenantClients): Promise<number> {
  * for each such user not in readiness.acceptedUsers.
  */
 async function checkReadiness(clients: TenantClients, desired: PerUserMfaDesired, moving: string[]): Promise<ValidationFailure[]> {
-    const mode = desired.readiness?.mode ?? "warn";
+    const mode = readinessMode(desired.readiness);
     if (mode === "off" || !moving.length) {
         return [];
     }
     const report = await assessReadiness(clients, { windowDays: desired.readiness?.windowDays, users: moving });
-    const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
-    const findings = findingsFor(report, moving);
-    const open = findings.filter((f) => !accepted.has(f.userPrincipalName));
+    const accepted = acceptedUsers(desired.readiness);
+    const open = findingsFor(report, moving).filter((f) => !accepted.has(f.userPrincipalName));
     for (const note of report.notes) {
         await engineLog("warning", `Per-user MFA readiness: ${note}`, desired.diagnosticsUrn);
     }
     if (!open.length) {
         return [];
     }
-    // Users who will break (a legacy protocol in use stops working) first, by protocol; then users who
-    // will only be asked to register a method at their next sign-in.
-    const breaking = open.filter((f) => f.legacy.length);
-    const registering = open.filter((f) => !f.legacy.length);
-    const byProtocol = new Map<string, Set<string>>();
-    for (const f of breaking)
-        for (const l of f.legacy) byProtocol.set(l.protocol, (byProtocol.get(l.protocol) ?? new Set()).add(f.userPrincipalName));
-    const listed = (fs: typeof open, what: string) => {
-        const lines = fs.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
-        const file = fs.length > 25 ? writeReport(what, fs.map(describeFinding)) : undefined;
-        return (
-            lines.join("\n") +
-            (fs.length > 25
-                ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)`
-                : "")
-        );
-    };
-    const parts = [`${open.length} of ${moving.length} users this plan moves to MFA would be affected.`];
-    if (breaking.length) {
-        parts.push(
-            `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them (` +
-                [...byProtocol]
-                    .sort((a, b) => b[1].size - a[1].size)
-                    .map(([p, us]) => `${p}: ${us.size}`)
-                    .join(", ") +
-                `):\n${listed(breaking, "users who will break")}`,
-        );
-    }
-    if (registering.length) {
-        parts.push(
-            `Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`,
-        );
-    }
-    const summary = parts.join("\n");
+    const summary = [
+        `${open.length} of ${moving.length} users this plan moves to MFA would be affected.`,
+        ...affectedParts(open, describeFinding, true),
+    ].join("\n");
     if (mode === "block") {
-        return [
-            {
-                property: "readiness",
-                reason: `${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
-            },
-        ];
+        return [readinessRefusal(undefined, summary, "readiness")];
     }
     await engineLog("warning", `Per-user MFA readiness: ${summary}`, desired.diagnosticsUrn);
     return [];
