@@ -3,7 +3,7 @@ import { TenantApiError } from "../../client/errors";
 import { pages, runBatched } from "../../client/batch";
 import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
 import { engineLog } from "../../providers/framework/diagnostics";
-import { writeReport } from "../../providers/framework/report";
+import { acceptedUsers, affectedParts, listed, readinessMode, readinessRefusal } from "../../providers/framework/readinessGate";
 import {
     FieldChange,
     TENANT_AT_PREVIEW,
@@ -296,48 +296,22 @@ async function readinessOf(
     users: string[],
     title: string,
 ): Promise<{ summary?: string; failure?: ValidationFailure }> {
-    const mode = desired.readiness?.mode ?? "warn";
+    const mode = readinessMode(desired.readiness);
     if (mode === "off" || !users.length) return {};
     const report = await assessReadiness(clients, { windowDays: desired.readiness?.windowDays, users });
-    const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
+    const accepted = acceptedUsers(desired.readiness);
     const findings = findingsFor(report, users).filter(
         (f) => !accepted.has(f.userPrincipalName) && (desired.policy === "conditionalAccessMfa" || f.legacy.length),
     );
     const notes = report.notes.map((n) => `(${n})`).join(" ");
     if (!findings.length) return notes ? { summary: notes } : {};
-    const breaking = findings.filter((f) => f.legacy.length);
-    const registering = findings.filter((f) => !f.legacy.length);
-    const listed = (fs: typeof findings, what: string) => {
-        const lines = fs.slice(0, 25).map((f) => `  - ${describeFinding(f)}`);
-        const file = fs.length > 25 ? writeReport(what, fs.map(describeFinding)) : undefined;
-        return (
-            lines.join("\n") +
-            (fs.length > 25
-                ? `\n  ... and ${fs.length - 25} more (${file ? `all ${fs.length}: ${file}; ` : ""}npm run readiness for the full report)`
-                : "")
-        );
-    };
-    const parts = [`Readiness: ${findings.length} of ${users.length} users would be affected.`];
-    if (breaking.length)
-        parts.push(
-            `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them:\n${listed(breaking, "users who will break")}`,
-        );
-    if (registering.length)
-        parts.push(
-            `Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n${listed(registering, "users who must register")}`,
-        );
+    const parts = [
+        `Readiness: ${findings.length} of ${users.length} users would be affected.`,
+        ...affectedParts(findings, describeFinding),
+    ];
     if (notes) parts.push(notes);
     const summary = parts.join("\n");
-    if (mode === "block") {
-        return {
-            summary,
-            failure: {
-                property: "",
-                reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
-            },
-        };
-    }
-    return { summary };
+    return mode === "block" ? { summary, failure: readinessRefusal(title, summary) } : { summary };
 }
 
 /** The users holding any of the roles (direct user members; a role not activated in the tenant has none). */
@@ -393,17 +367,6 @@ interface ReportOnlyFinding {
     results: string[];
     apps: string[];
     lastSeen: string;
-}
-
-/** The first 25 lines as a list; the rest said by count, all of them in a report file that `what` names. */
-function list(lines: string[], what: string): string {
-    const shown = lines
-        .slice(0, 25)
-        .map((l) => `  - ${l}`)
-        .join("\n");
-    if (lines.length <= 25) return shown;
-    const file = writeReport(what, lines);
-    return `${shown}\n  ... and ${lines.length - 25} more${file ? ` (all ${lines.length}: ${file})` : ""}`;
 }
 
 /**
@@ -467,12 +430,13 @@ export async function reportOnlyResults(
             open += findings.length;
             parts.push(
                 `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
-                    list(
+                    listed(
                         findings.map(
                             (f) =>
                                 `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`,
                         ),
                         what,
+                        false,
                     ),
             );
         } else {
@@ -505,10 +469,10 @@ async function evidenceOf(
     title: string,
     extraNotes: string[],
 ): Promise<{ summary?: string; failure?: ValidationFailure }> {
-    const mode = desired.readiness?.mode ?? "warn";
+    const mode = readinessMode(desired.readiness);
     if (mode === "off") return {};
     const windowDays = desired.readiness?.windowDays ?? 30;
-    const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
+    const accepted = acceptedUsers(desired.readiness);
     const parts: string[] = [];
     let open = 0;
     if (!policyId) {
@@ -554,22 +518,14 @@ async function evidenceOf(
             open += without.length;
             parts.push(
                 `No phishing-resistant method: ${without.length} of the ${users.length} targeted administrators have no FIDO2 security key, passkey or Windows Hello for Business registered and could not sign in once the policy is on ` +
-                    `(a certificate, if they use one, does not show in the registration report):\n${list(without, "administrators without a phishing-resistant method")}`,
+                    `(a certificate, if they use one, does not show in the registration report):\n${listed(without, "administrators without a phishing-resistant method", false)}`,
             );
         }
         if (unknown) parts.push(`(the registration of ${unknown} administrators could not be read)`);
     }
     if (extraNotes.length) parts.push(`(${extraNotes.join("; ")})`);
     const summary = parts.join("\n");
-    if (mode === "block" && open) {
-        return {
-            summary,
-            failure: {
-                property: "",
-                reason: `${title}: ${summary}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
-            },
-        };
-    }
+    if (mode === "block" && open) return { summary, failure: readinessRefusal(title, summary) };
     return { summary };
 }
 

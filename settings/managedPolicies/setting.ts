@@ -12,6 +12,7 @@ import {
     weakeningToken,
 } from "../../providers/framework/setting";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
+import { acceptedUsers, readinessMode, readinessRefusal } from "../../providers/framework/readinessGate";
 import { type Infer, type Schema, any, documented, list, map, obj, oneOf, str } from "../../providers/framework/validation";
 import { READINESS_SCHEMA } from "../../providers/framework/wide";
 import { CA_MODES, CA_STATES, type ConditionalAccessMode, reportOnlyResults } from "../conditionalAccess/rollout";
@@ -501,24 +502,18 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             const what = describePolicy(p);
             const excl = [...named(excluded), ...named(excludedGroups)];
             // The evidence: its report-only verdicts in the sign-ins of the readiness window (as for the baseline's own policies).
-            const readiness = desired.readiness?.mode ?? "warn";
+            const readiness = readinessMode(desired.readiness);
             let evidence = "";
             if (readiness !== "off") {
-                const accepted = new Set((desired.readiness?.acceptedUsers ?? []).map((u) => u.toLowerCase()));
                 const r = await reportOnlyResults(
                     clients,
                     live.policyId,
                     desired.readiness?.windowDays ?? 30,
-                    accepted,
+                    acceptedUsers(desired.readiness),
                     "managed-policy report-only failures",
                 );
                 evidence = ` ${r.part}`;
-                if (readiness === "block" && r.open) {
-                    failures.push({
-                        property: "",
-                        reason: `${title}:${evidence}\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.`,
-                    });
-                }
+                if (readiness === "block" && r.open) failures.push(readinessRefusal(title, r.part));
             }
             const message = `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ${excl.length ? excl.join(", ") : "nobody"}.${evidence}`;
             if (!(desired.confirm ?? []).includes(token)) {
