@@ -70,4 +70,28 @@ describe("unit: the readiness gate (one for per-user MFA, Conditional Access and
         });
         assert.strictEqual(readinessRefusal(undefined, "s", "readiness").property, "readiness");
     });
+
+    it("is the only copy: no check at preview words the lists or block's refusal itself (issue 23)", () => {
+        const root = path.join(__dirname, "..", "..");
+        const gate = path.join(root, "providers", "framework", "readinessGate.ts");
+        const copies: string[] = [];
+        const walk = (dir: string): void => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") && p !== gate) {
+                    const text = fs.readFileSync(p, "utf8");
+                    for (const words of [
+                        "Fix them first, or accept them",
+                        "which stop working for them",
+                        "must register one at their next sign-in",
+                    ])
+                        if (text.includes(words)) copies.push(`${path.relative(root, p)}: "${words}"`);
+                }
+            }
+        };
+        for (const dir of ["settings", "providers", "readiness", "pipelines", "adoption", "policies"])
+            if (fs.existsSync(path.join(root, dir))) walk(path.join(root, dir));
+        assert.deepStrictEqual(copies, []);
+    });
 });
