@@ -14,9 +14,9 @@
 import * as fs from "fs";
 import { Document, Scalar, isMap, parseDocument, visit } from "yaml";
 import { TenantClients, createTenantClients, redact } from "../client";
-import { ExportContext, ExportMember, exportContext } from "./context";
-import type { AnyMember, BaselineWide } from "../components/member";
-import { MEMBERS as REGISTRY, MEMBER_KEYS } from "../settings/registry";
+import { ExportContext, ExportMember, exportContext } from "../providers/framework/exportContext";
+import type { AnyMember, BaselineWide } from "../providers/framework/member";
+import { MEMBERS as REGISTRY, MEMBER_KEYS } from "../settings/members";
 
 /**
  * Every exported key of m365-mfa:baseline, from the registry: each member's exportMember (a member

@@ -44,7 +44,7 @@ import { SettingProvider } from "../providers/framework/adapter";
 import { perUserMfa } from "../settings/perUserMfa/setting";
 import { forgetAuditSupport, forgetListSupport } from "../settings/perUserMfa/listRead";
 import { exportMember } from "../settings/perUserMfa/export";
-import { exportContext } from "../adoption/context";
+import { exportContext } from "../providers/framework/exportContext";
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 80);
 const SEQUENTIAL_SAMPLE = 100;

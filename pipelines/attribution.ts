@@ -2,7 +2,8 @@ import type { AuditEntry } from "../client/audit";
 import { recentChanges } from "../client/audit";
 import type { TenantClients } from "../client";
 import { TenantApiError } from "../client";
-import { SETTINGS, composerOf } from "../settings/registry";
+import { composerOf } from "../settings/members";
+import { SETTINGS } from "../settings/providerSettings";
 import { pages } from "../client/batch";
 import type { DriftAttribution, DriftChange, DriftReport, ManagedPolicies } from "./drift";
 

@@ -32,7 +32,7 @@ export const PLAN_PREVIEW = {
 
 /**
  * The environment of `m365-mfa drift`'s own previews (not of its `pulumi up --refresh`): readiness is not
- * assessed there (readiness/assess.ts READINESS_ENV), since the drift report does not list it; the repair
+ * assessed there (providers/framework/readinessReport.ts READINESS_ENV), since the drift report does not list it; the repair
  * assesses it before enforcing.
  */
 export const DRIFT_CHECK_ENV = { M365_MFA_READINESS: "drift-check" } as const;

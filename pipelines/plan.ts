@@ -1,6 +1,7 @@
 import { FieldChange, TENANT_AT_PREVIEW, stableJson } from "../providers/framework/setting";
 import { dynamicType } from "../providers/framework/setting";
-import { SETTINGS, composerOf } from "../settings/registry";
+import { composerOf } from "../settings/members";
+import { SETTINGS } from "../settings/providerSettings";
 
 /**
  * Reads `pulumi preview --json` (with --refresh for drift) into what a reviewer needs: per setting,

@@ -1,5 +1,5 @@
 import { TENANT_AT_PREVIEW, WEAKENING_REFUSAL } from "../providers/framework/setting";
-import { SETTINGS } from "../settings/registry";
+import { SETTINGS } from "../settings/providerSettings";
 import { Plan, SettingPlan, show } from "./plan";
 
 /** Markdown for a pull-request comment, and the drift report (Markdown and JSON). */

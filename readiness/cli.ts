@@ -8,9 +8,9 @@
  */
 import * as fs from "fs";
 import { createTenantClients } from "../client";
-import { assessReadiness } from "./assess";
+import { assessReadiness } from "../providers/framework/readinessReport";
 import { toJson, toMarkdown, toTable } from "./render";
-import { mailboxesKeptOn, smtpAuthJson, smtpAuthReadiness, smtpAuthSection } from "./smtpAuth";
+import { mailboxesKeptOn, smtpAuthJson, smtpAuthReadiness, smtpAuthSection } from "../providers/framework/smtpAuthSenders";
 
 export const READINESS_FORMATS = ["table", "markdown", "json"] as const;
 

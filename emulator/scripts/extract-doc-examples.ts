@@ -46,7 +46,7 @@ export const PAGES: readonly { page: string; calledBy: string }[] = [
     {
         page: "api-reference/v1.0/api/authentication-list-methods.md",
         calledBy:
-            "settings/hygiene/setting.ts, settings/perUserMfa/setting.ts, readiness/assess.ts (GET /users/{id}/authentication/methods)",
+            "settings/hygiene/setting.ts, settings/perUserMfa/setting.ts, providers/framework/readinessReport.ts (GET /users/{id}/authentication/methods)",
     },
     { page: "api-reference/v1.0/api/phoneauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
     {
@@ -139,10 +139,10 @@ export const PAGES: readonly { page: string; calledBy: string }[] = [
     },
     { page: "api-reference/v1.0/api/conditionalaccesspolicy-update.md", calledBy: "@pulumi/azuread (update)" },
     { page: "api-reference/v1.0/api/conditionalaccesspolicy-delete.md", calledBy: "@pulumi/azuread (delete)" },
-    { page: "api-reference/v1.0/api/signin-list.md", calledBy: "readiness/assess.ts (legacy-protocol sign-ins)" },
+    { page: "api-reference/v1.0/api/signin-list.md", calledBy: "providers/framework/readinessReport.ts (legacy-protocol sign-ins)" },
     {
         page: "api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md",
-        calledBy: "readiness/assess.ts (users with no MFA method)",
+        calledBy: "providers/framework/readinessReport.ts (users with no MFA method)",
     },
     { page: "api-reference/v1.0/api/directoryaudit-list.md", calledBy: "client/audit.ts (drift attribution)" },
     { page: "concepts/json-batching.md", calledBy: "client/batch.ts (every batched call; v1.0 and beta)" },

@@ -6,7 +6,7 @@
  * authentication methods created by name, managed and exported. Also the guardrails and the preset.
  */
 import * as assert from "assert";
-import { exportContext } from "../../adoption/context";
+import { exportContext } from "../../providers/framework/exportContext";
 import { presetBaseline } from "../../components/presets";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";

@@ -8,7 +8,7 @@
  * sent carries the deprecated isAttestationEnforced.
  */
 import * as assert from "assert";
-import { exportContext } from "../../adoption/context";
+import { exportContext } from "../../providers/framework/exportContext";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
 import { clientsAs, portal } from "../../harness/tenant";

@@ -1,4 +1,4 @@
-/** The public API of this setting (the library exports it through settings/registry.ts). */
+/** The public API of this setting (the library, index.ts, exports it). */
 export { AuthenticationMethodsPolicy } from "./policyResource";
 export type { AuthenticationMethodsPolicyArgs } from "./policyResource";
 export { AuthenticationMethodConfiguration } from "./methodConfigurationResource";

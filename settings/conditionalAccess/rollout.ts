@@ -1,7 +1,7 @@
 import type { TenantClients } from "../../client";
 import { TenantApiError } from "../../client/errors";
 import { pages, runBatched } from "../../client/batch";
-import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
+import { assessReadiness, describeFinding, findingsFor } from "../../providers/framework/readinessReport";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { acceptedUsers, affectedParts, listed, readinessMode, readinessRefusal } from "../../providers/framework/readinessGate";
 import {

@@ -13,7 +13,14 @@ import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { KEPT_ON, SMTP_AUTH_CLIENT_APP, impactOf, smtpAuthReadiness, smtpAuthSection, smtpAuthWarning } from "../../readiness/smtpAuth";
+import {
+    KEPT_ON,
+    SMTP_AUTH_CLIENT_APP,
+    impactOf,
+    smtpAuthReadiness,
+    smtpAuthSection,
+    smtpAuthWarning,
+} from "../../providers/framework/smtpAuthSenders";
 import { mailboxProtocols, mailboxProtocolsConfirmation } from "./setting";
 import { smtpAuth } from "../../settings/smtpAuth/setting";
 import { useEmulator } from "../../tests/support/emulatorSuite";

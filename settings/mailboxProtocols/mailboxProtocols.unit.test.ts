@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { baselineArgsFromConfig } from "../../components/config";
-import { impactOf, smtpAuthSection, smtpAuthWarning, type SmtpAuthReadiness } from "../../readiness/smtpAuth";
+import { impactOf, smtpAuthSection, smtpAuthWarning, type SmtpAuthReadiness } from "../../providers/framework/smtpAuthSenders";
 import { mailboxSmtpAuthNotOnByDefault } from "./policy";
 import { dynamicType } from "../../providers/framework/setting";
 

@@ -13,7 +13,7 @@ import {
 } from "../../providers/framework/setting";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import { any, bool, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
-import { warnSmtpAuthOff } from "../../readiness/smtpAuth";
+import { warnSmtpAuthOff } from "../../providers/framework/smtpAuthSenders";
 
 /**
  * Mailbox protocols in Exchange Online: POP3, IMAP4, Exchange ActiveSync and SMTP AUTH, per mailbox
@@ -609,7 +609,7 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
     },
 };
 
-/** Warns when the plan turns SMTP AUTH off for mailboxes (readiness/smtpAuth.ts), naming Microsoft's dates. */
+/** Warns when the plan turns SMTP AUTH off for mailboxes (providers/framework/smtpAuthSenders.ts), naming Microsoft's dates. */
 async function readOrgSmtpAuthDisabled(clients: TenantClients): Promise<boolean | undefined> {
     try {
         const [config] = await clients.exchange.invoke(TRANSPORT_CONFIG_READ);

@@ -14,7 +14,7 @@ import { SettingProvider } from "../../providers/framework/adapter";
 import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
 import { managedConditionalAccessPolicy, managedPolicyOnConfirmation } from "../../settings/managedPolicies/setting";
 import { exportManagedPolicies } from "../../settings/managedPolicies/export";
-import { exportContext } from "../../adoption/context";
+import { exportContext } from "../../providers/framework/exportContext";
 import { warningsOf } from "../../tests/support/warnings";
 
 const BG = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];

@@ -1,4 +1,4 @@
-import type { ExportContext } from "../../adoption/context";
+import type { ExportContext } from "../../providers/framework/exportContext";
 import { pages, runBatched } from "../../client/batch";
 import { trace } from "../../client/trace";
 import { knownBreakGlassAccounts } from "../conditionalAccess/export";

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import type { TenantClients } from "../../client";
 import { pages } from "../../client/batch";
 import { trace } from "../../client/trace";
-import { assessReadiness, describeFinding, findingsFor } from "../../readiness/assess";
+import { assessReadiness, describeFinding, findingsFor } from "../../providers/framework/readinessReport";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { acceptedUsers, affectedParts, readinessMode, readinessRefusal } from "../../providers/framework/readinessGate";
 import type { ValidationFailure } from "../../providers/framework/validation";

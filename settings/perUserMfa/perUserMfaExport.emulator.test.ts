@@ -10,7 +10,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { PROVIDER_GRAPH_ROLES, TenantState } from "../../emulator/store";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
-import { exportContext } from "../../adoption/context";
+import { exportContext } from "../../providers/framework/exportContext";
 import { exportMember } from "./export";
 import { forgetAuditSupport, forgetListSupport } from "./listRead";
 

@@ -1,3 +1,3 @@
-/** The public API of this setting (the library exports it through settings/registry.ts). */
+/** The public API of this setting (the library, index.ts, exports it). */
 export { SmtpAuth } from "./resource";
 export type { SmtpAuthArgs } from "./resource";

@@ -1,12 +1,12 @@
 import type { TenantClients } from "../../client";
-import { assessReadiness } from "../../readiness/assess";
+import { assessReadiness } from "../../providers/framework/readinessReport";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { writeReport } from "../../providers/framework/report";
 
 /**
  * Readiness before Exchange stops a legacy protocol (SMTP AUTH off for the organisation, an
  * organisation-default authentication policy blocking basic authentication): the users who still sign
- * in with those protocols (the sign-in logs' clientAppUsed, readiness/assess.ts) will stop working.
+ * in with those protocols (the sign-in logs' clientAppUsed, providers/framework/readinessReport.ts) will stop working.
  * Said as a warning at preview, naming them (the first 25, every one in a file).
  */
 

@@ -5,7 +5,7 @@ import { boolWith, list, map, oneOf, str } from "../../providers/framework/valid
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
-import { warnSmtpAuthOff } from "../../readiness/smtpAuth";
+import { warnSmtpAuthOff } from "../../providers/framework/smtpAuthSenders";
 
 /**
  * SMTP AUTH (authenticated SMTP submission, client port 587) in Exchange Online: the organisation-wide
@@ -276,7 +276,7 @@ export const smtpAuth: TenantSetting<SmtpAuthDesired, SmtpAuthLive> = {
         // The organisation switch as the tenant has it (the plan's from-value, also for a create), and,
         // when this plan turns SMTP AUTH off, who still uses it (they stop working; exceptions keep it).
         const org = await readOrganization(clients);
-        // Who still sends with Basic SMTP AUTH, Microsoft's dates, and the exceptions apart (readiness/smtpAuth.ts).
+        // Who still sends with Basic SMTP AUTH, Microsoft's dates, and the exceptions apart (providers/framework/smtpAuthSenders.ts).
         const keep = new Set([
             ...Object.keys(mailboxes).filter((a) => mailboxes[a] === "enabled"),
             ...exceptions.map((e) => e.toLowerCase()),

@@ -13,7 +13,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { LEGACY_CLIENT_APPS, assessReadiness } from "../../readiness/assess";
+import { LEGACY_CLIENT_APPS, assessReadiness } from "../../providers/framework/readinessReport";
 import { useEmulator } from "../support/emulatorSuite";
 import { rawGraph } from "../support/rawGraph";
 

@@ -14,7 +14,7 @@ import { clientsAs } from "../../harness/tenant";
 import { APPS } from "../../emulator/store";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { READINESS_ENV, assessReadiness, isDriftCheckPreview } from "../../readiness/assess";
+import { READINESS_ENV, assessReadiness, isDriftCheckPreview } from "../../providers/framework/readinessReport";
 import { DRIFT_CHECK_ENV } from "../../pipelines/localEngine";
 
 describe("emulator: readiness in the drift check's preview", function () {

@@ -10,7 +10,7 @@ import type { RunningEmulator } from "../../emulator/server";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { SETTINGS } from "../../settings/registry";
+import { SETTINGS } from "../../settings/providerSettings";
 import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
 import { AUTHENTICATION_METHODS_TYPES, driveAuthenticationMethods } from "../support/authenticationMethodsDrive";
 

@@ -14,7 +14,7 @@ import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "../../emulator/server";
 import { APPS } from "../../emulator/store";
-import { assessReadiness } from "../../readiness/assess";
+import { assessReadiness } from "../../providers/framework/readinessReport";
 
 describe("engine: the drift check without readiness, its repair with it", function () {
     this.timeout(400_000);

@@ -1,6 +1,6 @@
-import type { TenantClients } from "../client";
-import { TenantApiError } from "../client";
-import { pages, runBatched } from "../client/batch";
+import type { TenantClients } from "../../client";
+import { TenantApiError } from "../../client";
+import { pages, runBatched } from "../../client/batch";
 
 /**
  * Readiness before enforcing MFA, as Microsoft advises: check the sign-in logs for legacy protocols

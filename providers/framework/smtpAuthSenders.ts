@@ -1,7 +1,8 @@
-import type { TenantClients } from "../client";
-import { TenantApiError } from "../client";
-import { pages } from "../client/batch";
-import { writeReport } from "../providers/framework/report";
+import type { TenantClients } from "../../client";
+import { TenantApiError } from "../../client";
+import { pages } from "../../client/batch";
+import { engineLog } from "./diagnostics";
+import { writeReport } from "./report";
 
 /**
  * SMTP AUTH readiness before Microsoft's deadline: who still sends with Basic authentication over
@@ -267,7 +268,6 @@ export async function warnSmtpAuthOff(
     keep: Iterable<string>,
     options: { affected?: Iterable<string>; exceptionsKey?: string; urn?: string; windowDays?: number } = {},
 ): Promise<string | undefined> {
-    const { engineLog } = require("../providers/framework/diagnostics") as typeof import("../providers/framework/diagnostics");
     let message: string | undefined;
     try {
         const report = await smtpAuthReadiness(clients, { windowDays: options.windowDays });
