@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { BaselineConfigError, PACKAGE_CONFIG_KEYS, baselineArgsFromConfig, unknownConfigKeys } from "../../components/config";
-import { MEMBER_KEYS } from "../../settings/registry";
+import { MEMBER_KEYS } from "../../settings/members";
 
 describe("unit: baseline stack config", () => {
     it("accepts a valid baseline", () => {
