@@ -6,8 +6,8 @@
  * Usage: node bench/emulatorProcess.ts <stateDir> <users> <latencyMs> <throttling on|off> [<perUserMfaStateOnUserList>]
  * (an entry point only: the list-read app it registers is bench/listReadApp.ts's, which the benchmarks import).
  */
-import { startEmulator } from "../emulator/server";
-import { APPS } from "../emulator/store";
+import { startEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { addListReadApp } from "./listReadApp";
 
 async function main() {

@@ -57,8 +57,8 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
-import type { Faults, RunningEmulator } from "../emulator/server";
-import { APPS } from "../emulator/store";
+import type { Faults, RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { confirmationToken } from "../settings/perUserMfa/setting";
 import { writeSweepChart } from "./faultsChart";
 

@@ -1,6 +1,6 @@
-import { setAppPermissions } from "../emulator/cli";
-import type { RunningEmulator } from "../emulator/server";
-import { EXCHANGE_ADMINISTRATOR, PROVIDER_GRAPH_ROLES } from "../emulator/store";
+import { setAppPermissions } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { EXCHANGE_ADMINISTRATOR, PROVIDER_GRAPH_ROLES } from "@m365-mfa/emulator";
 
 /** The app registration the benchmarks run the per-user MFA list read as (addListReadApp). */
 export const LIST_READ_APP = "m365-mfa-provider-list-read";

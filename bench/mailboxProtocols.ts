@@ -40,8 +40,8 @@ const USERS_PER_MAILBOX = 1.03;
 const SEQUENTIAL_SAMPLE = 200;
 
 async function emulatorMain(): Promise<void> {
-    const { startEmulator } = require("../emulator/server") as typeof import("../emulator/server");
-    const { APPS } = require("../emulator/store") as typeof import("../emulator/store");
+    const { startEmulator } = require("@m365-mfa/emulator") as typeof import("@m365-mfa/emulator");
+    const { APPS } = require("@m365-mfa/emulator") as typeof import("@m365-mfa/emulator");
     const [dir, users, latency] = process.argv.slice(process.argv.indexOf("--emulator") + 1);
     const emu = await startEmulator({
         stateDir: dir,

@@ -46,8 +46,8 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject, CliResult } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
-import type { RequestLogEntry, RunningEmulator } from "../emulator/server";
-import { APPS } from "../emulator/store";
+import type { RequestLogEntry, RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { addListReadApp } from "./listReadApp";
 import { runBatched } from "../client/batch";
 

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as tls from "tls";
 import { GraphClient, TenantClients, createTenantClients } from "../client";
-import { EmulatorOptions, RunningEmulator, startEmulator } from "../emulator/server";
-import { APPS } from "../emulator/store";
+import { EmulatorOptions, RunningEmulator, startEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 /**
  * Starts an emulator for a test, a demo or a benchmark, and makes this process trust its CA (child

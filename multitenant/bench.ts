@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { PULUMI_BIN_DIR, PulumiWorkspace, copyProject } from "../harness/engine";
 import { startTrustedEmulator } from "../harness/tenant";
-import { APPS } from "../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 import { Operation, runBaseline } from "./run";
 import { validateTenantsFile } from "./tenants";
 

@@ -20,9 +20,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { PulumiWorkspace, REPO_ROOT, CliResult } from "../harness/engine";
 import { trustCa } from "../harness/tenant";
-import { RUNNING_FILE, emulatorMain } from "../emulator/cli";
-import type { RunningEmulator } from "../emulator/server";
-import { APPS } from "../emulator/store";
+import { RUNNING_FILE, emulatorMain } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 

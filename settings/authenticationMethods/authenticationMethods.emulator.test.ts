@@ -5,9 +5,9 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
-import { APPS } from "../../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { authenticationMethodConfiguration } from "./methodConfiguration";

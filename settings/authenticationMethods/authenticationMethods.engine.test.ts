@@ -13,8 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 const CONFIGS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations";
 const ADMINS = "6f1d3b8e-2c4a-4e0f-9a7b-1c2d3e4f5a6b";

@@ -8,8 +8,8 @@
 import * as assert from "assert";
 import { exportContext } from "../../providers/framework/exportContext";
 import { presetBaseline } from "../../components/presets";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { dynamicType } from "../../providers/framework/setting";

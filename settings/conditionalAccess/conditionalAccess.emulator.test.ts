@@ -9,10 +9,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createTenantClients } from "../../client";
-import { SECURITY_DEFAULTS_CONFLICT, microsoftSetsManagedPolicyState, seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
-import { checkBody } from "../../emulator/schema/check";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import { SECURITY_DEFAULTS_CONFLICT, microsoftSetsManagedPolicyState, seedManagedPolicies } from "@m365-mfa/emulator";
+import { checkBody } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { addApp, rawGraph } from "../../tests/support/rawGraph";
 

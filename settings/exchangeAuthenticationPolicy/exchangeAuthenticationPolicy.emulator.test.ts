@@ -7,10 +7,10 @@
 import * as assert from "assert";
 import * as path from "path";
 import type { TenantClients } from "../../client";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { ExchangeCall, recordExchangeCalls } from "../../tests/support/exchangeCalls";
 import { useEmulator } from "../../tests/support/emulatorSuite";
-import { APPS } from "../../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "./setting";

@@ -7,8 +7,8 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import type { UserRecord } from "../../emulator/directory";
-import type { RunningEmulator } from "../../emulator/server";
+import type { UserRecord } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";

@@ -9,8 +9,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import {

@@ -6,12 +6,12 @@
  * preview, and a refresh reads drift.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
-import { APPS, ConditionalAccessPolicyState } from "../../emulator/store";
+import { APPS, ConditionalAccessPolicyState } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
+import { seedManagedPolicies } from "@m365-mfa/emulator";
 import { managedConditionalAccessPolicy, managedPolicyOnConfirmation } from "../../settings/managedPolicies/setting";
 import { exportManagedPolicies } from "../../settings/managedPolicies/export";
 import { exportContext } from "../../providers/framework/exportContext";

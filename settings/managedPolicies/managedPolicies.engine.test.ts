@@ -11,9 +11,9 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS, ConditionalAccessPolicyState } from "../../emulator/store";
-import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS, ConditionalAccessPolicyState } from "@m365-mfa/emulator";
+import { seedManagedPolicies } from "@m365-mfa/emulator";
 
 const BREAK_GLASS = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
 const DEVICE_CODE = "Microsoft-managed: Block device code flow";

@@ -9,8 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { confirmationToken } from "./setting";
 
 describe("engine: per-user MFA end to end", function () {
@@ -260,7 +260,7 @@ describe("engine: per-user MFA end to end", function () {
 
 /** Users (by id) who would break: legacy sign-ins in the last 30 days or no MFA method; sorted UPNs. */
 /** Users with legacy-protocol (non-interactive) sign-ins in the last 30 days, by object id. */
-function legacyUserIds(dir: import("../../emulator/directory").Directory): Set<string> {
+function legacyUserIds(dir: import("@m365-mfa/emulator").Directory): Set<string> {
     const since = Date.now() - 30 * 24 * 3600 * 1000;
     return new Set(
         dir
@@ -270,7 +270,7 @@ function legacyUserIds(dir: import("../../emulator/directory").Directory): Set<s
     );
 }
 
-function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: string[]): string[] {
+function atRiskAmongIn(dir: import("@m365-mfa/emulator").Directory, ids: string[]): string[] {
     const legacy = legacyUserIds(dir);
     return ids
         .map((id) => dir.user(id)!)
@@ -280,7 +280,7 @@ function atRiskAmongIn(dir: import("../../emulator/directory").Directory, ids: s
 }
 
 /** Of these users (UPNs), those with legacy-protocol sign-ins in the last 30 days. */
-function legacyAmongIn(dir: import("../../emulator/directory").Directory, upns: string[]): string[] {
+function legacyAmongIn(dir: import("@m365-mfa/emulator").Directory, upns: string[]): string[] {
     const legacy = legacyUserIds(dir);
     return upns.filter((upn) => legacy.has(dir.user(upn)!.id));
 }

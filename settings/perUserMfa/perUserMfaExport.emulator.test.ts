@@ -6,8 +6,8 @@
  * does, to one $batch item per user. Either way the exported assignments are the tenant's states.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import { PROVIDER_GRAPH_ROLES, TenantState } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { PROVIDER_GRAPH_ROLES, TenantState } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { exportContext } from "../../providers/framework/exportContext";

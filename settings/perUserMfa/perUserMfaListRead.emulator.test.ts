@@ -5,8 +5,8 @@
  * the documented route while the list lags the writes, and no drift from a lagging list.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import { PROVIDER_GRAPH_ROLES, TenantState } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { PROVIDER_GRAPH_ROLES, TenantState } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { declarePerUserMfa } from "../../tests/support/perUserMfaDeclare";
 import { warningsOf } from "../../tests/support/warnings";

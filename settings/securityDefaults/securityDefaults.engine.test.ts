@@ -10,8 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { NODE_BIN_DIR, PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 const SD_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
 const TYPE = "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults";

@@ -5,8 +5,8 @@
  */
 import * as assert from "assert";
 import { recentChanges } from "../../client/audit";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { useEmulator } from "../support/emulatorSuite";
 import { addApp, rawGraph } from "../support/rawGraph";

@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { GraphClient, TenantApiError } from "../../client";
-import { METHOD_IDS } from "../../emulator/authenticationMethods";
-import { checkBody } from "../../emulator/schema/check";
-import { RunningEmulator, startEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import { METHOD_IDS } from "@m365-mfa/emulator";
+import { checkBody } from "@m365-mfa/emulator";
+import { RunningEmulator, startEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
 
 const POLICY = "/policies/authenticationMethodsPolicy";

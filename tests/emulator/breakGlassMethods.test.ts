@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { assessGlobalAdminLockout, breakGlassPhishingResistance } from "../../settings/perUserMfa/lockout";
 

@@ -4,10 +4,10 @@
  * what is not modelled; and the per-user MFA lockout guard on such a tenant.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import type { UserRecord } from "../../emulator/directory";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import type { UserRecord } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
-import { APPS } from "../../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";

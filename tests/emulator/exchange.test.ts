@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ExchangeClient, ExchangeClientOptions, RetryPolicy, TenantApiError } from "../../client";
-import { effectiveSmtpClientAuthenticationDisabled } from "../../emulator/exchange/mailboxes";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS, AUTH_POLICY_PROTOCOLS, Store, newTenant } from "../../emulator/store";
+import { effectiveSmtpClientAuthenticationDisabled } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS, AUTH_POLICY_PROTOCOLS, Store, newTenant } from "@m365-mfa/emulator";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 
 describe("emulator: Exchange Online admin API (InvokeCommand)", function () {

@@ -7,8 +7,8 @@
 import * as assert from "assert";
 import { MissingExchangeRoleError } from "../../client";
 import { missingPermissions, requiredPermissions } from "../../components/preflight";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS, EXCHANGE_ADMINISTRATOR } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS, EXCHANGE_ADMINISTRATOR } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { modernAuthentication } from "../../settings/modernAuthentication/setting";

@@ -6,8 +6,8 @@
  */
 import * as assert from "assert";
 import { exportBaseline } from "../../adoption/export";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { PRIVILEGED_ROLES } from "../../settings/conditionalAccess/resource";
 import { useEmulator } from "../support/emulatorSuite";

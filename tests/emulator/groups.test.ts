@@ -1,6 +1,6 @@
 /** GET /groups as Graph documents it (group-list.md): $select, $filter, $top and paging, $count. */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { pages } from "../../client/batch";
 import { clientsAs } from "../../harness/tenant";
 import { useEmulator } from "../support/emulatorSuite";

@@ -9,7 +9,7 @@
  * providers and readiness (which would be refused otherwise) get through.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";

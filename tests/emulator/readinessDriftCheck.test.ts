@@ -6,12 +6,12 @@
  * preview or `pulumi up` without it reads readiness as before, and a check run with it says so.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { declarePerUserMfa } from "../support/perUserMfaDeclare";
 import { warningsOf } from "../support/warnings";
 import { clientsAs } from "../../harness/tenant";
-import { APPS } from "../../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
 import { READINESS_ENV, assessReadiness, isDriftCheckPreview } from "../../providers/framework/readinessReport";

@@ -6,7 +6,7 @@
  * the field that drifted. (The engine test is settings/securityDefaults/securityDefaults.engine.test.ts.)
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";

@@ -4,10 +4,10 @@
  */
 import * as assert from "assert";
 import { pages } from "../../client/batch";
-import { checkBody } from "../../emulator/schema/check";
-import type { RunningEmulator } from "../../emulator/server";
+import { checkBody } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
-import { APPS } from "../../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 
 describe("emulator: sign-in logs and registration report", function () {

@@ -6,14 +6,14 @@
 import * as assert from "assert";
 import { RetryBudgetExceededError, RetryPolicy } from "../../client";
 import { runBatched } from "../../client/batch";
-import { faultFor, mulberry32 } from "../../emulator/faults";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import { faultFor, mulberry32 } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { authenticationMethodsPolicy } from "../../settings/authenticationMethods/policy";
 import { breakGlassAccounts } from "../../settings/conditionalAccess/breakGlass";
-import { breakGlassAccounts as tenantBreakGlass } from "../../emulator/cli";
+import { breakGlassAccounts as tenantBreakGlass } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 
 const POLICY = "/policies/authenticationMethodsPolicy";

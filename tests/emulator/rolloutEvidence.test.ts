@@ -6,8 +6,8 @@
  * told so in plain words.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, portal } from "../../harness/tenant";
 import { conditionalAccessRollout } from "../../settings/conditionalAccess/rollout";
 import { useEmulator } from "../support/emulatorSuite";

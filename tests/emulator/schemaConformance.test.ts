@@ -5,13 +5,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { checkBody } from "../../emulator/schema/check";
-import type { RunningEmulator } from "../../emulator/server";
+import { checkBody } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { SETTINGS } from "../../settings/providerSettings";
-import { seedManagedPolicies } from "../../emulator/graph/conditionalAccess";
+import { seedManagedPolicies } from "@m365-mfa/emulator";
 import { AUTHENTICATION_METHODS_TYPES, driveAuthenticationMethods } from "../support/authenticationMethodsDrive";
 
 describe("emulator: Graph schema conformance", function () {

@@ -3,7 +3,7 @@
  * guests, a mailbox for every member, and legacy-protocol sign-ins, deterministic from a seed.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";
 

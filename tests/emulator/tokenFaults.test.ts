@@ -4,11 +4,11 @@
  * layer signs in through them within its retry budget, and the same seed replays the same faults.
  */
 import * as assert from "assert";
-import type { RunningEmulator } from "../../emulator/server";
-import { tokenEndpointFault } from "../../emulator/faults";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { tokenEndpointFault } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";
-import { APPS } from "../../emulator/store";
+import { APPS } from "@m365-mfa/emulator";
 
 describe("emulator: faults at the token endpoint", function () {
     this.timeout(300_000);

@@ -7,10 +7,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { METHOD_COLLECTIONS, MethodCollection, PASSWORD_METHOD_ID } from "../../emulator/graph/userMethods";
-import { checkBody } from "../../emulator/schema/check";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import { METHOD_COLLECTIONS, MethodCollection, PASSWORD_METHOD_ID } from "@m365-mfa/emulator";
+import { checkBody } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { startTrustedEmulator } from "../../harness/tenant";
 import { addApp, rawGraph } from "../support/rawGraph";
 

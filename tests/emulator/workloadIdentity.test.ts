@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createTenantClients } from "../../client";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS, CI_OIDC } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS, CI_OIDC } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 
 describe("emulator: workload identity federation and the cloud metadata document", function () {

@@ -7,7 +7,7 @@
  * `after` hook, so it sees the suites of every file, whatever order mocha loads them in).
  */
 import * as assert from "assert";
-import type { RequestLogEntry } from "../../emulator/server";
+import type { RequestLogEntry } from "@m365-mfa/emulator";
 import { checkCollected, collectedLogs, problemsOf } from "../support/requestLog";
 
 /**

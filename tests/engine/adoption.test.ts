@@ -12,8 +12,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
-import type { RequestLogEntry, RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RequestLogEntry, RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { AUTHENTICATION_METHODS } from "../../settings/authenticationMethods/methodConfiguration";
 import { POLICY_SHAPES } from "../../settings/conditionalAccess/resource";
 

@@ -10,9 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { trustCa } from "../../harness/tenant";
-import { RUNNING_FILE, emulatorMain } from "../../emulator/cli";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import { RUNNING_FILE, emulatorMain } from "@m365-mfa/emulator";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 describe("engine: drift --remediate keeps the evidence; who changed it, out of the box", function () {
     this.timeout(600_000);

@@ -11,8 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { PULUMI_BIN_DIR, PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { confirmationToken } from "../../settings/perUserMfa/setting";
 
 /** Process ids whose working directory is `dir` (what the engine started there: language host, program, providers). */

@@ -11,10 +11,10 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import type { UserRecord } from "../../emulator/directory";
-import { APPS } from "../../emulator/store";
-import { setAppPermissions } from "../../emulator/cli";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import type { UserRecord } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
+import { setAppPermissions } from "@m365-mfa/emulator";
 
 describe("engine: lockout guard with service principals and role-assignable groups among the Global Administrators", function () {
     this.timeout(300_000);

@@ -13,8 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { NODE_BIN_DIR, PulumiWorkspace, REPO_ROOT } from "../../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 const SD_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";

@@ -8,9 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
-import { DRIFT_REPORT_PERMISSIONS, setAppPermissions } from "../../emulator/cli";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
+import { DRIFT_REPORT_PERMISSIONS, setAppPermissions } from "@m365-mfa/emulator";
 import { securityDefaultsOffConfirmation } from "../../settings/securityDefaults/setting";
 
 describe("engine: PR summary and drift detection", function () {

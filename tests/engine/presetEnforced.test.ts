@@ -13,8 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
-import type { RunningEmulator } from "../../emulator/server";
-import { APPS } from "../../emulator/store";
+import type { RunningEmulator } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 const BREAK_GLASS = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
 const DEVICE_CODE_POLICY = "m365-mfa: block device code flow";

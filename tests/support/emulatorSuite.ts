@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { EmulatorOptions, RunningEmulator } from "../../emulator/server";
+import type { EmulatorOptions, RunningEmulator } from "@m365-mfa/emulator";
 import { startTrustedEmulator } from "../../harness/tenant";
 import { nameEmulator } from "./requestLog";
 

@@ -1,4 +1,4 @@
-import type { RunningEmulator } from "../../emulator/server";
+import type { RunningEmulator } from "@m365-mfa/emulator";
 import { confirmationToken } from "../../settings/perUserMfa/setting";
 
 /**

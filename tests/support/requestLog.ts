@@ -7,15 +7,15 @@
  * Requests a test sends by hand (raw fetch, to probe the emulator) and the portal-admin app's (an
  * administrator's drift) are not the project's and are not checked.
  */
-import { checkBody } from "../../emulator/schema/check";
-import { CMDLETS } from "../../emulator/exchange";
-import { RULE_TABLES } from "../../emulator/ruleTables";
-import { RouteRule, STANDARD_QUERY_OPTIONS, Version, templateRegExp } from "../../emulator/rules";
-import { GRAPH_ROUTES } from "../../emulator/server";
-import type { RequestLogEntry, RunningEmulator } from "../../emulator/server";
-import { checkQuery } from "../../emulator/graph/query";
-import type { EmuRequest } from "../../emulator/http";
-import { APPS } from "../../emulator/store";
+import { checkBody } from "@m365-mfa/emulator";
+import { CMDLETS } from "@m365-mfa/emulator";
+import { RULE_TABLES } from "@m365-mfa/emulator";
+import { RouteRule, STANDARD_QUERY_OPTIONS, Version, templateRegExp } from "@m365-mfa/emulator";
+import { GRAPH_ROUTES, addStartHook } from "@m365-mfa/emulator";
+import type { RequestLogEntry, RunningEmulator } from "@m365-mfa/emulator";
+import { checkQuery } from "@m365-mfa/emulator";
+import type { EmuRequest } from "@m365-mfa/emulator";
+import { APPS } from "@m365-mfa/emulator";
 
 export interface CollectedLog {
     suite: string;
@@ -34,26 +34,19 @@ export function nameEmulator(emu: RunningEmulator, suite: string): void {
 
 /**
  * Every emulator this process starts hands its log over when it stops, also those a suite starts
- * itself (startEmulator directly or through harness/tenant.ts): both call the server module's export,
- * which is wrapped here once.
+ * itself (startEmulator directly or through harness/tenant.ts): the emulator package runs the start hook
+ * added here (once: Node loads this module once per process).
  */
-{
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const server: { startEmulator: (o: any) => Promise<RunningEmulator>; __collecting?: boolean } = require("../../emulator/server");
-    if (!server.__collecting) {
-        const start = server.startEmulator;
-        server.startEmulator = async (options) => {
-            const emu = await start({ recordSentBodies: true, ...options });
-            const stop = emu.stop.bind(emu);
-            emu.stop = async () => {
-                collectRequests(emu, names.get(emu) ?? `emulator in ${options.stateDir}`);
-                return stop();
-            };
-            return emu;
+addStartHook({
+    options: (o) => ({ recordSentBodies: true, ...o }),
+    started: (emu, options) => {
+        const stop = emu.stop.bind(emu);
+        emu.stop = async () => {
+            collectRequests(emu, names.get(emu) ?? `emulator in ${options.stateDir}`);
+            return stop();
         };
-        server.__collecting = true;
-    }
-}
+    },
+});
 
 /** Keeps a copy of the emulator's request log (call before stopping it). */
 export function collectRequests(emu: RunningEmulator | undefined, suite: string): void {

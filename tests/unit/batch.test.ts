@@ -10,7 +10,7 @@ import { runBatched } from "../../client/batch";
 import { GraphClient } from "../../client/graph";
 import { CLOUDS } from "../../client/clouds";
 import { CallsHaltedError, RetryPolicy, haltCalls, resumeCalls } from "../../client/retry";
-import { mulberry32 } from "../../emulator/faults";
+import { mulberry32 } from "@m365-mfa/emulator";
 
 function recordingGraph(): { graph: GraphClient; sent: any[] } {
     const sent: any[] = [];

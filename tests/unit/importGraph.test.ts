@@ -48,7 +48,7 @@ function edgesOf(file: string, options: ts.CompilerOptions): Edge[] {
     const out: Edge[] = [];
     const add = (spec: string, kind: Kind) => {
         const r = ts.resolveModuleName(spec, path.join(ROOT, file), options, ts.sys).resolvedModule;
-        if (!r || r.isExternalLibraryImport) return;
+        if (!r) return;
         const to = path.relative(ROOT, r.resolvedFileName).split(path.sep).join("/");
         if (to.startsWith("..") || to.includes("node_modules/") || !/\.tsx?$/.test(to) || to.endsWith(".d.ts")) return;
         out.push({ from: file, to, kind });
