@@ -18,8 +18,8 @@
  * Only this file parses arguments; each command is a function taking parsed options, loaded when it
  * runs, so that `--help` starts at once.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 
 /** Wrong arguments: EX_USAGE of sysexits.h, apart from drift's 2 (drift found), 3 (pending) and 4 (repaired). */

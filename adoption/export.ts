@@ -11,10 +11,10 @@
  * With --out naming an existing stack file (Pulumi.<stack>.yaml), the baseline is merged into its
  * `config:` (m365-mfa:baseline replaced, every other key and comment kept).
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { Document, Scalar, isMap, parseDocument, visit } from "yaml";
-import { TenantClients, createTenantClients, redact } from "../client";
-import { ExportContext, ExportMember, exportContext } from "../providers/framework/exportContext";
+import { type TenantClients, createTenantClients } from "../client";
+import { type ExportContext, type ExportMember, exportContext } from "../providers/framework/exportContext";
 import type { AnyMember, BaselineWide } from "../providers/framework/member";
 import { MEMBERS as REGISTRY, MEMBER_KEYS } from "../settings/members";
 
@@ -124,7 +124,7 @@ export async function exportCommand(options: {
     for (const w of warnings) console.error(`warning: ${w}`);
     const out = options.out;
     const existing = out && format === "yaml" && fs.existsSync(out) ? fs.readFileSync(out, "utf8") : undefined;
-    const text = format === "json" ? JSON.stringify(baseline, null, 2) + "\n" : stackFileYaml(baseline, existing);
+    const text = format === "json" ? `${JSON.stringify(baseline, null, 2)}\n` : stackFileYaml(baseline, existing);
     if (out) {
         fs.writeFileSync(out, text);
         console.error(`exported the tenant's MFA posture to ${out}${existing !== undefined ? " (merged into its config:)" : ""}`);

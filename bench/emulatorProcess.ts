@@ -23,13 +23,13 @@ async function main() {
     const listReadApp = addListReadApp(emu);
     // The one-at-a-time baseline runs as another app, so it does not use up the provider app's limits.
     process.stdout.write(
-        JSON.stringify({
+        `${JSON.stringify({
             origin: emu.origin,
             env: emu.env(APPS.provider),
             listReadEnv: emu.env(listReadApp),
             baselineEnv: emu.env(APPS.portal),
             adminKey: emu.store.adminKey,
-        }) + "\n",
+        })}\n`,
     );
     process.on("SIGTERM", async () => {
         await emu.stop();

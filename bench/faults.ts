@@ -52,9 +52,9 @@
  * --sweep: first-up time against the fault rate, 429 alone and 5xx alone (each at --rates, one seed),
  * beside the ideal curve; writes a table and an SVG chart (bench/results/faults-sweep.{md,svg}).
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
 import type { Faults, RunningEmulator } from "@m365-mfa/emulator";
@@ -409,7 +409,7 @@ async function sweep() {
     const out = lines.join("\n");
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, "results", "faults-sweep.md"), out + "\n");
+    fs.writeFileSync(path.join(__dirname, "results", "faults-sweep.md"), `${out}\n`);
     writeSweepChart(path.join(__dirname, "results", "faults-sweep.svg"), {
         title: `First pulumi up under faults, ${USERS.toLocaleString("en")} users`,
         base: base.seconds,
@@ -465,7 +465,7 @@ async function main() {
     const out = table(rows);
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, "results", `faults-${MIX}${CA ? "" : "-no-ca"}-${FIRST_SEED}.md`), out + "\n");
+    fs.writeFileSync(path.join(__dirname, "results", `faults-${MIX}${CA ? "" : "-no-ca"}-${FIRST_SEED}.md`), `${out}\n`);
     process.exit(rows.every((r) => r.converged) ? 0 : 2);
 }
 

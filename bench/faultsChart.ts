@@ -1,4 +1,4 @@
-import * as fs from "fs";
+import * as fs from "node:fs";
 
 /**
  * The chart of bench:faults --sweep: first-up time (s) against the fault rate (0..max), one line per
@@ -64,7 +64,7 @@ export function sweepChartSvg(options: { title: string; base: number; series: Ch
         `<text x="${W - right + 16}" y="${top + 10 + options.series.length * 22 + 8}" fill="#555">fault-free: ${options.base.toFixed(1)} s</text>`,
     );
     out.push("</svg>");
-    return out.join("\n") + "\n";
+    return `${out.join("\n")}\n`;
 }
 
 export function writeSweepChart(file: string, options: { title: string; base: number; series: ChartSeries[] }): void {

@@ -21,11 +21,11 @@
  *   real Set-CASMailbox calls are often slower) and 4 cmdlets in flight (EXCHANGE_CONCURRENCY); a 429
  *   or 503 would be waited out by the client's retry policy within the retry budget.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import * as readline from "readline";
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as readline from "node:readline";
 import { createTenantClients } from "../client";
 import { trustCa } from "../harness/tenant";
 import { SettingProvider } from "../providers/framework/adapter";
@@ -51,11 +51,11 @@ async function emulatorMain(): Promise<void> {
     });
     emu.store.seedTenant(emu.defaultTenant().tenantId, Number(users), 42);
     process.stdout.write(
-        JSON.stringify({
+        `${JSON.stringify({
             env: emu.env(APPS.provider),
             baselineEnv: emu.env(APPS.portal),
             mailboxes: emu.defaultTenant().exchange.mailboxes.length,
-        }) + "\n",
+        })}\n`,
     );
     process.on("SIGTERM", async () => {
         await emu.stop();
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     ].join("\n");
     console.log(text);
     const out = arg("--out");
-    if (out) fs.writeFileSync(out, text + "\n");
+    if (out) fs.writeFileSync(out, `${text}\n`);
 }
 
 if (process.argv.includes("--emulator")) {

@@ -11,11 +11,11 @@
  * 3,000 writes per 150 s; both start full. So the bound for R units and W writes is
  * max((R - 8000) / 800, (W - 3000) / 20) seconds, when positive.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import * as readline from "readline";
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as readline from "node:readline";
 import { createTenantClients } from "../client";
 import { trustCa } from "../harness/tenant";
 import { SettingProvider } from "../providers/framework/adapter";
@@ -206,7 +206,7 @@ async function main() {
     const out = table(rows);
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa${quick ? "-quick" : only ? "-partial" : ""}.md`), out + "\n");
+    fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa${quick ? "-quick" : only ? "-partial" : ""}.md`), `${out}\n`);
 }
 
 main().catch((err) => {

@@ -33,11 +33,11 @@
  * so no throttling); the batched read, one unit per user against 8,000 units per 10 s (both buckets start
  * full): max(0, (users - 8000) / 800) s. The 1-minute load average (uptime) is printed beside each row.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import * as readline from "readline";
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as readline from "node:readline";
 import { createTenantClients } from "../client";
 import { trustCa } from "../harness/tenant";
 import { SettingProvider } from "../providers/framework/adapter";
@@ -302,7 +302,7 @@ async function main() {
         const out = await exportRows(sizes);
         console.log(out);
         fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-        fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa-export${only ? "-partial" : ""}.md`), out + "\n");
+        fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa-export${only ? "-partial" : ""}.md`), `${out}\n`);
         return;
     }
     const rows: Row[] = [];
@@ -314,7 +314,7 @@ async function main() {
     const out = table(rows);
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa-list${only ? "-partial" : ""}.md`), out + "\n");
+    fs.writeFileSync(path.join(__dirname, "results", `per-user-mfa-list${only ? "-partial" : ""}.md`), `${out}\n`);
 }
 
 main().catch((err) => {

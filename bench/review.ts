@@ -40,11 +40,11 @@
  * Prints a Markdown table and writes it to bench/results/review-<date>.md. Exit 0 only when every
  * goal holds (2 when one does not, 1 when a step failed).
  */
-import { execFile, execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { PulumiWorkspace, copyProject, CliResult } from "../harness/engine";
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PulumiWorkspace, copyProject, type CliResult } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
 import type { RequestLogEntry, RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
@@ -108,7 +108,7 @@ function rssSampler(): { stop: () => Promise<Record<ProcessClass, number>> } {
                 const classOf = (pid: number): ProcessClass | undefined => {
                     const args = procs.get(pid)!.args;
                     if (/dynamic-provider/.test(args)) return "provider";
-                    if (/(^|\/)pulumi(-language-nodejs|-resource-[\w-]+)?(\s|$)/.test(args.split(" ")[0] + " ")) return "engine";
+                    if (/(^|\/)pulumi(-language-nodejs|-resource-[\w-]+)?(\s|$)/.test(`${args.split(" ")[0]} `)) return "engine";
                     for (let p = procs.get(pid)!.ppid, i = 0; p > 1 && i < 50; p = procs.get(p)?.ppid ?? 0, i++) {
                         const a = procs.get(p)?.args ?? "";
                         if (/dynamic-provider|pulumi-resource-/.test(a)) return "provider";
@@ -608,7 +608,7 @@ async function main() {
             // --name STEM: the results file's name (without .md), e.g. to keep an earlier run of the same day.
             `${arg("name") ?? `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}`}.md`,
         ),
-        out + "\n",
+        `${out}\n`,
     );
     const measured = steps.filter((s) => s.goal);
     process.exit(measured.some((s) => !okExit(s)) ? 1 : measured.every(holds) ? 0 : 2);

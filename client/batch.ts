@@ -1,7 +1,6 @@
 import type { GraphClient, GraphVersion, HttpMethod } from "./graph";
-import { sleep } from "./graph";
 import { TenantApiError } from "./errors";
-import { RetryRun, UNAVAILABLE_SHARE, describeCall, haltedReason, parseRetryAfter } from "./retry";
+import { type RetryRun, UNAVAILABLE_SHARE, describeCall, haltedReason, parseRetryAfter } from "./retry";
 import { trace } from "./trace";
 
 /**

@@ -1,4 +1,4 @@
-import { CloudEndpoints, resolveCloud } from "./clouds";
+import { type CloudEndpoints, resolveCloud } from "./clouds";
 
 /**
  * How to reach one tenant: which tenant, which app registration, which cloud. Read at run time only

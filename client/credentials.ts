@@ -2,9 +2,9 @@
 // are public, and @azure/identity's load @azure/msal-node's, which fail a consumer's tsc under node16
 // resolution without skipLibCheck (its .d.cts imports an ES module).
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { ConnectionSettings } from "./connection";
+import type { ConnectionSettings } from "./connection";
 import { TenantApiError, redact } from "./errors";
-import { RetryPolicy, describeCall, isDroppedConnection } from "./retry";
+import { RetryPolicy, isDroppedConnection } from "./retry";
 
 /**
  * Builds the credential for a connection:

@@ -1,8 +1,8 @@
-import * as crypto from "crypto";
-import { ConnectionSettings } from "./connection";
+import * as crypto from "node:crypto";
+import type { ConnectionSettings } from "./connection";
 import { TokenSource } from "./credentials";
 import { MissingExchangeRoleError, TenantApiError, isMissingExchangeRole, redact } from "./errors";
-import { Failure, RetryPolicy, isDroppedConnection, parseRetryAfter } from "./retry";
+import { type Failure, RetryPolicy, isDroppedConnection, parseRetryAfter } from "./retry";
 
 /**
  * The one way the providers talk to Exchange Online: the admin API that ExchangeOnlineManagement v3

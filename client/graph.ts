@@ -1,8 +1,8 @@
 import type { Client, Context, Middleware } from "@microsoft/microsoft-graph-client";
-import { ConnectionSettings } from "./connection";
+import type { ConnectionSettings } from "./connection";
 import { TokenSource } from "./credentials";
 import { TenantApiError, redact } from "./errors";
-import { RetryPolicy, RetryRun, assertNotHalted, describeCall, isDroppedConnection, parseRetryAfter, sleep } from "./retry";
+import { RetryPolicy, type RetryRun, assertNotHalted, describeCall, isDroppedConnection, parseRetryAfter, sleep } from "./retry";
 
 export type GraphVersion = "v1.0" | "beta";
 export type HttpMethod = "GET" | "PATCH" | "POST" | "PUT" | "DELETE";
@@ -60,7 +60,7 @@ export class GraphClient {
                     new graph.TelemetryHandler(),
                     new graph.HTTPMessageHandler(),
                 ],
-                baseUrl: endpoint.origin + "/",
+                baseUrl: `${endpoint.origin}/`,
                 defaultVersion: "v1.0",
                 // The SDK only attaches the token to Microsoft's Graph hosts and to these host names (port ignored).
                 customHosts: new Set([endpoint.hostname]),

@@ -3,7 +3,7 @@
  * Providers receive a `TenantClients` and never build HTTP calls of their own. Building one makes no
  * network call: each client signs in on its first request.
  */
-import { ConfigSource, ConnectionSettings, resolveConnection } from "./connection";
+import { type ConfigSource, type ConnectionSettings, resolveConnection } from "./connection";
 import { ExchangeClient } from "./exchange";
 import { GraphClient } from "./graph";
 import { RetryPolicy } from "./retry";

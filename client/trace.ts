@@ -8,9 +8,9 @@ export function trace(what: string, startedAt: number, extra?: Record<string, st
     if (!file) return;
     const now = Date.now();
     try {
-        require("fs").appendFileSync(
+        require("node:fs").appendFileSync(
             file,
-            JSON.stringify({ at: new Date(now).toISOString(), pid: process.pid, what, ms: now - startedAt, ...extra }) + "\n",
+            `${JSON.stringify({ at: new Date(now).toISOString(), pid: process.pid, what, ms: now - startedAt, ...extra })}\n`,
         );
     } catch {
         // A trace that cannot be written is not worth failing an operation for.

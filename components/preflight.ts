@@ -1,4 +1,4 @@
-import { EXCHANGE_ROLE_TO_ASSIGN, MissingExchangeRoleError, TenantClients } from "../client";
+import { EXCHANGE_ROLE_TO_ASSIGN, MissingExchangeRoleError, type TenantClients } from "../client";
 import type { AnyMember, Requirement } from "../providers/framework/member";
 import { MEMBERS, MEMBER_KEYS } from "../settings/members";
 import type { TenantMfaBaselineArgs } from "./TenantMfaBaseline";

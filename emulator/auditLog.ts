@@ -1,6 +1,6 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /**
  * The directory audit log of one emulated tenant: an entry in Graph's microsoft.graph.directoryAudit
@@ -122,7 +122,7 @@ export class AuditLog {
             })),
             additionalDetails: draft.additionalDetails ?? [],
         };
-        fs.appendFileSync(this.file, JSON.stringify(entry) + "\n");
+        fs.appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
         this.entries.push(entry);
         return entry;
     }

@@ -15,13 +15,13 @@
  * emulator owns its state; its admin endpoint has no operation for them); admin set talks to the running
  * emulator through Microsoft Graph as the portal-admin app, as an administrator in a portal would.
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as tls from "tls";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tls from "node:tls";
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { distance } from "fastest-levenshtein";
 import { nodeCaBundlePath } from "./pki";
-import { RunningEmulator, startEmulator } from "./server";
+import { type RunningEmulator, startEmulator } from "./server";
 import { APPS, CI_OIDC, Store, isAlive } from "./store";
 
 /** The passphrase of the emulator's local file backend; the dev stack's encryptionsalt is made with it. */
@@ -472,7 +472,7 @@ async function start(o: StartOptions, io: EmulatorCliIo): Promise<RunningEmulato
             emu.store.seedTenant(emu.defaultTenant().tenantId, o.users, o.seed);
         }
         fs.mkdirSync(backendDir(stateDir), { recursive: true });
-        fs.writeFileSync(path.join(stateDir, RUNNING_FILE), JSON.stringify({ origin: emu.origin, pid: process.pid }) + "\n");
+        fs.writeFileSync(path.join(stateDir, RUNNING_FILE), `${JSON.stringify({ origin: emu.origin, pid: process.pid })}\n`);
     } catch (err) {
         await emu.stop();
         throw err;
@@ -481,7 +481,7 @@ async function start(o: StartOptions, io: EmulatorCliIo): Promise<RunningEmulato
     const nodeCaBundle = nodeCaBundlePath(emu.caCertPath);
     const inheritedNodeCa =
         inherited && fs.existsSync(inherited) && ![emu.caCertPath, nodeCaBundle].includes(path.resolve(inherited)) ? inherited : undefined;
-    io.out(setupText(emu, { projectDir: PROJECT_DIR, stateDir, ...findCli(PROJECT_DIR), nodeCaBundle, inheritedNodeCa }) + "\n");
+    io.out(`${setupText(emu, { projectDir: PROJECT_DIR, stateDir, ...findCli(PROJECT_DIR), nodeCaBundle, inheritedNodeCa })}\n`);
     return emu;
 }
 

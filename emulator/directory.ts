@@ -1,6 +1,6 @@
-import * as fs from "fs";
-import * as path from "path";
-import { SignInRecord, generateSignIns } from "./signIns";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type SignInRecord, generateSignIns } from "./signIns";
 import { mulberry32 } from "./faults";
 import type { GroupRecord, PerUserMfaState, UserRecord } from "./records";
 
@@ -284,7 +284,7 @@ export class Directory {
     }
 
     private append(e: JournalEntry): void {
-        fs.appendFileSync(this.journalFile, JSON.stringify(e) + "\n");
+        fs.appendFileSync(this.journalFile, `${JSON.stringify(e)}\n`);
         if (++this.journalLines >= COMPACT_AFTER) {
             this.compact();
         }
@@ -300,8 +300,12 @@ export class Directory {
             };
             this.seededAt = snap.seededAt ?? this.seededAt;
             this.seedValue = snap.seed ?? this.seedValue;
-            snap.users.forEach((u) => this.index(u));
-            snap.groups.forEach((g) => this.groups.set(g.id, g));
+            snap.users.forEach((u) => {
+                this.index(u);
+            });
+            snap.groups.forEach((g) => {
+                this.groups.set(g.id, g);
+            });
         }
         if (fs.existsSync(this.journalFile)) {
             const lines = fs.readFileSync(this.journalFile, "utf8").split("\n").filter(Boolean);

@@ -1,5 +1,5 @@
-import * as crypto from "crypto";
-import type * as http from "http";
+import * as crypto from "node:crypto";
+import type * as http from "node:http";
 
 /** One parsed request, with the ids Graph echoes back. */
 export interface EmuRequest {

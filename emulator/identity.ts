@@ -1,7 +1,7 @@
-import * as crypto from "crypto";
-import { EmuRequest, EmuResponse, GraphHttpError, headerValue } from "./http";
+import * as crypto from "node:crypto";
+import { type EmuRequest, type EmuResponse, GraphHttpError, headerValue } from "./http";
 import type { Pki } from "./pki";
-import { AppRegistration, CI_OIDC, Store, TenantState } from "./store";
+import { type AppRegistration, CI_OIDC, type Store, type TenantState } from "./store";
 
 /**
  * Entra ID's v2.0 endpoints as @azure/identity and MSAL call them with instance discovery off:

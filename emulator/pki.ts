@@ -1,6 +1,6 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /**
  * The emulator's own certificate authority and server certificate (for 127.0.0.1, ::1 and localhost),
@@ -70,7 +70,7 @@ function createPki(dir: string): void {
             forgePublic: forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString()),
         };
     };
-    const serial = () => "01" + crypto.randomBytes(15).toString("hex");
+    const serial = () => `01${crypto.randomBytes(15).toString("hex")}`;
     const now = new Date();
     const years = (n: number) => new Date(now.getTime() + n * 365 * 24 * 3600 * 1000);
 
@@ -157,7 +157,7 @@ function writeBundle(bundlePath: string, sources: (string | undefined)[]): strin
             }
         }
     }
-    const text = certs.join("\n") + "\n";
+    const text = `${certs.join("\n")}\n`;
     if (!fs.existsSync(bundlePath) || fs.readFileSync(bundlePath, "utf8") !== text) {
         fs.writeFileSync(`${bundlePath}.tmp`, text);
         fs.renameSync(`${bundlePath}.tmp`, bundlePath);

@@ -65,7 +65,7 @@ export class RequestLog {
             write,
             query: req.url.search,
             headers,
-            sender: { sdkVersion: headerValue(outer["sdkversion"]), userAgent: headerValue(outer["user-agent"]) },
+            sender: { sdkVersion: headerValue(outer.sdkversion), userAgent: headerValue(outer["user-agent"]) },
             ...(sentBody !== undefined ? { sentBody } : {}),
         };
     }

@@ -1,6 +1,6 @@
-import * as https from "https";
-import type { AddressInfo } from "net";
-import * as path from "path";
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
 import { adminEndpoint } from "./admin";
 import { batchExecutor } from "./batch";
 import type { Directory } from "./directory";
@@ -11,8 +11,8 @@ import { type Dispatched, type EmuRequest, graphErrorBody, readRequest, writeRes
 import { Identity } from "./identity";
 import { loadOrCreatePki } from "./pki";
 import { RequestLog, type RequestLogEntry } from "./requestLog";
-import { APPS, AppRegistration, Store, TenantState } from "./store";
-import { Throttle, ThrottleOptions } from "./throttle";
+import { APPS, type AppRegistration, Store, type TenantState } from "./store";
+import { Throttle, type ThrottleOptions } from "./throttle";
 
 export type { Faults } from "./faults";
 export { GRAPH_ROUTES } from "./graph/call";

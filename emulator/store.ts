@@ -1,9 +1,9 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
-import { AuthenticationMethodsPolicyState, newAuthenticationMethodsPolicy } from "./authenticationMethods";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type AuthenticationMethodsPolicyState, newAuthenticationMethodsPolicy } from "./authenticationMethods";
 import { AuditLog } from "./auditLog";
-import { Directory, GroupRecord } from "./directory";
+import { Directory, type GroupRecord } from "./directory";
 
 /**
  * The emulated tenants and their state, persisted to one JSON file in the state directory.

@@ -1,6 +1,6 @@
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /**
  * Drives the real Pulumi CLI (built or found by scripts/setup.sh) on a project directory, with a

@@ -1,7 +1,7 @@
-import * as fs from "fs";
-import * as tls from "tls";
-import { GraphClient, TenantClients, createTenantClients } from "../client";
-import { EmulatorOptions, RunningEmulator, startEmulator } from "@m365-mfa/emulator";
+import * as fs from "node:fs";
+import * as tls from "node:tls";
+import { type GraphClient, type TenantClients, createTenantClients } from "../client";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
 
 /**

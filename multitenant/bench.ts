@@ -7,13 +7,13 @@
  *
  *   node -r ts-node/register/transpile-only multitenant/bench.ts [tenants=1,10,50] [parallel=4]
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PULUMI_BIN_DIR, PulumiWorkspace, copyProject } from "../harness/engine";
 import { startTrustedEmulator } from "../harness/tenant";
 import { APPS } from "@m365-mfa/emulator";
-import { Operation, runBaseline } from "./run";
+import { type Operation, runBaseline } from "./run";
 import { validateTenantsFile } from "./tenants";
 
 function treeRssMb(root: number): number {

@@ -15,7 +15,7 @@
  * refuses a matrix with an empty include. The tenants are spread evenly over as few shards as
  * needed, in file order; more tenants than the shards can hold is an error, never a silent cut.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import type { TenantPlan } from "./tenants";
 
 export const GITHUB_MATRIX_LIMIT = 256;
@@ -67,7 +67,7 @@ export function githubOutputs(m: Matrix): string {
             `size${i}=${s.include.length}`,
         );
     });
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
 }
 
 export interface MatrixCommandOptions extends MatrixOptions {
@@ -85,6 +85,6 @@ export async function matrixCommand(
     const { tenants } = loadTenants(options.tenants, options.baseline);
     const m = buildMatrix(tenants, options);
     if (options.githubOutput) fs.appendFileSync(options.githubOutput, githubOutputs(m));
-    out(JSON.stringify(m) + "\n");
+    out(`${JSON.stringify(m)}\n`);
     return 0;
 }

@@ -4,9 +4,9 @@
  * The roll-up is the same whether the tenants ran on one machine (`multi-tenant`) or one per job of a
  * GitHub Actions matrix (`multi-tenant-report` combines the jobs' results).
  */
-import * as fs from "fs";
-import * as path from "path";
-import { DriftReport, driftMarkdown, num } from "../pipelines/drift";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type DriftReport, driftMarkdown, num } from "../pipelines/drift";
 
 export type TenantStatus = "unchanged" | "changed" | "clean" | "drifted" | "pending" | "failed";
 
@@ -105,7 +105,7 @@ export function rollUpMarkdown(r: RollUp): string {
         out.push("", "## Failed", "");
         for (const t of failed) out.push(`### ${t.tenant} (\`${t.stack}\`)`, "", ...fence(t.error ?? "(no reason given)"), "");
     }
-    return out.join("\n").trimEnd() + "\n";
+    return `${out.join("\n").trimEnd()}\n`;
 }
 
 /** Fixed-width table for a terminal: a row per tenant, then the failures in full. */
@@ -140,10 +140,10 @@ export function resultTable(results: TenantResult[]): string {
 /** Writes summary.md, summary.json and, per tenant, tenants/<name>.json (its result) and tenants/<name>.md (its drift report). */
 export function writeReports(dir: string, summary: RollUp, results: TenantResult[]): void {
     fs.mkdirSync(path.join(dir, "tenants"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+    fs.writeFileSync(path.join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
     fs.writeFileSync(path.join(dir, "summary.md"), rollUpMarkdown(summary));
     for (const r of results) {
-        fs.writeFileSync(path.join(dir, "tenants", `${r.tenant}.json`), JSON.stringify(r, null, 2) + "\n");
+        fs.writeFileSync(path.join(dir, "tenants", `${r.tenant}.json`), `${JSON.stringify(r, null, 2)}\n`);
         if (r.drift) fs.writeFileSync(path.join(dir, "tenants", `${r.tenant}.md`), driftMarkdown(r.drift));
     }
 }
@@ -207,9 +207,9 @@ export function reportCommand(options: ReportCommandOptions, out: (s: string) =>
     const summary = rollUp(results);
     if (options.outDir) {
         fs.mkdirSync(options.outDir, { recursive: true });
-        fs.writeFileSync(path.join(options.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+        fs.writeFileSync(path.join(options.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
         fs.writeFileSync(path.join(options.outDir, "summary.md"), rollUpMarkdown(summary));
     }
-    out(options.json ? JSON.stringify(summary, null, 2) + "\n" : rollUpMarkdown(summary));
+    out(options.json ? `${JSON.stringify(summary, null, 2)}\n` : rollUpMarkdown(summary));
     return summary.exitCode;
 }

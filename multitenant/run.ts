@@ -13,10 +13,10 @@
  * workload identity token file (the tenant's federatedTokenFile, or the run's
  * AZURE_FEDERATED_TOKEN_FILE: one app across tenants); they never enter stack config or state.
  */
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { redact } from "../client/errors";
@@ -345,7 +345,7 @@ export async function multiTenantCommand(
     }
     const summary = rollUp(results, operation);
     if (options.reportDir) writeReports(options.reportDir, summary, results);
-    out(options.json ? JSON.stringify(summary, null, 2) + "\n" : resultTable(results) + "\n");
+    out(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${resultTable(results)}\n`);
     return exitCode(results);
 }
 

@@ -26,8 +26,8 @@
  * tenant's merged baseline (baselineArgsFromConfig), naming the tenant and the key at fault.
  * Secrets never go in this file: a tenant names the environment variable holding its secret.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import { BaselineConfigError, baselineArgsFromConfig } from "../components/config";
 

@@ -13,10 +13,10 @@
  *       Exit 4: drift found and repaired (--remediate; the report keeps what was found, who, when).
  *       Exit 1: the check itself failed, or the repair did. Never changes the tenant unless --remediate is given.
  */
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import type { TenantClients } from "../client";
 import type { DriftReport } from "./drift";
@@ -317,7 +317,7 @@ export async function drift(options: DriftOptions): Promise<number> {
     };
     const write = (r: DriftReport) => {
         fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, "drift-report.json"), JSON.stringify(r, null, 2) + "\n");
+        fs.writeFileSync(path.join(dir, "drift-report.json"), `${JSON.stringify(r, null, 2)}\n`);
         fs.writeFileSync(path.join(dir, "drift-report.md"), driftMarkdown(r));
     };
     if (report.drifted) {

@@ -270,5 +270,5 @@ export function driftMarkdown(r: DriftReport): string {
     };
     if (drift.length && r.remediation?.outcome !== "repaired") out.push("", hints.drift.replace("<stack>", r.stack));
     if (pending.length) out.push("", hints.pending.replace("<stack>", r.stack));
-    return out.join("\n").trimEnd() + "\n";
+    return `${out.join("\n").trimEnd()}\n`;
 }

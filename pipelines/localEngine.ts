@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /**
  * The checkout's own engine build (.tools/pulumi/current, made by scripts/setup.sh), found from this

@@ -1,4 +1,4 @@
-import { FieldChange, TENANT_AT_PREVIEW, stableJson } from "../providers/framework/setting";
+import { type FieldChange, TENANT_AT_PREVIEW, stableJson } from "../providers/framework/setting";
 import { dynamicType } from "../providers/framework/setting";
 import { composerOf } from "../settings/members";
 import { SETTINGS } from "../settings/providerSettings";
@@ -207,7 +207,10 @@ export function planFromPreviewJson(json: any): Plan {
                 groups.set(key, g);
             };
             // Per-user rows: the transitions the provider planned from the tenant (what the guard counts), else the diff against state.
-            if (items) items.forEach((i) => add(i.item, i.from, i.to));
+            if (items)
+                items.forEach((i) => {
+                    add(i.item, i.from, i.to);
+                });
             for (const c of changes) {
                 const item = itemOf(setting, c.field);
                 if (item === undefined) entry.fields.push(c);

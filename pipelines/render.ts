@@ -1,6 +1,6 @@
 import { TENANT_AT_PREVIEW, WEAKENING_REFUSAL } from "../providers/framework/setting";
 import { SETTINGS } from "../settings/providerSettings";
-import { Plan, SettingPlan, show } from "./plan";
+import { type Plan, type SettingPlan, show } from "./plan";
 
 /** Markdown for a pull-request comment, and the drift report (Markdown and JSON). */
 const FIRST_NAMES = 10;
@@ -145,7 +145,7 @@ export function prFullList(plan: Plan, stack: string, extra: readonly string[] =
         }
     }
     out.push(...extra);
-    return out.join("\n") + "\n";
+    return `${out.join("\n")}\n`;
 }
 
 /**
@@ -264,7 +264,7 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         for (const e of plan.errors) out.push("**error:**", "", ...fenced(shorten(e)), "");
         for (const w of plan.warnings) out.push(...fenced(shorten(w)), "");
     }
-    return out.join("\n").trimEnd() + "\n";
+    return `${out.join("\n").trimEnd()}\n`;
 }
 
 // The drift report (Markdown and JSON) lives in ./drift.ts; re-exported for the code that imports it from here.

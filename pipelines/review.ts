@@ -7,9 +7,9 @@
  *   too (a copy of the stack's config with them added; nothing is applied), so the comment shows its
  *   per-user table and transitions beside the refusal.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import type { Plan } from "./plan";
 

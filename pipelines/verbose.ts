@@ -4,8 +4,8 @@
  * configure inputs, so a client secret kept in stack config ends up in the CI log. The commands warn
  * when both hold; they do not refuse (debugging a pipeline is legitimate), and never print the secret.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 const TRUE = (v: string | undefined) => v !== undefined && v !== "" && !/^(0|false|no|off)$/i.test(v.trim());
 

@@ -4,7 +4,7 @@
  * (called once per process by Pulumi) and the client's token cache are shared by all resources.
  */
 import { SettingProvider } from "./framework/adapter";
-import { AnySetting } from "./framework/setting";
+import type { AnySetting } from "./framework/setting";
 import { SETTINGS } from "../settings/providerSettings";
 import { trace } from "../client/trace";
 import { watchEngine } from "./framework/lifeline";

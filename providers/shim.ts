@@ -17,8 +17,8 @@
 // Deliberately `any`: typing against @pulumi/pulumi here would pull an import into the closure.
 export function providerShim(type: string): any {
     const load = (): any => {
-        const path = require("path");
-        const fs = require("fs");
+        const path = require("node:path");
+        const fs = require("node:fs");
         const PACKAGE = "m365-mfa";
         let root: string | undefined;
         for (let dir = process.cwd(); ; dir = path.dirname(dir)) {

@@ -6,7 +6,7 @@
  * AZURE_CLIENT_ID, a credential; see the README). Needs AuditLog.Read.All (and, without Entra ID P1,
  * UserAuthenticationMethod.Read.All for --users).
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { createTenantClients } from "../client";
 import { assessReadiness } from "../providers/framework/readinessReport";
 import { toJson, toMarkdown, toTable } from "./render";
@@ -47,7 +47,7 @@ export async function readinessCommand(options: ReadinessCommandOptions = {}): P
             ? JSON.stringify({ ...JSON.parse(toJson(report)), smtpAuth: smtpAuthJson(smtp, keptOn) }, null, 2)
             : `${format === "markdown" ? toMarkdown(report) : toTable(report)}\n\n${smtpAuthSection(smtp, keptOn, format)}`;
     if (options.out) {
-        fs.writeFileSync(options.out, text + "\n");
+        fs.writeFileSync(options.out, `${text}\n`);
         console.error(`readiness report written to ${options.out}`);
     } else {
         console.log(text);

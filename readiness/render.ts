@@ -1,4 +1,4 @@
-import { ReadinessReport } from "../providers/framework/readinessReport";
+import type { ReadinessReport } from "../providers/framework/readinessReport";
 
 /** The readiness report as a terminal table, Markdown (for a PR or a ticket) or JSON (for tools). */
 export function toJson(r: ReadinessReport): string {

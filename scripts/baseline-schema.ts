@@ -4,8 +4,8 @@
  *
  * The command only; what it writes is scripts/baselineSchema.ts's.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ROOT, generated, stale } from "./baselineSchema";
 
 if (process.argv.includes("--check")) {

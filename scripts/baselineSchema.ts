@@ -7,8 +7,8 @@
  *
  * This file is the library (the test reads it); the command is scripts/baseline-schema.ts (npm run baseline-schema [-- --check]).
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { BASELINE_KEY, BASELINE_SCHEMA, PACKAGE_CONFIG_KEYS } from "../components/config";
 import { CONFIG_NAMESPACE } from "../client/connection";
 import { jsonSchemaOf, type Schema } from "../providers/framework/validation";

@@ -16,9 +16,9 @@
  * provider app may read the directory audit log out of the box. It exits non-zero if any step does not
  * behave as described.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { PulumiWorkspace, REPO_ROOT, CliResult } from "../harness/engine";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../harness/engine";
 import { trustCa } from "../harness/tenant";
 import { RUNNING_FILE, emulatorMain } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -20,14 +20,14 @@
  *   node scripts/launch.js --stamp      writes dist/build.json (the end of npm run build)
  *   node scripts/launch.js --status     says which one would run, and why
  */
-const crypto = require("crypto");
-const fs = require("fs");
-const path = require("path");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
 
 // Node.js's on-disk cache of compiled code (node:module enableCompileCache, Node.js 22.8+; the directory
 // is NODE_COMPILE_CACHE, else os.tmpdir()/node-compile-cache): what this process loads after this line
 // (the SDK's rest, the package) is parsed and compiled once, not on every run (~0.25 s of each).
-require("module").enableCompileCache?.();
+require("node:module").enableCompileCache?.();
 
 const ROOT = path.join(__dirname, "..");
 const STAMP = path.join("dist", "build.json");
@@ -44,7 +44,7 @@ function staleReason(root = ROOT) {
     } catch {
         return `no ${STAMP} (run npm run build)`;
     }
-    const sources = stamp && stamp.sources;
+    const sources = stamp?.sources;
     if (!sources || typeof sources !== "object" || !Object.keys(sources).length) {
         return `${STAMP} lists no sources (run npm run build)`;
     }
@@ -105,7 +105,7 @@ function writeStamp(root = ROOT) {
             .sort()
             .map((k) => [k, sources[k]]),
     );
-    fs.writeFileSync(path.join(root, STAMP), JSON.stringify({ sources: sorted }, null, 1) + "\n");
+    fs.writeFileSync(path.join(root, STAMP), `${JSON.stringify({ sources: sorted }, null, 1)}\n`);
     return Object.keys(sorted).length;
 }
 

@@ -1,6 +1,6 @@
-import * as crypto from "crypto";
-import { AUTH_POLICY_PROTOCOLS, ExchangeAuthenticationPolicyState, TenantState } from "../store";
-import { Cmdlet, DN_SUFFIX, ParameterKind, noChangeWarning, sameText } from "./cmdlet";
+import * as crypto from "node:crypto";
+import { AUTH_POLICY_PROTOCOLS, type ExchangeAuthenticationPolicyState, type TenantState } from "../store";
+import { type Cmdlet, DN_SUFFIX, type ParameterKind, noChangeWarning, sameText } from "./cmdlet";
 import { ExchangeCmdletError, identityNotFound } from "./errors";
 
 /**

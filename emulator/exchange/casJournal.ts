@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { ExchangeMailboxState, Store, TenantState } from "../store";
 
 /**
@@ -37,7 +37,7 @@ export function recordCasMailboxChange(store: Store, tenant: TenantState, m: Exc
     replayCasJournal(store, tenant);
     Object.assign(m, set);
     tenant.exchange.casJournalLines = (tenant.exchange.casJournalLines ?? 0) + 1;
-    fs.appendFileSync(journalFile(store, tenant.tenantId), JSON.stringify({ t: Date.now(), guid: m.guid, set }) + "\n", { mode: 0o600 });
+    fs.appendFileSync(journalFile(store, tenant.tenantId), `${JSON.stringify({ t: Date.now(), guid: m.guid, set })}\n`, { mode: 0o600 });
 }
 
 /** Once per process and tenant: applies the journal's lines the state file does not hold yet. */

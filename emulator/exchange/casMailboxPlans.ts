@@ -1,6 +1,6 @@
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 import type { TenantState } from "../store";
-import { Cmdlet, noChangeWarning, sameText } from "./cmdlet";
+import { type Cmdlet, noChangeWarning, sameText } from "./cmdlet";
 import { identityNotFound } from "./errors";
 import { organizationDn } from "./organization";
 

@@ -1,9 +1,9 @@
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 import type { RouteContext } from "../graph/routes";
-import { EmuResponse, headerValue } from "../http";
+import { type EmuResponse, headerValue } from "../http";
 import { stableStringify } from "./stable";
 import { authenticationPolicyCmdlets } from "./authenticationPolicies";
-import { Cmdlet, bindParameters, sameText } from "./cmdlet";
+import { type Cmdlet, bindParameters, sameText } from "./cmdlet";
 import { ExchangeCmdletError, commandNotFound, exchangeErrorResponse } from "./errors";
 import { casMailboxPlanCmdlets } from "./casMailboxPlans";
 import { mailboxCmdlets } from "./mailboxes";

@@ -1,5 +1,5 @@
 import type { ExchangeMailboxState, TenantState } from "../store";
-import { Cmdlet, noChangeWarning, sameText } from "./cmdlet";
+import { type Cmdlet, noChangeWarning, sameText } from "./cmdlet";
 import { ExchangeCmdletError, identityNotFound } from "./errors";
 import { organizationDn } from "./organization";
 import "./casMailboxPlans"; // the mailbox's protocol fields (declared there)

@@ -1,5 +1,5 @@
 import type { TenantState } from "../store";
-import { Cmdlet, DN_SUFFIX, noChangeWarning } from "./cmdlet";
+import { type Cmdlet, DN_SUFFIX, noChangeWarning } from "./cmdlet";
 import { referenceNotFound } from "./errors";
 import { findAuthenticationPolicy } from "./authenticationPolicies";
 

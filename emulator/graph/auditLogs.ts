@@ -1,7 +1,7 @@
 import type { DirectoryAuditRecord } from "../auditLog";
 import { GraphHttpError } from "../http";
 import { requireRole } from "../identity";
-import { FilterRow, QueryCapability, filterOf, orderOf } from "./query";
+import { type FilterRow, type QueryCapability, filterOf, orderOf } from "./query";
 import { paged } from "./reports";
 import type { Route, RouteContext } from "./routes";
 

@@ -1,20 +1,20 @@
 import {
     ALL_USERS,
-    AuthenticationMethodsPolicyState,
-    FeatureConfigurationState,
-    FeatureTargetState,
+    type AuthenticationMethodsPolicyState,
+    type FeatureConfigurationState,
+    type FeatureTargetState,
     METHOD_IDS,
-    MethodConfigurationState,
-    MethodId,
-    MethodTargetState,
-    MigrationState,
+    type MethodConfigurationState,
+    type MethodId,
+    type MethodTargetState,
+    type MigrationState,
     NO_ONE,
-    RegistrationCampaignState,
-    SystemCredentialPreferencesState,
-    TargetRef,
+    type RegistrationCampaignState,
+    type SystemCredentialPreferencesState,
+    type TargetRef,
     newAuthenticationMethodsPolicy,
 } from "../authenticationMethods";
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { checkBody, loadSchema, propertiesOf } from "../schema/check";
@@ -258,7 +258,9 @@ function passkeyProfile(v: unknown): PasskeyProfileState {
     const types = requiredString(o, "passkeyTypes", type)
         .split(",")
         .map((x) => x.trim());
-    types.forEach((x) => enumValue(x, PASSKEY_TYPES));
+    types.forEach((x) => {
+        enumValue(x, PASSKEY_TYPES);
+    });
     const attestation = enumValue(requiredString(o, "attestationEnforcement", type), ATTESTATION_ENFORCEMENT);
     if (o.keyRestrictions === undefined || o.keyRestrictions === null) {
         throw bad(`The property 'keyRestrictions' of type 'microsoft.graph.${type}' is required and cannot be null.`);

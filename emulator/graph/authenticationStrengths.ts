@@ -1,4 +1,4 @@
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
@@ -132,7 +132,7 @@ export function renderStrength(p: AuthenticationStrengthPolicyState): Record<str
 
 /** The combinations as given, each a comma-separated list of authenticationMethodModes members (flag enum). */
 function checkCombinations(value: unknown): string[] {
-    const modes = loadSchema("v1.0").enums["authenticationMethodModes"] ?? [];
+    const modes = loadSchema("v1.0").enums.authenticationMethodModes ?? [];
     if (!Array.isArray(value) || !value.length) {
         throw bad("allowedCombinations is required: give at least one combination of authentication method modes.");
     }

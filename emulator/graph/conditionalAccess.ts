@@ -1,5 +1,5 @@
-import * as crypto from "crypto";
-import * as net from "net";
+import * as crypto from "node:crypto";
+import * as net from "node:net";
 import { GraphHttpError, jsonBody } from "../http";
 import { requireRole } from "../identity";
 import { loadSchema, propertiesOf } from "../schema/check";
@@ -609,7 +609,9 @@ function parseLocation(version: Version, type: string, body: Record<string, unkn
         if (!ranges.length) {
             throw bad("ipRanges is required: give at least one IP range.");
         }
-        ranges.forEach((r, i) => checkCidr(r, `ipRanges[${i}]`));
+        ranges.forEach((r, i) => {
+            checkCidr(r, `ipRanges[${i}]`);
+        });
         parsed.isTrusted ??= false;
     } else {
         const countries = parsed.countriesAndRegions as string[];

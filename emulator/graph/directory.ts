@@ -5,8 +5,8 @@ import { loadSchema, propertiesOf } from "../schema/check";
 import { perUserMfaAudit } from "./audit";
 import {
     DIRECTORY_ADVANCED,
-    FilterRow,
-    QueryCapability,
+    type FilterRow,
+    type QueryCapability,
     filterOf,
     hasEventual,
     isAdvancedQuery,

@@ -75,7 +75,7 @@ export function notModelled(what: string, cap: QueryCapability | undefined): Gra
 }
 
 export function hasEventual(req: EmuRequest): boolean {
-    const level = req.headers["consistencylevel"];
+    const level = req.headers.consistencylevel;
     return (Array.isArray(level) ? level : [level]).some((v) => typeof v === "string" && v.trim().toLowerCase() === "eventual");
 }
 
@@ -115,7 +115,7 @@ export function checkQuery(req: EmuRequest, cap: QueryCapability | undefined, me
         if (!option.startsWith("$")) {
             throw notModelled(`Query parameter '${key}' on ${method} ${template}`, cap);
         }
-        if (!cap || !cap.options.includes(option)) {
+        if (!cap?.options.includes(option)) {
             throw notModelled(`Query option '${key}' on ${method} ${template}`, cap);
         }
     }
@@ -286,7 +286,7 @@ export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuR
             const sub =
                 prop.toLowerCase() === inside.variable.toLowerCase() ? "" : prop.replace(new RegExp(`^${inside.variable}/`, "i"), "");
             const ops = Object.entries(inside.row.any ?? {}).find(([p]) => p.toLowerCase() === sub.toLowerCase())?.[1];
-            if (!ops || !ops.includes(op))
+            if (!ops?.includes(op))
                 throw filterRefusal(cap, `${inside.outer}/any(${inside.variable}: ${prop})`, op, {
                     ops: ops ?? [],
                     source: inside.row.source,
@@ -294,7 +294,7 @@ export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuR
             return;
         }
         const row = rowFor(cap, prop);
-        if (!row || !row[1].ops.includes(op)) throw filterRefusal(cap, prop, op, row?.[1]);
+        if (!row?.[1].ops.includes(op)) throw filterRefusal(cap, prop, op, row?.[1]);
         if (cap.advanced?.includes(op) && !isAdvancedQuery(req)) {
             throw needsAdvanced(`Operator '${op}' in filter clause on '${prop}'`);
         }
@@ -325,7 +325,7 @@ export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuR
             case "any": {
                 if (inside) throw filterRefusal(cap, n.prop, "any", undefined);
                 const row = rowFor(cap, n.prop);
-                if (!row || !row[1].ops.includes("any")) throw filterRefusal(cap, n.prop, "any", row?.[1]);
+                if (!row?.[1].ops.includes("any")) throw filterRefusal(cap, n.prop, "any", row?.[1]);
                 walk(n.inner, { row: row[1], variable: n.variable, outer: row[0] });
                 return;
             }

@@ -3,7 +3,7 @@ import { GraphHttpError, headerValue } from "../http";
 import { requireRole } from "../identity";
 import type { SignInRecord } from "../signIns";
 import type { RecordedSignInState } from "../store";
-import { FilterRow, QueryCapability, filterOf, orderOf } from "./query";
+import { type FilterRow, type QueryCapability, filterOf, orderOf } from "./query";
 import type { Route, RouteContext } from "./routes";
 
 const SIGNIN_MD = 'docs-contrib api-reference/v1.0/resources/signin.md (Properties: "Supports $filter (...)")';
@@ -189,7 +189,7 @@ function renderSignIn(s: SignInRecord) {
 const REPORT_ONLY_RESULTS = ["reportOnlySuccess", "reportOnlyFailure", "reportOnlyNotApplied", "reportOnlyInterrupted"];
 
 function appliedPolicies(applied: RecordedSignInState["appliedConditionalAccessPolicies"], ctx: RouteContext) {
-    const prefer = String(headerValue(ctx.req.headers["prefer"]) ?? "");
+    const prefer = String(headerValue(ctx.req.headers.prefer) ?? "");
     const evolvable = /include-unknown-enum-members/i.test(prefer);
     return applied.map((a) => ({ ...a, result: !evolvable && REPORT_ONLY_RESULTS.includes(a.result) ? "unknownFutureValue" : a.result }));
 }

@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 /**
  * Checks JSON bodies against Microsoft Graph's own type definitions (extracted from Graph's CSDL

@@ -18,9 +18,9 @@
  * (`artefact`, `replay`, `note`, per example name) are kept when the fixture is regenerated; an
  * annotation whose example is gone from the page is reported.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 export const REPO = "microsoftgraph/microsoft-graph-docs-contrib";
 
@@ -261,7 +261,7 @@ function blocks(markdown: string): Block[] {
         if (!line.trimStart().startsWith("<!--")) continue;
         let comment = line;
         let j = i;
-        while (!comment.includes("-->") && j + 1 < lines.length) comment += "\n" + lines[++j];
+        while (!comment.includes("-->") && j + 1 < lines.length) comment += `\n${lines[++j]}`;
         const meta = parseMeta(comment.slice(comment.indexOf("<!--") + 4, comment.lastIndexOf("-->")));
         i = j;
         if (!meta || typeof meta.blockType !== "string" || !["request", "response", "ignored"].includes(meta.blockType)) continue;
@@ -433,7 +433,7 @@ function main(argv: string[]): void {
             }
         }
         const fixture: DocFixture = { source: { repo: REPO, path: page, commit: commitOf(page) }, calledBy, examples };
-        fs.writeFileSync(file, JSON.stringify(fixture, null, 2) + "\n");
+        fs.writeFileSync(file, `${JSON.stringify(fixture, null, 2)}\n`);
         console.log(`${fixtureFile(page)}: ${examples.length} examples`);
     }
     if (missing.length) {

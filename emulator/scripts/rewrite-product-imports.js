@@ -4,10 +4,10 @@
 // Leaves alone (and lists): namespace imports, side-effect imports, names index.ts does not export, and
 // a file that replaces the server module's startEmulator export in place (a re-export through the
 // package entry is read-only; use addStartHook instead).
-const fs = require("fs");
-const path = require("path");
+const fs = require("node:fs");
+const path = require("node:path");
 const ts = require("typescript");
-const { execFileSync } = require("child_process");
+const { execFileSync } = require("node:child_process");
 
 const root = process.cwd();
 const dry = process.argv.includes("--dry");
@@ -42,7 +42,7 @@ for (const file of files) {
     };
     const edits = [];
     const rewrite = (lit, names, what) => {
-        const missing = names === undefined ? ["(" + what + ")"] : names.filter((n) => !exported.has(n));
+        const missing = names === undefined ? [`(${what})`] : names.filter((n) => !exported.has(n));
         if (SKIP.has(file) || missing.length) {
             left.push(
                 `${file}: "${lit.text}" ${SKIP.has(file) ? "(skipped: wraps the server module)" : `not exported by the entry: ${missing.join(", ")}`}`,
@@ -107,7 +107,7 @@ for (const file of files) {
     visit(sf);
     if (!edits.length) continue;
     let out = text;
-    for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + "@m365-mfa/emulator" + out.slice(e.end);
+    for (const e of edits.sort((a, b) => b.start - a.start)) out = `${out.slice(0, e.start)}@m365-mfa/emulator${out.slice(e.end)}`;
     changed += edits.length;
     console.log(`${dry ? "would rewrite" : "rewrote"} ${edits.length} in ${file}`);
     if (!dry) fs.writeFileSync(path.join(root, file), out);

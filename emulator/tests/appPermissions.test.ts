@@ -4,7 +4,7 @@
  * provider app of each new tenant held the module's own list, so a grant in one emulator leaked into
  * every emulator started later in the same process (and hid a missing Directory.Read.All from tests).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { setAppPermissions } from "../cli";
 import { APPS, PROVIDER_GRAPH_ROLES, newTenant } from "../store";
 import type { RunningEmulator } from "../server";

@@ -9,7 +9,7 @@
  * - includes/throttling-entra-logs-reports.md: directory audits share the five-requests-per-10-seconds
  *   limit of the sign-in logs, not the identity bucket.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "../server";
 import { APPS } from "../store";
 import { addApp, rawGraph, useEmulator } from "./support";

@@ -4,10 +4,10 @@
  * written from the docs, never from the emulator's own answer). Rules the emulator does not model yet
  * get no test; they are listed in one summary line at the end.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { methodId } from "../graph/userMethods";
 import { RULE_TABLES } from "../ruleTables";
 import type { Expectation, Probe, Rule } from "../rules";

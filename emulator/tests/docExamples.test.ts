@@ -29,13 +29,13 @@
  * KNOWN_DIVERGENCES below until the emulator is fixed; an entry
  * whose example now matches fails the suite, so the list only shrinks.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { checkBody, loadSchema } from "../schema/check";
 import type { RunningEmulator } from "../server";
 import { APPS } from "../store";
-import { DocExample, DocFixture, PAGES, fixtureFile } from "../scripts/extract-doc-examples";
+import { type DocExample, type DocFixture, PAGES, fixtureFile } from "../scripts/extract-doc-examples";
 import { addApp, rawGraph, tokenFor, useEmulator } from "./support";
 
 const FIXTURES = path.join(__dirname, "docExamples");
@@ -86,7 +86,7 @@ function propertyType(
 }
 const typeName_ = (t: string) => t.replace(/^Collection\((.*)\)$/, "$1").replace(/^#?microsoft\.graph\./, "");
 
-export interface ShapeContext {
+interface ShapeContext {
     version: "v1.0" | "beta";
     /** The Graph type at this place (from the example's metadata, @odata.type, or the parent's property). */
     type?: string;
@@ -101,7 +101,7 @@ export interface ShapeContext {
  * properties are required in truncated examples too. `exact` notes (does not refuse) answered
  * properties an untruncated example does not show: the schema check judges those.
  */
-export function compareShape(
+function compareShape(
     doc: unknown,
     got: unknown,
     at: string,
@@ -392,7 +392,7 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
             else if (prev === "policies" && segs[i - 2]?.toLowerCase() === "conditionalaccess") segs[i] = ids.policy;
             else if (prev === "namedlocations") segs[i] = ids.location;
         }
-        const out = "/" + segs.map((s) => s.replace(/roleTemplateId='[^']*'/, `roleTemplateId='${ids.roleTemplateId}'`)).join("/");
+        const out = `/${segs.map((s) => s.replace(/roleTemplateId='[^']*'/, `roleTemplateId='${ids.roleTemplateId}'`)).join("/")}`;
         return out + query;
     }
 

@@ -4,11 +4,11 @@
  * state directory that has a tenant unless --reseed; adding a tenant, granting an app a permission and
  * acting as a portal admin are commands, not edits of the state file.
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { DRIFT_REPORT_PERMISSIONS, RUNNING_FILE, USAGE_EXIT, emulatorMain, runningEmulator } from "../cli";
 import type { RunningEmulator } from "../server";
 import { APPS, Store } from "../store";

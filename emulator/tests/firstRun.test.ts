@@ -4,11 +4,11 @@
  * exports what it says (and creates the dev stack without changing Pulumi.dev.yaml), and the CA
  * bundle it gives Node keeps the certificates of the NODE_EXTRA_CA_CERTS the user already had.
  */
-import * as assert from "assert";
-import { ChildProcess, execFileSync, spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { LOCAL_PASSPHRASE, backendDir, findCli, pasteBlock, setupText } from "../cli";
 import { loadOrCreatePki, nodeCaBundlePath } from "../pki";
 import type { RunningEmulator } from "../server";
@@ -107,7 +107,7 @@ describe("emulator: the first run's setup", function () {
         assert.ok(block.includes("pulumi stack select --create dev"));
     });
 
-    it("creates the dev stack in the printed backend, keeping Pulumi.dev.yaml as it is", function () {
+    it("creates the dev stack in the printed backend, keeping Pulumi.dev.yaml as it is", () => {
         // npm test runs setup first, which provides the CLI: a missing one is a failure, not a skip.
         assert.ok(findCli(repo).pulumi, "no pulumi CLI found (.tools/pulumi/current/bin or PATH): run npm run setup");
         const project = path.join(tmp, "project");

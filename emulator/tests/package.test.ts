@@ -5,12 +5,12 @@
  * devDependencies for what only its tests and scripts use), nothing declared goes unused, and the
  * package's entry, found by its name as the product's tests find it, serves the emulator.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as https from "https";
-import * as os from "os";
-import { builtinModules } from "module";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as os from "node:os";
+import { builtinModules } from "node:module";
+import * as path from "node:path";
 import * as ts from "typescript";
 
 const PACKAGE_DIR = path.resolve(__dirname, "..");

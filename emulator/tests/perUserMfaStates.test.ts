@@ -7,7 +7,7 @@
  * - "If per-user MFA is re-enabled on a user and the user doesn't re-register, their MFA state doesn't
  *   transition from Enabled to Enforced ... The administrator must move the user directly to Enforced."
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "../server";
 import { rawGraph, useEmulator } from "./support";
 

@@ -5,7 +5,7 @@
  * must answer 400 with "not modelled by the emulator" (or Graph's documented refusal where the route
  * declares one, e.g. $skip on /groups) instead of a 200 that ignores the option.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { GRAPH_ROUTES } from "../server";
 import type { RunningEmulator } from "../server";
 import type { Route } from "../graph/routes";
@@ -29,7 +29,7 @@ const PROBES: readonly [string, string][] = [
 ];
 
 /** A concrete path for a route's pattern (its capture groups filled with an id), checked against the pattern. */
-export function concretePath(route: Route): string {
+function concretePath(route: Route): string {
     let src = route.pattern.source.replace(/^\^/, "").replace(/\$$/, "");
     // Capture groups: an id.
     src = src.replace(/\(\[\^[^\]]*\]\+\)/g, "00000000-0000-0000-0000-0000000000aa");
@@ -183,7 +183,7 @@ describe("emulator: every route refuses the query options it does not model", fu
         const lic = await rawGraph(
             emu,
             "GET",
-            "/users?$filter=" + encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)"),
+            `/users?$filter=${encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)")}`,
         );
         assert.strictEqual(lic.status, 400);
         assert.match(lic.body.error.message, /property 'assignedLicenses' of resource 'User'.*not modelled by the emulator/);
@@ -205,20 +205,20 @@ describe("emulator: every route refuses the query options it does not model", fu
     }
 
     it("a route's declared options pass the check (the refusal is not blanket)", async () => {
-        const users = await rawGraph(emu, "GET", "/users?$select=id&$top=5&$filter=" + encodeURIComponent("accountEnabled eq true"));
+        const users = await rawGraph(emu, "GET", `/users?$select=id&$top=5&$filter=${encodeURIComponent("accountEnabled eq true")}`);
         assert.strictEqual(users.status, 200, JSON.stringify(users.body));
-        const filterOnUnlisted = await rawGraph(emu, "GET", "/users?$filter=" + encodeURIComponent("city eq 'Redmond'"));
+        const filterOnUnlisted = await rawGraph(emu, "GET", `/users?$filter=${encodeURIComponent("city eq 'Redmond'")}`);
         assert.strictEqual(filterOnUnlisted.status, 400);
         assert.strictEqual(filterOnUnlisted.body.error.code, "Request_UnsupportedQuery");
         assert.match(filterOnUnlisted.body.error.message, /property 'city' of resource 'User'.*not modelled by the emulator/);
         // ne is an advanced query on directory objects (aad-advanced-queries.md).
-        const ne = await rawGraph(emu, "GET", "/users?$filter=" + encodeURIComponent("userType ne 'Guest'"));
+        const ne = await rawGraph(emu, "GET", `/users?$filter=${encodeURIComponent("userType ne 'Guest'")}`);
         assert.strictEqual(ne.status, 400);
         assert.match(ne.body.error.message, /Try adding \$count=true query parameter and ConsistencyLevel:eventual header/);
         const neAdvanced = await rawGraph(
             emu,
             "GET",
-            "/users?$count=true&$filter=" + encodeURIComponent("userType ne 'Guest'"),
+            `/users?$count=true&$filter=${encodeURIComponent("userType ne 'Guest'")}`,
             undefined,
             undefined,
             "v1.0",

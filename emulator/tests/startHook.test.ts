@@ -2,10 +2,10 @@
  * Start hooks: a process sees every emulator it starts, whoever starts it, without replacing the
  * module's export (the product's client conformance check records each emulator's requests this way).
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { type RunningEmulator, addStartHook, startEmulator } from "../index";
 import { trustCa } from "./support";
 

@@ -4,11 +4,11 @@
  * HTTP calls with an app's token from the emulator's token endpoint (client credentials, as Entra ID's
  * v2.0 endpoint takes them), so that a test sees status codes and headers exactly as sent.
  */
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import * as tls from "tls";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tls from "node:tls";
 import type { ResourceName } from "../identity";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../server";
 import { APPS, type AppRegistration } from "../store";

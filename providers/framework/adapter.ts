@@ -1,24 +1,24 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
     CONFIG_NAMESPACE,
-    ConfigSource,
+    type ConfigSource,
     MissingExchangeRoleError,
     MissingPermissionError,
     TenantApiError,
-    TenantClients,
+    type TenantClients,
     createTenantClients,
     scrubbed,
 } from "../../client";
 import { trace } from "../../client/trace";
 import { boundedMessage } from "./report";
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import {
-    AnySetting,
+    type AnySetting,
     CHECK_REUSE_MS,
-    FieldChange,
+    type FieldChange,
     REFRESH_REUSE_MS,
-    ReadContext,
-    ValidationFailure,
+    type ReadContext,
+    type ValidationFailure,
     describeChanges,
     stableJson,
 } from "./setting";

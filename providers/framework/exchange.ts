@@ -1,4 +1,4 @@
-import { MissingPermissionError, TenantApiError, TenantClients } from "../../client";
+import { MissingPermissionError, TenantApiError, type TenantClients } from "../../client";
 
 /**
  * Small helpers shared by the Exchange Online settings (SMTP AUTH, authentication policies).

@@ -1,6 +1,6 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 /**
  * Long lists in messages: a message names the count and the first few entries, whatever the size of
@@ -41,7 +41,7 @@ export function writeReport(what: string, lines: readonly string[]): string | un
                 .replace(/^-|-$/g, "") || "list";
         const stamp = new Date().toISOString().replace(/[:.]/g, "-");
         const file = path.join(dir, `${slug}-${stamp}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.txt`);
-        fs.writeFileSync(file, lines.join("\n") + "\n");
+        fs.writeFileSync(file, `${lines.join("\n")}\n`);
         return file;
     } catch {
         return undefined;
@@ -78,7 +78,7 @@ export class PartialFailureError extends Error {
         rerun: string,
     ) {
         super(
-            [
+            `${[
                 failed.length
                     ? `${failed.length} of ${total} ${noun} could not be changed (the others were): ${nameList(failed, `${noun} not changed`)}`
                     : "",
@@ -87,7 +87,7 @@ export class PartialFailureError extends Error {
                     : "",
             ]
                 .filter(Boolean)
-                .join("; ") + `. ${rerun}`,
+                .join("; ")}. ${rerun}`,
         );
         this.name = "PartialFailureError";
     }

@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import type { TenantClients } from "../../client";
 import type { Schema, ValidationFailure } from "./validation";
 

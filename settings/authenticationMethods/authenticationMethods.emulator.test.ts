@@ -3,8 +3,7 @@
  * emulator: create, no-op, update, drift made in the portal, delete, check failures per field (with the
  * tenant's state where the rule needs it), permissions, and faults.
  */
-import * as assert from "assert";
-import * as path from "path";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "@m365-mfa/emulator";
@@ -508,11 +507,11 @@ describe("emulator: authentication methods providers", function () {
             );
             assert.match(by["registrationCampaign.nag"], /registrationCampaign\.nag is not a known property/);
             assert.match(
-                by["policyMigrationState"],
+                by.policyMigrationState,
                 /must be one of "preMigration", "migrationInProgress", "migrationComplete" \(got "done"\)/,
             );
             assert.match(by["systemCredentialPreferences.excludeTargets[0].id"], /cannot be "all_users"/);
-            assert.match(by["authenticationMethodConfigurations"], /AuthenticationMethodConfiguration resources/);
+            assert.match(by.authenticationMethodConfigurations, /AuthenticationMethodConfiguration resources/);
             assert.match((await failuresOf(policyProvider(), {}))[0].reason, /nothing to manage/);
             assert.strictEqual(emu.requests.length, calls);
         });

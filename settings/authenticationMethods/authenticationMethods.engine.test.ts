@@ -7,10 +7,10 @@
  * FIDO2 shape exported without the deprecated fields, then moved to passkey profiles only when the stack
  * declares them (said at preview); and no request body the project sent carries isAttestationEnforced.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -5,7 +5,7 @@
  * by key, export round trip; switching report suspicious activity off needs a confirmation; external
  * authentication methods created by name, managed and exported. Also the guardrails and the preset.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { exportContext } from "../../providers/framework/exportContext";
 import { presetBaseline } from "../../components/presets";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -7,7 +7,7 @@
  * preview); export round trips of both; bad input named by key; and no request body the project's clients
  * sent carries the deprecated isAttestationEnforced.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { exportContext } from "../../providers/framework/exportContext";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";

@@ -2,14 +2,14 @@ import type { ExportContext } from "../../providers/framework/exportContext";
 import {
     AUTHENTICATION_METHODS,
     AUTHENTICATOR_FEATURES,
-    AuthenticationMethod,
-    LiveProfile,
+    type AuthenticationMethod,
+    type LiveProfile,
     METHOD_SPECS,
     authenticationMethodConfiguration,
 } from "./methodConfiguration";
 import { externalAuthenticationMethod, readExternalMethods } from "./externalMethod";
 import { authenticationMethodsPolicy } from "./policy";
-import { Target } from "./shared";
+import type { Target } from "./shared";
 
 /**
  * m365-mfa:baseline.authenticationMethods: the tenant-wide policy (registrationCampaign,

@@ -1,13 +1,13 @@
 import type { TenantClients } from "../../client";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
-import { FieldChange, TenantSetting } from "../../providers/framework/setting";
+import type { FieldChange, TenantSetting } from "../../providers/framework/setting";
 import { any, list, map, oneOf, str } from "../../providers/framework/validation";
 import {
     AUTH_POLICY_PERMISSIONS,
     InputChecks,
     POLICY_PATH,
     REGISTRATION_EXTRAS,
-    Target,
+    type Target,
     checkTargets,
     declaredCheck,
     isObject,

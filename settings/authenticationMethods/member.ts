@@ -3,7 +3,7 @@ import { checkedBySetting } from "../../providers/framework/declare";
 import { type Schema, keysOf, map, obj } from "../../providers/framework/validation";
 import { exportMember } from "./export";
 import { AuthenticationMethodConfiguration, type AuthenticationMethodConfigurationArgs } from "./methodConfigurationResource";
-import { AUTHENTICATION_METHODS, AuthenticationMethod, authenticationMethodConfiguration, methodSchema } from "./methodConfiguration";
+import { AUTHENTICATION_METHODS, type AuthenticationMethod, authenticationMethodConfiguration, methodSchema } from "./methodConfiguration";
 import { externalAuthenticationMethod, externalMethodDeclaration } from "./externalMethod";
 import { ExternalAuthenticationMethod, type ExternalAuthenticationMethodArgs } from "./externalMethodResource";
 import { authenticationMethodsPolicy, authenticationMethodsPolicyDeclaration } from "./policy";

@@ -1,8 +1,8 @@
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
+import { type FieldChange, TENANT_AT_PREVIEW, type TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
 import {
     type Infer,
     type Schema,
@@ -21,12 +21,11 @@ import {
     ADVANCED_CONFIG_STATES,
     ALL_USERS,
     AUTH_POLICY_PERMISSIONS,
-    AdvancedConfigState,
     InputChecks,
     POLICY_PATH,
-    Target,
-    TargetKind,
-    FieldCheck,
+    type Target,
+    type TargetKind,
+    type FieldCheck,
     checkTargets,
     declaredCheck,
     isObject,
@@ -849,7 +848,7 @@ export const authenticationMethodConfiguration: TenantSetting<
 
     async read(clients, desired) {
         if (!desired.method) {
-            throw new Error("the recorded inputs name no method; set method to one of " + AUTHENTICATION_METHODS.join(", "));
+            throw new Error(`the recorded inputs name no method; set method to one of ${AUTHENTICATION_METHODS.join(", ")}`);
         }
         return { method: desired.method, configuration: await readConfiguration(clients, desired.method, versionFor(desired)) };
     },

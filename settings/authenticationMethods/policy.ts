@@ -1,16 +1,16 @@
 import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
-import { FieldChange, TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
+import { type FieldChange, type TenantSetting, weakeningRefusal } from "../../providers/framework/setting";
 import { type Infer, type Schema, any, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
 import {
     ADVANCED_CONFIG_STATES,
     AUTH_POLICY_PERMISSIONS,
-    AdvancedConfigState,
+    type AdvancedConfigState,
     InputChecks,
     POLICY_PATH,
-    Target,
-    TargetKind,
+    type Target,
+    type TargetKind,
     checkTargets,
     declaredCheck,
     targetSchema,

@@ -1,4 +1,4 @@
-import { ValidationFailure } from "../../providers/framework/setting";
+import type { ValidationFailure } from "../../providers/framework/setting";
 import { type Schema, bool, obj, oneOf, str, unknownKey } from "../../providers/framework/validation";
 
 /**

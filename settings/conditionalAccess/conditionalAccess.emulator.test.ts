@@ -4,10 +4,10 @@
  * security defaults both ways, the 1 request per second per tenant limit whose 429 has no Retry-After,
  * and the documented permissions. Every body the emulator accepted or answered is checked with checkBody.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { createTenantClients } from "../../client";
 import { SECURITY_DEFAULTS_CONFLICT, microsoftSetsManagedPolicyState, seedManagedPolicies } from "@m365-mfa/emulator";
 import { checkBody } from "@m365-mfa/emulator";

@@ -6,14 +6,14 @@
  * diff, a portal change caught by drift and repaired, workload identity for both providers, and no
  * credential of either provider in state or logs.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { APPS, ConditionalAccessPolicyState } from "@m365-mfa/emulator";
+import { APPS, type ConditionalAccessPolicyState } from "@m365-mfa/emulator";
 
 const BREAK_GLASS = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}/;

@@ -2,7 +2,7 @@
  * Legacy authentication blocked in stages, Conditional Access MFA, presets and the coherence rules,
  * under Pulumi's mocks (the azuread provider plugin is not needed under mocks).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { BaselineConfigError, baselineArgsFromConfig, coherenceWarnings } from "../../components/config";
 
@@ -125,7 +125,7 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         );
         assert.throws(
             () => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "enforce" } }),
-            /legacyAuthentication\.mode must be one of reportOnly, on, off \(report-only first, as Microsoft recommends\), got \"enforce\"/,
+            /legacyAuthentication\.mode must be one of reportOnly, on, off \(report-only first, as Microsoft recommends\), got "enforce"/,
         );
     });
 

@@ -4,10 +4,10 @@ import { type ExportContext, once } from "../../providers/framework/exportContex
 import {
     ADMIN_SHAPE,
     BUILT_IN_STRENGTHS,
-    BuiltInStrength,
+    type BuiltInStrength,
     CA_STATES,
     DEVICE_CODE_SHAPE,
-    LegacyAuthenticationMode,
+    type LegacyAuthenticationMode,
     POLICY_SHAPES,
     PRIVILEGED_ROLES,
 } from "./resource";

@@ -111,7 +111,7 @@ function caProblems() {
 }
 
 function caWarnings(kind: string) {
-    return (args: ConditionalAccessSettings | undefined, ctx: RuleContext): string[] => {
+    return (_args: ConditionalAccessSettings | undefined, ctx: RuleContext): string[] => {
         const old = `${kind}:on`;
         return (ctx.wide.guards?.confirm ?? []).includes(old)
             ? [

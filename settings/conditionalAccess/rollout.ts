@@ -5,10 +5,10 @@ import { assessReadiness, describeFinding, findingsFor } from "../../providers/f
 import { engineLog } from "../../providers/framework/diagnostics";
 import { acceptedUsers, affectedParts, listed, readinessMode, readinessRefusal } from "../../providers/framework/readinessGate";
 import {
-    FieldChange,
+    type FieldChange,
     TENANT_AT_PREVIEW,
-    TenantSetting,
-    ValidationFailure,
+    type TenantSetting,
+    type ValidationFailure,
     confirmationOf,
     weakeningRefusal,
 } from "../../providers/framework/setting";

@@ -1,4 +1,4 @@
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { AUTH_POLICY_PROTOCOLS, authenticationPolicy } from "./setting";
 
 const allBlocked = Object.fromEntries(AUTH_POLICY_PROTOCOLS.map((p) => [p, false])) as any;

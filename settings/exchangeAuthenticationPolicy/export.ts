@@ -1,5 +1,5 @@
 import type { ExportContext } from "../../providers/framework/exportContext";
-import { AUTH_POLICY_PROTOCOLS, AUTH_POLICY_READ, AllowBasicAuth, authenticationPolicy } from "./setting";
+import { AUTH_POLICY_PROTOCOLS, AUTH_POLICY_READ, type AllowBasicAuth, authenticationPolicy } from "./setting";
 
 /**
  * m365-mfa:baseline.exchangeAuthenticationPolicy: the organisation's default authentication policy

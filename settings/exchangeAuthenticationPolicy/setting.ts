@@ -1,5 +1,5 @@
-import { TenantApiError, TenantClients } from "../../client";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { TenantApiError, type TenantClients } from "../../client";
+import { type FieldChange, TENANT_AT_PREVIEW, type TenantSetting, type ValidationFailure } from "../../providers/framework/setting";
 import { CLIENT_APP_OF_PROTOCOL, warnLegacyUsers } from "../smtpAuth/readiness";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight } from "../../providers/framework/exchange";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
@@ -116,9 +116,7 @@ function allSwitches(allow: AllowBasicAuth): Record<string, boolean> {
 function unknownProtocol(key: string): string {
     const bare = key.replace(/^AllowBasicAuth/i, "");
     const close = AUTH_POLICY_PROTOCOLS.find((p) => p.toLowerCase() === bare.toLowerCase());
-    return (
-        `unknown protocol "${key}"` + (close ? ` (did you mean ${close}?)` : "") + `; the protocols are ${AUTH_POLICY_PROTOCOLS.join(", ")}`
-    );
+    return `unknown protocol "${key}"${close ? ` (did you mean ${close}?)` : ""}; the protocols are ${AUTH_POLICY_PROTOCOLS.join(", ")}`;
 }
 
 /** Whether the organisation's DefaultAuthenticationPolicy (a name, guid or distinguished name) is this policy. */

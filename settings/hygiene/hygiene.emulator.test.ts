@@ -5,8 +5,7 @@
  * a partial failure names who was not done and a rerun converges, faults converge, permissions are
  * checked before the first write.
  */
-import * as assert from "assert";
-import * as path from "path";
+import * as assert from "node:assert";
 import type { UserRecord } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";

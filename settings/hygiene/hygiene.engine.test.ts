@@ -2,10 +2,10 @@
  * Session and method hygiene through the real engine: previewable, runs once per trigger value,
  * never on an ordinary up, and again when the trigger changes.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";
@@ -72,8 +72,8 @@ describe("engine: session and method hygiene", function () {
         await ws.setConfigObject(stack, "m365-mfa:baseline", baseline("2026-11-23"));
         const r = await ws.up(stack);
         assert.strictEqual(r.code, 0, r.output);
-        users.forEach((u, i) =>
-            assert.notStrictEqual(emu.directory().user(u)!.signInSessionsValidFromDateTime, first[i], `${u} revoked again`),
-        );
+        users.forEach((u, i) => {
+            assert.notStrictEqual(emu.directory().user(u)!.signInSessionsValidFromDateTime, first[i], `${u} revoked again`);
+        });
     });
 });

@@ -1,7 +1,7 @@
-import { MissingPermissionError, TenantClients } from "../../client";
-import { BatchCall, BatchResult, runBatched } from "../../client/batch";
+import { MissingPermissionError, type TenantClients } from "../../client";
+import { type BatchCall, type BatchResult, runBatched } from "../../client/batch";
 import { PartialFailureError, nameList } from "../../providers/framework/report";
-import { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import type { FieldChange, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import { bool, list, map, str } from "../../providers/framework/validation";
 

@@ -5,9 +5,9 @@ import {
     CAS_MAILBOX_READ,
     CAS_PLAN_READ,
     PLAN_PROTOCOLS,
-    PlanProtocol,
-    PlanValues,
-    ProtocolException,
+    type PlanProtocol,
+    type PlanValues,
+    type ProtocolException,
     type mailboxProtocolsDeclaration,
     valuesOf,
 } from "./setting";

@@ -5,10 +5,10 @@
  * resolved at plan time, unknown mailboxes and bad protocol names refused naming the key, apply,
  * drift, the count-and-digest guard) and the SMTP AUTH readiness report.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
@@ -201,7 +201,7 @@ describe("emulator: mailbox protocols", function () {
                 {},
                 {
                     configKey: "m365-mfa:baseline.mailboxProtocols",
-                    exceptions: [{ mailboxes: ["AlexW@" + tenant().exchange.organization.name, "nobody@nowhere.example"], imap: false }],
+                    exceptions: [{ mailboxes: [`AlexW@${tenant().exchange.organization.name}`, "nobody@nowhere.example"], imap: false }],
                 },
             );
             const reasons = (unknown.failures ?? []).map((f) => f.reason).join("\n");

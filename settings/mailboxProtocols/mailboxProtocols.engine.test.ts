@@ -6,10 +6,10 @@
  * count-and-digest guard, exported and re-applied with no write; a bad protocol name and an unknown
  * mailbox refused naming the config key.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";
@@ -133,7 +133,7 @@ describe("engine: legacy protocols before Microsoft's deadlines (issue 26)", fun
             const own = m.primarySmtpAddress.toLowerCase() === kept;
             assert.strictEqual(m.popEnabled, false, m.primarySmtpAddress);
             assert.strictEqual(m.imapEnabled !== false, own, m.primarySmtpAddress);
-            assert.strictEqual(m.smtpClientAuthenticationDisabled, own ? false : true, m.primarySmtpAddress);
+            assert.strictEqual(m.smtpClientAuthenticationDisabled, !own, m.primarySmtpAddress);
         }
         assert.ok(
             (emu.defaultTenant().exchange.casMailboxPlans ?? []).every((p) => !p.popEnabled && !p.imapEnabled),

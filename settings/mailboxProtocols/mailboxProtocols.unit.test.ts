@@ -3,7 +3,7 @@
  * twice, SMTP AUTH managed by two members), the guardrail (ScubaGear MS.EXO.5.1, CIS M365 6.5.4), and
  * the SMTP AUTH readiness report's words (Microsoft's dates, exceptions apart, no sign-in logs).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { baselineArgsFromConfig } from "../../components/config";
 import { impactOf, smtpAuthSection, smtpAuthWarning, type SmtpAuthReadiness } from "../../providers/framework/smtpAuthSenders";
 import { mailboxSmtpAuthNotOnByDefault } from "./policy";
@@ -88,11 +88,11 @@ describe("unit: mailbox protocols", () => {
         const w = smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, ["Scanner@Contoso.com"]))!;
         assert.match(
             w,
-            /SMTP AUTH off for the organisation: 1 user still sign in with Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches Basic authentication for SMTP AUTH off by default for existing tenants at the end of December 2026 and removes it in the second half of 2027\):\n  - printer@contoso\.com: 12 sign-ins, app Office 365 Exchange Online, last seen 2026-12-01/,
+            /SMTP AUTH off for the organisation: 1 user still sign in with Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches Basic authentication for SMTP AUTH off by default for existing tenants at the end of December 2026 and removes it in the second half of 2027\):\n {2}- printer@contoso\.com: 12 sign-ins, app Office 365 Exchange Online, last seen 2026-12-01/,
         );
         assert.match(
             w,
-            /Exceptions \(smtpAuth\.exceptions\), kept on, needs OAuth after the cut-off .*:\n  - scanner@contoso\.com: 3 sign-ins/,
+            /Exceptions \(smtpAuth\.exceptions\), kept on, needs OAuth after the cut-off .*:\n {2}- scanner@contoso\.com: 3 sign-ins/,
         );
         // Only the mailboxes a plan turns off, when it names them.
         assert.deepStrictEqual(

@@ -1,12 +1,12 @@
-import { TenantApiError, TenantClients } from "../../client";
+import { TenantApiError, type TenantClients } from "../../client";
 import { progressReporter, engineLog } from "../../providers/framework/diagnostics";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
 import { mapLimited } from "../../providers/framework/pool";
 import { PartialFailureError } from "../../providers/framework/report";
 import {
-    FieldChange,
-    TenantSetting,
-    ValidationFailure,
+    type FieldChange,
+    type TenantSetting,
+    type ValidationFailure,
     confirmationOf,
     stableJson,
     weakeningRefusal,
@@ -389,7 +389,9 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             mailboxes: e.mailboxes.map((m) => String(m).trim()),
         }));
         validateValues(defaults as any, "defaults", failures);
-        exceptions?.forEach((e, i) => validateValues(e as any, `exceptions[${i}]`, failures));
+        exceptions?.forEach((e, i) => {
+            validateValues(e as any, `exceptions[${i}]`, failures);
+        });
         for (const [plan, v] of Object.entries((inputs.plans as Record<string, PlanValues> | undefined) ?? {})) {
             if (PLAN_PROTOCOLS.every((p) => v[p] === undefined))
                 failures.push({
@@ -404,7 +406,7 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             });
         }
         const seen = new Map<string, string>();
-        exceptions?.forEach((e, i) =>
+        exceptions?.forEach((e, i) => {
             e.mailboxes.forEach((m, j) => {
                 const k = m.toLowerCase();
                 if (seen.has(k))
@@ -413,8 +415,8 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
                         reason: `${m} is already named at ${seen.get(k)}; name each mailbox in one exception`,
                     });
                 else seen.set(k, `exceptions[${i}].mailboxes[${j}]`);
-            }),
-        );
+            });
+        });
         const desired: MailboxProtocolsDesired = {
             ...(defaults ? { defaults } : {}),
             ...(inputs.plans ? { plans: inputs.plans as Record<string, PlanValues> } : {}),
@@ -552,7 +554,7 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         return changes;
     },
 
-    async apply(clients, desired, _live, changes) {
+    async apply(clients, _desired, _live, changes) {
         const exo = clients.exchange;
         const perMailbox = new Map<string, Record<string, unknown>>();
         const perPlan = new Map<string, Record<string, unknown>>();

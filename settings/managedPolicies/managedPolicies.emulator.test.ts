@@ -5,10 +5,10 @@
  * enforced blocking policy that leaves a break-glass account out, names a weakening from the tenant at
  * preview, and a refresh reads drift.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
-import { APPS, ConditionalAccessPolicyState } from "@m365-mfa/emulator";
+import { APPS, type ConditionalAccessPolicyState } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { seedManagedPolicies } from "@m365-mfa/emulator";
@@ -31,9 +31,10 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         new SettingProvider(managedConditionalAccessPolicy, { verifyDelayMs: 20 }, () => {
             const c = clientsAs(emu, APPS.provider);
             const patch = c.graph.patch.bind(c.graph);
-            c.graph.patch = ((path: string, body: unknown, req?: any) => (
-                sentBodies.push(body), patch(path, body, req)
-            )) as typeof c.graph.patch;
+            c.graph.patch = ((path: string, body: unknown, req?: any) => {
+                sentBodies.push(body);
+                return patch(path, body, req);
+            }) as typeof c.graph.patch;
             return c;
         });
     const policy = (name: string) => emu.defaultTenant().conditionalAccessPolicies.find((p) => p.displayName === name)!;

@@ -2,7 +2,7 @@
  * Microsoft-managed Conditional Access policies in the drift report (issue 24): the section lists each
  * with its state, and a change made by the app "Microsoft Managed Policy Manager" is Microsoft's.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { MANAGED_POLICY_MANAGER, initiator } from "../../pipelines/attribution";
 import { driftMarkdown } from "../../pipelines/drift";
 

@@ -1,12 +1,12 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import { TenantApiError, type TenantClients } from "../../client";
 import { runBatched } from "../../client/batch";
 import { engineLog } from "../../providers/framework/diagnostics";
 import {
-    FieldChange,
+    type FieldChange,
     TENANT_AT_PREVIEW,
-    TenantSetting,
-    ValidationFailure,
+    type TenantSetting,
+    type ValidationFailure,
     stableJson,
     weakeningRefusal,
     weakeningToken,

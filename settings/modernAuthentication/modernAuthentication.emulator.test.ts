@@ -3,8 +3,7 @@
  * tenant emulator, with the real @azure/identity and the Exchange admin API client: create, no-op,
  * update, drift read, delete, check, permissions, sign-in failures and faults.
  */
-import * as assert from "assert";
-import * as path from "path";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "@m365-mfa/emulator";

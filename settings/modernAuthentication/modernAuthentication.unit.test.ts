@@ -1,7 +1,7 @@
 /**
  * The modern authentication setting without a network: its validation, diff and id.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { modernAuthentication } from "./setting";
 
 describe("unit: modern authentication setting", () => {

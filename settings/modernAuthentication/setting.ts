@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { TenantSetting, diffFields } from "../../providers/framework/setting";
+import { type TenantSetting, diffFields } from "../../providers/framework/setting";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import { boolWith, str } from "../../providers/framework/validation";
 

@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import type { TenantClients } from "../../client";
 import { pages } from "../../client/batch";
 import { trace } from "../../client/trace";

@@ -3,9 +3,8 @@
  * whole tenant, enabled satisfied by enforced, drift, bad input at check, JSON batching rules and
  * Graph's throttling.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import { runBatched } from "../../client/batch";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";

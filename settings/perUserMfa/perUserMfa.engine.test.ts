@@ -3,10 +3,10 @@
  * apply, no perpetual diff, drift of one user caught and named, a new group member shown in the
  * preview, repair, and an unknown user refused at preview with nothing written.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";
@@ -98,7 +98,7 @@ describe("engine: per-user MFA end to end", function () {
         const plain = await ws.run(["preview", ...ws.stackArgs(stack)]);
         assert.match(
             plain.output,
-            /Diagnostics:[\s\S]*\n  pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n(    .*\n)*?    warning: Per-user MFA readiness/,
+            /Diagnostics:[\s\S]*\n {2}pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n( {4}.*\n)*? {4}warning: Per-user MFA readiness/,
             "the warning is shown on the resource",
         );
         // The plan, one line per transition from the tenant as read now (not a line per user).

@@ -3,7 +3,7 @@
  * differs from their target. diff() reads such outputs exactly as it reads a live state (or a state
  * written before, with every user in `observed`).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { jsonSchemaOf } from "../../providers/framework/validation";
 import { perUserMfaDeclaration } from "./declaration";
 import { perUserMfaMember } from "./member";

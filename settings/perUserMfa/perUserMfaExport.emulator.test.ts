@@ -5,9 +5,9 @@
  * log shows changed in the last hour (the list may lag a write); otherwise it falls back, as the preview
  * does, to one $batch item per user. Either way the exported assignments are the tenant's states.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { PROVIDER_GRAPH_ROLES, TenantState } from "@m365-mfa/emulator";
+import { PROVIDER_GRAPH_ROLES, type TenantState } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { exportContext } from "../../providers/framework/exportContext";
@@ -63,8 +63,12 @@ describe("emulator: per-user MFA export through the user list", function () {
             dir().seed(1_200, 31);
             emu.store.addServicePrincipal(tenant().tenantId, AUDITING_APP, { graphRoles: [...PROVIDER_GRAPH_ROLES, "Directory.Read.All"] });
             const members = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass);
-            members.slice(0, 300).forEach((u) => dir().updateUser(u.id, { perUserMfaState: "enforced" }));
-            members.slice(300, 420).forEach((u) => dir().updateUser(u.id, { perUserMfaState: "enabled" }));
+            members.slice(0, 300).forEach((u) => {
+                dir().updateUser(u.id, { perUserMfaState: "enforced" });
+            });
+            members.slice(300, 420).forEach((u) => {
+                dir().updateUser(u.id, { perUserMfaState: "enabled" });
+            });
             const bg = [...dir().users.values()].find((u) => u.userPrincipalName.toLowerCase() === BREAK_GLASS)!;
             dir().updateUser(bg.id, { perUserMfaState: "enforced" });
         },

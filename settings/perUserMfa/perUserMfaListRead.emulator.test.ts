@@ -4,9 +4,9 @@
  * $batch where it does not (said once), M365_MFA_PER_USER_READ forcing either path, verification through
  * the documented route while the list lags the writes, and no drift from a lagging list.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { PROVIDER_GRAPH_ROLES, TenantState } from "@m365-mfa/emulator";
+import { PROVIDER_GRAPH_ROLES, type TenantState } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { declarePerUserMfa } from "../../tests/support/perUserMfaDeclare";
 import { warningsOf } from "../../tests/support/warnings";

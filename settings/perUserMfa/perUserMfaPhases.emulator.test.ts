@@ -3,10 +3,10 @@
  * create right after its check takes the check's reads; verification reads back only what was
  * written), and progress in every phase, verification included, in the engine's output and the trace.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { declarePerUserMfa } from "../../tests/support/perUserMfaDeclare";

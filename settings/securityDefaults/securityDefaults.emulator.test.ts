@@ -2,8 +2,7 @@
  * The security defaults provider against the tenant emulator, with the real @azure/identity and
  * Graph SDK: create, no-op, update, drift read, delete, permissions, sign-in failures and faults.
  */
-import * as assert from "assert";
-import * as path from "path";
+import * as assert from "node:assert";
 import { createTenantClients } from "../../client";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";

@@ -1,4 +1,4 @@
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { securityDefaults } from "./setting";
 
 describe("unit: security defaults setting", () => {

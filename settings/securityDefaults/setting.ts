@@ -2,9 +2,9 @@ import type { TenantClients } from "../../client";
 import { engineLog } from "../../providers/framework/diagnostics";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import {
-    FieldChange,
+    type FieldChange,
     TENANT_AT_PREVIEW,
-    TenantSetting,
+    type TenantSetting,
     diffFields,
     weakeningRefusal,
     weakeningToken,

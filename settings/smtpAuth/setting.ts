@@ -1,5 +1,5 @@
-import { TenantApiError, TenantClients } from "../../client";
-import { FieldChange, TENANT_AT_PREVIEW, TenantSetting, ValidationFailure } from "../../providers/framework/setting";
+import { TenantApiError, type TenantClients } from "../../client";
+import { type FieldChange, TENANT_AT_PREVIEW, type TenantSetting, type ValidationFailure } from "../../providers/framework/setting";
 import { type DesiredOf, type LiveOf, declareSetting } from "../../providers/framework/declare";
 import { boolWith, list, map, oneOf, str } from "../../providers/framework/validation";
 import { EXCHANGE_MANAGE_AS_APP, exchangeReadPreflight, isExchangeNotFound } from "../../providers/framework/exchange";
@@ -128,7 +128,9 @@ async function readEach(
             throw err;
         }
     });
-    addresses.forEach((a, i) => (observed[a] = states[i]));
+    addresses.forEach((a, i) => {
+        observed[a] = states[i];
+    });
     return observed;
 }
 

@@ -4,11 +4,10 @@
  * the Exchange admin API client: plan-time resolution of exceptions, create, no-op, update, owning
  * every mailbox, drift read, delete, check failures, permissions and faults.
  */
-import * as assert from "assert";
-import * as path from "path";
+import * as assert from "node:assert";
 import type { TenantClients } from "../../client";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { ExchangeCall, recordExchangeCalls } from "../../tests/support/exchangeCalls";
+import { type ExchangeCall, recordExchangeCalls } from "../../tests/support/exchangeCalls";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";

@@ -1,5 +1,5 @@
-import * as assert from "assert";
-import { SmtpAuthLive, fromExchange, smtpAuth, toExchange } from "./setting";
+import * as assert from "node:assert";
+import { type SmtpAuthLive, fromExchange, smtpAuth, toExchange } from "./setting";
 
 describe("unit: SMTP AUTH setting", () => {
     it("says Exchange's double negative in words, both ways", () => {

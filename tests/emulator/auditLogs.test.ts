@@ -3,7 +3,7 @@
  * activity names, the initiating app), GET /auditLogs/directoryAudits ($filter, $orderby, $top,
  * paging, permissions) and the client reader recentChanges.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { recentChanges } from "../../client/audit";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";

@@ -3,14 +3,14 @@
  * status codes, @odata.type on method PATCHes, ranges, the reversible migration, number matching refused,
  * v1.0/beta differences, permissions, persistence, and Graph schema conformance of every body.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { GraphClient, TenantApiError } from "../../client";
 import { METHOD_IDS } from "@m365-mfa/emulator";
 import { checkBody } from "@m365-mfa/emulator";
-import { RunningEmulator, startEmulator } from "@m365-mfa/emulator";
+import { type RunningEmulator, startEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
 
@@ -303,7 +303,9 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         // A tenant still on the legacy FIDO2 shape (FIDO2 configured, so not migrated automatically).
         const f = policy().methods.fido2 as any;
         Object.assign(f, { state: "enabled", passkeyProfiles: undefined, defaultPasskeyProfile: undefined });
-        f.includeTargets.forEach((t: any) => delete t.allowedPasskeyProfiles);
+        f.includeTargets.forEach((t: any) => {
+            delete t.allowedPasskeyProfiles;
+        });
         await admin.patch(`${CONFIGS}/fido2`, {
             "@odata.type": type,
             keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: ["cb69481e-8ff7-4039-93ec-0a2729a154a8"] },

@@ -4,10 +4,10 @@
  * Against the emulator: an account with a FIDO2 key passes; one with only Authenticator, or nothing, is
  * named with the requirement; an account that cannot be read is said, not skipped.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import { assessGlobalAdminLockout, breakGlassPhishingResistance } from "../../settings/perUserMfa/lockout";

@@ -3,7 +3,7 @@
  * service principals, role-assignable groups), limited information, $select and the loud refusal of
  * what is not modelled; and the per-user MFA lockout guard on such a tenant.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import type { UserRecord } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";

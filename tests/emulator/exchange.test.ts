@@ -3,11 +3,11 @@
  * (ExchangeClient with @azure/identity tokens): the cmdlets, paging, Exchange's error shapes, the
  * app role and audience checks, and the client's resilience rules against injected faults.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { ExchangeClient, ExchangeClientOptions, RetryPolicy, TenantApiError } from "../../client";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ExchangeClient, type ExchangeClientOptions, RetryPolicy, TenantApiError } from "../../client";
 import { effectiveSmtpClientAuthenticationDisabled } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS, AUTH_POLICY_PROTOCOLS, Store, newTenant } from "@m365-mfa/emulator";

@@ -4,7 +4,7 @@
  * Microsoft365DSC#4530, maester#718). The emulator answers an app without the role with a 403 whose body
  * is not JSON; the client, the providers and the permission preflight say which role to assign.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { MissingExchangeRoleError } from "../../client";
 import { missingPermissions, requiredPermissions } from "../../components/preflight";
 import type { RunningEmulator } from "@m365-mfa/emulator";

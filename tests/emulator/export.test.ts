@@ -4,7 +4,7 @@
  * accounts come from the adopted policies (or --break-glass), and the Exchange members say what they
  * leave alone. The engine tests (tests/engine/adoption.test.ts) run the first `up` on an export.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { exportBaseline } from "../../adoption/export";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";

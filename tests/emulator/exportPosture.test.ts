@@ -4,7 +4,7 @@
  * (with authentication transfer) are adopted with what makes the first up write nothing; a policy
  * granting a custom strength is left out, named with why.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { exportBaseline } from "../../adoption/export";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";

@@ -1,5 +1,5 @@
 /** GET /groups as Graph documents it (group-list.md): $select, $filter, $top and paging, $count. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { pages } from "../../client/batch";
 import { clientsAs } from "../../harness/tenant";

@@ -8,7 +8,7 @@
  * Each rule: the emulator refuses the wrong request with Graph's status and error code, and the
  * providers and readiness (which would be refused otherwise) get through.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";

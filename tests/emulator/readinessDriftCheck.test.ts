@@ -5,7 +5,7 @@
  * `m365-mfa drift` sets M365_MFA_READINESS=drift-check on its own previews only (DRIFT_CHECK_ENV); a
  * preview or `pulumi up` without it reads readiness as before, and a check run with it says so.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { declarePerUserMfa } from "../support/perUserMfaDeclare";

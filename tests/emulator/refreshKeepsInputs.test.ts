@@ -5,7 +5,7 @@
  * `pulumi refresh --expect-no-changes` passes on an untouched tenant and a portal change shows only
  * the field that drifted. (The engine test is settings/securityDefaults/securityDefaults.engine.test.ts.)
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";

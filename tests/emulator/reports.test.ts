@@ -2,7 +2,7 @@
  * Sign-in logs and the registration report in the emulator: licence check, permission, filters,
  * paging, retention, the reports throttle, and Graph's schema for every row.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { pages } from "../../client/batch";
 import { checkBody } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";

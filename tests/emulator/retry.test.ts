@@ -3,8 +3,8 @@
  * (four 429s in a row, more than the Graph SDK's RetryHandler took) succeeds, a token that expires
  * mid-run is replaced, a spent budget gives the readable error once, and seeded faults replay exactly.
  */
-import * as assert from "assert";
-import { RetryBudgetExceededError, RetryPolicy } from "../../client";
+import * as assert from "node:assert";
+import { RetryBudgetExceededError } from "../../client";
 import { runBatched } from "../../client/batch";
 import { faultFor, mulberry32 } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -5,7 +5,7 @@
  * no phishing-resistant method, readiness.mode block and acceptedUsers, and a tenant without sign-in logs
  * told so in plain words.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
 import { clientsAs, portal } from "../../harness/tenant";

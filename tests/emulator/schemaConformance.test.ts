@@ -2,9 +2,9 @@
  * Fidelity: every body the providers send and every body the emulator answers, for the settings
  * implemented so far, uses only properties, types and enum values that Microsoft Graph has.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { checkBody } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";

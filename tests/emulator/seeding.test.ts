@@ -2,7 +2,7 @@
  * Seeding a realistic tenant: users with a mix of registered methods, admins, break-glass accounts,
  * guests, a mailbox for every member, and legacy-protocol sign-ins, deterministic from a seed.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";
 import { clientsAs } from "../../harness/tenant";

@@ -3,7 +3,7 @@
  * plain-text body), 503 (no Retry-After) or drops the connection, from the seeded generator; the client
  * layer signs in through them within its retry budget, and the same seed replays the same faults.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { tokenEndpointFault } from "@m365-mfa/emulator";
 import { useEmulator } from "../support/emulatorSuite";

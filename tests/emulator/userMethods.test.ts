@@ -3,11 +3,11 @@
  * (list, get, delete) in Graph's types with ids that match /methods and stay stable, Microsoft's rule
  * that the default method goes last, permissions, revokeSignInSessions, and persistence.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { METHOD_COLLECTIONS, MethodCollection, PASSWORD_METHOD_ID } from "@m365-mfa/emulator";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { METHOD_COLLECTIONS, type MethodCollection, PASSWORD_METHOD_ID } from "@m365-mfa/emulator";
 import { checkBody } from "@m365-mfa/emulator";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";

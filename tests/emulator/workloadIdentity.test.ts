@@ -4,10 +4,10 @@
  * @azure/identity's WorkloadIdentityCredential as m365-mfa uses it, Entra's refusals of a bad
  * assertion, and the cloud metadata document that the azuread provider reads to reach a custom cloud.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { createTenantClients } from "../../client";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS, CI_OIDC } from "@m365-mfa/emulator";

@@ -6,7 +6,7 @@
  * sent it saw the 400; tests/support/requestLog.ts checkCollected). (A root
  * `after` hook, so it sees the suites of every file, whatever order mocha loads them in).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { RequestLogEntry } from "@m365-mfa/emulator";
 import { checkCollected, collectedLogs, problemsOf } from "../support/requestLog";
 
@@ -160,7 +160,7 @@ describe("client conformance check", () => {
     });
 });
 
-after(function () {
+after(() => {
     const { checked, bySender, findings } = checkCollected();
     const suites = new Set(collectedLogs().map((l) => l.suite)).size;
     console.log(

@@ -5,10 +5,10 @@
  * write to the tenant, the next preview is clean, and an adopted Conditional Access policy is then
  * managed in place (no second policy).
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";

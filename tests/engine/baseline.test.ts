@@ -3,10 +3,10 @@
  * authentication methods policy (campaign, migration, method configurations), applied from a tenant
  * that differs, no perpetual diff, portal drift caught by the drift command and repaired.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { clientsAs, portal, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -4,10 +4,10 @@
  * changed it and when before it repairs anything, exits 4 (drift found and repaired), and tells the
  * stack's own writes (its app id) apart from the portal admin's, out of the box.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { trustCa } from "../../harness/tenant";
 import { RUNNING_FILE, emulatorMain } from "@m365-mfa/emulator";

@@ -4,11 +4,11 @@
  * after it; the ones on the wire finish), leaves no process behind, and the documented resume
  * (`pulumi cancel`, then `pulumi up`) converges.
  */
-import * as assert from "assert";
-import { spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PULUMI_BIN_DIR, PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -8,14 +8,14 @@
  * policy would have failed; a custom strength is created through azuread.AuthenticationStrengthPolicy
  * and read back with no diff.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal as portalOf, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { APPS, ConditionalAccessPolicyState } from "@m365-mfa/emulator";
+import { APPS, type ConditionalAccessPolicyState } from "@m365-mfa/emulator";
 import { microsoftSetsManagedPolicyState, seedManagedPolicies } from "@m365-mfa/emulator";
 
 const BREAK_GLASS = ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"];

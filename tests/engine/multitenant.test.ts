@@ -6,10 +6,10 @@
  * "broken" has a wrong secret and fails alone. Then someone changes fabrikam in the portal: drift over
  * all tenants finds it there only, through the m365-mfa command, with one roll-up report.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import { PULUMI_BIN_DIR, PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";

@@ -6,11 +6,11 @@
  * preview is clean, and the installed `m365-mfa` bin (compiled JavaScript from dist/) runs drift on
  * the stack.
  */
-import * as assert from "assert";
-import { spawn, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { NODE_BIN_DIR, PulumiWorkspace, REPO_ROOT } from "../../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -4,10 +4,10 @@
  * passes on compliant ones (one on security defaults, one on enforced Conditional Access through the
  * azuread provider) while showing advisory findings, and the PR summary carries the findings.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";

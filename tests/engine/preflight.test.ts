@@ -2,10 +2,10 @@
  * Permission preflight at preview, through the real engine: every missing Graph and Exchange
  * permission is reported at once, before anything is written.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { startTrustedEmulator } from "../../harness/tenant";
 import type { RunningEmulator } from "@m365-mfa/emulator";

@@ -1,5 +1,5 @@
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { APPS, AppRegistration } from "@m365-mfa/emulator";
+import { APPS, type AppRegistration } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 
 /**

@@ -10,7 +10,7 @@
 import { checkBody } from "@m365-mfa/emulator";
 import { CMDLETS } from "@m365-mfa/emulator";
 import { RULE_TABLES } from "@m365-mfa/emulator";
-import { RouteRule, STANDARD_QUERY_OPTIONS, Version, templateRegExp } from "@m365-mfa/emulator";
+import { type RouteRule, STANDARD_QUERY_OPTIONS, type Version, templateRegExp } from "@m365-mfa/emulator";
 import { GRAPH_ROUTES, addStartHook } from "@m365-mfa/emulator";
 import type { RequestLogEntry, RunningEmulator } from "@m365-mfa/emulator";
 import { checkQuery } from "@m365-mfa/emulator";

@@ -2,7 +2,7 @@
  * The drift report's "who changed what and when": directory audit entries matched to the drifted
  * settings by the activities each setting declares, and for per-user settings to the drifted users.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { AuditEntry } from "../../client/audit";
 import { initiator, matchChanges } from "../../pipelines/attribution";
 import type { DriftReport } from "../../pipelines/drift";

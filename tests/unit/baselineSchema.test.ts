@@ -4,9 +4,9 @@
  * files fail here. The repository's own stack files and the README's examples of m365-mfa:baseline
  * must be valid under the schema (ajv), and the schema must refuse what the checker refuses in shape.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import * as YAML from "yaml";
 import { BASELINE_KEY, baselineArgsFromConfig } from "../../components/config";

@@ -3,9 +3,9 @@
  * item (POST, PATCH, PUT) carries a body and a Content-Type, `{}` where the call takes no body; reads
  * and deletes carry neither.
  */
-import * as assert from "assert";
-import * as http from "http";
-import type { AddressInfo } from "net";
+import * as assert from "node:assert";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { runBatched } from "../../client/batch";
 import { GraphClient } from "../../client/graph";
 import { CLOUDS } from "../../client/clouds";

@@ -1,6 +1,6 @@
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { USAGE_EXIT, main } from "../../cli";
 import { EXPORTABLE } from "../../adoption/export";
 
@@ -64,7 +64,7 @@ describe("unit: the m365-mfa command", () => {
                 assert.ok(r.out.includes(`  ${option}`), `${name} --help does not list ${option}:\n${r.out}`);
             }
             assert.match(r.out, /-h, --help/);
-            assert.strictEqual(r.out.match(/^  --/gm)?.length, options.length, `${name} lists other options:\n${r.out}`);
+            assert.strictEqual(r.out.match(/^ {2}--/gm)?.length, options.length, `${name} lists other options:\n${r.out}`);
         });
     }
 

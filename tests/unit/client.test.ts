@@ -1,4 +1,4 @@
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { describeConnection, mapConfigSource, redact, resolveCloud, resolveConnection, scrubbed } from "../../client";
 import { decodeJwtPayload } from "../../client/credentials";
 

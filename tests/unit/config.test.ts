@@ -1,4 +1,4 @@
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { BaselineConfigError, PACKAGE_CONFIG_KEYS, baselineArgsFromConfig, unknownConfigKeys } from "../../components/config";
 import { MEMBER_KEYS } from "../../settings/members";
 

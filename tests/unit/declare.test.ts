@@ -1,4 +1,4 @@
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { declareSetting } from "../../providers/framework/declare";
 import { bool, num, obj } from "../../providers/framework/validation";

@@ -3,10 +3,10 @@
  * in plain text, and left to `pulumi config --show-secrets` (undefined here) whenever only the engine
  * can tell the values: a secret, an ESC environment, project-level config, or no file.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { plainConnectionValues } from "../../pipelines/cli";
 
 describe("unit: the drift check's connection from the stack's config file", () => {

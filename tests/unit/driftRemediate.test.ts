@@ -5,10 +5,10 @@
  * repair failed, with the evidence kept in each case. The engine test (tests/engine/driftEvidence.test.ts)
  * does the same through the real engine.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { EXIT, drift } from "../../pipelines/cli";
 import { dynamicType } from "../../providers/framework/setting";
 
@@ -86,7 +86,9 @@ describe("unit: drift --remediate writes the evidence before repairing, and its 
     });
 
     const run = (previews: boolean[], upExit = 0) => {
-        previews.forEach((found, i) => fs.writeFileSync(path.join(tmp, `preview${i}.json`), JSON.stringify(preview(found))));
+        previews.forEach((found, i) => {
+            fs.writeFileSync(path.join(tmp, `preview${i}.json`), JSON.stringify(preview(found)));
+        });
         setEnv("FAKE_UP_EXIT", String(upExit));
         return drift({ stack: "s", configFile: path.join(tmp, "Pulumi.s.yaml"), reportDir: path.join(tmp, "report"), remediate: true });
     };

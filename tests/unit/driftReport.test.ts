@@ -4,8 +4,8 @@
  * did with the drift it found kept, repair hints that apply (a tenant of multi-tenant), singular and
  * plural, one number format.
  */
-import * as assert from "assert";
-import { DriftReport, driftMarkdown } from "../../pipelines/drift";
+import * as assert from "node:assert";
+import { type DriftReport, driftMarkdown } from "../../pipelines/drift";
 import { tenantHints } from "../../multitenant/run";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
 import { securityDefaults } from "../../settings/securityDefaults/setting";

@@ -5,7 +5,7 @@
  * block legacy authentication (else switching security defaults off is a weakening). The component hands
  * the sum to security defaults as their replacement.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { baselineArgsFromConfig } from "../../components/config";
 import { type AnyMember, enforcedBy } from "../../providers/framework/member";
@@ -20,10 +20,10 @@ describe("unit: the Conditional Access a baseline enforces (each member's enforc
     before(() => {
         pulumi.runtime.setMocks(
             {
-                newResource: (args) => (
-                    created.push({ name: args.name, inputs: args.inputs }),
-                    { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } }
-                ),
+                newResource: (args) => {
+                    created.push({ name: args.name, inputs: args.inputs });
+                    return { id: `${args.name}-id`, state: { ...args.inputs, tenantId: "tid" } };
+                },
                 call: () => ({}),
             },
             "m365-mfa",

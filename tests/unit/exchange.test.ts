@@ -3,7 +3,7 @@
  * retries and reports errors. (The modern authentication setting's validation, diff and id:
  * settings/modernAuthentication/modernAuthentication.unit.test.ts.)
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import {
     ExchangeClient,
     MissingExchangeRoleError,

@@ -1,4 +1,4 @@
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { TenantApiError } from "../../client";
 import { isExchangeNotFound, mapLimited } from "../../providers/framework/exchange";
 

@@ -3,7 +3,7 @@
  * stack file (one config:, its other keys and comments kept, m365-mfa:baseline replaced), strings a
  * YAML 1.1 reader would take for booleans quoted; and the CA shape check on its own.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { parse } from "yaml";
 import { stackFileYaml } from "../../adoption/export";
 import { mismatches } from "../../settings/conditionalAccess/export";

@@ -3,7 +3,7 @@
  * MS.AAD.3.1v1) and per-user MFA disabled (CIS 7.0.0 5.1.2.1) are rules of the pack, each checking the
  * plan; the older rules name MS.AAD.3.1 / 3.2v2 / 3.6v1 where they apply.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { guardrails } from "../../policies/rules";
 import { CONDITIONAL_ACCESS_POLICY_TYPE } from "../../settings/conditionalAccess/member";
 import { dynamicType } from "../../providers/framework/setting";

@@ -19,9 +19,9 @@
  * (importGraph.ratchet.json): the test fails when one goes up, and prints the list; when one goes
  * down, lower the ratchet to the new count so that it stays down.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -3,10 +3,10 @@
  * typed args: PhishingResistantAdminsPolicy, DeviceCodeFlowBlock and ManagedConditionalAccessPolicy. A
  * consumer program importing them from the root is type-checked (strict) with the TypeScript compiler.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as ts from "typescript";
 
 describe("unit: the library exports the MFA posture of today's resources", function () {

@@ -3,14 +3,14 @@
  * credentials per tenant, the stack config kept out of the project, the roll-up and exit codes, and
  * the GitHub Actions matrix at 600 tenants.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import { main } from "../../cli";
 import { GITHUB_MATRIX_LIMIT, buildMatrix, githubOutputs } from "../../multitenant/matrix";
-import { TenantResult, collectResults, rollUp, rollUpMarkdown, writeReports } from "../../multitenant/report";
+import { type TenantResult, collectResults, rollUp, rollUpMarkdown, writeReports } from "../../multitenant/report";
 import { exitCode, stateDirFor, tenantEnv, writeStackConfig } from "../../multitenant/run";
 import { TenantsFileError, loadTenants, mergeBaseline, validateTenantsFile } from "../../multitenant/tenants";
 
@@ -271,7 +271,7 @@ describe("unit: many tenants", () => {
             seconds: 1,
             ...extra,
         });
-        const long = "error: " + "x".repeat(3000) + " AADSTS7000215 the end";
+        const long = `error: ${"x".repeat(3000)} AADSTS7000215 the end`;
 
         it("exit codes: 1 when any tenant failed, else 2 when any drifted, 3 only pending, 0", () => {
             assert.strictEqual(exitCode([r("a", "clean"), r("b", "drifted"), r("c", "failed")]), 1);

@@ -3,10 +3,10 @@
  * into .tools/actionlint/). Without the binary the test is skipped on a developer's machine, and
  * FAILS under CI=true: CI must not pass a workflow nobody checked.
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ACTIONLINT = process.env.ACTIONLINT ?? path.join(ROOT, ".tools", "actionlint", "actionlint");

@@ -2,7 +2,7 @@
  * Each guardrail of the policy pack, on a passing and a violating configuration. The rules are tested
  * directly (constructing a PolicyPack starts a server), with the arguments the pack runtime gives them.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { guardrails } from "../../policies/rules";
 import { dynamicType } from "../../providers/framework/setting";
 import { authenticationMethodConfiguration } from "../../settings/authenticationMethods/methodConfiguration";

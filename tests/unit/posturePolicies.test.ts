@@ -2,7 +2,7 @@
  * The guardrails of issue 24's members (phishing-resistant MFA for administrators, device code flow
  * blocked) and the members' config rules, on passing and violating inputs.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { guardrails } from "../../policies/rules";
 import {
     CONDITIONAL_ACCESS_POLICY_TYPE,

@@ -3,7 +3,7 @@
  * 10,000 users, with the counts and first names, every user in the full list, what weakens security
  * first, and valid Markdown (no error text inside a code fence it could break out of).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import type { Plan, SettingPlan } from "../../pipelines/plan";
 import { COMMENT_LIMIT, prComment, prFullList } from "../../pipelines/render";
 import { perUserMfa } from "../../settings/perUserMfa/setting";

@@ -3,9 +3,9 @@
  * the providers record them at preview) to the Markdown, compared with the golden files in
  * tests/golden/. Regenerate with UPDATE_GOLDEN=1 after a deliberate change, and read them.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { planFromPreviewJson } from "../../pipelines/plan";
 import { prComment, prFullList } from "../../pipelines/render";
 import { withConfirmedChanges } from "../../pipelines/review";

@@ -5,7 +5,7 @@
  * RoleManagement.Read.Directory), and an adopted Microsoft-managed policy is read and written with
  * Policy.Read.All / Policy.ReadWrite.ConditionalAccess; a missing one is named before anything is written.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { missingPermissions, requiredPermissions } from "../../components/preflight";
 import { baselineArgsFromConfig } from "../../components/config";
 

@@ -5,7 +5,7 @@
  * and that switch-off, with neither MFA for all nor the legacy block enforced, is a weakening the
  * security defaults provider names at preview and asks a confirmation for.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { presetBaseline } from "../../components/presets";
 import { baselineArgsFromConfig } from "../../components/config";

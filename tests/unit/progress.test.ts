@@ -2,10 +2,10 @@
  * What a long phase says while it runs (issue #22): at least every interval, in the engine's output
  * (stderr outside the engine) and in the trace, waits on the tenant's throttling named.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { progressEveryMs, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
 
 describe("unit: progress of a long phase", () => {

@@ -4,10 +4,10 @@
  * adopted managed policy): the mode and accepted users of m365-mfa:baseline.readiness, who will break
  * (by protocol) and who must register, the first 25 inline and all in a file, and block's refusal.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import {
     LISTED_INLINE,
     acceptedUsers,

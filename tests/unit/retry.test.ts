@@ -2,7 +2,7 @@
  * The client layer's one retry policy (client/retry.ts): which answers are retried, Retry-After,
  * the jittered back-off's bounds, the time budget and its message, and the token endpoint's classes.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { TenantApiError } from "../../client/errors";
 import { tokenEndpointStatus } from "../../client/credentials";
 import { RetryBudgetExceededError, RetryPolicy, describeCall, isDroppedConnection, parseBudgetSeconds } from "../../client/retry";

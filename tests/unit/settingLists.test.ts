@@ -4,9 +4,9 @@
  * each member is listed under its own key, the provider process serves exactly the settings the members
  * build, and the pack holds every guardrail a folder's policy.ts declares, once.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { type AnyMember, keyOf } from "../../providers/framework/member";
 import { GUARDRAILS } from "../../settings/guardrails";
 import { MEMBERS, MEMBER_KEYS } from "../../settings/members";

@@ -5,11 +5,11 @@
  * and says what is missing and the two ways to provide it. (The build itself, from the sources, is
  * what every engine test runs on.)
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { REPO_ROOT } from "../../harness/engine";
 
 const AZUREAD = require(path.join(REPO_ROOT, "package-lock.json")).packages["node_modules/@pulumi/azuread"].version as string;
@@ -66,7 +66,9 @@ function setup(root: string, env: Record<string, string>) {
 describe("setup: which engine it uses", function () {
     this.timeout(60_000);
     after(() => {
-        sandboxes.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+        sandboxes.forEach((d) => {
+            fs.rmSync(d, { recursive: true, force: true });
+        });
         // The checkout the tests run in is untouched: its packages are all still there.
         assert.ok(
             fs.existsSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json")),

@@ -1,6 +1,6 @@
-import * as assert from "assert";
-import { execFileSync } from "child_process";
-import * as path from "path";
+import * as assert from "node:assert";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import * as ts from "typescript";
 
 /**

@@ -4,8 +4,8 @@
  * and ranges under the full key, keys that do nothing where they stand refused or warned; and the
  * per-user MFA provider's config keys and bounded check failures.
  */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import { BaselineConfigError, baselineArgsFromConfig, coherenceWarnings } from "../../components/config";
 import { check, editDistance, nearest, num, obj, oneOf, list, str, describe as describeValue } from "../../providers/framework/validation";
 import { checkFailure, MAX_PRINTED_VALUE } from "../../providers/framework/adapter";

@@ -2,10 +2,10 @@
  * The pipeline commands warn when Pulumi's verbose logging (which prints the providers' decrypted
  * configure inputs) is on while the client secret is in stack config; never otherwise, never the secret.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { warnVerbose } from "../../pipelines/cli";
 import { stackConfigSecret, verboseLoggingSources, verboseSecretWarning } from "../../pipelines/verbose";
 

@@ -5,10 +5,10 @@
  * perUserMfa is refused; a refused plan's confirmations are found and previewed. (The engine tests
  * weakening.test.ts and pipelines.test.ts drive the same through the real engine.)
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { baselineArgsFromConfig } from "../../components/config";
 import { planFromPreviewJson } from "../../pipelines/plan";
 import { prComment } from "../../pipelines/render";
