@@ -17,8 +17,8 @@
 // Deliberately `any`: typing against @pulumi/pulumi here would pull an import into the closure.
 export function providerShim(type: string): any {
     const load = (): any => {
-        const path = require("node:path");
-        const fs = require("node:fs");
+        const path = require("path");
+        const fs = require("fs");
         const PACKAGE = "m365-mfa";
         let root: string | undefined;
         for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
@@ -37,7 +37,9 @@ export function providerShim(type: string): any {
             }
         }
         if (!root) {
-            throw new Error(`${PACKAGE}: the package is not installed where this Pulumi project runs (${process.cwd()}); run npm install`);
+            throw new Error(
+                `${PACKAGE}: the package is not installed where this Pulumi project runs (${process.cwd()}); run npm install`,
+            );
         }
         // A source checkout runs its compiled dist/ when that was built from the sources as they are now,
         // its sources (ts-node, transpile only) otherwise (scripts/launch.js); an installed package, which
@@ -45,14 +47,10 @@ export function providerShim(type: string): any {
         const sources = path.join(root, "providers", "runtime.ts");
         const compiled = path.join(root, "dist", "providers", "runtime.js");
         if (fs.existsSync(sources)) {
-            return require(path.join(root, "scripts", "launch.js"))
-                .load(root, "providers/runtime")
-                .providerFor(type);
+            return require(path.join(root, "scripts", "launch.js")).load(root, "providers/runtime").providerFor(type);
         }
         if (!fs.existsSync(compiled)) {
-            throw new Error(
-                `${PACKAGE}: ${root} has neither providers/runtime.ts nor dist/providers/runtime.js; reinstall the package, or run npm run build`,
-            );
+            throw new Error(`${PACKAGE}: ${root} has neither providers/runtime.ts nor dist/providers/runtime.js; reinstall the package, or run npm run build`);
         }
         return require(compiled).providerFor(type);
     };
