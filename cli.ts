@@ -6,7 +6,8 @@
  *   m365-mfa pr-summary    --stack S [--out F] [--from-json F] [--config-file F] [--policy-pack DIR [--policy-pack-config F]]
  *   m365-mfa export        [--format yaml|json] [--out F] [--include KEY,...] [--break-glass UPN,...]
  *   m365-mfa readiness     [--format table|markdown|json] [--window-days N] [--out F] [--users a@x,b@x]
- *   m365-mfa multi-tenant  --tenants F [--baseline F] [--operation preview|up|drift] [--parallel N] [--project DIR] [--state-dir DIR] [--report-dir DIR] [--only a,b] [--json]
+ *   m365-mfa multi-tenant --tenants F [--baseline F] [--operation preview|up|drift] [--parallel N] [--project DIR] [--state-dir DIR]
+ *   [--report-dir DIR] [--only a,b] [--json]
  *   m365-mfa multi-tenant-report --from DIR [--out-dir DIR] [--tenants F] [--json]
  *   m365-mfa matrix        --tenants F [--shards N] [--max-per-shard N] [--github-output F]
  *
@@ -84,12 +85,15 @@ Exit codes: 0 done, 1 the command failed, 2 drift found and not repaired (drift)
     program
         .command("drift")
         .summary(
-            "check that the tenant still matches the stack; exit 2 with a report when it drifted, 3 when only the stack changed, 4 when drift was repaired",
+            "check that the tenant still matches the stack; exit 2 with a report when it drifted, 3 when only the stack " +
+                "changed, 4 when drift was repaired",
         )
         .description(
-            "Check whether the live tenant still matches the stack (pulumi preview --refresh): writes drift-report.md and drift-report.json\n" +
+            "Check whether the live tenant still matches the stack (pulumi preview --refresh): writes drift-report.md and " +
+                "drift-report.json\n" +
                 "(what drifted, expected and found; who changed it and when, from the directory audit log).\n" +
-                "Changes nothing unless --remediate, which first writes the drift it found to the report, then runs pulumi up --refresh and checks again;\n" +
+                "Changes nothing unless --remediate, which first writes the drift it found to the report, then runs pulumi " +
+                "up --refresh and checks again;\n" +
                 "it repairs drift only, and refuses while the stack has pending changes.",
         )
         .addHelpText(
@@ -108,7 +112,8 @@ Exit codes:
         .option("--report-dir <dir>", "where drift-report.md and drift-report.json are written", ".")
         .option(
             "--remediate",
-            "when drift is found: write it to the report, run pulumi up --refresh to restore what was last applied, check again (exit 4 when repaired)",
+            "when drift is found: write it to the report, run pulumi up --refresh to restore what was last applied, check " +
+                "again (exit 4 when repaired)",
             false,
         )
         .action(async (o) => {
@@ -120,14 +125,17 @@ Exit codes:
         .command("pr-summary")
         .summary("Markdown for a pull-request comment from pulumi preview")
         .description(
-            "Markdown for a pull-request comment from pulumi preview --refresh --json: every setting's change, per-user MFA by transition, readiness warnings, policy findings.\nExit 1 (after writing the comment) when the preview itself failed, e.g. a guard refused the plan.",
+            "Markdown for a pull-request comment from pulumi preview --refresh --json: every setting's change, per-user MFA " +
+                "by transition, readiness warnings, policy findings.\nExit 1 (after writing the comment) when the preview itself " +
+                "failed, e.g. a guard refused the plan.",
         )
         .option("--stack <stack>", "the Pulumi stack to preview (required unless --from-json)")
         .option("--config-file <file>", "the stack's config file (default Pulumi.<stack>.yaml)")
         .option("--out <file>", "write the comment to this file (default stdout)")
         .option(
             "--full-list <file>",
-            "write every user of every change to this file (upload it as an artifact: the comment points to it when its lists are too long for GitHub)",
+            "write every user of every change to this file (upload it as an artifact: the comment points to it when its " +
+                "lists are too long for GitHub)",
         )
         .option("--from-json <file>", "use a saved pulumi preview --refresh --json output instead of running a preview")
         .option("--policy-pack <dir>", "run the preview with this policy pack and include its findings (e.g. policies)")
@@ -153,7 +161,8 @@ Exit codes:
         .command("export")
         .summary("write the live tenant's posture as m365-mfa:baseline stack config")
         .description(
-            "Write the live tenant's MFA posture as m365-mfa:baseline stack config, so that the first pulumi up changes nothing (pulumi import does not work for dynamic resources).",
+            "Write the live tenant's MFA posture as m365-mfa:baseline stack config, so that the first pulumi up changes " +
+                "nothing (pulumi import does not work for dynamic resources).",
         )
         .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
         .option("--out <file>", "write to this file (default stdout)")
@@ -164,7 +173,8 @@ Exit codes:
         )
         .option(
             "--break-glass <upns>",
-            "comma-separated break-glass accounts the adopted Conditional Access policies must exclude (default: the accounts they exclude)",
+            "comma-separated break-glass accounts the adopted Conditional Access policies must exclude (default: the " +
+                "accounts they exclude)",
             list,
         )
         .action(async (o, cmd: Command) => {
@@ -179,8 +189,10 @@ Exit codes:
         .command("readiness")
         .summary("who would break if MFA were enforced now")
         .description(
-            "Who would break if MFA were enforced now: users still signing in with legacy protocols, users with no MFA method registered (admins marked); " +
-                "and before Microsoft turns Basic SMTP AUTH off (end of December 2026; removal in the second half of 2027): who still sends with it, the mailboxes kept on apart.",
+            "Who would break if MFA were enforced now: users still signing in with legacy protocols, users with no MFA " +
+                "method registered (admins marked); " +
+                "and before Microsoft turns Basic SMTP AUTH off (end of December 2026; removal in the second half of 2027): " +
+                "who still sends with it, the mailboxes kept on apart.",
         )
         .addOption(new Option("--format <format>", "output format").choices(["table", "markdown", "json"]).default("table"))
         .option("--window-days <days>", "days of sign-in logs to read, 1 to 30", wholeNumber(1, 30, " (sign-in logs are kept 30 days)"), 30)
@@ -195,14 +207,18 @@ Exit codes:
         .command("multi-tenant")
         .summary("preview, apply or check drift of one baseline over many tenants (Automation API)")
         .description(
-            "One baseline over many tenants with Pulumi's Automation API: one stack per tenant (m365-mfa-<name>), each with its own overrides and credential;\n" +
-                "the tenants file is checked whole before any tenant runs. A result per tenant and a roll-up (--report-dir: summary.md, summary.json, tenants/<name>.json|md);\n" +
+            "One baseline over many tenants with Pulumi's Automation API: one stack per tenant (m365-mfa-<name>), each with " +
+                "its own overrides and credential;\n" +
+                "the tenants file is checked whole before any tenant runs. A result per tenant and a roll-up (--report-dir: " +
+                "summary.md, summary.json, tenants/<name>.json|md);\n" +
                 "one tenant's failure never stops the others. Each stack's config is kept in the state directory, never in the project.\n" +
-                "Exit 0: every tenant done (drift: clean). Exit 1: a tenant failed. Exit 2: a tenant drifted (drift). Exit 3: only pending changes (drift).",
+                "Exit 0: every tenant done (drift: clean). Exit 1: a tenant failed. Exit 2: a tenant drifted (drift). Exit " +
+                "3: only pending changes (drift).",
         )
         .requiredOption(
             "--tenants <file>",
-            "the tenants file, YAML or JSON: { baseline?, defaults?, tenants: [{ name, tenantId, clientId?, clientSecretEnv? | federatedTokenFile?, overrides?, ... }] } (required)",
+            "the tenants file, YAML or JSON: { baseline?, defaults?, tenants: [{ name, tenantId, clientId?, clientSecretEnv? " +
+                "| federatedTokenFile?, overrides?, ... }] } (required)",
         )
         .option("--baseline <file>", "the m365-mfa:baseline for every tenant, when the tenants file has no baseline: key")
         .addOption(
@@ -246,7 +262,9 @@ Exit codes:
         .command("multi-tenant-report")
         .summary("combine per-tenant results (e.g. of matrix jobs) into one roll-up")
         .description(
-            "Combine the results of multi-tenant runs (every tenants/<name>.json under --from, e.g. the downloaded artifacts of a matrix's jobs) into one roll-up in Markdown and JSON.\nA tenant with two results is an error; with --tenants, a tenant without a result counts as failed. Exit codes as multi-tenant's.",
+            "Combine the results of multi-tenant runs (every tenants/<name>.json under --from, e.g. the downloaded artifacts " +
+                "of a matrix's jobs) into one roll-up in Markdown and JSON.\nA tenant with two results is an error; with " +
+                "--tenants, a tenant without a result counts as failed. Exit codes as multi-tenant's.",
         )
         .requiredOption("--from <dir>", "the directory holding the runs' report directories (required)")
         .option("--out-dir <dir>", "write summary.md and summary.json here")
@@ -264,7 +282,10 @@ Exit codes:
         .command("matrix")
         .summary("the tenants file as GitHub Actions matrices (one job per tenant, at most 256 per matrix)")
         .description(
-            "Print the tenants file as GitHub Actions matrices: { tenants, shardSize, shards: [{ include: [{ tenant, stack }] }] }, each shard at most 256 jobs (GitHub's limit per matrix).\nThe tenants file is validated first, as multi-tenant does. With --github-output, also writes matrix, shards, shard<i> and size<i> for the shard jobs of the workflow.",
+            "Print the tenants file as GitHub Actions matrices: { tenants, shardSize, shards: [{ include: [{ tenant, stack " +
+                "}] }] }, each shard at most 256 jobs (GitHub's limit per matrix).\nThe tenants file is validated first, as " +
+                "multi-tenant does. With --github-output, also writes matrix, shards, shard<i> and size<i> for the shard jobs of " +
+                "the workflow.",
         )
         .requiredOption("--tenants <file>", "the tenants file (required)")
         .option("--baseline <file>", "the baseline, when the tenants file has none (for validation)")

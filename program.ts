@@ -1,5 +1,6 @@
 /**
- * The ready-made Pulumi program (Pulumi.yaml `main: scripts/program.js`, which runs this file compiled or from source): builds the tenant's MFA baseline from
+ * The ready-made Pulumi program (Pulumi.yaml `main: scripts/program.js`, which runs this file compiled or from source): builds the tenant's
+ * MFA baseline from
  * stack config, with the library (./index.ts) that a team's own program imports as "m365-mfa".
  *
  *   config:
@@ -59,7 +60,8 @@ async function preflight(args: ReturnType<typeof baselineArgs>): Promise<void> {
         throw new pulumi.RunError(
             `m365-mfa: the app registration lacks ${missing.length} permission(s) this baseline needs; nothing was changed:\n` +
                 missing.map((m) => `  - ${m}`).join("\n") +
-                `\nGrant them with admin consent (Entra admin center > App registrations > API permissions; for Exchange also the Exchange Administrator role) and preview again.`,
+                `\nGrant them with admin consent (Entra admin center > App registrations > API permissions; for Exchange ` +
+                "also the Exchange Administrator role) and preview again.",
         );
     }
 }

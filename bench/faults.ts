@@ -98,7 +98,9 @@ export const MIXES: Record<string, Mix> = {
         dropRate: 0.05,
         tokenExpiresEarlySeconds: 15,
         tokenEndpoint: true,
-        label: "32% 429 (Retry-After 1 s), 15% 503, 5% dropped connections, the same at the token endpoint, tokens expiring 15 s after issue",
+        label:
+            "32% 429 (Retry-After 1 s), 15% 503, 5% dropped connections, the same at the token endpoint, tokens expiring 15 s " +
+            "after issue",
     },
     issue12: {
         rate429: 0.3,
@@ -349,15 +351,24 @@ function table(rows: RunResult[]): string {
     const base = rows.find((r) => r.label === "fault-free");
     const mix = MIXES[MIX];
     const lines = [
-        `First \`pulumi up\` of the whole baseline (${USERS.toLocaleString("en")} users to change with per-user MFA, every other member of the baseline${CA ? ", both Conditional Access policies through the azuread plugin" : "; no Conditional Access (--no-ca)"}) against the emulator; faults: ${mix.label}; retry budget ${BUDGET ?? "300"} s. Ideal: the fault-free time x ${expectedAttempts(mix).toFixed(2)} expected attempts per item.`,
+        `First \`pulumi up\` of the whole baseline (${USERS.toLocaleString("en")} users to change with per-user MFA, every ` +
+            "other member of the baseline" +
+            `${CA ? ", both Conditional Access policies through the azuread plugin" : "; no Conditional Access (--no-ca)"}) ` +
+            `against the emulator; faults: ${mix.label}; retry budget ${BUDGET ?? "300"} s. Ideal: the fault-free time x ` +
+            `${expectedAttempts(mix).toFixed(2)} expected attempts per item.`,
         "",
-        "| run | seed | converged on the first up | time (s) | ideal (s) | x ideal | per-user MFA check / create (s) | longest silence (s) | requests | 429 | 503 | dropped | 401 (expired token) | token endpoint faults |",
+        "| run | seed | converged on the first up | time (s) | ideal (s) | x ideal | per-user MFA check / create (s) | " +
+            "longest silence (s) | requests | 429 | 503 | dropped | 401 (expired token) | token endpoint faults |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ];
     for (const r of rows) {
         const ideal = base && r.mix ? base.seconds * expectedAttempts(r.mix) : base && r === base ? base.seconds : undefined;
         lines.push(
-            `| ${r.label} | ${r.seed ?? "-"} | ${r.converged ? "yes" : `**no** (exit ${r.exitCode}${r.problems.length ? `; ${r.problems.join(", ")}` : ""})`} | ${r.seconds.toFixed(1)} | ${fmt(ideal)} | ${ideal ? (r.seconds / ideal).toFixed(2) : "-"} | ${fmt(r.phases.check)} / ${fmt(r.phases.create)} | ${fmt(r.silence)} | ${r.requests.toLocaleString("en")} | ${r.injected["429"]} | ${r.injected["503"]} | ${r.injected.dropped} | ${r.injected["401"]} | ${r.tokenFaults} |`,
+            `| ${r.label} | ${r.seed ?? "-"} | ` +
+                `${r.converged ? "yes" : `**no** (exit ${r.exitCode}${r.problems.length ? `; ${r.problems.join(", ")}` : ""})`} ` +
+                `| ${r.seconds.toFixed(1)} | ${fmt(ideal)} | ${ideal ? (r.seconds / ideal).toFixed(2) : "-"} | ` +
+                `${fmt(r.phases.check)} / ${fmt(r.phases.create)} | ${fmt(r.silence)} | ${r.requests.toLocaleString("en")} | ` +
+                `${r.injected["429"]} | ${r.injected["503"]} | ${r.injected.dropped} | ${r.injected["401"]} | ${r.tokenFaults} |`,
         );
     }
     return lines.join("\n");
@@ -387,23 +398,30 @@ async function sweep() {
             const ideal = base.seconds * expectedAttempts(mix);
             points.push({ kind, rate, run, ideal });
             console.error(
-                `${mix.label}: ${run.seconds.toFixed(1)} s (ideal ${ideal.toFixed(1)} s), converged ${run.converged}${run.tail ? `\n${run.tail}` : ""}`,
+                `${mix.label}: ${run.seconds.toFixed(1)} s (ideal ${ideal.toFixed(1)} s), converged ${run.converged}` +
+                    `${run.tail ? `\n${run.tail}` : ""}`,
             );
         }
     }
     const lines = [
-        `First \`pulumi up\` time against the fault rate (${USERS.toLocaleString("en")} users, the whole baseline${CA ? " with both Conditional Access policies" : " without Conditional Access"}; one fault type at a time, at Graph and Exchange requests, $batch items and the token endpoint; Retry-After 1 s on 429; seed ${seed}). Ideal: the fault-free time (${base.seconds.toFixed(1)} s) x 1/(1-r)^2 expected attempts per item.`,
+        `First \`pulumi up\` time against the fault rate (${USERS.toLocaleString("en")} users, the whole baseline` +
+            `${CA ? " with both Conditional Access policies" : " without Conditional Access"}; one fault type at a time, at ` +
+            `Graph and Exchange requests, $batch items and the token endpoint; Retry-After 1 s on 429; seed ${seed}). Ideal: the ` +
+            `fault-free time (${base.seconds.toFixed(1)} s) x 1/(1-r)^2 expected attempts per item.`,
         "",
         ...(CAP ? [`A run still going after ${CAP} s was stopped (--cap) and counts as not finished.`, ""] : []),
         "| fault rate | ideal (s) | 429: time (s) | 429: x ideal | 429: converged | 5xx: time (s) | 5xx: x ideal | 5xx: converged |",
         "|---:|---:|---:|---:|---|---:|---:|---|",
-        `| 0% | ${base.seconds.toFixed(1)} | ${base.seconds.toFixed(1)} | 1.00 | ${base.converged ? "yes" : "no"} | ${base.seconds.toFixed(1)} | 1.00 | ${base.converged ? "yes" : "no"} |`,
+        `| 0% | ${base.seconds.toFixed(1)} | ${base.seconds.toFixed(1)} | 1.00 | ${base.converged ? "yes" : "no"} | ` +
+            `${base.seconds.toFixed(1)} | 1.00 | ${base.converged ? "yes" : "no"} |`,
     ];
     for (const rate of rates) {
         const a = points.find((p) => p.kind === "429" && p.rate === rate)!;
         const b = points.find((p) => p.kind === "5xx" && p.rate === rate)!;
         lines.push(
-            `| ${Math.round(rate * 100)}% | ${a.ideal.toFixed(1)} | ${a.run.seconds.toFixed(1)} | ${(a.run.seconds / a.ideal).toFixed(2)} | ${verdict(a.run)} | ${b.run.seconds.toFixed(1)} | ${(b.run.seconds / b.ideal).toFixed(2)} | ${verdict(b.run)} |`,
+            `| ${Math.round(rate * 100)}% | ${a.ideal.toFixed(1)} | ${a.run.seconds.toFixed(1)} | ` +
+                `${(a.run.seconds / a.ideal).toFixed(2)} | ${verdict(a.run)} | ${b.run.seconds.toFixed(1)} | ` +
+                `${(b.run.seconds / b.ideal).toFixed(2)} | ${verdict(b.run)} |`,
         );
     }
     const out = lines.join("\n");

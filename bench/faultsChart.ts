@@ -28,7 +28,8 @@ export function sweepChartSvg(options: { title: string; base: number; series: Ch
     const y = (v: number) => H - bottom - (v / maxY) * (H - top - bottom);
     const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const out: string[] = [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" ` +
+            `font-size="12">`,
         `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
         `<text x="${left}" y="24" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
     ];
@@ -43,25 +44,29 @@ export function sweepChartSvg(options: { title: string; base: number; series: Ch
     out.push(`<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#333"/>`);
     out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#333"/>`);
     out.push(
-        `<text x="${(left + W - right) / 2}" y="${H - 14}" text-anchor="middle">fault rate (share of requests, $batch items and token requests)</text>`,
+        `<text x="${(left + W - right) / 2}" y="${H - 14}" text-anchor="middle">fault rate (share of requests, $batch items ` +
+            "and token requests)</text>",
     );
     out.push(`<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">first pulumi up (s)</text>`);
     options.series.forEach((s, i) => {
         const pts = [...s.points].sort((a, b) => a[0] - b[0]);
         out.push(
-            `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""} points="${pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ")}"/>`,
+            `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""} points="` +
+                `${pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ")}"/>`,
         );
         if (!s.dashed) {
             for (const p of pts) out.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
         }
         const ly = top + 10 + i * 22;
         out.push(
-            `<line x1="${W - right + 16}" y1="${ly}" x2="${W - right + 44}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+            `<line x1="${W - right + 16}" y1="${ly}" x2="${W - right + 44}" y2="${ly}" stroke="${s.color}" stroke-width="2"` +
+                `${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
         );
         out.push(`<text x="${W - right + 50}" y="${ly + 4}">${esc(s.name)}</text>`);
     });
     out.push(
-        `<text x="${W - right + 16}" y="${top + 10 + options.series.length * 22 + 8}" fill="#555">fault-free: ${options.base.toFixed(1)} s</text>`,
+        `<text x="${W - right + 16}" y="${top + 10 + options.series.length * 22 + 8}" fill="#555">fault-free: ` +
+            `${options.base.toFixed(1)} s</text>`,
     );
     out.push("</svg>");
     return `${out.join("\n")}\n`;

@@ -166,9 +166,11 @@ async function main(): Promise<void> {
         rows.push(await run(size, latency));
     }
     const text = [
-        `Mailbox protocols: POP and IMAP off for every mailbox and CAS mailbox plan; ${latency} ms per request; ${EXCHANGE_CONCURRENCY} cmdlets in flight; ${os.cpus().length} cores; ${new Date().toISOString().slice(0, 16)} UTC`,
+        `Mailbox protocols: POP and IMAP off for every mailbox and CAS mailbox plan; ${latency} ms per request; ` +
+            `${EXCHANGE_CONCURRENCY} cmdlets in flight; ${os.cpus().length} cores; ${new Date().toISOString().slice(0, 16)} UTC`,
         "",
-        "| mailboxes | plan (read all, guard) s | apply (writes + verify) s | mailboxes/s | check after, no change s | one at a time (est.) s | floor: N x latency / concurrency s | client RSS | emulator seed s |",
+        "| mailboxes | plan (read all, guard) s | apply (writes + verify) s | mailboxes/s | check after, no change s | one " +
+            "at a time (est.) s | floor: N x latency / concurrency s | client RSS | emulator seed s |",
         "|---|---|---|---|---|---|---|---|---|",
         ...rows,
     ].join("\n");

@@ -173,15 +173,19 @@ async function changeScenario(n: number): Promise<Row> {
 
 function table(rows: Row[]): string {
     const lines = [
-        `Per-user MFA against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on (8,000 RU/10 s, 3,000 writes/150 s per app per tenant).`,
+        `Per-user MFA against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on (8,000 RU/10 s, ` +
+            "3,000 writes/150 s per app per tenant).",
         "",
-        "| scenario | users | m365-mfa (s) | one at a time (s) | speed-up | throttling bound (s) | m365-mfa / bound | client heap growth (MB) |",
+        "| scenario | users | m365-mfa (s) | one at a time (s) | speed-up | throttling bound (s) | m365-mfa / bound | client " +
+            "heap growth (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ];
     for (const r of rows) {
         const ratio = r.bound > 1 ? (r.batched / r.bound).toFixed(2) : "n/a (under the burst)";
         lines.push(
-            `| ${r.scenario} | ${r.users.toLocaleString("en")} | ${r.batched.toFixed(1)} | ${r.sequential.toFixed(0)} (measured on ${r.sequentialMeasured}) | ${(r.sequential / r.batched).toFixed(1)}x | ${r.bound.toFixed(1)} | ${ratio} | ${r.heapMb.toFixed(1)} |`,
+            `| ${r.scenario} | ${r.users.toLocaleString("en")} | ${r.batched.toFixed(1)} | ${r.sequential.toFixed(0)} ` +
+                `(measured on ${r.sequentialMeasured}) | ${(r.sequential / r.batched).toFixed(1)}x | ${r.bound.toFixed(1)} | ` +
+                `${ratio} | ${r.heapMb.toFixed(1)} |`,
         );
     }
     return lines.join("\n");

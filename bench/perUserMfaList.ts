@@ -103,7 +103,10 @@ async function tenantStates(env: Record<string, string>): Promise<Record<string,
     return out;
 }
 
-/** The phases of the provider's read it traced ("PerUserMfa read" with a phase; the operation's own line has none; client/trace.ts: names and counts only). */
+/**
+ * The phases of the provider's read it traced ("PerUserMfa read" with a phase; the operation's own line has none; client/trace.ts: names
+ * and counts only).
+ */
 function tracedReads(file: string): { path: string; pages: number; confirmed: number; users: number }[] {
     if (!fs.existsSync(file)) return [];
     return fs
@@ -215,16 +218,26 @@ async function scenario(n: number): Promise<Row> {
 
 function table(rows: Row[]): string {
     const lines = [
-        `Per-user MFA read of every user (a converged tenant), against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on (8,000 RU/10 s per app per tenant), a tenant serving perUserMfaState on the user list; one run, side by side. ` +
-            `List: the default (auto) read as an app holding the provider's permissions plus Directory.Read.All (the directory audit log's, which the list's states need since fdaa968); batched: M365_MFA_PER_USER_READ=batch as the least-privilege provider app. ` +
+        `Per-user MFA read of every user (a converged tenant), against the emulator: ${LATENCY_MS} ms latency per HTTP ` +
+            "request, Graph throttling on (8,000 RU/10 s per app per tenant), a tenant serving perUserMfaState on the user list; " +
+            "one run, side by side. " +
+            "List: the default (auto) read as an app holding the provider's permissions plus Directory.Read.All (the " +
+            "directory audit log's, which the list's states need since fdaa968); batched: M365_MFA_PER_USER_READ=batch as " +
+            "the least-privilege provider app. " +
             `Machine: ${os.cpus().length} cores, Node.js ${process.version}.`,
         "",
-        "| users | list (s) | list bound: (count + audit read + pages) x latency (s) | list / bound | batched (s) | batched bound: throttling (s) | one at a time (s) | batched / list | one at a time / list | heap growth list / batched (MB) | load (1 min, start-end) |",
+        "| users | list (s) | list bound: (count + audit read + pages) x latency (s) | list / bound | batched (s) | batched " +
+            "bound: throttling (s) | one at a time (s) | batched / list | one at a time / list | heap growth list / batched (MB) " +
+            "| load (1 min, start-end) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ];
     for (const r of rows) {
         lines.push(
-            `| ${r.users.toLocaleString("en")} | ${r.list.toFixed(2)} | ${r.listBound.toFixed(2)} (1 + 1 + ${r.pages} pages) | ${(r.list / r.listBound).toFixed(2)} | ${r.batched.toFixed(1)} | ${r.batchedBound.toFixed(1)} | ${r.sequential.toFixed(0)} (measured on ${SEQUENTIAL_SAMPLE}) | ${(r.batched / r.list).toFixed(1)}x | ${(r.sequential / r.list).toFixed(0)}x | ${r.listHeapMb.toFixed(1)} / ${r.batchedHeapMb.toFixed(1)} | ${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)} |`,
+            `| ${r.users.toLocaleString("en")} | ${r.list.toFixed(2)} | ${r.listBound.toFixed(2)} (1 + 1 + ${r.pages} pages) ` +
+                `| ${(r.list / r.listBound).toFixed(2)} | ${r.batched.toFixed(1)} | ${r.batchedBound.toFixed(1)} | ` +
+                `${r.sequential.toFixed(0)} (measured on ${SEQUENTIAL_SAMPLE}) | ${(r.batched / r.list).toFixed(1)}x | ` +
+                `${(r.sequential / r.list).toFixed(0)}x | ${r.listHeapMb.toFixed(1)} / ${r.batchedHeapMb.toFixed(1)} | ` +
+                `${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)} |`,
         );
     }
     return lines.join("\n");
@@ -268,8 +281,11 @@ async function timedExport(
 
 async function exportRows(sizes: number[]): Promise<string> {
     const lines = [
-        `Per-user MFA adoption export (settings/perUserMfa/export.ts) of every user, against the emulator: ${LATENCY_MS} ms latency per HTTP request, Graph throttling on, a tenant serving perUserMfaState on the user list; one run, side by side. ` +
-            `List: the default (auto) as an app holding the provider's permissions plus Directory.Read.All; batched (the export before it took the list): M365_MFA_PER_USER_READ=batch as the least-privilege provider app. ` +
+        `Per-user MFA adoption export (settings/perUserMfa/export.ts) of every user, against the emulator: ${LATENCY_MS} ms ` +
+            "latency per HTTP request, Graph throttling on, a tenant serving perUserMfaState on the user list; one run, side by " +
+            "side. " +
+            "List: the default (auto) as an app holding the provider's permissions plus Directory.Read.All; batched (the " +
+            "export before it took the list): M365_MFA_PER_USER_READ=batch as the least-privilege provider app. " +
             `Machine: ${os.cpus().length} cores, Node.js ${process.version}.`,
         "",
         "| users | exported (enabled + enforced) | list (s) | list pages | batched (s) | batched / list | load (1 min, start-end) |",
@@ -284,7 +300,9 @@ async function exportRows(sizes: number[]): Promise<string> {
             const batched = await timedExport(emu.env, "batch");
             if (list.users !== batched.users) throw new Error(`the two exports differ: ${list.users} users against ${batched.users}`);
             lines.push(
-                `| ${n.toLocaleString("en")} | ${list.users.toLocaleString("en")} | ${list.seconds.toFixed(2)} | ${list.pages} | ${batched.seconds.toFixed(1)} | ${(batched.seconds / list.seconds).toFixed(1)}x | ${load0.toFixed(1)}-${os.loadavg()[0].toFixed(1)} |`,
+                `| ${n.toLocaleString("en")} | ${list.users.toLocaleString("en")} | ${list.seconds.toFixed(2)} | ` +
+                    `${list.pages} | ${batched.seconds.toFixed(1)} | ${(batched.seconds / list.seconds).toFixed(1)}x | ` +
+                    `${load0.toFixed(1)}-${os.loadavg()[0].toFixed(1)} |`,
             );
             console.error(lines.join("\n"));
         } finally {

@@ -1,5 +1,6 @@
 /**
- * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list served|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
+ * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list
+ * served|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -273,7 +274,9 @@ async function measure(
             : {}),
     };
     console.error(
-        `  ${res.total.toFixed(1)} s, Graph busy ${res.busy.toFixed(1)} s, ${res.requests} requests (${res.items} batch items), exit ${res.exitCode}${res.note ? `; ${res.note}` : ""}${res.perUserReads ? `; per-user reads: ${res.perUserReads.join(", ") || "none"}` : ""}`,
+        `  ${res.total.toFixed(1)} s, Graph busy ${res.busy.toFixed(1)} s, ${res.requests} requests (${res.items} batch ` +
+            `items), exit ${res.exitCode}${res.note ? `; ${res.note}` : ""}` +
+            `${res.perUserReads ? `; per-user reads: ${res.perUserReads.join(", ") || "none"}` : ""}`,
     );
     if (res.tail) {
         console.error(res.tail);
@@ -306,7 +309,10 @@ function table(steps: StepResult[], meta: string): string {
     const lines = [
         meta,
         "",
-        `| step | total (s) | Graph busy (s) | requests (batch items) | 429 | overhead = total - busy (s) | before first / after last request (s) | longest idle gaps in Graph (s, after) | goal: total <= ${FACTOR} x busy + ${FIXED_S} s | issue #27 goal: total <= ${LIST_FACTOR} x (busy + empty preview ${f(empty)} s) | peak RSS MB engine / program / provider / command | provider bytes per user over the small stack | exit | load (1 min, start-end) |`,
+        "| step | total (s) | Graph busy (s) | requests (batch items) | 429 | overhead = total - busy (s) | before first / " +
+            `after last request (s) | longest idle gaps in Graph (s, after) | goal: total <= ${FACTOR} x busy + ${FIXED_S} s | ` +
+            `issue #27 goal: total <= ${LIST_FACTOR} x (busy + empty preview ${f(empty)} s) | peak RSS MB engine / program / ` +
+            "provider / command | provider bytes per user over the small stack | exit | load (1 min, start-end) |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|---|",
     ];
     for (const s of steps) {
@@ -330,7 +336,12 @@ function table(steps: StepResult[], meta: string): string {
             .join("; ");
         const perUser = s.goal && small ? `${(((s.rss.provider - small.rss.provider) * 1024) / USERS).toFixed(0)}` : "-";
         lines.push(
-            `| ${s.name}${s.note ? ` (${s.note})` : ""}${s.perUserReads?.length ? ` [per-user reads: ${s.perUserReads.join("; ")}]` : ""} | ${f(s.total)} | ${f(s.busy)} | ${s.requests.toLocaleString("en")} (${s.items.toLocaleString("en")}) | ${s.throttled} | ${f(s.total - s.busy)} | ${f(s.beforeFirst)} / ${f(s.afterLast)} | ${gaps || "-"} | ${goal} | ${goal27} | ${mb(s.rss.engine)} / ${mb(s.rss.program)} / ${mb(s.rss.provider)} / ${mb(s.rss.command)} | ${perUser} | ${s.exitCode} | ${s.load[0].toFixed(1)}-${s.load[1].toFixed(1)} |`,
+            `| ${s.name}${s.note ? ` (${s.note})` : ""}` +
+                `${s.perUserReads?.length ? ` [per-user reads: ${s.perUserReads.join("; ")}]` : ""} | ${f(s.total)} | ` +
+                `${f(s.busy)} | ${s.requests.toLocaleString("en")} (${s.items.toLocaleString("en")}) | ${s.throttled} | ` +
+                `${f(s.total - s.busy)} | ${f(s.beforeFirst)} / ${f(s.afterLast)} | ${gaps || "-"} | ${goal} | ${goal27} | ` +
+                `${mb(s.rss.engine)} / ${mb(s.rss.program)} / ${mb(s.rss.provider)} / ${mb(s.rss.command)} | ${perUser} | ` +
+                `${s.exitCode} | ${s.load[0].toFixed(1)}-${s.load[1].toFixed(1)} |`,
         );
     }
     return lines.join("\n");
@@ -415,7 +426,8 @@ async function main() {
         const listRead = (s: StepResult) => {
             if (expectList && !s.perUserReads?.some((r) => / list /.test(r))) {
                 throw new Error(
-                    `${s.name}: per-user MFA did not read the user list (reads: ${s.perUserReads?.join(", ") || "none"}), though the tenant serves it and the app may read the audit log`,
+                    `${s.name}: per-user MFA did not read the user list (reads: ${s.perUserReads?.join(", ") || "none"}), ` +
+                        "though the tenant serves it and the app may read the audit log",
                 );
             }
             return s;
@@ -563,7 +575,8 @@ async function main() {
         steps.push(
             await measure(
                 emu,
-                `drift check (\`drift\`; security defaults and ${CHANGES.toLocaleString("en")} users changed by the portal: exit 2 expected)`,
+                `drift check (\`drift\`; security defaults and ${CHANGES.toLocaleString("en")} users changed by the portal: ` +
+                    "exit 2 expected)",
                 true,
                 [2],
                 () => ws.cli(["drift", "--stack", stack, "--config-file", ws.configFile(stack), "--report-dir", reports]),
@@ -573,10 +586,16 @@ async function main() {
                         const kinds = (j.settings as { type: string; kind: string; users: { users: string[] }[] }[])
                             .map(
                                 (x) =>
-                                    `${x.type} ${x.kind}${x.users.length ? ` (${x.users.reduce((n, g) => n + g.users.length, 0).toLocaleString("en")} users)` : ""}`,
+                                    `${x.type} ${x.kind}` +
+                                    (x.users.length
+                                        ? ` (${x.users.reduce((n, g) => n + g.users.length, 0).toLocaleString("en")} users)`
+                                        : ""),
                             )
                             .join(", ");
-                        return `drifted: ${j.drifted}; ${kinds}; attribution ${j.attribution?.available === false ? "not available" : "available"}`;
+                        return (
+                            `drifted: ${j.drifted}; ${kinds}; attribution ` +
+                            `${j.attribution?.available === false ? "not available" : "available"}`
+                        );
                     } catch {
                         return "no report written";
                     }
@@ -593,20 +612,30 @@ async function main() {
 
     const date = new Date().toISOString().slice(0, 10);
     const meta =
-        `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, breakGlassAccounts, securityDefaults), ` +
-        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; the tenant's user list: perUserMfaState ${PER_USER_LIST}; ` +
-        `the stack runs as ${APP === "list-read" ? "an app holding the provider's permissions plus Directory.Read.All (the audit log's, which the per-user list read needs)" : "the least-privilege provider app (no Directory.Read.All: per-user MFA reads through $batch)"}; ` +
+        `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, ` +
+        "breakGlassAccounts, securityDefaults), " +
+        `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; the tenant's user list: perUserMfaState ` +
+        `${PER_USER_LIST}; ` +
+        "the stack runs as " +
+        (APP === "list-read"
+            ? "an app holding the provider's permissions plus Directory.Read.All (the audit log's, which the per-user list read needs)"
+            : "the least-privilege provider app (no Directory.Read.All: per-user MFA reads through $batch)") +
+        "; " +
         `${LATENCY_MS} ms latency per request, Graph's documented throttling on, ${SETTLE_S} s between steps (the resource-unit window). ` +
-        `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}. Graph busy: the union of the request intervals in the emulator's log.`;
+        `Machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}. Graph ` +
+        "busy: the union of the request intervals in the emulator's log.";
     const out = table(steps, meta);
     console.log(out);
     fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
+    const defaultResultName =
+        `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}` +
+        `${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}`;
     fs.writeFileSync(
         path.join(
             __dirname,
             "results",
             // --name STEM: the results file's name (without .md), e.g. to keep an earlier run of the same day.
-            `${arg("name") ?? `review-${date}${USERS === 10_000 ? "" : `-${USERS}`}${PER_USER_LIST === "served" ? "" : `-${PER_USER_LIST}`}${APP === "list-read" ? "" : "-provider-app"}`}.md`,
+            `${arg("name") ?? defaultResultName}.md`,
         ),
         `${out}\n`,
     );

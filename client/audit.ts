@@ -57,7 +57,9 @@ export async function recentChanges(graph: GraphClient, { since, targetIds, page
     }
     const seen = new Map<string, AuditEntry>();
     for (const f of filters) {
-        const path = `/auditLogs/directoryAudits?$filter=${encodeURIComponent(f)}&$orderby=${encodeURIComponent("activityDateTime desc")}&$top=${pageSize}`;
+        const path =
+            `/auditLogs/directoryAudits?$filter=${encodeURIComponent(f)}&$orderby=` +
+            `${encodeURIComponent("activityDateTime desc")}&$top=${pageSize}`;
         for await (const page of pages<AuditEntry>(graph, path)) {
             for (const e of page) seen.set(e.id, e);
         }

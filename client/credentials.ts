@@ -140,9 +140,11 @@ export function tokenEndpointStatus(err: unknown, message: string): number | und
         return 503;
     }
     if (
-        /temporarily_unavailable|server_error|AADSTS(90033|50196|50087|90006)\b|\b(429|503|504)\b|Too Many Requests|Service Unavailable/i.test(
-            message,
-        )
+        new RegExp(
+            String.raw`temporarily_unavailable|server_error|AADSTS(90033|50196|50087|90006)\b|\b(429|503|504)\b|Too Many ` +
+                "Requests|Service Unavailable",
+            "i",
+        ).test(message)
     ) {
         return 503;
     }

@@ -70,7 +70,8 @@ export class MissingExchangeRoleError extends TenantApiError {
             403,
             undefined,
             `${detail} -- the app's service principal needs an Entra role for Exchange besides the Exchange.ManageAsApp permission: ` +
-                `assign it the ${EXCHANGE_ROLE_TO_ASSIGN} role (Entra admin center > Roles and administrators > ${EXCHANGE_ROLE_TO_ASSIGN} > ` +
+                `assign it the ${EXCHANGE_ROLE_TO_ASSIGN} role (Entra admin center > Roles and administrators > ` +
+                `${EXCHANGE_ROLE_TO_ASSIGN} > ` +
                 `Add assignments > select the app), then run again. Role assignments can take a few minutes to reach Exchange.`,
             requestId,
         );

@@ -288,7 +288,8 @@ export class RetryBudgetExceededError extends TenantApiError {
         this.message =
             `gave up ${what} after ${attempts} attempts over ${formatSeconds(elapsedMs)} ` +
             `(the retry budget is ${formatSeconds(budgetMs)}: stack config m365-mfa:${RETRY_BUDGET_CONFIG_KEY} or ${RETRY_BUDGET_ENV}); ` +
-            `the last answer: ${last.message}. Nothing is lost: run pulumi up again to resume, settings already applied are not applied twice.`;
+            `the last answer: ${last.message}. Nothing is lost: run pulumi up again to resume, settings already applied are ` +
+            "not applied twice.";
     }
 
     /** The budget is spent: the caller must not retry on its own. */
@@ -343,9 +344,11 @@ export function isDroppedConnection(err: unknown): boolean {
         seen.add(e);
         const text = `${e.code ?? ""} ${e.message ?? ""} ${e.name ?? ""}`;
         if (
-            /ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|socket hang up|other side closed|TimeoutError/i.test(
-                text,
-            )
+            new RegExp(
+                "ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|socket hang " +
+                    "up|other side closed|TimeoutError",
+                "i",
+            ).test(text)
         ) {
             return true;
         }

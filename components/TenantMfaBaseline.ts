@@ -27,9 +27,13 @@ export interface TenantMfaBaselineArgs extends BaselineWide, BaselineMembers {}
 export interface BaselinePosture {
     /** Which path the baseline takes to require MFA: security-defaults, conditional-access, per-user-mfa or unmanaged. */
     path: string;
-    /** How legacy authentication is blocked: by a Conditional Access policy (or one in report-only), by security defaults, or "not managed". */
+    /**
+     * How legacy authentication is blocked: by a Conditional Access policy (or one in report-only), by security defaults, or "not managed".
+     */
     legacyAuthentication: string;
-    /** What members add (their `posture` in settings/<name>/member.ts), e.g. whether security defaults are on, users per per-user MFA state. */
+    /**
+     * What members add (their `posture` in settings/<name>/member.ts), e.g. whether security defaults are on, users per per-user MFA state.
+     */
     [field: string]: unknown;
 }
 

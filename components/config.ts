@@ -54,8 +54,10 @@ export function unknownConfigKeys(all: Readonly<Record<string, unknown>>): strin
         if (PACKAGE_CONFIG_KEYS.includes(k)) continue;
         const near = nearest(k, PACKAGE_CONFIG_KEYS);
         problems.push(
-            `${full} is not a key m365-mfa reads${near ? `; did you mean ${prefix}${near}?` : ""} (known: ${PACKAGE_CONFIG_KEYS.map((x) => prefix + x).join(", ")}). ` +
-                `Rename it in Pulumi.<stack>.yaml${near ? ` (pulumi config rm ${full}; pulumi config set ${prefix}${near} ...)` : ""}, or remove it.`,
+            `${full} is not a key m365-mfa reads${near ? `; did you mean ${prefix}${near}?` : ""} (known: ` +
+                `${PACKAGE_CONFIG_KEYS.map((x) => prefix + x).join(", ")}). ` +
+                "Rename it in Pulumi.<stack>.yaml" +
+                `${near ? ` (pulumi config rm ${full}; pulumi config set ${prefix}${near} ...)` : ""}, or remove it.`,
         );
     }
     return problems;
@@ -74,7 +76,10 @@ export class BaselineConfigError extends Error {
 
 const MIGRATION_PRESET: PresetName = "per-user-mfa-to-conditional-access";
 
-/** The keys of `m365-mfa:baseline` that are not settings: baseline-wide keys, read by every member (declared in the framework), and the preset. */
+/**
+ * The keys of `m365-mfa:baseline` that are not settings: baseline-wide keys, read by every member (declared in the framework), and the
+ * preset.
+ */
 const WIDE_SCHEMA = {
     ...BASELINE_WIDE_SCHEMA,
     preset: documented(oneOf(PRESETS), "A whole posture in one line; members you write win, each as a whole"),
@@ -88,7 +93,9 @@ const wideFrom = (w: Pick<WideConfig, keyof BaselineWide>): BaselineWide => w;
 type Agree<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _wideAgrees: Agree<Pick<WideConfig, keyof BaselineWide>, BaselineWide> = true;
 
-/** What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the program's list (described by its title). */
+/**
+ * What each key of `m365-mfa:baseline` may hold: the baseline-wide keys, then every member of the program's list (described by its title).
+ */
 export const BASELINE_SCHEMA = obj({
     ...WIDE_SCHEMA,
     ...Object.fromEntries(MEMBER_KEYS.map((k) => [k, withTitle(MEMBERS[k] as AnyMember)])),
@@ -196,7 +203,9 @@ export function coherenceProblems(args: TenantMfaBaselineArgs): string[] {
     );
 }
 
-/** Combinations that work but that Microsoft advises against, and keys that do nothing where they stand; shown as warnings in the preview. */
+/**
+ * Combinations that work but that Microsoft advises against, and keys that do nothing where they stand; shown as warnings in the preview.
+ */
 export function coherenceWarnings(args: TenantMfaBaselineArgs): string[] {
     return MEMBER_KEYS.flatMap(
         (k) => (MEMBERS[k] as AnyMember).warnings?.((args as Record<string, unknown>)[k], ruleContext(args, `${BASELINE_KEY}.${k}`)) ?? [],

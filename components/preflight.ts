@@ -49,7 +49,8 @@ export async function missingPermissions(clients: TenantClients, required: Requi
             if (seen.has(key)) continue;
             seen.add(key);
             missing.push(
-                `${r.feature}: grant the ${api} application permission ${r.anyOf[0]}${r.anyOf.length > 1 ? ` (or ${r.anyOf.slice(1).join(", ")})` : ""}` +
+                `${r.feature}: grant the ${api} application permission ${r.anyOf[0]}` +
+                    `${r.anyOf.length > 1 ? ` (or ${r.anyOf.slice(1).join(", ")})` : ""}` +
                     (service === "exchange"
                         ? `, and assign the app's service principal the ${EXCHANGE_ROLE_TO_ASSIGN} role (Exchange needs both)`
                         : ""),
@@ -71,8 +72,10 @@ async function exchangeRoleProblem(clients: TenantClients): Promise<string | und
     } catch (err) {
         if (err instanceof MissingExchangeRoleError) {
             return (
-                `Exchange Online (Entra role): Exchange refused the app although it holds Exchange.ManageAsApp; assign the app's service principal ` +
-                `the ${EXCHANGE_ROLE_TO_ASSIGN} role (Entra admin center > Roles and administrators > ${EXCHANGE_ROLE_TO_ASSIGN} > Add assignments)`
+                "Exchange Online (Entra role): Exchange refused the app although it holds Exchange.ManageAsApp; assign the " +
+                "app's service principal " +
+                `the ${EXCHANGE_ROLE_TO_ASSIGN} role (Entra admin center > Roles and administrators > ` +
+                `${EXCHANGE_ROLE_TO_ASSIGN} > Add assignments)`
             );
         }
         return undefined; // anything else is for the settings themselves to report

@@ -103,11 +103,13 @@ export function setupText(emu: EmulatorView, options: SetupOptions): string {
         : `# no pulumi CLI found on this PATH: run npm run setup first (it finds or builds one into .tools/pulumi/current/bin)`;
     const inherited = options.inheritedNodeCa
         ? `# NODE_EXTRA_CA_CERTS: the emulator's CA and the certificates of ${options.inheritedNodeCa} (yours), for Node and npm`
-        : `# NODE_EXTRA_CA_CERTS: the emulator's CA, for Node (Node's own roots stay trusted); SSL_CERT_FILE: the system's CAs and it, for Go`;
+        : "# NODE_EXTRA_CA_CERTS: the emulator's CA, for Node (Node's own roots stay trusted); SSL_CERT_FILE: the system's CAs " +
+          "and it, for Go";
 
     const paste = [
         `cd ${shellQuote(options.projectDir)}`,
-        `# Pulumi state in a local file backend beside the emulator's (throw-away passphrase; Pulumi.${stack}.yaml's encryptionsalt is made with it)`,
+        `# Pulumi state in a local file backend beside the emulator's (throw-away passphrase; Pulumi.${stack}.yaml's ` +
+            "encryptionsalt is made with it)",
         exportLine("PULUMI_BACKEND_URL", `file://${backendDir(options.stateDir)}`),
         exportLine("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE),
         `# the engine and Node.js 24 this repository set up (${options.pathDirs.length ? options.pathDirs.join(", ") : "none found"})`,
@@ -158,13 +160,15 @@ export function setupText(emu: EmulatorView, options: SetupOptions): string {
         `plays GitHub's OIDC issuer; the provider app trusts ${CI_OIDC.subject}):`,
         `  unset AZURE_CLIENT_SECRET ARM_CLIENT_SECRET; export ARM_USE_OIDC=true`,
         ...Object.entries(emu.ciRequestEnv()).map(([k, v]) => `  ${exportLine(k, v)}`),
-        `  curl -s -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange" | jq -r .value > /tmp/oidc-token`,
+        `  curl -s -H "Authorization: Bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" ` +
+            `"$ACTIONS_ID_TOKEN_REQUEST_URL&audience=api://AzureADTokenExchange" | jq -r .value > /tmp/oidc-token`,
         `  export AZURE_FEDERATED_TOKEN_FILE=/tmp/oidc-token`,
         ``,
         `App registrations: ${tenant.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}`,
         `Admin API: ${emu.origin}/_emulator/{state,requests,faults} with header x-emulator-admin-key: ${emu.store.adminKey}`,
         `Act as a portal admin from another shell: npm run emulator -- admin set security-defaults off (or per-user-mfa <upn> <state>);`,
-        `with the emulator stopped: npm run emulator -- tenant add <name>, app grant <app> <permission>; npm run emulator -- --help lists every command.`,
+        "with the emulator stopped: npm run emulator -- tenant add <name>, app grant <app> <permission>; npm run emulator -- " +
+            "--help lists every command.",
         `Ctrl-C stops it; the tenant is kept in the state directory.`,
     ];
     return lines.join("\n");
@@ -300,7 +304,8 @@ const permission = (value: string, previous: string[] = []): string[] => {
     if (!(KNOWN_PERMISSIONS as readonly string[]).includes(value)) {
         const near = nearest(value, KNOWN_PERMISSIONS);
         throw new InvalidArgumentError(
-            `"${value}" is not an application permission the emulator checks${near ? ` (did you mean ${near}?)` : ""}; known: ${KNOWN_PERMISSIONS.join(", ")}.`,
+            `"${value}" is not an application permission the emulator checks${near ? ` (did you mean ${near}?)` : ""}; ` +
+                `known: ${KNOWN_PERMISSIONS.join(", ")}.`,
         );
     }
     return [...previous, value];
@@ -326,12 +331,14 @@ function openStore(stateDir: string, what: string): Store {
     const running = runningEmulator(stateDir);
     if (running) {
         throw new Error(
-            `the emulator is running on ${running.origin} (pid ${running.pid}) and owns ${stateDir}: stop it (Ctrl-C), run ${what} again, then start it`,
+            `the emulator is running on ${running.origin} (pid ${running.pid}) and owns ${stateDir}: stop it (Ctrl-C), run ` +
+                `${what} again, then start it`,
         );
     }
     if (!fs.existsSync(path.join(stateDir, "tenants.json"))) {
         throw new Error(
-            `no emulator state in ${stateDir}: start the emulator once (npm run emulator -- --state-dir ${stateDir}), or pass the --state-dir it uses`,
+            `no emulator state in ${stateDir}: start the emulator once (npm run emulator -- --state-dir ${stateDir}), or ` +
+                "pass the --state-dir it uses",
         );
     }
     try {
@@ -458,7 +465,8 @@ async function start(o: StartOptions, io: EmulatorCliIo): Promise<RunningEmulato
     const existing = fs.existsSync(path.join(stateDir, "tenants.json"));
     if (o.users !== undefined && existing && !o.reseed) {
         throw new UsageError(
-            `--users ${o.users}: ${stateDir} already has a tenant (its users, settings and the state your stacks were applied to); seeding would replace its users. ` +
+            `--users ${o.users}: ${stateDir} already has a tenant (its users, settings and the state your stacks were ` +
+                "applied to); seeding would replace its users. " +
                 `Start without --users to keep it, add --reseed to replace its users, or use a new --state-dir.`,
         );
     }
@@ -495,7 +503,8 @@ class UsageError extends Error {}
 export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu: RunningEmulator) => void = () => {}): Command {
     const program = new Command("m365-mfa-emulator")
         .description(
-            "The local tenant emulator of m365-mfa: Entra ID sign-in, Microsoft Graph and Exchange Online's admin endpoint on one HTTPS origin.",
+            "The local tenant emulator of m365-mfa: Entra ID sign-in, Microsoft Graph and Exchange Online's admin endpoint " +
+                "on one HTTPS origin.",
         )
         .helpOption("-h, --help", "show help")
         .addHelpCommand(false)
@@ -514,8 +523,10 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
         .command("start", { isDefault: true })
         .summary("run the emulator in the foreground (the default command)")
         .description(
-            "Run the emulator in the foreground and print the setup to paste into a shell. A new state directory gets a tenant of 25 users;\n" +
-                "--users seeds another size, and on a state directory that already has a tenant only with --reseed (which replaces its users).",
+            "Run the emulator in the foreground and print the setup to paste into a shell. A new state directory gets a " +
+                "tenant of 25 users;\n" +
+                "--users seeds another size, and on a state directory that already has a tenant only with --reseed (which " +
+                "replaces its users).",
         )
         .addOption(new Option("--port <port>", "the HTTPS port (0 picks a free one)").argParser(wholeNumber(0, 65535)).default(8443))
         .option("--host <address>", "the address to listen on", "127.0.0.1")
@@ -550,7 +561,8 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
                 store.seedTenant(t.tenantId, o.users, o.seed);
                 io.out(`tenant ${t.displayName}: ${t.tenantId}, ${store.directory(t.tenantId).userCount} users (in ${dir})\n`);
                 io.out(
-                    `Its apps: ${t.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}. The emulator prints the environment for the first tenant; for this one use AZURE_TENANT_ID=${t.tenantId} and its apps.\n`,
+                    `Its apps: ${t.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}. The emulator prints the ` +
+                        `environment for the first tenant; for this one use AZURE_TENANT_ID=${t.tenantId} and its apps.\n`,
                 );
             });
         });
@@ -573,7 +585,8 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
     for (const verb of ["grant", "revoke"] as const) {
         app.command(verb)
             .description(
-                `${verb === "grant" ? "Grant" : "Revoke"} application permissions of an app registration (admin consent), e.g. ${verb} m365-mfa-provider Directory.Read.All; the emulator must be stopped.`,
+                `${verb === "grant" ? "Grant" : "Revoke"} application permissions of an app registration (admin consent), ` +
+                    `e.g. ${verb} m365-mfa-provider Directory.Read.All; the emulator must be stopped.`,
             )
             .argument("<app>", `the app registration's display name or app id (${Object.values(APPS).join(", ")})`)
             .argument("<permission...>", "Microsoft Graph application permissions, or Exchange.ManageAsApp", permission)
@@ -618,7 +631,8 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
     const set = admin
         .command("set")
         .description(
-            "Change a setting of the running emulator's tenant as a portal admin would: a plain Graph call as the portal-admin app, recorded in the directory audit log as that app's.",
+            "Change a setting of the running emulator's tenant as a portal admin would: a plain Graph call as the " +
+                "portal-admin app, recorded in the directory audit log as that app's.",
         )
         .addHelpCommand(false);
     set.command("security-defaults")

@@ -29,12 +29,18 @@ export function roleAssignableGroupProblem(
         return `isAssignableToRole of group ${group.id} is immutable: it is set when the group is created and cannot be changed`;
     }
     if (group.roles?.length && !group.isAssignableToRole) {
-        return `group ${group.id} is not role-assignable: only groups created with isAssignableToRole true can be assigned a directory role`;
+        return (
+            `group ${group.id} is not role-assignable: only groups created with isAssignableToRole true can be assigned a ` +
+            "directory role"
+        );
     }
     if (group.isAssignableToRole) {
         const nested = group.members.filter(isGroup);
         if (nested.length) {
-            return `group ${group.id} is role-assignable: group nesting is not supported, a group cannot be a member of it (${nested.join(", ")})`;
+            return (
+                `group ${group.id} is role-assignable: group nesting is not supported, a group cannot be a member of it (` +
+                `${nested.join(", ")})`
+            );
         }
     }
     return undefined;

@@ -19,7 +19,8 @@ export const RULES: RuleTable = {
             id: "identity.token.route",
             kind: "route",
             statement:
-                "POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials and scope {resource}/.default answers an access token.",
+                "POST /{tenant}/oauth2/v2.0/token with grant_type=client_credentials and scope {resource}/.default answers " +
+                "an access token.",
             source: CC,
             modelled: true,
             route: { methods: ["POST"], path: TOKEN, versions: [] },
@@ -53,7 +54,8 @@ export const RULES: RuleTable = {
             id: "identity.token.grant",
             kind: "valueSet",
             statement:
-                "An app-only client asks for grant_type=client_credentials; another grant type is refused (AADSTS70003 unsupported_grant_type).",
+                "An app-only client asks for grant_type=client_credentials; another grant type is refused (AADSTS70003 " +
+                "unsupported_grant_type).",
             source: CODES,
             modelled: true,
             stricter: "The emulator serves only the client credentials grant.",

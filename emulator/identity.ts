@@ -121,7 +121,8 @@ export class Identity {
                 400,
                 "invalid_request",
                 90002,
-                `Tenant '${tenantRef}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+                `Tenant '${tenantRef}' not found. Check to make sure you have the correct tenant ID and are signing into the ` +
+                    "correct cloud.",
             );
         }
         const base = `${origin}/${tenant.tenantId}`;
@@ -186,7 +187,9 @@ export class Identity {
                 body: {
                     error: {
                         code: "InvalidApiVersionParameter",
-                        message: `The api-version '${apiVersion ?? ""}' is invalid. The supported versions are '2022-09-01,2020-06-01,2019-05-01'.`,
+                        message:
+                            `The api-version '${apiVersion ?? ""}' is invalid. The supported versions are ` +
+                            "'2022-09-01,2020-06-01,2019-05-01'.",
                     },
                 },
             };
@@ -261,7 +264,9 @@ export class Identity {
                 400,
                 "unauthorized_client",
                 700016,
-                `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+                `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can ` +
+                    "happen if the application has not been installed by the administrator of the tenant or consented to by any " +
+                    "user in the tenant.",
             );
         }
         const assertionType = form.get("client_assertion_type");
@@ -284,7 +289,8 @@ export class Identity {
                 401,
                 "invalid_client",
                 7000215,
-                `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not " +
+                    `the client secret ID, for a secret added to app '${app.appId}'.`,
             );
         }
         const scope = (form.get("scope") ?? "").trim();
@@ -294,7 +300,8 @@ export class Identity {
                 400,
                 "invalid_scope",
                 1002012,
-                `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+                `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with ` +
+                    "/.default suffixed to the resource identifier (application ID URI).",
             );
         }
         const resource = (Object.keys(RESOURCES) as ResourceName[]).find((r) => this.audiences(r).includes(resourceId));
@@ -303,7 +310,9 @@ export class Identity {
                 400,
                 "invalid_resource",
                 500011,
-                `The resource principal named ${resourceId} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+                `The resource principal named ${resourceId} was not found in the tenant named ${tenant.displayName}. This ` +
+                    "can happen if the application has not been installed by the administrator of the tenant or consented to by " +
+                    "any user in the tenant.",
             );
         }
         const lifetime = this.options.tokenLifetimeSeconds();
@@ -336,7 +345,8 @@ export class Identity {
                 400,
                 "invalid_request",
                 90014,
-                "The required field 'client_assertion_type' is missing from the credential or is not 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+                "The required field 'client_assertion_type' is missing from the credential or is not " +
+                    "'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
             );
         }
         const parts = (assertion ?? "").split(".");
@@ -362,7 +372,8 @@ export class Identity {
                 400,
                 "invalid_request",
                 70021,
-                `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(",")}'.`,
+                `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion ` +
+                    `Subject: '${sub}'. Assertion Audience: '${aud.join(",")}'.`,
             );
         }
         const signed =
@@ -386,7 +397,8 @@ export class Identity {
                 400,
                 "invalid_client",
                 700024,
-                `Client assertion is not within its valid time range. Current time: ${at(now)}, assertion valid from ${at(nbf)}, expiry time of assertion ${at(exp)}.`,
+                `Client assertion is not within its valid time range. Current time: ${at(now)}, assertion valid from ` +
+                    `${at(nbf)}, expiry time of assertion ${at(exp)}.`,
             );
         }
         return undefined;
@@ -488,7 +500,8 @@ function aadError(status: number, error: string, code: number, description: stri
         headers: { "Content-Type": "application/json; charset=utf-8" },
         body: {
             error,
-            error_description: `AADSTS${code}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+            error_description:
+                `AADSTS${code}: ${description} Trace ID: ${traceId} ` + `Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
             error_codes: [code],
             timestamp,
             trace_id: traceId,

@@ -75,3 +75,6 @@ export { STANDARD_QUERY_OPTIONS, templateRegExp } from "./rules";
 export type { Expectation, Probe, Rule, RouteRule, Version } from "./rules";
 export type { EmuRequest, EmuResponse } from "./http";
 export type { Route, RouteContext } from "./graph/routes";
+
+// Plain Graph calls with an app's token from the emulator's token endpoint (tests of the emulator and of the product).
+export { type RawAnswer, addApp, rawGraph, tokenFor } from "./rawClient";

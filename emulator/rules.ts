@@ -30,7 +30,9 @@ export type RuleKind =
 
 export type Version = "v1.0" | "beta";
 
-/** A request the conformance suite sends. Placeholders in `path`: {user}, {userWithMethods}, {group}, {tenant}, {phoneMethodId}, {caPolicy}. */
+/**
+ * A request the conformance suite sends. Placeholders in `path`: {user}, {userWithMethods}, {group}, {tenant}, {phoneMethodId}, {caPolicy}.
+ */
 export interface Probe {
     method: string;
     path: string;

@@ -83,7 +83,9 @@ async function main() {
                 const bad = results.filter((r) => !["changed", "unchanged", "clean"].includes(r.status));
                 if (bad.length) throw new Error(`${operation}: ${bad.map((r) => `${r.tenant} ${r.status} ${r.error ?? ""}`).join("; ")}`);
                 const perTenant = results.reduce((s, r) => s + r.seconds, 0) / results.length;
-                const row = `| ${n} | ${operation} | ${parallel} | ${seconds.toFixed(1)} | ${((n / seconds) * 60).toFixed(1)} | ${perTenant.toFixed(1)} | ${peak.toFixed(0)} | ${(process.memoryUsage().rss / 1048576).toFixed(0)} |`;
+                const row =
+                    `| ${n} | ${operation} | ${parallel} | ${seconds.toFixed(1)} | ${((n / seconds) * 60).toFixed(1)} | ` +
+                    `${perTenant.toFixed(1)} | ${peak.toFixed(0)} | ${(process.memoryUsage().rss / 1048576).toFixed(0)} |`;
                 console.log(row);
                 rows.push(row);
             };

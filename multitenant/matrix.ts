@@ -46,7 +46,8 @@ export function buildMatrix(tenants: Pick<TenantPlan, "name" | "stack">[], optio
     const count = options.shards ?? needed;
     if (needed > count) {
         throw new Error(
-            `${tenants.length} tenants need ${needed} shards of at most ${max} jobs; the workflow has ${count}: add shard jobs to it (and raise --shards)`,
+            `${tenants.length} tenants need ${needed} shards of at most ${max} jobs; the workflow has ${count}: add shard ` +
+                "jobs to it (and raise --shards)",
         );
     }
     // As few shards as needed, evenly filled (600 -> 200, 200, 200), in file order.

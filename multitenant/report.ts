@@ -72,7 +72,9 @@ function fence(text: string): string[] {
     return [f, text, f];
 }
 
-/** The roll-up as Markdown (a job summary, a PR comment, an issue): totals, a row per tenant, then what drifted, then every failure in full. */
+/**
+ * The roll-up as Markdown (a job summary, a PR comment, an issue): totals, a row per tenant, then what drifted, then every failure in full.
+ */
 export function rollUpMarkdown(r: RollUp): string {
     const c = r.counts;
     const parts = STATUSES.filter((s) => c[s]).map((s) => `${c[s]} ${s}`);

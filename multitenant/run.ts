@@ -259,8 +259,12 @@ async function runOne(
 export function tenantHints(tenant: string, tenantsFile = "<tenants file>"): NonNullable<DriftReport["hints"]> {
     const run = (operation: string) => `\`m365-mfa multi-tenant --tenants ${tenantsFile} --operation ${operation} --only ${tenant}\``;
     return {
-        drift: `Repair with ${run("up")} (it runs pulumi up --refresh on this tenant's stack; it would apply pending changes too), or change the tenant's overrides in the tenants file to accept the tenant as it is.`,
-        pending: `Review the pending changes with ${run("preview")}, then apply them with ${run("up")}, or revert them in the tenants file.`,
+        drift:
+            `Repair with ${run("up")} (it runs pulumi up --refresh on this tenant's stack; it would apply pending changes too), ` +
+            "or change the tenant's overrides in the tenants file to accept the tenant as it is.",
+        pending:
+            `Review the pending changes with ${run("preview")}, then apply them with ${run("up")}, or revert them in the tenants ` +
+            "file.",
     };
 }
 

@@ -163,11 +163,13 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
                         problems.push(`defaults.${k}: is per tenant, not a default`);
                     else if (SECRET_KEYS.includes(k))
                         problems.push(
-                            `defaults.${k}: secrets never go in the tenants file; name the environment variable holding it with clientSecretEnv`,
+                            `defaults.${k}: secrets never go in the tenants file; name the environment variable holding it ` +
+                                "with clientSecretEnv",
                         );
                     else if (!TENANT_KEYS.includes(k))
                         problems.push(
-                            `defaults.${k}: not a tenant key (known: ${TENANT_KEYS.filter((x) => !["name", "tenantId", "overrides", "stack"].includes(x)).join(", ")})`,
+                            `defaults.${k}: not a tenant key (known: ` +
+                                `${TENANT_KEYS.filter((x) => !["name", "tenantId", "overrides", "stack"].includes(x)).join(", ")})`,
                         );
                 }
             }
@@ -196,7 +198,8 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
         for (const k of Object.keys(entry)) {
             if (SECRET_KEYS.includes(k))
                 own.push(
-                    `${label}.${k}: secrets never go in the tenants file; put it in an environment variable and name it with clientSecretEnv (or use workload identity)`,
+                    `${label}.${k}: secrets never go in the tenants file; put it in an environment variable and name it with ` +
+                        "clientSecretEnv (or use workload identity)",
                 );
             else if (!TENANT_KEYS.includes(k)) own.push(`${label}.${k}: not a tenant key (known: ${TENANT_KEYS.join(", ")})`);
         }
@@ -212,7 +215,8 @@ export function validateTenantsFile(raw: unknown, baseline?: unknown, file?: str
         }
         if (t.clientSecretEnv !== undefined && (typeof t.clientSecretEnv !== "string" || !ENV_NAME.test(t.clientSecretEnv))) {
             own.push(
-                `${label}.clientSecretEnv: must name an environment variable (letters, digits, '_'), got ${JSON.stringify(t.clientSecretEnv)}`,
+                `${label}.clientSecretEnv: must name an environment variable (letters, digits, '_'), got ` +
+                    `${JSON.stringify(t.clientSecretEnv)}`,
             );
         }
         if (t.clientSecretEnv !== undefined && t.federatedTokenFile !== undefined)

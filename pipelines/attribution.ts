@@ -97,7 +97,8 @@ export async function attribute(report: DriftReport, clients: TenantClients, now
     } catch (err) {
         const reason =
             err instanceof TenantApiError && err.status === 403
-                ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to see who changed what"
+                ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to " +
+                  "see who changed what"
                 : `the directory audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
         return { available: false, reason, ...self, bySetting: {} };
     }
@@ -156,7 +157,8 @@ export async function managedPolicies(clients: TenantClients, now = new Date()):
     } catch (err) {
         const changesReason =
             err instanceof TenantApiError && err.status === 403
-                ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to see who changed them"
+                ? "the app may not read the directory audit log: grant it AuditLog.Read.All and Directory.Read.All (both) to " +
+                  "see who changed them"
                 : `the directory audit log could not be read: ${err instanceof Error ? err.message : String(err)}`;
         return { available: true, policies, changes: [], changesReason };
     }

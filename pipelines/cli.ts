@@ -342,8 +342,10 @@ export async function drift(options: DriftOptions): Promise<number> {
         process.stdout.write(driftMarkdown(report));
         const pending = report.settings.filter((s) => s.kind === "pending").length;
         throw new Error(
-            `not remediating: the stack also has ${pending} setting${pending === 1 ? "" : "s"} with a change not applied yet (pending), which pulumi up would apply too. ` +
-                `Apply or revert ${pending === 1 ? "it" : "them"} through review first, then remediate the drift. The drift found is in ${path.join(dir, "drift-report.md")}.`,
+            `not remediating: the stack also has ${pending} setting${pending === 1 ? "" : "s"} with a change not applied yet ` +
+                "(pending), which pulumi up would apply too. " +
+                `Apply or revert ${pending === 1 ? "it" : "them"} through review first, then remediate the drift. The drift ` +
+                `found is in ${path.join(dir, "drift-report.md")}.`,
         );
     }
     if (report.drifted && options.remediate) {
@@ -352,7 +354,8 @@ export async function drift(options: DriftOptions): Promise<number> {
         write(report);
         const drifted = report.settings.filter((s) => s.kind === "drift").length;
         console.error(
-            `drift found in ${drifted} setting${drifted === 1 ? "" : "s"} (written to ${path.join(dir, "drift-report.md")}); remediating with pulumi up --refresh`,
+            `drift found in ${drifted} setting${drifted === 1 ? "" : "s"} (written to ${path.join(dir, "drift-report.md")}); ` +
+                "remediating with pulumi up --refresh",
         );
         const up = await pulumi(["up", "--refresh", "--yes", "--skip-preview", ...stackArgs(options)]);
         const finishedAt = new Date().toISOString();

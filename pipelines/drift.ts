@@ -86,7 +86,9 @@ export interface DriftReport {
     /** The Microsoft-managed Conditional Access policies (Microsoft changes them by itself after notice). */
     managed?: ManagedPolicies;
     remediation?: DriftRemediation;
-    /** How to repair drift and apply pending changes for this stack, when not `pulumi up` in the project (e.g. a tenant of multi-tenant). */
+    /**
+     * How to repair drift and apply pending changes for this stack, when not `pulumi up` in the project (e.g. a tenant of multi-tenant).
+     */
     hints?: { drift: string; pending: string };
 }
 
@@ -145,7 +147,8 @@ function settingTables(s: DriftSetting): string[] {
             "|---|---|---:|---|",
             ...s.users.map(
                 (g) =>
-                    `| ${esc(g.expected)} | ${esc(g.found)} | ${num(g.users.length)} | ${esc(g.users.slice(0, WHICH).join(", "))}${g.users.length > WHICH ? ", …" : ""} |`,
+                    `| ${esc(g.expected)} | ${esc(g.found)} | ${num(g.users.length)} | ` +
+                    `${esc(g.users.slice(0, WHICH).join(", "))}${g.users.length > WHICH ? ", …" : ""} |`,
             ),
         );
     }
@@ -182,7 +185,8 @@ function whoChangedIt(r: DriftReport, drift: DriftSetting[]): string[] {
     if (unrecorded.length)
         out.push(
             "",
-            `Not recorded in the directory audit log (Exchange Online keeps its own admin audit log): ${unrecorded.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`,
+            "Not recorded in the directory audit log (Exchange Online keeps its own admin audit log): " +
+                `${unrecorded.map((s) => `${s.title} (\`${s.name}\`)`).join(", ")}.`,
         );
     return out;
 }
@@ -196,7 +200,9 @@ function managedSection(m: ManagedPolicies): string[] {
     if (!m.policies.length) return [...out, "", "None in this tenant."];
     out.push(
         "",
-        "Microsoft creates these in report-only and turns them on by itself no less than 45 days later, after 28 days' notice; they can be switched off or given exclusions, not deleted (entra-docs conditional-access/managed-policies.md).",
+        "Microsoft creates these in report-only and turns them on by itself no less than 45 days later, after 28 days' " +
+            "notice; they can be switched off or given exclusions, not deleted (entra-docs " +
+            "conditional-access/managed-policies.md).",
         "",
         "| policy | state | excluded users / groups |",
         "|---|---|---|",
@@ -224,13 +230,26 @@ function managedSection(m: ManagedPolicies): string[] {
 function remediationLine(m: DriftRemediation): string {
     switch (m.outcome) {
         case "running":
-            return `**Remediation started ${m.startedAt}** (\`pulumi up --refresh\`): this report was written before the repair; if no later report replaced it, the repair did not finish.`;
+            return (
+                `**Remediation started ${m.startedAt}** (\`pulumi up --refresh\`): this report was written before the repair; if ` +
+                "no later report replaced it, the repair did not finish."
+            );
         case "repaired":
-            return `**Repaired**: \`pulumi up --refresh\` (${m.startedAt} to ${m.finishedAt}) restored what was last applied, and the check after it found no drift. The drift below is what was found before the repair.`;
+            return (
+                `**Repaired**: \`pulumi up --refresh\` (${m.startedAt} to ${m.finishedAt}) restored what was last applied, and ` +
+                "the check after it found no drift. The drift below is what was found before the repair."
+            );
         case "drift remains":
-            return `**Remediation did not clear the drift**: after \`pulumi up --refresh\` (${m.startedAt} to ${m.finishedAt}) ${count(m.remaining?.length ?? 0, "setting")} still ${(m.remaining?.length ?? 0) === 1 ? "differs" : "differ"} (see "Still drifted after the repair").`;
+            return (
+                `**Remediation did not clear the drift**: after \`pulumi up --refresh\` (${m.startedAt} to ${m.finishedAt}) ` +
+                `${count(m.remaining?.length ?? 0, "setting")} still ${(m.remaining?.length ?? 0) === 1 ? "differs" : "differ"} ` +
+                `(see "Still drifted after the repair").`
+            );
         case "failed":
-            return `**Remediation failed** (\`pulumi up --refresh\`, ${m.startedAt} to ${m.finishedAt}): ${m.error ?? "see the command's output"}. The tenant may be partly repaired: check again.`;
+            return (
+                `**Remediation failed** (\`pulumi up --refresh\`, ${m.startedAt} to ${m.finishedAt}): ` +
+                `${m.error ?? "see the command's output"}. The tenant may be partly repaired: check again.`
+            );
     }
 }
 
@@ -242,10 +261,12 @@ export function driftMarkdown(r: DriftReport): string {
         "",
         `Checked ${r.checkedAt}. ` +
             (drift.length
-                ? `**Drift: ${count(drift.length, "setting")} no longer ${drift.length === 1 ? "matches" : "match"} what was last applied** (someone changed the tenant).`
+                ? `**Drift: ${count(drift.length, "setting")} no longer ${drift.length === 1 ? "matches" : "match"} what was ` +
+                  "last applied** (someone changed the tenant)."
                 : "No drift: the tenant matches what was last applied.") +
             (pending.length
-                ? ` ${count(pending.length, "setting")} ${pending.length === 1 ? "has a change" : "have changes"} in the stack that ${pending.length === 1 ? "is" : "are"} not applied yet (pending, not drift).`
+                ? ` ${count(pending.length, "setting")} ${pending.length === 1 ? "has a change" : "have changes"} in the stack ` +
+                  `that ${pending.length === 1 ? "is" : "are"} not applied yet (pending, not drift).`
                 : ""),
     ];
     if (r.remediation) out.push("", remediationLine(r.remediation));
@@ -265,7 +286,9 @@ export function driftMarkdown(r: DriftReport): string {
         for (const s of pending) out.push("", `### ${s.title} (\`${s.name}\`)`, ...settingTables(s));
     }
     const hints = r.hints ?? {
-        drift: "Repair with `m365-mfa drift --stack <stack> --remediate` (or `pulumi up --refresh`), or change the stack to accept the tenant as it is.",
+        drift:
+            "Repair with `m365-mfa drift --stack <stack> --remediate` (or `pulumi up --refresh`), or change the stack to accept " +
+            "the tenant as it is.",
         pending: "Apply the pending changes with `pulumi up` (after review), or revert them in the stack.",
     };
     if (drift.length && r.remediation?.outcome !== "repaired") out.push("", hints.drift.replace("<stack>", r.stack));

@@ -59,7 +59,8 @@ function desiredSummary(s: SettingPlan): string[] {
             const unchanged = Object.keys(entries).length - changing;
             if (unchanged > 0)
                 lines.push(
-                    `${unchanged} other ${setting?.itemFields?.[field] ?? field} already have the state the stack gives them: brought under management as they are, nothing changes for them.`,
+                    `${unchanged} other ${setting?.itemFields?.[field] ?? field} already have the state the stack gives ` +
+                        "them: brought under management as they are, nothing changes for them.",
                 );
             continue;
         }
@@ -184,7 +185,9 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         plan.errors.length
             ? `**The preview failed: nothing can be applied as it stands.** See "What could break" below.`
             : changing.length
-              ? `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state · ${plan.warnings.length} warning${plan.warnings.length === 1 ? "" : "s"}`
+              ? `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user` +
+                `${userChanges === 1 ? "" : "s"} change MFA state · ${plan.warnings.length} warning` +
+                `${plan.warnings.length === 1 ? "" : "s"}`
               : "**No changes to the tenant.**",
     );
     if (plan.confirmedBy?.length) {
@@ -192,8 +195,10 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         out.push(
             "",
             `A guard refused this plan until it is confirmed (see "What could break"). What ${which} would cover: ` +
-                `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user${userChanges === 1 ? "" : "s"} change MFA state, as below ` +
-                `(previewed with ${plan.confirmedBy.map((t) => `\`${t}\``).join(", ")} added to \`m365-mfa:baseline.guards.confirm\`; nothing was applied). ` +
+                `**${changing.length} setting${changing.length === 1 ? "" : "s"} change** · ${userChanges} user` +
+                `${userChanges === 1 ? "" : "s"} change MFA state, as below ` +
+                `(previewed with ${plan.confirmedBy.map((t) => `\`${t}\``).join(", ")} added to ` +
+                `\`m365-mfa:baseline.guards.confirm\`; nothing was applied). ` +
                 `Add ${plan.confirmedBy.length === 1 ? "it" : "them"} only if this is intended.`,
         );
     }
@@ -249,7 +254,12 @@ function renderComment(plan: Plan, stack: string, level: 0 | 1 | 2, fullList: st
         const mandatory = plan.policies.filter((f) => f.level === "mandatory").length;
         out.push(
             "",
-            `### Policy pack: ${mandatory ? `**${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}** (the preview fails)` : "no mandatory violation"}, ${plan.policies.length - mandatory} other finding${plan.policies.length - mandatory === 1 ? "" : "s"}`,
+            "### Policy pack: " +
+                (mandatory
+                    ? `**${mandatory} mandatory violation${mandatory === 1 ? "" : "s"}** (the preview fails)`
+                    : "no mandatory violation") +
+                ", " +
+                `${plan.policies.length - mandatory} other finding${plan.policies.length - mandatory === 1 ? "" : "s"}`,
             "",
             "| level | policy | resource | finding |",
             "|---|---|---|---|",

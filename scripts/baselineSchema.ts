@@ -28,7 +28,9 @@ export function baselineJsonSchema(): Record<string, unknown> {
         $id: "https://github.com/m365-mfa/m365-mfa/schema/baseline.schema.json",
         title: BASELINE_KEY,
         ...rest,
-        description: `The value of ${BASELINE_KEY} in Pulumi.<stack>.yaml: every key is optional, and what is left out is not managed. Generated from the package's declarations (scripts/baseline-schema.ts).`,
+        description:
+            `The value of ${BASELINE_KEY} in Pulumi.<stack>.yaml: every key is optional, and what is left out is not managed. ` +
+            "Generated from the package's declarations (scripts/baseline-schema.ts).",
     };
 }
 
@@ -86,7 +88,10 @@ function accepts(d: Schema): string {
                 .join(", ")} }${d.nonEmpty ? ", not empty" : ""}`;
         }
         case "map":
-            return `{ <${d.keys ? d.keys.join(" / ") : "name"}>: ${d.values.type === "object" ? "{ ... }" : accepts(d.values)} }${d.nonEmpty ? ", not empty" : ""}`;
+            return (
+                `{ <${d.keys ? d.keys.join(" / ") : "name"}>: ${d.values.type === "object" ? "{ ... }" : accepts(d.values)} }` +
+                `${d.nonEmpty ? ", not empty" : ""}`
+            );
     }
 }
 

@@ -98,9 +98,10 @@ async function main() {
             `drift caught (exit code ${r.code}): isEnabled expected true, found false`,
         );
         expect(
-            /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/.test(
-                r.stdout,
-            ),
+            new RegExp(
+                "## Who changed it[\\s\\S]*\\| Security defaults \\(`tenant-security-defaults`\\) \\| \\S+ \\| " +
+                    "\\*\\*portal-admin\\*\\* \\(app\\) \\| Update security defaults \\|",
+            ).test(r.stdout),
             "who changed it and when: the portal admin",
         );
         expect(

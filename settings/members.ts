@@ -30,23 +30,40 @@ export const MEMBERS = {
     securityDefaults: securityDefaultsMember,
     /** Exchange Online modern authentication (settings/modernAuthentication). */
     modernAuthentication: modernAuthenticationMember,
-    /** Legacy authentication blocked by a Conditional Access policy (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    /**
+     * Legacy authentication blocked by a Conditional Access policy (Entra ID P1): reportOnly first, then on (settings/conditionalAccess).
+     */
     legacyAuthentication: legacyAuthenticationMember,
     /** MFA for all users through Conditional Access (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
     conditionalAccessMfa: requireMfaMember,
-    /** Phishing-resistant MFA (an authentication strength) for the highly privileged roles (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    /**
+     * Phishing-resistant MFA (an authentication strength) for the highly privileged roles (Entra ID P1): reportOnly first, then on
+     * (settings/conditionalAccess).
+     */
     phishingResistantAdmins: phishingResistantAdminsMember,
-    /** Device code flow (and optionally authentication transfer) blocked by Conditional Access (Entra ID P1): reportOnly first, then on (settings/conditionalAccess). */
+    /**
+     * Device code flow (and optionally authentication transfer) blocked by Conditional Access (Entra ID P1): reportOnly first, then on
+     * (settings/conditionalAccess).
+     */
     deviceCodeFlow: deviceCodeFlowMember,
-    /** Microsoft-managed Conditional Access policies adopted: their state and the users and groups they exclude, nothing else (settings/managedPolicies). */
+    /**
+     * Microsoft-managed Conditional Access policies adopted: their state and the users and groups they exclude, nothing else
+     * (settings/managedPolicies).
+     */
     managedPolicies: managedPoliciesMember,
     /** Session and method hygiene operations, by name: each runs once per value of its trigger (settings/hygiene). */
     hygiene: hygieneMember,
     /** SMTP AUTH off for the organisation, with named mailbox exceptions (settings/smtpAuth). */
     smtpAuth: smtpAuthMember,
-    /** An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default (settings/exchangeAuthenticationPolicy). */
+    /**
+     * An Exchange authentication policy blocking basic authentication per protocol, optionally the organisation default
+     * (settings/exchangeAuthenticationPolicy).
+     */
     exchangeAuthenticationPolicy: exchangeAuthenticationPolicyMember,
-    /** POP, IMAP, Exchange ActiveSync and SMTP AUTH per mailbox and for new mailboxes (CAS mailbox plans), with named exceptions (settings/mailboxProtocols). */
+    /**
+     * POP, IMAP, Exchange ActiveSync and SMTP AUTH per mailbox and for new mailboxes (CAS mailbox plans), with named exceptions
+     * (settings/mailboxProtocols).
+     */
     mailboxProtocols: mailboxProtocolsMember,
     /** The authentication methods policy and its method configurations (settings/authenticationMethods). */
     authenticationMethods: authenticationMethodsMember,

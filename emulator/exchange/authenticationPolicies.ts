@@ -74,7 +74,8 @@ export const authenticationPolicyCmdlets: Cmdlet[] = [
                 throw new ExchangeCmdletError(
                     400,
                     "System.Management.Automation.ParameterBindingValidationException",
-                    "Cannot validate argument on parameter 'Name'. The argument is null or empty. Provide an argument that is not null or empty, and then try the command again.",
+                    "Cannot validate argument on parameter 'Name'. The argument is null or empty. Provide an argument that " +
+                        "is not null or empty, and then try the command again.",
                 );
             }
             if (name.length > 64) {
@@ -82,7 +83,8 @@ export const authenticationPolicyCmdlets: Cmdlet[] = [
                     400,
                     "System.Management.Automation.ParameterBindingValidationException",
                     `Cannot validate argument on parameter 'Name'. The character length of the ${name.length} argument is too long. ` +
-                        `Shorten the character length of the argument so it is fewer than or equal to "64" characters, and then try the command again.`,
+                        `Shorten the character length of the argument so it is fewer than or equal to "64" characters, and ` +
+                        "then try the command again.",
                 );
             }
             if (findAuthenticationPolicy(tenant, name)) {

@@ -75,7 +75,8 @@ function convert(name: string, kind: ParameterKind, value: unknown): unknown {
             throw new ExchangeCmdletError(
                 400,
                 "Emulator.NotModelledException",
-                `-${name} is a documented parameter of this cmdlet that is not modelled by the emulator; the emulator refuses it rather than ignore it.`,
+                `-${name} is a documented parameter of this cmdlet that is not modelled by the emulator; the emulator ` +
+                    "refuses it rather than ignore it.",
             );
         case "bool":
         case "nullableBool":
@@ -128,7 +129,8 @@ function convert(name: string, kind: ParameterKind, value: unknown): unknown {
                 400,
                 "System.Management.Automation.ParameterBindingArgumentTransformationException",
                 `Cannot process argument transformation on parameter '${name}'. Cannot convert value "${String(value)}" to type ` +
-                    `"Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". Error: "Cannot convert value "${String(value)}" to type "System.UInt32"."`,
+                    `"Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". Error: "Cannot convert value "${String(value)}" ` +
+                    `to type "System.UInt32"."`,
             );
     }
 }

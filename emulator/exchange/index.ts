@@ -77,7 +77,8 @@ export function handleInvokeCommand(ctx: RouteContext): EmuResponse {
                 status: 403,
                 headers: { "Content-Type": "text/plain; charset=utf-8", "X-Request-Id": req.requestId },
                 body:
-                    `The role assigned to application ${claims.appid} isn't supported in this scenario. Please check online documentation ` +
+                    `The role assigned to application ${claims.appid} isn't supported in this scenario. Please check online ` +
+                    "documentation " +
                     `for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.`,
             };
         }
@@ -137,7 +138,8 @@ function readCmdletInput(raw: Buffer): { cmdletName: string; parameters: Record<
         new ExchangeCmdletError(
             400,
             "Microsoft.OData.ODataException",
-            `The request body is not a valid InvokeCommand payload (${why}); send {"CmdletInput":{"CmdletName":"<cmdlet>","Parameters":{...}}}.`,
+            `The request body is not a valid InvokeCommand payload (${why}); send ` +
+                `{"CmdletInput":{"CmdletName":"<cmdlet>","Parameters":{...}}}.`,
         );
     let parsed: any;
     try {

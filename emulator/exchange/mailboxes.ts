@@ -146,7 +146,8 @@ export const mailboxCmdlets: Cmdlet[] = [
                         400,
                         "System.Management.Automation.ParameterBindingArgumentTransformationException",
                         `Cannot process argument transformation on parameter 'RecipientTypeDetails'. Cannot convert value "${w}" to type ` +
-                            `"Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails[]". Error: "Unable to match the identifier name ${w} to a valid enumerator name."`,
+                            `"Microsoft.Exchange.Data.Directory.Recipient.RecipientTypeDetails[]". Error: "Unable to match ` +
+                            `the identifier name ${w} to a valid enumerator name."`,
                     );
                 }
             }

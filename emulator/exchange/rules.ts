@@ -9,11 +9,14 @@ const EXO =
 const APP_ONLY = "learn.microsoft.com powershell/exchange/app-only-auth-powershell-v2";
 const INVOKE = "/adminapi/beta/{tenant}/InvokeCommand";
 const SET_CAS =
-    "learn.microsoft.com powershell/module/exchange/set-casmailbox (MicrosoftDocs/office-docs-powershell exchange/exchange-ps/ExchangePowerShell/Set-CASMailbox.md)";
+    "learn.microsoft.com powershell/module/exchange/set-casmailbox (MicrosoftDocs/office-docs-powershell " +
+    "exchange/exchange-ps/ExchangePowerShell/Set-CASMailbox.md)";
 const SET_PLAN =
-    "learn.microsoft.com powershell/module/exchange/set-casmailboxplan (MicrosoftDocs/office-docs-powershell exchange/exchange-ps/ExchangePowerShell/Set-CASMailboxPlan.md)";
+    "learn.microsoft.com powershell/module/exchange/set-casmailboxplan (MicrosoftDocs/office-docs-powershell " +
+    "exchange/exchange-ps/ExchangePowerShell/Set-CASMailboxPlan.md)";
 const GET_PLAN =
-    "learn.microsoft.com powershell/module/exchange/get-casmailboxplan (MicrosoftDocs/office-docs-powershell exchange/exchange-ps/ExchangePowerShell/Get-CASMailboxPlan.md)";
+    "learn.microsoft.com powershell/module/exchange/get-casmailboxplan (MicrosoftDocs/office-docs-powershell " +
+    "exchange/exchange-ps/ExchangePowerShell/Get-CASMailboxPlan.md)";
 const cmd = (CmdletName: string, Parameters: Record<string, unknown> = {}) => ({ CmdletInput: { CmdletName, Parameters } });
 
 /** The Exchange admin API (./index.ts and the cmdlets). */
@@ -46,11 +49,13 @@ export const RULES: RuleTable = {
             id: "exchange.headers",
             kind: "header",
             statement:
-                "Requests carry X-AnchorMailbox: APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@{tenantId} and a JSON Content-Type.",
+                "Requests carry X-AnchorMailbox: APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@{tenantId} and a " +
+                "JSON Content-Type.",
             source: EXO,
             modelled: false,
             stricter:
-                "The emulator does not refuse a request without X-AnchorMailbox (what Exchange does then is not documented); the client check requires it.",
+                "The emulator does not refuse a request without X-AnchorMailbox (what Exchange does then is not documented); " +
+                "the client check requires it.",
         },
         {
             id: "exchange.permission.appRole",
@@ -66,8 +71,11 @@ export const RULES: RuleTable = {
             id: "exchange.permission.entraRole",
             kind: "permission",
             statement:
-                "The service principal also needs a supported Entra role (e.g. Exchange Administrator); without one Exchange answers 403 \"The role assigned to application ... isn't supported in this scenario\", not in Graph's JSON.",
-            source: `${APP_ONLY} (assign Microsoft Entra roles to the application); MicrosoftDocs/office-docs-powershell#7970; microsoft/Microsoft365DSC#4530`,
+                "The service principal also needs a supported Entra role (e.g. Exchange Administrator); without one Exchange " +
+                "answers 403 \"The role assigned to application ... isn't supported in this scenario\", not in Graph's JSON.",
+            source:
+                `${APP_ONLY} (assign Microsoft Entra roles to the application); MicrosoftDocs/office-docs-powershell#7970; ` +
+                "microsoft/Microsoft365DSC#4530",
             modelled: true,
             stricter: "The body's exact shape is not documented; the emulator sends plain text.",
             probe: {
@@ -92,7 +100,8 @@ export const RULES: RuleTable = {
             id: "exchange.unknownParameter",
             kind: "error",
             statement:
-                'A parameter the cmdlet does not have fails with ParameterBindingException ("A parameter cannot be found that matches parameter name").',
+                'A parameter the cmdlet does not have fails with ParameterBindingException ("A parameter cannot be found ' +
+                'that matches parameter name").',
             source: "learn.microsoft.com powershell/module/exchange/set-organizationconfig (the cmdlet's parameters)",
             modelled: true,
             probe: { service: "exchange", method: "POST", path: INVOKE, body: cmd("Set-OrganizationConfig", { NoSuchParameter: true }) },
@@ -171,7 +180,8 @@ export const RULES: RuleTable = {
             id: "exchange.casMailbox.smtpAuthNull",
             kind: "body",
             statement:
-                "-SmtpClientAuthenticationDisabled takes $true, $false or $null ($null, the default: the mailbox follows Set-TransportConfig).",
+                "-SmtpClientAuthenticationDisabled takes $true, $false or $null ($null, the default: the mailbox follows " +
+                "Set-TransportConfig).",
             source: `${SET_CAS} (-SmtpClientAuthenticationDisabled)`,
             modelled: true,
             probe: {
@@ -189,7 +199,8 @@ export const RULES: RuleTable = {
             source: `${SET_CAS} (SYNTAX)`,
             modelled: true,
             stricter:
-                'The emulator models only -PopEnabled, -ImapEnabled, -ActiveSyncEnabled and -SmtpClientAuthenticationDisabled and refuses the other documented ones: 400 "not modelled by the emulator".',
+                "The emulator models only -PopEnabled, -ImapEnabled, -ActiveSyncEnabled and " +
+                '-SmtpClientAuthenticationDisabled and refuses the other documented ones: 400 "not modelled by the emulator".',
             probe: {
                 service: "exchange",
                 method: "POST",
@@ -202,11 +213,14 @@ export const RULES: RuleTable = {
             id: "exchange.casMailboxPlan.list",
             kind: "body",
             statement:
-                "Get-CASMailboxPlan lists the CAS mailbox plans (Name <DisplayName>-<GUID>, DisplayName, ActiveSyncEnabled, ImapEnabled, PopEnabled, OwaMailboxPolicy).",
+                "Get-CASMailboxPlan lists the CAS mailbox plans (Name <DisplayName>-<GUID>, DisplayName, ActiveSyncEnabled, " +
+                "ImapEnabled, PopEnabled, OwaMailboxPolicy).",
             source: GET_PLAN,
             modelled: true,
             stricter:
-                "Which plans a tenant has depends on its licences; the emulator gives every tenant ExchangeOnline, ExchangeOnlineEnterprise, ExchangeOnlineDeskless (IMAP off, as set-casmailboxplan states) and ExchangeOnlineEssentials.",
+                "Which plans a tenant has depends on its licences; the emulator gives every tenant ExchangeOnline, " +
+                "ExchangeOnlineEnterprise, ExchangeOnlineDeskless (IMAP off, as set-casmailboxplan states) and " +
+                "ExchangeOnlineEssentials.",
             probe: { service: "exchange", method: "POST", path: INVOKE, body: cmd("Get-CASMailboxPlan") },
             expect: { status: 200, bodyHas: ["value"] },
         },
@@ -229,8 +243,11 @@ export const RULES: RuleTable = {
             id: "exchange.casMailboxPlan.noSmtpAuth",
             kind: "error",
             statement:
-                "Set-CASMailboxPlan has -ActiveSyncEnabled, -ImapEnabled, -PopEnabled (and OWA/EWS/MAPI/ECP settings) but no SMTP AUTH parameter: the default for SMTP AUTH is the organisation's (Set-TransportConfig).",
-            source: `${SET_PLAN} (SYNTAX); learn.microsoft.com powershell/module/exchange/set-transportconfig (-SmtpClientAuthenticationDisabled)`,
+                "Set-CASMailboxPlan has -ActiveSyncEnabled, -ImapEnabled, -PopEnabled (and OWA/EWS/MAPI/ECP settings) but no " +
+                "SMTP AUTH parameter: the default for SMTP AUTH is the organisation's (Set-TransportConfig).",
+            source:
+                `${SET_PLAN} (SYNTAX); learn.microsoft.com powershell/module/exchange/set-transportconfig ` +
+                "(-SmtpClientAuthenticationDisabled)",
             modelled: true,
             probe: {
                 service: "exchange",
@@ -244,11 +261,13 @@ export const RULES: RuleTable = {
             id: "exchange.casMailboxPlan.appliedAtLicensing",
             kind: "body",
             statement:
-                'CAS mailbox plans "are applied to a mailbox when you license the user": changing a plan changes the plan, not the mailboxes that exist.',
+                'CAS mailbox plans "are applied to a mailbox when you license the user": changing a plan changes the plan, ' +
+                "not the mailboxes that exist.",
             source: SET_PLAN,
             modelled: true,
             stricter:
-                "The page does not say in as many words that existing mailboxes keep their values; the emulator models that reading (mailboxes are changed with Set-CASMailbox), and licensing is not modelled. " +
+                "The page does not say in as many words that existing mailboxes keep their values; the emulator models that " +
+                "reading (mailboxes are changed with Set-CASMailbox), and licensing is not modelled. " +
                 "The probe reads a mailbox after a plan change; tests/emulator/mailboxProtocols.test.ts asserts its values.",
             probe: {
                 service: "exchange",
@@ -270,7 +289,8 @@ export const RULES: RuleTable = {
             id: "exchange.casMailboxPlan.notModelled",
             kind: "error",
             statement:
-                "Set-CASMailboxPlan documents -ECPEnabled, -EwsEnabled, -MAPIEnabled, -OWAEnabled, -OwaMailboxPolicy; Get-CASMailboxPlan -Filter and -SortBy.",
+                "Set-CASMailboxPlan documents -ECPEnabled, -EwsEnabled, -MAPIEnabled, -OWAEnabled, -OwaMailboxPolicy; " +
+                "Get-CASMailboxPlan -Filter and -SortBy.",
             source: `${SET_PLAN}; ${GET_PLAN}`,
             modelled: true,
             stricter: 'Refused: 400 "not modelled by the emulator".',

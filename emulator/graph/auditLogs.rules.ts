@@ -53,7 +53,8 @@ export const RULES: RuleTable = {
             source: `${DOC}/includes/permissions/directoryaudit-list-permissions.md (via ${LIST})`,
             modelled: true,
             stricter:
-                "Both roles are required, as the page's 'and' says; Directory.ReadWrite.All does not stand in for Directory.Read.All ('Higher privileged permissions: Not available').",
+                "Both roles are required, as the page's 'and' says; Directory.ReadWrite.All does not stand in for " +
+                "Directory.Read.All ('Higher privileged permissions: Not available').",
             probe: { method: "GET", path: "/auditLogs/directoryAudits", app: ["AuditLog.Read.All"] },
             expect: { status: 403, code: "Authorization_RequestDenied" },
         },
@@ -70,7 +71,9 @@ export const RULES: RuleTable = {
             id: "auditLogs.directoryAudits.free",
             kind: "status",
             statement: "Audit logs are available in every edition of Microsoft Entra ID (no P1 needed, unlike the sign-in logs API).",
-            source: "MicrosoftDocs/entra-docs docs/includes/licensing-monitoring-health.md (Audit logs: Free yes); the 'premium license' error of howto-configure-prerequisites-for-reporting-api is documented for sign-ins",
+            source:
+                "MicrosoftDocs/entra-docs docs/includes/licensing-monitoring-health.md (Audit logs: Free yes); the 'premium " +
+                "license' error of howto-configure-prerequisites-for-reporting-api is documented for sign-ins",
             modelled: true,
             probe: { method: "GET", path: "/auditLogs/directoryAudits", app: READER, given: "freeTenant" },
             expect: { status: 200, bodyHas: ["value"] },
@@ -114,7 +117,9 @@ export const RULES: RuleTable = {
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
-                query: "$filter=activityDateTime ge 2020-01-01T00:00:00Z and activityDateTime le 2999-01-01T00:00:00Z&$orderby=activityDateTime desc",
+                query:
+                    "$filter=activityDateTime ge 2020-01-01T00:00:00Z and activityDateTime le " +
+                    "2999-01-01T00:00:00Z&$orderby=activityDateTime desc",
                 app: READER,
             },
             expect: { status: 200, bodyHas: ["value"] },
@@ -138,13 +143,16 @@ export const RULES: RuleTable = {
             id: "auditLogs.directoryAudits.filterActivity",
             kind: "query",
             statement:
-                "activityDisplayName supports $filter eq and startswith; targetResources supports eq on id and displayName (targetResources/any).",
+                "activityDisplayName supports $filter eq and startswith; targetResources supports eq on id and displayName " +
+                "(targetResources/any).",
             source: RES,
             modelled: true,
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
-                query: "$filter=activityDisplayName eq 'Update security defaults' and targetResources/any(t: t/id eq '00000000-0000-0000-0000-000000000005')",
+                query:
+                    "$filter=activityDisplayName eq 'Update security defaults' and targetResources/any(t: t/id eq " +
+                    "'00000000-0000-0000-0000-000000000005')",
                 app: READER,
                 setup: [TOUCH_SD],
             },
@@ -155,7 +163,9 @@ export const RULES: RuleTable = {
             kind: "query",
             statement:
                 "$filter category eq '...': not stated by Microsoft's pages; only peers' public code shows it (Graph answers it for them).",
-            source: "no Microsoft page: resources/directoryaudit.md lists no $filter on category; only peers' public code filters on it (e.g. scripts querying /auditLogs/directoryAudits?$filter=category eq 'RoleManagement' or 'GroupManagement')",
+            source:
+                "no Microsoft page: resources/directoryaudit.md lists no $filter on category; only peers' public code filters on " +
+                "it (e.g. scripts querying /auditLogs/directoryAudits?$filter=category eq 'RoleManagement' or 'GroupManagement')",
             modelled: true,
             stricter: "resources/directoryaudit.md does not mark category as filterable; the emulator accepts eq only (no startswith).",
             probe: {
@@ -174,7 +184,8 @@ export const RULES: RuleTable = {
             source: RES,
             modelled: true,
             stricter:
-                "Other properties (resultReason, additionalDetails, ...) are refused with 400 BadRequest; Graph's answer is not documented.",
+                "Other properties (resultReason, additionalDetails, ...) are refused with 400 BadRequest; Graph's answer is " +
+                "not documented.",
             probe: { method: "GET", path: "/auditLogs/directoryAudits", query: "$filter=resultReason eq 'x'", app: READER },
             expect: { status: 400 },
         },
@@ -195,7 +206,8 @@ export const RULES: RuleTable = {
             source: `${ACTIVITIES} (Conditional Access)`,
             modelled: true,
             stricter:
-                "The modified property's name (isEnabled) and the target's type (Policy) are not documented; the emulator names the Graph property.",
+                "The modified property's name (isEnabled) and the target's type (Policy) are not documented; the emulator " +
+                "names the Graph property.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -212,7 +224,8 @@ export const RULES: RuleTable = {
             id: "auditLogs.initiatedByApp",
             kind: "body",
             statement:
-                "initiatedBy names the app that made the change (appId, displayName, servicePrincipalId); user is null for an app-only token.",
+                "initiatedBy names the app that made the change (appId, displayName, servicePrincipalId); user is null for " +
+                "an app-only token.",
             source: `${RES}; ${DOC}/resources/auditactivityinitiator.md`,
             modelled: true,
             probe: {
@@ -228,11 +241,13 @@ export const RULES: RuleTable = {
             id: "auditLogs.perUserMfa.recorded",
             kind: "body",
             statement:
-                "Per-user MFA changes are logged by Core Directory as 'Enable Strong Authentication' / 'Disable Strong Authentication' (category UserManagement).",
+                "Per-user MFA changes are logged by Core Directory as 'Enable Strong Authentication' / 'Disable Strong " +
+                "Authentication' (category UserManagement).",
             source: `${ACTIVITIES} (Core Directory)`,
             modelled: true,
             stricter:
-                "Which of Entra's activities a Graph authentication/requirements PATCH logs is not documented; the modified property is named perUserMfaState here.",
+                "Which of Entra's activities a Graph authentication/requirements PATCH logs is not documented; the modified " +
+                "property is named perUserMfaState here.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -260,11 +275,13 @@ export const RULES: RuleTable = {
             id: "auditLogs.methodsPolicy.recorded",
             kind: "body",
             statement:
-                "Authentication methods policy and method configuration changes are logged by Authentication Methods as 'Authentication Methods Policy Update' (category ApplicationManagement).",
+                "Authentication methods policy and method configuration changes are logged by Authentication Methods as " +
+                "'Authentication Methods Policy Update' (category ApplicationManagement).",
             source: `${ACTIVITIES} (Authentication Methods)`,
             modelled: true,
             stricter:
-                "The target ids (authenticationMethodsPolicy, or the configuration's id) and modified property names (the Graph properties) are not documented.",
+                "The target ids (authenticationMethodsPolicy, or the configuration's id) and modified property names (the " +
+                "Graph properties) are not documented.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -281,11 +298,13 @@ export const RULES: RuleTable = {
             id: "auditLogs.conditionalAccess.recorded",
             kind: "body",
             statement:
-                "Conditional Access policy changes are logged as 'Add / Update / Delete Conditional Access policy' (category Policy) with the policy's old and new JSON as modified values.",
+                "Conditional Access policy changes are logged as 'Add / Update / Delete Conditional Access policy' (category " +
+                "Policy) with the policy's old and new JSON as modified values.",
             source: `${ACTIVITIES} (Conditional Access); ${CA_AUDIT}`,
             modelled: true,
             stricter:
-                "The modified property's name (ConditionalAccessPolicy) follows what Entra is widely reported to show; the documentation shows only the JSON values.",
+                "The modified property's name (ConditionalAccessPolicy) follows what Entra is widely reported to show; the " +
+                "documentation shows only the JSON values.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -317,7 +336,9 @@ export const RULES: RuleTable = {
             id: "auditLogs.retention",
             kind: "status",
             statement: "Audit entries are kept 30 days by default (7 days on Microsoft Entra ID Free).",
-            source: `${CA_AUDIT} ("only kept for 30 days by default"); learn.microsoft.com entra/identity/monitoring-health/reference-reports-data-retention`,
+            source:
+                `${CA_AUDIT} ("only kept for 30 days by default"); learn.microsoft.com ` +
+                "entra/identity/monitoring-health/reference-reports-data-retention",
             modelled: false,
             stricter: "The emulator keeps 30 days for every tenant; no test sends an older entry.",
         },

@@ -42,7 +42,9 @@ const AUDIT_FILTER: Record<string, FilterRow> = {
     // answers it); the emulator takes eq only, the operator their requests use.
     category: {
         ops: ["eq"],
-        source: "not stated by resources/directoryaudit.md; only peers' public code shows `$filter=category eq '...'` (e.g. PIM and role-change audit scripts querying category eq 'RoleManagement')",
+        source:
+            "not stated by resources/directoryaudit.md; only peers' public code shows `$filter=category eq '...'` (e.g. PIM and " +
+            "role-change audit scripts querying category eq 'RoleManagement')",
     },
     targetResources: { ops: ["any"], any: { id: ["eq"], displayName: ["eq", "startsWith"] }, source: AUDIT_MD },
 };

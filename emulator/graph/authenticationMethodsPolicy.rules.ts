@@ -72,7 +72,8 @@ export const RULES: RuleTable = {
             source: `${DOC}/resources/authenticationmethodspolicy.md`,
             modelled: true,
             stricter:
-                'Whether Graph ignores or refuses them in a PATCH is not documented; the emulator refuses them with 400 "not modelled by the emulator".',
+                'Whether Graph ignores or refuses them in a PATCH is not documented; the emulator refuses them with 400 "not ' +
+                'modelled by the emulator".',
             probe: { method: "PATCH", path: POLICY, body: { policyVersion: "9.9" } },
             expect: { status: 400 },
         },
@@ -89,7 +90,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.migration.reversible",
             kind: "status",
             statement: "The migration is reversible: a step back from migrationComplete is accepted.",
-            source: 'learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage ("the process is fully reversible")',
+            source:
+                'learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage ("the process is fully ' +
+                'reversible")',
             modelled: true,
             probe: {
                 method: "PATCH",
@@ -166,7 +169,8 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.configuration.unknown",
             kind: "status",
             statement:
-                "The method ids are the documented ones (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, and in beta hardwareOath); another id answers 404.",
+                "The method ids are the documented ones (microsoftAuthenticator, sms, voice, fido2, softwareOath, " +
+                "temporaryAccessPass, email, x509Certificate, qrCodePin, and in beta hardwareOath); another id answers 404.",
             source: `${DOC}/resources/authenticationmethodconfiguration.md`,
             modelled: true,
             probe: { method: "GET", path: `${CONFIGS}/NoSuchMethod` },
@@ -203,7 +207,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.numberMatching.betaRead",
             kind: "body",
             statement: "The beta microsoftAuthenticatorFeatureSettings still has numberMatchingRequiredState, and reads return it.",
-            source: `${BETA}/resources/microsoftauthenticatorfeaturesettings.md; graph-schema beta.json microsoftAuthenticatorFeatureSettings`,
+            source:
+                `${BETA}/resources/microsoftauthenticatorfeaturesettings.md; graph-schema beta.json ` +
+                "microsoftAuthenticatorFeatureSettings",
             modelled: true,
             stricter: "The values Graph reports for it are not documented; the emulator reports it enabled for all users.",
             probe: { method: "GET", path: AUTHENTICATOR, version: "beta" },
@@ -222,7 +228,10 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.numberMatching.betaWrite",
             kind: "readOnly",
             statement: "Number matching can no longer be configured: an update that sends numberMatchingRequiredState fails.",
-            source: "learn.microsoft.com entra/identity/authentication/how-to-mfa-number-match (number matching is always on; the setting is no longer configurable); that an update sending numberMatchingRequiredState fails is shown only by an issue thread, microsoft/Microsoft365DSC#3406, not by a Microsoft page",
+            source:
+                "learn.microsoft.com entra/identity/authentication/how-to-mfa-number-match (number matching is always on; the " +
+                "setting is no longer configurable); that an update sending numberMatchingRequiredState fails is shown only by " +
+                "an issue thread, microsoft/Microsoft365DSC#3406, not by a Microsoft page",
             modelled: true,
             stricter: "Whether Graph accepts the unchanged value is not documented; the emulator refuses any sending with 400.",
             route: {
@@ -243,7 +252,8 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.companionApp.v1",
             kind: "body",
             statement:
-                "companionAppAllowedState is a beta feature setting; v1.0's type has only displayAppInformationRequiredState and displayLocationInformationRequiredState.",
+                "companionAppAllowedState is a beta feature setting; v1.0's type has only displayAppInformationRequiredState " +
+                "and displayLocationInformationRequiredState.",
             source: "graph-schema v1.0.json microsoftAuthenticatorFeatureSettings",
             modelled: true,
             probe: {
@@ -257,11 +267,17 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.passkeyProfiles.migrated",
             kind: "body",
             statement:
-                "FIDO2 has passkeyProfiles and a non-deletable defaultPasskeyProfile that mirrors the legacy FIDO2 settings; tenants that had not configured FIDO2 were moved to passkey profiles automatically, each target allowed the default profile.",
-            source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0, defaultPasskeyProfile); ${DOC}/resources/passkeyprofile.md; ${DOC}/resources/passkeyauthenticationmethodtarget.md; shared/reference/microsoft-api-facts.md (automatic migration April-May 2026)`,
+                "FIDO2 has passkeyProfiles and a non-deletable defaultPasskeyProfile that mirrors the legacy FIDO2 settings; " +
+                "tenants that had not configured FIDO2 were moved to passkey profiles automatically, each target allowed the " +
+                "default profile.",
+            source:
+                "learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0, defaultPasskeyProfile); " +
+                `${DOC}/resources/passkeyprofile.md; ${DOC}/resources/passkeyauthenticationmethodtarget.md; ` +
+                "shared/reference/microsoft-api-facts.md (automatic migration April-May 2026)",
             modelled: true,
             stricter:
-                "When exactly a tenant counts as not having configured FIDO2 is not documented; the emulator migrates one whose FIDO2 configuration is still a new tenant's, the first time it is read.",
+                "When exactly a tenant counts as not having configured FIDO2 is not documented; the emulator migrates one " +
+                "whose FIDO2 configuration is still a new tenant's, the first time it is read.",
             probe: { method: "GET", path: FIDO2 },
             expect: { status: 200, body: { defaultPasskeyProfile: DEFAULT_PROFILE }, bodyHas: ["passkeyProfiles", "includeTargets"] },
         },
@@ -269,11 +285,15 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.passkeyProfiles.attestationDeprecated",
             kind: "body",
             statement:
-                "isAttestationEnforced is deprecated with passkey profiles; attestation is each profile's attestationEnforcement (disabled, registrationOnly).",
-            source: `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: isAttestationEnforced "is deprecated"); ${DOC}/resources/passkeyprofile.md`,
+                "isAttestationEnforced is deprecated with passkey profiles; attestation is each profile's " +
+                "attestationEnforcement (disabled, registrationOnly).",
+            source:
+                `learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: isAttestationEnforced "is ` +
+                `deprecated"); ${DOC}/resources/passkeyprofile.md`,
             modelled: true,
             stricter:
-                'Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey profiles is not documented; the emulator refuses them with 400 "not modelled by the emulator".',
+                "Whether Graph still takes isAttestationEnforced (or the global keyRestrictions) on a tenant with passkey " +
+                'profiles is not documented; the emulator refuses them with 400 "not modelled by the emulator".',
             // The project's clients never send the deprecated field, whatever the tenant's shape (checked on every request they send).
             route: { methods: ["PATCH"], path: FIDO2, versions: ["v1.0", "beta"], readOnly: ["isAttestationEnforced"] },
             probe: { method: "PATCH", path: FIDO2, body: { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true } },
@@ -283,7 +303,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.passkeyProfiles.max",
             kind: "valueSet",
             statement: "Up to three passkey profiles, the default passkey profile included.",
-            source: "MicrosoftDocs/entra-docs docs/identity/authentication/how-to-authentication-passkey-profiles.md (Enable passkey profiles, note)",
+            source:
+                "MicrosoftDocs/entra-docs docs/identity/authentication/how-to-authentication-passkey-profiles.md (Enable passkey " +
+                "profiles, note)",
             modelled: true,
             probe: {
                 method: "PATCH",
@@ -301,7 +323,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.passkeyProfiles.defaultKept",
             kind: "status",
             statement: "The default passkey profile cannot be deleted.",
-            source: 'learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: defaultPasskeyProfile, "the non-deletable baseline passkey profile")',
+            source:
+                "learn.microsoft.com graph/api/resources/fido2authenticationmethodconfiguration (v1.0: defaultPasskeyProfile, " +
+                '"the non-deletable baseline passkey profile")',
             modelled: true,
             probe: {
                 method: "PATCH",
@@ -314,7 +338,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.passkeyProfiles.assignedKept",
             kind: "status",
             statement: "A passkey profile can be deleted only when no target is assigned it; targets name existing profiles.",
-            source: "MicrosoftDocs/entra-docs docs/identity/authentication/how-to-authentication-passkey-profiles.md (Delete a passkey profile)",
+            source:
+                "MicrosoftDocs/entra-docs docs/identity/authentication/how-to-authentication-passkey-profiles.md (Delete a " +
+                "passkey profile)",
             modelled: true,
             stricter: "Graph's status for it is not documented; the emulator answers 400.",
             probe: {
@@ -346,7 +372,8 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.qrCodePin.route",
             kind: "route",
             statement:
-                "GET and PATCH .../authenticationMethodConfigurations/qrCodePin (v1.0); PATCH answers 200 with the configuration, whose id is qrCodePin.",
+                "GET and PATCH .../authenticationMethodConfigurations/qrCodePin (v1.0); PATCH answers 200 with the " +
+                "configuration, whose id is qrCodePin.",
             source: `${DOC}/api/qrcodepinauthenticationmethodconfiguration-update.md`,
             modelled: true,
             stricter: "The vendored beta schema has no qrCodePinAuthenticationMethodConfiguration; the emulator serves it on v1.0 only.",
@@ -364,7 +391,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.qrCodePin.pinLength",
             kind: "valueSet",
             statement: "The QR code PIN is 8 to 20 digits.",
-            source: `${DOC}/resources/qrcodepinauthenticationmethodconfiguration.md; MicrosoftDocs/entra-docs docs/identity/authentication/concept-authentication-qr-code.md`,
+            source:
+                `${DOC}/resources/qrcodepinauthenticationmethodconfiguration.md; MicrosoftDocs/entra-docs ` +
+                "docs/identity/authentication/concept-authentication-qr-code.md",
             modelled: true,
             probe: { method: "PATCH", path: QR, body: { "@odata.type": QR_TYPE, pinLength: 7 } },
             expect: { status: 400 },
@@ -382,8 +411,11 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.hardwareOath.beta",
             kind: "route",
             statement:
-                "The hardware OATH method configuration is beta only: GET and PATCH .../authenticationMethodConfigurations/hardwareOath (PATCH answers 204).",
-            source: `${BETA}/api/hardwareoathauthenticationmethodconfiguration-update.md; graph-schema v1.0.json (no hardwareOathAuthenticationMethodConfiguration)`,
+                "The hardware OATH method configuration is beta only: GET and PATCH " +
+                ".../authenticationMethodConfigurations/hardwareOath (PATCH answers 204).",
+            source:
+                `${BETA}/api/hardwareoathauthenticationmethodconfiguration-update.md; graph-schema v1.0.json (no ` +
+                "hardwareOathAuthenticationMethodConfiguration)",
             modelled: true,
             route: {
                 methods: ["GET", "PATCH"],
@@ -399,7 +431,9 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.reportSuspiciousActivity.beta",
             kind: "body",
             statement: "reportSuspiciousActivitySettings (state, includeTarget, voiceReportingCode) is a beta property of the policy.",
-            source: `${BETA}/resources/reportsuspiciousactivitysettings.md; graph-schema v1.0.json authenticationMethodsPolicy (no such property)`,
+            source:
+                `${BETA}/resources/reportsuspiciousactivitysettings.md; graph-schema v1.0.json authenticationMethodsPolicy (no ` +
+                "such property)",
             modelled: true,
             probe: { method: "PATCH", path: POLICY, body: { reportSuspiciousActivitySettings: { state: "enabled" } } },
             expect: { status: 400 },
@@ -423,11 +457,17 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.externalMethods.create",
             kind: "route",
             statement:
-                "External authentication methods are created with POST on the method configurations (201 with the configuration, a GUID id), updated by id with PATCH (204) and deleted with DELETE; displayName, appId and openIdConnectSetting are required.",
-            source: `${DOC}/resources/externalauthenticationmethodconfiguration.md (methods); ${DOC}/api/externalauthenticationmethodconfiguration-update.md; graph-schema v1.0.json externalAuthenticationMethodConfiguration (non-nullable properties)`,
+                "External authentication methods are created with POST on the method configurations (201 with the " +
+                "configuration, a GUID id), updated by id with PATCH (204) and deleted with DELETE; displayName, appId and " +
+                "openIdConnectSetting are required.",
+            source:
+                `${DOC}/resources/externalauthenticationmethodconfiguration.md (methods); ` +
+                `${DOC}/api/externalauthenticationmethodconfiguration-update.md; graph-schema v1.0.json ` +
+                "externalAuthenticationMethodConfiguration (non-nullable properties)",
             modelled: true,
             stricter:
-                "The create page is not in the stored docs: the 201 is Graph's convention; state is required, appId must be a GUID, discoveryUrl https, and displayNames unique.",
+                "The create page is not in the stored docs: the 201 is Graph's convention; state is required, appId must be " +
+                "a GUID, discoveryUrl https, and displayNames unique.",
             route: {
                 methods: ["POST"],
                 path: CONFIGS,
@@ -492,7 +532,8 @@ export const RULES: RuleTable = {
             id: "authenticationMethodsPolicy.legacyPolicies",
             kind: "status",
             statement:
-                "The legacy MFA and SSPR method settings stopped being manageable on 2025-09-30; what a step back in the migration does after that is not documented.",
+                "The legacy MFA and SSPR method settings stopped being manageable on 2025-09-30; what a step back in the " +
+                "migration does after that is not documented.",
             source: "learn.microsoft.com entra/identity/authentication/how-to-authentication-methods-manage",
             modelled: false,
             stricter: "The emulator only records the state; the provider warns at preview.",

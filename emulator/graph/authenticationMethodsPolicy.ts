@@ -48,7 +48,8 @@ const CONFIG_PATH = /^\/policies\/authenticationMethodsPolicy\/authenticationMet
 const POLICY_ID = "authenticationMethodsPolicy";
 const POLICY_NAME = "Authentication Methods Policy";
 const POLICY_DESCRIPTION =
-    "The tenant-wide policy that controls which authentication methods are allowed in the tenant, authentication method registration requirements, and self-service password reset settings";
+    "The tenant-wide policy that controls which authentication methods are allowed in the tenant, authentication method " +
+    "registration requirements, and self-service password reset settings";
 const POLICY_READ_ONLY = ["id", "displayName", "description", "policyVersion", "lastModifiedDateTime"];
 
 type Version = "v1.0" | "beta";
@@ -295,7 +296,8 @@ function checkPasskeyProfiles(fido2: MethodConfigurationState): void {
     const profiles = fido2.passkeyProfiles as PasskeyProfileState[];
     if (profiles.length > MAX_PASSKEY_PROFILES) {
         throw bad(
-            `A passkey (FIDO2) policy supports up to ${MAX_PASSKEY_PROFILES} passkey profiles, including the default passkey profile; the request has ${profiles.length}.`,
+            `A passkey (FIDO2) policy supports up to ${MAX_PASSKEY_PROFILES} passkey profiles, including the default passkey ` +
+                `profile; the request has ${profiles.length}.`,
         );
     }
     noDuplicates(profiles, "passkeyProfiles");
@@ -314,13 +316,15 @@ function checkPasskeyProfiles(fido2: MethodConfigurationState): void {
         const allowed = (t as any).allowedPasskeyProfiles as string[] | undefined;
         if (!allowed?.length) {
             throw bad(
-                `The property 'allowedPasskeyProfiles' of type 'microsoft.graph.passkeyAuthenticationMethodTarget' is required: target '${t.id}' names no passkey profile.`,
+                "The property 'allowedPasskeyProfiles' of type 'microsoft.graph.passkeyAuthenticationMethodTarget' is " +
+                    `required: target '${t.id}' names no passkey profile.`,
             );
         }
         const missing = allowed.filter((a) => !ids.has(a));
         if (missing.length) {
             throw bad(
-                `The passkey profile '${missing[0]}' assigned to target '${t.id}' does not exist; a profile can be deleted only when no target is assigned it.`,
+                `The passkey profile '${missing[0]}' assigned to target '${t.id}' does not exist; a profile can be deleted ` +
+                    "only when no target is assigned it.",
             );
         }
     }
@@ -333,7 +337,8 @@ const FEATURES: Record<Version, readonly string[]> = {
 };
 
 export const NUMBER_MATCHING_REFUSAL =
-    "Number matching is enabled for all users of Microsoft Authenticator push notifications and can no longer be configured. Remove numberMatchingRequiredState from featureSettings.";
+    "Number matching is enabled for all users of Microsoft Authenticator push notifications and can no longer be configured. " +
+    "Remove numberMatchingRequiredState from featureSettings.";
 
 const MIGRATION_ORDER: readonly MigrationState[] = ["preMigration", "migrationInProgress", "migrationComplete"];
 const ADVANCED_STATES = ["default", "enabled", "disabled"];
@@ -346,7 +351,8 @@ const bad = (message: string) => new GraphHttpError(400, "BadRequest", message);
 
 function noSuchProperty(key: string, type: string): GraphHttpError {
     return bad(
-        `The property '${key}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+        `The property '${key}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that ` +
+            "are defined by the type or mark the type as open type.",
     );
 }
 
@@ -563,7 +569,8 @@ function updateExternal(
         throw bad(
             existing
                 ? `The request body must name the type in '@odata.type' ('#microsoft.graph.${EXTERNAL_TYPE}').`
-                : `Only external authentication methods can be created: the body's '@odata.type' must be '#microsoft.graph.${EXTERNAL_TYPE}' (got ${JSON.stringify(odataType)}).`,
+                : "Only external authentication methods can be created: the body's '@odata.type' must be '#microsoft.graph." +
+                      `${EXTERNAL_TYPE}' (got ${JSON.stringify(odataType)}).`,
         );
     }
     keysOf(body, EXTERNAL_TYPE, ["id", "state", "displayName", "appId", "openIdConnectSetting", "includeTargets", "excludeTargets"]);
@@ -708,7 +715,8 @@ function renderMethod(
         state: cfg.state,
         excludeTargets: clone(cfg.excludeTargets),
         ...own,
-        "includeTargets@odata.context": `${policyContext(ctx, version)}/authenticationMethodConfigurations('${def.graphId}')/${def.entity}/includeTargets`,
+        "includeTargets@odata.context":
+            `${policyContext(ctx, version)}/authenticationMethodConfigurations('` + `${def.graphId}')/${def.entity}/includeTargets`,
         includeTargets: cfg.includeTargets.map((t) => {
             const out: Record<string, unknown> = { targetType: t.targetType, id: t.id, isRegistrationRequired: t.isRegistrationRequired };
             for (const k of Object.keys(def.targetExtras)) {
@@ -806,7 +814,8 @@ function campaign(v: unknown, existing: RegistrationCampaignState, version: Vers
             const method = item.targetedAuthenticationMethod ?? "microsoftAuthenticator";
             if (method !== "microsoftAuthenticator") {
                 throw bad(
-                    `targetedAuthenticationMethod '${String(method)}' is not supported; the registration campaign can only target microsoftAuthenticator.`,
+                    `targetedAuthenticationMethod '${String(method)}' is not supported; the registration campaign can only ` +
+                        "target microsoftAuthenticator.",
                 );
             }
             return { ...targetRef({ id: item.id, targetType: item.targetType }, t), targetedAuthenticationMethod: method };
@@ -913,7 +922,8 @@ function updatePolicy(ctx: RouteContext, body: Record<string, unknown>, version:
                 break;
             case "authenticationMethodConfigurations":
                 throw bad(
-                    "Change a method configuration with PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}.",
+                    "Change a method configuration with PATCH " +
+                        "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}.",
                 );
             default:
                 throw noSuchProperty(key, "authenticationMethodsPolicy");
@@ -932,12 +942,14 @@ function updateMethod(
     const odataType = body["@odata.type"];
     if (odataType === undefined) {
         throw bad(
-            `The request body must name the type of the authentication method configuration in '@odata.type' (for '${def.graphId}': '#microsoft.graph.${def.entity}').`,
+            "The request body must name the type of the authentication method configuration in '@odata.type' (for '" +
+                `${def.graphId}': '#microsoft.graph.${def.entity}').`,
         );
     }
     if (typeof odataType !== "string" || odataType.replace(/^#/, "").replace(/^microsoft\.graph\./, "") !== def.entity) {
         throw bad(
-            `The type '${String(odataType)}' in '@odata.type' does not match the authentication method configuration '${def.graphId}' (#microsoft.graph.${def.entity}).`,
+            `The type '${String(odataType)}' in '@odata.type' does not match the authentication method configuration '` +
+                `${def.graphId}' (#microsoft.graph.${def.entity}).`,
         );
     }
     const out = clone(cfg);
@@ -967,15 +979,19 @@ function updateMethod(
                 continue;
             }
             throw bad(
-                "Property 'defaultPasskeyProfile' is read-only and cannot be set: the default passkey profile is created by the migration to passkey profiles.",
+                "Property 'defaultPasskeyProfile' is read-only and cannot be set: the default passkey profile is created by " +
+                    "the migration to passkey profiles.",
             );
         }
         if (migrated && (key === "isAttestationEnforced" || key === "keyRestrictions")) {
             // Deprecated with passkey profiles: whether Graph still takes it on a migrated tenant is not documented;
             // the emulator refuses it (stricter) and names the profile property that replaced it.
             throw bad(
-                `Property '${key}' on a tenant that uses passkey profiles is not modelled by the emulator (deprecated, resources/fido2authenticationmethodconfiguration.md; ` +
-                    `what Graph does with it then is not documented, so the emulator refuses it). Set ${key === "isAttestationEnforced" ? "attestationEnforcement" : "keyRestrictions"} on a passkey profile in passkeyProfiles instead.`,
+                `Property '${key}' on a tenant that uses passkey profiles is not modelled by the emulator (deprecated, ` +
+                    "resources/fido2authenticationmethodconfiguration.md; " +
+                    "what Graph does with it then is not documented, so the emulator refuses it). Set " +
+                    `${key === "isAttestationEnforced" ? "attestationEnforcement" : "keyRestrictions"} on a passkey profile ` +
+                    "in passkeyProfiles instead.",
             );
         }
         switch (key) {
@@ -1007,7 +1023,8 @@ function updateMethod(
                     if (allowed !== undefined) {
                         if (!migrated) {
                             throw bad(
-                                "allowedPasskeyProfiles needs passkey profiles: this tenant has not moved to passkey profiles; send passkeyProfiles in the same request.",
+                                "allowedPasskeyProfiles needs passkey profiles: this tenant has not moved to passkey " +
+                                    "profiles; send passkeyProfiles in the same request.",
                             );
                         }
                         (target as any).allowedPasskeyProfiles = allowedProfiles(allowed);
@@ -1050,7 +1067,8 @@ function updateMethod(
         const n = (k: string) => out[k] as number;
         if (n("minimumLifetimeInMinutes") > n("maximumLifetimeInMinutes")) {
             throw bad(
-                `minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) must not be greater than maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
+                `minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) must not be greater than ` +
+                    `maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
             );
         }
         if (
@@ -1058,7 +1076,8 @@ function updateMethod(
             n("defaultLifetimeInMinutes") > n("maximumLifetimeInMinutes")
         ) {
             throw bad(
-                `defaultLifetimeInMinutes (${n("defaultLifetimeInMinutes")}) must be between minimumLifetimeInMinutes (${n("minimumLifetimeInMinutes")}) and maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
+                `defaultLifetimeInMinutes (${n("defaultLifetimeInMinutes")}) must be between minimumLifetimeInMinutes (` +
+                    `${n("minimumLifetimeInMinutes")}) and maximumLifetimeInMinutes (${n("maximumLifetimeInMinutes")}).`,
             );
         }
     }

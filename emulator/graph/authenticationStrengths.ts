@@ -109,7 +109,8 @@ function policyOr404(tenant: TenantState, id: string): AuthenticationStrengthPol
         throw new GraphHttpError(
             404,
             "Request_ResourceNotFound",
-            `Resource '${id}' does not exist or one of its queried reference-property objects are not present. (authenticationStrengthPolicy)`,
+            `Resource '${id}' does not exist or one of its queried reference-property objects are not present. ` +
+                "(authenticationStrengthPolicy)",
         );
     }
     return p;
@@ -145,7 +146,8 @@ function checkCombinations(value: unknown): string[] {
         const unknown = parts.filter((m) => !modes.includes(m) || m === "unknownFutureValue");
         if (unknown.length)
             throw bad(
-                `Requested value '${unknown.join(",")}' was not found. (property 'allowedCombinations', type 'microsoft.graph.authenticationMethodModes': ${modes.join(", ")})`,
+                `Requested value '${unknown.join(",")}' was not found. (property 'allowedCombinations', type ` +
+                    `'microsoft.graph.authenticationMethodModes': ${modes.join(", ")})`,
             );
         return parts.join(",");
     });
@@ -166,12 +168,20 @@ function checkBody(body: Record<string, unknown>, allowed: readonly string[]): v
         if (READ_ONLY.includes(k)) throw bad(`Property '${k}' is read-only and cannot be set.`);
         if (!props[k] && k !== "combinationConfigurations") {
             throw bad(
-                `The property '${k}' does not exist on type 'microsoft.graph.authenticationStrengthPolicy'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+                `The property '${k}' does not exist on type 'microsoft.graph.authenticationStrengthPolicy'. Make sure to ` +
+                    "only use property names that are defined by the type or mark the type as open type.",
             );
         }
         if (!allowed.includes(k))
             throw bad(
-                `${k} cannot be set here${k === "allowedCombinations" ? ": use POST .../updateAllowedCombinations (authenticationstrengthpolicy-updateallowedcombinations.md)" : ""} (${k === "combinationConfigurations" ? "combination configurations are not modelled by the emulator" : "not writable"}).`,
+                `${k} cannot be set here` +
+                    (k === "allowedCombinations"
+                        ? ": use POST .../updateAllowedCombinations (authenticationstrengthpolicy-updateallowedcombinations.md)"
+                        : "") +
+                    " " +
+                    "(" +
+                    (k === "combinationConfigurations" ? "combination configurations are not modelled by the emulator" : "not writable") +
+                    ").",
             );
         if ((k === "displayName" && (typeof v !== "string" || !v.trim())) || (k === "description" && v !== null && typeof v !== "string")) {
             throw bad(`${k} must be a${k === "displayName" ? " non-empty" : ""} string.`);
@@ -207,7 +217,8 @@ function requireWrite(ctx: RouteContext): void {
 function refuseBuiltIn(p: AuthenticationStrengthPolicyState, what: string): void {
     if (p.policyType === "builtIn") {
         throw bad(
-            `The built-in authentication strength '${p.displayName}' (${p.id}) cannot be ${what}; only custom authentication strengths can (${STRENGTH_PAGE}, Methods).`,
+            `The built-in authentication strength '${p.displayName}' (${p.id}) cannot be ${what}; only custom authentication ` +
+                `strengths can (${STRENGTH_PAGE}, Methods).`,
         );
     }
 }
@@ -243,7 +254,8 @@ export const authenticationStrengthRoutes: Route[] = [
             const custom = (ctx.tenant.authenticationStrengthPolicies ??= []);
             if (custom.length >= MAX_CUSTOM_STRENGTHS) {
                 throw bad(
-                    `A tenant can have at most ${MAX_CUSTOM_STRENGTHS} custom authentication strengths (resources/authenticationstrengths-overview.md).`,
+                    `A tenant can have at most ${MAX_CUSTOM_STRENGTHS} custom authentication strengths ` +
+                        "(resources/authenticationstrengths-overview.md).",
                 );
             }
             if (strengthPolicies(ctx.tenant).some((p) => p.displayName.toLowerCase() === (body.displayName as string).toLowerCase())) {
@@ -331,7 +343,8 @@ export const authenticationStrengthRoutes: Route[] = [
             const users = usedBy(ctx.tenant, p.id);
             if (users.length) {
                 throw bad(
-                    `The authentication strength '${p.displayName}' is used by Conditional Access policies (${users.join(", ")}); remove it from them first.`,
+                    `The authentication strength '${p.displayName}' is used by Conditional Access policies (` +
+                        `${users.join(", ")}); remove it from them first.`,
                 );
             }
             ctx.store.mutate(() => {

@@ -49,7 +49,9 @@ export const RULES: RuleTable = {
             id: "batch.idsCaseInsensitive",
             kind: "error",
             statement: "Ids are not case-sensitive: 'a' and 'A' are the same id, so a batch with both fails with 400.",
-            source: `${BATCH} (id: "Not case-sensitive. Must be unique in the batch, otherwise, the batch request fails with a 400 error code.")`,
+            source:
+                `${BATCH} (id: "Not case-sensitive. Must be unique in the batch, otherwise, the batch request fails with a 400 ` +
+                `error code.")`,
             modelled: true,
             probe: { method: "POST", path: "/$batch", body: { requests: [ITEM("a"), ITEM("A")] } },
             expect: { status: 400 },
@@ -67,8 +69,11 @@ export const RULES: RuleTable = {
             id: "batch.writeItemBody",
             kind: "header",
             statement:
-                "Every write item (POST, PATCH, PUT) carries a body and a Content-Type header, {} where the call takes no body; otherwise the whole batch is refused with 400.",
-            source: `${BATCH} (request format); microsoftgraph/msgraph-sdk-dotnet#2628 ("Write request id : N does not contain Content-Type header or body")`,
+                "Every write item (POST, PATCH, PUT) carries a body and a Content-Type header, {} where the call takes no " +
+                "body; otherwise the whole batch is refused with 400.",
+            source:
+                `${BATCH} (request format); microsoftgraph/msgraph-sdk-dotnet#2628 ("Write request id : N does not contain ` +
+                `Content-Type header or body")`,
             modelled: true,
             probe: {
                 method: "POST",

@@ -59,7 +59,8 @@ export function graphCall({ identity, store, throttle, origin }: GraphCallDeps):
                     throw new GraphHttpError(
                         400,
                         "BadRequest",
-                        `${req.method} ${rest} (${unmodelled.what}) is not modelled by the emulator; Graph serves it (${unmodelled.source}).`,
+                        `${req.method} ${rest} (${unmodelled.what}) is not modelled by the emulator; Graph serves it (` +
+                            `${unmodelled.source}).`,
                     );
                 }
                 throw new GraphHttpError(400, "BadRequest", `Resource not found for the segment '${rest.split("/")[1] ?? ""}'.`);

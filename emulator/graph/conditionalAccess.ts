@@ -79,7 +79,8 @@ function policySchemaError(detail: string): GraphHttpError {
         400,
         "BadRequest",
         "1007: Incoming ConditionalAccessPolicy object is null or does not match the schema of ConditionalAccessPolicy type. " +
-            `For examples, please see API documentation at https://learn.microsoft.com/en-us/graph/api/conditionalaccessroot-post-policies?view=graph-rest-1.0. (${detail})`,
+            "For examples, please see API documentation at " +
+            `https://learn.microsoft.com/en-us/graph/api/conditionalaccessroot-post-policies?view=graph-rest-1.0. (${detail})`,
     );
 }
 
@@ -129,7 +130,8 @@ function navigationOf(version: Version, type: string): Record<string, string> {
 
 function noSuchProperty(key: string, type: string): SchemaProblem {
     return new SchemaProblem(
-        `The property '${key}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+        `The property '${key}' does not exist on type 'microsoft.graph.${type}'. Make sure to only use property names that ` +
+            "are defined by the type or mark the type as open type.",
     );
 }
 
@@ -188,14 +190,16 @@ function parseValue(version: Version, def: PropertyDef, value: unknown, key: str
             return null;
         }
         throw new SchemaProblem(
-            `A null value was found for the property named '${key}', which has the expected type '${def.type}[Nullable=False]'. The expected type '${def.type}[Nullable=False]' does not allow null values.`,
+            `A null value was found for the property named '${key}', which has the expected type '` +
+                `${def.type}[Nullable=False]'. The expected type '${def.type}[Nullable=False]' does not allow null values.`,
         );
     }
     const collection = /^Collection\((.+)\)$/.exec(def.type);
     if (collection) {
         if (!Array.isArray(value)) {
             throw new SchemaProblem(
-                `An unexpected '${typeof value === "object" ? "StartObject" : "PrimitiveValue"}' node was found when reading from the JSON reader. A 'StartArray' node was expected. (property '${key}')`,
+                `An unexpected '${typeof value === "object" ? "StartObject" : "PrimitiveValue"}' node was found when reading ` +
+                    `from the JSON reader. A 'StartArray' node was expected. (property '${key}')`,
             );
         }
         return value.map((item) => parseValue(version, { type: collection[1], nullable: false }, item, key));
@@ -538,7 +542,8 @@ const policyRoutes: Route[] = [
             const p = policyOr404(ctx.tenant, ctx.params[0]);
             if (isManaged(ctx.tenant, p.id)) {
                 throw bad(
-                    `'${p.displayName}' is a Microsoft-managed policy: organizations can't rename or delete Microsoft-managed policies (set its state to disabled to opt out).`,
+                    `'${p.displayName}' is a Microsoft-managed policy: organizations can't rename or delete ` +
+                        "Microsoft-managed policies (set its state to disabled to opt out).",
                 );
             }
             ctx.store.mutate(() => {
@@ -565,7 +570,8 @@ function locationType(body: Record<string, unknown>): string {
         typeof body["@odata.type"] === "string" ? (body["@odata.type"] as string).replace(/^#?microsoft\.graph\./, "") : undefined;
     if (!named || !LOCATION_TYPES.includes(named)) {
         throw bad(
-            `The @odata.type of a named location must be #microsoft.graph.ipNamedLocation or #microsoft.graph.countryNamedLocation; got ${named === undefined ? "none" : lit(body["@odata.type"])}.`,
+            "The @odata.type of a named location must be #microsoft.graph.ipNamedLocation or " +
+                `#microsoft.graph.countryNamedLocation; got ${named === undefined ? "none" : lit(body["@odata.type"])}.`,
         );
     }
     return named;
@@ -575,7 +581,8 @@ function checkCidr(range: Record<string, unknown>, at: string): void {
     const type = String(range["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
     if (type !== "iPv4CidrRange" && type !== "iPv6CidrRange") {
         throw bad(
-            `${at}: named locations take IP ranges in CIDR notation (@odata.type #microsoft.graph.iPv4CidrRange or #microsoft.graph.iPv6CidrRange); got ${lit(range["@odata.type"] ?? "none")}.`,
+            `${at}: named locations take IP ranges in CIDR notation (@odata.type #microsoft.graph.iPv4CidrRange or ` +
+                `#microsoft.graph.iPv6CidrRange); got ${lit(range["@odata.type"] ?? "none")}.`,
         );
     }
     const cidr = String(range.cidrAddress ?? "");
@@ -691,7 +698,8 @@ const locationRoutes: Route[] = [
             const type = locationType(body);
             if (`#microsoft.graph.${type}` !== l["@odata.type"]) {
                 throw bad(
-                    `The named location '${l.id}' is a ${String(l["@odata.type"]).replace("#microsoft.graph.", "")}; its type cannot be changed to ${type}.`,
+                    `The named location '${l.id}' is a ${String(l["@odata.type"]).replace("#microsoft.graph.", "")}; its ` +
+                        `type cannot be changed to ${type}.`,
                 );
             }
             refuseReadOnly(body, (e) => bad(e.message));
@@ -721,7 +729,8 @@ const locationRoutes: Route[] = [
             if (users.length) {
                 // Entra refuses to delete a location a policy uses; Graph's exact answer is unconfirmed.
                 throw bad(
-                    `The named location '${l.id}' is used by Conditional Access policies (${users.map((p) => p.displayName).join(", ")}); remove it from them first.`,
+                    `The named location '${l.id}' is used by Conditional Access policies (` +
+                        `${users.map((p) => p.displayName).join(", ")}); remove it from them first.`,
                 );
             }
             ctx.store.mutate(() => {
@@ -836,7 +845,8 @@ export function isManaged(tenant: TenantState, id: string): boolean {
 function checkManagedPatch(p: ConditionalAccessPolicyState, body: Record<string, unknown>): void {
     const refuse = (what: string) =>
         bad(
-            `'${p.displayName}' is a Microsoft-managed policy: ${what}. Admins can change its state and the identities it excludes; duplicate it to change more (managed-policies.md).`,
+            `'${p.displayName}' is a Microsoft-managed policy: ${what}. Admins can change its state and the identities it ` +
+                "excludes; duplicate it to change more (managed-policies.md).",
         );
     for (const [k, v] of Object.entries(body)) {
         if (k.includes("@odata.") || k === "state") continue;

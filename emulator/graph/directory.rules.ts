@@ -11,9 +11,11 @@ const REQ = "/users/{userWithMethods}/authentication/requirements";
  * and msgraph-sdk-powershell#3368 reports the property served on v1.0 and beta.
  */
 export const PER_USER_MFA_ON_LIST_SOURCE =
-    'observed, not documented: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Get-CIPPPerUserMFA.ps1 at commit 78f7154a6 (2025-03-14, "per user mfa changes per MS\'s requests": ' +
+    "observed, not documented: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Get-CIPPPerUserMFA.ps1 at commit 78f7154a6 " +
+    '(2025-03-14, "per user mfa changes per MS\'s requests": ' +
     "GET /v1.0/users?$top=999&$select=UserPrincipalName,Id,perUserMfaState replaces the $batch of authentication/requirements reads); " +
-    'microsoftgraph/msgraph-sdk-powershell#3368 (2025-07-21: "The parameter perUserMfaState is now available in the REST API users endpoint from both v1.0 and beta version", labelled Dependency: metadata-issue); ' +
+    'microsoftgraph/msgraph-sdk-powershell#3368 (2025-07-21: "The parameter perUserMfaState is now available in the REST API ' +
+    'users endpoint from both v1.0 and beta version", labelled Dependency: metadata-issue); ' +
     "not in graph-schema v1.0.json user";
 
 /** Users, groups, group expansion and per-user MFA (./directory.ts). */
@@ -63,11 +65,18 @@ export const RULES: RuleTable = {
             id: "directory.users.perUserMfaStateServed",
             kind: "query",
             statement:
-                "On a tenant that serves it, GET /users?$select=id,userPrincipalName,perUserMfaState&$top=999 lists each user's per-user MFA state (disabled, enabled, enforced), paged by @odata.nextLink like any user list; Graph's published metadata does not list the property. Observed, not documented.",
-            source: `${PER_USER_MFA_ON_LIST_SOURCE}; the states: MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md (Disabled, Enabled, Enforced) and graph-schema beta.json perUserMfaState`,
+                "On a tenant that serves it, GET /users?$select=id,userPrincipalName,perUserMfaState&$top=999 lists each " +
+                "user's per-user MFA state (disabled, enabled, enforced), paged by @odata.nextLink like any user list; " +
+                "Graph's published metadata does not list the property. Observed, not documented.",
+            source:
+                `${PER_USER_MFA_ON_LIST_SOURCE}; the states: MicrosoftDocs/entra-docs ` +
+                "docs/identity/authentication/howto-mfa-userstates.md (Disabled, Enabled, Enforced) and graph-schema beta.json " +
+                "perUserMfaState",
             modelled: true,
             stricter:
-                'Served only on a tenant with perUserMfaStateOnUserList "served" (emulator/store.ts); whether every tenant serves it, which permission it needs and how far the list lags a write are not documented (the lag is the test setting perUserMfaListLagMs).',
+                'Served only on a tenant with perUserMfaStateOnUserList "served" (emulator/store.ts); whether every tenant ' +
+                "serves it, which permission it needs and how far the list lags a write are not documented (the lag is the " +
+                "test setting perUserMfaListLagMs).",
             probe: {
                 method: "GET",
                 path: "/users",
@@ -80,8 +89,11 @@ export const RULES: RuleTable = {
             id: "directory.users.perUserMfaStateUnits",
             kind: "throttling",
             statement:
-                "The list read GET users?$select=...&$top=999 costs 1 resource unit a page: GET users 2, $select -1 ($top 999 is not under 20).",
-            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+                "The list read GET users?$select=...&$top=999 costs 1 resource unit a page: GET users 2, $select -1 ($top " +
+                "999 is not under 20).",
+            source:
+                "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, " +
+                "'Other factors that affect a request cost')",
             modelled: true,
             probe: {
                 method: "GET",
@@ -95,11 +107,17 @@ export const RULES: RuleTable = {
             id: "directory.users.perUserMfaStateRefused",
             kind: "query",
             statement:
-                "On a tenant that does not serve it (the emulator's default), $select=perUserMfaState on /users is refused as a property microsoft.graph.user does not have: 400 Request_BadRequest.",
-            source: 'graph-schema v1.0.json user (no perUserMfaState); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md ("Some requests will return an error message if a specified query parameter is not supported")',
+                "On a tenant that does not serve it (the emulator's default), $select=perUserMfaState on /users is refused " +
+                "as a property microsoft.graph.user does not have: 400 Request_BadRequest.",
+            source:
+                "graph-schema v1.0.json user (no perUserMfaState); microsoftgraph/microsoft-graph-docs-contrib " +
+                'concepts/query-parameters.md ("Some requests will return an error message if a specified query parameter is not ' +
+                'supported")',
             modelled: true,
             stricter:
-                'query-parameters.md also says query parameters "might fail silently"; what a tenant without the property answers is not documented, so the default is the stricter refusal. The silent variant (the property left out, 200) is the tenant option perUserMfaStateOnUserList "ignored".',
+                'query-parameters.md also says query parameters "might fail silently"; what a tenant without the property ' +
+                "answers is not documented, so the default is the stricter refusal. The silent variant (the property left " +
+                'out, 200) is the tenant option perUserMfaStateOnUserList "ignored".',
             probe: { method: "GET", path: "/users", query: "$select=id,userPrincipalName,perUserMfaState&$top=999" },
             expect: { status: 400, code: "Request_BadRequest", message: "perUserMfaState" },
         },
@@ -107,7 +125,8 @@ export const RULES: RuleTable = {
             id: "directory.users.search",
             kind: "header",
             statement:
-                "$search on users is an advanced query: it needs ConsistencyLevel: eventual. Not modelled: refused with 400 'not modelled by the emulator'.",
+                "$search on users is an advanced query: it needs ConsistencyLevel: eventual. Not modelled: refused with 400 " +
+                "'not modelled by the emulator'.",
             source: ADV,
             modelled: false,
         },
@@ -115,10 +134,13 @@ export const RULES: RuleTable = {
             id: "directory.users.notModelled",
             kind: "query",
             statement: "A query option the emulator does not model ($search, $orderby, $expand on /users) is refused, never ignored.",
-            source: `${DOC}/user-list.md (lists $count, $expand, $filter, $orderby, $search, $select, $top); the refusal is the emulator's own (emulator/graph/query.ts), no Graph behaviour`,
+            source:
+                `${DOC}/user-list.md (lists $count, $expand, $filter, $orderby, $search, $select, $top); the refusal is the ` +
+                "emulator's own (emulator/graph/query.ts), no Graph behaviour",
             modelled: true,
             stricter:
-                "Graph answers these; the emulator refuses them with 400 'not modelled by the emulator' so that no test passes on data that ignored the option.",
+                "Graph answers these; the emulator refuses them with 400 'not modelled by the emulator' so that no test " +
+                "passes on data that ignored the option.",
             probe: { method: "GET", path: "/users", query: "$orderby=displayName" },
             expect: { status: 400, message: "not modelled by the emulator" },
         },
@@ -126,8 +148,11 @@ export const RULES: RuleTable = {
             id: "directory.users.filterOperators",
             kind: "query",
             statement:
-                "userType supports $filter eq, ne, not, in and eq on null; ne and not are advanced queries (ConsistencyLevel: eventual and $count=true).",
-            source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/user.md (userType: Supports $filter (eq, ne, not, in, and eq on null values)); concepts/aad-advanced-queries.md (ne and not)",
+                "userType supports $filter eq, ne, not, in and eq on null; ne and not are advanced queries " +
+                "(ConsistencyLevel: eventual and $count=true).",
+            source:
+                "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/user.md (userType: Supports $filter " +
+                "(eq, ne, not, in, and eq on null values)); concepts/aad-advanced-queries.md (ne and not)",
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$filter=userType ne 'Guest'" },
             expect: { status: 400, code: "Request_UnsupportedQuery", message: "ConsistencyLevel:eventual" },
@@ -136,8 +161,12 @@ export const RULES: RuleTable = {
             id: "directory.users.defaults",
             kind: "body",
             statement:
-                "Without $select, users come with the default set (businessPhones, displayName, givenName, id, jobTitle, mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName) and @odata.context names the entity set ($metadata#users).",
-            source: `${DOC}/user-list.md ("By default, only a limited set of properties are returned" and its example 1 response); microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/user.md ("Returned by default")`,
+                "Without $select, users come with the default set (businessPhones, displayName, givenName, id, jobTitle, " +
+                "mail, mobilePhone, officeLocation, preferredLanguage, surname, userPrincipalName) and @odata.context names " +
+                "the entity set ($metadata#users).",
+            source:
+                `${DOC}/user-list.md ("By default, only a limited set of properties are returned" and its example 1 response); ` +
+                `microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/user.md ("Returned by default")`,
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$top=1" },
             expect: {
@@ -150,7 +179,8 @@ export const RULES: RuleTable = {
             id: "directory.users.count",
             kind: "header",
             statement:
-                "$count on directory collections needs ConsistencyLevel: eventual (advanced query); without it 400 Request_UnsupportedQuery.",
+                "$count on directory collections needs ConsistencyLevel: eventual (advanced query); without it 400 " +
+                "Request_UnsupportedQuery.",
             source: ADV,
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$count=true&$top=1" },
@@ -177,7 +207,9 @@ export const RULES: RuleTable = {
             id: "directory.users.units",
             kind: "throttling",
             statement: "GET users costs 2 resource units (a listed path); $select decreases the cost by 1.",
-            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+            source:
+                "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, " +
+                "'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/users" },
             expect: {
@@ -189,8 +221,11 @@ export const RULES: RuleTable = {
             id: "directory.user.units",
             kind: "throttling",
             statement:
-                'GET users/{id} is not in the base costs table: "Any requests not listed have a base cost of 1"; never lower than 1 (so $select changes nothing).',
-            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+                'GET users/{id} is not in the base costs table: "Any requests not listed have a base cost of 1"; never lower ' +
+                "than 1 (so $select changes nothing).",
+            source:
+                "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, " +
+                "'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/users/{user}" },
             expect: { status: 200, headers: { "x-ms-resource-unit": "^1$" } },
@@ -199,7 +234,9 @@ export const RULES: RuleTable = {
             id: "directory.user.unitsSelect",
             kind: "throttling",
             statement: "GET users with $select costs 1 resource unit (2 - 1).",
-            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+            source:
+                "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, " +
+                "'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/users", query: "$select=id" },
             expect: { status: 200, headers: { "x-ms-resource-unit": "^1$" } },
@@ -208,7 +245,9 @@ export const RULES: RuleTable = {
             id: "directory.transitiveMembers.units",
             kind: "throttling",
             statement: "GET groups/{id}/transitiveMembers costs 5 resource units; $select -1; $top with a value under 20 -1.",
-            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+            source:
+                "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, " +
+                "'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/groups/{group}/transitiveMembers" },
             expect: { status: 200, headers: { "x-ms-resource-unit": "^5$" } },
@@ -218,7 +257,9 @@ export const RULES: RuleTable = {
             kind: "throttling",
             statement:
                 "GET groups/{id}/transitiveMembers?$select=id&$top=10 costs 3 resource units (5 - 1 for $select - 1 for $top under 20).",
-            source: "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, 'Other factors that affect a request cost')",
+            source:
+                "docs-contrib concepts/throttling-limits.md (Identity and access service limits: the base request costs table, " +
+                "'Other factors that affect a request cost')",
             modelled: true,
             probe: { method: "GET", path: "/groups/{group}/transitiveMembers", query: "$select=id&$top=10" },
             expect: { status: 200, headers: { "x-ms-resource-unit": "^3$" } },
@@ -270,10 +311,13 @@ export const RULES: RuleTable = {
             id: "directory.groups.selectUnmodelled",
             kind: "query",
             statement: "$select takes any property of microsoft.graph.group; a property the tenant has no value for comes back null.",
-            source: "emulator/schema/v1.0.additions.json group (from msgraph-metadata schemas/v1.0-Prod.csdl; not in shared/graph-schema); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md",
+            source:
+                "emulator/schema/v1.0.additions.json group (from msgraph-metadata schemas/v1.0-Prod.csdl; not in " +
+                "shared/graph-schema); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md",
             modelled: true,
             stricter:
-                "Only id and displayName are modelled; every other group property is null (or [] for a collection), as Graph returns an unset property.",
+                "Only id and displayName are modelled; every other group property is null (or [] for a collection), as Graph " +
+                "returns an unset property.",
             probe: { method: "GET", path: "/groups", query: "$select=id,mailNickname,proxyAddresses&$top=1" },
             expect: { status: 200, bodyHas: ["value.0.id", "value.0.proxyAddresses"] },
         },
@@ -281,7 +325,9 @@ export const RULES: RuleTable = {
             id: "directory.groups.select",
             kind: "query",
             statement: "$select names properties of microsoft.graph.group; a name that is not one is refused with 400.",
-            source: "emulator/schema/v1.0.additions.json group (msgraph-metadata v1.0-Prod.csdl); microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md",
+            source:
+                "emulator/schema/v1.0.additions.json group (msgraph-metadata v1.0-Prod.csdl); " +
+                "microsoftgraph/microsoft-graph-docs-contrib concepts/query-parameters.md",
             modelled: true,
             stricter: "Graph's message text is not documented; the users route's wording is used.",
             probe: { method: "GET", path: "/groups", query: "$select=noSuchProperty" },
@@ -292,7 +338,9 @@ export const RULES: RuleTable = {
             kind: "query",
             statement:
                 "$filter on displayName supports eq, ne, not, ge, le, in, startsWith and eq on null (ne and not as advanced queries).",
-            source: `microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/group.md (displayName: $filter eq, ne, not, ge, le, in, startsWith, and eq on null); ${DOC}/group-list.md (example 4: startswith(displayName, 'a'))`,
+            source:
+                "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/group.md (displayName: $filter eq, ne, " +
+                `not, ge, le, in, startsWith, and eq on null); ${DOC}/group-list.md (example 4: startswith(displayName, 'a'))`,
             modelled: true,
             probe: { method: "GET", path: "/groups", query: "$filter=startswith(displayName,'Department')&$select=displayName" },
             expect: { status: 200, bodyHas: ["value.0.displayName"] },
@@ -301,11 +349,13 @@ export const RULES: RuleTable = {
             id: "directory.groups.filterOther",
             kind: "query",
             statement:
-                "Filters on other group properties (groupTypes/any, mailEnabled, ...) exist in Graph; the emulator models displayName and id only.",
+                "Filters on other group properties (groupTypes/any, mailEnabled, ...) exist in Graph; the emulator models " +
+                "displayName and id only.",
             source: `${DOC}/group-list.md; microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/group.md`,
             modelled: true,
             stricter:
-                "Unmodelled filters are refused with 400 Request_UnsupportedQuery (Graph's code for a filter it does not support), though Graph serves some of them.",
+                "Unmodelled filters are refused with 400 Request_UnsupportedQuery (Graph's code for a filter it does not " +
+                "support), though Graph serves some of them.",
             probe: { method: "GET", path: "/groups", query: "$filter=groupTypes/any(c:c eq 'Unified')" },
             expect: { status: 400, code: "Request_UnsupportedQuery" },
         },
@@ -313,7 +363,8 @@ export const RULES: RuleTable = {
             id: "directory.groups.filterAdvanced",
             kind: "header",
             statement:
-                "endsWith, ne and not on displayName are advanced queries: without ConsistencyLevel: eventual and $count=true they are refused with 400 Request_UnsupportedQuery.",
+                "endsWith, ne and not on displayName are advanced queries: without ConsistencyLevel: eventual and " +
+                "$count=true they are refused with 400 Request_UnsupportedQuery.",
             source: ADV,
             modelled: true,
             probe: { method: "GET", path: "/groups", query: "$filter=endswith(displayName,'Sales')" },
@@ -352,7 +403,9 @@ export const RULES: RuleTable = {
             id: "directory.groups.countNeedsHeader",
             kind: "header",
             statement: "$count=true on groups needs ConsistencyLevel: eventual (advanced query); without it 400 Request_UnsupportedQuery.",
-            source: `${DOC}/group-list.md (example 2: "requires the ConsistencyLevel header set to eventual because $count is in the request"); ${ADV}`,
+            source:
+                `${DOC}/group-list.md (example 2: "requires the ConsistencyLevel header set to eventual because $count is in the ` +
+                `request"); ${ADV}`,
             modelled: true,
             stricter: "Graph's sentence is not documented; the wording of aad-advanced-queries.md's example is adapted.",
             probe: { method: "GET", path: "/groups", query: "$count=true" },
@@ -391,7 +444,8 @@ export const RULES: RuleTable = {
             id: "directory.groups.permission",
             kind: "permission",
             statement:
-                "Listing groups needs GroupMember.Read.All, Group.Read.All, Directory.Read.All, Group.ReadWrite.All or Directory.ReadWrite.All; without one 403.",
+                "Listing groups needs GroupMember.Read.All, Group.Read.All, Directory.Read.All, Group.ReadWrite.All or " +
+                "Directory.ReadWrite.All; without one 403.",
             source: `${DOC}/group-list.md`,
             modelled: true,
             probe: { method: "GET", path: "/groups", app: ["User.Read.All"] },
@@ -428,7 +482,8 @@ export const RULES: RuleTable = {
             id: "directory.group.select",
             kind: "query",
             statement:
-                'GET /groups/{id} takes $select ("You can use $select to get specific group properties, including those that are not returned by default"); the answer holds the selected properties.',
+                'GET /groups/{id} takes $select ("You can use $select to get specific group properties, including those that ' +
+                'are not returned by default"); the answer holds the selected properties.',
             source: `${DOC}/group-get.md (Optional query parameters; example 2)`,
             modelled: true,
             stricter: "Only $select is modelled on this route; any other query option is refused as not modelled.",
@@ -458,7 +513,8 @@ export const RULES: RuleTable = {
             id: "directory.transitiveMembers.cast",
             kind: "header",
             statement:
-                "The OData cast transitiveMembers/microsoft.graph.user is an advanced query: without ConsistencyLevel: eventual and $count=true Graph answers 400 Request_UnsupportedQuery.",
+                "The OData cast transitiveMembers/microsoft.graph.user is an advanced query: without ConsistencyLevel: " +
+                "eventual and $count=true Graph answers 400 Request_UnsupportedQuery.",
             source: `${ADV} ("OData cast with transitive members list"); ${DOC}/group-list-transitivemembers.md`,
             modelled: true,
             stricter: "Graph's sentence for a cast is not documented; the wording of the page's endsWith example is adapted.",
@@ -522,11 +578,15 @@ export const RULES: RuleTable = {
             id: "directory.requirements.route",
             kind: "route",
             statement:
-                "GET and PATCH /users/{id | upn}/authentication/requirements exist in beta only; PATCH takes perUserMfaState and answers 204.",
-            source: `${BETA}/resources/strongauthenticationrequirements.md; learn.microsoft.com entra/identity/authentication/howto-mfa-userstates`,
+                "GET and PATCH /users/{id | upn}/authentication/requirements exist in beta only; PATCH takes perUserMfaState " +
+                "and answers 204.",
+            source:
+                `${BETA}/resources/strongauthenticationrequirements.md; learn.microsoft.com ` +
+                "entra/identity/authentication/howto-mfa-userstates",
             modelled: true,
             stricter:
-                "The identity-and-access write limit is applied to these writes; the throttling page does not list authentication/requirements, so that is an assumption (BENCHMARKS.md).",
+                "The identity-and-access write limit is applied to these writes; the throttling page does not list " +
+                "authentication/requirements, so that is an assumption (BENCHMARKS.md).",
             route: {
                 methods: ["GET", "PATCH"],
                 path: "/users/{id}/authentication/requirements",
@@ -561,8 +621,13 @@ export const RULES: RuleTable = {
             id: "directory.requirements.stateAsSet",
             kind: "status",
             statement:
-                "An administrator may move a user between any states, Enforced to Enabled included; a user set to Enabled stays Enabled (whatever methods they registered before) until they complete a registration while Enabled.",
-            source: 'MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md ("Administrators may move users between states, including from Enforced to Enabled or Disabled"; "Users who complete registration while in the Enabled state are automatically moved to the Enforced state"; "If per-user MFA is re-enabled on a user and the user doesn\'t re-register, their MFA state doesn\'t transition from Enabled to Enforced")',
+                "An administrator may move a user between any states, Enforced to Enabled included; a user set to Enabled " +
+                "stays Enabled (whatever methods they registered before) until they complete a registration while Enabled.",
+            source:
+                'MicrosoftDocs/entra-docs docs/identity/authentication/howto-mfa-userstates.md ("Administrators may move users ' +
+                'between states, including from Enforced to Enabled or Disabled"; "Users who complete registration while in the ' +
+                'Enabled state are automatically moved to the Enforced state"; "If per-user MFA is re-enabled on a user and the ' +
+                "user doesn't re-register, their MFA state doesn't transition from Enabled to Enforced\")",
             modelled: true,
             probe: {
                 method: "GET",
@@ -579,7 +644,10 @@ export const RULES: RuleTable = {
             id: "directory.requirements.permission",
             kind: "permission",
             statement: "Writing per-user MFA needs Policy.ReadWrite.AuthenticationMethod; Policy.Read.All reads only.",
-            source: `${BETA}/api/authentication-update.md ("Permissions to update per-user MFA state", "Permissions acting on others": api-reference/beta/includes/permissions/authentication-update-3-permissions.md, Application: Policy.ReadWrite.AuthenticationMethod, no higher permission)`,
+            source:
+                `${BETA}/api/authentication-update.md ("Permissions to update per-user MFA state", "Permissions acting on ` +
+                `others": api-reference/beta/includes/permissions/authentication-update-3-permissions.md, Application: ` +
+                "Policy.ReadWrite.AuthenticationMethod, no higher permission)",
             modelled: true,
             probe: { method: "PATCH", path: REQ, version: "beta", body: { perUserMfaState: "disabled" }, app: ["Policy.Read.All"] },
             expect: { status: 403 },
@@ -588,7 +656,10 @@ export const RULES: RuleTable = {
             id: "directory.requirements.readGranted",
             kind: "permission",
             statement: "Policy.Read.All reads per-user MFA (Policy.ReadWrite.AuthenticationMethod too).",
-            source: `${BETA}/api/authentication-get.md (per-user MFA state of others: api-reference/beta/includes/permissions/authentication-get-3-permissions.md, Application: Policy.Read.All, higher Policy.ReadWrite.AuthenticationMethod)`,
+            source:
+                `${BETA}/api/authentication-get.md (per-user MFA state of others: ` +
+                "api-reference/beta/includes/permissions/authentication-get-3-permissions.md, Application: Policy.Read.All, " +
+                "higher Policy.ReadWrite.AuthenticationMethod)",
             modelled: true,
             probe: { method: "GET", path: REQ, version: "beta", app: ["Policy.Read.All"] },
             expect: { status: 200, bodyHas: ["perUserMfaState"] },

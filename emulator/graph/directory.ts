@@ -70,7 +70,9 @@ const DEFAULT_GROUP_SELECT = [
     "visibility",
     "onPremisesProvisioningErrors",
 ];
-/** group-list.md: "The hasMembersWithLicenseErrors and isArchived properties are an exception and are not returned in the $select query." */
+/**
+ * group-list.md: "The hasMembersWithLicenseErrors and isArchived properties are an exception and are not returned in the $select query."
+ */
 const NOT_SELECTABLE = ["hasMembersWithLicenseErrors", "isArchived"];
 const MFA_READ = ["Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"];
 const MFA_WRITE = ["Policy.ReadWrite.AuthenticationMethod"];
@@ -307,7 +309,10 @@ function page<T>(ctx: RouteContext, version: string, items: T[], render: (t: T) 
     return { status: 200, body };
 }
 
-/** microsoft.graph.group in Graph's v1.0 metadata (emulator/schema/v1.0.additions.json; the vendored beta schema has no group, so v1.0's serves both). */
+/**
+ * microsoft.graph.group in Graph's v1.0 metadata (emulator/schema/v1.0.additions.json; the vendored beta schema has no group, so v1.0's
+ * serves both).
+ */
 function groupProperties(): Record<string, { type: string }> {
     return propertiesOf(loadSchema("v1.0"), "group");
 }
@@ -562,8 +567,10 @@ export const directoryRoutes: Route[] = [
                 throw new GraphHttpError(
                     400,
                     "Request_UnsupportedQuery",
-                    "OData cast 'microsoft.graph.user' on 'transitiveMembers' is not supported because the required parameters might be missing. " +
-                        "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+                    "OData cast 'microsoft.graph.user' on 'transitiveMembers' is not supported because the required " +
+                        "parameters might be missing. " +
+                        "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to " +
+                        "https://aka.ms/graph-docs/advanced-queries for more information",
                 );
             }
             if (!dir(ctx).group(ctx.params[0])) {

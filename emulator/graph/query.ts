@@ -88,7 +88,8 @@ export function needsAdvanced(what: string): GraphHttpError {
         400,
         "Request_UnsupportedQuery",
         `${what} is not supported because the required parameters might be missing. ` +
-            "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+            "Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to " +
+            "https://aka.ms/graph-docs/advanced-queries for more information",
     );
 }
 
@@ -155,8 +156,11 @@ const bad = (message: string) => new GraphHttpError(400, "BadRequest", message);
 
 function tokenize(s: string): string[] {
     const out: string[] = [];
-    const re =
-        /\s*('(?:[^']|'')*'|\(|\)|,|:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|[A-Za-z_$][\w/.$]*|-?\d+(?:\.\d+)?|\S)/y;
+    const re = new RegExp(
+        String.raw`\s*('(?:[^']|'')*'|\(|\)|,|:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]` +
+            String.raw`{12}|\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|[A-Za-z_$][\w/.$]*|-?\d+(?:\.\d+)?|\S)`,
+        "y",
+    );
     let m: RegExpExecArray | null;
     while (re.lastIndex < s.length && (m = re.exec(s))) {
         if (m[1] === undefined) break;
@@ -275,7 +279,8 @@ function filterRefusal(cap: QueryCapability, prop: string, op: string, row: Filt
     return new GraphHttpError(
         400,
         cap.filterErrorCode ?? "BadRequest",
-        `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${cap.resource}': ${detail}; ${NOT_MODELLED}.`,
+        `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${cap.resource}': ` +
+            `${detail}; ${NOT_MODELLED}.`,
     );
 }
 
@@ -457,7 +462,8 @@ export function parseOrderBy(expr: string, cap: QueryCapability): { prop: string
             throw new GraphHttpError(
                 400,
                 "BadRequest",
-                `$orderby on '${m[1]}' is ${NOT_MODELLED} (the pages list $orderby on: ${Object.keys(cap.orderby ?? {}).join(", ") || "nothing here"}; ${cap.source}).`,
+                `$orderby on '${m[1]}' is ${NOT_MODELLED} (the pages list $orderby on: ` +
+                    `${Object.keys(cap.orderby ?? {}).join(", ") || "nothing here"}; ${cap.source}).`,
             );
         }
         return { prop, desc: m[2]?.toLowerCase() === "desc" };

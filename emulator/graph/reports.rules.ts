@@ -4,7 +4,9 @@ const DOC = "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/api"
 const SIGNINS = `${DOC}/signin-list.md`;
 const REG = `${DOC}/authenticationmethodsroot-list-userregistrationdetails.md`;
 const THROTTLE =
-    "microsoftgraph/microsoft-graph-docs-contrib includes/throttling-entra-logs-reports.md (included in concepts/throttling-limits.md: 'Five requests per 10 seconds' per app per tenant; its resources list signIn, directoryAudit and authenticationMethod)";
+    "microsoftgraph/microsoft-graph-docs-contrib includes/throttling-entra-logs-reports.md (included in " +
+    "concepts/throttling-limits.md: 'Five requests per 10 seconds' per app per tenant; its resources list signIn, " +
+    "directoryAudit and authenticationMethod)";
 const SIGNIN_RESOURCE = "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/signin.md";
 const NOT_ALLOWED =
     "Graph's answer to an option the page does not list is not documented; the emulator refuses it with 400 BadRequest (the safe model).";
@@ -44,7 +46,8 @@ export const RULES: RuleTable = {
             id: "reports.signIns.orderby",
             kind: "query",
             statement:
-                '$orderby is documented on createdDateTime only (the resource page: "Supports $orderby"; the list page\'s option list leaves $orderby out, the resource page is followed); on any other property it is refused.',
+                '$orderby is documented on createdDateTime only (the resource page: "Supports $orderby"; the list page\'s ' +
+                "option list leaves $orderby out, the resource page is followed); on any other property it is refused.",
             source: `${SIGNIN_RESOURCE} (createdDateTime: Supports $orderby, $filter (eq, le, and ge)); ${SIGNINS}`,
             modelled: true,
             stricter: NOT_ALLOWED,
@@ -58,7 +61,8 @@ export const RULES: RuleTable = {
             source: `${SIGNIN_RESOURCE} (clientAppUsed: Supports $filter (eq))`,
             modelled: true,
             stricter:
-                "Graph's error text for an unsupported operator on sign-ins is not documented; the emulator answers 400 BadRequest naming the property and the page.",
+                "Graph's error text for an unsupported operator on sign-ins is not documented; the emulator answers 400 " +
+                "BadRequest naming the property and the page.",
             probe: { method: "GET", path: "/auditLogs/signIns", query: "$filter=clientAppUsed in ('IMAP4','POP3')" },
             expect: { status: 400, code: "BadRequest", message: "clientAppUsed" },
         },
@@ -76,8 +80,12 @@ export const RULES: RuleTable = {
             id: "reports.registration.filterOperators",
             kind: "query",
             statement:
-                "isMfaRegistered, isMfaCapable and isPasswordlessCapable support $filter eq only; isAdmin and userType list no $filter; $orderby on userDisplayName and userPrincipalName.",
-            source: "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/userregistrationdetails.md (Properties: Supports $filter (eq); userDisplayName and userPrincipalName: Supports $filter (eq, startsWith) and $orderby)",
+                "isMfaRegistered, isMfaCapable and isPasswordlessCapable support $filter eq only; isAdmin and userType list " +
+                "no $filter; $orderby on userDisplayName and userPrincipalName.",
+            source:
+                "microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/userregistrationdetails.md " +
+                "(Properties: Supports $filter (eq); userDisplayName and userPrincipalName: Supports $filter (eq, startsWith) " +
+                "and $orderby)",
             modelled: true,
             probe: {
                 method: "GET",
@@ -109,7 +117,8 @@ export const RULES: RuleTable = {
             id: "reports.signIns.premium",
             kind: "error",
             statement:
-                "Sign-in logs need Microsoft Entra ID P1 or P2; a free tenant gets 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant.",
+                "Sign-in logs need Microsoft Entra ID P1 or P2; a free tenant gets 403 " +
+                "Authentication_RequestFromNonPremiumTenantOrB2CTenant.",
             source: `${SIGNINS} (license requirement); microsoftgraph/microsoft-graph-docs-contrib concepts/errors.md`,
             modelled: true,
             stricter: "The code is the one Graph is widely reported to send; its message text is not documented.",
@@ -177,7 +186,8 @@ export const RULES: RuleTable = {
             id: "reports.throttling",
             kind: "throttling",
             statement:
-                "Sign-in logs, directory audits and the registration report are throttled at five requests per 10 seconds per app per tenant; the 429 carries Retry-After.",
+                "Sign-in logs, directory audits and the registration report are throttled at five requests per 10 seconds " +
+                "per app per tenant; the 429 carries Retry-After.",
             source: THROTTLE,
             modelled: true,
             probe: { method: "GET", path: "/reports/authenticationMethods/userRegistrationDetails", repeat: 6, throttleScale: 1 },

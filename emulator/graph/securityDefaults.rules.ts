@@ -12,7 +12,8 @@ export const RULES: RuleTable = {
             id: "securityDefaults.route",
             kind: "route",
             statement:
-                "GET and PATCH /policies/identitySecurityDefaultsEnforcementPolicy, in v1.0 and beta; PATCH takes isEnabled and answers 204 No Content.",
+                "GET and PATCH /policies/identitySecurityDefaultsEnforcementPolicy, in v1.0 and beta; PATCH takes isEnabled " +
+                "and answers 204 No Content.",
             source: `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md`,
             modelled: true,
             route: {
@@ -67,10 +68,17 @@ export const RULES: RuleTable = {
             id: "securityDefaults.permission.write",
             kind: "permission",
             statement:
-                "Updating needs Policy.ReadWrite.SecurityDefaults (or Policy.ReadWrite.ConditionalAccess); Policy.Read.All alone is refused with 403.",
-            source: `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md; its permissions include (api-reference/v1.0/includes/permissions/identitysecuritydefaultsenforcementpolicy-update-permissions.md, stored version) lists Policy.Read.All as least privileged and "Policy.Read.All and Policy.ReadWrite.ConditionalAccess" as higher`,
+                "Updating needs Policy.ReadWrite.SecurityDefaults (or Policy.ReadWrite.ConditionalAccess); Policy.Read.All " +
+                "alone is refused with 403.",
+            source:
+                `${DOC}/identitysecuritydefaultsenforcementpolicy-update.md; its permissions include ` +
+                "(api-reference/v1.0/includes/permissions/identitysecuritydefaultsenforcementpolicy-update-permissions.md, " +
+                `stored version) lists Policy.Read.All as least privileged and "Policy.Read.All and ` +
+                `Policy.ReadWrite.ConditionalAccess" as higher`,
             stricter:
-                "The include's least-privileged Policy.Read.All for an update is taken as a documentation artefact (a read permission does not write): the emulator refuses it. Policy.ReadWrite.SecurityDefaults is not on that include; the permissions reference and peers' tools grant it for this write.",
+                "The include's least-privileged Policy.Read.All for an update is taken as a documentation artefact (a read " +
+                "permission does not write): the emulator refuses it. Policy.ReadWrite.SecurityDefaults is not on that " +
+                "include; the permissions reference and peers' tools grant it for this write.",
             modelled: true,
             probe: { method: "PATCH", path: PATH, body: { isEnabled: false }, app: ["Policy.Read.All"] },
             expect: { status: 403 },
@@ -79,7 +87,10 @@ export const RULES: RuleTable = {
             id: "securityDefaults.permission.writeGranted",
             kind: "permission",
             statement: "Policy.ReadWrite.SecurityDefaults is enough to update.",
-            source: `not on ${DOC}/identitysecuritydefaultsenforcementpolicy-update.md's current permissions include; the permission's own description (Microsoft Graph permissions reference: "read and write your organization's security defaults policy") and peers' tools granting it for this call`,
+            source:
+                `not on ${DOC}/identitysecuritydefaultsenforcementpolicy-update.md's current permissions include; the ` +
+                `permission's own description (Microsoft Graph permissions reference: "read and write your organization's ` +
+                `security defaults policy") and peers' tools granting it for this call`,
             modelled: true,
             probe: { method: "PATCH", path: PATH, body: { isEnabled: false }, app: ["Policy.ReadWrite.SecurityDefaults"] },
             expect: { status: 204 },
@@ -107,7 +118,9 @@ export const RULES: RuleTable = {
             id: "securityDefaults.conflict.conditionalAccess",
             kind: "error",
             statement: "Security defaults cannot be enabled while Conditional Access policies are enabled.",
-            source: "learn.microsoft.com entra/fundamentals/security-defaults (Conditional Access and security defaults are mutually exclusive)",
+            source:
+                "learn.microsoft.com entra/fundamentals/security-defaults (Conditional Access and security defaults are mutually " +
+                "exclusive)",
             modelled: true,
             stricter: "The Graph status and error code are not documented; the emulator answers 400 BadRequest.",
             probe: { method: "PATCH", path: PATH, body: { isEnabled: true }, given: "conditionalAccessEnabled" },
@@ -127,7 +140,9 @@ export const RULES: RuleTable = {
             id: "securityDefaults.throttling.429",
             kind: "throttling",
             statement: "Past the resource-unit limit per app per tenant Graph answers 429 with Retry-After.",
-            source: "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (identity and access service limits); concepts/throttling.md",
+            source:
+                "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (identity and access service limits); " +
+                "concepts/throttling.md",
             modelled: true,
             probe: { method: "GET", path: PATH, repeat: 6, throttleScale: 0.001 },
             expect: { status: 429, headers: { "retry-after": "^\\d+$" } },

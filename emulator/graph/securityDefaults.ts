@@ -30,7 +30,9 @@ export const securityDefaultsRoutes: Route[] = [
                     id: POLICY_ID,
                     displayName: "Security Defaults",
                     description:
-                        "Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization. Administrators and users will be better protected from common identity related attacks.",
+                        "Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When " +
+                        "enabled, these recommendations will be automatically enforced in your organization. Administrators " +
+                        "and users will be better protected from common identity related attacks.",
                     isEnabled: tenant.securityDefaults.isEnabled,
                 },
             };
@@ -73,7 +75,8 @@ export const securityDefaultsRoutes: Route[] = [
                 throw new GraphHttpError(
                     400,
                     "BadRequest",
-                    "Security defaults cannot be enabled while Conditional Access policies are enabled. Disable the enabled Conditional Access policies first.",
+                    "Security defaults cannot be enabled while Conditional Access policies are enabled. Disable the enabled " +
+                        "Conditional Access policies first.",
                 );
             }
             store.mutate(() => {

@@ -55,7 +55,12 @@ export const RULES: RuleTable = {
             id: "userMethods.deleteDefault",
             kind: "error",
             statement: "The user's default MFA method cannot be deleted while other methods are registered: change the default first.",
-            source: `${DOC}/phoneauthenticationmethod-delete.md ("If the phone number is the user's default Azure multifactor authentication (MFA) authentication method, it cannot be deleted. Have the user change their default authentication method, and then delete the number"); for the other kinds (Authenticator here) no Microsoft page states it: only a Microsoft Q&A thread shows Graph's 400 "Cannot delete default method with other methods configured. Please change default method before deletion." (learn.microsoft.com/en-us/answers/questions/1337439)`,
+            source:
+                `${DOC}/phoneauthenticationmethod-delete.md ("If the phone number is the user's default Azure multifactor ` +
+                "authentication (MFA) authentication method, it cannot be deleted. Have the user change their default " +
+                `authentication method, and then delete the number"); for the other kinds (Authenticator here) no Microsoft page ` +
+                `states it: only a Microsoft Q&A thread shows Graph's 400 "Cannot delete default method with other methods ` +
+                `configured. Please change default method before deletion." (learn.microsoft.com/en-us/answers/questions/1337439)`,
             modelled: true,
             stricter: "The 400 and the sentence are as users report them; the error code Graph sends with it is not documented.",
             probe: { method: "DELETE", path: PUSH },

@@ -33,7 +33,8 @@ export const PAGES: readonly { page: string; calledBy: string }[] = [
     {
         page: "api-reference/v1.0/api/user-get.md",
         calledBy:
-            "settings/perUserMfa/setting.ts, settings/hygiene/setting.ts, settings/conditionalAccess/export.ts (GET /users/{id|upn}?$select=...)",
+            "settings/perUserMfa/setting.ts, settings/hygiene/setting.ts, settings/conditionalAccess/export.ts (GET " +
+            "/users/{id|upn}?$select=...)",
     },
     {
         page: "api-reference/v1.0/api/group-list-transitivemembers.md",
@@ -46,7 +47,8 @@ export const PAGES: readonly { page: string; calledBy: string }[] = [
     {
         page: "api-reference/v1.0/api/authentication-list-methods.md",
         calledBy:
-            "settings/hygiene/setting.ts, settings/perUserMfa/setting.ts, providers/framework/readinessReport.ts (GET /users/{id}/authentication/methods)",
+            "settings/hygiene/setting.ts, settings/perUserMfa/setting.ts, providers/framework/readinessReport.ts (GET " +
+            "/users/{id}/authentication/methods)",
     },
     { page: "api-reference/v1.0/api/phoneauthenticationmethod-delete.md", calledBy: "settings/hygiene/setting.ts (re-registration)" },
     {
@@ -70,7 +72,8 @@ export const PAGES: readonly { page: string; calledBy: string }[] = [
     {
         page: "api-reference/beta/api/authentication-get.md",
         calledBy:
-            "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET /beta/users/{id|upn}/authentication/requirements, in $batch)",
+            "settings/perUserMfa/setting.ts, settings/perUserMfa/export.ts (GET " +
+            "/beta/users/{id|upn}/authentication/requirements, in $batch)",
     },
     {
         page: "api-reference/beta/api/authentication-update.md",

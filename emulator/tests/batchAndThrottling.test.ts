@@ -51,41 +51,44 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
             assert.deepStrictEqual(byId, { first: 200, second: 404, third: 424 });
         });
 
-        it("each item carries the headers Graph returns: Content-Type of its body, OData-Version on OData answers, Cache-Control", async () => {
-            const user = [...emu.directory().users.values()].find((u) => !u.breakGlass)!;
-            const r = await rawGraph(
-                emu,
-                "POST",
-                "/$batch",
-                {
-                    requests: [
-                        { id: "1", method: "GET", url: `/users/${user.id}?$select=id` },
-                        { id: "2", method: "GET", url: "/users/nobody@example.invalid" },
-                        {
-                            id: "3",
-                            method: "PATCH",
-                            url: `/users/${user.id}/authentication/requirements`,
-                            body: { perUserMfaState: "disabled" },
-                            headers: { "Content-Type": "application/json" },
-                        },
-                    ],
-                },
-                undefined,
-                "beta",
-            );
-            assert.strictEqual(r.status, 200, JSON.stringify(r.body));
-            const byId = Object.fromEntries(r.body.responses.map((x: any) => [x.id, x]));
-            assert.strictEqual(byId["1"].status, 200);
-            assert.match(byId["1"].headers["Content-Type"], /^application\/json;odata\.metadata=minimal/);
-            assert.strictEqual(byId["1"].headers["OData-Version"], "4.0");
-            assert.strictEqual(byId["1"].headers["Cache-Control"], "no-cache");
-            assert.strictEqual(byId["1"].headers["x-ms-resource-unit"], "1");
-            assert.strictEqual(byId["2"].status, 404);
-            assert.strictEqual(byId["2"].headers["Content-Type"], "application/json");
-            assert.strictEqual(byId["3"].status, 204);
-            assert.strictEqual(byId["3"].body, undefined);
-            assert.ok(!Object.keys(byId["3"].headers).some((h) => h.toLowerCase() === "content-type"), "no body, no Content-Type");
-        });
+        it(
+            "each item carries the headers Graph returns: Content-Type " + "of its body, OData-Version on OData answers, Cache-Control",
+            async () => {
+                const user = [...emu.directory().users.values()].find((u) => !u.breakGlass)!;
+                const r = await rawGraph(
+                    emu,
+                    "POST",
+                    "/$batch",
+                    {
+                        requests: [
+                            { id: "1", method: "GET", url: `/users/${user.id}?$select=id` },
+                            { id: "2", method: "GET", url: "/users/nobody@example.invalid" },
+                            {
+                                id: "3",
+                                method: "PATCH",
+                                url: `/users/${user.id}/authentication/requirements`,
+                                body: { perUserMfaState: "disabled" },
+                                headers: { "Content-Type": "application/json" },
+                            },
+                        ],
+                    },
+                    undefined,
+                    "beta",
+                );
+                assert.strictEqual(r.status, 200, JSON.stringify(r.body));
+                const byId = Object.fromEntries(r.body.responses.map((x: any) => [x.id, x]));
+                assert.strictEqual(byId["1"].status, 200);
+                assert.match(byId["1"].headers["Content-Type"], /^application\/json;odata\.metadata=minimal/);
+                assert.strictEqual(byId["1"].headers["OData-Version"], "4.0");
+                assert.strictEqual(byId["1"].headers["Cache-Control"], "no-cache");
+                assert.strictEqual(byId["1"].headers["x-ms-resource-unit"], "1");
+                assert.strictEqual(byId["2"].status, 404);
+                assert.strictEqual(byId["2"].headers["Content-Type"], "application/json");
+                assert.strictEqual(byId["3"].status, 204);
+                assert.strictEqual(byId["3"].body, undefined);
+                assert.ok(!Object.keys(byId["3"].headers).some((h) => h.toLowerCase() === "content-type"), "no body, no Content-Type");
+            },
+        );
     });
 
     describe("throttling (throttling-limits.md, throttling-entra-logs-reports.md)", () => {
@@ -121,24 +124,28 @@ describe("emulator: $batch ids and item headers, throttling costs and headers", 
             assert.strictEqual(await units(SD), "1");
         });
 
-        it("x-ms-throttle-scope and x-ms-throttle-information only on throttled answers, the scope as <Scope>/<Limit>/<ApplicationId>/<TenantId>", async () => {
-            const ok = await rawGraph(emu, "GET", SD);
-            assert.strictEqual(ok.headers.get("x-ms-throttle-scope"), null);
-            assert.strictEqual(ok.headers.get("x-ms-throttle-information"), null);
-            emu.throttle.options = { enabled: true, scale: 0.001 };
-            try {
-                let last = ok;
-                for (let i = 0; i < 10 && last.status !== 429; i++) last = await rawGraph(emu, "GET", "/users");
-                assert.strictEqual(last.status, 429);
-                const app = emu.app(APPS.provider).appId;
-                const tenant = emu.defaultTenant().tenantId;
-                assert.strictEqual(last.headers.get("x-ms-throttle-scope"), `Tenant_Application/ReadWrite/${app}/${tenant}`);
-                assert.strictEqual(last.headers.get("x-ms-throttle-information"), "ResourceUnitLimitExceeded");
-                assert.match(last.headers.get("retry-after") ?? "", /^\d+$/);
-            } finally {
-                emu.throttle.options = { enabled: false };
-            }
-        });
+        it(
+            "x-ms-throttle-scope and x-ms-throttle-information only on throttled answers, the scope as " +
+                "<Scope>/<Limit>/<ApplicationId>/<TenantId>",
+            async () => {
+                const ok = await rawGraph(emu, "GET", SD);
+                assert.strictEqual(ok.headers.get("x-ms-throttle-scope"), null);
+                assert.strictEqual(ok.headers.get("x-ms-throttle-information"), null);
+                emu.throttle.options = { enabled: true, scale: 0.001 };
+                try {
+                    let last = ok;
+                    for (let i = 0; i < 10 && last.status !== 429; i++) last = await rawGraph(emu, "GET", "/users");
+                    assert.strictEqual(last.status, 429);
+                    const app = emu.app(APPS.provider).appId;
+                    const tenant = emu.defaultTenant().tenantId;
+                    assert.strictEqual(last.headers.get("x-ms-throttle-scope"), `Tenant_Application/ReadWrite/${app}/${tenant}`);
+                    assert.strictEqual(last.headers.get("x-ms-throttle-information"), "ResourceUnitLimitExceeded");
+                    assert.match(last.headers.get("retry-after") ?? "", /^\d+$/);
+                } finally {
+                    emu.throttle.options = { enabled: false };
+                }
+            },
+        );
 
         it("directory audits are under the reports limit (five requests per 10 s), not the identity bucket", async () => {
             const reader = "audit-reader";

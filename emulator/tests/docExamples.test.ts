@@ -160,7 +160,8 @@ function compareShape(
                 notes.push(`${here}: not compared (listed in the fixture's artefact)`);
             else if (p.known && !p.has && k !== "@odata.type")
                 problems.push(
-                    `${here}: documented, but Graph's metadata has no ${k} on ${type}: the page is wrong here, list the path in the fixture's artefact (docError, compareExcept)`,
+                    `${here}: documented, but Graph's metadata has no ${k} on ${type}: the page is wrong here, list the path ` +
+                        "in the fixture's artefact (docError, compareExcept)",
                 );
             else problems.push(`${here}: documented, missing from the answer`);
             continue;
@@ -496,7 +497,8 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         });
         assert.deepStrictEqual(p, [
             "body.isEnabled: documented, missing from the answer",
-            "body.enabled: documented, but Graph's metadata has no enabled on identitySecurityDefaultsEnforcementPolicy: the page is wrong here, list the path in the fixture's artefact (docError, compareExcept)",
+            "body.enabled: documented, but Graph's metadata has no enabled on identitySecurityDefaultsEnforcementPolicy: the " +
+                "page is wrong here, list the path in the fixture's artefact (docError, compareExcept)",
         ]);
         p.length = 0;
         compareShape({ enabled: true }, {}, "body", false, p, n, {
@@ -541,7 +543,8 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
                             return;
                         }
                         outcome.problems.push(
-                            `outside the emulator's scope (${ex.artefact!.reason}) but not refused loudly: answered ${answer.status} ${answer.text.slice(0, 200)}`,
+                            `outside the emulator's scope (${ex.artefact!.reason}) but not refused loudly: answered ` +
+                                `${answer.status} ${answer.text.slice(0, 200)}`,
                         );
                     } else {
                         const r = compareAnswer(ex, answer.version, answer.query, answer);
@@ -573,10 +576,17 @@ describe("emulator: Microsoft's documentation examples replayed", function () {
         const compared = artefacts.filter((e) => e.replay || e.artefact!.compareExcept || e.artefact!.correctedBody !== undefined).length;
         console.log(
             `      doc examples: ${fixtures.length} pages, ${all.length} examples; ` +
-                `${outcomes.length - count("listed")} replayed: ${count("matched")} match Microsoft's example, ${count("refused")} refused loudly as outside the emulator's scope, ` +
+                `${outcomes.length - count("listed")} replayed: ${count("matched")} match Microsoft's example, ` +
+                `${count("refused")} refused loudly as outside the emulator's scope, ` +
                 `${count("known")} known divergences being fixed, ${count("diverges")} new divergences; ` +
                 `${count("listed")} listed without replay; ` +
-                `${outcomes.filter((o) => o.kind === "matched" && o.notes.some((n) => n.startsWith("value: the answer has no items"))).length} of the matches had no items to compare (envelope only); artefacts: ${artefacts.length} (${byKind("notModelled")} not modelled, ${byKind("docError")} documentation errors, ${byKind("notApplicable")} not applicable; ${compared} of them compared as corrected or in part)`,
+                `${
+                    outcomes.filter((o) => o.kind === "matched" && o.notes.some((n) => n.startsWith("value: the answer has no items")))
+                        .length
+                } ` +
+                `of the matches had no items to compare (envelope only); artefacts: ${artefacts.length} (` +
+                `${byKind("notModelled")} not modelled, ${byKind("docError")} documentation errors, ` +
+                `${byKind("notApplicable")} not applicable; ${compared} of them compared as corrected or in part)`,
         );
         for (const o of outcomes.filter((x) => x.kind === "known"))
             console.log(`      known divergence: ${o.key}: ${KNOWN_DIVERGENCES[o.key]}`);

@@ -106,7 +106,10 @@ describe("emulator: its command line", function () {
         assert.strictEqual(again.code, USAGE_EXIT, again.err);
         assert.match(
             again.err,
-            /--users 60: .* already has a tenant .*seeding would replace its users\. Start without --users to keep it, add --reseed to replace its users, or use a new --state-dir\./,
+            new RegExp(
+                String.raw`--users 60: .* already has a tenant .*seeding would replace its users\. Start without --users to ` +
+                    String.raw`keep it, add --reseed to replace its users, or use a new --state-dir\.`,
+            ),
         );
         assert.strictEqual(running, undefined, "refused before serving");
         assert.strictEqual((await start(dir)).code, undefined);
@@ -116,83 +119,103 @@ describe("emulator: its command line", function () {
         assert.strictEqual(running!.directory().userCount, 60);
     });
 
-    it("tenant add, app grant and app revoke are commands on the stopped emulator's state; refused with the fix while it runs", async () => {
-        const dir = path.join(tmp, "commands");
-        await start(dir);
-        const runningFile = readState(dir);
-        for (const args of [
-            ["tenant", "add", "Fabrikam (emulated)"],
-            ["app", "grant", APPS.reader, "User.Read.All"],
-        ]) {
-            const r = await run(...args, "--state-dir", dir);
-            assert.strictEqual(r.code, 1, r.err);
+    it(
+        "tenant add, app grant and app revoke are commands on the " + "stopped emulator's state; refused with the fix while it runs",
+        async () => {
+            const dir = path.join(tmp, "commands");
+            await start(dir);
+            const runningFile = readState(dir);
+            for (const args of [
+                ["tenant", "add", "Fabrikam (emulated)"],
+                ["app", "grant", APPS.reader, "User.Read.All"],
+            ]) {
+                const r = await run(...args, "--state-dir", dir);
+                assert.strictEqual(r.code, 1, r.err);
+                assert.match(
+                    r.err,
+                    new RegExp(
+                        `the emulator is running on ${running!.origin.replace(/[.]/g, "\\.")} \\(pid \\d+\\) and owns .*: stop ` +
+                            `it \\(Ctrl-C\\), run ${args.slice(0, 2).join(" ")} again, then start it`,
+                    ),
+                );
+            }
+            assert.deepStrictEqual(readState(dir), runningFile, "nothing written while it runs");
+            await stop();
+
+            const added = await run("tenant", "add", "Fabrikam (emulated)", "--users", "30", "--state-dir", dir);
+            assert.strictEqual(added.code, 0, added.err);
+            const [, id] = /tenant Fabrikam \(emulated\): ([0-9a-f-]{36}), 30 users/.exec(added.out) ?? [];
+            assert.ok(id, added.out);
+            assert.match((await run("tenant", "list", "--state-dir", dir)).out, new RegExp(`${id}  Fabrikam \\(emulated\\)`));
+
+            const granted = await run(
+                "app",
+                "grant",
+                APPS.reader,
+                "User.Read.All",
+                "Exchange.ManageAsApp",
+                "--tenant",
+                id,
+                "--state-dir",
+                dir,
+            );
+            assert.strictEqual(granted.code, 0, granted.err);
+            const reader = () => readState(dir).tenants[id].apps.find((a: any) => a.displayName === APPS.reader);
+            assert.deepStrictEqual(
+                [reader().graphRoles, reader().exchangeRoles],
+                [["Policy.Read.All", "User.Read.All"], ["Exchange.ManageAsApp"]],
+            );
+            assert.strictEqual(
+                (await run("app", "revoke", APPS.reader, "User.Read.All", "--tenant", "Fabrikam (emulated)", "--state-dir", dir)).code,
+                0,
+            );
+            assert.deepStrictEqual(reader().graphRoles, ["Policy.Read.All"]);
+            const unknownApp = await run("app", "grant", "no-such-app", "User.Read.All", "--state-dir", dir);
+            assert.strictEqual(unknownApp.code, 1);
             assert.match(
-                r.err,
+                unknownApp.err,
                 new RegExp(
-                    `the emulator is running on ${running!.origin.replace(/[.]/g, "\\.")} \\(pid \\d+\\) and owns .*: stop it \\(Ctrl-C\\), run ${args.slice(0, 2).join(" ")} again, then start it`,
+                    String.raw`no app registration "no-such-app" in tenant .* \(apps: m365-mfa-provider, portal-admin, ` +
+                        String.raw`policy-reader, exchange-app-without-role\)`,
                 ),
             );
-        }
-        assert.deepStrictEqual(readState(dir), runningFile, "nothing written while it runs");
-        await stop();
 
-        const added = await run("tenant", "add", "Fabrikam (emulated)", "--users", "30", "--state-dir", dir);
-        assert.strictEqual(added.code, 0, added.err);
-        const [, id] = /tenant Fabrikam \(emulated\): ([0-9a-f-]{36}), 30 users/.exec(added.out) ?? [];
-        assert.ok(id, added.out);
-        assert.match((await run("tenant", "list", "--state-dir", dir)).out, new RegExp(`${id}  Fabrikam \\(emulated\\)`));
+            const store = new Store(dir);
+            try {
+                assert.strictEqual(store.directory(id).userCount, 30);
+            } finally {
+                store.close();
+            }
+        },
+    );
 
-        const granted = await run("app", "grant", APPS.reader, "User.Read.All", "Exchange.ManageAsApp", "--tenant", id, "--state-dir", dir);
-        assert.strictEqual(granted.code, 0, granted.err);
-        const reader = () => readState(dir).tenants[id].apps.find((a: any) => a.displayName === APPS.reader);
-        assert.deepStrictEqual(
-            [reader().graphRoles, reader().exchangeRoles],
-            [["Policy.Read.All", "User.Read.All"], ["Exchange.ManageAsApp"]],
-        );
-        assert.strictEqual(
-            (await run("app", "revoke", APPS.reader, "User.Read.All", "--tenant", "Fabrikam (emulated)", "--state-dir", dir)).code,
-            0,
-        );
-        assert.deepStrictEqual(reader().graphRoles, ["Policy.Read.All"]);
-        const unknownApp = await run("app", "grant", "no-such-app", "User.Read.All", "--state-dir", dir);
-        assert.strictEqual(unknownApp.code, 1);
-        assert.match(
-            unknownApp.err,
-            /no app registration "no-such-app" in tenant .* \(apps: m365-mfa-provider, portal-admin, policy-reader, exchange-app-without-role\)/,
-        );
-
-        const store = new Store(dir);
-        try {
-            assert.strictEqual(store.directory(id).userCount, 30);
-        } finally {
-            store.close();
-        }
-    });
-
-    it("admin set acts as a portal admin on the running emulator: the change is made, and the audit log names the portal-admin app", async () => {
-        const dir = path.join(tmp, "admin");
-        const notRunning = await run("admin", "set", "security-defaults", "off", "--state-dir", dir);
-        assert.strictEqual(notRunning.code, 1);
-        assert.match(notRunning.err, /no emulator is running on .*: start it/);
-        await start(dir, "--users", "20");
-        const r = await run("admin", "set", "security-defaults", "off", "--state-dir", dir);
-        assert.strictEqual(r.code, 0, r.err);
-        assert.strictEqual(running!.defaultTenant().securityDefaults.isEnabled, false);
-        const user = [...running!.directory().users.values()].find(
-            (u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled",
-        )!;
-        const u = await run("admin", "set", "per-user-mfa", user.userPrincipalName, "enforced", "--state-dir", dir);
-        assert.strictEqual(u.code, 0, u.err);
-        assert.strictEqual(running!.directory().user(user.id)!.perUserMfaState, "enforced");
-        const log = running!.store.auditLog(running!.defaultTenant().tenantId).all();
-        const portalApp = running!.app(APPS.portal).appId;
-        const [sd, pum] = log.slice(-2);
-        assert.strictEqual(sd.activityDisplayName, "Update security defaults");
-        assert.deepStrictEqual(
-            [sd.initiatedBy.app?.appId, pum.initiatedBy.app?.appId],
-            [portalApp, portalApp],
-            "made as the portal-admin app",
-        );
-        assert.strictEqual((pum.targetResources[0] as any).userPrincipalName?.toLowerCase(), user.userPrincipalName.toLowerCase());
-    });
+    it(
+        "admin set acts as a portal admin on the running emulator: the change is made, and the audit log names the portal-admin " + "app",
+        async () => {
+            const dir = path.join(tmp, "admin");
+            const notRunning = await run("admin", "set", "security-defaults", "off", "--state-dir", dir);
+            assert.strictEqual(notRunning.code, 1);
+            assert.match(notRunning.err, /no emulator is running on .*: start it/);
+            await start(dir, "--users", "20");
+            const r = await run("admin", "set", "security-defaults", "off", "--state-dir", dir);
+            assert.strictEqual(r.code, 0, r.err);
+            assert.strictEqual(running!.defaultTenant().securityDefaults.isEnabled, false);
+            const user = [...running!.directory().users.values()].find(
+                (u) => u.userType === "Member" && !u.breakGlass && u.perUserMfaState === "disabled",
+            )!;
+            const u = await run("admin", "set", "per-user-mfa", user.userPrincipalName, "enforced", "--state-dir", dir);
+            assert.strictEqual(u.code, 0, u.err);
+            assert.strictEqual(running!.directory().user(user.id)!.perUserMfaState, "enforced");
+            const log = running!.store.auditLog(running!.defaultTenant().tenantId).all();
+            const portalApp = running!.app(APPS.portal).appId;
+            const [sd, pum] = log.slice(-2);
+            assert.strictEqual(sd.activityDisplayName, "Update security defaults");
+            assert.deepStrictEqual(
+                [sd.initiatedBy.app?.appId, pum.initiatedBy.app?.appId],
+                [portalApp, portalApp],
+                "made as the portal-admin app",
+            );
+            assert.strictEqual((pum.targetResources[0] as any).userPrincipalName?.toLowerCase(), user.userPrincipalName.toLowerCase());
+        },
+    );
 });

@@ -212,7 +212,8 @@ describe("emulator: npm run emulator adds its CA to the trust the shell already 
             process.execPath,
             [
                 "-e",
-                `require("https").get(process.argv[1] + "/metadata/endpoints?api-version=2022-09-01", (r) => { console.log(r.statusCode); r.resume(); }).on("error", (e) => { console.error(e.message); process.exit(1); })`,
+                `require("https").get(process.argv[1] + "/metadata/endpoints?api-version=2022-09-01", (r) => { ` +
+                    `console.log(r.statusCode); r.resume(); }).on("error", (e) => { console.error(e.message); process.exit(1); })`,
                 origin,
             ],
             {

@@ -81,7 +81,7 @@ describe("emulator package: its own package, importing nothing of the product", 
         assert.ok(files.includes("server.ts") && files.includes("index.ts") && files.includes("tests/package.test.ts"), files.join(", "));
         // Static, type and lazy imports are all seen (this file has each).
         const own = specifiers("tests/package.test.ts");
-        for (const spec of ["typescript", "fs", "../index"]) assert.ok(own.includes(spec), `${spec} not seen in ${own.join(", ")}`);
+        for (const spec of ["typescript", "node:fs", "../index"]) assert.ok(own.includes(spec), `${spec} not seen in ${own.join(", ")}`);
     });
 
     it("imports no file outside emulator/ (tests and scripts included), and every file it imports exists", () => {

@@ -110,14 +110,17 @@ describe("emulator: every route refuses the query options it does not model", fu
         }
     };
 
-    it("directly: 400 'not modelled by the emulator' (or Graph's documented refusal), never an answer that ignores the option", async () => {
-        for (const c of cases) {
-            const path = `${concretePath(c.route)}?${encodeURIComponent(c.option)}=${encodeURIComponent(c.value)}`;
-            const hasBody = ["POST", "PATCH", "PUT"].includes(c.route.method);
-            const r = await rawGraph(emu, c.route.method, path, hasBody ? {} : undefined, undefined, c.version);
-            expectRefusal(`${c.route.method} /${c.version}${path}`, r.status, r.body, c.route, c.option);
-        }
-    });
+    it(
+        "directly: 400 'not modelled by the emulator' (or Graph's " + "documented refusal), never an answer that ignores the option",
+        async () => {
+            for (const c of cases) {
+                const path = `${concretePath(c.route)}?${encodeURIComponent(c.option)}=${encodeURIComponent(c.value)}`;
+                const hasBody = ["POST", "PATCH", "PUT"].includes(c.route.method);
+                const r = await rawGraph(emu, c.route.method, path, hasBody ? {} : undefined, undefined, c.version);
+                expectRefusal(`${c.route.method} /${c.version}${path}`, r.status, r.body, c.route, c.option);
+            }
+        },
+    );
 
     it("as $batch items: the same refusal in the item's answer", async () => {
         for (const version of ["v1.0", "beta"] as const) {
@@ -149,45 +152,52 @@ describe("emulator: every route refuses the query options it does not model", fu
         }
     });
 
-    it("routes Graph serves that the emulator does not are refused loudly, not answered 'Resource not found' (doc-divergences 3-6)", async () => {
-        const group = [...emu.directory().groups.values()][0];
-        const user = [...emu.directory().users.values()][0];
-        for (const [path, version] of [
-            [`/groups/${group.id}/transitiveMembers/microsoft.graph.group?$count=true`, "v1.0"],
-            [`/groups/${group.id}/members`, "v1.0"],
-            [`/users/${user.id}/authentication/signInPreferences`, "beta"],
-        ]) {
-            const r = await rawGraph(emu, "GET", path, undefined, undefined, version, { ConsistencyLevel: "eventual" });
-            assert.strictEqual(r.status, 400, path);
-            assert.match(r.body.error.message, /not modelled by the emulator; Graph serves it/, path);
-        }
-        // A path Graph does not have is still its own 400.
-        const none = await rawGraph(emu, "GET", `/users/${user.id}/authentication/signInPreferences`);
-        assert.match(none.body.error.message, /Resource not found for the segment/);
-    });
+    it(
+        "routes Graph serves that the emulator does not are refused loudly, not answered 'Resource not found' (doc-divergences " + "3-6)",
+        async () => {
+            const group = [...emu.directory().groups.values()][0];
+            const user = [...emu.directory().users.values()][0];
+            for (const [path, version] of [
+                [`/groups/${group.id}/transitiveMembers/microsoft.graph.group?$count=true`, "v1.0"],
+                [`/groups/${group.id}/members`, "v1.0"],
+                [`/users/${user.id}/authentication/signInPreferences`, "beta"],
+            ]) {
+                const r = await rawGraph(emu, "GET", path, undefined, undefined, version, { ConsistencyLevel: "eventual" });
+                assert.strictEqual(r.status, 400, path);
+                assert.match(r.body.error.message, /not modelled by the emulator; Graph serves it/, path);
+            }
+            // A path Graph does not have is still its own 400.
+            const none = await rawGraph(emu, "GET", `/users/${user.id}/authentication/signInPreferences`);
+            assert.match(none.body.error.message, /Resource not found for the segment/);
+        },
+    );
 
-    it("/users/$count and transitiveMembers/$count answer the count as text with ConsistencyLevel: eventual; path segments are case-insensitive", async () => {
-        const group = [...emu.directory().groups.values()][0];
-        const users = await fetchText(`/users/$count`);
-        assert.strictEqual(users, String(emu.directory().users.size));
-        assert.strictEqual(
-            await fetchText(`/groups/${group.id}/transitiveMembers/$count`),
-            String(emu.directory().transitiveUsers(group.id).length),
-        );
-        const noHeader = await rawGraph(emu, "GET", "/users/$count");
-        assert.strictEqual(noHeader.status, 400);
-        assert.strictEqual(noHeader.body.error.code, "Request_UnsupportedQuery");
-        const lower = await rawGraph(emu, "GET", `/groups/${group.id}/transitivemembers?$select=id`);
-        assert.strictEqual(lower.status, 200);
-        // An unquoted Guid literal parses; assignedLicenses is then refused as not modelled.
-        const lic = await rawGraph(
-            emu,
-            "GET",
-            `/users?$filter=${encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)")}`,
-        );
-        assert.strictEqual(lic.status, 400);
-        assert.match(lic.body.error.message, /property 'assignedLicenses' of resource 'User'.*not modelled by the emulator/);
-    });
+    it(
+        "/users/$count and transitiveMembers/$count answer the count as text with ConsistencyLevel: eventual; path segments are " +
+            "case-insensitive",
+        async () => {
+            const group = [...emu.directory().groups.values()][0];
+            const users = await fetchText(`/users/$count`);
+            assert.strictEqual(users, String(emu.directory().users.size));
+            assert.strictEqual(
+                await fetchText(`/groups/${group.id}/transitiveMembers/$count`),
+                String(emu.directory().transitiveUsers(group.id).length),
+            );
+            const noHeader = await rawGraph(emu, "GET", "/users/$count");
+            assert.strictEqual(noHeader.status, 400);
+            assert.strictEqual(noHeader.body.error.code, "Request_UnsupportedQuery");
+            const lower = await rawGraph(emu, "GET", `/groups/${group.id}/transitivemembers?$select=id`);
+            assert.strictEqual(lower.status, 200);
+            // An unquoted Guid literal parses; assignedLicenses is then refused as not modelled.
+            const lic = await rawGraph(
+                emu,
+                "GET",
+                `/users?$filter=${encodeURIComponent("assignedLicenses/any(u:u/skuId eq cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)")}`,
+            );
+            assert.strictEqual(lic.status, 400);
+            assert.match(lic.body.error.message, /property 'assignedLicenses' of resource 'User'.*not modelled by the emulator/);
+        },
+    );
 
     async function fetchText(path: string): Promise<string> {
         const r = await rawGraphText(path);

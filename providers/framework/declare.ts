@@ -43,7 +43,9 @@ export interface Declaration<
     readonly internal: N;
     /** The outputs beside the inputs (what read returns besides the tenant's values of the inputs); tenantId is every resource's. */
     readonly outputs: O;
-    /** Inputs the setting resolves at plan time from the others and the tenant (e.g. the mailboxes its exceptions name): never configured. */
+    /**
+     * Inputs the setting resolves at plan time from the others and the tenant (e.g. the mailboxes its exceptions name): never configured.
+     */
     readonly resolved: S;
     /** Whether the setting takes confirmations (`confirm`). */
     readonly confirms: C;
@@ -131,7 +133,10 @@ export function declareSetting<
     /** What the configured inputs look like, for a message about the whole value (e.g. "like { enabled: true }"). */
     hint?: string;
     internal?: N;
-    /** Inputs resolved at plan time (in inputKeys, never configured; the constructor leaves them to the provider). Their types are the setting's. */
+    /**
+     * Inputs resolved at plan time (in inputKeys, never configured; the constructor leaves them to the provider). Their types are the
+     * setting's.
+     */
     resolved?: S;
     outputs?: O;
     /** The setting takes confirmations (`confirm`, as m365-mfa:baseline.guards.confirm). */

@@ -65,7 +65,9 @@ export interface BaselineMember<A, B> {
      * Conditional Access member.
      */
     enforces?(args: A): Partial<Omit<Enforced, "any">> | undefined;
-    /** Resources of other providers it composes, by type token, with what a person calls them (the PR summary shows their detailed diff). */
+    /**
+     * Resources of other providers it composes, by type token, with what a person calls them (the PR summary shows their detailed diff).
+     */
     readonly composes?: Readonly<Record<string, string>>;
     /** Whether a change of a composed resource (at an engine property path) weakens security, and how. */
     composedWeakens?(type: string, change: { field: string; from: unknown; to: unknown }): string | undefined;

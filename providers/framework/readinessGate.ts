@@ -68,13 +68,15 @@ export function affectedParts<F extends AffectedUser>(findings: readonly F[], de
                   .join(", ")})`
             : "";
         parts.push(
-            `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, which stop working for them${protocols}:\n` +
+            `Will break: ${breaking.length} user${breaking.length === 1 ? "" : "s"} still sign in with legacy protocols, ` +
+                `which stop working for them${protocols}:\n` +
                 listed(breaking.map(describe), "users who will break"),
         );
     }
     if (registering.length) {
         parts.push(
-            `Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must register one at their next sign-in:\n` +
+            `Asked to register: ${registering.length} user${registering.length === 1 ? "" : "s"} have no MFA method and must ` +
+                `register one at their next sign-in:\n` +
                 listed(registering.map(describe), "users who must register"),
         );
     }

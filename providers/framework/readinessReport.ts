@@ -89,7 +89,8 @@ export function isDriftCheckPreview(env: NodeJS.ProcessEnv = process.env): boole
     if (raw === undefined || raw.trim() === "") return false;
     if (raw.trim().toLowerCase() === READINESS_DRIFT_CHECK) return true;
     throw new Error(
-        `${READINESS_ENV}=${JSON.stringify(raw)} is not understood: the only value is ${READINESS_DRIFT_CHECK} (set by m365-mfa drift on its own preview, whose report does not list readiness); unset it everywhere else.`,
+        `${READINESS_ENV}=${JSON.stringify(raw)} is not understood: the only value is ${READINESS_DRIFT_CHECK} (set by ` +
+            "m365-mfa drift on its own preview, whose report does not list readiness); unset it everywhere else.",
     );
 }
 
@@ -105,8 +106,10 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
     };
     if (isDriftCheckPreview()) {
         report.notes.push(
-            `not assessed in this preview: it is m365-mfa drift's check (${READINESS_ENV}=${READINESS_DRIFT_CHECK}), whose report lists what drifted, not who a repair would break. ` +
-                "pulumi up (and drift --remediate) reads the sign-in logs and the registration report before enforcing; npm run readiness prints them now.",
+            `not assessed in this preview: it is m365-mfa drift's check (${READINESS_ENV}=${READINESS_DRIFT_CHECK}), whose ` +
+                "report lists what drifted, not who a repair would break. " +
+                "pulumi up (and drift --remediate) reads the sign-in logs and the registration report before enforcing; npm " +
+                "run readiness prints them now.",
         );
         return report;
     }
@@ -139,7 +142,9 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
         report.legacy.clear();
         report.unregistered.clear();
         report.notes.push(
-            "This tenant has no Microsoft Entra ID P1: sign-in logs and the registration report are not available, so legacy-protocol use cannot be known. Check Exchange Online's SMTP AUTH and POP/IMAP usage reports by hand before enforcing.",
+            "This tenant has no Microsoft Entra ID P1: sign-in logs and the registration report are not available, so " +
+                "legacy-protocol use cannot be known. Check Exchange Online's SMTP AUTH and POP/IMAP usage reports by hand " +
+                "before enforcing.",
         );
         await registrationOneByOne(clients, report, options);
     }

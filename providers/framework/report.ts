@@ -80,10 +80,12 @@ export class PartialFailureError extends Error {
         super(
             `${[
                 failed.length
-                    ? `${failed.length} of ${total} ${noun} could not be changed (the others were): ${nameList(failed, `${noun} not changed`)}`
+                    ? `${failed.length} of ${total} ${noun} could not be changed (the others were): ` +
+                      nameList(failed, `${noun} not changed`)
                     : "",
                 missing.length
-                    ? `${missing.length} targeted ${noun} no longer exist: ${nameList(missing, `targeted ${noun} that no longer exist`)}; ${missingFix}`
+                    ? `${missing.length} targeted ${noun} no longer exist: ` +
+                      `${nameList(missing, `targeted ${noun} that no longer exist`)}; ${missingFix}`
                     : "",
             ]
                 .filter(Boolean)

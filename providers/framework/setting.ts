@@ -161,7 +161,9 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      * that name things the tenant does not have.
      */
     prepare?(clients: TenantClients, desired: D, context?: PrepareContext<L>): Promise<Prepared<D, L>>;
-    /** The live state; `context` (create and update only) holds what the check just read, which a setting may take instead of reading again. */
+    /**
+     * The live state; `context` (create and update only) holds what the check just read, which a setting may take instead of reading again.
+     */
     read(clients: TenantClients, desired: D, context?: ReadContext<L>): Promise<L>;
     /** Optional: re-reads only what `changes` touched (verification of large settings). */
     reread?(clients: TenantClients, desired: D, live: L, changes: readonly FieldChange[]): Promise<L>;

@@ -104,7 +104,8 @@ export async function smtpAuthReadiness(clients: TenantClients, options: SmtpAut
                 windowDays,
                 signInLogs: false,
                 statement:
-                    `This tenant has no sign-in logs (Microsoft Entra ID P1 is needed; Graph answered 403 ${PREMIUM_ERROR}), so which mailboxes and ` +
+                    `This tenant has no sign-in logs (Microsoft Entra ID P1 is needed; Graph answered 403 ${PREMIUM_ERROR}), ` +
+                    "so which mailboxes and " +
                     `applications still send with Basic SMTP AUTH cannot be known from here. ${SMTP_AUTH_DEADLINE.sentence}: check the ` +
                     `SMTP AUTH clients report in the Exchange admin center (Reports > Mail flow) before then.`,
                 senders: [],
@@ -182,13 +183,15 @@ export function smtpAuthWarning(
     const parts: string[] = [];
     if (impact.stop.length) {
         parts.push(
-            `${what}: ${impact.stop.length} user${impact.stop.length === 1 ? "" : "s"} still sign in with ${SMTP_AUTH_CLIENT_APP} and will stop working ` +
+            `${what}: ${impact.stop.length} user${impact.stop.length === 1 ? "" : "s"} still sign in with ` +
+                `${SMTP_AUTH_CLIENT_APP} and will stop working ` +
                 `(sign-in logs, last ${report.windowDays} days; ${SMTP_AUTH_DEADLINE.sentence}):\n` +
                 listed(impact.stop.map(describeSender), "mailboxes still sending with basic smtp auth"),
         );
     } else {
         parts.push(
-            `${what}: nobody else signed in with ${SMTP_AUTH_CLIENT_APP} in the last ${report.windowDays} days (${SMTP_AUTH_DEADLINE.sentence}).`,
+            `${what}: nobody else signed in with ${SMTP_AUTH_CLIENT_APP} in the last ${report.windowDays} days (` +
+                `${SMTP_AUTH_DEADLINE.sentence}).`,
         );
     }
     if (impact.kept.length) {
@@ -274,7 +277,8 @@ export async function warnSmtpAuthOff(
         message = smtpAuthWarning(what, report, impactOf(report, keep, options.affected), options.exceptionsKey);
     } catch (err) {
         message =
-            `${what}: who still sends with Basic SMTP AUTH could not be read from the sign-in logs (${err instanceof Error ? err.message : String(err)}); ` +
+            `${what}: who still sends with Basic SMTP AUTH could not be read from the sign-in logs (` +
+            `${err instanceof Error ? err.message : String(err)}); ` +
             `grant AuditLog.Read.All, or check Exchange Online's SMTP AUTH clients report before applying. ${SMTP_AUTH_DEADLINE.sentence}.`;
     }
     if (message) await engineLog("warning", message, options.urn);

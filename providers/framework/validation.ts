@@ -19,7 +19,10 @@ import { distance } from "fastest-levenshtein";
  */
 declare const INFERRED: unique symbol;
 
-/** A problem with one input: the property it is about and what is wrong and how to fix it (a setting's validate returns these; ./setting.ts re-exports it). */
+/**
+ * A problem with one input: the property it is about and what is wrong and how to fix it (a setting's validate returns these; ./setting.ts
+ * re-exports it).
+ */
 export interface ValidationFailure {
     /** Input property name the failure is about. */
     readonly property: string;
@@ -425,7 +428,8 @@ export function foldProblems(problems: string[], key: string): string[] {
     if (problems.length <= PROBLEMS_PER_KEY) return problems;
     return [
         ...problems.slice(0, PROBLEMS_PER_KEY),
-        `${key}: ${problems.length - PROBLEMS_PER_KEY} more problems of the same kind (${problems.length} in all); fix the first ones and preview again`,
+        `${key}: ${problems.length - PROBLEMS_PER_KEY} more problems of the same kind (${problems.length} in all); fix the ` +
+            "first ones and preview again",
     ];
 }
 

@@ -28,7 +28,8 @@ export const READINESS_SCHEMA = documented(
         },
         { required: ["mode"] },
     ),
-    "Who would break when per-user MFA moves users to MFA, and the evidence shown before a Conditional Access policy goes from report-only to on",
+    "Who would break when per-user MFA moves users to MFA, and the evidence shown before a Conditional Access policy goes " +
+        "from report-only to on",
 );
 
 /**
@@ -43,7 +44,8 @@ export const GUARDS_SCHEMA = documented(
         maxUserChangeShare: num({ min: 0, exclusiveMin: true, max: 1, hint: "a share of users, e.g. 0.1 for 10%" }),
         confirm: documented(
             list(str()),
-            "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as the preview gives it",
+            "The confirmations the preview names (weakenings, switch-ons, large per-user MFA and mailbox changes), each as " +
+                "the preview gives it",
         ),
     }),
     "The lockout and blast-radius guards, and the confirmations they ask for",

@@ -329,7 +329,10 @@ describe("emulator: authentication methods providers", function () {
             f = await failuresOf(p, { method: "fido2" });
             assert.match(
                 reason(f, "method"),
-                /nothing to manage for fido2: set state and\/or includeTargets, excludeTargets, passkeyProfiles, isSelfServiceRegistrationAllowed/,
+                new RegExp(
+                    String.raw`nothing to manage for fido2: set state and\/or includeTargets, excludeTargets, ` +
+                        "passkeyProfiles, isSelfServiceRegistrationAllowed",
+                ),
             );
             assert.ok(f.every((x) => x.reason.startsWith("Authentication method configuration: ")));
             assert.strictEqual(emu.requests.length, calls, "no call for inputs that fail on their own");
@@ -367,7 +370,10 @@ describe("emulator: authentication methods providers", function () {
             await assert.rejects(methods(APPS.reader).create({ method: "sms", state: "disabled" }), (err: Error) => {
                 assert.match(
                     err.message,
-                    /Authentication method configuration: .*Grant the Microsoft Graph application permission Policy\.ReadWrite\.AuthenticationMethod/,
+                    new RegExp(
+                        "Authentication method configuration: .*Grant the Microsoft Graph application permission " +
+                            String.raw`Policy\.ReadWrite\.AuthenticationMethod`,
+                    ),
                 );
                 assert.match(err.message, /The token carries: Policy\.Read\.All/);
                 return true;
@@ -473,7 +479,10 @@ describe("emulator: authentication methods providers", function () {
             assert.strictEqual(warned.length, 1, warned.join("\n"));
             assert.match(
                 warned[0],
-                /^warning: Authentication methods policy: this plan moves policyMigrationState back from "migrationComplete" \(what the tenant has\) to "preMigration"/,
+                new RegExp(
+                    "^warning: Authentication methods policy: this plan moves policyMigrationState back from " +
+                        String.raw`"migrationComplete" \(what the tenant has\) to "preMigration"`,
+                ),
             );
             assert.match(warned[0], /legacy MFA and SSPR policies stopped being manageable on 2025-09-30/);
             // Forward, or staying, warns nothing.

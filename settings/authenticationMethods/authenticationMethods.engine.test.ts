@@ -82,49 +82,52 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         if (tmp && !process.env.KEEP_TEST_DIRS) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("create from a new tenant: passkey profiles, QR code, hardware OATH and report suspicious activity; then the preview is clean", async () => {
-        await ws.initStack(stack, {}, { "m365-mfa:baseline": BASELINE });
-        const up = await ws.up(stack);
-        assert.strictEqual(up.code, 0, up.output);
-        const f = policy().methods.fido2 as any;
-        const admins = f.passkeyProfiles.find((p: any) => p.name === "Admins");
-        assert.deepStrictEqual(
-            [admins.passkeyTypes, admins.attestationEnforcement, admins.keyRestrictions.aaGuids],
-            ["deviceBound", "registrationOnly", [YUBIKEY]],
-        );
-        assert.deepStrictEqual(
-            f.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
-            [
-                ["all_users", [f.defaultPasskeyProfile]],
-                [ADMINS, [admins.id]],
-            ],
-        );
-        assert.deepStrictEqual(
-            [
-                policy().methods.qrCodePin.state,
-                policy().methods.qrCodePin.pinLength,
-                policy().methods.qrCodePin.standardQRCodeLifetimeInDays,
-            ],
-            ["enabled", 10, 180],
-        );
-        assert.strictEqual(policy().methods.hardwareOath.state, "enabled");
-        assert.strictEqual(policy().reportSuspiciousActivitySettings!.state, "enabled");
-        const external = Object.values(policy().externalMethods ?? {});
-        assert.deepStrictEqual(
-            external.map((e) => [e.displayName, e.state, e.openIdConnectSetting.discoveryUrl]),
-            [["Acme MFA", "enabled", "https://acme.example/.well-known/openid-configuration"]],
-        );
-        const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes", "--diff"]);
-        assert.strictEqual(clean.code, 0, clean.output);
-        // The preview says when a change moves users from one passkey profile to another.
-        const moved = structuredClone(BASELINE);
-        moved.authenticationMethods.methods.fido2.includeTargets[0].allowedPasskeyProfiles = ["default", "Admins"];
-        await ws.setConfigObject(stack, "m365-mfa:baseline", moved);
-        const p = await ws.preview(stack);
-        assert.strictEqual(p.code, 0, p.output);
-        assert.match(p.output, /fido2: users in all users move from passkey profile\(s\) default to Admins, default/);
-        await ws.setConfigObject(stack, "m365-mfa:baseline", BASELINE);
-    });
+    it(
+        "create from a new tenant: passkey profiles, QR code, hardware OATH and report suspicious activity; then the preview is " + "clean",
+        async () => {
+            await ws.initStack(stack, {}, { "m365-mfa:baseline": BASELINE });
+            const up = await ws.up(stack);
+            assert.strictEqual(up.code, 0, up.output);
+            const f = policy().methods.fido2 as any;
+            const admins = f.passkeyProfiles.find((p: any) => p.name === "Admins");
+            assert.deepStrictEqual(
+                [admins.passkeyTypes, admins.attestationEnforcement, admins.keyRestrictions.aaGuids],
+                ["deviceBound", "registrationOnly", [YUBIKEY]],
+            );
+            assert.deepStrictEqual(
+                f.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
+                [
+                    ["all_users", [f.defaultPasskeyProfile]],
+                    [ADMINS, [admins.id]],
+                ],
+            );
+            assert.deepStrictEqual(
+                [
+                    policy().methods.qrCodePin.state,
+                    policy().methods.qrCodePin.pinLength,
+                    policy().methods.qrCodePin.standardQRCodeLifetimeInDays,
+                ],
+                ["enabled", 10, 180],
+            );
+            assert.strictEqual(policy().methods.hardwareOath.state, "enabled");
+            assert.strictEqual(policy().reportSuspiciousActivitySettings!.state, "enabled");
+            const external = Object.values(policy().externalMethods ?? {});
+            assert.deepStrictEqual(
+                external.map((e) => [e.displayName, e.state, e.openIdConnectSetting.discoveryUrl]),
+                [["Acme MFA", "enabled", "https://acme.example/.well-known/openid-configuration"]],
+            );
+            const clean = await ws.run(["preview", "--refresh", ...ws.stackArgs(stack), "--expect-no-changes", "--diff"]);
+            assert.strictEqual(clean.code, 0, clean.output);
+            // The preview says when a change moves users from one passkey profile to another.
+            const moved = structuredClone(BASELINE);
+            moved.authenticationMethods.methods.fido2.includeTargets[0].allowedPasskeyProfiles = ["default", "Admins"];
+            await ws.setConfigObject(stack, "m365-mfa:baseline", moved);
+            const p = await ws.preview(stack);
+            assert.strictEqual(p.code, 0, p.output);
+            assert.match(p.output, /fido2: users in all users move from passkey profile\(s\) default to Admins, default/);
+            await ws.setConfigObject(stack, "m365-mfa:baseline", BASELINE);
+        },
+    );
 
     it("a portal admin's changes are drift, each named by its field", async () => {
         const live = await portal(emu).get(`${CONFIGS}/fido2`);
@@ -176,7 +179,10 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         assert.notStrictEqual(p.code, 0, p.output);
         assert.match(
             p.output,
-            /authenticationMethods\.methods\.fido2\.isAttestationEnforced: isAttestationEnforced is deprecated by Microsoft .* set passkeyProfiles\.default\.attestationEnforcement: registrationOnly/,
+            new RegExp(
+                String.raw`authenticationMethods\.methods\.fido2\.isAttestationEnforced: isAttestationEnforced is deprecated ` +
+                    String.raw`by Microsoft .* set passkeyProfiles\.default\.attestationEnforcement: registrationOnly`,
+            ),
         );
         assert.match(
             p.output,
@@ -186,61 +192,65 @@ describe("engine: authentication methods as Microsoft ships them now (issue #25)
         assert.strictEqual(projectWrites().length, before, "nothing written");
     });
 
-    it("a tenant in the pre-profile FIDO2 shape: exported without the deprecated fields; declaring profiles moves it, said at preview; never a body with isAttestationEnforced", async () => {
-        emu.store.mutate(() => {
-            const f = policy().methods.fido2 as any;
-            delete f.passkeyProfiles;
-            delete f.defaultPasskeyProfile;
-            Object.assign(f, {
-                state: "enabled",
-                isAttestationEnforced: true,
-                keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+    it(
+        "a tenant in the pre-profile FIDO2 shape: exported without the deprecated fields; declaring profiles moves it, said at " +
+            "preview; never a body with isAttestationEnforced",
+        async () => {
+            emu.store.mutate(() => {
+                const f = policy().methods.fido2 as any;
+                delete f.passkeyProfiles;
+                delete f.defaultPasskeyProfile;
+                Object.assign(f, {
+                    state: "enabled",
+                    isAttestationEnforced: true,
+                    keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+                });
+                f.includeTargets = [{ id: "all_users", targetType: "group", isRegistrationRequired: false }];
             });
-            f.includeTargets = [{ id: "all_users", targetType: "group", isRegistrationRequired: false }];
-        });
-        const out = path.join(tmp, "legacy.json");
-        const exported = await ws.cli(["export", "--format", "json", "--out", out]);
-        assert.strictEqual(exported.code, 0, exported.output);
-        const fido2 = JSON.parse(fs.readFileSync(out, "utf8")).authenticationMethods.methods.fido2;
-        assert.deepStrictEqual(Object.keys(fido2).sort(), [
-            "excludeTargets",
-            "includeTargets",
-            "isSelfServiceRegistrationAllowed",
-            "state",
-        ]);
-        assert.match(exported.output, /the tenant has not moved to passkey profiles \(isAttestationEnforced true\)/);
-        const legacy = "legacy";
-        await ws.initStack(
-            legacy,
-            {},
-            {
-                "m365-mfa:baseline": {
-                    authenticationMethods: {
-                        methods: { fido2: { passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } } },
+            const out = path.join(tmp, "legacy.json");
+            const exported = await ws.cli(["export", "--format", "json", "--out", out]);
+            assert.strictEqual(exported.code, 0, exported.output);
+            const fido2 = JSON.parse(fs.readFileSync(out, "utf8")).authenticationMethods.methods.fido2;
+            assert.deepStrictEqual(Object.keys(fido2).sort(), [
+                "excludeTargets",
+                "includeTargets",
+                "isSelfServiceRegistrationAllowed",
+                "state",
+            ]);
+            assert.match(exported.output, /the tenant has not moved to passkey profiles \(isAttestationEnforced true\)/);
+            const legacy = "legacy";
+            await ws.initStack(
+                legacy,
+                {},
+                {
+                    "m365-mfa:baseline": {
+                        authenticationMethods: {
+                            methods: { fido2: { passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } } },
+                        },
                     },
                 },
-            },
-        );
-        const preview = await ws.preview(legacy);
-        assert.strictEqual(preview.code, 0, preview.output);
-        assert.match(preview.output, /this plan moves it to passkey profiles, which Microsoft does not let you undo/);
-        assert.strictEqual((policy().methods.fido2 as any).passkeyProfiles, undefined, "a preview writes nothing");
-        const up = await ws.up(legacy);
-        assert.strictEqual(up.code, 0, up.output);
-        const f = policy().methods.fido2 as any;
-        assert.deepStrictEqual(
-            f.passkeyProfiles.map((p: any) => [p.passkeyTypes, p.attestationEnforcement]),
-            [["deviceBound,synced", "registrationOnly"]],
-            "the legacy attestation carried into the default profile",
-        );
-        const carrying = projectWrites().filter((r) => JSON.stringify(r.sentBody ?? {}).includes("isAttestationEnforced"));
-        assert.deepStrictEqual(
-            carrying.map((r) => `${r.method} ${r.path}`),
-            [],
-        );
-        assert.ok(
-            projectWrites().some((r) => /fido2$/i.test(r.path)),
-            "FIDO2 was written by the project",
-        );
-    });
+            );
+            const preview = await ws.preview(legacy);
+            assert.strictEqual(preview.code, 0, preview.output);
+            assert.match(preview.output, /this plan moves it to passkey profiles, which Microsoft does not let you undo/);
+            assert.strictEqual((policy().methods.fido2 as any).passkeyProfiles, undefined, "a preview writes nothing");
+            const up = await ws.up(legacy);
+            assert.strictEqual(up.code, 0, up.output);
+            const f = policy().methods.fido2 as any;
+            assert.deepStrictEqual(
+                f.passkeyProfiles.map((p: any) => [p.passkeyTypes, p.attestationEnforcement]),
+                [["deviceBound,synced", "registrationOnly"]],
+                "the legacy attestation carried into the default profile",
+            );
+            const carrying = projectWrites().filter((r) => JSON.stringify(r.sentBody ?? {}).includes("isAttestationEnforced"));
+            assert.deepStrictEqual(
+                carrying.map((r) => `${r.method} ${r.path}`),
+                [],
+            );
+            assert.ok(
+                projectWrites().some((r) => /fido2$/i.test(r.path)),
+                "FIDO2 was written by the project",
+            );
+        },
+    );
 });

@@ -57,36 +57,44 @@ describe("emulator: QR code, hardware OATH and report suspicious activity", func
     };
 
     describe("QR code with PIN (qrCodePin, v1.0)", () => {
-        it("create from empty: enabled for the frontline group with a 10-digit PIN and 180-day codes, one v1.0 PATCH answered 200; a second run writes nothing", async () => {
-            assert.deepStrictEqual(
-                [live().methods.qrCodePin.state, live().methods.qrCodePin.pinLength, live().methods.qrCodePin.standardQRCodeLifetimeInDays],
-                ["disabled", 8, 365],
-                "Microsoft's defaults",
-            );
-            const created = await createAndNoOp(
-                methods(),
-                {
-                    method: "qrCodePin",
+        it(
+            "create from empty: enabled for the frontline group with a 10-digit PIN and 180-day codes, one v1.0 PATCH answered " +
+                "200; a second run writes nothing",
+            async () => {
+                assert.deepStrictEqual(
+                    [
+                        live().methods.qrCodePin.state,
+                        live().methods.qrCodePin.pinLength,
+                        live().methods.qrCodePin.standardQRCodeLifetimeInDays,
+                    ],
+                    ["disabled", 8, 365],
+                    "Microsoft's defaults",
+                );
+                const created = await createAndNoOp(
+                    methods(),
+                    {
+                        method: "qrCodePin",
+                        state: "enabled",
+                        includeTargets: [{ id: FRONTLINE }],
+                        pinLength: 10,
+                        standardQRCodeLifetimeInDays: 180,
+                    },
+                    /qrCodePin$/,
+                );
+                const w = writes(/qrCodePin$/).at(-1)!;
+                assert.strictEqual(w.path, `/v1.0${CONFIGS}/qrCodePin`);
+                assert.strictEqual(w.status, 200);
+                assert.deepStrictEqual(w.sentBody, {
+                    "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration",
                     state: "enabled",
-                    includeTargets: [{ id: FRONTLINE }],
+                    includeTargets: [{ id: FRONTLINE, targetType: "group" }],
                     pinLength: 10,
                     standardQRCodeLifetimeInDays: 180,
-                },
-                /qrCodePin$/,
-            );
-            const w = writes(/qrCodePin$/).at(-1)!;
-            assert.strictEqual(w.path, `/v1.0${CONFIGS}/qrCodePin`);
-            assert.strictEqual(w.status, 200);
-            assert.deepStrictEqual(w.sentBody, {
-                "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration",
-                state: "enabled",
-                includeTargets: [{ id: FRONTLINE, targetType: "group" }],
-                pinLength: 10,
-                standardQRCodeLifetimeInDays: 180,
-            });
-            assert.strictEqual((created.outs.configuration as any).id, "qrCodePin");
-            assert.deepStrictEqual([live().methods.qrCodePin.state, live().methods.qrCodePin.pinLength], ["enabled", 10]);
-        });
+                });
+                assert.strictEqual((created.outs.configuration as any).id, "qrCodePin");
+                assert.deepStrictEqual([live().methods.qrCodePin.state, live().methods.qrCodePin.pinLength], ["enabled", 10]);
+            },
+        );
 
         it("drift: a portal change of the PIN length is named pinLength; update restores it", async () => {
             const p = methods();
@@ -218,7 +226,8 @@ describe("emulator: QR code, hardware OATH and report suspicious activity", func
                     { field: "reportSuspiciousActivitySettings.state", from: "enabled", to: "default" },
                     off,
                 ),
-                "report suspicious activity switched off: users can no longer flag an MFA prompt they did not start (which sets their user risk to high)",
+                "report suspicious activity switched off: users can no longer flag an MFA prompt they did not start (which " +
+                    "sets their user risk to high)",
             );
         });
 
@@ -242,148 +251,172 @@ describe("emulator: QR code, hardware OATH and report suspicious activity", func
     });
 
     describe("export and what is not modelled (after the others: mocha runs a suite's own tests before its nested suites)", () => {
-        it("export: QR code, hardware OATH and report suspicious activity round-trip: a first run on the exported config writes nothing", async () => {
-            await portal(emu).patch(`${CONFIGS}/qrCodePin`, {
-                "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration",
-                state: "enabled",
-                pinLength: 9,
-                standardQRCodeLifetimeInDays: 90,
-            });
-            await portal(emu).patch(
-                POLICY,
-                { reportSuspiciousActivitySettings: { state: "enabled", voiceReportingCode: 3 } },
-                { version: "beta" },
-            );
-            const ctx = exportContext(clientsAs(emu, APPS.provider));
-            const exported = (await exportMember(ctx)) as any;
-            assert.deepStrictEqual(
-                { ...exported.methods.qrCodePin, includeTargets: undefined, excludeTargets: undefined },
-                { state: "enabled", pinLength: 9, standardQRCodeLifetimeInDays: 90, includeTargets: undefined, excludeTargets: undefined },
-            );
-            assert.ok(exported.methods.hardwareOath, "hardware OATH exported (read through beta)");
-            assert.deepStrictEqual(exported.policy.reportSuspiciousActivitySettings.voiceReportingCode, 3);
-            const before = emu.requests.filter((r) => r.method === "PATCH").length;
-            for (const method of ["qrCodePin", "hardwareOath", "fido2", "email"]) {
-                const p = methods();
-                const inputs = await checked(p, { ...exported.methods[method], method });
-                const r = await p.create(inputs);
-                assert.deepStrictEqual(await p.diff(r.id, (await p.read(r.id, r.outs)).props, inputs), { changes: false }, method);
-            }
-            const pp = policyProvider();
-            const pin = await checked(pp, exported.policy);
-            const created = await pp.create(pin);
-            assert.deepStrictEqual(await pp.diff(created.id, (await pp.read(created.id, created.outs)).props, pin), { changes: false });
-            assert.strictEqual(emu.requests.filter((r) => r.method === "PATCH").length, before, "nothing written");
-        });
-
-        it("external authentication methods: created from empty by POST when the tenant has none of that name; no-op; drift named; update; bad input by key; export round trip", async () => {
-            const p = externals();
-            const inputs = {
-                displayName: "Acme MFA",
-                appId: OTHERS,
-                clientId: "entra-at-acme",
-                discoveryUrl: "https://acme.example/.well-known/openid-configuration",
-                includeTargets: [{ id: FRONTLINE }],
-            };
-            const posts = () =>
-                emu.requests.filter(
-                    (r) => r.method === "POST" && r.path.endsWith("/authenticationMethodConfigurations") && r.appId !== portalApp(),
+        it(
+            "export: QR code, hardware OATH and report suspicious activity round-trip: a first run on the exported config writes " +
+                "nothing",
+            async () => {
+                await portal(emu).patch(`${CONFIGS}/qrCodePin`, {
+                    "@odata.type": "#microsoft.graph.qrCodePinAuthenticationMethodConfiguration",
+                    state: "enabled",
+                    pinLength: 9,
+                    standardQRCodeLifetimeInDays: 90,
+                });
+                await portal(emu).patch(
+                    POLICY,
+                    { reportSuspiciousActivitySettings: { state: "enabled", voiceReportingCode: 3 } },
+                    { version: "beta" },
                 );
-            const created = await p.create(await checked(p, inputs));
-            assert.strictEqual(posts().length, 1, "one POST");
-            assert.strictEqual(posts()[0].status, 201);
-            assert.deepStrictEqual(posts()[0].sentBody, {
-                "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
-                displayName: "Acme MFA",
-                appId: OTHERS,
-                state: "enabled",
-                openIdConnectSetting: { clientId: "entra-at-acme", discoveryUrl: "https://acme.example/.well-known/openid-configuration" },
-                includeTargets: [{ isRegistrationRequired: false, id: FRONTLINE, targetType: "group" }],
-            });
-            const [id] = Object.keys(live().externalMethods!);
-            assert.strictEqual(live().externalMethods![id].displayName, "Acme MFA");
-            assert.strictEqual(created.id, `${emu.defaultTenant().tenantId}/externalAuthenticationMethods/Acme MFA`);
-            // No-op.
-            const again = await p.read(created.id, created.outs);
-            assert.deepStrictEqual(await p.diff(created.id, again.props, await checked(p, inputs)), { changes: false });
-            // Drift: the portal switches it off and points it elsewhere.
-            await portal(emu).patch(`${CONFIGS}/${id}`, {
-                "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
-                state: "disabled",
-                openIdConnectSetting: { clientId: "entra-at-acme", discoveryUrl: "https://evil.example/.well-known/openid-configuration" },
-            });
-            const r = await p.read(created.id, created.outs);
-            assert.deepStrictEqual(
-                externalAuthenticationMethod
-                    .diff((await checked(p, { ...inputs, state: "enabled" })) as any, r.props as any)
-                    .map((c) => [c.field, c.from, c.to]),
-                [
-                    [
-                        "discoveryUrl",
-                        "https://evil.example/.well-known/openid-configuration",
-                        "https://acme.example/.well-known/openid-configuration",
-                    ],
-                    ["state", "disabled", "enabled"],
-                ],
-            );
-            await p.update(created.id, r.props, await checked(p, { ...inputs, state: "enabled" }));
-            assert.deepStrictEqual(
-                [live().externalMethods![id].state, live().externalMethods![id].openIdConnectSetting.discoveryUrl],
-                ["enabled", "https://acme.example/.well-known/openid-configuration"],
-            );
-            assert.strictEqual(posts().length, 1, "the update PATCHed the method, no second one");
-            // Bad input, named by key.
-            const f = await failures(p, {
-                displayName: "Other",
-                appId: "acme",
-                discoveryUrl: "http://acme.example",
-                openIdConnectSetting: {},
-            });
-            const by = Object.fromEntries(f.map((x) => [x.property, x.reason]));
-            assert.match(by.appId, /appId must be the application \(client\) id .* a GUID \(got "acme"\)/);
-            assert.match(by.discoveryUrl, /must be the https URL/);
-            assert.match(by.openIdConnectSetting, /give its clientId and discoveryUrl directly/);
-            // A method the tenant lacks needs what Graph requires to create it.
-            const missing = await failures(p, { displayName: "Beta MFA", state: "enabled" });
-            assert.deepStrictEqual(missing.map((x) => x.property).sort(), ["appId", "clientId", "discoveryUrl"]);
-            // Export round trip: the first run on the exported config writes nothing.
-            const exported = (await exportMember(exportContext(clientsAs(emu, APPS.provider)))) as any;
-            const e = exported.externalMethods["Acme MFA"];
-            assert.deepStrictEqual(
-                { ...e, excludeTargets: undefined },
-                {
+                const ctx = exportContext(clientsAs(emu, APPS.provider));
+                const exported = (await exportMember(ctx)) as any;
+                assert.deepStrictEqual(
+                    { ...exported.methods.qrCodePin, includeTargets: undefined, excludeTargets: undefined },
+                    {
+                        state: "enabled",
+                        pinLength: 9,
+                        standardQRCodeLifetimeInDays: 90,
+                        includeTargets: undefined,
+                        excludeTargets: undefined,
+                    },
+                );
+                assert.ok(exported.methods.hardwareOath, "hardware OATH exported (read through beta)");
+                assert.deepStrictEqual(exported.policy.reportSuspiciousActivitySettings.voiceReportingCode, 3);
+                const before = emu.requests.filter((r) => r.method === "PATCH").length;
+                for (const method of ["qrCodePin", "hardwareOath", "fido2", "email"]) {
+                    const p = methods();
+                    const inputs = await checked(p, { ...exported.methods[method], method });
+                    const r = await p.create(inputs);
+                    assert.deepStrictEqual(await p.diff(r.id, (await p.read(r.id, r.outs)).props, inputs), { changes: false }, method);
+                }
+                const pp = policyProvider();
+                const pin = await checked(pp, exported.policy);
+                const created = await pp.create(pin);
+                assert.deepStrictEqual(await pp.diff(created.id, (await pp.read(created.id, created.outs)).props, pin), { changes: false });
+                assert.strictEqual(emu.requests.filter((r) => r.method === "PATCH").length, before, "nothing written");
+            },
+        );
+
+        it(
+            "external authentication methods: created from empty by POST when the tenant has none of that name; no-op; drift " +
+                "named; update; bad input by key; export round trip",
+            async () => {
+                const p = externals();
+                const inputs = {
+                    displayName: "Acme MFA",
                     appId: OTHERS,
                     clientId: "entra-at-acme",
                     discoveryUrl: "https://acme.example/.well-known/openid-configuration",
-                    state: "enabled",
-                    includeTargets: [{ id: FRONTLINE, targetType: "group", isRegistrationRequired: false }],
-                    excludeTargets: undefined,
-                },
-            );
-            const writesBefore = emu.requests.filter((x) => x.write).length;
-            const ex = await checked(p, { ...e, displayName: "Acme MFA" });
-            const adopted = await p.create(ex);
-            assert.deepStrictEqual(await p.diff(adopted.id, (await p.read(adopted.id, adopted.outs)).props, ex), { changes: false });
-            assert.strictEqual(emu.requests.filter((x) => x.write).length, writesBefore, "nothing written");
-        });
-
-        it("the emulator: external methods need their OpenID Connect settings; a built-in method is not created; a built-in method's DELETE is not modelled", async () => {
-            await assert.rejects(
-                portal(emu).post(CONFIGS, {
+                    includeTargets: [{ id: FRONTLINE }],
+                };
+                const posts = () =>
+                    emu.requests.filter(
+                        (r) => r.method === "POST" && r.path.endsWith("/authenticationMethodConfigurations") && r.appId !== portalApp(),
+                    );
+                const created = await p.create(await checked(p, inputs));
+                assert.strictEqual(posts().length, 1, "one POST");
+                assert.strictEqual(posts()[0].status, 201);
+                assert.deepStrictEqual(posts()[0].sentBody, {
                     "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
-                    displayName: "No OIDC",
+                    displayName: "Acme MFA",
                     appId: OTHERS,
                     state: "enabled",
-                }),
-                /'openIdConnectSetting' .* is required/,
-            );
-            await assert.rejects(
-                portal(emu).post(CONFIGS, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" }),
-                /Only external authentication methods can be created/,
-            );
-            await assert.rejects(portal(emu).request("DELETE", `${CONFIGS}/sms`), /not modelled by the emulator/);
-            await assert.rejects(portal(emu).get(`${CONFIGS}/${FRONTLINE}`), (e: any) => e.status === 404);
-        });
+                    openIdConnectSetting: {
+                        clientId: "entra-at-acme",
+                        discoveryUrl: "https://acme.example/.well-known/openid-configuration",
+                    },
+                    includeTargets: [{ isRegistrationRequired: false, id: FRONTLINE, targetType: "group" }],
+                });
+                const [id] = Object.keys(live().externalMethods!);
+                assert.strictEqual(live().externalMethods![id].displayName, "Acme MFA");
+                assert.strictEqual(created.id, `${emu.defaultTenant().tenantId}/externalAuthenticationMethods/Acme MFA`);
+                // No-op.
+                const again = await p.read(created.id, created.outs);
+                assert.deepStrictEqual(await p.diff(created.id, again.props, await checked(p, inputs)), { changes: false });
+                // Drift: the portal switches it off and points it elsewhere.
+                await portal(emu).patch(`${CONFIGS}/${id}`, {
+                    "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
+                    state: "disabled",
+                    openIdConnectSetting: {
+                        clientId: "entra-at-acme",
+                        discoveryUrl: "https://evil.example/.well-known/openid-configuration",
+                    },
+                });
+                const r = await p.read(created.id, created.outs);
+                assert.deepStrictEqual(
+                    externalAuthenticationMethod
+                        .diff((await checked(p, { ...inputs, state: "enabled" })) as any, r.props as any)
+                        .map((c) => [c.field, c.from, c.to]),
+                    [
+                        [
+                            "discoveryUrl",
+                            "https://evil.example/.well-known/openid-configuration",
+                            "https://acme.example/.well-known/openid-configuration",
+                        ],
+                        ["state", "disabled", "enabled"],
+                    ],
+                );
+                await p.update(created.id, r.props, await checked(p, { ...inputs, state: "enabled" }));
+                assert.deepStrictEqual(
+                    [live().externalMethods![id].state, live().externalMethods![id].openIdConnectSetting.discoveryUrl],
+                    ["enabled", "https://acme.example/.well-known/openid-configuration"],
+                );
+                assert.strictEqual(posts().length, 1, "the update PATCHed the method, no second one");
+                // Bad input, named by key.
+                const f = await failures(p, {
+                    displayName: "Other",
+                    appId: "acme",
+                    discoveryUrl: "http://acme.example",
+                    openIdConnectSetting: {},
+                });
+                const by = Object.fromEntries(f.map((x) => [x.property, x.reason]));
+                assert.match(by.appId, /appId must be the application \(client\) id .* a GUID \(got "acme"\)/);
+                assert.match(by.discoveryUrl, /must be the https URL/);
+                assert.match(by.openIdConnectSetting, /give its clientId and discoveryUrl directly/);
+                // A method the tenant lacks needs what Graph requires to create it.
+                const missing = await failures(p, { displayName: "Beta MFA", state: "enabled" });
+                assert.deepStrictEqual(missing.map((x) => x.property).sort(), ["appId", "clientId", "discoveryUrl"]);
+                // Export round trip: the first run on the exported config writes nothing.
+                const exported = (await exportMember(exportContext(clientsAs(emu, APPS.provider)))) as any;
+                const e = exported.externalMethods["Acme MFA"];
+                assert.deepStrictEqual(
+                    { ...e, excludeTargets: undefined },
+                    {
+                        appId: OTHERS,
+                        clientId: "entra-at-acme",
+                        discoveryUrl: "https://acme.example/.well-known/openid-configuration",
+                        state: "enabled",
+                        includeTargets: [{ id: FRONTLINE, targetType: "group", isRegistrationRequired: false }],
+                        excludeTargets: undefined,
+                    },
+                );
+                const writesBefore = emu.requests.filter((x) => x.write).length;
+                const ex = await checked(p, { ...e, displayName: "Acme MFA" });
+                const adopted = await p.create(ex);
+                assert.deepStrictEqual(await p.diff(adopted.id, (await p.read(adopted.id, adopted.outs)).props, ex), { changes: false });
+                assert.strictEqual(emu.requests.filter((x) => x.write).length, writesBefore, "nothing written");
+            },
+        );
+
+        it(
+            "the emulator: external methods need their OpenID Connect settings; a built-in method is not created; a built-in " +
+                "method's DELETE is not modelled",
+            async () => {
+                await assert.rejects(
+                    portal(emu).post(CONFIGS, {
+                        "@odata.type": "#microsoft.graph.externalAuthenticationMethodConfiguration",
+                        displayName: "No OIDC",
+                        appId: OTHERS,
+                        state: "enabled",
+                    }),
+                    /'openIdConnectSetting' .* is required/,
+                );
+                await assert.rejects(
+                    portal(emu).post(CONFIGS, { "@odata.type": "#microsoft.graph.smsAuthenticationMethodConfiguration", state: "enabled" }),
+                    /Only external authentication methods can be created/,
+                );
+                await assert.rejects(portal(emu).request("DELETE", `${CONFIGS}/sms`), /not modelled by the emulator/);
+                await assert.rejects(portal(emu).get(`${CONFIGS}/${FRONTLINE}`), (e: any) => e.status === 404);
+            },
+        );
     });
 
     describe("guardrails and preset", () => {

@@ -87,69 +87,84 @@ describe("emulator: FIDO2 passkey profiles", function () {
         });
 
     describe("the emulator (Graph's rules)", () => {
-        it("a new tenant, which never configured FIDO2, is on passkey profiles: the default profile mirrors the legacy settings and every target allows it", async () => {
-            const f = await portal(emu).get(FIDO2);
-            assert.strictEqual(f.defaultPasskeyProfile, DEFAULT_ID);
-            assert.deepStrictEqual(f.passkeyProfiles, [
-                {
+        it(
+            "a new tenant, which never configured FIDO2, is on passkey profiles: the default profile mirrors the legacy settings " +
+                "and every target allows it",
+            async () => {
+                const f = await portal(emu).get(FIDO2);
+                assert.strictEqual(f.defaultPasskeyProfile, DEFAULT_ID);
+                assert.deepStrictEqual(f.passkeyProfiles, [
+                    {
+                        id: DEFAULT_ID,
+                        name: "Default passkey profile",
+                        passkeyTypes: "deviceBound",
+                        attestationEnforcement: "disabled",
+                        keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+                    },
+                ]);
+                assert.deepStrictEqual(
+                    f.includeTargets.map((t: any) => t.allowedPasskeyProfiles),
+                    [[DEFAULT_ID]],
+                );
+                const beta = await portal(emu).get(FIDO2, { version: "beta" });
+                assert.strictEqual(beta.passkeyProfiles, undefined, "the vendored beta schema has no passkey profiles");
+            },
+        );
+
+        it(
+            "a tenant that configured FIDO2 keeps the legacy shape until a PATCH sends passkeyProfiles; then its settings become " +
+                "the default profile, with no way back",
+            async () => {
+                seedLegacy();
+                const before = await portal(emu).get(FIDO2);
+                assert.deepStrictEqual(
+                    [before.passkeyProfiles, before.defaultPasskeyProfile, before.isAttestationEnforced],
+                    [[], null, true],
+                );
+                // The legacy shape still takes its legacy fields.
+                await portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true });
+                await assert.rejects(
+                    portal(emu).patch(FIDO2, {
+                        "@odata.type": FIDO2_TYPE,
+                        includeTargets: [{ id: "all_users", targetType: "group", allowedPasskeyProfiles: [DEFAULT_ID] }],
+                    }),
+                    /allowedPasskeyProfiles needs passkey profiles/,
+                );
+                const legacyDefault = {
                     id: DEFAULT_ID,
                     name: "Default passkey profile",
                     passkeyTypes: "deviceBound",
-                    attestationEnforcement: "disabled",
-                    keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
-                },
-            ]);
-            assert.deepStrictEqual(
-                f.includeTargets.map((t: any) => t.allowedPasskeyProfiles),
-                [[DEFAULT_ID]],
-            );
-            const beta = await portal(emu).get(FIDO2, { version: "beta" });
-            assert.strictEqual(beta.passkeyProfiles, undefined, "the vendored beta schema has no passkey profiles");
-        });
-
-        it("a tenant that configured FIDO2 keeps the legacy shape until a PATCH sends passkeyProfiles; then its settings become the default profile, with no way back", async () => {
-            seedLegacy();
-            const before = await portal(emu).get(FIDO2);
-            assert.deepStrictEqual([before.passkeyProfiles, before.defaultPasskeyProfile, before.isAttestationEnforced], [[], null, true]);
-            // The legacy shape still takes its legacy fields.
-            await portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: true });
-            await assert.rejects(
-                portal(emu).patch(FIDO2, {
-                    "@odata.type": FIDO2_TYPE,
-                    includeTargets: [{ id: "all_users", targetType: "group", allowedPasskeyProfiles: [DEFAULT_ID] }],
-                }),
-                /allowedPasskeyProfiles needs passkey profiles/,
-            );
-            const legacyDefault = {
-                id: DEFAULT_ID,
-                name: "Default passkey profile",
-                passkeyTypes: "deviceBound",
-                attestationEnforcement: "registrationOnly",
-                keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
-            };
-            await portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [legacyDefault] });
-            const after = await portal(emu).get(FIDO2);
-            assert.deepStrictEqual(after.passkeyProfiles, [legacyDefault]);
-            assert.deepStrictEqual(after.includeTargets[0].allowedPasskeyProfiles, [DEFAULT_ID]);
-            await assert.rejects(
-                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: false }),
-                /Property 'isAttestationEnforced' on a tenant that uses passkey profiles is not modelled by the emulator/,
-            );
-            await assert.rejects(
-                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [] }),
-                /default passkey profile .* cannot be deleted/,
-            );
-            await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, defaultPasskeyProfile: STAFF }), /read-only/);
-            await assert.rejects(
-                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ ...legacyDefault, passkeyTypes: "cloud" }] }),
-                /Requested value 'cloud' was not found/,
-            );
-            await assert.rejects(
-                portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ id: DEFAULT_ID, name: "x" }] }),
-                /'passkeyTypes' .* is required/,
-            );
-            assert.deepStrictEqual((await portal(emu).get(FIDO2)).passkeyProfiles, [legacyDefault], "nothing of a refused body applied");
-        });
+                    attestationEnforcement: "registrationOnly",
+                    keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                };
+                await portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [legacyDefault] });
+                const after = await portal(emu).get(FIDO2);
+                assert.deepStrictEqual(after.passkeyProfiles, [legacyDefault]);
+                assert.deepStrictEqual(after.includeTargets[0].allowedPasskeyProfiles, [DEFAULT_ID]);
+                await assert.rejects(
+                    portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, isAttestationEnforced: false }),
+                    /Property 'isAttestationEnforced' on a tenant that uses passkey profiles is not modelled by the emulator/,
+                );
+                await assert.rejects(
+                    portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [] }),
+                    /default passkey profile .* cannot be deleted/,
+                );
+                await assert.rejects(portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, defaultPasskeyProfile: STAFF }), /read-only/);
+                await assert.rejects(
+                    portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ ...legacyDefault, passkeyTypes: "cloud" }] }),
+                    /Requested value 'cloud' was not found/,
+                );
+                await assert.rejects(
+                    portal(emu).patch(FIDO2, { "@odata.type": FIDO2_TYPE, passkeyProfiles: [{ id: DEFAULT_ID, name: "x" }] }),
+                    /'passkeyTypes' .* is required/,
+                );
+                assert.deepStrictEqual(
+                    (await portal(emu).get(FIDO2)).passkeyProfiles,
+                    [legacyDefault],
+                    "nothing of a refused body applied",
+                );
+            },
+        );
         it("a beta write of FIDO2 targets on a migrated tenant keeps each target's profiles (beta has no passkey profiles)", async () => {
             seedMigrated();
             await portal(emu).patch(
@@ -174,170 +189,196 @@ describe("emulator: FIDO2 passkey profiles", function () {
     });
 
     describe("AuthenticationMethodConfiguration (fido2)", () => {
-        it("migrated tenant: a device-bound attested profile for admins, the default for the rest, in one PATCH with ids; the preview names the move; a second run writes nothing", async () => {
-            seedMigrated();
-            const inputs = {
-                method: "fido2",
-                state: "enabled",
-                passkeyProfiles: {
-                    default: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
-                    Admins: {
-                        passkeyTypes: ["deviceBound"],
+        it(
+            "migrated tenant: a device-bound attested profile for admins, the default for the rest, in one PATCH with ids; the " +
+                "preview names the move; a second run writes nothing",
+            async () => {
+                seedMigrated();
+                const inputs = {
+                    method: "fido2",
+                    state: "enabled",
+                    passkeyProfiles: {
+                        default: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
+                        Admins: {
+                            passkeyTypes: ["deviceBound"],
+                            attestationEnforcement: "registrationOnly",
+                            keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                        },
+                    },
+                    includeTargets: [
+                        { id: "all_users", allowedPasskeyProfiles: ["default"] },
+                        { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                    ],
+                };
+                const before = fido2Writes().length;
+                let created: any;
+                const warnings = await warningsOf(async () => {
+                    created = await provider().create(await checked(inputs));
+                });
+                assert.strictEqual(fido2Writes().length, before + 1, "one PATCH");
+                const body = fido2Writes().at(-1)!.sentBody as any;
+                assert.strictEqual(body["@odata.type"], FIDO2_TYPE);
+                const admins = body.passkeyProfiles.find((p: any) => p.name === "Admins");
+                assert.match(admins.id, /^[0-9a-f-]{36}$/);
+                assert.deepStrictEqual(body.passkeyProfiles.find((p: any) => p.id === DEFAULT_ID).passkeyTypes, "deviceBound,synced");
+                assert.deepStrictEqual(
+                    body.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
+                    [
+                        ["all_users", [DEFAULT_ID]],
+                        [ADMINS, [admins.id]],
+                    ],
+                );
+                assert.ok(!JSON.stringify(body).includes("isAttestationEnforced"));
+                // The live tenant has what was declared.
+                assert.deepStrictEqual(
+                    fido2().passkeyProfiles.map((p: any) => [p.name, p.attestationEnforcement]),
+                    [
+                        ["Default passkey profile", "disabled"],
+                        ["Admins", "registrationOnly"],
+                    ],
+                );
+                assert.deepStrictEqual(warnings, [], "a new target moves no one");
+                // A move of all users from the default profile to both is said at preview.
+                const moved = {
+                    ...inputs,
+                    includeTargets: [
+                        { id: "all_users", allowedPasskeyProfiles: ["default", "Admins"] },
+                        { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                    ],
+                };
+                const said = await warningsOf(async () => void (await checked(moved)));
+                assert.match(said.join("\n"), /users in all users move from passkey profile\(s\) default to Admins, default/);
+                // No-op: the same posture writes nothing and diffs clean.
+                const again = await provider().read(created.id, created.outs);
+                assert.deepStrictEqual(await provider().diff(created.id, again.props, await checked(inputs)), { changes: false });
+                assert.deepStrictEqual(again.inputs!.passkeyProfiles, inputs.passkeyProfiles);
+            },
+        );
+
+        it(
+            "drift: a portal change to a profile shows under the profile's field; update restores it; switching attestation off " +
+                "weakens and needs the confirmation",
+            async () => {
+                seedMigrated();
+                const inputs = {
+                    method: "fido2",
+                    passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } },
+                    includeTargets: [
+                        { id: "all_users", allowedPasskeyProfiles: ["default"] },
+                        { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                    ],
+                };
+                const created = await provider().create(await checked(inputs));
+                const live = await portal(emu).get(FIDO2);
+                await portal(emu).patch(FIDO2, {
+                    "@odata.type": FIDO2_TYPE,
+                    passkeyProfiles: live.passkeyProfiles.map((p: any) =>
+                        p.name === "Admins" ? { ...p, attestationEnforcement: "disabled", passkeyTypes: "deviceBound,synced" } : p,
+                    ),
+                });
+                const r = await provider().read(created.id, created.outs);
+                assert.deepStrictEqual(r.inputs!.passkeyProfiles, {
+                    Admins: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
+                });
+                const changes = authenticationMethodConfiguration.diff((await checked(inputs)) as any, r.props as any).map((c) => c.field);
+                assert.deepStrictEqual(changes, ["passkeyProfiles.Admins.passkeyTypes", "passkeyProfiles.Admins.attestationEnforcement"]);
+                await provider().update(created.id, r.props, await checked(inputs));
+                assert.strictEqual(
+                    fido2().passkeyProfiles.find((p: any) => p.name === "Admins").attestationEnforcement,
+                    "registrationOnly",
+                );
+                // Now the stack switches attestation off for admins: refused until the confirmation is given.
+                const weaker = {
+                    ...inputs,
+                    passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "disabled" } },
+                };
+                const refused = await failures(weaker);
+                assert.match(
+                    refused.map((f) => f.reason).join(" "),
+                    /WEAKENS security.*passkey profile Admins: attestation no longer enforced.*add "(weakens:method-fido2:[0-9a-f]+)"/,
+                );
+                const token = /add "(weakens:[^"]+)"/.exec(refused[0].reason)![1];
+                assert.deepStrictEqual(await failures({ ...weaker, confirm: [token] }), []);
+                assert.strictEqual(
+                    authenticationMethodConfiguration.weakens!(
+                        { field: "passkeyProfiles.Admins.attestationEnforcement", from: "registrationOnly", to: "disabled" },
+                        weaker,
+                    ),
+                    "passkey profile Admins: attestation no longer enforced (passkeys registered from now on need not prove " +
+                        "their make and model)",
+                );
+            },
+        );
+
+        it(
+            "a tenant in the pre-profile shape is read as it is and moved only when the stack declares profiles (said at " +
+                "preview); the deprecated field is never sent",
+            async () => {
+                seedLegacy();
+                // Managing what the legacy shape has in common (state, self-service) leaves it on the legacy shape.
+                const plain = await provider().create(
+                    await checked({ method: "fido2", state: "enabled", isSelfServiceRegistrationAllowed: false }),
+                );
+                assert.strictEqual((plain.outs.configuration as any).defaultPasskeyProfile, null);
+                assert.deepStrictEqual((plain.outs.configuration as any).passkeyProfiles, {});
+                assert.strictEqual(fido2().isSelfServiceRegistrationAllowed, false);
+                assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
+                // Targets cannot name profiles the tenant does not have yet.
+                const early = await failures({
+                    method: "fido2",
+                    includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }],
+                });
+                assert.deepStrictEqual(
+                    early.map((f) => f.property),
+                    ["includeTargets[0].allowedPasskeyProfiles"],
+                );
+                assert.match(early[0].reason, /has not moved to passkey profiles yet; declare passkeyProfiles/);
+                // Declaring profiles moves it: said at preview; the default profile starts from the legacy settings.
+                const inputs = { method: "fido2", passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } };
+                let said: string[] = [];
+                let created: any;
+                said = await warningsOf(async () => {
+                    const c = await checked(inputs);
+                    assert.deepStrictEqual(
+                        (c as any).tenantAtPreview.passkeyProfiles,
+                        { default: { passkeyTypes: ["deviceBound"] } },
+                        "from-value: the default profile as it would start",
+                    );
+                    created = await provider().create(c);
+                });
+                assert.match(
+                    said.join("\n"),
+                    new RegExp(
+                        String.raw`still has the FIDO2 settings from before passkey profiles \(isAttestationEnforced true\); ` +
+                            "this plan moves it to passkey profiles, which Microsoft does not let you undo",
+                    ),
+                );
+                const body = fido2Writes().at(-1)!.sentBody as any;
+                assert.deepStrictEqual(body.passkeyProfiles, [
+                    {
+                        id: DEFAULT_ID,
+                        name: "Default passkey profile",
+                        passkeyTypes: "deviceBound,synced",
                         attestationEnforcement: "registrationOnly",
                         keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
                     },
-                },
-                includeTargets: [
-                    { id: "all_users", allowedPasskeyProfiles: ["default"] },
-                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
-                ],
-            };
-            const before = fido2Writes().length;
-            let created: any;
-            const warnings = await warningsOf(async () => {
-                created = await provider().create(await checked(inputs));
-            });
-            assert.strictEqual(fido2Writes().length, before + 1, "one PATCH");
-            const body = fido2Writes().at(-1)!.sentBody as any;
-            assert.strictEqual(body["@odata.type"], FIDO2_TYPE);
-            const admins = body.passkeyProfiles.find((p: any) => p.name === "Admins");
-            assert.match(admins.id, /^[0-9a-f-]{36}$/);
-            assert.deepStrictEqual(body.passkeyProfiles.find((p: any) => p.id === DEFAULT_ID).passkeyTypes, "deviceBound,synced");
-            assert.deepStrictEqual(
-                body.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
-                [
-                    ["all_users", [DEFAULT_ID]],
-                    [ADMINS, [admins.id]],
-                ],
-            );
-            assert.ok(!JSON.stringify(body).includes("isAttestationEnforced"));
-            // The live tenant has what was declared.
-            assert.deepStrictEqual(
-                fido2().passkeyProfiles.map((p: any) => [p.name, p.attestationEnforcement]),
-                [
-                    ["Default passkey profile", "disabled"],
-                    ["Admins", "registrationOnly"],
-                ],
-            );
-            assert.deepStrictEqual(warnings, [], "a new target moves no one");
-            // A move of all users from the default profile to both is said at preview.
-            const moved = {
-                ...inputs,
-                includeTargets: [
-                    { id: "all_users", allowedPasskeyProfiles: ["default", "Admins"] },
-                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
-                ],
-            };
-            const said = await warningsOf(async () => void (await checked(moved)));
-            assert.match(said.join("\n"), /users in all users move from passkey profile\(s\) default to Admins, default/);
-            // No-op: the same posture writes nothing and diffs clean.
-            const again = await provider().read(created.id, created.outs);
-            assert.deepStrictEqual(await provider().diff(created.id, again.props, await checked(inputs)), { changes: false });
-            assert.deepStrictEqual(again.inputs!.passkeyProfiles, inputs.passkeyProfiles);
-        });
+                ]);
+                assert.strictEqual(fido2().defaultPasskeyProfile, DEFAULT_ID);
+                const r = await provider().read(created.id, created.outs);
+                assert.deepStrictEqual(await provider().diff(created.id, r.props, await checked(inputs)), { changes: false });
+            },
+        );
 
-        it("drift: a portal change to a profile shows under the profile's field; update restores it; switching attestation off weakens and needs the confirmation", async () => {
-            seedMigrated();
-            const inputs = {
-                method: "fido2",
-                passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } },
-                includeTargets: [
-                    { id: "all_users", allowedPasskeyProfiles: ["default"] },
-                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
-                ],
-            };
-            const created = await provider().create(await checked(inputs));
-            const live = await portal(emu).get(FIDO2);
-            await portal(emu).patch(FIDO2, {
-                "@odata.type": FIDO2_TYPE,
-                passkeyProfiles: live.passkeyProfiles.map((p: any) =>
-                    p.name === "Admins" ? { ...p, attestationEnforcement: "disabled", passkeyTypes: "deviceBound,synced" } : p,
-                ),
-            });
-            const r = await provider().read(created.id, created.outs);
-            assert.deepStrictEqual(r.inputs!.passkeyProfiles, {
-                Admins: { passkeyTypes: ["deviceBound", "synced"], attestationEnforcement: "disabled" },
-            });
-            const changes = authenticationMethodConfiguration.diff((await checked(inputs)) as any, r.props as any).map((c) => c.field);
-            assert.deepStrictEqual(changes, ["passkeyProfiles.Admins.passkeyTypes", "passkeyProfiles.Admins.attestationEnforcement"]);
-            await provider().update(created.id, r.props, await checked(inputs));
-            assert.strictEqual(fido2().passkeyProfiles.find((p: any) => p.name === "Admins").attestationEnforcement, "registrationOnly");
-            // Now the stack switches attestation off for admins: refused until the confirmation is given.
-            const weaker = {
-                ...inputs,
-                passkeyProfiles: { Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "disabled" } },
-            };
-            const refused = await failures(weaker);
-            assert.match(
-                refused.map((f) => f.reason).join(" "),
-                /WEAKENS security.*passkey profile Admins: attestation no longer enforced.*add "(weakens:method-fido2:[0-9a-f]+)"/,
-            );
-            const token = /add "(weakens:[^"]+)"/.exec(refused[0].reason)![1];
-            assert.deepStrictEqual(await failures({ ...weaker, confirm: [token] }), []);
-            assert.strictEqual(
-                authenticationMethodConfiguration.weakens!(
-                    { field: "passkeyProfiles.Admins.attestationEnforcement", from: "registrationOnly", to: "disabled" },
-                    weaker,
-                ),
-                "passkey profile Admins: attestation no longer enforced (passkeys registered from now on need not prove their make and model)",
-            );
-        });
-
-        it("a tenant in the pre-profile shape is read as it is and moved only when the stack declares profiles (said at preview); the deprecated field is never sent", async () => {
-            seedLegacy();
-            // Managing what the legacy shape has in common (state, self-service) leaves it on the legacy shape.
-            const plain = await provider().create(
-                await checked({ method: "fido2", state: "enabled", isSelfServiceRegistrationAllowed: false }),
-            );
-            assert.strictEqual((plain.outs.configuration as any).defaultPasskeyProfile, null);
-            assert.deepStrictEqual((plain.outs.configuration as any).passkeyProfiles, {});
-            assert.strictEqual(fido2().isSelfServiceRegistrationAllowed, false);
-            assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
-            // Targets cannot name profiles the tenant does not have yet.
-            const early = await failures({ method: "fido2", includeTargets: [{ id: "all_users", allowedPasskeyProfiles: ["default"] }] });
-            assert.deepStrictEqual(
-                early.map((f) => f.property),
-                ["includeTargets[0].allowedPasskeyProfiles"],
-            );
-            assert.match(early[0].reason, /has not moved to passkey profiles yet; declare passkeyProfiles/);
-            // Declaring profiles moves it: said at preview; the default profile starts from the legacy settings.
-            const inputs = { method: "fido2", passkeyProfiles: { default: { passkeyTypes: ["deviceBound", "synced"] } } };
-            let said: string[] = [];
-            let created: any;
-            said = await warningsOf(async () => {
-                const c = await checked(inputs);
-                assert.deepStrictEqual(
-                    (c as any).tenantAtPreview.passkeyProfiles,
-                    { default: { passkeyTypes: ["deviceBound"] } },
-                    "from-value: the default profile as it would start",
-                );
-                created = await provider().create(c);
-            });
-            assert.match(
-                said.join("\n"),
-                /still has the FIDO2 settings from before passkey profiles \(isAttestationEnforced true\); this plan moves it to passkey profiles, which Microsoft does not let you undo/,
-            );
-            const body = fido2Writes().at(-1)!.sentBody as any;
-            assert.deepStrictEqual(body.passkeyProfiles, [
-                {
-                    id: DEFAULT_ID,
-                    name: "Default passkey profile",
-                    passkeyTypes: "deviceBound,synced",
-                    attestationEnforcement: "registrationOnly",
-                    keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
-                },
-            ]);
-            assert.strictEqual(fido2().defaultPasskeyProfile, DEFAULT_ID);
-            const r = await provider().read(created.id, created.outs);
-            assert.deepStrictEqual(await provider().diff(created.id, r.props, await checked(inputs)), { changes: false });
-        });
-
-        it("a legacy tenant whose attestation is on: declaring the default profile without attestation weakens (judged from the legacy setting)", async () => {
-            seedLegacy();
-            const f = await failures({ method: "fido2", passkeyProfiles: { default: { attestationEnforcement: "disabled" } } });
-            assert.match(f.map((x) => x.reason).join(" "), /WEAKENS security.*passkey profile default: attestation no longer enforced/);
-            assert.strictEqual(fido2().passkeyProfiles, undefined, "nothing written at check");
-        });
+        it(
+            "a legacy tenant whose attestation is on: declaring the default profile without attestation weakens (judged from the " +
+                "legacy setting)",
+            async () => {
+                seedLegacy();
+                const f = await failures({ method: "fido2", passkeyProfiles: { default: { attestationEnforcement: "disabled" } } });
+                assert.match(f.map((x) => x.reason).join(" "), /WEAKENS security.*passkey profile default: attestation no longer enforced/);
+                assert.strictEqual(fido2().passkeyProfiles, undefined, "nothing written at check");
+            },
+        );
 
         it("bad input is refused before any call, naming the key and the fix", async () => {
             const calls = emu.requests.length;
@@ -348,7 +389,10 @@ describe("emulator: FIDO2 passkey profiles", function () {
             );
             assert.match(
                 f[0].reason,
-                /isAttestationEnforced is deprecated by Microsoft .* never written; set passkeyProfiles\.default\.attestationEnforcement: registrationOnly/,
+                new RegExp(
+                    "isAttestationEnforced is deprecated by Microsoft .* never written; set " +
+                        String.raw`passkeyProfiles\.default\.attestationEnforcement: registrationOnly`,
+                ),
             );
             f = await failures({
                 method: "fido2",
@@ -378,7 +422,8 @@ describe("emulator: FIDO2 passkey profiles", function () {
                     (x) => x.reason,
                 ),
                 [
-                    "Authentication method configuration: passkeyProfiles is not a setting of sms; it belongs to fido2. Remove it, or set method to fido2",
+                    "Authentication method configuration: passkeyProfiles is not a setting of sms; it belongs to fido2. " +
+                        "Remove it, or set method to fido2",
                 ],
             );
             assert.strictEqual(emu.requests.length, calls, "no call for inputs that fail on their own");
@@ -395,69 +440,76 @@ describe("emulator: FIDO2 passkey profiles", function () {
             );
         });
 
-        it("export: a migrated tenant's profiles by key and targets' profiles round-trip with no change; a legacy tenant is exported without the deprecated fields, saying so", async () => {
-            seedMigrated();
-            const inputs = {
-                method: "fido2",
-                state: "enabled",
-                passkeyProfiles: {
-                    default: {
-                        passkeyTypes: ["deviceBound"],
-                        attestationEnforcement: "disabled",
-                        keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+        it(
+            "export: a migrated tenant's profiles by key and targets' profiles round-trip with no change; a legacy tenant is " +
+                "exported without the deprecated fields, saying so",
+            async () => {
+                seedMigrated();
+                const inputs = {
+                    method: "fido2",
+                    state: "enabled",
+                    passkeyProfiles: {
+                        default: {
+                            passkeyTypes: ["deviceBound"],
+                            attestationEnforcement: "disabled",
+                            keyRestrictions: { isEnforced: false, enforcementType: "block", aaGuids: [] },
+                        },
+                        Admins: {
+                            passkeyTypes: ["deviceBound"],
+                            attestationEnforcement: "registrationOnly",
+                            keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
+                        },
                     },
-                    Admins: {
-                        passkeyTypes: ["deviceBound"],
-                        attestationEnforcement: "registrationOnly",
-                        keyRestrictions: { isEnforced: true, enforcementType: "allow", aaGuids: [YUBIKEY] },
-                    },
-                },
-                includeTargets: [
-                    { id: "all_users", allowedPasskeyProfiles: ["default"] },
-                    { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
-                ],
-            };
-            await provider().create(await checked(inputs));
-            let ctx = exportContext(clientsAs(emu, APPS.provider));
-            let exported = (await exportMember(ctx)) as any;
-            const f = exported.methods.fido2;
-            assert.deepStrictEqual(f.passkeyProfiles, inputs.passkeyProfiles);
-            assert.deepStrictEqual(
-                f.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
-                [
-                    ["all_users", ["default"]],
-                    [ADMINS, ["Admins"]],
-                ],
-            );
-            assert.strictEqual(f.isAttestationEnforced, undefined);
-            // The first run on the exported config writes nothing.
-            const writes = fido2Writes().length;
-            const c = await checked({ ...f, method: "fido2" });
-            const r = await provider().create(c);
-            assert.strictEqual(fido2Writes().length, writes, "nothing written");
-            assert.deepStrictEqual(await provider().diff(r.id, (await provider().read(r.id, r.outs)).props, c), { changes: false });
-            // A legacy tenant.
-            seedLegacy();
-            ctx = exportContext(clientsAs(emu, APPS.provider));
-            exported = (await exportMember(ctx)) as any;
-            assert.deepStrictEqual(Object.keys(exported.methods.fido2).sort(), [
-                "excludeTargets",
-                "includeTargets",
-                "isSelfServiceRegistrationAllowed",
-                "state",
-            ]);
-            assert.match(
-                ctx.warnings.join("\n"),
-                /methods\.fido2: the tenant has not moved to passkey profiles \(isAttestationEnforced true\); attestation and key restrictions were left out/,
-            );
-            const again = await checked({ ...exported.methods.fido2, method: "fido2" });
-            const legacy = await provider().create(again);
-            assert.strictEqual(fido2Writes().length, writes, "nothing written on the legacy tenant either");
-            assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
-            assert.deepStrictEqual(await provider().diff(legacy.id, (await provider().read(legacy.id, legacy.outs)).props, again), {
-                changes: false,
-            });
-        });
+                    includeTargets: [
+                        { id: "all_users", allowedPasskeyProfiles: ["default"] },
+                        { id: ADMINS, allowedPasskeyProfiles: ["Admins"] },
+                    ],
+                };
+                await provider().create(await checked(inputs));
+                let ctx = exportContext(clientsAs(emu, APPS.provider));
+                let exported = (await exportMember(ctx)) as any;
+                const f = exported.methods.fido2;
+                assert.deepStrictEqual(f.passkeyProfiles, inputs.passkeyProfiles);
+                assert.deepStrictEqual(
+                    f.includeTargets.map((t: any) => [t.id, t.allowedPasskeyProfiles]),
+                    [
+                        ["all_users", ["default"]],
+                        [ADMINS, ["Admins"]],
+                    ],
+                );
+                assert.strictEqual(f.isAttestationEnforced, undefined);
+                // The first run on the exported config writes nothing.
+                const writes = fido2Writes().length;
+                const c = await checked({ ...f, method: "fido2" });
+                const r = await provider().create(c);
+                assert.strictEqual(fido2Writes().length, writes, "nothing written");
+                assert.deepStrictEqual(await provider().diff(r.id, (await provider().read(r.id, r.outs)).props, c), { changes: false });
+                // A legacy tenant.
+                seedLegacy();
+                ctx = exportContext(clientsAs(emu, APPS.provider));
+                exported = (await exportMember(ctx)) as any;
+                assert.deepStrictEqual(Object.keys(exported.methods.fido2).sort(), [
+                    "excludeTargets",
+                    "includeTargets",
+                    "isSelfServiceRegistrationAllowed",
+                    "state",
+                ]);
+                assert.match(
+                    ctx.warnings.join("\n"),
+                    new RegExp(
+                        String.raw`methods\.fido2: the tenant has not moved to passkey profiles \(isAttestationEnforced true\); ` +
+                            "attestation and key restrictions were left out",
+                    ),
+                );
+                const again = await checked({ ...exported.methods.fido2, method: "fido2" });
+                const legacy = await provider().create(again);
+                assert.strictEqual(fido2Writes().length, writes, "nothing written on the legacy tenant either");
+                assert.strictEqual(fido2().passkeyProfiles, undefined, "still not migrated");
+                assert.deepStrictEqual(await provider().diff(legacy.id, (await provider().read(legacy.id, legacy.outs)).props, again), {
+                    changes: false,
+                });
+            },
+        );
 
         it("the client conformance check (every suite's requests) refuses a body that carries isAttestationEnforced", () => {
             const sent = (body: unknown) =>

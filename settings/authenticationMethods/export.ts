@@ -70,7 +70,8 @@ async function exportPolicy(ctx: ExportContext): Promise<Record<string, unknown>
     const { failures } = authenticationMethodsPolicy.validate(out);
     if (failures.length) {
         ctx.warnings.push(
-            `authenticationMethods.policy was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => f.reason).join("; ")}).`,
+            "authenticationMethods.policy was left out: the tenant's values are not ones the setting accepts (" +
+                `${failures.map((f) => f.reason).join("; ")}).`,
         );
         return undefined;
     }
@@ -121,14 +122,18 @@ async function exportMethod(ctx: ExportContext, method: AuthenticationMethod): P
             );
         } else {
             ctx.warnings.push(
-                `authenticationMethods.methods.${method}: the tenant has not moved to passkey profiles (isAttestationEnforced ${JSON.stringify(have.isAttestationEnforced)}); attestation and key restrictions were left out, as the deprecated settings are never written. Declare passkeyProfiles.default to manage them (this moves the tenant to passkey profiles, which cannot be undone).`,
+                `authenticationMethods.methods.${method}: the tenant has not moved to passkey profiles ` +
+                    `(isAttestationEnforced ${JSON.stringify(have.isAttestationEnforced)}); attestation and key restrictions ` +
+                    "were left out, as the deprecated settings are never written. Declare passkeyProfiles.default to manage them " +
+                    "(this moves the tenant to passkey profiles, which cannot be undone).",
             );
         }
     }
     const { failures } = authenticationMethodConfiguration.validate({ ...out, method });
     if (failures.length) {
         ctx.warnings.push(
-            `authenticationMethods.methods.${method} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`,
+            `authenticationMethods.methods.${method} was left out: the tenant's values are not ones the setting accepts (` +
+                `${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`,
         );
         return undefined;
     }
@@ -158,7 +163,8 @@ export async function exportMember(ctx: ExportContext): Promise<Record<string, u
         const { failures } = externalAuthenticationMethod.validate({ ...m, displayName: name });
         if (failures.length) {
             ctx.warnings.push(
-                `authenticationMethods.externalMethods.${name} was left out: the tenant's values are not ones the setting accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`,
+                `authenticationMethods.externalMethods.${name} was left out: the tenant's values are not ones the setting ` +
+                    `accepts (${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}).`,
             );
             continue;
         }

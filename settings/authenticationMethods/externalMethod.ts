@@ -129,7 +129,8 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
                     ? inputs.appId.toLowerCase()
                     : checks.fail(
                           "appId",
-                          `appId must be the application (client) id of the app registration that represents the provider, a GUID (got ${JSON.stringify(inputs.appId)})`,
+                          "appId must be the application (client) id of the app registration that represents the provider, a " +
+                              `GUID (got ${JSON.stringify(inputs.appId)})`,
                       );
         }
         if (inputs.clientId !== undefined) {
@@ -147,7 +148,8 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
                     ? inputs.discoveryUrl
                     : checks.fail(
                           "discoveryUrl",
-                          `discoveryUrl must be the https URL of the provider's OpenID Connect discovery endpoint (got ${JSON.stringify(inputs.discoveryUrl)})`,
+                          "discoveryUrl must be the https URL of the provider's OpenID Connect discovery endpoint (got " +
+                              `${JSON.stringify(inputs.discoveryUrl)})`,
                       );
         }
         if (inputs.state !== undefined) desired.state = checks.oneOf(inputs.state, ["enabled", "disabled"] as const, "state");
@@ -160,7 +162,8 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
             if (desired.includeTargets?.length === 0)
                 checks.fail(
                     "includeTargets",
-                    `includeTargets is empty, which leaves ${displayName} for no one; name a group or "all_users", or set state: "disabled"`,
+                    `includeTargets is empty, which leaves ${displayName} for no one; name a group or "all_users", or set ` +
+                        `state: "disabled"`,
                 );
         }
         if (inputs.excludeTargets !== undefined) {
@@ -193,7 +196,9 @@ export const externalAuthenticationMethod: TenantSetting<ExternalMethodDesired, 
             ? {
                   failures: missing.map((k) => ({
                       property: k,
-                      reason: `the tenant has no external method named "${desired.displayName}", so it is created, and creating one needs ${k}; set ${missing.join(", ")}`,
+                      reason:
+                          `the tenant has no external method named "${desired.displayName}", so it is created, and creating one ` +
+                          `needs ${k}; set ${missing.join(", ")}`,
                   })),
               }
             : { desired, failures: [] };

@@ -13,7 +13,10 @@ import { AuthenticationMethodsPolicy, type AuthenticationMethodsPolicyArgs } fro
 export interface AuthenticationMethodsSettings {
     /** Registration campaign, migration state, system-preferred MFA, report suspicious activity (beta). */
     policy?: AuthenticationMethodsPolicyArgs;
-    /** Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath): only the fields given are managed. */
+    /**
+     * Per method (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin,
+     * hardwareOath): only the fields given are managed.
+     */
     methods?: Partial<Record<AuthenticationMethod, Omit<AuthenticationMethodConfigurationArgs, "method">>>;
     /** External authentication methods (External MFA) by displayName: appId, clientId, discoveryUrl, state, targets. */
     externalMethods?: Record<string, Omit<ExternalAuthenticationMethodArgs, "displayName">>;
@@ -62,7 +65,8 @@ export const authenticationMethodsMember: BaselineMember<AuthenticationMethodsSe
                 {
                     ...authenticationMethodsPolicyDeclaration.schema,
                     nonEmpty:
-                        "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings, or remove it",
+                        "it manages nothing; give registrationCampaign, policyMigrationState, systemCredentialPreferences " +
+                        "and/or reportSuspiciousActivitySettings, or remove it",
                 } as Schema,
                 2,
             ),

@@ -123,13 +123,22 @@ const MINUTES = num({ integer: true, min: 10, max: 43200, hint: "minutes (10 min
  */
 export const methodConfigurationDeclaration = declareSetting({
     inputs: {
-        /** Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath (beta). */
+        /**
+         * Which method: microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin,
+         * hardwareOath (beta).
+         */
         method: oneOf(AUTHENTICATION_METHODS),
         state: oneOf(["enabled", "disabled"] as const),
-        /** Who may use the method: group object ids or "all_users", and per method authenticationMode (Authenticator), isUsableForSignIn (SMS), allowedPasskeyProfiles (FIDO2). */
+        /**
+         * Who may use the method: group object ids or "all_users", and per method authenticationMode (Authenticator), isUsableForSignIn
+         * (SMS), allowedPasskeyProfiles (FIDO2).
+         */
         includeTargets: list(targetSchema(true, TARGET_EXTRAS), { hint: INCLUDE_HINT }),
         excludeTargets: list(targetSchema(false), { hint: 'like [{ id: "<group object id>" }]' }),
-        /** microsoftAuthenticator: displayAppInformationRequiredState, displayLocationInformationRequiredState, companionAppAllowedState (beta). */
+        /**
+         * microsoftAuthenticator: displayAppInformationRequiredState, displayLocationInformationRequiredState, companionAppAllowedState
+         * (beta).
+         */
         featureSettings: obj(
             Object.fromEntries(AUTHENTICATOR_FEATURES.map((f) => [f, FEATURE])) as Record<AuthenticatorFeature, typeof FEATURE>,
             {
@@ -311,7 +320,8 @@ function checkProfileKeys(checks: InputChecks, v: unknown, property: string): st
     if (!Array.isArray(v) || !v.length || v.some((k) => typeof k !== "string" || !k.trim())) {
         return checks.fail(
             property,
-            `${property} must be a non-empty list of passkey profile keys, like ["${DEFAULT_PROFILE_KEY}"] or ["${DEFAULT_PROFILE_KEY}", "<profile name>"] (got ${JSON.stringify(v)})`,
+            `${property} must be a non-empty list of passkey profile keys, like ["${DEFAULT_PROFILE_KEY}"] or ["` +
+                `${DEFAULT_PROFILE_KEY}", "<profile name>"] (got ${JSON.stringify(v)})`,
         );
     }
     const keys = v.map((k: string) => k.trim());
@@ -322,13 +332,16 @@ function checkProfileKeys(checks: InputChecks, v: unknown, property: string): st
 }
 
 export const ATTESTATION_DEPRECATED =
-    "isAttestationEnforced is deprecated by Microsoft (passkey profiles replaced it) and is never written; set passkeyProfiles.default.attestationEnforcement: registrationOnly (or on the profile your admins use) instead. On a tenant not yet on passkey profiles this moves it to them, which Microsoft does not let you undo";
+    "isAttestationEnforced is deprecated by Microsoft (passkey profiles replaced it) and is never written; set " +
+    "passkeyProfiles.default.attestationEnforcement: registrationOnly (or on the profile your admins use) instead. On a " +
+    "tenant not yet on passkey profiles this moves it to them, which Microsoft does not let you undo";
 
 function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, PasskeyProfileSetting> | undefined {
     const o = checks.object(
         v,
         "passkeyProfiles",
-        `{ default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], attestationEnforcement: "registrationOnly" } }`,
+        `{ default: { attestationEnforcement: "registrationOnly" }, Admins: { passkeyTypes: ["deviceBound"], ` +
+            `attestationEnforcement: "registrationOnly" } }`,
     );
     if (!o) return undefined;
     const out: Record<string, PasskeyProfileSetting> = {};
@@ -336,7 +349,8 @@ function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, P
     if (!keys.length) {
         checks.fail(
             "passkeyProfiles",
-            `passkeyProfiles manages nothing: declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by name, or leave it out`,
+            `passkeyProfiles manages nothing: declare the default profile ("${DEFAULT_PROFILE_KEY}") and/or profiles by ` +
+                "name, or leave it out",
         );
     }
     if (keys.length > 3) {
@@ -353,7 +367,8 @@ function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, P
             k === "isAttestationEnforced"
                 ? `${at}.isAttestationEnforced: a passkey profile says attestationEnforcement: "registrationOnly" or "disabled"`
                 : k === "name" || k === "id"
-                  ? `${at}.${k}: a profile is named by its key in passkeyProfiles ("${DEFAULT_PROFILE_KEY}" for the tenant's default profile); remove ${k}`
+                  ? `${at}.${k}: a profile is named by its key in passkeyProfiles ("${DEFAULT_PROFILE_KEY}" for the tenant's ` +
+                    `default profile); remove ${k}`
                   : undefined,
         );
         const profile: PasskeyProfileSetting = {};
@@ -365,7 +380,8 @@ function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, P
             ) {
                 checks.fail(
                     `${at}.passkeyTypes`,
-                    `${at}.passkeyTypes must be a non-empty list of ${PASSKEY_TYPES.map((t) => `"${t}"`).join(", ")} (got ${JSON.stringify(p.passkeyTypes)})`,
+                    `${at}.passkeyTypes must be a non-empty list of ${PASSKEY_TYPES.map((t) => `"${t}"`).join(", ")} (got ` +
+                        `${JSON.stringify(p.passkeyTypes)})`,
                 );
             } else {
                 profile.passkeyTypes = [
@@ -417,7 +433,8 @@ function checkPasskeyProfiles(checks: InputChecks, v: unknown): Record<string, P
         ) {
             checks.fail(
                 at,
-                `${at} needs passkeyTypes and attestationEnforcement (a profile other than "${DEFAULT_PROFILE_KEY}" may be new to the tenant, and Microsoft requires both)`,
+                `${at} needs passkeyTypes and attestationEnforcement (a profile other than "${DEFAULT_PROFILE_KEY}" may be ` +
+                    "new to the tenant, and Microsoft requires both)",
             );
         }
         if (!Object.keys(p).filter((x) => p[x] !== undefined).length) {
@@ -433,7 +450,8 @@ const ALL_KEYS = methodConfigurationDeclaration.inputKeys;
 const LIFETIMES = ["minimumLifetimeInMinutes", "defaultLifetimeInMinutes", "maximumLifetimeInMinutes"] as const;
 
 export const NUMBER_MATCHING_REASON =
-    "number matching is always on for Microsoft Authenticator (Microsoft made it mandatory in May 2023) and Graph refuses the setting; remove numberMatchingRequiredState";
+    "number matching is always on for Microsoft Authenticator (Microsoft made it mandatory in May 2023) and Graph refuses " +
+    "the setting; remove numberMatchingRequiredState";
 
 const configPath = (method: AuthenticationMethod) => `${POLICY_PATH}/authenticationMethodConfigurations/${method}`;
 
@@ -993,21 +1011,24 @@ function checkLifetimes(
         const property = desired.minimumLifetimeInMinutes !== undefined ? "minimumLifetimeInMinutes" : "maximumLifetimeInMinutes";
         checks.fail(
             property,
-            `${where("minimumLifetimeInMinutes")} is greater than ${where("maximumLifetimeInMinutes")}; the minimum must not exceed the maximum (set both)`,
+            `${where("minimumLifetimeInMinutes")} is greater than ${where("maximumLifetimeInMinutes")}; the minimum must not ` +
+                "exceed the maximum (set both)",
         );
     }
     if (def !== undefined && min !== undefined && def < min && setByStack("defaultLifetimeInMinutes", "minimumLifetimeInMinutes")) {
         const property = desired.defaultLifetimeInMinutes !== undefined ? "defaultLifetimeInMinutes" : "minimumLifetimeInMinutes";
         checks.fail(
             property,
-            `${where("defaultLifetimeInMinutes")} is below ${where("minimumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set minimumLifetimeInMinutes too, or raise the default)`,
+            `${where("defaultLifetimeInMinutes")} is below ${where("minimumLifetimeInMinutes")}; the default must lie ` +
+                "between the minimum and the maximum (set minimumLifetimeInMinutes too, or raise the default)",
         );
     }
     if (def !== undefined && max !== undefined && def > max && setByStack("defaultLifetimeInMinutes", "maximumLifetimeInMinutes")) {
         const property = desired.defaultLifetimeInMinutes !== undefined ? "defaultLifetimeInMinutes" : "maximumLifetimeInMinutes";
         checks.fail(
             property,
-            `${where("defaultLifetimeInMinutes")} is above ${where("maximumLifetimeInMinutes")}; the default must lie between the minimum and the maximum (set maximumLifetimeInMinutes too, or lower the default)`,
+            `${where("defaultLifetimeInMinutes")} is above ${where("maximumLifetimeInMinutes")}; the default must lie ` +
+                "between the minimum and the maximum (set maximumLifetimeInMinutes too, or lower the default)",
         );
     }
 }
@@ -1036,7 +1057,9 @@ async function preparePasskeyProfiles(
         if (!migrated && !desired.passkeyProfiles) {
             failures.push({
                 property: at,
-                reason: `${at}: the tenant has not moved to passkey profiles yet; declare passkeyProfiles (at least "${DEFAULT_PROFILE_KEY}") to move it, or remove allowedPasskeyProfiles`,
+                reason:
+                    `${at}: the tenant has not moved to passkey profiles yet; declare passkeyProfiles (at least "` +
+                    `${DEFAULT_PROFILE_KEY}") to move it, or remove allowedPasskeyProfiles`,
             });
             return;
         }
@@ -1044,7 +1067,10 @@ async function preparePasskeyProfiles(
         if (unknown.length) {
             failures.push({
                 property: at,
-                reason: `${at} names passkey profile(s) ${unknown.map((k) => `"${k}"`).join(", ")} that neither the tenant nor passkeyProfiles has; the tenant has ${[...Object.keys(liveProfiles)].map((k) => `"${k}"`).join(", ") || "none"}`,
+                reason:
+                    `${at} names passkey profile(s) ${unknown.map((k) => `"${k}"`).join(", ")} that neither the tenant nor ` +
+                    "passkeyProfiles has; the tenant has " +
+                    `${[...Object.keys(liveProfiles)].map((k) => `"${k}"`).join(", ") || "none"}`,
             });
         }
     });
@@ -1052,7 +1078,10 @@ async function preparePasskeyProfiles(
     if (!migrated && desired.passkeyProfiles) {
         await engineLog(
             "warning",
-            `Authentication method fido2: the tenant still has the FIDO2 settings from before passkey profiles (isAttestationEnforced ${JSON.stringify(live.isAttestationEnforced)}); this plan moves it to passkey profiles, which Microsoft does not let you undo. Its settings become the default passkey profile, then the stack's profiles apply.`,
+            "Authentication method fido2: the tenant still has the FIDO2 settings from before passkey profiles " +
+                `(isAttestationEnforced ${JSON.stringify(live.isAttestationEnforced)}); this plan moves it to passkey profiles, ` +
+                "which Microsoft does not let you undo. Its settings become the default passkey profile, then the stack's " +
+                "profiles apply.",
         );
     }
     const liveTargets = new Map(((live.includeTargets ?? []) as Target[]).map((t) => [t.id, t]));
@@ -1063,7 +1092,9 @@ async function preparePasskeyProfiles(
         if (want && had && !same([...want].sort(), [...had].sort())) {
             await engineLog(
                 "warning",
-                `Authentication method fido2: users in ${t.id === ALL_USERS ? "all users" : `${t.targetType} ${t.id}`} move from passkey profile(s) ${had.join(", ")} to ${want.join(", ")}: they may register and sign in only with passkeys that one of the new profiles allows.`,
+                `Authentication method fido2: users in ${t.id === ALL_USERS ? "all users" : `${t.targetType} ${t.id}`} move ` +
+                    `from passkey profile(s) ${had.join(", ")} to ${want.join(", ")}: they may register and sign in only with ` +
+                    "passkeys that one of the new profiles allows.",
             );
         }
     }
@@ -1102,7 +1133,10 @@ export function methodWeakens(method: AuthenticationMethod | string | undefined,
     }
     if (c.field !== "state" || c.from === c.to || !method) return undefined;
     if (c.to === "enabled" && WEAK_METHODS.includes(method)) {
-        return `${method} switched on: a phishable method (one-time codes by ${method === "email" ? "email" : method === "sms" ? "text message" : "phone call"}) becomes usable for sign-in`;
+        return (
+            `${method} switched on: a phishable method (one-time codes by ` +
+            `${method === "email" ? "email" : method === "sms" ? "text message" : "phone call"}) becomes usable for sign-in`
+        );
     }
     if (c.to === "disabled" && c.from === "enabled" && PHISHING_RESISTANT.includes(method)) {
         return `${method} switched off: a phishing-resistant method is taken away (users who rely on it fall back to weaker methods)`;

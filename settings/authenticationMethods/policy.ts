@@ -73,7 +73,10 @@ export const authenticationMethodsPolicyDeclaration = declareSetting({
         policyMigrationState: oneOf(MIGRATION_STATES),
         /** System-preferred MFA (Graph beta systemCredentialPreferences). Only the fields set are managed. */
         systemCredentialPreferences: PREFERENCES,
-        /** Report suspicious activity (Graph beta reportSuspiciousActivitySettings): state, includeTarget, voiceReportingCode. Only the fields set are managed. */
+        /**
+         * Report suspicious activity (Graph beta reportSuspiciousActivitySettings): state, includeTarget, voiceReportingCode. Only the
+         * fields set are managed.
+         */
         reportSuspiciousActivitySettings: REPORT,
     },
     internal: {
@@ -194,7 +197,10 @@ function reportAsManaged(
 /** Switching report suspicious activity off ("default" is off, per the resource page) weakens the tenant. */
 export function policyWeakens(c: FieldChange): string | undefined {
     if (c.field === "reportSuspiciousActivitySettings.state" && c.from === "enabled" && c.to !== "enabled") {
-        return "report suspicious activity switched off: users can no longer flag an MFA prompt they did not start (which sets their user risk to high)";
+        return (
+            "report suspicious activity switched off: users can no longer flag an MFA prompt they did not start (which sets " +
+            "their user risk to high)"
+        );
     }
     return undefined;
 }
@@ -305,9 +311,11 @@ function sectionForWrite(have: Record<string, unknown>, want: Record<string, unk
 export function migrationStepBackWarning(have: PolicyMigrationState, want: PolicyMigrationState): string {
     return (
         `Authentication methods policy: this plan moves policyMigrationState back from "${have}" (what the tenant has) to "${want}". ` +
-        `Microsoft documents the migration as reversible, so it is applied. But the legacy MFA and SSPR policies stopped being manageable ` +
+        "Microsoft documents the migration as reversible, so it is applied. But the legacy MFA and SSPR policies stopped " +
+        "being manageable " +
         `on 2025-09-30: stepping back does not give you back control of methods through them, and what it changes for users is not ` +
-        `documented. Keep managing methods in the authentication methods policy; if the step back is not intended, set policyMigrationState ` +
+        "documented. Keep managing methods in the authentication methods policy; if the step back is not intended, set " +
+        "policyMigrationState " +
         `to "${have}" or remove it to stop managing it.`
     );
 }
@@ -320,7 +328,8 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
     auditActivities: ["Authentication Methods Policy Update"],
     permissions: AUTH_POLICY_PERMISSIONS,
     onDelete:
-        "Removing the resource stops managing the registration campaign, migration state, system-preferred MFA and report suspicious activity; the tenant keeps them as they are.",
+        "Removing the resource stops managing the registration campaign, migration state, system-preferred MFA and report " +
+        "suspicious activity; the tenant keeps them as they are.",
     inputKeys: KEYS,
 
     validate(inputs) {
@@ -368,7 +377,8 @@ export const authenticationMethodsPolicy: TenantSetting<AuthenticationMethodsPol
         if (!checks.failures.length && managesNothing(desired)) {
             checks.fail(
                 "registrationCampaign",
-                `nothing to manage: set registrationCampaign, policyMigrationState, systemCredentialPreferences and/or reportSuspiciousActivitySettings`,
+                "nothing to manage: set registrationCampaign, policyMigrationState, systemCredentialPreferences and/or " +
+                    "reportSuspiciousActivitySettings",
             );
         }
         return checks.failures.length ? { failures: checks.failures } : { desired, failures: [] };

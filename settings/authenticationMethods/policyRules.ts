@@ -13,7 +13,8 @@ const METHODS_POLICY_TYPE = dynamicType(authenticationMethodsPolicy.type);
 export const noSmsOrVoiceForAdmins: ResourceValidationPolicy = {
     name: "no-sms-or-voice-for-admins",
     description:
-        "SMS and voice are not enabled for administrators (ScubaGear MS.AAD.3.5 disables them for everyone; configure adminGroupIds to check admin groups only).",
+        "SMS and voice are not enabled for administrators (ScubaGear MS.AAD.3.5 disables them for everyone; configure " +
+        "adminGroupIds to check admin groups only).",
     enforcementLevel: "mandatory",
     configSchema: { properties: { adminGroupIds: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, reportViolation) => {
@@ -27,11 +28,13 @@ export const noSmsOrVoiceForAdmins: ResourceValidationPolicy = {
             : admins.filter((a) => targets.includes(a));
         if (targets.includes("all_users") && !admins.length) {
             reportViolation(
-                `${args.props.method} is enabled for all users, administrators included. Disable it, or exclude the admin groups and list them in this policy's adminGroupIds.`,
+                `${args.props.method} is enabled for all users, administrators included. Disable it, or exclude the admin ` +
+                    "groups and list them in this policy's adminGroupIds.",
             );
         } else if (reached.length) {
             reportViolation(
-                `${args.props.method} is enabled for administrator group(s) ${reached.join(", ")}. Exclude them (excludeTargets) or disable ${args.props.method}.`,
+                `${args.props.method} is enabled for administrator group(s) ${reached.join(", ")}. Exclude them ` +
+                    `(excludeTargets) or disable ${args.props.method}.`,
             );
         }
     },
@@ -63,7 +66,8 @@ export const otpMethodsDisabled: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (args.type !== METHOD_CONFIGURATION_TYPE || !OTP_METHODS.includes(args.props.method) || args.props.state !== "enabled") return;
         reportViolation(
-            `${args.props.method} is enabled: ScubaGear MS.AAD.3.5v2 asks to disable SMS, voice and email one-time passcodes (phishable). Set state: disabled.`,
+            `${args.props.method} is enabled: ScubaGear MS.AAD.3.5v2 asks to disable SMS, voice and email one-time passcodes ` +
+                "(phishable). Set state: disabled.",
         );
     },
 };
@@ -77,7 +81,8 @@ export const otpMethodsDisabled: ResourceValidationPolicy = {
 export const passkeyAttestationForAdmins: ResourceValidationPolicy = {
     name: "passkey-attestation-for-admins",
     description:
-        "Every passkey profile administrators may use enforces attestation (ScubaGear MS.AAD.3.6, CIS 5.2.2.5; Microsoft's passkey profile guidance for privileged accounts).",
+        "Every passkey profile administrators may use enforces attestation (ScubaGear MS.AAD.3.6, CIS 5.2.2.5; Microsoft's " +
+        "passkey profile guidance for privileged accounts).",
     enforcementLevel: "advisory",
     configSchema: { properties: { adminGroupIds: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, reportViolation) => {
@@ -90,7 +95,9 @@ export const passkeyAttestationForAdmins: ResourceValidationPolicy = {
             const weak = (t.allowedPasskeyProfiles ?? ["default"]).filter((k) => profiles[k]?.attestationEnforcement === "disabled");
             if (weak.length) {
                 reportViolation(
-                    `fido2: ${id === "all_users" ? "all users, administrators included," : `administrator group ${id}`} may use passkey profile(s) ${weak.join(", ")} without attestation. Set attestationEnforcement: registrationOnly on them, or give admins an attested profile only.`,
+                    `fido2: ${id === "all_users" ? "all users, administrators included," : `administrator group ${id}`} may ` +
+                        `use passkey profile(s) ${weak.join(", ")} without attestation. Set attestationEnforcement: ` +
+                        "registrationOnly on them, or give admins an attested profile only.",
                 );
             }
         }
@@ -105,7 +112,8 @@ export const passkeyAttestationForAdmins: ResourceValidationPolicy = {
 export const qrCodeOnlyWhereIntended: ResourceValidationPolicy = {
     name: "qr-code-only-where-intended",
     description:
-        "QR code sign-in (single factor) is enabled only for the groups meant to use it, never for all users (Microsoft's guidance: frontline workers, not information workers; no baseline control).",
+        "QR code sign-in (single factor) is enabled only for the groups meant to use it, never for all users (Microsoft's " +
+        "guidance: frontline workers, not information workers; no baseline control).",
     enforcementLevel: "advisory",
     configSchema: { properties: { allowedGroupIds: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, reportViolation) => {
@@ -115,7 +123,9 @@ export const qrCodeOnlyWhereIntended: ResourceValidationPolicy = {
         const outside = targets.filter((t) => !allowed.includes(t));
         if (outside.length) {
             reportViolation(
-                `qrCodePin is enabled for ${outside.map((t) => (t === "all_users" ? "all users" : t)).join(", ")}; QR code sign-in is meant for frontline groups only. Target those groups and list them in this policy's allowedGroupIds.`,
+                `qrCodePin is enabled for ${outside.map((t) => (t === "all_users" ? "all users" : t)).join(", ")}; QR code ` +
+                    "sign-in is meant for frontline groups only. Target those groups and list them in this policy's " +
+                    "allowedGroupIds.",
             );
         }
     },

@@ -179,13 +179,15 @@ export function checkTargets(checks: InputChecks, v: unknown, property: string, 
             if (!kind.allowAllUsers) {
                 checks.fail(
                     `${at}.id`,
-                    `${at}.id cannot be "${ALL_USERS}": excluding everyone leaves ${kind.subject} for no one; to turn it off, set its state instead`,
+                    `${at}.id cannot be "${ALL_USERS}": excluding everyone leaves ${kind.subject} for no one; to turn it ` +
+                        "off, set its state instead",
                 );
             }
         } else if (!GUID.test(id)) {
             checks.fail(
                 `${at}.id`,
-                `${at}.id must be an object id (a GUID such as 2f1c6a7e-...; names are not accepted)${kind.allowAllUsers ? ` or "${ALL_USERS}"` : ""} (got ${shown(item.id)})`,
+                `${at}.id must be an object id (a GUID such as 2f1c6a7e-...; names are not accepted)` +
+                    `${kind.allowAllUsers ? ` or "${ALL_USERS}"` : ""} (got ${shown(item.id)})`,
             );
         }
         const targetType = item.targetType === undefined ? "group" : checks.oneOf(item.targetType, TARGET_TYPES, `${at}.targetType`);

@@ -41,7 +41,10 @@ export const breakGlassDeclaration = declareSetting({
 export type BreakGlassDesired = DesiredOf<typeof breakGlassDeclaration>;
 export type BreakGlassLive = LiveOf<typeof breakGlassDeclaration>;
 
-/** Each account's object id, read through the package's Graph client (one $batch, retried); the accounts the tenant does not have, apart, each with its config key. */
+/**
+ * Each account's object id, read through the package's Graph client (one $batch, retried); the accounts the tenant does not have, apart,
+ * each with its config key.
+ */
 export async function resolveAccounts(
     clients: TenantClients,
     accounts: readonly string[],
@@ -77,7 +80,8 @@ function unknownFailure(unknown: readonly string[]): ValidationFailure {
         property: "accounts",
         reason:
             `no such user in the tenant: ${unknown.join(", ")}. ` +
-            `Name each break-glass account by its user principal name or object id as the tenant has it, and preview again; nothing was changed.`,
+            "Name each break-glass account by its user principal name or object id as the tenant has it, and preview again; " +
+            "nothing was changed.",
     };
 }
 
@@ -122,7 +126,8 @@ export const breakGlassAccounts: TenantSetting<BreakGlassDesired, BreakGlassLive
     async apply() {
         // Nothing to write. A difference here means an account resolved to another user than at preview.
         throw new Error(
-            `${BREAK_GLASS_KEY}: an account now resolves to another user than at preview; preview again and check the accounts; nothing was changed.`,
+            `${BREAK_GLASS_KEY}: an account now resolves to another user than at preview; preview again and check the ` +
+                "accounts; nothing was changed.",
         );
     },
     id(tenantId) {

@@ -429,200 +429,229 @@ describe("emulator: Conditional Access", function () {
         const custom = (displayName: string, allowedCombinations = ["fido2", "x509CertificateMultiFactor"]) =>
             call("POST", STRENGTHS, { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", displayName, allowedCombinations });
 
-        it("lists the three built-in strengths with Microsoft's ids, names and combinations; they cannot be changed or deleted", async () => {
-            const list = await call("GET", STRENGTHS);
-            assert.strictEqual(list.status, 200);
-            assert.deepStrictEqual(
-                list.body.value.map((p: any) => [p.id, p.displayName, p.policyType]),
-                [
-                    ["00000000-0000-0000-0000-000000000002", "Multifactor authentication", "builtIn"],
-                    ["00000000-0000-0000-0000-000000000003", "Passwordless MFA", "builtIn"],
-                    [PHISHING_RESISTANT, "Phishing resistant MFA", "builtIn"],
-                ],
-            );
-            assert.deepStrictEqual(list.body.value[2].allowedCombinations, [
-                "windowsHelloForBusiness",
-                "fido2",
-                "x509CertificateMultiFactor",
-            ]);
-            assert.strictEqual((await call("PATCH", `${STRENGTHS}/${PHISHING_RESISTANT}`, { displayName: "mine" })).status, 400);
-            assert.strictEqual((await call("DELETE", `${STRENGTHS}/${PHISHING_RESISTANT}`)).status, 400);
-            assert.strictEqual(
-                (await call("POST", `${STRENGTHS}/${PHISHING_RESISTANT}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] }))
-                    .status,
-                400,
-            );
-            const filtered = await call("GET", `${STRENGTHS}?$filter=policyType eq 'builtIn'`);
-            assert.strictEqual(filtered.body.value.length, 3);
-            assert.strictEqual((await call("GET", `${STRENGTHS}?$top=1`)).status, 400);
-        });
+        it(
+            "lists the three built-in strengths with Microsoft's ids, " + "names and combinations; they cannot be changed or deleted",
+            async () => {
+                const list = await call("GET", STRENGTHS);
+                assert.strictEqual(list.status, 200);
+                assert.deepStrictEqual(
+                    list.body.value.map((p: any) => [p.id, p.displayName, p.policyType]),
+                    [
+                        ["00000000-0000-0000-0000-000000000002", "Multifactor authentication", "builtIn"],
+                        ["00000000-0000-0000-0000-000000000003", "Passwordless MFA", "builtIn"],
+                        [PHISHING_RESISTANT, "Phishing resistant MFA", "builtIn"],
+                    ],
+                );
+                assert.deepStrictEqual(list.body.value[2].allowedCombinations, [
+                    "windowsHelloForBusiness",
+                    "fido2",
+                    "x509CertificateMultiFactor",
+                ]);
+                assert.strictEqual((await call("PATCH", `${STRENGTHS}/${PHISHING_RESISTANT}`, { displayName: "mine" })).status, 400);
+                assert.strictEqual((await call("DELETE", `${STRENGTHS}/${PHISHING_RESISTANT}`)).status, 400);
+                assert.strictEqual(
+                    (await call("POST", `${STRENGTHS}/${PHISHING_RESISTANT}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] }))
+                        .status,
+                    400,
+                );
+                const filtered = await call("GET", `${STRENGTHS}?$filter=policyType eq 'builtIn'`);
+                assert.strictEqual(filtered.body.value.length, 3);
+                assert.strictEqual((await call("GET", `${STRENGTHS}?$top=1`)).status, 400);
+            },
+        );
 
-        it("creates (201), updates (PATCH 204 for names, updateAllowedCombinations for combinations) and deletes a custom strength; refuses unknown modes, combinations in PATCH, and a 16th", async () => {
-            const created = await custom("FIDO2 or certificate");
-            assert.strictEqual(created.status, 201, JSON.stringify(created.body));
-            assert.strictEqual(created.body.policyType, "custom");
-            assert.strictEqual(created.body.description, null);
-            const id = created.body.id;
-            assert.strictEqual(
-                (
-                    await call("PATCH", `${STRENGTHS}/${id}`, {
-                        "@odata.type": "#microsoft.graph.authenticationStrengthPolicy",
-                        displayName: "FIDO2 or CBA",
-                        description: "admins",
-                    })
-                ).status,
-                204,
-            );
-            assert.strictEqual((await call("PATCH", `${STRENGTHS}/${id}`, { allowedCombinations: ["fido2"] })).status, 400);
-            const updated = await call("POST", `${STRENGTHS}/${id}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] });
-            assert.strictEqual(updated.status, 200, JSON.stringify(updated.body));
-            assert.deepStrictEqual(updated.body.previousCombinations, ["fido2", "x509CertificateMultiFactor"]);
-            const read = await call("GET", `${STRENGTHS}/${id}`);
-            assert.deepStrictEqual(
-                [read.body.displayName, read.body.description, read.body.allowedCombinations],
-                ["FIDO2 or CBA", "admins", ["fido2"]],
-            );
-            assert.strictEqual((await custom("bad", ["fido3"])).status, 400);
-            assert.strictEqual((await call("POST", STRENGTHS, { displayName: "no combinations" })).status, 400);
-            for (let i = 1; i < 15; i++) assert.strictEqual((await custom(`custom ${i}`)).status, 201);
-            const sixteenth = await custom("one too many");
-            assert.strictEqual(sixteenth.status, 400);
-            assert.match(sixteenth.body.error.message, /at most 15/);
-            assert.strictEqual((await call("DELETE", `${STRENGTHS}/${id}`)).status, 204);
-            assert.strictEqual((await call("GET", `${STRENGTHS}/${id}`)).status, 404);
-        });
+        it(
+            "creates (201), updates (PATCH 204 for names, updateAllowedCombinations for combinations) and deletes a custom " +
+                "strength; refuses unknown modes, combinations in PATCH, and a 16th",
+            async () => {
+                const created = await custom("FIDO2 or certificate");
+                assert.strictEqual(created.status, 201, JSON.stringify(created.body));
+                assert.strictEqual(created.body.policyType, "custom");
+                assert.strictEqual(created.body.description, null);
+                const id = created.body.id;
+                assert.strictEqual(
+                    (
+                        await call("PATCH", `${STRENGTHS}/${id}`, {
+                            "@odata.type": "#microsoft.graph.authenticationStrengthPolicy",
+                            displayName: "FIDO2 or CBA",
+                            description: "admins",
+                        })
+                    ).status,
+                    204,
+                );
+                assert.strictEqual((await call("PATCH", `${STRENGTHS}/${id}`, { allowedCombinations: ["fido2"] })).status, 400);
+                const updated = await call("POST", `${STRENGTHS}/${id}/updateAllowedCombinations`, { allowedCombinations: ["fido2"] });
+                assert.strictEqual(updated.status, 200, JSON.stringify(updated.body));
+                assert.deepStrictEqual(updated.body.previousCombinations, ["fido2", "x509CertificateMultiFactor"]);
+                const read = await call("GET", `${STRENGTHS}/${id}`);
+                assert.deepStrictEqual(
+                    [read.body.displayName, read.body.description, read.body.allowedCombinations],
+                    ["FIDO2 or CBA", "admins", ["fido2"]],
+                );
+                assert.strictEqual((await custom("bad", ["fido3"])).status, 400);
+                assert.strictEqual((await call("POST", STRENGTHS, { displayName: "no combinations" })).status, 400);
+                for (let i = 1; i < 15; i++) assert.strictEqual((await custom(`custom ${i}`)).status, 201);
+                const sixteenth = await custom("one too many");
+                assert.strictEqual(sixteenth.status, 400);
+                assert.match(sixteenth.body.error.message, /at most 15/);
+                assert.strictEqual((await call("DELETE", `${STRENGTHS}/${id}`)).status, 204);
+                assert.strictEqual((await call("GET", `${STRENGTHS}/${id}`)).status, 404);
+            },
+        );
 
-        it("a policy's grant names a strength by id (read back as that strength); an unknown id is refused, and a strength in use cannot be deleted; authenticationFlows takes deviceCodeFlow and authenticationTransfer", async () => {
-            const strength = (await custom("admins")).body;
-            const policy = (id: string) => ({
-                displayName: "Phishing-resistant MFA for admins",
-                state: "enabledForReportingButNotEnforced",
-                conditions: {
-                    users: { includeRoles: ["62e90394-69f5-4237-9190-012177145e10"] },
-                    applications: { includeApplications: ["All"] },
-                    clientAppTypes: ["all"],
-                },
-                grantControls: {
-                    operator: "OR",
-                    builtInControls: [],
-                    authenticationStrength: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", id },
-                },
-            });
-            assert.strictEqual((await call("POST", POLICIES, policy("00000000-0000-0000-0000-00000000dead"))).status, 400);
-            const created = await call("POST", POLICIES, policy(strength.id));
-            assert.strictEqual(created.status, 201, JSON.stringify(created.body));
-            const read = await call("GET", `${POLICIES}/${created.body.id}`);
-            assert.strictEqual(read.body.grantControls.authenticationStrength.id, strength.id);
-            assert.strictEqual(read.body.grantControls.authenticationStrength.displayName, "admins");
-            const refused = await call("DELETE", `${STRENGTHS}/${strength.id}`);
-            assert.strictEqual(refused.status, 400);
-            assert.match(refused.body.error.message, /Phishing-resistant MFA for admins/);
-            const builtIn = await call("POST", POLICIES, { ...policy(PHISHING_RESISTANT), displayName: "built-in" });
-            assert.strictEqual(builtIn.status, 201);
-            assert.strictEqual(builtIn.body.grantControls.authenticationStrength.displayName, "Phishing resistant MFA");
-
-            // conditions.authenticationFlows: transferMethods is a flag enum (deviceCodeFlow, authenticationTransfer or both), nothing else.
-            const flows = (transferMethods: string) => ({
-                displayName: `Block ${transferMethods}`,
-                state: "enabledForReportingButNotEnforced",
-                conditions: {
-                    users: { includeUsers: ["All"] },
-                    applications: { includeApplications: ["All"] },
-                    clientAppTypes: ["all"],
-                    authenticationFlows: { transferMethods },
-                },
-                grantControls: { operator: "OR", builtInControls: ["block"] },
-            });
-            const both = await call("POST", POLICIES, flows("deviceCodeFlow,authenticationTransfer"));
-            assert.strictEqual(both.status, 201, JSON.stringify(both.body));
-            assert.deepStrictEqual(both.body.conditions.authenticationFlows, { transferMethods: "deviceCodeFlow,authenticationTransfer" });
-            assert.strictEqual((await call("POST", POLICIES, flows("deviceCodeFlow"))).status, 201);
-            assert.strictEqual((await call("POST", POLICIES, flows("deviceCode"))).status, 400);
-        });
-
-        it("Microsoft-managed policies: seeded in report-only; state and exclusions can be changed, not the name or anything else; they cannot be deleted; Microsoft's change is audited as Microsoft Managed Policy Manager", async () => {
-            const seeded = seedManagedPolicies(emu.store, emu.defaultTenant());
-            assert.ok(
-                seeded.length >= 4 &&
-                    seeded.every((p) => p.state === "enabledForReportingButNotEnforced" && p.displayName.startsWith("Microsoft-managed: ")),
-            );
-            const id = seeded.find((p) => p.displayName === "Microsoft-managed: Block device code flow")!.id;
-            const listed = await call("GET", POLICIES);
-            assert.ok(
-                listed.body.value.some((p: any) => p.id === id && p.conditions.authenticationFlows.transferMethods === "deviceCodeFlow"),
-            );
-            assert.strictEqual(
-                (
-                    await call("PATCH", `${POLICIES}/${id}`, {
-                        state: "disabled",
-                        conditions: { users: { excludeUsers: ["11111111-1111-1111-1111-111111111111"] } },
-                    })
-                ).status,
-                204,
-            );
-            assert.deepStrictEqual((await call("GET", `${POLICIES}/${id}`)).body.conditions.users.excludeUsers, [
-                "11111111-1111-1111-1111-111111111111",
-            ]);
-            const renamed = await call("PATCH", `${POLICIES}/${id}`, { displayName: "mine now" });
-            assert.strictEqual(renamed.status, 400);
-            assert.match(renamed.body.error.message, /can't be renamed/);
-            assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { conditions: { clientAppTypes: ["browser"] } })).status, 400);
-            assert.strictEqual(
-                (await call("PATCH", `${POLICIES}/${id}`, { grantControls: { operator: "OR", builtInControls: ["mfa"] } })).status,
-                400,
-            );
-            const deleted = await call("DELETE", `${POLICIES}/${id}`);
-            assert.strictEqual(deleted.status, 400);
-            assert.match(deleted.body.error.message, /can't rename or delete Microsoft-managed policies/);
-
-            microsoftSetsManagedPolicyState(emu.store, emu.defaultTenant(), id, "enabled");
-            assert.strictEqual(stored().find((p) => p.id === id)!.state, "enabled");
-            addApp(emu, "audit-reader", ["AuditLog.Read.All", "Directory.Read.All"]);
-            const audits = await call(
-                "GET",
-                `/auditLogs/directoryAudits?$filter=${encodeURIComponent("initiatedBy/app/displayName eq 'Microsoft Managed Policy Manager' and category eq 'Policy'")}`,
-                undefined,
-                "audit-reader",
-            );
-            assert.strictEqual(audits.status, 200, JSON.stringify(audits.body));
-            assert.deepStrictEqual(
-                audits.body.value.map((e: any) => [e.activityDisplayName, e.targetResources[0].id]),
-                [["Update Conditional Access policy", id]],
-            );
-            emu.store.mutate(() => (emu.defaultTenant().managedConditionalAccessPolicyIds = []));
-        });
-
-        it("sign-ins given to the emulator carry their report-only results, as the evolvable enum only with Prefer: include-unknown-enum-members", async () => {
-            const upn = emu.directory().users.values().next().value!.userPrincipalName;
-            emu.store.mutate(() => {
-                emu.defaultTenant().recordedSignIns = [
-                    {
-                        id: "5f0e0a53-0000-4000-8000-000000000001",
-                        createdDateTime: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-                        userPrincipalName: upn,
-                        appDisplayName: "Azure Portal",
-                        clientAppUsed: "Browser",
-                        appliedConditionalAccessPolicies: [
-                            {
-                                id: "p1",
-                                displayName: "Phishing-resistant MFA for admins",
-                                result: "reportOnlyFailure",
-                                enforcedGrantControls: ["Authentication Strength"],
-                                enforcedSessionControls: [],
-                            },
-                        ],
+        it(
+            "a policy's grant names a strength by id (read back as that strength); an unknown id is refused, and a strength in " +
+                "use cannot be deleted; authenticationFlows takes deviceCodeFlow and authenticationTransfer",
+            async () => {
+                const strength = (await custom("admins")).body;
+                const policy = (id: string) => ({
+                    displayName: "Phishing-resistant MFA for admins",
+                    state: "enabledForReportingButNotEnforced",
+                    conditions: {
+                        users: { includeRoles: ["62e90394-69f5-4237-9190-012177145e10"] },
+                        applications: { includeApplications: ["All"] },
+                        clientAppTypes: ["all"],
                     },
-                ];
-            });
-            const q = `/auditLogs/signIns?$filter=userPrincipalName eq '${upn}'`;
-            const plain = await call("GET", q);
-            const mine = (b: any) => b.value.find((s: any) => s.id === "5f0e0a53-0000-4000-8000-000000000001");
-            assert.strictEqual(mine(plain.body).appliedConditionalAccessPolicies[0].result, "unknownFutureValue");
-            const evolvable = await rawGraph(emu, "GET", q, undefined, APPS.provider, "v1.0", { Prefer: "include-unknown-enum-members" });
-            assert.strictEqual(mine(evolvable.body).appliedConditionalAccessPolicies[0].result, "reportOnlyFailure");
-            assert.strictEqual(mine(evolvable.body).appDisplayName, "Azure Portal");
-            emu.store.mutate(() => (emu.defaultTenant().recordedSignIns = []));
-        });
+                    grantControls: {
+                        operator: "OR",
+                        builtInControls: [],
+                        authenticationStrength: { "@odata.type": "#microsoft.graph.authenticationStrengthPolicy", id },
+                    },
+                });
+                assert.strictEqual((await call("POST", POLICIES, policy("00000000-0000-0000-0000-00000000dead"))).status, 400);
+                const created = await call("POST", POLICIES, policy(strength.id));
+                assert.strictEqual(created.status, 201, JSON.stringify(created.body));
+                const read = await call("GET", `${POLICIES}/${created.body.id}`);
+                assert.strictEqual(read.body.grantControls.authenticationStrength.id, strength.id);
+                assert.strictEqual(read.body.grantControls.authenticationStrength.displayName, "admins");
+                const refused = await call("DELETE", `${STRENGTHS}/${strength.id}`);
+                assert.strictEqual(refused.status, 400);
+                assert.match(refused.body.error.message, /Phishing-resistant MFA for admins/);
+                const builtIn = await call("POST", POLICIES, { ...policy(PHISHING_RESISTANT), displayName: "built-in" });
+                assert.strictEqual(builtIn.status, 201);
+                assert.strictEqual(builtIn.body.grantControls.authenticationStrength.displayName, "Phishing resistant MFA");
+
+                // conditions.authenticationFlows: transferMethods is a flag enum (deviceCodeFlow, authenticationTransfer or both), nothing
+                // else.
+                const flows = (transferMethods: string) => ({
+                    displayName: `Block ${transferMethods}`,
+                    state: "enabledForReportingButNotEnforced",
+                    conditions: {
+                        users: { includeUsers: ["All"] },
+                        applications: { includeApplications: ["All"] },
+                        clientAppTypes: ["all"],
+                        authenticationFlows: { transferMethods },
+                    },
+                    grantControls: { operator: "OR", builtInControls: ["block"] },
+                });
+                const both = await call("POST", POLICIES, flows("deviceCodeFlow,authenticationTransfer"));
+                assert.strictEqual(both.status, 201, JSON.stringify(both.body));
+                assert.deepStrictEqual(both.body.conditions.authenticationFlows, {
+                    transferMethods: "deviceCodeFlow,authenticationTransfer",
+                });
+                assert.strictEqual((await call("POST", POLICIES, flows("deviceCodeFlow"))).status, 201);
+                assert.strictEqual((await call("POST", POLICIES, flows("deviceCode"))).status, 400);
+            },
+        );
+
+        it(
+            "Microsoft-managed policies: seeded in report-only; state and exclusions can be changed, not the name or anything " +
+                "else; they cannot be deleted; Microsoft's change is audited as Microsoft Managed Policy Manager",
+            async () => {
+                const seeded = seedManagedPolicies(emu.store, emu.defaultTenant());
+                assert.ok(
+                    seeded.length >= 4 &&
+                        seeded.every(
+                            (p) => p.state === "enabledForReportingButNotEnforced" && p.displayName.startsWith("Microsoft-managed: "),
+                        ),
+                );
+                const id = seeded.find((p) => p.displayName === "Microsoft-managed: Block device code flow")!.id;
+                const listed = await call("GET", POLICIES);
+                assert.ok(
+                    listed.body.value.some(
+                        (p: any) => p.id === id && p.conditions.authenticationFlows.transferMethods === "deviceCodeFlow",
+                    ),
+                );
+                assert.strictEqual(
+                    (
+                        await call("PATCH", `${POLICIES}/${id}`, {
+                            state: "disabled",
+                            conditions: { users: { excludeUsers: ["11111111-1111-1111-1111-111111111111"] } },
+                        })
+                    ).status,
+                    204,
+                );
+                assert.deepStrictEqual((await call("GET", `${POLICIES}/${id}`)).body.conditions.users.excludeUsers, [
+                    "11111111-1111-1111-1111-111111111111",
+                ]);
+                const renamed = await call("PATCH", `${POLICIES}/${id}`, { displayName: "mine now" });
+                assert.strictEqual(renamed.status, 400);
+                assert.match(renamed.body.error.message, /can't be renamed/);
+                assert.strictEqual((await call("PATCH", `${POLICIES}/${id}`, { conditions: { clientAppTypes: ["browser"] } })).status, 400);
+                assert.strictEqual(
+                    (await call("PATCH", `${POLICIES}/${id}`, { grantControls: { operator: "OR", builtInControls: ["mfa"] } })).status,
+                    400,
+                );
+                const deleted = await call("DELETE", `${POLICIES}/${id}`);
+                assert.strictEqual(deleted.status, 400);
+                assert.match(deleted.body.error.message, /can't rename or delete Microsoft-managed policies/);
+
+                microsoftSetsManagedPolicyState(emu.store, emu.defaultTenant(), id, "enabled");
+                assert.strictEqual(stored().find((p) => p.id === id)!.state, "enabled");
+                addApp(emu, "audit-reader", ["AuditLog.Read.All", "Directory.Read.All"]);
+                const audits = await call(
+                    "GET",
+                    "/auditLogs/directoryAudits?$filter=" +
+                        encodeURIComponent("initiatedBy/app/displayName eq 'Microsoft Managed Policy Manager' and category eq 'Policy'"),
+                    undefined,
+                    "audit-reader",
+                );
+                assert.strictEqual(audits.status, 200, JSON.stringify(audits.body));
+                assert.deepStrictEqual(
+                    audits.body.value.map((e: any) => [e.activityDisplayName, e.targetResources[0].id]),
+                    [["Update Conditional Access policy", id]],
+                );
+                emu.store.mutate(() => (emu.defaultTenant().managedConditionalAccessPolicyIds = []));
+            },
+        );
+
+        it(
+            "sign-ins given to the emulator carry their report-only results, as the evolvable enum only with Prefer: " +
+                "include-unknown-enum-members",
+            async () => {
+                const upn = emu.directory().users.values().next().value!.userPrincipalName;
+                emu.store.mutate(() => {
+                    emu.defaultTenant().recordedSignIns = [
+                        {
+                            id: "5f0e0a53-0000-4000-8000-000000000001",
+                            createdDateTime: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+                            userPrincipalName: upn,
+                            appDisplayName: "Azure Portal",
+                            clientAppUsed: "Browser",
+                            appliedConditionalAccessPolicies: [
+                                {
+                                    id: "p1",
+                                    displayName: "Phishing-resistant MFA for admins",
+                                    result: "reportOnlyFailure",
+                                    enforcedGrantControls: ["Authentication Strength"],
+                                    enforcedSessionControls: [],
+                                },
+                            ],
+                        },
+                    ];
+                });
+                const q = `/auditLogs/signIns?$filter=userPrincipalName eq '${upn}'`;
+                const plain = await call("GET", q);
+                const mine = (b: any) => b.value.find((s: any) => s.id === "5f0e0a53-0000-4000-8000-000000000001");
+                assert.strictEqual(mine(plain.body).appliedConditionalAccessPolicies[0].result, "unknownFutureValue");
+                const evolvable = await rawGraph(emu, "GET", q, undefined, APPS.provider, "v1.0", {
+                    Prefer: "include-unknown-enum-members",
+                });
+                assert.strictEqual(mine(evolvable.body).appliedConditionalAccessPolicies[0].result, "reportOnlyFailure");
+                assert.strictEqual(mine(evolvable.body).appDisplayName, "Azure Portal");
+                emu.store.mutate(() => (emu.defaultTenant().recordedSignIns = []));
+            },
+        );
     });
 
     it("every body it accepted or answered has only what Graph's schema has", () => {

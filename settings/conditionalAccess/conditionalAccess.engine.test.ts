@@ -146,69 +146,78 @@ describe("engine: Conditional Access through the azuread provider", function () 
         });
         after(() => finish(s));
 
-        it("keeps security defaults on (nothing replaces them while the policies are report-only) and creates both policies in report-only, break-glass excluded", async () => {
-            assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, true);
-            const r = await up(s, stack);
-            assert.match(r.output, /report-only: nothing is blocked yet/);
-            // Issue #21: the preset no longer switches security defaults off beside report-only policies (no MFA, no block left).
-            assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, true);
-            const block = policyNamed(s.emu, "m365-mfa: block legacy authentication");
-            const mfa = policyNamed(s.emu, "m365-mfa: require MFA for all users");
-            for (const p of [block, mfa]) {
-                assert.strictEqual(p.state, REPORT_ONLY);
-                assert.deepStrictEqual(excluded(p), breakGlassIds(s.emu));
-                assert.deepStrictEqual((p.conditions as any).users.includeUsers, ["All"]);
-                assert.deepStrictEqual((p.conditions as any).applications.includeApplications, ["All"]);
-            }
-            assert.deepStrictEqual([...(block.conditions as any).clientAppTypes].sort(), ["exchangeActiveSync", "other"]);
-            assert.deepStrictEqual((block.grantControls as any).builtInControls, ["block"]);
-            assert.deepStrictEqual((mfa.grantControls as any).builtInControls, ["mfa"]);
-            // And, since issue 24, phishing-resistant MFA for administrators and the device code flow block, report-only too (tests/engine/mfaPosture.test.ts).
-            assert.deepStrictEqual(
-                policies(s.emu)
-                    .map((p) => [p.displayName, p.state])
-                    .sort(),
-                [
-                    ["m365-mfa: block device code flow", REPORT_ONLY],
-                    ["m365-mfa: block legacy authentication", REPORT_ONLY],
-                    ["m365-mfa: phishing-resistant MFA for administrators", REPORT_ONLY],
-                    ["m365-mfa: require MFA for all users", REPORT_ONLY],
-                ],
-            );
-        });
+        it(
+            "keeps security defaults on (nothing replaces them while the policies are report-only) and creates both policies in " +
+                "report-only, break-glass excluded",
+            async () => {
+                assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, true);
+                const r = await up(s, stack);
+                assert.match(r.output, /report-only: nothing is blocked yet/);
+                // Issue #21: the preset no longer switches security defaults off beside report-only policies (no MFA, no block left).
+                assert.strictEqual(s.emu.defaultTenant().securityDefaults.isEnabled, true);
+                const block = policyNamed(s.emu, "m365-mfa: block legacy authentication");
+                const mfa = policyNamed(s.emu, "m365-mfa: require MFA for all users");
+                for (const p of [block, mfa]) {
+                    assert.strictEqual(p.state, REPORT_ONLY);
+                    assert.deepStrictEqual(excluded(p), breakGlassIds(s.emu));
+                    assert.deepStrictEqual((p.conditions as any).users.includeUsers, ["All"]);
+                    assert.deepStrictEqual((p.conditions as any).applications.includeApplications, ["All"]);
+                }
+                assert.deepStrictEqual([...(block.conditions as any).clientAppTypes].sort(), ["exchangeActiveSync", "other"]);
+                assert.deepStrictEqual((block.grantControls as any).builtInControls, ["block"]);
+                assert.deepStrictEqual((mfa.grantControls as any).builtInControls, ["mfa"]);
+                // And, since issue 24, phishing-resistant MFA for administrators and the device code flow block, report-only too
+                // (tests/engine/mfaPosture.test.ts).
+                assert.deepStrictEqual(
+                    policies(s.emu)
+                        .map((p) => [p.displayName, p.state])
+                        .sort(),
+                    [
+                        ["m365-mfa: block device code flow", REPORT_ONLY],
+                        ["m365-mfa: block legacy authentication", REPORT_ONLY],
+                        ["m365-mfa: phishing-resistant MFA for administrators", REPORT_ONLY],
+                        ["m365-mfa: require MFA for all users", REPORT_ONLY],
+                    ],
+                );
+            },
+        );
 
         it("reads back equal: no perpetual diff on the policies, with or without refresh", async () => {
             await assertClean(s, stack);
         });
 
-        it("a portal change to a policy (state switched, break-glass exclusion removed) is caught by drift and repaired by up --refresh", async () => {
-            const block = policyNamed(s.emu, "m365-mfa: block legacy authentication");
-            const users = (block.conditions as any).users;
-            await portal(s.emu).patch(`/identity/conditionalAccess/policies/${block.id}`, {
-                state: "disabled",
-                conditions: { users: { ...users, excludeUsers: [] } },
-            });
-            assert.deepStrictEqual(excluded(policyNamed(s.emu, block.displayName)), []);
-            const reportDir = path.join(s.tmp, "drift");
-            const drift = await run(
-                s,
-                s.ws.cli(["drift", "--stack", stack, "--config-file", s.ws.configFile(stack), "--report-dir", reportDir]),
-            );
-            assert.strictEqual(drift.code, 2, drift.output);
-            const report = JSON.parse(fs.readFileSync(path.join(reportDir, "drift-report.json"), "utf8"));
-            const text = JSON.stringify(report);
-            assert.match(text, /tenant-legacy-authentication-policy/);
-            assert.match(text, /disabled/);
-            const md = fs.readFileSync(path.join(reportDir, "drift-report.md"), "utf8");
-            assert.match(md, /tenant-legacy-authentication-policy/);
-            assert.doesNotMatch(md, /tenant-require-mfa-policy/, "the untouched policy is not drift");
-            const fix = await up(s, stack, "--refresh");
-            assert.match(fix.output, /tenant-legacy-authentication-policy/);
-            const repaired = policyNamed(s.emu, block.displayName);
-            assert.strictEqual(repaired.state, REPORT_ONLY);
-            assert.deepStrictEqual(excluded(repaired), breakGlassIds(s.emu));
-            await assertClean(s, stack);
-        });
+        it(
+            "a portal change to a policy (state switched, break-glass exclusion removed) is caught by drift and repaired by up " +
+                "--refresh",
+            async () => {
+                const block = policyNamed(s.emu, "m365-mfa: block legacy authentication");
+                const users = (block.conditions as any).users;
+                await portal(s.emu).patch(`/identity/conditionalAccess/policies/${block.id}`, {
+                    state: "disabled",
+                    conditions: { users: { ...users, excludeUsers: [] } },
+                });
+                assert.deepStrictEqual(excluded(policyNamed(s.emu, block.displayName)), []);
+                const reportDir = path.join(s.tmp, "drift");
+                const drift = await run(
+                    s,
+                    s.ws.cli(["drift", "--stack", stack, "--config-file", s.ws.configFile(stack), "--report-dir", reportDir]),
+                );
+                assert.strictEqual(drift.code, 2, drift.output);
+                const report = JSON.parse(fs.readFileSync(path.join(reportDir, "drift-report.json"), "utf8"));
+                const text = JSON.stringify(report);
+                assert.match(text, /tenant-legacy-authentication-policy/);
+                assert.match(text, /disabled/);
+                const md = fs.readFileSync(path.join(reportDir, "drift-report.md"), "utf8");
+                assert.match(md, /tenant-legacy-authentication-policy/);
+                assert.doesNotMatch(md, /tenant-require-mfa-policy/, "the untouched policy is not drift");
+                const fix = await up(s, stack, "--refresh");
+                assert.match(fix.output, /tenant-legacy-authentication-policy/);
+                const repaired = policyNamed(s.emu, block.displayName);
+                assert.strictEqual(repaired.state, REPORT_ONLY);
+                assert.deepStrictEqual(excluded(repaired), breakGlassIds(s.emu));
+                await assertClean(s, stack);
+            },
+        );
 
         it("no credential of either provider, and no token, in state files or command output", async () => {
             const token = fs.readFileSync(path.join(s.tmp, "ci-oidc-token"), "utf8");
@@ -259,43 +268,51 @@ describe("engine: Conditional Access through the azuread provider", function () 
         });
 
         let confirm: string[] = [];
-        it("stage 2: enforcing needs confirmations that name the change (users and digest, from the tenant), with readiness; with them the policies are on", async () => {
-            // The static token of earlier versions confirms nothing any more.
-            await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2, ["legacy-authentication:on", "conditional-access-mfa:on"]));
-            const old = await run(s, s.ws.preview(stack));
-            assert.notStrictEqual(old.code, 0, old.output);
-            assert.match(old.output, /no longer confirms anything/);
-            const users = members().length;
-            const asked = await askedConfirmations(
-                s,
-                stack,
-                (c) => baseline(2, c),
-                /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/,
-            );
-            assert.deepStrictEqual(
-                asked.confirm.map((t) => t.replace(/:[0-9a-f]{8}$/, "")).sort(),
-                [`conditional-access-mfa:${users}`, `legacy-authentication:${users}`],
-                "each policy names its users: every user but the break-glass accounts",
-            );
-            assert.match(
-                asked.outputs.join("\n"),
-                /Asked to register: \d+ users? have no MFA method|Will break: \d+ users? still sign in with legacy protocols/,
-                "the readiness per-user MFA has",
-            );
-            assert.deepStrictEqual(
-                policies(s.emu).map((p) => p.state),
-                [REPORT_ONLY, REPORT_ONLY],
-                "a refused preview changes nothing",
-            );
-            confirm = asked.confirm;
-            await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2, confirm));
-            await up(s, stack);
-            assert.deepStrictEqual(
-                policies(s.emu).map((p) => p.state),
-                ["enabled", "enabled"],
-            );
-            await assertClean(s, stack);
-        });
+        it(
+            "stage 2: enforcing needs confirmations that name the change (users and digest, from the tenant), with readiness; " +
+                "with them the policies are on",
+            async () => {
+                // The static token of earlier versions confirms nothing any more.
+                await s.ws.setConfigObject(
+                    stack,
+                    "m365-mfa:baseline",
+                    baseline(2, ["legacy-authentication:on", "conditional-access-mfa:on"]),
+                );
+                const old = await run(s, s.ws.preview(stack));
+                assert.notStrictEqual(old.code, 0, old.output);
+                assert.match(old.output, /no longer confirms anything/);
+                const users = members().length;
+                const asked = await askedConfirmations(
+                    s,
+                    stack,
+                    (c) => baseline(2, c),
+                    /(legacy-authentication|conditional-access-mfa):\d+:[0-9a-f]{8}/,
+                );
+                assert.deepStrictEqual(
+                    asked.confirm.map((t) => t.replace(/:[0-9a-f]{8}$/, "")).sort(),
+                    [`conditional-access-mfa:${users}`, `legacy-authentication:${users}`],
+                    "each policy names its users: every user but the break-glass accounts",
+                );
+                assert.match(
+                    asked.outputs.join("\n"),
+                    /Asked to register: \d+ users? have no MFA method|Will break: \d+ users? still sign in with legacy protocols/,
+                    "the readiness per-user MFA has",
+                );
+                assert.deepStrictEqual(
+                    policies(s.emu).map((p) => p.state),
+                    [REPORT_ONLY, REPORT_ONLY],
+                    "a refused preview changes nothing",
+                );
+                confirm = asked.confirm;
+                await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(2, confirm));
+                await up(s, stack);
+                assert.deepStrictEqual(
+                    policies(s.emu).map((p) => p.state),
+                    ["enabled", "enabled"],
+                );
+                await assertClean(s, stack);
+            },
+        );
 
         it("stage 3: per-user MFA off for every user but the break-glass accounts, after the blast-radius confirmation", async () => {
             await s.ws.setConfigObject(stack, "m365-mfa:baseline", baseline(3, confirm));

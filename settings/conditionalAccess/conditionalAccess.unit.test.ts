@@ -106,7 +106,10 @@ describe("unit: Conditional Access members, presets and coherence", () => {
                 assert.strictEqual(e.problems.length, 1);
                 assert.match(
                     e.problems[0],
-                    /m365-mfa:baseline\.securityDefaults\.enabled is true while a Conditional Access policy is on \(m365-mfa:baseline\.legacyAuthentication/,
+                    new RegExp(
+                        String.raw`m365-mfa:baseline\.securityDefaults\.enabled is true while a Conditional Access policy is ` +
+                            String.raw`on \(m365-mfa:baseline\.legacyAuthentication`,
+                    ),
                 );
                 assert.match(e.problems[0], /preset conditional-access/);
                 return true;
@@ -129,18 +132,22 @@ describe("unit: Conditional Access members, presets and coherence", () => {
         );
     });
 
-    it("switching a Conditional Access policy on is confirmed at preview (count and digest, from the tenant); the old static token is said to confirm nothing", () => {
-        // The confirmation names the change, which only the tenant knows (its users): the rollout guard asks for it at preview.
-        assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }));
-        const args = baselineArgsFromConfig({
-            breakGlassAccounts: BG,
-            legacyAuthentication: { mode: "on" },
-            guards: { confirm: ["legacy-authentication:on"] },
-        });
-        const w = coherenceWarnings(args);
-        assert.strictEqual(w.length, 1);
-        assert.match(w[0], /guards\.confirm lists "legacy-authentication:on", which no longer confirms anything/);
-    });
+    it(
+        "switching a Conditional Access policy on is confirmed at preview (count and digest, from the tenant); the old static " +
+            "token is said to confirm nothing",
+        () => {
+            // The confirmation names the change, which only the tenant knows (its users): the rollout guard asks for it at preview.
+            assert.doesNotThrow(() => baselineArgsFromConfig({ breakGlassAccounts: BG, legacyAuthentication: { mode: "on" } }));
+            const args = baselineArgsFromConfig({
+                breakGlassAccounts: BG,
+                legacyAuthentication: { mode: "on" },
+                guards: { confirm: ["legacy-authentication:on"] },
+            });
+            const w = coherenceWarnings(args);
+            assert.strictEqual(w.length, 1);
+            assert.match(w[0], /guards\.confirm lists "legacy-authentication:on", which no longer confirms anything/);
+        },
+    );
 
     it("flags per-user MFA beside Conditional Access MFA, as Microsoft advises against it", () => {
         const args = baselineArgsFromConfig({
@@ -202,7 +209,9 @@ describe("unit: Conditional Access members, presets and coherence", () => {
     });
 });
 
-/** The four members' config declared once: the types, the baseline's check and the JSON Schema of m365-mfa:baseline from one declaration. */
+/**
+ * The four members' config declared once: the types, the baseline's check and the JSON Schema of m365-mfa:baseline from one declaration.
+ */
 describe("unit: Conditional Access members' config declared once", () => {
     it("the JSON Schema says the roles and the custom strength's combinations as the baseline checks them", async () => {
         const { jsonSchemaOf } = await import("../../providers/framework/validation");
@@ -241,42 +250,61 @@ describe("unit: Conditional Access members' config declared once", () => {
             problems = err.problems;
         }
         assert.deepStrictEqual(problems, [
-            "m365-mfa:baseline.phishingResistantAdmins.roles is empty: name at least one directory role, or leave roles out for the highly privileged roles (15 roles)",
-            'm365-mfa:baseline.phishingResistantAdmins.customStrength.allowedCombinations is empty: give at least one combination, e.g. "fido2"',
+            "m365-mfa:baseline.phishingResistantAdmins.roles is empty: name at least one directory role, or leave roles out " +
+                "for the highly privileged roles (15 roles)",
+            "m365-mfa:baseline.phishingResistantAdmins.customStrength.allowedCombinations is empty: give at least one " +
+                'combination, e.g. "fido2"',
         ]);
     });
 
-    it("the break-glass accounts' resource is declared once: did you mean, the resolved ids checked, the keys from the declaration", async () => {
-        const { breakGlassAccounts } = await import("./breakGlass");
-        const typo = breakGlassAccounts.validate({ acounts: ["bg@contoso.com"] });
-        assert.deepStrictEqual(
-            typo.failures.map((f) => f.reason),
-            [
-                "acounts is not a known property; did you mean accounts? (known: accounts)",
-                "accounts must be a list (the break-glass accounts (m365-mfa:baseline.breakGlassAccounts): user principal names or object ids), got nothing",
-            ],
-        );
-        assert.deepStrictEqual(
-            breakGlassAccounts.validate({ accounts: ["bg@contoso.com"], objectIds: [""] }).failures.map((f) => f.property),
-            ["objectIds"],
-        );
-        assert.deepStrictEqual([...breakGlassAccounts.inputKeys], ["accounts", "objectIds"]);
-        assert.deepStrictEqual([...(breakGlassAccounts.resolvedFields ?? [])], ["objectIds"]);
-    });
+    it(
+        "the break-glass accounts' resource is declared once: did you mean, the resolved ids checked, the keys from the " + "declaration",
+        async () => {
+            const { breakGlassAccounts } = await import("./breakGlass");
+            const typo = breakGlassAccounts.validate({ acounts: ["bg@contoso.com"] });
+            assert.deepStrictEqual(
+                typo.failures.map((f) => f.reason),
+                [
+                    "acounts is not a known property; did you mean accounts? (known: accounts)",
+                    "accounts must be a list (the break-glass accounts (m365-mfa:baseline.breakGlassAccounts): user principal " +
+                        "names or object ids), got nothing",
+                ],
+            );
+            assert.deepStrictEqual(
+                breakGlassAccounts.validate({ accounts: ["bg@contoso.com"], objectIds: [""] }).failures.map((f) => f.property),
+                ["objectIds"],
+            );
+            assert.deepStrictEqual([...breakGlassAccounts.inputKeys], ["accounts", "objectIds"]);
+            assert.deepStrictEqual([...(breakGlassAccounts.resolvedFields ?? [])], ["objectIds"]);
+        },
+    );
 
-    it("the rollout guard is declared once: its readiness is the baseline's declaration (did you mean), what the preview resolves is checked", async () => {
-        const { conditionalAccessRollout } = await import("./rollout");
-        const inputs = { policy: "deviceCodeFlow", mode: "on", displayName: "m365-mfa: block device code flow", breakGlassAccounts: BG };
-        assert.deepStrictEqual(conditionalAccessRollout.validate(inputs), { desired: inputs, failures: [] });
-        const bad = conditionalAccessRollout.validate({ ...inputs, readiness: { mode: "blok" }, enforcesFor: -1, polcy: "x" });
-        assert.deepStrictEqual(
-            bad.failures.map((f) => f.reason),
-            [
-                "polcy is not a known property; did you mean policy? (known: policy, includeRoles, strength, transferMethods, mode, displayName, adoptPolicyId, breakGlassAccounts)",
-                'readiness.mode must be one of off, warn, block, got "blok"; did you mean block?',
-                "enforcesFor is resolved at preview; do not set it",
-            ],
-        );
-        assert.deepStrictEqual([...(conditionalAccessRollout.resolvedFields ?? [])], ["excludedNames", "enforcesFor", "tenantAtPreview"]);
-    });
+    it(
+        "the rollout guard is declared once: its readiness is the baseline's declaration (did you mean), what the preview " +
+            "resolves is checked",
+        async () => {
+            const { conditionalAccessRollout } = await import("./rollout");
+            const inputs = {
+                policy: "deviceCodeFlow",
+                mode: "on",
+                displayName: "m365-mfa: block device code flow",
+                breakGlassAccounts: BG,
+            };
+            assert.deepStrictEqual(conditionalAccessRollout.validate(inputs), { desired: inputs, failures: [] });
+            const bad = conditionalAccessRollout.validate({ ...inputs, readiness: { mode: "blok" }, enforcesFor: -1, polcy: "x" });
+            assert.deepStrictEqual(
+                bad.failures.map((f) => f.reason),
+                [
+                    "polcy is not a known property; did you mean policy? (known: policy, includeRoles, strength, " +
+                        "transferMethods, mode, displayName, adoptPolicyId, breakGlassAccounts)",
+                    'readiness.mode must be one of off, warn, block, got "blok"; did you mean block?',
+                    "enforcesFor is resolved at preview; do not set it",
+                ],
+            );
+            assert.deepStrictEqual(
+                [...(conditionalAccessRollout.resolvedFields ?? [])],
+                ["excludedNames", "enforcesFor", "tenantAtPreview"],
+            );
+        },
+    );
 });

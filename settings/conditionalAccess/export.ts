@@ -108,7 +108,10 @@ function differences(have: unknown, want: unknown, at: string, out: string[]): v
     }
 }
 
-/** The component's policy of `member` (what ./resource.ts sends), with the given excluded users; `policy` gives a new member's own variable parts (its roles, strength, transfer methods). */
+/**
+ * The component's policy of `member` (what ./resource.ts sends), with the given excluded users; `policy` gives a new member's own variable
+ * parts (its roles, strength, transfer methods).
+ */
 function shapeOf(member: CaMember, excluded: readonly string[], policy?: CaPolicy): unknown {
     const users = (include: Record<string, unknown>) => ({ ...include, ...(excluded.length ? { excludeUsers: [...excluded] } : {}) });
     if (member === "deviceCodeFlow") {
@@ -149,7 +152,10 @@ function shapeOf(member: CaMember, excluded: readonly string[], policy?: CaPolic
     };
 }
 
-/** Which member a policy would be: device code flow by its condition, administrators by a strength grant, else by its grant control; undefined for a policy of another kind. */
+/**
+ * Which member a policy would be: device code flow by its condition, administrators by a strength grant, else by its grant control;
+ * undefined for a policy of another kind.
+ */
 function memberOf(policy: CaPolicy): CaMember | undefined {
     const flows = (policy.conditions as any)?.authenticationFlows?.transferMethods;
     if (typeof flows === "string" && flows.split(",").includes("deviceCodeFlow")) return "deviceCodeFlow";
@@ -180,7 +186,8 @@ export function mismatches(policy: CaPolicy, member: CaMember, breakGlassIds?: r
         shape.grantControls = { ...(policy.grantControls as object), authenticationStrength: { id: strength.id } };
         if (!STRENGTH_NAMES[String(strength.id)]) {
             reasons.push(
-                `its authentication strength "${strength.displayName ?? strength.id}" is a custom one, which the component creates itself (customStrength) rather than adopts`,
+                `its authentication strength "${strength.displayName ?? strength.id}" is a custom one, which the component ` +
+                    "creates itself (customStrength) rather than adopts",
             );
         }
     }
@@ -189,7 +196,8 @@ export function mismatches(policy: CaPolicy, member: CaMember, breakGlassIds?: r
         reasons.push("it excludes no user, and the component's policy always excludes the break-glass accounts");
     } else if (ids.some((id) => !GUID.test(id))) {
         reasons.push(
-            `it excludes ${ids.filter((id) => !GUID.test(id)).join(", ")}, which the component's policy never does (it excludes break-glass accounts by object id)`,
+            `it excludes ${ids.filter((id) => !GUID.test(id)).join(", ")}, which the component's policy never does (it ` +
+                "excludes break-glass accounts by object id)",
         );
     }
     return reasons;
@@ -236,7 +244,9 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
             const member = memberOf(p);
             if (!member) {
                 ctx.warnings.push(
-                    `${name(p)} was left out: it neither blocks legacy authentication nor requires MFA for all users (nor is it a phishing-resistant MFA or device code flow policy), so it is not one m365-mfa manages (it stays as it is).`,
+                    `${name(p)} was left out: it neither blocks legacy authentication nor requires MFA for all users (nor is ` +
+                        "it a phishing-resistant MFA or device code flow policy), so it is not one m365-mfa manages (it stays as " +
+                        "it is).",
                 );
                 continue;
             }
@@ -248,7 +258,8 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
             );
             if (!reasons.length && adopted[member]) {
                 ctx.warnings.push(
-                    `${name(p)} was left out (not adopted as ${member}): it has the same shape as ${name({ id: adopted[member]!.adoptPolicyId, displayName: adopted[member]!.displayName, state: "" })}, ` +
+                    `${name(p)} was left out (not adopted as ${member}): it has the same shape as ` +
+                        `${name({ id: adopted[member]!.adoptPolicyId, displayName: adopted[member]!.displayName, state: "" })}, ` +
                         `which was adopted as ${member}, and the component manages one such policy. It stays as it is, unmanaged.`,
                 );
                 continue;
@@ -264,7 +275,9 @@ export function analyseConditionalAccess(ctx: ExportContext): Promise<Analysis> 
             }
             if (reasons.length) {
                 ctx.warnings.push(
-                    `${name(p)} was left out (not adopted as ${member}): ${reasons.join("; ")}. It stays as it is, unmanaged; with ${member} in the baseline, m365-mfa creates a policy of its own beside it (change this one to the component's shape and export again to adopt it instead).`,
+                    `${name(p)} was left out (not adopted as ${member}): ${reasons.join("; ")}. It stays as it is, ` +
+                        `unmanaged; with ${member} in the baseline, m365-mfa creates a policy of its own beside it (change this ` +
+                        "one to the component's shape and export again to adopt it instead).",
                 );
                 continue;
             }
@@ -309,7 +322,9 @@ export async function knownBreakGlassAccounts(ctx: ExportContext): Promise<strin
         return (await analyseConditionalAccess(ctx)).breakGlassAccounts ?? [];
     } catch (err) {
         if (ctx.breakGlassAccounts?.length) return ctx.breakGlassAccounts;
-        const text = `could not read the Conditional Access policies to find the break-glass accounts (${err instanceof Error ? err.message : String(err)}); give them with --break-glass`;
+        const text =
+            "could not read the Conditional Access policies to find the break-glass accounts (" +
+            `${err instanceof Error ? err.message : String(err)}); give them with --break-glass`;
         if (!ctx.warnings.includes(text)) ctx.warnings.push(text);
         return [];
     }
@@ -345,7 +360,10 @@ function variableParts(member: CaMember, p: CaPolicy): Partial<AdoptedPolicy> {
     return {};
 }
 
-/** m365-mfa:baseline.phishingResistantAdmins: the adopted policy (mode, displayName, adoptPolicyId, roles and strength when not the defaults). */
+/**
+ * m365-mfa:baseline.phishingResistantAdmins: the adopted policy (mode, displayName, adoptPolicyId, roles and strength when not the
+ * defaults).
+ */
 export function exportPhishingResistantAdmins(ctx: ExportContext): Promise<AdoptedPolicy | undefined> {
     return exportCa(ctx, "phishingResistantAdmins");
 }

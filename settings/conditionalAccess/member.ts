@@ -38,7 +38,10 @@ const POLICY_FIELDS = {
     adoptPolicyId: str({ pattern: GUID_RE, hint: "the object id of the existing policy the first up adopts (written by npm run export)" }),
 };
 
-/** `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then on. */
+/**
+ * `m365-mfa:baseline.legacyAuthentication` and `.conditionalAccessMfa`: a Conditional Access policy (Entra ID P1), report-only first, then
+ * on.
+ */
 export const conditionalAccessSchema = obj(POLICY_FIELDS, { required: ["mode"] });
 export type ConditionalAccessSettings = Infer<typeof conditionalAccessSchema>;
 
@@ -103,7 +106,8 @@ function caProblems() {
         const problems: string[] = [];
         if (args && args.mode !== "off" && !(ctx.wide.breakGlassAccounts ?? []).length) {
             problems.push(
-                `${ctx.key} needs ${ctx.wideKey("breakGlassAccounts")}: every block or MFA policy must exclude at least one emergency-access account, or a mistake locks every admin out.`,
+                `${ctx.key} needs ${ctx.wideKey("breakGlassAccounts")}: every block or MFA policy must exclude at least one ` +
+                    "emergency-access account, or a mistake locks every admin out.",
             );
         }
         return problems;
@@ -115,8 +119,10 @@ function caWarnings(kind: string) {
         const old = `${kind}:on`;
         return (ctx.wide.guards?.confirm ?? []).includes(old)
             ? [
-                  `${ctx.wideKey("guards")}.confirm lists "${old}", which no longer confirms anything: switching ${ctx.key} on is confirmed at preview by a confirmation that names the change ` +
-                      `("${kind}:<users>:<digest>", which the preview asks for when the tenant's policy is not enforced yet). Remove "${old}".`,
+                  `${ctx.wideKey("guards")}.confirm lists "${old}", which no longer confirms anything: switching ${ctx.key} ` +
+                      "on is confirmed at preview by a confirmation that names the change " +
+                      `("${kind}:<users>:<digest>", which the preview asks for when the tenant's policy is not enforced ` +
+                      `yet). Remove "${old}".`,
               ]
             : [];
     };
@@ -198,8 +204,10 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
         if (ctx.argsOf(securityDefaultsMember)?.enabled && caOn) {
             const sd = ctx.keyOf(securityDefaultsMember);
             problems.push(
-                `${sd}.enabled is true while a Conditional Access policy is on (${ctx.key} / ${ctx.keyOf(requireMfaMember).split(".").pop()} mode: on): ` +
-                    `Entra ID refuses security defaults while Conditional Access policies are enabled. Either set securityDefaults.enabled: false (preset conditional-access) ` +
+                `${sd}.enabled is true while a Conditional Access policy is on (${ctx.key} / ` +
+                    `${ctx.keyOf(requireMfaMember).split(".").pop()} mode: on): ` +
+                    "Entra ID refuses security defaults while Conditional Access policies are enabled. Either set " +
+                    "securityDefaults.enabled: false (preset conditional-access) " +
                     `or set the Conditional Access modes to off (preset security-defaults).`,
             );
         }
@@ -213,7 +221,9 @@ export const legacyAuthenticationMember: BaselineMember<ConditionalAccessSetting
                   blocksLegacy: {
                       how: args.mode === "on" ? "conditional-access" : "conditional-access (report-only)",
                       rank: 2,
-                      log: `legacy authentication is blocked by a Conditional Access policy (${args.mode === "on" ? "enforced" : "report-only: nothing is blocked yet"})`,
+                      log:
+                          "legacy authentication is blocked by a Conditional Access policy (" +
+                          `${args.mode === "on" ? "enforced" : "report-only: nothing is blocked yet"})`,
                   },
               },
 };
@@ -277,15 +287,22 @@ const MODE_RE = `(?:${METHOD_MODES.join("|")})`;
 /** A directory role: one of PRIVILEGED_ROLES by name (any case) or a role template id. */
 const ROLE_REF = new RegExp(`^(?:${Object.keys(PRIVILEGED_ROLES).join("|")}|${GUID_RE.source.slice(1, -1)})$`, "i");
 
-const ROLE_HINT = `a role template id or one of the highly privileged roles this package knows by name (${Object.keys(PRIVILEGED_ROLES).join(", ")})`;
-const ROLES_EMPTY = `name at least one directory role, or leave roles out for the highly privileged roles (${Object.keys(PRIVILEGED_ROLES).length} roles)`;
+const ROLE_HINT =
+    "a role template id or one of the highly privileged roles this package knows by name (" +
+    `${Object.keys(PRIVILEGED_ROLES).join(", ")})`;
+const ROLES_EMPTY =
+    "name at least one directory role, or leave roles out for the highly privileged roles (" +
+    `${Object.keys(PRIVILEGED_ROLES).length} roles)`;
 
-/** `m365-mfa:baseline.phishingResistantAdmins`: phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5). */
+/**
+ * `m365-mfa:baseline.phishingResistantAdmins`: phishing-resistant MFA for the highly privileged roles (ScubaGear MS.AAD.3.6, CIS 5.2.2.5).
+ */
 export const phishingResistantAdminsSchema = obj(
     {
         ...POLICY_FIELDS,
         /** The directory roles, by name (PRIVILEGED_ROLES) or role template id; default: every role of PRIVILEGED_ROLES. */
-        // Declared with its values (the JSON Schema); checked here as a list of strings, and each role by parse, which says it in its words.
+        // Declared with its values (the JSON Schema); checked here as a list of strings, and each role by parse, which says it in its
+        // words.
         roles: checkedBySetting(
             list(str({ pattern: ROLE_REF, hint: ROLE_HINT }), {
                 hint: "directory role names (e.g. Global Administrator) or role template ids",
@@ -349,11 +366,13 @@ function parseAdmins(
     out.authenticationStrength = strength;
     if (strength === "custom" && !v.customStrength)
         ctx.problems.push(
-            `${ctx.key}.authenticationStrength is custom but ${ctx.key}.customStrength is not set: give its displayName and allowedCombinations.`,
+            `${ctx.key}.authenticationStrength is custom but ${ctx.key}.customStrength is not set: give its displayName and ` +
+                "allowedCombinations.",
         );
     if (strength !== "custom" && v.customStrength)
         ctx.problems.push(
-            `${ctx.key}.customStrength is set but ${ctx.key}.authenticationStrength is ${strength}: set authenticationStrength: custom to use it, or remove customStrength.`,
+            `${ctx.key}.customStrength is set but ${ctx.key}.authenticationStrength is ${strength}: set ` +
+                "authenticationStrength: custom to use it, or remove customStrength.",
         );
     if (v.customStrength) {
         for (const c of v.customStrength.allowedCombinations) {
@@ -363,7 +382,9 @@ function parseAdmins(
                 .filter((m) => !METHOD_MODES.includes(m));
             if (bad.length)
                 ctx.problems.push(
-                    `${ctx.key}.customStrength.allowedCombinations: "${c}" names ${bad.join(", ")}, which ${bad.length > 1 ? "are not authentication method modes" : "is not an authentication method mode"} (${METHOD_MODES.join(", ")}).`,
+                    `${ctx.key}.customStrength.allowedCombinations: "${c}" names ${bad.join(", ")}, which ` +
+                        `${bad.length > 1 ? "are not authentication method modes" : "is not an authentication method mode"} (` +
+                        `${METHOD_MODES.join(", ")}).`,
                 );
         }
         out.customStrength = declared({ ...v.customStrength, allowedCombinations: [...v.customStrength.allowedCombinations] });

@@ -35,18 +35,21 @@ function legacyBlocks(resources: PolicyResource[]): { name: string; state: strin
 export const legacyAuthenticationBlocked: StackValidationPolicy = {
     name: "legacy-authentication-blocked",
     description:
-        "Legacy authentication is blocked: security defaults on, or a Conditional Access policy blocking exchangeActiveSync and other, enforced (ScubaGear MS.AAD.1.1; CIS 7.0.0 5.2.2.3; Maester MT.1009, MT.1010).",
+        "Legacy authentication is blocked: security defaults on, or a Conditional Access policy blocking exchangeActiveSync " +
+        "and other, enforced (ScubaGear MS.AAD.1.1; CIS 7.0.0 5.2.2.3; Maester MT.1009, MT.1010).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (securityDefaultsOn(args.resources)) return;
         const blocks = legacyBlocks(args.resources);
         if (!blocks.length) {
             reportViolation(
-                `Nothing in this stack blocks legacy authentication: enable security defaults (${keyOf(securityDefaultsMember)}.enabled) or add ${keyOf(legacyAuthenticationMember)}.`,
+                "Nothing in this stack blocks legacy authentication: enable security defaults (" +
+                    `${keyOf(securityDefaultsMember)}.enabled) or add ${keyOf(legacyAuthenticationMember)}.`,
             );
         } else if (!blocks.some((b) => b.state === "enabled")) {
             reportViolation(
-                `The legacy authentication block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].state}: nothing is blocked yet. Set ${keyOf(legacyAuthenticationMember)}.mode to on when the report-only results are clean.`,
+                `The legacy authentication block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].state}: nothing ` +
+                    `is blocked yet. Set ${keyOf(legacyAuthenticationMember)}.mode to on when the report-only results are clean.`,
             );
         }
     },
@@ -81,7 +84,8 @@ export const breakGlassExcludedEverywhere: StackValidationPolicy = {
             const missing = (cfg.breakGlassUserPrincipalNames ?? []).filter((u) => !excluded.includes(u.toLowerCase()));
             if (missing.length) {
                 reportViolation(
-                    `${r.name}: break-glass account(s) ${missing.join(", ")} are not excluded from per-user MFA (add them to ${wideKey("breakGlassAccounts")}).`,
+                    `${r.name}: break-glass account(s) ${missing.join(", ")} are not excluded from per-user MFA (add them to ` +
+                        `${wideKey("breakGlassAccounts")}).`,
                 );
             }
         }
@@ -91,7 +95,8 @@ export const breakGlassExcludedEverywhere: StackValidationPolicy = {
 export const reportOnlyTimeLimited: StackValidationPolicy = {
     name: "report-only-time-limited",
     description:
-        "No Conditional Access policy stays in report-only longer than maxReportOnlyDays after the date recorded in reportOnlySince (policy display name -> YYYY-MM-DD); Microsoft's rollout guidance is report-only first, then on.",
+        "No Conditional Access policy stays in report-only longer than maxReportOnlyDays after the date recorded in " +
+        "reportOnlySince (policy display name -> YYYY-MM-DD); Microsoft's rollout guidance is report-only first, then on.",
     enforcementLevel: "advisory",
     configSchema: {
         properties: {
@@ -108,14 +113,16 @@ export const reportOnlyTimeLimited: StackValidationPolicy = {
             const since = cfg.reportOnlySince?.[r.props.displayName];
             if (!since) {
                 reportViolation(
-                    `${r.props.displayName}: in report-only with no start date; record it in this policy's reportOnlySince so the time limit can be checked.`,
+                    `${r.props.displayName}: in report-only with no start date; record it in this policy's reportOnlySince ` +
+                        "so the time limit can be checked.",
                 );
                 continue;
             }
             const days = Math.floor((now - Date.parse(since)) / 86_400_000);
             if (days > cfg.maxReportOnlyDays) {
                 reportViolation(
-                    `${r.props.displayName}: in report-only for ${days} days (since ${since}; the limit is ${cfg.maxReportOnlyDays}). Review the report-only results and set the mode to on.`,
+                    `${r.props.displayName}: in report-only for ${days} days (since ${since}; the limit is ` +
+                        `${cfg.maxReportOnlyDays}). Review the report-only results and set the mode to on.`,
                 );
             }
         }
@@ -126,7 +133,10 @@ export const reportOnlyTimeLimited: StackValidationPolicy = {
 export const phishingResistantAdmins: StackValidationPolicy = {
     name: "phishing-resistant-mfa-for-admins",
     description:
-        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.6v1; CIS 7.0.0 5.2.2.5; it also satisfies Maester MT.1006, MFA for admins). Phishing-resistant MFA for every user (ScubaGear MS.AAD.3.1v1) is checked by phishing-resistant-mfa-for-all-users.",
+        "The highly privileged roles must sign in with phishing-resistant MFA: a Conditional Access policy targeting them " +
+        "with the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), " +
+        "enforced (ScubaGear MS.AAD.3.6v1; CIS 7.0.0 5.2.2.5; it also satisfies Maester MT.1006, MFA for admins). " +
+        "Phishing-resistant MFA for every user (ScubaGear MS.AAD.3.1v1) is checked by phishing-resistant-mfa-for-all-users.",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const strong = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
@@ -149,11 +159,14 @@ export const phishingResistantAdmins: StackValidationPolicy = {
         });
         if (!phishingResistant.length) {
             reportViolation(
-                `No Conditional Access policy requires phishing-resistant MFA of the administrators: add ${keyOf(phishingResistantAdminsMember)} (ScubaGear MS.AAD.3.6, CIS 5.2.2.5).`,
+                "No Conditional Access policy requires phishing-resistant MFA of the administrators: add " +
+                    `${keyOf(phishingResistantAdminsMember)} (ScubaGear MS.AAD.3.6, CIS 5.2.2.5).`,
             );
         } else if (!phishingResistant.some((r) => r.props.state === "enabled")) {
             reportViolation(
-                `Phishing-resistant MFA for administrators (${phishingResistant.map((r) => r.name).join(", ")}) is in ${phishingResistant[0].props.state}: nothing is enforced yet. Set ${keyOf(phishingResistantAdminsMember)}.mode to on when the report-only results are clean.`,
+                `Phishing-resistant MFA for administrators (${phishingResistant.map((r) => r.name).join(", ")}) is in ` +
+                    `${phishingResistant[0].props.state}: nothing is enforced yet. Set ` +
+                    `${keyOf(phishingResistantAdminsMember)}.mode to on when the report-only results are clean.`,
             );
         }
     },
@@ -162,7 +175,8 @@ export const phishingResistantAdmins: StackValidationPolicy = {
 export const deviceCodeFlowBlocked: StackValidationPolicy = {
     name: "device-code-flow-blocked",
     description:
-        "Device code flow is blocked by a Conditional Access policy (authenticationFlows deviceCodeFlow, grant block), enforced (ScubaGear MS.AAD.3.9; CIS 7.0.0 5.2.2.12).",
+        "Device code flow is blocked by a Conditional Access policy (authenticationFlows deviceCodeFlow, grant block), " +
+        "enforced (ScubaGear MS.AAD.3.9; CIS 7.0.0 5.2.2.12).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         if (!ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).length) return; // no Conditional Access in this stack (see above)
@@ -173,21 +187,29 @@ export const deviceCodeFlowBlocked: StackValidationPolicy = {
         );
         if (!blocks.length) {
             reportViolation(
-                `Nothing in this stack blocks the device code flow: add ${keyOf(deviceCodeFlowMember)} (ScubaGear MS.AAD.3.9, CIS 5.2.2.12).`,
+                `Nothing in this stack blocks the device code flow: add ${keyOf(deviceCodeFlowMember)} (ScubaGear ` +
+                    "MS.AAD.3.9, CIS 5.2.2.12).",
             );
         } else if (!blocks.some((b) => b.props.state === "enabled")) {
             reportViolation(
-                `The device code flow block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].props.state}: nothing is blocked yet. Set ${keyOf(deviceCodeFlowMember)}.mode to on when the report-only results are clean.`,
+                `The device code flow block (${blocks.map((b) => b.name).join(", ")}) is in ${blocks[0].props.state}: ` +
+                    `nothing is blocked yet. Set ${keyOf(deviceCodeFlowMember)}.mode to on when the report-only results are ` +
+                    "clean.",
             );
         }
     },
 };
 
-/** MFA for every user: security defaults, or an enforced Conditional Access policy requiring MFA (or an authentication strength) of all users. */
+/**
+ * MFA for every user: security defaults, or an enforced Conditional Access policy requiring MFA (or an authentication strength) of all
+ * users.
+ */
 export const mfaForAllUsers: StackValidationPolicy = {
     name: "mfa-for-all-users",
     description:
-        "Every user must do MFA: security defaults on, or a Conditional Access policy for all users granting by MFA or an authentication strength, enforced (ScubaGear MS.AAD.3.2v2, the stopgap where MS.AAD.3.1v1's phishing-resistant MFA is not enforced; CIS 7.0.0 5.2.2.2, which with it covers 5.2.2.1 for administrators; Maester MT.1007).",
+        "Every user must do MFA: security defaults on, or a Conditional Access policy for all users granting by MFA or an " +
+        "authentication strength, enforced (ScubaGear MS.AAD.3.2v2, the stopgap where MS.AAD.3.1v1's phishing-resistant MFA " +
+        "is not enforced; CIS 7.0.0 5.2.2.2, which with it covers 5.2.2.1 for administrators; Maester MT.1007).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         // Security defaults, or no Conditional Access in this stack at all (security-defaults-without-conditional-access covers that).
@@ -199,11 +221,13 @@ export const mfaForAllUsers: StackValidationPolicy = {
         );
         if (!all.length) {
             reportViolation(
-                `Nothing in this stack requires MFA of every user: add ${keyOf(requireMfaMember)} (or enable security defaults where there is no Entra ID P1).`,
+                `Nothing in this stack requires MFA of every user: add ${keyOf(requireMfaMember)} (or enable security ` +
+                    "defaults where there is no Entra ID P1).",
             );
         } else if (!all.some((r) => r.props.state === "enabled")) {
             reportViolation(
-                `MFA for all users (${all.map((r) => r.name).join(", ")}) is in ${all[0].props.state}: nobody is asked for MFA by it yet. Set ${keyOf(requireMfaMember)}.mode to on when the report-only results are clean.`,
+                `MFA for all users (${all.map((r) => r.name).join(", ")}) is in ${all[0].props.state}: nobody is asked for ` +
+                    `MFA by it yet. Set ${keyOf(requireMfaMember)}.mode to on when the report-only results are clean.`,
             );
         }
     },
@@ -222,7 +246,9 @@ const PHISHING_RESISTANT_COMBINATIONS = ["windowsHelloForBusiness", "fido2", "x5
 export const phishingResistantForAllUsers: StackValidationPolicy = {
     name: "phishing-resistant-mfa-for-all-users",
     description:
-        "Every user signs in with phishing-resistant MFA: a Conditional Access policy for all users granting by the built-in Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear MS.AAD.3.1v1).",
+        "Every user signs in with phishing-resistant MFA: a Conditional Access policy for all users granting by the built-in " +
+        "Phishing-resistant MFA strength (or a custom strength of phishing-resistant methods only), enforced (ScubaGear " +
+        "MS.AAD.3.1v1).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const policies = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE);
@@ -245,8 +271,11 @@ export const phishingResistantForAllUsers: StackValidationPolicy = {
         if (!strong.some((r) => r.props.state === "enabled")) {
             reportViolation(
                 strong.length
-                    ? `Phishing-resistant MFA for all users (${strong.map((r) => r.name).join(", ")}) is in ${strong[0].props.state}: nothing is enforced yet (ScubaGear MS.AAD.3.1v1).`
-                    : `No Conditional Access policy requires phishing-resistant MFA of every user (ScubaGear MS.AAD.3.1v1); ${keyOf(requireMfaMember)} grants by MFA, the stopgap of MS.AAD.3.2v2. Phishing-resistant MFA for the administrators is ${keyOf(phishingResistantAdminsMember)} (MS.AAD.3.6v1).`,
+                    ? `Phishing-resistant MFA for all users (${strong.map((r) => r.name).join(", ")}) is in ` +
+                          `${strong[0].props.state}: nothing is enforced yet (ScubaGear MS.AAD.3.1v1).`
+                    : "No Conditional Access policy requires phishing-resistant MFA of every user (ScubaGear MS.AAD.3.1v1); " +
+                          `${keyOf(requireMfaMember)} grants by MFA, the stopgap of MS.AAD.3.2v2. Phishing-resistant MFA for the ` +
+                          `administrators is ${keyOf(phishingResistantAdminsMember)} (MS.AAD.3.6v1).`,
             );
         }
     },
@@ -262,7 +291,8 @@ export const phishingResistantForAllUsers: StackValidationPolicy = {
 export const perUserMfaDisabled: StackValidationPolicy = {
     name: "per-user-mfa-disabled",
     description:
-        "Per-user MFA is disabled for every user; MFA is required by Conditional Access or security defaults instead (CIS 7.0.0 5.1.2.1; Microsoft's guidance: convert per-user MFA users to Conditional Access).",
+        "Per-user MFA is disabled for every user; MFA is required by Conditional Access or security defaults instead (CIS " +
+        "7.0.0 5.1.2.1; Microsoft's guidance: convert per-user MFA users to Conditional Access).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         for (const r of ofType(args.resources, PER_USER_MFA_TYPE)) {
@@ -272,7 +302,8 @@ export const perUserMfaDisabled: StackValidationPolicy = {
             if (r.props.allOtherUsers && r.props.allOtherUsers !== "disabled") on.push(`${r.props.allOtherUsers} (allOtherUsers)`);
             if (on.length) {
                 reportViolation(
-                    `${r.name}: per-user MFA stays on (${[...new Set(on)].join(", ")}); CIS 5.1.2.1 asks for it disabled for everyone, with MFA from Conditional Access (preset per-user-mfa-to-conditional-access, stage 3).`,
+                    `${r.name}: per-user MFA stays on (${[...new Set(on)].join(", ")}); CIS 5.1.2.1 asks for it disabled for ` +
+                        "everyone, with MFA from Conditional Access (preset per-user-mfa-to-conditional-access, stage 3).",
                 );
             }
         }

@@ -149,12 +149,14 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
     inputKeys: KEYS,
     schema: rolloutDeclaration.schema,
     resolvedFields: rolloutDeclaration.resolvedFields,
-    // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to apply to.
+    // The policy resource beside it shows its name, mode and exclusions; the guard shows the state from the tenant's and whom it starts to
+    // apply to.
     internalFields: KEYS,
     // Judged from the tenant's state at preview: back from enforced is a weakening.
     weakens: (c) =>
         c.field === "state" && c.from === "enabled" && c.to !== "enabled"
-            ? `a Conditional Access policy goes back from enforced to ${c.to === "disabled" ? "off" : "report-only"}: what it enforced stops for every user`
+            ? `a Conditional Access policy goes back from enforced to ${c.to === "disabled" ? "off" : "report-only"}: what it ` +
+              "enforced stops for every user"
             : undefined,
 
     // From the policy as the tenant has it to the state this plan gives it, and whom switching it on starts to apply to.
@@ -198,7 +200,8 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
         if (from !== to) {
             await engineLog(
                 "info",
-                `${title}: state ${from === "none" ? "(no such policy)" : from} -> ${to} (the tenant as read now); excluded: ${Object.values(excludedNames).join(", ")}`,
+                `${title}: state ${from === "none" ? "(no such policy)" : from} -> ${to} (the tenant as read now); excluded: ` +
+                    `${Object.values(excludedNames).join(", ")}`,
             );
         }
         await managedDuplicates(clients, desired, title);
@@ -238,7 +241,8 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
             resolved.enforcesFor = users.length;
             const token = rolloutConfirmation(desired.policy, users);
             const whom = desired.includeRoles
-                ? `${users.length} administrators (the holders of the policy's ${desired.includeRoles.length} roles but the break-glass accounts)`
+                ? `${users.length} administrators (the holders of the policy's ${desired.includeRoles.length} roles but the ` +
+                  "break-glass accounts)"
                 : `${users.length} users (every user but the break-glass accounts)`;
             const readiness =
                 desired.policy === "legacyAuthentication" || desired.policy === "conditionalAccessMfa"
@@ -252,7 +256,8 @@ export const conditionalAccessRollout: TenantSetting<RolloutDesired, RolloutLive
                 failures.push({
                     property: "",
                     reason:
-                        `${title}: switching the policy on (${from === "none" ? "a new policy" : from} -> enabled) ${EFFECT[desired.policy]} ` +
+                        `${title}: switching the policy on (${from === "none" ? "a new policy" : from} -> enabled) ` +
+                        `${EFFECT[desired.policy]} ` +
                         `of ${whom}.${summary ? ` ${summary}` : " Nobody found who would break."} ` +
                         `If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.`,
                 });
@@ -325,7 +330,8 @@ async function roleHolders(
         try {
             for await (const page of pages<any>(
                 clients.graph,
-                `/directoryRoles(roleTemplateId='${encodeURIComponent(role)}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`,
+                "/directoryRoles(roleTemplateId='" +
+                    `${encodeURIComponent(role)}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`,
             )) {
                 for (const m of page) {
                     const type = String(m["@odata.type"] ?? "").replace(/^#?microsoft\.graph\./, "");
@@ -429,11 +435,14 @@ export async function reportOnlyResults(
         if (findings.length) {
             open += findings.length;
             parts.push(
-                `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
+                `Report-only results of the last ${windowDays} days${cut}: ${findings.length} user` +
+                    `${findings.length === 1 ? "" : "s"} would have been blocked or interrupted:\n` +
                     listed(
                         findings.map(
                             (f) =>
-                                `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`,
+                                `${f.userPrincipalName}: ${f.count} sign-in${f.count === 1 ? "" : "s"} ` +
+                                `${f.results.join("/")}, app${f.apps.length === 1 ? "" : "s"} ` +
+                                `${f.apps.join(", ") || "(unknown)"}, last seen ${f.lastSeen}`,
                         ),
                         what,
                         false,
@@ -441,13 +450,15 @@ export async function reportOnlyResults(
             );
         } else {
             parts.push(
-                `Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been blocked or interrupted by the policy.`,
+                `Report-only results of the last ${windowDays} days${cut}: ${read} sign-ins read, nobody would have been ` +
+                    "blocked or interrupted by the policy.",
             );
         }
     } catch (err) {
         if (!(err instanceof TenantApiError && err.status === 403 && err.code === PREMIUM_ERROR)) throw err;
         parts.push(
-            `Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the policy would block or interrupt is not known. Check by hand before switching it on.`,
+            "Report-only results: this tenant has no sign-in logs (Microsoft Entra ID P1 is needed to read them), so who the " +
+                "policy would block or interrupt is not known. Check by hand before switching it on.",
         );
     }
     return { part: parts.join("\n"), open };
@@ -477,7 +488,8 @@ async function evidenceOf(
     let open = 0;
     if (!policyId) {
         parts.push(
-            `Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and let it see ${windowDays} days of sign-ins).`,
+            "Report-only results: none to read, as the policy is not in the tenant yet (create it in report-only first and " +
+                `let it see ${windowDays} days of sign-ins).`,
         );
     } else {
         const r = await reportOnlyResults(
@@ -495,7 +507,9 @@ async function evidenceOf(
             clients.graph,
             users.map((u) => ({
                 method: "GET" as const,
-                url: `/reports/authenticationMethods/userRegistrationDetails?$filter=${encodeURIComponent(`userPrincipalName eq '${u.replace(/'/g, "''")}'`)}`,
+                url:
+                    "/reports/authenticationMethods/userRegistrationDetails?$filter=" +
+                    `${encodeURIComponent(`userPrincipalName eq '${u.replace(/'/g, "''")}'`)}`,
             })),
         );
         const without: string[] = [];
@@ -517,8 +531,11 @@ async function evidenceOf(
         if (without.length) {
             open += without.length;
             parts.push(
-                `No phishing-resistant method: ${without.length} of the ${users.length} targeted administrators have no FIDO2 security key, passkey or Windows Hello for Business registered and could not sign in once the policy is on ` +
-                    `(a certificate, if they use one, does not show in the registration report):\n${listed(without, "administrators without a phishing-resistant method", false)}`,
+                `No phishing-resistant method: ${without.length} of the ${users.length} targeted administrators have no ` +
+                    "FIDO2 security key, passkey or Windows Hello for Business registered and could not sign in once the policy " +
+                    "is on " +
+                    `(a certificate, if they use one, does not show in the registration report):\n` +
+                    `${listed(without, "administrators without a phishing-resistant method", false)}`,
             );
         }
         if (unknown) parts.push(`(the registration of ${unknown} administrators could not be read)`);
@@ -555,7 +572,8 @@ async function managedDuplicates(clients: TenantClients, desired: RolloutDesired
             (p.state === "enabledForReportingButNotEnforced"
                 ? ": Microsoft turns it on by itself no less than 45 days after introducing it, after 28 days' notice"
                 : "") +
-            `. Keep one of them: switch the managed policy off (and exclude the break-glass accounts from it if it stays), or leave this member out.`,
+            ". Keep one of them: switch the managed policy off (and exclude the break-glass accounts from it if it stays), " +
+            "or leave this member out.",
     );
 }
 
@@ -583,7 +601,9 @@ function shapeWeakenings(tenantPolicy: any, desired: RolloutDesired): { change: 
         if (had === STRENGTH_IDS["phishing-resistant"] && desired.strength && !stillPhishingResistant) {
             out.push({
                 change: { field: "grantControls.authenticationStrength", from: "Phishing-resistant MFA", to: desired.strength },
-                why: `the administrators' sign-ins no longer need a phishing-resistant method (authentication strength ${desired.strength})`,
+                why:
+                    "the administrators' sign-ins no longer need a phishing-resistant method (authentication strength " +
+                    `${desired.strength})`,
             });
         }
         const roles: string[] = (tenantPolicy?.conditions?.users?.includeRoles ?? []).map((r: string) => r.toLowerCase());

@@ -345,33 +345,37 @@ describe("emulator: authentication policy provider", function () {
         assert.deepStrictEqual(statuses.slice(0, 4), ["dropped", 429, 429, 503]);
     });
 
-    it("a dropped New-AuthenticationPolicy is sent again (a resend that finds the policy takes it over with Set-*): the first run converges", async () => {
-        const { p, clients, calls } = recorded();
-        const inner = clients.exchange.invoke;
-        let armed = true;
-        (clients.exchange as any).invoke = async (cmdlet: string, params: any, opts: any) => {
-            if (cmdlet === "New-AuthenticationPolicy" && armed) {
-                armed = false;
-                emu.faults = { next: [{ kind: "drop", count: 1, match: "InvokeCommand" }] };
-            }
-            return inner(cmdlet, params, opts);
-        };
-        const inputs = await plan(p, { name: NAME });
-        const before = invokeCalls().length;
-        await p.create(inputs);
-        assert.ok(
-            invokeCalls()
-                .slice(before)
-                .some((r) => r.status === "dropped"),
-            "the connection was dropped once",
-        );
-        assert.ok(policy(NAME));
-        assert.strictEqual(
-            writesOf(calls).filter((c) => c.cmdlet === "New-AuthenticationPolicy").length,
-            1,
-            "one call of the client; the policy sent it again",
-        );
-    });
+    it(
+        "a dropped New-AuthenticationPolicy is sent again (a resend that finds the policy takes it over with Set-*): the first " +
+            "run converges",
+        async () => {
+            const { p, clients, calls } = recorded();
+            const inner = clients.exchange.invoke;
+            let armed = true;
+            (clients.exchange as any).invoke = async (cmdlet: string, params: any, opts: any) => {
+                if (cmdlet === "New-AuthenticationPolicy" && armed) {
+                    armed = false;
+                    emu.faults = { next: [{ kind: "drop", count: 1, match: "InvokeCommand" }] };
+                }
+                return inner(cmdlet, params, opts);
+            };
+            const inputs = await plan(p, { name: NAME });
+            const before = invokeCalls().length;
+            await p.create(inputs);
+            assert.ok(
+                invokeCalls()
+                    .slice(before)
+                    .some((r) => r.status === "dropped"),
+                "the connection was dropped once",
+            );
+            assert.ok(policy(NAME));
+            assert.strictEqual(
+                writesOf(calls).filter((c) => c.cmdlet === "New-AuthenticationPolicy").length,
+                1,
+                "one call of the client; the policy sent it again",
+            );
+        },
+    );
 
     it("a policy created by someone else after the read is taken over with Set-AuthenticationPolicy", async () => {
         const { p, clients, calls } = recorded();
@@ -397,7 +401,13 @@ describe("emulator: authentication policy provider", function () {
         const started = Date.now();
         await assert.rejects(
             providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create(inputs),
-            /Authentication policy: create failed: gave up running Get-AuthenticationPolicy in Exchange Online after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-AuthenticationPolicy answered 503 serviceNotAvailable.*run pulumi up again to resume/,
+            new RegExp(
+                "Authentication policy: create failed: gave up running Get-AuthenticationPolicy in Exchange Online " +
+                    String.raw`after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config ` +
+                    String.raw`m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online ` +
+                    String.raw`POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-AuthenticationPolicy answered 503 ` +
+                    "serviceNotAvailable.*run pulumi up again to resume",
+            ),
         );
         assert.ok(Date.now() - started < 10_000, "bounded by the retry budget");
         emu.faults = {};

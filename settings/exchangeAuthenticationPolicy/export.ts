@@ -24,7 +24,8 @@ export async function exportMember(
     );
     if (!found) {
         ctx.warnings.push(
-            `exchangeAuthenticationPolicy: the organisation's default authentication policy "${ref}" is not among the policies Exchange lists; it was left out.`,
+            `exchangeAuthenticationPolicy: the organisation's default authentication policy "${ref}" is not among the ` +
+                "policies Exchange lists; it was left out.",
         );
         return undefined;
     }

@@ -2,7 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type ArgsOf, settingResource } from "../../providers/framework/declare";
 import { authenticationPolicy, authenticationPolicyDeclaration } from "./setting";
 
-/** name (at most 64 characters; a new name creates a new policy), allowBasicAuth (protocols that keep Basic authentication), organizationDefault. */
+/**
+ * name (at most 64 characters; a new name creates a new policy), allowBasicAuth (protocols that keep Basic authentication),
+ * organizationDefault.
+ */
 export interface AuthenticationPolicyArgs extends ArgsOf<typeof authenticationPolicyDeclaration> {}
 
 /**

@@ -55,7 +55,8 @@ export const authenticationPolicyDeclaration = declareSetting({
         }),
         /** true: the organisation's default policy; false: make sure it is not; left out: the default is not managed. */
         organizationDefault: boolWith(
-            "true makes this the policy of every user without one of their own, false makes sure it is not; leave it out to not manage the default",
+            "true makes this the policy of every user without one of their own, false makes sure it is not; leave it out to " +
+                "not manage the default",
         ),
     },
     required: ["name"],
@@ -174,7 +175,9 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
             if (typeof given !== "object" || given === null || Array.isArray(given)) {
                 failures.push({
                     property: "allowBasicAuth",
-                    reason: `allowBasicAuth must be an object like { Smtp: true } naming the protocols that keep Basic authentication (got ${JSON.stringify(given)})`,
+                    reason:
+                        "allowBasicAuth must be an object like { Smtp: true } naming the protocols that keep Basic " +
+                        `authentication (got ${JSON.stringify(given)})`,
                 });
             } else {
                 for (const [key, value] of Object.entries(given)) {
@@ -183,7 +186,9 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
                     } else if (typeof value !== "boolean") {
                         failures.push({
                             property: `allowBasicAuth.${key}`,
-                            reason: `allowBasicAuth.${key} must be true (allow Basic authentication) or false (block it) (got ${JSON.stringify(value)})`,
+                            reason:
+                                `allowBasicAuth.${key} must be true (allow Basic authentication) or false (block it) (got ` +
+                                `${JSON.stringify(value)})`,
                         });
                     } else {
                         allow[key as AuthPolicyProtocol] = value;
@@ -223,7 +228,8 @@ export const authenticationPolicy: TenantSetting<AuthenticationPolicyDesired, Au
         if (blocked.length) {
             await warnLegacyUsers(
                 clients,
-                `Exchange authentication policy "${desired.name}" blocking basic authentication for the organisation (${blocked.join(", ")})`,
+                `Exchange authentication policy "${desired.name}" blocking basic authentication for the organisation (` +
+                    `${blocked.join(", ")})`,
                 blocked.map((p) => CLIENT_APP_OF_PROTOCOL[p]),
             );
         }

@@ -2,7 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type ArgsOf, settingResource } from "../../providers/framework/declare";
 import { userHygiene, userHygieneDeclaration } from "./setting";
 
-/** users (by user principal name or object id), revokeSessions, requireReregistration, trigger (the operation runs again each time it changes). */
+/**
+ * users (by user principal name or object id), revokeSessions, requireReregistration, trigger (the operation runs again each time it
+ * changes).
+ */
 export interface UserHygieneArgs extends ArgsOf<typeof userHygieneDeclaration> {}
 
 /**

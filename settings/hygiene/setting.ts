@@ -197,7 +197,9 @@ export const userHygiene: TenantSetting<UserHygieneDesired, UserHygieneLive> = {
                 failures: [
                     {
                         property: "users",
-                        reason: `no such user in the tenant: ${nameList(unknown)}. Check the user principal names or object ids; nothing was changed.`,
+                        reason:
+                            `no such user in the tenant: ${nameList(unknown)}. Check the user principal names or object ids; ` +
+                            "nothing was changed.",
                     },
                 ],
             };

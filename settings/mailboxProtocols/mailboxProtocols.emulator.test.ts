@@ -63,22 +63,27 @@ describe("emulator: mailbox protocols", function () {
             await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", PopEnabled: true, ImapEnabled: true });
         });
 
-        it("Set-CASMailbox refuses $null for a Boolean protocol, takes it for SMTP AUTH (follow the organisation), and answers an unknown identity with ManagementObjectNotFoundException", async () => {
-            assert.match(
-                await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", PopEnabled: null })),
-                /PopEnabled.*System\.Boolean/,
-            );
-            await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", SmtpClientAuthenticationDisabled: false });
-            assert.strictEqual(
-                mailbox(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.primarySmtpAddress).smtpClientAuthenticationDisabled,
-                false,
-            );
-            await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", SmtpClientAuthenticationDisabled: null });
-            assert.strictEqual(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.smtpClientAuthenticationDisabled, null);
-            const err = await failureOf(exo().invoke("Set-CASMailbox", { Identity: "ghost@nowhere.example", PopEnabled: false }));
-            assert.match(err, /404/);
-            assert.match(err, /couldn't be found.*ManagementObjectNotFoundException/);
-        });
+        it(
+            "Set-CASMailbox refuses $null for a Boolean protocol, takes it for SMTP AUTH (follow the organisation), and answers " +
+                "an unknown identity with ManagementObjectNotFoundException",
+            async () => {
+                assert.match(
+                    await failureOf(exo().invoke("Set-CASMailbox", { Identity: "AdeleV", PopEnabled: null })),
+                    /PopEnabled.*System\.Boolean/,
+                );
+                await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", SmtpClientAuthenticationDisabled: false });
+                assert.strictEqual(
+                    mailbox(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.primarySmtpAddress)
+                        .smtpClientAuthenticationDisabled,
+                    false,
+                );
+                await exo().invoke("Set-CASMailbox", { Identity: "AdeleV", SmtpClientAuthenticationDisabled: null });
+                assert.strictEqual(tenant().exchange.mailboxes.find((x) => x.name === "AdeleV")!.smtpClientAuthenticationDisabled, null);
+                const err = await failureOf(exo().invoke("Set-CASMailbox", { Identity: "ghost@nowhere.example", PopEnabled: false }));
+                assert.match(err, /404/);
+                assert.match(err, /couldn't be found.*ManagementObjectNotFoundException/);
+            },
+        );
 
         it("documented parameters the emulator does not model are refused loudly, never ignored", async () => {
             assert.match(
@@ -100,43 +105,54 @@ describe("emulator: mailbox protocols", function () {
             );
         });
 
-        it("CAS mailbox plans: listed with Deskless IMAP off, set by display name, name or GUID; no SMTP AUTH parameter; existing mailboxes keep their values", async () => {
-            const plans = await exo().invoke("Get-CASMailboxPlan");
-            assert.deepStrictEqual(plans.map((p) => p.DisplayName).sort(), [
-                "ExchangeOnline",
-                "ExchangeOnlineDeskless",
-                "ExchangeOnlineEnterprise",
-                "ExchangeOnlineEssentials",
-            ]);
-            const deskless = plans.find((p) => p.DisplayName === "ExchangeOnlineDeskless")!;
-            assert.strictEqual(deskless.ImapEnabled, false, "set-casmailboxplan: $false is the default for ExchangeOnlineDeskless");
-            assert.match(deskless.Name, /^ExchangeOnlineDeskless-[0-9a-f-]{36}$/);
-            await exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", PopEnabled: false, ActiveSyncEnabled: false });
-            const [ent] = await exo().invoke("Get-CASMailboxPlan", {
-                Identity: plans.find((p) => p.DisplayName === "ExchangeOnlineEnterprise")!.Guid,
-            });
-            assert.deepStrictEqual([ent.PopEnabled, ent.ActiveSyncEnabled, ent.ImapEnabled], [false, false, true]);
-            await exo().invoke("Set-CASMailboxPlan", { Identity: ent.Name, PopEnabled: true, ActiveSyncEnabled: true });
-            assert.ok(
-                tenant().exchange.mailboxes.every((m) => m.popEnabled !== false),
-                "a plan change leaves existing mailboxes alone",
-            );
-            assert.match(
-                await failureOf(
-                    exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlineEnterprise", SmtpClientAuthenticationDisabled: true }),
-                ),
-                /A parameter cannot be found/,
-            );
-            const unknown = await failureOf(
-                exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlinePremiumPlus", PopEnabled: false }),
-            );
-            assert.match(unknown, /404/);
-            assert.match(unknown, /couldn't be found/);
-            assert.match(
-                await failureOf(exo().invoke("Set-CASMailboxPlan", { PopEnabled: false })),
-                /missing mandatory parameters: Identity/,
-            );
-        });
+        it(
+            "CAS mailbox plans: listed with Deskless IMAP off, set by display name, name or GUID; no SMTP AUTH parameter; " +
+                "existing mailboxes keep their values",
+            async () => {
+                const plans = await exo().invoke("Get-CASMailboxPlan");
+                assert.deepStrictEqual(plans.map((p) => p.DisplayName).sort(), [
+                    "ExchangeOnline",
+                    "ExchangeOnlineDeskless",
+                    "ExchangeOnlineEnterprise",
+                    "ExchangeOnlineEssentials",
+                ]);
+                const deskless = plans.find((p) => p.DisplayName === "ExchangeOnlineDeskless")!;
+                assert.strictEqual(deskless.ImapEnabled, false, "set-casmailboxplan: $false is the default for ExchangeOnlineDeskless");
+                assert.match(deskless.Name, /^ExchangeOnlineDeskless-[0-9a-f-]{36}$/);
+                await exo().invoke("Set-CASMailboxPlan", {
+                    Identity: "ExchangeOnlineEnterprise",
+                    PopEnabled: false,
+                    ActiveSyncEnabled: false,
+                });
+                const [ent] = await exo().invoke("Get-CASMailboxPlan", {
+                    Identity: plans.find((p) => p.DisplayName === "ExchangeOnlineEnterprise")!.Guid,
+                });
+                assert.deepStrictEqual([ent.PopEnabled, ent.ActiveSyncEnabled, ent.ImapEnabled], [false, false, true]);
+                await exo().invoke("Set-CASMailboxPlan", { Identity: ent.Name, PopEnabled: true, ActiveSyncEnabled: true });
+                assert.ok(
+                    tenant().exchange.mailboxes.every((m) => m.popEnabled !== false),
+                    "a plan change leaves existing mailboxes alone",
+                );
+                assert.match(
+                    await failureOf(
+                        exo().invoke("Set-CASMailboxPlan", {
+                            Identity: "ExchangeOnlineEnterprise",
+                            SmtpClientAuthenticationDisabled: true,
+                        }),
+                    ),
+                    /A parameter cannot be found/,
+                );
+                const unknown = await failureOf(
+                    exo().invoke("Set-CASMailboxPlan", { Identity: "ExchangeOnlinePremiumPlus", PopEnabled: false }),
+                );
+                assert.match(unknown, /404/);
+                assert.match(unknown, /couldn't be found/);
+                assert.match(
+                    await failureOf(exo().invoke("Set-CASMailboxPlan", { PopEnabled: false })),
+                    /missing mandatory parameters: Identity/,
+                );
+            },
+        );
 
         it("per-mailbox changes survive a restart of the emulator (journal beside the state file)", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-emu-cas-"));
@@ -207,7 +223,10 @@ describe("emulator: mailbox protocols", function () {
             const reasons = (unknown.failures ?? []).map((f) => f.reason).join("\n");
             assert.match(
                 reasons,
-                /no such mailbox in Exchange Online: nobody@nowhere\.example \(m365-mfa:baseline\.mailboxProtocols\.exceptions\[0\]\.mailboxes\[1\]\)/,
+                new RegExp(
+                    String.raw`no such mailbox in Exchange Online: nobody@nowhere\.example ` +
+                        String.raw`\(m365-mfa:baseline\.mailboxProtocols\.exceptions\[0\]\.mailboxes\[1\]\)`,
+                ),
             );
             assert.deepStrictEqual(
                 [...calls, ...recorded].filter((c) => /^Set-/.test(c.cmdlet)),
@@ -215,44 +234,47 @@ describe("emulator: mailbox protocols", function () {
             );
         });
 
-        it("applies defaults to every mailbox and plan, keeps the exceptions, reads back no drift, and then sees drift by address", async () => {
-            const org = tenant().exchange.organization.name;
-            const scanner = `scanner@${org}`.toLowerCase();
-            const inputs = {
-                defaults: { pop: false, imap: false },
-                exceptions: [{ mailboxes: [scanner], imap: true }],
-                maxMailboxChanges: 100_000,
-            };
-            const p = provider();
-            const checked = await p.check({}, inputs);
-            assert.deepStrictEqual(checked.failures, []);
-            assert.deepStrictEqual(checked.inputs.exceptionAddresses, { [scanner]: 0 });
-            const total = tenant().exchange.mailboxes.length;
-            assert.strictEqual(checked.inputs.planned["pop: on -> off"], total);
-            assert.strictEqual(checked.inputs.planned["imap: on -> off"], total - 1);
-            assert.strictEqual(checked.inputs.planned["plan pop: on -> off"], 4);
-            const created = await p.create(checked.inputs);
-            assert.deepStrictEqual(created.outs.differing, {});
-            for (const m of tenant().exchange.mailboxes) {
-                assert.strictEqual(m.popEnabled, false, m.primarySmtpAddress);
-                assert.strictEqual(m.imapEnabled !== false, m.primarySmtpAddress.toLowerCase() === scanner, m.primarySmtpAddress);
-            }
-            assert.ok((tenant().exchange.casMailboxPlans ?? []).every((pl) => !pl.popEnabled && !pl.imapEnabled));
-            // No perpetual diff.
-            const diff = await p.diff(created.id, created.outs, checked.inputs);
-            assert.strictEqual(diff.changes, false);
-            // A config change since the last read is a change (the update reads the tenant again).
-            const changed = await p.diff(created.id, created.outs, { ...checked.inputs, defaults: { pop: false, imap: true } });
-            assert.strictEqual(changed.changes, true);
-            // Drift: someone turns POP back on for one mailbox.
-            const victim = tenant().exchange.mailboxes[3].primarySmtpAddress.toLowerCase();
-            await exo().invoke("Set-CASMailbox", { Identity: victim, PopEnabled: true });
-            const read = await p.read(created.id, created.outs);
-            assert.deepStrictEqual(read.props!.differing, { [victim]: { pop: true } });
-            assert.deepStrictEqual(read.inputs!.mailboxes, { [victim]: { pop: true } });
-            const again = await p.diff(created.id, read.props, checked.inputs);
-            assert.strictEqual(again.changes, true);
-        });
+        it(
+            "applies defaults to every mailbox and plan, keeps the exceptions, reads back no drift, and then sees drift by " + "address",
+            async () => {
+                const org = tenant().exchange.organization.name;
+                const scanner = `scanner@${org}`.toLowerCase();
+                const inputs = {
+                    defaults: { pop: false, imap: false },
+                    exceptions: [{ mailboxes: [scanner], imap: true }],
+                    maxMailboxChanges: 100_000,
+                };
+                const p = provider();
+                const checked = await p.check({}, inputs);
+                assert.deepStrictEqual(checked.failures, []);
+                assert.deepStrictEqual(checked.inputs.exceptionAddresses, { [scanner]: 0 });
+                const total = tenant().exchange.mailboxes.length;
+                assert.strictEqual(checked.inputs.planned["pop: on -> off"], total);
+                assert.strictEqual(checked.inputs.planned["imap: on -> off"], total - 1);
+                assert.strictEqual(checked.inputs.planned["plan pop: on -> off"], 4);
+                const created = await p.create(checked.inputs);
+                assert.deepStrictEqual(created.outs.differing, {});
+                for (const m of tenant().exchange.mailboxes) {
+                    assert.strictEqual(m.popEnabled, false, m.primarySmtpAddress);
+                    assert.strictEqual(m.imapEnabled !== false, m.primarySmtpAddress.toLowerCase() === scanner, m.primarySmtpAddress);
+                }
+                assert.ok((tenant().exchange.casMailboxPlans ?? []).every((pl) => !pl.popEnabled && !pl.imapEnabled));
+                // No perpetual diff.
+                const diff = await p.diff(created.id, created.outs, checked.inputs);
+                assert.strictEqual(diff.changes, false);
+                // A config change since the last read is a change (the update reads the tenant again).
+                const changed = await p.diff(created.id, created.outs, { ...checked.inputs, defaults: { pop: false, imap: true } });
+                assert.strictEqual(changed.changes, true);
+                // Drift: someone turns POP back on for one mailbox.
+                const victim = tenant().exchange.mailboxes[3].primarySmtpAddress.toLowerCase();
+                await exo().invoke("Set-CASMailbox", { Identity: victim, PopEnabled: true });
+                const read = await p.read(created.id, created.outs);
+                assert.deepStrictEqual(read.props!.differing, { [victim]: { pop: true } });
+                assert.deepStrictEqual(read.inputs!.mailboxes, { [victim]: { pop: true } });
+                const again = await p.diff(created.id, read.props, checked.inputs);
+                assert.strictEqual(again.changes, true);
+            },
+        );
 
         it("written through Exchange's throttling and dropped connections: the client's retry policy finishes every mailbox", async () => {
             emu.faults = { rate429: 0.15, rate5xx: 0.05, dropRate: 0.03, retryAfterSeconds: 0, seed: 26 };
@@ -314,32 +336,36 @@ describe("emulator: mailbox protocols", function () {
             return by;
         };
 
-        it("names each account that used Basic SMTP AUTH, how often, from which app and when last, with documented filters only", async () => {
-            const expected = smtpSenders();
-            assert.ok(expected.size > 0, "the seeded tenant has SMTP AUTH senders");
-            const before = emu.requests.length;
-            const report = await smtpAuthReadiness(clientsAs(emu));
-            assert.strictEqual(report.signInLogs, true);
-            assert.deepStrictEqual(new Map(report.senders.map((s) => [s.userPrincipalName, s.count])), new Map([...expected].sort()));
-            assert.ok(report.senders.every((s) => s.apps.length && /^\d{4}-\d\d-\d\dT/.test(s.lastSeen)));
-            const queries = emu.requests.slice(before).filter((r) => r.path.endsWith("/auditLogs/signIns"));
-            assert.ok(queries.length >= 1);
-            for (const q of queries) assert.match(decodeURIComponent(q.query ?? ""), /clientAppUsed eq 'Authenticated SMTP'/);
-            // Exceptions apart, with Microsoft's dates.
-            const [kept, ...others] = [...expected.keys()].sort();
-            const text = smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, [kept.toUpperCase()]))!;
-            assert.match(
-                text,
-                new RegExp(
-                    `SMTP AUTH off for the organisation: ${others.length} users? still sign in with Authenticated SMTP and will stop working`,
-                ),
-            );
-            assert.match(text, /end of December 2026.*second half of 2027/);
-            assert.ok(text.includes(`${KEPT_ON}`) && text.split(KEPT_ON)[1].includes(kept), "the exception is shown apart");
-            assert.ok(!text.split(KEPT_ON)[0].includes(`${kept}:`), "and not among those that stop");
-            const section = smtpAuthSection(report, [kept], "table");
-            assert.match(section, /SMTP AUTH with Basic authentication, last 30 days/);
-        });
+        it(
+            "names each account that used Basic SMTP AUTH, how often, " + "from which app and when last, with documented filters only",
+            async () => {
+                const expected = smtpSenders();
+                assert.ok(expected.size > 0, "the seeded tenant has SMTP AUTH senders");
+                const before = emu.requests.length;
+                const report = await smtpAuthReadiness(clientsAs(emu));
+                assert.strictEqual(report.signInLogs, true);
+                assert.deepStrictEqual(new Map(report.senders.map((s) => [s.userPrincipalName, s.count])), new Map([...expected].sort()));
+                assert.ok(report.senders.every((s) => s.apps.length && /^\d{4}-\d\d-\d\dT/.test(s.lastSeen)));
+                const queries = emu.requests.slice(before).filter((r) => r.path.endsWith("/auditLogs/signIns"));
+                assert.ok(queries.length >= 1);
+                for (const q of queries) assert.match(decodeURIComponent(q.query ?? ""), /clientAppUsed eq 'Authenticated SMTP'/);
+                // Exceptions apart, with Microsoft's dates.
+                const [kept, ...others] = [...expected.keys()].sort();
+                const text = smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, [kept.toUpperCase()]))!;
+                assert.match(
+                    text,
+                    new RegExp(
+                        `SMTP AUTH off for the organisation: ${others.length} users? still sign in with Authenticated SMTP and ` +
+                            "will stop working",
+                    ),
+                );
+                assert.match(text, /end of December 2026.*second half of 2027/);
+                assert.ok(text.includes(`${KEPT_ON}`) && text.split(KEPT_ON)[1].includes(kept), "the exception is shown apart");
+                assert.ok(!text.split(KEPT_ON)[0].includes(`${kept}:`), "and not among those that stop");
+                const section = smtpAuthSection(report, [kept], "table");
+                assert.match(section, /SMTP AUTH with Basic authentication, last 30 days/);
+            },
+        );
 
         it("m365-mfa readiness shows the SMTP AUTH report, the mailboxes kept on apart", async () => {
             const senders = [...smtpSenders().keys()]
@@ -368,34 +394,41 @@ describe("emulator: mailbox protocols", function () {
             assert.ok(!stop.includes(`| ${kept} |`) && keptPart.includes(`| ${kept} |`), "the mailbox kept on is shown apart");
         });
 
-        it("smtpAuth resetting mailboxes that had SMTP AUTH on their own warns about those still sending, with Microsoft's dates", async () => {
-            const senders = [...smtpSenders().keys()]
-                .filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u))
-                .sort();
-            const [own, other] = senders;
-            await exo().invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: true });
-            await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: false });
-            const logged: string[] = [];
-            const error = console.error;
-            console.error = (...a: unknown[]) => void logged.push(a.map(String).join(" "));
-            try {
-                const checked = await new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu)).check(
-                    {},
-                    { disabledForOrganization: true, manageAllMailboxes: true },
+        it(
+            "smtpAuth resetting mailboxes that had SMTP AUTH on their " + "own warns about those still sending, with Microsoft's dates",
+            async () => {
+                const senders = [...smtpSenders().keys()]
+                    .filter((u) => tenant().exchange.mailboxes.some((m) => m.primarySmtpAddress.toLowerCase() === u))
+                    .sort();
+                const [own, other] = senders;
+                await exo().invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: true });
+                await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: false });
+                const logged: string[] = [];
+                const error = console.error;
+                console.error = (...a: unknown[]) => void logged.push(a.map(String).join(" "));
+                try {
+                    const checked = await new SettingProvider(smtpAuth, { verifyDelayMs: 50 }, () => clientsAs(emu)).check(
+                        {},
+                        { disabledForOrganization: true, manageAllMailboxes: true },
+                    );
+                    assert.deepStrictEqual(checked.failures, []);
+                } finally {
+                    console.error = error;
+                    await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: null });
+                }
+                const text = logged.join("\n");
+                assert.match(
+                    text,
+                    new RegExp(
+                        "warning: SMTP AUTH off for 1 mailbox that had it on their own: 1 user still sign in with " +
+                            String.raw`Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches ` +
+                            "Basic authentication for SMTP AUTH off by default",
+                    ),
                 );
-                assert.deepStrictEqual(checked.failures, []);
-            } finally {
-                console.error = error;
-                await exo().invoke("Set-CASMailbox", { Identity: own, SmtpClientAuthenticationDisabled: null });
-            }
-            const text = logged.join("\n");
-            assert.match(
-                text,
-                /warning: SMTP AUTH off for 1 mailbox that had it on their own: 1 user still sign in with Authenticated SMTP and will stop working \(sign-in logs, last 30 days; Microsoft switches Basic authentication for SMTP AUTH off by default/,
-            );
-            assert.ok(text.includes(`  - ${own}: `), `${own} is named`);
-            assert.ok(!text.includes(`  - ${other}: `), "a mailbox that follows the organisation (already off) is not");
-        });
+                assert.ok(text.includes(`  - ${own}: `), `${own} is named`);
+                assert.ok(!text.includes(`  - ${other}: `), "a mailbox that follows the organisation (already off) is not");
+            },
+        );
 
         it("a tenant without sign-in logs gets a plain statement", async () => {
             const t = tenant();
@@ -405,7 +438,10 @@ describe("emulator: mailbox protocols", function () {
                 assert.strictEqual(report.signInLogs, false);
                 assert.match(
                     report.statement!,
-                    /no sign-in logs \(Microsoft Entra ID P1 is needed; Graph answered 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant\)/,
+                    new RegExp(
+                        String.raw`no sign-in logs \(Microsoft Entra ID P1 is needed; Graph answered 403 ` +
+                            String.raw`Authentication_RequestFromNonPremiumTenantOrB2CTenant\)`,
+                    ),
                 );
                 assert.match(
                     smtpAuthWarning("SMTP AUTH off for the organisation", report, impactOf(report, []))!,

@@ -27,8 +27,10 @@ export const mailboxProtocolsMember: BaselineMember<MailboxProtocolsSettings, Ma
         const smtp = ctx.argsOf(smtpAuthMember);
         if (managesSmtpAuth(args) && smtp && ((smtp.exceptions as unknown[] | undefined)?.length || smtp.manageAllMailboxes)) {
             return [
-                `${ctx.key} manages SMTP AUTH on mailboxes and so does ${ctx.keyOf(smtpAuthMember)} (exceptions or manageAllMailboxes): one mailbox would ` +
-                    `be set by both. Name SMTP AUTH exceptions in one place: remove smtpAuth from ${ctx.key}.defaults and its exceptions, or move ` +
+                `${ctx.key} manages SMTP AUTH on mailboxes and so does ${ctx.keyOf(smtpAuthMember)} (exceptions or ` +
+                    "manageAllMailboxes): one mailbox would " +
+                    `be set by both. Name SMTP AUTH exceptions in one place: remove smtpAuth from ${ctx.key}.defaults and ` +
+                    "its exceptions, or move " +
                     `${ctx.keyOf(smtpAuthMember)}.exceptions to ${ctx.key}.exceptions with smtpAuth: enabled.`,
             ];
         }

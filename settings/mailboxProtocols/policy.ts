@@ -19,7 +19,8 @@ export const mailboxSmtpAuthNotOnByDefault: ResourceValidationPolicy = {
         if (args.type !== TYPE) return;
         if (args.props.defaults?.smtpAuth === "enabled") {
             reportViolation(
-                "defaults.smtpAuth is enabled: every mailbox keeps SMTP AUTH whatever the organisation's switch (ScubaGear MS.EXO.5.1, CIS M365 6.5.4). " +
+                "defaults.smtpAuth is enabled: every mailbox keeps SMTP AUTH whatever the organisation's switch (ScubaGear " +
+                    "MS.EXO.5.1, CIS M365 6.5.4). " +
                     "Use followsOrganization or disabled, and name the mailboxes that need it in exceptions with smtpAuth: enabled.",
             );
         }

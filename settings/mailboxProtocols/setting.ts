@@ -98,9 +98,15 @@ const MAILBOX_REF = str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user prin
 /** The inputs and outputs of mailbox protocols, declared once (the member's config is the configured inputs). */
 export const mailboxProtocolsDeclaration = declareSetting({
     inputs: {
-        /** Every mailbox's value of each protocol named, and (POP, IMAP, ActiveSync) every CAS mailbox plan's: what new mailboxes get. A protocol left out is not managed. */
+        /**
+         * Every mailbox's value of each protocol named, and (POP, IMAP, ActiveSync) every CAS mailbox plan's: what new mailboxes get. A
+         * protocol left out is not managed.
+         */
         defaults: obj(protocolFields, { hint: "like { pop: false, imap: false, activeSync: true, smtpAuth: followsOrganization }" }),
-        /** Per CAS mailbox plan (display name, e.g. ExchangeOnlineDeskless): values for new mailboxes of that licence that differ from the defaults. */
+        /**
+         * Per CAS mailbox plan (display name, e.g. ExchangeOnlineDeskless): values for new mailboxes of that licence that differ from the
+         * defaults.
+         */
         plans: map(obj(planFields), {
             keyHint: "a CAS mailbox plan's display name, e.g. ExchangeOnlineDeskless",
             hint: "CAS mailbox plan -> { pop, imap, activeSync }",
@@ -454,7 +460,9 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             if (!address) {
                 failures.push({
                     property: at,
-                    reason: `no such mailbox in Exchange Online: ${ref} (${key}.${at}). Name the mailbox by its user principal name or primary SMTP address (Get-Mailbox -Identity <name> shows it), or remove it.`,
+                    reason:
+                        `no such mailbox in Exchange Online: ${ref} (${key}.${at}). Name the mailbox by its user principal name ` +
+                        "or primary SMTP address (Get-Mailbox -Identity <name> shows it), or remove it.",
                 });
             } else if (where.has(address)) {
                 failures.push({
@@ -474,7 +482,9 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
             if (!(plan in plans)) {
                 failures.push({
                     property: `plans.${plan}`,
-                    reason: `no CAS mailbox plan named ${plan} in this tenant (${key}.plans.${plan}); its plans are ${Object.keys(plans).sort().join(", ") || "none"} (Get-CASMailboxPlan)`,
+                    reason:
+                        `no CAS mailbox plan named ${plan} in this tenant (${key}.plans.${plan}); its plans are ` +
+                        `${Object.keys(plans).sort().join(", ") || "none"} (Get-CASMailboxPlan)`,
                 });
             }
         }
@@ -487,7 +497,8 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         if (lines.length) {
             await engineLog(
                 "info",
-                `Mailbox protocols: ${changing.toLocaleString("en")} of ${mailboxes.size.toLocaleString("en")} mailboxes change (the tenant as read now): ` +
+                `Mailbox protocols: ${changing.toLocaleString("en")} of ${mailboxes.size.toLocaleString("en")} mailboxes ` +
+                    "change (the tenant as read now): " +
                     Object.entries(planned)
                         .map(([t, n]) => `${t}: ${n.toLocaleString("en")}`)
                         .join("; "),
@@ -501,7 +512,8 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
                 failures.push({
                     property: "guards",
                     reason:
-                        `this plan changes the protocols of ${changing.toLocaleString("en")} mailboxes (the limit is ${max}: ${key}.maxMailboxChanges): ` +
+                        `this plan changes the protocols of ${changing.toLocaleString("en")} mailboxes (the limit is ${max}: ` +
+                        `${key}.maxMailboxChanges): ` +
                         Object.entries(planned)
                             .map(([t, n]) => `${t}: ${n.toLocaleString("en")}`)
                             .join("; ") +
@@ -512,7 +524,8 @@ export const mailboxProtocols: TenantSetting<MailboxProtocolsDesired, MailboxPro
         // Weakening is never silent: a protocol switched on where the tenant has it off.
         const weakenings = Object.entries(turnedOn).map(
             ([what, n]) =>
-                `${what} switched on for ${n} ${what.includes("plan") ? "plan" : "mailbox"}${n === 1 ? "" : what.includes("plan") ? "s" : "es"}`,
+                `${what} switched on for ${n} ${what.includes("plan") ? "plan" : "mailbox"}` +
+                `${n === 1 ? "" : what.includes("plan") ? "s" : "es"}`,
         );
         const refusal = weakeningRefusal(
             "mailbox-protocols",

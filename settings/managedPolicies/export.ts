@@ -45,7 +45,8 @@ export async function exportManagedPolicies(ctx: ExportContext): Promise<Managed
         results.forEach((r, i) => {
             if (r.status !== 200 && r.status !== 404)
                 ctx.warnings.push(
-                    `managedPolicies: "${p.displayName}" excludes the user ${ids[i]}, which could not be read (${r.status}): written by its object id`,
+                    `managedPolicies: "${p.displayName}" excludes the user ${ids[i]}, which could not be read (${r.status}): ` +
+                        "written by its object id",
                 );
         });
         out.push({

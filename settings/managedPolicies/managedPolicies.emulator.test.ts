@@ -71,75 +71,87 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         const text = r.failures!.map((f) => f.reason).join("\n");
         assert.match(
             text,
-            /m365-mfa:baseline\.managedPolicies\[0\] \("Microsoft-managed: Block device code flow"\) blocks sign-ins and would be enforced excluding the break-glass accounts breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/,
+            new RegExp(
+                String.raw`m365-mfa:baseline\.managedPolicies\[0\] \("Microsoft-managed: Block device code flow"\) blocks ` +
+                    "sign-ins and would be enforced excluding the break-glass accounts " +
+                    String.raw`breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com`,
+            ),
         );
         assert.match(text, /add .* to m365-mfa:baseline\.managedPolicies\[0\]\.excludeUsers/i);
     });
 
-    it("switching it on asks for a confirmation bound to the policy and its exclusions; with it, only state and excludeUsers are PATCHed", async () => {
-        // Its report-only run: one user's device code sign-in would have been blocked (the evidence before "on").
-        const someone = [...emu.directory().users.values()]
-            .find((u) => !u.breakGlass && u.userType === "Member")!
-            .userPrincipalName.toLowerCase();
-        const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-        emu.store.mutate(() => {
-            emu.defaultTenant().recordedSignIns = [
-                {
-                    id: "6a0e0a53-0000-4000-8000-000000000001",
-                    createdDateTime: at(3),
-                    userPrincipalName: someone,
-                    appDisplayName: "Microsoft Azure CLI",
-                    clientAppUsed: "Mobile Apps and Desktop clients",
-                    appliedConditionalAccessPolicies: [
-                        {
-                            id: policy(DEVICE_CODE).id,
-                            displayName: DEVICE_CODE,
-                            result: "reportOnlyFailure",
-                            enforcedGrantControls: ["Block"],
-                            enforcedSessionControls: [],
-                        },
-                    ],
-                },
-            ];
-        });
-        const p = provider();
-        const refused = await p.check({}, inputs({ mode: "on", excludeUsers: BG }));
-        const token = managedPolicyOnConfirmation(policy(DEVICE_CODE).id, "enabledForReportingButNotEnforced", bgIds());
-        const text = refused.failures!.map((f) => f.reason).join("\n");
-        assert.ok(text.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), text);
-        assert.match(
-            text,
-            /enforces a block \(deviceCodeFlow\) for all users, excluding breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/,
-        );
-        assert.match(
-            text,
-            new RegExp(
-                `Report-only results of the last 30 days: 1 user would have been blocked or interrupted:\\n  - ${someone.replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Microsoft Azure CLI`,
-            ),
-        );
-        const blocked = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [token], readiness: { mode: "block" } }));
-        assert.match(
-            blocked.failures!.map((f) => f.reason).join("\n"),
-            /Fix them first, or accept them in m365-mfa:baseline\.readiness\.acceptedUsers/,
-        );
-        assert.strictEqual(policy(DEVICE_CODE).state, "enabledForReportingButNotEnforced");
+    it(
+        "switching it on asks for a confirmation bound to the policy and its exclusions; with it, only state and excludeUsers " +
+            "are PATCHed",
+        async () => {
+            // Its report-only run: one user's device code sign-in would have been blocked (the evidence before "on").
+            const someone = [...emu.directory().users.values()]
+                .find((u) => !u.breakGlass && u.userType === "Member")!
+                .userPrincipalName.toLowerCase();
+            const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+            emu.store.mutate(() => {
+                emu.defaultTenant().recordedSignIns = [
+                    {
+                        id: "6a0e0a53-0000-4000-8000-000000000001",
+                        createdDateTime: at(3),
+                        userPrincipalName: someone,
+                        appDisplayName: "Microsoft Azure CLI",
+                        clientAppUsed: "Mobile Apps and Desktop clients",
+                        appliedConditionalAccessPolicies: [
+                            {
+                                id: policy(DEVICE_CODE).id,
+                                displayName: DEVICE_CODE,
+                                result: "reportOnlyFailure",
+                                enforcedGrantControls: ["Block"],
+                                enforcedSessionControls: [],
+                            },
+                        ],
+                    },
+                ];
+            });
+            const p = provider();
+            const refused = await p.check({}, inputs({ mode: "on", excludeUsers: BG }));
+            const token = managedPolicyOnConfirmation(policy(DEVICE_CODE).id, "enabledForReportingButNotEnforced", bgIds());
+            const text = refused.failures!.map((f) => f.reason).join("\n");
+            assert.ok(text.includes(`add "${token}" to m365-mfa:baseline.guards.confirm`), text);
+            assert.match(
+                text,
+                new RegExp(
+                    String.raw`enforces a block \(deviceCodeFlow\) for all users, excluding ` +
+                        String.raw`breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com`,
+                ),
+            );
+            assert.match(
+                text,
+                new RegExp(
+                    `Report-only results of the last 30 days: 1 user would have been blocked or interrupted:\\n  - ` +
+                        `${someone.replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Microsoft Azure CLI`,
+                ),
+            );
+            const blocked = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [token], readiness: { mode: "block" } }));
+            assert.match(
+                blocked.failures!.map((f) => f.reason).join("\n"),
+                /Fix them first, or accept them in m365-mfa:baseline\.readiness\.acceptedUsers/,
+            );
+            assert.strictEqual(policy(DEVICE_CODE).state, "enabledForReportingButNotEnforced");
 
-        const ok = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [token] }));
-        assert.deepStrictEqual(ok.failures, []);
-        sentBodies = [];
-        await p.update("id", {}, ok.inputs);
-        assert.deepStrictEqual(sentBodies, [{ state: "enabled", conditions: { users: { excludeUsers: bgIds() } } }]);
-        assert.strictEqual(policy(DEVICE_CODE).state, "enabled");
-        assert.deepStrictEqual(
-            [...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(),
-            bgIds(),
-        );
-        assert.deepStrictEqual(
-            (policy(DEVICE_CODE).conditions as any).authenticationFlows,
-            { transferMethods: "deviceCodeFlow" },
-            "the rest of the policy is Microsoft's, untouched",
-        );
-    });
+            const ok = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [token] }));
+            assert.deepStrictEqual(ok.failures, []);
+            sentBodies = [];
+            await p.update("id", {}, ok.inputs);
+            assert.deepStrictEqual(sentBodies, [{ state: "enabled", conditions: { users: { excludeUsers: bgIds() } } }]);
+            assert.strictEqual(policy(DEVICE_CODE).state, "enabled");
+            assert.deepStrictEqual(
+                [...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(),
+                bgIds(),
+            );
+            assert.deepStrictEqual(
+                (policy(DEVICE_CODE).conditions as any).authenticationFlows,
+                { transferMethods: "deviceCodeFlow" },
+                "the rest of the policy is Microsoft's, untouched",
+            );
+        },
+    );
 
     it("an enforced policy going back to report-only, or excluding more, is a weakening named from the tenant at preview", async () => {
         const p = provider();
@@ -162,21 +174,28 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
         );
     });
 
-    it("by object id too; a policy of the tenant's own is refused as not managed; an unknown user in excludeUsers names the key", async () => {
-        const mfa = seeded.find((x) => x.displayName === MFA_ALL)!;
-        const byId = await provider().check({}, inputs({ policy: mfa.id, excludeUsers: BG }));
-        assert.deepStrictEqual(byId.failures, []);
-        const nope = await provider().check({}, inputs({ policy: "My own policy" }));
-        assert.match(
-            nope.failures!.map((f) => f.reason).join("\n"),
-            /policy is not valid \(the display name of a Microsoft-managed policy, which begins "Microsoft-managed: ", or its object id; a policy of your own is managed with the Conditional Access members\), got "My own policy"/,
-        );
-        const unknown = await provider().check({}, inputs({ excludeUsers: ["nobody@contoso.onmicrosoft.com"] }));
-        assert.match(
-            unknown.failures!.map((f) => f.reason).join("\n"),
-            /m365-mfa:baseline\.managedPolicies\[0\]\.excludeUsers: the tenant has no user "nobody@contoso\.onmicrosoft\.com"/,
-        );
-    });
+    it(
+        "by object id too; a policy of the tenant's own is refused " + "as not managed; an unknown user in excludeUsers names the key",
+        async () => {
+            const mfa = seeded.find((x) => x.displayName === MFA_ALL)!;
+            const byId = await provider().check({}, inputs({ policy: mfa.id, excludeUsers: BG }));
+            assert.deepStrictEqual(byId.failures, []);
+            const nope = await provider().check({}, inputs({ policy: "My own policy" }));
+            assert.match(
+                nope.failures!.map((f) => f.reason).join("\n"),
+                new RegExp(
+                    String.raw`policy is not valid \(the display name of a Microsoft-managed policy, which begins ` +
+                        '"Microsoft-managed: ", or its object id; a policy of your own is managed with the Conditional ' +
+                        String.raw`Access members\), got "My own policy"`,
+                ),
+            );
+            const unknown = await provider().check({}, inputs({ excludeUsers: ["nobody@contoso.onmicrosoft.com"] }));
+            assert.match(
+                unknown.failures!.map((f) => f.reason).join("\n"),
+                /m365-mfa:baseline\.managedPolicies\[0\]\.excludeUsers: the tenant has no user "nobody@contoso\.onmicrosoft\.com"/,
+            );
+        },
+    );
 
     it("a refresh reads Microsoft's or an admin's change as drift", async () => {
         const p = provider();
@@ -191,176 +210,206 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
 
     // Issue 24 review (P1-1): Microsoft turns "Block device code flow" on by itself after 45 days; the export of
     // that tenant is { mode: on } with no exclusions. The plan changes nothing, so the preview is not refused.
-    it("a blocking policy the tenant already enforces: its export previews without a refusal, warning with both steps; the exclusion flows as announced", async () => {
-        emu.store.mutate(() => {
-            policy(DEVICE_CODE).state = "enabled";
-            (policy(DEVICE_CODE).conditions as any).users.excludeUsers = [];
-        });
-        const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find(
-            (e) => e.policy === DEVICE_CODE,
-        )!;
-        assert.deepStrictEqual(exported, { policy: DEVICE_CODE, mode: "on" });
-        const p = provider();
-        let first: Awaited<ReturnType<SettingProvider["check"]>> | undefined;
-        const warned = (
-            await warningsOf(async () => {
-                first = await p.check({}, inputs({ mode: exported.mode, excludeUsers: exported.excludeUsers ?? [] }));
-            })
-        ).join("\n");
-        assert.deepStrictEqual(first!.failures, [], "the plan makes nothing worse: not refused");
-        assert.match(
-            warned,
-            /"Microsoft-managed: Block device code flow"\) is enforced in the tenant and blocks sign-ins without excluding the break-glass accounts breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com/,
-        );
-        const announced =
-            /add breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com to m365-mfa:baseline\.managedPolicies\[0\]\.excludeUsers and "(weakens:managed-policy:[0-9a-f]{8})" to m365-mfa:baseline\.guards\.confirm/i.exec(
+    it(
+        "a blocking policy the tenant already enforces: its export previews without a refusal, warning with both steps; the " +
+            "exclusion flows as announced",
+        async () => {
+            emu.store.mutate(() => {
+                policy(DEVICE_CODE).state = "enabled";
+                (policy(DEVICE_CODE).conditions as any).users.excludeUsers = [];
+            });
+            const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find(
+                (e) => e.policy === DEVICE_CODE,
+            )!;
+            assert.deepStrictEqual(exported, { policy: DEVICE_CODE, mode: "on" });
+            const p = provider();
+            let first: Awaited<ReturnType<SettingProvider["check"]>> | undefined;
+            const warned = (
+                await warningsOf(async () => {
+                    first = await p.check({}, inputs({ mode: exported.mode, excludeUsers: exported.excludeUsers ?? [] }));
+                })
+            ).join("\n");
+            assert.deepStrictEqual(first!.failures, [], "the plan makes nothing worse: not refused");
+            assert.match(
                 warned,
+                new RegExp(
+                    String.raw`"Microsoft-managed: Block device code flow"\) is enforced in the tenant and blocks sign-ins ` +
+                        String.raw`without excluding the break-glass accounts breakglass1@contoso\.onmicrosoft\.com, ` +
+                        String.raw`breakglass2@contoso\.onmicrosoft\.com`,
+                ),
             );
-        assert.ok(announced, warned);
-        // Step 1 alone: the exclusion is named as a weakening (the enforced policy applies to fewer users), with the token the warning announced.
-        const alone = await p.check({}, inputs({ mode: "on", excludeUsers: BG }));
-        const text = alone.failures!.map((f) => f.reason).join("\n");
-        assert.match(
-            text,
-            /an enforced Microsoft-managed policy no longer applies to breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com \(users newly excluded\)/,
-        );
-        assert.ok(text.includes(`add "${announced![1]}" to m365-mfa:baseline.guards.confirm`), text);
-        // Both steps as announced: accepted, and the exclusion is written.
-        const both = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [announced![1]] }));
-        assert.deepStrictEqual(both.failures, []);
-        await p.update("id", {}, both.inputs);
-        assert.deepStrictEqual(
-            [...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(),
-            bgIds(),
-        );
-        // Taking a break-glass account back out of the enforced blocking policy is refused (that is what the plan does).
-        const out = await p.check({}, inputs({ mode: "on", excludeUsers: [BG[0]], confirm: ["weakens:managed-policy:anything"] }));
-        assert.match(
-            out.failures!.map((f) => f.reason).join("\n"),
-            /this plan takes the break-glass account breakglass2@contoso\.onmicrosoft\.com out of its exclusions/,
-        );
-    });
+            const announced = new RegExp(
+                String.raw`add breakglass1@contoso\.onmicrosoft\.com, breakglass2@contoso\.onmicrosoft\.com to ` +
+                    String.raw`m365-mfa:baseline\.managedPolicies\[0\]\.excludeUsers and "(weakens:managed-policy:[0-9a-f]{8})" ` +
+                    String.raw`to m365-mfa:baseline\.guards\.confirm`,
+                "i",
+            ).exec(warned);
+            assert.ok(announced, warned);
+            // Step 1 alone: the exclusion is named as a weakening (the enforced policy applies to fewer users), with the token the warning
+            // announced.
+            const alone = await p.check({}, inputs({ mode: "on", excludeUsers: BG }));
+            const text = alone.failures!.map((f) => f.reason).join("\n");
+            assert.match(
+                text,
+                new RegExp(
+                    String.raw`an enforced Microsoft-managed policy no longer applies to breakglass1@contoso\.onmicrosoft\.com, ` +
+                        String.raw`breakglass2@contoso\.onmicrosoft\.com \(users newly excluded\)`,
+                ),
+            );
+            assert.ok(text.includes(`add "${announced![1]}" to m365-mfa:baseline.guards.confirm`), text);
+            // Both steps as announced: accepted, and the exclusion is written.
+            const both = await p.check({}, inputs({ mode: "on", excludeUsers: BG, confirm: [announced![1]] }));
+            assert.deepStrictEqual(both.failures, []);
+            await p.update("id", {}, both.inputs);
+            assert.deepStrictEqual(
+                [...(policy(DEVICE_CODE).conditions as any).users.excludeUsers].map((x: string) => x.toLowerCase()).sort(),
+                bgIds(),
+            );
+            // Taking a break-glass account back out of the enforced blocking policy is refused (that is what the plan does).
+            const out = await p.check({}, inputs({ mode: "on", excludeUsers: [BG[0]], confirm: ["weakens:managed-policy:anything"] }));
+            assert.match(
+                out.failures!.map((f) => f.reason).join("\n"),
+                /this plan takes the break-glass account breakglass2@contoso\.onmicrosoft\.com out of its exclusions/,
+            );
+        },
+    );
 
-    // P1-2: exclusions compared by object id, not by the config's spelling; an exclusion is a weakening only of an enforced policy that stays on.
-    it("exclusions compare by object id: the same users and groups named by id or name are no change; preview and the PR summary judge a weakening alike", async () => {
-        const group = [...emu.directory().groups.values()][0];
-        const user = emu.directory().user(BG[0])!;
-        emu.store.mutate(() => {
-            const pol = policy(MFA_ALL) as any;
-            pol.state = "enabledForReportingButNotEnforced";
-            pol.conditions.users.excludeUsers = [user.id];
-            pol.conditions.users.excludeGroups = [group.id];
-        });
-        const p = provider();
-        const judged = (r: { inputs?: Record<string, unknown> }) => {
-            const changes = managedConditionalAccessPolicy.previewChanges!(r.inputs!);
-            return { changes, weakens: changes.map((c) => managedConditionalAccessPolicy.weakens!(c, r.inputs)).filter(Boolean) };
-        };
-        for (const [excludeUsers, excludeGroups] of [
-            [[user.id], [group.id]],
-            [[BG[0]], [group.displayName]],
-            [[user.id.toUpperCase()], [group.displayName]],
-        ]) {
-            const r = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers, excludeGroups }));
-            assert.deepStrictEqual(r.failures, []);
-            assert.deepStrictEqual(judged(r), { changes: [], weakens: [] }, `${excludeUsers} / ${excludeGroups}`);
-        }
-        // The export of this tenant (users by UPN, groups by id): no change either.
-        const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find(
-            (e) => e.policy === MFA_ALL,
-        )!;
-        assert.deepStrictEqual(exported, { policy: MFA_ALL, mode: "reportOnly", excludeUsers: [BG[0]], excludeGroups: [group.id] });
-        const round = await p.check(
-            {},
-            inputs({ policy: MFA_ALL, excludeUsers: exported.excludeUsers, excludeGroups: exported.excludeGroups }),
-        );
-        assert.deepStrictEqual(judged(round), { changes: [], weakens: [] });
-        const created = await p.create(round.inputs);
-        assert.deepStrictEqual(await p.diff(created.id, created.outs, round.inputs), { changes: false });
-        // Report-only: an added exclusion is a change, not a weakening (the preview does not refuse it either).
-        const more = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: BG, excludeGroups: [group.id] }));
-        assert.deepStrictEqual(more.failures, []);
-        const j = judged(more);
-        assert.deepStrictEqual(j.changes, [{ field: "excludeUsers", from: [BG[0]], to: BG }]);
-        assert.deepStrictEqual(j.weakens, []);
-        // Enforced and staying on: the same addition is a weakening, in the preview's refusal and in the PR's judgement.
-        emu.store.mutate(() => (policy(MFA_ALL).state = "enabled"));
-        const enforced = await p.check({}, inputs({ policy: MFA_ALL, mode: "on", excludeUsers: BG, excludeGroups: [group.displayName] }));
-        assert.match(
-            enforced.failures!.map((f) => f.reason).join("\n"),
-            /an enforced Microsoft-managed policy no longer applies to breakglass2@contoso\.onmicrosoft\.com \(users newly excluded\)/,
-        );
-        const resolved = await p.check(
-            {},
-            inputs({
-                policy: MFA_ALL,
-                mode: "on",
-                excludeUsers: BG,
-                excludeGroups: [group.displayName],
-                confirm: [/"(weakens:managed-policy:[0-9a-f]{8})"/.exec(enforced.failures!.map((f) => f.reason).join("\n"))![1]],
-            }),
-        );
-        assert.deepStrictEqual(resolved.failures, []);
-        assert.deepStrictEqual(judged(resolved).weakens, [
-            "an enforced Microsoft-managed policy no longer applies to breakglass2@contoso.onmicrosoft.com (users newly excluded)",
-        ]);
-        emu.store.mutate(() => (policy(MFA_ALL).state = "enabledForReportingButNotEnforced"));
-    });
+    // P1-2: exclusions compared by object id, not by the config's spelling; an exclusion is a weakening only of an enforced policy that
+    // stays on.
+    it(
+        "exclusions compare by object id: the same users and groups named by id or name are no change; preview and the PR " +
+            "summary judge a weakening alike",
+        async () => {
+            const group = [...emu.directory().groups.values()][0];
+            const user = emu.directory().user(BG[0])!;
+            emu.store.mutate(() => {
+                const pol = policy(MFA_ALL) as any;
+                pol.state = "enabledForReportingButNotEnforced";
+                pol.conditions.users.excludeUsers = [user.id];
+                pol.conditions.users.excludeGroups = [group.id];
+            });
+            const p = provider();
+            const judged = (r: { inputs?: Record<string, unknown> }) => {
+                const changes = managedConditionalAccessPolicy.previewChanges!(r.inputs!);
+                return { changes, weakens: changes.map((c) => managedConditionalAccessPolicy.weakens!(c, r.inputs)).filter(Boolean) };
+            };
+            for (const [excludeUsers, excludeGroups] of [
+                [[user.id], [group.id]],
+                [[BG[0]], [group.displayName]],
+                [[user.id.toUpperCase()], [group.displayName]],
+            ]) {
+                const r = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers, excludeGroups }));
+                assert.deepStrictEqual(r.failures, []);
+                assert.deepStrictEqual(judged(r), { changes: [], weakens: [] }, `${excludeUsers} / ${excludeGroups}`);
+            }
+            // The export of this tenant (users by UPN, groups by id): no change either.
+            const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find(
+                (e) => e.policy === MFA_ALL,
+            )!;
+            assert.deepStrictEqual(exported, { policy: MFA_ALL, mode: "reportOnly", excludeUsers: [BG[0]], excludeGroups: [group.id] });
+            const round = await p.check(
+                {},
+                inputs({ policy: MFA_ALL, excludeUsers: exported.excludeUsers, excludeGroups: exported.excludeGroups }),
+            );
+            assert.deepStrictEqual(judged(round), { changes: [], weakens: [] });
+            const created = await p.create(round.inputs);
+            assert.deepStrictEqual(await p.diff(created.id, created.outs, round.inputs), { changes: false });
+            // Report-only: an added exclusion is a change, not a weakening (the preview does not refuse it either).
+            const more = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: BG, excludeGroups: [group.id] }));
+            assert.deepStrictEqual(more.failures, []);
+            const j = judged(more);
+            assert.deepStrictEqual(j.changes, [{ field: "excludeUsers", from: [BG[0]], to: BG }]);
+            assert.deepStrictEqual(j.weakens, []);
+            // Enforced and staying on: the same addition is a weakening, in the preview's refusal and in the PR's judgement.
+            emu.store.mutate(() => (policy(MFA_ALL).state = "enabled"));
+            const enforced = await p.check(
+                {},
+                inputs({ policy: MFA_ALL, mode: "on", excludeUsers: BG, excludeGroups: [group.displayName] }),
+            );
+            assert.match(
+                enforced.failures!.map((f) => f.reason).join("\n"),
+                /an enforced Microsoft-managed policy no longer applies to breakglass2@contoso\.onmicrosoft\.com \(users newly excluded\)/,
+            );
+            const resolved = await p.check(
+                {},
+                inputs({
+                    policy: MFA_ALL,
+                    mode: "on",
+                    excludeUsers: BG,
+                    excludeGroups: [group.displayName],
+                    confirm: [/"(weakens:managed-policy:[0-9a-f]{8})"/.exec(enforced.failures!.map((f) => f.reason).join("\n"))![1]],
+                }),
+            );
+            assert.deepStrictEqual(resolved.failures, []);
+            assert.deepStrictEqual(judged(resolved).weakens, [
+                "an enforced Microsoft-managed policy no longer applies to breakglass2@contoso.onmicrosoft.com (users newly excluded)",
+            ]);
+            emu.store.mutate(() => (policy(MFA_ALL).state = "enabledForReportingButNotEnforced"));
+        },
+    );
 
     // P2-5: export keeps the ids of users it cannot look up (e.g. deleted, still referenced); a read that fails is not "no user".
-    it("an excluded id the policy already holds is kept without lookup; an unknown user is 404; a failing read is an error, not 'no user'", async () => {
-        const gone = "0b5e4c1d-0000-4000-8000-00000000dead";
-        emu.store.mutate(() => ((policy(MFA_ALL).conditions as any).users.excludeUsers = [gone, emu.directory().user(BG[0])!.id]));
-        const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find(
-            (e) => e.policy === MFA_ALL,
-        )!;
-        assert.deepStrictEqual([...exported.excludeUsers!].sort(), [gone, BG[0]].sort());
-        const kept = await provider().check(
-            {},
-            inputs({ policy: MFA_ALL, excludeUsers: exported.excludeUsers, excludeGroups: exported.excludeGroups ?? [] }),
-        );
-        assert.deepStrictEqual(kept.failures, []);
-        assert.deepStrictEqual(managedConditionalAccessPolicy.previewChanges!(kept.inputs), []);
-        const unknownId = await provider().check(
-            {},
-            inputs({ policy: MFA_ALL, excludeUsers: [...exported.excludeUsers!, "0b5e4c1d-0000-4000-8000-00000000beef"] }),
-        );
-        assert.match(
-            unknownId.failures!.map((f) => f.reason).join("\n"),
-            /excludeUsers: the tenant has no user "0b5e4c1d-0000-4000-8000-00000000beef"/,
-        );
-        // 503 on every read of that user (beyond an 8 s retry budget): an error of the read, not "the tenant has no user".
-        const failing = new SettingProvider(managedConditionalAccessPolicy, { verifyDelayMs: 20 }, () =>
-            clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "8" }),
-        );
-        emu.faults = { batchItems: [{ kind: "503", count: 1000, match: "breakglass2" }] };
-        try {
-            const r = await failing.check({}, inputs({ policy: MFA_ALL, excludeUsers: [...exported.excludeUsers!, BG[1]] })).then(
-                (x) => x.failures!.map((f) => f.reason).join("\n"),
-                (err) => `threw: ${err?.message ?? err}`,
+    it(
+        "an excluded id the policy already holds is kept without lookup; an unknown user is 404; a failing read is an error, not " +
+            "'no user'",
+        async () => {
+            const gone = "0b5e4c1d-0000-4000-8000-00000000dead";
+            emu.store.mutate(() => ((policy(MFA_ALL).conditions as any).users.excludeUsers = [gone, emu.directory().user(BG[0])!.id]));
+            const exported = (await exportManagedPolicies(exportContext(clientsAs(emu, APPS.provider), {})))!.find(
+                (e) => e.policy === MFA_ALL,
+            )!;
+            assert.deepStrictEqual([...exported.excludeUsers!].sort(), [gone, BG[0]].sort());
+            const kept = await provider().check(
+                {},
+                inputs({ policy: MFA_ALL, excludeUsers: exported.excludeUsers, excludeGroups: exported.excludeGroups ?? [] }),
             );
-            assert.doesNotMatch(r, /has no user/, r);
-            assert.match(r, /503/, r);
-        } finally {
-            emu.faults = {};
-        }
-    });
+            assert.deepStrictEqual(kept.failures, []);
+            assert.deepStrictEqual(managedConditionalAccessPolicy.previewChanges!(kept.inputs), []);
+            const unknownId = await provider().check(
+                {},
+                inputs({ policy: MFA_ALL, excludeUsers: [...exported.excludeUsers!, "0b5e4c1d-0000-4000-8000-00000000beef"] }),
+            );
+            assert.match(
+                unknownId.failures!.map((f) => f.reason).join("\n"),
+                /excludeUsers: the tenant has no user "0b5e4c1d-0000-4000-8000-00000000beef"/,
+            );
+            // 503 on every read of that user (beyond an 8 s retry budget): an error of the read, not "the tenant has no user".
+            const failing = new SettingProvider(managedConditionalAccessPolicy, { verifyDelayMs: 20 }, () =>
+                clientsAs(emu, APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "8" }),
+            );
+            emu.faults = { batchItems: [{ kind: "503", count: 1000, match: "breakglass2" }] };
+            try {
+                const r = await failing.check({}, inputs({ policy: MFA_ALL, excludeUsers: [...exported.excludeUsers!, BG[1]] })).then(
+                    (x) => x.failures!.map((f) => f.reason).join("\n"),
+                    (err) => `threw: ${err?.message ?? err}`,
+                );
+                assert.doesNotMatch(r, /has no user/, r);
+                assert.match(r, /503/, r);
+            } finally {
+                emu.faults = {};
+            }
+        },
+    );
 
-    it("the reference changing from the policy's display name to its object id (the same policy) is no replacement; another policy is", async () => {
-        const p = provider();
-        const byName = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: BG }));
-        const created = await p.create(byName.inputs);
-        const byId = await p.check({}, inputs({ policy: policy(MFA_ALL).id, excludeUsers: BG }));
-        assert.deepStrictEqual(byId.failures, []);
-        assert.deepStrictEqual(await p.diff(created.id, created.outs, byId.inputs), { changes: false });
-        const other = await p.check(
-            {},
-            inputs({ policy: DEVICE_CODE, mode: policy(DEVICE_CODE).state === "enabled" ? "on" : "reportOnly", excludeUsers: BG }),
-        );
-        assert.deepStrictEqual(other.failures, []);
-        const d = await p.diff(created.id, created.outs, other.inputs!);
-        assert.deepStrictEqual(d.replaces, ["policyId"]);
-    });
+    it(
+        "the reference changing from the policy's display name to its object id (the same policy) is no replacement; another " +
+            "policy is",
+        async () => {
+            const p = provider();
+            const byName = await p.check({}, inputs({ policy: MFA_ALL, excludeUsers: BG }));
+            const created = await p.create(byName.inputs);
+            const byId = await p.check({}, inputs({ policy: policy(MFA_ALL).id, excludeUsers: BG }));
+            assert.deepStrictEqual(byId.failures, []);
+            assert.deepStrictEqual(await p.diff(created.id, created.outs, byId.inputs), { changes: false });
+            const other = await p.check(
+                {},
+                inputs({ policy: DEVICE_CODE, mode: policy(DEVICE_CODE).state === "enabled" ? "on" : "reportOnly", excludeUsers: BG }),
+            );
+            assert.deepStrictEqual(other.failures, []);
+            const d = await p.diff(created.id, created.outs, other.inputs!);
+            assert.deepStrictEqual(d.replaces, ["policyId"]);
+        },
+    );
 
     it("switching a managed policy on while the tenant has security defaults on is said at preview (Entra refuses it at up)", async () => {
         emu.store.mutate(() => {
@@ -373,7 +422,10 @@ describe("emulator: Microsoft-managed Conditional Access policy provider", funct
             ).join("\n");
             assert.match(
                 warned,
-                /"Microsoft-managed: Multifactor authentication for all users"\): security defaults are on in the tenant, and Entra ID refuses to enable a Conditional Access policy while they are/,
+                new RegExp(
+                    String.raw`"Microsoft-managed: Multifactor authentication for all users"\): security defaults are on in ` +
+                        "the tenant, and Entra ID refuses to enable a Conditional Access policy while they are",
+                ),
             );
             assert.match(warned, /m365-mfa:baseline\.securityDefaults\.enabled: false/);
         } finally {

@@ -70,7 +70,10 @@ describe("unit: Microsoft-managed policies in the drift report", () => {
     });
 });
 
-/** A Microsoft-managed policy's inputs declared once (managedPolicyDeclaration): the member's entries, the resource's inputs, the JSON Schema. */
+/**
+ * A Microsoft-managed policy's inputs declared once (managedPolicyDeclaration): the member's entries, the resource's inputs, the JSON
+ * Schema.
+ */
 describe("unit: a Microsoft-managed policy declared once", () => {
     it("the resource's plumbing (readiness, confirm, tenantAtPreview) is checked by the declaration, not dropped", async () => {
         const { managedConditionalAccessPolicy } = await import("./setting");
@@ -112,31 +115,39 @@ describe("unit: a Microsoft-managed policy declared once", () => {
         );
     });
 
-    it("m365-mfa:baseline.managedPolicies: every problem at once under its full key, the policy reference by the declared pattern (also in the JSON Schema)", async () => {
-        const { BaselineConfigError, baselineArgsFromConfig } = await import("../../components/config");
-        const { jsonSchemaOf } = await import("../../providers/framework/validation");
-        const { managedPoliciesMember } = await import("./member");
-        let err: unknown;
-        try {
-            baselineArgsFromConfig({
-                breakGlassAccounts: ["breakglass1@contoso.com"],
-                managedPolicies: [{ policy: "Block device code flow", mode: "onn", excludUsers: [] }],
-            });
-        } catch (e) {
-            err = e;
-        }
-        assert.ok(err instanceof BaselineConfigError, String(err));
-        const text = (err as InstanceType<typeof BaselineConfigError>).problems.join("\n");
-        assert.match(text, /m365-mfa:baseline\.managedPolicies\[0\]\.excludUsers is not a known setting; did you mean excludeUsers\?/);
-        assert.match(text, /m365-mfa:baseline\.managedPolicies\[0\]\.mode must be one of reportOnly, on, off .*; did you mean on\?/);
-        assert.match(
-            text,
-            /m365-mfa:baseline\.managedPolicies\[0\]\.policy is not valid \(the display name of a Microsoft-managed policy, which begins "Microsoft-managed: ", or its object id; a policy of your own is managed with the Conditional Access members\), got "Block device code flow"/,
-        );
-        const entry = (jsonSchemaOf(managedPoliciesMember.schema) as any).items;
-        assert.deepStrictEqual(entry.required, ["policy", "mode"]);
-        const pattern = new RegExp(entry.properties.policy.allOf[0].pattern);
-        assert.ok(pattern.test("Microsoft-managed: Block device code flow") && pattern.test("0B5E4C1D-0000-4000-8000-00000000DEAD"));
-        assert.ok(!pattern.test("Block device code flow") && !pattern.test("Microsoft-managed: "));
-    });
+    it(
+        "m365-mfa:baseline.managedPolicies: every problem at once under its full key, the policy reference by the declared " +
+            "pattern (also in the JSON Schema)",
+        async () => {
+            const { BaselineConfigError, baselineArgsFromConfig } = await import("../../components/config");
+            const { jsonSchemaOf } = await import("../../providers/framework/validation");
+            const { managedPoliciesMember } = await import("./member");
+            let err: unknown;
+            try {
+                baselineArgsFromConfig({
+                    breakGlassAccounts: ["breakglass1@contoso.com"],
+                    managedPolicies: [{ policy: "Block device code flow", mode: "onn", excludUsers: [] }],
+                });
+            } catch (e) {
+                err = e;
+            }
+            assert.ok(err instanceof BaselineConfigError, String(err));
+            const text = (err as InstanceType<typeof BaselineConfigError>).problems.join("\n");
+            assert.match(text, /m365-mfa:baseline\.managedPolicies\[0\]\.excludUsers is not a known setting; did you mean excludeUsers\?/);
+            assert.match(text, /m365-mfa:baseline\.managedPolicies\[0\]\.mode must be one of reportOnly, on, off .*; did you mean on\?/);
+            assert.match(
+                text,
+                new RegExp(
+                    String.raw`m365-mfa:baseline\.managedPolicies\[0\]\.policy is not valid \(the display name of a ` +
+                        'Microsoft-managed policy, which begins "Microsoft-managed: ", or its object id; a policy of your ' +
+                        String.raw`own is managed with the Conditional Access members\), got "Block device code flow"`,
+                ),
+            );
+            const entry = (jsonSchemaOf(managedPoliciesMember.schema) as any).items;
+            assert.deepStrictEqual(entry.required, ["policy", "mode"]);
+            const pattern = new RegExp(entry.properties.policy.allOf[0].pattern);
+            assert.ok(pattern.test("Microsoft-managed: Block device code flow") && pattern.test("0B5E4C1D-0000-4000-8000-00000000DEAD"));
+            assert.ok(!pattern.test("Block device code flow") && !pattern.test("Microsoft-managed: "));
+        },
+    );
 });

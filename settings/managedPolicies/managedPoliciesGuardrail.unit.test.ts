@@ -37,7 +37,8 @@ describe("guardrail: adopted managed policies that are on exclude the break-glas
 
     it("one break-glass account not excluded (by id): a violation naming it", () => {
         assert.deepStrictEqual(violations({ ...base, excludeUsers: [BG1], excludeUserIds: [BG1], breakGlassIds: [BG1, BG2] }), [
-            "b-managed-block-device-code-flow: the Microsoft-managed policy Microsoft-managed: Block device code flow is on and does not exclude bg2@contoso.com.",
+            "b-managed-block-device-code-flow: the Microsoft-managed policy Microsoft-managed: Block device code flow is on " +
+                "and does not exclude bg2@contoso.com.",
         ]);
     });
 

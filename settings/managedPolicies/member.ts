@@ -47,7 +47,8 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
             const k = e.policy.toLowerCase();
             if (seen.has(k))
                 ctx.problems.push(
-                    `${ctx.key}[${i}].policy: "${e.policy}" is adopted twice (also ${ctx.key}[${seen.get(k)}]); keep one entry per managed policy.`,
+                    `${ctx.key}[${i}].policy: "${e.policy}" is adopted twice (also ${ctx.key}[${seen.get(k)}]); keep one ` +
+                        "entry per managed policy.",
                 );
             else seen.set(k, i);
         });
@@ -110,7 +111,8 @@ export const managedPoliciesMember: BaselineMember<ManagedPolicySettings, Manage
     problems: (args, ctx) => {
         if (!args?.some((e) => e.mode === "on") || !ctx.argsOf(securityDefaultsMember)?.enabled) return [];
         return [
-            `${ctx.keyOf(securityDefaultsMember)}.enabled is true while ${ctx.key} switches a managed policy on: Entra ID refuses to enable Conditional Access policies while security defaults are on. ` +
+            `${ctx.keyOf(securityDefaultsMember)}.enabled is true while ${ctx.key} switches a managed policy on: Entra ID ` +
+                "refuses to enable Conditional Access policies while security defaults are on. " +
                 `Set securityDefaults.enabled: false (Conditional Access takes over), or keep the managed policies in reportOnly.`,
         ];
     },

@@ -33,7 +33,8 @@ export const managedBlockingPoliciesExcludeBreakGlass: StackValidationPolicy = {
             const missing = accounts.filter((b, i) => !excluded.has((byId ? ids![i] : b).toLowerCase()) || (byId && !ids![i]));
             if (missing.length || !(r.props.breakGlassAccounts ?? []).length) {
                 reportViolation(
-                    `${r.name}: the Microsoft-managed policy ${r.props.policy} is on and does not exclude ${missing.length ? missing.join(", ") : "any break-glass account"}.`,
+                    `${r.name}: the Microsoft-managed policy ${r.props.policy} is on and does not exclude ` +
+                        `${missing.length ? missing.join(", ") : "any break-glass account"}.`,
                 );
             }
         }

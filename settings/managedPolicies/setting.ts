@@ -77,7 +77,9 @@ export const managedPolicyDeclaration = declareSetting({
         policy: documented(
             str({
                 pattern: MANAGED_REF,
-                hint: `the display name of a Microsoft-managed policy, which begins "${MANAGED_PREFIX}", or its object id; a policy of your own is managed with the Conditional Access members`,
+                hint:
+                    `the display name of a Microsoft-managed policy, which begins "${MANAGED_PREFIX}", or its object id; a ` +
+                    "policy of your own is managed with the Conditional Access members",
             }),
             'The Microsoft-managed policy: its display name ("Microsoft-managed: Block device code flow") or its object id',
         ),
@@ -91,11 +93,17 @@ export const managedPolicyDeclaration = declareSetting({
     required: ["policy", "mode"],
     hint: 'like { policy: "Microsoft-managed: Block device code flow", mode: reportOnly, excludeUsers: [...] }',
     internal: {
-        /** The baseline's break-glass accounts: an enforced blocking policy must exclude each (refused otherwise), any other is warned about. */
+        /**
+         * The baseline's break-glass accounts: an enforced blocking policy must exclude each (refused otherwise), any other is warned
+         * about.
+         */
         breakGlassAccounts: list(str(), { hint: "user principal names or object ids" }),
         /** The full config key the messages name (set by the baseline component, e.g. m365-mfa:baseline.managedPolicies[0]). */
         configKey: str(),
-        /** The evidence before switching it on (m365-mfa:baseline.readiness): its report-only results in the sign-in log; block refuses open findings. */
+        /**
+         * The evidence before switching it on (m365-mfa:baseline.readiness): its report-only results in the sign-in log; block refuses open
+         * findings.
+         */
         readiness: READINESS_SCHEMA,
     },
     // Confirmations: switching it on, or a weakening the preview named.
@@ -107,7 +115,10 @@ export const managedPolicyDeclaration = declareSetting({
         /** Set at preview: the excluded users' and groups' object ids (sorted, lower case). */
         excludeUserIds: ids("resolved at preview from excludeUsers; do not set it"),
         excludeGroupIds: ids("resolved at preview from excludeGroups; do not set it"),
-        /** Set at preview: each break-glass account's object id, in the order of breakGlassAccounts ("" for one the tenant does not have); the guardrail compares these. */
+        /**
+         * Set at preview: each break-glass account's object id, in the order of breakGlassAccounts ("" for one the tenant does not have);
+         * the guardrail compares these.
+         */
         breakGlassIds: list(any, { hint: "resolved at preview from breakGlassAccounts; do not set it" }) as Schema<string[]>,
     },
     outputs: {
@@ -192,7 +203,8 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         write: ["Policy.ReadWrite.ConditionalAccess"],
     },
     onDelete:
-        "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions (Microsoft may turn a report-only one on by itself).",
+        "Removing the resource stops managing the Microsoft-managed policy; the tenant keeps its state and exclusions " +
+        "(Microsoft may turn a report-only one on by itself).",
     inputKeys: managedPolicyDeclaration.inputKeys,
     schema: managedPolicyDeclaration.schema,
     // Another policy is another resource; the same policy named by id instead of display name (or back) is not:
@@ -206,7 +218,10 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
     // report-only or off (or that this plan takes out of on, itself named) takes nothing away: not one.
     weakens: (c, inputs) => {
         if (c.field === "state" && c.from === "enabled" && c.to !== "enabled")
-            return `a Microsoft-managed policy goes back from enforced to ${STATE_WORDS[String(c.to)] ?? c.to}: what it enforced stops for every user it covered`;
+            return (
+                `a Microsoft-managed policy goes back from enforced to ${STATE_WORDS[String(c.to)] ?? c.to}: what it enforced ` +
+                "stops for every user it covered"
+            );
         const t = inputs?.[TENANT_AT_PREVIEW] as TenantAtPreview | undefined;
         const enforcedAndStays = inputs === undefined || (t?.state === "enabled" && inputs.mode === "on");
         if (
@@ -217,7 +232,10 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         ) {
             const added = (c.to as string[]).filter((x) => !(c.from as string[]).includes(x));
             if (added.length)
-                return `an enforced Microsoft-managed policy no longer applies to ${added.join(", ")} (${c.field === "excludeUsers" ? "users" : "groups"} newly excluded)`;
+                return (
+                    `an enforced Microsoft-managed policy no longer applies to ${added.join(", ")} (` +
+                    `${c.field === "excludeUsers" ? "users" : "groups"} newly excluded)`
+                );
         }
         return undefined;
     },
@@ -265,7 +283,10 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 failures: [
                     {
                         property: "policy",
-                        reason: `${key}.policy: the tenant has no Conditional Access policy "${desired.policy}". Microsoft introduces its managed policies over time; list them with npm run export (or the drift report), and give one's display name or object id.`,
+                        reason:
+                            `${key}.policy: the tenant has no Conditional Access policy "${desired.policy}". Microsoft ` +
+                            "introduces its managed policies over time; list them with npm run export (or the drift report), and " +
+                            "give one's display name or object id.",
                     },
                 ],
             };
@@ -275,7 +296,10 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 failures: [
                     {
                         property: "policy",
-                        reason: `${key}.policy: "${p.displayName}" (${p.id}) is not a Microsoft-managed policy (its display name does not begin "${MANAGED_PREFIX}"). Manage a policy of your own with the Conditional Access members or azuread.`,
+                        reason:
+                            `${key}.policy: "${p.displayName}" (${p.id}) is not a Microsoft-managed policy (its display name ` +
+                            `does not begin "${MANAGED_PREFIX}"). Manage a policy of your own with the Conditional Access ` +
+                            "members or azuread.",
                     },
                 ],
             };
@@ -303,7 +327,9 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             } else if (r.status === 404) {
                 failures.push({
                     property: "excludeUsers",
-                    reason: `${key}.excludeUsers: the tenant has no user "${lookups[i]}"; give a user principal name or object id of an existing user.`,
+                    reason:
+                        `${key}.excludeUsers: the tenant has no user "${lookups[i]}"; give a user principal name or object id of ` +
+                        "an existing user.",
                 });
             } else {
                 throw new TenantApiError(
@@ -335,7 +361,9 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             } else
                 failures.push({
                     property: "excludeGroups",
-                    reason: `${key}.excludeGroups: the tenant has no group "${ref}"; give a group object id or display name of an existing group.`,
+                    reason:
+                        `${key}.excludeGroups: the tenant has no group "${ref}"; give a group object id or display name of an ` +
+                        "existing group.",
                 });
         }
         if (failures.length) return { failures };
@@ -401,7 +429,8 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         const bgAccounts = bg.results.map((r, i) => {
             const ref = desired.breakGlassAccounts[i];
             if (r.status === 200) return { id: String(r.body.id).toLowerCase(), upn: String(r.body.userPrincipalName).toLowerCase() };
-            // An account the tenant does not have: the BreakGlassAccounts resource refuses it, naming its key; here it is just not excluded.
+            // An account the tenant does not have: the BreakGlassAccounts resource refuses it, naming its key; here it is just not
+            // excluded.
             if (r.status === 404) return { id: GUID.test(ref) ? ref.toLowerCase() : undefined, upn: ref.toLowerCase() };
             throw new TenantApiError(
                 "Microsoft Graph",
@@ -409,7 +438,8 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 `/users/${ref}`,
                 r.status,
                 r.body?.error?.code,
-                `reading break-glass account ${ref} (m365-mfa:baseline.breakGlassAccounts): ${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`,
+                `reading break-glass account ${ref} (m365-mfa:baseline.breakGlassAccounts): ` +
+                    `${r.body?.error?.message ?? JSON.stringify(r.body ?? null)}`,
             );
         });
         for (const b of bgAccounts) if (b.id && !names[b.id]) names[b.id] = b.upn;
@@ -428,12 +458,18 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             if (to === "enabled" && live.state !== "enabled") {
                 failures.push({
                     property: "excludeUsers",
-                    reason: `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded from a blocking policy, or nobody can sign in when it misfires. ${Fix}; nothing was changed.`,
+                    reason:
+                        `${title} blocks sign-ins and would be enforced excluding ${who}: a break-glass account must be excluded ` +
+                        `from a blocking policy, or nobody can sign in when it misfires. ${Fix}; nothing was changed.`,
                 });
             } else if (removed.length) {
                 failures.push({
                     property: "excludeUsers",
-                    reason: `${title} blocks sign-ins and this plan takes the break-glass account${removed.length === 1 ? "" : "s"} ${removed.join(", ")} out of its exclusions: a break-glass account must stay excluded from a blocking policy, or nobody can sign in when it misfires. Keep ${removed.length === 1 ? "it" : "them"} in ${key}.excludeUsers; nothing was changed.`,
+                    reason:
+                        `${title} blocks sign-ins and this plan takes the break-glass account${removed.length === 1 ? "" : "s"} ` +
+                        `${removed.join(", ")} out of its exclusions: a break-glass account must stay excluded from a blocking ` +
+                        `policy, or nobody can sign in when it misfires. Keep ${removed.length === 1 ? "it" : "them"} in ` +
+                        `${key}.excludeUsers; nothing was changed.`,
                 });
             } else if (to === "enabled") {
                 // Already enforced in the tenant (by Microsoft after its notice, or an admin) and this plan keeps it: not
@@ -448,11 +484,15 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 const bgIds = bgAccounts.map((b) => b.id).filter((id): id is string => !!id);
                 const next = weakeningsOf([...new Set([...excluded, ...bgIds])].sort(), excludedGroups);
                 const confirmStep = next.weakenings.length
-                    ? ` and "${weakeningToken("managed-policy", next.weakenings, next.changes)}" to m365-mfa:baseline.guards.confirm (excluding them is a weakening of an enforced policy, named: ${next.weakenings.join("; ")})`
+                    ? ` and "${weakeningToken("managed-policy", next.weakenings, next.changes)}" to ` +
+                      "m365-mfa:baseline.guards.confirm (excluding them is a weakening of an enforced policy, named: " +
+                      `${next.weakenings.join("; ")})`
                     : "";
                 await engineLog(
                     "warning",
-                    `${title} is enforced in the tenant and blocks sign-ins without excluding ${who}: nobody can sign in when it misfires. This plan does not change that, so it is not refused. ${Fix}${confirmStep}, in one change, and preview again.`,
+                    `${title} is enforced in the tenant and blocks sign-ins without excluding ${who}: nobody can sign in ` +
+                        `when it misfires. This plan does not change that, so it is not refused. ${Fix}${confirmStep}, in one ` +
+                        "change, and preview again.",
                 );
             } else {
                 await engineLog(
@@ -463,13 +503,16 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
         } else if (missing.length && to !== "disabled") {
             await engineLog(
                 "warning",
-                `${title} does not exclude the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add ${missing.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`,
+                `${title} does not exclude the break-glass account${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: ` +
+                    "Microsoft advises excluding emergency-access accounts from managed policies too (managed-policies.md). Add " +
+                    `${missing.length === 1 ? "it" : "them"} to ${key}.excludeUsers.`,
             );
         }
         if (live.state === "enabledForReportingButNotEnforced" && to === "disabled") {
             await engineLog(
                 "warning",
-                `${title}: off opts out of the policy; Microsoft will not turn it on by itself (report-only policies are enabled no less than 45 days after they're introduced).`,
+                `${title}: off opts out of the policy; Microsoft will not turn it on by itself (report-only policies are ` +
+                    "enabled no less than 45 days after they're introduced).",
             );
         }
 
@@ -489,13 +532,17 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 if (sd?.isEnabled === true) {
                     await engineLog(
                         "warning",
-                        `${title}: security defaults are on in the tenant, and Entra ID refuses to enable a Conditional Access policy while they are: switching this policy on fails at up unless the baseline switches them off first (m365-mfa:baseline.securityDefaults.enabled: false, or the conditional-access preset; Conditional Access then takes over), or keep ${key}.mode reportOnly.`,
+                        `${title}: security defaults are on in the tenant, and Entra ID refuses to enable a Conditional ` +
+                            "Access policy while they are: switching this policy on fails at up unless the baseline switches " +
+                            "them off first (m365-mfa:baseline.securityDefaults.enabled: false, or the conditional-access " +
+                            `preset; Conditional Access then takes over), or keep ${key}.mode reportOnly.`,
                     );
                 }
             } catch (err: any) {
                 await engineLog(
                     "warning",
-                    `${title}: the tenant's security defaults could not be read (${err?.status ?? err?.message ?? err}); while they are on, Entra ID refuses to enable this policy.`,
+                    `${title}: the tenant's security defaults could not be read (${err?.status ?? err?.message ?? err}); ` +
+                        "while they are on, Entra ID refuses to enable this policy.",
                 );
             }
             const token = managedPolicyOnConfirmation(live.policyId, live.state, [...excluded, ...excludedGroups]);
@@ -515,11 +562,15 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
                 evidence = ` ${r.part}`;
                 if (readiness === "block" && r.open) failures.push(readinessRefusal(title, r.part));
             }
-            const message = `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ${excl.length ? excl.join(", ") : "nobody"}.${evidence}`;
+            const message =
+                `${title}: switching the policy on (${STATE_WORDS[live.state] ?? live.state} -> on) enforces ${what}, excluding ` +
+                `${excl.length ? excl.join(", ") : "nobody"}.${evidence}`;
             if (!(desired.confirm ?? []).includes(token)) {
                 failures.push({
                     property: "",
-                    reason: `${message} If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.`,
+                    reason:
+                        `${message} If that is intended, add "${token}" to m365-mfa:baseline.guards.confirm and preview again; ` +
+                        "nothing was changed.",
                 });
             } else {
                 await engineLog(evidence.includes("would have been blocked") ? "warning" : "info", message);
@@ -529,7 +580,8 @@ export const managedConditionalAccessPolicy: TenantSetting<ManagedPolicyDesired,
             const said = changesFromTenant(tenant, to, excluded, excludedGroups).map((c) =>
                 c.field === "state"
                     ? `state ${STATE_WORDS[String(c.from)] ?? c.from} -> ${STATE_WORDS[String(c.to)] ?? c.to}`
-                    : `excluded ${c.field === "excludeUsers" ? "users" : "groups"} ${(c.from as string[]).join(", ") || "none"} -> ${(c.to as string[]).join(", ") || "none"}`,
+                    : `excluded ${c.field === "excludeUsers" ? "users" : "groups"} ` +
+                      `${(c.from as string[]).join(", ") || "none"} -> ${(c.to as string[]).join(", ") || "none"}`,
             );
             if (said.length) await engineLog("info", `${title}: ${said.join("; ")} (the tenant as read now)`);
         }

@@ -4,7 +4,10 @@ import { exportMember } from "./export";
 import { ModernAuthentication } from "./resource";
 import { modernAuthentication, modernAuthenticationDeclaration } from "./setting";
 
-/** `m365-mfa:baseline.modernAuthentication`: the setting's inputs (enabled: true is the default, and required before blocking basic authentication). */
+/**
+ * `m365-mfa:baseline.modernAuthentication`: the setting's inputs (enabled: true is the default, and required before blocking basic
+ * authentication).
+ */
 export type ModernAuthenticationSettings = Infer<typeof modernAuthenticationDeclaration.schema>;
 
 export const modernAuthenticationMember: BaselineMember<ModernAuthenticationSettings, ModernAuthentication> = {

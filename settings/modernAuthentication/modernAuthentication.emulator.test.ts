@@ -213,7 +213,13 @@ describe("emulator: modern authentication provider", function () {
         const started = Date.now();
         await assert.rejects(
             providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create({ enabled: true }),
-            /Modern authentication: create failed: gave up running Get-OrganizationConfig in Exchange Online after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-OrganizationConfig answered 503 serviceNotAvailable.*run pulumi up again to resume/,
+            new RegExp(
+                "Modern authentication: create failed: gave up running Get-OrganizationConfig in Exchange Online " +
+                    String.raw`after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config ` +
+                    String.raw`m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online ` +
+                    String.raw`POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-OrganizationConfig answered 503 ` +
+                    "serviceNotAvailable.*run pulumi up again to resume",
+            ),
         );
         assert.ok(Date.now() - started < 10_000, "bounded by the retry budget");
         emu.faults = {};

@@ -15,7 +15,10 @@ describe("unit: modern authentication setting", () => {
         );
         assert.match(
             modernAuthentication.validate({}).failures[0].reason,
-            /enabled must be true or false \(true turns on modern authentication \(OAuth2ClientProfileEnabled\) for Exchange Online\), got nothing/,
+            new RegExp(
+                String.raw`enabled must be true or false \(true turns on modern authentication ` +
+                    String.raw`\(OAuth2ClientProfileEnabled\) for Exchange Online\), got nothing`,
+            ),
         );
     });
 

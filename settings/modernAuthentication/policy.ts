@@ -14,7 +14,8 @@ export const modernAuthenticationOn: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (args.type === MODERN_AUTHENTICATION_TYPE && args.props.enabled !== true) {
             reportViolation(
-                `Modern authentication is off: Outlook and other clients cannot do MFA. Set ${keyOf(modernAuthenticationMember)}.enabled: true.`,
+                "Modern authentication is off: Outlook and other clients cannot do MFA. Set " +
+                    `${keyOf(modernAuthenticationMember)}.enabled: true.`,
             );
         }
     },

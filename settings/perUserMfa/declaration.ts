@@ -59,7 +59,8 @@ export const perUserMfaDeclaration = declareSetting({
         /** Who gets which per-user MFA state: users by UPN or object id, groups by object id (transitive members). */
         assignments: documented(
             list(ASSIGNMENT, { hint: 'like [{ state: "enforced", users: ["alice@contoso.com"], groups: ["<group id>"] }]' }),
-            "Who gets which per-user MFA state: users by UPN or object id, groups by object id (members resolved transitively at plan time)",
+            "Who gets which per-user MFA state: users by UPN or object id, groups by object id (members resolved " +
+                "transitively at plan time)",
         ),
         /** Users never touched (e.g. break-glass accounts). */
         excludeUsers: documented(NAMES, "Users never touched (in addition to the break-glass accounts)"),

@@ -39,7 +39,8 @@ export async function exportMember(ctx: ExportContext): Promise<{ assignments: {
         if (state !== "enabled" && state !== "enforced") continue;
         if (breakGlass.has(upn)) {
             ctx.warnings.push(
-                `break-glass account ${upn} has per-user MFA ${state}; it was left out of perUserMfa (the baseline never changes a break-glass account's per-user MFA), so it stays ${state}.`,
+                `break-glass account ${upn} has per-user MFA ${state}; it was left out of perUserMfa (the baseline never ` +
+                    `changes a break-glass account's per-user MFA), so it stays ${state}.`,
             );
             continue;
         }
@@ -63,8 +64,10 @@ async function statesFromList(ctx: ExportContext): Promise<{ states: Map<string,
     if (!recent) {
         if (perUserReadMode() === "list") {
             throw new Error(
-                "Per-user MFA: M365_MFA_PER_USER_READ=list, but the directory audit log cannot be read, so a change made within the user list's lag could not be seen. " +
-                    "Grant the app AuditLog.Read.All and Directory.Read.All (both), or set M365_MFA_PER_USER_READ=auto (or unset it) to read every user through authentication/requirements instead.",
+                "Per-user MFA: M365_MFA_PER_USER_READ=list, but the directory audit log cannot be read, so a change made " +
+                    "within the user list's lag could not be seen. " +
+                    "Grant the app AuditLog.Read.All and Directory.Read.All (both), or set M365_MFA_PER_USER_READ=auto (or " +
+                    "unset it) to read every user through authentication/requirements instead.",
             );
         }
         return undefined;

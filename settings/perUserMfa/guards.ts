@@ -61,7 +61,8 @@ export async function checkPlan(
     if (changing.length) {
         await engineLog(
             "info",
-            `Per-user MFA: ${changing.length.toLocaleString("en")} user${changing.length === 1 ? "" : "s"} change (the tenant as read now): ` +
+            `Per-user MFA: ${changing.length.toLocaleString("en")} user${changing.length === 1 ? "" : "s"} change (the ` +
+                "tenant as read now): " +
                 Object.entries(planned)
                     .sort((a, b) => b[1] - a[1])
                     .map(([t, n]) => `${t}: ${n.toLocaleString("en")}`)
@@ -77,8 +78,10 @@ export async function checkPlan(
         failures.push({
             property: "excludeUsers",
             reason:
-                `this plan moves ${moving.length} users to MFA but no break-glass account is excluded: declare m365-mfa:baseline.breakGlassAccounts ` +
-                `(emergency-access accounts, never touched) or set m365-mfa:baseline.guards.lockout to off to accept the risk; nothing was changed.`,
+                `this plan moves ${moving.length} users to MFA but no break-glass account is excluded: declare ` +
+                "m365-mfa:baseline.breakGlassAccounts " +
+                "(emergency-access accounts, never touched) or set m365-mfa:baseline.guards.lockout to off to accept the " +
+                "risk; nothing was changed.",
         });
     }
     if (moving.length && desired.guards?.lockout !== "off") {
@@ -95,8 +98,10 @@ export async function checkPlan(
             failures.push({
                 property: "guards",
                 reason:
-                    `this plan changes the per-user MFA state of ${changing.length} users, ${Math.round((100 * changing.length) / Math.max(1, total))}% of the tenant's ${total} ` +
-                    `(the limit is ${Math.round(share * 100)}%: m365-mfa:baseline.guards.maxUserChangeShare). If that is intended, add "${token}" to ` +
+                    `this plan changes the per-user MFA state of ${changing.length} users, ` +
+                    `${Math.round((100 * changing.length) / Math.max(1, total))}% of the tenant's ${total} ` +
+                    `(the limit is ${Math.round(share * 100)}%: m365-mfa:baseline.guards.maxUserChangeShare). If that is ` +
+                    `intended, add "${token}" to ` +
                     `m365-mfa:baseline.guards.confirm and preview again; nothing was changed.`,
             });
         }

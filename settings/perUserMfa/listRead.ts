@@ -42,7 +42,8 @@ export function perUserReadMode(env: NodeJS.ProcessEnv = process.env): PerUserRe
     const v = raw.trim().toLowerCase();
     if (!(MODES as readonly string[]).includes(v)) {
         throw new Error(
-            `${PER_USER_READ_ENV}=${JSON.stringify(raw)} is not a per-user MFA read path: use auto (the default: the user list where the tenant serves perUserMfaState, else per-user reads), ` +
+            `${PER_USER_READ_ENV}=${JSON.stringify(raw)} is not a per-user MFA read path: use auto (the default: the user ` +
+                "list where the tenant serves perUserMfaState, else per-user reads), " +
                 `list (the user list only) or batch (per-user reads through $batch only), or unset it.`,
         );
     }
@@ -58,7 +59,10 @@ export function forgetListSupport(): void {
     tenantSize.clear();
 }
 
-/** Whether a read of `users` users may try the list: by the mode, and not when this tenant's list was found not to serve the states in this run. */
+/**
+ * Whether a read of `users` users may try the list: by the mode, and not when this tenant's list was found not to serve the states in this
+ * run.
+ */
 export function shouldReadList(clients: TenantClients, users: number, mode: PerUserReadMode = perUserReadMode()): boolean {
     if (mode === "batch" || users === 0) return false;
     if (mode === "list") return true;
@@ -68,7 +72,10 @@ export function shouldReadList(clients: TenantClients, users: number, mode: PerU
 /** Users in each tenant (by id), counted once per process (the list's cost does not change within a run). */
 const tenantSize = new Map<string, number>();
 
-/** Users of the tenant: `GET /v1.0/users/$count` with ConsistencyLevel: eventual (docs-contrib api-reference/v1.0/api/user-list.md, example 3 "Get only a count of users"; the $count segment is an advanced query, aad-advanced-queries.md). Undefined when it cannot be read. */
+/**
+ * Users of the tenant: `GET /v1.0/users/$count` with ConsistencyLevel: eventual (docs-contrib api-reference/v1.0/api/user-list.md, example
+ * 3 "Get only a count of users"; the $count segment is an advanced query, aad-advanced-queries.md). Undefined when it cannot be read.
+ */
 async function usersInTenant(clients: TenantClients): Promise<number | undefined> {
     const tenant = clients.connection.tenantId.toLowerCase();
     const cached = tenantSize.get(tenant);
@@ -145,16 +152,28 @@ export async function listUsers(
             const tenant = clients.connection.tenantId.toLowerCase();
             if (mode === "list") {
                 throw new Error(
-                    `Per-user MFA: ${PER_USER_READ_ENV}=list, but ${err.kind === "forbidden" ? "the app may not read perUserMfaState from the user list" : "the tenant's user list does not serve perUserMfaState"} (${err.message}). ` +
-                        `Set ${PER_USER_READ_ENV}=auto (or unset it) to read each user's state through authentication/requirements instead, or batch to skip the list.`,
+                    `Per-user MFA: ${PER_USER_READ_ENV}=list, but ` +
+                        (err.kind === "forbidden"
+                            ? "the app may not read perUserMfaState from the user list"
+                            : "the tenant's user list does not serve perUserMfaState") +
+                        " " +
+                        `(${err.message}). ` +
+                        `Set ${PER_USER_READ_ENV}=auto (or unset it) to read each user's state through ` +
+                        "authentication/requirements instead, or batch to skip the list.",
                 );
             }
             if (!notServed.has(tenant)) {
                 notServed.set(tenant, err.message);
                 await engineLog(
                     "warning",
-                    `Per-user MFA: ${err.kind === "forbidden" ? "the app may not read perUserMfaState from the user list" : "the tenant's user list does not serve perUserMfaState"} (${err.message}); reading each user's state through $batch ` +
-                        `(beta users/{id}/authentication/requirements, documented) for the rest of this run. ${PER_USER_READ_ENV}=batch skips the list; list requires it.`,
+                    "Per-user MFA: " +
+                        (err.kind === "forbidden"
+                            ? "the app may not read perUserMfaState from the user list"
+                            : "the tenant's user list does not serve perUserMfaState") +
+                        " " +
+                        `(${err.message}); reading each user's state through $batch ` +
+                        "(beta users/{id}/authentication/requirements, documented) for the rest of this run. " +
+                        `${PER_USER_READ_ENV}=batch skips the list; list requires it.`,
                     options.urn,
                 );
             }
@@ -193,7 +212,9 @@ async function page(
                 if (withStates && pages === 0 && err instanceof TenantApiError && err.status === 403) {
                     throw new NotServed(
                         "forbidden",
-                        `the first page answered 403${err.code ? ` ${err.code}` : ""}: the app is not permitted to read the user list with perUserMfaState; grant User.Read.All (which permission serves perUserMfaState is not documented)`,
+                        `the first page answered 403${err.code ? ` ${err.code}` : ""}: the app is not permitted to read the ` +
+                            "user list with perUserMfaState; grant User.Read.All (which permission serves perUserMfaState is not " +
+                            "documented)",
                     );
                 }
                 throw err;
@@ -210,7 +231,8 @@ async function page(
                     if (typeof s !== "string" || !DOCUMENTED_STATES.includes(s)) {
                         throw new NotServed(
                             "outsideDocumentedStates",
-                            `page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ${DOCUMENTED_STATES.join(", ")}`,
+                            `page ${pages} gives ${upn || "a user"} ${JSON.stringify(s)}, not one of the documented states ` +
+                                `${DOCUMENTED_STATES.join(", ")}`,
                         );
                     }
                     states.set(upn, s);
@@ -294,7 +316,8 @@ export async function recentlyChangedUsers(
         if (!(err instanceof TenantApiError) || (err.status ?? 500) >= 500 || err.status === 429) throw err;
         why =
             err.status === 403 || err.status === 401
-                ? `reading the directory audit log answered ${err.status}${err.code ? ` ${err.code}` : ""}: grant the app AuditLog.Read.All and Directory.Read.All (both)`
+                ? `reading the directory audit log answered ${err.status}${err.code ? ` ${err.code}` : ""}: grant the app ` +
+                  "AuditLog.Read.All and Directory.Read.All (both)"
                 : `reading the directory audit log answered ${err.status}${err.code ? ` ${err.code}` : ""}`;
     }
     trace("PerUserMfa recent changes", started, { users: users.size, readable: why ? 0 : 1 });
@@ -302,9 +325,12 @@ export async function recentlyChangedUsers(
         auditUnreadable.set(tenant, why);
         await engineLog(
             "warning",
-            `Per-user MFA: the users whose state changed in the last hour could not be found (${why}). The user list may not show a change made within its lag ` +
-                `(a user moved away from their target would look unchanged), so the list's states are not used: every user is read through the documented ` +
-                `per-user route (beta users/{id}/authentication/requirements, $batch) for the rest of this run. ${PER_USER_READ_ENV}=batch skips the list and this check.`,
+            `Per-user MFA: the users whose state changed in the last hour could not be found (${why}). The user list may not ` +
+                "show a change made within its lag " +
+                "(a user moved away from their target would look unchanged), so the list's states are not used: every user " +
+                "is read through the documented " +
+                "per-user route (beta users/{id}/authentication/requirements, $batch) for the rest of this run. " +
+                `${PER_USER_READ_ENV}=batch skips the list and this check.`,
             options.urn,
         );
         return undefined;

@@ -83,7 +83,8 @@ export async function readGlobalAdmins(clients: TenantClients): Promise<GlobalAd
     try {
         for await (const page of pages<RoleMember>(
             clients.graph,
-            `/directoryRoles(roleTemplateId='${GLOBAL_ADMINISTRATOR}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`,
+            "/directoryRoles(roleTemplateId='" +
+                `${GLOBAL_ADMINISTRATOR}')/members?$select=id,userPrincipalName,accountEnabled,displayName,appId`,
         )) {
             members.push(...page);
         }
@@ -120,7 +121,9 @@ export async function readGlobalAdmins(clients: TenantClients): Promise<GlobalAd
                 for await (const page of pages<RoleMember>(
                     clients.graph,
                     // The cast is an advanced query: $count=true and ConsistencyLevel: eventual (aad-advanced-queries.md).
-                    `/groups/${encodeURIComponent(m.id)}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName,accountEnabled&$top=999`,
+                    "/groups/" +
+                        encodeURIComponent(m.id) +
+                        "/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName,accountEnabled&$top=999",
                     "v1.0",
                     ADVANCED_QUERY_HEADERS,
                 )) {
@@ -152,8 +155,10 @@ function hidden(admins: GlobalAdmins, excluded: Set<string>): string[] {
             (h) => `${h.id}${excluded.has(h.id) ? " (excluded as break-glass)" : ""}${h.via === "directly" ? "" : ` ${h.via}`}`,
         );
         parts.push(
-            `${admins.hiddenUsers.length} user${admins.hiddenUsers.length === 1 ? "" : "s"} holding Global Administrator came back with limited information (object id only: ${ids.join(", ")}), ` +
-                `so the guard cannot tell who they are, whether their account is enabled or whether this plan moves them; the Microsoft Graph application permission User.Read.All would show them`,
+            `${admins.hiddenUsers.length} user${admins.hiddenUsers.length === 1 ? "" : "s"} holding Global Administrator ` +
+                `came back with limited information (object id only: ${ids.join(", ")}), ` +
+                "so the guard cannot tell who they are, whether their account is enabled or whether this plan moves them; " +
+                "the Microsoft Graph application permission User.Read.All would show them",
         );
     }
     for (const g of admins.unreadGroups) {
@@ -175,12 +180,17 @@ function servicePrincipalNote(admins: GlobalAdmins): string | undefined {
             : `${s.name ?? s.id}${s.appId ? ` (appId ${s.appId})` : ""}`,
     );
     return (
-        `${sps.length} service principal${sps.length === 1 ? "" : "s"} hold${sps.length === 1 ? "s" : ""} Global Administrator (${named.join(", ")}): ` +
-        `per-user MFA applies to users, so this plan cannot lock ${sps.length === 1 ? "it" : "them"} out, but an app is not an administrator who can sign in to undo a lockout, so the guard does not count ${sps.length === 1 ? "it" : "them"}`
+        `${sps.length} service principal${sps.length === 1 ? "" : "s"} hold${sps.length === 1 ? "s" : ""} Global ` +
+        `Administrator (${named.join(", ")}): ` +
+        `per-user MFA applies to users, so this plan cannot lock ${sps.length === 1 ? "it" : "them"} out, but an app is not ` +
+        `an administrator who can sign in to undo a lockout, so the guard does not count ${sps.length === 1 ? "it" : "them"}`
     );
 }
 
-/** Methods of a user's authentication methods list that are phishing-resistant (FIDO2 security keys and passkeys, Windows Hello for Business, platform credentials). */
+/**
+ * Methods of a user's authentication methods list that are phishing-resistant (FIDO2 security keys and passkeys, Windows Hello for
+ * Business, platform credentials).
+ */
 const PHISHING_RESISTANT_TYPES = [
     "fido2AuthenticationMethod",
     "windowsHelloForBusinessAuthenticationMethod",
@@ -207,16 +217,20 @@ export async function breakGlassPhishingResistance(clients: TenantClients, accou
         const r = results[i];
         if (r.status !== 200) {
             notes.push(
-                `break-glass account ${a}: its authentication methods could not be read (HTTP ${r.status}), so whether it can still sign in under mandatory MFA is not known (UserAuthenticationMethod.Read.All would show them).`,
+                `break-glass account ${a}: its authentication methods could not be read (HTTP ${r.status}), so whether it ` +
+                    "can still sign in under mandatory MFA is not known (UserAuthenticationMethod.Read.All would show them).",
             );
             return;
         }
         const types = ((r.body?.value ?? []) as any[]).map(typeOf);
         if (!types.some((t) => PHISHING_RESISTANT_TYPES.includes(t))) {
             notes.push(
-                `break-glass account ${a} has no phishing-resistant method registered (registered: ${types.filter((t) => t !== "passwordAuthenticationMethod").join(", ") || "nothing but a password"}): ` +
-                    `mandatory MFA requires MFA for the admin portals and Azure management, and Microsoft advises that emergency-access accounts sign in with FIDO2 or certificate-based authentication. ` +
-                    `Register a FIDO2 security key (or passkey) for it, or configure certificate-based authentication (which this list does not show).`,
+                `break-glass account ${a} has no phishing-resistant method registered (registered: ` +
+                    `${types.filter((t) => t !== "passwordAuthenticationMethod").join(", ") || "nothing but a password"}): ` +
+                    "mandatory MFA requires MFA for the admin portals and Azure management, and Microsoft advises that " +
+                    "emergency-access accounts sign in with FIDO2 or certificate-based authentication. " +
+                    "Register a FIDO2 security key (or passkey) for it, or configure certificate-based authentication (which " +
+                    "this list does not show).",
             );
         }
     });
@@ -238,7 +252,9 @@ export async function assessGlobalAdminLockout(
     } catch (err: any) {
         if (err?.status === 403) {
             return {
-                refusal: `the lockout guard cannot list the Global Administrators: grant the Microsoft Graph application permission RoleManagement.Read.Directory, or set ${OFF} to off; nothing was changed.`,
+                refusal:
+                    "the lockout guard cannot list the Global Administrators: grant the Microsoft Graph application permission " +
+                    `RoleManagement.Read.Directory, or set ${OFF} to off; nothing was changed.`,
                 notes: [],
             };
         }
@@ -275,7 +291,9 @@ export async function assessGlobalAdminLockout(
     if (ready.length) return { notes };
     const seenList = enabled.map((a) => `${a.userPrincipalName}${a.via === "directly" ? "" : ` ${a.via}`}`).join(", ");
     const spText = spNote ? ` ${spNote[0].toUpperCase()}${spNote.slice(1)}.` : "";
-    const fix = `exclude a break-glass Global Administrator (${KEYS}) or register an MFA method for one first, or set ${OFF} to off to accept the risk; nothing was changed.`;
+    const fix =
+        `exclude a break-glass Global Administrator (${KEYS}) or register an MFA method for one first, or set ${OFF} to off to ` +
+        "accept the risk; nothing was changed.";
     if (unseen.length) {
         return {
             refusal:
@@ -288,7 +306,9 @@ export async function assessGlobalAdminLockout(
         };
     }
     return {
-        refusal: `this plan moves every Global Administrator (${seenList}) to MFA and none has an MFA method registered: no administrator could sign in.${spText} To proceed, ${fix}`,
+        refusal:
+            `this plan moves every Global Administrator (${seenList}) to MFA and none has an MFA method registered: no ` +
+            `administrator could sign in.${spText} To proceed, ${fix}`,
         notes: breakGlass,
     };
 }

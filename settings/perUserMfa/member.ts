@@ -47,7 +47,8 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
                 const b = bgIndex.get(u.toLowerCase());
                 if (b !== undefined) {
                     ctx.problems.push(
-                        `${ctx.key}.assignments[${i}].users[${j}] names break-glass account ${u} (${ctx.wideKey("breakGlassAccounts")}[${b}]); break-glass accounts are always excluded: remove it`,
+                        `${ctx.key}.assignments[${i}].users[${j}] names break-glass account ${u} (` +
+                            `${ctx.wideKey("breakGlassAccounts")}[${b}]); break-glass accounts are always excluded: remove it`,
                     );
                 }
             }
@@ -142,8 +143,10 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
         const args = explicit as PerUserMfaSettings | undefined;
         if (!args || !Array.isArray(args.assignments) || !isOn(args)) return [];
         return [
-            `${key} keeps per-user MFA on for some users, and an explicit perUserMfa wins over the preset, so migrationStage 3 (per-user MFA off for every user ` +
-                `but the break-glass accounts) would change nothing. Remove ${key} (as adoption left it) to apply stage 3, or stay at migrationStage 2 while it is there; nothing was changed.`,
+            `${key} keeps per-user MFA on for some users, and an explicit perUserMfa wins over the preset, so migrationStage ` +
+                "3 (per-user MFA off for every user " +
+                `but the break-glass accounts) would change nothing. Remove ${key} (as adoption left it) to apply stage 3, ` +
+                "or stay at migrationStage 2 while it is there; nothing was changed.",
         ];
     },
     warnings: (args, ctx) => {
@@ -151,13 +154,15 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
         const mfa = ctx.argsOf(requireMfaMember);
         if (isOn(args) && mfa && mfa.mode !== "off") {
             warnings.push(
-                `${ctx.key} enables per-user MFA while ${ctx.keyOf(requireMfaMember)} requires MFA through Conditional Access: Microsoft advises against using both. ` +
+                `${ctx.key} enables per-user MFA while ${ctx.keyOf(requireMfaMember)} requires MFA through Conditional ` +
+                    "Access: Microsoft advises against using both. " +
                     `Finish the migration (preset per-user-mfa-to-conditional-access, migrationStage 3) to switch per-user MFA off.`,
             );
         }
         if (isOn(args) && ctx.argsOf(securityDefaultsMember)?.enabled) {
             warnings.push(
-                `${ctx.key} enables per-user MFA while security defaults are on: security defaults already require MFA; per-user MFA adds prompts on top.`,
+                `${ctx.key} enables per-user MFA while security defaults are on: security defaults already require MFA; ` +
+                    "per-user MFA adds prompts on top.",
             );
         }
         // Keys that do nothing where they stand: said, not ignored.
@@ -165,7 +170,8 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
         const rollouts = [legacyAuthenticationMember, requireMfaMember, phishingResistantAdminsMember, deviceCodeFlowMember];
         if (ctx.wide.readiness && !args && !rollouts.some((m) => ctx.argsOf(m))) {
             warnings.push(
-                `${ctx.wideKey("readiness")} does nothing without ${ctx.key} or a Conditional Access member: it checks the users per-user MFA moves to MFA, ` +
+                `${ctx.wideKey("readiness")} does nothing without ${ctx.key} or a Conditional Access member: it checks the ` +
+                    "users per-user MFA moves to MFA, " +
                     `or that a Conditional Access policy switched on starts to apply to. Remove it, or add perUserMfa.`,
             );
         }
@@ -173,7 +179,9 @@ export const perUserMfaMember: BaselineMember<PerUserMfaSettings, PerUserMfa> = 
         if (guards.length && !args) {
             const many = guards.length > 1;
             warnings.push(
-                `${guards.map((k) => `${ctx.wideKey("guards")}.${k}`).join(" and ")} ${many ? "do" : "does"} nothing without ${ctx.key}: ${many ? "they guard" : "it guards"} per-user MFA changes only. Remove ${many ? "them" : "it"}, or add perUserMfa.`,
+                `${guards.map((k) => `${ctx.wideKey("guards")}.${k}`).join(" and ")} ${many ? "do" : "does"} nothing without ` +
+                    `${ctx.key}: ${many ? "they guard" : "it guards"} per-user MFA changes only. Remove ${many ? "them" : "it"}, ` +
+                    "or add perUserMfa.",
             );
         }
         return warnings;

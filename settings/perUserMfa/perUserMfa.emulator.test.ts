@@ -61,7 +61,9 @@ describe("emulator: per-user MFA provider", function () {
         assert.match(
             refused.failures![0].reason,
             new RegExp(
-                `changes the per-user MFA state of \\d+ users, \\d+% of the tenant's 300 \\(the limit is 10%: m365-mfa:baseline\\.guards\\.maxUserChangeShare\\)\\. If that is intended, add "${token}" to m365-mfa:baseline\\.guards\\.confirm`,
+                `changes the per-user MFA state of \\d+ users, \\d+% of the tenant's 300 \\(the limit is 10%: ` +
+                    `m365-mfa:baseline\\.guards\\.maxUserChangeShare\\)\\. If that is intended, add "${token}" to ` +
+                    `m365-mfa:baseline\\.guards\\.confirm`,
             ),
         );
         const checked = await p.check({}, { ...inputs, guards: { confirm: [token] } });
@@ -133,45 +135,53 @@ describe("emulator: per-user MFA provider", function () {
         assert.strictEqual(stateOf(u.id), "enforced");
     });
 
-    it("a check right after a refresh counts from the refresh's reads, reading only the users the refresh did not; the next check reads again", async () => {
-        const reads = () =>
-            emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
-        const members = [...dir().users.values()].filter((x) => x.userType === "Member" && !x.breakGlass).slice(0, 12);
-        const [drifted, added] = [members[0], members[11]];
-        const p = provider();
-        const declared = {
-            assignments: [{ state: "enforced", users: members.slice(0, 11).map((u) => u.userPrincipalName) }],
-            excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
-            guards: { maxUserChangeShare: 1 },
-        };
-        const created = await p.create((await p.check({}, declared)).inputs);
-        await portal(emu).patch(`/users/${drifted.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
-        await portal(emu).patch(`/users/${added.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+    it(
+        "a check right after a refresh counts from the refresh's reads, reading only the users the refresh did not; the next " +
+            "check reads again",
+        async () => {
+            const reads = () =>
+                emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+            const members = [...dir().users.values()].filter((x) => x.userType === "Member" && !x.breakGlass).slice(0, 12);
+            const [drifted, added] = [members[0], members[11]];
+            const p = provider();
+            const declared = {
+                assignments: [{ state: "enforced", users: members.slice(0, 11).map((u) => u.userPrincipalName) }],
+                excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+                guards: { maxUserChangeShare: 1 },
+            };
+            const created = await p.create((await p.check({}, declared)).inputs);
+            await portal(emu).patch(
+                `/users/${drifted.id}/authentication/requirements`,
+                { perUserMfaState: "disabled" },
+                { version: "beta" },
+            );
+            await portal(emu).patch(`/users/${added.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
 
-        // The refresh reads the 11 users in state; the check then plans 12: only the one the refresh did not read is read again.
-        let before = reads();
-        const refreshed = await p.read(created.id, created.outs);
-        assert.strictEqual(reads() - before, 11);
-        const widened = { ...declared, assignments: [{ state: "enforced", users: members.map((u) => u.userPrincipalName) }] };
-        before = reads();
-        const checked = await p.check(refreshed.inputs, widened);
-        assert.deepStrictEqual(checked.failures, []);
-        assert.strictEqual(reads() - before, 1, "only the user the refresh did not read");
-        assert.deepStrictEqual(
-            checked.inputs.planned,
-            { "disabled -> enforced": 2 },
-            "the drifted user (from the refresh's read) and the added one",
-        );
+            // The refresh reads the 11 users in state; the check then plans 12: only the one the refresh did not read is read again.
+            let before = reads();
+            const refreshed = await p.read(created.id, created.outs);
+            assert.strictEqual(reads() - before, 11);
+            const widened = { ...declared, assignments: [{ state: "enforced", users: members.map((u) => u.userPrincipalName) }] };
+            before = reads();
+            const checked = await p.check(refreshed.inputs, widened);
+            assert.deepStrictEqual(checked.failures, []);
+            assert.strictEqual(reads() - before, 1, "only the user the refresh did not read");
+            assert.deepStrictEqual(
+                checked.inputs.planned,
+                { "disabled -> enforced": 2 },
+                "the drifted user (from the refresh's read) and the added one",
+            );
 
-        // A refresh's reads serve one check: the next one reads every user.
-        before = reads();
-        const again = await p.check(refreshed.inputs, widened);
-        assert.strictEqual(reads() - before, 12);
-        assert.deepStrictEqual(again.inputs.planned, { "disabled -> enforced": 2 });
-        await p.update(created.id, refreshed.props, again.inputs);
-        assert.strictEqual(stateOf(drifted.id), "enforced");
-        assert.strictEqual(stateOf(added.id), "enforced");
-    });
+            // A refresh's reads serve one check: the next one reads every user.
+            before = reads();
+            const again = await p.check(refreshed.inputs, widened);
+            assert.strictEqual(reads() - before, 12);
+            assert.deepStrictEqual(again.inputs.planned, { "disabled -> enforced": 2 });
+            await p.update(created.id, refreshed.props, again.inputs);
+            assert.strictEqual(stateOf(drifted.id), "enforced");
+            assert.strictEqual(stateOf(added.id), "enforced");
+        },
+    );
 
     it("lockout guard: moving users to MFA needs an excluded break-glass account, unless switched off", async () => {
         const p = provider();
@@ -210,64 +220,68 @@ describe("emulator: per-user MFA provider", function () {
         }
     });
 
-    it("the most specific assignment wins: a user named explicitly keeps that state over a group's; an assignment's exclusions take users out of it", async () => {
-        const finance = group("Finance and Sales");
-        const members = dir()
-            .transitiveUsers(finance.id)
-            .filter((u) => !u.breakGlass);
-        const [named, excluded] = members;
-        const inputs = {
-            assignments: [
-                { state: "enforced", groups: [finance.id], excludeUsers: [excluded.userPrincipalName] },
-                { state: "disabled", users: [named.userPrincipalName] },
-            ],
-            excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
-            guards: { maxUserChangeShare: 1 },
-        };
-        const r = await provider().check({}, inputs);
-        assert.deepStrictEqual(r.failures, [], "a named user over a group is not a conflict");
-        const targets = r.inputs.targets as Record<string, string>;
-        assert.strictEqual(targets[named.userPrincipalName.toLowerCase()], "disabled", "the named state wins");
-        assert.strictEqual(
-            targets[excluded.userPrincipalName.toLowerCase()],
-            undefined,
-            "excluded from the group's assignment, and named nowhere else",
-        );
-        assert.strictEqual(targets[members[2].userPrincipalName.toLowerCase()], "enforced");
-        // Two groups that give one user two states are still a conflict: neither is more specific.
-        const other = [...dir().groups.values()].find(
-            (g) =>
-                g.id !== finance.id &&
-                dir()
-                    .transitiveUsers(g.id)
-                    .some((u) => members.includes(u)),
-        )!;
-        const clash = await provider().check(
-            {},
-            {
-                ...inputs,
+    it(
+        "the most specific assignment wins: a user named explicitly keeps that state over a group's; an assignment's exclusions " +
+            "take users out of it",
+        async () => {
+            const finance = group("Finance and Sales");
+            const members = dir()
+                .transitiveUsers(finance.id)
+                .filter((u) => !u.breakGlass);
+            const [named, excluded] = members;
+            const inputs = {
                 assignments: [
-                    { state: "enforced", groups: [finance.id] },
-                    { state: "disabled", groups: [other.id] },
+                    { state: "enforced", groups: [finance.id], excludeUsers: [excluded.userPrincipalName] },
+                    { state: "disabled", users: [named.userPrincipalName] },
                 ],
-            },
-        );
-        assert.match(
-            clash.failures![0].reason,
-            /users assigned two different states: [\s\S]*name the user in the assignment that should win/,
-        );
-        // An excluded group takes all its members out of that assignment.
-        const out = await provider().check(
-            {},
-            { ...inputs, assignments: [{ state: "enforced", groups: [finance.id], excludeGroups: [other.id] }] },
-        );
-        const outTargets = out.inputs.targets as Record<string, string>;
-        for (const u of dir().transitiveUsers(other.id))
-            assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
-        // A typo in an assignment key is answered with the nearest known one (the declared schema's words, issue 23).
-        const typo = await provider().check({}, { assignments: [{ state: "enforced", groups: [finance.id], excludeUser: ["x@y"] }] });
-        assert.match(typo.failures![0].reason, /assignments\[0\]\.excludeUser is not a known setting; did you mean excludeUsers\?/);
-    });
+                excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+                guards: { maxUserChangeShare: 1 },
+            };
+            const r = await provider().check({}, inputs);
+            assert.deepStrictEqual(r.failures, [], "a named user over a group is not a conflict");
+            const targets = r.inputs.targets as Record<string, string>;
+            assert.strictEqual(targets[named.userPrincipalName.toLowerCase()], "disabled", "the named state wins");
+            assert.strictEqual(
+                targets[excluded.userPrincipalName.toLowerCase()],
+                undefined,
+                "excluded from the group's assignment, and named nowhere else",
+            );
+            assert.strictEqual(targets[members[2].userPrincipalName.toLowerCase()], "enforced");
+            // Two groups that give one user two states are still a conflict: neither is more specific.
+            const other = [...dir().groups.values()].find(
+                (g) =>
+                    g.id !== finance.id &&
+                    dir()
+                        .transitiveUsers(g.id)
+                        .some((u) => members.includes(u)),
+            )!;
+            const clash = await provider().check(
+                {},
+                {
+                    ...inputs,
+                    assignments: [
+                        { state: "enforced", groups: [finance.id] },
+                        { state: "disabled", groups: [other.id] },
+                    ],
+                },
+            );
+            assert.match(
+                clash.failures![0].reason,
+                /users assigned two different states: [\s\S]*name the user in the assignment that should win/,
+            );
+            // An excluded group takes all its members out of that assignment.
+            const out = await provider().check(
+                {},
+                { ...inputs, assignments: [{ state: "enforced", groups: [finance.id], excludeGroups: [other.id] }] },
+            );
+            const outTargets = out.inputs.targets as Record<string, string>;
+            for (const u of dir().transitiveUsers(other.id))
+                assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
+            // A typo in an assignment key is answered with the nearest known one (the declared schema's words, issue 23).
+            const typo = await provider().check({}, { assignments: [{ state: "enforced", groups: [finance.id], excludeUser: ["x@y"] }] });
+            assert.match(typo.failures![0].reason, /assignments\[0\]\.excludeUser is not a known setting; did you mean excludeUsers\?/);
+        },
+    );
 
     it("rejects unknown users and groups, conflicts and bad states at check, naming them, writing nothing", async () => {
         const p = provider();
@@ -278,7 +292,10 @@ describe("emulator: per-user MFA provider", function () {
         );
         assert.match(
             r.failures![0].reason,
-            /no such user in the tenant: 2 users, nobody@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), ghost@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[1\]\)/,
+            new RegExp(
+                String.raw`no such user in the tenant: 2 users, nobody@contoso\.onmicrosoft\.com ` +
+                    String.raw`\(assignments\[0\]\.users\[0\]\), ghost@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[1\]\)`,
+            ),
         );
         r = await p.check({}, { assignments: [{ state: "enforced", groups: ["00000000-0000-0000-0000-00000000dead"] }] });
         assert.match(
@@ -343,40 +360,54 @@ describe("emulator: per-user MFA provider", function () {
         assert.deepStrictEqual(Object.keys(by).sort(), ["assignments", "excludeUsers"]);
         assert.match(
             by.assignments,
-            /no such user in the tenant: ghost@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[1\]\)\. Check/,
+            new RegExp(
+                String.raw`no such user in the tenant: ghost@contoso\.onmicrosoft\.com ` +
+                    String.raw`\(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[1\]\)\. Check`,
+            ),
         );
         assert.match(
             by.excludeUsers,
-            /no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)\. Check/,
+            new RegExp(
+                String.raw`no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com ` +
+                    String.raw`\(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com ` +
+                    String.raw`\(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)\. Check`,
+            ),
         );
         assert.doesNotMatch(by.excludeUsers, /breakglass1/);
         assert.strictEqual(mfaWrites(), before);
     });
 
-    it("3,000 unknown users: the message names the count and the first 10, the full list is in a file, the failure is not attached to the long input", async () => {
-        const p = provider();
-        const users = Array.from({ length: 3000 }, (_, i) => `nobody${i}@contoso.onmicrosoft.com`);
-        const r = await p.check({}, { assignments: [{ state: "enforced", users }] });
-        assert.strictEqual(r.failures!.length, 1);
-        const [f] = r.failures!;
-        // The engine prints a property's whole value beside the reason: the failure is on the resource instead.
-        assert.strictEqual(f.property, "");
-        assert.ok(f.reason.length < 2000, `reason is ${f.reason.length} characters`);
-        assert.match(
-            f.reason,
-            /^Per-user MFA: no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[0\]\), /,
-        );
-        assert.match(
-            f.reason,
-            /nobody9@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[9\]\) and 2990 more; the full list of 3000 unknown users: /,
-        );
-        assert.doesNotMatch(f.reason, /nobody10@/);
-        const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(f.reason)![1];
-        const lines = fs.readFileSync(file, "utf8").trim().split("\n");
-        assert.strictEqual(lines.length, 3000);
-        assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (assignments[0].users[2999])");
-        fs.rmSync(file);
-    });
+    it(
+        "3,000 unknown users: the message names the count and the first 10, the full list is in a file, the failure is not " +
+            "attached to the long input",
+        async () => {
+            const p = provider();
+            const users = Array.from({ length: 3000 }, (_, i) => `nobody${i}@contoso.onmicrosoft.com`);
+            const r = await p.check({}, { assignments: [{ state: "enforced", users }] });
+            assert.strictEqual(r.failures!.length, 1);
+            const [f] = r.failures!;
+            // The engine prints a property's whole value beside the reason: the failure is on the resource instead.
+            assert.strictEqual(f.property, "");
+            assert.ok(f.reason.length < 2000, `reason is ${f.reason.length} characters`);
+            assert.match(
+                f.reason,
+                new RegExp(
+                    String.raw`^Per-user MFA: no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com ` +
+                        String.raw`\(assignments\[0\]\.users\[0\]\), `,
+                ),
+            );
+            assert.match(
+                f.reason,
+                /nobody9@contoso\.onmicrosoft\.com \(assignments\[0\]\.users\[9\]\) and 2990 more; the full list of 3000 unknown users: /,
+            );
+            assert.doesNotMatch(f.reason, /nobody10@/);
+            const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(f.reason)![1];
+            const lines = fs.readFileSync(file, "utf8").trim().split("\n");
+            assert.strictEqual(lines.length, 3000);
+            assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (assignments[0].users[2999])");
+            fs.rmSync(file);
+        },
+    );
 
     it("lockout guard: refuses a plan that leaves no usable Global Administrator, accepts it once one can do MFA", async () => {
         const gas = [...dir().users.values()].filter((u) => u.roles.includes("Global Administrator"));
@@ -395,7 +426,10 @@ describe("emulator: per-user MFA provider", function () {
             assert.strictEqual(r.failures!.length, 1, JSON.stringify(r.failures));
             assert.match(
                 r.failures![0].reason,
-                /moves every Global Administrator \(.*breakglass1@contoso\.onmicrosoft\.com.*\) to MFA and none has an MFA method registered: no administrator could sign in/,
+                new RegExp(
+                    String.raw`moves every Global Administrator \(.*breakglass1@contoso\.onmicrosoft\.com.*\) to MFA and ` +
+                        "none has an MFA method registered: no administrator could sign in",
+                ),
             );
             assert.strictEqual(mfaWrites(), before);
             dir().updateUser(gas[0].id, { methods: ["fido2SecurityKey"] });

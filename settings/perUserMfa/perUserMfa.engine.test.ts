@@ -91,14 +91,18 @@ describe("engine: per-user MFA end to end", function () {
         assert.match(
             r.output,
             new RegExp(
-                `warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan moves to MFA would be affected`,
+                `warning: Per-user MFA readiness: ${atRisk.length} of ${members.length + explicit.length} users this plan ` +
+                    "moves to MFA would be affected",
             ),
         );
         // In the default display (without --diff) the warning is listed under the resource that would break them.
         const plain = await ws.run(["preview", ...ws.stackArgs(stack)]);
         assert.match(
             plain.output,
-            /Diagnostics:[\s\S]*\n {2}pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n( {4}.*\n)*? {4}warning: Per-user MFA readiness/,
+            new RegExp(
+                String.raw`Diagnostics:[\s\S]*\n {2}pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa \(tenant-per-user-mfa\):\n( ` +
+                    String.raw`{4}.*\n)*? {4}warning: Per-user MFA readiness`,
+            ),
             "the warning is shown on the resource",
         );
         // The plan, one line per transition from the tenant as read now (not a line per user).
@@ -110,7 +114,8 @@ describe("engine: per-user MFA end to end", function () {
             assert.match(
                 r.output,
                 new RegExp(
-                    `Will break: ${legacyUsers.length} users? still sign in with legacy protocols, which stop working for them \\(([\\w ]+: \\d+(, )?)+\\)`,
+                    `Will break: ${legacyUsers.length} users? still sign in with legacy protocols, which stop working for ` +
+                        `them \\(([\\w ]+: \\d+(, )?)+\\)`,
                 ),
             );
         }

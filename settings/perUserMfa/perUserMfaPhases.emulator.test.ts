@@ -59,42 +59,46 @@ describe("emulator: per-user MFA, one read per phase and progress in every phase
     /** `n` members who are not break-glass, all moved to `state`. */
     const declare = (n: number, state: "enabled" | "enforced", already = 0, from = 0) => declarePerUserMfa(emu, n, state, already, from);
 
-    it("a create right after its check reads no user again; verification reads back only the users written; the trace counts each phase", async () => {
-        const { members, changing, inputs } = declare(200, "enforced", 50);
-        assert.ok(changing > 50 && changing < members.length, `${changing} of ${members.length} change`);
-        const p = provider();
-        let before = reads();
-        const checked = await p.check({}, inputs);
-        assert.deepStrictEqual(checked.failures, []);
-        assert.strictEqual(reads() - before, members.length, "the check reads every target once");
+    it(
+        "a create right after its check reads no user again; verification reads back only the users written; the trace counts " +
+            "each phase",
+        async () => {
+            const { members, changing, inputs } = declare(200, "enforced", 50);
+            assert.ok(changing > 50 && changing < members.length, `${changing} of ${members.length} change`);
+            const p = provider();
+            let before = reads();
+            const checked = await p.check({}, inputs);
+            assert.deepStrictEqual(checked.failures, []);
+            assert.strictEqual(reads() - before, members.length, "the check reads every target once");
 
-        before = reads();
-        await p.create(checked.inputs);
-        assert.strictEqual(
-            reads() - before,
-            changing,
-            "the create reads back only the users it wrote (the check's reads stand for the rest)",
-        );
-        for (const u of members) assert.strictEqual(dir().user(u.id)!.perUserMfaState, "enforced", u.userPrincipalName);
+            before = reads();
+            await p.create(checked.inputs);
+            assert.strictEqual(
+                reads() - before,
+                changing,
+                "the create reads back only the users it wrote (the check's reads stand for the rest)",
+            );
+            for (const u of members) assert.strictEqual(dir().user(u.id)!.perUserMfaState, "enforced", u.userPrincipalName);
 
-        const phases = traced().filter((l) => l.what === "PerUserMfa read");
-        const of = (phase: string) => phases.filter((l) => l.phase === phase).map((l) => ({ read: l.read, reused: l.reused }));
-        assert.deepStrictEqual(of("check"), [{ read: members.length, reused: 0 }]);
-        assert.deepStrictEqual(of("apply"), [{ read: 0, reused: members.length }]);
-        assert.deepStrictEqual(of("verify"), [{ read: changing, reused: 0 }]);
+            const phases = traced().filter((l) => l.what === "PerUserMfa read");
+            const of = (phase: string) => phases.filter((l) => l.phase === phase).map((l) => ({ read: l.read, reused: l.reused }));
+            assert.deepStrictEqual(of("check"), [{ read: members.length, reused: 0 }]);
+            assert.deepStrictEqual(of("apply"), [{ read: 0, reused: members.length }]);
+            assert.deepStrictEqual(of("verify"), [{ read: changing, reused: 0 }]);
 
-        // The check's reads serve one create only: another create of the same inputs reads the tenant again.
-        before = reads();
-        await p.create(checked.inputs);
-        assert.strictEqual(reads() - before, members.length);
-        assert.deepStrictEqual(
-            traced()
-                .filter((l) => l.what === "PerUserMfa read")
-                .slice(-1)
-                .map((l) => ({ phase: l.phase, read: l.read })),
-            [{ phase: "read", read: members.length }],
-        );
-    });
+            // The check's reads serve one create only: another create of the same inputs reads the tenant again.
+            before = reads();
+            await p.create(checked.inputs);
+            assert.strictEqual(reads() - before, members.length);
+            assert.deepStrictEqual(
+                traced()
+                    .filter((l) => l.what === "PerUserMfa read")
+                    .slice(-1)
+                    .map((l) => ({ phase: l.phase, read: l.read })),
+                [{ phase: "read", read: members.length }],
+            );
+        },
+    );
 
     it("an update right after its check takes the check's reads too", async () => {
         const { inputs } = declare(60, "enabled", 0, 210);

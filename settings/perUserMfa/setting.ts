@@ -83,7 +83,9 @@ function checkAssignments(
         if ((exUsers?.length || exGroups?.length) && !groups?.length) {
             failures.push({
                 property: at,
-                reason: `${at} excludes users but has no groups: exclusions take members of its groups out; remove excludeUsers/excludeGroups, or name the users it applies to instead`,
+                reason:
+                    `${at} excludes users but has no groups: exclusions take members of its groups out; remove ` +
+                    "excludeUsers/excludeGroups, or name the users it applies to instead",
             });
         }
         if (isState(a.state)) {
@@ -119,7 +121,9 @@ function checkAssignments(
         if (named.has(u.toLowerCase())) {
             failures.push({
                 property: "excludeUsers",
-                reason: `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "${named.get(u.toLowerCase())}"; remove it from one of them`,
+                reason:
+                    `user ${u} (${configKeyOf(`excludeUsers[${i}]`, keys)}) is both excluded and assigned "` +
+                    `${named.get(u.toLowerCase())}"; remove it from one of them`,
             });
         }
     }

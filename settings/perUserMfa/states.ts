@@ -81,8 +81,11 @@ export async function readStates(
         recent = await recentlyChangedUsers(clients, AUDIT_ACTIVITIES, { urn: options.urn });
         if (!recent && perUserReadMode() === "list") {
             throw new Error(
-                `Per-user MFA: ${PER_USER_READ_ENV}=list, but the directory audit log cannot be read, so a change made within the user list's lag could not be seen ` +
-                    `(a user moved away from their target would look unchanged). Grant the app AuditLog.Read.All and Directory.Read.All (both), or set ${PER_USER_READ_ENV}=auto (or unset it) to read every user through authentication/requirements instead.`,
+                `Per-user MFA: ${PER_USER_READ_ENV}=list, but the directory audit log cannot be read, so a change made ` +
+                    "within the user list's lag could not be seen " +
+                    "(a user moved away from their target would look unchanged). Grant the app AuditLog.Read.All and " +
+                    `Directory.Read.All (both), or set ${PER_USER_READ_ENV}=auto (or unset it) to read every user through ` +
+                    "authentication/requirements instead.",
             );
         }
         if (!recent) {
@@ -102,7 +105,8 @@ export async function readStates(
     let confirmed = 0;
     if (listed?.states && recent) {
         const fromList = listed.states;
-        // What the list shows as the target, and nobody changed lately, is taken; everything else is read again through the documented route.
+        // What the list shows as the target, and nobody changed lately, is taken; everything else is read again through the documented
+        // route.
         const again: string[] = [];
         for (const upn of toRead) {
             const state = fromList.get(upn);
@@ -168,7 +172,10 @@ export async function readStates(
     return { live: { observed: sorted, counts }, tenantUsers: listed?.states ? listed.upns.length : tenantUsers };
 }
 
-/** Writes each change's state (targets.<upn> -> state) through $batch; users gone since the plan and failed writes are one PartialFailureError. */
+/**
+ * Writes each change's state (targets.<upn> -> state) through $batch; users gone since the plan and failed writes are one
+ * PartialFailureError.
+ */
 export async function writeStates(clients: TenantClients, desired: PerUserMfaDesired, changes: readonly FieldChange[]): Promise<void> {
     const writes = changes.filter((c) => c.from !== "userNotFound");
     const { results } = await runBatched(

@@ -64,7 +64,8 @@ export async function resolveTargets(clients: TenantClients, desired: PerUserMfa
                 failures.push({
                     property,
                     reason:
-                        `no such user in the tenant: ${named.length > 1 ? `${named.length} users, ` : ""}${nameList(named, "unknown users")}. ` +
+                        `no such user in the tenant: ${named.length > 1 ? `${named.length} users, ` : ""}` +
+                        `${nameList(named, "unknown users")}. ` +
                         `Check the user principal names or object ids at ${named.length > 1 ? "these keys" : "this key"}.`,
                 });
             }
@@ -104,7 +105,8 @@ export async function resolveTargets(clients: TenantClients, desired: PerUserMfa
             for await (const batch of pages<{ userPrincipalName: string }>(
                 graph,
                 // The cast is an advanced query: $count=true and ConsistencyLevel: eventual (aad-advanced-queries.md).
-                `/groups/${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`,
+                "/groups/" +
+                    `${encodeURIComponent(gid)}/transitiveMembers/microsoft.graph.user?$count=true&$select=id,userPrincipalName&$top=999`,
                 "v1.0",
                 ADVANCED_QUERY_HEADERS,
             )) {
@@ -138,25 +140,33 @@ export async function resolveTargets(clients: TenantClients, desired: PerUserMfa
     if (overrides.length) {
         await engineLog(
             "info",
-            `Per-user MFA: ${overrides.length} user${overrides.length === 1 ? "" : "s"} named explicitly keep${overrides.length === 1 ? "s" : ""} that state over what a group gives them (the most specific assignment wins): ${nameList(overrides, "users whose named state overrides a group")}`,
+            `Per-user MFA: ${overrides.length} user${overrides.length === 1 ? "" : "s"} named explicitly keep` +
+                `${overrides.length === 1 ? "s" : ""} that state over what a group gives them (the most specific assignment ` +
+                `wins): ${nameList(overrides, "users whose named state overrides a group")}`,
             desired.diagnosticsUrn,
         );
     }
     if (unknownGroups.length) {
         failures.push({
             property: "assignments",
-            reason: `no such group in the tenant: ${unknownGroups.length > 1 ? `${unknownGroups.length} groups, ` : ""}${nameList(unknownGroups, "unknown groups")}. Groups are named by object id.`,
+            reason:
+                `no such group in the tenant: ${unknownGroups.length > 1 ? `${unknownGroups.length} groups, ` : ""}` +
+                `${nameList(unknownGroups, "unknown groups")}. Groups are named by object id.`,
         });
     }
     if (conflicts.length) {
         failures.push({
             property: "assignments",
-            reason: `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one state: name the user in the assignment that should win (a named user overrides groups), or exclude them from one group's assignment (excludeUsers / excludeGroups).`,
+            reason:
+                `users assigned two different states: ${nameList(conflicts, "users assigned two states")}. Give each user one ` +
+                "state: name the user in the assignment that should win (a named user overrides groups), or exclude them from " +
+                "one group's assignment (excludeUsers / excludeGroups).",
         });
     }
     // Every user of the tenant, when allOtherUsers lists them anyway: the blast-radius guard's total, without paging them twice.
     let tenantUsers: number | undefined;
-    // With the user list serving per-user MFA states (./listRead.ts), the same pages carry every user's state: the check reads nobody again.
+    // With the user list serving per-user MFA states (./listRead.ts), the same pages carry every user's state: the check reads nobody
+    // again.
     let listed: ListedUsers | undefined;
     if (desired.allOtherUsers) {
         listed = await listUsers(clients, {

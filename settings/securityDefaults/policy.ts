@@ -19,7 +19,8 @@ export const securityDefaultsWithoutConditionalAccess: StackValidationPolicy = {
         const caEnforced = ofType(args.resources, CONDITIONAL_ACCESS_POLICY_TYPE).some((r) => r.props.state === "enabled");
         if (!caEnforced && !securityDefaultsOn(args.resources)) {
             reportViolation(
-                "No enforced Conditional Access policy and security defaults are not on: nothing requires MFA. Use preset security-defaults or conditional-access.",
+                "No enforced Conditional Access policy and security defaults are not on: nothing requires MFA. Use preset " +
+                    "security-defaults or conditional-access.",
             );
         }
     },

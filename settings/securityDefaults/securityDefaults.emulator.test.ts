@@ -168,7 +168,10 @@ describe("emulator: security defaults provider", function () {
         const started = Date.now();
         await assert.rejects(
             providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create({ isEnabled: true }),
-            /create failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts .*answered 503 serviceNotAvailable.*run pulumi up again to resume/,
+            new RegExp(
+                String.raw`create failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ ` +
+                    "attempts .*answered 503 serviceNotAvailable.*run pulumi up again to resume",
+            ),
         );
         assert.ok(Date.now() - started < 10_000, "bounded by the retry budget");
         assert.strictEqual(live(), false);
@@ -185,7 +188,10 @@ describe("emulator: security defaults provider", function () {
         try {
             await assert.rejects(
                 providerAs().create({ isEnabled: true }),
-                /Security defaults: create failed: .*400 BadRequest: Security defaults cannot be enabled while Conditional Access policies are enabled/,
+                new RegExp(
+                    "Security defaults: create failed: .*400 BadRequest: Security defaults cannot be enabled while " +
+                        "Conditional Access policies are enabled",
+                ),
             );
             assert.strictEqual(live(), false);
         } finally {

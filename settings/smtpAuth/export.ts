@@ -21,8 +21,11 @@ export async function exportMember(ctx: ExportContext): Promise<{ disabledForOrg
     const unmanaged = own.filter((m) => !exceptions.includes(m.address));
     if (unmanaged.length) {
         ctx.warnings.push(
-            `smtpAuth: ${unmanaged.map((m) => `${m.address} (SMTP AUTH ${m.state} on its own)`).join(", ")} ${unmanaged.length > 1 ? "are" : "is"} not an exception ` +
-                `to the organisation's ${live.disabledForOrganization ? "switch-off" : "setting"} and stay${unmanaged.length > 1 ? "" : "s"} unmanaged (manageAllMailboxes: true would reset ${unmanaged.length > 1 ? "them" : "it"} to follow the organisation).`,
+            `smtpAuth: ${unmanaged.map((m) => `${m.address} (SMTP AUTH ${m.state} on its own)`).join(", ")} ` +
+                `${unmanaged.length > 1 ? "are" : "is"} not an exception ` +
+                `to the organisation's ${live.disabledForOrganization ? "switch-off" : "setting"} and stay` +
+                `${unmanaged.length > 1 ? "" : "s"} unmanaged (manageAllMailboxes: true would reset ` +
+                `${unmanaged.length > 1 ? "them" : "it"} to follow the organisation).`,
         );
     }
     return { disabledForOrganization: live.disabledForOrganization, ...(exceptions.length ? { exceptions } : {}) };

@@ -20,7 +20,8 @@ export const smtpAuthDisabled: StackValidationPolicy = {
         for (const r of smtp) {
             if (r.props.disabledForOrganization !== true) {
                 reportViolation(
-                    `${r.name}: SMTP AUTH is enabled for the whole organisation; set disabledForOrganization: true and name the mailboxes that need it in exceptions.`,
+                    `${r.name}: SMTP AUTH is enabled for the whole organisation; set disabledForOrganization: true and name ` +
+                        "the mailboxes that need it in exceptions.",
                 );
             }
         }

@@ -55,18 +55,23 @@ export async function warnLegacyUsers(
             );
             const file = lines.length > 25 ? writeReport("users who still use the protocol", lines) : undefined;
             message =
-                `${what}: ${affected.length} user${affected.length === 1 ? "" : "s"} still sign in with ${clientApps.length === 1 ? clientApps[0] : "these protocols"} and will stop working ` +
+                `${what}: ${affected.length} user${affected.length === 1 ? "" : "s"} still sign in with ` +
+                `${clientApps.length === 1 ? clientApps[0] : "these protocols"} and will stop working ` +
                 `(sign-in logs, last ${report.windowDays} days):\n` +
                 lines
                     .slice(0, 25)
                     .map((l) => `  - ${l}`)
                     .join("\n") +
                 (lines.length > 25
-                    ? `\n  ... and ${lines.length - 25} more (${file ? `all ${lines.length}: ${file}; ` : ""}npm run readiness for the full report)`
+                    ? `\n  ... and ${lines.length - 25} more (${file ? `all ${lines.length}: ${file}; ` : ""}npm run readiness ` +
+                      "for the full report)"
                     : "");
         }
     } catch (err) {
-        message = `${what}: who still uses it could not be read from the sign-in logs (${err instanceof Error ? err.message : String(err)}); grant AuditLog.Read.All, or check Exchange Online's usage reports before applying.`;
+        message =
+            `${what}: who still uses it could not be read from the sign-in logs (` +
+            `${err instanceof Error ? err.message : String(err)}); grant AuditLog.Read.All, or check Exchange Online's usage ` +
+            "reports before applying.";
     }
     if (message) await engineLog("warning", message);
     return message;

@@ -41,7 +41,8 @@ export const smtpAuthDeclaration = declareSetting({
     inputs: {
         /** SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled). */
         disabledForOrganization: boolWith(
-            "true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), and exceptions keep it for named mailboxes",
+            "true turns SMTP AUTH off for the organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled $true), " +
+                "and exceptions keep it for named mailboxes",
         ),
         /** Mailboxes that keep SMTP AUTH (a printer, an app), by user principal name or primary SMTP address. */
         exceptions: list(str({ pattern: /^\s*[^@\s]+@[^@\s]+\s*$/, hint: "a user principal name or primary SMTP address (name@domain)" }), {
@@ -96,7 +97,8 @@ function addressOf(mailbox: Record<string, any>): string {
     const address = mailbox?.PrimarySmtpAddress;
     if (typeof address !== "string" || !address.includes("@")) {
         throw new Error(
-            `Exchange Online's ${CAS_MAILBOX_READ} returned a mailbox without a PrimarySmtpAddress (${JSON.stringify(mailbox?.Identity ?? mailbox?.Name)})`,
+            `Exchange Online's ${CAS_MAILBOX_READ} returned a mailbox without a PrimarySmtpAddress (` +
+                `${JSON.stringify(mailbox?.Identity ?? mailbox?.Name)})`,
         );
     }
     return address.toLowerCase();

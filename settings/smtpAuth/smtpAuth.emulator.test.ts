@@ -284,7 +284,10 @@ describe("emulator: SMTP AUTH provider", function () {
         );
         assert.match(
             unknown[0].reason,
-            /^SMTP AUTH: no such mailbox in Exchange Online: printer9@nowhere\.example, ghost@\S+\. Name each exception by its user principal name or primary SMTP address/,
+            new RegExp(
+                String.raw`^SMTP AUTH: no such mailbox in Exchange Online: printer9@nowhere\.example, ghost@\S+\. Name each ` +
+                    "exception by its user principal name or primary SMTP address",
+            ),
         );
 
         const twice = await failuresOf({ disabledForOrganization: true, exceptions: [addr("scanner"), addr("Scanner").toUpperCase()] });
@@ -301,7 +304,10 @@ describe("emulator: SMTP AUTH provider", function () {
         );
         assert.match(
             pointless[0].reason,
-            /disabledForOrganization is false, so every mailbox that follows the organisation has SMTP AUTH already; remove exceptions, or set disabledForOrganization: true/,
+            new RegExp(
+                "disabledForOrganization is false, so every mailbox that follows the organisation has SMTP AUTH " +
+                    "already; remove exceptions, or set disabledForOrganization: true",
+            ),
         );
 
         const bad = await failuresOf({ disabledForOrganization: "yes", exceptions: ["scanner"], manageAllMailboxes: 1, extra: true });
@@ -448,7 +454,13 @@ describe("emulator: SMTP AUTH provider", function () {
         const started = Date.now();
         await assert.rejects(
             providerAs(APPS.provider, { M365_MFA_RETRY_BUDGET_SECONDS: "3" }).create(inputs),
-            /SMTP AUTH: create failed: gave up running Get-TransportConfig in Exchange Online after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online POST \/adminapi\/beta\/[^/]+\/InvokeCommand Get-TransportConfig answered 503 serviceNotAvailable.*run pulumi up again to resume/,
+            new RegExp(
+                String.raw`SMTP AUTH: create failed: gave up running Get-TransportConfig in Exchange Online after \d+ ` +
+                    String.raw`attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or ` +
+                    String.raw`M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Exchange Online POST ` +
+                    String.raw`\/adminapi\/beta\/[^/]+\/InvokeCommand Get-TransportConfig answered 503 serviceNotAvailable.*run ` +
+                    "pulumi up again to resume",
+            ),
         );
         assert.ok(Date.now() - started < 10_000, "bounded by the retry budget");
         emu.faults = {};

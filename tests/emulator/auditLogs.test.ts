@@ -238,7 +238,11 @@ describe("emulator: directory audit log", function () {
         assert.strictEqual((await list(`?$filter=${q("activityDisplayName eq 'update security defaults'")}`)).value.length, 1);
         assert.strictEqual((await list(`?$filter=${q("startswith(activityDisplayName,'Authentication Methods')")}`)).value.length, 2);
         const either = await list(
-            `?$filter=${q(`category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or activityDisplayName eq 'Update security defaults')`)}`,
+            "?$filter=" +
+                q(
+                    `category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or ` +
+                        "activityDisplayName eq 'Update security defaults')",
+                ),
         );
         assert.strictEqual(either.value.length, 4);
         assert.strictEqual(

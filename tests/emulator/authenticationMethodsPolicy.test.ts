@@ -234,69 +234,72 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         );
     });
 
-    it("Microsoft Authenticator: feature settings merge; number matching is refused (v1.0: no such property, beta: not configurable)", async () => {
-        const type = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration";
-        await admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
-            "@odata.type": type,
-            featureSettings: {
-                displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: GROUP, targetType: "group" } },
-            },
-        });
-        const c = await admin.get(`${CONFIGS}/microsoftAuthenticator`);
-        assert.deepStrictEqual(c.featureSettings.displayAppInformationRequiredState, {
-            state: "enabled",
-            includeTarget: { id: GROUP, targetType: "group" },
-            excludeTarget: { id: "00000000-0000-0000-0000-000000000000", targetType: "group" },
-        });
-        assert.strictEqual(c.featureSettings.displayLocationInformationRequiredState.state, "default", "other features untouched");
-        const numberMatching = { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } };
-        await refused(
-            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }),
-            400,
-            /numberMatchingRequiredState' does not exist on type 'microsoft\.graph\.microsoftAuthenticatorFeatureSettings'/,
-        );
-        await refused(
-            admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }, { version: "beta" }),
-            400,
-            /Number matching is enabled for all users/,
-        );
-        // A read-modify-write that sends back what beta read (number matching included) is refused too.
-        const read = await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" });
-        await refused(
-            admin.patch(
+    it(
+        "Microsoft Authenticator: feature settings merge; number matching is refused (v1.0: no such property, beta: not " + "configurable)",
+        async () => {
+            const type = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration";
+            await admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
+                "@odata.type": type,
+                featureSettings: {
+                    displayAppInformationRequiredState: { state: "enabled", includeTarget: { id: GROUP, targetType: "group" } },
+                },
+            });
+            const c = await admin.get(`${CONFIGS}/microsoftAuthenticator`);
+            assert.deepStrictEqual(c.featureSettings.displayAppInformationRequiredState, {
+                state: "enabled",
+                includeTarget: { id: GROUP, targetType: "group" },
+                excludeTarget: { id: "00000000-0000-0000-0000-000000000000", targetType: "group" },
+            });
+            assert.strictEqual(c.featureSettings.displayLocationInformationRequiredState.state, "default", "other features untouched");
+            const numberMatching = { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } };
+            await refused(
+                admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }),
+                400,
+                /numberMatchingRequiredState' does not exist on type 'microsoft\.graph\.microsoftAuthenticatorFeatureSettings'/,
+            );
+            await refused(
+                admin.patch(`${CONFIGS}/microsoftAuthenticator`, { "@odata.type": type, ...numberMatching }, { version: "beta" }),
+                400,
+                /Number matching is enabled for all users/,
+            );
+            // A read-modify-write that sends back what beta read (number matching included) is refused too.
+            const read = await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" });
+            await refused(
+                admin.patch(
+                    `${CONFIGS}/microsoftAuthenticator`,
+                    { "@odata.type": type, featureSettings: read.featureSettings },
+                    { version: "beta" },
+                ),
+                400,
+                /Remove numberMatchingRequiredState from featureSettings/,
+            );
+            await refused(
+                admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
+                    "@odata.type": type,
+                    featureSettings: { companionAppAllowedState: { state: "disabled" } },
+                }),
+                400,
+                /companionAppAllowedState' does not exist/,
+            );
+            await admin.patch(
                 `${CONFIGS}/microsoftAuthenticator`,
-                { "@odata.type": type, featureSettings: read.featureSettings },
+                { "@odata.type": type, featureSettings: { companionAppAllowedState: { state: "disabled" } } },
                 { version: "beta" },
-            ),
-            400,
-            /Remove numberMatchingRequiredState from featureSettings/,
-        );
-        await refused(
-            admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
-                "@odata.type": type,
-                featureSettings: { companionAppAllowedState: { state: "disabled" } },
-            }),
-            400,
-            /companionAppAllowedState' does not exist/,
-        );
-        await admin.patch(
-            `${CONFIGS}/microsoftAuthenticator`,
-            { "@odata.type": type, featureSettings: { companionAppAllowedState: { state: "disabled" } } },
-            { version: "beta" },
-        );
-        assert.strictEqual(
-            (await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" })).featureSettings.companionAppAllowedState.state,
-            "disabled",
-        );
-        await refused(
-            admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
-                "@odata.type": type,
-                featureSettings: { displayAppInformationRequiredState: { state: "always" } },
-            }),
-            400,
-            /Requested value 'always'/,
-        );
-    });
+            );
+            assert.strictEqual(
+                (await admin.get(`${CONFIGS}/microsoftAuthenticator`, { version: "beta" })).featureSettings.companionAppAllowedState.state,
+                "disabled",
+            );
+            await refused(
+                admin.patch(`${CONFIGS}/microsoftAuthenticator`, {
+                    "@odata.type": type,
+                    featureSettings: { displayAppInformationRequiredState: { state: "always" } },
+                }),
+                400,
+                /Requested value 'always'/,
+            );
+        },
+    );
 
     it("properties the emulator does not model itself are checked against Graph's schema and kept", async () => {
         const type = "#microsoft.graph.fido2AuthenticationMethodConfiguration";
@@ -413,32 +416,35 @@ describe("emulator: authentication methods policy (Graph routes)", function () {
         assert.deepStrictEqual(problems, []);
     });
 
-    it("the policy persists across a restart, and a state file from before the policy was emulated gets a new tenant's policy", async () => {
-        const want = JSON.stringify(policy());
-        await emu.stop();
-        emu = await startTrustedEmulator({ stateDir: tmp, recordBodies: true });
-        assert.strictEqual(JSON.stringify(emu.defaultTenant().authenticationMethodsPolicy), want);
-        admin = portal(emu);
+    it(
+        "the policy persists across a restart, and a state file from " + "before the policy was emulated gets a new tenant's policy",
+        async () => {
+            const want = JSON.stringify(policy());
+            await emu.stop();
+            emu = await startTrustedEmulator({ stateDir: tmp, recordBodies: true });
+            assert.strictEqual(JSON.stringify(emu.defaultTenant().authenticationMethodsPolicy), want);
+            admin = portal(emu);
 
-        const old = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-amp-old-"));
-        try {
-            const first = await startEmulator({ stateDir: old });
-            await first.stop();
-            const file = path.join(old, "tenants.json");
-            const state = JSON.parse(fs.readFileSync(file, "utf8"));
-            for (const t of Object.values<any>(state.tenants)) {
-                delete t.authenticationMethodsPolicy;
-            }
-            fs.writeFileSync(file, JSON.stringify(state));
-            const second = await startEmulator({ stateDir: old });
+            const old = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-amp-old-"));
             try {
-                assert.strictEqual(second.defaultTenant().authenticationMethodsPolicy.methods.microsoftAuthenticator.state, "enabled");
-                assert.strictEqual(second.defaultTenant().authenticationMethodsPolicy.policyMigrationState, null);
+                const first = await startEmulator({ stateDir: old });
+                await first.stop();
+                const file = path.join(old, "tenants.json");
+                const state = JSON.parse(fs.readFileSync(file, "utf8"));
+                for (const t of Object.values<any>(state.tenants)) {
+                    delete t.authenticationMethodsPolicy;
+                }
+                fs.writeFileSync(file, JSON.stringify(state));
+                const second = await startEmulator({ stateDir: old });
+                try {
+                    assert.strictEqual(second.defaultTenant().authenticationMethodsPolicy.methods.microsoftAuthenticator.state, "enabled");
+                    assert.strictEqual(second.defaultTenant().authenticationMethodsPolicy.policyMigrationState, null);
+                } finally {
+                    await second.stop();
+                }
             } finally {
-                await second.stop();
+                fs.rmSync(old, { recursive: true, force: true });
             }
-        } finally {
-            fs.rmSync(old, { recursive: true, force: true });
-        }
-    });
+        },
+    );
 });

@@ -53,44 +53,48 @@ describe("emulator: directory roles", function () {
         },
     );
 
-    it("lists every principal holding Global Administrator, by role id and by template id: users, the service principal, the role-assignable group", async () => {
-        const graph = clientsAs(emu, APPS.portal).graph; // Directory.ReadWrite.All: reads every type in full
-        const roles = await graph.get("/directoryRoles");
-        const ga = roles.value.find((r: any) => r.roleTemplateId === GA);
-        assert.strictEqual(ga.displayName, "Global Administrator");
-        const users = directGAs()
-            .map((u) => u.id)
-            .sort();
-        assert.ok(users.length >= 2, "break-glass accounts and a few admins");
-        const byId = await graph.get(`/directoryRoles/${ga.id}/members`);
-        const byTemplate = await graph.get(MEMBERS);
-        for (const answer of [byId, byTemplate]) {
-            assert.match(answer["@odata.context"], /\$metadata#directoryObjects$/);
-            const ofType = (t: string) => answer.value.filter((m: any) => m["@odata.type"] === `#microsoft.graph.${t}`);
-            assert.deepStrictEqual(
-                ofType("user")
-                    .map((m: any) => m.id)
-                    .sort(),
-                users,
-            );
-            assert.strictEqual(answer.value.length, users.length + 2, "users, one service principal, one group: nothing else");
-            const [sp] = ofType("servicePrincipal");
-            assert.strictEqual(sp.id, automation.objectId);
-            assert.strictEqual(sp.appId, automation.appId);
-            assert.strictEqual(sp.displayName, "Tenant automation");
-            assert.strictEqual(sp.accountEnabled, true);
-            const [group] = ofType("group");
-            assert.strictEqual(group.id, pimGroup.id);
-            assert.strictEqual(group.isAssignableToRole, true);
-            assert.strictEqual(group.displayName, "Tier 0 admins (PIM)");
-            // The group's members hold the role through it; they are not members of the role themselves.
-            for (const u of groupMembers)
-                assert.ok(!answer.value.some((m: any) => m.id === u.id), `${u.userPrincipalName} is not a direct member`);
-            // Default properties per type: a user's default set (user-get.md) has no accountEnabled.
-            const user = ofType("user")[0];
-            assert.ok("userPrincipalName" in user && "businessPhones" in user && !("accountEnabled" in user), JSON.stringify(user));
-        }
-    });
+    it(
+        "lists every principal holding Global Administrator, by role id and by template id: users, the service principal, the " +
+            "role-assignable group",
+        async () => {
+            const graph = clientsAs(emu, APPS.portal).graph; // Directory.ReadWrite.All: reads every type in full
+            const roles = await graph.get("/directoryRoles");
+            const ga = roles.value.find((r: any) => r.roleTemplateId === GA);
+            assert.strictEqual(ga.displayName, "Global Administrator");
+            const users = directGAs()
+                .map((u) => u.id)
+                .sort();
+            assert.ok(users.length >= 2, "break-glass accounts and a few admins");
+            const byId = await graph.get(`/directoryRoles/${ga.id}/members`);
+            const byTemplate = await graph.get(MEMBERS);
+            for (const answer of [byId, byTemplate]) {
+                assert.match(answer["@odata.context"], /\$metadata#directoryObjects$/);
+                const ofType = (t: string) => answer.value.filter((m: any) => m["@odata.type"] === `#microsoft.graph.${t}`);
+                assert.deepStrictEqual(
+                    ofType("user")
+                        .map((m: any) => m.id)
+                        .sort(),
+                    users,
+                );
+                assert.strictEqual(answer.value.length, users.length + 2, "users, one service principal, one group: nothing else");
+                const [sp] = ofType("servicePrincipal");
+                assert.strictEqual(sp.id, automation.objectId);
+                assert.strictEqual(sp.appId, automation.appId);
+                assert.strictEqual(sp.displayName, "Tenant automation");
+                assert.strictEqual(sp.accountEnabled, true);
+                const [group] = ofType("group");
+                assert.strictEqual(group.id, pimGroup.id);
+                assert.strictEqual(group.isAssignableToRole, true);
+                assert.strictEqual(group.displayName, "Tier 0 admins (PIM)");
+                // The group's members hold the role through it; they are not members of the role themselves.
+                for (const u of groupMembers)
+                    assert.ok(!answer.value.some((m: any) => m.id === u.id), `${u.userPrincipalName} is not a direct member`);
+                // Default properties per type: a user's default set (user-get.md) has no accountEnabled.
+                const user = ofType("user")[0];
+                assert.ok("userPrincipalName" in user && "businessPhones" in user && !("accountEnabled" in user), JSON.stringify(user));
+            }
+        },
+    );
 
     it("gives limited information (only @odata.type and id, other properties null) for a type the app may not read", async () => {
         // The provider reads users (User.Read.All) and groups (GroupMember.Read.All), not service principals.
@@ -236,31 +240,42 @@ describe("emulator: directory roles", function () {
                 v.notes.some(
                     (n) =>
                         n.includes(
-                            `1 service principal holds Global Administrator (${automation.objectId} (limited information: Application.Read.All would show its name))`,
+                            `1 service principal holds Global Administrator (${automation.objectId} (limited information: ` +
+                                "Application.Read.All would show its name))",
                         ) && /cannot lock it out/.test(n),
                 ),
                 v.notes.join("\n"),
             );
         });
 
-        it("refuses when every user holding it, directly or through the group, is moved and none has a method; names the service principal and the keys", async () => {
-            const everyone = [...directGAs(), ...groupMembers];
-            withoutMethods(everyone);
-            const v = await assessGlobalAdminLockout(clientsAs(emu), { excludeUsers: [] }, upns(everyone));
-            assert.ok(v.refusal, "refused");
-            assert.match(
-                v.refusal!,
-                /^this plan moves every Global Administrator \(.*\) to MFA and none has an MFA method registered: no administrator could sign in/,
-            );
-            for (const u of groupMembers)
-                assert.ok(v.refusal!.includes(`${u.userPrincipalName} through group Tier 0 admins (PIM)`), v.refusal);
-            assert.match(v.refusal!, /1 service principal holds Global Administrator .*the guard does not count it/);
-            assert.match(v.refusal!, /m365-mfa:baseline\.breakGlassAccounts/);
-            assert.match(v.refusal!, /m365-mfa:baseline\.guards\.lockout/);
-            // One of the group's members with a method is enough.
-            dir().updateUser(groupMembers[1].id, { methods: ["microsoftAuthenticatorPush"] });
-            assert.strictEqual((await assessGlobalAdminLockout(clientsAs(emu), { excludeUsers: [] }, upns(everyone))).refusal, undefined);
-        });
+        it(
+            "refuses when every user holding it, directly or through the group, is moved and none has a method; names the " +
+                "service principal and the keys",
+            async () => {
+                const everyone = [...directGAs(), ...groupMembers];
+                withoutMethods(everyone);
+                const v = await assessGlobalAdminLockout(clientsAs(emu), { excludeUsers: [] }, upns(everyone));
+                assert.ok(v.refusal, "refused");
+                assert.match(
+                    v.refusal!,
+                    new RegExp(
+                        String.raw`^this plan moves every Global Administrator \(.*\) to MFA and none has an MFA method ` +
+                            "registered: no administrator could sign in",
+                    ),
+                );
+                for (const u of groupMembers)
+                    assert.ok(v.refusal!.includes(`${u.userPrincipalName} through group Tier 0 admins (PIM)`), v.refusal);
+                assert.match(v.refusal!, /1 service principal holds Global Administrator .*the guard does not count it/);
+                assert.match(v.refusal!, /m365-mfa:baseline\.breakGlassAccounts/);
+                assert.match(v.refusal!, /m365-mfa:baseline\.guards\.lockout/);
+                // One of the group's members with a method is enough.
+                dir().updateUser(groupMembers[1].id, { methods: ["microsoftAuthenticatorPush"] });
+                assert.strictEqual(
+                    (await assessGlobalAdminLockout(clientsAs(emu), { excludeUsers: [] }, upns(everyone))).refusal,
+                    undefined,
+                );
+            },
+        );
 
         it("with limited information it says what it could not see and which permission would show it", async () => {
             // RoleManagement.Read.Directory only: users and the group come back with their ids, the group's members cannot be read.
@@ -270,14 +285,16 @@ describe("emulator: directory roles", function () {
             assert.match(
                 bare.refusal!,
                 new RegExp(
-                    `${directGAs().length} users holding Global Administrator came back with limited information \\(object id only: .*${directGAs()[0].id}`,
+                    `${directGAs().length} users holding Global Administrator came back with limited information \\(object ` +
+                        `id only: .*${directGAs()[0].id}`,
                 ),
             );
             assert.match(bare.refusal!, /User\.Read\.All would show them/);
             assert.match(
                 bare.refusal!,
                 new RegExp(
-                    `role-assignable group ${pimGroup.id} holds Global Administrator but its members could not be read: grant the Microsoft Graph application permission GroupMember\\.Read\\.All`,
+                    `role-assignable group ${pimGroup.id} holds Global Administrator but its members could not be read: ` +
+                        `grant the Microsoft Graph application permission GroupMember\\.Read\\.All`,
                 ),
             );
             assert.match(bare.refusal!, /m365-mfa:baseline\.guards\.lockout/);

@@ -95,20 +95,23 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(org().oauth2ClientProfileEnabled, true);
         });
 
-        it("Set-OrganizationConfig -DefaultAuthenticationPolicy takes a policy name, refuses an unknown one, and clears with null", async () => {
-            const c = exo();
-            await rejectsWith(
-                c.invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: "No Such Policy" }),
-                404,
-                /Couldn't find object "No Such Policy"/,
-            );
-            await c.invoke("New-AuthenticationPolicy", { Name: "Block Basic Auth" });
-            await c.invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: "block basic auth" });
-            assert.strictEqual((await c.invoke("Get-OrganizationConfig"))[0].DefaultAuthenticationPolicy, "Block Basic Auth");
-            await c.invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: null });
-            assert.strictEqual((await c.invoke("Get-OrganizationConfig"))[0].DefaultAuthenticationPolicy, null);
-            await c.invoke("Remove-AuthenticationPolicy", { Identity: "Block Basic Auth" });
-        });
+        it(
+            "Set-OrganizationConfig -DefaultAuthenticationPolicy takes a policy name, refuses an unknown one, and clears with " + "null",
+            async () => {
+                const c = exo();
+                await rejectsWith(
+                    c.invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: "No Such Policy" }),
+                    404,
+                    /Couldn't find object "No Such Policy"/,
+                );
+                await c.invoke("New-AuthenticationPolicy", { Name: "Block Basic Auth" });
+                await c.invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: "block basic auth" });
+                assert.strictEqual((await c.invoke("Get-OrganizationConfig"))[0].DefaultAuthenticationPolicy, "Block Basic Auth");
+                await c.invoke("Set-OrganizationConfig", { DefaultAuthenticationPolicy: null });
+                assert.strictEqual((await c.invoke("Get-OrganizationConfig"))[0].DefaultAuthenticationPolicy, null);
+                await c.invoke("Remove-AuthenticationPolicy", { Identity: "Block Basic Auth" });
+            },
+        );
 
         it("Get/Set-TransportConfig: SMTP AUTH is disabled by default and can be changed", async () => {
             const c = exo();
@@ -198,7 +201,10 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             await rejectsWith(
                 exo().invoke("Get-CASMailbox", { Identity: "nobody@example.com" }),
                 404,
-                /The operation couldn't be performed because object 'nobody@example\.com' couldn't be found on '[^']+'\. \(ManagementObjectNotFoundException\)/,
+                new RegExp(
+                    String.raw`The operation couldn't be performed because object 'nobody@example\.com' couldn't be found on ` +
+                        String.raw`'[^']+'\. \(ManagementObjectNotFoundException\)`,
+                ),
             );
         });
 
@@ -300,7 +306,10 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             assert.strictEqual(e.message, "Error executing cmdlet");
             assert.match(
                 e.details[0].message,
-                /^\|System\.Management\.Automation\.CommandNotFoundException\|The term 'Get-Unicorn' is not recognized as the name of a cmdlet/,
+                new RegExp(
+                    String.raw`^\|System\.Management\.Automation\.CommandNotFoundException\|The term 'Get-Unicorn' is not ` +
+                        "recognized as the name of a cmdlet",
+                ),
             );
             assert.match(e.innererror.internalexception.message, /^The term 'Get-Unicorn' is not recognized/);
             await rejectsWith(
@@ -320,7 +329,10 @@ describe("emulator: Exchange Online admin API (InvokeCommand)", function () {
             await rejectsWith(
                 exo().invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: "yes" }),
                 400,
-                /Cannot process argument transformation on parameter 'OAuth2ClientProfileEnabled'.*Boolean parameters accept only Boolean values/,
+                new RegExp(
+                    "Cannot process argument transformation on parameter 'OAuth2ClientProfileEnabled'.*Boolean " +
+                        "parameters accept only Boolean values",
+                ),
             );
             await rejectsWith(
                 exo().invoke("Set-OrganizationConfig", { OAuth2ClientProfileEnabled: null }),

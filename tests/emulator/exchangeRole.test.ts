@@ -67,7 +67,10 @@ describe("emulator: Exchange needs an Entra role besides Exchange.ManageAsApp", 
         assert.match(err.message, /isn't supported in this scenario/);
         assert.match(
             err.message,
-            /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/,
+            new RegExp(
+                String.raw`assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > ` +
+                    "Exchange Administrator > Add assignments",
+            ),
         );
         const before = emu.requests.filter((r) => r.write).length;
         const p = new SettingProvider(modernAuthentication, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.exchangeNoRole));
@@ -89,7 +92,10 @@ describe("emulator: Exchange needs an Entra role besides Exchange.ManageAsApp", 
         assert.strictEqual(missing.length, 1, missing.join("\n"));
         assert.match(
             missing[0],
-            /^Exchange Online \(Entra role\): Exchange refused the app although it holds Exchange\.ManageAsApp; assign the app's service principal the Exchange Administrator role/,
+            new RegExp(
+                String.raw`^Exchange Online \(Entra role\): Exchange refused the app although it holds ` +
+                    String.raw`Exchange\.ManageAsApp; assign the app's service principal the Exchange Administrator role`,
+            ),
         );
         assert.deepStrictEqual(await missingPermissions(clientsAs(emu), required), []);
         // Without the permission itself the hint names both.

@@ -125,18 +125,21 @@ describe("emulator: export of each member", function () {
     });
 
     describe("Exchange", () => {
-        it("no default authentication policy: nothing to adopt; SMTP AUTH with the organisation on: no exceptions, own values said", async () => {
-            const exo = portal().exchange;
-            const [m] = await exo.invoke("Get-CASMailbox", { ResultSize: "Unlimited" });
-            await exo.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
-            await exo.invoke("Set-CASMailbox", { Identity: m.PrimarySmtpAddress, SmtpClientAuthenticationDisabled: true });
-            const warnings: string[] = [];
-            const baseline = await exportBaseline(provider(), { include: ["smtpAuth", "exchangeAuthenticationPolicy"], warnings });
-            assert.deepStrictEqual(baseline, { smtpAuth: { disabledForOrganization: false } });
-            assert.ok(
-                warnings.some((w) => w.includes(String(m.PrimarySmtpAddress).toLowerCase()) && /disabled on its own/.test(w)),
-                warnings.join("\n"),
-            );
-        });
+        it(
+            "no default authentication policy: nothing to adopt; SMTP AUTH with the organisation on: no exceptions, own values " + "said",
+            async () => {
+                const exo = portal().exchange;
+                const [m] = await exo.invoke("Get-CASMailbox", { ResultSize: "Unlimited" });
+                await exo.invoke("Set-TransportConfig", { SmtpClientAuthenticationDisabled: false });
+                await exo.invoke("Set-CASMailbox", { Identity: m.PrimarySmtpAddress, SmtpClientAuthenticationDisabled: true });
+                const warnings: string[] = [];
+                const baseline = await exportBaseline(provider(), { include: ["smtpAuth", "exchangeAuthenticationPolicy"], warnings });
+                assert.deepStrictEqual(baseline, { smtpAuth: { disabledForOrganization: false } });
+                assert.ok(
+                    warnings.some((w) => w.includes(String(m.PrimarySmtpAddress).toLowerCase()) && /disabled on its own/.test(w)),
+                    warnings.join("\n"),
+                );
+            },
+        );
     });
 });

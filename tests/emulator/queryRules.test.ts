@@ -152,7 +152,10 @@ describe("emulator: documented query rules (advanced queries, supported query op
                 assert.strictEqual(code, 400, f);
                 assert.match(
                     message,
-                    /Unsupported or invalid query filter clause specified for property '\w+' of resource 'signIn'.*not modelled by the emulator/,
+                    new RegExp(
+                        String.raw`Unsupported or invalid query filter clause specified for property '\w+' of resource ` +
+                            "'signIn'.*not modelled by the emulator",
+                    ),
                     f,
                 );
             }

@@ -76,36 +76,39 @@ describe("emulator: readiness in the drift check's preview", function () {
         );
     });
 
-    it("per-user MFA's check in the drift check's preview: the same plan, no report read, a warning that readiness was not assessed", async () => {
-        const { changing, inputs } = declarePerUserMfa(emu, 40, "enforced");
-        const withReadiness = { ...inputs, readiness: { mode: "block" } };
-        const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
+    it(
+        "per-user MFA's check in the drift check's preview: the same plan, no report read, a warning that readiness was not " + "assessed",
+        async () => {
+            const { changing, inputs } = declarePerUserMfa(emu, 40, "enforced");
+            const withReadiness = { ...inputs, readiness: { mode: "block" } };
+            const provider = () => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu, APPS.provider));
 
-        // Without it, block mode refuses the users without a method (the seeded tenant has them).
-        let before = reportReads();
-        const refused = await warningsOf(async () => {
-            const checked = await provider().check({}, withReadiness);
-            assert.ok(
-                (checked.failures ?? []).some((f) => /would be affected/.test(f.reason)),
-                JSON.stringify(checked.failures),
+            // Without it, block mode refuses the users without a method (the seeded tenant has them).
+            let before = reportReads();
+            const refused = await warningsOf(async () => {
+                const checked = await provider().check({}, withReadiness);
+                assert.ok(
+                    (checked.failures ?? []).some((f) => /would be affected/.test(f.reason)),
+                    JSON.stringify(checked.failures),
+                );
+            });
+            assert.ok(reportReads() - before >= 2);
+            assert.deepStrictEqual(
+                refused.filter((w) => /readiness/i.test(w)),
+                [],
             );
-        });
-        assert.ok(reportReads() - before >= 2);
-        assert.deepStrictEqual(
-            refused.filter((w) => /readiness/i.test(w)),
-            [],
-        );
 
-        Object.assign(process.env, DRIFT_CHECK_ENV);
-        before = reportReads();
-        const warnings = await warningsOf(async () => {
-            const checked = await provider().check({}, withReadiness);
-            assert.deepStrictEqual(checked.failures, []);
-            assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": changing });
-        });
-        assert.strictEqual(reportReads() - before, 0);
-        const said = warnings.filter((w) => /readiness/i.test(w));
-        assert.strictEqual(said.length, 1, warnings.join("\n"));
-        assert.match(said[0], /^warning: Per-user MFA readiness: not assessed in this preview: it is m365-mfa drift's check/);
-    });
+            Object.assign(process.env, DRIFT_CHECK_ENV);
+            before = reportReads();
+            const warnings = await warningsOf(async () => {
+                const checked = await provider().check({}, withReadiness);
+                assert.deepStrictEqual(checked.failures, []);
+                assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": changing });
+            });
+            assert.strictEqual(reportReads() - before, 0);
+            const said = warnings.filter((w) => /readiness/i.test(w));
+            assert.strictEqual(said.length, 1, warnings.join("\n"));
+            assert.match(said[0], /^warning: Per-user MFA readiness: not assessed in this preview: it is m365-mfa drift's check/);
+        },
+    );
 });

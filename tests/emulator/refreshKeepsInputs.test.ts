@@ -29,17 +29,20 @@ describe("emulator: a refresh of an unchanged tenant keeps the recorded inputs",
         return { checked: checked.inputs, read };
     };
 
-    it("security defaults: replacement, confirm and tenantAtPreview are carried over; a portal change shows as isEnabled only", async () => {
-        await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
-        const replacement = { requiresMfa: false, blocksLegacy: false };
-        const confirm = [securityDefaultsOffConfirmation(replacement)!];
-        const { checked, read } = await refreshed("SecurityDefaults", { isEnabled: false, replacement, confirm });
-        assert.deepStrictEqual(checked.tenantAtPreview, { isEnabled: true }, "sanity: the plan recorded the tenant at preview");
-        assert.deepStrictEqual(read.inputs, checked);
-        await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
-        const drifted = await provider("SecurityDefaults").read(read.id!, read.props);
-        assert.deepStrictEqual(drifted.inputs, { ...checked, isEnabled: true });
-    });
+    it(
+        "security defaults: replacement, confirm and tenantAtPreview " + "are carried over; a portal change shows as isEnabled only",
+        async () => {
+            await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
+            const replacement = { requiresMfa: false, blocksLegacy: false };
+            const confirm = [securityDefaultsOffConfirmation(replacement)!];
+            const { checked, read } = await refreshed("SecurityDefaults", { isEnabled: false, replacement, confirm });
+            assert.deepStrictEqual(checked.tenantAtPreview, { isEnabled: true }, "sanity: the plan recorded the tenant at preview");
+            assert.deepStrictEqual(read.inputs, checked);
+            await portal(emu).patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
+            const drifted = await provider("SecurityDefaults").read(read.id!, read.props);
+            assert.deepStrictEqual(drifted.inputs, { ...checked, isEnabled: true });
+        },
+    );
 
     it("SMTP AUTH: the mailboxes resolved and the tenant at preview are carried over", async () => {
         const mailbox = emu.defaultTenant().exchange.mailboxes.find((m: any) => m.primarySmtpAddress)!.primarySmtpAddress;

@@ -83,7 +83,13 @@ describe("emulator: one retry policy for every call", function () {
             assert.ok(err instanceof RetryBudgetExceededError, String(err));
             assert.match(
                 err.message,
-                /^gave up reading policies\/authenticationMethodsPolicy after 3 attempts over 2\.\d s \(the retry budget is 2\.5 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Microsoft Graph GET \/v1\.0\/policies\/authenticationMethodsPolicy answered 429 TooManyRequests: .*Nothing is lost: run pulumi up again to resume/,
+                new RegExp(
+                    String.raw`^gave up reading policies\/authenticationMethodsPolicy after 3 attempts over 2\.\d s \(the ` +
+                        String.raw`retry budget is 2\.5 s: stack config m365-mfa:retryBudgetSeconds or ` +
+                        String.raw`M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Microsoft Graph GET ` +
+                        String.raw`\/v1\.0\/policies\/authenticationMethodsPolicy answered 429 TooManyRequests: .*Nothing is ` +
+                        "lost: run pulumi up again to resume",
+                ),
             );
             return true;
         });
@@ -103,108 +109,124 @@ describe("emulator: one retry policy for every call", function () {
         });
     });
 
-    it("break-glass accounts resolve to object ids through the package's client: a dropped connection and 503s are retried, object ids kept, an unknown account names the config key", async () => {
-        // Issue 22: the azuread plugin's getUser gave up on a dropped connection; the check resolves them now.
-        const [bg1, bg2] = tenantBreakGlass(emu);
-        const p = new SettingProvider(breakGlassAccounts, {}, () => clientsAs(emu, APPS.provider));
-        const upn = bg1.userPrincipalName.toUpperCase();
-        emu.faults = {
-            next: [
-                { kind: "drop", count: 1, match: "$batch" },
-                { kind: "503", count: 2, match: "$batch" },
-            ],
-        };
-        const from = emu.requests.length;
-        const checked = await p.check({}, { accounts: [upn, bg2.id] });
-        assert.deepStrictEqual(checked.failures, []);
-        assert.deepStrictEqual(checked.inputs.objectIds, [bg1.id, bg2.id]);
-        assert.deepStrictEqual(
-            emu.requests
-                .slice(from)
-                .filter((r) => r.path.endsWith("$batch"))
-                .map((r) => r.status),
-            ["dropped", 503, 503, 200],
-        );
-        emu.faults = {};
-        // The create that follows takes the check's read; the outputs are the ids.
-        const before = emu.requests.length;
-        const created = await p.create(checked.inputs);
-        assert.deepStrictEqual(created.outs.objectIds, [bg1.id, bg2.id]);
-        assert.strictEqual(emu.requests.length, before, "no second read");
-        const unknown = await p.check({}, { accounts: [bg1.userPrincipalName, "nobody@contoso.com"] });
-        assert.strictEqual(unknown.failures?.length, 1);
-        assert.match(
-            unknown.failures![0].reason,
-            /^Break-glass accounts: no such user in the tenant: nobody@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\)\. Name each break-glass account by its user principal name or object id/,
-        );
-    });
+    it(
+        "break-glass accounts resolve to object ids through the package's client: a dropped connection and 503s are retried, " +
+            "object ids kept, an unknown account names the config key",
+        async () => {
+            // Issue 22: the azuread plugin's getUser gave up on a dropped connection; the check resolves them now.
+            const [bg1, bg2] = tenantBreakGlass(emu);
+            const p = new SettingProvider(breakGlassAccounts, {}, () => clientsAs(emu, APPS.provider));
+            const upn = bg1.userPrincipalName.toUpperCase();
+            emu.faults = {
+                next: [
+                    { kind: "drop", count: 1, match: "$batch" },
+                    { kind: "503", count: 2, match: "$batch" },
+                ],
+            };
+            const from = emu.requests.length;
+            const checked = await p.check({}, { accounts: [upn, bg2.id] });
+            assert.deepStrictEqual(checked.failures, []);
+            assert.deepStrictEqual(checked.inputs.objectIds, [bg1.id, bg2.id]);
+            assert.deepStrictEqual(
+                emu.requests
+                    .slice(from)
+                    .filter((r) => r.path.endsWith("$batch"))
+                    .map((r) => r.status),
+                ["dropped", 503, 503, 200],
+            );
+            emu.faults = {};
+            // The create that follows takes the check's read; the outputs are the ids.
+            const before = emu.requests.length;
+            const created = await p.create(checked.inputs);
+            assert.deepStrictEqual(created.outs.objectIds, [bg1.id, bg2.id]);
+            assert.strictEqual(emu.requests.length, before, "no second read");
+            const unknown = await p.check({}, { accounts: [bg1.userPrincipalName, "nobody@contoso.com"] });
+            assert.strictEqual(unknown.failures?.length, 1);
+            assert.match(
+                unknown.failures![0].reason,
+                new RegExp(
+                    String.raw`^Break-glass accounts: no such user in the tenant: nobody@contoso\.com ` +
+                        String.raw`\(m365-mfa:baseline\.breakGlassAccounts\[1\]\)\. Name each break-glass account by its user ` +
+                        "principal name or object id",
+                ),
+            );
+        },
+    );
 
-    it("an item answering 503 again and again in $batch answers whose other items go through waits a short, flat time (noise), not an exponential back-off", async () => {
-        // Issue 22: at 30% 5xx the last items of a run waited up to 30 s at a time; the service was up all along.
-        const graph = clientsAs(emu, APPS.provider).graph;
-        await graph.tokens.getToken();
-        const users = [...emu.directory().users.values()].slice(0, 10);
-        emu.faults = { batchItems: [{ kind: "503", count: 6, match: users[0].id }] };
-        const started = Date.now();
-        const { results } = await runBatched(
-            graph,
-            users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })),
-        );
-        const seconds = (Date.now() - started) / 1000;
-        assert.ok(results.every((r) => r.status === 200));
-        // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
-        assert.ok(seconds < 5, `${seconds} s`);
-        // Most of an answer failing is not noise: the back-off grows, as for a single call.
-        emu.faults = { batchItems: [{ kind: "503", count: 4, match: "/users/" }] };
-        const again = Date.now();
-        await runBatched(
-            graph,
-            users.slice(0, 1).map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })),
-        );
-        assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row of the only item");
-    });
+    it(
+        "an item answering 503 again and again in $batch answers whose other items go through waits a short, flat time (noise), " +
+            "not an exponential back-off",
+        async () => {
+            // Issue 22: at 30% 5xx the last items of a run waited up to 30 s at a time; the service was up all along.
+            const graph = clientsAs(emu, APPS.provider).graph;
+            await graph.tokens.getToken();
+            const users = [...emu.directory().users.values()].slice(0, 10);
+            emu.faults = { batchItems: [{ kind: "503", count: 6, match: users[0].id }] };
+            const started = Date.now();
+            const { results } = await runBatched(
+                graph,
+                users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })),
+            );
+            const seconds = (Date.now() - started) / 1000;
+            assert.ok(results.every((r) => r.status === 200));
+            // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
+            assert.ok(seconds < 5, `${seconds} s`);
+            // Most of an answer failing is not noise: the back-off grows, as for a single call.
+            emu.faults = { batchItems: [{ kind: "503", count: 4, match: "/users/" }] };
+            const again = Date.now();
+            await runBatched(
+                graph,
+                users.slice(0, 1).map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` })),
+            );
+            assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row of the only item");
+        },
+    );
 
-    it("a whole $batch answering 503 or dropped again and again, while the service's other answers go through, waits a short, flat time; with no answer going through the back-off grows; Retry-After is honoured", async () => {
-        // Issue 22: at 50% 5xx the sweep did not finish in 240 s: a $batch answering 503 as a whole backed off
-        // 0.25, 0.5, 1, 2 ... 30 s while other batches and items went through.
-        const graph = clientsAs(emu, APPS.provider).graph;
-        await graph.tokens.getToken();
-        const users = [...emu.directory().users.values()].slice(0, 20);
-        const calls = users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` }));
-        await runBatched(graph, calls); // the service answers: 1 batch, 20 items
-        emu.faults = {
-            next: [
-                { kind: "503", count: 3, match: "$batch" },
-                { kind: "drop", count: 3, match: "$batch" },
-            ],
-        };
-        const from = emu.requests.length;
-        const started = Date.now();
-        const { results } = await runBatched(graph, calls);
-        const seconds = (Date.now() - started) / 1000;
-        assert.ok(results.every((r) => r.status === 200));
-        assert.deepStrictEqual(
-            emu.requests
-                .slice(from)
-                .filter((r) => r.path.endsWith("$batch"))
-                .map((r) => r.status),
-            [503, 503, 503, "dropped", "dropped", "dropped", 200],
-        );
-        // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
-        assert.ok(seconds < 5, `${seconds} s`);
-        // No answer going through (a fresh client, nothing seen yet): the back-off grows, as before.
-        const fresh = clientsAs(emu, APPS.provider).graph;
-        await fresh.tokens.getToken();
-        emu.faults = { next: [{ kind: "503", count: 4, match: "$batch" }] };
-        const again = Date.now();
-        await runBatched(fresh, calls.slice(0, 1));
-        assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row and nothing else seen");
-        // A whole $batch answering 429 with Retry-After waits what it says, however well the rest goes.
-        emu.faults = { next: [{ kind: "429", count: 2, match: "$batch" }], retryAfterSeconds: 2 };
-        const throttled = Date.now();
-        await runBatched(graph, calls);
-        assert.ok((Date.now() - throttled) / 1000 >= 4, "Retry-After: 2, twice");
-    });
+    it(
+        "a whole $batch answering 503 or dropped again and again, while the service's other answers go through, waits a short, " +
+            "flat time; with no answer going through the back-off grows; Retry-After is honoured",
+        async () => {
+            // Issue 22: at 50% 5xx the sweep did not finish in 240 s: a $batch answering 503 as a whole backed off
+            // 0.25, 0.5, 1, 2 ... 30 s while other batches and items went through.
+            const graph = clientsAs(emu, APPS.provider).graph;
+            await graph.tokens.getToken();
+            const users = [...emu.directory().users.values()].slice(0, 20);
+            const calls = users.map((u) => ({ method: "GET" as const, url: `/users/${u.id}?$select=id` }));
+            await runBatched(graph, calls); // the service answers: 1 batch, 20 items
+            emu.faults = {
+                next: [
+                    { kind: "503", count: 3, match: "$batch" },
+                    { kind: "drop", count: 3, match: "$batch" },
+                ],
+            };
+            const from = emu.requests.length;
+            const started = Date.now();
+            const { results } = await runBatched(graph, calls);
+            const seconds = (Date.now() - started) / 1000;
+            assert.ok(results.every((r) => r.status === 200));
+            assert.deepStrictEqual(
+                emu.requests
+                    .slice(from)
+                    .filter((r) => r.path.endsWith("$batch"))
+                    .map((r) => r.status),
+                [503, 503, 503, "dropped", "dropped", "dropped", 200],
+            );
+            // Six waits of the first step (0.25-0.5 s each) at most, where the growing back-off waited 0.25+0.5+1+2+4+8 s at least.
+            assert.ok(seconds < 5, `${seconds} s`);
+            // No answer going through (a fresh client, nothing seen yet): the back-off grows, as before.
+            const fresh = clientsAs(emu, APPS.provider).graph;
+            await fresh.tokens.getToken();
+            emu.faults = { next: [{ kind: "503", count: 4, match: "$batch" }] };
+            const again = Date.now();
+            await runBatched(fresh, calls.slice(0, 1));
+            assert.ok((Date.now() - again) / 1000 >= 0.25 + 0.5 + 1 + 2, "grows: 4 failures in a row and nothing else seen");
+            // A whole $batch answering 429 with Retry-After waits what it says, however well the rest goes.
+            emu.faults = { next: [{ kind: "429", count: 2, match: "$batch" }], retryAfterSeconds: 2 };
+            const throttled = Date.now();
+            await runBatched(graph, calls);
+            assert.ok((Date.now() - throttled) / 1000 >= 4, "Retry-After: 2, twice");
+        },
+    );
 
     it("the same seed replays the same faults; another seed gives others", async () => {
         const graph = clientsAs(emu, APPS.provider).graph;

@@ -74,23 +74,28 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
         });
     const reasons = (r: { failures: readonly { reason: string }[] }) => r.failures.map((f) => f.reason).join("\n");
 
-    it("names who report-only failed (count, verdict, app, last seen) and the admins without a phishing-resistant method, in the refusal that asks for the confirmation", async () => {
-        const r = await prepare();
-        const text = reasons(r);
-        assert.match(text, /phishing-resistant-admins:2:[0-9a-f]{8}/);
-        assert.match(
-            text,
-            new RegExp(`${admins[1].replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Azure Portal, last seen \\d{4}-`),
-        );
-        assert.match(
-            text,
-            new RegExp(
-                `No phishing-resistant method: 1 of the 2 targeted administrators .*\\n  - ${admins[1].replace(/\./g, "\\.")} \\(registered: microsoftAuthenticatorPush\\)`,
-            ),
-        );
-        assert.ok(!text.includes(`  - ${admins[0]}`), "the admin with a FIDO2 key is not listed");
-        assert.strictEqual(r.desired?.enforcesFor, 2);
-    });
+    it(
+        "names who report-only failed (count, verdict, app, last seen) and the admins without a phishing-resistant method, in " +
+            "the refusal that asks for the confirmation",
+        async () => {
+            const r = await prepare();
+            const text = reasons(r);
+            assert.match(text, /phishing-resistant-admins:2:[0-9a-f]{8}/);
+            assert.match(
+                text,
+                new RegExp(`${admins[1].replace(/\./g, "\\.")}: 1 sign-in reportOnlyFailure, app Azure Portal, last seen \\d{4}-`),
+            );
+            assert.match(
+                text,
+                new RegExp(
+                    `No phishing-resistant method: 1 of the 2 targeted administrators .*\\n  - ` +
+                        `${admins[1].replace(/\./g, "\\.")} \\(registered: microsoftAuthenticatorPush\\)`,
+                ),
+            );
+            assert.ok(!text.includes(`  - ${admins[0]}`), "the admin with a FIDO2 key is not listed");
+            assert.strictEqual(r.desired?.enforcesFor, 2);
+        },
+    );
 
     it("readiness.mode block refuses while any is open; acceptedUsers takes them out", async () => {
         const blocked = await prepare({ mode: "block" });
@@ -106,34 +111,45 @@ describe("emulator: evidence before a Conditional Access policy goes on", functi
             const r = await prepare();
             assert.match(
                 reasons(r),
-                /Report-only results: this tenant has no sign-in logs \(Microsoft Entra ID P1 is needed to read them\), so who the policy would block or interrupt is not known/,
+                new RegExp(
+                    String.raw`Report-only results: this tenant has no sign-in logs \(Microsoft Entra ID P1 is needed to ` +
+                        String.raw`read them\), so who the policy would block or interrupt is not known`,
+                ),
             );
         } finally {
             emu.store.mutate(() => (emu.defaultTenant().entraIdP1 = true));
         }
     });
 
-    it("a weaker strength for the administrators or a role no longer covered is a weakening the preview names and asks to confirm; a phishing-resistant custom strength is not", async () => {
-        const plan = (strength: string, includeRoles = [GA]) =>
-            conditionalAccessRollout.prepare!(clientsAs(emu, APPS.provider), {
-                policy: "phishingResistantAdmins",
-                includeRoles,
-                strength,
-                mode: "reportOnly",
-                displayName: "m365-mfa: phishing-resistant MFA for administrators",
-                breakGlassAccounts: BG,
-            });
-        const weaker = reasons(await plan("multifactor"));
-        assert.match(
-            weaker,
-            /this plan WEAKENS security .*the administrators' sign-ins no longer need a phishing-resistant method \(authentication strength multifactor\).*weakens:phishing-resistant-admins:[0-9a-f]{8}/s,
-        );
-        assert.strictEqual(reasons(await plan("custom:fido2;x509CertificateMultiFactor")), "");
-        assert.match(reasons(await plan("custom:fido2;password,sms")), /no longer need a phishing-resistant method/);
-        assert.match(
-            reasons(await plan("phishing-resistant", ["e8611ab8-c189-46e8-94e1-60213ab1f814"])),
-            new RegExp(`1 directory role is no longer covered \\(${GA}\\)`),
-        );
-        assert.strictEqual(reasons(await plan("phishing-resistant", [GA, "e8611ab8-c189-46e8-94e1-60213ab1f814"])), "");
-    });
+    it(
+        "a weaker strength for the administrators or a role no longer covered is a weakening the preview names and asks to " +
+            "confirm; a phishing-resistant custom strength is not",
+        async () => {
+            const plan = (strength: string, includeRoles = [GA]) =>
+                conditionalAccessRollout.prepare!(clientsAs(emu, APPS.provider), {
+                    policy: "phishingResistantAdmins",
+                    includeRoles,
+                    strength,
+                    mode: "reportOnly",
+                    displayName: "m365-mfa: phishing-resistant MFA for administrators",
+                    breakGlassAccounts: BG,
+                });
+            const weaker = reasons(await plan("multifactor"));
+            assert.match(
+                weaker,
+                new RegExp(
+                    "this plan WEAKENS security .*the administrators' sign-ins no longer need a phishing-resistant " +
+                        String.raw`method \(authentication strength multifactor\).*weakens:phishing-resistant-admins:[0-9a-f]{8}`,
+                    "s",
+                ),
+            );
+            assert.strictEqual(reasons(await plan("custom:fido2;x509CertificateMultiFactor")), "");
+            assert.match(reasons(await plan("custom:fido2;password,sms")), /no longer need a phishing-resistant method/);
+            assert.match(
+                reasons(await plan("phishing-resistant", ["e8611ab8-c189-46e8-94e1-60213ab1f814"])),
+                new RegExp(`1 directory role is no longer covered \\(${GA}\\)`),
+            );
+            assert.strictEqual(reasons(await plan("phishing-resistant", [GA, "e8611ab8-c189-46e8-94e1-60213ab1f814"])), "");
+        },
+    );
 });

@@ -164,7 +164,10 @@ describe("emulator: users' authentication methods and sessions", function () {
                 .map((m, i) => ({
                     id: String(i),
                     method: "DELETE",
-                    url: `/users/${v.id}/authentication/${m["@odata.type"] === "#microsoft.graph.emailAuthenticationMethod" ? "emailMethods" : "softwareOathMethods"}/${m.id}`,
+                    url:
+                        `/users/${v.id}/authentication/` +
+                        `${m["@odata.type"] === "#microsoft.graph.emailAuthenticationMethod" ? "emailMethods" : "softwareOathMethods"}/` +
+                        `${m.id}`,
                 })),
         });
         assert.deepStrictEqual(

@@ -72,7 +72,10 @@ describe("emulator: workload identity federation and the cloud metadata document
             assert.deepStrictEqual(r.body.error_codes, [70021]);
             assert.match(
                 r.body.error_description,
-                /^AADSTS70021: No matching federated identity record found for presented assertion\. Assertion Issuer: '[^']+'\. Assertion Subject: '[^']+'\. Assertion Audience: '[^']+'\./,
+                new RegExp(
+                    String.raw`^AADSTS70021: No matching federated identity record found for presented assertion\. Assertion ` +
+                        String.raw`Issuer: '[^']+'\. Assertion Subject: '[^']+'\. Assertion Audience: '[^']+'\.`,
+                ),
             );
         }
     });

@@ -174,7 +174,9 @@ after(() => {
     if (refused.length) {
         const grouped = new Map<string, { suites: Set<string>; count: number }>();
         for (const f of refused) {
-            const key = `${f.request.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}")} → ${f.problems.join("; ")}`;
+            const key =
+                `${f.request.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}")} → ` +
+                `${f.problems.join("; ")}`;
             const g = grouped.get(key) ?? { suites: new Set(), count: 0 };
             g.suites.add(f.suite);
             g.count++;

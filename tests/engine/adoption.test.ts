@@ -271,7 +271,8 @@ describe("engine: adopting an existing tenant", function () {
         const log = emu.requests.slice(from);
         const exo = cmdlets(log);
         console.log(
-            `      first up: ${log.length} requests, ${log.filter((r) => r.method === "GET").length} Graph GETs (${log.filter((r) => r.batched).length} in $batch), ` +
+            `      first up: ${log.length} requests, ${log.filter((r) => r.method === "GET").length} Graph GETs (` +
+                `${log.filter((r) => r.batched).length} in $batch), ` +
                 `${exo.length} Exchange cmdlets (${[...new Set(exo)].sort().join(", ")}), ${writesIn(log).length} writes`,
         );
         assert.deepStrictEqual(

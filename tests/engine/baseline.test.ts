@@ -140,18 +140,22 @@ describe("engine: Exchange settings and the authentication methods policy", func
         assert.strictEqual((await exchange().invoke("Get-TransportConfig", {}))[0].SmtpClientAuthenticationDisabled, true);
     });
 
-    it("a step back in the migration state (reversible, as Microsoft documents) is warned about at preview with the tenant's value, nothing written", async () => {
-        const back = "back";
-        await ws.initStack(
-            back,
-            {},
-            { "m365-mfa:baseline": { authenticationMethods: { policy: { policyMigrationState: "preMigration" } } } },
-        );
-        const before = emu.requests.filter((x) => x.write).length;
-        const r = await ws.preview(back);
-        assert.strictEqual(r.code, 0, r.output);
-        assert.match(r.output, /moves policyMigrationState back from "migrationComplete".*to "preMigration"/);
-        assert.match(r.output, /2025-09-30/);
-        assert.strictEqual(emu.requests.filter((x) => x.write).length, before);
-    });
+    it(
+        "a step back in the migration state (reversible, as Microsoft documents) is warned about at preview with the tenant's " +
+            "value, nothing written",
+        async () => {
+            const back = "back";
+            await ws.initStack(
+                back,
+                {},
+                { "m365-mfa:baseline": { authenticationMethods: { policy: { policyMigrationState: "preMigration" } } } },
+            );
+            const before = emu.requests.filter((x) => x.write).length;
+            const r = await ws.preview(back);
+            assert.strictEqual(r.code, 0, r.output);
+            assert.match(r.output, /moves policyMigrationState back from "migrationComplete".*to "preMigration"/);
+            assert.match(r.output, /2025-09-30/);
+            assert.strictEqual(emu.requests.filter((x) => x.write).length, before);
+        },
+    );
 });

@@ -117,11 +117,17 @@ describe("engine: drift --remediate keeps the evidence; who changed it, out of t
         );
         assert.match(
             md,
-            /## Drift \(found, then repaired\)\n\n### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/,
+            new RegExp(
+                "## Drift \\(found, then repaired\\)\\n\\n### Security defaults \\(`tenant-security-defaults`\\)\\n\\n\\| " +
+                    "field \\| expected \\| found \\|\\n\\|---\\|---\\|---\\|\\n\\| isEnabled \\| true \\| false \\|",
+            ),
         );
         assert.match(
             md,
-            /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/,
+            new RegExp(
+                "## Who changed it[\\s\\S]*\\| Security defaults \\(`tenant-security-defaults`\\) \\| \\S+ \\| " +
+                    "\\*\\*portal-admin\\*\\* \\(app\\) \\| Update security defaults \\|",
+            ),
         );
         assert.match(md, /\*\*m365-mfa-provider\*\* \(this stack's app: m365-mfa's own write\)/);
 

@@ -80,29 +80,33 @@ describe("engine: the drift check without readiness, its repair with it", functi
         }
     });
 
-    it("a portal admin disables a user with no MFA method: the drift check reports it (exit 2) without reading readiness; --remediate's up refuses it on readiness", async () => {
-        const user = [...dir().users.values()].find((u) => u.userPrincipalName.toLowerCase() === victim)!;
-        await portal(emu).patch(`/users/${user.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
+    it(
+        "a portal admin disables a user with no MFA method: the drift check reports it (exit 2) without reading readiness; " +
+            "--remediate's up refuses it on readiness",
+        async () => {
+            const user = [...dir().users.values()].find((u) => u.userPrincipalName.toLowerCase() === victim)!;
+            await portal(emu).patch(`/users/${user.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
 
-        // Before: the drift check's preview refused on readiness (block) and the command failed with no report.
-        const before = reportReads();
-        const reports = path.join(tmp, "drift");
-        const r = await cli("drift", "--report-dir", reports);
-        assert.strictEqual(r.code, 2, r.output);
-        const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
-        const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
-        assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim] }]);
-        assert.strictEqual(
-            reportReads() - before,
-            0,
-            "the drift check's preview read neither the sign-in logs nor the registration report",
-        );
+            // Before: the drift check's preview refused on readiness (block) and the command failed with no report.
+            const before = reportReads();
+            const reports = path.join(tmp, "drift");
+            const r = await cli("drift", "--report-dir", reports);
+            assert.strictEqual(r.code, 2, r.output);
+            const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+            const pum = json.settings.find((s: any) => s.type === "PerUserMfa");
+            assert.deepStrictEqual(pum.users, [{ found: "disabled", expected: "enforced", users: [victim] }]);
+            assert.strictEqual(
+                reportReads() - before,
+                0,
+                "the drift check's preview read neither the sign-in logs nor the registration report",
+            );
 
-        // The repair enforces: its pulumi up assesses readiness and, in block mode, refuses the user with no method.
-        const fix = await cli("drift", "--remediate", "--report-dir", path.join(tmp, "remediate"));
-        assert.strictEqual(fix.code, 1, fix.output);
-        assert.match(fix.output, /remediation failed/);
-        assert.match(fix.output, new RegExp(`${victim.replace(/[.]/g, "\\.")}[^\\n]*no MFA method registered`));
-        assert.strictEqual(dir().user(user.id)!.perUserMfaState, "disabled", "nothing enforced");
-    });
+            // The repair enforces: its pulumi up assesses readiness and, in block mode, refuses the user with no method.
+            const fix = await cli("drift", "--remediate", "--report-dir", path.join(tmp, "remediate"));
+            assert.strictEqual(fix.code, 1, fix.output);
+            assert.match(fix.output, /remediation failed/);
+            assert.match(fix.output, new RegExp(`${victim.replace(/[.]/g, "\\.")}[^\\n]*no MFA method registered`));
+            assert.strictEqual(dir().user(user.id)!.perUserMfaState, "disabled", "nothing enforced");
+        },
+    );
 });

@@ -90,65 +90,70 @@ describe("engine: a killed pulumi up stops writing", function () {
         }
     });
 
-    it("SIGKILL of the engine mid-write: no $batch is sent after it (the ones on the wire finish), no provider process stays, and cancel + up converges", async () => {
-        // Every request takes 1 s, so the 1,000 writes (50 batches) take several seconds.
-        emu.faults = { latencyMs: LATENCY };
-        const child = spawn(path.join(PULUMI_BIN_DIR, "pulumi"), ["up", "--yes", "--skip-preview", ...ws.stackArgs(stack)], {
-            cwd: projectDir,
-            env: ws.environment(),
-            stdio: ["pipe", "pipe", "pipe"],
-        });
-        let output = "";
-        child.stdout.on("data", (d) => (output += d));
-        child.stderr.on("data", (d) => (output += d));
-        const exited = new Promise<void>((r) => child.on("close", () => r()));
-        const deadline = Date.now() + 240_000;
-        while (writes().length < 100) {
-            assert.ok(Date.now() < deadline && child.exitCode === null, `the up never reached 100 writes:\n${output}`);
-            await new Promise((r) => setTimeout(r, 50));
-        }
-        const killedAt = Date.now();
-        const before = writes().length;
-        child.kill("SIGKILL");
-        await exited;
-        // Long enough for the old behaviour to write every remaining user.
-        await new Promise((r) => setTimeout(r, 10_000));
-        const after = writes();
-        // $batch requests the emulator received after the kill (received = answered - ms; 300 ms for a batch
-        // sent just before it to arrive) were sent by a provider whose engine was gone.
-        const late = emu.requests.filter(
-            (r) => !r.batched && r.method === "POST" && r.path.endsWith("/$batch") && Date.parse(r.at) - (r.ms ?? 0) > killedAt + 300,
-        );
-        const providers = processesIn(projectDir).filter((p) => /dynamic-provider/.test(p.cmd));
-        emu.faults = {};
-        assert.ok(before < USERS, `the kill came mid-write (${before} of ${USERS} written)`);
-        assert.strictEqual(
-            late.length,
-            0,
-            `${late.length} $batch requests were sent after the engine died (${after.length - before} writes answered after the kill in all)`,
-        );
-        assert.deepStrictEqual(providers, [], "the provider process left once the engine was gone");
-        const trace = fs.readFileSync(path.join(tmp, "trace.jsonl"), "utf8");
-        assert.match(trace, /"what":"engine gone: calls halted"/);
+    it(
+        "SIGKILL of the engine mid-write: no $batch is sent after it (the ones on the wire finish), no provider process stays, " +
+            "and cancel + up converges",
+        async () => {
+            // Every request takes 1 s, so the 1,000 writes (50 batches) take several seconds.
+            emu.faults = { latencyMs: LATENCY };
+            const child = spawn(path.join(PULUMI_BIN_DIR, "pulumi"), ["up", "--yes", "--skip-preview", ...ws.stackArgs(stack)], {
+                cwd: projectDir,
+                env: ws.environment(),
+                stdio: ["pipe", "pipe", "pipe"],
+            });
+            let output = "";
+            child.stdout.on("data", (d) => (output += d));
+            child.stderr.on("data", (d) => (output += d));
+            const exited = new Promise<void>((r) => child.on("close", () => r()));
+            const deadline = Date.now() + 240_000;
+            while (writes().length < 100) {
+                assert.ok(Date.now() < deadline && child.exitCode === null, `the up never reached 100 writes:\n${output}`);
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            const killedAt = Date.now();
+            const before = writes().length;
+            child.kill("SIGKILL");
+            await exited;
+            // Long enough for the old behaviour to write every remaining user.
+            await new Promise((r) => setTimeout(r, 10_000));
+            const after = writes();
+            // $batch requests the emulator received after the kill (received = answered - ms; 300 ms for a batch
+            // sent just before it to arrive) were sent by a provider whose engine was gone.
+            const late = emu.requests.filter(
+                (r) => !r.batched && r.method === "POST" && r.path.endsWith("/$batch") && Date.parse(r.at) - (r.ms ?? 0) > killedAt + 300,
+            );
+            const providers = processesIn(projectDir).filter((p) => /dynamic-provider/.test(p.cmd));
+            emu.faults = {};
+            assert.ok(before < USERS, `the kill came mid-write (${before} of ${USERS} written)`);
+            assert.strictEqual(
+                late.length,
+                0,
+                `${late.length} $batch requests were sent after the engine died (${after.length - before} writes answered after ` +
+                    "the kill in all)",
+            );
+            assert.deepStrictEqual(providers, [], "the provider process left once the engine was gone");
+            const trace = fs.readFileSync(path.join(tmp, "trace.jsonl"), "utf8");
+            assert.match(trace, /"what":"engine gone: calls halted"/);
 
-        // The resume the README gives: the stack is locked; cancel, then up.
-        const locked = await ws.up(stack);
-        assert.notStrictEqual(locked.code, 0, "the killed up left the stack locked");
-        const cancel = await ws.run(["cancel", "--yes", "--stack", stack]);
-        assert.strictEqual(cancel.code, 0, cancel.output);
-        let resumed = await ws.up(stack);
-        // What is left is another change than the one confirmed: the blast-radius guard names it, as for any plan.
-        const token = /add "(per-user-mfa:\d+:[0-9a-f]+)" to m365-mfa:baseline\.guards\.confirm/.exec(resumed.output)?.[1];
-        if (resumed.code !== 0 && token) {
-            await ws.setConfigObject(stack, "m365-mfa:baseline", baseline([token]));
-            resumed = await ws.up(stack);
-        }
-        assert.strictEqual(resumed.code, 0, resumed.output);
-        const notEnforced = [...emu.directory().users.values()].filter(
-            (u) =>
-                emu.directory().groups.get("c4e5c2a1-0f4d-4a8b-9c7e-2d1f0a9b8c7e")!.members.includes(u.id) &&
-                u.perUserMfaState !== "enforced",
-        );
-        assert.strictEqual(notEnforced.length, 0);
-    });
+            // The resume the README gives: the stack is locked; cancel, then up.
+            const locked = await ws.up(stack);
+            assert.notStrictEqual(locked.code, 0, "the killed up left the stack locked");
+            const cancel = await ws.run(["cancel", "--yes", "--stack", stack]);
+            assert.strictEqual(cancel.code, 0, cancel.output);
+            let resumed = await ws.up(stack);
+            // What is left is another change than the one confirmed: the blast-radius guard names it, as for any plan.
+            const token = /add "(per-user-mfa:\d+:[0-9a-f]+)" to m365-mfa:baseline\.guards\.confirm/.exec(resumed.output)?.[1];
+            if (resumed.code !== 0 && token) {
+                await ws.setConfigObject(stack, "m365-mfa:baseline", baseline([token]));
+                resumed = await ws.up(stack);
+            }
+            assert.strictEqual(resumed.code, 0, resumed.output);
+            const notEnforced = [...emu.directory().users.values()].filter(
+                (u) =>
+                    emu.directory().groups.get("c4e5c2a1-0f4d-4a8b-9c7e-2d1f0a9b8c7e")!.members.includes(u.id) &&
+                    u.perUserMfaState !== "enforced",
+            );
+            assert.strictEqual(notEnforced.length, 0);
+        },
+    );
 });

@@ -68,75 +68,88 @@ describe("engine: lockout guard with service principals and role-assignable grou
         }
     });
 
-    it("a plan keeping a break-glass Global Administrator previews, and the guard says it does not count the service principal", async () => {
-        const stack = "lockout-ok";
-        const moving = [...directGAs().filter((u) => !u.breakGlass), ...groupMembers].map((u) => u.userPrincipalName);
-        await ws.initStack(
-            stack,
-            {},
-            {
-                "m365-mfa:baseline": {
-                    breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"],
-                    perUserMfa: { assignments: [{ state: "enforced", users: moving }] },
-                    readiness: { mode: "off" },
-                    guards: { maxUserChangeShare: 1 },
+    it(
+        "a plan keeping a break-glass Global Administrator previews, " + "and the guard says it does not count the service principal",
+        async () => {
+            const stack = "lockout-ok";
+            const moving = [...directGAs().filter((u) => !u.breakGlass), ...groupMembers].map((u) => u.userPrincipalName);
+            await ws.initStack(
+                stack,
+                {},
+                {
+                    "m365-mfa:baseline": {
+                        breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com", "breakglass2@contoso.onmicrosoft.com"],
+                        perUserMfa: { assignments: [{ state: "enforced", users: moving }] },
+                        readiness: { mode: "off" },
+                        guards: { maxUserChangeShare: 1 },
+                    },
                 },
-            },
-        );
-        const r = await ws.preview(stack);
-        assert.strictEqual(r.code, 0, r.output);
-        assert.doesNotMatch(r.output, /TypeError|Cannot read properties/);
-        assert.match(r.output, /\+ pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa/);
-        // The provider app has no Application.Read.All: the service principal comes back with limited information.
-        assert.match(
-            r.output,
-            new RegExp(
-                `warning: Per-user MFA lockout guard: 1 service principal holds Global Administrator \\(${automation.objectId} \\(limited information: Application\\.Read\\.All would show its name\\)\\): per-user MFA applies to users, so this plan cannot lock it out`,
-            ),
-        );
-        assert.strictEqual(mfaWrites(), 0);
-    });
-
-    it("a plan moving every user who holds the role, directly or through the group, with no method anywhere is refused at preview", async () => {
-        const stack = "lockout-refused";
-        const bystander = [...dir().users.values()].find((u) => u.userType === "Member" && !u.roles.length && !groupMembers.includes(u))!;
-        const everyone = [...directGAs(), ...groupMembers];
-        await ws.initStack(
-            stack,
-            {},
-            {
-                "m365-mfa:baseline": {
-                    // A break-glass account that is no Global Administrator: the role's holders are all moved.
-                    breakGlassAccounts: [bystander.userPrincipalName],
-                    perUserMfa: { assignments: [{ state: "enforced", users: everyone.map((u) => u.userPrincipalName) }] },
-                    readiness: { mode: "off" },
-                    guards: { maxUserChangeShare: 1 },
-                },
-            },
-        );
-        const before = mfaWrites();
-        const r = await ws.preview(stack);
-        assert.notStrictEqual(r.code, 0, r.output);
-        assert.doesNotMatch(r.output, /TypeError|Cannot read properties/);
-        const flat = r.output.replace(/\s+/g, " ");
-        assert.match(
-            flat,
-            /this plan moves every Global Administrator \(.*\) to MFA and none has an MFA method registered: no administrator could sign in/,
-        );
-        for (const u of groupMembers)
-            assert.ok(
-                flat.includes(`${u.userPrincipalName} through group Tier 0 admins (PIM)`),
-                `names ${u.userPrincipalName} through the group:\n${r.output}`,
             );
-        for (const u of directGAs()) assert.ok(flat.includes(u.userPrincipalName), `names ${u.userPrincipalName}`);
-        assert.match(flat, /1 service principal holds Global Administrator .* the guard does not count it/);
-        assert.match(flat, /m365-mfa:baseline\.breakGlassAccounts/);
-        assert.match(flat, /m365-mfa:baseline\.guards\.lockout to off/);
-        assert.strictEqual(mfaWrites(), before, "nothing was written");
+            const r = await ws.preview(stack);
+            assert.strictEqual(r.code, 0, r.output);
+            assert.doesNotMatch(r.output, /TypeError|Cannot read properties/);
+            assert.match(r.output, /\+ pulumi-nodejs:dynamic\/m365-mfa:PerUserMfa/);
+            // The provider app has no Application.Read.All: the service principal comes back with limited information.
+            assert.match(
+                r.output,
+                new RegExp(
+                    `warning: Per-user MFA lockout guard: 1 service principal holds Global Administrator \\(` +
+                        `${automation.objectId} \\(limited information: Application\\.Read\\.All would show its name\\)\\): per-user ` +
+                        "MFA applies to users, so this plan cannot lock it out",
+                ),
+            );
+            assert.strictEqual(mfaWrites(), 0);
+        },
+    );
 
-        // One member of the group registering a method is enough for the same plan.
-        dir().updateUser(groupMembers[0].id, { methods: ["microsoftAuthenticatorPush"] });
-        const ok = await ws.preview(stack);
-        assert.strictEqual(ok.code, 0, ok.output);
-    });
+    it(
+        "a plan moving every user who holds the role, directly or through the group, with no method anywhere is refused at " + "preview",
+        async () => {
+            const stack = "lockout-refused";
+            const bystander = [...dir().users.values()].find(
+                (u) => u.userType === "Member" && !u.roles.length && !groupMembers.includes(u),
+            )!;
+            const everyone = [...directGAs(), ...groupMembers];
+            await ws.initStack(
+                stack,
+                {},
+                {
+                    "m365-mfa:baseline": {
+                        // A break-glass account that is no Global Administrator: the role's holders are all moved.
+                        breakGlassAccounts: [bystander.userPrincipalName],
+                        perUserMfa: { assignments: [{ state: "enforced", users: everyone.map((u) => u.userPrincipalName) }] },
+                        readiness: { mode: "off" },
+                        guards: { maxUserChangeShare: 1 },
+                    },
+                },
+            );
+            const before = mfaWrites();
+            const r = await ws.preview(stack);
+            assert.notStrictEqual(r.code, 0, r.output);
+            assert.doesNotMatch(r.output, /TypeError|Cannot read properties/);
+            const flat = r.output.replace(/\s+/g, " ");
+            assert.match(
+                flat,
+                new RegExp(
+                    String.raw`this plan moves every Global Administrator \(.*\) to MFA and none has an MFA method registered: ` +
+                        "no administrator could sign in",
+                ),
+            );
+            for (const u of groupMembers)
+                assert.ok(
+                    flat.includes(`${u.userPrincipalName} through group Tier 0 admins (PIM)`),
+                    `names ${u.userPrincipalName} through the group:\n${r.output}`,
+                );
+            for (const u of directGAs()) assert.ok(flat.includes(u.userPrincipalName), `names ${u.userPrincipalName}`);
+            assert.match(flat, /1 service principal holds Global Administrator .* the guard does not count it/);
+            assert.match(flat, /m365-mfa:baseline\.breakGlassAccounts/);
+            assert.match(flat, /m365-mfa:baseline\.guards\.lockout to off/);
+            assert.strictEqual(mfaWrites(), before, "nothing was written");
+
+            // One member of the group registering a method is enough for the same plan.
+            dir().updateUser(groupMembers[0].id, { methods: ["microsoftAuthenticatorPush"] });
+            const ok = await ws.preview(stack);
+            assert.strictEqual(ok.code, 0, ok.output);
+        },
+    );
 });

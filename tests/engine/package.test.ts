@@ -21,7 +21,8 @@ const SD_PATH = "/policies/identitySecurityDefaultsEnforcementPolicy";
 const TSC = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
 
 /** The team's program: what the README shows. */
-const PROGRAM = (user: string, breakGlass: string[]) => `import * as pulumi from "@pulumi/pulumi";
+const PROGRAM = (user: string, breakGlass: string[]) =>
+    `import * as pulumi from "@pulumi/pulumi";
 import { PerUserMfa, PerUserMfaArgs, SecurityDefaults, TenantMfaBaseline, TenantMfaBaselineArgs } from "m365-mfa";
 
 const baselineArgs: TenantMfaBaselineArgs = {
@@ -33,7 +34,8 @@ const baseline = new TenantMfaBaseline("tenant", baselineArgs);
 
 // Standalone resources, beside the component.
 // Off with nothing to replace them weakens the tenant: the confirmation names it (issue #21).
-const securityDefaults = new SecurityDefaults("security-defaults", { isEnabled: false, confirm: [${JSON.stringify(securityDefaultsOffConfirmation())}] });
+const securityDefaults = new SecurityDefaults("security-defaults", { isEnabled: false, confirm: [` +
+    `${JSON.stringify(securityDefaultsOffConfirmation())}] });
 const pilotArgs: PerUserMfaArgs = {
     assignments: [{ state: "enforced", users: [${JSON.stringify(user)}] }],
     excludeUsers: ${JSON.stringify(breakGlass)},
@@ -225,22 +227,26 @@ describe("engine: the packed package in a team's own Pulumi program", function (
         assert.ok(!fs.existsSync(path.join(appDir, "node_modules", "m365-mfa", "providers")), "no source folders in the installed package");
     });
 
-    it("the program type-checks against the installed package without skipLibCheck (the template's tsconfig, node and node16 resolution); wrong args do not", () => {
-        assert.ok(!JSON.parse(fs.readFileSync(path.join(appDir, "tsconfig.json"), "utf8")).compilerOptions.skipLibCheck);
-        const project = tsc("-p", "tsconfig.json");
-        assert.strictEqual(project.code, 0, `the project's own tsconfig.json: ${project.output}`);
-        for (const resolution of ["node", "node16"]) {
-            const ok = tsc(...tscArgs(resolution), "index.ts");
-            assert.strictEqual(ok.code, 0, `${resolution}: ${ok.output}`);
-        }
-        fs.writeFileSync(path.join(appDir, "wrong.ts"), WRONG);
-        const bad = tsc(...tscArgs("node16"), "wrong.ts");
-        fs.rmSync(path.join(appDir, "wrong.ts"));
-        assert.notStrictEqual(bad.code, 0);
-        assert.match(bad.output, /wrong\.ts\(2,.*'enabled' does not exist in type 'SecurityDefaultsArgs'/);
-        assert.match(bad.output, /wrong\.ts\(3,.*Type '"on"' is not assignable/);
-        assert.match(bad.output, /wrong\.ts\(4,.*Type 'string' is not assignable to type 'boolean'/);
-    });
+    it(
+        "the program type-checks against the installed package without skipLibCheck (the template's tsconfig, node and node16 " +
+            "resolution); wrong args do not",
+        () => {
+            assert.ok(!JSON.parse(fs.readFileSync(path.join(appDir, "tsconfig.json"), "utf8")).compilerOptions.skipLibCheck);
+            const project = tsc("-p", "tsconfig.json");
+            assert.strictEqual(project.code, 0, `the project's own tsconfig.json: ${project.output}`);
+            for (const resolution of ["node", "node16"]) {
+                const ok = tsc(...tscArgs(resolution), "index.ts");
+                assert.strictEqual(ok.code, 0, `${resolution}: ${ok.output}`);
+            }
+            fs.writeFileSync(path.join(appDir, "wrong.ts"), WRONG);
+            const bad = tsc(...tscArgs("node16"), "wrong.ts");
+            fs.rmSync(path.join(appDir, "wrong.ts"));
+            assert.notStrictEqual(bad.code, 0);
+            assert.match(bad.output, /wrong\.ts\(2,.*'enabled' does not exist in type 'SecurityDefaultsArgs'/);
+            assert.match(bad.output, /wrong\.ts\(3,.*Type '"on"' is not assignable/);
+            assert.match(bad.output, /wrong\.ts\(4,.*Type 'string' is not assignable to type 'boolean'/);
+        },
+    );
 
     it("pulumi preview plans every resource and writes nothing; pulumi up changes the tenant; the next preview is clean", async () => {
         const writes = () => emu.requests.filter((r) => r.write && r.method !== "GET").length;

@@ -70,7 +70,10 @@ describe("engine: PR summary and drift detection", function () {
         // A create's from-value is the tenant's as read at preview (issue #21).
         assert.match(
             md,
-            /### Security defaults \(`tenant-security-defaults`\): create\n\n\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| isEnabled \| false \| true \|/,
+            new RegExp(
+                "### Security defaults \\(`tenant-security-defaults`\\): create\\n\\n\\| field \\| from \\(the tenant " +
+                    "now\\) \\| to \\|\\n\\|---\\|---\\|---\\|\\n\\| isEnabled \\| false \\| true \\|",
+            ),
         );
         // Per-user rows: from each user's state in the tenant, as the guard counts them; no row for users already enforced.
         const byFrom = new Map<string, number>();
@@ -130,7 +133,10 @@ describe("engine: PR summary and drift detection", function () {
             const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
             assert.match(
                 md,
-                /## Drift[\s\S]*### Security defaults \(`tenant-security-defaults`\)\n\n\| field \| expected \| found \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/,
+                new RegExp(
+                    "## Drift[\\s\\S]*### Security defaults \\(`tenant-security-defaults`\\)\\n\\n\\| field \\| expected " +
+                        "\\| found \\|\\n\\|---\\|---\\|---\\|\\n\\| isEnabled \\| true \\| false \\|",
+                ),
             );
             assert.strictEqual(writes(), before, "the drift check writes nothing");
             assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, false);
@@ -139,7 +145,10 @@ describe("engine: PR summary and drift detection", function () {
             // and Directory.Read.All), and the report says so; granted both (the default), the report names the portal admin.
             assert.match(
                 md,
-                /## Who changed it\n\nNot shown: the app may not read the directory audit log: grant it AuditLog\.Read\.All and Directory\.Read\.All/,
+                new RegExp(
+                    String.raw`## Who changed it\n\nNot shown: the app may not read the directory audit log: grant it ` +
+                        String.raw`AuditLog\.Read\.All and Directory\.Read\.All`,
+                ),
             );
         } finally {
             setAppPermissions(emu.store, tenantId, APPS.provider, DRIFT_REPORT_PERMISSIONS);
@@ -150,12 +159,16 @@ describe("engine: PR summary and drift detection", function () {
             const who = fs.readFileSync(path.join(attributed, "drift-report.md"), "utf8");
             assert.match(
                 who,
-                /## Who changed it[\s\S]*\| Security defaults \(`tenant-security-defaults`\) \| \S+ \| \*\*portal-admin\*\* \(app\) \| Update security defaults \|/,
+                new RegExp(
+                    "## Who changed it[\\s\\S]*\\| Security defaults \\(`tenant-security-defaults`\\) \\| \\S+ \\| " +
+                        "\\*\\*portal-admin\\*\\* \\(app\\) \\| Update security defaults \\|",
+                ),
             );
             assert.match(
                 who,
                 new RegExp(
-                    `\\| Per-user MFA \\(\`tenant-per-user-mfa\`\\) \\| \\S+ \\| \\*\\*portal-admin\\*\\* \\(app\\) \\| Disable Strong Authentication \\| ${victim.userPrincipalName.replace(/\./g, "\\.")} \\|`,
+                    `\\| Per-user MFA \\(\`tenant-per-user-mfa\`\\) \\| \\S+ \\| \\*\\*portal-admin\\*\\* \\(app\\) \\| ` +
+                        `Disable Strong Authentication \\| ${victim.userPrincipalName.replace(/\./g, "\\.")} \\|`,
                     "i",
                 ),
             );
@@ -180,59 +193,63 @@ describe("engine: PR summary and drift detection", function () {
         }
     });
 
-    it("drift means drift: a change in the stack not applied yet is pending (exit 3, its own section), and --remediate will not apply it", async () => {
-        assert.strictEqual((await cli("drift", "--report-dir", path.join(tmp, "pre-pending"))).code, 0, "sanity: clean first");
-        const baseline = {
-            securityDefaults: { enabled: false },
-            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
-            perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
-            // Security defaults off with nothing to replace them weakens the tenant: confirmed by name (issue #21).
-            guards: { maxUserChangeShare: 1, confirm: [securityDefaultsOffConfirmation()!] },
-        };
-        await ws.setConfigObject(stack, "m365-mfa:baseline", baseline);
-        try {
-            const before = writes();
-            const reports = path.join(tmp, "pending");
-            const r = await cli("drift", "--report-dir", reports);
-            assert.strictEqual(r.code, 3, r.output);
-            const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
-            assert.strictEqual(json.drifted, false);
-            assert.strictEqual(json.pending, true);
-            const sd = json.settings.find((x: any) => x.type === "SecurityDefaults");
-            assert.strictEqual(sd.kind, "pending");
-            const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
-            assert.match(
-                md,
-                /No drift: the tenant matches what was last applied\. 1 setting has a change in the stack that is not applied yet/,
-            );
-            assert.match(md, /## Pending: in the stack, not applied yet[\s\S]*### Security defaults/);
-            // Drift on top of the pending change: exit 2, and remediation refuses (pulumi up would apply the pending change too).
-            const victim = dir().transitiveUsers(finance().id)[3];
-            await portal(emu).patch(
-                `/users/${victim.id}/authentication/requirements`,
-                { perUserMfaState: "disabled" },
-                { version: "beta" },
-            );
-            const both = await cli("drift", "--report-dir", path.join(tmp, "both"), "--remediate");
-            assert.strictEqual(both.code, 1, both.output);
-            assert.match(both.output, /not remediating: the stack also has 1 setting with a change not applied yet \(pending\)/);
-            assert.match(
-                fs.readFileSync(path.join(tmp, "both", "drift-report.md"), "utf8"),
-                /## Drift[\s\S]*### Per-user MFA/,
-                "the drift found is written before refusing",
-            );
-            assert.strictEqual(writes(), before + 1, "only the portal admin's change was written");
-            assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "the pending change was not applied");
-            await portal(emu).patch(
-                `/users/${victim.id}/authentication/requirements`,
-                { perUserMfaState: "enforced" },
-                { version: "beta" },
-            );
-        } finally {
-            await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, securityDefaults: { enabled: true } });
-        }
-        assert.strictEqual((await cli("drift", "--report-dir", path.join(tmp, "post-pending"))).code, 0);
-    });
+    it(
+        "drift means drift: a change in the stack not applied yet is pending (exit 3, its own section), and --remediate will not " +
+            "apply it",
+        async () => {
+            assert.strictEqual((await cli("drift", "--report-dir", path.join(tmp, "pre-pending"))).code, 0, "sanity: clean first");
+            const baseline = {
+                securityDefaults: { enabled: false },
+                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                perUserMfa: { assignments: [{ state: "enforced", groups: [finance().id] }] },
+                // Security defaults off with nothing to replace them weakens the tenant: confirmed by name (issue #21).
+                guards: { maxUserChangeShare: 1, confirm: [securityDefaultsOffConfirmation()!] },
+            };
+            await ws.setConfigObject(stack, "m365-mfa:baseline", baseline);
+            try {
+                const before = writes();
+                const reports = path.join(tmp, "pending");
+                const r = await cli("drift", "--report-dir", reports);
+                assert.strictEqual(r.code, 3, r.output);
+                const json = JSON.parse(fs.readFileSync(path.join(reports, "drift-report.json"), "utf8"));
+                assert.strictEqual(json.drifted, false);
+                assert.strictEqual(json.pending, true);
+                const sd = json.settings.find((x: any) => x.type === "SecurityDefaults");
+                assert.strictEqual(sd.kind, "pending");
+                const md = fs.readFileSync(path.join(reports, "drift-report.md"), "utf8");
+                assert.match(
+                    md,
+                    /No drift: the tenant matches what was last applied\. 1 setting has a change in the stack that is not applied yet/,
+                );
+                assert.match(md, /## Pending: in the stack, not applied yet[\s\S]*### Security defaults/);
+                // Drift on top of the pending change: exit 2, and remediation refuses (pulumi up would apply the pending change too).
+                const victim = dir().transitiveUsers(finance().id)[3];
+                await portal(emu).patch(
+                    `/users/${victim.id}/authentication/requirements`,
+                    { perUserMfaState: "disabled" },
+                    { version: "beta" },
+                );
+                const both = await cli("drift", "--report-dir", path.join(tmp, "both"), "--remediate");
+                assert.strictEqual(both.code, 1, both.output);
+                assert.match(both.output, /not remediating: the stack also has 1 setting with a change not applied yet \(pending\)/);
+                assert.match(
+                    fs.readFileSync(path.join(tmp, "both", "drift-report.md"), "utf8"),
+                    /## Drift[\s\S]*### Per-user MFA/,
+                    "the drift found is written before refusing",
+                );
+                assert.strictEqual(writes(), before + 1, "only the portal admin's change was written");
+                assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "the pending change was not applied");
+                await portal(emu).patch(
+                    `/users/${victim.id}/authentication/requirements`,
+                    { perUserMfaState: "enforced" },
+                    { version: "beta" },
+                );
+            } finally {
+                await ws.setConfigObject(stack, "m365-mfa:baseline", { ...baseline, securityDefaults: { enabled: true } });
+            }
+            assert.strictEqual((await cli("drift", "--report-dir", path.join(tmp, "post-pending"))).code, 0);
+        },
+    );
 
     it("a plan refused by a guard still gets a PR comment that says why, and exits 1", async () => {
         const guarded = "pipe-guard";

@@ -44,7 +44,10 @@ describe("engine: the security-defaults preset", function () {
         assert.strictEqual(r.code, 0, r.output);
         assert.match(
             r.output,
-            /legacy authentication is blocked by security defaults \(no Conditional Access\), with SMTP AUTH and Exchange basic authentication blocked too/,
+            new RegExp(
+                String.raw`legacy authentication is blocked by security defaults \(no Conditional Access\), with SMTP AUTH ` +
+                    "and Exchange basic authentication blocked too",
+            ),
         );
         assert.match(r.output, /path\s*:\s*"security-defaults"/);
         assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true);

@@ -47,8 +47,15 @@ describe("engine: the retry budget", function () {
         emu.faults = {};
         assert.notStrictEqual(r.code, 0, r.output);
         const diagnostics = r.output.slice(r.output.indexOf("Diagnostics:"));
-        const sentence =
-            /error: (?:pulumi-nodejs:dynamic\/m365-mfa:SecurityDefaults resource 'tenant-security-defaults' has a problem: )?Security defaults: (check|create) failed: gave up reading policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts over [\d.]+ s \(the retry budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); the last answer: Microsoft Graph GET \/v1\.0\/policies\/identitySecurityDefaultsEnforcementPolicy answered 503 serviceNotAvailable: .*Nothing is lost: run pulumi up again to resume/g;
+        const sentence = new RegExp(
+            String.raw`error: (?:pulumi-nodejs:dynamic\/m365-mfa:SecurityDefaults resource 'tenant-security-defaults' ` +
+                "has a problem: )?Security defaults: (check|create) failed: gave up reading " +
+                String.raw`policies\/identitySecurityDefaultsEnforcementPolicy after \d+ attempts over [\d.]+ s \(the retry ` +
+                String.raw`budget is 3\.0 s: stack config m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS\); ` +
+                String.raw`the last answer: Microsoft Graph GET \/v1\.0\/policies\/identitySecurityDefaultsEnforcementPolicy ` +
+                "answered 503 serviceNotAvailable: .*Nothing is lost: run pulumi up again to resume",
+            "g",
+        );
         assert.strictEqual((diagnostics.match(sentence) ?? []).length, 1, diagnostics);
         // A check that fails is a check failure on the resource (nothing under the Stack); a create that fails, "update failed" there.
         const stackSection = /pulumi:pulumi:Stack \(m365-mfa-budget\):\n((?: {4}.*\n)*)/.exec(diagnostics)?.[1] ?? "";

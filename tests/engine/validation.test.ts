@@ -70,52 +70,69 @@ describe("engine: bad input is refused at preview, naming its own key", function
         });
         assert.match(
             r.output,
-            /Per-user MFA: no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)/,
+            new RegExp(
+                String.raw`Per-user MFA: no such user in the tenant: 2 users, breakglass9@contoso\.onmicrosoft\.com ` +
+                    String.raw`\(m365-mfa:baseline\.breakGlassAccounts\[1\]\), svc-gone@contoso\.onmicrosoft\.com ` +
+                    String.raw`\(m365-mfa:baseline\.perUserMfa\.excludeUsers\[0\]\)`,
+            ),
         );
         assert.doesNotMatch(r.output, /breakglass9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments/);
     });
 
-    it("keys that do nothing where they stand are refused: migrationStage without its preset, an empty assignments, an empty methods", async () => {
-        const r = await refused("nothing", {
-            migrationStage: 2,
-            perUserMfa: { assignments: [] },
-            authenticationMethods: { methods: {} },
-        });
-        assert.match(
-            r.output,
-            /m365-mfa:baseline\.migrationStage does nothing without a preset: it is the stage of preset per-user-mfa-to-conditional-access/,
-        );
-        assert.match(
-            r.output,
-            /m365-mfa:baseline\.perUserMfa\.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody/,
-        );
-        assert.match(r.output, /m365-mfa:baseline\.authenticationMethods\.methods is empty: it manages no method/);
-        assert.match(r.output, /nothing was changed/);
-    });
+    it(
+        "keys that do nothing where they stand are refused: migrationStage without its preset, an empty assignments, an empty " + "methods",
+        async () => {
+            const r = await refused("nothing", {
+                migrationStage: 2,
+                perUserMfa: { assignments: [] },
+                authenticationMethods: { methods: {} },
+            });
+            assert.match(
+                r.output,
+                new RegExp(
+                    String.raw`m365-mfa:baseline\.migrationStage does nothing without a preset: it is the stage of preset ` +
+                        "per-user-mfa-to-conditional-access",
+                ),
+            );
+            assert.match(
+                r.output,
+                /m365-mfa:baseline\.perUserMfa\.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody/,
+            );
+            assert.match(r.output, /m365-mfa:baseline\.authenticationMethods\.methods is empty: it manages no method/);
+            assert.match(r.output, /nothing was changed/);
+        },
+    );
 
-    it("3,000 unknown users: the preview output stays small, names the count and the first users, and gives the file with all of them", async () => {
-        const users = Array.from({ length: 3000 }, (_, i) => `nobody${i}@contoso.onmicrosoft.com`);
-        const r = await refused("many", {
-            breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
-            perUserMfa: { assignments: [{ state: "enforced", users }] },
-        });
-        assert.ok(r.output.length < 20_000, `the preview printed ${r.output.length} characters`);
-        assert.match(
-            r.output,
-            /no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[0\]\)/,
-        );
-        assert.match(
-            r.output,
-            /nobody9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[9\]\) and 2990 more/,
-        );
-        assert.doesNotMatch(r.output, /nobody10@/);
-        const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(r.output)?.[1];
-        assert.ok(file, "the message gives the file");
-        assert.ok(file!.startsWith(path.join(tmp, "reports")), file);
-        const lines = fs.readFileSync(file!, "utf8").trim().split("\n");
-        assert.strictEqual(lines.length, 3000);
-        assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (m365-mfa:baseline.perUserMfa.assignments[0].users[2999])");
-    });
+    it(
+        "3,000 unknown users: the preview output stays small, names the count and the first users, and gives the file with all " +
+            "of them",
+        async () => {
+            const users = Array.from({ length: 3000 }, (_, i) => `nobody${i}@contoso.onmicrosoft.com`);
+            const r = await refused("many", {
+                breakGlassAccounts: ["breakglass1@contoso.onmicrosoft.com"],
+                perUserMfa: { assignments: [{ state: "enforced", users }] },
+            });
+            assert.ok(r.output.length < 20_000, `the preview printed ${r.output.length} characters`);
+            assert.match(
+                r.output,
+                new RegExp(
+                    String.raw`no such user in the tenant: 3000 users, nobody0@contoso\.onmicrosoft\.com ` +
+                        String.raw`\(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[0\]\)`,
+                ),
+            );
+            assert.match(
+                r.output,
+                /nobody9@contoso\.onmicrosoft\.com \(m365-mfa:baseline\.perUserMfa\.assignments\[0\]\.users\[9\]\) and 2990 more/,
+            );
+            assert.doesNotMatch(r.output, /nobody10@/);
+            const file = /the full list of 3000 unknown users: (\S+\.txt)/.exec(r.output)?.[1];
+            assert.ok(file, "the message gives the file");
+            assert.ok(file!.startsWith(path.join(tmp, "reports")), file);
+            const lines = fs.readFileSync(file!, "utf8").trim().split("\n");
+            assert.strictEqual(lines.length, 3000);
+            assert.strictEqual(lines[2999], "nobody2999@contoso.onmicrosoft.com (m365-mfa:baseline.perUserMfa.assignments[0].users[2999])");
+        },
+    );
 
     it("a refusal is said once, without the engine's Go value dump (property guards value {map[...]})", async () => {
         const groups = [...emu.directory().groups.values()].filter((g) => g.displayName.startsWith("Department - "));
@@ -131,7 +148,10 @@ describe("engine: bad input is refused at preview, naming its own key", function
         assert.strictEqual(r.output.match(refusal)?.length, 1, `said once:\n${r.output}`);
         assert.match(
             r.output,
-            /resource 'tenant-per-user-mfa' has a problem: Per-user MFA: this plan changes the per-user MFA state of \d+ users, .*m365-mfa:baseline\.guards\.maxUserChangeShare/,
+            new RegExp(
+                "resource 'tenant-per-user-mfa' has a problem: Per-user MFA: this plan changes the per-user MFA " +
+                    String.raw`state of \d+ users, .*m365-mfa:baseline\.guards\.maxUserChangeShare`,
+            ),
         );
     });
 

@@ -59,83 +59,101 @@ describe("engine: no silent weakening, the tenant's from-values (issue #21)", fu
         if (tmp && !process.env.KEEP_TEST_DIRS) fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("item 1 and 4: the conditional-access preset leaves security defaults on while its policies are report-only; new policies show state, grant and exclusions by name", async () => {
-        const stack = "ca-preset";
-        await ws.initStack(stack, {}, { "m365-mfa:baseline": { preset: "conditional-access", breakGlassAccounts: BREAK_GLASS } });
-        const before = writes();
-        const r = await summary(stack);
-        assert.strictEqual(r.code, 0, r.output);
-        assert.doesNotMatch(r.md, /### Security defaults/, "security defaults are not touched by report-only Conditional Access");
-        assert.doesNotMatch(r.md, /Weakens security/);
-        assert.doesNotMatch(r.md, /### Other resources/, "the policies are shown, not listed as other resources");
-        for (const name of ["tenant-require-mfa-policy", "tenant-legacy-authentication-policy"]) {
-            const section = r.md.slice(r.md.indexOf(`(\`${name}\`): create`));
-            assert.ok(r.md.includes(`(\`${name}\`): create`), r.md);
-            assert.match(section, /\| state \| enabledForReportingButNotEnforced \|/);
+    it(
+        "item 1 and 4: the conditional-access preset leaves security defaults on while its policies are report-only; new " +
+            "policies show state, grant and exclusions by name",
+        async () => {
+            const stack = "ca-preset";
+            await ws.initStack(stack, {}, { "m365-mfa:baseline": { preset: "conditional-access", breakGlassAccounts: BREAK_GLASS } });
+            const before = writes();
+            const r = await summary(stack);
+            assert.strictEqual(r.code, 0, r.output);
+            assert.doesNotMatch(r.md, /### Security defaults/, "security defaults are not touched by report-only Conditional Access");
+            assert.doesNotMatch(r.md, /Weakens security/);
+            assert.doesNotMatch(r.md, /### Other resources/, "the policies are shown, not listed as other resources");
+            for (const name of ["tenant-require-mfa-policy", "tenant-legacy-authentication-policy"]) {
+                const section = r.md.slice(r.md.indexOf(`(\`${name}\`): create`));
+                assert.ok(r.md.includes(`(\`${name}\`): create`), r.md);
+                assert.match(section, /\| state \| enabledForReportingButNotEnforced \|/);
+                assert.match(
+                    section,
+                    new RegExp(`\\| excludedUsers \\| \\["${esc(BREAK_GLASS[0])}"\\] \\|`),
+                    "excluded users by name, not object id",
+                );
+            }
+            assert.match(r.md, /\| grantControls \| mfa \|/);
+            assert.match(r.md, /\| grantControls \| block \|/);
             assert.match(
-                section,
-                new RegExp(`\\| excludedUsers \\| \\["${esc(BREAK_GLASS[0])}"\\] \\|`),
-                "excluded users by name, not object id",
+                r.md,
+                new RegExp(
+                    String.raw`\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| state \| \(no such policy\) ` +
+                        String.raw`\| enabledForReportingButNotEnforced \|`,
+                ),
             );
-        }
-        assert.match(r.md, /\| grantControls \| mfa \|/);
-        assert.match(r.md, /\| grantControls \| block \|/);
-        assert.match(
-            r.md,
-            /\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| state \| \(no such policy\) \| enabledForReportingButNotEnforced \|/,
-        );
-        assert.strictEqual(writes(), before, "a PR preview writes nothing");
-    });
+            assert.strictEqual(writes(), before, "a PR preview writes nothing");
+        },
+    );
 
-    it("items 1, 3, 4 and 6: security defaults off with only the MFA policy enforced is a weakening: said first, refused until a confirmation names it; the CA confirmation names its users and lists who breaks", async () => {
-        const stack = "ca-weak";
-        const baseline = (confirm: string[]) => ({
-            preset: "conditional-access",
-            breakGlassAccounts: BREAK_GLASS,
-            conditionalAccessMfa: { mode: "on" },
-            ...(confirm.length ? { guards: { confirm } } : {}),
-        });
-        await ws.initStack(stack, {}, { "m365-mfa:baseline": baseline([]) });
-        // In the preview itself.
-        const preview = await ws.preview(stack);
-        assert.notStrictEqual(preview.code, 0, preview.output);
-        assert.match(
-            preview.output,
-            /Security defaults: this plan WEAKENS security \(the tenant as read now\): security defaults switched off while no enforced Conditional Access policy replaces them: legacy authentication is no longer blocked/,
-        );
-        const weak = /weakens:security-defaults:[0-9a-f]{8}/.exec(preview.output)?.[0];
-        assert.ok(weak, preview.output);
-        // In the PR comment: first, then what the confirmations would cover.
-        const before = reviewDirs();
-        const r = await summary(stack, "--full-list", path.join(tmp, "ca-weak-full.md"));
-        assert.strictEqual(r.code, 1, r.output);
-        const first = r.md.split("\n").slice(0, 6).join("\n");
-        assert.match(first, /### ⚠️ Weakens security/, `the weakening is the first thing the comment says:\n${r.md}`);
-        assert.ok(r.md.indexOf(weak) < r.md.indexOf("### Security defaults"), "its confirmation is named before the settings");
-        assert.match(
-            r.md,
-            /### Security defaults \(`tenant-security-defaults`\): create\n\n\| field \| from \(the tenant now\) \| to \|\n\|---\|---\|---\|\n\| isEnabled \| true \| false \|/,
-        );
-        const users = [...dir().users.values()].filter((u) => !BREAK_GLASS.includes(u.userPrincipalName.toLowerCase())).length;
-        const mfaToken = new RegExp(`conditional-access-mfa:${users}:[0-9a-f]{8}`).exec(r.md)?.[0];
-        assert.ok(mfaToken, `switching the MFA policy on names its users (count and digest):\n${r.md}`);
-        assert.match(
-            r.md,
-            /Will break: \d+ users? still sign in with legacy protocols|Asked to register: \d+ users? have no MFA method/,
-            "readiness of the users it starts to apply to",
-        );
-        assert.match(r.md, /What these confirmations would cover: \*\*\d+ settings change\*\*/);
-        assert.deepStrictEqual(
-            [...reviewDirs()].filter((d) => !before.has(d)),
-            [],
-            "no temporary folder is left",
-        );
-        // Both confirmations: the preview passes.
-        await ws.setConfigObject(stack, "m365-mfa:baseline", baseline([weak, mfaToken]));
-        const ok = await ws.preview(stack);
-        assert.strictEqual(ok.code, 0, ok.output);
-        assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "nothing was applied");
-    });
+    it(
+        "items 1, 3, 4 and 6: security defaults off with only the MFA policy enforced is a weakening: said first, refused until " +
+            "a confirmation names it; the CA confirmation names its users and lists who breaks",
+        async () => {
+            const stack = "ca-weak";
+            const baseline = (confirm: string[]) => ({
+                preset: "conditional-access",
+                breakGlassAccounts: BREAK_GLASS,
+                conditionalAccessMfa: { mode: "on" },
+                ...(confirm.length ? { guards: { confirm } } : {}),
+            });
+            await ws.initStack(stack, {}, { "m365-mfa:baseline": baseline([]) });
+            // In the preview itself.
+            const preview = await ws.preview(stack);
+            assert.notStrictEqual(preview.code, 0, preview.output);
+            assert.match(
+                preview.output,
+                new RegExp(
+                    String.raw`Security defaults: this plan WEAKENS security \(the tenant as read now\): security defaults ` +
+                        "switched off while no enforced Conditional Access policy replaces them: legacy authentication is " +
+                        "no longer blocked",
+                ),
+            );
+            const weak = /weakens:security-defaults:[0-9a-f]{8}/.exec(preview.output)?.[0];
+            assert.ok(weak, preview.output);
+            // In the PR comment: first, then what the confirmations would cover.
+            const before = reviewDirs();
+            const r = await summary(stack, "--full-list", path.join(tmp, "ca-weak-full.md"));
+            assert.strictEqual(r.code, 1, r.output);
+            const first = r.md.split("\n").slice(0, 6).join("\n");
+            assert.match(first, /### ⚠️ Weakens security/, `the weakening is the first thing the comment says:\n${r.md}`);
+            assert.ok(r.md.indexOf(weak) < r.md.indexOf("### Security defaults"), "its confirmation is named before the settings");
+            assert.match(
+                r.md,
+                new RegExp(
+                    "### Security defaults \\(`tenant-security-defaults`\\): create\\n\\n\\| field \\| from \\(the tenant " +
+                        "now\\) \\| to \\|\\n\\|---\\|---\\|---\\|\\n\\| isEnabled \\| true \\| false \\|",
+                ),
+            );
+            const users = [...dir().users.values()].filter((u) => !BREAK_GLASS.includes(u.userPrincipalName.toLowerCase())).length;
+            const mfaToken = new RegExp(`conditional-access-mfa:${users}:[0-9a-f]{8}`).exec(r.md)?.[0];
+            assert.ok(mfaToken, `switching the MFA policy on names its users (count and digest):\n${r.md}`);
+            assert.match(
+                r.md,
+                /Will break: \d+ users? still sign in with legacy protocols|Asked to register: \d+ users? have no MFA method/,
+                "readiness of the users it starts to apply to",
+            );
+            assert.match(r.md, /What these confirmations would cover: \*\*\d+ settings change\*\*/);
+            assert.deepStrictEqual(
+                [...reviewDirs()].filter((d) => !before.has(d)),
+                [],
+                "no temporary folder is left",
+            );
+            // Both confirmations: the preview passes.
+            await ws.setConfigObject(stack, "m365-mfa:baseline", baseline([weak, mfaToken]));
+            const ok = await ws.preview(stack);
+            assert.strictEqual(ok.code, 0, ok.output);
+            assert.strictEqual(emu.defaultTenant().securityDefaults.isEnabled, true, "nothing was applied");
+        },
+    );
 
     it("item 2: enabling SMS or disabling FIDO2 weakens and is refused until named; disabling SMS does not", async () => {
         await portal(emu).patch(`${CONFIGS}/sms`, {
@@ -234,82 +252,89 @@ describe("engine: no silent weakening, the tenant's from-values (issue #21)", fu
         assert.notStrictEqual(r.code, 0, r.output);
         assert.match(
             r.output,
-            /m365-mfa:baseline\.perUserMfa keeps per-user MFA on for some users.*migrationStage 3.*would change nothing\. Remove m365-mfa:baseline\.perUserMfa/,
+            new RegExp(
+                String.raw`m365-mfa:baseline\.perUserMfa keeps per-user MFA on for some users.*migrationStage 3.*would ` +
+                    String.raw`change nothing\. Remove m365-mfa:baseline\.perUserMfa`,
+            ),
         );
     });
 
-    it("items 5, 6 and 7: per-user rows from the tenant (disabled -> enforced); a refused plan shows its table; lists in the full list, no temporary file left", async () => {
-        const stack = "pum";
-        const group = (name: string) => [...dir().groups.values()].find((g) => g.displayName === name)!;
-        const finance = group("Department - Finance");
-        await ws.initStack(
-            stack,
-            {},
-            {
-                "m365-mfa:baseline": {
-                    breakGlassAccounts: BREAK_GLASS,
-                    perUserMfa: { assignments: [{ state: "enforced", groups: [finance.id] }] },
-                    guards: { maxUserChangeShare: 1 },
+    it(
+        "items 5, 6 and 7: per-user rows from the tenant (disabled -> enforced); a refused plan shows its table; lists in the " +
+            "full list, no temporary file left",
+        async () => {
+            const stack = "pum";
+            const group = (name: string) => [...dir().groups.values()].find((g) => g.displayName === name)!;
+            const finance = group("Department - Finance");
+            await ws.initStack(
+                stack,
+                {},
+                {
+                    "m365-mfa:baseline": {
+                        breakGlassAccounts: BREAK_GLASS,
+                        perUserMfa: { assignments: [{ state: "enforced", groups: [finance.id] }] },
+                        guards: { maxUserChangeShare: 1 },
+                    },
                 },
-            },
-        );
-        assert.strictEqual((await ws.up(stack)).code, 0);
-        // Users the stack did not manage, disabled in the tenant: disabled -> enforced, as the guard counts them.
-        const sales = group("Department - Sales");
-        const newcomers = dir()
-            .transitiveUsers(sales.id)
-            .filter(
-                (u) =>
-                    u.perUserMfaState === "disabled" &&
-                    !dir()
-                        .transitiveUsers(finance.id)
-                        .some((f) => f.id === u.id),
             );
-        assert.ok(newcomers.length > 1);
-        await ws.setConfigObject(stack, "m365-mfa:baseline", {
-            breakGlassAccounts: BREAK_GLASS,
-            perUserMfa: { assignments: [{ state: "enforced", groups: [finance.id, sales.id] }] },
-            guards: { maxUserChangeShare: 1 },
-        });
-        const r = await summary(stack);
-        assert.strictEqual(r.code, 0, r.output);
-        assert.doesNotMatch(r.md, /not managed/);
-        assert.match(r.md, new RegExp(`\\| disabled \\| enforced \\| ${newcomers.length} \\|`));
-        assert.match(r.md, new RegExp(`· ${newcomers.length} users change MFA state`), "headline and table agree with the guard");
+            assert.strictEqual((await ws.up(stack)).code, 0);
+            // Users the stack did not manage, disabled in the tenant: disabled -> enforced, as the guard counts them.
+            const sales = group("Department - Sales");
+            const newcomers = dir()
+                .transitiveUsers(sales.id)
+                .filter(
+                    (u) =>
+                        u.perUserMfaState === "disabled" &&
+                        !dir()
+                            .transitiveUsers(finance.id)
+                            .some((f) => f.id === u.id),
+                );
+            assert.ok(newcomers.length > 1);
+            await ws.setConfigObject(stack, "m365-mfa:baseline", {
+                breakGlassAccounts: BREAK_GLASS,
+                perUserMfa: { assignments: [{ state: "enforced", groups: [finance.id, sales.id] }] },
+                guards: { maxUserChangeShare: 1 },
+            });
+            const r = await summary(stack);
+            assert.strictEqual(r.code, 0, r.output);
+            assert.doesNotMatch(r.md, /not managed/);
+            assert.match(r.md, new RegExp(`\\| disabled \\| enforced \\| ${newcomers.length} \\|`));
+            assert.match(r.md, new RegExp(`· ${newcomers.length} users change MFA state`), "headline and table agree with the guard");
 
-        // Refused by the blast-radius guard: the comment still shows the per-user table the confirmation covers.
-        const big = "pum-guard";
-        await ws.initStack(
-            big,
-            {},
-            { "m365-mfa:baseline": { breakGlassAccounts: BREAK_GLASS, perUserMfa: { assignments: [], allOtherUsers: "enforced" } } },
-        );
-        const moving = [...dir().users.values()].filter(
-            (u) => !BREAK_GLASS.includes(u.userPrincipalName.toLowerCase()) && u.perUserMfaState === "disabled",
-        );
-        const before = reviewDirs();
-        const full = path.join(tmp, "pum-full.md");
-        const g = await summary(big, "--full-list", full);
-        assert.strictEqual(g.code, 1, g.output);
-        assert.match(g.md, /add "per-user-mfa:\d+:[0-9a-f]{8}" to m365-mfa:baseline\.guards\.confirm/);
-        assert.match(g.md, new RegExp(`\\| disabled \\| enforced \\| ${moving.length} \\|`), `the table of the refused plan:\n${g.md}`);
-        assert.match(g.md, /A guard refused this plan until it is confirmed/);
-        // The readiness lists the comment refers to are in the full list, not in a temporary folder.
-        assert.doesNotMatch(g.md, new RegExp(esc(runnerTmp())), "no temporary path in the comment");
-        assert.deepStrictEqual(
-            fs.readdirSync(runnerTmp()).filter((d) => d.startsWith("m365-mfa")),
-            [],
-            "nothing of m365-mfa's is left in the runner's temporary directory",
-        );
-        assert.match(g.md, /the full list, `pum-full\.md` \(list \d+: users who/);
-        const list = fs.readFileSync(full, "utf8");
-        assert.match(list, /## list 1: users who/);
-        for (const u of moving.slice(0, 3))
-            assert.ok(list.includes(u.userPrincipalName.toLowerCase()), `${u.userPrincipalName} in the full list`);
-        assert.deepStrictEqual(
-            [...reviewDirs()].filter((d) => !before.has(d)),
-            [],
-            "no temporary folder is left",
-        );
-    });
+            // Refused by the blast-radius guard: the comment still shows the per-user table the confirmation covers.
+            const big = "pum-guard";
+            await ws.initStack(
+                big,
+                {},
+                { "m365-mfa:baseline": { breakGlassAccounts: BREAK_GLASS, perUserMfa: { assignments: [], allOtherUsers: "enforced" } } },
+            );
+            const moving = [...dir().users.values()].filter(
+                (u) => !BREAK_GLASS.includes(u.userPrincipalName.toLowerCase()) && u.perUserMfaState === "disabled",
+            );
+            const before = reviewDirs();
+            const full = path.join(tmp, "pum-full.md");
+            const g = await summary(big, "--full-list", full);
+            assert.strictEqual(g.code, 1, g.output);
+            assert.match(g.md, /add "per-user-mfa:\d+:[0-9a-f]{8}" to m365-mfa:baseline\.guards\.confirm/);
+            assert.match(g.md, new RegExp(`\\| disabled \\| enforced \\| ${moving.length} \\|`), `the table of the refused plan:\n${g.md}`);
+            assert.match(g.md, /A guard refused this plan until it is confirmed/);
+            // The readiness lists the comment refers to are in the full list, not in a temporary folder.
+            assert.doesNotMatch(g.md, new RegExp(esc(runnerTmp())), "no temporary path in the comment");
+            assert.deepStrictEqual(
+                fs.readdirSync(runnerTmp()).filter((d) => d.startsWith("m365-mfa")),
+                [],
+                "nothing of m365-mfa's is left in the runner's temporary directory",
+            );
+            assert.match(g.md, /the full list, `pum-full\.md` \(list \d+: users who/);
+            const list = fs.readFileSync(full, "utf8");
+            assert.match(list, /## list 1: users who/);
+            for (const u of moving.slice(0, 3))
+                assert.ok(list.includes(u.userPrincipalName.toLowerCase()), `${u.userPrincipalName} in the full list`);
+            assert.deepStrictEqual(
+                [...reviewDirs()].filter((d) => !before.has(d)),
+                [],
+                "no temporary folder is left",
+            );
+        },
+    );
 });

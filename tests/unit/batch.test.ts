@@ -88,66 +88,76 @@ function throttlingGraph(throttle: (index: number, attempt: number) => boolean, 
 describe("unit: $batch concurrency under throttling", () => {
     const calls = (n: number) => Array.from({ length: n }, (_, i) => ({ method: "GET" as const, url: `/users/${i}` }));
 
-    it("scattered 429s (30% of items, noise) do not collapse concurrency: it still grows to the maximum and every item ends 200", async () => {
-        // Three items of every ten answer 429 on their first two attempts.
-        const { graph, inFlightAtSend } = throttlingGraph((i, n) => i % 10 < 3 && n < 2);
-        const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
-        assert.ok(results.every((r) => r.status === 200));
-        assert.strictEqual(stats.throttledItems, 2000 * 0.3 * 2);
-        assert.strictEqual(stats.maxConcurrency, 16, `concurrency reached ${stats.maxConcurrency}`);
-        assert.ok(Math.max(...inFlightAtSend) >= 12, `peak in flight ${Math.max(...inFlightAtSend)}`);
-    });
+    it(
+        "scattered 429s (30% of items, noise) do not collapse " + "concurrency: it still grows to the maximum and every item ends 200",
+        async () => {
+            // Three items of every ten answer 429 on their first two attempts.
+            const { graph, inFlightAtSend } = throttlingGraph((i, n) => i % 10 < 3 && n < 2);
+            const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
+            assert.ok(results.every((r) => r.status === 200));
+            assert.strictEqual(stats.throttledItems, 2000 * 0.3 * 2);
+            assert.strictEqual(stats.maxConcurrency, 16, `concurrency reached ${stats.maxConcurrency}`);
+            assert.ok(Math.max(...inFlightAtSend) >= 12, `peak in flight ${Math.max(...inFlightAtSend)}`);
+        },
+    );
 
-    it("throttling that is load (every item of every batch answers 429) halves concurrency and every worker waits out Retry-After", async () => {
-        // Every item answers 429 (Retry-After: 1) on its first attempt, then 200.
-        const { graph, sentAt } = throttlingGraph((_i, n) => n < 1, 5, "1");
-        const started = Date.now();
-        const { results, stats } = await runBatched(graph, calls(400), { initialConcurrency: 4, maxConcurrency: 16 });
-        assert.ok(results.every((r) => r.status === 200));
-        assert.strictEqual(stats.throttledItems, 400);
-        assert.ok(stats.pauses >= 1, "the run waited out the tenant's throttling");
-        // One batch is too few to judge; once the answers of two said "throttled", nothing else went out
-        // until the Retry-After passed: the first wave (4) and what the first answer let out (2) only.
-        const early = sentAt.filter((t) => t - sentAt[0] < 990);
-        assert.ok(early.length <= 6, `${early.length} batches went out within the first Retry-After`);
-        assert.ok(Date.now() - started >= 1000);
-    });
+    it(
+        "throttling that is load (every item of every batch answers 429) halves concurrency and every worker waits out " + "Retry-After",
+        async () => {
+            // Every item answers 429 (Retry-After: 1) on its first attempt, then 200.
+            const { graph, sentAt } = throttlingGraph((_i, n) => n < 1, 5, "1");
+            const started = Date.now();
+            const { results, stats } = await runBatched(graph, calls(400), { initialConcurrency: 4, maxConcurrency: 16 });
+            assert.ok(results.every((r) => r.status === 200));
+            assert.strictEqual(stats.throttledItems, 400);
+            assert.ok(stats.pauses >= 1, "the run waited out the tenant's throttling");
+            // One batch is too few to judge; once the answers of two said "throttled", nothing else went out
+            // until the Retry-After passed: the first wave (4) and what the first answer let out (2) only.
+            const early = sentAt.filter((t) => t - sentAt[0] < 990);
+            assert.ok(early.length <= 6, `${early.length} batches went out within the first Retry-After`);
+            assert.ok(Date.now() - started >= 1000);
+        },
+    );
 
-    it("scattered faults (32% of items 429 with Retry-After, 15% 5xx, 5% 424) are noise: no run-wide pause, concurrency stays at the maximum", async () => {
-        const random = mulberry32(2201);
-        const attempts = new Map<string, number>();
-        const graph = {
-            policy: new RetryPolicy({ baseDelayMs: 20, random: () => 0.5 }),
-            post: async (_path: string, body: any) => {
-                await new Promise((r) => setTimeout(r, 3));
-                return {
-                    responses: body.requests.map((r: any) => {
-                        attempts.set(r.id, (attempts.get(r.id) ?? 0) + 1);
-                        const x = random();
-                        if (x < 0.32)
-                            return {
-                                id: r.id,
-                                status: 429,
-                                headers: { "Retry-After": "0.05" },
-                                body: { error: { code: "TooManyRequests", message: "" } },
-                            };
-                        if (x < 0.47) return { id: r.id, status: 503, body: { error: { code: "serviceNotAvailable", message: "" } } };
-                        if (x < 0.52) return { id: r.id, status: 424, body: { error: { code: "FailedDependency", message: "" } } };
-                        return { id: r.id, status: 200, body: { ok: true } };
-                    }),
-                };
-            },
-        } as unknown as GraphClient;
-        const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
-        assert.ok(results.every((r) => r.status === 200));
-        assert.ok(
-            stats.throttledItems > 500 && stats.failedItems > 300,
-            `${stats.throttledItems} throttled, ${stats.failedItems} failed answers`,
-        );
-        assert.strictEqual(stats.pauses, 0, "no run-wide pause for noise");
-        assert.strictEqual(stats.maxConcurrency, 16);
-        assert.ok(stats.concurrency >= 12, `concurrency ended at ${stats.concurrency}`);
-    });
+    it(
+        "scattered faults (32% of items 429 with Retry-After, 15% 5xx, 5% 424) are noise: no run-wide pause, concurrency stays " +
+            "at the maximum",
+        async () => {
+            const random = mulberry32(2201);
+            const attempts = new Map<string, number>();
+            const graph = {
+                policy: new RetryPolicy({ baseDelayMs: 20, random: () => 0.5 }),
+                post: async (_path: string, body: any) => {
+                    await new Promise((r) => setTimeout(r, 3));
+                    return {
+                        responses: body.requests.map((r: any) => {
+                            attempts.set(r.id, (attempts.get(r.id) ?? 0) + 1);
+                            const x = random();
+                            if (x < 0.32)
+                                return {
+                                    id: r.id,
+                                    status: 429,
+                                    headers: { "Retry-After": "0.05" },
+                                    body: { error: { code: "TooManyRequests", message: "" } },
+                                };
+                            if (x < 0.47) return { id: r.id, status: 503, body: { error: { code: "serviceNotAvailable", message: "" } } };
+                            if (x < 0.52) return { id: r.id, status: 424, body: { error: { code: "FailedDependency", message: "" } } };
+                            return { id: r.id, status: 200, body: { ok: true } };
+                        }),
+                    };
+                },
+            } as unknown as GraphClient;
+            const { results, stats } = await runBatched(graph, calls(2000), { initialConcurrency: 4, maxConcurrency: 16 });
+            assert.ok(results.every((r) => r.status === 200));
+            assert.ok(
+                stats.throttledItems > 500 && stats.failedItems > 300,
+                `${stats.throttledItems} throttled, ${stats.failedItems} failed answers`,
+            );
+            assert.strictEqual(stats.pauses, 0, "no run-wide pause for noise");
+            assert.strictEqual(stats.maxConcurrency, 16);
+            assert.ok(stats.concurrency >= 12, `concurrency ended at ${stats.concurrency}`);
+        },
+    );
 
     it("half of all items answering 429 at random is still noise: no run-wide pause", async () => {
         const random = mulberry32(2302);
@@ -175,37 +185,41 @@ describe("unit: $batch concurrency under throttling", () => {
         assert.strictEqual(stats.maxConcurrency, 16);
     });
 
-    it("an item answering 401 (the token expired while the batch ran) is sent again once with a new token; a second 401 in a row is its result", async () => {
-        let resets = 0;
-        const seen = new Map<string, number>();
-        const graph = {
-            policy: new RetryPolicy(),
-            tokens: { reset: () => void resets++ },
-            post: async (_path: string, body: any) => ({
-                responses: body.requests.map((r: any) => {
-                    const n = (seen.get(r.id) ?? 0) + 1;
-                    seen.set(r.id, n);
-                    // Item 0 is refused once, item 1 every time.
-                    const refused = (r.id === "0" && n === 1) || r.id === "1";
-                    return refused
-                        ? {
-                              id: r.id,
-                              status: 401,
-                              body: { error: { code: "InvalidAuthenticationToken", message: "Lifetime validation failed" } },
-                          }
-                        : { id: r.id, status: 200, body: { ok: true } };
+    it(
+        "an item answering 401 (the token expired while the batch ran) is sent again once with a new token; a second 401 in a " +
+            "row is its result",
+        async () => {
+            let resets = 0;
+            const seen = new Map<string, number>();
+            const graph = {
+                policy: new RetryPolicy(),
+                tokens: { reset: () => void resets++ },
+                post: async (_path: string, body: any) => ({
+                    responses: body.requests.map((r: any) => {
+                        const n = (seen.get(r.id) ?? 0) + 1;
+                        seen.set(r.id, n);
+                        // Item 0 is refused once, item 1 every time.
+                        const refused = (r.id === "0" && n === 1) || r.id === "1";
+                        return refused
+                            ? {
+                                  id: r.id,
+                                  status: 401,
+                                  body: { error: { code: "InvalidAuthenticationToken", message: "Lifetime validation failed" } },
+                              }
+                            : { id: r.id, status: 200, body: { ok: true } };
+                    }),
                 }),
-            }),
-        } as unknown as GraphClient;
-        const { results } = await runBatched(graph, calls(3));
-        assert.deepStrictEqual(
-            results.map((r) => r.status),
-            [200, 401, 200],
-        );
-        assert.strictEqual(seen.get("0"), 2);
-        assert.strictEqual(seen.get("1"), 2, "a second 401 in a row is final");
-        assert.ok(resets >= 1, "the token was dropped");
-    });
+            } as unknown as GraphClient;
+            const { results } = await runBatched(graph, calls(3));
+            assert.deepStrictEqual(
+                results.map((r) => r.status),
+                [200, 401, 200],
+            );
+            assert.strictEqual(seen.get("0"), 2);
+            assert.strictEqual(seen.get("1"), 2, "a second 401 in a row is final");
+            assert.ok(resets >= 1, "the token was dropped");
+        },
+    );
 
     it("reports progress every tick while every worker waits out the tenant's throttling", async () => {
         const { graph } = throttlingGraph((_i, n) => n < 1, 5, "1");

@@ -106,7 +106,10 @@ describe("unit: the m365-mfa command", () => {
         ],
         [
             ["readiness", "--window-days", "31"],
-            /error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to 30 \(sign-in logs are kept 30 days\)/,
+            new RegExp(
+                String.raw`error: option '--window-days <days>' argument '31' is invalid\. must be a whole number from 1 to ` +
+                    String.raw`30 \(sign-in logs are kept 30 days\)`,
+            ),
         ],
         [["readiness", "--window-days", "7x"], /argument '7x' is invalid/],
         [["multi-tenant"], /error: required option '--tenants <file>' not specified/],

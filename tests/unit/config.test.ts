@@ -28,7 +28,8 @@ describe("unit: baseline stack config", () => {
             (e: BaselineConfigError) => {
                 assert.deepStrictEqual(e.problems, [
                     // The baseline-wide keys, then every member of the registry in its order.
-                    `m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, readiness, guards, preset, migrationStage, ${MEMBER_KEYS.join(", ")})`,
+                    "m365-mfa:baseline.mfa is not a known setting (known: breakGlassAccounts, readiness, guards, preset, " +
+                        `migrationStage, ${MEMBER_KEYS.join(", ")})`,
                     "m365-mfa:baseline.securityDefaults.enable is not a known setting; did you mean enabled? (known: enabled)",
                     'm365-mfa:baseline.securityDefaults.enabled must be true or false, got "true"',
                 ]);
@@ -69,7 +70,10 @@ describe("unit: baseline stack config", () => {
                     breakGlassAccounts: ["bg1@contoso.com"],
                     perUserMfa: { assignments: [{ state: "enforced", users: ["BG1@contoso.com"] }] },
                 }),
-            /perUserMfa\.assignments\[0\]\.users\[0\] names break-glass account BG1@contoso\.com \(m365-mfa:baseline\.breakGlassAccounts\[0\]\); break-glass accounts are always excluded/,
+            new RegExp(
+                String.raw`perUserMfa\.assignments\[0\]\.users\[0\] names break-glass account BG1@contoso\.com ` +
+                    String.raw`\(m365-mfa:baseline\.breakGlassAccounts\[0\]\); break-glass accounts are always excluded`,
+            ),
         );
     });
 
@@ -93,7 +97,10 @@ describe("unit: baseline stack config", () => {
         assert.strictEqual(problems.length, 3, problems.join("\n"));
         assert.match(
             problems[0],
-            /^m365-mfa:baselne is not a key m365-mfa reads; did you mean m365-mfa:baseline\? \(known: m365-mfa:tenantId, m365-mfa:clientId, /,
+            new RegExp(
+                String.raw`^m365-mfa:baselne is not a key m365-mfa reads; did you mean m365-mfa:baseline\? \(known: ` +
+                    "m365-mfa:tenantId, m365-mfa:clientId, ",
+            ),
         );
         assert.match(problems[0], /pulumi config rm m365-mfa:baselne; pulumi config set m365-mfa:baseline/);
         assert.match(problems[1], /^m365-mfa:tenantID is not a key m365-mfa reads; did you mean m365-mfa:tenantId\?/);

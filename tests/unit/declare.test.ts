@@ -191,20 +191,27 @@ describe("unit: a setting declared once", () => {
         });
     });
 
-    it("SMTP AUTH: mailboxes is resolved (an input key, never configured) and tenantAtPreview is recorded but no confirmation", async () => {
-        const { smtpAuth } = await import("../../settings/smtpAuth/setting");
-        assert.deepStrictEqual(smtpAuth.inputKeys, ["disabledForOrganization", "exceptions", "manageAllMailboxes", "mailboxes"]);
-        assert.deepStrictEqual(smtpAuth.resolvedFields, ["mailboxes", "tenantAtPreview"]);
-        const v = smtpAuth.validate({ disabledForOrganization: true, confirm: ["x"], tenantAtPreview: { disabledForOrganization: "no" } });
-        assert.deepStrictEqual(
-            v.failures.map((f) => f.property),
-            ["confirm", "tenantAtPreview"],
-        );
-        assert.match(
-            v.failures[0].reason,
-            /confirm is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/,
-        );
-    });
+    it(
+        "SMTP AUTH: mailboxes is resolved (an input key, never " + "configured) and tenantAtPreview is recorded but no confirmation",
+        async () => {
+            const { smtpAuth } = await import("../../settings/smtpAuth/setting");
+            assert.deepStrictEqual(smtpAuth.inputKeys, ["disabledForOrganization", "exceptions", "manageAllMailboxes", "mailboxes"]);
+            assert.deepStrictEqual(smtpAuth.resolvedFields, ["mailboxes", "tenantAtPreview"]);
+            const v = smtpAuth.validate({
+                disabledForOrganization: true,
+                confirm: ["x"],
+                tenantAtPreview: { disabledForOrganization: "no" },
+            });
+            assert.deepStrictEqual(
+                v.failures.map((f) => f.property),
+                ["confirm", "tenantAtPreview"],
+            );
+            assert.match(
+                v.failures[0].reason,
+                /confirm is not a known property \(known: disabledForOrganization, exceptions, manageAllMailboxes\)/,
+            );
+        },
+    );
 
     it("Exchange authentication policy: the JSON Schema of m365-mfa:baseline covers allowBasicAuth's protocols", async () => {
         const { jsonSchemaOf } = await import("../../providers/framework/validation");
@@ -320,58 +327,66 @@ describe("unit: a setting declared once", () => {
         assert.deepStrictEqual([...declared].sort(), authenticationMethodConfiguration.inputKeys.filter((k) => k !== "method").sort());
     });
 
-    it("authentication methods: the baseline says a method's problems in the setting's words while the JSON Schema says its values (checkedBySetting)", async () => {
-        const { BaselineConfigError, baselineArgsFromConfig } = await import("../../components/config");
-        const { jsonSchemaOf, check } = await import("../../providers/framework/validation");
-        const { checkedBySetting } = await import("../../providers/framework/declare");
-        const problems = (raw: unknown): string[] => {
-            try {
-                baselineArgsFromConfig(raw);
-            } catch (e) {
-                assert.ok(e instanceof BaselineConfigError, String(e));
-                return [...e.problems];
-            }
-            return [];
-        };
-        const am = (x: unknown) => problems({ authenticationMethods: x });
-        assert.deepStrictEqual(am({ methods: { sms: { defaultLength: 8 } } }), [
-            "m365-mfa:baseline.authenticationMethods.methods.sms.defaultLength: defaultLength is not a setting of sms; it belongs to temporaryAccessPass. Remove it, or set method to temporaryAccessPass",
-        ]);
-        assert.match(
-            am({ methods: { microsoftAuthenticator: { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } } } })[0],
-            /featureSettings\.numberMatchingRequiredState: .*number matching is always on/,
-        );
-        assert.deepStrictEqual(
-            am({
-                methods: { temporaryAccessPass: { defaultLength: 60 } },
-                policy: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } },
-            }),
-            [
-                "m365-mfa:baseline.authenticationMethods.policy.reportSuspiciousActivitySettings.voiceReportingCode: reportSuspiciousActivitySettings.voiceReportingCode must be a whole number from 0 to 9 (one phone keypad digit) (got 12)",
-                "m365-mfa:baseline.authenticationMethods.methods.temporaryAccessPass.defaultLength: defaultLength must be a whole number from 8 to 48 characters (got 60)",
-            ],
-        );
-        assert.match(
-            am({ externalMethods: { Acme: { appId: "acme" } } })[0],
-            /externalMethods\.Acme\.appId: appId must be the application \(client\) id .* a GUID \(got "acme"\)/,
-        );
-        // All at once.
-        assert.strictEqual(am({ methods: { fido2: { isAttestationEnforced: true }, qrCodePin: { pinLength: 7 } } }).length, 2);
-        // The JSON Schema is the declared one: sms has no defaultLength there.
-        const methods = (
-            jsonSchemaOf((await import("../../settings/authenticationMethods/member")).authenticationMethodsMember.schema) as any
-        ).properties.methods;
-        assert.ok(!("defaultLength" in methods.properties.sms.properties));
-        // checkedBySetting: the keys checked, `depth` objects deep; the values left to the setting.
-        const s = checkedBySetting(obj({ a: obj({ b: num({ min: 1 }) }) }), 2);
-        const said = (v: unknown) => {
-            const out: string[] = [];
-            check(v, s, "k", out);
-            return out;
-        };
-        assert.deepStrictEqual(said({ a: { b: 0 } }), []);
-        assert.match(said({ a: { c: 1 } })[0], /^k\.a\.c is not a known setting; did you mean b\?/);
-        assert.match(said({ x: {} })[0], /^k\.x is not a known setting/);
-        assert.deepStrictEqual(jsonSchemaOf(s), jsonSchemaOf(obj({ a: obj({ b: num({ min: 1 }) }) })));
-    });
+    it(
+        "authentication methods: the baseline says a method's problems in the setting's words while the JSON Schema says its " +
+            "values (checkedBySetting)",
+        async () => {
+            const { BaselineConfigError, baselineArgsFromConfig } = await import("../../components/config");
+            const { jsonSchemaOf, check } = await import("../../providers/framework/validation");
+            const { checkedBySetting } = await import("../../providers/framework/declare");
+            const problems = (raw: unknown): string[] => {
+                try {
+                    baselineArgsFromConfig(raw);
+                } catch (e) {
+                    assert.ok(e instanceof BaselineConfigError, String(e));
+                    return [...e.problems];
+                }
+                return [];
+            };
+            const am = (x: unknown) => problems({ authenticationMethods: x });
+            assert.deepStrictEqual(am({ methods: { sms: { defaultLength: 8 } } }), [
+                "m365-mfa:baseline.authenticationMethods.methods.sms.defaultLength: defaultLength is not a setting of sms; it " +
+                    "belongs to temporaryAccessPass. Remove it, or set method to temporaryAccessPass",
+            ]);
+            assert.match(
+                am({ methods: { microsoftAuthenticator: { featureSettings: { numberMatchingRequiredState: { state: "enabled" } } } } })[0],
+                /featureSettings\.numberMatchingRequiredState: .*number matching is always on/,
+            );
+            assert.deepStrictEqual(
+                am({
+                    methods: { temporaryAccessPass: { defaultLength: 60 } },
+                    policy: { reportSuspiciousActivitySettings: { voiceReportingCode: 12 } },
+                }),
+                [
+                    "m365-mfa:baseline.authenticationMethods.policy.reportSuspiciousActivitySettings.voiceReportingCode: " +
+                        "reportSuspiciousActivitySettings.voiceReportingCode must be a whole number from 0 to 9 (one phone keypad " +
+                        "digit) (got 12)",
+                    "m365-mfa:baseline.authenticationMethods.methods.temporaryAccessPass.defaultLength: defaultLength must be a " +
+                        "whole number from 8 to 48 characters (got 60)",
+                ],
+            );
+            assert.match(
+                am({ externalMethods: { Acme: { appId: "acme" } } })[0],
+                /externalMethods\.Acme\.appId: appId must be the application \(client\) id .* a GUID \(got "acme"\)/,
+            );
+            // All at once.
+            assert.strictEqual(am({ methods: { fido2: { isAttestationEnforced: true }, qrCodePin: { pinLength: 7 } } }).length, 2);
+            // The JSON Schema is the declared one: sms has no defaultLength there.
+            const methods = (
+                jsonSchemaOf((await import("../../settings/authenticationMethods/member")).authenticationMethodsMember.schema) as any
+            ).properties.methods;
+            assert.ok(!("defaultLength" in methods.properties.sms.properties));
+            // checkedBySetting: the keys checked, `depth` objects deep; the values left to the setting.
+            const s = checkedBySetting(obj({ a: obj({ b: num({ min: 1 }) }) }), 2);
+            const said = (v: unknown) => {
+                const out: string[] = [];
+                check(v, s, "k", out);
+                return out;
+            };
+            assert.deepStrictEqual(said({ a: { b: 0 } }), []);
+            assert.match(said({ a: { c: 1 } })[0], /^k\.a\.c is not a known setting; did you mean b\?/);
+            assert.match(said({ x: {} })[0], /^k\.x is not a known setting/);
+            assert.deepStrictEqual(jsonSchemaOf(s), jsonSchemaOf(obj({ a: obj({ b: num({ min: 1 }) }) })));
+        },
+    );
 });

@@ -21,7 +21,8 @@ describe("unit: the drift check's connection from the stack's config file", () =
     it("reads the plain m365-mfa:* values, ignoring other namespaces and object values", () => {
         write(
             "Pulumi.prod.yaml",
-            "config:\n  m365-mfa:tenantId: t-1\n  m365-mfa:clientId: c-1\n  m365-mfa:retryBudgetSeconds: 600\n  m365-mfa:baseline:\n    securityDefaults: { enabled: true }\n  azuread:tenantId: other\n",
+            "config:\n  m365-mfa:tenantId: t-1\n  m365-mfa:clientId: c-1\n  m365-mfa:retryBudgetSeconds: 600\n  " +
+                "m365-mfa:baseline:\n    securityDefaults: { enabled: true }\n  azuread:tenantId: other\n",
         );
         assert.deepStrictEqual(plainConnectionValues({ stack: "org/prod" }, dir), {
             tenantId: "t-1",

@@ -89,7 +89,10 @@ describe("unit: the drift report", () => {
         assert.ok(md.indexOf("## Who changed it") > md.indexOf("### SMTP AUTH"), "after every drifted setting's tables");
         assert.match(
             who,
-            /\| Security defaults \(`tenant-security-defaults`\) \| 2026-12-04T09:00:00Z \| \*\*adele@contoso\.com\*\* \(user\) \| Update security defaults \| Security Defaults \|/,
+            new RegExp(
+                "\\| Security defaults \\(`tenant-security-defaults`\\) \\| 2026-12-04T09:00:00Z \\| " +
+                    "\\*\\*adele@contoso\\.com\\*\\* \\(user\\) \\| Update security defaults \\| Security Defaults \\|",
+            ),
         );
         assert.match(who, /\| 2026-12-01T09:00:00Z \| \*\*m365-mfa-provider\*\* \(this stack's app: m365-mfa's own write\) \|/);
         assert.match(who, /this stack's app is app-self/);
@@ -119,7 +122,10 @@ describe("unit: the drift report", () => {
         };
         assert.match(
             driftMarkdown(pendingOne),
-            /No drift: the tenant matches what was last applied\. 1 setting has a change in the stack that is not applied yet \(pending, not drift\)\./,
+            new RegExp(
+                String.raw`No drift: the tenant matches what was last applied\. 1 setting has a change in the stack that is ` +
+                    String.raw`not applied yet \(pending, not drift\)\.`,
+            ),
         );
         const pendingTwo: DriftReport = { ...pendingOne, settings: [pendingOne.settings[0], { ...pendingOne.settings[0], name: "x" }] };
         assert.match(driftMarkdown(pendingTwo), / 2 settings have changes in the stack that are not applied yet/);

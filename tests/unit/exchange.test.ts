@@ -132,7 +132,10 @@ describe("unit: Exchange Online client", () => {
         );
         await assert.rejects(
             bounded.run(() => bounded.c.invoke("Get-TransportConfig")),
-            /gave up running Get-TransportConfig in Exchange Online after 3 attempts over 0\.0 s .*answered 503 ServiceUnavailable: down\. Nothing is lost: run pulumi up again to resume/,
+            new RegExp(
+                String.raw`gave up running Get-TransportConfig in Exchange Online after 3 attempts over 0\.0 s .*answered ` +
+                    String.raw`503 ServiceUnavailable: down\. Nothing is lost: run pulumi up again to resume`,
+            ),
         );
         assert.strictEqual(bounded.sent.length, 3);
 
@@ -198,7 +201,9 @@ describe("unit: Exchange Online client", () => {
                                 {
                                     code: "Context",
                                     target: "",
-                                    message: `Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|object '${SECRET}' couldn't be found on 'X'.`,
+                                    message:
+                                        "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|object " +
+                                        `'${SECRET}' couldn't be found on 'X'.`,
                                 },
                             ],
                         },
@@ -247,7 +252,8 @@ describe("unit: Exchange Online client", () => {
 
     it("a 403 that is not JSON (no Entra role on the app) becomes an error naming the role to assign", async () => {
         const text =
-            "The role assigned to application app isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.";
+            "The role assigned to application app isn't supported in this scenario. Please check online documentation for " +
+            "assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.";
         const { c, run } = client([() => new Response(text, { status: 403, headers: { "Content-Type": "text/plain" } })]);
         const err = await run(() => c.invoke("Get-OrganizationConfig")).then(
             () => assert.fail("should fail"),
@@ -262,7 +268,10 @@ describe("unit: Exchange Online client", () => {
         );
         assert.match(
             err.message,
-            /assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > Exchange Administrator > Add assignments/,
+            new RegExp(
+                String.raw`assign it the Exchange Administrator role \(Entra admin center > Roles and administrators > ` +
+                    "Exchange Administrator > Add assignments",
+            ),
         );
         // A 403 in Exchange's JSON shape stays an ordinary error.
         const other = client([

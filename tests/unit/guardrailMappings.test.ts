@@ -32,34 +32,38 @@ const pum = (props: Record<string, unknown>): Res => ({
 });
 
 describe("unit: guardrail mappings to ScubaGear and CIS ids", () => {
-    it("phishing-resistant-mfa-for-all-users (MS.AAD.3.1v1): MFA for all is not enough; the Phishing-resistant MFA strength for all users, enforced, is", () => {
-        assert.match(rule("phishing-resistant-mfa-for-all-users").description, /ScubaGear MS\.AAD\.3\.1v1/);
-        assert.match(
-            violations("phishing-resistant-mfa-for-all-users", [allUsers("enabled", { builtInControls: ["mfa"] })]).join("\n"),
-            /No Conditional Access policy requires phishing-resistant MFA of every user \(ScubaGear MS\.AAD\.3\.1v1\)/,
-        );
-        assert.match(
-            violations("phishing-resistant-mfa-for-all-users", [
-                allUsers("enabledForReportingButNotEnforced", {
-                    authenticationStrengthPolicyId: "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
-                }),
-            ]).join("\n"),
-            /is in enabledForReportingButNotEnforced/,
-        );
-        assert.deepStrictEqual(
-            violations("phishing-resistant-mfa-for-all-users", [
-                allUsers("enabled", {
-                    authenticationStrengthPolicyId: "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
-                }),
-            ]),
-            [],
-        );
-        assert.deepStrictEqual(
-            violations("phishing-resistant-mfa-for-all-users", []),
-            [],
-            "no Conditional Access in the stack: nothing to say",
-        );
-    });
+    it(
+        "phishing-resistant-mfa-for-all-users (MS.AAD.3.1v1): MFA for all is not enough; the Phishing-resistant MFA strength for " +
+            "all users, enforced, is",
+        () => {
+            assert.match(rule("phishing-resistant-mfa-for-all-users").description, /ScubaGear MS\.AAD\.3\.1v1/);
+            assert.match(
+                violations("phishing-resistant-mfa-for-all-users", [allUsers("enabled", { builtInControls: ["mfa"] })]).join("\n"),
+                /No Conditional Access policy requires phishing-resistant MFA of every user \(ScubaGear MS\.AAD\.3\.1v1\)/,
+            );
+            assert.match(
+                violations("phishing-resistant-mfa-for-all-users", [
+                    allUsers("enabledForReportingButNotEnforced", {
+                        authenticationStrengthPolicyId: "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
+                    }),
+                ]).join("\n"),
+                /is in enabledForReportingButNotEnforced/,
+            );
+            assert.deepStrictEqual(
+                violations("phishing-resistant-mfa-for-all-users", [
+                    allUsers("enabled", {
+                        authenticationStrengthPolicyId: "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
+                    }),
+                ]),
+                [],
+            );
+            assert.deepStrictEqual(
+                violations("phishing-resistant-mfa-for-all-users", []),
+                [],
+                "no Conditional Access in the stack: nothing to say",
+            );
+        },
+    );
 
     it("per-user-mfa-disabled (CIS 7.0.0 5.1.2.1): a per-user MFA resource leaving anyone enabled or enforced is named", () => {
         assert.match(rule("per-user-mfa-disabled").description, /CIS 7\.0\.0 5\.1\.2\.1/);

@@ -30,13 +30,17 @@ describe("unit: the library exports the MFA posture of today's resources", funct
     it("a consumer program using them with typed args type-checks; a wrong mode does not", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "m365-mfa-exports-"));
         try {
-            const program = (mode: string) => `
-import { DeviceCodeFlowBlock, DeviceCodeFlowBlockArgs, ManagedConditionalAccessPolicy, ManagedConditionalAccessPolicyArgs, PhishingResistantAdminsArgs, PhishingResistantAdminsPolicy } from ${JSON.stringify(path.join(root, "index"))};
-const admins: PhishingResistantAdminsArgs = { mode: "reportOnly", breakGlassAccounts: ["bg@contoso.com"], roles: ["62e90394-69f5-4237-9190-012177145e10"], authenticationStrength: "phishing-resistant" };
+            const program = (mode: string) =>
+                `
+import { DeviceCodeFlowBlock, DeviceCodeFlowBlockArgs, ManagedConditionalAccessPolicy, ManagedConditionalAccessPolicyArgs, ` +
+                `PhishingResistantAdminsArgs, PhishingResistantAdminsPolicy } from ${JSON.stringify(path.join(root, "index"))};
+const admins: PhishingResistantAdminsArgs = { mode: "reportOnly", breakGlassAccounts: ["bg@contoso.com"], roles: ` +
+                `["62e90394-69f5-4237-9190-012177145e10"], authenticationStrength: "phishing-resistant" };
 new PhishingResistantAdminsPolicy("admins", admins);
 const dcf: DeviceCodeFlowBlockArgs = { mode: "reportOnly", breakGlassAccounts: ["bg@contoso.com"], authenticationTransfer: true };
 new DeviceCodeFlowBlock("dcf", dcf);
-const managed: ManagedConditionalAccessPolicyArgs = { policy: "Microsoft-managed: Block device code flow", mode: ${JSON.stringify(mode)}, excludeUsers: ["bg@contoso.com"] };
+const managed: ManagedConditionalAccessPolicyArgs = { policy: "Microsoft-managed: Block device code flow", mode: ` +
+                `${JSON.stringify(mode)}, excludeUsers: ["bg@contoso.com"] };
 new ManagedConditionalAccessPolicy("managed", managed);
 `;
             const check = (mode: string) => {

@@ -189,7 +189,10 @@ describe("unit: many tenants", () => {
             assert.strictEqual(code, 1);
             assert.match(
                 err,
-                /^m365-mfa multi-tenant: bad\.yaml: the tenants file is not valid; no tenant was run:\n {2}- tenants\[1\] \(bad\)\.overrides\.preset: must be one of/,
+                new RegExp(
+                    String.raw`^m365-mfa multi-tenant: bad\.yaml: the tenants file is not valid; no tenant was run:\n {2}- ` +
+                        String.raw`tenants\[1\] \(bad\)\.overrides\.preset: must be one of`,
+                ),
             );
             assert.ok(!fs.existsSync(path.join(tmp, "never")));
         });
@@ -296,7 +299,10 @@ describe("unit: many tenants", () => {
             assert.match(md, /\| fabrikam \| m365-mfa-fabrikam \| drifted \| Per-user MFA \(drift\) \| 12 \|/);
             assert.match(
                 md,
-                /### fabrikam \(`m365-mfa-fabrikam`\): drifted\n\n\| setting \| kind \| fields \| users \|\n\|---\|---\|---\|---:\|\n\| Per-user MFA \(`tenant-per-user-mfa`\) \| drift \| - \| 12 \|/,
+                new RegExp(
+                    "### fabrikam \\(`m365-mfa-fabrikam`\\): drifted\\n\\n\\| setting \\| kind \\| fields \\| users " +
+                        "\\|\\n\\|---\\|---\\|---\\|---:\\|\\n\\| Per-user MFA \\(`tenant-per-user-mfa`\\) \\| drift \\| - \\| 12 \\|",
+                ),
             );
             assert.ok(md.includes(long), "the failure is not cut off");
         });
@@ -353,29 +359,32 @@ describe("unit: many tenants", () => {
             );
         });
 
-        it("at the edges: 256 is one shard, 257 two, 1 one; a fixed number of shard jobs, and too many tenants for them is an error", () => {
-            assert.deepStrictEqual(
-                buildMatrix(many(256)).shards.map((s) => s.include.length),
-                [256],
-            );
-            assert.deepStrictEqual(
-                buildMatrix(many(257)).shards.map((s) => s.include.length),
-                [129, 128],
-            );
-            assert.deepStrictEqual(
-                buildMatrix(many(1)).shards.map((s) => s.include.length),
-                [1],
-            );
-            assert.deepStrictEqual(
-                buildMatrix(many(600), { shards: 4 }).shards.map((s) => s.include.length),
-                [200, 200, 200, 0],
-            );
-            assert.throws(
-                () => buildMatrix(many(1025), { shards: 4 }),
-                /1025 tenants need 5 shards of at most 256 jobs; the workflow has 4/,
-            );
-            assert.throws(() => buildMatrix(many(3), { maxPerShard: 300 }), /1 to 256/);
-        });
+        it(
+            "at the edges: 256 is one shard, 257 two, 1 one; a fixed number of shard jobs, and too many tenants for them is an " + "error",
+            () => {
+                assert.deepStrictEqual(
+                    buildMatrix(many(256)).shards.map((s) => s.include.length),
+                    [256],
+                );
+                assert.deepStrictEqual(
+                    buildMatrix(many(257)).shards.map((s) => s.include.length),
+                    [129, 128],
+                );
+                assert.deepStrictEqual(
+                    buildMatrix(many(1)).shards.map((s) => s.include.length),
+                    [1],
+                );
+                assert.deepStrictEqual(
+                    buildMatrix(many(600), { shards: 4 }).shards.map((s) => s.include.length),
+                    [200, 200, 200, 0],
+                );
+                assert.throws(
+                    () => buildMatrix(many(1025), { shards: 4 }),
+                    /1025 tenants need 5 shards of at most 256 jobs; the workflow has 4/,
+                );
+                assert.throws(() => buildMatrix(many(3), { maxPerShard: 300 }), /1 to 256/);
+            },
+        );
 
         it("GitHub outputs: the matrix, the shards used, each shard and its size (an empty shard gets a placeholder)", () => {
             const out = githubOutputs(buildMatrix(many(600), { shards: 4 }));

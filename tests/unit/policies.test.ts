@@ -60,7 +60,8 @@ const ca = (state: string, extra: Record<string, any> = {}): Res => ({
 
 describe("unit: guardrail policies", () => {
     it("every policy names its baseline mapping and an enforcement level", () => {
-        // 15, the managed policies' break-glass rule, phishing-resistant MFA for all users (MS.AAD.3.1v1), per-user MFA disabled (CIS 5.1.2.1).
+        // 15, the managed policies' break-glass rule, phishing-resistant MFA for all users (MS.AAD.3.1v1), per-user MFA disabled (CIS
+        // 5.1.2.1).
         assert.strictEqual(rules.guardrails.length, 18);
         for (const p of rules.guardrails) {
             assert.ok(["mandatory", "advisory"].includes(p.enforcementLevel as string), p.name);

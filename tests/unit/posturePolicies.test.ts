@@ -49,79 +49,86 @@ describe("unit: phishing-resistant MFA for administrators and device code flow (
         assert.match(deviceCodeFlowBlocked.description, /MS\.AAD\.3\.9.*5\.2\.2\.12/);
     });
 
-    it("phishing-resistant-mfa-for-admins: the built-in strength enforced passes; report-only, the MFA strength or none is reported", () => {
-        assert.deepStrictEqual(
-            stack(phishingResistantAdmins, [
-                admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004"),
-            ]),
-            [],
-        );
-        assert.match(
-            stack(phishingResistantAdmins, [
-                admins(
-                    "enabledForReportingButNotEnforced",
-                    "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
-                ),
-            ])[0],
-            /nothing is enforced yet/,
-        );
-        assert.match(
-            stack(phishingResistantAdmins, [
-                admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002"),
-            ])[0],
-            /phishingResistantAdmins/,
-        );
-        const other: Res = {
-            type: CONDITIONAL_ACCESS_POLICY_TYPE,
-            name: "other",
-            props: {
-                state: "enabled",
-                conditions: { users: { includedUsers: ["All"] } },
-                grantControls: { operator: "OR", builtInControls: ["block"] },
-            },
-        };
-        assert.match(stack(phishingResistantAdmins, [other])[0], /MS\.AAD\.3\.6/);
-        assert.deepStrictEqual(
-            stack(phishingResistantAdmins, []),
-            [],
-            "a stack without Conditional Access is left to security-defaults-without-conditional-access",
-        );
-        // A custom strength of phishing-resistant methods only counts; one that allows SMS does not.
-        const custom = (combos: string[]): Res => ({
-            type: STRENGTH_TYPE,
-            name: "s",
-            props: { id: "/policies/authenticationStrengthPolicies/c1", allowedCombinations: combos },
-        });
-        assert.deepStrictEqual(
-            stack(phishingResistantAdmins, [custom(["fido2"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]),
-            [],
-        );
-        assert.strictEqual(
-            stack(phishingResistantAdmins, [
-                custom(["fido2", "password,sms"]),
-                admins("enabled", "/policies/authenticationStrengthPolicies/c1"),
-            ]).length,
-            1,
-        );
-    });
+    it(
+        "phishing-resistant-mfa-for-admins: the built-in strength enforced passes; report-only, the MFA strength or none is " + "reported",
+        () => {
+            assert.deepStrictEqual(
+                stack(phishingResistantAdmins, [
+                    admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004"),
+                ]),
+                [],
+            );
+            assert.match(
+                stack(phishingResistantAdmins, [
+                    admins(
+                        "enabledForReportingButNotEnforced",
+                        "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004",
+                    ),
+                ])[0],
+                /nothing is enforced yet/,
+            );
+            assert.match(
+                stack(phishingResistantAdmins, [
+                    admins("enabled", "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000002"),
+                ])[0],
+                /phishingResistantAdmins/,
+            );
+            const other: Res = {
+                type: CONDITIONAL_ACCESS_POLICY_TYPE,
+                name: "other",
+                props: {
+                    state: "enabled",
+                    conditions: { users: { includedUsers: ["All"] } },
+                    grantControls: { operator: "OR", builtInControls: ["block"] },
+                },
+            };
+            assert.match(stack(phishingResistantAdmins, [other])[0], /MS\.AAD\.3\.6/);
+            assert.deepStrictEqual(
+                stack(phishingResistantAdmins, []),
+                [],
+                "a stack without Conditional Access is left to security-defaults-without-conditional-access",
+            );
+            // A custom strength of phishing-resistant methods only counts; one that allows SMS does not.
+            const custom = (combos: string[]): Res => ({
+                type: STRENGTH_TYPE,
+                name: "s",
+                props: { id: "/policies/authenticationStrengthPolicies/c1", allowedCombinations: combos },
+            });
+            assert.deepStrictEqual(
+                stack(phishingResistantAdmins, [custom(["fido2"]), admins("enabled", "/policies/authenticationStrengthPolicies/c1")]),
+                [],
+            );
+            assert.strictEqual(
+                stack(phishingResistantAdmins, [
+                    custom(["fido2", "password,sms"]),
+                    admins("enabled", "/policies/authenticationStrengthPolicies/c1"),
+                ]).length,
+                1,
+            );
+        },
+    );
 
-    it("mfa-for-all-users (MS.AAD.3.2v2, CIS 5.2.2.2): an enforced all-users MFA policy or security defaults pass; report-only or none is reported", () => {
-        const mfa = (state: string): Res => ({
-            type: CONDITIONAL_ACCESS_POLICY_TYPE,
-            name: "mfa",
-            props: {
-                state,
-                conditions: { users: { includedUsers: ["All"] } },
-                grantControls: { operator: "OR", builtInControls: ["mfa"] },
-            },
-        });
-        assert.ok(guardrails.includes(mfaForAllUsers));
-        assert.match(mfaForAllUsers.description, /MS\.AAD\.3\.2v2.*5\.2\.2\.2/);
-        assert.deepStrictEqual(stack(mfaForAllUsers, [mfa("enabled")]), []);
-        assert.match(stack(mfaForAllUsers, [mfa("enabledForReportingButNotEnforced")])[0], /nobody is asked for MFA by it yet/);
-        assert.match(stack(mfaForAllUsers, [deviceCode("enabled")])[0], /conditionalAccessMfa/);
-        assert.deepStrictEqual(stack(mfaForAllUsers, []), []);
-    });
+    it(
+        "mfa-for-all-users (MS.AAD.3.2v2, CIS 5.2.2.2): an enforced all-users MFA policy or security defaults pass; report-only " +
+            "or none is reported",
+        () => {
+            const mfa = (state: string): Res => ({
+                type: CONDITIONAL_ACCESS_POLICY_TYPE,
+                name: "mfa",
+                props: {
+                    state,
+                    conditions: { users: { includedUsers: ["All"] } },
+                    grantControls: { operator: "OR", builtInControls: ["mfa"] },
+                },
+            });
+            assert.ok(guardrails.includes(mfaForAllUsers));
+            assert.match(mfaForAllUsers.description, /MS\.AAD\.3\.2v2.*5\.2\.2\.2/);
+            assert.deepStrictEqual(stack(mfaForAllUsers, [mfa("enabled")]), []);
+            assert.match(stack(mfaForAllUsers, [mfa("enabledForReportingButNotEnforced")])[0], /nobody is asked for MFA by it yet/);
+            assert.match(stack(mfaForAllUsers, [deviceCode("enabled")])[0], /conditionalAccessMfa/);
+            assert.deepStrictEqual(stack(mfaForAllUsers, []), []);
+        },
+    );
 
     it("device-code-flow-blocked: an enforced block of deviceCodeFlow passes; report-only or none is reported", () => {
         assert.deepStrictEqual(stack(deviceCodeFlowBlocked, [deviceCode("enabled")]), []);

@@ -8,6 +8,7 @@ import type { Plan, SettingPlan } from "../../pipelines/plan";
 import { COMMENT_LIMIT, prComment, prFullList } from "../../pipelines/render";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
 import { securityDefaults } from "../../settings/securityDefaults/setting";
+import type * as MethodConfiguration from "../../settings/authenticationMethods/methodConfiguration";
 
 // As long as real names are (first.last plus a number at the tenant's initial domain).
 const upn = (i: number) => `firstname.lastname${String(i).padStart(5, "0")}@contosoemulated.onmicrosoft.com`;
@@ -106,7 +107,7 @@ describe("unit: what weakens security, as each setting says", () => {
         const { requireMfaMember } =
             require("../../settings/conditionalAccess/member") as typeof import("../../settings/conditionalAccess/member");
         const { authenticationMethodConfiguration } =
-            require("../../settings/authenticationMethods/methodConfiguration") as typeof import("../../settings/authenticationMethods/methodConfiguration");
+            require("../../settings/authenticationMethods/methodConfiguration") as typeof MethodConfiguration;
         assert.ok(perUserMfa.weakens!({ field: "targets", from: "enforced", to: "disabled" }));
         assert.strictEqual(perUserMfa.weakens!({ field: "targets", from: "disabled", to: "enforced" }), undefined);
         assert.ok(securityDefaults.weakens!({ field: "isEnabled", from: true, to: false }));
@@ -166,7 +167,10 @@ describe("unit: a first rollout says from what to what, as the tenant was read a
         assert.match(text, /\*\*1 setting change\*\* · 1219 users change MFA state/);
         assert.match(
             text,
-            /\| from \(the tenant now\) \| to \| users \|\n\|---\|---\|---:\|\n\| disabled \| enforced \| 1215 \|\n\| enabled \| enforced \| 4 \|/,
+            new RegExp(
+                String.raw`\| from \(the tenant now\) \| to \| users \|\n\|---\|---\|---:\|\n\| disabled \| enforced \| 1215 ` +
+                    String.raw`\|\n\| enabled \| enforced \| 4 \|`,
+            ),
         );
     });
 });

@@ -54,10 +54,13 @@ function caPolicy(name: string, state: string, control: string, apps: string[]) 
 }
 
 const SMTP_WARNING =
-    "SMTP AUTH off for the organisation: 2 users still sign in with Authenticated SMTP and will stop working (sign-in logs, last 30 days):\n  - scanner@contoso.onmicrosoft.com: Authenticated SMTP 14x, last 2026-12-01\n  - user017@contoso.onmicrosoft.com: Authenticated SMTP 2x, last 2026-11-20";
+    "SMTP AUTH off for the organisation: 2 users still sign in with Authenticated SMTP and will stop working (sign-in logs, " +
+    "last 30 days):\n  - scanner@contoso.onmicrosoft.com: Authenticated SMTP 14x, last 2026-12-01\n  - " +
+    "user017@contoso.onmicrosoft.com: Authenticated SMTP 2x, last 2026-11-20";
 
 const CASES: Record<string, () => { comment: string; full: string }> = {
-    // Migration stage 1 on a tenant with security defaults on and SMTP AUTH allowed: nothing weakens; the policies are new (report-only); SMTP AUTH users are named.
+    // Migration stage 1 on a tenant with security defaults on and SMTP AUTH allowed: nothing weakens; the policies are new (report-only);
+    // SMTP AUTH users are named.
     "stage1-report-only": () => {
         const plan = planFromPreviewJson({
             steps: [
@@ -87,7 +90,11 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
                 {
                     severity: "error",
                     message:
-                        "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults resource 'tenant-security-defaults' has a problem: Security defaults: this plan WEAKENS security (the tenant as read now): security defaults switched off while no enforced Conditional Access policy replaces them: legacy authentication is no longer blocked (isEnabled: true -> false). If that is intended, add \"weakens:security-defaults:5d0f3a2c\" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.",
+                        "pulumi-nodejs:dynamic/m365-mfa:SecurityDefaults resource 'tenant-security-defaults' has a problem: " +
+                        "Security defaults: this plan WEAKENS security (the tenant as read now): security defaults switched " +
+                        "off while no enforced Conditional Access policy replaces them: legacy authentication is no longer " +
+                        'blocked (isEnabled: true -> false). If that is intended, add "weakens:security-defaults:5d0f3a2c" ' +
+                        "to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.",
                 },
             ],
         });
@@ -104,14 +111,23 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
             diagnostics: [],
         });
         const second =
-            "pulumi-nodejs:dynamic/m365-mfa:ConditionalAccessRollout resource 'tenant-require-mfa-rollout' has a problem: Conditional Access rollout: MFA for all users (Conditional Access): switching the policy on (a new policy -> enabled) requires MFA at every sign-in of 118 users (every user but the break-glass accounts). Readiness: 3 of 118 users would be affected.\nWill break: 1 user still sign in with legacy protocols, which stop working for them:\n  - user017@contoso.onmicrosoft.com: no MFA method registered; IMAP4 3x, last 2026-12-02\nAsked to register: 2 users have no MFA method and must register one at their next sign-in:\n  - user031@contoso.onmicrosoft.com: no MFA method registered\n  - user064@contoso.onmicrosoft.com (admin): no MFA method registered If that is intended, add \"conditional-access-mfa:118:9c41e07b\" to m365-mfa:baseline.guards.confirm and preview again; nothing was changed.";
+            "pulumi-nodejs:dynamic/m365-mfa:ConditionalAccessRollout resource 'tenant-require-mfa-rollout' has a problem: " +
+            "Conditional Access rollout: MFA for all users (Conditional Access): switching the policy on (a new policy -> " +
+            "enabled) requires MFA at every sign-in of 118 users (every user but the break-glass accounts). Readiness: 3 of " +
+            "118 users would be affected.\nWill break: 1 user still sign in with legacy protocols, which stop working for " +
+            "them:\n  - user017@contoso.onmicrosoft.com: no MFA method registered; IMAP4 3x, last 2026-12-02\nAsked to " +
+            "register: 2 users have no MFA method and must register one at their next sign-in:\n  - " +
+            "user031@contoso.onmicrosoft.com: no MFA method registered\n  - user064@contoso.onmicrosoft.com (admin): no MFA " +
+            'method registered If that is intended, add "conditional-access-mfa:118:9c41e07b" to ' +
+            "m365-mfa:baseline.guards.confirm and preview again; nothing was changed.";
         const plan = {
             ...withConfirmedChanges(refused, confirmed, ["weakens:security-defaults:5d0f3a2c", "conditional-access-mfa:118:9c41e07b"]),
             errors: [...refused.errors, second],
         };
         return { comment: prComment(plan, "contoso"), full: prFullList(plan, "contoso") };
     },
-    // Migration stage 3 (per-user MFA off for everyone) first rollout: rows only for the users whose state changes, as the guard counts them.
+    // Migration stage 3 (per-user MFA off for everyone) first rollout: rows only for the users whose state changes, as the guard counts
+    // them.
     "stage3-per-user": () => {
         const targets = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [upn(i), "disabled"]));
         const from = Object.fromEntries(Array.from({ length: 13 }, (_, i) => [upn(i * 3), i % 4 === 0 ? "enabled" : "enforced"]));

@@ -20,60 +20,79 @@ const clientsWith = (roles: string[]): any => ({
 });
 
 describe("unit: permission preflight for the MFA posture of today", () => {
-    it("switching phishing-resistant MFA for administrators on needs AuditLog.Read.All (sign-ins, registration report) and RoleManagement.Read.Directory (role holders)", () => {
-        const on = anyOfs({ phishingResistantAdmins: { mode: "on" } });
-        assert.ok(
-            on.some((r) => /switch-on evidence \(sign-in logs' report-only results, registration report\): AuditLog\.Read\.All$/.test(r)),
-            on.join("\n"),
-        );
-        assert.ok(
-            on.some((r) => /switch-on evidence \(the roles' holders\): RoleManagement\.Read\.Directory\|Directory\.Read\.All$/.test(r)),
-            on.join("\n"),
-        );
-        // Report-only: the guard reads no evidence.
-        const reportOnly = anyOfs({ phishingResistantAdmins: { mode: "reportOnly" } });
-        assert.ok(!reportOnly.some((r) => /AuditLog|RoleManagement/.test(r)), reportOnly.join("\n"));
-        // readiness off: no sign-in log, still the role holders.
-        const noReadiness = anyOfs({ phishingResistantAdmins: { mode: "on" }, readiness: { mode: "off" } });
-        assert.ok(
-            !noReadiness.some((r) => /AuditLog/.test(r)) && noReadiness.some((r) => /RoleManagement/.test(r)),
-            noReadiness.join("\n"),
-        );
-    });
+    it(
+        "switching phishing-resistant MFA for administrators on needs AuditLog.Read.All (sign-ins, registration report) and " +
+            "RoleManagement.Read.Directory (role holders)",
+        () => {
+            const on = anyOfs({ phishingResistantAdmins: { mode: "on" } });
+            assert.ok(
+                on.some((r) =>
+                    /switch-on evidence \(sign-in logs' report-only results, registration report\): AuditLog\.Read\.All$/.test(r),
+                ),
+                on.join("\n"),
+            );
+            assert.ok(
+                on.some((r) => /switch-on evidence \(the roles' holders\): RoleManagement\.Read\.Directory\|Directory\.Read\.All$/.test(r)),
+                on.join("\n"),
+            );
+            // Report-only: the guard reads no evidence.
+            const reportOnly = anyOfs({ phishingResistantAdmins: { mode: "reportOnly" } });
+            assert.ok(!reportOnly.some((r) => /AuditLog|RoleManagement/.test(r)), reportOnly.join("\n"));
+            // readiness off: no sign-in log, still the role holders.
+            const noReadiness = anyOfs({ phishingResistantAdmins: { mode: "on" }, readiness: { mode: "off" } });
+            assert.ok(
+                !noReadiness.some((r) => /AuditLog/.test(r)) && noReadiness.some((r) => /RoleManagement/.test(r)),
+                noReadiness.join("\n"),
+            );
+        },
+    );
 
     it("switching the device code flow block on needs AuditLog.Read.All for its report-only results, not the role holders", () => {
         const on = anyOfs({ deviceCodeFlow: { mode: "on" } });
         assert.ok(
             on.some((r) =>
-                /Device code flow block \(Conditional Access\) switch-on evidence \(sign-in logs' report-only results\): AuditLog\.Read\.All$/.test(
-                    r,
-                ),
+                new RegExp(
+                    String.raw`Device code flow block \(Conditional Access\) switch-on evidence \(sign-in logs' report-only ` +
+                        String.raw`results\): AuditLog\.Read\.All$`,
+                ).test(r),
             ),
             on.join("\n"),
         );
         assert.ok(!on.some((r) => /RoleManagement/.test(r)), on.join("\n"));
     });
 
-    it("an adopted Microsoft-managed policy needs Policy.Read.All to read and Policy.ReadWrite.ConditionalAccess to write, and reading users (and groups when it excludes some)", () => {
-        const req = anyOfs({
-            managedPolicies: [
-                { policy: "Microsoft-managed: Block device code flow", mode: "on", excludeUsers: BG, excludeGroups: ["Emergency access"] },
-            ],
-        });
-        assert.ok(
-            req.includes("Microsoft-managed Conditional Access policy (read): Policy.Read.All|Policy.ReadWrite.ConditionalAccess"),
-            req.join("\n"),
-        );
-        assert.ok(req.includes("Microsoft-managed Conditional Access policy (write): Policy.ReadWrite.ConditionalAccess"), req.join("\n"));
-        assert.ok(
-            req.some((r) => /excluded users, break-glass accounts\): User\.Read\.All\|Directory\.Read\.All$/.test(r)),
-            req.join("\n"),
-        );
-        assert.ok(
-            req.some((r) => /excluded groups\): GroupMember\.Read\.All\|Group\.Read\.All\|Directory\.Read\.All$/.test(r)),
-            req.join("\n"),
-        );
-    });
+    it(
+        "an adopted Microsoft-managed policy needs Policy.Read.All to read and Policy.ReadWrite.ConditionalAccess to write, and " +
+            "reading users (and groups when it excludes some)",
+        () => {
+            const req = anyOfs({
+                managedPolicies: [
+                    {
+                        policy: "Microsoft-managed: Block device code flow",
+                        mode: "on",
+                        excludeUsers: BG,
+                        excludeGroups: ["Emergency access"],
+                    },
+                ],
+            });
+            assert.ok(
+                req.includes("Microsoft-managed Conditional Access policy (read): Policy.Read.All|Policy.ReadWrite.ConditionalAccess"),
+                req.join("\n"),
+            );
+            assert.ok(
+                req.includes("Microsoft-managed Conditional Access policy (write): Policy.ReadWrite.ConditionalAccess"),
+                req.join("\n"),
+            );
+            assert.ok(
+                req.some((r) => /excluded users, break-glass accounts\): User\.Read\.All\|Directory\.Read\.All$/.test(r)),
+                req.join("\n"),
+            );
+            assert.ok(
+                req.some((r) => /excluded groups\): GroupMember\.Read\.All\|Group\.Read\.All\|Directory\.Read\.All$/.test(r)),
+                req.join("\n"),
+            );
+        },
+    );
 
     it("what the app lacks is named, each with the permission to grant", async () => {
         const required = requiredPermissions(
@@ -87,15 +106,24 @@ describe("unit: permission preflight for the MFA posture of today", () => {
         const text = missing.join("\n");
         assert.match(
             text,
-            /switch-on evidence \(sign-in logs' report-only results, registration report\): grant the Microsoft Graph application permission AuditLog\.Read\.All/,
+            new RegExp(
+                String.raw`switch-on evidence \(sign-in logs' report-only results, registration report\): grant the ` +
+                    String.raw`Microsoft Graph application permission AuditLog\.Read\.All`,
+            ),
         );
         assert.match(
             text,
-            /switch-on evidence \(the roles' holders\): grant the Microsoft Graph application permission RoleManagement\.Read\.Directory \(or Directory\.Read\.All\)/,
+            new RegExp(
+                String.raw`switch-on evidence \(the roles' holders\): grant the Microsoft Graph application permission ` +
+                    String.raw`RoleManagement\.Read\.Directory \(or Directory\.Read\.All\)`,
+            ),
         );
         assert.match(
             text,
-            /Microsoft-managed Conditional Access policy \(write\): grant the Microsoft Graph application permission Policy\.ReadWrite\.ConditionalAccess/,
+            new RegExp(
+                String.raw`Microsoft-managed Conditional Access policy \(write\): grant the Microsoft Graph application ` +
+                    String.raw`permission Policy\.ReadWrite\.ConditionalAccess`,
+            ),
         );
         const none = await missingPermissions(
             clientsWith([

@@ -54,23 +54,29 @@ describe("unit: the conditional-access preset with only a newer policy enforced"
         assert.strictEqual(presetBaseline("conditional-access").securityDefaults, undefined);
     });
 
-    it("the switch-off is a weakening, named at preview and refused without its confirmation (MFA for all and the legacy block are only report-only)", async () => {
-        const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
-        const args = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, deviceCodeFlow: { mode: "on" } });
-        new TenantMfaBaseline("only-new", args);
-        await new Promise((r) => setTimeout(r, 50));
-        const sd = created.find((c) => c.name === "only-new-security-defaults");
-        assert.ok(sd, "security defaults are managed");
-        assert.strictEqual(sd!.inputs.isEnabled, false);
-        assert.deepStrictEqual(sd!.inputs.replacement, { requiresMfa: false, blocksLegacy: false });
-        // The provider, on a tenant that has them on: refused, naming what is lost.
-        const clients: any = {
-            graph: { get: async () => ({ id: "00000000-0000-0000-0000-000000000005", isEnabled: true, displayName: "Security Defaults" }) },
-        };
-        const { desired } = securityDefaults.validate({ isEnabled: false, replacement: sd!.inputs.replacement });
-        const prepared = await securityDefaults.prepare!(clients, desired!);
-        assert.strictEqual(prepared.failures.length, 1);
-        assert.ok(prepared.failures[0].reason.startsWith(WEAKENING_REFUSAL), prepared.failures[0].reason);
-        assert.match(prepared.failures[0].reason, /no MFA is required any more .* and legacy authentication is no longer blocked/);
-    });
+    it(
+        "the switch-off is a weakening, named at preview and refused without its confirmation (MFA for all and the legacy block " +
+            "are only report-only)",
+        async () => {
+            const { TenantMfaBaseline } = await import("../../components/TenantMfaBaseline");
+            const args = baselineArgsFromConfig({ preset: "conditional-access", breakGlassAccounts: BG, deviceCodeFlow: { mode: "on" } });
+            new TenantMfaBaseline("only-new", args);
+            await new Promise((r) => setTimeout(r, 50));
+            const sd = created.find((c) => c.name === "only-new-security-defaults");
+            assert.ok(sd, "security defaults are managed");
+            assert.strictEqual(sd!.inputs.isEnabled, false);
+            assert.deepStrictEqual(sd!.inputs.replacement, { requiresMfa: false, blocksLegacy: false });
+            // The provider, on a tenant that has them on: refused, naming what is lost.
+            const clients: any = {
+                graph: {
+                    get: async () => ({ id: "00000000-0000-0000-0000-000000000005", isEnabled: true, displayName: "Security Defaults" }),
+                },
+            };
+            const { desired } = securityDefaults.validate({ isEnabled: false, replacement: sd!.inputs.replacement });
+            const prepared = await securityDefaults.prepare!(clients, desired!);
+            assert.strictEqual(prepared.failures.length, 1);
+            assert.ok(prepared.failures[0].reason.startsWith(WEAKENING_REFUSAL), prepared.failures[0].reason);
+            assert.match(prepared.failures[0].reason, /no MFA is required any more .* and legacy authentication is no longer blocked/);
+        },
+    );
 });

@@ -57,7 +57,8 @@ describe("unit: the readiness gate (one for per-user MFA, Conditional Access and
         ];
         const describe = (f: { userPrincipalName: string }) => f.userPrincipalName;
         assert.deepStrictEqual(affectedParts(findings, describe, true), [
-            "Will break: 2 users still sign in with legacy protocols, which stop working for them (IMAP4: 2, POP3: 1):\n  - a@contoso.com\n  - b@contoso.com",
+            "Will break: 2 users still sign in with legacy protocols, which stop working for them (IMAP4: 2, POP3: 1):\n  - " +
+                "a@contoso.com\n  - b@contoso.com",
             "Asked to register: 1 user have no MFA method and must register one at their next sign-in:\n  - c@contoso.com",
         ]);
         assert.strictEqual(
@@ -66,7 +67,9 @@ describe("unit: the readiness gate (one for per-user MFA, Conditional Access and
         );
         assert.deepStrictEqual(readinessRefusal("MFA for all users", "Readiness: 1 of 3 users would be affected."), {
             property: "",
-            reason: "MFA for all users: Readiness: 1 of 3 users would be affected.\nFix them first, or accept them in m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.",
+            reason:
+                "MFA for all users: Readiness: 1 of 3 users would be affected.\nFix them first, or accept them in " +
+                "m365-mfa:baseline.readiness.acceptedUsers; nothing was changed.",
         });
         assert.strictEqual(readinessRefusal(undefined, "s", "readiness").property, "readiness");
     });

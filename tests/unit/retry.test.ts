@@ -84,45 +84,49 @@ describe("unit: the retry policy", () => {
         assert.deepStrictEqual(waits, [1000, 2000, 4000, 1000, 1000, 1000, 1000, 1000]);
     });
 
-    it("a 5xx or dropped call while most of the service's recent answers went through waits the first step, flat; when most failed or none was seen it grows; 429 and Retry-After are never noise", () => {
-        // Issue 22: a whole $batch answering 503 backed off 0.25 s ... 30 s while the rest went through.
-        let t = 0;
-        const policy = new RetryPolicy({ baseDelayMs: 1000, maxBackoffMs: 30_000, random: () => 0.999999, now: () => t });
-        const fail = (status: number | undefined, retryAfterMs?: number) => ({
-            error: apiError(status),
-            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        });
-        const waits = (failures: { error: TenantApiError; retryAfterMs?: number }[]) => {
-            const run = policy.start("posting to $batch");
-            return failures.map((f) => {
-                const p = run.plan(f, true);
-                return p.action === "retry" ? p.delayMs : -1;
+    it(
+        "a 5xx or dropped call while most of the service's recent answers went through waits the first step, flat; when most " +
+            "failed or none was seen it grows; 429 and Retry-After are never noise",
+        () => {
+            // Issue 22: a whole $batch answering 503 backed off 0.25 s ... 30 s while the rest went through.
+            let t = 0;
+            const policy = new RetryPolicy({ baseDelayMs: 1000, maxBackoffMs: 30_000, random: () => 0.999999, now: () => t });
+            const fail = (status: number | undefined, retryAfterMs?: number) => ({
+                error: apiError(status),
+                ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
             });
-        };
-        // Nothing seen yet: load, the back-off grows (and each failure counts against the service).
-        assert.deepStrictEqual(waits([fail(503), fail(undefined), fail(504)]), [1000, 2000, 4000]);
-        // Batches and their items went through: noise. Another service's health is its own.
-        policy.healthOf("Microsoft Graph").observe(42, 0);
-        assert.deepStrictEqual(waits([fail(503), fail(undefined), fail(504), fail(503)]), [1000, 1000, 1000, 1000]);
-        assert.deepStrictEqual(
-            waits([fail(429), fail(429), fail(503, 5000), fail(429, 2000)]),
-            [1000, 2000, 5000, 2000],
-            "a 429 without Retry-After grows; Retry-After as sent",
-        );
-        const exchange = policy.start("running Set-CASMailbox");
-        const ex = { error: new TenantApiError("Exchange Online", "POST", "/adminapi/beta/t/InvokeCommand", 503, undefined, "") };
-        assert.deepStrictEqual(
-            [exchange.plan(ex, true), exchange.plan(ex, true)].map((p) => (p.action === "retry" ? p.delayMs : -1)),
-            [1000, 2000],
-        );
-        // Most recent answers failed: load again.
-        policy.healthOf("Microsoft Graph").observe(0, 200);
-        assert.deepStrictEqual(waits([fail(503), fail(503)]), [1000, 2000]);
-        // Answers older than the window say nothing.
-        t += 31_000;
-        policy.healthOf("Microsoft Graph").observe(5, 0);
-        assert.deepStrictEqual(waits([fail(503), fail(503)]), [1000, 2000], "5 answers are too few to judge");
-    });
+            const waits = (failures: { error: TenantApiError; retryAfterMs?: number }[]) => {
+                const run = policy.start("posting to $batch");
+                return failures.map((f) => {
+                    const p = run.plan(f, true);
+                    return p.action === "retry" ? p.delayMs : -1;
+                });
+            };
+            // Nothing seen yet: load, the back-off grows (and each failure counts against the service).
+            assert.deepStrictEqual(waits([fail(503), fail(undefined), fail(504)]), [1000, 2000, 4000]);
+            // Batches and their items went through: noise. Another service's health is its own.
+            policy.healthOf("Microsoft Graph").observe(42, 0);
+            assert.deepStrictEqual(waits([fail(503), fail(undefined), fail(504), fail(503)]), [1000, 1000, 1000, 1000]);
+            assert.deepStrictEqual(
+                waits([fail(429), fail(429), fail(503, 5000), fail(429, 2000)]),
+                [1000, 2000, 5000, 2000],
+                "a 429 without Retry-After grows; Retry-After as sent",
+            );
+            const exchange = policy.start("running Set-CASMailbox");
+            const ex = { error: new TenantApiError("Exchange Online", "POST", "/adminapi/beta/t/InvokeCommand", 503, undefined, "") };
+            assert.deepStrictEqual(
+                [exchange.plan(ex, true), exchange.plan(ex, true)].map((p) => (p.action === "retry" ? p.delayMs : -1)),
+                [1000, 2000],
+            );
+            // Most recent answers failed: load again.
+            policy.healthOf("Microsoft Graph").observe(0, 200);
+            assert.deepStrictEqual(waits([fail(503), fail(503)]), [1000, 2000]);
+            // Answers older than the window say nothing.
+            t += 31_000;
+            policy.healthOf("Microsoft Graph").observe(5, 0);
+            assert.deepStrictEqual(waits([fail(503), fail(503)]), [1000, 2000], "5 answers are too few to judge");
+        },
+    );
 
     it("keeps retrying well past the Graph SDK's 3 retries, while within the budget", async () => {
         const { policy, slept } = fakePolicy();
@@ -218,50 +222,55 @@ describe("unit: the retry policy", () => {
         assert.strictEqual(calls, 1);
     });
 
-    it("stops on the time budget, not on a count, with a message that says what, how long, how many times, and that a rerun resumes", async () => {
-        const { policy, now } = fakePolicy({ budgetMs: 60_000 });
-        let calls = 0;
-        await assert.rejects(
-            policy.run(
-                "reading policies/authenticationMethodsPolicy",
-                async () => {
-                    calls++;
-                    throw apiError(429, "TooManyRequests");
+    it(
+        "stops on the time budget, not on a count, with a message that says what, how long, how many times, and that a rerun " + "resumes",
+        async () => {
+            const { policy, now } = fakePolicy({ budgetMs: 60_000 });
+            let calls = 0;
+            await assert.rejects(
+                policy.run(
+                    "reading policies/authenticationMethodsPolicy",
+                    async () => {
+                        calls++;
+                        throw apiError(429, "TooManyRequests");
+                    },
+                    (e) => ({ error: e as TenantApiError, retryAfterMs: 5000 }),
+                    { idempotent: true },
+                ),
+                (err: any) => {
+                    assert.ok(err instanceof RetryBudgetExceededError);
+                    assert.ok(err instanceof TenantApiError, "still a TenantApiError (status, service, path)");
+                    assert.strictEqual(err.status, 429);
+                    assert.strictEqual(err.transient, false, "nobody retries a spent budget again");
+                    assert.strictEqual(err.attempts, 13);
+                    assert.strictEqual(
+                        err.message,
+                        "gave up reading policies/authenticationMethodsPolicy after 13 attempts over 60 s (the retry budget is " +
+                            "60 s: stack config " +
+                            "m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS); the last answer: Microsoft Graph GET " +
+                            "/v1.0/policies/authenticationMethodsPolicy answered 429 TooManyRequests: answer 429. Nothing is " +
+                            "lost: run pulumi up " +
+                            "again to resume, settings already applied are not applied twice.",
+                    );
+                    return true;
                 },
-                (e) => ({ error: e as TenantApiError, retryAfterMs: 5000 }),
-                { idempotent: true },
-            ),
-            (err: any) => {
-                assert.ok(err instanceof RetryBudgetExceededError);
-                assert.ok(err instanceof TenantApiError, "still a TenantApiError (status, service, path)");
-                assert.strictEqual(err.status, 429);
-                assert.strictEqual(err.transient, false, "nobody retries a spent budget again");
-                assert.strictEqual(err.attempts, 13);
-                assert.strictEqual(
-                    err.message,
-                    "gave up reading policies/authenticationMethodsPolicy after 13 attempts over 60 s (the retry budget is 60 s: stack config " +
-                        "m365-mfa:retryBudgetSeconds or M365_MFA_RETRY_BUDGET_SECONDS); the last answer: Microsoft Graph GET " +
-                        "/v1.0/policies/authenticationMethodsPolicy answered 429 TooManyRequests: answer 429. Nothing is lost: run pulumi up " +
-                        "again to resume, settings already applied are not applied twice.",
-                );
-                return true;
-            },
-        );
-        assert.strictEqual(calls, 13, "12 waits of 5 s fit in 60 s");
-        assert.ok(now() <= 60_000, "never waits past the budget");
+            );
+            assert.strictEqual(calls, 13, "12 waits of 5 s fit in 60 s");
+            assert.ok(now() <= 60_000, "never waits past the budget");
 
-        const tooLong = fakePolicy({ budgetMs: 60_000 });
-        await assert.rejects(
-            tooLong.policy.run(
-                "x",
-                async () => Promise.reject(apiError(429)),
-                (e) => ({ error: e as TenantApiError, retryAfterMs: 3_600_000 }),
-                { idempotent: true },
-            ),
-            (err: any) => err instanceof RetryBudgetExceededError && err.attempts === 1,
-        );
-        assert.strictEqual(tooLong.now(), 0, "a Retry-After beyond the budget is not waited for");
-    });
+            const tooLong = fakePolicy({ budgetMs: 60_000 });
+            await assert.rejects(
+                tooLong.policy.run(
+                    "x",
+                    async () => Promise.reject(apiError(429)),
+                    (e) => ({ error: e as TenantApiError, retryAfterMs: 3_600_000 }),
+                    { idempotent: true },
+                ),
+                (err: any) => err instanceof RetryBudgetExceededError && err.attempts === 1,
+            );
+            assert.strictEqual(tooLong.now(), 0, "a Retry-After beyond the budget is not waited for");
+        },
+    );
 
     it("reads the budget from stack config before the environment; 300 s by default; refuses nonsense", () => {
         assert.strictEqual(RetryPolicy.fromSettings(undefined, {}).budgetMs, 300_000);

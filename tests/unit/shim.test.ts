@@ -30,13 +30,16 @@ describe("unit: the serialized provider shim", () => {
         }
     });
 
-    it("is the text existing stacks hold: a change of the shim's source, formatting included, would show ~__provider in every stack", async () => {
-        // sha256 of the shim's text as of dc038c0 (biome.jsonc leaves providers/shim.ts unformatted for this reason).
-        // Change it only with an Upgrading note in the README: every resource of every stack shows a provider change once.
-        const text = await serialize("SecurityDefaults");
-        const digest = require("node:crypto").createHash("sha256").update(text).digest("hex");
-        assert.strictEqual(digest, "04b1a662619ced0e1b8d4b24813e06e54f63de83776759da90e51350a957da48", text);
-    });
+    it(
+        "is the text existing stacks hold: a change of the shim's source, formatting included, would show ~__provider in every " + "stack",
+        async () => {
+            // sha256 of the shim's text as of dc038c0 (biome.jsonc leaves providers/shim.ts unformatted for this reason).
+            // Change it only with an Upgrading note in the README: every resource of every stack shows a provider change once.
+            const text = await serialize("SecurityDefaults");
+            const digest = require("node:crypto").createHash("sha256").update(text).digest("hex");
+            assert.strictEqual(digest, "04b1a662619ced0e1b8d4b24813e06e54f63de83776759da90e51350a957da48", text);
+        },
+    );
 
     it("differs between resource types only by the type name", async () => {
         const a = await serialize("SecurityDefaults");

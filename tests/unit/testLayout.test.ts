@@ -80,7 +80,8 @@ describe("unit: tests beside what they test, and every test run by npm test and 
             const kind = kindOf(file);
             if (!kind) {
                 problems.push(
-                    `${file}: not in the layout: name a setting's test settings/<setting>/<setting>[Topic].{unit,emulator,engine}.test.ts, ` +
+                    `${file}: not in the layout: name a setting's test ` +
+                        "settings/<setting>/<setting>[Topic].{unit,emulator,engine}.test.ts, " +
                         "a cross-cutting one tests/{unit,emulator,engine}/<name>.test.ts",
                 );
                 continue;

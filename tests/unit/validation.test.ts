@@ -62,8 +62,10 @@ describe("unit: declarative config checker", () => {
 describe("unit: m365-mfa:baseline rules", () => {
     it("readiness refuses unknown keys with the nearest known key instead of falling back to defaults", () => {
         assert.deepStrictEqual(problemsOf({ readiness: { mode: "block", acceptUsers: ["a@contoso.com"], windowdays: 7 } }), [
-            "m365-mfa:baseline.readiness.acceptUsers is not a known setting; did you mean acceptedUsers? (known: mode, windowDays, acceptedUsers)",
-            "m365-mfa:baseline.readiness.windowdays is not a known setting; did you mean windowDays? (known: mode, windowDays, acceptedUsers)",
+            "m365-mfa:baseline.readiness.acceptUsers is not a known setting; did you mean acceptedUsers? (known: mode, " +
+                "windowDays, acceptedUsers)",
+            "m365-mfa:baseline.readiness.windowdays is not a known setting; did you mean windowDays? (known: mode, " +
+                "windowDays, acceptedUsers)",
         ]);
     });
 
@@ -144,20 +146,27 @@ describe("unit: m365-mfa:baseline rules", () => {
             "m365-mfa:baseline.readiness.windowDays must be a whole number from 1 to 30 (sign-in logs are kept 30 days), got 31",
         ]);
         assert.deepStrictEqual(problemsOf({ guards: { maxUserChangeShare: 0 } }), [
-            "m365-mfa:baseline.guards.maxUserChangeShare must be a number above 0 and at most 1 (a share of users, e.g. 0.1 for 10%), got 0",
+            "m365-mfa:baseline.guards.maxUserChangeShare must be a number above 0 and at most 1 (a share of users, e.g. 0.1 " +
+                "for 10%), got 0",
         ]);
         assert.deepStrictEqual(problemsOf({ preset: "conditional-acess" }), [
-            'm365-mfa:baseline.preset must be one of security-defaults, conditional-access, per-user-mfa-to-conditional-access, got "conditional-acess"; did you mean conditional-access?',
+            "m365-mfa:baseline.preset must be one of security-defaults, conditional-access, " +
+                'per-user-mfa-to-conditional-access, got "conditional-acess"; did you mean conditional-access?',
         ]);
         assert.match(
             problemsOf({ breakGlassAccounts: ["bg@contoso.com", "bob"] })[0],
-            /^m365-mfa:baseline\.breakGlassAccounts\[1\] is not valid \(a user principal name \(user@domain\) or an object id\), got "bob"$/,
+            new RegExp(
+                String.raw`^m365-mfa:baseline\.breakGlassAccounts\[1\] is not valid \(a user principal name \(user@domain\) ` +
+                    String.raw`or an object id\), got "bob"$`,
+            ),
         );
     });
 
     it("migrationStage without its preset is refused", () => {
         assert.deepStrictEqual(problemsOf({ migrationStage: 2 }), [
-            "m365-mfa:baseline.migrationStage does nothing without a preset: it is the stage of preset per-user-mfa-to-conditional-access; set m365-mfa:baseline.preset: per-user-mfa-to-conditional-access or remove migrationStage",
+            "m365-mfa:baseline.migrationStage does nothing without a preset: it is the stage of preset " +
+                "per-user-mfa-to-conditional-access; set m365-mfa:baseline.preset: per-user-mfa-to-conditional-access or remove " +
+                "migrationStage",
         ]);
         assert.match(
             problemsOf({ preset: "security-defaults", migrationStage: 1 })[0],
@@ -171,7 +180,9 @@ describe("unit: m365-mfa:baseline rules", () => {
 
     it("an empty perUserMfa.assignments is refused unless allOtherUsers is set (the migration's stage 3 keeps working)", () => {
         assert.deepStrictEqual(problemsOf({ perUserMfa: { assignments: [] } }), [
-            "m365-mfa:baseline.perUserMfa.assignments is empty and allOtherUsers is not set: per-user MFA would manage nobody. Add an assignment, set m365-mfa:baseline.perUserMfa.allOtherUsers (e.g. disabled, to switch it off for everyone), or remove perUserMfa",
+            "m365-mfa:baseline.perUserMfa.assignments is empty and allOtherUsers is not set: per-user MFA would manage " +
+                "nobody. Add an assignment, set m365-mfa:baseline.perUserMfa.allOtherUsers (e.g. disabled, to switch it off for " +
+                "everyone), or remove perUserMfa",
         ]);
         assert.deepStrictEqual(baselineArgsFromConfig({ perUserMfa: { assignments: [], allOtherUsers: "disabled" } }).perUserMfa, {
             assignments: [],
@@ -188,7 +199,9 @@ describe("unit: m365-mfa:baseline rules", () => {
 
     it("an empty authenticationMethods, methods or policy is refused", () => {
         assert.deepStrictEqual(problemsOf({ authenticationMethods: { methods: {} } }), [
-            "m365-mfa:baseline.authenticationMethods.methods is empty: it manages no method; name at least one (microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, qrCodePin, hardwareOath) or remove methods",
+            "m365-mfa:baseline.authenticationMethods.methods is empty: it manages no method; name at least one " +
+                "(microsoftAuthenticator, sms, voice, fido2, softwareOath, temporaryAccessPass, email, x509Certificate, " +
+                "qrCodePin, hardwareOath) or remove methods",
         ]);
         assert.match(
             problemsOf({ authenticationMethods: {} })[0],
@@ -211,8 +224,11 @@ describe("unit: m365-mfa:baseline rules", () => {
         );
         assert.deepStrictEqual(w, [
             "m365-mfa:baseline.hygiene is empty: it runs no operation. Remove it, or name an operation.",
-            "m365-mfa:baseline.readiness does nothing without m365-mfa:baseline.perUserMfa or a Conditional Access member: it checks the users per-user MFA moves to MFA, or that a Conditional Access policy switched on starts to apply to. Remove it, or add perUserMfa.",
-            "m365-mfa:baseline.guards.lockout does nothing without m365-mfa:baseline.perUserMfa: it guards per-user MFA changes only. Remove it, or add perUserMfa.",
+            "m365-mfa:baseline.readiness does nothing without m365-mfa:baseline.perUserMfa or a Conditional Access member: " +
+                "it checks the users per-user MFA moves to MFA, or that a Conditional Access policy switched on starts to apply " +
+                "to. Remove it, or add perUserMfa.",
+            "m365-mfa:baseline.guards.lockout does nothing without m365-mfa:baseline.perUserMfa: it guards per-user MFA " +
+                "changes only. Remove it, or add perUserMfa.",
         ]);
         // guards.confirm alone confirms Conditional Access too: no warning.
         assert.deepStrictEqual(coherenceWarnings(baselineArgsFromConfig({ guards: { confirm: ["x"] } })), []);

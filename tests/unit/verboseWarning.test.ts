@@ -44,7 +44,10 @@ describe("unit: verbose logging with a secret in stack config", () => {
         const w = verboseSecretWarning(["--stack", "prod"], { PULUMI_OPTION_VERBOSE: "9" }, dir)!;
         assert.match(
             w,
-            /verbose engine logging is on \(PULUMI_OPTION_VERBOSE=9\) while m365-mfa:clientSecret is in the stack config \(Pulumi\.prod\.yaml, encrypted\)/,
+            new RegExp(
+                String.raw`verbose engine logging is on \(PULUMI_OPTION_VERBOSE=9\) while m365-mfa:clientSecret is in the ` +
+                    String.raw`stack config \(Pulumi\.prod\.yaml, encrypted\)`,
+            ),
         );
         assert.match(w, /decrypted configure inputs/);
         assert.match(w, /workload identity federation/);
