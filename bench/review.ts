@@ -643,9 +643,7 @@ async function main() {
     process.exit(measured.some((s) => !okExit(s)) ? 1 : measured.every(holds) ? 0 : 2);
 }
 
-if (require.main === module) {
-    main().catch((err) => {
-        console.error(err);
-        process.exit(1);
-    });
-}
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});

@@ -35,7 +35,7 @@ import * as path from "node:path";
 import { checkBody, loadSchema } from "../schema/check";
 import type { RunningEmulator } from "../server";
 import { APPS } from "../store";
-import { type DocExample, type DocFixture, PAGES, fixtureFile } from "../scripts/extract-doc-examples";
+import { type DocExample, type DocFixture, PAGES, fixtureFile } from "../scripts/docExamples";
 import { addApp, rawGraph, tokenFor, useEmulator } from "./support";
 
 const FIXTURES = path.join(__dirname, "docExamples");
