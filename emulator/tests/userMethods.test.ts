@@ -7,12 +7,12 @@ import * as assert from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { METHOD_COLLECTIONS, type MethodCollection, PASSWORD_METHOD_ID } from "@m365-mfa/emulator";
-import { checkBody } from "@m365-mfa/emulator";
-import type { RunningEmulator } from "@m365-mfa/emulator";
-import { APPS } from "@m365-mfa/emulator";
-import { startTrustedEmulator } from "../../harness/tenant";
-import { addApp, rawGraph } from "../support/rawGraph";
+import { METHOD_COLLECTIONS, type MethodCollection, PASSWORD_METHOD_ID } from "../index";
+import { checkBody } from "../index";
+import type { RunningEmulator } from "../index";
+import { APPS } from "../index";
+import { startTrustedEmulator } from "./support";
+import { addApp, rawGraph } from "./support";
 
 const ALL_KINDS = [
     "microsoftAuthenticatorPush",
