@@ -121,7 +121,7 @@ describe("engine: security defaults end to end", function () {
         // Markers in the compiled files only: the program prints one, the provider leaves a file where it runs.
         const program = path.join(projectDir, "dist", "program.js");
         const runtime = path.join(projectDir, "dist", "providers", "runtime.js");
-        const registry = path.join(projectDir, "settings", "registry.ts");
+        const registry = path.join(projectDir, "settings", "members.ts");
         const originals = [program, runtime, registry].map((f) => [f, fs.readFileSync(f, "utf8")] as const);
         const ran = path.join(projectDir, "compiled-provider-ran");
         fs.appendFileSync(program, '\nconsole.log("MARKER-COMPILED-PROGRAM");\n');
@@ -134,7 +134,7 @@ describe("engine: security defaults end to end", function () {
             fs.rmSync(ran);
             // An edited source: the build is no longer current, and both run from the sources.
             fs.appendFileSync(registry, "\n// edited after the build\n");
-            assert.match(status(), /^sources \(ts-node\): settings\/registry\.ts changed since the build/);
+            assert.match(status(), /^sources \(ts-node\): settings\/members\.ts changed since the build/);
             const sources = await ws.preview(stack, "--expect-no-changes");
             assert.strictEqual(sources.code, 0, sources.output);
             assert.doesNotMatch(sources.output, /MARKER-COMPILED-PROGRAM/);
