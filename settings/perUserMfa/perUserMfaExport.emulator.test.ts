@@ -7,12 +7,13 @@
  */
 import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { PROVIDER_GRAPH_ROLES, type TenantState } from "@m365-mfa/emulator";
+import { PROVIDER_GRAPH_ROLES } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { exportContext } from "../../providers/framework/exportContext";
 import { exportMember } from "./export";
 import { forgetAuditSupport, forgetListSupport } from "./listRead";
+import { perUserBatchedReads, perUserListPages, setUserListServing } from "../../tests/support/perUserMfaDeclare";
 
 describe("emulator: per-user MFA export through the user list", function () {
     this.timeout(180_000);
@@ -23,19 +24,9 @@ describe("emulator: per-user MFA export through the user list", function () {
     const AUDITING_APP = "m365-mfa-exporter-reading-audits";
     const dir = () => emu.directory();
     const tenant = () => emu.defaultTenant();
-    const setTenant = (set: Partial<Pick<TenantState, "perUserMfaStateOnUserList" | "perUserMfaListLagMs">>) =>
-        emu.store.mutate(() => {
-            delete tenant().perUserMfaStateOnUserList;
-            delete tenant().perUserMfaListLagMs;
-            Object.assign(tenant(), set);
-        });
-    const listPages = () =>
-        emu.requests.filter(
-            (r) =>
-                !r.batched && r.method === "GET" && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")),
-        ).length;
-    const batchedReads = () =>
-        emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+    const setTenant = (set: Parameters<typeof setUserListServing>[1]) => setUserListServing(emu, set);
+    const listPages = () => perUserListPages(emu).length;
+    const batchedReads = () => perUserBatchedReads(emu);
     const BREAK_GLASS = "breakglass1@contoso.onmicrosoft.com";
     const run = async (app = AUDITING_APP) => {
         const warnings: string[] = [];

@@ -6,9 +6,9 @@
  */
 import * as assert from "node:assert";
 import type { RunningEmulator } from "@m365-mfa/emulator";
-import { PROVIDER_GRAPH_ROLES, type TenantState } from "@m365-mfa/emulator";
+import { PROVIDER_GRAPH_ROLES } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
-import { declarePerUserMfa } from "../../tests/support/perUserMfaDeclare";
+import { declarePerUserMfa, perUserBatchedReads, perUserListPages, setUserListServing } from "../../tests/support/perUserMfaDeclare";
 import { warningsOf } from "../../tests/support/warnings";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
@@ -25,19 +25,9 @@ describe("emulator: per-user MFA read from the user list", function () {
     const provider = (app = AUDITING_APP) => new SettingProvider(perUserMfa, { verifyDelayMs: 20 }, () => clientsAs(emu, app));
     const dir = () => emu.directory();
     const tenant = () => emu.defaultTenant();
-    const setTenant = (set: Partial<Pick<TenantState, "perUserMfaStateOnUserList" | "perUserMfaListLagMs">>) =>
-        emu.store.mutate(() => {
-            delete tenant().perUserMfaStateOnUserList;
-            delete tenant().perUserMfaListLagMs;
-            Object.assign(tenant(), set);
-        });
-    const listPages = () =>
-        emu.requests.filter(
-            (r) =>
-                !r.batched && r.method === "GET" && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")),
-        );
-    const batchedReads = () =>
-        emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
+    const setTenant = (set: Parameters<typeof setUserListServing>[1]) => setUserListServing(emu, set);
+    const listPages = () => perUserListPages(emu);
+    const batchedReads = () => perUserBatchedReads(emu);
 
     useEmulator(
         (e) => (emu = e),

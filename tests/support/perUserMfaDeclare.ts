@@ -1,4 +1,4 @@
-import type { RunningEmulator } from "@m365-mfa/emulator";
+import type { RequestLogEntry, RunningEmulator, TenantState } from "@m365-mfa/emulator";
 import { confirmationToken } from "../../settings/perUserMfa/setting";
 
 /**
@@ -27,4 +27,29 @@ export function declarePerUserMfa(emu: RunningEmulator, n: number, state: "enabl
             guards: { confirm: [confirmationToken(change)] },
         },
     };
+}
+
+/** Sets whether (and with what lag) the default tenant serves perUserMfaState on the user list; {} restores the default (refused). */
+export function setUserListServing(
+    emu: RunningEmulator,
+    set: Partial<Pick<TenantState, "perUserMfaStateOnUserList" | "perUserMfaListLagMs">>,
+): void {
+    emu.store.mutate(() => {
+        const tenant = emu.defaultTenant();
+        delete tenant.perUserMfaStateOnUserList;
+        delete tenant.perUserMfaListLagMs;
+        Object.assign(tenant, set);
+    });
+}
+
+/** The user-list pages read for per-user MFA states so far (direct GETs of /v1.0/users selecting perUserMfaState). */
+export function perUserListPages(emu: RunningEmulator): RequestLogEntry[] {
+    return emu.requests.filter(
+        (r) => !r.batched && r.method === "GET" && r.path === "/v1.0/users" && /perUserMfaState/.test(decodeURIComponent(r.query ?? "")),
+    );
+}
+
+/** How many per-user MFA states were read through the documented per-user route in $batch so far. */
+export function perUserBatchedReads(emu: RunningEmulator): number {
+    return emu.requests.filter((r) => r.batched && r.method === "GET" && r.path.endsWith("/authentication/requirements")).length;
 }
