@@ -78,3 +78,6 @@ export type { Route, RouteContext } from "./graph/routes";
 
 // Plain Graph calls with an app's token from the emulator's token endpoint (tests of the emulator and of the product).
 export { type RawAnswer, addApp, rawGraph, tokenFor } from "./rawClient";
+
+// Trusting a started emulator's CA in this process (tests, demo, benchmarks).
+export { startTrustedEmulator, trustCa } from "./trust";

@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as tls from "node:tls";
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../server";
+import type { EmulatorOptions, RunningEmulator } from "../server";
+import { startTrustedEmulator, trustCa } from "../trust";
 
 /**
  * Gives a mocha suite its own emulator in a temporary directory: started before the suite (then
@@ -33,23 +33,5 @@ export function useEmulator(
     });
 }
 
-/** Starts an emulator and makes this process trust its CA. */
-export async function startTrustedEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
-    const emu = await startEmulator(options);
-    trustCa(emu.caCertPath);
-    return emu;
-}
-
-const trusted = new Set<string>();
-
-/** Adds a CA to this process's default trust store, as NODE_EXTRA_CA_CERTS does at start-up. */
-export function trustCa(caCertPath: string): void {
-    const pem = fs.readFileSync(caCertPath, "utf8");
-    if (trusted.has(pem)) {
-        return;
-    }
-    trusted.add(pem);
-    tls.setDefaultCACertificates([...tls.getCACertificates("default"), ...trusted]);
-}
-
+export { startTrustedEmulator, trustCa };
 export { type RawAnswer, addApp, rawGraph, tokenFor } from "../rawClient";
