@@ -51,12 +51,16 @@ function desiredSummary(s: SettingPlan): string[] {
     const lines: string[] = [];
     // Per-user (per-mailbox) properties: counts per state, the first names.
     for (const field of items) {
-        const entries = d[field] as Record<string, string> | undefined;
-        if (!entries || typeof entries !== "object" || !Object.keys(entries).length) continue;
+        const given = d[field] as Record<string, string> | undefined;
+        const entries = given && typeof given === "object" ? given : undefined;
+        // A setting whose inputs carry the items only counted (per-user MFA's targets): the counts, without names.
+        const counted = entries ? undefined : setting?.itemCounts?.(d);
+        const total = entries ? Object.keys(entries).length : Object.values(counted ?? {}).reduce((n, c) => n + c, 0);
+        if (!total) continue;
         if (s.users.length || s.planned) {
             // The rows above are the change (from the tenant as read at preview); the rest keep their state.
             const changing = s.users.reduce((n, g) => n + g.users.length, 0) || (s.planned ?? []).reduce((n, t) => n + t.count, 0);
-            const unchanged = Object.keys(entries).length - changing;
+            const unchanged = total - changing;
             if (unchanged > 0)
                 lines.push(
                     `${unchanged} other ${setting?.itemFields?.[field] ?? field} already have the state the stack gives ` +
@@ -64,11 +68,16 @@ function desiredSummary(s: SettingPlan): string[] {
                 );
             continue;
         }
+        const noun = setting?.itemFields?.[field] ?? field;
+        if (!entries) {
+            lines.push(`| brought under management as | ${noun} |`, "|---|---:|");
+            for (const [st, n] of Object.entries(counted ?? {})) if (n > 0) lines.push(`| ${st} | ${n} |`);
+            continue;
+        }
         const byState = new Map<string, string[]>();
         for (const [u, st] of Object.entries(entries)) {
             byState.set(String(st), [...(byState.get(String(st)) ?? []), u]);
         }
-        const noun = setting?.itemFields?.[field] ?? field;
         lines.push(`| brought under management as | ${noun} | first ${noun} |`, "|---|---:|---|");
         for (const [st, users] of byState) {
             lines.push(
@@ -136,7 +145,23 @@ export function prFullList(plan: Plan, stack: string, extra: readonly string[] =
         const d = s.desired ?? {};
         for (const field of Object.keys(SETTINGS[s.type]?.itemFields ?? {})) {
             const entries = d[field] as Record<string, string> | undefined;
-            if (!entries || typeof entries !== "object" || !Object.keys(entries).length) continue;
+            if (!entries || typeof entries !== "object") {
+                // Counted only (per-user MFA's targets, issue #27): how many per state; the users who change are listed above.
+                const counted = Object.entries(SETTINGS[s.type]?.itemCounts?.(d) ?? {}).filter(([, n]) => n > 0);
+                if (!counted.length) continue;
+                const noun = SETTINGS[s.type]?.itemFields?.[field] ?? field;
+                out.push(
+                    "",
+                    `## ${s.title} (\`${s.name}\`): brought under management`,
+                    "",
+                    ...counted.map(([st, n]) => `- ${st}: ${n} ${noun}`),
+                    "",
+                    `The ${noun} who change are listed above by name; the provider resolves the others from the assignments at ` +
+                        "preview and the plan carries them counted, not by name.",
+                );
+                continue;
+            }
+            if (!Object.keys(entries).length) continue;
             out.push(
                 "",
                 `## ${s.title} (\`${s.name}\`): brought under management`,

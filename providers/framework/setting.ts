@@ -149,6 +149,11 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
      */
     plannedItems?(inputs: Record<string, unknown>): { item: string; from: string; to: string }[] | undefined;
     /**
+     * Optional, for a setting whose per-item property (itemFields) the inputs carry only counted (per-user
+     * MFA's targets, issue #27): how many items get each value.
+     */
+    itemCounts?(inputs: Record<string, unknown>): Record<string, number> | undefined;
+    /**
      * Optional: the changes from the tenant as read at preview (TENANT_AT_PREVIEW) to the inputs, when
      * they are not field for field (default: each field of TENANT_AT_PREVIEW against the same input).
      */

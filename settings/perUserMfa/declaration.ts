@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type DesiredOf, declareSetting } from "../../providers/framework/declare";
 import { type Infer, documented, list, map, num, obj, oneOf, str } from "../../providers/framework/validation";
 import { GUARDS_SCHEMA, READINESS_SCHEMA } from "../../providers/framework/wide";
@@ -94,8 +95,16 @@ export const perUserMfaDeclaration = declareSetting({
         configKeys: map(str(), { hint: "input paths to config keys" }),
     },
     resolved: {
-        /** Resolved at plan time: user principal name (lower case) -> desired state. */
-        targets: map(STATE, { hint: "computed at plan time; do not set it" }),
+        /**
+         * Resolved at plan time: a digest of who gets which state (SHA-256 over the sorted "user=state" lines of
+         * every target). The targets themselves stay in the provider (issue #27): a 50,000-user tenant's map
+         * does not cross between the engine and the provider at every step, nor sit in the state. An update
+         * whose targets no longer match this digest (membership changed between its check and its write)
+         * writes nothing and says so.
+         */
+        targetsDigest: str({ hint: "computed at plan time; do not set it" }),
+        /** Resolved at plan time: how many users the resource gives each state (the targets, counted). */
+        targetCounts: map(num({ integer: true, min: 0 }), { keys: PER_USER_MFA_STATES, hint: "computed at plan time; do not set it" }),
         /**
          * Set at preview: how many targeted users go from which state (as the tenant has it now) to which
          * ("disabled -> enforced": 1219), the same count the blast-radius guard confirms; the PR summary
@@ -104,6 +113,8 @@ export const perUserMfaDeclaration = declareSetting({
         planned: map(num({ integer: true, min: 0 }), { hint: "set at preview; do not set it" }),
         /** Set at preview: each user who changes -> their state in the tenant as read then (the rows of the PR summary). */
         plannedFrom: map(str(), { hint: "set at preview; do not set it" }),
+        /** Set at preview: each user who changes -> the state the plan gives them. */
+        plannedTo: map(STATE, { hint: "set at preview; do not set it" }),
     },
     outputs: OUTPUTS,
 });
@@ -111,8 +122,43 @@ export const perUserMfaDeclaration = declareSetting({
 export type PerUserMfaAssignment = Infer<typeof ASSIGNMENT>;
 export type { GuardSettings, ReadinessSettings } from "../../providers/framework/wide";
 export type PerUserMfaDesired = DesiredOf<typeof perUserMfaDeclaration>;
-/** The live state: each target's state (user principal name, lower case -> state) and the counts per state. */
-export type PerUserMfaLive = { [K in keyof typeof OUTPUTS]: Infer<(typeof OUTPUTS)[K]> };
+/**
+ * The live state: each target's state (user principal name, lower case -> state) and the counts per state.
+ * In the provider's memory only (stored() leaves them out of the state), the targets the read compared
+ * with and their digest.
+ */
+export type PerUserMfaLive = { [K in keyof typeof OUTPUTS]: Infer<(typeof OUTPUTS)[K]> } & {
+    /** The targets this read resolved or was given (user principal name -> state): never stored. */
+    resolvedTargets?: Record<string, PerUserMfaState>;
+    /** Their digest (targetsDigest()), stored: a read against other targets makes a diff. */
+    targetsDigest?: string;
+    /** The config the targets were resolved from (configDigest()), so a check right after a refresh reuses them. */
+    resolvedFor?: string;
+    /** Every user of the tenant, when the resolution listed them anyway (the blast-radius guard's total). */
+    tenantUsers?: number;
+};
+
+/** The digest of who gets which state: SHA-256 over the sorted "user=state" lines. */
+export function targetsDigest(targets: Record<string, PerUserMfaState>): string {
+    const hash = createHash("sha256");
+    for (const u of Object.keys(targets).sort()) hash.update(`${u}=${targets[u]}\n`);
+    return `sha256:${hash.digest("hex")}`;
+}
+
+/** How many targets get each state. */
+export function countTargets(targets: Record<string, PerUserMfaState>): Record<PerUserMfaState, number> {
+    const counts: Record<PerUserMfaState, number> = { disabled: 0, enabled: 0, enforced: 0 };
+    for (const s of Object.values(targets)) counts[s]++;
+    return counts;
+}
+
+/** The digest of what the targets are resolved from (the assignments, exclusions and allOtherUsers as validated). */
+export function configDigest(desired: Pick<PerUserMfaDesired, "assignments" | "excludeUsers" | "allOtherUsers">): string {
+    const { assignments, excludeUsers, allOtherUsers } = desired;
+    return createHash("sha256")
+        .update(JSON.stringify({ assignments, excludeUsers: excludeUsers ?? [], allOtherUsers: allOtherUsers ?? null }))
+        .digest("hex");
+}
 
 export const isState = (v: unknown): v is PerUserMfaState =>
     typeof v === "string" && (PER_USER_MFA_STATES as readonly string[]).includes(v);

@@ -30,14 +30,23 @@ export function confirmationToken(change: Record<string, PerUserMfaState>): stri
     return `per-user-mfa:${lines.length}:${digest}`;
 }
 
+export interface CheckedPlan {
+    failures: ValidationFailure[];
+    planned: Record<string, number>;
+    plannedFrom: Record<string, string>;
+    plannedTo: Record<string, PerUserMfaState>;
+    live: PerUserMfaLive;
+}
+
+/** The plan of `targets` (resolved from `desired`) on the tenant as read now, with the guards' and readiness' verdicts. */
 export async function checkPlan(
     clients: TenantClients,
     desired: PerUserMfaDesired,
+    targets: Record<string, PerUserMfaState>,
     refreshed: readonly PerUserMfaLive[],
     tenantUsers?: number,
     listed?: ListedUsers,
-): Promise<{ failures: ValidationFailure[]; planned: Record<string, number>; plannedFrom: Record<string, string>; live: PerUserMfaLive }> {
-    const targets = desired.targets ?? {};
+): Promise<CheckedPlan> {
     const started = Date.now();
     // The tenant as read now: this operation's refresh where it just read these users, a read here for the rest.
     const read = await readStates(clients, Object.keys(targets), {}, refreshed.length ? knownStates(refreshed) : undefined, {
@@ -71,7 +80,8 @@ export async function checkPlan(
         );
     }
     const plannedFrom = Object.fromEntries(changing.map((u) => [u, live.observed[u] ?? "unknown"]));
-    const result = (failures: ValidationFailure[]) => ({ failures, planned, plannedFrom, live });
+    const plannedTo = Object.fromEntries(changing.map((u) => [u, targets[u]]));
+    const result = (failures: ValidationFailure[]): CheckedPlan => ({ failures, planned, plannedFrom, plannedTo, live });
     const moving = changing.filter((u) => targets[u] !== "disabled" && live.observed[u] === "disabled");
     const failures: ValidationFailure[] = [];
     if (moving.length && desired.guards?.lockout !== "off" && !(desired.excludeUsers ?? []).length) {

@@ -10,7 +10,8 @@ import type { RunningEmulator } from "@m365-mfa/emulator";
 import { useEmulator } from "../../tests/support/emulatorSuite";
 import { clientsAs, portal } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
-import { confirmationToken, perUserMfa } from "./setting";
+import { confirmationToken, perUserMfa, targetsDigest } from "./setting";
+import { resolveTargets } from "./targets";
 
 describe("emulator: per-user MFA provider", function () {
     this.timeout(120_000);
@@ -19,6 +20,15 @@ describe("emulator: per-user MFA provider", function () {
     const dir = () => emu.directory();
     const group = (name: string) => [...dir().groups.values()].find((g) => g.displayName === name)!;
     const stateOf = (upn: string) => dir().user(upn)!.perUserMfaState;
+    /**
+     * Who the check's inputs give which state: the targets stay in the provider (the inputs carry their digest,
+     * issue #27), so they are resolved here the way the provider does, and tied to the check by the digest.
+     */
+    const targetsOf = async (checked: { inputs?: Record<string, unknown> }) => {
+        const { targets } = await resolveTargets(clientsAs(emu), perUserMfa.validate(checked.inputs!).desired!);
+        assert.strictEqual(checked.inputs!.targetsDigest, targetsDigest(targets!), "the check's digest is of these targets");
+        return targets as Record<string, string>;
+    };
     const mfaWrites = () => emu.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/authentication/requirements")).length;
 
     useEmulator(
@@ -68,9 +78,11 @@ describe("emulator: per-user MFA provider", function () {
         );
         const checked = await p.check({}, { ...inputs, guards: { confirm: [token] } });
         assert.deepStrictEqual(checked.failures, []);
-        const targets = checked.inputs.targets as Record<string, string>;
+        const targets = await targetsOf(checked);
         const members = dir().transitiveUsers(finance.id);
         assert.strictEqual(Object.keys(targets).length, members.length + 1);
+        assert.deepStrictEqual(checked.inputs.targetCounts, { disabled: 0, enabled: 1, enforced: members.length });
+        assert.ok(!("targets" in checked.inputs), "the inputs carry no per-user map");
         assert.strictEqual(targets[someone.userPrincipalName.toLowerCase()], "enabled");
         assert.ok(members.length > 100, "the nested group reaches both departments");
 
@@ -87,7 +99,11 @@ describe("emulator: per-user MFA provider", function () {
             emu.requests.some((r) => r.batched),
             "went through $batch",
         );
-        const diff = await p.diff(created.id, created.outs, checked.inputs);
+        // The next preview (its check, then the diff) finds nothing to change; the state holds no per-user map.
+        assert.deepStrictEqual(created.outs.observed, {}, "every target has its state: the outputs list nobody");
+        const next = await p.check(created.outs, { ...inputs, guards: { confirm: [token] } });
+        assert.deepStrictEqual(next.inputs.plannedTo, {});
+        const diff = await p.diff(created.id, created.outs, next.inputs);
         assert.deepStrictEqual(diff, { changes: false });
         assert.strictEqual(stateOf("breakglass1@contoso.onmicrosoft.com"), "disabled");
     });
@@ -111,8 +127,11 @@ describe("emulator: per-user MFA provider", function () {
         assert.strictEqual(stateOf(u.id), "enforced");
         const refreshed = await p.read(created.id, created.outs);
         assert.deepStrictEqual((refreshed.props as any).observed, { [u.userPrincipalName.toLowerCase()]: "enforced" });
-        assert.deepStrictEqual((refreshed.inputs as any).targets, { [u.userPrincipalName.toLowerCase()]: "enabled" });
-        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: false });
+        assert.deepStrictEqual((refreshed.inputs as any).targetCounts, { disabled: 0, enabled: 1, enforced: 0 });
+        // The engine's order: refresh, check, diff.
+        const again = await p.check(refreshed.inputs, checked.inputs);
+        assert.deepStrictEqual(again.inputs.plannedTo, {});
+        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, again.inputs), { changes: false });
     });
 
     it("reads drift made in the portal and restores it", async () => {
@@ -126,12 +145,15 @@ describe("emulator: per-user MFA provider", function () {
         await portal(emu).patch(`/users/${u.id}/authentication/requirements`, { perUserMfaState: "disabled" }, { version: "beta" });
         const refreshed = await p.read(created.id, created.outs);
         const upn = u.userPrincipalName.toLowerCase();
-        // The refreshed outputs say what the tenant has once: in targets, so observed does not repeat it.
-        assert.strictEqual((refreshed.props as any).targets[upn], "disabled");
-        assert.ok(!(upn in (refreshed.props as any).observed), "observed holds only users whose state differs from targets");
-        assert.strictEqual((refreshed.inputs as any).targets[upn], "disabled", "refreshed inputs show what the tenant has");
-        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: true });
-        await p.update(created.id, refreshed.props, checked.inputs);
+        // The refreshed outputs name the user who differs from their target, with what the tenant has.
+        assert.deepStrictEqual((refreshed.props as any).observed, { [upn]: "disabled" });
+        assert.ok(!("targets" in refreshed.props!) && !("targets" in refreshed.inputs!), "no per-user map in the state");
+        // The engine's order: refresh, check, diff; the check plans the repair from the tenant as read.
+        const again = await p.check(refreshed.inputs, checked.inputs);
+        assert.deepStrictEqual(again.inputs.plannedFrom, { [upn]: "disabled" });
+        assert.deepStrictEqual(again.inputs.plannedTo, { [upn]: "enforced" });
+        assert.deepStrictEqual(await p.diff(created.id, refreshed.props, again.inputs), { changes: true });
+        await p.update(created.id, refreshed.props, again.inputs);
         assert.strictEqual(stateOf(u.id), "enforced");
     });
 
@@ -183,6 +205,47 @@ describe("emulator: per-user MFA provider", function () {
         },
     );
 
+    it(
+        "an update whose check is not at hand (another process) resolves the targets again: it applies the plan when they " +
+            "match the check's digest, and writes nothing when a group's members changed since",
+        async () => {
+            const members = [...dir().users.values()].filter((u) => u.userType === "Member" && !u.breakGlass).slice(40, 52);
+            const [first, second, newcomer] = [members.slice(0, 5), members.slice(5, 10), members[11]];
+            dir().putGroup({ id: "g-stale-check", displayName: "Stale check", members: first.map((u) => u.id) });
+            for (const u of members) dir().user(u.id)!.perUserMfaState = "disabled";
+            const inputs = {
+                assignments: [{ state: "enforced", groups: ["g-stale-check"] }],
+                excludeUsers: ["breakglass1@contoso.onmicrosoft.com"],
+                readiness: { mode: "off" },
+                guards: { maxUserChangeShare: 1 },
+            };
+            const created = await provider().create((await provider().check({}, inputs)).inputs);
+            for (const u of first) assert.strictEqual(stateOf(u.id), "enforced");
+
+            // Matching targets: a provider that did not run the check applies exactly its plan.
+            dir().putGroup({ id: "g-stale-check", displayName: "Stale check", members: [...first, ...second].map((u) => u.id) });
+            const checked = await provider().check(created.outs, inputs);
+            assert.strictEqual(Object.keys(checked.inputs.plannedTo).length, second.length);
+            const updated = await provider().update(created.id, created.outs, checked.inputs);
+            for (const u of second) assert.strictEqual(stateOf(u.id), "enforced");
+            assert.deepStrictEqual(updated.outs!.observed, {});
+
+            // A member added after the check: the update resolves other targets and writes nothing.
+            const next = await provider().check(updated.outs, {
+                ...inputs,
+                assignments: [{ state: "enabled", groups: ["g-stale-check"] }],
+            });
+            dir().putGroup({ id: "g-stale-check", displayName: "Stale check", members: [...first, ...second, newcomer].map((u) => u.id) });
+            const before = mfaWrites();
+            await assert.rejects(
+                provider().update(created.id, updated.outs, next.inputs),
+                /Per-user MFA: update failed: who the assignments target changed since this update's plan was checked \(enabled: 10 then, enabled: 11 now.*nothing was written/,
+            );
+            assert.strictEqual(mfaWrites(), before, "nothing written");
+            assert.strictEqual(stateOf(newcomer.id), "disabled");
+        },
+    );
+
     it("lockout guard: moving users to MFA needs an excluded break-glass account, unless switched off", async () => {
         const p = provider();
         const u = [...dir().users.values()].find((x) => x.userType === "Member" && !x.breakGlass && x.perUserMfaState === "disabled")!;
@@ -205,7 +268,7 @@ describe("emulator: per-user MFA provider", function () {
             },
         );
         assert.deepStrictEqual(checked.failures, []);
-        const targets = checked.inputs.targets as Record<string, string>;
+        const targets = await targetsOf(checked);
         assert.strictEqual(Object.keys(targets).length, dir().userCount - 1);
         assert.ok(!("breakglass2@contoso.onmicrosoft.com" in targets));
         await p.create(checked.inputs);
@@ -239,7 +302,7 @@ describe("emulator: per-user MFA provider", function () {
             };
             const r = await provider().check({}, inputs);
             assert.deepStrictEqual(r.failures, [], "a named user over a group is not a conflict");
-            const targets = r.inputs.targets as Record<string, string>;
+            const targets = await targetsOf(r);
             assert.strictEqual(targets[named.userPrincipalName.toLowerCase()], "disabled", "the named state wins");
             assert.strictEqual(
                 targets[excluded.userPrincipalName.toLowerCase()],
@@ -274,7 +337,7 @@ describe("emulator: per-user MFA provider", function () {
                 {},
                 { ...inputs, assignments: [{ state: "enforced", groups: [finance.id], excludeGroups: [other.id] }] },
             );
-            const outTargets = out.inputs.targets as Record<string, string>;
+            const outTargets = await targetsOf(out);
             for (const u of dir().transitiveUsers(other.id))
                 assert.strictEqual(outTargets[u.userPrincipalName.toLowerCase()], undefined, u.userPrincipalName);
             // A typo in an assignment key is answered with the nearest known one (the declared schema's words, issue 23).

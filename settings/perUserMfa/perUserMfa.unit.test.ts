@@ -1,16 +1,17 @@
 /**
- * Per-user MFA's outputs keep each user once: `targets`, and in `observed` only the users whose state
- * differs from their target. diff() reads such outputs exactly as it reads a live state (or a state
- * written before, with every user in `observed`).
+ * Per-user MFA's state holds no per-user map (issue #27): the targets stay in the provider, the inputs carry
+ * their digest and counts and the users the plan changes, and the outputs, in `observed`, only the users
+ * whose state differs from their target. diff() against the state is the plan the check made from the tenant
+ * as read at preview; against a live read in the provider, every target.
  */
 import * as assert from "node:assert";
 import { jsonSchemaOf } from "../../providers/framework/validation";
 import { perUserMfaDeclaration } from "./declaration";
 import { perUserMfaMember } from "./member";
-import { perUserMfa, type ObservedState, type PerUserMfaState } from "./setting";
+import { perUserMfa, type ObservedState, type PerUserMfaState, targetsDigest } from "./setting";
 
 describe("unit: per-user MFA state in outputs", () => {
-    // What the tenant has, and what the stack asked at the last apply or refresh.
+    // What the tenant has, and who the stack gives which state.
     const observed: Record<string, ObservedState> = {
         "same@x": "enforced",
         "drifted@x": "disabled",
@@ -18,36 +19,80 @@ describe("unit: per-user MFA state in outputs", () => {
         "gone@x": "userNotFound",
         "enabled@x": "enabled",
     };
-    const recorded: Record<string, PerUserMfaState> = {
+    const targets: Record<string, PerUserMfaState> = {
         "same@x": "enforced",
         "drifted@x": "enforced",
         "enabled-by-method@x": "enabled",
         "gone@x": "enforced",
         "enabled@x": "enabled",
     };
-    const live = { observed, counts: { disabled: 1, enabled: 1, enforced: 2, userNotFound: 1 } };
-    const base = { assignments: [], targets: recorded } as any;
+    const counts = { disabled: 1, enabled: 1, enforced: 2, userNotFound: 1 };
+    const live = { observed, counts, resolvedTargets: targets, targetsDigest: targetsDigest(targets) };
+    const base = { assignments: [] } as any;
 
-    it("keeps in observed only the users whose state differs from their target", () => {
+    it("stores only the users whose state differs from their target, the targets' digest and counts, never the targets", () => {
         const kept = perUserMfa.stored!(base, live);
-        assert.deepStrictEqual(kept.observed, { "drifted@x": "disabled", "enabled-by-method@x": "enforced", "gone@x": "userNotFound" });
-        assert.deepStrictEqual(kept.counts, live.counts, "the counts stay whole");
+        assert.deepStrictEqual(kept, {
+            observed: { "drifted@x": "disabled", "enabled-by-method@x": "enforced", "gone@x": "userNotFound" },
+            counts,
+            targetsDigest: targetsDigest(targets),
+            targetCounts: { disabled: 0, enabled: 2, enforced: 3 },
+        });
     });
 
-    it("diffs the compact outputs, the full ones of an older state and the live state alike", () => {
-        const compact = { ...base, ...perUserMfa.stored!(base, live) };
-        const older = { ...base, ...live };
-        // The next plan: a new user, one back to disabled, the rest as before.
-        const desired = { assignments: [], targets: { ...recorded, "new@x": "enabled", "enabled@x": "disabled" } } as any;
-        const fromLive = perUserMfa.diff(desired, live as any);
-        assert.deepStrictEqual(perUserMfa.diff(desired, compact), fromLive);
-        assert.deepStrictEqual(perUserMfa.diff(desired, older), fromLive);
-        assert.deepStrictEqual(fromLive.map((c) => `${c.field}: ${c.from} -> ${c.to}`).sort(), [
-            "targets.drifted@x: disabled -> enforced",
-            "targets.enabled@x: enabled -> disabled",
-            "targets.gone@x: userNotFound -> enforced",
-            "targets.new@x: undefined -> enabled",
+    it("diffs a live read against every target (enabled satisfied by enforced)", () => {
+        assert.deepStrictEqual(
+            perUserMfa.diff(base, live as any).map((c) => `${c.field}: ${c.from} -> ${c.to}`),
+            ["targets.drifted@x: disabled -> enforced", "targets.gone@x: userNotFound -> enforced"],
+        );
+    });
+
+    it("diffs the state as the check planned: its changes, and a change of who is targeted said in counts", () => {
+        const state = { ...base, ...perUserMfa.stored!(base, live) };
+        const planned = {
+            ...base,
+            targetsDigest: targetsDigest(targets),
+            targetCounts: { disabled: 0, enabled: 2, enforced: 3 },
+            plannedFrom: { "drifted@x": "disabled" },
+            plannedTo: { "drifted@x": "enforced" },
+        };
+        assert.deepStrictEqual(perUserMfa.diff(planned, state), [{ field: "targets.drifted@x", from: "disabled", to: "enforced" }]);
+        assert.deepStrictEqual(perUserMfa.diff({ ...planned, plannedFrom: {}, plannedTo: {} }, state), [], "nothing planned");
+        const more = { ...targets, "new@x": "enforced" as const };
+        const widened = {
+            ...planned,
+            plannedFrom: {},
+            plannedTo: {},
+            targetsDigest: targetsDigest(more),
+            targetCounts: { enforced: 4, enabled: 2 },
+        };
+        assert.deepStrictEqual(perUserMfa.diff(widened, state), [
+            { field: "targets", from: "enabled: 2, enforced: 3", to: "enforced: 4, enabled: 2" },
         ]);
+        // A state an earlier version wrote (every target in it, no digest): only the planned changes.
+        const older = { ...base, targets, observed, counts };
+        assert.deepStrictEqual(perUserMfa.diff({ ...planned, plannedFrom: {}, plannedTo: {} }, older), []);
+        assert.deepStrictEqual(perUserMfa.diff(planned, older), [{ field: "targets.drifted@x", from: "disabled", to: "enforced" }]);
+    });
+
+    it("refuses to write when the targets resolved for the update are not those its check planned", async () => {
+        const other = { ...targets, "new@x": "enforced" as const };
+        await assert.rejects(
+            perUserMfa.apply(
+                {} as any,
+                { ...base, targetsDigest: targetsDigest(targets), targetCounts: { enabled: 2, enforced: 3 } },
+                {
+                    ...live,
+                    resolvedTargets: other,
+                    targetsDigest: targetsDigest(other),
+                } as any,
+                [{ field: "targets.new@x", from: "disabled", to: "enforced" }],
+            ),
+            new RegExp(
+                String.raw`who the assignments target changed since this update's plan was checked \(enabled: 2, enforced: 3 then, ` +
+                    String.raw`enabled: 2, enforced: 4 now.*nothing was written`,
+            ),
+        );
     });
 });
 

@@ -199,7 +199,10 @@ describe("emulator: per-user MFA read from the user list", function () {
                 const checked = await provider().check({}, inputs);
                 assert.deepStrictEqual(checked.failures, []);
                 assert.deepStrictEqual(checked.inputs.planned, { "disabled -> enforced": changing }, mode);
-                assert.strictEqual(Object.keys(checked.inputs.targets as object).length, members.length);
+                assert.strictEqual(
+                    Object.values(checked.inputs.targetCounts as object).reduce((n, c) => n + c, 0),
+                    members.length,
+                );
             } finally {
                 emu.faults = {};
             }
@@ -242,8 +245,11 @@ describe("emulator: per-user MFA read from the user list", function () {
             assert.strictEqual(listPages().length - pages, 2);
             assert.strictEqual(batchedReads() - before, changing, "the users the list shows in another state are read again");
             assert.deepStrictEqual((refreshed.props as any).observed, {});
-            assert.deepStrictEqual((refreshed.inputs as any).targets, checked.inputs.targets);
-            assert.deepStrictEqual(await p.diff(created.id, refreshed.props, checked.inputs), { changes: false });
+            assert.strictEqual((refreshed.props as any).targetsDigest, checked.inputs.targetsDigest, "the same targets");
+            // The engine's order: refresh, check (taking the refresh's reads), diff.
+            const next = await p.check(refreshed.inputs, inputs);
+            assert.deepStrictEqual(next.inputs.plannedTo, {});
+            assert.deepStrictEqual(await p.diff(created.id, refreshed.props, next.inputs), { changes: false });
 
             // Drift the portal makes is still seen (the documented route confirms what the list shows).
             const drifted = members[0];
@@ -254,8 +260,10 @@ describe("emulator: per-user MFA read from the user list", function () {
                 { version: "beta" },
             );
             const again = await p.read(created.id, created.outs);
-            assert.deepStrictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled");
-            assert.deepStrictEqual(await p.diff(created.id, again.props, checked.inputs), { changes: true });
+            assert.deepStrictEqual((again.props as any).observed, { [drifted.userPrincipalName.toLowerCase()]: "disabled" });
+            const repair = await p.check(again.inputs, inputs);
+            assert.deepStrictEqual(repair.inputs.plannedFrom, { [drifted.userPrincipalName.toLowerCase()]: "disabled" });
+            assert.deepStrictEqual(await p.diff(created.id, again.props, repair.inputs), { changes: true });
         },
     );
     it(
@@ -286,12 +294,11 @@ describe("emulator: per-user MFA read from the user list", function () {
             const reads = batchedReads();
             const warnings = await warningsOf(async () => {
                 const again = await p.read(created.id, created.outs);
-                assert.strictEqual(
-                    (again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()],
-                    "disabled",
+                assert.deepStrictEqual(
+                    (again.props as any).observed,
+                    { [drifted.userPrincipalName.toLowerCase()]: "disabled" },
                     "refresh sees the user moved away",
                 );
-                assert.deepStrictEqual(await p.diff(created.id, again.props, checked.inputs), { changes: true });
                 // A preview on its own (another provider: nothing read earlier in this operation).
                 const preview = await provider().check({}, { ...inputs, guards: {} });
                 assert.deepStrictEqual(preview.failures, []);
@@ -323,7 +330,7 @@ describe("emulator: per-user MFA read from the user list", function () {
                 pages = listPages().length;
                 reads = batchedReads();
                 const again = await p.read(created.id, created.outs);
-                assert.strictEqual((again.inputs as any).targets[drifted.userPrincipalName.toLowerCase()], "disabled");
+                assert.deepStrictEqual((again.props as any).observed, { [drifted.userPrincipalName.toLowerCase()]: "disabled" });
                 const preview = await provider("m365-mfa-provider").check({}, { ...inputs, guards: {} });
                 assert.deepStrictEqual(preview.inputs.planned, { "disabled -> enforced": 1 });
             });

@@ -18,11 +18,12 @@ export interface PerUserMfaArgs extends Omit<ArgsOf<typeof perUserMfaDeclaration
 
 /**
  * Per-user MFA state (disabled / enabled / enforced) of a set of users. Users not targeted are left
- * alone unless allOtherUsers is set. Its outputs: the inputs, targets (resolved at plan time: user
- * principal name -> desired state), planned and plannedFrom (what the preview counted), observed (the
- * targets whose state differs from `targets` at the last read, e.g. `enforced` for a target `enabled`, or
- * `userNotFound`), counts (targets per observed state) and tenantId. Deleting the resource stops managing;
- * users keep their state.
+ * alone unless allOtherUsers is set. Its outputs: the inputs, targetsDigest and targetCounts (who gets which
+ * state, resolved at plan time, as a digest and counted per state: the targets themselves stay in the
+ * provider, issue #27), planned, plannedFrom and plannedTo (what the preview counted, and each user who
+ * changes), observed (the targets whose state differs from their target at the last read, e.g. `enforced` for
+ * a target `enabled`, or `userNotFound`), counts (targets per observed state) and tenantId. Deleting the
+ * resource stops managing; users keep their state.
  */
 export class PerUserMfa extends settingResource(TYPE, perUserMfaDeclaration) {
     constructor(name: string, args: PerUserMfaArgs, opts?: pulumi.CustomResourceOptions) {

@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
-import type { TenantSetting } from "../../providers/framework/setting";
+import { trace } from "../../client/trace";
+import type { FieldChange, TenantSetting } from "../../providers/framework/setting";
 import { type ValidationFailure, isObject } from "../../providers/framework/validation";
 import {
     AUDIT_ACTIVITIES,
@@ -10,14 +11,17 @@ import {
     type PerUserMfaLive,
     type PerUserMfaState,
     type ReadinessSettings,
+    configDigest,
     configKeyOf,
+    countTargets,
     isState,
     perUserMfaDeclaration,
     satisfies,
+    targetsDigest,
 } from "./declaration";
 import { checkPlan } from "./guards";
-import { knownStates, readStates, writeStates } from "./states";
-import { resolveTargets } from "./targets";
+import { readStates, writeStates } from "./states";
+import { type ResolvedTargets, resolveTargets } from "./targets";
 
 export {
     DEFAULT_MAX_USER_CHANGE_SHARE,
@@ -30,6 +34,7 @@ export {
     type PerUserMfaLive,
     type PerUserMfaState,
     type ReadinessSettings,
+    targetsDigest,
 } from "./declaration";
 export { confirmationToken } from "./guards";
 
@@ -54,6 +59,12 @@ export { confirmationToken } from "./guards";
  * fields (validate, here); the targets resolved at plan time (./targets.ts); the guards and readiness
  * on the tenant as read now (./guards.ts, ./lockout.ts); each user's state read and written (./states.ts,
  * ./listRead.ts). This file puts them together as the TenantSetting.
+ *
+ * Who gets which state (the targets: 50,000 entries in a 50,000-user tenant) stays in the provider (issue
+ * #27): the inputs carry their digest and counts, and the users the plan changes (plannedFrom, plannedTo);
+ * the state carries the digest, the counts and the users whose state differs from their target. A create or
+ * update takes the targets its check resolved moments before; without them (a check more than
+ * CHECK_REUSE_MS earlier) it resolves them again, and writes nothing if they no longer match the digest.
  */
 
 /** What the resource's state holds as inputs: the configured and resolved ones, and the plumbing (read picks these from the state). */
@@ -142,15 +153,15 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             : undefined,
     // Plumbing, not posture: never shown in a preview or PR summary. The guards stay shown (a confirmation
     // added is a change of the stack's config), and what the plan counted at preview is not shown as a field.
-    internalFields: [...perUserMfaDeclaration.internalFields.filter((k) => k !== "guards"), "planned", "plannedFrom"],
+    internalFields: [...perUserMfaDeclaration.internalFields.filter((k) => k !== "guards"), "planned", "plannedFrom", "plannedTo"],
     // Set at preview: each user who changes, with their state in the tenant then (the PR summary's rows, as the guard counts them).
     plannedItems: (inputs) => {
         const from = inputs.plannedFrom as Record<string, string> | undefined;
-        const targets = (inputs.targets as Record<string, string> | undefined) ?? {};
-        return from && typeof from === "object"
-            ? Object.entries(from).map(([item, f]) => ({ item, from: f, to: targets[item] }))
-            : undefined;
+        const to = (inputs.plannedTo as Record<string, string> | undefined) ?? {};
+        return from && typeof from === "object" ? Object.entries(from).map(([item, f]) => ({ item, from: f, to: to[item] })) : undefined;
     },
+    // The targets are not in the inputs (only their digest): how many users get each state.
+    itemCounts: (inputs) => (isObject(inputs.targetCounts) ? (inputs.targetCounts as Record<string, number>) : undefined),
     plannedTransitions: (inputs) =>
         Object.entries((inputs.planned as Record<string, number> | undefined) ?? {}).map(([t, count]) => {
             const [from, to] = t.split(" -> ");
@@ -194,82 +205,138 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         };
     },
     async prepare(clients: TenantClients, desired, context) {
-        const { failures, targets, tenantUsers, listed } = await resolveTargets(clients, desired);
+        const refreshed = (context?.refreshed ?? []) as PerUserMfaLive[];
+        const { failures, targets, tenantUsers, listed } = await targetsOf(clients, desired, refreshed);
         if (failures.length || !targets) {
             return { failures };
         }
-        const resolved: PerUserMfaDesired = { ...desired, targets };
-        const plan = await checkPlan(clients, resolved, context?.refreshed ?? [], tenantUsers, listed);
-        // The tenant as the plan read it goes to the create or update of this plan (the adapter keeps it briefly).
-        return plan.failures.length
-            ? { failures: plan.failures }
-            : { desired: { ...resolved, planned: plan.planned, plannedFrom: plan.plannedFrom }, failures: [], live: plan.live };
+        const plan = await checkPlan(clients, desired, targets, refreshed, tenantUsers, listed);
+        if (plan.failures.length) {
+            return { failures: plan.failures };
+        }
+        const digest = targetsDigest(targets);
+        // The inputs carry the digest, the counts and the users who change; the targets and the tenant as the
+        // plan read it go to the create or update of this plan (the adapter keeps them briefly).
+        return {
+            desired: {
+                ...desired,
+                targetsDigest: digest,
+                targetCounts: countTargets(targets),
+                planned: plan.planned,
+                plannedFrom: plan.plannedFrom,
+                plannedTo: plan.plannedTo,
+            },
+            failures: [],
+            live: { ...plan.live, resolvedTargets: targets, targetsDigest: digest, resolvedFor: configDigest(desired), tenantUsers },
+        };
     },
 
     async read(clients, desired, context) {
-        // A create or update right after its check takes the check's reads instead of reading every user again.
-        const known = context?.checked.length ? knownStates(context.checked) : undefined;
-        return (
-            await readStates(clients, Object.keys(desired.targets ?? {}), {}, known, {
-                phase: known ? "apply" : "read",
-                progress: "Per-user MFA: reading users:",
-                urn: desired.diagnosticsUrn,
-                targets: desired.targets,
-            })
-        ).live;
+        // A create or update right after its check takes the check's targets and reads instead of reading every user again.
+        const checked = (context?.checked ?? []) as PerUserMfaLive[];
+        const fresh = [...checked]
+            .reverse()
+            .find((l) => l.resolvedTargets && (desired.targetsDigest === undefined || l.targetsDigest === desired.targetsDigest));
+        if (fresh) {
+            const users = Object.keys(fresh.resolvedTargets!).length;
+            trace("PerUserMfa read", Date.now(), { phase: "apply", users, read: 0, reused: users, path: "check" });
+            return fresh;
+        }
+        // Otherwise (a refresh, or a check long before): the targets from the config, on the tenant as it is now.
+        const { failures, targets, tenantUsers, listed } = await resolveTargets(clients, desired);
+        if (failures.length || !targets) {
+            throw new Error(`the users to read cannot be resolved: ${failures.map((f) => f.reason).join("; ")}`);
+        }
+        const { live } = await readStates(clients, Object.keys(targets), {}, undefined, {
+            phase: "read",
+            progress: "Per-user MFA: reading users:",
+            urn: desired.diagnosticsUrn,
+            targets,
+            listed,
+        });
+        return {
+            ...live,
+            resolvedTargets: targets,
+            targetsDigest: targetsDigest(targets),
+            resolvedFor: configDigest(desired),
+            tenantUsers,
+        };
     },
 
     async reread(clients, desired, live, changes) {
         // Verification reads back only what was changed (and is not yet seen in its desired state), through
         // the documented per-user route: the user list may still show a user's state from before the write.
         const users = changes.map((c) => c.field.slice("targets.".length));
-        return (
-            await readStates(clients, users, live.observed, undefined, {
-                phase: "verify",
-                progress: "Per-user MFA: verifying users:",
-                urn: desired.diagnosticsUrn,
-                documentedOnly: true,
-            })
-        ).live;
+        const after = await readStates(clients, users, live.observed, undefined, {
+            phase: "verify",
+            progress: "Per-user MFA: verifying users:",
+            urn: desired.diagnosticsUrn,
+            documentedOnly: true,
+        });
+        return { ...live, ...after.live };
     },
 
-    desiredFromLive(live, desired) {
-        const targets: Record<string, PerUserMfaState> = {};
-        for (const [upn, want] of Object.entries(desired.targets ?? {})) {
-            const have = live.observed[upn];
-            // What the tenant has, said the way the stack says it where they mean the same.
-            targets[upn] = have === undefined || have === "userNotFound" ? want : satisfies(want, have) ? want : have;
-        }
-        return { ...desired, targets };
+    // The tenant's per-user states are in the outputs (observed: who differs from their target); the inputs
+    // a refresh records stay the stack's, and the check that follows plans the difference (plannedFrom, plannedTo).
+    desiredFromLive(_live, desired) {
+        return { ...desired };
     },
 
     /**
-     * The outputs keep `targets` and, in `observed`, only the users whose state differs from theirs: a
-     * converged tenant of 10,000 users holds each user once in the outputs, not twice. (A state written
-     * before this holds every user in `observed`; both read the same way, see diff.)
+     * The outputs keep, in `observed`, only the users whose state differs from their target, with the
+     * targets' digest and counts: a converged tenant of 50,000 users stores no user at all. The targets
+     * themselves are never stored (resolvedTargets stays in the provider).
      */
-    stored(desired, live) {
+    stored(_desired, live) {
+        const targets = live.resolvedTargets;
         const observed: Record<string, ObservedState> = {};
         for (const [upn, state] of Object.entries(live.observed)) {
-            if (desired.targets?.[upn] !== state) observed[upn] = state;
+            if (targets?.[upn] !== state) observed[upn] = state;
         }
-        return { ...live, observed };
+        return {
+            observed,
+            counts: live.counts,
+            ...(live.targetsDigest ? { targetsDigest: live.targetsDigest } : {}),
+            ...(targets ? { targetCounts: countTargets(targets) } : {}),
+        };
     },
 
     diff(desired, live) {
-        const changes = [];
-        // In outputs from state, a target missing from `observed` had the state `targets` says (stored()).
-        const recorded = (live as { targets?: Record<string, PerUserMfaState> }).targets ?? {};
-        for (const [upn, want] of Object.entries(desired.targets ?? {})) {
-            const have = live.observed?.[upn] ?? recorded[upn];
-            if (!satisfies(want, have)) {
-                changes.push({ field: `targets.${upn}`, from: have, to: want });
-            }
+        const targets = live.resolvedTargets;
+        if (targets) {
+            // In the provider, after a read: every target against the tenant as read.
+            return Object.entries(targets)
+                .filter(([upn, want]) => !satisfies(want, live.observed?.[upn]))
+                .map(([upn, want]): FieldChange => ({ field: `targets.${upn}`, from: live.observed?.[upn], to: want }));
+        }
+        // Against the state (the engine's diff, the PR summary): the changes the check planned from the tenant
+        // as read at preview, and a change of who is targeted since the state was written.
+        const changes = Object.entries(desired.plannedTo ?? {}).map(
+            ([upn, to]): FieldChange => ({ field: `targets.${upn}`, from: desired.plannedFrom?.[upn], to }),
+        );
+        // A state an earlier version wrote holds every target and no digest: nothing to compare (the next refresh or
+        // update stores the digest); a change of the stack is said by its own inputs.
+        const recorded = live as Partial<PerUserMfaLive> & { targetCounts?: Record<string, number> };
+        if (
+            desired.targetsDigest !== undefined &&
+            recorded.targetsDigest !== undefined &&
+            recorded.targetsDigest !== desired.targetsDigest
+        ) {
+            changes.push({ field: "targets", from: describeCounts(recorded.targetCounts), to: describeCounts(desired.targetCounts) });
         }
         return changes;
     },
 
-    async apply(clients, desired, _live, changes) {
+    async apply(clients, desired, live, changes) {
+        // The plan the preview showed and the update applies is of these targets: if the targets resolved now are
+        // others (a group's members changed since the check), nothing is written.
+        if (desired.targetsDigest !== undefined && live.targetsDigest !== undefined && live.targetsDigest !== desired.targetsDigest) {
+            throw new Error(
+                `who the assignments target changed since this update's plan was checked (${describeCounts(desired.targetCounts)} then, ` +
+                    `${describeCounts(live.resolvedTargets && countTargets(live.resolvedTargets))} now: a group's members or the ` +
+                    "tenant's users changed); nothing was written. Run pulumi preview to see the plan as it is now, then pulumi up.",
+            );
+        }
         await writeStates(clients, desired, changes);
     },
 
@@ -277,3 +344,23 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         return `${tenantId}/perUserMfa`;
     },
 };
+
+/** The targets of `desired`: those a refresh of this operation resolved from the same config moments ago, else resolved now. */
+async function targetsOf(
+    clients: TenantClients,
+    desired: PerUserMfaDesired,
+    refreshed: readonly PerUserMfaLive[],
+): Promise<ResolvedTargets> {
+    const config = configDigest(desired);
+    const reuse = [...refreshed].reverse().find((l) => l.resolvedFor === config && l.resolvedTargets);
+    if (reuse?.resolvedTargets) return { failures: [], targets: reuse.resolvedTargets, tenantUsers: reuse.tenantUsers };
+    return resolveTargets(clients, desired);
+}
+
+/** Targets counted by state, in words ("enforced: 9,998, disabled: 2"). */
+function describeCounts(counts: Record<string, number> | undefined): string {
+    const parts = Object.entries(counts ?? {})
+        .filter(([, n]) => n > 0)
+        .map(([state, n]) => `${state}: ${n.toLocaleString("en")}`);
+    return parts.length ? parts.join(", ") : "no users";
+}

@@ -155,7 +155,7 @@ describe("unit: a first rollout says from what to what, as the tenant was read a
                         { from: "disabled", to: "enforced", count: 1215 },
                         { from: "enabled", to: "enforced", count: 4 },
                     ],
-                    desired: { targets: Object.fromEntries(Array.from({ length: 1300 }, (_, i) => [upn(i), "enforced"])) },
+                    desired: { targetCounts: { disabled: 0, enabled: 0, enforced: 1300 } },
                 },
             ],
             warnings: [],

@@ -129,7 +129,8 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
     // Migration stage 3 (per-user MFA off for everyone) first rollout: rows only for the users whose state changes, as the guard counts
     // them.
     "stage3-per-user": () => {
-        const targets = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [upn(i), "disabled"]));
+        // The inputs carry the targets counted (issue #27), and each user who changes, from what to what.
+        const targetCounts = { disabled: 40, enabled: 0, enforced: 0 };
         const from = Object.fromEntries(Array.from({ length: 13 }, (_, i) => [upn(i * 3), i % 4 === 0 ? "enabled" : "enforced"]));
         const planned: Record<string, number> = {};
         for (const f of Object.values(from)) planned[`${f} -> disabled`] = (planned[`${f} -> disabled`] ?? 0) + 1;
@@ -138,9 +139,10 @@ const CASES: Record<string, () => { comment: string; full: string }> = {
                 step("create", `${DYN}PerUserMfa`, "tenant-per-user-mfa", {
                     assignments: [],
                     allOtherUsers: "disabled",
-                    targets,
+                    targetCounts,
                     planned,
                     plannedFrom: from,
+                    plannedTo: Object.fromEntries(Object.keys(from).map((u) => [u, "disabled"])),
                 }),
             ],
             diagnostics: [],

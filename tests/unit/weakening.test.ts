@@ -144,7 +144,7 @@ describe("unit: the plan's from-values are the tenant's (issue #21)", () => {
         "per-user rows are the provider's planned transitions from the tenant: disabled -> enforced, no row for users who do not " +
             "change",
         () => {
-            const targets: Record<string, string> = { "a@x": "disabled", "b@x": "disabled", "c@x": "disabled" };
+            const targetCounts = { disabled: 3, enabled: 0, enforced: 0 };
             const json = {
                 steps: [
                     {
@@ -152,7 +152,12 @@ describe("unit: the plan's from-values are the tenant's (issue #21)", () => {
                         urn: urn(`${DYN}PerUserMfa`, "tenant-per-user-mfa"),
                         newState: {
                             type: `${DYN}PerUserMfa`,
-                            inputs: { targets, planned: { "enforced -> disabled": 1 }, plannedFrom: { "b@x": "enforced" } },
+                            inputs: {
+                                targetCounts,
+                                planned: { "enforced -> disabled": 1 },
+                                plannedFrom: { "b@x": "enforced" },
+                                plannedTo: { "b@x": "disabled" },
+                            },
                         },
                     },
                 ],
