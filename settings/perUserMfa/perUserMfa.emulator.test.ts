@@ -239,7 +239,10 @@ describe("emulator: per-user MFA provider", function () {
             const before = mfaWrites();
             await assert.rejects(
                 provider().update(created.id, updated.outs, next.inputs),
-                /Per-user MFA: update failed: who the assignments target changed since this update's plan was checked \(enabled: 10 then, enabled: 11 now.*nothing was written/,
+                new RegExp(
+                    String.raw`Per-user MFA: update failed: who the assignments target changed since this update's plan was ` +
+                        String.raw`checked \(enabled: 10 then, enabled: 11 now.*nothing was written`,
+                ),
             );
             assert.strictEqual(mfaWrites(), before, "nothing written");
             assert.strictEqual(stateOf(newcomer.id), "disabled");
