@@ -20,7 +20,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { redact } from "../client/errors";
-import { PLAN_PREVIEW, localEngineRoot } from "../pipelines/localEngine";
+import { DRIFT_CHECK_ENV, PLAN_PREVIEW, localEngineRoot } from "../pipelines/localEngine";
 import { planFromPreviewJson } from "../pipelines/plan";
 import { DriftReport, driftMarkdown, driftReport } from "../pipelines/drift";
 import { TenantPlan, TenantTarget, loadTenants, validateTenantsFile } from "./tenants";
@@ -213,7 +213,7 @@ async function runOne(
         }
         const r = await exec(pulumiCommand.command, [...PLAN_PREVIEW.args, ...stackArgs], options.projectDir, {
             ...env,
-            ...PLAN_PREVIEW.env,
+            ...previewEnv(options.operation),
         });
         let json: any;
         try {
@@ -312,6 +312,15 @@ export interface MultiTenantCommandOptions {
     only?: string[];
     /** The results as JSON instead of a table. */
     json?: boolean;
+}
+
+/**
+ * The variables of a tenant's preview for an operation: the plan preview's, and for the drift check those of
+ * `m365-mfa drift`'s own previews (DRIFT_CHECK_ENV: readiness is not assessed; the report lists what drifted and
+ * who changed it, and the repair, `--operation up`, assesses readiness before it enforces).
+ */
+export function previewEnv(operation: Operation): Record<string, string> {
+    return { ...PLAN_PREVIEW.env, ...(operation === "drift" ? DRIFT_CHECK_ENV : {}) };
 }
 
 /** Exit codes: 0 every tenant clean/succeeded, 1 a tenant failed, 2 a tenant drifted (drift), 3 only pending changes (drift). */

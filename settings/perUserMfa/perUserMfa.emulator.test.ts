@@ -240,7 +240,7 @@ describe("emulator: per-user MFA provider", function () {
             await assert.rejects(
                 provider().update(created.id, updated.outs, next.inputs),
                 new RegExp(
-                    String.raw`Per-user MFA: update failed: who the assignments target changed since this update's plan was ` +
+                    "Per-user MFA: update failed: who the assignments target changed since this update's plan was " +
                         String.raw`checked \(enabled: 10 then, enabled: 11 now.*nothing was written`,
                 ),
             );

@@ -89,8 +89,8 @@ describe("unit: per-user MFA state in outputs", () => {
                 [{ field: "targets.new@x", from: "disabled", to: "enforced" }],
             ),
             new RegExp(
-                String.raw`who the assignments target changed since this update's plan was checked \(enabled: 2, enforced: 3 then, ` +
-                    String.raw`enabled: 2, enforced: 4 now.*nothing was written`,
+                "who the assignments target changed since this update's plan was checked \\(enabled: 2, enforced: 3 then, " +
+                    "enabled: 2, enforced: 4 now.*nothing was written",
             ),
         );
     });

@@ -11,7 +11,8 @@ import * as YAML from "yaml";
 import { main } from "../../cli";
 import { GITHUB_MATRIX_LIMIT, buildMatrix, githubOutputs } from "../../multitenant/matrix";
 import { type TenantResult, collectResults, rollUp, rollUpMarkdown, writeReports } from "../../multitenant/report";
-import { exitCode, stateDirFor, tenantEnv, writeStackConfig } from "../../multitenant/run";
+import { exitCode, previewEnv, stateDirFor, tenantEnv, writeStackConfig } from "../../multitenant/run";
+import { DRIFT_CHECK_ENV, PLAN_PREVIEW } from "../../pipelines/localEngine";
 import { TenantsFileError, loadTenants, mergeBaseline, validateTenantsFile } from "../../multitenant/tenants";
 
 const BASE = { preset: "conditional-access", breakGlassAccounts: ["bg1@contoso.com"], readiness: { mode: "warn" } };
@@ -258,6 +259,17 @@ describe("unit: many tenants", () => {
                 encryptionsalt: "v1:abc",
                 config: { "m365-mfa:tenantId": "t1", "m365-mfa:baseline": { preset: "security-defaults" }, "m365-mfa:clientId": "app" },
             });
+        });
+    });
+
+    describe("the previews' environment", () => {
+        it("the drift check's previews do not assess readiness, as m365-mfa drift's; preview and up's previews do", () => {
+            assert.strictEqual(previewEnv("drift").M365_MFA_READINESS, DRIFT_CHECK_ENV.M365_MFA_READINESS);
+            for (const op of ["preview", "up"] as const) {
+                assert.strictEqual(previewEnv(op).M365_MFA_READINESS, undefined, op);
+                assert.deepStrictEqual(previewEnv(op), { ...PLAN_PREVIEW.env }, op);
+            }
+            for (const [k, v] of Object.entries(PLAN_PREVIEW.env)) assert.strictEqual(previewEnv("drift")[k], v, k);
         });
     });
 
