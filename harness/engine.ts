@@ -59,6 +59,11 @@ export class PulumiWorkspace {
         return this.spawn(path.join(NODE_BIN_DIR, "node"), ["scripts/launch.js", "cli", ...args], extraEnv);
     }
 
+    /** Runs `node <args>` (the engine's Node.js) in the project directory, e.g. another project's m365-mfa launcher. */
+    node(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+        return this.spawn(path.join(NODE_BIN_DIR, "node"), args, extraEnv);
+    }
+
     /** The environment every command runs with: local backend, passphrase, offline, the engine on PATH. */
     environment(extraEnv: Record<string, string> = {}): Record<string, string> {
         return {
