@@ -75,6 +75,13 @@ describe("unit: per-user MFA state in outputs", () => {
         assert.deepStrictEqual(perUserMfa.diff(planned, older), [{ field: "targets.drifted@x", from: "disabled", to: "enforced" }]);
     });
 
+    it("a refresh of a state whose recorded inputs are not valid says so, instead of reading nobody", async () => {
+        await assert.rejects(
+            perUserMfa.read({} as any, {} as any),
+            /the inputs recorded in the state do not say whom to read \(no valid assignments\); run pulumi up/,
+        );
+    });
+
     it("refuses to write when the targets resolved for the update are not those its check planned", async () => {
         const other = { ...targets, "new@x": "enforced" as const };
         await assert.rejects(

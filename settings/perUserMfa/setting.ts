@@ -243,6 +243,12 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             return fresh;
         }
         // Otherwise (a refresh, or a check long before): the targets from the config, on the tenant as it is now.
+        if (!Array.isArray(desired.assignments)) {
+            throw new Error(
+                "the inputs recorded in the state do not say whom to read (no valid assignments); run pulumi up to record the " +
+                    "stack's inputs, then refresh",
+            );
+        }
         const { failures, targets, tenantUsers, listed } = await resolveTargets(clients, desired);
         if (failures.length || !targets) {
             throw new Error(`the users to read cannot be resolved: ${failures.map((f) => f.reason).join("; ")}`);
