@@ -170,7 +170,7 @@ export function planFromPreviewJson(json: any): Plan {
             weakens: [],
             configChanged: inputsChanged(
                 step,
-                [...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? [])],
+                [...(setting?.internalFields ?? []), ...(setting?.resolvedFields ?? []), ...(setting?.retiredFields ?? [])],
                 applied.get(String(step.urn)),
             ),
         };

@@ -132,6 +132,12 @@ export interface TenantSetting<D extends Record<string, unknown>, L extends Reco
     plannedTransitions?(inputs: Record<string, unknown>): { from: string; to: string; count: number }[];
     /** Optional: inputs that are plumbing, not posture (e.g. a diagnostics URN): never shown in a preview or PR summary. */
     readonly internalFields?: readonly string[];
+    /**
+     * Optional: inputs an earlier version recorded in state and this one no longer has (e.g. per-user MFA's
+     * `targets` map, issue #27): ignored where the inputs last applied are compared with the new ones, so that
+     * an upgrade is not taken for a change of the stack (pipelines/plan.ts).
+     */
+    readonly retiredFields?: readonly string[];
 
     /**
      * Optional: whether a change weakens the tenant's security, and how (e.g. "MFA switched off"); the

@@ -53,6 +53,10 @@ const OUTPUTS = {
     observed: map(oneOf(OBSERVED_STATES)),
     /** Number of targets per observed state. */
     counts: map(num({ integer: true, min: 0 }), { keys: OBSERVED_STATES }),
+    /** The target of each user in `observed` (what they should have), so that a refresh can say who drifted from what. */
+    observedTargets: map(STATE),
+    /** When the tenant was read for these outputs (ISO time): a refresh newer than the plan diffs from `observed`. */
+    readAt: str(),
 };
 
 export const perUserMfaDeclaration = declareSetting({
@@ -115,6 +119,8 @@ export const perUserMfaDeclaration = declareSetting({
         plannedFrom: map(str(), { hint: "set at preview; do not set it" }),
         /** Set at preview: each user who changes -> the state the plan gives them. */
         plannedTo: map(STATE, { hint: "set at preview; do not set it" }),
+        /** Set at preview: when the check read the tenant for this plan (ISO time). */
+        plannedAt: str({ hint: "set at preview; do not set it" }),
     },
     outputs: OUTPUTS,
 });
@@ -127,7 +133,9 @@ export type PerUserMfaDesired = DesiredOf<typeof perUserMfaDeclaration>;
  * In the provider's memory only (stored() leaves them out of the state), the targets the read compared
  * with and their digest.
  */
-export type PerUserMfaLive = { [K in keyof typeof OUTPUTS]: Infer<(typeof OUTPUTS)[K]> } & {
+export type PerUserMfaLive = { [K in "observed" | "counts"]: Infer<(typeof OUTPUTS)[K]> } & {
+    [K in "observedTargets" | "readAt"]?: Infer<(typeof OUTPUTS)[K]>;
+} & {
     /** The targets this read resolved or was given (user principal name -> state): never stored. */
     resolvedTargets?: Record<string, PerUserMfaState>;
     /** Their digest (targetsDigest()), stored: a read against other targets makes a diff. */

@@ -5,6 +5,8 @@
  * as read at preview; against a live read in the provider, every target.
  */
 import * as assert from "node:assert";
+import { driftReport } from "../../pipelines/drift";
+import { planFromPreviewJson } from "../../pipelines/plan";
 import { jsonSchemaOf } from "../../providers/framework/validation";
 import { perUserMfaDeclaration } from "./declaration";
 import { perUserMfaMember } from "./member";
@@ -31,9 +33,11 @@ describe("unit: per-user MFA state in outputs", () => {
     const base = { assignments: [] } as any;
 
     it("stores only the users whose state differs from their target, the targets' digest and counts, never the targets", () => {
-        const kept = perUserMfa.stored!(base, live);
+        const { readAt, ...kept } = perUserMfa.stored!(base, live);
+        assert.match(String(readAt), /^\d{4}-\d\d-\d\dT/, "when the tenant was read");
         assert.deepStrictEqual(kept, {
             observed: { "drifted@x": "disabled", "enabled-by-method@x": "enforced", "gone@x": "userNotFound" },
+            observedTargets: { "drifted@x": "enforced", "enabled-by-method@x": "enabled", "gone@x": "enforced" },
             counts,
             targetsDigest: targetsDigest(targets),
             targetCounts: { disabled: 0, enabled: 2, enforced: 3 },
@@ -51,6 +55,8 @@ describe("unit: per-user MFA state in outputs", () => {
         const state = { ...base, ...perUserMfa.stored!(base, live) };
         const planned = {
             ...base,
+            // The check read the tenant after the state was written.
+            plannedAt: new Date(Date.now() + 60_000).toISOString(),
             targetsDigest: targetsDigest(targets),
             targetCounts: { disabled: 0, enabled: 2, enforced: 3 },
             plannedFrom: { "drifted@x": "disabled" },
@@ -70,7 +76,7 @@ describe("unit: per-user MFA state in outputs", () => {
             { field: "targets", from: "enabled: 2, enforced: 3", to: "enforced: 4, enabled: 2" },
         ]);
         // A state an earlier version wrote (every target in it, no digest): only the planned changes.
-        const older = { ...base, targets, observed, counts };
+        const older = { ...base, targets, observed, counts, readAt: undefined };
         assert.deepStrictEqual(perUserMfa.diff({ ...planned, plannedFrom: {}, plannedTo: {} }, older), []);
         assert.deepStrictEqual(perUserMfa.diff(planned, older), [{ field: "targets.drifted@x", from: "disabled", to: "enforced" }]);
     });
@@ -78,7 +84,54 @@ describe("unit: per-user MFA state in outputs", () => {
     it("a refresh of a state whose recorded inputs are not valid says so, instead of reading nobody", async () => {
         await assert.rejects(
             perUserMfa.read({} as any, {} as any),
-            /the inputs recorded in the state do not say whom to read \(no valid assignments\); run pulumi up/,
+            /hold no valid assignments, so a refresh cannot tell whom to read\. pulumi preview and pulumi up are not affected/,
+        );
+    });
+
+    it(
+        "a refresh diffs what it read (Pulumi diffs the refreshed outputs against the inputs last applied): drift, not the " +
+            "last update's changes again",
+        () => {
+            // The inputs last applied: the update that moved drifted@x and new@x, planned an hour ago.
+            const applied = {
+                ...base,
+                plannedAt: new Date(Date.now() - 3_600_000).toISOString(),
+                targetsDigest: targetsDigest(targets),
+                targetCounts: { disabled: 0, enabled: 2, enforced: 3 },
+                plannedFrom: { "new@x": "disabled" },
+                plannedTo: { "new@x": "enforced" },
+            };
+            // Refreshed now: drifted@x and gone@x differ from their target; enabled-by-method@x is enforced, which enabled allows.
+            const refreshed = perUserMfa.stored!(base, live);
+            assert.deepStrictEqual(perUserMfa.diff(applied, refreshed as any), [
+                { field: "targets.drifted@x", from: "disabled", to: "enforced" },
+                { field: "targets.gone@x", from: "userNotFound", to: "enforced" },
+            ]);
+            // Converged: nothing, although the applied plan changed new@x.
+            const converged = perUserMfa.stored!(base, { ...live, observed: { ...targets } });
+            assert.deepStrictEqual(perUserMfa.diff(applied, converged as any), []);
+            // A state an earlier version wrote (every target in `targets`): the same reading.
+            const older = { observed, counts, targets, readAt: new Date().toISOString() };
+            assert.deepStrictEqual(perUserMfa.diff(applied, older as any).length, 2);
+        },
+    );
+
+    it("an update writes only what its check planned: another user or another state writes nothing", async () => {
+        const desired = {
+            ...base,
+            targetsDigest: targetsDigest(targets),
+            plannedFrom: { "drifted@x": "disabled" },
+            plannedTo: { "drifted@x": "enforced" },
+        };
+        await assert.rejects(
+            perUserMfa.apply({} as any, desired, live as any, [
+                { field: "targets.drifted@x", from: "disabled", to: "enforced" },
+                { field: "targets.gone@x", from: "enabled", to: "disabled" },
+            ]),
+            new RegExp(
+                "the tenant changed since this update's plan was checked: 1 user would change that the plan did not show: " +
+                    String.raw`gone@x \(enabled -> disabled\); nothing was written`,
+            ),
         );
     });
 
@@ -100,6 +153,48 @@ describe("unit: per-user MFA state in outputs", () => {
                     "enabled: 2, enforced: 4 now.*nothing was written",
             ),
         );
+    });
+});
+
+describe("unit: per-user MFA drift on a state an earlier version wrote (issue #27)", () => {
+    it("the targets map the earlier version recorded in the inputs is not a change of the stack: drift stays drift", () => {
+        const type = "pulumi-nodejs:dynamic/m365-mfa:PerUserMfa";
+        const urn = `urn:pulumi:s::p::m365-mfa:index:TenantMfaBaseline$${type}::tenant-per-user-mfa`;
+        const config = { assignments: [{ state: "enforced", groups: ["g"] }], excludeUsers: ["bg@x"] };
+        const json = {
+            steps: [
+                {
+                    op: "refresh",
+                    urn,
+                    oldState: { type, inputs: { ...config, targets: { "a@x": "enforced", "b@x": "enforced" }, planned: {} } },
+                },
+                {
+                    op: "update",
+                    urn,
+                    oldState: { type, outputs: { ...config, observed: { "b@x": "disabled" } } },
+                    newState: {
+                        type,
+                        inputs: {
+                            ...config,
+                            targetsDigest: "sha256:x",
+                            targetCounts: { disabled: 0, enabled: 0, enforced: 2 },
+                            planned: { "disabled -> enforced": 1 },
+                            plannedFrom: { "b@x": "disabled" },
+                            plannedTo: { "b@x": "enforced" },
+                            plannedAt: new Date().toISOString(),
+                        },
+                    },
+                },
+            ],
+        };
+        const plan = planFromPreviewJson(json);
+        assert.strictEqual(plan.settings[0].configChanged, false);
+        const report = driftReport(plan, "s");
+        assert.deepStrictEqual(
+            report.settings.map((x) => x.kind),
+            ["drift"],
+        );
+        assert.strictEqual(report.drifted, true);
     });
 });
 

@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
 import { trace } from "../../client/trace";
+import { nameList } from "../../providers/framework/report";
 import type { FieldChange, TenantSetting } from "../../providers/framework/setting";
 import { type ValidationFailure, isObject } from "../../providers/framework/validation";
 import {
@@ -145,6 +146,8 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
     type: "PerUserMfa",
     title: "Per-user MFA",
     itemFields: { targets: "users" },
+    // An earlier version recorded every target in the inputs (issue #27): not a change of the stack.
+    retiredFields: ["targets"],
     auditActivities: AUDIT_ACTIVITIES,
     resolvedFields: perUserMfaDeclaration.resolvedFields,
     weakens: (c) =>
@@ -153,7 +156,13 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
             : undefined,
     // Plumbing, not posture: never shown in a preview or PR summary. The guards stay shown (a confirmation
     // added is a change of the stack's config), and what the plan counted at preview is not shown as a field.
-    internalFields: [...perUserMfaDeclaration.internalFields.filter((k) => k !== "guards"), "planned", "plannedFrom", "plannedTo"],
+    internalFields: [
+        ...perUserMfaDeclaration.internalFields.filter((k) => k !== "guards"),
+        "planned",
+        "plannedFrom",
+        "plannedTo",
+        "plannedAt",
+    ],
     // Set at preview: each user who changes, with their state in the tenant then (the PR summary's rows, as the guard counts them).
     plannedItems: (inputs) => {
         const from = inputs.plannedFrom as Record<string, string> | undefined;
@@ -225,6 +234,7 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 planned: plan.planned,
                 plannedFrom: plan.plannedFrom,
                 plannedTo: plan.plannedTo,
+                plannedAt: new Date().toISOString(),
             },
             failures: [],
             live: { ...plan.live, resolvedTargets: targets, targetsDigest: digest, resolvedFor: configDigest(desired), tenantUsers },
@@ -245,8 +255,9 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         // Otherwise (a refresh, or a check long before): the targets from the config, on the tenant as it is now.
         if (!Array.isArray(desired.assignments)) {
             throw new Error(
-                "the inputs recorded in the state do not say whom to read (no valid assignments); run pulumi up to record the " +
-                    "stack's inputs, then refresh",
+                "the state's recorded outputs for this resource hold no valid assignments, so a refresh cannot tell whom to " +
+                    "read. pulumi preview and pulumi up are not affected (they resolve the users from the stack's config); leave " +
+                    "this resource out of refreshes (pulumi refresh --exclude <its URN>) until an update rewrites its state",
             );
         }
         const { failures, targets, tenantUsers, listed } = await resolveTargets(clients, desired);
@@ -299,9 +310,13 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
         for (const [upn, state] of Object.entries(live.observed)) {
             if (targets?.[upn] !== state) observed[upn] = state;
         }
+        const observedTargets: Record<string, PerUserMfaState> = {};
+        for (const upn of Object.keys(observed)) if (targets?.[upn]) observedTargets[upn] = targets[upn];
         return {
             observed,
+            observedTargets,
             counts: live.counts,
+            readAt: new Date().toISOString(),
             ...(live.targetsDigest ? { targetsDigest: live.targetsDigest } : {}),
             ...(targets ? { targetCounts: countTargets(targets) } : {}),
         };
@@ -315,14 +330,26 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                 .filter(([upn, want]) => !satisfies(want, live.observed?.[upn]))
                 .map(([upn, want]): FieldChange => ({ field: `targets.${upn}`, from: live.observed?.[upn], to: want }));
         }
-        // Against the state (the engine's diff, the PR summary): the changes the check planned from the tenant
-        // as read at preview, and a change of who is targeted since the state was written.
-        const changes = Object.entries(desired.plannedTo ?? {}).map(
-            ([upn, to]): FieldChange => ({ field: `targets.${upn}`, from: desired.plannedFrom?.[upn], to }),
-        );
+        // Against the state: whichever read the tenant last says what differs. The check of a preview (the engine's
+        // diff, the PR summary) read it after the state was written: the changes it planned from the tenant as read
+        // then. A refresh of the applied inputs read it after their plan (Pulumi's refresh diffs the refreshed
+        // outputs against the inputs last applied): the users it found differing from their target, so that a
+        // refresh shows drift and not the last update's own changes again.
+        const recorded = live as Partial<PerUserMfaLive> & { targetCounts?: Record<string, number>; targets?: Record<string, string> };
+        const stateIsNewer =
+            desired.plannedTo === undefined ||
+            (typeof recorded.readAt === "string" && typeof desired.plannedAt === "string" && recorded.readAt > desired.plannedAt);
+        const changes = stateIsNewer
+            ? Object.entries(recorded.observed ?? {}).flatMap(([upn, have]): FieldChange[] => {
+                  // An earlier version's state names each target in `targets`.
+                  const want = (recorded.observedTargets?.[upn] ?? recorded.targets?.[upn]) as PerUserMfaState | undefined;
+                  return want && !satisfies(want, have) ? [{ field: `targets.${upn}`, from: have, to: want }] : [];
+              })
+            : Object.entries(desired.plannedTo ?? {}).map(
+                  ([upn, to]): FieldChange => ({ field: `targets.${upn}`, from: desired.plannedFrom?.[upn], to }),
+              );
         // A state an earlier version wrote holds every target and no digest: nothing to compare (the next refresh or
         // update stores the digest); a change of the stack is said by its own inputs.
-        const recorded = live as Partial<PerUserMfaLive> & { targetCounts?: Record<string, number> };
         if (
             desired.targetsDigest !== undefined &&
             recorded.targetsDigest !== undefined &&
@@ -342,6 +369,24 @@ export const perUserMfa: TenantSetting<PerUserMfaDesired, PerUserMfaLive> = {
                     `${describeCounts(live.resolvedTargets && countTargets(live.resolvedTargets))} now: a group's members or the ` +
                     "tenant's users changed); nothing was written. Run pulumi preview to see the plan as it is now, then pulumi up.",
             );
+        }
+        // Exactly the changes the check planned: a user the plan did not show, or another state than it showed (the
+        // tenant changed between a check this update could not take and now), writes nothing. Users the plan showed who
+        // no longer need a change are simply not written.
+        const planned = desired.plannedTo;
+        if (planned) {
+            const unplanned = changes
+                .map((c) => ({ upn: c.field.slice("targets.".length), c }))
+                .filter(({ upn, c }) => planned[upn] !== c.to)
+                .map(({ upn, c }) => `${upn} (${c.from ?? "unknown"} -> ${c.to})`);
+            if (unplanned.length) {
+                throw new Error(
+                    `the tenant changed since this update's plan was checked: ${unplanned.length} user` +
+                        `${unplanned.length === 1 ? " would change that the plan did" : "s would change that the plan did"} not show: ` +
+                        `${nameList(unplanned, "users the plan did not show")}; nothing was written. Run pulumi preview to see the ` +
+                        "plan as it is now, then pulumi up.",
+                );
+            }
         }
         await writeStates(clients, desired, changes);
     },
