@@ -68,12 +68,9 @@ function desiredSummary(s: SettingPlan): string[] {
                 );
             continue;
         }
+        // Named items only: a setting that carries them counted plans its transitions, so the rows above say it.
+        if (!entries) continue;
         const noun = setting?.itemFields?.[field] ?? field;
-        if (!entries) {
-            lines.push(`| brought under management as | ${noun} |`, "|---|---:|");
-            for (const [st, n] of Object.entries(counted ?? {})) if (n > 0) lines.push(`| ${st} | ${n} |`);
-            continue;
-        }
         const byState = new Map<string, string[]>();
         for (const [u, st] of Object.entries(entries)) {
             byState.set(String(st), [...(byState.get(String(st)) ?? []), u]);
