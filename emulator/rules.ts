@@ -55,7 +55,13 @@ export interface Probe {
     /** Send this many times in a row and assert on the last answer (throttling). */
     repeat?: number;
     /** Emulator state to set first. */
-    given?: "securityDefaultsOn" | "securityDefaultsOff" | "freeTenant" | "conditionalAccessEnabled" | "perUserMfaStateServed";
+    given?:
+        | "securityDefaultsOn"
+        | "securityDefaultsOff"
+        | "freeTenant"
+        | "conditionalAccessEnabled"
+        | "perUserMfaStateServed"
+        | "signInOrRefused";
 }
 
 export interface Expectation {

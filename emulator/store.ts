@@ -215,6 +215,14 @@ export interface TenantState {
      * or absent: no lag).
      */
     perUserMfaListLagMs?: number;
+    /**
+     * Whether GET /auditLogs/signIns takes `or` in $filter (rules reports.signIns.clientAppUsedOr*). Absent or
+     * "accepted": `or` is among the operators Graph supports (docs-contrib concepts/filter-query-parameter.md, which
+     * adds that support "may vary" by resource), and peers run `clientAppUsed eq '...' or ...` on sign-ins against
+     * real tenants (observed). "refused": 400 BadRequest for any `or`, the tenant that varies, for the readiness
+     * reader's documented fallback (providers/framework/readinessReport.ts).
+     */
+    signInOrFilter?: "accepted" | "refused";
 }
 
 export interface EmulatorState {

@@ -22,6 +22,7 @@ import type { TenantClients } from "../client";
 import type { DriftReport } from "./drift";
 import { DRIFT_CHECK_ENV, PLAN_PREVIEW, localEngineRoot } from "./localEngine";
 import { verboseSecretWarning } from "./verbose";
+import { trace } from "../client/trace";
 
 /** drift's exit codes (the m365-mfa command's --help lists them; 64 is a usage error, cli.ts). */
 export const EXIT = { clean: 0, failed: 1, drifted: 2, pending: 3, repaired: 4 } as const;
@@ -287,6 +288,7 @@ function valuesFrom(code: number, stdout: string): Record<string, string | undef
 }
 
 export async function drift(options: DriftOptions): Promise<number> {
+    const started = Date.now();
     const stack = options.stack ?? "stack";
     const dir = options.reportDir ?? ".";
     const values = stackConnectionValues(options);
@@ -300,21 +302,23 @@ export async function drift(options: DriftOptions): Promise<number> {
         return c;
     });
     clients.catch(() => undefined);
+    // The Microsoft-managed Conditional Access policies, and who changed them (Microsoft switches them on by itself):
+    // best effort, and independent of the stack, so read while the engine runs.
+    const managed = clients
+        .then((c) => readers().managedPolicies(c))
+        .catch((err) => ({
+            available: false,
+            reason: `no connection to the tenant (${err instanceof Error ? err.message : String(err)})`,
+            policies: [],
+            changes: [],
+        }))
+        .finally(() => trace("drift: managed policies read", started));
     const json = await preview;
-    const { driftReport, planFromPreviewJson, driftMarkdown, attribute, managedPolicies } = readers();
+    trace("drift: preview", started);
+    const { driftReport, planFromPreviewJson, driftMarkdown, attribute } = readers();
     let report = driftReport(planFromPreviewJson(json), stack);
-    // The Microsoft-managed Conditional Access policies, and who changed them (Microsoft switches them on by itself): best effort.
-    report = {
-        ...report,
-        managed: await clients
-            .then((c) => managedPolicies(c))
-            .catch((err) => ({
-                available: false,
-                reason: `no connection to the tenant (${err instanceof Error ? err.message : String(err)})`,
-                policies: [],
-                changes: [],
-            })),
-    };
+    trace("drift: report", started);
+    report = { ...report, managed: await managed };
     const write = (r: DriftReport) => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, "drift-report.json"), `${JSON.stringify(r, null, 2)}\n`);
@@ -325,6 +329,7 @@ export async function drift(options: DriftOptions): Promise<number> {
         // before any repair, so that the repair's own writes are not what the report shows.
         try {
             report = { ...report, attribution: await attribute(report, await clients) };
+            trace("drift: attribution", started);
         } catch (err) {
             report = {
                 ...report,
@@ -382,6 +387,7 @@ export async function drift(options: DriftOptions): Promise<number> {
     }
     write(report);
     process.stdout.write(driftMarkdown(report));
+    trace("drift: report written", started);
     if (report.remediation) return report.remediation.outcome === "repaired" ? EXIT.repaired : EXIT.drifted;
     return report.drifted ? EXIT.drifted : report.pending ? EXIT.pending : EXIT.clean;
 }

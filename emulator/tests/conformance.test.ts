@@ -159,6 +159,11 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
                 e.store.mutate(() => (tenant.perUserMfaStateOnUserList = "served"));
                 return () => e.store.mutate(() => (tenant.perUserMfaStateOnUserList = before));
             }
+            case "signInOrRefused": {
+                const before = tenant.signInOrFilter;
+                e.store.mutate(() => (tenant.signInOrFilter = "refused"));
+                return () => e.store.mutate(() => (tenant.signInOrFilter = before));
+            }
             case "conditionalAccessEnabled": {
                 const policy = { id: "0c0e0f00-0000-4000-8000-00000000c0a1", displayName: "conformance: enabled", state: "enabled" } as any;
                 e.store.mutate(() => tenant.conditionalAccessPolicies.push(policy));

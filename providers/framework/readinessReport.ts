@@ -65,6 +65,11 @@ export interface AssessOptions {
     wideSignInPages?: number;
     /** Sign-ins per page ($top; Graph's maximum and default is 1,000). */
     signInPageSize?: number;
+    /**
+     * Read the legacy sign-ins with one query for all legacy protocols (`clientAppUsed eq '...' or ...`; default)
+     * before the documented per-protocol ways; false skips it.
+     */
+    combinedSignInQuery?: boolean;
     /** Without P1, the users whose registration to read one by one. */
     users?: string[];
     onProgress?: (what: string, count: number) => void;
@@ -152,7 +157,81 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
 }
 
 /**
- * Legacy-protocol sign-ins of the window, read with only what the sign-in log documents: $top,
+ * Tenants whose sign-in log refused the combined legacy-protocol query (400), by tenant id, with the error code: the
+ * documented ways for the rest of the process.
+ */
+const combinedRefused = new Map<string, string>();
+
+/** Forgets which tenants refused the combined sign-in query in this process (tests). */
+export function forgetSignInFilterSupport(): void {
+    combinedRefused.clear();
+}
+
+/**
+ * Legacy-protocol sign-ins of the window. First one query for every legacy protocol at once:
+ * `createdDateTime ge <since> and (clientAppUsed eq '<protocol>' or ...)`, one request per 1,000 legacy
+ * sign-ins whatever the tenant's sign-in volume (legacy sign-ins are few), so that readiness stays within the
+ * reports limit of five requests per 10 s. Each part is documented (clientAppUsed `eq`, createdDateTime `ge`:
+ * resources/signin.md; `and` and `or` among the operators Graph supports: concepts/filter-query-parameter.md,
+ * which adds that support "may vary" by resource); the combination on sign-ins is what peers run against real
+ * tenants (CIPP-API ListBasicAuth/run.ps1, the same thirteen protocols; jasonfritts/AADReportingAPI
+ * MSGraphSDK_ExportLogs.ps1): observed, not stated. A sign-in log that refuses it (400) is read the documented
+ * way below for the rest of the process, and the report says so once.
+ */
+async function legacySignIns(clients: TenantClients, report: ReadinessReport, since: string, options: AssessOptions): Promise<void> {
+    const tenant = clients.connection.tenantId.toLowerCase();
+    const state = { counted: new Set<string>(), seen: 0 };
+    if (options.combinedSignInQuery !== false && !combinedRefused.has(tenant)) {
+        const protocols = LEGACY_CLIENT_APPS.map((p) => `clientAppUsed eq '${p.replace(/'/g, "''")}'`).join(" or ");
+        try {
+            for await (const page of pages<any>(clients.graph, signInQuery(`createdDateTime ge ${since} and (${protocols})`, options))) {
+                for (const s of page) takeSignIn(report, state, s);
+                state.seen += page.length;
+                options.onProgress?.("sign-ins", state.seen);
+            }
+            return;
+        } catch (err) {
+            if (!(err instanceof TenantApiError && err.status === 400)) throw err;
+            combinedRefused.set(tenant, err.code ?? "400");
+        }
+    }
+    const refused = combinedRefused.get(tenant);
+    if (refused !== undefined && options.combinedSignInQuery !== false) {
+        report.notes.push(
+            `The sign-in log refused one query for all legacy protocols (400 ${refused}); legacy sign-ins were read the documented ` +
+                "way (the whole window, then one query per protocol), which costs more requests under the reports limit of five per 10 s.",
+        );
+    }
+    await legacySignInsDocumented(clients, report, since, options, state);
+}
+
+function signInQuery(filter: string, options: AssessOptions): string {
+    return `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=${options.signInPageSize ?? 1000}`;
+}
+
+/** Counts one sign-in (once, by id) when its client is a legacy protocol. */
+function takeSignIn(report: ReadinessReport, state: { counted: Set<string> }, s: any): void {
+    if (state.counted.has(s.id)) return;
+    state.counted.add(s.id);
+    if (!LEGACY_LOWER.has(String(s.clientAppUsed).toLowerCase())) return;
+    const upn = String(s.userPrincipalName).toLowerCase();
+    const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
+    // Casing of clientAppUsed varies in practice: group case-insensitively.
+    let use = f.legacy.find((l) => l.protocol.toLowerCase() === String(s.clientAppUsed).toLowerCase());
+    if (!use) {
+        use = { protocol: s.clientAppUsed, count: 0, lastSeen: s.createdDateTime, apps: [] };
+        f.legacy.push(use);
+    }
+    use.count++;
+    if (s.createdDateTime > use.lastSeen) use.lastSeen = s.createdDateTime;
+    if (s.appDisplayName && !use.apps.includes(s.appDisplayName)) use.apps.push(s.appDisplayName);
+    report.legacy.set(upn, f);
+}
+
+const LEGACY_LOWER = new Set(LEGACY_CLIENT_APPS.map((a) => a.toLowerCase()));
+
+/**
+ * Legacy-protocol sign-ins of the window where the combined query is refused, read with only what the sign-in log documents: $top,
  * $skiptoken and $filter (no $select; docs-contrib api-reference/v1.0/api/signin-list.md), and per
  * property only the operators resources/signin.md lists: clientAppUsed `eq` only (no `in`),
  * createdDateTime `eq`, `le`, `ge`. Sign-in logs are under the Entra logs and reports limit of five
@@ -170,30 +249,16 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
  * and still goes on, the rest of the window (`createdDateTime le <oldest sign-in read>`) is read per
  * protocol, and a sign-in read both ways counts once (by id).
  */
-async function legacySignIns(clients: TenantClients, report: ReadinessReport, since: string, options: AssessOptions): Promise<void> {
-    const legacy = new Set(LEGACY_CLIENT_APPS.map((a) => a.toLowerCase()));
-    const pageSize = options.signInPageSize ?? 1000;
+async function legacySignInsDocumented(
+    clients: TenantClients,
+    report: ReadinessReport,
+    since: string,
+    options: AssessOptions,
+    state: { counted: Set<string>; seen: number },
+): Promise<void> {
     const widePages = options.wideSignInPages ?? LEGACY_CLIENT_APPS.length - 1;
-    const counted = new Set<string>();
-    let seen = 0;
-    const take = (s: any) => {
-        if (counted.has(s.id)) return;
-        counted.add(s.id);
-        if (!legacy.has(String(s.clientAppUsed).toLowerCase())) return;
-        const upn = String(s.userPrincipalName).toLowerCase();
-        const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
-        // Casing of clientAppUsed varies in practice: group case-insensitively.
-        let use = f.legacy.find((l) => l.protocol.toLowerCase() === String(s.clientAppUsed).toLowerCase());
-        if (!use) {
-            use = { protocol: s.clientAppUsed, count: 0, lastSeen: s.createdDateTime, apps: [] };
-            f.legacy.push(use);
-        }
-        use.count++;
-        if (s.createdDateTime > use.lastSeen) use.lastSeen = s.createdDateTime;
-        if (s.appDisplayName && !use.apps.includes(s.appDisplayName)) use.apps.push(s.appDisplayName);
-        report.legacy.set(upn, f);
-    };
-    const query = (filter: string) => `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=${pageSize}`;
+    const take = (s: any) => takeSignIn(report, state, s);
+    const query = (filter: string) => signInQuery(filter, options);
     let oldest: string | undefined;
     let complete = false;
     if (widePages > 0) {
@@ -204,8 +269,8 @@ async function legacySignIns(clients: TenantClients, report: ReadinessReport, si
             const value = page.value ?? [];
             for (const s of value) take(s);
             if (value.length) oldest = value[value.length - 1].createdDateTime;
-            seen += value.length;
-            options.onProgress?.("sign-ins", seen);
+            state.seen += value.length;
+            options.onProgress?.("sign-ins", state.seen);
             next = page["@odata.nextLink"];
         }
         complete = !next;
@@ -218,8 +283,8 @@ async function legacySignIns(clients: TenantClients, report: ReadinessReport, si
             query(`createdDateTime ge ${since}${upTo} and clientAppUsed eq '${protocol.replace(/'/g, "''")}'`),
         )) {
             for (const s of page) take(s);
-            seen += page.length;
-            options.onProgress?.("sign-ins", seen);
+            state.seen += page.length;
+            options.onProgress?.("sign-ins", state.seen);
         }
     }
 }

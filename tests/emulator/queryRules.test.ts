@@ -13,7 +13,7 @@ import type { RunningEmulator } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { LEGACY_CLIENT_APPS, assessReadiness } from "../../providers/framework/readinessReport";
+import { LEGACY_CLIENT_APPS, assessReadiness, forgetSignInFilterSupport } from "../../providers/framework/readinessReport";
 import { useEmulator } from "../support/emulatorSuite";
 import { rawGraph } from "../support/rawGraph";
 
@@ -207,7 +207,7 @@ describe("emulator: documented query rules (advanced queries, supported query op
             assert.strictEqual((await rawGraph(emu, "GET", `${base}?$orderby=isAdmin`)).status, 400);
         });
 
-        it("readiness of a P1 tenant through the real filter rules: only documented filters, every legacy sign-in found", async () => {
+        it("readiness of a P1 tenant: one query for all legacy protocols (or the documented ways), every legacy sign-in", async () => {
             const window = Date.now() - 30 * 24 * 3600 * 1000;
             const legacy = emu
                 .directory()
@@ -224,12 +224,18 @@ describe("emulator: documented query rules (advanced queries, supported query op
                 .directory()
                 .signIns()
                 .filter((s) => s.at >= window).length;
-            // The whole log (small here: one page), one query per protocol, and the whole log's first pages then per protocol.
-            for (const [options, queries] of [
-                [{}, Math.ceil(total / 1000)],
-                [{ wideSignInPages: 0 }, LEGACY_CLIENT_APPS.length],
-                [{ wideSignInPages: 2, signInPageSize: 50 }, 1 + LEGACY_CLIENT_APPS.length], // the second wide page follows the nextLink
-            ] as [Record<string, number>, number][]) {
+            assert.ok(total > legacy.length, "the log has other sign-ins than legacy ones");
+            // One query for every protocol (the default), paged: ceil(legacy / page size) requests. The documented ways
+            // (combinedSignInQuery false): the whole log (small here: one page), one query per protocol, and the whole
+            // log's first pages then per protocol.
+            for (const [options, queries, requests] of [
+                [{}, 1, Math.max(1, Math.ceil(legacy.length / 1000))],
+                [{ signInPageSize: 50 }, 1, Math.ceil(legacy.length / 50)],
+                [{ combinedSignInQuery: false }, Math.ceil(total / 1000), undefined],
+                [{ combinedSignInQuery: false, wideSignInPages: 0 }, LEGACY_CLIENT_APPS.length, undefined],
+                // the second wide page follows the nextLink
+                [{ combinedSignInQuery: false, wideSignInPages: 2, signInPageSize: 50 }, 1 + LEGACY_CLIENT_APPS.length, undefined],
+            ] as [Record<string, number | boolean>, number, number | undefined][]) {
                 const at = emu.requests.length;
                 const report = await assessReadiness(clientsAs(emu), { windowDays: 30, ...options });
                 assert.strictEqual(report.premium, true);
@@ -241,15 +247,61 @@ describe("emulator: documented query rules (advanced queries, supported query op
                 const q = (r: { query?: string }) => decodeURIComponent((r.query ?? "").replace(/\+/g, " "));
                 const firstPages = signIns.filter((r) => !/\$skiptoken/.test(q(r)));
                 assert.strictEqual(firstPages.length, queries, `${JSON.stringify(options)}: ${firstPages.map(q).join("\n")}`);
+                if (requests !== undefined) assert.strictEqual(signIns.length, requests, JSON.stringify(options));
+                const combined = `\\((clientAppUsed eq '[^']+'( or )?){${LEGACY_CLIENT_APPS.length}}\\)`;
                 for (const r of firstPages) {
                     assert.match(
                         q(r),
-                        /^\?\$filter=createdDateTime ge \S+( and createdDateTime le \S+)?( and clientAppUsed eq '[^']+')?&\$top=\d+$/,
+                        options.combinedSignInQuery === false
+                            ? /^\?\$filter=createdDateTime ge \S+( and createdDateTime le \S+)?( and clientAppUsed eq '[^']+')?&\$top=\d+$/
+                            : new RegExp(`^\\?\\$filter=createdDateTime ge \\S+ and ${combined}&\\$top=\\d+$`),
                     );
                 }
                 const found = new Map<string, number>();
                 for (const [upn, f] of report.legacy) for (const l of f.legacy) found.set(`${upn}|${l.protocol}`, l.count);
                 assert.deepStrictEqual(new Map([...found].sort()), new Map([...expected].sort()), JSON.stringify(options));
+            }
+        });
+
+        it("readiness where the sign-in log refuses or: one 400, then the documented ways, the same findings, said once", async () => {
+            const tenant = emu.defaultTenant();
+            const expectedOf = async () => {
+                const r = await assessReadiness(clientsAs(emu), { windowDays: 30 });
+                return [...r.legacy].map(([upn, f]) => `${upn}: ${f.legacy.map((l) => `${l.protocol} ${l.count}`).join(", ")}`).sort();
+            };
+            forgetSignInFilterSupport();
+            const combined = await expectedOf();
+            assert.ok(combined.length > 0);
+            emu.store.mutate(() => (tenant.signInOrFilter = "refused"));
+            try {
+                const at = emu.requests.length;
+                const first = await assessReadiness(clientsAs(emu), { windowDays: 30 });
+                const signIns = since(at).filter((r) => r.path.endsWith("/auditLogs/signIns"));
+                const q = (r: { query?: string }) => decodeURIComponent((r.query ?? "").replace(/\+/g, " "));
+                assert.deepStrictEqual(
+                    signIns.filter((r) => r.status !== 200).map((r) => [r.status, / or /.test(q(r))]),
+                    [[400, true]],
+                );
+                assert.ok(signIns.length > 1);
+                assert.deepStrictEqual(
+                    [...first.legacy].map(([upn, f]) => `${upn}: ${f.legacy.map((l) => `${l.protocol} ${l.count}`).join(", ")}`).sort(),
+                    combined,
+                );
+                assert.strictEqual(
+                    first.notes.filter((n) => /refused one query for all legacy protocols \(400 BadRequest\)/.test(n)).length,
+                    1,
+                );
+                // The same process does not ask again: no 400 the second time.
+                const again = emu.requests.length;
+                await assessReadiness(clientsAs(emu), { windowDays: 30 });
+                assert.ok(
+                    since(again)
+                        .filter((r) => r.path.endsWith("/auditLogs/signIns"))
+                        .every((r) => r.status === 200),
+                );
+            } finally {
+                emu.store.mutate(() => (tenant.signInOrFilter = undefined));
+                forgetSignInFilterSupport();
             }
         });
 
