@@ -8,11 +8,14 @@ import type { AnySetting } from "./framework/setting";
 import { SETTINGS } from "../settings/providerSettings";
 import { trace } from "../client/trace";
 import { watchEngine } from "./framework/lifeline";
+import { shareReadinessReads } from "./framework/readinessReport";
 
 // From the process's start to here: the provider's own start-up (the SDK and this package loaded).
 trace("provider loaded", performance.timeOrigin);
 // Once the engine is gone (e.g. a SIGKILLed pulumi up), nothing more is written.
 watchEngine();
+// This process lives for one engine operation: its settings share one readiness read (readinessReport.ts).
+shareReadinessReads();
 
 const instances = new Map<string, SettingProvider>();
 

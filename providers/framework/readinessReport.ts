@@ -118,6 +118,64 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
         );
         return report;
     }
+    const read = await sharedRead(clients, windowDays, options);
+    report.generatedAt = read.generatedAt;
+    report.premium = read.premium;
+    report.notes.push(...read.notes);
+    report.legacy = new Map(read.legacy);
+    report.unregistered = new Map(read.unregistered);
+    if (!read.premium) {
+        // Per caller: the users in question are the caller's.
+        await registrationOneByOne(clients, report, options);
+    }
+    return report;
+}
+
+/** How long a shared read serves the settings that ask after it (within one engine operation, the provider's process). */
+export const READINESS_SHARE_MS = 60_000;
+
+let sharing = false;
+const shared = new Map<string, { at: number; read: Promise<ReadinessReport> }>();
+
+/**
+ * One readiness read per engine operation, shared by every setting that asks (per-user MFA, the Conditional Access
+ * rollout gates, the Exchange authentication policy's warning): in a preview of the migration preset several settings
+ * assess readiness, and each read costs requests under the reports limit of five per 10 s. Switched on in the
+ * dynamic-provider process only (providers/runtime.ts), which lives for one engine operation; the settings run in
+ * this process for tests read afresh each time. A read that fails is not shared.
+ */
+export function shareReadinessReads(on = true): void {
+    sharing = on;
+    shared.clear();
+}
+
+function sharedRead(clients: TenantClients, windowDays: number, options: AssessOptions): Promise<ReadinessReport> {
+    if (!sharing) return tenantRead(clients, windowDays, options);
+    const key = [
+        clients.connection.tenantId.toLowerCase(),
+        windowDays,
+        options.wideSignInPages,
+        options.signInPageSize,
+        options.combinedSignInQuery,
+    ].join("|");
+    const hit = shared.get(key);
+    if (hit && Date.now() - hit.at < READINESS_SHARE_MS) return hit.read;
+    const read = tenantRead(clients, windowDays, options);
+    shared.set(key, { at: Date.now(), read });
+    read.catch(() => shared.delete(key));
+    return read;
+}
+
+/** The tenant's part of a readiness report: the sign-in logs and the registration report (Entra ID P1), or that they are not available. */
+async function tenantRead(clients: TenantClients, windowDays: number, options: AssessOptions): Promise<ReadinessReport> {
+    const report: ReadinessReport = {
+        generatedAt: new Date().toISOString(),
+        windowDays,
+        premium: true,
+        notes: [],
+        legacy: new Map(),
+        unregistered: new Map(),
+    };
     const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
     try {
         await legacySignIns(clients, report, since, options);
@@ -151,7 +209,6 @@ export async function assessReadiness(clients: TenantClients, options: AssessOpt
                 "legacy-protocol use cannot be known. Check Exchange Online's SMTP AUTH and POP/IMAP usage reports by hand " +
                 "before enforcing.",
         );
-        await registrationOneByOne(clients, report, options);
     }
     return report;
 }

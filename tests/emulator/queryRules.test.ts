@@ -13,7 +13,12 @@ import type { RunningEmulator } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { LEGACY_CLIENT_APPS, assessReadiness, forgetSignInFilterSupport } from "../../providers/framework/readinessReport";
+import {
+    LEGACY_CLIENT_APPS,
+    assessReadiness,
+    forgetSignInFilterSupport,
+    shareReadinessReads,
+} from "../../providers/framework/readinessReport";
 import { useEmulator } from "../support/emulatorSuite";
 import { rawGraph } from "../support/rawGraph";
 
@@ -302,6 +307,38 @@ describe("emulator: documented query rules (advanced queries, supported query op
             } finally {
                 emu.store.mutate(() => (tenant.signInOrFilter = undefined));
                 forgetSignInFilterSupport();
+            }
+        });
+
+        it("in the provider's process the settings share one readiness read; elsewhere each reads afresh", async () => {
+            const reads = (at: number) =>
+                since(at).filter((r) => r.path.endsWith("/auditLogs/signIns") || r.path.endsWith("/userRegistrationDetails")).length;
+            const summary = (r: Awaited<ReturnType<typeof assessReadiness>>) => [r.premium, r.legacy.size, r.unregistered.size];
+            let at = emu.requests.length;
+            const alone = await assessReadiness(clientsAs(emu), { windowDays: 30 });
+            const once = reads(at);
+            assert.ok(once >= 2, `${once} requests`);
+            at = emu.requests.length;
+            await assessReadiness(clientsAs(emu), { windowDays: 30 });
+            assert.strictEqual(reads(at), once, "not shared outside the provider's process");
+            shareReadinessReads();
+            try {
+                at = emu.requests.length;
+                // Three settings asking at once (one of them with another client of the same tenant), then a fourth later.
+                const [a, b, c] = await Promise.all([
+                    assessReadiness(clientsAs(emu), { windowDays: 30 }),
+                    assessReadiness(clientsAs(emu), {}),
+                    assessReadiness(clientsAs(emu), { windowDays: 30, users: ["someone@contoso.onmicrosoft.com"] }),
+                ]);
+                const d = await assessReadiness(clientsAs(emu), { windowDays: 30 });
+                assert.strictEqual(reads(at), once, "one read for all four");
+                for (const r of [a, b, c, d]) assert.deepStrictEqual(summary(r), summary(alone));
+                // Another window is another read.
+                at = emu.requests.length;
+                await assessReadiness(clientsAs(emu), { windowDays: 7 });
+                assert.strictEqual(reads(at), once);
+            } finally {
+                shareReadinessReads(false);
             }
         });
 
