@@ -1,6 +1,6 @@
 /**
  * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list
- * served|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
+ * served|refused] [-- --signin-or accepted|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -76,6 +76,13 @@ const FIXED_S = 6;
  */
 const PER_USER_LIST = (arg("per-user-list") ?? "served") as "served" | "refused" | "ignored" | "unknownFutureValue";
 const LIST_FACTOR = 1.5;
+/**
+ * Whether the tenant's sign-in log takes `or` (TenantState.signInOrFilter): accepted by default here, so readiness reads the
+ * legacy sign-ins with one query (providers/framework/readinessReport.ts); refused, the emulator's default, gives its
+ * documented way (the whole window, then one query per protocol).
+ */
+const SIGNIN_OR = (arg("signin-or") ?? "accepted") as "accepted" | "refused";
+if (SIGNIN_OR !== "accepted" && SIGNIN_OR !== "refused") throw new Error(`--signin-or ${SIGNIN_OR}: use accepted or refused`);
 /** The app the stack runs as (see the header). */
 const APP = (arg("app") ?? "list-read") as "list-read" | "provider";
 if (APP !== "list-read" && APP !== "provider") {
@@ -475,7 +482,10 @@ async function main() {
             }
         }
         dir.compact();
-        emu.store.mutate(() => (emu!.defaultTenant().perUserMfaStateOnUserList = PER_USER_LIST));
+        emu.store.mutate(() => {
+            emu!.defaultTenant().perUserMfaStateOnUserList = PER_USER_LIST;
+            emu!.defaultTenant().signInOrFilter = SIGNIN_OR;
+        });
         await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
         const app = APP === "list-read" ? addListReadApp(emu) : APPS.provider;
         // Per-user MFA's read paths, per step (names and counts only).
@@ -702,7 +712,7 @@ async function main() {
         `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, ` +
         "breakGlassAccounts, securityDefaults), " +
         `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; the tenant's user list: perUserMfaState ` +
-        `${PER_USER_LIST}; ` +
+        `${PER_USER_LIST}; the sign-in log: \`or\` ${SIGNIN_OR}; ` +
         "the stack runs as " +
         (APP === "list-read"
             ? "an app holding the provider's permissions plus Directory.Read.All (the audit log's, which the per-user list read needs)"

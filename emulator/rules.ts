@@ -61,7 +61,7 @@ export interface Probe {
         | "freeTenant"
         | "conditionalAccessEnabled"
         | "perUserMfaStateServed"
-        | "signInOrRefused";
+        | "signInOrAccepted";
 }
 
 export interface Expectation {

@@ -217,10 +217,11 @@ export interface TenantState {
     perUserMfaListLagMs?: number;
     /**
      * Whether GET /auditLogs/signIns takes `or` in $filter (rules reports.signIns.clientAppUsedOr*). Absent or
-     * "accepted": `or` is among the operators Graph supports (docs-contrib concepts/filter-query-parameter.md, which
-     * adds that support "may vary" by resource), and peers run `clientAppUsed eq '...' or ...` on sign-ins against
-     * real tenants (observed). "refused": 400 BadRequest for any `or`, the tenant that varies, for the readiness
-     * reader's documented fallback (providers/framework/readinessReport.ts).
+     * "refused" (the stricter reading): 400 BadRequest for any `or`, since `or` is among the operators Graph supports
+     * (docs-contrib concepts/filter-query-parameter.md) but "support ... may vary" by resource and the sign-in pages do
+     * not list it; the readiness reader then takes its documented way (providers/framework/readinessReport.ts).
+     * "accepted": `clientAppUsed eq '...' or ...` filters, as peers' code sends it to sign-ins (CIPP-API
+     * ListBasicAuth/run.ps1, on /beta; not documented).
      */
     signInOrFilter?: "accepted" | "refused";
 }

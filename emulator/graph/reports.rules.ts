@@ -67,47 +67,49 @@ export const RULES: RuleTable = {
             expect: { status: 400, code: "BadRequest", message: "clientAppUsed" },
         },
         {
-            id: "reports.signIns.clientAppUsedOr",
+            id: "reports.signIns.clientAppUsedOrRefused",
             kind: "query",
             statement:
-                "clientAppUsed eq clauses combined with or, e.g. createdDateTime ge <since> and (clientAppUsed eq 'IMAP4' or " +
-                "clientAppUsed eq 'POP3'), filter sign-ins in one query: each clause is documented (clientAppUsed eq), and or is " +
-                "among the operators Graph supports, support varying by resource. Observed on sign-ins, not stated there.",
+                "The sign-in pages list per-property operators (clientAppUsed: eq) and nothing about combining clauses with " +
+                "or; the general page lists or among Graph's operators and says support may vary by resource. So a $filter " +
+                "with or on sign-ins is refused by default (400), and the documented one-protocol-a-query form works.",
             source:
-                `${SIGNIN_RESOURCE} (clientAppUsed: Supports $filter (eq)); microsoftgraph/microsoft-graph-docs-contrib ` +
+                `${SIGNIN_RESOURCE} (clientAppUsed: Supports $filter (eq)); ${SIGNINS}; microsoftgraph/microsoft-graph-docs-contrib ` +
                 "concepts/filter-query-parameter.md (Conditional operators: and, or; 'support by individual resources and its " +
-                "properties or relationships may vary'); observed, not documented for signIn: KelvinTegelaar/CIPP-API " +
-                "ListBasicAuth/run.ps1 (the thirteen legacy clientAppUsed values or-ed on /beta/auditLogs/signIns, run against " +
-                "its tenants), jasonfritts/AADReportingAPI MSGraphSDK_ExportLogs.ps1 (the same filter through Get-MgAuditLogSignIn)",
+                "properties or relationships may vary')",
             modelled: true,
             stricter:
-                'Accepted unless the tenant option signInOrFilter is "refused" (emulator/store.ts), the tenant where support ' +
-                "varies (rule reports.signIns.clientAppUsedOrRefused).",
+                "The docs are silent for sign-ins: the emulator takes the stricter reading by default (tenant option " +
+                "signInOrFilter absent or refused) and answers 400 BadRequest naming the operator; Graph's own answer and text " +
+                "are not documented.",
             probe: {
                 method: "GET",
                 path: "/auditLogs/signIns",
                 query: "$filter=createdDateTime ge 2020-01-01T00:00:00Z and (clientAppUsed eq 'IMAP4' or clientAppUsed eq 'POP3')",
             },
-            expect: { status: 200, bodyHas: ["value"] },
+            expect: { status: 400, code: "BadRequest", message: "'or'" },
         },
         {
-            id: "reports.signIns.clientAppUsedOrRefused",
+            id: "reports.signIns.clientAppUsedOr",
             kind: "query",
             statement:
-                "Where a tenant's sign-in log does not take or (support 'may vary'), the combined query is refused with 400 " +
-                "and the documented one-protocol-a-query form still works.",
-            source: "microsoftgraph/microsoft-graph-docs-contrib concepts/filter-query-parameter.md ('may vary')",
+                "On a tenant that takes it, clientAppUsed eq clauses combined with or, e.g. createdDateTime ge <since> and " +
+                "(clientAppUsed eq 'IMAP4' or clientAppUsed eq 'POP3'), filter sign-ins in one query. Peer code, not documented.",
+            source:
+                "peer code, not documented: KelvinTegelaar/CIPP-API ListBasicAuth/run.ps1 (thirteen legacy clientAppUsed values " +
+                "or-ed with createdDateTime ge/lt on /beta/auditLogs/signIns; the code does not show Graph's answer), " +
+                "jasonfritts/AADReportingAPI MSGraphSDK_ExportLogs.ps1 (the same or-chain through Get-MgAuditLogSignIn, beta " +
+                "profile); the clauses: " +
+                `${SIGNIN_RESOURCE} (clientAppUsed eq, createdDateTime ge)`,
             modelled: true,
-            stricter:
-                "Which tenants refuse it, and Graph's error text, are not documented: the tenant option signInOrFilter " +
-                '"refused" answers 400 BadRequest naming the operator.',
+            stricter: 'Only on a tenant with signInOrFilter "accepted" (emulator/store.ts); the default refuses it.',
             probe: {
                 method: "GET",
                 path: "/auditLogs/signIns",
-                query: "$filter=clientAppUsed eq 'IMAP4' or clientAppUsed eq 'POP3'",
-                given: "signInOrRefused",
+                query: "$filter=createdDateTime ge 2020-01-01T00:00:00Z and (clientAppUsed eq 'IMAP4' or clientAppUsed eq 'POP3')",
+                given: "signInOrAccepted",
             },
-            expect: { status: 400, code: "BadRequest", message: "'or'" },
+            expect: { status: 200, bodyHas: ["value"] },
         },
         {
             id: "reports.signIns.createdDateTimeOperators",

@@ -291,13 +291,15 @@ export const reportRoutes: Route[] = [
             const since = Date.now() - RETENTION_DAYS * 24 * 3600 * 1000;
             const keep = filterOf<ReturnType<typeof renderSignIn>>(ctx.req, SIGNINS_QUERY);
             const filter = ctx.req.url.searchParams.get("$filter");
-            if (ctx.tenant.signInOrFilter === "refused" && filter !== null && hasOr(parseFilter(filter))) {
+            if (ctx.tenant.signInOrFilter !== "accepted" && filter !== null && hasOr(parseFilter(filter))) {
                 // The tenant whose sign-in log does not take `or` (TenantState.signInOrFilter;
                 // rule reports.signIns.clientAppUsedOrRefused).
                 throw new GraphHttpError(
                     400,
                     "BadRequest",
-                    "Invalid filter clause: the operator 'or' is not supported on signIn here (tenant option signInOrFilter: refused).",
+                    "Invalid filter clause: the operator 'or' on signIn is not modelled by the emulator unless the tenant option " +
+                        "signInOrFilter is accepted (the sign-in pages do not list it; concepts/filter-query-parameter.md: support " +
+                        "may vary).",
                 );
             }
             const directory = ctx.store.directory(ctx.tenant.tenantId);

@@ -159,9 +159,9 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
                 e.store.mutate(() => (tenant.perUserMfaStateOnUserList = "served"));
                 return () => e.store.mutate(() => (tenant.perUserMfaStateOnUserList = before));
             }
-            case "signInOrRefused": {
+            case "signInOrAccepted": {
                 const before = tenant.signInOrFilter;
-                e.store.mutate(() => (tenant.signInOrFilter = "refused"));
+                e.store.mutate(() => (tenant.signInOrFilter = "accepted"));
                 return () => e.store.mutate(() => (tenant.signInOrFilter = before));
             }
             case "conditionalAccessEnabled": {

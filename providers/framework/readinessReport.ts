@@ -99,16 +99,14 @@ export function isDriftCheckPreview(env: NodeJS.ProcessEnv = process.env): boole
     );
 }
 
+/** A report with nothing found yet (premium until the tenant says otherwise). */
+function emptyReport(windowDays: number): ReadinessReport {
+    return { generatedAt: new Date().toISOString(), windowDays, premium: true, notes: [], legacy: new Map(), unregistered: new Map() };
+}
+
 export async function assessReadiness(clients: TenantClients, options: AssessOptions = {}): Promise<ReadinessReport> {
     const windowDays = options.windowDays ?? 30;
-    const report: ReadinessReport = {
-        generatedAt: new Date().toISOString(),
-        windowDays,
-        premium: true,
-        notes: [],
-        legacy: new Map(),
-        unregistered: new Map(),
-    };
+    const report = emptyReport(windowDays);
     if (isDriftCheckPreview()) {
         report.notes.push(
             `not assessed in this preview: it is m365-mfa drift's check (${READINESS_ENV}=${READINESS_DRIFT_CHECK}), whose ` +
@@ -162,20 +160,15 @@ function sharedRead(clients: TenantClients, windowDays: number, options: AssessO
     if (hit && Date.now() - hit.at < READINESS_SHARE_MS) return hit.read;
     const read = tenantRead(clients, windowDays, options);
     shared.set(key, { at: Date.now(), read });
-    read.catch(() => shared.delete(key));
+    read.catch(() => {
+        if (shared.get(key)?.read === read) shared.delete(key);
+    });
     return read;
 }
 
 /** The tenant's part of a readiness report: the sign-in logs and the registration report (Entra ID P1), or that they are not available. */
 async function tenantRead(clients: TenantClients, windowDays: number, options: AssessOptions): Promise<ReadinessReport> {
-    const report: ReadinessReport = {
-        generatedAt: new Date().toISOString(),
-        windowDays,
-        premium: true,
-        notes: [],
-        legacy: new Map(),
-        unregistered: new Map(),
-    };
+    const report = emptyReport(windowDays);
     const since = new Date(Date.now() - windowDays * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, "Z");
     try {
         await legacySignIns(clients, report, since, options);
@@ -214,8 +207,8 @@ async function tenantRead(clients: TenantClients, windowDays: number, options: A
 }
 
 /**
- * Tenants whose sign-in log refused the combined legacy-protocol query (400), by tenant id, with the error code: the
- * documented ways for the rest of the process.
+ * Tenants whose sign-in log refused the combined legacy-protocol query (400 on its first page), by tenant id, with
+ * Graph's error: the documented ways for the rest of the process, each report saying so (once).
  */
 const combinedRefused = new Map<string, string>();
 
@@ -225,38 +218,52 @@ export function forgetSignInFilterSupport(): void {
 }
 
 /**
+ * The clientAppUsed values queried: each legacy protocol as LEGACY_CLIENT_APPS names it, and the other spellings
+ * in use. The spelling varies between sources (entra-docs howto-customize-filter-logs.md, "Legacy authentication client
+ * details": "Autodiscover", "MAPI over HTTP"; CIPP-API ListBasicAuth/run.ps1 and jasonfritts/AADReportingAPI filter on
+ * 'AutoDiscover' and 'MAPI Over HTTP'), and whether the sign-in log's `eq` ignores case is not documented: every known
+ * spelling is asked for, so that a case-sensitive `eq` misses none.
+ */
+export const LEGACY_CLIENT_APP_SPELLINGS: readonly string[] = [...LEGACY_CLIENT_APPS, "AutoDiscover", "MAPI over HTTP"];
+
+const eqClientApp = (p: string) => `clientAppUsed eq '${p.replace(/'/g, "''")}'`;
+
+/**
  * Legacy-protocol sign-ins of the window. First one query for every legacy protocol at once:
  * `createdDateTime ge <since> and (clientAppUsed eq '<protocol>' or ...)`, one request per 1,000 legacy
  * sign-ins whatever the tenant's sign-in volume (legacy sign-ins are few), so that readiness stays within the
- * reports limit of five requests per 10 s. Each part is documented (clientAppUsed `eq`, createdDateTime `ge`:
- * resources/signin.md; `and` and `or` among the operators Graph supports: concepts/filter-query-parameter.md,
- * which adds that support "may vary" by resource); the combination on sign-ins is what peers run against real
- * tenants (CIPP-API ListBasicAuth/run.ps1, the same thirteen protocols; jasonfritts/AADReportingAPI
- * MSGraphSDK_ExportLogs.ps1): observed, not stated. A sign-in log that refuses it (400) is read the documented
- * way below for the rest of the process, and the report says so once.
+ * reports limit of five requests per 10 s. Each clause is documented (clientAppUsed `eq`, createdDateTime `ge`:
+ * resources/signin.md), and `and` and `or` are among the operators Graph supports (concepts/filter-query-parameter.md),
+ * which adds that support "may vary" by resource; the sign-in pages do not say. Peers' code sends the combination to
+ * sign-ins (on /beta: CIPP-API ListBasicAuth/run.ps1, jasonfritts/AADReportingAPI MSGraphSDK_ExportLogs.ps1); their
+ * code does not show Graph's answer. So it is tried, and a sign-in log that refuses it (400 on the first page) is read
+ * the documented way below for the rest of the process, and each report says so. A 400 on a later page is an error.
  */
 async function legacySignIns(clients: TenantClients, report: ReadinessReport, since: string, options: AssessOptions): Promise<void> {
     const tenant = clients.connection.tenantId.toLowerCase();
     const state = { counted: new Set<string>(), seen: 0 };
     if (options.combinedSignInQuery !== false && !combinedRefused.has(tenant)) {
-        const protocols = LEGACY_CLIENT_APPS.map((p) => `clientAppUsed eq '${p.replace(/'/g, "''")}'`).join(" or ");
+        const protocols = LEGACY_CLIENT_APP_SPELLINGS.map(eqClientApp).join(" or ");
+        let read = 0;
         try {
             for await (const page of pages<any>(clients.graph, signInQuery(`createdDateTime ge ${since} and (${protocols})`, options))) {
+                read++;
                 for (const s of page) takeSignIn(report, state, s);
                 state.seen += page.length;
                 options.onProgress?.("sign-ins", state.seen);
             }
             return;
         } catch (err) {
-            if (!(err instanceof TenantApiError && err.status === 400)) throw err;
-            combinedRefused.set(tenant, err.code ?? "400");
+            if (!(err instanceof TenantApiError && err.status === 400 && read === 0)) throw err;
+            combinedRefused.set(tenant, `${err.code ?? "400"}: ${err.detail}`.slice(0, 300));
         }
     }
     const refused = combinedRefused.get(tenant);
     if (refused !== undefined && options.combinedSignInQuery !== false) {
         report.notes.push(
-            `The sign-in log refused one query for all legacy protocols (400 ${refused}); legacy sign-ins were read the documented ` +
-                "way (the whole window, then one query per protocol), which costs more requests under the reports limit of five per 10 s.",
+            `The sign-in log refused one query for all legacy protocols (400 ${refused}); legacy sign-ins are read the ` +
+                "documented way (the whole window, then one query per protocol), which costs more requests under the reports " +
+                "limit of five per 10 s.",
         );
     }
     await legacySignInsDocumented(clients, report, since, options, state);
@@ -300,7 +307,7 @@ const LEGACY_LOWER = new Set(LEGACY_CLIENT_APPS.map((a) => a.toLowerCase()));
  * Two documented ways, whichever needs fewer requests:
  * - the whole log of the window (`createdDateTime ge <since>`), filtered here: one request per 1,000
  *   sign-ins, newest first ("the most recent sign-ins are returned first", signin-list.md);
- * - one query per legacy protocol (`... and clientAppUsed eq '<protocol>'`): 13 requests, whatever the
+ * - one query per legacy protocol (`... and clientAppUsed eq '<protocol>'`): 15 requests (every spelling), whatever the
  *   tenant's sign-in volume, as legacy sign-ins are few.
  * The whole log is read first; once it has taken as many pages as the per-protocol queries would cost
  * and still goes on, the rest of the window (`createdDateTime le <oldest sign-in read>`) is read per
@@ -313,7 +320,7 @@ async function legacySignInsDocumented(
     options: AssessOptions,
     state: { counted: Set<string>; seen: number },
 ): Promise<void> {
-    const widePages = options.wideSignInPages ?? LEGACY_CLIENT_APPS.length - 1;
+    const widePages = options.wideSignInPages ?? LEGACY_CLIENT_APP_SPELLINGS.length - 1;
     const take = (s: any) => takeSignIn(report, state, s);
     const query = (filter: string) => signInQuery(filter, options);
     let oldest: string | undefined;
@@ -334,11 +341,8 @@ async function legacySignInsDocumented(
     }
     if (complete) return;
     const upTo = oldest ? ` and createdDateTime le ${oldest}` : "";
-    for (const protocol of LEGACY_CLIENT_APPS) {
-        for await (const page of pages<any>(
-            clients.graph,
-            query(`createdDateTime ge ${since}${upTo} and clientAppUsed eq '${protocol.replace(/'/g, "''")}'`),
-        )) {
+    for (const protocol of LEGACY_CLIENT_APP_SPELLINGS) {
+        for await (const page of pages<any>(clients.graph, query(`createdDateTime ge ${since}${upTo} and ${eqClientApp(protocol)}`))) {
             for (const s of page) take(s);
             state.seen += page.length;
             options.onProgress?.("sign-ins", state.seen);
