@@ -308,8 +308,23 @@ describe("engine: Conditional Access through the azuread provider", function () 
                 // Both gates assess readiness in the preview; the provider's process reads it once for both
                 // (providers/framework/readinessReport.ts shareReadinessReads). On a tenant that takes `or` on sign-ins,
                 // a read is one query for all legacy protocols, so each read shows as one such query.
+                // A user still on IMAP, so that both gates have someone to name (the legacy block names only legacy users).
                 const tenant = s.emu.defaultTenant();
-                s.emu.store.mutate(() => (tenant.signInOrFilter = "accepted"));
+                const recorded = tenant.recordedSignIns;
+                s.emu.store.mutate(() => {
+                    tenant.signInOrFilter = "accepted";
+                    tenant.recordedSignIns = [
+                        ...(recorded ?? []),
+                        {
+                            id: "5f0e0a53-0000-4000-8000-0000000000a1",
+                            createdDateTime: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+                            userPrincipalName: members()[1].userPrincipalName,
+                            appDisplayName: "Mail",
+                            clientAppUsed: "IMAP4",
+                            appliedConditionalAccessPolicies: [],
+                        },
+                    ];
+                });
                 try {
                     const at = s.emu.requests.length;
                     const confirmed = await run(s, s.ws.preview(stack));
@@ -326,7 +341,10 @@ describe("engine: Conditional Access through the azuread provider", function () 
                         .filter((r) => /clientAppUsed eq 'IMAP4' or /.test(decodeURIComponent((r.query ?? "").replace(/\+/g, " "))));
                     assert.strictEqual(legacyQueries.length, 1, "one readiness read for both gates");
                 } finally {
-                    s.emu.store.mutate(() => (tenant.signInOrFilter = undefined));
+                    s.emu.store.mutate(() => {
+                        tenant.signInOrFilter = undefined;
+                        tenant.recordedSignIns = recorded;
+                    });
                 }
                 await up(s, stack);
                 assert.deepStrictEqual(
