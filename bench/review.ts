@@ -1,6 +1,6 @@
 /**
  * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list
- * served|refused] [-- --signin-or accepted|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
+ * served|refused] [-- --signin-or accepted|refused] [-- --audit-or accepted|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant
@@ -83,6 +83,13 @@ const LIST_FACTOR = 1.5;
  */
 const SIGNIN_OR = (arg("signin-or") ?? "accepted") as "accepted" | "refused";
 if (SIGNIN_OR !== "accepted" && SIGNIN_OR !== "refused") throw new Error(`--signin-or ${SIGNIN_OR}: use accepted or refused`);
+/**
+ * Whether the tenant's directory audit log takes `or` (TenantState.auditOrFilter): accepted by default here, so per-user MFA
+ * reads the recent changes of both activities with one query (client/anyOf.ts); refused, the emulator's default, gives one
+ * 400 and then one query per activity.
+ */
+const AUDIT_OR = (arg("audit-or") ?? "accepted") as "accepted" | "refused";
+if (AUDIT_OR !== "accepted" && AUDIT_OR !== "refused") throw new Error(`--audit-or ${AUDIT_OR}: use accepted or refused`);
 /** The app the stack runs as (see the header). */
 const APP = (arg("app") ?? "list-read") as "list-read" | "provider";
 if (APP !== "list-read" && APP !== "provider") {
@@ -485,6 +492,7 @@ async function main() {
         emu.store.mutate(() => {
             emu!.defaultTenant().perUserMfaStateOnUserList = PER_USER_LIST;
             emu!.defaultTenant().signInOrFilter = SIGNIN_OR;
+            emu!.defaultTenant().auditOrFilter = AUDIT_OR;
         });
         await clientsAs(emu, APPS.portal).graph.patch("/policies/identitySecurityDefaultsEnforcementPolicy", { isEnabled: true });
         const app = APP === "list-read" ? addListReadApp(emu) : APPS.provider;
@@ -712,7 +720,7 @@ async function main() {
         `Review at scale, ${date}: ${USERS.toLocaleString("en")} users (perUserMfa allOtherUsers: enforced, ` +
         "breakGlassAccounts, securityDefaults), " +
         `${CHANGES.toLocaleString("en")} changed by a portal admin before step 2; the tenant's user list: perUserMfaState ` +
-        `${PER_USER_LIST}; the sign-in log: \`or\` ${SIGNIN_OR}; ` +
+        `${PER_USER_LIST}; the sign-in log: \`or\` ${SIGNIN_OR}; the directory audit log: \`or\` ${AUDIT_OR}; ` +
         "the stack runs as " +
         (APP === "list-read"
             ? "an app holding the provider's permissions plus Directory.Read.All (the audit log's, which the per-user list read needs)"

@@ -1,3 +1,4 @@
+import { pagesOfAnyOf } from "./anyOf";
 import { pages } from "./batch";
 import type { GraphClient } from "./graph";
 
@@ -41,27 +42,28 @@ export interface RecentChangesOptions {
 /** Ids per request in the targetResources/any(...) or-chain, to keep the URL short. */
 const IDS_PER_QUERY = 15;
 
+const ROUTE = "/auditLogs/directoryAudits";
+
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** Newest first; each entry once even when it names several of the targets. */
+/**
+ * Newest first; each entry once even when it names several of the targets. With targets: one query per
+ * IDS_PER_QUERY targets joined by `or` where the log takes it, else one per target (client/anyOf.ts; the
+ * directory audit pages do not list `or`, only `targetResources/any(t: t/id eq ...)`).
+ */
 export async function recentChanges(graph: GraphClient, { since, targetIds, pageSize = 999 }: RecentChangesOptions): Promise<AuditEntry[]> {
     const base = `activityDateTime ge ${since.toISOString()}`;
-    const filters: string[] = [];
+    const rest = `&$orderby=${encodeURIComponent("activityDateTime desc")}&$top=${pageSize}`;
+    const seen = new Map<string, AuditEntry>();
+    const take = (page: AuditEntry[]) => {
+        for (const e of page) seen.set(e.id, e);
+    };
     if (targetIds === undefined) {
-        filters.push(base);
+        for await (const page of pages<AuditEntry>(graph, `${ROUTE}?$filter=${encodeURIComponent(base)}${rest}`)) take(page);
     } else {
         for (let i = 0; i < targetIds.length; i += IDS_PER_QUERY) {
-            const ids = targetIds.slice(i, i + IDS_PER_QUERY).map((id) => `targetResources/any(t: t/id eq ${quote(id)})`);
-            filters.push(`${base} and (${ids.join(" or ")})`);
-        }
-    }
-    const seen = new Map<string, AuditEntry>();
-    for (const f of filters) {
-        const path =
-            `/auditLogs/directoryAudits?$filter=${encodeURIComponent(f)}&$orderby=` +
-            `${encodeURIComponent("activityDateTime desc")}&$top=${pageSize}`;
-        for await (const page of pages<AuditEntry>(graph, path)) {
-            for (const e of page) seen.set(e.id, e);
+            const clauses = targetIds.slice(i, i + IDS_PER_QUERY).map((id) => `targetResources/any(t: t/id eq ${quote(id)})`);
+            for await (const page of pagesOfAnyOf<AuditEntry>(graph, { route: ROUTE, base, clauses, rest })) take(page);
         }
     }
     return [...seen.values()].sort((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime) || b.id.localeCompare(a.id));

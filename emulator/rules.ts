@@ -61,7 +61,8 @@ export interface Probe {
         | "freeTenant"
         | "conditionalAccessEnabled"
         | "perUserMfaStateServed"
-        | "signInOrAccepted";
+        | "signInOrAccepted"
+        | "auditOrAccepted";
 }
 
 export interface Expectation {

@@ -224,6 +224,14 @@ export interface TenantState {
      * ListBasicAuth/run.ps1, on /beta; not documented).
      */
     signInOrFilter?: "accepted" | "refused";
+    /**
+     * Whether GET /auditLogs/directoryAudits takes `or` in $filter (rules auditLogs.directoryAudits.or*). Absent or
+     * "refused" (the stricter reading): 400 for any `or`, since directoryaudit-list.md and resources/directoryaudit.md
+     * do not list it; the readers then send one query per activity or target (client/anyOf.ts). "accepted": as peers'
+     * code sends it (CIPP-API Get-CIPPAlertGroupMembershipChange.ps1: `(activityDisplayName eq '...' or ...)`; not
+     * documented).
+     */
+    auditOrFilter?: "accepted" | "refused";
 }
 
 export interface EmulatorState {

@@ -159,6 +159,59 @@ export const RULES: RuleTable = {
             expect: { status: 200, bodyHas: ["value.0.targetResources.0.modifiedProperties"] },
         },
         {
+            id: "auditLogs.directoryAudits.orRefused",
+            kind: "query",
+            statement:
+                "The directory audit pages list per-property operators (activityDisplayName: eq, startswith; targetResources: " +
+                "eq on id and displayName) and nothing about combining clauses with or; the general page lists or among " +
+                "Graph's operators and says support may vary by resource. So a $filter with or on directory audits is " +
+                "refused by default (400), and one query per activity or target (each documented) works.",
+            source:
+                `${LIST} ($filter (eq, ge, le, startswith)); ${RES}; microsoftgraph/microsoft-graph-docs-contrib ` +
+                "concepts/filter-query-parameter.md (Conditional operators: and, or; 'support by individual resources and its " +
+                "properties or relationships may vary')",
+            modelled: true,
+            stricter:
+                "The docs are silent for directory audits: the emulator takes the stricter reading by default (tenant option " +
+                "auditOrFilter absent or refused) and answers 400 BadRequest naming the operator; Graph's own answer and text " +
+                "are not documented.",
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query:
+                    "$filter=activityDateTime ge 2020-01-01T00:00:00Z and (activityDisplayName eq 'Update security defaults' or " +
+                    "activityDisplayName eq 'Update user')",
+                app: READER,
+            },
+            expect: { status: 400, code: "BadRequest", message: "'or'" },
+        },
+        {
+            id: "auditLogs.directoryAudits.or",
+            kind: "query",
+            statement:
+                "On a tenant that takes it, clauses combined with or, e.g. activityDateTime ge <since> and (activityDisplayName " +
+                "eq 'A' or activityDisplayName eq 'B'), filter directory audits in one query. Peer code, not documented.",
+            source:
+                "peer code, not documented: KelvinTegelaar/CIPP-API Modules/CIPPCore/Public/Alerts/" +
+                "Get-CIPPAlertGroupMembershipChange.ps1 (activityDateTime ge ... and (activityDisplayName eq 'Add member to group' " +
+                `or activityDisplayName eq 'Remove member from group') on /v1.0/auditLogs/directoryAudits); the clauses: ${RES}`,
+            modelled: true,
+            stricter:
+                'Only on a tenant with auditOrFilter "accepted" (emulator/store.ts); the default refuses it. The or-chain of ' +
+                "targetResources/any(...) clauses rests on the same reading (only code whose repository is not known shows it).",
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query:
+                    "$filter=activityDateTime ge 2020-01-01T00:00:00Z and (activityDisplayName eq 'Update security defaults' or " +
+                    "activityDisplayName eq 'Update user')",
+                app: READER,
+                setup: [TOUCH_SD],
+                given: "auditOrAccepted",
+            },
+            expect: { status: 200, bodyHas: ["value.0"] },
+        },
+        {
             id: "auditLogs.directoryAudits.filterCategory",
             kind: "query",
             statement:

@@ -55,6 +55,15 @@ export const AUDITS_QUERY: QueryCapability = {
     orderby: { activityDateTime: AUDIT_MD },
     select: false,
     resource: "directoryAudit",
+    // Rules auditLogs.directoryAudits.or (a tenant with auditOrFilter "accepted") and ...orRefused (the default).
+    or: {
+        source:
+            "peers' code sends `activityDisplayName eq '...' or ...` to directory audits (CIPP-API " +
+            "Modules/CIPPCore/Public/Alerts/Get-CIPPAlertGroupMembershipChange.ps1); not documented: directoryaudit-list.md and " +
+            "resources/directoryaudit.md do not list `or`",
+        tenant: (t) => t.auditOrFilter === "accepted",
+        refusedUnless: "the directory audit pages do not list it; the tenant option auditOrFilter: accepted takes it",
+    },
     source: "docs-contrib api-reference/v1.0/api/directoryaudit-list.md",
 };
 

@@ -69,7 +69,7 @@ export function graphCall({ identity, store, throttle, origin }: GraphCallDeps):
             const params = matcher(route).exec(rest)!.slice(1);
             const ctx = { req, params, claims, tenant, store, origin: origin() };
             // What the route does not model is refused before anything runs (./query.ts).
-            checkQuery(req, route.query, req.method, rest, version);
+            checkQuery(req, route.query, req.method, rest, version, tenant);
             const units = route.units ? route.units(ctx) : 1;
             const charge =
                 route.bucket === "reports"

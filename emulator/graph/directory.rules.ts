@@ -158,6 +158,36 @@ export const RULES: RuleTable = {
             expect: { status: 400, code: "Request_UnsupportedQuery", message: "ConsistencyLevel:eventual" },
         },
         {
+            id: "directory.users.or",
+            kind: "query",
+            statement: "Clauses on users combine with or in a standard query (no ConsistencyLevel needed).",
+            source:
+                'microsoftgraph/microsoft-graph-docs-contrib concepts/filter-query-parameter.md ("Get all users with the name Mary ' +
+                "across multiple properties\": ~/users?$filter=startswith(displayName,'mary') or startswith(givenName,'mary') or " +
+                "..., an example not marked as needing advanced query capabilities)",
+            modelled: true,
+            probe: { method: "GET", path: "/users", query: "$filter=startswith(displayName,'a') or startswith(mail,'a')" },
+            expect: { status: 200, bodyHas: ["value"] },
+        },
+        {
+            id: "directory.groups.orRefused",
+            kind: "query",
+            statement:
+                "Graph lists or among its operators but says support may vary by resource; the group pages show no or. A " +
+                "route whose pages do not show it refuses or.",
+            source:
+                "microsoftgraph/microsoft-graph-docs-contrib concepts/filter-query-parameter.md (Conditional operators: and, or; " +
+                "'support by individual resources and its properties or relationships may vary'); api-reference/v1.0/api/" +
+                "group-list.md (no example with or)",
+            modelled: true,
+            stricter:
+                "The docs are silent for groups: the emulator refuses or (400, 'not modelled by the emulator', naming the " +
+                "operator) on every route that does not declare it (emulator/graph/query.ts QueryCapability.or); Graph's own " +
+                "answer is not documented.",
+            probe: { method: "GET", path: "/groups", query: "$filter=displayName eq 'a' or displayName eq 'b'" },
+            expect: { status: 400, message: "'or'.*not modelled by the emulator" },
+        },
+        {
             id: "directory.users.defaults",
             kind: "body",
             statement:

@@ -134,6 +134,11 @@ export const USERS_QUERY: QueryCapability = {
     resource: "User",
     filterErrorCode: "Request_UnsupportedQuery",
     advanced: DIRECTORY_ADVANCED,
+    or: {
+        source:
+            'docs-contrib concepts/filter-query-parameter.md ("Get all users with the name Mary across multiple properties": ' +
+            "~/users?$filter=startswith(displayName,'mary') or startswith(givenName,'mary') or ..., not marked advanced)",
+    },
     source: "docs-contrib api-reference/v1.0/api/user-list.md",
 };
 /** GET /users/$count (user-list.md example 3): $filter as on the list. */

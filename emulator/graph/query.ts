@@ -1,6 +1,7 @@
 import { GraphHttpError, headerValue } from "../http";
 import type { EmuRequest } from "../http";
 import { loadSchema, propertiesOf } from "../schema/check";
+import type { TenantState } from "../store";
 
 /**
  * Query capabilities by construction: each Graph route declares the OData query options it models
@@ -23,6 +24,15 @@ export interface FilterRow {
     any?: Readonly<Record<string, readonly FilterOp[]>>;
     /** The page that states the operators. */
     source: string;
+}
+
+export interface LogicalRow {
+    /** The page (or, marked so, the peer's code) that shows the operator on this route. */
+    source: string;
+    /** Whether this tenant takes it; absent: every tenant does. */
+    tenant?: (t: TenantState) => boolean;
+    /** Why a tenant that does not take it refuses (the tenant option to set), for the refusal's text. */
+    refusedUnless?: string;
 }
 
 export interface DocumentedRefusal {
@@ -55,6 +65,13 @@ export interface QueryCapability {
     advanced?: readonly FilterOp[];
     /** Options Graph documents refusing, with its documented error. */
     refused?: Readonly<Record<string, DocumentedRefusal>>;
+    /**
+     * `or` between $filter clauses. Graph lists `and` and `or` among its operators but says support "may vary" by
+     * resource (docs-contrib concepts/filter-query-parameter.md), so a route takes `or` only where this says what
+     * shows it; without it `or` is refused (400, not modelled), the stricter reading. `tenant`: only where the
+     * tenant takes it (behaviour observed in peers' code, not documented: a tenant option says which tenant it is).
+     */
+    or?: LogicalRow;
     /** The API page listing the query options. */
     source: string;
 }
@@ -97,7 +114,14 @@ export function needsAdvanced(what: string): GraphHttpError {
  * The dispatcher's check: every query parameter of the request against the route's declaration.
  * Throws the refusal; returns when everything the request asks for is modelled.
  */
-export function checkQuery(req: EmuRequest, cap: QueryCapability | undefined, method: string, template: string, version = "v1.0"): void {
+export function checkQuery(
+    req: EmuRequest,
+    cap: QueryCapability | undefined,
+    method: string,
+    template: string,
+    version = "v1.0",
+    tenant?: TenantState,
+): void {
     const seen = new Set<string>();
     for (const key of req.url.searchParams.keys()) {
         const option = key.toLowerCase();
@@ -126,7 +150,7 @@ export function checkQuery(req: EmuRequest, cap: QueryCapability | undefined, me
     const q = req.url.searchParams;
     const filter = q.get("$filter");
     if (filter !== null) {
-        validateFilter(parseFilter(filter), cap, req);
+        validateFilter(parseFilter(filter), cap, req, tenant);
     }
     const orderby = q.get("$orderby");
     if (orderby !== null) {
@@ -284,8 +308,22 @@ function filterRefusal(cap: QueryCapability, prop: string, op: string, row: Filt
     );
 }
 
-/** Every property and operator of the filter must be in the route's table. */
-export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuRequest): void {
+/** `or` where the route does not declare it (QueryCapability.or), or where this tenant does not take it. */
+function orRefusal(cap: QueryCapability, tenant: TenantState | undefined): GraphHttpError | undefined {
+    // Without a tenant (tests/support/requestLog.ts checks a logged request), a tenant's option counts as taken.
+    if (cap.or && (!cap.or.tenant || !tenant || cap.or.tenant(tenant))) return undefined;
+    const detail = cap.or
+        ? `this tenant does not take it (${cap.or.refusedUnless ?? cap.or.source})`
+        : `the operator is not listed for this route (${cap.source}; concepts/filter-query-parameter.md: support "may vary" by resource)`;
+    return new GraphHttpError(
+        400,
+        cap.filterErrorCode ?? "BadRequest",
+        `Invalid filter clause: the operator 'or' on resource '${cap.resource}' is ${NOT_MODELLED}: ${detail}.`,
+    );
+}
+
+/** Every property and operator of the filter must be in the route's table, `or` only where the route declares it. */
+export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuRequest, tenant?: TenantState): void {
     const use = (prop: string, op: FilterOp, inside?: { row: FilterRow; variable: string; outer: string }) => {
         if (inside) {
             const sub =
@@ -306,8 +344,14 @@ export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuR
     };
     const walk = (n: FilterNode, inside?: { row: FilterRow; variable: string; outer: string }): void => {
         switch (n.kind) {
+            case "or": {
+                const refusal = orRefusal(cap, tenant);
+                if (refusal) throw refusal;
+                walk(n.left, inside);
+                walk(n.right, inside);
+                return;
+            }
             case "and":
-            case "or":
                 walk(n.left, inside);
                 walk(n.right, inside);
                 return;

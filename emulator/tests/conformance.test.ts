@@ -164,6 +164,11 @@ describe("emulator: conformance with Microsoft's documented rules", function () 
                 e.store.mutate(() => (tenant.signInOrFilter = "accepted"));
                 return () => e.store.mutate(() => (tenant.signInOrFilter = before));
             }
+            case "auditOrAccepted": {
+                const before = tenant.auditOrFilter;
+                e.store.mutate(() => (tenant.auditOrFilter = "accepted"));
+                return () => e.store.mutate(() => (tenant.auditOrFilter = before));
+            }
             case "conditionalAccessEnabled": {
                 const policy = { id: "0c0e0f00-0000-4000-8000-00000000c0a1", displayName: "conformance: enabled", state: "enabled" } as any;
                 e.store.mutate(() => tenant.conditionalAccessPolicies.push(policy));

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
+import { decodedQuery } from "../../tests/support/requestLog";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS, type ConditionalAccessPolicyState } from "@m365-mfa/emulator";
 
@@ -338,7 +339,7 @@ describe("engine: Conditional Access through the azuread provider", function () 
                     const legacyQueries = s.emu.requests
                         .slice(at)
                         .filter((r) => r.path.endsWith("/auditLogs/signIns") && !/skiptoken/i.test(r.query ?? ""))
-                        .filter((r) => /clientAppUsed eq 'IMAP4' or /.test(decodeURIComponent((r.query ?? "").replace(/\+/g, " "))));
+                        .filter((r) => /clientAppUsed eq 'IMAP4' or /.test(decodedQuery(r)));
                     assert.strictEqual(legacyQueries.length, 1, "one readiness read for both gates");
                 } finally {
                     s.emu.store.mutate(() => {

@@ -1,5 +1,6 @@
 import type { TenantClients } from "../../client";
-import { ADVANCED_QUERY_HEADERS, pages } from "../../client/batch";
+import { pagesOfAnyOf } from "../../client/anyOf";
+import { ADVANCED_QUERY_HEADERS } from "../../client/batch";
 import { TenantApiError } from "../../client/errors";
 import { trace } from "../../client/trace";
 import { engineLog, progressReporter, progressTickMs } from "../../providers/framework/diagnostics";
@@ -271,7 +272,8 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /**
  * The users whose per-user MFA state was changed within RECENT_CHANGE_WINDOW_MS, by anyone (the portal,
  * the admin endpoint, this project), from the directory audit log: `GET /auditLogs/directoryAudits` with
- * `$filter=activityDateTime ge ... and (activityDisplayName eq ... or ...)` (docs-contrib
+ * `$filter=activityDateTime ge ... and (activityDisplayName eq ... or ...)`, or one query per activity where the log
+ * refuses `or`, which its pages do not list (client/anyOf.ts) (docs-contrib
  * api-reference/v1.0/api/directoryaudit-list.md; activityDisplayName and activityDateTime are filterable,
  * resources/directoryaudit.md; the activities "Enable/Disable Strong Authentication" are Core Directory's,
  * entra-docs reference-audit-activities.md). Users by the target's userPrincipalName (resources/targetresource.md:
@@ -292,14 +294,17 @@ export async function recentlyChangedUsers(
     if (auditUnreadable.has(tenant)) return undefined;
     const started = Date.now();
     const since = new Date((options.now ?? Date.now()) - RECENT_CHANGE_WINDOW_MS).toISOString();
-    const filter = `activityDateTime ge ${since} and (${activities.map((a) => `activityDisplayName eq ${quote(a)}`).join(" or ")})`;
-    const path = `/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}&$top=999`;
     const users = new Set<string>();
     let why: string | undefined;
     try {
-        for await (const entries of pages<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(
+        for await (const entries of pagesOfAnyOf<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(
             clients.graph,
-            path,
+            {
+                route: "/auditLogs/directoryAudits",
+                base: `activityDateTime ge ${since}`,
+                clauses: activities.map((a) => `activityDisplayName eq ${quote(a)}`),
+                rest: "&$top=999",
+            },
         )) {
             for (const e of entries) {
                 for (const t of e.targetResources ?? []) {

@@ -4,11 +4,15 @@
  * paging, permissions) and the client reader recentChanges.
  */
 import * as assert from "node:assert";
+import { forgetOrSupport, orRefusal } from "../../client/anyOf";
 import { recentChanges } from "../../client/audit";
+import { recentlyChangedUsers } from "../../settings/perUserMfa/listRead";
+import { AUDIT_ACTIVITIES } from "../../settings/perUserMfa/declaration";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { useEmulator } from "../support/emulatorSuite";
+import { decodedQuery } from "../support/requestLog";
 import { addApp, rawGraph } from "../support/rawGraph";
 
 const READER = "audit-reader";
@@ -227,7 +231,7 @@ describe("emulator: directory audit log", function () {
         }
     });
 
-    it("$filter on activityDateTime (ge/le), category, activityDisplayName (eq/startswith), targetResources/any, with and/or", async () => {
+    it("$filter on activityDateTime (ge/le), category, activityDisplayName (eq/startswith), targetResources/any, and/or", async () => {
         const all = (await list()).value;
         const mid = all[Math.floor(all.length / 2)].activityDateTime;
         const ge = (await list(`?$filter=${q(`activityDateTime ge ${mid}`)}`)).value;
@@ -237,14 +241,17 @@ describe("emulator: directory audit log", function () {
         assert.strictEqual((await list(`?$filter=${q("category eq 'Policy'")}`)).value.length, 4);
         assert.strictEqual((await list(`?$filter=${q("activityDisplayName eq 'update security defaults'")}`)).value.length, 1);
         assert.strictEqual((await list(`?$filter=${q("startswith(activityDisplayName,'Authentication Methods')")}`)).value.length, 2);
-        const either = await list(
+        // `or` only on a tenant that takes it (rules auditLogs.directoryAudits.or*): the default refuses it.
+        const eitherFilter =
             "?$filter=" +
-                q(
-                    `category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or ` +
-                        "activityDisplayName eq 'Update security defaults')",
-                ),
-        );
-        assert.strictEqual(either.value.length, 4);
+            q(`category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or activityDisplayName eq 'Update security defaults')`);
+        assert.strictEqual((await rawGraph(emu, "GET", `/auditLogs/directoryAudits${eitherFilter}`, undefined, READER)).status, 400);
+        emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = "accepted"));
+        try {
+            assert.strictEqual((await list(eitherFilter)).value.length, 4);
+        } finally {
+            emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = undefined));
+        }
         assert.strictEqual(
             (await list(`?$filter=${q(`activityDateTime ge ${new Date(Date.now() + 60_000).toISOString()}`)}`)).value.length,
             0,
@@ -313,5 +320,91 @@ describe("emulator: directory audit log", function () {
             ],
         );
         assert.deepStrictEqual(await recentChanges(graph, { since: new Date(Date.now() + 60_000) }), []);
+    });
+
+    describe("or in $filter: refused unless the tenant takes it (rules auditLogs.directoryAudits.or*)", () => {
+        const auditOr = (mode: "accepted" | undefined) => emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = mode));
+        const audits = (at: number) =>
+            emu.requests.slice(at).filter((r) => r.path.endsWith("/auditLogs/directoryAudits") && r.method === "GET");
+        afterEach(() => {
+            auditOr(undefined);
+            forgetOrSupport();
+        });
+
+        it("the emulator answers 400 naming 'or' by default, and the entries of both clauses where the tenant takes it", async () => {
+            const filter =
+                "activityDisplayName eq 'Enable Strong Authentication' or activityDisplayName eq 'Disable Strong Authentication'";
+            const refused = await rawGraph(emu, "GET", `/auditLogs/directoryAudits?$filter=${q(filter)}`, undefined, READER);
+            assert.strictEqual(refused.status, 400);
+            assert.match(refused.body.error.message, /'or'.*not modelled by the emulator.*auditOrFilter/);
+            auditOr("accepted");
+            const taken = await rawGraph(emu, "GET", `/auditLogs/directoryAudits?$filter=${q(filter)}`, undefined, READER);
+            assert.strictEqual(taken.status, 200);
+            const ids = (v: { id: string }[]) => v.map((e) => e.id).sort();
+            const each = [
+                ...(await list(`?$filter=${q("activityDisplayName eq 'Enable Strong Authentication'")}`)).value,
+                ...(await list(`?$filter=${q("activityDisplayName eq 'Disable Strong Authentication'")}`)).value,
+            ];
+            assert.ok(each.some((e: { activityDisplayName: string }) => e.activityDisplayName === "Disable Strong Authentication"));
+            assert.deepStrictEqual(ids(taken.body.value), ids(each));
+        });
+
+        it("recentChanges for targets: one query where or is taken; else one 400, one query per target, the same entries", async () => {
+            const graph = clientsAs(emu, READER).graph;
+            const targetIds = [caId, user.id];
+            auditOr("accepted");
+            let at = emu.requests.length;
+            const combined = await recentChanges(graph, { since: start, targetIds });
+            assert.deepStrictEqual(
+                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
+                [[200, true]],
+            );
+            assert.strictEqual(orRefusal(graph, "/auditLogs/directoryAudits"), undefined);
+            auditOr(undefined);
+            at = emu.requests.length;
+            const separate = await recentChanges(graph, { since: start, targetIds });
+            assert.deepStrictEqual(
+                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
+                [
+                    [400, true],
+                    [200, false],
+                    [200, false],
+                ],
+            );
+            assert.deepStrictEqual(
+                separate.map((e) => e.id),
+                combined.map((e) => e.id),
+            );
+            assert.ok(combined.length >= 5);
+            assert.match(orRefusal(graph, "/auditLogs/directoryAudits") ?? "", /^BadRequest: .*'or'/);
+            // The same process does not send `or` to this tenant's log again.
+            at = emu.requests.length;
+            await recentChanges(graph, { since: start, targetIds });
+            assert.deepStrictEqual(
+                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
+                [
+                    [200, false],
+                    [200, false],
+                ],
+            );
+        });
+
+        it("per-user MFA's recent changes: the same users either way, one query per activity where or is refused", async () => {
+            const clients = clientsAs(emu, READER);
+            auditOr("accepted");
+            let at = emu.requests.length;
+            const combined = await recentlyChangedUsers(clients, AUDIT_ACTIVITIES);
+            assert.strictEqual(audits(at).length, 1);
+            assert.ok(combined?.has(user.userPrincipalName.toLowerCase()));
+            auditOr(undefined);
+            at = emu.requests.length;
+            const separate = await recentlyChangedUsers(clients, AUDIT_ACTIVITIES);
+            assert.deepStrictEqual(
+                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
+                [[400, true], ...AUDIT_ACTIVITIES.map(() => [200, false])],
+            );
+            // Readable, so the list's states stay in use (undefined would send every user through the batched reads).
+            assert.deepStrictEqual([...(separate ?? [])].sort(), [...(combined ?? [])].sort());
+        });
     });
 });

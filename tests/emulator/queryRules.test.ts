@@ -21,6 +21,7 @@ import {
     shareReadinessReads,
 } from "../../providers/framework/readinessReport";
 import { useEmulator } from "../support/emulatorSuite";
+import { decodedQuery } from "../support/requestLog";
 import { rawGraph } from "../support/rawGraph";
 
 describe("emulator: documented query rules (advanced queries, supported query options)", function () {
@@ -218,7 +219,6 @@ describe("emulator: documented query rules (advanced queries, supported query op
             emu.store.mutate(() => (emu.defaultTenant().signInOrFilter = mode));
             forgetSignInFilterSupport();
         };
-        const decoded = (r: { query?: string }) => decodeURIComponent((r.query ?? "").replace(/\+/g, " "));
         const legacyOf = (r: Awaited<ReturnType<typeof assessReadiness>>) =>
             [...r.legacy].map(([upn, f]) => `${upn}: ${f.legacy.map((l) => `${l.protocol} ${l.count}`).join(", ")}`).sort();
         afterEach(() => signInOr(undefined));
@@ -261,13 +261,13 @@ describe("emulator: documented query rules (advanced queries, supported query op
                     signIns.every((r) => r.status === 200),
                     JSON.stringify(signIns.map((r) => [r.query, r.status])),
                 );
-                const firstPages = signIns.filter((r) => !/\$skiptoken/.test(decoded(r)));
-                assert.strictEqual(firstPages.length, queries, `${JSON.stringify(options)}: ${firstPages.map(decoded).join("\n")}`);
+                const firstPages = signIns.filter((r) => !/\$skiptoken/.test(decodedQuery(r)));
+                assert.strictEqual(firstPages.length, queries, `${JSON.stringify(options)}: ${firstPages.map(decodedQuery).join("\n")}`);
                 if (requests !== undefined) assert.strictEqual(signIns.length, requests, JSON.stringify(options));
                 const combined = `\\((clientAppUsed eq '[^']+'( or )?){${LEGACY_CLIENT_APP_SPELLINGS.length}}\\)`;
                 for (const r of firstPages) {
                     assert.match(
-                        decoded(r),
+                        decodedQuery(r),
                         options.combinedSignInQuery === false
                             ? /^\?\$filter=createdDateTime ge \S+( and createdDateTime le \S+)?( and clientAppUsed eq '[^']+')?&\$top=\d+$/
                             : new RegExp(`^\\?\\$filter=createdDateTime ge \\S+ and ${combined}&\\$top=\\d+$`),
@@ -288,7 +288,7 @@ describe("emulator: documented query rules (advanced queries, supported query op
             const first = await assessReadiness(clientsAs(emu), { windowDays: 30 });
             const signIns = since(at).filter((r) => r.path.endsWith("/auditLogs/signIns"));
             assert.deepStrictEqual(
-                signIns.filter((r) => r.status !== 200).map((r) => [r.status, / or /.test(decoded(r))]),
+                signIns.filter((r) => r.status !== 200).map((r) => [r.status, / or /.test(decodedQuery(r))]),
                 [[400, true]],
             );
             assert.ok(signIns.length > 1);
@@ -384,7 +384,7 @@ describe("emulator: documented query rules (advanced queries, supported query op
             // The one query for all protocols is refused by the default tenant (rule reports.signIns.clientAppUsedOrRefused);
             // everything else is answered.
             assert.deepStrictEqual(
-                reads.filter((r) => r.status !== 200).map((r) => [r.status, / or /.test(decoded(r))]),
+                reads.filter((r) => r.status !== 200).map((r) => [r.status, / or /.test(decodedQuery(r))]),
                 [[400, true]],
             );
         });

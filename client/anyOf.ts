@@ -1,0 +1,66 @@
+import { pages } from "./batch";
+import type { GraphClient } from "./graph";
+import { TenantApiError } from "./errors";
+
+/**
+ * Reads the items that match any one of several $filter clauses, with `or` where the tenant takes it.
+ *
+ * Graph lists `or` among its operators but says support "may vary" by resource (docs-contrib
+ * concepts/filter-query-parameter.md), and the pages of the routes read this way (the directory audit log)
+ * do not list it; peers' code sends it (CIPP-API Get-CIPPAlertGroupMembershipChange.ps1). So one query with
+ * the clauses joined by `or` is tried first (one request per page, whatever the number of clauses), and a
+ * route that answers 400 to its first page is read with one query per clause, each documented, for the rest
+ * of the process. A 400 on a later page is an error, not a refusal.
+ */
+const refusedOr = new Map<string, string>();
+
+/** Forgets which routes refused `or` in this process (tests). */
+export function forgetOrSupport(): void {
+    refusedOr.clear();
+}
+
+/** Graph's error when this tenant's route refused `or` in this process, else undefined. */
+export function orRefusal(graph: GraphClient, route: string): string | undefined {
+    return refusedOr.get(key(graph, route));
+}
+
+function key(graph: GraphClient, route: string): string {
+    return `${graph.connection.tenantId.toLowerCase()} ${route}`;
+}
+
+export interface AnyOfQuery {
+    /** The route, as the path before `?` (the key of what refused `or`). */
+    route: string;
+    /** The clause every query keeps (e.g. a time window), joined to the others with `and`. */
+    base?: string;
+    /** The clauses, any one of which selects an item. */
+    clauses: readonly string[];
+    /** The other query options (`&$top=999`, ...), already encoded. */
+    rest?: string;
+}
+
+/**
+ * Every page of the items matching any clause. With separate queries an item may come more than once (an
+ * entry that matches two clauses): callers that count must key by id.
+ */
+export async function* pagesOfAnyOf<T>(graph: GraphClient, q: AnyOfQuery): AsyncGenerator<T[]> {
+    const filterOf = (clause: string) => (q.base ? `${q.base} and ${clause}` : clause);
+    const path = (clause: string) => `${q.route}?$filter=${encodeURIComponent(filterOf(clause))}${q.rest ?? ""}`;
+    if (!q.clauses.length) return;
+    if (q.clauses.length > 1 && !refusedOr.has(key(graph, q.route))) {
+        let read = 0;
+        try {
+            for await (const page of pages<T>(graph, path(`(${q.clauses.join(" or ")})`))) {
+                read++;
+                yield page;
+            }
+            return;
+        } catch (err) {
+            if (!(err instanceof TenantApiError && err.status === 400 && read === 0)) throw err;
+            refusedOr.set(key(graph, q.route), `${err.code ?? "400"}: ${err.detail}`.slice(0, 300));
+        }
+    }
+    for (const clause of q.clauses) {
+        yield* pages<T>(graph, path(clause));
+    }
+}
