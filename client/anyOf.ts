@@ -1,16 +1,17 @@
 import { pages } from "./batch";
-import type { GraphClient } from "./graph";
 import { TenantApiError } from "./errors";
+import type { GraphClient } from "./graph";
 
 /**
  * Reads the items that match any one of several $filter clauses, with `or` where the tenant takes it.
  *
  * Graph lists `or` among its operators but says support "may vary" by resource (docs-contrib
- * concepts/filter-query-parameter.md), and the pages of the routes read this way (the directory audit log)
- * do not list it; peers' code sends it (CIPP-API Get-CIPPAlertGroupMembershipChange.ps1). So one query with
- * the clauses joined by `or` is tried first (one request per page, whatever the number of clauses), and a
- * route that answers 400 to its first page is read with one query per clause, each documented, for the rest
- * of the process. A 400 on a later page is an error, not a refusal.
+ * concepts/filter-query-parameter.md), and the pages of the routes read this way (the sign-in log, the
+ * directory audit log) do not list it; peers' code sends it there (CIPP-API ListBasicAuth/run.ps1,
+ * Get-CIPPAlertGroupMembershipChange.ps1). So one query with the clauses joined by `or` is tried first (one
+ * request per page, whatever the number of clauses), and a route that answers 400 to its first page is read
+ * the documented way (by default one query per clause) for the rest of the process, this tenant's route
+ * remembered with Graph's error. A 400 on a later page is an error, not a refusal.
  */
 const refusedOr = new Map<string, string>();
 
@@ -19,7 +20,7 @@ export function forgetOrSupport(): void {
     refusedOr.clear();
 }
 
-/** Graph's error when this tenant's route refused `or` in this process, else undefined. */
+/** Graph's error ("<code>: <detail>") when this tenant's route refused `or` in this process, else undefined. */
 export function orRefusal(graph: GraphClient, route: string): string | undefined {
     return refusedOr.get(key(graph, route));
 }
@@ -39,20 +40,34 @@ export interface AnyOfQuery {
     rest?: string;
 }
 
+/** The request path of `q` for one clause (or the clauses joined by `or`, in parentheses). */
+export function anyOfPath(q: AnyOfQuery, clause: string): string {
+    const filter = q.base ? `${q.base} and ${clause}` : clause;
+    return `${q.route}?$filter=${encodeURIComponent(filter)}${q.rest ?? ""}`;
+}
+
 /**
- * Every page of the items matching any clause. With separate queries an item may come more than once (an
- * entry that matches two clauses): callers that count must key by id.
+ * Hands every page of the items matching any clause to `take`. Where `or` is refused, `separately` reads them
+ * instead (default: one query per clause, each documented). With separate queries an item may come more than
+ * once (an entry that matches two clauses): callers that count must key by id.
  */
-export async function* pagesOfAnyOf<T>(graph: GraphClient, q: AnyOfQuery): AsyncGenerator<T[]> {
-    const filterOf = (clause: string) => (q.base ? `${q.base} and ${clause}` : clause);
-    const path = (clause: string) => `${q.route}?$filter=${encodeURIComponent(filterOf(clause))}${q.rest ?? ""}`;
+export async function readAnyOf<T>(
+    graph: GraphClient,
+    q: AnyOfQuery,
+    take: (page: T[]) => void,
+    separately: () => Promise<void> = async () => {
+        for (const clause of q.clauses) {
+            for await (const page of pages<T>(graph, anyOfPath(q, clause))) take(page);
+        }
+    },
+): Promise<void> {
     if (!q.clauses.length) return;
     if (q.clauses.length > 1 && !refusedOr.has(key(graph, q.route))) {
         let read = 0;
         try {
-            for await (const page of pages<T>(graph, path(`(${q.clauses.join(" or ")})`))) {
+            for await (const page of pages<T>(graph, anyOfPath(q, `(${q.clauses.join(" or ")})`))) {
                 read++;
-                yield page;
+                take(page);
             }
             return;
         } catch (err) {
@@ -60,7 +75,5 @@ export async function* pagesOfAnyOf<T>(graph: GraphClient, q: AnyOfQuery): Async
             refusedOr.set(key(graph, q.route), `${err.code ?? "400"}: ${err.detail}`.slice(0, 300));
         }
     }
-    for (const clause of q.clauses) {
-        yield* pages<T>(graph, path(clause));
-    }
+    await separately();
 }

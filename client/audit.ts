@@ -1,4 +1,4 @@
-import { pagesOfAnyOf } from "./anyOf";
+import { readAnyOf } from "./anyOf";
 import { pages } from "./batch";
 import type { GraphClient } from "./graph";
 
@@ -63,7 +63,7 @@ export async function recentChanges(graph: GraphClient, { since, targetIds, page
     } else {
         for (let i = 0; i < targetIds.length; i += IDS_PER_QUERY) {
             const clauses = targetIds.slice(i, i + IDS_PER_QUERY).map((id) => `targetResources/any(t: t/id eq ${quote(id)})`);
-            for await (const page of pagesOfAnyOf<AuditEntry>(graph, { route: ROUTE, base, clauses, rest })) take(page);
+            await readAnyOf<AuditEntry>(graph, { route: ROUTE, base, clauses, rest }, take);
         }
     }
     return [...seen.values()].sort((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime) || b.id.localeCompare(a.id));

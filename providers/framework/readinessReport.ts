@@ -1,4 +1,5 @@
 import type { TenantClients } from "../../client";
+import { forgetOrSupport, orRefusal, readAnyOf } from "../../client/anyOf";
 import { TenantApiError } from "../../client";
 import { pages, runBatched } from "../../client/batch";
 
@@ -206,15 +207,9 @@ async function tenantRead(clients: TenantClients, windowDays: number, options: A
     return report;
 }
 
-/**
- * Tenants whose sign-in log refused the combined legacy-protocol query (400 on its first page), by tenant id, with
- * Graph's error: the documented ways for the rest of the process, each report saying so (once).
- */
-const combinedRefused = new Map<string, string>();
-
-/** Forgets which tenants refused the combined sign-in query in this process (tests). */
+/** Forgets which tenants' sign-in logs refused the combined query in this process (tests): client/anyOf.ts keeps it. */
 export function forgetSignInFilterSupport(): void {
-    combinedRefused.clear();
+    forgetOrSupport();
 }
 
 /**
@@ -236,41 +231,41 @@ const eqClientApp = (p: string) => `clientAppUsed eq '${p.replace(/'/g, "''")}'`
  * resources/signin.md), and `and` and `or` are among the operators Graph supports (concepts/filter-query-parameter.md),
  * which adds that support "may vary" by resource; the sign-in pages do not say. Peers' code sends the combination to
  * sign-ins (on /beta: CIPP-API ListBasicAuth/run.ps1, jasonfritts/AADReportingAPI MSGraphSDK_ExportLogs.ps1); their
- * code does not show Graph's answer. So it is tried, and a sign-in log that refuses it (400 on the first page) is read
+ * code does not show Graph's answer. So it is tried (client/anyOf.ts), and a sign-in log that refuses it (400 on its first page) is read
  * the documented way below for the rest of the process, and each report says so. A 400 on a later page is an error.
  */
 async function legacySignIns(clients: TenantClients, report: ReadinessReport, since: string, options: AssessOptions): Promise<void> {
-    const tenant = clients.connection.tenantId.toLowerCase();
     const state = { counted: new Set<string>(), seen: 0 };
-    if (options.combinedSignInQuery !== false && !combinedRefused.has(tenant)) {
-        const protocols = LEGACY_CLIENT_APP_SPELLINGS.map(eqClientApp).join(" or ");
-        let read = 0;
-        try {
-            for await (const page of pages<any>(clients.graph, signInQuery(`createdDateTime ge ${since} and (${protocols})`, options))) {
-                read++;
-                for (const s of page) takeSignIn(report, state, s);
-                state.seen += page.length;
-                options.onProgress?.("sign-ins", state.seen);
-            }
-            return;
-        } catch (err) {
-            if (!(err instanceof TenantApiError && err.status === 400 && read === 0)) throw err;
-            combinedRefused.set(tenant, `${err.code ?? "400"}: ${err.detail}`.slice(0, 300));
-        }
-    }
-    const refused = combinedRefused.get(tenant);
-    if (refused !== undefined && options.combinedSignInQuery !== false) {
-        report.notes.push(
-            `The sign-in log refused one query for all legacy protocols (400 ${refused}); legacy sign-ins are read the ` +
-                "documented way (the whole window, then one query per protocol), which costs more requests under the reports " +
-                "limit of five per 10 s.",
-        );
-    }
-    await legacySignInsDocumented(clients, report, since, options, state);
+    const documented = () => legacySignInsDocumented(clients, report, since, options, state);
+    if (options.combinedSignInQuery === false) return documented();
+    await readAnyOf<any>(
+        clients.graph,
+        {
+            route: SIGN_INS,
+            base: `createdDateTime ge ${since}`,
+            clauses: LEGACY_CLIENT_APP_SPELLINGS.map(eqClientApp),
+            rest: `&$top=${options.signInPageSize ?? 1000}`,
+        },
+        (page) => {
+            for (const s of page) takeSignIn(report, state, s);
+            state.seen += page.length;
+            options.onProgress?.("sign-ins", state.seen);
+        },
+        async () => {
+            report.notes.push(
+                `The sign-in log refused one query for all legacy protocols (400 ${orRefusal(clients.graph, SIGN_INS)}); legacy ` +
+                    "sign-ins are read the documented way (the whole window, then one query per protocol), which costs more " +
+                    "requests under the reports limit of five per 10 s.",
+            );
+            await documented();
+        },
+    );
 }
 
+const SIGN_INS = "/auditLogs/signIns";
+
 function signInQuery(filter: string, options: AssessOptions): string {
-    return `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=${options.signInPageSize ?? 1000}`;
+    return `${SIGN_INS}?$filter=${encodeURIComponent(filter)}&$top=${options.signInPageSize ?? 1000}`;
 }
 
 /** Counts one sign-in (once, by id) when its client is a legacy protocol. */

@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { pagesOfAnyOf } from "../../client/anyOf";
+import { readAnyOf } from "../../client/anyOf";
 import { ADVANCED_QUERY_HEADERS } from "../../client/batch";
 import { TenantApiError } from "../../client/errors";
 import { trace } from "../../client/trace";
@@ -297,7 +297,7 @@ export async function recentlyChangedUsers(
     const users = new Set<string>();
     let why: string | undefined;
     try {
-        for await (const entries of pagesOfAnyOf<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(
+        await readAnyOf<{ targetResources?: { type?: string; id?: string; userPrincipalName?: string | null }[] }>(
             clients.graph,
             {
                 route: "/auditLogs/directoryAudits",
@@ -305,18 +305,19 @@ export async function recentlyChangedUsers(
                 clauses: activities.map((a) => `activityDisplayName eq ${quote(a)}`),
                 rest: "&$top=999",
             },
-        )) {
-            for (const e of entries) {
-                for (const t of e.targetResources ?? []) {
-                    if (t.type && t.type !== "User") continue;
-                    if (!t.userPrincipalName) {
-                        why = `an entry names user ${t.id ?? "(no id)"} without a principal name`;
-                        break;
+            (entries) => {
+                for (const e of entries) {
+                    for (const t of e.targetResources ?? []) {
+                        if (t.type && t.type !== "User") continue;
+                        if (!t.userPrincipalName) {
+                            why ??= `an entry names user ${t.id ?? "(no id)"} without a principal name`;
+                            continue;
+                        }
+                        users.add(t.userPrincipalName.toLowerCase());
                     }
-                    users.add(t.userPrincipalName.toLowerCase());
                 }
-            }
-        }
+            },
+        );
     } catch (err) {
         if (!(err instanceof TenantApiError) || (err.status ?? 500) >= 500 || err.status === 429) throw err;
         why =
