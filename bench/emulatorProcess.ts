@@ -4,6 +4,7 @@
  * `env` is the provider app's (APPS.provider, the README's least-privilege set), `listReadEnv` an app
  * holding the per-user MFA list read's permissions as well (addListReadApp), `baselineEnv` the portal's.
  * Usage: node bench/emulatorProcess.ts <stateDir> <users> <latencyMs> <throttling on|off> [<perUserMfaStateOnUserList>]
+ *   [<auditOrFilter accepted|refused>]
  * (an entry point only: the list-read app it registers is bench/listReadApp.ts's, which the benchmarks import).
  */
 import { startEmulator } from "@m365-mfa/emulator";
@@ -11,7 +12,7 @@ import { APPS } from "@m365-mfa/emulator";
 import { addListReadApp } from "./listReadApp";
 
 async function main() {
-    const [stateDir, users, latency, throttling, perUserMfaOnList] = process.argv.slice(2);
+    const [stateDir, users, latency, throttling, perUserMfaOnList, auditOr] = process.argv.slice(2);
     const emu = await startEmulator({
         stateDir,
         faults: { latencyMs: Number(latency) },
@@ -20,6 +21,7 @@ async function main() {
     });
     emu.directory().seed(Number(users), 42);
     if (perUserMfaOnList) emu.store.mutate(() => (emu.defaultTenant().perUserMfaStateOnUserList = perUserMfaOnList as any));
+    if (auditOr) emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = auditOr as "accepted" | "refused"));
     const listReadApp = addListReadApp(emu);
     // The one-at-a-time baseline runs as another app, so it does not use up the provider app's limits.
     process.stdout.write(

@@ -1,6 +1,7 @@
 import { pages } from "./batch";
 import { TenantApiError } from "./errors";
 import type { GraphClient } from "./graph";
+import { trace } from "./trace";
 
 /**
  * Reads the items that match any one of several $filter clauses, with `or` where the tenant takes it.
@@ -48,21 +49,27 @@ export function anyOfPath(q: AnyOfQuery, clause: string): string {
 
 /**
  * Hands every page of the items matching any clause to `take`. Where `or` is refused, `separately` reads them
- * instead (default: one query per clause, each documented). With separate queries an item may come more than
- * once (an entry that matches two clauses): callers that count must key by id.
+ * instead (default: one query per clause, each documented), given Graph's error. With separate queries an item
+ * may come more than once (an entry that matches two clauses): callers that count must key by id.
+ *
+ * The route is remembered as refusing `or` only once the separate read has succeeded: a 400 for another reason
+ * (a clause the route does not take) fails the separate read too, and that error is the caller's, with nothing
+ * remembered.
  */
 export async function readAnyOf<T>(
     graph: GraphClient,
     q: AnyOfQuery,
     take: (page: T[]) => void,
-    separately: () => Promise<void> = async () => {
+    separately: (refusal: string | undefined) => Promise<void> = async () => {
         for (const clause of q.clauses) {
             for await (const page of pages<T>(graph, anyOfPath(q, clause))) take(page);
         }
     },
 ): Promise<void> {
     if (!q.clauses.length) return;
-    if (q.clauses.length > 1 && !refusedOr.has(key(graph, q.route))) {
+    let refusal = orRefusal(graph, q.route);
+    if (q.clauses.length > 1 && refusal === undefined) {
+        const started = Date.now();
         let read = 0;
         try {
             for await (const page of pages<T>(graph, anyOfPath(q, `(${q.clauses.join(" or ")})`))) {
@@ -72,8 +79,12 @@ export async function readAnyOf<T>(
             return;
         } catch (err) {
             if (!(err instanceof TenantApiError && err.status === 400 && read === 0)) throw err;
-            refusedOr.set(key(graph, q.route), `${err.code ?? "400"}: ${err.detail}`.slice(0, 300));
+            refusal = `${err.code ?? "400"}: ${err.detail}`.slice(0, 300);
+            trace("or refused", started, { route: q.route, clauses: q.clauses.length });
         }
+        await separately(refusal);
+        refusedOr.set(key(graph, q.route), refusal);
+        return;
     }
-    await separately();
+    await separately(refusal);
 }

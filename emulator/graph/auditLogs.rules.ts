@@ -197,8 +197,10 @@ export const RULES: RuleTable = {
                 `or activityDisplayName eq 'Remove member from group') on /v1.0/auditLogs/directoryAudits); the clauses: ${RES}`,
             modelled: true,
             stricter:
-                'Only on a tenant with auditOrFilter "accepted" (emulator/store.ts); the default refuses it. The or-chain of ' +
-                "targetResources/any(...) clauses rests on the same reading (only code whose repository is not known shows it).",
+                'Only on a tenant with auditOrFilter "accepted" (emulator/store.ts); the default refuses it. Only between ' +
+                "plain comparisons, as the peer's code sends it: `or` between targetResources/any(...) lambdas or inside one is " +
+                "refused on every tenant (no source shows it). The refusal comes from the query check, before the permission " +
+                "and throttling checks, as every query refusal of the emulator (Graph's order is not documented).",
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
@@ -210,6 +212,26 @@ export const RULES: RuleTable = {
                 given: "auditOrAccepted",
             },
             expect: { status: 200, bodyHas: ["value.0"] },
+        },
+        {
+            id: "auditLogs.directoryAudits.orLambdaRefused",
+            kind: "query",
+            statement:
+                "or between targetResources/any(...) lambdas (or inside one) is shown by no Microsoft page and no identified " +
+                "peer: refused, even on a tenant that takes or between plain comparisons; one query per target works.",
+            source: `${RES} (targetResources: Supports $filter (eq) for id and displayName); ${LIST}`,
+            modelled: true,
+            stricter: "The docs are silent: the emulator refuses it (400 BadRequest naming the operator) on every tenant.",
+            probe: {
+                method: "GET",
+                path: "/auditLogs/directoryAudits",
+                query:
+                    "$filter=targetResources/any(t: t/id eq '00000000-0000-0000-0000-000000000005') or " +
+                    "targetResources/any(t: t/id eq '00000000-0000-0000-0000-000000000006')",
+                app: READER,
+                given: "auditOrAccepted",
+            },
+            expect: { status: 400, code: "BadRequest", message: "'or'.*lambda" },
         },
         {
             id: "auditLogs.directoryAudits.filterCategory",

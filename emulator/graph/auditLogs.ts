@@ -12,7 +12,8 @@ import type { Route, RouteContext } from "./routes";
  * - no licence gate: audit logs are available in Microsoft Entra ID Free (entra-docs includes/licensing-monitoring-health.md);
  * - query options $filter, $top, $orderby, $skiptoken (AUDITS_QUERY, checked by the dispatcher); any other is refused;
  * - throttled under the Entra logs and reports limit (includes/throttling-entra-logs-reports.md);
- * - $filter per property as resources/directoryaudit.md lists it (AUDIT_FILTER); `and`, `or`, parentheses;
+ * - $filter per property as resources/directoryaudit.md lists it (AUDIT_FILTER); `and`, parentheses; `or` only on a tenant
+ *   with auditOrFilter "accepted" and only between plain comparisons (AUDITS_QUERY.or);
  * - $orderby activityDateTime [asc|desc]; newest first without one (not documented; the order of the
  *   page's examples and of the portal);
  * - entries kept 30 days (troubleshoot-policy-changes-audit-log.md: "only kept for 30 days by default").

@@ -141,7 +141,7 @@ export const USERS_QUERY: QueryCapability = {
     },
     source: "docs-contrib api-reference/v1.0/api/user-list.md",
 };
-/** GET /users/$count (user-list.md example 3): $filter as on the list. */
+/** GET /users/$count (user-list.md example 3): $filter as on the list (`or` too: the documented example is on /users). */
 export const USERS_COUNT_QUERY: QueryCapability = { ...USERS_QUERY, options: ["$filter"], select: false, selectObserved: undefined };
 /** GET /users/{id} (user-get.md: $select and $expand): $select modelled, $expand not. */
 export const USER_QUERY: QueryCapability = {

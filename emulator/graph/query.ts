@@ -33,6 +33,23 @@ export interface LogicalRow {
     tenant?: (t: TenantState) => boolean;
     /** Why a tenant that does not take it refuses (the tenant option to set), for the refusal's text. */
     refusedUnless?: string;
+    /** Whether `or` may join lambdas (`any(...)`) or stand inside one; absent: no (the source shows plain comparisons). */
+    lambdas?: boolean;
+}
+
+/** Whether a $filter node has a lambda (`any(...)`) anywhere. */
+function hasLambda(n: FilterNode): boolean {
+    switch (n.kind) {
+        case "any":
+            return true;
+        case "and":
+        case "or":
+            return hasLambda(n.left) || hasLambda(n.right);
+        case "not":
+            return hasLambda(n.inner);
+        default:
+            return false;
+    }
 }
 
 export interface DocumentedRefusal {
@@ -308,13 +325,18 @@ function filterRefusal(cap: QueryCapability, prop: string, op: string, row: Filt
     );
 }
 
-/** `or` where the route does not declare it (QueryCapability.or), or where this tenant does not take it. */
-function orRefusal(cap: QueryCapability, tenant: TenantState | undefined): GraphHttpError | undefined {
+/**
+ * `or` where the route does not declare it (QueryCapability.or), where this tenant does not take it, or, unless the
+ * route's row says so, next to or inside a lambda (`any(...)`), which no source shows.
+ */
+function orRefusal(cap: QueryCapability, tenant: TenantState | undefined, lambda: boolean): GraphHttpError | undefined {
     // Without a tenant (tests/support/requestLog.ts checks a logged request), a tenant's option counts as taken.
-    if (cap.or && (!cap.or.tenant || !tenant || cap.or.tenant(tenant))) return undefined;
-    const detail = cap.or
-        ? `this tenant does not take it (${cap.or.refusedUnless ?? cap.or.source})`
-        : `the operator is not listed for this route (${cap.source}; concepts/filter-query-parameter.md: support "may vary" by resource)`;
+    if (cap.or && (!lambda || cap.or.lambdas) && (!cap.or.tenant || !tenant || cap.or.tenant(tenant))) return undefined;
+    const detail = !cap.or
+        ? `the operator is not listed for this route (${cap.source}; concepts/filter-query-parameter.md: support "may vary" by resource)`
+        : lambda && !cap.or.lambdas
+          ? `with a lambda operand (any) or inside a lambda it is shown nowhere for this route (${cap.or.source} shows plain comparisons)`
+          : `this tenant does not take it (${cap.or.refusedUnless ?? cap.or.source})`;
     return new GraphHttpError(
         400,
         cap.filterErrorCode ?? "BadRequest",
@@ -345,10 +367,11 @@ export function validateFilter(node: FilterNode, cap: QueryCapability, req: EmuR
     const walk = (n: FilterNode, inside?: { row: FilterRow; variable: string; outer: string }): void => {
         switch (n.kind) {
             case "or": {
-                const refusal = orRefusal(cap, tenant);
-                if (refusal) throw refusal;
+                // The clauses first, so that a bad one is named rather than the operator.
                 walk(n.left, inside);
                 walk(n.right, inside);
+                const refusal = orRefusal(cap, tenant, inside !== undefined || hasLambda(n));
+                if (refusal) throw refusal;
                 return;
             }
             case "and":

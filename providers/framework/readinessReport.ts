@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { forgetOrSupport, orRefusal, readAnyOf } from "../../client/anyOf";
+import { forgetOrSupport, readAnyOf } from "../../client/anyOf";
 import { TenantApiError } from "../../client";
 import { pages, runBatched } from "../../client/batch";
 
@@ -251,13 +251,14 @@ async function legacySignIns(clients: TenantClients, report: ReadinessReport, si
             state.seen += page.length;
             options.onProgress?.("sign-ins", state.seen);
         },
-        async () => {
-            report.notes.push(
-                `The sign-in log refused one query for all legacy protocols (400 ${orRefusal(clients.graph, SIGN_INS)}); legacy ` +
-                    "sign-ins are read the documented way (the whole window, then one query per protocol), which costs more " +
-                    "requests under the reports limit of five per 10 s.",
-            );
+        async (refusal) => {
             await documented();
+            // Said once the documented read has gone through (a log that cannot be read at all says so instead).
+            report.notes.push(
+                `The sign-in log refused one query for all legacy protocols (400 ${refusal}); legacy sign-ins are read the ` +
+                    "documented way (the whole window, then one query per protocol), which costs more requests under the " +
+                    "reports limit of five per 10 s.",
+            );
         },
     );
 }

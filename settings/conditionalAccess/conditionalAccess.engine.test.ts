@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiWorkspace, copyProject } from "../../harness/engine";
 import { portal, startTrustedEmulator } from "../../harness/tenant";
-import { decodedQuery } from "../../tests/support/requestLog";
+import { decodedQuery } from "../../tests/support/decodedQuery";
 import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS, type ConditionalAccessPolicyState } from "@m365-mfa/emulator";
 

@@ -4,7 +4,7 @@
  * paging, permissions) and the client reader recentChanges.
  */
 import * as assert from "node:assert";
-import { forgetOrSupport, orRefusal } from "../../client/anyOf";
+import { forgetOrSupport, orRefusal, readAnyOf } from "../../client/anyOf";
 import { recentChanges } from "../../client/audit";
 import { recentlyChangedUsers } from "../../settings/perUserMfa/listRead";
 import { AUDIT_ACTIVITIES } from "../../settings/perUserMfa/declaration";
@@ -12,7 +12,7 @@ import type { RunningEmulator } from "@m365-mfa/emulator";
 import { APPS } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { useEmulator } from "../support/emulatorSuite";
-import { decodedQuery } from "../support/requestLog";
+import { decodedQuery } from "../support/decodedQuery";
 import { addApp, rawGraph } from "../support/rawGraph";
 
 const READER = "audit-reader";
@@ -241,14 +241,25 @@ describe("emulator: directory audit log", function () {
         assert.strictEqual((await list(`?$filter=${q("category eq 'Policy'")}`)).value.length, 4);
         assert.strictEqual((await list(`?$filter=${q("activityDisplayName eq 'update security defaults'")}`)).value.length, 1);
         assert.strictEqual((await list(`?$filter=${q("startswith(activityDisplayName,'Authentication Methods')")}`)).value.length, 2);
-        // `or` only on a tenant that takes it (rules auditLogs.directoryAudits.or*): the default refuses it.
+        // `or` only on a tenant that takes it (rules auditLogs.directoryAudits.or*): the default refuses it, and every
+        // tenant refuses it next to a lambda.
+        const activity = (a: string) => `activityDisplayName eq '${a}'`;
         const eitherFilter =
             "?$filter=" +
-            q(`category eq 'Policy' and (targetResources/any(t: t/id eq '${caId}') or activityDisplayName eq 'Update security defaults')`);
+            q(
+                `category eq 'Policy' and (${activity("Update security defaults")} or ` +
+                    ["Add", "Update", "Delete"].map((v) => activity(`${v} Conditional Access policy`)).join(" or ") +
+                    ")",
+            );
+        const withLambda = q(`targetResources/any(t: t/id eq '${caId}') or ${activity("Update security defaults")}`);
         assert.strictEqual((await rawGraph(emu, "GET", `/auditLogs/directoryAudits${eitherFilter}`, undefined, READER)).status, 400);
         emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = "accepted"));
         try {
             assert.strictEqual((await list(eitherFilter)).value.length, 4);
+            assert.strictEqual(
+                (await rawGraph(emu, "GET", `/auditLogs/directoryAudits?$filter=${withLambda}`, undefined, READER)).status,
+                400,
+            );
         } finally {
             emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = undefined));
         }
@@ -326,10 +337,12 @@ describe("emulator: directory audit log", function () {
         const auditOr = (mode: "accepted" | undefined) => emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = mode));
         const audits = (at: number) =>
             emu.requests.slice(at).filter((r) => r.path.endsWith("/auditLogs/directoryAudits") && r.method === "GET");
-        afterEach(() => {
+        const reset = () => {
             auditOr(undefined);
             forgetOrSupport();
-        });
+        };
+        beforeEach(reset);
+        afterEach(reset);
 
         it("the emulator answers 400 naming 'or' by default, and the entries of both clauses where the tenant takes it", async () => {
             const filter =
@@ -349,44 +362,52 @@ describe("emulator: directory audit log", function () {
             assert.deepStrictEqual(ids(taken.body.value), ids(each));
         });
 
-        it("recentChanges for targets: one query where or is taken; else one 400, one query per target, the same entries", async () => {
-            const graph = clientsAs(emu, READER).graph;
-            const targetIds = [caId, user.id];
+        it("or between lambdas is refused on every tenant; recentChanges for targets sends one query per target", async () => {
+            const either = `targetResources/any(t: t/id eq '${caId}') or targetResources/any(t: t/id eq '${user.id}')`;
             auditOr("accepted");
-            let at = emu.requests.length;
-            const combined = await recentChanges(graph, { since: start, targetIds });
+            const r = await rawGraph(emu, "GET", `/auditLogs/directoryAudits?$filter=${q(either)}`, undefined, READER);
+            assert.strictEqual(r.status, 400);
+            assert.match(r.body.error.message, /'or'.*lambda/);
+            const graph = clientsAs(emu, READER).graph;
+            const at = emu.requests.length;
+            const changes = await recentChanges(graph, { since: start, targetIds: [caId, user.id] });
             assert.deepStrictEqual(
-                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
-                [[200, true]],
-            );
-            assert.strictEqual(orRefusal(graph, "/auditLogs/directoryAudits"), undefined);
-            auditOr(undefined);
-            at = emu.requests.length;
-            const separate = await recentChanges(graph, { since: start, targetIds });
-            assert.deepStrictEqual(
-                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
-                [
-                    [400, true],
-                    [200, false],
-                    [200, false],
-                ],
-            );
-            assert.deepStrictEqual(
-                separate.map((e) => e.id),
-                combined.map((e) => e.id),
-            );
-            assert.ok(combined.length >= 5);
-            assert.match(orRefusal(graph, "/auditLogs/directoryAudits") ?? "", /^BadRequest: .*'or'/);
-            // The same process does not send `or` to this tenant's log again.
-            at = emu.requests.length;
-            await recentChanges(graph, { since: start, targetIds });
-            assert.deepStrictEqual(
-                audits(at).map((r) => [r.status, / or /.test(decodedQuery(r))]),
+                audits(at).map((x) => [x.status, / or /.test(decodedQuery(x))]),
                 [
                     [200, false],
                     [200, false],
                 ],
             );
+            assert.ok(changes.length >= 5);
+        });
+
+        it("a 400 for another reason than or is the caller's error, and nothing is remembered; a 400 on a later page too", async () => {
+            const graph = clientsAs(emu, READER).graph;
+            const route = "/auditLogs/directoryAudits";
+            const bad = { route, clauses: ["activityDisplayName eq 'Update user'", "resultReason eq 'x'"] };
+            // The emulator names the clause it does not take, not the operator (the clauses are checked first).
+            const r = await rawGraph(emu, "GET", `${route}?$filter=${q(`(${bad.clauses.join(" or ")})`)}`, undefined, READER);
+            assert.match(r.body.error.message, /resultReason/);
+            await assert.rejects(
+                readAnyOf(graph, bad, () => undefined),
+                /answered 400/,
+            );
+            assert.strictEqual(orRefusal(graph, route), undefined);
+            // A refusal on the second page is an error, not a refusal of or.
+            auditOr("accepted");
+            const pagesRead: number[] = [];
+            const at = emu.requests.length;
+            const paged = { route, clauses: AUDIT_ACTIVITIES.map((a) => `activityDisplayName eq '${a}'`), rest: "&$top=1" };
+            await readAnyOf<{ id: string }>(graph, paged, (p) => {
+                pagesRead.push(p.length);
+                if (pagesRead.length === 1) auditOr(undefined); // the tenant stops taking it between two pages
+            }).then(
+                () => assert.fail("the second page's 400 must be an error"),
+                (err: Error) => assert.match(err.message, /answered 400/),
+            );
+            assert.deepStrictEqual(pagesRead, [1]);
+            assert.strictEqual(audits(at).length, 2);
+            assert.strictEqual(orRefusal(graph, route), undefined);
         });
 
         it("per-user MFA's recent changes: the same users either way, one query per activity where or is refused", async () => {

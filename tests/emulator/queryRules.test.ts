@@ -21,7 +21,7 @@ import {
     shareReadinessReads,
 } from "../../providers/framework/readinessReport";
 import { useEmulator } from "../support/emulatorSuite";
-import { decodedQuery } from "../support/requestLog";
+import { decodedQuery } from "../support/decodedQuery";
 import { rawGraph } from "../support/rawGraph";
 
 describe("emulator: documented query rules (advanced queries, supported query options)", function () {

@@ -271,8 +271,3 @@ export function checkCollected(): { checked: number; bySender: Record<string, nu
     }
     return { checked, bySender, findings };
 }
-
-/** A logged request's query string as sent, decoded (`+` as a space), to match a $filter against. */
-export function decodedQuery(r: { query?: string }): string {
-    return decodeURIComponent((r.query ?? "").replace(/\+/g, " "));
-}
