@@ -7,6 +7,10 @@ const ACTIVITIES = "MicrosoftDocs/entra-docs docs/identity/monitoring-health/ref
 const CA_AUDIT = "MicrosoftDocs/entra-docs docs/identity/conditional-access/troubleshoot-policy-changes-audit-log.md";
 const READER = ["AuditLog.Read.All", "Directory.Read.All"];
 const SD = "/policies/identitySecurityDefaultsEnforcementPolicy";
+/** Two activities joined by `or` (rules auditLogs.directoryAudits.orRefused and .or). */
+const OR_OF_ACTIVITIES =
+    "$filter=activityDateTime ge 2020-01-01T00:00:00Z and (activityDisplayName eq 'Update security defaults' or " +
+    "activityDisplayName eq 'Update user')";
 /** A change that changes nothing (PATCH {} answers 204), so the probes leave the shared tenant as it was. */
 const TOUCH_SD = { method: "PATCH", path: SD, body: {} } as const;
 
@@ -178,9 +182,7 @@ export const RULES: RuleTable = {
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
-                query:
-                    "$filter=activityDateTime ge 2020-01-01T00:00:00Z and (activityDisplayName eq 'Update security defaults' or " +
-                    "activityDisplayName eq 'Update user')",
+                query: OR_OF_ACTIVITIES,
                 app: READER,
             },
             expect: { status: 400, code: "BadRequest", message: "'or'" },
@@ -204,9 +206,7 @@ export const RULES: RuleTable = {
             probe: {
                 method: "GET",
                 path: "/auditLogs/directoryAudits",
-                query:
-                    "$filter=activityDateTime ge 2020-01-01T00:00:00Z and (activityDisplayName eq 'Update security defaults' or " +
-                    "activityDisplayName eq 'Update user')",
+                query: OR_OF_ACTIVITIES,
                 app: READER,
                 setup: [TOUCH_SD],
                 given: "auditOrAccepted",
