@@ -7,6 +7,7 @@
  *       provider at the emulator (with its CA added to the trust the shell already has), the dev stack,
  *       and the tenant's groups and break-glass accounts for the stack's config.
  *   tenant add <name> [--users N] [--seed S] | tenant list            the emulator's tenants
+ *   tenant set per-user-mfa-on-list|sign-in-or|audit-or <value> [--tenant ID]   how a tenant behaves where tenants differ
  *   app grant|revoke <app> <permission...> [--tenant ID] | app list   an app registration's application permissions
  *   admin set security-defaults on|off | admin set per-user-mfa <upn> <state>   a change made as a portal admin
  *
@@ -22,7 +23,14 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { distance } from "fastest-levenshtein";
 import { nodeCaBundlePath } from "./pki";
 import { type RunningEmulator, startEmulator } from "./server";
-import { APPS, CI_OIDC, Store, isAlive } from "./store";
+import { APPS, CI_OIDC, Store, type TenantState, isAlive } from "./store";
+
+/** `tenant set`: the tenant behaviours the command sets, each a TenantState field and its values (emulator/store.ts). */
+const TENANT_BEHAVIOURS = {
+    "per-user-mfa-on-list": { field: "perUserMfaStateOnUserList", values: ["refused", "served", "ignored", "unknownFutureValue"] },
+    "sign-in-or": { field: "signInOrFilter", values: ["refused", "accepted"] },
+    "audit-or": { field: "auditOrFilter", values: ["refused", "accepted"] },
+} as const satisfies Record<string, { field: keyof TenantState; values: readonly string[] }>;
 
 /** The passphrase of the emulator's local file backend; the dev stack's encryptionsalt is made with it. */
 export const LOCAL_PASSPHRASE = "m365-mfa-local-passphrase";
@@ -564,6 +572,30 @@ export function buildEmulatorCli(io: EmulatorCliIo = defaultIo, onStarted: (emu:
                     `Its apps: ${t.apps.map((a) => `${a.displayName} (${a.appId})`).join(", ")}. The emulator prints the ` +
                         `environment for the first tenant; for this one use AZURE_TENANT_ID=${t.tenantId} and its apps.\n`,
                 );
+            });
+        });
+    tenant
+        .command("set")
+        .description(
+            "Set how a tenant behaves where tenants differ and Microsoft does not document it; the emulator must be stopped. " +
+                "per-user-mfa-on-list: whether GET /users serves perUserMfaState (refused, the default: not in Graph's " +
+                "metadata; served, as CIPP-API reads it; ignored; unknownFutureValue). sign-in-or, audit-or: whether the " +
+                "sign-in log and the directory audit log take `or` in $filter (refused, the default: their pages do not list " +
+                "it; accepted, as peers' code sends it).",
+        )
+        .addArgument(new Argument("<behaviour>", "what to set").choices(Object.keys(TENANT_BEHAVIOURS)))
+        .argument("<value>", "its value (see above)")
+        .addOption(tenantOption())
+        .addOption(stateDirOption())
+        .action((behaviour: keyof typeof TENANT_BEHAVIOURS, value: string, o) => {
+            const { field, values } = TENANT_BEHAVIOURS[behaviour];
+            if (!(values as readonly string[]).includes(value))
+                throw new UsageError(`${behaviour}: "${value}" is not one of ${values.join(", ")}`);
+            const dir = path.resolve(o.stateDir);
+            withStore(dir, "tenant set", (store) => {
+                const t = store.tenant(tenantOf(store, o.tenant))!;
+                store.mutate(() => ((t as unknown as Record<string, string>)[field] = value));
+                io.out(`tenant ${t.displayName}: ${behaviour} ${value} (in ${dir})\n`);
             });
         });
     tenant

@@ -189,6 +189,36 @@ describe("emulator: its command line", function () {
         },
     );
 
+    it("tenant set: how a tenant behaves where tenants differ (the list's perUserMfaState, `or` on the logs); bad values exit 64", async () => {
+        const dir = path.join(tmp, "behaviours");
+        await start(dir);
+        const refused = await run("tenant", "set", "audit-or", "accepted", "--state-dir", dir);
+        assert.strictEqual(refused.code, 1);
+        assert.match(refused.err, /the emulator is running on .* run tenant set again, then start it/);
+        await stop();
+        const id = Object.keys(readState(dir).tenants)[0];
+        for (const [behaviour, value, field] of [
+            ["audit-or", "accepted", "auditOrFilter"],
+            ["sign-in-or", "accepted", "signInOrFilter"],
+            ["per-user-mfa-on-list", "served", "perUserMfaStateOnUserList"],
+        ]) {
+            const r = await run("tenant", "set", behaviour, value, "--state-dir", dir);
+            assert.strictEqual(r.code, 0, r.err);
+            assert.match(r.out, new RegExp(`: ${behaviour} ${value} \\(in `));
+            assert.strictEqual(readState(dir).tenants[id][field], value);
+        }
+        const badValue = await run("tenant", "set", "audit-or", "maybe", "--state-dir", dir);
+        assert.strictEqual(badValue.code, 64);
+        assert.match(badValue.err, /audit-or: "maybe" is not one of refused, accepted/);
+        const badBehaviour = await run("tenant", "set", "or", "accepted", "--state-dir", dir);
+        assert.strictEqual(badBehaviour.code, 64);
+        assert.match(badBehaviour.err, /Allowed choices are per-user-mfa-on-list, sign-in-or, audit-or/);
+        // The emulator started again serves what was set.
+        await start(dir);
+        const t = running!.defaultTenant();
+        assert.deepStrictEqual([t.auditOrFilter, t.signInOrFilter, t.perUserMfaStateOnUserList], ["accepted", "accepted", "served"]);
+    });
+
     it(
         "admin set acts as a portal admin on the running emulator: the change is made, and the audit log names the portal-admin " + "app",
         async () => {
