@@ -1,6 +1,7 @@
 /**
  * npm run bench:review [-- --users 10000] [-- --changes 1000] [-- --latency 30] [-- --settle 10] [-- --profile DIR] [-- --per-user-list
- * served|refused] [-- --signin-or accepted|refused] [-- --audit-or accepted|refused] [-- --app list-read|provider] [-- --trace-dir DIR] [-- --name STEM]
+ * served|refused] [-- --signin-or accepted|refused] [-- --audit-or accepted|refused] [-- --app list-read|provider]
+ * [-- --trace-dir DIR] [-- --name STEM]
  *
  * Review at scale (issue #14): how long the review commands take on a 10,000-user stack, beside the
  * time Graph was busy answering them. Drives the real engine (harness/engine.ts) against the tenant

@@ -42,7 +42,7 @@ export interface AnyOfQuery {
 }
 
 /** The request path of `q` for one clause (or the clauses joined by `or`, in parentheses). */
-export function anyOfPath(q: AnyOfQuery, clause: string): string {
+function anyOfPath(q: AnyOfQuery, clause: string): string {
     const filter = q.base ? `${q.base} and ${clause}` : clause;
     return `${q.route}?$filter=${encodeURIComponent(filter)}${q.rest ?? ""}`;
 }
