@@ -189,7 +189,7 @@ describe("emulator: its command line", function () {
         },
     );
 
-    it("tenant set: how a tenant behaves where tenants differ (perUserMfaState on the list, `or` on the logs); bad values exit 64", async () => {
+    it("tenant set: how a tenant behaves where tenants differ (perUserMfaState on the list, `or` on logs); bad values: 64", async () => {
         const dir = path.join(tmp, "behaviours");
         await start(dir);
         const refused = await run("tenant", "set", "audit-or", "accepted", "--state-dir", dir);
