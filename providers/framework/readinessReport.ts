@@ -1,5 +1,5 @@
 import type { TenantClients } from "../../client";
-import { forgetOrSupport, readAnyOf } from "../../client/anyOf";
+import { readAnyOf } from "../../client/anyOf";
 import { TenantApiError } from "../../client";
 import { pages, runBatched } from "../../client/batch";
 
@@ -207,11 +207,6 @@ async function tenantRead(clients: TenantClients, windowDays: number, options: A
     return report;
 }
 
-/** Forgets which tenants' sign-in logs refused the combined query in this process (tests): client/anyOf.ts keeps it. */
-export function forgetSignInFilterSupport(): void {
-    forgetOrSupport();
-}
-
 /**
  * The clientAppUsed values queried: each legacy protocol as LEGACY_CLIENT_APPS names it, and the other spellings
  * in use. The spelling varies between sources (entra-docs howto-customize-filter-logs.md, "Legacy authentication client
@@ -235,8 +230,14 @@ const eqClientApp = (p: string) => `clientAppUsed eq '${p.replace(/'/g, "''")}'`
  * the documented way below for the rest of the process, and each report says so. A 400 on a later page is an error.
  */
 async function legacySignIns(clients: TenantClients, report: ReadinessReport, since: string, options: AssessOptions): Promise<void> {
-    const state = { counted: new Set<string>(), seen: 0 };
-    const documented = () => legacySignInsDocumented(clients, report, since, options, state);
+    const counted = new Set<string>();
+    let seen = 0;
+    const takePage = (page: any[]) => {
+        for (const s of page) takeSignIn(report, counted, s);
+        seen += page.length;
+        options.onProgress?.("sign-ins", seen);
+    };
+    const documented = () => legacySignInsDocumented(clients, since, options, takePage);
     if (options.combinedSignInQuery === false) return documented();
     await readAnyOf<any>(
         clients.graph,
@@ -246,11 +247,7 @@ async function legacySignIns(clients: TenantClients, report: ReadinessReport, si
             clauses: LEGACY_CLIENT_APP_SPELLINGS.map(eqClientApp),
             rest: `&$top=${options.signInPageSize ?? 1000}`,
         },
-        (page) => {
-            for (const s of page) takeSignIn(report, state, s);
-            state.seen += page.length;
-            options.onProgress?.("sign-ins", state.seen);
-        },
+        takePage,
         async (refusal) => {
             await documented();
             // Said once the documented read has gone through (a log that cannot be read at all says so instead).
@@ -270,9 +267,9 @@ function signInQuery(filter: string, options: AssessOptions): string {
 }
 
 /** Counts one sign-in (once, by id) when its client is a legacy protocol. */
-function takeSignIn(report: ReadinessReport, state: { counted: Set<string> }, s: any): void {
-    if (state.counted.has(s.id)) return;
-    state.counted.add(s.id);
+function takeSignIn(report: ReadinessReport, counted: Set<string>, s: any): void {
+    if (counted.has(s.id)) return;
+    counted.add(s.id);
     if (!LEGACY_LOWER.has(String(s.clientAppUsed).toLowerCase())) return;
     const upn = String(s.userPrincipalName).toLowerCase();
     const f = report.legacy.get(upn) ?? { userPrincipalName: upn, legacy: [] };
@@ -311,13 +308,11 @@ const LEGACY_LOWER = new Set(LEGACY_CLIENT_APPS.map((a) => a.toLowerCase()));
  */
 async function legacySignInsDocumented(
     clients: TenantClients,
-    report: ReadinessReport,
     since: string,
     options: AssessOptions,
-    state: { counted: Set<string>; seen: number },
+    takePage: (page: any[]) => void,
 ): Promise<void> {
     const widePages = options.wideSignInPages ?? LEGACY_CLIENT_APP_SPELLINGS.length - 1;
-    const take = (s: any) => takeSignIn(report, state, s);
     const query = (filter: string) => signInQuery(filter, options);
     let oldest: string | undefined;
     let complete = false;
@@ -327,10 +322,8 @@ async function legacySignInsDocumented(
         for (let read = 0; next && read < widePages; read++) {
             const page: { value?: any[]; "@odata.nextLink"?: string } = await clients.graph.get(next);
             const value = page.value ?? [];
-            for (const s of value) take(s);
+            takePage(value);
             if (value.length) oldest = value[value.length - 1].createdDateTime;
-            state.seen += value.length;
-            options.onProgress?.("sign-ins", state.seen);
             next = page["@odata.nextLink"];
         }
         complete = !next;
@@ -339,9 +332,7 @@ async function legacySignInsDocumented(
     const upTo = oldest ? ` and createdDateTime le ${oldest}` : "";
     for (const protocol of LEGACY_CLIENT_APP_SPELLINGS) {
         for await (const page of pages<any>(clients.graph, query(`createdDateTime ge ${since}${upTo} and ${eqClientApp(protocol)}`))) {
-            for (const s of page) take(s);
-            state.seen += page.length;
-            options.onProgress?.("sign-ins", state.seen);
+            takePage(page);
         }
     }
 }

@@ -17,9 +17,9 @@ import {
     LEGACY_CLIENT_APPS,
     LEGACY_CLIENT_APP_SPELLINGS,
     assessReadiness,
-    forgetSignInFilterSupport,
     shareReadinessReads,
 } from "../../providers/framework/readinessReport";
+import { forgetOrSupport } from "../../client/anyOf";
 import { useEmulator } from "../support/emulatorSuite";
 import { decodedQuery } from "../support/decodedQuery";
 import { rawGraph } from "../support/rawGraph";
@@ -217,7 +217,7 @@ describe("emulator: documented query rules (advanced queries, supported query op
         /** The tenant's answer to `or` on sign-ins, with what this process learnt about it forgotten. */
         const signInOr = (mode: "accepted" | "refused" | undefined) => {
             emu.store.mutate(() => (emu.defaultTenant().signInOrFilter = mode));
-            forgetSignInFilterSupport();
+            forgetOrSupport();
         };
         const legacyOf = (r: Awaited<ReturnType<typeof assessReadiness>>) =>
             [...r.legacy].map(([upn, f]) => `${upn}: ${f.legacy.map((l) => `${l.protocol} ${l.count}`).join(", ")}`).sort();

@@ -14,7 +14,8 @@ import { clientsAs } from "../../harness/tenant";
 import { APPS } from "@m365-mfa/emulator";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
-import { READINESS_ENV, assessReadiness, forgetSignInFilterSupport, isDriftCheckPreview } from "../../providers/framework/readinessReport";
+import { forgetOrSupport } from "../../client/anyOf";
+import { READINESS_ENV, assessReadiness, isDriftCheckPreview } from "../../providers/framework/readinessReport";
 import { DRIFT_CHECK_ENV } from "../../pipelines/localEngine";
 
 describe("emulator: readiness in the drift check's preview", function () {
@@ -35,7 +36,7 @@ describe("emulator: readiness in the drift check's preview", function () {
         },
     );
     beforeEach(() => {
-        forgetSignInFilterSupport();
+        forgetOrSupport();
         emu.throttle.options = { enabled: false };
         delete process.env[READINESS_ENV];
     });
