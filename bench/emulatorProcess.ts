@@ -8,7 +8,7 @@
  * (an entry point only: the list-read app it registers is bench/listReadApp.ts's, which the benchmarks import).
  */
 import { startEmulator } from "@m365-mfa/emulator";
-import { APPS } from "@m365-mfa/emulator";
+import { APPS, type TenantState } from "@m365-mfa/emulator";
 import { addListReadApp } from "./listReadApp";
 
 async function main() {
@@ -20,8 +20,11 @@ async function main() {
         maxLogEntries: 1000,
     });
     emu.directory().seed(Number(users), 42);
-    if (perUserMfaOnList) emu.store.mutate(() => (emu.defaultTenant().perUserMfaStateOnUserList = perUserMfaOnList as any));
-    if (auditOr) emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = auditOr as "accepted" | "refused"));
+    if (perUserMfaOnList)
+        emu.store.mutate(
+            () => (emu.defaultTenant().perUserMfaStateOnUserList = perUserMfaOnList as TenantState["perUserMfaStateOnUserList"]),
+        );
+    if (auditOr) emu.store.mutate(() => (emu.defaultTenant().auditOrFilter = auditOr as TenantState["auditOrFilter"]));
     const listReadApp = addListReadApp(emu);
     // The one-at-a-time baseline runs as another app, so it does not use up the provider app's limits.
     process.stdout.write(

@@ -49,13 +49,20 @@ import * as path from "node:path";
 import { PulumiWorkspace, copyProject, type CliResult } from "../harness/engine";
 import { clientsAs, startTrustedEmulator } from "../harness/tenant";
 import type { RequestLogEntry, RunningEmulator } from "@m365-mfa/emulator";
-import { APPS } from "@m365-mfa/emulator";
+import { APPS, OR_FILTER, PER_USER_MFA_ON_LIST } from "@m365-mfa/emulator";
 import { addListReadApp } from "./listReadApp";
 import { runBatched } from "../client/batch";
 
 function arg(name: string): string | undefined {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** `--name <value>` among `values` (the emulator's own list of a tenant behaviour's values), else `fallback`. */
+function choice<const T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const v = arg(name) ?? fallback;
+    if (!(values as readonly string[]).includes(v)) throw new Error(`--${name} ${v}: use ${values.join(" or ")}`);
+    return v as T;
 }
 
 const USERS = Number(arg("users") ?? 10_000);
@@ -75,22 +82,20 @@ const FIXED_S = 6;
  * served by default here, so per-user MFA reads the list), and the issue's goal: total <= 1.5 x (Graph busy + the
  * empty TypeScript program's preview, the engine's fixed cost) measured in the same run.
  */
-const PER_USER_LIST = (arg("per-user-list") ?? "served") as "served" | "refused" | "ignored" | "unknownFutureValue";
+const PER_USER_LIST = choice("per-user-list", PER_USER_MFA_ON_LIST, "served");
 const LIST_FACTOR = 1.5;
 /**
  * Whether the tenant's sign-in log takes `or` (TenantState.signInOrFilter): accepted by default here, so readiness reads the
  * legacy sign-ins with one query (providers/framework/readinessReport.ts); refused, the emulator's default, gives its
  * documented way (the whole window, then one query per protocol).
  */
-const SIGNIN_OR = (arg("signin-or") ?? "accepted") as "accepted" | "refused";
-if (SIGNIN_OR !== "accepted" && SIGNIN_OR !== "refused") throw new Error(`--signin-or ${SIGNIN_OR}: use accepted or refused`);
+const SIGNIN_OR = choice("signin-or", OR_FILTER, "accepted");
 /**
  * Whether the tenant's directory audit log takes `or` (TenantState.auditOrFilter): accepted by default here, so per-user MFA
  * reads the recent changes of both activities with one query (client/anyOf.ts); refused, the emulator's default, gives one
  * 400 and then one query per activity.
  */
-const AUDIT_OR = (arg("audit-or") ?? "accepted") as "accepted" | "refused";
-if (AUDIT_OR !== "accepted" && AUDIT_OR !== "refused") throw new Error(`--audit-or ${AUDIT_OR}: use accepted or refused`);
+const AUDIT_OR = choice("audit-or", OR_FILTER, "accepted");
 /** The app the stack runs as (see the header). */
 const APP = (arg("app") ?? "list-read") as "list-read" | "provider";
 if (APP !== "list-read" && APP !== "provider") {

@@ -23,13 +23,13 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { distance } from "fastest-levenshtein";
 import { nodeCaBundlePath } from "./pki";
 import { type RunningEmulator, startEmulator } from "./server";
-import { APPS, CI_OIDC, Store, type TenantState, isAlive } from "./store";
+import { APPS, CI_OIDC, OR_FILTER, PER_USER_MFA_ON_LIST, Store, type TenantState, isAlive } from "./store";
 
 /** `tenant set`: the tenant behaviours the command sets, each a TenantState field and its values (emulator/store.ts). */
 const TENANT_BEHAVIOURS = {
-    "per-user-mfa-on-list": { field: "perUserMfaStateOnUserList", values: ["refused", "served", "ignored", "unknownFutureValue"] },
-    "sign-in-or": { field: "signInOrFilter", values: ["refused", "accepted"] },
-    "audit-or": { field: "auditOrFilter", values: ["refused", "accepted"] },
+    "per-user-mfa-on-list": { field: "perUserMfaStateOnUserList", values: PER_USER_MFA_ON_LIST },
+    "sign-in-or": { field: "signInOrFilter", values: OR_FILTER },
+    "audit-or": { field: "auditOrFilter", values: OR_FILTER },
 } as const satisfies Record<string, { field: keyof TenantState; values: readonly string[] }>;
 
 /** The passphrase of the emulator's local file backend; the dev stack's encryptionsalt is made with it. */

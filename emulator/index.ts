@@ -20,6 +20,8 @@ export {
     AUTH_POLICY_PROTOCOLS,
     CI_OIDC,
     EXCHANGE_ADMINISTRATOR,
+    OR_FILTER,
+    PER_USER_MFA_ON_LIST,
     PROVIDER_GRAPH_ROLES,
     Store,
     isAlive,

@@ -207,7 +207,7 @@ export interface TenantState {
      * the evolvable enum's sentinel, a value outside the documented states (a tenant with a state the
      * client does not know; the beta perUserMfaState enum ends with unknownFutureValue).
      */
-    perUserMfaStateOnUserList?: "refused" | "served" | "ignored" | "unknownFutureValue";
+    perUserMfaStateOnUserList?: (typeof PER_USER_MFA_ON_LIST)[number];
     /**
      * With "served": for how many milliseconds after a per-user MFA write (PATCH
      * authentication/requirements) the list still shows the user's state from before it. Directory reads
@@ -223,7 +223,7 @@ export interface TenantState {
      * "accepted": `clientAppUsed eq '...' or ...` filters, as peers' code sends it to sign-ins (CIPP-API
      * ListBasicAuth/run.ps1, on /beta; not documented).
      */
-    signInOrFilter?: "accepted" | "refused";
+    signInOrFilter?: (typeof OR_FILTER)[number];
     /**
      * Whether GET /auditLogs/directoryAudits takes `or` in $filter (rules auditLogs.directoryAudits.or*). Absent or
      * "refused" (the stricter reading): 400 for any `or`, since directoryaudit-list.md and resources/directoryaudit.md
@@ -231,7 +231,7 @@ export interface TenantState {
      * code sends it (CIPP-API Get-CIPPAlertGroupMembershipChange.ps1: `(activityDisplayName eq '...' or ...)`; not
      * documented).
      */
-    auditOrFilter?: "accepted" | "refused";
+    auditOrFilter?: (typeof OR_FILTER)[number];
 }
 
 export interface EmulatorState {
@@ -242,6 +242,11 @@ export interface EmulatorState {
 }
 
 /** Well-known app registrations of every emulated tenant. */
+/** TenantState.perUserMfaStateOnUserList's values (what each means: there). */
+export const PER_USER_MFA_ON_LIST = ["refused", "served", "ignored", "unknownFutureValue"] as const;
+/** TenantState.signInOrFilter's and auditOrFilter's values. */
+export const OR_FILTER = ["refused", "accepted"] as const;
+
 export const APPS = {
     /** What m365-mfa's providers run as: the least-privilege set the README lists. */
     provider: "m365-mfa-provider",

@@ -9,7 +9,7 @@
  * providers and readiness (which would be refused otherwise) get through.
  */
 import * as assert from "node:assert";
-import type { RunningEmulator } from "@m365-mfa/emulator";
+import type { RunningEmulator, TenantState } from "@m365-mfa/emulator";
 import { clientsAs } from "../../harness/tenant";
 import { SettingProvider } from "../../providers/framework/adapter";
 import { perUserMfa } from "../../settings/perUserMfa/setting";
@@ -215,7 +215,7 @@ describe("emulator: documented query rules (advanced queries, supported query op
         });
 
         /** The tenant's answer to `or` on sign-ins, with what this process learnt about it forgotten. */
-        const signInOr = (mode: "accepted" | "refused" | undefined) => {
+        const signInOr = (mode: TenantState["signInOrFilter"]) => {
             emu.store.mutate(() => (emu.defaultTenant().signInOrFilter = mode));
             forgetOrSupport();
         };
